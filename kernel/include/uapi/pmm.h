@@ -1,0 +1,139 @@
+/* SPDX-License-Identifier: GPL-2.0 WITH Linux-syscall-note */
+/*
+ * pmm: the process memory monitor's user-space interface.
+ *
+ * The one contract between pmm.ko, the hook library, pmd and the tests.
+ * Every field is fixed-width, user pointers travel as __u64, and padding
+ * must be zero (the module rejects non-zero padding with -EINVAL).
+ */
+#ifndef _UAPI_LINUX_PMM_H
+#define _UAPI_LINUX_PMM_H
+
+#include <linux/ioctl.h>
+#include <linux/types.h>
+
+#define PMM_DEVICE_PATH		"/dev/pmm"
+
+/* Most frames of a stack that one record carries. */
+#define PMM_MAX_FRAMES		16
+
+/* Most records one PMM_RECORD_LOG or PMM_READ_LOGS call moves. */
+#define PMM_MAX_BATCH		4096
+
+/* Largest object map (the text of /proc/self/maps) kept per process. */
+#define PMM_MAX_MAPS		(256 * 1024)
+
+/* What a record says happened. */
+enum pmm_kind {
+	PMM_KIND_MALLOC = 1,
+	PMM_KIND_CALLOC = 2,
+	PMM_KIND_REALLOC = 3,	/* prev_ptr was resized into ptr */
+	PMM_KIND_FREE = 4,
+};
+
+/*
+ * One allocation event, as the hook saw it. A free (or a realloc's prev_ptr)
+ * cancels the allocation with the same pointer; what is left is the leak.
+ */
+struct pmm_record {
+	__u32 kind;		/* enum pmm_kind */
+	__u32 nframes;		/* valid entries of frames[] */
+	__u64 ptr;		/* the block returned (or freed) */
+	__u64 prev_ptr;		/* realloc only: the block that was resized */
+	__u64 size;		/* bytes asked for; 0 for free */
+	__u64 time_ns;		/* CLOCK_REALTIME when it happened */
+	__u64 frames[PMM_MAX_FRAMES];	/* return addresses, innermost first */
+};
+
+/* PMM_RECORD_LOG: records of the calling process (its tgid, never a claim). */
+struct pmm_record_log {
+	__u64 records;		/* user pointer to count struct pmm_record */
+	__u32 count;		/* 1..PMM_MAX_BATCH */
+	__u32 pad;
+};
+
+/* PMM_SET_CONFIG operations. */
+enum pmm_config_op {
+	PMM_CFG_START_PID = 1,	/* start monitoring pid */
+	PMM_CFG_STOP_PID = 2,	/* stop monitoring pid and drop its records */
+	PMM_CFG_INTERVAL = 3,	/* pmthread's cycle, value in ms */
+	PMM_CFG_SCAN = 4,	/* pmthread scanning on (1) or off (0) */
+};
+
+struct pmm_set_config {
+	__u32 op;		/* enum pmm_config_op */
+	__s32 pid;		/* START_PID, STOP_PID */
+	__u32 value;		/* INTERVAL, SCAN */
+	__u32 pad;
+};
+
+struct pmm_get_config {
+	__u32 interval_ms;
+	__u32 scan;
+	__s32 last_start_pid;
+	__s32 last_stop_pid;
+	__u32 nr_monitored;
+	__u32 pad;
+	__u64 total_records;	/* unmatched records held, all processes */
+};
+
+/* Process states, as /proc/pmm/pid shows them. */
+enum pmm_state {
+	PMM_STATE_RUNNING = 1,
+	PMM_STATE_EXITED = 2,	/* exited or killed; records kept */
+};
+
+struct pmm_pid_info {
+	__s32 pid;
+	__s32 ppid;
+	__u32 state;		/* enum pmm_state */
+	__u32 pad;
+	__u64 log_count;	/* unmatched records held */
+	__u64 log_bytes;	/* bytes those records hold */
+	__u64 unmatched_frees;	/* frees that matched no allocation */
+	__u64 dropped;		/* records refused over the limits */
+	char comm[16];
+};
+
+/* PMM_MONITORED_PIDS: fills up to max entries, says how many exist. */
+struct pmm_monitored_pids {
+	__u64 pids;		/* user pointer to max struct pmm_pid_info */
+	__u32 max;
+	__u32 count;		/* out: entries that exist (may exceed max) */
+};
+
+/*
+ * PMM_READ_LOGS: a page of pid's unmatched records, oldest first.
+ * Start with cursor 0 and pass back the cursor returned until count is 0.
+ */
+struct pmm_read_logs {
+	__s32 pid;
+	__u32 max;		/* 1..PMM_MAX_BATCH */
+	__u64 cursor;		/* in: where to go on; out: where to go on next */
+	__u64 records;		/* user pointer to max struct pmm_record */
+	__u32 count;		/* out: records written */
+	__u32 pad;
+};
+
+/*
+ * PMM_RECORD_MAPS / PMM_READ_MAPS: the text of the process's /proc/self/maps,
+ * recorded by the hook so that the host can symbolize frames after the
+ * process is gone. Recording replaces the previous text.
+ */
+struct pmm_maps {
+	__s32 pid;		/* READ only; RECORD uses the caller's tgid */
+	__u32 len;		/* in: buffer size; out (READ): text length */
+	__u64 buf;		/* user pointer */
+};
+
+#define PMM_IOC_MAGIC		0xB7
+
+#define PMM_RECORD_LOG		_IOW(PMM_IOC_MAGIC, 1, struct pmm_record_log)
+#define PMM_SET_CONFIG		_IOW(PMM_IOC_MAGIC, 2, struct pmm_set_config)
+#define PMM_GET_CONFIG		_IOR(PMM_IOC_MAGIC, 3, struct pmm_get_config)
+#define PMM_MONITORED_PIDS	_IOWR(PMM_IOC_MAGIC, 4, struct pmm_monitored_pids)
+#define PMM_READ_LOGS		_IOWR(PMM_IOC_MAGIC, 5, struct pmm_read_logs)
+#define PMM_RECORD_MAPS		_IOW(PMM_IOC_MAGIC, 6, struct pmm_maps)
+#define PMM_READ_MAPS		_IOWR(PMM_IOC_MAGIC, 7, struct pmm_maps)
+
+#endif /* _UAPI_LINUX_PMM_H */
