@@ -1,0 +1,61 @@
+// The shapes that cross pmm's data path: pmd's raw records, symbolized frames, and a run's result.
+
+/** One unmatched allocation as pmd sends it (see pmd/PROTOCOL.md). */
+export interface RawRecord {
+  kind: 'malloc' | 'calloc' | 'realloc';
+  ptr: string; // hex, e.g. "0x5581a0c2b2a0"
+  prevPtr: string; // hex; "0x0" unless kind is realloc
+  size: number;
+  timeNs: string; // decimal nanoseconds, CLOCK_REALTIME
+  frames: string[]; // hex return addresses, innermost first
+}
+
+/** A stack frame after symbolization. Unknown parts are null. */
+export interface Frame {
+  address: string; // hex, as recorded
+  function: string | null;
+  file: string | null;
+  line: number | null;
+  object: string | null; // the mapped file that holds address
+}
+
+/** Unmatched allocations that share one stack. */
+export interface Leak {
+  bytes: number;
+  blocks: number;
+  kinds: Array<RawRecord['kind']>; // distinct kinds seen in this group
+  frames: Frame[];
+}
+
+export interface LeakSummary {
+  bytes: number;
+  blocks: number;
+}
+
+/** What `pmm.run` resolves to and `pmm run --json` prints. */
+export interface RunResult {
+  program: string;
+  args: string[];
+  exitCode: number | null;
+  signal: string | null;
+  timedOut: boolean;
+  stdout: string;
+  stderr: string;
+  leaks: Leak[];
+  summary: LeakSummary;
+}
+
+/**
+ * Carried on a failing test's failureDetails from the worker to reporters. A plain object, because
+ * results cross from Jest's workers as JSON and Error objects lose their own fields on the way.
+ */
+export interface LeakFailureDetail {
+  name: 'MemoryLeak';
+  message: string;
+  stack: string;
+  pmmLeak: {
+    program: string;
+    summary: LeakSummary;
+    leaks: Leak[];
+  };
+}
