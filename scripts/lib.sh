@@ -1,0 +1,190 @@
+# Set-up steps shared by scripts/setup.sh and the CI script. Each step is quiet when it has nothing to do
+# and says what it does when it does something. Sourced, not run.
+
+pmm_cache_dir() {
+	echo "${PMM_CACHE_DIR:-${XDG_CACHE_HOME:-$HOME/.cache}/pmm}"
+}
+
+say() { echo "pmm setup: $*" >&2; }
+die() {
+	say "error: $*"
+	exit 1
+}
+
+# Runs a command as root: directly when we are root, through sudo when we may.
+as_root() {
+	if [ "$(id -u)" = 0 ]; then
+		"$@"
+	elif command -v sudo >/dev/null 2>&1 && sudo -n true 2>/dev/null; then
+		sudo -n "$@"
+	else
+		die "installing needs root: run as root, or give this user password-less sudo (wanted: $*)"
+	fi
+}
+
+is_ubuntu() {
+	grep -qi '^ID=ubuntu' /etc/os-release 2>/dev/null
+}
+
+package_installed() {
+	dpkg-query -W -f='${Status}' "$1" 2>/dev/null | grep -q 'ok installed'
+}
+
+apt_updated=
+apt_update_once() {
+	[ -n "$apt_updated" ] && return 0
+	local log
+	log=$(mktemp)
+	if ! as_root apt-get update >"$log" 2>&1; then
+		cat "$log" >&2
+		rm -f "$log"
+		die "apt-get update failed: is the Debian/Ubuntu package mirror reachable?"
+	fi
+	rm -f "$log"
+	apt_updated=1
+}
+
+# The Debian packages pmm needs, each installed only when missing.
+install_packages() {
+	local headers=linux-headers-amd64
+	is_ubuntu && headers=linux-headers-generic
+	local wanted=(qemu-system-x86 busybox-static cpio kmod gcc make libc6-dev xz-utils zstd binutils
+		libxml2-utils "$headers")
+	command -v llvm-symbolizer >/dev/null 2>&1 || wanted+=(llvm)
+	local missing=()
+	local p
+	for p in "${wanted[@]}"; do
+		package_installed "$p" || missing+=("$p")
+	done
+	[ ${#missing[@]} -eq 0 ] && return 0
+	say "installing Debian packages: ${missing[*]}"
+	apt_update_once
+	local log
+	log=$(mktemp)
+	if ! as_root env DEBIAN_FRONTEND=noninteractive apt-get install -y -q --no-install-recommends \
+		"${missing[@]}" >"$log" 2>&1; then
+		tail -n 30 "$log" >&2
+		rm -f "$log"
+		die "apt-get install failed for: ${missing[*]}"
+	fi
+	rm -f "$log"
+}
+
+# The guest runs the kernel whose headers are installed, so that pmm.ko built against them inserts.
+guest_kernel_version() {
+	if [ -n "${PMM_KERNEL_VERSION:-}" ]; then
+		echo "$PMM_KERNEL_VERSION"
+		return 0
+	fi
+	# Several versions sort by version, not by name: take the newest.
+	local kver
+	kver=$(ls -d /usr/src/linux-headers-*-amd64 /usr/src/linux-headers-*-generic 2>/dev/null |
+		sed 's|/usr/src/linux-headers-||' | sort -V | tail -n 1)
+	[ -n "$kver" ] || die "no kernel headers under /usr/src (package linux-headers-amd64 or linux-headers-generic)"
+	echo "$kver"
+}
+
+# The guest kernel and its modules, unpacked into the cache, never installed into the host's /boot.
+fetch_guest_kernel() {
+	local kver=$1
+	local dir
+	dir="$(pmm_cache_dir)/kernel/$kver"
+	[ -f "$dir/.complete" ] && return 0
+	say "fetching guest kernel $kver into $dir"
+	rm -rf "$dir"
+	mkdir -p "$dir/root"
+	local dl
+	dl=$(mktemp -d)
+	local pkgs=("linux-image-$kver")
+	if is_ubuntu; then
+		pkgs=("linux-image-unsigned-$kver" "linux-modules-$kver")
+	fi
+	apt_update_once
+	local log="$dl/apt.log"
+	# apt-get download runs as the current user; as root it warns about its _apt sandbox, harmlessly.
+	if ! (cd "$dl" && apt-get download "${pkgs[@]}" >"$log" 2>&1); then
+		cat "$log" >&2
+		die "could not download ${pkgs[*]} (apt-get download); is the package mirror reachable?"
+	fi
+	local deb
+	for deb in "$dl"/*.deb; do
+		dpkg-deb -x "$deb" "$dir/root"
+	done
+	rm -rf "$dl"
+	local vmlinuz="$dir/root/boot/vmlinuz-$kver"
+	[ -f "$vmlinuz" ] || die "the package has no /boot/vmlinuz-$kver"
+	if extract_vmlinux "$vmlinuz" "$dir/vmlinux"; then
+		echo "$dir/vmlinux" >"$dir/kernel-path"
+	else
+		say "could not unpack vmlinux from $vmlinuz; booting the compressed image (slower under TCG)"
+		echo "$vmlinuz" >"$dir/kernel-path"
+	fi
+	touch "$dir/.complete"
+}
+
+# Unpacks the ELF vmlinux from a bzImage, which boots through PVH with no decompression in the guest: under
+# TCG that saves seconds per boot. Tries the compressors Debian and Ubuntu use.
+extract_vmlinux() {
+	local image=$1 out=$2
+	local magic tool off
+	for pair in 'FD377A585A00:xz -dc --single-stream' '28B52FFD:zstd -dcq' '1F8B08:gzip -dc'; do
+		magic=${pair%%:*}
+		tool=${pair#*:}
+		off=$(LC_ALL=C grep -obUaP "$(echo "$magic" | sed 's/../\\x&/g')" "$image" | head -n 1 | cut -d: -f1)
+		[ -n "$off" ] || continue
+		tail -c +$((off + 1)) "$image" | $tool >"$out" 2>/dev/null || true
+		if [ "$(head -c 4 "$out" | od -An -tx1 | tr -d ' ')" = 7f454c46 ]; then
+			return 0
+		fi
+	done
+	rm -f "$out"
+	return 1
+}
+
+in_source_checkout() {
+	[ -f "$top/tsconfig.json" ] && case "$top" in */node_modules/*) false ;; *) true ;; esac
+}
+
+install_npm_dependencies() {
+	in_source_checkout || return 0
+	local stamp="$top/node_modules/.package-lock.json"
+	if [ -f "$stamp" ] && [ "$stamp" -nt "$top/package.json" ] &&
+		{ [ ! -f "$top/package-lock.json" ] || [ "$stamp" -nt "$top/package-lock.json" ]; }; then
+		return 0
+	fi
+	say "installing npm dependencies"
+	if [ -f "$top/package-lock.json" ]; then
+		(cd "$top" && npm ci --no-audit --no-fund --loglevel=error >&2)
+	else
+		(cd "$top" && npm install --no-audit --no-fund --loglevel=error >&2)
+	fi
+}
+
+build_typescript() {
+	in_source_checkout || return 0
+	local stamp="$top/dist/.built"
+	if [ -f "$stamp" ] && [ -z "$(find "$top/harness" "$top/qemu" "$top/reporters" "$top/cli" \
+		"$top/symbolizer" "$top/tsconfig.json" -newer "$stamp" -name '*.ts' -o -newer "$stamp" \
+		-name tsconfig.json 2>/dev/null | head -n 1)" ]; then
+		return 0
+	fi
+	say "compiling TypeScript"
+	(cd "$top" && npx tsc -p tsconfig.json) || die "TypeScript compilation failed"
+	touch "$stamp"
+}
+
+# make is idempotent by itself; -s keeps it quiet when there is nothing to do.
+build_native() {
+	local kver=$1
+	local part
+	make -s -C "$top/kernel" KVER="$kver" >&2 || die "building kernel/pmm.ko against $kver failed"
+	for part in hooklib pmd fixtures; do
+		make -s -C "$top/$part" >&2 || die "building $part failed"
+	done
+}
+
+build_initramfs() {
+	local kver=$1
+	bash "$top/qemu/guest/mkinitramfs.sh" "$kver" "$(pmm_cache_dir)/kernel/$kver" "$top" ||
+		die "building the guest initramfs failed"
+}

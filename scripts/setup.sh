@@ -1,0 +1,17 @@
+#!/usr/bin/env bash
+# Sets up everything pmm needs on a Debian or Ubuntu x86-64 machine: packages, the guest kernel, npm
+# dependencies, the TypeScript build and the native parts. Idempotent: each step is skipped when done.
+set -euo pipefail
+
+top=$(cd "$(dirname "$0")/.." && pwd)
+cd "$top"
+# shellcheck source=scripts/lib.sh
+. "$top/scripts/lib.sh"
+
+install_packages
+kver=$(guest_kernel_version)
+fetch_guest_kernel "$kver"
+install_npm_dependencies
+build_typescript
+build_native "$kver"
+build_initramfs "$kver"
