@@ -17,6 +17,7 @@ export interface Frame {
   file: string | null;
   line: number | null;
   object: string | null; // the mapped file that holds address
+  offset?: string | null; // hex, address within object (what addr2line -e object takes); null when unknown
 }
 
 /** Unmatched allocations that share one stack. */

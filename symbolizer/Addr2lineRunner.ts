@@ -1,0 +1,56 @@
+// The fallback when llvm-symbolizer is missing: binutils' addr2line, run once per object with all of that
+// object's addresses on its command line (-a marks where each address's answer starts).
+
+import {execFile} from 'child_process';
+import {parseAddr2lineOutput} from './parseAddr2lineOutput';
+import {UNKNOWN_SYMBOL, type SymbolAnswer, type SymbolQuery, type SymbolizerBackend} from './types';
+
+// Keeps each command line well under the kernel's argument limits.
+const ADDRESSES_PER_CALL = 512;
+
+export class Addr2lineRunner implements SymbolizerBackend {
+  private closed = false;
+
+  constructor(private readonly toolPath: string) {}
+
+  async symbolize(queries: readonly SymbolQuery[]): Promise<SymbolAnswer[]> {
+    const answers: SymbolAnswer[] = queries.map(() => UNKNOWN_SYMBOL);
+    const byObject = new Map<string, number[]>();
+    queries.forEach((query, index) => {
+      const indexes = byObject.get(query.object) ?? [];
+      indexes.push(index);
+      byObject.set(query.object, indexes);
+    });
+    const calls: Array<Promise<void>> = [];
+    for (const [object, indexes] of byObject) {
+      for (let start = 0; start < indexes.length; start += ADDRESSES_PER_CALL) {
+        const chunk = indexes.slice(start, start + ADDRESSES_PER_CALL);
+        calls.push(
+          this.run(object, chunk.map(index => queries[index].address)).then(found => {
+            chunk.forEach((index, position) => {
+              answers[index] = found[position] ?? UNKNOWN_SYMBOL;
+            });
+          }),
+        );
+      }
+    }
+    await Promise.all(calls);
+    return answers;
+  }
+
+  close(): void {
+    this.closed = true; // nothing lives between calls
+  }
+
+  private run(object: string, addresses: readonly bigint[]): Promise<SymbolAnswer[]> {
+    if (this.closed) return Promise.resolve([]);
+    const args = ['-a', '-f', '-C', '-i', '-e', object, ...addresses.map(a => `0x${a.toString(16)}`)];
+    return new Promise(resolve => {
+      execFile(this.toolPath, args, {maxBuffer: 64 * 1024 * 1024}, (error, stdout) => {
+        // A missing or foreign object makes addr2line fail; its addresses stay unknown.
+        const answers = error === null ? parseAddr2lineOutput(stdout) : [];
+        resolve(answers.length === addresses.length ? answers : []);
+      });
+    });
+  }
+}

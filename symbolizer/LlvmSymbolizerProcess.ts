@@ -1,0 +1,77 @@
+// One long-lived `llvm-symbolizer --output-style=JSON` child, asked over stdin and answering one JSON line
+// per query line, in order. Starting llvm-symbolizer and loading debug info is the slow part, so a run's
+// frames all go through the same child.
+
+import {spawn, type ChildProcessWithoutNullStreams} from 'child_process';
+import {parseLlvmSymbolizerJson} from './parseLlvmSymbolizerJson';
+import {UNKNOWN_SYMBOL, type SymbolAnswer, type SymbolQuery, type SymbolizerBackend} from './types';
+
+export class LlvmSymbolizerProcess implements SymbolizerBackend {
+  private child: ChildProcessWithoutNullStreams | null = null;
+  // Answers arrive in query order, so the oldest waiter takes the next line.
+  private readonly waiting: Array<(answer: SymbolAnswer) => void> = [];
+  private pendingOutput = '';
+  private closed = false;
+
+  constructor(private readonly toolPath: string) {}
+
+  symbolize(queries: readonly SymbolQuery[]): Promise<SymbolAnswer[]> {
+    return Promise.all(queries.map(query => this.ask(query)));
+  }
+
+  close(): void {
+    this.closed = true;
+    this.stop();
+  }
+
+  private ask(query: SymbolQuery): Promise<SymbolAnswer> {
+    // The query line quotes the path; a path that would break the line cannot be asked about.
+    if (this.closed || /["\n\r]/.test(query.object)) return Promise.resolve(UNKNOWN_SYMBOL);
+    const child = this.running();
+    return new Promise(resolve => {
+      this.waiting.push(resolve);
+      child.stdin.write(`"${query.object}" 0x${query.address.toString(16)}\n`);
+    });
+  }
+
+  /** Starts the child on first use, and again if an earlier one died (a crash on one odd file). */
+  private running(): ChildProcessWithoutNullStreams {
+    if (this.child !== null) return this.child;
+    const child = spawn(this.toolPath, ['--output-style=JSON'], {stdio: ['pipe', 'pipe', 'pipe']});
+    child.stdout.setEncoding('utf8');
+    child.stdout.on('data', (chunk: string) => this.onOutput(chunk));
+    child.stderr.resume(); // warnings about odd objects are not answers; keep the pipe from filling
+    child.stdin.on('error', () => this.onChildGone(child)); // EPIPE when it died first
+    child.on('error', () => this.onChildGone(child));
+    child.on('close', () => this.onChildGone(child)); // after stdout drained, unlike 'exit'
+    this.child = child;
+    return child;
+  }
+
+  private onOutput(chunk: string): void {
+    this.pendingOutput += chunk;
+    let newline = this.pendingOutput.indexOf('\n');
+    while (newline !== -1) {
+      const line = this.pendingOutput.slice(0, newline);
+      this.pendingOutput = this.pendingOutput.slice(newline + 1);
+      this.waiting.shift()?.(parseLlvmSymbolizerJson(line));
+      newline = this.pendingOutput.indexOf('\n');
+    }
+  }
+
+  /** Whatever was still waiting will never be answered by this child: answer it with nulls. */
+  private onChildGone(child: ChildProcessWithoutNullStreams): void {
+    if (this.child !== child) return;
+    this.child = null;
+    this.pendingOutput = '';
+    for (const resolve of this.waiting.splice(0)) resolve(UNKNOWN_SYMBOL);
+  }
+
+  private stop(): void {
+    const child = this.child;
+    if (child === null) return;
+    this.onChildGone(child);
+    child.stdin.end();
+    child.kill();
+  }
+}

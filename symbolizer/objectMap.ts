@@ -1,0 +1,59 @@
+// Parses the text of /proc/<pid>/maps into mapped objects and finds the object that holds an address.
+// Pure: pmd sends the hook's maps text with each run, and the host reads it long after the process is gone.
+
+export interface MappedObject {
+  start: bigint;
+  end: bigint; // exclusive, as the kernel prints it
+  offset: bigint; // file offset of start
+  perms: string; // e.g. "r-xp"
+  path: string | null; // null for anonymous mappings; "[heap]", "[vdso]"… for the kernel's pseudo-paths
+}
+
+// start-end perms offset dev inode [path]; the path is the rest of the line and may hold spaces.
+const MAPS_LINE = /^([0-9a-f]+)-([0-9a-f]+)\s+(\S{4})\s+([0-9a-f]+)\s+\S+\s+\d+\s*(.*)$/i;
+
+export function parseObjectMap(mapsText: string): MappedObject[] {
+  const objects: MappedObject[] = [];
+  for (const line of mapsText.split('\n')) {
+    const match = MAPS_LINE.exec(line.trimEnd());
+    if (match === null) continue; // a torn or empty line says nothing about where code lives
+    const [, start, end, perms, offset, path] = match;
+    objects.push({
+      start: BigInt(`0x${start}`),
+      end: BigInt(`0x${end}`),
+      offset: BigInt(`0x${offset}`),
+      perms,
+      path: path === '' ? null : path,
+    });
+  }
+  return objects;
+}
+
+export function findObject(objects: readonly MappedObject[], address: bigint): MappedObject | null {
+  return objects.find(object => address >= object.start && address < object.end) ?? null;
+}
+
+/** True for a path the kernel made up ("[vdso]", "[stack]") rather than a file on disk. */
+export function isPseudoPath(path: string): boolean {
+  return path.startsWith('[') && path.endsWith(']');
+}
+
+/**
+ * Where a position-independent file was loaded: the start of its mapping with file offset 0. When that
+ * mapping is missing (the maps text was cut), start − offset of the mapping that holds the address gives the
+ * same base for the usual layout where segments keep their file offsets' spacing in memory.
+ */
+export function loadBase(objects: readonly MappedObject[], holder: MappedObject): bigint {
+  const first = objects.find(object => object.path === holder.path && object.offset === 0n);
+  return first !== undefined ? first.start : holder.start - holder.offset;
+}
+
+/** Parses "0x…" (or bare hex) into a bigint; null for anything else, so a bad record never throws. */
+export function parseAddress(text: string): bigint | null {
+  const match = /^(?:0x)?([0-9a-f]{1,16})$/i.exec(text.trim());
+  return match === null ? null : BigInt(`0x${match[1]}`);
+}
+
+export function formatAddress(address: bigint): string {
+  return `0x${address.toString(16)}`;
+}
