@@ -1,0 +1,60 @@
+// Parses pmm's command line into a command; pure, so every form is tested as a table.
+
+export type Command =
+  | { name: 'help' }
+  | { name: 'setup' }
+  | { name: 'run'; json: boolean; timeoutMs: number | null; accel: string | null; program: string; args: string[] }
+  | { name: 'exec'; timeoutMs: number | null; accel: string | null; program: string; args: string[] };
+
+export class UsageError extends Error {}
+
+export const USAGE = `usage:
+  pmm run [--json] [--timeout SECONDS] [--accel auto|kvm|tcg] -- PROGRAM [ARGS...]
+      run PROGRAM in the pmm VM under the hook and report its unmatched allocations
+  pmm exec [--timeout SECONDS] [--accel auto|kvm|tcg] -- COMMAND [ARGS...]
+      run COMMAND as root in the VM with pmm.ko loaded, no hook
+  pmm setup
+      install what pmm needs (Debian packages, guest kernel, native build)`;
+
+export function parseArgs(argv: string[]): Command {
+  const [name, ...rest] = argv;
+  if (name === undefined || name === '--help' || name === '-h' || name === 'help') return { name: 'help' };
+  if (name === 'setup') {
+    if (rest.length > 0) throw new UsageError(`pmm setup takes no arguments, got: ${rest.join(' ')}`);
+    return { name: 'setup' };
+  }
+  if (name !== 'run' && name !== 'exec') throw new UsageError(`unknown command: ${name}`);
+
+  let json = false;
+  let timeoutMs: number | null = null;
+  let accel: string | null = null;
+  let i = 0;
+  for (; i < rest.length; i++) {
+    const arg = rest[i];
+    if (arg === '--') {
+      i++;
+      break;
+    }
+    if (arg === '--json' && name === 'run') json = true;
+    else if (arg === '--timeout' || arg.startsWith('--timeout=')) {
+      const value = arg === '--timeout' ? rest[++i] : arg.slice('--timeout='.length);
+      const seconds = Number(value);
+      if (value === undefined || value === '' || !Number.isFinite(seconds) || seconds < 0) {
+        throw new UsageError(`--timeout wants a number of seconds (0: none), got ${value === undefined ? 'nothing' : JSON.stringify(value)}`);
+      }
+      timeoutMs = Math.round(seconds * 1000);
+    } else if (arg === '--accel' || arg.startsWith('--accel=')) {
+      const value = arg === '--accel' ? rest[++i] : arg.slice('--accel='.length);
+      if (value !== 'auto' && value !== 'kvm' && value !== 'tcg') {
+        throw new UsageError(`--accel wants auto, kvm or tcg, got ${value === undefined ? 'nothing' : JSON.stringify(value)}`);
+      }
+      accel = value;
+    } else if (arg.startsWith('-')) throw new UsageError(`unknown option for pmm ${name}: ${arg}`);
+    else break; // the program, given without --
+  }
+  const [program, ...args] = rest.slice(i);
+  if (program === undefined) throw new UsageError(`pmm ${name}: no program given`);
+  return name === 'run'
+    ? { name, json, timeoutMs, accel, program, args }
+    : { name, timeoutMs, accel, program, args };
+}

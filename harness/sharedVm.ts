@@ -1,0 +1,57 @@
+// One VM per process (per Jest worker): booted on first use, reused by later runs and test files, and
+// booted anew when the previous one died (a guest panic ends that VM, not the rest of the suite).
+import * as os from 'os';
+import * as path from 'path';
+import { chooseAccel } from '../qemu/kvmProbe';
+import { loadGuestFiles } from '../qemu/paths';
+import { Vm } from '../qemu/Vm';
+import type { PmmOptions } from './options';
+
+let current: { key: string; vm: Promise<Vm> } | null = null;
+let boots = 0;
+
+export type Notice = (message: string) => void;
+
+function vmKey(options: PmmOptions): string {
+  return JSON.stringify([options.accel, options.memoryMiB, options.cpus]);
+}
+
+async function bootVm(options: PmmOptions, notice: Notice): Promise<Vm> {
+  const files = loadGuestFiles();
+  const accel = await chooseAccel(files, options.accel);
+  boots += 1;
+  const consoleLog = path.join(os.tmpdir(), 'pmm-logs', `console-${process.pid}-${boots}.log`);
+  notice(
+    `pmm: booting the guest VM (kernel ${files.kernelVersion}, ${accel.toUpperCase()}${accel === 'tcg' ? ', no KVM: a few seconds' : ''}); console: ${consoleLog}`,
+  );
+  return Vm.boot({
+    files,
+    accel,
+    memoryMiB: options.memoryMiB,
+    cpus: options.cpus,
+    bootTimeoutMs: options.bootTimeoutMs,
+    consoleLog,
+    runDir: Vm.makeRunDir(),
+    shareTmp: true,
+  });
+}
+
+/** The process's VM, ready to run programs. */
+export async function sharedVm(options: PmmOptions, notice: Notice): Promise<Vm> {
+  const key = vmKey(options);
+  if (current) {
+    const vm = await current.vm.catch(() => null);
+    if (vm && vm.state === 'ready' && current.key === key) return vm;
+    if (vm) await vm.close();
+    current = null;
+  }
+  const vm = bootVm(options, notice);
+  current = { key, vm };
+  return vm;
+}
+
+export async function closeSharedVm(): Promise<void> {
+  const vm = current ? await current.vm.catch(() => null) : null;
+  current = null;
+  if (vm) await vm.close();
+}

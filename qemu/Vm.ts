@@ -1,0 +1,277 @@
+// One guest VM: boots QEMU, connects to pmd and QMP, runs programs, and always cleans up after itself.
+import { ChildProcess, spawn, spawnSync } from 'child_process';
+import * as fs from 'fs';
+import * as os from 'os';
+import * as path from 'path';
+import { consoleExcerpt, findConsoleFault } from './consoleLog';
+import { GuestChannel } from './GuestChannel';
+import type { GuestMessage, ReadyMessage, RunRequest, RunResultMessage } from './protocol';
+import { Qmp } from './Qmp';
+import { qemuArgs, socketPaths } from './qemuArgs';
+import type { VmOptions } from './types';
+
+export type VmState = 'booting' | 'ready' | 'closed' | 'failed';
+
+export type VmEvent =
+  | { type: 'boot-start'; accel: string; consoleLog: string }
+  | { type: 'boot-end'; ok: true; ms: number; kernel: string }
+  | { type: 'boot-end'; ok: false; error: Error }
+  | { type: 'run-start'; argv: string[] }
+  | { type: 'run-end'; argv: string[]; ms: number };
+
+export class VmError extends Error {
+  constructor(message: string, readonly consoleLog: string) {
+    super(message);
+    this.name = 'VmError';
+  }
+}
+
+// Margin on top of a program's own timeout before the VM itself is declared hung.
+const RUN_MARGIN_MS = 30_000;
+const SOCKET_WAIT_MS = 10_000;
+const CONSOLE_TAIL_BYTES = 64 * 1024;
+
+const live = new Set<Vm>();
+let exitHookInstalled = false;
+
+/** QEMU dies with us: on a normal exit here, and through the parent-death signal on any other. */
+function installExitHook(): void {
+  if (exitHookInstalled) return;
+  exitHookInstalled = true;
+  process.on('exit', () => {
+    for (const vm of live) vm.killNow();
+  });
+}
+
+function qemuCommand(args: string[]): { command: string; args: string[] } {
+  // setpriv makes the kernel send SIGKILL to QEMU when this process dies, however it dies.
+  const setpriv = spawnSync('setpriv', ['--version'], { stdio: 'ignore' });
+  if (!setpriv.error && setpriv.status === 0) {
+    return { command: 'setpriv', args: ['--pdeathsig', 'KILL', '--', 'qemu-system-x86_64', ...args] };
+  }
+  return { command: 'qemu-system-x86_64', args };
+}
+
+export class Vm {
+  state: VmState = 'booting';
+  kernel = '';
+  private child: ChildProcess | null = null;
+  private channel: GuestChannel | null = null;
+  private qmp: Qmp | null = null;
+  private consoleTail = '';
+  private stderr = '';
+  private readonly consoleStream: fs.WriteStream;
+  private exited: Promise<void>;
+  private markExited: () => void = () => undefined;
+  private fatal: Error | null = null;
+  private onFatal: Array<(e: Error) => void> = [];
+
+  private constructor(
+    readonly options: VmOptions,
+    private readonly onEvent: (e: VmEvent) => void,
+  ) {
+    fs.mkdirSync(path.dirname(options.consoleLog), { recursive: true });
+    this.consoleStream = fs.createWriteStream(options.consoleLog);
+    this.exited = new Promise((resolve) => (this.markExited = resolve));
+  }
+
+  static async boot(options: VmOptions, onEvent: (e: VmEvent) => void = () => undefined): Promise<Vm> {
+    const vm = new Vm(options, onEvent);
+    try {
+      await vm.start();
+      return vm;
+    } catch (err) {
+      await vm.close();
+      vm.state = 'failed';
+      const error = err instanceof Error ? err : new Error(String(err));
+      onEvent({ type: 'boot-end', ok: false, error });
+      throw error;
+    }
+  }
+
+  /** Makes a fresh folder for a VM's sockets. */
+  static makeRunDir(): string {
+    return fs.mkdtempSync(path.join(os.tmpdir(), 'pmm-vm-'));
+  }
+
+  private async start(): Promise<void> {
+    const started = Date.now();
+    installExitHook();
+    live.add(this);
+    this.onEvent({ type: 'boot-start', accel: this.options.accel, consoleLog: this.options.consoleLog });
+    const { command, args } = qemuCommand(qemuArgs(this.options));
+    const child = spawn(command, args, { stdio: ['ignore', 'pipe', 'pipe'] });
+    this.child = child;
+    child.stdout!.on('data', (chunk: Buffer) => this.onConsole(chunk));
+    child.stderr!.on('data', (chunk: Buffer) => {
+      this.stderr = (this.stderr + chunk.toString()).slice(-8192);
+    });
+    child.on('error', (err) => this.die(new Error(`could not start QEMU (qemu-system-x86_64): ${err.message}`)));
+    child.on('exit', (code, signal) => {
+      this.markExited();
+      const how = signal ? `was killed by ${signal}` : `exited with status ${code}`;
+      this.die(new Error(`QEMU ${how}${this.stderr ? `: ${this.stderr.trim()}` : ''}`));
+    });
+
+    const sockets = socketPaths(this.options.runDir);
+    await this.untilFatal(this.waitForSockets([sockets.channel, sockets.qmp]));
+    this.qmp = await this.untilFatal(Qmp.connect(sockets.qmp));
+    this.channel = await this.untilFatal(GuestChannel.connect(sockets.channel));
+    // Connections outlive their paths: remove the folder now, so nothing is left even if we are killed.
+    fs.rmSync(this.options.runDir, { recursive: true, force: true });
+
+    const ready: ReadyMessage = await this.untilFatal(
+      withTimeout(this.channel.whenReady(), this.options.bootTimeoutMs, () =>
+        new Error(`the guest did not come up within ${this.options.bootTimeoutMs} ms`)),
+    );
+    this.kernel = ready.kernel;
+    if (!ready.pmmLoaded) throw new Error(`pmm.ko is not loaded in guest kernel ${ready.kernel}`);
+    this.state = 'ready';
+    this.onEvent({ type: 'boot-end', ok: true, ms: Date.now() - started, kernel: ready.kernel });
+  }
+
+  /** Runs one program in the guest; rejects with a VmError if the VM dies or hangs meanwhile. */
+  async run(request: Omit<RunRequest, 'id' | 'type'>): Promise<RunResultMessage> {
+    if (this.state !== 'ready' || !this.channel) {
+      throw this.fatal ?? new Error(`the VM is ${this.state}, not ready`);
+    }
+    const started = Date.now();
+    this.onEvent({ type: 'run-start', argv: request.argv });
+    const limit = request.timeoutMs > 0 ? request.timeoutMs + RUN_MARGIN_MS : 0;
+    let answer: GuestMessage;
+    try {
+      const asked = this.channel.request({ type: 'run', ...request });
+      answer = await this.untilFatal(
+        limit > 0
+          ? withTimeout(asked, limit, () => new Error(`the guest did not answer within ${limit} ms`))
+          : asked,
+      );
+    } catch (err) {
+      const error = err instanceof Error ? err : new Error(String(err));
+      // A guest that stops answering is not trusted with the next run.
+      this.die(error);
+      await this.close();
+      throw this.vmError(`running ${request.argv[0]} in the VM failed: ${error.message}`);
+    } finally {
+      this.onEvent({ type: 'run-end', argv: request.argv, ms: Date.now() - started });
+    }
+    if (answer.type === 'error') throw new Error(answer.message);
+    if (answer.type !== 'result') throw new Error(`pmd answered a run with ${answer.type}`);
+    return answer;
+  }
+
+  /** Stops QEMU and releases every handle. Safe to call more than once, and after a failed boot. */
+  async close(): Promise<void> {
+    if (this.state === 'ready' || this.state === 'booting') this.state = 'closed';
+    this.channel?.close();
+    this.channel = null;
+    if (this.child && this.child.exitCode === null && this.child.signalCode === null) {
+      try {
+        await withTimeout(this.qmp ? this.qmp.execute('quit') : Promise.reject(new Error('no QMP')), 2000, () =>
+          new Error('QMP quit timed out'));
+      } catch {
+        // QEMU may already be going; the kill below makes sure.
+      }
+      const gone = await Promise.race([this.exited.then(() => true), sleep(2000).then(() => false)]);
+      if (!gone) {
+        this.killNow();
+        await this.exited;
+      }
+    }
+    this.qmp?.close();
+    this.qmp = null;
+    fs.rmSync(this.options.runDir, { recursive: true, force: true });
+    live.delete(this);
+    await new Promise<void>((resolve) => this.consoleStream.end(resolve));
+  }
+
+  /** The last lines of the serial console. */
+  consoleExcerpt(lines = 30): string {
+    return consoleExcerpt(this.consoleTail, lines);
+  }
+
+  killNow(): void {
+    if (this.child && this.child.exitCode === null && this.child.signalCode === null) {
+      this.child.kill('SIGKILL');
+    }
+  }
+
+  private vmError(message: string): VmError {
+    return new VmError(
+      `${message}\nguest console (${this.options.consoleLog}):\n${this.consoleExcerpt()}`,
+      this.options.consoleLog,
+    );
+  }
+
+  private onConsole(chunk: Buffer): void {
+    this.consoleStream.write(chunk);
+    this.consoleTail = (this.consoleTail + chunk.toString('utf8')).slice(-CONSOLE_TAIL_BYTES);
+    const fault = findConsoleFault(this.consoleTail);
+    if (!fault) return;
+    if (fault.kind === 'init-error') this.die(new Error(fault.line));
+    else this.die(new Error(`the guest kernel ${fault.kind === 'panic' ? 'panicked' : 'oopsed'}: ${fault.line}`));
+  }
+
+  /** Records the first fatal error, wakes everyone waiting on the VM, and ends the channel. */
+  private die(err: Error): void {
+    if (this.fatal) return;
+    this.fatal = this.state === 'booting' ? this.bootError(err) : this.vmError(err.message);
+    if (this.state !== 'closed') this.state = 'failed';
+    for (const f of this.onFatal.splice(0)) f(this.fatal);
+    this.channel?.fail(this.fatal);
+  }
+
+  private bootError(err: Error): VmError {
+    return this.vmError(`the VM did not boot (kernel ${this.options.files.kernel}, ${this.options.accel}): ${err.message}`);
+  }
+
+  /** Races p against the VM dying. */
+  private untilFatal<T>(p: Promise<T>): Promise<T> {
+    if (this.fatal) return Promise.reject(this.fatal);
+    return new Promise<T>((resolve, reject) => {
+      this.onFatal.push(reject);
+      const forget = (): void => {
+        const i = this.onFatal.indexOf(reject);
+        if (i >= 0) this.onFatal.splice(i, 1);
+      };
+      p.then(
+        (v) => {
+          forget();
+          resolve(v);
+        },
+        (e) => {
+          forget();
+          reject(e);
+        },
+      );
+    });
+  }
+
+  private async waitForSockets(paths: string[]): Promise<void> {
+    const deadline = Date.now() + SOCKET_WAIT_MS;
+    while (!paths.every((p) => fs.existsSync(p))) {
+      if (Date.now() > deadline) throw new Error(`QEMU did not create its sockets in ${this.options.runDir}`);
+      await sleep(10);
+    }
+  }
+}
+
+function sleep(ms: number): Promise<void> {
+  return new Promise((resolve) => setTimeout(resolve, ms).unref());
+}
+
+function withTimeout<T>(p: Promise<T>, ms: number, error: () => Error): Promise<T> {
+  return new Promise<T>((resolve, reject) => {
+    const timer = setTimeout(() => reject(error()), ms);
+    p.then(
+      (v) => {
+        clearTimeout(timer);
+        resolve(v);
+      },
+      (e) => {
+        clearTimeout(timer);
+        reject(e);
+      },
+    );
+  });
+}

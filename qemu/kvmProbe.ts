@@ -1,0 +1,75 @@
+// Decides between KVM and TCG. /dev/kvm can exist and still hang a guest at boot, so KVM is trusted only
+// after a probe guest has booted under it within a short timeout; the verdict is cached for this host boot.
+import { spawn } from 'child_process';
+import * as fs from 'fs';
+import * as path from 'path';
+import { cacheDir } from './paths';
+import { bootArgs, machineArgs } from './qemuArgs';
+import type { Accel, GuestFiles } from './types';
+
+export const PROBE_TIMEOUT_MS = 15_000;
+const PROBE_OK = 'pmm-guest: probe ok';
+
+export type AccelChoice = Accel | 'auto';
+
+function kvmAccessible(): boolean {
+  try {
+    fs.accessSync('/dev/kvm', fs.constants.R_OK | fs.constants.W_OK);
+    return true;
+  } catch {
+    return false;
+  }
+}
+
+function bootId(): string {
+  try {
+    return fs.readFileSync('/proc/sys/kernel/random/boot_id', 'utf8').trim();
+  } catch {
+    return 'unknown';
+  }
+}
+
+/** Boots the guest under KVM until its init says it is alive, or gives up after timeoutMs. */
+export function probeKvm(files: GuestFiles, timeoutMs = PROBE_TIMEOUT_MS): Promise<boolean> {
+  const args = [
+    ...machineArgs('kvm', 256, 1),
+    ...bootArgs({ files, shareTmp: false }, ['pmm_probe=1']),
+    '-serial', 'stdio', '-monitor', 'none',
+  ];
+  return new Promise((resolve) => {
+    const child = spawn('qemu-system-x86_64', args, { stdio: ['ignore', 'pipe', 'ignore'] });
+    let seen = '';
+    let done = false;
+    const finish = (ok: boolean): void => {
+      if (done) return;
+      done = true;
+      clearTimeout(timer);
+      child.kill('SIGKILL');
+      resolve(ok);
+    };
+    const timer = setTimeout(() => finish(false), timeoutMs);
+    child.stdout.on('data', (chunk: Buffer) => {
+      seen = (seen + chunk.toString('latin1')).slice(-4096);
+      if (seen.includes(PROBE_OK)) finish(true);
+    });
+    child.on('error', () => finish(false));
+    child.on('exit', () => finish(seen.includes(PROBE_OK)));
+  });
+}
+
+export async function chooseAccel(files: GuestFiles, choice: AccelChoice): Promise<Accel> {
+  if (choice !== 'auto') return choice;
+  if (!kvmAccessible()) return 'tcg';
+  const verdictFile = path.join(cacheDir(), 'kvm-probe.json');
+  const id = bootId();
+  try {
+    const cached = JSON.parse(fs.readFileSync(verdictFile, 'utf8')) as { bootId: string; kvm: boolean };
+    if (cached.bootId === id) return cached.kvm ? 'kvm' : 'tcg';
+  } catch {
+    // no verdict yet for this boot
+  }
+  const kvm = await probeKvm(files);
+  fs.mkdirSync(path.dirname(verdictFile), { recursive: true });
+  fs.writeFileSync(verdictFile, JSON.stringify({ bootId: id, kvm }));
+  return kvm ? 'kvm' : 'tcg';
+}

@@ -1,0 +1,49 @@
+// Where pmm's files live: the package's own folder, set-up's build output, and the user's cache.
+import * as fs from 'fs';
+import * as os from 'os';
+import * as path from 'path';
+import type { GuestFiles } from './types';
+
+/** The folder of the jest-environment-pmm package, whether running from dist/ or from the sources. */
+export function packageRoot(): string {
+  let dir = __dirname;
+  for (;;) {
+    const manifest = path.join(dir, 'package.json');
+    if (fs.existsSync(manifest)) {
+      const name = (JSON.parse(fs.readFileSync(manifest, 'utf8')) as { name?: string }).name;
+      if (name === 'jest-environment-pmm') return dir;
+    }
+    const parent = path.dirname(dir);
+    if (parent === dir) throw new Error(`pmm: cannot find the jest-environment-pmm package above ${__dirname}`);
+    dir = parent;
+  }
+}
+
+export function cacheDir(): string {
+  if (process.env.PMM_CACHE_DIR) return process.env.PMM_CACHE_DIR;
+  const base = process.env.XDG_CACHE_HOME || path.join(os.homedir(), '.cache');
+  return path.join(base, 'pmm');
+}
+
+const SETUP_HINT = 'run `npx pmm setup` (or `npm run setup` in the pmm repository) first';
+
+/** Reads build/guest.json, which set-up writes, and checks that every file it names is there. */
+export function loadGuestFiles(root = packageRoot()): GuestFiles {
+  const manifest = path.join(root, 'build', 'guest.json');
+  if (!fs.existsSync(manifest)) {
+    throw new Error(`pmm: the guest is not set up (no ${manifest}); ${SETUP_HINT}`);
+  }
+  const files = JSON.parse(fs.readFileSync(manifest, 'utf8')) as GuestFiles;
+  const named: Array<[string, string]> = [
+    ['guest kernel', files.kernel],
+    ['initramfs', files.initramfs],
+    ['pmm.ko', files.module],
+    ['hook library', files.hook],
+  ];
+  for (const [what, file] of named) {
+    if (!file || !fs.existsSync(file)) {
+      throw new Error(`pmm: the ${what} for guest kernel ${files.kernelVersion} is missing (${file}); ${SETUP_HINT}`);
+    }
+  }
+  return files;
+}

@@ -1,0 +1,47 @@
+// The messages of pmd/PROTOCOL.md, as TypeScript types.
+import type { RawRecord } from '../harness/types';
+
+export interface ReadyMessage {
+  type: 'ready';
+  kernel: string;
+  pmmLoaded: boolean;
+}
+
+export interface RunRequest {
+  id: number;
+  type: 'run';
+  argv: string[];
+  cwd: string;
+  env: Record<string, string>;
+  hook: string | null;
+  timeoutMs: number;
+}
+
+export interface RunResultMessage {
+  id: number;
+  type: 'result';
+  pid: number;
+  exitCode: number | null;
+  signal: string | null;
+  timedOut: boolean;
+  stdout: string; // base64
+  stderr: string; // base64
+  maps: string; // base64
+  records: RawRecord[];
+  unmatchedFrees: number;
+  dropped: number;
+  truncated?: boolean;
+}
+
+export interface ErrorMessage {
+  id: number;
+  type: 'error';
+  message: string;
+}
+
+export interface ByeMessage {
+  id: number;
+  type: 'bye';
+}
+
+export type GuestMessage = ReadyMessage | RunResultMessage | ErrorMessage | ByeMessage;

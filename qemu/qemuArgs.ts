@@ -1,0 +1,93 @@
+// The QEMU command line, built from small pure functions so that a test can read every argument.
+import * as path from 'path';
+import type { Accel, VmOptions } from './types';
+
+export const CHANNEL_NAME = 'org.pmm.0';
+
+export function machineArgs(accel: Accel, memoryMiB: number, cpus: number): string[] {
+  return [
+    // q35's PCIe would only add probing time; the old pc machine is enough for virtio-pci.
+    '-machine', accel === 'kvm' ? 'pc,accel=kvm' : 'pc,accel=tcg',
+    ...(accel === 'kvm' ? ['-cpu', 'host'] : []),
+    '-m', String(memoryMiB),
+    '-smp', String(cpus),
+    // No display, no default devices, and no network: iPXE's option ROM would run for nothing.
+    '-display', 'none',
+    '-vga', 'none',
+    '-nodefaults',
+    '-no-user-config',
+    '-nic', 'none',
+    // A guest panic must end QEMU, not reboot it.
+    '-no-reboot',
+  ];
+}
+
+export function kernelCommandLine(options: Pick<VmOptions, 'files' | 'shareTmp'>, extra: string[] = []): string {
+  return [
+    'console=ttyS0',
+    'quiet',
+    'panic=-1',
+    // Oopses become panics, so that a broken module ends the VM with its console excerpt.
+    'oops=panic',
+    // Crypto self-tests are the largest initcall under TCG and test nothing of ours.
+    'cryptomgr.notests',
+    'tsc=reliable',
+    'no_timer_check',
+    `pmm_ko=${options.files.module}`,
+    `pmm_tmp=${options.shareTmp ? 1 : 0}`,
+    ...extra,
+  ].join(' ');
+}
+
+export function bootArgs(options: Pick<VmOptions, 'files' | 'shareTmp'>, extra: string[] = []): string[] {
+  return [
+    '-kernel', options.files.kernel,
+    '-initrd', options.files.initramfs,
+    '-append', kernelCommandLine(options, extra),
+  ];
+}
+
+/** The host's root read-only, and optionally its /tmp writable, over virtio-9p. */
+export function shareArgs(shareTmp: boolean): string[] {
+  const args = [
+    '-fsdev', 'local,id=pmmroot,path=/,security_model=none,readonly=on',
+    '-device', 'virtio-9p-pci,fsdev=pmmroot,mount_tag=pmmroot',
+  ];
+  if (shareTmp) {
+    args.push(
+      '-fsdev', 'local,id=pmmtmp,path=/tmp,security_model=none',
+      '-device', 'virtio-9p-pci,fsdev=pmmtmp,mount_tag=pmmtmp',
+    );
+  }
+  return args;
+}
+
+export function socketPaths(runDir: string): { channel: string; qmp: string } {
+  return { channel: path.join(runDir, 'channel.sock'), qmp: path.join(runDir, 'qmp.sock') };
+}
+
+/** pmd's virtio-serial port and the QMP control socket; QEMU listens, the host connects. */
+export function channelArgs(runDir: string): string[] {
+  const sockets = socketPaths(runDir);
+  return [
+    '-device', 'virtio-serial-pci',
+    '-chardev', `socket,id=pmmchan,path=${sockets.channel},server=on,wait=off`,
+    '-device', `virtserialport,chardev=pmmchan,name=${CHANNEL_NAME}`,
+    '-qmp', `unix:${sockets.qmp},server=on,wait=off`,
+  ];
+}
+
+/** The serial console on QEMU's stdout, which the host copies to the console log as it reads it. */
+export function consoleArgs(): string[] {
+  return ['-serial', 'stdio', '-monitor', 'none'];
+}
+
+export function qemuArgs(options: VmOptions): string[] {
+  return [
+    ...machineArgs(options.accel, options.memoryMiB, options.cpus),
+    ...bootArgs(options),
+    ...shareArgs(options.shareTmp),
+    ...channelArgs(options.runDir),
+    ...consoleArgs(),
+  ];
+}
