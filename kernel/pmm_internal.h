@@ -1,0 +1,120 @@
+/* SPDX-License-Identifier: GPL-2.0 */
+/*
+ * pmm: what the module's files share - the monitor and record types, the
+ * one lock and the state it guards.
+ */
+#ifndef _PMM_INTERNAL_H
+#define _PMM_INTERNAL_H
+
+#include <linux/list.h>
+#include <linux/mutex.h>
+#include <linux/sched.h>
+#include <linux/types.h>
+#include <linux/uidgid.h>
+#include <linux/xarray.h>
+
+#include "include/uapi/pmm.h"
+
+#define PMM_INTERVAL_MIN_MS	100
+#define PMM_INTERVAL_MAX_MS	3600000
+#define PMM_INTERVAL_DEFAULT_MS	10000
+
+/*
+ * One unmatched allocation. It sits in two indexes of its monitor: the
+ * pointer hash, so a free finds it in O(1), and the records xarray under
+ * its sequence number, so readers page through records oldest first with a
+ * cursor that stays valid while records come and go.
+ */
+struct pmm_entry {
+	struct hlist_node hnode;
+	unsigned long seq;
+	struct pmm_record rec;
+};
+
+/*
+ * A monitored process. Everything here is guarded by pmm_lock. The monitor
+ * outlives its process: records stay until STOP_PID, which is how the
+ * leaks of a crashed program are collected.
+ */
+struct pmm_monitor {
+	struct list_head node;		/* in pmm_monitors */
+	pid_t tgid;
+	struct pid *pid;		/* to tell the process from a pid reuse */
+	kuid_t uid;			/* euid when the monitor started */
+	char comm[TASK_COMM_LEN];	/* cached while the process lives */
+	pid_t ppid;
+	u32 state;			/* enum pmm_state */
+
+	struct hlist_head *buckets;	/* entries by rec.ptr */
+	unsigned int hash_bits;
+	struct xarray records;		/* entries by seq, insertion order */
+	unsigned long next_seq;
+
+	u64 nr_records;
+	u64 bytes;
+	u64 unmatched_frees;
+	u64 dropped;
+
+	char *maps;			/* kvmalloc'ed text of /proc/<pid>/maps */
+	u32 maps_len;
+};
+
+struct pmm_config {
+	u32 interval_ms;
+	u32 scan;
+	pid_t last_start_pid;
+	pid_t last_stop_pid;
+};
+
+/*
+ * pmm_lock guards pmm_monitors, every struct pmm_monitor and its entries,
+ * pmm_nr_monitors, pmm_total_records and pmm_cfg. A mutex, because the
+ * holders allocate with GFP_KERNEL and page through user memory.
+ */
+extern struct mutex pmm_lock;
+extern struct list_head pmm_monitors;
+extern unsigned int pmm_nr_monitors;
+extern u64 pmm_total_records;
+extern u64 pmm_generation;	/* bumped on any change, for /proc/pmm/pid */
+extern struct pmm_config pmm_cfg;
+
+/* Module parameters (pmm_main.c). */
+extern unsigned long pmm_max_records;
+extern unsigned long pmm_max_total_records;
+
+/* pmm_records.c: the per-process record store. */
+int pmm_records_init(void);
+void pmm_records_exit(void);
+struct pmm_monitor *pmm_monitor_find(pid_t tgid);
+struct pmm_monitor *pmm_monitor_find_current(void);
+struct pmm_monitor *pmm_monitor_create(struct task_struct *task);
+void pmm_monitor_destroy(struct pmm_monitor *mon);
+void pmm_monitor_apply(struct pmm_monitor *mon, const struct pmm_record *rec);
+unsigned int pmm_monitor_read(struct pmm_monitor *mon, unsigned long *cursor,
+			      struct pmm_record *out, unsigned int max);
+void pmm_monitor_fill_info(const struct pmm_monitor *mon,
+			   struct pmm_pid_info *info);
+bool pmm_may_read(const struct pmm_monitor *mon);
+int pmm_record_validate(const struct pmm_record *rec);
+
+/* pmm_config.c: the settings shared by the ioctls and /proc/pmm/cfg. */
+int pmm_start_pid(pid_t pid);
+int pmm_stop_pid(pid_t pid);
+int pmm_set_interval(u32 ms);
+int pmm_set_scan(u32 on);
+void pmm_stop_all(void);
+
+/* pmm_thread.c: pmthread, which notices processes that exited. */
+int pmm_thread_start(void);
+void pmm_thread_stop(void);
+void pmm_thread_kick(void);
+void pmm_monitor_refresh(struct pmm_monitor *mon);
+
+/* pmm_proc.c: /proc/pmm. */
+int pmm_proc_init(void);
+void pmm_proc_exit(void);
+
+/* pmm_ioctl.c: the character device's commands. */
+long pmm_ioctl(struct file *file, unsigned int cmd, unsigned long arg);
+
+#endif /* _PMM_INTERNAL_H */

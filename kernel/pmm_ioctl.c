@@ -1,0 +1,346 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * pmm: the /dev/pmm commands. The switch only dispatches; each handler
+ * copies in, validates, locks, changes, unlocks and copies out.
+ */
+#include <linux/capability.h>
+#include <linux/fs.h>
+#include <linux/kernel.h>
+#include <linux/slab.h>
+#include <linux/uaccess.h>
+
+#include "pmm_internal.h"
+
+/*
+ * Records move between user and kernel memory this many at a time
+ * (about 5 KiB), so a full batch never needs a large allocation.
+ */
+#define PMM_IO_CHUNK	32
+
+static int pmm_copy_records_in(struct pmm_record *buf,
+			       const struct pmm_record __user *urecs,
+			       unsigned int n)
+{
+	unsigned int i;
+	int ret;
+
+	if (copy_from_user(buf, urecs, n * sizeof(*buf)))
+		return -EFAULT;
+	for (i = 0; i < n; i++) {
+		ret = pmm_record_validate(&buf[i]);
+		if (ret)
+			return ret;
+	}
+	return 0;
+}
+
+static int pmm_ioctl_record_log(void __user *argp)
+{
+	const struct pmm_record __user *urecs;
+	struct pmm_record_log args;
+	struct pmm_monitor *mon;
+	struct pmm_record *buf;
+	unsigned int done, n;
+	int ret = 0;
+
+	if (copy_from_user(&args, argp, sizeof(args)))
+		return -EFAULT;
+	if (args.pad || !args.count || args.count > PMM_MAX_BATCH)
+		return -EINVAL;
+	urecs = u64_to_user_ptr(args.records);
+
+	/* The hook calls this for every process; say no cheaply. */
+	mutex_lock(&pmm_lock);
+	mon = pmm_monitor_find_current();
+	mutex_unlock(&pmm_lock);
+	if (!mon)
+		return -ESRCH;
+
+	buf = kmalloc_array(PMM_IO_CHUNK, sizeof(*buf), GFP_KERNEL);
+	if (!buf)
+		return -ENOMEM;
+
+	/*
+	 * A batch is taken whole or not at all, so a bad record in the last
+	 * chunk must be found before the first is applied. The second pass
+	 * checks again, in case the caller changed its buffer in between.
+	 */
+	if (args.count > PMM_IO_CHUNK) {
+		for (done = 0; done < args.count; done += n) {
+			n = min_t(unsigned int, args.count - done, PMM_IO_CHUNK);
+			ret = pmm_copy_records_in(buf, urecs + done, n);
+			if (ret)
+				goto out_free_buf;
+		}
+	}
+
+	for (done = 0; done < args.count; done += n) {
+		n = min_t(unsigned int, args.count - done, PMM_IO_CHUNK);
+		ret = pmm_copy_records_in(buf, urecs + done, n);
+		if (ret)
+			goto out_free_buf;
+
+		mutex_lock(&pmm_lock);
+		/* Looked up again: a STOP_PID may have come in between. */
+		mon = pmm_monitor_find_current();
+		if (mon) {
+			unsigned int i;
+
+			for (i = 0; i < n; i++)
+				pmm_monitor_apply(mon, &buf[i]);
+		}
+		mutex_unlock(&pmm_lock);
+		if (!mon) {
+			ret = -ESRCH;
+			goto out_free_buf;
+		}
+	}
+
+out_free_buf:
+	kfree(buf);
+	return ret;
+}
+
+static int pmm_ioctl_set_config(void __user *argp)
+{
+	struct pmm_set_config args;
+
+	if (copy_from_user(&args, argp, sizeof(args)))
+		return -EFAULT;
+	if (args.pad)
+		return -EINVAL;
+
+	switch (args.op) {
+	case PMM_CFG_START_PID:
+		return pmm_start_pid(args.pid);
+	case PMM_CFG_STOP_PID:
+		return pmm_stop_pid(args.pid);
+	case PMM_CFG_INTERVAL:
+		/* pmthread's settings are global: root's, as cfg's are. */
+		if (!capable(CAP_SYS_ADMIN))
+			return -EPERM;
+		return pmm_set_interval(args.value);
+	case PMM_CFG_SCAN:
+		if (!capable(CAP_SYS_ADMIN))
+			return -EPERM;
+		return pmm_set_scan(args.value);
+	default:
+		return -EINVAL;
+	}
+}
+
+static int pmm_ioctl_get_config(void __user *argp)
+{
+	struct pmm_get_config args;
+
+	memset(&args, 0, sizeof(args));
+	mutex_lock(&pmm_lock);
+	args.interval_ms = pmm_cfg.interval_ms;
+	args.scan = pmm_cfg.scan;
+	args.last_start_pid = pmm_cfg.last_start_pid;
+	args.last_stop_pid = pmm_cfg.last_stop_pid;
+	args.nr_monitored = pmm_nr_monitors;
+	args.total_records = pmm_total_records;
+	mutex_unlock(&pmm_lock);
+
+	if (copy_to_user(argp, &args, sizeof(args)))
+		return -EFAULT;
+	return 0;
+}
+
+static int pmm_ioctl_monitored_pids(void __user *argp)
+{
+	struct pmm_monitored_pids args;
+	struct pmm_pid_info __user *upids;
+	struct pmm_pid_info info;
+	struct pmm_monitor *mon;
+	unsigned int i = 0;
+	int ret = 0;
+
+	if (copy_from_user(&args, argp, sizeof(args)))
+		return -EFAULT;
+	upids = u64_to_user_ptr(args.pids);
+
+	/*
+	 * One entry at a time, copied out under the lock: a mutex may sleep
+	 * in a page fault, and nothing on the fault path takes pmm_lock.
+	 */
+	mutex_lock(&pmm_lock);
+	list_for_each_entry(mon, &pmm_monitors, node) {
+		if (i == args.max)
+			break;
+		pmm_monitor_fill_info(mon, &info);
+		if (copy_to_user(&upids[i], &info, sizeof(info))) {
+			ret = -EFAULT;
+			break;
+		}
+		i++;
+	}
+	args.count = pmm_nr_monitors;
+	mutex_unlock(&pmm_lock);
+	if (ret)
+		return ret;
+
+	if (copy_to_user(argp, &args, sizeof(args)))
+		return -EFAULT;
+	return 0;
+}
+
+/* Finds pid's monitor if the caller may read it; with pmm_lock held. */
+static struct pmm_monitor *pmm_monitor_find_readable(pid_t pid, int *err)
+{
+	struct pmm_monitor *mon;
+
+	lockdep_assert_held(&pmm_lock);
+
+	mon = pmm_monitor_find(pid);
+	if (!mon) {
+		*err = -ESRCH;
+		return NULL;
+	}
+	if (!pmm_may_read(mon)) {
+		*err = -EPERM;
+		return NULL;
+	}
+	return mon;
+}
+
+static int pmm_ioctl_read_logs(void __user *argp)
+{
+	struct pmm_record __user *urecs;
+	struct pmm_read_logs args;
+	struct pmm_monitor *mon;
+	struct pmm_record *buf;
+	unsigned int done = 0, want, n;
+	unsigned long cursor;
+	int ret = 0;
+
+	if (copy_from_user(&args, argp, sizeof(args)))
+		return -EFAULT;
+	if (args.pad || args.pid <= 0 || !args.max ||
+	    args.max > PMM_MAX_BATCH)
+		return -EINVAL;
+	urecs = u64_to_user_ptr(args.records);
+	/* Sequence numbers are unsigned long; past them there is nothing. */
+	cursor = min_t(u64, args.cursor, ULONG_MAX);
+
+	buf = kmalloc_array(PMM_IO_CHUNK, sizeof(*buf), GFP_KERNEL);
+	if (!buf)
+		return -ENOMEM;
+
+	while (done < args.max) {
+		want = min_t(unsigned int, args.max - done, PMM_IO_CHUNK);
+
+		mutex_lock(&pmm_lock);
+		mon = pmm_monitor_find_readable(args.pid, &ret);
+		n = mon ? pmm_monitor_read(mon, &cursor, buf, want) : 0;
+		mutex_unlock(&pmm_lock);
+		if (!mon)
+			goto out_free_buf;
+
+		/* Copied out unlocked so the process can go on recording. */
+		if (copy_to_user(urecs + done, buf, n * sizeof(*buf))) {
+			ret = -EFAULT;
+			goto out_free_buf;
+		}
+		done += n;
+		if (n < want)
+			break;
+	}
+
+	args.cursor = cursor;
+	args.count = done;
+	if (copy_to_user(argp, &args, sizeof(args)))
+		ret = -EFAULT;
+
+out_free_buf:
+	kfree(buf);
+	return ret;
+}
+
+static int pmm_ioctl_record_maps(void __user *argp)
+{
+	struct pmm_monitor *mon;
+	struct pmm_maps args;
+	char *text;
+
+	if (copy_from_user(&args, argp, sizeof(args)))
+		return -EFAULT;
+	if (!args.len || args.len > PMM_MAX_MAPS)
+		return -EINVAL;
+
+	text = vmemdup_user(u64_to_user_ptr(args.buf), args.len);
+	if (IS_ERR(text))
+		return PTR_ERR(text);
+
+	mutex_lock(&pmm_lock);
+	mon = pmm_monitor_find_current();
+	if (mon) {
+		swap(mon->maps, text);
+		mon->maps_len = args.len;
+	}
+	mutex_unlock(&pmm_lock);
+
+	/* The replaced text, or the new one if nobody wanted it. */
+	kvfree(text);
+	return mon ? 0 : -ESRCH;
+}
+
+static int pmm_ioctl_read_maps(void __user *argp)
+{
+	struct pmm_monitor *mon;
+	struct pmm_maps args;
+	u32 bufsize;
+	int ret = 0;
+
+	if (copy_from_user(&args, argp, sizeof(args)))
+		return -EFAULT;
+	if (args.pid <= 0)
+		return -EINVAL;
+	bufsize = args.len;
+
+	mutex_lock(&pmm_lock);
+	mon = pmm_monitor_find_readable(args.pid, &ret);
+	if (!mon)
+		goto out_unlock;
+
+	args.len = mon->maps_len;
+	if (mon->maps_len > bufsize)
+		ret = -ENOSPC;
+	else if (copy_to_user(u64_to_user_ptr(args.buf), mon->maps,
+			      mon->maps_len))
+		ret = -EFAULT;
+out_unlock:
+	mutex_unlock(&pmm_lock);
+	if (ret && ret != -ENOSPC)
+		return ret;
+
+	/* On -ENOSPC too: len tells the caller how much room to make. */
+	if (copy_to_user(argp, &args, sizeof(args)))
+		return -EFAULT;
+	return ret;
+}
+
+long pmm_ioctl(struct file *file, unsigned int cmd, unsigned long arg)
+{
+	void __user *argp = (void __user *)arg;
+
+	switch (cmd) {
+	case PMM_RECORD_LOG:
+		return pmm_ioctl_record_log(argp);
+	case PMM_SET_CONFIG:
+		return pmm_ioctl_set_config(argp);
+	case PMM_GET_CONFIG:
+		return pmm_ioctl_get_config(argp);
+	case PMM_MONITORED_PIDS:
+		return pmm_ioctl_monitored_pids(argp);
+	case PMM_READ_LOGS:
+		return pmm_ioctl_read_logs(argp);
+	case PMM_RECORD_MAPS:
+		return pmm_ioctl_record_maps(argp);
+	case PMM_READ_MAPS:
+		return pmm_ioctl_read_maps(argp);
+	default:
+		return -ENOIOCTLCMD;
+	}
+}

@@ -1,0 +1,336 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * pmm: the per-process record store. An allocation adds a record, the free
+ * of the same pointer removes it, and what stays is the process's leaks.
+ */
+#include <linux/capability.h>
+#include <linux/cred.h>
+#include <linux/hash.h>
+#include <linux/rcupdate.h>
+#include <linux/sched/signal.h>
+#include <linux/sched/task.h>
+#include <linux/slab.h>
+#include <linux/string.h>
+
+#include "pmm_internal.h"
+
+/*
+ * The pointer hash starts small, since most monitored programs hold few
+ * blocks, and doubles when its chains average two entries.
+ */
+#define PMM_HASH_BITS_MIN	8
+#define PMM_HASH_BITS_MAX	20
+
+static struct kmem_cache *pmm_entry_cache;
+
+DEFINE_MUTEX(pmm_lock);
+LIST_HEAD(pmm_monitors);
+unsigned int pmm_nr_monitors;
+u64 pmm_total_records;
+u64 pmm_generation;
+
+struct pmm_monitor *pmm_monitor_find(pid_t tgid)
+{
+	struct pmm_monitor *mon;
+
+	lockdep_assert_held(&pmm_lock);
+
+	/* Few processes are monitored at once, so a list is enough here. */
+	list_for_each_entry(mon, &pmm_monitors, node)
+		if (mon->tgid == tgid)
+			return mon;
+	return NULL;
+}
+
+struct pmm_monitor *pmm_monitor_find_current(void)
+{
+	struct pmm_monitor *mon;
+
+	lockdep_assert_held(&pmm_lock);
+
+	/* Same number but another struct pid: the pid was reused. */
+	mon = pmm_monitor_find(task_tgid_nr(current));
+	if (!mon || mon->pid != task_tgid(current))
+		return NULL;
+	return mon;
+}
+
+struct pmm_monitor *pmm_monitor_create(struct task_struct *task)
+{
+	struct pmm_monitor *mon;
+
+	lockdep_assert_held(&pmm_lock);
+
+	mon = kzalloc(sizeof(*mon), GFP_KERNEL_ACCOUNT);
+	if (!mon)
+		return NULL;
+
+	mon->hash_bits = PMM_HASH_BITS_MIN;
+	mon->buckets = kvcalloc(1U << mon->hash_bits, sizeof(*mon->buckets),
+				GFP_KERNEL_ACCOUNT);
+	if (!mon->buckets) {
+		kfree(mon);
+		return NULL;
+	}
+	xa_init(&mon->records);
+
+	mon->tgid = task_tgid_nr(task);
+	mon->pid = get_pid(task_tgid(task));
+	mon->uid = task_euid(task);
+	mon->state = PMM_STATE_RUNNING;
+	get_task_comm(mon->comm, task);
+	rcu_read_lock();
+	mon->ppid = task_tgid_nr(rcu_dereference(task->real_parent));
+	rcu_read_unlock();
+
+	list_add_tail(&mon->node, &pmm_monitors);
+	pmm_nr_monitors++;
+	pmm_generation++;
+	return mon;
+}
+
+void pmm_monitor_destroy(struct pmm_monitor *mon)
+{
+	struct pmm_entry *entry;
+	unsigned long seq;
+
+	lockdep_assert_held(&pmm_lock);
+
+	list_del(&mon->node);
+	pmm_nr_monitors--;
+	pmm_generation++;
+
+	xa_for_each(&mon->records, seq, entry) {
+		kmem_cache_free(pmm_entry_cache, entry);
+		/* A million records take a while; let others run. */
+		cond_resched();
+	}
+	xa_destroy(&mon->records);
+	pmm_total_records -= mon->nr_records;
+
+	kvfree(mon->buckets);
+	kvfree(mon->maps);
+	put_pid(mon->pid);
+	kfree(mon);
+}
+
+static struct hlist_head *pmm_bucket(struct pmm_monitor *mon, u64 ptr)
+{
+	return &mon->buckets[hash_64(ptr, mon->hash_bits)];
+}
+
+static struct pmm_entry *pmm_entry_find(struct pmm_monitor *mon, u64 ptr)
+{
+	struct pmm_entry *entry;
+
+	lockdep_assert_held(&pmm_lock);
+
+	hlist_for_each_entry(entry, pmm_bucket(mon, ptr), hnode)
+		if (entry->rec.ptr == ptr)
+			return entry;
+	return NULL;
+}
+
+static void pmm_entry_remove(struct pmm_monitor *mon, struct pmm_entry *entry)
+{
+	lockdep_assert_held(&pmm_lock);
+
+	hlist_del(&entry->hnode);
+	xa_erase(&mon->records, entry->seq);
+	mon->nr_records--;
+	mon->bytes -= entry->rec.size;
+	pmm_total_records--;
+	pmm_generation++;
+	kmem_cache_free(pmm_entry_cache, entry);
+}
+
+/* Doubling is best effort: if memory is short the chains just grow. */
+static void pmm_hash_maybe_grow(struct pmm_monitor *mon)
+{
+	unsigned int bits = mon->hash_bits + 1;
+	struct hlist_head *buckets;
+	struct pmm_entry *entry;
+	struct hlist_node *tmp;
+	unsigned int i;
+
+	lockdep_assert_held(&pmm_lock);
+
+	if (mon->hash_bits >= PMM_HASH_BITS_MAX ||
+	    mon->nr_records <= (2ULL << mon->hash_bits))
+		return;
+
+	buckets = kvcalloc(1U << bits, sizeof(*buckets),
+			   GFP_KERNEL_ACCOUNT | __GFP_NOWARN);
+	if (!buckets)
+		return;
+
+	for (i = 0; i < (1U << mon->hash_bits); i++) {
+		hlist_for_each_entry_safe(entry, tmp, &mon->buckets[i], hnode) {
+			hlist_del(&entry->hnode);
+			hlist_add_head(&entry->hnode,
+				       &buckets[hash_64(entry->rec.ptr, bits)]);
+		}
+	}
+	kvfree(mon->buckets);
+	mon->buckets = buckets;
+	mon->hash_bits = bits;
+}
+
+static void pmm_entry_add(struct pmm_monitor *mon, const struct pmm_record *rec)
+{
+	struct pmm_entry *entry;
+
+	lockdep_assert_held(&pmm_lock);
+
+	if (mon->nr_records >= READ_ONCE(pmm_max_records) ||
+	    pmm_total_records >= READ_ONCE(pmm_max_total_records))
+		goto out_dropped;
+
+	entry = kmem_cache_alloc(pmm_entry_cache, GFP_KERNEL_ACCOUNT);
+	if (!entry)
+		goto out_dropped;
+
+	entry->rec = *rec;
+	/* The hook may leave stale frames past nframes; don't keep them. */
+	memset(&entry->rec.frames[rec->nframes], 0,
+	       (PMM_MAX_FRAMES - rec->nframes) * sizeof(rec->frames[0]));
+	entry->seq = mon->next_seq;
+	if (xa_insert(&mon->records, entry->seq, entry, GFP_KERNEL_ACCOUNT))
+		goto out_free_entry;
+	mon->next_seq++;
+
+	hlist_add_head(&entry->hnode, pmm_bucket(mon, rec->ptr));
+	mon->nr_records++;
+	mon->bytes += rec->size;
+	pmm_total_records++;
+	pmm_generation++;
+	pmm_hash_maybe_grow(mon);
+	return;
+
+out_free_entry:
+	kmem_cache_free(pmm_entry_cache, entry);
+out_dropped:
+	mon->dropped++;
+}
+
+/* A block comes back: forget its record, or count a free we never saw. */
+static void pmm_release(struct pmm_monitor *mon, u64 ptr)
+{
+	struct pmm_entry *entry = pmm_entry_find(mon, ptr);
+
+	if (entry)
+		pmm_entry_remove(mon, entry);
+	else
+		mon->unmatched_frees++;
+}
+
+/*
+ * A live block can't be handed out twice, so an allocation at a pointer
+ * that still has a record means its free was missed: the new record
+ * replaces the old one.
+ */
+static void pmm_allocated(struct pmm_monitor *mon, const struct pmm_record *rec)
+{
+	struct pmm_entry *stale = pmm_entry_find(mon, rec->ptr);
+
+	if (stale)
+		pmm_entry_remove(mon, stale);
+	pmm_entry_add(mon, rec);
+}
+
+int pmm_record_validate(const struct pmm_record *rec)
+{
+	if (rec->kind < PMM_KIND_MALLOC || rec->kind > PMM_KIND_FREE)
+		return -EINVAL;
+	if (rec->nframes > PMM_MAX_FRAMES)
+		return -EINVAL;
+	return 0;
+}
+
+void pmm_monitor_apply(struct pmm_monitor *mon, const struct pmm_record *rec)
+{
+	lockdep_assert_held(&pmm_lock);
+
+	switch (rec->kind) {
+	case PMM_KIND_MALLOC:
+	case PMM_KIND_CALLOC:
+		/* A failed allocation leaks nothing. */
+		if (rec->ptr)
+			pmm_allocated(mon, rec);
+		break;
+	case PMM_KIND_FREE:
+		/* free(NULL) is a no-op, not an unmatched free. */
+		if (rec->ptr)
+			pmm_release(mon, rec->ptr);
+		break;
+	case PMM_KIND_REALLOC:
+		/* realloc(p, n) returning NULL failed and p is still live. */
+		if (!rec->ptr && rec->size)
+			break;
+		if (rec->prev_ptr)
+			pmm_release(mon, rec->prev_ptr);
+		/* realloc(p, 0) returning NULL freed p. */
+		if (rec->ptr)
+			pmm_allocated(mon, rec);
+		break;
+	}
+}
+
+/*
+ * Copies up to max records from *cursor on, oldest first, and moves the
+ * cursor past the last one. The cursor is a sequence number, so it stays
+ * right however many records before or after it are freed meanwhile.
+ */
+unsigned int pmm_monitor_read(struct pmm_monitor *mon, unsigned long *cursor,
+			      struct pmm_record *out, unsigned int max)
+{
+	struct pmm_entry *entry;
+	unsigned int n = 0;
+	unsigned long seq;
+
+	lockdep_assert_held(&pmm_lock);
+
+	if (!max)
+		return 0;
+	xa_for_each_start(&mon->records, seq, entry, *cursor) {
+		out[n++] = entry->rec;
+		*cursor = seq + 1;
+		if (n == max)
+			break;
+	}
+	return n;
+}
+
+void pmm_monitor_fill_info(const struct pmm_monitor *mon,
+			   struct pmm_pid_info *info)
+{
+	lockdep_assert_held(&pmm_lock);
+
+	memset(info, 0, sizeof(*info));
+	info->pid = mon->tgid;
+	info->ppid = mon->ppid;
+	info->state = mon->state;
+	info->log_count = mon->nr_records;
+	info->log_bytes = mon->bytes;
+	info->unmatched_frees = mon->unmatched_frees;
+	info->dropped = mon->dropped;
+	BUILD_BUG_ON(sizeof(info->comm) != sizeof(mon->comm));
+	memcpy(info->comm, mon->comm, sizeof(info->comm));
+}
+
+/* A process's records show where its heap is: only its owner or root. */
+bool pmm_may_read(const struct pmm_monitor *mon)
+{
+	return uid_eq(current_euid(), mon->uid) || capable(CAP_SYS_ADMIN);
+}
+
+int pmm_records_init(void)
+{
+	pmm_entry_cache = KMEM_CACHE(pmm_entry, 0);
+	return pmm_entry_cache ? 0 : -ENOMEM;
+}
+
+void pmm_records_exit(void)
+{
+	kmem_cache_destroy(pmm_entry_cache);
+}
