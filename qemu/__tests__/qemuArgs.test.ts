@@ -1,0 +1,68 @@
+import { bootArgs, channelArgs, kernelCommandLine, machineArgs, qemuArgs, shareArgs } from '../qemuArgs';
+import type { VmOptions } from '../types';
+
+const files = {
+  kernelVersion: '6.1.0-56-amd64',
+  kernel: '/cache/vmlinux',
+  initramfs: '/repo/build/initramfs.cpio',
+  module: '/repo/kernel/pmm.ko',
+  hook: '/repo/hooklib/libpmm.so',
+};
+
+const options: VmOptions = {
+  files,
+  accel: 'tcg',
+  memoryMiB: 512,
+  cpus: 2,
+  bootTimeoutMs: 1000,
+  consoleLog: '/tmp/console.log',
+  runDir: '/tmp/run',
+  shareTmp: true,
+};
+
+describe('machineArgs', () => {
+  test.each([
+    ['tcg', ['-machine', 'pc,accel=tcg']],
+    ['kvm', ['-machine', 'pc,accel=kvm', '-cpu', 'host']],
+  ] as const)('%s', (accel, start) => {
+    const args = machineArgs(accel, 512, 2);
+    expect(args.slice(0, start.length)).toEqual(start);
+    expect(args).toEqual(expect.arrayContaining(['-m', '512', '-smp', '2', '-nic', 'none', '-no-reboot']));
+  });
+});
+
+test('the kernel command line carries the module path and the /tmp share flag', () => {
+  const line = kernelCommandLine({ files, shareTmp: false }, ['pmm_probe=1']);
+  expect(line.split(' ')).toEqual(
+    expect.arrayContaining(['console=ttyS0', 'panic=-1', 'oops=panic', 'pmm_ko=/repo/kernel/pmm.ko', 'pmm_tmp=0', 'pmm_probe=1']),
+  );
+});
+
+test('boot arguments name the kernel and initramfs', () => {
+  expect(bootArgs({ files, shareTmp: true }).slice(0, 4)).toEqual(['-kernel', '/cache/vmlinux', '-initrd', '/repo/build/initramfs.cpio']);
+});
+
+test.each([
+  [false, 1],
+  [true, 2],
+])('shareTmp=%s shares %i folders, the root read-only', (shareTmp, count) => {
+  const args = shareArgs(shareTmp);
+  const fsdevs = args.filter((_, i) => args[i - 1] === '-fsdev');
+  expect(fsdevs).toHaveLength(count);
+  expect(fsdevs[0]).toContain('path=/,');
+  expect(fsdevs[0]).toContain('readonly=on');
+  if (shareTmp) expect(fsdevs[1]).not.toContain('readonly');
+});
+
+test('the channel and QMP sockets live in the run folder', () => {
+  const args = channelArgs('/tmp/run').join(' ');
+  expect(args).toContain('path=/tmp/run/channel.sock,server=on,wait=off');
+  expect(args).toContain('name=org.pmm.0');
+  expect(args).toContain('unix:/tmp/run/qmp.sock,server=on,wait=off');
+});
+
+test('the whole command line puts the console on stdio', () => {
+  const args = qemuArgs(options);
+  expect(args).toEqual(expect.arrayContaining(['-serial', 'stdio']));
+  expect(args).not.toContain('-nographic');
+});
