@@ -1,0 +1,195 @@
+// Symbolizes real return addresses: a small C probe, built PIE and non-PIE, prints the addresses it sees and
+// its own /proc/self/maps; both tools must name the function, file and line the probe's source marks.
+
+import {execFileSync} from 'child_process';
+import {mkdtempSync, rmSync, writeFileSync} from 'fs';
+import {tmpdir} from 'os';
+import {basename, join} from 'path';
+import {Symbolizer} from '../Symbolizer';
+
+const PROBE_SOURCE = `#include <stdio.h>
+
+__attribute__((noinline)) static void *return_address(void) {
+  return __builtin_return_address(0);
+}
+
+__attribute__((noinline)) void *probe_caller(void) { /* PROBE_DEFINITION */
+  void *here = return_address(); /* PROBE_CALL */
+  return here;
+}
+
+int main(void) {
+  printf("call %p\\n", probe_caller());
+  printf("function %p\\n", (void *)&probe_caller);
+  printf("libc %p\\n", (void *)&printf);
+  fputs("maps\\n", stdout);
+  FILE *maps = fopen("/proc/self/maps", "r");
+  int c;
+  while ((c = fgetc(maps)) != EOF) putchar(c);
+  fclose(maps);
+  return 0;
+}
+`;
+
+interface ProbeOutput {
+  call: string;
+  function: string;
+  libc: string;
+  maps: string;
+}
+
+let workDir: string;
+
+beforeAll(() => {
+  workDir = mkdtempSync(join(tmpdir(), 'pmm-symbolizer-'));
+});
+
+afterAll(() => {
+  rmSync(workDir, {recursive: true, force: true});
+});
+
+/** Writes the source (with `padding` blank lines on top, to move every line) and builds it. */
+function buildProbe(name: string, flags: readonly string[], padding = 0): {binary: string; source: string} {
+  const source = '\n'.repeat(padding) + PROBE_SOURCE;
+  const sourcePath = join(workDir, `${name}.c`);
+  const binary = join(workDir, name);
+  writeFileSync(sourcePath, source);
+  execFileSync('gcc', ['-g', '-O0', '-fno-omit-frame-pointer', ...flags, '-o', binary, sourcePath]);
+  return {binary, source};
+}
+
+function runProbe(binary: string): ProbeOutput {
+  const output = execFileSync(binary, {encoding: 'utf8'});
+  const [head, maps] = output.split('maps\n');
+  const value = (key: string): string => {
+    const match = new RegExp(`^${key} (0x[0-9a-f]+)$`, 'm').exec(head);
+    if (match === null) throw new Error(`probe printed no ${key} address:\n${output}`);
+    return match[1];
+  };
+  return {call: value('call'), function: value('function'), libc: value('libc'), maps};
+}
+
+function lineOf(source: string, marker: string): number {
+  return source.split('\n').findIndex(line => line.includes(marker)) + 1;
+}
+
+describe.each(['llvm-symbolizer', 'addr2line'] as const)('Symbolizer with %s', tool => {
+  let symbolizer: Symbolizer;
+
+  beforeEach(() => {
+    symbolizer = new Symbolizer({tool});
+  });
+
+  afterEach(() => {
+    symbolizer.close();
+  });
+
+  it('uses the tool it was asked for', () => {
+    expect(symbolizer.tool.kind).toBe(tool);
+  });
+
+  describe.each([
+    ['PIE', ['-pie', '-fPIE']],
+    ['non-PIE', ['-no-pie', '-fno-pie']],
+  ])('a %s build', (kind, flags) => {
+    let probe: ProbeOutput;
+    let source: string;
+    let binary: string;
+
+    beforeAll(() => {
+      ({binary, source} = buildProbe(`probe-${tool}-${kind}`, flags));
+      probe = runProbe(binary);
+    });
+
+    it('names the caller, file and line of a return address, keeping the recorded address', async () => {
+      const [frame] = await symbolizer.symbolize(probe.maps, [probe.call]);
+      expect(frame.address).toBe(probe.call);
+      expect(frame.function).toBe('probe_caller');
+      expect(basename(frame.file ?? '')).toBe(basename(`${binary}.c`));
+      expect(frame.line).toBe(lineOf(source, 'PROBE_CALL'));
+      expect(frame.object).toBe(binary);
+    });
+
+    it('names a function from its own address when told these are not return addresses', async () => {
+      const [frame] = await symbolizer.symbolize(probe.maps, [probe.function], {returnAddresses: false});
+      expect(frame.function).toBe('probe_caller');
+      expect(frame.line).toBe(lineOf(source, 'PROBE_DEFINITION'));
+    });
+
+    it('gives the same answers per record as per address', async () => {
+      const records = [
+        {kind: 'malloc' as const, ptr: '0x1', prevPtr: '0x0', size: 1, timeNs: '0', frames: [probe.call, probe.call]},
+        {kind: 'calloc' as const, ptr: '0x2', prevPtr: '0x0', size: 2, timeNs: '0', frames: []},
+        {kind: 'malloc' as const, ptr: '0x3', prevPtr: '0x0', size: 3, timeNs: '0', frames: [probe.call]},
+      ];
+      const perRecord = await symbolizer.symbolizeRecords(probe.maps, records);
+      const [single] = await symbolizer.symbolize(probe.maps, [probe.call]);
+      expect(perRecord.map(frames => frames.length)).toEqual([2, 0, 1]);
+      expect(perRecord.flat()).toEqual([single, single, single]);
+    });
+  });
+
+  it('names a shared library function and its object in a PIE build', async () => {
+    const {binary} = buildProbe(`probe-${tool}-libc`, ['-pie', '-fPIE']);
+    const probe = runProbe(binary);
+    const [frame] = await symbolizer.symbolize(probe.maps, [probe.libc], {returnAddresses: false});
+    expect(frame.function).toMatch(/printf/);
+    expect(basename(frame.object ?? '')).toMatch(/^libc[.-]/);
+  });
+
+  it('notices a rebuilt object at the same path', async () => {
+    const first = buildProbe(`probe-${tool}-rebuilt`, []);
+    const firstRun = runProbe(first.binary);
+    const [before] = await symbolizer.symbolize(firstRun.maps, [firstRun.call]);
+    const second = buildProbe(`probe-${tool}-rebuilt`, [], 3);
+    const probe = runProbe(second.binary);
+    const [after] = await symbolizer.symbolize(probe.maps, [probe.call]);
+    expect(before.line).toBe(lineOf(first.source, 'PROBE_CALL'));
+    expect(after.line).toBe(lineOf(second.source, 'PROBE_CALL'));
+  });
+
+  describe('bad input', () => {
+    let probe: ProbeOutput;
+    let binary: string;
+
+    beforeAll(() => {
+      ({binary} = buildProbe(`probe-${tool}-bad`, []));
+      probe = runProbe(binary);
+    });
+
+    it('answers nulls for an address that no object holds, and for text that is no address', async () => {
+      const frames = await symbolizer.symbolize(probe.maps, ['0x10', 'not-an-address', '']);
+      expect(frames).toEqual([
+        {address: '0x10', function: null, file: null, line: null, object: null, offset: null},
+        {address: 'not-an-address', function: null, file: null, line: null, object: null, offset: null},
+        {address: '', function: null, file: null, line: null, object: null, offset: null},
+      ]);
+    });
+
+    it('answers nulls with the object named when the object file is missing or not ELF', async () => {
+      const notElf = join(workDir, 'not-elf.so');
+      writeFileSync(notElf, 'plain text, not an object file\n');
+      const maps = [
+        `7f0000000000-7f0000001000 r-xp 00000000 fe:00 1 ${join(workDir, 'gone.so')}`,
+        `7f0000100000-7f0000101000 r-xp 00000000 fe:00 2 ${notElf}`,
+        '7f0000200000-7f0000201000 r-xp 00000000 00:00 0 [vdso]',
+      ].join('\n');
+      const frames = await symbolizer.symbolize(maps, ['0x7f0000000123', '0x7f0000100123', '0x7f0000200010']);
+      expect(frames.map(({function: fn, file, line}) => ({fn, file, line}))).toEqual([
+        {fn: null, file: null, line: null},
+        {fn: null, file: null, line: null},
+        {fn: null, file: null, line: null},
+      ]);
+      expect(frames.map(frame => frame.object)).toEqual([join(workDir, 'gone.so'), notElf, '[vdso]']);
+      expect(frames[0].offset).toBe('0x123');
+    });
+
+    it('answers nulls after close(), and close() is safe twice', async () => {
+      symbolizer.close();
+      symbolizer.close();
+      const [frame] = await symbolizer.symbolize(probe.maps, [probe.call]);
+      expect(frame.object).toBe(binary);
+      expect(frame.function).toBeNull();
+    });
+  });
+});

@@ -1,0 +1,81 @@
+// Table tests for reading /proc/<pid>/maps text and finding the object that holds an address.
+
+import {findObject, formatAddress, isPseudoPath, loadBase, parseAddress, parseObjectMap} from '../objectMap';
+
+const MAPS = [
+  '5591d643b000-5591d643c000 r--p 00000000 fe:00 2163124                    /tmp/my dir/probe',
+  '5591d643c000-5591d643d000 r-xp 00001000 fe:00 2163124                    /tmp/my dir/probe',
+  '5591d7000000-5591d7021000 rw-p 00000000 00:00 0                          [heap]',
+  '7f9869400000-7f9869428000 r--p 00000000 fe:00 1835036                    /usr/lib/x86_64-linux-gnu/libc.so.6',
+  '7f9869428000-7f986959d000 r-xp 00028000 fe:00 1835036                    /usr/lib/x86_64-linux-gnu/libc.so.6',
+  '7f98695f0000-7f98695f3000 rw-p 00000000 00:00 0 ',
+  'not a maps line',
+  '',
+].join('\n');
+
+describe('parseObjectMap', () => {
+  const objects = parseObjectMap(MAPS);
+
+  it('reads every well-formed line and skips the rest', () => {
+    expect(objects).toHaveLength(6);
+  });
+
+  it.each([
+    [0, {start: 0x5591d643b000n, end: 0x5591d643c000n, offset: 0n, perms: 'r--p', path: '/tmp/my dir/probe'}],
+    [1, {start: 0x5591d643c000n, end: 0x5591d643d000n, offset: 0x1000n, perms: 'r-xp', path: '/tmp/my dir/probe'}],
+    [2, {start: 0x5591d7000000n, end: 0x5591d7021000n, offset: 0n, perms: 'rw-p', path: '[heap]'}],
+    [5, {start: 0x7f98695f0000n, end: 0x7f98695f3000n, offset: 0n, perms: 'rw-p', path: null}],
+  ])('line %d', (index, expected) => {
+    expect(objects[index]).toEqual(expected);
+  });
+});
+
+describe('findObject and loadBase', () => {
+  const objects = parseObjectMap(MAPS);
+
+  it.each([
+    ['0x5591d643c170', '/tmp/my dir/probe', 0x5591d643b000n],
+    ['0x5591d643b000', '/tmp/my dir/probe', 0x5591d643b000n],
+    ['0x7f98694305b0', '/usr/lib/x86_64-linux-gnu/libc.so.6', 0x7f9869400000n],
+  ])('%s lies in %s loaded at the offset-0 mapping', (address, path, base) => {
+    const holder = findObject(objects, BigInt(address));
+    expect(holder?.path).toBe(path);
+    expect(holder === null ? null : loadBase(objects, holder)).toBe(base);
+  });
+
+  it.each(['0x5591d643d000', '0x10', '0xffffffffffffffff'])('%s lies in no object (ends are exclusive)', address => {
+    expect(findObject(objects, BigInt(address))).toBeNull();
+  });
+
+  it('falls back to start minus offset when the offset-0 mapping is missing', () => {
+    const [text] = parseObjectMap('7f0000428000-7f000059d000 r-xp 00028000 fe:00 1 /lib/libcut.so');
+    expect(loadBase([text], text)).toBe(0x7f0000400000n);
+  });
+});
+
+describe('addresses and paths', () => {
+  it.each([
+    ['0x5591d643c170', 0x5591d643c170n],
+    ['0X7F', 0x7fn],
+    ['  0x10 ', 0x10n],
+    ['deadbeef', 0xdeadbeefn],
+    ['0x', null],
+    ['0x12345678901234567', null], // more than 64 bits
+    ['-0x1', null],
+    ['12g', null],
+  ])('parseAddress(%j)', (text, expected) => {
+    expect(parseAddress(text)).toBe(expected);
+  });
+
+  it('formatAddress writes lower-case hex with 0x', () => {
+    expect(formatAddress(0xabcn)).toBe('0xabc');
+  });
+
+  it.each([
+    ['[vdso]', true],
+    ['[anon:glibc]', true],
+    ['/lib/libc.so.6', false],
+  ])('isPseudoPath(%j)', (path, expected) => {
+    expect(isPseudoPath(path)).toBe(expected);
+  });
+});
