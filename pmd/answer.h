@@ -1,0 +1,21 @@
+/* answer: pmd's messages to the host (ready, result, error, bye), each one JSON line (PROTOCOL.md). */
+#ifndef PMD_ANSWER_H
+#define PMD_ANSWER_H
+
+#include "buf.h"
+#include "monitor.h"
+#include "request.h"
+#include "run.h"
+
+void answer_ready(struct buf *out, const char *kernel, int pmm_loaded);
+
+/* The id is null when req is NULL or its id could not be read. */
+void answer_error(struct buf *out, const struct request *req, const char *message);
+
+void answer_bye(struct buf *out, const struct request *req);
+
+/* mon is NULL for a plain run: no records, an empty map, zero counters. */
+void answer_result(struct buf *out, const struct request *req, const struct run_result *run,
+		   const struct monitor_collection *mon);
+
+#endif

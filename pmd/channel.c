@@ -1,0 +1,177 @@
+/* channel: the host's line-framed link, the virtio-serial port org.pmm.0 (or stdin/stdout in tests). */
+#include "channel.h"
+
+#include <dirent.h>
+#include <errno.h>
+#include <fcntl.h>
+#include <poll.h>
+#include <stdio.h>
+#include <string.h>
+#include <time.h>
+#include <unistd.h>
+
+#define CHANNEL_SYSFS_PORTS "/sys/class/virtio-ports"
+
+/*
+ * virtio_console creates the port only once the host side has announced it, and devtmpfs adds the
+ * /dev node a moment later, so a pmd started right after the modules load waits for both.
+ */
+#define CHANNEL_PORT_WAIT_MS 10000
+#define CHANNEL_PORT_POLL_MS 50
+
+#define CHANNEL_READ_CHUNK (64 * 1024)
+
+static int channel_find_port(char *path, size_t len)
+{
+	DIR *dir = opendir(CHANNEL_SYSFS_PORTS);
+	struct dirent *d;
+	int found = 0;
+
+	if (!dir)
+		return 0;
+	while (!found && (d = readdir(dir))) {
+		char name_file[512], name[64];
+		FILE *f;
+
+		if (d->d_name[0] == '.')
+			continue;
+		snprintf(name_file, sizeof(name_file), CHANNEL_SYSFS_PORTS "/%s/name", d->d_name);
+		f = fopen(name_file, "re");
+		if (!f)
+			continue;
+		if (fgets(name, sizeof(name), f)) {
+			name[strcspn(name, "\n")] = '\0';
+			if (strcmp(name, CHANNEL_PORT_NAME) == 0) {
+				snprintf(path, len, "/dev/%s", d->d_name);
+				found = 1;
+			}
+		}
+		fclose(f);
+	}
+	closedir(dir);
+	return found;
+}
+
+static void channel_init(struct channel *ch, int in_fd, int out_fd)
+{
+	memset(ch, 0, sizeof(*ch));
+	ch->in_fd = in_fd;
+	ch->out_fd = out_fd;
+}
+
+int channel_open_port(struct channel *ch, const char *path, char *err, size_t errlen)
+{
+	const struct timespec tick = { 0, CHANNEL_PORT_POLL_MS * 1000000L };
+	char found[300];
+	int waited = 0, fd;
+
+	for (;;) {
+		if (path || channel_find_port(found, sizeof(found))) {
+			fd = open(path ? path : found, O_RDWR | O_CLOEXEC);
+			if (fd >= 0) {
+				channel_init(ch, fd, fd);
+				return 0;
+			}
+			if (path || errno != ENOENT || waited >= CHANNEL_PORT_WAIT_MS) {
+				snprintf(err, errlen, "open %s: %s", path ? path : found, strerror(errno));
+				return -1;
+			}
+		} else if (waited >= CHANNEL_PORT_WAIT_MS) {
+			snprintf(err, errlen, "no virtio port named %s under %s after %d ms",
+				 CHANNEL_PORT_NAME, CHANNEL_SYSFS_PORTS, CHANNEL_PORT_WAIT_MS);
+			return -1;
+		}
+		nanosleep(&tick, NULL);
+		waited += CHANNEL_PORT_POLL_MS;
+	}
+}
+
+void channel_open_stdio(struct channel *ch)
+{
+	channel_init(ch, 0, 1);
+}
+
+/* The line ending at the first '\n' in pending[from..), if any. */
+static int channel_take_line(struct channel *ch, size_t from, char **line, size_t *len)
+{
+	char *nl = memchr(ch->pending.data + from, '\n', ch->pending.len - from);
+
+	if (!nl)
+		return 0;
+	*line = ch->pending.data + ch->start;
+	*len = (size_t)(nl - *line);
+	*nl = '\0';
+	ch->start = (size_t)(nl - ch->pending.data) + 1;
+	return 1;
+}
+
+enum channel_status channel_read_line(struct channel *ch, char **line, size_t *len,
+				      char *err, size_t errlen)
+{
+	size_t scanned;
+
+	/* Drop the previous line, so that pending only holds what is still unread. */
+	if (ch->start) {
+		memmove(ch->pending.data, ch->pending.data + ch->start, ch->pending.len - ch->start);
+		ch->pending.len -= ch->start;
+		ch->start = 0;
+	}
+	scanned = 0;
+	for (;;) {
+		if (ch->discarding) {
+			char *nl = ch->pending.len ? memchr(ch->pending.data, '\n', ch->pending.len)
+						   : NULL;
+			size_t drop = nl ? (size_t)(nl - ch->pending.data) + 1 : ch->pending.len;
+			memmove(ch->pending.data, ch->pending.data + drop, ch->pending.len - drop);
+			ch->pending.len -= drop;
+			if (nl)
+				ch->discarding = 0;
+			scanned = 0;
+		}
+		if (!ch->discarding) {
+			if (channel_take_line(ch, scanned, line, len))
+				return CHANNEL_LINE;
+			scanned = ch->pending.len;
+			if (ch->pending.len > CHANNEL_MAX_LINE) {
+				ch->pending.len = 0;
+				ch->discarding = 1;
+				return CHANNEL_TOO_LONG;
+			}
+		}
+		buf_reserve(&ch->pending, CHANNEL_READ_CHUNK);
+		ssize_t n = read(ch->in_fd, ch->pending.data + ch->pending.len, CHANNEL_READ_CHUNK);
+		if (n < 0 && errno == EINTR)
+			continue;
+		if (n < 0) {
+			snprintf(err, errlen, "read from the host: %s", strerror(errno));
+			return CHANNEL_ERROR;
+		}
+		if (n == 0)
+			return CHANNEL_EOF;	/* a partial last line is not a request */
+		ch->pending.len += (size_t)n;
+	}
+}
+
+int channel_write(struct channel *ch, const void *data, size_t len, char *err, size_t errlen)
+{
+	const char *p = data;
+
+	while (len) {
+		ssize_t n = write(ch->out_fd, p, len);
+		if (n < 0 && errno == EINTR)
+			continue;
+		if (n < 0 && errno == EAGAIN) {
+			/* Only if someone made the fd nonblocking: wait until the host drains it. */
+			struct pollfd pfd = { .fd = ch->out_fd, .events = POLLOUT };
+			poll(&pfd, 1, -1);
+			continue;
+		}
+		if (n <= 0) {
+			snprintf(err, errlen, "write to the host: %s", n < 0 ? strerror(errno) : "wrote 0");
+			return -1;
+		}
+		p += n;
+		len -= (size_t)n;
+	}
+	return 0;
+}

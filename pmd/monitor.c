@@ -1,0 +1,247 @@
+/* monitor: pmd's side of pmm.ko, the ioctls on /dev/pmm that start, stop and read back a monitor. */
+#include "monitor.h"
+
+#include <errno.h>
+#include <fcntl.h>
+#include <stdint.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/ioctl.h>
+#include <unistd.h>
+
+/* Records moved per PMM_READ_LOGS call: 1024 * 160 bytes keeps each copy well under a megabyte. */
+#define MONITOR_LOGS_PAGE 1024
+
+/* The largest object map pmd will grow its buffer to when the module keeps answering ENOSPC. */
+#define MONITOR_MAPS_LIMIT (64u << 20)
+
+static int monitor_fail(char *err, size_t errlen, const char *ioctl_name, pid_t pid)
+{
+	int saved = errno;
+
+	if (pid > 0)
+		snprintf(err, errlen, "%s for pid %d on %s: %s", ioctl_name, (int)pid,
+			 PMM_DEVICE_PATH, strerror(saved));
+	else
+		snprintf(err, errlen, "%s on %s: %s", ioctl_name, PMM_DEVICE_PATH, strerror(saved));
+	errno = saved;
+	return -1;
+}
+
+int monitor_open(int *fd, char *err, size_t errlen)
+{
+	*fd = open(PMM_DEVICE_PATH, O_RDWR | O_CLOEXEC);
+	if (*fd < 0) {
+		int saved = errno;
+		snprintf(err, errlen, "open %s: %s (is pmm.ko loaded?)", PMM_DEVICE_PATH,
+			 strerror(saved));
+		errno = saved;
+		return -1;
+	}
+	return 0;
+}
+
+static int monitor_set(int fd, __u32 op, pid_t pid, const char *what, char *err, size_t errlen)
+{
+	struct pmm_set_config cfg;
+
+	memset(&cfg, 0, sizeof(cfg));
+	cfg.op = op;
+	cfg.pid = pid;
+	if (ioctl(fd, PMM_SET_CONFIG, &cfg) < 0)
+		return monitor_fail(err, errlen, what, pid);
+	return 0;
+}
+
+int monitor_start(int fd, pid_t pid, char *err, size_t errlen)
+{
+	return monitor_set(fd, PMM_CFG_START_PID, pid, "PMM_SET_CONFIG START_PID", err, errlen);
+}
+
+int monitor_stop(int fd, pid_t pid, char *err, size_t errlen)
+{
+	return monitor_set(fd, PMM_CFG_STOP_PID, pid, "PMM_SET_CONFIG STOP_PID", err, errlen);
+}
+
+int monitor_get_config(int fd, struct pmm_get_config *cfg, char *err, size_t errlen)
+{
+	memset(cfg, 0, sizeof(*cfg));
+	if (ioctl(fd, PMM_GET_CONFIG, cfg) < 0)
+		return monitor_fail(err, errlen, "PMM_GET_CONFIG", 0);
+	return 0;
+}
+
+int monitor_pids(int fd, struct pmm_pid_info **pids, size_t *count, char *err, size_t errlen)
+{
+	struct pmm_monitored_pids req;
+	struct pmm_pid_info *array = NULL;
+	__u32 max = 64;
+
+	/* The count can grow between calls, so ask again until everything fit. */
+	for (;;) {
+		struct pmm_pid_info *grown = realloc(array, max * sizeof(*array));
+		if (!grown)
+			abort();
+		array = grown;
+		memset(&req, 0, sizeof(req));
+		req.pids = (__u64)(uintptr_t)array;
+		req.max = max;
+		if (ioctl(fd, PMM_MONITORED_PIDS, &req) < 0) {
+			free(array);
+			return monitor_fail(err, errlen, "PMM_MONITORED_PIDS", 0);
+		}
+		if (req.count <= max)
+			break;
+		max = req.count + 16;
+	}
+	*pids = array;
+	*count = req.count;
+	return 0;
+}
+
+int monitor_pid_info(int fd, pid_t pid, struct pmm_pid_info *info, char *err, size_t errlen)
+{
+	struct pmm_pid_info *pids;
+	size_t count, i;
+
+	if (monitor_pids(fd, &pids, &count, err, errlen))
+		return -1;
+	for (i = 0; i < count; i++) {
+		if (pids[i].pid == pid) {
+			*info = pids[i];
+			free(pids);
+			return 0;
+		}
+	}
+	free(pids);
+	errno = ESRCH;
+	snprintf(err, errlen, "PMM_MONITORED_PIDS on %s: pid %d is not monitored",
+		 PMM_DEVICE_PATH, (int)pid);
+	return -1;
+}
+
+int monitor_read_logs(int fd, pid_t pid, struct pmm_record **records, size_t *count,
+		      char *err, size_t errlen)
+{
+	struct pmm_record *array = NULL;
+	size_t len = 0, cap = 0;
+	__u64 cursor = 0;
+
+	for (;;) {
+		struct pmm_read_logs req;
+
+		if (cap - len < MONITOR_LOGS_PAGE) {
+			cap = cap ? cap * 2 : MONITOR_LOGS_PAGE;
+			struct pmm_record *grown = realloc(array, cap * sizeof(*array));
+			if (!grown)
+				abort();
+			array = grown;
+		}
+		memset(&req, 0, sizeof(req));
+		req.pid = pid;
+		req.max = MONITOR_LOGS_PAGE;
+		req.cursor = cursor;
+		req.records = (__u64)(uintptr_t)(array + len);
+		if (ioctl(fd, PMM_READ_LOGS, &req) < 0) {
+			free(array);
+			return monitor_fail(err, errlen, "PMM_READ_LOGS", pid);
+		}
+		if (req.count == 0)
+			break;
+		if (req.count > MONITOR_LOGS_PAGE) {
+			free(array);
+			errno = EPROTO;
+			snprintf(err, errlen, "PMM_READ_LOGS for pid %d on %s: count %u exceeds max %u",
+				 (int)pid, PMM_DEVICE_PATH, req.count, MONITOR_LOGS_PAGE);
+			return -1;
+		}
+		len += req.count;
+		cursor = req.cursor;
+	}
+	*records = array;
+	*count = len;
+	return 0;
+}
+
+int monitor_read_maps(int fd, pid_t pid, struct buf *maps, char *err, size_t errlen)
+{
+	size_t size = 64 * 1024;
+
+	for (;;) {
+		struct pmm_maps req;
+
+		buf_reserve(maps, size);
+		memset(&req, 0, sizeof(req));
+		req.pid = pid;
+		req.len = (__u32)size;
+		req.buf = (__u64)(uintptr_t)(maps->data + maps->len);
+		if (ioctl(fd, PMM_READ_MAPS, &req) == 0) {
+			if (req.len > size) {
+				errno = EPROTO;
+				snprintf(err, errlen, "PMM_READ_MAPS for pid %d on %s: length %u exceeds "
+					 "the buffer's %zu", (int)pid, PMM_DEVICE_PATH, req.len, size);
+				return -1;
+			}
+			maps->len += req.len;
+			maps->data[maps->len] = '\0';
+			return 0;
+		}
+		/*
+		 * A process that never recorded a map (it failed before the hook's constructor ran, or
+		 * it is static and never loaded the hook) has none: that is an empty map, not a failure.
+		 */
+		if (errno == ENOENT || errno == ENODATA)
+			return 0;
+		if (errno != ENOSPC || size >= MONITOR_MAPS_LIMIT)
+			return monitor_fail(err, errlen, "PMM_READ_MAPS", pid);
+		size *= 2;
+	}
+}
+
+int monitor_collect(int fd, pid_t pid, struct monitor_collection *c, char *err, size_t errlen)
+{
+	struct pmm_pid_info info;
+	size_t i;
+
+	memset(c, 0, sizeof(*c));
+	if (monitor_read_logs(fd, pid, &c->records, &c->count, err, errlen))
+		return -1;
+	for (i = 0; i < c->count; i++) {
+		__u32 kind = c->records[i].kind;
+		if (kind != PMM_KIND_MALLOC && kind != PMM_KIND_CALLOC && kind != PMM_KIND_REALLOC) {
+			snprintf(err, errlen, "PMM_READ_LOGS for pid %d on %s: record %zu has kind %u, "
+				 "not an allocation", (int)pid, PMM_DEVICE_PATH, i, kind);
+			goto out_free;
+		}
+	}
+	if (monitor_read_maps(fd, pid, &c->maps, err, errlen))
+		goto out_free;
+	if (monitor_pid_info(fd, pid, &info, err, errlen))
+		goto out_free;
+	c->unmatched_frees = info.unmatched_frees;
+	c->dropped = info.dropped;
+	return 0;
+
+out_free:
+	monitor_collection_free(c);
+	return -1;
+}
+
+void monitor_collection_free(struct monitor_collection *c)
+{
+	free(c->records);
+	buf_free(&c->maps);
+	memset(c, 0, sizeof(*c));
+}
+
+const char *monitor_kind_name(__u32 kind)
+{
+	switch (kind) {
+	case PMM_KIND_MALLOC: return "malloc";
+	case PMM_KIND_CALLOC: return "calloc";
+	case PMM_KIND_REALLOC: return "realloc";
+	case PMM_KIND_FREE: return "free";
+	}
+	return NULL;
+}

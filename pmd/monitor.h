@@ -1,0 +1,53 @@
+/* monitor: pmd's side of pmm.ko, the ioctls on /dev/pmm that start, stop and read back a monitor. */
+#ifndef PMD_MONITOR_H
+#define PMD_MONITOR_H
+
+#include <stddef.h>
+#include <sys/types.h>
+
+#include <uapi/pmm.h>
+
+#include "buf.h"
+
+/*
+ * Each function returns 0, or -1 with a message in err that names the ioctl, the pid and /dev/pmm,
+ * and errno left as the ioctl set it.
+ */
+int monitor_open(int *fd, char *err, size_t errlen);
+int monitor_start(int fd, pid_t pid, char *err, size_t errlen);
+int monitor_stop(int fd, pid_t pid, char *err, size_t errlen);
+int monitor_get_config(int fd, struct pmm_get_config *cfg, char *err, size_t errlen);
+
+/* Every monitored process, in a malloc'd array the caller frees. */
+int monitor_pids(int fd, struct pmm_pid_info **pids, size_t *count, char *err, size_t errlen);
+
+/* One process's entry; -1 with errno ESRCH when pmm does not monitor pid. */
+int monitor_pid_info(int fd, pid_t pid, struct pmm_pid_info *info, char *err, size_t errlen);
+
+/* All of pid's unmatched records, oldest first, in a malloc'd array the caller frees. */
+int monitor_read_logs(int fd, pid_t pid, struct pmm_record **records, size_t *count,
+		      char *err, size_t errlen);
+
+/* The object map the hook recorded for pid, appended to maps (nothing when none was recorded). */
+int monitor_read_maps(int fd, pid_t pid, struct buf *maps, char *err, size_t errlen);
+
+/* What pmm holds for one process once it has ended: what a run's answer reports. */
+struct monitor_collection {
+	struct pmm_record *records;	/* unmatched allocations, oldest first */
+	size_t count;
+	struct buf maps;		/* the hook's /proc/self/maps text */
+	__u64 unmatched_frees;
+	__u64 dropped;
+};
+
+/*
+ * Reads pid's records, object map and counters. Fails on a record that is not an allocation: pmm
+ * keeps only unmatched allocations, so anything else means the module and pmd disagree.
+ */
+int monitor_collect(int fd, pid_t pid, struct monitor_collection *c, char *err, size_t errlen);
+void monitor_collection_free(struct monitor_collection *c);
+
+/* "malloc", "calloc", "realloc", "free", or NULL for a kind the contract does not know. */
+const char *monitor_kind_name(__u32 kind);
+
+#endif

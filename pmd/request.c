@@ -1,0 +1,258 @@
+/* request: turns one line from the host into a checked run or shutdown request (see PROTOCOL.md). */
+#include "request.h"
+
+#include <math.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "json.h"
+
+/* The largest integer a JavaScript number holds exactly: the host's ids and timeouts stay below. */
+#define REQUEST_MAX_SAFE_INTEGER 9007199254740991.0
+
+static const char *const request_run_fields[] = {
+	"id", "type", "argv", "cwd", "env", "hook", "timeoutMs", NULL
+};
+static const char *const request_shutdown_fields[] = { "id", "type", NULL };
+
+static int request_fail(char *err, size_t errlen, const char *fmt, ...)
+	__attribute__((format(printf, 3, 4)));
+
+static int request_fail(char *err, size_t errlen, const char *fmt, ...)
+{
+	va_list ap;
+
+	va_start(ap, fmt);
+	vsnprintf(err, errlen, fmt, ap);
+	va_end(ap);
+	return -1;
+}
+
+static int request_integer(const struct json_value *v, const char *field, double min,
+			   long long *out, char *err, size_t errlen)
+{
+	if (v->type != JSON_NUMBER)
+		return request_fail(err, errlen, "\"%s\" must be a number, not %s", field,
+				    json_type_name(v->type));
+	if (v->number != floor(v->number) || v->number < min ||
+	    v->number > REQUEST_MAX_SAFE_INTEGER)
+		return request_fail(err, errlen, "\"%s\" must be an integer from %.0f to %.0f",
+				    field, min, REQUEST_MAX_SAFE_INTEGER);
+	*out = (long long)v->number;
+	return 0;
+}
+
+/* A copy of string value v, which execve and chdir need free of NUL bytes. */
+static char *request_cstring(const struct json_value *v, const char *what, char *err, size_t errlen)
+{
+	char *copy;
+
+	if (v->type != JSON_STRING) {
+		request_fail(err, errlen, "%s must be a string, not %s", what, json_type_name(v->type));
+		return NULL;
+	}
+	if (memchr(v->str, '\0', v->len)) {
+		request_fail(err, errlen, "%s contains a NUL character", what);
+		return NULL;
+	}
+	copy = strdup(v->str);
+	if (!copy)
+		abort();
+	return copy;
+}
+
+static int request_known_fields(const struct json_value *obj, const char *const *known,
+				const char *type, char *err, size_t errlen)
+{
+	size_t i, k;
+
+	for (i = 0; i < obj->len; i++) {
+		for (k = 0; known[k]; k++)
+			if (strlen(known[k]) == obj->members[i].key_len &&
+			    strcmp(known[k], obj->members[i].key) == 0)
+				break;
+		if (!known[k])
+			return request_fail(err, errlen, "unknown field \"%s\" in a %s request",
+					    obj->members[i].key, type);
+	}
+	return 0;
+}
+
+static const struct json_value *request_field(const struct json_value *obj, const char *field,
+					      const char *type, char *err, size_t errlen)
+{
+	const struct json_value *v = json_get(obj, field);
+
+	if (!v)
+		request_fail(err, errlen, "missing field \"%s\" in a %s request", field, type);
+	return v;
+}
+
+static int request_argv(const struct json_value *v, struct request *req, char *err, size_t errlen)
+{
+	char what[64];
+	size_t i;
+
+	if (v->type != JSON_ARRAY)
+		return request_fail(err, errlen, "\"argv\" must be an array of strings, not %s",
+				    json_type_name(v->type));
+	if (v->len == 0)
+		return request_fail(err, errlen, "\"argv\" must not be empty");
+	req->argv = calloc(v->len + 1, sizeof(*req->argv));
+	if (!req->argv)
+		abort();
+	for (i = 0; i < v->len; i++) {
+		snprintf(what, sizeof(what), "argv[%zu]", i);
+		req->argv[i] = request_cstring(&v->items[i], what, err, errlen);
+		if (!req->argv[i])
+			return -1;
+	}
+	if (req->argv[0][0] == '\0')
+		return request_fail(err, errlen, "argv[0] must not be empty");
+	return 0;
+}
+
+/* The program's environment, as given, with the hook put first in LD_PRELOAD when there is one. */
+static int request_env(const struct json_value *v, struct request *req, char *err, size_t errlen)
+{
+	size_t i, n = 0;
+	int has_preload = 0;
+
+	if (v->type != JSON_OBJECT)
+		return request_fail(err, errlen, "\"env\" must be an object of strings, not %s",
+				    json_type_name(v->type));
+	req->envp = calloc(v->len + 2, sizeof(*req->envp));
+	if (!req->envp)
+		abort();
+	for (i = 0; i < v->len; i++) {
+		const struct json_member *m = &v->members[i];
+		char what[96];
+		char *value;
+
+		if (m->key_len == 0 || memchr(m->key, '=', m->key_len) ||
+		    memchr(m->key, '\0', m->key_len))
+			return request_fail(err, errlen, "env key \"%s\" must be non-empty, without '=' "
+					    "or NUL", m->key);
+		snprintf(what, sizeof(what), "env[\"%.64s\"]", m->key);
+		value = request_cstring(&m->value, what, err, errlen);
+		if (!value)
+			return -1;
+		if (req->hook && strcmp(m->key, "LD_PRELOAD") == 0) {
+			has_preload = 1;
+			if (asprintf(&req->envp[n], "LD_PRELOAD=%s%s%s", req->hook,
+				     value[0] ? ":" : "", value) < 0)
+				abort();
+		} else if (asprintf(&req->envp[n], "%s=%s", m->key, value) < 0) {
+			abort();
+		}
+		n++;
+		free(value);
+	}
+	if (req->hook && !has_preload && asprintf(&req->envp[n++], "LD_PRELOAD=%s", req->hook) < 0)
+		abort();
+	return 0;
+}
+
+static int request_run(const struct json_value *obj, struct request *req, char *err, size_t errlen)
+{
+	const struct json_value *argv, *cwd, *env, *hook, *timeout;
+	long long timeout_ms;
+
+	if (request_known_fields(obj, request_run_fields, "run", err, errlen))
+		return -1;
+	if (!(argv = request_field(obj, "argv", "run", err, errlen)) ||
+	    !(cwd = request_field(obj, "cwd", "run", err, errlen)) ||
+	    !(env = request_field(obj, "env", "run", err, errlen)) ||
+	    !(hook = request_field(obj, "hook", "run", err, errlen)) ||
+	    !(timeout = request_field(obj, "timeoutMs", "run", err, errlen)))
+		return -1;
+	if (request_argv(argv, req, err, errlen))
+		return -1;
+	if (!(req->cwd = request_cstring(cwd, "\"cwd\"", err, errlen)))
+		return -1;
+	if (req->cwd[0] == '\0')
+		return request_fail(err, errlen, "\"cwd\" must not be empty");
+	if (hook->type != JSON_NULL) {
+		if (!(req->hook = request_cstring(hook, "\"hook\"", err, errlen)))
+			return -1;
+		/* ld.so splits LD_PRELOAD at spaces and colons. */
+		if (req->hook[0] == '\0' || strpbrk(req->hook, ": \t"))
+			return request_fail(err, errlen, "\"hook\" must be a path without spaces or "
+					    "colons, or null");
+	}
+	if (request_env(env, req, err, errlen))
+		return -1;
+	if (request_integer(timeout, "timeoutMs", 0, &timeout_ms, err, errlen))
+		return -1;
+	req->timeout_ms = (unsigned long long)timeout_ms;
+	return 0;
+}
+
+int request_parse(const char *line, size_t len, struct request *req, char *err, size_t errlen)
+{
+	struct json_value root;
+	const struct json_value *id, *type;
+	int ret = -1;
+
+	memset(req, 0, sizeof(*req));
+	if (json_parse(line, len, &root, err, errlen))
+		return -1;
+	if (root.type != JSON_OBJECT) {
+		request_fail(err, errlen, "a request must be a JSON object, not %s",
+			     json_type_name(root.type));
+		goto out_free_root;
+	}
+	id = json_get(&root, "id");
+	if (!id) {
+		request_fail(err, errlen, "missing field \"id\"");
+		goto out_free_root;
+	}
+	if (request_integer(id, "id", -REQUEST_MAX_SAFE_INTEGER, &req->id, err, errlen))
+		goto out_free_root;
+	req->has_id = 1;
+	type = json_get(&root, "type");
+	if (!type) {
+		request_fail(err, errlen, "missing field \"type\"");
+		goto out_free_root;
+	}
+	if (type->type != JSON_STRING) {
+		request_fail(err, errlen, "\"type\" must be a string, not %s",
+			     json_type_name(type->type));
+		goto out_free_root;
+	}
+	if (strcmp(type->str, "run") == 0 && type->len == 3) {
+		req->type = REQUEST_RUN;
+		ret = request_run(&root, req, err, errlen);
+	} else if (strcmp(type->str, "shutdown") == 0 && type->len == 8) {
+		req->type = REQUEST_SHUTDOWN;
+		ret = request_known_fields(&root, request_shutdown_fields, "shutdown", err, errlen);
+	} else {
+		request_fail(err, errlen, "unknown request type \"%s\"", type->str);
+	}
+
+out_free_root:
+	json_free(&root);
+	return ret;
+}
+
+static void request_free_strings(char **strings)
+{
+	size_t i;
+
+	if (!strings)
+		return;
+	for (i = 0; strings[i]; i++)
+		free(strings[i]);
+	free(strings);
+}
+
+void request_free(struct request *req)
+{
+	request_free_strings(req->argv);
+	request_free_strings(req->envp);
+	free(req->cwd);
+	free(req->hook);
+	memset(req, 0, sizeof(*req));
+}

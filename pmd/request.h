@@ -1,0 +1,32 @@
+/* request: turns one line from the host into a checked run or shutdown request (see PROTOCOL.md). */
+#ifndef PMD_REQUEST_H
+#define PMD_REQUEST_H
+
+#include <stddef.h>
+
+enum request_type {
+	REQUEST_RUN,
+	REQUEST_SHUTDOWN,
+};
+
+struct request {
+	int has_id;		/* 0 when the id itself could not be read: the answer's id is null */
+	long long id;
+	enum request_type type;
+
+	/* REQUEST_RUN; all NUL-free, the arrays NULL-terminated. */
+	char **argv;
+	char *cwd;
+	char **envp;		/* "KEY=VALUE", with LD_PRELOAD added when hook is set */
+	char *hook;		/* NULL: a plain run, no hook and no monitoring */
+	unsigned long long timeout_ms;
+};
+
+/*
+ * Fills req from line[0..len). On failure returns -1 with a message in err naming what was wrong;
+ * req->has_id and req->id are still set when the id could be read, so the error can carry it.
+ */
+int request_parse(const char *line, size_t len, struct request *req, char *err, size_t errlen);
+void request_free(struct request *req);
+
+#endif

@@ -1,0 +1,354 @@
+/*
+ * run: starting one program the way the host asked (cwd, env, stdin from /dev/null) and collecting
+ * its stdout, stderr and wait status, with a timeout.
+ */
+#include "run.h"
+
+#include <errno.h>
+#include <fcntl.h>
+#include <limits.h>
+#include <poll.h>
+#include <signal.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/syscall.h>
+#include <sys/wait.h>
+#include <time.h>
+#include <unistd.h>
+
+/* After the program exits, how long pmd waits for EOF on its pipes from escaped descendants. */
+#define RUN_DRAIN_GRACE_MS 2000
+
+/* Poll period when pidfd_open is unavailable and exit must be noticed by asking. */
+#define RUN_EXIT_TICK_MS 20
+
+#define RUN_READ_CHUNK (64 * 1024)
+
+/* What the child writes to the status pipe when it cannot become the program. */
+struct run_child_report {
+	int stage;
+	int error;
+};
+
+enum {
+	RUN_STAGE_SETUP = 1,	/* stdin, stdout, stderr */
+	RUN_STAGE_CHDIR = 2,
+	RUN_STAGE_EXECVE = 3,
+};
+
+static void run_close(int *fd)
+{
+	if (*fd >= 0)
+		close(*fd);
+	*fd = -1;
+}
+
+static unsigned long long run_now_ms(void)
+{
+	struct timespec ts;
+
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return (unsigned long long)ts.tv_sec * 1000 + (unsigned long long)ts.tv_nsec / 1000000;
+}
+
+static void run_child_report(int fd, int stage, int error)
+{
+	struct run_child_report report = { stage, error };
+
+	/* A single small write to a pipe is atomic; if it fails, the exit status still says 127. */
+	if (write(fd, &report, sizeof(report)) < 0)
+		_exit(127);
+	_exit(127);
+}
+
+/* execvpe's search, but with PATH taken from the program's environment, not pmd's. */
+static void run_child_exec(const struct run_spec *spec, int status_fd)
+{
+	const char *name = spec->argv[0];
+	const char *path = NULL, *dir, *colon;
+	char candidate[PATH_MAX];
+	int saw_eacces = 0;
+	size_t i;
+
+	if (strchr(name, '/')) {
+		execve(name, spec->argv, spec->envp);
+		run_child_report(status_fd, RUN_STAGE_EXECVE, errno);
+	}
+	for (i = 0; spec->envp[i]; i++)
+		if (strncmp(spec->envp[i], "PATH=", 5) == 0)
+			path = spec->envp[i] + 5;
+	if (!path)
+		path = "/bin:/usr/bin";	/* glibc's default when PATH is unset */
+	for (dir = path;; dir = colon + 1) {
+		colon = strchr(dir, ':');
+		size_t dlen = colon ? (size_t)(colon - dir) : strlen(dir);
+		/* An empty entry means the current directory, as in execvp. */
+		int n = dlen ? snprintf(candidate, sizeof(candidate), "%.*s/%s", (int)dlen, dir, name)
+			     : snprintf(candidate, sizeof(candidate), "%s", name);
+		if (n > 0 && (size_t)n < sizeof(candidate)) {
+			execve(candidate, spec->argv, spec->envp);
+			if (errno == EACCES)
+				saw_eacces = 1;
+			else if (errno != ENOENT && errno != ENOTDIR)
+				run_child_report(status_fd, RUN_STAGE_EXECVE, errno);
+		}
+		if (!colon)
+			break;
+	}
+	run_child_report(status_fd, RUN_STAGE_EXECVE, saw_eacces ? EACCES : ENOENT);
+}
+
+static void run_child(const struct run_spec *spec, int go_fd, int status_fd, int out_fd, int err_fd)
+{
+	struct sigaction sa;
+	sigset_t none;
+	char go;
+	int sig, null_fd;
+
+	/* Its own process group, so that a timeout can kill everything it started. */
+	setpgid(0, 0);
+
+	/* Dispositions pmd ignores (SIGPIPE) would survive execve; the program gets the defaults. */
+	memset(&sa, 0, sizeof(sa));
+	sa.sa_handler = SIG_DFL;
+	for (sig = 1; sig < NSIG; sig++)
+		sigaction(sig, &sa, NULL);
+	sigemptyset(&none);
+	sigprocmask(SIG_SETMASK, &none, NULL);
+
+	/* Wait for the monitor to be on. EOF means the parent gave up on this run. */
+	if (read(go_fd, &go, 1) != 1)
+		_exit(127);
+	close(go_fd);
+
+	null_fd = open("/dev/null", O_RDONLY);
+	if (null_fd < 0 || dup2(null_fd, 0) < 0 || dup2(out_fd, 1) < 0 || dup2(err_fd, 2) < 0)
+		run_child_report(status_fd, RUN_STAGE_SETUP, errno);
+	if (null_fd > 2)
+		close(null_fd);
+	if (chdir(spec->cwd) < 0)
+		run_child_report(status_fd, RUN_STAGE_CHDIR, errno);
+	run_child_exec(spec, status_fd);
+}
+
+int run_spawn(const struct run_spec *spec, struct run_proc *proc, char *err, size_t errlen)
+{
+	int go[2] = { -1, -1 }, status[2] = { -1, -1 }, out[2] = { -1, -1 }, errp[2] = { -1, -1 };
+	pid_t pid;
+
+	/*
+	 * Every pipe is close-on-exec, so the program inherits none of pmd's ends; dup2 clears the
+	 * flag on the copies that become its stdout and stderr.
+	 */
+	if (pipe2(go, O_CLOEXEC) < 0 || pipe2(status, O_CLOEXEC) < 0 ||
+	    pipe2(out, O_CLOEXEC) < 0 || pipe2(errp, O_CLOEXEC) < 0) {
+		snprintf(err, errlen, "pipe: %s", strerror(errno));
+		goto out_close;
+	}
+	pid = fork();
+	if (pid < 0) {
+		snprintf(err, errlen, "fork: %s", strerror(errno));
+		goto out_close;
+	}
+	if (pid == 0) {
+		close(go[1]);
+		close(status[0]);
+		close(out[0]);
+		close(errp[0]);
+		run_child(spec, go[0], status[1], out[1], errp[1]);
+		_exit(127);	/* not reached: run_child execs or exits */
+	}
+	/* Also here, so that the group exists before the parent might kill it. */
+	setpgid(pid, pid);
+	close(go[0]);
+	close(status[1]);
+	close(out[1]);
+	close(errp[1]);
+	proc->pid = pid;
+	proc->go_fd = go[1];
+	proc->status_fd = status[0];
+	proc->out_fd = out[0];
+	proc->err_fd = errp[0];
+	proc->argv0 = spec->argv[0];
+	proc->cwd = spec->cwd;
+	return 0;
+
+out_close:
+	for (int i = 0; i < 2; i++) {
+		run_close(&go[i]);
+		run_close(&status[i]);
+		run_close(&out[i]);
+		run_close(&errp[i]);
+	}
+	return -1;
+}
+
+static void run_reap(pid_t pid, int *status)
+{
+	while (waitpid(pid, status, 0) < 0 && errno == EINTR)
+		;
+}
+
+int run_release(struct run_proc *proc, char *err, size_t errlen)
+{
+	struct run_child_report report;
+	ssize_t n;
+	int status;
+
+	if (write(proc->go_fd, "g", 1) != 1) {
+		snprintf(err, errlen, "starting %s: write to the go-ahead pipe: %s", proc->argv0,
+			 strerror(errno));
+		run_abort(proc);
+		return -1;
+	}
+	run_close(&proc->go_fd);
+	do
+		n = read(proc->status_fd, &report, sizeof(report));
+	while (n < 0 && errno == EINTR);
+	run_close(&proc->status_fd);
+	if (n == 0)
+		return 0;	/* closed on exec: the program runs */
+	if (n != (ssize_t)sizeof(report)) {
+		snprintf(err, errlen, "starting %s: the child died before execve", proc->argv0);
+	} else if (report.stage == RUN_STAGE_CHDIR) {
+		snprintf(err, errlen, "chdir %s: %s", proc->cwd, strerror(report.error));
+	} else if (report.stage == RUN_STAGE_SETUP) {
+		snprintf(err, errlen, "starting %s: stdio setup: %s", proc->argv0,
+			 strerror(report.error));
+	} else {
+		snprintf(err, errlen, "execve %s: %s", proc->argv0, strerror(report.error));
+	}
+	run_close(&proc->out_fd);
+	run_close(&proc->err_fd);
+	run_reap(proc->pid, &status);
+	return -1;
+}
+
+void run_abort(struct run_proc *proc)
+{
+	int status;
+
+	kill(-proc->pid, SIGKILL);
+	run_close(&proc->go_fd);
+	run_close(&proc->status_fd);
+	run_close(&proc->out_fd);
+	run_close(&proc->err_fd);
+	run_reap(proc->pid, &status);
+}
+
+/* Reads what is there; closes *fd at EOF. Keeps reading past the cap so the program never blocks. */
+static void run_drain(int *fd, struct run_output *output)
+{
+	char chunk[RUN_READ_CHUNK];
+	ssize_t n = read(*fd, chunk, sizeof(chunk));
+
+	if (n < 0 && (errno == EINTR || errno == EAGAIN))
+		return;
+	if (n <= 0) {
+		run_close(fd);
+		return;
+	}
+	size_t keep = (size_t)n;
+	if (output->data.len + keep > RUN_OUTPUT_CAP) {
+		keep = RUN_OUTPUT_CAP - output->data.len;
+		output->truncated = 1;
+	}
+	buf_append(&output->data, chunk, keep);
+}
+
+/* Whether pid has exited, without reaping it: its pid (and group id) stay ours until waitpid. */
+static int run_has_exited(pid_t pid)
+{
+	siginfo_t info;
+
+	memset(&info, 0, sizeof(info));
+	if (waitid(P_PID, (id_t)pid, &info, WEXITED | WNOHANG | WNOWAIT) < 0)
+		return errno != EINTR;	/* ECHILD: gone already, nothing left to wait for */
+	return info.si_pid == pid;
+}
+
+void run_collect(struct run_proc *proc, unsigned long long timeout_ms, struct run_result *res)
+{
+	unsigned long long start = run_now_ms(), exited_at = 0;
+	int pidfd, exited = 0;
+
+	memset(res, 0, sizeof(*res));
+	res->pid = proc->pid;
+	/* A pidfd turns "the program exited" into one more fd for poll; without it pmd polls. */
+	pidfd = (int)syscall(SYS_pidfd_open, proc->pid, 0);
+
+	while (!exited || proc->out_fd >= 0 || proc->err_fd >= 0) {
+		struct pollfd fds[3];
+		int nfds = 0, wait_ms = -1, out_at = -1, err_at = -1;
+		unsigned long long now = run_now_ms();
+
+		if (!exited && timeout_ms && now - start >= timeout_ms && !res->timed_out) {
+			kill(-proc->pid, SIGKILL);
+			res->timed_out = 1;
+		}
+		if (exited && now - exited_at >= RUN_DRAIN_GRACE_MS)
+			break;	/* something outside the group holds the pipes open */
+
+		if (!exited && timeout_ms && !res->timed_out)
+			wait_ms = (int)(timeout_ms - (now - start));
+		if (exited)
+			wait_ms = (int)(RUN_DRAIN_GRACE_MS - (now - exited_at));
+		if (!exited && pidfd < 0 && (wait_ms < 0 || wait_ms > RUN_EXIT_TICK_MS))
+			wait_ms = RUN_EXIT_TICK_MS;
+
+		if (proc->out_fd >= 0) {
+			out_at = nfds;
+			fds[nfds++] = (struct pollfd){ .fd = proc->out_fd, .events = POLLIN };
+		}
+		if (proc->err_fd >= 0) {
+			err_at = nfds;
+			fds[nfds++] = (struct pollfd){ .fd = proc->err_fd, .events = POLLIN };
+		}
+		if (!exited && pidfd >= 0)
+			fds[nfds++] = (struct pollfd){ .fd = pidfd, .events = POLLIN };
+
+		if (poll(fds, (nfds_t)nfds, wait_ms) < 0 && errno != EINTR) {
+			/* Cannot happen with valid fds; end the run rather than spin. */
+			kill(-proc->pid, SIGKILL);
+			break;
+		}
+		if (out_at >= 0 && fds[out_at].revents)
+			run_drain(&proc->out_fd, &res->out);
+		if (err_at >= 0 && fds[err_at].revents)
+			run_drain(&proc->err_fd, &res->err);
+		if (!exited && run_has_exited(proc->pid)) {
+			/*
+			 * Descendants are not followed yet, so none may outlive the run and write
+			 * into the next one's time: end what is left of the group while the
+			 * unreaped leader still keeps its group id from being reused.
+			 */
+			kill(-proc->pid, SIGKILL);
+			exited = 1;
+			exited_at = run_now_ms();
+		}
+	}
+	if (pidfd >= 0)
+		close(pidfd);
+	run_close(&proc->out_fd);
+	run_close(&proc->err_fd);
+	run_reap(proc->pid, &res->status);
+}
+
+void run_result_free(struct run_result *res)
+{
+	buf_free(&res->out.data);
+	buf_free(&res->err.data);
+}
+
+void run_signal_name(int sig, char *name, size_t len)
+{
+	const char *abbrev = sigabbrev_np(sig);
+
+	if (abbrev)
+		snprintf(name, len, "SIG%s", abbrev);
+	else if (sig >= SIGRTMIN && sig <= SIGRTMAX)
+		snprintf(name, len, "SIGRTMIN+%d", sig - SIGRTMIN);
+	else
+		snprintf(name, len, "SIG%d", sig);
+}

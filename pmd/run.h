@@ -1,0 +1,64 @@
+/*
+ * run: starting one program the way the host asked (cwd, env, stdin from /dev/null) and collecting
+ * its stdout, stderr and wait status, with a timeout.
+ *
+ * Starting is split in two (run_spawn, run_release) so that the caller can start pmm's monitor on
+ * the child's pid before the child execs, and so record its very first allocation.
+ */
+#ifndef PMD_RUN_H
+#define PMD_RUN_H
+
+#include <stddef.h>
+#include <sys/types.h>
+
+#include "buf.h"
+
+/* The most of each of stdout and stderr that is kept; the rest is read and dropped. */
+#define RUN_OUTPUT_CAP (16u << 20)
+
+struct run_spec {
+	char *const *argv;		/* NULL-terminated; argv[0] is a path, or a name looked up in PATH */
+	char *const *envp;		/* NULL-terminated, the program's whole environment */
+	const char *cwd;
+};
+
+/* A child between run_spawn and the end of run_collect or run_abort. */
+struct run_proc {
+	pid_t pid;
+	int go_fd;		/* parent's end of the go-ahead pipe */
+	int status_fd;		/* parent's end of the close-on-exec pipe that reports exec failure */
+	int out_fd, err_fd;
+	const char *argv0;
+	const char *cwd;
+};
+
+struct run_output {
+	struct buf data;
+	int truncated;
+};
+
+struct run_result {
+	pid_t pid;
+	int status;		/* as waitpid gives it */
+	int timed_out;
+	struct run_output out, err;
+};
+
+/* Forks the child, which waits for run_release. */
+int run_spawn(const struct run_spec *spec, struct run_proc *proc, char *err, size_t errlen);
+
+/* Lets the child exec; fails, with the child reaped, when chdir or execve failed in it. */
+int run_release(struct run_proc *proc, char *err, size_t errlen);
+
+/* Reads the child's output until it exits (or the timeout kills it) and reaps it. */
+void run_collect(struct run_proc *proc, unsigned long long timeout_ms, struct run_result *res);
+
+/* Kills and reaps a child that was spawned but will not be collected. */
+void run_abort(struct run_proc *proc);
+
+void run_result_free(struct run_result *res);
+
+/* "SIGSEGV", "SIGRTMIN+3", ...: the name the protocol sends. */
+void run_signal_name(int sig, char *name, size_t len);
+
+#endif

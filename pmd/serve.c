@@ -1,0 +1,179 @@
+/* serve: pmd's main mode, answering the host's requests one at a time (see PROTOCOL.md). */
+#include "serve.h"
+
+#include <errno.h>
+#include <fcntl.h>
+#include <signal.h>
+#include <stdio.h>
+#include <string.h>
+#include <sys/utsname.h>
+#include <unistd.h>
+
+#include "answer.h"
+#include "channel.h"
+#include "monitor.h"
+#include "request.h"
+#include "run.h"
+
+#define SERVE_ERR_LEN 1024
+
+/*
+ * A pipe created while fd 0, 1 or 2 is closed would take that number, and dup2 onto itself in the
+ * child would then leave it close-on-exec: the program would start without its stdout.
+ */
+static int serve_fill_std_fds(void)
+{
+	int fd;
+
+	while ((fd = open("/dev/null", O_RDWR)) >= 0 && fd <= 2)
+		;
+	if (fd < 0)
+		return -1;
+	close(fd);
+	return 0;
+}
+
+/* Runs a checked request; the answer (result or error) goes into out. */
+static void serve_run(const struct request *req, struct buf *out)
+{
+	struct run_spec spec = { req->argv, req->envp, req->cwd };
+	struct monitor_collection mon;
+	struct run_result res;
+	struct run_proc proc;
+	char err[SERVE_ERR_LEN], stop_err[SERVE_ERR_LEN];
+	int mon_fd = -1;
+
+	if (req->hook) {
+		if (monitor_open(&mon_fd, err, sizeof(err)))
+			goto out_error;
+		/* ld.so only warns about a missing preload, and the run would go unmonitored. */
+		if (access(req->hook, R_OK) < 0) {
+			snprintf(err, sizeof(err), "hook %s: %s", req->hook, strerror(errno));
+			goto out_error;
+		}
+	}
+	if (run_spawn(&spec, &proc, err, sizeof(err)))
+		goto out_error;
+	/* Before the child may exec, so that pmm records its first allocation too. */
+	if (mon_fd >= 0 && monitor_start(mon_fd, proc.pid, err, sizeof(err))) {
+		run_abort(&proc);
+		goto out_error;
+	}
+	if (run_release(&proc, err, sizeof(err)))
+		goto out_stop;
+	run_collect(&proc, req->timeout_ms, &res);
+
+	if (mon_fd < 0) {
+		answer_result(out, req, &res, NULL);
+		run_result_free(&res);
+		return;
+	}
+	if (monitor_collect(mon_fd, proc.pid, &mon, err, sizeof(err))) {
+		run_result_free(&res);
+		goto out_stop;
+	}
+	if (monitor_stop(mon_fd, proc.pid, err, sizeof(err))) {
+		monitor_collection_free(&mon);
+		run_result_free(&res);
+		goto out_error;
+	}
+	close(mon_fd);
+	answer_result(out, req, &res, &mon);
+	monitor_collection_free(&mon);
+	run_result_free(&res);
+	return;
+
+out_stop:
+	/* The first failure is the one to report; a failing stop only goes to the console. */
+	if (mon_fd >= 0 && monitor_stop(mon_fd, proc.pid, stop_err, sizeof(stop_err)))
+		fprintf(stderr, "pmd: %s\n", stop_err);
+out_error:
+	if (mon_fd >= 0)
+		close(mon_fd);
+	answer_error(out, req, err);
+}
+
+static int serve_send(struct channel *ch, struct buf *out)
+{
+	char err[SERVE_ERR_LEN];
+
+	if (channel_write(ch, out->data, out->len, err, sizeof(err))) {
+		fprintf(stderr, "pmd: %s\n", err);
+		return -1;
+	}
+	out->len = 0;
+	return 0;
+}
+
+int serve(const struct serve_options *opt)
+{
+	struct channel ch;
+	struct utsname uts;
+	struct buf out = BUF_INIT;
+	char err[SERVE_ERR_LEN];
+
+	if (serve_fill_std_fds()) {
+		fprintf(stderr, "pmd: open /dev/null: %s\n", strerror(errno));
+		return 1;
+	}
+	/* A host that goes away must show up as a write error, not kill pmd silently. */
+	signal(SIGPIPE, SIG_IGN);
+
+	/* The port first: its /dev node is the guest's, which the chroot below leaves behind. */
+	if (opt->use_stdio) {
+		channel_open_stdio(&ch);
+	} else if (channel_open_port(&ch, opt->port, err, sizeof(err))) {
+		fprintf(stderr, "pmd: %s\n", err);
+		return 1;
+	}
+	if (opt->root && (chroot(opt->root) < 0 || chdir("/") < 0)) {
+		fprintf(stderr, "pmd: chroot %s: %s\n", opt->root, strerror(errno));
+		return 1;
+	}
+	if (uname(&uts) < 0)
+		strcpy(uts.release, "unknown");
+	answer_ready(&out, uts.release, access(PMM_DEVICE_PATH, F_OK) == 0);
+	if (serve_send(&ch, &out))
+		return 1;
+
+	for (;;) {
+		struct request req;
+		char *line;
+		size_t len;
+		int shutdown = 0;
+
+		switch (channel_read_line(&ch, &line, &len, err, sizeof(err))) {
+		case CHANNEL_ERROR:
+			fprintf(stderr, "pmd: %s\n", err);
+			return 1;
+		case CHANNEL_EOF:
+			fprintf(stderr, "pmd: the host closed the channel\n");
+			return 1;
+		case CHANNEL_TOO_LONG:
+			snprintf(err, sizeof(err), "request longer than %u bytes", CHANNEL_MAX_LINE);
+			answer_error(&out, NULL, err);
+			break;
+		case CHANNEL_LINE:
+			if (len == 0)
+				continue;	/* a blank line asks nothing */
+			if (request_parse(line, len, &req, err, sizeof(err))) {
+				answer_error(&out, &req, err);
+			} else if (req.type == REQUEST_SHUTDOWN) {
+				answer_bye(&out, &req);
+				shutdown = 1;
+			} else {
+				serve_run(&req, &out);
+			}
+			request_free(&req);
+			break;
+		}
+		if (serve_send(&ch, &out))
+			return 1;
+		if (shutdown) {
+			/* pmd is not pid 1: the guest's init powers off once pmd has exited. */
+			sync();
+			buf_free(&out);
+			return 0;
+		}
+	}
+}
