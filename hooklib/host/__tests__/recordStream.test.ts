@@ -1,0 +1,116 @@
+// Table tests for decoding the host-mode record stream and replaying it into leaks.
+import {
+  decodeRecords,
+  PMM_RECORD_SIZE,
+  PmmKind,
+  PmmKindName,
+  PmmRecord,
+  replayRecords,
+} from '../recordStream';
+
+interface Event {
+  kind: PmmKindName;
+  ptr: bigint;
+  prevPtr?: bigint;
+  size?: bigint;
+  frames?: bigint[];
+}
+
+/** Lays a record out as the hook writes it (struct pmm_record, little-endian). */
+function encode(events: Event[]): Buffer {
+  const out = Buffer.alloc(events.length * PMM_RECORD_SIZE);
+  events.forEach((e, i) => {
+    const at = i * PMM_RECORD_SIZE;
+    const frames = e.frames ?? [];
+    out.writeUInt32LE(PmmKind[e.kind], at);
+    out.writeUInt32LE(frames.length, at + 4);
+    out.writeBigUInt64LE(e.ptr, at + 8);
+    out.writeBigUInt64LE(e.prevPtr ?? 0n, at + 16);
+    out.writeBigUInt64LE(e.size ?? 0n, at + 24);
+    out.writeBigUInt64LE(1764115200000000000n + BigInt(i), at + 32);
+    frames.forEach((f, j) => out.writeBigUInt64LE(f, at + 40 + 8 * j));
+  });
+  return out;
+}
+
+describe('decodeRecords', () => {
+  it('reads every field at its uapi offset', () => {
+    const frames = Array.from({ length: 16 }, (_, i) => 0x5581a0c2b000n + BigInt(i));
+    const [r] = decodeRecords(
+      encode([{ kind: 'realloc', ptr: 0xffff_8000_0000_0010n, prevPtr: 0x20n, size: 300n, frames }]),
+    );
+    expect(r).toEqual({
+      index: 0,
+      kind: 'realloc',
+      ptr: 0xffff_8000_0000_0010n,
+      prevPtr: 0x20n,
+      size: 300n,
+      timeNs: 1764115200000000000n,
+      frames,
+    });
+  });
+
+  it('keeps only nframes frames', () => {
+    const bytes = encode([{ kind: 'malloc', ptr: 1n, frames: [7n] }]);
+    bytes.writeBigUInt64LE(99n, 40 + 8); // a stale slot past nframes
+    expect(decodeRecords(bytes)[0].frames).toEqual([7n]);
+  });
+
+  it.each([
+    ['a partial record', encode([{ kind: 'free', ptr: 1n }]).subarray(0, 100), /not whole 168-byte records/],
+    ['an unknown kind', (() => { const b = encode([{ kind: 'free', ptr: 1n }]); b.writeUInt32LE(9, 0); return b; })(), /record 0: unknown kind 9/],
+    ['too many frames', (() => { const b = encode([{ kind: 'free', ptr: 1n }]); b.writeUInt32LE(17, 4); return b; })(), /record 0: nframes 17/],
+  ])('rejects %s', (_name, bytes, message) => {
+    expect(() => decodeRecords(bytes)).toThrow(message);
+  });
+
+  it('decodes an empty stream to no records', () => {
+    expect(decodeRecords(Buffer.alloc(0))).toEqual([]);
+  });
+});
+
+describe('replayRecords', () => {
+  const run = (events: Event[]) => {
+    const { unmatched, unmatchedFrees } = replayRecords(decodeRecords(encode(events)));
+    const brief = (r: PmmRecord) => `${r.kind}@${r.ptr}:${r.size}`;
+    return { leaks: unmatched.map(brief), unmatchedFrees: unmatchedFrees.map(brief) };
+  };
+
+  it.each<[string, Event[], string[], string[]]>([
+    ['a freed block', [{ kind: 'malloc', ptr: 16n, size: 8n }, { kind: 'free', ptr: 16n }], [], []],
+    ['a leaked block', [{ kind: 'calloc', ptr: 16n, size: 8n }], ['calloc@16:8'], []],
+    [
+      'a realloc that moved, then a free of the new block',
+      [{ kind: 'malloc', ptr: 16n, size: 8n }, { kind: 'realloc', ptr: 32n, prevPtr: 16n, size: 64n }, { kind: 'free', ptr: 32n }],
+      [],
+      [],
+    ],
+    [
+      'a realloc in place that leaks',
+      [{ kind: 'malloc', ptr: 16n, size: 8n }, { kind: 'realloc', ptr: 16n, prevPtr: 16n, size: 64n }],
+      ['realloc@16:64'],
+      [],
+    ],
+    ['a double free', [{ kind: 'malloc', ptr: 16n, size: 8n }, { kind: 'free', ptr: 16n }, { kind: 'free', ptr: 16n }], [], ['free@16:0']],
+    ['a realloc of a block never seen', [{ kind: 'realloc', ptr: 48n, prevPtr: 16n, size: 5n }], ['realloc@48:5'], ['realloc@48:5']],
+    [
+      // Thread A's realloc moved 16 -> 32; thread B got 16 and recorded it before A's record landed.
+      'an address live twice: the oldest is cancelled first',
+      [
+        { kind: 'malloc', ptr: 16n, size: 1n },
+        { kind: 'malloc', ptr: 16n, size: 2n },
+        { kind: 'realloc', ptr: 32n, prevPtr: 16n, size: 3n },
+      ],
+      ['malloc@16:2', 'realloc@32:3'],
+      [],
+    ],
+    [
+      'leaks in stream order',
+      [{ kind: 'malloc', ptr: 64n, size: 1n }, { kind: 'malloc', ptr: 16n, size: 2n }, { kind: 'malloc', ptr: 32n, size: 3n }],
+      ['malloc@64:1', 'malloc@16:2', 'malloc@32:3'],
+      [],
+    ],
+  ])('%s', (_name, events, leaks, unmatchedFrees) => {
+    expect(run(events)).toEqual({ leaks, unmatchedFrees });
+  });
+});

@@ -1,0 +1,93 @@
+// The hook's host-mode record stream: decodes raw struct pmm_record bytes (kernel/include/uapi/pmm.h)
+// and replays them the way pmm.ko matches them, leaving the unmatched allocations (the leaks).
+
+/** sizeof(struct pmm_record): kind, nframes (u32 each), ptr, prev_ptr, size, time_ns, frames[16] (u64 each). */
+export const PMM_RECORD_SIZE = 168;
+export const PMM_MAX_FRAMES = 16;
+
+export const PmmKind = {
+  malloc: 1,
+  calloc: 2,
+  realloc: 3,
+  free: 4,
+} as const;
+export type PmmKindName = keyof typeof PmmKind;
+
+export interface PmmRecord {
+  index: number; // position in the stream
+  kind: PmmKindName;
+  ptr: bigint;
+  prevPtr: bigint;
+  size: bigint;
+  timeNs: bigint;
+  frames: bigint[]; // return addresses, innermost first
+}
+
+const kindNames = new Map<number, PmmKindName>(
+  Object.entries(PmmKind).map(([name, value]) => [value, name as PmmKindName]),
+);
+
+/** Decodes a whole stream; throws, naming the record, on anything the hook cannot have written. */
+export function decodeRecords(bytes: Uint8Array): PmmRecord[] {
+  if (bytes.length % PMM_RECORD_SIZE !== 0) {
+    throw new Error(`record stream of ${bytes.length} bytes is not whole ${PMM_RECORD_SIZE}-byte records`);
+  }
+  const view = new DataView(bytes.buffer, bytes.byteOffset, bytes.byteLength);
+  const records: PmmRecord[] = [];
+  for (let index = 0; index * PMM_RECORD_SIZE < bytes.length; index++) {
+    const at = index * PMM_RECORD_SIZE;
+    const kindValue = view.getUint32(at, true);
+    const kind = kindNames.get(kindValue);
+    if (kind === undefined) throw new Error(`record ${index}: unknown kind ${kindValue}`);
+    const nframes = view.getUint32(at + 4, true);
+    if (nframes > PMM_MAX_FRAMES) throw new Error(`record ${index}: nframes ${nframes} > ${PMM_MAX_FRAMES}`);
+    const frames: bigint[] = [];
+    for (let i = 0; i < nframes; i++) frames.push(view.getBigUint64(at + 40 + 8 * i, true));
+    records.push({
+      index,
+      kind,
+      ptr: view.getBigUint64(at + 8, true),
+      prevPtr: view.getBigUint64(at + 16, true),
+      size: view.getBigUint64(at + 24, true),
+      timeNs: view.getBigUint64(at + 32, true),
+      frames,
+    });
+  }
+  return records;
+}
+
+export interface Replay {
+  unmatched: PmmRecord[]; // allocations never freed, in stream order
+  unmatchedFrees: PmmRecord[]; // frees (and reallocs' prev_ptr) that matched no allocation
+}
+
+/**
+ * Matches by address. An address can be live twice for a moment (a realloc that moved is recorded
+ * after the old block was freed and maybe reused), so each address holds a queue and the oldest
+ * allocation is cancelled first.
+ */
+export function replayRecords(records: readonly PmmRecord[]): Replay {
+  const live = new Map<bigint, PmmRecord[]>();
+  const unmatchedFrees: PmmRecord[] = [];
+  const cancel = (ptr: bigint, by: PmmRecord): void => {
+    const queue = live.get(ptr);
+    if (!queue || queue.length === 0) {
+      unmatchedFrees.push(by);
+      return;
+    }
+    queue.shift();
+    if (queue.length === 0) live.delete(ptr);
+  };
+  for (const record of records) {
+    if (record.kind === 'free') {
+      cancel(record.ptr, record);
+      continue;
+    }
+    if (record.kind === 'realloc') cancel(record.prevPtr, record);
+    const queue = live.get(record.ptr);
+    if (queue) queue.push(record);
+    else live.set(record.ptr, [record]);
+  }
+  const unmatched = [...live.values()].flat().sort((a, b) => a.index - b.index);
+  return { unmatched, unmatchedFrees };
+}

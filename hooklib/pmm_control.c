@@ -1,0 +1,67 @@
+/*
+ * pmm_control.c: process-wide set-up and switches: the one-time start (transport, stack capture,
+ * object map), the article's hooks_active switch, and the fork handler that gives a child clean state.
+ */
+#define _GNU_SOURCE
+#include <pthread.h>
+#include <stdlib.h>
+
+#include "pmm.h"
+#include "pmm_internal.h"
+
+/* hooks_active: read on every allocation, so a plain (relaxed) int, no lock. */
+static int pmm_hooks_on = 1;
+
+static pthread_once_t pmm_start_once = PTHREAD_ONCE_INIT;
+static int pmm_started;
+
+static void pmm_after_fork_child(void)
+{
+	pmm_transport_after_fork_child();
+}
+
+/*
+ * Runs once, from the constructor or from the first allocation if another library's constructor
+ * allocates before ours runs. Everything it calls may allocate; pmm_in_hook sends that straight through.
+ */
+static void pmm_start(void)
+{
+	int was_in_hook = pmm_in_hook;
+	const char *active = getenv("PMM_HOOKS_ACTIVE");
+
+	pmm_in_hook = 1;
+	if (active && active[0] == '0' && active[1] == '\0')
+		pmm_hooks_on = 0;
+	pmm_transport_open();
+	if (pmm_transport_live()) {
+		pmm_record_prepare();
+		/* Sent even with hooks_active off: the program may turn it on later. */
+		pmm_maps_record();
+	}
+	pthread_atfork(NULL, NULL, pmm_after_fork_child);
+	pmm_in_hook = was_in_hook;
+	__atomic_store_n(&pmm_started, 1, __ATOMIC_RELEASE);
+}
+
+static void pmm_ensure_started(void)
+{
+	/* After start, one plain load; pthread_once only until then. */
+	if (!__atomic_load_n(&pmm_started, __ATOMIC_ACQUIRE))
+		pthread_once(&pmm_start_once, pmm_start);
+}
+
+__attribute__((constructor)) static void pmm_constructor(void)
+{
+	pmm_ensure_started();
+}
+
+int pmm_should_record(void)
+{
+	pmm_ensure_started();
+	return __atomic_load_n(&pmm_hooks_on, __ATOMIC_RELAXED) && pmm_transport_live();
+}
+
+PMM_EXPORT void pmm_hooks_active(int on)
+{
+	__atomic_store_n(&pmm_hooks_on, on != 0, __ATOMIC_RELAXED);
+}

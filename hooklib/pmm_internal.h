@@ -1,0 +1,36 @@
+/* pmm_internal.h: the small C API between the preload layer and the hook's recording and transport. */
+#ifndef PMM_INTERNAL_H
+#define PMM_INTERNAL_H
+
+#include <stddef.h>
+#include <uapi/pmm.h>
+
+#define PMM_EXPORT __attribute__((visibility("default")))
+
+/*
+ * Set while this thread is inside the hook: whatever the hook itself allocates (dlsym, the first
+ * backtrace() loading libgcc_s, pthread_atfork) goes straight to the C library unrecorded.
+ * initial-exec: the library is preloaded, so its TLS is static and reading it never calls
+ * __tls_get_addr, which could allocate.
+ */
+extern __thread int pmm_in_hook __attribute__((tls_model("initial-exec")));
+
+/* pmm_control.c: 1 when the next event should be recorded (does the one-time set-up on first use). */
+int pmm_should_record(void);
+
+/* pmm_record.c: call with pmm_in_hook set. */
+void pmm_record_prepare(void);
+void pmm_record_alloc(enum pmm_kind kind, const void *ptr, const void *prev_ptr, size_t size);
+void pmm_record_free(const void *ptr);
+
+/* pmm_transport.c */
+void pmm_transport_open(void);
+int pmm_transport_live(void);
+void pmm_transport_send(const struct pmm_record *records, unsigned int count);
+void pmm_transport_send_maps(const char *text, size_t len);
+void pmm_transport_after_fork_child(void);
+
+/* pmm_maps.c */
+void pmm_maps_record(void);
+
+#endif /* PMM_INTERNAL_H */
