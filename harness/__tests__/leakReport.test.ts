@@ -1,0 +1,173 @@
+// Table tests for leak grouping, the summary, the seed article's log line and a failing test's message.
+
+import {
+  formatAmount,
+  formatFrame,
+  formatLeakMessage,
+  formatSeedLog,
+  groupLeaks,
+  leakFailureDetail,
+  summarize,
+} from '../leakReport';
+import type {Frame, Leak, RawRecord} from '../types';
+
+/** Nanoseconds since the epoch, as pmd sends them, for a UTC wall-clock time on some day. */
+const at = (hours: number, minutes: number, seconds: number): string =>
+  `${BigInt(Date.UTC(2025, 10, 26, hours, minutes, seconds)) * 1_000_000n + 987_654_321n}`;
+
+const MAIN: Frame = {address: '0x55d0c6a0117a', function: 'main', file: '/src/leaky.c', line: 207, object: '/bin/leaky', offset: '0x117a'};
+const HELPER: Frame = {address: '0x55d0c6a01100', function: 'make_buf', file: '/src/buf.c', line: 12, object: '/bin/leaky', offset: '0x1100'};
+const LIBC: Frame = {address: '0x7f9869429d8f', function: '__libc_start_call_main', file: null, line: null, object: '/lib/libc.so.6', offset: '0x29d8f'};
+const UNKNOWN: Frame = {address: '0x7f0000000010', function: null, file: null, line: null, object: '/gone/lib.so', offset: '0x10'};
+const NOWHERE: Frame = {address: '0x10', function: null, file: null, line: null, object: null, offset: null};
+
+function record(kind: RawRecord['kind'], size: number, frames: readonly Frame[], extra: Partial<RawRecord> = {}): RawRecord {
+  return {kind, ptr: '0x5581a0c2b2a0', prevPtr: '0x0', size, timeNs: at(6, 57, 11), frames: frames.map(f => f.address), ...extra};
+}
+
+describe('groupLeaks', () => {
+  const viaHelper = [HELPER, MAIN, LIBC];
+  const direct = [MAIN, LIBC];
+
+  it.each<[string, RawRecord[], Leak[]]>([
+    ['no records', [], []],
+    ['one record', [record('malloc', 100, direct)], [{bytes: 100, blocks: 1, kinds: ['malloc'], frames: direct}]],
+    [
+      'same stack adds up, kinds listed once in order seen',
+      [record('malloc', 10, direct), record('realloc', 20, direct), record('malloc', 30, direct)],
+      [{bytes: 60, blocks: 3, kinds: ['malloc', 'realloc'], frames: direct}],
+    ],
+    [
+      'different stacks stay apart, largest first',
+      [record('malloc', 10, direct), record('calloc', 64, viaHelper), record('malloc', 10, direct)],
+      [
+        {bytes: 64, blocks: 1, kinds: ['calloc'], frames: viaHelper},
+        {bytes: 20, blocks: 2, kinds: ['malloc'], frames: direct},
+      ],
+    ],
+    [
+      'equal bytes: more blocks first, then first seen',
+      [record('malloc', 40, [MAIN]), record('malloc', 20, [HELPER]), record('malloc', 20, [HELPER]), record('malloc', 40, [LIBC])],
+      [
+        {bytes: 40, blocks: 2, kinds: ['malloc'], frames: [HELPER]},
+        {bytes: 40, blocks: 1, kinds: ['malloc'], frames: [MAIN]},
+        {bytes: 40, blocks: 1, kinds: ['malloc'], frames: [LIBC]},
+      ],
+    ],
+  ])('%s', (_name, records, expected) => {
+    const framesPerRecord = records.map(r => r.frames.map(address => [MAIN, HELPER, LIBC].find(f => f.address === address)!));
+    expect(groupLeaks(records, framesPerRecord)).toEqual(expected);
+  });
+
+  it('keeps raw addresses as unknown frames when a record has no symbolized frames', () => {
+    const leaks = groupLeaks([record('malloc', 8, [MAIN])], []);
+    expect(leaks[0].frames).toEqual([{address: MAIN.address, function: null, file: null, line: null, object: null}]);
+  });
+});
+
+describe('summarize and formatAmount', () => {
+  it.each([
+    [[], {bytes: 0, blocks: 0}, '0 bytes in 0 blocks'],
+    [[{bytes: 1, blocks: 1, kinds: ['malloc'], frames: []}], {bytes: 1, blocks: 1}, '1 byte in 1 block'],
+    [
+      [
+        {bytes: 100, blocks: 2, kinds: ['malloc'], frames: []},
+        {bytes: 28, blocks: 1, kinds: ['realloc'], frames: []},
+      ],
+      {bytes: 128, blocks: 3},
+      '128 bytes in 3 blocks',
+    ],
+  ] as Array<[Leak[], {bytes: number; blocks: number}, string]>)('%j', (leaks, summary, text) => {
+    expect(summarize(leaks)).toEqual(summary);
+    expect(formatAmount(summarize(leaks))).toBe(text);
+  });
+});
+
+describe('formatFrame', () => {
+  it.each([
+    [MAIN, 'at main (/src/leaky.c:207)'],
+    [{...MAIN, line: null}, 'at main (/src/leaky.c)'],
+    [LIBC, 'at __libc_start_call_main (/lib/libc.so.6+0x29d8f)'],
+    [UNKNOWN, 'at 0x7f0000000010 (/gone/lib.so+0x10)'],
+    [{...UNKNOWN, offset: undefined}, 'at 0x7f0000000010 (/gone/lib.so)'],
+    [NOWHERE, 'at 0x10 (??)'],
+  ])('%j', (frame, expected) => {
+    expect(formatFrame(frame)).toBe(expected);
+  });
+});
+
+describe('formatSeedLog', () => {
+  it.each([
+    [
+      'malloc, as in the article',
+      record('malloc', 100, [MAIN, LIBC], {ptr: '0x55d0c8a2b2a0'}),
+      [MAIN, LIBC],
+      [
+        '{MALLOC @06:57:11} Sz: 100B Pointer: 0x55d0c8a2b2a0 Caller: 0x55d0c6a0117a main() 207 leaky.c',
+        '    at main (/src/leaky.c:207)',
+        '    at __libc_start_call_main (/lib/libc.so.6+0x29d8f)',
+      ],
+    ],
+    [
+      'realloc shows the previous pointer',
+      record('realloc', 200, [MAIN], {ptr: '0x55d0c8a2b6d0', prevPtr: '0x55d0c8a2b2a0', timeNs: at(6, 57, 21)}),
+      [MAIN],
+      [
+        '{REALLOC @06:57:21} Sz: 200B Prev Pointer: 0x55d0c8a2b2a0 Pointer: 0x55d0c8a2b6d0 Caller: 0x55d0c6a0117a main() 207 leaky.c',
+        '    at main (/src/leaky.c:207)',
+      ],
+    ],
+    [
+      'calloc with an unknown caller, just before midnight',
+      record('calloc', 16, [UNKNOWN], {timeNs: at(23, 59, 59)}),
+      [UNKNOWN],
+      [
+        '{CALLOC @23:59:59} Sz: 16B Pointer: 0x5581a0c2b2a0 Caller: 0x7f0000000010 ?? ?? ??',
+        '    at 0x7f0000000010 (/gone/lib.so+0x10)',
+      ],
+    ],
+    [
+      'no stack and a bad time',
+      record('malloc', 1, [], {timeNs: 'soon'}),
+      [],
+      ['{MALLOC @??:??:??} Sz: 1B Pointer: 0x5581a0c2b2a0 Caller: ?? ?? ?? ??'],
+    ],
+  ])('%s', (_name, raw, frames, lines) => {
+    expect(formatSeedLog(raw, frames)).toBe(lines.join('\n'));
+  });
+});
+
+describe('formatLeakMessage and leakFailureDetail', () => {
+  const leaks: Leak[] = [
+    {bytes: 300, blocks: 3, kinds: ['malloc', 'realloc'], frames: [HELPER, MAIN]},
+    {bytes: 1, blocks: 1, kinds: ['calloc'], frames: [UNKNOWN, NOWHERE]},
+    {bytes: 8, blocks: 1, kinds: ['malloc'], frames: []},
+  ];
+  const message = [
+    '309 bytes in 5 blocks leaked by ./leaky',
+    '  300 bytes in 3 blocks (malloc, realloc)',
+    '    at make_buf (/src/buf.c:12)',
+    '    at main (/src/leaky.c:207)',
+    '  1 byte in 1 block (calloc)',
+    '    at 0x7f0000000010 (/gone/lib.so+0x10)',
+    '    at 0x10 (??)',
+    '  8 bytes in 1 block (malloc)',
+    '    (no stack recorded)',
+  ].join('\n');
+
+  it('lists every group under the headline', () => {
+    expect(formatLeakMessage(leaks, summarize(leaks), './leaky')).toBe(message);
+  });
+
+  it('builds a plain, JSON-safe failure detail', () => {
+    const detail = leakFailureDetail({program: './leaky', leaks, summary: summarize(leaks)});
+    expect(detail).toEqual({
+      name: 'MemoryLeak',
+      message: '309 bytes in 5 blocks leaked by ./leaky',
+      stack: message,
+      pmmLeak: {program: './leaky', summary: {bytes: 309, blocks: 5}, leaks},
+    });
+    expect(JSON.parse(JSON.stringify(detail))).toEqual(detail);
+    expect(detail.pmmLeak.leaks[0]).not.toBe(leaks[0]); // a copy: later changes to the run do not leak in
+  });
+});

@@ -1,0 +1,117 @@
+// Pure functions that turn symbolized records into leak groups and into the texts people read: the seed
+// article's log lines, a failing test's message, and the failure detail carried to reporters.
+
+import {basename} from 'path';
+import type {Frame, Leak, LeakFailureDetail, LeakSummary, RawRecord, RunResult} from './types';
+
+/**
+ * Groups records whose stacks hold the same return addresses, largest first. framesPerRecord[i] holds the
+ * symbolized frames of records[i]; a record without them keeps its raw addresses as unknown frames.
+ */
+export function groupLeaks(records: readonly RawRecord[], framesPerRecord: ReadonlyArray<readonly Frame[]>): Leak[] {
+  const groups = new Map<string, Leak>();
+  records.forEach((record, index) => {
+    const key = record.frames.join(' ');
+    const group = groups.get(key);
+    if (group === undefined) {
+      const frames = framesPerRecord[index] ?? record.frames.map(unknownFrame);
+      groups.set(key, {bytes: record.size, blocks: 1, kinds: [record.kind], frames: [...frames]});
+      return;
+    }
+    group.bytes += record.size;
+    group.blocks += 1;
+    if (!group.kinds.includes(record.kind)) group.kinds.push(record.kind);
+  });
+  // Ties keep the order of first appearance (Array.prototype.sort is stable), so output is reproducible.
+  return [...groups.values()].sort((a, b) => b.bytes - a.bytes || b.blocks - a.blocks);
+}
+
+export function summarize(leaks: readonly Leak[]): LeakSummary {
+  return leaks.reduce((sum, leak) => ({bytes: sum.bytes + leak.bytes, blocks: sum.blocks + leak.blocks}), {
+    bytes: 0,
+    blocks: 0,
+  });
+}
+
+/** "100 bytes in 2 blocks", "1 byte in 1 block". */
+export function formatAmount({bytes, blocks}: LeakSummary): string {
+  return `${bytes} ${bytes === 1 ? 'byte' : 'bytes'} in ${blocks} ${blocks === 1 ? 'block' : 'blocks'}`;
+}
+
+/**
+ * One stack line, "at fn (path/file.c:42)". Without a source file: "at fn (object+0xoff)", and without a
+ * function name the address stands in its place, so a frame never prints as a bare "??".
+ */
+export function formatFrame(frame: Frame): string {
+  return `at ${frame.function ?? frame.address} (${frameLocation(frame)})`;
+}
+
+function frameLocation(frame: Frame): string {
+  if (frame.file !== null) return frame.line === null ? frame.file : `${frame.file}:${frame.line}`;
+  if (frame.object !== null) return frame.offset != null ? `${frame.object}+${frame.offset}` : frame.object;
+  return '??';
+}
+
+/**
+ * The seed article's log line for one unmatched allocation, then its stack:
+ * `{MALLOC @06:57:11} Sz: 100B Pointer: 0x… Caller: 0x… main() 207 leaky.c`. The caller is the innermost
+ * frame, the code that called the allocator; unknown parts print as "??".
+ */
+export function formatSeedLog(record: RawRecord, frames: readonly Frame[]): string {
+  const caller = frames[0];
+  const pointers = record.kind === 'realloc' ? `Prev Pointer: ${record.prevPtr} Pointer: ${record.ptr}` : `Pointer: ${record.ptr}`;
+  const where =
+    caller === undefined
+      ? '?? ?? ?? ??'
+      : [
+          caller.address,
+          caller.function === null ? '??' : `${caller.function}()`,
+          caller.line ?? '??',
+          caller.file === null ? '??' : basename(caller.file),
+        ].join(' ');
+  const head = `{${record.kind.toUpperCase()} @${timeOfDay(record.timeNs)}} Sz: ${record.size}B ${pointers} Caller: ${where}`;
+  return [head, ...frames.map(frame => `    ${formatFrame(frame)}`)].join('\n');
+}
+
+/** HH:MM:SS in UTC from decimal nanoseconds since the epoch. */
+function timeOfDay(timeNs: string): string {
+  if (!/^\d+$/.test(timeNs)) return '??:??:??';
+  const secondsOfDay = Number((BigInt(timeNs) / 1_000_000_000n) % 86_400n);
+  const parts = [Math.floor(secondsOfDay / 3600), Math.floor(secondsOfDay / 60) % 60, secondsOfDay % 60];
+  return parts.map(part => String(part).padStart(2, '0')).join(':');
+}
+
+/** The first line of a leak failure: "300 bytes in 2 blocks leaked by ./prog". */
+export function formatLeakHeadline(summary: LeakSummary, program: string): string {
+  return `${formatAmount(summary)} leaked by ${program}`;
+}
+
+/** The text a failing test shows: the headline, then each group with its kinds and its stack. */
+export function formatLeakMessage(leaks: readonly Leak[], summary: LeakSummary, program: string): string {
+  const lines = [formatLeakHeadline(summary, program)];
+  for (const leak of leaks) {
+    lines.push(`  ${formatAmount(leak)} (${leak.kinds.join(', ')})`);
+    if (leak.frames.length === 0) lines.push('    (no stack recorded)');
+    for (const frame of leak.frames) lines.push(`    ${formatFrame(frame)}`);
+  }
+  return lines.join('\n');
+}
+
+/** The plain object a leaking test carries on failureDetails for reporters (see LeakFailureDetail). */
+export function leakFailureDetail(run: Pick<RunResult, 'program' | 'leaks' | 'summary'>): LeakFailureDetail {
+  const {program, leaks, summary} = run;
+  return {
+    name: 'MemoryLeak',
+    message: formatLeakHeadline(summary, program),
+    stack: formatLeakMessage(leaks, summary, program),
+    pmmLeak: {program, summary: {...summary}, leaks: leaks.map(copyLeak)},
+  };
+}
+
+function copyLeak(leak: Leak): Leak {
+  return {bytes: leak.bytes, blocks: leak.blocks, kinds: [...leak.kinds], frames: leak.frames.map(frame => ({...frame}))};
+}
+
+function unknownFrame(address: string): Frame {
+  return {address, function: null, file: null, line: null, object: null};
+}
