@@ -32,9 +32,10 @@ struct run_child_report {
 };
 
 enum {
-	RUN_STAGE_SETUP = 1,	/* stdin, stdout, stderr */
-	RUN_STAGE_CHDIR = 2,
-	RUN_STAGE_EXECVE = 3,
+	RUN_STAGE_DEVNULL = 1,	/* opening /dev/null for stdin */
+	RUN_STAGE_DUP = 2,	/* putting the pipes on stdout and stderr */
+	RUN_STAGE_CHDIR = 3,
+	RUN_STAGE_EXECVE = 4,
 };
 
 static void run_close(int *fd)
@@ -123,8 +124,10 @@ static void run_child(const struct run_spec *spec, int go_fd, int status_fd, int
 	close(go_fd);
 
 	null_fd = open("/dev/null", O_RDONLY);
-	if (null_fd < 0 || dup2(null_fd, 0) < 0 || dup2(out_fd, 1) < 0 || dup2(err_fd, 2) < 0)
-		run_child_report(status_fd, RUN_STAGE_SETUP, errno);
+	if (null_fd < 0)
+		run_child_report(status_fd, RUN_STAGE_DEVNULL, errno);
+	if (dup2(null_fd, 0) < 0 || dup2(out_fd, 1) < 0 || dup2(err_fd, 2) < 0)
+		run_child_report(status_fd, RUN_STAGE_DUP, errno);
 	if (null_fd > 2)
 		close(null_fd);
 	if (chdir(spec->cwd) < 0)
@@ -213,9 +216,11 @@ int run_release(struct run_proc *proc, char *err, size_t errlen)
 		snprintf(err, errlen, "starting %s: the child died before execve", proc->argv0);
 	} else if (report.stage == RUN_STAGE_CHDIR) {
 		snprintf(err, errlen, "chdir %s: %s", proc->cwd, strerror(report.error));
-	} else if (report.stage == RUN_STAGE_SETUP) {
-		snprintf(err, errlen, "starting %s: stdio setup: %s", proc->argv0,
+	} else if (report.stage == RUN_STAGE_DEVNULL) {
+		snprintf(err, errlen, "starting %s: open /dev/null: %s", proc->argv0,
 			 strerror(report.error));
+	} else if (report.stage == RUN_STAGE_DUP) {
+		snprintf(err, errlen, "starting %s: dup2: %s", proc->argv0, strerror(report.error));
 	} else {
 		snprintf(err, errlen, "execve %s: %s", proc->argv0, strerror(report.error));
 	}

@@ -1,0 +1,290 @@
+// Tests pmd's serve mode on the host over --stdio (pmm.ko only exists in the guest), and the daemon
+// commands' failure when /dev/pmm is missing.
+import { ChildProcessWithoutNullStreams, execFileSync, spawn, spawnSync } from 'child_process';
+import { existsSync, mkdtempSync, rmSync, writeFileSync } from 'fs';
+import { tmpdir } from 'os';
+import { join, resolve } from 'path';
+
+const pmdDir = resolve(__dirname, '..');
+const pmdPath = join(pmdDir, 'pmd');
+
+type Answer = Record<string, unknown> & { type: string; id?: number | null };
+
+/** One `pmd serve` process: requests go in as lines, answers come back as parsed lines, in order. */
+class Pmd {
+  readonly child: ChildProcessWithoutNullStreams;
+  readonly exited: Promise<number | null>;
+  stderr = '';
+  private pending = '';
+  private lines: string[] = [];
+  private waiters: Array<(line: string | null) => void> = [];
+  private ended = false;
+
+  constructor(args: string[] = ['serve', '--stdio']) {
+    this.child = spawn(pmdPath, args);
+    this.child.stdout.setEncoding('utf8');
+    this.child.stdout.on('data', (chunk: string) => {
+      this.pending += chunk;
+      let nl: number;
+      while ((nl = this.pending.indexOf('\n')) >= 0) {
+        this.push(this.pending.slice(0, nl));
+        this.pending = this.pending.slice(nl + 1);
+      }
+    });
+    this.child.stderr.on('data', (chunk: Buffer) => (this.stderr += chunk.toString()));
+    this.exited = new Promise((resolveExit) =>
+      this.child.on('close', (code) => {
+        this.ended = true;
+        this.waiters.splice(0).forEach((w) => w(null));
+        resolveExit(code);
+      }),
+    );
+  }
+
+  private push(line: string): void {
+    const waiter = this.waiters.shift();
+    if (waiter) waiter(line);
+    else this.lines.push(line);
+  }
+
+  /** The next answer line, unparsed; fails the test if pmd exits first. */
+  nextLine(): Promise<string> {
+    const line = this.lines.shift();
+    if (line !== undefined) return Promise.resolve(line);
+    if (this.ended) return Promise.reject(new Error(`pmd exited; stderr: ${this.stderr}`));
+    return new Promise((res, rej) =>
+      this.waiters.push((l) => (l === null ? rej(new Error(`pmd exited; stderr: ${this.stderr}`)) : res(l))),
+    );
+  }
+
+  async next(): Promise<Answer> {
+    return JSON.parse(await this.nextLine()) as Answer;
+  }
+
+  sendRaw(line: string | Buffer): void {
+    this.child.stdin.write(Buffer.concat([Buffer.from(line), Buffer.from('\n')]));
+  }
+
+  async request(req: Record<string, unknown>): Promise<Answer> {
+    this.sendRaw(JSON.stringify(req));
+    return this.next();
+  }
+
+  kill(): void {
+    if (!this.ended) this.child.kill('SIGKILL');
+  }
+}
+
+let nextId = 1;
+function runRequest(argv: string[], extra: Record<string, unknown> = {}): Record<string, unknown> {
+  return { id: nextId++, type: 'run', argv, cwd: '/', env: { PATH: '/usr/bin:/bin' }, hook: null, timeoutMs: 10000, ...extra };
+}
+
+function decode(field: unknown): Buffer {
+  expect(typeof field).toBe('string');
+  return Buffer.from(field as string, 'base64');
+}
+
+beforeAll(() => {
+  execFileSync('make', ['-C', pmdDir], { stdio: 'pipe' });
+}, 120000);
+
+describe('pmd serve --stdio', () => {
+  let pmd: Pmd;
+  let scratch: string;
+
+  beforeEach(async () => {
+    scratch = mkdtempSync(join(tmpdir(), 'pmd-test-'));
+    pmd = new Pmd();
+    const ready = await pmd.next();
+    expect(ready).toEqual({ type: 'ready', kernel: expect.any(String), pmmLoaded: existsSync('/dev/pmm') });
+  });
+
+  afterEach(() => {
+    pmd.kill();
+    rmSync(scratch, { recursive: true, force: true });
+  });
+
+  test('reports exit code and both outputs of a plain run', async () => {
+    const req = runRequest(['/bin/sh', '-c', 'echo out; echo err >&2; exit 3']);
+    const answer = await pmd.request(req);
+    expect(answer).toMatchObject({
+      id: req.id, type: 'result', exitCode: 3, signal: null, timedOut: false,
+      maps: '', records: [], unmatchedFrees: 0, dropped: 0,
+    });
+    expect(answer.pid).toEqual(expect.any(Number));
+    expect(answer.truncated).toBeUndefined();
+    expect(decode(answer.stdout).toString()).toBe('out\n');
+    expect(decode(answer.stderr).toString()).toBe('err\n');
+  });
+
+  test.each([
+    ['SIGKILL', 'kill -KILL $$'],
+    ['SIGSEGV', 'kill -SEGV $$'],
+  ])('names the signal %s that ended the program', async (signal, script) => {
+    const answer = await pmd.request(runRequest(['/bin/sh', '-c', script]));
+    expect(answer).toMatchObject({ type: 'result', exitCode: null, signal, timedOut: false });
+  });
+
+  test('kills a program that outlives timeoutMs', async () => {
+    const started = Date.now();
+    const answer = await pmd.request(runRequest(['/bin/sleep', '30'], { timeoutMs: 500 }));
+    const elapsed = Date.now() - started;
+    expect(answer).toMatchObject({ type: 'result', exitCode: null, signal: 'SIGKILL', timedOut: true });
+    expect(elapsed).toBeGreaterThanOrEqual(450);
+    expect(elapsed).toBeLessThan(5000);
+  });
+
+  test('ends a run when the program exits, even if a background child holds its stdout', async () => {
+    const started = Date.now();
+    const answer = await pmd.request(runRequest(['/bin/sh', '-c', 'sleep 30 & echo started'], { timeoutMs: 0 }));
+    expect(answer).toMatchObject({ type: 'result', exitCode: 0, timedOut: false });
+    expect(decode(answer.stdout).toString()).toBe('started\n');
+    expect(Date.now() - started).toBeLessThan(5000);
+  });
+
+  test('answers an error naming a program that does not exist, by path and through PATH', async () => {
+    const byPath = runRequest(['/nonexistent/pmd-test-prog']);
+    expect(await pmd.request(byPath)).toEqual({
+      id: byPath.id, type: 'error', message: 'execve /nonexistent/pmd-test-prog: No such file or directory',
+    });
+    const byName = runRequest(['pmd-test-no-such-prog']);
+    expect(await pmd.request(byName)).toEqual({
+      id: byName.id, type: 'error', message: 'execve pmd-test-no-such-prog: No such file or directory',
+    });
+    const dir = runRequest(['/bin/true'], { cwd: '/nonexistent-dir' });
+    expect(await pmd.request(dir)).toMatchObject({ type: 'error', message: 'chdir /nonexistent-dir: No such file or directory' });
+  });
+
+  test('finds a bare program name in the PATH of the given env, not its own', async () => {
+    const answer = await pmd.request(runRequest(['echo', 'hi'], { env: { PATH: '/nonexistent:/bin' } }));
+    expect(answer).toMatchObject({ type: 'result', exitCode: 0 });
+    expect(decode(answer.stdout).toString()).toBe('hi\n');
+  });
+
+  test.each([
+    ['{"id":1,"type":"run"', /^invalid JSON at byte \d+/, null],
+    ['[1,2]', /must be a JSON object, not an array/, null],
+    ['{"type":"run"}', /missing field "id"/, null],
+    ['{"id":"7","type":"run"}', /"id" must be a number, not a string/, null],
+    ['{"id":7,"type":"run","argv":["/bin/true"],"cwd":"/","env":{},"hook":null}', /missing field "timeoutMs" in a run request/, 7],
+    ['{"id":7,"type":"run","argv":"/bin/true","cwd":"/","env":{},"hook":null,"timeoutMs":0}', /"argv" must be an array of strings, not a string/, 7],
+    ['{"id":7,"type":"run","argv":[],"cwd":"/","env":{},"hook":null,"timeoutMs":0}', /"argv" must not be empty/, 7],
+    ['{"id":7,"type":"run","argv":["/bin/true",3],"cwd":"/","env":{},"hook":null,"timeoutMs":0}', /argv\[1\] must be a string, not a number/, 7],
+    ['{"id":7,"type":"run","argv":["/bin/true"],"cwd":"/","env":{"A":1},"hook":null,"timeoutMs":0}', /env\["A"\] must be a string, not a number/, 7],
+    ['{"id":7,"type":"run","argv":["/bin/true"],"cwd":"/","env":{},"hook":null,"timeoutMs":-1}', /"timeoutMs" must be an integer/, 7],
+    ['{"id":7,"type":"run","argv":["/bin/true"],"cwd":"/","env":{},"hook":null,"timeoutMs":1.5}', /"timeoutMs" must be an integer/, 7],
+    ['{"id":7,"type":"run","argv":["/bin/tr\\u0000ue"],"cwd":"/","env":{},"hook":null,"timeoutMs":0}', /argv\[0\] contains a NUL/, 7],
+    ['{"id":7,"type":"run","argv":["/bin/true"],"cwd":"/","env":{},"hook":null,"timeoutMs":0,"extra":1}', /unknown field "extra" in a run request/, 7],
+    ['{"id":7,"type":"launch"}', /unknown request type "launch"/, 7],
+    ['{"id":7,"id":8,"type":"shutdown"}', /duplicate key "id"/, null],
+    ['{"id":7,"type":"shutdown"} x', /unexpected text after the value/, null],
+    ['{"id":7,"type":"run","argv":["\\ud800"]}', /lone|without its low half/, null],
+    [Buffer.from('7b226964223a372c2274797065223a22ff227d', 'hex'), /invalid UTF-8/, null], // {"id":7,"type":"\xff"}
+  ])('answers an error for %s and keeps serving', async (line, message, id) => {
+    pmd.sendRaw(line);
+    const answer = await pmd.next();
+    expect(answer).toEqual({ id, type: 'error', message: expect.stringMatching(message) });
+    const after = await pmd.request(runRequest(['/bin/true']));
+    expect(after).toMatchObject({ type: 'result', exitCode: 0 });
+  });
+
+  test('honours cwd and gives the program exactly the env it was given, escapes decoded', async () => {
+    // Written by hand so that the \u escapes (one a surrogate pair) reach pmd's reader as escapes.
+    const id = nextId++;
+    pmd.sendRaw(
+      `{"id":${id},"type":"run","argv":["/bin/sh","-c","pwd; /usr/bin/env"],"cwd":${JSON.stringify(scratch)},` +
+        '"env":{"FOO":"caf\\u00e9 \\ud83d\\ude00 \\"q\\"\\t\\\\","EMPTY":""},"hook":null,"timeoutMs":10000}',
+    );
+    const answer = await pmd.next();
+    expect(answer).toMatchObject({ id, type: 'result', exitCode: 0 });
+    const [pwd, ...envLines] = decode(answer.stdout).toString('utf8').trimEnd().split('\n');
+    expect(pwd).toBe(scratch);
+    // sh adds PWD (and may add OLDPWD); everything else must be what was sent.
+    const env = envLines.filter((l) => !/^(PWD|OLDPWD)=/.test(l)).sort();
+    expect(env).toEqual(['EMPTY=', 'FOO=café 😀 "q"\t\\']);
+  });
+
+  test('delivers 5 MB of stdout and stderr intact', async () => {
+    const data = Buffer.alloc(5 * 1000 * 1000);
+    for (let i = 0; i < data.length; i++) data[i] = (i * 7919 + (i >> 11)) & 0xff;
+    const file = join(scratch, 'big');
+    writeFileSync(file, data);
+    const answer = await pmd.request(runRequest(['/bin/sh', '-c', `cat ${file}; cat ${file} >&2`]));
+    expect(answer).toMatchObject({ type: 'result', exitCode: 0 });
+    expect(decode(answer.stdout).equals(data)).toBe(true);
+    expect(decode(answer.stderr).equals(data)).toBe(true);
+  });
+
+  test('cuts stdout at 16 MiB and says so', async () => {
+    const answer = await pmd.request(runRequest(['/bin/sh', '-c', 'head -c 17000000 /dev/zero; echo done >&2']));
+    expect(answer).toMatchObject({ type: 'result', exitCode: 0, truncated: true });
+    const out = decode(answer.stdout);
+    expect(out.length).toBe(16 * 1024 * 1024);
+    expect(out.every((b) => b === 0)).toBe(true);
+    expect(decode(answer.stderr).toString()).toBe('done\n');
+  });
+
+  test('refuses a hooked run without /dev/pmm, naming it', async () => {
+    expect(existsSync('/dev/pmm')).toBe(false); // this host has no pmm.ko; the guest tests cover it
+    const req = runRequest(['/bin/true'], { hook: '/bin/sh' });
+    const answer = await pmd.request(req);
+    expect(answer).toEqual({ id: req.id, type: 'error', message: expect.stringContaining('/dev/pmm') });
+  });
+
+  test('answers bye to shutdown and exits 0', async () => {
+    expect(await pmd.request({ id: 42, type: 'shutdown' })).toEqual({ id: 42, type: 'bye' });
+    expect(await pmd.exited).toBe(0);
+  });
+
+  test('exits non-zero when the host closes the channel', async () => {
+    pmd.child.stdin.end();
+    expect(await pmd.exited).not.toBe(0);
+    expect(pmd.stderr).toMatch(/closed the channel/);
+  });
+});
+
+describe('pmd serve --root', () => {
+  const asRoot = process.getuid?.() === 0 ? test : test.skip; // chroot needs root
+
+  asRoot('chroots before running, so paths are the root\'s', async () => {
+    // An empty root: the program's /dev/null is the first path that must be missing there.
+    const root = mkdtempSync(join(tmpdir(), 'pmd-root-'));
+    const pmd = new Pmd(['serve', '--stdio', '--root', root]);
+    try {
+      expect(await pmd.next()).toMatchObject({ type: 'ready', pmmLoaded: false });
+      expect(await pmd.request(runRequest(['/bin/sh', '-c', 'true']))).toMatchObject({
+        type: 'error', message: 'starting /bin/sh: open /dev/null: No such file or directory',
+      });
+      // With /dev/null there, the program itself is what the root lacks.
+      execFileSync('mknod', ['-m', '666', join(root, 'null'), 'c', '1', '3']);
+      execFileSync('mkdir', [join(root, 'dev')]);
+      execFileSync('mv', [join(root, 'null'), join(root, 'dev', 'null')]);
+      expect(await pmd.request(runRequest(['/bin/sh', '-c', 'true']))).toMatchObject({
+        type: 'error', message: 'execve /bin/sh: No such file or directory',
+      });
+    } finally {
+      pmd.kill();
+      rmSync(root, { recursive: true, force: true });
+    }
+  });
+});
+
+describe('pmd daemon commands', () => {
+  test.each([['config'], ['pids'], ['logs', '1'], ['start', '1'], ['stop', '1']])(
+    'pmd %s fails naming /dev/pmm when the module is not loaded',
+    (...args: string[]) => {
+      expect(existsSync('/dev/pmm')).toBe(false);
+      const r = spawnSync(pmdPath, args, { encoding: 'utf8' });
+      expect(r.status).not.toBe(0);
+      expect(r.stderr).toMatch(/^pmd: open \/dev\/pmm: No such file or directory/);
+      expect(r.stdout).toBe('');
+    },
+  );
+
+  test.each([[['start', 'abc']], [['logs']], [['frobnicate']], [[]]])('rejects bad arguments %j', (args) => {
+    const r = spawnSync(pmdPath, args, { encoding: 'utf8' });
+    expect(r.status).toBe(2 - (args[0] === 'start' ? 1 : 0));
+    expect(r.stderr).toMatch(/^pmd: |^usage: /);
+  });
+});
