@@ -187,15 +187,10 @@ int monitor_read_maps(int fd, pid_t pid, struct buf *maps, char *err, size_t err
 			maps->data[maps->len] = '\0';
 			return 0;
 		}
-		/*
-		 * A process that never recorded a map (it failed before the hook's constructor ran, or
-		 * it is static and never loaded the hook) has none: that is an empty map, not a failure.
-		 */
-		if (errno == ENOENT || errno == ENODATA)
-			return 0;
 		if (errno != ENOSPC || size >= MONITOR_MAPS_LIMIT)
 			return monitor_fail(err, errlen, "PMM_READ_MAPS", pid);
-		size *= 2;
+		/* On ENOSPC the module says in len how much room the text needs. */
+		size = req.len > size && req.len <= MONITOR_MAPS_LIMIT ? req.len : size * 2;
 	}
 }
 

@@ -28,7 +28,7 @@ int monitor_pid_info(int fd, pid_t pid, struct pmm_pid_info *info, char *err, si
 int monitor_read_logs(int fd, pid_t pid, struct pmm_record **records, size_t *count,
 		      char *err, size_t errlen);
 
-/* The object map the hook recorded for pid, appended to maps (nothing when none was recorded). */
+/* The object map the hook recorded for pid, appended to maps (the module gives length 0 for none). */
 int monitor_read_maps(int fd, pid_t pid, struct buf *maps, char *err, size_t errlen);
 
 /* What pmm holds for one process once it has ended: what a run's answer reports. */
