@@ -84,9 +84,10 @@ static ssize_t pmm_cfg_write(struct file *file, const char __user *ubuf,
 	int ret;
 
 	/*
-	 * The file is 0666 so that a user without the right gets EPERM, not
-	 * EACCES. Both the opener and the writer must hold it, so a handle
-	 * can't be passed to a privileged writer or from a privileged opener.
+	 * The mode keeps other users from opening the file for writing.
+	 * Both the opener and the writer must hold the capability too, so an
+	 * open handle is worth nothing to a process that dropped it, and a
+	 * handle passed to a privileged writer gains nothing either.
 	 */
 	if (!file_ns_capable(file, &init_user_ns, CAP_SYS_ADMIN) ||
 	    !capable(CAP_SYS_ADMIN))
@@ -259,7 +260,7 @@ int pmm_proc_init(void)
 	if (!pmm_proc_dir)
 		return -ENOMEM;
 
-	if (!proc_create("cfg", 0666, pmm_proc_dir, &pmm_cfg_proc_ops))
+	if (!proc_create("cfg", 0644, pmm_proc_dir, &pmm_cfg_proc_ops))
 		goto out_remove_dir;
 	/* Records show where other users' heaps are: root only. */
 	if (!proc_create_seq_private("pid", 0400, pmm_proc_dir,

@@ -23,6 +23,7 @@
 
 static struct kmem_cache *pmm_entry_cache;
 
+/* Guards all of pmm's state; see pmm_internal.h for the list. */
 DEFINE_MUTEX(pmm_lock);
 LIST_HEAD(pmm_monitors);
 unsigned int pmm_nr_monitors;

@@ -1,0 +1,1079 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * Selftest for pmm.ko: every /dev/pmm command and /proc/pmm file, the
+ * errno of each invalid input, a monitored child killed with its records
+ * read back, and the checks that keep unprivileged users out.
+ *
+ * Run as root with pmm.ko loaded: pmm_test, or "pmm_test limits" when the
+ * module was loaded with a small max_records.
+ */
+#define _GNU_SOURCE
+#include <errno.h>
+#include <fcntl.h>
+#include <signal.h>
+#include <stdarg.h>
+#include <stdint.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/ioctl.h>
+#include <sys/mman.h>
+#include <sys/stat.h>
+#include <sys/sysmacros.h>
+#include <sys/wait.h>
+#include <time.h>
+#include <unistd.h>
+
+#include "uapi/pmm.h"
+
+#define CFG_PATH	"/proc/pmm/cfg"
+#define PID_PATH	"/proc/pmm/pid"
+#define NOBODY		65534
+
+/* Shared, so that checks made in forked children count too. */
+static struct { int passed, failed; } *counts;
+static int pmm_fd;
+
+static void check(int ok, const char *fmt, ...)
+{
+	va_list ap;
+
+	printf("%s: ", ok ? "ok" : "FAIL");
+	va_start(ap, fmt);
+	vprintf(fmt, ap);
+	va_end(ap);
+	printf("\n");
+	fflush(stdout);
+	__atomic_add_fetch(ok ? &counts->passed : &counts->failed, 1,
+			   __ATOMIC_SEQ_CST);
+}
+
+/* 0 on success, else the errno: what every call below is checked by. */
+static int pmm_ioctl(unsigned long cmd, void *arg)
+{
+	return ioctl(pmm_fd, cmd, arg) ? errno : 0;
+}
+
+static void check_errno(int got, int want, const char *what)
+{
+	check(got == want, "%s -> %s (got %s)", what,
+	      want ? strerror(want) : "0", got ? strerror(got) : "0");
+}
+
+static int set_config(uint32_t op, int32_t pid, uint32_t value)
+{
+	struct pmm_set_config sc = { .op = op, .pid = pid, .value = value };
+
+	return pmm_ioctl(PMM_SET_CONFIG, &sc);
+}
+
+static struct pmm_record make_rec(uint32_t kind, uint64_t ptr,
+				  uint64_t prev_ptr, uint64_t size)
+{
+	struct pmm_record rec;
+	struct timespec ts;
+
+	memset(&rec, 0, sizeof(rec));
+	clock_gettime(CLOCK_REALTIME, &ts);
+	rec.kind = kind;
+	rec.ptr = ptr;
+	rec.prev_ptr = prev_ptr;
+	rec.size = size;
+	rec.time_ns = (uint64_t)ts.tv_sec * 1000000000ull + ts.tv_nsec;
+	rec.nframes = 2;
+	rec.frames[0] = 0x400000 + ptr;
+	rec.frames[1] = 0x500000;
+	/* Past nframes: the module must not hand this back. */
+	rec.frames[2] = 0xdeadbeef;
+	return rec;
+}
+
+static int record_log(struct pmm_record *recs, uint32_t count)
+{
+	struct pmm_record_log rl = {
+		.records = (uintptr_t)recs,
+		.count = count,
+	};
+
+	return pmm_ioctl(PMM_RECORD_LOG, &rl);
+}
+
+static int record_one(uint32_t kind, uint64_t ptr, uint64_t prev,
+		      uint64_t size)
+{
+	struct pmm_record rec = make_rec(kind, ptr, prev, size);
+
+	return record_log(&rec, 1);
+}
+
+/* pid's entry of PMM_MONITORED_PIDS; -1 if it is not monitored. */
+static int get_info(pid_t pid, struct pmm_pid_info *out)
+{
+	struct pmm_pid_info infos[64];
+	struct pmm_monitored_pids mp = {
+		.pids = (uintptr_t)infos,
+		.max = 64,
+	};
+	unsigned int i;
+
+	memset(infos, 0xcc, sizeof(infos));
+	if (pmm_ioctl(PMM_MONITORED_PIDS, &mp))
+		return -1;
+	for (i = 0; i < mp.count && i < 64; i++) {
+		if (infos[i].pid == pid) {
+			*out = infos[i];
+			return 0;
+		}
+	}
+	return -1;
+}
+
+/* All of pid's records, paged max at a time; count or -errno. */
+static long read_all_logs(pid_t pid, struct pmm_record *out, long room,
+			  uint32_t page)
+{
+	struct pmm_read_logs rl;
+	uint64_t cursor = 0;
+	long n = 0;
+	int err;
+
+	for (;;) {
+		memset(&rl, 0xcc, sizeof(rl));
+		rl.pid = pid;
+		rl.max = page;
+		rl.cursor = cursor;
+		rl.records = (uintptr_t)(out + n);
+		rl.pad = 0;
+		if (n + page > room)
+			return -ENOSPC;
+		err = pmm_ioctl(PMM_READ_LOGS, &rl);
+		if (err)
+			return -err;
+		if (!rl.count)
+			return n;
+		if (rl.cursor <= cursor || rl.count > page)
+			return -EPROTO;
+		cursor = rl.cursor;
+		n += rl.count;
+	}
+}
+
+static char *read_file(const char *path)
+{
+	size_t len = 0, size = 4096;
+	char *buf = malloc(size);
+	int fd = open(path, O_RDONLY);
+	ssize_t r;
+
+	if (fd < 0 || !buf) {
+		free(buf);
+		if (fd >= 0)
+			close(fd);
+		return NULL;
+	}
+	/* Small reads, so the seq_file has to stop and resume many times. */
+	while ((r = read(fd, buf + len, 1000)) > 0) {
+		len += r;
+		if (size - len < 1001) {
+			size *= 2;
+			buf = realloc(buf, size);
+		}
+	}
+	close(fd);
+	buf[len] = '\0';
+	return buf;
+}
+
+/* 0 or the errno of writing s to /proc/pmm/cfg in one write(). */
+static int write_cfg(const char *s)
+{
+	int fd = open(CFG_PATH, O_WRONLY);
+	int err = 0;
+
+	if (fd < 0)
+		return errno;
+	if (write(fd, s, strlen(s)) < 0)
+		err = errno;
+	close(fd);
+	return err;
+}
+
+static int count_lines(const char *s)
+{
+	int n = 0;
+
+	for (; *s; s++)
+		n += *s == '\n';
+	return n;
+}
+
+static void format_record(char *line, size_t size, const struct pmm_record *r)
+{
+	time_t secs = r->time_ns / 1000000000ull;
+	const char *kind = r->kind == PMM_KIND_MALLOC ? "MALLOC" :
+			   r->kind == PMM_KIND_CALLOC ? "CALLOC" : "REALLOC";
+	char prev[64] = "";
+	struct tm tm;
+
+	gmtime_r(&secs, &tm);
+	if (r->kind == PMM_KIND_REALLOC)
+		snprintf(prev, sizeof(prev), "Prev Pointer: 0x%llx ",
+			 (unsigned long long)r->prev_ptr);
+	snprintf(line, size,
+		 "{%s @%02d:%02d:%02d} Sz: %lluB %sPointer: 0x%llx Caller: 0x%llx\n",
+		 kind, tm.tm_hour, tm.tm_min, tm.tm_sec,
+		 (unsigned long long)r->size, prev, (unsigned long long)r->ptr,
+		 (unsigned long long)r->frames[0]);
+}
+
+static void test_device(void)
+{
+	struct stat st;
+
+	check(stat(PMM_DEVICE_PATH, &st) == 0 && S_ISCHR(st.st_mode) &&
+	      (st.st_mode & 0777) == 0666, "/dev/pmm is a char device, 0666");
+}
+
+static void test_bad_commands(void)
+{
+	char junk[64];
+
+	memset(junk, 0, sizeof(junk));
+	check_errno(pmm_ioctl(_IO(PMM_IOC_MAGIC, 99), junk), ENOTTY,
+		    "unknown command nr 99");
+	check_errno(pmm_ioctl(_IOW('x', 1, struct pmm_record_log), junk),
+		    ENOTTY, "foreign magic");
+	check_errno(pmm_ioctl(_IOC(_IOC_WRITE, PMM_IOC_MAGIC, 1, 8), junk),
+		    ENOTTY, "RECORD_LOG with wrong struct size");
+	check_errno(pmm_ioctl(_IOC(_IOC_READ, PMM_IOC_MAGIC, 3, 64), junk),
+		    ENOTTY, "GET_CONFIG with wrong struct size");
+	check_errno(pmm_ioctl(_IOR(PMM_IOC_MAGIC, 1, struct pmm_record_log),
+			      junk), ENOTTY, "RECORD_LOG with wrong direction");
+
+	check_errno(pmm_ioctl(PMM_GET_CONFIG, NULL), EFAULT,
+		    "GET_CONFIG to NULL");
+	check_errno(pmm_ioctl(PMM_GET_CONFIG, (void *)8), EFAULT,
+		    "GET_CONFIG to a bad pointer");
+	check_errno(pmm_ioctl(PMM_SET_CONFIG, NULL), EFAULT,
+		    "SET_CONFIG from NULL");
+	check_errno(pmm_ioctl(PMM_RECORD_LOG, NULL), EFAULT,
+		    "RECORD_LOG from NULL");
+	check_errno(pmm_ioctl(PMM_MONITORED_PIDS, NULL), EFAULT,
+		    "MONITORED_PIDS from NULL");
+	check_errno(pmm_ioctl(PMM_READ_LOGS, NULL), EFAULT,
+		    "READ_LOGS from NULL");
+	check_errno(pmm_ioctl(PMM_RECORD_MAPS, NULL), EFAULT,
+		    "RECORD_MAPS from NULL");
+	check_errno(pmm_ioctl(PMM_READ_MAPS, NULL), EFAULT,
+		    "READ_MAPS from NULL");
+}
+
+static void test_get_config_defaults(void)
+{
+	struct pmm_get_config gc;
+	int err;
+
+	memset(&gc, 0xcc, sizeof(gc));
+	err = pmm_ioctl(PMM_GET_CONFIG, &gc);
+	check_errno(err, 0, "GET_CONFIG");
+	check(gc.interval_ms == 10000 && gc.scan == 1 && gc.pad == 0 &&
+	      gc.nr_monitored == 0 && gc.total_records == 0 &&
+	      gc.last_start_pid == 0 && gc.last_stop_pid == 0,
+	      "GET_CONFIG after load: interval %u scan %u pad %u monitored %u records %llu start %d stop %d",
+	      gc.interval_ms, gc.scan, gc.pad, gc.nr_monitored,
+	      (unsigned long long)gc.total_records, gc.last_start_pid,
+	      gc.last_stop_pid);
+}
+
+static pid_t unused_pid(void)
+{
+	pid_t pid = 4000000;
+
+	while (kill(pid, 0) == 0 || errno != ESRCH)
+		pid--;
+	return pid;
+}
+
+static void test_set_config(void)
+{
+	struct pmm_set_config sc;
+	struct pmm_get_config gc;
+
+	check_errno(record_one(PMM_KIND_MALLOC, 0x1000, 0, 1), ESRCH,
+		    "RECORD_LOG while not monitored");
+	check_errno(set_config(PMM_CFG_START_PID, unused_pid(), 0), ESRCH,
+		    "START_PID of a pid that does not exist");
+	check_errno(set_config(PMM_CFG_START_PID, 0, 0), EINVAL,
+		    "START_PID 0");
+	check_errno(set_config(PMM_CFG_START_PID, -5, 0), EINVAL,
+		    "START_PID -5");
+	check_errno(set_config(PMM_CFG_STOP_PID, getpid(), 0), ESRCH,
+		    "STOP_PID of an unmonitored pid");
+	check_errno(set_config(0, getpid(), 0), EINVAL, "op 0");
+	check_errno(set_config(99, getpid(), 0), EINVAL, "op 99");
+
+	memset(&sc, 0, sizeof(sc));
+	sc.op = PMM_CFG_START_PID;
+	sc.pid = getpid();
+	sc.pad = 1;
+	check_errno(pmm_ioctl(PMM_SET_CONFIG, &sc), EINVAL,
+		    "SET_CONFIG with non-zero pad");
+
+	check_errno(set_config(PMM_CFG_INTERVAL, 0, 99), EINVAL,
+		    "INTERVAL 99");
+	check_errno(set_config(PMM_CFG_INTERVAL, 0, 3600001), EINVAL,
+		    "INTERVAL 3600001");
+	check_errno(set_config(PMM_CFG_SCAN, 0, 2), EINVAL, "SCAN 2");
+	check_errno(set_config(PMM_CFG_INTERVAL, 0, 5000), 0, "INTERVAL 5000");
+	check_errno(set_config(PMM_CFG_SCAN, 0, 0), 0, "SCAN 0");
+	memset(&gc, 0xcc, sizeof(gc));
+	pmm_ioctl(PMM_GET_CONFIG, &gc);
+	check(gc.interval_ms == 5000 && gc.scan == 0,
+	      "GET_CONFIG shows interval %u scan %u", gc.interval_ms, gc.scan);
+	check_errno(set_config(PMM_CFG_SCAN, 0, 1), 0, "SCAN 1");
+	check_errno(set_config(PMM_CFG_INTERVAL, 0, 10000), 0,
+		    "INTERVAL 10000");
+
+	check_errno(set_config(PMM_CFG_START_PID, getpid(), 0), 0,
+		    "START_PID self");
+	check_errno(set_config(PMM_CFG_START_PID, getpid(), 0), EEXIST,
+		    "START_PID self again");
+	memset(&gc, 0xcc, sizeof(gc));
+	pmm_ioctl(PMM_GET_CONFIG, &gc);
+	check(gc.last_start_pid == getpid() && gc.nr_monitored == 1,
+	      "GET_CONFIG: last_start_pid %d nr_monitored %u",
+	      gc.last_start_pid, gc.nr_monitored);
+}
+
+static void test_record_log_invalid(void)
+{
+	struct pmm_record recs[64];
+	struct pmm_record_log rl;
+	struct pmm_pid_info before, after;
+	int i;
+
+	get_info(getpid(), &before);
+
+	memset(&rl, 0, sizeof(rl));
+	rl.records = (uintptr_t)recs;
+	recs[0] = make_rec(PMM_KIND_MALLOC, 0x1000, 0, 1);
+	rl.count = 0;
+	check_errno(pmm_ioctl(PMM_RECORD_LOG, &rl), EINVAL, "RECORD_LOG count 0");
+	rl.count = PMM_MAX_BATCH + 1;
+	check_errno(pmm_ioctl(PMM_RECORD_LOG, &rl), EINVAL,
+		    "RECORD_LOG count PMM_MAX_BATCH + 1");
+	rl.count = 1;
+	rl.pad = 1;
+	check_errno(pmm_ioctl(PMM_RECORD_LOG, &rl), EINVAL,
+		    "RECORD_LOG non-zero pad");
+	rl.pad = 0;
+	rl.records = 0;
+	check_errno(pmm_ioctl(PMM_RECORD_LOG, &rl), EFAULT,
+		    "RECORD_LOG records NULL");
+	rl.records = (uintptr_t)recs;
+
+	recs[0].kind = 0;
+	check_errno(record_log(recs, 1), EINVAL, "record kind 0");
+	recs[0].kind = 5;
+	check_errno(record_log(recs, 1), EINVAL, "record kind 5");
+	recs[0] = make_rec(PMM_KIND_MALLOC, 0x1000, 0, 1);
+	recs[0].nframes = PMM_MAX_FRAMES + 1;
+	check_errno(record_log(recs, 1), EINVAL, "record nframes 17");
+
+	/* A bad record late in a multi-chunk batch spoils all of it. */
+	for (i = 0; i < 64; i++)
+		recs[i] = make_rec(PMM_KIND_MALLOC, 0x900000 + 16 * i, 0, 8);
+	recs[50].kind = 77;
+	check_errno(record_log(recs, 64), EINVAL,
+		    "batch of 64 with a bad 51st record");
+	get_info(getpid(), &after);
+	check(after.log_count == before.log_count,
+	      "  ... and none of it was kept (%llu -> %llu)",
+	      (unsigned long long)before.log_count,
+	      (unsigned long long)after.log_count);
+}
+
+static void test_record_matching(void)
+{
+	struct pmm_record recs[8], out[16];
+	struct pmm_pid_info info;
+	long n;
+
+	recs[0] = make_rec(PMM_KIND_MALLOC, 0xa000, 0, 100);
+	recs[1] = make_rec(PMM_KIND_CALLOC, 0xb000, 0, 50);
+	recs[2] = make_rec(PMM_KIND_MALLOC, 0xc000, 0, 300);
+	recs[3] = make_rec(PMM_KIND_FREE, 0xb000, 0, 0);
+	recs[4] = make_rec(PMM_KIND_REALLOC, 0xd000, 0xa000, 200);
+	recs[5] = make_rec(PMM_KIND_FREE, 0xeeee, 0, 0);	/* never seen */
+	recs[6] = make_rec(PMM_KIND_FREE, 0, 0, 0);		/* free(NULL) */
+	recs[7] = make_rec(PMM_KIND_CALLOC, 0xf000, 0, 7);
+	check_errno(record_log(recs, 8), 0, "RECORD_LOG of 8 events");
+	/* A realloc in place, then a realloc(p, 0) that freed p. */
+	check_errno(record_one(PMM_KIND_REALLOC, 0xc000, 0xc000, 400), 0,
+		    "realloc in place");
+	check_errno(record_one(PMM_KIND_REALLOC, 0, 0xf000, 0), 0,
+		    "realloc(p, 0)");
+	/* A failed realloc returns NULL and leaves p alone. */
+	check_errno(record_one(PMM_KIND_REALLOC, 0, 0xd000, 4096), 0,
+		    "failed realloc");
+
+	memset(&info, 0xcc, sizeof(info));
+	check(get_info(getpid(), &info) == 0, "MONITORED_PIDS lists self");
+	check(info.log_count == 2 && info.log_bytes == 600 &&
+	      info.unmatched_frees == 1 && info.dropped == 0 &&
+	      info.state == PMM_STATE_RUNNING && info.pad == 0,
+	      "counts: log_count %llu log_bytes %llu unmatched_frees %llu dropped %llu state %u",
+	      (unsigned long long)info.log_count,
+	      (unsigned long long)info.log_bytes,
+	      (unsigned long long)info.unmatched_frees,
+	      (unsigned long long)info.dropped, info.state);
+
+	memset(out, 0xcc, sizeof(out));
+	n = read_all_logs(getpid(), out, 16, 1);
+	check(n == 2, "READ_LOGS page by page: %ld records", n);
+	/* Insertion order: the realloc to 0xd000 came before 0xc000's. */
+	check(n == 2 && out[0].kind == PMM_KIND_REALLOC &&
+	      out[0].ptr == 0xd000 && out[0].prev_ptr == 0xa000 &&
+	      out[0].size == 200 && out[1].ptr == 0xc000 &&
+	      out[1].size == 400 && out[1].prev_ptr == 0xc000,
+	      "READ_LOGS: what is left, oldest first");
+	check(n == 2 && out[0].nframes == 2 && out[0].frames[0] == 0x40d000 &&
+	      out[0].frames[1] == 0x500000 && out[0].frames[2] == 0 &&
+	      out[0].frames[PMM_MAX_FRAMES - 1] == 0,
+	      "READ_LOGS: frames kept, none past nframes");
+
+	/* Clean up so later counts start from zero. */
+	recs[0] = make_rec(PMM_KIND_FREE, 0xc000, 0, 0);
+	recs[1] = make_rec(PMM_KIND_FREE, 0xd000, 0, 0);
+	check_errno(record_log(recs, 2), 0, "free what is left");
+	get_info(getpid(), &info);
+	check(info.log_count == 0 && info.log_bytes == 0,
+	      "nothing left: %llu records, %llu bytes",
+	      (unsigned long long)info.log_count,
+	      (unsigned long long)info.log_bytes);
+}
+
+static void test_read_logs_invalid(void)
+{
+	struct pmm_record out[4];
+	struct pmm_read_logs rl;
+
+	memset(&rl, 0, sizeof(rl));
+	rl.pid = getpid();
+	rl.max = 4;
+	rl.records = (uintptr_t)out;
+	rl.pad = 1;
+	check_errno(pmm_ioctl(PMM_READ_LOGS, &rl), EINVAL,
+		    "READ_LOGS non-zero pad");
+	rl.pad = 0;
+	rl.max = 0;
+	check_errno(pmm_ioctl(PMM_READ_LOGS, &rl), EINVAL, "READ_LOGS max 0");
+	rl.max = PMM_MAX_BATCH + 1;
+	check_errno(pmm_ioctl(PMM_READ_LOGS, &rl), EINVAL,
+		    "READ_LOGS max PMM_MAX_BATCH + 1");
+	rl.max = 4;
+	rl.pid = 0;
+	check_errno(pmm_ioctl(PMM_READ_LOGS, &rl), EINVAL, "READ_LOGS pid 0");
+	rl.pid = unused_pid();
+	check_errno(pmm_ioctl(PMM_READ_LOGS, &rl), ESRCH,
+		    "READ_LOGS of an unmonitored pid");
+	rl.pid = getpid();
+	check_errno(record_one(PMM_KIND_MALLOC, 0x7000, 0, 1), 0, "malloc one");
+	rl.records = 8;
+	check_errno(pmm_ioctl(PMM_READ_LOGS, &rl), EFAULT,
+		    "READ_LOGS into a bad pointer");
+	check_errno(record_one(PMM_KIND_FREE, 0x7000, 0, 0), 0, "free it");
+}
+
+static void test_big_batches(void)
+{
+	static struct pmm_record recs[PMM_MAX_BATCH], out[2 * PMM_MAX_BATCH];
+	struct pmm_pid_info info;
+	long n, i, bad = 0;
+
+	for (i = 0; i < PMM_MAX_BATCH; i++)
+		recs[i] = make_rec(PMM_KIND_MALLOC, 0x10000000 + 32 * i, 0,
+				   i + 1);
+	check_errno(record_log(recs, PMM_MAX_BATCH), 0,
+		    "RECORD_LOG of PMM_MAX_BATCH mallocs");
+	get_info(getpid(), &info);
+	check(info.log_count == PMM_MAX_BATCH,
+	      "log_count %llu", (unsigned long long)info.log_count);
+
+	memset(out, 0xcc, sizeof(out));
+	n = read_all_logs(getpid(), out, 2 * PMM_MAX_BATCH, 7);
+	for (i = 0; i < n; i++)
+		bad += out[i].ptr != recs[i].ptr || out[i].size != recs[i].size;
+	check(n == PMM_MAX_BATCH && !bad,
+	      "READ_LOGS 7 at a time: %ld records, %ld out of order", n, bad);
+
+	memset(out, 0xcc, sizeof(out));
+	n = read_all_logs(getpid(), out, 2 * PMM_MAX_BATCH, PMM_MAX_BATCH);
+	check(n == PMM_MAX_BATCH, "READ_LOGS PMM_MAX_BATCH at once: %ld", n);
+}
+
+static void test_big_batches_free(void)
+{
+	static struct pmm_record recs[PMM_MAX_BATCH];
+	struct pmm_pid_info info;
+	long i;
+
+	for (i = 0; i < PMM_MAX_BATCH; i++)
+		recs[i] = make_rec(PMM_KIND_FREE, 0x10000000 + 32 * i, 0, 0);
+	check_errno(record_log(recs, PMM_MAX_BATCH), 0,
+		    "RECORD_LOG of PMM_MAX_BATCH frees");
+	get_info(getpid(), &info);
+	check(info.log_count == 0 && info.unmatched_frees == 1,
+	      "all matched: log_count %llu unmatched_frees %llu",
+	      (unsigned long long)info.log_count,
+	      (unsigned long long)info.unmatched_frees);
+}
+
+static void test_monitored_pids(void)
+{
+	struct pmm_pid_info infos[4];
+	struct pmm_monitored_pids mp;
+	struct pmm_pid_info info;
+
+	memset(&mp, 0xcc, sizeof(mp));
+	mp.pids = (uintptr_t)infos;
+	mp.max = 0;
+	memset(infos, 0xcc, sizeof(infos));
+	check_errno(pmm_ioctl(PMM_MONITORED_PIDS, &mp), 0,
+		    "MONITORED_PIDS max 0");
+	check(mp.count == 1 && ((unsigned char *)infos)[0] == 0xcc,
+	      "  ... counts %u, writes nothing", mp.count);
+
+	mp.max = 1;
+	mp.pids = 0;
+	check_errno(pmm_ioctl(PMM_MONITORED_PIDS, &mp), EFAULT,
+		    "MONITORED_PIDS into NULL");
+
+	memset(&info, 0xcc, sizeof(info));
+	get_info(getpid(), &info);
+	check(info.pid == getpid() && info.ppid == getppid() &&
+	      !strcmp(info.comm, "pmm_test") && info.pad == 0,
+	      "self: pid %d ppid %d comm '%.16s'", info.pid, info.ppid,
+	      info.comm);
+}
+
+static void test_maps(void)
+{
+	char *text = read_file("/proc/self/maps");
+	static char big[PMM_MAX_MAPS + 1];
+	char buf[8];
+	char *back;
+	struct pmm_maps m;
+	size_t len = text ? strlen(text) : 0;
+
+	memset(&m, 0, sizeof(m));
+	m.buf = (uintptr_t)big;
+	m.len = 0;
+	check_errno(pmm_ioctl(PMM_RECORD_MAPS, &m), EINVAL,
+		    "RECORD_MAPS len 0");
+	m.len = PMM_MAX_MAPS + 1;
+	check_errno(pmm_ioctl(PMM_RECORD_MAPS, &m), EINVAL,
+		    "RECORD_MAPS len PMM_MAX_MAPS + 1");
+	m.len = 16;
+	m.buf = 0;
+	check_errno(pmm_ioctl(PMM_RECORD_MAPS, &m), EFAULT,
+		    "RECORD_MAPS from NULL");
+
+	memset(&m, 0xcc, sizeof(m));
+	m.pid = getpid();
+	m.len = 0;
+	m.buf = 0;
+	check_errno(pmm_ioctl(PMM_READ_MAPS, &m), 0,
+		    "READ_MAPS before any was recorded");
+	check(m.len == 0, "  ... len %u", m.len);
+
+	m.pid = 0;
+	check_errno(pmm_ioctl(PMM_READ_MAPS, &m), EINVAL, "READ_MAPS pid 0");
+	m.pid = unused_pid();
+	check_errno(pmm_ioctl(PMM_READ_MAPS, &m), ESRCH,
+		    "READ_MAPS of an unmonitored pid");
+
+	memset(&m, 0, sizeof(m));
+	m.buf = (uintptr_t)text;
+	m.len = len;
+	check_errno(pmm_ioctl(PMM_RECORD_MAPS, &m), 0,
+		    "RECORD_MAPS of /proc/self/maps");
+
+	memset(&m, 0xcc, sizeof(m));
+	m.pid = getpid();
+	m.buf = (uintptr_t)buf;
+	m.len = sizeof(buf);
+	check_errno(pmm_ioctl(PMM_READ_MAPS, &m), ENOSPC,
+		    "READ_MAPS into 8 bytes");
+	check(m.len == len, "  ... len says %u needed (text is %zu)", m.len,
+	      len);
+
+	back = malloc(len + 1);
+	memset(back, 0xcc, len + 1);
+	m.buf = (uintptr_t)back;
+	m.len = len + 1;
+	check_errno(pmm_ioctl(PMM_READ_MAPS, &m), 0, "READ_MAPS");
+	check(m.len == len && !memcmp(back, text, len),
+	      "  ... the same %u bytes back", m.len);
+
+	m.buf = 8;
+	check_errno(pmm_ioctl(PMM_READ_MAPS, &m), EFAULT,
+		    "READ_MAPS into a bad pointer");
+
+	memset(big, 'x', PMM_MAX_MAPS);
+	memset(&m, 0, sizeof(m));
+	m.buf = (uintptr_t)big;
+	m.len = PMM_MAX_MAPS;
+	check_errno(pmm_ioctl(PMM_RECORD_MAPS, &m), 0,
+		    "RECORD_MAPS of PMM_MAX_MAPS bytes");
+	m.buf = (uintptr_t)"short";
+	m.len = 5;
+	check_errno(pmm_ioctl(PMM_RECORD_MAPS, &m), 0,
+		    "RECORD_MAPS replacing it");
+	memset(&m, 0xcc, sizeof(m));
+	memset(back, 0, len + 1);
+	m.pid = getpid();
+	m.buf = (uintptr_t)back;
+	m.len = len + 1;
+	check(pmm_ioctl(PMM_READ_MAPS, &m) == 0 && m.len == 5 &&
+	      !memcmp(back, "short", 5), "READ_MAPS gives the new text");
+	free(back);
+	free(text);
+}
+
+static void expect_cfg(const char *what, unsigned int interval,
+		       unsigned int scan, int start, int stop)
+{
+	char want[512];
+	char *got = read_file(CFG_PATH);
+
+	snprintf(want, sizeof(want),
+		 "Configs:\n"
+		 "[\"INTERVAL\" (Scan Interval) :=%u]\n"
+		 "[\"SCAN\" (Scan on:1/off:0) := %u]\n"
+		 "[\"START_PID\" (Start a monitor):=%d]\n"
+		 "[\"STOP_PID\" (Stop a monitor) := %d]\n",
+		 interval, scan, start, stop);
+	check(got && !strcmp(got, want), "%s: %s reads as expected", what,
+	      CFG_PATH);
+	if (got && strcmp(got, want))
+		printf("--- got:\n%s--- want:\n%s", got, want);
+	free(got);
+}
+
+static pid_t spawn_sleeper(void)
+{
+	pid_t pid = fork();
+
+	if (!pid) {
+		pause();
+		_exit(0);
+	}
+	return pid;
+}
+
+static void test_proc_cfg(void)
+{
+	static const char * const garbage[] = {
+		"", "\n", "FOO 1", "INTERVAL", "INTERVAL ", "INTERVAL abc",
+		"INTERVAL 99", "INTERVAL 3600001", "INTERVAL 5000 6000",
+		"INTERVAL  5000", "interval 5000", "SCAN 2", "SCAN -1",
+		"SCAN 1\n\n", "START_PID x", "START_PID 0", "STOP_PID",
+		"INTERVAL 5000 but this line is far too long to be a setting at all, really",
+	};
+	pid_t me = getpid(), sleeper;
+	unsigned int i;
+	char line[64];
+
+	expect_cfg("before", 10000, 1, me, 0);
+	check_errno(write_cfg("INTERVAL 5000"), 0, "cfg: INTERVAL 5000");
+	expect_cfg("after INTERVAL 5000", 5000, 1, me, 0);
+	check_errno(write_cfg("SCAN 0\n"), 0, "cfg: SCAN 0\\n");
+	expect_cfg("after SCAN 0", 5000, 0, me, 0);
+
+	for (i = 0; i < sizeof(garbage) / sizeof(garbage[0]); i++) {
+		char what[128];
+
+		snprintf(what, sizeof(what), "cfg: garbage \"%.40s\"",
+			 garbage[i]);
+		/* write() of 0 bytes never reaches the module. */
+		if (!*garbage[i])
+			continue;
+		check_errno(write_cfg(garbage[i]), EINVAL, what);
+	}
+	expect_cfg("after the garbage, nothing changed", 5000, 0, me, 0);
+
+	check_errno(write_cfg("SCAN 1"), 0, "cfg: SCAN 1");
+	check_errno(write_cfg("INTERVAL 10000\n"), 0, "cfg: INTERVAL 10000");
+
+	sleeper = spawn_sleeper();
+	snprintf(line, sizeof(line), "START_PID %d\n", sleeper);
+	check_errno(write_cfg(line), 0, "cfg: START_PID of a child");
+	check_errno(write_cfg(line), EEXIST, "cfg: START_PID of it again");
+	expect_cfg("after START_PID", 10000, 1, sleeper, 0);
+	snprintf(line, sizeof(line), "STOP_PID %d", sleeper);
+	check_errno(write_cfg(line), 0, "cfg: STOP_PID of the child");
+	check_errno(write_cfg(line), ESRCH, "cfg: STOP_PID of it again");
+	expect_cfg("after STOP_PID", 10000, 1, sleeper, sleeper);
+	snprintf(line, sizeof(line), "START_PID %d", unused_pid());
+	check_errno(write_cfg(line), ESRCH, "cfg: START_PID of no process");
+	kill(sleeper, SIGKILL);
+	waitpid(sleeper, NULL, 0);
+}
+
+static void test_proc_pid(void)
+{
+	struct pmm_record recs[3];
+	struct pmm_pid_info info;
+	char header[256], want[256];
+	char *text, *at;
+	int ok;
+
+	recs[0] = make_rec(PMM_KIND_MALLOC, 0x10012008, 0, 100);
+	recs[1] = make_rec(PMM_KIND_CALLOC, 0x20000010, 0, 64);
+	recs[2] = make_rec(PMM_KIND_REALLOC, 0x30000020, 0x10012008, 200);
+	/* 1970-01-01 06:57:21 UTC, the article's time of day. */
+	recs[2].time_ns = (6 * 3600 + 57 * 60 + 21) * 1000000000ull + 5;
+	check_errno(record_log(recs, 3), 0, "RECORD_LOG for /proc/pmm/pid");
+	get_info(getpid(), &info);
+
+	text = read_file(PID_PATH);
+	check(text != NULL, "%s can be read", PID_PATH);
+	if (!text)
+		return;
+	snprintf(header, sizeof(header),
+		 "] PID: %d, Comp: pmm_test, PPID: %d, State: 1, Log count: %llu\n",
+		 getpid(), getppid(), (unsigned long long)info.log_count);
+	at = strstr(text, header);
+	check(at && at[-2] == '[' && (at == text + 2 || at[-3] == '\n'),
+	      "%s: header line [n]%s", PID_PATH, strtok(strdup(header), "\n"));
+
+	format_record(want, sizeof(want), &recs[1]);
+	ok = at && strstr(at, want);
+	check(ok, "%s: CALLOC line %s", PID_PATH, strtok(want, "\n"));
+	format_record(want, sizeof(want), &recs[2]);
+	check(at && strstr(at, want) && strstr(want, "@06:57:21"),
+	      "%s: REALLOC line %s", PID_PATH, strtok(want, "\n"));
+	free(text);
+
+	/* The realloc already took 0x10012008's record. */
+	recs[0] = make_rec(PMM_KIND_FREE, 0x20000010, 0, 0);
+	recs[1] = make_rec(PMM_KIND_FREE, 0x30000020, 0, 0);
+	record_log(recs, 2);
+}
+
+/* A long listing: the seq_file must stop and resume in the middle. */
+static void test_proc_pid_long(void)
+{
+	static struct pmm_record recs[PMM_MAX_BATCH];
+	struct pmm_pid_info info;
+	char *text;
+	long i;
+
+	for (i = 0; i < PMM_MAX_BATCH; i++)
+		recs[i] = make_rec(PMM_KIND_MALLOC, 0x60000000 + 64 * i, 0, 5);
+	record_log(recs, PMM_MAX_BATCH);
+	get_info(getpid(), &info);
+	text = read_file(PID_PATH);
+	/* Only this process is monitored now: a header and its records. */
+	check(text && count_lines(text) == 1 + (long)info.log_count &&
+	      info.log_count == PMM_MAX_BATCH,
+	      "%s lists all %llu records, read 1000 bytes at a time (%d lines)",
+	      PID_PATH, (unsigned long long)info.log_count,
+	      text ? count_lines(text) : -1);
+	free(text);
+	for (i = 0; i < PMM_MAX_BATCH; i++)
+		recs[i].kind = PMM_KIND_FREE;
+	record_log(recs, PMM_MAX_BATCH);
+}
+
+static int wait_exited(pid_t pid, struct pmm_pid_info *info)
+{
+	int i;
+
+	/* pmthread runs every 100 ms now; give TCG plenty of slack. */
+	for (i = 0; i < 100; i++) {
+		memset(info, 0xcc, sizeof(*info));
+		if (get_info(pid, info))
+			return -1;
+		if (info->state == PMM_STATE_EXITED)
+			return 0;
+		usleep(100000);
+	}
+	return -1;
+}
+
+/* The monitored child records, tells the parent and waits to die. */
+static pid_t spawn_recording_child(int selfexit)
+{
+	int ready[2];
+	pid_t pid;
+	char c;
+
+	if (pipe(ready))
+		return -1;
+	pid = fork();
+	if (!pid) {
+		struct pmm_record recs[4];
+		struct pmm_maps m = { .buf = (uintptr_t)"child maps", .len = 10 };
+		int err;
+
+		close(ready[0]);
+		err = set_config(PMM_CFG_START_PID, getpid(), 0);
+		recs[0] = make_rec(PMM_KIND_MALLOC, 0x1100, 0, 11);
+		recs[1] = make_rec(PMM_KIND_MALLOC, 0x2200, 0, 22);
+		recs[2] = make_rec(PMM_KIND_MALLOC, 0x3300, 0, 33);
+		recs[3] = make_rec(PMM_KIND_FREE, 0x2200, 0, 0);
+		err = err ?: record_log(recs, 4);
+		err = err ?: pmm_ioctl(PMM_RECORD_MAPS, &m);
+		c = err ? 'E' : 'R';
+		if (write(ready[1], &c, 1) != 1)
+			_exit(1);
+		if (selfexit)
+			_exit(0);
+		for (;;)
+			pause();
+	}
+	close(ready[1]);
+	if (read(ready[0], &c, 1) != 1 || c != 'R')
+		pid = -pid;
+	close(ready[0]);
+	return pid;
+}
+
+static void check_child_records(pid_t child, const char *how)
+{
+	struct pmm_record out[8];
+	struct pmm_maps m;
+	char maps[32];
+	long n;
+
+	memset(out, 0xcc, sizeof(out));
+	n = read_all_logs(child, out, 8, 2);
+	check(n == 2 && out[0].ptr == 0x1100 && out[0].size == 11 &&
+	      out[1].ptr == 0x3300 && out[1].size == 33,
+	      "%s child's leaks survive: %ld records", how, n);
+	memset(&m, 0xcc, sizeof(m));
+	m.pid = child;
+	m.buf = (uintptr_t)maps;
+	m.len = sizeof(maps);
+	check(pmm_ioctl(PMM_READ_MAPS, &m) == 0 && m.len == 10 &&
+	      !memcmp(maps, "child maps", 10),
+	      "%s child's maps survive", how);
+}
+
+static void test_killed_child(void)
+{
+	struct pmm_record out[1];
+	struct pmm_pid_info info;
+	char state_line[128];
+	pid_t child;
+	char *text;
+
+	check_errno(set_config(PMM_CFG_INTERVAL, 0, 100), 0, "INTERVAL 100");
+
+	child = spawn_recording_child(0);
+	check(child > 0, "child %d monitored itself and recorded", child);
+	if (child <= 0)
+		return;
+	check(get_info(child, &info) == 0 && info.state == PMM_STATE_RUNNING &&
+	      info.ppid == getpid() && info.log_count == 2,
+	      "child is running with 2 records");
+	kill(child, SIGKILL);
+	waitpid(child, NULL, 0);
+	check(wait_exited(child, &info) == 0,
+	      "pmthread marked the SIGKILLed child exited");
+	check(info.log_count == 2 && !strcmp(info.comm, "pmm_test") &&
+	      info.ppid == getpid(),
+	      "  ... comm and ppid kept: '%.16s' %d", info.comm, info.ppid);
+	check_child_records(child, "SIGKILLed");
+
+	text = read_file(PID_PATH);
+	snprintf(state_line, sizeof(state_line),
+		 "PID: %d, Comp: pmm_test, PPID: %d, State: 2, Log count: 2\n",
+		 child, getpid());
+	check(text && strstr(text, state_line), "%s shows it exited",
+	      PID_PATH);
+	free(text);
+
+	check_errno(set_config(PMM_CFG_STOP_PID, child, 0), 0,
+		    "STOP_PID of the dead child");
+	check(read_all_logs(child, out, 1, 1) == -ESRCH,
+	      "its records are gone after STOP_PID");
+
+	/* A zombie counts as exited: its parent has not reaped it yet. */
+	child = spawn_recording_child(1);
+	check(child > 0, "second child %d recorded and exits", child);
+	if (child <= 0)
+		return;
+	check(wait_exited(child, &info) == 0,
+	      "pmthread marked the unreaped (zombie) child exited");
+	waitpid(child, NULL, 0);
+	check_child_records(child, "exited");
+	check_errno(set_config(PMM_CFG_STOP_PID, child, 0), 0,
+		    "STOP_PID of the second child");
+	check_errno(set_config(PMM_CFG_INTERVAL, 0, 10000), 0,
+		    "INTERVAL 10000");
+}
+
+/* Checks run as nobody; the parent (root) stays monitored meanwhile. */
+static void test_unprivileged(void)
+{
+	pid_t parent = getpid(), child;
+	int status;
+
+	record_one(PMM_KIND_MALLOC, 0x4444, 0, 4);
+	child = fork();
+	if (!child) {
+		/* Opened while root, to reach the module's own check. */
+		int cfg_fd = open(CFG_PATH, O_WRONLY);
+		struct pmm_record out[2];
+		struct pmm_read_logs rl;
+		struct pmm_maps m;
+		char buf[8];
+
+		if (cfg_fd < 0 || setgid(NOBODY) || setuid(NOBODY)) {
+			check(0, "become nobody");
+			_exit(1);
+		}
+		check_errno(set_config(PMM_CFG_START_PID, parent, 0), EPERM,
+			    "nobody: START_PID of root's process");
+		check_errno(set_config(PMM_CFG_STOP_PID, parent, 0), EPERM,
+			    "nobody: STOP_PID of root's process");
+		check_errno(set_config(PMM_CFG_INTERVAL, 0, 1000), EPERM,
+			    "nobody: INTERVAL 1000");
+		check_errno(set_config(PMM_CFG_SCAN, 0, 0), EPERM,
+			    "nobody: SCAN 0");
+		check_errno(write(cfg_fd, "SCAN 0", 6) < 0 ? errno : 0, EPERM,
+			    "nobody: write to /proc/pmm/cfg (fd opened as root)");
+		check_errno(write_cfg("SCAN 0"), EACCES,
+			    "nobody: open /proc/pmm/cfg for writing");
+		memset(&rl, 0, sizeof(rl));
+		rl.pid = parent;
+		rl.max = 2;
+		rl.records = (uintptr_t)out;
+		check_errno(pmm_ioctl(PMM_READ_LOGS, &rl), EPERM,
+			    "nobody: READ_LOGS of root's process");
+		memset(&m, 0, sizeof(m));
+		m.pid = parent;
+		m.buf = (uintptr_t)buf;
+		m.len = sizeof(buf);
+		check_errno(pmm_ioctl(PMM_READ_MAPS, &m), EPERM,
+			    "nobody: READ_MAPS of root's process");
+		check_errno(set_config(PMM_CFG_START_PID, getpid(), 0), 0,
+			    "nobody: START_PID of itself");
+		check_errno(record_one(PMM_KIND_MALLOC, 0x5555, 0, 5), 0,
+			    "nobody: RECORD_LOG of its own");
+		memset(&rl, 0, sizeof(rl));
+		rl.pid = getpid();
+		rl.max = 2;
+		rl.records = (uintptr_t)out;
+		check(pmm_ioctl(PMM_READ_LOGS, &rl) == 0 && rl.count == 1,
+		      "nobody: READ_LOGS of its own");
+		check_errno(set_config(PMM_CFG_STOP_PID, getpid(), 0), 0,
+			    "nobody: STOP_PID of itself");
+		_exit(0);
+	}
+	waitpid(child, &status, 0);
+	check(WIFEXITED(status) && !WEXITSTATUS(status),
+	      "unprivileged child finished");
+	expect_cfg("after nobody's tries", 10000, 1, child, child);
+	record_one(PMM_KIND_FREE, 0x4444, 0, 0);
+}
+
+static void test_stop_self(void)
+{
+	struct pmm_get_config gc;
+
+	record_one(PMM_KIND_MALLOC, 0x8888, 0, 8);
+	check_errno(set_config(PMM_CFG_STOP_PID, getpid(), 0), 0,
+		    "STOP_PID self");
+	check_errno(record_one(PMM_KIND_MALLOC, 0x9999, 0, 9), ESRCH,
+		    "RECORD_LOG after STOP_PID");
+	check_errno(pmm_ioctl(PMM_RECORD_MAPS, &(struct pmm_maps){
+			.buf = (uintptr_t)"x", .len = 1 }), ESRCH,
+		    "RECORD_MAPS while not monitored");
+	memset(&gc, 0xcc, sizeof(gc));
+	pmm_ioctl(PMM_GET_CONFIG, &gc);
+	check(gc.nr_monitored == 0 && gc.total_records == 0 &&
+	      gc.last_stop_pid == getpid(),
+	      "GET_CONFIG at the end: %u monitored, %llu records",
+	      gc.nr_monitored, (unsigned long long)gc.total_records);
+}
+
+/* Run on a module loaded with a small max_records. */
+static void test_limits(void)
+{
+	struct pmm_record *recs;
+	struct pmm_pid_info info;
+	unsigned long max = 0;
+	FILE *f = fopen("/sys/module/pmm/parameters/max_records", "r");
+	unsigned long i;
+
+	check(f && fscanf(f, "%lu", &max) == 1 && max && max <= PMM_MAX_BATCH - 10,
+	      "max_records is %lu (small enough to test)", max);
+	if (f)
+		fclose(f);
+	if (!max || max > PMM_MAX_BATCH - 10)
+		return;
+	recs = calloc(max + 10, sizeof(*recs));
+	for (i = 0; i < max + 10; i++)
+		recs[i] = make_rec(PMM_KIND_MALLOC, 0x100 * (i + 1), 0, 1);
+	check_errno(set_config(PMM_CFG_START_PID, getpid(), 0), 0,
+		    "START_PID self");
+	check_errno(record_log(recs, max + 10), 0, "RECORD_LOG max + 10");
+	get_info(getpid(), &info);
+	check(info.log_count == max && info.dropped == 10,
+	      "kept %llu, dropped %llu", (unsigned long long)info.log_count,
+	      (unsigned long long)info.dropped);
+	check_errno(record_one(PMM_KIND_FREE, 0x100, 0, 0), 0, "free one");
+	check_errno(record_one(PMM_KIND_MALLOC, 0x42, 0, 1), 0, "malloc one");
+	get_info(getpid(), &info);
+	check(info.log_count == max && info.dropped == 10,
+	      "room for one again: kept %llu, dropped %llu",
+	      (unsigned long long)info.log_count,
+	      (unsigned long long)info.dropped);
+	check_errno(set_config(PMM_CFG_STOP_PID, getpid(), 0), 0,
+		    "STOP_PID self");
+	free(recs);
+}
+
+int main(int argc, char **argv)
+{
+	counts = mmap(NULL, sizeof(*counts), PROT_READ | PROT_WRITE,
+		      MAP_SHARED | MAP_ANONYMOUS, -1, 0);
+	if (counts == MAP_FAILED)
+		return 2;
+	setvbuf(stdout, NULL, _IOLBF, 0);
+
+	pmm_fd = open(PMM_DEVICE_PATH, O_RDWR);
+	check(pmm_fd >= 0, "open %s", PMM_DEVICE_PATH);
+	if (pmm_fd < 0)
+		goto out;
+
+	if (argc > 1 && !strcmp(argv[1], "limits")) {
+		test_limits();
+		goto out;
+	}
+
+	test_device();
+	test_bad_commands();
+	test_get_config_defaults();
+	test_set_config();
+	test_record_log_invalid();
+	test_record_matching();
+	test_read_logs_invalid();
+	test_big_batches();
+	test_big_batches_free();
+	test_monitored_pids();
+	test_maps();
+	test_proc_cfg();
+	test_proc_pid();
+	test_proc_pid_long();
+	test_killed_child();
+	test_unprivileged();
+	test_stop_self();
+out:
+	printf("%d passed, %d failed\n", counts->passed, counts->failed);
+	return counts->failed ? 1 : 0;
+}
