@@ -11,6 +11,8 @@ export class Qmp {
     this.socket = socket;
     const lines = readline.createInterface({ input: socket });
     lines.on('line', (line) => this.onLine(line));
+    // readline re-emits the socket's errors; the socket's own handler below deals with them.
+    lines.on('error', () => undefined);
     socket.on('close', () => this.failAll(new Error('QMP connection closed')));
     socket.on('error', (err) => this.failAll(err));
   }
