@@ -1,0 +1,81 @@
+// Tests the reporter's disk edge: it writes the report (creating folders), records instead of throwing
+// when it cannot, and is what `jest-environment-pmm/junit` exports. Every written report is validated.
+
+import {mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync} from 'fs';
+import {tmpdir} from 'os';
+import {join} from 'path';
+import type {Config} from '@jest/reporters';
+import JunitReporter from '../JunitReporter';
+import {leakFailureDetail, summarize} from '../../harness/leakReport';
+import {aggregated, testCase, testFile} from './results';
+import {ProducedReports} from './validateJunit';
+
+const produced = new ProducedReports();
+let rootDir: string;
+
+beforeEach(() => {
+  rootDir = mkdtempSync(join(tmpdir(), 'pmm-junit-'));
+});
+
+afterEach(() => {
+  rmSync(rootDir, {recursive: true, force: true});
+  produced.check();
+});
+
+const globalConfig = (): Config.GlobalConfig => ({rootDir}) as Config.GlobalConfig;
+
+const leaks = [{bytes: 64, blocks: 2, kinds: ['malloc' as const], frames: []}];
+const RESULTS = aggregated([
+  testFile('leaky.test.ts', [
+    testCase('leaks', {status: 'failed', failureDetails: [JSON.parse(JSON.stringify(leakFailureDetail({program: './p', leaks, summary: summarize(leaks)})))]}),
+    testCase('passes'),
+  ]),
+]);
+
+it('writes the report under rootDir by default, creating the folder', () => {
+  const reporter = new JunitReporter(globalConfig(), undefined);
+  reporter.onRunComplete(new Set(), RESULTS);
+  expect(reporter.getLastError()).toBeUndefined();
+  expect(reporter.outputFile).toBe(join(rootDir, 'reports', 'pmm-junit.xml'));
+  const xml = produced.add(readFileSync(reporter.outputFile, 'utf8'));
+  expect(xml).toContain('<failure message="64 bytes in 2 blocks leaked" type="MemoryLeak">');
+});
+
+it('writes to the outputFile it is given, however deep', () => {
+  const outputFile = join(rootDir, 'a', 'b', 'c', 'junit.xml');
+  const reporter = new JunitReporter(globalConfig(), {outputFile});
+  reporter.onRunComplete(new Set(), RESULTS);
+  expect(reporter.getLastError()).toBeUndefined();
+  produced.add(readFileSync(outputFile, 'utf8'));
+});
+
+it('records, and does not throw, when it cannot write', () => {
+  writeFileSync(join(rootDir, 'taken'), 'a file where a folder should be');
+  const reporter = new JunitReporter(globalConfig(), {outputFile: 'taken/junit.xml'});
+  expect(() => reporter.onRunComplete(new Set(), RESULTS)).not.toThrow();
+  expect(reporter.getLastError()?.message).toContain(`could not write ${join(rootDir, 'taken', 'junit.xml')}: `);
+  expect(reporter.getLastError()?.message).toMatch(/EEXIST|ENOTDIR/);
+});
+
+it('records, and does not throw, when Jest passes no results', () => {
+  const reporter = new JunitReporter(globalConfig(), {});
+  expect(() => reporter.onRunComplete(new Set(), undefined)).not.toThrow();
+  expect(reporter.getLastError()?.message).toMatch(/no results/);
+});
+
+it('overwrites an earlier report', () => {
+  mkdirSync(join(rootDir, 'reports'));
+  writeFileSync(join(rootDir, 'reports', 'pmm-junit.xml'), 'old');
+  const reporter = new JunitReporter(globalConfig());
+  reporter.onRunComplete(new Set(), aggregated([testFile('clean.test.ts', [testCase('passes')])]));
+  expect(produced.add(readFileSync(reporter.outputFile, 'utf8'))).not.toContain('old');
+});
+
+it('refuses a bad option when Jest builds it, naming the option', () => {
+  expect(() => new JunitReporter(globalConfig(), {outputDir: 'x'})).toThrow(/unknown option "outputDir"/);
+});
+
+it('is the module export of jest-environment-pmm/junit, as Jest loads reporters', () => {
+  // eslint-disable-next-line @typescript-eslint/no-require-imports
+  expect(require('../index')).toBe(JunitReporter);
+});

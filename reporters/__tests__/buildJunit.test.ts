@@ -1,0 +1,208 @@
+// Table tests for turning Jest results into the JUnit report; every report rendered here is checked
+// against junit.xsd in the single afterEach.
+
+import {buildJunit} from '../buildJunit';
+import type {JunitDocument} from '../junitTypes';
+import {renderJunit} from '../renderJunit';
+import {formatLeakMessage, leakFailureDetail, summarize} from '../../harness/leakReport';
+import type {Leak} from '../../harness/types';
+import {ProducedReports} from './validateJunit';
+import {aggregated, ROOT_DIR, START, testCase, testFile} from './results';
+import type {AggregatedResult} from '@jest/reporters';
+
+const produced = new ProducedReports();
+
+afterEach(() => {
+  produced.check();
+});
+
+const OPTIONS = {rootDir: ROOT_DIR, suiteName: 'jest tests', ancestorSeparator: ' '};
+
+/** Builds the report object and renders it, so that the afterEach validates what a run would write. */
+function report(results: AggregatedResult): {junit: JunitDocument; xml: string} {
+  const junit = buildJunit(results, OPTIONS);
+  return {junit, xml: produced.add(renderJunit(junit))};
+}
+
+const LEAKS: Leak[] = [
+  {
+    bytes: 300,
+    blocks: 3,
+    kinds: ['malloc'],
+    frames: [
+      {address: '0x55d0c6a01100', function: 'make_buf', file: '/src/buf.c', line: 12, object: '/bin/leaky', offset: '0x1100'},
+      {address: '0x55d0c6a0117a', function: 'main', file: '/src/leaky.c', line: 42, object: '/bin/leaky', offset: '0x117a'},
+    ],
+  },
+  {bytes: 24, blocks: 1, kinds: ['calloc'], frames: [{address: '0x10', function: null, file: null, line: null, object: null}]},
+];
+const LEAK = leakFailureDetail({program: './leaky', leaks: LEAKS, summary: summarize(LEAKS)});
+// What a worker sends: the same detail after a trip through JSON.
+const LEAK_FROM_WORKER: unknown = JSON.parse(JSON.stringify(LEAK));
+
+describe('a clean run', () => {
+  const results = aggregated([
+    testFile('fixtures/__tests__/clean.vm.test.ts', [
+      testCase('frees everything', {ancestorTitles: ['clean.c', 'main'], duration: 1234}),
+      testCase('exits 0', {ancestorTitles: ['clean.c'], duration: 5}),
+    ]),
+    testFile('lib/other.test.ts', [testCase('top level', {duration: null})]),
+  ]);
+
+  it('has a root with the totals', () => {
+    expect(report(results).junit.testsuites.$).toEqual({name: 'jest tests', tests: '3', failures: '0', errors: '0', time: '1.750'});
+  });
+
+  it('has one suite per file, named by its path from rootDir', () => {
+    expect(report(results).junit.testsuites.testsuite.map(suite => suite.$)).toEqual([
+      {name: 'fixtures/__tests__/clean.vm.test.ts', tests: '2', failures: '0', errors: '0', skipped: '0', time: '1.500', timestamp: '2025-11-26T06:57:11'},
+      {name: 'lib/other.test.ts', tests: '1', failures: '0', errors: '0', skipped: '0', time: '1.500', timestamp: '2025-11-26T06:57:11'},
+    ]);
+  });
+
+  it.each([
+    [0, 0, {classname: 'clean.c main frees everything', name: 'clean.c main frees everything', time: '1.234', file: 'fixtures/__tests__/clean.vm.test.ts'}],
+    [0, 1, {classname: 'clean.c exits 0', name: 'clean.c exits 0', time: '0.005', file: 'fixtures/__tests__/clean.vm.test.ts'}],
+    [1, 0, {classname: 'top level', name: 'top level', time: '0.000', file: 'lib/other.test.ts'}],
+  ])('suite %d case %d: classname and name join the describe blocks and the title', (suite, index, expected) => {
+    const testcase = report(results).junit.testsuites.testsuite[suite].testcase[index];
+    expect(testcase).toEqual({$: expected});
+  });
+
+  it('renders a document that says nothing failed', () => {
+    const {xml} = report(results);
+    expect(xml).toMatch(/^<\?xml version="1.0" encoding="UTF-8"\?>\n<testsuites /);
+    expect(xml).not.toMatch(/<failure|<error|<skipped/);
+  });
+});
+
+describe('a test that leaked', () => {
+  it.each([
+    ['as built in the environment', LEAK],
+    ['after crossing from a worker as JSON', LEAK_FROM_WORKER],
+  ])('gets a MemoryLeak failure with the stacks and the totals, %s', (_name, detail) => {
+    const results = aggregated([
+      testFile('fixtures/__tests__/leaky.vm.test.ts', [
+        testCase('leaks', {status: 'failed', failureDetails: [detail], failureMessages: ['Error: 324 bytes in 4 blocks leaked by ./leaky\n    at …']}),
+      ]),
+    ]);
+    const {junit, xml} = report(results);
+    const [suite] = junit.testsuites.testsuite;
+    expect(suite.$).toMatchObject({tests: '1', failures: '1', errors: '0'});
+    expect(junit.testsuites.$.failures).toBe('1');
+    expect(suite.testcase[0].properties).toEqual({
+      property: [
+        {$: {name: 'pmm.leaked.bytes', value: '324'}},
+        {$: {name: 'pmm.leaked.blocks', value: '4'}},
+      ],
+    });
+    expect(suite.testcase[0].failure).toEqual([
+      {$: {message: '324 bytes in 4 blocks leaked', type: 'MemoryLeak'}, _: formatLeakMessage(LEAKS, summarize(LEAKS), './leaky')},
+    ]);
+    expect(xml).toContain('    at make_buf (/src/buf.c:12)\n    at main (/src/leaky.c:42)');
+  });
+
+  it('keeps an assertion failure beside the leak, and sums the leaks of several runs', () => {
+    const second = leakFailureDetail({program: './other', leaks: [LEAKS[1]], summary: summarize([LEAKS[1]])});
+    const results = aggregated([
+      testFile('t.test.ts', [
+        testCase('both', {
+          status: 'failed',
+          failureDetails: [{matcherResult: {pass: false}}, LEAK_FROM_WORKER, second],
+          failureMessages: ['Error: expect(received).toBe(expected)\n\nExpected: 1\nReceived: 2', 'leak text', 'leak text'],
+        }),
+      ]),
+    ]);
+    const [testcase] = report(results).junit.testsuites.testsuite[0].testcase;
+    expect(testcase.failure?.map(failure => failure.$)).toEqual([
+      {message: 'Error: expect(received).toBe(expected)', type: 'AssertionError'},
+      {message: '324 bytes in 4 blocks leaked', type: 'MemoryLeak'},
+      {message: '24 bytes in 1 block leaked', type: 'MemoryLeak'},
+    ]);
+    expect(testcase.properties?.property.map(property => property.$.value)).toEqual(['348', '5']);
+  });
+
+  it('reports malformed leak data as an ordinary failure', () => {
+    const broken = {name: 'MemoryLeak', message: 'leaked', pmmLeak: {program: './leaky', summary: {bytes: '300'}, leaks: []}};
+    const results = aggregated([
+      testFile('t.test.ts', [testCase('broken', {status: 'failed', failureDetails: [broken], failureMessages: ['MemoryLeak: leaked']})]),
+    ]);
+    const [testcase] = report(results).junit.testsuites.testsuite[0].testcase;
+    expect(testcase.properties).toBeUndefined();
+    expect(testcase.failure).toEqual([{$: {message: 'MemoryLeak: leaked', type: 'AssertionError'}, _: 'MemoryLeak: leaked'}]);
+  });
+});
+
+describe('other outcomes', () => {
+  it('an assertion failure carries its message without colours', () => {
+    const message = '\u001b[1m\u001b[31mexpect(\u001b[22mreceived\u001b[31m).toBe(\u001b[32mexpected\u001b[31m)\u001b[39m\n\nExpected: \u001b[32m0\u001b[39m';
+    const results = aggregated([testFile('t.test.ts', [testCase('exit code', {status: 'failed', failureMessages: [message]})])]);
+    const [testcase] = report(results).junit.testsuites.testsuite[0].testcase;
+    expect(testcase.failure).toEqual([
+      {$: {message: 'expect(received).toBe(expected)', type: 'AssertionError'}, _: 'expect(received).toBe(expected)\n\nExpected: 0'},
+    ]);
+  });
+
+  it('a failed test without any message still has a failure', () => {
+    const results = aggregated([testFile('t.test.ts', [testCase('silent', {status: 'failed'})])]);
+    expect(report(results).junit.testsuites.testsuite[0].testcase[0].failure).toEqual([{$: {message: 'failed', type: 'AssertionError'}, _: 'failed'}]);
+  });
+
+  it.each(['pending', 'skipped', 'todo', 'disabled'] as const)('a %s test is skipped', status => {
+    const results = aggregated([testFile('t.test.ts', [testCase('later', {status, duration: null}), testCase('now')])]);
+    const {junit, xml} = report(results);
+    expect(junit.testsuites.testsuite[0].$).toMatchObject({tests: '2', skipped: '1', failures: '0'});
+    expect(junit.testsuites.testsuite[0].testcase.map(test => test.skipped)).toEqual([{}, undefined]);
+    expect(xml).toContain('<skipped/>');
+  });
+
+  it('a file that could not run gets an error case, so it does not look green', () => {
+    const results = aggregated([
+      testFile('broken.test.ts', [], {testExecError: {message: 'Cannot find module \u001b[1m./missing\u001b[22m', stack: ''}, failureMessage: 'ignored'}),
+      testFile('empty-fail.test.ts', [], {failureMessage: 'Your test suite must contain at least one test.'}),
+    ]);
+    const {junit} = report(results);
+    expect(junit.testsuites.testsuite.map(suite => suite.$.errors)).toEqual(['1', '1']);
+    expect(junit.testsuites.$).toMatchObject({tests: '2', errors: '2'});
+    expect(junit.testsuites.testsuite[0].testcase[0]).toEqual({
+      $: {classname: 'broken.test.ts', name: 'broken.test.ts', time: '0.000', file: 'broken.test.ts'},
+      error: [{$: {message: 'Cannot find module ./missing', type: 'TestSuiteError'}, _: 'Cannot find module ./missing'}],
+    });
+  });
+
+  it('no test files at all still makes a valid report', () => {
+    expect(report(aggregated([])).junit.testsuites.$).toEqual({name: 'jest tests', tests: '0', failures: '0', errors: '0', time: '0.000'});
+  });
+});
+
+describe('text XML 1.0 forbids', () => {
+  it.each([
+    ['NUL and other C0 controls', 'a\u0000b\u0001c\u0008d\u000be\u000cf\u001fg', 'abcdefg'],
+    ['tab, newline and carriage return stay', 'a\tb\nc\rd', 'a\tb\nc\rd'],
+    ['U+FFFE and U+FFFF', 'a\ufffeb\uffffc', 'abc'],
+    ['a lone surrogate', 'a\ud800b\udc00c', 'abc'],
+    ['an astral character stays', 'leak 🐛 here', 'leak 🐛 here'],
+    ['escape codes go; C1 NEL, which XML 1.0 allows, stays', '\u001b]0;title\u0007red\u001b[0m \u0085ok', 'red \u0085ok'],
+  ])('%s', (_name, text, expected) => {
+    const results = aggregated([
+      testFile('t.test.ts', [testCase(`title ${text}`, {ancestorTitles: [text], status: 'failed', failureMessages: [`message ${text}`]})]),
+    ]);
+    const {junit, xml} = report(results);
+    const [testcase] = junit.testsuites.testsuite[0].testcase;
+    expect(testcase.$.name).toBe(`${expected} title ${expected}`);
+    expect(testcase.failure?.[0]._).toBe(`message ${expected}`);
+    expect(xml).toContain('<failure');
+  });
+});
+
+it('times are never negative, even when a clock went backwards', () => {
+  const results = aggregated([
+    testFile('t.test.ts', [testCase('t', {duration: -5})], {
+      perfStats: {...testFile('x', []).perfStats, start: START, end: START - 10},
+    }),
+  ]);
+  const {junit} = report({...results, startTime: START + 100});
+  expect(junit.testsuites.$.time).toBe('0.000');
+  expect(junit.testsuites.testsuite[0].$.time).toBe('0.000');
+  expect(junit.testsuites.testsuite[0].testcase[0].$.time).toBe('0.000');
+});

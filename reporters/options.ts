@@ -1,0 +1,28 @@
+// Merges and checks the JUnit reporter's options; throws a message that names the bad option.
+
+import {DEFAULT_OPTIONS, ENVIRONMENT_OPTIONS, type JunitReporterOptions} from './constants';
+
+export function resolveJunitOptions(reporterOptions: unknown, env: NodeJS.ProcessEnv = process.env): JunitReporterOptions {
+  if (reporterOptions !== undefined && (typeof reporterOptions !== 'object' || reporterOptions === null || Array.isArray(reporterOptions))) {
+    throw new TypeError(`jest-environment-pmm/junit: options must be an object, got ${JSON.stringify(reporterOptions)}`);
+  }
+  const given = (reporterOptions ?? {}) as Record<string, unknown>;
+  const known = Object.keys(DEFAULT_OPTIONS);
+  for (const key of Object.keys(given)) {
+    if (!known.includes(key)) {
+      throw new TypeError(`jest-environment-pmm/junit: unknown option "${key}" (known: ${known.join(', ')})`);
+    }
+  }
+  const merged: Record<string, unknown> = {...DEFAULT_OPTIONS, ...given};
+  for (const [variable, key] of Object.entries(ENVIRONMENT_OPTIONS)) {
+    const value = env[variable];
+    if (value !== undefined && value !== '') merged[key] = value;
+  }
+  for (const key of known) {
+    if (typeof merged[key] !== 'string') {
+      throw new TypeError(`jest-environment-pmm/junit: option "${key}" must be a string, got ${JSON.stringify(merged[key])}`);
+    }
+  }
+  if (merged.outputFile === '') throw new TypeError('jest-environment-pmm/junit: option "outputFile" must not be empty');
+  return merged as unknown as JunitReporterOptions;
+}
