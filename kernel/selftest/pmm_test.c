@@ -10,6 +10,7 @@
 #define _GNU_SOURCE
 #include <errno.h>
 #include <fcntl.h>
+#include <sched.h>
 #include <signal.h>
 #include <stdarg.h>
 #include <stdint.h>
@@ -748,6 +749,14 @@ static void test_proc_pid(void)
 	check(at && at[-2] == '[' && (at == text + 2 || at[-3] == '\n'),
 	      "%s: header line [n]%s", PID_PATH, strtok(strdup(header), "\n"));
 
+	/* For the log: what the file looks like. */
+	if (count_lines(text) <= 12) {
+		char *line, *copy = strdup(text);
+
+		for (line = strtok(copy, "\n"); line; line = strtok(NULL, "\n"))
+			printf("# %s\n", line);
+		free(copy);
+	}
 	format_record(want, sizeof(want), &recs[1]);
 	ok = at && strstr(at, want);
 	check(ok, "%s: CALLOC line %s", PID_PATH, strtok(want, "\n"));
@@ -1001,6 +1010,127 @@ static void test_stop_self(void)
 	      gc.nr_monitored, (unsigned long long)gc.total_records);
 }
 
+#define STRESS_CHILDREN		3
+#define STRESS_ROUNDS		500
+#define STRESS_BATCH		64
+
+/*
+ * Children record in parallel while the parent reads everything there is
+ * to read, and starts and stops another child's monitor under its feet.
+ * What each child keeps is known, so the counts check the locking too.
+ */
+static void stress_child(int id, volatile int *done)
+{
+	struct pmm_record recs[STRESS_BATCH];
+	int round, i;
+
+	if (set_config(PMM_CFG_START_PID, getpid(), 0))
+		_exit(1);
+	for (round = 0; round < STRESS_ROUNDS; round++) {
+		uint64_t base = ((uint64_t)id << 40) + (uint64_t)round * 0x10000;
+
+		for (i = 0; i < STRESS_BATCH; i++)
+			recs[i] = make_rec(PMM_KIND_MALLOC, base + 16 * i, 0, 3);
+		if (record_log(recs, STRESS_BATCH))
+			_exit(2);
+		/* Free every other block again: half of each round stays. */
+		for (i = 0; i < STRESS_BATCH / 2; i++)
+			recs[i] = make_rec(PMM_KIND_FREE, base + 32 * i, 0, 0);
+		if (record_log(recs, STRESS_BATCH / 2))
+			_exit(3);
+	}
+	__atomic_add_fetch(done, 1, __ATOMIC_SEQ_CST);
+	for (;;)
+		pause();
+}
+
+/* Records whatever happens: the parent keeps stopping its monitor. */
+static void stress_victim(void)
+{
+	struct pmm_record rec;
+	uint64_t n = 0;
+
+	for (;;) {
+		rec = make_rec(n & 1 ? PMM_KIND_FREE : PMM_KIND_MALLOC,
+			       0x1000 + 16 * (n / 2), 0, 1);
+		record_log(&rec, 1);
+		n++;
+	}
+}
+
+static void test_stress(void)
+{
+	volatile int *done = mmap(NULL, sizeof(int), PROT_READ | PROT_WRITE,
+				  MAP_SHARED | MAP_ANONYMOUS, -1, 0);
+	static struct pmm_record out[2 * PMM_MAX_BATCH];
+	const long kept = STRESS_ROUNDS * STRESS_BATCH / 2;
+	pid_t kids[STRESS_CHILDREN], victim;
+	struct pmm_record *all;
+	struct pmm_pid_info info;
+	int i, spins = 0, errors = 0, restarts = 0, bad = 0;
+	struct pmm_read_logs rl;
+	char *text;
+
+	*done = 0;
+	for (i = 0; i < STRESS_CHILDREN; i++) {
+		kids[i] = fork();
+		if (!kids[i])
+			stress_child(i + 1, done);
+	}
+	victim = fork();
+	if (!victim)
+		stress_victim();
+
+	while (*done < STRESS_CHILDREN && spins < 100000) {
+		text = read_file(PID_PATH);
+		errors += !text;
+		free(text);
+		for (i = 0; i < STRESS_CHILDREN; i++) {
+			memset(&rl, 0, sizeof(rl));
+			rl.pid = kids[i];
+			rl.max = 256;
+			rl.records = (uintptr_t)out;
+			/* ESRCH only before the child's START_PID. */
+			if (pmm_ioctl(PMM_READ_LOGS, &rl) &&
+			    errno != ESRCH)
+				errors++;
+		}
+		if (!set_config(PMM_CFG_START_PID, victim, 0))
+			restarts++;
+		set_config(PMM_CFG_INTERVAL, 0, 100 + spins % 2);
+		sched_yield();
+		set_config(PMM_CFG_STOP_PID, victim, 0);
+		spins++;
+	}
+	check(*done == STRESS_CHILDREN && !errors,
+	      "stress: %d children recorded while the parent read %d times (%d errors) and restarted a monitor %d times",
+	      *done, spins, errors, restarts);
+
+	all = calloc(kept + 1000, sizeof(*all));
+	for (i = 0; i < STRESS_CHILDREN; i++) {
+		long n;
+
+		memset(&info, 0xcc, sizeof(info));
+		get_info(kids[i], &info);
+		n = read_all_logs(kids[i], all, kept + 1000, 1000);
+		bad += info.log_count != kept || info.unmatched_frees ||
+		       info.dropped || n != kept;
+	}
+	free(all);
+	check(!bad, "stress: each child kept exactly %ld records", kept);
+
+	kill(victim, SIGKILL);
+	waitpid(victim, NULL, 0);
+	set_config(PMM_CFG_STOP_PID, victim, 0);
+	for (i = 0; i < STRESS_CHILDREN; i++) {
+		kill(kids[i], SIGKILL);
+		waitpid(kids[i], NULL, 0);
+		check_errno(set_config(PMM_CFG_STOP_PID, kids[i], 0), 0,
+			    "stress: STOP_PID of a child");
+	}
+	set_config(PMM_CFG_INTERVAL, 0, 10000);
+}
+
 /* Run on a module loaded with a small max_records. */
 static void test_limits(void)
 {
@@ -1072,6 +1202,7 @@ int main(int argc, char **argv)
 	test_proc_pid_long();
 	test_killed_child();
 	test_unprivileged();
+	test_stress();
 	test_stop_self();
 out:
 	printf("%d passed, %d failed\n", counts->passed, counts->failed);
