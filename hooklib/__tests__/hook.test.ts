@@ -1,0 +1,299 @@
+// Runs the test programs under libpmm.so in host mode (no VM, no /dev/pmm) and checks what the hook
+// records: the exact leaks, their stacks against the object map, and that programs behave as without it.
+import { execFileSync, spawnSync } from 'child_process';
+import fs from 'fs';
+import os from 'os';
+import path from 'path';
+
+import { findMapping, loadBase, Mapping, parseMaps } from '../host/objectMap';
+import { decodeRecords, PmmKindName, PmmRecord, replayRecords } from '../host/recordStream';
+
+const hooklibDir = path.resolve(__dirname, '..');
+const hookPath = path.join(hooklibDir, 'libpmm.so');
+const programDir = path.join(hooklibDir, '__tests__', 'programs', 'bin');
+
+interface ProgramRun {
+  program: string; // real path, as the object map names it
+  status: number | null;
+  signal: NodeJS.Signals | null;
+  stdout: string;
+  stderr: string;
+  records: PmmRecord[];
+  recordBytes: number;
+  maps: Mapping[] | null; // null when the hook wrote no object map
+  startNs: bigint;
+  endNs: bigint;
+}
+
+interface RunOptions {
+  hook?: boolean; // default true
+  recordFd?: boolean; // pass PMM_RECORD_FD (default true)
+  env?: Record<string, string>;
+  args?: string[];
+}
+
+/** The environment without anything of ours that the outer shell may carry. */
+function cleanEnv(): NodeJS.ProcessEnv {
+  const env = { ...process.env };
+  for (const key of Object.keys(env)) {
+    if (key === 'LD_PRELOAD' || key.startsWith('PMM_')) delete env[key];
+  }
+  return env;
+}
+
+function runProgram(name: string, options: RunOptions = {}): ProgramRun {
+  const program = fs.realpathSync(path.join(programDir, name));
+  const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'pmm-hook-'));
+  const recordsPath = path.join(dir, 'records');
+  const mapsPath = path.join(dir, 'maps');
+  // O_APPEND: every record is one write(2), appended whole, whichever thread writes it.
+  const recordFd = fs.openSync(recordsPath, 'a');
+  try {
+    const env = cleanEnv();
+    if (options.hook ?? true) {
+      env.LD_PRELOAD = hookPath;
+      env.PMM_MAPS_FILE = mapsPath;
+      if (options.recordFd ?? true) env.PMM_RECORD_FD = '3';
+    }
+    Object.assign(env, options.env);
+    const startNs = BigInt(Date.now()) * 1_000_000n;
+    const result = spawnSync(program, options.args ?? [], {
+      env,
+      stdio: ['ignore', 'pipe', 'pipe', recordFd],
+      encoding: 'utf8',
+      timeout: 60_000,
+    });
+    const endNs = BigInt(Date.now()) * 1_000_000n;
+    if (result.error) throw result.error;
+    const bytes = fs.readFileSync(recordsPath);
+    return {
+      program,
+      status: result.status,
+      signal: result.signal,
+      stdout: result.stdout,
+      stderr: result.stderr,
+      records: decodeRecords(bytes),
+      recordBytes: bytes.length,
+      maps: fs.existsSync(mapsPath) ? parseMaps(fs.readFileSync(mapsPath, 'utf8')) : null,
+      startNs,
+      endNs,
+    };
+  } finally {
+    fs.closeSync(recordFd);
+    fs.rmSync(dir, { recursive: true, force: true });
+  }
+}
+
+function mapsOf(run: ProgramRun): Mapping[] {
+  if (!run.maps) throw new Error(`${run.program}: the hook wrote no object map`);
+  return run.maps;
+}
+
+/** The file that holds address, from the run's own object map. */
+function objectAt(run: ProgramRun, address: bigint): string {
+  return findMapping(mapsOf(run), address)?.path ?? '<unmapped>';
+}
+
+/** Function names for return addresses in the program, by addr2line on the program's debug info. */
+function functionsInProgram(run: ProgramRun, addresses: bigint[]): string[] {
+  const base = loadBase(mapsOf(run), run.program);
+  if (base === undefined) throw new Error(`${run.program} is not in its own object map`);
+  // A return address points after the call; the call itself is one byte earlier.
+  const args = addresses.map((a) => `0x${(a - base - 1n).toString(16)}`);
+  const lines = execFileSync('addr2line', ['-f', '-e', run.program, ...args], { encoding: 'utf8' }).split('\n');
+  return addresses.map((_, i) => lines[2 * i]);
+}
+
+interface LeakView {
+  kind: PmmKindName;
+  size: number;
+  function: string; // where frames[0] returns to
+  caller: string; // where frames[1] returns to
+}
+
+/** The leaks whose allocation was called from the program's own code, described for comparison. */
+function programLeaks(run: ProgramRun, leaks: PmmRecord[]): LeakView[] {
+  const fromProgram = leaks.filter((r) => objectAt(run, r.frames[0]) === run.program);
+  const names = functionsInProgram(run, fromProgram.flatMap((r) => [r.frames[0], r.frames[1]]));
+  return fromProgram.map((r, i) => ({
+    kind: r.kind,
+    size: Number(r.size),
+    function: names[2 * i],
+    caller: names[2 * i + 1],
+  }));
+}
+
+/**
+ * Checks that hold for every record of every hooked run. Gathered into one list and asserted once:
+ * an expect() per record is far too slow for the threads program's 350,000 records.
+ */
+function expectWellFormed(run: ProgramRun): void {
+  const hookObject = fs.realpathSync(hookPath);
+  const hookMappings = mapsOf(run).filter((m) => m.path === hookObject);
+  const inHook = (f: bigint) => hookMappings.some((m) => f >= m.start && f < m.end);
+  const problems: string[] = [];
+  for (const r of run.records) {
+    const wrong = (what: string) => problems.push(`record ${r.index} (${r.kind}): ${what}`);
+    if (r.frames.length < 2) wrong(`${r.frames.length} frames`);
+    // The hook's own frames are skipped: the stack starts where the allocation was called.
+    if (r.frames.some(inHook)) wrong('a frame in the hook');
+    if (r.timeNs < run.startNs - 1_000_000_000n || r.timeNs > run.endNs + 1_000_000_000n) wrong(`time ${r.timeNs}`);
+    if (r.kind === 'free' && r.size !== 0n) wrong(`size ${r.size}`);
+    if (r.kind !== 'realloc' && r.prevPtr !== 0n) wrong(`prev_ptr ${r.prevPtr}`);
+    if (r.ptr === 0n) wrong('NULL ptr');
+  }
+  expect(problems.slice(0, 10)).toEqual([]);
+}
+
+const programs = ['leak_three', 'threads', 'libc_callers', 'edge_cases', 'double_free', 'hooks_switch', 'fork_exec'];
+
+beforeAll(() => {
+  // Host mode is what is tested here; with the module present the hook would talk to it instead.
+  if (fs.existsSync('/dev/pmm')) throw new Error('/dev/pmm exists: these host-mode tests need a machine without pmm.ko');
+  execFileSync('make', ['-C', hooklibDir, 'all', 'test-programs'], { stdio: 'pipe' });
+}, 120_000);
+
+describe('libpmm.so in host mode', () => {
+  it('records exactly the three leaks of leak_three, each at its allocating function', () => {
+    const run = runProgram('leak_three');
+    expectWellFormed(run);
+    const { unmatched, unmatchedFrees } = replayRecords(run.records);
+    expect(unmatchedFrees).toEqual([]);
+    expect(unmatched).toHaveLength(3);
+    expect(unmatched.reduce((sum, r) => sum + r.size, 0n)).toBe(600n);
+    expect(programLeaks(run, unmatched)).toEqual([
+      { kind: 'malloc', size: 100, function: 'leak_malloc', caller: 'main' },
+      { kind: 'calloc', size: 200, function: 'leak_calloc', caller: 'main' },
+      { kind: 'realloc', size: 300, function: 'leak_realloc', caller: 'main' },
+    ]);
+    // 2 x churn (32 malloc, 32 realloc, 32 free, calloc, free) + the leaks' 4 records.
+    expect(run.records).toHaveLength(2 * (32 * 3 + 2) + 4);
+  });
+
+  it.each(programs)('leaves the output and exit status of %s unchanged', (name) => {
+    const plain = runProgram(name, { hook: false });
+    const hooked = runProgram(name);
+    expect({ status: hooked.status, signal: hooked.signal, stdout: hooked.stdout, stderr: hooked.stderr }).toEqual({
+      status: plain.status,
+      signal: plain.signal,
+      stdout: plain.stdout,
+      stderr: plain.stderr,
+    });
+    expect(hooked.stdout).toMatch(new RegExp(`^${name}: `));
+  });
+
+  it('matches frees across 8 threads: each thread leaks its one block, nothing else of the program is left', () => {
+    const run = runProgram('threads');
+    expect(run.status).toBe(0);
+    expectWellFormed(run);
+    const { unmatched, unmatchedFrees } = replayRecords(run.records);
+    expect(unmatchedFrees).toEqual([]);
+    const fromProgram = programLeaks(run, unmatched);
+    expect(fromProgram.map((l) => l.size).sort((a, b) => a - b)).toEqual([64, 128, 192, 256, 320, 384, 448, 512]);
+    for (const leak of fromProgram) expect(leak).toMatchObject({ kind: 'malloc', function: 'leak_in_thread', caller: 'churn' });
+    // The rest is glibc's: ld.so callocs each new thread's TLS vector (DTV) and keeps it with the
+    // cached thread stack, never freed while the process lives. How many depends on stack reuse.
+    const others = unmatched.filter((r) => objectAt(run, r.frames[0]) !== run.program);
+    for (const r of others) {
+      expect(r.kind).toBe('calloc');
+      expect(path.basename(objectAt(run, r.frames[0]))).toMatch(/^ld-linux/);
+    }
+    expect(others.length).toBeLessThanOrEqual(8);
+    // Every allocation of the 8 x 20000 rounds was recorded (calloc or malloc, plus every 5th realloc).
+    expect(run.records.filter((r) => r.kind !== 'free' && r.kind !== 'realloc').length).toBeGreaterThanOrEqual(8 * 20000);
+  });
+
+  it('records libc callers and the aligned allocators with the block they returned', () => {
+    const run = runProgram('libc_callers');
+    expectWellFormed(run);
+    const { unmatched, unmatchedFrees } = replayRecords(run.records);
+    expect(unmatchedFrees).toEqual([]);
+    // strdup allocates inside libc: frames[0] is there, and its caller in the program is kept.
+    const [strdupLeak, ...direct] = unmatched;
+    expect(path.basename(objectAt(run, strdupLeak.frames[0]))).toMatch(/^libc\.so/);
+    expect(functionsInProgram(run, [strdupLeak.frames[1], strdupLeak.frames[2]])).toEqual(['leak_strdup', 'main']);
+    expect(strdupLeak).toMatchObject({ kind: 'malloc', size: 9n });
+    expect(programLeaks(run, direct)).toEqual([
+      { kind: 'malloc', size: 100, function: 'leak_posix_memalign', caller: 'main' },
+      { kind: 'malloc', size: 512, function: 'leak_aligned_alloc', caller: 'main' },
+      { kind: 'malloc', size: 40, function: 'leak_memalign', caller: 'main' },
+      { kind: 'malloc', size: 1000, function: 'leak_valloc', caller: 'main' },
+      { kind: 'malloc', size: 10, function: 'leak_pvalloc', caller: 'main' },
+      { kind: 'realloc', size: 240, function: 'leak_reallocarray', caller: 'main' },
+    ]);
+    // The recorded pointer is the block returned: it has the alignment asked for.
+    const alignments = [64n, 256n, 32n, 4096n, 4096n];
+    direct.slice(0, 5).forEach((r, i) => expect(r.ptr % alignments[i]).toBe(0n));
+  });
+
+  it('records nothing for free(NULL) and failed allocations, and realloc(p, 0) as a free', () => {
+    const run = runProgram('edge_cases');
+    expect(run.status).toBe(0);
+    expectWellFormed(run);
+    expect(run.records.map((r) => `${r.kind} ${r.size}`)).toEqual([
+      'malloc 48',
+      'free 0', // realloc(p, 0)
+      'malloc 0', // malloc(0) gives a block too
+      'malloc 64', // realloc(NULL, 64) is a plain allocation
+      'malloc 8',
+      'free 0',
+    ]);
+    expect(run.records[1].ptr).toBe(run.records[0].ptr);
+    const { unmatched, unmatchedFrees } = replayRecords(run.records);
+    expect(unmatchedFrees).toEqual([]);
+    expect(programLeaks(run, unmatched)).toEqual([
+      { kind: 'malloc', size: 0, function: 'leak_malloc0', caller: 'main' },
+      { kind: 'malloc', size: 64, function: 'leak_realloc_null', caller: 'main' },
+    ]);
+  });
+
+  it('records both frees of a double free before glibc aborts', () => {
+    const run = runProgram('double_free');
+    expect(run.signal).toBe('SIGABRT');
+    expectWellFormed(run);
+    expect(run.records.map((r) => r.kind)).toEqual(['malloc', 'free', 'free']);
+    const { unmatched, unmatchedFrees } = replayRecords(run.records);
+    expect(unmatched).toEqual([]);
+    expect(unmatchedFrees.map((r) => r.ptr)).toEqual([run.records[0].ptr]);
+  });
+
+  it('records nothing with PMM_HOOKS_ACTIVE=0', () => {
+    const run = runProgram('leak_three', { env: { PMM_HOOKS_ACTIVE: '0' } });
+    expect(run.status).toBe(7);
+    expect(run.recordBytes).toBe(0);
+  });
+
+  it('follows pmm_hooks_active() calls, from either starting state', () => {
+    const sizes = (run: ProgramRun) => programLeaks(run, replayRecords(run.records).unmatched).map((l) => l.size);
+    expect(sizes(runProgram('hooks_switch'))).toEqual([111, 333]);
+    expect(sizes(runProgram('hooks_switch', { env: { PMM_HOOKS_ACTIVE: '0' } }))).toEqual([333]);
+  });
+
+  it('keeps forked and exec-ed children out of the parent stream', () => {
+    const run = runProgram('fork_exec');
+    expect(run.status).toBe(0);
+    expectWellFormed(run);
+    // The first child's free of the parent's block and its own 55-byte leaks, and the exec-ed
+    // program's 77-byte leaks, are not the parent's.
+    expect(run.records.map((r) => `${r.kind} ${r.size}`)).toEqual(['malloc 100']);
+    expect(programLeaks(run, replayRecords(run.records).unmatched)).toEqual([
+      { kind: 'malloc', size: 100, function: 'leak', caller: 'main' },
+    ]);
+  });
+
+  it('writes an object map that holds the program, libc and the hook', () => {
+    const run = runProgram('leak_three');
+    const paths = new Set(mapsOf(run).map((m) => m.path));
+    expect(paths).toContain(run.program);
+    expect(paths).toContain(fs.realpathSync(hookPath));
+    expect([...paths].some((p) => /\/libc\.so/.test(p))).toBe(true);
+    expect(mapsOf(run).some((m) => m.path === run.program && m.perms.includes('x'))).toBe(true);
+  });
+
+  it('records nothing and writes no map without /dev/pmm or PMM_RECORD_FD', () => {
+    const run = runProgram('leak_three', { recordFd: false });
+    expect(run.status).toBe(7);
+    expect(run.recordBytes).toBe(0);
+    expect(run.maps).toBeNull();
+  });
+});
