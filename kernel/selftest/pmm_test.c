@@ -30,6 +30,7 @@
 #define CFG_PATH	"/proc/pmm/cfg"
 #define PID_PATH	"/proc/pmm/pid"
 #define NOBODY		65534
+#define ARRAY_SIZE(a)	(sizeof(a) / sizeof((a)[0]))
 
 /* Shared, so that checks made in forked children count too. */
 static struct { int passed, failed; } *counts;
@@ -61,15 +62,15 @@ static void check_errno(int got, int want, const char *what)
 	      want ? strerror(want) : "0", got ? strerror(got) : "0");
 }
 
-static int set_config(uint32_t op, int32_t pid, uint32_t value)
+static int set_config(__u32 op, int32_t pid, __u32 value)
 {
 	struct pmm_set_config sc = { .op = op, .pid = pid, .value = value };
 
 	return pmm_ioctl(PMM_SET_CONFIG, &sc);
 }
 
-static struct pmm_record make_rec(uint32_t kind, uint64_t ptr,
-				  uint64_t prev_ptr, uint64_t size)
+static struct pmm_record make_rec(__u32 kind, __u64 ptr,
+				  __u64 prev_ptr, __u64 size)
 {
 	struct pmm_record rec;
 	struct timespec ts;
@@ -80,7 +81,7 @@ static struct pmm_record make_rec(uint32_t kind, uint64_t ptr,
 	rec.ptr = ptr;
 	rec.prev_ptr = prev_ptr;
 	rec.size = size;
-	rec.time_ns = (uint64_t)ts.tv_sec * 1000000000ull + ts.tv_nsec;
+	rec.time_ns = (__u64)ts.tv_sec * 1000000000ull + ts.tv_nsec;
 	rec.nframes = 2;
 	rec.frames[0] = 0x400000 + ptr;
 	rec.frames[1] = 0x500000;
@@ -89,7 +90,7 @@ static struct pmm_record make_rec(uint32_t kind, uint64_t ptr,
 	return rec;
 }
 
-static int record_log(struct pmm_record *recs, uint32_t count)
+static int record_log(struct pmm_record *recs, __u32 count)
 {
 	struct pmm_record_log rl = {
 		.records = (uintptr_t)recs,
@@ -99,8 +100,8 @@ static int record_log(struct pmm_record *recs, uint32_t count)
 	return pmm_ioctl(PMM_RECORD_LOG, &rl);
 }
 
-static int record_one(uint32_t kind, uint64_t ptr, uint64_t prev,
-		      uint64_t size)
+static int record_one(__u32 kind, __u64 ptr, __u64 prev,
+		      __u64 size)
 {
 	struct pmm_record rec = make_rec(kind, ptr, prev, size);
 
@@ -131,10 +132,10 @@ static int get_info(pid_t pid, struct pmm_pid_info *out)
 
 /* All of pid's records, paged max at a time; count or -errno. */
 static long read_all_logs(pid_t pid, struct pmm_record *out, long room,
-			  uint32_t page)
+			  __u32 page)
 {
 	struct pmm_read_logs rl;
-	uint64_t cursor = 0;
+	__u64 cursor = 0;
 	long n = 0;
 	int err;
 
@@ -692,7 +693,7 @@ static void test_proc_cfg(void)
 	check_errno(write_cfg("SCAN 0\n"), 0, "cfg: SCAN 0\\n");
 	expect_cfg("after SCAN 0", 5000, 0, me, 0);
 
-	for (i = 0; i < sizeof(garbage) / sizeof(garbage[0]); i++) {
+	for (i = 0; i < ARRAY_SIZE(garbage); i++) {
 		char what[128];
 
 		snprintf(what, sizeof(what), "cfg: garbage \"%.40s\"",
@@ -739,7 +740,7 @@ static void test_proc_pid(void)
 	get_info(getpid(), &info);
 
 	text = read_file(PID_PATH);
-	check(text != NULL, "%s can be read", PID_PATH);
+	check(!!text, "%s can be read", PID_PATH);
 	if (!text)
 		return;
 	snprintf(header, sizeof(header),
@@ -1019,7 +1020,7 @@ static void test_stop_self(void)
  * to read, and starts and stops another child's monitor under its feet.
  * What each child keeps is known, so the counts check the locking too.
  */
-static void stress_child(int id, volatile int *done)
+static void stress_child(int id, int *done)
 {
 	struct pmm_record recs[STRESS_BATCH];
 	int round, i;
@@ -1027,7 +1028,7 @@ static void stress_child(int id, volatile int *done)
 	if (set_config(PMM_CFG_START_PID, getpid(), 0))
 		_exit(1);
 	for (round = 0; round < STRESS_ROUNDS; round++) {
-		uint64_t base = ((uint64_t)id << 40) + (uint64_t)round * 0x10000;
+		__u64 base = ((__u64)id << 40) + (__u64)round * 0x10000;
 
 		for (i = 0; i < STRESS_BATCH; i++)
 			recs[i] = make_rec(PMM_KIND_MALLOC, base + 16 * i, 0, 3);
@@ -1048,7 +1049,7 @@ static void stress_child(int id, volatile int *done)
 static void stress_victim(void)
 {
 	struct pmm_record rec;
-	uint64_t n = 0;
+	__u64 n = 0;
 
 	for (;;) {
 		rec = make_rec(n & 1 ? PMM_KIND_FREE : PMM_KIND_MALLOC,
@@ -1058,10 +1059,15 @@ static void stress_victim(void)
 	}
 }
 
+static int stress_done(int *done)
+{
+	return __atomic_load_n(done, __ATOMIC_SEQ_CST);
+}
+
 static void test_stress(void)
 {
-	volatile int *done = mmap(NULL, sizeof(int), PROT_READ | PROT_WRITE,
-				  MAP_SHARED | MAP_ANONYMOUS, -1, 0);
+	int *done = mmap(NULL, sizeof(int), PROT_READ | PROT_WRITE,
+			 MAP_SHARED | MAP_ANONYMOUS, -1, 0);
 	static struct pmm_record out[2 * PMM_MAX_BATCH];
 	const long kept = STRESS_ROUNDS * STRESS_BATCH / 2;
 	pid_t kids[STRESS_CHILDREN], victim;
@@ -1081,7 +1087,7 @@ static void test_stress(void)
 	if (!victim)
 		stress_victim();
 
-	while (*done < STRESS_CHILDREN && spins < 100000) {
+	while (stress_done(done) < STRESS_CHILDREN && spins < 100000) {
 		text = read_file(PID_PATH);
 		errors += !text;
 		free(text);
@@ -1102,9 +1108,9 @@ static void test_stress(void)
 		set_config(PMM_CFG_STOP_PID, victim, 0);
 		spins++;
 	}
-	check(*done == STRESS_CHILDREN && !errors,
+	check(stress_done(done) == STRESS_CHILDREN && !errors,
 	      "stress: %d children recorded while the parent read %d times (%d errors) and restarted a monitor %d times",
-	      *done, spins, errors, restarts);
+	      stress_done(done), spins, errors, restarts);
 
 	all = calloc(kept + 1000, sizeof(*all));
 	for (i = 0; i < STRESS_CHILDREN; i++) {

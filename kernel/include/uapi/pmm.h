@@ -45,7 +45,11 @@ struct pmm_record {
 	__u64 frames[PMM_MAX_FRAMES];	/* return addresses, innermost first */
 };
 
-/* PMM_RECORD_LOG: records of the calling process (its tgid, never a claim). */
+/*
+ * PMM_RECORD_LOG: records of the calling process (its tgid, never a claim).
+ * A batch with an invalid record is refused whole (-EINVAL). Pids here and
+ * below are numbers in the initial pid namespace.
+ */
 struct pmm_record_log {
 	__u64 records;		/* user pointer to count struct pmm_record */
 	__u32 count;		/* 1..PMM_MAX_BATCH */
@@ -122,7 +126,11 @@ struct pmm_read_logs {
  */
 struct pmm_maps {
 	__s32 pid;		/* READ only; RECORD uses the caller's tgid */
-	__u32 len;		/* in: buffer size; out (READ): text length */
+	/*
+	 * RECORD: text length, 1..PMM_MAX_MAPS. READ in: buffer size; out:
+	 * text length, also with -ENOSPC when the buffer is too small.
+	 */
+	__u32 len;
 	__u64 buf;		/* user pointer */
 };
 
