@@ -30,6 +30,7 @@ export class LlvmSymbolizerProcess implements SymbolizerBackend {
     const child = this.running();
     return new Promise(resolve => {
       this.waiting.push(resolve);
+      holdEventLoop(child, true);
       child.stdin.write(`"${query.object}" 0x${query.address.toString(16)}\n`);
     });
   }
@@ -45,6 +46,7 @@ export class LlvmSymbolizerProcess implements SymbolizerBackend {
     child.on('error', () => this.onChildGone(child));
     child.on('close', () => this.onChildGone(child)); // after stdout drained, unlike 'exit'
     this.child = child;
+    holdEventLoop(child, false);
     return child;
   }
 
@@ -57,6 +59,7 @@ export class LlvmSymbolizerProcess implements SymbolizerBackend {
       this.waiting.shift()?.(parseLlvmSymbolizerJson(line));
       newline = this.pendingOutput.indexOf('\n');
     }
+    if (this.waiting.length === 0 && this.child !== null) holdEventLoop(this.child, false);
   }
 
   /** Whatever was still waiting will never be answered by this child: answer it with nulls. */
@@ -73,5 +76,16 @@ export class LlvmSymbolizerProcess implements SymbolizerBackend {
     this.onChildGone(child);
     child.stdin.end();
     child.kill();
+  }
+}
+
+/**
+ * An idle child must not keep Node alive: a CLI or Jest worker that forgets close() would otherwise hang.
+ * The child and its pipes hold the event loop only while answers are awaited.
+ */
+function holdEventLoop(child: ChildProcessWithoutNullStreams, hold: boolean): void {
+  for (const handle of [child, child.stdin, child.stdout, child.stderr] as unknown as Array<{ref?(): void; unref?(): void}>) {
+    if (hold) handle.ref?.();
+    else handle.unref?.();
   }
 }

@@ -148,6 +148,16 @@ describe.each(['llvm-symbolizer', 'addr2line'] as const)('Symbolizer with %s', t
     expect(after.line).toBe(lineOf(second.source, 'PROBE_CALL'));
   });
 
+  it('does not keep Node alive while idle, so a forgotten close() cannot hang a process', async () => {
+    const {binary} = buildProbe(`probe-${tool}-idle`, []);
+    const probe = runProbe(binary);
+    const heldProcesses = (): number => process.getActiveResourcesInfo().filter(name => name === 'ProcessWrap').length;
+    const before = heldProcesses();
+    const [frame] = await symbolizer.symbolize(probe.maps, [probe.call]);
+    expect(frame.function).toBe('probe_caller');
+    expect(heldProcesses()).toBe(before);
+  });
+
   describe('bad input', () => {
     let probe: ProbeOutput;
     let binary: string;
