@@ -42,7 +42,8 @@ int main(int argc, char **argv)
 		return 1;
 	pid = fork();
 	if (pid == 0) {
-		execl("/proc/self/exe", argv[0], "--exec-child", (char *)NULL);
+		/* argv[0], not /proc/self/exe: the guest's chroot may have no /proc. */
+		execl(argv[0], argv[0], "--exec-child", (char *)NULL);
 		_exit(127);
 	}
 	if (pid < 0 || !wait_child(pid))
