@@ -87,6 +87,7 @@ int pmm_records_init(void);
 void pmm_records_exit(void);
 struct pmm_monitor *pmm_monitor_find(pid_t tgid);
 struct pmm_monitor *pmm_monitor_find_current(void);
+void pmm_monitor_seen_current(struct pmm_monitor *mon);
 struct pmm_monitor *pmm_monitor_create(struct task_struct *task);
 void pmm_monitor_destroy(struct pmm_monitor *mon);
 void pmm_monitor_apply(struct pmm_monitor *mon, const struct pmm_record *rec);

@@ -49,22 +49,27 @@ static int pmm_ioctl_record_log(void __user *argp)
 		return -EINVAL;
 	urecs = u64_to_user_ptr(args.records);
 
-	/* The hook calls this for every process; say no cheaply. */
-	mutex_lock(&pmm_lock);
-	mon = pmm_monitor_find_current();
-	mutex_unlock(&pmm_lock);
-	if (!mon)
-		return -ESRCH;
-
-	buf = kmalloc_array(PMM_IO_CHUNK, sizeof(*buf), GFP_KERNEL);
-	if (!buf)
-		return -ENOMEM;
-
 	/*
 	 * A batch is taken whole or not at all, so a bad record in the last
 	 * chunk must be found before the first is applied. The second pass
 	 * checks again, in case the caller changed its buffer in between.
+	 * A batch that fits one chunk (the hook's usual single record) is
+	 * read once, into a buffer no bigger than it.
 	 */
+	if (args.count > PMM_IO_CHUNK) {
+		/* Before reading a big batch twice, make sure it is wanted. */
+		mutex_lock(&pmm_lock);
+		mon = pmm_monitor_find_current();
+		mutex_unlock(&pmm_lock);
+		if (!mon)
+			return -ESRCH;
+	}
+
+	buf = kmalloc_array(min_t(unsigned int, args.count, PMM_IO_CHUNK),
+			    sizeof(*buf), GFP_KERNEL);
+	if (!buf)
+		return -ENOMEM;
+
 	if (args.count > PMM_IO_CHUNK) {
 		for (done = 0; done < args.count; done += n) {
 			n = min_t(unsigned int, args.count - done, PMM_IO_CHUNK);
@@ -81,11 +86,12 @@ static int pmm_ioctl_record_log(void __user *argp)
 			goto out_free_buf;
 
 		mutex_lock(&pmm_lock);
-		/* Looked up again: a STOP_PID may have come in between. */
+		/* Looked up per chunk: a STOP_PID may come in between. */
 		mon = pmm_monitor_find_current();
 		if (mon) {
 			unsigned int i;
 
+			pmm_monitor_seen_current(mon);
 			for (i = 0; i < n; i++)
 				pmm_monitor_apply(mon, &buf[i]);
 		}
@@ -224,7 +230,8 @@ static int pmm_ioctl_read_logs(void __user *argp)
 	/* Sequence numbers are unsigned long; past them there is nothing. */
 	cursor = min_t(u64, args.cursor, ULONG_MAX);
 
-	buf = kmalloc_array(PMM_IO_CHUNK, sizeof(*buf), GFP_KERNEL);
+	buf = kmalloc_array(min_t(unsigned int, args.max, PMM_IO_CHUNK),
+			    sizeof(*buf), GFP_KERNEL);
 	if (!buf)
 		return -ENOMEM;
 
@@ -276,6 +283,7 @@ static int pmm_ioctl_record_maps(void __user *argp)
 	mutex_lock(&pmm_lock);
 	mon = pmm_monitor_find_current();
 	if (mon) {
+		pmm_monitor_seen_current(mon);
 		swap(mon->maps, text);
 		mon->maps_len = args.len;
 	}

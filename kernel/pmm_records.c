@@ -56,6 +56,17 @@ struct pmm_monitor *pmm_monitor_find_current(void)
 	return mon;
 }
 
+/*
+ * Called when the monitored process itself records: it may have exec()ed
+ * since START_PID, and /proc/pmm/pid should show the program's name.
+ */
+void pmm_monitor_seen_current(struct pmm_monitor *mon)
+{
+	lockdep_assert_held(&pmm_lock);
+
+	get_task_comm(mon->comm, current);
+}
+
 struct pmm_monitor *pmm_monitor_create(struct task_struct *task)
 {
 	struct pmm_monitor *mon;
