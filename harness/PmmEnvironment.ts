@@ -3,15 +3,13 @@
 import type { EnvironmentContext, JestEnvironmentConfig } from '@jest/environment';
 import type { Circus } from '@jest/types';
 import NodeEnvironment from 'jest-environment-node';
+import type { PmmGlobal } from './globals';
 import { leakFailureDetail } from './leakReport';
+import { leakMatchers } from './matchers';
 import { resolveOptions, type PmmOptions } from './options';
 import { runProgram, type RunOptions } from './runProgram';
 import type { RunResult } from './types';
 
-/** The global `pmm` that tests see. */
-export interface PmmGlobal {
-  run(program: string, args?: string[], options?: RunOptions): Promise<RunResult>;
-}
 
 /** Options live under this one key of testEnvironmentOptions. */
 export const OPTIONS_KEY = 'pmm';
@@ -20,6 +18,8 @@ export default class PmmEnvironment extends NodeEnvironment {
   private readonly pmmOptions: PmmOptions;
   private currentTest: Circus.TestEntry | null = null;
   private readonly runsByTest = new Map<Circus.TestEntry, RunResult[]>();
+  /** Runs whose leaks a test asserted with toLeak: they are expected, not failures. */
+  private readonly expectedLeaks = new WeakSet<RunResult>();
 
   constructor(config: JestEnvironmentConfig, context: EnvironmentContext) {
     super(config, context);
@@ -32,7 +32,10 @@ export default class PmmEnvironment extends NodeEnvironment {
   }
 
   async handleTestEvent(event: Circus.Event): Promise<void> {
-    if (event.name === 'test_start') {
+    if (event.name === 'setup') {
+      const expect = event.runtimeGlobals.expect as unknown as { extend(matchers: object): void };
+      expect.extend(leakMatchers((result) => this.expectedLeaks.add(result)));
+    } else if (event.name === 'test_start') {
       this.currentTest = event.test;
       this.runsByTest.set(event.test, []);
     } else if (event.name === 'test_done') {
@@ -40,7 +43,7 @@ export default class PmmEnvironment extends NodeEnvironment {
       this.runsByTest.delete(event.test);
       this.currentTest = null;
       for (const run of runs) {
-        if (run.leaks.length > 0) event.test.errors.push(leakFailureDetail(run));
+        if (run.leaks.length > 0 && !this.expectedLeaks.has(run)) event.test.errors.push(leakFailureDetail(run));
       }
     }
   }

@@ -1,0 +1,20 @@
+// Types for what the environment puts in a test's scope: the `pmm` global and the leak matchers.
+// In a TypeScript test: `import type {} from 'jest-environment-pmm/globals';`
+import type { RunOptions } from './runProgram';
+import type { LeakSummary, RunResult } from './types';
+
+export interface PmmGlobal {
+  run(program: string, args?: string[], options?: RunOptions): Promise<RunResult>;
+}
+
+declare global {
+  // eslint-disable-next-line no-var
+  var pmm: PmmGlobal;
+  // eslint-disable-next-line @typescript-eslint/no-namespace
+  namespace jest {
+    interface Matchers<R> {
+      toHaveNoLeaks(): R;
+      toLeak(expected?: Partial<LeakSummary>): R;
+    }
+  }
+}
