@@ -33,11 +33,15 @@ static void pmm_start(void)
 	if (active && active[0] == '0' && active[1] == '\0')
 		pmm_hooks_on = 0;
 	pmm_transport_open();
-	if (pmm_transport_live()) {
-		pmm_record_prepare();
-		/* Sent even with hooks_active off: the program may turn it on later. */
+	/*
+	 * The map first: sent even with hooks_active off (the program may turn it on later), and the
+	 * module's ESRCH for it stops an unmonitored process (a child the program runs) before the
+	 * unwinder is loaded for nothing.
+	 */
+	if (pmm_transport_live())
 		pmm_maps_record();
-	}
+	if (pmm_transport_live())
+		pmm_record_prepare();
 	pthread_atfork(NULL, NULL, pmm_after_fork_child);
 	pmm_in_hook = was_in_hook;
 	__atomic_store_n(&pmm_started, 1, __ATOMIC_RELEASE);
