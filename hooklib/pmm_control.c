@@ -3,8 +3,10 @@
  * object map), the article's hooks_active switch, and the fork handler that gives a child clean state.
  */
 #define _GNU_SOURCE
+#include <dlfcn.h>
 #include <pthread.h>
 #include <stdlib.h>
+#include <string.h>
 
 #include "pmm.h"
 #include "pmm_internal.h"
@@ -57,6 +59,29 @@ static void pmm_ensure_started(void)
 __attribute__((constructor)) static void pmm_constructor(void)
 {
 	pmm_ensure_started();
+}
+
+/* glibc's own: frees what the C library keeps until exit (stdio buffers, locale data, ...). */
+extern void __libc_freeres(void);
+
+/*
+ * Like valgrind at exit: free what glibc and libstdc++ keep on purpose until the process ends, so that
+ * what is left is what the program itself did not free. As a destructor of a preloaded library this runs
+ * after the program's own exit handlers and destructors. PMM_LIBC_FREERES=0 turns it off, for programs
+ * whose threads still use stdio while the process exits.
+ */
+__attribute__((destructor)) static void pmm_destructor(void)
+{
+	const char *freeres = getenv("PMM_LIBC_FREERES");
+	void (*cxx_freeres)(void);
+
+	if (freeres && strcmp(freeres, "0") == 0)
+		return;
+	/* __gnu_cxx::__freeres, in libstdc++ when the program uses it: its emergency exception pool. */
+	cxx_freeres = (void (*)(void))dlsym(RTLD_DEFAULT, "_ZN9__gnu_cxx9__freeresEv");
+	if (cxx_freeres)
+		cxx_freeres();
+	__libc_freeres();
 }
 
 int pmm_should_record(void)

@@ -11,6 +11,7 @@ export class GuestChannel {
   private readyWaiters: Array<(m: ReadyMessage) => void> = [];
   private ready: ReadyMessage | null = null;
   private failure: Error | null = null;
+  private holdOnlyWhileBusy = false;
 
   constructor(private readonly socket: net.Socket) {
     socket.setEncoding('utf8');
@@ -39,8 +40,21 @@ export class GuestChannel {
     const id = this.nextId++;
     return new Promise((resolve, reject) => {
       this.pending.set(id, { resolve, reject });
+      this.updateHold();
       this.socket.write(JSON.stringify({ id, ...body }) + '\n');
     });
+  }
+
+  /** From now on the socket keeps the process alive only while an answer is awaited. */
+  holdWhileBusy(): void {
+    this.holdOnlyWhileBusy = true;
+    this.updateHold();
+  }
+
+  private updateHold(): void {
+    if (!this.holdOnlyWhileBusy) return;
+    if (this.pending.size > 0) this.socket.ref();
+    else this.socket.unref();
   }
 
   /** Rejects everything waiting with err; later requests fail with it too. */
@@ -48,6 +62,7 @@ export class GuestChannel {
     if (!this.failure) this.failure = err;
     for (const p of this.pending.values()) p.reject(err);
     this.pending.clear();
+    this.updateHold();
   }
 
   close(): void {
@@ -81,6 +96,7 @@ export class GuestChannel {
     const waiter = this.pending.get(message.id);
     if (!waiter) return;
     this.pending.delete(message.id);
+    this.updateHold();
     waiter.resolve(message);
   }
 }

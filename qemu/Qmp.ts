@@ -38,6 +38,11 @@ export class Qmp {
     });
   }
 
+  /** Lets the process exit while this connection is open. */
+  unref(): void {
+    this.socket.unref();
+  }
+
   close(): void {
     this.closed = true;
     this.socket.destroy();

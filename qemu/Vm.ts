@@ -127,6 +127,13 @@ export class Vm {
     this.kernel = ready.kernel;
     if (!ready.pmmLoaded) throw new Error(`pmm.ko is not loaded in guest kernel ${ready.kernel}`);
     this.state = 'ready';
+    // An idle VM must not keep Node alive: the channel holds the event loop only while a run is pending,
+    // and the exit hook and the parent-death signal end QEMU when the process goes.
+    child.unref();
+    (child.stdout as unknown as { unref(): void }).unref();
+    (child.stderr as unknown as { unref(): void }).unref();
+    this.qmp.unref();
+    this.channel.holdWhileBusy();
     this.onEvent({ type: 'boot-end', ok: true, ms: Date.now() - started, kernel: ready.kernel });
   }
 

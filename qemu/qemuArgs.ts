@@ -47,15 +47,19 @@ export function bootArgs(options: Pick<VmOptions, 'files' | 'shareTmp'>, extra: 
   ];
 }
 
-/** The host's root read-only, and optionally its /tmp writable, over virtio-9p. */
+/**
+ * The host's root read-only, and optionally its /tmp writable, over virtio-9p. multidevs=remap keeps inode
+ * numbers of different host filesystems apart: without it the guest took /proc and /sys, both inode 1 on the
+ * host, for one directory, and the chroot saw sysfs at /proc.
+ */
 export function shareArgs(shareTmp: boolean): string[] {
   const args = [
-    '-fsdev', 'local,id=pmmroot,path=/,security_model=none,readonly=on',
+    '-fsdev', 'local,id=pmmroot,path=/,security_model=none,readonly=on,multidevs=remap',
     '-device', 'virtio-9p-pci,fsdev=pmmroot,mount_tag=pmmroot',
   ];
   if (shareTmp) {
     args.push(
-      '-fsdev', 'local,id=pmmtmp,path=/tmp,security_model=none',
+      '-fsdev', 'local,id=pmmtmp,path=/tmp,security_model=none,multidevs=remap',
       '-device', 'virtio-9p-pci,fsdev=pmmtmp,mount_tag=pmmtmp',
     );
   }
