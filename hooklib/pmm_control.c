@@ -77,8 +77,13 @@ __attribute__((destructor)) static void pmm_destructor(void)
 
 	if (freeres && strcmp(freeres, "0") == 0)
 		return;
-	/* __gnu_cxx::__freeres, in libstdc++ when the program uses it: its emergency exception pool. */
+	/*
+	 * __gnu_cxx::__freeres, in libstdc++ when the program uses it: its emergency exception pool.
+	 * dlsym may allocate for its error text: that is the hook's own, not the program's.
+	 */
+	pmm_in_hook = 1;
 	cxx_freeres = (void (*)(void))dlsym(RTLD_DEFAULT, "_ZN9__gnu_cxx9__freeresEv");
+	pmm_in_hook = 0;
 	if (cxx_freeres)
 		cxx_freeres();
 	__libc_freeres();

@@ -50,6 +50,9 @@ function runProgram(name: string, options: RunOptions = {}): ProgramRun {
   const recordFd = fs.openSync(recordsPath, 'a');
   try {
     const env = cleanEnv();
+    // The exit-time freeres frees memory allocated before the hook was recording, which would show as
+    // unmatched frees here; these tests check recording itself, and one test below checks the freeres.
+    env.PMM_LIBC_FREERES = '0';
     if (options.hook ?? true) {
       env.LD_PRELOAD = hookPath;
       env.PMM_MAPS_FILE = mapsPath;
@@ -145,7 +148,7 @@ function expectWellFormed(run: ProgramRun): void {
   expect(problems.slice(0, 10)).toEqual([]);
 }
 
-const programs = ['leak_three', 'threads', 'libc_callers', 'edge_cases', 'double_free', 'hooks_switch', 'fork_exec'];
+const programs = ['stdio_buffer', 'leak_three', 'threads', 'libc_callers', 'edge_cases', 'double_free', 'hooks_switch', 'fork_exec'];
 
 beforeAll(() => {
   // Host mode is what is tested here; with the module present the hook would talk to it instead.
@@ -255,6 +258,17 @@ describe('libpmm.so in host mode', () => {
     const { unmatched, unmatchedFrees } = replayRecords(run.records);
     expect(unmatched).toEqual([]);
     expect(unmatchedFrees.map((r) => r.ptr)).toEqual([run.records[0].ptr]);
+  });
+
+  it("frees glibc's keep-until-exit memory at exit, as valgrind does, unless PMM_LIBC_FREERES=0", () => {
+    const inUse = (run: ProgramRun): bigint[] => replayRecords(run.records).unmatched.map((r) => r.size);
+    const kept = runProgram('stdio_buffer');
+    // stdout is a pipe here: glibc gives it a buffer of the pipe's block size, and keeps it until exit.
+    expect(inUse(kept)).toHaveLength(1);
+    expect(objectAt(kept, replayRecords(kept.records).unmatched[0].frames[0])).toMatch(/libc\.so/);
+    const freed = runProgram('stdio_buffer', { env: { PMM_LIBC_FREERES: '1' } });
+    expect(freed.stdout).toBe(kept.stdout);
+    expect(inUse(freed)).toEqual([]);
   });
 
   it('records nothing with PMM_HOOKS_ACTIVE=0', () => {
