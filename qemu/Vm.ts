@@ -173,13 +173,15 @@ export class Vm {
     this.channel?.close();
     this.channel = null;
     if (this.child && this.child.exitCode === null && this.child.signalCode === null) {
+      // Whoever awaits close() must not see Node exit under them: hold the loop until QEMU is gone.
+      this.child.ref();
       try {
         await withTimeout(this.qmp ? this.qmp.execute('quit') : Promise.reject(new Error('no QMP')), 2000, () =>
           new Error('QMP quit timed out'));
       } catch {
         // QEMU may already be going; the kill below makes sure.
       }
-      const gone = await Promise.race([this.exited.then(() => true), sleep(2000).then(() => false)]);
+      const gone = await Promise.race([this.exited.then(() => true), sleep(2000, true).then(() => false)]);
       if (!gone) {
         this.killNow();
         await this.exited;
@@ -263,8 +265,12 @@ export class Vm {
   }
 }
 
-function sleep(ms: number): Promise<void> {
-  return new Promise((resolve) => setTimeout(resolve, ms).unref());
+/** A timer; held ones keep Node alive until they fire. */
+function sleep(ms: number, hold = false): Promise<void> {
+  return new Promise((resolve) => {
+    const timer = setTimeout(resolve, ms);
+    if (!hold) timer.unref();
+  });
 }
 
 function withTimeout<T>(p: Promise<T>, ms: number, error: () => Error): Promise<T> {

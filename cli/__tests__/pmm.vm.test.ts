@@ -1,0 +1,67 @@
+// The pmm command end to end: each invocation boots its own VM, as a user's would.
+import { spawnSync } from 'child_process';
+import * as path from 'path';
+
+const root = path.join(__dirname, '..', '..');
+const cli = path.join(root, 'dist', 'cli', 'pmm.js');
+const fixture = (name: string): string => path.join(root, 'fixtures', 'bin', name);
+const leakSource = path.join(root, 'fixtures', 'leak_three_blocks.c');
+
+function pmm(...args: string[]): { status: number | null; stdout: string; stderr: string } {
+  const run = spawnSync(process.execPath, [cli, ...args], { cwd: root, encoding: 'utf8', timeout: 170_000 });
+  return { status: run.status, stdout: run.stdout, stderr: run.stderr };
+}
+
+interface JsonLeak {
+  bytes: number;
+  blocks: number;
+  frames: Array<{ address: string; function: string | null; file: string | null; line: number | null; object: string | null }>;
+}
+
+test('run --json: three blocks of 100, 200 and 300 bytes, at their functions and lines', () => {
+  const run = pmm('run', '--json', '--', fixture('leak_three_blocks'));
+  expect(run.status).toBe(1);
+  const result = JSON.parse(run.stdout) as { exitCode: number; signal: string | null; summary: object; leaks: JsonLeak[] };
+  expect(result.exitCode).toBe(0);
+  expect(result.signal).toBeNull();
+  expect(result.summary).toEqual({ bytes: 600, blocks: 3 });
+  const sites = result.leaks
+    .map((l) => ({ bytes: l.bytes, blocks: l.blocks, function: l.frames[0].function, file: l.frames[0].file, line: l.frames[0].line }))
+    .sort((a, b) => a.bytes - b.bytes);
+  expect(sites).toEqual([
+    { bytes: 100, blocks: 1, function: 'leak_malloc', file: leakSource, line: 9 },
+    { bytes: 200, blocks: 1, function: 'leak_calloc', file: leakSource, line: 14 },
+    { bytes: 300, blocks: 1, function: 'leak_realloc', file: leakSource, line: 21 },
+  ]);
+  for (const leak of result.leaks) {
+    expect(leak.frames[0]).toMatchObject({ object: fixture('leak_three_blocks'), address: expect.stringMatching(/^0x[0-9a-f]+$/) });
+    expect(leak.frames[1]).toMatchObject({ function: 'main', file: leakSource });
+  }
+}, 180_000);
+
+test("run: the seed's log format, then a summary, and a non-zero status", () => {
+  const run = pmm('run', '--', fixture('leak_three_blocks'));
+  expect(run.status).toBe(1);
+  expect(run.stdout).toBe('leak_three_blocks: done\n');
+  expect(run.stderr).toMatch(/^\{MALLOC @\d\d:\d\d:\d\d\} Sz: 100B Pointer: 0x[0-9a-f]+ Caller: 0x[0-9a-f]+ leak_malloc\(\) 9 leak_three_blocks\.c$/m);
+  expect(run.stderr).toMatch(/^\{CALLOC @\d\d:\d\d:\d\d\} Sz: 200B Pointer: 0x[0-9a-f]+ Caller: 0x[0-9a-f]+ leak_calloc\(\) 14 leak_three_blocks\.c$/m);
+  expect(run.stderr).toMatch(/^\{REALLOC @\d\d:\d\d:\d\d\} Sz: 300B Prev Pointer: 0x[0-9a-f]+ Pointer: 0x[0-9a-f]+ Caller: 0x[0-9a-f]+ leak_realloc\(\) 21 leak_three_blocks\.c$/m);
+  expect(run.stderr).toContain(`    at main (${leakSource}:28)`);
+  expect(run.stderr).toContain('pmm: 600 bytes in 3 blocks leaked, from 3 stacks');
+}, 180_000);
+
+test('run: a clean program exits 0 and says so', () => {
+  const run = pmm('run', '--', fixture('clean_exit'));
+  expect(run.stderr).toContain('pmm: no leaks');
+  expect(run.status).toBe(0);
+}, 180_000);
+
+test('exec: output and exit status pass through, as root, with pmm.ko loaded', () => {
+  const run = pmm('exec', '--', '/bin/sh', '-c', 'echo out; id -u; cat /proc/pmm/cfg; echo err >&2; exit 5');
+  expect(run.status).toBe(5);
+  expect(run.stdout).toBe(
+    'out\n0\nConfigs:\n["INTERVAL" (Scan Interval) :=10000]\n["SCAN" (Scan on:1/off:0) := 1]\n' +
+      '["START_PID" (Start a monitor):=0]\n["STOP_PID" (Stop a monitor) := 0]\n',
+  );
+  expect(run.stderr).toMatch(/err\n$/);
+}, 180_000);
