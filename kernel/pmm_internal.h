@@ -23,12 +23,19 @@
  * One unmatched allocation. It sits in two indexes of its monitor: the
  * pointer hash, so a free finds it in O(1), and the records xarray under
  * its sequence number, so readers page through records oldest first with a
- * cursor that stays valid while records come and go.
+ * cursor that stays valid while records come and go. Its frames live in
+ * the stack store (pmm_stacks.c), shared with every record of the same
+ * stack; this keeps an entry at 64 bytes.
  */
 struct pmm_entry {
 	struct hlist_node hnode;
 	unsigned long seq;
-	struct pmm_record rec;
+	u64 ptr;
+	u64 prev_ptr;
+	u64 size;
+	u64 time_ns;
+	u32 kind;
+	u32 stack_id;			/* 0: the record had no frames */
 };
 
 /*
@@ -57,6 +64,13 @@ struct pmm_monitor {
 
 	char *maps;			/* kvmalloc'ed text of /proc/<pid>/maps */
 	u32 maps_len;
+
+	/*
+	 * pmthread's VM and RSS samples, a ring of PMM_MAX_SAMPLES: sample
+	 * number n (counted from the start) is samples[n % PMM_MAX_SAMPLES].
+	 */
+	struct pmm_sample *samples;
+	u64 nr_samples;
 };
 
 struct pmm_config {
@@ -76,11 +90,20 @@ extern struct list_head pmm_monitors;
 extern unsigned int pmm_nr_monitors;
 extern u64 pmm_total_records;
 extern u64 pmm_generation;	/* bumped on any change, for /proc/pmm/pid */
+extern u64 pmm_total_dropped;	/* records refused since the module loaded */
+extern u64 pmm_nr_stacks;	/* distinct stacks in the stack store */
 extern struct pmm_config pmm_cfg;
 
 /* Module parameters (pmm_main.c). */
 extern unsigned long pmm_max_records;
 extern unsigned long pmm_max_total_records;
+
+/* pmm_stacks.c: each distinct stack once, by id. */
+int pmm_stacks_init(void);
+void pmm_stacks_exit(void);
+int pmm_stack_get(const u64 *frames, u32 nframes, u32 *id);
+void pmm_stack_put(u32 id);
+void pmm_stack_fill(u32 id, struct pmm_record *rec);
 
 /* pmm_records.c: the per-process record store. */
 int pmm_records_init(void);
@@ -93,6 +116,11 @@ void pmm_monitor_destroy(struct pmm_monitor *mon);
 void pmm_monitor_apply(struct pmm_monitor *mon, const struct pmm_record *rec);
 unsigned int pmm_monitor_read(struct pmm_monitor *mon, unsigned long *cursor,
 			      struct pmm_record *out, unsigned int max);
+void pmm_entry_to_record(const struct pmm_entry *entry,
+			 struct pmm_record *rec);
+unsigned int pmm_monitor_read_samples(struct pmm_monitor *mon, u64 *cursor,
+				      struct pmm_sample *out,
+				      unsigned int max);
 void pmm_monitor_fill_info(const struct pmm_monitor *mon,
 			   struct pmm_pid_info *info);
 bool pmm_may_read(const struct pmm_monitor *mon);
@@ -105,15 +133,21 @@ int pmm_set_interval(u32 ms);
 int pmm_set_scan(u32 on);
 void pmm_stop_all(void);
 
-/* pmm_thread.c: pmthread, which notices processes that exited. */
+/* pmm_thread.c: pmthread, which notices exits and samples VM and RSS. */
 int pmm_thread_start(void);
 void pmm_thread_stop(void);
 void pmm_thread_kick(void);
-void pmm_monitor_refresh(struct pmm_monitor *mon);
+void pmm_monitor_refresh(struct pmm_monitor *mon, bool sample);
 
 /* pmm_proc.c: /proc/pmm. */
 int pmm_proc_init(void);
 void pmm_proc_exit(void);
+
+/* pmm_ring.c: the record ring shared with a process through mmap. */
+int pmm_ring_open(struct inode *inode, struct file *file);
+int pmm_ring_mmap(struct file *file, struct vm_area_struct *vma);
+int pmm_ring_drain(struct file *file);
+int pmm_ring_release(struct inode *inode, struct file *file);
 
 /* pmm_ioctl.c: the character device's commands. */
 long pmm_ioctl(struct file *file, unsigned int cmd, unsigned long arg);

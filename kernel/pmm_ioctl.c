@@ -265,6 +265,67 @@ out_free_buf:
 	return ret;
 }
 
+static int pmm_ioctl_read_samples(void __user *argp)
+{
+	struct pmm_read_samples args;
+	struct pmm_sample *buf;
+	struct pmm_monitor *mon;
+	u64 cursor;
+	int ret = 0;
+
+	if (copy_from_user(&args, argp, sizeof(args)))
+		return -EFAULT;
+	if (args.pad || args.pid <= 0 || !args.max ||
+	    args.max > PMM_MAX_SAMPLES)
+		return -EINVAL;
+
+	/* The whole ring is 6 KiB: one buffer, copied out unlocked. */
+	buf = kmalloc_array(args.max, sizeof(*buf), GFP_KERNEL);
+	if (!buf)
+		return -ENOMEM;
+
+	cursor = args.cursor;
+	mutex_lock(&pmm_lock);
+	mon = pmm_monitor_find_readable(args.pid, &ret);
+	if (mon)
+		args.count = pmm_monitor_read_samples(mon, &cursor, buf,
+						      args.max);
+	mutex_unlock(&pmm_lock);
+	if (!mon)
+		goto out_free_buf;
+
+	if (copy_to_user(u64_to_user_ptr(args.samples), buf,
+			 args.count * sizeof(*buf))) {
+		ret = -EFAULT;
+		goto out_free_buf;
+	}
+	args.cursor = cursor;
+	if (copy_to_user(argp, &args, sizeof(args)))
+		ret = -EFAULT;
+
+out_free_buf:
+	kfree(buf);
+	return ret;
+}
+
+static int pmm_ioctl_get_stats(void __user *argp)
+{
+	struct pmm_stats args;
+
+	memset(&args, 0, sizeof(args));
+	args.max_records = READ_ONCE(pmm_max_records);
+	args.max_total_records = READ_ONCE(pmm_max_total_records);
+	mutex_lock(&pmm_lock);
+	args.total_records = pmm_total_records;
+	args.total_dropped = pmm_total_dropped;
+	args.nr_stacks = pmm_nr_stacks;
+	mutex_unlock(&pmm_lock);
+
+	if (copy_to_user(argp, &args, sizeof(args)))
+		return -EFAULT;
+	return 0;
+}
+
 static int pmm_ioctl_record_maps(void __user *argp)
 {
 	struct pmm_monitor *mon;
@@ -348,6 +409,12 @@ long pmm_ioctl(struct file *file, unsigned int cmd, unsigned long arg)
 		return pmm_ioctl_record_maps(argp);
 	case PMM_READ_MAPS:
 		return pmm_ioctl_read_maps(argp);
+	case PMM_READ_SAMPLES:
+		return pmm_ioctl_read_samples(argp);
+	case PMM_GET_STATS:
+		return pmm_ioctl_get_stats(argp);
+	case PMM_RING_DRAIN:
+		return pmm_ring_drain(file);
 	default:
 		return -ENOIOCTLCMD;
 	}

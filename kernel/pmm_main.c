@@ -11,17 +11,24 @@
 #include "pmm_internal.h"
 
 unsigned long pmm_max_records = 1000000;
-module_param_named(max_records, pmm_max_records, ulong, 0444);
+/* Writable: root may tighten or loosen the caps without a reload. */
+module_param_named(max_records, pmm_max_records, ulong, 0644);
 MODULE_PARM_DESC(max_records, "Most unmatched records kept per process");
 
-/* About 200 bytes a record: the default stays well under 1 GiB. */
+/*
+ * A record costs a 64-byte entry and its share of the indexes (stacks are
+ * stored once each): the default stays well under 256 MiB.
+ */
 unsigned long pmm_max_total_records = 2000000;
-module_param_named(max_total_records, pmm_max_total_records, ulong, 0444);
+module_param_named(max_total_records, pmm_max_total_records, ulong, 0644);
 MODULE_PARM_DESC(max_total_records, "Most unmatched records kept in all");
 
 static const struct file_operations pmm_fops = {
 	/* An open /dev/pmm holds the module, so rmmod waits for its close. */
 	.owner		= THIS_MODULE,
+	.open		= pmm_ring_open,
+	.mmap		= pmm_ring_mmap,
+	.release	= pmm_ring_release,
 	.unlocked_ioctl	= pmm_ioctl,
 	.compat_ioctl	= compat_ptr_ioctl,
 	.llseek		= no_llseek,

@@ -238,7 +238,10 @@ static int pmm_pid_show(struct seq_file *m, void *v)
 	struct pmm_monitor *mon = it->mon;
 
 	if (it->entry) {
-		pmm_show_record(m, &it->entry->rec);
+		struct pmm_record rec;
+
+		pmm_entry_to_record(it->entry, &rec);
+		pmm_show_record(m, &rec);
 		return 0;
 	}
 	seq_printf(m, "[%u] PID: %d, Comp: %s, PPID: %d, State: %u, Log count: %llu\n",

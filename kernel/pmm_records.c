@@ -29,6 +29,7 @@ LIST_HEAD(pmm_monitors);
 unsigned int pmm_nr_monitors;
 u64 pmm_total_records;
 u64 pmm_generation;
+u64 pmm_total_dropped;
 
 struct pmm_monitor *pmm_monitor_find(pid_t tgid)
 {
@@ -84,6 +85,13 @@ struct pmm_monitor *pmm_monitor_create(struct task_struct *task)
 		kfree(mon);
 		return NULL;
 	}
+	mon->samples = kvcalloc(PMM_MAX_SAMPLES, sizeof(*mon->samples),
+				GFP_KERNEL_ACCOUNT);
+	if (!mon->samples) {
+		kvfree(mon->buckets);
+		kfree(mon);
+		return NULL;
+	}
 	xa_init(&mon->records);
 
 	mon->tgid = task_tgid_nr(task);
@@ -113,6 +121,7 @@ void pmm_monitor_destroy(struct pmm_monitor *mon)
 	pmm_generation++;
 
 	xa_for_each(&mon->records, seq, entry) {
+		pmm_stack_put(entry->stack_id);
 		kmem_cache_free(pmm_entry_cache, entry);
 		/* A million records take a while; let others run. */
 		cond_resched();
@@ -121,6 +130,7 @@ void pmm_monitor_destroy(struct pmm_monitor *mon)
 	pmm_total_records -= mon->nr_records;
 
 	kvfree(mon->buckets);
+	kvfree(mon->samples);
 	kvfree(mon->maps);
 	put_pid(mon->pid);
 	kfree(mon);
@@ -138,7 +148,7 @@ static struct pmm_entry *pmm_entry_find(struct pmm_monitor *mon, u64 ptr)
 	lockdep_assert_held(&pmm_lock);
 
 	hlist_for_each_entry(entry, pmm_bucket(mon, ptr), hnode)
-		if (entry->rec.ptr == ptr)
+		if (entry->ptr == ptr)
 			return entry;
 	return NULL;
 }
@@ -150,9 +160,10 @@ static void pmm_entry_remove(struct pmm_monitor *mon, struct pmm_entry *entry)
 	hlist_del(&entry->hnode);
 	xa_erase(&mon->records, entry->seq);
 	mon->nr_records--;
-	mon->bytes -= entry->rec.size;
+	mon->bytes -= entry->size;
 	pmm_total_records--;
 	pmm_generation++;
+	pmm_stack_put(entry->stack_id);
 	kmem_cache_free(pmm_entry_cache, entry);
 }
 
@@ -180,7 +191,7 @@ static void pmm_hash_maybe_grow(struct pmm_monitor *mon)
 		hlist_for_each_entry_safe(entry, tmp, &mon->buckets[i], hnode) {
 			hlist_del(&entry->hnode);
 			hlist_add_head(&entry->hnode,
-				       &buckets[hash_64(entry->rec.ptr, bits)]);
+				       &buckets[hash_64(entry->ptr, bits)]);
 		}
 	}
 	kvfree(mon->buckets);
@@ -202,13 +213,17 @@ static void pmm_entry_add(struct pmm_monitor *mon, const struct pmm_record *rec)
 	if (!entry)
 		goto out_dropped;
 
-	entry->rec = *rec;
-	/* The hook may leave stale frames past nframes; don't keep them. */
-	memset(&entry->rec.frames[rec->nframes], 0,
-	       (PMM_MAX_FRAMES - rec->nframes) * sizeof(rec->frames[0]));
+	entry->kind = rec->kind;
+	entry->ptr = rec->ptr;
+	entry->prev_ptr = rec->prev_ptr;
+	entry->size = rec->size;
+	entry->time_ns = rec->time_ns;
+	/* Only nframes count: the hook may leave stale frames past them. */
+	if (pmm_stack_get(rec->frames, rec->nframes, &entry->stack_id))
+		goto out_free_entry;
 	entry->seq = mon->next_seq;
 	if (xa_insert(&mon->records, entry->seq, entry, GFP_KERNEL_ACCOUNT))
-		goto out_free_entry;
+		goto out_put_stack;
 	mon->next_seq++;
 
 	hlist_add_head(&entry->hnode, pmm_bucket(mon, rec->ptr));
@@ -219,10 +234,13 @@ static void pmm_entry_add(struct pmm_monitor *mon, const struct pmm_record *rec)
 	pmm_hash_maybe_grow(mon);
 	return;
 
+out_put_stack:
+	pmm_stack_put(entry->stack_id);
 out_free_entry:
 	kmem_cache_free(pmm_entry_cache, entry);
 out_dropped:
 	mon->dropped++;
+	pmm_total_dropped++;
 }
 
 /* A block comes back: forget its record, or count a free we never saw. */
@@ -252,7 +270,7 @@ static void pmm_allocated(struct pmm_monitor *mon, const struct pmm_record *rec)
 
 int pmm_record_validate(const struct pmm_record *rec)
 {
-	if (rec->kind < PMM_KIND_MALLOC || rec->kind > PMM_KIND_FREE)
+	if (rec->kind < PMM_KIND_MALLOC || rec->kind > PMM_KIND_DELETE_ARRAY)
 		return -EINVAL;
 	if (rec->nframes > PMM_MAX_FRAMES)
 		return -EINVAL;
@@ -266,11 +284,15 @@ void pmm_monitor_apply(struct pmm_monitor *mon, const struct pmm_record *rec)
 	switch (rec->kind) {
 	case PMM_KIND_MALLOC:
 	case PMM_KIND_CALLOC:
+	case PMM_KIND_NEW:
+	case PMM_KIND_NEW_ARRAY:
 		/* A failed allocation leaks nothing. */
 		if (rec->ptr)
 			pmm_allocated(mon, rec);
 		break;
 	case PMM_KIND_FREE:
+	case PMM_KIND_DELETE:
+	case PMM_KIND_DELETE_ARRAY:
 		/* free(NULL) is a no-op, not an unmatched free. */
 		if (rec->ptr)
 			pmm_release(mon, rec->ptr);
@@ -305,12 +327,32 @@ unsigned int pmm_monitor_read(struct pmm_monitor *mon, unsigned long *cursor,
 	if (!max)
 		return 0;
 	xa_for_each_start(&mon->records, seq, entry, *cursor) {
-		out[n++] = entry->rec;
+		pmm_entry_to_record(entry, &out[n++]);
 		*cursor = seq + 1;
 		if (n == max)
 			break;
 	}
 	return n;
+}
+
+/*
+ * Copies up to max samples from sample number *cursor on (or from the
+ * oldest kept, if that one was overwritten) and moves the cursor on.
+ */
+unsigned int pmm_monitor_read_samples(struct pmm_monitor *mon, u64 *cursor,
+				      struct pmm_sample *out, unsigned int max)
+{
+	u64 first = mon->nr_samples > PMM_MAX_SAMPLES ?
+		    mon->nr_samples - PMM_MAX_SAMPLES : 0;
+	u64 n = max_t(u64, *cursor, first);
+	unsigned int count = 0;
+
+	lockdep_assert_held(&pmm_lock);
+
+	for (; n < mon->nr_samples && count < max; n++)
+		out[count++] = mon->samples[n % PMM_MAX_SAMPLES];
+	*cursor = n;
+	return count;
 }
 
 void pmm_monitor_fill_info(const struct pmm_monitor *mon,
@@ -330,6 +372,20 @@ void pmm_monitor_fill_info(const struct pmm_monitor *mon,
 	memcpy(info->comm, mon->comm, sizeof(info->comm));
 }
 
+/* What an entry stands for, as the hook recorded it. */
+void pmm_entry_to_record(const struct pmm_entry *entry, struct pmm_record *rec)
+{
+	lockdep_assert_held(&pmm_lock);
+
+	memset(rec, 0, sizeof(*rec));
+	rec->kind = entry->kind;
+	rec->ptr = entry->ptr;
+	rec->prev_ptr = entry->prev_ptr;
+	rec->size = entry->size;
+	rec->time_ns = entry->time_ns;
+	pmm_stack_fill(entry->stack_id, rec);
+}
+
 /* A process's records show where its heap is: only its owner or root. */
 bool pmm_may_read(const struct pmm_monitor *mon)
 {
@@ -338,11 +394,21 @@ bool pmm_may_read(const struct pmm_monitor *mon)
 
 int pmm_records_init(void)
 {
+	int ret;
+
+	ret = pmm_stacks_init();
+	if (ret)
+		return ret;
 	pmm_entry_cache = KMEM_CACHE(pmm_entry, 0);
-	return pmm_entry_cache ? 0 : -ENOMEM;
+	if (!pmm_entry_cache) {
+		pmm_stacks_exit();
+		return -ENOMEM;
+	}
+	return 0;
 }
 
 void pmm_records_exit(void)
 {
 	kmem_cache_destroy(pmm_entry_cache);
+	pmm_stacks_exit();
 }

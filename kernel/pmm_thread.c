@@ -1,12 +1,16 @@
 // SPDX-License-Identifier: GPL-2.0
 /*
  * pmm: pmthread, the kernel thread that walks the monitored processes every
- * INTERVAL ms and marks those that exited or were killed, so pmd knows
- * their records are final.
+ * INTERVAL ms. It marks those that exited or were killed, so pmd knows
+ * their records are final, and samples the VM size and RSS of the others,
+ * so that a process whose memory keeps growing shows it.
  */
 #include <linux/err.h>
 #include <linux/jiffies.h>
 #include <linux/kthread.h>
+#include <linux/mm.h>
+#include <linux/sched/mm.h>
+#include <linux/timekeeping.h>
 #include <linux/rcupdate.h>
 #include <linux/sched/signal.h>
 #include <linux/sched/task.h>
@@ -18,7 +22,28 @@ static struct task_struct *pmm_thread;
 static DECLARE_WAIT_QUEUE_HEAD(pmm_thread_wq);
 static bool pmm_thread_kicked;
 
-void pmm_monitor_refresh(struct pmm_monitor *mon)
+/* One look at a live process's memory, into the monitor's ring. */
+static void pmm_monitor_sample(struct pmm_monitor *mon,
+			       struct task_struct *task)
+{
+	struct pmm_sample *sample;
+	struct mm_struct *mm;
+
+	lockdep_assert_held(&pmm_lock);
+
+	/* NULL once the process is past exit_mm(): nothing left to sample. */
+	mm = get_task_mm(task);
+	if (!mm)
+		return;
+	sample = &mon->samples[mon->nr_samples % PMM_MAX_SAMPLES];
+	sample->time_ns = ktime_get_real_ns();
+	sample->vm_bytes = (u64)READ_ONCE(mm->total_vm) << PAGE_SHIFT;
+	sample->rss_bytes = (u64)get_mm_rss(mm) << PAGE_SHIFT;
+	mmput(mm);
+	mon->nr_samples++;
+}
+
+void pmm_monitor_refresh(struct pmm_monitor *mon, bool sample)
 {
 	struct task_struct *task;
 
@@ -42,23 +67,30 @@ void pmm_monitor_refresh(struct pmm_monitor *mon)
 	rcu_read_lock();
 	mon->ppid = task_tgid_nr(rcu_dereference(task->real_parent));
 	rcu_read_unlock();
+	if (sample)
+		pmm_monitor_sample(mon, task);
 out_put:
 	if (task)
 		put_task_struct(task);
 }
 
-static void pmm_thread_scan(void)
+/*
+ * A kicked scan (the settings changed) only marks exits: samples stay
+ * INTERVAL apart, so that their history reads as a rate.
+ */
+static void pmm_thread_scan(bool sample)
 {
 	struct pmm_monitor *mon;
 
 	mutex_lock(&pmm_lock);
 	list_for_each_entry(mon, &pmm_monitors, node)
-		pmm_monitor_refresh(mon);
+		pmm_monitor_refresh(mon, sample);
 	mutex_unlock(&pmm_lock);
 }
 
 static int pmm_thread_fn(void *unused)
 {
+	bool kicked = false;
 	long timeout;
 	u32 interval_ms, scan;
 
@@ -72,16 +104,17 @@ static int pmm_thread_fn(void *unused)
 		mutex_unlock(&pmm_lock);
 
 		if (scan) {
-			pmm_thread_scan();
+			pmm_thread_scan(!kicked);
 			timeout = msecs_to_jiffies(interval_ms);
 		} else {
 			timeout = MAX_SCHEDULE_TIMEOUT;
 		}
 
-		wait_event_interruptible_timeout(pmm_thread_wq,
-						 kthread_should_stop() ||
-						 READ_ONCE(pmm_thread_kicked),
-						 timeout);
+		/* Zero: the timeout ran out, a full cycle passed unkicked. */
+		kicked = wait_event_interruptible_timeout(pmm_thread_wq,
+							  kthread_should_stop() ||
+							  READ_ONCE(pmm_thread_kicked),
+							  timeout) != 0;
 	}
 	return 0;
 }

@@ -188,3 +188,38 @@ build_initramfs() {
 	bash "$top/qemu/guest/mkinitramfs.sh" "$kver" "$(pmm_cache_dir)/kernel/$kver" "$top" ||
 		die "building the guest initramfs failed"
 }
+
+# The kernel's checkpatch.pl and the data files it reads, for kernel/__tests__/checkpatch.test.ts. The headers
+# package lacks them, so they come once from the matching Debian linux-source package (about 140 MB, kept
+# only until the three files are out). Best effort: without them that test says so and is skipped.
+fetch_checkpatch() {
+	local kver=$1
+	local dir
+	dir="$(pmm_cache_dir)/checkpatch"
+	[ -f "$dir/.complete" ] && return 0
+	local series pkg dl log
+	series=$(echo "$kver" | cut -d. -f1,2)
+	pkg="linux-source-$series"
+	say "fetching checkpatch.pl from $pkg into $dir"
+	dl=$(mktemp -d)
+	log="$dl/apt.log"
+	apt_update_once
+	if ! (cd "$dl" && apt-get download "$pkg" >"$log" 2>&1); then
+		tail -n 5 "$log" >&2
+		say "could not download $pkg; the checkpatch test will be skipped"
+		rm -rf "$dl"
+		return 0
+	fi
+	mkdir -p "$dir"
+	# The package holds the source as one tarball; only three of its files are wanted.
+	if ! dpkg-deb --fsys-tarfile "$dl"/*.deb | tar -xO "./usr/src/$pkg.tar.xz" |
+		tar -xJ -C "$dir" --strip-components=2 "$pkg/scripts/checkpatch.pl" \
+			"$pkg/scripts/spelling.txt" "$pkg/scripts/const_structs.checkpatch" 2>"$log"; then
+		tail -n 5 "$log" >&2
+		say "could not unpack checkpatch.pl from $pkg; the checkpatch test will be skipped"
+		rm -rf "$dl"
+		return 0
+	fi
+	rm -rf "$dl"
+	touch "$dir/.complete"
+}

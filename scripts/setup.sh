@@ -15,3 +15,4 @@ install_npm_dependencies
 build_typescript
 build_native "$kver"
 build_initramfs "$kver"
+fetch_checkpatch "$kver"

@@ -23,12 +23,19 @@
 /* Largest object map (the text of /proc/self/maps) kept per process. */
 #define PMM_MAX_MAPS		(256 * 1024)
 
+/* Most VM/RSS samples kept per process; older ones make room for new. */
+#define PMM_MAX_SAMPLES		256
+
 /* What a record says happened. */
 enum pmm_kind {
 	PMM_KIND_MALLOC = 1,
 	PMM_KIND_CALLOC = 2,
 	PMM_KIND_REALLOC = 3,	/* prev_ptr was resized into ptr */
 	PMM_KIND_FREE = 4,
+	PMM_KIND_NEW = 5,	/* C++ operator new (any variant) */
+	PMM_KIND_NEW_ARRAY = 6,	/* C++ operator new[] */
+	PMM_KIND_DELETE = 7,	/* C++ operator delete: a free */
+	PMM_KIND_DELETE_ARRAY = 8,	/* C++ operator delete[]: a free */
 };
 
 /*
@@ -134,6 +141,65 @@ struct pmm_maps {
 	__u64 buf;		/* user pointer */
 };
 
+/*
+ * The record ring: mmap PMM_RING_BYTES of /dev/pmm at offset 0 (MAP_SHARED,
+ * read and write) and the calling process records there without a system
+ * call. The module applies the ring's records on PMM_RING_DRAIN and when the
+ * file is released, which also happens when the process is killed, so no
+ * completed record is lost. The first page holds the header; the entries
+ * follow it. A writer takes position pos = head++ (atomically), waits until
+ * entries[pos % PMM_RING_ENTRIES].seq == pos (PMM_RING_DRAIN frees entries),
+ * writes rec and then stores seq = pos + 1 (release). Once the module has
+ * applied it, seq becomes pos + PMM_RING_ENTRIES. The ring is not inherited
+ * by fork. A process that a monitored process forked is monitored from the
+ * moment it maps its own ring.
+ */
+#define PMM_RING_ENTRIES	4096
+
+struct pmm_ring_header {
+	__u64 head;		/* next position a writer takes */
+};
+
+struct pmm_ring_entry {
+	__u64 seq;
+	struct pmm_record rec;
+};
+
+#define PMM_RING_HEADER_BYTES	4096
+#define PMM_RING_BYTES		(PMM_RING_HEADER_BYTES + \
+				 PMM_RING_ENTRIES * sizeof(struct pmm_ring_entry))
+
+/* One of pmthread's looks at a live monitored process, every INTERVAL. */
+struct pmm_sample {
+	__u64 time_ns;		/* CLOCK_REALTIME when taken */
+	__u64 vm_bytes;		/* mapped virtual memory */
+	__u64 rss_bytes;	/* resident memory: anon, file and shmem */
+};
+
+/*
+ * PMM_READ_SAMPLES: pid's samples, oldest first. Samples are numbered from
+ * the monitor's start; pass back the cursor returned until count is 0. If
+ * the cursor is older than the oldest sample kept, reading starts at the
+ * oldest kept, so out cursor - count - in cursor samples were lost.
+ */
+struct pmm_read_samples {
+	__s32 pid;
+	__u32 max;		/* 1..PMM_MAX_SAMPLES */
+	__u64 cursor;		/* in: first sample wanted; out: the next one */
+	__u64 samples;		/* user pointer to max struct pmm_sample */
+	__u32 count;		/* out: samples written */
+	__u32 pad;
+};
+
+/* PMM_GET_STATS: the memory limits and what is held against them. */
+struct pmm_stats {
+	__u64 max_records;	/* module parameter: per process */
+	__u64 max_total_records;	/* module parameter: all processes */
+	__u64 total_records;	/* unmatched records held, all processes */
+	__u64 total_dropped;	/* records refused since the module loaded */
+	__u64 nr_stacks;	/* distinct stacks those records refer to */
+};
+
 #define PMM_IOC_MAGIC		0xB7
 
 #define PMM_RECORD_LOG		_IOW(PMM_IOC_MAGIC, 1, struct pmm_record_log)
@@ -143,5 +209,9 @@ struct pmm_maps {
 #define PMM_READ_LOGS		_IOWR(PMM_IOC_MAGIC, 5, struct pmm_read_logs)
 #define PMM_RECORD_MAPS		_IOW(PMM_IOC_MAGIC, 6, struct pmm_maps)
 #define PMM_READ_MAPS		_IOWR(PMM_IOC_MAGIC, 7, struct pmm_maps)
+#define PMM_READ_SAMPLES	_IOWR(PMM_IOC_MAGIC, 8, struct pmm_read_samples)
+#define PMM_GET_STATS		_IOR(PMM_IOC_MAGIC, 9, struct pmm_stats)
+/* Apply the caller's ring's written records now (the ring is full). */
+#define PMM_RING_DRAIN		_IO(PMM_IOC_MAGIC, 10)
 
 #endif /* _UAPI_LINUX_PMM_H */
