@@ -268,6 +268,13 @@ static void test_bad_commands(void)
 		    "RECORD_MAPS from NULL");
 	check_errno(pmm_ioctl(PMM_READ_MAPS, NULL), EFAULT,
 		    "READ_MAPS from NULL");
+	check_errno(pmm_ioctl(PMM_READ_SAMPLES, NULL), EFAULT,
+		    "READ_SAMPLES from NULL");
+	check_errno(pmm_ioctl(PMM_GET_STATS, NULL), EFAULT,
+		    "GET_STATS to NULL");
+	check_errno(pmm_ioctl(_IOC(_IOC_READ | _IOC_WRITE, PMM_IOC_MAGIC, 8,
+				   16), junk),
+		    ENOTTY, "READ_SAMPLES with wrong struct size");
 }
 
 static void test_get_config_defaults(void)
@@ -376,8 +383,8 @@ static void test_record_log_invalid(void)
 
 	recs[0].kind = 0;
 	check_errno(record_log(recs, 1), EINVAL, "record kind 0");
-	recs[0].kind = 5;
-	check_errno(record_log(recs, 1), EINVAL, "record kind 5");
+	recs[0].kind = PMM_KIND_DELETE_ARRAY + 1;
+	check_errno(record_log(recs, 1), EINVAL, "record kind past the last");
 	recs[0] = make_rec(PMM_KIND_MALLOC, 0x1000, 0, 1);
 	recs[0].nframes = PMM_MAX_FRAMES + 1;
 	check_errno(record_log(recs, 1), EINVAL, "record nframes 17");
@@ -970,6 +977,14 @@ static void test_unprivileged(void)
 		m.len = sizeof(buf);
 		check_errno(pmm_ioctl(PMM_READ_MAPS, &m), EPERM,
 			    "nobody: READ_MAPS of root's process");
+		{
+			struct pmm_read_samples rs = { .pid = parent, .max = 1 };
+			struct pmm_sample sample;
+
+			rs.samples = (uintptr_t)&sample;
+			check_errno(pmm_ioctl(PMM_READ_SAMPLES, &rs), EPERM,
+				    "nobody: READ_SAMPLES of root's process");
+		}
 		check_errno(set_config(PMM_CFG_START_PID, getpid(), 0), 0,
 			    "nobody: START_PID of itself");
 		check_errno(record_one(PMM_KIND_MALLOC, 0x5555, 0, 5), 0,
@@ -1137,6 +1152,229 @@ static void test_stress(void)
 	set_config(PMM_CFG_INTERVAL, 0, 10000);
 }
 
+
+static int get_stats(struct pmm_stats *st)
+{
+	memset(st, 0xcc, sizeof(*st));
+	return pmm_ioctl(PMM_GET_STATS, st);
+}
+
+/* Records from three call sites: the module keeps each stack once. */
+static void test_stacks(void)
+{
+	enum { N = 999, SITES = 3 };
+	static struct pmm_record recs[N], out[N + 100];
+	struct pmm_stats before, mid, after;
+	struct pmm_get_config gc;
+	long n, i, bad = 0;
+
+	check_errno(get_stats(&before), 0, "GET_STATS");
+	check(before.max_records == 1000000 &&
+	      before.max_total_records == 2000000,
+	      "GET_STATS: limits %llu per process, %llu in all",
+	      (unsigned long long)before.max_records,
+	      (unsigned long long)before.max_total_records);
+	pmm_ioctl(PMM_GET_CONFIG, &gc);
+	check(before.total_records == gc.total_records,
+	      "GET_STATS and GET_CONFIG agree: %llu records",
+	      (unsigned long long)before.total_records);
+
+	for (i = 0; i < N; i++) {
+		recs[i] = make_rec(i % 2 ? PMM_KIND_MALLOC : PMM_KIND_NEW,
+				   0x7000000 + 32 * i, 0, 10);
+		recs[i].nframes = 3;
+		recs[i].frames[0] = 0x1000 + i % SITES;
+		recs[i].frames[1] = 0x2000;
+		recs[i].frames[2] = 0x3000;
+	}
+	check_errno(record_log(recs, N), 0, "RECORD_LOG 999 from 3 stacks");
+	get_stats(&mid);
+	check(mid.nr_stacks == before.nr_stacks + SITES &&
+	      mid.total_records == before.total_records + N,
+	      "3 distinct stacks stored (%llu -> %llu), 999 records",
+	      (unsigned long long)before.nr_stacks,
+	      (unsigned long long)mid.nr_stacks);
+	n = read_all_logs(getpid(), out, N + 100, 100);
+	for (i = 0; i < n && i < N; i++)
+		bad += out[i].nframes != 3 ||
+		       out[i].frames[0] != 0x1000 + (__u64)(i % SITES) ||
+		       out[i].frames[2] != 0x3000 || out[i].frames[3] != 0 ||
+		       out[i].kind != recs[i].kind;
+	check(n == N && !bad, "each record reads back its own stack (%ld, %ld bad)",
+	      n, bad);
+
+	for (i = 0; i < N; i++)
+		recs[i] = make_rec(i % 2 ? PMM_KIND_FREE : PMM_KIND_DELETE,
+				   0x7000000 + 32 * i, 0, 0);
+	check_errno(record_log(recs, N), 0, "free and delete all 999");
+	get_stats(&after);
+	check(after.nr_stacks == before.nr_stacks &&
+	      after.total_records == before.total_records,
+	      "the last record of a stack takes the stack with it (%llu stacks)",
+	      (unsigned long long)after.nr_stacks);
+}
+
+static int write_param(const char *name, unsigned long value)
+{
+	char path[128];
+	FILE *f;
+	int ok;
+
+	snprintf(path, sizeof(path), "/sys/module/pmm/parameters/%s", name);
+	f = fopen(path, "w");
+	if (!f)
+		return errno;
+	ok = fprintf(f, "%lu", value) > 0;
+	ok &= fclose(f) == 0;
+	return ok ? 0 : EIO;
+}
+
+/* The caps, lowered at run time; dropped records are counted. */
+static void test_caps(void)
+{
+	enum { PER = 100, EXTRA = 10 };
+	static struct pmm_record recs[PER + EXTRA];
+	struct pmm_stats before, after;
+	struct pmm_pid_info info;
+	int i;
+
+	get_stats(&before);
+	check_errno(write_param("max_records", PER), 0, "max_records = 100");
+	for (i = 0; i < PER + EXTRA; i++)
+		recs[i] = make_rec(PMM_KIND_MALLOC, 0x100 * (i + 1), 0, 1);
+	check_errno(record_log(recs, PER + EXTRA), 0, "RECORD_LOG 110");
+	get_info(getpid(), &info);
+	check(info.log_count == PER && info.dropped == EXTRA,
+	      "per-process cap: kept %llu, dropped %llu",
+	      (unsigned long long)info.log_count,
+	      (unsigned long long)info.dropped);
+	check_errno(record_one(PMM_KIND_FREE, 0x100, 0, 0), 0, "free one");
+	check_errno(record_one(PMM_KIND_MALLOC, 0x42, 0, 1), 0, "malloc one");
+	get_info(getpid(), &info);
+	check(info.log_count == PER && info.dropped == EXTRA,
+	      "room for one again: kept %llu, dropped %llu",
+	      (unsigned long long)info.log_count,
+	      (unsigned long long)info.dropped);
+	check_errno(write_param("max_records", 1000000), 0,
+		    "max_records back to 1000000");
+
+	/* The total cap counts every process's records. */
+	check_errno(write_param("max_total_records", before.total_records + PER + 5),
+		    0, "max_total_records = held + 105");
+	for (i = 0; i < EXTRA; i++)
+		recs[i] = make_rec(PMM_KIND_MALLOC, 0x90000 + 16 * i, 0, 1);
+	check_errno(record_log(recs, EXTRA), 0, "RECORD_LOG 10 more");
+	get_info(getpid(), &info);
+	/* 100 held, room for 5 more under the cap: 5 of the 10 dropped. */
+	check(info.log_count == PER + 5 && info.dropped == 2 * EXTRA - 5,
+	      "total cap: kept %llu, dropped %llu",
+	      (unsigned long long)info.log_count,
+	      (unsigned long long)info.dropped);
+	get_stats(&after);
+	check(after.total_dropped == before.total_dropped + 2 * EXTRA - 5 &&
+	      after.max_total_records == before.total_records + PER + 5,
+	      "GET_STATS: %llu dropped since load, cap %llu",
+	      (unsigned long long)after.total_dropped,
+	      (unsigned long long)after.max_total_records);
+	check_errno(write_param("max_total_records", 2000000), 0,
+		    "max_total_records back to 2000000");
+}
+
+/* A child that grows by 1 MiB every 60 ms, with pmthread at 100 ms. */
+static void test_samples(void)
+{
+	struct pmm_sample samples[PMM_MAX_SAMPLES];
+	struct pmm_read_samples rs;
+	struct pmm_pid_info info;
+	int i, count, monotonic = 1, go[2], status;
+	pid_t child;
+
+	check_errno(set_config(PMM_CFG_INTERVAL, 0, 100), 0, "INTERVAL 100");
+	if (pipe(go))
+		return;
+	child = fork();
+	if (!child) {
+		char c;
+
+		close(go[1]);
+		if (read(go[0], &c, 1) != 1)
+			_exit(1);
+		for (i = 0; i < 24; i++) {
+			char *p = malloc(1 << 20);
+
+			memset(p, i + 1, 1 << 20);
+			usleep(60000);
+		}
+		_exit(0);
+	}
+	close(go[0]);
+	check_errno(set_config(PMM_CFG_START_PID, child, 0), 0,
+		    "START_PID of a growing child");
+	if (write(go[1], "g", 1) != 1)
+		check(0, "start the child");
+	close(go[1]);
+	waitpid(child, &status, 0);
+	wait_exited(child, &info);
+
+	memset(&rs, 0xcc, sizeof(rs));
+	memset(samples, 0xcc, sizeof(samples));
+	rs.pid = child;
+	rs.max = PMM_MAX_SAMPLES;
+	rs.cursor = 0;
+	rs.samples = (uintptr_t)samples;
+	rs.pad = 0;
+	check_errno(pmm_ioctl(PMM_READ_SAMPLES, &rs), 0, "READ_SAMPLES");
+	count = rs.count;
+	for (i = 1; i < count; i++)
+		monotonic &= samples[i].time_ns > samples[i - 1].time_ns &&
+			     samples[i].rss_bytes >= samples[i - 1].rss_bytes &&
+			     samples[i].vm_bytes >= samples[i].rss_bytes;
+	printf("# %d samples, RSS %llu -> %llu KiB, VM %llu -> %llu KiB\n",
+	       count, count ? (unsigned long long)samples[0].rss_bytes >> 10 : 0,
+	       count ? (unsigned long long)samples[count - 1].rss_bytes >> 10 : 0,
+	       count ? (unsigned long long)samples[0].vm_bytes >> 10 : 0,
+	       count ? (unsigned long long)samples[count - 1].vm_bytes >> 10 : 0);
+	check(count >= 5 && rs.cursor == (__u64)count && rs.pad == 0,
+	      "samples taken every INTERVAL: %d, cursor %llu", count,
+	      (unsigned long long)rs.cursor);
+	check(monotonic && count >= 5 &&
+	      samples[count - 1].rss_bytes >= samples[0].rss_bytes + (8 << 20),
+	      "a growing process's RSS samples grow");
+	check(samples[count < PMM_MAX_SAMPLES ? count : 0].time_ns ==
+	      0xccccccccccccccccull || count == PMM_MAX_SAMPLES,
+	      "nothing written past count");
+
+	rs.max = 2;
+	rs.cursor = 1;
+	check(!pmm_ioctl(PMM_READ_SAMPLES, &rs) && rs.count == 2 &&
+	      rs.cursor == 3, "READ_SAMPLES paged: 2 from cursor 1");
+	rs.cursor = count;
+	check(!pmm_ioctl(PMM_READ_SAMPLES, &rs) && rs.count == 0 &&
+	      rs.cursor == (__u64)count, "READ_SAMPLES at the end: none");
+	rs.cursor = 0;
+	rs.max = 0;
+	check_errno(pmm_ioctl(PMM_READ_SAMPLES, &rs), EINVAL, "READ_SAMPLES max 0");
+	rs.max = PMM_MAX_SAMPLES + 1;
+	check_errno(pmm_ioctl(PMM_READ_SAMPLES, &rs), EINVAL,
+		    "READ_SAMPLES max PMM_MAX_SAMPLES + 1");
+	rs.max = 1;
+	rs.pad = 1;
+	check_errno(pmm_ioctl(PMM_READ_SAMPLES, &rs), EINVAL, "READ_SAMPLES pad");
+	rs.pad = 0;
+	rs.samples = 0;
+	check_errno(pmm_ioctl(PMM_READ_SAMPLES, &rs), EFAULT,
+		    "READ_SAMPLES to NULL samples");
+	rs.samples = (uintptr_t)samples;
+	rs.pid = 0;
+	check_errno(pmm_ioctl(PMM_READ_SAMPLES, &rs), EINVAL, "READ_SAMPLES pid 0");
+	rs.pid = unused_pid();
+	check_errno(pmm_ioctl(PMM_READ_SAMPLES, &rs), ESRCH,
+		    "READ_SAMPLES of an unmonitored pid");
+
+	check_errno(set_config(PMM_CFG_STOP_PID, child, 0), 0, "STOP_PID child");
+	check_errno(set_config(PMM_CFG_INTERVAL, 0, 10000), 0, "INTERVAL 10000");
+}
+
 /* Run on a module loaded with a small max_records. */
 static void test_limits(void)
 {
@@ -1202,13 +1440,17 @@ int main(int argc, char **argv)
 	test_big_batches();
 	test_big_batches_free();
 	test_monitored_pids();
+	test_stacks();
 	test_maps();
 	test_proc_cfg();
 	test_proc_pid();
 	test_proc_pid_long();
 	test_killed_child();
+	test_samples();
 	test_unprivileged();
 	test_stress();
+	/* Last: it leaves records and dropped counts that test_stop_self clears. */
+	test_caps();
 	test_stop_self();
 out:
 	printf("%d passed, %d failed\n", counts->passed, counts->failed);
