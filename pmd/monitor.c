@@ -204,7 +204,8 @@ int monitor_collect(int fd, pid_t pid, struct monitor_collection *c, char *err, 
 		return -1;
 	for (i = 0; i < c->count; i++) {
 		__u32 kind = c->records[i].kind;
-		if (kind != PMM_KIND_MALLOC && kind != PMM_KIND_CALLOC && kind != PMM_KIND_REALLOC) {
+		if (kind != PMM_KIND_MALLOC && kind != PMM_KIND_CALLOC && kind != PMM_KIND_REALLOC &&
+		    kind != PMM_KIND_NEW && kind != PMM_KIND_NEW_ARRAY) {
 			snprintf(err, errlen, "PMM_READ_LOGS for pid %d on %s: record %zu has kind %u, "
 				 "not an allocation", (int)pid, PMM_DEVICE_PATH, i, kind);
 			goto out_free;
@@ -237,6 +238,10 @@ const char *monitor_kind_name(__u32 kind)
 	case PMM_KIND_CALLOC: return "calloc";
 	case PMM_KIND_REALLOC: return "realloc";
 	case PMM_KIND_FREE: return "free";
+	case PMM_KIND_NEW: return "new";
+	case PMM_KIND_NEW_ARRAY: return "new[]";
+	case PMM_KIND_DELETE: return "delete";
+	case PMM_KIND_DELETE_ARRAY: return "delete[]";
 	}
 	return NULL;
 }

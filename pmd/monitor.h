@@ -47,7 +47,7 @@ struct monitor_collection {
 int monitor_collect(int fd, pid_t pid, struct monitor_collection *c, char *err, size_t errlen);
 void monitor_collection_free(struct monitor_collection *c);
 
-/* "malloc", "calloc", "realloc", "free", or NULL for a kind the contract does not know. */
+/* "malloc", "calloc", "realloc", "free", "new", "new[]", "delete", "delete[]", or NULL for a kind the contract does not know. */
 const char *monitor_kind_name(__u32 kind);
 
 #endif
