@@ -2,7 +2,7 @@
 
 /** One unmatched allocation as pmd sends it (see pmd/PROTOCOL.md). */
 export interface RawRecord {
-  kind: 'malloc' | 'calloc' | 'realloc';
+  kind: 'malloc' | 'calloc' | 'realloc' | 'new' | 'new[]';
   ptr: string; // hex, e.g. "0x5581a0c2b2a0"
   prevPtr: string; // hex; "0x0" unless kind is realloc
   size: number;
