@@ -79,7 +79,20 @@ void answer_result(struct buf *out, const struct request *req, const struct run_
 			buf_putc(out, ',');
 		answer_record(out, &mon->records[i]);
 	}
-	buf_printf(out, "],\"unmatchedFrees\":%llu,\"dropped\":%llu}\n",
+	buf_printf(out, "],\"unmatchedFrees\":%llu,\"dropped\":%llu",
 		   mon ? (unsigned long long)mon->unmatched_frees : 0ULL,
 		   mon ? (unsigned long long)mon->dropped : 0ULL);
+	/* Only a monitored run has samples; a plain one (hook null) leaves the field out. */
+	if (mon) {
+		buf_puts(out, ",\"samples\":[");
+		for (i = 0; i < mon->nsamples; i++) {
+			const struct pmm_sample *s = &mon->samples[i];
+
+			buf_printf(out, "%s{\"timeNs\":\"%llu\",\"vmBytes\":%llu,\"rssBytes\":%llu}",
+				   i ? "," : "", (unsigned long long)s->time_ns,
+				   (unsigned long long)s->vm_bytes, (unsigned long long)s->rss_bytes);
+		}
+		buf_putc(out, ']');
+	}
+	buf_puts(out, "}\n");
 }

@@ -55,11 +55,11 @@ int command_config(void)
 		return 1;
 	if (monitor_get_config(fd, &cfg, err, sizeof(err)))
 		return command_fail(fd, err);
-	/* The layout of the seed's /proc/pmm/cfg, with the module's two counters after it. */
+	/* Exactly the seed's /proc/pmm/cfg (spacing and all), with the module's two counters after it. */
 	printf("Configs:\n");
-	printf("[\"INTERVAL\" (Scan Interval) := %u]\n", cfg.interval_ms);
+	printf("[\"INTERVAL\" (Scan Interval) :=%u]\n", cfg.interval_ms);
 	printf("[\"SCAN\" (Scan on:1/off:0) := %u]\n", cfg.scan);
-	printf("[\"START_PID\" (Start a monitor) := %d]\n", cfg.last_start_pid);
+	printf("[\"START_PID\" (Start a monitor):=%d]\n", cfg.last_start_pid);
 	printf("[\"STOP_PID\" (Stop a monitor) := %d]\n", cfg.last_stop_pid);
 	printf("[\"MONITORED\" (Processes monitored) := %u]\n", cfg.nr_monitored);
 	printf("[\"RECORDS\" (Unmatched records held) := %llu]\n",

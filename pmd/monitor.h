@@ -31,6 +31,10 @@ int monitor_read_logs(int fd, pid_t pid, struct pmm_record **records, size_t *co
 /* The object map the hook recorded for pid, appended to maps (the module gives length 0 for none). */
 int monitor_read_maps(int fd, pid_t pid, struct buf *maps, char *err, size_t errlen);
 
+/* pid's VM/RSS samples (the last PMM_MAX_SAMPLES at most), in a malloc'd array the caller frees. */
+int monitor_read_samples(int fd, pid_t pid, struct pmm_sample **samples, size_t *count,
+			 char *err, size_t errlen);
+
 /* What pmm holds for one process once it has ended: what a run's answer reports. */
 struct monitor_collection {
 	struct pmm_record *records;	/* unmatched allocations, oldest first */
@@ -38,6 +42,8 @@ struct monitor_collection {
 	struct buf maps;		/* the hook's /proc/self/maps text */
 	__u64 unmatched_frees;
 	__u64 dropped;
+	struct pmm_sample *samples;	/* pmthread's VM/RSS history, oldest first */
+	size_t nsamples;
 };
 
 /*

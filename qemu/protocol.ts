@@ -31,6 +31,8 @@ export interface RunResultMessage {
   unmatchedFrees: number;
   dropped: number;
   truncated?: boolean;
+  // pmthread's VM/RSS samples, oldest first; absent when the run had no hook (pmd/PROTOCOL.md).
+  samples?: Array<{ timeNs: string; vmBytes: number; rssBytes: number }>;
 }
 
 export interface ErrorMessage {
