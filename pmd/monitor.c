@@ -194,6 +194,35 @@ int monitor_read_maps(int fd, pid_t pid, struct buf *maps, char *err, size_t err
 	}
 }
 
+int monitor_read_samples(int fd, pid_t pid, struct pmm_sample **samples, size_t *count,
+			 char *err, size_t errlen)
+{
+	struct pmm_read_samples req;
+	struct pmm_sample *array = calloc(PMM_MAX_SAMPLES, sizeof(*array));
+
+	if (!array)
+		abort();
+	/* The module keeps at most PMM_MAX_SAMPLES, so one call from the oldest kept reads them all. */
+	memset(&req, 0, sizeof(req));
+	req.pid = pid;
+	req.max = PMM_MAX_SAMPLES;
+	req.samples = (__u64)(uintptr_t)array;
+	if (ioctl(fd, PMM_READ_SAMPLES, &req) < 0) {
+		free(array);
+		return monitor_fail(err, errlen, "PMM_READ_SAMPLES", pid);
+	}
+	if (req.count > PMM_MAX_SAMPLES) {
+		free(array);
+		errno = EPROTO;
+		snprintf(err, errlen, "PMM_READ_SAMPLES for pid %d on %s: count %u exceeds max %u",
+			 (int)pid, PMM_DEVICE_PATH, req.count, PMM_MAX_SAMPLES);
+		return -1;
+	}
+	*samples = array;
+	*count = req.count;
+	return 0;
+}
+
 int monitor_collect(int fd, pid_t pid, struct monitor_collection *c, char *err, size_t errlen)
 {
 	struct pmm_pid_info info;
@@ -213,6 +242,8 @@ int monitor_collect(int fd, pid_t pid, struct monitor_collection *c, char *err, 
 	}
 	if (monitor_read_maps(fd, pid, &c->maps, err, errlen))
 		goto out_free;
+	if (monitor_read_samples(fd, pid, &c->samples, &c->nsamples, err, errlen))
+		goto out_free;
 	if (monitor_pid_info(fd, pid, &info, err, errlen))
 		goto out_free;
 	c->unmatched_frees = info.unmatched_frees;
@@ -227,6 +258,7 @@ out_free:
 void monitor_collection_free(struct monitor_collection *c)
 {
 	free(c->records);
+	free(c->samples);
 	buf_free(&c->maps);
 	memset(c, 0, sizeof(*c));
 }
