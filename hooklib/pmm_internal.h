@@ -15,17 +15,25 @@
  */
 extern __thread int pmm_in_hook __attribute__((tls_model("initial-exec")));
 
+/* pmm_preload.c: the C library's own allocator, for the C++ operators. */
+void *pmm_real_malloc(size_t size);
+void *pmm_real_aligned_alloc(size_t align, size_t size);
+void pmm_real_free(void *ptr);
+
 /* pmm_control.c: 1 when the next event should be recorded (does the one-time set-up on first use). */
 int pmm_should_record(void);
 
-/* pmm_record.c: call with pmm_in_hook set. */
+/* pmm_record.c: safe to call from any thread and from a signal handler; allocates nothing. */
 void pmm_record_prepare(void);
 void pmm_record_alloc(enum pmm_kind kind, const void *ptr, const void *prev_ptr, size_t size);
-void pmm_record_free(const void *ptr);
+void pmm_record_free(enum pmm_kind kind, const void *ptr);
 
 /* pmm_transport.c */
 void pmm_transport_open(void);
 int pmm_transport_live(void);
+int pmm_transport_has_ring(void);
+struct pmm_record *pmm_ring_reserve(__u64 *pos_out);
+void pmm_ring_commit(__u64 pos);
 void pmm_transport_send(const struct pmm_record *records, unsigned int count);
 void pmm_transport_send_maps(const char *text, size_t len);
 void pmm_transport_after_fork_child(void);

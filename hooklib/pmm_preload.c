@@ -113,18 +113,18 @@ static inline int pmm_have_real(void)
 	return 1;
 }
 
-/* Outside the hook, hooks_active on and a live transport: record this call. */
+/*
+ * Not the hook's own allocation, hooks_active on and a live transport: record this call. Recording
+ * itself allocates nothing, so pmm_in_hook stays clear meanwhile, and a signal handler that
+ * allocates while this thread records is recorded too (the ring takes nested records).
+ */
 static inline int pmm_enter(void)
 {
-	if (pmm_in_hook || !pmm_should_record())
-		return 0;
-	pmm_in_hook = 1;
-	return 1;
+	return !pmm_in_hook && pmm_should_record();
 }
 
 static inline void pmm_leave(void)
 {
-	pmm_in_hook = 0;
 }
 
 PMM_EXPORT void *malloc(size_t size)
@@ -201,7 +201,7 @@ PMM_EXPORT void *realloc(void *old, size_t size)
 		 * glibc frees old and returns NULL. Record the free first, as free() does. An allocator
 		 * that returns a minimal block instead gets that block recorded as a new allocation.
 		 */
-		pmm_record_free(old);
+		pmm_record_free(PMM_KIND_FREE, old);
 		ptr = real.realloc(old, 0);
 		if (ptr)
 			pmm_record_alloc(PMM_KIND_MALLOC, ptr, NULL, 0);
@@ -243,7 +243,7 @@ PMM_EXPORT void free(void *ptr)
 		return;
 	}
 	/* Before the real free: once freed, another thread may get this address and record it. */
-	pmm_record_free(ptr);
+	pmm_record_free(PMM_KIND_FREE, ptr);
 	real.free(ptr);
 	pmm_leave();
 }
@@ -322,4 +322,26 @@ PMM_EXPORT void *pvalloc(size_t size)
 		pmm_record_alloc(PMM_KIND_MALLOC, ptr, NULL, size);
 	pmm_leave();
 	return ptr;
+}
+
+/* For pmm_cxx.c's operators. Each is reached only after the program's first allocation resolved them. */
+void *pmm_real_malloc(size_t size)
+{
+	if (!pmm_have_real())
+		return pmm_bootstrap_alloc(size, 0);
+	return real.malloc(size);
+}
+
+void *pmm_real_aligned_alloc(size_t align, size_t size)
+{
+	if (!pmm_have_real())
+		return pmm_bootstrap_alloc(size, align);
+	return real.aligned_alloc(align, size);
+}
+
+void pmm_real_free(void *ptr)
+{
+	if (pmm_bootstrap_owns(ptr) || !pmm_have_real())
+		return;
+	real.free(ptr);
 }

@@ -1,12 +1,14 @@
 /*
  * pmm_record.c: turns one allocation event into a struct pmm_record (what, which block, when, from
- * which stack) and hands it to the transport. Every function here runs with pmm_in_hook set.
+ * which stack), in place in the ring shared with pmm.ko when there is one, else for the transport.
  */
 #define _GNU_SOURCE
 #include <errno.h>
 #include <execinfo.h>
 #include <link.h>
+#include <pthread.h>
 #include <stdint.h>
+#include <stdlib.h>
 #include <string.h>
 #include <time.h>
 
@@ -48,6 +50,29 @@ static int pmm_find_self(struct dl_phdr_info *info, size_t size, void *data)
 	return 1;
 }
 
+/* PMM_STACK_DEPTH (0..PMM_MAX_FRAMES, default all) and PMM_STACK_UNWIND=fp; read once at start. */
+static int pmm_stack_depth = PMM_MAX_FRAMES;
+static int pmm_stack_fp;
+
+/* Where this thread's stack ends: a frame-pointer walk never reads past it. 0: not known yet. */
+static __thread uintptr_t pmm_stack_lo __attribute__((tls_model("initial-exec")));
+static __thread uintptr_t pmm_stack_hi __attribute__((tls_model("initial-exec")));
+
+static void pmm_read_stack_options(void)
+{
+	const char *depth = getenv("PMM_STACK_DEPTH");
+	const char *unwind = getenv("PMM_STACK_UNWIND");
+
+	if (depth && *depth) {
+		char *end;
+		long n = strtol(depth, &end, 10);
+
+		if (!*end && n >= 0)
+			pmm_stack_depth = n > PMM_MAX_FRAMES ? PMM_MAX_FRAMES : (int)n;
+	}
+	pmm_stack_fp = unwind && strcmp(unwind, "fp") == 0;
+}
+
 /*
  * Once per process, before the first record. backtrace()'s first call dlopens libgcc_s, which
  * allocates and takes the loader's lock; doing it here, under pmm_in_hook and outside any
@@ -57,58 +82,130 @@ void pmm_record_prepare(void)
 {
 	void *frame;
 
+	pmm_read_stack_options();
 	backtrace(&frame, 1);
 	dl_iterate_phdr(pmm_find_self, (void *)(uintptr_t)&pmm_record_prepare);
 }
 
-static int pmm_is_self(void *frame)
+static int pmm_is_self(uintptr_t frame)
 {
-	return (uintptr_t)frame >= pmm_self_lo && (uintptr_t)frame < pmm_self_hi;
+	return frame >= pmm_self_lo && frame < pmm_self_hi;
 }
 
 /*
- * glibc's backtrace() unwinds with the CFI tables through libgcc_s, so it stays accurate through
- * C library code built without frame pointers (strdup's caller is kept), where a frame-pointer
- * walk would skip a frame.
+ * The default: glibc's backtrace() unwinds with the CFI tables through libgcc_s, so it stays
+ * accurate through C library code built without frame pointers (strdup's caller is kept), where a
+ * frame-pointer walk would skip a frame.
  */
-static void pmm_capture_stack(struct pmm_record *rec)
+static void pmm_capture_cfi(struct pmm_record *rec)
 {
 	void *raw[PMM_MAX_FRAMES + PMM_SELF_FRAMES_MAX];
-	int n = backtrace(raw, sizeof(raw) / sizeof(raw[0]));
+	int n = backtrace(raw, pmm_stack_depth + PMM_SELF_FRAMES_MAX);
 	int first = 0;
 
-	while (first < n && pmm_is_self(raw[first]))
+	while (first < n && pmm_is_self((uintptr_t)raw[first]))
 		first++;
 	rec->nframes = 0;
-	for (int i = first; i < n && rec->nframes < PMM_MAX_FRAMES; i++)
+	for (int i = first; i < n && rec->nframes < (__u32)pmm_stack_depth; i++)
 		rec->frames[rec->nframes++] = (uintptr_t)raw[i];
 }
 
-static void pmm_record_event(enum pmm_kind kind, const void *ptr, const void *prev_ptr, size_t size)
+/* This thread's stack bounds, once: pthread_getattr_np may allocate, so the caller's frame is marked. */
+static int pmm_thread_stack(void)
+{
+	pthread_attr_t attr;
+	void *addr;
+	size_t size;
+	int was_in_hook = pmm_in_hook;
+
+	pmm_in_hook = 1;
+	if (pthread_getattr_np(pthread_self(), &attr) == 0) {
+		if (pthread_attr_getstack(&attr, &addr, &size) == 0) {
+			pmm_stack_lo = (uintptr_t)addr;
+			pmm_stack_hi = (uintptr_t)addr + size;
+		}
+		pthread_attr_destroy(&attr);
+	}
+	pmm_in_hook = was_in_hook;
+	return pmm_stack_hi != 0;
+}
+
+/*
+ * PMM_STACK_UNWIND=fp: follows the saved frame pointers, a few loads per frame. Exact for code built
+ * with -fno-omit-frame-pointer; a function without a frame (much of libc) hides its caller. Each
+ * next frame must lie above the last, inside this thread's stack, so a register that is not a frame
+ * pointer ends the walk instead of faulting.
+ */
+static void pmm_capture_fp(struct pmm_record *rec)
+{
+	uintptr_t fp = (uintptr_t)__builtin_frame_address(0);
+
+	rec->nframes = 0;
+	if (!pmm_stack_hi && !pmm_thread_stack())
+		return;
+	while (rec->nframes < (__u32)pmm_stack_depth && fp >= pmm_stack_lo &&
+	       fp + 2 * sizeof(uintptr_t) <= pmm_stack_hi && !(fp & (sizeof(uintptr_t) - 1))) {
+		uintptr_t next = ((uintptr_t *)fp)[0];
+		uintptr_t ret = ((uintptr_t *)fp)[1];
+
+		if (!ret)
+			break;
+		if (!pmm_is_self(ret))
+			rec->frames[rec->nframes++] = ret;
+		if (next <= fp)
+			break;
+		fp = next;
+	}
+}
+
+static void pmm_record_event(enum pmm_kind kind, const void *ptr, const void *prev_ptr, size_t size,
+			     int with_stack)
 {
 	/* The program may look at errno after malloc; the clock, the unwinder and the transport must not change it. */
 	int saved_errno = errno;
-	struct pmm_record rec;
+	struct pmm_record local, *rec = &local;
 	struct timespec now;
+	__u64 pos = 0;
+	int ring = pmm_transport_has_ring();
 
-	memset(&rec, 0, sizeof(rec));
-	rec.kind = kind;
-	rec.ptr = (uintptr_t)ptr;
-	rec.prev_ptr = (uintptr_t)prev_ptr;
-	rec.size = size;
+	/* With the ring, the record is written in place: no copy, no system call. */
+	if (ring) {
+		rec = pmm_ring_reserve(&pos);
+		if (!rec) {
+			errno = saved_errno;
+			return;
+		}
+	}
+	rec->kind = kind;
+	rec->ptr = (uintptr_t)ptr;
+	rec->prev_ptr = (uintptr_t)prev_ptr;
+	rec->size = size;
 	clock_gettime(CLOCK_REALTIME, &now);
-	rec.time_ns = (__u64)now.tv_sec * 1000000000u + (__u64)now.tv_nsec;
-	pmm_capture_stack(&rec);
-	pmm_transport_send(&rec, 1);
+	rec->time_ns = (__u64)now.tv_sec * 1000000000u + (__u64)now.tv_nsec;
+	rec->nframes = 0;
+	if (with_stack && pmm_stack_depth > 0) {
+		if (pmm_stack_fp)
+			pmm_capture_fp(rec);
+		else
+			pmm_capture_cfi(rec);
+	}
+	if (ring) {
+		pmm_ring_commit(pos);
+	} else {
+		/* Frames past nframes are not sent as garbage to the host stream. */
+		memset(&rec->frames[rec->nframes], 0, (PMM_MAX_FRAMES - rec->nframes) * sizeof(rec->frames[0]));
+		pmm_transport_send(rec, 1);
+	}
 	errno = saved_errno;
 }
 
 void pmm_record_alloc(enum pmm_kind kind, const void *ptr, const void *prev_ptr, size_t size)
 {
-	pmm_record_event(kind, ptr, prev_ptr, size);
+	pmm_record_event(kind, ptr, prev_ptr, size, 1);
 }
 
-void pmm_record_free(const void *ptr)
+/* A free needs no stack to cancel its allocation; leaving it out halves the cost of a malloc/free pair. */
+void pmm_record_free(enum pmm_kind kind, const void *ptr)
 {
-	pmm_record_event(PMM_KIND_FREE, ptr, NULL, 0);
+	pmm_record_event(kind, ptr, NULL, 0, 0);
 }

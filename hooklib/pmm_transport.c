@@ -1,6 +1,9 @@
 /*
- * pmm_transport.c: where records and the object map go. In the guest, ioctls on /dev/pmm; on a host
- * without the module (tests), raw struct pmm_record bytes written to the fd named by PMM_RECORD_FD.
+ * pmm_transport.c: where records and the object map go. In the guest, a ring shared with pmm.ko
+ * through mmap of /dev/pmm (no system call per record; the module applies what is written even if
+ * the process is killed), with one PMM_RECORD_LOG ioctl per record as the fallback when the module
+ * offers no ring. On a host without the module (tests), raw struct pmm_record bytes written to the
+ * fd named by PMM_RECORD_FD.
  *
  * Host mode, for whoever reads the stream: each record is one write(2) of sizeof(struct pmm_record)
  * (168) bytes, in the uapi layout, native byte order. Give the hook a pipe or a file opened with
@@ -18,7 +21,9 @@
 #include <stdint.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sched.h>
 #include <sys/ioctl.h>
+#include <sys/mman.h>
 #include <unistd.h>
 
 #include "pmm_internal.h"
@@ -33,6 +38,17 @@ enum pmm_sink {
 static enum pmm_sink pmm_sink;
 static int pmm_sink_fd = -1;
 static char pmm_maps_path[PATH_MAX];
+
+/* The ring, when the module gave one (PMM_SINK_DEVICE only); set before any record. */
+static struct pmm_ring_header *pmm_ring_hdr;
+static struct pmm_ring_entry *pmm_ring_ent;
+
+/*
+ * A writer whose entry is still unapplied after this many drains gives up on the record (see
+ * pmm_ring_reserve): only a signal handler that interrupted a writer in the middle of its own
+ * record can wait that long, and it must not wait forever for a thread it has stopped.
+ */
+#define PMM_RING_PATIENCE	1000
 
 /*
  * Set when sending can never work for this process again (the module said ESRCH: not monitored;
@@ -65,17 +81,32 @@ static int pmm_host_fd_from_env(void)
 	return (int)fd;
 }
 
+/* Opens /dev/pmm and maps its ring; 0 on success (even without a ring: ioctls then). */
+static int pmm_device_open(void)
+{
+	void *mem;
+	int fd;
+
+	fd = open(PMM_DEVICE_PATH, O_RDWR | O_CLOEXEC);
+	if (fd < 0)
+		return -1;
+	pmm_sink_fd = fd;
+	pmm_sink = PMM_SINK_DEVICE;
+	mem = mmap(NULL, PMM_RING_BYTES, PROT_READ | PROT_WRITE, MAP_SHARED, fd, 0);
+	if (mem != MAP_FAILED) {
+		pmm_ring_ent = (struct pmm_ring_entry *)((char *)mem + PMM_RING_HEADER_BYTES);
+		__atomic_store_n(&pmm_ring_hdr, (struct pmm_ring_header *)mem, __ATOMIC_RELEASE);
+	}
+	return 0;
+}
+
 void pmm_transport_open(void)
 {
 	const char *maps_path;
 	int fd;
 
-	fd = open(PMM_DEVICE_PATH, O_RDWR | O_CLOEXEC);
-	if (fd >= 0) {
-		pmm_sink_fd = fd;
-		pmm_sink = PMM_SINK_DEVICE;
+	if (pmm_device_open() == 0)
 		return;
-	}
 
 	fd = pmm_host_fd_from_env();
 	maps_path = getenv("PMM_MAPS_FILE");
@@ -126,10 +157,46 @@ static int pmm_ioctl(unsigned long cmd, void *arg)
 	return ret;
 }
 
+int pmm_transport_has_ring(void)
+{
+	return pmm_ring_hdr != NULL;
+}
+
 /*
- * count is 1 for now; the API takes an array so that a per-thread buffer can hand over a batch of
- * up to PMM_MAX_BATCH records in one ioctl later.
+ * Takes the next position of the ring and returns its record to fill, for pmm_ring_commit. The one
+ * atomic add orders the records of all threads as they happened: a thread frees a block only after
+ * the thread that allocated it took its position. When the entry is still unapplied from the last
+ * lap the ring is full: ask the module to drain it (one ioctl per PMM_RING_ENTRIES records).
  */
+struct pmm_record *pmm_ring_reserve(__u64 *pos_out)
+{
+	__u64 pos = __atomic_fetch_add(&pmm_ring_hdr->head, 1, __ATOMIC_RELAXED);
+	struct pmm_ring_entry *e = &pmm_ring_ent[pos % PMM_RING_ENTRIES];
+	int tries = 0;
+
+	while (__atomic_load_n(&e->seq, __ATOMIC_ACQUIRE) != pos) {
+		if (tries++ == PMM_RING_PATIENCE || !pmm_transport_live()) {
+			/* Taken positions must be filled; kind 0 is one the module counts as dropped. */
+			*pos_out = pos;
+			e->rec.kind = 0;
+			__atomic_store_n(&e->seq, pos + 1, __ATOMIC_RELEASE);
+			return NULL;
+		}
+		if (pmm_ioctl(PMM_RING_DRAIN, NULL) < 0 && errno != EINTR && errno != EAGAIN)
+			sched_yield();
+		else if (__atomic_load_n(&e->seq, __ATOMIC_ACQUIRE) != pos)
+			sched_yield();	/* another thread is still writing an older position */
+	}
+	*pos_out = pos;
+	return &e->rec;
+}
+
+void pmm_ring_commit(__u64 pos)
+{
+	__atomic_store_n(&pmm_ring_ent[pos % PMM_RING_ENTRIES].seq, pos + 1, __ATOMIC_RELEASE);
+}
+
+/* Without a ring: one ioctl, or one write in host mode, per record. */
 void pmm_transport_send(const struct pmm_record *records, unsigned int count)
 {
 	struct pmm_record_log log;
@@ -175,13 +242,24 @@ void pmm_transport_send_maps(const char *text, size_t len)
 }
 
 /*
- * In a forked child, which is a new process. The device fd stays: the module files its records
- * under the child's own pid, and answers ESRCH unless pmd registered it. The host stream is the
- * parent's, so the child stops recording rather than mix its blocks into it.
+ * In a forked child, which is a new process. The parent's ring is not mapped here (the module marks
+ * it not to be copied), so the child opens /dev/pmm again and maps a ring of its own; mapping it
+ * makes the module monitor the child of a monitored parent. The host stream is the parent's, so
+ * there the child stops recording rather than mix its blocks into it.
  */
 void pmm_transport_after_fork_child(void)
 {
-	if (pmm_sink == PMM_SINK_HOST)
-		pmm_sink = PMM_SINK_NONE;
 	pmm_sink_dead = 0;
+	if (pmm_sink == PMM_SINK_HOST) {
+		pmm_sink = PMM_SINK_NONE;
+		return;
+	}
+	if (pmm_sink != PMM_SINK_DEVICE)
+		return;
+	pmm_ring_hdr = NULL;
+	pmm_ring_ent = NULL;
+	close(pmm_sink_fd);
+	pmm_sink_fd = -1;
+	pmm_sink = PMM_SINK_NONE;
+	pmm_device_open();
 }

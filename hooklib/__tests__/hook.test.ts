@@ -137,18 +137,20 @@ function expectWellFormed(run: ProgramRun): void {
   const problems: string[] = [];
   for (const r of run.records) {
     const wrong = (what: string) => problems.push(`record ${r.index} (${r.kind}): ${what}`);
-    if (r.frames.length < 2) wrong(`${r.frames.length} frames`);
+    // A free needs no stack to cancel its allocation, and the hook saves the unwinding.
+    const release = r.kind === 'free' || r.kind === 'delete' || r.kind === 'delete[]';
+    if (release ? r.frames.length !== 0 : r.frames.length < 2) wrong(`${r.frames.length} frames`);
     // The hook's own frames are skipped: the stack starts where the allocation was called.
     if (r.frames.some(inHook)) wrong('a frame in the hook');
     if (r.timeNs < run.startNs - 1_000_000_000n || r.timeNs > run.endNs + 1_000_000_000n) wrong(`time ${r.timeNs}`);
-    if (r.kind === 'free' && r.size !== 0n) wrong(`size ${r.size}`);
+    if (release && r.size !== 0n) wrong(`size ${r.size}`);
     if (r.kind !== 'realloc' && r.prevPtr !== 0n) wrong(`prev_ptr ${r.prevPtr}`);
     if (r.ptr === 0n) wrong('NULL ptr');
   }
   expect(problems.slice(0, 10)).toEqual([]);
 }
 
-const programs = ['stdio_buffer', 'leak_three', 'threads', 'libc_callers', 'edge_cases', 'double_free', 'hooks_switch', 'fork_exec'];
+const programs = ['stdio_buffer', 'leak_three', 'threads', 'libc_callers', 'edge_cases', 'double_free', 'hooks_switch', 'fork_exec', 'cxx_operators'];
 
 beforeAll(() => {
   // Host mode is what is tested here; with the module present the hook would talk to it instead.
@@ -293,6 +295,39 @@ describe('libpmm.so in host mode', () => {
     expect(programLeaks(run, replayRecords(run.records).unmatched)).toEqual([
       { kind: 'malloc', size: 100, function: 'leak', caller: 'main' },
     ]);
+  });
+
+  it('records each C++ operator with its kind, once (not again as the malloc inside), and the mismatched releases', () => {
+    const run = runProgram('cxx_operators');
+    expect(run.status).toBe(0);
+    expectWellFormed(run);
+    const { unmatched, unmatchedFrees, mismatches } = replayRecords(run.records);
+    expect(unmatchedFrees).toEqual([]);
+    expect(programLeaks(run, unmatched)).toEqual([
+      { kind: 'new', size: 4, function: 'leak_new()', caller: 'main' },
+      { kind: 'new[]', size: 10, function: 'leak_new_array()', caller: 'main' },
+      { kind: 'new', size: 64, function: 'leak_aligned()', caller: 'main' },
+      { kind: 'new[]', size: 12, function: 'leak_nothrow_array()', caller: 'main' },
+    ].map((l) => ({ ...l, function: l.function.replace('()', '') })));
+    expect(unmatched.find((r) => r.kind === 'new' && r.size === 64n)!.ptr % 64n).toBe(0n);
+    expect(mismatches.map((m) => `${m.allocation.kind} ${m.allocation.size} by ${m.release.kind}`)).toEqual([
+      'new[] 20 by delete',
+      'malloc 30 by delete',
+    ]);
+    // Every pair of balanced(): 13 allocations by new or new[], each released by its own kind.
+    const kinds = run.records.map((r) => r.kind);
+    expect(kinds.filter((k) => k === 'new').length + kinds.filter((k) => k === 'new[]').length).toBe(13 + 1 + 4);
+    expect(kinds.filter((k) => k === 'delete').length).toBe(7 + 2);
+    expect(kinds.filter((k) => k === 'delete[]').length).toBe(6);
+    // libstdc++'s operator new calls malloc: with the operator recorded, that malloc is not recorded too.
+    // Were it recorded, it would come just before the operator's record, with the same block.
+    const doubled = run.records.filter((r, i) => (r.kind === 'new' || r.kind === 'new[]') && i > 0 && run.records[i - 1].kind === 'malloc' && run.records[i - 1].ptr === r.ptr);
+    expect(doubled).toEqual([]);
+    // The program's own malloc(30) is there; the others are the C++ runtime's (its exception pool and
+    // the bad_alloc object) and stdout's buffer, none per operator call.
+    const mallocs = run.records.filter((r) => r.kind === 'malloc');
+    expect(mallocs.filter((r) => r.size === 30n)).toHaveLength(1);
+    expect(mallocs.length).toBeLessThanOrEqual(4);
   });
 
   it('writes an object map that holds the program, libc and the hook', () => {

@@ -10,6 +10,10 @@ export const PmmKind = {
   calloc: 2,
   realloc: 3,
   free: 4,
+  new: 5,
+  'new[]': 6,
+  delete: 7,
+  'delete[]': 8,
 } as const;
 export type PmmKindName = keyof typeof PmmKind;
 
@@ -56,9 +60,24 @@ export function decodeRecords(bytes: Uint8Array): PmmRecord[] {
   return records;
 }
 
+export interface Mismatch {
+  allocation: PmmRecord;
+  release: PmmRecord; // the free, delete or delete[] that does not go with allocation's kind
+}
+
 export interface Replay {
   unmatched: PmmRecord[]; // allocations never freed, in stream order
   unmatchedFrees: PmmRecord[]; // frees (and reallocs' prev_ptr) that matched no allocation
+  mismatches: Mismatch[]; // e.g. new[] released with delete, malloc with delete
+}
+
+const releaseKinds = new Set<PmmKindName>(['free', 'delete', 'delete[]']);
+
+/** The release that goes with an allocation's kind: new with delete, new[] with delete[], the C ones with free (or realloc). */
+export function releaseFor(kind: PmmKindName): PmmKindName {
+  if (kind === 'new') return 'delete';
+  if (kind === 'new[]') return 'delete[]';
+  return 'free';
 }
 
 /**
@@ -69,17 +88,20 @@ export interface Replay {
 export function replayRecords(records: readonly PmmRecord[]): Replay {
   const live = new Map<bigint, PmmRecord[]>();
   const unmatchedFrees: PmmRecord[] = [];
+  const mismatches: Mismatch[] = [];
   const cancel = (ptr: bigint, by: PmmRecord): void => {
     const queue = live.get(ptr);
     if (!queue || queue.length === 0) {
       unmatchedFrees.push(by);
       return;
     }
-    queue.shift();
+    const allocation = queue.shift() as PmmRecord;
+    const release = by.kind === 'realloc' ? 'free' : by.kind;
+    if (releaseFor(allocation.kind) !== release) mismatches.push({ allocation, release: by });
     if (queue.length === 0) live.delete(ptr);
   };
   for (const record of records) {
-    if (record.kind === 'free') {
+    if (releaseKinds.has(record.kind)) {
       cancel(record.ptr, record);
       continue;
     }
@@ -89,5 +111,5 @@ export function replayRecords(records: readonly PmmRecord[]): Replay {
     else live.set(record.ptr, [record]);
   }
   const unmatched = [...live.values()].flat().sort((a, b) => a.index - b.index);
-  return { unmatched, unmatchedFrees };
+  return { unmatched, unmatchedFrees, mismatches };
 }
