@@ -61,9 +61,9 @@ export class Vm {
   private consoleTail = '';
   private stderr = '';
   private readonly consoleStream: fs.WriteStream;
-  private exited: Promise<void>;
+  private readonly exited: Promise<void>;
   private markExited: () => void = () => undefined;
-  private fatal: Error | null = null;
+  private fatal: VmError | null = null;
   private onFatal: Array<(e: Error) => void> = [];
 
   private constructor(
@@ -81,9 +81,12 @@ export class Vm {
       await vm.start();
       return vm;
     } catch (err) {
+      // A connection error is often only the echo of QEMU exiting: give the exit a moment to be heard,
+      // so that the error names the cause (and carries the console) rather than a reset socket.
+      await Promise.race([vm.exited, sleep(1000)]);
+      const error = vm.fatal ?? vm.bootError(err instanceof Error ? err : new Error(String(err)));
       await vm.close();
       vm.state = 'failed';
-      const error = err instanceof Error ? err : new Error(String(err));
       onEvent({ type: 'boot-end', ok: false, error });
       throw error;
     }
@@ -139,9 +142,8 @@ export class Vm {
 
   /** Runs one program in the guest; rejects with a VmError if the VM dies or hangs meanwhile. */
   async run(request: Omit<RunRequest, 'id' | 'type'>): Promise<RunResultMessage> {
-    if (this.state !== 'ready' || !this.channel) {
-      throw this.fatal ?? new Error(`the VM is ${this.state}, not ready`);
-    }
+    if (this.state === 'closed') throw new Error('the VM is closed');
+    if (this.state !== 'ready' || !this.channel) throw this.fatal ?? new Error(`the VM is ${this.state}, not ready`);
     const started = Date.now();
     this.onEvent({ type: 'run-start', argv: request.argv });
     const limit = request.timeoutMs > 0 ? request.timeoutMs + RUN_MARGIN_MS : 0;
@@ -215,7 +217,8 @@ export class Vm {
   private onConsole(chunk: Buffer): void {
     this.consoleStream.write(chunk);
     this.consoleTail = (this.consoleTail + chunk.toString('utf8')).slice(-CONSOLE_TAIL_BYTES);
-    const fault = findConsoleFault(this.consoleTail);
+    // Only whole lines: a marker read half-way would give half a message.
+    const fault = findConsoleFault(this.consoleTail.slice(0, this.consoleTail.lastIndexOf('\n') + 1));
     if (!fault) return;
     if (fault.kind === 'init-error') this.die(new Error(fault.line));
     else this.die(new Error(`the guest kernel ${fault.kind === 'panic' ? 'panicked' : 'oopsed'}: ${fault.line}`));
@@ -231,6 +234,7 @@ export class Vm {
   }
 
   private bootError(err: Error): VmError {
+    if (err instanceof VmError) return err;
     return this.vmError(`the VM did not boot (kernel ${this.options.files.kernel}, ${this.options.accel}): ${err.message}`);
   }
 
@@ -273,9 +277,11 @@ function sleep(ms: number, hold = false): Promise<void> {
   });
 }
 
+/** Rejects with error() after ms. The timer never holds Node open: QEMU or a pending answer does that. */
 function withTimeout<T>(p: Promise<T>, ms: number, error: () => Error): Promise<T> {
   return new Promise<T>((resolve, reject) => {
     const timer = setTimeout(() => reject(error()), ms);
+    timer.unref();
     p.then(
       (v) => {
         clearTimeout(timer);

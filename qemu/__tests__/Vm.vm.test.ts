@@ -1,0 +1,107 @@
+// The VM's failures, each a clear error and no QEMU left behind: a module that won't insert, a guest that
+// doesn't come up in time, a missing kernel; and a host process that dies takes its QEMU with it.
+import { spawn, spawnSync } from 'child_process';
+import * as fs from 'fs';
+import * as os from 'os';
+import * as path from 'path';
+import { loadGuestFiles } from '../paths';
+import { Vm, VmError } from '../Vm';
+import type { GuestFiles, VmOptions } from '../types';
+
+const root = path.join(__dirname, '..', '..');
+const files = loadGuestFiles(root);
+let scratch: string;
+
+beforeAll(() => {
+  scratch = fs.mkdtempSync(path.join(os.tmpdir(), 'pmm-vm-test-'));
+});
+
+afterAll(() => {
+  fs.rmSync(scratch, { recursive: true, force: true });
+});
+
+function options(overrides: Partial<GuestFiles>, bootTimeoutMs = 120_000): VmOptions {
+  return {
+    files: { ...files, ...overrides },
+    accel: 'tcg',
+    memoryMiB: 512,
+    cpus: 1,
+    bootTimeoutMs,
+    consoleLog: path.join(scratch, `console-${Math.random().toString(36).slice(2)}.log`),
+    runDir: Vm.makeRunDir(),
+    shareTmp: true,
+  };
+}
+
+/** QEMU processes whose command line names this run folder. */
+function qemuFor(runDir: string): string[] {
+  const ps = spawnSync('pgrep', ['-f', runDir], { encoding: 'utf8' });
+  return ps.stdout.split('\n').filter(Boolean);
+}
+
+test('a module that will not insert is an error naming the guest kernel, with the console excerpt', async () => {
+  const bogus = path.join(scratch, 'bogus.ko');
+  fs.writeFileSync(bogus, 'not an ELF module\n');
+  const opts = options({ module: bogus });
+  const boot = Vm.boot(opts);
+  await expect(boot).rejects.toThrow(VmError);
+  await expect(boot).rejects.toThrow(
+    new RegExp(`pmm\\.ko \\(${bogus.replace(/\./g, '\\.')}\\) failed to insert into guest kernel ${files.kernelVersion}`),
+  );
+  await expect(boot).rejects.toThrow(/guest console \(.*\):\n {2}\| /);
+  expect(fs.existsSync(opts.consoleLog)).toBe(true);
+  expect(fs.existsSync(opts.runDir)).toBe(false);
+  expect(qemuFor(opts.runDir)).toEqual([]);
+}, 120_000);
+
+test('a guest that does not come up in time is an error naming the timeout, and QEMU is stopped', async () => {
+  const opts = options({}, 300);
+  await expect(Vm.boot(opts)).rejects.toThrow(/the guest did not come up within 300 ms/);
+  expect(qemuFor(opts.runDir)).toEqual([]);
+  expect(fs.existsSync(opts.runDir)).toBe(false);
+}, 60_000);
+
+test('a kernel that does not exist is an error naming it', async () => {
+  const missing = path.join(scratch, 'no-such-vmlinux');
+  const opts = options({ kernel: missing });
+  await expect(Vm.boot(opts)).rejects.toThrow(new RegExp(`the VM did not boot \\(kernel ${missing}, tcg\\): QEMU exited with status 1`));
+  expect(qemuFor(opts.runDir)).toEqual([]);
+}, 60_000);
+
+test('a guest that is set up runs programs, and close() is safe to repeat', async () => {
+  const vm = await Vm.boot(options({}));
+  const result = await vm.run({ argv: ['/bin/echo', 'hi'], cwd: '/', env: { PATH: '/usr/bin:/bin' }, hook: null, timeoutMs: 30_000 });
+  expect(Buffer.from(result.stdout, 'base64').toString()).toBe('hi\n');
+  await vm.close();
+  await vm.close();
+  expect(vm.state).toBe('closed');
+  await expect(vm.run({ argv: ['/bin/true'], cwd: '/', env: {}, hook: null, timeoutMs: 0 })).rejects.toThrow(/closed/);
+}, 120_000);
+
+describe.each(['SIGKILL', 'SIGTERM', 'SIGINT'] as const)('when the host process gets %s', (signal) => {
+  test('its QEMU goes with it, and no socket is left', async () => {
+    const child = spawn(process.execPath, [path.join(root, 'dist', 'cli', 'pmm.js'), 'exec', '--', '/bin/sleep', '60'], {
+      stdio: ['ignore', 'ignore', 'pipe'],
+    });
+    let stderr = '';
+    child.stderr.on('data', (d: Buffer) => (stderr += d.toString()));
+    // Wait until QEMU runs under it and its run folder is gone (sockets connected, then removed).
+    const deadline = Date.now() + 90_000;
+    let qemu: string[] = [];
+    while (Date.now() < deadline) {
+      qemu = spawnSync('pgrep', ['-P', String(child.pid)], { encoding: 'utf8' }).stdout.split('\n').filter(Boolean);
+      if (qemu.length > 0 && /booting the guest VM/.test(stderr)) break;
+      await new Promise((r) => setTimeout(r, 100));
+    }
+    expect(qemu).toHaveLength(1);
+    await new Promise((r) => setTimeout(r, 3000)); // let it boot and start the program
+    child.kill(signal);
+    await new Promise((r) => child.once('exit', r));
+    const gone = Date.now() + 5000;
+    while (Date.now() < gone && fs.existsSync(`/proc/${qemu[0]}`)) await new Promise((r) => setTimeout(r, 50));
+    expect(fs.existsSync(`/proc/${qemu[0]}`)).toBe(false);
+    const leftovers = fs.readdirSync(os.tmpdir()).filter((f) => f.startsWith('pmm-vm-'))
+      .filter((f) => qemuFor(path.join(os.tmpdir(), f)).length > 0);
+    expect(leftovers).toEqual([]);
+  }, 120_000);
+});
