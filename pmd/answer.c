@@ -49,8 +49,27 @@ static void answer_record(struct buf *out, const struct pmm_record *r)
 	buf_puts(out, "]}");
 }
 
+/* A descendant of the run's program: its own leaks, object map and counters. */
+static void answer_child(struct buf *out, const struct child_collection *child)
+{
+	const struct monitor_collection *mon = &child->mon;
+	size_t i;
+
+	buf_printf(out, "{\"pid\":%d,\"maps\":\"", (int)child->pid);
+	base64_encode(out, mon->maps.data, mon->maps.len);
+	buf_puts(out, "\",\"records\":[");
+	for (i = 0; i < mon->count; i++) {
+		if (i)
+			buf_putc(out, ',');
+		answer_record(out, &mon->records[i]);
+	}
+	buf_printf(out, "],\"unmatchedFrees\":%llu,\"dropped\":%llu}",
+		   (unsigned long long)mon->unmatched_frees, (unsigned long long)mon->dropped);
+}
+
 void answer_result(struct buf *out, const struct request *req, const struct run_result *run,
-		   const struct monitor_collection *mon)
+		   const struct monitor_collection *mon, const struct child_collection *children,
+		   size_t nchildren)
 {
 	size_t i;
 
@@ -91,6 +110,13 @@ void answer_result(struct buf *out, const struct request *req, const struct run_
 			buf_printf(out, "%s{\"timeNs\":\"%llu\",\"vmBytes\":%llu,\"rssBytes\":%llu}",
 				   i ? "," : "", (unsigned long long)s->time_ns,
 				   (unsigned long long)s->vm_bytes, (unsigned long long)s->rss_bytes);
+		}
+		buf_putc(out, ']');
+		buf_puts(out, ",\"children\":[");
+		for (i = 0; i < nchildren; i++) {
+			if (i)
+				buf_putc(out, ',');
+			answer_child(out, &children[i]);
 		}
 		buf_putc(out, ']');
 	}

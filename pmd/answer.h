@@ -3,6 +3,7 @@
 #define PMD_ANSWER_H
 
 #include "buf.h"
+#include "children.h"
 #include "monitor.h"
 #include "request.h"
 #include "run.h"
@@ -16,6 +17,7 @@ void answer_bye(struct buf *out, const struct request *req);
 
 /* mon is NULL for a plain run: no records, an empty map, zero counters. */
 void answer_result(struct buf *out, const struct request *req, const struct run_result *run,
-		   const struct monitor_collection *mon);
+		   const struct monitor_collection *mon, const struct child_collection *children,
+		   size_t nchildren);
 
 #endif

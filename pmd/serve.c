@@ -11,6 +11,7 @@
 
 #include "answer.h"
 #include "channel.h"
+#include "children.h"
 #include "monitor.h"
 #include "request.h"
 #include "run.h"
@@ -38,6 +39,8 @@ static void serve_run(const struct request *req, struct buf *out)
 {
 	struct run_spec spec = { req->argv, req->envp, req->cwd };
 	struct monitor_collection mon;
+	struct child_collection *children;
+	size_t nchildren;
 	struct run_result res;
 	struct run_proc proc;
 	char err[SERVE_ERR_LEN], stop_err[SERVE_ERR_LEN];
@@ -64,7 +67,7 @@ static void serve_run(const struct request *req, struct buf *out)
 	run_collect(&proc, req->timeout_ms, &res);
 
 	if (mon_fd < 0) {
-		answer_result(out, req, &res, NULL);
+		answer_result(out, req, &res, NULL, NULL, 0);
 		run_result_free(&res);
 		return;
 	}
@@ -77,8 +80,15 @@ static void serve_run(const struct request *req, struct buf *out)
 		run_result_free(&res);
 		goto out_error;
 	}
+	/* The processes it forked, which the module followed: reported beside it, each on its own. */
+	if (children_collect(mon_fd, proc.pid, &children, &nchildren, err, sizeof(err))) {
+		monitor_collection_free(&mon);
+		run_result_free(&res);
+		goto out_error;
+	}
 	close(mon_fd);
-	answer_result(out, req, &res, &mon);
+	answer_result(out, req, &res, &mon, children, nchildren);
+	children_free(children, nchildren);
 	monitor_collection_free(&mon);
 	run_result_free(&res);
 	return;

@@ -1,0 +1,76 @@
+/* children: collecting the monitors of the processes a run's program forked (see children.h). */
+#include "children.h"
+
+#include <errno.h>
+#include <poll.h>
+#include <signal.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/syscall.h>
+#include <unistd.h>
+
+/* How long pmd waits for a killed descendant to finish exiting. */
+#define CHILDREN_EXIT_WAIT_MS 2000
+
+/*
+ * A pidfd turns readable when the process has exited, zombie or not: by then its files, its record
+ * ring among them, are released. pmd is not its parent, so waitpid cannot tell it.
+ */
+static void children_end(pid_t pid)
+{
+	int pidfd = (int)syscall(SYS_pidfd_open, pid, 0);
+	struct pollfd p;
+
+	if (pidfd < 0)
+		return;	/* ESRCH: gone and reaped already */
+	kill(pid, SIGKILL);
+	p.fd = pidfd;
+	p.events = POLLIN;
+	while (poll(&p, 1, CHILDREN_EXIT_WAIT_MS) < 0 && errno == EINTR)
+		;
+	close(pidfd);
+}
+
+int children_collect(int fd, pid_t leader, struct child_collection **children, size_t *count,
+		     char *err, size_t errlen)
+{
+	struct child_collection *found;
+	struct pmm_pid_info *pids;
+	size_t npids, i, n = 0;
+
+	*children = NULL;
+	*count = 0;
+	if (monitor_pids(fd, &pids, &npids, err, errlen))
+		return -1;
+	found = calloc(npids ? npids : 1, sizeof(*found));
+	if (!found)
+		abort();
+	for (i = 0; i < npids; i++) {
+		pid_t pid = pids[i].pid;
+
+		if (pid == leader)
+			continue;
+		children_end(pid);
+		if (monitor_collect(fd, pid, &found[n].mon, err, errlen))
+			goto out_free;
+		found[n++].pid = pid;
+		if (monitor_stop(fd, pid, err, errlen))
+			goto out_free;
+	}
+	free(pids);
+	*children = found;
+	*count = n;
+	return 0;
+
+out_free:
+	free(pids);
+	children_free(found, n);
+	return -1;
+}
+
+void children_free(struct child_collection *children, size_t count)
+{
+	for (size_t i = 0; i < count; i++)
+		monitor_collection_free(&children[i].mon);
+	free(children);
+}
