@@ -25,6 +25,7 @@ export interface RawRun {
   result: Omit<RunResult, 'leaks' | 'summary'>;
   records: RawRecord[];
   maps: string;
+  children?: Array<{ pid: number; records: RawRecord[]; maps: string }>;
 }
 
 export class ProgramError extends Error {
@@ -110,6 +111,11 @@ export async function runRaw(
     },
     records: answer.records,
     maps: Buffer.from(answer.maps, 'base64').toString('utf8'),
+    children: answer.children?.map((c) => ({
+      pid: c.pid,
+      records: c.records,
+      maps: Buffer.from(c.maps, 'base64').toString('utf8'),
+    })),
   };
 }
 
@@ -129,7 +135,16 @@ export function closeSymbolizer(): void {
 export async function symbolizeRun(raw: RawRun): Promise<RunResult> {
   const frames = raw.records.length > 0 ? await sharedSymbolizer().symbolizeRecords(raw.maps, raw.records) : [];
   const leaks = groupLeaks(raw.records, frames);
-  return { ...raw.result, leaks, summary: summarize(leaks) };
+  const result: RunResult = { ...raw.result, leaks, summary: summarize(leaks) };
+  if (raw.children) {
+    result.children = [];
+    for (const child of raw.children) {
+      const childFrames = child.records.length > 0 ? await sharedSymbolizer().symbolizeRecords(child.maps, child.records) : [];
+      const childLeaks = groupLeaks(child.records, childFrames);
+      result.children.push({ pid: child.pid, leaks: childLeaks, summary: summarize(childLeaks) });
+    }
+  }
+  return result;
 }
 
 export async function runProgram(

@@ -33,6 +33,13 @@ export interface LeakSummary {
   blocks: number;
 }
 
+/** A process the program forked (and what it exec-ed), with the leaks it left, reported on its own. */
+export interface ChildResult {
+  pid: number;
+  leaks: Leak[];
+  summary: LeakSummary;
+}
+
 /** What `pmm.run` resolves to and `pmm run --json` prints. */
 export interface RunResult {
   program: string;
@@ -44,6 +51,7 @@ export interface RunResult {
   stderr: string;
   leaks: Leak[];
   summary: LeakSummary;
+  children?: ChildResult[]; // the processes it forked; present for a run under the hook in the VM
 }
 
 /**

@@ -33,6 +33,8 @@ export interface RunResultMessage {
   truncated?: boolean;
   // pmthread's VM/RSS samples, oldest first; absent when the run had no hook (pmd/PROTOCOL.md).
   samples?: Array<{ timeNs: string; vmBytes: number; rssBytes: number }>;
+  // The processes the program forked, each monitored on its own; absent when the run had no hook.
+  children?: Array<{ pid: number; maps: string; records: RawRecord[]; unmatchedFrees: number; dropped: number }>;
 }
 
 export interface ErrorMessage {
