@@ -175,6 +175,8 @@ static int pmm_ioctl_monitored_pids(void __user *argp)
 	list_for_each_entry(mon, &pmm_monitors, node) {
 		if (i == args.max)
 			break;
+		/* A state as fresh as the question, not as pmthread's last look. */
+		pmm_monitor_refresh(mon, false);
 		pmm_monitor_fill_info(mon, &info);
 		if (copy_to_user(&upids[i], &info, sizeof(info))) {
 			ret = -EFAULT;

@@ -244,6 +244,8 @@ static int pmm_pid_show(struct seq_file *m, void *v)
 		pmm_show_record(m, &rec);
 		return 0;
 	}
+	/* As fresh as the read: the process may have exec()ed or exited. */
+	pmm_monitor_refresh(mon, false);
 	seq_printf(m, "[%u] PID: %d, Comp: %s, PPID: %d, State: %u, Log count: %llu\n",
 		   it->ordinal, mon->tgid, mon->comm, mon->ppid, mon->state,
 		   mon->nr_records);

@@ -1152,7 +1152,6 @@ static void test_stress(void)
 	set_config(PMM_CFG_INTERVAL, 0, 10000);
 }
 
-
 static int get_stats(struct pmm_stats *st)
 {
 	memset(st, 0xcc, sizeof(*st));
