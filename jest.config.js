@@ -3,6 +3,9 @@ const tsJest = ['ts-jest', {}];
 const sourceFolders = '<rootDir>/{harness,qemu,reporters,symbolizer,cli,hooklib,pmd,kernel,fixtures}';
 
 module.exports = {
+  // The first run in a worker pays the VM's boot, several seconds under TCG.
+  testTimeout: 120_000,
+  reporters: ['default', ['jest-environment-pmm/junit', { outputFile: 'reports/pmm-junit.xml' }]],
   projects: [
     {
       displayName: 'unit',

@@ -117,9 +117,8 @@ export class Vm {
     });
 
     const sockets = socketPaths(this.options.runDir);
-    await this.untilFatal(this.waitForSockets([sockets.channel, sockets.qmp]));
-    this.qmp = await this.untilFatal(Qmp.connect(sockets.qmp));
-    this.channel = await this.untilFatal(GuestChannel.connect(sockets.channel));
+    this.qmp = await this.untilFatal(this.connect(() => Qmp.connect(sockets.qmp)));
+    this.channel = await this.untilFatal(this.connect(() => GuestChannel.connect(sockets.channel)));
     // Connections outlive their paths: remove the folder now, so nothing is left even if we are killed.
     fs.rmSync(this.options.runDir, { recursive: true, force: true });
 
@@ -260,11 +259,21 @@ export class Vm {
     });
   }
 
-  private async waitForSockets(paths: string[]): Promise<void> {
+  /**
+   * Connects to one of QEMU's sockets. QEMU creates them as it starts, and a path can exist a moment before
+   * it listens: until then the connection is refused, so try again until SOCKET_WAIT_MS has passed.
+   */
+  private async connect<T>(attempt: () => Promise<T>): Promise<T> {
     const deadline = Date.now() + SOCKET_WAIT_MS;
-    while (!paths.every((p) => fs.existsSync(p))) {
-      if (Date.now() > deadline) throw new Error(`QEMU did not create its sockets in ${this.options.runDir}`);
-      await sleep(10);
+    for (;;) {
+      try {
+        return await attempt();
+      } catch (err) {
+        const code = (err as NodeJS.ErrnoException).code;
+        if ((code !== 'ENOENT' && code !== 'ECONNREFUSED') || this.fatal) throw err;
+        if (Date.now() > deadline) throw new Error(`QEMU did not open its sockets in ${this.options.runDir}: ${code}`);
+        await sleep(10);
+      }
     }
   }
 }

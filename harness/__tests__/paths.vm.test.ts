@@ -1,0 +1,51 @@
+// Host paths work in the guest as they are: a program built in /tmp, run by a path relative to its cwd,
+// writes beside itself, and the host sees the file.
+import { execFileSync } from 'child_process';
+import * as fs from 'fs';
+import * as os from 'os';
+import * as path from 'path';
+import type {} from '../globals';
+
+let dir: string;
+
+beforeAll(() => {
+  dir = fs.mkdtempSync(path.join(os.tmpdir(), 'pmm-paths-'));
+  fs.writeFileSync(
+    path.join(dir, 'writer.c'),
+    [
+      '#include <stdio.h>',
+      '#include <stdlib.h>',
+      '#include <unistd.h>',
+      'int main(int argc, char **argv) {',
+      '  char cwd[4096];',
+      '  FILE *f = fopen("written-in-guest.txt", "w");',
+      '  if (!f || !getcwd(cwd, sizeof(cwd))) return 2;',
+      '  fprintf(f, "%s %s\\n", cwd, argc > 1 ? argv[1] : "");',
+      '  fclose(f);',
+      '  printf("%s\\n", getenv("PMM_TEST_VALUE"));',
+      '  return 0;',
+      '}',
+      '',
+    ].join('\n'),
+  );
+  execFileSync('gcc', ['-g', '-o', path.join(dir, 'writer'), path.join(dir, 'writer.c')]);
+});
+
+afterAll(() => {
+  fs.rmSync(dir, { recursive: true, force: true });
+});
+
+test('a program in /tmp, by a relative path, with its cwd, arguments and environment', async () => {
+  const result = await pmm.run('./writer', ['an argument'], { cwd: dir, env: { PMM_TEST_VALUE: 'from the host' } });
+  expect({ exitCode: result.exitCode, signal: result.signal, stderr: result.stderr }).toEqual({ exitCode: 0, signal: null, stderr: '' });
+  expect(result).toHaveNoLeaks();
+  expect(result.stdout).toBe('from the host\n');
+  expect(fs.readFileSync(path.join(dir, 'written-in-guest.txt'), 'utf8')).toBe(`${dir} an argument\n`);
+});
+
+test('bad arguments are refused before anything runs', async () => {
+  await expect(pmm.run(path.join(dir, 'writer'), 'not-an-array' as unknown as string[])).rejects.toThrow(
+    /arguments must be an array of strings/,
+  );
+  await expect(pmm.run(path.join(dir, 'missing'))).rejects.toThrow(`pmm: program does not exist: ${path.join(dir, 'missing')}`);
+});
