@@ -1,0 +1,59 @@
+// Set-up's promises: a second run does nothing and says nothing; what it can't do, it says clearly.
+import { spawnSync } from 'child_process';
+import * as fs from 'fs';
+import * as os from 'os';
+import * as path from 'path';
+
+const root = path.join(__dirname, '..', '..');
+
+function bash(script: string, options: { uid?: number; env?: NodeJS.ProcessEnv } = {}) {
+  const command = options.uid === undefined ? ['bash', '-c', script] : ['setpriv', `--reuid=${options.uid}`, `--regid=${options.uid}`, '--clear-groups', 'bash', '-c', script];
+  return spawnSync(command[0], command.slice(1), { cwd: root, encoding: 'utf8', env: options.env ?? process.env, timeout: 300_000 });
+}
+
+test('a second run of set-up, with everything in place, is silent and changes nothing', () => {
+  // npm test ran set-up just before Jest; everything is built, so this run has nothing to do.
+  const guest = fs.statSync(path.join(root, 'build', 'guest.json')).mtimeMs;
+  const run = bash('bash scripts/setup.sh');
+  expect({ status: run.status, stdout: run.stdout, stderr: run.stderr }).toEqual({ status: 0, stdout: '', stderr: '' });
+  // guest.json is rewritten only with the same content; the initramfs is not rebuilt.
+  expect(fs.readFileSync(path.join(root, 'build', 'guest.json'), 'utf8')).toContain('"kernelVersion"');
+  expect(fs.statSync(path.join(root, 'build', 'guest.json')).mtimeMs).toBeGreaterThanOrEqual(guest);
+}, 300_000);
+
+test('installing as a user who is not root and has no sudo is refused with a clear message', () => {
+  const run = bash('top=$PWD; . scripts/lib.sh; as_root apt-get install -y cpio', {
+    uid: 65534,
+    env: { PATH: '/usr/sbin:/usr/bin:/sbin:/bin', HOME: os.tmpdir() },
+  });
+  expect(run.status).toBe(1);
+  expect(run.stderr).toBe(
+    'pmm setup: error: installing needs root: run as root, or give this user password-less sudo (wanted: apt-get install -y cpio)\n',
+  );
+});
+
+test('the guest kernel version is the newest installed headers, or the one asked for', () => {
+  const chosen = bash('top=$PWD; . scripts/lib.sh; guest_kernel_version');
+  expect(chosen.status).toBe(0);
+  expect(fs.existsSync(`/usr/src/linux-headers-${chosen.stdout.trim()}/Makefile`)).toBe(true);
+  const asked = bash('top=$PWD; . scripts/lib.sh; PMM_KERNEL_VERSION=9.9.9-test guest_kernel_version');
+  expect(asked.stdout).toBe('9.9.9-test\n');
+});
+
+test('vmlinux is unpacked from an XZ bzImage, and a file with no known payload is refused', () => {
+  const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'pmm-setup-'));
+  // A fake bzImage: some header bytes, then an XZ stream of an ELF-looking payload, then trailing bytes.
+  const payload = Buffer.concat([Buffer.from([0x7f, 0x45, 0x4c, 0x46]), Buffer.from('rest of the kernel')]);
+  fs.writeFileSync(path.join(dir, 'payload'), payload);
+  spawnSync('xz', ['-k', '-z', path.join(dir, 'payload')]);
+  const image = Buffer.concat([Buffer.from('MZ boot header....'), fs.readFileSync(path.join(dir, 'payload.xz')), Buffer.from('trailer')]);
+  fs.writeFileSync(path.join(dir, 'bzImage'), image);
+  const ok = bash(`top=$PWD; . scripts/lib.sh; extract_vmlinux ${dir}/bzImage ${dir}/vmlinux`);
+  expect(ok.status).toBe(0);
+  expect(fs.readFileSync(path.join(dir, 'vmlinux'))).toEqual(payload);
+  fs.writeFileSync(path.join(dir, 'garbage'), 'no compressed payload here');
+  const bad = bash(`top=$PWD; . scripts/lib.sh; extract_vmlinux ${dir}/garbage ${dir}/out`);
+  expect(bad.status).toBe(1);
+  expect(fs.existsSync(path.join(dir, 'out'))).toBe(false);
+  fs.rmSync(dir, { recursive: true });
+});
