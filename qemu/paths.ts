@@ -45,5 +45,35 @@ export function loadGuestFiles(root = packageRoot()): GuestFiles {
       throw new Error(`pmm: the ${what} for guest kernel ${files.kernelVersion} is missing (${file}); ${SETUP_HINT}`);
     }
   }
-  return files;
+  return withOverrides(files, process.env, (f) => fs.existsSync(f));
+}
+
+/** Where Debian's and Ubuntu's qemu-system-data put qboot. */
+export const QBOOT_ROM = '/usr/share/qemu/qboot.rom';
+
+/**
+ * The firmware and kernel a VM boots: qboot when it is installed; PMM_FIRMWARE names another -bios image, or
+ * `seabios` for QEMU's default; PMM_KERNEL boots another image of the same kernel version (the benchmark
+ * compares the compressed bzImage with the vmlinux this way).
+ */
+export function withOverrides(
+  files: GuestFiles,
+  env: Record<string, string | undefined>,
+  exists: (file: string) => boolean,
+): GuestFiles {
+  const result: GuestFiles = { ...files };
+  if (env.PMM_KERNEL) {
+    if (!exists(env.PMM_KERNEL)) throw new Error(`pmm: PMM_KERNEL names a missing file: ${env.PMM_KERNEL}`);
+    result.kernel = env.PMM_KERNEL;
+  }
+  const firmware = env.PMM_FIRMWARE;
+  if (firmware === 'seabios') {
+    delete result.firmware;
+  } else if (firmware) {
+    if (!exists(firmware)) throw new Error(`pmm: PMM_FIRMWARE names a missing file: ${firmware}`);
+    result.firmware = firmware;
+  } else if (!result.firmware && exists(QBOOT_ROM)) {
+    result.firmware = QBOOT_ROM;
+  }
+  return result;
 }

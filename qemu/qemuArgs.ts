@@ -31,6 +31,12 @@ export function kernelCommandLine(options: Pick<VmOptions, 'files' | 'shareTmp'>
     'oops=panic',
     // Crypto self-tests are the largest initcall under TCG and test nothing of ours.
     'cryptomgr.notests',
+    // Leaves kernel text writable: marking it read-only, and the W+X page-table walk that checks it, cost
+    // about 0.25 s under TCG. This guest runs only the tests' programs.
+    'rodata=off',
+    // PCI interrupts without ACPI's link devices: evaluating their AML took about 0.11 s per virtio device
+    // under TCG (0.35 s for three). virtio-pci uses MSI-X, so the legacy routing is never needed.
+    'pci=noacpi',
     'tsc=reliable',
     'no_timer_check',
     `pmm_ko=${options.files.module}`,
@@ -39,8 +45,17 @@ export function kernelCommandLine(options: Pick<VmOptions, 'files' | 'shareTmp'>
   ].join(' ');
 }
 
+/**
+ * qboot instead of SeaBIOS when set-up found it: it jumps to the kernel without SeaBIOS's device scan, which
+ * took about 0.25 s of every boot under TCG.
+ */
+export function firmwareArgs(firmware: string | undefined): string[] {
+  return firmware ? ['-bios', firmware] : [];
+}
+
 export function bootArgs(options: Pick<VmOptions, 'files' | 'shareTmp'>, extra: string[] = []): string[] {
   return [
+    ...firmwareArgs(options.files.firmware),
     '-kernel', options.files.kernel,
     '-initrd', options.files.initramfs,
     '-append', kernelCommandLine(options, extra),

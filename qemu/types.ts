@@ -7,6 +7,8 @@ export interface GuestFiles {
   initramfs: string;
   module: string; // pmm.ko, as a host path
   hook: string; // libpmm.so, as a host path
+  /** A -bios image (qboot), or none for QEMU's default SeaBIOS. */
+  firmware?: string;
 }
 
 export type Accel = 'kvm' | 'tcg';

@@ -1,4 +1,4 @@
-import { bootArgs, channelArgs, kernelCommandLine, machineArgs, qemuArgs, shareArgs } from '../qemuArgs';
+import { bootArgs, channelArgs, firmwareArgs, kernelCommandLine, machineArgs, qemuArgs, shareArgs } from '../qemuArgs';
 import type { VmOptions } from '../types';
 
 const files = {
@@ -40,6 +40,20 @@ test('the kernel command line carries the module path and the /tmp share flag', 
 
 test('boot arguments name the kernel and initramfs', () => {
   expect(bootArgs({ files, shareTmp: true }).slice(0, 4)).toEqual(['-kernel', '/cache/vmlinux', '-initrd', '/repo/build/initramfs.cpio']);
+});
+
+test('the kernel command line skips the boot steps that are slow under TCG', () => {
+  expect(kernelCommandLine({ files, shareTmp: true }).split(' ')).toEqual(
+    expect.arrayContaining(['quiet', 'cryptomgr.notests', 'rodata=off', 'pci=noacpi']),
+  );
+});
+
+test.each([
+  [undefined, []],
+  ['/usr/share/qemu/qboot.rom', ['-bios', '/usr/share/qemu/qboot.rom']],
+])('firmware %s', (firmware, expected) => {
+  expect(firmwareArgs(firmware)).toEqual(expected);
+  expect(bootArgs({ files: { ...files, firmware }, shareTmp: true }).slice(0, expected.length)).toEqual(expected);
 });
 
 test.each([

@@ -31,6 +31,11 @@ if [ -n "$rebuild" ]; then
 	trap 'rm -rf "$stage"' EXIT
 	mkdir -p "$stage"/{bin,dev,proc,sys,etc/pmm,lib/modules}
 	cp "$busybox" "$stage/bin/busybox"
+	# The applet links are made here rather than by `busybox --install` in init, which cost the guest about
+	# 0.1 s of every boot under TCG.
+	for applet in $("$busybox" --list); do
+		[ "$applet" = busybox ] || ln -s busybox "$stage/bin/$applet"
+	done
 	cp "$pmd" "$stage/bin/pmd"
 	cp "$init" "$stage/init"
 	chmod 755 "$stage/init" "$stage/bin/busybox" "$stage/bin/pmd"
