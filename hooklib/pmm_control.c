@@ -17,9 +17,12 @@ static int pmm_hooks_on = 1;
 static pthread_once_t pmm_start_once = PTHREAD_ONCE_INIT;
 static int pmm_started;
 
+/* A forked child is a process of its own: its own ring, and its own object map for its own monitor. */
 static void pmm_after_fork_child(void)
 {
 	pmm_transport_after_fork_child();
+	if (pmm_transport_live())
+		pmm_maps_record();
 }
 
 /*

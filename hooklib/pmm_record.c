@@ -166,15 +166,14 @@ static void pmm_record_event(enum pmm_kind kind, const void *ptr, const void *pr
 	struct pmm_record local, *rec = &local;
 	struct timespec now;
 	__u64 pos = 0;
-	int ring = pmm_transport_has_ring();
+	int ring = 0;
 
 	/* With the ring, the record is written in place: no copy, no system call. */
-	if (ring) {
+	if (pmm_transport_has_ring()) {
 		rec = pmm_ring_reserve(&pos);
-		if (!rec) {
-			errno = saved_errno;
-			return;
-		}
+		ring = rec != NULL;
+		if (!ring)
+			rec = &local;
 	}
 	rec->kind = kind;
 	rec->ptr = (uintptr_t)ptr;

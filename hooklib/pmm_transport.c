@@ -43,12 +43,8 @@ static char pmm_maps_path[PATH_MAX];
 static struct pmm_ring_header *pmm_ring_hdr;
 static struct pmm_ring_entry *pmm_ring_ent;
 
-/*
- * A writer whose entry is still unapplied after this many drains gives up on the record (see
- * pmm_ring_reserve): only a signal handler that interrupted a writer in the middle of its own
- * record can wait that long, and it must not wait forever for a thread it has stopped.
- */
-#define PMM_RING_PATIENCE	1000
+/* Set while this thread holds a position of the ring that it has not committed yet. */
+static __thread int pmm_ring_writing __attribute__((tls_model("initial-exec")));
 
 /*
  * Set when sending can never work for this process again (the module said ESRCH: not monitored;
@@ -166,26 +162,25 @@ int pmm_transport_has_ring(void)
  * Takes the next position of the ring and returns its record to fill, for pmm_ring_commit. The one
  * atomic add orders the records of all threads as they happened: a thread frees a block only after
  * the thread that allocated it took its position. When the entry is still unapplied from the last
- * lap the ring is full: ask the module to drain it (one ioctl per PMM_RING_ENTRIES records).
+ * lap the ring is full: ask the module to drain it (one ioctl per PMM_RING_ENTRIES records), and
+ * wait for a thread still writing an older position. NULL in a signal handler that interrupted
+ * this thread's own record: the drain could wait for that very position, so the caller sends its
+ * record by ioctl instead.
  */
 struct pmm_record *pmm_ring_reserve(__u64 *pos_out)
 {
-	__u64 pos = __atomic_fetch_add(&pmm_ring_hdr->head, 1, __ATOMIC_RELAXED);
-	struct pmm_ring_entry *e = &pmm_ring_ent[pos % PMM_RING_ENTRIES];
-	int tries = 0;
+	struct pmm_ring_entry *e;
+	__u64 pos;
 
+	if (pmm_ring_writing)
+		return NULL;
+	pmm_ring_writing = 1;
+	pos = __atomic_fetch_add(&pmm_ring_hdr->head, 1, __ATOMIC_RELAXED);
+	e = &pmm_ring_ent[pos % PMM_RING_ENTRIES];
 	while (__atomic_load_n(&e->seq, __ATOMIC_ACQUIRE) != pos) {
-		if (tries++ == PMM_RING_PATIENCE || !pmm_transport_live()) {
-			/* Taken positions must be filled; kind 0 is one the module counts as dropped. */
-			*pos_out = pos;
-			e->rec.kind = 0;
-			__atomic_store_n(&e->seq, pos + 1, __ATOMIC_RELEASE);
-			return NULL;
-		}
-		if (pmm_ioctl(PMM_RING_DRAIN, NULL) < 0 && errno != EINTR && errno != EAGAIN)
+		pmm_ioctl(PMM_RING_DRAIN, NULL);
+		if (__atomic_load_n(&e->seq, __ATOMIC_ACQUIRE) != pos)
 			sched_yield();
-		else if (__atomic_load_n(&e->seq, __ATOMIC_ACQUIRE) != pos)
-			sched_yield();	/* another thread is still writing an older position */
 	}
 	*pos_out = pos;
 	return &e->rec;
@@ -194,6 +189,7 @@ struct pmm_record *pmm_ring_reserve(__u64 *pos_out)
 void pmm_ring_commit(__u64 pos)
 {
 	__atomic_store_n(&pmm_ring_ent[pos % PMM_RING_ENTRIES].seq, pos + 1, __ATOMIC_RELEASE);
+	pmm_ring_writing = 0;
 }
 
 /* Without a ring: one ioctl, or one write in host mode, per record. */

@@ -1,4 +1,7 @@
-/* threads.c: 8 threads allocate and free concurrently; thread i leaks exactly one block of 64 * (i + 1) bytes. */
+/*
+ * threads.c: 8 threads allocate and free concurrently, each also freeing blocks the next thread
+ * allocated (passed through a mailbox); thread i leaks exactly one block of 64 * (i + 1) bytes.
+ */
 #include <pthread.h>
 #include <stdlib.h>
 #include <string.h>
@@ -8,6 +11,9 @@
 #define ROUNDS		20000
 
 void *volatile sink[NTHREADS];
+
+/* mailbox[i]: a block on its way to thread i, allocated by thread i - 1. */
+static void *mailbox[NTHREADS];
 
 void leak_in_thread(int i)
 {
@@ -30,6 +36,9 @@ void *churn(void *arg)
 			held[slot] = malloc(8 + r % 700);
 		if (r % 5 == 0)
 			held[slot] = realloc(held[slot], 16 + r % 900);
+		/* Hand this block to the next thread and free, later, whatever the previous one sent. */
+		if (r % 4 == 1)
+			held[slot] = __atomic_exchange_n(&mailbox[(i + 1) % NTHREADS], held[slot], __ATOMIC_ACQ_REL);
 	}
 	for (int slot = 0; slot < 8; slot++)
 		free(held[slot]);
@@ -46,6 +55,8 @@ int main(void)
 			return 1;
 	for (int i = 0; i < NTHREADS; i++)
 		pthread_join(threads[i], NULL);
+	for (int i = 0; i < NTHREADS; i++)
+		free(mailbox[i]);
 	write(1, "threads: done\n", 14);
 	return 0;
 }
