@@ -4,7 +4,7 @@ import { spawnSync } from 'child_process';
 import * as path from 'path';
 import { formatSeedLog, groupLeaks, summarize } from '../harness/leakReport';
 import { resolveOptions } from '../harness/options';
-import { closeSymbolizer, runRaw, sharedSymbolizer } from '../harness/runProgram';
+import { closeSymbolizer, runRaw, sharedSymbolizer, symbolizeRun } from '../harness/runProgram';
 import { closeSharedVm } from '../harness/sharedVm';
 import type { RunResult } from '../harness/types';
 import { packageRoot } from '../qemu/paths';
@@ -33,6 +33,8 @@ async function runCommand(command: Extract<Command, { name: 'run' | 'exec' }>): 
   const leaks = groupLeaks(raw.records, frames);
   const result: RunResult = { ...raw.result, leaks, summary: summarize(leaks) };
   if (command.json) {
+    // The forked processes' leaks too (each symbolized against its own object map).
+    if (raw.children) result.children = (await symbolizeRun({ ...raw, records: [] })).children;
     process.stdout.write(`${JSON.stringify(result, null, 2)}\n`);
   } else {
     process.stdout.write(result.stdout);
