@@ -1,0 +1,74 @@
+// pmm's figures equal valgrind's: ordinary system programs on small inputs made here, each run under
+// valgrind memcheck on the host and under the hook in the VM (same binary, same files, same environment),
+// must leave exactly valgrind's "in use at exit: X bytes in N blocks".
+import { execFileSync, spawnSync } from 'child_process';
+import * as fs from 'fs';
+import * as path from 'path';
+import type {} from '../../harness/globals';
+
+// /tmp is shared with the guest, writable: the inputs are the same files on both sides.
+const work = fs.mkdtempSync('/tmp/pmm-valgrind-');
+const env = { LC_ALL: 'C', TZ: 'UTC', HOME: work, GIT_CONFIG_NOSYSTEM: '1' };
+
+const cases: Array<[string, string[]]> = [
+  ['sort', ['words.txt']],
+  ['sort', ['-u', '-r', 'words.txt']],
+  ['ls', ['-la', 'tree']],
+  ['sed', ['-e', 's/a/b/g', 'words.txt']],
+  ['tar', ['-tvf', 'tree.tar']],
+  ['grep', ['-c', 'a', 'words.txt']],
+  ['find', ['tree']],
+  ['cut', ['-c1-3', 'words.txt']],
+  ['git', ['--version']],
+  ['git', ['-C', 'repo', 'log', '--oneline']],
+];
+
+/** What valgrind says is still allocated when program exits, from its summary line. */
+function valgrindInUse(program: string, args: string[]): { bytes: number; blocks: number } {
+  const clean: NodeJS.ProcessEnv = {};
+  for (const [k, v] of Object.entries(process.env)) {
+    if (k !== 'LD_PRELOAD' && k !== 'NODE_OPTIONS') clean[k] = v;
+  }
+  const run = spawnSync('valgrind', ['--leak-check=no', program, ...args], {
+    cwd: work,
+    env: { ...clean, ...env },
+    encoding: 'utf8',
+    maxBuffer: 64 << 20,
+  });
+  if (run.error) throw new Error(`valgrind could not run (is it installed?): ${run.error.message}`);
+  const m = /in use at exit: ([\d,]+) bytes in ([\d,]+) blocks/.exec(run.stderr);
+  if (!m) throw new Error(`no "in use at exit" line from valgrind ${program}:\n${run.stderr}`);
+  return { bytes: Number(m[1].replace(/,/g, '')), blocks: Number(m[2].replace(/,/g, '')) };
+}
+
+function which(name: string): string {
+  return execFileSync('sh', ['-c', `command -v ${name}`], { encoding: 'utf8' }).trim();
+}
+
+beforeAll(() => {
+  fs.writeFileSync(path.join(work, 'words.txt'), 'pear\napple\nfig\nbanana\napple\ncherry\nkiwi\n');
+  fs.mkdirSync(path.join(work, 'tree', 'sub'), { recursive: true });
+  fs.writeFileSync(path.join(work, 'tree', 'a.txt'), 'hello\n');
+  fs.writeFileSync(path.join(work, 'tree', 'sub', 'b.txt'), 'world\n');
+  execFileSync('tar', ['-cf', 'tree.tar', 'tree'], { cwd: work });
+  const git = (...args: string[]): void => {
+    execFileSync('git', ['-C', path.join(work, 'repo'), ...args], { env: { ...process.env, ...env }, stdio: 'pipe' });
+  };
+  fs.mkdirSync(path.join(work, 'repo'));
+  git('init', '-q');
+  fs.writeFileSync(path.join(work, 'repo', 'f.txt'), 'one\n');
+  git('add', 'f.txt');
+  git('-c', 'user.name=pmm', '-c', 'user.email=pmm@example.invalid', 'commit', '-q', '-m', 'first');
+}, 60_000);
+
+afterAll(() => fs.rmSync(work, { recursive: true, force: true }));
+
+test.each(cases)('%s %p leaves what valgrind says is in use at exit', async (name, args) => {
+  const program = which(name);
+  const expected = valgrindInUse(program, args);
+  const result = await pmm.run(program, args, { cwd: work, env });
+  expect(result.exitCode).toBe(0);
+  expect(result.summary).toEqual(expected);
+  // Declares the figures as expected, so that the environment does not fail the test for them.
+  expect(result).toLeak(expected);
+}, 60_000);
