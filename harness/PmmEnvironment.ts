@@ -1,58 +1,126 @@
 // The Jest environment behind `jest --env pmm`: jest-environment-node plus a global `pmm` whose runs are
-// attributed to the test that started them. A test during which a run leaked fails with the leak's stacks.
+// attributed to the test that started them. A test during which a run leaked, crashed, was killed, timed
+// out or grew steadily fails with what happened.
 import type { EnvironmentContext, JestEnvironmentConfig } from '@jest/environment';
 import type { Circus } from '@jest/types';
 import NodeEnvironment from 'jest-environment-node';
+import { AttributionError, concurrentTest } from './attribution';
 import type { PmmGlobal } from './globals';
-import { leakFailureDetail } from './leakReport';
 import { leakMatchers } from './matchers';
 import { resolveOptions, type PmmOptions } from './options';
 import { runProgram, type RunOptions } from './runProgram';
 import type { RunResult } from './types';
+import { runFailures, type RunFailure } from './verdict';
 
-
-/** Options live under this one key of testEnvironmentOptions. */
+/** Options live under this one key of testEnvironmentOptions (and of a file's @jest-environment-options). */
 export const OPTIONS_KEY = 'pmm';
+
+/** Who a run belongs to: a test, a beforeAll/afterAll hook, or the file (a run outside both). */
+type Owner = Circus.TestEntry | Circus.Hook | 'file';
+
+interface Run {
+  result: RunResult;
+  allowFault: boolean;
+}
+
+interface ExpectWithState {
+  extend(matchers: object): void;
+  getState(): { currentConcurrentTestName?: () => string | undefined };
+}
 
 export default class PmmEnvironment extends NodeEnvironment {
   private readonly pmmOptions: PmmOptions;
   private currentTest: Circus.TestEntry | null = null;
-  private readonly runsByTest = new Map<Circus.TestEntry, RunResult[]>();
+  private currentHook: Circus.Hook | null = null;
+  private circusState: Circus.State | null = null;
+  private expect: ExpectWithState | null = null;
+  private readonly runsByOwner = new Map<Owner, Run[]>();
   /** Runs whose leaks a test asserted with toLeak: they are expected, not failures. */
   private readonly expectedLeaks = new WeakSet<RunResult>();
 
   constructor(config: JestEnvironmentConfig, context: EnvironmentContext) {
     super(config, context);
+    // Jest has already merged the file's @jest-environment-options docblock into testEnvironmentOptions,
+    // key by key: a docblock's "pmm" replaces the configuration's "pmm" as a whole.
     const envOptions = config.projectConfig.testEnvironmentOptions as Record<string, unknown>;
     this.pmmOptions = resolveOptions(envOptions[OPTIONS_KEY]);
     const pmm: PmmGlobal = {
       run: (program, args = [], options = {}) => this.run(program, args, options),
+      options: Object.freeze({ ...this.pmmOptions }),
     };
     this.global.pmm = pmm;
   }
 
-  async handleTestEvent(event: Circus.Event): Promise<void> {
-    if (event.name === 'setup') {
-      const expect = event.runtimeGlobals.expect as unknown as { extend(matchers: object): void };
-      expect.extend(leakMatchers((result) => this.expectedLeaks.add(result)));
-    } else if (event.name === 'test_start') {
-      this.currentTest = event.test;
-      this.runsByTest.set(event.test, []);
-    } else if (event.name === 'test_done') {
-      const runs = this.runsByTest.get(event.test) ?? [];
-      this.runsByTest.delete(event.test);
-      this.currentTest = null;
-      for (const run of runs) {
-        if (run.leaks.length > 0 && !this.expectedLeaks.has(run)) event.test.errors.push(leakFailureDetail(run));
-      }
+  async handleTestEvent(event: Circus.Event, state: Circus.State): Promise<void> {
+    this.circusState = state;
+    switch (event.name) {
+      case 'setup':
+        this.expect = event.runtimeGlobals.expect as unknown as ExpectWithState;
+        this.expect.extend(leakMatchers((result) => this.expectedLeaks.add(result)));
+        break;
+      case 'test_start':
+        this.currentTest = event.test;
+        break;
+      case 'test_done':
+        this.currentTest = null;
+        for (const failure of this.takeFailures(event.test)) event.test.errors.push(failure);
+        break;
+      case 'hook_start':
+        if (event.hook.type === 'beforeAll' || event.hook.type === 'afterAll') this.currentHook = event.hook;
+        break;
+      case 'hook_success':
+      case 'hook_failure':
+        if (event.hook === this.currentHook) this.settleHook(event.hook, event.describeBlock);
+        break;
+      case 'run_finish':
+        for (const failure of this.takeFailures('file')) state.unhandledErrors.push(failure);
+        break;
     }
   }
 
+  /**
+   * A beforeAll's leaks fail every test of its block, as jest-circus does with a beforeAll that throws (the
+   * tests then do not run); an afterAll's fail the file, as an afterAll that throws does.
+   */
+  private settleHook(hook: Circus.Hook, block: Circus.DescribeBlock | undefined): void {
+    this.currentHook = null;
+    const failures = this.takeFailures(hook).map((f) => ({ ...f, message: `in ${hook.type}: ${f.message}`, stack: `in ${hook.type}: ${f.stack}` }));
+    if (failures.length === 0) return;
+    if (hook.type === 'beforeAll' && block) {
+      for (const test of testsUnder(block)) test.errors.push(...failures);
+    } else {
+      this.circusState?.unhandledErrors.push(...failures);
+    }
+  }
+
+  private takeFailures(owner: Owner): RunFailure[] {
+    const runs = this.runsByOwner.get(owner) ?? [];
+    this.runsByOwner.delete(owner);
+    return runs.flatMap(({ result, allowFault }) =>
+      runFailures(result, { options: this.pmmOptions, leaksExpected: this.expectedLeaks.has(result), faultExpected: allowFault }),
+    );
+  }
+
+  /** The owner is fixed when the run starts: a run that ends after its test began another is still its. */
+  private ownerOfCall(): Owner {
+    const concurrentName = this.expect?.getState().currentConcurrentTestName?.();
+    if (concurrentName !== undefined) {
+      if (!this.circusState) throw new AttributionError('pmm.run was called before jest-circus started the file');
+      return concurrentTest(this.circusState.rootDescribeBlock, concurrentName);
+    }
+    return this.currentTest ?? this.currentHook ?? 'file';
+  }
+
   private async run(program: string, args: string[], options: RunOptions): Promise<RunResult> {
-    // The test is fixed when the run starts: a run that ends after its test is still that test's.
-    const test = this.currentTest;
+    const owner = this.ownerOfCall();
     const result = await runProgram(program, args, this.pmmOptions, options, (m) => process.stderr.write(`${m}\n`));
-    if (test) this.runsByTest.get(test)?.push(result);
+    const runs = this.runsByOwner.get(owner) ?? [];
+    runs.push({ result, allowFault: options.allowFault === true });
+    this.runsByOwner.set(owner, runs);
     return result;
   }
+}
+
+function testsUnder(block: Circus.DescribeBlock): Circus.TestEntry[] {
+  return block.children.flatMap((child) => (child.type === 'test' ? [child] : testsUnder(child)));
 }

@@ -1,10 +1,13 @@
 // Types for what the environment puts in a test's scope: the `pmm` global and the leak matchers.
 // In a TypeScript test: `import type {} from 'jest-environment-pmm/globals';`
+import type { PmmOptions } from './options';
 import type { RunOptions } from './runProgram';
 import type { LeakSummary, RunResult } from './types';
 
 export interface PmmGlobal {
   run(program: string, args?: string[], options?: RunOptions): Promise<RunResult>;
+  /** The options in force for this test file, after defaults, environment variables and the docblock. */
+  readonly options: Readonly<PmmOptions>;
 }
 
 declare global {

@@ -1,10 +1,14 @@
 // pmm's options: their defaults, the environment variables that override them, and their validation.
-// Jest users set them under testEnvironmentOptions.pmm; the CLI sets them from its flags.
+// Jest users set them under testEnvironmentOptions.pmm (or a file's @jest-environment-options docblock);
+// the CLI sets them from its flags.
 import type { AccelChoice } from '../qemu/kvmProbe';
+import type { LeakSummary } from './types';
 
 export interface PmmOptions {
   /** 'auto' probes KVM and falls back to TCG. */
   accel: AccelChoice;
+  /** A guest kernel image to boot instead of the one set-up fetched; pmm.ko must be built for it. */
+  kernel: string | null;
   memoryMiB: number;
   cpus: number;
   bootTimeoutMs: number;
@@ -12,21 +16,38 @@ export interface PmmOptions {
   runTimeoutMs: number;
   /** Extra environment variables for the programs. */
   env: Record<string, string>;
+  /** Frames kept per allocation (the hook's PMM_STACK_DEPTH); null keeps the hook's default. */
+  stackDepth: number | null;
+  /** Suppression files: leaks whose stacks they match are not failures. */
+  suppressions: string[];
+  /** Leaked bytes and blocks a run may have: its test fails when it leaks more bytes OR more blocks. */
+  leakThreshold: LeakSummary;
+  /** Whether the leaks of the processes a program forks count for its test. */
+  followChildren: boolean;
+  /** Host folders shared writable with the guest (at the same path), on top of the read-only root and /tmp. */
+  shares: string[];
 }
 
 export const DEFAULT_OPTIONS: PmmOptions = {
   accel: 'auto',
+  kernel: null,
   memoryMiB: 1024,
   cpus: 1,
   // Under TCG a boot takes a few seconds; a loaded CI machine can take many times that.
   bootTimeoutMs: 120_000,
   runTimeoutMs: 60_000,
   env: {},
+  stackDepth: null,
+  suppressions: [],
+  leakThreshold: { bytes: 0, blocks: 0 },
+  followChildren: true,
+  shares: [],
 };
 
 /** Environment variables that override the defaults (and are overridden by explicit options). */
 export const ENV_OVERRIDES: Record<string, keyof PmmOptions> = {
   PMM_ACCEL: 'accel',
+  PMM_KERNEL: 'kernel',
   PMM_MEMORY_MIB: 'memoryMiB',
   PMM_CPUS: 'cpus',
   PMM_BOOT_TIMEOUT_MS: 'bootTimeoutMs',
@@ -40,12 +61,30 @@ export class PmmOptionsError extends Error {
   }
 }
 
-function positiveInteger(name: string, value: unknown, allowZero = false): number {
+function integer(name: string, value: unknown, allowZero = false): number {
   const n = typeof value === 'string' && value.trim() !== '' ? Number(value) : value;
-  if (typeof n !== 'number' || !Number.isInteger(n) || n < 0 || (!allowZero && n === 0)) {
+  if (typeof n !== 'number' || !Number.isSafeInteger(n) || n < 0 || (!allowZero && n === 0)) {
     throw new PmmOptionsError(`option "${name}" must be a ${allowZero ? 'non-negative' : 'positive'} integer, got ${JSON.stringify(value)}`);
   }
   return n;
+}
+
+function plainObject(name: string, value: unknown, what: string): Record<string, unknown> {
+  if (typeof value !== 'object' || value === null || Array.isArray(value)) {
+    throw new PmmOptionsError(`option "${name}" must be ${what}, got ${JSON.stringify(value)}`);
+  }
+  return value as Record<string, unknown>;
+}
+
+/** Absolute paths only: the environment's cwd is not the test's, and the guest sees host paths as they are. */
+function absolutePaths(name: string, value: unknown): string[] {
+  if (!Array.isArray(value)) throw new PmmOptionsError(`option "${name}" must be an array of absolute paths, got ${JSON.stringify(value)}`);
+  value.forEach((item: unknown, i) => {
+    if (typeof item !== 'string' || !item.startsWith('/')) {
+      throw new PmmOptionsError(`option "${name}[${i}]" must be an absolute path, got ${JSON.stringify(item)}`);
+    }
+  });
+  return [...(value as string[])];
 }
 
 function validateOne(name: string, value: unknown): PmmOptions[keyof PmmOptions] {
@@ -55,23 +94,42 @@ function validateOne(name: string, value: unknown): PmmOptions[keyof PmmOptions]
         throw new PmmOptionsError(`option "accel" must be "auto", "kvm" or "tcg", got ${JSON.stringify(value)}`);
       }
       return value;
-    case 'memoryMiB':
-      return positiveInteger(name, value);
-    case 'cpus':
-      return positiveInteger(name, value);
-    case 'bootTimeoutMs':
-      return positiveInteger(name, value);
-    case 'runTimeoutMs':
-      return positiveInteger(name, value, true);
-    case 'env': {
-      if (typeof value !== 'object' || value === null || Array.isArray(value)) {
-        throw new PmmOptionsError(`option "env" must be an object of strings, got ${JSON.stringify(value)}`);
+    case 'kernel':
+      if (value === null) return null;
+      if (typeof value !== 'string' || !value.startsWith('/')) {
+        throw new PmmOptionsError(`option "kernel" must be the absolute path of a kernel image, got ${JSON.stringify(value)}`);
       }
-      for (const [k, v] of Object.entries(value)) {
+      return value;
+    case 'memoryMiB':
+    case 'cpus':
+    case 'bootTimeoutMs':
+      return integer(name, value);
+    case 'runTimeoutMs':
+      return integer(name, value, true);
+    case 'stackDepth':
+      return value === null ? null : integer(name, value);
+    case 'env': {
+      const env = plainObject(name, value, 'an object of strings');
+      for (const [k, v] of Object.entries(env)) {
         if (typeof v !== 'string') throw new PmmOptionsError(`option "env.${k}" must be a string, got ${JSON.stringify(v)}`);
       }
-      return value as Record<string, string>;
+      return { ...(env as Record<string, string>) };
     }
+    case 'suppressions':
+    case 'shares':
+      return absolutePaths(name, value);
+    case 'leakThreshold': {
+      const given = plainObject(name, value, 'an object like {"bytes": 0, "blocks": 0}');
+      const threshold = { ...DEFAULT_OPTIONS.leakThreshold };
+      for (const [k, v] of Object.entries(given)) {
+        if (k !== 'bytes' && k !== 'blocks') throw new PmmOptionsError(`unknown option "leakThreshold.${k}"; known: bytes, blocks`);
+        threshold[k] = integer(`leakThreshold.${k}`, v, true);
+      }
+      return threshold;
+    }
+    case 'followChildren':
+      if (typeof value !== 'boolean') throw new PmmOptionsError(`option "followChildren" must be true or false, got ${JSON.stringify(value)}`);
+      return value;
     default:
       throw new PmmOptionsError(`unknown option "${name}"; known options: ${Object.keys(DEFAULT_OPTIONS).join(', ')}`);
   }

@@ -8,6 +8,10 @@ import type { PmmOptions } from './options';
 import { sharedVm, type Notice } from './sharedVm';
 import type { RawRecord, RunResult } from './types';
 import { loadGuestFiles } from '../qemu/paths';
+import { VmError, type Vm } from '../qemu/Vm';
+import { PmmFaultError, vmFaultKind } from './faults';
+import { DEFAULT_GROWTH, judgeGrowth, type GrowthOptions } from './growth';
+import { growthSeries, parseSampleInterval } from './growthSeries';
 
 export interface RunOptions {
   /** Milliseconds before the program is killed; overrides the runTimeoutMs option. 0: no limit. */
@@ -18,11 +22,22 @@ export interface RunOptions {
   cwd?: string;
   /** false: no hook and no monitoring (what `pmm exec` does). */
   hook?: boolean;
+  /** true: a crash, a kill or a timeout of this run is expected, and is not reported as the test's error. */
+  allowFault?: boolean;
+  /** Growth mode: sample the process while it runs and fail the test when its memory grows steadily. */
+  growth?: Partial<GrowthOptions> & {
+    /** pmthread's sampling interval during this run, in ms (the module allows 100 and up). */
+    intervalMs?: number;
+  };
 }
+
+const GROWTH_KEYS = new Set(['intervalMs', ...Object.keys(DEFAULT_GROWTH)]);
+// pmthread's fastest interval: as many samples as the module allows.
+const DEFAULT_GROWTH_INTERVAL_MS = 100;
 
 /** What a run gives before symbolization: the raw records and the text to symbolize them with. */
 export interface RawRun {
-  result: Omit<RunResult, 'leaks' | 'summary'>;
+  result: Omit<RunResult, 'leaks' | 'summary' | 'children'>;
   records: RawRecord[];
   maps: string;
   children?: Array<{ pid: number; records: RawRecord[]; maps: string }>;
@@ -75,7 +90,57 @@ function programEnv(options: PmmOptions, extra: Record<string, string> | undefin
     // The guest sets its own preload; the host's Node settings mean nothing to the program.
     if (v !== undefined && k !== 'LD_PRELOAD' && k !== 'NODE_OPTIONS') env[k] = v;
   }
-  return { ...env, ...options.env, ...(extra ?? {}) };
+  // The hook reads its stack depth from the environment; an explicit env wins over the option.
+  const depth: Record<string, string> = options.stackDepth === null ? {} : { PMM_STACK_DEPTH: String(options.stackDepth) };
+  return { ...env, ...depth, ...options.env, ...(extra ?? {}) };
+}
+
+/** Growth options checked like the environment's: a typo must not silently give the defaults. */
+export function resolveGrowth(given: RunOptions['growth']): { detector: GrowthOptions; intervalMs: number } | null {
+  if (given === undefined) return null;
+  if (typeof given !== 'object' || given === null || Array.isArray(given)) {
+    throw new ProgramError(`option "growth" must be an object, got ${JSON.stringify(given)}`);
+  }
+  for (const [key, value] of Object.entries(given)) {
+    if (!GROWTH_KEYS.has(key)) throw new ProgramError(`unknown option "growth.${key}"; known: ${[...GROWTH_KEYS].join(', ')}`);
+    if (typeof value !== 'number' || !Number.isFinite(value) || value < 0) {
+      throw new ProgramError(`option "growth.${key}" must be a non-negative number, got ${JSON.stringify(value)}`);
+    }
+  }
+  const { intervalMs = DEFAULT_GROWTH_INTERVAL_MS, ...detector } = given;
+  if (!Number.isInteger(intervalMs) || intervalMs < 100) {
+    throw new ProgramError(`option "growth.intervalMs" must be an integer of at least 100, got ${intervalMs}`);
+  }
+  return { detector: { ...DEFAULT_GROWTH, ...detector }, intervalMs };
+}
+
+/** Runs a shell command as root in the guest, for pmm's own settings; its failure is pmm's error. */
+async function guestShell(vm: Vm, script: string): Promise<string> {
+  const answer = await vm.run({ argv: ['/bin/sh', '-c', script], cwd: '/', env: { PATH: '/usr/sbin:/usr/bin:/sbin:/bin' }, hook: null, timeoutMs: 10_000 });
+  const stderr = Buffer.from(answer.stderr, 'base64').toString('utf8');
+  if (answer.exitCode !== 0) throw new ProgramError(`in the guest, \`${script}\` failed (${answer.exitCode ?? answer.signal}): ${stderr.trim()}`);
+  return Buffer.from(answer.stdout, 'base64').toString('utf8');
+}
+
+/**
+ * pmthread's interval is the module's, for every process: growth mode sets it for its run and puts the old
+ * value back afterwards, so that other tests in the same VM see what they expect.
+ */
+async function withSampleInterval<T>(vm: Vm, intervalMs: number, body: () => Promise<T>): Promise<T> {
+  const before = parseSampleInterval(await guestShell(vm, 'cat /proc/pmm/cfg'));
+  if (before === null) throw new ProgramError('growth mode: /proc/pmm/cfg shows no INTERVAL line');
+  await guestShell(vm, `printf "INTERVAL ${intervalMs}" > /proc/pmm/cfg`);
+  try {
+    return await body();
+  } finally {
+    if (vm.state === 'ready') await guestShell(vm, `printf "INTERVAL ${before}" > /proc/pmm/cfg`);
+  }
+}
+
+/** A VM that fails becomes the test's fault, with the console excerpt the VM error carries. */
+function asFault(err: unknown, program: string, booting: boolean): unknown {
+  if (!(err instanceof VmError) && !(booting && err instanceof Error)) return err;
+  return new PmmFaultError(vmFaultKind(err.message, booting), program, err);
 }
 
 export async function runRaw(
@@ -91,14 +156,28 @@ export async function runRaw(
   const cwd = path.resolve(runOptions.cwd ?? process.cwd());
   const executable = resolveProgram(program, cwd);
   const hook = runOptions.hook === false ? null : loadGuestFiles().hook;
-  const vm = await sharedVm(options, notice);
-  const answer = await vm.run({
+  const growth = resolveGrowth(runOptions.growth);
+  if (growth && hook === null) throw new ProgramError('growth mode needs the hook: pmthread samples only monitored processes');
+  let vm: Vm;
+  try {
+    vm = await sharedVm(options, notice);
+  } catch (err) {
+    throw asFault(err, executable, true);
+  }
+  const request = {
     argv: [executable, ...args],
     cwd,
     env: programEnv(options, runOptions.env),
     hook,
     timeoutMs: runOptions.timeoutMs ?? options.runTimeoutMs,
-  });
+  };
+  let answer;
+  try {
+    answer = growth ? await withSampleInterval(vm, growth.intervalMs, () => vm.run(request)) : await vm.run(request);
+  } catch (err) {
+    throw asFault(err, executable, false);
+  }
+  const samples = answer.samples;
   return {
     result: {
       program: executable,
@@ -108,6 +187,8 @@ export async function runRaw(
       timedOut: answer.timedOut,
       stdout: Buffer.from(answer.stdout, 'base64').toString('utf8'),
       stderr: Buffer.from(answer.stderr, 'base64').toString('utf8'),
+      ...(samples ? { samples } : {}),
+      ...(growth ? { growth: judgeGrowth(growthSeries(samples ?? [], answer.records), growth.detector) } : {}),
     },
     records: answer.records,
     maps: Buffer.from(answer.maps, 'base64').toString('utf8'),

@@ -13,16 +13,18 @@ let boots = 0;
 export type Notice = (message: string) => void;
 
 function vmKey(options: PmmOptions): string {
-  return JSON.stringify([options.accel, options.memoryMiB, options.cpus]);
+  return JSON.stringify([options.accel, options.kernel, options.memoryMiB, options.cpus, options.bootTimeoutMs]);
 }
 
 async function bootVm(options: PmmOptions, notice: Notice): Promise<Vm> {
-  const files = loadGuestFiles();
+  const guest = loadGuestFiles();
+  // Another kernel needs a pmm.ko built for it; a mismatch shows as insmod's error with the console excerpt.
+  const files = options.kernel === null ? guest : { ...guest, kernel: options.kernel };
   const accel = await chooseAccel(files, options.accel);
   boots += 1;
   const consoleLog = path.join(os.tmpdir(), 'pmm-logs', `console-${process.pid}-${boots}.log`);
   notice(
-    `pmm: booting the guest VM (kernel ${files.kernelVersion}, ${accel.toUpperCase()}${accel === 'tcg' ? ', no KVM: a few seconds' : ''}); console: ${consoleLog}`,
+    `pmm: booting the guest VM (kernel ${options.kernel ?? files.kernelVersion}, ${accel.toUpperCase()}${accel === 'tcg' ? ', no KVM: a few seconds' : ''}); console: ${consoleLog}`,
   );
   return Vm.boot({
     files,

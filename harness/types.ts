@@ -52,6 +52,56 @@ export interface RunResult {
   leaks: Leak[];
   summary: LeakSummary;
   children?: ChildResult[]; // the processes it forked; present for a run under the hook in the VM
+  samples?: MemorySample[]; // pmthread's look at the process while it ran; present for a run under the hook
+  growth?: GrowthVerdict; // present when the run asked for growth mode
+}
+
+/** One of pmthread's samples of a running process (pmd/PROTOCOL.md). */
+export interface MemorySample {
+  timeNs: string; // decimal nanoseconds, CLOCK_REALTIME, like a record's
+  vmBytes: number;
+  rssBytes: number;
+}
+
+/** What growth mode concluded about one series of a run's samples. */
+export interface SeriesVerdict {
+  series: 'rss' | 'vm' | 'unmatched';
+  growing: boolean;
+  /** Why, in words: the figures the decision rests on. */
+  reason: string;
+  /** Growth after the warm-up: the last judged value minus the first. */
+  growthBytes: number;
+}
+
+export interface GrowthVerdict {
+  /** true: at least one series grew steadily. null: too few samples to judge. */
+  growing: boolean | null;
+  samples: number;
+  series: SeriesVerdict[];
+}
+
+/** How a run ended badly, when it did: the cases a test reports as an error rather than a failed assertion. */
+export type FaultKind = 'crash' | 'killed' | 'timeout' | 'kernel-panic' | 'vm-failure' | 'boot-failure';
+
+/** Carried on failureDetails like LeakFailureDetail; the reporter writes it as a JUnit <error>. */
+export interface FaultFailureDetail {
+  name: 'PmmFault';
+  message: string;
+  stack: string;
+  pmmFault: {
+    kind: FaultKind;
+    program: string;
+    signal: string | null;
+    summary: LeakSummary;
+  };
+}
+
+/** A run whose memory grew steadily while it ran (growth mode); a JUnit <failure type="MemoryGrowth">. */
+export interface GrowthFailureDetail {
+  name: 'MemoryGrowth';
+  message: string;
+  stack: string;
+  pmmGrowth: GrowthVerdict & { program: string };
 }
 
 /**

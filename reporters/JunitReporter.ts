@@ -1,13 +1,23 @@
 // The Jest reporter behind `jest-environment-pmm/junit`: on run completion it writes the JUnit report.
 // The only part that touches the disk; building and rendering the report are pure (buildJunit, renderJunit).
 
-import {mkdirSync, writeFileSync} from 'fs';
+import {mkdirSync, readFileSync, writeFileSync} from 'fs';
 import {dirname, resolve} from 'path';
 import {BaseReporter, type AggregatedResult, type Config, type ReporterContext, type TestContext} from '@jest/reporters';
 import {buildJunit} from './buildJunit';
 import type {JunitReporterOptions} from './constants';
 import {resolveJunitOptions} from './options';
 import {renderJunit} from './renderJunit';
+import {junitSummary} from './summary';
+
+/** A test file's text, to find its tests' lines; a file gone since the run just has no lines. */
+function readSource(path: string): string | null {
+  try {
+    return readFileSync(path, 'utf8');
+  } catch {
+    return null;
+  }
+}
 
 export default class JunitReporter extends BaseReporter {
   private readonly options: JunitReporterOptions;
@@ -29,9 +39,10 @@ export default class JunitReporter extends BaseReporter {
     // which makes Jest exit non-zero.
     try {
       if (results === undefined) throw new Error('jest-environment-pmm/junit: Jest passed no results to onRunComplete');
-      const xml = renderJunit(buildJunit(results, {...this.options, rootDir: this.rootDir}));
+      const document = buildJunit(results, {...this.options, rootDir: this.rootDir, sourceOf: readSource});
       mkdirSync(dirname(this.outputFile), {recursive: true});
-      writeFileSync(this.outputFile, xml);
+      writeFileSync(this.outputFile, renderJunit(document));
+      if (this.options.summary) process.stdout.write(junitSummary(document, this.outputFile));
     } catch (error) {
       const cause = error instanceof Error ? error : new Error(String(error));
       this._setError(new Error(`jest-environment-pmm/junit: could not write ${this.outputFile}: ${cause.message}`, {cause}));

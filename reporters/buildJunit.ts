@@ -1,20 +1,22 @@
 // Pure: turns Jest's aggregated results into the JUnit report object. Test cases follow jest-junit's
 // defaults: classname and name are both the describe blocks and the title joined by the separator; each
 // test file is a <testsuite> named by its path relative to rootDir. A test that failed with pmm's leak data
-// gets a MemoryLeak failure with the leak's stacks and its totals as properties.
+// gets a MemoryLeak failure with the leak's stacks and its totals as properties; a fault gets an <error>
+// (see problems.ts). Each case has the file and, when it can be found, the line of its test.
 
 import {relative, sep} from 'path';
 import type {AggregatedResult, TestCaseResult, TestResult} from '@jest/reporters';
-import {formatAmount, formatLeakMessage} from '../harness/leakReport';
-import type {LeakFailureDetail} from '../harness/types';
-import {isLeakFailureDetail} from './isLeakFailureDetail';
-import type {JunitDocument, JunitProblem, JunitTestCase, JunitTestSuite} from './junitTypes';
-import {stripAnsi, xmlText} from './xmlText';
+import type {JunitDocument, JunitTestCase, JunitTestSuite} from './junitTypes';
+import {caseOutcome, firstLine} from './problems';
+import {testLine} from './testLine';
+import {xmlText} from './xmlText';
 
 export interface BuildJunitOptions {
   rootDir: string;
   suiteName: string;
   ancestorSeparator: string;
+  /** Reads a test file, to find each test's line when Jest did not give it; null when it cannot. */
+  sourceOf?: (testFilePath: string) => string | null;
 }
 
 const SKIPPED_STATUSES: ReadonlySet<TestCaseResult['status']> = new Set(['pending', 'skipped', 'todo', 'disabled']);
@@ -34,9 +36,13 @@ export function buildJunit(results: AggregatedResult, options: BuildJunitOptions
 
 function buildSuite(result: TestResult, options: BuildJunitOptions): JunitTestSuite {
   const file = relative(options.rootDir, result.testFilePath).split(sep).join('/');
-  const cases = result.testResults.map(test => buildCase(test, file, options.ancestorSeparator));
-  // A file that could not run has no test results; without a case of its own it would look green.
-  const execError = result.testExecError?.message ?? (result.testResults.length === 0 ? result.failureMessage : null);
+  const source = options.sourceOf?.(result.testFilePath) ?? null;
+  const cases = result.testResults.map(test => buildCase(test, file, options, source));
+  // A file that could not run, or whose afterAll failed (Jest then gives an empty message and the stack),
+  // gets a case of its own: without it, it would look green.
+  const execError = result.testExecError
+    ? result.testExecError.message || result.testExecError.stack
+    : result.testResults.length === 0 ? result.failureMessage : null;
   if (execError != null && execError !== '') cases.push(suiteErrorCase(file, execError));
   const count = (predicate: (test: JunitTestCase) => boolean): string => String(cases.filter(predicate).length);
   return {
@@ -53,42 +59,19 @@ function buildSuite(result: TestResult, options: BuildJunitOptions): JunitTestSu
   };
 }
 
-function buildCase(test: TestCaseResult, file: string, separator: string): JunitTestCase {
-  const title = xmlText([...test.ancestorTitles, test.title].filter(part => part !== '').join(separator)) || file;
-  const testCase: JunitTestCase = {$: {classname: title, name: title, time: seconds(test.duration ?? 0), file: xmlText(file)}};
-  if (SKIPPED_STATUSES.has(test.status)) testCase.skipped = {};
-  if (test.status !== 'failed') return testCase;
-  const leaks = test.failureDetails.filter(isLeakFailureDetail);
-  if (leaks.length > 0) {
-    const bytes = leaks.reduce((sum, leak) => sum + leak.pmmLeak.summary.bytes, 0);
-    const blocks = leaks.reduce((sum, leak) => sum + leak.pmmLeak.summary.blocks, 0);
-    testCase.properties = {
-      property: [
-        {$: {name: 'pmm.leaked.bytes', value: String(bytes)}},
-        {$: {name: 'pmm.leaked.blocks', value: String(blocks)}},
-      ],
-    };
-  }
-  testCase.failure = failures(test);
-  return testCase;
-}
-
-/** failureMessages[i] and failureDetails[i] describe the same error; pmm's leak data replaces the text. */
-function failures(test: TestCaseResult): JunitProblem[] {
-  const count = Math.max(test.failureMessages.length, test.failureDetails.length, 1);
-  return Array.from({length: count}, (_, index) => {
-    const detail: unknown = test.failureDetails[index];
-    if (isLeakFailureDetail(detail)) return leakFailure(detail);
-    const text = test.failureMessages[index] ?? messageOf(detail) ?? 'failed';
-    return {$: {message: xmlText(firstLine(text)), type: 'AssertionError'}, _: xmlText(text)};
-  });
-}
-
-function leakFailure({pmmLeak: {program, summary, leaks}}: LeakFailureDetail): JunitProblem {
-  return {
-    $: {message: xmlText(`${formatAmount(summary)} leaked`), type: 'MemoryLeak'},
-    _: xmlText(formatLeakMessage(leaks, summary, program)),
+function buildCase(test: TestCaseResult, file: string, options: BuildJunitOptions, source: string | null): JunitTestCase {
+  const {ancestorSeparator} = options;
+  const title = xmlText([...test.ancestorTitles, test.title].filter(part => part !== '').join(ancestorSeparator)) || file;
+  const line = test.location?.line ?? (source === null ? null : testLine(source, test.ancestorTitles, test.title));
+  const testCase: JunitTestCase = {
+    $: {classname: title, name: title, time: seconds(test.duration ?? 0), file: xmlText(file), ...(line !== null ? {line: String(line)} : {})},
   };
+  const {properties, failure, error} = caseOutcome(test);
+  if (properties.length > 0) testCase.properties = {property: properties};
+  if (SKIPPED_STATUSES.has(test.status)) testCase.skipped = {};
+  if (failure) testCase.failure = failure;
+  if (error) testCase.error = error;
+  return testCase;
 }
 
 function suiteErrorCase(file: string, message: string): JunitTestCase {
@@ -96,18 +79,6 @@ function suiteErrorCase(file: string, message: string): JunitTestCase {
     $: {classname: xmlText(file), name: xmlText(file), time: seconds(0), file: xmlText(file)},
     error: [{$: {message: xmlText(firstLine(message)), type: 'TestSuiteError'}, _: xmlText(message)}],
   };
-}
-
-function messageOf(detail: unknown): string | null {
-  if (typeof detail !== 'object' || detail === null) return null;
-  const {stack, message} = detail as {stack?: unknown; message?: unknown};
-  if (typeof stack === 'string' && stack !== '') return stack;
-  return typeof message === 'string' && message !== '' ? message : null;
-}
-
-/** The first line with text in it, for the message attribute; the element's content keeps the rest. */
-function firstLine(text: string): string {
-  return stripAnsi(text).split('\n').map(line => line.trim()).find(line => line !== '') ?? '';
 }
 
 function seconds(milliseconds: number): string {

@@ -8,16 +8,20 @@ export interface JunitReporterOptions {
   suiteName: string;
   /** Joins the describe blocks and the test's title into the test case's classname and name. */
   ancestorSeparator: string;
+  /** Print a short summary of the report (tests, leaks, faults, the file's path) on stdout. */
+  summary: boolean;
 }
 
 export const DEFAULT_OPTIONS: Readonly<JunitReporterOptions> = Object.freeze({
   outputFile: 'reports/pmm-junit.xml',
   suiteName: 'jest tests', // jest-junit's default, so CI dashboards keep their grouping when switching
   ancestorSeparator: ' ', // jest-junit's default
+  summary: true,
 });
 
 export const ENVIRONMENT_OPTIONS: Readonly<Record<string, keyof JunitReporterOptions>> = Object.freeze({
   PMM_JUNIT_OUTPUT_FILE: 'outputFile',
   PMM_JUNIT_SUITE_NAME: 'suiteName',
   PMM_JUNIT_ANCESTOR_SEPARATOR: 'ancestorSeparator',
+  PMM_JUNIT_SUMMARY: 'summary', // "true"/"1" or "false"/"0"
 });

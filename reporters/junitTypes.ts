@@ -10,7 +10,7 @@ export interface JunitProblem {
 }
 
 export interface JunitTestCase {
-  $: {classname: string; name: string; time: string; file: string};
+  $: {classname: string; name: string; time: string; file: string; line?: string};
   properties?: {property: JunitProperty[]};
   failure?: JunitProblem[];
   error?: JunitProblem[];

@@ -16,13 +16,23 @@ export function resolveJunitOptions(reporterOptions: unknown, env: NodeJS.Proces
   const merged: Record<string, unknown> = {...DEFAULT_OPTIONS, ...given};
   for (const [variable, key] of Object.entries(ENVIRONMENT_OPTIONS)) {
     const value = env[variable];
-    if (value !== undefined && value !== '') merged[key] = value;
+    if (value !== undefined && value !== '') merged[key] = typeof DEFAULT_OPTIONS[key] === 'boolean' ? booleanVariable(variable, value) : value;
   }
   for (const key of known) {
-    if (typeof merged[key] !== 'string') {
+    const wanted = typeof DEFAULT_OPTIONS[key as keyof JunitReporterOptions];
+    if (wanted === 'boolean' && typeof merged[key] !== 'boolean') {
+      throw new TypeError(`jest-environment-pmm/junit: option "${key}" must be true or false, got ${JSON.stringify(merged[key])}`);
+    }
+    if (wanted === 'string' && typeof merged[key] !== 'string') {
       throw new TypeError(`jest-environment-pmm/junit: option "${key}" must be a string, got ${JSON.stringify(merged[key])}`);
     }
   }
   if (merged.outputFile === '') throw new TypeError('jest-environment-pmm/junit: option "outputFile" must not be empty');
   return merged as unknown as JunitReporterOptions;
+}
+
+function booleanVariable(variable: string, value: string): boolean {
+  if (value === 'true' || value === '1') return true;
+  if (value === 'false' || value === '0') return false;
+  throw new TypeError(`jest-environment-pmm/junit: ${variable} must be true, false, 1 or 0, got ${JSON.stringify(value)}`);
 }

@@ -17,7 +17,16 @@ test.each([
   [{ bootTimeoutMs: '10s' }, /option "bootTimeoutMs" must be a positive integer, got "10s"/],
   [{ env: { A: 1 } }, /option "env.A" must be a string, got 1/],
   [{ env: [] }, /option "env" must be an object of strings/],
-  [{ kernal: 'x' }, /unknown option "kernal"; known options: accel, memoryMiB/],
+  [{ kernal: 'x' }, /unknown option "kernal"; known options: accel, kernel, memoryMiB/],
+  [{ kernel: 'vmlinuz' }, /option "kernel" must be the absolute path of a kernel image, got "vmlinuz"/],
+  [{ stackDepth: 0 }, /option "stackDepth" must be a positive integer, got 0/],
+  [{ suppressions: 'leaks.supp' }, /option "suppressions" must be an array of absolute paths, got "leaks.supp"/],
+  [{ suppressions: ['/a.supp', 'b.supp'] }, /option "suppressions\[1\]" must be an absolute path, got "b.supp"/],
+  [{ shares: [7] }, /option "shares\[0\]" must be an absolute path, got 7/],
+  [{ leakThreshold: 100 }, /option "leakThreshold" must be an object like/],
+  [{ leakThreshold: { bytes: -1 } }, /option "leakThreshold.bytes" must be a non-negative integer, got -1/],
+  [{ leakThreshold: { block: 1 } }, /unknown option "leakThreshold.block"; known: bytes, blocks/],
+  [{ followChildren: 'yes' }, /option "followChildren" must be true or false, got "yes"/],
   ['fast', /options must be an object, got "fast"/],
 ])('%j is refused', (given, message) => {
   expect(() => resolveOptions(given, {})).toThrow(message);
@@ -29,4 +38,23 @@ test('a bad environment variable is named too', () => {
 
 test('a zero run timeout means no limit', () => {
   expect(resolveOptions({ runTimeoutMs: 0 }, {}).runTimeoutMs).toBe(0);
+});
+
+test('every option given is kept, checked and copied', () => {
+  const given = {
+    kernel: '/boot/vmlinuz-test',
+    stackDepth: 8,
+    suppressions: ['/src/pmm.supp'],
+    leakThreshold: { bytes: 64 },
+    followChildren: false,
+    shares: ['/data'],
+    env: { A: 'b' },
+  };
+  const options = resolveOptions(given, {});
+  expect(options).toMatchObject({ ...given, leakThreshold: { bytes: 64, blocks: 0 } });
+  expect(options.env).not.toBe(given.env);
+});
+
+test('PMM_KERNEL overrides the kernel set-up fetched', () => {
+  expect(resolveOptions({}, { PMM_KERNEL: '/k/vmlinux' }).kernel).toBe('/k/vmlinux');
 });

@@ -5,6 +5,7 @@ import {buildJunit} from '../buildJunit';
 import type {JunitDocument} from '../junitTypes';
 import {renderJunit} from '../renderJunit';
 import {formatLeakMessage, leakFailureDetail, summarize} from '../../harness/leakReport';
+import {faultFailureDetail, PmmFaultError} from '../../harness/faults';
 import type {Leak} from '../../harness/types';
 import {ProducedReports} from './validateJunit';
 import {aggregated, ROOT_DIR, START, testCase, testFile} from './results';
@@ -102,7 +103,7 @@ describe('a test that leaked', () => {
     expect(xml).toContain('    at make_buf (/src/buf.c:12)\n    at main (/src/leaky.c:42)');
   });
 
-  it('keeps an assertion failure beside the leak, and sums the leaks of several runs', () => {
+  it('keeps an assertion failure beside the leak in one failure element, and sums the leaks of several runs', () => {
     const second = leakFailureDetail({program: './other', leaks: [LEAKS[1]], summary: summarize([LEAKS[1]])});
     const results = aggregated([
       testFile('t.test.ts', [
@@ -114,11 +115,11 @@ describe('a test that leaked', () => {
       ]),
     ]);
     const [testcase] = report(results).junit.testsuites.testsuite[0].testcase;
-    expect(testcase.failure?.map(failure => failure.$)).toEqual([
-      {message: 'Error: expect(received).toBe(expected)', type: 'AssertionError'},
-      {message: '324 bytes in 4 blocks leaked', type: 'MemoryLeak'},
-      {message: '24 bytes in 1 block leaked', type: 'MemoryLeak'},
-    ]);
+    // One element: GitHub's consumers read only the first. Its text holds all three problems in order.
+    expect(testcase.failure?.map(failure => failure.$)).toEqual([{message: 'Error: expect(received).toBe(expected) (and 2 more)', type: 'AssertionError'}]);
+    const text = testcase.failure?.[0]._ ?? '';
+    expect(text.indexOf('Expected: 1')).toBeLessThan(text.indexOf('324 bytes in 4 blocks leaked by ./leaky'));
+    expect(text.indexOf('324 bytes in 4 blocks leaked by ./leaky')).toBeLessThan(text.indexOf('24 bytes in 1 block leaked by ./other'));
     expect(testcase.properties?.property.map(property => property.$.value)).toEqual(['348', '5']);
   });
 
@@ -205,4 +206,59 @@ it('times are never negative, even when a clock went backwards', () => {
   expect(junit.testsuites.$.time).toBe('0.000');
   expect(junit.testsuites.testsuite[0].$.time).toBe('0.000');
   expect(junit.testsuites.testsuite[0].testcase[0].$.time).toBe('0.000');
+});
+
+describe('faults', () => {
+  const crash = faultFailureDetail(
+    {program: './crash', args: [], exitCode: null, signal: 'SIGSEGV', timedOut: false, stdout: '', stderr: '', leaks: [LEAKS[1]], summary: summarize([LEAKS[1]])},
+    'crash',
+  );
+  const leakOfCrash = leakFailureDetail({program: './crash', leaks: [LEAKS[1]], summary: summarize([LEAKS[1]])});
+
+  it('a crash is one <error> of type Crash, ahead of its leaks, with the leaks up to then as properties', () => {
+    const results = aggregated([
+      testFile('t.test.ts', [
+        testCase('crashes', {status: 'failed', failureDetails: JSON.parse(JSON.stringify([crash, leakOfCrash])), failureMessages: ['crash text', 'leak text']}),
+      ]),
+    ]);
+    const {junit} = report(results);
+    const [testcase] = junit.testsuites.testsuite[0].testcase;
+    expect(testcase.failure).toBeUndefined();
+    expect(testcase.error?.map(e => e.$)).toEqual([{message: './crash crashed with SIGSEGV; 24 bytes in 1 block leaked up to then (and 1 more)', type: 'Crash'}]);
+    expect(testcase.properties?.property.map(p => [p.$.name, p.$.value])).toEqual([['pmm.leaked.bytes', '24'], ['pmm.leaked.blocks', '1'], ['pmm.fault', 'crash']]);
+    expect(junit.testsuites.testsuite[0].$).toMatchObject({errors: '1', failures: '0'});
+  });
+
+  it.each([
+    ['kernel-panic', 'KernelPanic'],
+    ['boot-failure', 'VmBootFailure'],
+    ['vm-failure', 'VmFailure'],
+  ] as const)('a thrown PmmFaultError (%s) from a worker is an <error> of type %s with the failure message', (kind, type) => {
+    const thrown = JSON.parse(JSON.stringify(new PmmFaultError(kind, '/bin/sh', new Error('console says so'))));
+    const message = 'PmmFaultError: pmm: the VM failed\nguest console (/tmp/c.log):\nKernel panic - not syncing';
+    const results = aggregated([testFile('t.test.ts', [testCase('vm', {status: 'failed', failureDetails: [thrown], failureMessages: [message]})])]);
+    const [testcase] = report(results).junit.testsuites.testsuite[0].testcase;
+    expect(testcase.error).toEqual([{$: {message: 'PmmFaultError: pmm: the VM failed', type}, _: message}]);
+  });
+
+  it('an afterAll that failed (Jest: empty message, the stack) is an error case of the file', () => {
+    const results = aggregated([
+      testFile('t.test.ts', [testCase('passes')], {testExecError: {message: '', stack: 'in afterAll: 24 bytes in 1 block leaked by ./x'}}),
+    ]);
+    const [suite] = report(results).junit.testsuites.testsuite;
+    expect(suite.$).toMatchObject({tests: '2', errors: '1'});
+    expect(suite.testcase[1].error?.[0].$.message).toBe('in afterAll: 24 bytes in 1 block leaked by ./x');
+  });
+});
+
+describe('file and line', () => {
+  it('uses Jest location when given, else finds the title in the source', () => {
+    const source = "\n\ntest('found', () => {});\n";
+    const results = aggregated([
+      testFile('t.test.ts', [testCase('located', {location: {line: 7, column: 1}}), testCase('found'), testCase('generated %s')]),
+    ]);
+    const junit = buildJunit(results, {...OPTIONS, sourceOf: path => (path === `${ROOT_DIR}/t.test.ts` ? source : null)});
+    produced.add(renderJunit(junit));
+    expect(junit.testsuites.testsuite[0].testcase.map(test => test.$.line)).toEqual(['7', '3', undefined]);
+  });
 });

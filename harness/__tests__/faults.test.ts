@@ -1,0 +1,51 @@
+import { faultFailureDetail, faultOfRun, PmmFaultError, vmFaultKind } from '../faults';
+import type { RunResult } from '../types';
+
+test.each([
+  [{ signal: null, timedOut: false }, null],
+  [{ signal: 'SIGSEGV', timedOut: false }, 'crash'],
+  [{ signal: 'SIGABRT', timedOut: false }, 'crash'],
+  [{ signal: 'SIGBUS', timedOut: false }, 'crash'],
+  [{ signal: 'SIGKILL', timedOut: false }, 'killed'],
+  [{ signal: 'SIGTERM', timedOut: false }, 'killed'],
+  [{ signal: 'SIGKILL', timedOut: true }, 'timeout'],
+])('%j is a %s', (run, kind) => {
+  expect(faultOfRun(run)).toBe(kind);
+});
+
+const crashed: RunResult = {
+  program: '/bin/crash', args: [], exitCode: null, signal: 'SIGSEGV', timedOut: false, stdout: '', stderr: 'about to crash\n',
+  leaks: [{ bytes: 64, blocks: 1, kinds: ['malloc'], frames: [{ address: '0x1', function: 'leak_before_crash', file: '/src/crash.c', line: 10, object: null }] }],
+  summary: { bytes: 64, blocks: 1 },
+};
+
+test('a crash names the signal, its leaks up to then with their stacks, and the end of stderr', () => {
+  const detail = faultFailureDetail(crashed, 'crash');
+  expect(detail.message).toBe('/bin/crash crashed with SIGSEGV; 64 bytes in 1 block leaked up to then');
+  expect(detail.stack).toContain('at leak_before_crash (/src/crash.c:10)');
+  expect(detail.stack).toContain('its stderr ended with:\nabout to crash');
+  expect(detail.pmmFault).toEqual({ kind: 'crash', program: '/bin/crash', signal: 'SIGSEGV', summary: { bytes: 64, blocks: 1 } });
+});
+
+test('a timeout without leaks says so', () => {
+  const detail = faultFailureDetail({ ...crashed, signal: 'SIGKILL', timedOut: true, leaks: [], summary: { bytes: 0, blocks: 0 }, stderr: '' }, 'timeout');
+  expect(detail.message).toBe('/bin/crash passed its timeout and was killed; no leaks up to then');
+});
+
+test.each([
+  ['the guest kernel panicked: Kernel panic - not syncing: sysrq triggered crash', false, 'kernel-panic'],
+  ['the guest kernel oopsed: BUG: kernel NULL pointer dereference', true, 'kernel-panic'],
+  ['the guest did not come up within 1 ms', true, 'boot-failure'],
+  ['the guest did not answer within 31000 ms', false, 'vm-failure'],
+])('a VM error "%s" (booting: %s) is a %s', (message, booting, kind) => {
+  expect(vmFaultKind(message, booting)).toBe(kind);
+});
+
+test('a PmmFaultError keeps its fault data through JSON, as results from a worker do', () => {
+  const error = new PmmFaultError('kernel-panic', '/bin/sh', new Error('the guest kernel panicked: x'));
+  expect(error.message).toBe('pmm: the guest kernel panicked while running /bin/sh: the guest kernel panicked: x');
+  expect(JSON.parse(JSON.stringify(error))).toEqual({
+    name: 'PmmFaultError',
+    pmmFault: { kind: 'kernel-panic', program: '/bin/sh', signal: null, summary: { bytes: 0, blocks: 0 } },
+  });
+});

@@ -1,0 +1,34 @@
+import { DEFAULT_GROWTH, detectGrowth, judgeGrowth } from '../growth';
+
+const MiB = 1024 * 1024;
+const ramp = (n: number, start: number, step: number): number[] => Array.from({ length: n }, (_, i) => start + i * step);
+
+test.each([
+  ['a steady staircase (a cache without a bound)', ramp(30, 8 * MiB, 320 * 1024), true],
+  ['a warm-up, then flat', [8 * MiB, 12 * MiB, ...Array(28).fill(12 * MiB)], false],
+  ['a late warm-up: one step a third of the way in, then flat', [...Array(10).fill(8 * MiB), ...Array(20).fill(14 * MiB)], false],
+  ['flat with noise of a page either way', Array.from({ length: 30 }, (_, i) => 8 * MiB + (i % 2) * 4096), false],
+  ['steady but below the noise floor', ramp(30, 8 * MiB, 4096), false],
+  ['a sawtooth that always comes back down', Array.from({ length: 32 }, (_, i) => 8 * MiB + (i % 8) * MiB), false],
+  ['growth with one dip', [...ramp(15, 8 * MiB, 512 * 1024), 10 * MiB, ...ramp(14, 16 * MiB, 512 * 1024)], true],
+  ['shrinking', ramp(30, 40 * MiB, -MiB), false],
+])('%s: growing is %s', (_name, values, growing) => {
+  expect(detectGrowth('rss', values)?.growing).toBe(growing);
+});
+
+test('too few samples to judge give null, not a pass', () => {
+  expect(detectGrowth('rss', ramp(10, 0, MiB))).toBeNull();
+  expect(detectGrowth('rss', ramp(11, 0, MiB), { ...DEFAULT_GROWTH, minSamples: 8 })).not.toBeNull();
+});
+
+test('the verdict says why, with its figures', () => {
+  const verdict = detectGrowth('rss', ramp(20, 0, MiB));
+  expect(verdict).toEqual({ series: 'rss', growing: true, growthBytes: 14 * MiB, reason: expect.stringContaining('rss: 14680064 bytes over 15 samples after 5 of warm-up') });
+});
+
+test('judgeGrowth: any series growing is growth; none judged is null', () => {
+  const flat = Array(30).fill(MiB);
+  expect(judgeGrowth({ rss: flat, vm: ramp(30, 0, MiB), unmatched: flat }).growing).toBe(true);
+  expect(judgeGrowth({ rss: flat, vm: flat, unmatched: flat })).toMatchObject({ growing: false, samples: 30 });
+  expect(judgeGrowth({ rss: [1], vm: [1], unmatched: [0] })).toEqual({ growing: null, samples: 1, series: [] });
+});

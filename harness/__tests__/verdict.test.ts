@@ -1,0 +1,54 @@
+import { DEFAULT_OPTIONS } from '../options';
+import type { RunResult } from '../types';
+import { runFailures, type RunContext } from '../verdict';
+
+const leak = (bytes: number, blocks: number) => ({ bytes, blocks, kinds: ['malloc' as const], frames: [] });
+
+function run(overrides: Partial<RunResult> = {}): RunResult {
+  return {
+    program: '/bin/p', args: [], exitCode: 0, signal: null, timedOut: false, stdout: '', stderr: '',
+    leaks: [], summary: { bytes: 0, blocks: 0 }, ...overrides,
+  };
+}
+
+const context = (overrides: Partial<RunContext['options']> = {}, flags: Partial<RunContext> = {}): RunContext => ({
+  options: { leakThreshold: DEFAULT_OPTIONS.leakThreshold, followChildren: true, ...overrides },
+  leaksExpected: false,
+  faultExpected: false,
+  ...flags,
+});
+
+const names = (failures: ReturnType<typeof runFailures>): string[] => failures.map((f) => f.name);
+
+const leaky = run({ leaks: [leak(100, 2)], summary: { bytes: 100, blocks: 2 } });
+const child = { pid: 7, leaks: [leak(50, 1)], summary: { bytes: 50, blocks: 1 } };
+
+test.each([
+  ['a clean run', run(), context(), []],
+  ['a leak', leaky, context(), ['MemoryLeak']],
+  ['a leak within the threshold', leaky, context({ leakThreshold: { bytes: 100, blocks: 2 } }), []],
+  ['a leak over the blocks allowed', leaky, context({ leakThreshold: { bytes: 1000, blocks: 1 } }), ['MemoryLeak']],
+  ['a leak over the bytes allowed', leaky, context({ leakThreshold: { bytes: 99, blocks: 10 } }), ['MemoryLeak']],
+  ['a leak checked with toLeak', leaky, context({}, { leaksExpected: true }), []],
+  ['a child that leaked', run({ children: [child] }), context(), ['MemoryLeak']],
+  ['a child that leaked, children not followed', run({ children: [child] }), context({ followChildren: false }), []],
+  ['a tree within the threshold only without the child', { ...leaky, children: [child] }, context({ leakThreshold: { bytes: 120, blocks: 5 } }), ['MemoryLeak', 'MemoryLeak']],
+  ['a crash with a leak', { ...leaky, exitCode: null, signal: 'SIGSEGV' }, context(), ['PmmFault', 'MemoryLeak']],
+  ['a crash allowed', run({ exitCode: null, signal: 'SIGSEGV' }), context({}, { faultExpected: true }), []],
+  ['a timeout', run({ exitCode: null, signal: 'SIGKILL', timedOut: true }), context(), ['PmmFault']],
+  ['growth', run({ growth: { growing: true, samples: 30, series: [{ series: 'rss', growing: true, reason: 'r', growthBytes: 9 }] } }), context(), ['MemoryGrowth']],
+  ['no growth', run({ growth: { growing: false, samples: 30, series: [] } }), context(), []],
+  ['growth that could not be judged', run({ growth: { growing: null, samples: 2, series: [] } }), context(), ['MemoryGrowth']],
+])('%s gives %j', (_name, result, ctx, expected) => {
+  expect(names(runFailures(result, ctx))).toEqual(expected);
+});
+
+test("a child's leak names the child", () => {
+  const [failure] = runFailures(run({ children: [child] }), context());
+  expect(failure.message).toBe('50 bytes in 1 block leaked by /bin/p (forked child, pid 7)');
+});
+
+test('growth that could not be judged says what to do', () => {
+  const [failure] = runFailures(run({ growth: { growing: null, samples: 2, series: [] } }), context());
+  expect(failure.message).toBe('growth mode could not judge /bin/p: 2 samples are too few (run it longer or lower growth.intervalMs)');
+});

@@ -1,0 +1,66 @@
+// Faults as results: a program that crashed, was killed or timed out, and a VM that panicked or did not
+// boot, each become one plain failure detail (a JUnit <error>) that names what happened. Pure.
+import { formatAmount, formatLeakMessage } from './leakReport';
+import type { FaultFailureDetail, FaultKind, LeakSummary, RunResult } from './types';
+
+// Signals a program sends itself or gets from outside (an OOM killer, a watchdog, a user): it was killed.
+// Any other signal is the program's own fault: a crash.
+const KILL_SIGNALS: ReadonlySet<string> = new Set(['SIGKILL', 'SIGTERM', 'SIGINT', 'SIGQUIT', 'SIGHUP']);
+
+/** The fault a finished run shows, or null when it exited by itself. */
+export function faultOfRun(run: Pick<RunResult, 'signal' | 'timedOut'>): FaultKind | null {
+  if (run.timedOut) return 'timeout';
+  if (run.signal === null) return null;
+  return KILL_SIGNALS.has(run.signal) ? 'killed' : 'crash';
+}
+
+function headline(kind: FaultKind, program: string, signal: string | null): string {
+  switch (kind) {
+    case 'timeout':
+      return `${program} passed its timeout and was killed`;
+    case 'killed':
+      return `${program} was killed by ${signal}`;
+    case 'crash':
+      return `${program} crashed with ${signal}`;
+    case 'kernel-panic':
+      return `the guest kernel panicked while running ${program}`;
+    case 'boot-failure':
+      return `the VM did not boot to run ${program}`;
+    case 'vm-failure':
+      return `the VM failed while running ${program}`;
+  }
+}
+
+/** The detail a test carries for a run that ended by a signal or a timeout, with its leaks up to then. */
+export function faultFailureDetail(run: RunResult, kind: FaultKind): FaultFailureDetail {
+  const summary: LeakSummary = { ...run.summary };
+  const leaks = summary.blocks > 0 ? formatLeakMessage(run.leaks, summary, run.program) : 'no leaks up to then';
+  const stderr = run.stderr.trim() === '' ? [] : ['its stderr ended with:', ...run.stderr.trimEnd().split('\n').slice(-10)];
+  const message = `${headline(kind, run.program, run.signal)}; ${summary.blocks > 0 ? `${formatAmount(summary)} leaked up to then` : 'no leaks up to then'}`;
+  return {
+    name: 'PmmFault',
+    message,
+    stack: [message, leaks, ...stderr].join('\n'),
+    pmmFault: { kind, program: run.program, signal: run.signal, summary },
+  };
+}
+
+/**
+ * An error pmm.run throws when the VM fails. Its fields are own and enumerable so that they survive the trip
+ * from a Jest worker as JSON (an Error's message does not, so the reporter reads the failure message too).
+ */
+export class PmmFaultError extends Error {
+  readonly pmmFault: FaultFailureDetail['pmmFault'];
+
+  constructor(kind: FaultKind, program: string, cause: Error) {
+    super(`pmm: ${headline(kind, program, null)}: ${cause.message}`);
+    this.name = 'PmmFaultError';
+    this.pmmFault = { kind, program, signal: null, summary: { bytes: 0, blocks: 0 } };
+  }
+}
+
+/** Which fault a VM error is: its message names a panic or an oops, or a boot that did not finish. */
+export function vmFaultKind(message: string, booting: boolean): FaultKind {
+  if (/the guest kernel (panicked|oopsed)/.test(message)) return 'kernel-panic';
+  return booting ? 'boot-failure' : 'vm-failure';
+}

@@ -1,0 +1,60 @@
+// What one run means for its test, pure: the failure details it adds (leaks over the threshold, from the
+// program and, when followed, its children; a fault; steady growth). The environment attaches them.
+import { faultFailureDetail, faultOfRun } from './faults';
+import { leakFailureDetail, summarize } from './leakReport';
+import type { PmmOptions } from './options';
+import type { FaultFailureDetail, GrowthFailureDetail, LeakFailureDetail, LeakSummary, RunResult } from './types';
+
+export type RunFailure = LeakFailureDetail | FaultFailureDetail | GrowthFailureDetail;
+
+export interface RunContext {
+  options: Pick<PmmOptions, 'leakThreshold' | 'followChildren'>;
+  /** The test checked this run's leaks with toLeak: they are expected. */
+  leaksExpected: boolean;
+  /** The run was started with allowFault: a crash, a kill or a timeout is expected. */
+  faultExpected: boolean;
+}
+
+/** The leaks a run's verdict counts: its own, then each followed child's. */
+function leakSources(run: RunResult, followChildren: boolean): Array<Pick<RunResult, 'program' | 'leaks' | 'summary'>> {
+  const children = followChildren ? (run.children ?? []) : [];
+  return [
+    run,
+    ...children.map((child) => ({ program: `${run.program} (forked child, pid ${child.pid})`, leaks: child.leaks, summary: child.summary })),
+  ].filter((source) => source.summary.blocks > 0);
+}
+
+export function overThreshold(total: LeakSummary, threshold: LeakSummary): boolean {
+  return total.bytes > threshold.bytes || total.blocks > threshold.blocks;
+}
+
+export function runFailures(run: RunResult, context: RunContext): RunFailure[] {
+  const failures: RunFailure[] = [];
+  const fault = faultOfRun(run);
+  if (fault !== null && !context.faultExpected) failures.push(faultFailureDetail(run, fault));
+  if (!context.leaksExpected) {
+    const sources = leakSources(run, context.options.followChildren);
+    const total = summarize(sources.map((s) => ({ ...s.summary, kinds: [], frames: [] })));
+    if (overThreshold(total, context.options.leakThreshold)) failures.push(...sources.map(leakFailureDetail));
+  }
+  // Growth mode was asked for: a run it could not judge must not pass as flat.
+  if (run.growth !== undefined && run.growth.growing !== false) failures.push(growthFailureDetail(run));
+  return failures;
+}
+
+/** Growth mode's failure: the series that grew, or the reason it could not judge (too few samples). */
+export function growthFailureDetail(run: RunResult): GrowthFailureDetail {
+  const growth = run.growth!;
+  const grown = growth.series.filter((s) => s.growing);
+  const message =
+    growth.growing === null
+      ? `growth mode could not judge ${run.program}: ${growth.samples} samples are too few (run it longer or lower growth.intervalMs)`
+      : `${run.program} grew steadily while it ran: ${grown.map((s) => `${s.series} +${s.growthBytes} bytes`).join(', ')}`;
+  return {
+    name: 'MemoryGrowth',
+    message,
+    stack: [message, ...growth.series.map((s) => `  ${s.reason}`)].join('\n'),
+    pmmGrowth: { ...growth, program: run.program },
+  };
+}
+
