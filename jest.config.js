@@ -1,6 +1,6 @@
 // pmm's own tests: "unit" runs on the host in plain Node; "vm" runs under pmm's own environment, in the VM.
 const tsJest = ['ts-jest', {}];
-const sourceFolders = '<rootDir>/{harness,qemu,reporters,symbolizer,cli,hooklib,pmd,kernel,fixtures,scripts}';
+const sourceFolders = '<rootDir>/{harness,qemu,reporters,symbolizer,cli,hooklib,pmd,kernel,fixtures,scripts,bench}';
 
 module.exports = {
   // The first run in a worker pays the VM's boot, several seconds under TCG.

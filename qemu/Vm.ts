@@ -182,7 +182,11 @@ export class Vm {
       } catch {
         // QEMU may already be going; the kill below makes sure.
       }
-      const gone = await Promise.race([this.exited.then(() => true), sleep(2000, true).then(() => false)]);
+      // The child, held above, keeps Node alive while QEMU goes; a held timer here would keep it alive for the
+      // whole 2 s even after QEMU had gone.
+      const gone = await withTimeout(this.exited.then(() => true), 2000, () => new Error('QEMU did not quit')).catch(
+        () => false,
+      );
       if (!gone) {
         this.killNow();
         await this.exited;
@@ -278,12 +282,9 @@ export class Vm {
   }
 }
 
-/** A timer; held ones keep Node alive until they fire. */
-function sleep(ms: number, hold = false): Promise<void> {
-  return new Promise((resolve) => {
-    const timer = setTimeout(resolve, ms);
-    if (!hold) timer.unref();
-  });
+/** A timer that never keeps Node alive. */
+function sleep(ms: number): Promise<void> {
+  return new Promise((resolve) => setTimeout(resolve, ms).unref());
 }
 
 /** Rejects with error() after ms. The timer never holds Node open: QEMU or a pending answer does that. */
