@@ -1,0 +1,92 @@
+// Suppression files: both formats parsed, matched against symbolized stacks, suppressed leaks counted apart.
+import * as fs from 'fs';
+import * as os from 'os';
+import * as path from 'path';
+import { applySuppressions, isSuppressed, loadSuppressionFiles, parseSuppressions, SuppressionError } from '../suppressions';
+import type { Frame, Leak } from '../types';
+
+const frame = (fn: string, file: string | null, object: string): Frame => ({ address: '0x1', function: fn, file, line: 1, object });
+
+// A leak of 24 bytes: strdup inside libc, called by load_config in the program, called by main.
+const viaStrdup: Leak = {
+  bytes: 24,
+  blocks: 2,
+  kinds: ['malloc'],
+  frames: [
+    frame('strdup', null, '/usr/lib/x86_64-linux-gnu/libc.so.6'),
+    frame('load_config', '/src/app/config.c', '/opt/app/bin/app'),
+    frame('main', '/src/app/main.c', '/opt/app/bin/app'),
+  ],
+};
+const direct: Leak = {
+  bytes: 100,
+  blocks: 1,
+  kinds: ['new'],
+  frames: [frame('Cache::fill()', '/src/app/cache.cc', '/opt/app/bin/app'), frame('main', '/src/app/main.c', '/opt/app/bin/app')],
+};
+
+describe('LSan leak: files', () => {
+  it.each([
+    ['leak:load_config', true], // function
+    ['leak:config.c', true], // file
+    ['leak:libc.so', true], // object
+    ['leak:^strdup$', true],
+    ['leak:^load', true],
+    ['leak:^config', false], // anchored, and no name starts so
+    ['leak:load*config', true],
+    ['leak:save_config', false],
+    ['race:load_config', false], // another sanitizer's type is ignored
+  ])('%s suppresses the strdup leak: %p', (text, expected) => {
+    expect(isSuppressed(viaStrdup, parseSuppressions(`# comment\n\n${text}\n`))).toBe(expected);
+  });
+
+  it('names the line it cannot read', () => {
+    expect(() => parseSuppressions('leak:x\nnot a suppression\n', 'app.supp')).toThrow(new SuppressionError('app.supp', 2, 'expected TYPE:PATTERN, got "not a suppression"'));
+  });
+});
+
+describe('valgrind suppression files', () => {
+  const file = (frames: string, kind = 'Memcheck:Leak'): string => `# made by valgrind --gen-suppressions\n{\n   a_name\n   ${kind}\n   match-leak-kinds: definite\n${frames}\n}\n`;
+
+  it.each([
+    ['fun:malloc\n   fun:strdup\n   fun:load_config', true], // as valgrind writes them: from the allocator
+    ['fun:malloc\n   ...\n   fun:main', true],
+    ['fun:malloc\n   obj:*/libc.so*\n   fun:load_*', true],
+    ['fun:strdup\n   fun:load_config', true], // without the allocator frame
+    ['fun:malloc\n   fun:load_config', false], // frames must follow on, unless "..." says otherwise
+    ['...\n   fun:save_config', false],
+    ['fun:calloc\n   fun:strdup', false], // the leak came from malloc
+    ['src:config.c', false], // the first frame's file is unknown
+    ['...\n   src:config.c', true],
+  ])('%p matches the strdup leak: %p', (frames, expected) => {
+    expect(isSuppressed(viaStrdup, parseSuppressions(file(frames)))).toBe(expected);
+  });
+
+  it('matches C++ allocations from operator new', () => {
+    expect(isSuppressed(direct, parseSuppressions(file('fun:operator new*\n   fun:Cache::fill()')))).toBe(true);
+  });
+
+  it('ignores suppressions of other kinds than Memcheck:Leak', () => {
+    expect(parseSuppressions(file('fun:malloc', 'Memcheck:Cond'))).toEqual([]);
+  });
+
+  it('names an unclosed suppression', () => {
+    expect(() => parseSuppressions('{\n  x\n  Memcheck:Leak\n  fun:malloc\n', 'v.supp')).toThrow(new SuppressionError('v.supp', 1, 'suppression not closed with "}"'));
+  });
+});
+
+it('sets suppressed leaks apart with their own totals, from files of either format', () => {
+  const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'pmm-supp-'));
+  try {
+    fs.writeFileSync(path.join(dir, 'lsan.supp'), 'leak:load_config\n');
+    fs.writeFileSync(path.join(dir, 'vg.supp'), '{\n  cache\n  Memcheck:Leak\n  fun:operator new*\n  fun:Cache::*\n}\n');
+    const lsanOnly = applySuppressions([viaStrdup, direct], loadSuppressionFiles([path.join(dir, 'lsan.supp')]));
+    expect(lsanOnly.kept).toEqual([direct]);
+    expect(lsanOnly.suppressed).toEqual({ leaks: [viaStrdup], summary: { bytes: 24, blocks: 2 } });
+    const both = applySuppressions([viaStrdup, direct], loadSuppressionFiles([path.join(dir, 'lsan.supp'), path.join(dir, 'vg.supp')]));
+    expect(both.kept).toEqual([]);
+    expect(both.suppressed.summary).toEqual({ bytes: 124, blocks: 3 });
+  } finally {
+    fs.rmSync(dir, { recursive: true, force: true });
+  }
+});

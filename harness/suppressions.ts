@@ -1,0 +1,158 @@
+// Leak suppressions: LeakSanitizer's `leak:PATTERN` files and valgrind's suppression files, matched against
+// a leak's symbolized stack. A run's suppressed leaks are set apart and counted on their own.
+import * as fs from 'fs';
+import type { Frame, Leak, LeakSummary } from './types';
+
+/** LSan: PATTERN found in any frame's function, file or object; `*` is any text, `^`/`$` anchor it. */
+export interface LsanSuppression {
+  format: 'lsan';
+  pattern: string;
+}
+
+/** valgrind: fun:/obj: globs matched frame by frame from the allocation function outwards; `...` skips frames. */
+export interface ValgrindSuppression {
+  format: 'valgrind';
+  name: string;
+  frames: string[]; // "fun:GLOB", "obj:GLOB" or "..."
+}
+
+export type Suppression = LsanSuppression | ValgrindSuppression;
+
+export class SuppressionError extends Error {
+  constructor(file: string, line: number, message: string) {
+    super(`suppressions ${file}:${line}: ${message}`);
+    this.name = 'SuppressionError';
+  }
+}
+
+/** Parses one file's text; a file is in valgrind's format when its first non-comment line is `{`. */
+export function parseSuppressions(text: string, file = '<text>'): Suppression[] {
+  const lines = text.split('\n').map((l) => l.trim());
+  const first = lines.find((l) => l !== '' && !l.startsWith('#'));
+  return first === '{' ? parseValgrind(lines, file) : parseLsan(lines, file);
+}
+
+function parseLsan(lines: string[], file: string): Suppression[] {
+  const out: Suppression[] = [];
+  lines.forEach((line, i) => {
+    if (line === '' || line.startsWith('#')) return;
+    const m = /^(\w+):(.+)$/.exec(line);
+    if (!m) throw new SuppressionError(file, i + 1, `expected TYPE:PATTERN, got ${JSON.stringify(line)}`);
+    // Other sanitizers' types (race:, called_from_lib:) may share the file; only leaks concern pmm.
+    if (m[1] === 'leak') out.push({ format: 'lsan', pattern: m[2].trim() });
+  });
+  return out;
+}
+
+function parseValgrind(lines: string[], file: string): Suppression[] {
+  const out: Suppression[] = [];
+  let i = 0;
+  while (i < lines.length) {
+    const line = lines[i];
+    if (line === '' || line.startsWith('#')) {
+      i++;
+      continue;
+    }
+    if (line !== '{') throw new SuppressionError(file, i + 1, `expected "{", got ${JSON.stringify(line)}`);
+    const start = i;
+    const body: string[] = [];
+    for (i++; i < lines.length && lines[i] !== '}'; i++) {
+      if (lines[i] !== '' && !lines[i].startsWith('#')) body.push(lines[i]);
+    }
+    if (i === lines.length) throw new SuppressionError(file, start + 1, 'suppression not closed with "}"');
+    i++;
+    const [name, kind, ...rest] = body;
+    if (name === undefined || kind === undefined) throw new SuppressionError(file, start + 1, 'a suppression needs a name and a kind');
+    // Only memcheck's leak suppressions say anything about leaks; the rest of the file is valgrind's business.
+    if (kind !== 'Memcheck:Leak') continue;
+    const frames = rest.filter((l) => !l.startsWith('match-leak-kinds:'));
+    for (const f of frames) {
+      if (f !== '...' && !/^(fun|obj|src):/.test(f)) throw new SuppressionError(file, start + 1, `unknown frame line ${JSON.stringify(f)}`);
+    }
+    out.push({ format: 'valgrind', name, frames });
+  }
+  return out;
+}
+
+export function loadSuppressionFiles(files: readonly string[]): Suppression[] {
+  return files.flatMap((file) => parseSuppressions(fs.readFileSync(file, 'utf8'), file));
+}
+
+function globRegExp(glob: string, anchored: boolean): RegExp {
+  let body = '';
+  for (const ch of glob) {
+    if (ch === '*') body += '.*';
+    else if (ch === '?') body += '.';
+    else body += ch.replace(/[.+^${}()|[\]\\]/g, '\\$&');
+  }
+  return new RegExp(anchored ? `^${body}$` : body);
+}
+
+function lsanRegExp(pattern: string): RegExp {
+  const start = pattern.startsWith('^');
+  const end = pattern.endsWith('$') && pattern.length > (start ? 1 : 0);
+  const core = pattern.slice(start ? 1 : 0, end ? -1 : undefined);
+  const body = globRegExp(core, false).source;
+  return new RegExp(`${start ? '^' : ''}${body}${end ? '$' : ''}`);
+}
+
+function matchesLsan(s: LsanSuppression, leak: Leak): boolean {
+  const re = lsanRegExp(s.pattern);
+  return leak.frames.some((f) => [f.function, f.file, f.object].some((text) => text !== null && text !== undefined && re.test(text)));
+}
+
+/** The allocation function valgrind's stack starts with, which pmm's does not record. */
+const allocatorFrame: Record<string, string> = {
+  malloc: 'malloc',
+  calloc: 'calloc',
+  realloc: 'realloc',
+  new: 'operator new(unsigned long)',
+  'new[]': 'operator new[](unsigned long)',
+};
+
+function frameMatches(line: string, frame: Frame): boolean {
+  const [what, ...globParts] = line.split(':');
+  const re = globRegExp(globParts.join(':'), true);
+  if (what === 'fun') return frame.function !== null && re.test(frame.function);
+  if (what === 'obj') return frame.object !== null && re.test(frame.object);
+  return frame.file !== null && re.test(frame.file.replace(/^.*\//, ''));
+}
+
+/** Matches lines against frames from the innermost, `...` standing for any number of frames. */
+function matchFrom(lines: readonly string[], frames: readonly Frame[], li = 0, fi = 0): boolean {
+  if (li === lines.length) return true; // a suppression matches a prefix of the stack
+  if (lines[li] === '...') {
+    for (let skip = fi; skip <= frames.length; skip++) if (matchFrom(lines, frames, li + 1, skip)) return true;
+    return false;
+  }
+  return fi < frames.length && frameMatches(lines[li], frames[fi]) && matchFrom(lines, frames, li + 1, fi + 1);
+}
+
+function matchesValgrind(s: ValgrindSuppression, leak: Leak): boolean {
+  // valgrind's stacks start in the allocator; so may the suppression, whatever the kind that leaked.
+  return leak.kinds.some((kind) => {
+    const allocator: Frame = { address: '0x0', function: allocatorFrame[kind] ?? kind, file: null, line: null, object: '' };
+    return matchFrom(s.frames, [allocator, ...leak.frames]) || matchFrom(s.frames, leak.frames);
+  });
+}
+
+export function isSuppressed(leak: Leak, suppressions: readonly Suppression[]): boolean {
+  return suppressions.some((s) => (s.format === 'lsan' ? matchesLsan(s, leak) : matchesValgrind(s, leak)));
+}
+
+export interface SuppressedLeaks {
+  leaks: Leak[];
+  summary: LeakSummary;
+}
+
+/** Splits leaks into those reported and those suppressed (pure). */
+export function applySuppressions(
+  leaks: readonly Leak[],
+  suppressions: readonly Suppression[],
+): { kept: Leak[]; suppressed: SuppressedLeaks } {
+  const kept: Leak[] = [];
+  const gone: Leak[] = [];
+  for (const leak of leaks) (isSuppressed(leak, suppressions) ? gone : kept).push(leak);
+  const summary = gone.reduce((s, l) => ({ bytes: s.bytes + l.bytes, blocks: s.blocks + l.blocks }), { bytes: 0, blocks: 0 });
+  return { kept, suppressed: { leaks: gone, summary } };
+}
