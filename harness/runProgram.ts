@@ -4,6 +4,7 @@ import * as fs from 'fs';
 import * as path from 'path';
 import { Symbolizer } from '../symbolizer/Symbolizer';
 import { groupLeaks, summarize } from './leakReport';
+import { applySuppressions, loadSuppressionFiles } from './suppressions';
 import type { PmmOptions } from './options';
 import { sharedVm, type Notice } from './sharedVm';
 import type { RawRecord, RunResult } from './types';
@@ -213,10 +214,18 @@ export function closeSymbolizer(): void {
   symbolizer = null;
 }
 
-export async function symbolizeRun(raw: RawRun): Promise<RunResult> {
+/** PMM_SUPPRESSIONS: suppression files (LSan `leak:` or valgrind format), separated by colons. */
+export function suppressionFilesFromEnv(environment: NodeJS.ProcessEnv = process.env): string[] {
+  return (environment.PMM_SUPPRESSIONS ?? '').split(':').filter((f) => f !== '');
+}
+
+export async function symbolizeRun(raw: RawRun, suppressionFiles: readonly string[] = suppressionFilesFromEnv()): Promise<RunResult> {
   const frames = raw.records.length > 0 ? await sharedSymbolizer().symbolizeRecords(raw.maps, raw.records) : [];
-  const leaks = groupLeaks(raw.records, frames);
+  const all = groupLeaks(raw.records, frames);
+  // Suppressed leaks are left out of leaks and summary (so they fail nothing) and counted on their own.
+  const { kept: leaks, suppressed } = applySuppressions(all, loadSuppressionFiles(suppressionFiles));
   const result: RunResult = { ...raw.result, leaks, summary: summarize(leaks) };
+  if (suppressionFiles.length > 0) result.suppressed = suppressed;
   if (raw.children) {
     result.children = [];
     for (const child of raw.children) {

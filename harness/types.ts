@@ -52,6 +52,7 @@ export interface RunResult {
   leaks: Leak[];
   summary: LeakSummary;
   children?: ChildResult[]; // the processes it forked; present for a run under the hook in the VM
+  suppressed?: { leaks: Leak[]; summary: LeakSummary }; // matched by PMM_SUPPRESSIONS' files; present when any given
   samples?: MemorySample[]; // pmthread's look at the process while it ran; present for a run under the hook
   growth?: GrowthVerdict; // present when the run asked for growth mode
 }
