@@ -1,0 +1,23 @@
+// Programs that end badly: each test's result says how, with the leaks made up to then.
+const path = require('path');
+
+const fixture = (name) => path.join(__dirname, '..', '..', '..', '..', 'fixtures', 'bin', name);
+
+test('a program that crashes', async () => {
+  const result = await pmm.run(fixture('crash_segv'));
+  expect(result.signal).toBe('SIGSEGV');
+});
+
+test('a program that is killed', async () => {
+  await pmm.run(fixture('kill_self'));
+});
+
+test('a program that passes its timeout', async () => {
+  await pmm.run(fixture('hang_forever'), [], { timeoutMs: 1500 });
+});
+
+test('a crash the test expects', async () => {
+  const result = await pmm.run(fixture('crash_segv'), [], { allowFault: true });
+  expect(result.signal).toBe('SIGSEGV');
+  expect(result).toLeak({ bytes: 64, blocks: 1 });
+});
