@@ -1,0 +1,4 @@
+/**
+ * @jest-environment-options {"pmm": {"memoryMB": 512}}
+ */
+test('never runs: the environment refuses the option', () => {});

@@ -1,0 +1,26 @@
+// Runs in beforeAll and afterAll: a beforeAll's leak fails each test of its block (as a beforeAll that
+// throws does), an afterAll's fails the file.
+const path = require('path');
+
+const fixture = (name) => path.join(__dirname, '..', '..', '..', '..', 'fixtures', 'bin', name);
+
+describe('a block whose beforeAll leaks', () => {
+  beforeAll(async () => {
+    await pmm.run(fixture('leak_three_blocks'));
+  });
+
+  test('hooks: first test of the block', () => {});
+  test('hooks: second test of the block', () => {});
+});
+
+describe('a block whose beforeAll is clean', () => {
+  beforeAll(async () => {
+    await pmm.run(fixture('clean_exit'));
+  });
+
+  test('hooks: test of the clean block', () => {});
+});
+
+afterAll(async () => {
+  await pmm.run(fixture('leak_three_blocks'));
+});

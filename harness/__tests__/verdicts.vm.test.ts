@@ -1,0 +1,76 @@
+// Verdicts as a user's suite gets them, in a child Jest on suites/verdicts: options from the docblock,
+// the leak threshold, concurrent tests, runs in beforeAll/afterAll, and growth mode.
+import { junitSchemaErrors } from '../../reporters/__tests__/validateJunit';
+import { runChildJest, testTitled, type ChildJest } from './childJest';
+
+let run: ChildJest;
+
+beforeAll(async () => {
+  run = await runChildJest('verdicts', ['-w', '1']);
+}, 180_000);
+
+const statusOf = (title: string): string => testTitled(run, title).status;
+const messageOf = (title: string): string => testTitled(run, title).failureMessages.join('\n');
+
+test('the JUnit report is valid', () => {
+  expect(junitSchemaErrors(run.junit)).toBeNull();
+});
+
+describe('options', () => {
+  test('the docblock sets options under "pmm" (Jest merges it into testEnvironmentOptions), and a leak within the threshold passes', () => {
+    expect(statusOf('the docblock options are in force')).toBe('passed');
+    expect(statusOf('a leak within the threshold passes')).toBe('passed');
+  });
+
+  test('stackDepth reaches the hook', () => {
+    expect(statusOf('stackDepth reaches the hook: at most 2 frames a leak')).toBe('passed');
+  });
+
+  test('an unknown option in a docblock fails its file, naming the option', () => {
+    const file = run.files.find((f) => f.name === 'badoption.test.js');
+    expect(file?.message).toMatch(/pmm: unknown option "memoryMB"; known options: accel, kernel, memoryMiB/);
+  });
+});
+
+describe('concurrent tests', () => {
+  test('each run is attributed to the test that started it', () => {
+    expect(statusOf('concurrent: the leaking one')).toBe('failed');
+    expect(messageOf('concurrent: the leaking one')).toContain('600 bytes in 3 blocks leaked by');
+    expect(statusOf('concurrent: the clean one')).toBe('passed');
+    expect(statusOf('concurrent: also clean')).toBe('passed');
+  });
+
+  test('concurrent tests that share a name are refused with a clear message', () => {
+    const twins = run.tests.filter((t) => t.title === 'concurrent: twin');
+    expect(twins.map((t) => t.status)).toEqual(['failed', 'failed']);
+    expect(twins[0].failureMessages.join('\n')).toContain('2 concurrent tests have that name; give them distinct names');
+  });
+});
+
+describe('runs in beforeAll and afterAll', () => {
+  test("a beforeAll's leak fails each test of its block, and only those", () => {
+    for (const title of ['hooks: first test of the block', 'hooks: second test of the block']) {
+      expect(statusOf(title)).toBe('failed');
+      expect(messageOf(title)).toContain('in beforeAll: 600 bytes in 3 blocks leaked by');
+    }
+    expect(statusOf('hooks: test of the clean block')).toBe('passed');
+  });
+
+  test("an afterAll's leak fails the file, and JUnit has an error case for it", () => {
+    const file = run.files.find((f) => f.name === 'hooks.test.js');
+    expect(file?.message).toContain('in afterAll: 600 bytes in 3 blocks leaked by');
+    expect(run.junit).toMatch(/<testcase classname="hooks.test.js"[^>]*>\s*<error message="in afterAll: 600 bytes in 3 blocks leaked by/);
+  });
+});
+
+describe('growth mode', () => {
+  test('a program that grows while it runs and frees everything at exit fails, with the figures', () => {
+    expect(statusOf('growth: a cache without a bound')).toBe('failed');
+    expect(messageOf('growth: a cache without a bound')).toMatch(/grow_then_free grew steadily while it ran: rss \+\d+ bytes/);
+    expect(run.junit).toMatch(/<failure message="[^"]*grow_then_free grew steadily[^"]*" type="MemoryGrowth">/);
+  });
+
+  test('a program that warms up once and then stays flat passes', () => {
+    expect(statusOf('growth: a warm-up, then flat')).toBe('passed');
+  });
+});
