@@ -9,6 +9,7 @@ import { closeSharedVm } from '../harness/sharedVm';
 import type { RunResult } from '../harness/types';
 import { packageRoot } from '../qemu/paths';
 import { exitStatus } from './exitStatus';
+import { junitMergeCommand } from './junitMerge';
 import { parseArgs, USAGE, UsageError, type Command } from './parseArgs';
 
 const notice = (message: string): void => {
@@ -52,6 +53,8 @@ async function runCommand(command: Extract<Command, { name: 'run' | 'exec' }>): 
 }
 
 async function main(argv: string[]): Promise<number> {
+  // junit-merge needs no VM and no options of pmm's: it is handled before the VM commands' parsing.
+  if (argv[0] === 'junit-merge') return junitMergeCommand(argv.slice(1));
   let command: Command;
   try {
     command = parseArgs(argv);

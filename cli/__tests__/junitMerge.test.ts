@@ -1,0 +1,36 @@
+// `pmm junit-merge` as CI calls it, on the built CLI.
+import {spawnSync} from 'child_process';
+import * as fs from 'fs';
+import * as os from 'os';
+import * as path from 'path';
+import {junitSchemaErrors} from '../../reporters/__tests__/validateJunit';
+
+const cli = path.join(__dirname, '..', '..', 'dist', 'cli', 'pmm.js');
+const report = (name: string, failures: number): string =>
+  `<?xml version="1.0"?>\n<testsuites name="jest tests" tests="1" failures="${failures}" errors="0" time="1"><testsuite name="${name}" tests="1" failures="${failures}" errors="0" skipped="0" time="1.5"><testcase classname="t" name="t" time="1.5" file="${name}"${failures ? '><failure message="m" type="MemoryLeak">at f (a.c:1)</failure></testcase>' : '/>'}</testsuite></testsuites>\n`;
+
+let dir: string;
+beforeEach(() => {
+  dir = fs.mkdtempSync(path.join(os.tmpdir(), 'pmm-merge-'));
+});
+afterEach(() => fs.rmSync(dir, {recursive: true, force: true}));
+
+test('merges shards into a valid report and prints the totals', () => {
+  fs.writeFileSync(path.join(dir, '1.xml'), report('a.test.js', 0));
+  fs.writeFileSync(path.join(dir, '2.xml'), report('b.test.js', 1));
+  const out = path.join(dir, 'merged', 'junit.xml');
+  const run = spawnSync(process.execPath, [cli, 'junit-merge', out, path.join(dir, '1.xml'), path.join(dir, '2.xml')], {encoding: 'utf8'});
+  expect(run.stdout).toBe(`pmm junit-merge: 2 reports, 2 tests, 1 failures, 0 errors: ${out}\n`);
+  expect(run.status).toBe(0);
+  expect(junitSchemaErrors(fs.readFileSync(out, 'utf8'))).toBeNull();
+});
+
+test.each([
+  [[], 2, /give the output file, then one or more reports/],
+  [['out.xml'], 2, /usage: pmm junit-merge OUT.xml IN.xml/],
+  [['out.xml', '/nonexistent/shard.xml'], 1, /\/nonexistent\/shard.xml does not exist/],
+])('junit-merge %j exits %d with a clear message', (args, status, message) => {
+  const run = spawnSync(process.execPath, [cli, 'junit-merge', ...args], {encoding: 'utf8', cwd: os.tmpdir()});
+  expect(run.status).toBe(status);
+  expect(run.stderr).toMatch(message);
+});
