@@ -9,6 +9,20 @@ import type { PmmOptions } from './options';
 
 let current: { key: string; vm: Promise<Vm> } | null = null;
 let boots = 0;
+let orphanWatch = false;
+
+/**
+ * A Jest worker whose parent was killed (a CI job's timeout, a SIGKILL) is orphaned: its IPC channel
+ * closes, nobody will read its results, and a test hanging in the VM would keep it and its QEMU running
+ * forever. It ends its VM and exits then; QEMU's parent-death signal covers the rest.
+ */
+function watchForOrphaning(): void {
+  if (orphanWatch || typeof process.send !== 'function') return;
+  orphanWatch = true;
+  process.once('disconnect', () => {
+    void closeSharedVm().finally(() => process.exit(1));
+  });
+}
 
 export type Notice = (message: string) => void;
 
@@ -47,6 +61,7 @@ export async function sharedVm(options: PmmOptions, notice: Notice): Promise<Vm>
     if (vm) await vm.close();
     current = null;
   }
+  watchForOrphaning();
   const vm = bootVm(options, notice);
   current = { key, vm };
   return vm;

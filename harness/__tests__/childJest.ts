@@ -1,6 +1,6 @@
 // Test helper: runs a child Jest on one of the suites under suites/ (a user's project in miniature) and
 // hands back what a user and their CI would see: Jest's JSON results, the JUnit report and the output.
-import { spawn } from 'child_process';
+import { spawn, spawnSync, type ChildProcess } from 'child_process';
 import * as fs from 'fs';
 import * as os from 'os';
 import * as path from 'path';
@@ -26,7 +26,15 @@ export interface ChildJest {
   tmpdir: string;
 }
 
-export async function runChildJest(suite: string, args: string[] = [], timeoutMs = 170_000): Promise<ChildJest> {
+export interface ChildOptions {
+  env?: Record<string, string>;
+  /** Called with the child once it started, e.g. to watch or kill it. */
+  started?: (child: ChildProcess, tmpdir: string) => void;
+  timeoutMs?: number;
+}
+
+export async function runChildJest(suite: string, args: string[] = [], options: ChildOptions = {}): Promise<ChildJest> {
+  const { timeoutMs = 170_000 } = options;
   const tmpdir = fs.mkdtempSync(path.join(os.tmpdir(), `pmm-child-${suite}-`));
   const junitFile = path.join(tmpdir, 'junit.xml');
   const resultsFile = path.join(tmpdir, 'results.json');
@@ -37,10 +45,11 @@ export async function runChildJest(suite: string, args: string[] = [], timeoutMs
     {
       cwd: ROOT,
       // TMPDIR makes this child's VMs findable by path (pgrep -f) and their leftovers countable.
-      env: { ...process.env, TMPDIR: tmpdir, PMM_JUNIT_OUTPUT_FILE: junitFile },
+      env: { ...process.env, TMPDIR: tmpdir, PMM_JUNIT_OUTPUT_FILE: junitFile, ...options.env },
       stdio: ['ignore', 'pipe', 'pipe'],
     },
   );
+  options.started?.(child, tmpdir);
   let stdout = '';
   let stderr = '';
   child.stdout.on('data', (d: Buffer) => (stdout += d.toString()));
@@ -50,6 +59,7 @@ export async function runChildJest(suite: string, args: string[] = [], timeoutMs
   clearTimeout(timer);
   const read = (file: string): string => (fs.existsSync(file) ? fs.readFileSync(file, 'utf8') : '');
   const json = read(resultsFile);
+  if (json === '' && options.started) return { status, stdout, stderr, files: [], tests: [], junit: read(junitFile), tmpdir };
   if (json === '') throw new Error(`the child Jest on ${suite} wrote no results (status ${status}):\n${stderr.slice(-4000)}`);
   const results = JSON.parse(json) as { testResults: Array<{ name: string; message: string; assertionResults: AssertionResult[] }> };
   const files = results.testResults.map((r) => ({ name: path.basename(r.name), message: r.message, tests: r.assertionResults }));
@@ -61,4 +71,10 @@ export function testTitled(run: ChildJest, title: string): AssertionResult {
   const found = run.tests.filter((t) => t.title === title);
   if (found.length !== 1) throw new Error(`expected one test titled "${title}", found ${found.length}: ${run.tests.map((t) => t.title).join(' | ')}`);
   return found[0];
+}
+
+/** The QEMU processes whose command line holds dir (a child's TMPDIR is in its VMs' socket paths). */
+export function qemuProcesses(dir: string): number[] {
+  const found = spawnSync('pgrep', ['-f', `qemu-system-x86_64 .*${dir}`], { encoding: 'utf8' });
+  return found.stdout.split('\n').filter((line) => line !== '').map(Number);
 }
