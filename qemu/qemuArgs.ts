@@ -67,7 +67,7 @@ export function bootArgs(options: Pick<VmOptions, 'files' | 'shareTmp'>, extra: 
  * numbers of different host filesystems apart: without it the guest took /proc and /sys, both inode 1 on the
  * host, for one directory, and the chroot saw sysfs at /proc.
  */
-export function shareArgs(shareTmp: boolean): string[] {
+export function shareArgs(shareTmp: boolean, shares: readonly string[] = []): string[] {
   const args = [
     '-fsdev', 'local,id=pmmroot,path=/,security_model=none,readonly=on,multidevs=remap',
     '-device', 'virtio-9p-pci,fsdev=pmmroot,mount_tag=pmmroot',
@@ -78,7 +78,19 @@ export function shareArgs(shareTmp: boolean): string[] {
       '-device', 'virtio-9p-pci,fsdev=pmmtmp,mount_tag=pmmtmp',
     );
   }
+  // The user's extra folders, writable, each at its own path (the init mounts pmmshareN over /host/PATH).
+  shares.forEach((dir, i) => {
+    args.push(
+      '-fsdev', `local,id=pmmshare${i},path=${dir},security_model=none,multidevs=remap`,
+      '-device', `virtio-9p-pci,fsdev=pmmshare${i},mount_tag=pmmshare${i}`,
+    );
+  });
   return args;
+}
+
+/** Tells the init where to mount the extra folders, in the order of their mount tags. */
+export function shareCommandLine(shares: readonly string[]): string[] {
+  return shares.length > 0 ? [`pmm_shares=${shares.join(':')}`] : [];
 }
 
 export function socketPaths(runDir: string): { channel: string; qmp: string } {
@@ -104,8 +116,8 @@ export function consoleArgs(): string[] {
 export function qemuArgs(options: VmOptions): string[] {
   return [
     ...machineArgs(options.accel, options.memoryMiB, options.cpus),
-    ...bootArgs(options),
-    ...shareArgs(options.shareTmp),
+    ...bootArgs(options, shareCommandLine(options.shares ?? [])),
+    ...shareArgs(options.shareTmp, options.shares ?? []),
     ...channelArgs(options.runDir),
     ...consoleArgs(),
   ];

@@ -25,4 +25,6 @@ export interface VmOptions {
   runDir: string;
   /** Share the host's /tmp writable in the guest. */
   shareTmp: boolean;
+  /** More host folders shared writable, each at its own path. */
+  shares?: string[];
 }
