@@ -116,8 +116,15 @@ function validateOne(name: string, value: unknown): PmmOptions[keyof PmmOptions]
       return { ...(env as Record<string, string>) };
     }
     case 'suppressions':
-    case 'shares':
       return absolutePaths(name, value);
+    case 'shares': {
+      const shares = absolutePaths(name, value);
+      // QEMU's -fsdev separates its fields by commas, and the guest's init splits the list on colons.
+      shares.forEach((dir, i) => {
+        if (/[\s,:]/.test(dir)) throw new PmmOptionsError(`option "shares[${i}]" must not hold spaces, commas or colons, got ${JSON.stringify(dir)}`);
+      });
+      return shares;
+    }
     case 'leakThreshold': {
       const given = plainObject(name, value, 'an object like {"bytes": 0, "blocks": 0}');
       const threshold = { ...DEFAULT_OPTIONS.leakThreshold };

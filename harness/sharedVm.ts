@@ -27,7 +27,7 @@ function watchForOrphaning(): void {
 export type Notice = (message: string) => void;
 
 function vmKey(options: PmmOptions): string {
-  return JSON.stringify([options.accel, options.kernel, options.memoryMiB, options.cpus, options.bootTimeoutMs]);
+  return JSON.stringify([options.accel, options.kernel, options.memoryMiB, options.cpus, options.bootTimeoutMs, options.shares]);
 }
 
 async function bootVm(options: PmmOptions, notice: Notice): Promise<Vm> {
@@ -49,6 +49,7 @@ async function bootVm(options: PmmOptions, notice: Notice): Promise<Vm> {
     consoleLog,
     runDir: Vm.makeRunDir(),
     shareTmp: true,
+    shares: options.shares,
   });
 }
 

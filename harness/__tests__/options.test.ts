@@ -23,6 +23,7 @@ test.each([
   [{ suppressions: 'leaks.supp' }, /option "suppressions" must be an array of absolute paths, got "leaks.supp"/],
   [{ suppressions: ['/a.supp', 'b.supp'] }, /option "suppressions\[1\]" must be an absolute path, got "b.supp"/],
   [{ shares: [7] }, /option "shares\[0\]" must be an absolute path, got 7/],
+  [{ shares: ['/a b'] }, /option "shares\[0\]" must not hold spaces, commas or colons, got "\/a b"/],
   [{ leakThreshold: 100 }, /option "leakThreshold" must be an object like/],
   [{ leakThreshold: { bytes: -1 } }, /option "leakThreshold.bytes" must be a non-negative integer, got -1/],
   [{ leakThreshold: { block: 1 } }, /unknown option "leakThreshold.block"; known: bytes, blocks/],

@@ -74,3 +74,7 @@ describe('growth mode', () => {
     expect(statusOf('growth: a warm-up, then flat')).toBe('passed');
   });
 });
+
+test('shares: a folder given in the option is writable in the guest at its own path', () => {
+  expect(statusOf('shares: a program writes into a shared folder, and the host reads it')).toBe('passed');
+});
