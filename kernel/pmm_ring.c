@@ -5,7 +5,10 @@
  * loses nothing: whatever it wrote is applied when its file is released.
  * The layout and the writers' protocol are in include/uapi/pmm.h.
  */
+#include <linux/bitmap.h>
 #include <linux/fs.h>
+#include <linux/hash.h>
+#include <linux/log2.h>
 #include <linux/mm.h>
 #include <linux/mutex.h>
 #include <linux/rcupdate.h>
@@ -15,11 +18,30 @@
 
 #include "pmm_internal.h"
 
+/*
+ * A drain first pairs each free with an allocation of the same block made
+ * earlier in the same batch: both are skipped, so short-lived blocks (most
+ * of them) never reach the record store. The pairing table maps a block's
+ * address to the batch index of its allocation, open addressing, twice the
+ * ring's size; a paired slot becomes a tombstone so probe chains stay whole.
+ */
+#define PMM_RING_PAIR_SLOTS	(2 * PMM_RING_ENTRIES)
+#define PMM_RING_PAIR_EMPTY	0
+#define PMM_RING_PAIR_GONE	U32_MAX
+
+struct pmm_ring_pair {
+	u64 ptr;
+	u32 idx;		/* batch index + 1, or EMPTY or GONE */
+};
+
 struct pmm_ring {
-	struct mutex lock;	/* guards tail; one drain at a time */
+	struct mutex lock;	/* guards tail and the drain's tables */
 	void *mem;		/* PMM_RING_BYTES, vmalloc_user'ed, mapped */
 	struct pid *pid;	/* the process that mapped it */
 	u64 tail;		/* next position to apply; never user-visible */
+	struct pmm_ring_pair *pairs;	/* PMM_RING_PAIR_SLOTS */
+	unsigned long *skip;	/* batch index: paired away, not applied */
+	unsigned long *skip_prev;	/* batch index: a realloc's old block was */
 };
 
 static struct pmm_ring_entry *pmm_ring_entries(struct pmm_ring *ring)
@@ -40,6 +62,98 @@ static struct pmm_monitor *pmm_ring_monitor(struct pmm_ring *ring)
 	return mon;
 }
 
+static struct pmm_ring_pair *pmm_pair_find(struct pmm_ring *ring, u64 ptr,
+					   bool insert)
+{
+	u32 i = hash_64(ptr, ilog2(PMM_RING_PAIR_SLOTS));
+	struct pmm_ring_pair *gone = NULL;
+
+	for (;; i = (i + 1) % PMM_RING_PAIR_SLOTS) {
+		struct pmm_ring_pair *p = &ring->pairs[i];
+
+		if (p->idx == PMM_RING_PAIR_EMPTY)
+			return insert && gone ? gone : (insert ? p : NULL);
+		if (p->idx == PMM_RING_PAIR_GONE) {
+			if (!gone)
+				gone = p;
+			continue;
+		}
+		if (p->ptr == ptr)
+			return p;
+	}
+}
+
+static bool pmm_kind_allocates(u32 kind)
+{
+	return kind == PMM_KIND_MALLOC || kind == PMM_KIND_CALLOC ||
+	       kind == PMM_KIND_NEW || kind == PMM_KIND_NEW_ARRAY;
+}
+
+static bool pmm_kind_frees(u32 kind)
+{
+	return kind == PMM_KIND_FREE || kind == PMM_KIND_DELETE ||
+	       kind == PMM_KIND_DELETE_ARRAY;
+}
+
+/* The block at ptr goes back: pair it with its allocation in this batch. */
+static bool pmm_pair_release(struct pmm_ring *ring, u64 ptr)
+{
+	struct pmm_ring_pair *p = pmm_pair_find(ring, ptr, false);
+
+	if (!p)
+		return false;
+	__set_bit(p->idx - 1, ring->skip);
+	p->idx = PMM_RING_PAIR_GONE;
+	return true;
+}
+
+/*
+ * Pairs away, in batch [0, n) from position tail, each release with the
+ * allocation of the same block earlier in the batch. A block allocated
+ * twice without a release in between keeps the later allocation, which
+ * would replace the earlier in the store anyway. A realloc's new block
+ * can be paired only when its old one was: otherwise skipping it would
+ * lose the release of a block from before the batch.
+ */
+static void pmm_ring_pair_batch(struct pmm_ring *ring, u64 tail, u32 n)
+{
+	struct pmm_ring_entry *ent = pmm_ring_entries(ring);
+	u32 idx;
+
+	memset(ring->pairs, 0, PMM_RING_PAIR_SLOTS * sizeof(*ring->pairs));
+	bitmap_zero(ring->skip, PMM_RING_ENTRIES);
+	bitmap_zero(ring->skip_prev, PMM_RING_ENTRIES);
+	for (idx = 0; idx < n; idx++) {
+		struct pmm_record *rec = &ent[(tail + idx) % PMM_RING_ENTRIES].rec;
+		u32 kind = READ_ONCE(rec->kind);
+		u64 ptr = READ_ONCE(rec->ptr);
+		u64 prev = READ_ONCE(rec->prev_ptr);
+		struct pmm_ring_pair *p;
+		bool neutral = true;
+
+		if (pmm_kind_frees(kind)) {
+			if (ptr && pmm_pair_release(ring, ptr))
+				__set_bit(idx, ring->skip);
+			continue;
+		}
+		if (kind == PMM_KIND_REALLOC && prev) {
+			if (pmm_pair_release(ring, prev))
+				__set_bit(idx, ring->skip_prev);
+			else
+				neutral = false;
+		}
+		if (!ptr || !neutral ||
+		    (!pmm_kind_allocates(kind) && kind != PMM_KIND_REALLOC))
+			continue;
+		p = pmm_pair_find(ring, ptr, true);
+		if (p->idx != PMM_RING_PAIR_EMPTY &&
+		    p->idx != PMM_RING_PAIR_GONE && p->ptr == ptr)
+			__set_bit(p->idx - 1, ring->skip);
+		p->ptr = ptr;
+		p->idx = idx + 1;
+	}
+}
+
 /*
  * Applies the written records in position order, which is the order the
  * writers took them in, so a free lands after the allocation it undoes even
@@ -54,7 +168,8 @@ static int pmm_ring_apply(struct pmm_ring *ring, bool final)
 	struct pmm_ring_entry *ent = pmm_ring_entries(ring);
 	struct pmm_monitor *mon;
 	struct pmm_record rec;
-	u64 head, pos, seq;
+	u64 head, pos, end;
+	u32 idx;
 
 	lockdep_assert_held(&ring->lock);
 
@@ -63,21 +178,34 @@ static int pmm_ring_apply(struct pmm_ring *ring, bool final)
 	if (head - ring->tail > PMM_RING_ENTRIES)
 		head = ring->tail + PMM_RING_ENTRIES;
 
-	mutex_lock(&pmm_lock);
-	mon = pmm_ring_monitor(ring);
-	for (pos = ring->tail; pos != head; pos++) {
-		struct pmm_ring_entry *e = &ent[pos % PMM_RING_ENTRIES];
+	/*
+	 * The batch: up to the first position still being written, or all
+	 * of them at the end, when an unfinished one is passed over.
+	 */
+	for (end = ring->tail; end != head; end++) {
+		struct pmm_ring_entry *e = &ent[end % PMM_RING_ENTRIES];
 
-		/* Pairs with the writer's release: its record is whole. */
-		seq = smp_load_acquire(&e->seq);
-		if (seq != pos + 1) {
+		/* Pairs with the writer's release: seen finished, it is whole. */
+		if (smp_load_acquire(&e->seq) != end + 1) {
 			if (!final)
 				break;
-			continue;
+			e->rec.kind = 0;	/* never finished: dropped below */
 		}
-		memcpy(&rec, &e->rec, sizeof(rec));
-		if (mon) {
-			if (pmm_record_validate(&rec))
+	}
+	pmm_ring_pair_batch(ring, ring->tail, end - ring->tail);
+
+	mutex_lock(&pmm_lock);
+	mon = pmm_ring_monitor(ring);
+	for (pos = ring->tail, idx = 0; pos != end; pos++, idx++) {
+		struct pmm_ring_entry *e = &ent[pos % PMM_RING_ENTRIES];
+
+		if (mon && !test_bit(idx, ring->skip)) {
+			memcpy(&rec, &e->rec, sizeof(rec));
+			if (test_bit(idx, ring->skip_prev))
+				rec.prev_ptr = 0;
+			if (!rec.kind && final)
+				;	/* an unfinished position: no event */
+			else if (pmm_record_validate(&rec))
 				mon->dropped++;
 			else
 				pmm_monitor_apply(mon, &rec);
@@ -88,6 +216,13 @@ static int pmm_ring_apply(struct pmm_ring *ring, bool final)
 	ring->tail = pos;
 	mutex_unlock(&pmm_lock);
 	return mon ? 0 : -ESRCH;
+}
+
+static void pmm_ring_free_tables(struct pmm_ring *ring)
+{
+	kvfree(ring->pairs);
+	bitmap_free(ring->skip);
+	bitmap_free(ring->skip_prev);
 }
 
 int pmm_ring_open(struct inode *inode, struct file *file)
@@ -145,6 +280,14 @@ int pmm_ring_mmap(struct file *file, struct vm_area_struct *vma)
 		ret = -ENOMEM;
 		goto out_free_ring;
 	}
+	ring->pairs = kvcalloc(PMM_RING_PAIR_SLOTS, sizeof(*ring->pairs),
+			       GFP_KERNEL);
+	ring->skip = bitmap_zalloc(PMM_RING_ENTRIES, GFP_KERNEL);
+	ring->skip_prev = bitmap_zalloc(PMM_RING_ENTRIES, GFP_KERNEL);
+	if (!ring->pairs || !ring->skip || !ring->skip_prev) {
+		ret = -ENOMEM;
+		goto out_free_mem;
+	}
 	ent = pmm_ring_entries(ring);
 	for (i = 0; i < PMM_RING_ENTRIES; i++)
 		ent[i].seq = i;
@@ -166,6 +309,7 @@ int pmm_ring_mmap(struct file *file, struct vm_area_struct *vma)
 
 out_free_mem:
 	/* A failed mmap's vma is torn down without touching the pages. */
+	pmm_ring_free_tables(ring);
 	vfree(ring->mem);
 out_free_ring:
 	kfree(ring);
@@ -198,6 +342,7 @@ int pmm_ring_release(struct inode *inode, struct file *file)
 	mutex_lock(&ring->lock);
 	pmm_ring_apply(ring, true);
 	mutex_unlock(&ring->lock);
+	pmm_ring_free_tables(ring);
 	vfree(ring->mem);
 	put_pid(ring->pid);
 	kfree(ring);
