@@ -1,29 +1,79 @@
 /*
- * pmm_maps.c: the object map. Sends the text of /proc/self/maps once at start, so that the host can
- * turn recorded return addresses into object + offset, and then into symbols, after the process is gone.
+ * pmm_maps.c: the object map. Sends the text of /proc/self/maps at start and on dlopen/dlclose, so
+ * that the host can turn recorded return addresses into object + offset, and then into symbols,
+ * after the process is gone.
  */
 #define _GNU_SOURCE
 #include <errno.h>
 #include <fcntl.h>
+#include <pthread.h>
 #include <string.h>
 #include <unistd.h>
 
 #include "pmm_internal.h"
 
-/* Static: the hook must not allocate, and 256 KiB is too much for a thread's stack. */
-static char pmm_maps_text[PMM_MAX_MAPS];
+/*
+ * Static: the hook must not allocate, and 256 KiB is too much for a thread's stack. pmm_maps_sent
+ * is the text last sent; pmm_maps_now the one being built. pmm_maps_lock serialises dlopen/dlclose
+ * from several threads (it is never taken on the allocation path).
+ */
+static char pmm_maps_sent[PMM_MAX_MAPS];
+static size_t pmm_maps_sent_len;
+static char pmm_maps_now[PMM_MAX_MAPS];
+static pthread_mutex_t pmm_maps_lock = PTHREAD_MUTEX_INITIALIZER;
 
+/* The path of a maps line (the sixth field), or NULL for an anonymous mapping. */
+static const char *pmm_line_path(const char *line, const char *end, size_t *len)
+{
+	const char *p = line;
+
+	for (int field = 0; field < 5; field++) {
+		while (p < end && *p != ' ')
+			p++;
+		while (p < end && *p == ' ')
+			p++;
+	}
+	if (p >= end || *p != '/')
+		return NULL;
+	*len = (size_t)(end - p);
+	return p;
+}
+
+/* Whether text[0, len) has a line whose path is path. */
+static int pmm_maps_has_path(const char *text, size_t len, const char *path, size_t path_len)
+{
+	const char *line = text, *end = text + len;
+
+	while (line < end) {
+		const char *nl = memchr(line, '\n', (size_t)(end - line));
+		const char *lend = nl ? nl : end;
+		size_t plen;
+		const char *p = pmm_line_path(line, lend, &plen);
+
+		if (p && plen == path_len && memcmp(p, path, plen) == 0)
+			return 1;
+		line = lend + 1;
+	}
+	return 0;
+}
+
+/*
+ * Sends the text of /proc/self/maps: at start, and after each dlopen and dlclose. The lines of
+ * objects that were mapped in an earlier text and are gone now (a library closed) are kept after
+ * the current ones, so that the host can still resolve the frames recorded while they were loaded.
+ */
 void pmm_maps_record(void)
 {
-	size_t len = 0;
+	size_t len = 0, fresh;
 	int fd;
 
+	pthread_mutex_lock(&pmm_maps_lock);
 	fd = open("/proc/self/maps", O_RDONLY | O_CLOEXEC);
 	if (fd < 0)
-		return;
+		goto out_unlock;
 	/* The kernel hands out whole lines per read; read until EOF or the buffer is full. */
-	while (len < sizeof(pmm_maps_text)) {
-		ssize_t n = read(fd, pmm_maps_text + len, sizeof(pmm_maps_text) - len);
+	while (len < sizeof(pmm_maps_now)) {
+		ssize_t n = read(fd, pmm_maps_now + len, sizeof(pmm_maps_now) - len);
 
 		if (n < 0 && errno == EINTR)
 			continue;
@@ -32,12 +82,31 @@ void pmm_maps_record(void)
 		len += (size_t)n;
 	}
 	close(fd);
-	/* A full buffer may end mid-line; send whole lines only. */
-	if (len == sizeof(pmm_maps_text)) {
-		char *nl = memrchr(pmm_maps_text, '\n', len);
+	/* A full buffer may end mid-line; keep whole lines only. */
+	if (len == sizeof(pmm_maps_now)) {
+		char *nl = memrchr(pmm_maps_now, '\n', len);
 
-		len = nl ? (size_t)(nl - pmm_maps_text) + 1 : 0;
+		len = nl ? (size_t)(nl - pmm_maps_now) + 1 : 0;
 	}
+	/* Then the objects no longer mapped (every line of each), as long as they fit. */
+	fresh = len;
+	for (const char *line = pmm_maps_sent, *end = pmm_maps_sent + pmm_maps_sent_len; line < end;) {
+		const char *nl = memchr(line, '\n', (size_t)(end - line));
+		const char *lend = nl ? nl : end;
+		size_t plen, llen = (size_t)(lend - line) + 1;
+		const char *p = pmm_line_path(line, lend, &plen);
+
+		if (p && !pmm_maps_has_path(pmm_maps_now, fresh, p, plen) && len + llen <= sizeof(pmm_maps_now)) {
+			memcpy(pmm_maps_now + len, line, llen - 1);
+			pmm_maps_now[len + llen - 1] = '\n';
+			len += llen;
+		}
+		line = lend + 1;
+	}
+	memcpy(pmm_maps_sent, pmm_maps_now, len);
+	pmm_maps_sent_len = len;
 	if (len > 0)
-		pmm_transport_send_maps(pmm_maps_text, len);
+		pmm_transport_send_maps(pmm_maps_sent, len);
+out_unlock:
+	pthread_mutex_unlock(&pmm_maps_lock);
 }

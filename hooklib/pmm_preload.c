@@ -345,3 +345,54 @@ void pmm_real_free(void *ptr)
 		return;
 	real.free(ptr);
 }
+
+/*
+ * dlopen and dlclose change which objects are mapped where: the object map is sent again after
+ * each (pmm_maps.c keeps the closed ones), so frames in a library closed before exit still resolve.
+ */
+static void *pmm_next_dl(void **slot, const char *name)
+{
+	void *fn = __atomic_load_n(slot, __ATOMIC_ACQUIRE);
+	int was_in_hook;
+
+	if (fn)
+		return fn;
+	was_in_hook = pmm_in_hook;
+	pmm_in_hook = 1;
+	fn = dlsym(RTLD_NEXT, name);
+	pmm_in_hook = was_in_hook;
+	if (!fn)
+		abort();
+	__atomic_store_n(slot, fn, __ATOMIC_RELEASE);
+	return fn;
+}
+
+static void pmm_dl_changed(void)
+{
+	int saved_errno = errno;
+
+	if (!pmm_in_hook && pmm_should_record())
+		pmm_maps_record();
+	errno = saved_errno;
+}
+
+PMM_EXPORT void *dlopen(const char *file, int mode)
+{
+	static void *next;
+	void *(*fn)(const char *, int) = pmm_next_dl(&next, "dlopen");
+	void *handle = fn(file, mode);
+
+	if (handle)
+		pmm_dl_changed();
+	return handle;
+}
+
+PMM_EXPORT int dlclose(void *handle)
+{
+	static void *next;
+	int (*fn)(void *) = pmm_next_dl(&next, "dlclose");
+	int ret = fn(handle);
+
+	pmm_dl_changed();
+	return ret;
+}

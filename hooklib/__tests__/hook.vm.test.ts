@@ -3,7 +3,7 @@
 import { execFileSync } from 'child_process';
 import * as path from 'path';
 import type {} from '../../harness/globals';
-import type { Leak, RunResult } from '../../harness/types';
+import { describeLeaks, hookCases } from './cases';
 
 const programDir = path.join(__dirname, 'programs');
 const bin = (name: string): string => path.join(programDir, 'bin', name);
@@ -13,51 +13,14 @@ beforeAll(() => {
   execFileSync('make', ['-C', path.join(__dirname, '..'), 'all', 'test-programs'], { stdio: 'pipe' });
 }, 120_000);
 
-/** Each leak as "bytes/blocks kind function", sorted: the figures and where they were allocated. */
-function described(leaks: Leak[]): string[] {
-  return leaks.map((l) => `${l.bytes}/${l.blocks} ${l.kinds.join(',')} ${l.frames[0]?.function}`).sort();
-}
-
-function callers(result: RunResult): string[] {
-  return result.leaks.map((l) => l.frames.map((f) => f.function).join('<'));
-}
-
-describe.each([
-  ['kill', 'SIGKILL'],
-  ['segv', 'SIGSEGV'],
-  ['abort', 'SIGABRT'],
-])('a program that dies by %s', (how, signal) => {
-  it(`is reported as ${signal}, with every leak it made before (records in the ring are not lost)`, async () => {
-    const result = await pmm.run(bin('killed_midway'), [how]);
-    expect(result.signal).toBe(signal);
-    expect(result.exitCode).toBeNull();
-    // 15,000 records went through a ring of 4,096 before these: drained on the way and at the end.
-    expect(result).toLeak({ bytes: 5 * 123, blocks: 5 });
-    expect(described(result.leaks)).toEqual(['615/5 malloc leak_before_dying']);
-    expect(callers(result)[0]).toMatch(/^leak_before_dying<main</);
-  });
-});
-
-it('records C++ operators with their kinds: new, new[], aligned and nothrow variants', async () => {
-  const result = await pmm.run(bin('cxx_operators'));
-  expect(result.exitCode).toBe(0);
-  expect(result.stdout).toBe('cxx_operators: done\n');
-  expect(result).toLeak({ bytes: 4 + 10 + 64 + 12, blocks: 4 });
-  expect(described(result.leaks)).toEqual([
-    '10/1 new[] leak_new_array',
-    '12/1 new[] leak_nothrow_array',
-    '4/1 new leak_new',
-    '64/1 new leak_aligned',
-  ]);
-});
-
-it('matches frees across 8 threads exactly: each thread leaks its one block', async () => {
-  const result = await pmm.run(bin('threads'), [], { timeoutMs: 120_000 });
-  expect(result.exitCode).toBe(0);
-  // Thread i leaks 64 * (i + 1) bytes.
-  expect(result).toLeak({ bytes: 64 * (1 + 2 + 3 + 4 + 5 + 6 + 7 + 8), blocks: 8 });
-  // One stack, eight blocks: nothing of the 8 x 20,000 rounds of churn, frees by other threads included, is left.
-  expect(result.leaks.map((l) => `${l.blocks} ${l.frames[0]?.function}<${l.frames[1]?.function}`)).toEqual(['8 leak_in_thread<churn']);
+test.each(hookCases.map((c) => [c.name, c] as const))('%s', async (_name, c) => {
+  // allowFault: the crashes and kills are what these cases are about.
+  const result = await pmm.run(bin(c.program), c.args, { timeoutMs: 120_000, allowFault: c.signal !== null });
+  expect(result.signal).toBe(c.signal);
+  expect(result.exitCode).toBe(c.exitCode);
+  if (c.stdout !== undefined) expect(result.stdout).toBe(c.stdout);
+  expect(result).toLeak(c.leak);
+  expect(describeLeaks(result.leaks)).toEqual(c.leaks);
 }, 180_000);
 
 it('follows fork, exec, vfork, posix_spawn and system: each child reported on its own, in the same run', async () => {

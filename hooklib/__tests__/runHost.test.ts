@@ -1,0 +1,35 @@
+// Host mode, the path of `pmm run --host`: the same programs and the same expected leaks as in the VM
+// (cases.ts), here without a VM: the hook writes its records to a file, the host replays and symbolizes them.
+import { execFileSync, spawnSync } from 'child_process';
+import * as fs from 'fs';
+import * as path from 'path';
+import { closeSymbolizer, symbolizeRun } from '../../harness/runProgram';
+import { runHostRaw } from '../host/runHost';
+import { describeLeaks, hookCases, programBin } from './cases';
+
+beforeAll(() => {
+  if (fs.existsSync('/dev/pmm')) throw new Error('/dev/pmm exists: host mode needs a machine without pmm.ko');
+  execFileSync('make', ['-C', path.join(__dirname, '..'), 'all', 'test-programs'], { stdio: 'pipe' });
+}, 120_000);
+
+afterAll(() => closeSymbolizer());
+
+test.each(hookCases.map((c) => [c.name, c] as const))('%s', async (_name, c) => {
+  const raw = await runHostRaw(programBin(c.program), c.args, { timeoutMs: 60_000 });
+  const result = await symbolizeRun(raw, []);
+  expect(result.signal).toBe(c.signal);
+  expect(result.exitCode).toBe(c.exitCode);
+  if (c.stdout !== undefined) expect(result.stdout).toBe(c.stdout);
+  expect(result.summary).toEqual(c.leak);
+  expect(describeLeaks(result.leaks)).toEqual(c.leaks);
+}, 60_000);
+
+test('pmm run --host --json reports a program run on this machine, without a VM', () => {
+  const cli = path.join(__dirname, '..', '..', 'dist', 'cli', 'pmm.js');
+  const run = spawnSync(process.execPath, [cli, 'run', '--host', '--json', '--', programBin('cxx_operators')], { encoding: 'utf8' });
+  // Exit status 1: the program exited 0 but leaked.
+  expect(run.status).toBe(1);
+  const result = JSON.parse(run.stdout);
+  expect(result.summary).toEqual({ bytes: 90, blocks: 4 });
+  expect(run.stderr).not.toMatch(/booting/);
+}, 60_000);
