@@ -3,14 +3,15 @@
 export type Command =
   | { name: 'help' }
   | { name: 'setup' }
-  | { name: 'run'; json: boolean; timeoutMs: number | null; accel: string | null; program: string; args: string[] }
+  | { name: 'run'; json: boolean; host: boolean; timeoutMs: number | null; accel: string | null; program: string; args: string[] }
   | { name: 'exec'; timeoutMs: number | null; accel: string | null; program: string; args: string[] };
 
 export class UsageError extends Error {}
 
 export const USAGE = `usage:
-  pmm run [--json] [--timeout SECONDS] [--accel auto|kvm|tcg] -- PROGRAM [ARGS...]
+  pmm run [--json] [--host] [--timeout SECONDS] [--accel auto|kvm|tcg] -- PROGRAM [ARGS...]
       run PROGRAM in the pmm VM under the hook and report its unmatched allocations
+      (--host: on this machine, without a VM, the hook writing its records to a file)
   pmm exec [--timeout SECONDS] [--accel auto|kvm|tcg] -- COMMAND [ARGS...]
       run COMMAND as root in the VM with pmm.ko loaded, no hook
   pmm setup
@@ -26,6 +27,7 @@ export function parseArgs(argv: string[]): Command {
   if (name !== 'run' && name !== 'exec') throw new UsageError(`unknown command: ${name}`);
 
   let json = false;
+  let host = false;
   let timeoutMs: number | null = null;
   let accel: string | null = null;
   let i = 0;
@@ -36,6 +38,7 @@ export function parseArgs(argv: string[]): Command {
       break;
     }
     if (arg === '--json' && name === 'run') json = true;
+    else if (arg === '--host' && name === 'run') host = true;
     else if (arg === '--timeout' || arg.startsWith('--timeout=')) {
       const value = arg === '--timeout' ? rest[++i] : arg.slice('--timeout='.length);
       const seconds = Number(value);
@@ -55,6 +58,6 @@ export function parseArgs(argv: string[]): Command {
   const [program, ...args] = rest.slice(i);
   if (program === undefined) throw new UsageError(`pmm ${name}: no program given`);
   return name === 'run'
-    ? { name, json, timeoutMs, accel, program, args }
+    ? { name, json, host, timeoutMs, accel, program, args }
     : { name, timeoutMs, accel, program, args };
 }

@@ -6,6 +6,7 @@ import { formatSeedLog, groupLeaks, summarize } from '../harness/leakReport';
 import { resolveOptions } from '../harness/options';
 import { closeSymbolizer, runRaw, sharedSymbolizer, symbolizeRun } from '../harness/runProgram';
 import { closeSharedVm } from '../harness/sharedVm';
+import { runHostRaw } from '../hooklib/host/runHost';
 import type { RunResult } from '../harness/types';
 import { packageRoot } from '../qemu/paths';
 import { exitStatus } from './exitStatus';
@@ -18,13 +19,16 @@ const notice = (message: string): void => {
 
 async function runCommand(command: Extract<Command, { name: 'run' | 'exec' }>): Promise<number> {
   const options = resolveOptions(command.accel ? { accel: command.accel } : {});
-  const raw = await runRaw(
-    command.program,
-    command.args,
-    options,
-    { hook: command.name === 'run', ...(command.timeoutMs !== null ? { timeoutMs: command.timeoutMs } : {}) },
-    notice,
-  );
+  // --host: on this machine, without a VM (the hook writes its records to a file).
+  const raw = command.name === 'run' && command.host
+    ? await runHostRaw(command.program, command.args, command.timeoutMs !== null ? { timeoutMs: command.timeoutMs } : {})
+    : await runRaw(
+      command.program,
+      command.args,
+      options,
+      { hook: command.name === 'run', ...(command.timeoutMs !== null ? { timeoutMs: command.timeoutMs } : {}) },
+      notice,
+    );
   if (command.name === 'exec') {
     process.stdout.write(raw.result.stdout);
     process.stderr.write(raw.result.stderr);

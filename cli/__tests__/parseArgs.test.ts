@@ -4,9 +4,10 @@ test.each([
   [[], { name: 'help' }],
   [['--help'], { name: 'help' }],
   [['setup'], { name: 'setup' }],
-  [['run', '--', './a.out', '-x'], { name: 'run', json: false, timeoutMs: null, accel: null, program: './a.out', args: ['-x'] }],
-  [['run', '--json', '--timeout', '2.5', '--', 'prog'], { name: 'run', json: true, timeoutMs: 2500, accel: null, program: 'prog', args: [] }],
-  [['run', '--accel=tcg', 'prog', '--json'], { name: 'run', json: false, timeoutMs: null, accel: 'tcg', program: 'prog', args: ['--json'] }],
+  [['run', '--host', '--json', 'prog'], { name: 'run', json: true, host: true, timeoutMs: null, accel: null, program: 'prog', args: [] }],
+  [['run', '--', './a.out', '-x'], { name: 'run', json: false, host: false, timeoutMs: null, accel: null, program: './a.out', args: ['-x'] }],
+  [['run', '--json', '--timeout', '2.5', '--', 'prog'], { name: 'run', json: true, host: false, timeoutMs: 2500, accel: null, program: 'prog', args: [] }],
+  [['run', '--accel=tcg', 'prog', '--json'], { name: 'run', json: false, host: false, timeoutMs: null, accel: 'tcg', program: 'prog', args: ['--json'] }],
   [['exec', '--', 'cat', '/proc/pmm/cfg'], { name: 'exec', timeoutMs: null, accel: null, program: 'cat', args: ['/proc/pmm/cfg'] }],
 ])('%j', (argv, command) => {
   expect(parseArgs(argv)).toEqual(command);
