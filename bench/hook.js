@@ -1,0 +1,94 @@
+#!/usr/bin/env node
+// The hook benchmark (npm run bench:hook): bench/alloc_heavy, millions of malloc/free pairs with 1 and 4
+// threads, plain and under the hook in the same VM, and under valgrind memcheck and heaptrack on the
+// host. Each figure is the program's own timing of its allocating part (median of RUNS runs), so boot,
+// process start and the tools' start-up stay out. Prints a Markdown table of the times and the ratios.
+'use strict';
+const { execFileSync, spawnSync } = require('child_process');
+const fs = require('fs');
+const os = require('os');
+const path = require('path');
+
+const root = path.resolve(__dirname, '..');
+const { runRaw, closeSymbolizer } = require(path.join(root, 'dist/harness/runProgram'));
+const { closeSharedVm } = require(path.join(root, 'dist/harness/sharedVm'));
+const { resolveOptions } = require(path.join(root, 'dist/harness/options'));
+
+const program = path.join(__dirname, 'bin', 'alloc_heavy');
+// TCG runs allocation-heavy code about 15x slower than the host: fewer pairs in the guest.
+const VM_PAIRS = Number(process.env.BENCH_VM_PAIRS ?? 1_000_000);
+const HOST_PAIRS = Number(process.env.BENCH_HOST_PAIRS ?? 4_000_000);
+const RUNS = Number(process.env.BENCH_RUNS ?? 3);
+
+function parseMs(stdout, what) {
+  const m = /^ms ([\d.]+)$/m.exec(stdout);
+  if (!m) throw new Error(`${what}: no "ms" line in its output:\n${stdout}`);
+  return Number(m[1]);
+}
+
+function median(values) {
+  const sorted = [...values].sort((a, b) => a - b);
+  return sorted[Math.floor(sorted.length / 2)];
+}
+
+async function inVm(threads, hook, env) {
+  const times = [];
+  for (let i = 0; i < RUNS; i++) {
+    const raw = await runRaw(program, [String(VM_PAIRS), String(threads)], options, { hook, env, timeoutMs: 600_000 }, notice);
+    if (raw.result.exitCode !== 0) throw new Error(`alloc_heavy in the VM failed: ${JSON.stringify(raw.result)}`);
+    if (hook && raw.records.length !== 0) throw new Error(`alloc_heavy leaked ${raw.records.length} blocks under the hook`);
+    times.push(parseMs(raw.result.stdout, 'alloc_heavy in the VM'));
+  }
+  return median(times);
+}
+
+function onHost(threads, tool) {
+  const times = [];
+  for (let i = 0; i < RUNS; i++) {
+    const args = [...tool.slice(1), program, String(HOST_PAIRS), String(threads)];
+    const run = spawnSync(tool[0], args, { encoding: 'utf8', cwd: os.tmpdir(), maxBuffer: 64 << 20 });
+    if (run.status !== 0) throw new Error(`${tool.join(' ')} failed: ${run.error ?? run.stderr}`);
+    times.push(parseMs(run.stdout, tool[0]));
+  }
+  return median(times);
+}
+
+const notice = (message) => process.stderr.write(`${message}\n`);
+const options = resolveOptions({});
+
+async function main() {
+  // Built like a user's ordinary optimised program (no frame pointers asked for).
+  fs.mkdirSync(path.dirname(program), { recursive: true });
+  execFileSync('gcc', ['-O2', '-g', '-Wall', '-Wextra', '-pthread', '-o', program, path.join(__dirname, 'alloc_heavy.c')], { stdio: 'inherit' });
+  const rows = [];
+  for (const threads of [1, 4]) {
+    const plain = await inVm(threads, false, {});
+    const hook = await inVm(threads, true, {});
+    const hookFp = await inVm(threads, true, { PMM_STACK_UNWIND: 'fp' });
+    const hostPlain = onHost(threads, ['env']);
+    const memcheck = onHost(threads, ['valgrind', '--tool=memcheck', '--leak-check=full', '-q']);
+    const heaptrack = onHost(threads, ['heaptrack', '-o', path.join(os.tmpdir(), `pmm-bench-heaptrack-${process.pid}`)]);
+    rows.push({ threads, plain, hook, hookFp, hostPlain, memcheck, heaptrack });
+  }
+  const r = (x, base) => `${(x / base).toFixed(2)}x`;
+  const lines = [
+    `alloc_heavy: ${VM_PAIRS.toLocaleString('en')} malloc/free pairs per thread in the VM (TCG), ${HOST_PAIRS.toLocaleString('en')} on the host; median of ${RUNS} runs, ms of the allocating part.`,
+    '',
+    '| threads | VM plain | VM hook (CFI stacks) | ratio | VM hook (frame pointers) | ratio | host plain | memcheck | ratio | heaptrack | ratio |',
+    '|---|---|---|---|---|---|---|---|---|---|---|',
+    ...rows.map((x) => `| ${x.threads} | ${x.plain} | ${x.hook} | ${r(x.hook, x.plain)} | ${x.hookFp} | ${r(x.hookFp, x.plain)} | ${x.hostPlain} | ${x.memcheck} | ${r(x.memcheck, x.hostPlain)} | ${x.heaptrack} | ${r(x.heaptrack, x.hostPlain)} |`),
+  ];
+  process.stdout.write(`${lines.join('\n')}\n`);
+}
+
+main()
+  .catch((err) => {
+    process.stderr.write(`bench:hook: ${err.stack ?? err}\n`);
+    process.exitCode = 1;
+  })
+  .finally(async () => {
+    closeSymbolizer();
+    await closeSharedVm();
+    // heaptrack leaves its data files behind.
+    spawnSync('sh', ['-c', `rm -f ${os.tmpdir()}/pmm-bench-heaptrack-${process.pid}*`]);
+  });
