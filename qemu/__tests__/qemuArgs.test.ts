@@ -49,6 +49,14 @@ test('the kernel command line skips the boot steps that are slow under TCG', () 
 });
 
 test.each([
+  [1, true],
+  [undefined, true],
+  [2, false],
+])('cpus=%s: noapictimer %s', (cpus, expected) => {
+  expect(kernelCommandLine({ files, shareTmp: true, cpus }).split(' ').includes('noapictimer')).toBe(expected);
+});
+
+test.each([
   [undefined, []],
   ['/usr/share/qemu/qboot.rom', ['-bios', '/usr/share/qemu/qboot.rom']],
 ])('firmware %s', (firmware, expected) => {
