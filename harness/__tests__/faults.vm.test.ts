@@ -1,5 +1,6 @@
 // Faults are results: a child Jest on suites/faults, where programs crash, are killed and time out, the
 // guest kernel panics and a VM does not boot. Each gives its test a clear error, in Jest and in JUnit.
+import * as fs from 'fs';
 import { junitSchemaErrors } from '../../reporters/__tests__/validateJunit';
 import { runChildJest, testTitled, type ChildJest } from './childJest';
 
@@ -8,6 +9,8 @@ let run: ChildJest;
 beforeAll(async () => {
   run = await runChildJest('faults', ['-w', '1']);
 }, 180_000);
+
+afterAll(() => fs.rmSync(run.tmpdir, { recursive: true, force: true }));
 
 const messageOf = (title: string): string => testTitled(run, title).failureMessages.join('\n');
 

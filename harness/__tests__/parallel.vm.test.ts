@@ -7,6 +7,9 @@ import * as path from 'path';
 import { junitSchemaErrors } from '../../reporters/__tests__/validateJunit';
 import { qemuProcesses, ROOT, runChildJest } from './childJest';
 
+const tmpdirs: string[] = [];
+afterAll(() => tmpdirs.forEach((dir) => fs.rmSync(dir, { recursive: true, force: true })));
+
 /** What a child's VMs left: QEMU processes still running and socket folders still there. */
 function leftovers(tmpdir: string): { qemu: number[]; runDirs: string[] } {
   return { qemu: qemuProcesses(tmpdir), runDirs: fs.readdirSync(tmpdir).filter((name) => name.startsWith('pmm-vm-')) };
@@ -32,6 +35,7 @@ test('jest -w 2 boots one VM per worker, and no QEMU process or socket is left a
     },
   });
   clearInterval(watch);
+  tmpdirs.push(run.tmpdir);
   expect(run.tests.map((t) => t.status)).toEqual(['passed', 'passed']);
   expect([...bootsByWorker(run.tmpdir).values()]).toEqual([1, 1]);
   expect(most).toBeGreaterThanOrEqual(1);
@@ -52,6 +56,7 @@ test('when Jest itself is killed mid-run, its workers\' VMs go with it', async (
       }, 200);
     },
   });
+  tmpdirs.push(run.tmpdir);
   expect(run.status).toBeNull();
   // Workers notice their parent is gone and exit; QEMU follows through its parent-death signal.
   const deadline = Date.now() + 20_000;
@@ -61,6 +66,7 @@ test('when Jest itself is killed mid-run, its workers\' VMs go with it', async (
 
 test('--shard 1/2 and 2/2 each run one file, and pmm junit-merge makes one valid report of both', async () => {
   const shards = await Promise.all([runChildJest('parallel', ['--shard', '1/2']), runChildJest('parallel', ['--shard', '2/2'])]);
+  tmpdirs.push(...shards.map((s) => s.tmpdir));
   expect(shards.map((s) => s.tests.length)).toEqual([1, 1]);
   expect(new Set(shards.flatMap((s) => s.tests.map((t) => t.title))).size).toBe(2);
   const inputs = shards.map((s, i) => {

@@ -1,5 +1,6 @@
 // Verdicts as a user's suite gets them, in a child Jest on suites/verdicts: options from the docblock,
 // the leak threshold, concurrent tests, runs in beforeAll/afterAll, and growth mode.
+import * as fs from 'fs';
 import { junitSchemaErrors } from '../../reporters/__tests__/validateJunit';
 import { runChildJest, testTitled, type ChildJest } from './childJest';
 
@@ -8,6 +9,8 @@ let run: ChildJest;
 beforeAll(async () => {
   run = await runChildJest('verdicts', ['-w', '1']);
 }, 180_000);
+
+afterAll(() => fs.rmSync(run.tmpdir, { recursive: true, force: true }));
 
 const statusOf = (title: string): string => testTitled(run, title).status;
 const messageOf = (title: string): string => testTitled(run, title).failureMessages.join('\n');
