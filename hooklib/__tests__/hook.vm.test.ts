@@ -71,3 +71,21 @@ it('makes no system call per allocation: 15,000 records, a handful of ioctls (st
   // The ring: mapped shared from /dev/pmm's fd.
   expect(lines.some((l) => /mmap\(NULL, \d+, PROT_READ\|PROT_WRITE, MAP_SHARED, \d+, 0\)/.test(l))).toBe(true);
 }, 180_000);
+
+it('keeps PMM_STACK_DEPTH frames of each stack', async () => {
+  const full = await pmm.run(bin('leak_three'));
+  const short = await pmm.run(bin('leak_three'), [], { env: { PMM_STACK_DEPTH: '2' } });
+  expect(full).toLeak({ bytes: 600, blocks: 3 });
+  expect(short).toLeak({ bytes: 600, blocks: 3 });
+  expect(Math.min(...full.leaks.map((l) => l.frames.length))).toBeGreaterThan(2);
+  expect(short.leaks.map((l) => l.frames.map((f) => f.function))).toEqual(
+    full.leaks.map((l) => l.frames.slice(0, 2).map((f) => f.function)),
+  );
+});
+
+it('follows hooks_active: PMM_HOOKS_ACTIVE=0 and pmm_hooks_active() calls', async () => {
+  const on = await pmm.run(bin('hooks_switch'));
+  const off = await pmm.run(bin('hooks_switch'), [], { env: { PMM_HOOKS_ACTIVE: '0' } });
+  expect(on).toLeak({ bytes: 111 + 333, blocks: 2 });
+  expect(off).toLeak({ bytes: 333, blocks: 1 });
+});
