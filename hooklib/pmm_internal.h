@@ -28,6 +28,18 @@ void pmm_record_prepare(void);
 void pmm_record_alloc(enum pmm_kind kind, const void *ptr, const void *prev_ptr, size_t size);
 void pmm_record_free(enum pmm_kind kind, const void *ptr);
 
+/*
+ * A realloc takes its place in the ring's order before the call, when it may free the old block
+ * (which another thread may then get and record), and is filled in after, when the new block is
+ * known. A failed realloc (ptr NULL, size not 0) is recorded too, and means nothing to the module.
+ */
+struct pmm_pending {
+	struct pmm_record *rec;	/* in the ring; NULL: none, sent when finished */
+	__u64 pos;
+};
+void pmm_record_begin(struct pmm_pending *pending);
+void pmm_record_realloc(struct pmm_pending *pending, const void *ptr, const void *prev_ptr, size_t size);
+
 /* pmm_transport.c */
 void pmm_transport_open(void);
 int pmm_transport_live(void);

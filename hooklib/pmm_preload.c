@@ -207,13 +207,15 @@ PMM_EXPORT void *realloc(void *old, size_t size)
 			pmm_record_alloc(PMM_KIND_MALLOC, ptr, NULL, 0);
 	} else {
 		/*
-		 * Recorded after the call, because the new address is not known before. If the block
-		 * moved, another thread may get old back and record it before this record lands; the
-		 * module matches by address, so the totals still come out right.
+		 * The record's place is taken before the call: if the block moves, another thread may
+		 * get old back and record it, and that record must come after this one. The new
+		 * address is filled in after the call.
 		 */
+		struct pmm_pending pending;
+
+		pmm_record_begin(&pending);
 		ptr = real.realloc(old, size);
-		if (ptr)
-			pmm_record_alloc(PMM_KIND_REALLOC, ptr, old, size);
+		pmm_record_realloc(&pending, ptr, old, size);
 	}
 	pmm_leave();
 	return ptr;

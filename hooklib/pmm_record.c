@@ -158,23 +158,22 @@ static void pmm_capture_fp(struct pmm_record *rec)
 	}
 }
 
-static void pmm_record_event(enum pmm_kind kind, const void *ptr, const void *prev_ptr, size_t size,
-			     int with_stack)
+void pmm_record_begin(struct pmm_pending *pending)
+{
+	pending->rec = pmm_transport_has_ring() ? pmm_ring_reserve(&pending->pos) : NULL;
+}
+
+/* Fills the record begun (in the ring, or here when there is none) and hands it over. */
+static void pmm_record_finish(struct pmm_pending *pending, enum pmm_kind kind, const void *ptr,
+			      const void *prev_ptr, size_t size, int with_stack)
 {
 	/* The program may look at errno after malloc; the clock, the unwinder and the transport must not change it. */
 	int saved_errno = errno;
-	struct pmm_record local, *rec = &local;
+	struct pmm_record local, *rec = pending->rec ? pending->rec : &local;
+	int ring = pending->rec != NULL;
+	__u64 pos = pending->pos;
 	struct timespec now;
-	__u64 pos = 0;
-	int ring = 0;
 
-	/* With the ring, the record is written in place: no copy, no system call. */
-	if (pmm_transport_has_ring()) {
-		rec = pmm_ring_reserve(&pos);
-		ring = rec != NULL;
-		if (!ring)
-			rec = &local;
-	}
 	rec->kind = kind;
 	rec->ptr = (uintptr_t)ptr;
 	rec->prev_ptr = (uintptr_t)prev_ptr;
@@ -196,6 +195,24 @@ static void pmm_record_event(enum pmm_kind kind, const void *ptr, const void *pr
 		pmm_transport_send(rec, 1);
 	}
 	errno = saved_errno;
+}
+
+/* With the ring, the record is written in place: no copy, no system call. */
+static void pmm_record_event(enum pmm_kind kind, const void *ptr, const void *prev_ptr, size_t size,
+			     int with_stack)
+{
+	struct pmm_pending pending;
+
+	pmm_record_begin(&pending);
+	pmm_record_finish(&pending, kind, ptr, prev_ptr, size, with_stack);
+}
+
+void pmm_record_realloc(struct pmm_pending *pending, const void *ptr, const void *prev_ptr, size_t size)
+{
+	/* A position taken must be filled; without one, a failed realloc is not worth a record. */
+	if (!ptr && !pending->rec)
+		return;
+	pmm_record_finish(pending, PMM_KIND_REALLOC, ptr, prev_ptr, size, 1);
 }
 
 void pmm_record_alloc(enum pmm_kind kind, const void *ptr, const void *prev_ptr, size_t size)
