@@ -131,6 +131,9 @@ static void pmm_ring_pair_batch(struct pmm_ring *ring, u64 tail, u32 n)
 		struct pmm_ring_pair *p;
 		bool neutral = true;
 
+		/* A failed realloc: its old block is still live. */
+		if (kind == PMM_KIND_REALLOC && !ptr && READ_ONCE(rec->size))
+			continue;
 		if (pmm_kind_frees(kind)) {
 			if (ptr && pmm_pair_release(ring, ptr))
 				__set_bit(idx, ring->skip);
