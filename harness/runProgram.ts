@@ -244,5 +244,5 @@ export async function runProgram(
   runOptions: RunOptions,
   notice: Notice,
 ): Promise<RunResult> {
-  return symbolizeRun(await runRaw(program, args, options, runOptions, notice));
+  return symbolizeRun(await runRaw(program, args, options, runOptions, notice), [...options.suppressions, ...suppressionFilesFromEnv()]);
 }
