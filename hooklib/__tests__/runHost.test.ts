@@ -2,6 +2,7 @@
 // (cases.ts), here without a VM: the hook writes its records to a file, the host replays and symbolizes them.
 import { execFileSync, spawnSync } from 'child_process';
 import * as fs from 'fs';
+import * as os from 'os';
 import * as path from 'path';
 import { closeSymbolizer, symbolizeRun } from '../../harness/runProgram';
 import { runHostRaw } from '../host/runHost';
@@ -32,4 +33,21 @@ test('pmm run --host --json reports a program run on this machine, without a VM'
   const result = JSON.parse(run.stdout);
   expect(result.summary).toEqual({ bytes: 90, blocks: 4 });
   expect(run.stderr).not.toMatch(/booting/);
+}, 60_000);
+
+test('suppression files take matching leaks out of the report and count them apart', async () => {
+  const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'pmm-supp-'));
+  try {
+    const lsan = path.join(dir, 'lsan.supp');
+    const valgrind = path.join(dir, 'valgrind.supp');
+    fs.writeFileSync(lsan, '# the first of cxx_operators leaks\nleak:leak_new_array\n');
+    fs.writeFileSync(valgrind, '{\n   aligned\n   Memcheck:Leak\n   fun:operator new*\n   fun:leak_aligned\n}\n');
+    const raw = await runHostRaw(programBin('cxx_operators'), []);
+    const result = await symbolizeRun(raw, [lsan, valgrind]);
+    expect(result.summary).toEqual({ bytes: 4 + 12, blocks: 2 });
+    expect(result.suppressed?.summary).toEqual({ bytes: 10 + 64, blocks: 2 });
+    expect(describeLeaks(result.suppressed?.leaks ?? [])).toEqual(['10/1 new[] leak_new_array<main', '64/1 new leak_aligned<main']);
+  } finally {
+    fs.rmSync(dir, { recursive: true, force: true });
+  }
 }, 60_000);
