@@ -15,7 +15,9 @@ export const USAGE = `usage:
   pmm exec [--timeout SECONDS] [--accel auto|kvm|tcg] -- COMMAND [ARGS...]
       run COMMAND as root in the VM with pmm.ko loaded, no hook
   pmm setup
-      install what pmm needs (Debian packages, guest kernel, native build)`;
+      install what pmm needs (Debian packages, guest kernel, native build)
+  pmm junit-merge OUT.xml IN.xml [IN.xml...]
+      merge JUnit reports (a sharded run's) into one`;
 
 export function parseArgs(argv: string[]): Command {
   const [name, ...rest] = argv;

@@ -1,13 +1,12 @@
 #!/usr/bin/env node
-// The pmm command: `pmm run` and `pmm exec` on the same code as the Jest environment, and `pmm setup`.
+// The pmm command: `pmm run` and `pmm exec` on the same code as the Jest environment, `pmm setup`, `pmm junit-merge`.
 import { spawnSync } from 'child_process';
 import * as path from 'path';
-import { formatSeedLog, groupLeaks, summarize } from '../harness/leakReport';
+import { formatAmount, formatSeedLog } from '../harness/leakReport';
 import { resolveOptions } from '../harness/options';
 import { closeSymbolizer, runRaw, sharedSymbolizer, symbolizeRun } from '../harness/runProgram';
 import { closeSharedVm } from '../harness/sharedVm';
 import { runHostRaw } from '../hooklib/host/runHost';
-import type { RunResult } from '../harness/types';
 import { packageRoot } from '../qemu/paths';
 import { exitStatus } from './exitStatus';
 import { junitMergeCommand } from './junitMerge';
@@ -34,26 +33,34 @@ async function runCommand(command: Extract<Command, { name: 'run' | 'exec' }>): 
     process.stderr.write(raw.result.stderr);
     return exitStatus(raw.result, false);
   }
-  const frames = raw.records.length > 0 ? await sharedSymbolizer().symbolizeRecords(raw.maps, raw.records) : [];
-  const leaks = groupLeaks(raw.records, frames);
-  const result: RunResult = { ...raw.result, leaks, summary: summarize(leaks) };
+  // The same result pmm.run gives: suppressions (PMM_SUPPRESSIONS) applied, forked children included.
+  const result = await symbolizeRun(raw);
+  const children = result.children ?? [];
+  const leaked = result.summary.blocks > 0 || children.some((c) => c.summary.blocks > 0);
   if (command.json) {
-    // The forked processes' leaks too (each symbolized against its own object map).
-    if (raw.children) result.children = (await symbolizeRun({ ...raw, records: [] })).children;
     process.stdout.write(`${JSON.stringify(result, null, 2)}\n`);
-  } else {
-    process.stdout.write(result.stdout);
-    process.stderr.write(result.stderr);
-    const lines = raw.records.map((record, i) => formatSeedLog(record, frames[i]));
-    const verdict = result.summary.blocks === 0
-      ? 'pmm: no leaks: every allocation was freed'
-      : `pmm: ${result.summary.bytes} bytes in ${result.summary.blocks} blocks leaked, from ${leaks.length} ${leaks.length === 1 ? 'stack' : 'stacks'}`;
-    const how = result.timedOut
-      ? 'pmm: the program timed out and was killed'
-      : result.signal ? `pmm: the program was killed by ${result.signal}` : `pmm: the program exited with status ${result.exitCode}`;
-    process.stderr.write([...lines, how, verdict, ''].join('\n'));
+    return exitStatus(result, leaked);
   }
-  return exitStatus(result, result.summary.blocks > 0);
+  process.stdout.write(result.stdout);
+  process.stderr.write(result.stderr);
+  // The article's log lists every unmatched allocation; the symbolizer answers these from its cache.
+  const frames = raw.records.length > 0 ? await sharedSymbolizer().symbolizeRecords(raw.maps, raw.records) : [];
+  const lines = raw.records.map((record, i) => formatSeedLog(record, frames[i]));
+  const how = result.timedOut
+    ? 'pmm: the program timed out and was killed'
+    : result.signal ? `pmm: the program was killed by ${result.signal}` : `pmm: the program exited with status ${result.exitCode}`;
+  const leaks = result.leaks;
+  const verdict = result.summary.blocks === 0
+    ? 'pmm: no leaks: every allocation was freed'
+    : `pmm: ${formatAmount(result.summary)} leaked, from ${leaks.length} ${leaks.length === 1 ? 'stack' : 'stacks'}`;
+  const suppressed = result.suppressed && result.suppressed.summary.blocks > 0
+    ? [`pmm: suppressed: ${formatAmount(result.suppressed.summary)}`]
+    : [];
+  const childLines = children
+    .filter((c) => c.summary.blocks > 0)
+    .map((c) => `pmm: forked child ${c.pid}: ${formatAmount(c.summary)} leaked (--json lists them)`);
+  process.stderr.write([...lines, how, verdict, ...suppressed, ...childLines, ''].join('\n'));
+  return exitStatus(result, leaked);
 }
 
 async function main(argv: string[]): Promise<number> {

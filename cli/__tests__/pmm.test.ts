@@ -49,4 +49,5 @@ test('--help', () => {
   const run = pmm('--help');
   expect(run.status).toBe(0);
   expect(run.stdout).toContain('pmm run [--json]');
+  expect(run.stdout).toContain('pmm junit-merge OUT.xml IN.xml');
 });

@@ -1,5 +1,7 @@
 // The pmm command end to end: each invocation boots its own VM, as a user's would.
 import { spawnSync } from 'child_process';
+import * as fs from 'fs';
+import * as os from 'os';
 import * as path from 'path';
 
 const root = path.join(__dirname, '..', '..');
@@ -8,7 +10,11 @@ const fixture = (name: string): string => path.join(root, 'fixtures', 'bin', nam
 const leakSource = path.join(root, 'fixtures', 'leak_three_blocks.c');
 
 function pmm(...args: string[]): { status: number | null; stdout: string; stderr: string } {
-  const run = spawnSync(process.execPath, [cli, ...args], { cwd: root, encoding: 'utf8', timeout: 170_000 });
+  return pmmWith({}, ...args);
+}
+
+function pmmWith(env: Record<string, string>, ...args: string[]): { status: number | null; stdout: string; stderr: string } {
+  const run = spawnSync(process.execPath, [cli, ...args], { cwd: root, encoding: 'utf8', timeout: 170_000, env: { ...process.env, ...env } });
   return { status: run.status, stdout: run.stdout, stderr: run.stderr };
 }
 
@@ -64,4 +70,18 @@ test('exec: output and exit status pass through, as root, with pmm.ko loaded', (
       '["START_PID" (Start a monitor):=0]\n["STOP_PID" (Stop a monitor) := 0]\n',
   );
   expect(run.stderr).toMatch(/err\n$/);
+}, 180_000);
+
+test('run: PMM_SUPPRESSIONS leaves a suppressed leak out of the verdict and counts it apart', () => {
+  const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'pmm-supp-'));
+  const file = path.join(dir, 'lsan.supp');
+  fs.writeFileSync(file, '# known: the malloc of leak_three_blocks\nleak:leak_malloc\n');
+  const json = pmmWith({ PMM_SUPPRESSIONS: file }, 'run', '--json', '--', fixture('leak_three_blocks'));
+  const result = JSON.parse(json.stdout) as { summary: object; suppressed: { summary: object } };
+  expect(result.summary).toEqual({ bytes: 500, blocks: 2 });
+  expect(result.suppressed.summary).toEqual({ bytes: 100, blocks: 1 });
+  const text = pmmWith({ PMM_SUPPRESSIONS: file }, 'run', '--', fixture('leak_three_blocks'));
+  expect(text.stderr).toContain('pmm: 500 bytes in 2 blocks leaked, from 2 stacks');
+  expect(text.stderr).toContain('pmm: suppressed: 100 bytes in 1 block');
+  fs.rmSync(dir, { recursive: true });
 }, 180_000);
