@@ -7,8 +7,10 @@ import NodeEnvironment from 'jest-environment-node';
 import { AttributionError, concurrentTest } from './attribution';
 import type { PmmGlobal } from './globals';
 import { leakMatchers } from './matchers';
+import { summarize } from './leakReport';
 import { resolveOptions, type PmmOptions } from './options';
 import { runProgram, type RunOptions } from './runProgram';
+import { recordTestFigures } from './testFigures';
 import type { RunResult } from './types';
 import { runFailures, type RunFailure } from './verdict';
 
@@ -30,6 +32,7 @@ interface ExpectWithState {
 
 export default class PmmEnvironment extends NodeEnvironment {
   private readonly pmmOptions: PmmOptions;
+  private readonly testPath: string;
   private currentTest: Circus.TestEntry | null = null;
   private currentHook: Circus.Hook | null = null;
   private circusState: Circus.State | null = null;
@@ -44,6 +47,7 @@ export default class PmmEnvironment extends NodeEnvironment {
     // key by key: a docblock's "pmm" replaces the configuration's "pmm" as a whole.
     const envOptions = config.projectConfig.testEnvironmentOptions as Record<string, unknown>;
     this.pmmOptions = resolveOptions(envOptions[OPTIONS_KEY]);
+    this.testPath = context.testPath;
     const pmm: PmmGlobal = {
       run: (program, args = [], options = {}) => this.run(program, args, options),
       options: Object.freeze({ ...this.pmmOptions }),
@@ -63,6 +67,7 @@ export default class PmmEnvironment extends NodeEnvironment {
         break;
       case 'test_done':
         this.currentTest = null;
+        this.recordFigures(event.test);
         for (const failure of this.takeFailures(event.test)) event.test.errors.push(failure);
         break;
       case 'hook_start':
@@ -93,6 +98,16 @@ export default class PmmEnvironment extends NodeEnvironment {
     }
   }
 
+  /** What the test's runs leaked in all (their followed children's too), for the JUnit report. */
+  private recordFigures(test: Circus.TestEntry): void {
+    const runs = this.runsByOwner.get(test) ?? [];
+    const summaries = runs.flatMap(({ result }) => [
+      result.summary,
+      ...(this.pmmOptions.followChildren ? (result.children ?? []).map((child) => child.summary) : []),
+    ]);
+    recordTestFigures(this.testPath, titlesOf(test), summarize(summaries.map((s) => ({ ...s, kinds: [], frames: [] }))));
+  }
+
   private takeFailures(owner: Owner): RunFailure[] {
     const runs = this.runsByOwner.get(owner) ?? [];
     this.runsByOwner.delete(owner);
@@ -119,6 +134,13 @@ export default class PmmEnvironment extends NodeEnvironment {
     this.runsByOwner.set(owner, runs);
     return result;
   }
+}
+
+/** The describe blocks' names and the test's, as Jest's results give them (the root block left out). */
+function titlesOf(test: Circus.TestEntry): string[] {
+  const titles = [test.name];
+  for (let block = test.parent; block.parent !== undefined; block = block.parent) titles.unshift(block.name);
+  return titles;
 }
 
 function testsUnder(block: Circus.DescribeBlock): Circus.TestEntry[] {

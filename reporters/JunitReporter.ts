@@ -1,9 +1,11 @@
 // The Jest reporter behind `jest-environment-pmm/junit`: on run completion it writes the JUnit report.
 // The only part that touches the disk; building and rendering the report are pure (buildJunit, renderJunit).
 
-import {mkdirSync, readFileSync, writeFileSync} from 'fs';
-import {dirname, resolve} from 'path';
+import {mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync} from 'fs';
+import {tmpdir} from 'os';
+import {dirname, join, resolve} from 'path';
 import {BaseReporter, type AggregatedResult, type Config, type ReporterContext, type TestContext} from '@jest/reporters';
+import {FIGURES_DIR_VARIABLE, figuresKey, readTestFigures} from '../harness/testFigures';
 import {buildJunit} from './buildJunit';
 import type {JunitReporterOptions} from './constants';
 import {resolveJunitOptions} from './options';
@@ -22,11 +24,15 @@ function readSource(path: string): string | null {
 export default class JunitReporter extends BaseReporter {
   private readonly options: JunitReporterOptions;
   private readonly rootDir: string;
+  private readonly figuresDir: string;
 
   constructor(globalConfig: Config.GlobalConfig, reporterOptions?: unknown, _reporterContext?: ReporterContext) {
     super();
     this.options = resolveJunitOptions(reporterOptions);
     this.rootDir = globalConfig.rootDir;
+    // Named in the environment before Jest starts its workers, so that they inherit it (testFigures.ts).
+    this.figuresDir = mkdtempSync(join(tmpdir(), 'pmm-figures-'));
+    process.env[FIGURES_DIR_VARIABLE] = this.figuresDir;
   }
 
   /** Where the report goes: outputFile, taken from rootDir when relative. */
@@ -39,13 +45,17 @@ export default class JunitReporter extends BaseReporter {
     // which makes Jest exit non-zero.
     try {
       if (results === undefined) throw new Error('jest-environment-pmm/junit: Jest passed no results to onRunComplete');
-      const document = buildJunit(results, {...this.options, rootDir: this.rootDir, sourceOf: readSource});
+      const figures = readTestFigures(this.figuresDir);
+      const figuresOf = (testPath: string, titles: readonly string[]) => figures.get(figuresKey(testPath, titles)) ?? null;
+      const document = buildJunit(results, {...this.options, rootDir: this.rootDir, sourceOf: readSource, figuresOf});
       mkdirSync(dirname(this.outputFile), {recursive: true});
       writeFileSync(this.outputFile, renderJunit(document));
       if (this.options.summary) process.stdout.write(junitSummary(document, this.outputFile));
     } catch (error) {
       const cause = error instanceof Error ? error : new Error(String(error));
       this._setError(new Error(`jest-environment-pmm/junit: could not write ${this.outputFile}: ${cause.message}`, {cause}));
+    } finally {
+      rmSync(this.figuresDir, {recursive: true, force: true});
     }
   }
 }

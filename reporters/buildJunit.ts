@@ -6,6 +6,7 @@
 
 import {relative, sep} from 'path';
 import type {AggregatedResult, TestCaseResult, TestResult} from '@jest/reporters';
+import type {LeakSummary} from '../harness/types';
 import type {JunitDocument, JunitTestCase, JunitTestSuite} from './junitTypes';
 import {caseOutcome, firstLine} from './problems';
 import {testLine} from './testLine';
@@ -17,6 +18,8 @@ export interface BuildJunitOptions {
   ancestorSeparator: string;
   /** Reads a test file, to find each test's line when Jest did not give it; null when it cannot. */
   sourceOf?: (testFilePath: string) => string | null;
+  /** What a test's runs leaked in all, as pmm's environment recorded it; null for a test it did not run. */
+  figuresOf?: (testFilePath: string, titles: readonly string[]) => LeakSummary | null;
 }
 
 const SKIPPED_STATUSES: ReadonlySet<TestCaseResult['status']> = new Set(['pending', 'skipped', 'todo', 'disabled']);
@@ -37,7 +40,7 @@ export function buildJunit(results: AggregatedResult, options: BuildJunitOptions
 function buildSuite(result: TestResult, options: BuildJunitOptions): JunitTestSuite {
   const file = relative(options.rootDir, result.testFilePath).split(sep).join('/');
   const source = options.sourceOf?.(result.testFilePath) ?? null;
-  const cases = result.testResults.map(test => buildCase(test, file, options, source));
+  const cases = result.testResults.map(test => buildCase(test, file, options, source, result.testFilePath));
   // A file that could not run, or whose afterAll failed (Jest then gives an empty message and the stack),
   // gets a case of its own: without it, it would look green.
   const execError = result.testExecError
@@ -59,7 +62,7 @@ function buildSuite(result: TestResult, options: BuildJunitOptions): JunitTestSu
   };
 }
 
-function buildCase(test: TestCaseResult, file: string, options: BuildJunitOptions, source: string | null): JunitTestCase {
+function buildCase(test: TestCaseResult, file: string, options: BuildJunitOptions, source: string | null, testFilePath: string): JunitTestCase {
   const {ancestorSeparator} = options;
   const title = xmlText([...test.ancestorTitles, test.title].filter(part => part !== '').join(ancestorSeparator)) || file;
   const line = test.location?.line ?? (source === null ? null : testLine(source, test.ancestorTitles, test.title));
@@ -67,6 +70,11 @@ function buildCase(test: TestCaseResult, file: string, options: BuildJunitOption
     $: {classname: title, name: title, time: seconds(test.duration ?? 0), file: xmlText(file), ...(line !== null ? {line: String(line)} : {})},
   };
   const {properties, failure, error} = caseOutcome(test);
+  // Every test pmm ran carries its figures, a clean one its zeros; a failure's own details come first.
+  const figures = options.figuresOf?.(testFilePath, [...test.ancestorTitles, test.title]) ?? null;
+  if (figures !== null && !properties.some(p => p.$.name === 'pmm.leaked.bytes')) {
+    properties.unshift({$: {name: 'pmm.leaked.bytes', value: String(figures.bytes)}}, {$: {name: 'pmm.leaked.blocks', value: String(figures.blocks)}});
+  }
   if (properties.length > 0) testCase.properties = {property: properties};
   if (SKIPPED_STATUSES.has(test.status)) testCase.skipped = {};
   if (failure) testCase.failure = failure;

@@ -54,6 +54,12 @@ test('the leaking program fails without asserting anything about leaks, naming e
   expect(message).toContain(`at leak_realloc (${leakSource}:21)`);
 });
 
+test("the clean test's case carries its figures too: nothing leaked", () => {
+  const clean = junit.slice(junit.indexOf('<testcase classname="clean_exit'), junit.indexOf('</testcase>', junit.indexOf('<testcase classname="clean_exit')));
+  expect(clean).toContain('<property name="pmm.leaked.bytes" value="0"/>');
+  expect(clean).toContain('<property name="pmm.leaked.blocks" value="0"/>');
+});
+
 test('the JUnit report is valid and carries the leak as a MemoryLeak failure with its frames', () => {
   expect(junitSchemaErrors(junit)).toBeNull();
   expect(junit).toContain('<failure message="600 bytes in 3 blocks leaked" type="MemoryLeak">');

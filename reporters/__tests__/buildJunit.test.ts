@@ -262,3 +262,27 @@ describe('file and line', () => {
     expect(junit.testsuites.testsuite[0].testcase.map(test => test.$.line)).toEqual(['7', '3', undefined]);
   });
 });
+
+describe("the environment's figures for tests that passed", () => {
+  const figures = new Map<string, {bytes: number; blocks: number}>([
+    [JSON.stringify([`${ROOT_DIR}/a.test.ts`, 'suite', 'clean']), {bytes: 0, blocks: 0}],
+    [JSON.stringify([`${ROOT_DIR}/a.test.ts`, 'suite', 'expected leak']), {bytes: 600, blocks: 3}],
+    [JSON.stringify([`${ROOT_DIR}/a.test.ts`, 'leaks']), {bytes: 1, blocks: 1}],
+  ]);
+  const figuresOf = (testPath: string, titles: readonly string[]) => figures.get(JSON.stringify([testPath, ...titles])) ?? null;
+
+  it.each([
+    ['a clean test', ['suite'], 'clean', {}, ['0', '0']],
+    ['a test whose leak was expected', ['suite'], 'expected leak', {}, ['600', '3']],
+    ['a failed leak keeps its own details', [], 'leaks', {status: 'failed' as const, failureDetails: [LEAK], failureMessages: ['x']}, ['324', '4']],
+    ['a test pmm did not run has none', [], 'plain', {}, null],
+  ])('%s', (_name, ancestorTitles, title, overrides, expected) => {
+    const results = aggregated([testFile('a.test.ts', [testCase(title, {ancestorTitles, ...overrides})])]);
+    const junit = buildJunit(results, {...OPTIONS, figuresOf});
+    produced.add(renderJunit(junit));
+    const properties = junit.testsuites.testsuite[0].testcase[0].properties?.property ?? [];
+    const figure = (name: string) => properties.find(p => p.$.name === name)?.$.value;
+    if (expected === null) expect(properties).toEqual([]);
+    else expect([figure('pmm.leaked.bytes'), figure('pmm.leaked.blocks')]).toEqual(expected);
+  });
+});
