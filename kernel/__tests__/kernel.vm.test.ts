@@ -143,10 +143,13 @@ test("pmd's run result carries pmthread's samples: a growing program's RSS grows
   expect(samples.length).toBeGreaterThanOrEqual(5);
   for (let i = 1; i < samples.length; i++) {
     expect(BigInt(samples[i].timeNs)).toBeGreaterThan(BigInt(samples[i - 1].timeNs));
-    expect(samples[i].rssBytes).toBeGreaterThanOrEqual(samples[i - 1].rssBytes);
     expect(samples[i].vmBytes).toBeGreaterThanOrEqual(samples[i].rssBytes);
   }
-  expect(samples[samples.length - 1].rssBytes - samples[0].rssBytes).toBeGreaterThanOrEqual(8 << 20);
+  // It grows until it frees all at exit; a sample taken while it exits may already see the memory gone.
+  const peak = samples.reduce((best, s, i) => (s.rssBytes > samples[best].rssBytes ? i : best), 0);
+  expect(peak).toBeGreaterThanOrEqual(4);
+  for (let i = 1; i <= peak; i++) expect(samples[i].rssBytes).toBeGreaterThanOrEqual(samples[i - 1].rssBytes);
+  expect(samples[peak].rssBytes - samples[0].rssBytes).toBeGreaterThanOrEqual(8 << 20);
 }, 120000);
 
 test('a million outstanding records from 5 stacks fit the 1 GiB guest, counted exactly', async () => {
