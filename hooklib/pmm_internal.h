@@ -3,6 +3,7 @@
 #define PMM_INTERNAL_H
 
 #include <stddef.h>
+#include <stdint.h>
 #include <uapi/pmm.h>
 
 #define PMM_EXPORT __attribute__((visibility("default")))
@@ -49,6 +50,12 @@ void pmm_ring_commit(__u64 pos);
 void pmm_transport_send(const struct pmm_record *records, unsigned int count);
 void pmm_transport_send_maps(const char *text, size_t len);
 void pmm_transport_after_fork_child(void);
+
+/* pmm_unwind.c: cached CFI unwinding; pmm_unwind() returns -1 where backtrace() must do it. */
+void pmm_unwind_prepare(void);
+int pmm_unwind(uintptr_t ra, uintptr_t rsp, uintptr_t rbp, uintptr_t lo, uintptr_t hi,
+	       __u64 *frames, int max);
+void pmm_unwind_forget(void);
 
 /* pmm_maps.c */
 void pmm_maps_record(void);

@@ -395,6 +395,8 @@ PMM_EXPORT int dlclose(void *handle)
 	int (*fn)(void *) = pmm_next_dl(&next, "dlclose");
 	int ret = fn(handle);
 
+	/* The closed object's code addresses may be reused: its cached unwind rules must go. */
+	pmm_unwind_forget();
 	pmm_dl_changed();
 	return ret;
 }

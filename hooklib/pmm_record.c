@@ -50,9 +50,15 @@ static int pmm_find_self(struct dl_phdr_info *info, size_t size, void *data)
 	return 1;
 }
 
-/* PMM_STACK_DEPTH (0..PMM_MAX_FRAMES, default all) and PMM_STACK_UNWIND=fp; read once at start. */
+/* PMM_STACK_DEPTH (0..PMM_MAX_FRAMES, default all) and PMM_STACK_UNWIND; read once at start. */
 static int pmm_stack_depth = PMM_MAX_FRAMES;
-static int pmm_stack_fp;
+
+enum pmm_unwinder {
+	PMM_UNWIND_CACHED = 0,	/* default: pmm_unwind.c's cached CFI rules, backtrace() where they fail */
+	PMM_UNWIND_FP,		/* PMM_STACK_UNWIND=fp: frame pointers only, inexact without them */
+	PMM_UNWIND_BACKTRACE,	/* PMM_STACK_UNWIND=backtrace: glibc's backtrace() for every record */
+};
+static enum pmm_unwinder pmm_unwinder;
 
 /* Where this thread's stack ends: a frame-pointer walk never reads past it. 0: not known yet. */
 static __thread uintptr_t pmm_stack_lo __attribute__((tls_model("initial-exec")));
@@ -70,7 +76,10 @@ static void pmm_read_stack_options(void)
 		if (!*end && n >= 0)
 			pmm_stack_depth = n > PMM_MAX_FRAMES ? PMM_MAX_FRAMES : (int)n;
 	}
-	pmm_stack_fp = unwind && strcmp(unwind, "fp") == 0;
+	if (unwind && strcmp(unwind, "fp") == 0)
+		pmm_unwinder = PMM_UNWIND_FP;
+	else if (unwind && strcmp(unwind, "backtrace") == 0)
+		pmm_unwinder = PMM_UNWIND_BACKTRACE;
 }
 
 /*
@@ -84,6 +93,7 @@ void pmm_record_prepare(void)
 
 	pmm_read_stack_options();
 	backtrace(&frame, 1);
+	pmm_unwind_prepare();
 	dl_iterate_phdr(pmm_find_self, (void *)(uintptr_t)&pmm_record_prepare);
 }
 
@@ -158,6 +168,39 @@ static void pmm_capture_fp(struct pmm_record *rec)
 	}
 }
 
+/*
+ * The default. The hook's own functions all keep frame pointers (see the Makefile), so its frames are
+ * skipped by following rbp; at the outermost one, [fp] is the caller's rbp, [fp + 8] the return
+ * address into the program and fp + 16 the caller's stack pointer. From there pmm_unwind() steps by
+ * cached CFI rules. Where it cannot, backtrace() gives the same frames, more slowly.
+ */
+static __attribute__((noinline)) void pmm_capture_cached(struct pmm_record *rec)
+{
+	uintptr_t fp = (uintptr_t)__builtin_frame_address(0);
+	int n;
+
+	rec->nframes = 0;
+	if (!pmm_stack_hi && !pmm_thread_stack())
+		goto slow;
+	for (;;) {
+		if (fp < pmm_stack_lo || fp + 2 * sizeof(uintptr_t) > pmm_stack_hi || (fp & 7))
+			goto slow;
+		if (!pmm_is_self(((uintptr_t *)fp)[1]))
+			break;
+		if (((uintptr_t *)fp)[0] <= fp)
+			goto slow;
+		fp = ((uintptr_t *)fp)[0];
+	}
+	n = pmm_unwind(((uintptr_t *)fp)[1], fp + 2 * sizeof(uintptr_t), ((uintptr_t *)fp)[0],
+		       pmm_stack_lo, pmm_stack_hi, rec->frames, pmm_stack_depth);
+	if (n >= 0) {
+		rec->nframes = (__u32)n;
+		return;
+	}
+slow:
+	pmm_capture_cfi(rec);
+}
+
 void pmm_record_begin(struct pmm_pending *pending)
 {
 	pending->rec = pmm_transport_has_ring() ? pmm_ring_reserve(&pending->pos) : NULL;
@@ -182,7 +225,9 @@ static void pmm_record_finish(struct pmm_pending *pending, enum pmm_kind kind, c
 	rec->time_ns = (__u64)now.tv_sec * 1000000000u + (__u64)now.tv_nsec;
 	rec->nframes = 0;
 	if (with_stack && pmm_stack_depth > 0) {
-		if (pmm_stack_fp)
+		if (__builtin_expect(pmm_unwinder == PMM_UNWIND_CACHED, 1))
+			pmm_capture_cached(rec);
+		else if (pmm_unwinder == PMM_UNWIND_FP)
 			pmm_capture_fp(rec);
 		else
 			pmm_capture_cfi(rec);
