@@ -206,32 +206,30 @@ void pmm_record_begin(struct pmm_pending *pending)
 	pending->rec = pmm_transport_has_ring() ? pmm_ring_reserve(&pending->pos) : NULL;
 }
 
-/* Fills the record begun (in the ring, or here when there is none) and hands it over. */
-static void pmm_record_finish(struct pmm_pending *pending, enum pmm_kind kind, const void *ptr,
-			      const void *prev_ptr, size_t size, int with_stack)
+static void pmm_capture(struct pmm_record *rec)
 {
-	/* The program may look at errno after malloc; the clock, the unwinder and the transport must not change it. */
-	int saved_errno = errno;
-	struct pmm_record local, *rec = pending->rec ? pending->rec : &local;
-	int ring = pending->rec != NULL;
-	__u64 pos = pending->pos;
+	rec->nframes = 0;
+	if (pmm_stack_depth <= 0)
+		return;
+	if (__builtin_expect(pmm_unwinder == PMM_UNWIND_CACHED, 1))
+		pmm_capture_cached(rec);
+	else if (pmm_unwinder == PMM_UNWIND_FP)
+		pmm_capture_fp(rec);
+	else
+		pmm_capture_cfi(rec);
+}
+
+static inline __u64 pmm_now_ns(void)
+{
 	struct timespec now;
 
-	rec->kind = kind;
-	rec->ptr = (uintptr_t)ptr;
-	rec->prev_ptr = (uintptr_t)prev_ptr;
-	rec->size = size;
 	clock_gettime(CLOCK_REALTIME, &now);
-	rec->time_ns = (__u64)now.tv_sec * 1000000000u + (__u64)now.tv_nsec;
-	rec->nframes = 0;
-	if (with_stack && pmm_stack_depth > 0) {
-		if (__builtin_expect(pmm_unwinder == PMM_UNWIND_CACHED, 1))
-			pmm_capture_cached(rec);
-		else if (pmm_unwinder == PMM_UNWIND_FP)
-			pmm_capture_fp(rec);
-		else
-			pmm_capture_cfi(rec);
-	}
+	return (__u64)now.tv_sec * 1000000000u + (__u64)now.tv_nsec;
+}
+
+/* Hands a finished record over: commits its ring position, or sends it when there is no ring. */
+static void pmm_record_hand_over(struct pmm_record *rec, int ring, __u64 pos)
+{
 	if (ring) {
 		pmm_ring_commit(pos);
 	} else {
@@ -239,25 +237,61 @@ static void pmm_record_finish(struct pmm_pending *pending, enum pmm_kind kind, c
 		memset(&rec->frames[rec->nframes], 0, (PMM_MAX_FRAMES - rec->nframes) * sizeof(rec->frames[0]));
 		pmm_transport_send(rec, 1);
 	}
-	errno = saved_errno;
 }
 
-/* With the ring, the record is written in place: no copy, no system call. */
+/*
+ * One event, in place in the ring when there is one (no system call). The clock and the stack are
+ * read before the ring position is taken: a thread preempted while it holds a position makes every
+ * other thread wait at the next drain, so the position is held only for the few stores below. A
+ * release carries neither a stack nor a time: the module and the host replay use a free only to
+ * cancel its block's allocation, and under TCG the clock costs about as much as the free itself.
+ */
 static void pmm_record_event(enum pmm_kind kind, const void *ptr, const void *prev_ptr, size_t size,
-			     int with_stack)
+			     int alloc)
 {
+	/* The program may look at errno after malloc; the clock, the unwinder and the transport must not change it. */
+	int saved_errno = errno;
+	struct pmm_record local, *rec;
 	struct pmm_pending pending;
 
+	local.nframes = 0;
+	local.time_ns = 0;
+	if (alloc) {
+		local.time_ns = pmm_now_ns();
+		pmm_capture(&local);
+	}
 	pmm_record_begin(&pending);
-	pmm_record_finish(&pending, kind, ptr, prev_ptr, size, with_stack);
+	rec = pending.rec ? pending.rec : &local;
+	rec->kind = kind;
+	rec->ptr = (uintptr_t)ptr;
+	rec->prev_ptr = (uintptr_t)prev_ptr;
+	rec->size = size;
+	if (rec != &local) {
+		rec->time_ns = local.time_ns;
+		rec->nframes = local.nframes;
+		memcpy(rec->frames, local.frames, local.nframes * sizeof(local.frames[0]));
+	}
+	pmm_record_hand_over(rec, pending.rec != NULL, pending.pos);
+	errno = saved_errno;
 }
 
 void pmm_record_realloc(struct pmm_pending *pending, const void *ptr, const void *prev_ptr, size_t size)
 {
+	int saved_errno = errno;
+	struct pmm_record local, *rec = pending->rec ? pending->rec : &local;
+
 	/* A position taken must be filled; without one, a failed realloc is not worth a record. */
 	if (!ptr && !pending->rec)
 		return;
-	pmm_record_finish(pending, PMM_KIND_REALLOC, ptr, prev_ptr, size, 1);
+	/* Its position was taken before the call (see pmm_internal.h): filled in place. */
+	rec->kind = PMM_KIND_REALLOC;
+	rec->ptr = (uintptr_t)ptr;
+	rec->prev_ptr = (uintptr_t)prev_ptr;
+	rec->size = size;
+	rec->time_ns = pmm_now_ns();
+	pmm_capture(rec);
+	pmm_record_hand_over(rec, pending->rec != NULL, pending->pos);
+	errno = saved_errno;
 }
 
 void pmm_record_alloc(enum pmm_kind kind, const void *ptr, const void *prev_ptr, size_t size)
@@ -265,7 +299,7 @@ void pmm_record_alloc(enum pmm_kind kind, const void *ptr, const void *prev_ptr,
 	pmm_record_event(kind, ptr, prev_ptr, size, 1);
 }
 
-/* A free needs no stack to cancel its allocation; leaving it out halves the cost of a malloc/free pair. */
+/* A free needs no stack and no time to cancel its allocation: see pmm_record_event. */
 void pmm_record_free(enum pmm_kind kind, const void *ptr)
 {
 	pmm_record_event(kind, ptr, NULL, 0, 0);
