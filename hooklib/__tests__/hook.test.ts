@@ -331,6 +331,23 @@ describe('libpmm.so in host mode', () => {
     expect(mallocs.length).toBeLessThanOrEqual(4);
   });
 
+  it("gives by default the stacks glibc's backtrace() gives, with and without frame pointers in the program", () => {
+    // Each frame as object + file offset: the two runs load the objects at different addresses.
+    const stacks = (run: ProgramRun) =>
+      run.records.map((r) => `${r.kind}: ${r.frames.map((f) => {
+        const m = findMapping(mapsOf(run), f);
+        return m ? `${m.path}+0x${(f - m.start + m.offset).toString(16)}` : '<unmapped>';
+      }).join(' ')}`);
+    for (const name of ['libc_callers', 'libc_callers_nofp', 'leak_three_nofp', 'cxx_operators']) {
+      const cached = runProgram(name);
+      const reference = runProgram(name, { env: { PMM_STACK_UNWIND: 'backtrace' } });
+      // leak_three's exit status is its own (7); only that both runs end alike matters here.
+      expect(cached.status).toBe(reference.status);
+      expect(cached.records.filter((r) => r.frames.length > 2).length).toBeGreaterThan(3);
+      expect(stacks(cached)).toEqual(stacks(reference));
+    }
+  });
+
   it('writes an object map that holds the program, libc and the hook', () => {
     const run = runProgram('leak_three');
     const paths = new Set(mapsOf(run).map((m) => m.path));
