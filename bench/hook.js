@@ -1,7 +1,7 @@
 #!/usr/bin/env node
 // The hook benchmark (npm run bench:hook): bench/alloc_heavy, millions of malloc/free pairs with 1 and 4
-// threads, plain and under the hook in the same VM, and under valgrind memcheck and heaptrack on the
-// host. Each figure is the program's own timing of its allocating part (median of RUNS runs), so boot,
+// threads, plain and under the hook in the same VM (default stacks, frame-pointer stacks, no stack),
+// and plain, under the hook's host mode, under valgrind memcheck and under heaptrack on the host. Each figure is the program's own timing of its allocating part (median of RUNS runs), so boot,
 // process start and the tools' start-up stay out. Prints a Markdown table of the times and the ratios.
 'use strict';
 const { execFileSync, spawnSync } = require('child_process');
@@ -42,11 +42,14 @@ async function inVm(threads, hook, env) {
   return median(times);
 }
 
-function onHost(threads, tool) {
+function onHost(threads, tool, env = {}) {
   const times = [];
   for (let i = 0; i < RUNS; i++) {
     const args = [...tool.slice(1), program, String(HOST_PAIRS), String(threads)];
-    const run = spawnSync(tool[0], args, { encoding: 'utf8', cwd: os.tmpdir(), maxBuffer: 64 << 20 });
+    // fd 3: /dev/null, for the hook's host mode (PMM_RECORD_FD=3).
+    const devNull = fs.openSync('/dev/null', 'w');
+    const run = spawnSync(tool[0], args, { encoding: 'utf8', cwd: os.tmpdir(), maxBuffer: 64 << 20, env: { ...process.env, ...env }, stdio: ['ignore', 'pipe', 'pipe', devNull] });
+    fs.closeSync(devNull);
     if (run.status !== 0) throw new Error(`${tool.join(' ')} failed: ${run.error ?? run.stderr}`);
     times.push(parseMs(run.stdout, tool[0]));
   }
@@ -65,18 +68,21 @@ async function main() {
     const plain = await inVm(threads, false, {});
     const hook = await inVm(threads, true, {});
     const hookFp = await inVm(threads, true, { PMM_STACK_UNWIND: 'fp' });
+    const hookNoStack = await inVm(threads, true, { PMM_STACK_DEPTH: '0' });
     const hostPlain = onHost(threads, ['env']);
+    // Host mode: no ring there, so each record is one write(2) (to /dev/null): a system call per record.
+    const hostHook = onHost(threads, ['env'], { LD_PRELOAD: path.join(root, 'hooklib', 'libpmm.so'), PMM_RECORD_FD: '3', PMM_LIBC_FREERES: '0' });
     const memcheck = onHost(threads, ['valgrind', '--tool=memcheck', '--leak-check=full', '-q']);
     const heaptrack = onHost(threads, ['heaptrack', '-o', path.join(os.tmpdir(), `pmm-bench-heaptrack-${process.pid}`)]);
-    rows.push({ threads, plain, hook, hookFp, hostPlain, memcheck, heaptrack });
+    rows.push({ threads, plain, hook, hookFp, hookNoStack, hostPlain, hostHook, memcheck, heaptrack });
   }
   const r = (x, base) => `${(x / base).toFixed(2)}x`;
   const lines = [
     `alloc_heavy: ${VM_PAIRS.toLocaleString('en')} malloc/free pairs per thread in the VM (TCG), ${HOST_PAIRS.toLocaleString('en')} on the host; median of ${RUNS} runs, ms of the allocating part.`,
     '',
-    '| threads | VM plain | VM hook (CFI stacks) | ratio | VM hook (frame pointers) | ratio | host plain | memcheck | ratio | heaptrack | ratio |',
-    '|---|---|---|---|---|---|---|---|---|---|---|',
-    ...rows.map((x) => `| ${x.threads} | ${x.plain} | ${x.hook} | ${r(x.hook, x.plain)} | ${x.hookFp} | ${r(x.hookFp, x.plain)} | ${x.hostPlain} | ${x.memcheck} | ${r(x.memcheck, x.hostPlain)} | ${x.heaptrack} | ${r(x.heaptrack, x.hostPlain)} |`),
+    '| threads | VM plain | VM hook (default stacks) | ratio | VM hook (frame pointers) | ratio | VM hook (no stack) | ratio | host plain | host hook (host mode) | ratio | memcheck | ratio | heaptrack | ratio |',
+    '|---|---|---|---|---|---|---|---|---|---|---|---|---|---|---|',
+    ...rows.map((x) => `| ${x.threads} | ${x.plain} | ${x.hook} | ${r(x.hook, x.plain)} | ${x.hookFp} | ${r(x.hookFp, x.plain)} | ${x.hookNoStack} | ${r(x.hookNoStack, x.plain)} | ${x.hostPlain} | ${x.hostHook} | ${r(x.hostHook, x.hostPlain)} | ${x.memcheck} | ${r(x.memcheck, x.hostPlain)} | ${x.heaptrack} | ${r(x.heaptrack, x.hostPlain)} |`),
   ];
   process.stdout.write(`${lines.join('\n')}\n`);
 }
