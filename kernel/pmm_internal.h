@@ -83,7 +83,8 @@ struct pmm_config {
 /*
  * pmm_lock guards pmm_monitors, every struct pmm_monitor and its entries,
  * pmm_nr_monitors, pmm_total_records and pmm_cfg. A mutex, because the
- * holders allocate with GFP_KERNEL and page through user memory.
+ * holders allocate with GFP_KERNEL. Never touch user memory while holding
+ * it: the ring's mmap takes it under mmap_lock, which a page fault takes.
  */
 extern struct mutex pmm_lock;
 extern struct list_head pmm_monitors;

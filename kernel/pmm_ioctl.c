@@ -6,6 +6,7 @@
 #include <linux/capability.h>
 #include <linux/fs.h>
 #include <linux/kernel.h>
+#include <linux/mm.h>
 #include <linux/slab.h>
 #include <linux/uaccess.h>
 
@@ -157,41 +158,47 @@ static int pmm_ioctl_get_config(void __user *argp)
 static int pmm_ioctl_monitored_pids(void __user *argp)
 {
 	struct pmm_monitored_pids args;
-	struct pmm_pid_info __user *upids;
-	struct pmm_pid_info info;
+	struct pmm_pid_info *buf = NULL;
 	struct pmm_monitor *mon;
-	unsigned int i = 0;
+	unsigned int room = 0, want, n = 0;
 	int ret = 0;
 
 	if (copy_from_user(&args, argp, sizeof(args)))
 		return -EFAULT;
-	upids = u64_to_user_ptr(args.pids);
 
 	/*
-	 * One entry at a time, copied out under the lock: a mutex may sleep
-	 * in a page fault, and nothing on the fault path takes pmm_lock.
+	 * Filled under pmm_lock and copied out after it: a page fault takes
+	 * mmap_lock, and the ring's mmap takes pmm_lock under mmap_lock. The
+	 * buffer is sized to the list, and sized again if the list grew
+	 * while it was allocated, so the entries and count stay one snapshot.
 	 */
-	mutex_lock(&pmm_lock);
+	for (;;) {
+		mutex_lock(&pmm_lock);
+		want = min(args.max, pmm_nr_monitors);
+		if (want <= room)
+			break;
+		mutex_unlock(&pmm_lock);
+		kvfree(buf);
+		room = want;
+		buf = kvmalloc_array(room, sizeof(*buf), GFP_KERNEL_ACCOUNT);
+		if (!buf)
+			return -ENOMEM;
+	}
 	list_for_each_entry(mon, &pmm_monitors, node) {
-		if (i == args.max)
+		if (n == want)
 			break;
 		/* A state as fresh as the question, not as pmthread's last look. */
 		pmm_monitor_refresh(mon, false);
-		pmm_monitor_fill_info(mon, &info);
-		if (copy_to_user(&upids[i], &info, sizeof(info))) {
-			ret = -EFAULT;
-			break;
-		}
-		i++;
+		pmm_monitor_fill_info(mon, &buf[n++]);
 	}
 	args.count = pmm_nr_monitors;
 	mutex_unlock(&pmm_lock);
-	if (ret)
-		return ret;
 
-	if (copy_to_user(argp, &args, sizeof(args)))
-		return -EFAULT;
-	return 0;
+	if (copy_to_user(u64_to_user_ptr(args.pids), buf, n * sizeof(*buf)) ||
+	    copy_to_user(argp, &args, sizeof(args)))
+		ret = -EFAULT;
+	kvfree(buf);
+	return ret;
 }
 
 /* Finds pid's monitor if the caller may read it; with pmm_lock held. */
@@ -361,6 +368,7 @@ static int pmm_ioctl_read_maps(void __user *argp)
 {
 	struct pmm_monitor *mon;
 	struct pmm_maps args;
+	char *text = NULL;
 	u32 bufsize;
 	int ret = 0;
 
@@ -370,19 +378,32 @@ static int pmm_ioctl_read_maps(void __user *argp)
 		return -EINVAL;
 	bufsize = args.len;
 
+	/*
+	 * Copied under pmm_lock and out after it, for the reason
+	 * pmm_ioctl_monitored_pids gives.
+	 */
 	mutex_lock(&pmm_lock);
 	mon = pmm_monitor_find_readable(args.pid, &ret);
 	if (!mon)
 		goto out_unlock;
-
 	args.len = mon->maps_len;
-	if (mon->maps_len > bufsize)
+	if (mon->maps_len > bufsize) {
 		ret = -ENOSPC;
-	else if (copy_to_user(u64_to_user_ptr(args.buf), mon->maps,
-			      mon->maps_len))
-		ret = -EFAULT;
+	} else if (mon->maps_len) {
+		text = kvmalloc(mon->maps_len, GFP_KERNEL_ACCOUNT);
+		if (text)
+			memcpy(text, mon->maps, mon->maps_len);
+		else
+			ret = -ENOMEM;
+	}
 out_unlock:
 	mutex_unlock(&pmm_lock);
+	if (ret && ret != -ENOSPC)
+		return ret;
+
+	if (text && copy_to_user(u64_to_user_ptr(args.buf), text, args.len))
+		ret = -EFAULT;
+	kvfree(text);
 	if (ret && ret != -ENOSPC)
 		return ret;
 

@@ -204,6 +204,10 @@ static void pmm_pid_stop(struct seq_file *m, void *v)
 	mutex_unlock(&pmm_lock);
 }
 
+/*
+ * Only allocations are held, so only their kinds show; the C++ ones read
+ * as pmd's logs spell them.
+ */
 static const char *pmm_kind_name(u32 kind)
 {
 	switch (kind) {
@@ -213,8 +217,12 @@ static const char *pmm_kind_name(u32 kind)
 		return "CALLOC";
 	case PMM_KIND_REALLOC:
 		return "REALLOC";
+	case PMM_KIND_NEW:
+		return "NEW";
+	case PMM_KIND_NEW_ARRAY:
+		return "NEW[]";
 	default:
-		return "FREE";
+		return "UNKNOWN";
 	}
 }
 

@@ -42,6 +42,7 @@ struct pmm_ring {
 	struct pmm_ring_pair *pairs;	/* PMM_RING_PAIR_SLOTS */
 	unsigned long *skip;	/* batch index: paired away, not applied */
 	unsigned long *skip_prev;	/* batch index: a realloc's old block was */
+	unsigned long *unfinished;	/* batch index: never written, at release */
 };
 
 static struct pmm_ring_entry *pmm_ring_entries(struct pmm_ring *ring)
@@ -131,6 +132,10 @@ static void pmm_ring_pair_batch(struct pmm_ring *ring, u64 tail, u32 n)
 		struct pmm_ring_pair *p;
 		bool neutral = true;
 
+		/* Half-written, perhaps: it pairs with nothing. */
+		if (test_bit(idx, ring->unfinished))
+			continue;
+
 		/* A failed realloc: its old block is still live. */
 		if (kind == PMM_KIND_REALLOC && !ptr && READ_ONCE(rec->size))
 			continue;
@@ -185,6 +190,7 @@ static int pmm_ring_apply(struct pmm_ring *ring, bool final)
 	 * The batch: up to the first position still being written, or all
 	 * of them at the end, when an unfinished one is passed over.
 	 */
+	bitmap_zero(ring->unfinished, PMM_RING_ENTRIES);
 	for (end = ring->tail; end != head; end++) {
 		struct pmm_ring_entry *e = &ent[end % PMM_RING_ENTRIES];
 
@@ -192,7 +198,7 @@ static int pmm_ring_apply(struct pmm_ring *ring, bool final)
 		if (smp_load_acquire(&e->seq) != end + 1) {
 			if (!final)
 				break;
-			e->rec.kind = 0;	/* never finished: dropped below */
+			__set_bit(end - ring->tail, ring->unfinished);
 		}
 	}
 	pmm_ring_pair_batch(ring, ring->tail, end - ring->tail);
@@ -202,16 +208,19 @@ static int pmm_ring_apply(struct pmm_ring *ring, bool final)
 	for (pos = ring->tail, idx = 0; pos != end; pos++, idx++) {
 		struct pmm_ring_entry *e = &ent[pos % PMM_RING_ENTRIES];
 
-		if (mon && !test_bit(idx, ring->skip)) {
+		/* An unfinished position's call never returned: no event. */
+		if (mon && !test_bit(idx, ring->skip) &&
+		    !test_bit(idx, ring->unfinished)) {
 			memcpy(&rec, &e->rec, sizeof(rec));
 			if (test_bit(idx, ring->skip_prev))
 				rec.prev_ptr = 0;
-			if (!rec.kind && final)
-				;	/* an unfinished position: no event */
-			else if (pmm_record_validate(&rec))
+			/* Refused like a record over the limits, and counted. */
+			if (pmm_record_validate(&rec)) {
 				mon->dropped++;
-			else
+				pmm_total_dropped++;
+			} else {
 				pmm_monitor_apply(mon, &rec);
+			}
 		}
 		/* Our read of the record is done before a writer reuses it. */
 		smp_store_release(&e->seq, pos + PMM_RING_ENTRIES);
@@ -226,6 +235,7 @@ static void pmm_ring_free_tables(struct pmm_ring *ring)
 	kvfree(ring->pairs);
 	bitmap_free(ring->skip);
 	bitmap_free(ring->skip_prev);
+	bitmap_free(ring->unfinished);
 }
 
 int pmm_ring_open(struct inode *inode, struct file *file)
@@ -287,7 +297,9 @@ int pmm_ring_mmap(struct file *file, struct vm_area_struct *vma)
 			       GFP_KERNEL);
 	ring->skip = bitmap_zalloc(PMM_RING_ENTRIES, GFP_KERNEL);
 	ring->skip_prev = bitmap_zalloc(PMM_RING_ENTRIES, GFP_KERNEL);
-	if (!ring->pairs || !ring->skip || !ring->skip_prev) {
+	ring->unfinished = bitmap_zalloc(PMM_RING_ENTRIES, GFP_KERNEL);
+	if (!ring->pairs || !ring->skip || !ring->skip_prev ||
+	    !ring->unfinished) {
 		ret = -ENOMEM;
 		goto out_free_mem;
 	}
@@ -301,15 +313,18 @@ int pmm_ring_mmap(struct file *file, struct vm_area_struct *vma)
 	/* A forked child maps a ring of its own rather than write into ours. */
 	vma->vm_flags |= VM_DONTCOPY;
 
+	/* Set before it is published: a drain racing us checks it. */
+	ring->pid = get_pid(task_tgid(current));
 	/* One ring per open file: the first mapping wins. */
 	if (cmpxchg(&file->private_data, NULL, ring)) {
 		ret = -EBUSY;
-		goto out_free_mem;
+		goto out_put_pid;
 	}
-	ring->pid = get_pid(task_tgid(current));
 	pmm_ring_follow_fork();
 	return 0;
 
+out_put_pid:
+	put_pid(ring->pid);
 out_free_mem:
 	/* A failed mmap's vma is torn down without touching the pages. */
 	pmm_ring_free_tables(ring);
