@@ -45,13 +45,16 @@ async function inVm(threads, hook, env) {
 function onHost(threads, tool, env = {}) {
   const times = [];
   for (let i = 0; i < RUNS; i++) {
-    const args = [...tool.slice(1), program, String(HOST_PAIRS), String(threads)];
+    // An empty tool runs the program itself: under `env` the hook would be preloaded into env, which
+    // takes PMM_RECORD_FD for itself (host mode follows one process) and leaves the program unrecorded.
+    const command = tool.length ? tool[0] : program;
+    const args = [...tool.slice(1), ...(tool.length ? [program] : []), String(HOST_PAIRS), String(threads)];
     // fd 3: /dev/null, for the hook's host mode (PMM_RECORD_FD=3).
     const devNull = fs.openSync('/dev/null', 'w');
-    const run = spawnSync(tool[0], args, { encoding: 'utf8', cwd: os.tmpdir(), maxBuffer: 64 << 20, env: { ...process.env, ...env }, stdio: ['ignore', 'pipe', 'pipe', devNull] });
+    const run = spawnSync(command, args, { encoding: 'utf8', cwd: os.tmpdir(), maxBuffer: 64 << 20, env: { ...process.env, ...env }, stdio: ['ignore', 'pipe', 'pipe', devNull] });
     fs.closeSync(devNull);
-    if (run.status !== 0) throw new Error(`${tool.join(' ')} failed: ${run.error ?? run.stderr}`);
-    times.push(parseMs(run.stdout, tool[0]));
+    if (run.status !== 0) throw new Error(`${command} failed: ${run.error ?? run.stderr}`);
+    times.push(parseMs(run.stdout, command));
   }
   return median(times);
 }
@@ -69,9 +72,9 @@ async function main() {
     const hook = await inVm(threads, true, {});
     const hookFp = await inVm(threads, true, { PMM_STACK_UNWIND: 'fp' });
     const hookNoStack = await inVm(threads, true, { PMM_STACK_DEPTH: '0' });
-    const hostPlain = onHost(threads, ['env']);
+    const hostPlain = onHost(threads, []);
     // Host mode: no ring there, so each record is one write(2) (to /dev/null): a system call per record.
-    const hostHook = onHost(threads, ['env'], { LD_PRELOAD: path.join(root, 'hooklib', 'libpmm.so'), PMM_RECORD_FD: '3', PMM_LIBC_FREERES: '0' });
+    const hostHook = onHost(threads, [], { LD_PRELOAD: path.join(root, 'hooklib', 'libpmm.so'), PMM_RECORD_FD: '3', PMM_LIBC_FREERES: '0' });
     const memcheck = onHost(threads, ['valgrind', '--tool=memcheck', '--leak-check=full', '-q']);
     const heaptrack = onHost(threads, ['heaptrack', '-o', path.join(os.tmpdir(), `pmm-bench-heaptrack-${process.pid}`)]);
     rows.push({ threads, plain, hook, hookFp, hookNoStack, hostPlain, hostHook, memcheck, heaptrack });
