@@ -15,24 +15,6 @@
 
 #include "pmm_internal.h"
 
-/* The next definition of name, looked up once; the hook's own dlsym allocations are not recorded. */
-static void *pmm_next(void **slot, const char *name)
-{
-	void *fn = __atomic_load_n(slot, __ATOMIC_ACQUIRE);
-	int was_in_hook;
-
-	if (fn)
-		return fn;
-	was_in_hook = pmm_in_hook;
-	pmm_in_hook = 1;
-	fn = dlsym(RTLD_NEXT, name);
-	pmm_in_hook = was_in_hook;
-	/* Only a program that has the C++ runtime calls these; without a next one nothing can be done. */
-	if (!fn)
-		abort();
-	__atomic_store_n(slot, fn, __ATOMIC_RELEASE);
-	return fn;
-}
 
 /* What libstdc++ does: new(0) gets a block of 1 byte; an aligned size is rounded up to the alignment. */
 static void *pmm_cxx_alloc(size_t size, size_t align)
@@ -60,7 +42,7 @@ static void *pmm_cxx_alloc(size_t size, size_t align)
 		void *ptr = pmm_cxx_alloc(size, align);					\
 											\
 		if (!ptr) {								\
-			void *(*fn)(size_t types) = pmm_next(&next, #mangled);		\
+			void *(*fn)(size_t types) = pmm_next_symbol(&next, #mangled);		\
 			return fn(size args);						\
 		}									\
 		if (!pmm_in_hook && pmm_should_record())				\

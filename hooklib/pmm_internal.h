@@ -21,6 +21,9 @@ void *pmm_real_malloc(size_t size);
 void *pmm_real_aligned_alloc(size_t align, size_t size);
 void pmm_real_free(void *ptr);
 
+/* pmm_preload.c: the next definition of name after this library, looked up once into *slot. */
+void *pmm_next_symbol(void **slot, const char *name);
+
 /* pmm_control.c: 1 when the next event should be recorded (does the one-time set-up on first use). */
 int pmm_should_record(void);
 

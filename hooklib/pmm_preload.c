@@ -349,10 +349,11 @@ void pmm_real_free(void *ptr)
 }
 
 /*
- * dlopen and dlclose change which objects are mapped where: the object map is sent again after
- * each (pmm_maps.c keeps the closed ones), so frames in a library closed before exit still resolve.
+ * The next definition of name (after this library), looked up once and kept in *slot. The hook's own
+ * dlsym allocations are not recorded. Only a program that has the symbol calls its hook (the C++
+ * operators come with libstdc++), so a missing one cannot happen short of a broken process: abort.
  */
-static void *pmm_next_dl(void **slot, const char *name)
+void *pmm_next_symbol(void **slot, const char *name)
 {
 	void *fn = __atomic_load_n(slot, __ATOMIC_ACQUIRE);
 	int was_in_hook;
@@ -369,6 +370,10 @@ static void *pmm_next_dl(void **slot, const char *name)
 	return fn;
 }
 
+/*
+ * dlopen and dlclose change which objects are mapped where: the object map is sent again after
+ * each (pmm_maps.c keeps the closed ones), so frames in a library closed before exit still resolve.
+ */
 static void pmm_dl_changed(void)
 {
 	int saved_errno = errno;
@@ -381,7 +386,7 @@ static void pmm_dl_changed(void)
 PMM_EXPORT void *dlopen(const char *file, int mode)
 {
 	static void *next;
-	void *(*fn)(const char *, int) = pmm_next_dl(&next, "dlopen");
+	void *(*fn)(const char *, int) = pmm_next_symbol(&next, "dlopen");
 	void *handle = fn(file, mode);
 
 	if (handle)
@@ -392,7 +397,7 @@ PMM_EXPORT void *dlopen(const char *file, int mode)
 PMM_EXPORT int dlclose(void *handle)
 {
 	static void *next;
-	int (*fn)(void *) = pmm_next_dl(&next, "dlclose");
+	int (*fn)(void *) = pmm_next_symbol(&next, "dlclose");
 	int ret = fn(handle);
 
 	/* The closed object's code addresses may be reused: its cached unwind rules must go. */
