@@ -9,7 +9,6 @@
  * through this file's frames.
  */
 #define _GNU_SOURCE
-#include <dlfcn.h>
 #include <stddef.h>
 #include <stdlib.h>
 
