@@ -82,8 +82,8 @@ struct pmm_config {
 
 /*
  * pmm_lock guards pmm_monitors, every struct pmm_monitor and its entries,
- * pmm_nr_monitors, pmm_total_records and pmm_cfg. A mutex, because the
- * holders allocate with GFP_KERNEL. Never touch user memory while holding
+ * pmm_nr_monitors, pmm_total_records, pmm_ring_wait_timeouts and pmm_cfg.
+ * A mutex, because the holders allocate with GFP_KERNEL. Never touch user memory while holding
  * it: the ring's mmap takes it under mmap_lock, which a page fault takes.
  */
 extern struct mutex pmm_lock;
@@ -93,6 +93,7 @@ extern u64 pmm_total_records;
 extern u64 pmm_generation;	/* bumped on any change, for /proc/pmm/pid */
 extern u64 pmm_total_dropped;	/* records refused since the module loaded */
 extern u64 pmm_nr_stacks;	/* distinct stacks in the stack store */
+extern u64 pmm_ring_wait_timeouts;	/* readers that gave up on a ring */
 extern struct pmm_config pmm_cfg;
 
 /* Module parameters (pmm_main.c). */
@@ -149,6 +150,7 @@ int pmm_ring_open(struct inode *inode, struct file *file);
 int pmm_ring_mmap(struct file *file, struct vm_area_struct *vma);
 int pmm_ring_drain(struct file *file);
 int pmm_ring_release(struct inode *inode, struct file *file);
+int pmm_ring_wait_exited(pid_t tgid);
 
 /* pmm_ioctl.c: the character device's commands. */
 long pmm_ioctl(struct file *file, unsigned int cmd, unsigned long arg);

@@ -139,7 +139,12 @@ static int pmm_ioctl_set_config(void __user *argp)
 static int pmm_ioctl_get_config(void __user *argp)
 {
 	struct pmm_get_config args;
+	int ret;
 
+	/* Counts that include what exited processes left in their rings. */
+	ret = pmm_ring_wait_exited(0);
+	if (ret)
+		return ret;
 	memset(&args, 0, sizeof(args));
 	mutex_lock(&pmm_lock);
 	args.interval_ms = pmm_cfg.interval_ms;
@@ -165,6 +170,9 @@ static int pmm_ioctl_monitored_pids(void __user *argp)
 
 	if (copy_from_user(&args, argp, sizeof(args)))
 		return -EFAULT;
+	ret = pmm_ring_wait_exited(0);
+	if (ret)
+		return ret;
 
 	/*
 	 * Filled under pmm_lock and copied out after it: a page fault takes
@@ -238,6 +246,10 @@ static int pmm_ioctl_read_logs(void __user *argp)
 	urecs = u64_to_user_ptr(args.records);
 	/* Sequence numbers are unsigned long; past them there is nothing. */
 	cursor = min_t(u64, args.cursor, ULONG_MAX);
+	/* An exited process's last records may still be in its ring. */
+	ret = pmm_ring_wait_exited(args.pid);
+	if (ret)
+		return ret;
 
 	buf = kmalloc_array(min_t(unsigned int, args.max, PMM_IO_CHUNK),
 			    sizeof(*buf), GFP_KERNEL);
@@ -320,7 +332,11 @@ out_free_buf:
 static int pmm_ioctl_get_stats(void __user *argp)
 {
 	struct pmm_stats args;
+	int ret;
 
+	ret = pmm_ring_wait_exited(0);
+	if (ret)
+		return ret;
 	memset(&args, 0, sizeof(args));
 	args.max_records = READ_ONCE(pmm_max_records);
 	args.max_total_records = READ_ONCE(pmm_max_total_records);
@@ -328,6 +344,7 @@ static int pmm_ioctl_get_stats(void __user *argp)
 	args.total_records = pmm_total_records;
 	args.total_dropped = pmm_total_dropped;
 	args.nr_stacks = pmm_nr_stacks;
+	args.ring_wait_timeouts = pmm_ring_wait_timeouts;
 	mutex_unlock(&pmm_lock);
 
 	if (copy_to_user(argp, &args, sizeof(args)))
@@ -377,6 +394,9 @@ static int pmm_ioctl_read_maps(void __user *argp)
 	if (args.pid <= 0)
 		return -EINVAL;
 	bufsize = args.len;
+	ret = pmm_ring_wait_exited(args.pid);
+	if (ret)
+		return ret;
 
 	/*
 	 * Copied under pmm_lock and out after it, for the reason

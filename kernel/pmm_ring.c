@@ -14,7 +14,9 @@
 #include <linux/rcupdate.h>
 #include <linux/sched/signal.h>
 #include <linux/slab.h>
+#include <linux/spinlock.h>
 #include <linux/vmalloc.h>
+#include <linux/wait.h>
 
 #include "pmm_internal.h"
 
@@ -35,6 +37,8 @@ struct pmm_ring_pair {
 };
 
 struct pmm_ring {
+	struct list_head node;	/* in pmm_rings, from mmap to release */
+	bool waited_out;	/* a reader waited its bound for it: no more */
 	struct mutex lock;	/* guards tail and the drain's tables */
 	void *mem;		/* PMM_RING_BYTES, vmalloc_user'ed, mapped */
 	struct pid *pid;	/* the process that mapped it */
@@ -44,6 +48,98 @@ struct pmm_ring {
 	unsigned long *skip_prev;	/* batch index: a realloc's old block was */
 	unsigned long *unfinished;	/* batch index: never written, at release */
 };
+
+/*
+ * Every mapped ring until its release has applied what was left in it.
+ * The release normally comes in the process's own exit_mm(), before its
+ * parent's wait returns. But when something else holds the process's mm
+ * then (pmthread's sample, a process_vm_readv) or its file (a forked
+ * child that inherited the fd), the ring outlives the process and its
+ * last records land later, from whoever lets go last, perhaps on a
+ * worker. Readers of an exited process wait here for its rings, so they
+ * never miss those records; a bounded wait, for a holder may never let go.
+ */
+#define PMM_RING_WAIT_MS	2000
+
+static LIST_HEAD(pmm_rings);
+static DEFINE_SPINLOCK(pmm_rings_lock);	/* guards pmm_rings, waited_out */
+static DECLARE_WAIT_QUEUE_HEAD(pmm_rings_wq);
+u64 pmm_ring_wait_timeouts;
+
+/* Whether a ring the process mapped is still to be applied. */
+static bool pmm_ring_pending(struct pid *pid)
+{
+	struct pmm_ring *ring;
+	bool pending = false;
+
+	spin_lock(&pmm_rings_lock);
+	list_for_each_entry(ring, &pmm_rings, node) {
+		if (ring->pid == pid && !ring->waited_out) {
+			pending = true;
+			break;
+		}
+	}
+	spin_unlock(&pmm_rings_lock);
+	return pending;
+}
+
+/* A reader gave up on the process's rings: the next ones need not wait. */
+static void pmm_ring_give_up(struct pid *pid)
+{
+	struct pmm_ring *ring;
+
+	spin_lock(&pmm_rings_lock);
+	list_for_each_entry(ring, &pmm_rings, node)
+		if (ring->pid == pid)
+			ring->waited_out = true;
+	spin_unlock(&pmm_rings_lock);
+}
+
+/*
+ * Waits until no ring of an exited monitored process is left to apply:
+ * of process tgid, or of any if tgid is 0. Without pmm_lock held, which
+ * the release needs. Bounded by PMM_RING_WAIT_MS: on timeout the reader
+ * gets what there is, and pmm_ring_wait_timeouts counts it. Returns 0, or
+ * -EINTR if a fatal signal came first.
+ */
+int pmm_ring_wait_exited(pid_t tgid)
+{
+	unsigned long deadline = jiffies + msecs_to_jiffies(PMM_RING_WAIT_MS);
+	struct pmm_monitor *mon;
+	struct pid *pid;
+	long left;
+
+	for (;;) {
+		pid = NULL;
+		mutex_lock(&pmm_lock);
+		list_for_each_entry(mon, &pmm_monitors, node) {
+			if (tgid && mon->tgid != tgid)
+				continue;
+			pmm_monitor_refresh(mon, false);
+			if (mon->state == PMM_STATE_EXITED &&
+			    pmm_ring_pending(mon->pid)) {
+				pid = get_pid(mon->pid);
+				break;
+			}
+		}
+		mutex_unlock(&pmm_lock);
+		if (!pid)
+			return 0;
+
+		left = time_before(jiffies, deadline) ? deadline - jiffies : 0;
+		left = wait_event_killable_timeout(pmm_rings_wq,
+						   !pmm_ring_pending(pid), left);
+		if (!left) {
+			pmm_ring_give_up(pid);
+			mutex_lock(&pmm_lock);
+			pmm_ring_wait_timeouts++;
+			mutex_unlock(&pmm_lock);
+		}
+		put_pid(pid);
+		if (left < 0)
+			return -EINTR;
+	}
+}
 
 static struct pmm_ring_entry *pmm_ring_entries(struct pmm_ring *ring)
 {
@@ -320,6 +416,9 @@ int pmm_ring_mmap(struct file *file, struct vm_area_struct *vma)
 		ret = -EBUSY;
 		goto out_put_pid;
 	}
+	spin_lock(&pmm_rings_lock);
+	list_add_tail(&ring->node, &pmm_rings);
+	spin_unlock(&pmm_rings_lock);
 	pmm_ring_follow_fork();
 	return 0;
 
@@ -360,6 +459,11 @@ int pmm_ring_release(struct inode *inode, struct file *file)
 	mutex_lock(&ring->lock);
 	pmm_ring_apply(ring, true);
 	mutex_unlock(&ring->lock);
+	/* Applied: readers of the exited process may go on. */
+	spin_lock(&pmm_rings_lock);
+	list_del(&ring->node);
+	spin_unlock(&pmm_rings_lock);
+	wake_up_all(&pmm_rings_wq);
 	pmm_ring_free_tables(ring);
 	vfree(ring->mem);
 	put_pid(ring->pid);

@@ -24,6 +24,7 @@
 #include <sys/stat.h>
 #include <sys/syscall.h>
 #include <sys/sysmacros.h>
+#include <sys/uio.h>
 #include <sys/wait.h>
 #include <time.h>
 #include <unistd.h>
@@ -1972,9 +1973,9 @@ static void test_ring_fork(void)
 {
 	struct pmm_record out[64];
 	struct pmm_pid_info info;
-	int ready[2], status, i;
+	int ready[2], status;
 	pid_t child;
-	long n = 0;
+	long n;
 	char c;
 
 	child = fork();
@@ -2018,12 +2019,8 @@ static void test_ring_fork(void)
 	      info.ppid, (unsigned long long)info.log_count);
 	kill(child, SIGKILL);
 	waitpid(child, NULL, 0);
-	/* The last fput may be deferred to a worker: allow it a moment. */
-	for (i = 0; i < 50 && n != 2; i++) {
-		n = read_all_logs(child, out, 64, 8);
-		if (n != 2)
-			usleep(20000);
-	}
+	/* Even if the last fput went to a worker, the read waits for it. */
+	n = read_all_logs(child, out, 64, 8);
 	check(n == 2 && out[0].ptr == 0xf100 && out[0].kind == PMM_KIND_MALLOC &&
 	      out[1].ptr == 0xf200 && out[1].kind == PMM_KIND_NEW_ARRAY &&
 	      out[1].size == 22,
@@ -2206,6 +2203,210 @@ static void test_stalled_copies(void)
 	stalled_copy_out(PMM_READ_MAPS, &m, area, uffd, "READ_MAPS");
 	check(m.len == 5 && !memcmp(area, "short", 5),
 	      "  ... with the maps text");
+	close(uffd);
+	munmap(area, page_size());
+}
+
+static long now_ms(void)
+{
+	struct timespec ts;
+
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
+}
+
+/* What the late-release children keep, for process_vm_readv to read. */
+static char late_src[64] = "the child's memory";
+
+/* A process_vm_readv from a child, into a page that may stall it. */
+struct vm_reader {
+	pthread_t thread;
+	pid_t pid;
+	void *dst;
+	ssize_t got;
+	int done;
+};
+
+static void *vm_reader_fn(void *p)
+{
+	struct vm_reader *v = p;
+	struct iovec local = { .iov_base = v->dst, .iov_len = sizeof(late_src) };
+	struct iovec remote = { .iov_base = late_src,
+				.iov_len = sizeof(late_src) };
+
+	v->got = process_vm_readv(v->pid, &local, 1, &remote, 1, 0);
+	__atomic_store_n(&v->done, 1, __ATOMIC_RELEASE);
+	return NULL;
+}
+
+/* Supplies the stalled page after a while, from another thread. */
+struct uffd_later {
+	pthread_t thread;
+	int uffd;
+	void *area;
+	int ms;
+};
+
+static void *uffd_later_fn(void *p)
+{
+	struct uffd_later *l = p;
+	struct uffdio_zeropage zero;
+
+	usleep(l->ms * 1000);
+	zero.range.start = (uintptr_t)l->area;
+	zero.range.len = page_size();
+	zero.mode = 0;
+	ioctl(l->uffd, UFFDIO_ZEROPAGE, &zero);
+	return NULL;
+}
+
+/*
+ * A monitored child writes its ring, never drains it and exits while this
+ * process holds its mm: a process_vm_readv from the child, stalled on a
+ * userfaultfd page, keeps mm_users up, so the child's exit_mm() leaves the
+ * ring mapped and its release (which applies the records) comes only when
+ * the copy finishes, hold_ms after the child was reaped. A reader asking
+ * at once waits for it, or gives up after its 2 s bound and counts that.
+ */
+static void late_release(int uffd, char *area, int hold_ms, int pids_first)
+{
+	struct pollfd pfd = { .fd = uffd, .events = POLLIN };
+	struct pmm_stats before, after;
+	struct pmm_record out[64];
+	struct pmm_pid_info info;
+	struct uffd_later later;
+	int ready[2], go[2], status, stalled;
+	struct vm_reader v;
+	struct uffd_msg msg;
+	long n, t0, took;
+	pid_t child;
+	char c = 0;
+
+	if (pipe(ready) || pipe(go))
+		return;
+	child = fork();
+	if (!child) {
+		struct ring r;
+
+		close(ready[0]);
+		close(go[1]);
+		c = 'E';
+		if (!set_config(PMM_CFG_START_PID, getpid(), 0) &&
+		    !ring_open(&r)) {
+			ring_put(&r, PMM_KIND_MALLOC, 0xa100, 0, 11);
+			ring_put(&r, PMM_KIND_MALLOC, 0xa200, 0, 22);
+			ring_put(&r, PMM_KIND_CALLOC, 0xa300, 0, 33);
+			ring_put(&r, PMM_KIND_FREE, 0xa200, 0, 0);
+			/* As the hook does: only the mapping holds the file. */
+			close(r.fd);
+			c = 'R';
+		}
+		if (write(ready[1], &c, 1) != 1)
+			_exit(1);
+		/* Exits when the parent closes its end. */
+		if (read(go[0], &c, 1) < 0)
+			_exit(1);
+		_exit(0);
+	}
+	close(ready[1]);
+	close(go[0]);
+	check(read(ready[0], &c, 1) == 1 && c == 'R',
+	      "late release (%d ms): a child wrote its ring, undrained",
+	      hold_ms);
+	close(ready[0]);
+	memset(&before, 0, sizeof(before));
+	get_stats(&before);
+
+	madvise(area, page_size(), MADV_DONTNEED);
+	memset(&v, 0, sizeof(v));
+	v.pid = child;
+	v.dst = area;
+	if (pthread_create(&v.thread, NULL, vm_reader_fn, &v)) {
+		close(go[1]);
+		waitpid(child, &status, 0);
+		return;
+	}
+	stalled = poll(&pfd, 1, 5000) == 1 &&
+		  read(uffd, &msg, sizeof(msg)) == sizeof(msg) &&
+		  msg.event == UFFD_EVENT_PAGEFAULT &&
+		  !__atomic_load_n(&v.done, __ATOMIC_ACQUIRE);
+	check(stalled,
+	      "  ... a process_vm_readv from it stalls, holding its mm");
+	close(go[1]);
+	check(waitpid(child, &status, 0) == child && WIFEXITED(status) &&
+	      !WEXITSTATUS(status), "  ... the child exited and was reaped");
+
+	later.uffd = uffd;
+	later.area = area;
+	later.ms = hold_ms;
+	if (pthread_create(&later.thread, NULL, uffd_later_fn, &later))
+		later.ms = -1;
+	t0 = now_ms();
+	memset(&info, 0xcc, sizeof(info));
+	if (pids_first) {
+		check(get_info(child, &info) == 0 &&
+		      info.state == PMM_STATE_EXITED && info.log_count == 2,
+		      "  ... MONITORED_PIDS at once waits for its ring: %llu records, %lld ms",
+		      (unsigned long long)info.log_count,
+		      (long long)(now_ms() - t0));
+	}
+	memset(out, 0xcc, sizeof(out));
+	n = read_all_logs(child, out, 64, 8);
+	took = now_ms() - t0;
+	if (hold_ms < 2000) {
+		/* The records come only with the page: so it really waited. */
+		check(n == 2 && out[0].ptr == 0xa100 && out[0].size == 11 &&
+		      out[1].ptr == 0xa300 && out[1].kind == PMM_KIND_CALLOC &&
+		      took >= hold_ms / 2,
+		      "  ... READ_LOGS at once waits for its ring: %ld records, %ld ms",
+		      n, took);
+	} else {
+		check(n == 0 && took >= 1500 && took < hold_ms,
+		      "  ... READ_LOGS gives up after its bound: %ld records, %ld ms",
+		      n, took);
+		memset(&after, 0, sizeof(after));
+		t0 = now_ms();
+		check(!get_stats(&after) &&
+		      after.ring_wait_timeouts == before.ring_wait_timeouts + 1 &&
+		      now_ms() - t0 < 1000,
+		      "  ... GET_STATS counts it (%llu -> %llu) and does not wait again",
+		      (unsigned long long)before.ring_wait_timeouts,
+		      (unsigned long long)after.ring_wait_timeouts);
+	}
+	if (later.ms >= 0)
+		pthread_join(later.thread, NULL);
+	pthread_join(v.thread, NULL);
+	check(v.got == sizeof(late_src) && !strcmp(area, late_src),
+	      "  ... the process_vm_readv finished: %zd bytes", v.got);
+	/* Its mmput was the last: the release ran before it returned. */
+	n = read_all_logs(child, out, 64, 8);
+	check(n == 2, "  ... then the ring's records are there: %ld", n);
+	check_errno(set_config(PMM_CFG_STOP_PID, child, 0), 0,
+		    "  ... STOP_PID of the child");
+}
+
+static void test_late_release(void)
+{
+	struct uffdio_api api = { .api = UFFD_API };
+	struct uffdio_register reg;
+	char *area;
+	int uffd;
+
+	uffd = syscall(SYS_userfaultfd, O_CLOEXEC | O_NONBLOCK);
+	area = mmap(NULL, page_size(), PROT_READ | PROT_WRITE,
+		    MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
+	memset(&reg, 0, sizeof(reg));
+	reg.range.start = (uintptr_t)area;
+	reg.range.len = page_size();
+	reg.mode = UFFDIO_REGISTER_MODE_MISSING;
+	check(uffd >= 0 && !ioctl(uffd, UFFDIO_API, &api) &&
+	      area != MAP_FAILED && !ioctl(uffd, UFFDIO_REGISTER, &reg),
+	      "a userfaultfd page for the late releases");
+	if (uffd < 0 || area == MAP_FAILED)
+		return;
+	late_release(uffd, area, 300, 0);
+	late_release(uffd, area, 300, 1);
+	late_release(uffd, area, 3000, 0);
 	close(uffd);
 	munmap(area, page_size());
 }
@@ -2403,6 +2604,7 @@ int main(int argc, char **argv)
 	test_ring_mmap_invalid();
 	test_ring_records();
 	test_ring_fork();
+	test_late_release();
 	test_unprivileged();
 	test_stress();
 	/* Last: it leaves records and dropped counts that test_stop_self clears. */

@@ -152,7 +152,10 @@ struct pmm_maps {
  * writes rec and then stores seq = pos + 1 (release). Once the module has
  * applied it, seq becomes pos + PMM_RING_ENTRIES. The ring is not inherited
  * by fork. A process that a monitored process forked is monitored from the
- * moment it maps its own ring.
+ * moment it maps its own ring. Once the process has exited, PMM_READ_LOGS,
+ * PMM_READ_MAPS, PMM_MONITORED_PIDS, PMM_GET_CONFIG and PMM_GET_STATS wait
+ * (up to 2 s) for its ring to be applied, even when something else still
+ * holds its memory or its file and so the release comes late.
  */
 #define PMM_RING_ENTRIES	4096
 
@@ -198,6 +201,11 @@ struct pmm_stats {
 	__u64 total_records;	/* unmatched records held, all processes */
 	__u64 total_dropped;	/* records refused since the module loaded */
 	__u64 nr_stacks;	/* distinct stacks those records refer to */
+	/*
+	 * Reads that gave up waiting for an exited process's ring: something
+	 * held it past the bound, so its last records came too late for them.
+	 */
+	__u64 ring_wait_timeouts;
 };
 
 #define PMM_IOC_MAGIC		0xB7
