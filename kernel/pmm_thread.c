@@ -39,7 +39,12 @@ static void pmm_monitor_sample(struct pmm_monitor *mon,
 	sample->time_ns = ktime_get_real_ns();
 	sample->vm_bytes = (u64)READ_ONCE(mm->total_vm) << PAGE_SHIFT;
 	sample->rss_bytes = (u64)get_mm_rss(mm) << PAGE_SHIFT;
-	mmput(mm);
+	/*
+	 * Ours may be the last reference if the process exited meanwhile:
+	 * mmput_async() tears the mm (and its ring) down on a worker, never
+	 * here under pmm_lock, which the ring's release takes.
+	 */
+	mmput_async(mm);
 	mon->nr_samples++;
 }
 

@@ -48,7 +48,7 @@ struct pmm_record {
 	__u64 ptr;		/* the block returned (or freed) */
 	__u64 prev_ptr;		/* realloc only: the block that was resized */
 	__u64 size;		/* bytes asked for; 0 for free */
-	__u64 time_ns;		/* CLOCK_REALTIME when it happened */
+	__u64 time_ns;		/* CLOCK_REALTIME when allocated; 0 for a free */
 	__u64 frames[PMM_MAX_FRAMES];	/* return addresses, innermost first */
 };
 
