@@ -2164,12 +2164,14 @@ static void stalled_copy_out(unsigned long cmd, void *arg, char *area,
 	check_errno(call.err, 0, "  ... and finishes once the page is there");
 }
 
-static void test_stalled_copies(void)
+/*
+ * A page whose first touch stalls until the test supplies it: a copy into
+ * or out of it holds whatever the copying kernel code holds meanwhile.
+ */
+static char *uffd_page(int *uffd_out, const char *what)
 {
 	struct uffdio_api api = { .api = UFFD_API };
 	struct uffdio_register reg;
-	struct pmm_monitored_pids mp;
-	struct pmm_maps m;
 	char *area;
 	int uffd;
 
@@ -2182,8 +2184,22 @@ static void test_stalled_copies(void)
 	reg.mode = UFFDIO_REGISTER_MODE_MISSING;
 	check(uffd >= 0 && !ioctl(uffd, UFFDIO_API, &api) &&
 	      area != MAP_FAILED && !ioctl(uffd, UFFDIO_REGISTER, &reg),
-	      "a userfaultfd page");
+	      what);
 	if (uffd < 0 || area == MAP_FAILED)
+		return NULL;
+	*uffd_out = uffd;
+	return area;
+}
+
+static void test_stalled_copies(void)
+{
+	struct pmm_monitored_pids mp;
+	struct pmm_maps m;
+	char *area;
+	int uffd;
+
+	area = uffd_page(&uffd, "a userfaultfd page");
+	if (!area)
 		return;
 
 	memset(&mp, 0, sizeof(mp));
@@ -2387,22 +2403,11 @@ static void late_release(int uffd, char *area, int hold_ms, int pids_first)
 
 static void test_late_release(void)
 {
-	struct uffdio_api api = { .api = UFFD_API };
-	struct uffdio_register reg;
 	char *area;
 	int uffd;
 
-	uffd = syscall(SYS_userfaultfd, O_CLOEXEC | O_NONBLOCK);
-	area = mmap(NULL, page_size(), PROT_READ | PROT_WRITE,
-		    MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
-	memset(&reg, 0, sizeof(reg));
-	reg.range.start = (uintptr_t)area;
-	reg.range.len = page_size();
-	reg.mode = UFFDIO_REGISTER_MODE_MISSING;
-	check(uffd >= 0 && !ioctl(uffd, UFFDIO_API, &api) &&
-	      area != MAP_FAILED && !ioctl(uffd, UFFDIO_REGISTER, &reg),
-	      "a userfaultfd page for the late releases");
-	if (uffd < 0 || area == MAP_FAILED)
+	area = uffd_page(&uffd, "a userfaultfd page for the late releases");
+	if (!area)
 		return;
 	late_release(uffd, area, 300, 0);
 	late_release(uffd, area, 300, 1);
