@@ -44,6 +44,18 @@ apt_update_once() {
 	apt_updated=1
 }
 
+# Downloads packages' .deb files into a folder (never installs them); on failure shows apt's last words.
+# apt-get download runs as the current user; as root it warns about its _apt sandbox, harmlessly.
+apt_download() {
+	local into=$1
+	shift
+	apt_update_once
+	if ! (cd "$into" && apt-get download "$@" >"$into/apt.log" 2>&1); then
+		tail -n 10 "$into/apt.log" >&2
+		return 1
+	fi
+}
+
 # The Debian packages pmm needs, each installed only when missing.
 install_packages() {
 	local headers=linux-headers-amd64
@@ -99,13 +111,8 @@ fetch_guest_kernel() {
 	if is_ubuntu; then
 		pkgs=("linux-image-unsigned-$kver" "linux-modules-$kver")
 	fi
-	apt_update_once
-	local log="$dl/apt.log"
-	# apt-get download runs as the current user; as root it warns about its _apt sandbox, harmlessly.
-	if ! (cd "$dl" && apt-get download "${pkgs[@]}" >"$log" 2>&1); then
-		cat "$log" >&2
+	apt_download "$dl" "${pkgs[@]}" ||
 		die "could not download ${pkgs[*]} (apt-get download); is the package mirror reachable?"
-	fi
 	local deb
 	for deb in "$dl"/*.deb; do
 		dpkg-deb -x "$deb" "$dir/root"
@@ -203,10 +210,8 @@ fetch_checkpatch() {
 	pkg="linux-source-$series"
 	say "fetching checkpatch.pl from $pkg into $dir"
 	dl=$(mktemp -d)
-	log="$dl/apt.log"
-	apt_update_once
-	if ! (cd "$dl" && apt-get download "$pkg" >"$log" 2>&1); then
-		tail -n 5 "$log" >&2
+	log="$dl/tar.log"
+	if ! apt_download "$dl" "$pkg"; then
 		say "could not download $pkg; the checkpatch test will be skipped"
 		rm -rf "$dl"
 		return 0
