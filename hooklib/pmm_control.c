@@ -21,6 +21,7 @@ static int pmm_started;
 static void pmm_after_fork_child(void)
 {
 	pmm_transport_after_fork_child();
+	pmm_recording_update();
 	if (pmm_transport_live())
 		pmm_maps_record();
 }
@@ -50,6 +51,7 @@ static void pmm_start(void)
 	pthread_atfork(NULL, NULL, pmm_after_fork_child);
 	pmm_in_hook = was_in_hook;
 	__atomic_store_n(&pmm_started, 1, __ATOMIC_RELEASE);
+	pmm_recording_update();
 }
 
 static void pmm_ensure_started(void)
@@ -92,7 +94,19 @@ __attribute__((destructor)) static void pmm_destructor(void)
 	__libc_freeres();
 }
 
-int pmm_should_record(void)
+int pmm_recording;
+
+/* After start, a switch of hooks_active, a fork or the transport's end: what pmm_recording says. */
+void pmm_recording_update(void)
+{
+	int on = __atomic_load_n(&pmm_started, __ATOMIC_ACQUIRE) &&
+		 __atomic_load_n(&pmm_hooks_on, __ATOMIC_RELAXED) && pmm_transport_live();
+
+	__atomic_store_n(&pmm_recording, on, __ATOMIC_RELAXED);
+}
+
+/* pmm_recording is 0: not started yet, or not to record now. */
+int pmm_should_record_slow(void)
 {
 	pmm_ensure_started();
 	return __atomic_load_n(&pmm_hooks_on, __ATOMIC_RELAXED) && pmm_transport_live();
@@ -101,4 +115,5 @@ int pmm_should_record(void)
 PMM_EXPORT void pmm_hooks_active(int on)
 {
 	__atomic_store_n(&pmm_hooks_on, on != 0, __ATOMIC_RELAXED);
+	pmm_recording_update();
 }

@@ -4,6 +4,7 @@
 
 #include <stddef.h>
 #include <stdint.h>
+#include <time.h>
 #include <uapi/pmm.h>
 
 #define PMM_EXPORT __attribute__((visibility("default")))
@@ -24,8 +25,18 @@ void pmm_real_free(void *ptr);
 /* pmm_preload.c: the next definition of name after this library, looked up once into *slot. */
 void *pmm_next_symbol(void **slot, const char *name);
 
-/* pmm_control.c: 1 when the next event should be recorded (does the one-time set-up on first use). */
-int pmm_should_record(void);
+/*
+ * pmm_control.c: 1 when the next event should be recorded (does the one-time set-up on first use).
+ * pmm_recording is the fast answer (started, hooks_active on, a live transport): one load per call.
+ */
+extern int pmm_recording;
+int pmm_should_record_slow(void);
+void pmm_recording_update(void);
+
+static inline int pmm_should_record(void)
+{
+	return __builtin_expect(__atomic_load_n(&pmm_recording, __ATOMIC_RELAXED), 1) || pmm_should_record_slow();
+}
 
 /* pmm_record.c: safe to call from any thread and from a signal handler; allocates nothing. */
 void pmm_record_prepare(void);
@@ -47,12 +58,23 @@ void pmm_record_realloc(struct pmm_pending *pending, const void *ptr, const void
 /* pmm_transport.c */
 void pmm_transport_open(void);
 int pmm_transport_live(void);
-int pmm_transport_has_ring(void);
-struct pmm_record *pmm_ring_reserve(__u64 *pos_out);
-void pmm_ring_commit(__u64 pos);
+void pmm_transport_drain(void);
 void pmm_transport_send(const struct pmm_record *records, unsigned int count);
 void pmm_transport_send_maps(const char *text, size_t len);
 void pmm_transport_after_fork_child(void);
+
+/* pmm_ring.c (the fast path is pmm_ring.h): the ring shared with pmm.ko, when the module gave one. */
+void pmm_ring_map(int fd);
+void pmm_ring_forget(void);
+
+/* CLOCK_REALTIME in nanoseconds: a record's time_ns outside the ring. */
+static inline __u64 pmm_clock_ns(void)
+{
+	struct timespec now;
+
+	clock_gettime(CLOCK_REALTIME, &now);
+	return (__u64)now.tv_sec * 1000000000u + (__u64)now.tv_nsec;
+}
 
 /* pmm_unwind.c: cached CFI unwinding; pmm_unwind() returns -1 where backtrace() must do it. */
 void pmm_unwind_prepare(void);

@@ -10,9 +10,8 @@
 #include <stdint.h>
 #include <stdlib.h>
 #include <string.h>
-#include <time.h>
 
-#include "pmm_internal.h"
+#include "pmm_ring.h"
 
 /*
  * The hook's own frames on top of every stack (this file's functions and the intercepted function,
@@ -110,9 +109,11 @@ static int pmm_is_self(uintptr_t frame)
 static void pmm_capture_cfi(struct pmm_record *rec)
 {
 	void *raw[PMM_MAX_FRAMES + PMM_SELF_FRAMES_MAX];
+	int saved_errno = errno;
 	int n = backtrace(raw, pmm_stack_depth + PMM_SELF_FRAMES_MAX);
 	int first = 0;
 
+	errno = saved_errno;
 	while (first < n && pmm_is_self((uintptr_t)raw[first]))
 		first++;
 	rec->nframes = 0;
@@ -126,7 +127,7 @@ static int pmm_thread_stack(void)
 	pthread_attr_t attr;
 	void *addr;
 	size_t size;
-	int was_in_hook = pmm_in_hook;
+	int was_in_hook = pmm_in_hook, saved_errno = errno;
 
 	pmm_in_hook = 1;
 	if (pthread_getattr_np(pthread_self(), &attr) == 0) {
@@ -137,6 +138,7 @@ static int pmm_thread_stack(void)
 		pthread_attr_destroy(&attr);
 	}
 	pmm_in_hook = was_in_hook;
+	errno = saved_errno;
 	return pmm_stack_hi != 0;
 }
 
@@ -203,10 +205,10 @@ slow:
 
 void pmm_record_begin(struct pmm_pending *pending)
 {
-	pending->rec = pmm_transport_has_ring() ? pmm_ring_reserve(&pending->pos) : NULL;
+	pending->rec = pmm_ring_mapped() ? pmm_ring_reserve(&pending->pos) : NULL;
 }
 
-static void pmm_capture(struct pmm_record *rec)
+static inline void pmm_capture(struct pmm_record *rec)
 {
 	rec->nframes = 0;
 	if (pmm_stack_depth <= 0)
@@ -219,79 +221,82 @@ static void pmm_capture(struct pmm_record *rec)
 		pmm_capture_cfi(rec);
 }
 
-static inline __u64 pmm_now_ns(void)
+/* Without a ring: one ioctl, or one write in host mode (the transport keeps errno). */
+static void pmm_record_send(struct pmm_record *rec)
 {
-	struct timespec now;
-
-	clock_gettime(CLOCK_REALTIME, &now);
-	return (__u64)now.tv_sec * 1000000000u + (__u64)now.tv_nsec;
-}
-
-/* Hands a finished record over: commits its ring position, or sends it when there is no ring. */
-static void pmm_record_hand_over(struct pmm_record *rec, int ring, __u64 pos)
-{
-	if (ring) {
-		pmm_ring_commit(pos);
-	} else {
-		/* Frames past nframes are not sent as garbage to the host stream. */
-		memset(&rec->frames[rec->nframes], 0, (PMM_MAX_FRAMES - rec->nframes) * sizeof(rec->frames[0]));
-		pmm_transport_send(rec, 1);
-	}
+	/* Frames past nframes are not sent as garbage to the host stream. */
+	memset(&rec->frames[rec->nframes], 0, (PMM_MAX_FRAMES - rec->nframes) * sizeof(rec->frames[0]));
+	pmm_transport_send(rec, 1);
 }
 
 /*
- * One event, in place in the ring when there is one (no system call). The clock and the stack are
+ * One event, in place in the ring when there is one (no system call). The time and the stack are
  * read before the ring position is taken: a thread preempted while it holds a position makes every
- * other thread wait at the next drain, so the position is held only for the few stores below. A
- * release carries neither a stack nor a time: the module and the host replay use a free only to
- * cancel its block's allocation, and under TCG the clock costs about as much as the free itself.
+ * other thread wait at the next drain, so the position is held only for the few stores below. An
+ * allocation is remembered, so that its free may cancel it while it is still in the ring. A
+ * release that reaches the module carries its stack (a mismatched one is reported with it), not a
+ * time. Nothing on this path changes errno: the program may look at it after malloc.
  */
 static void pmm_record_event(enum pmm_kind kind, const void *ptr, const void *prev_ptr, size_t size,
 			     int alloc)
 {
-	/* The program may look at errno after malloc; the clock, the unwinder and the transport must not change it. */
-	int saved_errno = errno;
 	struct pmm_record local, *rec;
-	struct pmm_pending pending;
+	__u64 pos;
 
-	local.nframes = 0;
-	local.time_ns = 0;
-	if (alloc) {
-		local.time_ns = pmm_now_ns();
-		pmm_capture(&local);
+	local.time_ns = alloc ? pmm_ring_stamp() : 0;
+	pmm_capture(&local);
+	rec = pmm_ring_mapped() ? pmm_ring_reserve(&pos) : NULL;
+	if (!rec) {
+		local.kind = kind;
+		local.ptr = (uintptr_t)ptr;
+		local.prev_ptr = (uintptr_t)prev_ptr;
+		local.size = size;
+		if (alloc && local.time_ns && pmm_ring_mapped())
+			local.time_ns = pmm_clock_ns();	/* a record by ioctl is not converted */
+		pmm_record_send(&local);
+		return;
 	}
-	pmm_record_begin(&pending);
-	rec = pending.rec ? pending.rec : &local;
 	rec->kind = kind;
 	rec->ptr = (uintptr_t)ptr;
 	rec->prev_ptr = (uintptr_t)prev_ptr;
 	rec->size = size;
-	if (rec != &local) {
-		rec->time_ns = local.time_ns;
-		rec->nframes = local.nframes;
-		memcpy(rec->frames, local.frames, local.nframes * sizeof(local.frames[0]));
-	}
-	pmm_record_hand_over(rec, pending.rec != NULL, pending.pos);
-	errno = saved_errno;
+	rec->time_ns = local.time_ns;
+	rec->nframes = local.nframes;
+	/* A loop, not memcpy: most stacks are a few frames, and a call costs more than they do. */
+	for (__u32 i = 0; i < local.nframes; i++)
+		rec->frames[i] = local.frames[i];
+	pmm_ring_commit(pos);
+	if (alloc && !prev_ptr)
+		pmm_ring_remember(ptr, pos);
 }
 
+/*
+ * A realloc's position was taken before the call (see pmm_internal.h). If the old block's own
+ * allocation is still in the ring, it is cancelled there and the realloc stands as the allocation
+ * of the new block. A failed realloc keeps the old block: nothing is cancelled.
+ */
 void pmm_record_realloc(struct pmm_pending *pending, const void *ptr, const void *prev_ptr, size_t size)
 {
-	int saved_errno = errno;
 	struct pmm_record local, *rec = pending->rec ? pending->rec : &local;
 
 	/* A position taken must be filled; without one, a failed realloc is not worth a record. */
 	if (!ptr && !pending->rec)
 		return;
-	/* Its position was taken before the call (see pmm_internal.h): filled in place. */
+	if (ptr && prev_ptr && pmm_ring_cancel(prev_ptr, PMM_KIND_FREE))
+		prev_ptr = NULL;
 	rec->kind = PMM_KIND_REALLOC;
 	rec->ptr = (uintptr_t)ptr;
 	rec->prev_ptr = (uintptr_t)prev_ptr;
 	rec->size = size;
-	rec->time_ns = pmm_now_ns();
+	rec->time_ns = pending->rec ? pmm_ring_stamp() : pmm_clock_ns();
 	pmm_capture(rec);
-	pmm_record_hand_over(rec, pending->rec != NULL, pending->pos);
-	errno = saved_errno;
+	if (!pending->rec) {
+		pmm_record_send(rec);
+		return;
+	}
+	pmm_ring_commit(pending->pos);
+	if (ptr && !prev_ptr)
+		pmm_ring_remember(ptr, pending->pos);
 }
 
 void pmm_record_alloc(enum pmm_kind kind, const void *ptr, const void *prev_ptr, size_t size)
@@ -299,8 +304,10 @@ void pmm_record_alloc(enum pmm_kind kind, const void *ptr, const void *prev_ptr,
 	pmm_record_event(kind, ptr, prev_ptr, size, 1);
 }
 
-/* A free needs no stack and no time to cancel its allocation: see pmm_record_event. */
+/* A free while its allocation is still in the ring undoes it there: no record at all. */
 void pmm_record_free(enum pmm_kind kind, const void *ptr)
 {
+	if (pmm_ring_cancel(ptr, kind))
+		return;
 	pmm_record_event(kind, ptr, NULL, 0, 0);
 }

@@ -9,6 +9,7 @@
 #include <linux/fs.h>
 #include <linux/hash.h>
 #include <linux/log2.h>
+#include <linux/math64.h>
 #include <linux/mm.h>
 #include <linux/mutex.h>
 #include <linux/rcupdate.h>
@@ -17,15 +18,22 @@
 #include <linux/spinlock.h>
 #include <linux/vmalloc.h>
 #include <linux/wait.h>
+#ifdef CONFIG_X86_TSC
+#include <asm/tsc.h>
+#endif
 
 #include "pmm_internal.h"
 
 /*
- * A drain first pairs each free with an allocation of the same block made
- * earlier in the same batch: both are skipped, so short-lived blocks (most
- * of them) never reach the record store. The pairing table maps a block's
- * address to the batch index of its allocation, open addressing, twice the
- * ring's size; a paired slot becomes a tombstone so probe chains stay whole.
+ * A drain takes the written entries of a batch (the cancelled ones are
+ * given back to the writers at once: most entries are, and each costs a
+ * load and a store), then pairs each free with an allocation of the same
+ * block taken earlier in the batch: both are skipped, so short-lived blocks
+ * that the hook could not cancel (freed by another thread) never reach the
+ * record store either. The pairing table maps a block's address to the
+ * batch index of its allocation, open addressing, twice the ring's size; a
+ * paired slot becomes a tombstone so probe chains stay whole. Only the slots
+ * a batch used are cleared after it.
  */
 #define PMM_RING_PAIR_SLOTS	(2 * PMM_RING_ENTRIES)
 #define PMM_RING_PAIR_EMPTY	0
@@ -44,9 +52,11 @@ struct pmm_ring {
 	struct pid *pid;	/* the process that mapped it */
 	u64 tail;		/* next position to apply; never user-visible */
 	struct pmm_ring_pair *pairs;	/* PMM_RING_PAIR_SLOTS */
+	u32 *pairs_used;	/* slots of pairs the batch filled */
+	u32 nr_pairs_used;
+	u64 *taken;		/* batch index: position of a taken entry */
 	unsigned long *skip;	/* batch index: paired away, not applied */
 	unsigned long *skip_prev;	/* batch index: a realloc's old block was */
-	unsigned long *unfinished;	/* batch index: never written, at release */
 };
 
 /*
@@ -141,6 +151,16 @@ int pmm_ring_wait_exited(pid_t tgid)
 	}
 }
 
+/* The time-stamp counter's rate, for writers that stamp with it; 0: none. */
+static u32 pmm_ring_tsc_khz(void)
+{
+#ifdef CONFIG_X86_TSC
+	if (boot_cpu_has(X86_FEATURE_TSC))
+		return tsc_khz;
+#endif
+	return 0;
+}
+
 static struct pmm_ring_entry *pmm_ring_entries(struct pmm_ring *ring)
 {
 	return ring->mem + PMM_RING_HEADER_BYTES;
@@ -168,8 +188,14 @@ static struct pmm_ring_pair *pmm_pair_find(struct pmm_ring *ring, u64 ptr,
 	for (;; i = (i + 1) % PMM_RING_PAIR_SLOTS) {
 		struct pmm_ring_pair *p = &ring->pairs[i];
 
-		if (p->idx == PMM_RING_PAIR_EMPTY)
-			return insert && gone ? gone : (insert ? p : NULL);
+		if (p->idx == PMM_RING_PAIR_EMPTY) {
+			if (!insert)
+				return NULL;
+			if (gone)
+				return gone;
+			ring->pairs_used[ring->nr_pairs_used++] = i;
+			return p;
+		}
 		if (p->idx == PMM_RING_PAIR_GONE) {
 			if (!gone)
 				gone = p;
@@ -205,32 +231,28 @@ static bool pmm_pair_release(struct pmm_ring *ring, u64 ptr)
 }
 
 /*
- * Pairs away, in batch [0, n) from position tail, each release with the
+ * Pairs away, in the batch's n taken entries, each release with the
  * allocation of the same block earlier in the batch. A block allocated
  * twice without a release in between keeps the later allocation, which
  * would replace the earlier in the store anyway. A realloc's new block
  * can be paired only when its old one was: otherwise skipping it would
  * lose the release of a block from before the batch.
  */
-static void pmm_ring_pair_batch(struct pmm_ring *ring, u64 tail, u32 n)
+static void pmm_ring_pair_batch(struct pmm_ring *ring, u32 n)
 {
 	struct pmm_ring_entry *ent = pmm_ring_entries(ring);
 	u32 idx;
 
-	memset(ring->pairs, 0, PMM_RING_PAIR_SLOTS * sizeof(*ring->pairs));
-	bitmap_zero(ring->skip, PMM_RING_ENTRIES);
-	bitmap_zero(ring->skip_prev, PMM_RING_ENTRIES);
+	bitmap_zero(ring->skip, n);
+	bitmap_zero(ring->skip_prev, n);
 	for (idx = 0; idx < n; idx++) {
-		struct pmm_record *rec = &ent[(tail + idx) % PMM_RING_ENTRIES].rec;
+		struct pmm_record *rec =
+			&ent[ring->taken[idx] % PMM_RING_ENTRIES].rec;
 		u32 kind = READ_ONCE(rec->kind);
 		u64 ptr = READ_ONCE(rec->ptr);
 		u64 prev = READ_ONCE(rec->prev_ptr);
 		struct pmm_ring_pair *p;
 		bool neutral = true;
-
-		/* Half-written, perhaps: it pairs with nothing. */
-		if (test_bit(idx, ring->unfinished))
-			continue;
 
 		/* A failed realloc: its old block is still live. */
 		if (kind == PMM_KIND_REALLOC && !ptr && READ_ONCE(rec->size))
@@ -256,6 +278,48 @@ static void pmm_ring_pair_batch(struct pmm_ring *ring, u64 tail, u32 n)
 		p->ptr = ptr;
 		p->idx = idx + 1;
 	}
+	while (ring->nr_pairs_used)
+		ring->pairs[ring->pairs_used[--ring->nr_pairs_used]].idx =
+			PMM_RING_PAIR_EMPTY;
+}
+
+enum pmm_ring_state {
+	PMM_RING_UNWRITTEN,	/* still being written (or never, at release) */
+	PMM_RING_TAKEN,		/* a record to apply */
+	PMM_RING_CANCELLED,	/* its writer cancelled it */
+};
+
+/*
+ * Takes the entry at pos for the module, so that its writer can no longer
+ * cancel it (see include/uapi/pmm.h).
+ */
+static enum pmm_ring_state pmm_ring_take(struct pmm_ring_entry *e, u64 pos)
+{
+	/* Pairs with the writer's release: seen written, the record is whole. */
+	u64 seq = smp_load_acquire(&e->seq);
+
+	if (seq == pos + 1) {
+		seq = cmpxchg(&e->seq, pos + 1, (pos + 1) | PMM_RING_SEQ_TAKEN);
+		if (seq == pos + 1)
+			return PMM_RING_TAKEN;
+	}
+	if (seq == ((pos + 1) | PMM_RING_SEQ_CANCELLED))
+		return PMM_RING_CANCELLED;
+	return PMM_RING_UNWRITTEN;
+}
+
+/*
+ * A time-stamp counter value, from a writer that stamps with rdtsc, as
+ * CLOCK_REALTIME nanoseconds: now less the counter's distance from now.
+ */
+static u64 pmm_ring_tsc_to_ns(u64 stamp, u64 now_tsc, u64 now_ns, u32 khz)
+{
+	u64 ago;
+
+	if (!khz || stamp >= now_tsc)
+		return now_ns;
+	ago = mul_u64_u32_div(now_tsc - stamp, NSEC_PER_MSEC, khz);
+	return ago < now_ns ? now_ns - ago : 0;
 }
 
 /*
@@ -264,16 +328,18 @@ static void pmm_ring_pair_batch(struct pmm_ring *ring, u64 tail, u32 n)
  * when another thread made it. Before the end (@final false) it stops at
  * the first position still being written. At release no writer is left,
  * and a position never finished (its thread was killed mid-write, before
- * the call it records returned) is skipped.
+ * the call it records returned) is skipped, as is one its writer cancelled.
  */
 static int pmm_ring_apply(struct pmm_ring *ring, bool final)
 {
 	struct pmm_ring_header *hdr = ring->mem;
 	struct pmm_ring_entry *ent = pmm_ring_entries(ring);
+	bool tsc = READ_ONCE(hdr->flags) & PMM_RING_TIME_TSC;
+	u32 khz = READ_ONCE(hdr->tsc_khz);
+	u64 head, pos, now_tsc = 0, now_ns;
 	struct pmm_monitor *mon;
 	struct pmm_record rec;
-	u64 head, pos, end;
-	u32 idx;
+	u32 idx, n = 0;
 
 	lockdep_assert_held(&ring->lock);
 
@@ -284,32 +350,45 @@ static int pmm_ring_apply(struct pmm_ring *ring, bool final)
 
 	/*
 	 * The batch: up to the first position still being written, or all
-	 * of them at the end, when an unfinished one is passed over.
+	 * of them at the end, when an unfinished one is passed over. What is
+	 * not taken is given back to the writers now.
 	 */
-	bitmap_zero(ring->unfinished, PMM_RING_ENTRIES);
-	for (end = ring->tail; end != head; end++) {
-		struct pmm_ring_entry *e = &ent[end % PMM_RING_ENTRIES];
+	for (pos = ring->tail; pos != head; pos++) {
+		struct pmm_ring_entry *e = &ent[pos % PMM_RING_ENTRIES];
+		enum pmm_ring_state state = pmm_ring_take(e, pos);
 
-		/* Pairs with the writer's release: seen finished, it is whole. */
-		if (smp_load_acquire(&e->seq) != end + 1) {
-			if (!final)
-				break;
-			__set_bit(end - ring->tail, ring->unfinished);
+		if (state == PMM_RING_TAKEN) {
+			ring->taken[n++] = pos;
+			continue;
 		}
+		if (state == PMM_RING_UNWRITTEN && !final)
+			break;
+		/* Nothing read from it; ordered after our load of seq. */
+		smp_store_release(&e->seq, pos + PMM_RING_ENTRIES);
 	}
-	pmm_ring_pair_batch(ring, ring->tail, end - ring->tail);
+	ring->tail = pos;
+	pmm_ring_pair_batch(ring, n);
 
+#ifdef CONFIG_X86_TSC
+	if (tsc)
+		now_tsc = rdtsc_ordered();
+#endif
+	now_ns = ktime_get_real_ns();
 	mutex_lock(&pmm_lock);
 	mon = pmm_ring_monitor(ring);
-	for (pos = ring->tail, idx = 0; pos != end; pos++, idx++) {
-		struct pmm_ring_entry *e = &ent[pos % PMM_RING_ENTRIES];
+	for (idx = 0; idx < n; idx++) {
+		struct pmm_ring_entry *e;
 
-		/* An unfinished position's call never returned: no event. */
-		if (mon && !test_bit(idx, ring->skip) &&
-		    !test_bit(idx, ring->unfinished)) {
+		pos = ring->taken[idx];
+		e = &ent[pos % PMM_RING_ENTRIES];
+		if (mon && !test_bit(idx, ring->skip)) {
 			memcpy(&rec, &e->rec, sizeof(rec));
 			if (test_bit(idx, ring->skip_prev))
 				rec.prev_ptr = 0;
+			if (tsc && rec.time_ns)
+				rec.time_ns = pmm_ring_tsc_to_ns(rec.time_ns,
+								 now_tsc,
+								 now_ns, khz);
 			/* Refused like a record over the limits, and counted. */
 			if (pmm_record_validate(&rec)) {
 				mon->dropped++;
@@ -321,7 +400,6 @@ static int pmm_ring_apply(struct pmm_ring *ring, bool final)
 		/* Our read of the record is done before a writer reuses it. */
 		smp_store_release(&e->seq, pos + PMM_RING_ENTRIES);
 	}
-	ring->tail = pos;
 	mutex_unlock(&pmm_lock);
 	return mon ? 0 : -ESRCH;
 }
@@ -329,9 +407,10 @@ static int pmm_ring_apply(struct pmm_ring *ring, bool final)
 static void pmm_ring_free_tables(struct pmm_ring *ring)
 {
 	kvfree(ring->pairs);
+	kvfree(ring->pairs_used);
+	kvfree(ring->taken);
 	bitmap_free(ring->skip);
 	bitmap_free(ring->skip_prev);
-	bitmap_free(ring->unfinished);
 }
 
 int pmm_ring_open(struct inode *inode, struct file *file)
@@ -391,17 +470,21 @@ int pmm_ring_mmap(struct file *file, struct vm_area_struct *vma)
 	}
 	ring->pairs = kvcalloc(PMM_RING_PAIR_SLOTS, sizeof(*ring->pairs),
 			       GFP_KERNEL);
+	ring->pairs_used = kvcalloc(PMM_RING_ENTRIES, sizeof(*ring->pairs_used),
+				    GFP_KERNEL);
+	ring->taken = kvcalloc(PMM_RING_ENTRIES, sizeof(*ring->taken),
+			       GFP_KERNEL);
 	ring->skip = bitmap_zalloc(PMM_RING_ENTRIES, GFP_KERNEL);
 	ring->skip_prev = bitmap_zalloc(PMM_RING_ENTRIES, GFP_KERNEL);
-	ring->unfinished = bitmap_zalloc(PMM_RING_ENTRIES, GFP_KERNEL);
-	if (!ring->pairs || !ring->skip || !ring->skip_prev ||
-	    !ring->unfinished) {
+	if (!ring->pairs || !ring->pairs_used || !ring->taken || !ring->skip ||
+	    !ring->skip_prev) {
 		ret = -ENOMEM;
 		goto out_free_mem;
 	}
 	ent = pmm_ring_entries(ring);
 	for (i = 0; i < PMM_RING_ENTRIES; i++)
 		ent[i].seq = i;
+	((struct pmm_ring_header *)ring->mem)->tsc_khz = pmm_ring_tsc_khz();
 
 	ret = remap_vmalloc_range(vma, ring->mem, 0);
 	if (ret)

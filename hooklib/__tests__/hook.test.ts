@@ -149,9 +149,9 @@ function expectWellFormed(run: ProgramRun): void {
   const problems: string[] = [];
   for (const r of run.records) {
     const wrong = (what: string) => problems.push(`record ${r.index} (${r.kind}): ${what}`);
-    // A free needs no stack to cancel its allocation, and the hook saves the unwinding.
+    // A release that is recorded carries its stack too: a mismatched one is reported with it.
     const release = r.kind === 'free' || r.kind === 'delete' || r.kind === 'delete[]';
-    if (release ? r.frames.length !== 0 : r.frames.length < 2) wrong(`${r.frames.length} frames`);
+    if (r.frames.length < 2) wrong(`${r.frames.length} frames`);
     // The hook's own frames are skipped: the stack starts where the allocation was called.
     if (r.frames.some(inHook)) wrong('a frame in the hook');
     // A release carries no time either: nothing reads it, and the clock costs as much as a free under TCG.

@@ -15,6 +15,7 @@
 #include <sched.h>
 #include <signal.h>
 #include <stdarg.h>
+#include <stdbool.h>
 #include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -1964,6 +1965,144 @@ static void test_ring_records(void)
 	record_one(PMM_KIND_DELETE, 0xe800, 0, 0);
 }
 
+/* The writer's cancel of its allocation at pos (see the uapi header). */
+static bool ring_cancel(struct ring *r, __u64 pos)
+{
+	__u64 written = pos + 1;
+
+	return __atomic_compare_exchange_n(&r->ent[pos % PMM_RING_ENTRIES].seq,
+					   &written,
+					   written | PMM_RING_SEQ_CANCELLED,
+					   0, __ATOMIC_RELAXED,
+					   __ATOMIC_RELAXED);
+}
+
+static __u64 realtime_ns(void)
+{
+	struct timespec ts;
+
+	clock_gettime(CLOCK_REALTIME, &ts);
+	return (__u64)ts.tv_sec * 1000000000ull + (__u64)ts.tv_nsec;
+}
+
+static __u64 ns_apart(__u64 a, __u64 b)
+{
+	return a > b ? a - b : b - a;
+}
+
+/*
+ * A writer cancels its own allocation while the module has not taken it:
+ * neither it nor its free is recorded, and the entry is given back. Once
+ * taken, a cancel fails. A seq the writer may not set is not a record. A
+ * ring's time stamps are the time-stamp counter when the writer says so.
+ */
+static void test_ring_cancel(void)
+{
+	struct pmm_pid_info before, info;
+	struct pmm_record out[64], rec;
+	__u64 pos, p0, p1, stamp;
+	struct ring r;
+	long base, n;
+
+	check_errno(ring_open(&r), 0, "map a ring");
+	get_info(getpid(), &before);
+	base = before.log_count;
+#if defined(__x86_64__)
+	check(r.hdr->tsc_khz != 0 && r.hdr->flags == 0,
+	      "a new ring's header: the counter's rate (%u kHz), no flags",
+	      r.hdr->tsc_khz);
+#endif
+
+	p0 = ring_take(&r);
+	rec = make_rec(PMM_KIND_MALLOC, 0xc100, 0, 10);
+	ring_finish(&r, p0, &rec);
+	p1 = ring_take(&r);
+	rec = make_rec(PMM_KIND_NEW, 0xc200, 0, 20);
+	ring_finish(&r, p1, &rec);
+	check(ring_cancel(&r, p1), "cancel a written, untaken entry");
+	check(!ring_cancel(&r, p1), "  ... only once");
+	ring_put(&r, PMM_KIND_FREE, 0xc100, 0, 0);
+	check_errno(ring_drain(&r), 0, "RING_DRAIN past a cancelled entry");
+	get_info(getpid(), &info);
+	check(info.log_count == before.log_count &&
+	      info.unmatched_frees == before.unmatched_frees,
+	      "  ... nothing held, no free unmatched (%llu held)",
+	      (unsigned long long)info.log_count);
+	check(ring_seq(&r, p1) == p1 + PMM_RING_ENTRIES,
+	      "  ... the cancelled entry given back for the next lap");
+
+	pos = ring_take(&r);
+	rec = make_rec(PMM_KIND_MALLOC, 0xc300, 0, 30);
+	ring_finish(&r, pos, &rec);
+	check_errno(ring_drain(&r), 0, "RING_DRAIN of an allocation");
+	check(!ring_cancel(&r, pos) && my_log_count() == base + 1,
+	      "  ... once the module took it, a cancel fails and it is held");
+	record_one(PMM_KIND_FREE, 0xc300, 0, 0);
+
+	/* Only the module sets TAKEN: a writer's is an unfinished entry. */
+	pos = ring_take(&r);
+	rec = make_rec(PMM_KIND_MALLOC, 0xc400, 0, 40);
+	r.ent[pos % PMM_RING_ENTRIES].rec = rec;
+	__atomic_store_n(&r.ent[pos % PMM_RING_ENTRIES].seq,
+			 (pos + 1) | PMM_RING_SEQ_TAKEN, __ATOMIC_RELEASE);
+	ring_put(&r, PMM_KIND_MALLOC, 0xc500, 0, 50);
+	check_errno(ring_drain(&r), 0, "RING_DRAIN at an entry marked taken by its writer");
+	check(my_log_count() == base, "  ... nothing from it on applied");
+	__atomic_store_n(&r.ent[pos % PMM_RING_ENTRIES].seq, pos + 1,
+			 __ATOMIC_RELEASE);
+	check_errno(ring_drain(&r), 0, "RING_DRAIN once it is written");
+	check(my_log_count() == base + 2, "  ... both applied");
+	record_one(PMM_KIND_FREE, 0xc400, 0, 0);
+	record_one(PMM_KIND_FREE, 0xc500, 0, 0);
+
+	/* Stamps: as written without the flag, converted with it. */
+	pos = ring_take(&r);
+	rec = make_rec(PMM_KIND_MALLOC, 0xc600, 0, 60);
+	rec.time_ns = 1234567890123456789ull;
+	ring_finish(&r, pos, &rec);
+	check_errno(ring_drain(&r), 0, "RING_DRAIN of a stamped record");
+	n = read_all_logs(getpid(), out, 64, 8);
+	check(n == base + 1 && out[n - 1].time_ns == 1234567890123456789ull,
+	      "  ... CLOCK_REALTIME without PMM_RING_TIME_TSC: kept as it is");
+	record_one(PMM_KIND_FREE, 0xc600, 0, 0);
+#if defined(__x86_64__)
+	r.hdr->flags = PMM_RING_TIME_TSC;
+	pos = ring_take(&r);
+	rec = make_rec(PMM_KIND_MALLOC, 0xc700, 0, 70);
+	stamp = realtime_ns();
+	rec.time_ns = __builtin_ia32_rdtsc();
+	ring_finish(&r, pos, &rec);
+	usleep(300000);
+	check_errno(ring_drain(&r), 0, "RING_DRAIN 0.3 s after a counter stamp");
+	n = read_all_logs(getpid(), out, 64, 8);
+	check(n == base + 1 && ns_apart(out[n - 1].time_ns, stamp) < 100000000ull,
+	      "  ... turned into the time it was taken (%lld ms off)",
+	      n == base + 1 ? (long long)(out[n - 1].time_ns - stamp) / 1000000 : 0);
+	record_one(PMM_KIND_FREE, 0xc700, 0, 0);
+	r.hdr->flags = 0;
+#else
+	(void)stamp;
+	(void)ns_apart;
+#endif
+
+	/* At release: cancelled entries around an unfinished one, skipped. */
+	pos = ring_take(&r);
+	rec = make_rec(PMM_KIND_MALLOC, 0xc800, 0, 80);
+	ring_finish(&r, pos, &rec);
+	check(ring_cancel(&r, pos), "cancel before the release");
+	ring_take(&r);					/* never finished */
+	pos = ring_take(&r);
+	rec = make_rec(PMM_KIND_CALLOC, 0xc900, 0, 90);
+	ring_finish(&r, pos, &rec);
+	ring_cancel(&r, pos);
+	ring_put(&r, PMM_KIND_MALLOC, 0xca00, 0, 100);
+	ring_close(&r);
+	n = read_all_logs(getpid(), out, 64, 8);
+	check(n == base + 1 && out[n - 1].ptr == 0xca00,
+	      "released: only the one allocation neither cancelled nor unfinished held");
+	record_one(PMM_KIND_FREE, 0xca00, 0, 0);
+}
+
 /*
  * A child of a monitored process is monitored once it maps its own ring,
  * and its ring's records survive SIGKILL; a child that maps none, and a
@@ -2608,6 +2747,7 @@ int main(int argc, char **argv)
 	test_stats();
 	test_ring_mmap_invalid();
 	test_ring_records();
+	test_ring_cancel();
 	test_ring_fork();
 	test_late_release();
 	test_unprivileged();

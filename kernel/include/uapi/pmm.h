@@ -156,12 +156,34 @@ struct pmm_maps {
  * PMM_READ_MAPS, PMM_MONITORED_PIDS, PMM_GET_CONFIG and PMM_GET_STATS wait
  * (up to 2 s) for its ring to be applied, even when something else still
  * holds its memory or its file and so the release comes late.
+ *
+ * Most blocks are freed soon after they are allocated. A writer that frees
+ * a block whose allocation it wrote at pos, while the module has not taken
+ * that entry yet, may cancel the allocation instead of writing the free:
+ * compare-and-swap seq from pos + 1 to (pos + 1) | PMM_RING_SEQ_CANCELLED.
+ * Neither event is then recorded. The module takes a written entry by
+ * swapping its seq from pos + 1 to (pos + 1) | PMM_RING_SEQ_TAKEN before it
+ * reads it, so a writer's cancel either wins (the module skips the entry) or
+ * fails (the writer records the free as usual).
+ *
+ * time_ns: when the header's tsc_khz is not 0 (set by the module), a ring
+ * record's time_ns may hold the x86 time-stamp counter (rdtsc) instead, and
+ * the module turns it into CLOCK_REALTIME nanoseconds when it applies the
+ * record: reading the counter costs a fraction of a clock_gettime.
  */
 #define PMM_RING_ENTRIES	4096
 
+#define PMM_RING_SEQ_TAKEN	(1ULL << 62)
+#define PMM_RING_SEQ_CANCELLED	(1ULL << 63)
+
 struct pmm_ring_header {
 	__u64 head;		/* next position a writer takes */
+	__u32 tsc_khz;		/* module: time-stamp counter rate, or 0 */
+	__u32 flags;		/* writer: PMM_RING_TIME_TSC if it stamps so */
 };
+
+/* The writer's time_ns fields in the ring hold time-stamp counter values. */
+#define PMM_RING_TIME_TSC	1
 
 struct pmm_ring_entry {
 	__u64 seq;

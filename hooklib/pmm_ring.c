@@ -1,0 +1,128 @@
+/*
+ * pmm_ring.c: the record ring shared with pmm.ko (mmap of /dev/pmm; the protocol is in the uapi
+ * header): mapping it, and waiting when it is full. The fast path (taking a position, committing
+ * the record written there, cancelling an allocation freed while its record is still in the ring,
+ * so that neither event costs the module anything) is inline, in pmm_ring.h.
+ */
+#define _GNU_SOURCE
+#include <errno.h>
+#include <limits.h>
+#include <sched.h>
+#include <stdint.h>
+#include <string.h>
+#include <sys/mman.h>
+#include <sys/syscall.h>
+#include <time.h>
+#include <unistd.h>
+#include <linux/futex.h>
+
+#include "pmm_ring.h"
+
+struct pmm_ring_header *pmm_ring_hdr;
+struct pmm_ring_entry *pmm_ring_ent;
+int pmm_ring_time_tsc;
+__thread int pmm_ring_writing __attribute__((tls_model("initial-exec")));
+__thread struct pmm_recent pmm_recent[PMM_RECENT_SLOTS] __attribute__((tls_model("initial-exec")));
+
+void pmm_ring_map(int fd)
+{
+	void *mem = mmap(NULL, PMM_RING_BYTES, PROT_READ | PROT_WRITE, MAP_SHARED, fd, 0);
+	struct pmm_ring_header *hdr = mem;
+
+	if (mem == MAP_FAILED)
+		return;
+#if defined(__x86_64__)
+	/* Stamps are then one rdtsc each, converted by the module (see the uapi header). */
+	if (hdr->tsc_khz) {
+		hdr->flags |= PMM_RING_TIME_TSC;
+		pmm_ring_time_tsc = 1;
+	}
+#endif
+	pmm_ring_ent = (struct pmm_ring_entry *)((char *)mem + PMM_RING_HEADER_BYTES);
+	__atomic_store_n(&pmm_ring_hdr, hdr, __ATOMIC_RELEASE);
+}
+
+/* In a forked child: the parent's ring is not mapped here (the module does not let it be copied). */
+void pmm_ring_forget(void)
+{
+	pmm_ring_hdr = NULL;
+	pmm_ring_ent = NULL;
+	pmm_ring_time_tsc = 0;
+	pmm_ring_writing = 0;
+	memset(pmm_recent, 0, sizeof(pmm_recent));
+}
+
+/* Threads asleep in pmm_ring_reserve until some position is written; commit wakes them. */
+int pmm_ring_sleepers;
+
+#define PMM_RING_NO_BLOCKER	(~(__u64)0)
+
+/*
+ * What keeps the entry that position pos needs (that of pos - PMM_RING_ENTRIES) from being freed by
+ * a drain. The module applies positions in order and stops at the first one still being written,
+ * so if one just before it is taken but unwritten (its thread was preempted mid-record), a drain
+ * would apply nothing. Walks back over written (or cancelled), unapplied entries to an applied one
+ * (the module's tail is past it: a drain helps, PMM_RING_NO_BLOCKER) or to an unwritten one
+ * (seq == q: returns q). The walk is as long as the queue of threads waiting on a full ring; past a
+ * bound, a drain is simply tried.
+ */
+static __u64 pmm_ring_blocker(__u64 pos)
+{
+	__u64 q = pos - PMM_RING_ENTRIES;
+
+	for (int n = 0; n < 64; n++, q--) {
+		__u64 seq = __atomic_load_n(&pmm_ring_ent[q % PMM_RING_ENTRIES].seq, __ATOMIC_ACQUIRE);
+
+		if (seq == q)
+			return q;
+		if ((seq & ~(PMM_RING_SEQ_CANCELLED | PMM_RING_SEQ_TAKEN)) != q + 1 || q == 0)
+			break;
+	}
+	return PMM_RING_NO_BLOCKER;
+}
+
+/*
+ * Sleeps until position q is written (its seq leaves q). On one CPU a sched_yield() loop here spun
+ * for the rest of the writer's time slice (CFS lets a yielder run again while it is owed time):
+ * about 350,000 yields per million records with four threads. The futex is the low half of seq
+ * (little-endian). The writer wakes sleepers after its release store; it may miss a sleeper that
+ * is just going to sleep (no full fence on the writer's fast path), so the sleep is bounded.
+ */
+static void pmm_ring_sleep_on(__u64 q)
+{
+	struct pmm_ring_entry *e = &pmm_ring_ent[q % PMM_RING_ENTRIES];
+	struct timespec timeout = { 0, 1000000 };	/* 1 ms */
+
+	__atomic_fetch_add(&pmm_ring_sleepers, 1, __ATOMIC_SEQ_CST);
+	if (__atomic_load_n(&e->seq, __ATOMIC_SEQ_CST) == q)
+		syscall(SYS_futex, (uint32_t *)&e->seq, FUTEX_WAIT_PRIVATE, (uint32_t)q, &timeout, NULL, 0);
+	__atomic_fetch_sub(&pmm_ring_sleepers, 1, __ATOMIC_RELAXED);
+}
+
+/*
+ * The ring is full at pos: ask the module to drain it (one ioctl per PMM_RING_ENTRIES records), or,
+ * when a thread is still writing an older position, sleep until it has written it. Keeps errno.
+ */
+void pmm_ring_wait(struct pmm_ring_entry *e, __u64 pos)
+{
+	int saved_errno = errno;
+
+	while (__atomic_load_n(&e->seq, __ATOMIC_ACQUIRE) != pos) {
+		__u64 blocker = pmm_ring_blocker(pos);
+
+		if (blocker != PMM_RING_NO_BLOCKER) {
+			pmm_ring_sleep_on(blocker);
+			continue;
+		}
+		pmm_transport_drain();
+		if (__atomic_load_n(&e->seq, __ATOMIC_ACQUIRE) != pos)
+			sched_yield();
+	}
+	errno = saved_errno;
+}
+
+/* A thread sleeps in pmm_ring_wait for the write of e's position: wake it. */
+void pmm_ring_wake(struct pmm_ring_entry *e)
+{
+	syscall(SYS_futex, (uint32_t *)&e->seq, FUTEX_WAKE_PRIVATE, INT_MAX, NULL, NULL, 0);
+}

@@ -1,0 +1,146 @@
+/*
+ * pmm_ring.h: the ring's fast path (pmm_ring.c has the rest), inline: under TCG a call and its
+ * return cost about as much as a glibc malloc's fast path, and these run for every allocation.
+ */
+#ifndef PMM_RING_H
+#define PMM_RING_H
+
+#include "pmm_internal.h"
+
+/* The ring, when the module gave one; set before any record (pmm_ring.c). */
+extern struct pmm_ring_header *pmm_ring_hdr;
+extern struct pmm_ring_entry *pmm_ring_ent;
+extern int pmm_ring_time_tsc;
+
+/* Set while this thread holds a position of the ring that it has not committed yet. */
+extern __thread int pmm_ring_writing __attribute__((tls_model("initial-exec")));
+
+/*
+ * This thread's latest allocations still possibly in the ring: block -> position, direct-mapped on
+ * the block's address. A slot overwritten by another block only costs a free record later; a stale
+ * slot is harmless, for a cancel checks the entry's seq and pointer first.
+ */
+#define PMM_RECENT_SLOTS	512	/* power of two; 8 KiB of TLS per thread */
+
+struct pmm_recent {
+	__u64 ptr;
+	__u64 pos;
+};
+extern __thread struct pmm_recent pmm_recent[PMM_RECENT_SLOTS] __attribute__((tls_model("initial-exec")));
+
+void pmm_ring_wait(struct pmm_ring_entry *e, __u64 pos);
+void pmm_ring_wake(struct pmm_ring_entry *e);
+extern int pmm_ring_sleepers;
+
+static inline int pmm_ring_mapped(void)
+{
+	return pmm_ring_hdr != NULL;
+}
+
+/* A record's time_ns in the ring: one rdtsc when the module converts it (see the uapi header). */
+static inline __u64 pmm_ring_stamp(void)
+{
+#if defined(__x86_64__)
+	if (__builtin_expect(pmm_ring_time_tsc, 1))
+		return __builtin_ia32_rdtsc();
+#endif
+	return pmm_clock_ns();
+}
+
+/*
+ * Takes the next position of the ring and returns its record to fill, for pmm_ring_commit. The one
+ * atomic add orders the records of all threads as they happened: a thread frees a block only after
+ * the thread that allocated it took its position. When the entry is still unapplied from the last
+ * lap the ring is full (pmm_ring_wait). NULL in a signal handler that interrupted this thread's own
+ * record: the drain could wait for that very position, so the caller sends its record by ioctl.
+ */
+static inline struct pmm_record *pmm_ring_reserve(__u64 *pos_out)
+{
+	struct pmm_ring_entry *e;
+	__u64 pos;
+
+	if (pmm_ring_writing)
+		return NULL;
+	pmm_ring_writing = 1;
+	pos = __atomic_fetch_add(&pmm_ring_hdr->head, 1, __ATOMIC_RELAXED);
+	e = &pmm_ring_ent[pos % PMM_RING_ENTRIES];
+	if (__builtin_expect(__atomic_load_n(&e->seq, __ATOMIC_ACQUIRE) != pos, 0))
+		pmm_ring_wait(e, pos);
+	*pos_out = pos;
+	return &e->rec;
+}
+
+static inline void pmm_ring_commit(__u64 pos)
+{
+	struct pmm_ring_entry *e = &pmm_ring_ent[pos % PMM_RING_ENTRIES];
+
+	__atomic_store_n(&e->seq, pos + 1, __ATOMIC_RELEASE);
+	pmm_ring_writing = 0;
+	/* Rare: only while the ring is full and some thread waits for this very write. */
+	if (__builtin_expect(__atomic_load_n(&pmm_ring_sleepers, __ATOMIC_RELAXED) != 0, 0))
+		pmm_ring_wake(e);
+}
+
+static inline struct pmm_recent *pmm_recent_slot(const void *ptr)
+{
+	return &pmm_recent[(((uintptr_t)ptr >> 4) * 0x9E3779B97F4A7C15ull) >> 55];
+}
+
+/* A committed allocation of ptr at pos, which a free by this thread may cancel. */
+static inline void pmm_ring_remember(const void *ptr, __u64 pos)
+{
+	struct pmm_recent *slot = pmm_recent_slot(ptr);
+
+	/* pos before ptr: a signal handler that sees the new ptr sees its pos (and checks it anyway). */
+	slot->ptr = 0;
+	__atomic_signal_fence(__ATOMIC_SEQ_CST);
+	slot->pos = pos;
+	__atomic_signal_fence(__ATOMIC_SEQ_CST);
+	slot->ptr = (uintptr_t)ptr;
+}
+
+/* Which release goes with which allocation: a mismatch is recorded, never cancelled. */
+static inline int pmm_kind_releases(__u32 alloc, enum pmm_kind release)
+{
+	switch (alloc) {
+	case PMM_KIND_MALLOC:
+	case PMM_KIND_CALLOC:
+	case PMM_KIND_REALLOC:
+		return release == PMM_KIND_FREE;
+	case PMM_KIND_NEW:
+		return release == PMM_KIND_DELETE;
+	case PMM_KIND_NEW_ARRAY:
+		return release == PMM_KIND_DELETE_ARRAY;
+	}
+	return 0;
+}
+
+/*
+ * The block ptr is being released by this thread (kind: how). If this thread's allocation of it is
+ * still in the ring and the module has not taken it, cancel that record (see the uapi header): 1,
+ * and nothing more is to be recorded. 0: the caller records the release.
+ */
+static inline int pmm_ring_cancel(const void *ptr, enum pmm_kind kind)
+{
+	struct pmm_recent *slot;
+	struct pmm_ring_entry *e;
+	__u64 pos, written;
+
+	if (!pmm_ring_ent)
+		return 0;
+	slot = pmm_recent_slot(ptr);
+	if (slot->ptr != (uintptr_t)ptr)
+		return 0;
+	pos = slot->pos;
+	slot->ptr = 0;
+	e = &pmm_ring_ent[pos % PMM_RING_ENTRIES];
+	written = pos + 1;
+	/* Still this position's record, and whole (acquire); then it is stable until taken. */
+	if (__atomic_load_n(&e->seq, __ATOMIC_ACQUIRE) != written || e->rec.ptr != (uintptr_t)ptr ||
+	    !pmm_kind_releases(e->rec.kind, kind))
+		return 0;
+	return __atomic_compare_exchange_n(&e->seq, &written, written | PMM_RING_SEQ_CANCELLED, 0,
+					   __ATOMIC_RELAXED, __ATOMIC_RELAXED);
+}
+
+#endif /* PMM_RING_H */
