@@ -18,7 +18,7 @@ export interface HookCase {
 
 export const hookCases: HookCase[] = [
   ...(['kill', 'segv', 'abort'] as const).map((how) => ({
-    name: `killed_midway ${how}: 15,000 records through the ring, then death by ${how}`,
+    name: `killed_midway ${how}: 60,000 events, two laps of the ring, then death by ${how}`,
     program: 'killed_midway',
     args: [how],
     exitCode: null,

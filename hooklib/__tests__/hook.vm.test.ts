@@ -46,7 +46,7 @@ it('follows fork, exec, vfork, posix_spawn and system: each child reported on it
   expect(shell[0].leaks.every((l) => /\/(dash|bash|sh)$|libc\.so/.test(l.frames[0]?.object ?? ''))).toBe(true);
 });
 
-it('makes no system call per allocation: 15,000 events, a handful of ioctls (strace in the VM)', async () => {
+it('makes no system call per allocation: 60,000 events, a handful of ioctls (strace in the VM)', async () => {
   const trace = path.join(fs.mkdtempSync('/tmp/pmm-strace-'), 'trace');
   // strace itself runs with hooks_active off (it is monitored, and records nothing); -E turns it on
   // for the traced program, which pmm.ko follows as strace's child.
@@ -56,20 +56,21 @@ it('makes no system call per allocation: 15,000 events, a handful of ioctls (str
     { env: { PMM_HOOKS_ACTIVE: '0' }, timeoutMs: 120_000 },
   );
   expect(result.exitCode).toBe(0);
-  // Every one of the 15,000 records came through: what was allocated was freed, in strace and in its child.
+  // Every one of the 60,000 events came through: what was allocated was freed, in strace and in its child.
   expect(result).toHaveNoLeaks();
   expect((result.children ?? []).map((c) => c.summary)).toContainEqual({ bytes: 0, blocks: 0 });
   const text = fs.readFileSync(trace, 'utf8');
   const pid = /^(\d+) +execve\("[^"]*killed_midway"/m.exec(text)?.[1];
   expect(pid).toBeDefined();
   const lines = text.split('\n').filter((l) => l.startsWith(`${pid} `));
-  // One PMM_RECORD_MAPS, then at most one PMM_RING_DRAIN per lap of the ring (4,096 positions). The
-  // 5,000 malloc/realloc/free rounds take 10,000 positions, not 15,000: each free cancels its block's
-  // record in the ring instead of taking a position (realloc cancels the malloc and stands for it).
+  // One PMM_RECORD_MAPS, then at most one PMM_RING_DRAIN per lap of the ring (16,384 positions). The
+  // 20,000 malloc/realloc/free rounds take between 40,000 positions (each realloc cancels its malloc's
+  // record in the ring and stands for it) and 60,000 (none does): 2 to 4 drains, not one per event.
   const pmmIoctls = lines.filter((l) => /ioctl\(\d+, _IOC\([^,]+, 0xb7,/.test(l));
   const drains = pmmIoctls.filter((l) => /0xb7, 0xa,/.test(l)).length;
   expect(pmmIoctls.filter((l) => /0xb7, 0x6,/.test(l))).toHaveLength(1);
-  expect(drains).toBe(2);
+  expect(drains).toBeGreaterThanOrEqual(2);
+  expect(drains).toBeLessThanOrEqual(4);
   expect(pmmIoctls).toHaveLength(1 + drains);
   // The ring: mapped shared from /dev/pmm's fd.
   expect(lines.some((l) => /mmap\(NULL, \d+, PROT_READ\|PROT_WRITE, MAP_SHARED, \d+, 0\)/.test(l))).toBe(true);

@@ -1,5 +1,5 @@
 /*
- * killed_midway.c: churns through more blocks than the hook's ring holds, leaks five 123-byte blocks,
+ * killed_midway.c: churns through more records than the hook's ring holds, leaks five 123-byte blocks,
  * then kills itself with SIGKILL (or, with "segv", a null write; with "abort", abort()). No exit
  * handler runs: every record must already be where the module finds it. With "clean" it leaks
  * nothing and exits 0.
@@ -11,6 +11,16 @@
 
 void *volatile sink;
 
+/*
+ * Each block lives for LIVE rounds: longer than the hook remembers a block, so its free cannot cancel
+ * its allocation in the ring and both are records. 20,000 rounds of malloc, realloc (which cancels
+ * the malloc and stands for it) and a late free: 40,000 positions, more than two laps of the ring
+ * (16,384 entries), which is drained twice.
+ */
+#define ROUNDS	20000
+#define LIVE	3000
+static void *live[LIVE];
+
 void leak_before_dying(void)
 {
 	sink = malloc(123);
@@ -20,13 +30,14 @@ int main(int argc, char **argv)
 {
 	const char *how = argc > 1 ? argv[1] : "kill";
 
-	/* 3 x 5000 records: the ring (4096 entries) fills and is drained more than once. */
-	for (int i = 0; i < 5000; i++) {
-		void *p = malloc(16 + i % 200);
+	for (int i = 0; i < ROUNDS; i++) {
+		int slot = i % LIVE;
 
-		p = realloc(p, 300);
-		free(p);
+		free(live[slot]);
+		live[slot] = realloc(malloc(16 + i % 200), 300);
 	}
+	for (int slot = 0; slot < LIVE; slot++)
+		free(live[slot]);
 	if (strcmp(how, "clean") == 0)
 		return 0;
 	for (int i = 0; i < 5; i++)

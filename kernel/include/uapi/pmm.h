@@ -171,7 +171,7 @@ struct pmm_maps {
  * the module turns it into CLOCK_REALTIME nanoseconds when it applies the
  * record: reading the counter costs a fraction of a clock_gettime.
  */
-#define PMM_RING_ENTRIES	4096
+#define PMM_RING_ENTRIES	16384
 
 #define PMM_RING_SEQ_TAKEN	(1ULL << 62)
 #define PMM_RING_SEQ_CANCELLED	(1ULL << 63)
