@@ -15,7 +15,8 @@
 static int pmm_hooks_on = 1;
 
 static pthread_once_t pmm_start_once = PTHREAD_ONCE_INIT;
-static int pmm_started;
+int pmm_started;
+int pmm_recording;
 
 /* A forked child is a process of its own: its own ring, and its own object map for its own monitor. */
 static void pmm_after_fork_child(void)
@@ -50,8 +51,9 @@ static void pmm_start(void)
 		pmm_record_prepare();
 	pthread_atfork(NULL, NULL, pmm_after_fork_child);
 	pmm_in_hook = was_in_hook;
+	/* Recording first: a thread that sees pmm_started sees whether to record. */
+	__atomic_store_n(&pmm_recording, pmm_hooks_on && pmm_transport_live(), __ATOMIC_RELAXED);
 	__atomic_store_n(&pmm_started, 1, __ATOMIC_RELEASE);
-	pmm_recording_update();
 }
 
 static void pmm_ensure_started(void)
@@ -94,8 +96,6 @@ __attribute__((destructor)) static void pmm_destructor(void)
 	__libc_freeres();
 }
 
-int pmm_recording;
-
 /* After start, a switch of hooks_active, a fork or the transport's end: what pmm_recording says. */
 void pmm_recording_update(void)
 {
@@ -105,7 +105,7 @@ void pmm_recording_update(void)
 	__atomic_store_n(&pmm_recording, on, __ATOMIC_RELAXED);
 }
 
-/* pmm_recording is 0: not started yet, or not to record now. */
+/* Not started yet: start, and say whether to record. */
 int pmm_should_record_slow(void)
 {
 	pmm_ensure_started();

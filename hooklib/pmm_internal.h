@@ -30,12 +30,16 @@ void *pmm_next_symbol(void **slot, const char *name);
  * pmm_recording is the fast answer (started, hooks_active on, a live transport): one load per call.
  */
 extern int pmm_recording;
+extern int pmm_started;
 int pmm_should_record_slow(void);
 void pmm_recording_update(void);
 
 static inline int pmm_should_record(void)
 {
-	return __builtin_expect(__atomic_load_n(&pmm_recording, __ATOMIC_RELAXED), 1) || pmm_should_record_slow();
+	if (__builtin_expect(__atomic_load_n(&pmm_recording, __ATOMIC_RELAXED), 1))
+		return 1;
+	/* Started and not recording (hooks_active off): forward, at the cost of these two loads. */
+	return !__atomic_load_n(&pmm_started, __ATOMIC_ACQUIRE) && pmm_should_record_slow();
 }
 
 /* pmm_record.c: safe to call from any thread and from a signal handler; allocates nothing. */
