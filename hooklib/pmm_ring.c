@@ -52,8 +52,13 @@ void pmm_ring_forget(void)
 	memset(pmm_recent, 0, sizeof(pmm_recent));
 }
 
-/* Threads asleep in pmm_ring_reserve until some position is written; commit wakes them. */
+/*
+ * Threads asleep in pmm_ring_wait until a position is written, and the position the latest of them
+ * waits for: only its commit makes a system call to wake them (while one thread sleeps, every other
+ * thread commits many positions).
+ */
 int pmm_ring_sleepers;
+__u64 pmm_ring_awaited;
 
 #define PMM_RING_NO_BLOCKER	(~(__u64)0)
 
@@ -85,14 +90,16 @@ static __u64 pmm_ring_blocker(__u64 pos)
  * Sleeps until position q is written (its seq leaves q). On one CPU a sched_yield() loop here spun
  * for the rest of the writer's time slice (CFS lets a yielder run again while it is owed time):
  * about 350,000 yields per million records with four threads. The futex is the low half of seq
- * (little-endian). The writer wakes sleepers after its release store; it may miss a sleeper that
- * is just going to sleep (no full fence on the writer's fast path), so the sleep is bounded.
+ * (little-endian). The writer of q wakes sleepers after its release store; it may miss a sleeper
+ * that is just going to sleep (no full fence on the writer's fast path), or one that waits for
+ * another position than the latest sleeper, so the sleep is bounded.
  */
 static void pmm_ring_sleep_on(__u64 q)
 {
 	struct pmm_ring_entry *e = &pmm_ring_ent[q % PMM_RING_ENTRIES];
 	struct timespec timeout = { 0, 1000000 };	/* 1 ms */
 
+	__atomic_store_n(&pmm_ring_awaited, q, __ATOMIC_SEQ_CST);
 	__atomic_fetch_add(&pmm_ring_sleepers, 1, __ATOMIC_SEQ_CST);
 	if (__atomic_load_n(&e->seq, __ATOMIC_SEQ_CST) == q)
 		syscall(SYS_futex, (uint32_t *)&e->seq, FUTEX_WAIT_PRIVATE, (uint32_t)q, &timeout, NULL, 0);

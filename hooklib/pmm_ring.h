@@ -31,6 +31,7 @@ extern __thread struct pmm_recent pmm_recent[PMM_RECENT_SLOTS] __attribute__((tl
 void pmm_ring_wait(struct pmm_ring_entry *e, __u64 pos);
 void pmm_ring_wake(struct pmm_ring_entry *e);
 extern int pmm_ring_sleepers;
+extern __u64 pmm_ring_awaited;
 
 static inline int pmm_ring_mapped(void)
 {
@@ -77,7 +78,8 @@ static inline void pmm_ring_commit(__u64 pos)
 	__atomic_store_n(&e->seq, pos + 1, __ATOMIC_RELEASE);
 	pmm_ring_writing = 0;
 	/* Rare: only while the ring is full and some thread waits for this very write. */
-	if (__builtin_expect(__atomic_load_n(&pmm_ring_sleepers, __ATOMIC_RELAXED) != 0, 0))
+	if (__builtin_expect(__atomic_load_n(&pmm_ring_sleepers, __ATOMIC_RELAXED) != 0, 0) &&
+	    __atomic_load_n(&pmm_ring_awaited, __ATOMIC_RELAXED) == pos)
 		pmm_ring_wake(e);
 }
 
