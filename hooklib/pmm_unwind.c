@@ -8,10 +8,10 @@
  * without a frame pointer (much of libc, e.g. strdup, or any program built with -O2 on Debian) hides
  * its caller. Here each return address's unwind rule (where the CFA is, where the caller's rbp and
  * return address were saved) is worked out once from the same .eh_frame data libgcc uses and cached,
- * so a stack costs a hash lookup and two loads per frame, whether the code keeps frame pointers or
- * not. Whatever this small interpreter does not handle (signal frames, DWARF expressions, DRAP
- * realignment, code without an FDE, a read outside the thread's stack) makes the caller use
- * backtrace() for that record: never a wrong stack, only a slower one.
+ * so a frame costs one load from the cache, one bounds check and two loads from the stack, whether
+ * the code keeps frame pointers or not. Whatever this small interpreter does not handle (signal
+ * frames, DWARF expressions, DRAP realignment, code without an FDE, a read outside the thread's
+ * stack) makes the caller use backtrace() for that record: never a wrong stack, only a slower one.
  *
  * x86-64 only (DWARF registers rbp 6, rsp 7, return address 16); elsewhere pmm_unwind() always
  * fails and backtrace() does the work.
@@ -39,31 +39,58 @@ typedef const void *(*pmm_find_fde_fn)(void *pc, struct pmm_dwarf_eh_bases *base
 static pmm_find_fde_fn pmm_find_fde;
 
 /*
- * A rule, packed in one word so that a cache slot is read with two plain loads:
- * bits 0-31 the CFA's offset from its register, 32-47 where rbp was saved (from the CFA), 48-55 where
- * the return address was saved (from the CFA), and the flags below.
+ * A rule, in 32 bits, so that a cache slot (a rule and its return address's tag) is one word:
+ *	bits 0-7	L / 8, signed: L is where, from the CFA, the caller's rbp was saved when it was
+ *			(else -8, the return address), a multiple of 8 in [-256, -8]
+ *	bit 8		RULE_CFA_RBP: CFA = rbp + off (else rsp + off)
+ *	bit 9		RULE_RBP_SAVED: the caller's rbp is at CFA + L (else unchanged)
+ *	bits 10-31	off, the CFA's offset from its register, a multiple of 8 below 4 MiB
+ * A rule that is not a step, RULE_END (the return address is undefined: the outermost frame,
+ * _start or clone) or RULE_FAIL (not handled here: backtrace() does it), has off 1, so its CFA
+ * (from rsp, which stays 8-aligned) is misaligned and the fast path's bounds check rejects it
+ * without a test of its own.
  */
-#define RULE_CFA_RBP	(1ull << 56)	/* CFA = rbp + off (else rsp + off) */
-#define RULE_RBP_SAVED	(1ull << 57)	/* the caller's rbp is at CFA + rbp_off (else unchanged) */
-#define RULE_END	(1ull << 58)	/* return address undefined: the outermost frame (_start, clone) */
-#define RULE_FAIL	(1ull << 59)	/* not handled here: use backtrace() */
-#define RULE_VALID	(1ull << 63)
+#define RULE_CFA_RBP	(1u << 8)
+#define RULE_RBP_SAVED	(1u << 9)
+#define RULE_OFF_SHIFT	10
+#define RULE_OFF_LIMIT	(1u << 22)
+#define RULE_END	(1u << RULE_OFF_SHIFT | 1)
+#define RULE_FAIL	(1u << RULE_OFF_SHIFT | 2)
+#define RULE_L_MIN	(-256)
 
 /*
- * The cache: open addressing on the return address, shared by all threads, never emptied (code of
- * a dlclosed library could be replaced by other code at the same address; its rule would then be
- * stale, which is why a cached rule's loads are still bounds-checked against the thread's stack).
- * A slot is claimed by a compare-and-swap of its key, and its rule published after with a release
- * store; a reader that finds the key but not yet the rule works the rule out itself.
+ * The cache: 2-way set-associative on the return address, shared by all threads. A slot is one
+ * word, the rule below its key, so that it is read, written and emptied whole with plain loads and
+ * stores: no atomic operation on a hit, and no slot half written, even for a signal handler that
+ * interrupts its own thread's write. The key is the tag ra >> PMM_UNWIND_BITS (31 bits for any
+ * address below 2^47) and SLOT_HOME. An address's home slot is its low bits, so that the slot and
+ * the tag give back the whole address: a hit is exact. A rule whose home slot is taken goes to the
+ * neighbour (home ^ 1) without SLOT_HOME, so that the fast path, which looks at the home slot
+ * only, never takes it for the neighbour's own; the slow path looks there. A third address in the
+ * pair evicts the home one. A rule may be stale after a dlclose until pmm_unwind_forget() drops
+ * it, which is why every load a rule directs is still bounds-checked against the thread's stack.
  */
-#define PMM_UNWIND_SLOTS	16384	/* power of two; 256 KiB */
-#define PMM_UNWIND_PROBES	16
+#define PMM_UNWIND_BITS		16
+#define PMM_UNWIND_SLOTS	(1u << PMM_UNWIND_BITS)	/* 512 KiB, touched only where used */
+#define SLOT_HOME		1u
 
-struct pmm_unwind_slot {
-	uintptr_t pc;
-	uint64_t rule;
-};
-static struct pmm_unwind_slot pmm_unwind_cache[PMM_UNWIND_SLOTS];
+static uint64_t pmm_unwind_cache[PMM_UNWIND_SLOTS];
+
+/* A slot's key: what it holds above the rule. */
+static inline uint64_t pmm_slot_key(uintptr_t ra, unsigned int home)
+{
+	return (uint64_t)(ra >> PMM_UNWIND_BITS) << 1 | home;
+}
+
+/* Bumped by pmm_unwind_forget(): a rule worked out across it may be stale, and is not kept. */
+static unsigned int pmm_unwind_gen;
+
+/*
+ * Which 64ths of the cache may hold a rule: a dlclose walks those only, rather than 512 KiB (and
+ * the pages of it never used).
+ */
+#define PMM_UNWIND_CHUNK_SHIFT	(PMM_UNWIND_BITS - 6)
+static uint64_t pmm_unwind_used;
 
 static uintptr_t pmm_read_uleb(const uint8_t **p, const uint8_t *end, int *bad)
 {
@@ -439,16 +466,16 @@ restore:
 }
 
 /* Works out the rule for return address ra (the call is at ra - 1); RULE_FAIL when not handled. */
-static uint64_t pmm_rule_for(uintptr_t ra)
+static uint32_t pmm_rule_for(uintptr_t ra)
 {
 	struct pmm_dwarf_eh_bases bases;
 	const uint8_t *fde, *p, *end, *cie_ptr;
 	struct pmm_cie cie;
 	struct pmm_cfa_state initial, st;
 	uintptr_t pc = ra - 1, start, range, loc;
-	uint32_t len, cie_off;
+	uint32_t len, cie_off, rule;
+	intptr_t low;
 	int bad = 0, ret;
-	uint64_t rule;
 
 	if (!pmm_find_fde)
 		return RULE_FAIL;
@@ -491,13 +518,16 @@ static uint64_t pmm_rule_for(uintptr_t ra)
 	if (st.cfa_reg != DW_REG_RSP && st.cfa_reg != DW_REG_RBP)
 		return RULE_FAIL;
 	if (!st.ra_saved)
-		return RULE_VALID | RULE_END;
-	if (st.cfa_off < INT32_MIN || st.cfa_off > INT32_MAX || st.ra_off < INT8_MIN || st.ra_off > INT8_MAX ||
-	    st.rbp_off < INT16_MIN || st.rbp_off > INT16_MAX)
+		return RULE_END;
+	/*
+	 * What compiled code does (the return address at CFA - 8, a CFA 8-aligned above rsp, rbp pushed
+	 * near it); anything else, never seen outside signal frames, is left to libgcc.
+	 */
+	low = st.rbp_saved ? st.rbp_off : -8;
+	if (st.ra_off != -8 || st.cfa_off <= 0 || st.cfa_off % 8 || st.cfa_off >= RULE_OFF_LIMIT ||
+	    low % 8 || low < RULE_L_MIN || low > -8)
 		return RULE_FAIL;
-	rule = RULE_VALID | (uint32_t)(int32_t)st.cfa_off;
-	rule |= (uint64_t)(uint16_t)(int16_t)(st.rbp_saved ? st.rbp_off : 0) << 32;
-	rule |= (uint64_t)(uint8_t)(int8_t)st.ra_off << 48;
+	rule = (uint32_t)st.cfa_off << RULE_OFF_SHIFT | (uint8_t)(int8_t)(low / 8);
 	if (st.cfa_reg == DW_REG_RBP)
 		rule |= RULE_CFA_RBP;
 	if (st.rbp_saved)
@@ -505,51 +535,64 @@ static uint64_t pmm_rule_for(uintptr_t ra)
 	return rule;
 }
 
-static inline unsigned int pmm_unwind_hash(uintptr_t pc)
-{
-	return (unsigned int)((pc * 0x9E3779B97F4A7C15ull) >> 50) & (PMM_UNWIND_SLOTS - 1);
-}
-
-static uint64_t pmm_rule_lookup(uintptr_t ra)
-{
-	unsigned int i = pmm_unwind_hash(ra);
-	uint64_t rule;
-
-	for (int n = 0; n < PMM_UNWIND_PROBES; n++, i = (i + 1) & (PMM_UNWIND_SLOTS - 1)) {
-		struct pmm_unwind_slot *s = &pmm_unwind_cache[i];
-		uintptr_t key = __atomic_load_n(&s->pc, __ATOMIC_ACQUIRE);
-
-		if (__builtin_expect(key == ra, 1)) {
-			rule = __atomic_load_n(&s->rule, __ATOMIC_ACQUIRE);
-			/* The key again: pmm_unwind_forget() may have emptied the slot for another address meanwhile. */
-			if (!rule || __atomic_load_n(&s->pc, __ATOMIC_RELAXED) != ra)
-				return pmm_rule_for(ra);
-			return rule;
-		}
-		if (key == 0) {
-			rule = pmm_rule_for(ra);
-			if (__atomic_compare_exchange_n(&s->pc, &key, ra, 0, __ATOMIC_RELAXED, __ATOMIC_RELAXED))
-				__atomic_store_n(&s->rule, rule, __ATOMIC_RELEASE);
-			else if (key != ra)
-				continue;	/* another thread took the slot for another address */
-			return rule;
-		}
-	}
-	/* A full neighbourhood: correct, only uncached. */
-	return pmm_rule_for(ra);
-}
-
 /*
- * After dlclose: the closed object's addresses may be reused by other code, so every rule is dropped
- * (rule first, then key, so that a reader that sees the key either gets the rule or a zero).
+ * The rule for ra: from its home slot or the neighbour, or worked out and cached (never in the
+ * fast path, so its cost hardly matters).
  */
+static uint32_t pmm_rule_get(uintptr_t ra)
+{
+	uint64_t *home = &pmm_unwind_cache[ra & (PMM_UNWIND_SLOTS - 1)];
+	uint64_t *other = &pmm_unwind_cache[(ra & (PMM_UNWIND_SLOTS - 1)) ^ 1], *slot = home;
+	uint64_t w = __atomic_load_n(home, __ATOMIC_RELAXED);
+	unsigned int gen;
+	uint32_t rule;
+
+	if (w >> 32 == pmm_slot_key(ra, SLOT_HOME))
+		return (uint32_t)w;
+	w = __atomic_load_n(other, __ATOMIC_RELAXED);
+	if (w >> 32 == pmm_slot_key(ra, 0))
+		return (uint32_t)w;
+	gen = __atomic_load_n(&pmm_unwind_gen, __ATOMIC_ACQUIRE);
+	rule = pmm_rule_for(ra);
+	/* Above 2^47 (5-level paging) the key would not fit: worked out every time. */
+	if (pmm_slot_key(ra, SLOT_HOME) >> 32)
+		return rule;
+	w = pmm_slot_key(ra, SLOT_HOME) << 32 | rule;
+	if (__atomic_load_n(home, __ATOMIC_RELAXED) && !__atomic_load_n(other, __ATOMIC_RELAXED)) {
+		slot = other;
+		w = pmm_slot_key(ra, 0) << 32 | rule;
+	}
+	__atomic_store_n(slot, w, __ATOMIC_RELAXED);
+	/*
+	 * The chunk's bit goes after the store, every time (a pmm_unwind_forget() may just have taken
+	 * it), so that a pmm_unwind_forget() that takes it sees the rule too. A rule worked out before a
+	 * pmm_unwind_forget() that may have missed this store is taken back out (unless another has
+	 * replaced it): the fences pair with pmm_unwind_forget()'s, so that either it sees the bit and
+	 * the rule, or this sees its new generation.
+	 */
+	__atomic_fetch_or(&pmm_unwind_used, 1ull << ((slot - pmm_unwind_cache) >> PMM_UNWIND_CHUNK_SHIFT),
+			  __ATOMIC_RELEASE);
+	__atomic_thread_fence(__ATOMIC_SEQ_CST);
+	if (__atomic_load_n(&pmm_unwind_gen, __ATOMIC_RELAXED) != gen)
+		__atomic_compare_exchange_n(slot, &w, 0, 0, __ATOMIC_RELAXED, __ATOMIC_RELAXED);
+	return rule;
+}
+
+/* After dlclose: the closed object's addresses may be reused by other code, so every rule is dropped. */
 void pmm_unwind_forget(void)
 {
-	for (unsigned int i = 0; i < PMM_UNWIND_SLOTS; i++) {
-		if (!__atomic_load_n(&pmm_unwind_cache[i].pc, __ATOMIC_RELAXED))
-			continue;
-		__atomic_store_n(&pmm_unwind_cache[i].rule, 0, __ATOMIC_RELEASE);
-		__atomic_store_n(&pmm_unwind_cache[i].pc, 0, __ATOMIC_RELEASE);
+	uint64_t used;
+
+	__atomic_add_fetch(&pmm_unwind_gen, 1, __ATOMIC_SEQ_CST);
+	__atomic_thread_fence(__ATOMIC_SEQ_CST);
+	used = __atomic_exchange_n(&pmm_unwind_used, 0, __ATOMIC_ACQUIRE);
+	while (used) {
+		unsigned int first = (unsigned int)__builtin_ctzll(used) << PMM_UNWIND_CHUNK_SHIFT;
+
+		used &= used - 1;
+		for (unsigned int i = first; i < first + (1u << PMM_UNWIND_CHUNK_SHIFT); i++)
+			if (__atomic_load_n(&pmm_unwind_cache[i], __ATOMIC_RELAXED))
+				__atomic_store_n(&pmm_unwind_cache[i], 0, __ATOMIC_RELAXED);
 	}
 }
 
@@ -563,49 +606,103 @@ void pmm_unwind_prepare(void)
 		pmm_find_fde = (pmm_find_fde_fn)dlsym(gcc_s, "_Unwind_Find_FDE");
 }
 
+/* x rotated right by 3: a multiple of 8 becomes x / 8, anything else at least 2^61. */
+static inline uintptr_t pmm_ror3(uintptr_t x)
+{
+	return x >> 3 | x << 61;
+}
+
+/* A walk's state, which the fast path keeps in registers and hands over to pmm_unwind_slow(). */
+struct pmm_walk {
+	uintptr_t ra, rsp, rbp;		/* the frame reached, ra already stored */
+	uintptr_t lo, lim;		/* lo: the stack's low end + 256, lim: (hi - lo) / 8 */
+};
+
+/*
+ * One step by rule from the frame w->ra: 1 when it reached the caller, 0 when the stack ends here,
+ * -1 when backtrace() must do it.
+ *
+ * A step reads two words of [CFA + L, CFA), the return address and the caller's rbp (or the return
+ * address again, when rbp is unchanged), and needs both inside the stack: with L >= -256, a CFA in
+ * [stack's low end + 256, hi] is enough (a frame in the stack's last 256 bytes is left to
+ * backtrace()). One check, (CFA - lo) / 8 <= lim with the left side rotated instead of shifted, so
+ * that a misaligned CFA (a rule that is not a step, a misaligned rbp) lands above any limit and
+ * every load is 8-aligned.
+ */
+static inline __attribute__((always_inline)) int pmm_step(struct pmm_walk *w, uint32_t rule)
+{
+	uintptr_t cfa = ((rule & RULE_CFA_RBP) ? w->rbp : w->rsp) + (rule >> RULE_OFF_SHIFT);
+	uintptr_t saved_rbp;
+
+	if (__builtin_expect(pmm_ror3(cfa - w->lo) > w->lim, 0))
+		return rule == RULE_END ? 0 : -1;
+	w->ra = ((const uintptr_t *)cfa)[-1];
+	saved_rbp = ((const uintptr_t *)cfa)[(int8_t)rule];
+	if (rule & RULE_RBP_SAVED)
+		w->rbp = saved_rbp;
+	w->rsp = cfa;
+	/* libgcc stops at a zero return address too, and glibc drops that trailing zero. */
+	return w->ra != 0;
+}
+
+/* The rest of a walk that met an address its home slot does not hold; the next frame goes to p. */
+static __attribute__((noinline)) int pmm_unwind_slow(struct pmm_walk *w, __u64 *frames, __u64 *p,
+						     __u64 *end)
+{
+	for (;;) {
+		int ret = pmm_step(w, pmm_rule_get(w->ra));
+
+		if (ret < 0)
+			return -1;
+		if (!ret)
+			break;
+		*p++ = w->ra;
+		if (p == end)
+			break;
+	}
+	return (int)(p - frames);
+}
+
 /*
  * Unwinds from the first frame outside the hook: ra is its return address, rsp its stack pointer
  * at that point, rbp its rbp. Fills up to max frames; -1 when backtrace() must do it instead.
+ * The fast path takes rules from their home slots only and calls nothing, so that the walk's
+ * state stays in registers.
  */
 int pmm_unwind(uintptr_t ra, uintptr_t rsp, uintptr_t rbp, uintptr_t lo, uintptr_t hi,
 	       __u64 *frames, int max)
 {
-	int n = 0;
+	struct pmm_walk w = { .ra = ra, .rsp = rsp, .rbp = rbp, .lo = lo - RULE_L_MIN,
+			      .lim = (hi - lo + RULE_L_MIN) / 8 };
+	__u64 *p = frames, *end = frames + max;
 
-	while (n < max) {
-		uint64_t rule;
-		uintptr_t cfa, next_ra;
+	if (max <= 0)
+		return 0;
+	/* An aligned rsp and stack, of more than 256 bytes, below 2^60 bytes so that lim < 2^61. */
+	if (hi - lo + RULE_L_MIN >= (uintptr_t)1 << 60 || ((lo | rsp) & 7))
+		return -1;
+	for (;;) {
+		uint64_t slot;
+		int ret;
 
-		frames[n++] = ra;
-		if (n == max)
+		*p++ = w.ra;
+		if (p == end)
 			break;
-		rule = pmm_rule_lookup(ra);
-		if (__builtin_expect(rule & RULE_FAIL, 0))
+		slot = __atomic_load_n(&pmm_unwind_cache[w.ra & (PMM_UNWIND_SLOTS - 1)],
+				       __ATOMIC_RELAXED);
+		if (__builtin_expect(slot >> 32 != pmm_slot_key(w.ra, SLOT_HOME), 0)) {
+			/* A copy: w's own address never escapes, so that it lives in registers. */
+			struct pmm_walk copy = w;
+
+			return pmm_unwind_slow(&copy, frames, p, end);
+		}
+		ret = pmm_step(&w, (uint32_t)slot);
+		if (__builtin_expect(ret < 0, 0))
 			return -1;
-		if (rule & RULE_END)
+		if (!ret)
 			break;
-		cfa = ((rule & RULE_CFA_RBP) ? rbp : rsp) + (intptr_t)(int32_t)(uint32_t)rule;
-		{
-			uintptr_t ra_at = cfa + (intptr_t)(int8_t)(uint8_t)(rule >> 48);
-
-			if (ra_at < lo || ra_at + sizeof(uintptr_t) > hi || (ra_at & 7))
-				return -1;
-			next_ra = *(const uintptr_t *)ra_at;
-		}
-		if (rule & RULE_RBP_SAVED) {
-			uintptr_t rbp_at = cfa + (intptr_t)(int16_t)(uint16_t)(rule >> 32);
-
-			if (rbp_at < lo || rbp_at + sizeof(uintptr_t) > hi || (rbp_at & 7))
-				return -1;
-			rbp = *(const uintptr_t *)rbp_at;
-		}
-		rsp = cfa;
-		/* libgcc stops at a zero return address too, and glibc drops that trailing zero. */
-		if (!next_ra)
-			break;
-		ra = next_ra;
 	}
-	return n;
+	return (int)(p - frames);
 }
 
 #else

@@ -343,13 +343,14 @@ describe('libpmm.so in host mode', () => {
     expect(mallocs.length).toBeLessThanOrEqual(4);
   });
 
+  // Each frame as object + file offset: two runs load the objects at different addresses.
+  const stacks = (run: ProgramRun, records = run.records) =>
+    records.map((r) => `${r.kind}: ${r.frames.map((f) => {
+      const m = findObject(mapsOf(run), f);
+      return m ? `${m.path}+0x${(f - m.start + m.offset).toString(16)}` : '<unmapped>';
+    }).join(' ')}`);
+
   it("gives by default the stacks glibc's backtrace() gives, with and without frame pointers in the program", () => {
-    // Each frame as object + file offset: the two runs load the objects at different addresses.
-    const stacks = (run: ProgramRun) =>
-      run.records.map((r) => `${r.kind}: ${r.frames.map((f) => {
-        const m = findObject(mapsOf(run), f);
-        return m ? `${m.path}+0x${(f - m.start + m.offset).toString(16)}` : '<unmapped>';
-      }).join(' ')}`);
     for (const name of ['libc_callers', 'libc_callers_nofp', 'leak_three_nofp', 'cxx_operators']) {
       const cached = runProgram(name);
       const reference = runProgram(name, { env: { PMM_STACK_UNWIND: 'backtrace' } });
@@ -358,6 +359,39 @@ describe('libpmm.so in host mode', () => {
       expect(cached.records.filter((r) => r.frames.length > 2).length).toBeGreaterThan(3);
       expect(stacks(cached)).toEqual(stacks(reference));
     }
+  });
+
+  it('drops its cached unwind rules at dlclose: a library loaded where a closed one was is unwound by its own', () => {
+    const cached = runProgram('dl_reload');
+    const reference = runProgram('dl_reload', { env: { PMM_STACK_UNWIND: 'backtrace' } });
+    expect(cached.status).toBe(0);
+    expect(cached.stdout).toBe('dl_reload: done\n');
+    // frame_alloc's two malloc(42) calls, from libframe_small.so and from libframe_big.so.
+    const fromLibraries = (run: ProgramRun) => run.records.filter((r) => r.kind === 'malloc' && r.size === 42n);
+    const [small, big] = fromLibraries(cached);
+    expect(fromLibraries(cached)).toHaveLength(2);
+    // What the test stands on: the second library was mapped where the first was, so that the second
+    // call returns to the address the first did, in a frame of another size.
+    expect(big.frames[0]).toBe(small.frames[0]);
+    expect(objectAt(cached, big.frames[1])).toBe(cached.program);
+    expect(stacks(cached, fromLibraries(cached))).toEqual(stacks(reference, fromLibraries(reference)));
+    expect(stacks(cached)).toEqual(stacks(reference));
+  });
+
+  it('keeps exact stacks for return addresses that share their low 16 bits (one slot of its rule cache)', () => {
+    const cached = runProgram('dl_share');
+    const reference = runProgram('dl_share', { env: { PMM_STACK_UNWIND: 'backtrace' } });
+    expect(cached.status).toBe(0);
+    expect(cached.stdout).toBe('dl_share: done\n');
+    // Three rounds of the three libraries' frame_alloc, each malloc(42) returning to its own library.
+    const fromLibraries = cached.records.filter((r) => r.kind === 'malloc' && r.size === 42n);
+    expect(fromLibraries).toHaveLength(9);
+    const returns = new Set(fromLibraries.map((r) => r.frames[0]));
+    expect(returns.size).toBe(3);
+    // What the test stands on: the three return addresses have the same low 16 bits.
+    expect(new Set([...returns].map((a) => a & 0xffffn)).size).toBe(1);
+    for (const r of fromLibraries) expect(objectAt(cached, r.frames[1])).toBe(cached.program);
+    expect(stacks(cached)).toEqual(stacks(reference));
   });
 
   it('writes an object map that holds the program, libc and the hook', () => {

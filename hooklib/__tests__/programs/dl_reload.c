@@ -1,0 +1,38 @@
+/*
+ * dl_reload.c: loads libframe_small.so (beside it), allocates 42 bytes through its frame_alloc(),
+ * closes it, then does the same with libframe_big.so, which the loader maps where the first one
+ * was: the second allocation returns to the same address as the first, in a frame of another size.
+ * An unwinder that kept the first library's rule for that address past the dlclose would give the
+ * second allocation a wrong stack.
+ */
+#include <dlfcn.h>
+#include <libgen.h>
+#include <stdio.h>
+#include <stdlib.h>
+
+int main(int argc, char **argv)
+{
+	static const char *const names[] = { "libframe_small.so", "libframe_big.so" };
+	char self[4096], path[4096];
+	const char *dir;
+
+	(void)argc;
+	snprintf(self, sizeof(self), "%s", argv[0]);
+	dir = dirname(self);
+	for (int i = 0; i < 2; i++) {
+		void *lib, *(*frame_alloc)(void);
+
+		snprintf(path, sizeof(path), "%s/%s", dir, names[i]);
+		lib = dlopen(path, RTLD_NOW);
+		if (!lib)
+			return 1;
+		frame_alloc = (void *(*)(void))dlsym(lib, "frame_alloc");
+		if (!frame_alloc)
+			return 2;
+		free(frame_alloc());
+		if (dlclose(lib))
+			return 3;
+	}
+	printf("dl_reload: done\n");
+	return 0;
+}
