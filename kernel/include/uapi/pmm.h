@@ -219,7 +219,7 @@ struct pmm_mismatch {
  * PMM_READ_MISMATCHES: a page of pid's mismatched releases, in the order
  * they happened. The first PMM_MAX_MISMATCHES are kept; total counts them
  * all. Start with cursor 0 and pass back the cursor returned until count
- * is 0.
+ * is 0. Like PMM_READ_LOGS, it waits for an exited process's ring.
  */
 struct pmm_read_mismatches {
 	__s32 pid;
