@@ -1,18 +1,20 @@
-// The CLI's exit status: the program's own, made non-zero when it leaked, like valgrind's --error-exitcode.
+// The CLI's exit status: the program's own, made non-zero when it leaked or released a block with the wrong
+// call, like valgrind's --error-exitcode.
 import { constants } from 'os';
 
 export const LEAK_EXIT_STATUS = 1;
 export const TIMEOUT_EXIT_STATUS = 124; // as timeout(1)
 
+/** flagged: the run leaked, or made a mismatched free/delete. */
 export function exitStatus(
   result: { exitCode: number | null; signal: string | null; timedOut: boolean },
-  leaked: boolean,
+  flagged: boolean,
 ): number {
   if (result.timedOut) return TIMEOUT_EXIT_STATUS;
   if (result.signal) {
     const number = (constants.signals as Record<string, number>)[result.signal];
     return 128 + (number ?? 0);
   }
-  if (leaked && result.exitCode === 0) return LEAK_EXIT_STATUS;
+  if (flagged && result.exitCode === 0) return LEAK_EXIT_STATUS;
   return result.exitCode ?? 1;
 }

@@ -3,8 +3,9 @@
 import { spawnSync } from 'child_process';
 import * as path from 'path';
 import { formatAmount, formatSeedLog } from '../harness/leakReport';
+import { formatValgrindMismatch } from '../harness/mismatchReport';
 import { resolveOptions } from '../harness/options';
-import { closeSymbolizer, runRaw, sharedSymbolizer, symbolizeRun } from '../harness/runProgram';
+import { closeSymbolizer, runRaw, sharedSymbolizer, symbolizeMismatches, symbolizeRun } from '../harness/runProgram';
 import { closeSharedVm } from '../harness/sharedVm';
 import { runHostRaw } from '../hooklib/host/runHost';
 import { packageRoot } from '../qemu/paths';
@@ -37,15 +38,19 @@ async function runCommand(command: Extract<Command, { name: 'run' | 'exec' }>): 
   const result = await symbolizeRun(raw);
   const children = result.children ?? [];
   const leaked = result.summary.blocks > 0 || children.some((c) => c.summary.blocks > 0);
+  const mismatched = result.mismatchedFrees > 0 || children.some((c) => c.mismatchedFrees > 0);
   if (command.json) {
     process.stdout.write(`${JSON.stringify(result, null, 2)}\n`);
-    return exitStatus(result, leaked);
+    return exitStatus(result, leaked || mismatched);
   }
   process.stdout.write(result.stdout);
   process.stderr.write(result.stderr);
   // The article's log lists every unmatched allocation; the symbolizer answers these from its cache.
   const frames = raw.records.length > 0 ? await sharedSymbolizer().symbolizeRecords(raw.maps, raw.records) : [];
   const lines = raw.records.map((record, i) => formatSeedLog(record, frames[i]));
+  // Each mismatched release as valgrind reports it, in the order they happened.
+  const mismatchFrames = await symbolizeMismatches(raw.maps, raw.mismatches);
+  const mismatchLines = raw.mismatches.map((m, i) => formatValgrindMismatch(m, mismatchFrames[i]));
   const how = result.timedOut
     ? 'pmm: the program timed out and was killed'
     : result.signal ? `pmm: the program was killed by ${result.signal}` : `pmm: the program exited with status ${result.exitCode}`;
@@ -56,11 +61,16 @@ async function runCommand(command: Extract<Command, { name: 'run' | 'exec' }>): 
   const suppressed = result.suppressed && result.suppressed.summary.blocks > 0
     ? [`pmm: suppressed: ${formatAmount(result.suppressed.summary)}`]
     : [];
-  const childLines = children
-    .filter((c) => c.summary.blocks > 0)
-    .map((c) => `pmm: forked child ${c.pid}: ${formatAmount(c.summary)} leaked (--json lists them)`);
-  process.stderr.write([...lines, how, verdict, ...suppressed, ...childLines, ''].join('\n'));
-  return exitStatus(result, leaked);
+  const n = result.mismatchedFrees;
+  const mismatchVerdict = n === 0
+    ? []
+    : [`pmm: ${n} ${n === 1 ? 'block' : 'blocks'} released by a mismatched free/delete${n > raw.mismatches.length ? ` (the first ${raw.mismatches.length} listed)` : ''}`];
+  const childLines = children.flatMap((c) => [
+    ...(c.summary.blocks > 0 ? [`pmm: forked child ${c.pid}: ${formatAmount(c.summary)} leaked (--json lists them)`] : []),
+    ...(c.mismatchedFrees > 0 ? [`pmm: forked child ${c.pid}: ${c.mismatchedFrees} mismatched free/delete (--json lists them)`] : []),
+  ]);
+  process.stderr.write([...lines, ...mismatchLines, how, verdict, ...mismatchVerdict, ...suppressed, ...childLines, ''].join('\n'));
+  return exitStatus(result, leaked || mismatched);
 }
 
 async function main(argv: string[]): Promise<number> {

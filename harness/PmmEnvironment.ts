@@ -1,6 +1,7 @@
 // The Jest environment behind `jest --env pmm`: jest-environment-node plus a global `pmm` whose runs are
-// attributed to the test that started them. A test during which a run leaked, crashed, was killed, timed
-// out or grew steadily fails with what happened.
+// attributed to the test that started them. A test during which a run leaked, released a block with the
+// wrong call (a mismatched free/delete), crashed, was killed, timed out or grew steadily fails with what
+// happened.
 import type { EnvironmentContext, JestEnvironmentConfig } from '@jest/environment';
 import type { Circus } from '@jest/types';
 import NodeEnvironment from 'jest-environment-node';
@@ -40,6 +41,8 @@ export default class PmmEnvironment extends NodeEnvironment {
   private readonly runsByOwner = new Map<Owner, Run[]>();
   /** Runs whose leaks a test asserted with toLeak: they are expected, not failures. */
   private readonly expectedLeaks = new WeakSet<RunResult>();
+  /** Runs whose mismatched releases a test asserted with toHaveMismatchedFrees. */
+  private readonly expectedMismatches = new WeakSet<RunResult>();
 
   constructor(config: JestEnvironmentConfig, context: EnvironmentContext) {
     super(config, context);
@@ -60,7 +63,12 @@ export default class PmmEnvironment extends NodeEnvironment {
     switch (event.name) {
       case 'setup':
         this.expect = event.runtimeGlobals.expect as unknown as ExpectWithState;
-        this.expect.extend(leakMatchers((result) => this.expectedLeaks.add(result)));
+        this.expect.extend(
+          leakMatchers(
+            (result) => this.expectedLeaks.add(result),
+            (result) => this.expectedMismatches.add(result),
+          ),
+        );
         break;
       case 'test_start':
         this.currentTest = event.test;
@@ -112,7 +120,12 @@ export default class PmmEnvironment extends NodeEnvironment {
     const runs = this.runsByOwner.get(owner) ?? [];
     this.runsByOwner.delete(owner);
     return runs.flatMap(({ result, allowFault }) =>
-      runFailures(result, { options: this.pmmOptions, leaksExpected: this.expectedLeaks.has(result), faultExpected: allowFault }),
+      runFailures(result, {
+        options: this.pmmOptions,
+        leaksExpected: this.expectedLeaks.has(result),
+        mismatchesExpected: this.expectedMismatches.has(result),
+        faultExpected: allowFault,
+      }),
     );
   }
 

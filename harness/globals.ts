@@ -1,4 +1,4 @@
-// Types for what the environment puts in a test's scope: the `pmm` global and the leak matchers.
+// Types for what the environment puts in a test's scope: the `pmm` global and the leak and mismatch matchers.
 // In a TypeScript test: `import type {} from 'jest-environment-pmm/globals';`
 import type { PmmOptions } from './options';
 import type { RunOptions } from './runProgram';
@@ -18,6 +18,8 @@ declare global {
     interface Matchers<R> {
       toHaveNoLeaks(): R;
       toLeak(expected?: Partial<LeakSummary>): R;
+      /** The run released exactly `count` blocks (any, when none is given) with another family's call. */
+      toHaveMismatchedFrees(count?: number): R;
     }
   }
 }

@@ -1,6 +1,8 @@
-// The leak matchers: toHaveNoLeaks() and toLeak({bytes, blocks}). A run checked with toLeak is expected to
-// leak, so the environment raises no automatic failure for it.
+// The leak matchers: toHaveNoLeaks() and toLeak({bytes, blocks}), and toHaveMismatchedFrees(count). A run
+// checked with toLeak is expected to leak, and one checked with toHaveMismatchedFrees to release blocks with
+// another family's call, so the environment raises no automatic failure for what was checked.
 import { formatAmount, formatLeakMessage } from './leakReport';
+import { formatMismatchMessage } from './mismatchReport';
 import type { LeakSummary, RunResult } from './types';
 
 interface MatcherResult {
@@ -9,15 +11,18 @@ interface MatcherResult {
 }
 
 function isRunResult(value: unknown): value is RunResult {
-  return typeof value === 'object' && value !== null && 'summary' in value && 'leaks' in value;
+  return typeof value === 'object' && value !== null && 'summary' in value && 'leaks' in value && 'mismatches' in value;
 }
 
 function notARun(name: string, value: unknown): MatcherResult {
   return { pass: false, message: () => `${name} expects the result of pmm.run, got ${typeof value}` };
 }
 
-/** Builds the matchers; acknowledge(result) is told of every run that toLeak checked. */
-export function leakMatchers(acknowledge: (result: RunResult) => void) {
+/**
+ * Builds the matchers; acknowledge(result) is told of every run that toLeak checked, and
+ * acknowledgeMismatches(result) of every run that toHaveMismatchedFrees checked.
+ */
+export function leakMatchers(acknowledge: (result: RunResult) => void, acknowledgeMismatches: (result: RunResult) => void = () => {}) {
   return {
     toHaveNoLeaks(received: unknown): MatcherResult {
       if (!isRunResult(received)) return notARun('toHaveNoLeaks', received);
@@ -47,6 +52,22 @@ export function leakMatchers(acknowledge: (result: RunResult) => void) {
           pass
             ? `expected ${received.program} not to leak ${wanted}, but it leaked ${formatAmount(received.summary)}`
             : `expected ${received.program} to leak ${wanted}, but it leaked ${formatAmount(received.summary)}`,
+      };
+    },
+    /** The program's own mismatched releases (not its children's): count of them, or any when none is given. */
+    toHaveMismatchedFrees(received: unknown, expected?: number): MatcherResult {
+      if (!isRunResult(received)) return notARun('toHaveMismatchedFrees', received);
+      acknowledgeMismatches(received);
+      const got = received.mismatchedFrees;
+      const pass = expected === undefined ? got > 0 : got === expected;
+      const wanted = expected === undefined ? 'a mismatched free/delete' : `${expected} mismatched free/delete${expected === 1 ? '' : 's'}`;
+      const details = got > 0 ? `\n${formatMismatchMessage(received.mismatches, got, received.program)}` : '';
+      return {
+        pass,
+        message: () =>
+          pass
+            ? `expected ${received.program} not to make ${wanted}, but it made ${got}${details}`
+            : `expected ${received.program} to make ${wanted}, but it made ${got}${details}`,
       };
     },
   };

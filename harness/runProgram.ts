@@ -4,10 +4,11 @@ import * as fs from 'fs';
 import * as path from 'path';
 import { Symbolizer } from '../symbolizer/Symbolizer';
 import { groupLeaks, summarize } from './leakReport';
+import { groupMismatches, type MismatchFrames } from './mismatchReport';
 import { applySuppressions, loadSuppressionFiles } from './suppressions';
 import type { PmmOptions } from './options';
 import { sharedVm, type Notice } from './sharedVm';
-import type { RawRecord, RunResult } from './types';
+import type { RawMismatch, RawRecord, RunResult } from './types';
 import { loadGuestFiles } from '../qemu/paths';
 import { VmError, type Vm } from '../qemu/Vm';
 import { PmmFaultError, vmFaultKind } from './faults';
@@ -36,12 +37,18 @@ const GROWTH_KEYS = new Set(['intervalMs', ...Object.keys(DEFAULT_GROWTH)]);
 // pmthread's fastest interval: as many samples as the module allows.
 const DEFAULT_GROWTH_INTERVAL_MS = 100;
 
-/** What a run gives before symbolization: the raw records and the text to symbolize them with. */
-export interface RawRun {
-  result: Omit<RunResult, 'leaks' | 'summary' | 'children'>;
+/** What one process gives before symbolization: its raw records and mismatches, and the text to symbolize them with. */
+export interface RawProcess {
   records: RawRecord[];
+  mismatches: RawMismatch[];
+  mismatchedFrees: number; // all of them, kept or not
   maps: string;
-  children?: Array<{ pid: number; records: RawRecord[]; maps: string }>;
+}
+
+/** What a run gives before symbolization: the program's raw process, and its children's. */
+export interface RawRun extends RawProcess {
+  result: Omit<RunResult, 'leaks' | 'summary' | 'mismatches' | 'mismatchedFrees' | 'children'>;
+  children?: Array<RawProcess & { pid: number }>;
 }
 
 export class ProgramError extends Error {
@@ -192,10 +199,14 @@ export async function runRaw(
       ...(growth ? { growth: judgeGrowth(growthSeries(samples ?? [], answer.records), growth.detector) } : {}),
     },
     records: answer.records,
+    mismatches: answer.mismatches,
+    mismatchedFrees: answer.mismatchedFrees,
     maps: Buffer.from(answer.maps, 'base64').toString('utf8'),
     children: answer.children?.map((c) => ({
       pid: c.pid,
       records: c.records,
+      mismatches: c.mismatches,
+      mismatchedFrees: c.mismatchedFrees,
       maps: Buffer.from(c.maps, 'base64').toString('utf8'),
     })),
   };
@@ -219,19 +230,35 @@ export function suppressionFilesFromEnv(environment: NodeJS.ProcessEnv = process
   return (environment.PMM_SUPPRESSIONS ?? '').split(':').filter((f) => f !== '');
 }
 
+/** Both stacks of each mismatch, in one batch with the symbolizer's cache; one entry per mismatch, in order. */
+export async function symbolizeMismatches(maps: string, mismatches: readonly RawMismatch[]): Promise<MismatchFrames[]> {
+  if (mismatches.length === 0) return [];
+  const frames = await sharedSymbolizer().symbolize(maps, mismatches.flatMap((m) => [...m.allocation.frames, ...m.release.frames]));
+  let next = 0;
+  return mismatches.map((m) => ({
+    allocation: frames.slice(next, (next += m.allocation.frames.length)),
+    release: frames.slice(next, (next += m.release.frames.length)),
+  }));
+}
+
+/** A process's mismatches, symbolized and grouped, with the count of all of them. */
+async function processMismatches(raw: RawProcess): Promise<Pick<RunResult, 'mismatches' | 'mismatchedFrees'>> {
+  return { mismatches: groupMismatches(raw.mismatches, await symbolizeMismatches(raw.maps, raw.mismatches)), mismatchedFrees: raw.mismatchedFrees };
+}
+
 export async function symbolizeRun(raw: RawRun, suppressionFiles: readonly string[] = suppressionFilesFromEnv()): Promise<RunResult> {
   const frames = raw.records.length > 0 ? await sharedSymbolizer().symbolizeRecords(raw.maps, raw.records) : [];
   const all = groupLeaks(raw.records, frames);
   // Suppressed leaks are left out of leaks and summary (so they fail nothing) and counted on their own.
   const { kept: leaks, suppressed } = applySuppressions(all, loadSuppressionFiles(suppressionFiles));
-  const result: RunResult = { ...raw.result, leaks, summary: summarize(leaks) };
+  const result: RunResult = { ...raw.result, leaks, summary: summarize(leaks), ...(await processMismatches(raw)) };
   if (suppressionFiles.length > 0) result.suppressed = suppressed;
   if (raw.children) {
     result.children = [];
     for (const child of raw.children) {
       const childFrames = child.records.length > 0 ? await sharedSymbolizer().symbolizeRecords(child.maps, child.records) : [];
       const childLeaks = groupLeaks(child.records, childFrames);
-      result.children.push({ pid: child.pid, leaks: childLeaks, summary: summarize(childLeaks) });
+      result.children.push({ pid: child.pid, leaks: childLeaks, summary: summarize(childLeaks), ...(await processMismatches(child)) });
     }
   }
   return result;

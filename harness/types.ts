@@ -10,6 +10,17 @@ export interface RawRecord {
   frames: string[]; // hex return addresses, innermost first
 }
 
+/** What released a block: free, delete, delete[], or a realloc (which releases its old block). */
+export type ReleaseKind = 'free' | 'delete' | 'delete[]' | 'realloc';
+
+/** A mismatched release as pmd sends it (see pmd/PROTOCOL.md): raw addresses, not yet symbolized. */
+export interface RawMismatch {
+  ptr: string; // hex
+  size: number; // bytes the block was allocated with
+  allocation: { kind: RawRecord['kind']; frames: string[] };
+  release: { kind: ReleaseKind; frames: string[] }; // frames: [] only when stacks are off (stackDepth 0)
+}
+
 /** A stack frame after symbolization. Unknown parts are null. */
 export interface Frame {
   address: string; // hex, as recorded
@@ -33,11 +44,25 @@ export interface LeakSummary {
   blocks: number;
 }
 
+/**
+ * A block released by a call of another family than the one that allocated it, valgrind's "Mismatched
+ * free() / delete / delete []": malloc, calloc and realloc go with free, new with delete, new[] with delete[].
+ * The block was released all the same (it is not a leak). Those with the same kinds, size and stacks are one
+ * entry, seen count times.
+ */
+export interface Mismatch {
+  allocation: { kind: RawRecord['kind']; size: number; frames: Frame[] };
+  release: { kind: ReleaseKind; frames: Frame[] }; // frames: [] only when stacks are off (stackDepth 0)
+  count: number;
+}
+
 /** A process the program forked (and what it exec-ed), with the leaks it left, reported on its own. */
 export interface ChildResult {
   pid: number;
   leaks: Leak[];
   summary: LeakSummary;
+  mismatches: Mismatch[];
+  mismatchedFrees: number;
 }
 
 /** What `pmm.run` resolves to and `pmm run --json` prints. */
@@ -51,6 +76,8 @@ export interface RunResult {
   stderr: string;
   leaks: Leak[];
   summary: LeakSummary;
+  mismatches: Mismatch[]; // blocks released by another family's call, in the order first seen; [] without the hook
+  mismatchedFrees: number; // all of them; more than the mismatches' counts when pmm.ko kept only its first 256
   children?: ChildResult[]; // the processes it forked; present for a run under the hook in the VM
   suppressed?: { leaks: Leak[]; summary: LeakSummary }; // matched by PMM_SUPPRESSIONS' files; present when any given
   samples?: MemorySample[]; // pmthread's look at the process while it ran; present for a run under the hook
@@ -103,6 +130,18 @@ export interface GrowthFailureDetail {
   message: string;
   stack: string;
   pmmGrowth: GrowthVerdict & { program: string };
+}
+
+/** A run that released blocks with another family's call; a JUnit <failure type="MismatchedFree">. */
+export interface MismatchFailureDetail {
+  name: 'MismatchedFree';
+  message: string;
+  stack: string;
+  pmmMismatch: {
+    program: string;
+    mismatchedFrees: number;
+    mismatches: Mismatch[];
+  };
 }
 
 /**

@@ -1,27 +1,30 @@
-// What one run means for its test, pure: the failure details it adds (leaks over the threshold, from the
-// program and, when followed, its children; a fault; steady growth). The environment attaches them.
+// What one run means for its test, pure: the failure details it adds (leaks over the threshold and
+// mismatched releases, from the program and, when followed, its children; a fault; steady growth). The
+// environment attaches them.
 import { faultFailureDetail, faultOfRun } from './faults';
 import { leakFailureDetail, summarize } from './leakReport';
+import { mismatchFailureDetail } from './mismatchReport';
 import type { PmmOptions } from './options';
-import type { FaultFailureDetail, GrowthFailureDetail, LeakFailureDetail, LeakSummary, RunResult } from './types';
+import type { FaultFailureDetail, GrowthFailureDetail, LeakFailureDetail, LeakSummary, MismatchFailureDetail, RunResult } from './types';
 
-export type RunFailure = LeakFailureDetail | FaultFailureDetail | GrowthFailureDetail;
+export type RunFailure = LeakFailureDetail | FaultFailureDetail | GrowthFailureDetail | MismatchFailureDetail;
 
 export interface RunContext {
   options: Pick<PmmOptions, 'leakThreshold' | 'followChildren'>;
   /** The test checked this run's leaks with toLeak: they are expected. */
   leaksExpected: boolean;
+  /** The test checked this run's mismatched releases with toHaveMismatchedFrees: they are expected. */
+  mismatchesExpected: boolean;
   /** The run was started with allowFault: a crash, a kill or a timeout is expected. */
   faultExpected: boolean;
 }
 
-/** The leaks a run's verdict counts: its own, then each followed child's. */
-function leakSources(run: RunResult, followChildren: boolean): Array<Pick<RunResult, 'program' | 'leaks' | 'summary'>> {
+type Source = Pick<RunResult, 'program' | 'leaks' | 'summary' | 'mismatches' | 'mismatchedFrees'>;
+
+/** The processes a run's verdict counts: the program, then each followed child, named as its reports say. */
+function sources(run: RunResult, followChildren: boolean): Source[] {
   const children = followChildren ? (run.children ?? []) : [];
-  return [
-    run,
-    ...children.map((child) => ({ program: `${run.program} (forked child, pid ${child.pid})`, leaks: child.leaks, summary: child.summary })),
-  ].filter((source) => source.summary.blocks > 0);
+  return [run, ...children.map((child) => ({ ...child, program: `${run.program} (forked child, pid ${child.pid})` }))];
 }
 
 export function overThreshold(total: LeakSummary, threshold: LeakSummary): boolean {
@@ -32,10 +35,15 @@ export function runFailures(run: RunResult, context: RunContext): RunFailure[] {
   const failures: RunFailure[] = [];
   const fault = faultOfRun(run);
   if (fault !== null && !context.faultExpected) failures.push(faultFailureDetail(run, fault));
+  const processes = sources(run, context.options.followChildren);
   if (!context.leaksExpected) {
-    const sources = leakSources(run, context.options.followChildren);
-    const total = summarize(sources.map((s) => ({ ...s.summary, kinds: [], frames: [] })));
-    if (overThreshold(total, context.options.leakThreshold)) failures.push(...sources.map(leakFailureDetail));
+    const leaking = processes.filter((source) => source.summary.blocks > 0);
+    const total = summarize(leaking.map((s) => ({ ...s.summary, kinds: [], frames: [] })));
+    if (overThreshold(total, context.options.leakThreshold)) failures.push(...leaking.map(leakFailureDetail));
+  }
+  // No threshold: a block released with the wrong call is undefined behaviour, however few there are.
+  if (!context.mismatchesExpected) {
+    failures.push(...processes.filter((source) => source.mismatchedFrees > 0).map(mismatchFailureDetail));
   }
   // Growth mode was asked for: a run it could not judge must not pass as flat.
   if (run.growth !== undefined && run.growth.growing !== false) failures.push(growthFailureDetail(run));

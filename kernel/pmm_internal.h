@@ -39,6 +39,19 @@ struct pmm_entry {
 };
 
 /*
+ * A mismatched release as the module keeps it: the frames of both stacks
+ * live in the stack store, like a record's.
+ */
+struct pmm_mismatch_entry {
+	u64 ptr;
+	u64 size;
+	u32 alloc_kind;
+	u32 release_kind;
+	u32 alloc_stack_id;		/* 0: no frames */
+	u32 release_stack_id;		/* 0: no frames (a free usually has none) */
+};
+
+/*
  * A monitored process. Everything here is guarded by pmm_lock. The monitor
  * outlives its process: records stay until STOP_PID, which is how the
  * leaks of a crashed program are collected.
@@ -71,7 +84,36 @@ struct pmm_monitor {
 	 */
 	struct pmm_sample *samples;
 	u64 nr_samples;
+
+	/*
+	 * Releases of another family than their allocation's: the first
+	 * PMM_MAX_MISMATCHES kept in order, in an array allocated with the
+	 * first one (most programs have none), and every one counted.
+	 */
+	struct pmm_mismatch_entry *mismatches;
+	u32 nr_mismatches;
+	u64 mismatched_frees;
 };
+
+/*
+ * Which release goes with a kind: malloc, calloc and realloc with free
+ * (and a realloc's release of its old block), new with delete, new[] with
+ * delete[]. Kinds of one family give the same value; a release of another
+ * family than its allocation's is a mismatch.
+ */
+static inline u32 pmm_kind_family(u32 kind)
+{
+	switch (kind) {
+	case PMM_KIND_NEW:
+	case PMM_KIND_DELETE:
+		return PMM_KIND_NEW;
+	case PMM_KIND_NEW_ARRAY:
+	case PMM_KIND_DELETE_ARRAY:
+		return PMM_KIND_NEW_ARRAY;
+	default:
+		return PMM_KIND_MALLOC;
+	}
+}
 
 struct pmm_config {
 	u32 interval_ms;
@@ -106,6 +148,7 @@ void pmm_stacks_exit(void);
 int pmm_stack_get(const u64 *frames, u32 nframes, u32 *id);
 void pmm_stack_put(u32 id);
 void pmm_stack_fill(u32 id, struct pmm_record *rec);
+void pmm_stack_frames(u32 id, u64 *frames, u32 *nframes);
 
 /* pmm_records.c: the per-process record store. */
 int pmm_records_init(void);
@@ -127,6 +170,13 @@ void pmm_monitor_fill_info(const struct pmm_monitor *mon,
 			   struct pmm_pid_info *info);
 bool pmm_may_read(const struct pmm_monitor *mon);
 int pmm_record_validate(const struct pmm_record *rec);
+
+/* pmm_mismatches.c: releases of another family than the allocation's. */
+void pmm_mismatch_add(struct pmm_monitor *mon, struct pmm_entry *entry,
+		      const struct pmm_record *rec);
+unsigned int pmm_mismatch_read(struct pmm_monitor *mon, u64 *cursor,
+			       struct pmm_mismatch *out, unsigned int max);
+void pmm_mismatches_free(struct pmm_monitor *mon);
 
 /* pmm_config.c: the settings shared by the ioctls and /proc/pmm/cfg. */
 int pmm_start_pid(pid_t pid);

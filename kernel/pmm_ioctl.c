@@ -286,6 +286,65 @@ out_free_buf:
 	return ret;
 }
 
+static int pmm_ioctl_read_mismatches(void __user *argp)
+{
+	struct pmm_mismatch __user *uout;
+	struct pmm_read_mismatches args;
+	struct pmm_mismatch *buf;
+	struct pmm_monitor *mon;
+	unsigned int done = 0, want, n;
+	u64 cursor;
+	int ret = 0;
+
+	if (copy_from_user(&args, argp, sizeof(args)))
+		return -EFAULT;
+	if (args.pad || args.pid <= 0 || !args.max ||
+	    args.max > PMM_MAX_MISMATCHES)
+		return -EINVAL;
+	uout = u64_to_user_ptr(args.mismatches);
+	cursor = args.cursor;
+	/* An exited process's last releases may still be in its ring. */
+	ret = pmm_ring_wait_exited(args.pid);
+	if (ret)
+		return ret;
+
+	/* A chunk at a time (9 KiB), copied out unlocked as READ_LOGS does. */
+	buf = kmalloc_array(min_t(unsigned int, args.max, PMM_IO_CHUNK),
+			    sizeof(*buf), GFP_KERNEL);
+	if (!buf)
+		return -ENOMEM;
+
+	while (done < args.max) {
+		want = min_t(unsigned int, args.max - done, PMM_IO_CHUNK);
+
+		mutex_lock(&pmm_lock);
+		mon = pmm_monitor_find_readable(args.pid, &ret);
+		n = mon ? pmm_mismatch_read(mon, &cursor, buf, want) : 0;
+		if (mon)
+			args.total = mon->mismatched_frees;
+		mutex_unlock(&pmm_lock);
+		if (!mon)
+			goto out_free_buf;
+
+		if (copy_to_user(uout + done, buf, n * sizeof(*buf))) {
+			ret = -EFAULT;
+			goto out_free_buf;
+		}
+		done += n;
+		if (n < want)
+			break;
+	}
+
+	args.cursor = cursor;
+	args.count = done;
+	if (copy_to_user(argp, &args, sizeof(args)))
+		ret = -EFAULT;
+
+out_free_buf:
+	kfree(buf);
+	return ret;
+}
+
 static int pmm_ioctl_read_samples(void __user *argp)
 {
 	struct pmm_read_samples args;
@@ -458,6 +517,8 @@ long pmm_ioctl(struct file *file, unsigned int cmd, unsigned long arg)
 		return pmm_ioctl_get_stats(argp);
 	case PMM_RING_DRAIN:
 		return pmm_ring_drain(file);
+	case PMM_READ_MISMATCHES:
+		return pmm_ioctl_read_mismatches(argp);
 	default:
 		return -ENOIOCTLCMD;
 	}

@@ -128,6 +128,7 @@ void pmm_monitor_destroy(struct pmm_monitor *mon)
 	}
 	xa_destroy(&mon->records);
 	pmm_total_records -= mon->nr_records;
+	pmm_mismatches_free(mon);
 
 	kvfree(mon->buckets);
 	kvfree(mon->samples);
@@ -243,15 +244,24 @@ out_dropped:
 	pmm_total_dropped++;
 }
 
-/* A block comes back: forget its record, or count a free we never saw. */
-static void pmm_release(struct pmm_monitor *mon, u64 ptr)
+/*
+ * The block at ptr comes back by rec (a free, delete, delete[], or a
+ * realloc of it): forget its record, or count a free we never saw. A
+ * release of another family than the allocation's still releases the
+ * block, as valgrind does, and is kept as a mismatch.
+ */
+static void pmm_release(struct pmm_monitor *mon, u64 ptr,
+			const struct pmm_record *rec)
 {
 	struct pmm_entry *entry = pmm_entry_find(mon, ptr);
 
-	if (entry)
-		pmm_entry_remove(mon, entry);
-	else
+	if (!entry) {
 		mon->unmatched_frees++;
+		return;
+	}
+	if (pmm_kind_family(entry->kind) != pmm_kind_family(rec->kind))
+		pmm_mismatch_add(mon, entry, rec);
+	pmm_entry_remove(mon, entry);
 }
 
 /*
@@ -295,14 +305,14 @@ void pmm_monitor_apply(struct pmm_monitor *mon, const struct pmm_record *rec)
 	case PMM_KIND_DELETE_ARRAY:
 		/* free(NULL) is a no-op, not an unmatched free. */
 		if (rec->ptr)
-			pmm_release(mon, rec->ptr);
+			pmm_release(mon, rec->ptr, rec);
 		break;
 	case PMM_KIND_REALLOC:
 		/* realloc(p, n) returning NULL failed and p is still live. */
 		if (!rec->ptr && rec->size)
 			break;
 		if (rec->prev_ptr)
-			pmm_release(mon, rec->prev_ptr);
+			pmm_release(mon, rec->prev_ptr, rec);
 		/* realloc(p, 0) returning NULL freed p. */
 		if (rec->ptr)
 			pmm_allocated(mon, rec);
@@ -368,6 +378,7 @@ void pmm_monitor_fill_info(const struct pmm_monitor *mon,
 	info->log_bytes = mon->bytes;
 	info->unmatched_frees = mon->unmatched_frees;
 	info->dropped = mon->dropped;
+	info->mismatched_frees = mon->mismatched_frees;
 	BUILD_BUG_ON(sizeof(info->comm) != sizeof(mon->comm));
 	memcpy(info->comm, mon->comm, sizeof(info->comm));
 }

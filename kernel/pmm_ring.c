@@ -33,7 +33,9 @@
  * record store either. The pairing table maps a block's address to the
  * batch index of its allocation, open addressing, twice the ring's size; a
  * paired slot becomes a tombstone so probe chains stay whole. Only the slots
- * a batch used are cleared after it.
+ * a batch used are cleared after it. A release of another family than the
+ * allocation's (delete of a new[] block) is not paired: both go to the
+ * store, which reports the mismatch.
  */
 #define PMM_RING_PAIR_SLOTS	(2 * PMM_RING_ENTRIES)
 #define PMM_RING_PAIR_EMPTY	0
@@ -42,6 +44,7 @@
 struct pmm_ring_pair {
 	u64 ptr;
 	u32 idx;		/* batch index + 1, or EMPTY or GONE */
+	u32 kind;		/* the allocation's, for its release's family */
 };
 
 struct pmm_ring {
@@ -218,16 +221,24 @@ static bool pmm_kind_frees(u32 kind)
 	       kind == PMM_KIND_DELETE_ARRAY;
 }
 
-/* The block at ptr goes back: pair it with its allocation in this batch. */
-static bool pmm_pair_release(struct pmm_ring *ring, u64 ptr)
+/*
+ * The block at ptr goes back by a release of this kind: pair it with its
+ * allocation in this batch if they are of one family. Either way the block
+ * is released, so its slot goes: a later allocation there is a new block,
+ * which must not displace the unpaired one as a missed release would.
+ */
+static bool pmm_pair_release(struct pmm_ring *ring, u64 ptr, u32 kind)
 {
 	struct pmm_ring_pair *p = pmm_pair_find(ring, ptr, false);
+	bool paired;
 
 	if (!p)
 		return false;
-	__set_bit(p->idx - 1, ring->skip);
+	paired = pmm_kind_family(p->kind) == pmm_kind_family(kind);
+	if (paired)
+		__set_bit(p->idx - 1, ring->skip);
 	p->idx = PMM_RING_PAIR_GONE;
-	return true;
+	return paired;
 }
 
 /*
@@ -258,12 +269,12 @@ static void pmm_ring_pair_batch(struct pmm_ring *ring, u32 n)
 		if (kind == PMM_KIND_REALLOC && !ptr && READ_ONCE(rec->size))
 			continue;
 		if (pmm_kind_frees(kind)) {
-			if (ptr && pmm_pair_release(ring, ptr))
+			if (ptr && pmm_pair_release(ring, ptr, kind))
 				__set_bit(idx, ring->skip);
 			continue;
 		}
 		if (kind == PMM_KIND_REALLOC && prev) {
-			if (pmm_pair_release(ring, prev))
+			if (pmm_pair_release(ring, prev, kind))
 				__set_bit(idx, ring->skip_prev);
 			else
 				neutral = false;
@@ -277,6 +288,7 @@ static void pmm_ring_pair_batch(struct pmm_ring *ring, u32 n)
 			__set_bit(p->idx - 1, ring->skip);
 		p->ptr = ptr;
 		p->idx = idx + 1;
+		p->kind = kind;
 	}
 	while (ring->nr_pairs_used)
 		ring->pairs[ring->pairs_used[--ring->nr_pairs_used]].idx =

@@ -107,21 +107,29 @@ void pmm_stack_put(u32 id)
 	kmem_cache_free(pmm_stack_cache, stack);
 }
 
-/* Fills rec's frames and nframes from stack id; unused frames are zero. */
-void pmm_stack_fill(u32 id, struct pmm_record *rec)
+/*
+ * Fills frames (PMM_MAX_FRAMES of them) and nframes from stack id; unused
+ * frames are zero.
+ */
+void pmm_stack_frames(u32 id, u64 *frames, u32 *nframes)
 {
 	struct pmm_stack *stack;
 
 	lockdep_assert_held(&pmm_lock);
 
-	memset(rec->frames, 0, sizeof(rec->frames));
-	rec->nframes = 0;
+	memset(frames, 0, PMM_MAX_FRAMES * sizeof(*frames));
+	*nframes = 0;
 	stack = id ? xa_load(&pmm_stack_ids, id) : NULL;
 	if (!stack)
 		return;
-	rec->nframes = stack->nframes;
-	memcpy(rec->frames, stack->frames,
-	       stack->nframes * sizeof(stack->frames[0]));
+	*nframes = stack->nframes;
+	memcpy(frames, stack->frames, stack->nframes * sizeof(*frames));
+}
+
+/* Fills rec's frames and nframes from stack id; unused frames are zero. */
+void pmm_stack_fill(u32 id, struct pmm_record *rec)
+{
+	pmm_stack_frames(id, rec->frames, &rec->nframes);
 }
 
 int pmm_stacks_init(void)

@@ -35,18 +35,51 @@ void answer_bye(struct buf *out, const struct request *req)
 	buf_puts(out, ",\"type\":\"bye\"}\n");
 }
 
+/* 64-bit values travel as strings: a JSON number loses them past 2^53 in JavaScript. */
+static void answer_frames(struct buf *out, const __u64 *frames, __u32 nframes)
+{
+	__u32 i, n = nframes < PMM_MAX_FRAMES ? nframes : PMM_MAX_FRAMES;
+
+	buf_putc(out, '[');
+	for (i = 0; i < n; i++)
+		buf_printf(out, "%s\"0x%llx\"", i ? "," : "", (unsigned long long)frames[i]);
+	buf_putc(out, ']');
+}
+
 static void answer_record(struct buf *out, const struct pmm_record *r)
 {
-	__u32 i, nframes = r->nframes < PMM_MAX_FRAMES ? r->nframes : PMM_MAX_FRAMES;
-
-	/* 64-bit values travel as strings: a JSON number loses them past 2^53 in JavaScript. */
 	buf_printf(out, "{\"kind\":\"%s\",\"ptr\":\"0x%llx\",\"prevPtr\":\"0x%llx\",\"size\":%llu,"
-		   "\"timeNs\":\"%llu\",\"frames\":[", monitor_kind_name(r->kind),
+		   "\"timeNs\":\"%llu\",\"frames\":", monitor_kind_name(r->kind),
 		   (unsigned long long)r->ptr, (unsigned long long)r->prev_ptr,
 		   (unsigned long long)r->size, (unsigned long long)r->time_ns);
-	for (i = 0; i < nframes; i++)
-		buf_printf(out, "%s\"0x%llx\"", i ? "," : "", (unsigned long long)r->frames[i]);
-	buf_puts(out, "]}");
+	answer_frames(out, r->frames, r->nframes);
+	buf_putc(out, '}');
+}
+
+/* A block released by another family's call than its allocation's, with both stacks. */
+static void answer_mismatch(struct buf *out, const struct pmm_mismatch *m)
+{
+	buf_printf(out, "{\"ptr\":\"0x%llx\",\"size\":%llu,\"allocation\":{\"kind\":\"%s\",\"frames\":",
+		   (unsigned long long)m->ptr, (unsigned long long)m->size,
+		   monitor_kind_name(m->alloc_kind));
+	answer_frames(out, m->alloc_frames, m->alloc_nframes);
+	buf_printf(out, "},\"release\":{\"kind\":\"%s\",\"frames\":", monitor_kind_name(m->release_kind));
+	answer_frames(out, m->release_frames, m->release_nframes);
+	buf_puts(out, "}}");
+}
+
+/* "mismatches":[...],"mismatchedFrees":N, from a collection or (mon NULL) for a plain run. */
+static void answer_mismatches(struct buf *out, const struct monitor_collection *mon)
+{
+	size_t i;
+
+	buf_puts(out, ",\"mismatches\":[");
+	for (i = 0; mon && i < mon->nmismatches; i++) {
+		if (i)
+			buf_putc(out, ',');
+		answer_mismatch(out, &mon->mismatches[i]);
+	}
+	buf_printf(out, "],\"mismatchedFrees\":%llu", mon ? (unsigned long long)mon->mismatched_frees : 0ULL);
 }
 
 /* A descendant of the run's program: its own leaks, object map and counters. */
@@ -63,8 +96,10 @@ static void answer_child(struct buf *out, const struct child_collection *child)
 			buf_putc(out, ',');
 		answer_record(out, &mon->records[i]);
 	}
-	buf_printf(out, "],\"unmatchedFrees\":%llu,\"dropped\":%llu}",
+	buf_printf(out, "],\"unmatchedFrees\":%llu,\"dropped\":%llu",
 		   (unsigned long long)mon->unmatched_frees, (unsigned long long)mon->dropped);
+	answer_mismatches(out, mon);
+	buf_putc(out, '}');
 }
 
 void answer_result(struct buf *out, const struct request *req, const struct run_result *run,
@@ -101,6 +136,7 @@ void answer_result(struct buf *out, const struct request *req, const struct run_
 	buf_printf(out, "],\"unmatchedFrees\":%llu,\"dropped\":%llu",
 		   mon ? (unsigned long long)mon->unmatched_frees : 0ULL,
 		   mon ? (unsigned long long)mon->dropped : 0ULL);
+	answer_mismatches(out, mon);
 	/* Only a monitored run has samples; a plain one (hook null) leaves the field out. */
 	if (mon) {
 		buf_puts(out, ",\"samples\":[");

@@ -194,6 +194,48 @@ int monitor_read_maps(int fd, pid_t pid, struct buf *maps, char *err, size_t err
 	}
 }
 
+int monitor_read_mismatches(int fd, pid_t pid, struct pmm_mismatch **mismatches, size_t *count,
+			    __u64 *total, char *err, size_t errlen)
+{
+	struct pmm_mismatch *array = calloc(PMM_MAX_MISMATCHES, sizeof(*array));
+	size_t len = 0;
+	__u64 cursor = 0;
+
+	if (!array)
+		abort();
+	*total = 0;
+	/* The module keeps at most PMM_MAX_MISMATCHES: the array holds them all, paged or not. */
+	while (len < PMM_MAX_MISMATCHES) {
+		struct pmm_read_mismatches req;
+		__u32 room = (__u32)(PMM_MAX_MISMATCHES - len);
+
+		memset(&req, 0, sizeof(req));
+		req.pid = pid;
+		req.max = room;
+		req.cursor = cursor;
+		req.mismatches = (__u64)(uintptr_t)(array + len);
+		if (ioctl(fd, PMM_READ_MISMATCHES, &req) < 0) {
+			free(array);
+			return monitor_fail(err, errlen, "PMM_READ_MISMATCHES", pid);
+		}
+		*total = req.total;
+		if (req.count == 0)
+			break;
+		if (req.count > room) {
+			free(array);
+			errno = EPROTO;
+			snprintf(err, errlen, "PMM_READ_MISMATCHES for pid %d on %s: count %u exceeds max %u",
+				 (int)pid, PMM_DEVICE_PATH, req.count, room);
+			return -1;
+		}
+		len += req.count;
+		cursor = req.cursor;
+	}
+	*mismatches = array;
+	*count = len;
+	return 0;
+}
+
 int monitor_read_samples(int fd, pid_t pid, struct pmm_sample **samples, size_t *count,
 			 char *err, size_t errlen)
 {
@@ -223,6 +265,19 @@ int monitor_read_samples(int fd, pid_t pid, struct pmm_sample **samples, size_t 
 	return 0;
 }
 
+static int monitor_is_allocation(__u32 kind)
+{
+	return kind == PMM_KIND_MALLOC || kind == PMM_KIND_CALLOC || kind == PMM_KIND_REALLOC ||
+	       kind == PMM_KIND_NEW || kind == PMM_KIND_NEW_ARRAY;
+}
+
+/* A realloc releases its old block too. */
+static int monitor_is_release(__u32 kind)
+{
+	return kind == PMM_KIND_FREE || kind == PMM_KIND_DELETE || kind == PMM_KIND_DELETE_ARRAY ||
+	       kind == PMM_KIND_REALLOC;
+}
+
 int monitor_collect(int fd, pid_t pid, struct monitor_collection *c, char *err, size_t errlen)
 {
 	struct pmm_pid_info info;
@@ -233,10 +288,21 @@ int monitor_collect(int fd, pid_t pid, struct monitor_collection *c, char *err, 
 		return -1;
 	for (i = 0; i < c->count; i++) {
 		__u32 kind = c->records[i].kind;
-		if (kind != PMM_KIND_MALLOC && kind != PMM_KIND_CALLOC && kind != PMM_KIND_REALLOC &&
-		    kind != PMM_KIND_NEW && kind != PMM_KIND_NEW_ARRAY) {
+		if (!monitor_is_allocation(kind)) {
 			snprintf(err, errlen, "PMM_READ_LOGS for pid %d on %s: record %zu has kind %u, "
 				 "not an allocation", (int)pid, PMM_DEVICE_PATH, i, kind);
+			goto out_free;
+		}
+	}
+	if (monitor_read_mismatches(fd, pid, &c->mismatches, &c->nmismatches, &c->mismatched_frees,
+				    err, errlen))
+		goto out_free;
+	for (i = 0; i < c->nmismatches; i++) {
+		const struct pmm_mismatch *m = &c->mismatches[i];
+		if (!monitor_is_allocation(m->alloc_kind) || !monitor_is_release(m->release_kind)) {
+			snprintf(err, errlen, "PMM_READ_MISMATCHES for pid %d on %s: mismatch %zu has "
+				 "kinds %u and %u, not an allocation's and a release's", (int)pid,
+				 PMM_DEVICE_PATH, i, m->alloc_kind, m->release_kind);
 			goto out_free;
 		}
 	}
@@ -258,6 +324,7 @@ out_free:
 void monitor_collection_free(struct monitor_collection *c)
 {
 	free(c->records);
+	free(c->mismatches);
 	free(c->samples);
 	buf_free(&c->maps);
 	memset(c, 0, sizeof(*c));

@@ -31,6 +31,13 @@ int monitor_read_logs(int fd, pid_t pid, struct pmm_record **records, size_t *co
 /* The object map the hook recorded for pid, appended to maps (the module gives length 0 for none). */
 int monitor_read_maps(int fd, pid_t pid, struct buf *maps, char *err, size_t errlen);
 
+/*
+ * pid's mismatched releases (the first PMM_MAX_MISMATCHES at most), in the order they happened, in a
+ * malloc'd array the caller frees; total counts all of them, kept or not.
+ */
+int monitor_read_mismatches(int fd, pid_t pid, struct pmm_mismatch **mismatches, size_t *count,
+			    __u64 *total, char *err, size_t errlen);
+
 /* pid's VM/RSS samples (the last PMM_MAX_SAMPLES at most), in a malloc'd array the caller frees. */
 int monitor_read_samples(int fd, pid_t pid, struct pmm_sample **samples, size_t *count,
 			 char *err, size_t errlen);
@@ -44,11 +51,15 @@ struct monitor_collection {
 	__u64 dropped;
 	struct pmm_sample *samples;	/* pmthread's VM/RSS history, oldest first */
 	size_t nsamples;
+	struct pmm_mismatch *mismatches;	/* releases of another family, the first ones kept */
+	size_t nmismatches;
+	__u64 mismatched_frees;		/* all of them, kept or not */
 };
 
 /*
- * Reads pid's records, object map and counters. Fails on a record that is not an allocation: pmm
- * keeps only unmatched allocations, so anything else means the module and pmd disagree.
+ * Reads pid's records, mismatched releases, object map and counters. Fails on a record that is not
+ * an allocation (pmm keeps only unmatched allocations) and on a mismatch whose kinds are not an
+ * allocation's and a release's: either means the module and pmd disagree.
  */
 int monitor_collect(int fd, pid_t pid, struct monitor_collection *c, char *err, size_t errlen);
 void monitor_collection_free(struct monitor_collection *c);

@@ -1,5 +1,5 @@
 // The messages of pmd/PROTOCOL.md, as TypeScript types.
-import type { RawRecord } from '../harness/types';
+import type { RawMismatch, RawRecord } from '../harness/types';
 
 export interface ReadyMessage {
   type: 'ready';
@@ -30,11 +30,21 @@ export interface RunResultMessage {
   records: RawRecord[];
   unmatchedFrees: number;
   dropped: number;
+  mismatches: RawMismatch[]; // blocks released by another family's call, the first 256 kept (pmd/PROTOCOL.md)
+  mismatchedFrees: number; // all of them
   truncated?: boolean;
   // pmthread's VM/RSS samples, oldest first; absent when the run had no hook (pmd/PROTOCOL.md).
   samples?: Array<{ timeNs: string; vmBytes: number; rssBytes: number }>;
   // The processes the program forked, each monitored on its own; absent when the run had no hook.
-  children?: Array<{ pid: number; maps: string; records: RawRecord[]; unmatchedFrees: number; dropped: number }>;
+  children?: Array<{
+    pid: number;
+    maps: string;
+    records: RawRecord[];
+    unmatchedFrees: number;
+    dropped: number;
+    mismatches: RawMismatch[];
+    mismatchedFrees: number;
+  }>;
 }
 
 export interface ErrorMessage {

@@ -1,8 +1,8 @@
-// Recognises pmm's fault and growth data on a test's failureDetails. Like leak data, it crossed from a Jest
+// Recognises pmm's fault, growth and mismatch data on a test's failureDetails. Like leak data, it crossed from a Jest
 // worker as JSON, so its shape is checked rather than trusted. A fault thrown by pmm.run (PmmFaultError)
 // arrives without its message, which only the failure message then carries.
 
-import type {FaultFailureDetail, FaultKind, GrowthFailureDetail} from '../harness/types';
+import type {FaultFailureDetail, FaultKind, GrowthFailureDetail, MismatchFailureDetail} from '../harness/types';
 
 const FAULT_KINDS: ReadonlySet<FaultKind> = new Set(['crash', 'killed', 'timeout', 'kernel-panic', 'vm-failure', 'boot-failure']);
 
@@ -28,4 +28,14 @@ export function isGrowthDetail(detail: unknown): detail is GrowthFailureDetail {
   if (name !== 'MemoryGrowth' || typeof message !== 'string' || typeof pmmGrowth !== 'object' || pmmGrowth === null) return false;
   const {growing, series} = pmmGrowth as Record<string, unknown>;
   return (growing === true || growing === false || growing === null) && Array.isArray(series);
+}
+
+/** A detail for mismatched releases; its text (stack) is what the report shows, so that is what is checked. */
+export function isMismatchDetail(detail: unknown): detail is MismatchFailureDetail {
+  if (typeof detail !== 'object' || detail === null) return false;
+  const {name, message, stack, pmmMismatch} = detail as Record<string, unknown>;
+  if (name !== 'MismatchedFree' || typeof message !== 'string' || typeof stack !== 'string') return false;
+  if (typeof pmmMismatch !== 'object' || pmmMismatch === null) return false;
+  const {mismatchedFrees, mismatches} = pmmMismatch as Record<string, unknown>;
+  return Number.isSafeInteger(mismatchedFrees) && Array.isArray(mismatches);
 }

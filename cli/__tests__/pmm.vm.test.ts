@@ -1,5 +1,5 @@
 // The pmm command end to end: each invocation boots its own VM, as a user's would.
-import { spawnSync } from 'child_process';
+import { execFileSync, spawnSync } from 'child_process';
 import * as fs from 'fs';
 import * as os from 'os';
 import * as path from 'path';
@@ -84,4 +84,40 @@ test('run: PMM_SUPPRESSIONS leaves a suppressed leak out of the verdict and coun
   expect(text.stderr).toContain('pmm: 500 bytes in 2 blocks leaked, from 2 stacks');
   expect(text.stderr).toContain('pmm: suppressed: 100 bytes in 1 block');
   fs.rmSync(dir, { recursive: true });
+}, 180_000);
+
+test('run --json: mismatched frees/deletes through pmm.ko and pmd, both stacks symbolized, and exit status 1', () => {
+  const hooklib = path.join(root, 'hooklib');
+  execFileSync('make', ['-C', hooklib, 'test-programs'], { stdio: 'pipe' });
+  const program = path.join(hooklib, '__tests__', 'programs', 'bin', 'mismatched_frees');
+  const source = path.join(hooklib, '__tests__', 'programs', 'mismatched_frees.cc');
+  const run = pmm('run', '--json', '--', program);
+  // It exited 0 and leaked nothing: the status is for the mismatches.
+  expect(run.status).toBe(1);
+  const result = JSON.parse(run.stdout) as {
+    summary: object;
+    mismatchedFrees: number;
+    mismatches: Array<{
+      allocation: { kind: string; size: number; frames: JsonLeak['frames'] };
+      release: { kind: string; frames: JsonLeak['frames'] };
+      count: number;
+    }>;
+  };
+  expect(result.summary).toEqual({ bytes: 0, blocks: 0 });
+  expect(result.mismatchedFrees).toBe(7);
+  const site = (frames: JsonLeak['frames']): string => frames.slice(0, 2).map((f) => `${f.function} ${f.file}:${f.line}`).join(' < ');
+  expect(result.mismatches.map((m) => `${m.allocation.kind} ${m.allocation.size} by ${m.release.kind} x${m.count}`)).toEqual([
+    'new[] 40 by delete x1',
+    'new 8 by delete[] x1',
+    'malloc 30 by delete x1',
+    'new 4 by free x1',
+    'new[] 18 by free x1',
+    'calloc 14 by delete[] x1',
+    'new[] 24 by realloc x1',
+  ]);
+  expect(site(result.mismatches[0].allocation.frames)).toBe(`array_by_delete ${source}:19 < main ${source}:83`);
+  expect(site(result.mismatches[6].allocation.frames)).toBe(`new_by_realloc ${source}:63 < main ${source}:89`);
+  // A release that reaches pmm.ko carries its own stack: where the delete or the realloc was called.
+  expect(site(result.mismatches[0].release.frames)).toBe(`array_by_delete ${source}:21 < main ${source}:83`);
+  expect(site(result.mismatches[6].release.frames)).toBe(`new_by_realloc ${source}:65 < main ${source}:89`);
 }, 180_000);

@@ -17,6 +17,8 @@ const crashed: RunResult = {
   program: '/bin/crash', args: [], exitCode: null, signal: 'SIGSEGV', timedOut: false, stdout: '', stderr: 'about to crash\n',
   leaks: [{ bytes: 64, blocks: 1, kinds: ['malloc'], frames: [{ address: '0x1', function: 'leak_before_crash', file: '/src/crash.c', line: 10, object: null }] }],
   summary: { bytes: 64, blocks: 1 },
+  mismatches: [],
+  mismatchedFrees: 0,
 };
 
 test('a crash names the signal, its leaks up to then with their stacks, and the end of stderr', () => {

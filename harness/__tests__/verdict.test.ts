@@ -7,13 +7,14 @@ const leak = (bytes: number, blocks: number) => ({ bytes, blocks, kinds: ['mallo
 function run(overrides: Partial<RunResult> = {}): RunResult {
   return {
     program: '/bin/p', args: [], exitCode: 0, signal: null, timedOut: false, stdout: '', stderr: '',
-    leaks: [], summary: { bytes: 0, blocks: 0 }, ...overrides,
+    leaks: [], summary: { bytes: 0, blocks: 0 }, mismatches: [], mismatchedFrees: 0, ...overrides,
   };
 }
 
 const context = (overrides: Partial<RunContext['options']> = {}, flags: Partial<RunContext> = {}): RunContext => ({
   options: { leakThreshold: DEFAULT_OPTIONS.leakThreshold, followChildren: true, ...overrides },
   leaksExpected: false,
+  mismatchesExpected: false,
   faultExpected: false,
   ...flags,
 });
@@ -21,7 +22,14 @@ const context = (overrides: Partial<RunContext['options']> = {}, flags: Partial<
 const names = (failures: ReturnType<typeof runFailures>): string[] => failures.map((f) => f.name);
 
 const leaky = run({ leaks: [leak(100, 2)], summary: { bytes: 100, blocks: 2 } });
-const child = { pid: 7, leaks: [leak(50, 1)], summary: { bytes: 50, blocks: 1 } };
+const child = { pid: 7, leaks: [leak(50, 1)], summary: { bytes: 50, blocks: 1 }, mismatches: [], mismatchedFrees: 0 };
+const mismatch = {
+  allocation: { kind: 'new[]' as const, size: 40, frames: [] },
+  release: { kind: 'delete' as const, frames: [] },
+  count: 1,
+};
+const mismatched = run({ mismatches: [mismatch], mismatchedFrees: 1 });
+const mismatchedChild = { ...child, leaks: [], summary: { bytes: 0, blocks: 0 }, mismatches: [mismatch], mismatchedFrees: 1 };
 
 test.each([
   ['a clean run', run(), context(), []],
@@ -39,6 +47,14 @@ test.each([
   ['growth', run({ growth: { growing: true, samples: 30, series: [{ series: 'rss', growing: true, reason: 'r', growthBytes: 9 }] } }), context(), ['MemoryGrowth']],
   ['no growth', run({ growth: { growing: false, samples: 30, series: [] } }), context(), []],
   ['growth that could not be judged', run({ growth: { growing: null, samples: 2, series: [] } }), context(), ['MemoryGrowth']],
+  ['a mismatched release', mismatched, context(), ['MismatchedFree']],
+  ['a mismatched release, whatever the leak threshold', mismatched, context({ leakThreshold: { bytes: 1e9, blocks: 1e9 } }), ['MismatchedFree']],
+  ['a mismatched release checked with toHaveMismatchedFrees', mismatched, context({}, { mismatchesExpected: true }), []],
+  ['a leak checked with toLeak, and a mismatch', { ...leaky, mismatches: [mismatch], mismatchedFrees: 1 }, context({}, { leaksExpected: true }), ['MismatchedFree']],
+  ['a leak and a mismatch, the mismatch checked', { ...leaky, mismatches: [mismatch], mismatchedFrees: 1 }, context({}, { mismatchesExpected: true }), ['MemoryLeak']],
+  ['a child that mismatched', run({ children: [mismatchedChild] }), context(), ['MismatchedFree']],
+  ['a child that mismatched, children not followed', run({ children: [mismatchedChild] }), context({ followChildren: false }), []],
+  ['a crash, a leak and a mismatch', { ...leaky, signal: 'SIGABRT', exitCode: null, mismatches: [mismatch], mismatchedFrees: 1 }, context(), ['PmmFault', 'MemoryLeak', 'MismatchedFree']],
 ])('%s gives %j', (_name, result, ctx, expected) => {
   expect(names(runFailures(result, ctx))).toEqual(expected);
 });
@@ -46,6 +62,12 @@ test.each([
 test("a child's leak names the child", () => {
   const [failure] = runFailures(run({ children: [child] }), context());
   expect(failure.message).toBe('50 bytes in 1 block leaked by /bin/p (forked child, pid 7)');
+});
+
+test("a child's mismatch names the child and both kinds", () => {
+  const [failure] = runFailures(run({ children: [mismatchedChild] }), context());
+  expect(failure.message).toBe('1 block released by a mismatched free/delete in /bin/p (forked child, pid 7)');
+  expect(failure.stack).toContain('new[] block of 40 bytes released with delete');
 });
 
 test('growth that could not be judged says what to do', () => {

@@ -1,12 +1,16 @@
 // Verdicts as a user's suite gets them, in a child Jest on suites/verdicts: options from the docblock,
-// the leak threshold, concurrent tests, runs in beforeAll/afterAll, and growth mode.
+// the leak threshold, concurrent tests, runs in beforeAll/afterAll, growth mode and mismatched releases.
+import { execFileSync } from 'child_process';
 import * as fs from 'fs';
+import * as path from 'path';
 import { junitSchemaErrors } from '../../reporters/__tests__/validateJunit';
 import { runChildJest, testTitled, type ChildJest } from './childJest';
 
 let run: ChildJest;
 
 beforeAll(async () => {
+  // mismatch.test.js runs one of the hook's test programs.
+  execFileSync('make', ['-C', path.join(__dirname, '..', '..', 'hooklib'), 'test-programs'], { stdio: 'pipe' });
   run = await runChildJest('verdicts', ['-w', '1']);
 }, 180_000);
 
@@ -80,4 +84,37 @@ describe('growth mode', () => {
 
 test('shares: a folder given in the option is writable in the guest at its own path', () => {
   expect(statusOf('shares: a program writes into a shared folder, and the host reads it')).toBe('passed');
+});
+
+describe('mismatched releases', () => {
+  const source = path.join(__dirname, '..', '..', 'hooklib', '__tests__', 'programs', 'mismatched_frees.cc');
+
+  test('a run that releases blocks with the wrong call fails its test, naming both kinds and both stacks', () => {
+    const title = 'mismatch: a program that releases blocks with the wrong call';
+    expect(statusOf(title)).toBe('failed');
+    const message = messageOf(title);
+    expect(message).toMatch(/7 blocks released by a mismatched free\/delete in \S+\/mismatched_frees/);
+    // The release's stack (where delete was called), then the allocation's; each goes on into libc.
+    expect(message).toContain(
+      '  new[] block of 40 bytes released with delete\n' +
+        `    at array_by_delete (${source}:21)\n` +
+        `    at main (${source}:83)\n`,
+    );
+    expect(message).toContain(
+      '  allocated with new[]\n' +
+        `    at array_by_delete (${source}:19)\n` +
+        `    at main (${source}:83)\n`,
+    );
+    expect(message).toContain(
+      '  new[] block of 24 bytes released with realloc\n' +
+        `    at new_by_realloc (${source}:65)\n` +
+        `    at main (${source}:89)\n`,
+    );
+    expect(run.junit).toMatch(/<failure message="7 blocks released by a mismatched free\/delete in [^"]*mismatched_frees" type="MismatchedFree">/);
+  });
+
+  test('toHaveMismatchedFrees expects them, and matched pairs give none', () => {
+    expect(statusOf('mismatch: the same, checked with toHaveMismatchedFrees')).toBe('passed');
+    expect(statusOf('mismatch: only matched pairs')).toBe('passed');
+  });
 });

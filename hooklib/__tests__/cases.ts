@@ -14,6 +14,13 @@ export interface HookCase {
   leak: { bytes: number; blocks: number };
   /** Each leak group as "bytes/blocks kinds function<caller", sorted. */
   leaks: string[];
+  /** Each mismatched release in the order it happened, as describeMismatches gives it. */
+  mismatches: string[];
+}
+
+/** A mismatched release in a test program, with where (function:line) each side happened. */
+function mismatch(allocKind: string, size: number, allocAt: string, releaseKind: string, releaseAt: string, caller: string): string {
+  return `${allocKind} ${size} at ${allocAt}<${caller} by ${releaseKind} at ${releaseAt}<${caller}`;
 }
 
 export const hookCases: HookCase[] = [
@@ -25,6 +32,7 @@ export const hookCases: HookCase[] = [
     signal: { kill: 'SIGKILL', segv: 'SIGSEGV', abort: 'SIGABRT' }[how],
     leak: { bytes: 5 * 123, blocks: 5 },
     leaks: ['615/5 malloc leak_before_dying<main'],
+    mismatches: [],
   })),
   {
     name: 'cxx_operators: new, new[], aligned and nothrow variants keep their kinds',
@@ -35,6 +43,40 @@ export const hookCases: HookCase[] = [
     stdout: 'cxx_operators: done\n',
     leak: { bytes: 4 + 10 + 64 + 12, blocks: 4 },
     leaks: ['10/1 new[] leak_new_array<main', '12/1 new[] leak_nothrow_array<main', '4/1 new leak_new<main', '64/1 new leak_aligned<main'],
+    mismatches: [
+      mismatch('new[]', 20, 'mismatched():40', 'delete', 'mismatched():41', 'main:49'),
+      mismatch('malloc', 30, 'mismatched():42', 'delete', 'mismatched():43', 'main:49'),
+    ],
+  },
+  {
+    name: 'mismatched_frees: each mismatched release reported with both stacks, the block released all the same',
+    program: 'mismatched_frees',
+    args: [],
+    exitCode: 0,
+    signal: null,
+    stdout: 'mismatched_frees: done\n',
+    leak: { bytes: 0, blocks: 0 },
+    leaks: [],
+    mismatches: [
+      mismatch('new[]', 40, 'array_by_delete:19', 'delete', 'array_by_delete:21', 'main:83'),
+      mismatch('new', 8, 'scalar_by_delete_array:28', 'delete[]', 'scalar_by_delete_array:30', 'main:84'),
+      mismatch('malloc', 30, 'malloc_by_delete:35', 'delete', 'malloc_by_delete:37', 'main:85'),
+      mismatch('new', 4, 'new_by_free:42', 'free', 'new_by_free:44', 'main:86'),
+      mismatch('new[]', 18, 'array_by_free:49', 'free', 'array_by_free:51', 'main:87'),
+      mismatch('calloc', 14, 'calloc_by_delete_array:56', 'delete[]', 'calloc_by_delete_array:58', 'main:88'),
+      mismatch('new[]', 24, 'new_by_realloc:63', 'realloc', 'new_by_realloc:65', 'main:89'),
+    ],
+  },
+  {
+    name: 'mismatched_frees matched: every block released by its own kind of call, no mismatch',
+    program: 'mismatched_frees',
+    args: ['matched'],
+    exitCode: 0,
+    signal: null,
+    stdout: 'mismatched_frees: done\n',
+    leak: { bytes: 0, blocks: 0 },
+    leaks: [],
+    mismatches: [],
   },
   {
     name: 'threads: 8 threads with cross-thread frees, each leaking its one block',
@@ -45,6 +87,7 @@ export const hookCases: HookCase[] = [
     stdout: 'threads: done\n',
     leak: { bytes: 64 * (1 + 2 + 3 + 4 + 5 + 6 + 7 + 8), blocks: 8 },
     leaks: ['2304/8 malloc leak_in_thread<churn'],
+    mismatches: [],
   },
   {
     name: 'bad_input: free(NULL), malloc(0), realloc(p, 0), ENOMEM sizes, a foreign free, a signal handler',
@@ -55,6 +98,7 @@ export const hookCases: HookCase[] = [
     stdout: 'bad_input: 0 failures\n',
     leak: { bytes: 77, blocks: 2 },
     leaks: ['0/1 malloc main<__libc_start_call_main', '77/1 malloc on_usr1<'],
+    mismatches: [],
   },
   {
     name: 'dl_closed: a leak whose frames lie in a library closed before exit',
@@ -65,9 +109,24 @@ export const hookCases: HookCase[] = [
     stdout: 'dl_closed: done\n',
     leak: { bytes: 42, blocks: 1 },
     leaks: ['42/1 malloc leak_from_library<main'],
+    mismatches: [],
   },
 ];
 
 export function describeLeaks(leaks: Array<{ bytes: number; blocks: number; kinds: string[]; frames: Array<{ function: string | null }> }>): string[] {
   return leaks.map((l) => `${l.bytes}/${l.blocks} ${l.kinds.join(',')} ${l.frames[0]?.function}<${l.frames[1]?.function ?? ''}`).sort();
+}
+
+type Site = { function: string | null; line: number | null };
+
+/** Each mismatch as "new[] 40 at fn:line<caller:line by delete at fn:line<caller:line", "-" for no stack; "xN" when seen N times. */
+export function describeMismatches(
+  mismatches: Array<{ allocation: { kind: string; size: number; frames: Site[] }; release: { kind: string; frames: Site[] }; count: number }>,
+): string[] {
+  const where = (frames: Site[]): string => (frames.length === 0 ? '-' : frames.slice(0, 2).map((f) => `${f.function}:${f.line}`).join('<'));
+  return mismatches.map(
+    (m) =>
+      `${m.allocation.kind} ${m.allocation.size} at ${where(m.allocation.frames)} by ${m.release.kind} at ${where(m.release.frames)}` +
+      (m.count > 1 ? ` x${m.count}` : ''),
+  );
 }

@@ -6,7 +6,7 @@ import * as os from 'os';
 import * as path from 'path';
 import { closeSymbolizer, symbolizeRun } from '../../harness/runProgram';
 import { runHostRaw } from '../host/runHost';
-import { describeLeaks, hookCases, programBin } from './cases';
+import { describeLeaks, describeMismatches, hookCases, programBin } from './cases';
 
 beforeAll(() => {
   if (fs.existsSync('/dev/pmm')) throw new Error('/dev/pmm exists: host mode needs a machine without pmm.ko');
@@ -23,6 +23,9 @@ test.each(hookCases.map((c) => [c.name, c] as const))('%s', async (_name, c) => 
   if (c.stdout !== undefined) expect(result.stdout).toBe(c.stdout);
   expect(result.summary).toEqual(c.leak);
   expect(describeLeaks(result.leaks)).toEqual(c.leaks);
+  // From replayRecords, the same as pmm.ko and pmd give in the VM.
+  expect(describeMismatches(result.mismatches)).toEqual(c.mismatches);
+  expect(result.mismatchedFrees).toBe(c.mismatches.length);
 }, 60_000);
 
 test('pmm run --host --json reports a program run on this machine, without a VM', () => {
@@ -32,7 +35,25 @@ test('pmm run --host --json reports a program run on this machine, without a VM'
   expect(run.status).toBe(1);
   const result = JSON.parse(run.stdout);
   expect(result.summary).toEqual({ bytes: 90, blocks: 4 });
+  expect(result.mismatchedFrees).toBe(2);
   expect(run.stderr).not.toMatch(/booting/);
+}, 60_000);
+
+test('pmm run --host reports mismatched releases as valgrind does, and exits non-zero for them alone', () => {
+  const cli = path.join(__dirname, '..', '..', 'dist', 'cli', 'pmm.js');
+  const source = path.join(__dirname, 'programs', 'mismatched_frees.cc');
+  const run = spawnSync(process.execPath, [cli, 'run', '--host', '--', programBin('mismatched_frees')], { encoding: 'utf8' });
+  // The program exited 0 and leaked nothing: the status is for the mismatches.
+  expect(run.status).toBe(1);
+  expect(run.stdout).toBe('mismatched_frees: done\n');
+  expect(run.stderr).toMatch(new RegExp(`Mismatched free\\(\\) / delete / delete \\[\\]: new\\[\\] block of 40 bytes released with delete\n   at 0x[0-9a-f]+: array_by_delete \\(${source}:21\\)\n   by 0x[0-9a-f]+: main \\(${source}:83\\)\n`));
+  expect(run.stderr).toMatch(new RegExp(` is 0 bytes inside a block of size 40 alloc'd by new\\[\\]\n   at 0x[0-9a-f]+: array_by_delete \\(${source}:19\\)\n   by 0x[0-9a-f]+: main \\(${source}:83\\)\n`));
+  expect(run.stderr).toMatch(new RegExp(`released with realloc\n   at 0x[0-9a-f]+: new_by_realloc \\(${source}:65\\)\n`));
+  expect(run.stderr.match(/^Mismatched free\(\) \/ delete \/ delete \[\]: /gm)).toHaveLength(7);
+  expect(run.stderr).toContain('pmm: no leaks: every allocation was freed\npmm: 7 blocks released by a mismatched free/delete\n');
+  const matched = spawnSync(process.execPath, [cli, 'run', '--host', '--', programBin('mismatched_frees'), 'matched'], { encoding: 'utf8' });
+  expect(matched.status).toBe(0);
+  expect(matched.stderr).not.toContain('Mismatched');
 }, 60_000);
 
 test('suppression files take matching leaks out of the report and count them apart', async () => {

@@ -1,13 +1,14 @@
 // Host mode (`pmm run --host`): runs a program on this machine under libpmm.so, without a VM, and gives
 // the same raw run as the VM path: the hook writes its records to a file (PMM_RECORD_FD) and its object
-// map to another (PMM_MAPS_FILE); the replay leaves the unmatched allocations, as pmm.ko would.
+// map to another (PMM_MAPS_FILE); the replay leaves the unmatched allocations and finds the mismatched
+// releases, as pmm.ko would.
 import { spawn } from 'child_process';
 import * as fs from 'fs';
 import * as os from 'os';
 import * as path from 'path';
 import type { RawRun } from '../../harness/runProgram';
-import type { RawRecord } from '../../harness/types';
-import { decodeRecords, replayRecords, type PmmRecord } from './recordStream';
+import type { RawMismatch, RawRecord } from '../../harness/types';
+import { decodeRecords, replayRecords, type Mismatch, type PmmRecord } from './recordStream';
 
 export interface HostRunOptions {
   env?: Record<string, string>;
@@ -24,6 +25,20 @@ export function toRawRecord(r: PmmRecord): RawRecord {
     throw new Error(`record ${r.index}: a ${r.kind} is not an allocation`);
   }
   return { kind: r.kind, ptr: hex(r.ptr), prevPtr: hex(r.prevPtr), size: Number(r.size), timeNs: r.timeNs.toString(), frames: r.frames.map(hex) };
+}
+
+/** A replayed mismatch in pmd's JSON shape; the host keeps every one, where pmm.ko keeps the first 256. */
+export function toRawMismatch({ allocation, release }: Mismatch): RawMismatch {
+  const alloc = toRawRecord(allocation);
+  if (release.kind !== 'free' && release.kind !== 'delete' && release.kind !== 'delete[]' && release.kind !== 'realloc') {
+    throw new Error(`record ${release.index}: a ${release.kind} releases nothing`);
+  }
+  return {
+    ptr: alloc.ptr,
+    size: alloc.size,
+    allocation: { kind: alloc.kind, frames: alloc.frames },
+    release: { kind: release.kind, frames: release.frames.map(hex) },
+  };
 }
 
 export async function runHostRaw(program: string, args: string[], options: HostRunOptions = {}): Promise<RawRun> {
@@ -55,7 +70,7 @@ export async function runHostRaw(program: string, args: string[], options: HostR
       child.on('close', (code, sig) => resolve([code, sig]));
     });
     if (timer) clearTimeout(timer);
-    const { unmatched } = replayRecords(decodeRecords(fs.readFileSync(recordsPath)));
+    const { unmatched, mismatches } = replayRecords(decodeRecords(fs.readFileSync(recordsPath)));
     return {
       result: {
         program,
@@ -67,6 +82,8 @@ export async function runHostRaw(program: string, args: string[], options: HostR
         stderr: Buffer.concat(err).toString('utf8'),
       },
       records: unmatched.map(toRawRecord),
+      mismatches: mismatches.map(toRawMismatch),
+      mismatchedFrees: mismatches.length,
       maps: fs.existsSync(mapsPath) ? fs.readFileSync(mapsPath, 'utf8') : '',
     };
   } finally {

@@ -3,7 +3,8 @@
  * Bulk loads for pmm.ko, run in the VM by kernel/__tests__/kernel.vm.test.ts:
  *   pmm_bulk hold N SITES   N outstanding records from SITES stacks, then
  *                           checks the counts and reads every one back.
- *   pmm_bulk leave N        N records left behind at exit, for rmmod to free.
+ *   pmm_bulk leave N        N records and N mismatched releases (new, then
+ *                           free) left behind at exit, for rmmod to free.
  *   pmm_bulk grow N         mallocs and touches 1 MiB every 60 ms, N times,
  *                           then frees it all: RSS grows, no leak is left.
  * Records go through PMM_RECORD_LOG directly: under TCG a million real
@@ -74,6 +75,27 @@ static void record(unsigned long n, unsigned long sites)
 		for (k = 0; k < PMM_MAX_BATCH && i < n; k++, i++)
 			make_rec(&batch[k], i, sites);
 		rl.count = k;
+		if (ioctl(pmm_fd, PMM_RECORD_LOG, &rl))
+			die("PMM_RECORD_LOG");
+	}
+}
+
+/* N blocks new'd and free()d: mismatches, which pmm.ko keeps with stacks. */
+static void mismatch(unsigned long n)
+{
+	struct pmm_record_log rl = { .count = 2 };
+	struct pmm_record pair[2];
+	unsigned long i;
+
+	rl.records = (__u64)(unsigned long)pair;
+	for (i = 0; i < n; i++) {
+		make_rec(&pair[0], i, 3);
+		pair[0].kind = PMM_KIND_NEW;
+		pair[0].ptr = 0x20000000ull + 16 * i;
+		make_rec(&pair[1], i, 3);
+		pair[1].kind = PMM_KIND_FREE;
+		pair[1].ptr = pair[0].ptr;
+		pair[1].frames[1] = 0x404000;
 		if (ioctl(pmm_fd, PMM_RECORD_LOG, &rl))
 			die("PMM_RECORD_LOG");
 	}
@@ -150,6 +172,7 @@ int main(int argc, char **argv)
 	if (argc == 3 && !strcmp(argv[1], "leave")) {
 		set_config(PMM_CFG_START_PID, getpid());
 		record(n, 3);
+		mismatch(n);
 		printf("%d\n", getpid());
 		return 0;
 	}

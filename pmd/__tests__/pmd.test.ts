@@ -110,7 +110,7 @@ describe('pmd serve --stdio', () => {
     const answer = await pmd.request(req);
     expect(answer).toMatchObject({
       id: req.id, type: 'result', exitCode: 3, signal: null, timedOut: false,
-      maps: '', records: [], unmatchedFrees: 0, dropped: 0,
+      maps: '', records: [], unmatchedFrees: 0, dropped: 0, mismatches: [], mismatchedFrees: 0,
     });
     expect(answer.pid).toEqual(expect.any(Number));
     expect(answer.truncated).toBeUndefined();

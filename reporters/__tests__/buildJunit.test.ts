@@ -6,6 +6,7 @@ import type {JunitDocument} from '../junitTypes';
 import {renderJunit} from '../renderJunit';
 import {formatLeakMessage, leakFailureDetail, summarize} from '../../harness/leakReport';
 import {faultFailureDetail, PmmFaultError} from '../../harness/faults';
+import {formatMismatchMessage, mismatchFailureDetail} from '../../harness/mismatchReport';
 import type {Leak} from '../../harness/types';
 import {ProducedReports} from './validateJunit';
 import {aggregated, ROOT_DIR, START, testCase, testFile} from './results';
@@ -131,6 +132,42 @@ describe('a test that leaked', () => {
     const [testcase] = report(results).junit.testsuites.testsuite[0].testcase;
     expect(testcase.properties).toBeUndefined();
     expect(testcase.failure).toEqual([{$: {message: 'MemoryLeak: leaked', type: 'AssertionError'}, _: 'MemoryLeak: leaked'}]);
+  });
+});
+
+describe('a test whose program released blocks with the wrong call', () => {
+  const mismatches = [
+    {
+      allocation: {kind: 'new[]' as const, size: 40, frames: [{address: '0x1200', function: 'make_array', file: '/src/arr.cc', line: 7, object: '/bin/mm'}]},
+      release: {kind: 'delete' as const, frames: [{address: '0x1300', function: 'drop_array', file: '/src/arr.cc', line: 12, object: '/bin/mm'}]},
+      count: 2,
+    },
+    {allocation: {kind: 'malloc' as const, size: 30, frames: []}, release: {kind: 'delete' as const, frames: []}, count: 1},
+  ];
+  const detail: unknown = JSON.parse(JSON.stringify(mismatchFailureDetail({program: './mm', mismatches, mismatchedFrees: 3})));
+
+  it('gets a MismatchedFree failure naming both kinds, with both stacks, and no leak figures', () => {
+    const results = aggregated([
+      testFile('t.test.ts', [testCase('mismatched', {status: 'failed', failureDetails: [detail], failureMessages: ['Error: 3 blocks released …']})]),
+    ]);
+    const {junit, xml} = report(results);
+    const [testcase] = junit.testsuites.testsuite[0].testcase;
+    expect(testcase.properties).toBeUndefined();
+    expect(testcase.failure).toEqual([
+      {$: {message: '3 blocks released by a mismatched free/delete in ./mm', type: 'MismatchedFree'}, _: formatMismatchMessage(mismatches, 3, './mm')},
+    ]);
+    expect(xml).toContain(
+      '  new[] block of 40 bytes released with delete (2 times)\n    at drop_array (/src/arr.cc:12)\n  allocated with new[]\n    at make_array (/src/arr.cc:7)',
+    );
+  });
+
+  it('reports malformed mismatch data as an ordinary failure', () => {
+    const broken = {name: 'MismatchedFree', message: 'mismatched', stack: 'mismatched', pmmMismatch: {mismatchedFrees: '3', mismatches: []}};
+    const results = aggregated([
+      testFile('t.test.ts', [testCase('broken', {status: 'failed', failureDetails: [broken], failureMessages: ['MismatchedFree: mismatched']})]),
+    ]);
+    const [testcase] = report(results).junit.testsuites.testsuite[0].testcase;
+    expect(testcase.failure).toEqual([{$: {message: 'MismatchedFree: mismatched', type: 'AssertionError'}, _: 'MismatchedFree: mismatched'}]);
   });
 });
 

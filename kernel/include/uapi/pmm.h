@@ -26,6 +26,9 @@
 /* Most VM/RSS samples kept per process; older ones make room for new. */
 #define PMM_MAX_SAMPLES		256
 
+/* Most mismatched releases kept per process; later ones are only counted. */
+#define PMM_MAX_MISMATCHES	256
+
 /* What a record says happened. */
 enum pmm_kind {
 	PMM_KIND_MALLOC = 1,
@@ -104,6 +107,7 @@ struct pmm_pid_info {
 	__u64 unmatched_frees;	/* frees that matched no allocation */
 	__u64 dropped;		/* records refused over the limits */
 	char comm[16];
+	__u64 mismatched_frees;	/* releases of another family, kept or not */
 };
 
 /* PMM_MONITORED_PIDS: fills up to max entries, says how many exist. */
@@ -216,13 +220,46 @@ struct pmm_read_samples {
 	__u32 pad;
 };
 
+/*
+ * A block released by a call of another family than the one that allocated
+ * it: malloc, calloc and realloc go with free (or a realloc's release of
+ * prev_ptr), new with delete, new[] with delete[]. The block is released
+ * all the same, as valgrind does.
+ */
+struct pmm_mismatch {
+	__u32 alloc_kind;	/* enum pmm_kind of the allocation */
+	__u32 release_kind;	/* FREE, DELETE, DELETE_ARRAY or REALLOC */
+	__u64 ptr;		/* the block */
+	__u64 size;		/* bytes it was allocated with */
+	__u32 alloc_nframes;	/* valid entries of alloc_frames[] */
+	__u32 release_nframes;	/* valid entries of release_frames[] */
+	__u64 alloc_frames[PMM_MAX_FRAMES];	/* the allocation's stack */
+	__u64 release_frames[PMM_MAX_FRAMES];	/* the release's, if it had one */
+};
+
+/*
+ * PMM_READ_MISMATCHES: a page of pid's mismatched releases, in the order
+ * they happened. The first PMM_MAX_MISMATCHES are kept; total counts them
+ * all. Start with cursor 0 and pass back the cursor returned until count
+ * is 0. Like PMM_READ_LOGS, it waits for an exited process's ring.
+ */
+struct pmm_read_mismatches {
+	__s32 pid;
+	__u32 max;		/* 1..PMM_MAX_MISMATCHES */
+	__u64 cursor;		/* in: where to go on; out: where to go on next */
+	__u64 mismatches;	/* user pointer to max struct pmm_mismatch */
+	__u32 count;		/* out: mismatches written */
+	__u32 pad;
+	__u64 total;		/* out: mismatched releases seen, kept or not */
+};
+
 /* PMM_GET_STATS: the memory limits and what is held against them. */
 struct pmm_stats {
 	__u64 max_records;	/* module parameter: per process */
 	__u64 max_total_records;	/* module parameter: all processes */
 	__u64 total_records;	/* unmatched records held, all processes */
 	__u64 total_dropped;	/* records refused since the module loaded */
-	__u64 nr_stacks;	/* distinct stacks those records refer to */
+	__u64 nr_stacks;	/* distinct stacks they and mismatches refer to */
 	/*
 	 * Reads that gave up waiting for an exited process's ring: something
 	 * held it past the bound, so its last records came too late for them.
@@ -243,5 +280,6 @@ struct pmm_stats {
 #define PMM_GET_STATS		_IOR(PMM_IOC_MAGIC, 9, struct pmm_stats)
 /* Apply the caller's ring's written records now (the ring is full). */
 #define PMM_RING_DRAIN		_IO(PMM_IOC_MAGIC, 10)
+#define PMM_READ_MISMATCHES	_IOWR(PMM_IOC_MAGIC, 11, struct pmm_read_mismatches)
 
 #endif /* _UAPI_LINUX_PMM_H */

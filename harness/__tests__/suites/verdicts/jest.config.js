@@ -1,5 +1,5 @@
 // A suite of verdicts, run by verdicts.vm.test.ts in a child Jest: options from the docblock, concurrent
-// tests, runs in beforeAll/afterAll, and growth mode.
+// tests, runs in beforeAll/afterAll, growth mode and mismatched releases.
 const fs = require('fs');
 const path = require('path');
 
