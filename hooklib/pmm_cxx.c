@@ -45,7 +45,7 @@ static void *pmm_cxx_alloc(size_t size, size_t align)
 			return fn(size args);						\
 		}									\
 		if (!pmm_in_hook && pmm_should_record())				\
-			pmm_record_alloc(kind, ptr, NULL, size);			\
+			pmm_record_alloc(PMM_ENTRY_FRAME(), kind, ptr, NULL, size);	\
 		return ptr;								\
 	}
 
@@ -57,7 +57,7 @@ static void *pmm_cxx_alloc(size_t size, size_t align)
 		if (!ptr)								\
 			return;								\
 		if (!pmm_in_hook && pmm_should_record())				\
-			pmm_record_free(kind, ptr);					\
+			pmm_record_free(PMM_ENTRY_FRAME(), kind, ptr);			\
 		pmm_real_free(ptr);							\
 	}
 

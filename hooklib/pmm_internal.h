@@ -44,8 +44,13 @@ static inline int pmm_should_record(void)
 
 /* pmm_record.c: safe to call from any thread and from a signal handler; allocates nothing. */
 void pmm_record_prepare(void);
-void pmm_record_alloc(enum pmm_kind kind, const void *ptr, const void *prev_ptr, size_t size);
-void pmm_record_free(enum pmm_kind kind, const void *ptr);
+/*
+ * frame: PMM_ENTRY_FRAME of the intercepted function the program called. Its return address is where
+ * the stack starts, so the capture need not walk through the hook's own frames to find it.
+ */
+#define PMM_ENTRY_FRAME()	((uintptr_t)__builtin_frame_address(0))
+void pmm_record_alloc(uintptr_t frame, enum pmm_kind kind, const void *ptr, const void *prev_ptr, size_t size);
+void pmm_record_free(uintptr_t frame, enum pmm_kind kind, const void *ptr);
 
 /*
  * A realloc takes its place in the ring's order before the call, when it may free the old block
@@ -57,7 +62,8 @@ struct pmm_pending {
 	__u64 pos;
 };
 void pmm_record_begin(struct pmm_pending *pending);
-void pmm_record_realloc(struct pmm_pending *pending, const void *ptr, const void *prev_ptr, size_t size);
+void pmm_record_realloc(uintptr_t frame, struct pmm_pending *pending, const void *ptr, const void *prev_ptr,
+			size_t size);
 
 /* pmm_transport.c */
 void pmm_transport_open(void);

@@ -137,7 +137,7 @@ PMM_EXPORT void *malloc(size_t size)
 		return real.malloc(size);
 	ptr = real.malloc(size);
 	if (ptr)
-		pmm_record_alloc(PMM_KIND_MALLOC, ptr, NULL, size);
+		pmm_record_alloc(PMM_ENTRY_FRAME(), PMM_KIND_MALLOC, ptr, NULL, size);
 	pmm_leave();
 	return ptr;
 }
@@ -158,7 +158,7 @@ PMM_EXPORT void *calloc(size_t nmemb, size_t size)
 	ptr = real.calloc(nmemb, size);
 	/* A non-NULL result means nmemb * size did not overflow. */
 	if (ptr)
-		pmm_record_alloc(PMM_KIND_CALLOC, ptr, NULL, nmemb * size);
+		pmm_record_alloc(PMM_ENTRY_FRAME(), PMM_KIND_CALLOC, ptr, NULL, nmemb * size);
 	pmm_leave();
 	return ptr;
 }
@@ -195,16 +195,16 @@ PMM_EXPORT void *realloc(void *old, size_t size)
 		/* realloc(NULL, n) is malloc(n). */
 		ptr = real.realloc(NULL, size);
 		if (ptr)
-			pmm_record_alloc(PMM_KIND_MALLOC, ptr, NULL, size);
+			pmm_record_alloc(PMM_ENTRY_FRAME(), PMM_KIND_MALLOC, ptr, NULL, size);
 	} else if (size == 0) {
 		/*
 		 * glibc frees old and returns NULL. Record the free first, as free() does. An allocator
 		 * that returns a minimal block instead gets that block recorded as a new allocation.
 		 */
-		pmm_record_free(PMM_KIND_FREE, old);
+		pmm_record_free(PMM_ENTRY_FRAME(), PMM_KIND_FREE, old);
 		ptr = real.realloc(old, 0);
 		if (ptr)
-			pmm_record_alloc(PMM_KIND_MALLOC, ptr, NULL, 0);
+			pmm_record_alloc(PMM_ENTRY_FRAME(), PMM_KIND_MALLOC, ptr, NULL, 0);
 	} else {
 		/*
 		 * The record's place is taken before the call: if the block moves, another thread may
@@ -215,7 +215,7 @@ PMM_EXPORT void *realloc(void *old, size_t size)
 
 		pmm_record_begin(&pending);
 		ptr = real.realloc(old, size);
-		pmm_record_realloc(&pending, ptr, old, size);
+		pmm_record_realloc(PMM_ENTRY_FRAME(), &pending, ptr, old, size);
 	}
 	pmm_leave();
 	return ptr;
@@ -245,7 +245,7 @@ PMM_EXPORT void free(void *ptr)
 		return;
 	}
 	/* Before the real free: once freed, another thread may get this address and record it. */
-	pmm_record_free(PMM_KIND_FREE, ptr);
+	pmm_record_free(PMM_ENTRY_FRAME(), PMM_KIND_FREE, ptr);
 	real.free(ptr);
 	pmm_leave();
 }
@@ -262,7 +262,7 @@ PMM_EXPORT int posix_memalign(void **memptr, size_t alignment, size_t size)
 		return real.posix_memalign(memptr, alignment, size);
 	ret = real.posix_memalign(memptr, alignment, size);
 	if (ret == 0 && *memptr)
-		pmm_record_alloc(PMM_KIND_MALLOC, *memptr, NULL, size);
+		pmm_record_alloc(PMM_ENTRY_FRAME(), PMM_KIND_MALLOC, *memptr, NULL, size);
 	pmm_leave();
 	return ret;
 }
@@ -276,7 +276,7 @@ static void *pmm_aligned(void *(*fn)(size_t, size_t), size_t alignment, size_t s
 		return fn(alignment, size);
 	ptr = fn(alignment, size);
 	if (ptr)
-		pmm_record_alloc(PMM_KIND_MALLOC, ptr, NULL, size);
+		pmm_record_alloc(PMM_ENTRY_FRAME(), PMM_KIND_MALLOC, ptr, NULL, size);
 	pmm_leave();
 	return ptr;
 }
@@ -305,7 +305,7 @@ PMM_EXPORT void *valloc(size_t size)
 		return real.valloc(size);
 	ptr = real.valloc(size);
 	if (ptr)
-		pmm_record_alloc(PMM_KIND_MALLOC, ptr, NULL, size);
+		pmm_record_alloc(PMM_ENTRY_FRAME(), PMM_KIND_MALLOC, ptr, NULL, size);
 	pmm_leave();
 	return ptr;
 }
@@ -321,7 +321,7 @@ PMM_EXPORT void *pvalloc(size_t size)
 	ptr = real.pvalloc(size);
 	/* size is what was asked for; pvalloc itself rounds it up to whole pages. */
 	if (ptr)
-		pmm_record_alloc(PMM_KIND_MALLOC, ptr, NULL, size);
+		pmm_record_alloc(PMM_ENTRY_FRAME(), PMM_KIND_MALLOC, ptr, NULL, size);
 	pmm_leave();
 	return ptr;
 }

@@ -148,9 +148,8 @@ static int pmm_thread_stack(void)
  * next frame must lie above the last, inside this thread's stack, so a register that is not a frame
  * pointer ends the walk instead of faulting.
  */
-static void pmm_capture_fp(struct pmm_record *rec)
+static void pmm_capture_fp(struct pmm_record *rec, uintptr_t fp)
 {
-	uintptr_t fp = (uintptr_t)__builtin_frame_address(0);
 
 	rec->nframes = 0;
 	if (!pmm_stack_hi && !pmm_thread_stack())
@@ -171,14 +170,14 @@ static void pmm_capture_fp(struct pmm_record *rec)
 }
 
 /*
- * The default. The hook's own functions all keep frame pointers (see the Makefile), so its frames are
- * skipped by following rbp; at the outermost one, [fp] is the caller's rbp, [fp + 8] the return
- * address into the program and fp + 16 the caller's stack pointer. From there pmm_unwind() steps by
- * cached CFI rules. Where it cannot, backtrace() gives the same frames, more slowly.
+ * The default. fp is the frame of the intercepted function the program called; the hook's functions
+ * all keep frame pointers (see the Makefile), so any hook frame still above it (reallocarray calls
+ * realloc) is skipped by following rbp. At the outermost one, [fp] is the caller's rbp, [fp + 8] the
+ * return address into the program and fp + 16 the caller's stack pointer. From there pmm_unwind()
+ * steps by cached CFI rules. Where it cannot, backtrace() gives the same frames, more slowly.
  */
-static __attribute__((noinline)) void pmm_capture_cached(struct pmm_record *rec)
+static void pmm_capture_cached(struct pmm_record *rec, uintptr_t fp)
 {
-	uintptr_t fp = (uintptr_t)__builtin_frame_address(0);
 	int n;
 
 	rec->nframes = 0;
@@ -208,15 +207,15 @@ void pmm_record_begin(struct pmm_pending *pending)
 	pending->rec = pmm_ring_mapped() ? pmm_ring_reserve(&pending->pos) : NULL;
 }
 
-static inline void pmm_capture(struct pmm_record *rec)
+static inline void pmm_capture(struct pmm_record *rec, uintptr_t frame)
 {
 	rec->nframes = 0;
 	if (pmm_stack_depth <= 0)
 		return;
 	if (__builtin_expect(pmm_unwinder == PMM_UNWIND_CACHED, 1))
-		pmm_capture_cached(rec);
+		pmm_capture_cached(rec, frame);
 	else if (pmm_unwinder == PMM_UNWIND_FP)
-		pmm_capture_fp(rec);
+		pmm_capture_fp(rec, frame);
 	else
 		pmm_capture_cfi(rec);
 }
@@ -237,14 +236,14 @@ static void pmm_record_send(struct pmm_record *rec)
  * release that reaches the module carries its stack (a mismatched one is reported with it), not a
  * time. Nothing on this path changes errno: the program may look at it after malloc.
  */
-static void pmm_record_event(enum pmm_kind kind, const void *ptr, const void *prev_ptr, size_t size,
-			     int alloc)
+static void pmm_record_event(uintptr_t frame, enum pmm_kind kind, const void *ptr, const void *prev_ptr,
+			     size_t size, int alloc)
 {
 	struct pmm_record local, *rec;
 	__u64 pos;
 
 	local.time_ns = alloc ? pmm_ring_stamp() : 0;
-	pmm_capture(&local);
+	pmm_capture(&local, frame);
 	rec = pmm_ring_mapped() ? pmm_ring_reserve(&pos) : NULL;
 	if (!rec) {
 		local.kind = kind;
@@ -275,7 +274,8 @@ static void pmm_record_event(enum pmm_kind kind, const void *ptr, const void *pr
  * allocation is still in the ring, it is cancelled there and the realloc stands as the allocation
  * of the new block. A failed realloc keeps the old block: nothing is cancelled.
  */
-void pmm_record_realloc(struct pmm_pending *pending, const void *ptr, const void *prev_ptr, size_t size)
+void pmm_record_realloc(uintptr_t frame, struct pmm_pending *pending, const void *ptr, const void *prev_ptr,
+			size_t size)
 {
 	struct pmm_record local, *rec = pending->rec ? pending->rec : &local;
 
@@ -289,7 +289,7 @@ void pmm_record_realloc(struct pmm_pending *pending, const void *ptr, const void
 	rec->prev_ptr = (uintptr_t)prev_ptr;
 	rec->size = size;
 	rec->time_ns = pending->rec ? pmm_ring_stamp() : pmm_clock_ns();
-	pmm_capture(rec);
+	pmm_capture(rec, frame);
 	if (!pending->rec) {
 		pmm_record_send(rec);
 		return;
@@ -299,15 +299,15 @@ void pmm_record_realloc(struct pmm_pending *pending, const void *ptr, const void
 		pmm_ring_remember(ptr, pending->pos);
 }
 
-void pmm_record_alloc(enum pmm_kind kind, const void *ptr, const void *prev_ptr, size_t size)
+void pmm_record_alloc(uintptr_t frame, enum pmm_kind kind, const void *ptr, const void *prev_ptr, size_t size)
 {
-	pmm_record_event(kind, ptr, prev_ptr, size, 1);
+	pmm_record_event(frame, kind, ptr, prev_ptr, size, 1);
 }
 
 /* A free while its allocation is still in the ring undoes it there: no record at all. */
-void pmm_record_free(enum pmm_kind kind, const void *ptr)
+void pmm_record_free(uintptr_t frame, enum pmm_kind kind, const void *ptr)
 {
 	if (pmm_ring_cancel(ptr, kind))
 		return;
-	pmm_record_event(kind, ptr, NULL, 0, 0);
+	pmm_record_event(frame, kind, ptr, NULL, 0, 0);
 }
