@@ -46,6 +46,11 @@ export function formatFrame(frame: Frame): string {
   return `at ${frame.function ?? frame.address} (${frameLocation(frame)})`;
 }
 
+/** A stack as a failure message shows it, a frame a line; what to say when there is none. */
+export function formatStackLines(frames: readonly Frame[], none = '(no stack recorded)'): string[] {
+  return frames.length === 0 ? [`    ${none}`] : frames.map((frame) => `    ${formatFrame(frame)}`);
+}
+
 function frameLocation(frame: Frame): string {
   if (frame.file !== null) return frame.line === null ? frame.file : `${frame.file}:${frame.line}`;
   if (frame.object !== null) return frame.offset != null ? `${frame.object}+${frame.offset}` : frame.object;
@@ -90,9 +95,7 @@ export function formatLeakHeadline(summary: LeakSummary, program: string): strin
 export function formatLeakMessage(leaks: readonly Leak[], summary: LeakSummary, program: string): string {
   const lines = [formatLeakHeadline(summary, program)];
   for (const leak of leaks) {
-    lines.push(`  ${formatAmount(leak)} (${leak.kinds.join(', ')})`);
-    if (leak.frames.length === 0) lines.push('    (no stack recorded)');
-    for (const frame of leak.frames) lines.push(`    ${formatFrame(frame)}`);
+    lines.push(`  ${formatAmount(leak)} (${leak.kinds.join(', ')})`, ...formatStackLines(leak.frames));
   }
   return lines.join('\n');
 }

@@ -2,7 +2,7 @@
 // symbolized ones, and the texts people read: a failing test's message, the CLI's valgrind-style report, and
 // the failure detail carried to reporters.
 
-import {formatFrame} from './leakReport';
+import {formatFrame, formatStackLines} from './leakReport';
 import type {Frame, Mismatch, MismatchFailureDetail, RawMismatch, RunResult} from './types';
 
 /** One raw mismatch's symbolized stacks, frame for frame. */
@@ -59,11 +59,8 @@ export function formatMismatchMessage(mismatches: readonly Mismatch[], mismatche
   for (const m of mismatches) {
     const times = m.count > 1 ? ` (${m.count} times)` : '';
     lines.push(`  ${describeMismatch(m)}${times}`);
-    if (m.release.frames.length === 0) lines.push(`    (no stack recorded for the ${m.release.kind})`);
-    for (const frame of m.release.frames) lines.push(`    ${formatFrame(frame)}`);
-    lines.push(`  allocated with ${m.allocation.kind}`);
-    if (m.allocation.frames.length === 0) lines.push('    (no stack recorded)');
-    for (const frame of m.allocation.frames) lines.push(`    ${formatFrame(frame)}`);
+    lines.push(...formatStackLines(m.release.frames, `(no stack recorded for the ${m.release.kind})`));
+    lines.push(`  allocated with ${m.allocation.kind}`, ...formatStackLines(m.allocation.frames));
   }
   const unkept = mismatchedFrees - countMismatches(mismatches);
   if (unkept > 0) lines.push(`  and ${unkept} more, not kept: pmm.ko keeps the first 256 of a process`);
