@@ -129,6 +129,16 @@ export const forkFamilyCase = {
   children: ['176/4 malloc leak<main', '275/5 malloc leak<main', '44/2 malloc leak<main', '539/7 malloc leak<main', '99/3 malloc leak<main', 'shell'],
 };
 
+/** outlived: a child still running when the program exits is ended, and what it recorded until then reported. */
+export const outlivedCase = {
+  name: 'outlived: a child still running when the program exits is killed, its leaks reported',
+  program: 'outlived',
+  stdout: 'outlived: done\n',
+  leak: { bytes: 10, blocks: 1 },
+  leaks: ['10/1 malloc leak<main'],
+  children: ['99/3 malloc leak<main'],
+};
+
 type ChildLike = { summary: { bytes: number; blocks: number }; mismatchedFrees: number; leaks: Parameters<typeof describeLeaks>[0] };
 
 /**

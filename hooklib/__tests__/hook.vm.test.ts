@@ -4,7 +4,7 @@ import { execFileSync } from 'child_process';
 import * as fs from 'fs';
 import * as path from 'path';
 import type {} from '../../harness/globals';
-import { describeChildren, describeLeaks, describeMismatches, forkFamilyCase, hookCases } from './cases';
+import { describeChildren, describeLeaks, describeMismatches, forkFamilyCase, hookCases, outlivedCase } from './cases';
 
 const programDir = path.join(__dirname, 'programs');
 const bin = (name: string): string => path.join(programDir, 'bin', name);
@@ -30,14 +30,14 @@ test.each(hookCases.map((c) => [c.name, c] as const))('%s', async (_name, c) => 
   if (c.mismatches.length > 0) expect(result).toHaveMismatchedFrees(c.mismatches.length);
 }, 180_000);
 
-it(forkFamilyCase.name, async () => {
-  const result = await pmm.run(bin(forkFamilyCase.program));
+test.each([forkFamilyCase, outlivedCase].map((c) => [c.name, c] as const))('%s', async (_name, c) => {
+  const result = await pmm.run(bin(c.program));
   expect(result.exitCode).toBe(0);
-  expect(result.stdout).toBe(forkFamilyCase.stdout);
-  expect(result).toLeak(forkFamilyCase.leak);
-  expect(describeLeaks(result.leaks)).toEqual(forkFamilyCase.leaks);
+  expect(result.stdout).toBe(c.stdout);
+  expect(result).toLeak(c.leak);
+  expect(describeLeaks(result.leaks)).toEqual(c.leaks);
   // Each at its line: a forked child's stacks resolve against the object map it sent after the fork.
-  expect(describeChildren(result.children ?? [], bin(forkFamilyCase.program))).toEqual(forkFamilyCase.children);
+  expect(describeChildren(result.children ?? [], bin(c.program))).toEqual(c.children);
 });
 
 it('makes no system call per allocation: 60,000 events, a handful of ioctls (strace in the VM)', async () => {
