@@ -48,10 +48,11 @@ function onHost(threads, tool, env = {}) {
   const times = [];
   for (let i = 0; i < RUNS; i++) {
     // An empty tool runs the program itself: under `env` the hook would be preloaded into env, which
-    // takes PMM_RECORD_FD for itself (host mode follows one process) and leaves the program unrecorded.
+    // takes PMM_RECORD_FD for itself (that mode follows one process) and leaves the program unrecorded.
     const command = tool.length ? tool[0] : program;
     const args = [...tool.slice(1), ...(tool.length ? [program] : []), String(HOST_PAIRS), String(threads)];
-    // fd 3: /dev/null, for the hook's host mode (PMM_RECORD_FD=3).
+    // fd 3: /dev/null, for the hook's host mode (PMM_RECORD_FD=3: one process, and a sink that keeps
+    // nothing, where PMM_RECORD_DIR would keep gigabytes of records in files).
     const devNull = fs.openSync('/dev/null', 'w');
     const run = spawnSync(command, args, { encoding: 'utf8', cwd: os.tmpdir(), maxBuffer: 64 << 20, env: { ...process.env, ...env }, stdio: ['ignore', 'pipe', 'pipe', devNull] });
     fs.closeSync(devNull);

@@ -12,7 +12,7 @@ export const USAGE = `usage:
   pmm run [--json] [--host] [--timeout SECONDS] [--accel auto|kvm|tcg] -- PROGRAM [ARGS...]
       run PROGRAM in the pmm VM under the hook and report its unmatched allocations
       and mismatched frees/deletes
-      (--host: on this machine, without a VM, the hook writing its records to a file)
+      (--host: on this machine, without a VM, the hook writing its records to files, one per process)
   pmm exec [--timeout SECONDS] [--accel auto|kvm|tcg] -- COMMAND [ARGS...]
       run COMMAND as root in the VM with pmm.ko loaded, no hook
   pmm setup

@@ -19,7 +19,7 @@ const notice = (message: string): void => {
 
 async function runCommand(command: Extract<Command, { name: 'run' | 'exec' }>): Promise<number> {
   const options = resolveOptions(command.accel ? { accel: command.accel } : {});
-  // --host: on this machine, without a VM (the hook writes its records to a file).
+  // --host: on this machine, without a VM (the hook writes its records to files, one per process).
   const raw = command.name === 'run' && command.host
     ? await runHostRaw(command.program, command.args, command.timeoutMs !== null ? { timeoutMs: command.timeoutMs } : {})
     : await runRaw(

@@ -78,7 +78,7 @@ export interface RunResult {
   summary: LeakSummary;
   mismatches: Mismatch[]; // blocks released by another family's call, in the order first seen; [] without the hook
   mismatchedFrees: number; // all of them; more than the mismatches' counts when pmm.ko kept only its first 256
-  children?: ChildResult[]; // the processes it forked; present for a run under the hook in the VM
+  children?: ChildResult[]; // the processes it forked (and what they exec-ed); present for a run under the hook (VM or --host)
   suppressed?: { leaks: Leak[]; summary: LeakSummary }; // matched by PMM_SUPPRESSIONS' files; present when any given
   samples?: MemorySample[]; // pmthread's look at the process while it ran; present for a run under the hook
   growth?: GrowthVerdict; // present when the run asked for growth mode

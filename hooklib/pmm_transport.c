@@ -2,17 +2,26 @@
  * pmm_transport.c: where records and the object map go. In the guest, a ring shared with pmm.ko
  * through mmap of /dev/pmm (pmm_ring.c: no system call per record; the module applies what is
  * written even if the process is killed), with one PMM_RECORD_LOG ioctl per record as the fallback
- * when the module offers no ring (or a signal handler interrupted this thread's own ring record). On a host without the module (tests), raw struct pmm_record bytes written to the
- * fd named by PMM_RECORD_FD.
+ * when the module offers no ring (or a signal handler interrupted this thread's own ring record).
+ * On a host without the module (host mode: tests, `pmm run --host`), raw struct pmm_record bytes
+ * written to files.
  *
- * Host mode, for whoever reads the stream: each record is one write(2) of sizeof(struct pmm_record)
- * (168) bytes, in the uapi layout, native byte order. Give the hook a pipe or a file opened with
- * O_APPEND: a write of that size to either is not interleaved with other threads' writes, so the
- * stream is whole records in the order the hook saw the events. Keep a pipe's read end open until
- * the program exits, or its next write raises SIGPIPE. The object map goes to the file named by
- * PMM_MAPS_FILE, replaced whole. Only the process that started with PMM_RECORD_FD writes: the
- * variables are removed from its environment and the fd is close-on-exec, so programs it runs do
- * not write into the stream, and a forked child stops recording (pmm_transport_after_fork_child).
+ * Host mode, for whoever reads the records: each record is one write(2) of sizeof(struct pmm_record)
+ * (168) bytes, in the uapi layout, native byte order, to a file opened with O_APPEND (or a pipe): a
+ * write of that size is not interleaved with other threads' writes, so a stream is whole records in
+ * the order the hook saw the events. Two ways to name the files:
+ *
+ * - PMM_RECORD_DIR=<absolute dir>: every process the hook starts in writes its own, as pmm.ko keeps
+ *   one monitor per process: <dir>/<pid>.records, appended (an exec-ed image continues its pid's, as
+ *   its monitor does in the guest), and its object map to <dir>/<pid>.maps, replaced whole (written
+ *   beside it and renamed, so a reader never sees half of one). The variable stays in the
+ *   environment, so the programs it runs are followed, and a forked child opens its own files
+ *   (pmm_transport_after_fork_child): one file per pid, never two processes in one stream.
+ * - PMM_RECORD_FD=<n> (and PMM_MAPS_FILE=<path> for the map): one process only. The variables are
+ *   removed from its environment and the fd is close-on-exec, so programs it runs do not write into
+ *   the stream, and a forked child stops recording. For a sink that keeps nothing (the benchmark's
+ *   /dev/null) and a pipe; keep a pipe's read end open until the program exits, or its next write
+ *   raises SIGPIPE.
  */
 #define _GNU_SOURCE
 #include <errno.h>
@@ -29,13 +38,20 @@
 enum pmm_sink {
 	PMM_SINK_NONE = 0,	/* nowhere to send: record nothing */
 	PMM_SINK_DEVICE,	/* pmm.ko through /dev/pmm */
-	PMM_SINK_HOST,		/* raw records on PMM_RECORD_FD */
+	PMM_SINK_HOST,		/* raw records on a file: PMM_RECORD_DIR's or PMM_RECORD_FD */
 };
 
-/* Set once by pmm_transport_open() (under pmm_control.c's once) before any send. */
+/*
+ * Set by pmm_transport_open() (under pmm_control.c's once) before any send, and again in a forked
+ * child, which has one thread then.
+ */
 static enum pmm_sink pmm_sink;
 static int pmm_sink_fd = -1;
 static char pmm_maps_path[PATH_MAX];
+/* PMM_RECORD_DIR's maps are written here, then renamed to pmm_maps_path. */
+static char pmm_maps_new_path[PATH_MAX];
+/* PMM_RECORD_DIR, kept for a forked child's own files; empty in the PMM_RECORD_FD mode. */
+static char pmm_record_dir[PATH_MAX];
 
 /*
  * Set when sending can never work for this process again (the module said ESRCH: not monitored;
@@ -83,13 +99,72 @@ static int pmm_device_open(void)
 	return 0;
 }
 
+/*
+ * <pmm_record_dir>/<pid><suffix> into path; -1 when it does not fit. By hand rather than snprintf: a
+ * forked child calls it from the fork handler, where only async-signal-safe code belongs.
+ */
+static int pmm_host_path(char *path, size_t size, pid_t pid, const char *suffix)
+{
+	size_t dir_len = strlen(pmm_record_dir), suffix_len = strlen(suffix), ndigits = 0;
+	unsigned int rest = (unsigned int)pid;
+	char digits[16];
+
+	do
+		digits[ndigits++] = (char)('0' + rest % 10);
+	while ((rest /= 10) != 0);
+	if (dir_len + 1 + ndigits + suffix_len + 1 > size)
+		return -1;
+	memcpy(path, pmm_record_dir, dir_len);
+	path[dir_len] = '/';
+	for (size_t i = 0; i < ndigits; i++)
+		path[dir_len + 1 + i] = digits[ndigits - 1 - i];
+	memcpy(path + dir_len + 1 + ndigits, suffix, suffix_len + 1);
+	return 0;
+}
+
+/*
+ * This process's files in PMM_RECORD_DIR; 0 on success. O_APPEND without O_TRUNC: an exec-ed image
+ * continues the records its pid's earlier image wrote. A directory that is missing or unwritable
+ * fails here, and the process records nothing.
+ */
+static int pmm_host_dir_open(void)
+{
+	char records_path[PATH_MAX];
+	pid_t pid = getpid();
+	int fd;
+
+	if (pmm_host_path(records_path, sizeof(records_path), pid, ".records") ||
+	    pmm_host_path(pmm_maps_path, sizeof(pmm_maps_path), pid, ".maps") ||
+	    pmm_host_path(pmm_maps_new_path, sizeof(pmm_maps_new_path), pid, ".maps.new"))
+		return -1;
+	fd = open(records_path, O_WRONLY | O_CREAT | O_APPEND | O_CLOEXEC, 0644);
+	if (fd < 0)
+		return -1;
+	pmm_sink_fd = fd;
+	pmm_sink = PMM_SINK_HOST;
+	return 0;
+}
+
 void pmm_transport_open(void)
 {
-	const char *maps_path;
+	const char *dir, *maps_path;
 	int fd;
 
 	if (pmm_device_open() == 0)
 		return;
+
+	/*
+	 * Absolute only: the program may change directory before it forks. Kept in the environment: the
+	 * programs this one runs write their own files beside ours.
+	 */
+	dir = getenv("PMM_RECORD_DIR");
+	if (dir && *dir) {
+		if (dir[0] == '/' && strlen(dir) < sizeof(pmm_record_dir)) {
+			strcpy(pmm_record_dir, dir);
+			pmm_host_dir_open();
+		}
+		return;
+	}
 
 	fd = pmm_host_fd_from_env();
 	maps_path = getenv("PMM_MAPS_FILE");
@@ -187,10 +262,13 @@ void pmm_transport_send_maps(const char *text, size_t len)
 	if (pmm_sink == PMM_SINK_HOST) {
 		if (!pmm_maps_path[0])
 			return;
-		fd = open(pmm_maps_path, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0644);
+		/* PMM_MAPS_FILE is the caller's own file, written in place; ours are replaced whole. */
+		fd = open(pmm_maps_new_path[0] ? pmm_maps_new_path : pmm_maps_path,
+			  O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0644);
 		if (fd < 0)
 			return;
-		pmm_write_all(fd, text, len);
+		if (pmm_write_all(fd, text, len) == 0 && pmm_maps_new_path[0])
+			rename(pmm_maps_new_path, pmm_maps_path);
 		close(fd);
 		return;
 	}
@@ -203,14 +281,22 @@ void pmm_transport_send_maps(const char *text, size_t len)
 /*
  * In a forked child, which is a new process. The parent's ring is not mapped here (the module marks
  * it not to be copied), so the child opens /dev/pmm again and maps a ring of its own; mapping it
- * makes the module monitor the child of a monitored parent. The host stream is the parent's, so
- * there the child stops recording rather than mix its blocks into it.
+ * makes the module monitor the child of a monitored parent. On the host the inherited fd is the
+ * parent's stream: with PMM_RECORD_DIR the child opens files of its own, which start empty as its
+ * monitor does in the guest (its frees of the blocks it inherited match nothing); with PMM_RECORD_FD
+ * it stops recording rather than mix its blocks into the parent's.
  */
 void pmm_transport_after_fork_child(void)
 {
 	pmm_sink_dead = 0;
 	if (pmm_sink == PMM_SINK_HOST) {
 		pmm_sink = PMM_SINK_NONE;
+		/* PMM_RECORD_FD's fd is the caller's: left open, as the child was given it. */
+		if (!pmm_record_dir[0])
+			return;
+		close(pmm_sink_fd);
+		pmm_sink_fd = -1;
+		pmm_host_dir_open();
 		return;
 	}
 	if (pmm_sink != PMM_SINK_DEVICE)

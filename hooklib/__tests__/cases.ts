@@ -113,7 +113,50 @@ export const hookCases: HookCase[] = [
   },
 ];
 
-export function describeLeaks(leaks: Array<{ bytes: number; blocks: number; kinds: string[]; frames: Array<{ function: string | null }> }>): string[] {
+/**
+ * fork_family: the parent leaks one block and runs five processes that each leak their own: a fork
+ * (its free of its copy of the parent's block matches nothing of its own, so the block stays the
+ * parent's leak), a fork that execs the program, a vfork that does, a posix_spawn and a system(), whose
+ * shell forks the program: the shell is a child too, with at most leaks of its own (in the shell or libc).
+ */
+export const forkFamilyCase = {
+  name: 'fork_family: follows fork, exec, vfork, posix_spawn and system: each child reported on its own, in the same run',
+  program: 'fork_family',
+  stdout: 'fork_family: done\n',
+  leak: { bytes: 100, blocks: 1 },
+  leaks: ['100/1 malloc leak<main'],
+  /** describeChildren's answer, sorted. */
+  children: ['176/4 malloc leak<main', '275/5 malloc leak<main', '44/2 malloc leak<main', '539/7 malloc leak<main', '99/3 malloc leak<main', 'shell'],
+};
+
+/** outlived: a child still running when the program exits is ended, and what it recorded until then reported. */
+export const outlivedCase = {
+  name: 'outlived: a child still running when the program exits is killed, its leaks reported',
+  program: 'outlived',
+  stdout: 'outlived: done\n',
+  leak: { bytes: 10, blocks: 1 },
+  leaks: ['10/1 malloc leak<main'],
+  children: ['99/3 malloc leak<main'],
+};
+
+type ChildLike = { summary: { bytes: number; blocks: number }; mismatchedFrees: number; leaks: Parameters<typeof describeLeaks>[0] };
+
+/**
+ * Each child as its leaks (describeLeaks, joined) when they lie in program, and as "shell" when they all
+ * lie in the shell or libc (or it leaked nothing); " +N mismatches" when it made any. Sorted.
+ */
+export function describeChildren(children: ChildLike[], program: string): string[] {
+  return children
+    .map((c) => {
+      const ours = c.leaks.some((l) => l.frames[0]?.object === program);
+      const shell = c.leaks.every((l) => /\/(dash|bash|sh)$|libc\.so/.test(l.frames[0]?.object ?? ''));
+      const what = ours ? describeLeaks(c.leaks).join(', ') : shell ? 'shell' : `other: ${describeLeaks(c.leaks).join(', ')}`;
+      return c.mismatchedFrees > 0 ? `${what} +${c.mismatchedFrees} mismatches` : what;
+    })
+    .sort();
+}
+
+export function describeLeaks(leaks: Array<{ bytes: number; blocks: number; kinds: string[]; frames: Array<{ function: string | null; object?: string | null }> }>): string[] {
   return leaks.map((l) => `${l.bytes}/${l.blocks} ${l.kinds.join(',')} ${l.frames[0]?.function}<${l.frames[1]?.function ?? ''}`).sort();
 }
 

@@ -6,6 +6,7 @@ import os from 'os';
 import path from 'path';
 
 import { findObject, loadBase, MappedObject, parseObjectMap } from '../../symbolizer/objectMap';
+import { recordDirPids } from '../host/recordDir';
 import { decodeRecords, PmmKindName, PmmRecord, replayRecords } from '../host/recordStream';
 
 const hooklibDir = path.resolve(__dirname, '..');
@@ -18,16 +19,19 @@ interface ProgramRun {
   signal: NodeJS.Signals | null;
   stdout: string;
   stderr: string;
-  records: PmmRecord[];
+  records: PmmRecord[]; // the program's own process's
   recordBytes: number;
   maps: MappedObject[] | null; // null when the hook wrote no object map
+  /** The other processes that wrote into the record directory (forks, what they exec-ed), in pid order. */
+  others: Array<{ pid: number; records: PmmRecord[]; maps: MappedObject[] | null }>;
   startNs: bigint;
   endNs: bigint;
 }
 
 interface RunOptions {
   hook?: boolean; // default true
-  recordFd?: boolean; // pass PMM_RECORD_FD (default true)
+  /** Where the hook writes: PMM_RECORD_DIR (the default), PMM_RECORD_FD=3 with PMM_MAPS_FILE, or neither. */
+  sink?: 'dir' | 'fd' | 'none';
   env?: Record<string, string>;
   args?: string[];
 }
@@ -44,10 +48,11 @@ function cleanEnv(): NodeJS.ProcessEnv {
 function runProgram(name: string, options: RunOptions = {}): ProgramRun {
   const program = fs.realpathSync(path.join(programDir, name));
   const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'pmm-hook-'));
-  const recordsPath = path.join(dir, 'records');
+  const sink = options.sink ?? 'dir';
+  // The fd mode's stream; O_APPEND: every record is one write(2), appended whole, whichever thread writes it.
+  const streamPath = path.join(dir, 'stream');
   const mapsPath = path.join(dir, 'maps');
-  // O_APPEND: every record is one write(2), appended whole, whichever thread writes it.
-  const recordFd = fs.openSync(recordsPath, 'a');
+  const recordFd = fs.openSync(streamPath, 'a');
   try {
     const env = cleanEnv();
     // The exit-time freeres frees memory allocated before the hook was recording, which would show as
@@ -55,8 +60,11 @@ function runProgram(name: string, options: RunOptions = {}): ProgramRun {
     env.PMM_LIBC_FREERES = '0';
     if (options.hook ?? true) {
       env.LD_PRELOAD = hookPath;
-      env.PMM_MAPS_FILE = mapsPath;
-      if (options.recordFd ?? true) env.PMM_RECORD_FD = '3';
+      if (sink === 'dir') env.PMM_RECORD_DIR = dir;
+      if (sink === 'fd') {
+        env.PMM_RECORD_FD = '3';
+        env.PMM_MAPS_FILE = mapsPath;
+      }
     }
     Object.assign(env, options.env);
     const startNs = BigInt(Date.now()) * 1_000_000n;
@@ -68,7 +76,9 @@ function runProgram(name: string, options: RunOptions = {}): ProgramRun {
     });
     const endNs = BigInt(Date.now()) * 1_000_000n;
     if (result.error) throw result.error;
-    const bytes = fs.readFileSync(recordsPath);
+    const readMaps = (file: string) => (fs.existsSync(file) ? parseWholeMap(fs.readFileSync(file, 'utf8')) : null);
+    const readRecords = (file: string) => (fs.existsSync(file) ? fs.readFileSync(file) : Buffer.alloc(0));
+    const bytes = sink === 'dir' ? readRecords(path.join(dir, `${result.pid}.records`)) : readRecords(streamPath);
     return {
       program,
       status: result.status,
@@ -77,7 +87,10 @@ function runProgram(name: string, options: RunOptions = {}): ProgramRun {
       stderr: result.stderr,
       records: decodeRecords(bytes),
       recordBytes: bytes.length,
-      maps: fs.existsSync(mapsPath) ? parseWholeMap(fs.readFileSync(mapsPath, 'utf8')) : null,
+      maps: readMaps(sink === 'dir' ? path.join(dir, `${result.pid}.maps`) : mapsPath),
+      others: recordDirPids(dir)
+        .filter((pid) => pid !== result.pid)
+        .map((pid) => ({ pid, records: decodeRecords(readRecords(path.join(dir, `${pid}.records`))), maps: readMaps(path.join(dir, `${pid}.maps`)) })),
       startNs,
       endNs,
     };
@@ -298,7 +311,7 @@ describe('libpmm.so in host mode', () => {
     expect(sizes(runProgram('hooks_switch', { env: { PMM_HOOKS_ACTIVE: '0' } }))).toEqual([333]);
   });
 
-  it('keeps forked and exec-ed children out of the parent stream', () => {
+  it('writes each forked and exec-ed child into a file of its own, the parent\'s holding only the parent\'s records', () => {
     const run = runProgram('fork_exec');
     expect(run.status).toBe(0);
     expectWellFormed(run);
@@ -308,6 +321,27 @@ describe('libpmm.so in host mode', () => {
     expect(programLeaks(run, replayRecords(run.records).unmatched)).toEqual([
       { kind: 'malloc', size: 100, function: 'leak', caller: 'main' },
     ]);
+    // The forked child starts with no records, as its monitor does in the guest: its free of its copy
+    // of the parent's block matches nothing. The exec-ed image continues its pid's file (nothing
+    // before the exec) with a map of its own.
+    expect(run.others.map((o) => o.records.map((r) => `${r.kind} ${r.kind === 'free' ? '' : r.size}`.trim()))).toEqual([
+      ['free', ...Array(5).fill('malloc 55')],
+      Array(7).fill('malloc 77'),
+    ]);
+    for (const other of run.others) {
+      const child = { ...run, records: other.records, maps: other.maps };
+      expect(programLeaks(child, replayRecords(other.records).unmatched).map((l) => `${l.function}<${l.caller}`)).toEqual(
+        other.records.filter((r) => r.kind === 'malloc').map(() => 'leak<main'),
+      );
+    }
+  });
+
+  it('with PMM_RECORD_FD follows one process: no forked or exec-ed child writes, and the stream is the parent\'s', () => {
+    const run = runProgram('fork_exec', { sink: 'fd' });
+    expect(run.status).toBe(0);
+    expect(run.records.map((r) => `${r.kind} ${r.size}`)).toEqual(['malloc 100']);
+    expect(run.others).toEqual([]);
+    expect(mapsOf(run).some((m) => m.path === run.program)).toBe(true);
   });
 
   it('records each C++ operator with its kind, once (not again as the malloc inside), and the mismatched releases', () => {
@@ -403,10 +437,51 @@ describe('libpmm.so in host mode', () => {
     expect(mapsOf(run).some((m) => m.path === run.program && m.perms.includes('x'))).toBe(true);
   });
 
-  it('records nothing and writes no map without /dev/pmm or PMM_RECORD_FD', () => {
-    const run = runProgram('leak_three', { recordFd: false });
+  it('records nothing and writes no map without /dev/pmm, PMM_RECORD_DIR or PMM_RECORD_FD', () => {
+    const run = runProgram('leak_three', { sink: 'none' });
     expect(run.status).toBe(7);
     expect(run.recordBytes).toBe(0);
     expect(run.maps).toBeNull();
+    expect(run.others).toEqual([]);
+  });
+
+  it.each([
+    ['missing', '/nonexistent/pmm-records'],
+    ['not a directory', '/dev/null'],
+  ])('records nothing, and the program runs as without the hook, when PMM_RECORD_DIR is %s', (_what, dir) => {
+    const run = runProgram('fork_exec', { sink: 'none', env: { PMM_RECORD_DIR: dir } });
+    expect(run.status).toBe(0);
+    expect(run.stdout).toBe('fork_exec: done\n');
+    expect(run.recordBytes).toBe(0);
+    expect(run.others).toEqual([]);
+  });
+
+  it('records nothing with a relative PMM_RECORD_DIR (the program may change directory before it forks)', () => {
+    const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'pmm-relative-'));
+    try {
+      const run = runProgram('fork_exec', { sink: 'none', env: { PMM_RECORD_DIR: path.relative(process.cwd(), dir) } });
+      expect(run.status).toBe(0);
+      expect(fs.readdirSync(dir)).toEqual([]);
+    } finally {
+      fs.rmSync(dir, { recursive: true, force: true });
+    }
+  });
+
+  it('records nothing into a directory it may not write', () => {
+    const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'pmm-readonly-'));
+    try {
+      // As nobody when run as root, who may write anywhere.
+      const asNobody = process.getuid?.() === 0 ? { uid: 65534, gid: 65534 } : {};
+      fs.chmodSync(dir, 0o555);
+      const run = spawnSync(path.join(programDir, 'leak_three'), [], {
+        env: { ...cleanEnv(), LD_PRELOAD: hookPath, PMM_RECORD_DIR: dir },
+        encoding: 'utf8',
+        ...asNobody,
+      });
+      expect(run.status).toBe(7);
+      expect(fs.readdirSync(dir)).toEqual([]);
+    } finally {
+      fs.rmSync(dir, { recursive: true, force: true });
+    }
   });
 });

@@ -6,7 +6,7 @@ import * as os from 'os';
 import * as path from 'path';
 import { closeSymbolizer, symbolizeRun } from '../../harness/runProgram';
 import { runHostRaw } from '../host/runHost';
-import { describeLeaks, describeMismatches, hookCases, programBin } from './cases';
+import { describeChildren, describeLeaks, describeMismatches, forkFamilyCase, hookCases, outlivedCase, programBin } from './cases';
 
 beforeAll(() => {
   if (fs.existsSync('/dev/pmm')) throw new Error('/dev/pmm exists: host mode needs a machine without pmm.ko');
@@ -26,6 +26,22 @@ test.each(hookCases.map((c) => [c.name, c] as const))('%s', async (_name, c) => 
   // From replayRecords, the same as pmm.ko and pmd give in the VM.
   expect(describeMismatches(result.mismatches)).toEqual(c.mismatches);
   expect(result.mismatchedFrees).toBe(c.mismatches.length);
+}, 60_000);
+
+test.each([forkFamilyCase, outlivedCase].map((c) => [c.name, c] as const))('%s', async (_name, c) => {
+  const program = programBin(c.program);
+  const raw = await runHostRaw(program, [], { timeoutMs: 60_000 });
+  const result = await symbolizeRun(raw, []);
+  expect(result.exitCode).toBe(0);
+  expect(result.stdout).toBe(c.stdout);
+  expect(result.summary).toEqual(c.leak);
+  expect(describeLeaks(result.leaks)).toEqual(c.leaks);
+  expect(describeChildren(result.children ?? [], program)).toEqual(c.children);
+  // Each child under its own pid, none the program's.
+  const pids = (result.children ?? []).map((c) => c.pid);
+  expect(new Set(pids).size).toBe(pids.length);
+  // None outlives the run.
+  for (const pid of pids) expect(fs.existsSync(`/proc/${pid}`) ? fs.readFileSync(`/proc/${pid}/stat`, 'utf8') : 'gone').toMatch(/^gone$|\) Z /);
 }, 60_000);
 
 test('pmm run --host --json reports a program run on this machine, without a VM', () => {

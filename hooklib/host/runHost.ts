@@ -1,14 +1,14 @@
 // Host mode (`pmm run --host`): runs a program on this machine under libpmm.so, without a VM, and gives
-// the same raw run as the VM path: the hook writes its records to a file (PMM_RECORD_FD) and its object
-// map to another (PMM_MAPS_FILE); the replay leaves the unmatched allocations and finds the mismatched
-// releases, as pmm.ko would.
+// the same raw run as the VM path: the hook in each process (the program, what it forks, what they
+// exec) writes its records and object map into a directory of its own run (PMM_RECORD_DIR,
+// recordDir.ts); the replay leaves the unmatched allocations and finds the mismatched releases, per
+// process, as pmm.ko would. The program's process is the run's; every other one is one of its children.
 import { spawn } from 'child_process';
 import * as fs from 'fs';
 import * as os from 'os';
 import * as path from 'path';
-import type { RawRun } from '../../harness/runProgram';
-import type { RawMismatch, RawRecord } from '../../harness/types';
-import { decodeRecords, replayRecords, type Mismatch, type PmmRecord } from './recordStream';
+import type { RawProcess, RawRun } from '../../harness/runProgram';
+import { readRecordDir, recordDirPids } from './recordDir';
 
 export interface HostRunOptions {
   env?: Record<string, string>;
@@ -17,60 +17,95 @@ export interface HostRunOptions {
   hook?: string; // libpmm.so; default: the one built beside this folder
 }
 
-const hex = (v: bigint): string => `0x${v.toString(16)}`;
+// As pmd: how long to wait for what is left of the run to exit once killed, and for its output to end.
+const LEFTOVER_WAIT_MS = 2000;
 
-/** A replayed record in pmd's JSON shape (pmd/PROTOCOL.md), so the rest of the path is the same. */
-export function toRawRecord(r: PmmRecord): RawRecord {
-  if (r.kind !== 'malloc' && r.kind !== 'calloc' && r.kind !== 'realloc' && r.kind !== 'new' && r.kind !== 'new[]') {
-    throw new Error(`record ${r.index}: a ${r.kind} is not an allocation`);
-  }
-  return { kind: r.kind, ptr: hex(r.ptr), prevPtr: hex(r.prevPtr), size: Number(r.size), timeNs: r.timeNs.toString(), frames: r.frames.map(hex) };
+const noProcess: RawProcess = { records: [], mismatches: [], mismatchedFrees: 0, maps: '' };
+
+/**
+ * The processes of this run that are still alive besides the program: they wrote into dir, and carry
+ * it in their environment (so a pid the system gave to an unrelated process since is left alone). A
+ * zombie has closed its files: its records are complete.
+ */
+function leftovers(dir: string, program: number): number[] {
+  const mark = `\0PMM_RECORD_DIR=${dir}\0`;
+  return recordDirPids(dir).filter((pid) => {
+    if (pid === program) return false;
+    try {
+      const stat = fs.readFileSync(`/proc/${pid}/stat`, 'utf8');
+      const state = stat[stat.lastIndexOf(')') + 2];
+      return state !== 'Z' && state !== 'X' && `\0${fs.readFileSync(`/proc/${pid}/environ`, 'latin1')}`.includes(mark);
+    } catch {
+      return false; // gone
+    }
+  });
 }
 
-/** A replayed mismatch in pmd's JSON shape; the host keeps every one, where pmm.ko keeps the first 256. */
-export function toRawMismatch({ allocation, release }: Mismatch): RawMismatch {
-  const alloc = toRawRecord(allocation);
-  if (release.kind !== 'free' && release.kind !== 'delete' && release.kind !== 'delete[]' && release.kind !== 'realloc') {
-    throw new Error(`record ${release.index}: a ${release.kind} releases nothing`);
+const sleep = (ms: number): Promise<void> => new Promise((resolve) => setTimeout(resolve, ms));
+
+/**
+ * As pmd does in the VM: what the program left running is killed when it exits, and what it recorded
+ * until then is reported. Waits (up to LEFTOVER_WAIT_MS) until they have exited, so that each file is
+ * whole.
+ */
+async function endLeftovers(dir: string, program: number): Promise<void> {
+  const deadline = Date.now() + LEFTOVER_WAIT_MS;
+  for (let alive = leftovers(dir, program); alive.length > 0 && Date.now() < deadline; alive = leftovers(dir, program)) {
+    for (const pid of alive) {
+      try {
+        process.kill(pid, 'SIGKILL');
+      } catch {
+        // exited meanwhile
+      }
+    }
+    await sleep(20);
   }
-  return {
-    ptr: alloc.ptr,
-    size: alloc.size,
-    allocation: { kind: alloc.kind, frames: alloc.frames },
-    release: { kind: release.kind, frames: release.frames.map(hex) },
-  };
 }
 
 export async function runHostRaw(program: string, args: string[], options: HostRunOptions = {}): Promise<RawRun> {
   const hook = options.hook ?? path.resolve(__dirname, '..', '..', '..', 'hooklib', 'libpmm.so');
   const hookPath = fs.existsSync(hook) ? hook : path.resolve(__dirname, '..', 'libpmm.so');
+  // The run's own directory: only the processes of this run write into it, each into its own files.
   const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'pmm-host-'));
-  const recordsPath = path.join(dir, 'records');
-  const mapsPath = path.join(dir, 'maps');
-  // O_APPEND: every record is one write(2), appended whole, whichever thread writes it.
-  const recordFd = fs.openSync(recordsPath, 'a');
   try {
     const env: NodeJS.ProcessEnv = { ...process.env, ...(options.env ?? {}) };
     delete env.NODE_OPTIONS;
+    delete env.PMM_RECORD_FD;
+    delete env.PMM_MAPS_FILE;
     env.LD_PRELOAD = env.LD_PRELOAD ? `${hookPath}:${env.LD_PRELOAD}` : hookPath;
-    env.PMM_RECORD_FD = '3';
-    env.PMM_MAPS_FILE = mapsPath;
-    const child = spawn(program, args, { cwd: options.cwd, env, stdio: ['ignore', 'pipe', 'pipe', recordFd] });
+    env.PMM_RECORD_DIR = dir;
+    const child = spawn(program, args, { cwd: options.cwd, env, stdio: ['ignore', 'pipe', 'pipe'] });
     const out: Buffer[] = [];
     const err: Buffer[] = [];
     child.stdout!.on('data', (d: Buffer) => out.push(d));
     child.stderr!.on('data', (d: Buffer) => err.push(d));
+    const closed = new Promise<void>((resolve) => child.on('close', () => resolve()));
     let timedOut = false;
     const timer = options.timeoutMs ? setTimeout(() => {
       timedOut = true;
       child.kill('SIGKILL');
     }, options.timeoutMs) : null;
-    const [exitCode, signal] = await new Promise<[number | null, NodeJS.Signals | null]>((resolve, reject) => {
-      child.on('error', reject);
-      child.on('close', (code, sig) => resolve([code, sig]));
-    });
-    if (timer) clearTimeout(timer);
-    const { unmatched, mismatches } = replayRecords(decodeRecords(fs.readFileSync(recordsPath)));
+    let exitCode: number | null;
+    let signal: NodeJS.Signals | null;
+    try {
+      [exitCode, signal] = await new Promise<[number | null, NodeJS.Signals | null]>((resolve, reject) => {
+        child.on('error', reject);
+        child.on('exit', (code, sig) => resolve([code, sig]));
+      });
+    } finally {
+      if (timer) clearTimeout(timer);
+    }
+    const pid = child.pid!;
+    await endLeftovers(dir, pid);
+    // Something else may still hold the program's stdout or stderr (a process without the hook, or
+    // one that dropped PMM_RECORD_DIR): what it wrote within LEFTOVER_WAIT_MS is the output.
+    let outputTimer: NodeJS.Timeout | undefined;
+    await Promise.race([closed, new Promise<void>((resolve) => (outputTimer = setTimeout(resolve, LEFTOVER_WAIT_MS)))]);
+    clearTimeout(outputTimer);
+    child.stdout!.destroy();
+    child.stderr!.destroy();
+    const processes = readRecordDir(dir);
+    const own = processes.get(pid) ?? noProcess;
     return {
       result: {
         program,
@@ -81,13 +116,11 @@ export async function runHostRaw(program: string, args: string[], options: HostR
         stdout: Buffer.concat(out).toString('utf8'),
         stderr: Buffer.concat(err).toString('utf8'),
       },
-      records: unmatched.map(toRawRecord),
-      mismatches: mismatches.map(toRawMismatch),
-      mismatchedFrees: mismatches.length,
-      maps: fs.existsSync(mapsPath) ? fs.readFileSync(mapsPath, 'utf8') : '',
+      ...own,
+      // In pid order (pmd gives them in the order pmm.ko began to monitor them).
+      children: [...processes].filter(([p]) => p !== pid).map(([p, raw]) => ({ pid: p, ...raw })),
     };
   } finally {
-    fs.closeSync(recordFd);
     fs.rmSync(dir, { recursive: true, force: true });
   }
 }
