@@ -38,6 +38,7 @@
  * store, which reports the mismatch.
  */
 #define PMM_RING_PAIR_SLOTS	(2 * PMM_RING_ENTRIES)
+#define PMM_RING_DRAIN_MAX	(PMM_RING_ENTRIES / 2)
 #define PMM_RING_PAIR_EMPTY	0
 #define PMM_RING_PAIR_GONE	U32_MAX
 
@@ -355,10 +356,17 @@ static int pmm_ring_apply(struct pmm_ring *ring, bool final)
 
 	lockdep_assert_held(&ring->lock);
 
-	/* head is the process's to write: never go more than a lap ahead. */
+	/*
+	 * head is the process's to write: never go more than a lap ahead.
+	 * A drain takes only the older half of the ring, which is what a
+	 * writer waiting on a full ring needs: the newer records stay a while
+	 * longer for their frees to cancel them.
+	 */
 	head = READ_ONCE(hdr->head);
 	if (head - ring->tail > PMM_RING_ENTRIES)
 		head = ring->tail + PMM_RING_ENTRIES;
+	if (!final && head - ring->tail > PMM_RING_DRAIN_MAX)
+		head = ring->tail + PMM_RING_DRAIN_MAX;
 
 	/*
 	 * The batch: up to the first position still being written, or all

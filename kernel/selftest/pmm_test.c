@@ -1762,6 +1762,22 @@ static __u64 ring_seq(struct ring *r, __u64 pos)
 			       __ATOMIC_ACQUIRE);
 }
 
+/*
+ * The first position the module has not applied: every earlier one's entry
+ * is given back for the next lap (seq moved on by PMM_RING_ENTRIES).
+ */
+static __u64 ring_applied(struct ring *r)
+{
+	__u64 head = r->hdr->head;
+	__u64 pos = head > PMM_RING_ENTRIES ? head - PMM_RING_ENTRIES : 0;
+
+	while (pos < head &&
+	       (ring_seq(r, pos) & ~(PMM_RING_SEQ_CANCELLED | PMM_RING_SEQ_TAKEN)) >=
+	       pos + PMM_RING_ENTRIES)
+		pos++;
+	return pos;
+}
+
 /* The writer's protocol; a full ring is drained, as the hook does. */
 static __u64 ring_take(struct ring *r)
 {
@@ -2361,6 +2377,11 @@ static void test_ring_records(void)
 			 0x40000000 + 16 * (i / 2), 0, i % 2 ? 0 : 16);
 	ring_put(&r, PMM_KIND_MALLOC, 0xe700, 0, 7);
 	check_errno(ring_drain(&r), 0, "three laps of the ring");
+	/* A drain applies at most the older half of the ring. */
+	check(r.hdr->head - ring_applied(&r) <= PMM_RING_ENTRIES / 2,
+	      "  ... one drain applies the older half: %llu left",
+	      (unsigned long long)(r.hdr->head - ring_applied(&r)));
+	check_errno(ring_drain(&r), 0, "  ... and a second the rest");
 	get_info(getpid(), &info);
 	check(info.log_count == before.log_count &&
 	      info.unmatched_frees == before.unmatched_frees,

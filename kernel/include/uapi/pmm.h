@@ -278,7 +278,12 @@ struct pmm_stats {
 #define PMM_READ_MAPS		_IOWR(PMM_IOC_MAGIC, 7, struct pmm_maps)
 #define PMM_READ_SAMPLES	_IOWR(PMM_IOC_MAGIC, 8, struct pmm_read_samples)
 #define PMM_GET_STATS		_IOR(PMM_IOC_MAGIC, 9, struct pmm_stats)
-/* Apply the caller's ring's written records now (the ring is full). */
+/*
+ * Apply the caller's ring's written records now (the ring is full): those
+ * of the older half of the ring, oldest first, up to the first one still
+ * being written. The newer ones wait for the next drain or the release, so
+ * that frees soon after their allocations can still cancel them.
+ */
 #define PMM_RING_DRAIN		_IO(PMM_IOC_MAGIC, 10)
 #define PMM_READ_MISMATCHES	_IOWR(PMM_IOC_MAGIC, 11, struct pmm_read_mismatches)
 
