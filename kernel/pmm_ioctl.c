@@ -228,121 +228,138 @@ static struct pmm_monitor *pmm_monitor_find_readable(pid_t pid, int *err)
 	return mon;
 }
 
+/*
+ * How READ_LOGS and READ_MISMATCHES page through a process's items: a
+ * chunk at a time read under pmm_lock, then copied out unlocked so that the
+ * process can go on recording, until max items or the end of them.
+ */
+struct pmm_pager {
+	pid_t pid;
+	u32 max;
+	u64 cursor;		/* in: where to go on; out: where to go on next */
+	void __user *out;	/* max items of size bytes */
+	size_t size;
+	/* Reads up to max items at the cursor into buf, with pmm_lock held. */
+	unsigned int (*read)(struct pmm_monitor *mon, struct pmm_pager *pg,
+			     void *buf, unsigned int max);
+	u64 total;		/* what read says of all the items, if anything */
+	u32 count;		/* out: items copied */
+};
+
+static int pmm_copy_pages(struct pmm_pager *pg)
+{
+	struct pmm_monitor *mon;
+	unsigned int want, n;
+	void *buf;
+	int ret;
+
+	/* An exited process's last records may still be in its ring. */
+	ret = pmm_ring_wait_exited(pg->pid);
+	if (ret)
+		return ret;
+
+	buf = kmalloc_array(min_t(unsigned int, pg->max, PMM_IO_CHUNK),
+			    pg->size, GFP_KERNEL);
+	if (!buf)
+		return -ENOMEM;
+
+	pg->count = 0;
+	while (pg->count < pg->max) {
+		want = min_t(unsigned int, pg->max - pg->count, PMM_IO_CHUNK);
+
+		mutex_lock(&pmm_lock);
+		mon = pmm_monitor_find_readable(pg->pid, &ret);
+		n = mon ? pg->read(mon, pg, buf, want) : 0;
+		mutex_unlock(&pmm_lock);
+		if (!mon)
+			break;
+
+		if (copy_to_user(pg->out + pg->count * pg->size, buf,
+				 n * pg->size)) {
+			ret = -EFAULT;
+			break;
+		}
+		pg->count += n;
+		if (n < want)
+			break;
+	}
+	kfree(buf);
+	return ret;
+}
+
+static unsigned int pmm_page_records(struct pmm_monitor *mon,
+				     struct pmm_pager *pg, void *buf,
+				     unsigned int max)
+{
+	/* Sequence numbers are unsigned long; past them there is nothing. */
+	unsigned long cursor = min_t(u64, pg->cursor, ULONG_MAX);
+	unsigned int n = pmm_monitor_read(mon, &cursor, buf, max);
+
+	pg->cursor = cursor;
+	return n;
+}
+
 static int pmm_ioctl_read_logs(void __user *argp)
 {
-	struct pmm_record __user *urecs;
 	struct pmm_read_logs args;
-	struct pmm_monitor *mon;
-	struct pmm_record *buf;
-	unsigned int done = 0, want, n;
-	unsigned long cursor;
-	int ret = 0;
+	struct pmm_pager pg = { .size = sizeof(struct pmm_record),
+				.read = pmm_page_records };
+	int ret;
 
 	if (copy_from_user(&args, argp, sizeof(args)))
 		return -EFAULT;
 	if (args.pad || args.pid <= 0 || !args.max ||
 	    args.max > PMM_MAX_BATCH)
 		return -EINVAL;
-	urecs = u64_to_user_ptr(args.records);
-	/* Sequence numbers are unsigned long; past them there is nothing. */
-	cursor = min_t(u64, args.cursor, ULONG_MAX);
-	/* An exited process's last records may still be in its ring. */
-	ret = pmm_ring_wait_exited(args.pid);
+	pg.pid = args.pid;
+	pg.max = args.max;
+	pg.cursor = args.cursor;
+	pg.out = u64_to_user_ptr(args.records);
+	ret = pmm_copy_pages(&pg);
 	if (ret)
 		return ret;
 
-	buf = kmalloc_array(min_t(unsigned int, args.max, PMM_IO_CHUNK),
-			    sizeof(*buf), GFP_KERNEL);
-	if (!buf)
-		return -ENOMEM;
-
-	while (done < args.max) {
-		want = min_t(unsigned int, args.max - done, PMM_IO_CHUNK);
-
-		mutex_lock(&pmm_lock);
-		mon = pmm_monitor_find_readable(args.pid, &ret);
-		n = mon ? pmm_monitor_read(mon, &cursor, buf, want) : 0;
-		mutex_unlock(&pmm_lock);
-		if (!mon)
-			goto out_free_buf;
-
-		/* Copied out unlocked so the process can go on recording. */
-		if (copy_to_user(urecs + done, buf, n * sizeof(*buf))) {
-			ret = -EFAULT;
-			goto out_free_buf;
-		}
-		done += n;
-		if (n < want)
-			break;
-	}
-
-	args.cursor = cursor;
-	args.count = done;
+	args.cursor = pg.cursor;
+	args.count = pg.count;
 	if (copy_to_user(argp, &args, sizeof(args)))
-		ret = -EFAULT;
+		return -EFAULT;
+	return 0;
+}
 
-out_free_buf:
-	kfree(buf);
-	return ret;
+static unsigned int pmm_page_mismatches(struct pmm_monitor *mon,
+					struct pmm_pager *pg, void *buf,
+					unsigned int max)
+{
+	pg->total = mon->mismatched_frees;
+	return pmm_mismatch_read(mon, &pg->cursor, buf, max);
 }
 
 static int pmm_ioctl_read_mismatches(void __user *argp)
 {
-	struct pmm_mismatch __user *uout;
 	struct pmm_read_mismatches args;
-	struct pmm_mismatch *buf;
-	struct pmm_monitor *mon;
-	unsigned int done = 0, want, n;
-	u64 cursor;
-	int ret = 0;
+	struct pmm_pager pg = { .size = sizeof(struct pmm_mismatch),
+				.read = pmm_page_mismatches };
+	int ret;
 
 	if (copy_from_user(&args, argp, sizeof(args)))
 		return -EFAULT;
 	if (args.pad || args.pid <= 0 || !args.max ||
 	    args.max > PMM_MAX_MISMATCHES)
 		return -EINVAL;
-	uout = u64_to_user_ptr(args.mismatches);
-	cursor = args.cursor;
-	/* An exited process's last releases may still be in its ring. */
-	ret = pmm_ring_wait_exited(args.pid);
+	pg.pid = args.pid;
+	pg.max = args.max;
+	pg.cursor = args.cursor;
+	pg.out = u64_to_user_ptr(args.mismatches);
+	ret = pmm_copy_pages(&pg);
 	if (ret)
 		return ret;
 
-	/* A chunk at a time (9 KiB), copied out unlocked as READ_LOGS does. */
-	buf = kmalloc_array(min_t(unsigned int, args.max, PMM_IO_CHUNK),
-			    sizeof(*buf), GFP_KERNEL);
-	if (!buf)
-		return -ENOMEM;
-
-	while (done < args.max) {
-		want = min_t(unsigned int, args.max - done, PMM_IO_CHUNK);
-
-		mutex_lock(&pmm_lock);
-		mon = pmm_monitor_find_readable(args.pid, &ret);
-		n = mon ? pmm_mismatch_read(mon, &cursor, buf, want) : 0;
-		if (mon)
-			args.total = mon->mismatched_frees;
-		mutex_unlock(&pmm_lock);
-		if (!mon)
-			goto out_free_buf;
-
-		if (copy_to_user(uout + done, buf, n * sizeof(*buf))) {
-			ret = -EFAULT;
-			goto out_free_buf;
-		}
-		done += n;
-		if (n < want)
-			break;
-	}
-
-	args.cursor = cursor;
-	args.count = done;
+	args.cursor = pg.cursor;
+	args.count = pg.count;
+	args.total = pg.total;
 	if (copy_to_user(argp, &args, sizeof(args)))
-		ret = -EFAULT;
-
-out_free_buf:
-	kfree(buf);
-	return ret;
+		return -EFAULT;
+	return 0;
 }
 
 static int pmm_ioctl_read_samples(void __user *argp)
