@@ -1,10 +1,10 @@
 #!/usr/bin/env node
 // The hook benchmark (npm run bench:hook): bench/alloc_heavy, millions of malloc/free pairs with 1 and 4
 // threads, plain and under the hook in the same VM (preloaded but recording off, no stack, frame-pointer
-// stacks, default stacks), and plain, under the hook's host mode, under valgrind memcheck and under
-// heaptrack on the host. Each figure is the program's own timing of its allocating part (median of RUNS
-// runs), so boot, process start and the tools' start-up stay out. Prints Markdown tables of the times and
-// the ratios.
+// stacks, default stacks), and plain, under the hook's host mode (PMM_RECORD_DIR, as `pmm run --host`
+// runs it), under valgrind memcheck and under heaptrack on the host. Each figure is the program's own
+// timing of its allocating part (median of RUNS runs), so boot, process start and the tools' start-up
+// stay out. Prints Markdown tables of the times and the ratios.
 'use strict';
 const { execFileSync, spawnSync } = require('child_process');
 const fs = require('fs');
@@ -15,6 +15,7 @@ const root = path.resolve(__dirname, '..');
 const { runRaw, closeSymbolizer } = require(path.join(root, 'dist/harness/runProgram'));
 const { closeSharedVm } = require(path.join(root, 'dist/harness/sharedVm'));
 const { resolveOptions } = require(path.join(root, 'dist/harness/options'));
+const { readRecordDir } = require(path.join(root, 'dist/hooklib/host/recordDir'));
 
 const program = path.join(__dirname, 'bin', 'alloc_heavy');
 // TCG runs allocation-heavy code about 15x slower than the host: fewer pairs in the guest.
@@ -44,20 +45,25 @@ async function inVm(threads, hook, env) {
   return median(times);
 }
 
-function onHost(threads, tool, env = {}) {
+function onHost(threads, tool, { hook = false } = {}) {
   const times = [];
   for (let i = 0; i < RUNS; i++) {
-    // An empty tool runs the program itself: under `env` the hook would be preloaded into env, which
-    // takes PMM_RECORD_FD for itself (that mode follows one process) and leaves the program unrecorded.
     const command = tool.length ? tool[0] : program;
     const args = [...tool.slice(1), ...(tool.length ? [program] : []), String(HOST_PAIRS), String(threads)];
-    // fd 3: /dev/null, for the hook's host mode (PMM_RECORD_FD=3: one process, and a sink that keeps
-    // nothing, where PMM_RECORD_DIR would keep gigabytes of records in files).
-    const devNull = fs.openSync('/dev/null', 'w');
-    const run = spawnSync(command, args, { encoding: 'utf8', cwd: os.tmpdir(), maxBuffer: 64 << 20, env: { ...process.env, ...env }, stdio: ['ignore', 'pipe', 'pipe', devNull] });
-    fs.closeSync(devNull);
-    if (run.status !== 0) throw new Error(`${command} failed: ${run.error ?? run.stderr}`);
-    times.push(parseMs(run.stdout, command));
+    // The hook's host mode as `pmm run --host` runs it: its ring in a file, drained into a records file.
+    const dir = hook ? fs.mkdtempSync(path.join(os.tmpdir(), 'pmm-bench-host-')) : null;
+    const env = hook ? { LD_PRELOAD: path.join(root, 'hooklib', 'libpmm.so'), PMM_RECORD_DIR: dir, PMM_LIBC_FREERES: '0' } : {};
+    try {
+      const run = spawnSync(command, args, { encoding: 'utf8', cwd: os.tmpdir(), maxBuffer: 64 << 20, env: { ...process.env, ...env } });
+      if (run.status !== 0) throw new Error(`${command} failed: ${run.error ?? run.stderr}`);
+      if (hook) {
+        const leaked = [...readRecordDir(dir).values()].reduce((n, p) => n + p.records.length, 0);
+        if (leaked !== 0) throw new Error(`alloc_heavy leaked ${leaked} blocks under the hook's host mode`);
+      }
+      times.push(parseMs(run.stdout, command));
+    } finally {
+      if (dir) fs.rmSync(dir, { recursive: true, force: true });
+    }
   }
   return median(times);
 }
@@ -78,8 +84,7 @@ async function main() {
     const hookFp = await inVm(threads, true, { PMM_STACK_UNWIND: 'fp' });
     const hookNoStack = await inVm(threads, true, { PMM_STACK_DEPTH: '0' });
     const hostPlain = onHost(threads, []);
-    // Host mode: no ring there, so each record is one write(2) (to /dev/null): a system call per record.
-    const hostHook = onHost(threads, [], { LD_PRELOAD: path.join(root, 'hooklib', 'libpmm.so'), PMM_RECORD_FD: '3', PMM_LIBC_FREERES: '0' });
+    const hostHook = onHost(threads, [], { hook: true });
     const memcheck = onHost(threads, ['valgrind', '--tool=memcheck', '--leak-check=full', '-q']);
     const heaptrack = onHost(threads, ['heaptrack', '-o', path.join(os.tmpdir(), `pmm-bench-heaptrack-${process.pid}`)]);
     rows.push({ threads, plain, forwardOnly, hook, hookFp, hookNoStack, hostPlain, hostHook, memcheck, heaptrack });

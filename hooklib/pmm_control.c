@@ -77,7 +77,7 @@ extern void __libc_freeres(void);
  * after the program's own exit handlers and destructors. PMM_LIBC_FREERES=0 turns it off, for programs
  * whose threads still use stdio while the process exits.
  */
-__attribute__((destructor)) static void pmm_destructor(void)
+static void pmm_freeres(void)
 {
 	const char *freeres = getenv("PMM_LIBC_FREERES");
 	void (*cxx_freeres)(void);
@@ -94,6 +94,12 @@ __attribute__((destructor)) static void pmm_destructor(void)
 	if (cxx_freeres)
 		cxx_freeres();
 	__libc_freeres();
+}
+
+__attribute__((destructor)) static void pmm_destructor(void)
+{
+	pmm_freeres();
+	pmm_transport_finish();
 }
 
 /* After start, a switch of hooks_active, a fork or the transport's end: what pmm_recording says. */

@@ -72,9 +72,14 @@ void pmm_transport_drain(void);
 void pmm_transport_send(const struct pmm_record *records, unsigned int count);
 void pmm_transport_send_maps(const char *text, size_t len);
 void pmm_transport_after_fork_child(void);
+void pmm_transport_finish(void);
 
-/* pmm_ring.c (the fast path is pmm_ring.h): the ring shared with pmm.ko, when the module gave one. */
+/*
+ * pmm_ring.c (the fast path is pmm_ring.h): the record ring, shared with pmm.ko when the module gave
+ * one, or host mode's ring file (pmm_host_ring.c).
+ */
 void pmm_ring_map(int fd);
+void pmm_ring_attach(void *mem);
 void pmm_ring_forget(void);
 
 /* CLOCK_REALTIME in nanoseconds: a record's time_ns outside the ring. */

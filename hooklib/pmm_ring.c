@@ -24,13 +24,11 @@ int pmm_ring_time_tsc;
 __thread int pmm_ring_writing __attribute__((tls_model("initial-exec")));
 __thread struct pmm_recent pmm_recent[PMM_RECENT_SLOTS] __attribute__((tls_model("initial-exec")));
 
-void pmm_ring_map(int fd)
+/* Records go to the ring at mem (PMM_RING_BYTES, mapped shared) from now on. */
+void pmm_ring_attach(void *mem)
 {
-	void *mem = mmap(NULL, PMM_RING_BYTES, PROT_READ | PROT_WRITE, MAP_SHARED, fd, 0);
 	struct pmm_ring_header *hdr = mem;
 
-	if (mem == MAP_FAILED)
-		return;
 #if defined(__x86_64__)
 	/* Stamps are then one rdtsc each, converted by the module (see the uapi header). */
 	if (hdr->tsc_khz) {
@@ -40,6 +38,14 @@ void pmm_ring_map(int fd)
 #endif
 	pmm_ring_ent = (struct pmm_ring_entry *)((char *)mem + PMM_RING_HEADER_BYTES);
 	__atomic_store_n(&pmm_ring_hdr, hdr, __ATOMIC_RELEASE);
+}
+
+void pmm_ring_map(int fd)
+{
+	void *mem = mmap(NULL, PMM_RING_BYTES, PROT_READ | PROT_WRITE, MAP_SHARED, fd, 0);
+
+	if (mem != MAP_FAILED)
+		pmm_ring_attach(mem);
 }
 
 /* In a forked child: the parent's ring is not mapped here (the module does not let it be copied). */
@@ -107,15 +113,23 @@ static void pmm_ring_sleep_on(__u64 q)
 }
 
 /*
- * The ring is full at pos: ask the module to drain it (one ioctl per PMM_RING_ENTRIES records), or,
- * when a thread is still writing an older position, sleep until it has written it. Keeps errno.
+ * The ring is full at pos: have it drained (by the module, one ioctl per half a ring of records; in
+ * host mode by this process, pmm_host_ring.c), or, when a thread is still writing an older
+ * position, sleep until it has written it. 0 once the entry is free; -1 when records can no longer
+ * go anywhere (the transport died), so that no thread waits for ever. Keeps errno.
  */
-void pmm_ring_wait(struct pmm_ring_entry *e, __u64 pos)
+int pmm_ring_wait(struct pmm_ring_entry *e, __u64 pos)
 {
 	int saved_errno = errno;
 
 	while (__atomic_load_n(&e->seq, __ATOMIC_ACQUIRE) != pos) {
-		__u64 blocker = pmm_ring_blocker(pos);
+		__u64 blocker;
+
+		if (!pmm_transport_live()) {
+			errno = saved_errno;
+			return -1;
+		}
+		blocker = pmm_ring_blocker(pos);
 
 		if (blocker != PMM_RING_NO_BLOCKER) {
 			pmm_ring_sleep_on(blocker);
@@ -126,6 +140,30 @@ void pmm_ring_wait(struct pmm_ring_entry *e, __u64 pos)
 			sched_yield();
 	}
 	errno = saved_errno;
+	return 0;
+}
+
+/*
+ * For a signal handler that interrupted this thread's own record: the next position, but only if
+ * its entry is free now (then no drain is needed), taken by compare-and-swap so that a full ring
+ * costs no position. NULL when the ring is full.
+ */
+struct pmm_record *pmm_ring_reserve_nested(__u64 *pos_out)
+{
+	__u64 pos = __atomic_load_n(&pmm_ring_hdr->head, __ATOMIC_RELAXED);
+
+	for (;;) {
+		struct pmm_ring_entry *e = &pmm_ring_ent[pos % PMM_RING_ENTRIES];
+
+		if (__atomic_load_n(&e->seq, __ATOMIC_ACQUIRE) != pos)
+			return NULL;
+		if (__atomic_compare_exchange_n(&pmm_ring_hdr->head, &pos, pos + 1, 0, __ATOMIC_RELAXED,
+						__ATOMIC_RELAXED)) {
+			pmm_ring_writing++;
+			*pos_out = pos;
+			return &e->rec;
+		}
+	}
 }
 
 /* A thread sleeps in pmm_ring_wait for the write of e's position: wake it. */

@@ -12,15 +12,18 @@ extern struct pmm_ring_header *pmm_ring_hdr;
 extern struct pmm_ring_entry *pmm_ring_ent;
 extern int pmm_ring_time_tsc;
 
-/* Set while this thread holds a position of the ring that it has not committed yet. */
+/* Positions of the ring this thread holds uncommitted: more than one only in a signal handler. */
 extern __thread int pmm_ring_writing __attribute__((tls_model("initial-exec")));
 
 /*
- * This thread's latest allocations still possibly in the ring: block -> position, direct-mapped on
- * the block's address. A slot overwritten by another block only costs a free record later; a stale
- * slot is harmless, for a cancel checks the entry's seq and pointer first.
+ * This thread's latest allocations still possibly in the ring: block -> position, in sets of two
+ * slots chosen by the block's address, the older allocation of a set making way for a new one (one
+ * slot per set let about one block in eight lose its slot before its free, with 64 blocks live). A
+ * block that lost its slot only costs a free record later; a stale slot is harmless, for a cancel
+ * checks the entry's seq and pointer first.
  */
 #define PMM_RECENT_SLOTS	512	/* power of two; 8 KiB of TLS per thread */
+#define PMM_RECENT_WAYS		4
 
 struct pmm_recent {
 	__u64 ptr;
@@ -28,7 +31,8 @@ struct pmm_recent {
 };
 extern __thread struct pmm_recent pmm_recent[PMM_RECENT_SLOTS] __attribute__((tls_model("initial-exec")));
 
-void pmm_ring_wait(struct pmm_ring_entry *e, __u64 pos);
+int pmm_ring_wait(struct pmm_ring_entry *e, __u64 pos);
+struct pmm_record *pmm_ring_reserve_nested(__u64 *pos_out);
 void pmm_ring_wake(struct pmm_ring_entry *e);
 extern int pmm_ring_sleepers;
 extern __u64 pmm_ring_awaited;
@@ -52,8 +56,10 @@ static inline __u64 pmm_ring_stamp(void)
  * Takes the next position of the ring and returns its record to fill, for pmm_ring_commit. The one
  * atomic add orders the records of all threads as they happened: a thread frees a block only after
  * the thread that allocated it took its position. When the entry is still unapplied from the last
- * lap the ring is full (pmm_ring_wait). NULL in a signal handler that interrupted this thread's own
- * record: the drain could wait for that very position, so the caller sends its record by ioctl.
+ * lap the ring is full (pmm_ring_wait). A signal handler that interrupted this thread's own record
+ * must not wait (the drain stops at the interrupted position): pmm_ring_reserve_nested. NULL: no
+ * position (nested in a full ring, or the records can no longer go anywhere); the caller sends its
+ * record another way.
  */
 static inline struct pmm_record *pmm_ring_reserve(__u64 *pos_out)
 {
@@ -61,12 +67,15 @@ static inline struct pmm_record *pmm_ring_reserve(__u64 *pos_out)
 	__u64 pos;
 
 	if (pmm_ring_writing)
-		return NULL;
+		return pmm_ring_reserve_nested(pos_out);
 	pmm_ring_writing = 1;
 	pos = __atomic_fetch_add(&pmm_ring_hdr->head, 1, __ATOMIC_RELAXED);
 	e = &pmm_ring_ent[pos % PMM_RING_ENTRIES];
-	if (__builtin_expect(__atomic_load_n(&e->seq, __ATOMIC_ACQUIRE) != pos, 0))
-		pmm_ring_wait(e, pos);
+	if (__builtin_expect(__atomic_load_n(&e->seq, __ATOMIC_ACQUIRE) != pos, 0) &&
+	    pmm_ring_wait(e, pos) < 0) {
+		pmm_ring_writing = 0;
+		return NULL;
+	}
 	*pos_out = pos;
 	return &e->rec;
 }
@@ -76,22 +85,27 @@ static inline void pmm_ring_commit(__u64 pos)
 	struct pmm_ring_entry *e = &pmm_ring_ent[pos % PMM_RING_ENTRIES];
 
 	__atomic_store_n(&e->seq, pos + 1, __ATOMIC_RELEASE);
-	pmm_ring_writing = 0;
+	pmm_ring_writing--;
 	/* Rare: only while the ring is full and some thread waits for this very write. */
 	if (__builtin_expect(__atomic_load_n(&pmm_ring_sleepers, __ATOMIC_RELAXED) != 0, 0) &&
 	    __atomic_load_n(&pmm_ring_awaited, __ATOMIC_RELAXED) == pos)
 		pmm_ring_wake(e);
 }
 
-static inline struct pmm_recent *pmm_recent_slot(const void *ptr)
+/* The set of ptr: 256 of them, by the top bits of a multiplicative hash. */
+static inline struct pmm_recent *pmm_recent_set(const void *ptr)
 {
-	return &pmm_recent[(((uintptr_t)ptr >> 4) * 0x9E3779B97F4A7C15ull) >> 55];
+	return &pmm_recent[((((uintptr_t)ptr >> 4) * 0x9E3779B97F4A7C15ull) >> 57) * PMM_RECENT_WAYS];
 }
 
 /* A committed allocation of ptr at pos, which a free by this thread may cancel. */
 static inline void pmm_ring_remember(const void *ptr, __u64 pos)
 {
-	struct pmm_recent *slot = pmm_recent_slot(ptr);
+	struct pmm_recent *set = pmm_recent_set(ptr);
+	/* The older position goes: its block is the likelier to be gone (a cancel left pos 0). */
+	struct pmm_recent *a = set[0].pos <= set[1].pos ? &set[0] : &set[1];
+	struct pmm_recent *b = set[2].pos <= set[3].pos ? &set[2] : &set[3];
+	struct pmm_recent *slot = a->pos <= b->pos ? a : b;
 
 	/* pos before ptr: a signal handler that sees the new ptr sees its pos (and checks it anyway). */
 	slot->ptr = 0;
@@ -130,11 +144,14 @@ static inline int pmm_ring_cancel(const void *ptr, enum pmm_kind kind)
 
 	if (!pmm_ring_ent)
 		return 0;
-	slot = pmm_recent_slot(ptr);
-	if (slot->ptr != (uintptr_t)ptr)
+	slot = pmm_recent_set(ptr);
+	if (slot->ptr != (uintptr_t)ptr && (++slot)->ptr != (uintptr_t)ptr &&
+	    (++slot)->ptr != (uintptr_t)ptr && (++slot)->ptr != (uintptr_t)ptr)
 		return 0;
 	pos = slot->pos;
 	slot->ptr = 0;
+	__atomic_signal_fence(__ATOMIC_SEQ_CST);
+	slot->pos = 0;
 	e = &pmm_ring_ent[pos % PMM_RING_ENTRIES];
 	written = pos + 1;
 	/* Still this position's record, and whole (acquire); then it is stable until taken. */

@@ -6,21 +6,26 @@
  * On a host without the module (host mode: tests, `pmm run --host`), raw struct pmm_record bytes
  * written to files.
  *
- * Host mode, for whoever reads the records: each record is one write(2) of sizeof(struct pmm_record)
- * (168) bytes, in the uapi layout, native byte order, to a file opened with O_APPEND (or a pipe): a
- * write of that size is not interleaved with other threads' writes, so a stream is whole records in
- * the order the hook saw the events. Two ways to name the files:
+ * Host mode, for whoever reads the records: records are struct pmm_record, 168 bytes each, in the
+ * uapi layout, native byte order. Two ways to name the files:
  *
  * - PMM_RECORD_DIR=<absolute dir>: every process the hook starts in writes its own, as pmm.ko keeps
- *   one monitor per process: <dir>/<pid>.records, appended (an exec-ed image continues its pid's, as
- *   its monitor does in the guest), and its object map to <dir>/<pid>.maps, replaced whole (written
- *   beside it and renamed, so a reader never sees half of one). The variable stays in the
- *   environment, so the programs it runs are followed, and a forked child opens its own files
- *   (pmm_transport_after_fork_child): one file per pid, never two processes in one stream.
- * - PMM_RECORD_FD=<n> (and PMM_MAPS_FILE=<path> for the map): one process only. The variables are
- *   removed from its environment and the fd is close-on-exec, so programs it runs do not write into
- *   the stream, and a forked child stops recording. For a sink that keeps nothing (the benchmark's
- *   /dev/null) and a pipe; keep a pipe's read end open until the program exits, or its next write
+ *   one monitor per process. <dir>/<pid>.ring is its ring (pmm_host_ring.c: no system call per
+ *   record), drained a batch at a time into <dir>/<pid>.records, which is whole up to the ring's
+ *   last commit; what is still in the ring at the end is read from there. An exec-ed image
+ *   continues its pid's files, as its monitor does in the guest. A record that finds no place in
+ *   the ring (a signal handler that interrupted its own thread's record while the ring was full)
+ *   is appended to <dir>/<pid>.late, one write each; the reader takes those last. The object map
+ *   goes to <dir>/<pid>.maps, replaced whole (written beside it and renamed, so a reader never sees
+ *   half of one). The variable stays in the environment, so the programs it runs are followed, and
+ *   a forked child opens its own files (pmm_transport_after_fork_child): never two processes in
+ *   one file. Without a ring (it could not be made), each record is appended to <pid>.records.
+ * - PMM_RECORD_FD=<n> (and PMM_MAPS_FILE=<path> for the map): one process only, and every event:
+ *   no ring, each record one write(2) to the fd (open it with O_APPEND, or give a pipe: a write of
+ *   that size is not interleaved with other threads'), in the order the hook saw the events. The
+ *   variables are removed from its environment and the fd is close-on-exec, so programs it runs do
+ *   not write into the stream, and a forked child stops recording. For tests that look at each
+ *   event and for a pipe; keep a pipe's read end open until the program exits, or its next write
  *   raises SIGPIPE.
  */
 #define _GNU_SOURCE
@@ -34,6 +39,7 @@
 #include <sys/ioctl.h>
 #include <unistd.h>
 
+#include "pmm_host_ring.h"
 #include "pmm_internal.h"
 
 enum pmm_sink {
@@ -53,6 +59,9 @@ static char pmm_maps_path[PATH_MAX];
 static char pmm_maps_new_path[PATH_MAX];
 /* PMM_RECORD_DIR, kept for a forked child's own files; empty in the PMM_RECORD_FD mode. */
 static char pmm_record_dir[PATH_MAX];
+/* PMM_RECORD_DIR's <pid>.late, opened on its first record (rare: see the top of this file). */
+static char pmm_late_path[PATH_MAX];
+static int pmm_late_fd = -1;
 
 /*
  * Set when sending can never work for this process again (the module said ESRCH: not monitored;
@@ -124,25 +133,30 @@ static int pmm_host_path(char *path, size_t size, pid_t pid, const char *suffix)
 }
 
 /*
- * This process's files in PMM_RECORD_DIR; 0 on success. O_APPEND without O_TRUNC: an exec-ed image
+ * This process's files in PMM_RECORD_DIR; 0 on success. Nothing is truncated: an exec-ed image
  * continues the records its pid's earlier image wrote. A directory that is missing or unwritable
  * fails here, and the process records nothing.
  */
 static int pmm_host_dir_open(void)
 {
-	char records_path[PATH_MAX];
+	char records_path[PATH_MAX], ring_path[PATH_MAX];
 	pid_t pid = getpid();
 	int fd;
 
 	if (pmm_host_path(records_path, sizeof(records_path), pid, ".records") ||
+	    pmm_host_path(ring_path, sizeof(ring_path), pid, ".ring") ||
+	    pmm_host_path(pmm_late_path, sizeof(pmm_late_path), pid, ".late") ||
 	    pmm_host_path(pmm_maps_path, sizeof(pmm_maps_path), pid, ".maps") ||
 	    pmm_host_path(pmm_maps_new_path, sizeof(pmm_maps_new_path), pid, ".maps.new"))
 		return -1;
-	fd = open(records_path, O_WRONLY | O_CREAT | O_APPEND | O_CLOEXEC, 0644);
+	fd = open(records_path, O_WRONLY | O_CREAT | O_CLOEXEC, 0644);
 	if (fd < 0)
 		return -1;
 	pmm_sink_fd = fd;
 	pmm_sink = PMM_SINK_HOST;
+	/* The ring's drains write at its commit; without a ring, each record is appended. */
+	if (pmm_host_ring_open(ring_path, fd) < 0)
+		fcntl(fd, F_SETFL, O_APPEND);
 	return 0;
 }
 
@@ -216,13 +230,42 @@ static int pmm_ioctl(unsigned long cmd, void *arg)
 	return ret;
 }
 
-/* The ring is full: the module applies what is written. */
+/* The ring is full: the module applies what is written, or in host mode this process writes it out. */
 void pmm_transport_drain(void)
 {
+	if (pmm_sink == PMM_SINK_HOST) {
+		if (pmm_host_ring_drain() < 0)
+			pmm_sink_kill();
+		return;
+	}
 	pmm_ioctl(PMM_RING_DRAIN, NULL);
 }
 
-/* Without a ring: one ioctl, or one write in host mode, per record. */
+/*
+ * Where a host-mode record that is not in the ring goes: <pid>.late beside a ring (opened on first
+ * use, perhaps in a signal handler: open is async-signal-safe; two threads racing keep one fd),
+ * else the sink itself.
+ */
+static int pmm_host_record_fd(void)
+{
+	int fd, none = -1;
+
+	if (!pmm_host_ring_active())
+		return pmm_sink_fd;
+	fd = __atomic_load_n(&pmm_late_fd, __ATOMIC_ACQUIRE);
+	if (fd >= 0)
+		return fd;
+	fd = open(pmm_late_path, O_WRONLY | O_CREAT | O_APPEND | O_CLOEXEC, 0644);
+	if (fd < 0)
+		return -1;
+	if (!__atomic_compare_exchange_n(&pmm_late_fd, &none, fd, 0, __ATOMIC_ACQ_REL, __ATOMIC_ACQUIRE)) {
+		close(fd);
+		return none;
+	}
+	return fd;
+}
+
+/* Without a ring place: one ioctl, or one write in host mode, per record. */
 static void pmm_transport_write(const struct pmm_record *records, unsigned int count)
 {
 	struct pmm_record_log log;
@@ -230,9 +273,11 @@ static void pmm_transport_write(const struct pmm_record *records, unsigned int c
 	if (!pmm_transport_live() || count == 0)
 		return;
 	if (pmm_sink == PMM_SINK_HOST) {
+		int fd = pmm_host_record_fd();
+
 		/* One write per record: the unit that the stream's readers can count on being whole. */
 		for (unsigned int i = 0; i < count; i++)
-			if (pmm_write_all(pmm_sink_fd, &records[i], sizeof(records[i])) < 0) {
+			if (fd < 0 || pmm_write_all(fd, &records[i], sizeof(records[i])) < 0) {
 				pmm_sink_kill();
 				return;
 			}
@@ -279,6 +324,13 @@ void pmm_transport_send_maps(const char *text, size_t len)
 	pmm_ioctl(PMM_RECORD_MAPS, &maps);
 }
 
+/* At exit, from the hook's last destructor: host mode's ring is written out and removed if it can be. */
+void pmm_transport_finish(void)
+{
+	if (pmm_sink == PMM_SINK_HOST && pmm_host_ring_active())
+		pmm_host_ring_finish();
+}
+
 /*
  * In a forked child, which is a new process. The parent's ring is not mapped here (the module marks
  * it not to be copied), so the child opens /dev/pmm again and maps a ring of its own; mapping it
@@ -297,6 +349,10 @@ void pmm_transport_after_fork_child(void)
 			return;
 		close(pmm_sink_fd);
 		pmm_sink_fd = -1;
+		if (pmm_late_fd >= 0)
+			close(pmm_late_fd);
+		pmm_late_fd = -1;
+		pmm_host_ring_forget();
 		pmm_host_dir_open();
 		return;
 	}

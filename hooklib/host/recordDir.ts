@@ -1,10 +1,13 @@
-// Host mode's record directory (PMM_RECORD_DIR, hooklib/pmm_transport.c): one `<pid>.records` and one
-// `<pid>.maps` per process the hook ran in, replayed per process as pmm.ko keeps one monitor per pid.
+// Host mode's record directory (PMM_RECORD_DIR, hooklib/pmm_transport.c): per process the hook ran in,
+// `<pid>.records` (what its ring's drains wrote), `<pid>.ring` (what they committed, and what was still
+// in the ring), `<pid>.late` (the rare record that found no place in the ring) and `<pid>.maps`,
+// replayed per process as pmm.ko keeps one monitor per pid.
 import * as fs from 'fs';
 import * as path from 'path';
 import type { RawProcess } from '../../harness/runProgram';
 import type { RawMismatch, RawRecord } from '../../harness/types';
 import { decodeRecords, replayRecords, type Mismatch, type PmmRecord } from './recordStream';
+import { readRingFile } from './ringFile';
 
 const hex = (v: bigint): string => `0x${v.toString(16)}`;
 
@@ -36,6 +39,29 @@ export function replayProcess(records: Uint8Array, maps: string): RawProcess {
   return { records: unmatched.map(toRawRecord), mismatches: mismatches.map(toRawMismatch), mismatchedFrees: mismatches.length, maps };
 }
 
+const readIfThere = (file: string): Buffer | null => {
+  try {
+    return fs.readFileSync(file);
+  } catch (err) {
+    if ((err as NodeJS.ErrnoException).code === 'ENOENT') return null;
+    throw err;
+  }
+};
+
+/**
+ * One process's records, whole and in order: its records file up to what the ring's drains committed
+ * (all of it when there is no ring), then what was left in the ring, then its late records.
+ */
+export function readProcessRecords(dir: string, pid: number): Buffer {
+  const written = readIfThere(path.join(dir, `${pid}.records`)) ?? Buffer.alloc(0);
+  const ring = readIfThere(path.join(dir, `${pid}.ring`));
+  const late = readIfThere(path.join(dir, `${pid}.late`)) ?? Buffer.alloc(0);
+  if (!ring) return Buffer.concat([written, late]);
+  const { committed, records } = readRingFile(ring);
+  if (written.length < committed) throw new Error(`records file of ${written.length} bytes, ${committed} committed`);
+  return Buffer.concat([written.subarray(0, committed), records, late]);
+}
+
 /** The pids that wrote into dir, in pid order. */
 export function recordDirPids(dir: string): number[] {
   return fs
@@ -53,7 +79,7 @@ export function readRecordDir(dir: string): Map<number, RawProcess> {
     const mapsPath = path.join(dir, `${pid}.maps`);
     const maps = fs.existsSync(mapsPath) ? fs.readFileSync(mapsPath, 'utf8') : '';
     try {
-      processes.set(pid, replayProcess(fs.readFileSync(path.join(dir, `${pid}.records`)), maps));
+      processes.set(pid, replayProcess(readProcessRecords(dir, pid), maps));
     } catch (err) {
       throw new Error(`host mode, process ${pid}: ${(err as Error).message}`);
     }

@@ -102,10 +102,17 @@ export function replayRecords(records: readonly PmmRecord[]): Replay {
   };
   for (const record of records) {
     if (releaseKinds.has(record.kind)) {
-      cancel(record.ptr, record);
+      if (record.ptr !== 0n) cancel(record.ptr, record);
       continue;
     }
-    if (record.kind === 'realloc') cancel(record.prevPtr, record);
+    if (record.kind === 'realloc') {
+      // As pmm.ko: a realloc that returned NULL for a size failed, and its old block is still live.
+      // prev_ptr 0: a realloc(NULL, n), or the ring cancelled the old block's allocation (the realloc
+      // stands for it). ptr 0 with size 0: realloc(p, 0) freed p.
+      if (record.ptr === 0n && record.size !== 0n) continue;
+      if (record.prevPtr !== 0n) cancel(record.prevPtr, record);
+      if (record.ptr === 0n) continue;
+    }
     const queue = live.get(record.ptr);
     if (queue) queue.push(record);
     else live.set(record.ptr, [record]);

@@ -104,6 +104,11 @@ describe('replayRecords', () => {
       ['malloc@16:2', 'realloc@32:3'],
       [],
     ],
+    // What the ring writes: an allocation cancelled in place leaves its realloc with prev_ptr 0.
+    ['a realloc that stands for its cancelled allocation', [{ kind: 'realloc', ptr: 32n, prevPtr: 0n, size: 7n }], ['realloc@32:7'], []],
+    ['a failed realloc: the old block stays live', [{ kind: 'malloc', ptr: 16n, size: 8n }, { kind: 'realloc', ptr: 0n, prevPtr: 16n, size: 1n << 62n }], ['malloc@16:8'], []],
+    ['realloc(p, 0) that returned NULL freed p', [{ kind: 'malloc', ptr: 16n, size: 8n }, { kind: 'realloc', ptr: 0n, prevPtr: 16n, size: 0n }], [], []],
+    ['free(NULL) releases nothing', [{ kind: 'free', ptr: 0n }], [], []],
     [
       'leaks in stream order',
       [{ kind: 'malloc', ptr: 64n, size: 1n }, { kind: 'malloc', ptr: 16n, size: 2n }, { kind: 'malloc', ptr: 32n, size: 3n }],

@@ -1,0 +1,120 @@
+// Reading host mode's ring file: the commit, and which entries are records still to be read, in order;
+// and a process's records put together from its records file, its ring and its late records.
+import * as fs from 'fs';
+import * as os from 'os';
+import * as path from 'path';
+import { readProcessRecords } from '../recordDir';
+import { decodeRecords, PMM_RECORD_SIZE, PmmKind } from '../recordStream';
+import {
+  HOST_RING_MAGIC,
+  HOST_STATE_OFFSET,
+  readRingFile,
+  RING_BYTES,
+  RING_ENTRIES,
+  RING_ENTRY_BYTES,
+  RING_HEADER_BYTES,
+  SEQ_CANCELLED,
+  SEQ_TAKEN,
+} from '../ringFile';
+
+interface Commit {
+  tail: bigint;
+  committed: bigint;
+}
+
+/** A ring file as pmm_host_ring.c leaves it: head, the commit in slot cur (the other slot stale). */
+function ringFile(head: bigint, cur: number, commit: Commit): Buffer {
+  const bytes = Buffer.alloc(RING_BYTES);
+  bytes.writeBigUInt64LE(head, 0);
+  bytes.writeUInt32LE(HOST_RING_MAGIC, HOST_STATE_OFFSET);
+  bytes.writeUInt32LE(cur, HOST_STATE_OFFSET + 4);
+  bytes.writeBigUInt64LE(commit.tail, HOST_STATE_OFFSET + 8 + 16 * cur);
+  bytes.writeBigUInt64LE(commit.committed, HOST_STATE_OFFSET + 16 + 16 * cur);
+  // The other slot: an older commit, which must not be read.
+  bytes.writeBigUInt64LE(0n, HOST_STATE_OFFSET + 8 + 16 * (1 - cur));
+  bytes.writeBigUInt64LE(0n, HOST_STATE_OFFSET + 16 + 16 * (1 - cur));
+  return bytes;
+}
+
+/** Entry index i: seq, and a malloc record of ptr (so the test can tell which came out). */
+function setEntry(bytes: Buffer, i: number, seq: bigint, ptr: bigint): void {
+  const at = RING_HEADER_BYTES + i * RING_ENTRY_BYTES;
+  bytes.writeBigUInt64LE(seq, at);
+  bytes.writeUInt32LE(PmmKind.malloc, at + 8);
+  bytes.writeBigUInt64LE(ptr, at + 8 + 8);
+  bytes.writeBigUInt64LE(16n, at + 8 + 24);
+}
+
+const E = BigInt(RING_ENTRIES);
+
+describe('readRingFile', () => {
+  it('gives the records from the committed tail to the head, by position, across the wrap', () => {
+    const tail = E - 4n;
+    const bytes = ringFile(E + 6n, 1, { tail, committed: BigInt(2 * PMM_RECORD_SIZE) });
+    setEntry(bytes, RING_ENTRIES - 4, tail + 1n, 0xa0n); // written
+    setEntry(bytes, RING_ENTRIES - 3, (tail + 2n) | SEQ_TAKEN, 0xb0n); // taken by a drain that never committed
+    setEntry(bytes, RING_ENTRIES - 2, (tail + 3n) | SEQ_CANCELLED, 0xbad1n); // its free cancelled it
+    setEntry(bytes, RING_ENTRIES - 1, tail + 3n, 0xbad2n); // its writer died before committing it
+    setEntry(bytes, 0, E + 1n, 0xc0n); // written, one lap on
+    setEntry(bytes, 1, E + 1n, 0xbad3n); // given back, free for position E + 1
+    setEntry(bytes, 2, 3n, 0xbad4n); // position 2: committed long ago, below the tail
+    setEntry(bytes, 5, E + 6n, 0xd0n); // position E + 5, the last before the head
+    setEntry(bytes, 6, E + 7n, 0xbad5n); // past the head: cannot be, and is not read
+    const { committed, records } = readRingFile(bytes);
+    expect(committed).toBe(2 * PMM_RECORD_SIZE);
+    expect(decodeRecords(records).map((r) => r.ptr)).toEqual([0xa0n, 0xb0n, 0xc0n, 0xd0n]);
+  });
+
+  it('gives nothing when every position is committed', () => {
+    const bytes = ringFile(100n, 0, { tail: 100n, committed: 0n });
+    for (let i = 0; i < 100; i++) setEntry(bytes, i, BigInt(i) + E, 0xbadn);
+    expect(readRingFile(bytes).records).toHaveLength(0);
+  });
+
+  it.each<[string, (bytes: Buffer) => Buffer, RegExp]>([
+    ['a file of another size', (b) => b.subarray(0, RING_BYTES - 1), /ring file of \d+ bytes/],
+    ['a file without the mark', (b) => (b.writeUInt32LE(0, HOST_STATE_OFFSET), b), /without the host ring's mark/],
+    ['a commit slot that is not 0 or 1', (b) => (b.writeUInt32LE(2, HOST_STATE_OFFSET + 4), b), /commit slot 2/],
+    ['a tail past the head', (b) => (b.writeBigUInt64LE(5n, 0), b), /tail 10 past the head 5/],
+    ['a commit of part of a record', (b) => (b.writeBigUInt64LE(100n, HOST_STATE_OFFSET + 16), b), /not whole records/],
+  ])('refuses %s', (_what, spoil, message) => {
+    expect(() => readRingFile(spoil(ringFile(20n, 0, { tail: 10n, committed: 0n })))).toThrow(message);
+  });
+});
+
+/** One malloc record of ptr, as the records file holds it. */
+function record(ptr: bigint): Buffer {
+  const bytes = Buffer.alloc(PMM_RECORD_SIZE);
+  bytes.writeUInt32LE(PmmKind.malloc, 0);
+  bytes.writeBigUInt64LE(ptr, 8);
+  return bytes;
+}
+
+describe('readProcessRecords', () => {
+  let dir: string;
+  beforeEach(() => {
+    dir = fs.mkdtempSync(path.join(os.tmpdir(), 'pmm-ringfile-'));
+  });
+  afterEach(() => fs.rmSync(dir, { recursive: true, force: true }));
+
+  it('takes the records file up to the commit, then the ring, then the late records', () => {
+    // Two committed records, then half of a batch that a killed drain was writing.
+    fs.writeFileSync(path.join(dir, '7.records'), Buffer.concat([record(1n), record(2n), record(0xbadn).subarray(0, 100)]));
+    const ring = ringFile(3n, 0, { tail: 2n, committed: BigInt(2 * PMM_RECORD_SIZE) });
+    setEntry(ring, 2, 3n | SEQ_TAKEN, 3n);
+    fs.writeFileSync(path.join(dir, '7.ring'), ring);
+    fs.writeFileSync(path.join(dir, '7.late'), record(4n));
+    expect(decodeRecords(readProcessRecords(dir, 7)).map((r) => r.ptr)).toEqual([1n, 2n, 3n, 4n]);
+  });
+
+  it('takes the whole records file when the process removed its ring at exit', () => {
+    fs.writeFileSync(path.join(dir, '7.records'), Buffer.concat([record(1n), record(2n)]));
+    expect(decodeRecords(readProcessRecords(dir, 7)).map((r) => r.ptr)).toEqual([1n, 2n]);
+  });
+
+  it('refuses a records file shorter than its commit', () => {
+    fs.writeFileSync(path.join(dir, '7.records'), record(1n));
+    fs.writeFileSync(path.join(dir, '7.ring'), ringFile(2n, 0, { tail: 2n, committed: BigInt(2 * PMM_RECORD_SIZE) }));
+    expect(() => readProcessRecords(dir, 7)).toThrow(`records file of ${PMM_RECORD_SIZE} bytes, ${2 * PMM_RECORD_SIZE} committed`);
+  });
+});

@@ -1,0 +1,57 @@
+// Host mode's ring file, `<pid>.ring` (hooklib/pmm_host_ring.c, pmm_host_ring.h): how much of the
+// process's records file its drains committed, and the records it left in the ring, in the order the
+// hook wrote them. A process killed at any point leaves both whole.
+import { PMM_RECORD_SIZE } from './recordStream';
+
+// kernel/include/uapi/pmm.h and hooklib/pmm_host_ring.h.
+export const RING_ENTRIES = 16384;
+export const RING_HEADER_BYTES = 4096;
+export const RING_ENTRY_BYTES = 8 + PMM_RECORD_SIZE; // seq, then struct pmm_record
+export const RING_BYTES = RING_HEADER_BYTES + RING_ENTRIES * RING_ENTRY_BYTES;
+export const HOST_STATE_OFFSET = 2048;
+export const HOST_RING_MAGIC = 0x484d4d50;
+export const SEQ_TAKEN = 1n << 62n;
+export const SEQ_CANCELLED = 1n << 63n;
+
+export interface RingLeft {
+  /** Bytes of the records file that are whole records of this process; past them, an uncommitted batch. */
+  committed: number;
+  /** The records still in the ring, oldest first, as raw struct pmm_record bytes. */
+  records: Buffer;
+}
+
+/**
+ * What a ring file holds for the reader. An entry is a record of position p when its seq is p + 1
+ * (written; a drain may have taken it and not yet committed it) with p at the entry's index, and p
+ * is not below the committed tail nor past the head. A cancelled entry, one given back for the next
+ * lap (its seq is that position, one less than a record's) and one never finished are not records.
+ */
+export function readRingFile(bytes: Buffer): RingLeft {
+  if (bytes.length !== RING_BYTES) throw new Error(`ring file of ${bytes.length} bytes, not ${RING_BYTES}`);
+  const magic = bytes.readUInt32LE(HOST_STATE_OFFSET);
+  if (magic !== HOST_RING_MAGIC) throw new Error(`ring file without the host ring's mark (0x${magic.toString(16)})`);
+  const cur = bytes.readUInt32LE(HOST_STATE_OFFSET + 4);
+  if (cur > 1) throw new Error(`ring file: commit slot ${cur}`);
+  const head = bytes.readBigUInt64LE(0);
+  const tail = bytes.readBigUInt64LE(HOST_STATE_OFFSET + 8 + 16 * cur);
+  const committed = bytes.readBigUInt64LE(HOST_STATE_OFFSET + 16 + 16 * cur);
+  if (tail > head) throw new Error(`ring file: committed tail ${tail} past the head ${head}`);
+  if (committed % BigInt(PMM_RECORD_SIZE) !== 0n) throw new Error(`ring file: committed ${committed} bytes, not whole records`);
+
+  const left: Array<{ pos: bigint; at: number }> = [];
+  for (let i = 0; i < RING_ENTRIES; i++) {
+    const at = RING_HEADER_BYTES + i * RING_ENTRY_BYTES;
+    const seq = bytes.readBigUInt64LE(at);
+    if (seq & SEQ_CANCELLED) continue;
+    const written = seq & ~SEQ_TAKEN;
+    if (written === 0n) continue;
+    const pos = written - 1n;
+    if (pos % BigInt(RING_ENTRIES) !== BigInt(i) || pos < tail || pos >= head) continue;
+    left.push({ pos, at: at + 8 });
+  }
+  left.sort((a, b) => (a.pos < b.pos ? -1 : a.pos > b.pos ? 1 : 0));
+  return {
+    committed: Number(committed),
+    records: Buffer.concat(left.map(({ at }) => bytes.subarray(at, at + PMM_RECORD_SIZE))),
+  };
+}

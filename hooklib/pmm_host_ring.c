@@ -1,0 +1,260 @@
+/*
+ * pmm_host_ring.c: host mode's ring (PMM_RECORD_DIR, no pmm.ko). The writers' side is the module's
+ * ring, unchanged (pmm_ring.h: a position per record, frees cancelling their allocations in place),
+ * but the ring is a file, <pid>.ring, mapped shared, and the hook drains it itself: when the ring is
+ * full, one thread writes the older half's remaining records to <pid>.records in one write and gives
+ * the positions back. So recording costs no system call per allocation on the host either.
+ *
+ * Nothing is lost when the process dies, however it dies: what it stored in the mapping is in the
+ * file. The reader (hooklib/host/ringFile.ts) takes the records file up to the last commit, then the
+ * records still in the ring, by position (pmm_host_ring.h has the commit's layout). An exec-ed image
+ * continues its pid's files: it first drains what the old image left in the ring, then starts the
+ * ring again.
+ */
+#define _GNU_SOURCE
+#include <errno.h>
+#include <fcntl.h>
+#include <limits.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/mman.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include "pmm_host_ring.h"
+#include "pmm_ring.h"
+
+/* As pmm.ko: a drain takes only the older half, the newer records stay for their frees to cancel. */
+#define PMM_HOST_DRAIN_MAX	(PMM_RING_ENTRIES / 2)
+
+static struct pmm_host_ring_state *pmm_host_state;
+static int pmm_host_records_fd = -1;
+static char pmm_host_ring_path[PATH_MAX];
+/* One drain at a time; a thread that finds one running waits for the ring as any writer does. */
+static int pmm_host_draining;
+/* The drain's batch: the records of one write. */
+static struct pmm_record pmm_host_batch[PMM_HOST_DRAIN_MAX];
+
+int pmm_host_ring_active(void)
+{
+	return pmm_host_state != NULL;
+}
+
+static int pmm_host_pwrite_all(int fd, const void *buf, size_t len, off_t off)
+{
+	const char *p = buf;
+
+	while (len > 0) {
+		ssize_t n = pwrite(fd, p, len, off);
+
+		if (n < 0 && errno == EINTR)
+			continue;
+		if (n <= 0)
+			return -1;
+		p += n;
+		len -= (size_t)n;
+		off += n;
+	}
+	return 0;
+}
+
+static struct pmm_host_commit pmm_host_committed(void)
+{
+	return pmm_host_state->at[__atomic_load_n(&pmm_host_state->cur, __ATOMIC_ACQUIRE)];
+}
+
+/* The other slot first, then cur: a reader never sees half a commit. */
+static void pmm_host_commit(__u64 tail, __u64 committed)
+{
+	__u32 next = __atomic_load_n(&pmm_host_state->cur, __ATOMIC_RELAXED) ^ 1;
+
+	pmm_host_state->at[next].tail = tail;
+	pmm_host_state->at[next].committed = committed;
+	__atomic_store_n(&pmm_host_state->cur, next, __ATOMIC_RELEASE);
+}
+
+/*
+ * Takes the written entries from the tail on, as pmm.ko does: up to the first one still being
+ * written, or (final: no writer is left) over those. With final, an entry that a drain of an
+ * earlier image took but never committed is taken again. Returns the position it stopped at; the
+ * records are in pmm_host_batch[0 .. *n).
+ */
+static __u64 pmm_host_take(__u64 tail, __u64 head, int final, unsigned int *n)
+{
+	__u64 pos;
+
+	*n = 0;
+	for (pos = tail; pos != head; pos++) {
+		struct pmm_ring_entry *e = &pmm_ring_ent[pos % PMM_RING_ENTRIES];
+		__u64 seq = __atomic_load_n(&e->seq, __ATOMIC_ACQUIRE);
+
+		if (seq == pos + 1 &&
+		    __atomic_compare_exchange_n(&e->seq, &seq, (pos + 1) | PMM_RING_SEQ_TAKEN, 0,
+						__ATOMIC_ACQUIRE, __ATOMIC_ACQUIRE))
+			seq = (pos + 1) | PMM_RING_SEQ_TAKEN;
+		if (seq == ((pos + 1) | PMM_RING_SEQ_TAKEN)) {
+			pmm_host_batch[(*n)++] = e->rec;
+			continue;
+		}
+		if (seq == ((pos + 1) | PMM_RING_SEQ_CANCELLED) || final)
+			continue;
+		break;
+	}
+	return pos;
+}
+
+/* After the commit: every position below stop is free for the writers' next lap. */
+static void pmm_host_give_back(__u64 tail, __u64 stop)
+{
+	for (__u64 pos = tail; pos != stop; pos++)
+		__atomic_store_n(&pmm_ring_ent[pos % PMM_RING_ENTRIES].seq, pos + PMM_RING_ENTRIES,
+				 __ATOMIC_RELEASE);
+}
+
+/*
+ * Writes the ring's older records to the records file and gives their positions back; with final,
+ * every record left (no writer may be running). 0 when done or when another thread is draining
+ * (the caller waits for the ring as usual), -1 when the records file cannot be written: the caller
+ * stops recording, and the records stay in the ring for the reader.
+ */
+static int pmm_host_drain(int final)
+{
+	struct pmm_host_commit c;
+	__u64 head, stop;
+	unsigned int n;
+	int ret = 0;
+
+	if (__atomic_exchange_n(&pmm_host_draining, 1, __ATOMIC_ACQUIRE))
+		return 0;
+	c = pmm_host_committed();
+	head = __atomic_load_n(&pmm_ring_hdr->head, __ATOMIC_RELAXED);
+	/* Positions taken while the ring is full wait for the next lap: never read that far. */
+	if (head - c.tail > PMM_RING_ENTRIES)
+		head = c.tail + PMM_RING_ENTRIES;
+	if (!final && head - c.tail > PMM_HOST_DRAIN_MAX)
+		head = c.tail + PMM_HOST_DRAIN_MAX;
+	stop = pmm_host_take(c.tail, head, final, &n);
+	if (n && pmm_host_pwrite_all(pmm_host_records_fd, pmm_host_batch, n * sizeof(pmm_host_batch[0]),
+				     (off_t)c.committed) < 0) {
+		ret = -1;
+	} else if (stop != c.tail) {
+		pmm_host_commit(stop, c.committed + n * sizeof(pmm_host_batch[0]));
+		pmm_host_give_back(c.tail, stop);
+	}
+	__atomic_store_n(&pmm_host_draining, 0, __ATOMIC_RELEASE);
+	return ret;
+}
+
+int pmm_host_ring_drain(void)
+{
+	return pmm_host_drain(0);
+}
+
+/* Positions from 0 again, every entry free, the records file kept up to committed. */
+static void pmm_host_reset(__u64 committed)
+{
+	pmm_ring_hdr->head = 0;
+	for (__u64 i = 0; i < PMM_RING_ENTRIES; i++)
+		pmm_ring_ent[i].seq = i;
+	pmm_host_state->magic = PMM_HOST_RING_MAGIC;
+	pmm_host_commit(0, committed);
+}
+
+/*
+ * Maps the ring file at path (created if missing) for records_fd, the process's records file. An
+ * existing one is an earlier image's of this pid (exec keeps the pid): what it left is drained
+ * first. Runs before any record, with one thread. 0, or -1: no ring (the caller writes each record).
+ */
+int pmm_host_ring_open(const char *path, int records_fd)
+{
+	struct stat st;
+	void *mem;
+	int fd, fresh;
+
+	if (strlen(path) >= sizeof(pmm_host_ring_path))
+		return -1;
+	fd = open(path, O_RDWR | O_CREAT | O_CLOEXEC, 0644);
+	if (fd < 0)
+		return -1;
+	if (fstat(fd, &st) < 0 || (st.st_size != 0 && st.st_size != (off_t)PMM_RING_BYTES)) {
+		close(fd);
+		return -1;
+	}
+	fresh = st.st_size == 0;
+	if (fresh && ftruncate(fd, PMM_RING_BYTES) < 0) {
+		close(fd);
+		return -1;
+	}
+	mem = mmap(NULL, PMM_RING_BYTES, PROT_READ | PROT_WRITE, MAP_SHARED, fd, 0);
+	close(fd);
+	if (mem == MAP_FAILED)
+		return -1;
+	/* A forked child starts a ring of its own; it must not write into this one. */
+	madvise(mem, PMM_RING_BYTES, MADV_DONTFORK);
+	pmm_host_state = (struct pmm_host_ring_state *)((char *)mem + PMM_HOST_STATE_OFFSET);
+	pmm_host_records_fd = records_fd;
+	strcpy(pmm_host_ring_path, path);
+	pmm_ring_attach(mem);
+	if (fresh) {
+		pmm_host_reset(0);
+		return 0;
+	}
+	if (pmm_host_state->magic != PMM_HOST_RING_MAGIC || pmm_host_drain(1) < 0) {
+		pmm_host_ring_forget();
+		munmap(mem, PMM_RING_BYTES);
+		return -1;
+	}
+	pmm_host_reset(pmm_host_committed().committed);
+	return 0;
+}
+
+/* In a forked child, the parent's ring is not mapped (MADV_DONTFORK), nor is its drain the child's. */
+void pmm_host_ring_forget(void)
+{
+	pmm_ring_forget();
+	pmm_host_state = NULL;
+	pmm_host_records_fd = -1;
+	pmm_host_draining = 0;
+}
+
+/* How many threads this process has now (/proc/self/stat's 20th field); 0 if unknown. */
+static long pmm_host_threads(void)
+{
+	char buf[1024], *p;
+	ssize_t n;
+	int fd = open("/proc/self/stat", O_RDONLY | O_CLOEXEC);
+
+	if (fd < 0)
+		return 0;
+	n = read(fd, buf, sizeof(buf) - 1);
+	close(fd);
+	if (n <= 0)
+		return 0;
+	buf[n] = '\0';
+	/* After the name in parentheses (which may hold spaces): state, then fields 4 to 19. */
+	p = strrchr(buf, ')');
+	for (int field = 2; p && field < 20; field++)
+		p = strchr(p + 1, ' ');
+	return p ? strtol(p + 1, NULL, 10) : 0;
+}
+
+/*
+ * At exit, once the process is down to this thread: everything left in the ring goes to the records
+ * file, the ring file (2.8 MiB) is removed, and what later exit handlers record is appended. With
+ * other threads still running the ring stays, for them to write into and for the reader.
+ */
+void pmm_host_ring_finish(void)
+{
+	void *mem = pmm_ring_hdr;
+	__u64 committed;
+
+	if (!pmm_host_state || pmm_host_threads() != 1 || pmm_host_drain(1) < 0)
+		return;
+	committed = pmm_host_committed().committed;
+	/* Past the commit: a batch an earlier image of this pid wrote and never committed. */
+	if (ftruncate(pmm_host_records_fd, (off_t)committed) < 0 || unlink(pmm_host_ring_path) < 0)
+		return;
+	fcntl(pmm_host_records_fd, F_SETFL, O_APPEND);
+	pmm_host_ring_forget();
+	munmap(mem, PMM_RING_BYTES);
+}

@@ -1,0 +1,40 @@
+/*
+ * pmm_host_ring.h: the layout of host mode's ring file beyond the uapi ring (pmm_host_ring.c writes
+ * it, hooklib/host/ringFile.ts reads it).
+ */
+#ifndef PMM_HOST_RING_H
+#define PMM_HOST_RING_H
+
+#include <uapi/pmm.h>
+
+/*
+ * What the drains have committed: records of positions below tail are in the records file, whose
+ * first committed bytes are whole; what lies past them there is a batch that never got committed.
+ */
+struct pmm_host_commit {
+	__u64 tail;
+	__u64 committed;
+};
+
+/*
+ * In the header page, after struct pmm_ring_header. A commit is written to the slot that cur does
+ * not name, then cur is switched to it: one store, so a process killed at any point leaves one
+ * whole commit for the reader.
+ */
+struct pmm_host_ring_state {
+	__u32 magic;		/* PMM_HOST_RING_MAGIC once set up */
+	__u32 cur;		/* 0 or 1: the slot of at[] that holds the commit */
+	struct pmm_host_commit at[2];
+};
+
+#define PMM_HOST_RING_MAGIC	0x484d4d50	/* "PMMH" */
+#define PMM_HOST_STATE_OFFSET	2048
+
+/* pmm_host_ring.c */
+int pmm_host_ring_open(const char *path, int records_fd);
+int pmm_host_ring_active(void);
+int pmm_host_ring_drain(void);
+void pmm_host_ring_forget(void);
+void pmm_host_ring_finish(void);
+
+#endif /* PMM_HOST_RING_H */
