@@ -52,7 +52,7 @@ function onHost(threads, tool, { hook = false } = {}) {
     const args = [...tool.slice(1), ...(tool.length ? [program] : []), String(HOST_PAIRS), String(threads)];
     // The hook's host mode as `pmm run --host` runs it: its ring in a file, drained into a records file.
     const dir = hook ? fs.mkdtempSync(path.join(os.tmpdir(), 'pmm-bench-host-')) : null;
-    const env = hook ? { LD_PRELOAD: path.join(root, 'hooklib', 'libpmm.so'), PMM_RECORD_DIR: dir, PMM_LIBC_FREERES: '0' } : {};
+    const env = hook ? { LD_PRELOAD: path.join(root, 'hooklib', 'libpmm.so'), PMM_RECORD_DIR: dir } : {};
     try {
       const run = spawnSync(command, args, { encoding: 'utf8', cwd: os.tmpdir(), maxBuffer: 64 << 20, env: { ...process.env, ...env } });
       if (run.status !== 0) throw new Error(`${command} failed: ${run.error ?? run.stderr}`);

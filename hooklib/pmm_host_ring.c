@@ -32,8 +32,12 @@ static int pmm_host_records_fd = -1;
 static char pmm_host_ring_path[PATH_MAX];
 /* One drain at a time; a thread that finds one running waits for the ring as any writer does. */
 static int pmm_host_draining;
-/* The drain's batch: the records of one write. */
-static struct pmm_record pmm_host_batch[PMM_HOST_DRAIN_MAX];
+/*
+ * The drain's batch: the records of one write (1.3 MiB), mapped with the ring. Not in .bss: that
+ * would move the hook's hot variables, and under TCG where they land matters (its TLB is direct-mapped).
+ */
+static struct pmm_record *pmm_host_batch;
+#define PMM_HOST_BATCH_BYTES	(PMM_HOST_DRAIN_MAX * sizeof(struct pmm_record))
 
 int pmm_host_ring_active(void)
 {
@@ -184,6 +188,16 @@ int pmm_host_ring_open(const char *path, int records_fd)
 	if (fresh && ftruncate(fd, PMM_RING_BYTES) < 0) {
 		close(fd);
 		return -1;
+	}
+	if (!pmm_host_batch) {
+		void *batch = mmap(NULL, PMM_HOST_BATCH_BYTES, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS,
+				   -1, 0);
+
+		if (batch == MAP_FAILED) {
+			close(fd);
+			return -1;
+		}
+		pmm_host_batch = batch;
 	}
 	mem = mmap(NULL, PMM_RING_BYTES, PROT_READ | PROT_WRITE, MAP_SHARED, fd, 0);
 	close(fd);
