@@ -154,6 +154,41 @@ int pmm_host_ring_drain(void)
 	return pmm_host_drain(0);
 }
 
+/* Field n (from 1) of /proc/self/stat, a number; 0 if it cannot be read. */
+static unsigned long long pmm_host_stat(int n)
+{
+	char buf[1024], *p;
+	ssize_t len;
+	int fd = open("/proc/self/stat", O_RDONLY | O_CLOEXEC);
+
+	if (fd < 0)
+		return 0;
+	len = read(fd, buf, sizeof(buf) - 1);
+	close(fd);
+	if (len <= 0)
+		return 0;
+	buf[len] = '\0';
+	/* The name, field 2, is in parentheses and may hold spaces: count from its end. */
+	p = strrchr(buf, ')');
+	for (int field = 2; p && field < n; field++)
+		p = strchr(p + 1, ' ');
+	return p ? strtoull(p + 1, NULL, 10) : 0;
+}
+
+#define PMM_STAT_THREADS	20
+#define PMM_STAT_START_TIME	22
+
+/* After what an earlier image of this process left: the reader forgets that image's blocks here. */
+static int pmm_host_mark_exec(__u64 *committed)
+{
+	struct pmm_record mark = { .kind = PMM_HOST_KIND_EXEC };
+
+	if (pmm_host_pwrite_all(pmm_host_records_fd, &mark, sizeof(mark), (off_t)*committed) < 0)
+		return -1;
+	*committed += sizeof(mark);
+	return 0;
+}
+
 /* Positions from 0 again, every entry free, the records file kept up to committed. */
 static void pmm_host_reset(__u64 committed)
 {
@@ -166,11 +201,15 @@ static void pmm_host_reset(__u64 committed)
 
 /*
  * Maps the ring file at path (created if missing) for records_fd, the process's records file. An
- * existing one is an earlier image's of this pid (exec keeps the pid): what it left is drained
- * first. Runs before any record, with one thread. 0, or -1: no ring (the caller writes each record).
+ * existing one is an earlier image's of this process (exec keeps the pid and the start time): what
+ * it left is drained first, then marked as the end of that image. (One of an earlier process whose
+ * pid this one got is drained and continued, unmarked.) Runs before any record, with one thread. 0,
+ * or -1: no ring (the caller writes each record).
  */
 int pmm_host_ring_open(const char *path, int records_fd)
 {
+	unsigned long long start_time = pmm_host_stat(PMM_STAT_START_TIME);
+	__u64 committed;
 	struct stat st;
 	void *mem;
 	int fd, fresh;
@@ -211,15 +250,22 @@ int pmm_host_ring_open(const char *path, int records_fd)
 	pmm_ring_attach(mem);
 	if (fresh) {
 		pmm_host_reset(0);
+		pmm_host_state->start_time = start_time;
 		return 0;
 	}
-	if (pmm_host_state->magic != PMM_HOST_RING_MAGIC || pmm_host_drain(1) < 0) {
-		pmm_host_ring_forget();
-		munmap(mem, PMM_RING_BYTES);
-		return -1;
-	}
-	pmm_host_reset(pmm_host_committed().committed);
+	if (pmm_host_state->magic != PMM_HOST_RING_MAGIC || pmm_host_drain(1) < 0)
+		goto fail;
+	committed = pmm_host_committed().committed;
+	if (start_time && pmm_host_state->start_time == start_time && pmm_host_mark_exec(&committed) < 0)
+		goto fail;
+	pmm_host_reset(committed);
+	pmm_host_state->start_time = start_time;
 	return 0;
+
+fail:
+	pmm_host_ring_forget();
+	munmap(mem, PMM_RING_BYTES);
+	return -1;
 }
 
 /* In a forked child, the parent's ring is not mapped (MADV_DONTFORK), nor is its drain the child's. */
@@ -229,27 +275,6 @@ void pmm_host_ring_forget(void)
 	pmm_host_state = NULL;
 	pmm_host_records_fd = -1;
 	pmm_host_draining = 0;
-}
-
-/* How many threads this process has now (/proc/self/stat's 20th field); 0 if unknown. */
-static long pmm_host_threads(void)
-{
-	char buf[1024], *p;
-	ssize_t n;
-	int fd = open("/proc/self/stat", O_RDONLY | O_CLOEXEC);
-
-	if (fd < 0)
-		return 0;
-	n = read(fd, buf, sizeof(buf) - 1);
-	close(fd);
-	if (n <= 0)
-		return 0;
-	buf[n] = '\0';
-	/* After the name in parentheses (which may hold spaces): state, then fields 4 to 19. */
-	p = strrchr(buf, ')');
-	for (int field = 2; p && field < 20; field++)
-		p = strchr(p + 1, ' ');
-	return p ? strtol(p + 1, NULL, 10) : 0;
 }
 
 /*
@@ -262,7 +287,7 @@ void pmm_host_ring_finish(void)
 	void *mem = pmm_ring_hdr;
 	__u64 committed;
 
-	if (!pmm_host_state || pmm_host_threads() != 1 || pmm_host_drain(1) < 0)
+	if (!pmm_host_state || pmm_host_stat(PMM_STAT_THREADS) != 1 || pmm_host_drain(1) < 0)
 		return;
 	committed = pmm_host_committed().committed;
 	/* Past the commit: a batch an earlier image of this pid wrote and never committed. */

@@ -25,10 +25,18 @@ struct pmm_host_ring_state {
 	__u32 magic;		/* PMM_HOST_RING_MAGIC once set up */
 	__u32 cur;		/* 0 or 1: the slot of at[] that holds the commit */
 	struct pmm_host_commit at[2];
+	__u64 start_time;	/* the process's, from /proc/self/stat: exec keeps it */
 };
 
 #define PMM_HOST_RING_MAGIC	0x484d4d50	/* "PMMH" */
 #define PMM_HOST_STATE_OFFSET	2048
+
+/*
+ * A record of this kind in <pid>.records: the process exec()ed here. The blocks its old image left
+ * went with that image's memory: the reader forgets them, as pmm.ko does (its other records, such
+ * as mismatched releases, still count). Host mode only; never a uapi kind.
+ */
+#define PMM_HOST_KIND_EXEC	0x80000000u
 
 /* pmm_host_ring.c */
 int pmm_host_ring_open(const char *path, int records_fd);

@@ -93,6 +93,14 @@ struct pmm_monitor {
 	struct pmm_mismatch_entry *mismatches;
 	u32 nr_mismatches;
 	u64 mismatched_frees;
+
+	/*
+	 * The image whose blocks the records are: the process's
+	 * self_exec_id when it mapped its latest ring (has_image). A ring of
+	 * another image is one from before an exec() (pmm_ring.c).
+	 */
+	u64 exec_id;
+	bool has_image;
 };
 
 /*
@@ -158,6 +166,7 @@ struct pmm_monitor *pmm_monitor_find_current(void);
 void pmm_monitor_seen_current(struct pmm_monitor *mon);
 struct pmm_monitor *pmm_monitor_create(struct task_struct *task);
 void pmm_monitor_destroy(struct pmm_monitor *mon);
+void pmm_monitor_new_image(struct pmm_monitor *mon);
 void pmm_monitor_apply(struct pmm_monitor *mon, const struct pmm_record *rec);
 unsigned int pmm_monitor_read(struct pmm_monitor *mon, unsigned long *cursor,
 			      struct pmm_record *out, unsigned int max);

@@ -109,16 +109,13 @@ struct pmm_monitor *pmm_monitor_create(struct task_struct *task)
 	return mon;
 }
 
-void pmm_monitor_destroy(struct pmm_monitor *mon)
+/* Frees every record of the monitor; the indexes are left empty. */
+static void pmm_entries_free(struct pmm_monitor *mon)
 {
 	struct pmm_entry *entry;
 	unsigned long seq;
 
 	lockdep_assert_held(&pmm_lock);
-
-	list_del(&mon->node);
-	pmm_nr_monitors--;
-	pmm_generation++;
 
 	xa_for_each(&mon->records, seq, entry) {
 		pmm_stack_put(entry->stack_id);
@@ -127,7 +124,33 @@ void pmm_monitor_destroy(struct pmm_monitor *mon)
 		cond_resched();
 	}
 	xa_destroy(&mon->records);
+	memset(mon->buckets, 0, (1U << mon->hash_bits) * sizeof(*mon->buckets));
 	pmm_total_records -= mon->nr_records;
+	mon->nr_records = 0;
+	mon->bytes = 0;
+	pmm_generation++;
+}
+
+/*
+ * The process exec()ed: the blocks its old image left went with that
+ * image's memory, so they are no leak (valgrind does not report them
+ * either). What the process did wrong meanwhile stays: its mismatched
+ * releases, unmatched frees and dropped records.
+ */
+void pmm_monitor_new_image(struct pmm_monitor *mon)
+{
+	pmm_entries_free(mon);
+}
+
+void pmm_monitor_destroy(struct pmm_monitor *mon)
+{
+	lockdep_assert_held(&pmm_lock);
+
+	list_del(&mon->node);
+	pmm_nr_monitors--;
+	pmm_generation++;
+
+	pmm_entries_free(mon);
 	pmm_mismatches_free(mon);
 
 	kvfree(mon->buckets);

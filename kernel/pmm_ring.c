@@ -55,6 +55,7 @@ struct pmm_ring {
 	void *mem;		/* PMM_RING_BYTES, vmalloc_user'ed, mapped */
 	struct pid *pid;	/* the process that mapped it */
 	u64 tail;		/* next position to apply; never user-visible */
+	u64 exec_id;		/* the mapper's self_exec_id: its image */
 	struct pmm_ring_pair *pairs;	/* PMM_RING_PAIR_SLOTS */
 	u32 *pairs_used;	/* slots of pairs the batch filled */
 	u32 nr_pairs_used;
@@ -181,6 +182,17 @@ static struct pmm_monitor *pmm_ring_monitor(struct pmm_ring *ring)
 	if (!mon || mon->pid != ring->pid)
 		return NULL;
 	return mon;
+}
+
+/*
+ * Whether the ring is of an image the process has since replaced by
+ * exec(). Its release usually comes before the new image maps its ring,
+ * but when something else held the old image's memory it comes later,
+ * and its records are of blocks that went with that memory.
+ */
+static bool pmm_ring_stale(struct pmm_ring *ring, struct pmm_monitor *mon)
+{
+	return mon->has_image && mon->exec_id != ring->exec_id;
 }
 
 static struct pmm_ring_pair *pmm_pair_find(struct pmm_ring *ring, u64 ptr,
@@ -353,6 +365,7 @@ static int pmm_ring_apply(struct pmm_ring *ring, bool final)
 	struct pmm_monitor *mon;
 	struct pmm_record rec;
 	u32 idx, n = 0;
+	bool stale;
 
 	lockdep_assert_held(&ring->lock);
 
@@ -396,12 +409,13 @@ static int pmm_ring_apply(struct pmm_ring *ring, bool final)
 	now_ns = ktime_get_real_ns();
 	mutex_lock(&pmm_lock);
 	mon = pmm_ring_monitor(ring);
+	stale = mon && pmm_ring_stale(ring, mon);
 	for (idx = 0; idx < n; idx++) {
 		struct pmm_ring_entry *e;
 
 		pos = ring->taken[idx];
 		e = &ent[pos % PMM_RING_ENTRIES];
-		if (mon && !test_bit(idx, ring->skip)) {
+		if (mon && !stale && !test_bit(idx, ring->skip)) {
 			memcpy(&rec, &e->rec, sizeof(rec));
 			if (test_bit(idx, ring->skip_prev))
 				rec.prev_ptr = 0;
@@ -443,17 +457,16 @@ int pmm_ring_open(struct inode *inode, struct file *file)
 /*
  * A process forked by a monitored process is monitored too, from the
  * moment its hook maps a ring, so that its leaks are its own and pmd finds
- * it among the monitors of the run.
+ * it among the monitors of the run. Called with pmm_lock held.
  */
-static void pmm_ring_follow_fork(void)
+static struct pmm_monitor *pmm_ring_follow_fork(void)
 {
-	struct pmm_monitor *parent;
+	struct pmm_monitor *parent, *mon = NULL;
 	struct task_struct *p;
 	struct pid *ppid;
 
-	mutex_lock(&pmm_lock);
-	if (pmm_monitor_find_current())
-		goto out_unlock;
+	lockdep_assert_held(&pmm_lock);
+
 	rcu_read_lock();
 	p = rcu_dereference(current->real_parent);
 	ppid = get_pid(task_tgid(p));
@@ -461,9 +474,30 @@ static void pmm_ring_follow_fork(void)
 	parent = pmm_monitor_find(pid_nr(ppid));
 	if (parent && parent->pid == ppid &&
 	    parent->state == PMM_STATE_RUNNING)
-		pmm_monitor_create(current);
+		mon = pmm_monitor_create(current);
 	put_pid(ppid);
-out_unlock:
+	return mon;
+}
+
+/*
+ * The mapper's monitor learns which image records into it. A ring mapped
+ * by a monitored process under another self_exec_id than its last one is
+ * the first of a new image: the old image's blocks are forgotten.
+ */
+static void pmm_ring_follow(struct pmm_ring *ring)
+{
+	struct pmm_monitor *mon;
+
+	mutex_lock(&pmm_lock);
+	mon = pmm_monitor_find_current();
+	if (!mon)
+		mon = pmm_ring_follow_fork();
+	if (mon) {
+		if (pmm_ring_stale(ring, mon))
+			pmm_monitor_new_image(mon);
+		mon->exec_id = ring->exec_id;
+		mon->has_image = true;
+	}
 	mutex_unlock(&pmm_lock);
 }
 
@@ -514,6 +548,7 @@ int pmm_ring_mmap(struct file *file, struct vm_area_struct *vma)
 
 	/* Set before it is published: a drain racing us checks it. */
 	ring->pid = get_pid(task_tgid(current));
+	ring->exec_id = READ_ONCE(current->self_exec_id);
 	/* One ring per open file: the first mapping wins. */
 	if (cmpxchg(&file->private_data, NULL, ring)) {
 		ret = -EBUSY;
@@ -522,7 +557,7 @@ int pmm_ring_mmap(struct file *file, struct vm_area_struct *vma)
 	spin_lock(&pmm_rings_lock);
 	list_add_tail(&ring->node, &pmm_rings);
 	spin_unlock(&pmm_rings_lock);
-	pmm_ring_follow_fork();
+	pmm_ring_follow(ring);
 	return 0;
 
 out_put_pid:

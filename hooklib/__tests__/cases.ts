@@ -129,6 +129,19 @@ export const forkFamilyCase = {
   children: ['176/4 malloc leak<main', '275/5 malloc leak<main', '44/2 malloc leak<main', '539/7 malloc leak<main', '99/3 malloc leak<main', 'shell'],
 };
 
+/**
+ * exec_image: the process exec()s itself. Only the second image's blocks are leaks (the first image's went
+ * with its memory, and valgrind does not report them either); the first image's mismatched release counts.
+ */
+export const execImageCase = {
+  name: 'exec_image: after an exec, the old image\'s blocks are no leak; its mismatched release still counts',
+  program: 'exec_image',
+  stdout: 'exec_image: done\n',
+  leak: { bytes: 44, blocks: 2 },
+  leaks: ['44/2 malloc leak_after_exec<main'],
+  mismatchedFrees: 1,
+};
+
 /** outlived: a child still running when the program exits is ended, and what it recorded until then reported. */
 export const outlivedCase = {
   name: 'outlived: a child still running when the program exits is killed, its leaks reported',

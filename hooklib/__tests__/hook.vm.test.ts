@@ -4,7 +4,7 @@ import { execFileSync } from 'child_process';
 import * as fs from 'fs';
 import * as path from 'path';
 import type {} from '../../harness/globals';
-import { describeChildren, describeLeaks, describeMismatches, forkFamilyCase, hookCases, outlivedCase } from './cases';
+import { describeChildren, describeLeaks, describeMismatches, execImageCase, forkFamilyCase, hookCases, outlivedCase } from './cases';
 
 const programDir = path.join(__dirname, 'programs');
 const bin = (name: string): string => path.join(programDir, 'bin', name);
@@ -38,6 +38,17 @@ test.each([forkFamilyCase, outlivedCase].map((c) => [c.name, c] as const))('%s',
   expect(describeLeaks(result.leaks)).toEqual(c.leaks);
   // Each at its line: a forked child's stacks resolve against the object map it sent after the fork.
   expect(describeChildren(result.children ?? [], bin(c.program))).toEqual(c.children);
+});
+
+test(execImageCase.name, async () => {
+  const c = execImageCase;
+  const result = await pmm.run(bin(c.program));
+  expect(result.exitCode).toBe(0);
+  expect(result.stdout).toBe(c.stdout);
+  expect(result).toLeak(c.leak);
+  expect(describeLeaks(result.leaks)).toEqual(c.leaks);
+  expect(result).toHaveMismatchedFrees(c.mismatchedFrees);
+  expect(result.children ?? []).toEqual([]);
 });
 
 it('makes no system call per allocation: 60,000 events, a handful of ioctls (strace in the VM)', async () => {

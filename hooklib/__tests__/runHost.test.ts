@@ -6,7 +6,7 @@ import * as os from 'os';
 import * as path from 'path';
 import { closeSymbolizer, symbolizeRun } from '../../harness/runProgram';
 import { runHostRaw } from '../host/runHost';
-import { describeChildren, describeLeaks, describeMismatches, forkFamilyCase, hookCases, outlivedCase, programBin } from './cases';
+import { describeChildren, describeLeaks, describeMismatches, execImageCase, forkFamilyCase, hookCases, outlivedCase, programBin } from './cases';
 
 beforeAll(() => {
   if (fs.existsSync('/dev/pmm')) throw new Error('/dev/pmm exists: host mode needs a machine without pmm.ko');
@@ -42,6 +42,17 @@ test.each([forkFamilyCase, outlivedCase].map((c) => [c.name, c] as const))('%s',
   expect(new Set(pids).size).toBe(pids.length);
   // None outlives the run.
   for (const pid of pids) expect(fs.existsSync(`/proc/${pid}`) ? fs.readFileSync(`/proc/${pid}/stat`, 'utf8') : 'gone').toMatch(/^gone$|\) Z /);
+}, 60_000);
+
+test(execImageCase.name, async () => {
+  const c = execImageCase;
+  const result = await symbolizeRun(await runHostRaw(programBin(c.program), [], { timeoutMs: 60_000 }), []);
+  expect(result.exitCode).toBe(0);
+  expect(result.stdout).toBe(c.stdout);
+  expect(result.summary).toEqual(c.leak);
+  expect(describeLeaks(result.leaks)).toEqual(c.leaks);
+  expect(result.mismatchedFrees).toBe(c.mismatchedFrees);
+  expect(result.children ?? []).toEqual([]);
 }, 60_000);
 
 test('pmm run --host --json reports a program run on this machine, without a VM', () => {

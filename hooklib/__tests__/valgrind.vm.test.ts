@@ -22,27 +22,35 @@ const cases: Array<[string, string[]]> = [
   ['cut', ['-c1-3', 'words.txt']],
   ['git', ['--version']],
   ['git', ['-C', 'repo', 'log', '--oneline']],
+  // Programs that exec() another: what the first image left went with its memory; only the last counts.
+  ['env', ['X=1', 'sort', 'words.txt']],
+  ['sh', ['-c', 'exec sort -r words.txt']],
   // The hook's own test programs: C++ operators, 8 threads freeing each other's blocks, bad input, and
   // each kind of mismatched release.
   ...['cxx_operators', 'threads', 'bad_input', 'mismatched_frees'].map((name): [string, string[]] => [path.join(__dirname, 'programs', 'bin', name), []]),
 ];
 
-/** What valgrind says is still allocated when program exits, from its summary line, and its mismatched releases. */
+/**
+ * What valgrind says is still allocated when program exits, from its summary line, and its mismatched
+ * releases. --trace-children follows an exec (in the same process, which then reports for its last
+ * image only); lines of other processes (a child the program runs) are not the program's.
+ */
 function valgrindInUse(program: string, args: string[]): { bytes: number; blocks: number; mismatches: number } {
   const clean: NodeJS.ProcessEnv = {};
   for (const [k, v] of Object.entries(process.env)) {
     if (k !== 'LD_PRELOAD' && k !== 'NODE_OPTIONS') clean[k] = v;
   }
-  const run = spawnSync('valgrind', ['--leak-check=no', program, ...args], {
+  const run = spawnSync('valgrind', ['--leak-check=no', '--trace-children=yes', program, ...args], {
     cwd: work,
     env: { ...clean, ...env },
     encoding: 'utf8',
     maxBuffer: 64 << 20,
   });
   if (run.error) throw new Error(`valgrind could not run (is it installed?): ${run.error.message}`);
-  const m = /in use at exit: ([\d,]+) bytes in ([\d,]+) blocks/.exec(run.stderr);
+  const pid = /^==(\d+)==/m.exec(run.stderr)?.[1];
+  const m = new RegExp(`^==${pid}== +in use at exit: ([\\d,]+) bytes in ([\\d,]+) blocks`, 'm').exec(run.stderr);
   if (!m) throw new Error(`no "in use at exit" line from valgrind ${program}:\n${run.stderr}`);
-  const mismatches = run.stderr.match(/^==\d+== Mismatched free\(\) \/ delete \/ delete \[\]$/gm)?.length ?? 0;
+  const mismatches = run.stderr.match(new RegExp(`^==${pid}== Mismatched free\\(\\) / delete / delete \\[\\]$`, 'gm'))?.length ?? 0;
   return { bytes: Number(m[1].replace(/,/g, '')), blocks: Number(m[2].replace(/,/g, '')), mismatches };
 }
 

@@ -14,6 +14,8 @@ export const PmmKind = {
   'new[]': 6,
   delete: 7,
   'delete[]': 8,
+  // Host mode only (hooklib/pmm_host_ring.h, PMM_HOST_KIND_EXEC): the process exec()ed here.
+  exec: 0x80000000,
 } as const;
 export type PmmKindName = keyof typeof PmmKind;
 
@@ -101,6 +103,11 @@ export function replayRecords(records: readonly PmmRecord[]): Replay {
     if (queue.length === 0) live.delete(ptr);
   };
   for (const record of records) {
+    if (record.kind === 'exec') {
+      // As pmm.ko: the old image's blocks went with its memory. Its mismatches and unmatched frees stay.
+      live.clear();
+      continue;
+    }
     if (releaseKinds.has(record.kind)) {
       if (record.ptr !== 0n) cancel(record.ptr, record);
       continue;

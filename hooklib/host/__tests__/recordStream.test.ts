@@ -104,6 +104,12 @@ describe('replayRecords', () => {
       ['malloc@16:2', 'realloc@32:3'],
       [],
     ],
+    [
+      "an exec: the old image's blocks are forgotten, its unmatched free stays",
+      [{ kind: 'malloc', ptr: 16n, size: 8n }, { kind: 'free', ptr: 48n }, { kind: 'exec', ptr: 0n }, { kind: 'malloc', ptr: 16n, size: 9n }],
+      ['malloc@16:9'],
+      ['free@48:0'],
+    ],
     // What the ring writes: an allocation cancelled in place leaves its realloc with prev_ptr 0.
     ['a realloc that stands for its cancelled allocation', [{ kind: 'realloc', ptr: 32n, prevPtr: 0n, size: 7n }], ['realloc@32:7'], []],
     ['a failed realloc: the old block stays live', [{ kind: 'malloc', ptr: 16n, size: 8n }, { kind: 'realloc', ptr: 0n, prevPtr: 16n, size: 1n << 62n }], ['malloc@16:8'], []],
