@@ -156,7 +156,10 @@ struct pmm_maps {
  * writes rec and then stores seq = pos + 1 (release). Once the module has
  * applied it, seq becomes pos + PMM_RING_ENTRIES. The ring is not inherited
  * by fork. A process that a monitored process forked is monitored from the
- * moment it maps its own ring. Once the process has exited, PMM_READ_LOGS,
+ * moment it maps its own ring. A process that exec()s maps a new ring from
+ * its new image: the blocks its old image left are then forgotten (they
+ * went with its memory), and a ring of the old image released later is not
+ * applied. Once the process has exited, PMM_READ_LOGS,
  * PMM_READ_MAPS, PMM_MONITORED_PIDS, PMM_GET_CONFIG and PMM_GET_STATS wait
  * (up to 2 s) for its ring to be applied, even when something else still
  * holds its memory or its file and so the release comes late.
