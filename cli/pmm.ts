@@ -68,6 +68,7 @@ async function runCommand(command: Extract<Command, { name: 'run' | 'exec' }>): 
   const childLines = children.flatMap((c) => [
     ...(c.summary.blocks > 0 ? [`pmm: forked child ${c.pid}: ${formatAmount(c.summary)} leaked (--json lists them)`] : []),
     ...(c.mismatchedFrees > 0 ? [`pmm: forked child ${c.pid}: ${c.mismatchedFrees} mismatched free/delete (--json lists them)`] : []),
+    ...(c.suppressed && c.suppressed.summary.blocks > 0 ? [`pmm: forked child ${c.pid}: suppressed: ${formatAmount(c.suppressed.summary)}`] : []),
   ]);
   process.stderr.write([...lines, ...mismatchLines, how, verdict, ...mismatchVerdict, ...suppressed, ...childLines, ''].join('\n'));
   return exitStatus(result, leaked || mismatched);

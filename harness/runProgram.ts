@@ -5,7 +5,7 @@ import * as path from 'path';
 import { Symbolizer } from '../symbolizer/Symbolizer';
 import { groupLeaks, summarize } from './leakReport';
 import { groupMismatches, type MismatchFrames } from './mismatchReport';
-import { applySuppressions, loadSuppressionFiles } from './suppressions';
+import { applySuppressions, loadSuppressionFiles, type Suppression } from './suppressions';
 import type { PmmOptions } from './options';
 import { sharedVm, type Notice } from './sharedVm';
 import type { RawMismatch, RawRecord, RunResult } from './types';
@@ -246,19 +246,23 @@ async function processMismatches(raw: RawProcess): Promise<Pick<RunResult, 'mism
   return { mismatches: groupMismatches(raw.mismatches, await symbolizeMismatches(raw.maps, raw.mismatches)), mismatchedFrees: raw.mismatchedFrees };
 }
 
-export async function symbolizeRun(raw: RawRun, suppressionFiles: readonly string[] = suppressionFilesFromEnv()): Promise<RunResult> {
+/**
+ * A process's leaks, symbolized and grouped. Suppressed ones are left out of leaks and summary (so they
+ * fail nothing) and counted on their own, in `suppressed` when any suppression file was given.
+ */
+async function processLeaks(raw: RawProcess, suppressions: Suppression[] | null): Promise<Pick<RunResult, 'leaks' | 'summary' | 'suppressed'>> {
   const frames = raw.records.length > 0 ? await sharedSymbolizer().symbolizeRecords(raw.maps, raw.records) : [];
-  const all = groupLeaks(raw.records, frames);
-  // Suppressed leaks are left out of leaks and summary (so they fail nothing) and counted on their own.
-  const { kept: leaks, suppressed } = applySuppressions(all, loadSuppressionFiles(suppressionFiles));
-  const result: RunResult = { ...raw.result, leaks, summary: summarize(leaks), ...(await processMismatches(raw)) };
-  if (suppressionFiles.length > 0) result.suppressed = suppressed;
+  const { kept: leaks, suppressed } = applySuppressions(groupLeaks(raw.records, frames), suppressions ?? []);
+  return { leaks, summary: summarize(leaks), ...(suppressions ? { suppressed } : {}) };
+}
+
+export async function symbolizeRun(raw: RawRun, suppressionFiles: readonly string[] = suppressionFilesFromEnv()): Promise<RunResult> {
+  const suppressions = suppressionFiles.length > 0 ? loadSuppressionFiles(suppressionFiles) : null;
+  const result: RunResult = { ...raw.result, ...(await processLeaks(raw, suppressions)), ...(await processMismatches(raw)) };
   if (raw.children) {
     result.children = [];
     for (const child of raw.children) {
-      const childFrames = child.records.length > 0 ? await sharedSymbolizer().symbolizeRecords(child.maps, child.records) : [];
-      const childLeaks = groupLeaks(child.records, childFrames);
-      result.children.push({ pid: child.pid, leaks: childLeaks, summary: summarize(childLeaks), ...(await processMismatches(child)) });
+      result.children.push({ pid: child.pid, ...(await processLeaks(child, suppressions)), ...(await processMismatches(child)) });
     }
   }
   return result;

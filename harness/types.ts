@@ -63,6 +63,7 @@ export interface ChildResult {
   summary: LeakSummary;
   mismatches: Mismatch[];
   mismatchedFrees: number;
+  suppressed?: { leaks: Leak[]; summary: LeakSummary }; // as the program's
 }
 
 /** What `pmm.run` resolves to and `pmm run --json` prints. */

@@ -55,6 +55,31 @@ test(execImageCase.name, async () => {
   expect(result.children ?? []).toEqual([]);
 }, 60_000);
 
+test("suppressions apply to the forked children's leaks as to the program's, and pmm run says so", async () => {
+  const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'pmm-supp-children-'));
+  try {
+    // fork_family's program and its children all leak in leak(); the shell system() runs leaks elsewhere.
+    const lsan = path.join(dir, 'lsan.supp');
+    fs.writeFileSync(lsan, 'leak:leak\n');
+    const program = programBin(forkFamilyCase.program);
+    const result = await symbolizeRun(await runHostRaw(program, [], { timeoutMs: 60_000 }), [lsan]);
+    expect(result.summary).toEqual({ bytes: 0, blocks: 0 });
+    expect(result.suppressed?.summary).toEqual(forkFamilyCase.leak);
+    const ours = (result.children ?? []).filter((c) => (c.suppressed?.leaks ?? []).some((l) => l.frames[0]?.object === program));
+    expect(ours.map((c) => describeLeaks(c.suppressed?.leaks ?? []).join(', ')).sort()).toEqual(forkFamilyCase.children.filter((c) => c !== 'shell'));
+    for (const child of ours) expect(child.summary).toEqual({ bytes: 0, blocks: 0 });
+    // Every child has its suppressed figures, even at nothing.
+    for (const child of result.children ?? []) expect(child.suppressed).toBeDefined();
+
+    const cli = path.join(__dirname, '..', '..', 'dist', 'cli', 'pmm.js');
+    const run = spawnSync(process.execPath, [cli, 'run', '--host', '--', program], { encoding: 'utf8', env: { ...process.env, PMM_SUPPRESSIONS: lsan } });
+    expect(run.stderr).toContain('pmm: suppressed: 100 bytes in 1 block\n');
+    expect(run.stderr.match(/^pmm: forked child \d+: suppressed: /gm)).toHaveLength(ours.length);
+  } finally {
+    fs.rmSync(dir, { recursive: true, force: true });
+  }
+}, 60_000);
+
 test('pmm run --host --json reports a program run on this machine, without a VM', () => {
   const cli = path.join(__dirname, '..', '..', 'dist', 'cli', 'pmm.js');
   const run = spawnSync(process.execPath, [cli, 'run', '--host', '--json', '--', programBin('cxx_operators')], { encoding: 'utf8' });
