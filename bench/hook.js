@@ -2,7 +2,7 @@
 // The hook benchmark (npm run bench:hook): bench/alloc_heavy, millions of malloc/free pairs with 1 and 4
 // threads, plain and under the hook in the same VM (preloaded but recording off, no stack, frame-pointer
 // stacks, default stacks), and plain, under the hook's host mode (PMM_RECORD_DIR, as `pmm run --host`
-// runs it), under valgrind memcheck and under heaptrack on the host. Each figure is the program's own
+// runs it, with the same settings), under valgrind memcheck and under heaptrack on the host. Each figure is the program's own
 // timing of its allocating part (median of RUNS runs), so boot, process start and the tools' start-up
 // stay out. Prints Markdown tables of the times and the ratios.
 'use strict';
@@ -45,14 +45,14 @@ async function inVm(threads, hook, env) {
   return median(times);
 }
 
-function onHost(threads, tool, { hook = false } = {}) {
+function onHost(threads, tool, { hook = false, hookEnv = {} } = {}) {
   const times = [];
   for (let i = 0; i < RUNS; i++) {
     const command = tool.length ? tool[0] : program;
     const args = [...tool.slice(1), ...(tool.length ? [program] : []), String(HOST_PAIRS), String(threads)];
     // The hook's host mode as `pmm run --host` runs it: its ring in a file, drained into a records file.
     const dir = hook ? fs.mkdtempSync(path.join(os.tmpdir(), 'pmm-bench-host-')) : null;
-    const env = hook ? { LD_PRELOAD: path.join(root, 'hooklib', 'libpmm.so'), PMM_RECORD_DIR: dir } : {};
+    const env = hook ? { LD_PRELOAD: path.join(root, 'hooklib', 'libpmm.so'), PMM_RECORD_DIR: dir, ...hookEnv } : {};
     try {
       const run = spawnSync(command, args, { encoding: 'utf8', cwd: os.tmpdir(), maxBuffer: 64 << 20, env: { ...process.env, ...env } });
       if (run.status !== 0) throw new Error(`${command} failed: ${run.error ?? run.stderr}`);
@@ -85,9 +85,13 @@ async function main() {
     const hookNoStack = await inVm(threads, true, { PMM_STACK_DEPTH: '0' });
     const hostPlain = onHost(threads, []);
     const hostHook = onHost(threads, [], { hook: true });
+    // The same settings as in the VM: what each part of the hook costs when it runs natively.
+    const hostForwardOnly = onHost(threads, [], { hook: true, hookEnv: { PMM_HOOKS_ACTIVE: '0' } });
+    const hostNoStack = onHost(threads, [], { hook: true, hookEnv: { PMM_STACK_DEPTH: '0' } });
+    const hostFp = onHost(threads, [], { hook: true, hookEnv: { PMM_STACK_UNWIND: 'fp' } });
     const memcheck = onHost(threads, ['valgrind', '--tool=memcheck', '--leak-check=full', '-q']);
     const heaptrack = onHost(threads, ['heaptrack', '-o', path.join(os.tmpdir(), `pmm-bench-heaptrack-${process.pid}`)]);
-    rows.push({ threads, plain, forwardOnly, hook, hookFp, hookNoStack, hostPlain, hostHook, memcheck, heaptrack });
+    rows.push({ threads, plain, forwardOnly, hook, hookFp, hookNoStack, hostPlain, hostHook, hostForwardOnly, hostNoStack, hostFp, memcheck, heaptrack });
   }
   const r = (x, base) => `${(x / base).toFixed(2)}x`;
   const lines = [
@@ -101,9 +105,9 @@ async function main() {
     '',
     'On the host (ratios to plain):',
     '',
-    '| threads | plain | hook, host mode | valgrind memcheck | heaptrack |',
-    '|---|---|---|---|---|',
-    ...rows.map((x) => `| ${x.threads} | ${x.hostPlain} | ${x.hostHook} (${r(x.hostHook, x.hostPlain)}) | ${x.memcheck} (${r(x.memcheck, x.hostPlain)}) | ${x.heaptrack} (${r(x.heaptrack, x.hostPlain)}) |`),
+    '| threads | plain | host mode, recording off | host mode, no stack | host mode, frame-pointer stacks | host mode, default stacks | valgrind memcheck | heaptrack |',
+    '|---|---|---|---|---|---|---|---|',
+    ...rows.map((x) => `| ${x.threads} | ${x.hostPlain} | ${[x.hostForwardOnly, x.hostNoStack, x.hostFp, x.hostHook, x.memcheck, x.heaptrack].map((v) => `${v} (${r(v, x.hostPlain)})`).join(' | ')} |`),
   ];
   process.stdout.write(`${lines.join('\n')}\n`);
 }
