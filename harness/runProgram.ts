@@ -14,6 +14,7 @@ import { VmError, type Vm } from '../qemu/Vm';
 import { PmmFaultError, vmFaultKind } from './faults';
 import { DEFAULT_GROWTH, judgeGrowth, type GrowthOptions } from './growth';
 import { growthSeries, parseSampleInterval } from './growthSeries';
+import { checkHookable, checkHookStarted } from './hookReach';
 
 export interface RunOptions {
   /** Milliseconds before the program is killed; overrides the runTimeoutMs option. 0: no limit. */
@@ -164,6 +165,7 @@ export async function runRaw(
   const cwd = path.resolve(runOptions.cwd ?? process.cwd());
   const executable = resolveProgram(program, cwd);
   const hook = runOptions.hook === false ? null : loadGuestFiles().hook;
+  if (hook !== null) checkHookable(executable, (message) => new ProgramError(message));
   const growth = resolveGrowth(runOptions.growth);
   if (growth && hook === null) throw new ProgramError('growth mode needs the hook: pmthread samples only monitored processes');
   let vm: Vm;
@@ -186,7 +188,7 @@ export async function runRaw(
     throw asFault(err, executable, false);
   }
   const samples = answer.samples;
-  return {
+  const raw: RawRun = {
     result: {
       program: executable,
       args,
@@ -210,6 +212,8 @@ export async function runRaw(
       maps: Buffer.from(c.maps, 'base64').toString('utf8'),
     })),
   };
+  if (hook !== null) checkHookStarted(raw, (message) => new ProgramError(message));
+  return raw;
 }
 
 let symbolizer: Symbolizer | null = null;

@@ -1,5 +1,6 @@
 // What the hook must report for its test programs: the one table both modes check, the VM
 // (hook.vm.test.ts) and the host (runHost.test.ts, `pmm run --host`).
+import * as fs from 'fs';
 import * as path from 'path';
 
 export const programBin = (name: string): string => path.join(__dirname, 'programs', 'bin', name);
@@ -185,4 +186,21 @@ export function describeMismatches(
       `${m.allocation.kind} ${m.allocation.size} at ${where(m.allocation.frames)} by ${m.release.kind} at ${where(m.release.frames)}` +
       (m.count > 1 ? ` x${m.count}` : ''),
   );
+}
+
+/** Whether this process may give a file away (setuidCopy). */
+export const canGiveFilesAway = process.getuid?.() === 0;
+
+/**
+ * A copy of a test program that runs set-user-ID nobody, for which the loader ignores LD_PRELOAD: the hook
+ * cannot start in it. Needs root (canGiveFilesAway). In /tmp, which the guest shares.
+ */
+export function setuidCopy(name: string): { file: string; remove: () => void } {
+  const dir = fs.mkdtempSync('/tmp/pmm-setuid-');
+  const file = path.join(dir, name);
+  fs.copyFileSync(programBin(name), file);
+  fs.chmodSync(dir, 0o755);
+  fs.chownSync(file, 65534, 65534);
+  fs.chmodSync(file, 0o4755);
+  return { file, remove: () => fs.rmSync(dir, { recursive: true, force: true }) };
 }

@@ -4,7 +4,7 @@ import { execFileSync } from 'child_process';
 import * as fs from 'fs';
 import * as path from 'path';
 import type {} from '../../harness/globals';
-import { describeChildren, describeLeaks, describeMismatches, execImageCase, forkFamilyCase, hookCases, outlivedCase } from './cases';
+import { canGiveFilesAway, describeChildren, describeLeaks, describeMismatches, execImageCase, forkFamilyCase, hookCases, outlivedCase, setuidCopy } from './cases';
 
 const programDir = path.join(__dirname, 'programs');
 const bin = (name: string): string => path.join(programDir, 'bin', name);
@@ -49,6 +49,18 @@ test(execImageCase.name, async () => {
   expect(describeLeaks(result.leaks)).toEqual(c.leaks);
   expect(result).toHaveMismatchedFrees(c.mismatchedFrees);
   expect(result.children ?? []).toEqual([]);
+});
+
+if (!canGiveFilesAway) console.warn('set-user-ID test skipped: it needs root to give a file to nobody');
+(canGiveFilesAway ? test : test.skip)('a run whose program never started the hook (set-user-ID in the guest) is an error, not a clean result', async () => {
+  const setuid = setuidCopy('leak_three');
+  try {
+    await expect(pmm.run(setuid.file)).rejects.toThrow(
+      `pmm: the hook never started in ${setuid.file} (it exited with status 7), so its allocations were not seen`,
+    );
+  } finally {
+    setuid.remove();
+  }
 });
 
 it('makes no system call per allocation: 60,000 events, a handful of ioctls (strace in the VM)', async () => {

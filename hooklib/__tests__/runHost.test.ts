@@ -6,7 +6,7 @@ import * as os from 'os';
 import * as path from 'path';
 import { closeSymbolizer, symbolizeRun } from '../../harness/runProgram';
 import { runHostRaw } from '../host/runHost';
-import { describeChildren, describeLeaks, describeMismatches, execImageCase, forkFamilyCase, hookCases, outlivedCase, programBin } from './cases';
+import { canGiveFilesAway, describeChildren, describeLeaks, describeMismatches, execImageCase, forkFamilyCase, hookCases, outlivedCase, programBin, setuidCopy } from './cases';
 
 beforeAll(() => {
   if (fs.existsSync('/dev/pmm')) throw new Error('/dev/pmm exists: host mode needs a machine without pmm.ko');
@@ -77,6 +77,35 @@ test("suppressions apply to the forked children's leaks as to the program's, and
     expect(run.stderr.match(/^pmm: forked child \d+: suppressed: /gm)).toHaveLength(ours.length);
   } finally {
     fs.rmSync(dir, { recursive: true, force: true });
+  }
+}, 60_000);
+
+test('refuses a statically linked program, which the hook cannot reach, rather than call it leak-free', async () => {
+  const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'pmm-static-'));
+  try {
+    const source = path.join(dir, 'static_leak.c');
+    const binary = path.join(dir, 'static_leak');
+    fs.writeFileSync(source, '#include <stdlib.h>\nvoid *volatile sink;\nint main(void) { sink = malloc(10); return 0; }\n');
+    execFileSync('gcc', ['-static', '-o', binary, source]);
+    await expect(runHostRaw(binary, [])).rejects.toThrow(`pmm: cannot run ${binary} under the hook: it is statically linked`);
+    const cli = path.join(__dirname, '..', '..', 'dist', 'cli', 'pmm.js');
+    const run = spawnSync(process.execPath, [cli, 'run', '--host', '--', binary], { encoding: 'utf8' });
+    expect(run.status).toBe(3);
+    expect(run.stderr).toMatch(/statically linked/);
+  } finally {
+    fs.rmSync(dir, { recursive: true, force: true });
+  }
+}, 60_000);
+
+if (!canGiveFilesAway) console.warn('set-user-ID test skipped: it needs root to give a file to nobody');
+(canGiveFilesAway ? test : test.skip)('a run whose program never started the hook (set-user-ID) is an error, not a clean result', async () => {
+  const setuid = setuidCopy('leak_three');
+  try {
+    await expect(runHostRaw(setuid.file, [])).rejects.toThrow(
+      `pmm: the hook never started in ${setuid.file} (it exited with status 7), so its allocations were not seen`,
+    );
+  } finally {
+    setuid.remove();
   }
 }, 60_000);
 

@@ -7,7 +7,8 @@ import { spawn } from 'child_process';
 import * as fs from 'fs';
 import * as os from 'os';
 import * as path from 'path';
-import type { RawProcess, RawRun } from '../../harness/runProgram';
+import { checkHookable, checkHookStarted } from '../../harness/hookReach';
+import { ProgramError, resolveProgram, type RawProcess, type RawRun } from '../../harness/runProgram';
 import { readRecordDir, recordDirPids } from './recordDir';
 
 export interface HostRunOptions {
@@ -65,6 +66,7 @@ async function endLeftovers(dir: string, program: number): Promise<void> {
 export async function runHostRaw(program: string, args: string[], options: HostRunOptions = {}): Promise<RawRun> {
   const hook = options.hook ?? path.resolve(__dirname, '..', '..', '..', 'hooklib', 'libpmm.so');
   const hookPath = fs.existsSync(hook) ? hook : path.resolve(__dirname, '..', 'libpmm.so');
+  checkHookable(resolveProgram(program, path.resolve(options.cwd ?? process.cwd())), (message) => new ProgramError(message));
   // The run's own directory: only the processes of this run write into it, each into its own files.
   const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'pmm-host-'));
   try {
@@ -106,7 +108,7 @@ export async function runHostRaw(program: string, args: string[], options: HostR
     child.stderr!.destroy();
     const processes = readRecordDir(dir);
     const own = processes.get(pid) ?? noProcess;
-    return {
+    const raw: RawRun = {
       result: {
         program,
         args,
@@ -118,8 +120,10 @@ export async function runHostRaw(program: string, args: string[], options: HostR
       },
       ...own,
       // In pid order (pmd gives them in the order pmm.ko began to monitor them).
-      children: [...processes].filter(([p]) => p !== pid).map(([p, raw]) => ({ pid: p, ...raw })),
+      children: [...processes].filter(([p]) => p !== pid).map(([p, child]) => ({ pid: p, ...child })),
     };
+    checkHookStarted(raw, (message) => new ProgramError(message));
+    return raw;
   } finally {
     fs.rmSync(dir, { recursive: true, force: true });
   }

@@ -1,0 +1,90 @@
+// A program the hook cannot reach is refused, with the reason, rather than reported leak-free: the ELF
+// checks on real and on made-up headers, and the check after a run that no object map came back from.
+import { execFileSync } from 'child_process';
+import * as fs from 'fs';
+import * as os from 'os';
+import * as path from 'path';
+import { checkHookable, checkHookStarted, unhookableReason } from '../hookReach';
+import type { RawRun } from '../runProgram';
+
+const fromBuffer = (bytes: Buffer) => (offset: number, length: number): Buffer => bytes.subarray(offset, offset + length);
+const fail = (message: string): Error => new Error(message);
+
+/** The first bytes of an ELF header: class (1: 32-bit, 2: 64-bit), data (1: little-endian), machine. */
+function elfHeader(elfClass: number, data: number, machine: number): Buffer {
+  const header = Buffer.alloc(64);
+  header.writeUInt32BE(0x7f454c46, 0);
+  header[4] = elfClass;
+  header[5] = data;
+  header.writeUInt16LE(2, 16); // ET_EXEC
+  header.writeUInt16LE(machine, 18);
+  return header;
+}
+
+describe('unhookableReason', () => {
+  let dir: string;
+  beforeAll(() => {
+    dir = fs.mkdtempSync(path.join(os.tmpdir(), 'pmm-hookreach-'));
+  });
+  afterAll(() => fs.rmSync(dir, { recursive: true, force: true }));
+
+  const reasonFor = (file: string): string | null => unhookableReason(fromBuffer(fs.readFileSync(file)));
+
+  it('takes a dynamically linked program, PIE or not', () => {
+    const source = path.join(dir, 'p.c');
+    fs.writeFileSync(source, 'int main(void) { return 0; }\n');
+    for (const flags of [['-pie', '-fPIE'], ['-no-pie']]) {
+      const binary = path.join(dir, `dynamic${flags[0]}`);
+      execFileSync('gcc', [...flags, '-o', binary, source]);
+      expect(reasonFor(binary)).toBeNull();
+    }
+    expect(reasonFor('/bin/true')).toBeNull();
+  });
+
+  it('refuses a statically linked program', () => {
+    const source = path.join(dir, 's.c');
+    const binary = path.join(dir, 'static');
+    fs.writeFileSync(source, '#include <stdlib.h>\nint main(void) { return malloc(10) == 0; }\n');
+    execFileSync('gcc', ['-static', '-o', binary, source]);
+    expect(reasonFor(binary)).toMatch(/statically linked/);
+    expect(() => checkHookable(binary, fail)).toThrow(`cannot run ${binary} under the hook: it is statically linked`);
+  });
+
+  it.each<[string, Buffer, RegExp | null]>([
+    ['a 32-bit program', elfHeader(1, 1, 3), /32-bit program/],
+    ['a big-endian program', elfHeader(2, 2, 62), /big-endian/],
+    ['a program for another machine', elfHeader(2, 1, 183), /another machine \(ELF e_machine 183\)/],
+    ['a script (its interpreter decides)', Buffer.from('#!/bin/sh\nexit 0\n'), null],
+    ['an empty file', Buffer.alloc(0), null],
+  ])('on %s', (_what, bytes, reason) => {
+    const got = unhookableReason(fromBuffer(bytes));
+    if (reason === null) expect(got).toBeNull();
+    else expect(got).toMatch(reason);
+  });
+
+  it('leaves a file it cannot read to the run', () => {
+    expect(() => checkHookable(path.join(dir, 'missing'), fail)).not.toThrow();
+  });
+});
+
+describe('checkHookStarted', () => {
+  const run = (maps: string, stderr: string, exitCode: number | null, signal: string | null): RawRun => ({
+    result: { program: '/usr/bin/prog', args: [], exitCode, signal, timedOut: false, stdout: '', stderr },
+    records: [],
+    mismatches: [],
+    mismatchedFrees: 0,
+    maps,
+  });
+
+  it('passes a run whose program sent its object map', () => {
+    expect(() => checkHookStarted(run('55d0-55d1 r-xp 0 08:01 1 /usr/bin/prog\n', '', 0, null), fail)).not.toThrow();
+  });
+
+  it('refuses one that sent none, with how it ended and the end of its stderr', () => {
+    const stderr = 'one\ntwo\nthree\nprog: error while loading shared libraries: libx.so: cannot open shared object file\n';
+    expect(() => checkHookStarted(run('', stderr, 127, null), fail)).toThrow(
+      /^the hook never started in \/usr\/bin\/prog \(it exited with status 127\), so its allocations were not seen: .*set-user-ID.*; its stderr ends:\ntwo\nthree\nprog: error while loading shared libraries/s,
+    );
+    expect(() => checkHookStarted(run('', '', null, 'SIGKILL'), fail)).toThrow(/\(it was killed by SIGKILL\)[^;]*$/);
+  });
+});

@@ -1,0 +1,80 @@
+// Whether the hook can be in a program at all. libpmm.so reaches a program through LD_PRELOAD, which only
+// the dynamic loader of a 64-bit program honours: a statically linked program has no loader, and a 32-bit
+// one cannot load a 64-bit library. Such a program would run unhooked and look leak-free, so pmm refuses
+// it, saying why, before running it; and a run whose program never started the hook (no object map came
+// back: a set-user-ID program, for which the loader ignores LD_PRELOAD, or one that failed before main) is
+// an error, not a clean result.
+import * as fs from 'fs';
+import type { RawRun } from './runProgram';
+
+const PT_INTERP = 3;
+const EM_X86_64 = 62;
+const ELFCLASS32 = 1;
+const ELFCLASS64 = 2;
+const ELFDATA2LSB = 1;
+
+/** Where the program headers are, from an ELF header (little-endian, 32- or 64-bit). */
+function programHeaders(header: Buffer): { offset: number; size: number; count: number } {
+  if (header[4] === ELFCLASS64) {
+    return { offset: Number(header.readBigUInt64LE(32)), size: header.readUInt16LE(54), count: header.readUInt16LE(56) };
+  }
+  return { offset: header.readUInt32LE(28), size: header.readUInt16LE(42), count: header.readUInt16LE(44) };
+}
+
+/**
+ * Why a program with these bytes cannot take the hook, or null when it can (or when it is not an ELF
+ * file: a script's interpreter decides). read(offset, length) gives bytes of the file.
+ */
+export function unhookableReason(read: (offset: number, length: number) => Buffer): string | null {
+  const header = read(0, 64);
+  if (header.length < 52 || header.readUInt32BE(0) !== 0x7f454c46) return null;
+  if (header[5] !== ELFDATA2LSB) return 'it is a big-endian program, and the hook is built for this machine';
+  if (header[4] === ELFCLASS32) return 'it is a 32-bit program, and the hook (libpmm.so) is a 64-bit library';
+  if (header[4] !== ELFCLASS64 || header.length < 64) return null;
+  const machine = header.readUInt16LE(18);
+  if (process.arch === 'x64' && machine !== EM_X86_64) return `it is built for another machine (ELF e_machine ${machine})`;
+  const type = header.readUInt16LE(16);
+  if (type !== 2 && type !== 3) return null; // not an executable: let the run say what it is
+  const { offset, size, count } = programHeaders(header);
+  if (size < 4 || count === 0) return null;
+  const table = read(offset, size * count);
+  for (let i = 0; (i + 1) * size <= table.length; i++) {
+    if (table.readUInt32LE(i * size) === PT_INTERP) return null;
+  }
+  return 'it is statically linked: there is no dynamic loader to preload the hook (LD_PRELOAD) into it';
+}
+
+/** Reads the file; throws (the ProgramError the caller gives) when the program cannot take the hook. */
+export function checkHookable(file: string, fail: (message: string) => Error): void {
+  let fd: number;
+  try {
+    fd = fs.openSync(file, 'r');
+  } catch {
+    return; // unreadable here: the run will say so
+  }
+  try {
+    const reason = unhookableReason((offset, length) => {
+      const buf = Buffer.alloc(Math.min(length, 1 << 20));
+      return buf.subarray(0, fs.readSync(fd, buf, 0, buf.length, offset));
+    });
+    if (reason !== null) throw fail(`cannot run ${file} under the hook: ${reason}, so its allocations could not be seen`);
+  } finally {
+    fs.closeSync(fd);
+  }
+}
+
+/**
+ * After a run under the hook: its program's process sent its object map when the hook started. Without
+ * one the hook never ran in it, and "no leaks" would be a guess.
+ */
+export function checkHookStarted(raw: RawRun, fail: (message: string) => Error): void {
+  if (raw.maps !== '') return;
+  const { program, exitCode, signal, stderr } = raw.result;
+  const how = signal ? `was killed by ${signal}` : `exited with status ${exitCode}`;
+  const tail = stderr.trim().split('\n').slice(-3).join('\n');
+  throw fail(
+    `the hook never started in ${program} (it ${how}), so its allocations were not seen: a set-user-ID or ` +
+      `set-group-ID program ignores LD_PRELOAD, and a program that fails before main never loads it` +
+      (tail ? `; its stderr ends:\n${tail}` : ''),
+  );
+}
