@@ -45,24 +45,6 @@ int pmm_host_ring_active(void)
 	return pmm_host_state != NULL;
 }
 
-static int pmm_host_pwrite_all(int fd, const void *buf, size_t len, off_t off)
-{
-	const char *p = buf;
-
-	while (len > 0) {
-		ssize_t n = pwrite(fd, p, len, off);
-
-		if (n < 0 && errno == EINTR)
-			continue;
-		if (n <= 0)
-			return -1;
-		p += n;
-		len -= (size_t)n;
-		off += n;
-	}
-	return 0;
-}
-
 static struct pmm_host_commit pmm_host_committed(void)
 {
 	return pmm_host_state->at[__atomic_load_n(&pmm_host_state->cur, __ATOMIC_ACQUIRE)];
@@ -139,7 +121,7 @@ static int pmm_host_drain(int final)
 	if (!final && head - c.tail > PMM_HOST_DRAIN_MAX)
 		head = c.tail + PMM_HOST_DRAIN_MAX;
 	stop = pmm_host_take(c.tail, head, final, &n);
-	if (n && pmm_host_pwrite_all(pmm_host_records_fd, pmm_host_batch, n * sizeof(pmm_host_batch[0]),
+	if (n && pmm_write_all(pmm_host_records_fd, pmm_host_batch, n * sizeof(pmm_host_batch[0]),
 				     (off_t)c.committed) < 0) {
 		ret = -1;
 	} else if (stop != c.tail) {
@@ -184,7 +166,7 @@ static int pmm_host_mark_exec(__u64 *committed)
 {
 	struct pmm_record mark = { .kind = PMM_HOST_KIND_EXEC };
 
-	if (pmm_host_pwrite_all(pmm_host_records_fd, &mark, sizeof(mark), (off_t)*committed) < 0)
+	if (pmm_write_all(pmm_host_records_fd, &mark, sizeof(mark), (off_t)*committed) < 0)
 		return -1;
 	*committed += sizeof(mark);
 	return 0;

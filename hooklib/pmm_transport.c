@@ -200,12 +200,13 @@ int pmm_transport_live(void)
 	return pmm_sink != PMM_SINK_NONE && !__atomic_load_n(&pmm_sink_dead, __ATOMIC_RELAXED);
 }
 
-static int pmm_write_all(int fd, const void *buf, size_t len)
+/* All of buf to fd, at offset off, or (off < 0) where the fd is; 0, or -1 if it cannot be written. */
+int pmm_write_all(int fd, const void *buf, size_t len, off_t off)
 {
 	const char *p = buf;
 
 	while (len > 0) {
-		ssize_t n = write(fd, p, len);
+		ssize_t n = off < 0 ? write(fd, p, len) : pwrite(fd, p, len, off);
 
 		if (n < 0 && errno == EINTR)
 			continue;
@@ -213,6 +214,8 @@ static int pmm_write_all(int fd, const void *buf, size_t len)
 			return -1;
 		p += n;
 		len -= (size_t)n;
+		if (off >= 0)
+			off += n;
 	}
 	return 0;
 }
@@ -277,7 +280,7 @@ static void pmm_transport_write(const struct pmm_record *records, unsigned int c
 
 		/* One write per record: the unit that the stream's readers can count on being whole. */
 		for (unsigned int i = 0; i < count; i++)
-			if (fd < 0 || pmm_write_all(fd, &records[i], sizeof(records[i])) < 0) {
+			if (fd < 0 || pmm_write_all(fd, &records[i], sizeof(records[i]), -1) < 0) {
 				pmm_sink_kill();
 				return;
 			}
@@ -313,7 +316,7 @@ void pmm_transport_send_maps(const char *text, size_t len)
 			  O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0644);
 		if (fd < 0)
 			return;
-		if (pmm_write_all(fd, text, len) == 0 && pmm_maps_new_path[0])
+		if (pmm_write_all(fd, text, len, -1) == 0 && pmm_maps_new_path[0])
 			rename(pmm_maps_new_path, pmm_maps_path);
 		close(fd);
 		return;
