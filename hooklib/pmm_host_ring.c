@@ -122,7 +122,7 @@ static int pmm_host_drain(int final)
 		head = c.tail + PMM_HOST_DRAIN_MAX;
 	stop = pmm_host_take(c.tail, head, final, &n);
 	if (n && pmm_write_all(pmm_host_records_fd, pmm_host_batch, n * sizeof(pmm_host_batch[0]),
-				     (off_t)c.committed) < 0) {
+			       (off_t)c.committed) < 0) {
 		ret = -1;
 	} else if (stop != c.tail) {
 		pmm_host_commit(stop, c.committed + n * sizeof(pmm_host_batch[0]));
