@@ -105,12 +105,26 @@ async function main(argv: string[]): Promise<number> {
   }
 }
 
+/**
+ * Exits once stdout and stderr have taken everything written to them: to a pipe, a write is queued, and
+ * process.exit() would cut the report at the pipe's 64 KiB. An empty write's callback comes after the
+ * writes before it.
+ */
+function exitWhenWritten(status: number): void {
+  let pending = 2;
+  const done = (): void => {
+    if (--pending === 0) process.exit(status);
+  };
+  process.stdout.write('', done);
+  process.stderr.write('', done);
+}
+
 main(process.argv.slice(2)).then(
-  (status) => process.exit(status),
+  (status) => exitWhenWritten(status),
   (err: unknown) => {
     // Errors of ours already say what failed; anything else is shown whole, since it is a bug.
     const message = err instanceof Error ? (err.name === 'Error' || err.message.startsWith('pmm') ? err.message : err.stack) : String(err);
     process.stderr.write(`${message?.startsWith('pmm') ? '' : 'pmm: '}${message}\n`);
-    process.exit(3);
+    exitWhenWritten(3);
   },
 );

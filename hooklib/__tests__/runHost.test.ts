@@ -120,6 +120,18 @@ test('pmm run --host --json reports a program run on this machine, without a VM'
   expect(run.stderr).not.toMatch(/booting/);
 }, 60_000);
 
+test('pmm run gives its whole report through a pipe, past the pipe\'s 64 KiB', () => {
+  const cli = path.join(__dirname, '..', '..', 'dist', 'cli', 'pmm.js');
+  // bash leaves hundreds of blocks at exit: a report of about half a megabyte, to a pipe (spawnSync's).
+  const json = spawnSync(process.execPath, [cli, 'run', '--host', '--json', '--', 'bash', '-c', 'true'], { encoding: 'utf8', maxBuffer: 64 << 20 });
+  expect(json.stdout.length).toBeGreaterThan(256 * 1024);
+  const result = JSON.parse(json.stdout);
+  expect(result.summary.blocks).toBeGreaterThan(100);
+  const text = spawnSync(process.execPath, [cli, 'run', '--host', '--', 'bash', '-c', 'true'], { encoding: 'utf8', maxBuffer: 64 << 20 });
+  expect(text.stderr.length).toBeGreaterThan(256 * 1024);
+  expect(text.stderr).toContain(`pmm: ${result.summary.bytes} bytes in ${result.summary.blocks} blocks leaked, from ${result.leaks.length} stacks\n`);
+}, 60_000);
+
 test('pmm run --host reports mismatched releases as valgrind does, and exits non-zero for them alone', () => {
   const cli = path.join(__dirname, '..', '..', 'dist', 'cli', 'pmm.js');
   const source = path.join(__dirname, 'programs', 'mismatched_frees.cc');
