@@ -5,7 +5,8 @@ import type { GuestMessage, ReadyMessage, RunRequest } from './protocol';
 type Pending = { resolve: (m: GuestMessage) => void; reject: (e: Error) => void };
 
 export class GuestChannel {
-  private buffer = '';
+  /** The pieces of the line being received, not yet ended by a newline. */
+  private partial: string[] = [];
   private nextId = 1;
   private readonly pending = new Map<number, Pending>();
   private readyWaiters: Array<(m: ReadyMessage) => void> = [];
@@ -70,14 +71,22 @@ export class GuestChannel {
     this.socket.destroy();
   }
 
+  /**
+   * Lines from the stream. Only the new chunk is searched for the end of a line, and a line's pieces are
+   * joined once: an answer can be hundreds of megabytes (a program that leaked a million blocks), and
+   * searching all that was received for each chunk took quadratic time.
+   */
   private onData(chunk: string): void {
-    this.buffer += chunk;
+    let start = 0;
     let newline: number;
-    while ((newline = this.buffer.indexOf('\n')) >= 0) {
-      const line = this.buffer.slice(0, newline);
-      this.buffer = this.buffer.slice(newline + 1);
+    while ((newline = chunk.indexOf('\n', start)) >= 0) {
+      this.partial.push(chunk.slice(start, newline));
+      const line = this.partial.join('');
+      this.partial = [];
+      start = newline + 1;
       if (line.trim() !== '') this.onLine(line);
     }
+    if (start < chunk.length) this.partial.push(chunk.slice(start));
   }
 
   private onLine(line: string): void {

@@ -52,8 +52,20 @@ export class Symbolizer {
     return records.map(record => frames.slice(next, (next += record.frames.length)));
   }
 
-  /** One Frame per address, in order. Never rejects for a bad address, a missing object or a failed tool. */
+  /**
+   * One Frame per address, in order; an address given twice gets the same Frame. Never rejects for a bad
+   * address, a missing object or a failed tool.
+   */
   async symbolize(mapsText: string, addresses: readonly string[], options: SymbolizeOptions = {}): Promise<Frame[]> {
+    // A program that leaks a million blocks from one place gives millions of addresses but a handful of
+    // distinct ones: each is worked out once (and Promise.all takes at most about two million).
+    const distinct = [...new Set(addresses)];
+    const frames = await this.symbolizeDistinct(mapsText, distinct, options);
+    const byAddress = new Map(distinct.map((text, index) => [text, frames[index]]));
+    return addresses.map(text => byAddress.get(text) as Frame);
+  }
+
+  private async symbolizeDistinct(mapsText: string, addresses: readonly string[], options: SymbolizeOptions): Promise<Frame[]> {
     const objects = parseObjectMap(mapsText);
     this.forgetRebuiltObjects(objects);
     const located = addresses.map(text => this.locate(objects, text));

@@ -102,6 +102,17 @@ export const hookCases: HookCase[] = [
     mismatches: [],
   },
   {
+    name: 'many_leaks: 20,000 blocks never freed, more than a ring holds at exit',
+    program: 'many_leaks',
+    args: [],
+    exitCode: 0,
+    signal: null,
+    stdout: 'many_leaks: done\n',
+    leak: { bytes: 8 * 20000, blocks: 20000 },
+    leaks: ['160000/20000 malloc leak_one<main'],
+    mismatches: [],
+  },
+  {
     name: 'dl_closed: a leak whose frames lie in a library closed before exit',
     program: 'dl_closed',
     args: [],

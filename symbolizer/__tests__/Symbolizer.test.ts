@@ -148,6 +148,16 @@ describe.each(['llvm-symbolizer', 'addr2line'] as const)('Symbolizer with %s', t
     expect(after.line).toBe(lineOf(second.source, 'PROBE_CALL'));
   });
 
+  it('works out an address given millions of times once (a program that leaked a million blocks from one place)', async () => {
+    const {binary} = buildProbe(`probe-${tool}-many`, []);
+    const probe = runProbe(binary);
+    // Three million: more than Promise.all takes at once.
+    const frames = await symbolizer.symbolize(probe.maps, Array(3_000_000).fill(probe.call));
+    expect(frames).toHaveLength(3_000_000);
+    expect(frames[0].function).toBe('probe_caller');
+    expect(frames[2_999_999]).toBe(frames[0]);
+  });
+
   it('does not keep Node alive while idle, so a forgotten close() cannot hang a process', async () => {
     const {binary} = buildProbe(`probe-${tool}-idle`, []);
     const probe = runProbe(binary);
