@@ -28,7 +28,7 @@
 #define PMM_HOST_DRAIN_MAX	(PMM_RING_ENTRIES / 2)
 
 static struct pmm_host_ring_state *pmm_host_state;
-static int pmm_host_records_fd = -1;
+static char pmm_host_records_path[PATH_MAX];
 static char pmm_host_ring_path[PATH_MAX];
 /* One drain at a time; a thread that finds one running waits for the ring as any writer does. */
 static int pmm_host_draining;
@@ -122,8 +122,8 @@ static int pmm_host_drain(int final)
 	if (!final && head - c.tail > PMM_HOST_DRAIN_MAX)
 		head = c.tail + PMM_HOST_DRAIN_MAX;
 	stop = pmm_host_take(c.tail, head, final, &n);
-	if (n && pmm_write_all(pmm_host_records_fd, pmm_host_batch, n * sizeof(pmm_host_batch[0]),
-			       (off_t)c.committed) < 0) {
+	if (n && pmm_write_file(pmm_host_records_path, pmm_host_batch, n * sizeof(pmm_host_batch[0]),
+				(off_t)c.committed) < 0) {
 		ret = -1;
 	} else if (stop != c.tail) {
 		pmm_host_commit(stop, c.committed + n * sizeof(pmm_host_batch[0]));
@@ -167,7 +167,7 @@ static int pmm_host_mark_exec(__u64 *committed)
 {
 	struct pmm_record mark = { .kind = PMM_HOST_KIND_EXEC };
 
-	if (pmm_write_all(pmm_host_records_fd, &mark, sizeof(mark), (off_t)*committed) < 0)
+	if (pmm_write_file(pmm_host_records_path, &mark, sizeof(mark), (off_t)*committed) < 0)
 		return -1;
 	*committed += sizeof(mark);
 	return 0;
@@ -184,13 +184,13 @@ static void pmm_host_reset(__u64 committed)
 }
 
 /*
- * Maps the ring file at path (created if missing) for records_fd, the process's records file. An
+ * Maps the ring file at path (created if missing) for records_path, the process's records file. An
  * existing one is an earlier image's of this process (exec keeps the pid and the start time): what
  * it left is drained first, then marked as the end of that image. (One of an earlier process whose
  * pid this one got is drained and continued, unmarked.) Runs before any record, with one thread. 0,
  * or -1: no ring (the caller writes each record).
  */
-int pmm_host_ring_open(const char *path, int records_fd)
+int pmm_host_ring_open(const char *path, const char *records_path)
 {
 	unsigned long long start_time = pmm_host_stat(PMM_STAT_START_TIME);
 	__u64 committed;
@@ -198,7 +198,7 @@ int pmm_host_ring_open(const char *path, int records_fd)
 	void *mem;
 	int fd, fresh;
 
-	if (strlen(path) >= sizeof(pmm_host_ring_path))
+	if (strlen(path) >= sizeof(pmm_host_ring_path) || strlen(records_path) >= sizeof(pmm_host_records_path))
 		return -1;
 	fd = open(path, O_RDWR | O_CREAT | O_CLOEXEC, 0644);
 	if (fd < 0)
@@ -229,7 +229,7 @@ int pmm_host_ring_open(const char *path, int records_fd)
 	/* A forked child starts a ring of its own; it must not write into this one. */
 	madvise(mem, PMM_RING_BYTES, MADV_DONTFORK);
 	pmm_host_state = (struct pmm_host_ring_state *)((char *)mem + PMM_HOST_STATE_OFFSET);
-	pmm_host_records_fd = records_fd;
+	strcpy(pmm_host_records_path, records_path);
 	strcpy(pmm_host_ring_path, path);
 	pmm_ring_attach(mem);
 	if (fresh) {
@@ -257,14 +257,14 @@ void pmm_host_ring_forget(void)
 {
 	pmm_ring_forget();
 	pmm_host_state = NULL;
-	pmm_host_records_fd = -1;
 	pmm_host_draining = 0;
 }
 
 /*
  * At exit, once the process is down to this thread: everything left in the ring goes to the records
- * file, the ring file (2.8 MiB) is removed, and what later exit handlers record is appended. With
- * other threads still running the ring stays, for them to write into and for the reader.
+ * file, the ring file (2.8 MiB) is removed, and what later exit handlers record is appended
+ * (pmm_transport.c). With other threads still running the ring stays, for them to write into and for
+ * the reader.
  */
 void pmm_host_ring_finish(void)
 {
@@ -275,9 +275,8 @@ void pmm_host_ring_finish(void)
 		return;
 	committed = pmm_host_committed().committed;
 	/* Past the commit: a batch an earlier image of this pid wrote and never committed. */
-	if (ftruncate(pmm_host_records_fd, (off_t)committed) < 0 || unlink(pmm_host_ring_path) < 0)
+	if (truncate(pmm_host_records_path, (off_t)committed) < 0 || unlink(pmm_host_ring_path) < 0)
 		return;
-	fcntl(pmm_host_records_fd, F_SETFL, O_APPEND);
 	pmm_host_ring_forget();
 	munmap(mem, PMM_RING_BYTES);
 }

@@ -39,7 +39,7 @@ struct pmm_host_ring_state {
 #define PMM_HOST_KIND_EXEC	0x80000000u
 
 /* pmm_host_ring.c */
-int pmm_host_ring_open(const char *path, int records_fd);
+int pmm_host_ring_open(const char *path, const char *records_path);
 int pmm_host_ring_active(void);
 int pmm_host_ring_drain(void);
 void pmm_host_ring_forget(void);

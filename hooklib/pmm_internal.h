@@ -74,7 +74,7 @@ void pmm_transport_send(const struct pmm_record *records, unsigned int count);
 void pmm_transport_send_maps(const char *text, size_t len);
 void pmm_transport_after_fork_child(void);
 void pmm_transport_finish(void);
-int pmm_write_all(int fd, const void *buf, size_t len, off_t off);
+int pmm_write_file(const char *path, const void *buf, size_t len, off_t off);
 
 /*
  * pmm_ring.c (the fast path is pmm_ring.h): the record ring, shared with pmm.ko when the module gave

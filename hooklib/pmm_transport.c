@@ -37,6 +37,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/ioctl.h>
+#include <sys/stat.h>
 #include <unistd.h>
 
 #include "pmm_host_ring.h"
@@ -53,15 +54,18 @@ enum pmm_sink {
  * child, which has one thread then.
  */
 static enum pmm_sink pmm_sink;
+/* /dev/pmm (checked before each use: pmm_device_fd), or PMM_RECORD_FD's; -1 with PMM_RECORD_DIR. */
 static int pmm_sink_fd = -1;
+/* The device number of /dev/pmm, to tell the hook's fd from a file the program put at its number. */
+static dev_t pmm_device_rdev;
 static char pmm_maps_path[PATH_MAX];
 /* PMM_RECORD_DIR's maps are written here, then renamed to pmm_maps_path. */
 static char pmm_maps_new_path[PATH_MAX];
 /* PMM_RECORD_DIR, kept for a forked child's own files; empty in the PMM_RECORD_FD mode. */
 static char pmm_record_dir[PATH_MAX];
-/* PMM_RECORD_DIR's <pid>.late, opened on its first record (rare: see the top of this file). */
+/* PMM_RECORD_DIR's <pid>.records and <pid>.late (see the top of this file). */
+static char pmm_records_path[PATH_MAX];
 static char pmm_late_path[PATH_MAX];
-static int pmm_late_fd = -1;
 
 /*
  * Set when sending can never work for this process again (the module said ESRCH: not monitored;
@@ -98,15 +102,52 @@ static int pmm_host_fd_from_env(void)
 /* Opens /dev/pmm and maps its ring (pmm_ring.c); 0 on success (even without a ring: ioctls then). */
 static int pmm_device_open(void)
 {
+	struct stat st;
 	int fd;
 
 	fd = open(PMM_DEVICE_PATH, O_RDWR | O_CLOEXEC);
 	if (fd < 0)
 		return -1;
+	if (fstat(fd, &st) < 0) {
+		close(fd);
+		return -1;
+	}
+	pmm_device_rdev = st.st_rdev;
 	pmm_sink_fd = fd;
 	pmm_sink = PMM_SINK_DEVICE;
 	pmm_ring_map(fd);
 	return 0;
+}
+
+/* Whether fd is still the hook's /dev/pmm. */
+static int pmm_device_fd_ours(int fd)
+{
+	struct stat st;
+
+	return fd >= 0 && fstat(fd, &st) == 0 && S_ISCHR(st.st_mode) && st.st_rdev == pmm_device_rdev;
+}
+
+/*
+ * The hook's /dev/pmm fd. A program may close it (a daemon closes every fd) and give its number to a
+ * file of its own, where an ioctl of ours must not land: each use checks that the fd is still the
+ * device, and opens the device again if not. pmm.ko drains the ring of the process that asks, through
+ * any of its files. -1 if the device cannot be opened.
+ */
+static int pmm_device_fd(void)
+{
+	int fd = __atomic_load_n(&pmm_sink_fd, __ATOMIC_ACQUIRE), fresh;
+
+	if (pmm_device_fd_ours(fd))
+		return fd;
+	fresh = open(PMM_DEVICE_PATH, O_RDWR | O_CLOEXEC);
+	if (fresh < 0)
+		return -1;
+	/* Two threads may both find it gone: one fd is kept. */
+	if (!__atomic_compare_exchange_n(&pmm_sink_fd, &fd, fresh, 0, __ATOMIC_ACQ_REL, __ATOMIC_ACQUIRE)) {
+		close(fresh);
+		return fd;
+	}
+	return fresh;
 }
 
 /*
@@ -135,28 +176,31 @@ static int pmm_host_path(char *path, size_t size, pid_t pid, const char *suffix)
 /*
  * This process's files in PMM_RECORD_DIR; 0 on success. Nothing is truncated: an exec-ed image
  * continues the records its pid's earlier image wrote. A directory that is missing or unwritable
- * fails here, and the process records nothing.
+ * fails here, and the process records nothing. No fd of the hook's stays open: a program may close
+ * every fd and reuse the numbers for files of its own, which a kept fd would then write into. Each
+ * write opens its file (pmm_write_file): once per drain of half a ring.
  */
 static int pmm_host_dir_open(void)
 {
-	char records_path[PATH_MAX], ring_path[PATH_MAX];
+	char ring_path[PATH_MAX];
 	pid_t pid = getpid();
 	int fd;
 
-	if (pmm_host_path(records_path, sizeof(records_path), pid, ".records") ||
+	if (pmm_host_path(pmm_records_path, sizeof(pmm_records_path), pid, ".records") ||
 	    pmm_host_path(ring_path, sizeof(ring_path), pid, ".ring") ||
 	    pmm_host_path(pmm_late_path, sizeof(pmm_late_path), pid, ".late") ||
 	    pmm_host_path(pmm_maps_path, sizeof(pmm_maps_path), pid, ".maps") ||
 	    pmm_host_path(pmm_maps_new_path, sizeof(pmm_maps_new_path), pid, ".maps.new"))
 		return -1;
-	fd = open(records_path, O_WRONLY | O_CREAT | O_CLOEXEC, 0644);
+	/* The reader finds a process by its records file, even one that recorded nothing. */
+	fd = open(pmm_records_path, O_WRONLY | O_CREAT | O_CLOEXEC, 0644);
 	if (fd < 0)
 		return -1;
-	pmm_sink_fd = fd;
+	close(fd);
+	pmm_sink_fd = -1;
 	pmm_sink = PMM_SINK_HOST;
-	/* The ring's drains write at its commit; without a ring, each record is appended. */
-	if (pmm_host_ring_open(ring_path, fd) < 0)
-		fcntl(fd, F_SETFL, O_APPEND);
+	/* Without a ring each record is appended to the records file (pmm_transport_write). */
+	pmm_host_ring_open(ring_path, pmm_records_path);
 	return 0;
 }
 
@@ -201,7 +245,7 @@ int pmm_transport_live(void)
 }
 
 /* All of buf to fd, at offset off, or (off < 0) where the fd is; 0, or -1 if it cannot be written. */
-int pmm_write_all(int fd, const void *buf, size_t len, off_t off)
+static int pmm_write_all(int fd, const void *buf, size_t len, off_t off)
 {
 	const char *p = buf;
 
@@ -220,12 +264,30 @@ int pmm_write_all(int fd, const void *buf, size_t len, off_t off)
 	return 0;
 }
 
-static int pmm_ioctl(unsigned long cmd, void *arg)
+/*
+ * All of buf to the file at path, at offset off, or appended (off < 0, created if missing); 0, or -1.
+ * Opened and closed around the write: see pmm_host_dir_open.
+ */
+int pmm_write_file(const char *path, const void *buf, size_t len, off_t off)
 {
+	int fd = open(path, O_WRONLY | O_CLOEXEC | (off < 0 ? O_APPEND | O_CREAT : 0), 0644);
 	int ret;
 
+	if (fd < 0)
+		return -1;
+	ret = pmm_write_all(fd, buf, len, off);
+	close(fd);
+	return ret;
+}
+
+static int pmm_ioctl(unsigned long cmd, void *arg)
+{
+	int fd = pmm_device_fd(), ret;
+
+	if (fd < 0)
+		return -1;
 	do
-		ret = ioctl(pmm_sink_fd, cmd, arg);
+		ret = ioctl(fd, cmd, arg);
 	while (ret < 0 && errno == EINTR);
 	/* ESRCH: the module does not monitor this process (e.g. a fork nobody registered). */
 	if (ret < 0 && errno == ESRCH)
@@ -245,27 +307,15 @@ void pmm_transport_drain(void)
 }
 
 /*
- * Where a host-mode record that is not in the ring goes: <pid>.late beside a ring (opened on first
- * use, perhaps in a signal handler: open is async-signal-safe; two threads racing keep one fd),
- * else the sink itself.
+ * A host-mode record that is not in the ring, appended whole (the unit that readers can count on):
+ * with PMM_RECORD_DIR to <pid>.late beside a ring (perhaps from a signal handler: open is
+ * async-signal-safe), else to the records file; with PMM_RECORD_FD to that fd.
  */
-static int pmm_host_record_fd(void)
+static int pmm_host_write(const struct pmm_record *rec)
 {
-	int fd, none = -1;
-
-	if (!pmm_host_ring_active())
-		return pmm_sink_fd;
-	fd = __atomic_load_n(&pmm_late_fd, __ATOMIC_ACQUIRE);
-	if (fd >= 0)
-		return fd;
-	fd = open(pmm_late_path, O_WRONLY | O_CREAT | O_APPEND | O_CLOEXEC, 0644);
-	if (fd < 0)
-		return -1;
-	if (!__atomic_compare_exchange_n(&pmm_late_fd, &none, fd, 0, __ATOMIC_ACQ_REL, __ATOMIC_ACQUIRE)) {
-		close(fd);
-		return none;
-	}
-	return fd;
+	if (!pmm_record_dir[0])
+		return pmm_write_all(pmm_sink_fd, rec, sizeof(*rec), -1);
+	return pmm_write_file(pmm_host_ring_active() ? pmm_late_path : pmm_records_path, rec, sizeof(*rec), -1);
 }
 
 /* Without a ring place: one ioctl, or one write in host mode, per record. */
@@ -276,11 +326,8 @@ static void pmm_transport_write(const struct pmm_record *records, unsigned int c
 	if (!pmm_transport_live() || count == 0)
 		return;
 	if (pmm_sink == PMM_SINK_HOST) {
-		int fd = pmm_host_record_fd();
-
-		/* One write per record: the unit that the stream's readers can count on being whole. */
 		for (unsigned int i = 0; i < count; i++)
-			if (fd < 0 || pmm_write_all(fd, &records[i], sizeof(records[i]), -1) < 0) {
+			if (pmm_host_write(&records[i]) < 0) {
 				pmm_sink_kill();
 				return;
 			}
@@ -350,11 +397,6 @@ void pmm_transport_after_fork_child(void)
 		/* PMM_RECORD_FD's fd is the caller's: left open, as the child was given it. */
 		if (!pmm_record_dir[0])
 			return;
-		close(pmm_sink_fd);
-		pmm_sink_fd = -1;
-		if (pmm_late_fd >= 0)
-			close(pmm_late_fd);
-		pmm_late_fd = -1;
 		pmm_host_ring_forget();
 		pmm_host_dir_open();
 		return;
@@ -362,7 +404,9 @@ void pmm_transport_after_fork_child(void)
 	if (pmm_sink != PMM_SINK_DEVICE)
 		return;
 	pmm_ring_forget();
-	close(pmm_sink_fd);
+	/* Unless the program has put a file of its own at that number since. */
+	if (pmm_device_fd_ours(pmm_sink_fd))
+		close(pmm_sink_fd);
 	pmm_sink_fd = -1;
 	pmm_sink = PMM_SINK_NONE;
 	pmm_device_open();

@@ -571,11 +571,37 @@ out_free_ring:
 	return ret;
 }
 
+/*
+ * The ring the calling process mapped from its current image, for a drain
+ * asked through another file of /dev/pmm than the one it mapped: the
+ * program closed that one (a daemon closes every fd), and the hook opened
+ * the device again. The mapping holds the ring's file, so the ring lives
+ * while the caller runs. NULL if there is none.
+ */
+static struct pmm_ring *pmm_ring_of_current(void)
+{
+	u64 exec_id = READ_ONCE(current->self_exec_id);
+	struct pmm_ring *ring, *found = NULL;
+
+	spin_lock(&pmm_rings_lock);
+	list_for_each_entry(ring, &pmm_rings, node) {
+		if (ring->pid == task_tgid(current) &&
+		    ring->exec_id == exec_id) {
+			found = ring;
+			break;
+		}
+	}
+	spin_unlock(&pmm_rings_lock);
+	return found;
+}
+
 int pmm_ring_drain(struct file *file)
 {
 	struct pmm_ring *ring = READ_ONCE(file->private_data);
 	int ret;
 
+	if (!ring)
+		ring = pmm_ring_of_current();
 	if (!ring)
 		return -EINVAL;
 	/* Only the process that mapped the ring adds to its records. */

@@ -113,6 +113,17 @@ export const hookCases: HookCase[] = [
     mismatches: [],
   },
   {
+    name: "close_fds: a program that closes every fd and reuses the numbers: its files stay its own, no hang",
+    program: 'close_fds',
+    args: [],
+    exitCode: 0,
+    signal: null,
+    stdout: 'close_fds: its file is its own\n',
+    leak: { bytes: 32 * 33334, blocks: 33334 },
+    leaks: ['1066688/33334 malloc leak_some<main'],
+    mismatches: [],
+  },
+  {
     name: 'dl_closed: a leak whose frames lie in a library closed before exit',
     program: 'dl_closed',
     args: [],

@@ -285,7 +285,9 @@ struct pmm_stats {
  * Apply the caller's ring's written records now (the ring is full): those
  * of the older half of the ring, oldest first, up to the first one still
  * being written. The newer ones wait for the next drain or the release, so
- * that frees soon after their allocations can still cancel them.
+ * that frees soon after their allocations can still cancel them. Through
+ * the file the ring was mapped from, or through any other open file of
+ * /dev/pmm: then the ring the calling process mapped from its current image.
  */
 #define PMM_RING_DRAIN		_IO(PMM_IOC_MAGIC, 10)
 #define PMM_READ_MISMATCHES	_IOWR(PMM_IOC_MAGIC, 11, struct pmm_read_mismatches)
