@@ -97,6 +97,17 @@ test('refuses a statically linked program, which the hook cannot reach, rather t
   }
 }, 60_000);
 
+test('a script whose interpreter is missing is a clear error', async () => {
+  const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'pmm-interp-'));
+  try {
+    const script = path.join(dir, 'script.sh');
+    fs.writeFileSync(script, '#!/nonexistent/interpreter\n', { mode: 0o755 });
+    await expect(runHostRaw(script, [])).rejects.toThrow(`pmm: cannot start ${script}: the interpreter its #! line names does not exist`);
+  } finally {
+    fs.rmSync(dir, { recursive: true, force: true });
+  }
+});
+
 if (!canGiveFilesAway) console.warn('set-user-ID test skipped: it needs root to give a file to nobody');
 (canGiveFilesAway ? test : test.skip)('a run whose program never started the hook (set-user-ID) is an error, not a clean result', async () => {
   const setuid = setuidCopy('leak_three');

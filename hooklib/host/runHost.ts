@@ -91,7 +91,11 @@ export async function runHostRaw(program: string, args: string[], options: HostR
     let signal: NodeJS.Signals | null;
     try {
       [exitCode, signal] = await new Promise<[number | null, NodeJS.Signals | null]>((resolve, reject) => {
-        child.on('error', reject);
+        child.on('error', (err: NodeJS.ErrnoException) => {
+          // The program itself was checked: ENOENT now means the interpreter its #! line names.
+          const why = err.code === 'ENOENT' ? 'the interpreter its #! line names does not exist' : err.message;
+          reject(new ProgramError(`cannot start ${program}: ${why}`));
+        });
         child.on('exit', (code, sig) => resolve([code, sig]));
       });
     } finally {
