@@ -66,6 +66,8 @@ async function runCommand(command: Extract<Command, { name: 'run' | 'exec' }>): 
     ? []
     : [`pmm: ${n} ${n === 1 ? 'block' : 'blocks'} released by a mismatched free/delete${n > raw.mismatches.length ? ` (the first ${raw.mismatches.length} listed)` : ''}`];
   const childLines = children.flatMap((c) => [
+    ...(c.signal ? [`pmm: forked child ${c.pid} was killed by ${c.signal}`] : []),
+    ...(c.exitCode ? [`pmm: forked child ${c.pid} exited with status ${c.exitCode}`] : []),
     ...(c.summary.blocks > 0 ? [`pmm: forked child ${c.pid}: ${formatAmount(c.summary)} leaked (--json lists them)`] : []),
     ...(c.mismatchedFrees > 0 ? [`pmm: forked child ${c.pid}: ${c.mismatchedFrees} mismatched free/delete (--json lists them)`] : []),
     ...(c.suppressed && c.suppressed.summary.blocks > 0 ? [`pmm: forked child ${c.pid}: suppressed: ${formatAmount(c.suppressed.summary)}`] : []),

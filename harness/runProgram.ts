@@ -49,7 +49,7 @@ export interface RawProcess {
 /** What a run gives before symbolization: the program's raw process, and its children's. */
 export interface RawRun extends RawProcess {
   result: Omit<RunResult, 'leaks' | 'summary' | 'mismatches' | 'mismatchedFrees' | 'children'>;
-  children?: Array<RawProcess & { pid: number }>;
+  children?: Array<RawProcess & { pid: number; exitCode: number | null; signal: string | null }>;
 }
 
 export class ProgramError extends Error {
@@ -206,6 +206,8 @@ export async function runRaw(
     maps: Buffer.from(answer.maps, 'base64').toString('utf8'),
     children: answer.children?.map((c) => ({
       pid: c.pid,
+      exitCode: c.exitCode ?? null,
+      signal: c.signal ?? null,
       records: c.records,
       mismatches: c.mismatches,
       mismatchedFrees: c.mismatchedFrees,
@@ -266,7 +268,13 @@ export async function symbolizeRun(raw: RawRun, suppressionFiles: readonly strin
   if (raw.children) {
     result.children = [];
     for (const child of raw.children) {
-      result.children.push({ pid: child.pid, ...(await processLeaks(child, suppressions)), ...(await processMismatches(child)) });
+      result.children.push({
+        pid: child.pid,
+        exitCode: child.exitCode,
+        signal: child.signal,
+        ...(await processLeaks(child, suppressions)),
+        ...(await processMismatches(child)),
+      });
     }
   }
   return result;

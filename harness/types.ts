@@ -59,6 +59,9 @@ export interface Mismatch {
 /** A process the program forked (and what it exec-ed), with the leaks it left, reported on its own. */
 export interface ChildResult {
   pid: number;
+  // How it ended, when known (the VM: pmm.ko saw its exit); both null otherwise, and in host mode.
+  exitCode: number | null;
+  signal: string | null;
   leaks: Leak[];
   summary: LeakSummary;
   mismatches: Mismatch[];

@@ -101,6 +101,13 @@ struct pmm_monitor {
 	 */
 	u64 exec_id;
 	bool has_image;
+
+	/*
+	 * The wait status the process exited with, kept at its ring's
+	 * release (exit_known): its readers are not its parent.
+	 */
+	int wait_status;
+	bool exit_known;
 };
 
 /*

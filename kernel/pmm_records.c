@@ -402,6 +402,8 @@ void pmm_monitor_fill_info(const struct pmm_monitor *mon,
 	info->unmatched_frees = mon->unmatched_frees;
 	info->dropped = mon->dropped;
 	info->mismatched_frees = mon->mismatched_frees;
+	info->wait_status = mon->wait_status;
+	info->exit_known = mon->exit_known;
 	BUILD_BUG_ON(sizeof(info->comm) != sizeof(mon->comm));
 	memcpy(info->comm, mon->comm, sizeof(info->comm));
 }

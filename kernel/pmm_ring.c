@@ -614,6 +614,26 @@ int pmm_ring_drain(struct file *file)
 }
 
 /* The last reference is gone, mapping included: apply what is left, free. */
+/*
+ * The last reference to a ring usually goes in its process's own exit
+ * (exit_mm() or exit_files()), where exit_code already holds the wait
+ * status: the monitor keeps it, for readers that are not the parent.
+ */
+static void pmm_ring_note_exit(struct pmm_ring *ring)
+{
+	struct pmm_monitor *mon;
+
+	if (task_tgid(current) != ring->pid || !(current->flags & PF_EXITING))
+		return;
+	mutex_lock(&pmm_lock);
+	mon = pmm_ring_monitor(ring);
+	if (mon && !pmm_ring_stale(ring, mon)) {
+		mon->wait_status = current->exit_code;
+		mon->exit_known = true;
+	}
+	mutex_unlock(&pmm_lock);
+}
+
 int pmm_ring_release(struct inode *inode, struct file *file)
 {
 	struct pmm_ring *ring = file->private_data;
@@ -623,6 +643,7 @@ int pmm_ring_release(struct inode *inode, struct file *file)
 	mutex_lock(&ring->lock);
 	pmm_ring_apply(ring, true);
 	mutex_unlock(&ring->lock);
+	pmm_ring_note_exit(ring);
 	/* Applied: readers of the exited process may go on. */
 	spin_lock(&pmm_rings_lock);
 	list_del(&ring->node);

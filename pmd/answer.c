@@ -83,12 +83,29 @@ static void answer_mismatches(struct buf *out, const struct monitor_collection *
 }
 
 /* A descendant of the run's program: its own leaks, object map and counters. */
+/* "exitCode" and "signal" of a wait status. */
+static void answer_status(struct buf *out, int status)
+{
+	char name[32];
+
+	if (WIFEXITED(status)) {
+		buf_printf(out, ",\"exitCode\":%d,\"signal\":null", WEXITSTATUS(status));
+		return;
+	}
+	run_signal_name(WTERMSIG(status), name, sizeof(name));
+	buf_printf(out, ",\"exitCode\":null,\"signal\":\"%s\"", name);
+}
+
 static void answer_child(struct buf *out, const struct child_collection *child)
 {
 	const struct monitor_collection *mon = &child->mon;
 	size_t i;
 
-	buf_printf(out, "{\"pid\":%d,\"maps\":\"", (int)child->pid);
+	buf_printf(out, "{\"pid\":%d", (int)child->pid);
+	/* pmd is not its parent: pmm.ko kept the status, when it saw the exit. */
+	if (mon->exit_known)
+		answer_status(out, mon->wait_status);
+	buf_puts(out, ",\"maps\":\"");
 	base64_encode(out, mon->maps.data, mon->maps.len);
 	buf_puts(out, "\",\"records\":[");
 	for (i = 0; i < mon->count; i++) {
@@ -110,13 +127,7 @@ void answer_result(struct buf *out, const struct request *req, const struct run_
 
 	answer_id(out, req);
 	buf_printf(out, ",\"type\":\"result\",\"pid\":%d", (int)run->pid);
-	if (WIFEXITED(run->status)) {
-		buf_printf(out, ",\"exitCode\":%d,\"signal\":null", WEXITSTATUS(run->status));
-	} else {
-		char name[32];
-		run_signal_name(WTERMSIG(run->status), name, sizeof(name));
-		buf_printf(out, ",\"exitCode\":null,\"signal\":\"%s\"", name);
-	}
+	answer_status(out, run->status);
 	buf_printf(out, ",\"timedOut\":%s", run->timed_out ? "true" : "false");
 	if (run->out.truncated || run->err.truncated)
 		buf_puts(out, ",\"truncated\":true");

@@ -314,6 +314,8 @@ int monitor_collect(int fd, pid_t pid, struct monitor_collection *c, char *err, 
 		goto out_free;
 	c->unmatched_frees = info.unmatched_frees;
 	c->dropped = info.dropped;
+	c->wait_status = info.wait_status;
+	c->exit_known = info.exit_known != 0;
 	return 0;
 
 out_free:

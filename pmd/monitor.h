@@ -54,6 +54,8 @@ struct monitor_collection {
 	struct pmm_mismatch *mismatches;	/* releases of another family, the first ones kept */
 	size_t nmismatches;
 	__u64 mismatched_frees;		/* all of them, kept or not */
+	int wait_status;		/* as waitpid gives it, when exit_known */
+	int exit_known;			/* pmm.ko saw the process exit */
 };
 
 /*

@@ -38,6 +38,9 @@ export interface RunResultMessage {
   // The processes the program forked, each monitored on its own; absent when the run had no hook.
   children?: Array<{
     pid: number;
+    // How it ended, when pmm.ko saw its exit (pmd is not its parent); both absent otherwise.
+    exitCode?: number | null;
+    signal?: string | null;
     maps: string;
     records: RawRecord[];
     unmatchedFrees: number;

@@ -38,6 +38,22 @@ test.each([forkFamilyCase, outlivedCase].map((c) => [c.name, c] as const))('%s',
   expect(describeLeaks(result.leaks)).toEqual(c.leaks);
   // Each at its line: a forked child's stacks resolve against the object map it sent after the fork.
   expect(describeChildren(result.children ?? [], bin(c.program))).toEqual(c.children);
+  // pmm.ko saw each child exit: fork_family's all exit 0; outlived's is ended by pmd when the program is.
+  const endings = (result.children ?? []).map((child) => child.signal ?? `status ${child.exitCode}`);
+  expect(new Set(endings)).toEqual(new Set([c.program === 'outlived' ? 'SIGKILL' : 'status 0']));
+});
+
+test("a forked child's crash is in its entry: the signal, and what it leaked until then", async () => {
+  // The shell is the program; killed_midway, which it runs, leaks five blocks and dies of SIGSEGV.
+  const result = await pmm.run('/bin/sh', ['-c', `${bin('killed_midway')} segv; exit 3`]);
+  expect(result.exitCode).toBe(3);
+  const crashed = (result.children ?? []).filter((child) => child.signal !== null);
+  expect(crashed.map((child) => [child.signal, child.exitCode, describeLeaks(child.leaks)])).toEqual([
+    ['SIGSEGV', null, ['615/5 malloc leak_before_dying<main']],
+  ]);
+  // Declares the run's leaks expected (the shell's own, whatever they are, and the child's), so that
+  // the environment does not fail the test for them.
+  expect(result).toLeak(result.summary);
 });
 
 test(execImageCase.name, async () => {

@@ -124,7 +124,8 @@ export async function runHostRaw(program: string, args: string[], options: HostR
       },
       ...own,
       // In pid order (pmd gives them in the order pmm.ko began to monitor them).
-      children: [...processes].filter(([p]) => p !== pid).map(([p, child]) => ({ pid: p, ...child })),
+      // Not their parent: how they ended is not known here.
+      children: [...processes].filter(([p]) => p !== pid).map(([p, child]) => ({ pid: p, exitCode: null, signal: null, ...child })),
     };
     checkHookStarted(raw, (message) => new ProgramError(message));
     return raw;

@@ -108,6 +108,12 @@ struct pmm_pid_info {
 	__u64 dropped;		/* records refused over the limits */
 	char comm[16];
 	__u64 mismatched_frees;	/* releases of another family, kept or not */
+	/*
+	 * The exited process's wait status (as waitpid gives it), when
+	 * exit_known: the module saw its exit through its ring's release.
+	 */
+	__s32 wait_status;
+	__u32 exit_known;
 };
 
 /* PMM_MONITORED_PIDS: fills up to max entries, says how many exist. */
