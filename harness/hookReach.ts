@@ -5,6 +5,7 @@
 // back: a set-user-ID program, for which the loader ignores LD_PRELOAD, or one that failed before main) is
 // an error, not a clean result.
 import * as fs from 'fs';
+import * as path from 'path';
 import type { RawRun } from './runProgram';
 
 const PT_INTERP = 3;
@@ -44,8 +45,19 @@ export function unhookableReason(read: (offset: number, length: number) => Buffe
   return 'it is statically linked: there is no dynamic loader to preload the hook (LD_PRELOAD) into it';
 }
 
-/** Reads the file; throws (the ProgramError the caller gives) when the program cannot take the hook. */
+/**
+ * Reads the file; throws (the ProgramError the caller gives) when the program cannot take the hook. The
+ * dynamic loader run as a program (ld-linux-x86-64.so.2 PROGRAM) has no loader of its own, yet it is the
+ * one that preloads the hook into the program it runs.
+ */
 export function checkHookable(file: string, fail: (message: string) => Error): void {
+  let real: string;
+  try {
+    real = fs.realpathSync(file);
+  } catch {
+    return; // missing or unreadable here: the run will say so
+  }
+  if (/^ld-linux[^/]*\.so(\.\d+)*$|^ld\.so/.test(path.basename(real))) return;
   let fd: number;
   try {
     fd = fs.openSync(file, 'r');

@@ -62,6 +62,12 @@ describe('unhookableReason', () => {
     else expect(got).toMatch(reason);
   });
 
+  it('takes the dynamic loader run as a program: it preloads the hook into the program it runs', () => {
+    const loader = fs.realpathSync('/lib64/ld-linux-x86-64.so.2');
+    expect(reasonFor(loader)).toMatch(/statically linked/); // by its headers alone
+    expect(() => checkHookable('/lib64/ld-linux-x86-64.so.2', fail)).not.toThrow();
+  });
+
   it('leaves a file it cannot read to the run', () => {
     expect(() => checkHookable(path.join(dir, 'missing'), fail)).not.toThrow();
   });
