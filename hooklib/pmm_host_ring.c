@@ -20,6 +20,9 @@
 #include <sys/mman.h>
 #include <sys/stat.h>
 #include <unistd.h>
+#if defined(__x86_64__)
+#include <cpuid.h>
+#endif
 
 #include "pmm_host_ring.h"
 #include "pmm_ring.h"
@@ -62,14 +65,68 @@ static void pmm_host_commit(__u64 tail, __u64 committed)
 }
 
 /*
+ * Stamps, as in the guest: one rdtsc per allocation where the counter runs at one rate whatever the
+ * CPU does (an invariant TSC). Without pmm.ko to give the rate, the hook measures it against
+ * CLOCK_REALTIME over 200 microseconds when it sets a ring up: 0 if it cannot (then the writers read
+ * the clock). *ref_tsc was the counter at *ref_ns.
+ */
+#define PMM_HOST_CALIBRATE_NS	200000
+
+static __u32 pmm_host_tsc_khz(__u64 *ref_tsc, __u64 *ref_ns)
+{
+#if defined(__x86_64__)
+	unsigned int eax, ebx, ecx, edx;
+	__u64 t0, n0, t1, n1, khz;
+
+	if (!__get_cpuid(0x80000007, &eax, &ebx, &ecx, &edx) || !(edx & (1u << 8)))
+		return 0;
+	t0 = __builtin_ia32_rdtsc();
+	n0 = pmm_clock_ns();
+	do
+		n1 = pmm_clock_ns();
+	while (n1 - n0 < PMM_HOST_CALIBRATE_NS);
+	t1 = __builtin_ia32_rdtsc();
+	khz = (t1 - t0) * 1000000 / (n1 - n0);
+	*ref_tsc = t1;
+	*ref_ns = n1;
+	return khz > 0 && khz < 0xffffffffu ? (__u32)khz : 0;
+#else
+	(void)ref_tsc;
+	(void)ref_ns;
+	return 0;
+#endif
+}
+
+/* A stamp of the counter as CLOCK_REALTIME nanoseconds, from a reference pair taken after it. */
+static __u64 pmm_host_stamp_ns(__u64 stamp, __u64 now_tsc, __u64 now_ns, __u32 khz)
+{
+	unsigned __int128 ago;
+
+	if (stamp >= now_tsc)
+		return now_ns;
+	ago = (unsigned __int128)(now_tsc - stamp) * 1000000 / khz;
+	return ago < now_ns ? now_ns - (__u64)ago : 0;
+}
+
+/*
  * Takes the written entries from the tail on, as pmm.ko does: up to the first one still being
  * written, or (final: no writer is left) over those. With final, an entry that a drain of an
  * earlier image took but never committed is taken again. Returns the position it stopped at; the
- * records are in pmm_host_batch[0 .. *n).
+ * records are in pmm_host_batch[0 .. *n), their stamps turned into nanoseconds.
  */
 static __u64 pmm_host_take(__u64 tail, __u64 head, int final, unsigned int *n)
 {
-	__u64 pos;
+	__u32 khz = pmm_ring_hdr->flags & PMM_RING_TIME_TSC ? pmm_ring_hdr->tsc_khz : 0;
+	__u64 now_tsc = 0, now_ns = 0, pos;
+
+#if defined(__x86_64__)
+	if (khz) {
+		now_tsc = __builtin_ia32_rdtsc();
+		now_ns = pmm_clock_ns();
+		pmm_host_state->ref_tsc = now_tsc;
+		pmm_host_state->ref_ns = now_ns;
+	}
+#endif
 
 	*n = 0;
 	for (pos = tail; pos != head; pos++) {
@@ -81,7 +138,11 @@ static __u64 pmm_host_take(__u64 tail, __u64 head, int final, unsigned int *n)
 						__ATOMIC_ACQUIRE, __ATOMIC_ACQUIRE))
 			seq = (pos + 1) | PMM_RING_SEQ_TAKEN;
 		if (seq == ((pos + 1) | PMM_RING_SEQ_TAKEN)) {
-			pmm_host_batch[(*n)++] = e->rec;
+			struct pmm_record *rec = &pmm_host_batch[(*n)++];
+
+			*rec = e->rec;
+			if (khz && rec->time_ns)
+				rec->time_ns = pmm_host_stamp_ns(rec->time_ns, now_tsc, now_ns, khz);
 			continue;
 		}
 		if (seq == ((pos + 1) | PMM_RING_SEQ_CANCELLED) || final)
@@ -173,14 +234,21 @@ static int pmm_host_mark_exec(__u64 *committed)
 	return 0;
 }
 
-/* Positions from 0 again, every entry free, the records file kept up to committed. */
-static void pmm_host_reset(__u64 committed)
+/*
+ * Positions from 0 again, every entry free, the records file kept up to committed, the counter's rate
+ * measured; then the writers use the ring.
+ */
+static void pmm_host_reset(void *mem, __u64 committed)
 {
 	pmm_ring_hdr->head = 0;
 	for (__u64 i = 0; i < PMM_RING_ENTRIES; i++)
 		pmm_ring_ent[i].seq = i;
+	pmm_ring_hdr->flags = 0;
+	pmm_ring_hdr->tsc_khz = pmm_host_tsc_khz(&pmm_host_state->ref_tsc, &pmm_host_state->ref_ns);
 	pmm_host_state->magic = PMM_HOST_RING_MAGIC;
 	pmm_host_commit(0, committed);
+	/* Again: it reads the rate to stamp with. */
+	pmm_ring_attach(mem);
 }
 
 /*
@@ -233,7 +301,7 @@ int pmm_host_ring_open(const char *path, const char *records_path)
 	strcpy(pmm_host_ring_path, path);
 	pmm_ring_attach(mem);
 	if (fresh) {
-		pmm_host_reset(0);
+		pmm_host_reset(mem, 0);
 		pmm_host_state->start_time = start_time;
 		return 0;
 	}
@@ -242,7 +310,7 @@ int pmm_host_ring_open(const char *path, const char *records_path)
 	committed = pmm_host_committed().committed;
 	if (start_time && pmm_host_state->start_time == start_time && pmm_host_mark_exec(&committed) < 0)
 		goto fail;
-	pmm_host_reset(committed);
+	pmm_host_reset(mem, committed);
 	pmm_host_state->start_time = start_time;
 	return 0;
 

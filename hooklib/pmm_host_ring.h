@@ -26,6 +26,14 @@ struct pmm_host_ring_state {
 	__u32 cur;		/* 0 or 1: the slot of at[] that holds the commit */
 	struct pmm_host_commit at[2];
 	__u64 start_time;	/* the process's, from /proc/self/stat: exec keeps it */
+	/*
+	 * With PMM_RING_TIME_TSC in the header, records in the ring are stamped
+	 * with rdtsc at the header's tsc_khz (measured by the hook, there being
+	 * no pmm.ko). Drains write them as CLOCK_REALTIME nanoseconds; for what
+	 * is left in the ring, ref_tsc was the counter at ref_ns.
+	 */
+	__u64 ref_tsc;
+	__u64 ref_ns;
 };
 
 #define PMM_HOST_RING_MAGIC	0x484d4d50	/* "PMMH" */

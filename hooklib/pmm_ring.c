@@ -30,11 +30,13 @@ void pmm_ring_attach(void *mem)
 	struct pmm_ring_header *hdr = mem;
 
 #if defined(__x86_64__)
-	/* Stamps are then one rdtsc each, converted by the module (see the uapi header). */
-	if (hdr->tsc_khz) {
+	/*
+	 * Stamps are then one rdtsc each, converted by the module (see the uapi header), or in host
+	 * mode by the hook's drains (pmm_host_ring.c).
+	 */
+	pmm_ring_time_tsc = hdr->tsc_khz != 0;
+	if (pmm_ring_time_tsc)
 		hdr->flags |= PMM_RING_TIME_TSC;
-		pmm_ring_time_tsc = 1;
-	}
 #endif
 	pmm_ring_ent = (struct pmm_ring_entry *)((char *)mem + PMM_RING_HEADER_BYTES);
 	__atomic_store_n(&pmm_ring_hdr, hdr, __ATOMIC_RELEASE);

@@ -12,6 +12,8 @@ export const HOST_STATE_OFFSET = 2048;
 export const HOST_RING_MAGIC = 0x484d4d50;
 export const SEQ_TAKEN = 1n << 62n;
 export const SEQ_CANCELLED = 1n << 63n;
+export const RING_TIME_TSC = 1; // header flags: records are stamped with rdtsc at tsc_khz
+const RECORD_TIME_OFFSET = 32; // struct pmm_record's time_ns
 
 export interface RingLeft {
   /** Bytes of the records file that are whole records of this process; past them, an uncommitted batch. */
@@ -50,8 +52,33 @@ export function readRingFile(bytes: Buffer): RingLeft {
     left.push({ pos, at: at + 8 });
   }
   left.sort((a, b) => (a.pos < b.pos ? -1 : a.pos > b.pos ? 1 : 0));
+  const toNs = stampConverter(bytes);
   return {
     committed: Number(committed),
-    records: Buffer.concat(left.map(({ at }) => bytes.subarray(at, at + PMM_RECORD_SIZE))),
+    records: Buffer.concat(
+      left.map(({ at }) => {
+        const record = Buffer.from(bytes.subarray(at, at + PMM_RECORD_SIZE));
+        const stamp = record.readBigUInt64LE(RECORD_TIME_OFFSET);
+        if (stamp !== 0n) record.writeBigUInt64LE(toNs(stamp), RECORD_TIME_OFFSET);
+        return record;
+      }),
+    ),
+  };
+}
+
+/**
+ * What a record's time_ns in the ring means: CLOCK_REALTIME nanoseconds, or, with PMM_RING_TIME_TSC in
+ * the header, the time-stamp counter at the header's tsc_khz, turned into nanoseconds with the state's
+ * reference pair (ref_tsc was the counter at ref_ns), as the hook's drains do.
+ */
+function stampConverter(bytes: Buffer): (stamp: bigint) => bigint {
+  const khz = BigInt(bytes.readUInt32LE(8));
+  const flags = bytes.readUInt32LE(12);
+  if (!(flags & RING_TIME_TSC) || khz === 0n) return (stamp) => stamp;
+  const refTsc = bytes.readBigUInt64LE(HOST_STATE_OFFSET + 48);
+  const refNs = bytes.readBigUInt64LE(HOST_STATE_OFFSET + 56);
+  return (stamp) => {
+    const ns = refNs + ((stamp - refTsc) * 1_000_000n) / khz;
+    return ns > 0n ? ns : 0n;
   };
 }

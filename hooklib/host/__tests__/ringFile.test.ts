@@ -13,6 +13,7 @@ import {
   RING_ENTRIES,
   RING_ENTRY_BYTES,
   RING_HEADER_BYTES,
+  RING_TIME_TSC,
   SEQ_CANCELLED,
   SEQ_TAKEN,
 } from '../ringFile';
@@ -63,6 +64,20 @@ describe('readRingFile', () => {
     const { committed, records } = readRingFile(bytes);
     expect(committed).toBe(2 * PMM_RECORD_SIZE);
     expect(decodeRecords(records).map((r) => r.ptr)).toEqual([0xa0n, 0xb0n, 0xc0n, 0xd0n]);
+  });
+
+  it('turns time-stamp counter stamps into nanoseconds with the reference pair, and leaves a free\'s 0', () => {
+    const bytes = ringFile(2n, 0, { tail: 0n, committed: 0n });
+    bytes.writeUInt32LE(1_000_000, 8); // tsc_khz: a 1 GHz counter, one tick a nanosecond
+    bytes.writeUInt32LE(RING_TIME_TSC, 12);
+    bytes.writeBigUInt64LE(5000n, HOST_STATE_OFFSET + 48); // ref_tsc
+    bytes.writeBigUInt64LE(1_800_000_000_000_000_000n, HOST_STATE_OFFSET + 56); // ref_ns
+    setEntry(bytes, 0, 1n, 0xa0n);
+    bytes.writeBigUInt64LE(3000n, RING_HEADER_BYTES + 8 + 32); // stamped 2,000 ticks before the reference
+    setEntry(bytes, 1, 2n, 0xb0n); // time_ns 0: a release
+    const [before, release] = decodeRecords(readRingFile(bytes).records);
+    expect(before.timeNs).toBe(1_800_000_000_000_000_000n - 2000n);
+    expect(release.timeNs).toBe(0n);
   });
 
   it('gives nothing when every position is committed', () => {
