@@ -16,9 +16,9 @@ extern int pmm_ring_time_tsc;
 extern __thread int pmm_ring_writing __attribute__((tls_model("initial-exec")));
 
 /*
- * This thread's latest allocations still possibly in the ring: block -> position, in sets of two
- * slots chosen by the block's address, the older allocation of a set making way for a new one (one
- * slot per set let about one block in eight lose its slot before its free, with 64 blocks live). A
+ * This thread's latest allocations still possibly in the ring: block -> position, in sets of four
+ * slots chosen by the block's address, the oldest allocation of a set making way for a new one (one
+ * slot per address let about one block in eight lose its slot before its free, with 64 blocks live). A
  * block that lost its slot only costs a free record later; a stale slot is harmless, for a cancel
  * checks the entry's seq and pointer first.
  */
@@ -92,7 +92,7 @@ static inline void pmm_ring_commit(__u64 pos)
 		pmm_ring_wake(e);
 }
 
-/* The set of ptr: 256 of them, by the top bits of a multiplicative hash. */
+/* The set of ptr: 128 of them, by the top bits of a multiplicative hash. */
 static inline struct pmm_recent *pmm_recent_set(const void *ptr)
 {
 	return &pmm_recent[((((uintptr_t)ptr >> 4) * 0x9E3779B97F4A7C15ull) >> 57) * PMM_RECENT_WAYS];

@@ -109,7 +109,7 @@ struct pmm_monitor *pmm_monitor_create(struct task_struct *task)
 	return mon;
 }
 
-/* Frees every record of the monitor; the indexes are left empty. */
+/* Frees every record of the monitor; the pointer hash still holds them. */
 static void pmm_entries_free(struct pmm_monitor *mon)
 {
 	struct pmm_entry *entry;
@@ -124,7 +124,6 @@ static void pmm_entries_free(struct pmm_monitor *mon)
 		cond_resched();
 	}
 	xa_destroy(&mon->records);
-	memset(mon->buckets, 0, (1U << mon->hash_bits) * sizeof(*mon->buckets));
 	pmm_total_records -= mon->nr_records;
 	mon->nr_records = 0;
 	mon->bytes = 0;
@@ -140,6 +139,7 @@ static void pmm_entries_free(struct pmm_monitor *mon)
 void pmm_monitor_new_image(struct pmm_monitor *mon)
 {
 	pmm_entries_free(mon);
+	memset(mon->buckets, 0, (1U << mon->hash_bits) * sizeof(*mon->buckets));
 }
 
 void pmm_monitor_destroy(struct pmm_monitor *mon)
