@@ -45,7 +45,9 @@ export function detectGrowth(
   const rising = medians.every((m, q) => q === 0 || m > medians[q - 1]);
   const steps = judged.slice(1).map((v, i) => v - judged[i]);
   const steady = steps.filter((step) => step >= 0).length / steps.length;
-  const growthBytes = judged[judged.length - 1] - judged[0];
+  // From the first judged sample to the last; or, when the last fell (a sample taken while the program
+  // freed everything on its way out), from the first quarter's median to the last quarter's.
+  const growthBytes = Math.max(judged[judged.length - 1] - judged[0], medians[3] - medians[0]);
   const growing = rising && steady >= options.steadiness && growthBytes >= options.minGrowthBytes;
   const reason =
     `${series}: ${growthBytes} bytes over ${judged.length} samples after ${values.length - judged.length} of warm-up; ` +

@@ -12,6 +12,8 @@ test.each([
   ['a sawtooth that always comes back down', Array.from({ length: 32 }, (_, i) => 8 * MiB + (i % 8) * MiB), false],
   ['growth with one dip', [...ramp(15, 8 * MiB, 512 * 1024), 10 * MiB, ...ramp(14, 16 * MiB, 512 * 1024)], true],
   ['shrinking', ramp(30, 40 * MiB, -MiB), false],
+  // A program that frees everything at exit, one sample taken after its clean-up.
+  ['a staircase whose last sample falls back at exit', [...ramp(29, 8 * MiB, 320 * 1024), 8 * MiB], true],
 ])('%s: growing is %s', (_name, values, growing) => {
   expect(detectGrowth('rss', values)?.growing).toBe(growing);
 });
