@@ -4,10 +4,9 @@ import { execFileSync } from 'child_process';
 import * as fs from 'fs';
 import * as path from 'path';
 import type {} from '../../harness/globals';
-import { canGiveFilesAway, describeChildren, describeLeaks, describeMismatches, execImageCase, forkFamilyCase, hookCases, outlivedCase, setuidCopy } from './cases';
+import { canGiveFilesAway, describeChildren, describeLeaks, describeMismatches, execEnvCase, execImageCase, forkFamilyCase, hookCases, outlivedCase, programBin, setuidCopy } from './cases';
 
-const programDir = path.join(__dirname, 'programs');
-const bin = (name: string): string => path.join(programDir, 'bin', name);
+const bin = programBin;
 
 beforeAll(() => {
   // The host's / is the guest's: what is built here is what the guest runs.
@@ -54,6 +53,17 @@ test("a forked child's crash is in its entry: the signal, and what it leaked unt
   // Declares the run's leaks expected (the shell's own, whatever they are, and the child's), so that
   // the environment does not fail the test for them.
   expect(result).toLeak(result.summary);
+});
+
+test(execEnvCase.name, async () => {
+  const c = execEnvCase;
+  const result = await pmm.run(bin(c.program));
+  expect(result.exitCode).toBe(0);
+  // Each new image got the program's own variable too: what it passed is kept.
+  expect(result.stdout).toBe(c.stdout);
+  // The program itself leaks nothing; checked with toLeak, its children's leaks are expected too.
+  expect(result).not.toLeak();
+  expect(describeChildren(result.children ?? [], programBin(c.program))).toEqual(c.children);
 });
 
 test(execImageCase.name, async () => {

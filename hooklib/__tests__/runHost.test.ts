@@ -6,7 +6,7 @@ import * as os from 'os';
 import * as path from 'path';
 import { closeSymbolizer, symbolizeRun } from '../../harness/runProgram';
 import { runHostRaw } from '../host/runHost';
-import { canGiveFilesAway, describeChildren, describeLeaks, describeMismatches, execImageCase, forkFamilyCase, hookCases, outlivedCase, programBin, setuidCopy } from './cases';
+import { canGiveFilesAway, describeChildren, describeLeaks, describeMismatches, execEnvCase, execImageCase, forkFamilyCase, hookCases, outlivedCase, programBin, setuidCopy } from './cases';
 
 beforeAll(() => {
   if (fs.existsSync('/dev/pmm')) throw new Error('/dev/pmm exists: host mode needs a machine without pmm.ko');
@@ -42,6 +42,16 @@ test.each([forkFamilyCase, outlivedCase].map((c) => [c.name, c] as const))('%s',
   expect(new Set(pids).size).toBe(pids.length);
   // None outlives the run.
   for (const pid of pids) expect(fs.existsSync(`/proc/${pid}`) ? fs.readFileSync(`/proc/${pid}/stat`, 'utf8') : 'gone').toMatch(/^gone$|\) Z /);
+}, 60_000);
+
+test(execEnvCase.name, async () => {
+  const c = execEnvCase;
+  const result = await symbolizeRun(await runHostRaw(programBin(c.program), [], { timeoutMs: 60_000 }), []);
+  expect(result.exitCode).toBe(0);
+  // Each new image got the program's own variable too: what it passed is kept.
+  expect(result.stdout).toBe(c.stdout);
+  expect(result.summary).toEqual({ bytes: 0, blocks: 0 });
+  expect(describeChildren(result.children ?? [], programBin(c.program))).toEqual(c.children);
 }, 60_000);
 
 test(execImageCase.name, async () => {

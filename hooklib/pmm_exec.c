@@ -1,0 +1,430 @@
+/*
+ * pmm_exec.c: keeps the hook in every image a monitored process execs or spawns. A program may hand
+ * exec an environment of its own (execle, execve, env -i, posix_spawn with envp, or clearenv first);
+ * without LD_PRELOAD the new image would run unwatched and its leaks go unseen. So each exec and
+ * posix_spawn gets back the hook's variables the program left out: this library in LD_PRELOAD (ahead
+ * of any the program chose) and the PMM_* settings the process started with. As valgrind's
+ * --trace-children=yes does, the whole process tree stays monitored whatever it does to its
+ * environment. What the program passes is kept; nothing is added when it is all there. system() and
+ * popen() are the exception, see pmm_exec_restore_environ.
+ *
+ * A vfork child runs these on its parent's memory: nothing here allocates with malloc or looks up
+ * a symbol then. The variables and the real functions are taken once, at load.
+ */
+#define _GNU_SOURCE
+#include <dlfcn.h>
+#include <errno.h>
+#include <limits.h>
+#include <spawn.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/mman.h>
+#include <unistd.h>
+
+#include "pmm_internal.h"
+
+/* The PMM_* variables of the process's start, "NAME=value", within one buffer. */
+#define PMM_EXEC_SAVED_MAX	32
+#define PMM_EXEC_SAVED_BYTES	8192
+static char pmm_exec_saved_text[PMM_EXEC_SAVED_BYTES];
+static const char *pmm_exec_saved[PMM_EXEC_SAVED_MAX];
+static int pmm_exec_saved_count;
+
+/* This library's file, as LD_PRELOAD must name it (an absolute path: the program may chdir). */
+static char pmm_exec_self[PATH_MAX];
+
+/* An environment up to this size is rebuilt on the stack; a larger one in a mapping of its own. */
+#define PMM_EXEC_STACK_BYTES	(64 * 1024)
+
+enum pmm_exec_how {
+	PMM_EXECVE,
+	PMM_EXECVPE,
+	PMM_FEXECVE,
+	PMM_EXECVEAT,
+	PMM_POSIX_SPAWN,
+	PMM_POSIX_SPAWNP,
+	PMM_EXEC_HOWS
+};
+
+static const char *const pmm_exec_names[PMM_EXEC_HOWS] = {
+	[PMM_EXECVE] = "execve",
+	[PMM_EXECVPE] = "execvpe",
+	[PMM_FEXECVE] = "fexecve",
+	[PMM_EXECVEAT] = "execveat",
+	[PMM_POSIX_SPAWN] = "posix_spawn",
+	[PMM_POSIX_SPAWNP] = "posix_spawnp",
+};
+static void *pmm_exec_real[PMM_EXEC_HOWS];
+static int (*pmm_real_system)(const char *);
+static FILE *(*pmm_real_popen)(const char *, const char *);
+
+/* One call of the exec or spawn family, its arguments but the environment. */
+struct pmm_exec_call {
+	enum pmm_exec_how how;
+	const char *path;	/* path or file */
+	char *const *argv;
+	int fd;			/* fexecve, execveat */
+	int flags;		/* execveat */
+	pid_t *pid;		/* posix_spawn* */
+	const posix_spawn_file_actions_t *actions;
+	const posix_spawnattr_t *attr;
+};
+
+/* "NAME=..." names the variable name (the part of entry before '='). */
+static int pmm_env_names(const char *entry, const char *name, size_t len)
+{
+	return strncmp(entry, name, len) == 0 && entry[len] == '=';
+}
+
+static size_t pmm_env_name_len(const char *entry)
+{
+	const char *eq = strchr(entry, '=');
+
+	return eq ? (size_t)(eq - entry) : strlen(entry);
+}
+
+__attribute__((constructor)) static void pmm_exec_prepare(void)
+{
+	size_t used = 0;
+	Dl_info self;
+	int was_in_hook = pmm_in_hook;
+
+	/* dlsym and realpath may allocate: the hook's own, never recorded. */
+	pmm_in_hook = 1;
+	for (int i = 0; i < PMM_EXEC_HOWS; i++)
+		pmm_exec_real[i] = dlsym(RTLD_NEXT, pmm_exec_names[i]);
+	pmm_real_system = (int (*)(const char *))dlsym(RTLD_NEXT, "system");
+	pmm_real_popen = (FILE *(*)(const char *, const char *))dlsym(RTLD_NEXT, "popen");
+	if (dladdr((void *)&pmm_exec_prepare, &self) && self.dli_fname &&
+	    !realpath(self.dli_fname, pmm_exec_self))
+		pmm_exec_self[0] = '\0';
+	pmm_in_hook = was_in_hook;
+	for (char **e = environ; e && *e && pmm_exec_saved_count < PMM_EXEC_SAVED_MAX; e++) {
+		size_t len = strlen(*e) + 1;
+
+		if (strncmp(*e, "PMM_", 4) != 0 || used + len > sizeof(pmm_exec_saved_text))
+			continue;
+		memcpy(pmm_exec_saved_text + used, *e, len);
+		pmm_exec_saved[pmm_exec_saved_count++] = pmm_exec_saved_text + used;
+		used += len;
+	}
+}
+
+/* Does this LD_PRELOAD value (space- or colon-separated) list this library? */
+static int pmm_preload_lists_self(const char *value)
+{
+	size_t self_len = strlen(pmm_exec_self);
+
+	while (*value) {
+		size_t len = strcspn(value, ": ");
+
+		if (len == self_len && strncmp(value, pmm_exec_self, len) == 0)
+			return 1;
+		value += len;
+		value += strspn(value, ": ");
+	}
+	return 0;
+}
+
+/*
+ * What envp lacks: *preload is its LD_PRELOAD entry (the last one: the loader's), or NULL; the
+ * return value is the bytes a rebuilt environment takes, 0 when envp has it all.
+ */
+static size_t pmm_exec_env_bytes(char *const envp[], const char **preload)
+{
+	size_t count = 0, bytes;
+	int missing = 0;
+	int need_preload;
+
+	*preload = NULL;
+	for (char *const *e = envp; e && *e; e++, count++) {
+		if (pmm_env_names(*e, "LD_PRELOAD", 10))
+			*preload = *e + 11;
+	}
+	need_preload = pmm_exec_self[0] && !(*preload && pmm_preload_lists_self(*preload));
+	for (int i = 0; i < pmm_exec_saved_count; i++) {
+		size_t len = pmm_env_name_len(pmm_exec_saved[i]);
+		char *const *e = envp;
+
+		while (e && *e && !pmm_env_names(*e, pmm_exec_saved[i], len))
+			e++;
+		missing += !(e && *e);
+	}
+	if (!need_preload && !missing)
+		return 0;
+	/* Room for every saved variable's pointer, missing or not: the build puts the text after them. */
+	bytes = (count + pmm_exec_saved_count + 2) * sizeof(char *);
+	if (need_preload)
+		bytes += sizeof("LD_PRELOAD=") + strlen(pmm_exec_self) + 1 + (*preload ? strlen(*preload) : 0);
+	return bytes;
+}
+
+/* Fills buf (of pmm_exec_env_bytes) with envp and what it lacks; returns the environment. */
+static char **pmm_exec_env_build(char *const envp[], const char *preload, void *buf)
+{
+	char **env = buf, **out = env;
+	int need_preload = pmm_exec_self[0] && !(preload && pmm_preload_lists_self(preload));
+	size_t count = 0;
+
+	for (char *const *e = envp; e && *e; e++, count++) {
+		/* A rewritten LD_PRELOAD replaces the program's, which it includes. */
+		if (!(need_preload && pmm_env_names(*e, "LD_PRELOAD", 10)))
+			*out++ = *e;
+	}
+	for (int i = 0; i < pmm_exec_saved_count; i++) {
+		size_t len = pmm_env_name_len(pmm_exec_saved[i]);
+		char *const *e = envp;
+
+		while (e && *e && !pmm_env_names(*e, pmm_exec_saved[i], len))
+			e++;
+		if (!(e && *e))
+			*out++ = (char *)pmm_exec_saved[i];
+	}
+	if (need_preload) {
+		/* Placed after every pointer the environment can hold, as pmm_exec_env_bytes counted. */
+		char *text = (char *)(env + count + pmm_exec_saved_count + 2);
+
+		*out++ = text;
+		text = stpcpy(text, "LD_PRELOAD=");
+		text = stpcpy(text, pmm_exec_self);
+		if (preload && *preload) {
+			*text++ = ':';
+			strcpy(text, preload);
+		}
+	}
+	*out = NULL;
+	return env;
+}
+
+static int pmm_exec_call_real(const struct pmm_exec_call *c, char *const env[])
+{
+	void *fn = pmm_exec_real[c->how];
+
+	if (!fn) {
+		errno = ENOSYS;
+		return c->how == PMM_POSIX_SPAWN || c->how == PMM_POSIX_SPAWNP ? ENOSYS : -1;
+	}
+	switch (c->how) {
+	case PMM_EXECVE:
+		return ((int (*)(const char *, char *const[], char *const[]))fn)(c->path, c->argv, env);
+	case PMM_EXECVPE:
+		return ((int (*)(const char *, char *const[], char *const[]))fn)(c->path, c->argv, env);
+	case PMM_FEXECVE:
+		return ((int (*)(int, char *const[], char *const[]))fn)(c->fd, c->argv, env);
+	case PMM_EXECVEAT:
+		return ((int (*)(int, const char *, char *const[], char *const[], int))fn)(c->fd, c->path, c->argv,
+											  env, c->flags);
+	case PMM_POSIX_SPAWN:
+	case PMM_POSIX_SPAWNP:
+		return ((int (*)(pid_t *, const char *, const posix_spawn_file_actions_t *,
+				 const posix_spawnattr_t *, char *const[], char *const[]))fn)(c->pid, c->path,
+											c->actions, c->attr,
+											c->argv, env);
+	default:
+		break;
+	}
+	errno = ENOSYS;
+	return -1;
+}
+
+/* The call, with envp completed by the hook's variables. */
+static int pmm_exec_with_hook(const struct pmm_exec_call *c, char *const envp[])
+{
+	const char *preload;
+	size_t bytes = pmm_exec_env_bytes(envp, &preload);
+	void *mapped;
+	int ret, saved_errno;
+
+	if (bytes == 0)
+		return pmm_exec_call_real(c, envp);
+	if (bytes <= PMM_EXEC_STACK_BYTES) {
+		char buf[bytes] __attribute__((aligned(sizeof(char *))));
+
+		return pmm_exec_call_real(c, pmm_exec_env_build(envp, preload, buf));
+	}
+	mapped = mmap(NULL, bytes, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
+	/* No room for a larger environment: the program's own, rather than failing its exec. */
+	if (mapped == MAP_FAILED)
+		return pmm_exec_call_real(c, envp);
+	ret = pmm_exec_call_real(c, pmm_exec_env_build(envp, preload, mapped));
+	saved_errno = errno;
+	munmap(mapped, bytes);
+	errno = saved_errno;
+	return ret;
+}
+
+PMM_EXPORT int execve(const char *path, char *const argv[], char *const envp[])
+{
+	struct pmm_exec_call c = { .how = PMM_EXECVE, .path = path, .argv = argv };
+
+	return pmm_exec_with_hook(&c, envp);
+}
+
+PMM_EXPORT int execvpe(const char *file, char *const argv[], char *const envp[])
+{
+	struct pmm_exec_call c = { .how = PMM_EXECVPE, .path = file, .argv = argv };
+
+	return pmm_exec_with_hook(&c, envp);
+}
+
+PMM_EXPORT int fexecve(int fd, char *const argv[], char *const envp[])
+{
+	struct pmm_exec_call c = { .how = PMM_FEXECVE, .fd = fd, .argv = argv };
+
+	return pmm_exec_with_hook(&c, envp);
+}
+
+PMM_EXPORT int execveat(int dirfd, const char *path, char *const argv[], char *const envp[], int flags)
+{
+	struct pmm_exec_call c = { .how = PMM_EXECVEAT, .fd = dirfd, .path = path, .argv = argv, .flags = flags };
+
+	return pmm_exec_with_hook(&c, envp);
+}
+
+/* The C library's own execv, execvp and execl* use the current environ; so do these. */
+PMM_EXPORT int execv(const char *path, char *const argv[])
+{
+	return execve(path, argv, environ);
+}
+
+PMM_EXPORT int execvp(const char *file, char *const argv[])
+{
+	return execvpe(file, argv, environ);
+}
+
+/*
+ * The execl family: the arguments up to the NULL become argv on the stack, as in the C library, and
+ * with_envp takes the environment after the NULL (execle) instead of environ.
+ */
+static int pmm_execl(enum pmm_exec_how how, const char *path, const char *arg, va_list ap, int with_envp)
+{
+	size_t argc = 1;
+	va_list count;
+
+	va_copy(count, ap);
+	while (va_arg(count, const char *))
+		argc++;
+	va_end(count);
+	{
+		const char *argv[argc + 1];
+		char *const *envp = environ;
+		struct pmm_exec_call c = { .how = how, .path = path, .argv = (char *const *)argv };
+
+		argv[0] = arg;
+		for (size_t i = 1; i <= argc; i++)
+			argv[i] = va_arg(ap, const char *);
+		if (with_envp)
+			envp = va_arg(ap, char *const *);
+		return pmm_exec_with_hook(&c, envp);
+	}
+}
+
+PMM_EXPORT int execl(const char *path, const char *arg, ...)
+{
+	va_list ap;
+	int ret;
+
+	va_start(ap, arg);
+	ret = pmm_execl(PMM_EXECVE, path, arg, ap, 0);
+	va_end(ap);
+	return ret;
+}
+
+PMM_EXPORT int execlp(const char *file, const char *arg, ...)
+{
+	va_list ap;
+	int ret;
+
+	va_start(ap, arg);
+	ret = pmm_execl(PMM_EXECVPE, file, arg, ap, 0);
+	va_end(ap);
+	return ret;
+}
+
+PMM_EXPORT int execle(const char *path, const char *arg, ...)
+{
+	va_list ap;
+	int ret;
+
+	va_start(ap, arg);
+	ret = pmm_execl(PMM_EXECVE, path, arg, ap, 1);
+	va_end(ap);
+	return ret;
+}
+
+PMM_EXPORT int posix_spawn(pid_t *pid, const char *path, const posix_spawn_file_actions_t *actions,
+			   const posix_spawnattr_t *attr, char *const argv[], char *const envp[])
+{
+	struct pmm_exec_call c = { .how = PMM_POSIX_SPAWN, .pid = pid, .path = path, .argv = argv,
+				   .actions = actions, .attr = attr };
+
+	return pmm_exec_with_hook(&c, envp);
+}
+
+PMM_EXPORT int posix_spawnp(pid_t *pid, const char *file, const posix_spawn_file_actions_t *actions,
+			    const posix_spawnattr_t *attr, char *const argv[], char *const envp[])
+{
+	struct pmm_exec_call c = { .how = PMM_POSIX_SPAWNP, .pid = pid, .path = file, .argv = argv,
+				   .actions = actions, .attr = attr };
+
+	return pmm_exec_with_hook(&c, envp);
+}
+
+/*
+ * system() and popen() spawn their shell with environ through the C library's own inner call, which
+ * no wrapper sees. If the program took the hook's variables out of environ (clearenv, unsetenv), they
+ * are put back into it first, so the shell and what it runs are hooked: the one case where the hook
+ * changes the program's environment, and only what it had removed. setenv's copy is the hook's own.
+ */
+static void pmm_exec_restore_environ(void)
+{
+	const char *preload;
+	int was_in_hook;
+
+	if (!pmm_exec_env_bytes(environ, &preload))
+		return;
+	was_in_hook = pmm_in_hook;
+	pmm_in_hook = 1;
+	for (int i = 0; i < pmm_exec_saved_count; i++) {
+		size_t len = pmm_env_name_len(pmm_exec_saved[i]);
+		char name[len + 1];
+
+		memcpy(name, pmm_exec_saved[i], len);
+		name[len] = '\0';
+		if (!getenv(name))
+			putenv((char *)pmm_exec_saved[i]);	/* the saved text stays: putenv keeps it */
+	}
+	if (pmm_exec_self[0] && !(preload && pmm_preload_lists_self(preload))) {
+		char value[strlen(pmm_exec_self) + (preload ? strlen(preload) + 1 : 0) + 1];
+		char *end = stpcpy(value, pmm_exec_self);
+
+		if (preload && *preload) {
+			*end++ = ':';
+			strcpy(end, preload);
+		}
+		setenv("LD_PRELOAD", value, 1);
+	}
+	pmm_in_hook = was_in_hook;
+}
+
+PMM_EXPORT int system(const char *command)
+{
+	if (!pmm_real_system) {
+		errno = ENOSYS;
+		return -1;
+	}
+	pmm_exec_restore_environ();
+	return pmm_real_system(command);
+}
+
+PMM_EXPORT FILE *popen(const char *command, const char *type)
+{
+	if (!pmm_real_popen) {
+		errno = ENOSYS;
+		return NULL;
+	}
+	pmm_exec_restore_environ();
+	return pmm_real_popen(command, type);
+}
