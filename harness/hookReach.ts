@@ -80,8 +80,14 @@ export function checkHookable(file: string, fail: (message: string) => Error): v
  * one the hook never ran in it, and "no leaks" would be a guess.
  */
 export function checkHookStarted(raw: RawRun, fail: (message: string) => Error): void {
-  if (raw.maps !== '') return;
   const { program, exitCode, signal, stderr } = raw.result;
+  if (raw.unhooked) {
+    throw fail(
+      `${program} exec()ed a program the hook cannot enter (statically linked, or set-user-ID, whose loader ` +
+        `ignores LD_PRELOAD), so what it allocated after that exec was not seen`,
+    );
+  }
+  if (raw.maps !== '') return;
   const how = signal ? `was killed by ${signal}` : `exited with status ${exitCode}`;
   const tail = stderr.trim().split('\n').slice(-3).join('\n');
   throw fail(

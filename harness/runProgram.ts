@@ -44,6 +44,8 @@ export interface RawProcess {
   mismatches: RawMismatch[];
   mismatchedFrees: number; // all of them, kept or not
   maps: string;
+  /** It exec()ed an image the hook never entered (static, set-user-ID): what that image allocated was not seen. */
+  unhooked: boolean;
 }
 
 /** What a run gives before symbolization: the program's raw process, and its children's. */
@@ -204,6 +206,7 @@ export async function runRaw(
     mismatches: answer.mismatches,
     mismatchedFrees: answer.mismatchedFrees,
     maps: Buffer.from(answer.maps, 'base64').toString('utf8'),
+    unhooked: answer.unhooked,
     children: answer.children?.map((c) => ({
       pid: c.pid,
       exitCode: c.exitCode ?? null,
@@ -212,6 +215,7 @@ export async function runRaw(
       mismatches: c.mismatches,
       mismatchedFrees: c.mismatchedFrees,
       maps: Buffer.from(c.maps, 'base64').toString('utf8'),
+      unhooked: c.unhooked,
     })),
   };
   if (hook !== null) checkHookStarted(raw, (message) => new ProgramError(message));
@@ -272,6 +276,7 @@ export async function symbolizeRun(raw: RawRun, suppressionFiles: readonly strin
         pid: child.pid,
         exitCode: child.exitCode,
         signal: child.signal,
+        unhooked: child.unhooked,
         ...(await processLeaks(child, suppressions)),
         ...(await processMismatches(child)),
       });

@@ -62,6 +62,11 @@ export interface ChildResult {
   // How it ended, when known (the VM: pmm.ko saw its exit); both null otherwise, and in host mode.
   exitCode: number | null;
   signal: string | null;
+  /**
+   * It exec()ed an image the hook cannot enter (statically linked, set-user-ID): what that image allocated
+   * was not seen. Its leaks are then none of the image before (they went with its memory).
+   */
+  unhooked: boolean;
   leaks: Leak[];
   summary: LeakSummary;
   mismatches: Mismatch[];

@@ -23,6 +23,7 @@
 #include <sys/mman.h>
 #include <unistd.h>
 
+#include "pmm_host_ring.h"
 #include "pmm_internal.h"
 
 /* The PMM_* variables of the process's start, "NAME=value", within one buffer. */
@@ -229,6 +230,20 @@ static int pmm_exec_call_real(const struct pmm_exec_call *c, char *const env[])
 	return -1;
 }
 
+/* The call, with an exec's marks for host mode around it (an exec that returns has failed). */
+static int pmm_exec_call(const struct pmm_exec_call *c, char *const env[])
+{
+	int spawn = c->how == PMM_POSIX_SPAWN || c->how == PMM_POSIX_SPAWNP;
+	int ret;
+
+	if (!spawn)
+		pmm_transport_exec_mark(PMM_HOST_KIND_EXEC_TRY);
+	ret = pmm_exec_call_real(c, env);
+	if (!spawn)
+		pmm_transport_exec_mark(PMM_HOST_KIND_EXEC_FAILED);
+	return ret;
+}
+
 /* The call, with envp completed by the hook's variables. */
 static int pmm_exec_with_hook(const struct pmm_exec_call *c, char *const envp[])
 {
@@ -238,17 +253,17 @@ static int pmm_exec_with_hook(const struct pmm_exec_call *c, char *const envp[])
 	int ret, saved_errno;
 
 	if (bytes == 0)
-		return pmm_exec_call_real(c, envp);
+		return pmm_exec_call(c, envp);
 	if (bytes <= PMM_EXEC_STACK_BYTES) {
 		char buf[bytes] __attribute__((aligned(sizeof(char *))));
 
-		return pmm_exec_call_real(c, pmm_exec_env_build(envp, preload, buf));
+		return pmm_exec_call(c, pmm_exec_env_build(envp, preload, buf));
 	}
 	mapped = mmap(NULL, bytes, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
 	/* No room for a larger environment: the program's own, rather than failing its exec. */
 	if (mapped == MAP_FAILED)
-		return pmm_exec_call_real(c, envp);
-	ret = pmm_exec_call_real(c, pmm_exec_env_build(envp, preload, mapped));
+		return pmm_exec_call(c, envp);
+	ret = pmm_exec_call(c, pmm_exec_env_build(envp, preload, mapped));
 	saved_errno = errno;
 	munmap(mapped, bytes);
 	errno = saved_errno;

@@ -46,6 +46,14 @@ struct pmm_host_ring_state {
  */
 #define PMM_HOST_KIND_EXEC	0x80000000u
 
+/*
+ * Around an exec() call (pmm_exec.c): EXEC_TRY before it, EXEC_FAILED when it came back. A new image
+ * with the hook writes EXEC; one that has none (statically linked, set-user-ID) leaves EXEC_TRY last,
+ * and the reader knows that the process ran unhooked, the old image's blocks gone with its memory.
+ */
+#define PMM_HOST_KIND_EXEC_TRY		0x80000001u
+#define PMM_HOST_KIND_EXEC_FAILED	0x80000002u
+
 /* pmm_host_ring.c */
 int pmm_host_ring_open(const char *path, const char *records_path);
 int pmm_host_ring_active(void);

@@ -304,6 +304,20 @@ void pmm_record_alloc(uintptr_t frame, enum pmm_kind kind, const void *ptr, cons
 	pmm_record_event(frame, kind, ptr, prev_ptr, size, 1);
 }
 
+void pmm_record_mark(__u32 kind)
+{
+	struct pmm_record local = { .kind = kind }, *rec;
+	__u64 pos;
+
+	rec = pmm_ring_mapped() ? pmm_ring_reserve(&pos) : NULL;
+	if (!rec) {
+		pmm_record_send(&local);
+		return;
+	}
+	*rec = local;
+	pmm_ring_commit(pos);
+}
+
 /* A free while its allocation is still in the ring undoes it there: no record at all. */
 void pmm_record_free(uintptr_t frame, enum pmm_kind kind, const void *ptr)
 {

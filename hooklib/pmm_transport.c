@@ -150,6 +150,9 @@ static int pmm_device_fd(void)
 	return fresh;
 }
 
+/* The process whose files PMM_RECORD_DIR's are: a vfork child shares them, and is another. */
+static pid_t pmm_host_pid;
+
 /*
  * <pmm_record_dir>/<pid><suffix> into path; -1 when it does not fit. By hand rather than snprintf: a
  * forked child calls it from the fork handler, where only async-signal-safe code belongs.
@@ -186,6 +189,7 @@ static int pmm_host_dir_open(void)
 	pid_t pid = getpid();
 	int fd;
 
+	pmm_host_pid = pid;
 	if (pmm_host_path(pmm_records_path, sizeof(pmm_records_path), pid, ".records") ||
 	    pmm_host_path(ring_path, sizeof(ring_path), pid, ".ring") ||
 	    pmm_host_path(pmm_late_path, sizeof(pmm_late_path), pid, ".late") ||
@@ -379,6 +383,21 @@ void pmm_transport_finish(void)
 {
 	if (pmm_sink == PMM_SINK_HOST && pmm_host_ring_active())
 		pmm_host_ring_finish();
+}
+
+/*
+ * Host mode's marks around an exec() (PMM_HOST_KIND_EXEC_TRY, _FAILED): pmm.ko sees an exec itself.
+ * Not from a vfork child, which runs on its parent's memory and ring: its exec replaces no image of
+ * the parent's.
+ */
+void pmm_transport_exec_mark(__u32 kind)
+{
+	int saved_errno = errno;
+
+	if (pmm_sink == PMM_SINK_HOST && pmm_record_dir[0] && pmm_transport_live() &&
+	    getpid() == pmm_host_pid)
+		pmm_record_mark(kind);
+	errno = saved_errno;
 }
 
 /*

@@ -60,6 +60,11 @@ struct pmm_monitor {
 	struct list_head node;		/* in pmm_monitors */
 	pid_t tgid;
 	struct pid *pid;		/* to tell the process from a pid reuse */
+	/*
+	 * The leader when monitoring began, held so that its self_exec_id
+	 * can be read even after the process is reaped (pmm_ring_check_image).
+	 */
+	struct task_struct *task;
 	kuid_t uid;			/* euid when the monitor started */
 	char comm[TASK_COMM_LEN];	/* cached while the process lives */
 	pid_t ppid;
@@ -101,6 +106,11 @@ struct pmm_monitor {
 	 */
 	u64 exec_id;
 	bool has_image;
+	/*
+	 * The process exec()ed an image that has not mapped a ring (yet): one
+	 * that never does ran without the hook, its allocations unseen.
+	 */
+	bool unhooked;
 
 	/*
 	 * The wait status the process exited with, kept at its ring's
@@ -217,6 +227,7 @@ int pmm_ring_mmap(struct file *file, struct vm_area_struct *vma);
 int pmm_ring_drain(struct file *file);
 int pmm_ring_release(struct inode *inode, struct file *file);
 int pmm_ring_wait_exited(pid_t tgid);
+void pmm_ring_check_image(struct pmm_monitor *mon, struct task_struct *task);
 
 /* pmm_ioctl.c: the character device's commands. */
 long pmm_ioctl(struct file *file, unsigned int cmd, unsigned long arg);

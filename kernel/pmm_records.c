@@ -96,6 +96,7 @@ struct pmm_monitor *pmm_monitor_create(struct task_struct *task)
 
 	mon->tgid = task_tgid_nr(task);
 	mon->pid = get_pid(task_tgid(task));
+	mon->task = get_task_struct(task);
 	mon->uid = task_euid(task);
 	mon->state = PMM_STATE_RUNNING;
 	get_task_comm(mon->comm, task);
@@ -157,6 +158,7 @@ void pmm_monitor_destroy(struct pmm_monitor *mon)
 	kvfree(mon->samples);
 	kvfree(mon->maps);
 	put_pid(mon->pid);
+	put_task_struct(mon->task);
 	kfree(mon);
 }
 
@@ -404,6 +406,7 @@ void pmm_monitor_fill_info(const struct pmm_monitor *mon,
 	info->mismatched_frees = mon->mismatched_frees;
 	info->wait_status = mon->wait_status;
 	info->exit_known = mon->exit_known;
+	info->unhooked = mon->unhooked;
 	BUILD_BUG_ON(sizeof(info->comm) != sizeof(mon->comm));
 	memcpy(info->comm, mon->comm, sizeof(info->comm));
 }

@@ -81,15 +81,22 @@ static DEFINE_SPINLOCK(pmm_rings_lock);	/* guards pmm_rings, waited_out */
 static DECLARE_WAIT_QUEUE_HEAD(pmm_rings_wq);
 u64 pmm_ring_wait_timeouts;
 
-/* Whether a ring the process mapped is still to be applied. */
-static bool pmm_ring_pending(struct pid *pid)
+/* self_exec_id counts from 0 and never gets here. */
+#define PMM_ANY_IMAGE	U64_MAX
+
+/*
+ * Whether a ring the process mapped (from image exec_id, or from any with
+ * PMM_ANY_IMAGE) is still to be applied.
+ */
+static bool pmm_ring_pending(struct pid *pid, u64 exec_id)
 {
 	struct pmm_ring *ring;
 	bool pending = false;
 
 	spin_lock(&pmm_rings_lock);
 	list_for_each_entry(ring, &pmm_rings, node) {
-		if (ring->pid == pid && !ring->waited_out) {
+		if (ring->pid == pid && !ring->waited_out &&
+		    (exec_id == PMM_ANY_IMAGE || ring->exec_id == exec_id)) {
 			pending = true;
 			break;
 		}
@@ -132,7 +139,7 @@ int pmm_ring_wait_exited(pid_t tgid)
 				continue;
 			pmm_monitor_refresh(mon, false);
 			if (mon->state == PMM_STATE_EXITED &&
-			    pmm_ring_pending(mon->pid)) {
+			    pmm_ring_pending(mon->pid, PMM_ANY_IMAGE)) {
 				pid = get_pid(mon->pid);
 				break;
 			}
@@ -143,7 +150,7 @@ int pmm_ring_wait_exited(pid_t tgid)
 
 		left = time_before(jiffies, deadline) ? deadline - jiffies : 0;
 		left = wait_event_killable_timeout(pmm_rings_wq,
-						   !pmm_ring_pending(pid), left);
+						   !pmm_ring_pending(pid, PMM_ANY_IMAGE), left);
 		if (!left) {
 			pmm_ring_give_up(pid);
 			mutex_lock(&pmm_lock);
@@ -474,7 +481,7 @@ static struct pmm_monitor *pmm_ring_follow_fork(void)
 	parent = pmm_monitor_find(pid_nr(ppid));
 	if (parent && parent->pid == ppid &&
 	    parent->state == PMM_STATE_RUNNING)
-		mon = pmm_monitor_create(current);
+		mon = pmm_monitor_create(current->group_leader);
 	put_pid(ppid);
 	return mon;
 }
@@ -497,8 +504,33 @@ static void pmm_ring_follow(struct pmm_ring *ring)
 			pmm_monitor_new_image(mon);
 		mon->exec_id = ring->exec_id;
 		mon->has_image = true;
+		mon->unhooked = false;
 	}
 	mutex_unlock(&pmm_lock);
+}
+
+/*
+ * An exec() the monitored process made since its latest image mapped a
+ * ring, seen from outside: the new image may never map one (a statically
+ * linked or set-user-ID program, which the hook cannot enter). The blocks
+ * of the image it replaced went with that image's memory, as when a new
+ * ring says so (pmm_ring_follow), and the monitor notes that the process
+ * ran unhooked, until the new image maps a ring after all. The old
+ * image's ring is applied first: its release, due in the exec, may not
+ * have come yet.
+ */
+void pmm_ring_check_image(struct pmm_monitor *mon, struct task_struct *task)
+{
+	u64 exec_id = READ_ONCE(task->self_exec_id);
+
+	lockdep_assert_held(&pmm_lock);
+
+	if (!mon->has_image || exec_id == mon->exec_id ||
+	    pmm_ring_pending(mon->pid, mon->exec_id))
+		return;
+	pmm_monitor_new_image(mon);
+	mon->exec_id = exec_id;
+	mon->unhooked = true;
 }
 
 int pmm_ring_mmap(struct file *file, struct vm_area_struct *vma)

@@ -58,6 +58,8 @@ void pmm_monitor_refresh(struct pmm_monitor *mon, bool sample)
 		return;
 
 	task = get_pid_task(mon->pid, PIDTYPE_TGID);
+	/* Reaped: the leader it began with still says which image ran last. */
+	pmm_ring_check_image(mon, task ? task : mon->task);
 	/*
 	 * Gone once reaped; a zombie (no live thread left) has exited too,
 	 * even if its parent never waits for it.

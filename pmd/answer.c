@@ -82,7 +82,6 @@ static void answer_mismatches(struct buf *out, const struct monitor_collection *
 	buf_printf(out, "],\"mismatchedFrees\":%llu", mon ? (unsigned long long)mon->mismatched_frees : 0ULL);
 }
 
-/* A descendant of the run's program: its own leaks, object map and counters. */
 /* "exitCode" and "signal" of a wait status. */
 static void answer_status(struct buf *out, int status)
 {
@@ -96,6 +95,7 @@ static void answer_status(struct buf *out, int status)
 	buf_printf(out, ",\"exitCode\":null,\"signal\":\"%s\"", name);
 }
 
+/* A descendant of the run's program: its own leaks, object map and counters. */
 static void answer_child(struct buf *out, const struct child_collection *child)
 {
 	const struct monitor_collection *mon = &child->mon;
@@ -113,8 +113,9 @@ static void answer_child(struct buf *out, const struct child_collection *child)
 			buf_putc(out, ',');
 		answer_record(out, &mon->records[i]);
 	}
-	buf_printf(out, "],\"unmatchedFrees\":%llu,\"dropped\":%llu",
-		   (unsigned long long)mon->unmatched_frees, (unsigned long long)mon->dropped);
+	buf_printf(out, "],\"unmatchedFrees\":%llu,\"dropped\":%llu,\"unhooked\":%s",
+		   (unsigned long long)mon->unmatched_frees, (unsigned long long)mon->dropped,
+		   mon->unhooked ? "true" : "false");
 	answer_mismatches(out, mon);
 	buf_putc(out, '}');
 }
@@ -144,9 +145,10 @@ void answer_result(struct buf *out, const struct request *req, const struct run_
 			buf_putc(out, ',');
 		answer_record(out, &mon->records[i]);
 	}
-	buf_printf(out, "],\"unmatchedFrees\":%llu,\"dropped\":%llu",
+	buf_printf(out, "],\"unmatchedFrees\":%llu,\"dropped\":%llu,\"unhooked\":%s",
 		   mon ? (unsigned long long)mon->unmatched_frees : 0ULL,
-		   mon ? (unsigned long long)mon->dropped : 0ULL);
+		   mon ? (unsigned long long)mon->dropped : 0ULL,
+		   mon && mon->unhooked ? "true" : "false");
 	answer_mismatches(out, mon);
 	/* Only a monitored run has samples; a plain one (hook null) leaves the field out. */
 	if (mon) {

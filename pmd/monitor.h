@@ -56,6 +56,7 @@ struct monitor_collection {
 	__u64 mismatched_frees;		/* all of them, kept or not */
 	int wait_status;		/* as waitpid gives it, when exit_known */
 	int exit_known;			/* pmm.ko saw the process exit */
+	int unhooked;			/* it exec()ed an image the hook never entered */
 };
 
 /*

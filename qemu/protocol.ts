@@ -30,6 +30,8 @@ export interface RunResultMessage {
   records: RawRecord[];
   unmatchedFrees: number;
   dropped: number;
+  // The process exec()ed an image the hook never entered (pmd/PROTOCOL.md): what that image allocated was not seen.
+  unhooked: boolean;
   mismatches: RawMismatch[]; // blocks released by another family's call, the first 256 kept (pmd/PROTOCOL.md)
   mismatchedFrees: number; // all of them
   truncated?: boolean;
@@ -45,6 +47,7 @@ export interface RunResultMessage {
     records: RawRecord[];
     unmatchedFrees: number;
     dropped: number;
+    unhooked: boolean;
     mismatches: RawMismatch[];
     mismatchedFrees: number;
   }>;

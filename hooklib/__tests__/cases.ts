@@ -184,6 +184,22 @@ export const execEnvCase = {
   children: [...execEnvModes.map(() => '22/1 malloc leak_in_new_image<main'), 'shell', 'shell', 'shell', 'shell'],
 };
 
+/**
+ * exec_unhooked: an exec() into a statically linked program, which the hook cannot enter. The program's
+ * own exec makes the run an error (what it allocated after it was not seen); a forked child's is said in
+ * the child's entry, whose blocks from before the exec are no leak; an exec that fails changes nothing.
+ */
+export const execUnhookedCase = {
+  name: 'exec_unhooked: an exec() into a program the hook cannot enter is said, never passed as leak-free',
+  program: 'exec_unhooked',
+  staticImage: programBin('exec_unhooked_static'),
+  selfError: (program: string) =>
+    `pmm: ${program} exec()ed a program the hook cannot enter (statically linked, or set-user-ID, whose loader ignores LD_PRELOAD), so what it allocated after that exec was not seen`,
+  childStdout: 'exec_unhooked: static image\nexec_unhooked: done\n',
+  failedStdout: 'exec_unhooked: exec failed\n',
+  leaks: ['33/1 malloc leak_before_exec<main'],
+};
+
 /** outlived: a child still running when the program exits is ended, and what it recorded until then reported. */
 export const outlivedCase = {
   name: 'outlived: a child still running when the program exits is killed, its leaks reported',

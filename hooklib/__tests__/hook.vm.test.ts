@@ -4,7 +4,7 @@ import { execFileSync } from 'child_process';
 import * as fs from 'fs';
 import * as path from 'path';
 import type {} from '../../harness/globals';
-import { canGiveFilesAway, describeChildren, describeLeaks, describeMismatches, execEnvCase, execImageCase, forkFamilyCase, hookCases, outlivedCase, programBin, setuidCopy } from './cases';
+import { canGiveFilesAway, describeChildren, describeLeaks, describeMismatches, execEnvCase, execImageCase, execUnhookedCase, forkFamilyCase, hookCases, outlivedCase, programBin, setuidCopy } from './cases';
 
 const bin = programBin;
 
@@ -64,6 +64,25 @@ test(execEnvCase.name, async () => {
   // The program itself leaks nothing; checked with toLeak, its children's leaks are expected too.
   expect(result).not.toLeak();
   expect(describeChildren(result.children ?? [], programBin(c.program))).toEqual(c.children);
+});
+
+test(execUnhookedCase.name, async () => {
+  const c = execUnhookedCase;
+  const program = programBin(c.program);
+  await expect(pmm.run(program, ['self', c.staticImage])).rejects.toThrow(c.selfError(program));
+
+  const child = await pmm.run(program, ['child', c.staticImage]);
+  expect(child.stdout).toBe(c.childStdout);
+  expect(describeLeaks(child.leaks)).toEqual(c.leaks);
+  expect(child.children?.map((k) => [k.unhooked, k.summary])).toEqual([[true, { bytes: 0, blocks: 0 }]]);
+
+  const failed = await pmm.run(program, ['failed']);
+  expect(failed.stdout).toBe(c.failedStdout);
+  expect(describeLeaks(failed.leaks)).toEqual(c.leaks);
+  expect(failed.children).toEqual([]);
+  // The same leak in both: declared, so that the environment does not fail the test for it.
+  expect(failed).toLeak(child.summary);
+  expect(child).toLeak(failed.summary);
 });
 
 test(execImageCase.name, async () => {

@@ -6,7 +6,7 @@ import * as os from 'os';
 import * as path from 'path';
 import { closeSymbolizer, symbolizeRun } from '../../harness/runProgram';
 import { runHostRaw } from '../host/runHost';
-import { canGiveFilesAway, describeChildren, describeLeaks, describeMismatches, execEnvCase, execImageCase, forkFamilyCase, hookCases, outlivedCase, programBin, setuidCopy } from './cases';
+import { canGiveFilesAway, describeChildren, describeLeaks, describeMismatches, execEnvCase, execImageCase, execUnhookedCase, forkFamilyCase, hookCases, outlivedCase, programBin, setuidCopy } from './cases';
 
 beforeAll(() => {
   if (fs.existsSync('/dev/pmm')) throw new Error('/dev/pmm exists: host mode needs a machine without pmm.ko');
@@ -14,6 +14,9 @@ beforeAll(() => {
 }, 120_000);
 
 afterAll(() => closeSymbolizer());
+
+/** A run of pmm run --host's, symbolized, with no suppressions. */
+const hostRun = async (program: string, args: string[] = []) => symbolizeRun(await runHostRaw(program, args, { timeoutMs: 60_000 }), []);
 
 test.each(hookCases.map((c) => [c.name, c] as const))('%s', async (_name, c) => {
   const raw = await runHostRaw(programBin(c.program), c.args, { timeoutMs: 60_000 });
@@ -46,7 +49,7 @@ test.each([forkFamilyCase, outlivedCase].map((c) => [c.name, c] as const))('%s',
 
 test(execEnvCase.name, async () => {
   const c = execEnvCase;
-  const result = await symbolizeRun(await runHostRaw(programBin(c.program), [], { timeoutMs: 60_000 }), []);
+  const result = await hostRun(programBin(c.program));
   expect(result.exitCode).toBe(0);
   // Each new image got the program's own variable too: what it passed is kept.
   expect(result.stdout).toBe(c.stdout);
@@ -54,9 +57,26 @@ test(execEnvCase.name, async () => {
   expect(describeChildren(result.children ?? [], programBin(c.program))).toEqual(c.children);
 }, 60_000);
 
+test(execUnhookedCase.name, async () => {
+  const c = execUnhookedCase;
+  const program = programBin(c.program);
+  await expect(hostRun(program, ['self', c.staticImage])).rejects.toThrow(c.selfError(program));
+
+  const child = await hostRun(program, ['child', c.staticImage]);
+  expect(child.stdout).toBe(c.childStdout);
+  expect(describeLeaks(child.leaks)).toEqual(c.leaks);
+  expect(child.children?.map((k) => [k.unhooked, k.summary])).toEqual([[true, { bytes: 0, blocks: 0 }]]);
+
+  const failed = await hostRun(program, ['failed']);
+  expect(failed.stdout).toBe(c.failedStdout);
+  expect(describeLeaks(failed.leaks)).toEqual(c.leaks);
+  expect(failed.children).toEqual([]);
+  expect(failed.summary).toEqual(child.summary);
+}, 60_000);
+
 test(execImageCase.name, async () => {
   const c = execImageCase;
-  const result = await symbolizeRun(await runHostRaw(programBin(c.program), [], { timeoutMs: 60_000 }), []);
+  const result = await hostRun(programBin(c.program));
   expect(result.exitCode).toBe(0);
   expect(result.stdout).toBe(c.stdout);
   expect(result.summary).toEqual(c.leak);

@@ -35,8 +35,8 @@ export function toRawMismatch({ allocation, release }: Mismatch): RawMismatch {
 
 /** One process's record stream and object map text, replayed into what pmd sends for a monitor. */
 export function replayProcess(records: Uint8Array, maps: string): RawProcess {
-  const { unmatched, mismatches } = replayRecords(decodeRecords(records));
-  return { records: unmatched.map(toRawRecord), mismatches: mismatches.map(toRawMismatch), mismatchedFrees: mismatches.length, maps };
+  const { unmatched, mismatches, unhooked } = replayRecords(decodeRecords(records));
+  return { records: unmatched.map(toRawRecord), mismatches: mismatches.map(toRawMismatch), mismatchedFrees: mismatches.length, maps, unhooked };
 }
 
 const readIfThere = (file: string): Buffer | null => {

@@ -14,8 +14,11 @@ export const PmmKind = {
   'new[]': 6,
   delete: 7,
   'delete[]': 8,
-  // Host mode only (hooklib/pmm_host_ring.h, PMM_HOST_KIND_EXEC): the process exec()ed here.
+  // Host mode only (hooklib/pmm_host_ring.h, PMM_HOST_KIND_EXEC*): the process exec()ed here, into an
+  // image with the hook; it called exec() here; that call came back (failed).
   exec: 0x80000000,
+  'exec-try': 0x80000001,
+  'exec-failed': 0x80000002,
 } as const;
 export type PmmKindName = keyof typeof PmmKind;
 
@@ -71,6 +74,8 @@ export interface Replay {
   unmatched: PmmRecord[]; // allocations never freed, in stream order
   unmatchedFrees: PmmRecord[]; // frees (and reallocs' prev_ptr) that matched no allocation
   mismatches: Mismatch[]; // e.g. new[] released with delete, malloc with delete
+  // The process exec()ed an image that never started the hook: what it allocated was not seen.
+  unhooked: boolean;
 }
 
 const releaseKinds = new Set<PmmKindName>(['free', 'delete', 'delete[]']);
@@ -102,10 +107,17 @@ export function replayRecords(records: readonly PmmRecord[]): Replay {
     if (releaseFor(allocation.kind) !== release) mismatches.push({ allocation, release: by });
     if (queue.length === 0) live.delete(ptr);
   };
+  // An exec() call not yet known to have failed or to have started an image with the hook.
+  let trying = false;
   for (const record of records) {
     if (record.kind === 'exec') {
       // As pmm.ko: the old image's blocks went with its memory. Its mismatches and unmatched frees stay.
       live.clear();
+      trying = false;
+      continue;
+    }
+    if (record.kind === 'exec-try' || record.kind === 'exec-failed') {
+      trying = record.kind === 'exec-try';
       continue;
     }
     if (releaseKinds.has(record.kind)) {
@@ -124,6 +136,8 @@ export function replayRecords(records: readonly PmmRecord[]): Replay {
     if (queue) queue.push(record);
     else live.set(record.ptr, [record]);
   }
+  // The last exec() neither failed nor started the hook: its image ran unhooked, the old one's blocks gone.
+  if (trying) live.clear();
   const unmatched = [...live.values()].flat().sort((a, b) => a.index - b.index);
-  return { unmatched, unmatchedFrees, mismatches };
+  return { unmatched, unmatchedFrees, mismatches, unhooked: trying };
 }

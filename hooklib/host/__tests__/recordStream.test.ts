@@ -124,4 +124,15 @@ describe('replayRecords', () => {
   ])('%s', (_name, events, leaks, unmatchedFrees) => {
     expect(run(events)).toEqual({ leaks, unmatchedFrees });
   });
+
+  // The hook's marks around an exec() call (hooklib/pmm_host_ring.h).
+  it.each<[string, Event[], string[], boolean]>([
+    ['an exec that failed changes nothing', [{ kind: 'malloc', ptr: 16n, size: 8n }, { kind: 'exec-try', ptr: 0n }, { kind: 'exec-failed', ptr: 0n }, { kind: 'malloc', ptr: 32n, size: 9n }], ['malloc@16:8', 'malloc@32:9'], false],
+    ['an exec into an image with the hook: its exec mark follows', [{ kind: 'malloc', ptr: 16n, size: 8n }, { kind: 'exec-try', ptr: 0n }, { kind: 'exec', ptr: 0n }, { kind: 'malloc', ptr: 32n, size: 9n }], ['malloc@32:9'], false],
+    ['an exec last, into an image without the hook: unhooked, the old blocks gone', [{ kind: 'malloc', ptr: 16n, size: 8n }, { kind: 'exec-try', ptr: 0n }], [], true],
+    ['a failed exec, then one into an image without the hook', [{ kind: 'exec-try', ptr: 0n }, { kind: 'exec-failed', ptr: 0n }, { kind: 'malloc', ptr: 16n, size: 8n }, { kind: 'exec-try', ptr: 0n }], [], true],
+  ])('%s', (_name, events, leaks, unhooked) => {
+    const replay = replayRecords(decodeRecords(encode(events)));
+    expect([replay.unmatched.map((r) => `${r.kind}@${r.ptr}:${r.size}`), replay.unhooked]).toEqual([leaks, unhooked]);
+  });
 });

@@ -114,6 +114,12 @@ struct pmm_pid_info {
 	 */
 	__s32 wait_status;
 	__u32 exit_known;
+	/*
+	 * 1: the process exec()ed an image that never mapped a ring (one the
+	 * hook cannot enter): what that image allocated was not seen.
+	 */
+	__u32 unhooked;
+	__u32 pad2;
 };
 
 /* PMM_MONITORED_PIDS: fills up to max entries, says how many exist. */
