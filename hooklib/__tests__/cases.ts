@@ -166,21 +166,22 @@ export const execImageCase = {
 };
 
 /**
- * exec_env: fourteen new images, each handed an environment without the hook (execve/execle/execvpe/fexecve/
- * execveat with an environment of the program's, execv/execl/execlp/execvp after clearenv or unsetenv,
- * an empty LD_PRELOAD, posix_spawn and posix_spawnp, and system() and popen() after clearenv), each leaking
- * one block. All fourteen are seen; the forked children that called system() and popen(), and the shells
- * those ran, leak only in the shell and libc.
+ * exec_env: sixteen new images, each handed an environment without the hook (execve/execle/execvpe/fexecve/
+ * execveat with an environment of the program's, a NULL one and one of 10,000 variables, execv/execl/execlp/
+ * execvp after clearenv or unsetenv, an empty LD_PRELOAD, posix_spawn and posix_spawnp, and system() and
+ * popen() after clearenv), each leaking one block. All sixteen are seen, and each got the program's own
+ * variable (but the one given no environment at all); the forked children that called system() and popen(),
+ * and the shells those ran, leak only in the shell and libc.
  */
 const execEnvModes = [
   'execve', 'execle', 'execvpe', 'fexecve', 'execveat', 'clearenv-execv', 'unsetenv-execl',
   'unsetenv-execlp', 'unsetenv-execvp', 'empty-preload', 'posix_spawn', 'posix_spawnp',
-  'clearenv-system', 'clearenv-popen',
+  'clearenv-system', 'clearenv-popen', 'null-env', 'huge-env',
 ];
 export const execEnvCase = {
   name: 'exec_env: an image exec()ed or spawned with an environment without the hook is hooked all the same',
   program: 'exec_env',
-  stdout: `${execEnvModes.map((mode) => `${mode}: kept\n`).join('')}exec_env: done\n`,
+  stdout: `${execEnvModes.map((mode) => `${mode}: EXEC_ENV_KEPT ${mode === 'null-env' ? 'unset' : 'kept'}\n`).join('')}exec_env: done\n`,
   children: [...execEnvModes.map(() => '22/1 malloc leak_in_new_image<main'), 'shell', 'shell', 'shell', 'shell'],
 };
 

@@ -1,10 +1,10 @@
 /*
- * exec_env.c: a program that runs itself again in fourteen ways that each hand the new image an
- * environment without the hook (an environment of its own, environ after clearenv or unsetenv, an
- * empty LD_PRELOAD), from a forked child, by posix_spawn, or through the shell of system() and
- * popen(). Each new image leaks one block of 22 bytes and says which way it came, if its own
- * variable EXEC_ENV_KEPT arrived. Under pmm each of those fourteen blocks must be reported: the hook
- * follows every image, as valgrind's --trace-children=yes does.
+ * exec_env.c: a program that runs itself again in sixteen ways that each hand the new image an
+ * environment without the hook (an environment of its own, a NULL one, one of 10,000 variables,
+ * environ after clearenv or unsetenv, an empty LD_PRELOAD), from a forked child, by posix_spawn, or
+ * through the shell of system() and popen(). Each new image leaks one block of 22 bytes and says which
+ * way it came, and whether the program's own variable EXEC_ENV_KEPT arrived. Under pmm each of those
+ * sixteen blocks must be reported: the hook follows every image, as valgrind's --trace-children=yes does.
  */
 #define _GNU_SOURCE
 #include <fcntl.h>
@@ -26,8 +26,11 @@ static char *own_env_empty_preload[] = { kept, empty_preload, NULL };
 static const char *const modes[] = {
 	"execve", "execle", "execvpe", "fexecve", "execveat", "clearenv-execv", "unsetenv-execl",
 	"unsetenv-execlp", "unsetenv-execvp", "empty-preload", "posix_spawn", "posix_spawnp",
-	"clearenv-system", "clearenv-popen",
+	"clearenv-system", "clearenv-popen", "null-env", "huge-env",
 };
+
+/* More variables than the hook rebuilds an environment for on the stack (64 KiB of pointers). */
+#define HUGE_ENV_COUNT	10000
 
 void leak_in_new_image(void)
 {
@@ -70,6 +73,22 @@ static void run_again(const char *self, const char *mode)
 		execvp(self, argv);
 	} else if (strcmp(mode, "empty-preload") == 0) {
 		execve(self, argv, own_env_empty_preload);
+	} else if (strcmp(mode, "null-env") == 0) {
+		/* Linux takes a NULL environment as an empty one. */
+		execve(self, argv, NULL);
+	} else if (strcmp(mode, "huge-env") == 0) {
+		char **env = calloc(HUGE_ENV_COUNT + 2, sizeof(*env));
+
+		for (int i = 0; env && i < HUGE_ENV_COUNT; i++) {
+			env[i] = malloc(24);
+			if (!env[i])
+				return;
+			snprintf(env[i], 24, "EXEC_ENV_FILL%d=%d", i, i);
+		}
+		if (env) {
+			env[HUGE_ENV_COUNT] = kept;
+			execve(self, argv, env);
+		}
 	} else if (strncmp(mode, "clearenv-", 9) == 0) {
 		char command[4096], line[256];
 		FILE *out;
@@ -105,7 +124,7 @@ int main(int argc, char **argv)
 		const char *value = getenv("EXEC_ENV_KEPT");
 
 		leak_in_new_image();
-		printf("%s: %s\n", argv[2], value && strcmp(value, "yes") == 0 ? "kept" : "lost");
+		printf("%s: EXEC_ENV_KEPT %s\n", argv[2], value && strcmp(value, "yes") == 0 ? "kept" : "unset");
 		return 0;
 	}
 	for (size_t i = 0; i < sizeof(modes) / sizeof(modes[0]); i++) {
