@@ -121,6 +121,15 @@ int monitor_pid_info(int fd, pid_t pid, struct pmm_pid_info *info, char *err, si
 	return -1;
 }
 
+/* A page the module filled beyond what was asked for: pmd and the module disagree. */
+static int monitor_too_many(char *err, size_t errlen, const char *what, pid_t pid, __u32 count, __u32 max)
+{
+	errno = EPROTO;
+	snprintf(err, errlen, "%s for pid %d on %s: count %u exceeds max %u", what, (int)pid,
+		 PMM_DEVICE_PATH, count, max);
+	return -1;
+}
+
 int monitor_read_logs(int fd, pid_t pid, struct pmm_record **records, size_t *count,
 		      char *err, size_t errlen)
 {
@@ -151,10 +160,7 @@ int monitor_read_logs(int fd, pid_t pid, struct pmm_record **records, size_t *co
 			break;
 		if (req.count > MONITOR_LOGS_PAGE) {
 			free(array);
-			errno = EPROTO;
-			snprintf(err, errlen, "PMM_READ_LOGS for pid %d on %s: count %u exceeds max %u",
-				 (int)pid, PMM_DEVICE_PATH, req.count, MONITOR_LOGS_PAGE);
-			return -1;
+			return monitor_too_many(err, errlen, "PMM_READ_LOGS", pid, req.count, MONITOR_LOGS_PAGE);
 		}
 		len += req.count;
 		cursor = req.cursor;
@@ -223,10 +229,7 @@ int monitor_read_mismatches(int fd, pid_t pid, struct pmm_mismatch **mismatches,
 			break;
 		if (req.count > room) {
 			free(array);
-			errno = EPROTO;
-			snprintf(err, errlen, "PMM_READ_MISMATCHES for pid %d on %s: count %u exceeds max %u",
-				 (int)pid, PMM_DEVICE_PATH, req.count, room);
-			return -1;
+			return monitor_too_many(err, errlen, "PMM_READ_MISMATCHES", pid, req.count, room);
 		}
 		len += req.count;
 		cursor = req.cursor;
@@ -255,10 +258,7 @@ int monitor_read_samples(int fd, pid_t pid, struct pmm_sample **samples, size_t 
 	}
 	if (req.count > PMM_MAX_SAMPLES) {
 		free(array);
-		errno = EPROTO;
-		snprintf(err, errlen, "PMM_READ_SAMPLES for pid %d on %s: count %u exceeds max %u",
-			 (int)pid, PMM_DEVICE_PATH, req.count, PMM_MAX_SAMPLES);
-		return -1;
+		return monitor_too_many(err, errlen, "PMM_READ_SAMPLES", pid, req.count, PMM_MAX_SAMPLES);
 	}
 	*samples = array;
 	*count = req.count;
