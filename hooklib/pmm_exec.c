@@ -237,10 +237,10 @@ static int pmm_exec_call(const struct pmm_exec_call *c, char *const env[])
 	int ret;
 
 	if (!spawn)
-		pmm_transport_exec_mark(PMM_HOST_KIND_EXEC_TRY);
+		pmm_transport_host_mark(PMM_HOST_KIND_EXEC_TRY, 0);
 	ret = pmm_exec_call_real(c, env);
 	if (!spawn)
-		pmm_transport_exec_mark(PMM_HOST_KIND_EXEC_FAILED);
+		pmm_transport_host_mark(PMM_HOST_KIND_EXEC_FAILED, 0);
 	return ret;
 }
 

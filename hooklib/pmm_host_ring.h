@@ -54,6 +54,14 @@ struct pmm_host_ring_state {
 #define PMM_HOST_KIND_EXEC_TRY		0x80000001u
 #define PMM_HOST_KIND_EXEC_FAILED	0x80000002u
 
+/*
+ * The process is exiting through exit() (or a return from main) or _exit(), with the status in the
+ * record's size (pmm_control.c). pmm.ko learns a monitored process's wait status from its exit; on the
+ * host the hook's process is no child of the reader, so the hook says it. One killed by a signal
+ * leaves no such record.
+ */
+#define PMM_HOST_KIND_EXIT		0x80000003u
+
 /* pmm_host_ring.c */
 int pmm_host_ring_open(const char *path, const char *records_path);
 int pmm_host_ring_active(void);

@@ -52,8 +52,8 @@ void pmm_record_prepare(void);
 #define PMM_ENTRY_FRAME()	((uintptr_t)__builtin_frame_address(0))
 void pmm_record_alloc(uintptr_t frame, enum pmm_kind kind, const void *ptr, const void *prev_ptr, size_t size);
 void pmm_record_free(uintptr_t frame, enum pmm_kind kind, const void *ptr);
-/* A record of kind and nothing else (host mode's marks), in order with the others. */
-void pmm_record_mark(__u32 kind);
+/* A record of kind with value in its size and nothing else (host mode's marks), in order with the others. */
+void pmm_record_mark(__u32 kind, __u64 value);
 
 /*
  * A realloc takes its place in the ring's order before the call, when it may free the old block
@@ -76,7 +76,7 @@ void pmm_transport_send(const struct pmm_record *records, unsigned int count);
 void pmm_transport_send_maps(const char *text, size_t len);
 void pmm_transport_after_fork_child(void);
 void pmm_transport_finish(void);
-void pmm_transport_exec_mark(__u32 kind);
+void pmm_transport_host_mark(__u32 kind, __u64 value);
 int pmm_write_file(const char *path, const void *buf, size_t len, off_t off);
 
 /*

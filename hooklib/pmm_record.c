@@ -304,9 +304,9 @@ void pmm_record_alloc(uintptr_t frame, enum pmm_kind kind, const void *ptr, cons
 	pmm_record_event(frame, kind, ptr, prev_ptr, size, 1);
 }
 
-void pmm_record_mark(__u32 kind)
+void pmm_record_mark(__u32 kind, __u64 value)
 {
-	struct pmm_record local = { .kind = kind }, *rec;
+	struct pmm_record local = { .kind = kind, .size = value }, *rec;
 	__u64 pos;
 
 	rec = pmm_ring_mapped() ? pmm_ring_reserve(&pos) : NULL;

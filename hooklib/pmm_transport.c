@@ -386,17 +386,17 @@ void pmm_transport_finish(void)
 }
 
 /*
- * Host mode's marks around an exec() (PMM_HOST_KIND_EXEC_TRY, _FAILED): pmm.ko sees an exec itself.
- * Not from a vfork child, which runs on its parent's memory and ring: its exec replaces no image of
- * the parent's.
+ * Host mode's marks of what pmm.ko sees for itself: an exec() call and its failure, an exit and its
+ * status (pmm_host_ring.h). Not from a vfork child, which runs on its parent's memory and ring: its
+ * exec replaces no image of the parent's, and its exit is not the parent's.
  */
-void pmm_transport_exec_mark(__u32 kind)
+void pmm_transport_host_mark(__u32 kind, __u64 value)
 {
 	int saved_errno = errno;
 
 	if (pmm_sink == PMM_SINK_HOST && pmm_record_dir[0] && pmm_transport_live() &&
 	    getpid() == pmm_host_pid)
-		pmm_record_mark(kind);
+		pmm_record_mark(kind, value);
 	errno = saved_errno;
 }
 

@@ -19,11 +19,12 @@ interface ProgramRun {
   signal: NodeJS.Signals | null;
   stdout: string;
   stderr: string;
-  records: PmmRecord[]; // the program's own process's
+  records: PmmRecord[]; // the program's own process's allocations and releases
+  marks: string[]; // and its host-mode marks (exec calls, exit status): "exit 0"
   recordBytes: number;
   maps: MappedObject[] | null; // null when the hook wrote no object map
   /** The other processes that wrote into the record directory (forks, what they exec-ed), in pid order. */
-  others: Array<{ pid: number; records: PmmRecord[]; maps: MappedObject[] | null }>;
+  others: Array<{ pid: number; records: PmmRecord[]; marks: string[]; maps: MappedObject[] | null }>;
   startNs: bigint;
   endNs: bigint;
 }
@@ -34,6 +35,16 @@ interface RunOptions {
   sink?: 'dir' | 'fd' | 'none';
   env?: Record<string, string>;
   args?: string[];
+}
+
+/** Host mode's marks (hooklib/pmm_host_ring.h), apart from the events these tests look at. */
+const markKinds = new Set<PmmRecord['kind']>(['exec', 'exec-try', 'exec-failed', 'exit']);
+
+function splitMarks(all: PmmRecord[]): { records: PmmRecord[]; marks: string[] } {
+  return {
+    records: all.filter((r) => !markKinds.has(r.kind)),
+    marks: all.filter((r) => markKinds.has(r.kind)).map((r) => (r.kind === 'exit' ? `exit ${r.size}` : r.kind)),
+  };
 }
 
 /** The environment without anything of ours that the outer shell may carry. */
@@ -85,12 +96,12 @@ function runProgram(name: string, options: RunOptions = {}): ProgramRun {
       signal: result.signal,
       stdout: result.stdout,
       stderr: result.stderr,
-      records: decodeRecords(bytes),
+      ...splitMarks(decodeRecords(bytes)),
       recordBytes: bytes.length,
       maps: readMaps(sink === 'dir' ? path.join(dir, `${result.pid}.maps`) : mapsPath),
       others: recordDirPids(dir)
         .filter((pid) => pid !== result.pid)
-        .map((pid) => ({ pid, records: decodeRecords(readProcessRecords(dir, pid)), maps: readMaps(path.join(dir, `${pid}.maps`)) })),
+        .map((pid) => ({ pid, ...splitMarks(decodeRecords(readProcessRecords(dir, pid))), maps: readMaps(path.join(dir, `${pid}.maps`)) })),
       startNs,
       endNs,
     };
@@ -325,7 +336,9 @@ describe('libpmm.so in host mode', () => {
   it('records nothing with PMM_HOOKS_ACTIVE=0', () => {
     const run = runProgram('leak_three', { env: { PMM_HOOKS_ACTIVE: '0' } });
     expect(run.status).toBe(7);
-    expect(run.recordBytes).toBe(0);
+    // Not one allocation or release; only how the process ended, which is no recording.
+    expect(run.records).toEqual([]);
+    expect(run.marks).toEqual(['exit 7']);
   });
 
   it('follows pmm_hooks_active() calls, from either starting state', () => {
@@ -347,12 +360,13 @@ describe('libpmm.so in host mode', () => {
     // The forked child starts with no records, as its monitor does in the guest: its free of its copy
     // of the parent's block matches nothing. The exec-ed image continues its pid's file (the forked
     // child recorded nothing before the exec but the mark of its exec call), after the new image's mark
-    // where the reader forgets the old image's blocks, with a map of its own.
-    const sized = new Set(['malloc', 'calloc', 'realloc']);
-    expect(run.others.map((o) => o.records.map((r) => `${r.kind} ${sized.has(r.kind) ? r.size : ''}`.trim()))).toEqual([
+    // where the reader forgets the old image's blocks, with a map of its own. Each marks its exit status.
+    expect(run.others.map((o) => o.records.map((r) => `${r.kind} ${r.kind === 'free' ? '' : r.size}`.trim()))).toEqual([
       ['free', ...Array(5).fill('malloc 55')],
-      ['exec-try', 'exec', ...Array(7).fill('malloc 77')],
+      Array(7).fill('malloc 77'),
     ]);
+    expect(run.others.map((o) => o.marks)).toEqual([['exit 0'], ['exec-try', 'exec', 'exit 0']]);
+    expect(run.marks).toEqual(['exit 0']);
     for (const other of run.others) {
       const child = { ...run, records: other.records, maps: other.maps };
       expect(programLeaks(child, replayRecords(other.records).unmatched).map((l) => `${l.function}<${l.caller}`)).toEqual(

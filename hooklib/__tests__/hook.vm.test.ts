@@ -55,6 +55,21 @@ test("a forked child's crash is in its entry: the signal, and what it leaked unt
   expect(result).toLeak(result.summary);
 });
 
+test("a forked child's status is the one it exited with, or the signal that killed it", async () => {
+  // As runHost.test.ts's, where the hook cannot tell the signal: pmm.ko sees each child's exit.
+  const script = `${bin('killed_midway')} segv; sh -c 'exit 7'; sh -c 'exec ${bin('leak_three')}'; /bin/true; exit 3`;
+  const result = await pmm.run('/bin/sh', ['-c', script]);
+  expect(result.exitCode).toBe(3);
+  expect((result.children ?? []).map((child) => [child.exitCode, child.signal])).toEqual([
+    [null, 'SIGSEGV'],
+    [7, null],
+    [7, null], // leak_three's own status
+    [0, null],
+  ]);
+  // Declares the run's leaks expected (the shell's, killed_midway's and leak_three's).
+  expect(result).toLeak(result.summary);
+});
+
 test(execEnvCase.name, async () => {
   const c = execEnvCase;
   const result = await pmm.run(bin(c.program));

@@ -33,10 +33,15 @@ export function toRawMismatch({ allocation, release }: Mismatch): RawMismatch {
   };
 }
 
+/** What pmd sends for a monitor, and the exit status the hook marked (pmm.ko learns it from the exit). */
+export interface HostProcess extends RawProcess {
+  exitCode: number | null;
+}
+
 /** One process's record stream and object map text, replayed into what pmd sends for a monitor. */
-export function replayProcess(records: Uint8Array, maps: string): RawProcess {
-  const { unmatched, mismatches, unhooked } = replayRecords(decodeRecords(records));
-  return { records: unmatched.map(toRawRecord), mismatches: mismatches.map(toRawMismatch), mismatchedFrees: mismatches.length, maps, unhooked };
+export function replayProcess(records: Uint8Array, maps: string): HostProcess {
+  const { unmatched, mismatches, unhooked, exitCode } = replayRecords(decodeRecords(records));
+  return { records: unmatched.map(toRawRecord), mismatches: mismatches.map(toRawMismatch), mismatchedFrees: mismatches.length, maps, unhooked, exitCode };
 }
 
 const readIfThere = (file: string): Buffer | null => {
@@ -73,8 +78,8 @@ export function recordDirPids(dir: string): number[] {
 }
 
 /** Each process of the directory, replayed; a process that wrote no object map gets an empty one. */
-export function readRecordDir(dir: string): Map<number, RawProcess> {
-  const processes = new Map<number, RawProcess>();
+export function readRecordDir(dir: string): Map<number, HostProcess> {
+  const processes = new Map<number, HostProcess>();
   for (const pid of recordDirPids(dir)) {
     const mapsPath = path.join(dir, `${pid}.maps`);
     const maps = fs.existsSync(mapsPath) ? fs.readFileSync(mapsPath, 'utf8') : '';

@@ -19,6 +19,8 @@ export const PmmKind = {
   exec: 0x80000000,
   'exec-try': 0x80000001,
   'exec-failed': 0x80000002,
+  // Host mode only (PMM_HOST_KIND_EXIT): the process exits through exit() or _exit(), its status in size.
+  exit: 0x80000003,
 } as const;
 export type PmmKindName = keyof typeof PmmKind;
 
@@ -76,6 +78,8 @@ export interface Replay {
   mismatches: Mismatch[]; // e.g. new[] released with delete, malloc with delete
   // The process exec()ed an image that never started the hook: what it allocated was not seen.
   unhooked: boolean;
+  // The status it gave exit() or _exit() (as its parent sees it, 0..255); null if it did not (a signal killed it).
+  exitCode: number | null;
 }
 
 const releaseKinds = new Set<PmmKindName>(['free', 'delete', 'delete[]']);
@@ -109,7 +113,13 @@ export function replayRecords(records: readonly PmmRecord[]): Replay {
   };
   // An exec() call not yet known to have failed or to have started an image with the hook.
   let trying = false;
+  let exitCode: number | null = null;
   for (const record of records) {
+    if (record.kind === 'exit') {
+      // The last one: an exit handler may still call _exit() with another status.
+      exitCode = Number(record.size & 0xffn);
+      continue;
+    }
     if (record.kind === 'exec') {
       // As pmm.ko: the old image's blocks went with its memory. Its mismatches and unmatched frees stay.
       live.clear();
@@ -139,5 +149,5 @@ export function replayRecords(records: readonly PmmRecord[]): Replay {
   // The last exec() neither failed nor started the hook: its image ran unhooked, the old one's blocks gone.
   if (trying) live.clear();
   const unmatched = [...live.values()].flat().sort((a, b) => a.index - b.index);
-  return { unmatched, unmatchedFrees, mismatches, unhooked: trying };
+  return { unmatched, unmatchedFrees, mismatches, unhooked: trying, exitCode };
 }

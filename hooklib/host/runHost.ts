@@ -49,18 +49,21 @@ const sleep = (ms: number): Promise<void> => new Promise((resolve) => setTimeout
  * until then is reported. Waits (up to LEFTOVER_WAIT_MS) until they have exited, so that each file is
  * whole.
  */
-async function endLeftovers(dir: string, program: number): Promise<void> {
+async function endLeftovers(dir: string, program: number): Promise<Set<number>> {
   const deadline = Date.now() + LEFTOVER_WAIT_MS;
+  const killed = new Set<number>();
   for (let alive = leftovers(dir, program); alive.length > 0 && Date.now() < deadline; alive = leftovers(dir, program)) {
     for (const pid of alive) {
       try {
         process.kill(pid, 'SIGKILL');
+        killed.add(pid);
       } catch {
         // exited meanwhile
       }
     }
     await sleep(20);
   }
+  return killed;
 }
 
 export async function runHostRaw(program: string, args: string[], options: HostRunOptions = {}): Promise<RawRun> {
@@ -102,7 +105,7 @@ export async function runHostRaw(program: string, args: string[], options: HostR
       if (timer) clearTimeout(timer);
     }
     const pid = child.pid!;
-    await endLeftovers(dir, pid);
+    const killed = await endLeftovers(dir, pid);
     // Something else may still hold the program's stdout or stderr (a process without the hook, or
     // one that dropped PMM_RECORD_DIR): what it wrote within LEFTOVER_WAIT_MS is the output.
     let outputTimer: NodeJS.Timeout | undefined;
@@ -111,7 +114,8 @@ export async function runHostRaw(program: string, args: string[], options: HostR
     child.stdout!.destroy();
     child.stderr!.destroy();
     const processes = readRecordDir(dir);
-    const own = processes.get(pid) ?? noProcess;
+    // The program's status is its own, from its exit here.
+    const { exitCode: _marked, ...own } = processes.get(pid) ?? { ...noProcess, exitCode: null };
     const raw: RawRun = {
       result: {
         program,
@@ -123,9 +127,14 @@ export async function runHostRaw(program: string, args: string[], options: HostR
         stderr: Buffer.concat(err).toString('utf8'),
       },
       ...own,
-      // In pid order (pmd gives them in the order pmm.ko began to monitor them).
-      // Not their parent: how they ended is not known here.
-      children: [...processes].filter(([p]) => p !== pid).map(([p, child]) => ({ pid: p, exitCode: null, signal: null, ...child })),
+      // In pid order (pmd gives them in the order pmm.ko began to monitor them). Not their parent: each
+      // status is the one its hook marked at exit() or _exit(); one without was killed, by this run (a
+      // leftover) or by a signal not known here.
+      children: [...processes].filter(([p]) => p !== pid).map(([p, child]) => ({
+        pid: p,
+        ...child,
+        signal: child.exitCode === null && killed.has(p) ? 'SIGKILL' : null,
+      })),
     };
     checkHookStarted(raw, (message) => new ProgramError(message));
     return raw;
