@@ -107,6 +107,9 @@ __attribute__((constructor)) static void pmm_exec_prepare(void)
 
 		if (strncmp(*e, "PMM_", 4) != 0 || used + len > sizeof(pmm_exec_saved_text))
 			continue;
+		/* The one-process stream is this process's alone (pmm_transport.c): never handed on. */
+		if (pmm_env_names(*e, "PMM_RECORD_FD", 13) || pmm_env_names(*e, "PMM_MAPS_FILE", 13))
+			continue;
 		memcpy(pmm_exec_saved_text + used, *e, len);
 		pmm_exec_saved[pmm_exec_saved_count++] = pmm_exec_saved_text + used;
 		used += len;
