@@ -59,8 +59,8 @@ export interface Mismatch {
 /** A process the program forked (and what it exec-ed), with the leaks it left, reported on its own. */
 export interface ChildResult {
   pid: number;
-  // How it ended, when known (the VM: pmm.ko saw its exit; host mode: its hook marked exit() or _exit(), or the
-  // run killed it as a leftover); both null otherwise.
+  // How it ended, when known (the VM: pmm.ko saw its exit; host mode: its hooked parent reaped it, its hook marked
+  // exit() or _exit(), or the run killed it as a leftover); both null otherwise.
   exitCode: number | null;
   signal: string | null;
   /**

@@ -1,17 +1,14 @@
 /*
  * pmm_control.c: process-wide set-up and switches: the one-time start (transport, stack capture,
- * object map), the article's hooks_active switch, the fork handler that gives a child clean state,
- * and the exit status that host mode keeps with the records.
+ * object map), the article's hooks_active switch, and the fork handler that gives a child clean state.
  */
 #define _GNU_SOURCE
 #include <dlfcn.h>
 #include <pthread.h>
 #include <stdlib.h>
 #include <string.h>
-#include <unistd.h>
 
 #include "pmm.h"
-#include "pmm_host_ring.h"
 #include "pmm_internal.h"
 
 /* hooks_active: read on every allocation, so a plain (relaxed) int, no lock. */
@@ -28,16 +25,6 @@ static void pmm_after_fork_child(void)
 	pmm_recording_update();
 	if (pmm_transport_live())
 		pmm_maps_record();
-}
-
-/* The C library's _exit, found at start: a vfork child calls it, and must not look it up then. */
-static void *pmm_next_exit;
-
-/* exit() or a return from main, with its status: kept with the records (host mode; pmm.ko sees it). */
-static void pmm_on_exit(int status, void *unused)
-{
-	(void)unused;
-	pmm_transport_host_mark(PMM_HOST_KIND_EXIT, (__u64)(unsigned int)status);
 }
 
 /*
@@ -63,8 +50,7 @@ static void pmm_start(void)
 	if (pmm_transport_live())
 		pmm_record_prepare();
 	pthread_atfork(NULL, NULL, pmm_after_fork_child);
-	on_exit(pmm_on_exit, NULL);
-	pmm_next_symbol(&pmm_next_exit, "_exit");
+	pmm_exit_prepare();
 	pmm_in_hook = was_in_hook;
 	/* Recording first: a thread that sees pmm_started sees whether to record. */
 	__atomic_store_n(&pmm_recording, pmm_hooks_on && pmm_transport_live(), __ATOMIC_RELAXED);
@@ -139,20 +125,3 @@ PMM_EXPORT void pmm_hooks_active(int on)
 	pmm_recording_update();
 }
 
-/*
- * _exit() and _Exit() skip the exit handlers: the status is marked here. exit() reaches the system
- * call inside the C library, past these.
- */
-PMM_EXPORT void _exit(int status)
-{
-	void (*fn)(int) = pmm_next_symbol(&pmm_next_exit, "_exit");
-
-	pmm_transport_host_mark(PMM_HOST_KIND_EXIT, (__u64)(unsigned int)status);
-	fn(status);
-	__builtin_unreachable();
-}
-
-PMM_EXPORT void _Exit(int status)
-{
-	_exit(status);
-}

@@ -62,6 +62,13 @@ struct pmm_host_ring_state {
  */
 #define PMM_HOST_KIND_EXIT		0x80000003u
 
+/*
+ * The process reaped a child (wait4, waitpid, waitid, ...): the child's pid in the high 32 bits of the
+ * record's size, its wait status in the low ones. How a child killed by a signal ended is known only
+ * from this, in its parent's records.
+ */
+#define PMM_HOST_KIND_REAPED		0x80000004u
+
 /* pmm_host_ring.c */
 int pmm_host_ring_open(const char *path, const char *records_path);
 int pmm_host_ring_active(void);

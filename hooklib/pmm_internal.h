@@ -102,6 +102,9 @@ int pmm_unwind(uintptr_t ra, uintptr_t rsp, uintptr_t rbp, uintptr_t lo, uintptr
 	       __u64 *frames, int max);
 void pmm_unwind_forget(void);
 
+/* pmm_exit.c: host mode's record of how processes end; at start, with pmm_in_hook set. */
+void pmm_exit_prepare(void);
+
 /* pmm_maps.c */
 void pmm_maps_record(void);
 

@@ -201,6 +201,23 @@ export const execUnhookedCase = {
   leaks: ['33/1 malloc leak_before_exec<main'],
 };
 
+/**
+ * A shell whose children end in four ways: killed_midway dies of SIGSEGV, a shell exits 7, a shell execs
+ * leak_three (which exits 7), /bin/true exits 0. pmm.ko sees each exit in the VM; on the host the shell,
+ * which has the hook, marks each child it reaps.
+ */
+export const childEndingsCase = {
+  name: "a forked child's entry says how it ended: its exit status, or the signal that killed it",
+  script: `${programBin('killed_midway')} segv; sh -c 'exit 7'; sh -c 'exec ${programBin('leak_three')}'; /bin/true; exit 3`,
+  exitCode: 3,
+  endings: [
+    [null, 'SIGSEGV'],
+    [7, null],
+    [7, null], // leak_three's own status
+    [0, null],
+  ],
+};
+
 /** outlived: a child still running when the program exits is ended, and what it recorded until then reported. */
 export const outlivedCase = {
   name: 'outlived: a child still running when the program exits is killed, its leaks reported',

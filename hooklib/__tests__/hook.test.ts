@@ -38,12 +38,16 @@ interface RunOptions {
 }
 
 /** Host mode's marks (hooklib/pmm_host_ring.h), apart from the events these tests look at. */
-const markKinds = new Set<PmmRecord['kind']>(['exec', 'exec-try', 'exec-failed', 'exit']);
+const markKinds = new Set<PmmRecord['kind']>(['exec', 'exec-try', 'exec-failed', 'exit', 'reaped']);
 
 function splitMarks(all: PmmRecord[]): { records: PmmRecord[]; marks: string[] } {
   return {
     records: all.filter((r) => !markKinds.has(r.kind)),
-    marks: all.filter((r) => markKinds.has(r.kind)).map((r) => (r.kind === 'exit' ? `exit ${r.size}` : r.kind)),
+    marks: all.filter((r) => markKinds.has(r.kind)).map((r) => {
+      if (r.kind === 'exit') return `exit ${r.size}`;
+      if (r.kind === 'reaped') return `reaped ${r.size & 0xffffffffn}`; // the wait status; pids vary
+      return r.kind;
+    }),
   };
 }
 
@@ -366,7 +370,8 @@ describe('libpmm.so in host mode', () => {
       Array(7).fill('malloc 77'),
     ]);
     expect(run.others.map((o) => o.marks)).toEqual([['exit 0'], ['exec-try', 'exec', 'exit 0']]);
-    expect(run.marks).toEqual(['exit 0']);
+    // The parent reaped both children, each with status 0.
+    expect(run.marks).toEqual(['reaped 0', 'reaped 0', 'exit 0']);
     for (const other of run.others) {
       const child = { ...run, records: other.records, maps: other.maps };
       expect(programLeaks(child, replayRecords(other.records).unmatched).map((l) => `${l.function}<${l.caller}`)).toEqual(

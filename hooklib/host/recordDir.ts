@@ -33,15 +33,19 @@ export function toRawMismatch({ allocation, release }: Mismatch): RawMismatch {
   };
 }
 
-/** What pmd sends for a monitor, and the exit status the hook marked (pmm.ko learns it from the exit). */
+/**
+ * What pmd sends for a monitor, with what the hook marked of how processes end (pmm.ko learns it from
+ * each exit): the status this one gave exit() or _exit(), and the wait statuses of the children it reaped.
+ */
 export interface HostProcess extends RawProcess {
   exitCode: number | null;
+  reaped: Array<{ pid: number; status: number }>;
 }
 
 /** One process's record stream and object map text, replayed into what pmd sends for a monitor. */
 export function replayProcess(records: Uint8Array, maps: string): HostProcess {
-  const { unmatched, mismatches, unhooked, exitCode } = replayRecords(decodeRecords(records));
-  return { records: unmatched.map(toRawRecord), mismatches: mismatches.map(toRawMismatch), mismatchedFrees: mismatches.length, maps, unhooked, exitCode };
+  const { unmatched, mismatches, unhooked, exitCode, reaped } = replayRecords(decodeRecords(records));
+  return { records: unmatched.map(toRawRecord), mismatches: mismatches.map(toRawMismatch), mismatchedFrees: mismatches.length, maps, unhooked, exitCode, reaped };
 }
 
 const readIfThere = (file: string): Buffer | null => {

@@ -21,6 +21,8 @@ export const PmmKind = {
   'exec-failed': 0x80000002,
   // Host mode only (PMM_HOST_KIND_EXIT): the process exits through exit() or _exit(), its status in size.
   exit: 0x80000003,
+  // Host mode only (PMM_HOST_KIND_REAPED): the process reaped a child; size is its pid << 32 | wait status.
+  reaped: 0x80000004,
 } as const;
 export type PmmKindName = keyof typeof PmmKind;
 
@@ -80,6 +82,8 @@ export interface Replay {
   unhooked: boolean;
   // The status it gave exit() or _exit() (as its parent sees it, 0..255); null if it did not (a signal killed it).
   exitCode: number | null;
+  // The children it reaped, each with its wait status (as waitpid gives it).
+  reaped: Array<{ pid: number; status: number }>;
 }
 
 const releaseKinds = new Set<PmmKindName>(['free', 'delete', 'delete[]']);
@@ -114,7 +118,12 @@ export function replayRecords(records: readonly PmmRecord[]): Replay {
   // An exec() call not yet known to have failed or to have started an image with the hook.
   let trying = false;
   let exitCode: number | null = null;
+  const reaped: Array<{ pid: number; status: number }> = [];
   for (const record of records) {
+    if (record.kind === 'reaped') {
+      reaped.push({ pid: Number(record.size >> 32n), status: Number(record.size & 0xffffffffn) });
+      continue;
+    }
     if (record.kind === 'exit') {
       // The last one: an exit handler may still call _exit() with another status.
       exitCode = Number(record.size & 0xffn);
@@ -149,5 +158,5 @@ export function replayRecords(records: readonly PmmRecord[]): Replay {
   // The last exec() neither failed nor started the hook: its image ran unhooked, the old one's blocks gone.
   if (trying) live.clear();
   const unmatched = [...live.values()].flat().sort((a, b) => a.index - b.index);
-  return { unmatched, unmatchedFrees, mismatches, unhooked: trying, exitCode };
+  return { unmatched, unmatchedFrees, mismatches, unhooked: trying, exitCode, reaped };
 }

@@ -9,7 +9,7 @@ import * as os from 'os';
 import * as path from 'path';
 import { checkHookable, checkHookStarted } from '../../harness/hookReach';
 import { ProgramError, resolveProgram, type RawProcess, type RawRun } from '../../harness/runProgram';
-import { readRecordDir, recordDirPids } from './recordDir';
+import { readRecordDir, recordDirPids, type HostProcess } from './recordDir';
 
 export interface HostRunOptions {
   env?: Record<string, string>;
@@ -40,6 +40,31 @@ function leftovers(dir: string, program: number): number[] {
       return false; // gone
     }
   });
+}
+
+/** Each reaped child's wait status, as its hooked parent marked it (the last, were a pid reaped twice). */
+function reapedStatuses(processes: Map<number, HostProcess>): Map<number, number> {
+  const statuses = new Map<number, number>();
+  for (const process of processes.values()) for (const { pid, status } of process.reaped) statuses.set(pid, status);
+  return statuses;
+}
+
+const signalNames = new Map(Object.entries(os.constants.signals).map(([name, number]) => [number, name]));
+
+/**
+ * How a child ended, as pmd says it from pmm.ko: this run is not its parent. The wait status its parent
+ * reaped tells all; else the status it gave exit() or _exit(); else, if the run killed it as a leftover,
+ * SIGKILL. A child killed by a signal and reaped by a parent without the hook (or by system(), which
+ * waits inside the C library) stays unknown: both null.
+ */
+export function childEnding(waitStatus: number | undefined, exitCode: number | null, killedByRun: boolean): { exitCode: number | null; signal: string | null } {
+  if (waitStatus !== undefined) {
+    const signal = waitStatus & 0x7f;
+    if (signal === 0) return { exitCode: (waitStatus >> 8) & 0xff, signal: null };
+    return { exitCode: null, signal: signalNames.get(signal) ?? `signal ${signal}` };
+  }
+  if (exitCode !== null) return { exitCode, signal: null };
+  return { exitCode: null, signal: killedByRun ? 'SIGKILL' : null };
 }
 
 const sleep = (ms: number): Promise<void> => new Promise((resolve) => setTimeout(resolve, ms));
@@ -115,7 +140,8 @@ export async function runHostRaw(program: string, args: string[], options: HostR
     child.stderr!.destroy();
     const processes = readRecordDir(dir);
     // The program's status is its own, from its exit here.
-    const { exitCode: _marked, ...own } = processes.get(pid) ?? { ...noProcess, exitCode: null };
+    const { exitCode: _marked, reaped: _reaped, ...own } = processes.get(pid) ?? { ...noProcess, exitCode: null, reaped: [] };
+    const reapedBy = reapedStatuses(processes);
     const raw: RawRun = {
       result: {
         program,
@@ -127,13 +153,11 @@ export async function runHostRaw(program: string, args: string[], options: HostR
         stderr: Buffer.concat(err).toString('utf8'),
       },
       ...own,
-      // In pid order (pmd gives them in the order pmm.ko began to monitor them). Not their parent: each
-      // status is the one its hook marked at exit() or _exit(); one without was killed, by this run (a
-      // leftover) or by a signal not known here.
-      children: [...processes].filter(([p]) => p !== pid).map(([p, child]) => ({
+      // In pid order (pmd gives them in the order pmm.ko began to monitor them).
+      children: [...processes].filter(([p]) => p !== pid).map(([p, { exitCode, reaped: _own, ...child }]) => ({
         pid: p,
         ...child,
-        signal: child.exitCode === null && killed.has(p) ? 'SIGKILL' : null,
+        ...childEnding(reapedBy.get(p), exitCode, killed.has(p)),
       })),
     };
     checkHookStarted(raw, (message) => new ProgramError(message));

@@ -1,0 +1,15 @@
+// How runHost names a child's ending from what the hooks marked (hooklib/pmm_exit.c).
+import { childEnding } from '../runHost';
+
+describe('childEnding', () => {
+  it.each<[string, number | undefined, number | null, boolean, { exitCode: number | null; signal: string | null }]>([
+    ['reaped after exit(7)', 7 << 8, 7, false, { exitCode: 7, signal: null }],
+    ['reaped, killed by SIGSEGV (its core dump flag set)', 11 | 0x80, null, false, { exitCode: null, signal: 'SIGSEGV' }],
+    ['the reaped status wins over its own mark (killed in an exit handler)', 9, 0, false, { exitCode: null, signal: 'SIGKILL' }],
+    ['not reaped by a hooked parent: its own exit mark', undefined, 3, false, { exitCode: 3, signal: null }],
+    ['neither: killed by the run as a leftover', undefined, null, true, { exitCode: null, signal: 'SIGKILL' }],
+    ['neither, and not the run: not known', undefined, null, false, { exitCode: null, signal: null }],
+  ])('%s', (_name, waitStatus, exitCode, killed, ending) => {
+    expect(childEnding(waitStatus, exitCode, killed)).toEqual(ending);
+  });
+});
