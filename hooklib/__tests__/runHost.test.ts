@@ -51,6 +51,16 @@ test.each([forkFamilyCase, outlivedCase].map((c) => [c.name, c] as const))('%s',
   expect(new Set(endings)).toEqual(new Set([c.program === 'outlived' ? 'SIGKILL' : 'status 0']));
 }, 60_000);
 
+test("a forked child's crash is in its entry: the signal, and what it leaked until then", async () => {
+  // As in the VM: the shell is the program; killed_midway, which it runs, leaks five blocks and dies of SIGSEGV.
+  const result = await hostRun('/bin/sh', ['-c', `${programBin('killed_midway')} segv; exit 3`]);
+  expect(result.exitCode).toBe(3);
+  const crashed = (result.children ?? []).filter((child) => child.signal !== null);
+  expect(crashed.map((child) => [child.signal, child.exitCode, describeLeaks(child.leaks)])).toEqual([
+    ['SIGSEGV', null, ['615/5 malloc leak_before_dying<main']],
+  ]);
+}, 60_000);
+
 test(childEndingsCase.name, async () => {
   const result = await hostRun('/bin/sh', ['-c', childEndingsCase.script]);
   expect(result.exitCode).toBe(childEndingsCase.exitCode);
