@@ -17,8 +17,10 @@
 #include <limits.h>
 #include <stdlib.h>
 #include <string.h>
+#include <linux/futex.h>
 #include <sys/mman.h>
 #include <sys/stat.h>
+#include <sys/syscall.h>
 #include <unistd.h>
 #if defined(__x86_64__)
 #include <cpuid.h>
@@ -33,8 +35,16 @@
 static struct pmm_host_ring_state *pmm_host_state;
 static char pmm_host_records_path[PATH_MAX];
 static char pmm_host_ring_path[PATH_MAX];
-/* One drain at a time; a thread that finds one running waits for the ring as any writer does. */
+/* One drain at a time; a thread that finds one running sleeps until it is done (below). */
 static int pmm_host_draining;
+
+/*
+ * Drains done, and the threads asleep until the next is: a thread that finds another draining sleeps
+ * (a futex on the count) rather than yield in a loop, which with more threads than cores took the
+ * drainer's CPU time.
+ */
+static __u32 pmm_host_drains;
+static int pmm_host_drain_waiters;
 /*
  * The drain's batch: the records of one write, mapped when the first ring is. A whole ring's worth
  * (2.7 MiB, touched only as far as used): the final drain takes all that is left. Not in .bss: that
@@ -172,9 +182,18 @@ static int pmm_host_drain(int final)
 	__u64 head, stop;
 	unsigned int n;
 	int ret = 0;
+	__u32 drains = __atomic_load_n(&pmm_host_drains, __ATOMIC_ACQUIRE);
 
-	if (__atomic_exchange_n(&pmm_host_draining, 1, __ATOMIC_ACQUIRE))
+	if (__atomic_exchange_n(&pmm_host_draining, 1, __ATOMIC_ACQUIRE)) {
+		/* Until that drain is done (bounded: a wake may come before this sleep). */
+		struct timespec timeout = { 0, 1000000 };
+
+		__atomic_fetch_add(&pmm_host_drain_waiters, 1, __ATOMIC_SEQ_CST);
+		if (__atomic_load_n(&pmm_host_draining, __ATOMIC_SEQ_CST))
+			syscall(SYS_futex, &pmm_host_drains, FUTEX_WAIT_PRIVATE, drains, &timeout, NULL, 0);
+		__atomic_fetch_sub(&pmm_host_drain_waiters, 1, __ATOMIC_RELAXED);
 		return 0;
+	}
 	c = pmm_host_committed();
 	head = __atomic_load_n(&pmm_ring_hdr->head, __ATOMIC_RELAXED);
 	/* Positions taken while the ring is full wait for the next lap: never read that far. */
@@ -191,6 +210,9 @@ static int pmm_host_drain(int final)
 		pmm_host_give_back(c.tail, stop);
 	}
 	__atomic_store_n(&pmm_host_draining, 0, __ATOMIC_RELEASE);
+	__atomic_fetch_add(&pmm_host_drains, 1, __ATOMIC_SEQ_CST);
+	if (__atomic_load_n(&pmm_host_drain_waiters, __ATOMIC_SEQ_CST))
+		syscall(SYS_futex, &pmm_host_drains, FUTEX_WAKE_PRIVATE, INT_MAX, NULL, NULL, 0);
 	return ret;
 }
 
