@@ -54,12 +54,14 @@ void pmm_monitor_refresh(struct pmm_monitor *mon, bool sample)
 
 	lockdep_assert_held(&pmm_lock);
 
-	if (mon->state == PMM_STATE_EXITED)
-		return;
-
 	task = get_pid_task(mon->pid, PIDTYPE_TGID);
-	/* Reaped: the leader it began with still says which image ran last. */
+	/*
+	 * Reaped: the leader it began with still says which image ran last.
+	 * Exited too: the old image's ring may have been applied only since.
+	 */
 	pmm_ring_check_image(mon, task ? task : mon->task);
+	if (mon->state == PMM_STATE_EXITED)
+		goto out_put;
 	/*
 	 * Gone once reaped; a zombie (no live thread left) has exited too,
 	 * even if its parent never waits for it.
