@@ -34,38 +34,42 @@ function median(values) {
   return sorted[Math.floor(sorted.length / 2)];
 }
 
-async function inVm(threads, hook, env) {
-  const times = [];
+/**
+ * Each variant's median over RUNS rounds, a round running every variant once in turn: the machine is
+ * shared, and a slow spell then slows every variant alike instead of one of them.
+ */
+async function medians(variants) {
+  const times = Object.fromEntries(Object.keys(variants).map((name) => [name, []]));
   for (let i = 0; i < RUNS; i++) {
-    const raw = await runRaw(program, [String(VM_PAIRS), String(threads)], options, { hook, env, timeoutMs: 600_000 }, notice);
-    if (raw.result.exitCode !== 0) throw new Error(`alloc_heavy in the VM failed: ${JSON.stringify(raw.result)}`);
-    if (hook && raw.records.length !== 0) throw new Error(`alloc_heavy leaked ${raw.records.length} blocks under the hook`);
-    times.push(parseMs(raw.result.stdout, 'alloc_heavy in the VM'));
+    for (const [name, run] of Object.entries(variants)) times[name].push(await run());
   }
-  return median(times);
+  return Object.fromEntries(Object.entries(times).map(([name, values]) => [name, median(values)]));
+}
+
+async function inVm(threads, hook, env) {
+  const raw = await runRaw(program, [String(VM_PAIRS), String(threads)], options, { hook, env, timeoutMs: 600_000 }, notice);
+  if (raw.result.exitCode !== 0) throw new Error(`alloc_heavy in the VM failed: ${JSON.stringify(raw.result)}`);
+  if (hook && raw.records.length !== 0) throw new Error(`alloc_heavy leaked ${raw.records.length} blocks under the hook`);
+  return parseMs(raw.result.stdout, 'alloc_heavy in the VM');
 }
 
 function onHost(threads, tool, { hook = false, hookEnv = {} } = {}) {
-  const times = [];
-  for (let i = 0; i < RUNS; i++) {
-    const command = tool.length ? tool[0] : program;
-    const args = [...tool.slice(1), ...(tool.length ? [program] : []), String(HOST_PAIRS), String(threads)];
-    // The hook's host mode as `pmm run --host` runs it: its ring in a file, drained into a records file.
-    const dir = hook ? fs.mkdtempSync(path.join(os.tmpdir(), 'pmm-bench-host-')) : null;
-    const env = hook ? { LD_PRELOAD: path.join(root, 'hooklib', 'libpmm.so'), PMM_RECORD_DIR: dir, ...hookEnv } : {};
-    try {
-      const run = spawnSync(command, args, { encoding: 'utf8', cwd: os.tmpdir(), maxBuffer: 64 << 20, env: { ...process.env, ...env } });
-      if (run.status !== 0) throw new Error(`${command} failed: ${run.error ?? run.stderr}`);
-      if (hook) {
-        const leaked = [...readRecordDir(dir).values()].reduce((n, p) => n + p.records.length, 0);
-        if (leaked !== 0) throw new Error(`alloc_heavy leaked ${leaked} blocks under the hook's host mode`);
-      }
-      times.push(parseMs(run.stdout, command));
-    } finally {
-      if (dir) fs.rmSync(dir, { recursive: true, force: true });
+  const command = tool.length ? tool[0] : program;
+  const args = [...tool.slice(1), ...(tool.length ? [program] : []), String(HOST_PAIRS), String(threads)];
+  // The hook's host mode as `pmm run --host` runs it: its ring in a file, drained into a records file.
+  const dir = hook ? fs.mkdtempSync(path.join(os.tmpdir(), 'pmm-bench-host-')) : null;
+  const env = hook ? { LD_PRELOAD: path.join(root, 'hooklib', 'libpmm.so'), PMM_RECORD_DIR: dir, ...hookEnv } : {};
+  try {
+    const run = spawnSync(command, args, { encoding: 'utf8', cwd: os.tmpdir(), maxBuffer: 64 << 20, env: { ...process.env, ...env } });
+    if (run.status !== 0) throw new Error(`${command} failed: ${run.error ?? run.stderr}`);
+    if (hook) {
+      const leaked = [...readRecordDir(dir).values()].reduce((n, p) => n + p.records.length, 0);
+      if (leaked !== 0) throw new Error(`alloc_heavy leaked ${leaked} blocks under the hook's host mode`);
     }
+    return parseMs(run.stdout, command);
+  } finally {
+    if (dir) fs.rmSync(dir, { recursive: true, force: true });
   }
-  return median(times);
 }
 
 const notice = (message) => process.stderr.write(`${message}\n`);
@@ -77,25 +81,29 @@ async function main() {
   execFileSync('gcc', ['-O2', '-g', '-Wall', '-Wextra', '-pthread', '-o', program, path.join(__dirname, 'alloc_heavy.c')], { stdio: 'inherit' });
   const rows = [];
   for (const threads of [1, 4]) {
-    const plain = await inVm(threads, false, {});
-    // Preloaded but recording nothing: what forwarding each call to glibc costs by itself.
-    const forwardOnly = await inVm(threads, true, { PMM_HOOKS_ACTIVE: '0' });
-    const hook = await inVm(threads, true, {});
-    const hookFp = await inVm(threads, true, { PMM_STACK_UNWIND: 'fp' });
-    const hookNoStack = await inVm(threads, true, { PMM_STACK_DEPTH: '0' });
-    const hostPlain = onHost(threads, []);
-    const hostHook = onHost(threads, [], { hook: true });
-    // The same settings as in the VM: what each part of the hook costs when it runs natively.
-    const hostForwardOnly = onHost(threads, [], { hook: true, hookEnv: { PMM_HOOKS_ACTIVE: '0' } });
-    const hostNoStack = onHost(threads, [], { hook: true, hookEnv: { PMM_STACK_DEPTH: '0' } });
-    const hostFp = onHost(threads, [], { hook: true, hookEnv: { PMM_STACK_UNWIND: 'fp' } });
-    const memcheck = onHost(threads, ['valgrind', '--tool=memcheck', '--leak-check=full', '-q']);
-    const heaptrack = onHost(threads, ['heaptrack', '-o', path.join(os.tmpdir(), `pmm-bench-heaptrack-${process.pid}`)]);
-    rows.push({ threads, plain, forwardOnly, hook, hookFp, hookNoStack, hostPlain, hostHook, hostForwardOnly, hostNoStack, hostFp, memcheck, heaptrack });
+    const vm = await medians({
+      plain: () => inVm(threads, false, {}),
+      // Preloaded but recording nothing: what forwarding each call to glibc costs by itself.
+      forwardOnly: () => inVm(threads, true, { PMM_HOOKS_ACTIVE: '0' }),
+      hook: () => inVm(threads, true, {}),
+      hookFp: () => inVm(threads, true, { PMM_STACK_UNWIND: 'fp' }),
+      hookNoStack: () => inVm(threads, true, { PMM_STACK_DEPTH: '0' }),
+    });
+    const host = await medians({
+      hostPlain: async () => onHost(threads, []),
+      hostHook: async () => onHost(threads, [], { hook: true }),
+      // The same settings as in the VM: what each part of the hook costs when it runs natively.
+      hostForwardOnly: async () => onHost(threads, [], { hook: true, hookEnv: { PMM_HOOKS_ACTIVE: '0' } }),
+      hostNoStack: async () => onHost(threads, [], { hook: true, hookEnv: { PMM_STACK_DEPTH: '0' } }),
+      hostFp: async () => onHost(threads, [], { hook: true, hookEnv: { PMM_STACK_UNWIND: 'fp' } }),
+      memcheck: async () => onHost(threads, ['valgrind', '--tool=memcheck', '--leak-check=full', '-q']),
+      heaptrack: async () => onHost(threads, ['heaptrack', '-o', path.join(os.tmpdir(), `pmm-bench-heaptrack-${process.pid}`)]),
+    });
+    rows.push({ threads, ...vm, ...host });
   }
   const r = (x, base) => `${(x / base).toFixed(2)}x`;
   const lines = [
-    `alloc_heavy: ${VM_PAIRS.toLocaleString('en')} malloc/free pairs per thread in the VM (TCG), ${HOST_PAIRS.toLocaleString('en')} on the host; median of ${RUNS} runs, ms of the allocating part.`,
+    `alloc_heavy: ${VM_PAIRS.toLocaleString('en')} malloc/free pairs per thread in the VM (TCG), ${HOST_PAIRS.toLocaleString('en')} on the host; median of ${RUNS} runs (each round runs every variant once), ms of the allocating part.`,
     '',
     'In the VM (ratios to plain):',
     '',
