@@ -36,8 +36,11 @@ static int pmm_exec_saved_count;
 /* This library's file, as LD_PRELOAD must name it (an absolute path: the program may chdir). */
 static char pmm_exec_self[PATH_MAX];
 
-/* An environment up to this size is rebuilt on the stack; a larger one in a mapping of its own. */
-#define PMM_EXEC_STACK_BYTES	(64 * 1024)
+/*
+ * An environment up to this size (about 2,000 variables) is rebuilt on the stack, a larger one in a
+ * mapping of its own: a thread may have been given a small stack.
+ */
+#define PMM_EXEC_STACK_BYTES	(16 * 1024)
 
 enum pmm_exec_how {
 	PMM_EXECVE,

@@ -29,7 +29,7 @@ static const char *const modes[] = {
 	"clearenv-system", "clearenv-popen", "null-env", "huge-env",
 };
 
-/* More variables than the hook rebuilds an environment for on the stack (64 KiB of pointers). */
+/* More variables than the hook rebuilds an environment for on the stack (16 KiB of pointers). */
 #define HUGE_ENV_COUNT	10000
 
 void leak_in_new_image(void)
