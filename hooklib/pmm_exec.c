@@ -135,6 +135,37 @@ static int pmm_preload_lists_self(const char *value)
 	return 0;
 }
 
+/* Whether an environment whose LD_PRELOAD value is preload (NULL: it has none) lacks this library. */
+static int pmm_preload_lacks_self(const char *preload)
+{
+	return pmm_exec_self[0] && !(preload && pmm_preload_lists_self(preload));
+}
+
+/* The LD_PRELOAD value that puts this library ahead of preload's: its length, without the NUL. */
+static size_t pmm_preload_value_len(const char *preload)
+{
+	return strlen(pmm_exec_self) + (preload && *preload ? 1 + strlen(preload) : 0);
+}
+
+static void pmm_preload_value(char *out, const char *preload)
+{
+	out = stpcpy(out, pmm_exec_self);
+	if (preload && *preload) {
+		*out++ = ':';
+		strcpy(out, preload);
+	}
+}
+
+/* envp's entry for the variable that the first len bytes of name name, or NULL. */
+static char *const *pmm_env_find(char *const envp[], const char *name, size_t len)
+{
+	for (char *const *e = envp; e && *e; e++) {
+		if (pmm_env_names(*e, name, len))
+			return e;
+	}
+	return NULL;
+}
+
 /*
  * What envp lacks: *preload is its LD_PRELOAD entry (the last one: the loader's), or NULL; the
  * return value is the bytes a rebuilt environment takes, 0 when envp has it all.
@@ -150,21 +181,15 @@ static size_t pmm_exec_env_bytes(char *const envp[], const char **preload)
 		if (pmm_env_names(*e, "LD_PRELOAD", 10))
 			*preload = *e + 11;
 	}
-	need_preload = pmm_exec_self[0] && !(*preload && pmm_preload_lists_self(*preload));
-	for (int i = 0; i < pmm_exec_saved_count; i++) {
-		size_t len = pmm_env_name_len(pmm_exec_saved[i]);
-		char *const *e = envp;
-
-		while (e && *e && !pmm_env_names(*e, pmm_exec_saved[i], len))
-			e++;
-		missing += !(e && *e);
-	}
+	need_preload = pmm_preload_lacks_self(*preload);
+	for (int i = 0; i < pmm_exec_saved_count; i++)
+		missing += !pmm_env_find(envp, pmm_exec_saved[i], pmm_env_name_len(pmm_exec_saved[i]));
 	if (!need_preload && !missing)
 		return 0;
 	/* Room for every saved variable's pointer, missing or not: the build puts the text after them. */
 	bytes = (count + pmm_exec_saved_count + 2) * sizeof(char *);
 	if (need_preload)
-		bytes += sizeof("LD_PRELOAD=") + strlen(pmm_exec_self) + 1 + (*preload ? strlen(*preload) : 0);
+		bytes += sizeof("LD_PRELOAD=") + pmm_preload_value_len(*preload);
 	return bytes;
 }
 
@@ -172,7 +197,7 @@ static size_t pmm_exec_env_bytes(char *const envp[], const char **preload)
 static char **pmm_exec_env_build(char *const envp[], const char *preload, void *buf)
 {
 	char **env = buf, **out = env;
-	int need_preload = pmm_exec_self[0] && !(preload && pmm_preload_lists_self(preload));
+	int need_preload = pmm_preload_lacks_self(preload);
 	size_t count = 0;
 
 	for (char *const *e = envp; e && *e; e++, count++) {
@@ -181,12 +206,7 @@ static char **pmm_exec_env_build(char *const envp[], const char *preload, void *
 			*out++ = *e;
 	}
 	for (int i = 0; i < pmm_exec_saved_count; i++) {
-		size_t len = pmm_env_name_len(pmm_exec_saved[i]);
-		char *const *e = envp;
-
-		while (e && *e && !pmm_env_names(*e, pmm_exec_saved[i], len))
-			e++;
-		if (!(e && *e))
+		if (!pmm_env_find(envp, pmm_exec_saved[i], pmm_env_name_len(pmm_exec_saved[i])))
 			*out++ = (char *)pmm_exec_saved[i];
 	}
 	if (need_preload) {
@@ -194,12 +214,7 @@ static char **pmm_exec_env_build(char *const envp[], const char *preload, void *
 		char *text = (char *)(env + count + pmm_exec_saved_count + 2);
 
 		*out++ = text;
-		text = stpcpy(text, "LD_PRELOAD=");
-		text = stpcpy(text, pmm_exec_self);
-		if (preload && *preload) {
-			*text++ = ':';
-			strcpy(text, preload);
-		}
+		pmm_preload_value(stpcpy(text, "LD_PRELOAD="), preload);
 	}
 	*out = NULL;
 	return env;
@@ -409,22 +424,14 @@ static void pmm_exec_restore_environ(void)
 	was_in_hook = pmm_in_hook;
 	pmm_in_hook = 1;
 	for (int i = 0; i < pmm_exec_saved_count; i++) {
-		size_t len = pmm_env_name_len(pmm_exec_saved[i]);
-		char name[len + 1];
-
-		memcpy(name, pmm_exec_saved[i], len);
-		name[len] = '\0';
-		if (!getenv(name))
-			putenv((char *)pmm_exec_saved[i]);	/* the saved text stays: putenv keeps it */
+		/* The saved text stays: putenv keeps it. */
+		if (!pmm_env_find(environ, pmm_exec_saved[i], pmm_env_name_len(pmm_exec_saved[i])))
+			putenv((char *)pmm_exec_saved[i]);
 	}
-	if (pmm_exec_self[0] && !(preload && pmm_preload_lists_self(preload))) {
-		char value[strlen(pmm_exec_self) + (preload ? strlen(preload) + 1 : 0) + 1];
-		char *end = stpcpy(value, pmm_exec_self);
+	if (pmm_preload_lacks_self(preload)) {
+		char value[pmm_preload_value_len(preload) + 1];
 
-		if (preload && *preload) {
-			*end++ = ':';
-			strcpy(end, preload);
-		}
+		pmm_preload_value(value, preload);
 		setenv("LD_PRELOAD", value, 1);
 	}
 	pmm_in_hook = was_in_hook;
