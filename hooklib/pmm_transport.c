@@ -387,8 +387,9 @@ void pmm_transport_finish(void)
 
 /*
  * Host mode's marks of what pmm.ko sees for itself: an exec() call and its failure, an exit and its
- * status (pmm_host_ring.h). Not from a vfork child, which runs on its parent's memory and ring: its
- * exec replaces no image of the parent's, and its exit is not the parent's.
+ * status, a child reaped and its wait status (pmm_host_ring.h). Not from a vfork child, which runs on
+ * its parent's memory and ring: its exec replaces no image of the parent's, and its exit is not the
+ * parent's.
  */
 void pmm_transport_host_mark(__u32 kind, __u64 value)
 {
