@@ -220,17 +220,22 @@ static char **pmm_exec_env_build(char *const envp[], const char *preload, void *
 	return env;
 }
 
+/* posix_spawn and posix_spawnp start another process; the others replace this one. */
+static int pmm_exec_spawns(enum pmm_exec_how how)
+{
+	return how == PMM_POSIX_SPAWN || how == PMM_POSIX_SPAWNP;
+}
+
 static int pmm_exec_call_real(const struct pmm_exec_call *c, char *const env[])
 {
 	void *fn = pmm_exec_real[c->how];
 
 	if (!fn) {
 		errno = ENOSYS;
-		return c->how == PMM_POSIX_SPAWN || c->how == PMM_POSIX_SPAWNP ? ENOSYS : -1;
+		return pmm_exec_spawns(c->how) ? ENOSYS : -1;
 	}
 	switch (c->how) {
 	case PMM_EXECVE:
-		return ((int (*)(const char *, char *const[], char *const[]))fn)(c->path, c->argv, env);
 	case PMM_EXECVPE:
 		return ((int (*)(const char *, char *const[], char *const[]))fn)(c->path, c->argv, env);
 	case PMM_FEXECVE:
@@ -254,7 +259,7 @@ static int pmm_exec_call_real(const struct pmm_exec_call *c, char *const env[])
 /* The call, with an exec's marks for host mode around it (an exec that returns has failed). */
 static int pmm_exec_call(const struct pmm_exec_call *c, char *const env[])
 {
-	int spawn = c->how == PMM_POSIX_SPAWN || c->how == PMM_POSIX_SPAWNP;
+	int spawn = pmm_exec_spawns(c->how);
 	int ret;
 
 	if (!spawn)

@@ -8,7 +8,7 @@ import * as fs from 'fs';
 import * as os from 'os';
 import * as path from 'path';
 import { checkHookable, checkHookStarted } from '../../harness/hookReach';
-import { ProgramError, resolveProgram, type RawProcess, type RawRun } from '../../harness/runProgram';
+import { ProgramError, resolveProgram, type RawRun } from '../../harness/runProgram';
 import { readRecordDir, recordDirPids, type HostProcess } from './recordDir';
 
 export interface HostRunOptions {
@@ -21,7 +21,7 @@ export interface HostRunOptions {
 // As pmd: how long to wait for what is left of the run to exit once killed, and for its output to end.
 const LEFTOVER_WAIT_MS = 2000;
 
-const noProcess: RawProcess = { records: [], mismatches: [], mismatchedFrees: 0, maps: '', unhooked: false };
+const noProcess: HostProcess = { records: [], mismatches: [], mismatchedFrees: 0, maps: '', unhooked: false, exitCode: null, reaped: [] };
 
 /**
  * The processes of this run that are still alive besides the program: they wrote into dir, and carry
@@ -140,7 +140,7 @@ export async function runHostRaw(program: string, args: string[], options: HostR
     child.stderr!.destroy();
     const processes = readRecordDir(dir);
     // The program's status is its own, from its exit here.
-    const { exitCode: _marked, reaped: _reaped, ...own } = processes.get(pid) ?? { ...noProcess, exitCode: null, reaped: [] };
+    const { exitCode: _marked, reaped: _reaped, ...own } = processes.get(pid) ?? noProcess;
     const reapedBy = reapedStatuses(processes);
     const raw: RawRun = {
       result: {
