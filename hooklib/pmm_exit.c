@@ -53,8 +53,7 @@ PMM_EXPORT void _Exit(int status)
 static void pmm_mark_reaped(pid_t pid, int status)
 {
 	if (pid > 0 && (WIFEXITED(status) || WIFSIGNALED(status)))
-		pmm_transport_host_mark(PMM_HOST_KIND_REAPED,
-					((__u64)(unsigned int)pid << 32) | (unsigned int)status);
+		pmm_transport_host_reaped(pid, status);
 }
 
 /* wait, waitpid and wait3 are wait4 with fewer arguments; the C library's own call wait4 inside. */

@@ -274,11 +274,28 @@ static void pmm_host_reset(void *mem, __u64 committed)
 }
 
 /*
+ * Whether the ring file at path is an earlier image's of this process: exec keeps the pid and the
+ * start time. (Were /proc not there to tell the start time, any ring of the pid would be.)
+ */
+int pmm_host_ring_is_mine(const char *path)
+{
+	struct pmm_host_ring_state state;
+	int fd = open(path, O_RDONLY | O_CLOEXEC);
+	ssize_t n;
+
+	if (fd < 0)
+		return 0;
+	n = pread(fd, &state, sizeof(state), PMM_HOST_STATE_OFFSET);
+	close(fd);
+	return n == (ssize_t)sizeof(state) && state.magic == PMM_HOST_RING_MAGIC &&
+	       state.start_time == pmm_host_stat(PMM_STAT_START_TIME);
+}
+
+/*
  * Maps the ring file at path (created if missing) for records_path, the process's records file. An
- * existing one is an earlier image's of this process (exec keeps the pid and the start time): what
- * it left is drained first, then marked as the end of that image. (One of an earlier process whose
- * pid this one got is drained and continued, unmarked.) Runs before any record, with one thread. 0,
- * or -1: no ring (the caller writes each record).
+ * existing one is an earlier image's of this process (pmm_host_name_choose): what it left is drained
+ * first, then marked as the end of that image. Runs before any record, with one thread. 0, or -1: no
+ * ring (the caller writes each record).
  */
 int pmm_host_ring_open(const char *path, const char *records_path)
 {

@@ -5,6 +5,8 @@
 #ifndef PMM_HOST_RING_H
 #define PMM_HOST_RING_H
 
+#include <stddef.h>
+#include <sys/types.h>
 #include <uapi/pmm.h>
 
 /*
@@ -63,14 +65,33 @@ struct pmm_host_ring_state {
 #define PMM_HOST_KIND_EXIT		0x80000003u
 
 /*
- * The process reaped a child (wait4, waitpid, waitid, ...): the child's pid in the high 32 bits of the
- * record's size, its wait status in the low ones. How a child killed by a signal ended is known only
- * from this, in its parent's records.
+ * The process reaped a child (wait4, waitpid, waitid, ...). The record's size is the child's pid in
+ * the high 32 bits, which of the run's processes with that pid it was in the next 16 (its files'
+ * generation, pmm_host_name.c), its wait status in the low 16. How a child killed by a signal ended
+ * is known only from this, in its parent's records.
  */
 #define PMM_HOST_KIND_REAPED		0x80000004u
 
+/*
+ * The most processes of one run that get the same pid and files of their own (pmm_host_name.c): the
+ * generation is 16 bits of a reap record.
+ */
+#define PMM_HOST_GENERATION_MAX		0xffffu
+
+/* pmm_host_name.c: <dir>/<pid>[-<generation>]<suffix> into path (0), or -1 when it does not fit. */
+int pmm_host_name_path(char *path, size_t size, const char *dir, pid_t pid, unsigned int generation,
+		       const char *suffix);
+/*
+ * This process's generation: that of the files of an earlier image of it, else the first whose
+ * records file it could create (it is then created). 0, or -1 with errno.
+ */
+int pmm_host_name_choose(const char *dir, pid_t pid, unsigned int *generation);
+/* The latest generation of pid's files: that of the process with pid now, or just reaped. */
+unsigned int pmm_host_name_newest(const char *dir, pid_t pid);
+
 /* pmm_host_ring.c */
 int pmm_host_ring_open(const char *path, const char *records_path);
+int pmm_host_ring_is_mine(const char *path);
 int pmm_host_ring_active(void);
 int pmm_host_ring_drain(void);
 void pmm_host_ring_forget(void);

@@ -77,6 +77,7 @@ void pmm_transport_send_maps(const char *text, size_t len);
 void pmm_transport_after_fork_child(void);
 void pmm_transport_finish(void);
 void pmm_transport_host_mark(__u32 kind, __u64 value);
+void pmm_transport_host_reaped(pid_t pid, int status);
 int pmm_write_file(const char *path, const void *buf, size_t len, off_t off);
 
 /*

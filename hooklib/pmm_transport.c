@@ -154,53 +154,27 @@ static int pmm_device_fd(void)
 static pid_t pmm_host_pid;
 
 /*
- * <pmm_record_dir>/<pid><suffix> into path; -1 when it does not fit. By hand rather than snprintf: a
- * forked child calls it from the fork handler, where only async-signal-safe code belongs.
- */
-static int pmm_host_path(char *path, size_t size, pid_t pid, const char *suffix)
-{
-	size_t dir_len = strlen(pmm_record_dir), suffix_len = strlen(suffix), ndigits = 0;
-	unsigned int rest = (unsigned int)pid;
-	char digits[16];
-
-	do
-		digits[ndigits++] = (char)('0' + rest % 10);
-	while ((rest /= 10) != 0);
-	if (dir_len + 1 + ndigits + suffix_len + 1 > size)
-		return -1;
-	memcpy(path, pmm_record_dir, dir_len);
-	path[dir_len] = '/';
-	for (size_t i = 0; i < ndigits; i++)
-		path[dir_len + 1 + i] = digits[ndigits - 1 - i];
-	memcpy(path + dir_len + 1 + ndigits, suffix, suffix_len + 1);
-	return 0;
-}
-
-/*
- * This process's files in PMM_RECORD_DIR; 0 on success. Nothing is truncated: an exec-ed image
- * continues the records its pid's earlier image wrote. A directory that is missing or unwritable
- * fails here, and the process records nothing. No fd of the hook's stays open: a program may close
+ * This process's files in PMM_RECORD_DIR (pmm_host_name.c); 0 on success. Nothing is truncated: an
+ * exec-ed image continues the records its earlier image wrote. A directory that is missing or
+ * unwritable fails here, and the process records nothing. No fd of the hook's stays open: a program may close
  * every fd and reuse the numbers for files of its own, which a kept fd would then write into. Each
  * write opens its file (pmm_write_file): once per drain of half a ring.
  */
 static int pmm_host_dir_open(void)
 {
+	const char *dir = pmm_record_dir;
 	char ring_path[PATH_MAX];
 	pid_t pid = getpid();
-	int fd;
+	unsigned int gen;
 
 	pmm_host_pid = pid;
-	if (pmm_host_path(pmm_records_path, sizeof(pmm_records_path), pid, ".records") ||
-	    pmm_host_path(ring_path, sizeof(ring_path), pid, ".ring") ||
-	    pmm_host_path(pmm_late_path, sizeof(pmm_late_path), pid, ".late") ||
-	    pmm_host_path(pmm_maps_path, sizeof(pmm_maps_path), pid, ".maps") ||
-	    pmm_host_path(pmm_maps_new_path, sizeof(pmm_maps_new_path), pid, ".maps.new"))
+	if (pmm_host_name_choose(dir, pid, &gen) ||
+	    pmm_host_name_path(pmm_records_path, sizeof(pmm_records_path), dir, pid, gen, ".records") ||
+	    pmm_host_name_path(ring_path, sizeof(ring_path), dir, pid, gen, ".ring") ||
+	    pmm_host_name_path(pmm_late_path, sizeof(pmm_late_path), dir, pid, gen, ".late") ||
+	    pmm_host_name_path(pmm_maps_path, sizeof(pmm_maps_path), dir, pid, gen, ".maps") ||
+	    pmm_host_name_path(pmm_maps_new_path, sizeof(pmm_maps_new_path), dir, pid, gen, ".maps.new"))
 		return -1;
-	/* The reader finds a process by its records file, even one that recorded nothing. */
-	fd = open(pmm_records_path, O_WRONLY | O_CREAT | O_CLOEXEC, 0644);
-	if (fd < 0)
-		return -1;
-	close(fd);
 	pmm_sink_fd = -1;
 	pmm_sink = PMM_SINK_HOST;
 	/* Without a ring each record is appended to the records file (pmm_transport_write). */
@@ -391,13 +365,34 @@ void pmm_transport_finish(void)
  * its parent's memory and ring: its exec replaces no image of the parent's, and its exit is not the
  * parent's.
  */
+/* Host mode's marks are written by PMM_RECORD_DIR's processes, not by a vfork child of one. */
+static int pmm_host_marks(void)
+{
+	return pmm_sink == PMM_SINK_HOST && pmm_record_dir[0] && pmm_transport_live() &&
+	       getpid() == pmm_host_pid;
+}
+
 void pmm_transport_host_mark(__u32 kind, __u64 value)
 {
 	int saved_errno = errno;
 
-	if (pmm_sink == PMM_SINK_HOST && pmm_record_dir[0] && pmm_transport_live() &&
-	    getpid() == pmm_host_pid)
+	if (pmm_host_marks())
 		pmm_record_mark(kind, value);
+	errno = saved_errno;
+}
+
+/*
+ * A child reaped: which process of the run it was is the latest to have its pid (a pid is given
+ * again only once its last process is reaped). Only the low 16 bits of the status mean anything.
+ */
+void pmm_transport_host_reaped(pid_t pid, int status)
+{
+	int saved_errno = errno;
+
+	if (pmm_host_marks())
+		pmm_record_mark(PMM_HOST_KIND_REAPED, (__u64)(unsigned int)pid << 32 |
+				(__u64)pmm_host_name_newest(pmm_record_dir, pid) << 16 |
+				((unsigned int)status & 0xffff));
 	errno = saved_errno;
 }
 

@@ -51,8 +51,11 @@ int pmm_start_pid(pid_t pid)
 		return -ESRCH;
 
 	mutex_lock(&pmm_lock);
-	/* An exited process's monitor keeps its pid until STOP_PID. */
-	if (pmm_monitor_find(pid))
+	/*
+	 * An exited process's monitor keeps its number until STOP_PID, or
+	 * until its pid is given to another process (pmm_monitor_create).
+	 */
+	if (pmm_monitor_find_pid(task_tgid(task)))
 		ret = -EEXIST;
 	else if (!pmm_monitor_create(task))
 		ret = -ENOMEM;

@@ -58,8 +58,14 @@ struct pmm_mismatch_entry {
  */
 struct pmm_monitor {
 	struct list_head node;		/* in pmm_monitors */
-	pid_t tgid;
-	struct pid *pid;		/* to tell the process from a pid reuse */
+	/*
+	 * The number the ioctls name the monitor by: the process's tgid, until
+	 * a later monitored process is given the same pid (the run made more
+	 * processes than pid_max). Then this one takes a number no pid can be
+	 * (pmm_monitor_retire), so that each is read on its own.
+	 */
+	pid_t handle;
+	struct pid *pid;		/* the process's, whatever the handle */
 	/*
 	 * The leader when monitoring began, held so that its self_exec_id
 	 * can be read even after the process is reaped (pmm_ring_check_image).
@@ -178,7 +184,8 @@ void pmm_stack_frames(u32 id, u64 *frames, u32 *nframes);
 /* pmm_records.c: the per-process record store. */
 int pmm_records_init(void);
 void pmm_records_exit(void);
-struct pmm_monitor *pmm_monitor_find(pid_t tgid);
+struct pmm_monitor *pmm_monitor_find(pid_t handle);
+struct pmm_monitor *pmm_monitor_find_pid(struct pid *pid);
 struct pmm_monitor *pmm_monitor_find_current(void);
 void pmm_monitor_seen_current(struct pmm_monitor *mon);
 struct pmm_monitor *pmm_monitor_create(struct task_struct *task);
@@ -226,7 +233,7 @@ int pmm_ring_open(struct inode *inode, struct file *file);
 int pmm_ring_mmap(struct file *file, struct vm_area_struct *vma);
 int pmm_ring_drain(struct file *file);
 int pmm_ring_release(struct inode *inode, struct file *file);
-int pmm_ring_wait_exited(pid_t tgid);
+int pmm_ring_wait_exited(pid_t handle);
 void pmm_ring_check_image(struct pmm_monitor *mon, struct task_struct *task);
 
 /* pmm_ioctl.c: the character device's commands. */

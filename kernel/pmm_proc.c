@@ -255,7 +255,7 @@ static int pmm_pid_show(struct seq_file *m, void *v)
 	/* As fresh as the read: the process may have exec()ed or exited. */
 	pmm_monitor_refresh(mon, false);
 	seq_printf(m, "[%u] PID: %d, Comp: %s, PPID: %d, State: %u, Log count: %llu\n",
-		   it->ordinal, mon->tgid, mon->comm, mon->ppid, mon->state,
+		   it->ordinal, pid_nr(mon->pid), mon->comm, mon->ppid, mon->state,
 		   mon->nr_records);
 	return 0;
 }

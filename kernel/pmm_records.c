@@ -31,7 +31,8 @@ u64 pmm_total_records;
 u64 pmm_generation;
 u64 pmm_total_dropped;
 
-struct pmm_monitor *pmm_monitor_find(pid_t tgid)
+/* The monitor the ioctls name handle: a pid, or a retired monitor's number. */
+struct pmm_monitor *pmm_monitor_find(pid_t handle)
 {
 	struct pmm_monitor *mon;
 
@@ -39,22 +40,27 @@ struct pmm_monitor *pmm_monitor_find(pid_t tgid)
 
 	/* Few processes are monitored at once, so a list is enough here. */
 	list_for_each_entry(mon, &pmm_monitors, node)
-		if (mon->tgid == tgid)
+		if (mon->handle == handle)
+			return mon;
+	return NULL;
+}
+
+/* The monitor of this very process: not of an earlier one its pid was. */
+struct pmm_monitor *pmm_monitor_find_pid(struct pid *pid)
+{
+	struct pmm_monitor *mon;
+
+	lockdep_assert_held(&pmm_lock);
+
+	list_for_each_entry(mon, &pmm_monitors, node)
+		if (mon->pid == pid)
 			return mon;
 	return NULL;
 }
 
 struct pmm_monitor *pmm_monitor_find_current(void)
 {
-	struct pmm_monitor *mon;
-
-	lockdep_assert_held(&pmm_lock);
-
-	/* Same number but another struct pid: the pid was reused. */
-	mon = pmm_monitor_find(task_tgid_nr(current));
-	if (!mon || mon->pid != task_tgid(current))
-		return NULL;
-	return mon;
+	return pmm_monitor_find_pid(task_tgid(current));
 }
 
 /*
@@ -66,6 +72,32 @@ void pmm_monitor_seen_current(struct pmm_monitor *mon)
 	lockdep_assert_held(&pmm_lock);
 
 	get_task_comm(mon->comm, current);
+}
+
+/*
+ * The next number for a monitor whose pid went to a later monitored
+ * process: above any pid, counting up from PMM_RETIRED_HANDLE_MIN.
+ */
+static pid_t pmm_next_retired = PMM_RETIRED_HANDLE_MIN;
+
+/*
+ * A process with handle's pid is to be monitored, so the monitor that has
+ * that number is an earlier process's, long reaped (a pid is given again
+ * only then). It keeps its records under a number of its own, until
+ * STOP_PID names that number.
+ */
+static void pmm_monitor_retire(pid_t handle)
+{
+	struct pmm_monitor *old = pmm_monitor_find(handle);
+
+	if (!old)
+		return;
+	old->handle = pmm_next_retired;
+	if (pmm_next_retired == INT_MAX)
+		pmm_next_retired = PMM_RETIRED_HANDLE_MIN;
+	else
+		pmm_next_retired++;
+	pmm_generation++;
 }
 
 struct pmm_monitor *pmm_monitor_create(struct task_struct *task)
@@ -94,7 +126,8 @@ struct pmm_monitor *pmm_monitor_create(struct task_struct *task)
 	}
 	xa_init(&mon->records);
 
-	mon->tgid = task_tgid_nr(task);
+	pmm_monitor_retire(task_tgid_nr(task));
+	mon->handle = task_tgid_nr(task);
 	mon->pid = get_pid(task_tgid(task));
 	mon->task = get_task_struct(task);
 	mon->uid = task_euid(task);
@@ -396,7 +429,8 @@ void pmm_monitor_fill_info(const struct pmm_monitor *mon,
 	lockdep_assert_held(&pmm_lock);
 
 	memset(info, 0, sizeof(*info));
-	info->pid = mon->tgid;
+	info->pid = pid_nr(mon->pid);
+	info->handle = mon->handle;
 	info->ppid = mon->ppid;
 	info->state = mon->state;
 	info->log_count = mon->nr_records;

@@ -119,12 +119,12 @@ static void pmm_ring_give_up(struct pid *pid)
 
 /*
  * Waits until no ring of an exited monitored process is left to apply:
- * of process tgid, or of any if tgid is 0. Without pmm_lock held, which
+ * of the monitor named handle, or of any if handle is 0. Without pmm_lock held, which
  * the release needs. Bounded by PMM_RING_WAIT_MS: on timeout the reader
  * gets what there is, and pmm_ring_wait_timeouts counts it. Returns 0, or
  * -EINTR if a fatal signal came first.
  */
-int pmm_ring_wait_exited(pid_t tgid)
+int pmm_ring_wait_exited(pid_t handle)
 {
 	unsigned long deadline = jiffies + msecs_to_jiffies(PMM_RING_WAIT_MS);
 	struct pmm_monitor *mon;
@@ -135,7 +135,7 @@ int pmm_ring_wait_exited(pid_t tgid)
 		pid = NULL;
 		mutex_lock(&pmm_lock);
 		list_for_each_entry(mon, &pmm_monitors, node) {
-			if (tgid && mon->tgid != tgid)
+			if (handle && mon->handle != handle)
 				continue;
 			pmm_monitor_refresh(mon, false);
 			if (mon->state == PMM_STATE_EXITED &&
@@ -176,19 +176,6 @@ static u32 pmm_ring_tsc_khz(void)
 static struct pmm_ring_entry *pmm_ring_entries(struct pmm_ring *ring)
 {
 	return ring->mem + PMM_RING_HEADER_BYTES;
-}
-
-/* The ring's process's monitor, with pmm_lock held; NULL if none. */
-static struct pmm_monitor *pmm_ring_monitor(struct pmm_ring *ring)
-{
-	struct pmm_monitor *mon;
-
-	lockdep_assert_held(&pmm_lock);
-
-	mon = pmm_monitor_find(pid_nr(ring->pid));
-	if (!mon || mon->pid != ring->pid)
-		return NULL;
-	return mon;
 }
 
 /*
@@ -415,7 +402,7 @@ static int pmm_ring_apply(struct pmm_ring *ring, bool final)
 #endif
 	now_ns = ktime_get_real_ns();
 	mutex_lock(&pmm_lock);
-	mon = pmm_ring_monitor(ring);
+	mon = pmm_monitor_find_pid(ring->pid);
 	stale = mon && pmm_ring_stale(ring, mon);
 	for (idx = 0; idx < n; idx++) {
 		struct pmm_ring_entry *e;
@@ -478,9 +465,8 @@ static struct pmm_monitor *pmm_ring_follow_fork(void)
 	p = rcu_dereference(current->real_parent);
 	ppid = get_pid(task_tgid(p));
 	rcu_read_unlock();
-	parent = pmm_monitor_find(pid_nr(ppid));
-	if (parent && parent->pid == ppid &&
-	    parent->state == PMM_STATE_RUNNING)
+	parent = pmm_monitor_find_pid(ppid);
+	if (parent && parent->state == PMM_STATE_RUNNING)
 		mon = pmm_monitor_create(current->group_leader);
 	put_pid(ppid);
 	return mon;
@@ -658,7 +644,7 @@ static void pmm_ring_note_exit(struct pmm_ring *ring)
 	if (task_tgid(current) != ring->pid || !(current->flags & PF_EXITING))
 		return;
 	mutex_lock(&pmm_lock);
-	mon = pmm_ring_monitor(ring);
+	mon = pmm_monitor_find_pid(ring->pid);
 	if (mon && !pmm_ring_stale(ring, mon)) {
 		mon->wait_status = current->exit_code;
 		mon->exit_known = true;

@@ -46,15 +46,20 @@ int children_collect(int fd, pid_t leader, struct child_collection **children, s
 	if (!found)
 		abort();
 	for (i = 0; i < npids; i++) {
-		pid_t pid = pids[i].pid;
+		pid_t handle = pids[i].handle;
 
-		if (pid == leader)
+		if (handle == leader)
 			continue;
-		children_end(pid);
-		if (monitor_collect(fd, pid, &found[n].mon, err, errlen))
+		/*
+		 * A monitor named by another number than its pid is of a process long reaped,
+		 * whose pid a later one has: that one is not to be killed for it.
+		 */
+		if (handle == pids[i].pid)
+			children_end(handle);
+		if (monitor_collect(fd, handle, &found[n].mon, err, errlen))
 			goto out_free;
-		found[n++].pid = pid;
-		if (monitor_stop(fd, pid, err, errlen))
+		found[n++].pid = pids[i].pid;
+		if (monitor_stop(fd, handle, err, errlen))
 			goto out_free;
 	}
 	free(pids);

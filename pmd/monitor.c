@@ -100,7 +100,7 @@ int monitor_pids(int fd, struct pmm_pid_info **pids, size_t *count, char *err, s
 	return 0;
 }
 
-int monitor_pid_info(int fd, pid_t pid, struct pmm_pid_info *info, char *err, size_t errlen)
+int monitor_pid_info(int fd, pid_t handle, struct pmm_pid_info *info, char *err, size_t errlen)
 {
 	struct pmm_pid_info *pids;
 	size_t count, i;
@@ -108,7 +108,7 @@ int monitor_pid_info(int fd, pid_t pid, struct pmm_pid_info *info, char *err, si
 	if (monitor_pids(fd, &pids, &count, err, errlen))
 		return -1;
 	for (i = 0; i < count; i++) {
-		if (pids[i].pid == pid) {
+		if (pids[i].handle == handle) {
 			*info = pids[i];
 			free(pids);
 			return 0;
@@ -117,7 +117,7 @@ int monitor_pid_info(int fd, pid_t pid, struct pmm_pid_info *info, char *err, si
 	free(pids);
 	errno = ESRCH;
 	snprintf(err, errlen, "PMM_MONITORED_PIDS on %s: pid %d is not monitored",
-		 PMM_DEVICE_PATH, (int)pid);
+		 PMM_DEVICE_PATH, (int)handle);
 	return -1;
 }
 

@@ -11,7 +11,8 @@
 
 /*
  * Each function returns 0, or -1 with a message in err that names the ioctl, the pid and /dev/pmm,
- * and errno left as the ioctl set it.
+ * and errno left as the ioctl set it. A monitor is named by its handle (struct pmm_pid_info): the
+ * process's pid, unless a later monitored process was given that pid.
  */
 int monitor_open(int *fd, char *err, size_t errlen);
 int monitor_start(int fd, pid_t pid, char *err, size_t errlen);
@@ -21,8 +22,8 @@ int monitor_get_config(int fd, struct pmm_get_config *cfg, char *err, size_t err
 /* Every monitored process, in a malloc'd array the caller frees. */
 int monitor_pids(int fd, struct pmm_pid_info **pids, size_t *count, char *err, size_t errlen);
 
-/* One process's entry; -1 with errno ESRCH when pmm does not monitor pid. */
-int monitor_pid_info(int fd, pid_t pid, struct pmm_pid_info *info, char *err, size_t errlen);
+/* One monitor's entry; -1 with errno ESRCH when pmm has none named handle. */
+int monitor_pid_info(int fd, pid_t handle, struct pmm_pid_info *info, char *err, size_t errlen);
 
 /* All of pid's unmatched records, oldest first, in a malloc'd array the caller frees. */
 int monitor_read_logs(int fd, pid_t pid, struct pmm_record **records, size_t *count,

@@ -218,6 +218,28 @@ export const childEndingsCase = {
   ],
 };
 
+/**
+ * pid_reuse: two children get the same pid (the second by clone3 with set_tid, as root), one leaking
+ * 11 bytes and exiting with 5, the other leaking 2 x 22 bytes and dying of SIGTERM: two entries, each
+ * with its own leaks and ending, in the order they ran.
+ */
+export const pidReuseCase = {
+  name: 'pid_reuse: two children of one run with the same pid are two entries, neither losing its leaks or its ending',
+  program: 'pid_reuse',
+  children: [
+    [11, 1, 5, null],
+    [44, 2, null, 'SIGTERM'],
+  ],
+};
+
+/** Each child as [bytes, blocks, exitCode, signal], and that all had one pid. */
+export function describePidReuse(children: Array<{ pid: number; summary: { bytes: number; blocks: number }; exitCode: number | null; signal: string | null }>, stdout: string): unknown {
+  return {
+    samePid: children.every((c) => stdout === `pid_reuse: both children had pid ${c.pid}\n`),
+    children: children.map((c) => [c.summary.bytes, c.summary.blocks, c.exitCode, c.signal]),
+  };
+}
+
 /** outlived: a child still running when the program exits is ended, and what it recorded until then reported. */
 export const outlivedCase = {
   name: 'outlived: a child still running when the program exits is killed, its leaks reported',

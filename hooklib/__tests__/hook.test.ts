@@ -6,7 +6,7 @@ import os from 'os';
 import path from 'path';
 
 import { findObject, loadBase, MappedObject, parseObjectMap } from '../../symbolizer/objectMap';
-import { readProcessRecords, recordDirPids } from '../host/recordDir';
+import { readProcessRecords, recordDirEntries } from '../host/recordDir';
 import { decodeRecords, PmmKindName, PmmRecord, replayRecords } from '../host/recordStream';
 
 const hooklibDir = path.resolve(__dirname, '..');
@@ -45,7 +45,7 @@ function splitMarks(all: PmmRecord[]): { records: PmmRecord[]; marks: string[] }
     records: all.filter((r) => !markKinds.has(r.kind)),
     marks: all.filter((r) => markKinds.has(r.kind)).map((r) => {
       if (r.kind === 'exit') return `exit ${r.size}`;
-      if (r.kind === 'reaped') return `reaped ${r.size & 0xffffffffn}`; // the wait status; pids vary
+      if (r.kind === 'reaped') return `reaped ${r.size & 0xffffn}`; // the wait status; pids vary
       return r.kind;
     }),
   };
@@ -93,7 +93,7 @@ function runProgram(name: string, options: RunOptions = {}): ProgramRun {
     if (result.error) throw result.error;
     const readMaps = (file: string) => (fs.existsSync(file) ? parseWholeMap(fs.readFileSync(file, 'utf8')) : null);
     const readRecords = (file: string) => (fs.existsSync(file) ? fs.readFileSync(file) : Buffer.alloc(0));
-    const bytes = sink === 'dir' ? readProcessRecords(dir, result.pid) : readRecords(streamPath);
+    const bytes = sink === 'dir' ? readProcessRecords(dir, `${result.pid}`) : readRecords(streamPath);
     return {
       program,
       status: result.status,
@@ -103,9 +103,9 @@ function runProgram(name: string, options: RunOptions = {}): ProgramRun {
       ...splitMarks(decodeRecords(bytes)),
       recordBytes: bytes.length,
       maps: readMaps(sink === 'dir' ? path.join(dir, `${result.pid}.maps`) : mapsPath),
-      others: recordDirPids(dir)
-        .filter((pid) => pid !== result.pid)
-        .map((pid) => ({ pid, ...splitMarks(decodeRecords(readProcessRecords(dir, pid))), maps: readMaps(path.join(dir, `${pid}.maps`)) })),
+      others: recordDirEntries(dir)
+        .filter(({ name }) => name !== `${result.pid}`)
+        .map(({ pid, name }) => ({ pid, ...splitMarks(decodeRecords(readProcessRecords(dir, name))), maps: readMaps(path.join(dir, `${name}.maps`)) })),
       startNs,
       endNs,
     };
@@ -501,10 +501,10 @@ describe('libpmm.so in host mode', () => {
       expect(drains.length).toBeLessThanOrEqual(10);
       expect(calls.length - drains.length).toBeLessThanOrEqual(2);
       // Every event came through: what was allocated was freed, and the ring was removed at exit.
-      expect(recordDirPids(dir)).toHaveLength(1);
-      const pid = recordDirPids(dir)[0];
-      expect(fs.existsSync(path.join(dir, `${pid}.ring`))).toBe(false);
-      expect(replayRecords(decodeRecords(readProcessRecords(dir, pid)))).toMatchObject({ unmatched: [], unmatchedFrees: [] });
+      expect(recordDirEntries(dir)).toHaveLength(1);
+      const { name } = recordDirEntries(dir)[0];
+      expect(fs.existsSync(path.join(dir, `${name}.ring`))).toBe(false);
+      expect(replayRecords(decodeRecords(readProcessRecords(dir, name)))).toMatchObject({ unmatched: [], unmatchedFrees: [] });
     } finally {
       fs.rmSync(dir, { recursive: true, force: true });
     }

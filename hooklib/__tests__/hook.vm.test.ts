@@ -4,7 +4,7 @@ import { execFileSync } from 'child_process';
 import * as fs from 'fs';
 import * as path from 'path';
 import type {} from '../../harness/globals';
-import { canGiveFilesAway, childEndingsCase, describeChildren, describeLeaks, describeMismatches, execEnvCase, execImageCase, execUnhookedCase, forkFamilyCase, hookCases, outlivedCase, programBin, setuidCopy } from './cases';
+import { canGiveFilesAway, childEndingsCase, describeChildren, describeLeaks, describeMismatches, describePidReuse, execEnvCase, execImageCase, execUnhookedCase, forkFamilyCase, hookCases, outlivedCase, pidReuseCase, programBin, setuidCopy } from './cases';
 
 const bin = programBin;
 
@@ -72,6 +72,16 @@ test(execEnvCase.name, async () => {
   // The program itself leaks nothing; checked with toLeak, its children's leaks are expected too.
   expect(result).not.toLeak();
   expect(describeChildren(result.children ?? [], programBin(c.program))).toEqual(c.children);
+});
+
+test(pidReuseCase.name, async () => {
+  const c = pidReuseCase;
+  const result = await pmm.run(bin(c.program));
+  // 3: the pid could not be given again (clone3's set_tid needs root), and its message is in stderr.
+  expect([result.exitCode, result.stderr]).toEqual([0, '']);
+  expect(describePidReuse(result.children ?? [], result.stdout)).toEqual({ samePid: true, children: c.children });
+  // The program leaks nothing; checked with toLeak, its children's leaks are expected too.
+  expect(result).not.toLeak();
 });
 
 test(execUnhookedCase.name, async () => {

@@ -6,7 +6,7 @@ import * as os from 'os';
 import * as path from 'path';
 import { closeSymbolizer, symbolizeRun } from '../../harness/runProgram';
 import { runHostRaw } from '../host/runHost';
-import { canGiveFilesAway, childEndingsCase, describeChildren, describeLeaks, describeMismatches, execEnvCase, execImageCase, execUnhookedCase, forkFamilyCase, hookCases, outlivedCase, programBin, setuidCopy } from './cases';
+import { canGiveFilesAway, childEndingsCase, describeChildren, describeLeaks, describeMismatches, describePidReuse, execEnvCase, execImageCase, execUnhookedCase, forkFamilyCase, hookCases, outlivedCase, pidReuseCase, programBin, setuidCopy } from './cases';
 
 beforeAll(() => {
   if (fs.existsSync('/dev/pmm')) throw new Error('/dev/pmm exists: host mode needs a machine without pmm.ko');
@@ -76,6 +76,15 @@ test(execEnvCase.name, async () => {
   expect(result.summary).toEqual({ bytes: 0, blocks: 0 });
   expect(describeChildren(result.children ?? [], programBin(c.program))).toEqual(c.children);
 }, 60_000);
+
+test(pidReuseCase.name, async () => {
+  const c = pidReuseCase;
+  const result = await hostRun(programBin(c.program));
+  // 3: the pid could not be given again (clone3's set_tid needs root), and its message is in stderr.
+  expect([result.exitCode, result.stderr]).toEqual([0, '']);
+  expect(describePidReuse(result.children ?? [], result.stdout)).toEqual({ samePid: true, children: c.children });
+  expect(result.summary).toEqual({ bytes: 0, blocks: 0 });
+});
 
 test(execUnhookedCase.name, async () => {
   const c = execUnhookedCase;

@@ -1,12 +1,13 @@
 // Host mode's record directory (PMM_RECORD_DIR, hooklib/pmm_transport.c): per process the hook ran in,
-// `<pid>.records` (what its ring's drains wrote), `<pid>.ring` (what they committed, and what was still
-// in the ring), `<pid>.late` (the rare record that found no place in the ring) and `<pid>.maps`,
-// replayed per process as pmm.ko keeps one monitor per pid.
+// `<name>.records` (what its ring's drains wrote), `<name>.ring` (what they committed, and what was still
+// in the ring), `<name>.late` (the rare record that found no place in the ring) and `<name>.maps`,
+// replayed per process as pmm.ko keeps one monitor per process. The name is the pid, or `<pid>-<n>` for
+// the n-th later process of the run given the same pid (hooklib/pmm_host_name.c).
 import * as fs from 'fs';
 import * as path from 'path';
 import type { RawProcess } from '../../harness/runProgram';
 import type { RawMismatch, RawRecord } from '../../harness/types';
-import { decodeRecords, replayRecords, type Mismatch, type PmmRecord } from './recordStream';
+import { decodeRecords, replayRecords, type Mismatch, type PmmRecord, type Reaped } from './recordStream';
 import { readRingFile } from './ringFile';
 
 const hex = (v: bigint): string => `0x${v.toString(16)}`;
@@ -39,7 +40,7 @@ export function toRawMismatch({ allocation, release }: Mismatch): RawMismatch {
  */
 export interface HostProcess extends RawProcess {
   exitCode: number | null;
-  reaped: Array<{ pid: number; status: number }>;
+  reaped: Reaped[];
 }
 
 /** One process's record stream and object map text, replayed into what pmd sends for a monitor. */
@@ -61,37 +62,50 @@ const readIfThere = (file: string): Buffer | null => {
  * One process's records, whole and in order: its records file up to what the ring's drains committed
  * (all of it when there is no ring), then what was left in the ring, then its late records.
  */
-export function readProcessRecords(dir: string, pid: number): Buffer {
-  const written = readIfThere(path.join(dir, `${pid}.records`)) ?? Buffer.alloc(0);
-  const ring = readIfThere(path.join(dir, `${pid}.ring`));
-  const late = readIfThere(path.join(dir, `${pid}.late`)) ?? Buffer.alloc(0);
+export function readProcessRecords(dir: string, name: string): Buffer {
+  const written = readIfThere(path.join(dir, `${name}.records`)) ?? Buffer.alloc(0);
+  const ring = readIfThere(path.join(dir, `${name}.ring`));
+  const late = readIfThere(path.join(dir, `${name}.late`)) ?? Buffer.alloc(0);
   if (!ring) return Buffer.concat([written, late]);
   const { committed, records } = readRingFile(ring);
   if (written.length < committed) throw new Error(`records file of ${written.length} bytes, ${committed} committed`);
   return Buffer.concat([written.subarray(0, committed), records, late]);
 }
 
-/** The pids that wrote into dir, in pid order. */
-export function recordDirPids(dir: string): number[] {
+/** A process that wrote into the directory: its files' name, its pid, and how many of the run had the pid before it. */
+export interface RecordDirEntry {
+  name: string;
+  pid: number;
+  generation: number;
+}
+
+/** The name of the files of the run's process with pid after generation others had it. */
+export const processName = (pid: number, generation: number): string => (generation ? `${pid}-${generation}` : `${pid}`);
+
+/** The processes that wrote into dir, by pid, and those of one pid in the order they had it. */
+export function recordDirEntries(dir: string): RecordDirEntry[] {
   return fs
     .readdirSync(dir)
-    .map((name) => /^(\d+)\.records$/.exec(name)?.[1])
-    .filter((pid): pid is string => pid !== undefined)
-    .map(Number)
-    .sort((a, b) => a - b);
+    .flatMap((file) => {
+      const m = /^(\d+)(?:-(\d+))?\.records$/.exec(file);
+      if (!m) return [];
+      const pid = Number(m[1]);
+      const generation = Number(m[2] ?? 0);
+      return [{ name: processName(pid, generation), pid, generation }];
+    })
+    .sort((a, b) => a.pid - b.pid || a.generation - b.generation);
 }
 
 /** Each process of the directory, replayed; a process that wrote no object map gets an empty one. */
-export function readRecordDir(dir: string): Map<number, HostProcess> {
-  const processes = new Map<number, HostProcess>();
-  for (const pid of recordDirPids(dir)) {
-    const mapsPath = path.join(dir, `${pid}.maps`);
+export function readRecordDir(dir: string): Array<RecordDirEntry & { process: HostProcess }> {
+  return recordDirEntries(dir).map((entry) => {
+    const mapsPath = path.join(dir, `${entry.name}.maps`);
     const maps = fs.existsSync(mapsPath) ? fs.readFileSync(mapsPath, 'utf8') : '';
     try {
-      processes.set(pid, replayProcess(readProcessRecords(dir, pid), maps));
+      return { ...entry, process: replayProcess(readProcessRecords(dir, entry.name), maps) };
     } catch (err) {
-      throw new Error(`host mode, process ${pid}: ${(err as Error).message}`);
+      const which = entry.generation ? `${entry.pid} (the run's process number ${entry.generation + 1} with that pid)` : `${entry.pid}`;
+      throw new Error(`host mode, process ${which}: ${(err as Error).message}`);
     }
-  }
-  return processes;
+  });
 }

@@ -21,7 +21,8 @@ export const PmmKind = {
   'exec-failed': 0x80000002,
   // Host mode only (PMM_HOST_KIND_EXIT): the process exits through exit() or _exit(), its status in size.
   exit: 0x80000003,
-  // Host mode only (PMM_HOST_KIND_REAPED): the process reaped a child; size is its pid << 32 | wait status.
+  // Host mode only (PMM_HOST_KIND_REAPED): the process reaped a child; size is its pid << 32 | generation << 16
+  // | wait status, the generation telling which of the run's processes with that pid it was (0: the first).
   reaped: 0x80000004,
 } as const;
 export type PmmKindName = keyof typeof PmmKind;
@@ -83,7 +84,14 @@ export interface Replay {
   // The status it gave exit() or _exit() (as its parent sees it, 0..255); null if it did not (a signal killed it).
   exitCode: number | null;
   // The children it reaped, each with its wait status (as waitpid gives it).
-  reaped: Array<{ pid: number; status: number }>;
+  reaped: Reaped[];
+}
+
+/** A child reaped: its pid, which of the run's processes with that pid it was, and its wait status. */
+export interface Reaped {
+  pid: number;
+  generation: number;
+  status: number;
 }
 
 const releaseKinds = new Set<PmmKindName>(['free', 'delete', 'delete[]']);
@@ -118,10 +126,10 @@ export function replayRecords(records: readonly PmmRecord[]): Replay {
   // An exec() call not yet known to have failed or to have started an image with the hook.
   let trying = false;
   let exitCode: number | null = null;
-  const reaped: Array<{ pid: number; status: number }> = [];
+  const reaped: Reaped[] = [];
   for (const record of records) {
     if (record.kind === 'reaped') {
-      reaped.push({ pid: Number(record.size >> 32n), status: Number(record.size & 0xffffffffn) });
+      reaped.push({ pid: Number(record.size >> 32n), generation: Number((record.size >> 16n) & 0xffffn), status: Number(record.size & 0xffffn) });
       continue;
     }
     if (record.kind === 'exit') {

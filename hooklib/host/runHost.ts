@@ -9,7 +9,7 @@ import * as os from 'os';
 import * as path from 'path';
 import { checkHookable, checkHookStarted } from '../../harness/hookReach';
 import { ProgramError, resolveProgram, type RawRun } from '../../harness/runProgram';
-import { readRecordDir, recordDirPids, type HostProcess } from './recordDir';
+import { processName, readRecordDir, recordDirEntries, type HostProcess, type RecordDirEntry } from './recordDir';
 
 export interface HostRunOptions {
   env?: Record<string, string>;
@@ -25,13 +25,15 @@ const noProcess: HostProcess = { records: [], mismatches: [], mismatchedFrees: 0
 
 /**
  * The processes of this run that are still alive besides the program: they wrote into dir, and carry
- * it in their environment (so a pid the system gave to an unrelated process since is left alone). A
- * zombie has closed its files: its records are complete.
+ * it in their environment (so a pid the system gave to an unrelated process since is left alone). Of
+ * the run's processes with one pid, only the latest can be alive. A zombie has closed its files: its
+ * records are complete.
  */
-function leftovers(dir: string, program: number): number[] {
+function leftovers(dir: string, program: number): RecordDirEntry[] {
   const mark = `\0PMM_RECORD_DIR=${dir}\0`;
-  return recordDirPids(dir).filter((pid) => {
-    if (pid === program) return false;
+  const entries = recordDirEntries(dir);
+  return entries.filter(({ pid, generation }, i) => {
+    if ((pid === program && generation === 0) || entries[i + 1]?.pid === pid) return false;
     try {
       const stat = fs.readFileSync(`/proc/${pid}/stat`, 'utf8');
       const state = stat[stat.lastIndexOf(')') + 2];
@@ -42,10 +44,10 @@ function leftovers(dir: string, program: number): number[] {
   });
 }
 
-/** Each reaped child's wait status, as its hooked parent marked it (the last, were a pid reaped twice). */
-function reapedStatuses(processes: Map<number, HostProcess>): Map<number, number> {
-  const statuses = new Map<number, number>();
-  for (const process of processes.values()) for (const { pid, status } of process.reaped) statuses.set(pid, status);
+/** Each reaped child's wait status, as its hooked parent marked it, by the child's files' name. */
+function reapedStatuses(processes: HostProcess[]): Map<string, number> {
+  const statuses = new Map<string, number>();
+  for (const process of processes) for (const { pid, generation, status } of process.reaped) statuses.set(processName(pid, generation), status);
   return statuses;
 }
 
@@ -74,14 +76,14 @@ const sleep = (ms: number): Promise<void> => new Promise((resolve) => setTimeout
  * until then is reported. Waits (up to LEFTOVER_WAIT_MS) until they have exited, so that each file is
  * whole.
  */
-async function endLeftovers(dir: string, program: number): Promise<Set<number>> {
+async function endLeftovers(dir: string, program: number): Promise<Set<string>> {
   const deadline = Date.now() + LEFTOVER_WAIT_MS;
-  const killed = new Set<number>();
+  const killed = new Set<string>();
   for (let alive = leftovers(dir, program); alive.length > 0 && Date.now() < deadline; alive = leftovers(dir, program)) {
-    for (const pid of alive) {
+    for (const { pid, name } of alive) {
       try {
         process.kill(pid, 'SIGKILL');
-        killed.add(pid);
+        killed.add(name);
       } catch {
         // exited meanwhile
       }
@@ -139,9 +141,10 @@ export async function runHostRaw(program: string, args: string[], options: HostR
     child.stdout!.destroy();
     child.stderr!.destroy();
     const processes = readRecordDir(dir);
+    const isProgram = (p: RecordDirEntry): boolean => p.pid === pid && p.generation === 0;
     // The program's status is its own, from its exit here.
-    const { exitCode: _marked, reaped: _reaped, ...own } = processes.get(pid) ?? noProcess;
-    const reapedBy = reapedStatuses(processes);
+    const { exitCode: _marked, reaped: _reaped, ...own } = processes.find(isProgram)?.process ?? noProcess;
+    const reapedBy = reapedStatuses(processes.map((p) => p.process));
     const raw: RawRun = {
       result: {
         program,
@@ -154,10 +157,10 @@ export async function runHostRaw(program: string, args: string[], options: HostR
       },
       ...own,
       // In pid order (pmd gives them in the order pmm.ko began to monitor them).
-      children: [...processes].filter(([p]) => p !== pid).map(([p, { exitCode, reaped: _own, ...child }]) => ({
+      children: processes.filter((p) => !isProgram(p)).map(({ pid: p, name, process: { exitCode, reaped: _own, ...child } }) => ({
         pid: p,
         ...child,
-        ...childEnding(reapedBy.get(p), exitCode, killed.has(p)),
+        ...childEnding(reapedBy.get(name), exitCode, killed.has(name)),
       })),
     };
     checkHookStarted(raw, (message) => new ProgramError(message));

@@ -1,9 +1,10 @@
 // Reading host mode's ring file: the commit, and which entries are records still to be read, in order;
-// and a process's records put together from its records file, its ring and its late records.
+// a process's records put together from its records file, its ring and its late records; and which
+// processes wrote into a directory.
 import * as fs from 'fs';
 import * as os from 'os';
 import * as path from 'path';
-import { readProcessRecords } from '../recordDir';
+import { readProcessRecords, recordDirEntries } from '../recordDir';
 import { decodeRecords, PMM_RECORD_SIZE, PmmKind } from '../recordStream';
 import {
   HOST_RING_MAGIC,
@@ -119,17 +120,36 @@ describe('readProcessRecords', () => {
     setEntry(ring, 2, 3n | SEQ_TAKEN, 3n);
     fs.writeFileSync(path.join(dir, '7.ring'), ring);
     fs.writeFileSync(path.join(dir, '7.late'), record(4n));
-    expect(decodeRecords(readProcessRecords(dir, 7)).map((r) => r.ptr)).toEqual([1n, 2n, 3n, 4n]);
+    expect(decodeRecords(readProcessRecords(dir, '7')).map((r) => r.ptr)).toEqual([1n, 2n, 3n, 4n]);
   });
 
   it('takes the whole records file when the process removed its ring at exit', () => {
     fs.writeFileSync(path.join(dir, '7.records'), Buffer.concat([record(1n), record(2n)]));
-    expect(decodeRecords(readProcessRecords(dir, 7)).map((r) => r.ptr)).toEqual([1n, 2n]);
+    expect(decodeRecords(readProcessRecords(dir, '7')).map((r) => r.ptr)).toEqual([1n, 2n]);
   });
 
   it('refuses a records file shorter than its commit', () => {
     fs.writeFileSync(path.join(dir, '7.records'), record(1n));
     fs.writeFileSync(path.join(dir, '7.ring'), ringFile(2n, 0, { tail: 2n, committed: BigInt(2 * PMM_RECORD_SIZE) }));
-    expect(() => readProcessRecords(dir, 7)).toThrow(`records file of ${PMM_RECORD_SIZE} bytes, ${2 * PMM_RECORD_SIZE} committed`);
+    expect(() => readProcessRecords(dir, '7')).toThrow(`records file of ${PMM_RECORD_SIZE} bytes, ${2 * PMM_RECORD_SIZE} committed`);
+  });
+});
+
+describe('recordDirEntries', () => {
+  it('finds each process by its records file: by pid, then the later processes given the same pid', () => {
+    const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'pmm-ringfile-'));
+    try {
+      for (const file of ['12-2.records', '12.records', '9.records', '12-1.records', '12.maps', '12-1.maps.new', '12-1.ring', '1x.records']) {
+        fs.writeFileSync(path.join(dir, file), '');
+      }
+      expect(recordDirEntries(dir)).toEqual([
+        { name: '9', pid: 9, generation: 0 },
+        { name: '12', pid: 12, generation: 0 },
+        { name: '12-1', pid: 12, generation: 1 },
+        { name: '12-2', pid: 12, generation: 2 },
+      ]);
+    } finally {
+      fs.rmSync(dir, { recursive: true, force: true });
+    }
   });
 });

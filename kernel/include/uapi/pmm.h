@@ -76,7 +76,7 @@ enum pmm_config_op {
 
 struct pmm_set_config {
 	__u32 op;		/* enum pmm_config_op */
-	__s32 pid;		/* START_PID, STOP_PID */
+	__s32 pid;		/* START_PID; STOP_PID: a monitor's handle */
 	__u32 value;		/* INTERVAL, SCAN */
 	__u32 pad;
 };
@@ -98,7 +98,7 @@ enum pmm_state {
 };
 
 struct pmm_pid_info {
-	__s32 pid;
+	__s32 pid;		/* the process's */
 	__s32 ppid;
 	__u32 state;		/* enum pmm_state */
 	__u32 pad;
@@ -119,8 +119,17 @@ struct pmm_pid_info {
 	 * hook cannot enter): what that image allocated was not seen.
 	 */
 	__u32 unhooked;
-	__u32 pad2;
+	/*
+	 * What READ_LOGS, READ_MISMATCHES, READ_SAMPLES, READ_MAPS and
+	 * STOP_PID take as the pid: the pid itself, but once a later monitored
+	 * process is given the same pid, the earlier one's monitor is named by
+	 * a number of its own, PMM_RETIRED_HANDLE_MIN or above.
+	 */
+	__s32 handle;
 };
+
+/* Above PID_MAX_LIMIT: never a pid. */
+#define PMM_RETIRED_HANDLE_MIN	0x40000000
 
 /* PMM_MONITORED_PIDS: fills up to max entries, says how many exist. */
 struct pmm_monitored_pids {
@@ -134,7 +143,7 @@ struct pmm_monitored_pids {
  * Start with cursor 0 and pass back the cursor returned until count is 0.
  */
 struct pmm_read_logs {
-	__s32 pid;
+	__s32 pid;		/* a monitor's handle (struct pmm_pid_info) */
 	__u32 max;		/* 1..PMM_MAX_BATCH */
 	__u64 cursor;		/* in: where to go on; out: where to go on next */
 	__u64 records;		/* user pointer to max struct pmm_record */
@@ -148,7 +157,7 @@ struct pmm_read_logs {
  * process is gone. Recording replaces the previous text.
  */
 struct pmm_maps {
-	__s32 pid;		/* READ only; RECORD uses the caller's tgid */
+	__s32 pid;		/* READ: a monitor's handle; RECORD: the caller */
 	/*
 	 * RECORD: text length, 1..PMM_MAX_MAPS. READ in: buffer size; out:
 	 * text length, also with -ENOSPC when the buffer is too small.
@@ -227,7 +236,7 @@ struct pmm_sample {
  * oldest kept, so out cursor - count - in cursor samples were lost.
  */
 struct pmm_read_samples {
-	__s32 pid;
+	__s32 pid;		/* a monitor's handle */
 	__u32 max;		/* 1..PMM_MAX_SAMPLES */
 	__u64 cursor;		/* in: first sample wanted; out: the next one */
 	__u64 samples;		/* user pointer to max struct pmm_sample */
@@ -259,7 +268,7 @@ struct pmm_mismatch {
  * is 0. Like PMM_READ_LOGS, it waits for an exited process's ring.
  */
 struct pmm_read_mismatches {
-	__s32 pid;
+	__s32 pid;		/* a monitor's handle */
 	__u32 max;		/* 1..PMM_MAX_MISMATCHES */
 	__u64 cursor;		/* in: where to go on; out: where to go on next */
 	__u64 mismatches;	/* user pointer to max struct pmm_mismatch */

@@ -1,0 +1,92 @@
+/*
+ * pmm_host_name.c: which files of PMM_RECORD_DIR are a process's. Each process the hook runs in has
+ * its own, named by its pid: <pid>.records, <pid>.ring and so on (pmm_transport.c). A run that makes
+ * more processes than pid_max gives a pid again, to a later process; that one's files are
+ * <pid>-<n>.*, n counting the processes of the run that had the pid before it, so that no process
+ * continues (and overwrites) another's records. An image that a process exec()s continues the files
+ * of its earlier image: those whose ring file holds its start time (pmm_host_ring_is_mine). All of
+ * this is async-signal-safe: a forked child names its files in the fork handler.
+ */
+#define _GNU_SOURCE
+#include <errno.h>
+#include <fcntl.h>
+#include <limits.h>
+#include <string.h>
+#include <unistd.h>
+
+#include "pmm_host_ring.h"
+#include "pmm_internal.h"
+
+/* n in decimal at out, without a NUL; the number of digits. */
+static size_t pmm_host_digits(char *out, unsigned int n)
+{
+	char rev[16];
+	size_t len = 0;
+
+	do
+		rev[len++] = (char)('0' + n % 10);
+	while ((n /= 10) != 0);
+	for (size_t i = 0; i < len; i++)
+		out[i] = rev[len - 1 - i];
+	return len;
+}
+
+int pmm_host_name_path(char *path, size_t size, const char *dir, pid_t pid, unsigned int generation,
+		       const char *suffix)
+{
+	size_t dir_len = strlen(dir), suffix_len = strlen(suffix), len;
+	char name[32];
+
+	len = pmm_host_digits(name, (unsigned int)pid);
+	if (generation) {
+		name[len++] = '-';
+		len += pmm_host_digits(name + len, generation);
+	}
+	if (dir_len + 1 + len + suffix_len + 1 > size)
+		return -1;
+	memcpy(path, dir, dir_len);
+	path[dir_len] = '/';
+	memcpy(path + dir_len + 1, name, len);
+	memcpy(path + dir_len + 1 + len, suffix, suffix_len + 1);
+	return 0;
+}
+
+int pmm_host_name_choose(const char *dir, pid_t pid, unsigned int *generation)
+{
+	char records[PATH_MAX], ring[PATH_MAX];
+
+	for (unsigned int n = 0;; n++) {
+		int fd;
+
+		if (pmm_host_name_path(records, sizeof(records), dir, pid, n, ".records") ||
+		    pmm_host_name_path(ring, sizeof(ring), dir, pid, n, ".ring"))
+			return -1;
+		/* The reader finds a process by its records file, even one that recorded nothing. */
+		fd = open(records, O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, 0644);
+		if (fd >= 0) {
+			close(fd);
+			*generation = n;
+			return 0;
+		}
+		if (errno != EEXIST)
+			return -1;
+		if (pmm_host_ring_is_mine(ring)) {
+			*generation = n;
+			return 0;
+		}
+		if (n == PMM_HOST_GENERATION_MAX)
+			return -1;
+	}
+}
+
+unsigned int pmm_host_name_newest(const char *dir, pid_t pid)
+{
+	char records[PATH_MAX];
+	unsigned int n = 0;
+
+	while (n < PMM_HOST_GENERATION_MAX &&
+	       pmm_host_name_path(records, sizeof(records), dir, pid, n + 1, ".records") == 0 &&
+	       access(records, F_OK) == 0)
+		n++;
+	return n;
+}
