@@ -17,8 +17,7 @@
 #include "pmm_host_ring.h"
 #include "pmm_internal.h"
 
-/* n in decimal at out, without a NUL; the number of digits. */
-static size_t pmm_host_digits(char *out, unsigned int n)
+size_t pmm_host_decimal(char *out, unsigned int n)
 {
 	char rev[16];
 	size_t len = 0;
@@ -37,10 +36,10 @@ int pmm_host_name_path(char *path, size_t size, const char *dir, pid_t pid, unsi
 	size_t dir_len = strlen(dir), suffix_len = strlen(suffix), len;
 	char name[32];
 
-	len = pmm_host_digits(name, (unsigned int)pid);
+	len = pmm_host_decimal(name, (unsigned int)pid);
 	if (generation) {
 		name[len++] = '-';
-		len += pmm_host_digits(name + len, generation);
+		len += pmm_host_decimal(name + len, generation);
 	}
 	if (dir_len + 1 + len + suffix_len + 1 > size)
 		return -1;

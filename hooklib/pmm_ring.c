@@ -86,7 +86,7 @@ static __u64 pmm_ring_blocker(__u64 pos)
 	for (int n = 0; n < 64; n++, q--) {
 		__u64 seq = __atomic_load_n(&pmm_ring_ent[q % PMM_RING_ENTRIES].seq, __ATOMIC_ACQUIRE);
 
-		if (seq == q)
+		if (pmm_ring_free_for(seq, q))
 			return q;
 		if ((seq & ~(PMM_RING_SEQ_CANCELLED | PMM_RING_SEQ_TAKEN)) != q + 1 || q == 0)
 			break;
@@ -106,11 +106,13 @@ static void pmm_ring_sleep_on(__u64 q)
 {
 	struct pmm_ring_entry *e = &pmm_ring_ent[q % PMM_RING_ENTRIES];
 	struct timespec timeout = { 0, 1000000 };	/* 1 ms */
+	__u64 seq;
 
 	__atomic_store_n(&pmm_ring_awaited, q, __ATOMIC_SEQ_CST);
 	__atomic_fetch_add(&pmm_ring_sleepers, 1, __ATOMIC_SEQ_CST);
-	if (__atomic_load_n(&e->seq, __ATOMIC_SEQ_CST) == q)
-		syscall(SYS_futex, (uint32_t *)&e->seq, FUTEX_WAIT_PRIVATE, (uint32_t)q, &timeout, NULL, 0);
+	seq = __atomic_load_n(&e->seq, __ATOMIC_SEQ_CST);
+	if (pmm_ring_free_for(seq, q))
+		syscall(SYS_futex, (uint32_t *)&e->seq, FUTEX_WAIT_PRIVATE, (uint32_t)seq, &timeout, NULL, 0);
 	__atomic_fetch_sub(&pmm_ring_sleepers, 1, __ATOMIC_RELAXED);
 }
 
@@ -124,7 +126,7 @@ int pmm_ring_wait(struct pmm_ring_entry *e, __u64 pos)
 {
 	int saved_errno = errno;
 
-	while (__atomic_load_n(&e->seq, __ATOMIC_ACQUIRE) != pos) {
+	while (!pmm_ring_free_for(__atomic_load_n(&e->seq, __ATOMIC_ACQUIRE), pos)) {
 		__u64 blocker;
 
 		if (!pmm_transport_live()) {
@@ -138,7 +140,7 @@ int pmm_ring_wait(struct pmm_ring_entry *e, __u64 pos)
 			continue;
 		}
 		pmm_transport_drain();
-		if (__atomic_load_n(&e->seq, __ATOMIC_ACQUIRE) != pos)
+		if (!pmm_ring_free_for(__atomic_load_n(&e->seq, __ATOMIC_ACQUIRE), pos))
 			sched_yield();
 	}
 	errno = saved_errno;
@@ -157,7 +159,7 @@ struct pmm_record *pmm_ring_reserve_nested(__u64 *pos_out)
 	for (;;) {
 		struct pmm_ring_entry *e = &pmm_ring_ent[pos % PMM_RING_ENTRIES];
 
-		if (__atomic_load_n(&e->seq, __ATOMIC_ACQUIRE) != pos)
+		if (!pmm_ring_free_for(__atomic_load_n(&e->seq, __ATOMIC_ACQUIRE), pos))
 			return NULL;
 		if (__atomic_compare_exchange_n(&pmm_ring_hdr->head, &pos, pos + 1, 0, __ATOMIC_RELAXED,
 						__ATOMIC_RELAXED)) {

@@ -42,6 +42,15 @@ static inline int pmm_ring_mapped(void)
 	return pmm_ring_hdr != NULL;
 }
 
+/*
+ * Whether an entry whose seq is seq is free for position pos: its seq is pos, or it is still as the
+ * ring was made, zeroed, in the first lap (see the uapi header).
+ */
+static inline int pmm_ring_free_for(__u64 seq, __u64 pos)
+{
+	return seq == pos || (seq == 0 && pos < PMM_RING_ENTRIES);
+}
+
 /* A record's time_ns in the ring: one rdtsc when the module converts it (see the uapi header). */
 static inline __u64 pmm_ring_stamp(void)
 {
@@ -56,7 +65,8 @@ static inline __u64 pmm_ring_stamp(void)
  * Takes the next position of the ring and returns its record to fill, for pmm_ring_commit. The one
  * atomic add orders the records of all threads as they happened: a thread frees a block only after
  * the thread that allocated it took its position. When the entry is still unapplied from the last
- * lap the ring is full (pmm_ring_wait). A signal handler that interrupted this thread's own record
+ * lap the ring is full (pmm_ring_wait; in the first lap a zeroed entry also takes that call, and is
+ * free). A signal handler that interrupted this thread's own record
  * must not wait (the drain stops at the interrupted position): pmm_ring_reserve_nested. NULL: no
  * position (nested in a full ring, or the records can no longer go anywhere); the caller sends its
  * record another way.

@@ -521,9 +521,7 @@ void pmm_ring_check_image(struct pmm_monitor *mon, struct task_struct *task)
 
 int pmm_ring_mmap(struct file *file, struct vm_area_struct *vma)
 {
-	struct pmm_ring_entry *ent;
 	struct pmm_ring *ring;
-	unsigned int i;
 	int ret;
 
 	if (vma->vm_pgoff ||
@@ -553,9 +551,7 @@ int pmm_ring_mmap(struct file *file, struct vm_area_struct *vma)
 		ret = -ENOMEM;
 		goto out_free_mem;
 	}
-	ent = pmm_ring_entries(ring);
-	for (i = 0; i < PMM_RING_ENTRIES; i++)
-		ent[i].seq = i;
+	/* Zeroed: every entry is free for its first lap (see the uapi header). */
 	((struct pmm_ring_header *)ring->mem)->tsc_khz = pmm_ring_tsc_khz();
 
 	ret = remap_vmalloc_range(vma, ring->mem, 0);

@@ -494,12 +494,13 @@ describe('libpmm.so in host mode', () => {
       );
       expect(run.status).toBe(0);
       const calls = fs.readFileSync(trace, 'utf8').split('\n').filter((line) => /^\d+ +\w+\(/.test(line));
-      // The object map once, then one pwrite per drain of half the ring (16,384 entries): 40,000 positions
-      // after the cancels, so about five, and the last at exit.
+      // The object map once, the counter's rate once (the run's first process measures it, tsc_khz), then
+      // one pwrite per drain of half the ring (16,384 entries): 40,000 positions after the cancels, so
+      // about five, and the last at exit.
       const drains = calls.filter((line) => /pwrite64\(/.test(line));
       expect(drains.length).toBeGreaterThanOrEqual(3);
       expect(drains.length).toBeLessThanOrEqual(10);
-      expect(calls.length - drains.length).toBeLessThanOrEqual(2);
+      expect(calls.length - drains.length).toBeLessThanOrEqual(3);
       // Every event came through: what was allocated was freed, and the ring was removed at exit.
       expect(recordDirEntries(dir)).toHaveLength(1);
       const { name } = recordDirEntries(dir)[0];
@@ -508,6 +509,36 @@ describe('libpmm.so in host mode', () => {
     } finally {
       fs.rmSync(dir, { recursive: true, force: true });
     }
+  });
+
+  it("measures the counter's rate once per run, into PMM_RECORD_DIR's tsc_khz, which the run's later processes read", () => {
+    const run = (seed: string | null) => {
+      const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'pmm-hook-rate-'));
+      try {
+        if (seed !== null) fs.writeFileSync(path.join(dir, 'tsc_khz'), seed);
+        const startNs = BigInt(Date.now()) * 1_000_000n;
+        const result = spawnSync(path.join(programDir, 'leak_three'), [], {
+          env: { ...cleanEnv(), LD_PRELOAD: hookPath, PMM_RECORD_DIR: dir, PMM_LIBC_FREERES: '0' },
+          encoding: 'utf8',
+          timeout: 60_000,
+        });
+        const endNs = BigInt(Date.now()) * 1_000_000n;
+        expect(result.status).toBe(7);
+        const { unmatched } = replayRecords(decodeRecords(readProcessRecords(dir, `${result.pid}`)));
+        expect(unmatched).toHaveLength(3);
+        return {
+          rate: fs.readFileSync(path.join(dir, 'tsc_khz'), 'utf8'),
+          timesInRun: unmatched.every((r) => r.timeNs >= startNs - 1_000_000_000n && r.timeNs <= endNs + 1_000_000_000n),
+        };
+      } finally {
+        fs.rmSync(dir, { recursive: true, force: true });
+      }
+    };
+    expect(run(null)).toEqual({ rate: expect.stringMatching(/^[1-9]\d*\n$/), timesInRun: true });
+    // A rate already there is taken as it is: at 1 kHz, far too slow, every stamp lands long before the run.
+    expect(run('1\n')).toEqual({ rate: '1\n', timesInRun: false });
+    // One that is not a number is measured again (and left as it was).
+    expect(run('fast\n')).toEqual({ rate: 'fast\n', timesInRun: true });
   });
 
   it('records nothing and writes no map without /dev/pmm, PMM_RECORD_DIR or PMM_RECORD_FD', () => {

@@ -174,7 +174,9 @@ struct pmm_maps {
  * completed record is lost. The first page holds the header; the entries
  * follow it. A writer takes position pos = head++ (atomically), waits until
  * entries[pos % PMM_RING_ENTRIES].seq == pos (PMM_RING_DRAIN frees entries),
- * writes rec and then stores seq = pos + 1 (release). Once the module has
+ * writes rec and then stores seq = pos + 1 (release). The ring starts
+ * zeroed: in the first lap (pos < PMM_RING_ENTRIES) a seq of 0 is free too,
+ * so that nothing need touch the entries a short-lived process never uses. Once the module has
  * applied it, seq becomes pos + PMM_RING_ENTRIES. The ring is not inherited
  * by fork. A process that a monitored process forked is monitored from the
  * moment it maps its own ring. A process that exec()s maps a new ring from
