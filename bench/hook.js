@@ -4,7 +4,8 @@
 // stacks, default stacks), and plain, under the hook's host mode (PMM_RECORD_DIR, as `pmm run --host`
 // runs it, with the same settings), under valgrind memcheck and under heaptrack on the host. Each figure is the program's own
 // timing of its allocating part (median of RUNS runs), so boot, process start and the tools' start-up
-// stay out. Prints Markdown tables of the times and the ratios.
+// stay out. Then what the hook adds to each process's start: bench/spawn_many starts /bin/true many
+// times, plain and under the hook, in the VM and on the host. Prints Markdown tables of the times and the ratios.
 'use strict';
 const { execFileSync, spawnSync } = require('child_process');
 const fs = require('fs');
@@ -18,9 +19,13 @@ const { resolveOptions } = require(path.join(root, 'dist/harness/options'));
 const { readRecordDir } = require(path.join(root, 'dist/hooklib/host/recordDir'));
 
 const program = path.join(__dirname, 'bin', 'alloc_heavy');
+const spawner = path.join(__dirname, 'bin', 'spawn_many');
 // TCG runs allocation-heavy code about 15x slower than the host: fewer pairs in the guest.
 const VM_PAIRS = Number(process.env.BENCH_VM_PAIRS ?? 1_000_000);
 const HOST_PAIRS = Number(process.env.BENCH_HOST_PAIRS ?? 4_000_000);
+// And a process start about 20x slower: fewer of them.
+const VM_SPAWNS = Number(process.env.BENCH_VM_SPAWNS ?? 100);
+const HOST_SPAWNS = Number(process.env.BENCH_HOST_SPAWNS ?? 1000);
 const RUNS = Number(process.env.BENCH_RUNS ?? 3);
 
 function parseMs(stdout, what) {
@@ -46,16 +51,22 @@ async function medians(variants) {
   return Object.fromEntries(Object.entries(times).map(([name, values]) => [name, median(values)]));
 }
 
-async function inVm(threads, hook, env) {
-  const raw = await runRaw(program, [String(VM_PAIRS), String(threads)], options, { hook, env, timeoutMs: 600_000 }, notice);
-  if (raw.result.exitCode !== 0) throw new Error(`alloc_heavy in the VM failed: ${JSON.stringify(raw.result)}`);
-  if (hook && raw.records.length !== 0) throw new Error(`alloc_heavy leaked ${raw.records.length} blocks under the hook`);
-  return parseMs(raw.result.stdout, 'alloc_heavy in the VM');
+/** A run of command with args in the VM, plain or under the hook: its "ms" line. */
+async function inVm(command, args, hook, env) {
+  const raw = await runRaw(command, args, options, { hook, env, timeoutMs: 600_000 }, notice);
+  const name = path.basename(command);
+  if (raw.result.exitCode !== 0) throw new Error(`${name} in the VM failed: ${JSON.stringify(raw.result)}`);
+  const leaked = [raw, ...(raw.children ?? [])].reduce((n, p) => n + p.records.length, 0);
+  if (hook && leaked !== 0) throw new Error(`${name} leaked ${leaked} blocks under the hook`);
+  return parseMs(raw.result.stdout, `${name} in the VM`);
 }
 
-function onHost(threads, tool, { hook = false, hookEnv = {} } = {}) {
-  const command = tool.length ? tool[0] : program;
-  const args = [...tool.slice(1), ...(tool.length ? [program] : []), String(HOST_PAIRS), String(threads)];
+const allocInVm = (threads, hook, env) => inVm(program, [String(VM_PAIRS), String(threads)], hook, env);
+
+/** A run of alloc_heavy (or, with command, of it) on this machine, under tool, or plain, or in host mode. */
+function onHost(threads, tool, { hook = false, hookEnv = {}, command: given } = {}) {
+  const command = given ?? (tool.length ? tool[0] : program);
+  const args = given ? [String(HOST_SPAWNS), '/bin/true'] : [...tool.slice(1), ...(tool.length ? [program] : []), String(HOST_PAIRS), String(threads)];
   // The hook's host mode as `pmm run --host` runs it: its ring in a file, drained into a records file.
   const dir = hook ? fs.mkdtempSync(path.join(os.tmpdir(), 'pmm-bench-host-')) : null;
   const env = hook ? { LD_PRELOAD: path.join(root, 'hooklib', 'libpmm.so'), PMM_RECORD_DIR: dir, ...hookEnv } : {};
@@ -63,8 +74,8 @@ function onHost(threads, tool, { hook = false, hookEnv = {} } = {}) {
     const run = spawnSync(command, args, { encoding: 'utf8', cwd: os.tmpdir(), maxBuffer: 64 << 20, env: { ...process.env, ...env } });
     if (run.status !== 0) throw new Error(`${command} failed: ${run.error ?? run.stderr}`);
     if (hook) {
-      const leaked = [...readRecordDir(dir).values()].reduce((n, p) => n + p.records.length, 0);
-      if (leaked !== 0) throw new Error(`alloc_heavy leaked ${leaked} blocks under the hook's host mode`);
+      const leaked = readRecordDir(dir).reduce((n, { process: p }) => n + p.records.length, 0);
+      if (leaked !== 0) throw new Error(`${path.basename(command)} leaked ${leaked} blocks under the hook's host mode`);
     }
     return parseMs(run.stdout, command);
   } finally {
@@ -79,15 +90,16 @@ async function main() {
   // Built like a user's ordinary optimised program (no frame pointers asked for).
   fs.mkdirSync(path.dirname(program), { recursive: true });
   execFileSync('gcc', ['-O2', '-g', '-Wall', '-Wextra', '-pthread', '-o', program, path.join(__dirname, 'alloc_heavy.c')], { stdio: 'inherit' });
+  execFileSync('gcc', ['-O2', '-g', '-Wall', '-Wextra', '-o', spawner, path.join(__dirname, 'spawn_many.c')], { stdio: 'inherit' });
   const rows = [];
   for (const threads of [1, 4]) {
     const vm = await medians({
-      plain: () => inVm(threads, false, {}),
+      plain: () => allocInVm(threads, false, {}),
       // Preloaded but recording nothing: what forwarding each call to glibc costs by itself.
-      forwardOnly: () => inVm(threads, true, { PMM_HOOKS_ACTIVE: '0' }),
-      hook: () => inVm(threads, true, {}),
-      hookFp: () => inVm(threads, true, { PMM_STACK_UNWIND: 'fp' }),
-      hookNoStack: () => inVm(threads, true, { PMM_STACK_DEPTH: '0' }),
+      forwardOnly: () => allocInVm(threads, true, { PMM_HOOKS_ACTIVE: '0' }),
+      hook: () => allocInVm(threads, true, {}),
+      hookFp: () => allocInVm(threads, true, { PMM_STACK_UNWIND: 'fp' }),
+      hookNoStack: () => allocInVm(threads, true, { PMM_STACK_DEPTH: '0' }),
     });
     const host = await medians({
       hostPlain: async () => onHost(threads, []),
@@ -117,6 +129,23 @@ async function main() {
     '|---|---|---|---|---|---|---|---|',
     ...rows.map((x) => `| ${x.threads} | ${x.hostPlain} | ${[x.hostForwardOnly, x.hostNoStack, x.hostFp, x.hostHook, x.memcheck, x.heaptrack].map((v) => `${v} (${r(v, x.hostPlain)})`).join(' | ')} |`),
   ];
+  // Process start: the spawner itself is plain or hooked alike; what differs is each child's start.
+  const start = await medians({
+    vmPlain: () => inVm(spawner, [String(VM_SPAWNS), '/bin/true'], false, {}),
+    vmHook: () => inVm(spawner, [String(VM_SPAWNS), '/bin/true'], true, {}),
+    hostPlain: async () => onHost(1, [], { command: spawner }),
+    hostHook: async () => onHost(1, [], { command: spawner, hook: true }),
+  });
+  const each = (ms, n) => (ms / n).toFixed(2);
+  lines.push(
+    '',
+    `Process start: spawn_many starts /bin/true ${VM_SPAWNS} times in the VM, ${HOST_SPAWNS.toLocaleString('en')} on the host (posix_spawn, then waitpid); median of ${RUNS} runs, ms per process.`,
+    '',
+    '| | plain | under the hook | the hook adds |',
+    '|---|---|---|---|',
+    `| in the VM | ${each(start.vmPlain, VM_SPAWNS)} | ${each(start.vmHook, VM_SPAWNS)} | ${each(start.vmHook - start.vmPlain, VM_SPAWNS)} |`,
+    `| on the host (host mode) | ${each(start.hostPlain, HOST_SPAWNS)} | ${each(start.hostHook, HOST_SPAWNS)} | ${each(start.hostHook - start.hostPlain, HOST_SPAWNS)} |`,
+  );
   process.stdout.write(`${lines.join('\n')}\n`);
 }
 
