@@ -451,7 +451,8 @@ void pmm_host_ring_forget(void)
 
 /*
  * At exit, once the process is down to this thread: everything left in the ring goes to the records
- * file, the ring file (2.8 MiB) is removed, and what later exit handlers record is appended
+ * file, the ring file is emptied (not removed: on ext4 a file removed within the last half minute
+ * makes creating the next one slower, and a run creates files for every process), and what later exit handlers record is appended
  * (pmm_transport.c). With other threads still running the ring stays, for them to write into and for
  * the reader.
  */
@@ -464,7 +465,7 @@ void pmm_host_ring_finish(void)
 		return;
 	committed = pmm_host_committed().committed;
 	/* Past the commit: a batch an earlier image of this pid wrote and never committed. */
-	if (truncate(pmm_host_records_path, (off_t)committed) < 0 || unlink(pmm_host_ring_path) < 0)
+	if (truncate(pmm_host_records_path, (off_t)committed) < 0 || truncate(pmm_host_ring_path, 0) < 0)
 		return;
 	pmm_host_ring_forget();
 	munmap(mem, PMM_RING_BYTES);

@@ -352,7 +352,7 @@ void pmm_transport_send_maps(const char *text, size_t len)
 	pmm_ioctl(PMM_RECORD_MAPS, &maps);
 }
 
-/* At exit, from the hook's last destructor: host mode's ring is written out and removed if it can be. */
+/* At exit, from the hook's last destructor: host mode's ring is written out and emptied if it can be. */
 void pmm_transport_finish(void)
 {
 	if (pmm_sink == PMM_SINK_HOST && pmm_host_ring_active())

@@ -501,10 +501,10 @@ describe('libpmm.so in host mode', () => {
       expect(drains.length).toBeGreaterThanOrEqual(3);
       expect(drains.length).toBeLessThanOrEqual(10);
       expect(calls.length - drains.length).toBeLessThanOrEqual(3);
-      // Every event came through: what was allocated was freed, and the ring was removed at exit.
+      // Every event came through: what was allocated was freed, and the ring was emptied at exit.
       expect(recordDirEntries(dir)).toHaveLength(1);
       const { name } = recordDirEntries(dir)[0];
-      expect(fs.existsSync(path.join(dir, `${name}.ring`))).toBe(false);
+      expect(fs.statSync(path.join(dir, `${name}.ring`)).size).toBe(0);
       expect(replayRecords(decodeRecords(readProcessRecords(dir, name)))).toMatchObject({ unmatched: [], unmatchedFrees: [] });
     } finally {
       fs.rmSync(dir, { recursive: true, force: true });

@@ -60,13 +60,14 @@ const readIfThere = (file: string): Buffer | null => {
 
 /**
  * One process's records, whole and in order: its records file up to what the ring's drains committed
- * (all of it when there is no ring), then what was left in the ring, then its late records.
+ * (all of it when there is no ring, or an empty one: the hook empties it at exit), then what was left
+ * in the ring, then its late records.
  */
 export function readProcessRecords(dir: string, name: string): Buffer {
   const written = readIfThere(path.join(dir, `${name}.records`)) ?? Buffer.alloc(0);
   const ring = readIfThere(path.join(dir, `${name}.ring`));
   const late = readIfThere(path.join(dir, `${name}.late`)) ?? Buffer.alloc(0);
-  if (!ring) return Buffer.concat([written, late]);
+  if (!ring || ring.length === 0) return Buffer.concat([written, late]);
   const { committed, records } = readRingFile(ring);
   if (written.length < committed) throw new Error(`records file of ${written.length} bytes, ${committed} committed`);
   return Buffer.concat([written.subarray(0, committed), records, late]);

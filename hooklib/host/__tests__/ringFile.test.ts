@@ -123,8 +123,10 @@ describe('readProcessRecords', () => {
     expect(decodeRecords(readProcessRecords(dir, '7')).map((r) => r.ptr)).toEqual([1n, 2n, 3n, 4n]);
   });
 
-  it('takes the whole records file when the process removed its ring at exit', () => {
+  it('takes the whole records file when there is no ring, or the process emptied it at exit', () => {
     fs.writeFileSync(path.join(dir, '7.records'), Buffer.concat([record(1n), record(2n)]));
+    expect(decodeRecords(readProcessRecords(dir, '7')).map((r) => r.ptr)).toEqual([1n, 2n]);
+    fs.writeFileSync(path.join(dir, '7.ring'), '');
     expect(decodeRecords(readProcessRecords(dir, '7')).map((r) => r.ptr)).toEqual([1n, 2n]);
   });
 
