@@ -101,8 +101,17 @@ __attribute__((constructor)) static void pmm_exec_prepare(void)
 		pmm_exec_real[i] = dlsym(RTLD_NEXT, pmm_exec_names[i]);
 	pmm_real_system = (int (*)(const char *))dlsym(RTLD_NEXT, "system");
 	pmm_real_popen = (FILE *(*)(const char *, const char *))dlsym(RTLD_NEXT, "popen");
-	if (dladdr((void *)&pmm_exec_prepare, &self) && self.dli_fname &&
-	    !realpath(self.dli_fname, pmm_exec_self))
+	/*
+	 * The name the loader found this library by: absolute, it is the LD_PRELOAD entry itself (and
+	 * stays valid whatever directory the program moves to); relative, it is made absolute now. Not
+	 * realpath() always: in the guest each readlink of it is a round trip over 9p, at every start.
+	 */
+	if (!dladdr((void *)&pmm_exec_prepare, &self) || !self.dli_fname ||
+	    strlen(self.dli_fname) >= sizeof(pmm_exec_self))
+		pmm_exec_self[0] = '\0';
+	else if (self.dli_fname[0] == '/')
+		strcpy(pmm_exec_self, self.dli_fname);
+	else if (!realpath(self.dli_fname, pmm_exec_self))
 		pmm_exec_self[0] = '\0';
 	pmm_in_hook = was_in_hook;
 	for (char **e = environ; e && *e && pmm_exec_saved_count < PMM_EXEC_SAVED_MAX; e++) {

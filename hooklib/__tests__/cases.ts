@@ -166,18 +166,19 @@ export const execImageCase = {
 };
 
 /**
- * exec_env: sixteen new images, each handed an environment without the hook (execve/execle/execvpe/fexecve/
+ * exec_env: seventeen new images, each handed an environment without the hook (execve/execle/execvpe/fexecve/
  * execveat with an environment of the program's, a NULL one and one of 10,000 variables, execv/execl/execlp/
  * execvp after clearenv or unsetenv, an empty LD_PRELOAD, posix_spawn and posix_spawnp, and system() and
- * popen() after clearenv), each leaking one block. All sixteen are seen, and each got the program's own
+ * popen() after clearenv, execve after a chdir), each leaking one block. All seventeen are seen, and each got the program's own
  * variable (but the one given no environment at all); the forked children that called system() and popen(),
  * and the shells those ran, leak only in the shell and libc.
  */
 const execEnvModes = [
   'execve', 'execle', 'execvpe', 'fexecve', 'execveat', 'clearenv-execv', 'unsetenv-execl',
   'unsetenv-execlp', 'unsetenv-execvp', 'empty-preload', 'posix_spawn', 'posix_spawnp',
-  'clearenv-system', 'clearenv-popen', 'null-env', 'huge-env',
+  'clearenv-system', 'clearenv-popen', 'null-env', 'huge-env', 'chdir-execve',
 ];
+export const execEnvModeCount = execEnvModes.length;
 export const execEnvCase = {
   name: 'exec_env: an image exec()ed or spawned with an environment without the hook is hooked all the same',
   program: 'exec_env',

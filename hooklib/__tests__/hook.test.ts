@@ -8,6 +8,7 @@ import path from 'path';
 import { findObject, loadBase, MappedObject, parseObjectMap } from '../../symbolizer/objectMap';
 import { readProcessRecords, recordDirEntries } from '../host/recordDir';
 import { decodeRecords, PmmKindName, PmmRecord, replayRecords } from '../host/recordStream';
+import { execEnvModeCount } from './cases';
 
 const hooklibDir = path.resolve(__dirname, '..');
 const hookPath = path.join(hooklibDir, 'libpmm.so');
@@ -539,6 +540,28 @@ describe('libpmm.so in host mode', () => {
     expect(run('1\n')).toEqual({ rate: '1\n', timesInRun: false });
     // One that is not a number is measured again (and left as it was).
     expect(run('fast\n')).toEqual({ rate: 'fast\n', timesInRun: true });
+  });
+
+  it('hands a relative LD_PRELOAD on as an absolute path: an image exec()ed after a chdir is hooked too', () => {
+    const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'pmm-hook-relative-'));
+    try {
+      // Started from the hook's folder with LD_PRELOAD=./libpmm.so, exec_env runs itself again in every
+      // way, one of them after chdir("/").
+      const result = spawnSync(path.join(programDir, 'exec_env'), [], {
+        cwd: path.dirname(hookPath),
+        env: { ...cleanEnv(), LD_PRELOAD: `./${path.basename(hookPath)}`, PMM_RECORD_DIR: dir },
+        encoding: 'utf8',
+        timeout: 60_000,
+      });
+      expect([result.status, result.stderr]).toEqual([0, '']);
+      expect(result.stdout).toContain('chdir-execve: EXEC_ENV_KEPT kept\n');
+      const newImages = recordDirEntries(dir).filter(({ name }) =>
+        replayRecords(decodeRecords(readProcessRecords(dir, name))).unmatched.some((r) => r.size === 22n),
+      );
+      expect(newImages).toHaveLength(execEnvModeCount);
+    } finally {
+      fs.rmSync(dir, { recursive: true, force: true });
+    }
   });
 
   it('records nothing and writes no map without /dev/pmm, PMM_RECORD_DIR or PMM_RECORD_FD', () => {

@@ -1,10 +1,11 @@
 /*
- * exec_env.c: a program that runs itself again in sixteen ways that each hand the new image an
- * environment without the hook (an environment of its own, a NULL one, one of 10,000 variables,
- * environ after clearenv or unsetenv, an empty LD_PRELOAD), from a forked child, by posix_spawn, or
- * through the shell of system() and popen(). Each new image leaks one block of 22 bytes and says which
- * way it came, and whether the program's own variable EXEC_ENV_KEPT arrived. Under pmm each of those
- * sixteen blocks must be reported: the hook follows every image, as valgrind's --trace-children=yes does.
+ * exec_env.c: a program that runs itself again in seventeen ways that each hand the new image an
+ * environment without the hook (an environment of its own, also after a chdir, a NULL one, one of
+ * 10,000 variables, environ after clearenv or unsetenv, an empty LD_PRELOAD), from a forked child, by
+ * posix_spawn, or through the shell of system() and popen(). Each new image leaks one block of 22 bytes
+ * and says which way it came, and whether the program's own variable EXEC_ENV_KEPT arrived. Under pmm
+ * each of those blocks must be reported: the hook follows every image, as valgrind's
+ * --trace-children=yes does. Run it by an absolute path: one way changes directory first.
  */
 #define _GNU_SOURCE
 #include <fcntl.h>
@@ -26,7 +27,7 @@ static char *own_env_empty_preload[] = { kept, empty_preload, NULL };
 static const char *const modes[] = {
 	"execve", "execle", "execvpe", "fexecve", "execveat", "clearenv-execv", "unsetenv-execl",
 	"unsetenv-execlp", "unsetenv-execvp", "empty-preload", "posix_spawn", "posix_spawnp",
-	"clearenv-system", "clearenv-popen", "null-env", "huge-env",
+	"clearenv-system", "clearenv-popen", "null-env", "huge-env", "chdir-execve",
 };
 
 /* More variables than the hook rebuilds an environment for on the stack (16 KiB of pointers). */
@@ -71,6 +72,10 @@ static void run_again(const char *self, const char *mode)
 		unsetenv("LD_PRELOAD");
 		putenv(kept);
 		execvp(self, argv);
+	} else if (strcmp(mode, "chdir-execve") == 0) {
+		/* The hook's LD_PRELOAD entry must not be relative to where the program started. */
+		if (chdir("/") == 0)
+			execve(self, argv, own_env);
 	} else if (strcmp(mode, "empty-preload") == 0) {
 		execve(self, argv, own_env_empty_preload);
 	} else if (strcmp(mode, "null-env") == 0) {
