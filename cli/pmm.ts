@@ -3,6 +3,7 @@
 import { spawnSync } from 'child_process';
 import * as path from 'path';
 import { formatAmount, formatSeedLog } from '../harness/leakReport';
+import { unhookedChildMessage } from '../harness/hookReach';
 import { formatValgrindMismatch } from '../harness/mismatchReport';
 import { resolveOptions } from '../harness/options';
 import { closeSymbolizer, runRaw, sharedSymbolizer, symbolizeMismatches, symbolizeRun } from '../harness/runProgram';
@@ -68,7 +69,7 @@ async function runCommand(command: Extract<Command, { name: 'run' | 'exec' }>): 
   const childLines = children.flatMap((c) => [
     ...(c.signal ? [`pmm: forked child ${c.pid} was killed by ${c.signal}`] : []),
     ...(c.exitCode ? [`pmm: forked child ${c.pid} exited with status ${c.exitCode}`] : []),
-    ...(c.unhooked ? [`pmm: forked child ${c.pid} exec()ed a program the hook cannot enter (statically linked or set-user-ID): what it allocated after that exec was not seen`] : []),
+    ...(c.unhooked ? [unhookedChildMessage(result.program, c.pid)] : []),
     ...(c.summary.blocks > 0 ? [`pmm: forked child ${c.pid}: ${formatAmount(c.summary)} leaked (--json lists them)`] : []),
     ...(c.mismatchedFrees > 0 ? [`pmm: forked child ${c.pid}: ${c.mismatchedFrees} mismatched free/delete (--json lists them)`] : []),
     ...(c.suppressed && c.suppressed.summary.blocks > 0 ? [`pmm: forked child ${c.pid}: suppressed: ${formatAmount(c.suppressed.summary)}`] : []),

@@ -7,6 +7,7 @@ import type { Circus } from '@jest/types';
 import NodeEnvironment from 'jest-environment-node';
 import { AttributionError, concurrentTest } from './attribution';
 import type { PmmGlobal } from './globals';
+import { unhookedChildMessage } from './hookReach';
 import { leakMatchers } from './matchers';
 import { summarize } from './leakReport';
 import { resolveOptions, type PmmOptions } from './options';
@@ -141,7 +142,9 @@ export default class PmmEnvironment extends NodeEnvironment {
 
   private async run(program: string, args: string[], options: RunOptions): Promise<RunResult> {
     const owner = this.ownerOfCall();
-    const result = await runProgram(program, args, this.pmmOptions, options, (m) => process.stderr.write(`${m}\n`));
+    const notice = (m: string): boolean => process.stderr.write(`${m}\n`);
+    const result = await runProgram(program, args, this.pmmOptions, options, notice);
+    for (const child of result.children ?? []) if (child.unhooked) notice(unhookedChildMessage(result.program, child.pid));
     const runs = this.runsByOwner.get(owner) ?? [];
     runs.push({ result, allowFault: options.allowFault === true });
     this.runsByOwner.set(owner, runs);

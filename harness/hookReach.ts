@@ -76,6 +76,14 @@ export function checkHookable(file: string, fail: (message: string) => Error): v
 }
 
 /**
+ * What pmm says of a forked child that exec()ed a program the hook cannot enter. It does not fail the
+ * run (a test that runs, say, ping through a shell would always fail), but it must not go unsaid.
+ */
+export function unhookedChildMessage(program: string, pid: number): string {
+  return `pmm: ${program}: forked child ${pid} exec()ed a program the hook cannot enter (statically linked or set-user-ID): what it allocated after that exec was not seen`;
+}
+
+/**
  * After a run under the hook: its program's process sent its object map when the hook started. Without
  * one the hook never ran in it, and "no leaks" would be a guess.
  */

@@ -1,5 +1,6 @@
-// The pmm command's answers to bad input: each a clear message, a distinct status, and no VM booted.
-import { spawnSync } from 'child_process';
+// The pmm command's answers to bad input (each a clear message, a distinct status, and no VM booted), and what
+// it says of a run on the host.
+import { execFileSync, spawnSync } from 'child_process';
 import * as fs from 'fs';
 import * as os from 'os';
 import * as path from 'path';
@@ -51,3 +52,15 @@ test('--help', () => {
   expect(run.stdout).toContain('pmm run [--json]');
   expect(run.stdout).toContain('pmm junit-merge OUT.xml IN.xml');
 });
+
+test('run --host: a forked child that exec()ed a program the hook cannot enter is said, with its pid', () => {
+  const bin = path.join(root, 'hooklib', '__tests__', 'programs', 'bin');
+  execFileSync('make', ['-C', path.join(root, 'hooklib'), 'all', 'test-programs'], { stdio: 'pipe' });
+  const program = path.join(bin, 'exec_unhooked');
+  const run = pmm('run', '--host', '--', program, 'child', path.join(bin, 'exec_unhooked_static'));
+  // The program's own leak is the status; the child's unseen allocations are said, not guessed at.
+  expect(run.status).toBe(1);
+  expect(run.stderr).toMatch(
+    new RegExp(`^pmm: ${program}: forked child \\d+ exec\\(\\)ed a program the hook cannot enter \\(statically linked or set-user-ID\\): what it allocated after that exec was not seen$`, 'm'),
+  );
+}, 60_000);

@@ -1,5 +1,6 @@
 // Verdicts as a user's suite gets them, in a child Jest on suites/verdicts: options from the docblock,
-// the leak threshold, concurrent tests, runs in beforeAll/afterAll, growth mode and mismatched releases.
+// the leak threshold, concurrent tests, runs in beforeAll/afterAll, growth mode, mismatched releases and a
+// forked child the hook cannot enter.
 import { execFileSync } from 'child_process';
 import * as fs from 'fs';
 import * as path from 'path';
@@ -9,7 +10,7 @@ import { runChildJest, testTitled, type ChildJest } from './childJest';
 let run: ChildJest;
 
 beforeAll(async () => {
-  // mismatch.test.js runs one of the hook's test programs.
+  // mismatch.test.js and unhooked.test.js run the hook's test programs.
   execFileSync('make', ['-C', path.join(__dirname, '..', '..', 'hooklib'), 'test-programs'], { stdio: 'pipe' });
   run = await runChildJest('verdicts', ['-w', '1']);
 }, 180_000);
@@ -36,6 +37,13 @@ describe('options', () => {
   test('an unknown option in a docblock fails its file, naming the option', () => {
     const file = run.files.find((f) => f.name === 'badoption.test.js');
     expect(file?.message).toMatch(/pmm: unknown option "memoryMB"; known options: accel, kernel, memoryMiB/);
+  });
+});
+
+describe('a forked child the hook cannot enter', () => {
+  test("passes, and the run's output names the child that went unseen", () => {
+    expect(statusOf('unhooked: a forked child exec()s a static program')).toBe('passed');
+    expect(run.stderr).toMatch(/^pmm: \S+\/exec_unhooked: forked child \d+ exec\(\)ed a program the hook cannot enter \(statically linked or set-user-ID\)/m);
   });
 });
 
