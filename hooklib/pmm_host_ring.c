@@ -245,6 +245,19 @@ static unsigned long long pmm_host_stat(int n)
 #define PMM_STAT_THREADS	20
 #define PMM_STAT_START_TIME	22
 
+/*
+ * This process's start time, read once: an exec-ed image asks twice (whose files, then its ring). A
+ * forked child, a process of its own, reads it again (pmm_host_ring_forget).
+ */
+static unsigned long long pmm_host_start_time_known;
+
+static unsigned long long pmm_host_start_time(void)
+{
+	if (!pmm_host_start_time_known)
+		pmm_host_start_time_known = pmm_host_stat(PMM_STAT_START_TIME);
+	return pmm_host_start_time_known;
+}
+
 /* After what an earlier image of this process left: the reader forgets that image's blocks here. */
 static int pmm_host_mark_exec(__u64 *committed)
 {
@@ -348,7 +361,7 @@ int pmm_host_ring_is_mine(const char *path)
 	n = pread(fd, &state, sizeof(state), PMM_HOST_STATE_OFFSET);
 	close(fd);
 	return n == (ssize_t)sizeof(state) && state.magic == PMM_HOST_RING_MAGIC &&
-	       state.start_time == pmm_host_stat(PMM_STAT_START_TIME);
+	       state.start_time == pmm_host_start_time();
 }
 
 /*
@@ -359,7 +372,7 @@ int pmm_host_ring_is_mine(const char *path)
  */
 int pmm_host_ring_open(const char *path, const char *records_path)
 {
-	unsigned long long start_time = pmm_host_stat(PMM_STAT_START_TIME);
+	unsigned long long start_time = pmm_host_start_time();
 	struct pmm_host_commit c;
 	__u64 committed;
 	struct stat st;
@@ -441,12 +454,13 @@ fail:
 	return -1;
 }
 
-/* In a forked child, the parent's ring is not mapped (MADV_DONTFORK), nor is its drain the child's. */
+/* In a forked child, the parent's ring is not mapped (MADV_DONTFORK), nor are its drain and start time the child's. */
 void pmm_host_ring_forget(void)
 {
 	pmm_ring_forget();
 	pmm_host_state = NULL;
 	pmm_host_draining = 0;
+	pmm_host_start_time_known = 0;
 }
 
 /*

@@ -365,7 +365,6 @@ void pmm_transport_finish(void)
  * its parent's memory and ring: its exec replaces no image of the parent's, and its exit is not the
  * parent's.
  */
-/* Host mode's marks are written by PMM_RECORD_DIR's processes, not by a vfork child of one. */
 static int pmm_host_marks(void)
 {
 	return pmm_sink == PMM_SINK_HOST && pmm_record_dir[0] && pmm_transport_live() &&
