@@ -454,7 +454,10 @@ fail:
 	return -1;
 }
 
-/* In a forked child, the parent's ring is not mapped (MADV_DONTFORK), nor are its drain and start time the child's. */
+/*
+ * In a forked child: the parent's ring is not mapped (MADV_DONTFORK), and its drain and start time
+ * are not the child's.
+ */
 void pmm_host_ring_forget(void)
 {
 	pmm_ring_forget();
