@@ -118,11 +118,11 @@ static void pmm_ring_give_up(struct pid *pid)
 }
 
 /*
- * Waits until no ring of an exited monitored process is left to apply:
- * of the monitor named handle, or of any if handle is 0. Without pmm_lock held, which
- * the release needs. Bounded by PMM_RING_WAIT_MS: on timeout the reader
- * gets what there is, and pmm_ring_wait_timeouts counts it. Returns 0, or
- * -EINTR if a fatal signal came first.
+ * Waits until no ring of an exited monitored process is left to apply: of
+ * the monitor named handle, or of any if handle is 0. Without pmm_lock
+ * held, which the release needs. Bounded by PMM_RING_WAIT_MS: on timeout
+ * the reader gets what there is, and pmm_ring_wait_timeouts counts it.
+ * Returns 0, or -EINTR if a fatal signal came first.
  */
 int pmm_ring_wait_exited(pid_t handle)
 {
