@@ -67,8 +67,10 @@ struct pmm_monitor {
 	pid_t handle;
 	struct pid *pid;		/* the process's, whatever the handle */
 	/*
-	 * The leader when monitoring began, held so that its self_exec_id
-	 * can be read even after the process is reaped (pmm_ring_check_image).
+	 * The leader, last seen: when monitoring began, at each refresh of a
+	 * live process, and when a thread that exec()ed released the old
+	 * image's ring. Held so that its self_exec_id can be read even after
+	 * the process is reaped (pmm_ring_check_image).
 	 */
 	struct task_struct *task;
 	kuid_t uid;			/* euid when the monitor started */
@@ -190,6 +192,7 @@ struct pmm_monitor *pmm_monitor_find_current(void);
 void pmm_monitor_seen_current(struct pmm_monitor *mon);
 struct pmm_monitor *pmm_monitor_create(struct task_struct *task);
 void pmm_monitor_destroy(struct pmm_monitor *mon);
+void pmm_monitor_set_leader(struct pmm_monitor *mon, struct task_struct *task);
 void pmm_monitor_new_image(struct pmm_monitor *mon);
 void pmm_monitor_apply(struct pmm_monitor *mon, const struct pmm_record *rec);
 unsigned int pmm_monitor_read(struct pmm_monitor *mon, unsigned long *cursor,

@@ -195,6 +195,21 @@ void pmm_monitor_destroy(struct pmm_monitor *mon)
 	kfree(mon);
 }
 
+/*
+ * The process's leader is now task: a thread other than the first that
+ * exec()s takes the leader's place, and the old leader's self_exec_id no
+ * longer says which image runs (pmm_ring_check_image).
+ */
+void pmm_monitor_set_leader(struct pmm_monitor *mon, struct task_struct *task)
+{
+	lockdep_assert_held(&pmm_lock);
+
+	if (task == mon->task)
+		return;
+	put_task_struct(mon->task);
+	mon->task = get_task_struct(task);
+}
+
 static struct hlist_head *pmm_bucket(struct pmm_monitor *mon, u64 ptr)
 {
 	return &mon->buckets[hash_64(ptr, mon->hash_bits)];

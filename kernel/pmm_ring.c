@@ -627,27 +627,34 @@ int pmm_ring_drain(struct file *file)
 	return ret;
 }
 
-/* The last reference is gone, mapping included: apply what is left, free. */
 /*
  * The last reference to a ring usually goes in its process's own exit
  * (exit_mm() or exit_files()), where exit_code already holds the wait
- * status: the monitor keeps it, for readers that are not the parent.
+ * status: the monitor keeps it, for readers that are not the parent. Or in
+ * its exec(), in the thread that made it, which is the leader by then.
  */
-static void pmm_ring_note_exit(struct pmm_ring *ring)
+static void pmm_ring_note_release(struct pmm_ring *ring)
 {
 	struct pmm_monitor *mon;
 
-	if (task_tgid(current) != ring->pid || !(current->flags & PF_EXITING))
+	if (task_tgid(current) != ring->pid)
 		return;
 	mutex_lock(&pmm_lock);
 	mon = pmm_monitor_find_pid(ring->pid);
-	if (mon && !pmm_ring_stale(ring, mon)) {
+	/*
+	 * A thread other than the leader that execs takes its place, and the
+	 * process may be reaped before anything else looks at it.
+	 */
+	if (mon && thread_group_leader(current))
+		pmm_monitor_set_leader(mon, current);
+	if (mon && (current->flags & PF_EXITING) && !pmm_ring_stale(ring, mon)) {
 		mon->wait_status = current->exit_code;
 		mon->exit_known = true;
 	}
 	mutex_unlock(&pmm_lock);
 }
 
+/* The last reference is gone, mapping included: apply what is left, free. */
 int pmm_ring_release(struct inode *inode, struct file *file)
 {
 	struct pmm_ring *ring = file->private_data;
@@ -657,7 +664,7 @@ int pmm_ring_release(struct inode *inode, struct file *file)
 	mutex_lock(&ring->lock);
 	pmm_ring_apply(ring, true);
 	mutex_unlock(&ring->lock);
-	pmm_ring_note_exit(ring);
+	pmm_ring_note_release(ring);
 	/* Applied: readers of the exited process may go on. */
 	spin_lock(&pmm_rings_lock);
 	list_del(&ring->node);

@@ -55,11 +55,13 @@ void pmm_monitor_refresh(struct pmm_monitor *mon, bool sample)
 	lockdep_assert_held(&pmm_lock);
 
 	task = get_pid_task(mon->pid, PIDTYPE_TGID);
+	if (task)
+		pmm_monitor_set_leader(mon, task);
 	/*
-	 * Reaped: the leader it began with still says which image ran last.
+	 * Reaped: the last leader seen still says which image ran last.
 	 * Exited too: the old image's ring may have been applied only since.
 	 */
-	pmm_ring_check_image(mon, task ? task : mon->task);
+	pmm_ring_check_image(mon, mon->task);
 	if (mon->state == PMM_STATE_EXITED)
 		goto out_put;
 	/*

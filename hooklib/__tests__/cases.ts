@@ -189,7 +189,8 @@ export const execEnvCase = {
 /**
  * exec_unhooked: an exec() into a statically linked program, which the hook cannot enter. The program's
  * own exec makes the run an error (what it allocated after it was not seen); a forked child's is said in
- * the child's entry, whose blocks from before the exec are no leak; an exec that fails changes nothing.
+ * the child's entry, whose blocks from before the exec are no leak, also when a thread other than the
+ * child's first made the exec; an exec that fails changes nothing.
  */
 export const execUnhookedCase = {
   name: 'exec_unhooked: an exec() into a program the hook cannot enter is said, never passed as leak-free',

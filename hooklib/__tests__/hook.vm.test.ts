@@ -94,6 +94,12 @@ test(execUnhookedCase.name, async () => {
   expect(describeLeaks(child.leaks)).toEqual(c.leaks);
   expect(child.children?.map((k) => [k.unhooked, k.summary])).toEqual([[true, { bytes: 0, blocks: 0 }]]);
 
+  // The same, the exec made by the child's second thread, which the kernel makes its leader.
+  const threaded = await pmm.run(program, ['thread', c.staticImage]);
+  expect(threaded.stdout).toBe(c.childStdout);
+  expect(describeLeaks(threaded.leaks)).toEqual(c.leaks);
+  expect(threaded.children?.map((k) => [k.unhooked, k.summary])).toEqual([[true, { bytes: 0, blocks: 0 }]]);
+
   const failed = await pmm.run(program, ['failed']);
   expect(failed.stdout).toBe(c.failedStdout);
   expect(describeLeaks(failed.leaks)).toEqual(c.leaks);
@@ -101,6 +107,7 @@ test(execUnhookedCase.name, async () => {
   // The same leak in both: declared, so that the environment does not fail the test for it.
   expect(failed).toLeak(child.summary);
   expect(child).toLeak(failed.summary);
+  expect(threaded).toLeak(failed.summary);
 });
 
 test(execImageCase.name, async () => {

@@ -96,11 +96,18 @@ test(execUnhookedCase.name, async () => {
   expect(describeLeaks(child.leaks)).toEqual(c.leaks);
   expect(child.children?.map((k) => [k.unhooked, k.summary])).toEqual([[true, { bytes: 0, blocks: 0 }]]);
 
+  // The same, the exec made by the child's second thread, which the kernel makes its leader.
+  const threaded = await hostRun(program, ['thread', c.staticImage]);
+  expect(threaded.stdout).toBe(c.childStdout);
+  expect(describeLeaks(threaded.leaks)).toEqual(c.leaks);
+  expect(threaded.children?.map((k) => [k.unhooked, k.summary])).toEqual([[true, { bytes: 0, blocks: 0 }]]);
+
   const failed = await hostRun(program, ['failed']);
   expect(failed.stdout).toBe(c.failedStdout);
   expect(describeLeaks(failed.leaks)).toEqual(c.leaks);
   expect(failed.children).toEqual([]);
   expect(failed.summary).toEqual(child.summary);
+  expect(threaded.summary).toEqual(child.summary);
 }, 60_000);
 
 test(execImageCase.name, async () => {

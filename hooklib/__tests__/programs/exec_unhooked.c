@@ -4,11 +4,13 @@
  *
  *	exec_unhooked self STATIC	leaks a block, then execs STATIC
  *	exec_unhooked child STATIC	leaks a block; a forked child leaks one and execs STATIC
+ *	exec_unhooked thread STATIC	the same, but a second thread of the child makes the exec
  *	exec_unhooked failed		leaks a block; its exec of a missing file fails, and it goes on
  *
  * The blocks an image left before a successful exec went with its memory: they are no leak. What
  * the static image allocates is never seen, which pmm must say rather than report it leak-free.
  */
+#include <pthread.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -28,6 +30,13 @@ static void run_static(const char *file)
 
 	fflush(stdout);
 	execv(file, argv);
+}
+
+/* A thread that is not the process's first one: the kernel makes it the leader as it execs. */
+static void *run_static_from_thread(void *file)
+{
+	run_static(file);
+	return NULL;
 }
 
 int main(int argc, char **argv)
@@ -55,8 +64,15 @@ int main(int argc, char **argv)
 	}
 	pid = fork();
 	if (pid == 0) {
+		pthread_t thread;
+
 		leak_before_exec(44);
-		run_static(argv[2]);
+		if (strcmp(argv[1], "thread") == 0) {
+			if (pthread_create(&thread, NULL, run_static_from_thread, argv[2]) == 0)
+				pthread_join(thread, NULL);
+		} else {
+			run_static(argv[2]);
+		}
 		_exit(127);
 	}
 	if (pid < 0 || waitpid(pid, &status, 0) != pid || !WIFEXITED(status) || WEXITSTATUS(status) != 0)
