@@ -519,6 +519,28 @@ void pmm_ring_check_image(struct pmm_monitor *mon, struct task_struct *task)
 	mon->unhooked = true;
 }
 
+/*
+ * The ring's pages go into the process's page tables as it first touches
+ * them, not all at mmap: most processes write a few pages of it, and under
+ * TCG each page mapped and unmapped costs. The mapping holds the file, so
+ * the ring outlives every fault.
+ */
+static vm_fault_t pmm_ring_fault(struct vm_fault *vmf)
+{
+	struct pmm_ring *ring = vmf->vma->vm_file->private_data;
+	unsigned long offset = vmf->pgoff << PAGE_SHIFT;
+
+	if (!ring || offset >= PAGE_ALIGN(PMM_RING_BYTES))
+		return VM_FAULT_SIGBUS;
+	vmf->page = vmalloc_to_page(ring->mem + offset);
+	get_page(vmf->page);
+	return 0;
+}
+
+static const struct vm_operations_struct pmm_ring_vm_ops = {
+	.fault = pmm_ring_fault,
+};
+
 int pmm_ring_mmap(struct file *file, struct vm_area_struct *vma)
 {
 	struct pmm_ring *ring;
@@ -554,11 +576,9 @@ int pmm_ring_mmap(struct file *file, struct vm_area_struct *vma)
 	/* Zeroed: every entry is free for its first lap (see the uapi header). */
 	((struct pmm_ring_header *)ring->mem)->tsc_khz = pmm_ring_tsc_khz();
 
-	ret = remap_vmalloc_range(vma, ring->mem, 0);
-	if (ret)
-		goto out_free_mem;
+	vma->vm_ops = &pmm_ring_vm_ops;
 	/* A forked child maps a ring of its own rather than write into ours. */
-	vma->vm_flags |= VM_DONTCOPY;
+	vma->vm_flags |= VM_DONTCOPY | VM_DONTEXPAND | VM_DONTDUMP;
 
 	/* Set before it is published: a drain racing us checks it. */
 	ring->pid = get_pid(task_tgid(current));
