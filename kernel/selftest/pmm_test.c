@@ -2266,7 +2266,7 @@ static void test_ring_mmap_invalid(void)
 	check_errno(p == MAP_FAILED ? errno : 0, EBUSY,
 		    "mmap of a dup of it");
 	close(i);
-	/* remap_vmalloc_range makes it VM_DONTEXPAND. */
+	/* The module makes it VM_DONTEXPAND. */
 	p = mremap(r.mem, len, len + pg, MREMAP_MAYMOVE);
 	check_errno(p == MAP_FAILED ? errno : 0, EFAULT,
 		    "mremap of the ring to a larger size");
