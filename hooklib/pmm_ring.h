@@ -65,8 +65,7 @@ static inline __u64 pmm_ring_stamp(void)
  * Takes the next position of the ring and returns its record to fill, for pmm_ring_commit. The one
  * atomic add orders the records of all threads as they happened: a thread frees a block only after
  * the thread that allocated it took its position. When the entry is still unapplied from the last
- * lap the ring is full (pmm_ring_wait; in the first lap a zeroed entry also takes that call, and is
- * free). A signal handler that interrupted this thread's own record
+ * lap the ring is full (pmm_ring_wait). A signal handler that interrupted this thread's own record
  * must not wait (the drain stops at the interrupted position): pmm_ring_reserve_nested. NULL: no
  * position (nested in a full ring, or the records can no longer go anywhere); the caller sends its
  * record another way.
@@ -81,7 +80,7 @@ static inline struct pmm_record *pmm_ring_reserve(__u64 *pos_out)
 	pmm_ring_writing = 1;
 	pos = __atomic_fetch_add(&pmm_ring_hdr->head, 1, __ATOMIC_RELAXED);
 	e = &pmm_ring_ent[pos % PMM_RING_ENTRIES];
-	if (__builtin_expect(__atomic_load_n(&e->seq, __ATOMIC_ACQUIRE) != pos, 0) &&
+	if (__builtin_expect(!pmm_ring_free_for(__atomic_load_n(&e->seq, __ATOMIC_ACQUIRE), pos), 0) &&
 	    pmm_ring_wait(e, pos) < 0) {
 		pmm_ring_writing = 0;
 		return NULL;
