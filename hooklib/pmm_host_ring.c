@@ -391,7 +391,16 @@ int pmm_host_ring_open(const char *path, const char *records_path)
 		return -1;
 	}
 	fresh = st.st_size == 0;
-	if (fresh && ftruncate(fd, PMM_RING_BYTES) < 0) {
+	/*
+	 * The room for the whole ring, taken now: a store into a hole of a full file system would be a
+	 * SIGBUS in the program. Where the file system cannot reserve, the file has a hole. Without the
+	 * room, the file is left empty, which the reader takes as no ring.
+	 */
+	if (fresh && fallocate(fd, 0, 0, PMM_RING_BYTES) < 0 &&
+	    (errno != EOPNOTSUPP || ftruncate(fd, PMM_RING_BYTES) < 0)) {
+		if (ftruncate(fd, 0) < 0) {
+			/* Nothing more to do: the reader reports a ring file it cannot read. */
+		}
 		close(fd);
 		return -1;
 	}

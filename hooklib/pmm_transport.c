@@ -66,6 +66,8 @@ static char pmm_record_dir[PATH_MAX];
 /* PMM_RECORD_DIR's <pid>.records and <pid>.late (see the top of this file). */
 static char pmm_records_path[PATH_MAX];
 static char pmm_late_path[PATH_MAX];
+/* PMM_RECORD_DIR's <pid>.failed: made, empty, when records could not be written (a full disk). */
+static char pmm_failed_path[PATH_MAX];
 
 /*
  * Set when sending can never work for this process again (the module said ESRCH: not monitored;
@@ -77,6 +79,24 @@ static void pmm_sink_kill(void)
 {
 	__atomic_store_n(&pmm_sink_dead, 1, __ATOMIC_RELAXED);
 	pmm_recording_update();
+}
+
+/*
+ * Host mode could not write a record out (the file system is full, a file size limit): from here
+ * on nothing is recorded, and the reader must not take what was for all of it. An empty file says
+ * so; it needs no room of the disk's but an inode. Only PMM_RECORD_DIR's files: with PMM_RECORD_FD
+ * the stream's reader sees the write fail itself.
+ */
+static void pmm_host_write_failed(void)
+{
+	int fd;
+
+	pmm_sink_kill();
+	if (!pmm_failed_path[0])
+		return;
+	fd = open(pmm_failed_path, O_WRONLY | O_CREAT | O_CLOEXEC, 0644);
+	if (fd >= 0)
+		close(fd);
 }
 
 /* PMM_RECORD_FD as an fd open for writing, or -1. */
@@ -172,6 +192,7 @@ static int pmm_host_dir_open(void)
 	    pmm_host_name_path(pmm_records_path, sizeof(pmm_records_path), dir, pid, gen, ".records") ||
 	    pmm_host_name_path(ring_path, sizeof(ring_path), dir, pid, gen, ".ring") ||
 	    pmm_host_name_path(pmm_late_path, sizeof(pmm_late_path), dir, pid, gen, ".late") ||
+	    pmm_host_name_path(pmm_failed_path, sizeof(pmm_failed_path), dir, pid, gen, ".failed") ||
 	    pmm_host_name_path(pmm_maps_path, sizeof(pmm_maps_path), dir, pid, gen, ".maps") ||
 	    pmm_host_name_path(pmm_maps_new_path, sizeof(pmm_maps_new_path), dir, pid, gen, ".maps.new"))
 		return -1;
@@ -278,7 +299,7 @@ void pmm_transport_drain(void)
 {
 	if (pmm_sink == PMM_SINK_HOST) {
 		if (pmm_host_ring_drain() < 0)
-			pmm_sink_kill();
+			pmm_host_write_failed();
 		return;
 	}
 	pmm_ioctl(PMM_RING_DRAIN, NULL);
@@ -306,7 +327,7 @@ static void pmm_transport_write(const struct pmm_record *records, unsigned int c
 	if (pmm_sink == PMM_SINK_HOST) {
 		for (unsigned int i = 0; i < count; i++)
 			if (pmm_host_write(&records[i]) < 0) {
-				pmm_sink_kill();
+				pmm_host_write_failed();
 				return;
 			}
 		return;

@@ -6,7 +6,7 @@ import os from 'os';
 import path from 'path';
 
 import { findObject, loadBase, MappedObject, parseObjectMap } from '../../symbolizer/objectMap';
-import { readProcessRecords, recordDirEntries } from '../host/recordDir';
+import { readProcessRecords, readRecordDir, recordDirEntries } from '../host/recordDir';
 import { decodeRecords, PmmKindName, PmmRecord, replayRecords } from '../host/recordStream';
 import { execEnvModeCount } from './cases';
 
@@ -561,6 +561,49 @@ describe('libpmm.so in host mode', () => {
       expect(newImages).toHaveLength(execEnvModeCount);
     } finally {
       fs.rmSync(dir, { recursive: true, force: true });
+    }
+  });
+
+  it('says when it could not write its records out (a file size limit): <pid>.failed, and the reader refuses the process', () => {
+    const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'pmm-hook-failed-'));
+    try {
+      // 1 MiB a file: too little for the ring (so records are appended) and for many_leaks' 20,000 records.
+      const run = spawnSync('sh', ['-c', `trap '' XFSZ; ulimit -f 2048; exec ${path.join(programDir, 'many_leaks')}`], {
+        env: { ...cleanEnv(), LD_PRELOAD: hookPath, PMM_RECORD_DIR: dir },
+        encoding: 'utf8',
+        timeout: 60_000,
+      });
+      // The program itself runs on.
+      expect([run.status, run.signal, run.stdout]).toEqual([0, null, 'many_leaks: done\n']);
+      expect(fs.existsSync(path.join(dir, `${run.pid}.failed`))).toBe(true);
+      expect(() => readRecordDir(dir)).toThrow(
+        `host mode, process ${run.pid}: its records could not all be written to ${dir} (is its file system full?), so what it allocated is not known`,
+      );
+    } finally {
+      fs.rmSync(dir, { recursive: true, force: true });
+    }
+  });
+
+  it('takes the room for its ring when it makes it: on a full file system the program is not killed (root: a tmpfs)', () => {
+    const mount = fs.mkdtempSync(path.join(os.tmpdir(), 'pmm-hook-full-'));
+    const kept = fs.mkdtempSync(path.join(os.tmpdir(), 'pmm-hook-full-kept-'));
+    try {
+      // 300 KiB left, less than a ring: a store into a hole of its file would be a SIGBUS.
+      const script = [
+        `mount -t tmpfs -o size=3200k pmm-full ${mount}`,
+        `dd if=/dev/zero of=${mount}/fill bs=1k count=2900 2>/dev/null`,
+        `mkdir ${mount}/run`,
+        `LD_PRELOAD=${hookPath} PMM_RECORD_DIR=${mount}/run ${path.join(programDir, 'many_leaks')}`,
+        'echo "status $?"',
+        `cp -a ${mount}/run/. ${kept}/`,
+      ].join(' && ');
+      // A mount namespace of its own: the tmpfs goes when the shell does.
+      const run = spawnSync('unshare', ['--mount', 'sh', '-c', script], { env: cleanEnv(), encoding: 'utf8', timeout: 60_000 });
+      expect([run.status, run.stderr, run.stdout]).toEqual([0, '', 'many_leaks: done\nstatus 0\n']);
+      expect(fs.readdirSync(kept).filter((f) => f.endsWith('.failed'))).toHaveLength(1);
+    } finally {
+      fs.rmSync(mount, { recursive: true, force: true });
+      fs.rmSync(kept, { recursive: true, force: true });
     }
   });
 

@@ -1,6 +1,7 @@
 // Host mode's record directory (PMM_RECORD_DIR, hooklib/pmm_transport.c): per process the hook ran in,
 // `<name>.records` (what its ring's drains wrote), `<name>.ring` (what they committed, and what was still
-// in the ring), `<name>.late` (the rare record that found no place in the ring) and `<name>.maps`,
+// in the ring), `<name>.late` (the rare record that found no place in the ring), `<name>.maps`, and
+// `<name>.failed` when the hook could not write a record out,
 // replayed per process as pmm.ko keeps one monitor per process. The name is the pid, or `<pid>-<n>` for
 // the n-th later process of the run given the same pid (hooklib/pmm_host_name.c).
 import * as fs from 'fs';
@@ -64,6 +65,10 @@ const readIfThere = (file: string): Buffer | null => {
  * in the ring, then its late records.
  */
 export function readProcessRecords(dir: string, name: string): Buffer {
+  // The hook could not write a record out: what is here is not all the process did.
+  if (fs.existsSync(path.join(dir, `${name}.failed`))) {
+    throw new Error(`its records could not all be written to ${dir} (is its file system full?), so what it allocated is not known`);
+  }
   const written = readIfThere(path.join(dir, `${name}.records`)) ?? Buffer.alloc(0);
   const ring = readIfThere(path.join(dir, `${name}.ring`));
   const late = readIfThere(path.join(dir, `${name}.late`)) ?? Buffer.alloc(0);
