@@ -287,12 +287,15 @@ export function describeMismatches(
   );
 }
 
-/** Whether this process may give a file away (setuidCopy). */
-export const canGiveFilesAway = process.getuid?.() === 0;
+/**
+ * Whether the tests run as root, as CI does: only root may give a file away (setuidCopy), choose a
+ * child's pid (pid_reuse) or mount a file system. Without it those tests are skipped, with a warning.
+ */
+export const runsAsRoot = process.getuid?.() === 0;
 
 /**
  * A copy of a test program that runs set-user-ID nobody, for which the loader ignores LD_PRELOAD: the hook
- * cannot start in it. Needs root (canGiveFilesAway). In /tmp, which the guest shares.
+ * cannot start in it. Needs root (runsAsRoot). In /tmp, which the guest shares.
  */
 export function setuidCopy(name: string): { file: string; remove: () => void } {
   const dir = fs.mkdtempSync('/tmp/pmm-setuid-');

@@ -4,7 +4,7 @@ import { execFileSync } from 'child_process';
 import * as fs from 'fs';
 import * as path from 'path';
 import type {} from '../../harness/globals';
-import { canGiveFilesAway, childEndingsCase, describeChildren, describeLeaks, describeMismatches, describePidReuse, execEnvCase, execImageCase, execUnhookedCase, forkFamilyCase, hookCases, outlivedCase, pidReuseCase, programBin, setuidCopy } from './cases';
+import { runsAsRoot, childEndingsCase, describeChildren, describeLeaks, describeMismatches, describePidReuse, execEnvCase, execImageCase, execUnhookedCase, forkFamilyCase, hookCases, outlivedCase, pidReuseCase, programBin, setuidCopy } from './cases';
 
 const bin = programBin;
 
@@ -121,8 +121,8 @@ test(execImageCase.name, async () => {
   expect(result.children ?? []).toEqual([]);
 });
 
-if (!canGiveFilesAway) console.warn('set-user-ID test skipped: it needs root to give a file to nobody');
-(canGiveFilesAway ? test : test.skip)('a run whose program never started the hook (set-user-ID in the guest) is an error, not a clean result', async () => {
+if (!runsAsRoot) console.warn('set-user-ID test skipped: it needs root to give a file to nobody');
+(runsAsRoot ? test : test.skip)('a run whose program never started the hook (set-user-ID in the guest) is an error, not a clean result', async () => {
   const setuid = setuidCopy('leak_three');
   try {
     await expect(pmm.run(setuid.file)).rejects.toThrow(
