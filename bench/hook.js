@@ -63,10 +63,8 @@ async function inVm(command, args, hook, env) {
 
 const allocInVm = (threads, hook, env) => inVm(program, [String(VM_PAIRS), String(threads)], hook, env);
 
-/** A run of alloc_heavy (or, with command, of it) on this machine, under tool, or plain, or in host mode. */
-function onHost(threads, tool, { hook = false, hookEnv = {}, command: given } = {}) {
-  const command = given ?? (tool.length ? tool[0] : program);
-  const args = given ? [String(HOST_SPAWNS), '/bin/true'] : [...tool.slice(1), ...(tool.length ? [program] : []), String(HOST_PAIRS), String(threads)];
+/** A run of command with args on this machine, plain or in the hook's host mode: its "ms" line. */
+function onHost(command, args, { hook = false, hookEnv = {} } = {}) {
   // The hook's host mode as `pmm run --host` runs it: its ring in a file, drained into a records file.
   const dir = hook ? fs.mkdtempSync(path.join(os.tmpdir(), 'pmm-bench-host-')) : null;
   const env = hook ? { LD_PRELOAD: path.join(root, 'hooklib', 'libpmm.so'), PMM_RECORD_DIR: dir, ...hookEnv } : {};
@@ -82,6 +80,12 @@ function onHost(threads, tool, { hook = false, hookEnv = {}, command: given } = 
     if (dir) fs.rmSync(dir, { recursive: true, force: true });
   }
 }
+
+/** alloc_heavy on this machine, plain, in host mode, or under tool (valgrind, heaptrack: its command line). */
+const allocOnHost = (threads, tool, hostMode) => {
+  const args = [String(HOST_PAIRS), String(threads)];
+  return tool.length ? onHost(tool[0], [...tool.slice(1), program, ...args]) : onHost(program, args, hostMode);
+};
 
 const notice = (message) => process.stderr.write(`${message}\n`);
 const options = resolveOptions({});
@@ -102,14 +106,14 @@ async function main() {
       hookNoStack: () => allocInVm(threads, true, { PMM_STACK_DEPTH: '0' }),
     });
     const host = await medians({
-      hostPlain: async () => onHost(threads, []),
-      hostHook: async () => onHost(threads, [], { hook: true }),
+      hostPlain: async () => allocOnHost(threads, []),
+      hostHook: async () => allocOnHost(threads, [], { hook: true }),
       // The same settings as in the VM: what each part of the hook costs when it runs natively.
-      hostForwardOnly: async () => onHost(threads, [], { hook: true, hookEnv: { PMM_HOOKS_ACTIVE: '0' } }),
-      hostNoStack: async () => onHost(threads, [], { hook: true, hookEnv: { PMM_STACK_DEPTH: '0' } }),
-      hostFp: async () => onHost(threads, [], { hook: true, hookEnv: { PMM_STACK_UNWIND: 'fp' } }),
-      memcheck: async () => onHost(threads, ['valgrind', '--tool=memcheck', '--leak-check=full', '-q']),
-      heaptrack: async () => onHost(threads, ['heaptrack', '-o', path.join(os.tmpdir(), `pmm-bench-heaptrack-${process.pid}`)]),
+      hostForwardOnly: async () => allocOnHost(threads, [], { hook: true, hookEnv: { PMM_HOOKS_ACTIVE: '0' } }),
+      hostNoStack: async () => allocOnHost(threads, [], { hook: true, hookEnv: { PMM_STACK_DEPTH: '0' } }),
+      hostFp: async () => allocOnHost(threads, [], { hook: true, hookEnv: { PMM_STACK_UNWIND: 'fp' } }),
+      memcheck: async () => allocOnHost(threads, ['valgrind', '--tool=memcheck', '--leak-check=full', '-q']),
+      heaptrack: async () => allocOnHost(threads, ['heaptrack', '-o', path.join(os.tmpdir(), `pmm-bench-heaptrack-${process.pid}`)]),
     });
     rows.push({ threads, ...vm, ...host });
   }
@@ -133,8 +137,8 @@ async function main() {
   const start = await medians({
     vmPlain: () => inVm(spawner, [String(VM_SPAWNS), '/bin/true'], false, {}),
     vmHook: () => inVm(spawner, [String(VM_SPAWNS), '/bin/true'], true, {}),
-    hostPlain: async () => onHost(1, [], { command: spawner }),
-    hostHook: async () => onHost(1, [], { command: spawner, hook: true }),
+    hostPlain: async () => onHost(spawner, [String(HOST_SPAWNS), '/bin/true']),
+    hostHook: async () => onHost(spawner, [String(HOST_SPAWNS), '/bin/true'], { hook: true }),
   });
   const each = (ms, n) => (ms / n).toFixed(2);
   lines.push(

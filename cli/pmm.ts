@@ -2,8 +2,8 @@
 // The pmm command: `pmm run` and `pmm exec` on the same code as the Jest environment, `pmm setup`, `pmm junit-merge`.
 import { spawnSync } from 'child_process';
 import * as path from 'path';
-import { formatAmount, formatSeedLog } from '../harness/leakReport';
 import { unhookedChildMessage } from '../harness/hookReach';
+import { formatAmount, formatSeedLog } from '../harness/leakReport';
 import { formatValgrindMismatch } from '../harness/mismatchReport';
 import { resolveOptions } from '../harness/options';
 import { closeSymbolizer, runRaw, sharedSymbolizer, symbolizeMismatches, symbolizeRun } from '../harness/runProgram';

@@ -478,8 +478,8 @@ void pmm_host_ring_forget(void)
 /*
  * At exit, once the process is down to this thread: everything left in the ring goes to the records
  * file, the ring file is emptied (not removed: on ext4 a file removed within the last half minute
- * makes creating the next one slower, and a run creates files for every process), and what later exit handlers record is appended
- * (pmm_transport.c). With other threads still running the ring stays, for them to write into and for
+ * makes creating the next one slower, and a run creates files for every process), and what later
+ * exit handlers record is appended (pmm_transport.c). With other threads still running the ring stays, for them to write into and for
  * the reader.
  */
 void pmm_host_ring_finish(void)
