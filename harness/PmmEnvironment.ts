@@ -114,7 +114,7 @@ export default class PmmEnvironment extends NodeEnvironment {
       result.summary,
       ...(this.pmmOptions.followChildren ? (result.children ?? []).map((child) => child.summary) : []),
     ]);
-    recordTestFigures(this.testPath, titlesOf(test), summarize(summaries.map((s) => ({ ...s, kinds: [], frames: [] }))));
+    recordTestFigures(this.testPath, titlesOf(test), summarize(summaries));
   }
 
   private takeFailures(owner: Owner): RunFailure[] {

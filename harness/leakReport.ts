@@ -26,7 +26,7 @@ export function groupLeaks(records: readonly RawRecord[], framesPerRecord: Reado
   return [...groups.values()].sort((a, b) => b.bytes - a.bytes || b.blocks - a.blocks);
 }
 
-export function summarize(leaks: readonly Leak[]): LeakSummary {
+export function summarize(leaks: readonly LeakSummary[]): LeakSummary {
   return leaks.reduce((sum, leak) => ({bytes: sum.bytes + leak.bytes, blocks: sum.blocks + leak.blocks}), {
     bytes: 0,
     blocks: 0,

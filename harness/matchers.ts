@@ -1,7 +1,7 @@
 // The leak matchers: toHaveNoLeaks() and toLeak({bytes, blocks}), and toHaveMismatchedFrees(count). A run
 // checked with toLeak is expected to leak, and one checked with toHaveMismatchedFrees to release blocks with
 // another family's call, so the environment raises no automatic failure for what was checked.
-import { formatAmount, formatLeakMessage } from './leakReport';
+import { formatAmount, formatLeakMessage, summarize } from './leakReport';
 import { formatMismatchMessage } from './mismatchReport';
 import type { LeakSummary, RunResult } from './types';
 
@@ -12,6 +12,11 @@ interface MatcherResult {
 
 function isRunResult(value: unknown): value is RunResult {
   return typeof value === 'object' && value !== null && 'summary' in value && 'leaks' in value && 'mismatches' in value;
+}
+
+/** "1 block", "3 blocks"; nothing when n is not given. */
+function count(n: number | undefined, unit: string): string | null {
+  return n === undefined ? null : `${n} ${unit}${n === 1 ? '' : 's'}`;
 }
 
 function notARun(name: string, value: unknown): MatcherResult {
@@ -43,15 +48,19 @@ export function leakMatchers(acknowledge: (result: RunResult) => void, acknowled
         blocks > 0 &&
         (expected.bytes === undefined || expected.bytes === bytes) &&
         (expected.blocks === undefined || expected.blocks === blocks);
-      const wanted = expected.bytes !== undefined || expected.blocks !== undefined
-        ? [expected.bytes !== undefined ? `${expected.bytes} bytes` : null, expected.blocks !== undefined ? `${expected.blocks} blocks` : null].filter(Boolean).join(' in ')
-        : 'a leak';
+      const asked = [count(expected.bytes, 'byte'), count(expected.blocks, 'block')].filter(Boolean).join(' in ');
+      const got = blocks > 0 ? `it leaked ${formatAmount(received.summary)}` : 'every allocation of its own was freed';
+      // Counted apart, so that a run whose leaks are all its children's does not read as a matcher gone wrong.
+      const children = summarize((received.children ?? []).map((child) => child.summary));
+      const theirs = blocks === 0 && children.blocks > 0 ? ` (its forked children leaked ${formatAmount(children)}; toLeak counts the program's own)` : '';
+      // Nothing at all can never be a leak: say which matcher asks that.
+      const hint = expected.blocks === 0 || expected.bytes === 0 ? '; toHaveNoLeaks() asserts no leak' : '';
       return {
         pass,
         message: () =>
           pass
-            ? `expected ${received.program} not to leak ${wanted}, but it leaked ${formatAmount(received.summary)}`
-            : `expected ${received.program} to leak ${wanted}, but it leaked ${formatAmount(received.summary)}`,
+            ? `expected ${received.program} not to leak${asked ? ` ${asked}` : ''}, but ${got}`
+            : `expected ${received.program} to leak${asked ? ` ${asked}` : ''}, but ${got}${theirs}${hint}`,
       };
     },
     /** The program's own mismatched releases (not its children's): count of them, or any when none is given. */

@@ -38,7 +38,7 @@ export function runFailures(run: RunResult, context: RunContext): RunFailure[] {
   const processes = sources(run, context.options.followChildren);
   if (!context.leaksExpected) {
     const leaking = processes.filter((source) => source.summary.blocks > 0);
-    const total = summarize(leaking.map((s) => ({ ...s.summary, kinds: [], frames: [] })));
+    const total = summarize(leaking.map((s) => s.summary));
     if (overThreshold(total, context.options.leakThreshold)) failures.push(...leaking.map(leakFailureDetail));
   }
   // No threshold: a block released with the wrong call is undefined behaviour, however few there are.

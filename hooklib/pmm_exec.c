@@ -5,8 +5,8 @@
  * posix_spawn gets back the hook's variables the program left out: this library in LD_PRELOAD (ahead
  * of any the program chose) and the PMM_* settings the process started with. As valgrind's
  * --trace-children=yes does, the whole process tree stays monitored whatever it does to its
- * environment. What the program passes is kept; nothing is added when it is all there. system() and
- * popen() are the exception, see pmm_exec_restore_environ.
+ * environment. What the program passes is kept; nothing is added when it is all there. popen() is
+ * the exception, see pmm_exec_restore_environ (system() spawns through posix_spawn: pmm_system.c).
  *
  * A vfork child runs these on its parent's memory: nothing here allocates with malloc or looks up
  * a symbol then. The variables and the real functions are taken once, at load.
@@ -61,7 +61,6 @@ static const char *const pmm_exec_names[PMM_EXEC_HOWS] = {
 	[PMM_POSIX_SPAWNP] = "posix_spawnp",
 };
 static void *pmm_exec_real[PMM_EXEC_HOWS];
-static int (*pmm_real_system)(const char *);
 static FILE *(*pmm_real_popen)(const char *, const char *);
 
 /* One call of the exec or spawn family, its arguments but the environment. */
@@ -99,7 +98,6 @@ __attribute__((constructor)) static void pmm_exec_prepare(void)
 	pmm_in_hook = 1;
 	for (int i = 0; i < PMM_EXEC_HOWS; i++)
 		pmm_exec_real[i] = dlsym(RTLD_NEXT, pmm_exec_names[i]);
-	pmm_real_system = (int (*)(const char *))dlsym(RTLD_NEXT, "system");
 	pmm_real_popen = (FILE *(*)(const char *, const char *))dlsym(RTLD_NEXT, "popen");
 	/*
 	 * The name the loader found this library by: absolute, it is the LD_PRELOAD entry itself (and
@@ -423,8 +421,8 @@ PMM_EXPORT int posix_spawnp(pid_t *pid, const char *file, const posix_spawn_file
 }
 
 /*
- * system() and popen() spawn their shell with environ through the C library's own inner call, which
- * no wrapper sees. If the program took the hook's variables out of environ (clearenv, unsetenv), they
+ * popen() spawns its shell with environ through the C library's own inner call, which no wrapper
+ * sees. If the program took the hook's variables out of environ (clearenv, unsetenv), they
  * are put back into it first, so the shell and what it runs are hooked: the one case where the hook
  * changes the program's environment, and only what it had removed. setenv's copy is the hook's own.
  */
@@ -449,16 +447,6 @@ static void pmm_exec_restore_environ(void)
 		setenv("LD_PRELOAD", value, 1);
 	}
 	pmm_in_hook = was_in_hook;
-}
-
-PMM_EXPORT int system(const char *command)
-{
-	if (!pmm_real_system) {
-		errno = ENOSYS;
-		return -1;
-	}
-	pmm_exec_restore_environ();
-	return pmm_real_system(command);
 }
 
 PMM_EXPORT FILE *popen(const char *command, const char *type)

@@ -8,6 +8,17 @@ const mismatch: Mismatch = {
   count: 2,
 };
 
+function leaking(own: number, children: number[] = []): RunResult {
+  const summary = (blocks: number) => ({ bytes: 10 * blocks, blocks });
+  return {
+    ...run(0),
+    summary: summary(own),
+    children: children.map((blocks, i) => ({
+      pid: 100 + i, exitCode: 0, signal: null, leaks: [], summary: summary(blocks), mismatches: [], mismatchedFrees: 0,
+    })),
+  };
+}
+
 function run(mismatchedFrees: number): RunResult {
   return {
     program: './mm', args: [], exitCode: 0, signal: null, timedOut: false, stdout: '', stderr: '',
@@ -56,5 +67,28 @@ describe('toHaveMismatchedFrees', () => {
     const mismatches: RunResult[] = [];
     leakMatchers((r) => leaks.push(r), (r) => mismatches.push(r)).toLeak(run(1));
     expect([leaks.length, mismatches.length]).toEqual([1, 0]);
+  });
+});
+
+describe('toLeak', () => {
+  it.each<[string, RunResult, { bytes?: number; blocks?: number }, boolean, string]>([
+    ['a leak, none described', leaking(2), {}, true, 'expected ./mm not to leak, but it leaked 20 bytes in 2 blocks'],
+    ['the leak described', leaking(1), { bytes: 10, blocks: 1 }, true, 'expected ./mm not to leak 10 bytes in 1 block, but it leaked 10 bytes in 1 block'],
+    ['another leak', leaking(2), { bytes: 10 }, false, 'expected ./mm to leak 10 bytes, but it leaked 20 bytes in 2 blocks'],
+    ['no leak', leaking(0), {}, false, 'expected ./mm to leak, but every allocation of its own was freed'],
+    [
+      'only its children leaked',
+      leaking(0, [1, 2]),
+      {},
+      false,
+      "expected ./mm to leak, but every allocation of its own was freed (its forked children leaked 30 bytes in 3 blocks; toLeak counts the program's own)",
+    ],
+    ['nothing asked for', leaking(0), { bytes: 0, blocks: 0 }, false, 'expected ./mm to leak 0 bytes in 0 blocks, but every allocation of its own was freed; toHaveNoLeaks() asserts no leak'],
+  ])('%s', (_name, result, expected, pass, message) => {
+    const seen: RunResult[] = [];
+    const outcome = leakMatchers((r) => seen.push(r)).toLeak(result, expected);
+    expect([outcome.pass, outcome.message()]).toEqual([pass, message]);
+    // Checked, so expected, whether the matcher passed or not: the children's leaks too.
+    expect(seen).toEqual([result]);
   });
 });

@@ -221,6 +221,34 @@ export const childEndingsCase = {
 };
 
 /**
+ * system_endings: the hook's system() (pmm_system.c) behaves as the C library's, which the output shows
+ * (the same as a run without the hook), and each shell it ran has its ending, a signal too: on the host
+ * the hook reaps the shell where it can mark how it ended, which the C library's system() did not let it.
+ */
+export const systemEndingsCase = {
+  name: "system_endings: system() behaves as the C library's, and each shell it ran says how it ended, killed or crashed too",
+  program: 'system_endings',
+  stdout: [
+    'shell available: yes',
+    'kill -INT $PPID; exit 4: exit 4',
+    'interrupts during system(): 0',
+    'kill -INT $$: signal Interrupt',
+    'exec --crash: signal Segmentation fault',
+    'interrupts after: 1',
+    '',
+  ].join('\n'),
+  endings: [
+    [0, null],
+    [4, null],
+    [null, 'SIGINT'],
+    [null, 'SIGSEGV'],
+  ],
+  leak: { bytes: 10, blocks: 1 },
+  leaks: ['10/1 malloc main<__libc_start_call_main'],
+  crashedLeaks: ['66/1 malloc main<__libc_start_call_main'],
+};
+
+/**
  * pid_reuse: two children get the same pid (the second by clone3 with set_tid, as root), one leaking
  * 11 bytes and exiting with 5, the other leaking 2 x 22 bytes and dying of SIGTERM: two entries, each
  * with its own leaks and ending, in the order they ran.

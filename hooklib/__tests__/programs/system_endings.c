@@ -1,0 +1,57 @@
+/*
+ * system_endings.c: system() as a program sees it, and how each shell it ran ended. In order: system(NULL)
+ * (a shell that exits 0), a shell that sends this program SIGINT and exits 4 (system() ignores SIGINT
+ * in the caller meanwhile, so the program's handler does not run), a shell that kills itself with
+ * SIGINT (the program's handler is not the shell's), and a shell that execs this program with --crash,
+ * which leaks 66 bytes and dies of SIGSEGV. A raised SIGINT afterwards reaches the handler again. The
+ * program itself leaks one block of 10 bytes.
+ * Each result is printed, so that a run under the hook can be compared with a plain one.
+ */
+#include <signal.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/wait.h>
+
+void *volatile sink;
+static volatile sig_atomic_t interrupts;
+
+static void on_interrupt(int sig)
+{
+	(void)sig;
+	interrupts++;
+}
+
+static void describe(const char *what, int status)
+{
+	if (status == -1)
+		printf("%s: -1\n", what);
+	else if (WIFEXITED(status))
+		printf("%s: exit %d\n", what, WEXITSTATUS(status));
+	else if (WIFSIGNALED(status))
+		printf("%s: signal %s\n", what, strsignal(WTERMSIG(status)));
+	else
+		printf("%s: status %#x\n", what, status);
+}
+
+int main(int argc, char **argv)
+{
+	char command[4096];
+
+	if (argc == 2 && strcmp(argv[1], "--crash") == 0) {
+		sink = malloc(66);
+		raise(SIGSEGV);
+		return 1;
+	}
+	sink = malloc(10);
+	signal(SIGINT, on_interrupt);
+	printf("shell available: %s\n", system(NULL) ? "yes" : "no");
+	describe("kill -INT $PPID; exit 4", system("kill -INT $PPID; exit 4"));
+	printf("interrupts during system(): %d\n", (int)interrupts);
+	describe("kill -INT $$", system("kill -INT $$"));
+	snprintf(command, sizeof(command), "exec '%s' --crash", argv[0]);
+	describe("exec --crash", system(command));
+	raise(SIGINT);
+	printf("interrupts after: %d\n", (int)interrupts);
+	return 0;
+}
