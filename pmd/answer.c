@@ -1,4 +1,4 @@
-/* answer: pmd's messages to the host (ready, result, error, bye), each one JSON line (PROTOCOL.md). */
+/* answer: pmd's messages to the host (ready, child, result, error, bye), each one JSON line (PROTOCOL.md). */
 #include "answer.h"
 
 #include <sys/wait.h>
@@ -95,13 +95,14 @@ static void answer_status(struct buf *out, int status)
 	buf_printf(out, ",\"exitCode\":null,\"signal\":\"%s\"", name);
 }
 
-/* A descendant of the run's program: its own leaks, object map and counters. */
-static void answer_child(struct buf *out, const struct child_collection *child)
+/* A descendant of the run's program, a line of its own: its leaks, object map and counters. */
+static void answer_child(struct buf *out, const struct request *req, const struct child_collection *child)
 {
 	const struct monitor_collection *mon = &child->mon;
 	size_t i;
 
-	buf_printf(out, "{\"pid\":%d", (int)child->pid);
+	answer_id(out, req);
+	buf_printf(out, ",\"type\":\"child\",\"pid\":%d", (int)child->pid);
 	/* pmd is not its parent: pmm.ko kept the status, when it saw the exit. */
 	if (mon->exit_known)
 		answer_status(out, mon->wait_status);
@@ -117,7 +118,7 @@ static void answer_child(struct buf *out, const struct child_collection *child)
 		   (unsigned long long)mon->unmatched_frees, (unsigned long long)mon->dropped,
 		   mon->unhooked ? "true" : "false");
 	answer_mismatches(out, mon);
-	buf_putc(out, '}');
+	buf_puts(out, "}\n");
 }
 
 void answer_result(struct buf *out, const struct request *req, const struct run_result *run,
@@ -126,6 +127,12 @@ void answer_result(struct buf *out, const struct request *req, const struct run_
 {
 	size_t i;
 
+	/*
+	 * Each child first, on a line of its own: a line of the host's is one string there, which has a
+	 * size limit that a run of a few hundred leaking processes in one line would pass.
+	 */
+	for (i = 0; i < nchildren; i++)
+		answer_child(out, req, &children[i]);
 	answer_id(out, req);
 	buf_printf(out, ",\"type\":\"result\",\"pid\":%d", (int)run->pid);
 	answer_status(out, run->status);
@@ -161,13 +168,7 @@ void answer_result(struct buf *out, const struct request *req, const struct run_
 				   (unsigned long long)s->vm_bytes, (unsigned long long)s->rss_bytes);
 		}
 		buf_putc(out, ']');
-		buf_puts(out, ",\"children\":[");
-		for (i = 0; i < nchildren; i++) {
-			if (i)
-				buf_putc(out, ',');
-			answer_child(out, &children[i]);
-		}
-		buf_putc(out, ']');
+		buf_printf(out, ",\"children\":%zu", nchildren);
 	}
 	buf_puts(out, "}\n");
 }

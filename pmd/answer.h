@@ -1,4 +1,4 @@
-/* answer: pmd's messages to the host (ready, result, error, bye), each one JSON line (PROTOCOL.md). */
+/* answer: pmd's messages to the host (ready, child, result, error, bye), each one JSON line (PROTOCOL.md). */
 #ifndef PMD_ANSWER_H
 #define PMD_ANSWER_H
 
@@ -15,7 +15,7 @@ void answer_error(struct buf *out, const struct request *req, const char *messag
 
 void answer_bye(struct buf *out, const struct request *req);
 
-/* mon is NULL for a plain run: no records, an empty map, zero counters. */
+/* mon is NULL for a plain run: no records, an empty map, zero counters. Each child goes first, a line of its own. */
 void answer_result(struct buf *out, const struct request *req, const struct run_result *run,
 		   const struct monitor_collection *mon, const struct child_collection *children,
 		   size_t nchildren);

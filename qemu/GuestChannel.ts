@@ -1,12 +1,23 @@
 // The host's end of pmd's virtio-serial port: newline-delimited JSON requests and answers (pmd/PROTOCOL.md).
 import * as net from 'net';
-import type { GuestMessage, ReadyMessage, RunRequest } from './protocol';
+import type { ChildAnswer, GuestMessage, ReadyMessage, RunRequest, RunResultMessage, WireMessage } from './protocol';
 
-type Pending = { resolve: (m: GuestMessage) => void; reject: (e: Error) => void };
+/** An answer awaited, and the children pmd sent ahead of it. */
+type Pending = { resolve: (m: GuestMessage) => void; reject: (e: Error) => void; children: ChildAnswer[] };
+
+/**
+ * The longest line read: one JavaScript string holds at most about 512 MiB (2^29 - 24 UTF-16 units in
+ * V8). pmd sends each process of a run on a line of its own, and pmm.ko keeps at most max_records
+ * (1,000,000) records per process, about 400 MB as pmd writes them: only a raised max_records gets here.
+ */
+export const MAX_LINE_CHARS = 500 * 2 ** 20;
 
 export class GuestChannel {
   /** The pieces of the line being received, not yet ended by a newline. */
   private partial: string[] = [];
+  private partialChars = 0;
+  /** The rest of a line over maxLineChars is being passed over, up to its newline. */
+  private skipping = false;
   private nextId = 1;
   private readonly pending = new Map<number, Pending>();
   private readyWaiters: Array<(m: ReadyMessage) => void> = [];
@@ -14,17 +25,20 @@ export class GuestChannel {
   private failure: Error | null = null;
   private holdOnlyWhileBusy = false;
 
-  constructor(private readonly socket: net.Socket) {
+  constructor(
+    private readonly socket: net.Socket,
+    private readonly maxLineChars = MAX_LINE_CHARS,
+  ) {
     socket.setEncoding('utf8');
     socket.on('data', (chunk: string) => this.onData(chunk));
     socket.on('close', () => this.fail(new Error('the guest channel closed')));
     socket.on('error', (err) => this.fail(err));
   }
 
-  static connect(socketPath: string): Promise<GuestChannel> {
+  static connect(socketPath: string, maxLineChars = MAX_LINE_CHARS): Promise<GuestChannel> {
     return new Promise((resolve, reject) => {
       const s = net.createConnection(socketPath);
-      s.once('connect', () => resolve(new GuestChannel(s)));
+      s.once('connect', () => resolve(new GuestChannel(s, maxLineChars)));
       s.once('error', reject);
     });
   }
@@ -40,7 +54,7 @@ export class GuestChannel {
     if (this.failure) return Promise.reject(this.failure);
     const id = this.nextId++;
     return new Promise((resolve, reject) => {
-      this.pending.set(id, { resolve, reject });
+      this.pending.set(id, { resolve, reject, children: [] });
       this.updateHold();
       this.socket.write(JSON.stringify({ id, ...body }) + '\n');
     });
@@ -80,19 +94,49 @@ export class GuestChannel {
     let start = 0;
     let newline: number;
     while ((newline = chunk.indexOf('\n', start)) >= 0) {
-      this.partial.push(chunk.slice(start, newline));
+      const piece = chunk.slice(start, newline);
+      start = newline + 1;
+      // The end of a line passed over, or of one that this piece makes too long.
+      if (this.skipping || this.overLong(piece)) {
+        this.skipping = false;
+        continue;
+      }
+      this.partial.push(piece);
       const line = this.partial.join('');
       this.partial = [];
-      start = newline + 1;
+      this.partialChars = 0;
       if (line.trim() !== '') this.onLine(line);
     }
-    if (start < chunk.length) this.partial.push(chunk.slice(start));
+    if (start < chunk.length && !this.skipping && !this.overLong(chunk.slice(start))) {
+      this.partial.push(chunk.slice(start));
+      this.partialChars += chunk.length - start;
+    }
+  }
+
+  /**
+   * Whether piece makes the line too long to hold: then what waits fails (the line's id is not known, so
+   * all of it), and the rest of the line is passed over. The channel goes on with the next line.
+   */
+  private overLong(piece: string): boolean {
+    if (this.partialChars + piece.length <= this.maxLineChars) return false;
+    const mib = Math.floor(this.maxLineChars / 2 ** 20);
+    this.partial = [];
+    this.partialChars = 0;
+    this.skipping = true;
+    const err = new Error(
+      `pmd sent an answer line of more than ${mib} MiB, more than one string can hold here; the runs waiting ` +
+        'for answers failed (a process with more records than pmm.ko keeps by default: lower its max_records)',
+    );
+    for (const p of this.pending.values()) p.reject(err);
+    this.pending.clear();
+    this.updateHold();
+    return true;
   }
 
   private onLine(line: string): void {
-    let message: GuestMessage;
+    let message: WireMessage;
     try {
-      message = JSON.parse(line) as GuestMessage;
+      message = JSON.parse(line) as WireMessage;
     } catch {
       this.fail(new Error(`pmd sent a line that is not JSON: ${line.slice(0, 200)}`));
       return;
@@ -104,8 +148,21 @@ export class GuestChannel {
     }
     const waiter = this.pending.get(message.id);
     if (!waiter) return;
+    if (message.type === 'child') {
+      const { id: _id, type: _type, ...child } = message;
+      waiter.children.push(child);
+      return;
+    }
     this.pending.delete(message.id);
     this.updateHold();
-    waiter.resolve(message);
+    if (message.type === 'result' && message.children !== undefined) {
+      if (message.children !== waiter.children.length) {
+        waiter.reject(new Error(`pmd announced ${message.children} children of run ${message.id} but sent ${waiter.children.length}`));
+        return;
+      }
+      waiter.resolve({ ...message, children: waiter.children } as RunResultMessage);
+      return;
+    }
+    waiter.resolve(message as GuestMessage);
   }
 }

@@ -37,20 +37,31 @@ export interface RunResultMessage {
   truncated?: boolean;
   // pmthread's VM/RSS samples, oldest first; absent when the run had no hook (pmd/PROTOCOL.md).
   samples?: Array<{ timeNs: string; vmBytes: number; rssBytes: number }>;
-  // The processes the program forked, each monitored on its own; absent when the run had no hook.
-  children?: Array<{
-    pid: number;
-    // How it ended, when pmm.ko saw its exit (pmd is not its parent); both absent otherwise.
-    exitCode?: number | null;
-    signal?: string | null;
-    maps: string;
-    records: RawRecord[];
-    unmatchedFrees: number;
-    dropped: number;
-    unhooked: boolean;
-    mismatches: RawMismatch[];
-    mismatchedFrees: number;
-  }>;
+  // The processes the program forked, each monitored on its own; absent when the run had no hook. pmd
+  // sends each as a child message before the result, which gives their count here (GuestChannel puts
+  // them back in place).
+  children?: ChildAnswer[];
+}
+
+/** A process the program forked, as pmd reports it. */
+export interface ChildAnswer {
+  pid: number;
+  // How it ended, when pmm.ko saw its exit (pmd is not its parent); both absent otherwise.
+  exitCode?: number | null;
+  signal?: string | null;
+  maps: string;
+  records: RawRecord[];
+  unmatchedFrees: number;
+  dropped: number;
+  unhooked: boolean;
+  mismatches: RawMismatch[];
+  mismatchedFrees: number;
+}
+
+/** One child of a run, on a line of its own ahead of the run's result. */
+export interface ChildMessage extends ChildAnswer {
+  id: number;
+  type: 'child';
 }
 
 export interface ErrorMessage {
@@ -65,3 +76,6 @@ export interface ByeMessage {
 }
 
 export type GuestMessage = ReadyMessage | RunResultMessage | ErrorMessage | ByeMessage;
+
+/** What a line from pmd can be: an answer, or a child that goes with the result that follows. */
+export type WireMessage = GuestMessage | ChildMessage | (Omit<RunResultMessage, 'children'> & { children?: number });

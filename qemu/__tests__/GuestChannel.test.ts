@@ -1,5 +1,7 @@
 // The host's end of pmd's channel splits the stream into lines wherever its chunks end: a line cut across
-// many chunks (a multi-megabyte answer), several lines in one chunk, and a chunk that ends a line exactly.
+// many chunks (a multi-megabyte answer), several lines in one chunk, and a chunk that ends a line exactly;
+// it puts a run's children, sent ahead of its result, back in the result, and passes over a line too
+// long to hold without losing the next.
 import * as fs from 'fs';
 import * as net from 'net';
 import * as os from 'os';
@@ -10,6 +12,8 @@ let dir: string;
 let server: net.Server;
 let guest: Promise<net.Socket>;
 let channel: GuestChannel;
+// Small, so that a test can pass it; the real limit is hundreds of MiB.
+const maxLineChars = 4096;
 
 beforeEach(async () => {
   dir = fs.mkdtempSync(path.join(os.tmpdir(), 'pmm-channel-'));
@@ -17,7 +21,7 @@ beforeEach(async () => {
   server = net.createServer();
   guest = new Promise((resolve) => server.once('connection', resolve));
   await new Promise<void>((resolve) => server.listen(socketPath, resolve));
-  channel = await GuestChannel.connect(socketPath);
+  channel = await GuestChannel.connect(socketPath, maxLineChars);
 });
 
 afterEach(async () => {
@@ -38,7 +42,7 @@ async function sendInPieces(socket: net.Socket, text: string, sizes: number[]): 
   }
 }
 
-test('reads a multi-megabyte answer cut into many chunks, and lines that share a chunk', async () => {
+test('reads an answer cut into many chunks, and lines that share a chunk', async () => {
   const socket = await guest;
   const ready = JSON.stringify({ type: 'ready', version: 'test' });
   await sendInPieces(socket, `${ready.slice(0, 5)}`, []);
@@ -47,15 +51,15 @@ test('reads a multi-megabyte answer cut into many chunks, and lines that share a
 
   const first = channel.request({ type: 'shutdown' });
   const second = channel.request({ type: 'shutdown' });
-  // A result whose stdout alone is 8 MB, sent 64 KiB at a time, then a second answer in the same chunk
+  // An answer near the longest line, sent 100 characters at a time, then a second answer in the same chunk
   // as the first's end.
-  const big = JSON.stringify({ id: 1, type: 'bye', filler: 'x'.repeat(8 << 20) });
+  const big = JSON.stringify({ id: 1, type: 'bye', filler: 'x'.repeat(maxLineChars - 100) });
   const small = JSON.stringify({ id: 2, type: 'bye' });
   const stream = `${big}\n${small}\n`;
-  await sendInPieces(socket, stream, Array(Math.floor(big.length / 65536)).fill(65536));
+  await sendInPieces(socket, stream, Array(Math.floor(big.length / 100)).fill(100));
   const [a, b] = await Promise.all([first, second]);
   expect(a).toMatchObject({ id: 1, type: 'bye' });
-  expect((a as unknown as { filler: string }).filler).toHaveLength(8 << 20);
+  expect((a as unknown as { filler: string }).filler).toHaveLength(maxLineChars - 100);
   expect(b).toEqual({ id: 2, type: 'bye' });
 });
 
@@ -64,4 +68,44 @@ test('a line that is not JSON fails what waits, with the start of the line', asy
   const pending = channel.request({ type: 'shutdown' });
   await sendInPieces(socket, 'not json at all\n', [3]);
   await expect(pending).rejects.toThrow('pmd sent a line that is not JSON: not json at all');
+});
+
+const child = (id: number, pid: number) => ({
+  id, type: 'child', pid, exitCode: 0, signal: null, maps: '', records: [], unmatchedFrees: 0, dropped: 0, unhooked: false, mismatches: [], mismatchedFrees: 0,
+});
+const result = (id: number, children: number) => ({ id, type: 'result', pid: 1, exitCode: 0, signal: null, records: [], children });
+
+test("a run's children, each a line ahead of its result, are put back in the result in order", async () => {
+  const socket = await guest;
+  const first = channel.request({ type: 'shutdown' });
+  const second = channel.request({ type: 'shutdown' });
+  const lines = [child(1, 10), child(2, 20), child(1, 11), result(2, 1), result(1, 2)];
+  await sendInPieces(socket, lines.map((l) => `${JSON.stringify(l)}\n`).join(''), [7, 50, 3]);
+  const [a, b] = (await Promise.all([first, second])) as unknown as Array<{ children: Array<{ pid: number; id?: number; type?: string }> }>;
+  expect(a.children.map((c) => c.pid)).toEqual([10, 11]);
+  expect(b.children.map((c) => c.pid)).toEqual([20]);
+  // A child is the process's fields alone.
+  expect(a.children[0]).not.toHaveProperty('type');
+  expect(a.children[0]).not.toHaveProperty('id');
+});
+
+test('a result that announces other children than were sent fails its run', async () => {
+  const socket = await guest;
+  const pending = channel.request({ type: 'shutdown' });
+  await sendInPieces(socket, `${JSON.stringify(child(1, 10))}\n${JSON.stringify(result(1, 2))}\n`, []);
+  await expect(pending).rejects.toThrow('pmd announced 2 children of run 1 but sent 1');
+});
+
+test.each([
+  ['in pieces', [1000, 1000, 1000, 1000, 1000]],
+  ['ending with the piece that passes the limit', [maxLineChars + 1]],
+])('a line too long to hold fails what waits, with a clear error, and the next answer still arrives (%s)', async (_name, sizes) => {
+  const socket = await guest;
+  const first = channel.request({ type: 'shutdown' });
+  const long = JSON.stringify({ id: 1, type: 'bye', filler: 'x'.repeat(maxLineChars) });
+  await sendInPieces(socket, `${long}\n`, sizes);
+  await expect(first).rejects.toThrow('pmd sent an answer line of more than 0 MiB, more than one string can hold here');
+  const second = channel.request({ type: 'shutdown' });
+  await sendInPieces(socket, `${JSON.stringify({ id: 2, type: 'bye' })}\n`, []);
+  expect(await second).toEqual({ id: 2, type: 'bye' });
 });
