@@ -13,6 +13,7 @@ import { packageRoot } from '../qemu/paths';
 import { exitStatus } from './exitStatus';
 import { junitMergeCommand } from './junitMerge';
 import { parseArgs, USAGE, UsageError, type Command } from './parseArgs';
+import { writeJson } from './writeJson';
 
 const notice = (message: string): void => {
   process.stderr.write(`${message}\n`);
@@ -41,7 +42,9 @@ async function runCommand(command: Extract<Command, { name: 'run' | 'exec' }>): 
   const leaked = result.summary.blocks > 0 || children.some((c) => c.summary.blocks > 0);
   const mismatched = result.mismatchedFrees > 0 || children.some((c) => c.mismatchedFrees > 0);
   if (command.json) {
-    process.stdout.write(`${JSON.stringify(result, null, 2)}\n`);
+    // In pieces: the report of a run with many processes can be larger than one string holds.
+    writeJson(result, (piece) => process.stdout.write(piece));
+    process.stdout.write('\n');
     return exitStatus(result, leaked || mismatched);
   }
   process.stdout.write(result.stdout);
