@@ -91,11 +91,24 @@ export function formatLeakHeadline(summary: LeakSummary, program: string): strin
   return `${formatAmount(summary)} leaked by ${program}`;
 }
 
-/** The text a failing test shows: the headline, then each group with its kinds and its stack. */
+/**
+ * The most leak groups a message lists, largest first. A program that leaks from thousands of places (a
+ * shell, an interpreter that never frees) would otherwise print a stack for each into the test's output.
+ */
+export const LEAK_GROUPS_LISTED = 50;
+
+/**
+ * The text a failing test shows: the headline, then each group with its kinds and its stack, up to
+ * LEAK_GROUPS_LISTED of them and what the rest add up to.
+ */
 export function formatLeakMessage(leaks: readonly Leak[], summary: LeakSummary, program: string): string {
   const lines = [formatLeakHeadline(summary, program)];
-  for (const leak of leaks) {
+  for (const leak of leaks.slice(0, LEAK_GROUPS_LISTED)) {
     lines.push(`  ${formatAmount(leak)} (${leak.kinds.join(', ')})`, ...formatStackLines(leak.frames));
+  }
+  const rest = leaks.slice(LEAK_GROUPS_LISTED);
+  if (rest.length > 0) {
+    lines.push(`  and ${rest.length} more ${rest.length === 1 ? 'stack' : 'stacks'} with ${formatAmount(summarize(rest))} (the run's leaks list has them all)`);
   }
   return lines.join('\n');
 }

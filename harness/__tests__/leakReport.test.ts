@@ -4,6 +4,7 @@ import {
   formatAmount,
   formatFrame,
   formatLeakMessage,
+  LEAK_GROUPS_LISTED,
   formatSeedLog,
   groupLeaks,
   leakFailureDetail,
@@ -157,6 +158,17 @@ describe('formatLeakMessage and leakFailureDetail', () => {
 
   it('lists every group under the headline', () => {
     expect(formatLeakMessage(leaks, summarize(leaks), './leaky')).toBe(message);
+  });
+
+  it(`lists the largest ${LEAK_GROUPS_LISTED} groups, and what the others add up to`, () => {
+    const many: Leak[] = Array.from({length: LEAK_GROUPS_LISTED + 3}, (_, i) => ({bytes: 1000 - i, blocks: 2, kinds: ['malloc'], frames: [MAIN]}));
+    const lines = formatLeakMessage(many, summarize(many), './leaky').split('\n');
+    expect(lines).toHaveLength(1 + 2 * LEAK_GROUPS_LISTED + 1);
+    expect(lines[lines.length - 3]).toBe(`  ${1000 - LEAK_GROUPS_LISTED + 1} bytes in 2 blocks (malloc)`);
+    const rest = (1000 - LEAK_GROUPS_LISTED) + (999 - LEAK_GROUPS_LISTED) + (998 - LEAK_GROUPS_LISTED);
+    expect(lines[lines.length - 1]).toBe(`  and 3 more stacks with ${rest} bytes in 6 blocks (the run's leaks list has them all)`);
+    const one = many.slice(0, LEAK_GROUPS_LISTED + 1);
+    expect(formatLeakMessage(one, summarize(one), './leaky').split('\n').pop()).toBe(`  and 1 more stack with ${1000 - LEAK_GROUPS_LISTED} bytes in 2 blocks (the run's leaks list has them all)`);
   });
 
   it('builds a plain, JSON-safe failure detail', () => {
