@@ -61,7 +61,7 @@ install_packages() {
 	local headers=linux-headers-amd64
 	is_ubuntu && headers=linux-headers-generic
 	local wanted=(qemu-system-x86 busybox-static cpio kmod gcc make libc6-dev xz-utils zstd binutils
-		libxml2-utils valgrind git g++ strace "$headers")
+		libxml2-utils valgrind heaptrack git g++ strace "$headers")
 	command -v llvm-symbolizer >/dev/null 2>&1 || wanted+=(llvm)
 	local missing=()
 	local p
