@@ -237,16 +237,34 @@ export const systemEndingsCase = {
     'interrupts after: 1',
     '',
   ].join('\n'),
-  endings: [
-    [0, null],
-    [4, null],
-    [null, 'SIGINT'],
-    [null, 'SIGSEGV'],
-  ],
-  leak: { bytes: 10, blocks: 1 },
-  leaks: ['10/1 malloc main<__libc_start_call_main'],
-  crashedLeaks: ['66/1 malloc main<__libc_start_call_main'],
+  expected: {
+    exitCode: 0,
+    summary: { bytes: 10, blocks: 1 },
+    leaks: ['10/1 malloc main<__libc_start_call_main'],
+    endings: [
+      [0, null],
+      [4, null],
+      [null, 'SIGINT'],
+      [null, 'SIGSEGV'],
+    ],
+    // The last shell exec()ed the program with --crash.
+    crashedLeaks: ['66/1 malloc main<__libc_start_call_main'],
+  },
 };
+
+type Leaking = { leaks: Parameters<typeof describeLeaks>[0]; summary: { bytes: number; blocks: number } };
+
+/** A run of system_endings as systemEndingsCase.expected gives it (stdout apart). */
+export function describeSystemEndings(result: Leaking & { exitCode: number | null; children?: Array<Leaking & { exitCode: number | null; signal: string | null }> }): unknown {
+  const children = result.children ?? [];
+  return {
+    exitCode: result.exitCode,
+    summary: result.summary,
+    leaks: describeLeaks(result.leaks),
+    endings: children.map((child) => [child.exitCode, child.signal]),
+    crashedLeaks: describeLeaks(children[children.length - 1]?.leaks ?? []),
+  };
+}
 
 /**
  * pid_reuse: two children get the same pid (the second by clone3 with set_tid, as root), one leaking
