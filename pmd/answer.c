@@ -95,8 +95,8 @@ static void answer_status(struct buf *out, int status)
 	buf_printf(out, ",\"exitCode\":null,\"signal\":\"%s\"", name);
 }
 
-/* A descendant of the run's program, a line of its own: its leaks, object map and counters. */
-static void answer_child(struct buf *out, const struct request *req, const struct child_collection *child)
+/* Its leaks, object map and counters, and how it ended when pmm.ko saw it. */
+void answer_child(struct buf *out, const struct request *req, const struct child_collection *child)
 {
 	const struct monitor_collection *mon = &child->mon;
 	size_t i;
@@ -122,17 +122,10 @@ static void answer_child(struct buf *out, const struct request *req, const struc
 }
 
 void answer_result(struct buf *out, const struct request *req, const struct run_result *run,
-		   const struct monitor_collection *mon, const struct child_collection *children,
-		   size_t nchildren)
+		   const struct monitor_collection *mon, size_t nchildren)
 {
 	size_t i;
 
-	/*
-	 * Each child first, on a line of its own: a line of the host's is one string there, which has a
-	 * size limit that a run of a few hundred leaking processes in one line would pass.
-	 */
-	for (i = 0; i < nchildren; i++)
-		answer_child(out, req, &children[i]);
 	answer_id(out, req);
 	buf_printf(out, ",\"type\":\"result\",\"pid\":%d", (int)run->pid);
 	answer_status(out, run->status);

@@ -15,9 +15,11 @@ void answer_error(struct buf *out, const struct request *req, const char *messag
 
 void answer_bye(struct buf *out, const struct request *req);
 
-/* mon is NULL for a plain run: no records, an empty map, zero counters. Each child goes first, a line of its own. */
+/* A descendant of the run's program, a line of its own, sent before the run's result. */
+void answer_child(struct buf *out, const struct request *req, const struct child_collection *child);
+
+/* mon is NULL for a plain run: no records, an empty map, zero counters. nchildren: the lines sent before. */
 void answer_result(struct buf *out, const struct request *req, const struct run_result *run,
-		   const struct monitor_collection *mon, const struct child_collection *children,
-		   size_t nchildren);
+		   const struct monitor_collection *mon, size_t nchildren);
 
 #endif

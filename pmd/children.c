@@ -31,21 +31,19 @@ static void children_end(pid_t pid)
 	close(pidfd);
 }
 
-int children_collect(int fd, pid_t leader, struct child_collection **children, size_t *count,
-		     char *err, size_t errlen)
+int children_each(int fd, pid_t leader, int (*each)(const struct child_collection *child, void *arg,
+						    char *err, size_t errlen),
+		  void *arg, size_t *count, char *err, size_t errlen)
 {
-	struct child_collection *found;
 	struct pmm_pid_info *pids;
-	size_t npids, i, n = 0;
+	size_t npids, i;
+	int ret = 0;
 
-	*children = NULL;
 	*count = 0;
 	if (monitor_pids(fd, &pids, &npids, err, errlen))
 		return -1;
-	found = calloc(npids ? npids : 1, sizeof(*found));
-	if (!found)
-		abort();
-	for (i = 0; i < npids; i++) {
+	for (i = 0; i < npids && !ret; i++) {
+		struct child_collection child = { .pid = pids[i].pid };
 		pid_t handle = pids[i].handle;
 
 		if (handle == leader)
@@ -56,26 +54,17 @@ int children_collect(int fd, pid_t leader, struct child_collection **children, s
 		 */
 		if (handle == pids[i].pid)
 			children_end(handle);
-		if (monitor_collect(fd, handle, &found[n].mon, err, errlen))
-			goto out_free;
-		found[n++].pid = pids[i].pid;
-		if (monitor_stop(fd, handle, err, errlen))
-			goto out_free;
+		if (monitor_collect(fd, handle, &child.mon, err, errlen)) {
+			ret = -1;
+			break;
+		}
+		ret = monitor_stop(fd, handle, err, errlen);
+		if (!ret)
+			ret = each(&child, arg, err, errlen);
+		if (!ret)
+			(*count)++;
+		monitor_collection_free(&child.mon);
 	}
 	free(pids);
-	*children = found;
-	*count = n;
-	return 0;
-
-out_free:
-	free(pids);
-	children_free(found, n);
-	return -1;
-}
-
-void children_free(struct child_collection *children, size_t count)
-{
-	for (size_t i = 0; i < count; i++)
-		monitor_collection_free(&children[i].mon);
-	free(children);
+	return ret ? -1 : 0;
 }

@@ -18,11 +18,12 @@ struct child_collection {
 
 /*
  * Ends each descendant still alive (none may outlive the run), waits until it has exited, so that
- * the module has applied its last records, then collects and stops its monitor. Fills a malloc'd
- * array the caller frees with children_free.
+ * the module has applied its last records, then collects and stops its monitor and hands it to each,
+ * one at a time (it is freed after: a run of many leaking processes never has all of them in pmd's
+ * memory at once). A non-zero return from each stops there, with its err. *count: how many it got.
  */
-int children_collect(int fd, pid_t leader, struct child_collection **children, size_t *count,
-		     char *err, size_t errlen);
-void children_free(struct child_collection *children, size_t count);
+int children_each(int fd, pid_t leader, int (*each)(const struct child_collection *child, void *arg,
+						    char *err, size_t errlen),
+		  void *arg, size_t *count, char *err, size_t errlen);
 
 #endif

@@ -34,12 +34,47 @@ static int serve_fill_std_fds(void)
 	return 0;
 }
 
-/* Runs a checked request; the answer (result or error) goes into out. */
-static void serve_run(const struct request *req, struct buf *out)
+static int serve_send(struct channel *ch, struct buf *out)
+{
+	char err[SERVE_ERR_LEN];
+
+	if (channel_write(ch, out->data, out->len, err, sizeof(err))) {
+		fprintf(stderr, "pmd: %s\n", err);
+		return -1;
+	}
+	out->len = 0;
+	return 0;
+}
+
+/* Where a run's children go, each as soon as it is collected. */
+struct serve_children {
+	struct channel *ch;
+	struct buf *out;
+	const struct request *req;
+};
+
+/*
+ * Each child on a line of its own, sent at once: a line of the host's is one string there, which has
+ * a size limit, and pmd then holds one child at a time however many processes the run made.
+ */
+static int serve_child(const struct child_collection *child, void *arg, char *err, size_t errlen)
+{
+	struct serve_children *to = arg;
+
+	answer_child(to->out, to->req, child);
+	if (serve_send(to->ch, to->out)) {
+		snprintf(err, errlen, "the host channel failed while sending child %d", (int)child->pid);
+		return -1;
+	}
+	return 0;
+}
+
+/* Runs a checked request; its children are sent on ch, the answer (result or error) goes into out. */
+static void serve_run(const struct request *req, struct channel *ch, struct buf *out)
 {
 	struct run_spec spec = { req->argv, req->envp, req->cwd };
+	struct serve_children children = { ch, out, req };
 	struct monitor_collection mon;
-	struct child_collection *children;
 	size_t nchildren;
 	struct run_result res;
 	struct run_proc proc;
@@ -67,7 +102,7 @@ static void serve_run(const struct request *req, struct buf *out)
 	run_collect(&proc, req->timeout_ms, &res);
 
 	if (mon_fd < 0) {
-		answer_result(out, req, &res, NULL, NULL, 0);
+		answer_result(out, req, &res, NULL, 0);
 		run_result_free(&res);
 		return;
 	}
@@ -81,14 +116,13 @@ static void serve_run(const struct request *req, struct buf *out)
 		goto out_error;
 	}
 	/* The processes it forked, which the module followed: reported beside it, each on its own. */
-	if (children_collect(mon_fd, proc.pid, &children, &nchildren, err, sizeof(err))) {
+	if (children_each(mon_fd, proc.pid, serve_child, &children, &nchildren, err, sizeof(err))) {
 		monitor_collection_free(&mon);
 		run_result_free(&res);
 		goto out_error;
 	}
 	close(mon_fd);
-	answer_result(out, req, &res, &mon, children, nchildren);
-	children_free(children, nchildren);
+	answer_result(out, req, &res, &mon, nchildren);
 	monitor_collection_free(&mon);
 	run_result_free(&res);
 	return;
@@ -101,18 +135,6 @@ out_error:
 	if (mon_fd >= 0)
 		close(mon_fd);
 	answer_error(out, req, err);
-}
-
-static int serve_send(struct channel *ch, struct buf *out)
-{
-	char err[SERVE_ERR_LEN];
-
-	if (channel_write(ch, out->data, out->len, err, sizeof(err))) {
-		fprintf(stderr, "pmd: %s\n", err);
-		return -1;
-	}
-	out->len = 0;
-	return 0;
 }
 
 int serve(const struct serve_options *opt)
@@ -172,7 +194,7 @@ int serve(const struct serve_options *opt)
 				answer_bye(&out, &req);
 				shutdown = 1;
 			} else {
-				serve_run(&req, &out);
+				serve_run(&req, &ch, &out);
 			}
 			request_free(&req);
 			break;
