@@ -456,5 +456,5 @@ PMM_EXPORT FILE *popen(const char *command, const char *type)
 		return NULL;
 	}
 	pmm_exec_restore_environ();
-	return pmm_real_popen(command, type);
+	return pmm_exit_popen(pmm_real_popen, command, type);
 }

@@ -3,11 +3,15 @@
  * its wait status; on the host the reader is no parent of the hooked processes, so the hook writes
  * what it knows among the records (pmm_host_ring.h): the status a process gives exit(), a return from
  * main or _exit(), and the status of each child it reaps, which is the only way to learn of a child
- * killed by a signal. In the guest these write nothing (pmm_transport_host_mark).
+ * killed by a signal: through the wait family, and through pclose(), which reaps popen()'s shell
+ * inside the C library. In the guest these write nothing (pmm_transport_host_mark).
  */
 #define _GNU_SOURCE
 #include <errno.h>
+#include <fcntl.h>
+#include <pthread.h>
 #include <signal.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <sys/resource.h>
 #include <sys/wait.h>
@@ -17,7 +21,7 @@
 #include "pmm_internal.h"
 
 /* The C library's functions, found at start: a vfork child calls _exit, and must not look it up then. */
-static void *pmm_next_exit, *pmm_next_wait4, *pmm_next_waitid;
+static void *pmm_next_exit, *pmm_next_wait4, *pmm_next_waitid, *pmm_next_pclose;
 
 /* exit() or a return from main, with its status. */
 static void pmm_on_exit(int status, void *unused)
@@ -32,6 +36,7 @@ void pmm_exit_prepare(void)
 	pmm_next_symbol(&pmm_next_exit, "_exit");
 	pmm_next_symbol(&pmm_next_wait4, "wait4");
 	pmm_next_symbol(&pmm_next_waitid, "waitid");
+	pmm_next_symbol(&pmm_next_pclose, "pclose");
 }
 
 /* _exit() and _Exit() skip the exit handlers. exit() reaches the system call inside the C library. */
@@ -98,4 +103,123 @@ PMM_EXPORT int waitid(idtype_t idtype, id_t id, siginfo_t *info, int options)
 			pmm_mark_reaped(info->si_pid, info->si_status & 0x7f);
 	}
 	return ret;
+}
+
+/*
+ * popen()'s shell: the C library spawns it and, in pclose(), reaps it where no wrapper sees its pid.
+ * pclose() gives the status; the pid is learnt at popen() as the one child the calling thread has
+ * after it and not before (/proc/self/task/TID/children lists the children a thread made, so other
+ * threads' spawns do not count), and kept with the stream and its fd until pclose().
+ */
+#define PMM_POPEN_MAX		64
+#define PMM_CHILDREN_MAX	256
+
+struct pmm_popened {
+	FILE *fp;
+	int fd;
+	pid_t pid;
+};
+
+static struct pmm_popened pmm_popened[PMM_POPEN_MAX];
+static unsigned int pmm_popened_next;
+static pthread_mutex_t pmm_popen_lock = PTHREAD_MUTEX_INITIALIZER;
+
+/* This thread's children, at most PMM_CHILDREN_MAX; -1 when they cannot all be read. */
+static int pmm_thread_children(pid_t *pids)
+{
+	char path[64], text[PMM_CHILDREN_MAX * 8];
+	int fd, n = 0;
+	ssize_t len;
+	char *at, *end;
+
+	snprintf(path, sizeof(path), "/proc/self/task/%d/children", (int)gettid());
+	fd = open(path, O_RDONLY | O_CLOEXEC);
+	if (fd < 0)
+		return -1;
+	len = read(fd, text, sizeof(text) - 1);
+	close(fd);
+	if (len < 0 || len == (ssize_t)sizeof(text) - 1)
+		return -1;
+	text[len] = '\0';
+	for (at = text; n < PMM_CHILDREN_MAX; at = end) {
+		long pid = strtol(at, &end, 10);
+
+		if (end == at)
+			break;
+		pids[n++] = (pid_t)pid;
+	}
+	return n;
+}
+
+/* The one pid in after that is not in before; 0 if there is not exactly one. */
+static pid_t pmm_new_child(const pid_t *before, int nbefore, const pid_t *after, int nafter)
+{
+	pid_t found = 0;
+
+	for (int i = 0; i < nafter; i++) {
+		int seen = 0;
+
+		for (int j = 0; j < nbefore && !seen; j++)
+			seen = after[i] == before[j];
+		if (seen)
+			continue;
+		if (found)
+			return 0;
+		found = after[i];
+	}
+	return found;
+}
+
+FILE *pmm_exit_popen(FILE *(*real)(const char *, const char *), const char *command, const char *type)
+{
+	pid_t before[PMM_CHILDREN_MAX], after[PMM_CHILDREN_MAX], pid;
+	int nbefore = pmm_transport_host_marking() ? pmm_thread_children(before) : -1;
+	int nafter, saved_errno;
+	FILE *fp = real(command, type);
+
+	if (!fp || nbefore < 0)
+		return fp;
+	saved_errno = errno;
+	nafter = pmm_thread_children(after);
+	pid = nafter < 0 ? 0 : pmm_new_child(before, nbefore, after, nafter);
+	if (pid > 0) {
+		pthread_mutex_lock(&pmm_popen_lock);
+		/* A stream closed with fclose() leaves its entry: the oldest makes way. */
+		pmm_popened[pmm_popened_next++ % PMM_POPEN_MAX] = (struct pmm_popened){ fp, fileno(fp), pid };
+		pthread_mutex_unlock(&pmm_popen_lock);
+	}
+	errno = saved_errno;
+	return fp;
+}
+
+/* The pid of fp's shell, forgotten now; 0 when not known. */
+static pid_t pmm_popened_take(FILE *fp)
+{
+	int fd = fileno(fp);
+	pid_t pid = 0;
+
+	pthread_mutex_lock(&pmm_popen_lock);
+	for (int i = 0; i < PMM_POPEN_MAX; i++) {
+		struct pmm_popened *p = &pmm_popened[i];
+
+		/* The fd too: a stream's address may be another stream's after an fclose(). */
+		if (p->fp == fp && p->pid > 0) {
+			if (p->fd == fd)
+				pid = p->pid;
+			p->pid = 0;
+		}
+	}
+	pthread_mutex_unlock(&pmm_popen_lock);
+	return pid;
+}
+
+PMM_EXPORT int pclose(FILE *fp)
+{
+	int (*fn)(FILE *) = pmm_next_symbol(&pmm_next_pclose, "pclose");
+	pid_t pid = fp ? pmm_popened_take(fp) : 0;
+	int status = fn(fp);
+
+	if (pid > 0 && status != -1)
+		pmm_mark_reaped(pid, status);
+	return status;
 }

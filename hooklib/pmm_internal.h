@@ -3,6 +3,7 @@
 #define PMM_INTERNAL_H
 
 #include <stddef.h>
+#include <stdio.h>
 #include <sys/types.h>
 #include <stdint.h>
 #include <time.h>
@@ -78,6 +79,8 @@ void pmm_transport_after_fork_child(void);
 void pmm_transport_finish(void);
 void pmm_transport_host_mark(__u32 kind, __u64 value);
 void pmm_transport_host_reaped(pid_t pid, int status);
+/* Whether this process writes host mode's marks (pmm_transport_host_mark records anything). */
+int pmm_transport_host_marking(void);
 int pmm_write_file(const char *path, const void *buf, size_t len, off_t off);
 
 /*
@@ -105,6 +108,8 @@ void pmm_unwind_forget(void);
 
 /* pmm_exit.c: host mode's record of how processes end; at start, with pmm_in_hook set. */
 void pmm_exit_prepare(void);
+/* popen() through real, keeping its shell's pid for pclose() in host mode. */
+FILE *pmm_exit_popen(FILE *(*real)(const char *, const char *), const char *command, const char *type);
 
 /* pmm_maps.c */
 void pmm_maps_record(void);

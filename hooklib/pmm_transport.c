@@ -392,6 +392,11 @@ static int pmm_host_marks(void)
 	       getpid() == pmm_host_pid;
 }
 
+int pmm_transport_host_marking(void)
+{
+	return pmm_host_marks();
+}
+
 void pmm_transport_host_mark(__u32 kind, __u64 value)
 {
 	int saved_errno = errno;

@@ -222,11 +222,12 @@ export const childEndingsCase = {
 
 /**
  * system_endings: the hook's system() (pmm_system.c) behaves as the C library's, which the output shows
- * (the same as a run without the hook), and each shell it ran has its ending, a signal too: on the host
- * the hook reaps the shell where it can mark how it ended, which the C library's system() did not let it.
+ * (the same as a run without the hook), and each shell it and popen() ran has its ending, a signal too:
+ * on the host the hook reaps system()'s shell where it can mark how it ended, which the C library's
+ * system() did not let it, and learns popen()'s shell's pid to mark what pclose() returns.
  */
 export const systemEndingsCase = {
-  name: "system_endings: system() behaves as the C library's, and each shell it ran says how it ended, killed or crashed too",
+  name: "system_endings: system() behaves as the C library's, and each shell it and popen() ran says how it ended, killed or crashed too",
   program: 'system_endings',
   stdout: [
     'shell available: yes',
@@ -235,6 +236,8 @@ export const systemEndingsCase = {
     'kill -INT $$: signal Interrupt',
     'exec --crash: signal Segmentation fault',
     'interrupts after: 1',
+    'read: from the pipe',
+    'popen exec --crash: signal Segmentation fault',
     '',
   ].join('\n'),
   expected: {
@@ -246,8 +249,9 @@ export const systemEndingsCase = {
       [4, null],
       [null, 'SIGINT'],
       [null, 'SIGSEGV'],
+      [null, 'SIGSEGV'],
     ],
-    // The last shell exec()ed the program with --crash.
+    // The last shell (popen's) exec()ed the program with --crash.
     crashedLeaks: ['66/1 malloc main<__libc_start_call_main'],
   },
 };

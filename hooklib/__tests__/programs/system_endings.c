@@ -1,10 +1,12 @@
 /*
- * system_endings.c: system() as a program sees it, and how each shell it ran ended. In order: system(NULL)
+ * system_endings.c: system() and popen() as a program sees them, and how each shell they ran ended, the
+ * C library reaping each where no wait of the program's sees it. In order: system(NULL)
  * (a shell that exits 0), a shell that sends this program SIGINT and exits 4 (system() ignores SIGINT
  * in the caller meanwhile, so the program's handler does not run), a shell that kills itself with
  * SIGINT (the program's handler is not the shell's), and a shell that execs this program with --crash,
- * which leaks 66 bytes and dies of SIGSEGV. A raised SIGINT afterwards reaches the handler again. The
- * program itself leaks one block of 10 bytes.
+ * which leaks 66 bytes and dies of SIGSEGV. A raised SIGINT afterwards reaches the handler again. Then
+ * popen() of a shell that prints a line and execs this program with --crash, read to its end, and
+ * pclose()'s status. The program itself leaks one block of 10 bytes.
  * Each result is printed, so that a run under the hook can be compared with a plain one.
  */
 #include <signal.h>
@@ -36,7 +38,8 @@ static void describe(const char *what, int status)
 
 int main(int argc, char **argv)
 {
-	char command[4096];
+	char command[4096], line[256];
+	FILE *pipe;
 
 	if (argc == 2 && strcmp(argv[1], "--crash") == 0) {
 		sink = malloc(66);
@@ -53,5 +56,14 @@ int main(int argc, char **argv)
 	describe("exec --crash", system(command));
 	raise(SIGINT);
 	printf("interrupts after: %d\n", (int)interrupts);
+
+	snprintf(command, sizeof(command), "echo from the pipe; exec '%s' --crash", argv[0]);
+	fflush(stdout);
+	pipe = popen(command, "r");
+	if (!pipe)
+		return 1;
+	while (fgets(line, sizeof(line), pipe))
+		printf("read: %s", line);
+	describe("popen exec --crash", pclose(pipe));
 	return 0;
 }
