@@ -184,7 +184,12 @@ FILE *pmm_exit_popen(FILE *(*real)(const char *, const char *), const char *comm
 	pid = nafter < 0 ? 0 : pmm_new_child(before, nbefore, after, nafter);
 	if (pid > 0) {
 		pthread_mutex_lock(&pmm_popen_lock);
-		/* A stream closed with fclose() leaves its entry: the oldest makes way. */
+		/* A stream closed with fclose() left its entry: a new stream at its address replaces it. */
+		for (int i = 0; i < PMM_POPEN_MAX; i++) {
+			if (pmm_popened[i].fp == fp)
+				pmm_popened[i].pid = 0;
+		}
+		/* And the oldest makes way when all are taken. */
 		pmm_popened[pmm_popened_next++ % PMM_POPEN_MAX] = (struct pmm_popened){ fp, fileno(fp), pid };
 		pthread_mutex_unlock(&pmm_popen_lock);
 	}
@@ -202,7 +207,7 @@ static pid_t pmm_popened_take(FILE *fp)
 	for (int i = 0; i < PMM_POPEN_MAX; i++) {
 		struct pmm_popened *p = &pmm_popened[i];
 
-		/* The fd too: a stream's address may be another stream's after an fclose(). */
+		/* The fd too: an fclose()d stream's address may be an fopen()ed one's now. */
 		if (p->fp == fp && p->pid > 0) {
 			if (p->fd == fd)
 				pid = p->pid;

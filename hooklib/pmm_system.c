@@ -87,12 +87,14 @@ static int pmm_system_run(const char *command)
 	posix_spawnattr_destroy(&attr);
 
 	if (err == 0) {
+		pid_t reaped;
+
 		pthread_cleanup_push(pmm_system_cancelled, &pid);
-		while ((err = waitpid(pid, &status, 0)) < 0 && errno == EINTR)
+		while ((reaped = waitpid(pid, &status, 0)) < 0 && errno == EINTR)
 			;
-		if (err != pid)
+		/* errno tells why, e.g. ECHILD when the program ignores SIGCHLD, as with the C library. */
+		if (reaped != pid)
 			status = -1;
-		err = 0;
 		pthread_cleanup_pop(0);
 	} else {
 		/* As POSIX asks: a shell that could not run is one that exited with 127. */
