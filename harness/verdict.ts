@@ -31,6 +31,21 @@ export function overThreshold(total: LeakSummary, threshold: LeakSummary): boole
   return total.bytes > threshold.bytes || total.blocks > threshold.blocks;
 }
 
+/**
+ * The most leaking processes of one run that get a failure each; the others share one, with what they
+ * add up to. A test that runs a script of a few hundred commands, each a shell that never frees, would
+ * otherwise print a failure with its stacks for every one of them.
+ */
+export const LEAKING_PROCESSES_LISTED = 20;
+
+function leakFailures(run: RunResult, leaking: Source[]): LeakFailureDetail[] {
+  const listed = leaking.slice(0, LEAKING_PROCESSES_LISTED).map(leakFailureDetail);
+  const rest = leaking.slice(LEAKING_PROCESSES_LISTED);
+  if (rest.length === 0) return listed;
+  const program = `${rest.length} more forked processes of ${run.program} (the run's children list has them)`;
+  return [...listed, leakFailureDetail({ program, leaks: [], summary: summarize(rest.map((s) => s.summary)) })];
+}
+
 export function runFailures(run: RunResult, context: RunContext): RunFailure[] {
   const failures: RunFailure[] = [];
   const fault = faultOfRun(run);
@@ -39,7 +54,7 @@ export function runFailures(run: RunResult, context: RunContext): RunFailure[] {
   if (!context.leaksExpected) {
     const leaking = processes.filter((source) => source.summary.blocks > 0);
     const total = summarize(leaking.map((s) => s.summary));
-    if (overThreshold(total, context.options.leakThreshold)) failures.push(...leaking.map(leakFailureDetail));
+    if (overThreshold(total, context.options.leakThreshold)) failures.push(...leakFailures(run, leaking));
   }
   // No threshold: a block released with the wrong call is undefined behaviour, however few there are.
   if (!context.mismatchesExpected) {

@@ -1,6 +1,6 @@
 import { DEFAULT_OPTIONS } from '../options';
 import type { RunResult } from '../types';
-import { runFailures, type RunContext } from '../verdict';
+import { LEAKING_PROCESSES_LISTED, runFailures, type RunContext } from '../verdict';
 
 const leak = (bytes: number, blocks: number) => ({ bytes, blocks, kinds: ['malloc' as const], frames: [] });
 
@@ -62,6 +62,20 @@ test.each([
 test("a child's leak names the child", () => {
   const [failure] = runFailures(run({ children: [child] }), context());
   expect(failure.message).toBe('50 bytes in 1 block leaked by /bin/p (forked child, pid 7)');
+});
+
+test(`the first ${LEAKING_PROCESSES_LISTED} leaking processes get a failure each, the others one together`, () => {
+  const children = Array.from({ length: LEAKING_PROCESSES_LISTED + 2 }, (_, i) => ({ ...child, pid: 100 + i }));
+  const failures = runFailures({ ...leaky, children }, context());
+  expect(failures).toHaveLength(LEAKING_PROCESSES_LISTED + 1);
+  expect(failures[0].message).toBe('100 bytes in 2 blocks leaked by /bin/p');
+  expect(failures[LEAKING_PROCESSES_LISTED - 1].message).toBe(`50 bytes in 1 block leaked by /bin/p (forked child, pid ${100 + LEAKING_PROCESSES_LISTED - 2})`);
+  // Three children left over (the program took one place), their leaks added up; the reporters total every byte.
+  const rest = failures[LEAKING_PROCESSES_LISTED];
+  expect(rest.message).toBe("150 bytes in 3 blocks leaked by 3 more forked processes of /bin/p (the run's children list has them)");
+  expect(rest.stack).toBe(rest.message);
+  const total = failures.reduce((sum, f) => sum + ('pmmLeak' in f ? f.pmmLeak.summary.bytes : 0), 0);
+  expect(total).toBe(100 + 50 * children.length);
 });
 
 test("a child's mismatch names the child and both kinds", () => {
