@@ -56,8 +56,7 @@ const signalNames = new Map(Object.entries(os.constants.signals).map(([name, num
 /**
  * How a child ended, as pmd says it from pmm.ko: this run is not its parent. The wait status its parent
  * reaped tells all; else the status it gave exit() or _exit(); else, if the run killed it as a leftover,
- * SIGKILL. A child killed by a signal and reaped by a parent without the hook (or by system(), which
- * waits inside the C library) stays unknown: both null.
+ * SIGKILL. A child killed by a signal and reaped by a parent without the hook stays unknown: both null.
  */
 export function childEnding(waitStatus: number | undefined, exitCode: number | null, killedByRun: boolean): { exitCode: number | null; signal: string | null } {
   if (waitStatus !== undefined) {
