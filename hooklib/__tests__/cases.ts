@@ -224,7 +224,8 @@ export const childEndingsCase = {
  * system_endings: the hook's system() (pmm_system.c) behaves as the C library's, which the output shows
  * (the same as a run without the hook), and each shell it and popen() ran has its ending, a signal too:
  * on the host the hook reaps system()'s shell where it can mark how it ended, which the C library's
- * system() did not let it, and learns popen()'s shell's pid to mark what pclose() returns.
+ * system() did not let it, and learns popen()'s shell's pid to mark what pclose() returns. A thread
+ * cancelled in system() leaves its shell killed and reaped, and SIGINT's handler back.
  */
 export const systemEndingsCase = {
   name: "system_endings: system() behaves as the C library's, and each shell it and popen() ran says how it ended, killed or crashed too",
@@ -238,6 +239,9 @@ export const systemEndingsCase = {
     'interrupts after: 1',
     'read: from the pipe',
     'popen exec --crash: signal Segmentation fault',
+    'cancelled in system(): yes',
+    'children left: none',
+    'interrupt handler back: yes',
     '',
   ].join('\n'),
   expected: {
@@ -250,9 +254,10 @@ export const systemEndingsCase = {
       [null, 'SIGINT'],
       [null, 'SIGSEGV'],
       [null, 'SIGSEGV'],
+      [null, 'SIGKILL'], // the shell of the cancelled system()
     ],
-    // The last shell (popen's) exec()ed the program with --crash.
-    crashedLeaks: ['66/1 malloc main<__libc_start_call_main'],
+    // system()'s and popen()'s shell that exec()ed the program with --crash.
+    crashedLeaks: [['66/1 malloc main<__libc_start_call_main'], ['66/1 malloc main<__libc_start_call_main']],
   },
 };
 
@@ -266,7 +271,7 @@ export function describeSystemEndings(result: Leaking & { exitCode: number | nul
     summary: result.summary,
     leaks: describeLeaks(result.leaks),
     endings: children.map((child) => [child.exitCode, child.signal]),
-    crashedLeaks: describeLeaks(children[children.length - 1]?.leaks ?? []),
+    crashedLeaks: children.filter((child) => child.signal === 'SIGSEGV').map((child) => describeLeaks(child.leaks)),
   };
 }
 

@@ -6,9 +6,13 @@
  * SIGINT (the program's handler is not the shell's), and a shell that execs this program with --crash,
  * which leaks 66 bytes and dies of SIGSEGV. A raised SIGINT afterwards reaches the handler again. Then
  * popen() of a shell that prints a line and execs this program with --crash, read to its end, and
- * pclose()'s status. The program itself leaks one block of 10 bytes.
+ * pclose()'s status. Last, a thread in system() of a shell that tells this program it is up (SIGUSR1)
+ * and execs sleep is cancelled: the C library kills and reaps the shell (SIGKILL), leaves no child
+ * behind and gives SIGINT its handler back. The program itself leaks one block of 10 bytes.
  * Each result is printed, so that a run under the hook can be compared with a plain one.
  */
+#include <errno.h>
+#include <pthread.h>
 #include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -22,6 +26,35 @@ static void on_interrupt(int sig)
 {
 	(void)sig;
 	interrupts++;
+}
+
+static void *system_sleep(void *unused)
+{
+	(void)unused;
+	system("kill -USR1 $PPID; exec sleep 60");
+	return NULL;
+}
+
+/* The thread in system() is cancelled once its shell is up. */
+static void cancel_in_system(void)
+{
+	struct sigaction now;
+	sigset_t usr1;
+	pthread_t thread;
+	void *result;
+	int sig;
+
+	sigemptyset(&usr1);
+	sigaddset(&usr1, SIGUSR1);
+	pthread_sigmask(SIG_BLOCK, &usr1, NULL);
+	pthread_create(&thread, NULL, system_sleep, NULL);
+	sigwait(&usr1, &sig);
+	pthread_cancel(thread);
+	pthread_join(thread, &result);
+	printf("cancelled in system(): %s\n", result == PTHREAD_CANCELED ? "yes" : "no");
+	printf("children left: %s\n", waitpid(-1, NULL, WNOHANG) < 0 && errno == ECHILD ? "none" : "some");
+	sigaction(SIGINT, NULL, &now);
+	printf("interrupt handler back: %s\n", now.sa_handler == on_interrupt ? "yes" : "no");
 }
 
 static void describe(const char *what, int status)
@@ -65,5 +98,7 @@ int main(int argc, char **argv)
 	while (fgets(line, sizeof(line), pipe))
 		printf("read: %s", line);
 	describe("popen exec --crash", pclose(pipe));
+	fflush(stdout);
+	cancel_in_system();
 	return 0;
 }
