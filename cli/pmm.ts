@@ -2,6 +2,7 @@
 // The pmm command: `pmm run` and `pmm exec` on the same code as the Jest environment, `pmm setup`, `pmm junit-merge`.
 import { spawnSync } from 'child_process';
 import * as path from 'path';
+import { outOfMemoryNote } from '../harness/faults';
 import { unhookedChildMessage } from '../harness/hookReach';
 import { formatAmount, formatSeedLog } from '../harness/leakReport';
 import { formatValgrindMismatch } from '../harness/mismatchReport';
@@ -55,9 +56,12 @@ async function runCommand(command: Extract<Command, { name: 'run' | 'exec' }>): 
   // Each mismatched release as valgrind reports it, in the order they happened.
   const mismatchFrames = await symbolizeMismatches(raw.maps, raw.mismatches);
   const mismatchLines = raw.mismatches.map((m, i) => formatValgrindMismatch(m, mismatchFrames[i]));
+  const oom = outOfMemoryNote(result);
   const how = result.timedOut
     ? 'pmm: the program timed out and was killed'
-    : result.signal ? `pmm: the program was killed by ${result.signal}` : `pmm: the program exited with status ${result.exitCode}`;
+    : result.signal
+      ? `pmm: the program was killed by ${result.signal}${oom ? `: ${oom}` : ''}`
+      : `pmm: the program exited with status ${result.exitCode}`;
   const leaks = result.leaks;
   const verdict = result.summary.blocks === 0
     ? 'pmm: no leaks: every allocation was freed'

@@ -14,12 +14,25 @@ export function faultOfRun(run: Pick<RunResult, 'signal' | 'timedOut'>): FaultKi
   return KILL_SIGNALS.has(run.signal) ? 'killed' : 'crash';
 }
 
-function headline(kind: FaultKind, program: string, signal: string | null): string {
+/**
+ * Why a run's SIGKILL came, when the guest's out-of-memory killer ended processes during it: such a kill
+ * looks like any other. Null otherwise.
+ */
+export function outOfMemoryNote(run: Pick<RunResult, 'signal' | 'oomKills'>): string | null {
+  const n = run.oomKills ?? 0;
+  if (n === 0 || run.signal !== 'SIGKILL') return null;
+  return `the guest ran out of memory (its out-of-memory killer ended ${n} ${n === 1 ? 'process' : 'processes'} during the run; raise the memoryMiB option or PMM_MEMORY_MIB)`;
+}
+
+function headline(kind: FaultKind, run: Pick<RunResult, 'program' | 'signal' | 'oomKills'>): string {
+  const { program, signal } = run;
   switch (kind) {
     case 'timeout':
       return `${program} passed its timeout and was killed`;
-    case 'killed':
-      return `${program} was killed by ${signal}`;
+    case 'killed': {
+      const oom = outOfMemoryNote(run);
+      return `${program} was killed by ${signal}${oom ? `: ${oom}` : ''}`;
+    }
     case 'crash':
       return `${program} crashed with ${signal}`;
     case 'kernel-panic':
@@ -36,7 +49,7 @@ export function faultFailureDetail(run: RunResult, kind: FaultKind): FaultFailur
   const summary: LeakSummary = { ...run.summary };
   const leaks = summary.blocks > 0 ? formatLeakMessage(run.leaks, summary, run.program) : 'no leaks up to then';
   const stderr = run.stderr.trim() === '' ? [] : ['its stderr ended with:', ...run.stderr.trimEnd().split('\n').slice(-10)];
-  const message = `${headline(kind, run.program, run.signal)}; ${summary.blocks > 0 ? `${formatAmount(summary)} leaked up to then` : 'no leaks up to then'}`;
+  const message = `${headline(kind, run)}; ${summary.blocks > 0 ? `${formatAmount(summary)} leaked up to then` : 'no leaks up to then'}`;
   return {
     name: 'PmmFault',
     message,
@@ -53,7 +66,7 @@ export class PmmFaultError extends Error {
   readonly pmmFault: FaultFailureDetail['pmmFault'];
 
   constructor(kind: FaultKind, program: string, cause: Error) {
-    super(`pmm: ${headline(kind, program, null)}: ${cause.message}`);
+    super(`pmm: ${headline(kind, { program, signal: null })}: ${cause.message}`);
     this.name = 'PmmFaultError';
     this.pmmFault = { kind, program, signal: null, summary: { bytes: 0, blocks: 0 } };
   }

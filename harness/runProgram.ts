@@ -197,6 +197,7 @@ export async function runRaw(
       exitCode: answer.exitCode,
       signal: answer.signal,
       timedOut: answer.timedOut,
+      ...(answer.oomKills ? { oomKills: answer.oomKills } : {}),
       stdout: Buffer.from(answer.stdout, 'base64').toString('utf8'),
       stderr: Buffer.from(answer.stderr, 'base64').toString('utf8'),
       ...(samples ? { samples } : {}),

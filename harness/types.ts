@@ -82,6 +82,8 @@ export interface RunResult {
   exitCode: number | null;
   signal: string | null;
   timedOut: boolean;
+  /** Processes the guest's out-of-memory killer ended during the run (the program's SIGKILL, say); absent when none. */
+  oomKills?: number;
   stdout: string;
   stderr: string;
   leaks: Leak[];

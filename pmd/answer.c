@@ -132,6 +132,8 @@ void answer_result(struct buf *out, const struct request *req, const struct run_
 	buf_printf(out, ",\"timedOut\":%s", run->timed_out ? "true" : "false");
 	if (run->out.truncated || run->err.truncated)
 		buf_puts(out, ",\"truncated\":true");
+	if (run->oom_kills > 0)
+		buf_printf(out, ",\"oomKills\":%lld", run->oom_kills);
 	buf_puts(out, ",\"stdout\":\"");
 	base64_encode(out, run->out.data.data, run->out.data.len);
 	buf_puts(out, "\",\"stderr\":\"");

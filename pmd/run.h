@@ -41,6 +41,7 @@ struct run_result {
 	pid_t pid;
 	int status;		/* as waitpid gives it */
 	int timed_out;
+	long long oom_kills;	/* processes the guest's out-of-memory killer ended meanwhile */
 	struct run_output out, err;
 };
 

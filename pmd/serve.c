@@ -12,6 +12,7 @@
 #include "answer.h"
 #include "channel.h"
 #include "children.h"
+#include "oom.h"
 #include "monitor.h"
 #include "request.h"
 #include "run.h"
@@ -33,6 +34,9 @@ static int serve_fill_std_fds(void)
 	close(fd);
 	return 0;
 }
+
+/* /proc/vmstat, opened before the chroot: the guest's out-of-memory kills (oom.h). */
+static int serve_vmstat_fd = -1;
 
 static int serve_send(struct channel *ch, struct buf *out)
 {
@@ -76,6 +80,7 @@ static void serve_run(const struct request *req, struct channel *ch, struct buf 
 	struct serve_children children = { ch, out, req };
 	struct monitor_collection mon;
 	size_t nchildren;
+	long long oom_before, oom_after;
 	struct run_result res;
 	struct run_proc proc;
 	char err[SERVE_ERR_LEN], stop_err[SERVE_ERR_LEN];
@@ -97,9 +102,13 @@ static void serve_run(const struct request *req, struct channel *ch, struct buf 
 		run_abort(&proc);
 		goto out_error;
 	}
+	oom_before = oom_kills(serve_vmstat_fd);
 	if (run_release(&proc, err, sizeof(err)))
 		goto out_stop;
 	run_collect(&proc, req->timeout_ms, &res);
+	oom_after = oom_kills(serve_vmstat_fd);
+	if (oom_before >= 0 && oom_after > oom_before)
+		res.oom_kills = oom_after - oom_before;
 
 	if (mon_fd < 0) {
 		answer_result(out, req, &res, NULL, 0);
@@ -158,6 +167,7 @@ int serve(const struct serve_options *opt)
 		fprintf(stderr, "pmd: %s\n", err);
 		return 1;
 	}
+	serve_vmstat_fd = oom_open();
 	if (opt->root && (chroot(opt->root) < 0 || chdir("/") < 0)) {
 		fprintf(stderr, "pmd: chroot %s: %s\n", opt->root, strerror(errno));
 		return 1;

@@ -35,6 +35,8 @@ export interface RunResultMessage {
   mismatches: RawMismatch[]; // blocks released by another family's call, the first 256 kept (pmd/PROTOCOL.md)
   mismatchedFrees: number; // all of them
   truncated?: boolean;
+  // Processes the guest's out-of-memory killer ended during the run; absent when none (pmd/PROTOCOL.md).
+  oomKills?: number;
   // pmthread's VM/RSS samples, oldest first; absent when the run had no hook (pmd/PROTOCOL.md).
   samples?: Array<{ timeNs: string; vmBytes: number; rssBytes: number }>;
   // The processes the program forked, each monitored on its own; absent when the run had no hook. pmd

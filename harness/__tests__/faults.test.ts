@@ -1,4 +1,4 @@
-import { faultFailureDetail, faultOfRun, PmmFaultError, vmFaultKind } from '../faults';
+import { faultFailureDetail, faultOfRun, outOfMemoryNote, PmmFaultError, vmFaultKind } from '../faults';
 import type { RunResult } from '../types';
 
 test.each([
@@ -32,6 +32,19 @@ test('a crash names the signal, its leaks up to then with their stacks, and the 
 test('a timeout without leaks says so', () => {
   const detail = faultFailureDetail({ ...crashed, signal: 'SIGKILL', timedOut: true, leaks: [], summary: { bytes: 0, blocks: 0 }, stderr: '' }, 'timeout');
   expect(detail.message).toBe('/bin/crash passed its timeout and was killed; no leaks up to then');
+});
+
+test("a SIGKILL from the guest's out-of-memory killer says so, and what to raise", () => {
+  const killed = { ...crashed, signal: 'SIGKILL', oomKills: 1, stderr: '' };
+  expect(faultFailureDetail(killed, 'killed').message).toBe(
+    '/bin/crash was killed by SIGKILL: the guest ran out of memory (its out-of-memory killer ended 1 process during the run; ' +
+      'raise the memoryMiB option or PMM_MEMORY_MIB); 64 bytes in 1 block leaked up to then',
+  );
+  expect(outOfMemoryNote({ signal: 'SIGKILL', oomKills: 2 })).toContain('ended 2 processes');
+  // No kill by it, or another signal: nothing to say.
+  expect(outOfMemoryNote({ signal: 'SIGKILL' })).toBeNull();
+  expect(outOfMemoryNote({ signal: 'SIGTERM', oomKills: 1 })).toBeNull();
+  expect(faultFailureDetail({ ...killed, oomKills: undefined }, 'killed').message).toBe('/bin/crash was killed by SIGKILL; 64 bytes in 1 block leaked up to then');
 });
 
 test.each([
