@@ -1,7 +1,8 @@
 /*
  * oom: how many processes the guest's out-of-memory killer has ended, from /proc/vmstat's oom_kill.
  * A program it ends dies of SIGKILL like one a user killed; the count before and after a run tells
- * them apart. The file is opened before pmd chroots into the host's root, whose /proc is not the guest's.
+ * them apart. The file is opened before pmd chroots into the host's root, so that the count does not
+ * depend on the guest's init having mounted a /proc there too.
  */
 #ifndef PMD_OOM_H
 #define PMD_OOM_H
