@@ -35,7 +35,7 @@ static int serve_fill_std_fds(void)
 	return 0;
 }
 
-/* /proc/vmstat, opened before the chroot (which need not have a /proc): out-of-memory kills (oom.h). */
+/* /proc/vmstat, opened before the chroot (which need not have a /proc): OOM kills (oom.h). */
 static int serve_vmstat_fd = -1;
 
 static int serve_send(struct channel *ch, struct buf *out)
