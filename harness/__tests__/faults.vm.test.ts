@@ -1,5 +1,6 @@
-// Faults are results: a child Jest on suites/faults, where programs crash, are killed and time out, the
-// guest kernel panics and a VM does not boot. Each gives its test a clear error, in Jest and in JUnit.
+// Faults are results: a child Jest on suites/faults, where programs crash, are killed (one by the guest's
+// out-of-memory killer) and time out, the guest kernel panics and a VM does not boot. Each gives its test
+// a clear error, in Jest and in JUnit.
 import * as fs from 'fs';
 import { junitSchemaErrors } from '../../reporters/__tests__/validateJunit';
 import { runChildJest, testTitled, type ChildJest } from './childJest';
@@ -21,6 +22,11 @@ test('the suite fails', () => {
 test.each([
   ['a program that crashes', /crash_segv crashed with SIGSEGV; 64 bytes in 1 block leaked up to then/, /at leak_before_crash \(.*crash_segv\.c:\d+\)/],
   ['a program that is killed', /kill_self was killed by SIGKILL; 32 bytes in 1 block leaked up to then/, /at leak_before_kill \(.*kill_self\.c:\d+\)/],
+  [
+    'a program the guest runs out of memory for',
+    /eat_memory was killed by SIGKILL: the guest ran out of memory \(its out-of-memory killer ended \d+ process(es)? during the run; raise the memoryMiB option or PMM_MEMORY_MIB\); \d+ bytes in \d+ blocks leaked up to then/,
+    /at main \(.*eat_memory\.c:\d+\)/,
+  ],
   ['a program that passes its timeout', /hang_forever passed its timeout and was killed; 16 bytes in 1 block leaked up to then/, /at leak_before_hang/],
 ])('%s fails with what happened and its leaks up to then', (title, headline, frame) => {
   expect(testTitled(run, title).status).toBe('failed');
@@ -50,6 +56,7 @@ test('JUnit: faults are <error>s of their own types, valid against the XSD, with
     new RegExp(`<testcase classname="${name}"[^>]*>[\\s\\S]*?<(error|failure) message="[^"]*" type="(\\w+)"`).exec(run.junit)?.slice(1).join(' ');
   expect(typeOf('a program that crashes')).toBe('error Crash');
   expect(typeOf('a program that is killed')).toBe('error Killed');
+  expect(typeOf('a program the guest runs out of memory for')).toBe('error Killed');
   expect(typeOf('a program that passes its timeout')).toBe('error Timeout');
   expect(typeOf('a guest kernel panic')).toBe('error KernelPanic');
   expect(typeOf('a VM that does not boot')).toBe('error VmBootFailure');
@@ -58,6 +65,6 @@ test('JUnit: faults are <error>s of their own types, valid against the XSD, with
 });
 
 test('the summary on stdout counts the errors by type', () => {
-  expect(run.stdout).toMatch(/pmm: 7 tests in 3 files: 2 passed, 0 failed, 5 errors \(.*1 Crash.*\), 0 skipped/);
+  expect(run.stdout).toMatch(/pmm: 8 tests in 3 files: 2 passed, 0 failed, 6 errors \(.*1 Crash.*\), 0 skipped/);
   expect(run.stdout).toMatch(/pmm: JUnit report: .*junit\.xml/);
 });

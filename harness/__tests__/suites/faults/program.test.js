@@ -12,6 +12,12 @@ test('a program that is killed', async () => {
   await pmm.run(fixture('kill_self'));
 });
 
+// In this child Jest's own VM: the out-of-memory killer's report (a call trace) stays out of the dmesg
+// that kernel.vm.test.ts reads in the parent's.
+test('a program the guest runs out of memory for', async () => {
+  await pmm.run(fixture('eat_memory'));
+});
+
 test('a program that passes its timeout', async () => {
   await pmm.run(fixture('hang_forever'), [], { timeoutMs: 1500 });
 });
