@@ -21,7 +21,7 @@ export function writeJson(value: unknown, write: (piece: string) => void): void 
     pending = [];
     pendingChars = 0;
   };
-  emitValue(value, '', '', emit);
+  emitValue(prepared(value, ''), '', emit);
   flush();
 }
 
@@ -38,8 +38,8 @@ function omitted(value: unknown): boolean {
   return value === undefined || typeof value === 'function' || typeof value === 'symbol';
 }
 
-function emitValue(raw: unknown, key: string, indent: string, emit: (text: string) => void): void {
-  const value = prepared(raw, key);
+/** value, already through prepared: each toJSON is called once, as JSON.stringify calls it. */
+function emitValue(value: unknown, indent: string, emit: (text: string) => void): void {
   if (value === null || typeof value !== 'object') {
     // Strings, numbers, booleans and null as JSON.stringify writes them; a BigInt throws there as here.
     const text = JSON.stringify(value);
@@ -50,19 +50,22 @@ function emitValue(raw: unknown, key: string, indent: string, emit: (text: strin
   if (Array.isArray(value)) {
     if (value.length === 0) return emit('[]');
     emit('[\n');
-    value.forEach((item, index) => {
+    value.forEach((raw, index) => {
+      const item = prepared(raw, String(index));
       emit(index === 0 ? inner : `,\n${inner}`);
-      if (omitted(prepared(item, String(index)))) emit('null');
-      else emitValue(item, String(index), inner, emit);
+      if (omitted(item)) emit('null');
+      else emitValue(item, inner, emit);
     });
     return emit(`\n${indent}]`);
   }
-  const entries = Object.keys(value).filter((k) => !omitted(prepared((value as Record<string, unknown>)[k], k)));
+  const entries = Object.entries(value as Record<string, unknown>)
+    .map(([k, raw]) => [k, prepared(raw, k)] as const)
+    .filter(([, item]) => !omitted(item));
   if (entries.length === 0) return emit('{}');
   emit('{\n');
-  entries.forEach((k, index) => {
+  entries.forEach(([k, item], index) => {
     emit(`${index === 0 ? '' : ',\n'}${inner}${JSON.stringify(k)}: `);
-    emitValue((value as Record<string, unknown>)[k], k, inner, emit);
+    emitValue(item, inner, emit);
   });
   emit(`\n${indent}}`);
 }

@@ -107,9 +107,10 @@ export class GuestChannel {
       this.partialChars = 0;
       if (line.trim() !== '') this.onLine(line);
     }
-    if (start < chunk.length && !this.skipping && !this.overLong(chunk.slice(start))) {
-      this.partial.push(chunk.slice(start));
-      this.partialChars += chunk.length - start;
+    const rest = chunk.slice(start);
+    if (rest !== '' && !this.skipping && !this.overLong(rest)) {
+      this.partial.push(rest);
+      this.partialChars += rest.length;
     }
   }
 

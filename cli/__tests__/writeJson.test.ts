@@ -35,3 +35,10 @@ test('a large value goes out in pieces of about a MiB, the same text in all', ()
   expect(text).toBe(JSON.stringify(value, null, 2));
   expect(pieces).toBeGreaterThan(1);
 });
+
+test('calls each toJSON once, as JSON.stringify does', () => {
+  let calls = 0;
+  const counted = { toJSON: () => ++calls };
+  expect(written({ a: counted, list: [counted] }).text).toBe('{\n  "a": 1,\n  "list": [\n    2\n  ]\n}');
+  expect(calls).toBe(2);
+});
