@@ -7,13 +7,14 @@ import { unhookedChildMessage } from '../harness/hookReach';
 import { formatAmount, formatSeedLog } from '../harness/leakReport';
 import { formatValgrindMismatch } from '../harness/mismatchReport';
 import { resolveOptions } from '../harness/options';
-import { closeSymbolizer, runRaw, sharedSymbolizer, symbolizeMismatches, symbolizeRun } from '../harness/runProgram';
+import { closeSymbolizer, resolveProgram, runRaw, sharedSymbolizer, symbolizeMismatches, symbolizeRun } from '../harness/runProgram';
 import { closeSharedVm } from '../harness/sharedVm';
 import { runHostRaw } from '../hooklib/host/runHost';
 import { packageRoot } from '../qemu/paths';
 import { exitStatus } from './exitStatus';
 import { junitMergeCommand } from './junitMerge';
 import { parseArgs, USAGE, UsageError, type Command } from './parseArgs';
+import { programInputFromStdin } from './programInput';
 import { writeJson } from './writeJson';
 
 const notice = (message: string): void => {
@@ -22,16 +23,14 @@ const notice = (message: string): void => {
 
 async function runCommand(command: Extract<Command, { name: 'run' | 'exec' }>): Promise<number> {
   const options = resolveOptions(command.accel ? { accel: command.accel } : {});
+  // A program that is not there is said before pmm waits for its stdin to end.
+  resolveProgram(command.program, process.cwd());
+  const input = await programInputFromStdin(notice);
+  const given = { ...(command.timeoutMs !== null ? { timeoutMs: command.timeoutMs } : {}), ...(input ? { input } : {}) };
   // --host: on this machine, without a VM (the hook writes its records to files, one per process).
   const raw = command.name === 'run' && command.host
-    ? await runHostRaw(command.program, command.args, command.timeoutMs !== null ? { timeoutMs: command.timeoutMs } : {})
-    : await runRaw(
-      command.program,
-      command.args,
-      options,
-      { hook: command.name === 'run', ...(command.timeoutMs !== null ? { timeoutMs: command.timeoutMs } : {}) },
-      notice,
-    );
+    ? await runHostRaw(command.program, command.args, given)
+    : await runRaw(command.program, command.args, options, { hook: command.name === 'run', ...given }, notice);
   if (command.name === 'exec') {
     process.stdout.write(raw.result.stdout);
     process.stderr.write(raw.result.stderr);

@@ -32,6 +32,39 @@ export interface RunOptions {
     /** pmthread's sampling interval during this run, in ms (the module allows 100 and up). */
     intervalMs?: number;
   };
+  /** The program's stdin, all of it (as child_process's `input`); without it, stdin is /dev/null. */
+  input?: string | Uint8Array;
+}
+
+const RUN_OPTION_KEYS = ['timeoutMs', 'env', 'cwd', 'hook', 'allowFault', 'growth', 'input'];
+
+/** Run options checked like the environment's: a misspelt one must not silently do nothing. */
+export function checkRunOptions(given: unknown): void {
+  if (typeof given !== 'object' || given === null || Array.isArray(given)) {
+    throw new ProgramError(`run options must be an object, got ${JSON.stringify(given)}`);
+  }
+  for (const key of Object.keys(given)) {
+    if (!RUN_OPTION_KEYS.includes(key)) throw new ProgramError(`unknown run option "${key}"; known: ${RUN_OPTION_KEYS.join(', ')}`);
+  }
+}
+
+/**
+ * The most stdin a run takes: in the VM it travels base64 in pmd's request line, which holds 64 MiB
+ * (pmd/PROTOCOL.md), with the rest of the request.
+ */
+export const MAX_INPUT_BYTES = 32 * 1024 * 1024;
+
+/** The input option as bytes, checked; null when the run has none (stdin is /dev/null). */
+export function programInput(input: unknown): Buffer | null {
+  if (input === undefined || input === null) return null;
+  let bytes: Buffer;
+  if (typeof input === 'string') bytes = Buffer.from(input, 'utf8');
+  else if (input instanceof Uint8Array) bytes = Buffer.from(input.buffer, input.byteOffset, input.byteLength);
+  else throw new ProgramError(`option "input" must be a string, a Buffer or a Uint8Array, got ${typeof input}`);
+  if (bytes.length > MAX_INPUT_BYTES) {
+    throw new ProgramError(`option "input" is ${bytes.length} bytes, more than the ${MAX_INPUT_BYTES} (32 MiB) a run takes as stdin`);
+  }
+  return bytes;
 }
 
 const GROWTH_KEYS = new Set(['intervalMs', ...Object.keys(DEFAULT_GROWTH)]);
@@ -164,6 +197,8 @@ export async function runRaw(
   if (!Array.isArray(args) || args.some((a) => typeof a !== 'string')) {
     throw new ProgramError(`arguments must be an array of strings, got ${JSON.stringify(args)}`);
   }
+  checkRunOptions(runOptions);
+  const input = programInput(runOptions.input);
   const cwd = path.resolve(runOptions.cwd ?? process.cwd());
   const executable = resolveProgram(program, cwd);
   const hook = runOptions.hook === false ? null : loadGuestFiles().hook;
@@ -182,6 +217,7 @@ export async function runRaw(
     env: programEnv(options, runOptions.env),
     hook,
     timeoutMs: runOptions.timeoutMs ?? options.runTimeoutMs,
+    ...(input ? { stdin: input.toString('base64') } : {}),
   };
   let answer;
   try {

@@ -1,4 +1,4 @@
-/* base64: standard (RFC 4648, padded) encoding of byte strings that go to the host inside JSON. */
+/* base64: standard (RFC 4648, padded) encoding and decoding (see base64.h). */
 #include "base64.h"
 
 static const char base64_alphabet[] =
@@ -29,4 +29,48 @@ void base64_encode(struct buf *out, const void *data, size_t len)
 	}
 	out->len = (size_t)(p - out->data);
 	out->data[out->len] = '\0';
+}
+
+/* The value of base64 character c, or -1. */
+static int base64_value(char c)
+{
+	if (c >= 'A' && c <= 'Z')
+		return c - 'A';
+	if (c >= 'a' && c <= 'z')
+		return c - 'a' + 26;
+	if (c >= '0' && c <= '9')
+		return c - '0' + 52;
+	if (c == '+')
+		return 62;
+	if (c == '/')
+		return 63;
+	return -1;
+}
+
+int base64_decode(struct buf *out, const char *text, size_t len)
+{
+	size_t i;
+
+	if (len % 4)
+		return -1;
+	buf_reserve(out, len / 4 * 3);
+	for (i = 0; i < len; i += 4) {
+		int last = i + 4 == len;
+		/* Padding only in the last group: "xx==" or "xxx=". */
+		int pad = last && text[i + 3] == '=' ? (text[i + 2] == '=' ? 2 : 1) : 0;
+		int v[4], k;
+
+		for (k = 0; k < 4 - pad; k++) {
+			v[k] = base64_value(text[i + k]);
+			if (v[k] < 0)
+				return -1;
+		}
+		out->data[out->len++] = (char)(v[0] << 2 | v[1] >> 4);
+		if (pad < 2)
+			out->data[out->len++] = (char)((v[1] & 15) << 4 | v[2] >> 2);
+		if (pad < 1)
+			out->data[out->len++] = (char)((v[2] & 3) << 6 | v[3]);
+	}
+	out->data[out->len] = '\0';
+	return 0;
 }

@@ -7,13 +7,14 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "base64.h"
 #include "json.h"
 
 /* The largest integer a JavaScript number holds exactly: the host's ids and timeouts stay below. */
 #define REQUEST_MAX_SAFE_INTEGER 9007199254740991.0
 
 static const char *const request_run_fields[] = {
-	"id", "type", "argv", "cwd", "env", "hook", "timeoutMs", NULL
+	"id", "type", "argv", "cwd", "env", "hook", "timeoutMs", "stdin", NULL
 };
 static const char *const request_shutdown_fields[] = { "id", "type", NULL };
 
@@ -155,6 +156,27 @@ static int request_env(const struct json_value *v, struct request *req, char *er
 	return 0;
 }
 
+/* The program's stdin, when the request gives one: base64 of any bytes. Absent or null: none. */
+static int request_stdin(const struct json_value *obj, struct request *req, char *err, size_t errlen)
+{
+	const struct json_value *v = json_get(obj, "stdin");
+	struct buf data = BUF_INIT;
+
+	if (!v || v->type == JSON_NULL)
+		return 0;
+	if (v->type != JSON_STRING)
+		return request_fail(err, errlen, "\"stdin\" must be a base64 string or null, not %s",
+				    json_type_name(v->type));
+	if (base64_decode(&data, v->str, v->len)) {
+		buf_free(&data);
+		return request_fail(err, errlen, "\"stdin\" is not padded base64");
+	}
+	req->has_stdin = 1;
+	req->stdin_data = data.data;
+	req->stdin_len = data.len;
+	return 0;
+}
+
 static int request_run(const struct json_value *obj, struct request *req, char *err, size_t errlen)
 {
 	const struct json_value *argv, *cwd, *env, *hook, *timeout;
@@ -187,7 +209,7 @@ static int request_run(const struct json_value *obj, struct request *req, char *
 	if (request_integer(timeout, "timeoutMs", 0, &timeout_ms, err, errlen))
 		return -1;
 	req->timeout_ms = (unsigned long long)timeout_ms;
-	return 0;
+	return request_stdin(obj, req, err, errlen);
 }
 
 int request_parse(const char *line, size_t len, struct request *req, char *err, size_t errlen)
@@ -254,5 +276,6 @@ void request_free(struct request *req)
 	request_free_strings(req->envp);
 	free(req->cwd);
 	free(req->hook);
+	free(req->stdin_data);
 	memset(req, 0, sizeof(*req));
 }

@@ -1,5 +1,5 @@
 /*
- * run: starting one program the way the host asked (cwd, env, stdin from /dev/null) and collecting
+ * run: starting one program the way the host asked (cwd, env, stdin from the request or /dev/null) and collecting
  * its stdout, stderr and wait status, with a timeout.
  */
 #include "run.h"
@@ -12,6 +12,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/mman.h>
 #include <sys/personality.h>
 #include <sys/syscall.h>
 #include <sys/wait.h>
@@ -101,12 +102,50 @@ static void run_child_exec(const struct run_spec *spec, int status_fd)
 	run_child_report(status_fd, RUN_STAGE_EXECVE, saw_eacces ? EACCES : ENOENT);
 }
 
-static void run_child(const struct run_spec *spec, int go_fd, int status_fd, int out_fd, int err_fd)
+/*
+ * The program's stdin when the host gave one: a memory file holding all of it, so that pmd never
+ * waits for the program to read (a pipe would need pmd to feed it while it collects the output),
+ * and the program may seek in it as in a redirected file. -1 with err filled on failure.
+ */
+static int run_stdin_file(const struct run_spec *spec, char *err, size_t errlen)
+{
+	const char *p = spec->stdin_data;
+	size_t left = spec->stdin_len;
+	int fd = memfd_create("pmm-stdin", MFD_CLOEXEC);
+
+	if (fd < 0) {
+		snprintf(err, errlen, "memfd_create for stdin: %s", strerror(errno));
+		return -1;
+	}
+	while (left > 0) {
+		ssize_t n = write(fd, p, left);
+
+		if (n < 0 && errno == EINTR)
+			continue;
+		if (n <= 0) {
+			snprintf(err, errlen, "writing stdin (%zu bytes) to a memory file: %s",
+				 spec->stdin_len, n < 0 ? strerror(errno) : "no progress");
+			close(fd);
+			return -1;
+		}
+		p += n;
+		left -= (size_t)n;
+	}
+	if (lseek(fd, 0, SEEK_SET) < 0) {
+		snprintf(err, errlen, "lseek on stdin's memory file: %s", strerror(errno));
+		close(fd);
+		return -1;
+	}
+	return fd;
+}
+
+static void run_child(const struct run_spec *spec, int go_fd, int status_fd, int out_fd, int err_fd,
+		      int stdin_fd)
 {
 	struct sigaction sa;
 	sigset_t none;
 	char go;
-	int sig, null_fd, persona;
+	int sig, in_fd, persona;
 
 	/* Its own process group, so that a timeout can kill everything it started. */
 	setpgid(0, 0);
@@ -134,13 +173,13 @@ static void run_child(const struct run_spec *spec, int go_fd, int status_fd, int
 		_exit(127);
 	close(go_fd);
 
-	null_fd = open("/dev/null", O_RDONLY);
-	if (null_fd < 0)
+	in_fd = stdin_fd >= 0 ? stdin_fd : open("/dev/null", O_RDONLY);
+	if (in_fd < 0)
 		run_child_report(status_fd, RUN_STAGE_DEVNULL, errno);
-	if (dup2(null_fd, 0) < 0 || dup2(out_fd, 1) < 0 || dup2(err_fd, 2) < 0)
+	if (dup2(in_fd, 0) < 0 || dup2(out_fd, 1) < 0 || dup2(err_fd, 2) < 0)
 		run_child_report(status_fd, RUN_STAGE_DUP, errno);
-	if (null_fd > 2)
-		close(null_fd);
+	if (in_fd > 2)
+		close(in_fd);
 	if (chdir(spec->cwd) < 0)
 		run_child_report(status_fd, RUN_STAGE_CHDIR, errno);
 	run_child_exec(spec, status_fd);
@@ -149,7 +188,11 @@ static void run_child(const struct run_spec *spec, int go_fd, int status_fd, int
 int run_spawn(const struct run_spec *spec, struct run_proc *proc, char *err, size_t errlen)
 {
 	int go[2] = { -1, -1 }, status[2] = { -1, -1 }, out[2] = { -1, -1 }, errp[2] = { -1, -1 };
+	int stdin_fd = -1;
 	pid_t pid;
+
+	if (spec->has_stdin && (stdin_fd = run_stdin_file(spec, err, errlen)) < 0)
+		return -1;
 
 	/*
 	 * Every pipe is close-on-exec, so the program inherits none of pmd's ends; dup2 clears the
@@ -170,11 +213,12 @@ int run_spawn(const struct run_spec *spec, struct run_proc *proc, char *err, siz
 		close(status[0]);
 		close(out[0]);
 		close(errp[0]);
-		run_child(spec, go[0], status[1], out[1], errp[1]);
+		run_child(spec, go[0], status[1], out[1], errp[1], stdin_fd);
 		_exit(127);	/* not reached: run_child execs or exits */
 	}
 	/* Also here, so that the group exists before the parent might kill it. */
 	setpgid(pid, pid);
+	run_close(&stdin_fd);
 	close(go[0]);
 	close(status[1]);
 	close(out[1]);
@@ -189,6 +233,7 @@ int run_spawn(const struct run_spec *spec, struct run_proc *proc, char *err, siz
 	return 0;
 
 out_close:
+	run_close(&stdin_fd);
 	for (int i = 0; i < 2; i++) {
 		run_close(&go[i]);
 		run_close(&status[i]);

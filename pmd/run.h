@@ -1,5 +1,5 @@
 /*
- * run: starting one program the way the host asked (cwd, env, stdin from /dev/null) and collecting
+ * run: starting one program the way the host asked (cwd, env, stdin from the request or /dev/null) and collecting
  * its stdout, stderr and wait status, with a timeout.
  *
  * Starting is split in two (run_spawn, run_release) so that the caller can start pmm's monitor on
@@ -20,6 +20,9 @@ struct run_spec {
 	char *const *argv;		/* NULL-terminated; argv[0] is a path, or a name looked up in PATH */
 	char *const *envp;		/* NULL-terminated, the program's whole environment */
 	const char *cwd;
+	int has_stdin;			/* 0: stdin is /dev/null */
+	const void *stdin_data;		/* else the program reads these stdin_len bytes, then EOF */
+	size_t stdin_len;
 };
 
 /* A child between run_spawn and the end of run_collect or run_abort. */

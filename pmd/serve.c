@@ -76,7 +76,9 @@ static int serve_child(const struct child_collection *child, void *arg, char *er
 /* Runs a checked request; its children are sent on ch, the answer (result or error) goes into out. */
 static void serve_run(const struct request *req, struct channel *ch, struct buf *out)
 {
-	struct run_spec spec = { req->argv, req->envp, req->cwd };
+	struct run_spec spec = {
+		req->argv, req->envp, req->cwd, req->has_stdin, req->stdin_data, req->stdin_len
+	};
 	struct serve_children children = { ch, out, req };
 	struct monitor_collection mon;
 	size_t nchildren;

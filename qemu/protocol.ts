@@ -15,6 +15,7 @@ export interface RunRequest {
   env: Record<string, string>;
   hook: string | null;
   timeoutMs: number;
+  stdin?: string; // base64; absent: /dev/null
 }
 
 export interface RunResultMessage {

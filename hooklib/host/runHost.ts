@@ -8,7 +8,7 @@ import * as fs from 'fs';
 import * as os from 'os';
 import * as path from 'path';
 import { checkHookable, checkHookStarted } from '../../harness/hookReach';
-import { ProgramError, resolveProgram, type RawRun } from '../../harness/runProgram';
+import { programInput, ProgramError, resolveProgram, type RawRun } from '../../harness/runProgram';
 import { processName, readRecordDir, recordDirEntries, type HostProcess, type RecordDirEntry } from './recordDir';
 
 export interface HostRunOptions {
@@ -16,6 +16,7 @@ export interface HostRunOptions {
   cwd?: string;
   timeoutMs?: number; // SIGKILL after this; 0 or absent: none
   hook?: string; // libpmm.so; default: the one built beside this folder
+  input?: string | Uint8Array; // the program's stdin, all of it; absent: none (/dev/null)
 }
 
 // As pmd: how long to wait for what is left of the run to exit once killed, and for its output to end.
@@ -92,9 +93,16 @@ async function endLeftovers(dir: string, program: number): Promise<Set<string>> 
   return killed;
 }
 
+/** input written to file, which is opened for reading: its descriptor (the caller removes the file). */
+function stdinFile(file: string, input: Buffer): number {
+  fs.writeFileSync(file, input, { mode: 0o600 });
+  return fs.openSync(file, 'r');
+}
+
 export async function runHostRaw(program: string, args: string[], options: HostRunOptions = {}): Promise<RawRun> {
   const hook = options.hook ?? path.resolve(__dirname, '..', '..', '..', 'hooklib', 'libpmm.so');
   const hookPath = fs.existsSync(hook) ? hook : path.resolve(__dirname, '..', 'libpmm.so');
+  const input = programInput(options.input);
   checkHookable(resolveProgram(program, path.resolve(options.cwd ?? process.cwd())), (message) => new ProgramError(message));
   // The run's own directory: only the processes of this run write into it, each into its own files.
   const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'pmm-host-'));
@@ -105,7 +113,15 @@ export async function runHostRaw(program: string, args: string[], options: HostR
     delete env.PMM_MAPS_FILE;
     env.LD_PRELOAD = env.LD_PRELOAD ? `${hookPath}:${env.LD_PRELOAD}` : hookPath;
     env.PMM_RECORD_DIR = dir;
-    const child = spawn(program, args, { cwd: options.cwd, env, stdio: ['ignore', 'pipe', 'pipe'] });
+    // The input in a file, as pmd gives it in the VM: the program reads it as with `< file`, may
+    // seek in it, and may leave it unread.
+    const stdin = input ? stdinFile(`${dir}.stdin`, input) : 'ignore';
+    let child;
+    try {
+      child = spawn(program, args, { cwd: options.cwd, env, stdio: [stdin, 'pipe', 'pipe'] });
+    } finally {
+      if (typeof stdin === 'number') fs.closeSync(stdin);
+    }
     const out: Buffer[] = [];
     const err: Buffer[] = [];
     child.stdout!.on('data', (d: Buffer) => out.push(d));
@@ -166,5 +182,6 @@ export async function runHostRaw(program: string, args: string[], options: HostR
     return raw;
   } finally {
     fs.rmSync(dir, { recursive: true, force: true });
+    fs.rmSync(`${dir}.stdin`, { force: true });
   }
 }

@@ -176,6 +176,11 @@ describe('pmd serve --stdio', () => {
     ['{"id":7,"type":"run","argv":["/bin/true"],"cwd":"/","env":{},"hook":null,"timeoutMs":1.5}', /"timeoutMs" must be an integer/, 7],
     ['{"id":7,"type":"run","argv":["/bin/tr\\u0000ue"],"cwd":"/","env":{},"hook":null,"timeoutMs":0}', /argv\[0\] contains a NUL/, 7],
     ['{"id":7,"type":"run","argv":["/bin/true"],"cwd":"/","env":{},"hook":null,"timeoutMs":0,"extra":1}', /unknown field "extra" in a run request/, 7],
+    ['{"id":7,"type":"run","argv":["/bin/true"],"cwd":"/","env":{},"hook":null,"timeoutMs":0,"stdin":1}', /"stdin" must be a base64 string or null, not a number/, 7],
+    ['{"id":7,"type":"run","argv":["/bin/true"],"cwd":"/","env":{},"hook":null,"timeoutMs":0,"stdin":"aGk"}', /"stdin" is not padded base64/, 7],
+    ['{"id":7,"type":"run","argv":["/bin/true"],"cwd":"/","env":{},"hook":null,"timeoutMs":0,"stdin":"a=Gk"}', /"stdin" is not padded base64/, 7],
+    ['{"id":7,"type":"run","argv":["/bin/true"],"cwd":"/","env":{},"hook":null,"timeoutMs":0,"stdin":"aG!k"}', /"stdin" is not padded base64/, 7],
+    ['{"id":7,"type":"run","argv":["/bin/true"],"cwd":"/","env":{},"hook":null,"timeoutMs":0,"stdin":"aA==aGk="}', /"stdin" is not padded base64/, 7],
     ['{"id":7,"type":"launch"}', /unknown request type "launch"/, 7],
     ['{"id":7,"id":8,"type":"shutdown"}', /duplicate key "id"/, null],
     ['{"id":7,"type":"shutdown"} x', /unexpected text after the value/, null],
@@ -214,6 +219,30 @@ describe('pmd serve --stdio', () => {
     expect(answer).toMatchObject({ type: 'result', exitCode: 0 });
     expect(decode(answer.stdout).equals(data)).toBe(true);
     expect(decode(answer.stderr).equals(data)).toBe(true);
+  });
+
+  test('gives the program the stdin the request carries, every byte of it, and /dev/null without one', async () => {
+    // Every byte value, each padding of the last group, and more than a pipe holds (64 KiB).
+    for (const length of [0, 1, 2, 3, 256, 300_001]) {
+      const data = Buffer.alloc(length);
+      for (let i = 0; i < length; i++) data[i] = (i * 131 + (i >> 8)) & 0xff;
+      const answer = await pmd.request(runRequest(['/bin/cat'], { stdin: data.toString('base64') }));
+      expect(answer).toMatchObject({ type: 'result', exitCode: 0 });
+      expect(decode(answer.stdout).equals(data)).toBe(true);
+    }
+    // A file the program can seek in and stat, as with `< file`.
+    const seek = await pmd.request(runRequest(['/bin/sh', '-c', 'tail -c 3; stat -L -c %s /dev/stdin'], { stdin: Buffer.from('abcdef').toString('base64') }));
+    expect(decode(seek.stdout).toString()).toBe('def6\n');
+    for (const extra of [{}, { stdin: null }]) {
+      const none = await pmd.request(runRequest(['/bin/sh', '-c', 'wc -c; readlink /proc/self/fd/0'], extra));
+      expect(decode(none.stdout).toString()).toBe('0\n/dev/null\n');
+    }
+  });
+
+  test('runs a program that reads none of its stdin to the end', async () => {
+    const answer = await pmd.request(runRequest(['/usr/bin/head', '-c', '5'], { stdin: Buffer.alloc(1 << 20, 0x61).toString('base64') }));
+    expect(answer).toMatchObject({ type: 'result', exitCode: 0, signal: null });
+    expect(decode(answer.stdout).toString()).toBe('aaaaa');
   });
 
   test('cuts stdout at 16 MiB and says so', async () => {
