@@ -13,6 +13,7 @@ export const USAGE = `usage:
       run PROGRAM in the pmm VM under the hook and report its unmatched allocations
       and mismatched frees/deletes
       (--host: on this machine, without a VM, the hook writing its records to files, one per process)
+      PROGRAM's stdin is pmm's when that is a file or a pipe, read whole before PROGRAM starts
   pmm exec [--timeout SECONDS] [--accel auto|kvm|tcg] -- COMMAND [ARGS...]
       run COMMAND as root in the VM with pmm.ko loaded, no hook
   pmm setup

@@ -1,6 +1,6 @@
-// The pmm command's answers to bad input (each a clear message, a distinct status, and no VM booted), and what
-// it says of a run on the host.
-import { execFileSync, spawnSync } from 'child_process';
+// The pmm command's answers to bad input (each a clear message, a distinct status, and no VM booted), what
+// it says of a run on the host, and the stdin it passes on.
+import { execFileSync, spawn, spawnSync } from 'child_process';
 import * as fs from 'fs';
 import * as os from 'os';
 import * as path from 'path';
@@ -64,3 +64,66 @@ test('run --host: a forked child that exec()ed a program the hook cannot enter i
     new RegExp(`^pmm: ${program}: forked child \\d+ exec\\(\\)ed a program the hook cannot enter \\(statically linked or set-user-ID\\): what it allocated after that exec was not seen$`, 'm'),
   );
 }, 60_000);
+
+describe('the program gets pmm\'s stdin when it is a file or a pipe', () => {
+  const run = (stdin: 'ignore' | number | null, input: string | Buffer | undefined, ...args: string[]) => {
+    const r = spawnSync(process.execPath, [cli, 'run', '--host', '--', ...args], {
+      cwd: root, encoding: 'utf8', timeout: 30_000, maxBuffer: 64 << 20, ...(input !== undefined ? { input } : { stdio: [stdin ?? 'pipe', 'pipe', 'pipe'] }),
+    });
+    return { status: r.status, stdout: r.stdout, stderr: r.stderr };
+  };
+
+  test('a pipe, read to its end', () => {
+    expect(run(null, 'one\ntwo\n', '/bin/cat')).toMatchObject({ status: 0, stdout: 'one\ntwo\n' });
+  });
+
+  test('a file (< file)', () => {
+    const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'pmm-cli-'));
+    const file = path.join(dir, 'input');
+    fs.writeFileSync(file, 'x'.repeat(100_000));
+    const fd = fs.openSync(file, 'r');
+    try {
+      expect(run(fd, undefined, '/usr/bin/wc', '-c')).toMatchObject({ status: 0, stdout: '100000\n' });
+    } finally {
+      fs.closeSync(fd);
+      fs.rmSync(dir, { recursive: true });
+    }
+  });
+
+  test('none (/dev/null), and the program reads /dev/null', () => {
+    expect(run('ignore', undefined, '/usr/bin/readlink', '/proc/self/fd/0')).toMatchObject({ status: 0, stdout: '/dev/null\n' });
+  });
+
+  test('more than 32 MiB is refused, saying why', () => {
+    const r = run(null, Buffer.alloc(32 * 1024 * 1024 + 1), '/usr/bin/wc', '-c');
+    expect(r.status).toBe(3);
+    expect(r.stderr).toBe('pmm: standard input is more than 33554432 bytes (32 MiB): pmm gives the program its stdin whole before it starts, and at most that much\n');
+  });
+
+  test('a missing program is said at once, without waiting for stdin to end', async () => {
+    const child = spawn(process.execPath, [cli, 'run', '--host', '--', '/nonexistent/program'], { cwd: root });
+    let stderr = '';
+    child.stderr.on('data', (d: Buffer) => (stderr += d.toString()));
+    const status = await new Promise<number | null>((resolve) => child.on('close', resolve));
+    expect({ status, stderr }).toEqual({ status: 3, stderr: 'pmm: program does not exist: /nonexistent/program\n' });
+  });
+
+  test('a pipe left open: pmm says what it waits for, and runs the program once it ends', async () => {
+    const child = spawn(process.execPath, [cli, 'run', '--host', '--', '/bin/cat'], { cwd: root });
+    let stdout = '';
+    let stderr = '';
+    child.stdout.on('data', (d: Buffer) => (stdout += d.toString()));
+    const noticed = new Promise<void>((resolve) => child.stderr.on('data', (d: Buffer) => {
+      stderr += d.toString();
+      if (stderr.includes('waiting for the end of standard input')) resolve();
+    }));
+    child.stdin.write('early\n');
+    await noticed;
+    expect(stdout).toBe(''); // the program has not started
+    child.stdin.end('late\n');
+    const status = await new Promise<number | null>((resolve) => child.on('close', resolve));
+    expect(status).toBe(0);
+    expect(stdout).toBe('early\nlate\n');
+    expect(stderr).toContain('pmm: waiting for the end of standard input, which the program gets whole when it starts (for none, run pmm with < /dev/null)\n');
+  }, 30_000);
+});

@@ -1,5 +1,6 @@
 // The pmm command end to end: each invocation boots its own VM, as a user's would.
 import { execFileSync, spawnSync } from 'child_process';
+import { createHash } from 'crypto';
 import * as fs from 'fs';
 import * as os from 'os';
 import * as path from 'path';
@@ -121,3 +122,12 @@ test('run --json: mismatched frees/deletes through pmm.ko and pmd, both stacks s
   expect(site(result.mismatches[0].release.frames)).toBe(`array_by_delete ${source}:21 < main ${source}:83`);
   expect(site(result.mismatches[6].release.frames)).toBe(`new_by_realloc ${source}:65 < main ${source}:89`);
 }, 180_000);
+
+test('run and exec: the program in the VM reads pmm\'s stdin, every byte of it', () => {
+  const input = Buffer.from(Array.from({ length: 100_000 }, (_, i) => (i * 7) & 0xff));
+  const sum = (data: Buffer): string => `${createHash('sha256').update(data).digest('hex')}  -\n`;
+  for (const command of ['run', 'exec']) {
+    const run = spawnSync(process.execPath, [cli, command, '--', '/usr/bin/sha256sum'], { cwd: root, encoding: 'utf8', timeout: 170_000, input });
+    expect({ command, status: run.status, stdout: run.stdout }).toEqual({ command, status: 0, stdout: sum(input) });
+  }
+}, 360_000);

@@ -1,5 +1,6 @@
 // What the hook must report for its test programs: the one table both modes check, the VM
 // (hook.vm.test.ts) and the host (runHost.test.ts, `pmm run --host`).
+import { createHash } from 'crypto';
 import * as fs from 'fs';
 import * as path from 'path';
 
@@ -361,3 +362,23 @@ export function setuidCopy(name: string): { file: string; remove: () => void } {
   fs.chmodSync(file, 0o4755);
   return { file, remove: () => fs.rmSync(dir, { recursive: true, force: true }) };
 }
+
+/** Every byte value, in more than a pipe holds (64 KiB), the last base64 group padded. */
+const inputBytes = Buffer.from(Array.from({ length: 300_001 }, (_, i) => (i * 131 + (i >> 8)) & 0xff));
+
+/**
+ * The input run option: what the program reads as stdin, the same in both modes. Programs that free
+ * all they allocate, so that a leak cannot fail the VM's test.
+ */
+export const inputCases: Array<{ name: string; argv: string[]; input?: string | Uint8Array; stdout: string }> = [
+  {
+    name: 'every byte of a binary input',
+    argv: ['/usr/bin/sha256sum'],
+    input: new Uint8Array(inputBytes),
+    stdout: `${createHash('sha256').update(inputBytes).digest('hex')}  -\n`,
+  },
+  { name: 'a text input', argv: ['/bin/cat'], input: 'héllo\nwörld\n', stdout: 'héllo\nwörld\n' },
+  { name: 'a program that reads 5 bytes of 1 MiB', argv: ['/usr/bin/head', '-c', '5'], input: 'a'.repeat(1 << 20), stdout: 'aaaaa' },
+  { name: 'an empty input', argv: ['/usr/bin/wc', '-c'], input: '', stdout: '0\n' },
+  { name: 'no input: /dev/null', argv: ['/usr/bin/readlink', '/proc/self/fd/0'], stdout: '/dev/null\n' },
+];

@@ -4,7 +4,7 @@ import { execFileSync } from 'child_process';
 import * as fs from 'fs';
 import * as path from 'path';
 import type {} from '../../harness/globals';
-import { runsAsRoot, childEndingsCase, describeChildren, describeLeaks, describeMismatches, describePidReuse, execEnvCase, execImageCase, execUnhookedCase, forkFamilyCase, hookCases, outlivedCase, pidReuseCase, programBin, setuidCopy, describeSystemEndings, systemEndingsCase } from './cases';
+import { runsAsRoot, childEndingsCase, describeChildren, describeLeaks, describeMismatches, describePidReuse, execEnvCase, execImageCase, execUnhookedCase, forkFamilyCase, hookCases, inputCases, outlivedCase, pidReuseCase, programBin, setuidCopy, describeSystemEndings, systemEndingsCase } from './cases';
 
 const bin = programBin;
 
@@ -28,6 +28,21 @@ test.each(hookCases.map((c) => [c.name, c] as const))('%s', async (_name, c) => 
   // Declares them expected; a case with none is left to the environment, which would fail on any.
   if (c.mismatches.length > 0) expect(result).toHaveMismatchedFrees(c.mismatches.length);
 }, 180_000);
+
+test.each(inputCases.map((c) => [c.name, c] as const))('stdin: %s', async (_name, c) => {
+  const result = await pmm.run(c.argv[0], c.argv.slice(1), c.input !== undefined ? { input: c.input } : {});
+  expect({ exitCode: result.exitCode, signal: result.signal, stdout: result.stdout }).toEqual({ exitCode: 0, signal: null, stdout: c.stdout });
+  expect(result).toHaveNoLeaks();
+}, 120_000);
+
+test('run options: a misspelt one, and an input that is not bytes, are refused before anything runs', async () => {
+  await expect(pmm.run('/bin/cat', [], { inptu: 'x' } as object)).rejects.toThrow(
+    'pmm: unknown run option "inptu"; known: timeoutMs, env, cwd, hook, allowFault, growth, input',
+  );
+  await expect(pmm.run('/bin/cat', [], { input: { length: 3 } as unknown as string })).rejects.toThrow(
+    'pmm: option "input" must be a string, a Buffer or a Uint8Array, got object',
+  );
+});
 
 test.each([forkFamilyCase, outlivedCase].map((c) => [c.name, c] as const))('%s', async (_name, c) => {
   const result = await pmm.run(bin(c.program));

@@ -6,7 +6,7 @@ import * as os from 'os';
 import * as path from 'path';
 import { closeSymbolizer, symbolizeRun } from '../../harness/runProgram';
 import { runHostRaw } from '../host/runHost';
-import { runsAsRoot, childEndingsCase, describeChildren, describeLeaks, describeMismatches, describePidReuse, execEnvCase, execImageCase, execUnhookedCase, forkFamilyCase, hookCases, outlivedCase, pidReuseCase, programBin, setuidCopy, describeSystemEndings, systemEndingsCase } from './cases';
+import { runsAsRoot, childEndingsCase, describeChildren, describeLeaks, describeMismatches, describePidReuse, execEnvCase, execImageCase, execUnhookedCase, forkFamilyCase, hookCases, inputCases, outlivedCase, pidReuseCase, programBin, setuidCopy, describeSystemEndings, systemEndingsCase } from './cases';
 
 beforeAll(() => {
   if (fs.existsSync('/dev/pmm')) throw new Error('/dev/pmm exists: host mode needs a machine without pmm.ko');
@@ -30,6 +30,16 @@ test.each(hookCases.map((c) => [c.name, c] as const))('%s', async (_name, c) => 
   expect(describeMismatches(result.mismatches)).toEqual(c.mismatches);
   expect(result.mismatchedFrees).toBe(c.mismatches.length);
 }, 60_000);
+
+test.each(inputCases.map((c) => [c.name, c] as const))('stdin: %s', async (_name, c) => {
+  const result = await symbolizeRun(await runHostRaw(c.argv[0], c.argv.slice(1), { timeoutMs: 60_000, ...(c.input !== undefined ? { input: c.input } : {}) }), []);
+  expect({ exitCode: result.exitCode, signal: result.signal, stdout: result.stdout, leaked: result.summary.blocks }).toEqual({ exitCode: 0, signal: null, stdout: c.stdout, leaked: 0 });
+});
+
+test('stdin: an input that is not bytes, or over 32 MiB, is refused before anything runs', async () => {
+  await expect(runHostRaw('/bin/cat', [], { input: 42 as unknown as string })).rejects.toThrow('pmm: option "input" must be a string, a Buffer or a Uint8Array, got number');
+  await expect(runHostRaw('/bin/cat', [], { input: Buffer.alloc(32 * 1024 * 1024 + 1) })).rejects.toThrow(/option "input" is 33554433 bytes, more than the 33554432/);
+});
 
 test.each([forkFamilyCase, outlivedCase].map((c) => [c.name, c] as const))('%s', async (_name, c) => {
   const program = programBin(c.program);
