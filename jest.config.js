@@ -3,7 +3,7 @@ const tsJest = ['ts-jest', {}];
 const sourceFolders = '<rootDir>/{harness,qemu,reporters,symbolizer,cli,hooklib,pmd,kernel,fixtures,scripts,bench}';
 
 module.exports = {
-  // The first run in a worker pays the VM's boot, several seconds under TCG.
+  // Runs of large programs under TCG (valgrind's comparison, child Jests) take tens of seconds.
   testTimeout: 120_000,
   reporters: ['default', ['jest-environment-pmm/junit', { outputFile: 'reports/pmm-junit.xml' }]],
   projects: [

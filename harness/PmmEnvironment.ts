@@ -11,13 +11,20 @@ import { unhookedChildMessage } from './hookReach';
 import { leakMatchers } from './matchers';
 import { summarize } from './leakReport';
 import { resolveOptions, type PmmOptions } from './options';
+import { runsAnyTest } from './plannedTests';
 import { runProgram, type RunOptions } from './runProgram';
+import { prebootSharedVm } from './sharedVm';
 import { recordTestFigures } from './testFigures';
 import type { RunResult } from './types';
 import { runFailures, type RunFailure } from './verdict';
 
 /** Options live under this one key of testEnvironmentOptions (and of a file's @jest-environment-options). */
 export const OPTIONS_KEY = 'pmm';
+
+/** pmm's own messages (a VM boot, a forked child the hook could not enter), on the worker's stderr. */
+const notice = (message: string): void => {
+  process.stderr.write(`${message}\n`);
+};
 
 /** Who a run belongs to: a test, a beforeAll/afterAll hook, or the file (a run outside both). */
 type Owner = Circus.TestEntry | Circus.Hook | 'file';
@@ -70,6 +77,10 @@ export default class PmmEnvironment extends NodeEnvironment {
             (result) => this.expectedMismatches.add(result),
           ),
         );
+        break;
+      case 'run_start':
+        // Before the file's first hook and test: no test's timeout then includes the boot.
+        if (runsAnyTest(state)) await prebootSharedVm(this.pmmOptions, notice);
         break;
       case 'test_start':
         this.currentTest = event.test;
@@ -142,7 +153,6 @@ export default class PmmEnvironment extends NodeEnvironment {
 
   private async run(program: string, args: string[], options: RunOptions): Promise<RunResult> {
     const owner = this.ownerOfCall();
-    const notice = (m: string): boolean => process.stderr.write(`${m}\n`);
     const result = await runProgram(program, args, this.pmmOptions, options, notice);
     for (const child of result.children ?? []) if (child.unhooked) notice(unhookedChildMessage(result.program, child.pid));
     const runs = this.runsByOwner.get(owner) ?? [];

@@ -1,5 +1,6 @@
-// One VM per process (per Jest worker): booted on first use, reused by later runs and test files, and
-// booted anew when the previous one died (a guest panic ends that VM, not the rest of the suite).
+// One VM per process (per Jest worker): booted ahead of a file's tests (prebootSharedVm) or on first use,
+// reused by later runs and test files, and booted anew when the previous one died (a guest panic ends
+// that VM, not the rest of the suite).
 import * as os from 'os';
 import * as path from 'path';
 import { chooseAccel } from '../qemu/kvmProbe';
@@ -7,7 +8,8 @@ import { loadGuestFiles } from '../qemu/paths';
 import { Vm } from '../qemu/Vm';
 import type { PmmOptions } from './options';
 
-let current: { key: string; vm: Promise<Vm> } | null = null;
+/** unseen: a boot that failed before any run asked for it (preboot's); the next run gets its error. */
+let current: { key: string; vm: Promise<Vm>; unseenFailure?: boolean } | null = null;
 let boots = 0;
 let orphanWatch = false;
 
@@ -56,6 +58,12 @@ async function bootVm(options: PmmOptions, notice: Notice): Promise<Vm> {
 /** The process's VM, ready to run programs. */
 export async function sharedVm(options: PmmOptions, notice: Notice): Promise<Vm> {
   const key = vmKey(options);
+  if (current?.unseenFailure && current.key === key) {
+    // The pre-boot's failure is this run's: one boot attempt per run, as without it.
+    const failed = current.vm;
+    current = null;
+    return failed;
+  }
   if (current) {
     const vm = await current.vm.catch(() => null);
     if (vm && vm.state === 'ready' && current.key === key) return vm;
@@ -66,6 +74,19 @@ export async function sharedVm(options: PmmOptions, notice: Notice): Promise<Vm>
   const vm = bootVm(options, notice);
   current = { key, vm };
   return vm;
+}
+
+/**
+ * Boots the VM these options want, if it is not up, before a test file's first test: a test's timeout
+ * then never includes the boot (nor the KVM probe), whichever test runs first. A boot that fails is
+ * reported by the next run that needs the VM, as its own error.
+ */
+export async function prebootSharedVm(options: PmmOptions, notice: Notice): Promise<void> {
+  try {
+    await sharedVm(options, notice);
+  } catch {
+    if (current && current.key === vmKey(options)) current.unseenFailure = true;
+  }
 }
 
 export async function closeSharedVm(): Promise<void> {
