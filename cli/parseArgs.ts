@@ -3,19 +3,20 @@
 export type Command =
   | { name: 'help' }
   | { name: 'setup' }
-  | { name: 'run'; json: boolean; host: boolean; timeoutMs: number | null; accel: string | null; program: string; args: string[] }
-  | { name: 'exec'; timeoutMs: number | null; accel: string | null; program: string; args: string[] };
+  | { name: 'run'; json: boolean; host: boolean; timeoutMs: number | null; accel: string | null; shares: string[]; program: string; args: string[] }
+  | { name: 'exec'; timeoutMs: number | null; accel: string | null; shares: string[]; program: string; args: string[] };
 
 export class UsageError extends Error {}
 
 export const USAGE = `usage:
-  pmm run [--json] [--host] [--timeout SECONDS] [--accel auto|kvm|tcg] -- PROGRAM [ARGS...]
+  pmm run [--json] [--host] [--timeout SECONDS] [--accel auto|kvm|tcg] [--share DIR]... -- PROGRAM [ARGS...]
       run PROGRAM in the pmm VM under the hook and report its unmatched allocations
       and mismatched frees/deletes
       (--host: on this machine, without a VM, the hook writing its records to files, one per process)
       PROGRAM's stdin is pmm's when that is a file or a pipe, read whole before PROGRAM starts
-  pmm exec [--timeout SECONDS] [--accel auto|kvm|tcg] -- COMMAND [ARGS...]
+  pmm exec [--timeout SECONDS] [--accel auto|kvm|tcg] [--share DIR]... -- COMMAND [ARGS...]
       run COMMAND as root in the VM with pmm.ko loaded, no hook
+  In the VM the host's files are read-only but for /tmp and each --share DIR (and PMM_SHARES's folders).
   pmm setup
       install what pmm needs (Debian packages, guest kernel, native build)
   pmm junit-merge OUT.xml IN.xml [IN.xml...]
@@ -34,6 +35,7 @@ export function parseArgs(argv: string[]): Command {
   let host = false;
   let timeoutMs: number | null = null;
   let accel: string | null = null;
+  const shares: string[] = [];
   let i = 0;
   for (; i < rest.length; i++) {
     const arg = rest[i];
@@ -56,12 +58,17 @@ export function parseArgs(argv: string[]): Command {
         throw new UsageError(`--accel wants auto, kvm or tcg, got ${value === undefined ? 'nothing' : JSON.stringify(value)}`);
       }
       accel = value;
+    } else if (arg === '--share' || arg.startsWith('--share=')) {
+      const value = arg === '--share' ? rest[++i] : arg.slice('--share='.length);
+      if (value === undefined || value === '') throw new UsageError('--share wants a folder');
+      shares.push(value);
     } else if (arg.startsWith('-')) throw new UsageError(`unknown option for pmm ${name}: ${arg}`);
     else break; // the program, given without --
   }
+  if (host && shares.length > 0) throw new UsageError('--share is for the VM: with --host the program writes where it could without pmm');
   const [program, ...args] = rest.slice(i);
   if (program === undefined) throw new UsageError(`pmm ${name}: no program given`);
   return name === 'run'
-    ? { name, json, host, timeoutMs, accel, program, args }
-    : { name, timeoutMs, accel, program, args };
+    ? { name, json, host, timeoutMs, accel, shares, program, args }
+    : { name, timeoutMs, accel, shares, program, args };
 }

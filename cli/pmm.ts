@@ -21,8 +21,17 @@ const notice = (message: string): void => {
   process.stderr.write(`${message}\n`);
 };
 
+/** The program met the guest's read-only view of the host: say which folders it may write to. */
+function readOnlyHint(stderr: string): string[] {
+  if (!stderr.includes('Read-only file system')) return [];
+  return ['pmm: in the VM the host\'s files are read-only but for /tmp and the shared folders: --share DIR (or PMM_SHARES) makes DIR writable'];
+}
+
 async function runCommand(command: Extract<Command, { name: 'run' | 'exec' }>): Promise<number> {
-  const options = resolveOptions(command.accel ? { accel: command.accel } : {});
+  // --share adds to PMM_SHARES's folders; a relative one is the cwd's.
+  const base = resolveOptions({});
+  const shares = [...base.shares, ...command.shares.map((dir) => path.resolve(dir))];
+  const options = resolveOptions({ ...(command.accel ? { accel: command.accel } : {}), ...(command.shares.length ? { shares } : {}) });
   // A program that is not there is said before pmm waits for its stdin to end.
   resolveProgram(command.program, process.cwd());
   const input = await programInputFromStdin(notice);
@@ -31,9 +40,10 @@ async function runCommand(command: Extract<Command, { name: 'run' | 'exec' }>): 
   const raw = command.name === 'run' && command.host
     ? await runHostRaw(command.program, command.args, given)
     : await runRaw(command.program, command.args, options, { hook: command.name === 'run', ...given }, notice);
+  const hint = command.name === 'exec' || !command.host ? readOnlyHint(raw.result.stderr) : [];
   if (command.name === 'exec') {
     process.stdout.write(raw.result.stdout);
-    process.stderr.write(raw.result.stderr);
+    process.stderr.write([raw.result.stderr, ...hint.map((line) => `${line}\n`)].join(''));
     return exitStatus(raw.result, false);
   }
   // The same result pmm.run gives: suppressions (PMM_SUPPRESSIONS) applied, forked children included.
@@ -80,7 +90,7 @@ async function runCommand(command: Extract<Command, { name: 'run' | 'exec' }>): 
     ...(c.mismatchedFrees > 0 ? [`pmm: forked child ${c.pid}: ${c.mismatchedFrees} mismatched free/delete (--json lists them)`] : []),
     ...(c.suppressed && c.suppressed.summary.blocks > 0 ? [`pmm: forked child ${c.pid}: suppressed: ${formatAmount(c.suppressed.summary)}`] : []),
   ]);
-  process.stderr.write([...lines, ...mismatchLines, how, verdict, ...mismatchVerdict, ...suppressed, ...childLines, ''].join('\n'));
+  process.stderr.write([...lines, ...mismatchLines, how, verdict, ...mismatchVerdict, ...suppressed, ...childLines, ...hint, ''].join('\n'));
   return exitStatus(result, leaked || mismatched);
 }
 

@@ -1,6 +1,7 @@
 // pmm's options: their defaults, the environment variables that override them, and their validation.
 // Jest users set them under testEnvironmentOptions.pmm (or a file's @jest-environment-options docblock);
 // the CLI sets them from its flags.
+import * as fs from 'fs';
 import type { AccelChoice } from '../qemu/kvmProbe';
 import type { LeakSummary } from './types';
 
@@ -52,6 +53,7 @@ export const ENV_OVERRIDES: Record<string, keyof PmmOptions> = {
   PMM_CPUS: 'cpus',
   PMM_BOOT_TIMEOUT_MS: 'bootTimeoutMs',
   PMM_RUN_TIMEOUT_MS: 'runTimeoutMs',
+  PMM_SHARES: 'shares', // folders separated by colons, as in PATH
 };
 
 export class PmmOptionsError extends Error {
@@ -85,6 +87,19 @@ function absolutePaths(name: string, value: unknown): string[] {
     }
   });
   return [...(value as string[])];
+}
+
+function isFolder(dir: string): boolean {
+  try {
+    return fs.statSync(dir).isDirectory();
+  } catch {
+    return false;
+  }
+}
+
+/** A variable's text as the option's value: the list variables split at their colons. */
+function fromVariable(name: keyof PmmOptions, text: string): unknown {
+  return name === 'shares' ? text.split(':').filter((dir) => dir !== '') : text;
 }
 
 function validateOne(name: string, value: unknown): PmmOptions[keyof PmmOptions] {
@@ -122,6 +137,8 @@ function validateOne(name: string, value: unknown): PmmOptions[keyof PmmOptions]
       // QEMU's -fsdev separates its fields by commas, and the guest's init splits the list on colons.
       shares.forEach((dir, i) => {
         if (/[\s,:]/.test(dir)) throw new PmmOptionsError(`option "shares[${i}]" must not hold spaces, commas or colons, got ${JSON.stringify(dir)}`);
+        // Else QEMU would refuse it at boot, in words about its -fsdev.
+        if (!isFolder(dir)) throw new PmmOptionsError(`option "shares[${i}]" must be an existing folder, got ${JSON.stringify(dir)}`);
       });
       return shares;
     }
@@ -150,7 +167,7 @@ export function resolveOptions(given: unknown, environment: NodeJS.ProcessEnv = 
   const merged: Record<string, unknown> = { ...DEFAULT_OPTIONS };
   for (const [variable, name] of Object.entries(ENV_OVERRIDES)) {
     const value = environment[variable];
-    if (value !== undefined && value !== '') merged[name] = validateOne(name, value);
+    if (value !== undefined && value !== '') merged[name] = validateOne(name, fromVariable(name, value));
   }
   for (const [name, value] of Object.entries((given ?? {}) as Record<string, unknown>)) {
     merged[name] = validateOne(name, value);

@@ -4,11 +4,13 @@ test.each([
   [[], { name: 'help' }],
   [['--help'], { name: 'help' }],
   [['setup'], { name: 'setup' }],
-  [['run', '--host', '--json', 'prog'], { name: 'run', json: true, host: true, timeoutMs: null, accel: null, program: 'prog', args: [] }],
-  [['run', '--', './a.out', '-x'], { name: 'run', json: false, host: false, timeoutMs: null, accel: null, program: './a.out', args: ['-x'] }],
-  [['run', '--json', '--timeout', '2.5', '--', 'prog'], { name: 'run', json: true, host: false, timeoutMs: 2500, accel: null, program: 'prog', args: [] }],
-  [['run', '--accel=tcg', 'prog', '--json'], { name: 'run', json: false, host: false, timeoutMs: null, accel: 'tcg', program: 'prog', args: ['--json'] }],
-  [['exec', '--', 'cat', '/proc/pmm/cfg'], { name: 'exec', timeoutMs: null, accel: null, program: 'cat', args: ['/proc/pmm/cfg'] }],
+  [['run', '--host', '--json', 'prog'], { name: 'run', json: true, host: true, timeoutMs: null, accel: null, shares: [], program: 'prog', args: [] }],
+  [['run', '--', './a.out', '-x'], { name: 'run', json: false, host: false, timeoutMs: null, accel: null, shares: [], program: './a.out', args: ['-x'] }],
+  [['run', '--json', '--timeout', '2.5', '--', 'prog'], { name: 'run', json: true, host: false, timeoutMs: 2500, accel: null, shares: [], program: 'prog', args: [] }],
+  [['run', '--accel=tcg', 'prog', '--json'], { name: 'run', json: false, host: false, timeoutMs: null, accel: 'tcg', shares: [], program: 'prog', args: ['--json'] }],
+  [['exec', '--', 'cat', '/proc/pmm/cfg'], { name: 'exec', timeoutMs: null, accel: null, shares: [], program: 'cat', args: ['/proc/pmm/cfg'] }],
+  [['run', '--share', 'out', '--share=/srv/data', 'prog'], { name: 'run', json: false, host: false, timeoutMs: null, accel: null, shares: ['out', '/srv/data'], program: 'prog', args: [] }],
+  [['exec', '--share', '.', '--', 'touch', 'x'], { name: 'exec', timeoutMs: null, accel: null, shares: ['.'], program: 'touch', args: ['x'] }],
 ])('%j', (argv, command) => {
   expect(parseArgs(argv)).toEqual(command);
 });
@@ -22,6 +24,9 @@ test.each([
   [['run', '--accel', 'xen', 'x'], /--accel wants auto, kvm or tcg, got "xen"/],
   [['exec', '--json', 'x'], /unknown option for pmm exec: --json/],
   [['setup', 'now'], /pmm setup takes no arguments/],
+  [['run', '--share'], /--share wants a folder/],
+  [['run', '--share=', 'x'], /--share wants a folder/],
+  [['run', '--host', '--share', 'out', 'x'], /--share is for the VM/],
 ])('%j is a usage error', (argv, message) => {
   expect(() => parseArgs(argv)).toThrow(UsageError);
   expect(() => parseArgs(argv)).toThrow(message);

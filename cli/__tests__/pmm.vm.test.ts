@@ -131,3 +131,21 @@ test('run and exec: the program in the VM reads pmm\'s stdin, every byte of it',
     expect({ command, status: run.status, stdout: run.stdout }).toEqual({ command, status: 0, stdout: sum(input) });
   }
 }, 360_000);
+
+test('exec: a folder outside /tmp is read-only in the VM, and pmm says how to share it; with --share it is writable', () => {
+  // Not under /tmp, which is shared writable, nor /var/tmp, which the guest has of its own.
+  const dir = fs.mkdtempSync(path.join(os.homedir(), '.pmm-share-test-'));
+  try {
+    const file = path.join(dir, 'written-in-guest');
+    const refused = pmm('exec', '--', '/bin/sh', '-c', `echo hi > ${file}`);
+    expect(refused.status).not.toBe(0);
+    expect(refused.stderr).toContain('Read-only file system');
+    expect(refused.stderr).toContain('pmm: in the VM the host\'s files are read-only but for /tmp and the shared folders: --share DIR (or PMM_SHARES) makes DIR writable\n');
+    expect(fs.existsSync(file)).toBe(false);
+    const shared = spawnSync(process.execPath, [cli, 'exec', '--share', '.', '--', '/bin/sh', '-c', 'echo hi > written-in-guest'], { cwd: dir, encoding: 'utf8', timeout: 170_000 });
+    expect({ status: shared.status, stderr: shared.stderr.replace(/^pmm: booting.*\n/, '') }).toEqual({ status: 0, stderr: '' });
+    expect(fs.readFileSync(file, 'utf8')).toBe('hi\n');
+  } finally {
+    fs.rmSync(dir, { recursive: true, force: true });
+  }
+}, 360_000);

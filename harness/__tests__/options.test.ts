@@ -24,6 +24,8 @@ test.each([
   [{ suppressions: ['/a.supp', 'b.supp'] }, /option "suppressions\[1\]" must be an absolute path, got "b.supp"/],
   [{ shares: [7] }, /option "shares\[0\]" must be an absolute path, got 7/],
   [{ shares: ['/a b'] }, /option "shares\[0\]" must not hold spaces, commas or colons, got "\/a b"/],
+  [{ shares: ['/nonexistent-pmm-share'] }, /option "shares\[0\]" must be an existing folder, got "\/nonexistent-pmm-share"/],
+  [{ shares: ['/etc/hostname'] }, /option "shares\[0\]" must be an existing folder, got "\/etc\/hostname"/],
   [{ leakThreshold: 100 }, /option "leakThreshold" must be an object like/],
   [{ leakThreshold: { bytes: -1 } }, /option "leakThreshold.bytes" must be a non-negative integer, got -1/],
   [{ leakThreshold: { block: 1 } }, /unknown option "leakThreshold.block"; known: bytes, blocks/],
@@ -48,7 +50,7 @@ test('every option given is kept, checked and copied', () => {
     suppressions: ['/src/pmm.supp'],
     leakThreshold: { bytes: 64 },
     followChildren: false,
-    shares: ['/data'],
+    shares: ['/usr'],
     env: { A: 'b' },
   };
   const options = resolveOptions(given, {});
@@ -58,4 +60,9 @@ test('every option given is kept, checked and copied', () => {
 
 test('PMM_KERNEL overrides the kernel set-up fetched', () => {
   expect(resolveOptions({}, { PMM_KERNEL: '/k/vmlinux' }).kernel).toBe('/k/vmlinux');
+});
+
+test('PMM_SHARES lists folders separated by colons, as PATH does, each checked', () => {
+  expect(resolveOptions({}, { PMM_SHARES: '/usr:/tmp:' }).shares).toEqual(['/usr', '/tmp']);
+  expect(() => resolveOptions({}, { PMM_SHARES: '/usr:relative' })).toThrow(/option "shares\[1\]" must be an absolute path, got "relative"/);
 });
