@@ -1,5 +1,5 @@
-// Host paths work in the guest as they are: a program built in /tmp, run by a path relative to its cwd,
-// writes beside itself, and the host sees the file.
+// What a program finds in the guest: host paths as they are (a program built in /tmp, run by a path
+// relative to its cwd, writes beside itself, and the host sees the file), and a loopback network.
 import { execFileSync } from 'child_process';
 import * as fs from 'fs';
 import * as os from 'os';
@@ -48,4 +48,10 @@ test('bad arguments are refused before anything runs', async () => {
     /arguments must be an array of strings/,
   );
   await expect(pmm.run(path.join(dir, 'missing'))).rejects.toThrow(`pmm: program does not exist: ${path.join(dir, 'missing')}`);
+});
+
+test('the loopback interface is up: a server and its client talk over 127.0.0.1 and ::1', async () => {
+  const result = await pmm.run(path.join(__dirname, '..', '..', 'fixtures', 'bin', 'loopback'));
+  expect({ exitCode: result.exitCode, stdout: result.stdout }).toEqual({ exitCode: 0, stdout: '127.0.0.1 ok\n::1 ok\n' });
+  expect(result).toHaveNoLeaks();
 });
