@@ -1,4 +1,5 @@
 // The QEMU command line, built from small pure functions so that a test can read every argument.
+import * as os from 'os';
 import * as path from 'path';
 import type { Accel, VmOptions } from './types';
 
@@ -99,6 +100,15 @@ export function shareCommandLine(shares: readonly string[]): string[] {
   return shares.length > 0 ? [`pmm_shares=${shares.join(':')}`] : [];
 }
 
+/**
+ * The host's name for the guest (uname's nodename), so that a program sees the name it sees on the
+ * host, and /etc/hosts (the host's) resolves it. Left out when it is not a plain host name, which the
+ * kernel command line could not carry.
+ */
+export function hostnameCommandLine(hostname: string): string[] {
+  return /^[A-Za-z0-9][A-Za-z0-9.-]{0,63}$/.test(hostname) ? [`pmm_hostname=${hostname}`] : [];
+}
+
 export function socketPaths(runDir: string): { channel: string; qmp: string } {
   return { channel: path.join(runDir, 'channel.sock'), qmp: path.join(runDir, 'qmp.sock') };
 }
@@ -122,7 +132,7 @@ export function consoleArgs(): string[] {
 export function qemuArgs(options: VmOptions): string[] {
   return [
     ...machineArgs(options.accel, options.memoryMiB, options.cpus),
-    ...bootArgs(options, shareCommandLine(options.shares ?? [])),
+    ...bootArgs(options, [...shareCommandLine(options.shares ?? []), ...hostnameCommandLine(os.hostname())]),
     ...shareArgs(options.shareTmp, options.shares ?? []),
     ...channelArgs(options.runDir),
     ...consoleArgs(),

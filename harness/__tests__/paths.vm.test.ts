@@ -1,5 +1,6 @@
 // What a program finds in the guest: host paths as they are (a program built in /tmp, run by a path
-// relative to its cwd, writes beside itself, and the host sees the file), and a loopback network.
+// relative to its cwd, writes beside itself, and the host sees the file), the host's name, and a loopback
+// network.
 import { execFileSync } from 'child_process';
 import * as fs from 'fs';
 import * as os from 'os';
@@ -54,4 +55,9 @@ test('the loopback interface is up: a server and its client talk over 127.0.0.1 
   const result = await pmm.run(path.join(__dirname, '..', '..', 'fixtures', 'bin', 'loopback'));
   expect({ exitCode: result.exitCode, stdout: result.stdout }).toEqual({ exitCode: 0, stdout: '127.0.0.1 ok\n::1 ok\n' });
   expect(result).toHaveNoLeaks();
+});
+
+test("the guest has the host's name", async () => {
+  const result = await pmm.run('/bin/hostname', [], { hook: false });
+  expect(result.stdout).toBe(`${os.hostname()}\n`);
 });

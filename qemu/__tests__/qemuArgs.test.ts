@@ -1,4 +1,5 @@
-import { bootArgs, channelArgs, firmwareArgs, kernelCommandLine, machineArgs, qemuArgs, shareArgs } from '../qemuArgs';
+import * as os from 'os';
+import { bootArgs, channelArgs, firmwareArgs, hostnameCommandLine, kernelCommandLine, machineArgs, qemuArgs, shareArgs } from '../qemuArgs';
 import type { VmOptions } from '../types';
 
 const files = {
@@ -87,4 +88,20 @@ test('the whole command line puts the console on stdio', () => {
   const args = qemuArgs(options);
   expect(args).toEqual(expect.arrayContaining(['-serial', 'stdio']));
   expect(args).not.toContain('-nographic');
+});
+
+test.each([
+  ['vm', ['pmm_hostname=vm']],
+  ['build-7.ci.example.org', ['pmm_hostname=build-7.ci.example.org']],
+  ['', []],
+  ['has space', []],
+  ['-leading-dash', []],
+  ['x'.repeat(65), []],
+])('the host name %j goes to the guest as %j', (hostname, words) => {
+  expect(hostnameCommandLine(hostname)).toEqual(words);
+});
+
+test("the whole command line carries this host's name", () => {
+  const append = qemuArgs(options)[qemuArgs(options).indexOf('-append') + 1];
+  expect(append.split(' ')).toEqual(expect.arrayContaining(hostnameCommandLine(os.hostname())));
 });
