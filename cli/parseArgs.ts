@@ -3,15 +3,20 @@
 export type Command =
   | { name: 'help' }
   | { name: 'setup' }
-  | { name: 'run'; json: boolean; host: boolean; timeoutMs: number | null; accel: string | null; shares: string[]; program: string; args: string[] }
+  | {
+    name: 'run'; json: boolean; host: boolean; timeoutMs: number | null; accel: string | null; shares: string[];
+    suppressions: string[]; genSuppressions: boolean; program: string; args: string[];
+  }
   | { name: 'exec'; timeoutMs: number | null; accel: string | null; shares: string[]; program: string; args: string[] };
 
 export class UsageError extends Error {}
 
 export const USAGE = `usage:
-  pmm run [--json] [--host] [--timeout SECONDS] [--accel auto|kvm|tcg] [--share DIR]... -- PROGRAM [ARGS...]
+  pmm run [--json] [--host] [--timeout SECONDS] [--accel auto|kvm|tcg] [--share DIR]...
+          [--suppressions FILE]... [--gen-suppressions] -- PROGRAM [ARGS...]
       run PROGRAM in the pmm VM under the hook and report its unmatched allocations
-      and mismatched frees/deletes
+      and mismatched frees/deletes, but those the suppression files match (and PMM_SUPPRESSIONS's);
+      --gen-suppressions prints each leak as a suppression, in valgrind's format
       (--host: on this machine, without a VM, the hook writing its records to files, one per process)
       PROGRAM's stdin is pmm's when that is a file or a pipe, read whole before PROGRAM starts
   pmm exec [--timeout SECONDS] [--accel auto|kvm|tcg] [--share DIR]... -- COMMAND [ARGS...]
@@ -36,6 +41,8 @@ export function parseArgs(argv: string[]): Command {
   let timeoutMs: number | null = null;
   let accel: string | null = null;
   const shares: string[] = [];
+  const suppressions: string[] = [];
+  let genSuppressions = false;
   let i = 0;
   for (; i < rest.length; i++) {
     const arg = rest[i];
@@ -45,6 +52,12 @@ export function parseArgs(argv: string[]): Command {
     }
     if (arg === '--json' && name === 'run') json = true;
     else if (arg === '--host' && name === 'run') host = true;
+    else if ((arg === '--gen-suppressions' || arg === '--gen-suppressions=all') && name === 'run') genSuppressions = true;
+    else if ((arg === '--suppressions' || arg.startsWith('--suppressions=')) && name === 'run') {
+      const value = arg === '--suppressions' ? rest[++i] : arg.slice('--suppressions='.length);
+      if (value === undefined || value === '') throw new UsageError('--suppressions wants a file');
+      suppressions.push(value);
+    }
     else if (arg === '--timeout' || arg.startsWith('--timeout=')) {
       const value = arg === '--timeout' ? rest[++i] : arg.slice('--timeout='.length);
       const seconds = Number(value);
@@ -69,6 +82,6 @@ export function parseArgs(argv: string[]): Command {
   const [program, ...args] = rest.slice(i);
   if (program === undefined) throw new UsageError(`pmm ${name}: no program given`);
   return name === 'run'
-    ? { name, json, host, timeoutMs, accel, shares, program, args }
+    ? { name, json, host, timeoutMs, accel, shares, suppressions, genSuppressions, program, args }
     : { name, timeoutMs, accel, shares, program, args };
 }

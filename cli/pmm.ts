@@ -7,7 +7,9 @@ import { unhookedChildMessage } from '../harness/hookReach';
 import { formatAmount, formatSeedLog } from '../harness/leakReport';
 import { formatValgrindMismatch } from '../harness/mismatchReport';
 import { resolveOptions } from '../harness/options';
-import { closeSymbolizer, resolveProgram, runRaw, sharedSymbolizer, symbolizeMismatches, symbolizeRun } from '../harness/runProgram';
+import { closeSymbolizer, resolveProgram, runRaw, sharedSymbolizer, suppressionFilesFromEnv, symbolizeMismatches, symbolizeRun } from '../harness/runProgram';
+import { suppressionsFor } from '../harness/suppressionFor';
+import { loadSuppressionFiles } from '../harness/suppressions';
 import { closeSharedVm } from '../harness/sharedVm';
 import { runHostRaw } from '../hooklib/host/runHost';
 import { packageRoot } from '../qemu/paths';
@@ -34,6 +36,9 @@ async function runCommand(command: Extract<Command, { name: 'run' | 'exec' }>): 
   const options = resolveOptions({ ...(command.accel ? { accel: command.accel } : {}), ...(command.shares.length ? { shares } : {}) });
   // A program that is not there is said before pmm waits for its stdin to end.
   resolveProgram(command.program, process.cwd());
+  // Suppression files are read now, so that a missing or malformed one is said before the run.
+  const suppressionFiles = command.name === 'run' ? [...suppressionFilesFromEnv(), ...command.suppressions.map((file) => path.resolve(file))] : [];
+  loadSuppressionFiles(suppressionFiles);
   const input = await programInputFromStdin(notice);
   const given = { ...(command.timeoutMs !== null ? { timeoutMs: command.timeoutMs } : {}), ...(input ? { input } : {}) };
   // --host: on this machine, without a VM (the hook writes its records to files, one per process).
@@ -47,14 +52,17 @@ async function runCommand(command: Extract<Command, { name: 'run' | 'exec' }>): 
     return exitStatus(raw.result, false);
   }
   // The same result pmm.run gives: suppressions (PMM_SUPPRESSIONS) applied, forked children included.
-  const result = await symbolizeRun(raw);
+  const result = await symbolizeRun(raw, suppressionFiles);
   const children = result.children ?? [];
   const leaked = result.summary.blocks > 0 || children.some((c) => c.summary.blocks > 0);
   const mismatched = result.mismatchedFrees > 0 || children.some((c) => c.mismatchedFrees > 0);
+  // Each leak group once, the children's too, on stderr as valgrind prints them; ready to be a file.
+  const generated = command.genSuppressions ? suppressionsFor([...result.leaks, ...children.flatMap((c) => c.leaks)]) : [];
   if (command.json) {
     // In pieces: the report of a run with many processes can be larger than one string holds.
     writeJson(result, (piece) => process.stdout.write(piece));
     process.stdout.write('\n');
+    process.stderr.write(generated.map((text) => `${text}\n`).join(''));
     return exitStatus(result, leaked || mismatched);
   }
   process.stdout.write(result.stdout);
@@ -90,7 +98,7 @@ async function runCommand(command: Extract<Command, { name: 'run' | 'exec' }>): 
     ...(c.mismatchedFrees > 0 ? [`pmm: forked child ${c.pid}: ${c.mismatchedFrees} mismatched free/delete (--json lists them)`] : []),
     ...(c.suppressed && c.suppressed.summary.blocks > 0 ? [`pmm: forked child ${c.pid}: suppressed: ${formatAmount(c.suppressed.summary)}`] : []),
   ]);
-  process.stderr.write([...lines, ...mismatchLines, how, verdict, ...mismatchVerdict, ...suppressed, ...childLines, ...hint, ''].join('\n'));
+  process.stderr.write([...lines, ...mismatchLines, ...generated, how, verdict, ...mismatchVerdict, ...suppressed, ...childLines, ...hint, ''].join('\n'));
   return exitStatus(result, leaked || mismatched);
 }
 

@@ -19,8 +19,8 @@ export interface ValgrindSuppression {
 export type Suppression = LsanSuppression | ValgrindSuppression;
 
 export class SuppressionError extends Error {
-  constructor(file: string, line: number, message: string) {
-    super(`suppressions ${file}:${line}: ${message}`);
+  constructor(file: string, line: number | null, message: string) {
+    super(`pmm: suppressions ${file}${line === null ? '' : `:${line}`}: ${message}`);
     this.name = 'SuppressionError';
   }
 }
@@ -75,7 +75,15 @@ function parseValgrind(lines: string[], file: string): Suppression[] {
 }
 
 export function loadSuppressionFiles(files: readonly string[]): Suppression[] {
-  return files.flatMap((file) => parseSuppressions(fs.readFileSync(file, 'utf8'), file));
+  return files.flatMap((file) => {
+    let text: string;
+    try {
+      text = fs.readFileSync(file, 'utf8');
+    } catch (err) {
+      throw new SuppressionError(file, null, `cannot be read (${(err as NodeJS.ErrnoException).code ?? (err as Error).message})`);
+    }
+    return parseSuppressions(text, file);
+  });
 }
 
 function globRegExp(glob: string, anchored: boolean): RegExp {
@@ -102,7 +110,7 @@ function matchesLsan(s: LsanSuppression, leak: Leak): boolean {
 }
 
 /** The allocation function valgrind's stack starts with, which pmm's does not record. */
-const allocatorFrame: Record<string, string> = {
+export const ALLOCATOR_FUNCTION: Readonly<Record<string, string>> = {
   malloc: 'malloc',
   calloc: 'calloc',
   realloc: 'realloc',
@@ -131,7 +139,7 @@ function matchFrom(lines: readonly string[], frames: readonly Frame[], li = 0, f
 function matchesValgrind(s: ValgrindSuppression, leak: Leak): boolean {
   // valgrind's stacks start in the allocator; so may the suppression, whatever the kind that leaked.
   return leak.kinds.some((kind) => {
-    const allocator: Frame = { address: '0x0', function: allocatorFrame[kind] ?? kind, file: null, line: null, object: '' };
+    const allocator: Frame = { address: '0x0', function: ALLOCATOR_FUNCTION[kind] ?? kind, file: null, line: null, object: '' };
     return matchFrom(s.frames, [allocator, ...leak.frames]) || matchFrom(s.frames, leak.frames);
   });
 }

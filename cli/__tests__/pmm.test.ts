@@ -127,3 +127,44 @@ describe('the program gets pmm\'s stdin when it is a file or a pipe', () => {
     expect(stderr).toContain('pmm: waiting for the end of standard input, which the program gets whole when it starts (for none, run pmm with < /dev/null)\n');
   }, 30_000);
 });
+
+describe('suppressions: --gen-suppressions writes them, --suppressions reads them', () => {
+  const fixture = path.join(root, 'fixtures', 'bin', 'leak_three_blocks');
+  let dir: string;
+
+  beforeAll(() => {
+    execFileSync('make', ['-C', path.join(root, 'fixtures')], { stdio: 'pipe' });
+    dir = fs.mkdtempSync(path.join(os.tmpdir(), 'pmm-cli-supp-'));
+  });
+  afterAll(() => fs.rmSync(dir, { recursive: true, force: true }));
+
+  /** The blocks between a line "{" and a line "}", as a user would cut them out of the report. */
+  const generated = (stderr: string): string => (stderr.match(/^\{\n[\s\S]*?^\}$/gm) ?? []).join('\n');
+
+  test('each leak once, in valgrind\'s format, which pmm and valgrind both take back to suppress all three', () => {
+    const run = pmm('run', '--host', '--gen-suppressions', '--', fixture);
+    expect(run.status).toBe(1);
+    const text = generated(run.stderr);
+    expect(text).toContain('{\n   <pmm: 100 bytes in 1 block leaked at leak_malloc>\n   Memcheck:Leak\n   fun:malloc\n   fun:leak_malloc\n   fun:main\n}');
+    expect(text.match(/^\{$/gm)).toHaveLength(3);
+    const file = path.join(dir, 'generated.supp');
+    fs.writeFileSync(file, `${text}\n`);
+
+    const again = pmm('run', '--host', '--suppressions', file, '--', fixture);
+    expect(again.stderr).toContain('pmm: no leaks: every allocation was freed\npmm: suppressed: 600 bytes in 3 blocks\n');
+    expect(again.status).toBe(0);
+
+    const valgrind = spawnSync('valgrind', ['--leak-check=full', `--suppressions=${file}`, fixture], { encoding: 'utf8' });
+    expect(valgrind.stderr).toMatch(/in use at exit: 600 bytes in 3 blocks/);
+    expect(valgrind.stderr).toMatch(/suppressed: 600 bytes in 3 blocks/);
+  });
+
+  test('a missing or malformed suppression file is said before the program runs', () => {
+    const missing = pmm('run', '--host', '--suppressions', path.join(dir, 'none.supp'), '--', fixture);
+    expect({ status: missing.status, stderr: missing.stderr }).toEqual({ status: 3, stderr: `pmm: suppressions ${path.join(dir, 'none.supp')}: cannot be read (ENOENT)\n` });
+    const bad = path.join(dir, 'bad.supp');
+    fs.writeFileSync(bad, '{\n   name\n   Memcheck:Leak\n   fun:malloc\n');
+    const malformed = pmm('run', '--host', '--suppressions', bad, '--', fixture);
+    expect({ status: malformed.status, stderr: malformed.stderr }).toEqual({ status: 3, stderr: `pmm: suppressions ${bad}:1: suppression not closed with "}"\n` });
+  });
+});

@@ -1,0 +1,52 @@
+import { suppressionFor, suppressionsFor } from '../suppressionFor';
+import { isSuppressed, parseSuppressions } from '../suppressions';
+import type { Frame, Leak } from '../types';
+
+const fn = (name: string, object = '/usr/bin/prog'): Frame => ({ address: '0x1', function: name, file: null, line: null, object });
+const unknown: Frame = { address: '0x2', function: null, file: null, line: null, object: null };
+const start = [fn('__libc_start_call_main', '/lib/libc.so.6'), fn('__libc_start_main', '/lib/libc.so.6'), fn('_start')];
+
+const leak = (frames: Frame[], kinds: Leak['kinds'] = ['malloc']): Leak => ({ bytes: 48, blocks: 2, kinds, frames });
+
+test('a leak in valgrind\'s format: the allocator first, then the stack down to main', () => {
+  expect(suppressionFor(leak([fn('make_node'), fn('main'), ...start]))).toBe(
+    ['{', '   <pmm: 48 bytes in 2 blocks leaked at make_node>', '   Memcheck:Leak', '   fun:malloc', '   fun:make_node', '   fun:main', '}'].join('\n'),
+  );
+});
+
+test.each([
+  ['new', 'fun:operator new(unsigned long)'],
+  ['new[]', 'fun:operator new[](unsigned long)'],
+  ['calloc', 'fun:calloc'],
+] as const)('a %s block starts in %s', (kind, line) => {
+  expect(suppressionFor(leak([fn('f'), fn('main')], [kind])).split('\n')[3]).toBe(`   ${line}`);
+});
+
+test('a group of several kinds starts at the caller; a frame without a function is its object, an unknown one "..."', () => {
+  const text = suppressionFor(leak([fn('f'), { ...fn('x', '/lib/libz.so.1'), function: null }, unknown, unknown, fn('g'), fn('main')], ['malloc', 'realloc']));
+  expect(text.split('\n').slice(3, -1)).toEqual(['   fun:f', '   obj:/lib/libz.so.1', '   ...', '   fun:g', '   fun:main']);
+});
+
+test('a deep stack is cut at 12 lines, as valgrind\'s are', () => {
+  const frames = Array.from({ length: 30 }, (_, i) => fn(`f${i}`));
+  const lines = suppressionFor(leak(frames)).split('\n').slice(3, -1);
+  expect(lines).toEqual(['   fun:malloc', ...frames.slice(0, 11).map((f) => `   fun:${f.function}`)]);
+});
+
+test('read back, each suppresses the leak it was made from, and not another', () => {
+  const leaks = [
+    leak([fn('make_node'), fn('main'), ...start]),
+    leak([fn('parse'), unknown, fn('main')], ['new']),
+    leak([{ ...fn('x', '/lib/libz.so.1'), function: null }, fn('worker'), fn('start_thread', '/lib/libc.so.6')], ['malloc', 'calloc']),
+    leak(Array.from({ length: 30 }, (_, i) => fn(`deep${i}`))),
+  ];
+  for (const made of leaks) {
+    const suppressions = parseSuppressions(suppressionFor(made), 'generated.supp');
+    expect(leaks.map((l) => isSuppressed(l, suppressions))).toEqual(leaks.map((l) => l === made));
+  }
+});
+
+test('a run\'s leaks with one stack give one suppression', () => {
+  const one = leak([fn('f'), fn('main')]);
+  expect(suppressionsFor([one, { ...one, bytes: 7, blocks: 1 }, leak([fn('g'), fn('main')])])).toHaveLength(2);
+});
