@@ -1,6 +1,6 @@
 // The host's end of pmd's virtio-serial port: newline-delimited JSON requests and answers (pmd/PROTOCOL.md).
 import * as net from 'net';
-import type { ChildAnswer, GuestMessage, ReadyMessage, RunRequest, RunResultMessage, WireMessage } from './protocol';
+import { MAX_REQUEST_BYTES, type ChildAnswer, type GuestMessage, type ReadyMessage, type RunRequest, type RunResultMessage, type WireMessage } from './protocol';
 
 /** An answer awaited, and the children pmd sent ahead of it. */
 type Pending = { resolve: (m: GuestMessage) => void; reject: (e: Error) => void; children: ChildAnswer[] };
@@ -10,6 +10,17 @@ type Pending = { resolve: (m: GuestMessage) => void; reject: (e: Error) => void;
  * V8). pmd sends each process of a run on a line of its own, and pmm.ko keeps at most max_records
  * (1,000,000) records per process, about 400 MB as pmd writes them: only a raised max_records gets here.
  */
+/** A request longer than pmd reads: nothing was sent, and the channel is as it was. */
+export class RequestTooLongError extends Error {
+  constructor(bytes: number) {
+    super(
+      `pmm: the run's request to the guest is ${bytes} bytes, more than the ${MAX_REQUEST_BYTES} (64 MiB) pmd ` +
+        'reads: the program\'s arguments, environment and input must be smaller together',
+    );
+    this.name = 'RequestTooLongError';
+  }
+}
+
 export const MAX_LINE_CHARS = 500 * 2 ** 20;
 
 export class GuestChannel {
@@ -53,10 +64,14 @@ export class GuestChannel {
   request(body: Omit<RunRequest, 'id'> | { type: 'shutdown' }): Promise<GuestMessage> {
     if (this.failure) return Promise.reject(this.failure);
     const id = this.nextId++;
+    const line = JSON.stringify({ id, ...body }) + '\n';
+    // pmd would refuse it without knowing its id, and this run would wait for an answer that never comes.
+    const bytes = Buffer.byteLength(line);
+    if (bytes > MAX_REQUEST_BYTES) return Promise.reject(new RequestTooLongError(bytes));
     return new Promise((resolve, reject) => {
       this.pending.set(id, { resolve, reject, children: [] });
       this.updateHold();
-      this.socket.write(JSON.stringify({ id, ...body }) + '\n');
+      this.socket.write(line);
     });
   }
 

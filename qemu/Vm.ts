@@ -4,7 +4,7 @@ import * as fs from 'fs';
 import * as os from 'os';
 import * as path from 'path';
 import { consoleExcerpt, findConsoleFault } from './consoleLog';
-import { GuestChannel } from './GuestChannel';
+import { GuestChannel, RequestTooLongError } from './GuestChannel';
 import type { GuestMessage, ReadyMessage, RunRequest, RunResultMessage } from './protocol';
 import { Qmp } from './Qmp';
 import { qemuArgs, socketPaths } from './qemuArgs';
@@ -155,6 +155,8 @@ export class Vm {
           : asked,
       );
     } catch (err) {
+      // Refused before anything was sent: the guest is fine.
+      if (err instanceof RequestTooLongError) throw err;
       const error = err instanceof Error ? err : new Error(String(err));
       // A guest that stops answering is not trusted with the next run.
       this.die(error);

@@ -7,6 +7,9 @@ export interface ReadyMessage {
   pmmLoaded: boolean;
 }
 
+/** The longest line pmd reads (CHANNEL_MAX_LINE in pmd/channel.h): it refuses a longer request whole. */
+export const MAX_REQUEST_BYTES = 64 * 2 ** 20;
+
 export interface RunRequest {
   id: number;
   type: 'run';

@@ -35,6 +35,13 @@ test.each(inputCases.map((c) => [c.name, c] as const))('stdin: %s', async (_name
   expect(result).toHaveNoLeaks();
 }, 120_000);
 
+test('a run whose request is longer than pmd reads is refused at once, and the VM runs the next', async () => {
+  await expect(pmm.run('/bin/true', [], { env: { BIG: 'x'.repeat(65 << 20) }, hook: false })).rejects.toThrow(
+    /^pmm: the run's request to the guest is \d+ bytes, more than the 67108864 \(64 MiB\) pmd reads/,
+  );
+  expect((await pmm.run('/bin/echo', ['next'], { hook: false })).stdout).toBe('next\n');
+});
+
 test('run options: a misspelt one, and an input that is not bytes, are refused before anything runs', async () => {
   await expect(pmm.run('/bin/cat', [], { inptu: 'x' } as object)).rejects.toThrow(
     'pmm: unknown run option "inptu"; known: timeoutMs, env, cwd, hook, allowFault, growth, input',

@@ -6,7 +6,8 @@ import * as fs from 'fs';
 import * as net from 'net';
 import * as os from 'os';
 import * as path from 'path';
-import { GuestChannel } from '../GuestChannel';
+import { GuestChannel, RequestTooLongError } from '../GuestChannel';
+import { MAX_REQUEST_BYTES } from '../protocol';
 
 let dir: string;
 let server: net.Server;
@@ -108,4 +109,21 @@ test.each([
   const second = channel.request({ type: 'shutdown' });
   await sendInPieces(socket, `${JSON.stringify({ id: 2, type: 'bye' })}\n`, []);
   expect(await second).toEqual({ id: 2, type: 'bye' });
+});
+
+test('a request longer than pmd reads is refused at once, nothing sent, and the channel goes on', async () => {
+  const socket = await guest;
+  const received: Buffer[] = [];
+  socket.on('data', (d: Buffer) => received.push(d));
+  const run = { argv: ['/bin/true'], cwd: '/', env: {}, hook: null, timeoutMs: 0 };
+  // Multi-byte characters count as the bytes they take on the wire.
+  const tooLong = channel.request({ type: 'run', ...run, env: { BIG: 'é'.repeat(MAX_REQUEST_BYTES / 2) } });
+  await expect(tooLong).rejects.toThrow(RequestTooLongError);
+  await expect(tooLong).rejects.toThrow(/^pmm: the run's request to the guest is 671\d{5} bytes, more than the 67108864 \(64 MiB\) pmd reads/);
+  const next = channel.request({ type: 'run', ...run });
+  await new Promise((resolve) => setTimeout(resolve, 50));
+  const lines = Buffer.concat(received).toString().split('\n').filter((l) => l !== '');
+  expect(lines.map((l) => (JSON.parse(l) as { argv: string[] }).argv)).toEqual([['/bin/true']]);
+  await sendInPieces(socket, `${JSON.stringify({ id: JSON.parse(lines[0]).id, type: 'bye' })}\n`, []);
+  await expect(next).resolves.toMatchObject({ type: 'bye' });
 });
