@@ -30,6 +30,7 @@ function main(): number {
   } catch {
     problems.push('Jest wrote no results');
   }
+  fs.rmSync(path.dirname(summaryFile), { recursive: true, force: true });
   const tests = results?.testResults.flatMap((r) => r.assertionResults) ?? [];
   const clean = tests.find((t) => t.title.startsWith('clean_exit'));
   const leaky = tests.find((t) => t.title.startsWith('leak_three_blocks'));

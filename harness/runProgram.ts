@@ -9,7 +9,7 @@ import { applySuppressions, loadSuppressionFiles, type Suppression } from './sup
 import type { PmmOptions } from './options';
 import { sharedVm, type Notice } from './sharedVm';
 import type { RawMismatch, RawRecord, RunResult } from './types';
-import { loadGuestFiles } from '../qemu/paths';
+import { loadGuestFiles, preloadablePath } from '../qemu/paths';
 import { VmError, type Vm } from '../qemu/Vm';
 import { PmmFaultError, vmFaultKind } from './faults';
 import { DEFAULT_GROWTH, judgeGrowth, type GrowthOptions } from './growth';
@@ -201,7 +201,7 @@ export async function runRaw(
   const input = programInput(runOptions.input);
   const cwd = path.resolve(runOptions.cwd ?? process.cwd());
   const executable = resolveProgram(program, cwd);
-  const hook = runOptions.hook === false ? null : loadGuestFiles().hook;
+  const hook = runOptions.hook === false ? null : preloadablePath(loadGuestFiles().hook);
   if (hook !== null) checkHookable(executable, (message) => new ProgramError(message));
   const growth = resolveGrowth(runOptions.growth);
   if (growth && hook === null) throw new ProgramError('growth mode needs the hook: pmthread samples only monitored processes');

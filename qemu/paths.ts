@@ -1,4 +1,5 @@
 // Where pmm's files live: the package's own folder, set-up's build output, and the user's cache.
+import { createHash } from 'crypto';
 import * as fs from 'fs';
 import * as os from 'os';
 import * as path from 'path';
@@ -23,6 +24,33 @@ export function cacheDir(): string {
   if (process.env.PMM_CACHE_DIR) return process.env.PMM_CACHE_DIR;
   const base = process.env.XDG_CACHE_HOME || path.join(os.homedir(), '.cache');
   return path.join(base, 'pmm');
+}
+
+/**
+ * A path for file that LD_PRELOAD can hold: ld.so splits LD_PRELOAD at spaces, tabs and colons, so a
+ * file whose path holds one is reached through a symbolic link without one (in the temporary folder,
+ * which the guest sees too, and whose link leads to the same path there).
+ */
+export function preloadablePath(file: string): string {
+  if (!/[\s:]/.test(file)) return file;
+  const hash = createHash('sha1').update(file).digest('hex').slice(0, 12);
+  const dir = path.join(os.tmpdir(), `pmm-preload-${process.getuid?.() ?? 0}-${hash}`);
+  const link = path.join(dir, path.basename(file).replace(/[\s:]/g, '_'));
+  if (/[\s:]/.test(link)) throw new Error(`pmm: the temporary folder's path (${os.tmpdir()}) holds a space or colon, which LD_PRELOAD cannot`);
+  fs.mkdirSync(dir, { recursive: true });
+  try {
+    if (fs.readlinkSync(link) === file) return link;
+    fs.rmSync(link, { force: true });
+  } catch {
+    // no link yet
+  }
+  try {
+    fs.symlinkSync(file, link);
+  } catch (err) {
+    // Another process made it meanwhile: it leads to file all the same.
+    if ((err as NodeJS.ErrnoException).code !== 'EEXIST') throw err;
+  }
+  return link;
 }
 
 const SETUP_HINT = 'run `npx pmm setup` (or `npm run setup` in the pmm repository) first';

@@ -46,7 +46,8 @@ export function kernelCommandLine(options: BootOptions, extra: string[] = []): s
     ...((options.cpus ?? 1) === 1 ? ['noapictimer'] : []),
     'tsc=reliable',
     'no_timer_check',
-    `pmm_ko=${options.files.module}`,
+    // In quotes when it holds a space, which would end the word: the kernel takes them off.
+    /\s/.test(options.files.module) ? `pmm_ko="${options.files.module}"` : `pmm_ko=${options.files.module}`,
     `pmm_tmp=${options.shareTmp ? 1 : 0}`,
     ...extra,
   ].join(' ');

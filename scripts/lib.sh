@@ -181,11 +181,26 @@ build_typescript() {
 	touch "$stamp"
 }
 
+# Builds pmm.ko in the folder dir against kernel kver. Kbuild cannot build in a folder whose path holds a
+# space (its M= is split there): then it builds through a link without one, which leads to the same folder.
+build_module() {
+	local kver=$1 dir=$2
+	local kmod_dir=$dir
+	if [[ $kmod_dir == *[[:space:]]* ]]; then
+		kmod_dir="${TMPDIR:-/tmp}/pmm-kbuild-$(id -u)-$(printf '%s' "$dir" | sha1sum | cut -c1-12)"
+		ln -sfn "$dir" "$kmod_dir" || die "linking $kmod_dir to $dir failed"
+	fi
+	local status=0
+	make -s -C "$dir" KVER="$kver" KMOD_DIR="$kmod_dir" >&2 || status=$?
+	[ "$kmod_dir" = "$dir" ] || rm -f "$kmod_dir"
+	[ "$status" = 0 ] || die "building kernel/pmm.ko against $kver failed"
+}
+
 # make is idempotent by itself; -s keeps it quiet when there is nothing to do.
 build_native() {
 	local kver=$1
 	local part
-	make -s -C "$top/kernel" KVER="$kver" >&2 || die "building kernel/pmm.ko against $kver failed"
+	build_module "$kver" "$top/kernel"
 	for part in hooklib pmd fixtures; do
 		make -s -C "$top/$part" >&2 || die "building $part failed"
 	done

@@ -178,6 +178,7 @@ it('makes no system call per allocation: 60,000 events, a handful of ioctls (str
   expect(result).toHaveNoLeaks();
   expect((result.children ?? []).map((c) => c.summary)).toContainEqual({ bytes: 0, blocks: 0 });
   const text = fs.readFileSync(trace, 'utf8');
+  fs.rmSync(path.dirname(trace), { recursive: true, force: true });
   const pid = /^(\d+) +execve\("[^"]*killed_midway"/m.exec(text)?.[1];
   expect(pid).toBeDefined();
   const lines = text.split('\n').filter((l) => l.startsWith(`${pid} `));

@@ -5,6 +5,7 @@ import * as fs from 'fs';
 import * as os from 'os';
 import * as path from 'path';
 import { closeSymbolizer, symbolizeRun } from '../../harness/runProgram';
+import { preloadablePath } from '../../qemu/paths';
 import { runHostRaw } from '../host/runHost';
 import { runsAsRoot, childEndingsCase, describeChildren, describeLeaks, describeMismatches, describePidReuse, execEnvCase, execImageCase, execUnhookedCase, forkFamilyCase, hookCases, inputCases, outlivedCase, pidReuseCase, programBin, setuidCopy, describeSystemEndings, systemEndingsCase } from './cases';
 
@@ -262,3 +263,16 @@ test('suppression files take matching leaks out of the report and count them apa
     fs.rmSync(dir, { recursive: true, force: true });
   }
 }, 60_000);
+
+test('a hook in a folder whose path holds a space is preloaded all the same (through a link without one)', async () => {
+  const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'pmm host space '));
+  try {
+    const hook = path.join(dir, 'libpmm.so');
+    fs.copyFileSync(path.join(__dirname, '..', 'libpmm.so'), hook);
+    const result = await symbolizeRun(await runHostRaw(path.join(__dirname, '..', '..', 'fixtures', 'bin', 'leak_three_blocks'), [], { hook, timeoutMs: 60_000 }), []);
+    expect(result.summary).toEqual({ bytes: 600, blocks: 3 });
+    fs.rmSync(path.dirname(preloadablePath(hook)), { recursive: true, force: true });
+  } finally {
+    fs.rmSync(dir, { recursive: true, force: true });
+  }
+});

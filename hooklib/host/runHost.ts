@@ -8,6 +8,7 @@ import * as fs from 'fs';
 import * as os from 'os';
 import * as path from 'path';
 import { checkHookable, checkHookStarted } from '../../harness/hookReach';
+import { preloadablePath } from '../../qemu/paths';
 import { programInput, ProgramError, resolveProgram, type RawRun } from '../../harness/runProgram';
 import { processName, readRecordDir, recordDirEntries, type HostProcess, type RecordDirEntry } from './recordDir';
 
@@ -101,7 +102,7 @@ function stdinFile(file: string, input: Buffer): number {
 
 export async function runHostRaw(program: string, args: string[], options: HostRunOptions = {}): Promise<RawRun> {
   const hook = options.hook ?? path.resolve(__dirname, '..', '..', '..', 'hooklib', 'libpmm.so');
-  const hookPath = fs.existsSync(hook) ? hook : path.resolve(__dirname, '..', 'libpmm.so');
+  const hookPath = preloadablePath(fs.existsSync(hook) ? hook : path.resolve(__dirname, '..', 'libpmm.so'));
   const input = programInput(options.input);
   checkHookable(resolveProgram(program, path.resolve(options.cwd ?? process.cwd())), (message) => new ProgramError(message));
   // The run's own directory: only the processes of this run write into it, each into its own files.

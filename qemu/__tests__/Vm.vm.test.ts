@@ -4,7 +4,7 @@ import { spawn, spawnSync } from 'child_process';
 import * as fs from 'fs';
 import * as os from 'os';
 import * as path from 'path';
-import { loadGuestFiles } from '../paths';
+import { loadGuestFiles, preloadablePath } from '../paths';
 import { Vm, VmError } from '../Vm';
 import type { GuestFiles, VmOptions } from '../types';
 
@@ -76,6 +76,24 @@ test('a guest that is set up runs programs, and close() is safe to repeat', asyn
   await vm.close();
   expect(vm.state).toBe('closed');
   await expect(vm.run({ argv: ['/bin/true'], cwd: '/', env: {}, hook: null, timeoutMs: 0 })).rejects.toThrow(/closed/);
+}, 120_000);
+
+test('pmm.ko and the hook in a folder whose path holds a space: the guest inserts one and preloads the other', async () => {
+  const spaced = path.join(scratch, 'with space');
+  fs.mkdirSync(spaced);
+  fs.copyFileSync(files.module, path.join(spaced, 'pmm.ko'));
+  fs.copyFileSync(files.hook, path.join(spaced, 'libpmm.so'));
+  const vm = await Vm.boot(options({ module: path.join(spaced, 'pmm.ko') }));
+  try {
+    const hook = preloadablePath(path.join(spaced, 'libpmm.so'));
+    const program = path.join(root, 'fixtures', 'bin', 'leak_three_blocks');
+    const result = await vm.run({ argv: [program], cwd: '/', env: { PATH: '/usr/bin:/bin' }, hook, timeoutMs: 30_000 });
+    expect(result.exitCode).toBe(0);
+    expect(result.records.map((r) => r.size).sort((a, b) => a - b)).toEqual([100, 200, 300]);
+    fs.rmSync(path.dirname(hook), { recursive: true, force: true });
+  } finally {
+    await vm.close();
+  }
 }, 120_000);
 
 describe.each(['SIGKILL', 'SIGTERM', 'SIGINT'] as const)('when the host process gets %s', (signal) => {

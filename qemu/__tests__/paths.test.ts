@@ -1,4 +1,7 @@
-import { QBOOT_ROM, withOverrides } from '../paths';
+import * as fs from 'fs';
+import * as os from 'os';
+import * as path from 'path';
+import { preloadablePath, QBOOT_ROM, withOverrides } from '../paths';
 import type { GuestFiles } from '../types';
 
 const files: GuestFiles = {
@@ -36,5 +39,32 @@ describe('withOverrides', () => {
     withOverrides(files, { PMM_KERNEL: '/k' }, present('/k', QBOOT_ROM));
     expect(files.kernel).toBe('/cache/vmlinux');
     expect(files.firmware).toBeUndefined();
+  });
+});
+
+describe('preloadablePath', () => {
+  let dir: string;
+  beforeAll(() => {
+    dir = fs.mkdtempSync(path.join(os.tmpdir(), 'pmm-preload-test-'));
+  });
+  afterAll(() => fs.rmSync(dir, { recursive: true, force: true }));
+
+  test('a path LD_PRELOAD can hold is itself', () => {
+    expect(preloadablePath('/usr/lib/libpmm.so')).toBe('/usr/lib/libpmm.so');
+  });
+
+  test.each([['with space'], ['with:colon'], ['with\ttab']])('a path %j is reached through a link without one, made once', (name) => {
+    const file = path.join(dir, name, 'libpmm.so');
+    fs.mkdirSync(path.dirname(file), { recursive: true });
+    fs.writeFileSync(file, 'the library');
+    const link = preloadablePath(file);
+    try {
+      expect(link).not.toMatch(/[\s:]/);
+      expect(fs.readlinkSync(link)).toBe(file);
+      expect(fs.readFileSync(link, 'utf8')).toBe('the library');
+      expect(preloadablePath(file)).toBe(link);
+    } finally {
+      fs.rmSync(path.dirname(link), { recursive: true, force: true });
+    }
   });
 });

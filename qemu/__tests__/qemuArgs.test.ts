@@ -105,3 +105,9 @@ test("the whole command line carries this host's name", () => {
   const append = qemuArgs(options)[qemuArgs(options).indexOf('-append') + 1];
   expect(append.split(' ')).toEqual(expect.arrayContaining(hostnameCommandLine(os.hostname())));
 });
+
+test('a module path with a space goes to the guest in quotes, which the kernel takes off', () => {
+  const words = kernelCommandLine({ files: { ...files, module: '/home/me/My Projects/pmm.ko' }, shareTmp: true });
+  expect(words).toContain(' pmm_ko="/home/me/My Projects/pmm.ko" ');
+  expect(kernelCommandLine({ files, shareTmp: true })).toContain(` pmm_ko=${files.module} `);
+});

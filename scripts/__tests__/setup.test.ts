@@ -57,3 +57,17 @@ test('vmlinux is unpacked from an XZ bzImage, and a file with no known payload i
   expect(fs.existsSync(path.join(dir, 'out'))).toBe(false);
   fs.rmSync(dir, { recursive: true });
 });
+
+test('pmm.ko builds in a folder whose path holds a space, which Kbuild itself cannot take', () => {
+  const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'pmm setup '));
+  try {
+    const kernel = path.join(dir, 'kernel');
+    fs.cpSync(path.join(root, 'kernel'), kernel, { recursive: true, filter: (src) => !/\.(o|ko|mod|cmd)$|\.mod\.c$|Module\.symvers|modules\.order/.test(src) });
+    expect(fs.existsSync(path.join(kernel, 'pmm.ko'))).toBe(false);
+    const run = bash(`top=$PWD; . scripts/lib.sh; build_module "$(guest_kernel_version)" ${JSON.stringify(kernel)}`);
+    expect(run.status).toBe(0);
+    expect(fs.statSync(path.join(kernel, 'pmm.ko')).size).toBeGreaterThan(0);
+  } finally {
+    fs.rmSync(dir, { recursive: true, force: true });
+  }
+}, 300_000);
