@@ -11,6 +11,7 @@ import { closeSymbolizer, resolveProgram, runRaw, sharedSymbolizer, suppressionF
 import { suppressionsFor } from '../harness/suppressionFor';
 import { loadSuppressionFiles } from '../harness/suppressions';
 import { closeSharedVm } from '../harness/sharedVm';
+import { OUTPUT_CAP_BYTES } from '../harness/types';
 import { runHostRaw } from '../hooklib/host/runHost';
 import { packageRoot } from '../qemu/paths';
 import { exitStatus } from './exitStatus';
@@ -22,6 +23,8 @@ import { writeJson } from './writeJson';
 const notice = (message: string): void => {
   process.stderr.write(`${message}\n`);
 };
+
+const truncatedNote = `pmm: the program's output was cut: pmm keeps the first ${OUTPUT_CAP_BYTES / 2 ** 20} MiB of its stdout and of its stderr`;
 
 /** The program met the guest's read-only view of the host: say which folders it may write to. */
 function readOnlyHint(stderr: string): string[] {
@@ -45,7 +48,10 @@ async function runCommand(command: Extract<Command, { name: 'run' | 'exec' }>): 
   const raw = command.name === 'run' && command.host
     ? await runHostRaw(command.program, command.args, given)
     : await runRaw(command.program, command.args, options, { hook: command.name === 'run', ...given }, notice);
-  const hint = command.name === 'exec' || !command.host ? readOnlyHint(raw.result.stderr) : [];
+  const hint = [
+    ...(command.name === 'exec' || !command.host ? readOnlyHint(raw.result.stderr) : []),
+    ...(raw.result.outputTruncated ? [truncatedNote] : []),
+  ];
   if (command.name === 'exec') {
     process.stdout.write(raw.result.stdout);
     process.stderr.write([raw.result.stderr, ...hint.map((line) => `${line}\n`)].join(''));

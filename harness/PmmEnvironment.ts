@@ -155,6 +155,7 @@ export default class PmmEnvironment extends NodeEnvironment {
     const owner = this.ownerOfCall();
     const result = await runProgram(program, args, this.pmmOptions, options, notice);
     for (const child of result.children ?? []) if (child.unhooked) notice(unhookedChildMessage(result.program, child.pid));
+    if (result.outputTruncated) notice(`pmm: ${result.program}: its output was cut; a run keeps the first 16 MiB of stdout and of stderr`);
     const runs = this.runsByOwner.get(owner) ?? [];
     runs.push({ result, allowFault: options.allowFault === true });
     this.runsByOwner.set(owner, runs);

@@ -236,6 +236,7 @@ export async function runRaw(
       ...(answer.oomKills ? { oomKills: answer.oomKills } : {}),
       stdout: Buffer.from(answer.stdout, 'base64').toString('utf8'),
       stderr: Buffer.from(answer.stderr, 'base64').toString('utf8'),
+      ...(answer.truncated ? { outputTruncated: true } : {}),
       ...(samples ? { samples } : {}),
       ...(growth ? { growth: judgeGrowth(growthSeries(samples ?? [], answer.records), growth.detector) } : {}),
     },

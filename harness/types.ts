@@ -76,6 +76,9 @@ export interface ChildResult {
 }
 
 /** What `pmm.run` resolves to and `pmm run --json` prints. */
+/** The most of a program's stdout, and of its stderr, that a run keeps (pmd's RUN_OUTPUT_CAP). */
+export const OUTPUT_CAP_BYTES = 16 * 2 ** 20;
+
 export interface RunResult {
   program: string;
   args: string[];
@@ -86,6 +89,8 @@ export interface RunResult {
   oomKills?: number;
   stdout: string;
   stderr: string;
+  /** stdout or stderr passed OUTPUT_CAP_BYTES (16 MiB): each holds its first 16 MiB, the rest was dropped. */
+  outputTruncated?: boolean;
   leaks: Leak[];
   summary: LeakSummary;
   mismatches: Mismatch[]; // blocks released by another family's call, in the order first seen; [] without the hook

@@ -168,3 +168,9 @@ describe('suppressions: --gen-suppressions writes them, --suppressions reads the
     expect({ status: malformed.status, stderr: malformed.stderr }).toEqual({ status: 3, stderr: `pmm: suppressions ${bad}:1: suppression not closed with "}"\n` });
   });
 });
+
+test('run --host: output past 16 MiB is cut, and pmm says so', () => {
+  const run = spawnSync(process.execPath, [cli, 'run', '--host', '--', '/usr/bin/head', '-c', '17000000', '/dev/zero'], { cwd: root, timeout: 30_000, maxBuffer: 64 << 20 });
+  expect(run.stdout.length).toBe(16 * 1024 * 1024);
+  expect(run.stderr.toString()).toContain('pmm: the program\'s output was cut: pmm keeps the first 16 MiB of its stdout and of its stderr\n');
+});

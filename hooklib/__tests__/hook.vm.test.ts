@@ -35,6 +35,14 @@ test.each(inputCases.map((c) => [c.name, c] as const))('stdin: %s', async (_name
   expect(result).toHaveNoLeaks();
 }, 120_000);
 
+test('stdout and stderr keep their first 16 MiB each, and the run says it cut them', async () => {
+  const result = await pmm.run('/bin/sh', ['-c', 'head -c 17000000 /dev/zero; echo err >&2'], { hook: false });
+  expect({ length: result.stdout.length, stderr: result.stderr, outputTruncated: result.outputTruncated }).toEqual({
+    length: 16 * 1024 * 1024, stderr: 'err\n', outputTruncated: true,
+  });
+  expect(await pmm.run('/bin/echo', ['short'], { hook: false })).not.toHaveProperty('outputTruncated');
+});
+
 test('a run whose request is longer than pmd reads is refused at once, and the VM runs the next', async () => {
   await expect(pmm.run('/bin/true', [], { env: { BIG: 'x'.repeat(65 << 20) }, hook: false })).rejects.toThrow(
     /^pmm: the run's request to the guest is \d+ bytes, more than the 67108864 \(64 MiB\) pmd reads/,

@@ -276,3 +276,11 @@ test('a hook in a folder whose path holds a space is preloaded all the same (thr
     fs.rmSync(dir, { recursive: true, force: true });
   }
 });
+
+test('stdout and stderr keep their first 16 MiB each, as in the VM, and the run says it cut them', async () => {
+  const raw = await runHostRaw('/bin/sh', ['-c', 'head -c 17000000 /dev/zero; echo err >&2'], { timeoutMs: 60_000 });
+  expect(raw.result.stdout.length).toBe(16 * 1024 * 1024);
+  expect(raw.result.stderr).toBe('err\n');
+  expect(raw.result.outputTruncated).toBe(true);
+  expect((await runHostRaw('/bin/echo', ['short'], { timeoutMs: 60_000 })).result).not.toHaveProperty('outputTruncated');
+});

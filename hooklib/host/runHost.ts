@@ -8,6 +8,7 @@ import * as fs from 'fs';
 import * as os from 'os';
 import * as path from 'path';
 import { checkHookable, checkHookStarted } from '../../harness/hookReach';
+import { OUTPUT_CAP_BYTES } from '../../harness/types';
 import { preloadablePath } from '../../qemu/paths';
 import { programInput, ProgramError, resolveProgram, type RawRun } from '../../harness/runProgram';
 import { processName, readRecordDir, recordDirEntries, type HostProcess, type RecordDirEntry } from './recordDir';
@@ -94,6 +95,26 @@ async function endLeftovers(dir: string, program: number): Promise<Set<string>> 
   return killed;
 }
 
+/** A stream's first OUTPUT_CAP_BYTES. */
+class CappedOutput {
+  private readonly chunks: Buffer[] = [];
+  private length = 0;
+  truncated = false;
+
+  add(chunk: Buffer): void {
+    const room = OUTPUT_CAP_BYTES - this.length;
+    if (chunk.length > room) this.truncated = true;
+    if (room <= 0) return;
+    const kept = chunk.length > room ? chunk.subarray(0, room) : chunk;
+    this.chunks.push(kept);
+    this.length += kept.length;
+  }
+
+  text(): string {
+    return Buffer.concat(this.chunks, this.length).toString('utf8');
+  }
+}
+
 /** input written to file, which is opened for reading: its descriptor (the caller removes the file). */
 function stdinFile(file: string, input: Buffer): number {
   fs.writeFileSync(file, input, { mode: 0o600 });
@@ -123,10 +144,11 @@ export async function runHostRaw(program: string, args: string[], options: HostR
     } finally {
       if (typeof stdin === 'number') fs.closeSync(stdin);
     }
-    const out: Buffer[] = [];
-    const err: Buffer[] = [];
-    child.stdout!.on('data', (d: Buffer) => out.push(d));
-    child.stderr!.on('data', (d: Buffer) => err.push(d));
+    // As pmd keeps them: the first OUTPUT_CAP_BYTES of each, the rest read and dropped.
+    const out = new CappedOutput();
+    const err = new CappedOutput();
+    child.stdout!.on('data', (d: Buffer) => out.add(d));
+    child.stderr!.on('data', (d: Buffer) => err.add(d));
     const closed = new Promise<void>((resolve) => child.on('close', () => resolve()));
     let timedOut = false;
     const timer = options.timeoutMs ? setTimeout(() => {
@@ -168,8 +190,9 @@ export async function runHostRaw(program: string, args: string[], options: HostR
         exitCode,
         signal,
         timedOut,
-        stdout: Buffer.concat(out).toString('utf8'),
-        stderr: Buffer.concat(err).toString('utf8'),
+        stdout: out.text(),
+        stderr: err.text(),
+        ...(out.truncated || err.truncated ? { outputTruncated: true } : {}),
       },
       ...own,
       // In pid order (pmd gives them in the order pmm.ko began to monitor them).
