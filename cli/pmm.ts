@@ -4,6 +4,7 @@ import { spawnSync } from 'child_process';
 import * as path from 'path';
 import { outOfMemoryNote } from '../harness/faults';
 import { unhookedChildMessage } from '../harness/hookReach';
+import { releaseNotes } from '../harness/releaseNotes';
 import { formatAmount, formatSeedLog } from '../harness/leakReport';
 import { formatValgrindMismatch } from '../harness/mismatchReport';
 import { resolveOptions } from '../harness/options';
@@ -96,6 +97,7 @@ async function runCommand(command: Extract<Command, { name: 'run' | 'exec' }>): 
   const mismatchVerdict = n === 0
     ? []
     : [`pmm: ${n} ${n === 1 ? 'block' : 'blocks'} released by a mismatched free/delete${n > raw.mismatches.length ? ` (the first ${raw.mismatches.length} listed)` : ''}`];
+  const badReleases = releaseNotes(result).map((note) => `pmm: ${note}`);
   const childLines = children.flatMap((c) => [
     ...(c.signal ? [`pmm: forked child ${c.pid} was killed by ${c.signal}`] : []),
     ...(c.exitCode ? [`pmm: forked child ${c.pid} exited with status ${c.exitCode}`] : []),
@@ -103,8 +105,9 @@ async function runCommand(command: Extract<Command, { name: 'run' | 'exec' }>): 
     ...(c.summary.blocks > 0 ? [`pmm: forked child ${c.pid}: ${formatAmount(c.summary)} leaked (--json lists them)`] : []),
     ...(c.mismatchedFrees > 0 ? [`pmm: forked child ${c.pid}: ${c.mismatchedFrees} mismatched free/delete (--json lists them)`] : []),
     ...(c.suppressed && c.suppressed.summary.blocks > 0 ? [`pmm: forked child ${c.pid}: suppressed: ${formatAmount(c.suppressed.summary)}`] : []),
+    ...releaseNotes(c).map((note) => `pmm: forked child ${c.pid}: ${note}`),
   ]);
-  process.stderr.write([...lines, ...mismatchLines, ...generated, how, verdict, ...mismatchVerdict, ...suppressed, ...childLines, ...hint, ''].join('\n'));
+  process.stderr.write([...lines, ...mismatchLines, ...generated, how, verdict, ...mismatchVerdict, ...badReleases, ...suppressed, ...childLines, ...hint, ''].join('\n'));
   return exitStatus(result, leaked || mismatched);
 }
 

@@ -76,6 +76,8 @@ export interface RawProcess {
   records: RawRecord[];
   mismatches: RawMismatch[];
   mismatchedFrees: number; // all of them, kept or not
+  unmatchedFrees: number; // frees of blocks never seen allocated
+  droppedRecords: number; // records pmm.ko could not keep
   maps: string;
   /** It exec()ed an image the hook never entered (static, set-user-ID): what that image allocated was not seen. */
   unhooked: boolean;
@@ -83,7 +85,7 @@ export interface RawProcess {
 
 /** What a run gives before symbolization: the program's raw process, and its children's. */
 export interface RawRun extends RawProcess {
-  result: Omit<RunResult, 'leaks' | 'summary' | 'mismatches' | 'mismatchedFrees' | 'children'>;
+  result: Omit<RunResult, 'leaks' | 'summary' | 'mismatches' | 'mismatchedFrees' | 'unmatchedFrees' | 'droppedRecords' | 'children'>;
   children?: Array<RawProcess & { pid: number; exitCode: number | null; signal: string | null }>;
 }
 
@@ -243,6 +245,8 @@ export async function runRaw(
     records: answer.records,
     mismatches: answer.mismatches,
     mismatchedFrees: answer.mismatchedFrees,
+    unmatchedFrees: answer.unmatchedFrees,
+    droppedRecords: answer.dropped,
     maps: Buffer.from(answer.maps, 'base64').toString('utf8'),
     unhooked: answer.unhooked,
     children: answer.children?.map((c) => ({
@@ -252,6 +256,8 @@ export async function runRaw(
       records: c.records,
       mismatches: c.mismatches,
       mismatchedFrees: c.mismatchedFrees,
+      unmatchedFrees: c.unmatchedFrees,
+      droppedRecords: c.dropped,
       maps: Buffer.from(c.maps, 'base64').toString('utf8'),
       unhooked: c.unhooked,
     })),
@@ -289,9 +295,14 @@ export async function symbolizeMismatches(maps: string, mismatches: readonly Raw
   }));
 }
 
-/** A process's mismatches, symbolized and grouped, with the count of all of them. */
-async function processMismatches(raw: RawProcess): Promise<Pick<RunResult, 'mismatches' | 'mismatchedFrees'>> {
-  return { mismatches: groupMismatches(raw.mismatches, await symbolizeMismatches(raw.maps, raw.mismatches)), mismatchedFrees: raw.mismatchedFrees };
+/** A process's mismatches, symbolized and grouped, with the count of all of them, and its other bad releases. */
+async function processMismatches(raw: RawProcess): Promise<Pick<RunResult, 'mismatches' | 'mismatchedFrees' | 'unmatchedFrees' | 'droppedRecords'>> {
+  return {
+    mismatches: groupMismatches(raw.mismatches, await symbolizeMismatches(raw.maps, raw.mismatches)),
+    mismatchedFrees: raw.mismatchedFrees,
+    unmatchedFrees: raw.unmatchedFrees,
+    ...(raw.droppedRecords > 0 ? { droppedRecords: raw.droppedRecords } : {}),
+  };
 }
 
 /**

@@ -72,13 +72,15 @@ export interface ChildResult {
   summary: LeakSummary;
   mismatches: Mismatch[];
   mismatchedFrees: number;
+  unmatchedFrees: number; // as the program's
+  droppedRecords?: number; // as the program's
   suppressed?: { leaks: Leak[]; summary: LeakSummary }; // as the program's
 }
 
-/** What `pmm.run` resolves to and `pmm run --json` prints. */
 /** The most of a program's stdout, and of its stderr, that a run keeps (pmd's RUN_OUTPUT_CAP). */
 export const OUTPUT_CAP_BYTES = 16 * 2 ** 20;
 
+/** What `pmm.run` resolves to and `pmm run --json` prints. */
 export interface RunResult {
   program: string;
   args: string[];
@@ -95,6 +97,14 @@ export interface RunResult {
   summary: LeakSummary;
   mismatches: Mismatch[]; // blocks released by another family's call, in the order first seen; [] without the hook
   mismatchedFrees: number; // all of them; more than the mismatches' counts when pmm.ko kept only its first 256
+  /**
+   * Frees (and reallocs) of blocks pmm never saw allocated: a double free, a pointer no allocator gave,
+   * a block allocated while the hook was off (PMM_HOOKS_ACTIVE), and, in every process, the couple of
+   * blocks the hook's own start-up allocated (loading libgcc_s) that the C library frees at exit. No failure.
+   */
+  unmatchedFrees: number;
+  /** Records pmm.ko could not keep (over its max_records caps): the leak figures are then a lower bound. Absent when none. */
+  droppedRecords?: number;
   children?: ChildResult[]; // the processes it forked (and what they exec-ed); present for a run under the hook (VM or --host)
   suppressed?: { leaks: Leak[]; summary: LeakSummary }; // matched by PMM_SUPPRESSIONS' files; present when any given
   samples?: MemorySample[]; // pmthread's look at the process while it ran; present for a run under the hook

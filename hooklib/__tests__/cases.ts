@@ -382,3 +382,9 @@ export const inputCases: Array<{ name: string; argv: string[]; input?: string | 
   { name: 'an empty input', argv: ['/usr/bin/wc', '-c'], input: '', stdout: '0\n' },
   { name: 'no input: /dev/null', argv: ['/usr/bin/readlink', '/proc/self/fd/0'], stdout: '/dev/null\n' },
 ];
+
+/**
+ * bad_input frees one block it allocated with hooks_active off (a "foreign" free): one unmatched free more
+ * than a clean program, whose couple are the hook's own start-up blocks the C library frees at exit.
+ */
+export const unmatchedFreeCase = { program: 'bad_input', baseline: path.join(__dirname, '..', '..', 'fixtures', 'bin', 'clean_exit') };

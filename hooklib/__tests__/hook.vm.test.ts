@@ -4,7 +4,8 @@ import { execFileSync } from 'child_process';
 import * as fs from 'fs';
 import * as path from 'path';
 import type {} from '../../harness/globals';
-import { runsAsRoot, childEndingsCase, describeChildren, describeLeaks, describeMismatches, describePidReuse, execEnvCase, execImageCase, execUnhookedCase, forkFamilyCase, hookCases, inputCases, outlivedCase, pidReuseCase, programBin, setuidCopy, describeSystemEndings, systemEndingsCase } from './cases';
+import { releaseNotes } from '../../harness/releaseNotes';
+import { runsAsRoot, childEndingsCase, describeChildren, describeLeaks, describeMismatches, describePidReuse, execEnvCase, execImageCase, execUnhookedCase, forkFamilyCase, hookCases, inputCases, outlivedCase, unmatchedFreeCase, pidReuseCase, programBin, setuidCopy, describeSystemEndings, systemEndingsCase } from './cases';
 
 const bin = programBin;
 
@@ -34,6 +35,34 @@ test.each(inputCases.map((c) => [c.name, c] as const))('stdin: %s', async (_name
   expect({ exitCode: result.exitCode, signal: result.signal, stdout: result.stdout }).toEqual({ exitCode: 0, signal: null, stdout: c.stdout });
   expect(result).toHaveNoLeaks();
 }, 120_000);
+
+test("records over pmm.ko's max_records are counted as dropped, and the leak figures say they are a lower bound", async () => {
+  const param = '/sys/module/pmm/parameters/max_records';
+  const setMax = async (n: number): Promise<void> => {
+    const set = await pmm.run('/bin/sh', ['-c', `echo ${n} > ${param}`], { hook: false });
+    expect(set.stderr).toBe('');
+  };
+  const before = Number((await pmm.run('/bin/cat', [param], { hook: false })).stdout);
+  await setMax(5000);
+  try {
+    const result = await pmm.run(bin('many_leaks'));
+    expect(result).toLeak({ bytes: 5000 * 8, blocks: 5000 });
+    expect(result.droppedRecords).toBe(15000);
+    expect(releaseNotes(result)).toEqual(['pmm.ko could not keep 15000 records (over its max_records caps): the leak figures are a lower bound']);
+  } finally {
+    await setMax(before);
+  }
+  const all = await pmm.run(bin('many_leaks'));
+  expect(all).toLeak({ bytes: 20000 * 8, blocks: 20000 });
+  expect(all.droppedRecords).toBeUndefined();
+});
+
+test('a free of a block never seen allocated is counted by pmm.ko, and is no leak', async () => {
+  const baseline = await pmm.run(unmatchedFreeCase.baseline);
+  const result = await pmm.run(bin(unmatchedFreeCase.program));
+  expect(result).toLeak({ bytes: 77, blocks: 2 });
+  expect(result.unmatchedFrees).toBe(baseline.unmatchedFrees + 1);
+});
 
 test('stdout and stderr keep their first 16 MiB each, and the run says it cut them', async () => {
   const result = await pmm.run('/bin/sh', ['-c', 'head -c 17000000 /dev/zero; echo err >&2'], { hook: false });

@@ -7,7 +7,7 @@ import * as path from 'path';
 import { closeSymbolizer, symbolizeRun } from '../../harness/runProgram';
 import { preloadablePath } from '../../qemu/paths';
 import { runHostRaw } from '../host/runHost';
-import { runsAsRoot, childEndingsCase, describeChildren, describeLeaks, describeMismatches, describePidReuse, execEnvCase, execImageCase, execUnhookedCase, forkFamilyCase, hookCases, inputCases, outlivedCase, pidReuseCase, programBin, setuidCopy, describeSystemEndings, systemEndingsCase } from './cases';
+import { runsAsRoot, childEndingsCase, describeChildren, describeLeaks, describeMismatches, describePidReuse, execEnvCase, execImageCase, execUnhookedCase, forkFamilyCase, hookCases, inputCases, outlivedCase, unmatchedFreeCase, pidReuseCase, programBin, setuidCopy, describeSystemEndings, systemEndingsCase } from './cases';
 
 beforeAll(() => {
   if (fs.existsSync('/dev/pmm')) throw new Error('/dev/pmm exists: host mode needs a machine without pmm.ko');
@@ -283,4 +283,10 @@ test('stdout and stderr keep their first 16 MiB each, as in the VM, and the run 
   expect(raw.result.stderr).toBe('err\n');
   expect(raw.result.outputTruncated).toBe(true);
   expect((await runHostRaw('/bin/echo', ['short'], { timeoutMs: 60_000 })).result).not.toHaveProperty('outputTruncated');
+});
+
+test('a free of a block never seen allocated is counted, and is no leak', async () => {
+  const baseline = await hostRun(unmatchedFreeCase.baseline);
+  const result = await hostRun(programBin(unmatchedFreeCase.program));
+  expect(result.unmatchedFrees).toBe(baseline.unmatchedFrees + 1);
 });

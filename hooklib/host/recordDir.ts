@@ -46,8 +46,12 @@ export interface HostProcess extends RawProcess {
 
 /** One process's record stream and object map text, replayed into what pmd sends for a monitor. */
 export function replayProcess(records: Uint8Array, maps: string): HostProcess {
-  const { unmatched, mismatches, unhooked, exitCode, reaped } = replayRecords(decodeRecords(records));
-  return { records: unmatched.map(toRawRecord), mismatches: mismatches.map(toRawMismatch), mismatchedFrees: mismatches.length, maps, unhooked, exitCode, reaped };
+  const { unmatched, unmatchedFrees, mismatches, unhooked, exitCode, reaped } = replayRecords(decodeRecords(records));
+  return {
+    records: unmatched.map(toRawRecord), mismatches: mismatches.map(toRawMismatch), mismatchedFrees: mismatches.length,
+    // The host keeps every record: none is dropped.
+    unmatchedFrees: unmatchedFrees.length, droppedRecords: 0, maps, unhooked, exitCode, reaped,
+  };
 }
 
 const readIfThere = (file: string): Buffer | null => {
