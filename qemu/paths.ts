@@ -28,15 +28,17 @@ export function cacheDir(): string {
 
 /**
  * A path for file that LD_PRELOAD can hold: ld.so splits LD_PRELOAD at spaces, tabs and colons, so a
- * file whose path holds one is reached through a symbolic link without one (in the temporary folder,
- * which the guest sees too, and whose link leads to the same path there).
+ * file whose path holds one is reached through a symbolic link without one. The link lives in pmm's
+ * cache (or /tmp, when the cache's own path holds one): both are the same paths in the guest, where the
+ * guest's /var/tmp, say, is not.
  */
 export function preloadablePath(file: string): string {
-  if (!/[\s:]/.test(file)) return file;
+  const unsafe = /[\s:]/;
+  if (!unsafe.test(file)) return file;
   const hash = createHash('sha1').update(file).digest('hex').slice(0, 12);
-  const dir = path.join(os.tmpdir(), `pmm-preload-${process.getuid?.() ?? 0}-${hash}`);
+  const base = unsafe.test(cacheDir()) ? path.join('/tmp', `pmm-preload-${process.getuid?.() ?? 0}`) : path.join(cacheDir(), 'preload');
+  const dir = path.join(base, hash);
   const link = path.join(dir, path.basename(file).replace(/[\s:]/g, '_'));
-  if (/[\s:]/.test(link)) throw new Error(`pmm: the temporary folder's path (${os.tmpdir()}) holds a space or colon, which LD_PRELOAD cannot`);
   fs.mkdirSync(dir, { recursive: true });
   try {
     if (fs.readlinkSync(link) === file) return link;
