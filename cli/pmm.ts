@@ -2,13 +2,8 @@
 // The pmm command: `pmm run` and `pmm exec` on the same code as the Jest environment, `pmm setup`, `pmm junit-merge`.
 import { spawnSync } from 'child_process';
 import * as path from 'path';
-import { outOfMemoryNote } from '../harness/faults';
-import { unhookedChildMessage } from '../harness/hookReach';
-import { releaseNotes } from '../harness/releaseNotes';
-import { formatAmount, formatSeedLog } from '../harness/leakReport';
-import { formatValgrindMismatch } from '../harness/mismatchReport';
 import { resolveOptions } from '../harness/options';
-import { closeSymbolizer, resolveProgram, runRaw, sharedSymbolizer, suppressionFilesFromEnv, symbolizeMismatches, symbolizeRun } from '../harness/runProgram';
+import { closeSymbolizer, resolveProgram, runRaw, suppressionFilesFromEnv, symbolizeRun } from '../harness/runProgram';
 import { suppressionsFor } from '../harness/suppressionFor';
 import { loadSuppressionFiles } from '../harness/suppressions';
 import { closeSharedVm } from '../harness/sharedVm';
@@ -19,6 +14,7 @@ import { exitStatus } from './exitStatus';
 import { junitMergeCommand } from './junitMerge';
 import { parseArgs, USAGE, UsageError, type Command } from './parseArgs';
 import { programInputFromStdin } from './programInput';
+import { textReport } from './textReport';
 import { writeJson } from './writeJson';
 
 const notice = (message: string): void => {
@@ -49,13 +45,14 @@ async function runCommand(command: Extract<Command, { name: 'run' | 'exec' }>): 
   const raw = command.name === 'run' && command.host
     ? await runHostRaw(command.program, command.args, given)
     : await runRaw(command.program, command.args, options, { hook: command.name === 'run', ...given }, notice);
-  const hint = [
+  // Lines about the run that are no leak: what the program met in the guest, what was cut.
+  const notes = [
     ...(command.name === 'exec' || !command.host ? readOnlyHint(raw.result.stderr) : []),
     ...(raw.result.outputTruncated ? [truncatedNote] : []),
   ];
   if (command.name === 'exec') {
     process.stdout.write(raw.result.stdout);
-    process.stderr.write([raw.result.stderr, ...hint.map((line) => `${line}\n`)].join(''));
+    process.stderr.write([raw.result.stderr, ...notes.map((line) => `${line}\n`)].join(''));
     return exitStatus(raw.result, false);
   }
   // The same result pmm.run gives: suppressions (PMM_SUPPRESSIONS) applied, forked children included.
@@ -74,40 +71,7 @@ async function runCommand(command: Extract<Command, { name: 'run' | 'exec' }>): 
   }
   process.stdout.write(result.stdout);
   process.stderr.write(result.stderr);
-  // The article's log lists every unmatched allocation; the symbolizer answers these from its cache.
-  const frames = raw.records.length > 0 ? await sharedSymbolizer().symbolizeRecords(raw.maps, raw.records) : [];
-  const lines = raw.records.map((record, i) => formatSeedLog(record, frames[i]));
-  // Each mismatched release as valgrind reports it, in the order they happened.
-  const mismatchFrames = await symbolizeMismatches(raw.maps, raw.mismatches);
-  const mismatchLines = raw.mismatches.map((m, i) => formatValgrindMismatch(m, mismatchFrames[i]));
-  const oom = outOfMemoryNote(result);
-  const how = result.timedOut
-    ? 'pmm: the program timed out and was killed'
-    : result.signal
-      ? `pmm: the program was killed by ${result.signal}${oom ? `: ${oom}` : ''}`
-      : `pmm: the program exited with status ${result.exitCode}`;
-  const leaks = result.leaks;
-  const verdict = result.summary.blocks === 0
-    ? 'pmm: no leaks: every allocation was freed'
-    : `pmm: ${formatAmount(result.summary)} leaked, from ${leaks.length} ${leaks.length === 1 ? 'stack' : 'stacks'}`;
-  const suppressed = result.suppressed && result.suppressed.summary.blocks > 0
-    ? [`pmm: suppressed: ${formatAmount(result.suppressed.summary)}`]
-    : [];
-  const n = result.mismatchedFrees;
-  const mismatchVerdict = n === 0
-    ? []
-    : [`pmm: ${n} ${n === 1 ? 'block' : 'blocks'} released by a mismatched free/delete${n > raw.mismatches.length ? ` (the first ${raw.mismatches.length} listed)` : ''}`];
-  const badReleases = releaseNotes(result).map((note) => `pmm: ${note}`);
-  const childLines = children.flatMap((c) => [
-    ...(c.signal ? [`pmm: forked child ${c.pid} was killed by ${c.signal}`] : []),
-    ...(c.exitCode ? [`pmm: forked child ${c.pid} exited with status ${c.exitCode}`] : []),
-    ...(c.unhooked ? [unhookedChildMessage(result.program, c.pid)] : []),
-    ...(c.summary.blocks > 0 ? [`pmm: forked child ${c.pid}: ${formatAmount(c.summary)} leaked (--json lists them)`] : []),
-    ...(c.mismatchedFrees > 0 ? [`pmm: forked child ${c.pid}: ${c.mismatchedFrees} mismatched free/delete (--json lists them)`] : []),
-    ...(c.suppressed && c.suppressed.summary.blocks > 0 ? [`pmm: forked child ${c.pid}: suppressed: ${formatAmount(c.suppressed.summary)}`] : []),
-    ...releaseNotes(c).map((note) => `pmm: forked child ${c.pid}: ${note}`),
-  ]);
-  process.stderr.write([...lines, ...mismatchLines, ...generated, how, verdict, ...mismatchVerdict, ...badReleases, ...suppressed, ...childLines, ...hint, ''].join('\n'));
+  process.stderr.write(await textReport(raw, result, generated, notes));
   return exitStatus(result, leaked || mismatched);
 }
 
