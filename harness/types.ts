@@ -99,8 +99,8 @@ export interface RunResult {
   mismatchedFrees: number; // all of them; more than the mismatches' counts when pmm.ko kept only its first 256
   /**
    * Frees (and reallocs) of blocks pmm never saw allocated: a double free, a pointer no allocator gave,
-   * a block allocated while the hook was off (PMM_HOOKS_ACTIVE), and, in every process, the couple of
-   * blocks the hook's own start-up allocated (loading libgcc_s) that the C library frees at exit. No failure.
+   * or a block allocated while hooks_active was off. Said (pmm run and the Jest run print a line), but
+   * no failure: valgrind's "Invalid free()".
    */
   unmatchedFrees: number;
   /** Records pmm.ko could not keep (over its max_records caps): the leak figures are then a lower bound. Absent when none. */

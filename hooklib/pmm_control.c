@@ -91,6 +91,13 @@ static void pmm_freeres(void)
 	 */
 	pmm_in_hook = 1;
 	cxx_freeres = (void (*)(void))dlsym(RTLD_DEFAULT, "_ZN9__gnu_cxx9__freeresEv");
+	/*
+	 * Without libstdc++ the lookup failed and left its error text, which __libc_freeres would free
+	 * below: a free of a block no record ever allocated. Reading the error frees it here instead.
+	 */
+	if (!cxx_freeres)
+		while (dlerror())
+			;
 	pmm_in_hook = 0;
 	if (cxx_freeres)
 		cxx_freeres();

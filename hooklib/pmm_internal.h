@@ -13,11 +13,13 @@
 
 /*
  * Set while this thread is inside the hook: whatever the hook itself allocates (dlsym, the first
- * backtrace() loading libgcc_s, pthread_atfork) goes straight to the C library unrecorded.
+ * pthread_getattr_np reading /proc, pthread_atfork) goes straight to the C library unrecorded.
  * initial-exec: the library is preloaded, so its TLS is static and reading it never calls
- * __tls_get_addr, which could allocate.
+ * __tls_get_addr, which could allocate. volatile: glibc declares dlsym, pthread_getattr_np and others
+ * leaf functions (they call nothing of ours, it says), so gcc dropped the store that set this before
+ * such a call as dead, and dlsym's allocations were recorded as the program's.
  */
-extern __thread int pmm_in_hook __attribute__((tls_model("initial-exec")));
+extern __thread volatile int pmm_in_hook __attribute__((tls_model("initial-exec")));
 
 /* pmm_preload.c: the C library's own allocator, for the C++ operators. */
 void *pmm_real_malloc(size_t size);
@@ -100,8 +102,7 @@ static inline __u64 pmm_clock_ns(void)
 	return (__u64)now.tv_sec * 1000000000u + (__u64)now.tv_nsec;
 }
 
-/* pmm_unwind.c: cached CFI unwinding; pmm_unwind() returns -1 where backtrace() must do it. */
-void pmm_unwind_prepare(void);
+/* pmm_unwind.c: cached CFI unwinding; pmm_unwind() returns -1 where libgcc's unwinder must do it. */
 int pmm_unwind(uintptr_t ra, uintptr_t rsp, uintptr_t rbp, uintptr_t lo, uintptr_t hi,
 	       __u64 *frames, int max);
 void pmm_unwind_forget(void);

@@ -12,7 +12,7 @@
 
 #include "pmm_internal.h"
 
-__thread int pmm_in_hook __attribute__((tls_model("initial-exec")));
+__thread volatile int pmm_in_hook __attribute__((tls_model("initial-exec")));
 
 /* Set while this thread runs dlsym() for the real functions: their allocations come from bootstrap. */
 static __thread int pmm_resolving __attribute__((tls_model("initial-exec")));

@@ -4,18 +4,18 @@
  */
 #define _GNU_SOURCE
 #include <errno.h>
-#include <execinfo.h>
 #include <link.h>
 #include <pthread.h>
 #include <stdint.h>
 #include <stdlib.h>
 #include <string.h>
+#include <unwind.h>
 
 #include "pmm_ring.h"
 
 /*
  * The hook's own frames on top of every stack (this file's functions and the intercepted function,
- * twice for reallocarray -> realloc). backtrace() is asked for this many more than PMM_MAX_FRAMES.
+ * twice for reallocarray -> realloc). The unwinder is asked for this many more than PMM_MAX_FRAMES.
  */
 #define PMM_SELF_FRAMES_MAX	8
 
@@ -53,9 +53,9 @@ static int pmm_find_self(struct dl_phdr_info *info, size_t size, void *data)
 static int pmm_stack_depth = PMM_MAX_FRAMES;
 
 enum pmm_unwinder {
-	PMM_UNWIND_CACHED = 0,	/* default: pmm_unwind.c's cached CFI rules, backtrace() where they fail */
+	PMM_UNWIND_CACHED = 0,	/* default: pmm_unwind.c's cached CFI rules, libgcc's unwinder where they fail */
 	PMM_UNWIND_FP,		/* PMM_STACK_UNWIND=fp: frame pointers only, inexact without them */
-	PMM_UNWIND_BACKTRACE,	/* PMM_STACK_UNWIND=backtrace: glibc's backtrace() for every record */
+	PMM_UNWIND_BACKTRACE,	/* PMM_STACK_UNWIND=backtrace: libgcc's unwinder for every record */
 };
 static enum pmm_unwinder pmm_unwinder;
 
@@ -81,19 +81,49 @@ static void pmm_read_stack_options(void)
 		pmm_unwinder = PMM_UNWIND_BACKTRACE;
 }
 
-/*
- * Once per process, before the first record. backtrace()'s first call dlopens libgcc_s, which
- * allocates and takes the loader's lock; doing it here, under pmm_in_hook and outside any
- * allocation the program is in the middle of, keeps that out of the hot path.
- */
+/* Once per process, before the first record. */
 void pmm_record_prepare(void)
 {
-	void *frame;
-
 	pmm_read_stack_options();
-	backtrace(&frame, 1);
-	pmm_unwind_prepare();
 	dl_iterate_phdr(pmm_find_self, (void *)(uintptr_t)&pmm_record_prepare);
+}
+
+/*
+ * libgcc's unwinder, walked here rather than through glibc's backtrace(): backtrace() dlopens
+ * libgcc_s on first use, and that handle's blocks are freed at exit by __libc_freeres, frees no
+ * record matches. libpmm.so links libgcc_s itself (see the Makefile).
+ */
+struct pmm_walk_frames {
+	void **frames;
+	int n, max;
+	uintptr_t cfa;
+};
+
+static _Unwind_Reason_Code pmm_walk_frame(struct _Unwind_Context *ctx, void *arg)
+{
+	struct pmm_walk_frames *w = arg;
+	uintptr_t ip = _Unwind_GetIP(ctx), cfa = _Unwind_GetCFA(ctx);
+
+	/* The same frame again, with the same CFA: a loop in broken unwind tables. */
+	if (w->n > 0 && (uintptr_t)w->frames[w->n - 1] == ip && w->cfa == cfa)
+		return _URC_END_OF_STACK;
+	w->frames[w->n++] = (void *)ip;
+	w->cfa = cfa;
+	return w->n == w->max ? _URC_END_OF_STACK : _URC_NO_REASON;
+}
+
+/* Up to max return addresses of this thread's stack, innermost first (this function's own too). */
+static int pmm_backtrace(void **frames, int max)
+{
+	struct pmm_walk_frames w = { frames, 0, max, 0 };
+
+	if (max <= 0)
+		return 0;
+	_Unwind_Backtrace(pmm_walk_frame, &w);
+	/* The outermost frame's return address is 0 where the stack ends (_start, clone). */
+	while (w.n > 0 && frames[w.n - 1] == NULL)
+		w.n--;
+	return w.n;
 }
 
 static int pmm_is_self(uintptr_t frame)
@@ -102,15 +132,14 @@ static int pmm_is_self(uintptr_t frame)
 }
 
 /*
- * The default: glibc's backtrace() unwinds with the CFI tables through libgcc_s, so it stays
- * accurate through C library code built without frame pointers (strdup's caller is kept), where a
- * frame-pointer walk would skip a frame.
+ * libgcc's unwinder walks the CFI tables, so it stays accurate through C library code built without
+ * frame pointers (strdup's caller is kept), where a frame-pointer walk would skip a frame.
  */
 static void pmm_capture_cfi(struct pmm_record *rec)
 {
 	void *raw[PMM_MAX_FRAMES + PMM_SELF_FRAMES_MAX];
 	int saved_errno = errno;
-	int n = backtrace(raw, pmm_stack_depth + PMM_SELF_FRAMES_MAX);
+	int n = pmm_backtrace(raw, pmm_stack_depth + PMM_SELF_FRAMES_MAX);
 	int first = 0;
 
 	errno = saved_errno;
@@ -174,7 +203,7 @@ static void pmm_capture_fp(struct pmm_record *rec, uintptr_t fp)
  * all keep frame pointers (see the Makefile), so any hook frame still above it (reallocarray calls
  * realloc) is skipped by following rbp. At the outermost one, [fp] is the caller's rbp, [fp + 8] the
  * return address into the program and fp + 16 the caller's stack pointer. From there pmm_unwind()
- * steps by cached CFI rules. Where it cannot, backtrace() gives the same frames, more slowly.
+ * steps by cached CFI rules. Where it cannot, libgcc's unwinder gives the same frames, more slowly.
  */
 static void pmm_capture_cached(struct pmm_record *rec, uintptr_t fp)
 {

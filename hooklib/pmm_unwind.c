@@ -2,8 +2,8 @@
  * pmm_unwind.c: the default stack capture, exact like the CFI unwinder and about as cheap as a
  * frame-pointer walk.
  *
- * glibc's backtrace() (libgcc's unwinder) is exact through code without frame pointers, but for every
- * frame it looks the FDE up (dl_iterate_phdr under the loader's lock) and interprets its CFA program:
+ * libgcc's unwinder (which glibc's backtrace() uses) is exact through code without frame pointers,
+ * but for every frame it looks the FDE up (dl_iterate_phdr under the loader's lock) and interprets its CFA program:
  * about 100x a malloc under TCG. A frame-pointer walk is a few loads per frame, but a function
  * without a frame pointer (much of libc, e.g. strdup, or any program built with -O2 on Debian) hides
  * its caller. Here each return address's unwind rule (where the CFA is, where the caller's rbp and
@@ -11,10 +11,10 @@
  * so a frame costs one load from the cache, one bounds check and two loads from the stack, whether
  * the code keeps frame pointers or not. Whatever this small interpreter does not handle (signal
  * frames, DWARF expressions, DRAP realignment, code without an FDE, a read outside the thread's
- * stack) makes the caller use backtrace() for that record: never a wrong stack, only a slower one.
+ * stack) makes the caller use libgcc's unwinder for that record: never a wrong stack, only a slower one.
  *
  * x86-64 only (DWARF registers rbp 6, rsp 7, return address 16); elsewhere pmm_unwind() always
- * fails and backtrace() does the work.
+ * fails and libgcc's unwinder does the work.
  */
 #define _GNU_SOURCE
 #include <dlfcn.h>
@@ -29,14 +29,17 @@
 #define DW_REG_RSP	7
 #define DW_REG_RA	16
 
-/* libgcc's FDE lookup (the one backtrace() uses): knows every loaded object and registered JIT code. */
+/*
+ * libgcc's FDE lookup (the one its unwinder uses): knows every loaded object and registered JIT code.
+ * libpmm.so links libgcc_s (see the Makefile), so the loader maps it with the hook, before main: no
+ * dlopen at start, whose blocks the C library would free at exit as frees no record matches.
+ */
 struct pmm_dwarf_eh_bases {
 	void *tbase;
 	void *dbase;
 	void *func;
 };
-typedef const void *(*pmm_find_fde_fn)(void *pc, struct pmm_dwarf_eh_bases *bases);
-static pmm_find_fde_fn pmm_find_fde;
+const void *_Unwind_Find_FDE(void *pc, struct pmm_dwarf_eh_bases *bases);
 
 /*
  * A rule, in 32 bits, so that a cache slot (a rule and its return address's tag) is one word:
@@ -46,7 +49,7 @@ static pmm_find_fde_fn pmm_find_fde;
  *	bit 9		RULE_RBP_SAVED: the caller's rbp is at CFA + L (else unchanged)
  *	bits 10-31	off, the CFA's offset from its register, a multiple of 8 below 4 MiB
  * A rule that is not a step, RULE_END (the return address is undefined: the outermost frame,
- * _start or clone) or RULE_FAIL (not handled here: backtrace() does it), has off 1, so its CFA
+ * _start or clone) or RULE_FAIL (not handled here: libgcc's unwinder does it), has off 1, so its CFA
  * (from rsp, which stays 8-aligned) is misaligned and the fast path's bounds check rejects it
  * without a test of its own.
  */
@@ -477,9 +480,7 @@ static uint32_t pmm_rule_for(uintptr_t ra)
 	intptr_t low;
 	int bad = 0, ret;
 
-	if (!pmm_find_fde)
-		return RULE_FAIL;
-	fde = pmm_find_fde((void *)pc, &bases);
+	fde = _Unwind_Find_FDE((void *)pc, &bases);
 	if (!fde)
 		return RULE_FAIL;
 	memcpy(&len, fde, 4);
@@ -596,16 +597,6 @@ void pmm_unwind_forget(void)
 	}
 }
 
-void pmm_unwind_prepare(void)
-{
-	void *gcc_s = dlopen("libgcc_s.so.1", RTLD_NOW | RTLD_LOCAL | RTLD_NOLOAD);
-
-	if (!gcc_s)
-		gcc_s = dlopen("libgcc_s.so.1", RTLD_NOW | RTLD_LOCAL);
-	if (gcc_s)
-		pmm_find_fde = (pmm_find_fde_fn)dlsym(gcc_s, "_Unwind_Find_FDE");
-}
-
 /* x rotated right by 3: a multiple of 8 becomes x / 8, anything else at least 2^61. */
 static inline uintptr_t pmm_ror3(uintptr_t x)
 {
@@ -620,12 +611,12 @@ struct pmm_walk {
 
 /*
  * One step by rule from the frame w->ra: 1 when it reached the caller, 0 when the stack ends here,
- * -1 when backtrace() must do it.
+ * -1 when libgcc's unwinder must do it.
  *
  * A step reads two words of [CFA + L, CFA), the return address and the caller's rbp (or the return
  * address again, when rbp is unchanged), and needs both inside the stack: with L >= -256, a CFA in
  * [stack's low end + 256, hi] is enough (a frame in the stack's last 256 bytes is left to
- * backtrace()). One check, (CFA - lo) / 8 <= lim with the left side rotated instead of shifted, so
+ * libgcc's unwinder). One check, (CFA - lo) / 8 <= lim with the left side rotated instead of shifted, so
  * that a misaligned CFA (a rule that is not a step, a misaligned rbp) lands above any limit and
  * every load is 8-aligned.
  */
@@ -665,7 +656,7 @@ static __attribute__((noinline)) int pmm_unwind_slow(struct pmm_walk *w, __u64 *
 
 /*
  * Unwinds from the first frame outside the hook: ra is its return address, rsp its stack pointer
- * at that point, rbp its rbp. Fills up to max frames; -1 when backtrace() must do it instead.
+ * at that point, rbp its rbp. Fills up to max frames; -1 when libgcc's unwinder must do it instead.
  * The fast path takes rules from their home slots only and calls nothing, so that the walk's
  * state stays in registers.
  */
@@ -706,10 +697,6 @@ int pmm_unwind(uintptr_t ra, uintptr_t rsp, uintptr_t rbp, uintptr_t lo, uintptr
 }
 
 #else
-
-void pmm_unwind_prepare(void)
-{
-}
 
 void pmm_unwind_forget(void)
 {

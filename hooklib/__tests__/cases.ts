@@ -384,7 +384,7 @@ export const inputCases: Array<{ name: string; argv: string[]; input?: string | 
 ];
 
 /**
- * bad_input frees one block it allocated with hooks_active off (a "foreign" free): one unmatched free more
- * than a clean program, whose couple are the hook's own start-up blocks the C library frees at exit.
+ * bad_input frees one block it allocated with hooks_active off (a "foreign" free): one unmatched free, where
+ * a clean program has none (the hook's own blocks, which the C library frees at exit, are not counted).
  */
-export const unmatchedFreeCase = { program: 'bad_input', baseline: path.join(__dirname, '..', '..', 'fixtures', 'bin', 'clean_exit') };
+export const unmatchedFreeCase = { program: 'bad_input', clean: path.join(__dirname, '..', '..', 'fixtures', 'bin', 'clean_exit') };

@@ -429,7 +429,7 @@ describe('libpmm.so in host mode', () => {
       return m ? `${m.path}+0x${(f - m.start + m.offset).toString(16)}` : '<unmapped>';
     }).join(' ')}`);
 
-  it("gives by default the stacks glibc's backtrace() gives, with and without frame pointers in the program", () => {
+  it("gives by default the stacks libgcc's unwinder gives, with and without frame pointers in the program", () => {
     for (const name of ['libc_callers', 'libc_callers_nofp', 'leak_three_nofp', 'cxx_operators']) {
       const cached = runProgram(name, everyEvent);
       const reference = runProgram(name, { ...everyEvent, env: { PMM_STACK_UNWIND: 'backtrace' } });

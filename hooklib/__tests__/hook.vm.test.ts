@@ -58,10 +58,10 @@ test("records over pmm.ko's max_records are counted as dropped, and the leak fig
 });
 
 test('a free of a block never seen allocated is counted by pmm.ko, and is no leak', async () => {
-  const baseline = await pmm.run(unmatchedFreeCase.baseline);
+  const clean = await pmm.run(unmatchedFreeCase.clean);
   const result = await pmm.run(bin(unmatchedFreeCase.program));
   expect(result).toLeak({ bytes: 77, blocks: 2 });
-  expect(result.unmatchedFrees).toBe(baseline.unmatchedFrees + 1);
+  expect([clean.unmatchedFrees, result.unmatchedFrees]).toEqual([0, 1]);
 });
 
 test('stdout and stderr keep their first 16 MiB each, and the run says it cut them', async () => {
