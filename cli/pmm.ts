@@ -3,6 +3,7 @@
 import { spawnSync } from 'child_process';
 import * as path from 'path';
 import { resolveOptions } from '../harness/options';
+import { readOnlyNote } from '../harness/releaseNotes';
 import { closeSymbolizer, resolveProgram, runRaw, suppressionFilesFromEnv, symbolizeRun } from '../harness/runProgram';
 import { suppressionsFor } from '../harness/suppressionFor';
 import { loadSuppressionFiles } from '../harness/suppressions';
@@ -23,12 +24,6 @@ const notice = (message: string): void => {
 
 const truncatedNote = `pmm: the program's output was cut: pmm keeps the first ${OUTPUT_CAP_BYTES / 2 ** 20} MiB of its stdout and of its stderr`;
 
-/** The program met the guest's read-only view of the host: say which folders it may write to. */
-function readOnlyHint(stderr: string): string[] {
-  if (!stderr.includes('Read-only file system')) return [];
-  return ['pmm: in the VM the host\'s files are read-only but for /tmp and the shared folders: --share DIR (or PMM_SHARES) makes DIR writable'];
-}
-
 async function runCommand(command: Extract<Command, { name: 'run' | 'exec' }>): Promise<number> {
   // --share adds to PMM_SHARES's folders; a relative one is the cwd's.
   const base = resolveOptions({});
@@ -47,7 +42,7 @@ async function runCommand(command: Extract<Command, { name: 'run' | 'exec' }>): 
     : await runRaw(command.program, command.args, options, { hook: command.name === 'run', ...given }, notice);
   // Lines about the run that are no leak: what the program met in the guest, what was cut.
   const notes = [
-    ...(command.name === 'exec' || !command.host ? readOnlyHint(raw.result.stderr) : []),
+    ...(command.name === 'exec' || !command.host ? readOnlyNote(raw.result.stderr, 'cli').map((note) => `pmm: ${note}`) : []),
     ...(raw.result.outputTruncated ? [truncatedNote] : []),
   ];
   if (command.name === 'exec') {

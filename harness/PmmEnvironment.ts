@@ -9,7 +9,7 @@ import { AttributionError, concurrentTest } from './attribution';
 import type { PmmGlobal } from './globals';
 import { unhookedChildMessage } from './hookReach';
 import { leakMatchers } from './matchers';
-import { releaseNotes } from './releaseNotes';
+import { readOnlyNote, releaseNotes } from './releaseNotes';
 import { summarize } from './leakReport';
 import { resolveOptions, type PmmOptions } from './options';
 import { runsAnyTest } from './plannedTests';
@@ -156,7 +156,7 @@ export default class PmmEnvironment extends NodeEnvironment {
     const owner = this.ownerOfCall();
     const result = await runProgram(program, args, this.pmmOptions, options, notice);
     for (const child of result.children ?? []) if (child.unhooked) notice(unhookedChildMessage(result.program, child.pid));
-    for (const note of releaseNotes(result)) notice(`pmm: ${result.program}: ${note}`);
+    for (const note of [...releaseNotes(result), ...readOnlyNote(result.stderr, 'jest')]) notice(`pmm: ${result.program}: ${note}`);
     for (const child of result.children ?? []) for (const note of releaseNotes(child)) notice(`pmm: ${result.program}: forked child ${child.pid}: ${note}`);
     if (result.outputTruncated) notice(`pmm: ${result.program}: its output was cut; a run keeps the first 16 MiB of stdout and of stderr`);
     const runs = this.runsByOwner.get(owner) ?? [];

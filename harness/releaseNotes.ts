@@ -1,6 +1,7 @@
-// What a process's run says besides its leaks and mismatches, which fails no test but must not go unsaid:
-// frees of blocks pmm never saw allocated, and records pmm.ko could not keep, without which the leak
-// figures are a lower bound. `pmm run` prints these lines, and the Jest environment writes them on stderr.
+// What a run says besides its leaks and mismatches, which fails no test but must not go unsaid: frees of
+// blocks pmm never saw allocated, records pmm.ko could not keep (without which the leak figures are a lower
+// bound), and the read-only file system a program met. `pmm run` prints these lines, and the Jest
+// environment writes them on stderr.
 import type { ChildResult, RunResult } from './types';
 
 export function releaseNotes(process: Pick<RunResult | ChildResult, 'unmatchedFrees' | 'droppedRecords'>): string[] {
@@ -20,4 +21,14 @@ export function releaseNotes(process: Pick<RunResult | ChildResult, 'unmatchedFr
     );
   }
   return notes;
+}
+
+/**
+ * The program met the guest's read-only view of the host (its stderr says so): which folders it may
+ * write to, and how to add one. In the CLI's words (--share) or the Jest option's (shares).
+ */
+export function readOnlyNote(stderr: string, how: 'cli' | 'jest'): string[] {
+  if (!stderr.includes('Read-only file system')) return [];
+  const share = how === 'cli' ? '--share DIR (or PMM_SHARES) makes DIR writable' : 'the shares option (or PMM_SHARES) makes a folder writable';
+  return [`in the VM the host's files are read-only but for /tmp and the shared folders: ${share}`];
 }

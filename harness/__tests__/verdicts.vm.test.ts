@@ -92,6 +92,9 @@ describe('growth mode', () => {
 
 test('shares: a folder given in the option is writable in the guest at its own path', () => {
   expect(statusOf('shares: a program writes into a shared folder, and the host reads it')).toBe('passed');
+  // Outside them the guest's view is read-only; the run's notice says how to share a folder.
+  expect(statusOf('shares: a program that writes outside /tmp and the shares meets a read-only file system, and pmm says how to share')).toBe('passed');
+  expect(run.stderr).toContain("pmm: /bin/sh: in the VM the host's files are read-only but for /tmp and the shared folders: the shares option (or PMM_SHARES) makes a folder writable\n");
 });
 
 describe('mismatched releases', () => {

@@ -10,3 +10,9 @@ test('shares: a program writes into a shared folder, and the host reads it', asy
   expect(fs.readFileSync(file, 'utf8')).toBe('from the guest\n');
   fs.rmSync(file);
 });
+
+test('shares: a program that writes outside /tmp and the shares meets a read-only file system, and pmm says how to share', async () => {
+  const result = await pmm.run('/bin/sh', ['-c', 'echo x > /usr/pmm-read-only-test'], { hook: false });
+  expect(result.exitCode).not.toBe(0);
+  expect(result.stderr).toContain('Read-only file system');
+});

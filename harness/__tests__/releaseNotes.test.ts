@@ -1,0 +1,20 @@
+import { readOnlyNote, releaseNotes } from '../releaseNotes';
+
+test.each([
+  [{ unmatchedFrees: 0 }, []],
+  [{ unmatchedFrees: 0, droppedRecords: 0 }, []],
+  [{ unmatchedFrees: 1 }, ['1 free (or realloc) of a block never seen allocated: a double free, a pointer no allocator gave, or a block allocated while hooks_active was off']],
+  [{ unmatchedFrees: 2, droppedRecords: 1 }, [
+    '2 frees (or reallocs) of blocks never seen allocated: a double free, a pointer no allocator gave, or a block allocated while hooks_active was off',
+    'pmm.ko could not keep 1 record (over its max_records caps): the leak figures are a lower bound',
+  ]],
+])('%j says %j', (process, notes) => {
+  expect(releaseNotes(process)).toEqual(notes);
+});
+
+test('a read-only file system in the program\'s stderr is explained in the words of the CLI or of the Jest option', () => {
+  const stderr = "sh: 1: cannot create /usr/x: Read-only file system\n";
+  expect(readOnlyNote(stderr, 'cli')).toEqual(["in the VM the host's files are read-only but for /tmp and the shared folders: --share DIR (or PMM_SHARES) makes DIR writable"]);
+  expect(readOnlyNote(stderr, 'jest')).toEqual(["in the VM the host's files are read-only but for /tmp and the shared folders: the shares option (or PMM_SHARES) makes a folder writable"]);
+  expect(readOnlyNote('all fine\n', 'cli')).toEqual([]);
+});
