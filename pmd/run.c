@@ -1,6 +1,6 @@
 /*
- * run: starting one program the way the host asked (cwd, env, stdin from the request or /dev/null) and collecting
- * its stdout, stderr and wait status, with a timeout.
+ * run: starting one program the way the host asked (cwd, env, stdin from the request or /dev/null)
+ * and collecting its stdout, stderr and wait status, with a timeout.
  */
 #include "run.h"
 

@@ -1,6 +1,6 @@
 /*
- * run: starting one program the way the host asked (cwd, env, stdin from the request or /dev/null) and collecting
- * its stdout, stderr and wait status, with a timeout.
+ * run: starting one program the way the host asked (cwd, env, stdin from the request or /dev/null)
+ * and collecting its stdout, stderr and wait status, with a timeout.
  *
  * Starting is split in two (run_spawn, run_release) so that the caller can start pmm's monitor on
  * the child's pid before the child execs, and so record its very first allocation.

@@ -8,9 +8,9 @@ import * as fs from 'fs';
 import * as os from 'os';
 import * as path from 'path';
 import { checkHookable, checkHookStarted } from '../../harness/hookReach';
+import { programInput, ProgramError, resolveProgram, type RawRun } from '../../harness/runProgram';
 import { OUTPUT_CAP_BYTES } from '../../harness/types';
 import { preloadablePath } from '../../qemu/paths';
-import { programInput, ProgramError, resolveProgram, type RawRun } from '../../harness/runProgram';
 import { processName, readRecordDir, recordDirEntries, type HostProcess, type RecordDirEntry } from './recordDir';
 
 export interface HostRunOptions {
@@ -115,10 +115,14 @@ class CappedOutput {
   }
 }
 
-/** input written to file, which is opened for reading: its descriptor (the caller removes the file). */
+/** A descriptor open for reading on a file holding input; the file itself is removed at once. */
 function stdinFile(file: string, input: Buffer): number {
   fs.writeFileSync(file, input, { mode: 0o600 });
-  return fs.openSync(file, 'r');
+  try {
+    return fs.openSync(file, 'r');
+  } finally {
+    fs.rmSync(file, { force: true });
+  }
 }
 
 export async function runHostRaw(program: string, args: string[], options: HostRunOptions = {}): Promise<RawRun> {
@@ -206,6 +210,5 @@ export async function runHostRaw(program: string, args: string[], options: HostR
     return raw;
   } finally {
     fs.rmSync(dir, { recursive: true, force: true });
-    fs.rmSync(`${dir}.stdin`, { force: true });
   }
 }
