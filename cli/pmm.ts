@@ -10,6 +10,7 @@ import { loadSuppressionFiles } from '../harness/suppressions';
 import { closeSharedVm } from '../harness/sharedVm';
 import { OUTPUT_CAP_BYTES } from '../harness/types';
 import { runHostRaw } from '../hooklib/host/runHost';
+import type { OutputListener } from '../qemu/GuestChannel';
 import { packageRoot } from '../qemu/paths';
 import { exitStatus } from './exitStatus';
 import { junitMergeCommand } from './junitMerge';
@@ -36,18 +37,23 @@ async function runCommand(command: Extract<Command, { name: 'run' | 'exec' }>): 
   loadSuppressionFiles(suppressionFiles);
   const input = await programInputFromStdin(notice);
   const given = { ...(command.timeoutMs !== null ? { timeoutMs: command.timeoutMs } : {}), ...(input ? { input } : {}) };
+  // The program's output as it runs, as it would print without pmm; --json has it in the report instead.
+  const live = command.name === 'exec' || !command.json;
+  const onOutput: OutputListener | undefined = live
+    ? (stream, data) => (stream === 'stdout' ? process.stdout : process.stderr).write(data)
+    : undefined;
   // --host: on this machine, without a VM (the hook writes its records to files, one per process).
   const raw = command.name === 'run' && command.host
-    ? await runHostRaw(command.program, command.args, given)
-    : await runRaw(command.program, command.args, options, { hook: command.name === 'run', ...given }, notice);
-  // Lines about the run that are no leak: what the program met in the guest, what was cut.
+    ? await runHostRaw(command.program, command.args, { ...given, ...(onOutput ? { onOutput } : {}) })
+    : await runRaw(command.program, command.args, options, { hook: command.name === 'run', ...given }, notice, onOutput);
+  // Lines about the run that are no leak: what the program met in the guest, and (printed whole when live)
+  // what the report's copy of its output lost.
   const notes = [
     ...(command.name === 'exec' || !command.host ? readOnlyNote(raw.result.stderr, 'cli').map((note) => `pmm: ${note}`) : []),
-    ...(raw.result.outputTruncated ? [truncatedNote] : []),
+    ...(raw.result.outputTruncated && !live ? [truncatedNote] : []),
   ];
   if (command.name === 'exec') {
-    process.stdout.write(raw.result.stdout);
-    process.stderr.write([raw.result.stderr, ...notes.map((line) => `${line}\n`)].join(''));
+    process.stderr.write(notes.map((line) => `${line}\n`).join(''));
     return exitStatus(raw.result, false);
   }
   // The same result pmm.run gives: suppressions (PMM_SUPPRESSIONS) applied, forked children included.
@@ -61,11 +67,9 @@ async function runCommand(command: Extract<Command, { name: 'run' | 'exec' }>): 
     // In pieces: the report of a run with many processes can be larger than one string holds.
     writeJson(result, (piece) => process.stdout.write(piece));
     process.stdout.write('\n');
-    process.stderr.write(generated.map((text) => `${text}\n`).join(''));
+    process.stderr.write([...generated, ...notes].map((text) => `${text}\n`).join(''));
     return exitStatus(result, leaked || mismatched);
   }
-  process.stdout.write(result.stdout);
-  process.stderr.write(result.stderr);
   process.stderr.write(await textReport(raw, result, generated, notes));
   return exitStatus(result, leaked || mismatched);
 }

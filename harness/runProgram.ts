@@ -9,6 +9,7 @@ import { applySuppressions, loadSuppressionFiles, type Suppression } from './sup
 import type { PmmOptions } from './options';
 import { sharedVm, type Notice } from './sharedVm';
 import type { RawMismatch, RawRecord, RunResult } from './types';
+import type { OutputListener } from '../qemu/GuestChannel';
 import { loadGuestFiles, preloadablePath } from '../qemu/paths';
 import { VmError, type Vm } from '../qemu/Vm';
 import { PmmFaultError, vmFaultKind } from './faults';
@@ -189,12 +190,14 @@ function asFault(err: unknown, program: string, booting: boolean): unknown {
   return new PmmFaultError(vmFaultKind(err.message, booting), program, err);
 }
 
+/** onOutput: the program's output as it runs (what `pmm run` prints); the result has it all the same. */
 export async function runRaw(
   program: string,
   args: string[],
   options: PmmOptions,
   runOptions: RunOptions,
   notice: Notice,
+  onOutput?: OutputListener,
 ): Promise<RawRun> {
   if (!Array.isArray(args) || args.some((a) => typeof a !== 'string')) {
     throw new ProgramError(`arguments must be an array of strings, got ${JSON.stringify(args)}`);
@@ -223,7 +226,7 @@ export async function runRaw(
   };
   let answer;
   try {
-    answer = growth ? await withSampleInterval(vm, growth.intervalMs, () => vm.run(request)) : await vm.run(request);
+    answer = growth ? await withSampleInterval(vm, growth.intervalMs, () => vm.run(request, onOutput)) : await vm.run(request, onOutput);
   } catch (err) {
     throw asFault(err, executable, false);
   }

@@ -35,6 +35,16 @@ void answer_bye(struct buf *out, const struct request *req)
 	buf_puts(out, ",\"type\":\"bye\"}\n");
 }
 
+void answer_output(struct buf *out, const struct request *req, int is_stderr, const char *data,
+		   size_t len)
+{
+	answer_id(out, req);
+	buf_printf(out, ",\"type\":\"output\",\"stream\":\"%s\",\"data\":\"",
+		   is_stderr ? "stderr" : "stdout");
+	base64_encode(out, data, len);
+	buf_puts(out, "\"}\n");
+}
+
 /* 64-bit values travel as strings: a JSON number loses them past 2^53 in JavaScript. */
 static void answer_frames(struct buf *out, const __u64 *frames, __u32 nframes)
 {

@@ -18,6 +18,10 @@ void answer_bye(struct buf *out, const struct request *req);
 /* A descendant of the run's program, a line of its own, sent before the run's result. */
 void answer_child(struct buf *out, const struct request *req, const struct child_collection *child);
 
+/* A piece of a streamed run's output (stdout or stderr), as it came. */
+void answer_output(struct buf *out, const struct request *req, int is_stderr, const char *data,
+		   size_t len);
+
 /* mon is NULL for a plain run: no records, an empty map, zero counters. nchildren: the lines sent before. */
 void answer_result(struct buf *out, const struct request *req, const struct run_result *run,
 		   const struct monitor_collection *mon, size_t nchildren);

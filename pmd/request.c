@@ -14,7 +14,7 @@
 #define REQUEST_MAX_SAFE_INTEGER 9007199254740991.0
 
 static const char *const request_run_fields[] = {
-	"id", "type", "argv", "cwd", "env", "hook", "timeoutMs", "stdin", NULL
+	"id", "type", "argv", "cwd", "env", "hook", "timeoutMs", "stdin", "stream", NULL
 };
 static const char *const request_shutdown_fields[] = { "id", "type", NULL };
 
@@ -177,6 +177,20 @@ static int request_stdin(const struct json_value *obj, struct request *req, char
 	return 0;
 }
 
+/* Whether the host wants the program's output as it comes: absent, false; else true or false. */
+static int request_stream(const struct json_value *obj, struct request *req, char *err, size_t errlen)
+{
+	const struct json_value *v = json_get(obj, "stream");
+
+	if (!v)
+		return 0;
+	if (v->type != JSON_TRUE && v->type != JSON_FALSE)
+		return request_fail(err, errlen, "\"stream\" must be true or false, not %s",
+				    json_type_name(v->type));
+	req->stream = v->type == JSON_TRUE;
+	return 0;
+}
+
 static int request_run(const struct json_value *obj, struct request *req, char *err, size_t errlen)
 {
 	const struct json_value *argv, *cwd, *env, *hook, *timeout;
@@ -209,6 +223,8 @@ static int request_run(const struct json_value *obj, struct request *req, char *
 	if (request_integer(timeout, "timeoutMs", 0, &timeout_ms, err, errlen))
 		return -1;
 	req->timeout_ms = (unsigned long long)timeout_ms;
+	if (request_stream(obj, req, err, errlen))
+		return -1;
 	return request_stdin(obj, req, err, errlen);
 }
 

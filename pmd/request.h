@@ -20,6 +20,7 @@ struct request {
 	char **envp;		/* "KEY=VALUE", with LD_PRELOAD added when hook is set */
 	char *hook;		/* NULL: a plain run, no hook and no monitoring */
 	unsigned long long timeout_ms;
+	int stream;		/* send the program's output as it comes, in output messages */
 	int has_stdin;		/* 0: stdin is /dev/null */
 	char *stdin_data;	/* stdin_len bytes, any of them NUL */
 	size_t stdin_len;

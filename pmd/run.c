@@ -298,8 +298,19 @@ void run_abort(struct run_proc *proc)
 	run_reap(proc->pid, &status);
 }
 
-/* Reads what is there; closes *fd at EOF. Keeps reading past the cap so the program never blocks. */
-static void run_drain(int *fd, struct run_output *output)
+/* Where a run's output goes: passed on as it comes, or kept up to the cap. */
+struct run_sink {
+	run_output_fn on_output;
+	void *arg;
+	int failed;		/* on_output failed once: the rest is read and dropped */
+};
+
+/*
+ * Reads what is there; closes *fd at EOF. Keeps reading past the cap (or past a failed
+ * on_output) so the program never blocks.
+ */
+static void run_drain(int *fd, enum run_stream which, struct run_output *output,
+		      struct run_sink *sink)
 {
 	char chunk[RUN_READ_CHUNK];
 	ssize_t n = read(*fd, chunk, sizeof(chunk));
@@ -308,6 +319,11 @@ static void run_drain(int *fd, struct run_output *output)
 		return;
 	if (n <= 0) {
 		run_close(fd);
+		return;
+	}
+	if (sink->on_output) {
+		if (!sink->failed && sink->on_output(which, chunk, (size_t)n, sink->arg))
+			sink->failed = 1;
 		return;
 	}
 	size_t keep = (size_t)n;
@@ -329,9 +345,11 @@ static int run_has_exited(pid_t pid)
 	return info.si_pid == pid;
 }
 
-void run_collect(struct run_proc *proc, unsigned long long timeout_ms, struct run_result *res)
+void run_collect(struct run_proc *proc, unsigned long long timeout_ms, run_output_fn on_output,
+		 void *arg, struct run_result *res)
 {
 	unsigned long long start = run_now_ms(), exited_at = 0;
+	struct run_sink sink = { on_output, arg, 0 };
 	int pidfd, exited = 0;
 
 	memset(res, 0, sizeof(*res));
@@ -375,9 +393,9 @@ void run_collect(struct run_proc *proc, unsigned long long timeout_ms, struct ru
 			break;
 		}
 		if (out_at >= 0 && fds[out_at].revents)
-			run_drain(&proc->out_fd, &res->out);
+			run_drain(&proc->out_fd, RUN_STDOUT, &res->out, &sink);
 		if (err_at >= 0 && fds[err_at].revents)
-			run_drain(&proc->err_fd, &res->err);
+			run_drain(&proc->err_fd, RUN_STDERR, &res->err, &sink);
 		if (!exited && run_has_exited(proc->pid)) {
 			/*
 			 * Descendants are not followed yet, so none may outlive the run and write

@@ -54,8 +54,19 @@ int run_spawn(const struct run_spec *spec, struct run_proc *proc, char *err, siz
 /* Lets the child exec; fails, with the child reaped, when chdir or execve failed in it. */
 int run_release(struct run_proc *proc, char *err, size_t errlen);
 
-/* Reads the child's output until it exits (or the timeout kills it) and reaps it. */
-void run_collect(struct run_proc *proc, unsigned long long timeout_ms, struct run_result *res);
+/* Which output a run_output_fn is given. */
+enum run_stream { RUN_STDOUT, RUN_STDERR };
+
+/* Each piece of the program's output, as it is read; 0, or -1 when it could not be passed on. */
+typedef int (*run_output_fn)(enum run_stream which, const char *data, size_t len, void *arg);
+
+/*
+ * Reads the child's output until it exits (or the timeout kills it) and reaps it. With on_output,
+ * each piece goes there as it is read, all of it, and res keeps none; else res keeps the first
+ * RUN_OUTPUT_CAP bytes of each.
+ */
+void run_collect(struct run_proc *proc, unsigned long long timeout_ms, run_output_fn on_output,
+		 void *arg, struct run_result *res);
 
 /* Kills and reaps a child that was spawned but will not be collected. */
 void run_abort(struct run_proc *proc);

@@ -50,8 +50,8 @@ static int serve_send(struct channel *ch, struct buf *out)
 	return 0;
 }
 
-/* Where a run's children go, each as soon as it is collected. */
-struct serve_children {
+/* Where the lines a run sends ahead of its result go: its output when streamed, and its children. */
+struct serve_lines {
 	struct channel *ch;
 	struct buf *out;
 	const struct request *req;
@@ -63,7 +63,7 @@ struct serve_children {
  */
 static int serve_child(const struct child_collection *child, void *arg, char *err, size_t errlen)
 {
-	struct serve_children *to = arg;
+	struct serve_lines *to = arg;
 
 	answer_child(to->out, to->req, child);
 	if (serve_send(to->ch, to->out)) {
@@ -73,13 +73,22 @@ static int serve_child(const struct child_collection *child, void *arg, char *er
 	return 0;
 }
 
+/* A streamed run's output, each piece on a line of its own as soon as it is read. */
+static int serve_output(enum run_stream which, const char *data, size_t len, void *arg)
+{
+	struct serve_lines *to = arg;
+
+	answer_output(to->out, to->req, which == RUN_STDERR, data, len);
+	return serve_send(to->ch, to->out);
+}
+
 /* Runs a checked request; its children are sent on ch, the answer (result or error) goes into out. */
 static void serve_run(const struct request *req, struct channel *ch, struct buf *out)
 {
 	struct run_spec spec = {
 		req->argv, req->envp, req->cwd, req->has_stdin, req->stdin_data, req->stdin_len
 	};
-	struct serve_children children = { ch, out, req };
+	struct serve_lines lines = { ch, out, req };
 	struct monitor_collection mon;
 	size_t nchildren;
 	long long oom_before, oom_after;
@@ -107,7 +116,7 @@ static void serve_run(const struct request *req, struct channel *ch, struct buf 
 	oom_before = oom_kills(serve_vmstat_fd);
 	if (run_release(&proc, err, sizeof(err)))
 		goto out_stop;
-	run_collect(&proc, req->timeout_ms, &res);
+	run_collect(&proc, req->timeout_ms, req->stream ? serve_output : NULL, &lines, &res);
 	oom_after = oom_kills(serve_vmstat_fd);
 	if (oom_before >= 0 && oom_after > oom_before)
 		res.oom_kills = oom_after - oom_before;
@@ -127,7 +136,7 @@ static void serve_run(const struct request *req, struct channel *ch, struct buf 
 		goto out_error;
 	}
 	/* The processes it forked, which the module followed: reported beside it, each on its own. */
-	if (children_each(mon_fd, proc.pid, serve_child, &children, &nchildren, err, sizeof(err))) {
+	if (children_each(mon_fd, proc.pid, serve_child, &lines, &nchildren, err, sizeof(err))) {
 		monitor_collection_free(&mon);
 		run_result_free(&res);
 		goto out_error;

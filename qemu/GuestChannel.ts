@@ -1,15 +1,21 @@
 // The host's end of pmd's virtio-serial port: newline-delimited JSON requests and answers (pmd/PROTOCOL.md).
 import * as net from 'net';
+import { CappedOutput } from '../harness/cappedOutput';
 import { MAX_REQUEST_BYTES, type ChildAnswer, type GuestMessage, type ReadyMessage, type RunRequest, type RunResultMessage, type WireMessage } from './protocol';
 
-/** An answer awaited, and the children pmd sent ahead of it. */
-type Pending = { resolve: (m: GuestMessage) => void; reject: (e: Error) => void; children: ChildAnswer[] };
+/** Where a streamed run's output goes as it comes: stdout or stderr, and a piece of it. */
+export type OutputListener = (stream: 'stdout' | 'stderr', data: Buffer) => void;
 
-/**
- * The longest line read: one JavaScript string holds at most about 512 MiB (2^29 - 24 UTF-16 units in
- * V8). pmd sends each process of a run on a line of its own, and pmm.ko keeps at most max_records
- * (1,000,000) records per process, about 400 MB as pmd writes them: only a raised max_records gets here.
- */
+/** A streamed run's output: passed on as it comes, and kept (its first 16 MiB of each) for the result. */
+interface Streamed {
+  listener: OutputListener;
+  stdout: CappedOutput;
+  stderr: CappedOutput;
+}
+
+/** An answer awaited, and what pmd sent ahead of it: the run's children, and its output when streamed. */
+type Pending = { resolve: (m: GuestMessage) => void; reject: (e: Error) => void; children: ChildAnswer[]; streamed?: Streamed };
+
 /** A request longer than pmd reads: nothing was sent, and the channel is as it was. */
 export class RequestTooLongError extends Error {
   constructor(bytes: number) {
@@ -21,6 +27,11 @@ export class RequestTooLongError extends Error {
   }
 }
 
+/**
+ * The longest line read: one JavaScript string holds at most about 512 MiB (2^29 - 24 UTF-16 units in
+ * V8). pmd sends each process of a run on a line of its own, and pmm.ko keeps at most max_records
+ * (1,000,000) records per process, about 400 MB as pmd writes them: only a raised max_records gets here.
+ */
 export const MAX_LINE_CHARS = 500 * 2 ** 20;
 
 export class GuestChannel {
@@ -61,15 +72,17 @@ export class GuestChannel {
     return new Promise((resolve) => this.readyWaiters.push(resolve));
   }
 
-  request(body: Omit<RunRequest, 'id'> | { type: 'shutdown' }): Promise<GuestMessage> {
+  /** Sends a request; with onOutput, a run's output comes there as the program writes it (stream). */
+  request(body: Omit<RunRequest, 'id'> | { type: 'shutdown' }, onOutput?: OutputListener): Promise<GuestMessage> {
     if (this.failure) return Promise.reject(this.failure);
     const id = this.nextId++;
-    const line = JSON.stringify({ id, ...body }) + '\n';
+    const line = JSON.stringify({ id, ...body, ...(onOutput ? { stream: true } : {}) }) + '\n';
     // pmd would refuse it without knowing its id, and this run would wait for an answer that never comes.
     const bytes = Buffer.byteLength(line);
     if (bytes > MAX_REQUEST_BYTES) return Promise.reject(new RequestTooLongError(bytes));
     return new Promise((resolve, reject) => {
-      this.pending.set(id, { resolve, reject, children: [] });
+      const streamed = onOutput ? { listener: onOutput, stdout: new CappedOutput(), stderr: new CappedOutput() } : undefined;
+      this.pending.set(id, { resolve, reject, children: [], ...(streamed ? { streamed } : {}) });
       this.updateHold();
       this.socket.write(line);
     });
@@ -169,8 +182,21 @@ export class GuestChannel {
       waiter.children.push(child);
       return;
     }
+    if (message.type === 'output') {
+      const data = Buffer.from(message.data, 'base64');
+      waiter.streamed?.[message.stream].add(data);
+      waiter.streamed?.listener(message.stream, data);
+      return;
+    }
     this.pending.delete(message.id);
     this.updateHold();
+    if (message.type === 'result' && waiter.streamed) {
+      // The output came in pieces: the result carries what a run keeps of it, as pmd does unstreamed.
+      const { stdout, stderr } = waiter.streamed;
+      message.stdout = stdout.bytes().toString('base64');
+      message.stderr = stderr.bytes().toString('base64');
+      if (stdout.truncated || stderr.truncated) message.truncated = true;
+    }
     if (message.type === 'result' && message.children !== undefined) {
       if (message.children !== waiter.children.length) {
         waiter.reject(new Error(`pmd announced ${message.children} children of run ${message.id} but sent ${waiter.children.length}`));

@@ -19,6 +19,15 @@ export interface RunRequest {
   hook: string | null;
   timeoutMs: number;
   stdin?: string; // base64; absent: /dev/null
+  stream?: boolean; // output messages while the program runs; the result's stdout and stderr are then ""
+}
+
+/** A piece of a streamed run's output, as pmd read it. */
+export interface OutputMessage {
+  id: number;
+  type: 'output';
+  stream: 'stdout' | 'stderr';
+  data: string; // base64
 }
 
 export interface RunResultMessage {
@@ -84,4 +93,4 @@ export interface ByeMessage {
 export type GuestMessage = ReadyMessage | RunResultMessage | ErrorMessage | ByeMessage;
 
 /** What a line from pmd can be: an answer, or a child that goes with the result that follows. */
-export type WireMessage = GuestMessage | ChildMessage | (Omit<RunResultMessage, 'children'> & { children?: number });
+export type WireMessage = GuestMessage | ChildMessage | OutputMessage | (Omit<RunResultMessage, 'children'> & { children?: number });

@@ -169,10 +169,15 @@ describe('suppressions: --gen-suppressions writes them, --suppressions reads the
   });
 });
 
-test('run --host: output past 16 MiB is cut, and pmm says so', () => {
-  const run = spawnSync(process.execPath, [cli, 'run', '--host', '--', '/usr/bin/head', '-c', '17000000', '/dev/zero'], { cwd: root, timeout: 30_000, maxBuffer: 64 << 20 });
-  expect(run.stdout.length).toBe(16 * 1024 * 1024);
-  expect(run.stderr.toString()).toContain('pmm: the program\'s output was cut: pmm keeps the first 16 MiB of its stdout and of its stderr\n');
+test('run --host: output past 16 MiB is printed whole as it comes; --json keeps 16 MiB, and pmm says so', () => {
+  const args = ['--', '/usr/bin/head', '-c', '17000000', '/dev/zero'];
+  const live = spawnSync(process.execPath, [cli, 'run', '--host', ...args], { cwd: root, timeout: 30_000, maxBuffer: 64 << 20 });
+  expect(live.stdout.length).toBe(17000000);
+  expect(live.stderr.toString()).not.toContain('was cut');
+  const json = spawnSync(process.execPath, [cli, 'run', '--host', '--json', ...args], { cwd: root, timeout: 30_000, maxBuffer: 256 << 20, encoding: 'utf8' });
+  const report = JSON.parse(json.stdout) as { stdout: string; outputTruncated: boolean };
+  expect({ length: report.stdout.length, outputTruncated: report.outputTruncated }).toEqual({ length: 16 * 1024 * 1024, outputTruncated: true });
+  expect(json.stderr).toContain('pmm: the program\'s output was cut: pmm keeps the first 16 MiB of its stdout and of its stderr\n');
 });
 
 test('run --host: a free of a block never seen allocated is said, and fails nothing', () => {
@@ -183,3 +188,31 @@ test('run --host: a free of a block never seen allocated is said, and fails noth
   expect(run.status).toBe(1);
   expect(pmm('run', '--host', '--', path.join(root, 'fixtures', 'bin', 'clean_exit')).stderr).not.toContain('never seen allocated');
 });
+
+/** Runs pmm with args; what stdout held when `first` came (and whether pmm had ended), then all of it. */
+async function watchOutput(args: string[]): Promise<{ atFirst: string; exitedAtFirst: boolean; stdout: string; status: number | null }> {
+  const child = spawn(process.execPath, [cli, ...args], { cwd: root, stdio: ['ignore', 'pipe', 'pipe'] });
+  let stdout = '';
+  let stderr = '';
+  let exited = false;
+  child.stderr.on('data', (d: Buffer) => (stderr += d.toString()));
+  const closed = new Promise<number | null>((resolve) => child.on('close', (code) => {
+    exited = true;
+    resolve(code);
+  }));
+  const seen = await new Promise<{ atFirst: string; exitedAtFirst: boolean }>((resolve, reject) => {
+    child.stdout.on('data', (d: Buffer) => {
+      stdout += d.toString();
+      if (stdout.includes('first')) resolve({ atFirst: stdout, exitedAtFirst: exited });
+    });
+    void closed.then(() => reject(new Error(`pmm ended before any output: ${stderr}`)));
+  });
+  const status = await closed;
+  return { ...seen, stdout, status };
+}
+
+test('run --host: the program\'s output comes as it runs, not when it ends', async () => {
+  const run = await watchOutput(['run', '--host', '--', '/bin/sh', '-c', 'echo first; sleep 2; echo second']);
+  expect({ atFirst: run.atFirst, exitedAtFirst: run.exitedAtFirst }).toEqual({ atFirst: 'first\n', exitedAtFirst: false });
+  expect(run.stdout).toBe('first\nsecond\n');
+}, 30_000);

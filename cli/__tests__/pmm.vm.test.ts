@@ -1,5 +1,5 @@
 // The pmm command end to end: each invocation boots its own VM, as a user's would.
-import { execFileSync, spawnSync } from 'child_process';
+import { execFileSync, spawn, spawnSync } from 'child_process';
 import { createHash } from 'crypto';
 import * as fs from 'fs';
 import * as os from 'os';
@@ -149,3 +149,22 @@ test('exec: a folder outside /tmp is read-only in the VM, and pmm says how to sh
     fs.rmSync(dir, { recursive: true, force: true });
   }
 }, 360_000);
+
+test('exec: the program\'s output comes as it runs in the VM, not when it ends', async () => {
+  const child = spawn(process.execPath, [cli, 'exec', '--', '/bin/sh', '-c', 'echo first; sleep 3; echo second'], { cwd: root, stdio: ['ignore', 'pipe', 'pipe'] });
+  let stdout = '';
+  let exited = false;
+  const closed = new Promise<number | null>((resolve) => child.on('close', (code) => { exited = true; resolve(code); }));
+  let stderr = '';
+  child.stderr.on('data', (d: Buffer) => (stderr += d.toString()));
+  const atFirst = await new Promise<{ stdout: string; exited: boolean }>((resolve, reject) => {
+    child.stdout.on('data', (d: Buffer) => {
+      stdout += d.toString();
+      if (stdout.includes('first')) resolve({ stdout, exited });
+    });
+    void closed.then(() => reject(new Error(`pmm exec ended before any output: ${stderr}`)));
+  });
+  expect(atFirst).toEqual({ stdout: 'first\n', exited: false });
+  expect(await closed).toBe(0);
+  expect(stdout).toBe('first\nsecond\n');
+}, 180_000);

@@ -7,9 +7,10 @@ import { spawn } from 'child_process';
 import * as fs from 'fs';
 import * as os from 'os';
 import * as path from 'path';
+import { CappedOutput } from '../../harness/cappedOutput';
 import { checkHookable, checkHookStarted } from '../../harness/hookReach';
 import { programInput, ProgramError, resolveProgram, type RawRun } from '../../harness/runProgram';
-import { OUTPUT_CAP_BYTES } from '../../harness/types';
+import type { OutputListener } from '../../qemu/GuestChannel';
 import { preloadablePath } from '../../qemu/paths';
 import { processName, readRecordDir, recordDirEntries, type HostProcess, type RecordDirEntry } from './recordDir';
 
@@ -19,6 +20,7 @@ export interface HostRunOptions {
   timeoutMs?: number; // SIGKILL after this; 0 or absent: none
   hook?: string; // libpmm.so; default: the one built beside this folder
   input?: string | Uint8Array; // the program's stdin, all of it; absent: none (/dev/null)
+  onOutput?: OutputListener; // the program's output as it runs (pmm run prints it so)
 }
 
 // As pmd: how long to wait for what is left of the run to exit once killed, and for its output to end.
@@ -95,26 +97,6 @@ async function endLeftovers(dir: string, program: number): Promise<Set<string>> 
   return killed;
 }
 
-/** A stream's first OUTPUT_CAP_BYTES. */
-class CappedOutput {
-  private readonly chunks: Buffer[] = [];
-  private length = 0;
-  truncated = false;
-
-  add(chunk: Buffer): void {
-    const room = OUTPUT_CAP_BYTES - this.length;
-    if (chunk.length > room) this.truncated = true;
-    if (room <= 0) return;
-    const kept = chunk.length > room ? chunk.subarray(0, room) : chunk;
-    this.chunks.push(kept);
-    this.length += kept.length;
-  }
-
-  text(): string {
-    return Buffer.concat(this.chunks, this.length).toString('utf8');
-  }
-}
-
 /** A descriptor open for reading on a file holding input; the file itself is removed at once. */
 function stdinFile(file: string, input: Buffer): number {
   fs.writeFileSync(file, input, { mode: 0o600 });
@@ -151,8 +133,14 @@ export async function runHostRaw(program: string, args: string[], options: HostR
     // As pmd keeps them: the first OUTPUT_CAP_BYTES of each, the rest read and dropped.
     const out = new CappedOutput();
     const err = new CappedOutput();
-    child.stdout!.on('data', (d: Buffer) => out.add(d));
-    child.stderr!.on('data', (d: Buffer) => err.add(d));
+    child.stdout!.on('data', (d: Buffer) => {
+      out.add(d);
+      options.onOutput?.('stdout', d);
+    });
+    child.stderr!.on('data', (d: Buffer) => {
+      err.add(d);
+      options.onOutput?.('stderr', d);
+    });
     const closed = new Promise<void>((resolve) => child.on('close', () => resolve()));
     let timedOut = false;
     const timer = options.timeoutMs ? setTimeout(() => {
@@ -194,8 +182,8 @@ export async function runHostRaw(program: string, args: string[], options: HostR
         exitCode,
         signal,
         timedOut,
-        stdout: out.text(),
-        stderr: err.text(),
+        stdout: out.bytes().toString('utf8'),
+        stderr: err.bytes().toString('utf8'),
         ...(out.truncated || err.truncated ? { outputTruncated: true } : {}),
       },
       ...own,

@@ -181,6 +181,7 @@ describe('pmd serve --stdio', () => {
     ['{"id":7,"type":"run","argv":["/bin/true"],"cwd":"/","env":{},"hook":null,"timeoutMs":0,"stdin":"a=Gk"}', /"stdin" is not padded base64/, 7],
     ['{"id":7,"type":"run","argv":["/bin/true"],"cwd":"/","env":{},"hook":null,"timeoutMs":0,"stdin":"aG!k"}', /"stdin" is not padded base64/, 7],
     ['{"id":7,"type":"run","argv":["/bin/true"],"cwd":"/","env":{},"hook":null,"timeoutMs":0,"stdin":"aA==aGk="}', /"stdin" is not padded base64/, 7],
+    ['{"id":7,"type":"run","argv":["/bin/true"],"cwd":"/","env":{},"hook":null,"timeoutMs":0,"stream":1}', /"stream" must be true or false, not a number/, 7],
     ['{"id":7,"type":"launch"}', /unknown request type "launch"/, 7],
     ['{"id":7,"id":8,"type":"shutdown"}', /duplicate key "id"/, null],
     ['{"id":7,"type":"shutdown"} x', /unexpected text after the value/, null],
@@ -237,6 +238,25 @@ describe('pmd serve --stdio', () => {
       const none = await pmd.request(runRequest(['/bin/sh', '-c', 'wc -c; readlink /proc/self/fd/0'], extra));
       expect(decode(none.stdout).toString()).toBe('0\n/dev/null\n');
     }
+  });
+
+  test('with stream, sends the output as it comes, each piece on an output line ahead of the result, which keeps none', async () => {
+    const req = runRequest(['/bin/sh', '-c', 'echo one; echo two >&2; sleep 0.3; echo three; head -c 200000 /dev/zero'], { stream: true });
+    pmd.sendRaw(JSON.stringify(req));
+    const lines: Answer[] = [];
+    for (let answer = await pmd.next(); ; answer = await pmd.next()) {
+      lines.push(answer);
+      if (answer.type !== 'output') break;
+    }
+    const result = lines.pop()!;
+    expect(result).toMatchObject({ id: req.id, type: 'result', exitCode: 0, stdout: '', stderr: '' });
+    expect(result.truncated).toBeUndefined();
+    expect(lines.every((l) => l.id === req.id && l.type === 'output')).toBe(true);
+    const joined = (stream: string): Buffer => Buffer.concat(lines.filter((l) => l.stream === stream).map((l) => decode(l.data)));
+    expect(joined('stdout')).toEqual(Buffer.concat([Buffer.from('one\nthree\n'), Buffer.alloc(200000)]));
+    expect(joined('stderr').toString()).toBe('two\n');
+    // "one" came on its own, before the program slept: as it was written, not at the end.
+    expect(decode(lines[0].data).toString()).toBe('one\n');
   });
 
   test('runs a program that reads none of its stdin to the end', async () => {

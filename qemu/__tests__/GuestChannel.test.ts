@@ -127,3 +127,22 @@ test('a request longer than pmd reads is refused at once, nothing sent, and the 
   await sendInPieces(socket, `${JSON.stringify({ id: JSON.parse(lines[0]).id, type: 'bye' })}\n`, []);
   await expect(next).resolves.toMatchObject({ type: 'bye' });
 });
+
+test("a streamed run's output goes to the listener as it comes, and into the result's stdout and stderr", async () => {
+  const socket = await guest;
+  const received: string[] = [];
+  socket.on('data', (d: Buffer) => received.push(d.toString()));
+  const pieces: Array<[string, string]> = [];
+  const run = channel.request({ type: 'run', argv: ['/bin/x'], cwd: '/', env: {}, hook: null, timeoutMs: 0 }, (stream, data) => pieces.push([stream, data.toString()]));
+  await new Promise((resolve) => setTimeout(resolve, 50));
+  const sent = JSON.parse(received.join('').trim()) as { id: number; stream?: boolean };
+  expect(sent.stream).toBe(true);
+  const output = (stream: string, text: string) => ({ id: sent.id, type: 'output', stream, data: Buffer.from(text).toString('base64') });
+  const lines = [output('stdout', 'one\n'), output('stderr', 'oops\n'), output('stdout', 'two\n'), { ...result(sent.id, 0), stdout: '', stderr: '' }];
+  await sendInPieces(socket, lines.map((l) => `${JSON.stringify(l)}\n`).join(''), [30, 30]);
+  const answer = (await run) as unknown as { stdout: string; stderr: string; truncated?: boolean };
+  expect(pieces).toEqual([['stdout', 'one\n'], ['stderr', 'oops\n'], ['stdout', 'two\n']]);
+  expect(Buffer.from(answer.stdout, 'base64').toString()).toBe('one\ntwo\n');
+  expect(Buffer.from(answer.stderr, 'base64').toString()).toBe('oops\n');
+  expect(answer.truncated).toBeUndefined();
+});
