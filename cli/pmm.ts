@@ -23,6 +23,26 @@ const notice = (message: string): void => {
   process.stderr.write(`${message}\n`);
 };
 
+/**
+ * Writes a VM run's output to pmm's stdout and stderr as it comes. A reader that goes away (`| head`)
+ * ends only the passing on: the program in the guest cannot be sent its SIGPIPE, and runs on to its end
+ * or its timeout.
+ */
+function passOutputOn(): OutputListener {
+  const closed = new Set<NodeJS.WriteStream>();
+  for (const stream of [process.stdout, process.stderr]) {
+    stream.on('error', (err: NodeJS.ErrnoException) => {
+      // A pipe's reader gone (EPIPE), or a socket's (ECONNRESET).
+      if (err.code !== 'EPIPE' && err.code !== 'ECONNRESET') throw err;
+      closed.add(stream);
+    });
+  }
+  return (which, data) => {
+    const stream = which === 'stdout' ? process.stdout : process.stderr;
+    if (!closed.has(stream)) stream.write(data);
+  };
+}
+
 const truncatedNote = `pmm: the program's output was cut: pmm keeps the first ${OUTPUT_CAP_BYTES / 2 ** 20} MiB of its stdout and of its stderr`;
 
 async function runCommand(command: Extract<Command, { name: 'run' | 'exec' }>): Promise<number> {
@@ -39,13 +59,11 @@ async function runCommand(command: Extract<Command, { name: 'run' | 'exec' }>): 
   const given = { ...(command.timeoutMs !== null ? { timeoutMs: command.timeoutMs } : {}), ...(input ? { input } : {}) };
   // The program's output as it runs, as it would print without pmm; --json has it in the report instead.
   const live = command.name === 'exec' || !command.json;
-  const onOutput: OutputListener | undefined = live
-    ? (stream, data) => (stream === 'stdout' ? process.stdout : process.stderr).write(data)
-    : undefined;
-  // --host: on this machine, without a VM (the hook writes its records to files, one per process).
+  // --host: on this machine, without a VM (the hook writes its records to files, one per process). There
+  // the program writes to pmm's stdout and stderr itself; from the VM, pmm passes its output on.
   const raw = command.name === 'run' && command.host
-    ? await runHostRaw(command.program, command.args, { ...given, ...(onOutput ? { onOutput } : {}) })
-    : await runRaw(command.program, command.args, options, { hook: command.name === 'run', ...given }, notice, onOutput);
+    ? await runHostRaw(command.program, command.args, { ...given, inheritOutput: live })
+    : await runRaw(command.program, command.args, options, { hook: command.name === 'run', ...given }, notice, live ? passOutputOn() : undefined);
   // Lines about the run that are no leak: what the program met in the guest, and (printed whole when live)
   // what the report's copy of its output lost.
   const notes = [

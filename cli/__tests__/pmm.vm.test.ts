@@ -168,3 +168,13 @@ test('exec: the program\'s output comes as it runs in the VM, not when it ends',
   expect(await closed).toBe(0);
   expect(stdout).toBe('first\nsecond\n');
 }, 180_000);
+
+test('exec: a reader that goes away stops only the passing on; the program runs to its timeout, and pmm does not crash', async () => {
+  const child = spawn(process.execPath, [cli, 'exec', '--timeout', '5', '--', '/usr/bin/yes'], { cwd: root, stdio: ['ignore', 'pipe', 'pipe'] });
+  let stderr = '';
+  child.stderr.on('data', (d: Buffer) => (stderr += d.toString()));
+  child.stdout.once('data', () => child.stdout.destroy());
+  const status = await new Promise<number | null>((resolve) => child.on('close', resolve));
+  expect(stderr).not.toContain('EPIPE');
+  expect(status).toBe(124);
+}, 180_000);

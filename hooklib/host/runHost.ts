@@ -10,7 +10,6 @@ import * as path from 'path';
 import { CappedOutput } from '../../harness/cappedOutput';
 import { checkHookable, checkHookStarted } from '../../harness/hookReach';
 import { programInput, ProgramError, resolveProgram, type RawRun } from '../../harness/runProgram';
-import type { OutputListener } from '../../qemu/GuestChannel';
 import { preloadablePath } from '../../qemu/paths';
 import { processName, readRecordDir, recordDirEntries, type HostProcess, type RecordDirEntry } from './recordDir';
 
@@ -20,7 +19,11 @@ export interface HostRunOptions {
   timeoutMs?: number; // SIGKILL after this; 0 or absent: none
   hook?: string; // libpmm.so; default: the one built beside this folder
   input?: string | Uint8Array; // the program's stdin, all of it; absent: none (/dev/null)
-  onOutput?: OutputListener; // the program's output as it runs (pmm run prints it so)
+  /**
+   * The program writes to this process's stdout and stderr itself, as it would without pmm (a terminal
+   * stays a terminal, a closed pipe gives it SIGPIPE); the result's stdout and stderr are then "".
+   */
+  inheritOutput?: boolean;
 }
 
 // As pmd: how long to wait for what is left of the run to exit once killed, and for its output to end.
@@ -126,21 +129,16 @@ export async function runHostRaw(program: string, args: string[], options: HostR
     const stdin = input ? stdinFile(`${dir}.stdin`, input) : 'ignore';
     let child;
     try {
-      child = spawn(program, args, { cwd: options.cwd, env, stdio: [stdin, 'pipe', 'pipe'] });
+      const output = options.inheritOutput ? 'inherit' : 'pipe';
+      child = spawn(program, args, { cwd: options.cwd, env, stdio: [stdin, output, output] });
     } finally {
       if (typeof stdin === 'number') fs.closeSync(stdin);
     }
     // As pmd keeps them: the first OUTPUT_CAP_BYTES of each, the rest read and dropped.
     const out = new CappedOutput();
     const err = new CappedOutput();
-    child.stdout!.on('data', (d: Buffer) => {
-      out.add(d);
-      options.onOutput?.('stdout', d);
-    });
-    child.stderr!.on('data', (d: Buffer) => {
-      err.add(d);
-      options.onOutput?.('stderr', d);
-    });
+    child.stdout?.on('data', (d: Buffer) => out.add(d));
+    child.stderr?.on('data', (d: Buffer) => err.add(d));
     const closed = new Promise<void>((resolve) => child.on('close', () => resolve()));
     let timedOut = false;
     const timer = options.timeoutMs ? setTimeout(() => {
@@ -168,8 +166,8 @@ export async function runHostRaw(program: string, args: string[], options: HostR
     let outputTimer: NodeJS.Timeout | undefined;
     await Promise.race([closed, new Promise<void>((resolve) => (outputTimer = setTimeout(resolve, LEFTOVER_WAIT_MS)))]);
     clearTimeout(outputTimer);
-    child.stdout!.destroy();
-    child.stderr!.destroy();
+    child.stdout?.destroy();
+    child.stderr?.destroy();
     const processes = readRecordDir(dir);
     const isProgram = (p: RecordDirEntry): boolean => p.pid === pid && p.generation === 0;
     // The program's status is its own, from its exit here.
