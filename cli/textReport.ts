@@ -26,7 +26,7 @@ function childLines(result: RunResult): string[] {
     ...(c.summary.blocks > 0 ? [`pmm: forked child ${c.pid}: ${formatAmount(c.summary)} leaked (--json lists them)`] : []),
     ...(c.mismatchedFrees > 0 ? [`pmm: forked child ${c.pid}: ${c.mismatchedFrees} mismatched free/delete (--json lists them)`] : []),
     ...(c.suppressed && c.suppressed.summary.blocks > 0 ? [`pmm: forked child ${c.pid}: suppressed: ${formatAmount(c.suppressed.summary)}`] : []),
-    ...releaseNotes(c).map((note) => `pmm: forked child ${c.pid}: ${note}`),
+    ...releaseNotes(c, true).map((note) => `pmm: forked child ${c.pid}: ${note}`),
   ]);
 }
 

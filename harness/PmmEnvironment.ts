@@ -157,7 +157,7 @@ export default class PmmEnvironment extends NodeEnvironment {
     const result = await runProgram(program, args, this.pmmOptions, options, notice);
     for (const child of result.children ?? []) if (child.unhooked) notice(unhookedChildMessage(result.program, child.pid));
     for (const note of [...releaseNotes(result), ...readOnlyNote(result.stderr, 'jest')]) notice(`pmm: ${result.program}: ${note}`);
-    for (const child of result.children ?? []) for (const note of releaseNotes(child)) notice(`pmm: ${result.program}: forked child ${child.pid}: ${note}`);
+    for (const child of result.children ?? []) for (const note of releaseNotes(child, true)) notice(`pmm: ${result.program}: forked child ${child.pid}: ${note}`);
     if (result.outputTruncated) notice(`pmm: ${result.program}: its output was cut; a run keeps the first 16 MiB of stdout and of stderr`);
     const runs = this.runsByOwner.get(owner) ?? [];
     runs.push({ result, allowFault: options.allowFault === true });

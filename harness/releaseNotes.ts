@@ -4,10 +4,14 @@
 // environment writes them on stderr.
 import type { ChildResult, RunResult } from './types';
 
-export function releaseNotes(process: Pick<RunResult | ChildResult, 'unmatchedFrees' | 'droppedRecords'>): string[] {
+/**
+ * A forked child's unmatched frees are not said: it frees blocks its parent allocated before the fork,
+ * of which its own records know nothing, as a matter of course.
+ */
+export function releaseNotes(process: Pick<RunResult | ChildResult, 'unmatchedFrees' | 'droppedRecords'>, forked = false): string[] {
   const notes: string[] = [];
   const n = process.unmatchedFrees;
-  if (n > 0) {
+  if (n > 0 && !forked) {
     notes.push(
       `${n} ${n === 1 ? 'free (or realloc) of a block' : 'frees (or reallocs) of blocks'} never seen allocated: ` +
         'a double free, a pointer no allocator gave, or a block allocated while hooks_active was off',

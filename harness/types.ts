@@ -72,7 +72,7 @@ export interface ChildResult {
   summary: LeakSummary;
   mismatches: Mismatch[];
   mismatchedFrees: number;
-  unmatchedFrees: number; // as the program's
+  unmatchedFrees: number; // as the program's, and the frees of blocks it inherited from its parent at fork
   droppedRecords?: number; // as the program's
   suppressed?: { leaks: Leak[]; summary: LeakSummary }; // as the program's
 }

@@ -12,6 +12,10 @@ test.each([
   expect(releaseNotes(process)).toEqual(notes);
 });
 
+test("a forked child's unmatched frees are not said (it frees what its parent allocated), its dropped records are", () => {
+  expect(releaseNotes({ unmatchedFrees: 3, droppedRecords: 2 }, true)).toEqual(['pmm.ko could not keep 2 records (over its max_records caps): the leak figures are a lower bound']);
+});
+
 test('a read-only file system in the program\'s stderr is explained in the words of the CLI or of the Jest option', () => {
   const stderr = "sh: 1: cannot create /usr/x: Read-only file system\n";
   expect(readOnlyNote(stderr, 'cli')).toEqual(["in the VM the host's files are read-only but for /tmp and the shared folders: --share DIR (or PMM_SHARES) makes DIR writable"]);
