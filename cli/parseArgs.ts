@@ -22,6 +22,7 @@ export const USAGE = `usage:
   pmm exec [--timeout SECONDS] [--accel auto|kvm|tcg] [--share DIR]... -- COMMAND [ARGS...]
       run COMMAND as root in the VM with pmm.ko loaded, no hook
   In the VM the host's files are read-only but for /tmp and each --share DIR (and PMM_SHARES's folders).
+  PROGRAM runs as long as it takes unless --timeout (or PMM_RUN_TIMEOUT_MS, in ms) limits it.
   pmm setup
       install what pmm needs (Debian packages, guest kernel, native build)
   pmm junit-merge OUT.xml IN.xml [IN.xml...]

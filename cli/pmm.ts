@@ -16,6 +16,7 @@ import { exitStatus } from './exitStatus';
 import { junitMergeCommand } from './junitMerge';
 import { parseArgs, USAGE, UsageError, type Command } from './parseArgs';
 import { programInputFromStdin } from './programInput';
+import { runTimeoutMs } from './runTimeout';
 import { textReport } from './textReport';
 import { writeJson } from './writeJson';
 
@@ -56,7 +57,7 @@ async function runCommand(command: Extract<Command, { name: 'run' | 'exec' }>): 
   const suppressionFiles = command.name === 'run' ? [...suppressionFilesFromEnv(), ...command.suppressions.map((file) => path.resolve(file))] : [];
   loadSuppressionFiles(suppressionFiles);
   const input = await programInputFromStdin(notice);
-  const given = { ...(command.timeoutMs !== null ? { timeoutMs: command.timeoutMs } : {}), ...(input ? { input } : {}) };
+  const given = { timeoutMs: runTimeoutMs(command.timeoutMs), ...(input ? { input } : {}) };
   // The program's output as it runs, as it would print without pmm; --json has it in the report instead.
   const live = command.name === 'exec' || !command.json;
   // --host: on this machine, without a VM (the hook writes its records to files, one per process). There
