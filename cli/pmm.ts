@@ -1,6 +1,7 @@
 #!/usr/bin/env node
 // The pmm command: `pmm run` and `pmm exec` on the same code as the Jest environment, `pmm setup`, `pmm junit-merge`.
 import { spawnSync } from 'child_process';
+import * as os from 'os';
 import * as path from 'path';
 import { resolveOptions } from '../harness/options';
 import { readOnlyNote } from '../harness/releaseNotes';
@@ -25,22 +26,29 @@ const notice = (message: string): void => {
 };
 
 /**
- * Writes a VM run's output to pmm's stdout and stderr as it comes. A reader that goes away (`| head`)
- * ends only the passing on: the program in the guest cannot be sent its SIGPIPE, and runs on to its end
- * or its timeout.
+ * Writes a VM run's output to pmm's stdout and stderr as it comes. When stdout's reader goes away
+ * (`| head`), a program run plain would die of SIGPIPE; the one in the guest cannot be sent it while it
+ * runs, and might run forever (`yes`). So pmm stops the VM with the program in it, says so, and exits
+ * with SIGPIPE's status: no hang, but no leak report either. A reader of stderr that goes away ends
+ * only that.
  */
 function passOutputOn(): OutputListener {
-  const closed = new Set<NodeJS.WriteStream>();
-  for (const stream of [process.stdout, process.stderr]) {
-    stream.on('error', (err: NodeJS.ErrnoException) => {
-      // A pipe's reader gone (EPIPE), or a socket's (ECONNRESET).
-      if (err.code !== 'EPIPE' && err.code !== 'ECONNRESET') throw err;
-      closed.add(stream);
-    });
-  }
+  let stderrGone = false;
+  const readerGone = (err: NodeJS.ErrnoException): boolean => err.code === 'EPIPE' || err.code === 'ECONNRESET';
+  process.stdout.on('error', (err: NodeJS.ErrnoException) => {
+    if (!readerGone(err)) throw err;
+    if (!stderrGone) {
+      process.stderr.write('pmm: standard output was closed (as by | head): the program was stopped with its VM, and has no report\n');
+    }
+    void closeSharedVm().finally(() => process.exit(128 + os.constants.signals.SIGPIPE));
+  });
+  process.stderr.on('error', (err: NodeJS.ErrnoException) => {
+    if (!readerGone(err)) throw err;
+    stderrGone = true;
+  });
   return (which, data) => {
-    const stream = which === 'stdout' ? process.stdout : process.stderr;
-    if (!closed.has(stream)) stream.write(data);
+    if (which === 'stdout') process.stdout.write(data);
+    else if (!stderrGone) process.stderr.write(data);
   };
 }
 
