@@ -4,6 +4,7 @@ import { execFileSync, spawn, spawnSync } from 'child_process';
 import * as fs from 'fs';
 import * as os from 'os';
 import * as path from 'path';
+import { pmmIntoHead } from './intoHead';
 
 const root = path.join(__dirname, '..', '..');
 const cli = path.join(root, 'dist', 'cli', 'pmm.js');
@@ -218,16 +219,8 @@ test('run --host: the program\'s output comes as it runs, not when it ends', asy
 }, 30_000);
 
 test('run --host: a reader that goes away (| head) gives the program its SIGPIPE, as without pmm, and pmm says so', () => {
-  const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'pmm-cli-pipe-'));
-  try {
-    const errors = path.join(dir, 'stderr');
-    // A shell's pipe, as a user's: Node's own pipes are sockets, where a writer meets ECONNRESET instead.
-    const run = spawnSync('bash', ['-c', `"$0" "$1" run --host -- /usr/bin/yes 2>"$2" | head -c 10 >/dev/null; echo "\${PIPESTATUS[0]}"`, process.execPath, cli, errors], { cwd: root, encoding: 'utf8', timeout: 30_000 });
-    const stderr = fs.readFileSync(errors, 'utf8');
-    expect(stderr).toContain('pmm: the program was killed by SIGPIPE\n');
-    expect(stderr).not.toContain('EPIPE');
-    expect(run.stdout).toBe(`${128 + 13}\n`);
-  } finally {
-    fs.rmSync(dir, { recursive: true, force: true });
-  }
+  const run = pmmIntoHead(cli, root, ['run', '--host', '--', '/usr/bin/yes'], 30_000);
+  expect(run.stderr).toContain('pmm: the program was killed by SIGPIPE\n');
+  expect(run.stderr).not.toContain('EPIPE');
+  expect(run.status).toBe(128 + 13);
 });

@@ -4,6 +4,7 @@ import { createHash } from 'crypto';
 import * as fs from 'fs';
 import * as os from 'os';
 import * as path from 'path';
+import { pmmIntoHead } from './intoHead';
 
 const root = path.join(__dirname, '..', '..');
 const cli = path.join(root, 'dist', 'cli', 'pmm.js');
@@ -170,16 +171,9 @@ test('exec: the program\'s output comes as it runs in the VM, not when it ends',
 }, 180_000);
 
 test('exec: a reader of stdout that goes away (| head) stops the program with its VM, with SIGPIPE\'s status, and no crash', () => {
-  const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'pmm-cli-pipe-'));
-  try {
-    const errors = path.join(dir, 'stderr');
-    // A shell's pipe, as a user's. yes never ends by itself: without this, pmm would wait forever.
-    const run = spawnSync('bash', ['-c', `"$0" "$1" exec -- /usr/bin/yes 2>"$2" | head -c 10 >/dev/null; echo "\${PIPESTATUS[0]}"`, process.execPath, cli, errors], { cwd: root, encoding: 'utf8', timeout: 170_000 });
-    const stderr = fs.readFileSync(errors, 'utf8');
-    expect(stderr).toContain('pmm: standard output was closed (as by | head): the program was stopped with its VM, and has no report\n');
-    expect(stderr).not.toContain('EPIPE');
-    expect(run.stdout).toBe(`${128 + 13}\n`);
-  } finally {
-    fs.rmSync(dir, { recursive: true, force: true });
-  }
+  // yes never ends by itself: without this, pmm would wait forever.
+  const run = pmmIntoHead(cli, root, ['exec', '--', '/usr/bin/yes'], 170_000);
+  expect(run.stderr).toContain('pmm: standard output was closed (as by | head): the program was stopped with its VM, and has no report\n');
+  expect(run.stderr).not.toContain('EPIPE');
+  expect(run.status).toBe(128 + 13);
 }, 180_000);

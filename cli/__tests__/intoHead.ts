@@ -1,0 +1,18 @@
+// Test helper: pmm with args, its stdout into `head -c 10` through a shell's pipe, as a user's
+// `pmm ... | head` (Node's own pipes are sockets, where a writer meets ECONNRESET instead of SIGPIPE).
+import { spawnSync } from 'child_process';
+import * as fs from 'fs';
+import * as os from 'os';
+import * as path from 'path';
+
+export function pmmIntoHead(cli: string, cwd: string, args: string[], timeoutMs: number): { status: number; stderr: string } {
+  const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'pmm-cli-pipe-'));
+  try {
+    const errors = path.join(dir, 'stderr');
+    const script = `node="$0"; cli="$1"; shift; "$node" "$cli" "$@" 2>"${errors}" | head -c 10 >/dev/null; echo "\${PIPESTATUS[0]}"`;
+    const run = spawnSync('bash', ['-c', script, process.execPath, cli, ...args], { cwd, encoding: 'utf8', timeout: timeoutMs });
+    return { status: Number(run.stdout.trim()), stderr: fs.readFileSync(errors, 'utf8') };
+  } finally {
+    fs.rmSync(dir, { recursive: true, force: true });
+  }
+}
