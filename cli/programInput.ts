@@ -6,13 +6,13 @@ import type { Readable } from 'stream';
 import { MAX_INPUT_BYTES, ProgramError } from '../harness/runProgram';
 
 /** After this long with stdin still open, pmm says what it waits for: a caller may have left it open. */
-export const STDIN_WAIT_NOTICE_MS = 5000;
+const STDIN_WAIT_NOTICE_MS = 5000;
 
 /**
  * Whether a stdin of this kind is the program's input: a file (`< file`) or a pipe or socket (`cmd |`,
  * or a parent's pipe). A terminal, /dev/null or a closed stdin is not: the program gets /dev/null.
  */
-export function isInputStdin(stat: fs.Stats | null): boolean {
+function isInputStdin(stat: fs.Stats | null): boolean {
   return stat !== null && (stat.isFile() || stat.isFIFO() || stat.isSocket());
 }
 
@@ -25,7 +25,7 @@ function stdinStat(): fs.Stats | null {
 }
 
 /** All of stream, up to MAX_INPUT_BYTES; notice is told once if it has not ended after waitNoticeMs. */
-export function readAll(stream: Readable, notice: (message: string) => void, waitNoticeMs = STDIN_WAIT_NOTICE_MS): Promise<Buffer> {
+function readAll(stream: Readable, notice: (message: string) => void, waitNoticeMs = STDIN_WAIT_NOTICE_MS): Promise<Buffer> {
   return new Promise((resolve, reject) => {
     const chunks: Buffer[] = [];
     let length = 0;
