@@ -1,7 +1,6 @@
 #!/usr/bin/env node
 // The pmm command: `pmm run` and `pmm exec` on the same code as the Jest environment, `pmm setup`, `pmm junit-merge`.
 import { spawnSync } from 'child_process';
-import * as os from 'os';
 import * as path from 'path';
 import { resolveOptions } from '../harness/options';
 import { readOnlyNote } from '../harness/releaseNotes';
@@ -11,7 +10,7 @@ import { loadSuppressionFiles } from '../harness/suppressions';
 import { closeSharedVm } from '../harness/sharedVm';
 import { OUTPUT_CAP_BYTES } from '../harness/types';
 import { runHostRaw } from '../hooklib/host/runHost';
-import type { OutputListener } from '../qemu/GuestChannel';
+import type { OutputListener, RunControl } from '../qemu/GuestChannel';
 import { packageRoot } from '../qemu/paths';
 import { exitStatus } from './exitStatus';
 import { junitMergeCommand } from './junitMerge';
@@ -27,28 +26,22 @@ const notice = (message: string): void => {
 
 /**
  * Writes a VM run's output to pmm's stdout and stderr as it comes. When stdout's reader goes away
- * (`| head`), a program run plain would die of SIGPIPE; the one in the guest cannot be sent it while it
- * runs, and might run forever (`yes`). So pmm stops the VM with the program in it, says so, and exits
- * with SIGPIPE's status: no hang, but no leak report either. A reader of stderr that goes away ends
- * only that.
+ * (`| head`), the program gets SIGPIPE, as it would without pmm (its leaks are reported all the
+ * same); a reader of stderr that goes away ends only the passing on of stderr.
  */
-function passOutputOn(): OutputListener {
-  let stderrGone = false;
-  const readerGone = (err: NodeJS.ErrnoException): boolean => err.code === 'EPIPE' || err.code === 'ECONNRESET';
-  process.stdout.on('error', (err: NodeJS.ErrnoException) => {
-    if (!readerGone(err)) throw err;
-    if (!stderrGone) {
-      process.stderr.write('pmm: standard output was closed (as by | head): the program was stopped with its VM, and has no report\n');
-    }
-    void closeSharedVm().finally(() => process.exit(128 + os.constants.signals.SIGPIPE));
-  });
-  process.stderr.on('error', (err: NodeJS.ErrnoException) => {
-    if (!readerGone(err)) throw err;
-    stderrGone = true;
-  });
+function passOutputOn(control: RunControl): OutputListener {
+  const gone = new Set<NodeJS.WriteStream>();
+  for (const stream of [process.stdout, process.stderr]) {
+    stream.on('error', (err: NodeJS.ErrnoException) => {
+      // A pipe's reader gone (EPIPE), or a socket's (ECONNRESET).
+      if (err.code !== 'EPIPE' && err.code !== 'ECONNRESET') throw err;
+      if (stream === process.stdout && !gone.has(stream)) control.signal?.('SIGPIPE');
+      gone.add(stream);
+    });
+  }
   return (which, data) => {
-    if (which === 'stdout') process.stdout.write(data);
-    else if (!stderrGone) process.stderr.write(data);
+    const stream = which === 'stdout' ? process.stdout : process.stderr;
+    if (!gone.has(stream)) stream.write(data);
   };
 }
 
@@ -68,11 +61,12 @@ async function runCommand(command: Extract<Command, { name: 'run' | 'exec' }>): 
   const given = { timeoutMs: runTimeoutMs(command.timeoutMs), ...(input ? { input } : {}) };
   // The program's output as it runs, as it would print without pmm; --json has it in the report instead.
   const live = command.name === 'exec' || !command.json;
+  const control: RunControl = {};
   // --host: on this machine, without a VM (the hook writes its records to files, one per process). There
   // the program writes to pmm's stdout and stderr itself; from the VM, pmm passes its output on.
   const raw = command.name === 'run' && command.host
     ? await runHostRaw(command.program, command.args, { ...given, inheritOutput: live })
-    : await runRaw(command.program, command.args, options, { hook: command.name === 'run', ...given }, notice, live ? passOutputOn() : undefined);
+    : await runRaw(command.program, command.args, options, { hook: command.name === 'run', ...given }, notice, live ? passOutputOn(control) : undefined, control);
   // Lines about the run that are no leak: what the program met in the guest, and (printed whole when live)
   // what the report's copy of its output lost.
   const notes = [

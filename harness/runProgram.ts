@@ -9,7 +9,7 @@ import { applySuppressions, loadSuppressionFiles, type Suppression } from './sup
 import type { PmmOptions } from './options';
 import { sharedVm, type Notice } from './sharedVm';
 import type { RawMismatch, RawRecord, RunResult } from './types';
-import type { OutputListener } from '../qemu/GuestChannel';
+import type { OutputListener, RunControl } from '../qemu/GuestChannel';
 import { loadGuestFiles, preloadablePath } from '../qemu/paths';
 import { VmError, type Vm } from '../qemu/Vm';
 import { PmmFaultError, vmFaultKind } from './faults';
@@ -190,7 +190,10 @@ function asFault(err: unknown, program: string, booting: boolean): unknown {
   return new PmmFaultError(vmFaultKind(err.message, booting), program, err);
 }
 
-/** onOutput: the program's output as it runs (what `pmm run` prints); the result has it all the same. */
+/**
+ * onOutput: the program's output as it runs (what `pmm run` prints); the result has it all the same.
+ * control: gets a signal() to send the program one while it runs.
+ */
 export async function runRaw(
   program: string,
   args: string[],
@@ -198,6 +201,7 @@ export async function runRaw(
   runOptions: RunOptions,
   notice: Notice,
   onOutput?: OutputListener,
+  control?: RunControl,
 ): Promise<RawRun> {
   if (!Array.isArray(args) || args.some((a) => typeof a !== 'string')) {
     throw new ProgramError(`arguments must be an array of strings, got ${JSON.stringify(args)}`);
@@ -226,7 +230,9 @@ export async function runRaw(
   };
   let answer;
   try {
-    answer = growth ? await withSampleInterval(vm, growth.intervalMs, () => vm.run(request, onOutput)) : await vm.run(request, onOutput);
+    answer = growth
+      ? await withSampleInterval(vm, growth.intervalMs, () => vm.run(request, onOutput, control))
+      : await vm.run(request, onOutput, control);
   } catch (err) {
     throw asFault(err, executable, false);
   }

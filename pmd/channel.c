@@ -91,6 +91,16 @@ void channel_open_stdio(struct channel *ch)
 	channel_init(ch, 0, 1);
 }
 
+/* Drops the line channel_read_line last gave, so that pending only holds what is still unread. */
+static void channel_compact(struct channel *ch)
+{
+	if (!ch->start)
+		return;
+	memmove(ch->pending.data, ch->pending.data + ch->start, ch->pending.len - ch->start);
+	ch->pending.len -= ch->start;
+	ch->start = 0;
+}
+
 /* The line ending at the first '\n' in pending[from..), if any. */
 static int channel_take_line(struct channel *ch, size_t from, char **line, size_t *len)
 {
@@ -110,12 +120,7 @@ enum channel_status channel_read_line(struct channel *ch, char **line, size_t *l
 {
 	size_t scanned;
 
-	/* Drop the previous line, so that pending only holds what is still unread. */
-	if (ch->start) {
-		memmove(ch->pending.data, ch->pending.data + ch->start, ch->pending.len - ch->start);
-		ch->pending.len -= ch->start;
-		ch->start = 0;
-	}
+	channel_compact(ch);
 	scanned = 0;
 	for (;;) {
 		if (ch->discarding) {
@@ -150,6 +155,45 @@ enum channel_status channel_read_line(struct channel *ch, char **line, size_t *l
 			return CHANNEL_EOF;	/* a partial last line is not a request */
 		ch->pending.len += (size_t)n;
 	}
+}
+
+int channel_fill(struct channel *ch)
+{
+	ssize_t n;
+
+	channel_compact(ch);
+	buf_reserve(&ch->pending, CHANNEL_READ_CHUNK);
+	do
+		n = read(ch->in_fd, ch->pending.data + ch->pending.len, CHANNEL_READ_CHUNK);
+	while (n < 0 && errno == EINTR);
+	if (n <= 0)
+		return -1;
+	ch->pending.len += (size_t)n;
+	return 0;
+}
+
+int channel_take_line_if(struct channel *ch, int (*wanted)(const char *line, size_t len, void *arg),
+			 void *arg)
+{
+	size_t at = 0;
+	char *nl;
+
+	/* An over-long line being dropped: what pending holds is its rest, no line of its own. */
+	if (ch->discarding)
+		return 0;
+	channel_compact(ch);
+	while (at < ch->pending.len &&
+	       (nl = memchr(ch->pending.data + at, '\n', ch->pending.len - at))) {
+		size_t end = (size_t)(nl - ch->pending.data) + 1;
+
+		if (wanted(ch->pending.data + at, end - 1 - at, arg)) {
+			memmove(ch->pending.data + at, ch->pending.data + end, ch->pending.len - end);
+			ch->pending.len -= end - at;
+			return 1;
+		}
+		at = end;
+	}
+	return 0;
 }
 
 int channel_write(struct channel *ch, const void *data, size_t len, char *err, size_t errlen)

@@ -33,6 +33,19 @@ void channel_open_stdio(struct channel *ch);
 enum channel_status channel_read_line(struct channel *ch, char **line, size_t *len,
 				      char *err, size_t errlen);
 
+/*
+ * While a run goes on: reads what the host has sent (one read; in_fd must be readable) into the lines
+ * still to come, for channel_take_line_if. 0, or -1 when the host closed the channel or it failed.
+ */
+int channel_fill(struct channel *ch);
+
+/*
+ * Takes out of the lines still to come the first whole one that wanted() picks (returns 1 for), and
+ * gives it wanted() to act on; the others stay, in order, for channel_read_line. 1 if one was taken.
+ */
+int channel_take_line_if(struct channel *ch, int (*wanted)(const char *line, size_t len, void *arg),
+			 void *arg);
+
 /* Writes all of data, however many writes it takes. */
 int channel_write(struct channel *ch, const void *data, size_t len, char *err, size_t errlen);
 

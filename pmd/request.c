@@ -2,6 +2,7 @@
 #include "request.h"
 
 #include <math.h>
+#include <signal.h>
 #include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -9,6 +10,7 @@
 
 #include "base64.h"
 #include "json.h"
+#include "run.h"
 
 /* The largest integer a JavaScript number holds exactly: the host's ids and timeouts stay below. */
 #define REQUEST_MAX_SAFE_INTEGER 9007199254740991.0
@@ -17,6 +19,7 @@ static const char *const request_run_fields[] = {
 	"id", "type", "argv", "cwd", "env", "hook", "timeoutMs", "stdin", "stream", NULL
 };
 static const char *const request_shutdown_fields[] = { "id", "type", NULL };
+static const char *const request_signal_fields[] = { "id", "type", "signal", NULL };
 
 static int request_fail(char *err, size_t errlen, const char *fmt, ...)
 	__attribute__((format(printf, 3, 4)));
@@ -228,6 +231,37 @@ static int request_run(const struct json_value *obj, struct request *req, char *
 	return request_stdin(obj, req, err, errlen);
 }
 
+/* A signal by its name, as results give them ("SIGPIPE"): the number, or 0 for none. */
+static int request_signal_number(const char *name)
+{
+	char known[32];
+	int sig;
+
+	for (sig = 1; sig < NSIG; sig++) {
+		run_signal_name(sig, known, sizeof(known));
+		if (strcmp(known, name) == 0)
+			return sig;
+	}
+	return 0;
+}
+
+static int request_signal(const struct json_value *obj, struct request *req, char *err, size_t errlen)
+{
+	const struct json_value *name;
+
+	if (request_known_fields(obj, request_signal_fields, "signal", err, errlen))
+		return -1;
+	if (!(name = request_field(obj, "signal", "signal", err, errlen)))
+		return -1;
+	if (name->type != JSON_STRING)
+		return request_fail(err, errlen, "\"signal\" must be a string, not %s",
+				    json_type_name(name->type));
+	req->signal = request_signal_number(name->str);
+	if (!req->signal)
+		return request_fail(err, errlen, "unknown signal \"%s\"", name->str);
+	return 0;
+}
+
 int request_parse(const char *line, size_t len, struct request *req, char *err, size_t errlen)
 {
 	struct json_value root;
@@ -263,6 +297,9 @@ int request_parse(const char *line, size_t len, struct request *req, char *err, 
 	if (strcmp(type->str, "run") == 0 && type->len == 3) {
 		req->type = REQUEST_RUN;
 		ret = request_run(&root, req, err, errlen);
+	} else if (strcmp(type->str, "signal") == 0 && type->len == 6) {
+		req->type = REQUEST_SIGNAL;
+		ret = request_signal(&root, req, err, errlen);
 	} else if (strcmp(type->str, "shutdown") == 0 && type->len == 8) {
 		req->type = REQUEST_SHUTDOWN;
 		ret = request_known_fields(&root, request_shutdown_fields, "shutdown", err, errlen);

@@ -1,4 +1,4 @@
-/* request: turns one line from the host into a checked run or shutdown request (see PROTOCOL.md). */
+/* request: turns one line from the host into a checked run, signal or shutdown request (see PROTOCOL.md). */
 #ifndef PMD_REQUEST_H
 #define PMD_REQUEST_H
 
@@ -7,6 +7,7 @@
 enum request_type {
 	REQUEST_RUN,
 	REQUEST_SHUTDOWN,
+	REQUEST_SIGNAL,		/* to the run whose id this is, while it runs; never answered */
 };
 
 struct request {
@@ -24,6 +25,9 @@ struct request {
 	int has_stdin;		/* 0: stdin is /dev/null */
 	char *stdin_data;	/* stdin_len bytes, any of them NUL */
 	size_t stdin_len;
+
+	/* REQUEST_SIGNAL */
+	int signal;
 };
 
 /*

@@ -345,21 +345,25 @@ static int run_has_exited(pid_t pid)
 	return info.si_pid == pid;
 }
 
-void run_collect(struct run_proc *proc, unsigned long long timeout_ms, run_output_fn on_output,
-		 void *arg, struct run_result *res)
+void run_collect(struct run_proc *proc, unsigned long long timeout_ms, const struct run_io *io,
+		 struct run_result *res)
 {
 	unsigned long long start = run_now_ms(), exited_at = 0;
-	struct run_sink sink = { on_output, arg, 0 };
+	struct run_sink sink = { io ? io->on_output : NULL, io ? io->arg : NULL, 0 };
+	int control_fd = io && io->on_control ? io->control_fd : -1;
 	int pidfd, exited = 0;
 
 	memset(res, 0, sizeof(*res));
 	res->pid = proc->pid;
 	/* A pidfd turns "the program exited" into one more fd for poll; without it pmd polls. */
 	pidfd = (int)syscall(SYS_pidfd_open, proc->pid, 0);
+	/* What the host sent before the run began may already be for it. */
+	if (control_fd >= 0 && io->on_control(0, io->arg) < 0)
+		control_fd = -1;
 
 	while (!exited || proc->out_fd >= 0 || proc->err_fd >= 0) {
-		struct pollfd fds[3];
-		int nfds = 0, wait_ms = -1, out_at = -1, err_at = -1;
+		struct pollfd fds[4];
+		int nfds = 0, wait_ms = -1, out_at = -1, err_at = -1, control_at = -1;
 		unsigned long long now = run_now_ms();
 
 		if (!exited && timeout_ms && now - start >= timeout_ms && !res->timed_out) {
@@ -386,6 +390,10 @@ void run_collect(struct run_proc *proc, unsigned long long timeout_ms, run_outpu
 		}
 		if (!exited && pidfd >= 0)
 			fds[nfds++] = (struct pollfd){ .fd = pidfd, .events = POLLIN };
+		if (!exited && control_fd >= 0) {
+			control_at = nfds;
+			fds[nfds++] = (struct pollfd){ .fd = control_fd, .events = POLLIN };
+		}
 
 		if (poll(fds, (nfds_t)nfds, wait_ms) < 0 && errno != EINTR) {
 			/* Cannot happen with valid fds; end the run rather than spin. */
@@ -396,6 +404,8 @@ void run_collect(struct run_proc *proc, unsigned long long timeout_ms, run_outpu
 			run_drain(&proc->out_fd, RUN_STDOUT, &res->out, &sink);
 		if (err_at >= 0 && fds[err_at].revents)
 			run_drain(&proc->err_fd, RUN_STDERR, &res->err, &sink);
+		if (control_at >= 0 && fds[control_at].revents && io->on_control(1, io->arg) < 0)
+			control_fd = -1;
 		if (!exited && run_has_exited(proc->pid)) {
 			/*
 			 * Descendants are not followed yet, so none may outlive the run and write

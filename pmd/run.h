@@ -60,13 +60,25 @@ enum run_stream { RUN_STDOUT, RUN_STDERR };
 /* Each piece of the program's output, as it is read; 0, or -1 when it could not be passed on. */
 typedef int (*run_output_fn)(enum run_stream which, const char *data, size_t len, void *arg);
 
+/* What a run's collection does besides reading the output: */
+struct run_io {
+	/* each piece of the output, as it is read, all of it (res keeps none); NULL: res keeps it */
+	run_output_fn on_output;
+	/*
+	 * The host's channel, watched while the program runs (-1: not watched): on_control runs once at
+	 * the start, and whenever control_fd is readable; -1 stops the watching.
+	 */
+	int control_fd;
+	int (*on_control)(int readable, void *arg);
+	void *arg;
+};
+
 /*
- * Reads the child's output until it exits (or the timeout kills it) and reaps it. With on_output,
- * each piece goes there as it is read, all of it, and res keeps none; else res keeps the first
- * RUN_OUTPUT_CAP bytes of each.
+ * Reads the child's output until it exits (or the timeout kills it) and reaps it, as io says; with
+ * io NULL, res keeps the first RUN_OUTPUT_CAP bytes of each output.
  */
-void run_collect(struct run_proc *proc, unsigned long long timeout_ms, run_output_fn on_output,
-		 void *arg, struct run_result *res);
+void run_collect(struct run_proc *proc, unsigned long long timeout_ms, const struct run_io *io,
+		 struct run_result *res);
 
 /* Kills and reaps a child that was spawned but will not be collected. */
 void run_abort(struct run_proc *proc);

@@ -50,12 +50,45 @@ static int serve_send(struct channel *ch, struct buf *out)
 	return 0;
 }
 
-/* Where the lines a run sends ahead of its result go: its output when streamed, and its children. */
+/*
+ * Where the lines a run sends ahead of its result go (its output when streamed, and its children),
+ * and the run that signal requests read meanwhile are for.
+ */
 struct serve_lines {
 	struct channel *ch;
 	struct buf *out;
 	const struct request *req;
+	pid_t pid;
 };
+
+/* A signal request for this run: sent to the program's process group, and the line taken. */
+static int serve_signal_for_run(const char *line, size_t len, void *arg)
+{
+	struct serve_lines *to = arg;
+	struct request req;
+	char err[SERVE_ERR_LEN];
+	int mine;
+
+	if (request_parse(line, len, &req, err, sizeof(err)))
+		return 0;	/* the main loop answers it, after this run */
+	mine = req.type == REQUEST_SIGNAL && req.id == to->req->id;
+	if (mine)
+		kill(-to->pid, req.signal);
+	request_free(&req);
+	return mine;
+}
+
+/* The channel while a run goes on: signal requests for it are acted on at once, the rest wait. */
+static int serve_control(int readable, void *arg)
+{
+	struct serve_lines *to = arg;
+
+	if (readable && channel_fill(to->ch))
+		return -1;	/* the host is gone: pmd ends after this run */
+	while (channel_take_line_if(to->ch, serve_signal_for_run, to))
+		;
+	return 0;
+}
 
 /*
  * Each child on a line of its own, sent at once: a line of the host's is one string there, which has
@@ -88,7 +121,8 @@ static void serve_run(const struct request *req, struct channel *ch, struct buf 
 	struct run_spec spec = {
 		req->argv, req->envp, req->cwd, req->has_stdin, req->stdin_data, req->stdin_len
 	};
-	struct serve_lines lines = { ch, out, req };
+	struct serve_lines lines = { ch, out, req, 0 };
+	struct run_io io = { req->stream ? serve_output : NULL, ch->in_fd, serve_control, &lines };
 	struct monitor_collection mon;
 	size_t nchildren;
 	long long oom_before, oom_after;
@@ -116,7 +150,8 @@ static void serve_run(const struct request *req, struct channel *ch, struct buf 
 	oom_before = oom_kills(serve_vmstat_fd);
 	if (run_release(&proc, err, sizeof(err)))
 		goto out_stop;
-	run_collect(&proc, req->timeout_ms, req->stream ? serve_output : NULL, &lines, &res);
+	lines.pid = proc.pid;
+	run_collect(&proc, req->timeout_ms, &io, &res);
 	oom_after = oom_kills(serve_vmstat_fd);
 	if (oom_before >= 0 && oom_after > oom_before)
 		res.oom_kills = oom_after - oom_before;
@@ -211,6 +246,8 @@ int serve(const struct serve_options *opt)
 				continue;	/* a blank line asks nothing */
 			if (request_parse(line, len, &req, err, sizeof(err))) {
 				answer_error(&out, &req, err);
+			} else if (req.type == REQUEST_SIGNAL) {
+				/* Its run has ended (or never was): nothing to signal, and nobody waits. */
 			} else if (req.type == REQUEST_SHUTDOWN) {
 				answer_bye(&out, &req);
 				shutdown = 1;

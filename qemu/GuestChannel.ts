@@ -6,6 +6,11 @@ import { MAX_REQUEST_BYTES, type ChildAnswer, type GuestMessage, type ReadyMessa
 /** Where a streamed run's output goes as it comes: stdout or stderr, and a piece of it. */
 export type OutputListener = (stream: 'stdout' | 'stderr', data: Buffer) => void;
 
+/** Filled in while a run's answer is awaited: sends its program a signal (pmd's signal request). */
+export interface RunControl {
+  signal?: (name: string) => void;
+}
+
 /** A streamed run's output: passed on as it comes, and kept (its first 16 MiB of each) for the result. */
 interface Streamed {
   listener: OutputListener;
@@ -72,8 +77,11 @@ export class GuestChannel {
     return new Promise((resolve) => this.readyWaiters.push(resolve));
   }
 
-  /** Sends a request; with onOutput, a run's output comes there as the program writes it (stream). */
-  request(body: Omit<RunRequest, 'id'> | { type: 'shutdown' }, onOutput?: OutputListener): Promise<GuestMessage> {
+  /**
+   * Sends a request; with onOutput, a run's output comes there as the program writes it (stream); with
+   * control, its signal() reaches the run's program while the answer is awaited.
+   */
+  request(body: Omit<RunRequest, 'id'> | { type: 'shutdown' }, onOutput?: OutputListener, control?: RunControl): Promise<GuestMessage> {
     if (this.failure) return Promise.reject(this.failure);
     const id = this.nextId++;
     const line = JSON.stringify({ id, ...body, ...(onOutput ? { stream: true } : {}) }) + '\n';
@@ -85,6 +93,11 @@ export class GuestChannel {
       this.pending.set(id, { resolve, reject, children: [], ...(streamed ? { streamed } : {}) });
       this.updateHold();
       this.socket.write(line);
+      if (control) {
+        control.signal = (name) => {
+          if (this.pending.has(id) && !this.failure) this.socket.write(`${JSON.stringify({ id, type: 'signal', signal: name })}\n`);
+        };
+      }
     });
   }
 

@@ -4,7 +4,7 @@ import * as fs from 'fs';
 import * as os from 'os';
 import * as path from 'path';
 import { consoleExcerpt, findConsoleFault } from './consoleLog';
-import { GuestChannel, RequestTooLongError, type OutputListener } from './GuestChannel';
+import { GuestChannel, RequestTooLongError, type OutputListener, type RunControl } from './GuestChannel';
 import type { GuestMessage, ReadyMessage, RunRequest, RunResultMessage } from './protocol';
 import { Qmp } from './Qmp';
 import { qemuArgs, socketPaths } from './qemuArgs';
@@ -143,7 +143,7 @@ export class Vm {
    * Runs one program in the guest; rejects with a VmError if the VM dies or hangs meanwhile. With
    * onOutput, the program's output also comes there as it runs.
    */
-  async run(request: Omit<RunRequest, 'id' | 'type'>, onOutput?: OutputListener): Promise<RunResultMessage> {
+  async run(request: Omit<RunRequest, 'id' | 'type'>, onOutput?: OutputListener, control?: RunControl): Promise<RunResultMessage> {
     if (this.state === 'closed') throw new Error('the VM is closed');
     if (this.state !== 'ready' || !this.channel) throw this.fatal ?? new Error(`the VM is ${this.state}, not ready`);
     const started = Date.now();
@@ -151,7 +151,7 @@ export class Vm {
     const limit = request.timeoutMs > 0 ? request.timeoutMs + RUN_MARGIN_MS : 0;
     let answer: GuestMessage;
     try {
-      const asked = this.channel.request({ type: 'run', ...request }, onOutput);
+      const asked = this.channel.request({ type: 'run', ...request }, onOutput, control);
       answer = await this.untilFatal(
         limit > 0
           ? withTimeout(asked, limit, () => new Error(`the guest did not answer within ${limit} ms`))

@@ -182,6 +182,9 @@ describe('pmd serve --stdio', () => {
     ['{"id":7,"type":"run","argv":["/bin/true"],"cwd":"/","env":{},"hook":null,"timeoutMs":0,"stdin":"aG!k"}', /"stdin" is not padded base64/, 7],
     ['{"id":7,"type":"run","argv":["/bin/true"],"cwd":"/","env":{},"hook":null,"timeoutMs":0,"stdin":"aA==aGk="}', /"stdin" is not padded base64/, 7],
     ['{"id":7,"type":"run","argv":["/bin/true"],"cwd":"/","env":{},"hook":null,"timeoutMs":0,"stream":1}', /"stream" must be true or false, not a number/, 7],
+    ['{"id":7,"type":"signal","signal":"SIGNOPE"}', /unknown signal "SIGNOPE"/, 7],
+    ['{"id":7,"type":"signal","signal":9}', /"signal" must be a string, not a number/, 7],
+    ['{"id":7,"type":"signal"}', /missing field "signal" in a signal request/, 7],
     ['{"id":7,"type":"launch"}', /unknown request type "launch"/, 7],
     ['{"id":7,"id":8,"type":"shutdown"}', /duplicate key "id"/, null],
     ['{"id":7,"type":"shutdown"} x', /unexpected text after the value/, null],
@@ -257,6 +260,33 @@ describe('pmd serve --stdio', () => {
     expect(joined('stderr').toString()).toBe('two\n');
     // "one" came on its own, before the program slept: as it was written, not at the end.
     expect(decode(lines[0].data).toString()).toBe('one\n');
+  });
+
+  test('a signal request for the running run reaches its program at once; a queued run behind it is left alone', async () => {
+    const a = runRequest(['/bin/sleep', '30']);
+    const b = runRequest(['/bin/echo', 'after']);
+    const started = Date.now();
+    pmd.sendRaw(JSON.stringify(a));
+    pmd.sendRaw(JSON.stringify(b));
+    await new Promise((resolve) => setTimeout(resolve, 300));
+    pmd.sendRaw(JSON.stringify({ id: a.id, type: 'signal', signal: 'SIGPIPE' }));
+    expect(await pmd.next()).toMatchObject({ id: a.id, type: 'result', exitCode: null, signal: 'SIGPIPE', timedOut: false });
+    expect(Date.now() - started).toBeLessThan(5000);
+    const after = await pmd.next();
+    expect(after).toMatchObject({ id: b.id, type: 'result', exitCode: 0 });
+    expect(decode(after.stdout).toString()).toBe('after\n');
+  });
+
+  test('a signal request sent with its run, before pmd started it, still reaches the program', async () => {
+    const a = runRequest(['/bin/sleep', '30']);
+    pmd.sendRaw(`${JSON.stringify(a)}\n${JSON.stringify({ id: a.id, type: 'signal', signal: 'SIGTERM' })}`);
+    expect(await pmd.next()).toMatchObject({ id: a.id, type: 'result', signal: 'SIGTERM', timedOut: false });
+  });
+
+  test('a signal request for no run is not answered, and pmd goes on', async () => {
+    pmd.sendRaw(JSON.stringify({ id: 999, type: 'signal', signal: 'SIGTERM' }));
+    const next = runRequest(['/bin/echo', 'still here']);
+    expect(await pmd.request(next)).toMatchObject({ id: next.id, type: 'result', exitCode: 0 });
   });
 
   test('runs a program that reads none of its stdin to the end', async () => {
