@@ -4,6 +4,7 @@
  */
 #define _GNU_SOURCE
 #include <dlfcn.h>
+#include <link.h>
 #include <pthread.h>
 #include <stdlib.h>
 #include <string.h>
@@ -72,6 +73,14 @@ __attribute__((constructor)) static void pmm_constructor(void)
 /* glibc's own: frees what the C library keeps until exit (stdio buffers, locale data, ...). */
 extern void __libc_freeres(void);
 
+/* An object whose file name holds libstdc++ (dl_iterate_phdr's callback). */
+static int pmm_is_libstdcxx(struct dl_phdr_info *info, size_t size, void *data)
+{
+	(void)size;
+	(void)data;
+	return info->dlpi_name && strstr(info->dlpi_name, "libstdc++") != NULL;
+}
+
 /*
  * Like valgrind at exit: free what glibc and libstdc++ keep on purpose until the process ends, so that
  * what is left is what the program itself did not free. As a destructor of a preloaded library this runs
@@ -81,24 +90,21 @@ extern void __libc_freeres(void);
 static void pmm_freeres(void)
 {
 	const char *freeres = getenv("PMM_LIBC_FREERES");
-	void (*cxx_freeres)(void);
+	void (*cxx_freeres)(void) = NULL;
 
 	if (freeres && strcmp(freeres, "0") == 0)
 		return;
 	/*
 	 * __gnu_cxx::__freeres, in libstdc++ when the program uses it: its emergency exception pool.
-	 * dlsym may allocate for its error text: that is the hook's own, not the program's.
+	 * Looked up only where libstdc++ is loaded: a failed dlsym leaves an error text, which
+	 * __libc_freeres frees below as a free no record matches (and reading the error to free it
+	 * looks up gettext's domains, whose blocks go the same way).
 	 */
-	pmm_in_hook = 1;
-	cxx_freeres = (void (*)(void))dlsym(RTLD_DEFAULT, "_ZN9__gnu_cxx9__freeresEv");
-	/*
-	 * Without libstdc++ the lookup failed and left its error text, which __libc_freeres would free
-	 * below: a free of a block no record ever allocated. Reading the error frees it here instead.
-	 */
-	if (!cxx_freeres)
-		while (dlerror())
-			;
-	pmm_in_hook = 0;
+	if (dl_iterate_phdr(pmm_is_libstdcxx, NULL)) {
+		pmm_in_hook = 1;
+		cxx_freeres = (void (*)(void))dlsym(RTLD_DEFAULT, "_ZN9__gnu_cxx9__freeresEv");
+		pmm_in_hook = 0;
+	}
 	if (cxx_freeres)
 		cxx_freeres();
 	__libc_freeres();
