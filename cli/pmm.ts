@@ -3,12 +3,11 @@
 import { spawnSync } from 'child_process';
 import * as path from 'path';
 import { resolveOptions } from '../harness/options';
-import { readOnlyNote } from '../harness/releaseNotes';
+import { outputNote, readOnlyNote } from '../harness/releaseNotes';
 import { closeSymbolizer, resolveProgram, runRaw, suppressionFilesFromEnv, symbolizeRun } from '../harness/runProgram';
 import { suppressionsFor } from '../harness/suppressionFor';
 import { loadSuppressionFiles } from '../harness/suppressions';
 import { closeSharedVm } from '../harness/sharedVm';
-import { OUTPUT_CAP_BYTES } from '../harness/types';
 import { runHostRaw } from '../hooklib/host/runHost';
 import type { OutputListener, RunControl } from '../qemu/GuestChannel';
 import { packageRoot } from '../qemu/paths';
@@ -45,8 +44,6 @@ function passOutputOn(control: RunControl): OutputListener {
   };
 }
 
-const truncatedNote = `pmm: the program's output was cut: pmm keeps the first ${OUTPUT_CAP_BYTES / 2 ** 20} MiB of its stdout and of its stderr`;
-
 async function runCommand(command: Extract<Command, { name: 'run' | 'exec' }>): Promise<number> {
   // --share adds to PMM_SHARES's folders; a relative one is the cwd's.
   const base = resolveOptions({});
@@ -70,9 +67,9 @@ async function runCommand(command: Extract<Command, { name: 'run' | 'exec' }>): 
   // Lines about the run that are no leak: what the program met in the guest, and (printed whole when live)
   // what the report's copy of its output lost.
   const notes = [
-    ...(command.name === 'exec' || !command.host ? readOnlyNote(raw.result.stderr, 'cli').map((note) => `pmm: ${note}`) : []),
-    ...(raw.result.outputTruncated && !live ? [truncatedNote] : []),
-  ];
+    ...(command.name === 'exec' || !command.host ? readOnlyNote(raw.result.stderr, 'cli') : []),
+    ...(live ? [] : outputNote(raw.result)),
+  ].map((note) => `pmm: ${note}`);
   if (command.name === 'exec') {
     process.stderr.write(notes.map((line) => `${line}\n`).join(''));
     return exitStatus(raw.result, false);

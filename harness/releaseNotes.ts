@@ -2,7 +2,7 @@
 // blocks pmm never saw allocated, records pmm.ko could not keep (without which the leak figures are a lower
 // bound), and the read-only file system a program met. `pmm run` prints these lines, and the Jest
 // environment writes them on stderr.
-import type { ChildResult, RunResult } from './types';
+import { OUTPUT_CAP_BYTES, type ChildResult, type RunResult } from './types';
 
 /**
  * A forked child's unmatched frees are not said: it frees blocks its parent allocated before the fork,
@@ -25,6 +25,12 @@ export function releaseNotes(process: Pick<RunResult | ChildResult, 'unmatchedFr
     );
   }
   return notes;
+}
+
+/** The run kept only the first 16 MiB of the program's stdout or stderr (pmd's cap; host mode keeps the same). */
+export function outputNote(result: Pick<RunResult, 'outputTruncated'>): string[] {
+  if (!result.outputTruncated) return [];
+  return [`the program's output was cut: pmm keeps the first ${OUTPUT_CAP_BYTES / 2 ** 20} MiB of its stdout and of its stderr`];
 }
 
 /**

@@ -61,6 +61,9 @@ struct serve_lines {
 	pid_t pid;
 };
 
+/* The longest a signal request can be: anything longer is another request, left unparsed. */
+#define SERVE_SIGNAL_LINE_MAX 256
+
 /* A signal request for this run: sent to the program's process group, and the line taken. */
 static int serve_signal_for_run(const char *line, size_t len, void *arg)
 {
@@ -69,6 +72,12 @@ static int serve_signal_for_run(const char *line, size_t len, void *arg)
 	char err[SERVE_ERR_LEN];
 	int mine;
 
+	/*
+	 * Each time the channel is readable every waiting line is looked at again: a queued run (up to
+	 * 64 MiB, its stdin to decode) must not be parsed each time, only a short line naming a signal.
+	 */
+	if (len > SERVE_SIGNAL_LINE_MAX || !memmem(line, len, "\"signal\"", 8))
+		return 0;
 	if (request_parse(line, len, &req, err, sizeof(err)))
 		return 0;	/* the main loop answers it, after this run */
 	mine = req.type == REQUEST_SIGNAL && req.id == to->req->id;

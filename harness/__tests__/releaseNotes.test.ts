@@ -1,4 +1,4 @@
-import { readOnlyNote, releaseNotes } from '../releaseNotes';
+import { outputNote, readOnlyNote, releaseNotes } from '../releaseNotes';
 
 test.each([
   [{ unmatchedFrees: 0 }, []],
@@ -21,4 +21,9 @@ test('a read-only file system in the program\'s stderr is explained in the words
   expect(readOnlyNote(stderr, 'cli')).toEqual(["in the VM the host's files are read-only but for /tmp and the shared folders: --share DIR (or PMM_SHARES) makes DIR writable"]);
   expect(readOnlyNote(stderr, 'jest')).toEqual(["in the VM the host's files are read-only but for /tmp and the shared folders: the shares option (or PMM_SHARES) makes a folder writable"]);
   expect(readOnlyNote('all fine\n', 'cli')).toEqual([]);
+});
+
+test('a run whose output was cut says how much of it was kept', () => {
+  expect(outputNote({ outputTruncated: true })).toEqual(["the program's output was cut: pmm keeps the first 16 MiB of its stdout and of its stderr"]);
+  expect(outputNote({})).toEqual([]);
 });
