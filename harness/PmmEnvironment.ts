@@ -7,6 +7,7 @@ import type { Circus } from '@jest/types';
 import NodeEnvironment from 'jest-environment-node';
 import { AttributionError, concurrentTest } from './attribution';
 import type { PmmGlobal } from './globals';
+import { forkedChildName } from './childName';
 import { unhookedChildMessage } from './hookReach';
 import { leakMatchers } from './matchers';
 import { summarize } from './leakReport';
@@ -155,9 +156,9 @@ export default class PmmEnvironment extends NodeEnvironment {
   private async run(program: string, args: string[], options: RunOptions): Promise<RunResult> {
     const owner = this.ownerOfCall();
     const result = await runProgram(program, args, this.pmmOptions, options, notice);
-    for (const child of result.children ?? []) if (child.unhooked) notice(unhookedChildMessage(result.program, child.pid));
+    for (const child of result.children ?? []) if (child.unhooked) notice(unhookedChildMessage(result.program, child));
     for (const note of [...releaseNotes(result), ...readOnlyNote(result.stderr, 'jest'), ...outputNote(result)]) notice(`pmm: ${result.program}: ${note}`);
-    for (const child of result.children ?? []) for (const note of releaseNotes(child, true)) notice(`pmm: ${result.program}: forked child ${child.pid}: ${note}`);
+    for (const child of result.children ?? []) for (const note of releaseNotes(child, true)) notice(`pmm: ${result.program}: ${forkedChildName(child)}: ${note}`);
     const runs = this.runsByOwner.get(owner) ?? [];
     runs.push({ result, allowFault: options.allowFault === true });
     this.runsByOwner.set(owner, runs);

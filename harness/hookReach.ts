@@ -6,7 +6,9 @@
 // an error, not a clean result.
 import * as fs from 'fs';
 import * as path from 'path';
+import { forkedChildName } from './childName';
 import type { RawRun } from './runProgram';
+import type { ChildResult } from './types';
 
 const PT_INTERP = 3;
 const EM_X86_64 = 62;
@@ -79,8 +81,8 @@ export function checkHookable(file: string, fail: (message: string) => Error): v
  * What pmm says of a forked child that exec()ed a program the hook cannot enter. It does not fail the
  * run (a test that runs, say, ping through a shell would always fail), but it must not go unsaid.
  */
-export function unhookedChildMessage(program: string, pid: number): string {
-  return `pmm: ${program}: forked child ${pid} exec()ed a program the hook cannot enter (statically linked or set-user-ID): what it allocated after that exec was not seen`;
+export function unhookedChildMessage(program: string, child: Pick<ChildResult, 'pid' | 'program'>): string {
+  return `pmm: ${program}: ${forkedChildName(child)} exec()ed a program the hook cannot enter (statically linked or set-user-ID): what it allocated after that exec was not seen`;
 }
 
 /**

@@ -2,6 +2,7 @@
 // the Jest environment both come through here.
 import * as fs from 'fs';
 import * as path from 'path';
+import { mainObjectPath } from '../symbolizer/objectMap';
 import { Symbolizer } from '../symbolizer/Symbolizer';
 import { groupLeaks, summarize } from './leakReport';
 import { groupMismatches, type MismatchFrames } from './mismatchReport';
@@ -332,6 +333,7 @@ export async function symbolizeRun(raw: RawRun, suppressionFiles: readonly strin
     for (const child of raw.children) {
       result.children.push({
         pid: child.pid,
+        program: mainObjectPath(child.maps),
         exitCode: child.exitCode,
         signal: child.signal,
         unhooked: child.unhooked,

@@ -59,6 +59,9 @@ export interface Mismatch {
 /** A process the program forked (and what it exec-ed), with the leaks it left, reported on its own. */
 export interface ChildResult {
   pid: number;
+  // The file it ran last, from its object map: the program it exec()ed, or the run's own for a fork that did not
+  // exec (the image before, for an unhooked one); null when the hook never sent its map.
+  program: string | null;
   // How it ended, when known (the VM: pmm.ko saw its exit; host mode: its hooked parent reaped it, its hook marked
   // exit() or _exit(), or the run killed it as a leftover); both null otherwise.
   exitCode: number | null;

@@ -1,6 +1,7 @@
 // What one run means for its test, pure: the failure details it adds (leaks over the threshold and
 // mismatched releases, from the program and, when followed, its children; a fault; steady growth). The
 // environment attaches them.
+import { forkedChildName } from './childName';
 import { faultFailureDetail, faultOfRun } from './faults';
 import { leakFailureDetail, summarize } from './leakReport';
 import { mismatchFailureDetail } from './mismatchReport';
@@ -24,7 +25,7 @@ type Source = Pick<RunResult, 'program' | 'leaks' | 'summary' | 'mismatches' | '
 /** The processes a run's verdict counts: the program, then each followed child, named as its reports say. */
 function sources(run: RunResult, followChildren: boolean): Source[] {
   const children = followChildren ? (run.children ?? []) : [];
-  return [run, ...children.map((child) => ({ ...child, program: `${run.program} (forked child, pid ${child.pid})` }))];
+  return [run, ...children.map((child) => ({ ...child, program: `${run.program}: ${forkedChildName(child)}` }))];
 }
 
 export function overThreshold(total: LeakSummary, threshold: LeakSummary): boolean {

@@ -33,6 +33,18 @@ export function findObject(objects: readonly MappedObject[], address: bigint): M
   return objects.find(object => address >= object.start && address < object.end) ?? null;
 }
 
+/**
+ * The file the process runs, as its maps text shows it: the lowest-mapped file. The kernel maps an
+ * executable below the libraries, the heap and the stacks (a PIE at ELF_ET_DYN_BASE, any other at its
+ * link address), and /proc/<pid>/maps lists by address; the hook's text puts the objects a process
+ * closed after the ones it still has. A program started through the loader itself (ld.so ./prog) shows
+ * as the loader. null for a text without files.
+ */
+export function mainObjectPath(mapsText: string): string | null {
+  const file = parseObjectMap(mapsText).find(object => object.path !== null && object.path.startsWith('/'));
+  return file?.path?.replace(/ \(deleted\)$/, '') ?? null;
+}
+
 /** True for a path the kernel made up ("[vdso]", "[stack]") rather than a file on disk. */
 export function isPseudoPath(path: string): boolean {
   return path.startsWith('[') && path.endsWith(']');

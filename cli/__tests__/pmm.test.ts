@@ -62,8 +62,22 @@ test('run --host: a forked child that exec()ed a program the hook cannot enter i
   // The program's own leak is the status; the child's unseen allocations are said, not guessed at.
   expect(run.status).toBe(1);
   expect(run.stderr).toMatch(
-    new RegExp(`^pmm: ${program}: forked child \\d+ exec\\(\\)ed a program the hook cannot enter \\(statically linked or set-user-ID\\): what it allocated after that exec was not seen$`, 'm'),
+    new RegExp(`^pmm: ${program}: forked child \\d+ \\(${program}\\) exec\\(\\)ed a program the hook cannot enter \\(statically linked or set-user-ID\\): what it allocated after that exec was not seen$`, 'm'),
   );
+}, 60_000);
+
+test('run --host: a forked child\'s leaks are printed with their stacks, under its pid and the file it ran', () => {
+  execFileSync('make', ['-C', path.join(root, 'hooklib'), 'all', 'test-programs'], { stdio: 'pipe' });
+  const leaker = path.join(root, 'hooklib', '__tests__', 'programs', 'bin', 'leak_three');
+  // dash forks for leak_three (a command that is not the script's last), and leak_three leaks 600 bytes.
+  const run = pmm('run', '--host', '--', '/bin/sh', '-c', `${leaker}; exit 0`);
+  expect(run.status).toBe(1);
+  const name = `forked child \\d+ \\(${leaker}\\)`;
+  const report = run.stderr.slice(run.stderr.search(new RegExp(`^600 bytes in 3 blocks leaked by ${name}$`, 'm')));
+  expect(report).toMatch(new RegExp(`^600 bytes in 3 blocks leaked by ${name}\n  300 bytes in 1 block \\(realloc\\)\n    at leak_realloc `));
+  for (const fn of ['leak_malloc', 'leak_calloc']) expect(report).toMatch(new RegExp(`^    at ${fn} \\(.*leak_three\\.c:\\d+\\)$`, 'm'));
+  // The summary line says it; "--json lists them" only for children whose stacks were not printed.
+  expect(run.stderr).toMatch(new RegExp(`^pmm: ${name}: 600 bytes in 3 blocks leaked$`, 'm'));
 }, 60_000);
 
 describe('the program gets pmm\'s stdin when it is a file or a pipe', () => {

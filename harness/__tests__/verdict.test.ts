@@ -22,7 +22,7 @@ const context = (overrides: Partial<RunContext['options']> = {}, flags: Partial<
 const names = (failures: ReturnType<typeof runFailures>): string[] => failures.map((f) => f.name);
 
 const leaky = run({ leaks: [leak(100, 2)], summary: { bytes: 100, blocks: 2 } });
-const child = { pid: 7, leaks: [leak(50, 1)], summary: { bytes: 50, blocks: 1 }, mismatches: [], mismatchedFrees: 0 };
+const child = { pid: 7, program: '/usr/bin/sort' as string | null, leaks: [leak(50, 1)], summary: { bytes: 50, blocks: 1 }, mismatches: [], mismatchedFrees: 0 };
 const mismatch = {
   allocation: { kind: 'new[]' as const, size: 40, frames: [] },
   release: { kind: 'delete' as const, frames: [] },
@@ -61,7 +61,12 @@ test.each([
 
 test("a child's leak names the child", () => {
   const [failure] = runFailures(run({ children: [child] }), context());
-  expect(failure.message).toBe('50 bytes in 1 block leaked by /bin/p (forked child, pid 7)');
+  expect(failure.message).toBe('50 bytes in 1 block leaked by /bin/p: forked child 7 (/usr/bin/sort)');
+});
+
+test("a child whose object map never came is named by its pid", () => {
+  const [failure] = runFailures(run({ children: [{ ...child, program: null }] }), context());
+  expect(failure.message).toBe('50 bytes in 1 block leaked by /bin/p: forked child 7');
 });
 
 test(`the first ${LEAKING_PROCESSES_LISTED} leaking processes get a failure each, the others one together`, () => {
@@ -69,7 +74,7 @@ test(`the first ${LEAKING_PROCESSES_LISTED} leaking processes get a failure each
   const failures = runFailures({ ...leaky, children }, context());
   expect(failures).toHaveLength(LEAKING_PROCESSES_LISTED + 1);
   expect(failures[0].message).toBe('100 bytes in 2 blocks leaked by /bin/p');
-  expect(failures[LEAKING_PROCESSES_LISTED - 1].message).toBe(`50 bytes in 1 block leaked by /bin/p (forked child, pid ${100 + LEAKING_PROCESSES_LISTED - 2})`);
+  expect(failures[LEAKING_PROCESSES_LISTED - 1].message).toBe(`50 bytes in 1 block leaked by /bin/p: forked child ${100 + LEAKING_PROCESSES_LISTED - 2} (/usr/bin/sort)`);
   // Three children left over (the program took one place), their leaks added up; the reporters total every byte.
   const rest = failures[LEAKING_PROCESSES_LISTED];
   expect(rest.message).toBe("150 bytes in 3 blocks leaked by 3 more forked processes of /bin/p (the run's children list has them)");
@@ -80,7 +85,7 @@ test(`the first ${LEAKING_PROCESSES_LISTED} leaking processes get a failure each
 
 test("a child's mismatch names the child and both kinds", () => {
   const [failure] = runFailures(run({ children: [mismatchedChild] }), context());
-  expect(failure.message).toBe('1 block released by a mismatched free/delete in /bin/p (forked child, pid 7)');
+  expect(failure.message).toBe('1 block released by a mismatched free/delete in /bin/p: forked child 7 (/usr/bin/sort)');
   expect(failure.stack).toContain('new[] block of 40 bytes released with delete');
 });
 

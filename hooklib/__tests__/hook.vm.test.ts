@@ -98,6 +98,8 @@ test.each([forkFamilyCase, outlivedCase].map((c) => [c.name, c] as const))('%s',
   expect(describeLeaks(result.leaks)).toEqual(c.leaks);
   // Each at its line: a forked child's stacks resolve against the object map it sent after the fork.
   expect(describeChildren(result.children ?? [], bin(c.program))).toEqual(c.children);
+  // A fork that did not exec runs the program's own file, and is named by it.
+  expect(new Set((result.children ?? []).map((child) => child.program))).toEqual(new Set([bin(c.program)]));
   // pmm.ko saw each child exit: fork_family's all exit 0; outlived's is ended by pmd when the program is.
   const endings = (result.children ?? []).map((child) => child.signal ?? `status ${child.exitCode}`);
   expect(new Set(endings)).toEqual(new Set([c.program === 'outlived' ? 'SIGKILL' : 'status 0']));
@@ -108,8 +110,9 @@ test("a forked child's crash is in its entry: the signal, and what it leaked unt
   const result = await pmm.run('/bin/sh', ['-c', `${bin('killed_midway')} segv; exit 3`]);
   expect(result.exitCode).toBe(3);
   const crashed = (result.children ?? []).filter((child) => child.signal !== null);
-  expect(crashed.map((child) => [child.signal, child.exitCode, describeLeaks(child.leaks)])).toEqual([
-    ['SIGSEGV', null, ['615/5 malloc leak_before_dying<main']],
+  // Named by the file it ran: what the user looks for in a script's children.
+  expect(crashed.map((child) => [child.program, child.signal, child.exitCode, describeLeaks(child.leaks)])).toEqual([
+    [bin('killed_midway'), 'SIGSEGV', null, ['615/5 malloc leak_before_dying<main']],
   ]);
   // Declares the run's leaks expected (the shell's own, whatever they are, and the child's), so that
   // the environment does not fail the test for them.

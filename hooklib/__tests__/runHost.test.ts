@@ -53,6 +53,8 @@ test.each([forkFamilyCase, outlivedCase].map((c) => [c.name, c] as const))('%s',
   expect(result.summary).toEqual(c.leak);
   expect(describeLeaks(result.leaks)).toEqual(c.leaks);
   expect(describeChildren(result.children ?? [], program)).toEqual(c.children);
+  // A fork that did not exec runs the program's own file, and is named by it.
+  expect(new Set((result.children ?? []).map((child) => child.program))).toEqual(new Set([program]));
   // Each child under its own pid, none the program's.
   const pids = (result.children ?? []).map((c) => c.pid);
   expect(new Set(pids).size).toBe(pids.length);
@@ -69,8 +71,9 @@ test("a forked child's crash is in its entry: the signal, and what it leaked unt
   const result = await hostRun('/bin/sh', ['-c', `${programBin('killed_midway')} segv; exit 3`]);
   expect(result.exitCode).toBe(3);
   const crashed = (result.children ?? []).filter((child) => child.signal !== null);
-  expect(crashed.map((child) => [child.signal, child.exitCode, describeLeaks(child.leaks)])).toEqual([
-    ['SIGSEGV', null, ['615/5 malloc leak_before_dying<main']],
+  // Named by the file it ran: what the user looks for in a script's children.
+  expect(crashed.map((child) => [child.program, child.signal, child.exitCode, describeLeaks(child.leaks)])).toEqual([
+    [programBin('killed_midway'), 'SIGSEGV', null, ['615/5 malloc leak_before_dying<main']],
   ]);
 }, 60_000);
 
@@ -163,7 +166,7 @@ test("suppressions apply to the forked children's leaks as to the program's, and
     const cli = path.join(__dirname, '..', '..', 'dist', 'cli', 'pmm.js');
     const run = spawnSync(process.execPath, [cli, 'run', '--host', '--', program], { encoding: 'utf8', env: { ...process.env, PMM_SUPPRESSIONS: lsan } });
     expect(run.stderr).toContain('pmm: suppressed: 100 bytes in 1 block\n');
-    expect(run.stderr.match(/^pmm: forked child \d+: suppressed: /gm)).toHaveLength(ours.length);
+    expect(run.stderr.match(/^pmm: forked child \d+ \(\S+\): suppressed: /gm)).toHaveLength(ours.length);
   } finally {
     fs.rmSync(dir, { recursive: true, force: true });
   }

@@ -1,6 +1,6 @@
 // Table tests for reading /proc/<pid>/maps text and finding the object that holds an address.
 
-import {findObject, formatAddress, isPseudoPath, loadBase, parseAddress, parseObjectMap} from '../objectMap';
+import {findObject, formatAddress, isPseudoPath, loadBase, mainObjectPath, parseAddress, parseObjectMap} from '../objectMap';
 
 const MAPS = [
   '5591d643b000-5591d643c000 r--p 00000000 fe:00 2163124                    /tmp/my dir/probe',
@@ -77,5 +77,26 @@ describe('addresses and paths', () => {
     ['/lib/libc.so.6', false],
   ])('isPseudoPath(%j)', (path, expected) => {
     expect(isPseudoPath(path)).toBe(expected);
+  });
+});
+
+describe('mainObjectPath', () => {
+  it('is the lowest-mapped file, spaces and all', () => {
+    expect(mainObjectPath(MAPS)).toBe('/tmp/my dir/probe');
+  });
+
+  it('skips anonymous and pseudo mappings below it, and drops " (deleted)"', () => {
+    const text = [
+      '00400000-00401000 ---p 00000000 00:00 0 ',
+      '00401000-00402000 r--p 00000000 00:00 0                          [anon:x]',
+      '00600000-00601000 r-xp 00000000 fe:00 12                         /tmp/rebuilt (deleted)',
+      '7f9869400000-7f9869428000 r--p 00000000 fe:00 1835036            /usr/lib/x86_64-linux-gnu/libc.so.6',
+    ].join('\n');
+    expect(mainObjectPath(text)).toBe('/tmp/rebuilt');
+  });
+
+  it('is null for a text without files', () => {
+    expect(mainObjectPath('')).toBeNull();
+    expect(mainObjectPath('7ffd1000-7ffd2000 r-xp 00000000 00:00 0 [vdso]\n')).toBeNull();
   });
 });
