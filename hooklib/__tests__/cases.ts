@@ -151,6 +151,8 @@ export const forkFamilyCase = {
   leaks: ['100/1 malloc leak<main'],
   /** describeChildren's answer, sorted. */
   children: ['176/4 malloc leak<main', '275/5 malloc leak<main', '44/2 malloc leak<main', '539/7 malloc leak<main', '99/3 malloc leak<main', 'shell'],
+  /** describeChildPrograms' answer: the forks, the one that exec()ed itself and the spawns ran fork_family, system() a shell. */
+  childPrograms: ['/bin/sh', 'fork_family'],
 };
 
 /**
@@ -306,7 +308,15 @@ export const outlivedCase = {
   leak: { bytes: 10, blocks: 1 },
   leaks: ['10/1 malloc leak<main'],
   children: ['99/3 malloc leak<main'],
+  childPrograms: ['outlived'],
 };
+
+/** The files the children ran (ChildResult.program), each once, sorted: the program by its name, the shell as /bin/sh. */
+export function describeChildPrograms(children: Array<{ program: string | null }>, program: string): string[] {
+  const shell = fs.realpathSync('/bin/sh');
+  const names = children.map((c) => (c.program === program ? path.basename(program) : c.program === shell ? '/bin/sh' : String(c.program)));
+  return [...new Set(names)].sort();
+}
 
 type ChildLike = { summary: { bytes: number; blocks: number }; mismatchedFrees: number; leaks: Parameters<typeof describeLeaks>[0] };
 
