@@ -7,6 +7,7 @@
 import * as fs from 'fs';
 import * as path from 'path';
 import { forkedChildName } from './childName';
+import { ownAllocatorReason } from './ownAllocator';
 import type { RawRun } from './runProgram';
 import type { ChildResult } from './types';
 
@@ -41,10 +42,12 @@ export function unhookableReason(read: (offset: number, length: number) => Buffe
   const { offset, size, count } = programHeaders(header);
   if (size < 4 || count === 0) return null;
   const table = read(offset, size * count);
+  let dynamic = false;
   for (let i = 0; (i + 1) * size <= table.length; i++) {
-    if (table.readUInt32LE(i * size) === PT_INTERP) return null;
+    if (table.readUInt32LE(i * size) === PT_INTERP) dynamic = true;
   }
-  return 'it is statically linked: there is no dynamic loader to preload the hook (LD_PRELOAD) into it';
+  if (!dynamic) return 'it is statically linked: there is no dynamic loader to preload the hook (LD_PRELOAD) into it';
+  return ownAllocatorReason(read);
 }
 
 /**
@@ -68,7 +71,8 @@ export function checkHookable(file: string, fail: (message: string) => Error): v
   }
   try {
     const reason = unhookableReason((offset, length) => {
-      const buf = Buffer.alloc(Math.min(length, 1 << 20));
+      // Up to 64 MiB: a large program's dynamic symbol table is read whole.
+      const buf = Buffer.alloc(Math.min(length, 64 << 20));
       return buf.subarray(0, fs.readSync(fd, buf, 0, buf.length, offset));
     });
     if (reason !== null) throw fail(`cannot run ${file} under the hook: ${reason}, so its allocations could not be seen`);
@@ -82,7 +86,7 @@ export function checkHookable(file: string, fail: (message: string) => Error): v
  * run (a test that runs, say, ping through a shell would always fail), but it must not go unsaid.
  */
 export function unhookedChildMessage(program: string, child: Pick<ChildResult, 'pid' | 'program'>): string {
-  return `pmm: ${program}: ${forkedChildName(child)} exec()ed a program the hook cannot enter (statically linked or set-user-ID): what it allocated after that exec was not seen`;
+  return `pmm: ${program}: ${forkedChildName(child)} exec()ed a program the hook cannot enter (statically linked, set-user-ID, or with an allocator of its own): what it allocated after that exec was not seen`;
 }
 
 /**
@@ -93,8 +97,8 @@ export function checkHookStarted(raw: RawRun, fail: (message: string) => Error):
   const { program, exitCode, signal, stderr } = raw.result;
   if (raw.unhooked) {
     throw fail(
-      `${program} exec()ed a program the hook cannot enter (statically linked, or set-user-ID, whose loader ` +
-        `ignores LD_PRELOAD), so what it allocated after that exec was not seen`,
+      `${program} exec()ed a program the hook cannot enter (statically linked, set-user-ID, whose loader ` +
+        `ignores LD_PRELOAD, or with an allocator of its own), so what it allocated after that exec was not seen`,
     );
   }
   if (raw.maps !== '') return;
@@ -102,7 +106,8 @@ export function checkHookStarted(raw: RawRun, fail: (message: string) => Error):
   const tail = stderr.trim().split('\n').slice(-3).join('\n');
   throw fail(
     `the hook never started in ${program} (it ${how}), so its allocations were not seen: a set-user-ID or ` +
-      `set-group-ID program ignores LD_PRELOAD, and a program that fails before main never loads it` +
+      `set-group-ID program ignores LD_PRELOAD, a program that fails before main never loads it, and the hook ` +
+      `stays out of one with an allocator of its own (one that defines malloc itself)` +
       (tail ? `; its stderr ends:\n${tail}` : ''),
   );
 }

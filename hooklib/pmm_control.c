@@ -29,6 +29,32 @@ static void pmm_after_fork_child(void)
 }
 
 /*
+ * Whether the process's malloc and free are the hook's. A program that defines them itself (an
+ * allocator linked in, a sanitizer's static runtime) gets every call before the hook does, the C
+ * library's too, and the hook would see none of its blocks: it then stays out (no records, no object
+ * map), and pmm says the process ran unhooked rather than that it freed everything. dlsym gives the
+ * definition that calls bind to, or, in a non-PIE program that takes the function's address, its
+ * canonical PLT entry: a symbol with a value but no definition (SHN_UNDEF), which leads to the hook's.
+ */
+static int pmm_allocator_is_ours(void)
+{
+	static const char *const names[] = { "malloc", "free" };
+	Dl_info self, info;
+
+	if (!dladdr((void *)pmm_allocator_is_ours, &self))
+		return 1;
+	for (size_t i = 0; i < sizeof(names) / sizeof(names[0]); i++) {
+		const ElfW(Sym) *sym = NULL;
+		void *fn = dlsym(RTLD_DEFAULT, names[i]);
+
+		if (fn && dladdr1(fn, &info, (void **)&sym, RTLD_DL_SYMENT) &&
+		    info.dli_fbase != self.dli_fbase && sym && sym->st_shndx != SHN_UNDEF)
+			return 0;
+	}
+	return 1;
+}
+
+/*
  * Runs once, from the constructor or from the first allocation if another library's constructor
  * allocates before ours runs. Everything it calls may allocate; pmm_in_hook sends that straight through.
  */
@@ -40,7 +66,8 @@ static void pmm_start(void)
 	pmm_in_hook = 1;
 	if (active && active[0] == '0' && active[1] == '\0')
 		pmm_hooks_on = 0;
-	pmm_transport_open();
+	if (pmm_allocator_is_ours())
+		pmm_transport_open();
 	/*
 	 * The map first: sent even with hooks_active off (the program may turn it on later), and the
 	 * module's ESRCH for it stops an unmonitored process (a child the program runs) before the

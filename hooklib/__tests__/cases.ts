@@ -199,8 +199,10 @@ export const execUnhookedCase = {
   name: 'exec_unhooked: an exec() into a program the hook cannot enter is said, never passed as leak-free',
   program: 'exec_unhooked',
   staticImage: programBin('exec_unhooked_static'),
+  /** The same program with an allocator of its own (malloc and free defined in it): the hook stays out of it. */
+  ownImage: programBin('exec_unhooked_own'),
   selfError: (program: string) =>
-    `pmm: ${program} exec()ed a program the hook cannot enter (statically linked, or set-user-ID, whose loader ignores LD_PRELOAD), so what it allocated after that exec was not seen`,
+    `pmm: ${program} exec()ed a program the hook cannot enter (statically linked, set-user-ID, whose loader ignores LD_PRELOAD, or with an allocator of its own), so what it allocated after that exec was not seen`,
   childStdout: 'exec_unhooked: static image\nexec_unhooked: done\n',
   failedStdout: 'exec_unhooked: exec failed\n',
   leaks: ['33/1 malloc leak_before_exec<main'],

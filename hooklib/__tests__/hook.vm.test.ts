@@ -167,6 +167,12 @@ test(execUnhookedCase.name, async () => {
   expect(describeLeaks(child.leaks)).toEqual(c.leaks);
   expect(child.children?.map((k) => [k.unhooked, k.summary])).toEqual([[true, { bytes: 0, blocks: 0 }]]);
 
+  // An image with an allocator of its own, which the hook stays out of, is said the same way.
+  await expect(pmm.run(program, ['self', c.ownImage])).rejects.toThrow(c.selfError(program));
+  const own = await pmm.run(program, ['child', c.ownImage]);
+  expect(own.stdout).toBe(c.childStdout);
+  expect(own.children?.map((k) => [k.unhooked, k.summary])).toEqual([[true, { bytes: 0, blocks: 0 }]]);
+
   // The same, the exec made by the child's second thread, which the kernel makes its leader.
   const threaded = await pmm.run(program, ['thread', c.staticImage]);
   expect(threaded.stdout).toBe(c.childStdout);
@@ -181,6 +187,7 @@ test(execUnhookedCase.name, async () => {
   expect(failed).toLeak(child.summary);
   expect(child).toLeak(failed.summary);
   expect(threaded).toLeak(failed.summary);
+  expect(own).toLeak(failed.summary);
 });
 
 test(execImageCase.name, async () => {

@@ -122,6 +122,12 @@ test(execUnhookedCase.name, async () => {
   expect(describeLeaks(child.leaks)).toEqual(c.leaks);
   expect(child.children?.map((k) => [k.unhooked, k.summary])).toEqual([[true, { bytes: 0, blocks: 0 }]]);
 
+  // An image with an allocator of its own, which the hook stays out of, is said the same way.
+  await expect(hostRun(program, ['self', c.ownImage])).rejects.toThrow(c.selfError(program));
+  const own = await hostRun(program, ['child', c.ownImage]);
+  expect(own.stdout).toBe(c.childStdout);
+  expect(own.children?.map((k) => [k.unhooked, k.summary])).toEqual([[true, { bytes: 0, blocks: 0 }]]);
+
   // The same, the exec made by the child's second thread, which the kernel makes its leader.
   const threaded = await hostRun(program, ['thread', c.staticImage]);
   expect(threaded.stdout).toBe(c.childStdout);
@@ -134,6 +140,7 @@ test(execUnhookedCase.name, async () => {
   expect(failed.children).toEqual([]);
   expect(failed.summary).toEqual(child.summary);
   expect(threaded.summary).toEqual(child.summary);
+  expect(own.summary).toEqual(child.summary);
 }, 60_000);
 
 test(execImageCase.name, async () => {
