@@ -10,7 +10,7 @@ import { formatAmount, formatLeakMessage, formatSeedLog } from '../harness/leakR
 import { formatMismatchMessage, formatValgrindMismatch } from '../harness/mismatchReport';
 import { releaseNotes } from '../harness/releaseNotes';
 import { sharedSymbolizer, symbolizeMismatches, type RawRun } from '../harness/runProgram';
-import type { ChildResult, RunResult } from '../harness/types';
+import type { ChildResult, RawRecord, RunResult } from '../harness/types';
 import { LEAKING_PROCESSES_LISTED } from '../harness/verdict';
 
 /** How the program ended, in a line. */
@@ -55,24 +55,51 @@ function childLines(result: RunResult, listed: Set<ChildResult>): string[] {
   });
 }
 
+/**
+ * The most unmatched allocations listed one by one in the article's log format. A leak in a loop leaves
+ * thousands of blocks from one stack: past this many, the leaks follow by stack instead, as a Jest failure
+ * shows them.
+ */
+export const SEED_LOG_LISTED = 100;
+
+/** The program's unmatched allocations that no suppression matched (suppressions match whole stacks). */
+function unsuppressedRecords(raw: RawRun, result: RunResult): RawRecord[] {
+  const gone = new Set((result.suppressed?.leaks ?? []).map((leak) => leak.frames.map((frame) => frame.address).join(' ')));
+  return gone.size === 0 ? raw.records : raw.records.filter((record) => !gone.has(record.frames.join(' ')));
+}
+
+/** The article's log lines of the first SEED_LOG_LISTED unmatched allocations, then, if there are more, all by stack. */
+async function seedLog(raw: RawRun, result: RunResult): Promise<string[]> {
+  const records = unsuppressedRecords(raw, result);
+  const listed = records.slice(0, SEED_LOG_LISTED);
+  // The symbolizer answers these from its cache: the result's groups were symbolized from the same addresses.
+  const frames = listed.length > 0 ? await sharedSymbolizer().symbolizeRecords(raw.maps, listed) : [];
+  const lines = listed.map((record, i) => formatSeedLog(record, frames[i]));
+  if (records.length === listed.length) return lines;
+  return [
+    ...lines,
+    `pmm: the first ${listed.length} of ${records.length} unmatched allocations are listed above; all of them by stack:`,
+    formatLeakMessage(result.leaks, result.summary, result.program),
+  ];
+}
+
 /** The report's text, ending in a newline; suppressions and notes are lines made by the caller. */
 export async function textReport(raw: RawRun, result: RunResult, suppressions: string[], notes: string[]): Promise<string> {
-  // The article's log lists every unmatched allocation; the symbolizer answers these from its cache.
-  const frames = raw.records.length > 0 ? await sharedSymbolizer().symbolizeRecords(raw.maps, raw.records) : [];
-  const logLines = raw.records.map((record, i) => formatSeedLog(record, frames[i]));
+  const logLines = await seedLog(raw, result);
   // Each mismatched release as valgrind reports it, in the order they happened.
   const mismatchFrames = await symbolizeMismatches(raw.maps, raw.mismatches);
   const mismatchLines = raw.mismatches.map((m, i) => formatValgrindMismatch(m, mismatchFrames[i]));
   const stacks = result.leaks.length;
+  const suppressedSummary = result.suppressed && result.suppressed.summary.blocks > 0 ? result.suppressed.summary : null;
   const verdict = result.summary.blocks === 0
-    ? 'pmm: no leaks: every allocation was freed'
+    ? suppressedSummary ? 'pmm: no leaks but suppressed ones' : 'pmm: no leaks: every allocation was freed'
     : `pmm: ${formatAmount(result.summary)} leaked, from ${stacks} ${stacks === 1 ? 'stack' : 'stacks'}`;
   const n = result.mismatchedFrees;
   const listed = raw.mismatches.length;
   const mismatchVerdict = n === 0
     ? []
     : [`pmm: ${n} ${n === 1 ? 'block' : 'blocks'} released by a mismatched free/delete${n > listed ? ` (the first ${listed} listed)` : ''}`];
-  const suppressed = result.suppressed && result.suppressed.summary.blocks > 0 ? [`pmm: suppressed: ${formatAmount(result.suppressed.summary)}`] : [];
+  const suppressed = suppressedSummary ? [`pmm: suppressed: ${formatAmount(suppressedSummary)}`] : [];
   const childrenShown = childrenListed(result);
   return [
     ...logLines,

@@ -1,9 +1,10 @@
-// The text `pmm run` prints of a run's forked children: the leaks of the first ones with their stacks, a
-// line each for all of them.
-import type { RawRun } from '../../harness/runProgram';
-import type { ChildResult, RunResult } from '../../harness/types';
+// The text `pmm run` prints: the program's unmatched allocations one by one (the first SEED_LOG_LISTED, but
+// the suppressed ones), and of its forked children the leaks of the first ones with their stacks, a line
+// each for all of them.
+import { closeSymbolizer, type RawRun } from '../../harness/runProgram';
+import type { ChildResult, Leak, RawRecord, RunResult } from '../../harness/types';
 import { LEAKING_PROCESSES_LISTED } from '../../harness/verdict';
-import { textReport } from '../textReport';
+import { SEED_LOG_LISTED, textReport } from '../textReport';
 
 const frame = { address: '0x401136', function: 'make_node', file: '/src/tree.c', line: 12, object: '/src/tree' };
 
@@ -15,14 +16,47 @@ function child(pid: number, bytes: number): ChildResult {
   };
 }
 
-function report(children: ChildResult[]): Promise<string> {
+afterAll(() => closeSymbolizer());
+
+const noLeaks = { leaks: [], summary: { bytes: 0, blocks: 0 } };
+
+function report(children: ChildResult[], own: { records: RawRecord[]; leaks: Leak[]; suppressed?: Leak[] } = { records: [], leaks: [] }): Promise<string> {
+  const count = (leaks: Leak[]) => leaks.reduce((s, l) => ({ bytes: s.bytes + l.bytes, blocks: s.blocks + l.blocks }), noLeaks.summary);
   const result: RunResult = {
     program: '/bin/sh', args: [], exitCode: 0, signal: null, timedOut: false, stdout: '', stderr: '',
-    leaks: [], summary: { bytes: 0, blocks: 0 }, mismatches: [], mismatchedFrees: 0, unmatchedFrees: 0, children,
+    leaks: own.leaks, summary: count(own.leaks), mismatches: [], mismatchedFrees: 0, unmatchedFrees: 0, children,
+    ...(own.suppressed ? { suppressed: { leaks: own.suppressed, summary: count(own.suppressed) } } : {}),
   };
-  const raw = { result, records: [], mismatches: [], mismatchedFrees: 0, unmatchedFrees: 0, droppedRecords: 0, maps: '', unhooked: false } as unknown as RawRun;
+  const raw = { result, records: own.records, mismatches: [], mismatchedFrees: 0, unmatchedFrees: 0, droppedRecords: 0, maps: '', unhooked: false } as unknown as RawRun;
   return textReport(raw, result, [], []);
 }
+
+/** n blocks of 8 bytes from the stack of one return address, and their leak group. */
+function leakFrom(address: string, n: number): { records: RawRecord[]; leak: Leak } {
+  const records = Array.from({ length: n }, (_, i) => ({ kind: 'malloc' as const, ptr: `0x${(0x1000 + i * 16).toString(16)}`, prevPtr: '0x0', size: 8, timeNs: '0', frames: [address] }));
+  return { records, leak: { bytes: 8 * n, blocks: n, kinds: ['malloc'], frames: [{ address, function: null, file: null, line: null, object: null }] } };
+}
+
+test('suppressed allocations are not listed, and the verdict says some were suppressed', async () => {
+  const kept = leakFrom('0x401000', 2);
+  const gone = leakFrom('0x402000', 3);
+  const text = await report([], { records: [...gone.records, ...kept.records], leaks: [kept.leak], suppressed: [gone.leak] });
+  expect(text.match(/^\{MALLOC @/gm)).toHaveLength(2);
+  expect(text).toContain('pmm: 16 bytes in 2 blocks leaked, from 1 stack\n');
+  const none = await report([], { records: gone.records, leaks: [], suppressed: [gone.leak] });
+  expect(none).not.toMatch(/^\{MALLOC @/m);
+  expect(none).toContain('pmm: no leaks but suppressed ones\npmm: suppressed: 24 bytes in 3 blocks\n');
+});
+
+test(`the first ${SEED_LOG_LISTED} unmatched allocations one by one, then all of them by stack`, async () => {
+  const many = leakFrom('0x401000', SEED_LOG_LISTED + 5);
+  const text = await report([], { records: many.records, leaks: [many.leak] });
+  expect(text.match(/^\{MALLOC @/gm)).toHaveLength(SEED_LOG_LISTED);
+  expect(text).toContain(`pmm: the first ${SEED_LOG_LISTED} of ${SEED_LOG_LISTED + 5} unmatched allocations are listed above; all of them by stack:\n` +
+    `${8 * (SEED_LOG_LISTED + 5)} bytes in ${SEED_LOG_LISTED + 5} blocks leaked by /bin/sh\n  ${8 * (SEED_LOG_LISTED + 5)} bytes in ${SEED_LOG_LISTED + 5} blocks (malloc)\n`);
+  const exactly = leakFrom('0x401000', SEED_LOG_LISTED);
+  expect(await report([], { records: exactly.records, leaks: [exactly.leak] })).not.toContain('listed above');
+});
 
 test('a leaking child gets its stacks, a clean one no line', async () => {
   const text = await report([child(101, 0), child(102, 40)]);
