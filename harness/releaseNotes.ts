@@ -1,7 +1,8 @@
 // What a run says besides its leaks and mismatches, which fails no test but must not go unsaid: frees of
-// blocks pmm never saw allocated, records pmm.ko could not keep (without which the leak figures are a lower
+// blocks pmm never saw allocated, allocations pmm could not keep (without which the leak figures are a lower
 // bound), and the read-only file system a program met. `pmm run` prints these lines, and the Jest
 // environment writes them on stderr.
+import { MAX_LIVE_RECORDS } from '../hooklib/host/recordStream';
 import { OUTPUT_CAP_BYTES, type ChildResult, type RunResult } from './types';
 
 /**
@@ -11,17 +12,18 @@ import { OUTPUT_CAP_BYTES, type ChildResult, type RunResult } from './types';
 export function releaseNotes(process: Pick<RunResult | ChildResult, 'unmatchedFrees' | 'droppedRecords'>, forked = false): string[] {
   const notes: string[] = [];
   const n = process.unmatchedFrees;
+  const dropped = process.droppedRecords ?? 0;
   if (n > 0 && !forked) {
     notes.push(
       `${n} ${n === 1 ? 'free (or realloc) of a block' : 'frees (or reallocs) of blocks'} never seen allocated: ` +
-        'a double free, a pointer no allocator gave, or a block allocated while hooks_active was off',
+        'a double free, a pointer no allocator gave, or a block allocated while hooks_active was off' +
+        (dropped > 0 ? ', or one of the allocations not kept (below)' : ''),
     );
   }
-  const dropped = process.droppedRecords ?? 0;
   if (dropped > 0) {
     notes.push(
-      `pmm.ko could not keep ${dropped} ${dropped === 1 ? 'record' : 'records'} (over its max_records caps): ` +
-        'the leak figures are a lower bound',
+      `${dropped} ${dropped === 1 ? 'allocation was' : 'allocations were'} not kept, past the most that pmm keeps ` +
+        `of a process (pmm.ko's max_records caps; ${MAX_LIVE_RECORDS.toLocaleString('en')} live in host mode): the leak figures are a lower bound`,
     );
   }
   return notes;

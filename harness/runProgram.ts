@@ -79,7 +79,7 @@ export interface RawProcess {
   mismatches: RawMismatch[];
   mismatchedFrees: number; // all of them, kept or not
   unmatchedFrees: number; // frees of blocks never seen allocated
-  droppedRecords: number; // records pmm.ko could not keep
+  droppedRecords: number; // allocations pmm could not keep (pmm.ko's max_records caps, host mode's live cap)
   maps: string;
   /** It exec()ed an image the hook never entered (static, set-user-ID): what that image allocated was not seen. */
   unhooked: boolean;

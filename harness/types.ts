@@ -106,7 +106,7 @@ export interface RunResult {
    * no failure: valgrind's "Invalid free()".
    */
   unmatchedFrees: number;
-  /** Records pmm.ko could not keep (over its max_records caps): the leak figures are then a lower bound. Absent when none. */
+  /** Allocations pmm could not keep (over pmm.ko's max_records caps, or host mode's 1,000,000 live): the leak figures are then a lower bound. Absent when none. */
   droppedRecords?: number;
   children?: ChildResult[]; // the processes it forked (and what they exec-ed); present for a run under the hook (VM or --host)
   suppressed?: { leaks: Leak[]; summary: LeakSummary }; // matched by PMM_SUPPRESSIONS' files; present when any given

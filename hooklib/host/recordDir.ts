@@ -8,7 +8,7 @@ import * as fs from 'fs';
 import * as path from 'path';
 import type { RawProcess } from '../../harness/runProgram';
 import type { RawMismatch, RawRecord } from '../../harness/types';
-import { decodeRecords, replayRecords, type Mismatch, type PmmRecord, type Reaped } from './recordStream';
+import { eachRecord, PMM_RECORD_SIZE, replayRecords, type Mismatch, type PmmRecord, type Reaped } from './recordStream';
 import { readRingFile } from './ringFile';
 
 const hex = (v: bigint): string => `0x${v.toString(16)}`;
@@ -44,13 +44,12 @@ export interface HostProcess extends RawProcess {
   reaped: Reaped[];
 }
 
-/** One process's record stream and object map text, replayed into what pmd sends for a monitor. */
-export function replayProcess(records: Uint8Array, maps: string): HostProcess {
-  const { unmatched, unmatchedFrees, mismatches, unhooked, exitCode, reaped } = replayRecords(decodeRecords(records));
+/** One process's record stream (in pieces of whole records) and object map text, replayed into what pmd sends for a monitor. */
+export function replayProcess(pieces: Iterable<Uint8Array>, maps: string): HostProcess {
+  const { unmatched, unmatchedFreeCount, dropped, mismatches, unhooked, exitCode, reaped } = replayRecords(eachRecord(pieces));
   return {
     records: unmatched.map(toRawRecord), mismatches: mismatches.map(toRawMismatch), mismatchedFrees: mismatches.length,
-    // The host keeps every record: none is dropped.
-    unmatchedFrees: unmatchedFrees.length, droppedRecords: 0, maps, unhooked, exitCode, reaped,
+    unmatchedFrees: unmatchedFreeCount, droppedRecords: dropped, maps, unhooked, exitCode, reaped,
   };
 }
 
@@ -63,25 +62,71 @@ const readIfThere = (file: string): Buffer | null => {
   }
 };
 
+/** Records read from a records file at a time: about 1 MiB, whole records. */
+const RECORDS_PER_PIECE = Math.floor(2 ** 20 / PMM_RECORD_SIZE);
+
 /**
- * One process's records, whole and in order: its records file up to what the ring's drains committed
- * (all of it when there is no ring, or an empty one: the hook empties it at exit), then what was left
- * in the ring, then its late records.
+ * The first length bytes of a file, in pieces of whole records, read as they are asked for. Each piece is
+ * a view of one buffer that the next read overwrites: it must be used before the next is taken.
  */
-export function readProcessRecords(dir: string, name: string): Buffer {
+function* filePieces(file: string, length: number): Generator<Uint8Array> {
+  if (length === 0) return;
+  const fd = fs.openSync(file, 'r');
+  try {
+    const buffer = Buffer.alloc(RECORDS_PER_PIECE * PMM_RECORD_SIZE);
+    for (let at = 0; at < length;) {
+      const n = fs.readSync(fd, buffer, 0, Math.min(buffer.length, length - at), at);
+      if (n === 0) throw new Error(`${file} ended at ${at} of ${length} bytes`);
+      at += n;
+      yield buffer.subarray(0, n);
+    }
+  } finally {
+    fs.closeSync(fd);
+  }
+}
+
+const sizeIfThere = (file: string): number | null => {
+  try {
+    return fs.statSync(file).size;
+  } catch (err) {
+    if ((err as NodeJS.ErrnoException).code === 'ENOENT') return null;
+    throw err;
+  }
+};
+
+/**
+ * One process's records, whole and in order, in pieces: its records file up to what the ring's drains
+ * committed (all of it when there is no ring, or an empty one: the hook empties it at exit), then what
+ * was left in the ring, then its late records. The records file is read as the pieces are taken: a long
+ * run's can be gigabytes.
+ */
+export function processRecordPieces(dir: string, name: string): Iterable<Uint8Array> {
   // The hook could not write a record out: what is here is not all the process did.
   if (fs.existsSync(path.join(dir, `${name}.failed`))) {
     throw new Error(`its records could not all be written to ${dir} (is its file system full?), so what it allocated is not known`);
   }
-  const written = readIfThere(path.join(dir, `${name}.records`)) ?? Buffer.alloc(0);
+  const recordsFile = path.join(dir, `${name}.records`);
+  const written = sizeIfThere(recordsFile) ?? 0;
   const ring = readIfThere(path.join(dir, `${name}.ring`));
   const late = readIfThere(path.join(dir, `${name}.late`)) ?? Buffer.alloc(0);
-  if (!ring || ring.length === 0) return Buffer.concat([written, late]);
+  if (!ring || ring.length === 0) return inTurn(filePieces(recordsFile, written), [late]);
   const { committed, records } = readRingFile(ring);
-  if (written.length < committed) throw new Error(`records file of ${written.length} bytes, ${committed} committed`);
-  return Buffer.concat([written.subarray(0, committed), records, late]);
+  if (written < committed) throw new Error(`records file of ${written} bytes, ${committed} committed`);
+  return inTurn(filePieces(recordsFile, committed), [records, late]);
 }
 
+/** The pieces of each source in turn, each taken only when the last is done. */
+function* inTurn(...sources: Array<Iterable<Uint8Array>>): Generator<Uint8Array> {
+  for (const source of sources) yield* source;
+}
+
+/** One process's records, whole and in order, in one buffer (for a look at a short run's). */
+export function readProcessRecords(dir: string, name: string): Buffer {
+  const copies: Buffer[] = [];
+  // Each copied as it comes: the next piece overwrites it.
+  for (const piece of processRecordPieces(dir, name)) copies.push(Buffer.from(piece));
+  return Buffer.concat(copies);
+}
 /** A process that wrote into the directory: its files' name, its pid, and how many of the run had the pid before it. */
 export interface RecordDirEntry {
   name: string;
@@ -112,7 +157,7 @@ export function readRecordDir(dir: string): Array<RecordDirEntry & { process: Ho
     const mapsPath = path.join(dir, `${entry.name}.maps`);
     const maps = fs.existsSync(mapsPath) ? fs.readFileSync(mapsPath, 'utf8') : '';
     try {
-      return { ...entry, process: replayProcess(readProcessRecords(dir, entry.name), maps) };
+      return { ...entry, process: replayProcess(processRecordPieces(dir, entry.name), maps) };
     } catch (err) {
       const which = entry.generation ? `${entry.pid} (the run's process number ${entry.generation + 1} with that pid)` : `${entry.pid}`;
       throw new Error(`host mode, process ${which}: ${(err as Error).message}`);

@@ -41,33 +41,42 @@ const kindNames = new Map<number, PmmKindName>(
   Object.entries(PmmKind).map(([name, value]) => [value, name as PmmKindName]),
 );
 
+/**
+ * Decodes records one at a time from a stream given in pieces (each whole records), numbering them from 0:
+ * a long run's records need not all be in memory at once. Throws, naming the record, on anything the hook
+ * cannot have written.
+ */
+export function* eachRecord(pieces: Iterable<Uint8Array>): Generator<PmmRecord> {
+  let index = 0;
+  for (const bytes of pieces) {
+    if (bytes.length % PMM_RECORD_SIZE !== 0) {
+      throw new Error(`record stream of ${bytes.length} bytes is not whole ${PMM_RECORD_SIZE}-byte records`);
+    }
+    const view = new DataView(bytes.buffer, bytes.byteOffset, bytes.byteLength);
+    for (let at = 0; at < bytes.length; at += PMM_RECORD_SIZE, index++) {
+      const kindValue = view.getUint32(at, true);
+      const kind = kindNames.get(kindValue);
+      if (kind === undefined) throw new Error(`record ${index}: unknown kind ${kindValue}`);
+      const nframes = view.getUint32(at + 4, true);
+      if (nframes > PMM_MAX_FRAMES) throw new Error(`record ${index}: nframes ${nframes} > ${PMM_MAX_FRAMES}`);
+      const frames: bigint[] = [];
+      for (let i = 0; i < nframes; i++) frames.push(view.getBigUint64(at + 40 + 8 * i, true));
+      yield {
+        index,
+        kind,
+        ptr: view.getBigUint64(at + 8, true),
+        prevPtr: view.getBigUint64(at + 16, true),
+        size: view.getBigUint64(at + 24, true),
+        timeNs: view.getBigUint64(at + 32, true),
+        frames,
+      };
+    }
+  }
+}
+
 /** Decodes a whole stream; throws, naming the record, on anything the hook cannot have written. */
 export function decodeRecords(bytes: Uint8Array): PmmRecord[] {
-  if (bytes.length % PMM_RECORD_SIZE !== 0) {
-    throw new Error(`record stream of ${bytes.length} bytes is not whole ${PMM_RECORD_SIZE}-byte records`);
-  }
-  const view = new DataView(bytes.buffer, bytes.byteOffset, bytes.byteLength);
-  const records: PmmRecord[] = [];
-  for (let index = 0; index * PMM_RECORD_SIZE < bytes.length; index++) {
-    const at = index * PMM_RECORD_SIZE;
-    const kindValue = view.getUint32(at, true);
-    const kind = kindNames.get(kindValue);
-    if (kind === undefined) throw new Error(`record ${index}: unknown kind ${kindValue}`);
-    const nframes = view.getUint32(at + 4, true);
-    if (nframes > PMM_MAX_FRAMES) throw new Error(`record ${index}: nframes ${nframes} > ${PMM_MAX_FRAMES}`);
-    const frames: bigint[] = [];
-    for (let i = 0; i < nframes; i++) frames.push(view.getBigUint64(at + 40 + 8 * i, true));
-    records.push({
-      index,
-      kind,
-      ptr: view.getBigUint64(at + 8, true),
-      prevPtr: view.getBigUint64(at + 16, true),
-      size: view.getBigUint64(at + 24, true),
-      timeNs: view.getBigUint64(at + 32, true),
-      frames,
-    });
-  }
-  return records;
+  return [...eachRecord([bytes])];
 }
 
 export interface Mismatch {
@@ -77,7 +86,10 @@ export interface Mismatch {
 
 export interface Replay {
   unmatched: PmmRecord[]; // allocations never freed, in stream order
-  unmatchedFrees: PmmRecord[]; // frees (and reallocs' prev_ptr) that matched no allocation
+  unmatchedFrees: PmmRecord[]; // frees (and reallocs' prev_ptr) that matched no allocation: the first UNMATCHED_FREES_KEPT
+  unmatchedFreeCount: number; // all of them
+  // Allocations not kept because maxLive were live already (pmm.ko's max_records): their frees are unmatched.
+  dropped: number;
   mismatches: Mismatch[]; // e.g. new[] released with delete, malloc with delete
   // The process exec()ed an image that never started the hook: what it allocated was not seen.
   unhooked: boolean;
@@ -103,22 +115,33 @@ export function releaseFor(kind: PmmKindName): PmmKindName {
   return 'free';
 }
 
+/** The unmatched frees a replay keeps (it counts them all): a program can free millions of foreign pointers. */
+export const UNMATCHED_FREES_KEPT = 10_000;
+
+/** pmm.ko's max_records default: the most allocations one process keeps live; the host keeps as many. */
+export const MAX_LIVE_RECORDS = 1_000_000;
+
 /**
  * Matches by address. An address can be live twice for a moment (a realloc that moved is recorded
  * after the old block was freed and maybe reused), so each address holds a queue and the oldest
- * allocation is cancelled first.
+ * allocation is cancelled first. Past maxLive live allocations, a new one is dropped and counted, as
+ * pmm.ko drops it past max_records, so that memory stays bounded however much a program leaks.
  */
-export function replayRecords(records: readonly PmmRecord[]): Replay {
+export function replayRecords(records: Iterable<PmmRecord>, maxLive = MAX_LIVE_RECORDS): Replay {
   const live = new Map<bigint, PmmRecord[]>();
+  let liveCount = 0;
+  let dropped = 0;
   const unmatchedFrees: PmmRecord[] = [];
+  let unmatchedFreeCount = 0;
   const mismatches: Mismatch[] = [];
   const cancel = (ptr: bigint, by: PmmRecord): void => {
     const queue = live.get(ptr);
     if (!queue || queue.length === 0) {
-      unmatchedFrees.push(by);
+      if (unmatchedFreeCount++ < UNMATCHED_FREES_KEPT) unmatchedFrees.push(by);
       return;
     }
     const allocation = queue.shift() as PmmRecord;
+    liveCount--;
     const release = by.kind === 'realloc' ? 'free' : by.kind;
     if (releaseFor(allocation.kind) !== release) mismatches.push({ allocation, release: by });
     if (queue.length === 0) live.delete(ptr);
@@ -140,6 +163,7 @@ export function replayRecords(records: readonly PmmRecord[]): Replay {
     if (record.kind === 'exec') {
       // As pmm.ko: the old image's blocks went with its memory. Its mismatches and unmatched frees stay.
       live.clear();
+      liveCount = 0;
       trying = false;
       continue;
     }
@@ -159,6 +183,11 @@ export function replayRecords(records: readonly PmmRecord[]): Replay {
       if (record.prevPtr !== 0n) cancel(record.prevPtr, record);
       if (record.ptr === 0n) continue;
     }
+    if (liveCount >= maxLive) {
+      dropped++;
+      continue;
+    }
+    liveCount++;
     const queue = live.get(record.ptr);
     if (queue) queue.push(record);
     else live.set(record.ptr, [record]);
@@ -166,5 +195,5 @@ export function replayRecords(records: readonly PmmRecord[]): Replay {
   // The last exec() neither failed nor started the hook: its image ran unhooked, the old one's blocks gone.
   if (trying) live.clear();
   const unmatched = [...live.values()].flat().sort((a, b) => a.index - b.index);
-  return { unmatched, unmatchedFrees, mismatches, unhooked: trying, exitCode, reaped };
+  return { unmatched, unmatchedFrees, unmatchedFreeCount, dropped, mismatches, unhooked: trying, exitCode, reaped };
 }

@@ -6,6 +6,7 @@ import {
   PmmKindName,
   PmmRecord,
   replayRecords,
+  UNMATCHED_FREES_KEPT,
 } from '../recordStream';
 
 interface Event {
@@ -134,5 +135,28 @@ describe('replayRecords', () => {
   ])('%s', (_name, events, leaks, unhooked) => {
     const replay = replayRecords(decodeRecords(encode(events)));
     expect([replay.unmatched.map((r) => `${r.kind}@${r.ptr}:${r.size}`), replay.unhooked]).toEqual([leaks, unhooked]);
+  });
+});
+
+describe('a replay keeps its memory bounded', () => {
+  it('drops allocations past maxLive live ones and counts them, as pmm.ko past max_records; their frees are unmatched', () => {
+    const events: Event[] = [
+      { kind: 'malloc', ptr: 0x10n, size: 1n },
+      { kind: 'malloc', ptr: 0x20n, size: 2n },
+      { kind: 'malloc', ptr: 0x30n, size: 3n }, // dropped: two are live
+      { kind: 'free', ptr: 0x10n },
+      { kind: 'malloc', ptr: 0x40n, size: 4n }, // kept: one place came free
+      { kind: 'free', ptr: 0x30n },
+    ];
+    const replay = replayRecords(decodeRecords(encode(events)), 2);
+    expect(replay.unmatched.map((r) => r.ptr)).toEqual([0x20n, 0x40n]);
+    expect([replay.dropped, replay.unmatchedFreeCount]).toEqual([1, 1]);
+  });
+
+  it(`keeps the first ${UNMATCHED_FREES_KEPT} unmatched frees and counts them all`, () => {
+    const frees: Event[] = Array.from({ length: UNMATCHED_FREES_KEPT + 3 }, (_, i) => ({ kind: 'free', ptr: BigInt(0x1000 + 16 * i) }));
+    const replay = replayRecords(decodeRecords(encode(frees)));
+    expect([replay.unmatchedFrees.length, replay.unmatchedFreeCount]).toEqual([UNMATCHED_FREES_KEPT, UNMATCHED_FREES_KEPT + 3]);
+    expect(replay.unmatchedFrees[0].ptr).toBe(0x1000n);
   });
 });

@@ -4,8 +4,8 @@
 import * as fs from 'fs';
 import * as os from 'os';
 import * as path from 'path';
-import { readProcessRecords, recordDirEntries } from '../recordDir';
-import { decodeRecords, PMM_RECORD_SIZE, PmmKind } from '../recordStream';
+import { processRecordPieces, readProcessRecords, recordDirEntries, replayProcess } from '../recordDir';
+import { decodeRecords, eachRecord, PMM_RECORD_SIZE, PmmKind } from '../recordStream';
 import {
   HOST_RING_MAGIC,
   HOST_STATE_OFFSET,
@@ -128,6 +128,16 @@ describe('readProcessRecords', () => {
     expect(decodeRecords(readProcessRecords(dir, '7')).map((r) => r.ptr)).toEqual([1n, 2n]);
     fs.writeFileSync(path.join(dir, '7.ring'), '');
     expect(decodeRecords(readProcessRecords(dir, '7')).map((r) => r.ptr)).toEqual([1n, 2n]);
+  });
+
+  it('reads a records file of many pieces in order, each piece decoded before the next read', () => {
+    // 20,000 records: over three of the reader's 1 MiB pieces, the last one short.
+    const n = 20_000;
+    fs.writeFileSync(path.join(dir, '7.records'), Buffer.concat(Array.from({ length: n }, (_, i) => record(BigInt(i + 1)))));
+    fs.writeFileSync(path.join(dir, '7.late'), record(BigInt(n + 1)));
+    const ptrs = [...eachRecord(processRecordPieces(dir, '7'))].map((r) => r.ptr);
+    expect(ptrs).toEqual(Array.from({ length: n + 1 }, (_, i) => BigInt(i + 1)));
+    expect(replayProcess(processRecordPieces(dir, '7'), '').records).toHaveLength(n + 1);
   });
 
   it('refuses a records file shorter than its commit', () => {
