@@ -30,17 +30,27 @@ const notice = (message: string): void => {
  */
 function passOutputOn(control: RunControl): OutputListener {
   const gone = new Set<NodeJS.WriteStream>();
+  // Streams whose reader has not taken what was written yet: the guest is not read until they have.
+  const full = new Set<NodeJS.WriteStream>();
+  const drained = (stream: NodeJS.WriteStream): void => {
+    if (full.delete(stream) && full.size === 0) control.resume?.();
+  };
   for (const stream of [process.stdout, process.stderr]) {
     stream.on('error', (err: NodeJS.ErrnoException) => {
       // A pipe's reader gone (EPIPE), or a socket's (ECONNRESET).
       if (err.code !== 'EPIPE' && err.code !== 'ECONNRESET') throw err;
       if (stream === process.stdout && !gone.has(stream)) control.signal?.('SIGPIPE');
       gone.add(stream);
+      // What the program writes from now on is read and dropped.
+      drained(stream);
     });
   }
   return (which, data) => {
     const stream = which === 'stdout' ? process.stdout : process.stderr;
-    if (!gone.has(stream)) stream.write(data);
+    if (gone.has(stream) || stream.write(data) || full.has(stream)) return;
+    if (full.size === 0) control.pause?.();
+    full.add(stream);
+    stream.once('drain', () => drained(stream));
   };
 }
 

@@ -9,6 +9,13 @@ export type OutputListener = (stream: 'stdout' | 'stderr', data: Buffer) => void
 /** Filled in while a run's answer is awaited: sends its program a signal (pmd's signal request). */
 export interface RunControl {
   signal?: (name: string) => void;
+  /**
+   * Stop and start reading what the guest sends, for a streamed run whose output's reader is slower than
+   * the program: pmd then waits to write, and the program, its pipe full, waits too, as it would writing
+   * to that reader without pmm, instead of pmm keeping all it wrote in memory.
+   */
+  pause?: () => void;
+  resume?: () => void;
 }
 
 /** A streamed run's output: passed on as it comes, and kept (its first 16 MiB of each) for the result. */
@@ -97,6 +104,10 @@ export class GuestChannel {
         control.signal = (name) => {
           if (this.pending.has(id) && !this.failure) this.socket.write(`${JSON.stringify({ id, type: 'signal', signal: name })}\n`);
         };
+        control.pause = () => {
+          if (this.pending.has(id)) this.socket.pause();
+        };
+        control.resume = () => this.socket.resume();
       }
     });
   }

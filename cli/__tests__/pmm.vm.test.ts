@@ -170,6 +170,42 @@ test('exec: the program\'s output comes as it runs in the VM, not when it ends',
   expect(stdout).toBe('first\nsecond\n');
 }, 180_000);
 
+test('exec: a reader slower than the program holds the program back, as without pmm, and then gets every byte', async () => {
+  const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'pmm-slow-reader-'));
+  const done = path.join(dir, 'done');
+  const bytes = 100 * 2 ** 20;
+  // 100 MiB, then a mark that the program got to its end (the guest's /tmp is the host's).
+  const child = spawn(process.execPath, [cli, 'exec', '--', '/bin/sh', '-c', `head -c ${bytes} /dev/zero; touch ${done}`], { cwd: root, stdio: ['ignore', 'pipe', 'pipe'] });
+  const closed = new Promise<number | null>((resolve) => child.on('close', resolve));
+  let stderr = '';
+  child.stderr.on('data', (d: Buffer) => (stderr += d.toString()));
+  // Nothing read: pmm's stdout fills, pmm stops reading the guest, pmd waits to write, and the program waits
+  // on its full pipe. Before, pmm read on and kept it all in memory (hundreds of MiB a few seconds after the
+  // boot), and the program ended at once.
+  child.stdout.pause();
+  await new Promise<void>((resolve) => {
+    const poll = setInterval(() => {
+      if (/booting|guest VM/.test(stderr) || fs.existsSync(done)) {
+        clearInterval(poll);
+        resolve();
+      }
+    }, 100);
+  });
+  await new Promise((resolve) => setTimeout(resolve, 12_000));
+  let received = 0;
+  try {
+    expect(fs.existsSync(done)).toBe(false);
+    child.stdout.on('data', (d: Buffer) => (received += d.length));
+    child.stdout.resume();
+    expect(await closed).toBe(0);
+  } finally {
+    // A failure must not leave pmm waiting on its unread stdout.
+    child.kill('SIGKILL');
+    fs.rmSync(dir, { recursive: true, force: true });
+  }
+  expect(received).toBe(bytes);
+}, 180_000);
+
 test('run: a reader of stdout that goes away (| head) gives the program in the VM its SIGPIPE, as without pmm, and the report follows', () => {
   // yes never ends by itself: without the signal, pmm would wait forever.
   const run = pmmIntoHead(cli, root, ['run', '--', '/usr/bin/yes'], 170_000);
