@@ -52,11 +52,46 @@ static int channel_find_port(char *path, size_t len)
 	return found;
 }
 
+/*
+ * The way out does not block: a write the host is slow to take then waits in poll, which can end at a
+ * run's time limit (channel_write_due). On the port, in_fd is the same file: its reads wait in poll too.
+ */
 static void channel_init(struct channel *ch, int in_fd, int out_fd)
 {
 	memset(ch, 0, sizeof(*ch));
 	ch->in_fd = in_fd;
 	ch->out_fd = out_fd;
+	fcntl(out_fd, F_SETFL, fcntl(out_fd, F_GETFL) | O_NONBLOCK);
+}
+
+unsigned long long deadline_now_ms(void)
+{
+	struct timespec ts;
+
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return (unsigned long long)ts.tv_sec * 1000 + (unsigned long long)ts.tv_nsec / 1000000;
+}
+
+/* Until fd is ready for events, or due passes (fires it then); -1 for ever. */
+static void channel_wait(int fd, short events, struct deadline *due)
+{
+	struct pollfd pfd = { .fd = fd, .events = events };
+	int wait_ms = -1;
+
+	if (due && due->at_ms) {
+		unsigned long long now = deadline_now_ms();
+
+		if (now >= due->at_ms) {
+			due->at_ms = 0;
+			due->fire(due);
+			return;
+		}
+		wait_ms = (int)(due->at_ms - now);
+	}
+	if (poll(&pfd, 1, wait_ms) == 0 && due && due->at_ms) {
+		due->at_ms = 0;
+		due->fire(due);
+	}
 }
 
 int channel_open_port(struct channel *ch, const char *path, char *err, size_t errlen)
@@ -147,6 +182,10 @@ enum channel_status channel_read_line(struct channel *ch, char **line, size_t *l
 		ssize_t n = read(ch->in_fd, ch->pending.data + ch->pending.len, CHANNEL_READ_CHUNK);
 		if (n < 0 && errno == EINTR)
 			continue;
+		if (n < 0 && errno == EAGAIN) {
+			channel_wait(ch->in_fd, POLLIN, NULL);
+			continue;
+		}
 		if (n < 0) {
 			snprintf(err, errlen, "read from the host: %s", strerror(errno));
 			return CHANNEL_ERROR;
@@ -166,6 +205,8 @@ int channel_fill(struct channel *ch)
 	do
 		n = read(ch->in_fd, ch->pending.data + ch->pending.len, CHANNEL_READ_CHUNK);
 	while (n < 0 && errno == EINTR);
+	if (n < 0 && errno == EAGAIN)
+		return 0;	/* nothing after all: the port's file does not block */
 	if (n <= 0)
 		return -1;
 	ch->pending.len += (size_t)n;
@@ -198,6 +239,12 @@ int channel_take_line_if(struct channel *ch, int (*wanted)(const char *line, siz
 
 int channel_write(struct channel *ch, const void *data, size_t len, char *err, size_t errlen)
 {
+	return channel_write_due(ch, data, len, NULL, err, errlen);
+}
+
+int channel_write_due(struct channel *ch, const void *data, size_t len, struct deadline *due,
+		      char *err, size_t errlen)
+{
 	const char *p = data;
 
 	while (len) {
@@ -205,9 +252,8 @@ int channel_write(struct channel *ch, const void *data, size_t len, char *err, s
 		if (n < 0 && errno == EINTR)
 			continue;
 		if (n < 0 && errno == EAGAIN) {
-			/* Only if someone made the fd nonblocking: wait until the host drains it. */
-			struct pollfd pfd = { .fd = ch->out_fd, .events = POLLOUT };
-			poll(&pfd, 1, -1);
+			/* The host has not taken what came before: wait, but not past due. */
+			channel_wait(ch->out_fd, POLLOUT, due);
 			continue;
 		}
 		if (n <= 0) {

@@ -5,6 +5,7 @@
 #include <stddef.h>
 
 #include "buf.h"
+#include "deadline.h"
 
 #define CHANNEL_PORT_NAME "org.pmm.0"
 
@@ -48,5 +49,12 @@ int channel_take_line_if(struct channel *ch, int (*wanted)(const char *line, siz
 
 /* Writes all of data, however many writes it takes. */
 int channel_write(struct channel *ch, const void *data, size_t len, char *err, size_t errlen);
+
+/*
+ * The same, and if the host has not taken it all when due->at_ms passes, calls due->fire once (then
+ * goes on waiting). due may be NULL.
+ */
+int channel_write_due(struct channel *ch, const void *data, size_t len, struct deadline *due,
+		      char *err, size_t errlen);
 
 #endif

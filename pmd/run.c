@@ -9,6 +9,7 @@
 #include <limits.h>
 #include <poll.h>
 #include <signal.h>
+#include <stddef.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -16,7 +17,6 @@
 #include <sys/personality.h>
 #include <sys/syscall.h>
 #include <sys/wait.h>
-#include <time.h>
 #include <unistd.h>
 
 /* After the program exits, how long pmd waits for EOF on its pipes from escaped descendants. */
@@ -45,14 +45,6 @@ static void run_close(int *fd)
 	if (*fd >= 0)
 		close(*fd);
 	*fd = -1;
-}
-
-static unsigned long long run_now_ms(void)
-{
-	struct timespec ts;
-
-	clock_gettime(CLOCK_MONOTONIC, &ts);
-	return (unsigned long long)ts.tv_sec * 1000 + (unsigned long long)ts.tv_nsec / 1000000;
 }
 
 static void run_child_report(int fd, int stage, int error)
@@ -303,7 +295,24 @@ struct run_sink {
 	run_output_fn on_output;
 	void *arg;
 	int failed;		/* on_output failed once: the rest is read and dropped */
+	/*
+	 * The run's time limit, for when on_output waits for a slow host: the program, its pipe full,
+	 * waits with it, and is killed at its time as if pmd were polling.
+	 */
+	struct deadline due;
+	pid_t group;
+	struct run_result *res;
 };
+
+static void run_sink_timed_out(struct deadline *due)
+{
+	struct run_sink *sink = (struct run_sink *)((char *)due - offsetof(struct run_sink, due));
+
+	if (sink->res->timed_out)
+		return;
+	kill(-sink->group, SIGKILL);
+	sink->res->timed_out = 1;
+}
 
 /*
  * Reads what is there; closes *fd at EOF. Keeps reading past the cap (or past a failed
@@ -322,7 +331,7 @@ static void run_drain(int *fd, enum run_stream which, struct run_output *output,
 		return;
 	}
 	if (sink->on_output) {
-		if (!sink->failed && sink->on_output(which, chunk, (size_t)n, sink->arg))
+		if (!sink->failed && sink->on_output(which, chunk, (size_t)n, &sink->due, sink->arg))
 			sink->failed = 1;
 		return;
 	}
@@ -348,8 +357,11 @@ static int run_has_exited(pid_t pid)
 void run_collect(struct run_proc *proc, unsigned long long timeout_ms, const struct run_io *io,
 		 struct run_result *res)
 {
-	unsigned long long start = run_now_ms(), exited_at = 0;
-	struct run_sink sink = { io ? io->on_output : NULL, io ? io->arg : NULL, 0 };
+	unsigned long long start = deadline_now_ms(), exited_at = 0;
+	struct run_sink sink = {
+		io ? io->on_output : NULL, io ? io->arg : NULL, 0,
+		{ timeout_ms ? start + timeout_ms : 0, run_sink_timed_out }, proc->pid, res,
+	};
 	int control_fd = io && io->on_control ? io->control_fd : -1;
 	int pidfd, exited = 0;
 
@@ -364,7 +376,7 @@ void run_collect(struct run_proc *proc, unsigned long long timeout_ms, const str
 	while (!exited || proc->out_fd >= 0 || proc->err_fd >= 0) {
 		struct pollfd fds[4];
 		int nfds = 0, wait_ms = -1, out_at = -1, err_at = -1, control_at = -1;
-		unsigned long long now = run_now_ms();
+		unsigned long long now = deadline_now_ms();
 
 		if (!exited && timeout_ms && now - start >= timeout_ms && !res->timed_out) {
 			kill(-proc->pid, SIGKILL);
@@ -414,7 +426,9 @@ void run_collect(struct run_proc *proc, unsigned long long timeout_ms, const str
 			 */
 			kill(-proc->pid, SIGKILL);
 			exited = 1;
-			exited_at = run_now_ms();
+			exited_at = deadline_now_ms();
+			/* Its output may still wait for the host: no time limit is left to end. */
+			sink.due.at_ms = 0;
 		}
 	}
 	if (pidfd >= 0)

@@ -12,6 +12,7 @@
 #include <sys/types.h>
 
 #include "buf.h"
+#include "deadline.h"
 
 /* The most of each of stdout and stderr that is kept; the rest is read and dropped. */
 #define RUN_OUTPUT_CAP (16u << 20)
@@ -57,8 +58,12 @@ int run_release(struct run_proc *proc, char *err, size_t errlen);
 /* Which output a run_output_fn is given. */
 enum run_stream { RUN_STDOUT, RUN_STDERR };
 
-/* Each piece of the program's output, as it is read; 0, or -1 when it could not be passed on. */
-typedef int (*run_output_fn)(enum run_stream which, const char *data, size_t len, void *arg);
+/*
+ * Each piece of the program's output, as it is read; 0, or -1 when it could not be passed on. If passing
+ * it on has to wait past due->at_ms, due->fire ends the run's time (kills the program as its timeout does).
+ */
+typedef int (*run_output_fn)(enum run_stream which, const char *data, size_t len, struct deadline *due,
+			     void *arg);
 
 /* What a run's collection does besides reading the output: */
 struct run_io {

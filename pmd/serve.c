@@ -38,16 +38,21 @@ static int serve_fill_std_fds(void)
 /* /proc/vmstat, opened before the chroot (which need not have a /proc): OOM kills (oom.h). */
 static int serve_vmstat_fd = -1;
 
-static int serve_send(struct channel *ch, struct buf *out)
+static int serve_send_due(struct channel *ch, struct buf *out, struct deadline *due)
 {
 	char err[SERVE_ERR_LEN];
 
-	if (channel_write(ch, out->data, out->len, err, sizeof(err))) {
+	if (channel_write_due(ch, out->data, out->len, due, err, sizeof(err))) {
 		fprintf(stderr, "pmd: %s\n", err);
 		return -1;
 	}
 	out->len = 0;
 	return 0;
+}
+
+static int serve_send(struct channel *ch, struct buf *out)
+{
+	return serve_send_due(ch, out, NULL);
 }
 
 /*
@@ -116,12 +121,13 @@ static int serve_child(const struct child_collection *child, void *arg, char *er
 }
 
 /* A streamed run's output, each piece on a line of its own as soon as it is read. */
-static int serve_output(enum run_stream which, const char *data, size_t len, void *arg)
+static int serve_output(enum run_stream which, const char *data, size_t len, struct deadline *due,
+			void *arg)
 {
 	struct serve_lines *to = arg;
 
 	answer_output(to->out, to->req, which == RUN_STDERR, data, len);
-	return serve_send(to->ch, to->out);
+	return serve_send_due(to->ch, to->out, due);
 }
 
 /* Runs a checked request; its children are sent on ch, the answer (result or error) goes into out. */

@@ -1,7 +1,7 @@
 // Tests pmd's serve mode on the host over --stdio (pmm.ko only exists in the guest), and the daemon
 // commands' failure when /dev/pmm is missing.
 import { ChildProcessWithoutNullStreams, execFileSync, spawn, spawnSync } from 'child_process';
-import { existsSync, mkdtempSync, rmSync, writeFileSync } from 'fs';
+import { existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'fs';
 import { tmpdir } from 'os';
 import { join, resolve } from 'path';
 
@@ -260,6 +260,24 @@ describe('pmd serve --stdio', () => {
     expect(joined('stderr').toString()).toBe('two\n');
     // "one" came on its own, before the program slept: as it was written, not at the end.
     expect(decode(lines[0].data).toString()).toBe('one\n');
+  });
+
+  test('a streamed run whose output the host does not take is still killed at its timeoutMs', async () => {
+    const pidFile = join(scratch, 'pid');
+    // The host reads nothing: pmd waits to hand the output over, and yes waits on its full pipe.
+    pmd.child.stdout.pause();
+    const req = runRequest(['/bin/sh', '-c', `echo $$ > ${pidFile}; exec yes`], { stream: true, timeoutMs: 1000 });
+    pmd.sendRaw(JSON.stringify(req));
+    await new Promise((resolve) => setTimeout(resolve, 3000));
+    // Killed at its time, a zombie until pmd reaps it, while pmd still waits on the host; before, it
+    // lived on until the host read again.
+    const pid = Number(readFileSync(pidFile, 'utf8'));
+    const stat = existsSync(`/proc/${pid}/stat`) ? readFileSync(`/proc/${pid}/stat`, 'utf8') : 'gone';
+    expect(stat === 'gone' || /\) Z /.test(stat)).toBe(true);
+    pmd.child.stdout.resume();
+    let answer = await pmd.next();
+    while (answer.type === 'output') answer = await pmd.next();
+    expect(answer).toMatchObject({ id: req.id, type: 'result', signal: 'SIGKILL', timedOut: true });
   });
 
   test('a signal request for the running run reaches its program at once; a queued run behind it is left alone', async () => {
