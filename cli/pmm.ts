@@ -4,7 +4,7 @@ import { spawnSync } from 'child_process';
 import * as path from 'path';
 import { resolveOptions } from '../harness/options';
 import { outputNote, readOnlyNote } from '../harness/releaseNotes';
-import { closeSymbolizer, resolveProgram, runRaw, suppressionFilesFromEnv, symbolizeRun } from '../harness/runProgram';
+import { closeSymbolizer, resolveProgram, runRaw, suppressionFilesFromEnv, symbolizeRunWith } from '../harness/runProgram';
 import { suppressionsFor } from '../harness/suppressionFor';
 import { loadSuppressionFiles } from '../harness/suppressions';
 import { closeSharedVm } from '../harness/sharedVm';
@@ -63,7 +63,7 @@ async function runCommand(command: Extract<Command, { name: 'run' | 'exec' }>): 
   resolveProgram(command.program, process.cwd());
   // Suppression files are read now, so that a missing or malformed one is said before the run.
   const suppressionFiles = command.name === 'run' ? [...suppressionFilesFromEnv(), ...command.suppressions.map((file) => path.resolve(file))] : [];
-  loadSuppressionFiles(suppressionFiles);
+  const suppressions = suppressionFiles.length > 0 ? loadSuppressionFiles(suppressionFiles) : null;
   const input = await programInputFromStdin(notice);
   const given = { timeoutMs: runTimeoutMs(command.timeoutMs), ...(input ? { input } : {}) };
   // The program's output as it runs, as it would print without pmm; --json has it in the report instead.
@@ -85,7 +85,7 @@ async function runCommand(command: Extract<Command, { name: 'run' | 'exec' }>): 
     return exitStatus(raw.result, false);
   }
   // The same result pmm.run gives: suppressions (PMM_SUPPRESSIONS) applied, forked children included.
-  const result = await symbolizeRun(raw, suppressionFiles);
+  const result = await symbolizeRunWith(raw, suppressions);
   const children = result.children ?? [];
   const leaked = result.summary.blocks > 0 || children.some((c) => c.summary.blocks > 0);
   const mismatched = result.mismatchedFrees > 0 || children.some((c) => c.mismatchedFrees > 0);

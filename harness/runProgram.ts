@@ -326,7 +326,11 @@ async function processLeaks(raw: RawProcess, suppressions: Suppression[] | null)
 }
 
 export async function symbolizeRun(raw: RawRun, suppressionFiles: readonly string[] = suppressionFilesFromEnv()): Promise<RunResult> {
-  const suppressions = suppressionFiles.length > 0 ? loadSuppressionFiles(suppressionFiles) : null;
+  return symbolizeRunWith(raw, suppressionFiles.length > 0 ? loadSuppressionFiles(suppressionFiles) : null);
+}
+
+/** symbolizeRun with suppression files already read (null: none given). */
+export async function symbolizeRunWith(raw: RawRun, suppressions: Suppression[] | null): Promise<RunResult> {
   const result: RunResult = { ...raw.result, ...(await processLeaks(raw, suppressions)), ...(await processMismatches(raw)) };
   if (raw.children) {
     result.children = [];
