@@ -54,6 +54,8 @@ static int pmm_allocator_is_ours(void)
 	return 1;
 }
 
+static void pmm_at_exit(int status, void *arg);
+
 /*
  * Runs once, from the constructor or from the first allocation if another library's constructor
  * allocates before ours runs. Everything it calls may allocate; pmm_in_hook sends that straight through.
@@ -78,6 +80,8 @@ static void pmm_start(void)
 	if (pmm_transport_live())
 		pmm_record_prepare();
 	pthread_atfork(NULL, NULL, pmm_after_fork_child);
+	/* Before pmm_exit_prepare's handler: exit() runs them last registered first. */
+	on_exit(pmm_at_exit, NULL);
 	pmm_exit_prepare();
 	pmm_in_hook = was_in_hook;
 	/* Recording first: a thread that sees pmm_started sees whether to record. */
@@ -137,8 +141,18 @@ static void pmm_freeres(void)
 	__libc_freeres();
 }
 
-__attribute__((destructor)) static void pmm_destructor(void)
+/*
+ * At exit, after every destructor: exit() runs _dl_fini, which calls them, as the handler that
+ * __libc_start_main registered after this one (the hook starts in a constructor, before _start). As a
+ * destructor itself this ran inside _dl_fini, which holds a reference on every loaded object meanwhile:
+ * the C library's own dlclose of the modules it loaded (iconv's gconv modules) then unloaded nothing,
+ * and their loader blocks were left as leaks that valgrind, whose freeres runs at the very end, does
+ * not report. A process that ends through _exit() runs neither.
+ */
+static void pmm_at_exit(int status, void *arg)
 {
+	(void)status;
+	(void)arg;
 	pmm_freeres();
 	pmm_transport_finish();
 }
