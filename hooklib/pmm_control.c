@@ -29,16 +29,16 @@ static void pmm_after_fork_child(void)
 }
 
 /*
- * Whether the process's malloc and free are the hook's. A program that defines them itself (an
- * allocator linked in, a sanitizer's static runtime) gets every call before the hook does, the C
- * library's too, and the hook would see none of its blocks: it then stays out (no records, no object
- * map), and pmm says the process ran unhooked rather than that it freed everything. dlsym gives the
+ * Whether the process's malloc, calloc, realloc and free are the hook's. A program that defines one
+ * itself (an allocator linked in, a sanitizer's static runtime) gets every call to it before the hook
+ * does, the C library's too, and the hook would miss those blocks: it then stays out (no records, no
+ * object map), and pmm says the process ran unhooked rather than that it freed everything. dlsym gives the
  * definition that calls bind to, or, in a non-PIE program that takes the function's address, its
  * canonical PLT entry: a symbol with a value but no definition (SHN_UNDEF), which leads to the hook's.
  */
 static int pmm_allocator_is_ours(void)
 {
-	static const char *const names[] = { "malloc", "free" };
+	static const char *const names[] = { "malloc", "calloc", "realloc", "free" };
 	Dl_info self, info;
 
 	if (!dladdr((void *)pmm_allocator_is_ours, &self))
