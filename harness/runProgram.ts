@@ -34,11 +34,13 @@ export interface RunOptions {
     /** pmthread's sampling interval during this run, in ms (the module allows 100 and up). */
     intervalMs?: number;
   };
+  /** true: the result also has stdoutBytes and stderrBytes, the output's exact bytes (stdout and stderr are UTF-8 text). */
+  binary?: boolean;
   /** The program's stdin, all of it (as child_process's `input`); without it, stdin is /dev/null. */
   input?: string | Uint8Array;
 }
 
-const RUN_OPTION_KEYS = ['timeoutMs', 'env', 'cwd', 'hook', 'allowFault', 'growth', 'input'];
+const RUN_OPTION_KEYS = ['timeoutMs', 'env', 'cwd', 'hook', 'allowFault', 'growth', 'input', 'binary'];
 
 /** Run options checked like the environment's: a misspelt one must not silently do nothing. */
 export function checkRunOptions(given: unknown): void {
@@ -48,6 +50,20 @@ export function checkRunOptions(given: unknown): void {
   for (const key of Object.keys(given)) {
     if (!RUN_OPTION_KEYS.includes(key)) throw new ProgramError(`unknown run option "${key}"; known: ${RUN_OPTION_KEYS.join(', ')}`);
   }
+}
+
+/** The binary option, checked before anything runs. */
+export function binaryOutput(binary: unknown): boolean {
+  if (binary !== undefined && typeof binary !== 'boolean') throw new ProgramError(`option "binary" must be true or false, got ${JSON.stringify(binary)}`);
+  return binary === true;
+}
+
+/**
+ * A run's captured stdout and stderr as its result gives them: as text, and with the binary option as
+ * bytes too (a program that writes an image or a compressed stream is compared byte for byte).
+ */
+export function outputFields(stdout: Buffer, stderr: Buffer, binary: boolean): Pick<RunResult, 'stdout' | 'stderr' | 'stdoutBytes' | 'stderrBytes'> {
+  return { stdout: stdout.toString('utf8'), stderr: stderr.toString('utf8'), ...(binary ? { stdoutBytes: stdout, stderrBytes: stderr } : {}) };
 }
 
 /**
@@ -209,6 +225,7 @@ export async function runRaw(
   }
   checkRunOptions(runOptions);
   const input = programInput(runOptions.input);
+  const binary = binaryOutput(runOptions.binary);
   const cwd = path.resolve(runOptions.cwd ?? process.cwd());
   const executable = resolveProgram(program, cwd);
   const hook = runOptions.hook === false ? null : preloadablePath(loadGuestFiles().hook);
@@ -246,8 +263,7 @@ export async function runRaw(
       signal: answer.signal,
       timedOut: answer.timedOut,
       ...(answer.oomKills ? { oomKills: answer.oomKills } : {}),
-      stdout: Buffer.from(answer.stdout, 'base64').toString('utf8'),
-      stderr: Buffer.from(answer.stderr, 'base64').toString('utf8'),
+      ...outputFields(Buffer.from(answer.stdout, 'base64'), Buffer.from(answer.stderr, 'base64'), binary),
       ...(answer.truncated ? { outputTruncated: true } : {}),
       ...(samples ? { samples } : {}),
       ...(growth ? { growth: judgeGrowth(growthSeries(samples ?? [], answer.records), growth.detector) } : {}),

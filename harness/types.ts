@@ -92,8 +92,11 @@ export interface RunResult {
   timedOut: boolean;
   /** Processes the guest's out-of-memory killer ended during the run (the program's SIGKILL, say); absent when none. */
   oomKills?: number;
-  stdout: string;
+  stdout: string; // UTF-8 text (bytes that are not UTF-8 become U+FFFD)
   stderr: string;
+  // With the binary run option: the output's exact bytes (the same 16 MiB at most as stdout and stderr).
+  stdoutBytes?: Buffer;
+  stderrBytes?: Buffer;
   /** stdout or stderr passed OUTPUT_CAP_BYTES (16 MiB): each holds its first 16 MiB, the rest was dropped. */
   outputTruncated?: boolean;
   leaks: Leak[];

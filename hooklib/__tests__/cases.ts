@@ -400,3 +400,14 @@ export const inputCases: Array<{ name: string; argv: string[]; input?: string | 
  * a clean program has none (the hook's own blocks, which the C library frees at exit, are not counted).
  */
 export const unmatchedFreeCase = { program: 'bad_input', clean: path.join(__dirname, '..', '..', 'fixtures', 'bin', 'clean_exit') };
+
+/**
+ * Output that is not UTF-8: with the binary run option the result has its exact bytes, stdoutBytes and
+ * stderrBytes; stdout and stderr are UTF-8 text, with U+FFFD where the bytes are not.
+ */
+export const binaryOutputCase = {
+  name: 'binary: the exact bytes of the output with the binary option; without it, text only',
+  argv: ['/bin/sh', '-c', "printf '\\377\\376\\000\\200'; printf '\\351' >&2"],
+  stdout: Buffer.from([0xff, 0xfe, 0x00, 0x80]),
+  stderr: Buffer.from([0xe9]),
+};

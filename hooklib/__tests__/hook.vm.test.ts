@@ -5,7 +5,7 @@ import * as fs from 'fs';
 import * as path from 'path';
 import type {} from '../../harness/globals';
 import { releaseNotes } from '../../harness/releaseNotes';
-import { runsAsRoot, childEndingsCase, describeChildPrograms, describeChildren, describeLeaks, describeMismatches, describePidReuse, execEnvCase, execImageCase, execUnhookedCase, forkFamilyCase, hookCases, inputCases, outlivedCase, unmatchedFreeCase, pidReuseCase, programBin, setuidCopy, describeSystemEndings, systemEndingsCase } from './cases';
+import { runsAsRoot, binaryOutputCase, childEndingsCase, describeChildPrograms, describeChildren, describeLeaks, describeMismatches, describePidReuse, execEnvCase, execImageCase, execUnhookedCase, forkFamilyCase, hookCases, inputCases, outlivedCase, unmatchedFreeCase, pidReuseCase, programBin, setuidCopy, describeSystemEndings, systemEndingsCase } from './cases';
 
 const bin = programBin;
 
@@ -81,9 +81,19 @@ test('a run whose request is longer than pmd reads is refused at once, and the V
   expect((await pmm.run('/bin/echo', ['next'], { hook: false })).stdout).toBe('next\n');
 });
 
+test(binaryOutputCase.name, async () => {
+  const c = binaryOutputCase;
+  const run = await pmm.run(c.argv[0], c.argv.slice(1), { binary: true, hook: false });
+  expect([run.stdoutBytes, run.stderrBytes]).toEqual([c.stdout, c.stderr]);
+  expect([run.stdout, run.stderr]).toEqual([c.stdout.toString('utf8'), c.stderr.toString('utf8')]);
+  const text = await pmm.run(c.argv[0], c.argv.slice(1), { hook: false });
+  expect([text.stdoutBytes, text.stderrBytes]).toEqual([undefined, undefined]);
+  await expect(pmm.run('/bin/true', [], { binary: 'yes' as unknown as boolean })).rejects.toThrow('pmm: option "binary" must be true or false, got "yes"');
+});
+
 test('run options: a misspelt one, and an input that is not bytes, are refused before anything runs', async () => {
   await expect(pmm.run('/bin/cat', [], { inptu: 'x' } as object)).rejects.toThrow(
-    'pmm: unknown run option "inptu"; known: timeoutMs, env, cwd, hook, allowFault, growth, input',
+    'pmm: unknown run option "inptu"; known: timeoutMs, env, cwd, hook, allowFault, growth, input, binary',
   );
   await expect(pmm.run('/bin/cat', [], { input: { length: 3 } as unknown as string })).rejects.toThrow(
     'pmm: option "input" must be a string, a Buffer or a Uint8Array, got object',

@@ -7,7 +7,7 @@ import * as path from 'path';
 import { closeSymbolizer, symbolizeRun } from '../../harness/runProgram';
 import { preloadablePath } from '../../qemu/paths';
 import { runHostRaw } from '../host/runHost';
-import { runsAsRoot, childEndingsCase, describeChildPrograms, describeChildren, describeLeaks, describeMismatches, describePidReuse, execEnvCase, execImageCase, execUnhookedCase, forkFamilyCase, hookCases, inputCases, outlivedCase, unmatchedFreeCase, pidReuseCase, programBin, setuidCopy, describeSystemEndings, systemEndingsCase } from './cases';
+import { runsAsRoot, binaryOutputCase, childEndingsCase, describeChildPrograms, describeChildren, describeLeaks, describeMismatches, describePidReuse, execEnvCase, execImageCase, execUnhookedCase, forkFamilyCase, hookCases, inputCases, outlivedCase, unmatchedFreeCase, pidReuseCase, programBin, setuidCopy, describeSystemEndings, systemEndingsCase } from './cases';
 
 beforeAll(() => {
   if (fs.existsSync('/dev/pmm')) throw new Error('/dev/pmm exists: host mode needs a machine without pmm.ko');
@@ -37,6 +37,16 @@ test.each(inputCases.map((c) => [c.name, c] as const))('stdin: %s', async (_name
   // No unmatched free either: these programs set a locale, whose gettext blocks the C library frees at exit.
   expect({ exitCode: result.exitCode, signal: result.signal, stdout: result.stdout, leaked: result.summary.blocks, unmatchedFrees: result.unmatchedFrees })
     .toEqual({ exitCode: 0, signal: null, stdout: c.stdout, leaked: 0, unmatchedFrees: 0 });
+});
+
+test(binaryOutputCase.name, async () => {
+  const c = binaryOutputCase;
+  const run = await symbolizeRun(await runHostRaw(c.argv[0], c.argv.slice(1), { binary: true }), []);
+  expect([run.stdoutBytes, run.stderrBytes]).toEqual([c.stdout, c.stderr]);
+  expect([run.stdout, run.stderr]).toEqual([c.stdout.toString('utf8'), c.stderr.toString('utf8')]);
+  const text = await symbolizeRun(await runHostRaw(c.argv[0], c.argv.slice(1)), []);
+  expect([text.stdoutBytes, text.stderrBytes]).toEqual([undefined, undefined]);
+  await expect(runHostRaw('/bin/true', [], { binary: 'yes' as unknown as boolean })).rejects.toThrow('pmm: option "binary" must be true or false, got "yes"');
 });
 
 test('stdin: an input that is not bytes, or over 32 MiB, is refused before anything runs', async () => {

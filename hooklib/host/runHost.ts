@@ -9,7 +9,7 @@ import * as os from 'os';
 import * as path from 'path';
 import { CappedOutput } from '../../harness/cappedOutput';
 import { checkHookable, checkHookStarted } from '../../harness/hookReach';
-import { programInput, ProgramError, resolveProgram, type RawRun } from '../../harness/runProgram';
+import { binaryOutput, outputFields, programInput, ProgramError, resolveProgram, type RawRun } from '../../harness/runProgram';
 import { preloadablePath } from '../../qemu/paths';
 import { processName, readRecordDir, recordDirEntries, type HostProcess, type RecordDirEntry } from './recordDir';
 
@@ -19,6 +19,7 @@ export interface HostRunOptions {
   timeoutMs?: number; // SIGKILL after this; 0 or absent: none
   hook?: string; // libpmm.so; default: the one built beside this folder
   input?: string | Uint8Array; // the program's stdin, all of it; absent: none (/dev/null)
+  binary?: boolean; // the result also has stdoutBytes and stderrBytes, as pmm.run's option
   /**
    * The program writes to this process's stdout and stderr itself, as it would without pmm (a terminal
    * stays a terminal, a closed pipe gives it SIGPIPE); the result's stdout and stderr are then "".
@@ -114,6 +115,7 @@ export async function runHostRaw(program: string, args: string[], options: HostR
   const hook = options.hook ?? path.resolve(__dirname, '..', '..', '..', 'hooklib', 'libpmm.so');
   const hookPath = preloadablePath(fs.existsSync(hook) ? hook : path.resolve(__dirname, '..', 'libpmm.so'));
   const input = programInput(options.input);
+  const binary = binaryOutput(options.binary);
   checkHookable(resolveProgram(program, path.resolve(options.cwd ?? process.cwd())), (message) => new ProgramError(message));
   // The run's own directory: only the processes of this run write into it, each into its own files.
   const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'pmm-host-'));
@@ -180,8 +182,7 @@ export async function runHostRaw(program: string, args: string[], options: HostR
         exitCode,
         signal,
         timedOut,
-        stdout: out.bytes().toString('utf8'),
-        stderr: err.bytes().toString('utf8'),
+        ...outputFields(out.bytes(), err.bytes(), binary),
         ...(out.truncated || err.truncated ? { outputTruncated: true } : {}),
       },
       ...own,
