@@ -127,6 +127,7 @@ export function readProcessRecords(dir: string, name: string): Buffer {
   for (const piece of processRecordPieces(dir, name)) copies.push(Buffer.from(piece));
   return Buffer.concat(copies);
 }
+
 /** A process that wrote into the directory: its files' name, its pid, and how many of the run had the pid before it. */
 export interface RecordDirEntry {
   name: string;
