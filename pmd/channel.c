@@ -64,14 +64,6 @@ static void channel_init(struct channel *ch, int in_fd, int out_fd)
 	fcntl(out_fd, F_SETFL, fcntl(out_fd, F_GETFL) | O_NONBLOCK);
 }
 
-unsigned long long deadline_now_ms(void)
-{
-	struct timespec ts;
-
-	clock_gettime(CLOCK_MONOTONIC, &ts);
-	return (unsigned long long)ts.tv_sec * 1000 + (unsigned long long)ts.tv_nsec / 1000000;
-}
-
 /* Until fd is ready for events, or due passes (fires it then); -1 for ever. */
 static void channel_wait(int fd, short events, struct deadline *due)
 {

@@ -53,14 +53,18 @@ export function replayProcess(pieces: Iterable<Uint8Array>, maps: string): HostP
   };
 }
 
-const readIfThere = (file: string): Buffer | null => {
+/** What look gives, or null when the file it looks at is not there (a process that wrote none). */
+function ifThere<T>(look: () => T): T | null {
   try {
-    return fs.readFileSync(file);
+    return look();
   } catch (err) {
     if ((err as NodeJS.ErrnoException).code === 'ENOENT') return null;
     throw err;
   }
-};
+}
+
+const readIfThere = (file: string): Buffer | null => ifThere(() => fs.readFileSync(file));
+const sizeIfThere = (file: string): number | null => ifThere(() => fs.statSync(file).size);
 
 /** Records read from a records file at a time: about 1 MiB, whole records. */
 const RECORDS_PER_PIECE = Math.floor(2 ** 20 / PMM_RECORD_SIZE);
@@ -84,15 +88,6 @@ function* filePieces(file: string, length: number): Generator<Uint8Array> {
     fs.closeSync(fd);
   }
 }
-
-const sizeIfThere = (file: string): number | null => {
-  try {
-    return fs.statSync(file).size;
-  } catch (err) {
-    if ((err as NodeJS.ErrnoException).code === 'ENOENT') return null;
-    throw err;
-  }
-};
 
 /**
  * One process's records, whole and in order, in pieces: its records file up to what the ring's drains
