@@ -51,17 +51,27 @@ static void answer_frames(struct buf *out, const __u64 *frames, __u32 nframes)
 	__u32 i, n = nframes < PMM_MAX_FRAMES ? nframes : PMM_MAX_FRAMES;
 
 	buf_putc(out, '[');
-	for (i = 0; i < n; i++)
-		buf_printf(out, "%s\"0x%llx\"", i ? "," : "", (unsigned long long)frames[i]);
+	for (i = 0; i < n; i++) {
+		buf_puts(out, i ? ",\"" : "\"");
+		buf_put_hex(out, frames[i]);
+		buf_putc(out, '"');
+	}
 	buf_putc(out, ']');
 }
 
 static void answer_record(struct buf *out, const struct pmm_record *r)
 {
-	buf_printf(out, "{\"kind\":\"%s\",\"ptr\":\"0x%llx\",\"prevPtr\":\"0x%llx\",\"size\":%llu,"
-		   "\"timeNs\":\"%llu\",\"frames\":", monitor_kind_name(r->kind),
-		   (unsigned long long)r->ptr, (unsigned long long)r->prev_ptr,
-		   (unsigned long long)r->size, (unsigned long long)r->time_ns);
+	buf_puts(out, "{\"kind\":\"");
+	buf_puts(out, monitor_kind_name(r->kind));
+	buf_puts(out, "\",\"ptr\":\"");
+	buf_put_hex(out, r->ptr);
+	buf_puts(out, "\",\"prevPtr\":\"");
+	buf_put_hex(out, r->prev_ptr);
+	buf_puts(out, "\",\"size\":");
+	buf_put_u64(out, r->size);
+	buf_puts(out, ",\"timeNs\":\"");
+	buf_put_u64(out, r->time_ns);
+	buf_puts(out, "\",\"frames\":");
 	answer_frames(out, r->frames, r->nframes);
 	buf_putc(out, '}');
 }

@@ -46,6 +46,32 @@ void buf_putc(struct buf *b, char c)
 	buf_append(b, &c, 1);
 }
 
+void buf_put_hex(struct buf *b, unsigned long long v)
+{
+	char digits[2 + 16];
+	size_t at = sizeof(digits);
+
+	do {
+		digits[--at] = "0123456789abcdef"[v & 15];
+		v >>= 4;
+	} while (v);
+	digits[--at] = 'x';
+	digits[--at] = '0';
+	buf_append(b, digits + at, sizeof(digits) - at);
+}
+
+void buf_put_u64(struct buf *b, unsigned long long v)
+{
+	char digits[20];
+	size_t at = sizeof(digits);
+
+	do {
+		digits[--at] = (char)('0' + v % 10);
+		v /= 10;
+	} while (v);
+	buf_append(b, digits + at, sizeof(digits) - at);
+}
+
 void buf_printf(struct buf *b, const char *fmt, ...)
 {
 	va_list ap;
