@@ -73,12 +73,7 @@ static void channel_wait(int fd, short events, struct deadline *due)
 	if (due && due->at_ms) {
 		unsigned long long now = deadline_now_ms();
 
-		if (now >= due->at_ms) {
-			due->at_ms = 0;
-			due->fire(due);
-			return;
-		}
-		wait_ms = (int)(due->at_ms - now);
+		wait_ms = now >= due->at_ms ? 0 : (int)(due->at_ms - now);
 	}
 	if (poll(&pfd, 1, wait_ms) == 0 && due && due->at_ms) {
 		due->at_ms = 0;

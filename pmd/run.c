@@ -304,6 +304,7 @@ struct run_sink {
 	struct run_result *res;
 };
 
+/* The run's time is up: its group is killed, once (here, or while on_output waits). */
 static void run_sink_timed_out(struct deadline *due)
 {
 	struct run_sink *sink = (struct run_sink *)((char *)due - offsetof(struct run_sink, due));
@@ -378,10 +379,8 @@ void run_collect(struct run_proc *proc, unsigned long long timeout_ms, const str
 		int nfds = 0, wait_ms = -1, out_at = -1, err_at = -1, control_at = -1;
 		unsigned long long now = deadline_now_ms();
 
-		if (!exited && timeout_ms && now - start >= timeout_ms && !res->timed_out) {
-			kill(-proc->pid, SIGKILL);
-			res->timed_out = 1;
-		}
+		if (!exited && timeout_ms && now - start >= timeout_ms)
+			run_sink_timed_out(&sink.due);
 		if (exited && now - exited_at >= RUN_DRAIN_GRACE_MS)
 			break;	/* something outside the group holds the pipes open */
 
