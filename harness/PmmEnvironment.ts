@@ -6,8 +6,8 @@ import type { EnvironmentContext, JestEnvironmentConfig } from '@jest/environmen
 import type { Circus } from '@jest/types';
 import NodeEnvironment from 'jest-environment-node';
 import { AttributionError, concurrentTest } from './attribution';
-import type { PmmGlobal } from './globals';
 import { forkedChildName } from './childName';
+import type { PmmGlobal } from './globals';
 import { unhookedChildMessage } from './hookReach';
 import { leakMatchers } from './matchers';
 import { summarize } from './leakReport';
