@@ -4,7 +4,8 @@
 // stacks, default stacks), and plain, under the hook's host mode (PMM_RECORD_DIR, as `pmm run --host`
 // runs it, with the same settings), under valgrind memcheck and under heaptrack on the host. Each figure is the program's own
 // timing of its allocating part (median of RUNS runs), so boot, process start and the tools' start-up
-// stay out. Then what the hook adds to each process's start: bench/spawn_many starts /bin/true many
+// stay out. Then the instructions each variant runs per pair (valgrind's callgrind counts them, on the host), a
+// figure that does not move with the machine's load. Then what the hook adds to each process's start: bench/spawn_many starts /bin/true many
 // times, plain and under the hook, in the VM and on the host. Prints Markdown tables of the times and the ratios.
 'use strict';
 const { execFileSync, spawnSync } = require('child_process');
@@ -27,6 +28,8 @@ const HOST_PAIRS = Number(process.env.BENCH_HOST_PAIRS ?? 4_000_000);
 const VM_SPAWNS = Number(process.env.BENCH_VM_SPAWNS ?? 100);
 const HOST_SPAWNS = Number(process.env.BENCH_HOST_SPAWNS ?? 1000);
 const RUNS = Number(process.env.BENCH_RUNS ?? 3);
+// Instructions are counted (callgrind) for runs of COUNT_PAIRS and twice as many pairs, one thread.
+const COUNT_PAIRS = Number(process.env.BENCH_COUNT_PAIRS ?? 100_000);
 
 function parseMs(stdout, what) {
   const m = /^ms ([\d.]+)$/m.exec(stdout);
@@ -81,6 +84,30 @@ function onHost(command, args, { hook = false, hookEnv = {} } = {}) {
   }
 }
 
+/**
+ * The instructions alloc_heavy runs per malloc/free pair, one thread, plain or in host mode with hookEnv
+ * (null: plain), as valgrind's callgrind counts them: unlike a time, the same figure on any x86-64
+ * machine and from run to run, and under TCG the time follows it closely. The count of COUNT_PAIRS
+ * pairs is taken from that of twice as many, which leaves process start and the hook's set-up out.
+ */
+function instructionsPerPair(hookEnv) {
+  const count = (pairs) => {
+    const dir = hookEnv ? fs.mkdtempSync(path.join(os.tmpdir(), 'pmm-bench-count-')) : null;
+    const env = hookEnv ? { LD_PRELOAD: path.join(root, 'hooklib', 'libpmm.so'), PMM_RECORD_DIR: dir, ...hookEnv } : {};
+    try {
+      const run = spawnSync('valgrind', ['--tool=callgrind', '--callgrind-out-file=/dev/null', program, String(pairs), '1'], {
+        encoding: 'utf8', cwd: os.tmpdir(), maxBuffer: 64 << 20, env: { ...process.env, ...env },
+      });
+      const m = /^==\d+== Collected : (\d+)$/m.exec(run.stderr ?? '');
+      if (run.status !== 0 || !m) throw new Error(`callgrind alloc_heavy ${pairs} failed: ${run.error ?? run.stderr}`);
+      return Number(m[1]);
+    } finally {
+      if (dir) fs.rmSync(dir, { recursive: true, force: true });
+    }
+  };
+  return (count(2 * COUNT_PAIRS) - count(COUNT_PAIRS)) / COUNT_PAIRS;
+}
+
 /** alloc_heavy on this machine, plain, in host mode, or under tool (valgrind, heaptrack: its command line). */
 const allocOnHost = (threads, tool, hostMode) => {
   const args = [String(HOST_PAIRS), String(threads)];
@@ -133,6 +160,22 @@ async function main() {
     '|---|---|---|---|---|---|---|---|',
     ...rows.map((x) => `| ${x.threads} | ${x.hostPlain} | ${[x.hostForwardOnly, x.hostNoStack, x.hostFp, x.hostHook, x.memcheck, x.heaptrack].map((v) => `${v} (${r(v, x.hostPlain)})`).join(' | ')} |`),
   ];
+  const counted = {
+    plain: instructionsPerPair(null),
+    forwardOnly: instructionsPerPair({ PMM_HOOKS_ACTIVE: '0' }),
+    noStack: instructionsPerPair({ PMM_STACK_DEPTH: '0' }),
+    fp: instructionsPerPair({ PMM_STACK_UNWIND: 'fp' }),
+    hook: instructionsPerPair({}),
+  };
+  const c = (x) => `${x.toFixed(1)} (${r(x, counted.plain)})`;
+  lines.push(
+    '',
+    `Instructions per malloc/free pair, one thread, plain and in host mode (callgrind's count for ${(2 * COUNT_PAIRS).toLocaleString('en')} pairs less that for ${COUNT_PAIRS.toLocaleString('en')}, per pair; ratios to plain):`,
+    '',
+    '| | plain | recording off | no stack | frame-pointer stacks | default stacks |',
+    '|---|---|---|---|---|---|',
+    `| instructions | ${counted.plain.toFixed(1)} | ${c(counted.forwardOnly)} | ${c(counted.noStack)} | ${c(counted.fp)} | ${c(counted.hook)} |`,
+  );
   // Process start: the spawner itself is plain or hooked alike; what differs is each child's start.
   const start = await medians({
     vmPlain: () => inVm(spawner, [String(VM_SPAWNS), '/bin/true'], false, {}),

@@ -5,7 +5,7 @@ import { spawnSync } from 'child_process';
 import * as path from 'path';
 
 const script = path.join(__dirname, '..', 'hook.js');
-const small = { BENCH_VM_PAIRS: '2000', BENCH_HOST_PAIRS: '2000', BENCH_VM_SPAWNS: '3', BENCH_HOST_SPAWNS: '3', BENCH_RUNS: '1' };
+const small = { BENCH_VM_PAIRS: '2000', BENCH_HOST_PAIRS: '2000', BENCH_VM_SPAWNS: '3', BENCH_HOST_SPAWNS: '3', BENCH_RUNS: '1', BENCH_COUNT_PAIRS: '2000' };
 
 /** The cells of each Markdown table row whose first cell is one of names. */
 function rows(text: string, names: string[]): string[][] {
@@ -25,6 +25,11 @@ test('runs every variant and prints each table, a figure in every cell', () => {
   // The VM's table (plain and four variants), then the host's (plain, four, valgrind and heaptrack).
   expect(threads.map((cells) => [cells[0], cells.length])).toEqual([['1', 6], ['4', 6], ['1', 8], ['4', 8]]);
   for (const cells of threads) for (const cell of cells.slice(1)) expect(cell).toMatch(figure);
+
+  // Instructions per pair: plain, then the four variants with their ratios.
+  const counts = rows(run.stdout, ['instructions']);
+  expect(counts.map((cells) => cells.length)).toEqual([6]);
+  for (const cell of counts[0].slice(1)) expect(cell).toMatch(figure);
 
   const starts = rows(run.stdout, ['in the VM', 'on the host (host mode)']);
   expect(starts.map((cells) => cells[0])).toEqual(['in the VM', 'on the host (host mode)']);
