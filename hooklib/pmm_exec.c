@@ -26,8 +26,18 @@
 #include "pmm_host_ring.h"
 #include "pmm_internal.h"
 
-/* The PMM_* variables of the process's start, "NAME=value", within one buffer. */
-#define PMM_EXEC_SAVED_MAX	32
+/*
+ * The hook's own settings, which every image of the run must read alike. Only these are handed on:
+ * other PMM_* variables (the harness's, the CLI's) are the program's to keep or drop, and a new
+ * image given an environment of its own (env -i) gets no more than valgrind's would.
+ * PMM_RECORD_FD and PMM_MAPS_FILE name one process's stream (pmm_transport.c): never handed on.
+ */
+static const char *const pmm_exec_settings[] = {
+	"PMM_HOOKS_ACTIVE", "PMM_STACK_DEPTH", "PMM_STACK_UNWIND", "PMM_LIBC_FREERES", "PMM_RECORD_DIR",
+};
+
+/* The hook's settings the process started with, "NAME=value", within one buffer. */
+#define PMM_EXEC_SAVED_MAX	((int)(sizeof(pmm_exec_settings) / sizeof(pmm_exec_settings[0])))
 #define PMM_EXEC_SAVED_BYTES	8192
 static char pmm_exec_saved_text[PMM_EXEC_SAVED_BYTES];
 static const char *pmm_exec_saved[PMM_EXEC_SAVED_MAX];
@@ -81,6 +91,15 @@ static int pmm_env_names(const char *entry, const char *name, size_t len)
 	return strncmp(entry, name, len) == 0 && entry[len] == '=';
 }
 
+static int pmm_exec_is_setting(const char *entry)
+{
+	for (size_t i = 0; i < sizeof(pmm_exec_settings) / sizeof(pmm_exec_settings[0]); i++) {
+		if (pmm_env_names(entry, pmm_exec_settings[i], strlen(pmm_exec_settings[i])))
+			return 1;
+	}
+	return 0;
+}
+
 static size_t pmm_env_name_len(const char *entry)
 {
 	const char *eq = strchr(entry, '=');
@@ -115,10 +134,7 @@ __attribute__((constructor)) static void pmm_exec_prepare(void)
 	for (char **e = environ; e && *e && pmm_exec_saved_count < PMM_EXEC_SAVED_MAX; e++) {
 		size_t len = strlen(*e) + 1;
 
-		if (strncmp(*e, "PMM_", 4) != 0 || used + len > sizeof(pmm_exec_saved_text))
-			continue;
-		/* The one-process stream is this process's alone (pmm_transport.c): never handed on. */
-		if (pmm_env_names(*e, "PMM_RECORD_FD", 13) || pmm_env_names(*e, "PMM_MAPS_FILE", 13))
+		if (!pmm_exec_is_setting(*e) || used + len > sizeof(pmm_exec_saved_text))
 			continue;
 		memcpy(pmm_exec_saved_text + used, *e, len);
 		pmm_exec_saved[pmm_exec_saved_count++] = pmm_exec_saved_text + used;

@@ -567,6 +567,24 @@ describe('libpmm.so in host mode', () => {
     }
   });
 
+  it("hands on after `env -i` its own settings but no other PMM_* variable, as valgrind adds only its own", () => {
+    const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'pmm-hook-settings-'));
+    try {
+      const settings = { PMM_STACK_DEPTH: '5', PMM_STACK_UNWIND: 'fp', PMM_LIBC_FREERES: '1', PMM_HOOKS_ACTIVE: '1' };
+      const result = spawnSync('/usr/bin/env', ['-i', 'X=1', '/usr/bin/env'], {
+        env: { ...cleanEnv(), LD_PRELOAD: hookPath, PMM_RECORD_DIR: dir, ...settings, PMM_JUNIT_FIGURES_DIR: dir, PMM_OTHER: 'x' },
+        encoding: 'utf8',
+        timeout: 60_000,
+      });
+      expect([result.status, result.stderr]).toEqual([0, '']);
+      const seen = result.stdout.split('\n').filter(Boolean).sort();
+      const expected = ['X=1', `LD_PRELOAD=${hookPath}`, `PMM_RECORD_DIR=${dir}`, ...Object.entries(settings).map(([k, v]) => `${k}=${v}`)];
+      expect(seen).toEqual(expected.sort());
+    } finally {
+      fs.rmSync(dir, { recursive: true, force: true });
+    }
+  });
+
   it('says when it could not write its records out (a file size limit): <pid>.failed, and the reader refuses the process', () => {
     const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'pmm-hook-failed-'));
     try {

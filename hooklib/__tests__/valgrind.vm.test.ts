@@ -93,3 +93,30 @@ test.each(cases)('%s %p leaves what valgrind says is in use at exit', async (nam
   else expect(result).toHaveNoLeaks();
   expect(result).toHaveMismatchedFrees(mismatches);
 }, 60_000);
+
+// perl copies its environment into the heap (%ENV: four blocks a variable), so its figures follow the
+// variables each tool adds: valgrind's own LD_PRELOAD and VALGRIND_LIB after an exec, pmm's LD_PRELOAD.
+// Run through `env -i`, each perl sees one variable of the test's, and pmm's perl is given the others that
+// valgrind's saw (but LD_PRELOAD, which each tool sets): the same names, so as many blocks. The bytes
+// still differ by the two LD_PRELOAD values' lengths, and are not compared.
+test('perl, given the same environment variables as under valgrind, leaves as many blocks', async () => {
+  const perl = which('perl');
+  const script = 'print map { "$_=$ENV{$_}\\n" } sort keys %ENV';
+  const args = ['-i', 'PMM_TEST=1', perl, '-e', script];
+  const run = spawnSync('valgrind', ['--leak-check=no', '--trace-children=yes', '/usr/bin/env', ...args], { cwd: work, encoding: 'utf8' });
+  const pid = /^==(\d+)==/m.exec(run.stderr)?.[1];
+  const m = new RegExp(`^==${pid}== +in use at exit: ([\\d,]+) bytes in ([\\d,]+) blocks`, 'm').exec(run.stderr);
+  if (!m) throw new Error(`no "in use at exit" line from valgrind perl:\n${run.stderr}`);
+  const valgrindVariables = run.stdout.split('\n').filter((line) => line.includes('=') && !line.startsWith('PMM_TEST='));
+  const added = valgrindVariables.filter((line) => !line.startsWith('LD_PRELOAD='));
+  // What this test relies on: valgrind added LD_PRELOAD and something more.
+  expect(valgrindVariables.length).toBeGreaterThan(added.length);
+  expect(added.length).toBeGreaterThan(0);
+
+  const result = await pmm.run('/usr/bin/env', ['-i', 'PMM_TEST=1', ...added, perl, '-e', script], { cwd: work, timeoutMs: 120_000 });
+  expect(result.exitCode).toBe(0);
+  const names = (text: string): string[] => text.split('\n').filter((line) => line.includes('=')).map((line) => line.split('=')[0]);
+  expect(names(result.stdout)).toEqual(names(run.stdout));
+  expect(result.summary.blocks).toBe(Number(m[2].replace(/,/g, '')));
+  expect(result).toLeak({ blocks: result.summary.blocks });
+}, 60_000);
