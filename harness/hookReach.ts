@@ -8,6 +8,7 @@ import * as fs from 'fs';
 import * as path from 'path';
 import { forkedChildName } from './childName';
 import { ownAllocatorReason } from './ownAllocator';
+import { execImage } from '../symbolizer/objectMap';
 import type { RawRun } from './runProgram';
 import type { ChildResult } from './types';
 
@@ -50,6 +51,25 @@ export function unhookableReason(read: (offset: number, length: number) => Buffe
   return ownAllocatorReason(read);
 }
 
+/** unhookableReason of a file on this machine; null when it can take the hook or cannot be read. */
+function fileReason(file: string): string | null {
+  let fd: number;
+  try {
+    fd = fs.openSync(file, 'r');
+  } catch {
+    return null; // missing or unreadable here: the run will say so
+  }
+  try {
+    return unhookableReason((offset, length) => {
+      // Up to 64 MiB: a large program's dynamic symbol table is read whole.
+      const buf = Buffer.alloc(Math.min(length, 64 << 20));
+      return buf.subarray(0, fs.readSync(fd, buf, 0, buf.length, offset));
+    });
+  } finally {
+    fs.closeSync(fd);
+  }
+}
+
 /**
  * Reads the file; throws (the ProgramError the caller gives) when the program cannot take the hook. The
  * dynamic loader run as a program (ld-linux-x86-64.so.2 PROGRAM) has no loader of its own, yet it is the
@@ -63,30 +83,38 @@ export function checkHookable(file: string, fail: (message: string) => Error): v
     return; // missing or unreadable here: the run will say so
   }
   if (/^ld-linux[^/]*\.so(\.\d+)*$|^ld\.so/.test(path.basename(real))) return;
-  let fd: number;
+  const reason = fileReason(file);
+  if (reason !== null) throw fail(`cannot run ${file} under the hook: ${reason}, so its allocations could not be seen`);
+}
+
+/** Why an image a process exec()ed did not take the hook, as its file here tells; null when it does not tell. */
+function imageReason(file: string): string | null {
   try {
-    fd = fs.openSync(file, 'r');
+    if (fs.statSync(file).mode & 0o6000) return 'it is set-user-ID or set-group-ID, and the loader then ignores LD_PRELOAD';
   } catch {
-    return; // unreadable here: the run will say so
+    return null;
   }
-  try {
-    const reason = unhookableReason((offset, length) => {
-      // Up to 64 MiB: a large program's dynamic symbol table is read whole.
-      const buf = Buffer.alloc(Math.min(length, 64 << 20));
-      return buf.subarray(0, fs.readSync(fd, buf, 0, buf.length, offset));
-    });
-    if (reason !== null) throw fail(`cannot run ${file} under the hook: ${reason}, so its allocations could not be seen`);
-  } finally {
-    fs.closeSync(fd);
-  }
+  return fileReason(file);
+}
+
+const UNHOOKABLE = 'statically linked, set-user-ID, or with an allocator of its own';
+
+/** "a program the hook cannot enter", named and with the reason when the hook named the image (execImage). */
+function unhookedImage(image: string | null): string {
+  const reason = image === null ? null : imageReason(image);
+  if (image === null) return `a program the hook cannot enter (${UNHOOKABLE})`;
+  return `${image}, which the hook cannot enter (${reason ?? UNHOOKABLE})`;
 }
 
 /**
  * What pmm says of a forked child that exec()ed a program the hook cannot enter. It does not fail the
- * run (a test that runs, say, ping through a shell would always fail), but it must not go unsaid.
+ * run (a test that runs, say, ping through a shell would always fail), but it must not go unsaid. The
+ * child's program is that image when the hook could name it (execImage), and then its file says why.
  */
 export function unhookedChildMessage(program: string, child: Pick<ChildResult, 'pid' | 'program'>): string {
-  return `pmm: ${program}: ${forkedChildName(child)} exec()ed a program the hook cannot enter (statically linked, set-user-ID, or with an allocator of its own): what it allocated after that exec was not seen`;
+  const reason = child.program === null ? null : imageReason(child.program);
+  const why = reason === null ? `a program the hook cannot enter (${UNHOOKABLE}):` : `a program the hook cannot enter: ${reason};`;
+  return `pmm: ${program}: ${forkedChildName(child)} exec()ed ${why} what it allocated after that exec was not seen`;
 }
 
 /**
@@ -96,10 +124,7 @@ export function unhookedChildMessage(program: string, child: Pick<ChildResult, '
 export function checkHookStarted(raw: RawRun, fail: (message: string) => Error): void {
   const { program, exitCode, signal, stderr } = raw.result;
   if (raw.unhooked) {
-    throw fail(
-      `${program} exec()ed a program the hook cannot enter (statically linked, set-user-ID, whose loader ` +
-        `ignores LD_PRELOAD, or with an allocator of its own), so what it allocated after that exec was not seen`,
-    );
+    throw fail(`${program} exec()ed ${unhookedImage(execImage(raw.maps))}, so what it allocated after that exec was not seen`);
   }
   if (raw.maps !== '') return;
   const how = signal ? `was killed by ${signal}` : `exited with status ${exitCode}`;

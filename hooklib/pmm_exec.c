@@ -14,6 +14,7 @@
 #define _GNU_SOURCE
 #include <dlfcn.h>
 #include <errno.h>
+#include <fcntl.h>
 #include <limits.h>
 #include <spawn.h>
 #include <stdarg.h>
@@ -279,17 +280,59 @@ static int pmm_exec_call_real(const struct pmm_exec_call *c, char *const env[])
 	return -1;
 }
 
-/* The call, with an exec's marks for host mode around it (an exec that returns has failed). */
+/* The file c runs (pmm_exec_target), into out; -1 when it cannot be told. */
+static int pmm_exec_call_target(const struct pmm_exec_call *c, char *out, size_t size)
+{
+	switch (c->how) {
+	case PMM_EXECVE:
+	case PMM_POSIX_SPAWN:
+		return pmm_exec_target(c->path, 0, AT_FDCWD, 0, out, size);
+	case PMM_EXECVPE:
+	case PMM_POSIX_SPAWNP:
+		return pmm_exec_target(c->path, 1, AT_FDCWD, 0, out, size);
+	case PMM_FEXECVE:
+		return pmm_exec_target(NULL, 0, c->fd, 0, out, size);
+	case PMM_EXECVEAT:
+		return pmm_exec_target(c->path, 0, c->fd, c->flags, out, size);
+	default:
+		return -1;
+	}
+}
+
+/*
+ * The call, the file it runs named to the host first (pmm_maps_exec), so that an image the hook
+ * cannot enter is said by name; an exec that returns has failed, and takes the name back. A spawned
+ * child is named once it runs: the C library execs it where no wrapper of ours sees. Host mode's
+ * marks go around an exec.
+ */
 static int pmm_exec_call(const struct pmm_exec_call *c, char *const env[])
 {
-	int spawn = pmm_exec_spawns(c->how);
-	int ret;
+	char target[PATH_MAX];
+	int named = pmm_transport_live() && pmm_exec_call_target(c, target, sizeof(target)) == 0;
+	int ret, saved_errno;
 
-	if (!spawn)
-		pmm_transport_host_mark(PMM_HOST_KIND_EXEC_TRY, 0);
+	if (pmm_exec_spawns(c->how)) {
+		pid_t child = 0;
+		struct pmm_exec_call spawn = *c;
+
+		/* posix_spawn's pid may be NULL; the hook needs it all the same. */
+		spawn.pid = &child;
+		ret = pmm_exec_call_real(&spawn, env);
+		if (ret == 0 && c->pid)
+			*c->pid = child;
+		if (ret == 0 && named && child > 0)
+			pmm_maps_exec(child, target);
+		return ret;
+	}
+	if (named)
+		pmm_maps_exec(0, target);
+	pmm_transport_host_mark(PMM_HOST_KIND_EXEC_TRY, 0);
 	ret = pmm_exec_call_real(c, env);
-	if (!spawn)
-		pmm_transport_host_mark(PMM_HOST_KIND_EXEC_FAILED, 0);
+	saved_errno = errno;
+	pmm_transport_host_mark(PMM_HOST_KIND_EXEC_FAILED, 0);
+	if (named)
+		pmm_maps_exec(0, NULL);
+	errno = saved_errno;
 	return ret;
 }
 

@@ -112,7 +112,17 @@ void pmm_exit_prepare(void);
 /* popen() through real, keeping its shell's pid for pclose() in host mode. */
 FILE *pmm_exit_popen(FILE *(*real)(const char *, const char *), const char *command, const char *type);
 
+/*
+ * pmm_exec_target.c: the file an exec or spawn call runs, absolute, into out; -1 when the call cannot
+ * run one or it cannot be told. path NULL: fexecve's fd (dirfd). search: PATH is searched, as execvp
+ * does, for a path without '/'. Else path is taken from dirfd (or AT_FDCWD), as execveat does.
+ */
+int pmm_exec_target(const char *path, int search, int dirfd, int flags, char *out, size_t size);
+
 /* pmm_maps.c */
 void pmm_maps_record(void);
+void pmm_maps_exec(pid_t pid, const char *path);
+/* pmm_transport.c: what pmm_maps_exec sends. */
+void pmm_transport_send_exec(pid_t pid, const char *path, const char *text, size_t len);
 
 #endif /* PMM_INTERNAL_H */

@@ -110,3 +110,35 @@ void pmm_maps_record(void)
 out_unlock:
 	pthread_mutex_unlock(&pmm_maps_lock);
 }
+
+/*
+ * The image this process is about to exec (pid 0), or that a child it has just spawned runs (pid):
+ * the last text sent, then a line "exec PATH", which the host reads as the file the process ran last
+ * should that image never take the hook. path NULL: the exec failed, and the text goes again alone.
+ * A vfork child runs this on its parent's memory: it leaves the parent's text as it was.
+ */
+void pmm_maps_exec(pid_t pid, const char *path)
+{
+	static const char tag[] = "exec ";
+	size_t len;
+
+	pthread_mutex_lock(&pmm_maps_lock);
+	len = pmm_maps_sent_len;
+	memcpy(pmm_maps_now, pmm_maps_sent, len);
+	if (path) {
+		size_t plen = strlen(path);
+
+		if (len + sizeof(tag) + plen > sizeof(pmm_maps_now)) {
+			pthread_mutex_unlock(&pmm_maps_lock);
+			return;
+		}
+		memcpy(pmm_maps_now + len, tag, sizeof(tag) - 1);
+		memcpy(pmm_maps_now + len + sizeof(tag) - 1, path, plen);
+		len += sizeof(tag) - 1 + plen;
+		pmm_maps_now[len++] = '\n';
+	}
+	if (len > 0)
+		pmm_transport_send_exec(pid, path, pmm_maps_now, len);
+	pthread_mutex_unlock(&pmm_maps_lock);
+}
+

@@ -68,6 +68,11 @@ static char pmm_records_path[PATH_MAX];
 static char pmm_late_path[PATH_MAX];
 /* PMM_RECORD_DIR's <pid>.failed: made, empty, when records could not be written (a full disk). */
 static char pmm_failed_path[PATH_MAX];
+/*
+ * PMM_RECORD_DIR's <pid>.spawned: a line per image a child of this process runs that may never write
+ * files of its own (pmm_transport_send_exec).
+ */
+static char pmm_spawned_path[PATH_MAX];
 
 /*
  * Set when sending can never work for this process again (the module said ESRCH: not monitored;
@@ -194,7 +199,8 @@ static int pmm_host_dir_open(void)
 	    pmm_host_name_path(pmm_late_path, sizeof(pmm_late_path), dir, pid, gen, ".late") ||
 	    pmm_host_name_path(pmm_failed_path, sizeof(pmm_failed_path), dir, pid, gen, ".failed") ||
 	    pmm_host_name_path(pmm_maps_path, sizeof(pmm_maps_path), dir, pid, gen, ".maps") ||
-	    pmm_host_name_path(pmm_maps_new_path, sizeof(pmm_maps_new_path), dir, pid, gen, ".maps.new"))
+	    pmm_host_name_path(pmm_maps_new_path, sizeof(pmm_maps_new_path), dir, pid, gen, ".maps.new") ||
+	    pmm_host_name_path(pmm_spawned_path, sizeof(pmm_spawned_path), dir, pid, gen, ".spawned"))
 		return -1;
 	pmm_sink_fd = -1;
 	pmm_sink = PMM_SINK_HOST;
@@ -373,6 +379,67 @@ void pmm_transport_send_maps(const char *text, size_t len)
 	pmm_ioctl(PMM_RECORD_MAPS, &maps);
 }
 
+/* Whether this process is the one whose files host mode writes (not a vfork child of it). */
+static int pmm_host_owner(void)
+{
+	return getpid() == pmm_host_pid;
+}
+
+/*
+ * Host mode: a line of <pid>.spawned, "PID PATH" for an image that child runs, or "PID -" when its exec
+ * failed. One write of a file opened for appending: whole, whichever process or thread writes it.
+ */
+static void pmm_host_spawned(pid_t pid, const char *path)
+{
+	size_t len = strlen(path);
+	char line[32 + PATH_MAX];
+	size_t n = pmm_host_decimal(line, (unsigned int)pid);
+	int fd;
+
+	if (!pmm_spawned_path[0] || n + 2 + len > sizeof(line))
+		return;
+	line[n++] = ' ';
+	memcpy(line + n, path, len);
+	n += len;
+	line[n++] = '\n';
+	fd = open(pmm_spawned_path, O_WRONLY | O_CREAT | O_APPEND | O_CLOEXEC, 0644);
+	if (fd < 0)
+		return;
+	pmm_write_all(fd, line, n, -1);
+	close(fd);
+}
+
+/*
+ * The image a process of the run runs or is about to run, path (NULL: its exec failed), which the
+ * host names when that image never takes the hook. For the caller (pid 0) text is its object map with
+ * the image's line after it (pmm_maps.c). A vfork child before its exec and a child just spawned
+ * (pid) ran none of the hook's code of their own: pmm.ko takes them in as its monitored children
+ * with the text; host mode writes their line in this process's <pid>.spawned. Keeps errno.
+ */
+void pmm_transport_send_exec(pid_t pid, const char *path, const char *text, size_t len)
+{
+	int saved_errno = errno;
+	struct pmm_maps maps;
+
+	if (!pmm_transport_live())
+		goto out;
+	if (pmm_sink == PMM_SINK_HOST) {
+		if (!pmm_record_dir[0])
+			goto out;
+		if (pid == 0 && pmm_host_owner())
+			pmm_transport_send_maps(text, len);
+		else
+			pmm_host_spawned(pid ? pid : getpid(), path ? path : "-");
+		goto out;
+	}
+	maps.pid = pid;
+	maps.len = (__u32)len;
+	maps.buf = (uintptr_t)text;
+	pmm_ioctl(PMM_RECORD_MAPS, &maps);
+out:
+	errno = saved_errno;
+}
+
 /* At exit, from the hook's last destructor: host mode's ring is written out and emptied if it can be. */
 void pmm_transport_finish(void)
 {
@@ -388,8 +455,7 @@ void pmm_transport_finish(void)
  */
 static int pmm_host_marks(void)
 {
-	return pmm_sink == PMM_SINK_HOST && pmm_record_dir[0] && pmm_transport_live() &&
-	       getpid() == pmm_host_pid;
+	return pmm_sink == PMM_SINK_HOST && pmm_record_dir[0] && pmm_transport_live() && pmm_host_owner();
 }
 
 int pmm_transport_host_marking(void)

@@ -191,6 +191,7 @@ struct pmm_monitor *pmm_monitor_find_pid(struct pid *pid);
 struct pmm_monitor *pmm_monitor_find_current(void);
 void pmm_monitor_seen_current(struct pmm_monitor *mon);
 struct pmm_monitor *pmm_monitor_create(struct task_struct *task);
+struct pmm_monitor *pmm_monitor_follow_child(struct task_struct *task);
 void pmm_monitor_destroy(struct pmm_monitor *mon);
 void pmm_monitor_set_leader(struct pmm_monitor *mon, struct task_struct *task);
 void pmm_monitor_new_image(struct pmm_monitor *mon);

@@ -428,8 +428,48 @@ static int pmm_ioctl_get_stats(void __user *argp)
 	return 0;
 }
 
+/*
+ * The process RECORD_MAPS is for: the caller, or a child it has just
+ * spawned (pid). A new reference, or NULL when pid is no child of the
+ * caller's.
+ */
+static struct task_struct *pmm_maps_task(pid_t pid)
+{
+	struct task_struct *task;
+	struct pid *spid;
+	bool child;
+
+	if (pid <= 0 || pid == task_tgid_nr(current))
+		return get_task_struct(current);
+	spid = find_get_pid(pid);
+	task = get_pid_task(spid, PIDTYPE_TGID);
+	put_pid(spid);
+	if (!task)
+		return NULL;
+	rcu_read_lock();
+	child = task_tgid_nr(rcu_dereference(task->real_parent)) ==
+		task_tgid_nr(current);
+	rcu_read_unlock();
+	if (!child) {
+		put_task_struct(task);
+		return NULL;
+	}
+	return task;
+}
+
+/*
+ * The hook's object map: the caller's own, or one for a child the caller
+ * has just spawned (posix_spawn), which ran no code of the hook's before
+ * its exec. Its text may end with the hook's "exec" line, the image the
+ * process is about to exec or the child runs. A process not monitored yet
+ * is taken in when its parent is: a vfork child before its exec (should
+ * that image never map a ring, pmm_ring_check_image finds it unhooked),
+ * or the spawned child, unhooked until it maps a ring. A spawned child's
+ * own map, once its hook sends one, is not replaced.
+ */
 static int pmm_ioctl_record_maps(void __user *argp)
 {
+	struct task_struct *task;
 	struct pmm_monitor *mon;
 	struct pmm_maps args;
 	char *text;
@@ -442,15 +482,30 @@ static int pmm_ioctl_record_maps(void __user *argp)
 	text = vmemdup_user(u64_to_user_ptr(args.buf), args.len);
 	if (IS_ERR(text))
 		return PTR_ERR(text);
+	task = pmm_maps_task(args.pid);
+	if (!task) {
+		kvfree(text);
+		return -ESRCH;
+	}
 
 	mutex_lock(&pmm_lock);
-	mon = pmm_monitor_find_current();
-	if (mon) {
+	mon = pmm_monitor_find_pid(task_tgid(task));
+	if (!mon) {
+		mon = pmm_monitor_follow_child(task);
+		if (mon) {
+			mon->exec_id = READ_ONCE(task->self_exec_id);
+			mon->has_image = true;
+			mon->unhooked = task != current;
+		}
+	}
+	if (mon && task == current)
 		pmm_monitor_seen_current(mon);
+	if (mon && (task == current || !mon->maps)) {
 		swap(mon->maps, text);
 		mon->maps_len = args.len;
 	}
 	mutex_unlock(&pmm_lock);
+	put_task_struct(task);
 
 	/* The replaced text, or the new one if nobody wanted it. */
 	kvfree(text);

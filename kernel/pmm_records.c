@@ -64,6 +64,31 @@ struct pmm_monitor *pmm_monitor_find_current(void)
 }
 
 /*
+ * A process forked by a monitored process is monitored too, from the
+ * moment its hook maps a ring (or, for a vfork child or a spawned one that
+ * runs an image the hook cannot enter, from the moment the hook names the
+ * image: pmm_ioctl_record_maps), so that its leaks are its own and pmd
+ * finds it among the monitors of the run. NULL when its parent is not a
+ * running monitored process.
+ */
+struct pmm_monitor *pmm_monitor_follow_child(struct task_struct *task)
+{
+	struct pmm_monitor *parent, *mon = NULL;
+	struct pid *ppid;
+
+	lockdep_assert_held(&pmm_lock);
+
+	rcu_read_lock();
+	ppid = get_pid(task_tgid(rcu_dereference(task->real_parent)));
+	rcu_read_unlock();
+	parent = pmm_monitor_find_pid(ppid);
+	if (parent && parent->state == PMM_STATE_RUNNING)
+		mon = pmm_monitor_create(task->group_leader);
+	put_pid(ppid);
+	return mon;
+}
+
+/*
  * Called when the monitored process itself records: it may have exec()ed
  * since START_PID, and /proc/pmm/pid should show the program's name.
  */

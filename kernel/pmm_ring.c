@@ -449,30 +449,6 @@ int pmm_ring_open(struct inode *inode, struct file *file)
 }
 
 /*
- * A process forked by a monitored process is monitored too, from the
- * moment its hook maps a ring, so that its leaks are its own and pmd finds
- * it among the monitors of the run. Called with pmm_lock held.
- */
-static struct pmm_monitor *pmm_ring_follow_fork(void)
-{
-	struct pmm_monitor *parent, *mon = NULL;
-	struct task_struct *p;
-	struct pid *ppid;
-
-	lockdep_assert_held(&pmm_lock);
-
-	rcu_read_lock();
-	p = rcu_dereference(current->real_parent);
-	ppid = get_pid(task_tgid(p));
-	rcu_read_unlock();
-	parent = pmm_monitor_find_pid(ppid);
-	if (parent && parent->state == PMM_STATE_RUNNING)
-		mon = pmm_monitor_create(current->group_leader);
-	put_pid(ppid);
-	return mon;
-}
-
-/*
  * The mapper's monitor learns which image records into it. A ring mapped
  * by a monitored process under another self_exec_id than its last one is
  * the first of a new image: the old image's blocks are forgotten.
@@ -484,7 +460,7 @@ static void pmm_ring_follow(struct pmm_ring *ring)
 	mutex_lock(&pmm_lock);
 	mon = pmm_monitor_find_current();
 	if (!mon)
-		mon = pmm_ring_follow_fork();
+		mon = pmm_monitor_follow_child(current);
 	if (mon) {
 		if (pmm_ring_stale(ring, mon))
 			pmm_monitor_new_image(mon);

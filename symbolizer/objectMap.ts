@@ -34,13 +34,27 @@ export function findObject(objects: readonly MappedObject[], address: bigint): M
 }
 
 /**
- * The file the process runs, as its maps text shows it: the lowest-mapped file. The kernel maps an
+ * The image the hook said the process was about to exec, or a spawned child runs: the text's last line
+ * "exec PATH" (hooklib/pmm_maps.c). The hook of a new image sends its own text, without one, so a text
+ * that still has it is that of a process whose image never took the hook. null without one.
+ */
+export function execImage(mapsText: string): string | null {
+  const lines = mapsText.trimEnd().split('\n');
+  const m = /^exec (\/.*)$/.exec(lines[lines.length - 1] ?? '');
+  return m ? m[1] : null;
+}
+
+/**
+ * The file the process runs, as its maps text shows it: the image it exec()ed last when the text names
+ * one (execImage), else the lowest-mapped file. The kernel maps an
  * executable below the libraries, the heap and the stacks (a PIE at ELF_ET_DYN_BASE, any other at its
  * link address), and /proc/<pid>/maps lists by address; the hook's text puts the objects a process
  * closed after the ones it still has. A program started through the loader itself (ld.so ./prog) shows
  * as the loader. null for a text without files.
  */
 export function mainObjectPath(mapsText: string): string | null {
+  const image = execImage(mapsText);
+  if (image !== null) return image;
   const file = parseObjectMap(mapsText).find(object => object.path !== null && object.path.startsWith('/'));
   return file?.path?.replace(/ \(deleted\)$/, '') ?? null;
 }

@@ -1,7 +1,8 @@
 // Host mode's record directory (PMM_RECORD_DIR, hooklib/pmm_transport.c): per process the hook ran in,
 // `<name>.records` (what its ring's drains wrote), `<name>.ring` (what they committed, and what was still
 // in the ring), `<name>.late` (the rare record that found no place in the ring), `<name>.maps`, and
-// `<name>.failed` when the hook could not write a record out,
+// `<name>.failed` when the hook could not write a record out, `<name>.spawned` naming the images its
+// vfork and spawned children ran,
 // replayed per process as pmm.ko keeps one monitor per process. The name is the pid, or `<pid>-<n>` for
 // the n-th later process of the run given the same pid (hooklib/pmm_host_name.c).
 import * as fs from 'fs';
@@ -147,16 +148,52 @@ export function recordDirEntries(dir: string): RecordDirEntry[] {
     .sort((a, b) => a.pid - b.pid || a.generation - b.generation);
 }
 
-/** Each process of the directory, replayed; a process that wrote no object map gets an empty one. */
+const readMaps = (dir: string, name: string): string => readIfThere(path.join(dir, `${name}.maps`))?.toString('utf8') ?? '';
+
+/**
+ * The children a process's `<name>.spawned` names (hooklib/pmm_transport.c) that wrote no files of their
+ * own: a vfork child's or a spawned child's image the hook could not enter, which ran none of the hook's
+ * code. Each line is "PID PATH", or "PID -" when that child's exec failed; a child's last line counts. It
+ * is an unhooked process whose object map is its parent's with the image's "exec" line after it, as pmm.ko
+ * keeps for such a child. (A later process of the run given the same pid, with files of its own, hides it.)
+ */
+function unhookedSpawns(dir: string, entries: readonly RecordDirEntry[]): Array<RecordDirEntry & { process: HostProcess }> {
+  const withFiles = new Set(entries.map((e) => e.pid));
+  const found = new Map<number, RecordDirEntry & { process: HostProcess }>();
+  for (const entry of entries) {
+    const text = readIfThere(path.join(dir, `${entry.name}.spawned`))?.toString('utf8');
+    if (!text) continue;
+    const images = new Map<number, string>();
+    for (const line of text.split('\n')) {
+      const m = /^(\d+) (.+)$/.exec(line);
+      if (m) images.set(Number(m[1]), m[2]);
+    }
+    const parentMaps = readMaps(dir, entry.name);
+    for (const [pid, image] of images) {
+      if (image === '-' || withFiles.has(pid)) continue;
+      const maps = `${parentMaps}${parentMaps === '' || parentMaps.endsWith('\n') ? '' : '\n'}exec ${image}\n`;
+      found.set(pid, {
+        name: processName(pid, 0), pid, generation: 0,
+        process: { records: [], mismatches: [], mismatchedFrees: 0, unmatchedFrees: 0, droppedRecords: 0, maps, unhooked: true, exitCode: null, reaped: [] },
+      });
+    }
+  }
+  return [...found.values()];
+}
+
+/**
+ * Each process of the directory, replayed (a process that wrote no object map gets an empty one), and the
+ * unhooked children that wrote none (unhookedSpawns), by pid.
+ */
 export function readRecordDir(dir: string): Array<RecordDirEntry & { process: HostProcess }> {
-  return recordDirEntries(dir).map((entry) => {
-    const mapsPath = path.join(dir, `${entry.name}.maps`);
-    const maps = fs.existsSync(mapsPath) ? fs.readFileSync(mapsPath, 'utf8') : '';
+  const entries = recordDirEntries(dir);
+  const replayed = entries.map((entry) => {
     try {
-      return { ...entry, process: replayProcess(processRecordPieces(dir, entry.name), maps) };
+      return { ...entry, process: replayProcess(processRecordPieces(dir, entry.name), readMaps(dir, entry.name)) };
     } catch (err) {
       const which = entry.generation ? `${entry.pid} (the run's process number ${entry.generation + 1} with that pid)` : `${entry.pid}`;
       throw new Error(`host mode, process ${which}: ${(err as Error).message}`);
     }
   });
+  return [...replayed, ...unhookedSpawns(dir, entries)].sort((a, b) => a.pid - b.pid || a.generation - b.generation);
 }

@@ -1,6 +1,6 @@
 // Table tests for reading /proc/<pid>/maps text and finding the object that holds an address.
 
-import {findObject, formatAddress, isPseudoPath, loadBase, mainObjectPath, parseAddress, parseObjectMap} from '../objectMap';
+import {execImage, findObject, formatAddress, isPseudoPath, loadBase, mainObjectPath, parseAddress, parseObjectMap} from '../objectMap';
 
 const MAPS = [
   '5591d643b000-5591d643c000 r--p 00000000 fe:00 2163124                    /tmp/my dir/probe',
@@ -93,6 +93,15 @@ describe('mainObjectPath', () => {
       '7f9869400000-7f9869428000 r--p 00000000 fe:00 1835036            /usr/lib/x86_64-linux-gnu/libc.so.6',
     ].join('\n');
     expect(mainObjectPath(text)).toBe('/tmp/rebuilt');
+  });
+
+  it("is the image the text's last line says the process exec()ed, whose hook never sent a map of its own", () => {
+    expect(mainObjectPath(`${MAPS}exec /usr/bin/static prog\n`)).toBe('/usr/bin/static prog');
+    expect(execImage(`${MAPS}exec /usr/bin/static prog\n`)).toBe('/usr/bin/static prog');
+    // Only the last line counts, and only an absolute path.
+    expect(execImage(`exec /bin/a\n${MAPS}`)).toBeNull();
+    expect(execImage(`${MAPS}exec relative\n`)).toBeNull();
+    expect(parseObjectMap(`${MAPS}exec /usr/bin/static\n`)).toEqual(parseObjectMap(MAPS));
   });
 
   it('is null for a text without files', () => {

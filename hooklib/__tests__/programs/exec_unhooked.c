@@ -5,6 +5,9 @@
  *	exec_unhooked self STATIC	leaks a block, then execs STATIC
  *	exec_unhooked child STATIC	leaks a block; a forked child leaks one and execs STATIC
  *	exec_unhooked thread STATIC	the same, but a second thread of the child makes the exec
+ *	exec_unhooked vfork STATIC	leaks a block; a vfork child execs STATIC
+ *	exec_unhooked spawn STATIC	leaks a block; posix_spawn runs STATIC
+ *	exec_unhooked system STATIC	leaks a block; system() runs STATIC through the shell
  *	exec_unhooked failed		leaks a block; its exec of a missing file fails, and it goes on
  *
  * The blocks an image left before a successful exec went with its memory: they are no leak. What
@@ -15,12 +18,14 @@
  * which then stays out of the process, and pmm must say that too.
  */
 #include <pthread.h>
+#include <spawn.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/wait.h>
 #include <unistd.h>
 
+extern char **environ;
 void *volatile sink;
 
 #ifdef OWN_ALLOCATOR
@@ -106,6 +111,32 @@ int main(int argc, char **argv)
 	if (strcmp(argv[1], "self") == 0) {
 		run_static(argv[2]);
 		return 1;
+	}
+	/* A vfork child runs on this process's memory, and posix_spawn's child execs inside the C library. */
+	if (strcmp(argv[1], "vfork") == 0 || strcmp(argv[1], "spawn") == 0 || strcmp(argv[1], "system") == 0) {
+		char *args[] = { argv[2], (char *)"static", NULL };
+		char command[4096];
+
+		fflush(stdout);
+		if (strcmp(argv[1], "system") == 0) {
+			snprintf(command, sizeof(command), "'%s' static", argv[2]);
+			status = system(command);
+			pid = 0;
+		} else if (strcmp(argv[1], "spawn") == 0) {
+			if (posix_spawn(&pid, argv[2], NULL, NULL, args, environ))
+				return 1;
+		} else {
+			pid = vfork();
+			if (pid == 0) {
+				execv(argv[2], args);
+				_exit(127);
+			}
+		}
+		if (pid < 0 || (pid > 0 && waitpid(pid, &status, 0) != pid) || !WIFEXITED(status) ||
+		    WEXITSTATUS(status) != 0)
+			return 1;
+		printf("exec_unhooked: done\n");
+		return 0;
 	}
 	pid = fork();
 	if (pid == 0) {

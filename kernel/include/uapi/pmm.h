@@ -157,7 +157,11 @@ struct pmm_read_logs {
  * process is gone. Recording replaces the previous text.
  */
 struct pmm_maps {
-	__s32 pid;		/* READ: a monitor's handle; RECORD: the caller */
+	/*
+	 * READ: a monitor's handle. RECORD: 0 (or the caller's pid) for the
+	 * caller, else a child the caller has just spawned.
+	 */
+	__s32 pid;
 	/*
 	 * RECORD: text length, 1..PMM_MAX_MAPS. READ in: buffer size; out:
 	 * text length, also with -ENOSPC when the buffer is too small.
