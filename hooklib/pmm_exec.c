@@ -3,7 +3,7 @@
  * exec an environment of its own (execle, execve, env -i, posix_spawn with envp, or clearenv first);
  * without LD_PRELOAD the new image would run unwatched and its leaks go unseen. So each exec and
  * posix_spawn gets back the hook's variables the program left out: this library in LD_PRELOAD (ahead
- * of any the program chose) and the PMM_* settings the process started with. As valgrind's
+ * of any the program chose) and the hook's settings the process started with. As valgrind's
  * --trace-children=yes does, the whole process tree stays monitored whatever it does to its
  * environment. What the program passes is kept; nothing is added when it is all there. popen() is
  * the exception, see pmm_exec_restore_environ (system() spawns through posix_spawn: pmm_system.c).

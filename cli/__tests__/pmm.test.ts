@@ -58,11 +58,13 @@ test('run --host: a forked child that exec()ed a program the hook cannot enter i
   const bin = path.join(root, 'hooklib', '__tests__', 'programs', 'bin');
   execFileSync('make', ['-C', path.join(root, 'hooklib'), 'all', 'test-programs'], { stdio: 'pipe' });
   const program = path.join(bin, 'exec_unhooked');
-  const run = pmm('run', '--host', '--', program, 'child', path.join(bin, 'exec_unhooked_static'));
-  // The program's own leak is the status; the child's unseen allocations are said, not guessed at.
+  const image = path.join(bin, 'exec_unhooked_static');
+  const run = pmm('run', '--host', '--', program, 'child', image);
+  // The program's own leak is the status; the child's unseen allocations are said, not guessed at, under
+  // the image it ran, and why the hook could not enter it.
   expect(run.status).toBe(1);
   expect(run.stderr).toMatch(
-    new RegExp(`^pmm: ${program}: forked child \\d+ \\(${program}\\) exec\\(\\)ed a program the hook cannot enter \\(statically linked, set-user-ID, or with an allocator of its own\\): what it allocated after that exec was not seen$`, 'm'),
+    new RegExp(`^pmm: ${program}: forked child \\d+ \\(${image}\\) exec\\(\\)ed a program the hook cannot enter: it is statically linked: there is no dynamic loader to preload the hook \\(LD_PRELOAD\\) into it; what it allocated after that exec was not seen$`, 'm'),
   );
 }, 60_000);
 

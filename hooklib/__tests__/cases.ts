@@ -3,6 +3,7 @@
 import { createHash } from 'crypto';
 import * as fs from 'fs';
 import * as path from 'path';
+import type { LeakSummary } from '../../harness/types';
 
 export const programBin = (name: string): string => path.join(__dirname, 'programs', 'bin', name);
 
@@ -201,12 +202,23 @@ export const execUnhookedCase = {
   staticImage: programBin('exec_unhooked_static'),
   /** The same program with an allocator of its own (malloc and free defined in it): the hook stays out of it. */
   ownImage: programBin('exec_unhooked_own'),
-  selfError: (program: string) =>
-    `pmm: ${program} exec()ed a program the hook cannot enter (statically linked, set-user-ID, whose loader ignores LD_PRELOAD, or with an allocator of its own), so what it allocated after that exec was not seen`,
+  /** The error of a run whose own process exec()ed image: named, with what its file says. */
+  selfError: (program: string, image: string) => `pmm: ${program} exec()ed ${image}, which the hook cannot enter (it `,
+  /**
+   * The ways a child comes to run the image: fork then exec (from the child's first thread or another),
+   * vfork then exec, posix_spawn, and system()'s shell. A vfork or spawned child ran none of the hook's
+   * code before its exec; it used to go unreported.
+   */
+  childModes: ['child', 'thread', 'vfork', 'spawn', 'system'],
   childStdout: 'exec_unhooked: static image\nexec_unhooked: done\n',
   failedStdout: 'exec_unhooked: exec failed\n',
   leaks: ['33/1 malloc leak_before_exec<main'],
 };
+
+/** A run's unhooked children: the file each ran, and what it leaked (nothing it allocated was seen). */
+export function unhookedChildren(result: { children?: Array<{ unhooked: boolean; program: string | null; summary: LeakSummary }> }): Array<[string | null, LeakSummary]> {
+  return (result.children ?? []).filter((k) => k.unhooked).map((k) => [k.program, k.summary]);
+}
 
 /**
  * A shell whose children end in four ways: killed_midway dies of SIGSEGV, a shell exits 7, a shell execs
