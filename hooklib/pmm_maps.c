@@ -8,6 +8,7 @@
 #include <fcntl.h>
 #include <pthread.h>
 #include <string.h>
+#include <time.h>
 #include <unistd.h>
 
 #include "pmm_internal.h"
@@ -120,9 +121,19 @@ out_unlock:
 void pmm_maps_exec(pid_t pid, const char *path)
 {
 	static const char tag[] = "exec ";
+	struct timespec pause = { 0, 1000000 };	/* 1 ms */
 	size_t len;
+	int tries = 0;
 
-	pthread_mutex_lock(&pmm_maps_lock);
+	/*
+	 * Bounded: exec is async-signal-safe, and a handler that execs may have interrupted this very
+	 * thread inside pmm_maps_record. Then the image goes unnamed rather than the exec hang.
+	 */
+	while (pthread_mutex_trylock(&pmm_maps_lock) != 0) {
+		if (++tries == 200)
+			return;
+		nanosleep(&pause, NULL);
+	}
 	len = pmm_maps_sent_len;
 	memcpy(pmm_maps_now, pmm_maps_sent, len);
 	if (path) {

@@ -692,6 +692,90 @@ static pid_t spawn_sleeper(void)
 	return pid;
 }
 
+/* The text of pid's maps, into buf (NUL-terminated); its length, or -1. */
+static long read_maps(pid_t pid, char *buf, size_t size)
+{
+	struct pmm_maps m = { .pid = pid, .buf = (uintptr_t)buf,
+			      .len = (__u32)size - 1 };
+
+	if (pmm_ioctl(PMM_READ_MAPS, &m))
+		return -1;
+	buf[m.len] = '\0';
+	return m.len;
+}
+
+/*
+ * RECORD_MAPS for a process that ran none of the hook's code: a vfork
+ * child, before the exec its text names, or a child the caller has just
+ * spawned. Each is taken in as the caller's monitored child; one whose
+ * image maps no ring is unhooked. Another process's is refused.
+ */
+static void test_maps_children(void)
+{
+	static const char text[] = "x\nexec /bin/true\n";
+	struct pmm_maps m = { .buf = (uintptr_t)text, .len = sizeof(text) - 1 };
+	static const char * const argv[] = { "true", NULL };
+	static const char * const envp[] = { NULL };
+	struct pmm_pid_info info;
+	int go[2], status;
+	char back[64];
+	pid_t child;
+
+	m.pid = getppid();
+	check_errno(pmm_ioctl(PMM_RECORD_MAPS, &m), ESRCH,
+		    "RECORD_MAPS for a process that is not the caller's child");
+	m.pid = unused_pid();
+	check_errno(pmm_ioctl(PMM_RECORD_MAPS, &m), ESRCH,
+		    "RECORD_MAPS for no process");
+
+	/* As a vfork child does: it names its image, then execs it. */
+	child = fork();
+	if (!child) {
+		m.pid = 0;
+		if (pmm_ioctl(PMM_RECORD_MAPS, &m))
+			_exit(1);
+		execve("/bin/true", (char * const *)argv, (char * const *)envp);
+		_exit(2);
+	}
+	waitpid(child, &status, 0);
+	memset(&info, 0xcc, sizeof(info));
+	check(WIFEXITED(status) && !WEXITSTATUS(status) &&
+	      get_info(child, &info) == 0 && info.ppid == getpid() &&
+	      info.unhooked == 1,
+	      "a child that named its image and exec()ed it: monitored, unhooked (%u)",
+	      info.unhooked);
+	check(read_maps(child, back, sizeof(back)) == (long)sizeof(text) - 1 &&
+	      !strcmp(back, text), "  ... its text is the one it sent");
+	set_config(PMM_CFG_STOP_PID, child, 0);
+
+	/* As posix_spawn's caller does: it names the image its child runs. */
+	if (pipe(go))
+		return;
+	child = fork();
+	if (!child) {
+		char c;
+
+		close(go[1]);
+		_exit(read(go[0], &c, 1) == 1 ? 0 : 1);
+	}
+	close(go[0]);
+	m.pid = child;
+	check_errno(pmm_ioctl(PMM_RECORD_MAPS, &m), 0,
+		    "RECORD_MAPS for a child the caller spawned");
+	memset(&info, 0xcc, sizeof(info));
+	check(get_info(child, &info) == 0 && info.ppid == getpid() &&
+	      info.state == PMM_STATE_RUNNING && info.unhooked == 1,
+	      "  ... it is monitored, unhooked until it maps a ring (%u)",
+	      info.unhooked);
+	check(read_maps(child, back, sizeof(back)) > 0 && !strcmp(back, text),
+	      "  ... with the text its parent sent");
+	if (write(go[1], "x", 1) != 1)
+		check(0, "  ... could not tell it to end");
+	close(go[1]);
+	waitpid(child, NULL, 0);
+	set_config(PMM_CFG_STOP_PID, child, 0);
+}
+
 static void test_proc_cfg(void)
 {
 	static const char * const garbage[] = {
@@ -3232,6 +3316,7 @@ int main(int argc, char **argv)
 	test_ring_records();
 	test_ring_cancel();
 	test_ring_fork();
+	test_maps_children();
 	test_late_release();
 	test_unprivileged();
 	test_stress();
