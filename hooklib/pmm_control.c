@@ -8,6 +8,7 @@
 #include <pthread.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/mman.h>
 
 #include "pmm.h"
 #include "pmm_internal.h"
@@ -17,15 +18,45 @@ static int pmm_hooks_on = 1;
 
 static pthread_once_t pmm_start_once = PTHREAD_ONCE_INIT;
 int pmm_started;
-int pmm_recording;
+
+/* Until start maps the page that a forked child sees zeroed (or if it cannot), this one. */
+static struct pmm_live pmm_live_static;
+struct pmm_live *pmm_live = &pmm_live_static;
+
+static void pmm_live_map(void)
+{
+	struct pmm_live *page = mmap(NULL, sizeof(*page), PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS,
+				     -1, 0);
+
+	if (page == MAP_FAILED)
+		return;
+	if (madvise(page, sizeof(*page), MADV_WIPEONFORK)) {
+		munmap(page, sizeof(*page));
+		return;
+	}
+	page->alive = 1;
+	__atomic_store_n(&pmm_live, page, __ATOMIC_RELEASE);
+}
 
 /* A forked child is a process of its own: its own ring, and its own object map for its own monitor. */
 static void pmm_after_fork_child(void)
 {
 	pmm_transport_after_fork_child();
+	pmm_live->alive = 1;
 	pmm_recording_update();
 	if (pmm_transport_live())
 		pmm_maps_record();
+}
+
+/*
+ * A child forked without the C library's handlers (clone(), syscall(SYS_fork)) finds its page wiped
+ * at its first event: it gets a forked child's state then. Before, its first record went to the
+ * parent's ring, which the kernel does not map into a child, and killed it with SIGSEGV.
+ */
+static void pmm_revive_child(void)
+{
+	if (__atomic_load_n(&pmm_started, __ATOMIC_ACQUIRE) && pmm_live != &pmm_live_static && !pmm_live->alive)
+		pmm_after_fork_child();
 }
 
 /*
@@ -66,6 +97,7 @@ static void pmm_start(void)
 	const char *active = getenv("PMM_HOOKS_ACTIVE");
 
 	pmm_in_hook = 1;
+	pmm_live_map();
 	if (active && active[0] == '0' && active[1] == '\0')
 		pmm_hooks_on = 0;
 	if (pmm_allocator_is_ours())
@@ -85,7 +117,7 @@ static void pmm_start(void)
 	pmm_exit_prepare();
 	pmm_in_hook = was_in_hook;
 	/* Recording first: a thread that sees pmm_started sees whether to record. */
-	__atomic_store_n(&pmm_recording, pmm_hooks_on && pmm_transport_live(), __ATOMIC_RELAXED);
+	__atomic_store_n(&pmm_live->recording, pmm_hooks_on && pmm_transport_live(), __ATOMIC_RELAXED);
 	__atomic_store_n(&pmm_started, 1, __ATOMIC_RELEASE);
 }
 
@@ -153,6 +185,7 @@ static void pmm_at_exit(int status, void *arg)
 {
 	(void)status;
 	(void)arg;
+	pmm_revive_child();
 	pmm_freeres();
 	pmm_transport_finish();
 }
@@ -163,13 +196,14 @@ void pmm_recording_update(void)
 	int on = __atomic_load_n(&pmm_started, __ATOMIC_ACQUIRE) &&
 		 __atomic_load_n(&pmm_hooks_on, __ATOMIC_RELAXED) && pmm_transport_live();
 
-	__atomic_store_n(&pmm_recording, on, __ATOMIC_RELAXED);
+	__atomic_store_n(&pmm_live->recording, on, __ATOMIC_RELAXED);
 }
 
-/* Not started yet: start, and say whether to record. */
+/* Not started yet, or a child forked without the handlers: set up, and say whether to record. */
 int pmm_should_record_slow(void)
 {
 	pmm_ensure_started();
+	pmm_revive_child();
 	return __atomic_load_n(&pmm_hooks_on, __ATOMIC_RELAXED) && pmm_transport_live();
 }
 

@@ -31,19 +31,30 @@ void *pmm_next_symbol(void **slot, const char *name);
 
 /*
  * pmm_control.c: 1 when the next event should be recorded (does the one-time set-up on first use).
- * pmm_recording is the fast answer (started, hooks_active on, a live transport): one load per call.
+ * pmm_live->recording is the fast answer (started, hooks_active on, a live transport): two loads per
+ * call. It lives in a page the kernel hands a forked child zeroed (MADV_WIPEONFORK): a child made
+ * without the C library's fork handlers (clone(), syscall(SYS_fork)) does not have the parent's ring
+ * mapped, and the zero sends it to the slow path, which gives it its own state before any record.
  */
-extern int pmm_recording;
+struct pmm_live {
+	int recording;
+	int alive;	/* this process's state is its own: set at start and in each forked child */
+};
+extern struct pmm_live *pmm_live;
 extern int pmm_started;
 int pmm_should_record_slow(void);
 void pmm_recording_update(void);
 
 static inline int pmm_should_record(void)
 {
-	if (__builtin_expect(__atomic_load_n(&pmm_recording, __ATOMIC_RELAXED), 1))
+	struct pmm_live *live = __atomic_load_n(&pmm_live, __ATOMIC_ACQUIRE);
+
+	if (__builtin_expect(__atomic_load_n(&live->recording, __ATOMIC_RELAXED), 1))
 		return 1;
-	/* Started and not recording (hooks_active off): forward, at the cost of these two loads. */
-	return !__atomic_load_n(&pmm_started, __ATOMIC_ACQUIRE) && pmm_should_record_slow();
+	/* Started, this process's own and not recording (hooks_active off): forward at the cost of these loads. */
+	if (__atomic_load_n(&pmm_started, __ATOMIC_ACQUIRE) && __atomic_load_n(&live->alive, __ATOMIC_RELAXED))
+		return 0;
+	return pmm_should_record_slow();
 }
 
 /* pmm_record.c: safe to call from any thread and from a signal handler; allocates nothing. */

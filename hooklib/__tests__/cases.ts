@@ -191,6 +191,21 @@ export const execEnvCase = {
 };
 
 /**
+ * raw_fork: a child made by clone() and one by the fork system call, neither through the C library's fork
+ * (no fork handlers ran): each leaks a block, its own, reported in its entry. The hook's first record in
+ * such a child used to kill it.
+ */
+export const rawForkCase = {
+  name: 'raw_fork: a child made by clone() or the fork system call is followed, not killed by the hook',
+  program: 'raw_fork',
+  stdout: 'raw_fork: done\n',
+  leak: { bytes: 100, blocks: 1 },
+  leaks: ['100/1 malloc leak<main'],
+  children: ['31/1 malloc leak<clone_child', '42/1 malloc leak<main'],
+  childPrograms: ['raw_fork'],
+};
+
+/**
  * exec_unhooked: an exec() into a statically linked program, which the hook cannot enter. The program's
  * own exec makes the run an error (what it allocated after it was not seen); a forked child's is said in
  * the child's entry, whose blocks from before the exec are no leak, also when a thread other than the
