@@ -35,6 +35,60 @@
 static struct pmm_host_ring_state *pmm_host_state;
 static char pmm_host_records_path[PATH_MAX];
 static char pmm_host_ring_path[PATH_MAX];
+
+/*
+ * The records file, kept open from the ring's start, at a high number: a drain must not need a free
+ * file descriptor, for the program may run out of them, or lower RLIMIT_NOFILE, after it started (a
+ * drain that could not open the file lost the records). Checked before each use, by device and inode:
+ * a program that closes every descriptor may give the number to a file of its own, which is then left
+ * alone, and the records file opened again. Only drains use it, one at a time (pmm_host_draining).
+ */
+#define PMM_HOST_FD_MIN		512
+static int pmm_host_records_fd = -1;
+static dev_t pmm_host_records_dev;
+static ino_t pmm_host_records_ino;
+
+static int pmm_host_records_kept(void)
+{
+	struct stat st;
+
+	return pmm_host_records_fd >= 0 && fstat(pmm_host_records_fd, &st) == 0 &&
+	       st.st_dev == pmm_host_records_dev && st.st_ino == pmm_host_records_ino;
+}
+
+static int pmm_host_records_open(void)
+{
+	struct stat st;
+	int fd, high;
+
+	if (pmm_host_records_kept())
+		return pmm_host_records_fd;
+	pmm_host_records_fd = -1;
+	fd = open(pmm_host_records_path, O_WRONLY | O_CLOEXEC);
+	if (fd < 0)
+		return -1;
+	high = fcntl(fd, F_DUPFD_CLOEXEC, PMM_HOST_FD_MIN);
+	if (high >= 0) {
+		close(fd);
+		fd = high;
+	}
+	if (fstat(fd, &st) < 0) {
+		close(fd);
+		return -1;
+	}
+	pmm_host_records_dev = st.st_dev;
+	pmm_host_records_ino = st.st_ino;
+	pmm_host_records_fd = fd;
+	return fd;
+}
+
+/* All of buf to the records file at off; 0, or -1. */
+static int pmm_host_records_write(const void *buf, size_t len, off_t off)
+{
+	int fd = pmm_host_records_open();
+
+	return fd < 0 ? -1 : pmm_write_all(fd, buf, len, off);
+}
 /* One drain at a time; a thread that finds one running sleeps until it is done (below). */
 static int pmm_host_draining;
 
@@ -202,8 +256,7 @@ static int pmm_host_drain(int final)
 	if (!final && head - c.tail > PMM_HOST_DRAIN_MAX)
 		head = c.tail + PMM_HOST_DRAIN_MAX;
 	stop = pmm_host_take(c.tail, head, final, &n);
-	if (n && pmm_write_file(pmm_host_records_path, pmm_host_batch, n * sizeof(pmm_host_batch[0]),
-				(off_t)c.committed) < 0) {
+	if (n && pmm_host_records_write(pmm_host_batch, n * sizeof(pmm_host_batch[0]), (off_t)c.committed) < 0) {
 		ret = -1;
 	} else if (stop != c.tail) {
 		pmm_host_commit(stop, c.committed + n * sizeof(pmm_host_batch[0]));
@@ -263,7 +316,7 @@ static int pmm_host_mark_exec(__u64 *committed)
 {
 	struct pmm_record mark = { .kind = PMM_HOST_KIND_EXEC };
 
-	if (pmm_write_file(pmm_host_records_path, &mark, sizeof(mark), (off_t)*committed) < 0)
+	if (pmm_host_records_write(&mark, sizeof(mark), (off_t)*committed) < 0)
 		return -1;
 	*committed += sizeof(mark);
 	return 0;
@@ -428,6 +481,8 @@ int pmm_host_ring_open(const char *path, const char *records_path)
 	pmm_host_state = (struct pmm_host_ring_state *)((char *)mem + PMM_HOST_STATE_OFFSET);
 	strcpy(pmm_host_records_path, records_path);
 	strcpy(pmm_host_ring_path, path);
+	/* Now, while the program has descriptors to spare. */
+	pmm_host_records_open();
 	/* Beside the records file: records_path is <dir>/<name>.records, so this fits. */
 	len = (size_t)(strrchr(records_path, '/') - records_path);
 	memcpy(pmm_host_rate_path, records_path, len);
@@ -467,8 +522,19 @@ fail:
  * In a forked child: the parent's ring is not mapped (MADV_DONTFORK), and its drain and start time
  * are not the child's.
  */
+/* Recording stopped at a record that could not be written out: the reader is told in the ring file. */
+void pmm_host_ring_failed(void)
+{
+	if (pmm_host_state)
+		__atomic_store_n(&pmm_host_state->failed, 1, __ATOMIC_RELEASE);
+}
+
 void pmm_host_ring_forget(void)
 {
+	/* In a forked child the kept records file is the parent's. */
+	if (pmm_host_records_kept())
+		close(pmm_host_records_fd);
+	pmm_host_records_fd = -1;
 	pmm_ring_forget();
 	pmm_host_state = NULL;
 	pmm_host_draining = 0;

@@ -36,6 +36,14 @@ struct pmm_host_ring_state {
 	 */
 	__u64 ref_tsc;
 	__u64 ref_ns;
+	/*
+	 * 1 once a record could not be written out (a full file system, a
+	 * file size limit): recording stopped there, and the reader must
+	 * not take the rest for all of it. Here because saying it must not
+	 * need a file descriptor or room on the disk.
+	 */
+	__u32 failed;
+	__u32 pad;
 };
 
 #define PMM_HOST_RING_MAGIC	0x484d4d50	/* "PMMH" */
@@ -98,5 +106,6 @@ int pmm_host_ring_active(void);
 int pmm_host_ring_drain(void);
 void pmm_host_ring_forget(void);
 void pmm_host_ring_finish(void);
+void pmm_host_ring_failed(void);
 
 #endif /* PMM_HOST_RING_H */

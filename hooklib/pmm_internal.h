@@ -95,12 +95,15 @@ void pmm_transport_host_reaped(pid_t pid, int status);
 /* Whether this process writes host mode's marks (pmm_transport_host_mark records anything). */
 int pmm_transport_host_marking(void);
 int pmm_write_file(const char *path, const void *buf, size_t len, off_t off);
+/* All of buf to fd, at off (or appended, off < 0); 0, or -1. */
+int pmm_write_all(int fd, const void *buf, size_t len, off_t off);
 
 /*
  * pmm_ring.c (the fast path is pmm_ring.h): the record ring, shared with pmm.ko when the module gave
  * one, or host mode's ring file (pmm_host_ring.c).
  */
 void pmm_ring_map(int fd);
+int pmm_ring_msync(void);
 void pmm_ring_attach(void *mem);
 void pmm_ring_forget(void);
 

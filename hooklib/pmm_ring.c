@@ -50,6 +50,17 @@ void pmm_ring_map(int fd)
 		pmm_ring_attach(mem);
 }
 
+/* pmm.ko applies the ring's records (its fsync): 0, or -1 and errno. */
+int pmm_ring_msync(void)
+{
+	int ret;
+
+	do
+		ret = msync(pmm_ring_hdr, PMM_RING_HEADER_BYTES, MS_SYNC);
+	while (ret < 0 && errno == EINTR);
+	return ret;
+}
+
 /* In a forked child: the parent's ring is not mapped here (the module does not let it be copied). */
 void pmm_ring_forget(void)
 {

@@ -97,6 +97,7 @@ static void pmm_host_write_failed(void)
 	int fd;
 
 	pmm_sink_kill();
+	pmm_host_ring_failed();
 	if (!pmm_failed_path[0])
 		return;
 	fd = open(pmm_failed_path, O_WRONLY | O_CREAT | O_CLOEXEC, 0644);
@@ -250,7 +251,7 @@ int pmm_transport_live(void)
 }
 
 /* All of buf to fd, at offset off, or (off < 0) where the fd is; 0, or -1 if it cannot be written. */
-static int pmm_write_all(int fd, const void *buf, size_t len, off_t off)
+int pmm_write_all(int fd, const void *buf, size_t len, off_t off)
 {
 	const char *p = buf;
 
@@ -300,15 +301,26 @@ static int pmm_ioctl(unsigned long cmd, void *arg)
 	return ret;
 }
 
-/* The ring is full: the module applies what is written, or in host mode this process writes it out. */
+/*
+ * The ring is full: the module applies what is written, or in host mode this process writes it out.
+ * Where the device cannot be reached (the program closed the hook's descriptor and left none free to
+ * open it again), an msync of the ring drains it (pmm.ko's fsync), which needs no descriptor: before,
+ * such a program waited for ever on its full ring. A drain that fails either way ends recording,
+ * rather than leave threads waiting on a ring that nothing empties (ESRCH: the module does not
+ * monitor this process).
+ */
 void pmm_transport_drain(void)
 {
+	int saved_errno = errno;
+
 	if (pmm_sink == PMM_SINK_HOST) {
 		if (pmm_host_ring_drain() < 0)
 			pmm_host_write_failed();
 		return;
 	}
-	pmm_ioctl(PMM_RING_DRAIN, NULL);
+	if (pmm_ioctl(PMM_RING_DRAIN, NULL) < 0 && errno != ESRCH && pmm_ring_msync() < 0)
+		pmm_sink_kill();
+	errno = saved_errno;
 }
 
 /*

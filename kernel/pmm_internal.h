@@ -236,6 +236,7 @@ void pmm_proc_exit(void);
 int pmm_ring_open(struct inode *inode, struct file *file);
 int pmm_ring_mmap(struct file *file, struct vm_area_struct *vma);
 int pmm_ring_drain(struct file *file);
+int pmm_ring_fsync(struct file *file, loff_t start, loff_t end, int datasync);
 int pmm_ring_release(struct inode *inode, struct file *file);
 int pmm_ring_wait_exited(pid_t handle);
 void pmm_ring_check_image(struct pmm_monitor *mon, struct task_struct *task);

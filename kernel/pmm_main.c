@@ -29,6 +29,7 @@ static const struct file_operations pmm_fops = {
 	.open		= pmm_ring_open,
 	.mmap		= pmm_ring_mmap,
 	.release	= pmm_ring_release,
+	.fsync		= pmm_ring_fsync,
 	.unlocked_ioctl	= pmm_ioctl,
 	.compat_ioctl	= compat_ptr_ioctl,
 	.llseek		= no_llseek,

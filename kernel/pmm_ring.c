@@ -624,6 +624,17 @@ int pmm_ring_drain(struct file *file)
 }
 
 /*
+ * msync(MS_SYNC) of the ring's mapping drains it as PMM_RING_DRAIN does,
+ * with no file descriptor: a program may close the hook's (a daemon
+ * closes every one) and leave none free to open the device again, and the
+ * mapping holds the ring's file all the same.
+ */
+int pmm_ring_fsync(struct file *file, loff_t start, loff_t end, int datasync)
+{
+	return pmm_ring_drain(file);
+}
+
+/*
  * The last reference to a ring usually goes in its process's own exit
  * (exit_mm() or exit_files()), where exit_code already holds the wait
  * status: the monitor keeps it, for readers that are not the parent. Or in

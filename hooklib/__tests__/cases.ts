@@ -206,6 +206,19 @@ export const rawForkCase = {
 };
 
 /**
+ * fd_exhaust: a program that leaves no file descriptor free (RLIMIT_NOFILE lowered to 64, all of them
+ * opened), then allocates more than the ring holds: 10,000 of its 30,000 blocks leaked. With "keep" the
+ * hook's descriptors stay open; with "close" the program closed them first, as a daemon closes every one.
+ */
+export const fdExhaustCase = {
+  name: 'fd_exhaust: a program that leaves no file descriptor free is recorded whole, or said not to be',
+  program: 'fd_exhaust',
+  stdout: 'fd_exhaust: done\n',
+  leak: { bytes: 240_000, blocks: 10_000 },
+  leaks: ['240000/10000 malloc main<__libc_start_call_main'],
+};
+
+/**
  * exec_unhooked: an exec() into a statically linked program, which the hook cannot enter. The program's
  * own exec makes the run an error (what it allocated after it was not seen); a forked child's is said in
  * the child's entry, whose blocks from before the exec are no leak, also when a thread other than the

@@ -7,7 +7,7 @@ import * as path from 'path';
 import { closeSymbolizer, symbolizeRun } from '../../harness/runProgram';
 import { preloadablePath } from '../../qemu/paths';
 import { runHostRaw } from '../host/runHost';
-import { runsAsRoot, binaryOutputCase, childEndingsCase, describeChildPrograms, describeChildren, describeLeaks, describeMismatches, describePidReuse, execEnvCase, execImageCase, execUnhookedCase, unhookedChildren, forkFamilyCase, rawForkCase, hookCases, inputCases, outlivedCase, unmatchedFreeCase, pidReuseCase, programBin, setuidCopy, describeSystemEndings, systemEndingsCase } from './cases';
+import { runsAsRoot, binaryOutputCase, childEndingsCase, describeChildPrograms, describeChildren, describeLeaks, describeMismatches, describePidReuse, execEnvCase, execImageCase, execUnhookedCase, fdExhaustCase, unhookedChildren, forkFamilyCase, rawForkCase, hookCases, inputCases, outlivedCase, unmatchedFreeCase, pidReuseCase, programBin, setuidCopy, describeSystemEndings, systemEndingsCase } from './cases';
 
 beforeAll(() => {
   if (fs.existsSync('/dev/pmm')) throw new Error('/dev/pmm exists: host mode needs a machine without pmm.ko');
@@ -140,6 +140,17 @@ test(execUnhookedCase.name, async () => {
   expect(describeLeaks(failed.leaks)).toEqual(c.leaks);
   expect(failed.children).toEqual([]);
 }, 120_000);
+
+test(fdExhaustCase.name, async () => {
+  const c = fdExhaustCase;
+  // Its records file stays open in the hook from the start: every record arrives.
+  const kept = await hostRun(programBin(c.program), ['keep']);
+  expect([kept.exitCode, kept.stdout, kept.summary]).toEqual([0, c.stdout, c.leak]);
+  expect(describeLeaks(kept.leaks)).toEqual(c.leaks);
+  // Closed by the program and no descriptor left to open it again: the records cannot all be written,
+  // and pmm says so (the ring file carries it, where no file can be made), rather than report a part.
+  await expect(hostRun(programBin(c.program), ['close'])).rejects.toThrow(/its records could not all be written to .* \(a full file system, a file size limit, or no file descriptor left\)/);
+}, 60_000);
 
 test(execImageCase.name, async () => {
   const c = execImageCase;

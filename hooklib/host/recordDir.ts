@@ -97,16 +97,18 @@ function* filePieces(file: string, length: number): Generator<Uint8Array> {
  * run's can be gigabytes.
  */
 export function processRecordPieces(dir: string, name: string): Iterable<Uint8Array> {
-  // The hook could not write a record out: what is here is not all the process did.
-  if (fs.existsSync(path.join(dir, `${name}.failed`))) {
-    throw new Error(`its records could not all be written to ${dir} (is its file system full?), so what it allocated is not known`);
-  }
+  // The hook could not write a record out: what is here is not all the process did. It says so in an
+  // empty file, or in its ring file when it could not make one (no descriptor left).
+  const failed = (): Error =>
+    new Error(`its records could not all be written to ${dir} (a full file system, a file size limit, or no file descriptor left), so what it allocated is not known`);
+  if (fs.existsSync(path.join(dir, `${name}.failed`))) throw failed();
   const recordsFile = path.join(dir, `${name}.records`);
   const written = sizeIfThere(recordsFile) ?? 0;
   const ring = readIfThere(path.join(dir, `${name}.ring`));
   const late = readIfThere(path.join(dir, `${name}.late`)) ?? Buffer.alloc(0);
   if (!ring || ring.length === 0) return inTurn(filePieces(recordsFile, written), [late]);
-  const { committed, records } = readRingFile(ring);
+  const { committed, records, failed: ringFailed } = readRingFile(ring);
+  if (ringFailed) throw failed();
   if (written < committed) throw new Error(`records file of ${written} bytes, ${committed} committed`);
   return inTurn(filePieces(recordsFile, committed), [records, late]);
 }

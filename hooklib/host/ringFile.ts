@@ -20,6 +20,8 @@ export interface RingLeft {
   committed: number;
   /** The records still in the ring, oldest first, as raw struct pmm_record bytes. */
   records: Buffer;
+  /** The hook could not write a record out and stopped recording: what is here is not all (state's failed). */
+  failed: boolean;
 }
 
 /**
@@ -54,6 +56,7 @@ export function readRingFile(bytes: Buffer): RingLeft {
   left.sort((a, b) => (a.pos < b.pos ? -1 : a.pos > b.pos ? 1 : 0));
   const toNs = stampConverter(bytes);
   return {
+    failed: bytes.readUInt32LE(HOST_STATE_OFFSET + 64) !== 0,
     committed: Number(committed),
     records: Buffer.concat(
       left.map(({ at }) => {

@@ -2546,6 +2546,40 @@ static __u64 ns_apart(__u64 a, __u64 b)
  * taken, a cancel fails. A seq the writer may not set is not a record. A
  * ring's time stamps are the time-stamp counter when the writer says so.
  */
+/*
+ * msync of the ring drains it (the module's fsync): with no descriptor of
+ * the device left open, as when a program closes every one and has none
+ * free to open it again.
+ */
+static void test_ring_msync(void)
+{
+	struct pmm_pid_info info;
+	int status;
+	pid_t child;
+
+	child = fork();
+	if (!child) {
+		struct ring r;
+
+		if (ring_open(&r))
+			_exit(1);
+		ring_put(&r, PMM_KIND_MALLOC, 0xe500, 0, 5);
+		close(r.fd);
+		check_errno(msync(r.mem, page_size(), MS_SYNC) ? errno : 0, 0,
+			    "msync of the ring, its file closed");
+		memset(&info, 0xcc, sizeof(info));
+		check(get_info(getpid(), &info) == 0 && info.log_count == 1 &&
+		      info.log_bytes == 5 && ring_applied(&r) == 1,
+		      "  ... drained it: %llu records",
+		      (unsigned long long)info.log_count);
+		_exit(0);
+	}
+	waitpid(child, &status, 0);
+	check(WIFEXITED(status) && !WEXITSTATUS(status),
+	      "  ... in a child that mapped a ring");
+	set_config(PMM_CFG_STOP_PID, child, 0);
+}
+
 static void test_ring_cancel(void)
 {
 	struct pmm_pid_info before, info;
@@ -3315,6 +3349,7 @@ int main(int argc, char **argv)
 	test_ring_mmap_invalid();
 	test_ring_records();
 	test_ring_cancel();
+	test_ring_msync();
 	test_ring_fork();
 	test_maps_children();
 	test_late_release();

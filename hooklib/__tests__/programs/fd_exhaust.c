@@ -1,0 +1,42 @@
+/*
+ * fd_exhaust.c: a program that leaves no file descriptor free, then allocates: 30,000 blocks of 24
+ * bytes, a third of them leaked (10,000 blocks, 240,000 bytes), more than the record ring holds.
+ *
+ *	fd_exhaust keep		lowers RLIMIT_NOFILE to 64 and opens /dev/null until none is left
+ *	fd_exhaust close	the same, but first closes every descriptor above stderr, as a daemon does
+ *
+ * With "keep" the hook's own descriptors stay, and every record must arrive. With "close" the hook may
+ * have none left to write with: pmm must then say that the figures are not all there, never report
+ * what arrived as the whole.
+ */
+#include <fcntl.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/resource.h>
+#include <unistd.h>
+
+void *volatile sink;
+
+int main(int argc, char **argv)
+{
+	struct rlimit limit = { 64, 64 };
+
+	if (argc != 2 || (strcmp(argv[1], "keep") && strcmp(argv[1], "close")))
+		return 2;
+	if (strcmp(argv[1], "close") == 0) {
+		for (int fd = 3; fd < 4096; fd++)
+			close(fd);
+	}
+	if (setrlimit(RLIMIT_NOFILE, &limit))
+		return 1;
+	while (open("/dev/null", O_RDONLY) >= 0)
+		;
+	for (int i = 0; i < 30000; i++) {
+		sink = malloc(24);
+		if (i % 3)
+			free(sink);
+	}
+	printf("fd_exhaust: done\n");
+	return 0;
+}
