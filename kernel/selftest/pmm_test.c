@@ -692,6 +692,40 @@ static pid_t spawn_sleeper(void)
 	return pid;
 }
 
+/*
+ * A forked child that waits until release_held() lets it go on, then runs
+ * then (NULL: nothing) and exits 0. Its pid (or -1), *go the pipe's end
+ * that lets it go.
+ */
+static pid_t fork_held(int *go, void (*then)(void))
+{
+	int fds[2];
+	pid_t child;
+	char c;
+
+	if (pipe(fds))
+		return -1;
+	child = fork();
+	if (!child) {
+		close(fds[1]);
+		if (read(fds[0], &c, 1) != 1)
+			_exit(1);
+		if (then)
+			then();
+		_exit(0);
+	}
+	close(fds[0]);
+	*go = fds[1];
+	return child;
+}
+
+static void release_held(int go)
+{
+	if (write(go, "g", 1) != 1)
+		check(0, "let the held child go on");
+	close(go);
+}
+
 /* The text of pid's maps, into buf (NUL-terminated); its length, or -1. */
 static long read_maps(pid_t pid, char *buf, size_t size)
 {
@@ -717,7 +751,7 @@ static void test_maps_children(void)
 	static const char * const argv[] = { "true", NULL };
 	static const char * const envp[] = { NULL };
 	struct pmm_pid_info info;
-	int go[2], status;
+	int go, status;
 	char back[64];
 	pid_t child;
 
@@ -749,16 +783,9 @@ static void test_maps_children(void)
 	set_config(PMM_CFG_STOP_PID, child, 0);
 
 	/* As posix_spawn's caller does: it names the image its child runs. */
-	if (pipe(go))
+	child = fork_held(&go, NULL);
+	if (child < 0)
 		return;
-	child = fork();
-	if (!child) {
-		char c;
-
-		close(go[1]);
-		_exit(read(go[0], &c, 1) == 1 ? 0 : 1);
-	}
-	close(go[0]);
 	m.pid = child;
 	check_errno(pmm_ioctl(PMM_RECORD_MAPS, &m), 0,
 		    "RECORD_MAPS for a child the caller spawned");
@@ -769,9 +796,7 @@ static void test_maps_children(void)
 	      info.unhooked);
 	check(read_maps(child, back, sizeof(back)) > 0 && !strcmp(back, text),
 	      "  ... with the text its parent sent");
-	if (write(go[1], "x", 1) != 1)
-		check(0, "  ... could not tell it to end");
-	close(go[1]);
+	release_held(go);
 	waitpid(child, NULL, 0);
 	set_config(PMM_CFG_STOP_PID, child, 0);
 }
@@ -1384,39 +1409,33 @@ static void test_caps(void)
 		    "max_total_records back to 2000000");
 }
 
+/* 1 MiB more every 60 ms, 24 times. */
+static void grow(void)
+{
+	for (int i = 0; i < 24; i++) {
+		char *p = malloc(1 << 20);
+
+		memset(p, i + 1, 1 << 20);
+		usleep(60000);
+	}
+}
+
 /* A child that grows by 1 MiB every 60 ms, with pmthread at 100 ms. */
 static void test_samples(void)
 {
 	struct pmm_sample samples[PMM_MAX_SAMPLES];
 	struct pmm_read_samples rs;
 	struct pmm_pid_info info;
-	int i, count, monotonic = 1, go[2], status;
+	int i, count, monotonic = 1, go, status;
 	pid_t child;
 
 	check_errno(set_config(PMM_CFG_INTERVAL, 0, 100), 0, "INTERVAL 100");
-	if (pipe(go))
+	child = fork_held(&go, grow);
+	if (child < 0)
 		return;
-	child = fork();
-	if (!child) {
-		char c;
-
-		close(go[1]);
-		if (read(go[0], &c, 1) != 1)
-			_exit(1);
-		for (i = 0; i < 24; i++) {
-			char *p = malloc(1 << 20);
-
-			memset(p, i + 1, 1 << 20);
-			usleep(60000);
-		}
-		_exit(0);
-	}
-	close(go[0]);
 	check_errno(set_config(PMM_CFG_START_PID, child, 0), 0,
 		    "START_PID of a growing child");
-	if (write(go[1], "g", 1) != 1)
-		check(0, "start the child");
-	close(go[1]);
+	release_held(go);
 	waitpid(child, &status, 0);
 	wait_exited(child, &info);
 
