@@ -6,9 +6,9 @@
 // an error, not a clean result.
 import * as fs from 'fs';
 import * as path from 'path';
+import { execImage } from '../symbolizer/objectMap';
 import { forkedChildName } from './childName';
 import { ownAllocatorReason } from './ownAllocator';
-import { execImage } from '../symbolizer/objectMap';
 import type { RawRun } from './runProgram';
 import type { ChildResult } from './types';
 
@@ -101,9 +101,8 @@ const UNHOOKABLE = 'statically linked, set-user-ID, or with an allocator of its 
 
 /** "a program the hook cannot enter", named and with the reason when the hook named the image (execImage). */
 function unhookedImage(image: string | null): string {
-  const reason = image === null ? null : imageReason(image);
   if (image === null) return `a program the hook cannot enter (${UNHOOKABLE})`;
-  return `${image}, which the hook cannot enter (${reason ?? UNHOOKABLE})`;
+  return `${image}, which the hook cannot enter (${imageReason(image) ?? UNHOOKABLE})`;
 }
 
 /**

@@ -315,6 +315,8 @@ struct pmm_stats {
  * that frees soon after their allocations can still cancel them. Through
  * the file the ring was mapped from, or through any other open file of
  * /dev/pmm: then the ring the calling process mapped from its current image.
+ * msync(MS_SYNC) of the ring's mapping does the same with no open file (the
+ * program may have closed the hook's, and have none free to open another).
  */
 #define PMM_RING_DRAIN		_IO(PMM_IOC_MAGIC, 10)
 #define PMM_READ_MISMATCHES	_IOWR(PMM_IOC_MAGIC, 11, struct pmm_read_mismatches)
