@@ -30,6 +30,19 @@ test('a program that is not executable', () => {
   fs.rmSync(dir, { recursive: true });
 });
 
+test('run --host with a TMPDIR that does not exist: where, and what to do (it was the bare ENOENT of mkdtemp)', () => {
+  const run = spawnSync(process.execPath, [cli, 'run', '--host', '--', '/bin/true'], {
+    cwd: root,
+    encoding: 'utf8',
+    timeout: 30_000,
+    env: { ...process.env, TMPDIR: '/nonexistent/pmm-tmp' },
+  });
+  expect(run.stderr).toBe(
+    'pmm: host mode writes its records under /nonexistent/pmm-tmp (TMPDIR), where it cannot make a folder: it does not exist; point TMPDIR at a writable folder\n',
+  );
+  expect(run.status).toBe(3);
+});
+
 test('a folder is not a program', () => {
   const run = pmm('exec', '--', '/tmp');
   expect(run.stderr).toBe('pmm: program is not a file: /tmp\n');

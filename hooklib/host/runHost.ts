@@ -111,14 +111,23 @@ function stdinFile(file: string, input: Buffer): number {
   }
 }
 
+/** The run's own directory: only the processes of this run write into it, each into its own files. */
+function recordDir(): string {
+  try {
+    return fs.mkdtempSync(path.join(os.tmpdir(), 'pmm-host-'));
+  } catch (err) {
+    const why = (err as NodeJS.ErrnoException).code === 'ENOENT' ? 'it does not exist' : (err as Error).message;
+    throw new ProgramError(`host mode writes its records under ${os.tmpdir()} (TMPDIR), where it cannot make a folder: ${why}; point TMPDIR at a writable folder`);
+  }
+}
+
 export async function runHostRaw(program: string, args: string[], options: HostRunOptions = {}): Promise<RawRun> {
   const hook = options.hook ?? path.resolve(__dirname, '..', '..', '..', 'hooklib', 'libpmm.so');
   const hookPath = preloadablePath(fs.existsSync(hook) ? hook : path.resolve(__dirname, '..', 'libpmm.so'));
   const input = programInput(options.input);
   const binary = binaryOutput(options.binary);
   checkHookable(resolveProgram(program, path.resolve(options.cwd ?? process.cwd())), (message) => new ProgramError(message));
-  // The run's own directory: only the processes of this run write into it, each into its own files.
-  const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'pmm-host-'));
+  const dir = recordDir();
   try {
     const env: NodeJS.ProcessEnv = { ...process.env, ...(options.env ?? {}) };
     delete env.NODE_OPTIONS;
