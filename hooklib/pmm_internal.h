@@ -85,6 +85,7 @@ void pmm_record_realloc(uintptr_t frame, struct pmm_pending *pending, const void
 /* pmm_transport.c */
 void pmm_transport_open(void);
 int pmm_transport_live(void);
+int pmm_transport_owner(void);
 void pmm_transport_drain(void);
 void pmm_transport_send(const struct pmm_record *records, unsigned int count);
 void pmm_transport_send_maps(const char *text, size_t len);

@@ -80,6 +80,18 @@ static char pmm_spawned_path[PATH_MAX];
  */
 static int pmm_sink_dead;
 
+/*
+ * The process the transport is for: its ring, its monitor, PMM_RECORD_DIR's files. A vfork child
+ * runs on all of them, and is another process.
+ */
+static pid_t pmm_sink_pid;
+
+/* Whether this process is the one the transport is for (not a vfork child of it). */
+int pmm_transport_owner(void)
+{
+	return getpid() == pmm_sink_pid;
+}
+
 static void pmm_sink_kill(void)
 {
 	__atomic_store_n(&pmm_sink_dead, 1, __ATOMIC_RELAXED);
@@ -140,6 +152,7 @@ static int pmm_device_open(void)
 	}
 	pmm_device_rdev = st.st_rdev;
 	pmm_sink_fd = fd;
+	pmm_sink_pid = getpid();
 	pmm_sink = PMM_SINK_DEVICE;
 	pmm_ring_map(fd);
 	return 0;
@@ -176,8 +189,6 @@ static int pmm_device_fd(void)
 	return fresh;
 }
 
-/* The process whose files PMM_RECORD_DIR's are: a vfork child shares them, and is another. */
-static pid_t pmm_host_pid;
 
 /*
  * This process's files in PMM_RECORD_DIR (pmm_host_name.c); 0 on success. Nothing is truncated: an
@@ -193,7 +204,7 @@ static int pmm_host_dir_open(void)
 	pid_t pid = getpid();
 	unsigned int gen;
 
-	pmm_host_pid = pid;
+	pmm_sink_pid = pid;
 	if (pmm_host_name_choose(dir, pid, &gen) ||
 	    pmm_host_name_path(pmm_records_path, sizeof(pmm_records_path), dir, pid, gen, ".records") ||
 	    pmm_host_name_path(ring_path, sizeof(ring_path), dir, pid, gen, ".ring") ||
@@ -242,6 +253,7 @@ void pmm_transport_open(void)
 		return;
 	fcntl(fd, F_SETFD, fcntl(fd, F_GETFD) | FD_CLOEXEC);
 	pmm_sink_fd = fd;
+	pmm_sink_pid = getpid();
 	pmm_sink = PMM_SINK_HOST;
 }
 
@@ -295,8 +307,11 @@ static int pmm_ioctl(unsigned long cmd, void *arg)
 	do
 		ret = ioctl(fd, cmd, arg);
 	while (ret < 0 && errno == EINTR);
-	/* ESRCH: the module does not monitor this process (e.g. a fork nobody registered). */
-	if (ret < 0 && errno == ESRCH)
+	/*
+	 * ESRCH: the module does not monitor this process (e.g. a fork nobody registered). Not said by a
+	 * vfork child (not monitored before its exec), whose parent's transport this is.
+	 */
+	if (ret < 0 && errno == ESRCH && pmm_transport_owner())
 		pmm_sink_kill();
 	return ret;
 }
@@ -318,7 +333,8 @@ void pmm_transport_drain(void)
 			pmm_host_write_failed();
 		return;
 	}
-	if (pmm_ioctl(PMM_RING_DRAIN, NULL) < 0 && errno != ESRCH && pmm_ring_msync() < 0)
+	if (pmm_ioctl(PMM_RING_DRAIN, NULL) < 0 && errno != ESRCH && pmm_ring_msync() < 0 &&
+	    pmm_transport_owner())
 		pmm_sink_kill();
 	errno = saved_errno;
 }
@@ -391,11 +407,6 @@ void pmm_transport_send_maps(const char *text, size_t len)
 	pmm_ioctl(PMM_RECORD_MAPS, &maps);
 }
 
-/* Whether this process is the one whose files host mode writes (not a vfork child of it). */
-static int pmm_host_owner(void)
-{
-	return getpid() == pmm_host_pid;
-}
 
 /*
  * Host mode: a line of <pid>.spawned, "PID PATH" for an image that child runs, or "PID -" when its exec
@@ -438,7 +449,7 @@ void pmm_transport_send_exec(pid_t pid, const char *path, const char *text, size
 	if (pmm_sink == PMM_SINK_HOST) {
 		if (!pmm_record_dir[0])
 			goto out;
-		if (pid == 0 && pmm_host_owner())
+		if (pid == 0 && pmm_transport_owner())
 			pmm_transport_send_maps(text, len);
 		else
 			pmm_host_spawned(pid ? pid : getpid(), path ? path : "-");
@@ -467,7 +478,7 @@ void pmm_transport_finish(void)
  */
 static int pmm_host_marks(void)
 {
-	return pmm_sink == PMM_SINK_HOST && pmm_record_dir[0] && pmm_transport_live() && pmm_host_owner();
+	return pmm_sink == PMM_SINK_HOST && pmm_record_dir[0] && pmm_transport_live() && pmm_transport_owner();
 }
 
 int pmm_transport_host_marking(void)

@@ -605,6 +605,26 @@ static struct pmm_ring *pmm_ring_of_current(void)
 	return found;
 }
 
+/*
+ * Only the process that mapped the ring adds to its records, or a vfork
+ * child running on that process's memory (and so writing into its ring),
+ * which may fill it before its exec while the process waits.
+ */
+static bool pmm_ring_may_drain(struct pmm_ring *ring)
+{
+	struct task_struct *owner;
+	bool shares;
+
+	if (ring->pid == task_tgid(current))
+		return true;
+	owner = get_pid_task(ring->pid, PIDTYPE_TGID);
+	if (!owner)
+		return false;
+	shares = current->mm && READ_ONCE(owner->mm) == current->mm;
+	put_task_struct(owner);
+	return shares;
+}
+
 int pmm_ring_drain(struct file *file)
 {
 	struct pmm_ring *ring = READ_ONCE(file->private_data);
@@ -614,8 +634,7 @@ int pmm_ring_drain(struct file *file)
 		ring = pmm_ring_of_current();
 	if (!ring)
 		return -EINVAL;
-	/* Only the process that mapped the ring adds to its records. */
-	if (ring->pid != task_tgid(current))
+	if (!pmm_ring_may_drain(ring))
 		return -EPERM;
 	mutex_lock(&ring->lock);
 	ret = pmm_ring_apply(ring, false);

@@ -206,6 +206,22 @@ export const rawForkCase = {
 };
 
 /**
+ * vfork_alloc: a vfork child allocates 40,000 blocks before it execs /bin/true: more than the ring holds,
+ * written into its parent's ring (it runs on the parent's memory), which it must have drained while the
+ * parent is suspended. The blocks stay in the parent's heap: the parent's leak, with its own two. In the
+ * VM the drain was refused (only the ring's process could), and the parent's recording was lost.
+ */
+export const vforkAllocCase = {
+  name: "vfork_alloc: a vfork child's allocations before its exec are its parent's, past a full ring too",
+  program: 'vfork_alloc',
+  stdout: 'vfork_alloc: done\n',
+  leak: { bytes: 640_030, blocks: 40_002 },
+  leaks: ['10/1 malloc leak<main', '20/1 malloc leak<main', '640000/40000 malloc leak<main'],
+  children: ['shell'],
+  childPrograms: ['/usr/bin/true'],
+};
+
+/**
  * fd_exhaust: a program that leaves no file descriptor free (RLIMIT_NOFILE lowered to 64, all of them
  * opened), then allocates more than the ring holds: 10,000 of its 30,000 blocks leaked. With "keep" the
  * hook's descriptors stay open; with "close" the program closed them first, as a daemon closes every one.

@@ -5,7 +5,7 @@ import * as fs from 'fs';
 import * as path from 'path';
 import type {} from '../../harness/globals';
 import { releaseNotes } from '../../harness/releaseNotes';
-import { runsAsRoot, binaryOutputCase, childEndingsCase, describeChildPrograms, describeChildren, describeLeaks, describeMismatches, describePidReuse, execEnvCase, execImageCase, execUnhookedCase, fdExhaustCase, unhookedChildren, forkFamilyCase, rawForkCase, hookCases, inputCases, outlivedCase, unmatchedFreeCase, pidReuseCase, programBin, setuidCopy, describeSystemEndings, systemEndingsCase } from './cases';
+import { runsAsRoot, binaryOutputCase, childEndingsCase, describeChildPrograms, describeChildren, describeLeaks, describeMismatches, describePidReuse, execEnvCase, execImageCase, execUnhookedCase, fdExhaustCase, unhookedChildren, forkFamilyCase, rawForkCase, vforkAllocCase, hookCases, inputCases, outlivedCase, unmatchedFreeCase, pidReuseCase, programBin, setuidCopy, describeSystemEndings, systemEndingsCase } from './cases';
 
 const bin = programBin;
 
@@ -100,7 +100,7 @@ test('run options: a misspelt one, and an input that is not bytes, are refused b
   );
 });
 
-test.each([forkFamilyCase, outlivedCase, rawForkCase].map((c) => [c.name, c] as const))('%s', async (_name, c) => {
+test.each([forkFamilyCase, outlivedCase, rawForkCase, vforkAllocCase].map((c) => [c.name, c] as const))('%s', async (_name, c) => {
   const result = await pmm.run(bin(c.program));
   expect(result.exitCode).toBe(0);
   expect(result.stdout).toBe(c.stdout);
