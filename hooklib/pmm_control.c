@@ -4,14 +4,16 @@
  */
 #define _GNU_SOURCE
 #include <dlfcn.h>
+#include <fcntl.h>
 #include <link.h>
 #include <pthread.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/mman.h>
+#include <unistd.h>
 
 #include "pmm.h"
-#include "pmm_internal.h"
+#include "pmm_ring.h"
 
 /* hooks_active: read on every allocation, so a plain (relaxed) int, no lock. */
 static int pmm_hooks_on = 1;
@@ -186,6 +188,44 @@ static void pmm_at_exit(int status, void *arg)
 	(void)status;
 	(void)arg;
 	pmm_revive_child();
+	pmm_freeres();
+	pmm_transport_finish();
+}
+
+/* Field n (from 1) of /proc/self/stat, a number; 0 if it cannot be read. */
+unsigned long long pmm_self_stat(int n)
+{
+	char buf[1024], *p;
+	ssize_t len;
+	int fd = open("/proc/self/stat", O_RDONLY | O_CLOEXEC);
+
+	if (fd < 0)
+		return 0;
+	len = read(fd, buf, sizeof(buf) - 1);
+	close(fd);
+	if (len <= 0)
+		return 0;
+	buf[len] = '\0';
+	/* The name, field 2, is in parentheses and may hold spaces: count from its end. */
+	p = strrchr(buf, ')');
+	for (int field = 2; p && field < n; field++)
+		p = strchr(p + 1, ' ');
+	return p ? strtoull(p + 1, NULL, 10) : 0;
+}
+
+/*
+ * _exit() and _Exit() skip the exit handlers, and with them the freeres: glibc's stdio buffers, locale
+ * data and the like were left as leaks, which valgrind, whose freeres runs however a process ends, does
+ * not report (a program that printed and then called _exit() leaked 4096 bytes). They are freed there
+ * too, where that is safe: in the process the hook records for (not a vfork child, on its parent's
+ * memory), with no other thread left (which might still use them), and not from a signal handler,
+ * which may have interrupted the C library inside its allocator or stdio, their locks held.
+ */
+void pmm_exit_now(void)
+{
+	if (!__atomic_load_n(&pmm_started, __ATOMIC_ACQUIRE) || !pmm_transport_live() || !pmm_transport_owner() ||
+	    pmm_in_hook || pmm_ring_writing || pmm_self_stat(PMM_STAT_THREADS) != 1 || pmm_in_signal_handler())
+		return;
 	pmm_freeres();
 	pmm_transport_finish();
 }

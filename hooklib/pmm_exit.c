@@ -39,12 +39,16 @@ void pmm_exit_prepare(void)
 	pmm_next_symbol(&pmm_next_pclose, "pclose");
 }
 
-/* _exit() and _Exit() skip the exit handlers. exit() reaches the system call inside the C library. */
+/*
+ * _exit() and _Exit() skip the exit handlers; what exit() does last is done here where it is safe
+ * (pmm_exit_now). exit() reaches the system call inside the C library.
+ */
 PMM_EXPORT void _exit(int status)
 {
 	void (*fn)(int) = pmm_next_symbol(&pmm_next_exit, "_exit");
 
 	pmm_transport_host_mark(PMM_HOST_KIND_EXIT, (__u64)(unsigned int)status);
+	pmm_exit_now();
 	fn(status);
 	__builtin_unreachable();
 }

@@ -274,29 +274,6 @@ int pmm_host_ring_drain(void)
 	return pmm_host_drain(0);
 }
 
-/* Field n (from 1) of /proc/self/stat, a number; 0 if it cannot be read. */
-static unsigned long long pmm_host_stat(int n)
-{
-	char buf[1024], *p;
-	ssize_t len;
-	int fd = open("/proc/self/stat", O_RDONLY | O_CLOEXEC);
-
-	if (fd < 0)
-		return 0;
-	len = read(fd, buf, sizeof(buf) - 1);
-	close(fd);
-	if (len <= 0)
-		return 0;
-	buf[len] = '\0';
-	/* The name, field 2, is in parentheses and may hold spaces: count from its end. */
-	p = strrchr(buf, ')');
-	for (int field = 2; p && field < n; field++)
-		p = strchr(p + 1, ' ');
-	return p ? strtoull(p + 1, NULL, 10) : 0;
-}
-
-#define PMM_STAT_THREADS	20
-#define PMM_STAT_START_TIME	22
 
 /*
  * This process's start time, read once: an exec-ed image asks twice (whose files, then its ring). A
@@ -307,7 +284,7 @@ static unsigned long long pmm_host_start_time_known;
 static unsigned long long pmm_host_start_time(void)
 {
 	if (!pmm_host_start_time_known)
-		pmm_host_start_time_known = pmm_host_stat(PMM_STAT_START_TIME);
+		pmm_host_start_time_known = pmm_self_stat(PMM_STAT_START_TIME);
 	return pmm_host_start_time_known;
 }
 
@@ -553,7 +530,7 @@ void pmm_host_ring_finish(void)
 	void *mem = pmm_ring_hdr;
 	__u64 committed;
 
-	if (!pmm_host_state || pmm_host_stat(PMM_STAT_THREADS) != 1 || pmm_host_drain(1) < 0)
+	if (!pmm_host_state || pmm_self_stat(PMM_STAT_THREADS) != 1 || pmm_host_drain(1) < 0)
 		return;
 	committed = pmm_host_committed().committed;
 	/* Past the commit: a batch an earlier image of this pid wrote and never committed. */

@@ -68,6 +68,8 @@ void pmm_record_alloc(uintptr_t frame, enum pmm_kind kind, const void *ptr, cons
 void pmm_record_free(uintptr_t frame, enum pmm_kind kind, const void *ptr);
 /* A record of kind with value in its size and nothing else (host mode's marks), in order with the others. */
 void pmm_record_mark(__u32 kind, __u64 value);
+/* Whether this thread runs a signal handler: a signal frame is on its stack (libgcc's unwinder). */
+int pmm_in_signal_handler(void);
 
 /*
  * A realloc takes its place in the ring's order before the call, when it may free the old block
@@ -121,6 +123,13 @@ static inline __u64 pmm_clock_ns(void)
 int pmm_unwind(uintptr_t ra, uintptr_t rsp, uintptr_t rbp, uintptr_t lo, uintptr_t hi,
 	       __u64 *frames, int max);
 void pmm_unwind_forget(void);
+
+/* pmm_control.c: field n (from 1) of /proc/self/stat, a number; 0 if it cannot be read. */
+unsigned long long pmm_self_stat(int n);
+#define PMM_STAT_THREADS	20
+#define PMM_STAT_START_TIME	22
+/* pmm_control.c: in _exit(), the work exit() does at its end (the freeres), where that is safe. */
+void pmm_exit_now(void);
 
 /* pmm_exit.c: host mode's record of how processes end; at start, with pmm_in_hook set. */
 void pmm_exit_prepare(void);

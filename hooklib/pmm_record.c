@@ -126,6 +126,26 @@ static int pmm_backtrace(void **frames, int max)
 	return w.n;
 }
 
+static _Unwind_Reason_Code pmm_find_signal_frame(struct _Unwind_Context *ctx, void *found)
+{
+	int signal_frame = 0;
+
+	_Unwind_GetIPInfo(ctx, &signal_frame);
+	if (!signal_frame)
+		return _URC_NO_REASON;
+	*(int *)found = 1;
+	return _URC_END_OF_STACK;
+}
+
+int pmm_in_signal_handler(void)
+{
+	int found = 0, saved_errno = errno;
+
+	_Unwind_Backtrace(pmm_find_signal_frame, &found);
+	errno = saved_errno;
+	return found;
+}
+
 static int pmm_is_self(uintptr_t frame)
 {
 	return frame >= pmm_self_lo && frame < pmm_self_hi;

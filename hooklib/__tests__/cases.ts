@@ -222,6 +222,22 @@ export const vforkAllocCase = {
 };
 
 /**
+ * quick_exit: a program that prints and ends with _exit(), which skips the exit handlers and so the
+ * freeres. From main the hook frees glibc's buffers there, as exit() and valgrind do (its stdout buffer
+ * was reported as a leak); from a signal handler, or with another thread still running, it leaves them:
+ * the handler may have interrupted the C library holding them, the thread may still use them.
+ */
+export const quickExitCase = {
+  name: 'quick_exit: _exit() frees what glibc keeps, as exit() does, where that is safe',
+  program: 'quick_exit',
+  runs: [
+    ['main', 0, []],
+    ['handler', 3, ['4096/1 malloc _IO_file_doallocate<_IO_doallocbuf']],
+    ['thread', 0, ['288/1 calloc allocate_dtv<_dl_allocate_tls', '4096/1 malloc _IO_file_doallocate<_IO_doallocbuf']],
+  ] as Array<[string, number, string[]]>,
+};
+
+/**
  * fd_exhaust: a program that leaves no file descriptor free (RLIMIT_NOFILE lowered to 64, all of them
  * opened), then allocates more than the ring holds: 10,000 of its 30,000 blocks leaked. With "keep" the
  * hook's descriptors stay open; with "close" the program closed them first, as a daemon closes every one.

@@ -5,7 +5,7 @@ import * as fs from 'fs';
 import * as path from 'path';
 import type {} from '../../harness/globals';
 import { releaseNotes } from '../../harness/releaseNotes';
-import { runsAsRoot, binaryOutputCase, childEndingsCase, describeChildPrograms, describeChildren, describeLeaks, describeMismatches, describePidReuse, execEnvCase, execImageCase, execUnhookedCase, fdExhaustCase, unhookedChildren, forkFamilyCase, rawForkCase, vforkAllocCase, hookCases, inputCases, outlivedCase, unmatchedFreeCase, pidReuseCase, programBin, setuidCopy, describeSystemEndings, systemEndingsCase } from './cases';
+import { runsAsRoot, binaryOutputCase, childEndingsCase, describeChildPrograms, describeChildren, describeLeaks, describeMismatches, describePidReuse, execEnvCase, execImageCase, execUnhookedCase, fdExhaustCase, quickExitCase, unhookedChildren, forkFamilyCase, rawForkCase, vforkAllocCase, hookCases, inputCases, outlivedCase, unmatchedFreeCase, pidReuseCase, programBin, setuidCopy, describeSystemEndings, systemEndingsCase } from './cases';
 
 const bin = programBin;
 
@@ -188,6 +188,15 @@ test(execUnhookedCase.name, async () => {
   expect(failed.children).toEqual([]);
   expect(failed).toLeak();
 }, 120_000);
+
+test(quickExitCase.name, async () => {
+  for (const [mode, exitCode, leaks] of quickExitCase.runs) {
+    const result = await pmm.run(bin(quickExitCase.program), [mode]);
+    expect([mode, result.exitCode, result.stdout, describeLeaks(result.leaks)]).toEqual([mode, exitCode, `quick_exit: ${mode}\n`, leaks]);
+    if (leaks.length) expect(result).toLeak();
+    else expect(result).toHaveNoLeaks();
+  }
+});
 
 test(fdExhaustCase.name, async () => {
   const c = fdExhaustCase;

@@ -7,7 +7,7 @@ import * as path from 'path';
 import { closeSymbolizer, symbolizeRun } from '../../harness/runProgram';
 import { preloadablePath } from '../../qemu/paths';
 import { runHostRaw } from '../host/runHost';
-import { runsAsRoot, binaryOutputCase, childEndingsCase, describeChildPrograms, describeChildren, describeLeaks, describeMismatches, describePidReuse, execEnvCase, execImageCase, execUnhookedCase, fdExhaustCase, unhookedChildren, forkFamilyCase, rawForkCase, vforkAllocCase, hookCases, inputCases, outlivedCase, unmatchedFreeCase, pidReuseCase, programBin, setuidCopy, describeSystemEndings, systemEndingsCase } from './cases';
+import { runsAsRoot, binaryOutputCase, childEndingsCase, describeChildPrograms, describeChildren, describeLeaks, describeMismatches, describePidReuse, execEnvCase, execImageCase, execUnhookedCase, fdExhaustCase, quickExitCase, unhookedChildren, forkFamilyCase, rawForkCase, vforkAllocCase, hookCases, inputCases, outlivedCase, unmatchedFreeCase, pidReuseCase, programBin, setuidCopy, describeSystemEndings, systemEndingsCase } from './cases';
 
 beforeAll(() => {
   if (fs.existsSync('/dev/pmm')) throw new Error('/dev/pmm exists: host mode needs a machine without pmm.ko');
@@ -140,6 +140,13 @@ test(execUnhookedCase.name, async () => {
   expect(describeLeaks(failed.leaks)).toEqual(c.leaks);
   expect(failed.children).toEqual([]);
 }, 120_000);
+
+test(quickExitCase.name, async () => {
+  for (const [mode, exitCode, leaks] of quickExitCase.runs) {
+    const result = await hostRun(programBin(quickExitCase.program), [mode]);
+    expect([mode, result.exitCode, result.stdout, describeLeaks(result.leaks)]).toEqual([mode, exitCode, `quick_exit: ${mode}\n`, leaks]);
+  }
+}, 60_000);
 
 test(fdExhaustCase.name, async () => {
   const c = fdExhaustCase;
