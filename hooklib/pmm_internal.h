@@ -2,6 +2,7 @@
 #ifndef PMM_INTERNAL_H
 #define PMM_INTERNAL_H
 
+#include <pthread.h>
 #include <stddef.h>
 #include <stdio.h>
 #include <sys/types.h>
@@ -83,6 +84,26 @@ struct pmm_pending {
 void pmm_record_begin(struct pmm_pending *pending);
 void pmm_record_realloc(uintptr_t frame, struct pmm_pending *pending, const void *ptr, const void *prev_ptr,
 			size_t size);
+
+/*
+ * Around the hook's own system calls in a thread's allocation (drains, writes, the object map): open,
+ * read, write, pwrite and msync are cancellation points, and a thread cancelled in one would leave a
+ * drain, a lock or a ring position held, on which every other thread then waited for ever.
+ */
+static inline int pmm_cancel_off(void)
+{
+	int old = PTHREAD_CANCEL_ENABLE;
+
+	pthread_setcancelstate(PTHREAD_CANCEL_DISABLE, &old);
+	return old;
+}
+
+static inline void pmm_cancel_restore(int old)
+{
+	int ignored;
+
+	pthread_setcancelstate(old, &ignored);
+}
 
 /* pmm_transport.c */
 void pmm_transport_open(void);

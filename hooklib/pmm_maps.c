@@ -66,7 +66,7 @@ static int pmm_maps_has_path(const char *text, size_t len, const char *path, siz
 void pmm_maps_record(void)
 {
 	size_t len = 0, fresh;
-	int fd;
+	int fd, cancel = pmm_cancel_off();
 
 	pthread_mutex_lock(&pmm_maps_lock);
 	fd = open("/proc/self/maps", O_RDONLY | O_CLOEXEC);
@@ -110,6 +110,7 @@ void pmm_maps_record(void)
 		pmm_transport_send_maps(pmm_maps_sent, len);
 out_unlock:
 	pthread_mutex_unlock(&pmm_maps_lock);
+	pmm_cancel_restore(cancel);
 }
 
 /*
@@ -123,15 +124,17 @@ void pmm_maps_exec(pid_t pid, const char *path)
 	static const char tag[] = "exec ";
 	struct timespec pause = { 0, 1000000 };	/* 1 ms */
 	size_t len;
-	int tries = 0;
+	int tries = 0, cancel = pmm_cancel_off();
 
 	/*
 	 * Bounded: exec is async-signal-safe, and a handler that execs may have interrupted this very
 	 * thread inside pmm_maps_record. Then the image goes unnamed rather than the exec hang.
 	 */
 	while (pthread_mutex_trylock(&pmm_maps_lock) != 0) {
-		if (++tries == 200)
+		if (++tries == 200) {
+			pmm_cancel_restore(cancel);
 			return;
+		}
 		nanosleep(&pause, NULL);
 	}
 	len = pmm_maps_sent_len;
@@ -141,6 +144,7 @@ void pmm_maps_exec(pid_t pid, const char *path)
 
 		if (len + sizeof(tag) + plen > sizeof(pmm_maps_now)) {
 			pthread_mutex_unlock(&pmm_maps_lock);
+			pmm_cancel_restore(cancel);
 			return;
 		}
 		memcpy(pmm_maps_now + len, tag, sizeof(tag) - 1);
@@ -151,5 +155,6 @@ void pmm_maps_exec(pid_t pid, const char *path)
 	if (len > 0)
 		pmm_transport_send_exec(pid, path, pmm_maps_now, len);
 	pthread_mutex_unlock(&pmm_maps_lock);
+	pmm_cancel_restore(cancel);
 }
 

@@ -326,16 +326,16 @@ static int pmm_ioctl(unsigned long cmd, void *arg)
  */
 void pmm_transport_drain(void)
 {
-	int saved_errno = errno;
+	int saved_errno = errno, cancel = pmm_cancel_off();
 
 	if (pmm_sink == PMM_SINK_HOST) {
 		if (pmm_host_ring_drain() < 0)
 			pmm_host_write_failed();
-		return;
-	}
-	if (pmm_ioctl(PMM_RING_DRAIN, NULL) < 0 && errno != ESRCH && pmm_ring_msync() < 0 &&
-	    pmm_transport_owner())
+	} else if (pmm_ioctl(PMM_RING_DRAIN, NULL) < 0 && errno != ESRCH && pmm_ring_msync() < 0 &&
+		   pmm_transport_owner()) {
 		pmm_sink_kill();
+	}
+	pmm_cancel_restore(cancel);
 	errno = saved_errno;
 }
 
@@ -375,9 +375,10 @@ static void pmm_transport_write(const struct pmm_record *records, unsigned int c
 /* The program may look at errno after malloc: the system calls here must not change it. */
 void pmm_transport_send(const struct pmm_record *records, unsigned int count)
 {
-	int saved_errno = errno;
+	int saved_errno = errno, cancel = pmm_cancel_off();
 
 	pmm_transport_write(records, count);
+	pmm_cancel_restore(cancel);
 	errno = saved_errno;
 }
 

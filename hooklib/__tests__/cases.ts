@@ -136,6 +136,18 @@ export const hookCases: HookCase[] = [
     leaks: ['42/1 malloc leak_from_library<main'],
     mismatches: [],
   },
+  {
+    // A thread cancelled inside a drain (whose write is a cancellation point) left it held: the program hung.
+    name: 'cancel_threads: threads cancelled while they allocate and drain the ring; the rest go on',
+    program: 'cancel_threads',
+    args: [],
+    exitCode: 0,
+    signal: null,
+    stdout: 'cancel_threads: done\n',
+    leak: { bytes: 24, blocks: 1 },
+    leaks: ['24/1 malloc main<__libc_start_call_main'],
+    mismatches: [],
+  },
 ];
 
 /**
