@@ -230,7 +230,7 @@ void pmm_exit_now(void)
 	pmm_transport_finish();
 }
 
-/* After start, a switch of hooks_active, a fork or the transport's end: what pmm_recording says. */
+/* After start, a switch of hooks_active, a fork or the transport's end: what pmm_live->recording says. */
 void pmm_recording_update(void)
 {
 	int on = __atomic_load_n(&pmm_started, __ATOMIC_ACQUIRE) &&
