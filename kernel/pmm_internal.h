@@ -94,6 +94,7 @@ struct pmm_monitor {
 	/*
 	 * pmthread's VM and RSS samples, a ring of PMM_MAX_SAMPLES: sample
 	 * number n (counted from the start) is samples[n % PMM_MAX_SAMPLES].
+	 * NULL until the first sample.
 	 */
 	struct pmm_sample *samples;
 	u64 nr_samples;

@@ -142,13 +142,6 @@ struct pmm_monitor *pmm_monitor_create(struct task_struct *task)
 		kfree(mon);
 		return NULL;
 	}
-	mon->samples = kvcalloc(PMM_MAX_SAMPLES, sizeof(*mon->samples),
-				GFP_KERNEL_ACCOUNT);
-	if (!mon->samples) {
-		kvfree(mon->buckets);
-		kfree(mon);
-		return NULL;
-	}
 	xa_init(&mon->records);
 
 	pmm_monitor_retire(task_tgid_nr(task));

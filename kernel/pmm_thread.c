@@ -31,6 +31,17 @@ static void pmm_monitor_sample(struct pmm_monitor *mon,
 
 	lockdep_assert_held(&pmm_lock);
 
+	/*
+	 * Made at the first sample: most processes of a run (a script's
+	 * commands) end before one, and a run keeps every monitor until it
+	 * ends, so each saves the 6 KiB.
+	 */
+	if (!mon->samples) {
+		mon->samples = kvcalloc(PMM_MAX_SAMPLES, sizeof(*mon->samples),
+					GFP_KERNEL_ACCOUNT);
+		if (!mon->samples)
+			return;
+	}
 	/* NULL once the process is past exit_mm(): nothing left to sample. */
 	mm = get_task_mm(task);
 	if (!mm)
