@@ -189,7 +189,6 @@ static int pmm_device_fd(void)
 	return fresh;
 }
 
-
 /*
  * This process's files in PMM_RECORD_DIR (pmm_host_name.c); 0 on success. Nothing is truncated: an
  * exec-ed image continues the records its earlier image wrote. A directory that is missing or
@@ -382,9 +381,16 @@ void pmm_transport_send(const struct pmm_record *records, unsigned int count)
 	errno = saved_errno;
 }
 
+/* The object map text to pmm.ko: the caller's (pid 0), or a child's it just spawned (pmm_ioctl_record_maps). */
+static void pmm_device_send_maps(pid_t pid, const char *text, size_t len)
+{
+	struct pmm_maps maps = { .pid = pid, .len = (__u32)len, .buf = (uintptr_t)text };
+
+	pmm_ioctl(PMM_RECORD_MAPS, &maps);
+}
+
 void pmm_transport_send_maps(const char *text, size_t len)
 {
-	struct pmm_maps maps;
 	int fd;
 
 	if (!pmm_transport_live())
@@ -402,12 +408,8 @@ void pmm_transport_send_maps(const char *text, size_t len)
 		close(fd);
 		return;
 	}
-	maps.pid = 0;
-	maps.len = (__u32)len;
-	maps.buf = (uintptr_t)text;
-	pmm_ioctl(PMM_RECORD_MAPS, &maps);
+	pmm_device_send_maps(0, text, len);
 }
-
 
 /*
  * Host mode: a line of <pid>.spawned, "PID PATH" for an image that child runs, or "PID -" when its exec
@@ -418,7 +420,6 @@ static void pmm_host_spawned(pid_t pid, const char *path)
 	size_t len = strlen(path);
 	char line[32 + PATH_MAX];
 	size_t n = pmm_host_decimal(line, (unsigned int)pid);
-	int fd;
 
 	if (!pmm_spawned_path[0] || n + 2 + len > sizeof(line))
 		return;
@@ -426,11 +427,7 @@ static void pmm_host_spawned(pid_t pid, const char *path)
 	memcpy(line + n, path, len);
 	n += len;
 	line[n++] = '\n';
-	fd = open(pmm_spawned_path, O_WRONLY | O_CREAT | O_APPEND | O_CLOEXEC, 0644);
-	if (fd < 0)
-		return;
-	pmm_write_all(fd, line, n, -1);
-	close(fd);
+	pmm_write_file(pmm_spawned_path, line, n, -1);
 }
 
 /*
@@ -443,7 +440,6 @@ static void pmm_host_spawned(pid_t pid, const char *path)
 void pmm_transport_send_exec(pid_t pid, const char *path, const char *text, size_t len)
 {
 	int saved_errno = errno;
-	struct pmm_maps maps;
 
 	if (!pmm_transport_live())
 		goto out;
@@ -456,10 +452,7 @@ void pmm_transport_send_exec(pid_t pid, const char *path, const char *text, size
 			pmm_host_spawned(pid ? pid : getpid(), path ? path : "-");
 		goto out;
 	}
-	maps.pid = pid;
-	maps.len = (__u32)len;
-	maps.buf = (uintptr_t)text;
-	pmm_ioctl(PMM_RECORD_MAPS, &maps);
+	pmm_device_send_maps(pid, text, len);
 out:
 	errno = saved_errno;
 }
