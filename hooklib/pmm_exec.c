@@ -94,7 +94,7 @@ static int pmm_env_names(const char *entry, const char *name, size_t len)
 
 static int pmm_exec_is_setting(const char *entry)
 {
-	for (size_t i = 0; i < sizeof(pmm_exec_settings) / sizeof(pmm_exec_settings[0]); i++) {
+	for (int i = 0; i < PMM_EXEC_SAVED_MAX; i++) {
 		if (pmm_env_names(entry, pmm_exec_settings[i], strlen(pmm_exec_settings[i])))
 			return 1;
 	}

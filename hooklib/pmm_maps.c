@@ -131,10 +131,8 @@ void pmm_maps_exec(pid_t pid, const char *path)
 	 * thread inside pmm_maps_record. Then the image goes unnamed rather than the exec hang.
 	 */
 	while (pthread_mutex_trylock(&pmm_maps_lock) != 0) {
-		if (++tries == 200) {
-			pmm_cancel_restore(cancel);
-			return;
-		}
+		if (++tries == 200)
+			goto out;
 		nanosleep(&pause, NULL);
 	}
 	len = pmm_maps_sent_len;
@@ -142,11 +140,8 @@ void pmm_maps_exec(pid_t pid, const char *path)
 	if (path) {
 		size_t plen = strlen(path);
 
-		if (len + sizeof(tag) + plen > sizeof(pmm_maps_now)) {
-			pthread_mutex_unlock(&pmm_maps_lock);
-			pmm_cancel_restore(cancel);
-			return;
-		}
+		if (len + sizeof(tag) + plen > sizeof(pmm_maps_now))
+			goto out_unlock;
 		memcpy(pmm_maps_now + len, tag, sizeof(tag) - 1);
 		memcpy(pmm_maps_now + len + sizeof(tag) - 1, path, plen);
 		len += sizeof(tag) - 1 + plen;
@@ -154,7 +149,8 @@ void pmm_maps_exec(pid_t pid, const char *path)
 	}
 	if (len > 0)
 		pmm_transport_send_exec(pid, path, pmm_maps_now, len);
+out_unlock:
 	pthread_mutex_unlock(&pmm_maps_lock);
+out:
 	pmm_cancel_restore(cancel);
 }
-
