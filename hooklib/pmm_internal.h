@@ -80,8 +80,9 @@ int pmm_in_signal_handler(void);
 struct pmm_pending {
 	struct pmm_record *rec;	/* in the ring; NULL: none, sent when finished */
 	__u64 pos;
+	__u64 released;		/* the old block's bucket's mark before this realloc's (pmm_ring.h) */
 };
-void pmm_record_begin(struct pmm_pending *pending);
+void pmm_record_begin(struct pmm_pending *pending, const void *old);
 void pmm_record_realloc(uintptr_t frame, struct pmm_pending *pending, const void *ptr, const void *prev_ptr,
 			size_t size);
 

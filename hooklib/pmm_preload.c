@@ -213,7 +213,7 @@ PMM_EXPORT void *realloc(void *old, size_t size)
 		 */
 		struct pmm_pending pending;
 
-		pmm_record_begin(&pending);
+		pmm_record_begin(&pending, old);
 		ptr = real.realloc(old, size);
 		pmm_record_realloc(PMM_ENTRY_FRAME(), &pending, ptr, old, size);
 	}

@@ -251,8 +251,20 @@ slow:
 	pmm_capture_cfi(rec);
 }
 
-void pmm_record_begin(struct pmm_pending *pending)
+/*
+ * A release that goes to the ring as a record marks its block's bucket with the ring's head before
+ * it takes its position, and before the block is freed (see pmm_released_mark). The head is enough:
+ * an allocation taken between the two is of another block, for this one is not free yet.
+ */
+static inline __u64 pmm_record_released(const void *ptr)
 {
+	return pmm_ring_mapped() ? pmm_released_mark(ptr, pmm_ring_head()) : 0;
+}
+
+/* A realloc keeps the mark it found, for its own cancel of old's allocation. */
+void pmm_record_begin(struct pmm_pending *pending, const void *old)
+{
+	pending->released = pmm_record_released(old);
 	pending->rec = pmm_ring_mapped() ? pmm_ring_reserve(&pending->pos) : NULL;
 }
 
@@ -331,7 +343,7 @@ void pmm_record_realloc(uintptr_t frame, struct pmm_pending *pending, const void
 	/* A position taken must be filled; without one, a failed realloc is not worth a record. */
 	if (!ptr && !pending->rec)
 		return;
-	if (ptr && prev_ptr && pmm_ring_cancel(prev_ptr, PMM_KIND_FREE))
+	if (ptr && prev_ptr && pmm_ring_cancel(prev_ptr, PMM_KIND_FREE, &pending->released))
 		prev_ptr = NULL;
 	rec->kind = PMM_KIND_REALLOC;
 	rec->ptr = (uintptr_t)ptr;
@@ -370,7 +382,8 @@ void pmm_record_mark(__u32 kind, __u64 value)
 /* A free while its allocation is still in the ring undoes it there: no record at all. */
 void pmm_record_free(uintptr_t frame, enum pmm_kind kind, const void *ptr)
 {
-	if (pmm_ring_cancel(ptr, kind))
+	if (pmm_ring_cancel(ptr, kind, pmm_released_bucket(ptr)))
 		return;
+	pmm_record_released(ptr);
 	pmm_record_event(frame, kind, ptr, NULL, 0, 0);
 }

@@ -42,6 +42,12 @@ static inline int pmm_ring_mapped(void)
 	return pmm_ring_hdr != NULL;
 }
 
+/* The next position to be taken: every position before it is taken. */
+static inline __u64 pmm_ring_head(void)
+{
+	return __atomic_load_n(&pmm_ring_hdr->head, __ATOMIC_RELAXED);
+}
+
 /*
  * Whether an entry whose seq is seq is free for position pos: its seq is pos, or it is still as the
  * ring was made, zeroed, in the first lap (see the uapi header).
@@ -124,6 +130,41 @@ static inline void pmm_ring_remember(const void *ptr, __u64 pos)
 	slot->ptr = (uintptr_t)ptr;
 }
 
+/*
+ * A thread's remembered allocation may be stale: another thread freed the block (a free record, for
+ * its remembered set knows nothing of that allocation), and the address came back, maybe to a third
+ * thread, and then to this one, which frees it. Cancelling the stale record would leave the free
+ * record matching nothing and the block's new allocation leaked. So a release that goes into the ring
+ * as a record first marks its block's bucket with its position, before the block can be reused: an
+ * allocation recorded before that position may no longer be cancelled by a free of that address (its
+ * free is then a record, which the module pairs in order). Buckets are by address: a neighbour's
+ * release only costs a cancel.
+ */
+#define PMM_RELEASED_BUCKETS	4096	/* power of two; 32 KiB per process */
+
+extern __u64 pmm_released[PMM_RELEASED_BUCKETS];
+
+static inline __u64 *pmm_released_bucket(const void *ptr)
+{
+	return &pmm_released[(((uintptr_t)ptr >> 4) * 0x9E3779B97F4A7C15ull) >> 52];
+}
+
+/*
+ * A release of ptr at position pos: no allocation of that address before pos may be cancelled from
+ * now on. Returns the bucket's mark before this one. The mark only grows, for the threads that mark
+ * a bucket may do so out of their positions' order.
+ */
+static inline __u64 pmm_released_mark(const void *ptr, __u64 pos)
+{
+	__u64 *bucket = pmm_released_bucket(ptr);
+	__u64 old = __atomic_load_n(bucket, __ATOMIC_RELAXED);
+
+	while (old < pos && !__atomic_compare_exchange_n(bucket, &old, pos, 1, __ATOMIC_RELAXED,
+							 __ATOMIC_RELAXED))
+		;
+	return old;
+}
+
 /* Which release goes with which allocation: a mismatch is recorded, never cancelled. */
 static inline int pmm_kind_releases(__u32 alloc, enum pmm_kind release)
 {
@@ -142,10 +183,14 @@ static inline int pmm_kind_releases(__u32 alloc, enum pmm_kind release)
 
 /*
  * The block ptr is being released by this thread (kind: how). If this thread's allocation of it is
- * still in the ring and the module has not taken it, cancel that record (see the uapi header): 1,
- * and nothing more is to be recorded. 0: the caller records the release.
+ * still in the ring, the module has not taken it, and no release of the address was recorded since
+ * (it is at or after *released, the mark of ptr's bucket: see pmm_released_mark), cancel that
+ * record (see the uapi header): 1, and nothing more is to be recorded. 0: the caller records the
+ * release. A free passes the bucket itself: every release of ptr by another thread marked it before
+ * its real free, and this thread got the block afterwards (through the allocator's own locking, and
+ * the program's), so the mark is seen here.
  */
-static inline int pmm_ring_cancel(const void *ptr, enum pmm_kind kind)
+static inline int pmm_ring_cancel(const void *ptr, enum pmm_kind kind, const __u64 *released)
 {
 	struct pmm_recent *slot;
 	struct pmm_ring_entry *e;
@@ -161,6 +206,8 @@ static inline int pmm_ring_cancel(const void *ptr, enum pmm_kind kind)
 	slot->ptr = 0;
 	__atomic_signal_fence(__ATOMIC_SEQ_CST);
 	slot->pos = 0;
+	if (pos < __atomic_load_n(released, __ATOMIC_RELAXED))
+		return 0;
 	e = &pmm_ring_ent[pos % PMM_RING_ENTRIES];
 	written = pos + 1;
 	/* Still this position's record, and whole (acquire); then it is stable until taken. */

@@ -19,6 +19,8 @@ export interface HookCase {
   leaks: string[];
   /** Each mismatched release in the order it happened, as describeMismatches gives it. */
   mismatches: string[];
+  /** Frees of blocks never seen allocated, when not 0. */
+  unmatchedFrees?: number;
 }
 
 /** A mismatched release in a test program, with where (function:line) each side happened. */
@@ -93,6 +95,17 @@ export const hookCases: HookCase[] = [
     mismatches: [],
   },
   {
+    name: 'returned_block: a block freed or moved by another thread comes back to the thread that allocated it, and is freed there',
+    program: 'returned_block',
+    args: [],
+    exitCode: 0,
+    signal: null,
+    stdout: 'returned_block: 100 freed and 100 moved blocks came back\n',
+    leak: { bytes: 0, blocks: 0 },
+    leaks: [],
+    mismatches: [],
+  },
+  {
     name: 'bad_input: free(NULL), malloc(0), realloc(p, 0), ENOMEM sizes, a foreign free, a signal handler',
     program: 'bad_input',
     args: [],
@@ -102,6 +115,8 @@ export const hookCases: HookCase[] = [
     leak: { bytes: 77, blocks: 2 },
     leaks: ['0/1 malloc main<__libc_start_call_main', '77/1 malloc on_usr1<'],
     mismatches: [],
+    // The free of the block allocated while hooks_active was off.
+    unmatchedFrees: 1,
   },
   {
     name: 'many_leaks: 20,000 blocks never freed, more than a ring holds at exit',

@@ -26,6 +26,7 @@ test.each(hookCases.map((c) => [c.name, c] as const))('%s', async (_name, c) => 
   // Through the ring, pmm.ko and pmd: each mismatch with both stacks, none where the kinds match.
   expect(describeMismatches(result.mismatches)).toEqual(c.mismatches);
   expect(result.mismatchedFrees).toBe(c.mismatches.length);
+  expect(result.unmatchedFrees).toBe(c.unmatchedFrees ?? 0);
   // Declares them expected; a case with none is left to the environment, which would fail on any.
   if (c.mismatches.length > 0) expect(result).toHaveMismatchedFrees(c.mismatches.length);
 }, 180_000);

@@ -30,6 +30,7 @@ test.each(hookCases.map((c) => [c.name, c] as const))('%s', async (_name, c) => 
   // From replayRecords, the same as pmm.ko and pmd give in the VM.
   expect(describeMismatches(result.mismatches)).toEqual(c.mismatches);
   expect(result.mismatchedFrees).toBe(c.mismatches.length);
+  expect(result.unmatchedFrees).toBe(c.unmatchedFrees ?? 0);
 }, 60_000);
 
 test.each(inputCases.map((c) => [c.name, c] as const))('stdin: %s', async (_name, c) => {
