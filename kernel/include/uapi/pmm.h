@@ -198,7 +198,10 @@ struct pmm_maps {
  * Neither event is then recorded. The module takes a written entry by
  * swapping its seq from pos + 1 to (pos + 1) | PMM_RING_SEQ_TAKEN before it
  * reads it, so a writer's cancel either wins (the module skips the entry) or
- * fails (the writer records the free as usual).
+ * fails (the writer records the free as usual). The writer must know that no
+ * release of the block was written since pos (by another thread, after which
+ * the address came back to it): the module would pair that release with
+ * nothing, and leave the block's later allocation unmatched.
  *
  * time_ns: when the header's tsc_khz is not 0 (set by the module), a ring
  * record's time_ns may hold the x86 time-stamp counter (rdtsc) instead, and
