@@ -6,12 +6,19 @@
  * continues (and overwrites) another's records. An image that a process exec()s continues the files
  * of its earlier image: those whose ring file holds its start time (pmm_host_ring_is_mine). All of
  * this is async-signal-safe: a forked child names its files in the fork handler.
+ *
+ * A process may change its user (a daemon that drops root, runuser, su) and go on: it, its children
+ * and its later images must still write their files. When pmm runs as root it makes the folder
+ * writable by every user (runHost.ts: its name is the secret, in a folder no other user can list),
+ * and the hook then makes each file it creates there writable by every user too. In a folder of one
+ * user's the files stay as the umask makes them.
  */
 #define _GNU_SOURCE
 #include <errno.h>
 #include <fcntl.h>
 #include <limits.h>
 #include <string.h>
+#include <sys/stat.h>
 #include <unistd.h>
 
 #include "pmm_host_ring.h"
@@ -50,10 +57,25 @@ int pmm_host_name_path(char *path, size_t size, const char *dir, pid_t pid, unsi
 	return 0;
 }
 
+/* Whether the folder lets every user in: each process looks when it chooses its files. */
+static int pmm_host_name_shared;
+
+int pmm_host_name_open(const char *path, int flags)
+{
+	int fd = open(path, flags | O_CREAT | O_CLOEXEC, 0644);
+
+	/* Fails but for the file's owner, who made it so the first time. */
+	if (fd >= 0 && pmm_host_name_shared)
+		fchmod(fd, 0666);
+	return fd;
+}
+
 int pmm_host_name_choose(const char *dir, pid_t pid, unsigned int *generation)
 {
 	char records[PATH_MAX], ring[PATH_MAX];
+	struct stat st;
 
+	pmm_host_name_shared = stat(dir, &st) == 0 && (st.st_mode & S_IWOTH);
 	for (unsigned int n = 0;; n++) {
 		int fd;
 
@@ -61,7 +83,7 @@ int pmm_host_name_choose(const char *dir, pid_t pid, unsigned int *generation)
 		    pmm_host_name_path(ring, sizeof(ring), dir, pid, n, ".ring"))
 			return -1;
 		/* The reader finds a process by its records file, even one that recorded nothing. */
-		fd = open(records, O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, 0644);
+		fd = pmm_host_name_open(records, O_WRONLY | O_EXCL);
 		if (fd >= 0) {
 			close(fd);
 			*generation = n;

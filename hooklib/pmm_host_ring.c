@@ -413,7 +413,7 @@ int pmm_host_ring_open(const char *path, const char *records_path)
 	if (strlen(path) >= sizeof(pmm_host_ring_path) || strlen(records_path) >= sizeof(pmm_host_records_path) ||
 	    !strrchr(records_path, '/'))
 		return -1;
-	fd = open(path, O_RDWR | O_CREAT | O_CLOEXEC, 0644);
+	fd = pmm_host_name_open(path, O_RDWR);
 	if (fd < 0)
 		return -1;
 	if (fstat(fd, &st) < 0 || (st.st_size != 0 && st.st_size != (off_t)PMM_RING_BYTES)) {

@@ -98,6 +98,8 @@ int pmm_host_name_path(char *path, size_t size, const char *dir, pid_t pid, unsi
 int pmm_host_name_choose(const char *dir, pid_t pid, unsigned int *generation);
 /* The latest generation of pid's files: that of the process with pid now, or just reaped. */
 unsigned int pmm_host_name_newest(const char *dir, pid_t pid);
+/* A file of the folder, opened with O_CREAT and flags: an fd, or -1 (see pmm_host_name.c). */
+int pmm_host_name_open(const char *path, int flags);
 
 /* pmm_host_ring.c */
 int pmm_host_ring_open(const char *path, const char *records_path);

@@ -112,7 +112,7 @@ static void pmm_host_write_failed(void)
 	pmm_host_ring_failed();
 	if (!pmm_failed_path[0])
 		return;
-	fd = open(pmm_failed_path, O_WRONLY | O_CREAT | O_CLOEXEC, 0644);
+	fd = pmm_host_name_open(pmm_failed_path, O_WRONLY);
 	if (fd >= 0)
 		close(fd);
 }
@@ -192,9 +192,9 @@ static int pmm_device_fd(void)
 /*
  * This process's files in PMM_RECORD_DIR (pmm_host_name.c); 0 on success. Nothing is truncated: an
  * exec-ed image continues the records its earlier image wrote. A directory that is missing or
- * unwritable fails here, and the process records nothing. No fd of the hook's stays open: a program may close
- * every fd and reuse the numbers for files of its own, which a kept fd would then write into. Each
- * write opens its file (pmm_write_file): once per drain of half a ring.
+ * unwritable fails here, and the process records nothing. Only the drains' records file is kept open
+ * (pmm_host_ring.c says how it is told from a program's file at the same number); the other writes
+ * open their file each time (pmm_write_file).
  */
 static int pmm_host_dir_open(void)
 {
@@ -287,7 +287,7 @@ int pmm_write_all(int fd, const void *buf, size_t len, off_t off)
  */
 int pmm_write_file(const char *path, const void *buf, size_t len, off_t off)
 {
-	int fd = open(path, O_WRONLY | O_CLOEXEC | (off < 0 ? O_APPEND | O_CREAT : 0), 0644);
+	int fd = off < 0 ? pmm_host_name_open(path, O_WRONLY | O_APPEND) : open(path, O_WRONLY | O_CLOEXEC);
 	int ret;
 
 	if (fd < 0)
@@ -399,8 +399,8 @@ void pmm_transport_send_maps(const char *text, size_t len)
 		if (!pmm_maps_path[0])
 			return;
 		/* PMM_MAPS_FILE is the caller's own file, written in place; ours are replaced whole. */
-		fd = open(pmm_maps_new_path[0] ? pmm_maps_new_path : pmm_maps_path,
-			  O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0644);
+		fd = pmm_maps_new_path[0] ? pmm_host_name_open(pmm_maps_new_path, O_WRONLY | O_TRUNC) :
+		     open(pmm_maps_path, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0644);
 		if (fd < 0)
 			return;
 		if (pmm_write_all(fd, text, len, -1) == 0 && pmm_maps_new_path[0])

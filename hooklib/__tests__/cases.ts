@@ -461,6 +461,37 @@ export function describeMismatches(
 export const runsAsRoot = process.getuid?.() === 0;
 
 /**
+ * Whether users other than the owner may reach the files in dir: it and every folder above it
+ * searchable by all. A program that gives up root (dropUserCase) loads the hook and runs its own file
+ * again as nobody, which a checkout in a private folder (root's home) does not let it.
+ */
+export function searchableByAll(dir: string): boolean {
+  for (; ; dir = path.dirname(dir)) {
+    if ((fs.statSync(dir).mode & 0o001) === 0) return false;
+    if (dir === path.dirname(dir)) return true;
+  }
+}
+
+/** Whether drop_user can run here: as root, from a checkout that nobody can reach. */
+export const dropUserRuns = runsAsRoot && searchableByAll(path.join(__dirname, '..'));
+
+/**
+ * drop_user: run as root, the program becomes nobody, forks a child that leaks and exec()s itself,
+ * whose image leaks. Both are recorded as under root: in host mode the record folder and its files let
+ * the new user write (before, the child wrote nothing and was not said at all, and the exec was called
+ * one into a program the hook cannot enter). Runs where dropUserRuns.
+ */
+export const dropUserCase = {
+  name: 'drop_user: a program that gives up root and goes on, forking and exec()ing, is recorded whole',
+  program: 'drop_user',
+  stdout: 'drop_user: image of uid 65534\n',
+  leak: { bytes: 44, blocks: 1 },
+  leaks: ['44/1 malloc leak<main'],
+  children: ['30/1 malloc leak<main'],
+  childPrograms: ['drop_user'],
+};
+
+/**
  * A copy of a test program that runs set-user-ID nobody, for which the loader ignores LD_PRELOAD: the hook
  * cannot start in it. Needs root (runsAsRoot). In /tmp, which the guest shares.
  */

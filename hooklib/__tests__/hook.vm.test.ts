@@ -5,7 +5,7 @@ import * as fs from 'fs';
 import * as path from 'path';
 import type {} from '../../harness/globals';
 import { releaseNotes } from '../../harness/releaseNotes';
-import { runsAsRoot, binaryOutputCase, childEndingsCase, describeChildPrograms, describeChildren, describeLeaks, describeMismatches, describePidReuse, execEnvCase, execImageCase, execUnhookedCase, fdExhaustCase, quickExitCase, unhookedChildren, forkFamilyCase, rawForkCase, vforkAllocCase, hookCases, inputCases, outlivedCase, unmatchedFreeCase, pidReuseCase, programBin, setuidCopy, describeSystemEndings, systemEndingsCase } from './cases';
+import { runsAsRoot, dropUserCase, dropUserRuns, binaryOutputCase, childEndingsCase, describeChildPrograms, describeChildren, describeLeaks, describeMismatches, describePidReuse, execEnvCase, execImageCase, execUnhookedCase, fdExhaustCase, quickExitCase, unhookedChildren, forkFamilyCase, rawForkCase, vforkAllocCase, hookCases, inputCases, outlivedCase, unmatchedFreeCase, pidReuseCase, programBin, setuidCopy, describeSystemEndings, systemEndingsCase } from './cases';
 
 const bin = programBin;
 
@@ -101,7 +101,8 @@ test('run options: a misspelt one, and an input that is not bytes, are refused b
   );
 });
 
-test.each([forkFamilyCase, outlivedCase, rawForkCase, vforkAllocCase].map((c) => [c.name, c] as const))('%s', async (_name, c) => {
+if (!dropUserRuns) console.warn('drop_user skipped: it needs root, and a checkout that nobody can reach (every folder above it searchable by all)');
+test.each([forkFamilyCase, outlivedCase, rawForkCase, vforkAllocCase, ...(dropUserRuns ? [dropUserCase] : [])].map((c) => [c.name, c] as const))('%s', async (_name, c) => {
   const result = await pmm.run(bin(c.program));
   expect(result.exitCode).toBe(0);
   expect(result.stdout).toBe(c.stdout);

@@ -7,7 +7,7 @@ import * as path from 'path';
 import { closeSymbolizer, symbolizeRun } from '../../harness/runProgram';
 import { preloadablePath } from '../../qemu/paths';
 import { runHostRaw } from '../host/runHost';
-import { runsAsRoot, binaryOutputCase, childEndingsCase, describeChildPrograms, describeChildren, describeLeaks, describeMismatches, describePidReuse, execEnvCase, execImageCase, execUnhookedCase, fdExhaustCase, quickExitCase, unhookedChildren, forkFamilyCase, rawForkCase, vforkAllocCase, hookCases, inputCases, outlivedCase, unmatchedFreeCase, pidReuseCase, programBin, setuidCopy, describeSystemEndings, systemEndingsCase } from './cases';
+import { runsAsRoot, dropUserCase, dropUserRuns, binaryOutputCase, childEndingsCase, describeChildPrograms, describeChildren, describeLeaks, describeMismatches, describePidReuse, execEnvCase, execImageCase, execUnhookedCase, fdExhaustCase, quickExitCase, unhookedChildren, forkFamilyCase, rawForkCase, vforkAllocCase, hookCases, inputCases, outlivedCase, unmatchedFreeCase, pidReuseCase, programBin, setuidCopy, describeSystemEndings, systemEndingsCase } from './cases';
 
 beforeAll(() => {
   if (fs.existsSync('/dev/pmm')) throw new Error('/dev/pmm exists: host mode needs a machine without pmm.ko');
@@ -55,7 +55,8 @@ test('stdin: an input that is not bytes, or over 32 MiB, is refused before anyth
   await expect(runHostRaw('/bin/cat', [], { input: Buffer.alloc(32 * 1024 * 1024 + 1) })).rejects.toThrow(/option "input" is 33554433 bytes, more than the 33554432/);
 });
 
-test.each([forkFamilyCase, outlivedCase, rawForkCase, vforkAllocCase].map((c) => [c.name, c] as const))('%s', async (_name, c) => {
+if (!dropUserRuns) console.warn('drop_user skipped: it needs root, and a checkout that nobody can reach (every folder above it searchable by all)');
+test.each([forkFamilyCase, outlivedCase, rawForkCase, vforkAllocCase, ...(dropUserRuns ? [dropUserCase] : [])].map((c) => [c.name, c] as const))('%s', async (_name, c) => {
   const program = programBin(c.program);
   const raw = await runHostRaw(program, [], { timeoutMs: 60_000 });
   const result = await symbolizeRun(raw, []);

@@ -4,6 +4,7 @@
 // recordDir.ts); the replay leaves the unmatched allocations and finds the mismatched releases, per
 // process, as pmm.ko would. The program's process is the run's; every other one is one of its children.
 import { spawn } from 'child_process';
+import { randomBytes } from 'crypto';
 import * as fs from 'fs';
 import * as os from 'os';
 import * as path from 'path';
@@ -111,13 +112,33 @@ function stdinFile(file: string, input: Buffer): number {
   }
 }
 
-/** The run's own directory: only the processes of this run write into it, each into its own files. */
-function recordDir(): string {
+/**
+ * The run's own directory (dir): only the processes of this run write into it, each into its own files.
+ * top is what to remove afterwards. Run as root, the program may change its user and go on (a daemon
+ * that drops root, runuser, su), and that process, its children and its later images must still write
+ * their files: dir then lets every user in, and the hook makes its files writable by all
+ * (pmm_host_name.c). So that only the run's processes, which have its name in their environment, find
+ * it, dir has a random name inside top, which no other user can list.
+ */
+function recordDir(): { dir: string; top: string } {
+  let top: string;
   try {
-    return fs.mkdtempSync(path.join(os.tmpdir(), 'pmm-host-'));
+    top = fs.mkdtempSync(path.join(os.tmpdir(), 'pmm-host-'));
   } catch (err) {
     const why = (err as NodeJS.ErrnoException).code === 'ENOENT' ? 'it does not exist' : (err as Error).message;
     throw new ProgramError(`host mode writes its records under ${os.tmpdir()} (TMPDIR), where it cannot make a folder: ${why}; point TMPDIR at a writable folder`);
+  }
+  if (process.geteuid?.() !== 0) return { dir: top, top };
+  try {
+    const dir = path.join(top, randomBytes(16).toString('hex'));
+    fs.mkdirSync(dir);
+    // Set after mkdir: its mode goes through the umask. Others may pass through top but not list it.
+    fs.chmodSync(dir, 0o733);
+    fs.chmodSync(top, 0o711);
+    return { dir, top };
+  } catch (err) {
+    fs.rmSync(top, { recursive: true, force: true });
+    throw err;
   }
 }
 
@@ -127,7 +148,7 @@ export async function runHostRaw(program: string, args: string[], options: HostR
   const input = programInput(options.input);
   const binary = binaryOutput(options.binary);
   checkHookable(resolveProgram(program, path.resolve(options.cwd ?? process.cwd())), (message) => new ProgramError(message));
-  const dir = recordDir();
+  const { dir, top } = recordDir();
   try {
     const env: NodeJS.ProcessEnv = { ...process.env, ...(options.env ?? {}) };
     delete env.NODE_OPTIONS;
@@ -205,6 +226,6 @@ export async function runHostRaw(program: string, args: string[], options: HostR
     checkHookStarted(raw, (message) => new ProgramError(message));
     return raw;
   } finally {
-    fs.rmSync(dir, { recursive: true, force: true });
+    fs.rmSync(top, { recursive: true, force: true });
   }
 }
