@@ -12,6 +12,7 @@ import { runHostRaw } from '../hooklib/host/runHost';
 import type { OutputListener, RunControl } from '../qemu/GuestChannel';
 import { packageRoot } from '../qemu/paths';
 import { exitStatus } from './exitStatus';
+import { forwardSignals } from './forwardSignals';
 import { junitMergeCommand } from './junitMerge';
 import { parseArgs, USAGE, UsageError, type Command } from './parseArgs';
 import { programInputFromStdin } from './programInput';
@@ -69,11 +70,21 @@ async function runCommand(command: Extract<Command, { name: 'run' | 'exec' }>): 
   // The program's output as it runs, as it would print without pmm; --json has it in the report instead.
   const live = command.name === 'exec' || !command.json;
   const control: RunControl = {};
+  const host = command.name === 'run' && command.host;
+  // Ctrl-C, timeout(1): the program gets the signal, and pmm reports what it left, as valgrind does.
+  const onTerminal = [process.stdin, process.stdout, process.stderr].some((stream) => stream.isTTY === true);
+  const stopForwarding = forwardSignals(control, notice, { sharesTerminal: host, onTerminal });
   // --host: on this machine, without a VM (the hook writes its records to files, one per process). There
   // the program writes to pmm's stdout and stderr itself; from the VM, pmm passes its output on.
-  const raw = command.name === 'run' && command.host
-    ? await runHostRaw(command.program, command.args, { ...given, inheritOutput: live })
-    : await runRaw(command.program, command.args, options, { hook: command.name === 'run', ...given }, notice, live ? passOutputOn(control) : undefined, control);
+  let raw;
+  try {
+    raw = host
+      ? await runHostRaw(command.program, command.args, { ...given, inheritOutput: live, control })
+      : await runRaw(command.program, command.args, options, { hook: command.name === 'run', ...given }, notice, live ? passOutputOn(control) : undefined, control);
+  } catch (err) {
+    stopForwarding();
+    throw err;
+  }
   // Lines about the run that are no leak: what the program met in the guest, and (printed whole when live)
   // what the report's copy of its output lost.
   const notes = [

@@ -43,13 +43,18 @@ function installExitHook(): void {
   });
 }
 
-function qemuCommand(args: string[]): { command: string; args: string[] } {
-  // setpriv makes the kernel send SIGKILL to QEMU when this process dies, however it dies.
+/**
+ * setpriv makes the kernel send SIGKILL to QEMU when this process dies, however it dies. QEMU then
+ * runs in a session of its own (detached), away from the terminal: a Ctrl-C there goes to pmm, which
+ * passes it on to the program in the guest (cli/forwardSignals.ts), and must not end the VM under the
+ * run. Without setpriv, QEMU stays in pmm's process group, so that a Ctrl-C that ends pmm ends it too.
+ */
+function qemuCommand(args: string[]): { command: string; args: string[]; detached: boolean } {
   const setpriv = spawnSync('setpriv', ['--version'], { stdio: 'ignore' });
   if (!setpriv.error && setpriv.status === 0) {
-    return { command: 'setpriv', args: ['--pdeathsig', 'KILL', '--', 'qemu-system-x86_64', ...args] };
+    return { command: 'setpriv', args: ['--pdeathsig', 'KILL', '--', 'qemu-system-x86_64', ...args], detached: true };
   }
-  return { command: 'qemu-system-x86_64', args };
+  return { command: 'qemu-system-x86_64', args, detached: false };
 }
 
 export class Vm {
@@ -102,8 +107,8 @@ export class Vm {
     installExitHook();
     live.add(this);
     this.onEvent({ type: 'boot-start', accel: this.options.accel, consoleLog: this.options.consoleLog });
-    const { command, args } = qemuCommand(qemuArgs(this.options));
-    const child = spawn(command, args, { stdio: ['ignore', 'pipe', 'pipe'] });
+    const { command, args, detached } = qemuCommand(qemuArgs(this.options));
+    const child = spawn(command, args, { stdio: ['ignore', 'pipe', 'pipe'], detached });
     this.child = child;
     child.stdout!.on('data', (chunk: Buffer) => this.onConsole(chunk));
     child.stderr!.on('data', (chunk: Buffer) => {

@@ -5,6 +5,7 @@ import * as fs from 'fs';
 import * as os from 'os';
 import * as path from 'path';
 import { pmmIntoHead } from './intoHead';
+import { pmmCtrlC, pmmSignalled } from './signalled';
 
 const root = path.join(__dirname, '..', '..');
 const cli = path.join(root, 'dist', 'cli', 'pmm.js');
@@ -254,4 +255,33 @@ test('run --host: a reader that goes away (| head) gives the program its SIGPIPE
   expect(run.stderr).toContain('pmm: the program was killed by SIGPIPE\n');
   expect(run.stderr).not.toContain('EPIPE');
   expect(run.status).toBe(128 + 13);
+});
+
+describe('run --host: SIGTERM or SIGINT sent to pmm', () => {
+  const hang = path.join(root, 'fixtures', 'bin', 'hang_forever');
+  test.each([['SIGTERM', 143], ['SIGINT', 130]] as const)('%s: the program gets it, and the report of what it leaked follows, as under valgrind', async (signal, status) => {
+    // Its own TMPDIR: the run's folder must be gone afterwards, as after any run.
+    const tmp = fs.mkdtempSync(path.join(os.tmpdir(), 'pmm-cli-signal-'));
+    try {
+      const run = await pmmSignalled(cli, root, ['run', '--host', '--', hang], signal, { stream: 'stdout', text: 'hang_forever: waiting\n' }, { ...process.env, TMPDIR: tmp });
+      expect(run.stderr).toContain(`pmm: ${signal}: passed on to the program; its report follows when it has ended\n`);
+      expect(run.stderr).toContain(`pmm: the program was killed by ${signal}\n`);
+      expect(run.stderr).toContain('Sz: 16B');
+      expect(run.stderr).toContain('pmm: 16 bytes in 1 block leaked, from 1 stack\n');
+      expect([run.status, run.signal]).toEqual([status, null]);
+      // The program was pmm's child, and is gone with it; before, it ran on, and the folder stayed.
+      expect(run.children.length).toBe(1);
+      expect(fs.existsSync(`/proc/${run.children[0]}`)).toBe(false);
+      expect(fs.readdirSync(tmp)).toEqual([]);
+    } finally {
+      fs.rmSync(tmp, { recursive: true, force: true });
+    }
+  }, 30_000);
+
+  test("Ctrl-C on a terminal: the program got the terminal's SIGINT, and pmm does not send it a second", async () => {
+    const run = await pmmCtrlC(cli, root, ['run', '--host', '--', path.join(root, 'fixtures', 'bin', 'sigint_sources')], 'sigint_sources: waiting\n');
+    expect(run.output).toContain('pmm: SIGINT: the program got it from the terminal too; its report follows when it has ended\n');
+    expect(run.output).toContain('sigint_sources: 1 from the terminal, 0 from a process\n');
+    expect(run.output).toContain('pmm: no leaks: every allocation was freed\n');
+  }, 30_000);
 });

@@ -5,6 +5,7 @@ import * as fs from 'fs';
 import * as os from 'os';
 import * as path from 'path';
 import { pmmIntoHead } from './intoHead';
+import { pmmCtrlC, pmmSignalled } from './signalled';
 
 const root = path.join(__dirname, '..', '..');
 const cli = path.join(root, 'dist', 'cli', 'pmm.js');
@@ -214,3 +215,27 @@ test('run: a reader of stdout that goes away (| head) gives the program in the V
   expect(run.stderr).not.toContain('EPIPE');
   expect(run.status).toBe(128 + 13);
 }, 180_000);
+
+test('run: SIGTERM sent to pmm reaches the program in the VM, and the report of what it leaked follows, as under valgrind', async () => {
+  const run = await pmmSignalled(cli, root, ['run', '--', fixture('hang_forever')], 'SIGTERM', { stream: 'stdout', text: 'hang_forever: waiting\n' });
+  expect(run.stderr).toContain('pmm: SIGTERM: passed on to the program; its report follows when it has ended\n');
+  expect(run.stderr).toContain('pmm: the program was killed by SIGTERM\n');
+  expect(run.stderr).toContain('pmm: 16 bytes in 1 block leaked, from 1 stack\n');
+  expect([run.status, run.signal]).toEqual([143, null]);
+}, 170_000);
+
+test('run: SIGTERM before the program runs (the VM still booting) ends pmm, and its VM, as the signal would', async () => {
+  const run = await pmmSignalled(cli, root, ['run', '--', fixture('hang_forever')], 'SIGTERM', { stream: 'stderr', text: 'pmm: booting the guest VM', child: true });
+  expect([run.status, run.signal]).toEqual([null, 'SIGTERM']);
+  expect(run.stdout).toBe('');
+  // QEMU, pmm's child, went with it.
+  expect(run.children.length).toBeGreaterThan(0);
+  for (const pid of run.children) expect(fs.existsSync(`/proc/${pid}`) ? fs.readFileSync(`/proc/${pid}/stat`, 'utf8') : 'gone').toMatch(/^gone$|\) Z /);
+}, 170_000);
+
+test("run: Ctrl-C on a terminal reaches the program in the VM once, through pmm, and does not end the VM under it", async () => {
+  const run = await pmmCtrlC(cli, root, ['run', '--', fixture('sigint_sources')], 'sigint_sources: waiting\n');
+  expect(run.output).toContain('pmm: SIGINT: passed on to the program; its report follows when it has ended\n');
+  expect(run.output).toContain('sigint_sources: 0 from the terminal, 1 from a process\n');
+  expect(run.output).toContain('pmm: no leaks: every allocation was freed\n');
+}, 170_000);

@@ -26,6 +26,8 @@ export interface HostRunOptions {
    * stays a terminal, a closed pipe gives it SIGPIPE); the result's stdout and stderr are then "".
    */
   inheritOutput?: boolean;
+  /** Its signal() is set once the program runs, and sends it a signal (the CLI's SIGINT and SIGTERM). */
+  control?: { signal?: (name: string) => void };
 }
 
 // As pmd: how long to wait for what is left of the run to exit once killed, and for its output to end.
@@ -165,6 +167,12 @@ export async function runHostRaw(program: string, args: string[], options: HostR
       child = spawn(program, args, { cwd: options.cwd, env, stdio: [stdin, output, output] });
     } finally {
       if (typeof stdin === 'number') fs.closeSync(stdin);
+    }
+    if (options.control) {
+      const started = child;
+      options.control.signal = (name) => {
+        if (started.exitCode === null && started.signalCode === null) started.kill(name as NodeJS.Signals);
+      };
     }
     // As pmd keeps them: the first OUTPUT_CAP_BYTES of each, the rest read and dropped.
     const out = new CappedOutput();

@@ -1,0 +1,89 @@
+// Test helper: pmm with args, sent a signal once a text shows in its stdout or stderr (its program's
+// "waiting", or pmm's own "booting"), as a user's Ctrl-C or timeout(1) would.
+import { spawn } from 'child_process';
+import * as fs from 'fs';
+
+export interface Signalled {
+  status: number | null;
+  signal: NodeJS.Signals | null;
+  stdout: string;
+  stderr: string;
+  /** pmm's child processes when it was sent the signal: in host mode, the program. */
+  children: number[];
+}
+
+/** The processes whose parent is pid, by /proc. */
+function childrenOf(pid: number): number[] {
+  const found: number[] = [];
+  for (const entry of fs.readdirSync('/proc')) {
+    if (!/^\d+$/.test(entry)) continue;
+    try {
+      // After the command's closing parenthesis: the state, then the parent's pid.
+      const stat = fs.readFileSync(`/proc/${entry}/stat`, 'utf8');
+      if (Number(stat.slice(stat.lastIndexOf(')') + 2).split(' ')[1]) === pid) found.push(Number(entry));
+    } catch {
+      // Gone meanwhile.
+    }
+  }
+  return found;
+}
+
+export function pmmSignalled(
+  cli: string,
+  cwd: string,
+  args: string[],
+  signal: NodeJS.Signals,
+  // child: and then only once pmm has a child process (QEMU, which starts just after pmm says it boots).
+  when: { stream: 'stdout' | 'stderr'; text: string; child?: boolean },
+  env: NodeJS.ProcessEnv = process.env,
+): Promise<Signalled> {
+  const child = spawn(process.execPath, [cli, ...args], { cwd, env, stdio: ['ignore', 'pipe', 'pipe'] });
+  const seen = { stdout: '', stderr: '' };
+  let children: number[] = [];
+  let sent = false;
+  for (const stream of ['stdout', 'stderr'] as const) {
+    child[stream].on('data', (d: Buffer) => {
+      seen[stream] += d.toString();
+      if (!sent && stream === when.stream && seen[stream].includes(when.text)) {
+        sent = true;
+        const deadline = Date.now() + 10_000;
+        const send = (): void => {
+          children = childrenOf(child.pid!);
+          if (when.child && children.length === 0 && Date.now() < deadline) setTimeout(send, 10);
+          else child.kill(signal);
+        };
+        send();
+      }
+    });
+  }
+  // Once pmm has exited, its output ends, unless a process it left behind still holds its pipes (the
+  // fault these tests look for): then what came within 5 s is the answer.
+  return new Promise((resolve) => {
+    const done = (status: number | null, sig: NodeJS.Signals | null): void => resolve({ status, signal: sig, ...seen, children });
+    child.on('exit', (status, sig) => setTimeout(() => done(status, sig), 5000).unref());
+    child.on('close', done);
+  });
+}
+
+/**
+ * pmm with args on a terminal (script(1) gives it one), and Ctrl-C typed there once the output shows
+ * text: the terminal sends SIGINT to its foreground process group, pmm's. All that pmm and its program
+ * wrote to the terminal, and script's status.
+ */
+export function pmmCtrlC(cli: string, cwd: string, args: string[], text: string): Promise<{ output: string; status: number | null }> {
+  const quote = (word: string): string => `'${word.replace(/'/g, `'\\''`)}'`;
+  const command = [process.execPath, cli, ...args].map(quote).join(' ');
+  const child = spawn('script', ['-qec', command, '/dev/null'], { cwd, stdio: ['pipe', 'pipe', 'inherit'] });
+  let typed = false;
+  let raw = '';
+  // A terminal ends its lines with \r\n.
+  const output = (): string => raw.replace(/\r\n/g, '\n');
+  child.stdout.on('data', (d: Buffer) => {
+    raw += d.toString();
+    if (!typed && output().includes(text)) {
+      typed = true;
+      child.stdin.write('\x03');
+    }
+  });
+  return new Promise((resolve) => child.on('close', (status) => resolve({ output: output(), status })));
+}

@@ -1,0 +1,41 @@
+// SIGINT, SIGTERM and SIGHUP sent to `pmm run` or `pmm exec` while the program runs. Under valgrind the
+// program is valgrind's own process: Ctrl-C or `timeout` ends it, and valgrind still prints what it left
+// allocated. pmm does the same: it passes the signal on to the program (through pmd in the VM), waits for
+// it to end, and reports. Before the program runs, or once it has ended, a signal ends pmm as usual.
+import type { RunControl } from '../qemu/GuestChannel';
+
+export const FORWARDED_SIGNALS = ['SIGINT', 'SIGTERM', 'SIGHUP'] as const;
+
+export interface ForwardOptions {
+  /**
+   * The program is in pmm's process group (host mode): a signal that the terminal sends to its foreground
+   * group (Ctrl-C's SIGINT, a hangup's SIGHUP) reached the program already, and is not sent again, for a
+   * program that shuts down gracefully on the first would take a second as "now, at once".
+   */
+  sharesTerminal: boolean;
+  /** Whether pmm's stdin, stdout or stderr is a terminal: then SIGINT and SIGHUP are the terminal's. */
+  onTerminal: boolean;
+}
+
+/** Installs the handlers; the function returned removes them. note says what pmm did. */
+export function forwardSignals(control: RunControl, note: (message: string) => void, options: ForwardOptions): () => void {
+  const handlers = FORWARDED_SIGNALS.map((name) => {
+    const handler = (): void => {
+      if (!control.signal) {
+        // Nothing runs yet (or any more): end as the signal would have ended pmm.
+        remove();
+        process.kill(process.pid, name);
+        return;
+      }
+      const fromTerminal = options.sharesTerminal && options.onTerminal && name !== 'SIGTERM';
+      if (!fromTerminal) control.signal(name);
+      note(`pmm: ${name}: ${fromTerminal ? 'the program got it from the terminal too' : 'passed on to the program'}; its report follows when it has ended`);
+    };
+    process.on(name, handler);
+    return [name, handler] as const;
+  });
+  const remove = (): void => {
+    for (const [name, handler] of handlers) process.removeListener(name, handler);
+  };
+  return remove;
+}
