@@ -15,6 +15,8 @@ export interface ForwardOptions {
   sharesTerminal: boolean;
   /** Whether pmm's stdin, stdout or stderr is a terminal: then SIGINT and SIGHUP are the terminal's. */
   onTerminal: boolean;
+  /** pmm run, which reports the program's leaks; pmm exec only passes its status on. */
+  reports: boolean;
 }
 
 /** Installs the handlers; the function returned removes them. note says what pmm did. */
@@ -29,7 +31,8 @@ export function forwardSignals(control: RunControl, note: (message: string) => v
       }
       const fromTerminal = options.sharesTerminal && options.onTerminal && name !== 'SIGTERM';
       if (!fromTerminal) control.signal(name);
-      note(`pmm: ${name}: ${fromTerminal ? 'the program got it from the terminal too' : 'passed on to the program'}; its report follows when it has ended`);
+      const what = fromTerminal ? 'the program got it from the terminal too' : 'passed on to the program';
+      note(`pmm: ${name}: ${what}${options.reports ? '; its report follows when it has ended' : ''}`);
     };
     process.on(name, handler);
     return [name, handler] as const;

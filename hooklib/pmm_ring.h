@@ -135,7 +135,7 @@ static inline void pmm_ring_remember(const void *ptr, __u64 pos)
  * its remembered set knows nothing of that allocation), and the address came back, maybe to a third
  * thread, and then to this one, which frees it. Cancelling the stale record would leave the free
  * record matching nothing and the block's new allocation leaked. So a release that goes into the ring
- * as a record first marks its block's bucket with its position, before the block can be reused: an
+ * as a record first marks its block's bucket with the ring's head, before the block can be reused: an
  * allocation recorded before that position may no longer be cancelled by a free of that address (its
  * free is then a record, which the module pairs in order). Buckets are by address: a neighbour's
  * release only costs a cancel.
@@ -150,8 +150,8 @@ static inline __u64 *pmm_released_bucket(const void *ptr)
 }
 
 /*
- * A release of ptr at position pos: no allocation of that address before pos may be cancelled from
- * now on. Returns the bucket's mark before this one. The mark only grows, for the threads that mark
+ * A release of ptr, recorded at pos or after: no allocation of that address before pos may be
+ * cancelled from now on. Returns the bucket's mark before this one. The mark only grows, for the threads that mark
  * a bucket may do so out of their positions' order.
  */
 static inline __u64 pmm_released_mark(const void *ptr, __u64 pos)
