@@ -1,7 +1,7 @@
 // SIGINT, SIGTERM and SIGHUP sent to `pmm run` or `pmm exec` while the program runs. Under valgrind the
 // program is valgrind's own process: Ctrl-C or `timeout` ends it, and valgrind still prints what it left
 // allocated. pmm does the same: it passes the signal on to the program (through pmd in the VM), waits for
-// it to end, and reports. Before the program runs, or once it has ended, a signal ends pmm as usual.
+// it to end, and reports. Before the program runs, a signal ends pmm as usual, and its VM with it.
 import type { RunControl } from '../qemu/GuestChannel';
 
 export const FORWARDED_SIGNALS = ['SIGINT', 'SIGTERM', 'SIGHUP'] as const;
@@ -17,6 +17,8 @@ export interface ForwardOptions {
   onTerminal: boolean;
   /** pmm run, which reports the program's leaks; pmm exec only passes its status on. */
   reports: boolean;
+  /** What must not outlive pmm when a signal ends it (the VM it is booting): no exit handler runs then. */
+  beforeDying: () => void;
 }
 
 /** Installs the handlers; the function returned removes them. note says what pmm did. */
@@ -24,8 +26,9 @@ export function forwardSignals(control: RunControl, note: (message: string) => v
   const handlers = FORWARDED_SIGNALS.map((name) => {
     const handler = (): void => {
       if (!control.signal) {
-        // Nothing runs yet (or any more): end as the signal would have ended pmm.
+        // Nothing runs yet: end as the signal would have ended pmm.
         remove();
+        options.beforeDying();
         process.kill(process.pid, name);
         return;
       }

@@ -11,6 +11,7 @@ import { closeSharedVm } from '../harness/sharedVm';
 import { runHostRaw } from '../hooklib/host/runHost';
 import type { OutputListener, RunControl } from '../qemu/GuestChannel';
 import { packageRoot } from '../qemu/paths';
+import { killLiveVms } from '../qemu/Vm';
 import { exitStatus } from './exitStatus';
 import { forwardSignals } from './forwardSignals';
 import { junitMergeCommand } from './junitMerge';
@@ -73,7 +74,7 @@ async function runCommand(command: Extract<Command, { name: 'run' | 'exec' }>): 
   const host = command.name === 'run' && command.host;
   // Ctrl-C, timeout(1): the program gets the signal, and pmm reports what it left, as valgrind does.
   const onTerminal = [process.stdin, process.stdout, process.stderr].some((stream) => stream.isTTY === true);
-  const stopForwarding = forwardSignals(control, notice, { sharesTerminal: host, onTerminal, reports: command.name === 'run' });
+  const stopForwarding = forwardSignals(control, notice, { sharesTerminal: host, onTerminal, reports: command.name === 'run', beforeDying: killLiveVms });
   // --host: on this machine, without a VM (the hook writes its records to files, one per process). There
   // the program writes to pmm's stdout and stderr itself; from the VM, pmm passes its output on.
   let raw;

@@ -34,13 +34,20 @@ const CONSOLE_TAIL_BYTES = 64 * 1024;
 const live = new Set<Vm>();
 let exitHookInstalled = false;
 
+/**
+ * Kills every VM of this process at once (SIGKILL): for a process about to die of a signal, which runs
+ * no exit handler. The parent-death signal alone can miss a QEMU started a moment before: setpriv sets
+ * it only once it runs, and a parent already gone is never signalled.
+ */
+export function killLiveVms(): void {
+  for (const vm of live) vm.killNow();
+}
+
 /** QEMU dies with us: on a normal exit here, and through the parent-death signal on any other. */
 function installExitHook(): void {
   if (exitHookInstalled) return;
   exitHookInstalled = true;
-  process.on('exit', () => {
-    for (const vm of live) vm.killNow();
-  });
+  process.on('exit', killLiveVms);
 }
 
 /**
