@@ -326,6 +326,19 @@ PMM_EXPORT void *pvalloc(size_t size)
 	return ptr;
 }
 
+/*
+ * glibc exports its allocator under these names too, and a program or library may call them directly
+ * (an allocator shim, a debugging wrapper); valgrind catches them as well. They are the same functions:
+ * aliases, so that the recorded stack starts at the caller, as for malloc (copy: with its attributes).
+ */
+PMM_EXPORT void *__libc_malloc(size_t size) __attribute__((alias("malloc"), copy(malloc)));
+PMM_EXPORT void *__libc_calloc(size_t nmemb, size_t size) __attribute__((alias("calloc"), copy(calloc)));
+PMM_EXPORT void *__libc_realloc(void *old, size_t size) __attribute__((alias("realloc"), copy(realloc)));
+PMM_EXPORT void __libc_free(void *ptr) __attribute__((alias("free"), copy(free)));
+PMM_EXPORT void *__libc_memalign(size_t alignment, size_t size) __attribute__((alias("memalign"), copy(memalign)));
+PMM_EXPORT void *__libc_valloc(size_t size) __attribute__((alias("valloc"), copy(valloc)));
+PMM_EXPORT void *__libc_pvalloc(size_t size) __attribute__((alias("pvalloc"), copy(pvalloc)));
+
 /* For pmm_cxx.c's operators. Each is reached only after the program's first allocation resolved them. */
 void *pmm_real_malloc(size_t size)
 {

@@ -106,6 +106,17 @@ export const hookCases: HookCase[] = [
     mismatches: [],
   },
   {
+    name: 'libc_names: __libc_malloc, __libc_calloc, __libc_realloc, __libc_memalign and __libc_free are caught as malloc and free are',
+    program: 'libc_names',
+    args: [],
+    exitCode: 0,
+    signal: null,
+    stdout: 'libc_names: done\n',
+    leak: { bytes: 11 + 16 + 40 + 50, blocks: 4 },
+    leaks: ['11/1 malloc leak_libc_names<main', '16/1 calloc leak_libc_names<main', '40/1 malloc leak_libc_names<main', '50/1 malloc leak_libc_names<main'],
+    mismatches: [],
+  },
+  {
     name: 'bad_input: free(NULL), malloc(0), realloc(p, 0), ENOMEM sizes, a foreign free, a signal handler',
     program: 'bad_input',
     args: [],

@@ -29,8 +29,9 @@ const cases: Array<[string, string[]]> = [
   ['env', ['X=1', 'sort', 'words.txt']],
   ['sh', ['-c', 'exec sort -r words.txt']],
   // The hook's own test programs: C++ operators, 8 threads freeing each other's blocks, blocks that come
-  // back to their first thread through another, bad input, and each kind of mismatched release.
-  ...['cxx_operators', 'threads', 'returned_block', 'bad_input', 'mismatched_frees'].map((name): [string, string[]] => [path.join(__dirname, 'programs', 'bin', name), []]),
+  // back to their first thread through another, glibc's __libc_ names, bad input, and each kind of
+  // mismatched release.
+  ...['cxx_operators', 'threads', 'returned_block', 'libc_names', 'bad_input', 'mismatched_frees'].map((name): [string, string[]] => [path.join(__dirname, 'programs', 'bin', name), []]),
   // A program that ends with _exit(): valgrind's freeres runs however a process ends, and so does the hook's.
   [path.join(__dirname, 'programs', 'bin', 'quick_exit'), ['main']],
 ];
