@@ -4,7 +4,7 @@
 // it to end, and reports. Before the program runs, a signal ends pmm as usual, and its VM with it.
 import type { RunControl } from '../qemu/GuestChannel';
 
-export const FORWARDED_SIGNALS = ['SIGINT', 'SIGTERM', 'SIGHUP'] as const;
+const FORWARDED_SIGNALS = ['SIGINT', 'SIGTERM', 'SIGHUP'] as const;
 
 export interface ForwardOptions {
   /**
