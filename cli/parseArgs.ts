@@ -19,6 +19,7 @@ export const USAGE = `usage:
       --gen-suppressions prints each leak as a suppression, in valgrind's format
       (--host: on this machine, without a VM, the hook writing its records to files, one per process)
       PROGRAM's stdin is pmm's when that is a file or a pipe, read whole before PROGRAM starts
+      (--host: pmm's stdin as it is, a terminal too, read by PROGRAM as it comes)
   pmm exec [--timeout SECONDS] [--accel auto|kvm|tcg] [--share DIR]... -- COMMAND [ARGS...]
       run COMMAND as root in the VM with pmm.ko loaded, no hook
   In the VM the host's files are read-only but for /tmp and each --share DIR (and PMM_SHARES's folders).

@@ -66,12 +66,13 @@ async function runCommand(command: Extract<Command, { name: 'run' | 'exec' }>): 
   // Suppression files are read now, so that a missing or malformed one is said before the run.
   const suppressionFiles = command.name === 'run' ? [...suppressionFilesFromEnv(), ...command.suppressions.map((file) => path.resolve(file))] : [];
   const suppressions = suppressionFiles.length > 0 ? loadSuppressionFiles(suppressionFiles) : null;
-  const input = await programInputFromStdin(notice);
+  const host = command.name === 'run' && command.host;
+  // On this machine the program reads pmm's stdin itself, as without pmm: a terminal, a pipe as it comes.
+  const input = host ? null : await programInputFromStdin(notice);
   const given = { timeoutMs: runTimeoutMs(command.timeoutMs), ...(input ? { input } : {}) };
   // The program's output as it runs, as it would print without pmm; --json has it in the report instead.
   const live = command.name === 'exec' || !command.json;
   const control: RunControl = {};
-  const host = command.name === 'run' && command.host;
   // Ctrl-C, timeout(1): the program gets the signal, and pmm reports what it left, as valgrind does.
   const onTerminal = [process.stdin, process.stdout, process.stderr].some((stream) => stream.isTTY === true);
   const stopForwarding = forwardSignals(control, notice, { sharesTerminal: host, onTerminal, reports: command.name === 'run', beforeDying: killLiveVms });
@@ -80,7 +81,7 @@ async function runCommand(command: Extract<Command, { name: 'run' | 'exec' }>): 
   let raw;
   try {
     raw = host
-      ? await runHostRaw(command.program, command.args, { ...given, inheritOutput: live, control })
+      ? await runHostRaw(command.program, command.args, { ...given, inheritInput: true, inheritOutput: live, control })
       : await runRaw(command.program, command.args, options, { hook: command.name === 'run', ...given }, notice, live ? passOutputOn(control) : undefined, control);
   } catch (err) {
     stopForwarding();

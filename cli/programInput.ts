@@ -1,6 +1,7 @@
-// What `pmm run` and `pmm exec` give the program as its stdin: their own, read to its end before the
-// program starts, when it is a file or a pipe. In the VM the program cannot read pmm's stdin as it
-// goes (pmd hands it over whole, pmd/PROTOCOL.md); host mode does the same, so that both modes agree.
+// What `pmm run` and `pmm exec` give a program in the VM as its stdin: their own, read to its end
+// before the program starts, when it is a file or a pipe. In the VM the program cannot read pmm's stdin
+// as it goes (pmd hands it over whole, pmd/PROTOCOL.md). `pmm run --host` gives the program pmm's stdin
+// itself, as it is, as valgrind does: an interactive program, or an endless pipe, works there.
 import * as fs from 'fs';
 import type { Readable } from 'stream';
 import { MAX_INPUT_BYTES, ProgramError } from '../harness/runProgram';

@@ -5,7 +5,7 @@ import * as fs from 'fs';
 import * as os from 'os';
 import * as path from 'path';
 import { pmmIntoHead } from './intoHead';
-import { pmmCtrlC, pmmSignalled } from './signalled';
+import { pmmOnTerminal, pmmSignalled } from './signalled';
 
 const root = path.join(__dirname, '..', '..');
 const cli = path.join(root, 'dist', 'cli', 'pmm.js');
@@ -96,7 +96,7 @@ test('run --host: a forked child\'s leaks are printed with their stacks, under i
   expect(run.stderr).toMatch(new RegExp(`^pmm: ${name}: 600 bytes in 3 blocks leaked$`, 'm'));
 }, 60_000);
 
-describe('the program gets pmm\'s stdin when it is a file or a pipe', () => {
+describe('run --host: the program reads pmm\'s stdin itself, as it is, as under valgrind', () => {
   const run = (stdin: 'ignore' | number | null, input: string | Buffer | undefined, ...args: string[]) => {
     const r = spawnSync(process.execPath, [cli, 'run', '--host', '--', ...args], {
       cwd: root, encoding: 'utf8', timeout: 30_000, maxBuffer: 64 << 20, ...(input !== undefined ? { input } : { stdio: [stdin ?? 'pipe', 'pipe', 'pipe'] }),
@@ -125,38 +125,47 @@ describe('the program gets pmm\'s stdin when it is a file or a pipe', () => {
     expect(run('ignore', undefined, '/usr/bin/readlink', '/proc/self/fd/0')).toMatchObject({ status: 0, stdout: '/dev/null\n' });
   });
 
-  test('more than 32 MiB is refused, saying why', () => {
-    const r = run(null, Buffer.alloc(32 * 1024 * 1024 + 1), '/usr/bin/wc', '-c');
+  test('more than the VM\'s 32 MiB, passed on whole (it was refused)', () => {
+    expect(run(null, Buffer.alloc(40 * 1024 * 1024), '/usr/bin/wc', '-c')).toMatchObject({ status: 0, stdout: `${40 * 1024 * 1024}\n` });
+  });
+
+  test('a pipe left open: the program reads each line as it comes (pmm waited for its end, and `yes |` was refused)', async () => {
+    const child = spawn(process.execPath, [cli, 'run', '--host', '--', '/bin/cat'], { cwd: root });
+    let stdout = '';
+    const echoed = new Promise<void>((resolve) => child.stdout.on('data', (d: Buffer) => {
+      stdout += d.toString();
+      if (stdout === 'early\n') resolve();
+    }));
+    child.stdin.write('early\n');
+    await echoed;
+    child.stdin.end('late\n');
+    const status = await new Promise<number | null>((resolve) => child.on('close', resolve));
+    expect({ status, stdout }).toEqual({ status: 0, stdout: 'early\nlate\n' });
+  }, 30_000);
+
+  test('a terminal: an interactive program reads what is typed (it got /dev/null)', async () => {
+    const script = 'echo ready; read line; echo "got: $line"';
+    const r = await pmmOnTerminal(cli, root, ['run', '--host', '--', '/bin/sh', '-c', script], 'ready\n', 'typed here\n');
+    expect(r.output).toContain('got: typed here\n');
+    // (pmm's own status is 1: the shell leaks.)
+    expect(r.output).toContain('pmm: the program exited with status 0\n');
+  }, 30_000);
+});
+
+describe('run in the VM: the program gets pmm\'s stdin whole, when it is a file or a pipe (VM tests: pmm.vm.test.ts)', () => {
+  test('more than 32 MiB is refused, saying why, before any VM boots', () => {
+    const r = spawnSync(process.execPath, [cli, 'run', '--', '/usr/bin/wc', '-c'], { cwd: root, encoding: 'utf8', timeout: 30_000, input: Buffer.alloc(32 * 1024 * 1024 + 1) });
     expect(r.status).toBe(3);
     expect(r.stderr).toBe('pmm: standard input is more than 33554432 bytes (32 MiB): pmm gives the program its stdin whole before it starts, and at most that much\n');
   });
 
   test('a missing program is said at once, without waiting for stdin to end', async () => {
-    const child = spawn(process.execPath, [cli, 'run', '--host', '--', '/nonexistent/program'], { cwd: root });
+    const child = spawn(process.execPath, [cli, 'run', '--', '/nonexistent/program'], { cwd: root });
     let stderr = '';
     child.stderr.on('data', (d: Buffer) => (stderr += d.toString()));
     const status = await new Promise<number | null>((resolve) => child.on('close', resolve));
     expect({ status, stderr }).toEqual({ status: 3, stderr: 'pmm: program does not exist: /nonexistent/program\n' });
   });
-
-  test('a pipe left open: pmm says what it waits for, and runs the program once it ends', async () => {
-    const child = spawn(process.execPath, [cli, 'run', '--host', '--', '/bin/cat'], { cwd: root });
-    let stdout = '';
-    let stderr = '';
-    child.stdout.on('data', (d: Buffer) => (stdout += d.toString()));
-    const noticed = new Promise<void>((resolve) => child.stderr.on('data', (d: Buffer) => {
-      stderr += d.toString();
-      if (stderr.includes('waiting for the end of standard input')) resolve();
-    }));
-    child.stdin.write('early\n');
-    await noticed;
-    expect(stdout).toBe(''); // the program has not started
-    child.stdin.end('late\n');
-    const status = await new Promise<number | null>((resolve) => child.on('close', resolve));
-    expect(status).toBe(0);
-    expect(stdout).toBe('early\nlate\n');
-    expect(stderr).toContain('pmm: waiting for the end of standard input, which the program gets whole when it starts (for none, run pmm with < /dev/null)\n');
-  }, 30_000);
 });
 
 describe('suppressions: --gen-suppressions writes them, --suppressions reads them', () => {
@@ -279,7 +288,7 @@ describe('run --host: SIGTERM or SIGINT sent to pmm', () => {
   }, 30_000);
 
   test("Ctrl-C on a terminal: the program got the terminal's SIGINT, and pmm does not send it a second", async () => {
-    const run = await pmmCtrlC(cli, root, ['run', '--host', '--', path.join(root, 'fixtures', 'bin', 'sigint_sources')], 'sigint_sources: waiting\n');
+    const run = await pmmOnTerminal(cli, root, ['run', '--host', '--', path.join(root, 'fixtures', 'bin', 'sigint_sources')], 'sigint_sources: waiting\n', '\x03');
     expect(run.output).toContain('pmm: SIGINT: the program got it from the terminal too; its report follows when it has ended\n');
     expect(run.output).toContain('sigint_sources: 1 from the terminal, 0 from a process\n');
     expect(run.output).toContain('pmm: no leaks: every allocation was freed\n');

@@ -5,7 +5,7 @@ import * as fs from 'fs';
 import * as os from 'os';
 import * as path from 'path';
 import { pmmIntoHead } from './intoHead';
-import { pmmCtrlC, pmmSignalled } from './signalled';
+import { pmmOnTerminal, pmmSignalled } from './signalled';
 
 const root = path.join(__dirname, '..', '..');
 const cli = path.join(root, 'dist', 'cli', 'pmm.js');
@@ -243,8 +243,27 @@ test('run: SIGTERM before the program runs (the VM still booting) ends pmm, and 
 }, 170_000);
 
 test("run: Ctrl-C on a terminal reaches the program in the VM once, through pmm, and does not end the VM under it", async () => {
-  const run = await pmmCtrlC(cli, root, ['run', '--', fixture('sigint_sources')], 'sigint_sources: waiting\n');
+  const run = await pmmOnTerminal(cli, root, ['run', '--', fixture('sigint_sources')], 'sigint_sources: waiting\n', '\x03');
   expect(run.output).toContain('pmm: SIGINT: passed on to the program; its report follows when it has ended\n');
   expect(run.output).toContain('sigint_sources: 0 from the terminal, 1 from a process\n');
   expect(run.output).toContain('pmm: no leaks: every allocation was freed\n');
+}, 170_000);
+
+test('run: a pipe left open: pmm says what it waits for, and runs the program in the VM once it ends', async () => {
+  const child = spawn(process.execPath, [cli, 'run', '--', '/bin/cat'], { cwd: root });
+  let stdout = '';
+  let stderr = '';
+  child.stdout.on('data', (d: Buffer) => (stdout += d.toString()));
+  const noticed = new Promise<void>((resolve) => child.stderr.on('data', (d: Buffer) => {
+    stderr += d.toString();
+    if (stderr.includes('waiting for the end of standard input')) resolve();
+  }));
+  child.stdin.write('early\n');
+  await noticed;
+  expect(stdout).toBe(''); // the program has not started
+  child.stdin.end('late\n');
+  const status = await new Promise<number | null>((resolve) => child.on('close', resolve));
+  expect(status).toBe(0);
+  expect(stdout).toBe('early\nlate\n');
+  expect(stderr).toContain('pmm: waiting for the end of standard input, which the program gets whole when it starts (for none, run pmm with < /dev/null)\n');
 }, 170_000);

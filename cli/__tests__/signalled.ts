@@ -1,5 +1,5 @@
-// Test helper: pmm with args, sent a signal once a text shows in its stdout or stderr (its program's
-// "waiting", or pmm's own "booting"), as a user's Ctrl-C or timeout(1) would.
+// Test helpers: pmm with args, sent a signal once a text shows in its stdout or stderr (its program's
+// "waiting", or pmm's own "booting"), as timeout(1) would; or run on a terminal, where keys are typed.
 import { spawn } from 'child_process';
 import * as fs from 'fs';
 
@@ -66,11 +66,12 @@ export function pmmSignalled(
 }
 
 /**
- * pmm with args on a terminal (script(1) gives it one), and Ctrl-C typed there once the output shows
- * text: the terminal sends SIGINT to its foreground process group, pmm's. All that pmm and its program
- * wrote to the terminal, and script's status.
+ * pmm with args on a terminal (script(1) gives it one), and keys typed there once the output shows
+ * text: Ctrl-C ('\x03') makes the terminal send SIGINT to its foreground process group, pmm's; a line
+ * goes to whoever reads the terminal. All that pmm and its program wrote to the terminal (and the
+ * terminal's echo of the keys), and script's status.
  */
-export function pmmCtrlC(cli: string, cwd: string, args: string[], text: string): Promise<{ output: string; status: number | null }> {
+export function pmmOnTerminal(cli: string, cwd: string, args: string[], text: string, keys: string): Promise<{ output: string; status: number | null }> {
   const quote = (word: string): string => `'${word.replace(/'/g, `'\\''`)}'`;
   const command = [process.execPath, cli, ...args].map(quote).join(' ');
   const child = spawn('script', ['-qec', command, '/dev/null'], { cwd, stdio: ['pipe', 'pipe', 'inherit'] });
@@ -82,7 +83,7 @@ export function pmmCtrlC(cli: string, cwd: string, args: string[], text: string)
     raw += d.toString();
     if (!typed && output().includes(text)) {
       typed = true;
-      child.stdin.write('\x03');
+      child.stdin.write(keys);
     }
   });
   return new Promise((resolve) => child.on('close', (status) => resolve({ output: output(), status })));

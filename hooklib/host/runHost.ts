@@ -19,7 +19,9 @@ export interface HostRunOptions {
   cwd?: string;
   timeoutMs?: number; // SIGKILL after this; 0 or absent: none
   hook?: string; // libpmm.so; default: the one built beside this folder
-  input?: string | Uint8Array; // the program's stdin, all of it; absent: none (/dev/null)
+  input?: string | Uint8Array; // the program's stdin, all of it; absent: none (/dev/null), unless inheritInput
+  /** The program reads this process's stdin as it is (a terminal, a pipe as it comes): pmm run --host. */
+  inheritInput?: boolean;
   binary?: boolean; // the result also has stdoutBytes and stderrBytes, as pmm.run's option
   /**
    * The program writes to this process's stdout and stderr itself, as it would without pmm (a terminal
@@ -160,7 +162,7 @@ export async function runHostRaw(program: string, args: string[], options: HostR
     env.PMM_RECORD_DIR = dir;
     // The input in a file, as pmd gives it in the VM: the program reads it as with `< file`, may
     // seek in it, and may leave it unread.
-    const stdin = input ? stdinFile(`${dir}.stdin`, input) : 'ignore';
+    const stdin = input ? stdinFile(`${dir}.stdin`, input) : options.inheritInput ? 'inherit' : 'ignore';
     let child;
     try {
       const output = options.inheritOutput ? 'inherit' : 'pipe';
