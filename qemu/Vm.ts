@@ -221,10 +221,12 @@ export class Vm {
     return consoleExcerpt(this.consoleTail, lines);
   }
 
+  /** SIGKILL to QEMU, and its sockets' folder gone (still there while it boots): for a process about to end. */
   killNow(): void {
     if (this.child && this.child.exitCode === null && this.child.signalCode === null) {
       this.child.kill('SIGKILL');
     }
+    fs.rmSync(this.options.runDir, { recursive: true, force: true });
   }
 
   private vmError(message: string): VmError {

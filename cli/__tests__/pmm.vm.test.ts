@@ -225,7 +225,12 @@ test('run: SIGTERM sent to pmm reaches the program in the VM, and the report of 
 }, 170_000);
 
 test('run: SIGTERM before the program runs (the VM still booting) ends pmm, and its VM, as the signal would', async () => {
-  const run = await pmmSignalled(cli, root, ['run', '--', fixture('hang_forever')], 'SIGTERM', { stream: 'stderr', text: 'pmm: booting the guest VM', child: true });
+  // Its own TMPDIR: the VM's sockets' folder must not be left there (the console log is kept).
+  const tmp = fs.mkdtempSync(path.join(os.tmpdir(), 'pmm-cli-boot-signal-'));
+  const run = await pmmSignalled(cli, root, ['run', '--', fixture('hang_forever')], 'SIGTERM', { stream: 'stderr', text: 'pmm: booting the guest VM', child: true }, { ...process.env, TMPDIR: tmp });
+  const left = fs.readdirSync(tmp);
+  fs.rmSync(tmp, { recursive: true, force: true });
+  expect(left).toEqual(['pmm-logs']);
   expect([run.status, run.signal]).toEqual([null, 'SIGTERM']);
   expect(run.stdout).toBe('');
   // QEMU, pmm's child, went with it (it ran on, booted, when pmm died before setpriv set its parent-death
