@@ -14,6 +14,7 @@ import { packageRoot } from '../qemu/paths';
 import { killLiveVms } from '../qemu/Vm';
 import { exitStatus } from './exitStatus';
 import { forwardSignals } from './forwardSignals';
+import { stopVmsWithPmm } from './jobControl';
 import { junitMergeCommand } from './junitMerge';
 import { parseArgs, USAGE, UsageError, type Command } from './parseArgs';
 import { programInputFromStdin } from './programInput';
@@ -75,6 +76,7 @@ async function runCommand(command: Extract<Command, { name: 'run' | 'exec' }>): 
   const control: RunControl = {};
   // Ctrl-C, timeout(1): the program gets the signal, and pmm reports what it left, as valgrind does.
   const onTerminal = [process.stdin, process.stdout, process.stderr].some((stream) => stream.isTTY === true);
+  stopVmsWithPmm();
   const stopForwarding = forwardSignals(control, notice, { sharesTerminal: host, onTerminal, reports: command.name === 'run', beforeDying: killLiveVms });
   // --host: on this machine, without a VM (the hook writes its records to files, one per process). There
   // the program writes to pmm's stdout and stderr itself; from the VM, pmm passes its output on.

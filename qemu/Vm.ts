@@ -43,6 +43,11 @@ export function killLiveVms(): void {
   for (const vm of live) vm.killNow();
 }
 
+/** Stops (SIGSTOP) or starts again (SIGCONT) every VM of this process: pmm's Ctrl-Z (cli/jobControl.ts). */
+export function signalLiveVms(signal: 'SIGSTOP' | 'SIGCONT'): void {
+  for (const vm of live) vm.signalNow(signal);
+}
+
 /** QEMU dies with us: on a normal exit here, and through the parent-death signal on any other. */
 function installExitHook(): void {
   if (exitHookInstalled) return;
@@ -219,6 +224,10 @@ export class Vm {
   /** The last lines of the serial console. */
   consoleExcerpt(lines = 30): string {
     return consoleExcerpt(this.consoleTail, lines);
+  }
+
+  signalNow(signal: 'SIGSTOP' | 'SIGCONT'): void {
+    if (this.child && this.child.exitCode === null && this.child.signalCode === null) this.child.kill(signal);
   }
 
   /** SIGKILL to QEMU, and its sockets' folder gone (still there while it boots): for a process about to end. */

@@ -5,7 +5,7 @@ import * as fs from 'fs';
 import * as os from 'os';
 import * as path from 'path';
 import { pmmIntoHead } from './intoHead';
-import { pmmOnTerminal, pmmSignalled } from './signalled';
+import { pmmOnTerminal, pmmSignalled, processCommand, processState, processTree, terminalSession } from './signalled';
 
 const root = path.join(__dirname, '..', '..');
 const cli = path.join(root, 'dist', 'cli', 'pmm.js');
@@ -271,4 +271,33 @@ test('run: a pipe left open: pmm says what it waits for, and runs the program in
   expect(status).toBe(0);
   expect(stdout).toBe('early\nlate\n');
   expect(stderr).toContain('pmm: waiting for the end of standard input, which the program gets whole when it starts (for none, run pmm with < /dev/null)\n');
+}, 170_000);
+
+test('run: Ctrl-Z on a terminal stops the VM with pmm, and SIGCONT (fg) starts both again', async () => {
+  const session = terminalSession(cli, root, ['run', '--', fixture('sigint_sources')]);
+  await session.waitFor('sigint_sources: waiting\n');
+  const tree = processTree(session.pid);
+  const pmmPid = tree.find((pid) => processCommand(pid).includes(cli))!;
+  const qemu = tree.filter((pid) => processCommand(pid).includes('qemu-system'));
+  expect(qemu.length).toBe(1);
+  let ended = false;
+  try {
+    session.type('\x1a');
+    const stopped = (): boolean => processState(pmmPid) === 'T' && processState(qemu[0]) === 'T';
+    for (let waited = 0; waited < 5000 && !stopped(); waited += 50) await new Promise((resolve) => setTimeout(resolve, 50));
+    // Before, the VM ran on (QEMU in a session of its own, away from the terminal's SIGTSTP).
+    expect([processState(pmmPid), processState(qemu[0])]).toEqual(['T', 'T']);
+    process.kill(pmmPid, 'SIGCONT');
+    for (let waited = 0; waited < 5000 && processState(qemu[0]) === 'T'; waited += 50) await new Promise((resolve) => setTimeout(resolve, 50));
+    expect(processState(qemu[0])).not.toBe('T');
+    // The run goes on: Ctrl-C reaches the program, and its report follows.
+    session.type('\x03');
+    await session.closed;
+    ended = true;
+  } finally {
+    // A failure above leaves pmm stopped: end it, and what it started, rather than wait for them.
+    if (!ended) for (const pid of tree) try { process.kill(pid, 'SIGKILL'); } catch { /* gone */ }
+  }
+  expect(session.output()).toContain('sigint_sources: 0 from the terminal, 1 from a process\n');
+  expect(session.output()).toContain('pmm: no leaks: every allocation was freed\n');
 }, 170_000);

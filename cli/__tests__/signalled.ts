@@ -65,26 +65,73 @@ export function pmmSignalled(
   });
 }
 
-/**
- * pmm with args on a terminal (script(1) gives it one), and keys typed there once the output shows
- * text: Ctrl-C ('\x03') makes the terminal send SIGINT to its foreground process group, pmm's; a line
- * goes to whoever reads the terminal. All that pmm and its program wrote to the terminal (and the
- * terminal's echo of the keys), and script's status.
- */
-export function pmmOnTerminal(cli: string, cwd: string, args: string[], text: string, keys: string): Promise<{ output: string; status: number | null }> {
+/** pmm on a terminal (script(1) gives it one): what it wrote there, and keys typed. */
+export interface TerminalSession {
+  /** script's pid: pmm is below it. */
+  pid: number;
+  /** All that pmm and its program wrote to the terminal (and the terminal's echo of the keys). */
+  output(): string;
+  /** Resolves once the output shows text. */
+  waitFor(text: string): Promise<void>;
+  /** Ctrl-C ('\x03') makes the terminal send SIGINT to its foreground process group, pmm's. */
+  type(keys: string): void;
+  /** script's status, once all has ended. */
+  closed: Promise<number | null>;
+}
+
+export function terminalSession(cli: string, cwd: string, args: string[]): TerminalSession {
   const quote = (word: string): string => `'${word.replace(/'/g, `'\\''`)}'`;
   const command = [process.execPath, cli, ...args].map(quote).join(' ');
   const child = spawn('script', ['-qec', command, '/dev/null'], { cwd, stdio: ['pipe', 'pipe', 'inherit'] });
-  let typed = false;
   let raw = '';
   // A terminal ends its lines with \r\n.
   const output = (): string => raw.replace(/\r\n/g, '\n');
+  const waiting: Array<{ text: string; resolve: () => void }> = [];
   child.stdout.on('data', (d: Buffer) => {
     raw += d.toString();
-    if (!typed && output().includes(text)) {
-      typed = true;
-      child.stdin.write(keys);
+    for (const w of waiting.filter((w) => output().includes(w.text))) {
+      waiting.splice(waiting.indexOf(w), 1);
+      w.resolve();
     }
   });
-  return new Promise((resolve) => child.on('close', (status) => resolve({ output: output(), status })));
+  return {
+    pid: child.pid!,
+    output,
+    waitFor: (text) => (output().includes(text) ? Promise.resolve() : new Promise((resolve) => waiting.push({ text, resolve }))),
+    type: (keys) => child.stdin.write(keys),
+    closed: new Promise((resolve) => child.on('close', resolve)),
+  };
+}
+
+/** pmm on a terminal, and keys typed once its output shows text: what it wrote, and script's status. */
+export async function pmmOnTerminal(cli: string, cwd: string, args: string[], text: string, keys: string): Promise<{ output: string; status: number | null }> {
+  const session = terminalSession(cli, cwd, args);
+  await session.waitFor(text);
+  session.type(keys);
+  const status = await session.closed;
+  return { output: session.output(), status };
+}
+
+/** The processes below pid, and its own, by /proc. */
+export function processTree(pid: number): number[] {
+  return [pid, ...childrenOf(pid).flatMap(processTree)];
+}
+
+/** A process's state letter (R, S, T for stopped, Z...), or null when it is gone. */
+export function processState(pid: number): string | null {
+  try {
+    const stat = fs.readFileSync(`/proc/${pid}/stat`, 'utf8');
+    return stat.slice(stat.lastIndexOf(')') + 2).split(' ')[0];
+  } catch {
+    return null;
+  }
+}
+
+/** A process's command line, by /proc ('' when it is gone). */
+export function processCommand(pid: number): string {
+  try {
+    return fs.readFileSync(`/proc/${pid}/cmdline`, 'utf8').replace(/\0/g, ' ');
+  } catch {
+    return '';
+  }
 }
