@@ -226,15 +226,14 @@ export class Vm {
     return consoleExcerpt(this.consoleTail, lines);
   }
 
-  signalNow(signal: 'SIGSTOP' | 'SIGCONT'): void {
+  /** A signal to QEMU, while it runs. */
+  signalNow(signal: 'SIGSTOP' | 'SIGCONT' | 'SIGKILL'): void {
     if (this.child && this.child.exitCode === null && this.child.signalCode === null) this.child.kill(signal);
   }
 
   /** SIGKILL to QEMU, and its sockets' folder gone (still there while it boots): for a process about to end. */
   killNow(): void {
-    if (this.child && this.child.exitCode === null && this.child.signalCode === null) {
-      this.child.kill('SIGKILL');
-    }
+    this.signalNow('SIGKILL');
     fs.rmSync(this.options.runDir, { recursive: true, force: true });
   }
 

@@ -5,7 +5,7 @@ import * as fs from 'fs';
 import * as os from 'os';
 import * as path from 'path';
 import { pmmIntoHead } from './intoHead';
-import { pmmOnTerminal, pmmSignalled, processCommand, processState, processTree, terminalSession } from './signalled';
+import { pmmOnTerminal, pmmSignalled, processCommand, processState, processTree, terminalSession, waitUntil } from './signalled';
 
 const root = path.join(__dirname, '..', '..');
 const cli = path.join(root, 'dist', 'cli', 'pmm.js');
@@ -236,14 +236,8 @@ test('run: SIGTERM before the program runs (the VM still booting) ends pmm, and 
   // QEMU, pmm's child, went with it (it ran on, booted, when pmm died before setpriv set its parent-death
   // signal). Given a moment to die of its SIGKILL.
   expect(run.children.length).toBeGreaterThan(0);
-  const alive = (pid: number): boolean => {
-    try {
-      return !/\) Z /.test(fs.readFileSync(`/proc/${pid}/stat`, 'utf8'));
-    } catch {
-      return false; // gone
-    }
-  };
-  for (let waited = 0; waited < 2000 && run.children.some(alive); waited += 50) await new Promise((resolve) => setTimeout(resolve, 50));
+  const alive = (pid: number): boolean => processState(pid) !== null && processState(pid) !== 'Z';
+  await waitUntil(() => !run.children.some(alive), 2000);
   expect(run.children.filter(alive)).toEqual([]);
 }, 170_000);
 
@@ -284,11 +278,11 @@ test('run: Ctrl-Z on a terminal stops the VM with pmm, and SIGCONT (fg) starts b
   try {
     session.type('\x1a');
     const stopped = (): boolean => processState(pmmPid) === 'T' && processState(qemu[0]) === 'T';
-    for (let waited = 0; waited < 5000 && !stopped(); waited += 50) await new Promise((resolve) => setTimeout(resolve, 50));
+    await waitUntil(stopped, 5000);
     // Before, the VM ran on (QEMU in a session of its own, away from the terminal's SIGTSTP).
     expect([processState(pmmPid), processState(qemu[0])]).toEqual(['T', 'T']);
     process.kill(pmmPid, 'SIGCONT');
-    for (let waited = 0; waited < 5000 && processState(qemu[0]) === 'T'; waited += 50) await new Promise((resolve) => setTimeout(resolve, 50));
+    await waitUntil(() => processState(qemu[0]) !== 'T', 5000);
     expect(processState(qemu[0])).not.toBe('T');
     // The run goes on: Ctrl-C reaches the program, and its report follows.
     session.type('\x03');

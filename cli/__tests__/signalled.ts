@@ -12,20 +12,24 @@ export interface Signalled {
   children: number[];
 }
 
+/**
+ * The fields of /proc/PID/stat after the command's closing parenthesis (the state, then the parent's
+ * pid, ...), or null when the process is gone.
+ */
+function statFields(pid: number): string[] | null {
+  try {
+    const stat = fs.readFileSync(`/proc/${pid}/stat`, 'utf8');
+    return stat.slice(stat.lastIndexOf(')') + 2).split(' ');
+  } catch {
+    return null;
+  }
+}
+
 /** The processes whose parent is pid, by /proc. */
 function childrenOf(pid: number): number[] {
-  const found: number[] = [];
-  for (const entry of fs.readdirSync('/proc')) {
-    if (!/^\d+$/.test(entry)) continue;
-    try {
-      // After the command's closing parenthesis: the state, then the parent's pid.
-      const stat = fs.readFileSync(`/proc/${entry}/stat`, 'utf8');
-      if (Number(stat.slice(stat.lastIndexOf(')') + 2).split(' ')[1]) === pid) found.push(Number(entry));
-    } catch {
-      // Gone meanwhile.
-    }
-  }
-  return found;
+  return fs.readdirSync('/proc')
+    .filter((entry) => /^\d+$/.test(entry) && Number(statFields(Number(entry))?.[1]) === pid)
+    .map(Number);
 }
 
 export function pmmSignalled(
@@ -119,12 +123,13 @@ export function processTree(pid: number): number[] {
 
 /** A process's state letter (R, S, T for stopped, Z...), or null when it is gone. */
 export function processState(pid: number): string | null {
-  try {
-    const stat = fs.readFileSync(`/proc/${pid}/stat`, 'utf8');
-    return stat.slice(stat.lastIndexOf(')') + 2).split(' ')[0];
-  } catch {
-    return null;
-  }
+  return statFields(pid)?.[0] ?? null;
+}
+
+/** Polls condition every 50 ms, for at most ms: what it gave last. */
+export async function waitUntil(condition: () => boolean, ms: number): Promise<boolean> {
+  for (let waited = 0; waited < ms && !condition(); waited += 50) await new Promise((resolve) => setTimeout(resolve, 50));
+  return condition();
 }
 
 /** A process's command line, by /proc ('' when it is gone). */
