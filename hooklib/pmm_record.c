@@ -258,7 +258,14 @@ slow:
  */
 static inline __u64 pmm_record_released(const void *ptr)
 {
-	return pmm_ring_mapped() ? pmm_released_mark(ptr, pmm_ring_head()) : 0;
+	return pmm_ring_mapped() ? pmm_released_mark(ptr, pmm_ring_head(), 0) : 0;
+}
+
+/* A release of a program's block not recorded, for hooks_active is off: see PMM_RELEASED_UNSEEN. */
+void pmm_record_unseen(const void *ptr)
+{
+	if (pmm_ring_mapped())
+		pmm_released_mark(ptr, pmm_ring_head(), PMM_RELEASED_UNSEEN);
 }
 
 /* A realloc keeps the mark it found, for its own cancel of old's allocation. */

@@ -150,18 +150,31 @@ static inline __u64 *pmm_released_bucket(const void *ptr)
 }
 
 /*
- * A release of ptr, recorded at pos or after: no allocation of that address before pos may be
- * cancelled from now on. Returns the bucket's mark before this one. The mark only grows, for the threads that mark
- * a bucket may do so out of their positions' order.
+ * Set in a bucket's mark by a release the hook did not record (hooks_active off). That block's
+ * allocation may still be in the ring, remembered; when its address comes back and is freed, a cancel
+ * of either allocation would tell the module something false: of the older, that the newer block
+ * leaked; of the newer, that the older one did, where the module replaces a record whose release it
+ * missed by the next allocation of its address (as it does once both have left the ring). So every
+ * cancel in the bucket is refused until a release there is recorded.
  */
-static inline __u64 pmm_released_mark(const void *ptr, __u64 pos)
+#define PMM_RELEASED_UNSEEN	(1ULL << 63)
+
+/*
+ * A release of ptr, recorded at pos or after (unseen: not recorded, PMM_RELEASED_UNSEEN, else 0): no
+ * allocation of that address before pos may be cancelled from now on. Returns the bucket's mark before
+ * this one. The position in the mark only grows, for the threads that mark a bucket may do so out of
+ * their positions' order; a recorded release clears the unseen flag.
+ */
+static inline __u64 pmm_released_mark(const void *ptr, __u64 pos, __u64 unseen)
 {
 	__u64 *bucket = pmm_released_bucket(ptr);
-	__u64 old = __atomic_load_n(bucket, __ATOMIC_RELAXED);
+	__u64 old = __atomic_load_n(bucket, __ATOMIC_RELAXED), mark;
 
-	while (old < pos && !__atomic_compare_exchange_n(bucket, &old, pos, 1, __ATOMIC_RELAXED,
-							 __ATOMIC_RELAXED))
-		;
+	do {
+		mark = (old & ~PMM_RELEASED_UNSEEN) > pos ? old & ~PMM_RELEASED_UNSEEN : pos;
+		mark |= unseen;
+	} while (mark != old && !__atomic_compare_exchange_n(bucket, &old, mark, 1, __ATOMIC_RELAXED,
+							      __ATOMIC_RELAXED));
 	return old;
 }
 
@@ -184,7 +197,8 @@ static inline int pmm_kind_releases(__u32 alloc, enum pmm_kind release)
 /*
  * The block ptr is being released by this thread (kind: how). If this thread's allocation of it is
  * still in the ring, the module has not taken it, and no release of the address was recorded since
- * (it is at or after *released, the mark of ptr's bucket: see pmm_released_mark), cancel that
+ * (it is at or after *released, the mark of ptr's bucket: see pmm_released_mark; a mark with the
+ * unseen flag is after every position), cancel that
  * record (see the uapi header): 1, and nothing more is to be recorded. 0: the caller records the
  * release. A free passes the bucket itself: every release of ptr by another thread marked it before
  * its real free, and this thread got the block afterwards (through the allocator's own locking, and

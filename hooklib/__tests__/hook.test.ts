@@ -347,9 +347,13 @@ describe('libpmm.so in host mode', () => {
   });
 
   it('follows pmm_hooks_active() calls, from either starting state', () => {
-    const sizes = (run: ProgramRun) => programLeaks(run, replayRecords(run.records).unmatched).map((l) => l.size);
-    expect(sizes(runProgram('hooks_switch'))).toEqual([111, 333]);
-    expect(sizes(runProgram('hooks_switch', { env: { PMM_HOOKS_ACTIVE: '0' } }))).toEqual([333]);
+    const outcome = (run: ProgramRun) => {
+      const replay = replayRecords(run.records);
+      return { status: run.status, sizes: programLeaks(run, replay.unmatched).map((l) => l.size), unmatchedFrees: replay.unmatchedFreeCount };
+    };
+    // A block freed with hooks_active off whose address came back was reported leaked (40 bytes) as well.
+    expect(outcome(runProgram('hooks_switch'))).toEqual({ status: 0, sizes: [111, 333], unmatchedFrees: 0 });
+    expect(outcome(runProgram('hooks_switch', { env: { PMM_HOOKS_ACTIVE: '0' } }))).toEqual({ status: 0, sizes: [333], unmatchedFrees: 0 });
   });
 
   it('writes each forked and exec-ed child into a file of its own, the parent\'s holding only the parent\'s records', () => {

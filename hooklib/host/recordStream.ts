@@ -122,29 +122,29 @@ export const UNMATCHED_FREES_KEPT = 10_000;
 export const MAX_LIVE_RECORDS = 1_000_000;
 
 /**
- * Matches by address. An address can be live twice for a moment (a realloc that moved is recorded
- * after the old block was freed and maybe reused), so each address holds a queue and the oldest
- * allocation is cancelled first. Past maxLive live allocations, a new one is dropped and counted, as
- * pmm.ko drops it past max_records, so that memory stays bounded however much a program leaks.
+ * Matches by address, as pmm.ko does. A live block cannot be handed out twice, so an allocation at an
+ * address that still has a live record means that block's release was not recorded (hooks_active was
+ * off): the new record replaces the old one. Past maxLive live allocations, a new one is dropped and
+ * counted, as pmm.ko drops it past max_records, so that memory stays bounded however much a program
+ * leaks.
  */
 export function replayRecords(records: Iterable<PmmRecord>, maxLive = MAX_LIVE_RECORDS): Replay {
-  const live = new Map<bigint, PmmRecord[]>();
+  const live = new Map<bigint, PmmRecord>();
   let liveCount = 0;
   let dropped = 0;
   const unmatchedFrees: PmmRecord[] = [];
   let unmatchedFreeCount = 0;
   const mismatches: Mismatch[] = [];
   const cancel = (ptr: bigint, by: PmmRecord): void => {
-    const queue = live.get(ptr);
-    if (!queue || queue.length === 0) {
+    const allocation = live.get(ptr);
+    if (!allocation) {
       if (unmatchedFreeCount++ < UNMATCHED_FREES_KEPT) unmatchedFrees.push(by);
       return;
     }
-    const allocation = queue.shift() as PmmRecord;
+    live.delete(ptr);
     liveCount--;
     const release = by.kind === 'realloc' ? 'free' : by.kind;
     if (releaseFor(allocation.kind) !== release) mismatches.push({ allocation, release: by });
-    if (queue.length === 0) live.delete(ptr);
   };
   // An exec() call not yet known to have failed or to have started an image with the hook.
   let trying = false;
@@ -183,17 +183,16 @@ export function replayRecords(records: Iterable<PmmRecord>, maxLive = MAX_LIVE_R
       if (record.prevPtr !== 0n) cancel(record.prevPtr, record);
       if (record.ptr === 0n) continue;
     }
+    if (live.delete(record.ptr)) liveCount--;
     if (liveCount >= maxLive) {
       dropped++;
       continue;
     }
     liveCount++;
-    const queue = live.get(record.ptr);
-    if (queue) queue.push(record);
-    else live.set(record.ptr, [record]);
+    live.set(record.ptr, record);
   }
   // The last exec() neither failed nor started the hook: its image ran unhooked, the old one's blocks gone.
   if (trying) live.clear();
-  const unmatched = [...live.values()].flat().sort((a, b) => a.index - b.index);
+  const unmatched = [...live.values()].sort((a, b) => a.index - b.index);
   return { unmatched, unmatchedFrees, unmatchedFreeCount, dropped, mismatches, unhooked: trying, exitCode, reaped };
 }

@@ -94,15 +94,18 @@ describe('replayRecords', () => {
     ],
     ['a double free', [{ kind: 'malloc', ptr: 16n, size: 8n }, { kind: 'free', ptr: 16n }, { kind: 'free', ptr: 16n }], [], ['free@16:0']],
     ['a realloc of a block never seen', [{ kind: 'realloc', ptr: 48n, prevPtr: 16n, size: 5n }], ['realloc@48:5'], ['realloc@48:5']],
+    // As pmm.ko: a second allocation of a live address means the first one's release was not
+    // recorded (hooks_active off); the new record replaces it.
     [
-      // Thread A's realloc moved 16 -> 32; thread B got 16 and recorded it before A's record landed.
-      'an address live twice: the oldest is cancelled first',
-      [
-        { kind: 'malloc', ptr: 16n, size: 1n },
-        { kind: 'malloc', ptr: 16n, size: 2n },
-        { kind: 'realloc', ptr: 32n, prevPtr: 16n, size: 3n },
-      ],
-      ['malloc@16:2', 'realloc@32:3'],
+      'an address allocated again: its release goes with the newer allocation',
+      [{ kind: 'malloc', ptr: 16n, size: 1n }, { kind: 'malloc', ptr: 16n, size: 2n }, { kind: 'free', ptr: 16n }],
+      [],
+      [],
+    ],
+    [
+      'an address allocated again and leaked: the newer allocation is the leak',
+      [{ kind: 'malloc', ptr: 16n, size: 1n }, { kind: 'new', ptr: 16n, size: 2n }],
+      ['new@16:2'],
       [],
     ],
     [
