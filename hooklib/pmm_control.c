@@ -249,6 +249,8 @@ int pmm_should_record_slow(void)
 
 PMM_EXPORT void pmm_hooks_active(int on)
 {
+	if (on && !__atomic_load_n(&pmm_hooks_on, __ATOMIC_RELAXED))
+		pmm_record_resume();
 	__atomic_store_n(&pmm_hooks_on, on != 0, __ATOMIC_RELAXED);
 	pmm_recording_update();
 }

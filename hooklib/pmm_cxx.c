@@ -58,8 +58,6 @@ static void *pmm_cxx_alloc(size_t size, size_t align)
 			return;								\
 		if (!pmm_in_hook && pmm_should_record())				\
 			pmm_record_free(PMM_ENTRY_FRAME(), kind, ptr);			\
-		else if (!pmm_in_hook)							\
-			pmm_record_unseen(ptr);						\
 		pmm_real_free(ptr);							\
 	}
 

@@ -67,7 +67,7 @@ void pmm_record_prepare(void);
 #define PMM_ENTRY_FRAME()	((uintptr_t)__builtin_frame_address(0))
 void pmm_record_alloc(uintptr_t frame, enum pmm_kind kind, const void *ptr, const void *prev_ptr, size_t size);
 void pmm_record_free(uintptr_t frame, enum pmm_kind kind, const void *ptr);
-void pmm_record_unseen(const void *ptr);
+void pmm_record_resume(void);
 /* A record of kind with value in its size and nothing else (host mode's marks), in order with the others. */
 void pmm_record_mark(__u32 kind, __u64 value);
 /* Whether this thread runs a signal handler: a signal frame is on its stack (libgcc's unwinder). */

@@ -127,13 +127,6 @@ static inline void pmm_leave(void)
 {
 }
 
-/* A program's block released without a record (hooks_active off); the hook's own have no records. */
-static inline void pmm_release_unrecorded(const void *ptr)
-{
-	if (!pmm_in_hook)
-		pmm_record_unseen(ptr);
-}
-
 PMM_EXPORT void *malloc(size_t size)
 {
 	void *ptr;
@@ -196,11 +189,8 @@ PMM_EXPORT void *realloc(void *old, size_t size)
 	}
 	if (old && pmm_bootstrap_owns(old))
 		return pmm_bootstrap_move(old, size);
-	if (!pmm_enter()) {
-		if (old)
-			pmm_release_unrecorded(old);
+	if (!pmm_enter())
 		return real.realloc(old, size);
-	}
 	if (!old) {
 		/* realloc(NULL, n) is malloc(n). */
 		ptr = real.realloc(NULL, size);
@@ -251,7 +241,6 @@ PMM_EXPORT void free(void *ptr)
 	if (!pmm_have_real())
 		return;
 	if (!pmm_enter()) {
-		pmm_release_unrecorded(ptr);
 		real.free(ptr);
 		return;
 	}

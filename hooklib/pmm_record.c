@@ -258,14 +258,22 @@ slow:
  */
 static inline __u64 pmm_record_released(const void *ptr)
 {
-	return pmm_ring_mapped() ? pmm_released_mark(ptr, pmm_ring_head(), 0) : 0;
+	return pmm_ring_mapped() ? pmm_released_mark(pmm_released_bucket(ptr), pmm_ring_head(), 0) : 0;
 }
 
-/* A release of a program's block not recorded, for hooks_active is off: see PMM_RELEASED_UNSEEN. */
-void pmm_record_unseen(const void *ptr)
+/*
+ * Recording resumes (hooks_active on again): see PMM_RELEASED_UNSEEN. Before the first record, so
+ * that no release is recorded before its bucket is flagged. It costs each bucket's first free a record.
+ */
+void pmm_record_resume(void)
 {
-	if (pmm_ring_mapped())
-		pmm_released_mark(ptr, pmm_ring_head(), PMM_RELEASED_UNSEEN);
+	__u64 head;
+
+	if (!pmm_ring_mapped())
+		return;
+	head = pmm_ring_head();
+	for (int i = 0; i < PMM_RELEASED_BUCKETS; i++)
+		pmm_released_mark(&pmm_released[i], head, PMM_RELEASED_UNSEEN);
 }
 
 /* A realloc keeps the mark it found, for its own cancel of old's allocation. */

@@ -150,24 +150,24 @@ static inline __u64 *pmm_released_bucket(const void *ptr)
 }
 
 /*
- * Set in a bucket's mark by a release the hook did not record (hooks_active off). That block's
- * allocation may still be in the ring, remembered; when its address comes back and is freed, a cancel
- * of either allocation would tell the module something false: of the older, that the newer block
- * leaked; of the newer, that the older one did, where the module replaces a record whose release it
- * missed by the next allocation of its address (as it does once both have left the ring). So every
- * cancel in the bucket is refused until a release there is recorded.
+ * Set in every bucket's mark when recording resumes (hooks_active back on): the releases made while it
+ * was off were not recorded, and some of those blocks' allocations may still be in the ring,
+ * remembered. When such an address comes back and is freed, a cancel of either allocation would tell
+ * the module something false: of the older, that the newer block leaked; of the newer, that the older
+ * one did, where the module replaces a record whose release it missed by the next allocation of its
+ * address (as it does once both have left the ring). So every cancel in a bucket is refused until a
+ * release there is recorded, which also moves the bucket's position past every older allocation.
  */
 #define PMM_RELEASED_UNSEEN	(1ULL << 63)
 
 /*
- * A release of ptr, recorded at pos or after (unseen: not recorded, PMM_RELEASED_UNSEEN, else 0): no
- * allocation of that address before pos may be cancelled from now on. Returns the bucket's mark before
- * this one. The position in the mark only grows, for the threads that mark a bucket may do so out of
- * their positions' order; a recorded release clears the unseen flag.
+ * A release recorded at pos or after (unseen: PMM_RELEASED_UNSEEN when recording resumes, else 0): no
+ * allocation of that bucket's addresses before pos may be cancelled from now on. Returns the bucket's
+ * mark before this one. The position in the mark only grows, for the threads that mark a bucket may
+ * do so out of their positions' order; a recorded release clears the unseen flag.
  */
-static inline __u64 pmm_released_mark(const void *ptr, __u64 pos, __u64 unseen)
+static inline __u64 pmm_released_mark(__u64 *bucket, __u64 pos, __u64 unseen)
 {
-	__u64 *bucket = pmm_released_bucket(ptr);
 	__u64 old = __atomic_load_n(bucket, __ATOMIC_RELAXED), mark;
 
 	do {
