@@ -1,19 +1,19 @@
-// SIGINT, SIGTERM and SIGHUP sent to `pmm run` or `pmm exec` while the program runs. Under valgrind the
-// program is valgrind's own process: Ctrl-C or `timeout` ends it, and valgrind still prints what it left
-// allocated. pmm does the same: it passes the signal on to the program (through pmd in the VM), waits for
+// SIGINT, SIGTERM, SIGHUP and SIGQUIT sent to `pmm run` or `pmm exec` while the program runs. Under
+// valgrind the program is valgrind's own process: Ctrl-C, Ctrl-\ or `timeout` ends it, and valgrind
+// still prints what it left allocated. pmm does the same: it passes the signal on to the program (through pmd in the VM), waits for
 // it to end, and reports. Before the program runs, a signal ends pmm as usual, and its VM with it.
 import type { RunControl } from '../qemu/GuestChannel';
 
-const FORWARDED_SIGNALS = ['SIGINT', 'SIGTERM', 'SIGHUP'] as const;
+const FORWARDED_SIGNALS = ['SIGINT', 'SIGTERM', 'SIGHUP', 'SIGQUIT'] as const;
 
 export interface ForwardOptions {
   /**
    * The program is in pmm's process group (host mode): a signal that the terminal sends to its foreground
-   * group (Ctrl-C's SIGINT, a hangup's SIGHUP) reached the program already, and is not sent again, for a
+   * group (Ctrl-C's SIGINT, Ctrl-\'s SIGQUIT, a hangup's SIGHUP) reached the program already, and is not sent again, for a
    * program that shuts down gracefully on the first would take a second as "now, at once".
    */
   sharesTerminal: boolean;
-  /** Whether pmm's stdin, stdout or stderr is a terminal: then SIGINT and SIGHUP are the terminal's. */
+  /** Whether pmm's stdin, stdout or stderr is a terminal: then SIGINT, SIGQUIT and SIGHUP are the terminal's. */
   onTerminal: boolean;
   /** pmm run, which reports the program's leaks; pmm exec only passes its status on. */
   reports: boolean;

@@ -266,9 +266,9 @@ test('run --host: a reader that goes away (| head) gives the program its SIGPIPE
   expect(run.status).toBe(128 + 13);
 });
 
-describe('run --host: SIGTERM or SIGINT sent to pmm', () => {
+describe('run --host: SIGTERM, SIGINT or SIGQUIT sent to pmm', () => {
   const hang = path.join(root, 'fixtures', 'bin', 'hang_forever');
-  test.each([['SIGTERM', 143], ['SIGINT', 130]] as const)('%s: the program gets it, and the report of what it leaked follows, as under valgrind', async (signal, status) => {
+  test.each([['SIGTERM', 143], ['SIGINT', 130], ['SIGQUIT', 131]] as const)('%s: the program gets it, and the report of what it leaked follows, as under valgrind', async (signal, status) => {
     // Its own TMPDIR: the run's folder must be gone afterwards, as after any run.
     const tmp = fs.mkdtempSync(path.join(os.tmpdir(), 'pmm-cli-signal-'));
     try {

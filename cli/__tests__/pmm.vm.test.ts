@@ -216,12 +216,12 @@ test('run: a reader of stdout that goes away (| head) gives the program in the V
   expect(run.status).toBe(128 + 13);
 }, 180_000);
 
-test('run: SIGTERM sent to pmm reaches the program in the VM, and the report of what it leaked follows, as under valgrind', async () => {
-  const run = await pmmSignalled(cli, root, ['run', '--', fixture('hang_forever')], 'SIGTERM', { stream: 'stdout', text: 'hang_forever: waiting\n' });
-  expect(run.stderr).toContain('pmm: SIGTERM: passed on to the program; its report follows when it has ended\n');
-  expect(run.stderr).toContain('pmm: the program was killed by SIGTERM\n');
+test.each([['SIGTERM', 143], ['SIGQUIT', 131]] as const)('run: %s sent to pmm reaches the program in the VM, and the report of what it leaked follows, as under valgrind', async (signal, status) => {
+  const run = await pmmSignalled(cli, root, ['run', '--', fixture('hang_forever')], signal, { stream: 'stdout', text: 'hang_forever: waiting\n' });
+  expect(run.stderr).toContain(`pmm: ${signal}: passed on to the program; its report follows when it has ended\n`);
+  expect(run.stderr).toContain(`pmm: the program was killed by ${signal}\n`);
   expect(run.stderr).toContain('pmm: 16 bytes in 1 block leaked, from 1 stack\n');
-  expect([run.status, run.signal]).toEqual([143, null]);
+  expect([run.status, run.signal]).toEqual([status, null]);
 }, 170_000);
 
 test('run: SIGTERM before the program runs (the VM still booting) ends pmm, and its VM, as the signal would', async () => {
