@@ -89,6 +89,30 @@ static int pmm_allocator_is_ours(void)
 
 static void pmm_at_exit(int status, void *arg);
 
+/* An object whose file name holds libstdc++ (dl_iterate_phdr's callback). */
+static int pmm_is_libstdcxx(struct dl_phdr_info *info, size_t size, void *data)
+{
+	(void)size;
+	(void)data;
+	return info->dlpi_name && strstr(info->dlpi_name, "libstdc++") != NULL;
+}
+
+/*
+ * __gnu_cxx::__freeres, in libstdc++ when the program is linked with it: its emergency exception
+ * pool. Looked up at start, as valgrind binds it when its preload is loaded: a libstdc++ that a
+ * library opened later brings (a plugin's) keeps its pool under valgrind too. Only where libstdc++ is
+ * loaded: a failed dlsym leaves an error text, which __libc_freeres frees at exit as a free no record
+ * matches. Not at exit either: there, a libstdc++ loaded with RTLD_LOCAL is not in the global scope,
+ * and dlopen, after _dl_fini, runs its constructors again (a second pool).
+ */
+static void (*pmm_cxx_freeres)(void);
+
+static void pmm_find_cxx_freeres(void)
+{
+	if (dl_iterate_phdr(pmm_is_libstdcxx, NULL))
+		pmm_cxx_freeres = (void (*)(void))dlsym(RTLD_DEFAULT, "_ZN9__gnu_cxx9__freeresEv");
+}
+
 /*
  * Runs once, from the constructor or from the first allocation if another library's constructor
  * allocates before ours runs. Everything it calls may allocate; pmm_in_hook sends that straight through.
@@ -111,8 +135,10 @@ static void pmm_start(void)
 	 */
 	if (pmm_transport_live())
 		pmm_maps_record();
-	if (pmm_transport_live())
+	if (pmm_transport_live()) {
 		pmm_record_prepare();
+		pmm_find_cxx_freeres();
+	}
 	pthread_atfork(NULL, NULL, pmm_after_fork_child);
 	/* Before pmm_exit_prepare's handler: exit() runs them last registered first. */
 	on_exit(pmm_at_exit, NULL);
@@ -138,14 +164,6 @@ __attribute__((constructor)) static void pmm_constructor(void)
 /* glibc's own: frees what the C library keeps until exit (stdio buffers, locale data, ...). */
 extern void __libc_freeres(void);
 
-/* An object whose file name holds libstdc++ (dl_iterate_phdr's callback). */
-static int pmm_is_libstdcxx(struct dl_phdr_info *info, size_t size, void *data)
-{
-	(void)size;
-	(void)data;
-	return info->dlpi_name && strstr(info->dlpi_name, "libstdc++") != NULL;
-}
-
 /*
  * Like valgrind at exit: free what glibc and libstdc++ keep on purpose until the process ends, so that
  * what is left is what the program itself did not free. As a destructor of a preloaded library this runs
@@ -155,23 +173,11 @@ static int pmm_is_libstdcxx(struct dl_phdr_info *info, size_t size, void *data)
 static void pmm_freeres(void)
 {
 	const char *freeres = getenv("PMM_LIBC_FREERES");
-	void (*cxx_freeres)(void) = NULL;
 
 	if (freeres && strcmp(freeres, "0") == 0)
 		return;
-	/*
-	 * __gnu_cxx::__freeres, in libstdc++ when the program uses it: its emergency exception pool.
-	 * Looked up only where libstdc++ is loaded: a failed dlsym leaves an error text, which
-	 * __libc_freeres frees below as a free no record matches (and reading the error to free it
-	 * looks up gettext's domains, whose blocks go the same way).
-	 */
-	if (dl_iterate_phdr(pmm_is_libstdcxx, NULL)) {
-		pmm_in_hook = 1;
-		cxx_freeres = (void (*)(void))dlsym(RTLD_DEFAULT, "_ZN9__gnu_cxx9__freeresEv");
-		pmm_in_hook = 0;
-	}
-	if (cxx_freeres)
-		cxx_freeres();
+	if (pmm_cxx_freeres)
+		pmm_cxx_freeres();
 	__libc_freeres();
 }
 
