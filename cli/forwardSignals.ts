@@ -9,11 +9,12 @@ const FORWARDED_SIGNALS = ['SIGINT', 'SIGTERM', 'SIGHUP', 'SIGQUIT'] as const;
 export interface ForwardOptions {
   /**
    * The program is in pmm's process group (host mode): a signal that the terminal sends to its foreground
-   * group (Ctrl-C's SIGINT, Ctrl-\'s SIGQUIT, a hangup's SIGHUP) reached the program already, and is not sent again, for a
-   * program that shuts down gracefully on the first would take a second as "now, at once".
+   * group (Ctrl-C's SIGINT, Ctrl-\'s SIGQUIT, a hangup's SIGHUP) reached the program already, and is not
+   * sent again, for a program that shuts down gracefully on the first would take a second as "now, at
+   * once".
    */
   sharesTerminal: boolean;
-  /** Whether pmm's stdin, stdout or stderr is a terminal: then SIGINT, SIGQUIT and SIGHUP are the terminal's. */
+  /** Whether pmm's stdin, stdout or stderr is a terminal: SIGINT, SIGQUIT and SIGHUP are then the terminal's. */
   onTerminal: boolean;
   /** pmm run, which reports the program's leaks; pmm exec only passes its status on. */
   reports: boolean;
