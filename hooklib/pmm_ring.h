@@ -198,11 +198,10 @@ static inline int pmm_kind_releases(__u32 alloc, enum pmm_kind release)
  * The block ptr is being released by this thread (kind: how). If this thread's allocation of it is
  * still in the ring, the module has not taken it, and no release of the address was recorded since
  * (it is at or after *released, the mark of ptr's bucket: see pmm_released_mark; a mark with the
- * unseen flag is after every position), cancel that
- * record (see the uapi header): 1, and nothing more is to be recorded. 0: the caller records the
- * release. A free passes the bucket itself: every release of ptr by another thread marked it before
- * its real free, and this thread got the block afterwards (through the allocator's own locking, and
- * the program's), so the mark is seen here.
+ * unseen flag is after every position), cancel that record (see the uapi header): 1, and nothing
+ * more is to be recorded. 0: the caller records the release. A free passes the bucket itself: every
+ * release of ptr by another thread marked it before its real free, and this thread got the block
+ * afterwards (through the allocator's own locking, and the program's), so the mark is seen here.
  */
 static inline int pmm_ring_cancel(const void *ptr, enum pmm_kind kind, const __u64 *released)
 {
