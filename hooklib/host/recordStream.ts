@@ -124,9 +124,11 @@ export const MAX_LIVE_RECORDS = 1_000_000;
 /**
  * Matches by address, as pmm.ko does. A live block cannot be handed out twice, so an allocation at an
  * address that still has a live record means that block's release was not recorded (hooks_active was
- * off): the new record replaces the old one. Past maxLive live allocations, a new one is dropped and
- * counted, as pmm.ko drops it past max_records, so that memory stays bounded however much a program
- * leaks.
+ * off): the new record replaces the old one. Without a ring (PMM_RECORD_FD) a realloc is written after
+ * the call, so a realloc that moved a block may come after another thread's allocation of the old
+ * address, and takes that block for the one it freed; the ring's order excludes that. Past maxLive
+ * live allocations, a new one is dropped and counted, as pmm.ko drops it past max_records, so that
+ * memory stays bounded however much a program leaks.
  */
 export function replayRecords(records: Iterable<PmmRecord>, maxLive = MAX_LIVE_RECORDS): Replay {
   const live = new Map<bigint, PmmRecord>();
