@@ -197,6 +197,7 @@ void pmm_monitor_destroy(struct pmm_monitor *mon);
 void pmm_monitor_set_leader(struct pmm_monitor *mon, struct task_struct *task);
 void pmm_monitor_new_image(struct pmm_monitor *mon);
 void pmm_monitor_apply(struct pmm_monitor *mon, const struct pmm_record *rec);
+void pmm_monitor_forget_stale(struct pmm_monitor *mon, u64 ptr);
 unsigned int pmm_monitor_read(struct pmm_monitor *mon, unsigned long *cursor,
 			      struct pmm_record *out, unsigned int max);
 void pmm_entry_to_record(const struct pmm_entry *entry,

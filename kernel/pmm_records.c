@@ -356,16 +356,23 @@ static void pmm_release(struct pmm_monitor *mon, u64 ptr,
 }
 
 /*
- * A live block can't be handed out twice, so an allocation at a pointer
- * that still has a record means its free was missed: the new record
- * replaces the old one.
+ * A live block can't be handed out twice, so an allocation at ptr while it
+ * still has a record means that block's release was missed (hooks_active
+ * was off): the record goes. The ring also calls this for an allocation it
+ * paired away with its release in one batch, which says as much.
  */
-static void pmm_allocated(struct pmm_monitor *mon, const struct pmm_record *rec)
+void pmm_monitor_forget_stale(struct pmm_monitor *mon, u64 ptr)
 {
-	struct pmm_entry *stale = pmm_entry_find(mon, rec->ptr);
+	struct pmm_entry *stale = pmm_entry_find(mon, ptr);
 
 	if (stale)
 		pmm_entry_remove(mon, stale);
+}
+
+/* The new record replaces a stale one (see pmm_monitor_forget_stale). */
+static void pmm_allocated(struct pmm_monitor *mon, const struct pmm_record *rec)
+{
+	pmm_monitor_forget_stale(mon, rec->ptr);
 	pmm_entry_add(mon, rec);
 }
 

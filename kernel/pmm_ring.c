@@ -222,6 +222,15 @@ static bool pmm_kind_allocates(u32 kind)
 	       kind == PMM_KIND_NEW || kind == PMM_KIND_NEW_ARRAY;
 }
 
+/* A taken record that makes a block: an allocation, or a realloc that did. */
+static bool pmm_ring_allocates(const struct pmm_record *rec)
+{
+	u32 kind = READ_ONCE(rec->kind);
+
+	return READ_ONCE(rec->ptr) &&
+	       (pmm_kind_allocates(kind) || kind == PMM_KIND_REALLOC);
+}
+
 static bool pmm_kind_frees(u32 kind)
 {
 	return kind == PMM_KIND_FREE || kind == PMM_KIND_DELETE ||
@@ -409,7 +418,16 @@ static int pmm_ring_apply(struct pmm_ring *ring, bool final)
 
 		pos = ring->taken[idx];
 		e = &ent[pos % PMM_RING_ENTRIES];
-		if (mon && !stale && !test_bit(idx, ring->skip)) {
+		if (mon && !stale && test_bit(idx, ring->skip)) {
+			/*
+			 * An allocation paired away (or replaced in the batch)
+			 * still says that a record the store has at its block
+			 * missed its release.
+			 */
+			if (pmm_ring_allocates(&e->rec))
+				pmm_monitor_forget_stale(mon,
+							 READ_ONCE(e->rec.ptr));
+		} else if (mon && !stale) {
 			memcpy(&rec, &e->rec, sizeof(rec));
 			if (test_bit(idx, ring->skip_prev))
 				rec.prev_ptr = 0;
