@@ -95,16 +95,27 @@ static inline struct pmm_record *pmm_ring_reserve(__u64 *pos_out)
 	return &e->rec;
 }
 
-static inline void pmm_ring_commit(__u64 pos)
+/* seq: pos + 1, or that with PMM_RING_SEQ_CANCELLED for a position that records nothing after all. */
+static inline void pmm_ring_finish(__u64 pos, __u64 seq)
 {
 	struct pmm_ring_entry *e = &pmm_ring_ent[pos % PMM_RING_ENTRIES];
 
-	__atomic_store_n(&e->seq, pos + 1, __ATOMIC_RELEASE);
+	__atomic_store_n(&e->seq, seq, __ATOMIC_RELEASE);
 	pmm_ring_writing--;
 	/* Rare: only while the ring is full and some thread waits for this very write. */
 	if (__builtin_expect(__atomic_load_n(&pmm_ring_sleepers, __ATOMIC_RELAXED) != 0, 0) &&
 	    __atomic_load_n(&pmm_ring_awaited, __ATOMIC_RELAXED) == pos)
 		pmm_ring_wake(e);
+}
+
+static inline void pmm_ring_commit(__u64 pos)
+{
+	pmm_ring_finish(pos, pos + 1);
+}
+
+static inline void pmm_ring_commit_cancelled(__u64 pos)
+{
+	pmm_ring_finish(pos, (pos + 1) | PMM_RING_SEQ_CANCELLED);
 }
 
 /* The set of ptr: 128 of them, by the top bits of a multiplicative hash. */

@@ -44,6 +44,11 @@ enum pmm_kind {
 /*
  * One allocation event, as the hook saw it. A free (or a realloc's prev_ptr)
  * cancels the allocation with the same pointer; what is left is the leak.
+ * A realloc is one record, or two when it moved the block in the ring: the
+ * release of prev_ptr (ptr and size 0) where it took its position before the
+ * call, and the new block (prev_ptr 0) in a position taken after the call,
+ * after any other thread's use of that address meanwhile. With ptr 0 and a
+ * size, a realloc failed and prev_ptr is still live.
  */
 struct pmm_record {
 	__u32 kind;		/* enum pmm_kind */
