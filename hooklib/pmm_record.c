@@ -310,9 +310,10 @@ static void pmm_record_send(struct pmm_record *rec)
  * other thread wait at the next drain, so the position is held only for the few stores below. An
  * allocation is remembered, so that its free may cancel it while it is still in the ring. A
  * release that reaches the module carries its stack (a mismatched one is reported with it), not a
- * time. Nothing on this path changes errno: the program may look at it after malloc.
+ * time. Nothing on this path changes errno: the program may look at it after malloc. local holds the
+ * time and the stack. Inline in both callers: as a call it cost a malloc/free pair 37 instructions
+ * more (callgrind).
  */
-/* Inline in both callers: as a call it cost a malloc/free pair 37 instructions more (callgrind). */
 static inline __attribute__((always_inline)) void pmm_record_put(struct pmm_record *local, enum pmm_kind kind,
 								 const void *ptr, const void *prev_ptr, size_t size,
 								 int alloc)
@@ -345,6 +346,7 @@ static inline __attribute__((always_inline)) void pmm_record_put(struct pmm_reco
 		pmm_ring_remember(ptr, pos);
 }
 
+/* One event, its time (an allocation's) and stack read first. */
 static void pmm_record_event(uintptr_t frame, enum pmm_kind kind, const void *ptr, const void *prev_ptr,
 			     size_t size, int alloc)
 {
@@ -389,7 +391,8 @@ static void pmm_record_moved(uintptr_t frame, struct pmm_pending *pending, const
 /*
  * A realloc's position was taken before the call (see pmm_internal.h). If the old block's own
  * allocation is still in the ring, it is cancelled there and the realloc stands as the allocation
- * of the new block. A failed realloc keeps the old block: nothing is cancelled.
+ * of the new block. A failed realloc keeps the old block: nothing is cancelled. One that moved the
+ * block records the new one apart (pmm_record_moved).
  */
 void pmm_record_realloc(uintptr_t frame, struct pmm_pending *pending, const void *ptr, const void *prev_ptr,
 			size_t size)
