@@ -258,22 +258,17 @@ slow:
  */
 static inline __u64 pmm_record_released(const void *ptr)
 {
-	return pmm_ring_mapped() ? pmm_released_mark(pmm_released_bucket(ptr), pmm_ring_head(), 0) : 0;
+	return pmm_ring_mapped() ? pmm_released_mark(pmm_released_bucket(ptr), pmm_ring_head()) : 0;
 }
 
 /*
- * Recording resumes (hooks_active on again): see PMM_RELEASED_UNSEEN. Before the first record, so
- * that no release is recorded before its bucket is flagged. It costs each bucket's first free a record.
+ * Recording resumes (hooks_active on again): see pmm_resumed_at. Before the first record, so that no
+ * release is recorded before it. It costs each bucket's first free a record.
  */
 void pmm_record_resume(void)
 {
-	__u64 head;
-
-	if (!pmm_ring_mapped())
-		return;
-	head = pmm_ring_head();
-	for (int i = 0; i < PMM_RELEASED_BUCKETS; i++)
-		pmm_released_mark(&pmm_released[i], head, PMM_RELEASED_UNSEEN);
+	if (pmm_ring_mapped())
+		__atomic_store_n(&pmm_resumed_at, pmm_ring_head(), __ATOMIC_RELAXED);
 }
 
 /* A realloc keeps the mark it found, for its own cancel of old's allocation. */

@@ -24,6 +24,7 @@ int pmm_ring_time_tsc;
 __thread int pmm_ring_writing __attribute__((tls_model("initial-exec")));
 __thread struct pmm_recent pmm_recent[PMM_RECENT_SLOTS] __attribute__((tls_model("initial-exec")));
 __u64 pmm_released[PMM_RELEASED_BUCKETS];
+__u64 pmm_resumed_at;
 
 /* Records go to the ring at mem (PMM_RING_BYTES, mapped shared) from now on. */
 void pmm_ring_attach(void *mem)
@@ -72,6 +73,7 @@ void pmm_ring_forget(void)
 	memset(pmm_recent, 0, sizeof(pmm_recent));
 	/* The next ring's positions start again: the parent's marks would stop its cancels. */
 	memset(pmm_released, 0, sizeof(pmm_released));
+	pmm_resumed_at = 0;
 }
 
 /*

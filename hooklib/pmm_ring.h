@@ -161,31 +161,29 @@ static inline __u64 *pmm_released_bucket(const void *ptr)
 }
 
 /*
- * Set in every bucket's mark when recording resumes (hooks_active back on): the releases made while it
- * was off were not recorded, and some of those blocks' allocations may still be in the ring,
+ * The ring's head when recording last resumed (hooks_active back on; 0: never). The releases made while
+ * it was off were not recorded, and some of those blocks' allocations may still be in the ring,
  * remembered. When such an address comes back and is freed, a cancel of either allocation would tell
  * the module something false: of the older, that the newer block leaked; of the newer, that the older
  * one did, where the module replaces a record whose release it missed by the next allocation of its
- * address (as it does once both have left the ring). So every cancel in a bucket is refused until a
- * release there is recorded, which also moves the bucket's position past every older allocation.
+ * address (as it does once both have left the ring). So a bucket with no release recorded since (its
+ * mark below this) refuses every cancel; its first recorded release moves its mark past every older
+ * allocation. One store per resume, and one compare per cancel.
  */
-#define PMM_RELEASED_UNSEEN	(1ULL << 63)
+extern __u64 pmm_resumed_at;
 
 /*
- * A release recorded at pos or after (unseen: PMM_RELEASED_UNSEEN when recording resumes, else 0): no
- * allocation of that bucket's addresses before pos may be cancelled from now on. Returns the bucket's
- * mark before this one. The position in the mark only grows, for the threads that mark a bucket may
- * do so out of their positions' order; a recorded release clears the unseen flag.
+ * A release of a block of bucket recorded at pos or after: no allocation of that bucket's addresses
+ * before pos may be cancelled from now on. Returns the bucket's mark before this one. The mark only
+ * grows, for the threads that mark a bucket may do so out of their positions' order.
  */
-static inline __u64 pmm_released_mark(__u64 *bucket, __u64 pos, __u64 unseen)
+static inline __u64 pmm_released_mark(__u64 *bucket, __u64 pos)
 {
-	__u64 old = __atomic_load_n(bucket, __ATOMIC_RELAXED), mark;
+	__u64 old = __atomic_load_n(bucket, __ATOMIC_RELAXED);
 
-	do {
-		mark = (old & ~PMM_RELEASED_UNSEEN) > pos ? old & ~PMM_RELEASED_UNSEEN : pos;
-		mark |= unseen;
-	} while (mark != old && !__atomic_compare_exchange_n(bucket, &old, mark, 1, __ATOMIC_RELAXED,
-							      __ATOMIC_RELAXED));
+	while (old < pos && !__atomic_compare_exchange_n(bucket, &old, pos, 1, __ATOMIC_RELAXED,
+							 __ATOMIC_RELAXED))
+		;
 	return old;
 }
 
@@ -208,8 +206,8 @@ static inline int pmm_kind_releases(__u32 alloc, enum pmm_kind release)
 /*
  * The block ptr is being released by this thread (kind: how). If this thread's allocation of it is
  * still in the ring, the module has not taken it, and no release of the address was recorded since
- * (it is at or after *released, the mark of ptr's bucket: see pmm_released_mark; a mark with the
- * unseen flag is after every position), cancel that record (see the uapi header): 1, and nothing
+ * (it is at or after *released, the mark of ptr's bucket: see pmm_released_mark), and one was since
+ * recording last resumed (pmm_resumed_at), cancel that record (see the uapi header): 1, and nothing
  * more is to be recorded. 0: the caller records the release. A free passes the bucket itself: every
  * release of ptr by another thread marked it before its real free, and this thread got the block
  * afterwards (through the allocator's own locking, and the program's), so the mark is seen here.
@@ -218,7 +216,7 @@ static inline int pmm_ring_cancel(const void *ptr, enum pmm_kind kind, const __u
 {
 	struct pmm_recent *slot;
 	struct pmm_ring_entry *e;
-	__u64 pos, written;
+	__u64 pos, written, mark;
 
 	if (!pmm_ring_ent)
 		return 0;
@@ -230,7 +228,8 @@ static inline int pmm_ring_cancel(const void *ptr, enum pmm_kind kind, const __u
 	slot->ptr = 0;
 	__atomic_signal_fence(__ATOMIC_SEQ_CST);
 	slot->pos = 0;
-	if (pos < __atomic_load_n(released, __ATOMIC_RELAXED))
+	mark = __atomic_load_n(released, __ATOMIC_RELAXED);
+	if (pos < mark || mark < __atomic_load_n(&pmm_resumed_at, __ATOMIC_RELAXED))
 		return 0;
 	e = &pmm_ring_ent[pos % PMM_RING_ENTRIES];
 	written = pos + 1;
