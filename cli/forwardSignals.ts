@@ -1,7 +1,8 @@
 // SIGINT, SIGTERM, SIGHUP and SIGQUIT sent to `pmm run` or `pmm exec` while the program runs. Under
 // valgrind the program is valgrind's own process: Ctrl-C, Ctrl-\ or `timeout` ends it, and valgrind
-// still prints what it left allocated. pmm does the same: it passes the signal on to the program (through pmd in the VM), waits for
-// it to end, and reports. Before the program runs, a signal ends pmm as usual, and its VM with it.
+// still prints what it left allocated. pmm does the same: it passes the signal on to the program
+// (through pmd in the VM), waits for it to end, and reports. Before the program runs, a signal ends pmm
+// as usual, and its VM with it.
 import type { RunControl } from '../qemu/GuestChannel';
 
 const FORWARDED_SIGNALS = ['SIGINT', 'SIGTERM', 'SIGHUP', 'SIGQUIT'] as const;

@@ -5,7 +5,7 @@ import * as os from 'os';
 import * as path from 'path';
 import { chooseAccel } from '../qemu/kvmProbe';
 import { loadGuestFiles } from '../qemu/paths';
-import { killLiveVms, Vm } from '../qemu/Vm';
+import { Vm } from '../qemu/Vm';
 import type { PmmOptions } from './options';
 
 /** unseen: a boot that failed before any run asked for it (preboot's); the next run gets its error. */
@@ -16,17 +16,14 @@ let orphanWatch = false;
 /**
  * A Jest worker whose parent was killed (a CI job's timeout, a SIGKILL) is orphaned: its IPC channel
  * closes, nobody will read its results, and a test hanging in the VM would keep it and its QEMU running
- * forever. It kills its VM and exits then, at once: a graceful close waits for a VM still booting to be
- * up first, which under load took longer than a CI runner waits. QEMU's parent-death signal covers the
- * rest.
+ * forever. It exits then, at once, and the exit kills its VM (qemu/Vm.ts): a graceful close waits for a
+ * VM still booting to be up first, which under load took longer than a CI runner waits. QEMU's
+ * parent-death signal covers the rest.
  */
 function watchForOrphaning(): void {
   if (orphanWatch || typeof process.send !== 'function') return;
   orphanWatch = true;
-  process.once('disconnect', () => {
-    killLiveVms();
-    process.exit(1);
-  });
+  process.once('disconnect', () => process.exit(1));
 }
 
 export type Notice = (message: string) => void;

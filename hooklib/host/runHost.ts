@@ -28,7 +28,7 @@ export interface HostRunOptions {
    * stays a terminal, a closed pipe gives it SIGPIPE); the result's stdout and stderr are then "".
    */
   inheritOutput?: boolean;
-  /** Its signal() is set once the program runs, and sends it a signal (the CLI's SIGINT and SIGTERM). */
+  /** Its signal() is set once the program runs, and sends it a signal (those the CLI passes on). */
   control?: { signal?: (name: string) => void };
 }
 
