@@ -85,7 +85,9 @@ export interface TerminalSession {
 
 export function terminalSession(cli: string, cwd: string, args: string[]): TerminalSession {
   const quote = (word: string): string => `'${word.replace(/'/g, `'\\''`)}'`;
-  const command = [process.execPath, cli, ...args].map(quote).join(' ');
+  // script runs the command with $SHELL -c: exec, so that pmm is script's child whichever shell that is
+  // (bash execs a lone command itself, dash does not; CI may leave SHELL unset, which means /bin/sh).
+  const command = `exec ${[process.execPath, cli, ...args].map(quote).join(' ')}`;
   const child = spawn('script', ['-qec', command, '/dev/null'], { cwd, stdio: ['pipe', 'pipe', 'inherit'] });
   let raw = '';
   // A terminal ends its lines with \r\n.
