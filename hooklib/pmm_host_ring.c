@@ -175,8 +175,9 @@ static __u64 pmm_host_stamp_ns(__u64 stamp, __u64 now_tsc, __u64 now_ns, __u32 k
 /*
  * Takes the written entries from the tail on, as pmm.ko does: up to the first one still being
  * written, or (final: no writer is left) over those. With final, an entry that a drain of an
- * earlier image took but never committed is taken again. Returns the position it stopped at; the
- * records are in pmm_host_batch[0 .. *n), their stamps turned into nanoseconds.
+ * earlier image took but never committed is taken again. A cancelled allocation is a FORGET record
+ * once recording has resumed (pmm_host_ring.h). Returns the position it stopped at; the records are
+ * in pmm_host_batch[0 .. *n), their stamps turned into nanoseconds.
  */
 static __u64 pmm_host_take(__u64 tail, __u64 head, int final, unsigned int *n)
 {
@@ -209,7 +210,15 @@ static __u64 pmm_host_take(__u64 tail, __u64 head, int final, unsigned int *n)
 				rec->time_ns = pmm_host_stamp_ns(rec->time_ns, now_tsc, now_ns, khz);
 			continue;
 		}
-		if (seq == ((pos + 1) | PMM_RING_SEQ_CANCELLED) || final)
+		if (seq == ((pos + 1) | PMM_RING_SEQ_CANCELLED)) {
+			/* Read after the entry's seq: a resume's flag comes before its records. */
+			if ((__atomic_load_n(&pmm_ring_hdr->flags, __ATOMIC_RELAXED) & PMM_RING_RESUMED) &&
+			    e->rec.ptr)
+				pmm_host_batch[(*n)++] = (struct pmm_record){ .kind = PMM_HOST_KIND_FORGET,
+									      .ptr = e->rec.ptr };
+			continue;
+		}
+		if (final)
 			continue;
 		break;
 	}

@@ -81,6 +81,13 @@ struct pmm_host_ring_state {
 #define PMM_HOST_KIND_REAPED		0x80000004u
 
 /*
+ * An allocation cancelled in the ring by its free, once recording resumed after hooks_active was off
+ * (PMM_RING_RESUMED): its address may be that of a block freed meanwhile, unrecorded. The reader drops
+ * a record it has at ptr, as pmm.ko does (kernel/pmm_ring.c), and counts nothing.
+ */
+#define PMM_HOST_KIND_FORGET		0x80000005u
+
+/*
  * The most processes of one run that get the same pid and files of their own (pmm_host_name.c): the
  * generation is 16 bits of a reap record.
  */

@@ -263,12 +263,15 @@ static inline __u64 pmm_record_released(const void *ptr)
 
 /*
  * Recording resumes (hooks_active on again): see pmm_resumed_at. Before the first record, so that no
- * release is recorded before it. It costs each bucket's first free a record.
+ * release is recorded before it. It costs each bucket's first free a record. The reader is told too
+ * (PMM_RING_RESUMED): a cancelled allocation may stand for a block freed meanwhile.
  */
 void pmm_record_resume(void)
 {
-	if (pmm_ring_mapped())
-		__atomic_store_n(&pmm_resumed_at, pmm_ring_head(), __ATOMIC_RELAXED);
+	if (!pmm_ring_mapped())
+		return;
+	__atomic_fetch_or(&pmm_ring_hdr->flags, PMM_RING_RESUMED, __ATOMIC_RELAXED);
+	__atomic_store_n(&pmm_resumed_at, pmm_ring_head(), __ATOMIC_RELAXED);
 }
 
 /* A realloc keeps the mark it found, for its own cancel of old's allocation. */

@@ -27,15 +27,15 @@
 /*
  * A drain takes the written entries of a batch (the cancelled ones are
  * given back to the writers at once: most entries are, and each costs a
- * load and a store), then pairs each free with an allocation of the same
- * block taken earlier in the batch: both are skipped, so short-lived blocks
- * that the hook could not cancel (freed by another thread) never reach the
- * record store either. The pairing table maps a block's address to the
- * batch index of its allocation, open addressing, twice the ring's size; a
- * paired slot becomes a tombstone so probe chains stay whole. Only the slots
- * a batch used are cleared after it. A release of another family than the
- * allocation's (delete of a new[] block) is not paired: both go to the
- * store, which reports the mismatch.
+ * load and a store; see pmm_ring_keep for those kept), then pairs each free
+ * with an allocation of the same block taken earlier in the batch: both are
+ * skipped, so short-lived blocks that the hook could not cancel (freed by
+ * another thread) never reach the record store either. The pairing table
+ * maps a block's address to the batch index of its allocation, open
+ * addressing, twice the ring's size; a paired slot becomes a tombstone so
+ * probe chains stay whole. Only the slots a batch used are cleared after it.
+ * A release of another family than the allocation's (delete of a new[]
+ * block) is not paired: both go to the store, which reports the mismatch.
  */
 #define PMM_RING_PAIR_SLOTS	(2 * PMM_RING_ENTRIES)
 #define PMM_RING_DRAIN_MAX	(PMM_RING_ENTRIES / 2)
@@ -60,7 +60,7 @@ struct pmm_ring {
 	u32 *pairs_used;	/* slots of pairs the batch filled */
 	u32 nr_pairs_used;
 	u64 *taken;		/* batch index: position of a taken entry */
-	unsigned long *skip;	/* batch index: paired away, not applied */
+	unsigned long *skip;	/* batch index: paired away or cancelled */
 	unsigned long *skip_prev;	/* batch index: a realloc's old block was */
 };
 
@@ -273,14 +273,20 @@ static void pmm_ring_pair_batch(struct pmm_ring *ring, u32 n)
 	bitmap_zero(ring->skip, n);
 	bitmap_zero(ring->skip_prev, n);
 	for (idx = 0; idx < n; idx++) {
-		struct pmm_record *rec =
-			&ent[ring->taken[idx] % PMM_RING_ENTRIES].rec;
+		struct pmm_ring_entry *e =
+			&ent[ring->taken[idx] % PMM_RING_ENTRIES];
+		struct pmm_record *rec = &e->rec;
 		u32 kind = READ_ONCE(rec->kind);
 		u64 ptr = READ_ONCE(rec->ptr);
 		u64 prev = READ_ONCE(rec->prev_ptr);
 		struct pmm_ring_pair *p;
 		bool neutral = true;
 
+		/* Kept only to drop a stale record (pmm_ring_keep). */
+		if (READ_ONCE(e->seq) & PMM_RING_SEQ_CANCELLED) {
+			__set_bit(idx, ring->skip);
+			continue;
+		}
 		/* A failed realloc: its old block is still live. */
 		if (kind == PMM_KIND_REALLOC && !ptr && READ_ONCE(rec->size))
 			continue;
@@ -334,6 +340,20 @@ static enum pmm_ring_state pmm_ring_take(struct pmm_ring_entry *e, u64 pos)
 	if (seq == ((pos + 1) | PMM_RING_SEQ_CANCELLED))
 		return PMM_RING_CANCELLED;
 	return PMM_RING_UNWRITTEN;
+}
+
+/*
+ * Whether a cancelled entry is kept for the batch: once the writer has
+ * resumed recording (PMM_RING_RESUMED, read after the entry's seq, which the
+ * flag precedes), its cancelled allocation may have taken the address of a
+ * block freed unrecorded, whose record the store must drop, as a recorded
+ * allocation there would make it.
+ */
+static bool pmm_ring_keep(struct pmm_ring_header *hdr,
+			  struct pmm_ring_entry *e)
+{
+	return (READ_ONCE(hdr->flags) & PMM_RING_RESUMED) &&
+	       pmm_ring_allocates(&e->rec);
 }
 
 /*
@@ -393,7 +413,8 @@ static int pmm_ring_apply(struct pmm_ring *ring, bool final)
 		struct pmm_ring_entry *e = &ent[pos % PMM_RING_ENTRIES];
 		enum pmm_ring_state state = pmm_ring_take(e, pos);
 
-		if (state == PMM_RING_TAKEN) {
+		if (state == PMM_RING_TAKEN ||
+		    (state == PMM_RING_CANCELLED && pmm_ring_keep(hdr, e))) {
 			ring->taken[n++] = pos;
 			continue;
 		}
@@ -420,9 +441,9 @@ static int pmm_ring_apply(struct pmm_ring *ring, bool final)
 		e = &ent[pos % PMM_RING_ENTRIES];
 		if (mon && !stale && test_bit(idx, ring->skip)) {
 			/*
-			 * An allocation paired away (or replaced in the batch)
-			 * still says that a record the store has at its block
-			 * missed its release.
+			 * An allocation paired away (or replaced in the batch,
+			 * or cancelled and kept) still says that a record the
+			 * store has at its block missed its release.
 			 */
 			if (pmm_ring_allocates(&e->rec))
 				pmm_monitor_forget_stale(mon,

@@ -24,6 +24,9 @@ export const PmmKind = {
   // Host mode only (PMM_HOST_KIND_REAPED): the process reaped a child; size is its pid << 32 | generation << 16
   // | wait status, the generation telling which of the run's processes with that pid it was (0: the first).
   reaped: 0x80000004,
+  // Host mode only (PMM_HOST_KIND_FORGET): an allocation at ptr cancelled by its free in the ring, after
+  // hooks_active was off and back on. Any record at ptr missed its release: it goes, as in pmm.ko.
+  forget: 0x80000005,
 } as const;
 export type PmmKindName = keyof typeof PmmKind;
 
@@ -171,6 +174,10 @@ export function replayRecords(records: Iterable<PmmRecord>, maxLive = MAX_LIVE_R
     }
     if (record.kind === 'exec-try' || record.kind === 'exec-failed') {
       trying = record.kind === 'exec-try';
+      continue;
+    }
+    if (record.kind === 'forget') {
+      if (live.delete(record.ptr)) liveCount--;
       continue;
     }
     if (releaseKinds.has(record.kind)) {

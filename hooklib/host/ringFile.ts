@@ -13,6 +13,9 @@ export const HOST_RING_MAGIC = 0x484d4d50;
 export const SEQ_TAKEN = 1n << 62n;
 export const SEQ_CANCELLED = 1n << 63n;
 export const RING_TIME_TSC = 1; // header flags: records are stamped with rdtsc at tsc_khz
+export const RING_RESUMED = 2; // header flags: recording resumed after hooks_active was off
+const KIND_FORGET = 0x80000005; // PMM_HOST_KIND_FORGET
+const RECORD_PTR_OFFSET = 8; // struct pmm_record's ptr
 const RECORD_TIME_OFFSET = 32; // struct pmm_record's time_ns
 
 export interface RingLeft {
@@ -28,7 +31,8 @@ export interface RingLeft {
  * What a ring file holds for the reader. An entry is a record of position p when its seq is p + 1
  * (written; a drain may have taken it and not yet committed it) with p at the entry's index, and p
  * is not below the committed tail nor past the head. A cancelled entry, one given back for the next
- * lap (its seq is that position, one less than a record's) and one never finished are not records.
+ * lap (its seq is that position, one less than a record's) and one never finished are not records,
+ * but a cancelled allocation is a forget record once recording has resumed, as in the hook's drains.
  */
 export function readRingFile(bytes: Buffer): RingLeft {
   if (bytes.length !== RING_BYTES) throw new Error(`ring file of ${bytes.length} bytes, not ${RING_BYTES}`);
@@ -42,16 +46,18 @@ export function readRingFile(bytes: Buffer): RingLeft {
   if (tail > head) throw new Error(`ring file: committed tail ${tail} past the head ${head}`);
   if (committed % BigInt(PMM_RECORD_SIZE) !== 0n) throw new Error(`ring file: committed ${committed} bytes, not whole records`);
 
-  const left: Array<{ pos: bigint; at: number }> = [];
+  const resumed = (bytes.readUInt32LE(12) & RING_RESUMED) !== 0;
+  const left: Array<{ pos: bigint; at: number; cancelled: boolean }> = [];
   for (let i = 0; i < RING_ENTRIES; i++) {
     const at = RING_HEADER_BYTES + i * RING_ENTRY_BYTES;
     const seq = bytes.readBigUInt64LE(at);
-    if (seq & SEQ_CANCELLED) continue;
-    const written = seq & ~SEQ_TAKEN;
+    const cancelled = (seq & SEQ_CANCELLED) !== 0n;
+    if (cancelled && (!resumed || bytes.readBigUInt64LE(at + 8 + RECORD_PTR_OFFSET) === 0n)) continue;
+    const written = seq & ~SEQ_TAKEN & ~SEQ_CANCELLED;
     if (written === 0n) continue;
     const pos = written - 1n;
     if (pos % BigInt(RING_ENTRIES) !== BigInt(i) || pos < tail || pos >= head) continue;
-    left.push({ pos, at: at + 8 });
+    left.push({ pos, at: at + 8, cancelled });
   }
   left.sort((a, b) => (a.pos < b.pos ? -1 : a.pos > b.pos ? 1 : 0));
   const toNs = stampConverter(bytes);
@@ -59,7 +65,8 @@ export function readRingFile(bytes: Buffer): RingLeft {
     failed: bytes.readUInt32LE(HOST_STATE_OFFSET + 64) !== 0,
     committed: Number(committed),
     records: Buffer.concat(
-      left.map(({ at }) => {
+      left.map(({ at, cancelled }) => {
+        if (cancelled) return forgetRecord(bytes.readBigUInt64LE(at + RECORD_PTR_OFFSET));
         const record = Buffer.from(bytes.subarray(at, at + PMM_RECORD_SIZE));
         const stamp = record.readBigUInt64LE(RECORD_TIME_OFFSET);
         if (stamp !== 0n) record.writeBigUInt64LE(toNs(stamp), RECORD_TIME_OFFSET);
@@ -84,4 +91,12 @@ function stampConverter(bytes: Buffer): (stamp: bigint) => bigint {
     const ns = refNs + ((stamp - refTsc) * 1_000_000n) / khz;
     return ns > 0n ? ns : 0n;
   };
+}
+
+/** The hook's form of a cancelled allocation after a resume (PMM_HOST_KIND_FORGET): only kind and ptr. */
+function forgetRecord(ptr: bigint): Buffer {
+  const record = Buffer.alloc(PMM_RECORD_SIZE);
+  record.writeUInt32LE(KIND_FORGET, 0);
+  record.writeBigUInt64LE(ptr, RECORD_PTR_OFFSET);
+  return record;
 }

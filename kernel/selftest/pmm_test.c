@@ -2688,6 +2688,39 @@ static void test_ring_cancel(void)
 	(void)ns_apart;
 #endif
 
+	/*
+	 * A cancelled allocation at the address of a held block: that
+	 * block's release was missed only if recording was off a while.
+	 */
+	ring_put(&r, PMM_KIND_MALLOC, 0xca00, 0, 100);
+	check_errno(ring_drain(&r), 0, "RING_DRAIN of an allocation");
+	pos = ring_take(&r);
+	rec = make_rec(PMM_KIND_MALLOC, 0xca00, 0, 100);
+	ring_finish(&r, pos, &rec);
+	ring_cancel(&r, pos);
+	check_errno(ring_drain(&r), 0, "RING_DRAIN of a cancelled one at its address");
+	check(my_log_count() == base + 1, "  ... without PMM_RING_RESUMED: held");
+	r.hdr->flags = PMM_RING_RESUMED;
+	pos = ring_take(&r);
+	rec = make_rec(PMM_KIND_NEW, 0xca00, 0, 100);
+	ring_finish(&r, pos, &rec);
+	ring_cancel(&r, pos);
+	/* In one batch: an allocation, then a cancelled one at its address. */
+	ring_put(&r, PMM_KIND_MALLOC, 0xcb00, 0, 110);
+	pos = ring_take(&r);
+	rec = make_rec(PMM_KIND_REALLOC, 0xcb00, 0, 110);
+	ring_finish(&r, pos, &rec);
+	ring_cancel(&r, pos);
+	get_info(getpid(), &before);
+	check_errno(ring_drain(&r), 0, "RING_DRAIN of cancelled ones, recording resumed");
+	get_info(getpid(), &info);
+	check(info.log_count == (__u64)base &&
+	      info.unmatched_frees == before.unmatched_frees &&
+	      ring_seq(&r, pos) == pos + PMM_RING_ENTRIES,
+	      "  ... with it: the held block and the batch's forgotten (%llu held)",
+	      (unsigned long long)info.log_count);
+	r.hdr->flags = 0;
+
 	/* At release: cancelled entries around an unfinished one, skipped. */
 	pos = ring_take(&r);
 	rec = make_rec(PMM_KIND_MALLOC, 0xc800, 0, 80);

@@ -114,6 +114,19 @@ describe('replayRecords', () => {
       ['malloc@16:9'],
       ['free@48:0'],
     ],
+    // A cancelled allocation after a resume: the block whose address it took was freed unrecorded.
+    [
+      'a forget record drops a live record at its address, and is no allocation itself',
+      [{ kind: 'malloc', ptr: 16n, size: 1n }, { kind: 'forget', ptr: 16n }, { kind: 'forget', ptr: 32n }, { kind: 'malloc', ptr: 48n, size: 3n }],
+      ['malloc@48:3'],
+      [],
+    ],
+    [
+      'a free after a forget record matches nothing',
+      [{ kind: 'malloc', ptr: 16n, size: 1n }, { kind: 'forget', ptr: 16n }, { kind: 'free', ptr: 16n }],
+      [],
+      ['free@16:0'],
+    ],
     // What the ring writes: an allocation cancelled in place leaves its realloc with prev_ptr 0.
     ['a realloc that stands for its cancelled allocation', [{ kind: 'realloc', ptr: 32n, prevPtr: 0n, size: 7n }], ['realloc@32:7'], []],
     ['a failed realloc: the old block stays live', [{ kind: 'malloc', ptr: 16n, size: 8n }, { kind: 'realloc', ptr: 0n, prevPtr: 16n, size: 1n << 62n }], ['malloc@16:8'], []],

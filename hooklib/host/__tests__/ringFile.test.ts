@@ -14,6 +14,7 @@ import {
   RING_ENTRIES,
   RING_ENTRY_BYTES,
   RING_HEADER_BYTES,
+  RING_RESUMED,
   RING_TIME_TSC,
   SEQ_CANCELLED,
   SEQ_TAKEN,
@@ -65,6 +66,21 @@ describe('readRingFile', () => {
     const { committed, records } = readRingFile(bytes);
     expect(committed).toBe(2 * PMM_RECORD_SIZE);
     expect(decodeRecords(records).map((r) => r.ptr)).toEqual([0xa0n, 0xb0n, 0xc0n, 0xd0n]);
+  });
+
+  it('gives a cancelled allocation as a forget record once recording has resumed (hooks_active), in its place', () => {
+    const ring = (flags: number): Buffer => {
+      const bytes = ringFile(4n, 0, { tail: 0n, committed: 0n });
+      bytes.writeUInt32LE(flags, 12);
+      setEntry(bytes, 0, 1n, 0xa0n);
+      setEntry(bytes, 1, 2n | SEQ_CANCELLED, 0xb0n); // its free cancelled it
+      setEntry(bytes, 2, 3n | SEQ_CANCELLED, 0n); // a moved realloc's release, cancelled with its block's allocation
+      setEntry(bytes, 3, 4n, 0xc0n);
+      return bytes;
+    };
+    const kinds = (bytes: Buffer): string[] => decodeRecords(readRingFile(bytes).records).map((r) => `${r.kind}@${r.ptr.toString(16)}`);
+    expect(kinds(ring(0))).toEqual(['malloc@a0', 'malloc@c0']);
+    expect(kinds(ring(RING_RESUMED | RING_TIME_TSC))).toEqual(['malloc@a0', 'forget@b0', 'malloc@c0']);
   });
 
   it('turns time-stamp counter stamps into nanoseconds with the reference pair, and leaves a free\'s 0', () => {

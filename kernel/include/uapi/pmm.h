@@ -221,11 +221,20 @@ struct pmm_maps {
 struct pmm_ring_header {
 	__u64 head;		/* next position a writer takes */
 	__u32 tsc_khz;		/* module: time-stamp counter rate, or 0 */
-	__u32 flags;		/* writer: PMM_RING_TIME_TSC if it stamps so */
+	__u32 flags;		/* writer: PMM_RING_TIME_TSC, PMM_RING_RESUMED */
 };
 
 /* The writer's time_ns fields in the ring hold time-stamp counter values. */
 #define PMM_RING_TIME_TSC	1
+/*
+ * The writer stopped recording for a while (hooks_active) and resumed: the
+ * releases it made meanwhile are missing, and a block it allocates may take
+ * the address of one whose record the module still has. A recorded
+ * allocation replaces such a record; from now on a cancelled allocation
+ * (whose record the module reads) drops it too. Set before any record that
+ * follows the resume.
+ */
+#define PMM_RING_RESUMED	2
 
 struct pmm_ring_entry {
 	__u64 seq;
