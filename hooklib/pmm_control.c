@@ -89,28 +89,31 @@ static int pmm_allocator_is_ours(void)
 
 static void pmm_at_exit(int status, void *arg);
 
-/* An object whose file name holds libstdc++ (dl_iterate_phdr's callback). */
-static int pmm_is_libstdcxx(struct dl_phdr_info *info, size_t size, void *data)
+#define PMM_CXX_FREERES	"_ZN9__gnu_cxx9__freeresEv"
+
+/* An object that defines __gnu_cxx::__freeres (dl_iterate_phdr's callback). */
+static int pmm_defines_cxx_freeres(struct dl_phdr_info *info, size_t size, void *data)
 {
 	(void)size;
 	(void)data;
-	return info->dlpi_name && strstr(info->dlpi_name, "libstdc++") != NULL;
+	return pmm_object_defines(info, PMM_CXX_FREERES);
 }
 
 /*
- * __gnu_cxx::__freeres, in libstdc++ when the program is linked with it: its emergency exception
- * pool. Looked up at start, as valgrind binds it when its preload is loaded: a libstdc++ that a
- * library opened later brings (a plugin's) keeps its pool under valgrind too. Only where libstdc++ is
- * loaded: a failed dlsym leaves an error text, which __libc_freeres frees at exit as a free no record
- * matches. Not at exit either: there, a libstdc++ loaded with RTLD_LOCAL is not in the global scope,
- * and dlopen, after _dl_fini, runs its constructors again (a second pool).
+ * __gnu_cxx::__freeres, in libstdc++ when the program is linked with it, or in a program (or
+ * library) linked with a static libstdc++ that exports it (gcc's cc1, -rdynamic for its plugins): the
+ * emergency exception pool. Looked up at start, as valgrind binds it when its preload is loaded: a
+ * libstdc++ that a library opened later brings (a plugin's) keeps its pool under valgrind too. Only
+ * where an object defines it: a failed dlsym leaves an error text, which __libc_freeres frees at exit
+ * as a free no record matches. Not at exit either: there, a libstdc++ loaded with RTLD_LOCAL is not in
+ * the global scope, and dlopen, after _dl_fini, runs its constructors again (a second pool).
  */
 static void (*pmm_cxx_freeres)(void);
 
 static void pmm_find_cxx_freeres(void)
 {
-	if (dl_iterate_phdr(pmm_is_libstdcxx, NULL))
-		pmm_cxx_freeres = (void (*)(void))dlsym(RTLD_DEFAULT, "_ZN9__gnu_cxx9__freeresEv");
+	if (dl_iterate_phdr(pmm_defines_cxx_freeres, NULL))
+		pmm_cxx_freeres = (void (*)(void))dlsym(RTLD_DEFAULT, PMM_CXX_FREERES);
 }
 
 /*

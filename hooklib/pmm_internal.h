@@ -142,6 +142,10 @@ static inline __u64 pmm_clock_ns(void)
 	return (__u64)now.tv_sec * 1000000000u + (__u64)now.tv_nsec;
 }
 
+/* pmm_dynsym.c: whether a loaded object (a dl_iterate_phdr entry) defines name dynamically. */
+struct dl_phdr_info;
+int pmm_object_defines(const struct dl_phdr_info *info, const char *name);
+
 /* pmm_unwind.c: cached CFI unwinding; pmm_unwind() returns -1 where libgcc's unwinder must do it. */
 int pmm_unwind(uintptr_t ra, uintptr_t rsp, uintptr_t rbp, uintptr_t lo, uintptr_t hi,
 	       __u64 *frames, int max);

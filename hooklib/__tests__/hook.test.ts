@@ -355,6 +355,18 @@ describe('libpmm.so in host mode', () => {
     // exit, out of the global scope, __gnu_cxx::__freeres was not found, and its error text made two frees
     // of blocks never seen allocated.
     expect(outcome(runProgram('cxx_plugin', { env: { PMM_LIBC_FREERES: '1' } }))).toEqual({ status: 0, pool: true, unmatchedFrees: 0 });
+    // A static libstdc++, exported from the program's own file: its pool (the one block it leaves without
+    // the freeres; stdout's buffer is libc's) freed at exit too. The hook looked only where a libstdc++.so
+    // was loaded.
+    const own = (run: ProgramRun) => {
+      const replay = replayRecords(run.records);
+      const left = replay.unmatched.filter((r) => objectAt(run, r.frames[0]) === run.program).map((r) => r.kind);
+      return { status: run.status, left, unmatchedFrees: replay.unmatchedFreeCount };
+    };
+    for (const name of ['cxx_static', 'cxx_static_sysv']) {
+      expect(own(runProgram(name, { env: { PMM_LIBC_FREERES: '1' } }))).toEqual({ status: 0, left: [], unmatchedFrees: 0 });
+      expect(own(runProgram(name))).toEqual({ status: 0, left: ['malloc'], unmatchedFrees: 0 });
+    }
   });
 
   it("threads that move, free and reuse each other's blocks: what the program says it left, and no free matching nothing", () => {

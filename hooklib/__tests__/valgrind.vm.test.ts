@@ -30,8 +30,8 @@ const cases: Array<[string, string[]]> = [
   ['sh', ['-c', 'exec sort -r words.txt']],
   // The hook's own test programs: C++ operators, 8 threads freeing each other's blocks, 4 moving (realloc),
   // freeing and reusing each other's, blocks that come back to their first thread through another,
-  // glibc's __libc_ names, bad input, and each kind of mismatched release.
-  ...['cxx_operators', 'threads', 'threads_realloc', 'returned_block', 'libc_names', 'bad_input', 'mismatched_frees'].map((name): [string, string[]] => [path.join(__dirname, 'programs', 'bin', name), []]),
+  // glibc's __libc_ names, bad input, each kind of mismatched release, and a static libstdc++ (cc1's way).
+  ...['cxx_operators', 'cxx_static', 'threads', 'threads_realloc', 'returned_block', 'libc_names', 'bad_input', 'mismatched_frees'].map((name): [string, string[]] => [path.join(__dirname, 'programs', 'bin', name), []]),
   // A program that ends with _exit(): valgrind's freeres runs however a process ends, and so does the hook's.
   [path.join(__dirname, 'programs', 'bin', 'quick_exit'), ['main']],
 ];
