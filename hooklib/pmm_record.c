@@ -270,7 +270,8 @@ void pmm_record_resume(void)
 {
 	if (!pmm_ring_mapped())
 		return;
-	__atomic_fetch_or(&pmm_ring_hdr->flags, PMM_RING_RESUMED, __ATOMIC_RELAXED);
+	/* Ordered before hooks_active's store: a record that follows the resume follows the flag. */
+	__atomic_fetch_or(&pmm_ring_hdr->flags, PMM_RING_RESUMED, __ATOMIC_SEQ_CST);
 	__atomic_store_n(&pmm_resumed_at, pmm_ring_head(), __ATOMIC_RELAXED);
 }
 
