@@ -27,7 +27,7 @@
 /*
  * A drain takes the written entries of a batch (the cancelled ones are
  * given back to the writers at once: most entries are, and each costs a
- * load and a store; see pmm_ring_keep for those kept), then pairs each free
+ * load and a store; after a resume, see pmm_ring_apply), then pairs each free
  * with an allocation of the same block taken earlier in the batch: both are
  * skipped, so short-lived blocks that the hook could not cancel (freed by
  * another thread) never reach the record store either. The pairing table
@@ -282,7 +282,7 @@ static void pmm_ring_pair_batch(struct pmm_ring *ring, u32 n)
 		struct pmm_ring_pair *p;
 		bool neutral = true;
 
-		/* Kept only to drop a stale record (pmm_ring_keep). */
+		/* Kept only to drop a stale record (pmm_ring_apply). */
 		if (READ_ONCE(e->seq) & PMM_RING_SEQ_CANCELLED) {
 			__set_bit(idx, ring->skip);
 			continue;
@@ -343,20 +343,6 @@ static enum pmm_ring_state pmm_ring_take(struct pmm_ring_entry *e, u64 pos)
 }
 
 /*
- * Whether a cancelled entry is kept for the batch: once the writer has
- * resumed recording (PMM_RING_RESUMED, read after the entry's seq, which the
- * flag precedes), its cancelled allocation may have taken the address of a
- * block freed unrecorded, whose record the store must drop, as a recorded
- * allocation there would make it.
- */
-static bool pmm_ring_keep(struct pmm_ring_header *hdr,
-			  struct pmm_ring_entry *e)
-{
-	return (READ_ONCE(hdr->flags) & PMM_RING_RESUMED) &&
-	       pmm_ring_allocates(&e->rec);
-}
-
-/*
  * A time-stamp counter value, from a writer that stamps with rdtsc, as
  * CLOCK_REALTIME nanoseconds: now less the counter's distance from now.
  */
@@ -388,7 +374,7 @@ static int pmm_ring_apply(struct pmm_ring *ring, bool final)
 	struct pmm_monitor *mon;
 	struct pmm_record rec;
 	u32 idx, n = 0;
-	bool stale;
+	bool stale, resumed;
 
 	lockdep_assert_held(&ring->lock);
 
@@ -398,7 +384,14 @@ static int pmm_ring_apply(struct pmm_ring *ring, bool final)
 	 * writer waiting on a full ring needs: the newer records stay a while
 	 * longer for their frees to cancel them.
 	 */
-	head = READ_ONCE(hdr->head);
+	head = smp_load_acquire(&hdr->head);
+	/*
+	 * Once per batch, after the head: a position below it taken after
+	 * recording resumed was taken by a writer that saw recording on, which
+	 * the flag precedes. An allocation recorded before the resume needs no
+	 * keeping: its block was live until its own free.
+	 */
+	resumed = READ_ONCE(hdr->flags) & PMM_RING_RESUMED;
 	if (head - ring->tail > PMM_RING_ENTRIES)
 		head = ring->tail + PMM_RING_ENTRIES;
 	if (!final && head - ring->tail > PMM_RING_DRAIN_MAX)
@@ -413,8 +406,16 @@ static int pmm_ring_apply(struct pmm_ring *ring, bool final)
 		struct pmm_ring_entry *e = &ent[pos % PMM_RING_ENTRIES];
 		enum pmm_ring_state state = pmm_ring_take(e, pos);
 
+		/*
+		 * Once the writer has resumed recording, a cancelled allocation
+		 * is kept: it may have taken the address of a block freed
+		 * unrecorded, whose record the store must drop, as a recorded
+		 * allocation there would make it. resumed first: most entries
+		 * are cancelled, and it is rare.
+		 */
 		if (state == PMM_RING_TAKEN ||
-		    (state == PMM_RING_CANCELLED && pmm_ring_keep(hdr, e))) {
+		    (resumed && state == PMM_RING_CANCELLED &&
+		     pmm_ring_allocates(&e->rec))) {
 			ring->taken[n++] = pos;
 			continue;
 		}
