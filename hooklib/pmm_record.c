@@ -381,6 +381,11 @@ static void pmm_record_moved(uintptr_t frame, struct pmm_pending *pending, const
 			rec->frames[i] = local.frames[i];
 		pmm_ring_commit(pending->pos);
 	} else {
+		/*
+		 * Nothing to record here, but the entry still holds an earlier lap's record: after a
+		 * resume, a cancelled allocation is read (PMM_RING_RESUMED), and this must not pass for one.
+		 */
+		rec->ptr = 0;
 		pmm_ring_commit_cancelled(pending->pos);
 	}
 	local.time_ns = pmm_ring_stamp();

@@ -282,9 +282,19 @@ static void pmm_ring_pair_batch(struct pmm_ring *ring, u32 n)
 		struct pmm_ring_pair *p;
 		bool neutral = true;
 
-		/* Kept only to drop a stale record (pmm_ring_apply). */
+		/*
+		 * Kept only to drop a stale record (pmm_ring_apply). Its block
+		 * was made and released here: an allocation of its address
+		 * earlier in the batch missed its release and is replaced, and
+		 * a later release there is of another block.
+		 */
 		if (READ_ONCE(e->seq) & PMM_RING_SEQ_CANCELLED) {
 			__set_bit(idx, ring->skip);
+			p = pmm_pair_find(ring, ptr, false);
+			if (p) {
+				__set_bit(p->idx - 1, ring->skip);
+				p->idx = PMM_RING_PAIR_GONE;
+			}
 			continue;
 		}
 		/* A failed realloc: its old block is still live. */

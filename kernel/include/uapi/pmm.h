@@ -231,9 +231,11 @@ struct pmm_ring_header {
  * releases it made meanwhile are missing, and a block it allocates may take
  * the address of one whose record the module still has. A recorded
  * allocation replaces such a record; from now on a cancelled allocation
- * (whose record the module reads) drops it too. Set before recording
- * resumes, so a reader that loads head (acquire) and then flags sees it
- * for every position below that head taken after the resume.
+ * (whose record the module reads) drops it too, so a writer that commits
+ * an entry cancelled with nothing to record (a realloc's release of a
+ * block whose allocation it cancelled) must set its ptr to 0. Set before
+ * recording resumes, so a reader that loads head (acquire) and then flags
+ * sees it for every position below that head taken after the resume.
  */
 #define PMM_RING_RESUMED	2
 
