@@ -1,7 +1,7 @@
 // Host mode's ring file, `<pid>.ring` (hooklib/pmm_host_ring.c, pmm_host_ring.h): how much of the
 // process's records file its drains committed, and the records it left in the ring, in the order the
 // hook wrote them. A process killed at any point leaves both whole.
-import { PMM_RECORD_SIZE } from './recordStream';
+import { PMM_RECORD_SIZE, PmmKind } from './recordStream';
 
 // kernel/include/uapi/pmm.h and hooklib/pmm_host_ring.h.
 export const RING_ENTRIES = 16384;
@@ -14,7 +14,6 @@ export const SEQ_TAKEN = 1n << 62n;
 export const SEQ_CANCELLED = 1n << 63n;
 export const RING_TIME_TSC = 1; // header flags: records are stamped with rdtsc at tsc_khz
 export const RING_RESUMED = 2; // header flags: recording resumed after hooks_active was off
-const KIND_FORGET = 0x80000005; // PMM_HOST_KIND_FORGET
 const RECORD_PTR_OFFSET = 8; // struct pmm_record's ptr
 const RECORD_TIME_OFFSET = 32; // struct pmm_record's time_ns
 
@@ -96,7 +95,7 @@ function stampConverter(bytes: Buffer): (stamp: bigint) => bigint {
 /** The hook's form of a cancelled allocation after a resume (PMM_HOST_KIND_FORGET): only kind and ptr. */
 function forgetRecord(ptr: bigint): Buffer {
   const record = Buffer.alloc(PMM_RECORD_SIZE);
-  record.writeUInt32LE(KIND_FORGET, 0);
+  record.writeUInt32LE(PmmKind.forget, 0);
   record.writeBigUInt64LE(ptr, RECORD_PTR_OFFSET);
   return record;
 }
