@@ -42,7 +42,7 @@ static int pmm_gnu_hash_defines(const uint32_t *table, const ElfW(Sym) *symtab, 
 
 	for (const unsigned char *c = (const unsigned char *)name; *c; c++)
 		hash = hash * 33 + *c;
-	if (!nbuckets || !bloom_size)
+	if (!nbuckets || !bloom_size || shift >= 32)
 		return 0;
 	word = bloom[(hash / bits) % bloom_size];
 	mask = ((ElfW(Addr))1 << (hash % bits)) | ((ElfW(Addr))1 << ((hash >> shift) % bits));
