@@ -5,11 +5,17 @@
  * the hook's set-up and (in the VM) the boot stay out of the figure.
  *
  *	alloc_heavy PAIRS THREADS
+ *
+ * With ALLOC_HEAVY_SWITCH=1 in its environment, under the hook, it first switches recording off and on
+ * again (pmm_hooks_active), as a program that leaves its start-up out does: what the work after costs.
  */
 #include <pthread.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <time.h>
+
+/* hooklib/pmm.h's: weak, absent when the program runs without the hook. */
+extern void pmm_hooks_active(int on) __attribute__((weak));
 
 #define WINDOW 64
 
@@ -51,6 +57,11 @@ int main(int argc, char **argv)
 	if (argc != 3 || (pairs = atol(argv[1])) <= 0 || (nthreads = atol(argv[2])) <= 0 || nthreads > 64) {
 		fprintf(stderr, "usage: alloc_heavy PAIRS THREADS\n");
 		return 2;
+	}
+	if (getenv("ALLOC_HEAVY_SWITCH") && pmm_hooks_active) {
+		pmm_hooks_active(0);
+		free(malloc(1));
+		pmm_hooks_active(1);
 	}
 	start = now_ms();
 	for (long t = 0; t < nthreads; t++)

@@ -131,6 +131,8 @@ async function main() {
       hook: () => allocInVm(threads, true, {}),
       hookFp: () => allocInVm(threads, true, { PMM_STACK_UNWIND: 'fp' }),
       hookNoStack: () => allocInVm(threads, true, { PMM_STACK_DEPTH: '0' }),
+      // Recording switched off and on at the start: every cancel after it is also read by pmm.ko.
+      hookSwitched: () => allocInVm(threads, true, { ALLOC_HEAVY_SWITCH: '1' }),
     });
     const host = await medians({
       hostPlain: async () => allocOnHost(threads, []),
@@ -139,6 +141,7 @@ async function main() {
       hostForwardOnly: async () => allocOnHost(threads, [], { hook: true, hookEnv: { PMM_HOOKS_ACTIVE: '0' } }),
       hostNoStack: async () => allocOnHost(threads, [], { hook: true, hookEnv: { PMM_STACK_DEPTH: '0' } }),
       hostFp: async () => allocOnHost(threads, [], { hook: true, hookEnv: { PMM_STACK_UNWIND: 'fp' } }),
+      hostSwitched: async () => allocOnHost(threads, [], { hook: true, hookEnv: { ALLOC_HEAVY_SWITCH: '1' } }),
       memcheck: async () => allocOnHost(threads, ['valgrind', '--tool=memcheck', '--leak-check=full', '-q']),
       heaptrack: async () => allocOnHost(threads, ['heaptrack', '-o', path.join(os.tmpdir(), `pmm-bench-heaptrack-${process.pid}`)]),
     });
@@ -150,15 +153,15 @@ async function main() {
     '',
     'In the VM (ratios to plain):',
     '',
-    '| threads | plain | preloaded, recording off | hook, no stack | hook, frame-pointer stacks | hook, default stacks |',
-    '|---|---|---|---|---|---|',
-    ...rows.map((x) => `| ${x.threads} | ${x.plain} | ${x.forwardOnly} (${r(x.forwardOnly, x.plain)}) | ${x.hookNoStack} (${r(x.hookNoStack, x.plain)}) | ${x.hookFp} (${r(x.hookFp, x.plain)}) | ${x.hook} (${r(x.hook, x.plain)}) |`),
+    '| threads | plain | preloaded, recording off | hook, no stack | hook, frame-pointer stacks | hook, default stacks | the same, recording switched off and on at start |',
+    '|---|---|---|---|---|---|---|',
+    ...rows.map((x) => `| ${x.threads} | ${x.plain} | ${[x.forwardOnly, x.hookNoStack, x.hookFp, x.hook, x.hookSwitched].map((v) => `${v} (${r(v, x.plain)})`).join(' | ')} |`),
     '',
     'On the host (ratios to plain):',
     '',
-    '| threads | plain | host mode, recording off | host mode, no stack | host mode, frame-pointer stacks | host mode, default stacks | valgrind memcheck | heaptrack |',
-    '|---|---|---|---|---|---|---|---|',
-    ...rows.map((x) => `| ${x.threads} | ${x.hostPlain} | ${[x.hostForwardOnly, x.hostNoStack, x.hostFp, x.hostHook, x.memcheck, x.heaptrack].map((v) => `${v} (${r(v, x.hostPlain)})`).join(' | ')} |`),
+    '| threads | plain | host mode, recording off | host mode, no stack | host mode, frame-pointer stacks | host mode, default stacks | the same, switched off and on at start | valgrind memcheck | heaptrack |',
+    '|---|---|---|---|---|---|---|---|---|',
+    ...rows.map((x) => `| ${x.threads} | ${x.hostPlain} | ${[x.hostForwardOnly, x.hostNoStack, x.hostFp, x.hostHook, x.hostSwitched, x.memcheck, x.heaptrack].map((v) => `${v} (${r(v, x.hostPlain)})`).join(' | ')} |`),
   ];
   const counted = {
     plain: instructionsPerPair(null),

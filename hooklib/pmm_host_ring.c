@@ -108,6 +108,21 @@ static int pmm_host_drain_waiters;
 static struct pmm_record *pmm_host_batch;
 #define PMM_HOST_BATCH_BYTES	(PMM_RING_ENTRIES * sizeof(struct pmm_record))
 
+/*
+ * Addresses the drains wrote FORGET records for, by a hash of the address, mapped with the batch: an
+ * address here has had no record taken at it since, so the reader holds nothing there, and another
+ * FORGET of it would say nothing (pmm_host_ring.h). A program that switched hooks_active once and
+ * then cycled through its blocks wrote 10 bytes of them per allocation without this.
+ */
+#define PMM_HOST_FORGOTTEN	8192	/* power of two */
+#define PMM_HOST_MAP_BYTES	(PMM_HOST_BATCH_BYTES + PMM_HOST_FORGOTTEN * sizeof(__u64))
+static __u64 *pmm_host_forgotten;
+
+static __u64 *pmm_host_forgotten_slot(__u64 ptr)
+{
+	return &pmm_host_forgotten[((ptr >> 4) * 0x9E3779B97F4A7C15ull) >> 51];
+}
+
 int pmm_host_ring_active(void)
 {
 	return pmm_host_state != NULL;
@@ -173,6 +188,27 @@ static __u64 pmm_host_stamp_ns(__u64 stamp, __u64 now_tsc, __u64 now_ns, __u32 k
 }
 
 /*
+ * A cancelled allocation at ptr, recording resumed: unless a FORGET of ptr was written and nothing
+ * taken at it since (pmm_host_forgotten), adds ptr to the FORGET record open since the last record
+ * taken, or opens one in the batch (pmm_host_ring.h). Returns the record open now.
+ */
+static struct pmm_record *pmm_host_forget(struct pmm_record *open, __u64 ptr, unsigned int *n)
+{
+	__u64 *slot = pmm_host_forgotten_slot(ptr);
+
+	if (*slot == ptr)
+		return open;
+	*slot = ptr;
+	if (open && open->nframes < PMM_MAX_FRAMES) {
+		open->frames[open->nframes++] = ptr;
+		return open;
+	}
+	open = &pmm_host_batch[(*n)++];
+	*open = (struct pmm_record){ .kind = PMM_HOST_KIND_FORGET, .nframes = 1, .frames = { ptr } };
+	return open;
+}
+
+/*
  * pmm_host_take's loop, made twice: with resumed 0 (a constant) a cancelled entry costs no test. A
  * test of it for every entry, most of them cancelled, was 4 instructions a malloc/free pair.
  */
@@ -180,6 +216,7 @@ static inline __attribute__((always_inline)) __u64
 pmm_host_take_range(__u64 tail, __u64 head, int final, const int resumed, __u32 khz, __u64 now_tsc,
 		    __u64 now_ns, unsigned int *n)
 {
+	struct pmm_record *forget = NULL;
 	__u64 pos;
 
 	for (pos = tail; pos != head; pos++) {
@@ -196,12 +233,19 @@ pmm_host_take_range(__u64 tail, __u64 head, int final, const int resumed, __u32 
 			*rec = e->rec;
 			if (khz && rec->time_ns)
 				rec->time_ns = pmm_host_stamp_ns(rec->time_ns, now_tsc, now_ns, khz);
+			/* A FORGET after it must come after it: the record may be at its address. */
+			if (resumed) {
+				__u64 *slot = pmm_host_forgotten_slot(rec->ptr);
+
+				forget = NULL;
+				if (*slot == rec->ptr)
+					*slot = 0;
+			}
 			continue;
 		}
 		if (seq == ((pos + 1) | PMM_RING_SEQ_CANCELLED)) {
 			if (resumed && e->rec.ptr)
-				pmm_host_batch[(*n)++] = (struct pmm_record){ .kind = PMM_HOST_KIND_FORGET,
-									      .ptr = e->rec.ptr };
+				forget = pmm_host_forget(forget, e->rec.ptr, n);
 			continue;
 		}
 		if (final)
@@ -463,7 +507,7 @@ int pmm_host_ring_open(const char *path, const char *records_path)
 		return -1;
 	}
 	if (!pmm_host_batch) {
-		void *batch = mmap(NULL, PMM_HOST_BATCH_BYTES, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS,
+		void *batch = mmap(NULL, PMM_HOST_MAP_BYTES, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS,
 				   -1, 0);
 
 		if (batch == MAP_FAILED) {
@@ -471,6 +515,7 @@ int pmm_host_ring_open(const char *path, const char *records_path)
 			return -1;
 		}
 		pmm_host_batch = batch;
+		pmm_host_forgotten = (__u64 *)((char *)batch + PMM_HOST_BATCH_BYTES);
 	}
 	mem = mmap(NULL, PMM_RING_BYTES, PROT_READ | PROT_WRITE, MAP_SHARED, fd, 0);
 	close(fd);

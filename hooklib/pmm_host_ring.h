@@ -81,9 +81,13 @@ struct pmm_host_ring_state {
 #define PMM_HOST_KIND_REAPED		0x80000004u
 
 /*
- * An allocation cancelled in the ring by its free, once recording resumed after hooks_active was off
- * (PMM_RING_RESUMED): its address may be that of a block freed meanwhile, unrecorded. The reader drops
- * a record it has at ptr, as pmm.ko does (kernel/pmm_ring.c), and counts nothing.
+ * Allocations cancelled in the ring by their frees, once recording resumed after hooks_active was off
+ * (PMM_RING_RESUMED): their addresses may be those of blocks freed meanwhile, unrecorded. The reader
+ * drops a record it has at each, as pmm.ko does (kernel/pmm_ring.c), and counts nothing. The addresses
+ * are in frames[0 .. nframes), and in ptr when it is not 0. A drain puts the cancelled allocations
+ * between two records into one such record, and leaves out an address it forgot before with no record
+ * taken at it since: one record each made a program that switched hooks_active once write its every
+ * allocation to the file, and run twice as long.
  */
 #define PMM_HOST_KIND_FORGET		0x80000005u
 

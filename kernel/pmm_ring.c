@@ -41,6 +41,8 @@
 #define PMM_RING_DRAIN_MAX	(PMM_RING_ENTRIES / 2)
 #define PMM_RING_PAIR_EMPTY	0
 #define PMM_RING_PAIR_GONE	U32_MAX
+/* Slots of the addresses kept cancelled allocations dropped (pmm_ring_forgets). */
+#define PMM_RING_FORGOTTEN	8192
 
 struct pmm_ring_pair {
 	u64 ptr;
@@ -62,6 +64,7 @@ struct pmm_ring {
 	u64 *taken;		/* batch index: position of a taken entry */
 	unsigned long *skip;	/* batch index: paired away or cancelled */
 	unsigned long *skip_prev;	/* batch index: a realloc's old block was */
+	u64 *forgotten;		/* PMM_RING_FORGOTTEN, by a hash of the address */
 };
 
 /*
@@ -352,6 +355,37 @@ static enum pmm_ring_state pmm_ring_take(struct pmm_ring_entry *e, u64 pos)
 	return PMM_RING_UNWRITTEN;
 }
 
+static u64 *pmm_ring_forgotten_slot(struct pmm_ring *ring, u64 ptr)
+{
+	return &ring->forgotten[hash_64(ptr >> 4, ilog2(PMM_RING_FORGOTTEN))];
+}
+
+/*
+ * Whether a cancelled allocation at @ptr, once the writer has resumed
+ * recording, is kept for the batch, to drop a stale record there: not when
+ * one kept before did and no entry was taken at @ptr since, for the store
+ * then holds nothing there. Without this, a program that switched recording
+ * off once at its start had each of its allocations looked up after it.
+ */
+static bool pmm_ring_forgets(struct pmm_ring *ring, u64 ptr)
+{
+	u64 *slot = pmm_ring_forgotten_slot(ring, ptr);
+
+	if (*slot == ptr)
+		return false;
+	*slot = ptr;
+	return true;
+}
+
+/* An entry taken at @ptr: the store may hold a record there from now on. */
+static void pmm_ring_unforget(struct pmm_ring *ring, u64 ptr)
+{
+	u64 *slot = pmm_ring_forgotten_slot(ring, ptr);
+
+	if (*slot == ptr)
+		*slot = 0;
+}
+
 /*
  * A time-stamp counter value, from a writer that stamps with rdtsc, as
  * CLOCK_REALTIME nanoseconds: now less the counter's distance from now.
@@ -416,6 +450,12 @@ static int pmm_ring_apply(struct pmm_ring *ring, bool final)
 		struct pmm_ring_entry *e = &ent[pos % PMM_RING_ENTRIES];
 		enum pmm_ring_state state = pmm_ring_take(e, pos);
 
+		if (state == PMM_RING_TAKEN) {
+			if (resumed)
+				pmm_ring_unforget(ring, READ_ONCE(e->rec.ptr));
+			ring->taken[n++] = pos;
+			continue;
+		}
 		/*
 		 * Once the writer has resumed recording, a cancelled allocation
 		 * is kept: it may have taken the address of a block freed
@@ -423,9 +463,9 @@ static int pmm_ring_apply(struct pmm_ring *ring, bool final)
 		 * allocation there would make it. resumed first: most entries
 		 * are cancelled, and it is rare.
 		 */
-		if (state == PMM_RING_TAKEN ||
-		    (resumed && state == PMM_RING_CANCELLED &&
-		     pmm_ring_allocates(&e->rec))) {
+		if (resumed && state == PMM_RING_CANCELLED &&
+		    pmm_ring_allocates(&e->rec) &&
+		    pmm_ring_forgets(ring, READ_ONCE(e->rec.ptr))) {
 			ring->taken[n++] = pos;
 			continue;
 		}
@@ -489,6 +529,7 @@ static void pmm_ring_free_tables(struct pmm_ring *ring)
 	kvfree(ring->taken);
 	bitmap_free(ring->skip);
 	bitmap_free(ring->skip_prev);
+	kvfree(ring->forgotten);
 }
 
 int pmm_ring_open(struct inode *inode, struct file *file)
@@ -594,8 +635,10 @@ int pmm_ring_mmap(struct file *file, struct vm_area_struct *vma)
 			       GFP_KERNEL);
 	ring->skip = bitmap_zalloc(PMM_RING_ENTRIES, GFP_KERNEL);
 	ring->skip_prev = bitmap_zalloc(PMM_RING_ENTRIES, GFP_KERNEL);
+	ring->forgotten = kvcalloc(PMM_RING_FORGOTTEN, sizeof(*ring->forgotten),
+				   GFP_KERNEL);
 	if (!ring->pairs || !ring->pairs_used || !ring->taken || !ring->skip ||
-	    !ring->skip_prev) {
+	    !ring->skip_prev || !ring->forgotten) {
 		ret = -ENOMEM;
 		goto out_free_mem;
 	}

@@ -24,8 +24,9 @@ export const PmmKind = {
   // Host mode only (PMM_HOST_KIND_REAPED): the process reaped a child; size is its pid << 32 | generation << 16
   // | wait status, the generation telling which of the run's processes with that pid it was (0: the first).
   reaped: 0x80000004,
-  // Host mode only (PMM_HOST_KIND_FORGET): an allocation at ptr cancelled by its free in the ring, after
-  // hooks_active was off and back on. Any record at ptr missed its release: it goes, as in pmm.ko.
+  // Host mode only (PMM_HOST_KIND_FORGET): allocations at ptr (when not 0) and at each of frames, cancelled
+  // by their frees in the ring after hooks_active was off and back on. A record at any of them missed its
+  // release: it goes, as in pmm.ko.
   forget: 0x80000005,
 } as const;
 export type PmmKindName = keyof typeof PmmKind;
@@ -177,7 +178,7 @@ export function replayRecords(records: Iterable<PmmRecord>, maxLive = MAX_LIVE_R
       continue;
     }
     if (record.kind === 'forget') {
-      if (live.delete(record.ptr)) liveCount--;
+      for (const ptr of [record.ptr, ...record.frames]) if (ptr !== 0n && live.delete(ptr)) liveCount--;
       continue;
     }
     if (releaseKinds.has(record.kind)) {

@@ -2719,6 +2719,16 @@ static void test_ring_cancel(void)
 	      ring_seq(&r, pos) == pos + PMM_RING_ENTRIES,
 	      "  ... with it: the held block and the batch's forgotten (%llu held)",
 	      (unsigned long long)info.log_count);
+	/* Held again at that address: a cancelled allocation drops it again. */
+	ring_put(&r, PMM_KIND_MALLOC, 0xca00, 0, 100);
+	check_errno(ring_drain(&r), 0, "RING_DRAIN of an allocation there again");
+	pos = ring_take(&r);
+	rec = make_rec(PMM_KIND_MALLOC, 0xca00, 0, 100);
+	ring_finish(&r, pos, &rec);
+	ring_cancel(&r, pos);
+	check_errno(ring_drain(&r), 0, "RING_DRAIN of a cancelled one at it again");
+	check(my_log_count() == base, "  ... forgotten again (%ld held)",
+	      my_log_count() - base);
 	r.hdr->flags = 0;
 
 	/* At release: cancelled entries around an unfinished one, skipped. */
