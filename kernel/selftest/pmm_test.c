@@ -2546,6 +2546,18 @@ static bool ring_cancel(struct ring *r, __u64 pos)
 					   __ATOMIC_RELAXED);
 }
 
+/* An allocation written and then cancelled by its writer, as a free does: its position. */
+static __u64 ring_put_cancelled(struct ring *r, __u32 kind, __u64 ptr,
+				__u64 size)
+{
+	struct pmm_record rec = make_rec(kind, ptr, 0, size);
+	__u64 pos = ring_take(r);
+
+	ring_finish(r, pos, &rec);
+	ring_cancel(r, pos);
+	return pos;
+}
+
 static __u64 realtime_ns(void)
 {
 	struct timespec ts;
@@ -2694,23 +2706,14 @@ static void test_ring_cancel(void)
 	 */
 	ring_put(&r, PMM_KIND_MALLOC, 0xca00, 0, 100);
 	check_errno(ring_drain(&r), 0, "RING_DRAIN of an allocation");
-	pos = ring_take(&r);
-	rec = make_rec(PMM_KIND_MALLOC, 0xca00, 0, 100);
-	ring_finish(&r, pos, &rec);
-	ring_cancel(&r, pos);
+	ring_put_cancelled(&r, PMM_KIND_MALLOC, 0xca00, 100);
 	check_errno(ring_drain(&r), 0, "RING_DRAIN of a cancelled one at its address");
 	check(my_log_count() == base + 1, "  ... without PMM_RING_RESUMED: held");
 	r.hdr->flags = PMM_RING_RESUMED;
-	pos = ring_take(&r);
-	rec = make_rec(PMM_KIND_NEW, 0xca00, 0, 100);
-	ring_finish(&r, pos, &rec);
-	ring_cancel(&r, pos);
+	ring_put_cancelled(&r, PMM_KIND_NEW, 0xca00, 100);
 	/* In one batch: an allocation, then a cancelled one at its address. */
 	ring_put(&r, PMM_KIND_MALLOC, 0xcb00, 0, 110);
-	pos = ring_take(&r);
-	rec = make_rec(PMM_KIND_REALLOC, 0xcb00, 0, 110);
-	ring_finish(&r, pos, &rec);
-	ring_cancel(&r, pos);
+	pos = ring_put_cancelled(&r, PMM_KIND_REALLOC, 0xcb00, 110);
 	get_info(getpid(), &before);
 	check_errno(ring_drain(&r), 0, "RING_DRAIN of cancelled ones, recording resumed");
 	get_info(getpid(), &info);
@@ -2722,10 +2725,7 @@ static void test_ring_cancel(void)
 	/* Held again at that address: a cancelled allocation drops it again. */
 	ring_put(&r, PMM_KIND_MALLOC, 0xca00, 0, 100);
 	check_errno(ring_drain(&r), 0, "RING_DRAIN of an allocation there again");
-	pos = ring_take(&r);
-	rec = make_rec(PMM_KIND_MALLOC, 0xca00, 0, 100);
-	ring_finish(&r, pos, &rec);
-	ring_cancel(&r, pos);
+	ring_put_cancelled(&r, PMM_KIND_MALLOC, 0xca00, 100);
 	check_errno(ring_drain(&r), 0, "RING_DRAIN of a cancelled one at it again");
 	check(my_log_count() == base, "  ... forgotten again (%ld held)",
 	      my_log_count() - base);
