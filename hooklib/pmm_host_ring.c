@@ -208,6 +208,15 @@ static struct pmm_record *pmm_host_forget(struct pmm_record *open, __u64 ptr, un
 	return open;
 }
 
+/* A record taken at ptr: the reader may hold one there from now on. */
+static void pmm_host_unforget(__u64 ptr)
+{
+	__u64 *slot = pmm_host_forgotten_slot(ptr);
+
+	if (*slot == ptr)
+		*slot = 0;
+}
+
 /*
  * pmm_host_take's loop, made twice: with resumed 0 (a constant) a cancelled entry costs no test. A
  * test of it for every entry, most of them cancelled, was 4 instructions a malloc/free pair.
@@ -235,11 +244,8 @@ pmm_host_take_range(__u64 tail, __u64 head, int final, const int resumed, __u32 
 				rec->time_ns = pmm_host_stamp_ns(rec->time_ns, now_tsc, now_ns, khz);
 			/* A FORGET after it must come after it: the record may be at its address. */
 			if (resumed) {
-				__u64 *slot = pmm_host_forgotten_slot(rec->ptr);
-
 				forget = NULL;
-				if (*slot == rec->ptr)
-					*slot = 0;
+				pmm_host_unforget(rec->ptr);
 			}
 			continue;
 		}

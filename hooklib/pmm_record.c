@@ -303,6 +303,23 @@ static void pmm_record_send(struct pmm_record *rec)
 	pmm_transport_send(rec, 1);
 }
 
+/* rec's fields, with local's time and stack. */
+static inline __attribute__((always_inline)) void pmm_record_fill(struct pmm_record *rec,
+								  const struct pmm_record *local,
+								  enum pmm_kind kind, const void *ptr,
+								  const void *prev_ptr, size_t size)
+{
+	rec->kind = kind;
+	rec->ptr = (uintptr_t)ptr;
+	rec->prev_ptr = (uintptr_t)prev_ptr;
+	rec->size = size;
+	rec->time_ns = local->time_ns;
+	rec->nframes = local->nframes;
+	/* A loop, not memcpy: most stacks are a few frames, and a call costs more than they do. */
+	for (__u32 i = 0; i < local->nframes; i++)
+		rec->frames[i] = local->frames[i];
+}
+
 /*
  * One event, in place in the ring when there is one (no system call). The time and the stack are
  * read before the ring position is taken: a thread preempted while it holds a position makes every
@@ -331,15 +348,7 @@ static inline __attribute__((always_inline)) void pmm_record_put(struct pmm_reco
 		pmm_record_send(local);
 		return;
 	}
-	rec->kind = kind;
-	rec->ptr = (uintptr_t)ptr;
-	rec->prev_ptr = (uintptr_t)prev_ptr;
-	rec->size = size;
-	rec->time_ns = local->time_ns;
-	rec->nframes = local->nframes;
-	/* A loop, not memcpy: most stacks are a few frames, and a call costs more than they do. */
-	for (__u32 i = 0; i < local->nframes; i++)
-		rec->frames[i] = local->frames[i];
+	pmm_record_fill(rec, local, kind, ptr, prev_ptr, size);
 	pmm_ring_commit(pos);
 	if (alloc && !prev_ptr)
 		pmm_ring_remember(ptr, pos);
@@ -371,21 +380,10 @@ static void pmm_record_moved(uintptr_t frame, struct pmm_pending *pending, const
 	pmm_capture(&local, frame);
 	if (old) {
 		/* ptr 0 and size 0: old was released (see the uapi header); a release has no time. */
-		rec->kind = PMM_KIND_REALLOC;
-		rec->ptr = 0;
-		rec->prev_ptr = (uintptr_t)old;
-		rec->size = 0;
-		rec->time_ns = 0;
-		rec->nframes = local.nframes;
-		for (__u32 i = 0; i < local.nframes; i++)
-			rec->frames[i] = local.frames[i];
+		local.time_ns = 0;
+		pmm_record_fill(rec, &local, PMM_KIND_REALLOC, NULL, old, 0);
 		pmm_ring_commit(pending->pos);
 	} else {
-		/*
-		 * Nothing to record here, but the entry still holds an earlier lap's record: after a
-		 * resume, a cancelled allocation is read (PMM_RING_RESUMED), and this must not pass for one.
-		 */
-		rec->ptr = 0;
 		pmm_ring_commit_cancelled(pending->pos);
 	}
 	local.time_ns = pmm_ring_stamp();

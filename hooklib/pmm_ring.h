@@ -113,8 +113,13 @@ static inline void pmm_ring_commit(__u64 pos)
 	pmm_ring_finish(pos, pos + 1);
 }
 
+/*
+ * A position that records nothing after all. Its entry still holds an earlier lap's record, which a
+ * reader takes for a cancelled allocation once recording has resumed (PMM_RING_RESUMED): its ptr goes.
+ */
 static inline void pmm_ring_commit_cancelled(__u64 pos)
 {
+	pmm_ring_ent[pos % PMM_RING_ENTRIES].rec.ptr = 0;
 	pmm_ring_finish(pos, (pos + 1) | PMM_RING_SEQ_CANCELLED);
 }
 
