@@ -8,6 +8,10 @@ import {DEFAULT_OPTIONS} from '../reporters/constants';
 export const JUNIT_MERGE_USAGE = 'usage: pmm junit-merge OUT.xml IN.xml [IN.xml...]';
 
 export async function junitMergeCommand(argv: string[]): Promise<number> {
+  if (argv.length === 1 && (argv[0] === '--help' || argv[0] === '-h')) {
+    process.stdout.write(`${JUNIT_MERGE_USAGE}\n`);
+    return 0;
+  }
   const [out, ...inputs] = argv;
   if (out === undefined || inputs.length === 0 || argv.some(arg => arg.startsWith('-'))) {
     process.stderr.write(`pmm junit-merge: give the output file, then one or more reports\n${JUNIT_MERGE_USAGE}\n`);

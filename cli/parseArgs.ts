@@ -2,6 +2,7 @@
 
 export type Command =
   | { name: 'help' }
+  | { name: 'version' }
   | { name: 'setup' }
   | {
     name: 'run'; json: boolean; host: boolean; timeoutMs: number | null; accel: string | null; shares: string[];
@@ -27,11 +28,18 @@ export const USAGE = `usage:
   pmm setup
       install what pmm needs (Debian packages, guest kernel, native build)
   pmm junit-merge OUT.xml IN.xml [IN.xml...]
-      merge JUnit reports (a sharded run's) into one`;
+      merge JUnit reports (a sharded run's) into one
+  pmm --version`;
+
+const isHelp = (arg: string): boolean => arg === '--help' || arg === '-h';
 
 export function parseArgs(argv: string[]): Command {
   const [name, ...rest] = argv;
-  if (name === undefined || name === '--help' || name === '-h' || name === 'help') return { name: 'help' };
+  if (name === undefined || isHelp(name) || name === 'help') return { name: 'help' };
+  if (name === '--version' || name === '-V' || name === 'version') {
+    if (rest.length > 0) throw new UsageError(`pmm --version takes no arguments, got: ${rest.join(' ')}`);
+    return { name: 'version' };
+  }
   if (name === 'setup') {
     if (rest.length > 0) throw new UsageError(`pmm setup takes no arguments, got: ${rest.join(' ')}`);
     return { name: 'setup' };
@@ -52,6 +60,8 @@ export function parseArgs(argv: string[]): Command {
       i++;
       break;
     }
+    // Before the program only: after it, --help is the program's.
+    if (isHelp(arg)) return { name: 'help' };
     if (arg === '--json' && name === 'run') json = true;
     else if (arg === '--host' && name === 'run') host = true;
     else if ((arg === '--gen-suppressions' || arg === '--gen-suppressions=all') && name === 'run') genSuppressions = true;

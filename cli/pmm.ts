@@ -1,6 +1,7 @@
 #!/usr/bin/env node
 // The pmm command: `pmm run` and `pmm exec` on the same code as the Jest environment, `pmm setup`, `pmm junit-merge`.
 import { spawnSync } from 'child_process';
+import * as fs from 'fs';
 import * as path from 'path';
 import { resolveOptions } from '../harness/options';
 import { outputNote, readOnlyNote } from '../harness/releaseNotes';
@@ -134,6 +135,12 @@ async function main(argv: string[]): Promise<number> {
     case 'help':
       process.stdout.write(`${USAGE}\n`);
       return 0;
+    case 'version': {
+      // The package's version: pmm is the bin of jest-environment-pmm, whose package.json is the one truth.
+      const manifest = JSON.parse(fs.readFileSync(path.join(packageRoot(), 'package.json'), 'utf8')) as { version: string };
+      process.stdout.write(`pmm ${manifest.version}\n`);
+      return 0;
+    }
     case 'setup': {
       const setup = spawnSync('bash', [path.join(packageRoot(), 'scripts', 'setup.sh')], { stdio: 'inherit' });
       return setup.status ?? 1;

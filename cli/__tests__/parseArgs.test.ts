@@ -3,6 +3,10 @@ import { parseArgs, UsageError } from '../parseArgs';
 test.each([
   [[], { name: 'help' }],
   [['--help'], { name: 'help' }],
+  [['run', '--host', '--help'], { name: 'help' }],
+  [['exec', '-h', 'ls'], { name: 'help' }],
+  [['--version'], { name: 'version' }],
+  [['-V'], { name: 'version' }],
   [['setup'], { name: 'setup' }],
   [['run', '--host', '--json', 'prog'], { name: 'run', json: true, host: true, timeoutMs: null, accel: null, shares: [], suppressions: [], genSuppressions: false, program: 'prog', args: [] }],
   [['run', '--', './a.out', '-x'], { name: 'run', json: false, host: false, timeoutMs: null, accel: null, shares: [], suppressions: [], genSuppressions: false, program: './a.out', args: ['-x'] }],
@@ -14,6 +18,8 @@ test.each([
     name: 'run', json: false, host: true, timeoutMs: null, accel: null, shares: [], suppressions: ['a.supp', '/b.supp'], genSuppressions: true, program: 'prog', args: [],
   }],
   [['run', '--gen-suppressions=all', 'prog'], { name: 'run', json: false, host: false, timeoutMs: null, accel: null, shares: [], suppressions: [], genSuppressions: true, program: 'prog', args: [] }],
+  [['run', '--host', 'prog', '--help'], { name: 'run', json: false, host: true, timeoutMs: null, accel: null, shares: [], suppressions: [], genSuppressions: false, program: 'prog', args: ['--help'] }],
+  [['run', '--', '-h'], { name: 'run', json: false, host: false, timeoutMs: null, accel: null, shares: [], suppressions: [], genSuppressions: false, program: '-h', args: [] }],
   [['exec', '--share', '.', '--', 'touch', 'x'], { name: 'exec', timeoutMs: null, accel: null, shares: ['.'], program: 'touch', args: ['x'] }],
 ])('%j', (argv, command) => {
   expect(parseArgs(argv)).toEqual(command);
@@ -28,6 +34,7 @@ test.each([
   [['run', '--accel', 'xen', 'x'], /--accel wants auto, kvm or tcg, got "xen"/],
   [['exec', '--json', 'x'], /unknown option for pmm exec: --json/],
   [['setup', 'now'], /pmm setup takes no arguments/],
+  [['--version', 'now'], /pmm --version takes no arguments/],
   [['run', '--share'], /--share wants a folder/],
   [['run', '--suppressions'], /--suppressions wants a file/],
   [['run', '--gen-suppressions=yes', 'x'], /unknown option for pmm run: --gen-suppressions=yes/],

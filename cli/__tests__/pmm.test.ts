@@ -66,6 +66,18 @@ test('--help', () => {
   expect(run.status).toBe(0);
   expect(run.stdout).toContain('pmm run [--json]');
   expect(run.stdout).toContain('pmm junit-merge OUT.xml IN.xml');
+  // A command's --help is the same usage, not an unknown option; junit-merge has its own.
+  expect(pmm('run', '--host', '--help').stdout).toBe(run.stdout);
+  const merge = pmm('junit-merge', '--help');
+  expect(merge.status).toBe(0);
+  expect(merge.stdout).toBe('usage: pmm junit-merge OUT.xml IN.xml [IN.xml...]\n');
+});
+
+test('--version is the package\'s', () => {
+  const run = pmm('--version');
+  expect(run.status).toBe(0);
+  const { version } = JSON.parse(fs.readFileSync(path.join(root, 'package.json'), 'utf8')) as { version: string };
+  expect(run.stdout).toBe(`pmm ${version}\n`);
 });
 
 test('run --host: a forked child that exec()ed a program the hook cannot enter is said, with its pid', () => {
