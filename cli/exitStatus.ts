@@ -1,6 +1,6 @@
 // The CLI's exit status: the program's own, made non-zero when it leaked or released a block with the wrong
 // call, like valgrind's --error-exitcode.
-import { constants } from 'os';
+import { signalNumber } from '../harness/signalNames';
 
 export const LEAK_EXIT_STATUS = 1;
 export const TIMEOUT_EXIT_STATUS = 124; // as timeout(1)
@@ -12,8 +12,7 @@ export function exitStatus(
 ): number {
   if (result.timedOut) return TIMEOUT_EXIT_STATUS;
   if (result.signal) {
-    const number = (constants.signals as Record<string, number>)[result.signal];
-    return 128 + (number ?? 0);
+    return 128 + (signalNumber(result.signal) ?? 0);
   }
   if (flagged && result.exitCode === 0) return LEAK_EXIT_STATUS;
   return result.exitCode ?? 1;

@@ -290,7 +290,8 @@ describe('run --host: SIGTERM, SIGINT or SIGQUIT sent to pmm', () => {
       expect(run.stderr).toContain('Sz: 16B');
       expect(run.stderr).toContain('pmm: 16 bytes in 1 block leaked, from 1 stack\n');
       expect([run.status, run.signal]).toEqual([status, null]);
-      // The program was pmm's child, and is gone with it; before, it ran on, and the folder stayed.
+      // pmm's child, the program's launcher (its parent), is gone with it, as is the program; before,
+      // the program ran on, and the folder stayed.
       expect(run.children.length).toBe(1);
       expect(fs.existsSync(`/proc/${run.children[0]}`)).toBe(false);
       expect(fs.readdirSync(tmp)).toEqual([]);

@@ -29,12 +29,13 @@ function mismatch(allocKind: string, size: number, allocAt: string, releaseKind:
 }
 
 export const hookCases: HookCase[] = [
-  ...(['kill', 'segv', 'abort'] as const).map((how) => ({
+  // rtsig: a real-time signal, which the run names as pmd does (host mode: Node has no name for it).
+  ...(['kill', 'segv', 'abort', 'rtsig'] as const).map((how) => ({
     name: `killed_midway ${how}: 60,000 events, two laps of the ring, then death by ${how}`,
     program: 'killed_midway',
     args: [how],
     exitCode: null,
-    signal: { kill: 'SIGKILL', segv: 'SIGSEGV', abort: 'SIGABRT' }[how],
+    signal: { kill: 'SIGKILL', segv: 'SIGSEGV', abort: 'SIGABRT', rtsig: 'SIGRTMIN+1' }[how],
     leak: { bytes: 5 * 123, blocks: 5 },
     leaks: ['615/5 malloc leak_before_dying<main'],
     mismatches: [],
@@ -319,16 +320,19 @@ export function unhookedChildren(result: { children?: Array<{ unhooked: boolean;
 }
 
 /**
- * A shell whose children end in four ways: killed_midway dies of SIGSEGV, a shell exits 7, a shell execs
- * leak_three (which exits 7), /bin/true exits 0. pmm.ko sees each exit in the VM; on the host the shell,
- * which has the hook, marks each child it reaps.
+ * A shell whose children end in six ways: killed_midway dies of SIGSEGV, of abort() (SIGABRT, which Node
+ * also calls SIGIOT) and of a real-time signal, a shell exits 7, a shell execs leak_three (which exits 7),
+ * /bin/true exits 0. pmm.ko sees each exit in the VM; on the host the shell, which has the hook, marks each
+ * child it reaps.
  */
 export const childEndingsCase = {
   name: "a forked child's entry says how it ended: its exit status, or the signal that killed it",
-  script: `${programBin('killed_midway')} segv; sh -c 'exit 7'; sh -c 'exec ${programBin('leak_three')}'; /bin/true; exit 3`,
+  script: `${['segv', 'abort', 'rtsig'].map((how) => `${programBin('killed_midway')} ${how}`).join('; ')}; sh -c 'exit 7'; sh -c 'exec ${programBin('leak_three')}'; /bin/true; exit 3`,
   exitCode: 3,
   endings: [
     [null, 'SIGSEGV'],
+    [null, 'SIGABRT'],
+    [null, 'SIGRTMIN+1'],
     [7, null],
     [7, null], // leak_three's own status
     [0, null],

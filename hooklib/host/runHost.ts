@@ -11,7 +11,9 @@ import * as path from 'path';
 import { CappedOutput } from '../../harness/cappedOutput';
 import { checkHookable, checkHookStarted } from '../../harness/hookReach';
 import { binaryOutput, outputFields, programInput, ProgramError, resolveProgram, type RawRun } from '../../harness/runProgram';
-import { preloadablePath } from '../../qemu/paths';
+import { packageRoot, preloadablePath } from '../../qemu/paths';
+import type { Readable } from 'stream';
+import { parseLaunchReport, waitStatusEnding, type Ending } from './launchReport';
 import { processName, readRecordDir, recordDirEntries, type HostProcess, type RecordDirEntry } from './recordDir';
 
 export interface HostRunOptions {
@@ -65,19 +67,13 @@ function reapedStatuses(processes: HostProcess[]): Map<string, number> {
   return statuses;
 }
 
-const signalNames = new Map(Object.entries(os.constants.signals).map(([name, number]) => [number, name]));
-
 /**
  * How a child ended, as pmd says it from pmm.ko: this run is not its parent. The wait status its parent
  * reaped tells all; else the status it gave exit() or _exit(); else, if the run killed it as a leftover,
  * SIGKILL. A child killed by a signal and reaped by a parent without the hook stays unknown: both null.
  */
-export function childEnding(waitStatus: number | undefined, exitCode: number | null, killedByRun: boolean): { exitCode: number | null; signal: string | null } {
-  if (waitStatus !== undefined) {
-    const signal = waitStatus & 0x7f;
-    if (signal === 0) return { exitCode: (waitStatus >> 8) & 0xff, signal: null };
-    return { exitCode: null, signal: signalNames.get(signal) ?? `signal ${signal}` };
-  }
+export function childEnding(waitStatus: number | undefined, exitCode: number | null, killedByRun: boolean): Ending {
+  if (waitStatus !== undefined) return waitStatusEnding(waitStatus);
   if (exitCode !== null) return { exitCode, signal: null };
   return { exitCode: null, signal: killedByRun ? 'SIGKILL' : null };
 }
@@ -149,6 +145,7 @@ function recordDir(): { dir: string; top: string } {
 export async function runHostRaw(program: string, args: string[], options: HostRunOptions = {}): Promise<RawRun> {
   const hook = options.hook ?? path.resolve(__dirname, '..', '..', '..', 'hooklib', 'libpmm.so');
   const hookPath = preloadablePath(fs.existsSync(hook) ? hook : path.resolve(__dirname, '..', 'libpmm.so'));
+  const launcher = path.join(packageRoot(), 'hooklib', 'host', 'pmm-launch');
   const input = programInput(options.input);
   const binary = binaryOutput(options.binary);
   checkHookable(resolveProgram(program, path.resolve(options.cwd ?? process.cwd())), (message) => new ProgramError(message));
@@ -166,14 +163,26 @@ export async function runHostRaw(program: string, args: string[], options: HostR
     let child;
     try {
       const output = options.inheritOutput ? 'inherit' : 'pipe';
-      child = spawn(program, args, { cwd: options.cwd, env, stdio: [stdin, output, output] });
+      // The program is pmm-launch's child (launch.c says why); descriptor 3 is the launcher's report.
+      child = spawn(launcher, [program, ...args], { cwd: options.cwd, env, stdio: [stdin, output, output, 'pipe'] });
     } finally {
       if (typeof stdin === 'number') fs.closeSync(stdin);
     }
+    const launched = child;
+    let reportText = '';
+    const reportStream = child.stdio[3] as Readable;
+    reportStream.setEncoding('latin1');
+    reportStream.on('data', (d: string) => (reportText += d));
+    const reported = new Promise<void>((resolve) => reportStream.on('close', () => resolve()));
+    // The program's pid once the launcher said it, until it said the program ended.
+    const programPid = (): number | null => {
+      const forked = /^pid (\d+)$/m.exec(reportText);
+      return forked && !/^status /m.test(reportText) ? Number(forked[1]) : null;
+    };
     if (options.control) {
-      const started = child;
+      // The launcher passes it on (it holds it until the program is forked).
       options.control.signal = (name) => {
-        if (started.exitCode === null && started.signalCode === null) started.kill(name as NodeJS.Signals);
+        if (launched.exitCode === null && launched.signalCode === null) launched.kill(name as NodeJS.Signals);
       };
     }
     // As pmd keeps them: the first OUTPUT_CAP_BYTES of each, the rest read and dropped.
@@ -185,23 +194,40 @@ export async function runHostRaw(program: string, args: string[], options: HostR
     let timedOut = false;
     const timer = options.timeoutMs ? setTimeout(() => {
       timedOut = true;
-      child.kill('SIGKILL');
+      // SIGKILL cannot be passed on: the program itself, or, not forked yet, the launcher, whose death kills it.
+      const pid = programPid();
+      try {
+        if (pid !== null) process.kill(pid, 'SIGKILL');
+        else launched.kill('SIGKILL');
+      } catch {
+        // ended meanwhile
+      }
     }, options.timeoutMs) : null;
-    let exitCode: number | null;
-    let signal: NodeJS.Signals | null;
+    let launcherEnding: Ending;
     try {
-      [exitCode, signal] = await new Promise<[number | null, NodeJS.Signals | null]>((resolve, reject) => {
+      launcherEnding = await new Promise<Ending>((resolve, reject) => {
         child.on('error', (err: NodeJS.ErrnoException) => {
-          // The program itself was checked: ENOENT now means the interpreter its #! line names.
-          const why = err.code === 'ENOENT' ? 'the interpreter its #! line names does not exist' : err.message;
-          reject(new ProgramError(`cannot start ${program}: ${why}`));
+          reject(err.code === 'ENOENT' && !fs.existsSync(launcher)
+            ? new ProgramError(`host mode's launcher ${launcher} is not built: run \`npx pmm setup\``)
+            : err);
         });
-        child.on('exit', (code, sig) => resolve([code, sig]));
+        child.on('exit', (code, sig) => resolve({ exitCode: code, signal: sig }));
       });
+      await reported;
     } finally {
       if (timer) clearTimeout(timer);
     }
-    const pid = child.pid!;
+    const report = parseLaunchReport(reportText);
+    if (report.failure?.stage === 'exec') {
+      // The program itself was checked: ENOENT now means the interpreter its #! line names.
+      const why = report.failure.errno === os.constants.errno.ENOENT ? 'the interpreter its #! line names does not exist' : report.failure.message;
+      throw new ProgramError(`cannot start ${program}: ${why}`);
+    }
+    if (report.failure) throw new Error(`pmm-launch lost the program's status: ${report.failure.message}`);
+    // The launcher ends after the program, so an ending it did not report is its own: killed (the timeout).
+    const { exitCode, signal } = report.ending ?? launcherEnding;
+    // Not forked: no process of the run is the program.
+    const pid = report.pid ?? -1;
     const killed = await endLeftovers(dir, pid);
     // Something else may still hold the program's stdout or stderr (a process without the hook, or
     // one that dropped PMM_RECORD_DIR): what it wrote within LEFTOVER_WAIT_MS is the output.

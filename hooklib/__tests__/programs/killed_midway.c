@@ -1,8 +1,8 @@
 /*
  * killed_midway.c: churns through more records than the hook's ring holds, leaks five 123-byte blocks,
- * then kills itself with SIGKILL (or, with "segv", a null write; with "abort", abort()). No exit
- * handler runs: every record must already be where the module finds it. With "clean" it leaks
- * nothing and exits 0.
+ * then kills itself with SIGKILL (or, with "segv", a null write; with "abort", abort(); with "rtsig",
+ * the real-time signal SIGRTMIN+1, which Node cannot name). No exit handler runs: every record must
+ * already be where the module finds it. With "clean" it leaks nothing and exits 0.
  */
 #include <signal.h>
 #include <stdlib.h>
@@ -49,6 +49,8 @@ int main(int argc, char **argv)
 	}
 	else if (strcmp(how, "abort") == 0)
 		abort();
+	else if (strcmp(how, "rtsig") == 0)
+		raise(SIGRTMIN + 1);
 	else
 		kill(getpid(), SIGKILL);
 	return 0;

@@ -1,0 +1,139 @@
+/*
+ * launch.c: pmm-launch, the parent of a host-mode run's program, as pmd is in the guest.
+ *
+ * Host mode runs in Node, which tells how a child ended only by the signal's name: a program killed
+ * by a signal Node has no name for (the real-time ones) looks as if it had exited with status 0. So
+ * the program is this launcher's child, and the launcher gives its parent the wait status itself.
+ * It is linked statically: the LD_PRELOAD of its environment, which the program inherits, does not
+ * load the hook into it.
+ *
+ *	pmm-launch PROGRAM [ARGS...]
+ *
+ * Descriptor 3, a pipe to the parent, gets one line once the program is forked and one when it is
+ * done, then the launcher exits 0:
+ *	pid PID
+ *	status WAIT_STATUS		(as waitpid gives it)
+ *	exec ERRNO MESSAGE		(PROGRAM could not be run: fork or execvp failed)
+ *	wait ERRNO MESSAGE		(its status could not be had: not expected)
+ * The parent signals the program by its pid. A SIGINT, SIGQUIT, SIGHUP or SIGTERM that a process
+ * sends the launcher is passed on to the program; one the terminal sends its foreground process
+ * group reached the program already, and is not sent again.
+ */
+#define _GNU_SOURCE
+#include <errno.h>
+#include <fcntl.h>
+#include <signal.h>
+#include <stdio.h>
+#include <string.h>
+#include <sys/prctl.h>
+#include <sys/wait.h>
+#include <unistd.h>
+
+#define REPORT_FD 3
+
+static const int passed_on[] = { SIGINT, SIGQUIT, SIGHUP, SIGTERM };
+
+static volatile pid_t program;
+
+static void pass_on(int sig, siginfo_t *info, void *context)
+{
+	(void)context;
+	/* SI_KERNEL: the terminal's, which the program's process group got too. */
+	if (info->si_code != SI_KERNEL && program > 0)
+		kill(program, sig);
+}
+
+static void report(const char *line)
+{
+	size_t len = strlen(line);
+
+	while (len > 0) {
+		ssize_t n = write(REPORT_FD, line, len);
+
+		if (n < 0 && errno == EINTR)
+			continue;
+		if (n <= 0)
+			return;
+		line += n;
+		len -= (size_t)n;
+	}
+}
+
+/* The child: the program, or the reason it could not be run, on the exec pipe. */
+static void run_program(char **argv, const sigset_t *mask, pid_t launcher, int exec_pipe)
+{
+	int err;
+
+	/* Killed with the launcher: the parent ends a run by the launcher when the program's pid was not read yet. */
+	if (prctl(PR_SET_PDEATHSIG, SIGKILL) < 0 || getppid() != launcher)
+		_exit(127);
+	sigprocmask(SIG_SETMASK, mask, NULL);
+	execvp(argv[0], argv);
+	err = errno;
+	if (write(exec_pipe, &err, sizeof(err)) < 0)
+		_exit(127);
+	_exit(127);
+}
+
+int main(int argc, char **argv)
+{
+	sigset_t blocked, mask;
+	struct sigaction sa;
+	char line[256];
+	int exec_pipe[2], err, status;
+	pid_t launcher = getpid(), done;
+	ssize_t n;
+
+	if (argc < 2 || fcntl(REPORT_FD, F_SETFD, FD_CLOEXEC) < 0) {
+		fprintf(stderr, "usage: pmm-launch PROGRAM [ARGS...], with descriptor 3 open for its report\n");
+		return 2;
+	}
+	/* Held until the program's pid is known, then passed on. */
+	sigemptyset(&blocked);
+	for (size_t i = 0; i < sizeof(passed_on) / sizeof(passed_on[0]); i++)
+		sigaddset(&blocked, passed_on[i]);
+	sigprocmask(SIG_BLOCK, &blocked, &mask);
+	if (pipe2(exec_pipe, O_CLOEXEC) < 0) {
+		snprintf(line, sizeof(line), "exec %d %s\n", errno, strerror(errno));
+		report(line);
+		return 0;
+	}
+	program = fork();
+	if (program < 0) {
+		snprintf(line, sizeof(line), "exec %d %s\n", errno, strerror(errno));
+		report(line);
+		return 0;
+	}
+	if (program == 0)
+		run_program(argv + 1, &mask, launcher, exec_pipe[1]);
+	close(exec_pipe[1]);
+	snprintf(line, sizeof(line), "pid %d\n", (int)program);
+	report(line);
+
+	memset(&sa, 0, sizeof(sa));
+	sa.sa_sigaction = pass_on;
+	sa.sa_flags = SA_SIGINFO | SA_RESTART;
+	sigemptyset(&sa.sa_mask);
+	for (size_t i = 0; i < sizeof(passed_on) / sizeof(passed_on[0]); i++)
+		sigaction(passed_on[i], &sa, NULL);
+	sigprocmask(SIG_SETMASK, &mask, NULL);
+
+	/* The exec pipe closes at a successful exec; an errno on it is the failure's. */
+	do
+		n = read(exec_pipe[0], &err, sizeof(err));
+	while (n < 0 && errno == EINTR);
+	close(exec_pipe[0]);
+	do
+		done = waitpid(program, &status, 0);
+	while (done < 0 && errno == EINTR);
+	if (n == (ssize_t)sizeof(err))
+		snprintf(line, sizeof(line), "exec %d %s\n", err, strerror(err));
+	else if (done == program)
+		snprintf(line, sizeof(line), "status %d\n", status);
+	else
+		snprintf(line, sizeof(line), "wait %d %s\n", errno, strerror(errno));
+	/* Reaped: its pid may be another process's now. */
+	program = 0;
+	report(line);
+	return 0;
+}
