@@ -5,7 +5,7 @@ import * as fs from 'fs';
 import * as os from 'os';
 import * as path from 'path';
 import { pmmIntoHead } from './intoHead';
-import { pmmOnTerminal, pmmSignalled } from './signalled';
+import { pmmOnTerminal, pmmSignalled, processState } from './signalled';
 
 const root = path.join(__dirname, '..', '..');
 const cli = path.join(root, 'dist', 'cli', 'pmm.js');
@@ -277,6 +277,26 @@ test('run --host: a reader that goes away (| head) gives the program its SIGPIPE
   expect(run.stderr).not.toContain('EPIPE');
   expect(run.status).toBe(128 + 13);
 });
+
+test('run --host: SIGKILL ends pmm and, as under valgrind and in the VM, the program with it', async () => {
+  const tmp = fs.mkdtempSync(path.join(os.tmpdir(), 'pmm-cli-sigkill-'));
+  try {
+    const hang = path.join(root, 'fixtures', 'bin', 'hang_forever');
+    const run = await pmmSignalled(cli, root, ['run', '--host', '--', hang], 'SIGKILL', { stream: 'stdout', text: 'hang_forever: waiting\n' }, { ...process.env, TMPDIR: tmp });
+    expect([run.status, run.signal]).toEqual([null, 'SIGKILL']);
+    // The launcher and the program, which ran on before; given a moment to die of their parent-death signals.
+    expect(run.descendants.length).toBe(2);
+    const alive = (pid: number): boolean => processState(pid) !== null && processState(pid) !== 'Z';
+    const deadline = Date.now() + 2000;
+    while (run.descendants.some(alive) && Date.now() < deadline) await new Promise((resolve) => setTimeout(resolve, 20));
+    const left = run.descendants.filter(alive);
+    // A failure must not leave them holding the test's pipes.
+    for (const pid of left) process.kill(pid, 'SIGKILL');
+    expect(left).toEqual([]);
+  } finally {
+    fs.rmSync(tmp, { recursive: true, force: true });
+  }
+}, 30_000);
 
 describe('run --host: SIGTERM, SIGINT or SIGQUIT sent to pmm', () => {
   const hang = path.join(root, 'fixtures', 'bin', 'hang_forever');

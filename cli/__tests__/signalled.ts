@@ -8,8 +8,10 @@ export interface Signalled {
   signal: NodeJS.Signals | null;
   stdout: string;
   stderr: string;
-  /** pmm's child processes when it was sent the signal: in host mode, the program. */
+  /** pmm's child processes when it was sent the signal: in host mode, the program's launcher. */
   children: number[];
+  /** Every process below pmm then: in host mode, the launcher and the program. */
+  descendants: number[];
 }
 
 /**
@@ -44,6 +46,7 @@ export function pmmSignalled(
   const child = spawn(process.execPath, [cli, ...args], { cwd, env, stdio: ['ignore', 'pipe', 'pipe'] });
   const seen = { stdout: '', stderr: '' };
   let children: number[] = [];
+  let descendants: number[] = [];
   let sent = false;
   for (const stream of ['stdout', 'stderr'] as const) {
     child[stream].on('data', (d: Buffer) => {
@@ -53,6 +56,7 @@ export function pmmSignalled(
         const deadline = Date.now() + 10_000;
         const send = (): void => {
           children = childrenOf(child.pid!);
+          descendants = processTree(child.pid!).slice(1);
           if (when.child && children.length === 0 && Date.now() < deadline) setTimeout(send, 10);
           else child.kill(signal);
         };
@@ -63,7 +67,7 @@ export function pmmSignalled(
   // Once pmm has exited, its output ends, unless a process it left behind still holds its pipes (the
   // fault these tests look for): then what came within 5 s is the answer.
   return new Promise((resolve) => {
-    const done = (status: number | null, sig: NodeJS.Signals | null): void => resolve({ status, signal: sig, ...seen, children });
+    const done = (status: number | null, sig: NodeJS.Signals | null): void => resolve({ status, signal: sig, ...seen, children, descendants });
     child.on('exit', (status, sig) => setTimeout(() => done(status, sig), 5000).unref());
     child.on('close', done);
   });

@@ -7,7 +7,11 @@
  * It is linked statically: the LD_PRELOAD of its environment, which the program inherits, does not
  * load the hook into it.
  *
- *	pmm-launch PROGRAM [ARGS...]
+ *	pmm-launch PARENT_PID PROGRAM [ARGS...]
+ *
+ * It ends with its parent, pmm, and the program with it, as a program under valgrind ends with
+ * valgrind's own process and one in the guest with QEMU: a pmm killed by SIGKILL leaves nothing running.
+ * PARENT_PID tells it whether pmm died before it could ask for that.
  *
  * Descriptor 3, a pipe to the parent, gets one line once the program is forked and one when it is
  * done, then the launcher exits 0:
@@ -24,6 +28,7 @@
 #include <fcntl.h>
 #include <signal.h>
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 #include <sys/prctl.h>
 #include <sys/wait.h>
@@ -64,7 +69,7 @@ static void run_program(char **argv, const sigset_t *mask, pid_t launcher, int e
 {
 	int err;
 
-	/* Killed with the launcher: the parent ends a run by the launcher when the program's pid was not read yet. */
+	/* Killed with the launcher, which dies with pmm (and when pmm ends a run before it read the program's pid). */
 	if (prctl(PR_SET_PDEATHSIG, SIGKILL) < 0 || getppid() != launcher)
 		_exit(127);
 	sigprocmask(SIG_SETMASK, mask, NULL);
@@ -84,10 +89,12 @@ int main(int argc, char **argv)
 	pid_t launcher = getpid(), done;
 	ssize_t n;
 
-	if (argc < 2 || fcntl(REPORT_FD, F_SETFD, FD_CLOEXEC) < 0) {
-		fprintf(stderr, "usage: pmm-launch PROGRAM [ARGS...], with descriptor 3 open for its report\n");
+	if (argc < 3 || atoi(argv[1]) <= 0 || fcntl(REPORT_FD, F_SETFD, FD_CLOEXEC) < 0) {
+		fprintf(stderr, "usage: pmm-launch PARENT_PID PROGRAM [ARGS...], with descriptor 3 open for its report\n");
 		return 2;
 	}
+	if (prctl(PR_SET_PDEATHSIG, SIGKILL) < 0 || getppid() != atoi(argv[1]))
+		return 1;
 	/* Held until the program's pid is known, then passed on. */
 	sigemptyset(&blocked);
 	for (size_t i = 0; i < sizeof(passed_on) / sizeof(passed_on[0]); i++)
@@ -105,7 +112,7 @@ int main(int argc, char **argv)
 		return 0;
 	}
 	if (program == 0)
-		run_program(argv + 1, &mask, launcher, exec_pipe[1]);
+		run_program(argv + 2, &mask, launcher, exec_pipe[1]);
 	close(exec_pipe[1]);
 	snprintf(line, sizeof(line), "pid %d\n", (int)program);
 	report(line);

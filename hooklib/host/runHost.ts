@@ -164,7 +164,7 @@ export async function runHostRaw(program: string, args: string[], options: HostR
     try {
       const output = options.inheritOutput ? 'inherit' : 'pipe';
       // The program is pmm-launch's child (launch.c says why); descriptor 3 is the launcher's report.
-      child = spawn(launcher, [program, ...args], { cwd: options.cwd, env, stdio: [stdin, output, output, 'pipe'] });
+      child = spawn(launcher, [String(process.pid), program, ...args], { cwd: options.cwd, env, stdio: [stdin, output, output, 'pipe'] });
     } finally {
       if (typeof stdin === 'number') fs.closeSync(stdin);
     }
