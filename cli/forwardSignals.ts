@@ -10,12 +10,13 @@ const FORWARDED_SIGNALS = ['SIGINT', 'SIGTERM', 'SIGHUP', 'SIGQUIT'] as const;
 export interface ForwardOptions {
   /**
    * The program is in pmm's process group (host mode): a signal that the terminal sends to its foreground
-   * group (Ctrl-C's SIGINT, Ctrl-\'s SIGQUIT, a hangup's SIGHUP) reached the program already, and is not
-   * sent again, for a program that shuts down gracefully on the first would take a second as "now, at
-   * once".
+   * group (Ctrl-C's SIGINT, Ctrl-\'s SIGQUIT, a hangup's SIGHUP), or a kill sends to the whole group,
+   * reached the program already, and is not sent again, for a program that shuts down gracefully on the
+   * first would take a second as "now, at once". pmm cannot tell whence its own came; the program's
+   * launcher can, and says (control.signalled).
    */
-  sharesTerminal: boolean;
-  /** Whether pmm's stdin, stdout or stderr is a terminal: SIGINT, SIGQUIT and SIGHUP are then the terminal's. */
+  sharesGroup: boolean;
+  /** Whether pmm's stdin, stdout or stderr is a terminal: a signal the group got is then likely the terminal's. */
   onTerminal: boolean;
   /** pmm run, which reports the program's leaks; pmm exec only passes its status on. */
   reports: boolean;
@@ -25,6 +26,12 @@ export interface ForwardOptions {
 
 /** Installs the handlers; the function returned removes them. note says what pmm did. */
 export function forwardSignals(control: RunControl, note: (message: string) => void, options: ForwardOptions): () => void {
+  const said = (name: string, passedOn: boolean): void => {
+    const had = options.onTerminal ? 'the program got it from the terminal too' : 'the program got it too, sent to its whole process group';
+    const what = passedOn ? 'passed on to the program' : had;
+    note(`pmm: ${name}: ${what}${options.reports ? '; its report follows when it has ended' : ''}`);
+  };
+  if (options.sharesGroup) control.signalled = said;
   const handlers = FORWARDED_SIGNALS.map((name) => {
     const handler = (): void => {
       if (!control.signal) {
@@ -34,10 +41,8 @@ export function forwardSignals(control: RunControl, note: (message: string) => v
         process.kill(process.pid, name);
         return;
       }
-      const fromTerminal = options.sharesTerminal && options.onTerminal && name !== 'SIGTERM';
-      if (!fromTerminal) control.signal(name);
-      const what = fromTerminal ? 'the program got it from the terminal too' : 'passed on to the program';
-      note(`pmm: ${name}: ${what}${options.reports ? '; its report follows when it has ended' : ''}`);
+      control.signal(name);
+      if (!options.sharesGroup) said(name, true);
     };
     process.on(name, handler);
     return [name, handler] as const;

@@ -78,7 +78,7 @@ async function runCommand(command: Extract<Command, { name: 'run' | 'exec' }>): 
   // Ctrl-C, timeout(1): the program gets the signal, and pmm reports what it left, as valgrind does.
   const onTerminal = [process.stdin, process.stdout, process.stderr].some((stream) => stream.isTTY === true);
   stopVmsWithPmm();
-  const stopForwarding = forwardSignals(control, notice, { sharesTerminal: host, onTerminal, reports: command.name === 'run', beforeDying: killLiveVms });
+  const stopForwarding = forwardSignals(control, notice, { sharesGroup: host, onTerminal, reports: command.name === 'run', beforeDying: killLiveVms });
   // --host: on this machine, without a VM (the hook writes its records to files, one per process). There
   // the program writes to pmm's stdout and stderr itself; from the VM, pmm passes its output on.
   let raw;

@@ -10,6 +10,11 @@ export type OutputListener = (stream: 'stdout' | 'stderr', data: Buffer) => void
 export interface RunControl {
   signal?: (name: string) => void;
   /**
+   * Host mode: whether signal() passed its signal on, or found that the program had it already from its
+   * process group (the terminal's Ctrl-C, a kill of the group), which is not sent again.
+   */
+  signalled?: (name: string, passedOn: boolean) => void;
+  /**
    * Stop and start reading what the guest sends, for a streamed run whose output's reader is slower than
    * the program: pmd then waits to write, and the program, its pipe full, waits too, as it would writing
    * to that reader without pmm, instead of pmm keeping all it wrote in memory.

@@ -5,7 +5,7 @@ import * as fs from 'fs';
 import * as os from 'os';
 import * as path from 'path';
 import { pmmIntoHead } from './intoHead';
-import { pmmOnTerminal, pmmSignalled, processState } from './signalled';
+import { pmmOnTerminal, pmmSignalled, processState, processTree, terminalSession } from './signalled';
 
 const root = path.join(__dirname, '..', '..');
 const cli = path.join(root, 'dist', 'cli', 'pmm.js');
@@ -325,5 +325,23 @@ describe('run --host: SIGTERM, SIGINT or SIGQUIT sent to pmm', () => {
     expect(run.output).toContain('pmm: SIGINT: the program got it from the terminal too; its report follows when it has ended\n');
     expect(run.output).toContain('sigint_sources: 1 from the terminal, 0 from a process\n');
     expect(run.output).toContain('pmm: no leaks: every allocation was freed\n');
+  }, 30_000);
+
+  test('on a terminal, a SIGINT sent to pmm alone (kill) is not taken for the terminal\'s: it is passed on', async () => {
+    const session = terminalSession(cli, root, ['run', '--host', '--', path.join(root, 'fixtures', 'bin', 'sigint_sources')]);
+    await session.waitFor('sigint_sources: waiting\n');
+    const isPmm = (pid: number): boolean => {
+      try {
+        return fs.readFileSync(`/proc/${pid}/cmdline`, 'utf8').split('\0').includes(cli);
+      } catch {
+        return false;
+      }
+    };
+    const pmmPid = processTree(session.pid).filter(isPmm);
+    expect(pmmPid.length).toBe(1);
+    process.kill(pmmPid[0], 'SIGINT');
+    expect(await session.closed).toBe(0);
+    expect(session.output()).toContain('pmm: SIGINT: passed on to the program; its report follows when it has ended\n');
+    expect(session.output()).toContain('sigint_sources: 0 from the terminal, 1 from a process\n');
   }, 30_000);
 });

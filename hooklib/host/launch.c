@@ -15,13 +15,19 @@
  *
  * Descriptor 3, a pipe to the parent, gets one line once the program is forked and one when it is
  * done, then the launcher exits 0:
- *	pid PID
+ *	pid PID requests BASE
  *	status WAIT_STATUS		(as waitpid gives it)
  *	exec ERRNO MESSAGE		(PROGRAM could not be run: fork or execvp failed)
  *	wait ERRNO MESSAGE		(its status could not be had: not expected)
- * The parent signals the program by its pid. A SIGINT, SIGQUIT, SIGHUP or SIGTERM that a process
- * sends the launcher is passed on to the program; one the terminal sends its foreground process
- * group reached the program already, and is not sent again.
+ *
+ * SIGINT, SIGQUIT, SIGHUP and SIGTERM that pmm gets are the program's: it passes them on. But the
+ * program is in pmm's process group, and one the terminal (Ctrl-C) or a kill of the whole group sent
+ * reached the program already: a second would make one that shuts down gracefully on the first stop at
+ * once. pmm cannot tell them apart (Node does not give a signal's sender); the launcher, in the same
+ * group, can: it got the group's too. So pmm asks, with real-time signal BASE + i for the i-th of those
+ * four (real-time signals queue, and come after the standard ones pending), and the launcher sends the
+ * signal to the program only when no group signal of that kind came for the ask, and says which:
+ *	passed SIGNAME | kept SIGNAME
  */
 #define _GNU_SOURCE
 #include <errno.h>
@@ -36,17 +42,16 @@
 
 #define REPORT_FD 3
 
-static const int passed_on[] = { SIGINT, SIGQUIT, SIGHUP, SIGTERM };
+#define ASKED 4
+static const int asked[ASKED] = { SIGINT, SIGQUIT, SIGHUP, SIGTERM };
+static const char *const kept_line[ASKED] = { "kept SIGINT\n", "kept SIGQUIT\n", "kept SIGHUP\n", "kept SIGTERM\n" };
+static const char *const passed_line[ASKED] = {
+	"passed SIGINT\n", "passed SIGQUIT\n", "passed SIGHUP\n", "passed SIGTERM\n"
+};
 
 static volatile pid_t program;
-
-static void pass_on(int sig, siginfo_t *info, void *context)
-{
-	(void)context;
-	/* SI_KERNEL: the terminal's, which the program's process group got too. */
-	if (info->si_code != SI_KERNEL && program > 0)
-		kill(program, sig);
-}
+/* Signals of each kind the process group got that no ask has matched yet. */
+static volatile sig_atomic_t from_group[ASKED];
 
 static void report(const char *line)
 {
@@ -61,6 +66,30 @@ static void report(const char *line)
 			return;
 		line += n;
 		len -= (size_t)n;
+	}
+}
+
+/* One of the four, sent to the whole process group: the program got it too. */
+static void group_signal(int sig)
+{
+	for (int i = 0; i < ASKED; i++)
+		if (asked[i] == sig)
+			from_group[i]++;
+}
+
+/* pmm got asked[i]: the program's, unless it got it from the group already. */
+static void ask(int sig)
+{
+	int i = sig - SIGRTMIN;
+
+	if (i < 0 || i >= ASKED || program <= 0)
+		return;
+	if (from_group[i] > 0) {
+		from_group[i]--;
+		report(kept_line[i]);
+	} else {
+		kill(program, asked[i]);
+		report(passed_line[i]);
 	}
 }
 
@@ -86,7 +115,7 @@ int main(int argc, char **argv)
 	struct sigaction sa;
 	char line[256];
 	int exec_pipe[2], err, status;
-	pid_t launcher = getpid(), done;
+	pid_t launcher = getpid(), forked, done;
 	ssize_t n;
 
 	if (argc < 3 || atoi(argv[1]) <= 0 || fcntl(REPORT_FD, F_SETFD, FD_CLOEXEC) < 0) {
@@ -95,10 +124,12 @@ int main(int argc, char **argv)
 	}
 	if (prctl(PR_SET_PDEATHSIG, SIGKILL) < 0 || getppid() != atoi(argv[1]))
 		return 1;
-	/* Held until the program's pid is known, then passed on. */
+	/* Held until the program's pid is known; a handler runs with the others held, as counts change. */
 	sigemptyset(&blocked);
-	for (size_t i = 0; i < sizeof(passed_on) / sizeof(passed_on[0]); i++)
-		sigaddset(&blocked, passed_on[i]);
+	for (int i = 0; i < ASKED; i++) {
+		sigaddset(&blocked, asked[i]);
+		sigaddset(&blocked, SIGRTMIN + i);
+	}
 	sigprocmask(SIG_BLOCK, &blocked, &mask);
 	if (pipe2(exec_pipe, O_CLOEXEC) < 0) {
 		snprintf(line, sizeof(line), "exec %d %s\n", errno, strerror(errno));
@@ -114,15 +145,18 @@ int main(int argc, char **argv)
 	if (program == 0)
 		run_program(argv + 2, &mask, launcher, exec_pipe[1]);
 	close(exec_pipe[1]);
-	snprintf(line, sizeof(line), "pid %d\n", (int)program);
+	snprintf(line, sizeof(line), "pid %d requests %d\n", (int)program, SIGRTMIN);
 	report(line);
 
 	memset(&sa, 0, sizeof(sa));
-	sa.sa_sigaction = pass_on;
-	sa.sa_flags = SA_SIGINFO | SA_RESTART;
-	sigemptyset(&sa.sa_mask);
-	for (size_t i = 0; i < sizeof(passed_on) / sizeof(passed_on[0]); i++)
-		sigaction(passed_on[i], &sa, NULL);
+	sa.sa_flags = SA_RESTART;
+	sa.sa_mask = blocked;
+	for (int i = 0; i < ASKED; i++) {
+		sa.sa_handler = group_signal;
+		sigaction(asked[i], &sa, NULL);
+		sa.sa_handler = ask;
+		sigaction(SIGRTMIN + i, &sa, NULL);
+	}
 	sigprocmask(SIG_SETMASK, &mask, NULL);
 
 	/* The exec pipe closes at a successful exec; an errno on it is the failure's. */
@@ -133,14 +167,16 @@ int main(int argc, char **argv)
 	do
 		done = waitpid(program, &status, 0);
 	while (done < 0 && errno == EINTR);
+	/* Reaped: its pid may be another process's now, and no ask is answered after its status. */
+	sigprocmask(SIG_BLOCK, &blocked, NULL);
+	forked = program;
+	program = 0;
 	if (n == (ssize_t)sizeof(err))
 		snprintf(line, sizeof(line), "exec %d %s\n", err, strerror(err));
-	else if (done == program)
+	else if (done == forked)
 		snprintf(line, sizeof(line), "status %d\n", status);
 	else
 		snprintf(line, sizeof(line), "wait %d %s\n", errno, strerror(errno));
-	/* Reaped: its pid may be another process's now. */
-	program = 0;
 	report(line);
 	return 0;
 }

@@ -1,11 +1,21 @@
 // What pmm-launch (hooklib/host/launch.c), host mode's parent of the program, tells on its descriptor 3:
-// the program's pid, then its wait status or why it could not be run.
+// the program's pid, the answers to pmm's asks to pass a signal on, then its wait status or why it could
+// not be run.
 import { signalName } from '../../harness/signalNames';
 
 export interface Ending {
   exitCode: number | null;
   signal: string | null;
 }
+
+/** The signals pmm passes on, in the order of the launcher's asks: the i-th is asked with requestBase + i. */
+export const ASKED_SIGNALS = ['SIGINT', 'SIGQUIT', 'SIGHUP', 'SIGTERM'] as const;
+
+export type LaunchLine =
+  | { kind: 'pid'; pid: number; requestBase: number }
+  | { kind: 'answer'; signal: string; passedOn: boolean }
+  | { kind: 'ending'; ending: Ending }
+  | { kind: 'failure'; stage: 'exec' | 'wait'; errno: number; message: string };
 
 export interface LaunchReport {
   /** The program's pid, once forked. */
@@ -23,14 +33,22 @@ export function waitStatusEnding(status: number): Ending {
   return { exitCode: null, signal: signalName(signal) };
 }
 
+export function parseLaunchLine(line: string): LaunchLine {
+  let m: RegExpExecArray | null;
+  if ((m = /^pid (\d+) requests (\d+)$/.exec(line))) return { kind: 'pid', pid: Number(m[1]), requestBase: Number(m[2]) };
+  if ((m = /^(passed|kept) (SIG[A-Z]+)$/.exec(line))) return { kind: 'answer', signal: m[2], passedOn: m[1] === 'passed' };
+  if ((m = /^status (\d+)$/.exec(line))) return { kind: 'ending', ending: waitStatusEnding(Number(m[1])) };
+  if ((m = /^(exec|wait) (\d+) (.*)$/.exec(line))) return { kind: 'failure', stage: m[1] as 'exec' | 'wait', errno: Number(m[2]), message: m[3] };
+  throw new Error(`pmm-launch said what pmm cannot read: ${JSON.stringify(line)}`);
+}
+
 export function parseLaunchReport(text: string): LaunchReport {
   const report: LaunchReport = { pid: null, ending: null, failure: null };
-  for (const line of text.split('\n')) {
-    let m: RegExpExecArray | null;
-    if ((m = /^pid (\d+)$/.exec(line))) report.pid = Number(m[1]);
-    else if ((m = /^status (\d+)$/.exec(line))) report.ending = waitStatusEnding(Number(m[1]));
-    else if ((m = /^(exec|wait) (\d+) (.*)$/.exec(line))) report.failure = { stage: m[1] as 'exec' | 'wait', errno: Number(m[2]), message: m[3] };
-    else if (line !== '') throw new Error(`pmm-launch said what pmm cannot read: ${JSON.stringify(line)}`);
+  for (const line of text.split('\n').filter((l) => l !== '')) {
+    const parsed = parseLaunchLine(line);
+    if (parsed.kind === 'pid') report.pid = parsed.pid;
+    else if (parsed.kind === 'ending') report.ending = parsed.ending;
+    else if (parsed.kind === 'failure') report.failure = { stage: parsed.stage, errno: parsed.errno, message: parsed.message };
   }
   return report;
 }

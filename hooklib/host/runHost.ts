@@ -13,7 +13,7 @@ import { checkHookable, checkHookStarted } from '../../harness/hookReach';
 import { binaryOutput, outputFields, programInput, ProgramError, resolveProgram, type RawRun } from '../../harness/runProgram';
 import { packageRoot, preloadablePath } from '../../qemu/paths';
 import type { Readable } from 'stream';
-import { parseLaunchReport, waitStatusEnding, type Ending } from './launchReport';
+import { ASKED_SIGNALS, parseLaunchLine, parseLaunchReport, waitStatusEnding, type Ending } from './launchReport';
 import { processName, readRecordDir, recordDirEntries, type HostProcess, type RecordDirEntry } from './recordDir';
 
 export interface HostRunOptions {
@@ -30,8 +30,12 @@ export interface HostRunOptions {
    * stays a terminal, a closed pipe gives it SIGPIPE); the result's stdout and stderr are then "".
    */
   inheritOutput?: boolean;
-  /** Its signal() is set once the program runs, and sends it a signal (those the CLI passes on). */
-  control?: { signal?: (name: string) => void };
+  /**
+   * Its signal() is set once the program runs, and has a signal pmm got passed on to the program (one of
+   * ASKED_SIGNALS); signalled(), when given, is then told whether it was, or whether the program had it
+   * already from its process group (the terminal's Ctrl-C), which is not sent again.
+   */
+  control?: { signal?: (name: string) => void; signalled?: (name: string, passedOn: boolean) => void };
 }
 
 // As pmd: how long to wait for what is left of the run to exit once killed, and for its output to end.
@@ -169,22 +173,42 @@ export async function runHostRaw(program: string, args: string[], options: HostR
       if (typeof stdin === 'number') fs.closeSync(stdin);
     }
     const launched = child;
+    const control = options.control;
     let reportText = '';
+    let forked: { pid: number; requestBase: number } | null = null;
+    let ended = false;
+    // Asks made before the launcher said how to ask: made once it has.
+    const asks: string[] = [];
+    const ask = (name: string): void => {
+      const index = (ASKED_SIGNALS as readonly string[]).indexOf(name);
+      if (index < 0) throw new Error(`host mode passes on ${ASKED_SIGNALS.join(', ')}, not ${name}`);
+      if (!forked) asks.push(name);
+      // A real-time signal, which ChildProcess.kill does not take by number.
+      else if (!ended && launched.exitCode === null && launched.signalCode === null) process.kill(launched.pid!, forked.requestBase + index);
+    };
     const reportStream = child.stdio[3] as Readable;
     reportStream.setEncoding('latin1');
-    reportStream.on('data', (d: string) => (reportText += d));
+    let partial = '';
+    reportStream.on('data', (d: string) => {
+      reportText += d;
+      const lines = (partial + d).split('\n');
+      partial = lines.pop()!;
+      for (const line of lines) {
+        let said;
+        try {
+          said = parseLaunchLine(line);
+        } catch {
+          continue; // the whole report's reading below says it
+        }
+        if (said.kind === 'pid') {
+          forked = said;
+          for (const name of asks.splice(0)) ask(name);
+        } else if (said.kind === 'answer') control?.signalled?.(said.signal, said.passedOn);
+        else ended = true;
+      }
+    });
     const reported = new Promise<void>((resolve) => reportStream.on('close', () => resolve()));
-    // The program's pid once the launcher said it, until it said the program ended.
-    const programPid = (): number | null => {
-      const forked = /^pid (\d+)$/m.exec(reportText);
-      return forked && !/^status /m.test(reportText) ? Number(forked[1]) : null;
-    };
-    if (options.control) {
-      // The launcher passes it on (it holds it until the program is forked).
-      options.control.signal = (name) => {
-        if (launched.exitCode === null && launched.signalCode === null) launched.kill(name as NodeJS.Signals);
-      };
-    }
+    if (control) control.signal = ask;
     // As pmd keeps them: the first OUTPUT_CAP_BYTES of each, the rest read and dropped.
     const out = new CappedOutput();
     const err = new CappedOutput();
@@ -195,7 +219,7 @@ export async function runHostRaw(program: string, args: string[], options: HostR
     const timer = options.timeoutMs ? setTimeout(() => {
       timedOut = true;
       // SIGKILL cannot be passed on: the program itself, or, not forked yet, the launcher, whose death kills it.
-      const pid = programPid();
+      const pid = forked && !ended ? forked.pid : null;
       try {
         if (pid !== null) process.kill(pid, 'SIGKILL');
         else launched.kill('SIGKILL');
