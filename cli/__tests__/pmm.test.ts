@@ -327,6 +327,22 @@ describe('run --host: SIGTERM, SIGINT or SIGQUIT sent to pmm', () => {
     expect(run.output).toContain('pmm: no leaks: every allocation was freed\n');
   }, 30_000);
 
+  test('a kill of pmm\'s whole process group reaches the program once, not a second time through pmm', async () => {
+    // Its own process group (detached), which the kill then names.
+    const child = spawn(process.execPath, [cli, 'run', '--host', '--', path.join(root, 'fixtures', 'bin', 'sigint_sources')], { cwd: root, detached: true, stdio: ['ignore', 'pipe', 'pipe'] });
+    let stdout = '';
+    let stderr = '';
+    child.stderr.on('data', (d: Buffer) => (stderr += d.toString()));
+    await new Promise<void>((resolve) => child.stdout.on('data', (d: Buffer) => {
+      stdout += d.toString();
+      if (stdout.includes('sigint_sources: waiting\n')) resolve();
+    }));
+    process.kill(-child.pid!, 'SIGINT');
+    expect(await new Promise((resolve) => child.on('close', resolve))).toBe(0);
+    expect(stdout).toContain('sigint_sources: 0 from the terminal, 1 from a process\n');
+    expect(stderr).toContain('pmm: SIGINT: the program got it too, sent to its whole process group; its report follows when it has ended\n');
+  }, 30_000);
+
   test('on a terminal, a SIGINT sent to pmm alone (kill) is not taken for the terminal\'s: it is passed on', async () => {
     const session = terminalSession(cli, root, ['run', '--host', '--', path.join(root, 'fixtures', 'bin', 'sigint_sources')]);
     await session.waitFor('sigint_sources: waiting\n');
