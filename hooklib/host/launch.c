@@ -80,7 +80,7 @@ static void group_signal(int sig)
 /* pmm got asked[i]: the program's, unless it got it from the group already. */
 static void ask(int sig)
 {
-	int i = sig - SIGRTMIN;
+	int i = sig - SIGRTMIN, saved_errno = errno;
 
 	if (i < 0 || i >= ASKED || program <= 0)
 		return;
@@ -91,6 +91,8 @@ static void ask(int sig)
 		kill(program, asked[i]);
 		report(passed_line[i]);
 	}
+	/* The code it interrupted may be about to read errno (EINTR). */
+	errno = saved_errno;
 }
 
 /* The child: the program, or the reason it could not be run, on the exec pipe. */
