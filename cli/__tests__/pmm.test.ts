@@ -5,7 +5,7 @@ import * as fs from 'fs';
 import * as os from 'os';
 import * as path from 'path';
 import { pmmIntoHead } from './intoHead';
-import { pmmOnTerminal, pmmSignalled, processState, processTree, terminalSession } from './signalled';
+import { pmmOnTerminal, pmmSignalled, processCommand, processState, processTree, terminalSession, waitUntil } from './signalled';
 
 const root = path.join(__dirname, '..', '..');
 const cli = path.join(root, 'dist', 'cli', 'pmm.js');
@@ -341,6 +341,34 @@ describe('run --host: SIGTERM, SIGINT or SIGQUIT sent to pmm', () => {
     expect(await new Promise((resolve) => child.on('close', resolve))).toBe(0);
     expect(stdout).toContain('sigint_sources: 0 from the terminal, 1 from a process\n');
     expect(stderr).toContain('pmm: SIGINT: the program got it too, sent to its whole process group; its report follows when it has ended\n');
+  }, 30_000);
+
+  test('Ctrl-Z in an interactive shell stops pmm, the launcher and the program; fg starts them again', async () => {
+    // A shell with job control, as a user has: its job (pmm's process group) is not orphaned, so the
+    // terminal's SIGTSTP stops the launcher and the program as it stops any process.
+    const shell = spawn('script', ['-qec', 'bash --norc --noprofile -i', '/dev/null'], { cwd: root, stdio: ['pipe', 'pipe', 'inherit'] });
+    let output = '';
+    shell.stdout.on('data', (d: Buffer) => (output += d.toString().replace(/\r\n/g, '\n')));
+    const shown = (text: string): Promise<boolean> => waitUntil(() => output.includes(text), 10_000);
+    const quote = (word: string): string => `'${word.replace(/'/g, `'\\''`)}'`;
+    let below: number[] = [];
+    try {
+      shell.stdin.write(`${[process.execPath, cli, 'run', '--host', '--', path.join(root, 'fixtures', 'bin', 'sigint_sources')].map(quote).join(' ')}\n`);
+      expect(await shown('sigint_sources: waiting\n')).toBe(true);
+      const pmmPid = processTree(shell.pid!).find((pid) => processCommand(pid).startsWith(`${process.execPath} ${cli}`))!;
+      below = processTree(pmmPid);
+      expect(below.length).toBe(3); // pmm, the launcher, the program
+      shell.stdin.write('\x1a');
+      expect(await waitUntil(() => below.every((pid) => processState(pid) === 'T'), 10_000)).toBe(true);
+      shell.stdin.write('fg\n');
+      expect(await waitUntil(() => below.every((pid) => processState(pid) !== 'T'), 10_000)).toBe(true);
+      shell.stdin.write('\x03');
+      expect(await shown('pmm: no leaks: every allocation was freed\n')).toBe(true);
+      expect(output).toContain('sigint_sources: 1 from the terminal, 0 from a process\n');
+    } finally {
+      shell.stdin.write('exit\n');
+      for (const pid of below) try { process.kill(pid, 'SIGKILL'); } catch { /* gone */ }
+    }
   }, 30_000);
 
   test('on a terminal, a SIGINT sent to pmm alone (kill) is not taken for the terminal\'s: it is passed on', async () => {
