@@ -2,13 +2,82 @@
 // terminal, so the terminal's SIGTSTP stops pmm but not the VM, whose program would run on meanwhile (and
 // its --timeout go on counting). pmm stops its VMs before it stops itself, and starts them again when it
 // is continued (fg, bg).
+//
+// In host mode the program's launcher and the program are in pmm's process group, and the terminal's
+// SIGTSTP stops them too, unless the group is orphaned (pmm leads its own session: `script -c`, `ssh -t
+// host 'pmm run --host ...'`, no shell with job control above it): the kernel then drops a stop signal
+// whose action is the default. pmm stops those processes itself then, as the signal would have.
+import * as fs from 'fs';
 import { signalLiveVms } from '../qemu/Vm';
 
+const SIGTSTP = 20;
+
+interface ProcessStat {
+  pid: number;
+  ppid: number;
+  pgrp: number;
+  session: number;
+}
+
+function processStat(pid: number): ProcessStat | null {
+  try {
+    const stat = fs.readFileSync(`/proc/${pid}/stat`, 'utf8');
+    const fields = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
+    return { pid, ppid: Number(fields[1]), pgrp: Number(fields[2]), session: Number(fields[3]) };
+  } catch {
+    return null; // gone
+  }
+}
+
+/** Whether the process neither catches nor ignores SIGTSTP: its default action, a stop. */
+function stopsByDefault(pid: number): boolean {
+  try {
+    const status = fs.readFileSync(`/proc/${pid}/status`, 'utf8');
+    const mask = (name: string): bigint => BigInt(`0x${new RegExp(`^${name}:\\s*([0-9a-f]+)$`, 'm').exec(status)?.[1] ?? '0'}`);
+    const bit = 1n << BigInt(SIGTSTP - 1);
+    return (mask('SigCgt') & bit) === 0n && (mask('SigIgn') & bit) === 0n;
+  } catch {
+    return false;
+  }
+}
+
+/**
+ * The other processes of pmm's process group that the terminal's SIGTSTP did not stop because the group
+ * is orphaned (no member has a parent in another group of the same session), and would have otherwise.
+ */
+export function orphanedGroupToStop(self = process.pid): number[] {
+  const own = processStat(self);
+  if (!own) return [];
+  const group = fs.readdirSync('/proc').filter((entry) => /^\d+$/.test(entry))
+    .map((entry) => processStat(Number(entry)))
+    .filter((stat): stat is ProcessStat => stat !== null && stat.pgrp === own.pgrp);
+  const orphaned = group.every((member) => {
+    const parent = processStat(member.ppid);
+    return !parent || parent.pgrp === own.pgrp || parent.session !== own.session;
+  });
+  return orphaned ? group.filter((member) => member.pid !== self && stopsByDefault(member.pid)).map((member) => member.pid) : [];
+}
+
 export function stopVmsWithPmm(): void {
+  let stoppedHere: number[] = [];
+  const signal = (pids: number[], name: NodeJS.Signals): void => {
+    for (const pid of pids) {
+      try {
+        process.kill(pid, name);
+      } catch {
+        // gone
+      }
+    }
+  };
   process.on('SIGTSTP', () => {
     signalLiveVms('SIGSTOP');
+    stoppedHere = orphanedGroupToStop();
+    signal(stoppedHere, 'SIGSTOP');
     // What SIGTSTP would have done, had pmm not taken it.
     process.kill(process.pid, 'SIGSTOP');
   });
-  process.on('SIGCONT', () => signalLiveVms('SIGCONT'));
+  process.on('SIGCONT', () => {
+    signalLiveVms('SIGCONT');
+    signal(stoppedHere.splice(0), 'SIGCONT');
+  });
 }

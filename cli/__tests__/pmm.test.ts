@@ -371,6 +371,32 @@ describe('run --host: SIGTERM, SIGINT or SIGQUIT sent to pmm', () => {
     }
   }, 30_000);
 
+  test('Ctrl-Z with no job-control shell above pmm (its process group orphaned): pmm stops the launcher and the program itself', async () => {
+    // script runs pmm as the leader of its own session: the kernel drops the terminal's SIGTSTP for the
+    // launcher and the program, which would run on while pmm stopped.
+    const session = terminalSession(cli, root, ['run', '--host', '--', path.join(root, 'fixtures', 'bin', 'sigint_sources')]);
+    await session.waitFor('sigint_sources: waiting\n');
+    const pmmPid = processTree(session.pid).find((pid) => pid !== session.pid && processCommand(pid).includes(cli))!;
+    const below = processTree(pmmPid);
+    expect(below.length).toBe(3); // pmm, the launcher, the program
+    let ended = false;
+    try {
+      session.type('\x1a');
+      expect(await waitUntil(() => [...below, session.pid].every((pid) => processState(pid) === 'T'), 10_000)).toBe(true);
+      // Continued (fg would continue pmm's group; here pmm alone), pmm continues them.
+      process.kill(pmmPid, 'SIGCONT');
+      expect(await waitUntil(() => below.every((pid) => processState(pid) !== 'T'), 10_000)).toBe(true);
+      process.kill(session.pid, 'SIGCONT');
+      session.type('\x03');
+      expect(await session.closed).toBe(0);
+      ended = true;
+    } finally {
+      if (!ended) for (const pid of [session.pid, ...below]) try { process.kill(pid, 'SIGKILL'); } catch { /* gone */ }
+    }
+    expect(session.output()).toContain('sigint_sources: 1 from the terminal, 0 from a process\n');
+    expect(session.output()).toContain('pmm: no leaks: every allocation was freed\n');
+  }, 30_000);
+
   test('on a terminal, a SIGINT sent to pmm alone (kill) is not taken for the terminal\'s: it is passed on', async () => {
     const session = terminalSession(cli, root, ['run', '--host', '--', path.join(root, 'fixtures', 'bin', 'sigint_sources')]);
     await session.waitFor('sigint_sources: waiting\n');
