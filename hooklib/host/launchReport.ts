@@ -42,13 +42,15 @@ export function parseLaunchLine(line: string): LaunchLine {
   throw new Error(`pmm-launch said what pmm cannot read: ${JSON.stringify(line)}`);
 }
 
+/** Adds to report what a line said of the program: its pid, its ending, or why it could not be run. */
+export function noteLaunchLine(report: LaunchReport, said: LaunchLine): void {
+  if (said.kind === 'pid') report.pid = said.pid;
+  else if (said.kind === 'ending') report.ending = said.ending;
+  else if (said.kind === 'failure') report.failure = { stage: said.stage, errno: said.errno, message: said.message };
+}
+
 export function parseLaunchReport(text: string): LaunchReport {
   const report: LaunchReport = { pid: null, ending: null, failure: null };
-  for (const line of text.split('\n').filter((l) => l !== '')) {
-    const parsed = parseLaunchLine(line);
-    if (parsed.kind === 'pid') report.pid = parsed.pid;
-    else if (parsed.kind === 'ending') report.ending = parsed.ending;
-    else if (parsed.kind === 'failure') report.failure = { stage: parsed.stage, errno: parsed.errno, message: parsed.message };
-  }
+  for (const line of text.split('\n').filter((l) => l !== '')) noteLaunchLine(report, parseLaunchLine(line));
   return report;
 }

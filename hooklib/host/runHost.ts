@@ -10,10 +10,11 @@ import * as os from 'os';
 import * as path from 'path';
 import { CappedOutput } from '../../harness/cappedOutput';
 import { checkHookable, checkHookStarted } from '../../harness/hookReach';
+import { processStat } from '../../harness/processStat';
 import { binaryOutput, outputFields, programInput, ProgramError, resolveProgram, type RawRun } from '../../harness/runProgram';
 import { packageRoot, preloadablePath } from '../../qemu/paths';
 import type { Readable } from 'stream';
-import { ASKED_SIGNALS, parseLaunchLine, parseLaunchReport, waitStatusEnding, type Ending } from './launchReport';
+import { ASKED_SIGNALS, noteLaunchLine, parseLaunchLine, waitStatusEnding, type Ending, type LaunchLine, type LaunchReport } from './launchReport';
 import { processName, readRecordDir, recordDirEntries, type HostProcess, type RecordDirEntry } from './recordDir';
 
 export interface HostRunOptions {
@@ -54,10 +55,10 @@ function leftovers(dir: string, program: number): RecordDirEntry[] {
   const entries = recordDirEntries(dir);
   return entries.filter(({ pid, generation }, i) => {
     if ((pid === program && generation === 0) || entries[i + 1]?.pid === pid) return false;
+    const state = processStat(pid)?.state;
+    if (state === undefined || state === 'Z' || state === 'X') return false;
     try {
-      const stat = fs.readFileSync(`/proc/${pid}/stat`, 'utf8');
-      const state = stat[stat.lastIndexOf(')') + 2];
-      return state !== 'Z' && state !== 'X' && `\0${fs.readFileSync(`/proc/${pid}/environ`, 'latin1')}`.includes(mark);
+      return `\0${fs.readFileSync(`/proc/${pid}/environ`, 'latin1')}`.includes(mark);
     } catch {
       return false; // gone
     }
@@ -174,40 +175,47 @@ export async function runHostRaw(program: string, args: string[], options: HostR
     }
     const launched = child;
     const control = options.control;
-    let reportText = '';
-    let forked: { pid: number; requestBase: number } | null = null;
-    let ended = false;
+    // What the launcher has said so far, read as it comes (the program's pid, to pass signals on).
+    const report: LaunchReport = { pid: null, ending: null, failure: null };
+    let requestBase: number | null = null;
+    let unreadable: unknown = null;
+    const ended = (): boolean => report.ending !== null || report.failure !== null;
     // Asks made before the launcher said how to ask: made once it has.
     const asks: string[] = [];
     const ask = (name: string): void => {
       const index = (ASKED_SIGNALS as readonly string[]).indexOf(name);
       if (index < 0) throw new Error(`host mode passes on ${ASKED_SIGNALS.join(', ')}, not ${name}`);
-      if (!forked) asks.push(name);
+      if (requestBase === null) asks.push(name);
       // A real-time signal, which ChildProcess.kill does not take by number.
-      else if (!ended && launched.exitCode === null && launched.signalCode === null) process.kill(launched.pid!, forked.requestBase + index);
+      else if (!ended() && launched.exitCode === null && launched.signalCode === null) process.kill(launched.pid!, requestBase + index);
+    };
+    const read = (line: string): void => {
+      if (line === '') return;
+      let said: LaunchLine;
+      try {
+        said = parseLaunchLine(line);
+      } catch (error) {
+        unreadable ??= error; // thrown once the run has ended
+        return;
+      }
+      noteLaunchLine(report, said);
+      if (said.kind === 'pid') {
+        requestBase = said.requestBase;
+        for (const name of asks.splice(0)) ask(name);
+      } else if (said.kind === 'answer') control?.signalled?.(said.signal, said.passedOn);
     };
     const reportStream = child.stdio[3] as Readable;
     reportStream.setEncoding('latin1');
     let partial = '';
     reportStream.on('data', (d: string) => {
-      reportText += d;
       const lines = (partial + d).split('\n');
       partial = lines.pop()!;
-      for (const line of lines) {
-        let said;
-        try {
-          said = parseLaunchLine(line);
-        } catch {
-          continue; // the whole report's reading below says it
-        }
-        if (said.kind === 'pid') {
-          forked = said;
-          for (const name of asks.splice(0)) ask(name);
-        } else if (said.kind === 'answer') control?.signalled?.(said.signal, said.passedOn);
-        else ended = true;
-      }
+      lines.forEach(read);
     });
-    const reported = new Promise<void>((resolve) => reportStream.on('close', () => resolve()));
+    const reported = new Promise<void>((resolve) => reportStream.on('close', () => {
+      read(partial);
+      resolve();
+    }));
     if (control) control.signal = ask;
     // As pmd keeps them: the first OUTPUT_CAP_BYTES of each, the rest read and dropped.
     const out = new CappedOutput();
@@ -219,7 +227,7 @@ export async function runHostRaw(program: string, args: string[], options: HostR
     const timer = options.timeoutMs ? setTimeout(() => {
       timedOut = true;
       // SIGKILL cannot be passed on: the program itself, or, not forked yet, the launcher, whose death kills it.
-      const pid = forked && !ended ? forked.pid : null;
+      const pid = report.pid !== null && !ended() ? report.pid : null;
       try {
         if (pid !== null) process.kill(pid, 'SIGKILL');
         else launched.kill('SIGKILL');
@@ -241,7 +249,7 @@ export async function runHostRaw(program: string, args: string[], options: HostR
     } finally {
       if (timer) clearTimeout(timer);
     }
-    const report = parseLaunchReport(reportText);
+    if (unreadable) throw unreadable;
     if (report.failure?.stage === 'exec') {
       // The program itself was checked: ENOENT now means the interpreter its #! line names.
       const why = report.failure.errno === os.constants.errno.ENOENT ? 'the interpreter its #! line names does not exist' : report.failure.message;
