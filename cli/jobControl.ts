@@ -8,33 +8,16 @@
 // host 'pmm run --host ...'`, no shell with job control above it): the kernel then drops a stop signal
 // whose action is the default. pmm stops those processes itself then, as the signal would have.
 import * as fs from 'fs';
+import { constants } from 'os';
+import { allProcessStats, processStat } from '../harness/processStat';
 import { signalLiveVms } from '../qemu/Vm';
-
-const SIGTSTP = 20;
-
-interface ProcessStat {
-  pid: number;
-  ppid: number;
-  pgrp: number;
-  session: number;
-}
-
-function processStat(pid: number): ProcessStat | null {
-  try {
-    const stat = fs.readFileSync(`/proc/${pid}/stat`, 'utf8');
-    const fields = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
-    return { pid, ppid: Number(fields[1]), pgrp: Number(fields[2]), session: Number(fields[3]) };
-  } catch {
-    return null; // gone
-  }
-}
 
 /** Whether the process neither catches nor ignores SIGTSTP: its default action, a stop. */
 function stopsByDefault(pid: number): boolean {
   try {
     const status = fs.readFileSync(`/proc/${pid}/status`, 'utf8');
     const mask = (name: string): bigint => BigInt(`0x${new RegExp(`^${name}:\\s*([0-9a-f]+)$`, 'm').exec(status)?.[1] ?? '0'}`);
-    const bit = 1n << BigInt(SIGTSTP - 1);
+    const bit = 1n << BigInt(constants.signals.SIGTSTP - 1);
     return (mask('SigCgt') & bit) === 0n && (mask('SigIgn') & bit) === 0n;
   } catch {
     return false;
@@ -48,9 +31,7 @@ function stopsByDefault(pid: number): boolean {
 export function orphanedGroupToStop(self = process.pid): number[] {
   const own = processStat(self);
   if (!own) return [];
-  const group = fs.readdirSync('/proc').filter((entry) => /^\d+$/.test(entry))
-    .map((entry) => processStat(Number(entry)))
-    .filter((stat): stat is ProcessStat => stat !== null && stat.pgrp === own.pgrp);
+  const group = allProcessStats().filter((stat) => stat.pgrp === own.pgrp);
   const orphaned = group.every((member) => {
     const parent = processStat(member.ppid);
     return !parent || parent.pgrp === own.pgrp || parent.session !== own.session;

@@ -2,6 +2,7 @@
 // "waiting", or pmm's own "booting"), as timeout(1) would; or run on a terminal, where keys are typed.
 import { spawn } from 'child_process';
 import * as fs from 'fs';
+import { allProcessStats, processStat } from '../../harness/processStat';
 
 export interface Signalled {
   status: number | null;
@@ -14,24 +15,9 @@ export interface Signalled {
   descendants: number[];
 }
 
-/**
- * The fields of /proc/PID/stat after the command's closing parenthesis (the state, then the parent's
- * pid, ...), or null when the process is gone.
- */
-function statFields(pid: number): string[] | null {
-  try {
-    const stat = fs.readFileSync(`/proc/${pid}/stat`, 'utf8');
-    return stat.slice(stat.lastIndexOf(')') + 2).split(' ');
-  } catch {
-    return null;
-  }
-}
-
 /** The processes whose parent is pid, by /proc. */
 function childrenOf(pid: number): number[] {
-  return fs.readdirSync('/proc')
-    .filter((entry) => /^\d+$/.test(entry) && Number(statFields(Number(entry))?.[1]) === pid)
-    .map(Number);
+  return allProcessStats().filter((stat) => stat.ppid === pid).map((stat) => stat.pid);
 }
 
 export function pmmSignalled(
@@ -129,7 +115,7 @@ export function processTree(pid: number): number[] {
 
 /** A process's state letter (R, S, T for stopped, Z...), or null when it is gone. */
 export function processState(pid: number): string | null {
-  return statFields(pid)?.[0] ?? null;
+  return processStat(pid)?.state ?? null;
 }
 
 /** Polls condition every 50 ms, for at most ms: what it gave last. */
