@@ -5,7 +5,7 @@ import * as fs from 'fs';
 import * as os from 'os';
 import * as path from 'path';
 import { pmmIntoHead } from './intoHead';
-import { pmmOnTerminal, pmmSignalled, processCommand, processState, processTree, terminalSession, waitUntil } from './signalled';
+import { pmmOnTerminal, pmmProcessesBelow, pmmSignalled, processState, processTree, terminalSession, waitUntil } from './signalled';
 
 const root = path.join(__dirname, '..', '..');
 const cli = path.join(root, 'dist', 'cli', 'pmm.js');
@@ -355,7 +355,7 @@ describe('run --host: SIGTERM, SIGINT or SIGQUIT sent to pmm', () => {
     try {
       shell.stdin.write(`${[process.execPath, cli, 'run', '--host', '--', path.join(root, 'fixtures', 'bin', 'sigint_sources')].map(quote).join(' ')}\n`);
       expect(await shown('sigint_sources: waiting\n')).toBe(true);
-      const pmmPid = processTree(shell.pid!).find((pid) => processCommand(pid).startsWith(`${process.execPath} ${cli}`))!;
+      const [pmmPid] = pmmProcessesBelow(shell.pid!, cli);
       below = processTree(pmmPid);
       expect(below.length).toBe(3); // pmm, the launcher, the program
       shell.stdin.write('\x1a');
@@ -376,7 +376,7 @@ describe('run --host: SIGTERM, SIGINT or SIGQUIT sent to pmm', () => {
     // launcher and the program, which would run on while pmm stopped.
     const session = terminalSession(cli, root, ['run', '--host', '--', path.join(root, 'fixtures', 'bin', 'sigint_sources')]);
     await session.waitFor('sigint_sources: waiting\n');
-    const pmmPid = processTree(session.pid).find((pid) => pid !== session.pid && processCommand(pid).includes(cli))!;
+    const [pmmPid] = pmmProcessesBelow(session.pid, cli);
     const below = processTree(pmmPid);
     expect(below.length).toBe(3); // pmm, the launcher, the program
     let ended = false;
@@ -400,14 +400,7 @@ describe('run --host: SIGTERM, SIGINT or SIGQUIT sent to pmm', () => {
   test('on a terminal, a SIGINT sent to pmm alone (kill) is not taken for the terminal\'s: it is passed on', async () => {
     const session = terminalSession(cli, root, ['run', '--host', '--', path.join(root, 'fixtures', 'bin', 'sigint_sources')]);
     await session.waitFor('sigint_sources: waiting\n');
-    const isPmm = (pid: number): boolean => {
-      try {
-        return fs.readFileSync(`/proc/${pid}/cmdline`, 'utf8').split('\0').includes(cli);
-      } catch {
-        return false;
-      }
-    };
-    const pmmPid = processTree(session.pid).filter(isPmm);
+    const pmmPid = pmmProcessesBelow(session.pid, cli);
     expect(pmmPid.length).toBe(1);
     process.kill(pmmPid[0], 'SIGINT');
     expect(await session.closed).toBe(0);

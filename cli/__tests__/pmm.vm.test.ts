@@ -5,7 +5,7 @@ import * as fs from 'fs';
 import * as os from 'os';
 import * as path from 'path';
 import { pmmIntoHead } from './intoHead';
-import { pmmOnTerminal, pmmSignalled, processCommand, processState, processTree, terminalSession, waitUntil } from './signalled';
+import { pmmOnTerminal, pmmProcessesBelow, pmmSignalled, processCommand, processState, processTree, terminalSession, waitUntil } from './signalled';
 
 const root = path.join(__dirname, '..', '..');
 const cli = path.join(root, 'dist', 'cli', 'pmm.js');
@@ -271,8 +271,7 @@ test('run: Ctrl-Z on a terminal stops the VM with pmm, and SIGCONT (fg) starts b
   const session = terminalSession(cli, root, ['run', '--', fixture('sigint_sources')]);
   await session.waitFor('sigint_sources: waiting\n');
   const tree = processTree(session.pid);
-  // script's own command line names pmm too: pmm is the node process below it.
-  const pmmPid = tree.find((pid) => pid !== session.pid && processCommand(pid).includes(cli))!;
+  const [pmmPid] = pmmProcessesBelow(session.pid, cli);
   const qemu = tree.filter((pid) => processCommand(pid).includes('qemu-system'));
   expect(qemu.length).toBe(1);
   let ended = false;

@@ -124,6 +124,14 @@ export async function waitUntil(condition: () => boolean, ms: number): Promise<b
   return condition();
 }
 
+/**
+ * The pmm processes below top (a terminal's script, a shell): node running cli. script's own command line
+ * names cli too, as an argument of its command.
+ */
+export function pmmProcessesBelow(top: number, cli: string): number[] {
+  return processTree(top).filter((pid) => pid !== top && processCommand(pid).startsWith(`${process.execPath} ${cli} `));
+}
+
 /** A process's command line, by /proc ('' when it is gone). */
 export function processCommand(pid: number): string {
   try {
