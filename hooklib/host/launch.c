@@ -113,7 +113,7 @@ static void run_program(char **argv, const sigset_t *mask, pid_t launcher, int e
 
 int main(int argc, char **argv)
 {
-	sigset_t blocked, mask;
+	sigset_t blocked, mask, before_fork;
 	struct sigaction sa;
 	char line[256];
 	int exec_pipe[2], err, status;
@@ -138,6 +138,11 @@ int main(int argc, char **argv)
 		report(line);
 		return 0;
 	}
+	/*
+	 * A group signal pending now (a Ctrl-C as the launcher started) came before the program did:
+	 * counted as the group's, it would be kept at pmm's ask and reach nobody. Pass it on here.
+	 */
+	sigpending(&before_fork);
 	program = fork();
 	if (program < 0) {
 		snprintf(line, sizeof(line), "exec %d %s\n", errno, strerror(errno));
@@ -149,6 +154,9 @@ int main(int argc, char **argv)
 	close(exec_pipe[1]);
 	snprintf(line, sizeof(line), "pid %d requests %d\n", (int)program, SIGRTMIN);
 	report(line);
+	for (int i = 0; i < ASKED; i++)
+		if (sigismember(&before_fork, asked[i]))
+			kill(program, asked[i]);
 
 	memset(&sa, 0, sizeof(sa));
 	sa.sa_flags = SA_RESTART;
