@@ -1,5 +1,5 @@
 #!/usr/bin/env bash
-# Sets up everything pmm needs on a Debian or Ubuntu x86-64 machine: packages, the guest kernel, npm
+# Sets up everything pmm needs on a Debian 12 x86-64 machine (Ubuntu's package names are known, untried):
 # dependencies, the TypeScript build and the native parts. Idempotent: each step is skipped when done.
 set -euo pipefail
 
