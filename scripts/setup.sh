@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
 # Sets up everything pmm needs on a Debian 12 x86-64 machine (Ubuntu's package names are known, untried):
-# packages, the guest kernel, npm
-# dependencies, the TypeScript build and the native parts. Idempotent: each step is skipped when done.
+# packages, the guest kernel, npm dependencies, the TypeScript build and the native parts. Idempotent: each
+# step is skipped when done.
 set -euo pipefail
 
 top=$(cd "$(dirname "$0")/.." && pwd)
