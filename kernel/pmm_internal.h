@@ -70,7 +70,8 @@ struct pmm_monitor {
 	 * The leader, last seen: when monitoring began, at each refresh of a
 	 * live process, and when a thread that exec()ed released the old
 	 * image's ring. Held so that its self_exec_id can be read even after
-	 * the process is reaped (pmm_ring_check_image).
+	 * the process is reaped (pmm_ring_check_image). NULL once that has
+	 * been read for the last time (pmm_ring_settle).
 	 */
 	struct task_struct *task;
 	kuid_t uid;			/* euid when the monitor started */
@@ -242,6 +243,7 @@ int pmm_ring_fsync(struct file *file, loff_t start, loff_t end, int datasync);
 int pmm_ring_release(struct inode *inode, struct file *file);
 int pmm_ring_wait_exited(pid_t handle);
 void pmm_ring_check_image(struct pmm_monitor *mon, struct task_struct *task);
+void pmm_ring_settle(struct pmm_monitor *mon);
 
 /* pmm_ioctl.c: the character device's commands. */
 long pmm_ioctl(struct file *file, unsigned int cmd, unsigned long arg);

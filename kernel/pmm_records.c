@@ -209,7 +209,8 @@ void pmm_monitor_destroy(struct pmm_monitor *mon)
 	kvfree(mon->samples);
 	kvfree(mon->maps);
 	put_pid(mon->pid);
-	put_task_struct(mon->task);
+	if (mon->task)
+		put_task_struct(mon->task);
 	kfree(mon);
 }
 
@@ -224,7 +225,8 @@ void pmm_monitor_set_leader(struct pmm_monitor *mon, struct task_struct *task)
 
 	if (task == mon->task)
 		return;
-	put_task_struct(mon->task);
+	if (mon->task)
+		put_task_struct(mon->task);
 	mon->task = get_task_struct(task);
 }
 

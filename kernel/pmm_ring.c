@@ -587,6 +587,37 @@ void pmm_ring_check_image(struct pmm_monitor *mon, struct task_struct *task)
 }
 
 /*
+ * Once the process is reaped and no ring of it is left to apply, not even
+ * one a reader gave up waiting for, pmm_ring_check_image has seen its last
+ * image for good: the monitor lets go of the leader's task_struct (with
+ * its signal and cred, about 7 KiB), which a run that starts thousands of
+ * processes would otherwise hold for each until the run ends.
+ */
+void pmm_ring_settle(struct pmm_monitor *mon)
+{
+	struct pmm_ring *ring;
+	bool held = false;
+
+	lockdep_assert_held(&pmm_lock);
+
+	if (!mon->task)
+		return;
+	spin_lock(&pmm_rings_lock);
+	list_for_each_entry(ring, &pmm_rings, node) {
+		if (ring->pid == mon->pid) {
+			held = true;
+			break;
+		}
+	}
+	spin_unlock(&pmm_rings_lock);
+	if (held)
+		return;
+	pmm_ring_check_image(mon, mon->task);
+	put_task_struct(mon->task);
+	mon->task = NULL;
+}
+
+/*
  * The ring's pages go into the process's page tables as it first touches
  * them, not all at mmap: most processes write a few pages of it, and under
  * TCG each page mapped and unmapped costs. The mapping holds the file, so

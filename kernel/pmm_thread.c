@@ -72,15 +72,17 @@ void pmm_monitor_refresh(struct pmm_monitor *mon, bool sample)
 	 * Reaped: the last leader seen still says which image ran last.
 	 * Exited too: the old image's ring may have been applied only since.
 	 */
-	pmm_ring_check_image(mon, mon->task);
-	if (mon->state == PMM_STATE_EXITED)
-		goto out_put;
+	if (mon->task)
+		pmm_ring_check_image(mon, mon->task);
 	/*
 	 * Gone once reaped; a zombie (no live thread left) has exited too,
 	 * even if its parent never waits for it.
 	 */
-	if (!task || !atomic_read(&task->signal->live)) {
+	if (!task || !atomic_read(&task->signal->live))
 		mon->state = PMM_STATE_EXITED;
+	if (mon->state == PMM_STATE_EXITED) {
+		if (!task)
+			pmm_ring_settle(mon);
 		goto out_put;
 	}
 

@@ -1,6 +1,8 @@
 // pmm.ko and pmd inside the guest: the C selftest, /proc/pmm as the seed shows it, pmd's daemon commands,
-// VM/RSS samples, a million records, insmod/rmmod 100 times, and a dmesg free of BUG/WARNING/Oops at the end.
+// VM/RSS samples, a million records, a run of many processes, insmod/rmmod 100 times, and a dmesg free of
+// BUG/WARNING/Oops at the end.
 import { execFileSync } from 'child_process';
+import * as fs from 'fs';
 import * as path from 'path';
 import type {} from '../../harness/globals';
 import type { RunResult } from '../../harness/types';
@@ -166,6 +168,25 @@ test('a million outstanding records from 5 stacks fit the 1 GiB guest, counted e
   // 64-byte entries and their indexes: far under the 200 bytes a record with its own stack would take.
   expect(kernelKib).toBeLessThan(150 * 1024);
 }, 200000);
+
+test('a run that starts many processes does not hold each one\'s task_struct to its end; each is still reported', async () => {
+  const children = 300;
+  const result = await pmm.run(bulk, ['exits', String(children)], { timeoutMs: 120000 });
+  expect(result.exitCode).toBe(0);
+  const m = /^task_structs (\d+) (\d+)$/m.exec(result.stdout);
+  expect(m).not.toBeNull();
+  const [before, after] = (m ?? []).slice(1).map(Number);
+  // Each monitor of a reaped process held its task_struct (with its signal and cred) until the run ended:
+  // one more per child. Now only the few the kernel has not freed yet remain.
+  expect(after - before).toBeLessThan(children / 4);
+  // What the run says of each child does not need the task once it is reaped. /bin may be a link to /usr/bin.
+  const trueProgram = fs.realpathSync('/bin/true');
+  expect(result.children).toHaveLength(children);
+  for (const child of result.children) {
+    expect({ program: child.program, exitCode: child.exitCode, signal: child.signal, leaked: child.summary.blocks })
+      .toEqual({ program: trueProgram, exitCode: 0, signal: null, leaked: 0 });
+  }
+}, 180000);
 
 test('insmod/rmmod 100 times with monitors, records and open files: refused while /dev/pmm is open, no leak', async () => {
   const result = await sh(`${reload}

@@ -7,15 +7,22 @@
  *                           free) left behind at exit, for rmmod to free.
  *   pmm_bulk grow N         mallocs and touches 1 MiB every 60 ms, N times,
  *                           then frees it all: RSS grows, no leak is left.
+ *   pmm_bulk exits N        starts /bin/true N times, one after another,
+ *                           and prints how many task_structs the kernel
+ *                           holds before and after, once /proc/pmm/pid is
+ *                           read (which looks at every monitor again).
  * Records go through PMM_RECORD_LOG directly: under TCG a million real
  * mallocs through the hook would take minutes.
  */
+#define _GNU_SOURCE
 #include <errno.h>
 #include <fcntl.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <spawn.h>
 #include <sys/ioctl.h>
+#include <sys/wait.h>
 #include <unistd.h>
 
 #include "uapi/pmm.h"
@@ -157,6 +164,53 @@ static int grow(unsigned long n)
 	return 0;
 }
 
+/* Active objects of the task_struct slab: one per process not yet freed. */
+static long task_structs(void)
+{
+	char line[512], name[64];
+	long active = -1, n;
+	FILE *f = fopen("/proc/slabinfo", "r");
+
+	while (f && fgets(line, sizeof(line), f))
+		if (sscanf(line, "%63s %ld", name, &n) == 2 && !strcmp(name, "task_struct"))
+			active = n;
+	if (f)
+		fclose(f);
+	return active;
+}
+
+/* Under the hook, which makes each child a monitored process of the run. */
+static int exits(unsigned long n)
+{
+	static char *const argv[] = { "/bin/true", NULL };
+	long before = task_structs();
+	unsigned long i;
+	char buf[4096];
+	pid_t pid;
+	int status;
+	FILE *f;
+
+	for (i = 0; i < n; i++) {
+		errno = posix_spawn(&pid, argv[0], NULL, NULL, argv, environ);
+		if (errno)
+			die("posix_spawn /bin/true");
+		if (waitpid(pid, &status, 0) != pid)
+			die("waitpid");
+		if (status != 0) {
+			fprintf(stderr, "pmm_bulk: /bin/true ended with wait status %d\n", status);
+			return 2;
+		}
+	}
+	f = fopen("/proc/pmm/pid", "r");
+	if (!f)
+		die("open /proc/pmm/pid");
+	while (fread(buf, 1, sizeof(buf), f) > 0)
+		;
+	fclose(f);
+	printf("task_structs %ld %ld\n", before, task_structs());
+	return 0;
+}
+
 int main(int argc, char **argv)
 {
 	unsigned long n = argc > 2 ? strtoul(argv[2], NULL, 10) : 0;
@@ -164,6 +218,8 @@ int main(int argc, char **argv)
 	/* Under the hook, which does its own recording. */
 	if (argc == 3 && !strcmp(argv[1], "grow"))
 		return grow(n);
+	if (argc == 3 && !strcmp(argv[1], "exits"))
+		return exits(n);
 	pmm_fd = open(PMM_DEVICE_PATH, O_RDWR);
 	if (pmm_fd < 0)
 		die("open " PMM_DEVICE_PATH);
@@ -176,6 +232,6 @@ int main(int argc, char **argv)
 		printf("%d\n", getpid());
 		return 0;
 	}
-	fprintf(stderr, "usage: pmm_bulk hold N SITES | leave N | grow N\n");
+	fprintf(stderr, "usage: pmm_bulk hold N SITES | leave N | grow N | exits N\n");
 	return 2;
 }
