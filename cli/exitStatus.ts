@@ -5,15 +5,22 @@ import { signalNumber } from '../harness/signalNames';
 export const LEAK_EXIT_STATUS = 1;
 export const TIMEOUT_EXIT_STATUS = 124; // as timeout(1)
 
-/** flagged: the run leaked, or made a mismatched free/delete. */
+/**
+ * flagged: the run leaked, or made a mismatched free/delete. errorExitCode is --error-exitcode's, as
+ * valgrind's: the status a flagged run exits with instead of the program's (0: the program's, always);
+ * null when not given, and a flagged run whose program exited 0 then exits 1. A timeout or a signal
+ * still says so: the program did not finish.
+ */
 export function exitStatus(
   result: { exitCode: number | null; signal: string | null; timedOut: boolean },
   flagged: boolean,
+  errorExitCode: number | null = null,
 ): number {
   if (result.timedOut) return TIMEOUT_EXIT_STATUS;
   if (result.signal) {
     return 128 + (signalNumber(result.signal) ?? 0);
   }
-  if (flagged && result.exitCode === 0) return LEAK_EXIT_STATUS;
+  if (flagged && errorExitCode !== null && errorExitCode !== 0) return errorExitCode;
+  if (flagged && errorExitCode === null && result.exitCode === 0) return LEAK_EXIT_STATUS;
   return result.exitCode ?? 1;
 }

@@ -112,10 +112,10 @@ async function runCommand(command: Extract<Command, { name: 'run' | 'exec' }>): 
     writeJson(result, (piece) => process.stdout.write(piece));
     process.stdout.write('\n');
     process.stderr.write([...generated, ...notes].map((text) => `${text}\n`).join(''));
-    return exitStatus(result, leaked || mismatched);
+    return exitStatus(result, leaked || mismatched, command.errorExitCode);
   }
   process.stderr.write(await textReport(raw, result, generated, notes));
-  return exitStatus(result, leaked || mismatched);
+  return exitStatus(result, leaked || mismatched, command.errorExitCode);
 }
 
 async function main(argv: string[]): Promise<number> {

@@ -13,3 +13,18 @@ test.each([
 ])('%j leaked=%s exits %i', (result, leaked, status) => {
   expect(exitStatus(result, leaked)).toBe(status);
 });
+
+// --error-exitcode N, as valgrind's: N for a run that leaked, whatever the program's status; 0: the program's.
+test.each([
+  [{ exitCode: 0, signal: null, timedOut: false }, true, 42, 42],
+  [{ exitCode: 3, signal: null, timedOut: false }, true, 42, 42],
+  [{ exitCode: 3, signal: null, timedOut: false }, false, 42, 3],
+  [{ exitCode: 0, signal: null, timedOut: false }, false, 42, 0],
+  [{ exitCode: 0, signal: null, timedOut: false }, true, 0, 0],
+  [{ exitCode: 5, signal: null, timedOut: false }, true, 0, 5],
+  // A program that did not finish says so still.
+  [{ exitCode: null, signal: 'SIGSEGV', timedOut: false }, true, 42, 139],
+  [{ exitCode: null, signal: 'SIGKILL', timedOut: true }, true, 42, 124],
+])('%j leaked=%s --error-exitcode %i exits %i', (result, leaked, errorExitCode, status) => {
+  expect(exitStatus(result, leaked, errorExitCode)).toBe(status);
+});

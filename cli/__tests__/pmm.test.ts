@@ -243,6 +243,17 @@ test('run --host: a free of a block never seen allocated is said, and fails noth
   expect(pmm('run', '--host', '--', path.join(root, 'fixtures', 'bin', 'clean_exit')).stderr).not.toContain('never seen allocated');
 });
 
+test('run --host --error-exitcode N: N when the run leaked, as valgrind\'s; 0 keeps the program\'s status', () => {
+  const leaky = path.join(root, 'fixtures', 'bin', 'leak_three_blocks');
+  const clean = path.join(root, 'fixtures', 'bin', 'clean_exit');
+  expect(pmm('run', '--host', '--', leaky).status).toBe(1);
+  expect(pmm('run', '--host', '--error-exitcode', '42', '--', leaky).status).toBe(42);
+  expect(pmm('run', '--host', '--error-exitcode', '42', '--', clean).status).toBe(0);
+  const reportOnly = pmm('run', '--host', '--error-exitcode=0', '--', leaky);
+  expect(reportOnly.status).toBe(0);
+  expect(reportOnly.stderr).toContain('600 bytes in 3 blocks');
+});
+
 /** Runs pmm with args; what stdout held when `first` came (and whether pmm had ended), then all of it. */
 async function watchOutput(args: string[]): Promise<{ atFirst: string; exitedAtFirst: boolean; stdout: string; status: number | null }> {
   const child = spawn(process.execPath, [cli, ...args], { cwd: root, stdio: ['ignore', 'pipe', 'pipe'] });
