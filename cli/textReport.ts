@@ -87,7 +87,7 @@ async function seedLog(raw: RawRun, result: RunResult): Promise<string[]> {
 export async function textReport(raw: RawRun, result: RunResult, suppressions: string[], notes: string[]): Promise<string> {
   const logLines = await seedLog(raw, result);
   // Each mismatched release as valgrind reports it, in the order they happened.
-  const mismatchFrames = await symbolizeMismatches(raw.maps, raw.mismatches);
+  const mismatchFrames = await symbolizeMismatches(raw.maps, raw.mismatches, raw.earlierMaps);
   const mismatchLines = raw.mismatches.map((m, i) => formatValgrindMismatch(m, mismatchFrames[i]));
   const stacks = result.leaks.length;
   const suppressedSummary = result.suppressed && result.suppressed.summary.blocks > 0 ? result.suppressed.summary : null;

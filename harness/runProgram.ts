@@ -11,6 +11,7 @@ import type { PmmOptions } from './options';
 import { sharedVm, type Notice } from './sharedVm';
 import type { RawMismatch, RawRecord, RunResult } from './types';
 import type { OutputListener, RunControl } from '../qemu/GuestChannel';
+import type { EarlierMapsAnswer } from '../qemu/protocol';
 import { loadGuestFiles, preloadablePath } from '../qemu/paths';
 import { VmError, type Vm } from '../qemu/Vm';
 import { PmmFaultError, vmFaultKind } from './faults';
@@ -97,9 +98,22 @@ export interface RawProcess {
   unmatchedFrees: number; // frees of blocks never seen allocated
   droppedRecords: number; // allocations pmm could not keep (pmm.ko's max_records caps, host mode's live cap)
   maps: string;
+  /**
+   * The maps of the images it left by exec() after mismatches, in order: the mismatches before an entry's
+   * mismatchesBefore (and from the previous entry's) have that image's stacks, the others `maps`'s.
+   */
+  earlierMaps: EarlierMaps[];
   /** It exec()ed an image the hook never entered (static, set-user-ID): what that image allocated was not seen. */
   unhooked: boolean;
 }
+
+export interface EarlierMaps {
+  mismatchesBefore: number;
+  maps: string;
+}
+
+const decodeEarlierMaps = (answers: readonly EarlierMapsAnswer[]): EarlierMaps[] =>
+  answers.map((a) => ({ mismatchesBefore: a.mismatchesBefore, maps: Buffer.from(a.maps, 'base64').toString('utf8') }));
 
 /** What a run gives before symbolization: the program's raw process, and its children's. */
 export interface RawRun extends RawProcess {
@@ -274,6 +288,7 @@ export async function runRaw(
     unmatchedFrees: answer.unmatchedFrees,
     droppedRecords: answer.dropped,
     maps: Buffer.from(answer.maps, 'base64').toString('utf8'),
+    earlierMaps: decodeEarlierMaps(answer.earlierMaps),
     unhooked: answer.unhooked,
     children: answer.children?.map((c) => ({
       pid: c.pid,
@@ -285,6 +300,7 @@ export async function runRaw(
       unmatchedFrees: c.unmatchedFrees,
       droppedRecords: c.dropped,
       maps: Buffer.from(c.maps, 'base64').toString('utf8'),
+      earlierMaps: decodeEarlierMaps(c.earlierMaps),
       unhooked: c.unhooked,
     })),
   };
@@ -310,21 +326,32 @@ export function suppressionFilesFromEnv(environment: NodeJS.ProcessEnv = process
   return (environment.PMM_SUPPRESSIONS ?? '').split(':').filter((f) => f !== '');
 }
 
-/** Both stacks of each mismatch, in one batch with the symbolizer's cache; one entry per mismatch, in order. */
-export async function symbolizeMismatches(maps: string, mismatches: readonly RawMismatch[]): Promise<MismatchFrames[]> {
-  if (mismatches.length === 0) return [];
-  const frames = await sharedSymbolizer().symbolize(maps, mismatches.flatMap((m) => [...m.allocation.frames, ...m.release.frames]));
-  let next = 0;
-  return mismatches.map((m) => ({
-    allocation: frames.slice(next, (next += m.allocation.frames.length)),
-    release: frames.slice(next, (next += m.release.frames.length)),
-  }));
+/**
+ * Both stacks of each mismatch, one batch per image with the symbolizer's cache; one entry per mismatch, in
+ * order. Those made before an exec() are read with the object map of the image that made them.
+ */
+export async function symbolizeMismatches(maps: string, mismatches: readonly RawMismatch[], earlierMaps: readonly EarlierMaps[] = []): Promise<MismatchFrames[]> {
+  const symbolized: MismatchFrames[] = [];
+  const images = [...earlierMaps, { mismatchesBefore: mismatches.length, maps }];
+  for (const image of images) {
+    const made = mismatches.slice(symbolized.length, Math.max(symbolized.length, image.mismatchesBefore));
+    if (made.length === 0) continue;
+    const frames = await sharedSymbolizer().symbolize(image.maps, made.flatMap((m) => [...m.allocation.frames, ...m.release.frames]));
+    let next = 0;
+    for (const m of made) {
+      symbolized.push({
+        allocation: frames.slice(next, (next += m.allocation.frames.length)),
+        release: frames.slice(next, (next += m.release.frames.length)),
+      });
+    }
+  }
+  return symbolized;
 }
 
 /** A process's mismatches, symbolized and grouped, with the count of all of them, and its other bad releases. */
 async function processMismatches(raw: RawProcess): Promise<Pick<RunResult, 'mismatches' | 'mismatchedFrees' | 'unmatchedFrees' | 'droppedRecords'>> {
   return {
-    mismatches: groupMismatches(raw.mismatches, await symbolizeMismatches(raw.maps, raw.mismatches)),
+    mismatches: groupMismatches(raw.mismatches, await symbolizeMismatches(raw.maps, raw.mismatches, raw.earlierMaps)),
     mismatchedFrees: raw.mismatchedFrees,
     unmatchedFrees: raw.unmatchedFrees,
     ...(raw.droppedRecords > 0 ? { droppedRecords: raw.droppedRecords } : {}),

@@ -100,6 +100,26 @@ int pmm_host_name_choose(const char *dir, pid_t pid, unsigned int *generation)
 	}
 }
 
+unsigned int pmm_host_name_keep_maps(const char *maps_path)
+{
+	char kept[PATH_MAX];
+	size_t len = strlen(maps_path);
+
+	if (len + 2 + 5 >= sizeof(kept))
+		return 0;
+	memcpy(kept, maps_path, len);
+	kept[len] = '.';
+	for (unsigned int n = 1; n <= PMM_HOST_GENERATION_MAX; n++) {
+		kept[len + 1 + pmm_host_decimal(kept + len + 1, n)] = '\0';
+		/* A second name for the text, never one in use; the new image's text replaces the first. */
+		if (link(maps_path, kept) == 0)
+			return n;
+		if (errno != EEXIST)
+			return 0;
+	}
+	return 0;
+}
+
 unsigned int pmm_host_name_newest(const char *dir, pid_t pid)
 {
 	char records[PATH_MAX];

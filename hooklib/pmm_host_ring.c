@@ -366,10 +366,14 @@ static unsigned long long pmm_host_start_time(void)
 	return pmm_host_start_time_known;
 }
 
-/* After what an earlier image of this process left: the reader forgets that image's blocks here. */
-static int pmm_host_mark_exec(__u64 *committed)
+/*
+ * After what an earlier image of this process left: the reader forgets that image's blocks here. Its
+ * object map is kept under a name of its own, which the mark's size gives (0: none), for the stacks of
+ * the mismatched releases it made: the new image's map replaces the file.
+ */
+static int pmm_host_mark_exec(__u64 *committed, const char *maps_path)
 {
-	struct pmm_record mark = { .kind = PMM_HOST_KIND_EXEC };
+	struct pmm_record mark = { .kind = PMM_HOST_KIND_EXEC, .size = pmm_host_name_keep_maps(maps_path) };
 
 	if (pmm_host_records_write(&mark, sizeof(mark), (off_t)*committed) < 0)
 		return -1;
@@ -478,7 +482,7 @@ int pmm_host_ring_is_mine(const char *path)
  * first, then marked as the end of that image. Runs before any record, with one thread. 0, or -1: no
  * ring (the caller writes each record).
  */
-int pmm_host_ring_open(const char *path, const char *records_path)
+int pmm_host_ring_open(const char *path, const char *records_path, const char *maps_path)
 {
 	unsigned long long start_time = pmm_host_start_time();
 	struct pmm_host_commit c;
@@ -553,7 +557,7 @@ int pmm_host_ring_open(const char *path, const char *records_path)
 		goto fail;
 	c = pmm_host_committed();
 	committed = c.committed;
-	if (start_time && pmm_host_state->start_time == start_time && pmm_host_mark_exec(&committed) < 0)
+	if (start_time && pmm_host_state->start_time == start_time && pmm_host_mark_exec(&committed, maps_path) < 0)
 		goto fail;
 	pmm_host_state->start_time = start_time;
 	/*

@@ -52,7 +52,8 @@ struct pmm_host_ring_state {
 /*
  * A record of this kind in <pid>.records: the process exec()ed here. The blocks its old image left
  * went with that image's memory: the reader forgets them, as pmm.ko does (its other records, such
- * as mismatched releases, still count). Host mode only; never a uapi kind.
+ * as mismatched releases, still count). Its size is n when the old image's object map was kept as
+ * <name>.maps.<n> (pmm_host_name_keep_maps), else 0. Host mode only; never a uapi kind.
  */
 #define PMM_HOST_KIND_EXEC	0x80000000u
 
@@ -107,13 +108,18 @@ int pmm_host_name_path(char *path, size_t size, const char *dir, pid_t pid, unsi
  * records file it could create (it is then created). 0, or -1 with errno.
  */
 int pmm_host_name_choose(const char *dir, pid_t pid, unsigned int *generation);
+/*
+ * Keeps the object map an earlier image of this process left at maps_path, whose stacks its mismatched
+ * releases have, as <maps_path>.<n> (n from 1, the first not taken): n, or 0 when there is none to keep.
+ */
+unsigned int pmm_host_name_keep_maps(const char *maps_path);
 /* The latest generation of pid's files: that of the process with pid now, or just reaped. */
 unsigned int pmm_host_name_newest(const char *dir, pid_t pid);
 /* A file of the folder, opened with O_CREAT and flags: an fd, or -1 (see pmm_host_name.c). */
 int pmm_host_name_open(const char *path, int flags);
 
 /* pmm_host_ring.c */
-int pmm_host_ring_open(const char *path, const char *records_path);
+int pmm_host_ring_open(const char *path, const char *records_path, const char *maps_path);
 int pmm_host_ring_is_mine(const char *path);
 int pmm_host_ring_active(void);
 int pmm_host_ring_drain(void);

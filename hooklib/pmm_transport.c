@@ -216,7 +216,7 @@ static int pmm_host_dir_open(void)
 	pmm_sink_fd = -1;
 	pmm_sink = PMM_SINK_HOST;
 	/* Without a ring each record is appended to the records file (pmm_transport_write). */
-	pmm_host_ring_open(ring_path, pmm_records_path);
+	pmm_host_ring_open(ring_path, pmm_records_path, pmm_maps_path);
 	return 0;
 }
 

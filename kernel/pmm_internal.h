@@ -56,6 +56,13 @@ struct pmm_mismatch_entry {
  * outlives its process: records stay until STOP_PID, which is how the
  * leaks of a crashed program are collected.
  */
+/* An earlier image's object map, for the mismatches kept before it was left. */
+struct pmm_image_maps {
+	char *maps;			/* kvmalloc'ed */
+	u32 maps_len;
+	u32 mismatches_before;		/* kept before the exec that left it */
+};
+
 struct pmm_monitor {
 	struct list_head node;		/* in pmm_monitors */
 	/*
@@ -108,6 +115,13 @@ struct pmm_monitor {
 	struct pmm_mismatch_entry *mismatches;
 	u32 nr_mismatches;
 	u64 mismatched_frees;
+	/*
+	 * The object maps of images the process left by exec() after
+	 * mismatches were kept: their stacks are of that image, which the
+	 * maps of the next no longer show (pmm_mismatches_seal_image).
+	 */
+	struct pmm_image_maps *images;
+	u32 nr_images;
 
 	/*
 	 * The image whose blocks the records are: the process's
@@ -217,6 +231,7 @@ void pmm_mismatch_add(struct pmm_monitor *mon, struct pmm_entry *entry,
 unsigned int pmm_mismatch_read(struct pmm_monitor *mon, u64 *cursor,
 			       struct pmm_mismatch *out, unsigned int max);
 void pmm_mismatches_free(struct pmm_monitor *mon);
+void pmm_mismatches_seal_image(struct pmm_monitor *mon);
 
 /* pmm_config.c: the settings shared by the ioctls and /proc/pmm/cfg. */
 int pmm_start_pid(pid_t pid);

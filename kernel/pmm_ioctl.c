@@ -476,7 +476,7 @@ static int pmm_ioctl_record_maps(void __user *argp)
 
 	if (copy_from_user(&args, argp, sizeof(args)))
 		return -EFAULT;
-	if (!args.len || args.len > PMM_MAX_MAPS)
+	if (!args.len || args.len > PMM_MAX_MAPS || args.image)
 		return -EINVAL;
 
 	text = vmemdup_user(u64_to_user_ptr(args.buf), args.len);
@@ -516,6 +516,7 @@ static int pmm_ioctl_read_maps(void __user *argp)
 {
 	struct pmm_monitor *mon;
 	struct pmm_maps args;
+	const char *maps;
 	char *text = NULL;
 	u32 bufsize;
 	int ret = 0;
@@ -537,13 +538,26 @@ static int pmm_ioctl_read_maps(void __user *argp)
 	mon = pmm_monitor_find_readable(args.pid, &ret);
 	if (!mon)
 		goto out_unlock;
-	args.len = mon->maps_len;
-	if (mon->maps_len > bufsize) {
+	if (args.image > mon->nr_images) {
+		ret = -ENOENT;
+		goto out_unlock;
+	}
+	if (args.image) {
+		maps = mon->images[args.image - 1].maps;
+		args.len = mon->images[args.image - 1].maps_len;
+		args.mismatches_before =
+			mon->images[args.image - 1].mismatches_before;
+	} else {
+		maps = mon->maps;
+		args.len = mon->maps_len;
+		args.mismatches_before = 0;
+	}
+	if (args.len > bufsize) {
 		ret = -ENOSPC;
-	} else if (mon->maps_len) {
-		text = kvmalloc(mon->maps_len, GFP_KERNEL_ACCOUNT);
+	} else if (args.len) {
+		text = kvmalloc(args.len, GFP_KERNEL_ACCOUNT);
 		if (text)
-			memcpy(text, mon->maps, mon->maps_len);
+			memcpy(text, maps, args.len);
 		else
 			ret = -ENOMEM;
 	}

@@ -77,6 +77,40 @@ unsigned int pmm_mismatch_read(struct pmm_monitor *mon, u64 *cursor,
 	return n;
 }
 
+/*
+ * The process is leaving its image (exec()): the mismatches kept since the
+ * last image it left have stacks of this one, whose object map the next
+ * image's replaces. A copy of the current one is kept for them, read back
+ * with PMM_READ_MAPS's image. At most one copy per image that made a
+ * mismatch, so at most PMM_MAX_MISMATCHES. Without memory, those stacks
+ * are read with a later map, as before there were copies.
+ */
+void pmm_mismatches_seal_image(struct pmm_monitor *mon)
+{
+	u32 before = mon->nr_images ?
+		     mon->images[mon->nr_images - 1].mismatches_before : 0;
+	struct pmm_image_maps *images;
+	char *text;
+
+	lockdep_assert_held(&pmm_lock);
+
+	if (mon->nr_mismatches == before || !mon->maps_len)
+		return;
+	images = krealloc_array(mon->images, mon->nr_images + 1,
+				sizeof(*images), GFP_KERNEL_ACCOUNT);
+	if (!images)
+		return;
+	mon->images = images;
+	text = kvmalloc(mon->maps_len, GFP_KERNEL_ACCOUNT);
+	if (!text)
+		return;
+	memcpy(text, mon->maps, mon->maps_len);
+	images[mon->nr_images].maps = text;
+	images[mon->nr_images].maps_len = mon->maps_len;
+	images[mon->nr_images].mismatches_before = mon->nr_mismatches;
+	mon->nr_images++;
+}
+
 void pmm_mismatches_free(struct pmm_monitor *mon)
 {
 	u32 i;
@@ -90,4 +124,9 @@ void pmm_mismatches_free(struct pmm_monitor *mon)
 	kvfree(mon->mismatches);
 	mon->mismatches = NULL;
 	mon->nr_mismatches = 0;
+	for (i = 0; i < mon->nr_images; i++)
+		kvfree(mon->images[i].maps);
+	kfree(mon->images);
+	mon->images = NULL;
+	mon->nr_images = 0;
 }

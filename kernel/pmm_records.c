@@ -190,6 +190,7 @@ static void pmm_entries_free(struct pmm_monitor *mon)
  */
 void pmm_monitor_new_image(struct pmm_monitor *mon)
 {
+	pmm_mismatches_seal_image(mon);
 	pmm_entries_free(mon);
 	memset(mon->buckets, 0, (1U << mon->hash_bits) * sizeof(*mon->buckets));
 }

@@ -100,6 +100,15 @@ static void answer_mismatches(struct buf *out, const struct monitor_collection *
 		answer_mismatch(out, &mon->mismatches[i]);
 	}
 	buf_printf(out, "],\"mismatchedFrees\":%llu", mon ? (unsigned long long)mon->mismatched_frees : 0ULL);
+	/* The maps of the images the process left (exec) after mismatches: those have their stacks. */
+	buf_puts(out, ",\"earlierMaps\":[");
+	for (i = 0; mon && i < mon->nimages; i++) {
+		buf_printf(out, "%s{\"mismatchesBefore\":%u,\"maps\":\"", i ? "," : "",
+			   mon->images[i].mismatches_before);
+		base64_encode(out, mon->images[i].maps.data, mon->images[i].maps.len);
+		buf_puts(out, "\"}");
+	}
+	buf_putc(out, ']');
 }
 
 /* "exitCode" and "signal" of a wait status. */

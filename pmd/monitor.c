@@ -170,7 +170,8 @@ int monitor_read_logs(int fd, pid_t pid, struct pmm_record **records, size_t *co
 	return 0;
 }
 
-int monitor_read_maps(int fd, pid_t pid, struct buf *maps, char *err, size_t errlen)
+int monitor_read_maps(int fd, pid_t pid, __u32 image, struct buf *maps, __u32 *mismatches_before,
+		      char *err, size_t errlen)
 {
 	size_t size = 64 * 1024;
 
@@ -182,7 +183,10 @@ int monitor_read_maps(int fd, pid_t pid, struct buf *maps, char *err, size_t err
 		req.pid = pid;
 		req.len = (__u32)size;
 		req.buf = (__u64)(uintptr_t)(maps->data + maps->len);
+		req.image = image;
 		if (ioctl(fd, PMM_READ_MAPS, &req) == 0) {
+			if (mismatches_before)
+				*mismatches_before = req.mismatches_before;
 			if (req.len > size) {
 				errno = EPROTO;
 				snprintf(err, errlen, "PMM_READ_MAPS for pid %d on %s: length %u exceeds "
@@ -193,6 +197,8 @@ int monitor_read_maps(int fd, pid_t pid, struct buf *maps, char *err, size_t err
 			maps->data[maps->len] = '\0';
 			return 0;
 		}
+		if (errno == ENOENT && image > 0)
+			return -1;
 		if (errno != ENOSPC || size >= MONITOR_MAPS_LIMIT)
 			return monitor_fail(err, errlen, "PMM_READ_MAPS", pid);
 		/* On ENOSPC the module says in len how much room the text needs. */
@@ -278,6 +284,29 @@ static int monitor_is_release(__u32 kind)
 	       kind == PMM_KIND_REALLOC;
 }
 
+/* The maps of the images pid left with mismatches kept: at most one per mismatch, so never many. */
+static int monitor_read_images(int fd, pid_t pid, struct monitor_collection *c, char *err, size_t errlen)
+{
+	for (;;) {
+		struct monitor_image *images = realloc(c->images, (c->nimages + 1) * sizeof(*images));
+
+		if (!images) {
+			snprintf(err, errlen, "reading pid %d's earlier object maps: out of memory", (int)pid);
+			return -1;
+		}
+		c->images = images;
+		memset(&images[c->nimages], 0, sizeof(*images));
+		if (monitor_read_maps(fd, pid, (__u32)c->nimages + 1, &images[c->nimages].maps,
+				      &images[c->nimages].mismatches_before, err, errlen)) {
+			int gone = errno == ENOENT;
+
+			buf_free(&images[c->nimages].maps);
+			return gone ? 0 : -1;
+		}
+		c->nimages++;
+	}
+}
+
 int monitor_collect(int fd, pid_t pid, struct monitor_collection *c, char *err, size_t errlen)
 {
 	struct pmm_pid_info info;
@@ -306,7 +335,9 @@ int monitor_collect(int fd, pid_t pid, struct monitor_collection *c, char *err, 
 			goto out_free;
 		}
 	}
-	if (monitor_read_maps(fd, pid, &c->maps, err, errlen))
+	if (monitor_read_maps(fd, pid, 0, &c->maps, NULL, err, errlen))
+		goto out_free;
+	if (monitor_read_images(fd, pid, c, err, errlen))
 		goto out_free;
 	if (monitor_read_samples(fd, pid, &c->samples, &c->nsamples, err, errlen))
 		goto out_free;
@@ -330,6 +361,9 @@ void monitor_collection_free(struct monitor_collection *c)
 	free(c->mismatches);
 	free(c->samples);
 	buf_free(&c->maps);
+	for (size_t i = 0; i < c->nimages; i++)
+		buf_free(&c->images[i].maps);
+	free(c->images);
 	memset(c, 0, sizeof(*c));
 }
 

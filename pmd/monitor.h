@@ -29,8 +29,13 @@ int monitor_pid_info(int fd, pid_t handle, struct pmm_pid_info *info, char *err,
 int monitor_read_logs(int fd, pid_t pid, struct pmm_record **records, size_t *count,
 		      char *err, size_t errlen);
 
-/* The object map the hook recorded for pid, appended to maps (the module gives length 0 for none). */
-int monitor_read_maps(int fd, pid_t pid, struct buf *maps, char *err, size_t errlen);
+/*
+ * The object map the hook recorded for pid, appended to maps (the module gives length 0 for none):
+ * image 0 for the current one, n for that of the n-th image pid left (exec) with mismatches kept,
+ * with in mismatches_before (when not NULL) how many were kept before; -1 with errno ENOENT past the last.
+ */
+int monitor_read_maps(int fd, pid_t pid, __u32 image, struct buf *maps, __u32 *mismatches_before,
+		      char *err, size_t errlen);
 
 /*
  * pid's mismatched releases (the first PMM_MAX_MISMATCHES at most), in the order they happened, in a
@@ -42,6 +47,12 @@ int monitor_read_mismatches(int fd, pid_t pid, struct pmm_mismatch **mismatches,
 /* pid's VM/RSS samples (the last PMM_MAX_SAMPLES at most), in a malloc'd array the caller frees. */
 int monitor_read_samples(int fd, pid_t pid, struct pmm_sample **samples, size_t *count,
 			 char *err, size_t errlen);
+
+/* The object map of an image the process left, for the mismatches it kept before. */
+struct monitor_image {
+	struct buf maps;
+	__u32 mismatches_before;
+};
 
 /* What pmm holds for one process once it has ended: what a run's answer reports. */
 struct monitor_collection {
@@ -55,6 +66,8 @@ struct monitor_collection {
 	struct pmm_mismatch *mismatches;	/* releases of another family, the first ones kept */
 	size_t nmismatches;
 	__u64 mismatched_frees;		/* all of them, kept or not */
+	struct monitor_image *images;	/* images left with mismatches kept, in order */
+	size_t nimages;
 	int wait_status;		/* as waitpid gives it, when exit_known */
 	int exit_known;			/* pmm.ko saw the process exit */
 	int unhooked;			/* it exec()ed an image the hook never entered */

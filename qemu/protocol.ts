@@ -47,6 +47,7 @@ export interface RunResultMessage {
   unhooked: boolean;
   mismatches: RawMismatch[]; // blocks released by another family's call, the first 256 kept (pmd/PROTOCOL.md)
   mismatchedFrees: number; // all of them
+  earlierMaps: EarlierMapsAnswer[]; // the maps of images it left (exec) after mismatches, which have their stacks
   truncated?: boolean;
   // Processes the guest's out-of-memory killer ended during the run; absent when none (pmd/PROTOCOL.md).
   oomKills?: number;
@@ -71,6 +72,13 @@ export interface ChildAnswer {
   unhooked: boolean;
   mismatches: RawMismatch[];
   mismatchedFrees: number;
+  earlierMaps: EarlierMapsAnswer[];
+}
+
+/** The object map of an image a process left by exec() after mismatches: those before mismatchesBefore have its stacks. */
+export interface EarlierMapsAnswer {
+  mismatchesBefore: number;
+  maps: string; // base64
 }
 
 /** One child of a run, on a line of its own ahead of the run's result. */

@@ -254,6 +254,13 @@ test('run --host --error-exitcode N: N when the run leaked, as valgrind\'s; 0 ke
   expect(reportOnly.stderr).toContain('600 bytes in 3 blocks');
 });
 
+test('run --host: a mismatched release made before an exec into another program is printed with the stacks of the image that made it', () => {
+  execFileSync('make', ['-C', path.join(root, 'hooklib'), 'all', 'test-programs'], { stdio: 'pipe' });
+  const run = pmm('run', '--host', '--', path.join(root, 'hooklib', '__tests__', 'programs', 'bin', 'exec_image'), 'other');
+  expect(run.stderr).toMatch(/Mismatched free\(\) \/ delete \/ delete \[\]: new\[\] block of 16 bytes released with delete\n {3}at 0x[0-9a-f]+: mismatch_before_exec \(\S+exec_image\.cc:25\)\n {3}by 0x[0-9a-f]+: main \(\S+exec_image\.cc:46\)/);
+  expect(run.status).toBe(7);
+});
+
 /** Runs pmm with args; what stdout held when `first` came (and whether pmm had ended), then all of it. */
 async function watchOutput(args: string[]): Promise<{ atFirst: string; exitedAtFirst: boolean; stdout: string; status: number | null }> {
   const child = spawn(process.execPath, [cli, ...args], { cwd: root, stdio: ['ignore', 'pipe', 'pipe'] });

@@ -7,7 +7,7 @@ import * as path from 'path';
 import { closeSymbolizer, symbolizeRun } from '../../harness/runProgram';
 import { preloadablePath } from '../../qemu/paths';
 import { runHostRaw } from '../host/runHost';
-import { runsAsRoot, dropUserCase, dropUserRuns, binaryOutputCase, childEndingsCase, describeChildPrograms, describeChildren, describeLeaks, describeMismatches, describePidReuse, execEnvCase, execImageCase, execUnhookedCase, fdExhaustCase, quickExitCase, unhookedChildren, forkFamilyCase, rawForkCase, vforkAllocCase, hookCases, inputCases, outlivedCase, unmatchedFreeCase, pidReuseCase, programBin, setuidCopy, describeSystemEndings, systemEndingsCase } from './cases';
+import { runsAsRoot, dropUserCase, dropUserRuns, binaryOutputCase, childEndingsCase, describeChildPrograms, describeChildren, describeLeaks, describeMismatches, describePidReuse, execEnvCase, execImageCases, execUnhookedCase, fdExhaustCase, quickExitCase, unhookedChildren, forkFamilyCase, rawForkCase, vforkAllocCase, hookCases, inputCases, outlivedCase, unmatchedFreeCase, pidReuseCase, programBin, setuidCopy, describeSystemEndings, systemEndingsCase } from './cases';
 
 beforeAll(() => {
   if (fs.existsSync('/dev/pmm')) throw new Error('/dev/pmm exists: host mode needs a machine without pmm.ko');
@@ -161,14 +161,14 @@ test(fdExhaustCase.name, async () => {
   await expect(hostRun(programBin(c.program), ['close'])).rejects.toThrow(/its records could not all be written to .* \(a full file system, a file size limit, or no file descriptor left\)/);
 }, 60_000);
 
-test(execImageCase.name, async () => {
-  const c = execImageCase;
-  const result = await hostRun(programBin(c.program));
-  expect(result.exitCode).toBe(0);
+test.each(execImageCases.map((c) => [c.name, c] as const))('%s', async (_name, c) => {
+  const result = await hostRun(programBin(c.program), c.args);
+  expect(result.exitCode).toBe(c.exitCode);
   expect(result.stdout).toBe(c.stdout);
   expect(result.summary).toEqual(c.leak);
   expect(describeLeaks(result.leaks)).toEqual(c.leaks);
-  expect(result.mismatchedFrees).toBe(c.mismatchedFrees);
+  expect(result.mismatchedFrees).toBe(c.mismatches.length);
+  expect(describeMismatches(result.mismatches)).toEqual(c.mismatches);
   expect(result.children ?? []).toEqual([]);
 }, 60_000);
 

@@ -2,7 +2,7 @@
 // `<name>.records` (what its ring's drains wrote), `<name>.ring` (what they committed, and what was still
 // in the ring), `<name>.late` (the rare record that found no place in the ring), `<name>.maps`, and
 // `<name>.failed` when the hook could not write a record out, `<name>.spawned` naming the images its
-// vfork and spawned children ran,
+// vfork and spawned children ran, `<name>.maps.<n>` the object maps of images it left by exec(),
 // replayed per process as pmm.ko keeps one monitor per process. The name is the pid, or `<pid>-<n>` for
 // the n-th later process of the run given the same pid (hooklib/pmm_host_name.c).
 import * as fs from 'fs';
@@ -45,12 +45,20 @@ export interface HostProcess extends RawProcess {
   reaped: Reaped[];
 }
 
-/** One process's record stream (in pieces of whole records) and object map text, replayed into what pmd sends for a monitor. */
-export function replayProcess(pieces: Iterable<Uint8Array>, maps: string): HostProcess {
-  const { unmatched, unmatchedFreeCount, dropped, mismatches, unhooked, exitCode, reaped } = replayRecords(eachRecord(pieces));
+/**
+ * One process's record stream (in pieces of whole records) and object map text, replayed into what pmd sends
+ * for a monitor. keptMaps(n) is the object map the hook kept as `<name>.maps.<n>` for an image the process
+ * left, or null when it is not there: those mismatches are then read with a later map, as before maps were kept.
+ */
+export function replayProcess(pieces: Iterable<Uint8Array>, maps: string, keptMaps: (n: number) => string | null = () => null): HostProcess {
+  const { unmatched, unmatchedFreeCount, dropped, mismatches, unhooked, exitCode, reaped, imagesLeft } = replayRecords(eachRecord(pieces));
+  const earlierMaps = imagesLeft.flatMap(({ mismatchesBefore, kept }) => {
+    const text = keptMaps(kept);
+    return text === null ? [] : [{ mismatchesBefore, maps: text }];
+  });
   return {
     records: unmatched.map(toRawRecord), mismatches: mismatches.map(toRawMismatch), mismatchedFrees: mismatches.length,
-    unmatchedFrees: unmatchedFreeCount, droppedRecords: dropped, maps, unhooked, exitCode, reaped,
+    unmatchedFrees: unmatchedFreeCount, droppedRecords: dropped, maps, earlierMaps, unhooked, exitCode, reaped,
   };
 }
 
@@ -176,7 +184,7 @@ function unhookedSpawns(dir: string, entries: readonly RecordDirEntry[]): Array<
       const maps = `${parentMaps}${parentMaps === '' || parentMaps.endsWith('\n') ? '' : '\n'}exec ${image}\n`;
       found.set(pid, {
         name: processName(pid, 0), pid, generation: 0,
-        process: { records: [], mismatches: [], mismatchedFrees: 0, unmatchedFrees: 0, droppedRecords: 0, maps, unhooked: true, exitCode: null, reaped: [] },
+        process: { records: [], mismatches: [], mismatchedFrees: 0, unmatchedFrees: 0, droppedRecords: 0, maps, earlierMaps: [], unhooked: true, exitCode: null, reaped: [] },
       });
     }
   }
@@ -191,7 +199,8 @@ export function readRecordDir(dir: string): Array<RecordDirEntry & { process: Ho
   const entries = recordDirEntries(dir);
   const replayed = entries.map((entry) => {
     try {
-      return { ...entry, process: replayProcess(processRecordPieces(dir, entry.name), readMaps(dir, entry.name)) };
+      const keptMaps = (n: number): string | null => readIfThere(path.join(dir, `${entry.name}.maps.${n}`))?.toString('utf8') ?? null;
+      return { ...entry, process: replayProcess(processRecordPieces(dir, entry.name), readMaps(dir, entry.name), keptMaps) };
     } catch (err) {
       const which = entry.generation ? `${entry.pid} (the run's process number ${entry.generation + 1} with that pid)` : `${entry.pid}`;
       throw new Error(`host mode, process ${which}: ${(err as Error).message}`);

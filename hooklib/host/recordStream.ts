@@ -101,6 +101,15 @@ export interface Replay {
   exitCode: number | null;
   // The children it reaped, each with its wait status (as waitpid gives it).
   reaped: Reaped[];
+  // The images it left by exec() after mismatches, in order: how many mismatches came before, and n of the
+  // `<name>.maps.<n>` the hook kept that image's object map as (hooklib/pmm_host_ring.h, PMM_HOST_KIND_EXEC).
+  imagesLeft: ImageLeft[];
+}
+
+/** An image the process left by exec(), after mismatches made under it; its object map is `<name>.maps.<kept>`. */
+export interface ImageLeft {
+  mismatchesBefore: number;
+  kept: number;
 }
 
 /** A child reaped: its pid, which of the run's processes with that pid it was, and its wait status. */
@@ -156,6 +165,7 @@ export function replayRecords(records: Iterable<PmmRecord>, maxLive = MAX_LIVE_R
   let trying = false;
   let exitCode: number | null = null;
   const reaped: Reaped[] = [];
+  const imagesLeft: ImageLeft[] = [];
   for (const record of records) {
     if (record.kind === 'reaped') {
       reaped.push({ pid: Number(record.size >> 32n), generation: Number((record.size >> 16n) & 0xffffn), status: Number(record.size & 0xffffn) });
@@ -167,7 +177,10 @@ export function replayRecords(records: Iterable<PmmRecord>, maxLive = MAX_LIVE_R
       continue;
     }
     if (record.kind === 'exec') {
-      // As pmm.ko: the old image's blocks went with its memory. Its mismatches and unmatched frees stay.
+      // As pmm.ko: the old image's blocks went with its memory. Its mismatches and unmatched frees stay,
+      // with its object map when the hook kept one: theirs are that image's stacks.
+      const before = imagesLeft.length > 0 ? imagesLeft[imagesLeft.length - 1].mismatchesBefore : 0;
+      if (record.size !== 0n && mismatches.length > before) imagesLeft.push({ mismatchesBefore: mismatches.length, kept: Number(record.size) });
       live.clear();
       liveCount = 0;
       trying = false;
@@ -204,5 +217,5 @@ export function replayRecords(records: Iterable<PmmRecord>, maxLive = MAX_LIVE_R
   // The last exec() neither failed nor started the hook: its image ran unhooked, the old one's blocks gone.
   if (trying) live.clear();
   const unmatched = [...live.values()].sort((a, b) => a.index - b.index);
-  return { unmatched, unmatchedFrees, unmatchedFreeCount, dropped, mismatches, unhooked: trying, exitCode, reaped };
+  return { unmatched, unmatchedFrees, unmatchedFreeCount, dropped, mismatches, unhooked: trying, exitCode, reaped, imagesLeft };
 }

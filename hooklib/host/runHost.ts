@@ -42,7 +42,7 @@ export interface HostRunOptions {
 // As pmd: how long to wait for what is left of the run to exit once killed, and for its output to end.
 const LEFTOVER_WAIT_MS = 2000;
 
-const noProcess: HostProcess = { records: [], mismatches: [], mismatchedFrees: 0, unmatchedFrees: 0, droppedRecords: 0, maps: '', unhooked: false, exitCode: null, reaped: [] };
+const noProcess: HostProcess = { records: [], mismatches: [], mismatchedFrees: 0, unmatchedFrees: 0, droppedRecords: 0, maps: '', earlierMaps: [], unhooked: false, exitCode: null, reaped: [] };
 
 /**
  * The processes of this run that are still alive besides the program: they wrote into dir, and carry

@@ -598,8 +598,14 @@ static void test_maps(void)
 	m.buf = 0;
 	check_errno(pmm_ioctl(PMM_RECORD_MAPS, &m), EFAULT,
 		    "RECORD_MAPS from NULL");
+	m.buf = (uintptr_t)big;
+	m.image = 1;
+	check_errno(pmm_ioctl(PMM_RECORD_MAPS, &m), EINVAL,
+		    "RECORD_MAPS of an image (only a reader names one)");
+	m.image = 0;
 
 	memset(&m, 0xcc, sizeof(m));
+	m.image = 0;
 	m.pid = getpid();
 	m.len = 0;
 	m.buf = 0;
@@ -620,6 +626,7 @@ static void test_maps(void)
 		    "RECORD_MAPS of /proc/self/maps");
 
 	memset(&m, 0xcc, sizeof(m));
+	m.image = 0;
 	m.pid = getpid();
 	m.buf = (uintptr_t)buf;
 	m.len = sizeof(buf);
@@ -639,6 +646,12 @@ static void test_maps(void)
 	m.buf = 8;
 	check_errno(pmm_ioctl(PMM_READ_MAPS, &m), EFAULT,
 		    "READ_MAPS into a bad pointer");
+	m.buf = (uintptr_t)back;
+	m.len = len + 1;
+	m.image = 1;
+	check_errno(pmm_ioctl(PMM_READ_MAPS, &m), ENOENT,
+		    "READ_MAPS of an earlier image, with none left");
+	m.image = 0;
 
 	memset(big, 'x', PMM_MAX_MAPS);
 	memset(&m, 0, sizeof(m));
@@ -651,6 +664,7 @@ static void test_maps(void)
 	check_errno(pmm_ioctl(PMM_RECORD_MAPS, &m), 0,
 		    "RECORD_MAPS replacing it");
 	memset(&m, 0xcc, sizeof(m));
+	m.image = 0;
 	memset(back, 0, len + 1);
 	m.pid = getpid();
 	m.buf = (uintptr_t)back;
@@ -994,9 +1008,15 @@ static void check_child_records(pid_t child, const char *how)
 	m.pid = child;
 	m.buf = (uintptr_t)maps;
 	m.len = sizeof(maps);
+	m.image = 0;
 	check(pmm_ioctl(PMM_READ_MAPS, &m) == 0 && m.len == 10 &&
 	      !memcmp(maps, "child maps", 10),
 	      "%s child's maps survive", how);
+	/* It exec()ed nothing: there is no earlier image's text. */
+	m.len = sizeof(maps);
+	m.image = 1;
+	check(pmm_ioctl(PMM_READ_MAPS, &m) == ENOENT,
+	      "%s child: READ_MAPS of an image it never left is ENOENT", how);
 }
 
 static void test_killed_child(void)

@@ -176,3 +176,23 @@ describe('a replay keeps its memory bounded', () => {
     expect(replay.unmatchedFrees[0].ptr).toBe(0x1000n);
   });
 });
+
+describe('the images a process left by exec(), for its mismatches\' stacks', () => {
+  it('notes each exec after a mismatch with the object map the hook kept (the mark\'s size), and none without one', () => {
+    const mismatch: Event[] = [{ kind: 'new[]', ptr: 16n, size: 4n }, { kind: 'delete', ptr: 16n }];
+    const events: Event[] = [
+      ...mismatch,
+      { kind: 'exec', ptr: 0n, size: 1n }, // made one: its map is <name>.maps.1
+      { kind: 'exec', ptr: 0n, size: 2n }, // made none since
+      ...mismatch,
+      ...mismatch,
+      { kind: 'exec', ptr: 0n, size: 0n }, // made two, but the hook kept no map: a later one reads them
+      ...mismatch,
+      { kind: 'exec', ptr: 0n, size: 4n },
+      ...mismatch,
+    ];
+    const replay = replayRecords(decodeRecords(encode(events)));
+    expect(replay.mismatches).toHaveLength(5);
+    expect(replay.imagesLeft).toEqual([{ mismatchesBefore: 1, kept: 1 }, { mismatchesBefore: 4, kept: 4 }]);
+  });
+});

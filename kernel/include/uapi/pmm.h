@@ -159,7 +159,9 @@ struct pmm_read_logs {
 /*
  * PMM_RECORD_MAPS / PMM_READ_MAPS: the text of the process's /proc/self/maps,
  * recorded by the hook so that the host can symbolize frames after the
- * process is gone. Recording replaces the previous text.
+ * process is gone. Recording replaces the previous text. When the process
+ * exec()s after mismatched releases were kept, the text of the image it
+ * leaves is kept too: their stacks are of that image.
  */
 struct pmm_maps {
 	/*
@@ -173,6 +175,17 @@ struct pmm_maps {
 	 */
 	__u32 len;
 	__u64 buf;		/* user pointer */
+	/*
+	 * READ in: 0 for the current text; n for the n-th image (from 1) the
+	 * process left with mismatches kept, -ENOENT past the last. RECORD: 0.
+	 */
+	__u32 image;
+	/*
+	 * READ out, with image n: how many mismatches (PMM_READ_MISMATCHES'
+	 * order) were kept before that image was left; those from the
+	 * previous image's count on have its stacks.
+	 */
+	__u32 mismatches_before;
 };
 
 /*
