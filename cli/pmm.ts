@@ -7,7 +7,7 @@ import { resolveOptions } from '../harness/options';
 import { outputNote, readOnlyNote } from '../harness/releaseNotes';
 import { closeSymbolizer, resolveProgram, runRaw, suppressionFilesFromEnv, symbolizeRunWith } from '../harness/runProgram';
 import { suppressionsFor } from '../harness/suppressionFor';
-import { loadSuppressionFiles } from '../harness/suppressions';
+import { loadSuppressionFiles, type Suppression } from '../harness/suppressions';
 import { closeSharedVm } from '../harness/sharedVm';
 import { runHostRaw } from '../hooklib/host/runHost';
 import type { OutputListener, RunControl } from '../qemu/GuestChannel';
@@ -17,15 +17,13 @@ import { exitStatus } from './exitStatus';
 import { forwardSignals } from './forwardSignals';
 import { stopVmsWithPmm } from './jobControl';
 import { junitMergeCommand } from './junitMerge';
+import { pmmWords, type PmmWords } from './logFile';
 import { parseArgs, USAGE, UsageError, type Command } from './parseArgs';
 import { programInputFromStdin } from './programInput';
 import { runTimeoutMs } from './runTimeout';
 import { textReport } from './textReport';
 import { writeJson } from './writeJson';
 
-const notice = (message: string): void => {
-  process.stderr.write(`${message}\n`);
-};
 
 /**
  * Writes a VM run's output to pmm's stdout and stderr as it comes. When stdout's reader goes away
@@ -58,16 +56,28 @@ function passOutputOn(control: RunControl): OutputListener {
   };
 }
 
-async function runCommand(command: Extract<Command, { name: 'run' | 'exec' }>): Promise<number> {
+type RunCommand = Extract<Command, { name: 'run' | 'exec' }>;
+
+async function runCommand(command: RunCommand): Promise<number> {
+  // What needs no run is checked first, each failure said at once: the program is there (before pmm waits
+  // for its stdin to end), the suppression files read, the log file made.
+  resolveProgram(command.program, process.cwd());
+  const suppressionFiles = command.name === 'run' ? [...suppressionFilesFromEnv(), ...command.suppressions.map((file) => path.resolve(file))] : [];
+  const suppressions = suppressionFiles.length > 0 ? loadSuppressionFiles(suppressionFiles) : null;
+  const words = pmmWords(command.name === 'run' ? command.logFile : null);
+  try {
+    return await runChecked(command, suppressions, words);
+  } finally {
+    words.close();
+  }
+}
+
+async function runChecked(command: RunCommand, suppressions: Suppression[] | null, words: PmmWords): Promise<number> {
+  const notice = (message: string): void => words.say(`${message}\n`);
   // --share adds to PMM_SHARES's folders; a relative one is the cwd's.
   const base = resolveOptions({});
   const shares = [...base.shares, ...command.shares.map((dir) => path.resolve(dir))];
   const options = resolveOptions({ ...(command.accel ? { accel: command.accel } : {}), ...(command.shares.length ? { shares } : {}) });
-  // A program that is not there is said before pmm waits for its stdin to end.
-  resolveProgram(command.program, process.cwd());
-  // Suppression files are read now, so that a missing or malformed one is said before the run.
-  const suppressionFiles = command.name === 'run' ? [...suppressionFilesFromEnv(), ...command.suppressions.map((file) => path.resolve(file))] : [];
-  const suppressions = suppressionFiles.length > 0 ? loadSuppressionFiles(suppressionFiles) : null;
   const host = command.name === 'run' && command.host;
   // On this machine the program reads pmm's stdin itself, as without pmm: a terminal, a pipe as it comes.
   const input = host ? null : await programInputFromStdin(notice);
@@ -97,7 +107,7 @@ async function runCommand(command: Extract<Command, { name: 'run' | 'exec' }>): 
     ...(live ? [] : outputNote(raw.result)),
   ].map((note) => `pmm: ${note}`);
   if (command.name === 'exec') {
-    process.stderr.write(notes.map((line) => `${line}\n`).join(''));
+    words.say(notes.map((line) => `${line}\n`).join(''));
     return exitStatus(raw.result, false);
   }
   // The same result pmm.run gives: suppressions (PMM_SUPPRESSIONS) applied, forked children included.
@@ -111,10 +121,10 @@ async function runCommand(command: Extract<Command, { name: 'run' | 'exec' }>): 
     // In pieces: the report of a run with many processes can be larger than one string holds.
     writeJson(result, (piece) => process.stdout.write(piece));
     process.stdout.write('\n');
-    process.stderr.write([...generated, ...notes].map((text) => `${text}\n`).join(''));
+    words.say([...generated, ...notes].map((text) => `${text}\n`).join(''));
     return exitStatus(result, leaked || mismatched, command.errorExitCode);
   }
-  process.stderr.write(await textReport(raw, result, generated, notes));
+  words.say(await textReport(raw, result, generated, notes));
   return exitStatus(result, leaked || mismatched, command.errorExitCode);
 }
 

@@ -8,21 +8,22 @@ test.each([
   [['--version'], { name: 'version' }],
   [['-V'], { name: 'version' }],
   [['setup'], { name: 'setup' }],
-  [['run', '--host', '--json', 'prog'], { name: 'run', json: true, host: true, timeoutMs: null, accel: null, shares: [], suppressions: [], genSuppressions: false, errorExitCode: null, program: 'prog', args: [] }],
-  [['run', '--', './a.out', '-x'], { name: 'run', json: false, host: false, timeoutMs: null, accel: null, shares: [], suppressions: [], genSuppressions: false, errorExitCode: null, program: './a.out', args: ['-x'] }],
-  [['run', '--json', '--timeout', '2.5', '--', 'prog'], { name: 'run', json: true, host: false, timeoutMs: 2500, accel: null, shares: [], suppressions: [], genSuppressions: false, errorExitCode: null, program: 'prog', args: [] }],
-  [['run', '--accel=tcg', 'prog', '--json'], { name: 'run', json: false, host: false, timeoutMs: null, accel: 'tcg', shares: [], suppressions: [], genSuppressions: false, errorExitCode: null, program: 'prog', args: ['--json'] }],
+  [['run', '--host', '--json', 'prog'], { name: 'run', json: true, host: true, timeoutMs: null, accel: null, shares: [], suppressions: [], genSuppressions: false, errorExitCode: null, logFile: null, program: 'prog', args: [] }],
+  [['run', '--', './a.out', '-x'], { name: 'run', json: false, host: false, timeoutMs: null, accel: null, shares: [], suppressions: [], genSuppressions: false, errorExitCode: null, logFile: null, program: './a.out', args: ['-x'] }],
+  [['run', '--json', '--timeout', '2.5', '--', 'prog'], { name: 'run', json: true, host: false, timeoutMs: 2500, accel: null, shares: [], suppressions: [], genSuppressions: false, errorExitCode: null, logFile: null, program: 'prog', args: [] }],
+  [['run', '--accel=tcg', 'prog', '--json'], { name: 'run', json: false, host: false, timeoutMs: null, accel: 'tcg', shares: [], suppressions: [], genSuppressions: false, errorExitCode: null, logFile: null, program: 'prog', args: ['--json'] }],
   [['exec', '--', 'cat', '/proc/pmm/cfg'], { name: 'exec', timeoutMs: null, accel: null, shares: [], program: 'cat', args: ['/proc/pmm/cfg'] }],
-  [['run', '--share', 'out', '--share=/srv/data', 'prog'], { name: 'run', json: false, host: false, timeoutMs: null, accel: null, shares: ['out', '/srv/data'], suppressions: [], genSuppressions: false, errorExitCode: null, program: 'prog', args: [] }],
+  [['run', '--share', 'out', '--share=/srv/data', 'prog'], { name: 'run', json: false, host: false, timeoutMs: null, accel: null, shares: ['out', '/srv/data'], suppressions: [], genSuppressions: false, errorExitCode: null, logFile: null, program: 'prog', args: [] }],
   [['run', '--host', '--suppressions', 'a.supp', '--suppressions=/b.supp', '--gen-suppressions', 'prog'], {
-    name: 'run', json: false, host: true, timeoutMs: null, accel: null, shares: [], suppressions: ['a.supp', '/b.supp'], genSuppressions: true, errorExitCode: null, program: 'prog', args: [],
+    name: 'run', json: false, host: true, timeoutMs: null, accel: null, shares: [], suppressions: ['a.supp', '/b.supp'], genSuppressions: true, errorExitCode: null, logFile: null, program: 'prog', args: [],
   }],
-  [['run', '--gen-suppressions=all', 'prog'], { name: 'run', json: false, host: false, timeoutMs: null, accel: null, shares: [], suppressions: [], genSuppressions: true, errorExitCode: null, program: 'prog', args: [] }],
-  [['run', '--host', 'prog', '--help'], { name: 'run', json: false, host: true, timeoutMs: null, accel: null, shares: [], suppressions: [], genSuppressions: false, errorExitCode: null, program: 'prog', args: ['--help'] }],
-  [['run', '--', '-h'], { name: 'run', json: false, host: false, timeoutMs: null, accel: null, shares: [], suppressions: [], genSuppressions: false, errorExitCode: null, program: '-h', args: [] }],
+  [['run', '--gen-suppressions=all', 'prog'], { name: 'run', json: false, host: false, timeoutMs: null, accel: null, shares: [], suppressions: [], genSuppressions: true, errorExitCode: null, logFile: null, program: 'prog', args: [] }],
+  [['run', '--host', 'prog', '--help'], { name: 'run', json: false, host: true, timeoutMs: null, accel: null, shares: [], suppressions: [], genSuppressions: false, errorExitCode: null, logFile: null, program: 'prog', args: ['--help'] }],
+  [['run', '--', '-h'], { name: 'run', json: false, host: false, timeoutMs: null, accel: null, shares: [], suppressions: [], genSuppressions: false, errorExitCode: null, logFile: null, program: '-h', args: [] }],
   [['exec', '--share', '.', '--', 'touch', 'x'], { name: 'exec', timeoutMs: null, accel: null, shares: ['.'], program: 'touch', args: ['x'] }],
-  [['run', '--error-exitcode', '42', 'prog'], { name: 'run', json: false, host: false, timeoutMs: null, accel: null, shares: [], suppressions: [], genSuppressions: false, errorExitCode: 42, program: 'prog', args: [] }],
-  [['run', '--error-exitcode=0', '--', 'prog'], { name: 'run', json: false, host: false, timeoutMs: null, accel: null, shares: [], suppressions: [], genSuppressions: false, errorExitCode: 0, program: 'prog', args: [] }],
+  [['run', '--error-exitcode', '42', 'prog'], { name: 'run', json: false, host: false, timeoutMs: null, accel: null, shares: [], suppressions: [], genSuppressions: false, errorExitCode: 42, logFile: null, program: 'prog', args: [] }],
+  [['run', '--log-file', 'pmm.log', '--log-file=/tmp/pmm.log', 'prog'], { name: 'run', json: false, host: false, timeoutMs: null, accel: null, shares: [], suppressions: [], genSuppressions: false, errorExitCode: null, logFile: '/tmp/pmm.log', program: 'prog', args: [] }],
+  [['run', '--error-exitcode=0', '--', 'prog'], { name: 'run', json: false, host: false, timeoutMs: null, accel: null, shares: [], suppressions: [], genSuppressions: false, errorExitCode: 0, logFile: null, program: 'prog', args: [] }],
 ])('%j', (argv, command) => {
   expect(parseArgs(argv)).toEqual(command);
 });
@@ -48,6 +49,9 @@ test.each([
   [['run', '--error-exitcode', '-1', 'x'], /--error-exitcode wants an exit status from 0 to 255, got "-1"/],
   [['run', '--error-exitcode=yes', 'x'], /--error-exitcode wants an exit status from 0 to 255, got "yes"/],
   [['exec', '--error-exitcode=1', 'x'], /unknown option for pmm exec: --error-exitcode=1/],
+  [['run', '--log-file'], /--log-file wants a file/],
+  [['run', '--log-file=', 'x'], /--log-file wants a file/],
+  [['exec', '--log-file', 'a.log', 'x'], /unknown option for pmm exec: --log-file/],
 ])('%j is a usage error', (argv, message) => {
   expect(() => parseArgs(argv)).toThrow(UsageError);
   expect(() => parseArgs(argv)).toThrow(message);

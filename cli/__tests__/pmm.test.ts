@@ -254,6 +254,36 @@ test('run --host --error-exitcode N: N when the run leaked, as valgrind\'s; 0 ke
   expect(reportOnly.stderr).toContain('600 bytes in 3 blocks');
 });
 
+describe('run --log-file FILE, as valgrind\'s: pmm\'s report and notes go to FILE, the program\'s output where it was', () => {
+  const leaky = path.join(root, 'hooklib', '__tests__', 'programs', 'bin', 'leak_three');
+
+  test('the report is in the file and not on stderr; the status is the run\'s', () => {
+    execFileSync('make', ['-C', path.join(root, 'hooklib'), 'all', 'test-programs'], { stdio: 'pipe' });
+    const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'pmm-log-'));
+    try {
+      const log = path.join(dir, 'pmm.log');
+      fs.writeFileSync(log, 'an earlier run\n');
+      const run = pmm('run', '--host', '--log-file', log, '--', leaky);
+      expect(run.stdout).toBe('leak_three: done\n');
+      expect(run.stderr).toBe('');
+      const text = fs.readFileSync(log, 'utf8');
+      expect(text).not.toContain('an earlier run');
+      expect(text).toContain('at leak_malloc (');
+      expect(text).toContain('pmm: the program exited with status 7\npmm: 600 bytes in 3 blocks leaked');
+      expect(run.status).toBe(7);
+    } finally {
+      fs.rmSync(dir, { recursive: true, force: true });
+    }
+  });
+
+  test('a file pmm cannot write is said before the program runs', () => {
+    const run = pmm('run', '--host', '--log-file', '/nonexistent-dir/pmm.log', '--', leaky);
+    expect(run.stderr).toMatch(/^pmm: cannot write the log file \/nonexistent-dir\/pmm\.log: ENOENT/);
+    expect(run.stdout).toBe('');
+    expect(run.status).toBe(3);
+  });
+});
+
 test('run --host: a mismatched release made before an exec into another program is printed with the stacks of the image that made it', () => {
   execFileSync('make', ['-C', path.join(root, 'hooklib'), 'all', 'test-programs'], { stdio: 'pipe' });
   const run = pmm('run', '--host', '--', path.join(root, 'hooklib', '__tests__', 'programs', 'bin', 'exec_image'), 'other');
