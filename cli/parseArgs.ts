@@ -1,4 +1,5 @@
 // Parses pmm's command line into a command; pure, so every form is tested as a table.
+import { PMM_MAX_FRAMES } from '../hooklib/host/recordStream';
 
 export type Command =
   | { name: 'help' }
@@ -6,7 +7,8 @@ export type Command =
   | { name: 'setup' }
   | {
     name: 'run'; json: boolean; host: boolean; timeoutMs: number | null; accel: string | null; shares: string[];
-    suppressions: string[]; genSuppressions: boolean; errorExitCode: number | null; logFile: string | null; program: string; args: string[];
+    suppressions: string[]; genSuppressions: boolean; errorExitCode: number | null; logFile: string | null;
+    numCallers: number | null; program: string; args: string[];
   }
   | { name: 'exec'; timeoutMs: number | null; accel: string | null; shares: string[]; program: string; args: string[] };
 
@@ -15,13 +17,14 @@ export class UsageError extends Error {}
 export const USAGE = `usage:
   pmm run [--json] [--host] [--timeout SECONDS] [--accel auto|kvm|tcg] [--share DIR]...
           [--suppressions FILE]... [--gen-suppressions] [--error-exitcode N] [--log-file FILE]
-          -- PROGRAM [ARGS...]
+          [--num-callers N] -- PROGRAM [ARGS...]
       run PROGRAM in the pmm VM under the hook and report its unmatched allocations
       and mismatched frees/deletes, but those the suppression files match (and PMM_SUPPRESSIONS's);
       --gen-suppressions prints each leak as a suppression, in valgrind's format
       exits with PROGRAM's status, 1 if it exited 0 but leaked or released a block wrongly;
       --error-exitcode N: N whenever it did (0: PROGRAM's status, always), as valgrind's
       --log-file FILE: the report and pmm's notes to FILE, not stderr, as valgrind's
+      --num-callers N: frames kept per allocation and release, 0 to 16 (16), as valgrind's
       (--host: on this machine, without a VM, the hook writing its records to files, one per process)
       PROGRAM's stdin is pmm's when that is a file or a pipe, read whole before PROGRAM starts
       (--host: pmm's stdin as it is, a terminal too, read by PROGRAM as it comes)
@@ -36,6 +39,7 @@ export const USAGE = `usage:
   pmm --version`;
 
 const isHelp = (arg: string): boolean => arg === '--help' || arg === '-h';
+
 
 export function parseArgs(argv: string[]): Command {
   const [name, ...rest] = argv;
@@ -59,6 +63,7 @@ export function parseArgs(argv: string[]): Command {
   let genSuppressions = false;
   let errorExitCode: number | null = null;
   let logFile: string | null = null;
+  let numCallers: number | null = null;
   let i = 0;
   for (; i < rest.length; i++) {
     const arg = rest[i];
@@ -82,6 +87,13 @@ export function parseArgs(argv: string[]): Command {
         throw new UsageError(`--error-exitcode wants an exit status from 0 to 255, got ${value === undefined ? 'nothing' : JSON.stringify(value)}`);
       }
       errorExitCode = Number(value);
+    }
+    else if ((arg === '--num-callers' || arg.startsWith('--num-callers=')) && name === 'run') {
+      const value = arg === '--num-callers' ? rest[++i] : arg.slice('--num-callers='.length);
+      if (value === undefined || !/^\d{1,2}$/.test(value) || Number(value) > PMM_MAX_FRAMES) {
+        throw new UsageError(`--num-callers wants 0 to ${PMM_MAX_FRAMES} (the hook keeps at most ${PMM_MAX_FRAMES} frames), got ${value === undefined ? 'nothing' : JSON.stringify(value)}`);
+      }
+      numCallers = Number(value);
     }
     else if ((arg === '--log-file' || arg.startsWith('--log-file=')) && name === 'run') {
       const value = arg === '--log-file' ? rest[++i] : arg.slice('--log-file='.length);
@@ -112,6 +124,6 @@ export function parseArgs(argv: string[]): Command {
   const [program, ...args] = rest.slice(i);
   if (program === undefined) throw new UsageError(`pmm ${name}: no program given`);
   return name === 'run'
-    ? { name, json, host, timeoutMs, accel, shares, suppressions, genSuppressions, errorExitCode, logFile, program, args }
+    ? { name, json, host, timeoutMs, accel, shares, suppressions, genSuppressions, errorExitCode, logFile, numCallers, program, args }
     : { name, timeoutMs, accel, shares, program, args };
 }

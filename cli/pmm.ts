@@ -77,7 +77,13 @@ async function runChecked(command: RunCommand, suppressions: Suppression[] | nul
   // --share adds to PMM_SHARES's folders; a relative one is the cwd's.
   const base = resolveOptions({});
   const shares = [...base.shares, ...command.shares.map((dir) => path.resolve(dir))];
-  const options = resolveOptions({ ...(command.accel ? { accel: command.accel } : {}), ...(command.shares.length ? { shares } : {}) });
+  // --num-callers is the hook's stack depth (PMM_STACK_DEPTH), in both modes.
+  const numCallers = command.name === 'run' ? command.numCallers : null;
+  const options = resolveOptions({
+    ...(command.accel ? { accel: command.accel } : {}),
+    ...(command.shares.length ? { shares } : {}),
+    ...(numCallers !== null ? { stackDepth: numCallers } : {}),
+  });
   const host = command.name === 'run' && command.host;
   // On this machine the program reads pmm's stdin itself, as without pmm: a terminal, a pipe as it comes.
   const input = host ? null : await programInputFromStdin(notice);
@@ -94,7 +100,9 @@ async function runChecked(command: RunCommand, suppressions: Suppression[] | nul
   let raw;
   try {
     raw = host
-      ? await runHostRaw(command.program, command.args, { ...given, inheritInput: true, inheritOutput: live, control })
+      ? await runHostRaw(command.program, command.args, {
+        ...given, inheritInput: true, inheritOutput: live, control, ...(numCallers !== null ? { env: { PMM_STACK_DEPTH: String(numCallers) } } : {}),
+      })
       : await runRaw(command.program, command.args, options, { hook: command.name === 'run', ...given }, notice, live ? passOutputOn(control) : undefined, control);
   } catch (err) {
     stopForwarding();

@@ -2,6 +2,7 @@
 // Jest users set them under testEnvironmentOptions.pmm (or a file's @jest-environment-options docblock);
 // the CLI sets them from its flags.
 import * as fs from 'fs';
+import { PMM_MAX_FRAMES } from '../hooklib/host/recordStream';
 import type { AccelChoice } from '../qemu/kvmProbe';
 import type { LeakSummary } from './types';
 
@@ -121,8 +122,13 @@ function validateOne(name: string, value: unknown): PmmOptions[keyof PmmOptions]
       return integer(name, value);
     case 'runTimeoutMs':
       return integer(name, value, true);
-    case 'stackDepth':
-      return value === null ? null : integer(name, value);
+    case 'stackDepth': {
+      // 0: no stacks, the cheapest recording; the hook keeps at most PMM_MAX_FRAMES.
+      if (value === null) return null;
+      const depth = integer(name, value, true);
+      if (depth > PMM_MAX_FRAMES) throw new PmmOptionsError(`option "stackDepth" must be at most ${PMM_MAX_FRAMES} (the frames the hook keeps), got ${JSON.stringify(value)}`);
+      return depth;
+    }
     case 'env': {
       const env = plainObject(name, value, 'an object of strings');
       for (const [k, v] of Object.entries(env)) {

@@ -254,6 +254,18 @@ test('run --host --error-exitcode N: N when the run leaked, as valgrind\'s; 0 ke
   expect(reportOnly.stderr).toContain('600 bytes in 3 blocks');
 });
 
+test('run --host --num-callers N keeps N frames of each stack, as valgrind\'s option; 0 keeps none', () => {
+  execFileSync('make', ['-C', path.join(root, 'hooklib'), 'all', 'test-programs'], { stdio: 'pipe' });
+  const leaky = path.join(root, 'hooklib', '__tests__', 'programs', 'bin', 'leak_three');
+  const frames = (depth: string): number[] => {
+    const run = spawnSync(process.execPath, [cli, 'run', '--host', '--json', '--num-callers', depth, '--', leaky], { cwd: root, encoding: 'utf8', timeout: 30_000 });
+    return (JSON.parse(run.stdout) as { leaks: Array<{ frames: unknown[] }> }).leaks.map((l) => l.frames.length);
+  };
+  expect(frames('2')).toEqual([2, 2, 2]);
+  expect(frames('0')).toEqual([0]);
+  expect(Math.min(...frames('16'))).toBeGreaterThan(2);
+});
+
 describe('run --log-file FILE, as valgrind\'s: pmm\'s report and notes go to FILE, the program\'s output where it was', () => {
   const leaky = path.join(root, 'hooklib', '__tests__', 'programs', 'bin', 'leak_three');
 
