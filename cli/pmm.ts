@@ -3,7 +3,7 @@
 import { spawnSync } from 'child_process';
 import * as fs from 'fs';
 import * as path from 'path';
-import { resolveOptions } from '../harness/options';
+import { resolveOptions, type PmmOptions } from '../harness/options';
 import { outputNote, readOnlyNote } from '../harness/releaseNotes';
 import { closeSymbolizer, resolveProgram, runRaw, suppressionFilesFromEnv, symbolizeRunWith } from '../harness/runProgram';
 import { suppressionsFor } from '../harness/suppressionFor';
@@ -59,31 +59,32 @@ function passOutputOn(control: RunControl): OutputListener {
 type RunCommand = Extract<Command, { name: 'run' | 'exec' }>;
 
 async function runCommand(command: RunCommand): Promise<number> {
-  // What needs no run is checked first, each failure said at once: the program is there (before pmm waits
-  // for its stdin to end), the suppression files read, the log file made.
-  resolveProgram(command.program, process.cwd());
-  const suppressionFiles = command.name === 'run' ? [...suppressionFilesFromEnv(), ...command.suppressions.map((file) => path.resolve(file))] : [];
-  const suppressions = suppressionFiles.length > 0 ? loadSuppressionFiles(suppressionFiles) : null;
-  const words = pmmWords(command.name === 'run' ? command.logFile : null);
-  try {
-    return await runChecked(command, suppressions, words);
-  } finally {
-    words.close();
-  }
-}
-
-async function runChecked(command: RunCommand, suppressions: Suppression[] | null, words: PmmWords): Promise<number> {
-  const notice = (message: string): void => words.say(`${message}\n`);
-  // --share adds to PMM_SHARES's folders; a relative one is the cwd's.
+  // What needs no run is checked first, each failure said at once: the options, the program is there
+  // (before pmm waits for its stdin to end), the suppression files read, the log file made.
+  // The options and the environment's (PMM_SHARES, PMM_MEMORY_MIB...), checked too. --share adds to
+  // PMM_SHARES's folders (a relative one is the cwd's); --num-callers is the hook's stack depth.
   const base = resolveOptions({});
   const shares = [...base.shares, ...command.shares.map((dir) => path.resolve(dir))];
-  // --num-callers is the hook's stack depth (PMM_STACK_DEPTH), in both modes.
   const numCallers = command.name === 'run' ? command.numCallers : null;
   const options = resolveOptions({
     ...(command.accel ? { accel: command.accel } : {}),
     ...(command.shares.length ? { shares } : {}),
     ...(numCallers !== null ? { stackDepth: numCallers } : {}),
   });
+  resolveProgram(command.program, process.cwd());
+  const suppressionFiles = command.name === 'run' ? [...suppressionFilesFromEnv(), ...command.suppressions.map((file) => path.resolve(file))] : [];
+  const suppressions = suppressionFiles.length > 0 ? loadSuppressionFiles(suppressionFiles) : null;
+  const words = pmmWords(command.name === 'run' ? command.logFile : null);
+  try {
+    return await runChecked(command, options, suppressions, words);
+  } finally {
+    words.close();
+  }
+}
+
+async function runChecked(command: RunCommand, options: PmmOptions, suppressions: Suppression[] | null, words: PmmWords): Promise<number> {
+  const notice = (message: string): void => words.say(`${message}\n`);
+  const numCallers = command.name === 'run' ? command.numCallers : null;
   const host = command.name === 'run' && command.host;
   // On this machine the program reads pmm's stdin itself, as without pmm: a terminal, a pipe as it comes.
   const input = host ? null : await programInputFromStdin(notice);
