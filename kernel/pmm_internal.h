@@ -86,7 +86,7 @@ struct pmm_monitor {
 	pid_t ppid;
 	u32 state;			/* enum pmm_state */
 
-	struct hlist_head *buckets;	/* entries by rec.ptr */
+	struct hlist_head *buckets;	/* entries by rec.ptr; NULL once settled */
 	unsigned int hash_bits;
 	struct xarray records;		/* entries by seq, insertion order */
 	unsigned long next_seq;
@@ -211,6 +211,7 @@ struct pmm_monitor *pmm_monitor_follow_child(struct task_struct *task);
 void pmm_monitor_destroy(struct pmm_monitor *mon);
 void pmm_monitor_set_leader(struct pmm_monitor *mon, struct task_struct *task);
 void pmm_monitor_new_image(struct pmm_monitor *mon);
+void pmm_monitor_settle_records(struct pmm_monitor *mon);
 void pmm_monitor_apply(struct pmm_monitor *mon, const struct pmm_record *rec);
 void pmm_monitor_forget_stale(struct pmm_monitor *mon, u64 ptr);
 unsigned int pmm_monitor_read(struct pmm_monitor *mon, unsigned long *cursor,

@@ -192,7 +192,29 @@ void pmm_monitor_new_image(struct pmm_monitor *mon)
 {
 	pmm_mismatches_seal_image(mon);
 	pmm_entries_free(mon);
-	memset(mon->buckets, 0, (1U << mon->hash_bits) * sizeof(*mon->buckets));
+	if (mon->buckets)
+		memset(mon->buckets, 0,
+		       (1U << mon->hash_bits) * sizeof(*mon->buckets));
+}
+
+/*
+ * The process is reaped and its last ring applied (pmm_ring_settle):
+ * nothing adds to or takes from its records again, which are read in order
+ * from the xarray. The index by address goes (2 KiB at the least, for
+ * every process a run started); a record that came all the same would be
+ * dropped and counted (pmm_monitor_apply).
+ */
+void pmm_monitor_settle_records(struct pmm_monitor *mon)
+{
+	struct pmm_entry *entry;
+	unsigned long seq;
+
+	lockdep_assert_held(&pmm_lock);
+
+	xa_for_each(&mon->records, seq, entry)
+		INIT_HLIST_NODE(&entry->hnode);
+	kvfree(mon->buckets);
+	mon->buckets = NULL;
 }
 
 void pmm_monitor_destroy(struct pmm_monitor *mon)
@@ -366,8 +388,11 @@ static void pmm_release(struct pmm_monitor *mon, u64 ptr,
  */
 void pmm_monitor_forget_stale(struct pmm_monitor *mon, u64 ptr)
 {
-	struct pmm_entry *stale = pmm_entry_find(mon, ptr);
+	struct pmm_entry *stale;
 
+	if (!mon->buckets)
+		return;
+	stale = pmm_entry_find(mon, ptr);
 	if (stale)
 		pmm_entry_remove(mon, stale);
 }
@@ -391,6 +416,12 @@ int pmm_record_validate(const struct pmm_record *rec)
 void pmm_monitor_apply(struct pmm_monitor *mon, const struct pmm_record *rec)
 {
 	lockdep_assert_held(&pmm_lock);
+
+	/* Settled (pmm_monitor_settle_records): not expected, and not lost unsaid. */
+	if (WARN_ON_ONCE(!mon->buckets)) {
+		mon->dropped++;
+		return;
+	}
 
 	switch (rec->kind) {
 	case PMM_KIND_MALLOC:

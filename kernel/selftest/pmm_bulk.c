@@ -8,9 +8,10 @@
  *   pmm_bulk grow N         mallocs and touches 1 MiB every 60 ms, N times,
  *                           then frees it all: RSS grows, no leak is left.
  *   pmm_bulk exits N        starts /bin/true N times, one after another,
- *                           and prints how many task_structs the kernel
- *                           holds before and after, once /proc/pmm/pid is
- *                           read (which looks at every monitor again).
+ *                           and prints how many task_structs and 2 KiB
+ *                           blocks the kernel holds before and after, once
+ *                           /proc/pmm/pid is read (which looks at every
+ *                           monitor again).
  * Records go through PMM_RECORD_LOG directly: under TCG a million real
  * mallocs through the hook would take minutes.
  */
@@ -164,15 +165,15 @@ static int grow(unsigned long n)
 	return 0;
 }
 
-/* Active objects of the task_struct slab: one per process not yet freed. */
-static long task_structs(void)
+/* Active objects of a slab cache, from /proc/slabinfo. */
+static long slab_objects(const char *cache)
 {
 	char line[512], name[64];
 	long active = -1, n;
 	FILE *f = fopen("/proc/slabinfo", "r");
 
 	while (f && fgets(line, sizeof(line), f))
-		if (sscanf(line, "%63s %ld", name, &n) == 2 && !strcmp(name, "task_struct"))
+		if (sscanf(line, "%63s %ld", name, &n) == 2 && !strcmp(name, cache))
 			active = n;
 	if (f)
 		fclose(f);
@@ -183,7 +184,8 @@ static long task_structs(void)
 static int exits(unsigned long n)
 {
 	static char *const argv[] = { "/bin/true", NULL };
-	long before = task_structs();
+	/* A process's task_struct; a monitor's index by address (2 KiB at the least). */
+	long tasks = slab_objects("task_struct"), indexes = slab_objects("kmalloc-cg-2k");
 	unsigned long i;
 	char buf[4096];
 	pid_t pid;
@@ -207,7 +209,8 @@ static int exits(unsigned long n)
 	while (fread(buf, 1, sizeof(buf), f) > 0)
 		;
 	fclose(f);
-	printf("task_structs %ld %ld\n", before, task_structs());
+	printf("task_struct %ld %ld\n", tasks, slab_objects("task_struct"));
+	printf("kmalloc-cg-2k %ld %ld\n", indexes, slab_objects("kmalloc-cg-2k"));
 	return 0;
 }
 
