@@ -19,15 +19,16 @@ export const USAGE = `usage:
           [--suppressions FILE]... [--gen-suppressions] [--error-exitcode N] [--log-file FILE]
           [--num-callers N] -- PROGRAM [ARGS...]
       run PROGRAM in the pmm VM under the hook and report its unmatched allocations
-      and mismatched frees/deletes, but those the suppression files match (and PMM_SUPPRESSIONS's);
-      --gen-suppressions prints each leak as a suppression, in valgrind's format
-      exits with PROGRAM's status, 1 if it exited 0 but leaked or released a block wrongly;
-      --error-exitcode N: N whenever it did (0: PROGRAM's status, always), as valgrind's
-      --log-file FILE: the report and pmm's notes to FILE, not stderr, as valgrind's
-      --num-callers N: frames kept per allocation and release, 0 to 16 (16), as valgrind's
+      and mismatched frees/deletes, but those the suppression files match (and PMM_SUPPRESSIONS's)
       (--host: on this machine, without a VM, the hook writing its records to files, one per process)
       PROGRAM's stdin is pmm's when that is a file or a pipe, read whole before PROGRAM starts
       (--host: pmm's stdin as it is, a terminal too, read by PROGRAM as it comes)
+      it exits with PROGRAM's status, 1 if that is 0 but PROGRAM leaked or released a block wrongly
+      --gen-suppressions: each leak printed as a suppression, in valgrind's format
+      --error-exitcode N: N whenever PROGRAM leaked or released wrongly (0: its status, always)
+      --log-file FILE: the report and pmm's notes to FILE, not to stderr
+      --num-callers N: frames kept per allocation and release, 0 to 16 (16)
+      (the last four as valgrind's options of those names)
   pmm exec [--timeout SECONDS] [--accel auto|kvm|tcg] [--share DIR]... -- COMMAND [ARGS...]
       run COMMAND as root in the VM with pmm.ko loaded, no hook
   In the VM the host's files are read-only but for /tmp and each --share DIR (and PMM_SHARES's folders).
