@@ -8,7 +8,7 @@ export type Command =
   | {
     name: 'run'; json: boolean; host: boolean; timeoutMs: number | null; accel: string | null; shares: string[];
     suppressions: string[]; genSuppressions: boolean; errorExitCode: number | null; logFile: string | null;
-    numCallers: number | null; program: string; args: string[];
+    numCallers: number | null; junit: string | null; program: string; args: string[];
   }
   | { name: 'exec'; timeoutMs: number | null; accel: string | null; shares: string[]; program: string; args: string[] };
 
@@ -17,7 +17,7 @@ export class UsageError extends Error {}
 export const USAGE = `usage:
   pmm run [--json] [--host] [--timeout SECONDS] [--accel auto|kvm|tcg] [--share DIR]...
           [--suppressions FILE]... [--gen-suppressions] [--error-exitcode N] [--log-file FILE]
-          [--num-callers N] -- PROGRAM [ARGS...]
+          [--num-callers N] [--junit FILE] -- PROGRAM [ARGS...]
       run PROGRAM in the pmm VM under the hook and report its unmatched allocations
       and mismatched frees/deletes, but those the suppression files match (and PMM_SUPPRESSIONS's)
       (--host: on this machine, without a VM, the hook writing its records to files, one per process)
@@ -29,6 +29,7 @@ export const USAGE = `usage:
       --log-file FILE: the report and pmm's notes to FILE, not to stderr
       --num-callers N: frames kept per allocation and release, 0 to 16 (16)
       (the last four as valgrind's options of those names)
+      --junit FILE: the run as a JUnit report, as pmm's Jest reporter writes it
   pmm exec [--timeout SECONDS] [--accel auto|kvm|tcg] [--share DIR]... -- COMMAND [ARGS...]
       run COMMAND as root in the VM with pmm.ko loaded, no hook
   In the VM the host's files are read-only but for /tmp and each --share DIR (and PMM_SHARES's folders).
@@ -65,6 +66,7 @@ export function parseArgs(argv: string[]): Command {
   let errorExitCode: number | null = null;
   let logFile: string | null = null;
   let numCallers: number | null = null;
+  let junit: string | null = null;
   let i = 0;
   for (; i < rest.length; i++) {
     const arg = rest[i];
@@ -96,6 +98,11 @@ export function parseArgs(argv: string[]): Command {
       }
       numCallers = Number(value);
     }
+    else if ((arg === '--junit' || arg.startsWith('--junit=')) && name === 'run') {
+      const value = arg === '--junit' ? rest[++i] : arg.slice('--junit='.length);
+      if (value === undefined || value === '') throw new UsageError('--junit wants a file');
+      junit = value;
+    }
     else if ((arg === '--log-file' || arg.startsWith('--log-file=')) && name === 'run') {
       const value = arg === '--log-file' ? rest[++i] : arg.slice('--log-file='.length);
       if (value === undefined || value === '') throw new UsageError('--log-file wants a file');
@@ -125,6 +132,6 @@ export function parseArgs(argv: string[]): Command {
   const [program, ...args] = rest.slice(i);
   if (program === undefined) throw new UsageError(`pmm ${name}: no program given`);
   return name === 'run'
-    ? { name, json, host, timeoutMs, accel, shares, suppressions, genSuppressions, errorExitCode, logFile, numCallers, program, args }
+    ? { name, json, host, timeoutMs, accel, shares, suppressions, genSuppressions, errorExitCode, logFile, numCallers, junit, program, args }
     : { name, timeoutMs, accel, shares, program, args };
 }

@@ -17,7 +17,8 @@ import { exitStatus } from './exitStatus';
 import { forwardSignals } from './forwardSignals';
 import { stopVmsWithPmm } from './jobControl';
 import { junitMergeCommand } from './junitMerge';
-import { pmmWords, type PmmWords } from './logFile';
+import { openOutputFile, pmmWords, writeAll, type PmmWords } from './logFile';
+import { runJunit } from './junitReport';
 import { parseArgs, USAGE, UsageError, type Command } from './parseArgs';
 import { programInputFromStdin } from './programInput';
 import { runTimeoutMs } from './runTimeout';
@@ -75,14 +76,18 @@ async function runCommand(command: RunCommand): Promise<number> {
   const suppressionFiles = command.name === 'run' ? [...suppressionFilesFromEnv(), ...command.suppressions.map((file) => path.resolve(file))] : [];
   const suppressions = suppressionFiles.length > 0 ? loadSuppressionFiles(suppressionFiles) : null;
   const words = pmmWords(command.name === 'run' ? command.logFile : null);
+  let junit: number | null = null;
   try {
-    return await runChecked(command, options, suppressions, words);
+    junit = command.name === 'run' && command.junit !== null ? openOutputFile(command.junit, 'JUnit report') : null;
+    return await runChecked(command, options, suppressions, words, junit);
   } finally {
     words.close();
+    if (junit !== null) fs.closeSync(junit);
   }
 }
 
-async function runChecked(command: RunCommand, options: PmmOptions, suppressions: Suppression[] | null, words: PmmWords): Promise<number> {
+async function runChecked(command: RunCommand, options: PmmOptions, suppressions: Suppression[] | null, words: PmmWords, junit: number | null): Promise<number> {
+  const startMs = Date.now();
   const notice = (message: string): void => words.say(`${message}\n`);
   const numCallers = command.name === 'run' ? command.numCallers : null;
   const host = command.name === 'run' && command.host;
@@ -121,6 +126,7 @@ async function runChecked(command: RunCommand, options: PmmOptions, suppressions
   }
   // The same result pmm.run gives: suppressions (PMM_SUPPRESSIONS) applied, forked children included.
   const result = await symbolizeRunWith(raw, suppressions);
+  if (junit !== null) writeAll(junit, runJunit(result, startMs, Date.now(), process.cwd()));
   const children = result.children ?? [];
   const leaked = result.summary.blocks > 0 || children.some((c) => c.summary.blocks > 0);
   const mismatched = result.mismatchedFrees > 0 || children.some((c) => c.mismatchedFrees > 0);

@@ -4,6 +4,7 @@ import { execFileSync, spawn, spawnSync } from 'child_process';
 import * as fs from 'fs';
 import * as os from 'os';
 import * as path from 'path';
+import { junitSchemaErrors } from '../../reporters/__tests__/validateJunit';
 import { pmmIntoHead } from './intoHead';
 import { pmmOnTerminal, pmmProcessesBelow, pmmSignalled, processState, processTree, terminalSession, waitUntil } from './signalled';
 
@@ -264,6 +265,47 @@ test('run --host --num-callers N keeps N frames of each stack, as valgrind\'s op
   expect(frames('2')).toEqual([2, 2, 2]);
   expect(frames('0')).toEqual([0]);
   expect(Math.min(...frames('16'))).toBeGreaterThan(2);
+});
+
+describe('run --junit FILE: the run as a JUnit report, as pmm\'s Jest reporter writes one, valid against its schema', () => {
+  const report = (program: string): { xml: string; status: number | null } => {
+    const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'pmm-junit-'));
+    try {
+      const file = path.join(dir, 'leaks.xml');
+      const run = pmm('run', '--host', '--junit', file, '--', program);
+      const xml = fs.readFileSync(file, 'utf8');
+      expect(junitSchemaErrors(xml)).toBeNull();
+      return { xml, status: run.status };
+    } finally {
+      fs.rmSync(dir, { recursive: true, force: true });
+    }
+  };
+
+  test('leaks: a MemoryLeak failure with the stacks and the figures', () => {
+    const { xml, status } = report(path.join(root, 'fixtures', 'bin', 'leak_three_blocks'));
+    expect(xml).toContain('<testsuites name="pmm run" tests="1" failures="1" errors="0"');
+    expect(xml).toContain('<property name="pmm.leaked.bytes" value="600"/>');
+    expect(xml).toMatch(/<failure message="600 bytes in 3 blocks leaked" type="MemoryLeak">600 bytes in 3 blocks leaked by \S+leak_three_blocks\n {2}300 bytes in 1 block \(realloc\)\n {4}at leak_realloc \(/);
+    expect(status).toBe(1);
+  });
+
+  test('a crash: a Crash error; a clean run: no failure, its zeros', () => {
+    const crash = report(path.join(root, 'fixtures', 'bin', 'crash_segv'));
+    expect(crash.xml).toMatch(/<error message="[^"]*SIGSEGV[^"]*" type="Crash">/);
+    expect(crash.status).toBe(139);
+    const clean = report(path.join(root, 'fixtures', 'bin', 'clean_exit'));
+    expect(clean.xml).toContain('tests="1" failures="0" errors="0"');
+    expect(clean.xml).toContain('<property name="pmm.leaked.blocks" value="0"/>');
+    expect(clean.xml).not.toMatch(/<failure|<error/);
+    expect(clean.status).toBe(0);
+  });
+
+  test('a file pmm cannot write is said before the program runs', () => {
+    const run = pmm('run', '--host', '--junit', '/nonexistent-dir/leaks.xml', '--', path.join(root, 'fixtures', 'bin', 'leak_three_blocks'));
+    expect(run.stderr).toMatch(/^pmm: cannot write the JUnit report \/nonexistent-dir\/leaks\.xml: ENOENT/);
+    expect(run.stdout).toBe('');
+    expect(run.status).toBe(3);
+  });
 });
 
 describe('run --log-file FILE, as valgrind\'s: pmm\'s report and notes go to FILE, the program\'s output where it was', () => {
