@@ -51,11 +51,6 @@ struct pmm_mismatch_entry {
 	u32 release_stack_id;		/* 0: no frames (a free usually has none) */
 };
 
-/*
- * A monitored process. Everything here is guarded by pmm_lock. The monitor
- * outlives its process: records stay until STOP_PID, which is how the
- * leaks of a crashed program are collected.
- */
 /* An earlier image's object map, for the mismatches kept before it was left. */
 struct pmm_image_maps {
 	char *maps;			/* kvmalloc'ed */
@@ -63,6 +58,11 @@ struct pmm_image_maps {
 	u32 mismatches_before;		/* kept before the exec that left it */
 };
 
+/*
+ * A monitored process. Everything here is guarded by pmm_lock. The monitor
+ * outlives its process: records stay until STOP_PID, which is how the
+ * leaks of a crashed program are collected.
+ */
 struct pmm_monitor {
 	struct list_head node;		/* in pmm_monitors */
 	/*

@@ -89,23 +89,30 @@ u64 pmm_ring_wait_timeouts;
 
 /*
  * Whether a ring the process mapped (from image exec_id, or from any with
- * PMM_ANY_IMAGE) is still to be applied.
+ * PMM_ANY_IMAGE) is still to be applied; one a reader gave up waiting for
+ * counts only with waited_out.
  */
-static bool pmm_ring_pending(struct pid *pid, u64 exec_id)
+static bool pmm_ring_listed(struct pid *pid, u64 exec_id, bool waited_out)
 {
 	struct pmm_ring *ring;
-	bool pending = false;
+	bool listed = false;
 
 	spin_lock(&pmm_rings_lock);
 	list_for_each_entry(ring, &pmm_rings, node) {
-		if (ring->pid == pid && !ring->waited_out &&
+		if (ring->pid == pid && (waited_out || !ring->waited_out) &&
 		    (exec_id == PMM_ANY_IMAGE || ring->exec_id == exec_id)) {
-			pending = true;
+			listed = true;
 			break;
 		}
 	}
 	spin_unlock(&pmm_rings_lock);
-	return pending;
+	return listed;
+}
+
+/* What a reader waits for: a ring still to be applied that it has not given up on. */
+static bool pmm_ring_pending(struct pid *pid, u64 exec_id)
+{
+	return pmm_ring_listed(pid, exec_id, false);
 }
 
 /* A reader gave up on the process's rings: the next ones need not wait. */
@@ -596,22 +603,9 @@ void pmm_ring_check_image(struct pmm_monitor *mon, struct task_struct *task)
  */
 void pmm_ring_settle(struct pmm_monitor *mon)
 {
-	struct pmm_ring *ring;
-	bool held = false;
-
 	lockdep_assert_held(&pmm_lock);
 
-	if (!mon->task)
-		return;
-	spin_lock(&pmm_rings_lock);
-	list_for_each_entry(ring, &pmm_rings, node) {
-		if (ring->pid == mon->pid) {
-			held = true;
-			break;
-		}
-	}
-	spin_unlock(&pmm_rings_lock);
-	if (held)
+	if (!mon->task || pmm_ring_listed(mon->pid, PMM_ANY_IMAGE, true))
 		return;
 	pmm_ring_check_image(mon, mon->task);
 	put_task_struct(mon->task);
