@@ -25,7 +25,6 @@ import { runTimeoutMs } from './runTimeout';
 import { textReport } from './textReport';
 import { writeJson } from './writeJson';
 
-
 /**
  * Writes a VM run's output to pmm's stdout and stderr as it comes. When stdout's reader goes away
  * (`| head`), the program gets SIGPIPE, as it would without pmm (its leaks are reported all the
@@ -60,17 +59,16 @@ function passOutputOn(control: RunControl): OutputListener {
 type RunCommand = Extract<Command, { name: 'run' | 'exec' }>;
 
 async function runCommand(command: RunCommand): Promise<number> {
-  // What needs no run is checked first, each failure said at once: the options, the program is there
-  // (before pmm waits for its stdin to end), the suppression files read, the log file made.
-  // The options and the environment's (PMM_SHARES, PMM_MEMORY_MIB...), checked too. --share adds to
-  // PMM_SHARES's folders (a relative one is the cwd's); --num-callers is the hook's stack depth.
+  // What needs no run is checked first, each failure said at once: the options and the environment's
+  // (PMM_SHARES, PMM_MEMORY_MIB...), the program is there (before pmm waits for its stdin to end), the
+  // suppression files read, the files pmm writes made. --share adds to PMM_SHARES's folders (a relative
+  // one is the cwd's); --num-callers is the hook's stack depth.
   const base = resolveOptions({});
   const shares = [...base.shares, ...command.shares.map((dir) => path.resolve(dir))];
-  const numCallers = command.name === 'run' ? command.numCallers : null;
   const options = resolveOptions({
     ...(command.accel ? { accel: command.accel } : {}),
     ...(command.shares.length ? { shares } : {}),
-    ...(numCallers !== null ? { stackDepth: numCallers } : {}),
+    ...(command.name === 'run' && command.numCallers !== null ? { stackDepth: command.numCallers } : {}),
   });
   resolveProgram(command.program, process.cwd());
   const suppressionFiles = command.name === 'run' ? [...suppressionFilesFromEnv(), ...command.suppressions.map((file) => path.resolve(file))] : [];
@@ -89,7 +87,6 @@ async function runCommand(command: RunCommand): Promise<number> {
 async function runChecked(command: RunCommand, options: PmmOptions, suppressions: Suppression[] | null, words: PmmWords, junit: number | null): Promise<number> {
   const startMs = Date.now();
   const notice = (message: string): void => words.say(`${message}\n`);
-  const numCallers = command.name === 'run' ? command.numCallers : null;
   const host = command.name === 'run' && command.host;
   // On this machine the program reads pmm's stdin itself, as without pmm: a terminal, a pipe as it comes.
   const input = host ? null : await programInputFromStdin(notice);
@@ -107,7 +104,9 @@ async function runChecked(command: RunCommand, options: PmmOptions, suppressions
   try {
     raw = host
       ? await runHostRaw(command.program, command.args, {
-        ...given, inheritInput: true, inheritOutput: live, control, ...(numCallers !== null ? { env: { PMM_STACK_DEPTH: String(numCallers) } } : {}),
+        ...given, inheritInput: true, inheritOutput: live, control,
+        // The VM's run takes the depth from options (programEnv); this one from its environment.
+        ...(options.stackDepth !== null ? { env: { PMM_STACK_DEPTH: String(options.stackDepth) } } : {}),
       })
       : await runRaw(command.program, command.args, options, { hook: command.name === 'run', ...given }, notice, live ? passOutputOn(control) : undefined, control);
   } catch (err) {
