@@ -42,6 +42,21 @@ export const USAGE = `usage:
 
 const isHelp = (arg: string): boolean => arg === '--help' || arg === '-h';
 
+/** An option's value as a usage error shows it. */
+const shown = (value: string | undefined): string => (value === undefined ? 'nothing' : JSON.stringify(value));
+
+function nonEmpty(value: string | undefined, message: string): string {
+  if (value === undefined || value === '') throw new UsageError(message);
+  return value;
+}
+
+/** A whole number from 0 to max, in at most max's digits; wants says what the option wants. */
+function upTo(option: string, value: string | undefined, max: number, wants: string): number {
+  if (value === undefined || !new RegExp(`^\\d{1,${String(max).length}}$`).test(value) || Number(value) > max) {
+    throw new UsageError(`${option} wants ${wants}, got ${shown(value)}`);
+  }
+  return Number(value);
+}
 
 export function parseArgs(argv: string[]): Command {
   const [name, ...rest] = argv;
@@ -76,56 +91,35 @@ export function parseArgs(argv: string[]): Command {
     }
     // Before the program only: after it, --help is the program's.
     if (isHelp(arg)) return { name: 'help' };
+    // arg's value when it is option, given as `OPTION VALUE` (undefined when none follows) or `OPTION=VALUE`;
+    // null when it is not (an option of run's only is no option of exec's).
+    const valueOf = (option: string, runOnly: boolean): string | undefined | null => {
+      if (runOnly && name !== 'run') return null;
+      if (arg === option) return rest[++i];
+      return arg.startsWith(`${option}=`) ? arg.slice(option.length + 1) : null;
+    };
+    let value: string | undefined | null;
     if (arg === '--json' && name === 'run') json = true;
     else if (arg === '--host' && name === 'run') host = true;
     else if ((arg === '--gen-suppressions' || arg === '--gen-suppressions=all') && name === 'run') genSuppressions = true;
-    else if ((arg === '--suppressions' || arg.startsWith('--suppressions=')) && name === 'run') {
-      const value = arg === '--suppressions' ? rest[++i] : arg.slice('--suppressions='.length);
-      if (value === undefined || value === '') throw new UsageError('--suppressions wants a file');
-      suppressions.push(value);
+    else if ((value = valueOf('--suppressions', true)) !== null) suppressions.push(nonEmpty(value, '--suppressions wants a file'));
+    else if ((value = valueOf('--error-exitcode', true)) !== null) errorExitCode = upTo('--error-exitcode', value, 255, 'an exit status from 0 to 255');
+    else if ((value = valueOf('--num-callers', true)) !== null) {
+      numCallers = upTo('--num-callers', value, PMM_MAX_FRAMES, `0 to ${PMM_MAX_FRAMES} (the hook keeps at most ${PMM_MAX_FRAMES} frames)`);
     }
-    else if ((arg === '--error-exitcode' || arg.startsWith('--error-exitcode=')) && name === 'run') {
-      const value = arg === '--error-exitcode' ? rest[++i] : arg.slice('--error-exitcode='.length);
-      if (value === undefined || !/^\d{1,3}$/.test(value) || Number(value) > 255) {
-        throw new UsageError(`--error-exitcode wants an exit status from 0 to 255, got ${value === undefined ? 'nothing' : JSON.stringify(value)}`);
-      }
-      errorExitCode = Number(value);
-    }
-    else if ((arg === '--num-callers' || arg.startsWith('--num-callers=')) && name === 'run') {
-      const value = arg === '--num-callers' ? rest[++i] : arg.slice('--num-callers='.length);
-      if (value === undefined || !/^\d{1,2}$/.test(value) || Number(value) > PMM_MAX_FRAMES) {
-        throw new UsageError(`--num-callers wants 0 to ${PMM_MAX_FRAMES} (the hook keeps at most ${PMM_MAX_FRAMES} frames), got ${value === undefined ? 'nothing' : JSON.stringify(value)}`);
-      }
-      numCallers = Number(value);
-    }
-    else if ((arg === '--junit' || arg.startsWith('--junit=')) && name === 'run') {
-      const value = arg === '--junit' ? rest[++i] : arg.slice('--junit='.length);
-      if (value === undefined || value === '') throw new UsageError('--junit wants a file');
-      junit = value;
-    }
-    else if ((arg === '--log-file' || arg.startsWith('--log-file=')) && name === 'run') {
-      const value = arg === '--log-file' ? rest[++i] : arg.slice('--log-file='.length);
-      if (value === undefined || value === '') throw new UsageError('--log-file wants a file');
-      logFile = value;
-    }
-    else if (arg === '--timeout' || arg.startsWith('--timeout=')) {
-      const value = arg === '--timeout' ? rest[++i] : arg.slice('--timeout='.length);
+    else if ((value = valueOf('--junit', true)) !== null) junit = nonEmpty(value, '--junit wants a file');
+    else if ((value = valueOf('--log-file', true)) !== null) logFile = nonEmpty(value, '--log-file wants a file');
+    else if ((value = valueOf('--timeout', false)) !== null) {
       const seconds = Number(value);
       if (value === undefined || value === '' || !Number.isFinite(seconds) || seconds < 0) {
-        throw new UsageError(`--timeout wants a number of seconds (0: none), got ${value === undefined ? 'nothing' : JSON.stringify(value)}`);
+        throw new UsageError(`--timeout wants a number of seconds (0: none), got ${shown(value)}`);
       }
       timeoutMs = Math.round(seconds * 1000);
-    } else if (arg === '--accel' || arg.startsWith('--accel=')) {
-      const value = arg === '--accel' ? rest[++i] : arg.slice('--accel='.length);
-      if (value !== 'auto' && value !== 'kvm' && value !== 'tcg') {
-        throw new UsageError(`--accel wants auto, kvm or tcg, got ${value === undefined ? 'nothing' : JSON.stringify(value)}`);
-      }
+    } else if ((value = valueOf('--accel', false)) !== null) {
+      if (value !== 'auto' && value !== 'kvm' && value !== 'tcg') throw new UsageError(`--accel wants auto, kvm or tcg, got ${shown(value)}`);
       accel = value;
-    } else if (arg === '--share' || arg.startsWith('--share=')) {
-      const value = arg === '--share' ? rest[++i] : arg.slice('--share='.length);
-      if (value === undefined || value === '') throw new UsageError('--share wants a folder');
-      shares.push(value);
-    } else if (arg.startsWith('-')) throw new UsageError(`unknown option for pmm ${name}: ${arg}`);
+    } else if ((value = valueOf('--share', false)) !== null) shares.push(nonEmpty(value, '--share wants a folder'));
+    else if (arg.startsWith('-')) throw new UsageError(`unknown option for pmm ${name}: ${arg}`);
     else break; // the program, given without --
   }
   if (host && shares.length > 0) throw new UsageError('--share is for the VM: with --host the program writes where it could without pmm');
