@@ -105,7 +105,8 @@ unsigned int pmm_host_name_keep_maps(const char *maps_path)
 	char kept[PATH_MAX];
 	size_t len = strlen(maps_path);
 
-	if (len + 2 + 5 >= sizeof(kept))
+	/* The path, '.', n's digits (PMM_HOST_GENERATION_MAX has five) and the NUL, with a byte to spare. */
+	if (len + 1 + 5 + 1 >= sizeof(kept))
 		return 0;
 	memcpy(kept, maps_path, len);
 	kept[len] = '.';
