@@ -4,12 +4,18 @@ import { execFileSync, spawn, spawnSync } from 'child_process';
 import * as fs from 'fs';
 import * as os from 'os';
 import * as path from 'path';
+import { programBin } from '../../hooklib/__tests__/cases';
 import { junitSchemaErrors } from '../../reporters/__tests__/validateJunit';
 import { pmmIntoHead } from './intoHead';
 import { pmmOnTerminal, pmmProcessesBelow, pmmSignalled, processState, processTree, terminalSession, waitUntil } from './signalled';
 
 const root = path.join(__dirname, '..', '..');
 const cli = path.join(root, 'dist', 'cli', 'pmm.js');
+
+// The hook, its launcher and its test programs, which several tests run, built once for the file.
+beforeAll(() => {
+  execFileSync('make', ['-C', path.join(root, 'hooklib'), 'all', 'test-programs'], { stdio: 'pipe' });
+}, 120_000);
 
 function pmm(...args: string[]): { status: number | null; stdout: string; stderr: string } {
   const run = spawnSync(process.execPath, [cli, ...args], { cwd: root, encoding: 'utf8', timeout: 30_000 });
@@ -82,10 +88,8 @@ test('--version is the package\'s', () => {
 });
 
 test('run --host: a forked child that exec()ed a program the hook cannot enter is said, with its pid', () => {
-  const bin = path.join(root, 'hooklib', '__tests__', 'programs', 'bin');
-  execFileSync('make', ['-C', path.join(root, 'hooklib'), 'all', 'test-programs'], { stdio: 'pipe' });
-  const program = path.join(bin, 'exec_unhooked');
-  const image = path.join(bin, 'exec_unhooked_static');
+  const program = programBin('exec_unhooked');
+  const image = programBin('exec_unhooked_static');
   const run = pmm('run', '--host', '--', program, 'child', image);
   // The program's own leak is the status; the child's unseen allocations are said, not guessed at, under
   // the image it ran, and why the hook could not enter it.
@@ -96,8 +100,7 @@ test('run --host: a forked child that exec()ed a program the hook cannot enter i
 }, 60_000);
 
 test('run --host: a forked child\'s leaks are printed with their stacks, under its pid and the file it ran', () => {
-  execFileSync('make', ['-C', path.join(root, 'hooklib'), 'all', 'test-programs'], { stdio: 'pipe' });
-  const leaker = path.join(root, 'hooklib', '__tests__', 'programs', 'bin', 'leak_three');
+  const leaker = programBin('leak_three');
   // dash forks for leak_three (a command that is not the script's last), and leak_three leaks 600 bytes.
   const run = pmm('run', '--host', '--', '/bin/sh', '-c', `${leaker}; exit 0`);
   expect(run.status).toBe(1);
@@ -236,8 +239,7 @@ test('run --host: output past 16 MiB is printed whole as it comes; --json keeps 
 });
 
 test('run --host: a free of a block never seen allocated is said, and fails nothing', () => {
-  execFileSync('make', ['-C', path.join(root, 'hooklib'), 'all', 'test-programs'], { stdio: 'pipe' });
-  const run = pmm('run', '--host', '--', path.join(root, 'hooklib', '__tests__', 'programs', 'bin', 'bad_input'));
+  const run = pmm('run', '--host', '--', programBin('bad_input'));
   expect(run.stderr).toContain('pmm: 1 free (or realloc) of a block never seen allocated: a double free, a pointer no allocator gave, or a block allocated while hooks_active was off\n');
   // Its two leaks make the status 1; the unmatched free adds nothing to it.
   expect(run.status).toBe(1);
@@ -256,8 +258,7 @@ test('run --host --error-exitcode N: N when the run leaked, as valgrind\'s; 0 ke
 });
 
 test('run --host --num-callers N keeps N frames of each stack, as valgrind\'s option; 0 keeps none', () => {
-  execFileSync('make', ['-C', path.join(root, 'hooklib'), 'all', 'test-programs'], { stdio: 'pipe' });
-  const leaky = path.join(root, 'hooklib', '__tests__', 'programs', 'bin', 'leak_three');
+  const leaky = programBin('leak_three');
   const frames = (depth: string): number[] => {
     const run = spawnSync(process.execPath, [cli, 'run', '--host', '--json', '--num-callers', depth, '--', leaky], { cwd: root, encoding: 'utf8', timeout: 30_000 });
     return (JSON.parse(run.stdout) as { leaks: Array<{ frames: unknown[] }> }).leaks.map((l) => l.frames.length);
@@ -309,10 +310,9 @@ describe('run --junit FILE: the run as a JUnit report, as pmm\'s Jest reporter w
 });
 
 describe('run --log-file FILE, as valgrind\'s: pmm\'s report and notes go to FILE, the program\'s output where it was', () => {
-  const leaky = path.join(root, 'hooklib', '__tests__', 'programs', 'bin', 'leak_three');
+  const leaky = programBin('leak_three');
 
   test('the report is in the file and not on stderr; the status is the run\'s', () => {
-    execFileSync('make', ['-C', path.join(root, 'hooklib'), 'all', 'test-programs'], { stdio: 'pipe' });
     const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'pmm-log-'));
     try {
       const log = path.join(dir, 'pmm.log');
@@ -339,8 +339,7 @@ describe('run --log-file FILE, as valgrind\'s: pmm\'s report and notes go to FIL
 });
 
 test('run --host: a mismatched release made before an exec into another program is printed with the stacks of the image that made it', () => {
-  execFileSync('make', ['-C', path.join(root, 'hooklib'), 'all', 'test-programs'], { stdio: 'pipe' });
-  const run = pmm('run', '--host', '--', path.join(root, 'hooklib', '__tests__', 'programs', 'bin', 'exec_image'), 'other');
+  const run = pmm('run', '--host', '--', programBin('exec_image'), 'other');
   expect(run.stderr).toMatch(/Mismatched free\(\) \/ delete \/ delete \[\]: new\[\] block of 16 bytes released with delete\n {3}at 0x[0-9a-f]+: mismatch_before_exec \(\S+exec_image\.cc:25\)\n {3}by 0x[0-9a-f]+: main \(\S+exec_image\.cc:46\)/);
   expect(run.status).toBe(7);
 });
