@@ -9,7 +9,7 @@ import { groupMismatches, type MismatchFrames } from './mismatchReport';
 import { applySuppressions, loadSuppressionFiles, type Suppression } from './suppressions';
 import type { PmmOptions } from './options';
 import { sharedVm, type Notice } from './sharedVm';
-import type { RawMismatch, RawRecord, RunResult } from './types';
+import type { ChildResult, RawMismatch, RawRecord, RunResult } from './types';
 import type { OutputListener, RunControl } from '../qemu/GuestChannel';
 import type { EarlierMapsAnswer } from '../qemu/protocol';
 import { loadGuestFiles, preloadablePath } from '../qemu/paths';
@@ -118,7 +118,7 @@ const decodeEarlierMaps = (answers: readonly EarlierMapsAnswer[]): EarlierMaps[]
 /** What a run gives before symbolization: the program's raw process, and its children's. */
 export interface RawRun extends RawProcess {
   result: Omit<RunResult, 'leaks' | 'summary' | 'mismatches' | 'mismatchedFrees' | 'unmatchedFrees' | 'droppedRecords' | 'children'>;
-  children?: Array<RawProcess & { pid: number; exitCode: number | null; signal: string | null }>;
+  children?: Array<RawProcess & Pick<ChildResult, 'pid' | 'exitCode' | 'signal' | 'samples' | 'growth'>>;
 }
 
 export class ProgramError extends Error {
@@ -302,6 +302,8 @@ export async function runRaw(
       maps: Buffer.from(c.maps, 'base64').toString('utf8'),
       earlierMaps: decodeEarlierMaps(c.earlierMaps),
       unhooked: c.unhooked,
+      samples: c.samples,
+      ...(growth ? { growth: judgeGrowth(growthSeries(c.samples, c.records), growth.detector) } : {}),
     })),
   };
   if (hook !== null) checkHookStarted(raw, (message) => new ProgramError(message));
@@ -386,6 +388,8 @@ export async function symbolizeRunWith(raw: RawRun, suppressions: Suppression[] 
         unhooked: child.unhooked,
         ...(await processLeaks(child, suppressions)),
         ...(await processMismatches(child)),
+        ...(child.samples ? { samples: child.samples } : {}),
+        ...(child.growth ? { growth: child.growth } : {}),
       });
     }
   }

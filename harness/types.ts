@@ -78,6 +78,12 @@ export interface ChildResult {
   unmatchedFrees: number; // as the program's, and the frees of blocks it inherited from its parent at fork
   droppedRecords?: number; // as the program's
   suppressed?: { leaks: Leak[]; summary: LeakSummary }; // as the program's
+  samples?: MemorySample[]; // as the program's, in the VM (host mode has no pmthread)
+  /**
+   * With growth mode, in the VM: its own samples judged as the program's. A followed child that grew
+   * steadily fails the test; one too short-lived to judge (growing null) fails nothing.
+   */
+  growth?: GrowthVerdict;
 }
 
 /** The most of a program's stdout, and of its stderr, that a run keeps (pmd's RUN_OUTPUT_CAP). */

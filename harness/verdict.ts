@@ -6,7 +6,7 @@ import { faultFailureDetail, faultOfRun } from './faults';
 import { leakFailureDetail, summarize } from './leakReport';
 import { mismatchFailureDetail } from './mismatchReport';
 import type { PmmOptions } from './options';
-import type { FaultFailureDetail, GrowthFailureDetail, LeakFailureDetail, LeakSummary, MismatchFailureDetail, RunResult } from './types';
+import type { FaultFailureDetail, GrowthFailureDetail, GrowthVerdict, LeakFailureDetail, LeakSummary, MismatchFailureDetail, RunResult } from './types';
 
 export type RunFailure = LeakFailureDetail | FaultFailureDetail | GrowthFailureDetail | MismatchFailureDetail;
 
@@ -20,7 +20,7 @@ export interface RunContext {
   faultExpected: boolean;
 }
 
-type Source = Pick<RunResult, 'program' | 'leaks' | 'summary' | 'mismatches' | 'mismatchedFrees'>;
+type Source = Pick<RunResult, 'program' | 'leaks' | 'summary' | 'mismatches' | 'mismatchedFrees' | 'growth'>;
 
 /** The processes a run's verdict counts: the program, then each followed child, named as its reports say. */
 function sources(run: RunResult, followChildren: boolean): Source[] {
@@ -61,24 +61,37 @@ export function runFailures(run: RunResult, context: RunContext): RunFailure[] {
   if (!context.mismatchesExpected) {
     failures.push(...processes.filter((source) => source.mismatchedFrees > 0).map(mismatchFailureDetail));
   }
-  // Growth mode was asked for: a run it could not judge must not pass as flat.
-  if (run.growth !== undefined && run.growth.growing !== false) failures.push(growthFailureDetail(run));
+  // Growth mode was asked for: a run it could not judge must not pass as flat. A child too short-lived to
+  // judge (a command a script ran) is no such doubt: the program's own samples say the run was long enough.
+  const [program, ...children] = processes;
+  if (program.growth !== undefined && program.growth.growing !== false) failures.push(growthFailureDetail(program.program, program.growth));
+  failures.push(...childGrowthFailures(run, children.filter((child) => child.growth?.growing === true)));
   return failures;
 }
 
+/** As leakFailures: a pre-forking server's hundred workers that all grow give 21 failures, not 100. */
+function childGrowthFailures(run: RunResult, growing: Source[]): GrowthFailureDetail[] {
+  const listed = growing.slice(0, LEAKING_PROCESSES_LISTED).map((child) => growthFailureDetail(child.program, child.growth!));
+  const rest = growing.slice(LEAKING_PROCESSES_LISTED);
+  if (rest.length === 0) return listed;
+  const program = `${rest.length} more forked processes of ${run.program}`;
+  const message = `${program} grew steadily while they ran (the run's children list has them)`;
+  const samples = rest.reduce((sum, child) => sum + child.growth!.samples, 0);
+  return [...listed, { name: 'MemoryGrowth', message, stack: message, pmmGrowth: { growing: true, samples, series: [], program } }];
+}
+
 /** Growth mode's failure: the series that grew, or the reason it could not judge (too few samples). */
-export function growthFailureDetail(run: RunResult): GrowthFailureDetail {
-  const growth = run.growth!;
+export function growthFailureDetail(program: string, growth: GrowthVerdict): GrowthFailureDetail {
   const grown = growth.series.filter((s) => s.growing);
   const message =
     growth.growing === null
-      ? `growth mode could not judge ${run.program}: ${growth.samples} samples are too few (run it longer or lower growth.intervalMs)`
-      : `${run.program} grew steadily while it ran: ${grown.map((s) => `${s.series} +${s.growthBytes} bytes`).join(', ')}`;
+      ? `growth mode could not judge ${program}: ${growth.samples} samples are too few (run it longer or lower growth.intervalMs)`
+      : `${program} grew steadily while it ran: ${grown.map((s) => `${s.series} +${s.growthBytes} bytes`).join(', ')}`;
   return {
     name: 'MemoryGrowth',
     message,
     stack: [message, ...growth.series.map((s) => `  ${s.reason}`)].join('\n'),
-    pmmGrowth: { ...growth, program: run.program },
+    pmmGrowth: { ...growth, program },
   };
 }
 

@@ -111,6 +111,22 @@ static void answer_mismatches(struct buf *out, const struct monitor_collection *
 	buf_putc(out, ']');
 }
 
+/* "samples":[...]: pmthread's look at the process while it lived (growth mode judges them). */
+static void answer_samples(struct buf *out, const struct monitor_collection *mon)
+{
+	size_t i;
+
+	buf_puts(out, ",\"samples\":[");
+	for (i = 0; i < mon->nsamples; i++) {
+		const struct pmm_sample *s = &mon->samples[i];
+
+		buf_printf(out, "%s{\"timeNs\":\"%llu\",\"vmBytes\":%llu,\"rssBytes\":%llu}",
+			   i ? "," : "", (unsigned long long)s->time_ns,
+			   (unsigned long long)s->vm_bytes, (unsigned long long)s->rss_bytes);
+	}
+	buf_putc(out, ']');
+}
+
 /* "exitCode" and "signal" of a wait status. */
 static void answer_status(struct buf *out, int status)
 {
@@ -147,6 +163,7 @@ void answer_child(struct buf *out, const struct request *req, const struct child
 		   (unsigned long long)mon->unmatched_frees, (unsigned long long)mon->dropped,
 		   mon->unhooked ? "true" : "false");
 	answer_mismatches(out, mon);
+	answer_samples(out, mon);
 	buf_puts(out, "}\n");
 }
 
@@ -183,15 +200,7 @@ void answer_result(struct buf *out, const struct request *req, const struct run_
 	answer_mismatches(out, mon);
 	/* Only a monitored run has samples; a plain one (hook null) leaves the field out. */
 	if (mon) {
-		buf_puts(out, ",\"samples\":[");
-		for (i = 0; i < mon->nsamples; i++) {
-			const struct pmm_sample *s = &mon->samples[i];
-
-			buf_printf(out, "%s{\"timeNs\":\"%llu\",\"vmBytes\":%llu,\"rssBytes\":%llu}",
-				   i ? "," : "", (unsigned long long)s->time_ns,
-				   (unsigned long long)s->vm_bytes, (unsigned long long)s->rss_bytes);
-		}
-		buf_putc(out, ']');
+		answer_samples(out, mon);
 		buf_printf(out, ",\"children\":%zu", nchildren);
 	}
 	buf_puts(out, "}\n");

@@ -52,7 +52,7 @@ export interface RunResultMessage {
   // Processes the guest's out-of-memory killer ended during the run; absent when none (pmd/PROTOCOL.md).
   oomKills?: number;
   // pmthread's VM/RSS samples, oldest first; absent when the run had no hook (pmd/PROTOCOL.md).
-  samples?: Array<{ timeNs: string; vmBytes: number; rssBytes: number }>;
+  samples?: SampleAnswer[];
   // The processes the program forked, each monitored on its own; absent when the run had no hook. pmd
   // sends each as a child message before the result, which gives their count here (GuestChannel puts
   // them back in place).
@@ -73,6 +73,14 @@ export interface ChildAnswer {
   mismatches: RawMismatch[];
   mismatchedFrees: number;
   earlierMaps: EarlierMapsAnswer[];
+  samples: SampleAnswer[]; // as the program's: pmthread's look at it while it lived
+}
+
+/** One of pmthread's looks at a process: its mapped and resident memory at that time. */
+export interface SampleAnswer {
+  timeNs: string; // decimal nanoseconds, CLOCK_REALTIME
+  vmBytes: number;
+  rssBytes: number;
 }
 
 /** The object map of an image a process left by exec() after mismatches: those before mismatchesBefore have its stacks. */

@@ -29,6 +29,9 @@ const mismatch = {
   count: 1,
 };
 const mismatched = run({ mismatches: [mismatch], mismatchedFrees: 1 });
+const grown = { growing: true, samples: 30, series: [{ series: 'rss' as const, growing: true, reason: 'rss: r', growthBytes: 9 }] };
+const flat = { growing: false, samples: 30, series: [] };
+const grownChild = { ...child, leaks: [], summary: { bytes: 0, blocks: 0 }, growth: grown };
 const mismatchedChild = { ...child, leaks: [], summary: { bytes: 0, blocks: 0 }, mismatches: [mismatch], mismatchedFrees: 1 };
 
 test.each([
@@ -47,6 +50,11 @@ test.each([
   ['growth', run({ growth: { growing: true, samples: 30, series: [{ series: 'rss', growing: true, reason: 'r', growthBytes: 9 }] } }), context(), ['MemoryGrowth']],
   ['no growth', run({ growth: { growing: false, samples: 30, series: [] } }), context(), []],
   ['growth that could not be judged', run({ growth: { growing: null, samples: 2, series: [] } }), context(), ['MemoryGrowth']],
+  ['a child that grew', run({ growth: flat, children: [grownChild] }), context(), ['MemoryGrowth']],
+  ['a child that grew, children not followed', run({ growth: flat, children: [grownChild] }), context({ followChildren: false }), []],
+  ['a child too short-lived to judge', run({ growth: flat, children: [{ ...grownChild, growth: { growing: null, samples: 3, series: [] } }] }), context(), []],
+  ['a flat child', run({ growth: flat, children: [{ ...grownChild, growth: flat }] }), context(), []],
+  ['a program that grew and a child that grew', run({ growth: grown, children: [grownChild] }), context(), ['MemoryGrowth', 'MemoryGrowth']],
   ['a mismatched release', mismatched, context(), ['MismatchedFree']],
   ['a mismatched release, whatever the leak threshold', mismatched, context({ leakThreshold: { bytes: 1e9, blocks: 1e9 } }), ['MismatchedFree']],
   ['a mismatched release checked with toHaveMismatchedFrees', mismatched, context({}, { mismatchesExpected: true }), []],
@@ -92,4 +100,18 @@ test("a child's mismatch names the child and both kinds", () => {
 test('growth that could not be judged says what to do', () => {
   const [failure] = runFailures(run({ growth: { growing: null, samples: 2, series: [] } }), context());
   expect(failure.message).toBe('growth mode could not judge /bin/p: 2 samples are too few (run it longer or lower growth.intervalMs)');
+});
+
+test("a child's growth names the child", () => {
+  const [failure] = runFailures(run({ growth: flat, children: [grownChild] }), context());
+  expect(failure.message).toBe('/bin/p: forked child 7 (/usr/bin/sort) grew steadily while it ran: rss +9 bytes');
+  expect(failure.stack).toBe(`${failure.message}\n  rss: r`);
+});
+
+test(`the first ${LEAKING_PROCESSES_LISTED} growing children get a failure each, the others one together`, () => {
+  const children = Array.from({ length: LEAKING_PROCESSES_LISTED + 3 }, (_, i) => ({ ...grownChild, pid: 100 + i }));
+  const failures = runFailures(run({ growth: flat, children }), context());
+  expect(failures).toHaveLength(LEAKING_PROCESSES_LISTED + 1);
+  expect(failures[LEAKING_PROCESSES_LISTED - 1].message).toMatch(new RegExp(`^/bin/p: forked child ${100 + LEAKING_PROCESSES_LISTED - 1} `));
+  expect(failures[LEAKING_PROCESSES_LISTED].message).toBe("3 more forked processes of /bin/p grew steadily while they ran (the run's children list has them)");
 });

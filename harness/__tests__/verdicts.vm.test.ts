@@ -89,6 +89,19 @@ describe('growth mode', () => {
   test('a program that warms up once and then stays flat passes', () => {
     expect(statusOf('growth: a warm-up, then flat')).toBe('passed');
   });
+
+  test("a forked child's growth fails the test, naming the child; its parent is judged flat", () => {
+    const title = 'growth: a forked command that grows';
+    expect(statusOf(title)).toBe('failed');
+    // The only failure: the test's own assertions (the parent flat, the child growing) held.
+    expect(testTitled(run, title).failureMessages).toHaveLength(1);
+    expect(messageOf(title)).toMatch(/^\S+\/run_in_child: forked child \d+ \(\S+\/grow_then_free\) grew steadily while it ran: rss \+\d+ bytes/);
+    expect(run.junit).toMatch(/<failure message="\S+\/run_in_child: forked child \d+ \(\S+\/grow_then_free\) grew steadily[^"]*" type="MemoryGrowth">/);
+  });
+
+  test('a forked child that warms up once and then stays flat passes', () => {
+    expect(statusOf('growth: a forked command that warms up, then stays flat')).toBe('passed');
+  });
 });
 
 test('shares: a folder given in the option is writable in the guest at its own path', () => {
