@@ -2,6 +2,7 @@
 // that the report does not mix with what the program writes to its stderr. pmm's own failures, which
 // end it, still go to stderr. And the files pmm writes, made before the program runs.
 import * as fs from 'fs';
+import * as path from 'path';
 
 export interface PmmWords {
   say(text: string): void;
@@ -24,6 +25,73 @@ export function openOutputFile(file: string, what: string): number {
     return fs.openSync(file, 'w');
   } catch (err) {
     throw new Error(`pmm: cannot write the ${what} ${file}: ${(err as Error).message}`);
+  }
+}
+
+/** A file a run reads (the program, a suppression file) or writes (--log-file, --junit). */
+export interface NamedFile {
+  file: string;
+  what: string; // as pmm's messages name it: "the program", "the suppression file", "--junit"
+}
+
+/**
+ * The file itself, whatever path names it (a symbolic or hard link, `./x` and `x`); a path for one that is
+ * not there yet. null for what loses nothing when written to twice (a terminal, /dev/null, a pipe).
+ */
+function identity(stat: fs.Stats | null, file: string): string | null {
+  if (stat === null) return `path ${wouldCreate(file)}`;
+  return stat.isFile() ? `file ${stat.dev}:${stat.ino}` : null;
+}
+
+/** The path opening file for writing would create: through its folder's links, and a dangling link's. */
+function wouldCreate(file: string): string {
+  let at = path.resolve(file);
+  for (let hops = 0; hops < 40; hops++) {
+    let dir: string;
+    try {
+      dir = fs.realpathSync(path.dirname(at));
+    } catch {
+      return at; // no such folder: the open will say so
+    }
+    at = path.join(dir, path.basename(at));
+    let target: string;
+    try {
+      target = fs.readlinkSync(at);
+    } catch {
+      return at; // not a link
+    }
+    at = path.resolve(dir, target);
+  }
+  return at;
+}
+
+function statOrNull(file: string): fs.Stats | null {
+  try {
+    return fs.statSync(file);
+  } catch {
+    return null;
+  }
+}
+
+/**
+ * Refuses a file pmm would write (--log-file, --junit) that the run reads (the program, a suppression
+ * file, stdin) or that the other option writes: opening it for writing would empty what the run still
+ * needs, or the two would write over each other. Checked before either is opened.
+ */
+export function checkOutputFiles(outputs: readonly NamedFile[], inputs: readonly NamedFile[], stdin: fs.Stats | null): void {
+  const seen = new Map<string, string>();
+  const stdinId = stdin === null ? null : identity(stdin, '');
+  if (stdinId !== null) seen.set(stdinId, 'standard input');
+  for (const { file, what } of inputs) {
+    const id = identity(statOrNull(file), file);
+    if (id !== null && !seen.has(id)) seen.set(id, `${what} ${file}`);
+  }
+  for (const { file, what } of outputs) {
+    const id = identity(statOrNull(file), file);
+    if (id === null) continue;
+    const other = seen.get(id);
+    if (other !== undefined) throw new Error(`pmm: ${what} ${file} is ${other} as well: pmm would write over it; give ${what} another file`);
+    seen.set(id, `the file ${what} writes`);
   }
 }
 

@@ -17,10 +17,10 @@ import { exitStatus } from './exitStatus';
 import { forwardSignals } from './forwardSignals';
 import { stopVmsWithPmm } from './jobControl';
 import { junitMergeCommand } from './junitMerge';
-import { openOutputFile, pmmWords, writeAll, type PmmWords } from './logFile';
+import { checkOutputFiles, openOutputFile, pmmWords, writeAll, type PmmWords } from './logFile';
 import { runJunit } from './junitReport';
 import { parseArgs, USAGE, UsageError, type Command } from './parseArgs';
-import { programInputFromStdin } from './programInput';
+import { programInputFromStdin, stdinStat } from './programInput';
 import { runTimeoutMs } from './runTimeout';
 import { textReport } from './textReport';
 import { writeJson } from './writeJson';
@@ -70,9 +70,17 @@ async function runCommand(command: RunCommand): Promise<number> {
     ...(command.shares.length ? { shares } : {}),
     ...(command.name === 'run' && command.numCallers !== null ? { stackDepth: command.numCallers } : {}),
   });
-  resolveProgram(command.program, process.cwd());
+  const executable = resolveProgram(command.program, process.cwd());
   const suppressionFiles = command.name === 'run' ? [...suppressionFilesFromEnv(), ...command.suppressions.map((file) => path.resolve(file))] : [];
   const suppressions = suppressionFiles.length > 0 ? loadSuppressionFiles(suppressionFiles) : null;
+  if (command.name === 'run') {
+    const outputs = [
+      ...(command.logFile !== null ? [{ file: command.logFile, what: '--log-file' }] : []),
+      ...(command.junit !== null ? [{ file: command.junit, what: '--junit' }] : []),
+    ];
+    const inputs = [{ file: executable, what: 'the program' }, ...suppressionFiles.map((file) => ({ file, what: 'the suppression file' }))];
+    checkOutputFiles(outputs, inputs, stdinStat());
+  }
   const words = pmmWords(command.name === 'run' ? command.logFile : null);
   let junit: number | null = null;
   try {

@@ -17,7 +17,8 @@ function isInputStdin(stat: fs.Stats | null): boolean {
   return stat !== null && (stat.isFile() || stat.isFIFO() || stat.isSocket());
 }
 
-function stdinStat(): fs.Stats | null {
+/** pmm's stdin, null when it is closed. */
+export function stdinStat(): fs.Stats | null {
   try {
     return fs.fstatSync(0);
   } catch {

@@ -336,6 +336,26 @@ describe('run --log-file FILE, as valgrind\'s: pmm\'s report and notes go to FIL
     expect(run.stdout).toBe('');
     expect(run.status).toBe(3);
   });
+
+  test('a log file that is the run\'s suppression file, or the file --junit writes, is refused and left as it was', () => {
+    const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'pmm-log-'));
+    try {
+      const supp = path.join(dir, 'mine.supp');
+      fs.writeFileSync(supp, 'leak:nothing_of_this_run\n');
+      const onSupp = pmm('run', '--host', '--suppressions', supp, '--log-file', supp, '--', leaky);
+      expect(onSupp.stderr).toBe(`pmm: --log-file ${supp} is the suppression file ${supp} as well: pmm would write over it; give --log-file another file\n`);
+      expect(onSupp.stdout).toBe('');
+      expect(onSupp.status).toBe(3);
+      expect(fs.readFileSync(supp, 'utf8')).toBe('leak:nothing_of_this_run\n');
+      const report = path.join(dir, 'report.xml');
+      const twice = pmm('run', '--host', '--log-file', report, '--junit', report, '--', leaky);
+      expect(twice.stderr).toBe(`pmm: --junit ${report} is the file --log-file writes as well: pmm would write over it; give --junit another file\n`);
+      expect(twice.status).toBe(3);
+      expect(fs.existsSync(report)).toBe(false);
+    } finally {
+      fs.rmSync(dir, { recursive: true, force: true });
+    }
+  });
 });
 
 test('run --host: a mismatched release made before an exec into another program is printed with the stacks of the image that made it', () => {
