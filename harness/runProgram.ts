@@ -165,8 +165,9 @@ function findOnPath(name: string): string | null {
 function programEnv(options: PmmOptions, extra: Record<string, string> | undefined): Record<string, string> {
   const env: Record<string, string> = {};
   for (const [k, v] of Object.entries(process.env)) {
-    // The guest sets its own preload; the host's Node settings mean nothing to the program.
-    if (v !== undefined && k !== 'LD_PRELOAD' && k !== 'NODE_OPTIONS') env[k] = v;
+    // The host's Node settings mean nothing to the program. Its LD_PRELOAD goes on like any variable (pmd
+    // puts the hook ahead of it), as in host mode and under valgrind.
+    if (v !== undefined && k !== 'NODE_OPTIONS') env[k] = v;
   }
   // The hook reads its stack depth from the environment; an explicit env wins over the option.
   const depth: Record<string, string> = options.stackDepth === null ? {} : { PMM_STACK_DEPTH: String(options.stackDepth) };

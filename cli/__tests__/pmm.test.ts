@@ -358,6 +358,16 @@ describe('run --log-file FILE, as valgrind\'s: pmm\'s report and notes go to FIL
   });
 });
 
+test("run --host: the environment's LD_PRELOAD reaches the program, after the hook, as in the VM", () => {
+  // A library that node (pmm) and the program load anyway, so it changes nothing.
+  const preloaded = '/lib/x86_64-linux-gnu/libm.so.6';
+  const run = spawnSync(process.execPath, [cli, 'run', '--host', '--', '/usr/bin/printenv', 'LD_PRELOAD'], {
+    cwd: root, encoding: 'utf8', timeout: 30_000, env: { ...process.env, LD_PRELOAD: preloaded },
+  });
+  expect(run.stdout.trimEnd().split(':')).toEqual([expect.stringMatching(/\/libpmm\.so$/), preloaded]);
+  expect(run.status).toBe(0);
+});
+
 test('run --host: a mismatched release made before an exec into another program is printed with the stacks of the image that made it', () => {
   const run = pmm('run', '--host', '--', programBin('exec_image'), 'other');
   expect(run.stderr).toMatch(/Mismatched free\(\) \/ delete \/ delete \[\]: new\[\] block of 16 bytes released with delete\n {3}at 0x[0-9a-f]+: mismatch_before_exec \(\S+exec_image\.cc:25\)\n {3}by 0x[0-9a-f]+: main \(\S+exec_image\.cc:46\)/);

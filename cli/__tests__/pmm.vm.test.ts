@@ -11,6 +11,8 @@ const root = path.join(__dirname, '..', '..');
 const cli = path.join(root, 'dist', 'cli', 'pmm.js');
 const fixture = (name: string): string => path.join(root, 'fixtures', 'bin', name);
 const leakSource = path.join(root, 'fixtures', 'leak_three_blocks.c');
+// A library the user preloads: one that node (pmm) and the program load anyway, so it changes nothing.
+const preloaded = '/lib/x86_64-linux-gnu/libm.so.6';
 
 function pmm(...args: string[]): { status: number | null; stdout: string; stderr: string } {
   return pmmWith({}, ...args);
@@ -57,6 +59,12 @@ test("run: the seed's log format, then a summary, and a non-zero status", () => 
   expect(run.stderr).toMatch(/^\{REALLOC @\d\d:\d\d:\d\d\} Sz: 300B Prev Pointer: 0x[0-9a-f]+ Pointer: 0x[0-9a-f]+ Caller: 0x[0-9a-f]+ leak_realloc\(\) 21 leak_three_blocks\.c$/m);
   expect(run.stderr).toContain(`    at main (${leakSource}:28)`);
   expect(run.stderr).toContain('pmm: 600 bytes in 3 blocks leaked, from 3 stacks');
+}, 180_000);
+
+test("run: the environment's LD_PRELOAD reaches the program, after the hook, as in host mode", () => {
+  const run = pmmWith({ LD_PRELOAD: preloaded }, 'run', '--', '/usr/bin/printenv', 'LD_PRELOAD');
+  expect(run.stdout.trimEnd().split(':')).toEqual([expect.stringMatching(/\/libpmm\.so$/), preloaded]);
+  expect(run.status).toBe(0);
 }, 180_000);
 
 test('run: a clean program exits 0 and says so', () => {
