@@ -23,6 +23,8 @@ void buf_reserve(struct buf *b, size_t more)
 		fputs("pmd: out of memory\n", stderr);
 		abort();
 	}
+	/* Terminated from the first allocation on: an empty buf's data is "", not what malloc left. */
+	data[b->len] = '\0';
 	b->data = data;
 	b->cap = cap;
 }

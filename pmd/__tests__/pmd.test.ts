@@ -214,6 +214,17 @@ describe('pmd serve --stdio', () => {
     expect(env).toEqual(['EMPTY=', 'FOO=café 😀 "q"\t\\']);
   });
 
+  test('gives empty arguments and values as empty strings, after requests that left freed strings behind', async () => {
+    // Strings of a few hundred bytes, parsed and freed: the memory the next request's strings are made in.
+    const long = Array.from({ length: 8 }, (_, i) => String.fromCharCode(97 + i).repeat(200));
+    await pmd.request(runRequest(['/bin/true', ...long], { env: Object.fromEntries(long.map((v, i) => [`V${i}`, v])) }));
+    const answer = await pmd.request(runRequest(['/usr/bin/printf', '[%s]', '', 'x', ''], { env: { A: '', B: '', PATH: '' } }));
+    expect(answer).toMatchObject({ type: 'result', exitCode: 0 });
+    expect(decode(answer.stdout).toString()).toBe('[][x][]');
+    const env = await pmd.request(runRequest(['/usr/bin/env'], { env: { A: '', B: '' } }));
+    expect(decode(env.stdout).toString()).toBe('A=\nB=\n');
+  });
+
   test('delivers 5 MB of stdout and stderr intact', async () => {
     const data = Buffer.alloc(5 * 1000 * 1000);
     for (let i = 0; i < data.length; i++) data[i] = (i * 7919 + (i >> 11)) & 0xff;
