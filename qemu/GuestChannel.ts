@@ -33,8 +33,14 @@ interface Streamed {
 /** An answer awaited, and what pmd sent ahead of it: the run's children, and its output when streamed. */
 type Pending = { resolve: (m: GuestMessage) => void; reject: (e: Error) => void; children: ChildAnswer[]; streamed?: Streamed };
 
-/** A request longer than pmd reads: nothing was sent, and the channel is as it was. */
-export class RequestTooLongError extends Error {
+/**
+ * A request pmd could not read, refused before it was sent: pmd would answer it without knowing its id, and
+ * the run would wait for an answer that never comes. The channel is as it was.
+ */
+export class RequestRefusedError extends Error {}
+
+/** A request longer than pmd reads. */
+export class RequestTooLongError extends RequestRefusedError {
   constructor(bytes: number) {
     super(
       `pmm: the run's request to the guest is ${bytes} bytes, more than the ${MAX_REQUEST_BYTES} (64 MiB) pmd ` +
@@ -42,6 +48,28 @@ export class RequestTooLongError extends Error {
     );
     this.name = 'RequestTooLongError';
   }
+}
+
+/** A request with a string that is not text: half of a UTF-16 surrogate pair, which has no UTF-8. */
+export class RequestNotTextError extends RequestRefusedError {
+  constructor(where: string) {
+    super(`pmm: the run's ${where} has half of a UTF-16 surrogate pair, which is not text: a program can only be given whole characters`);
+    this.name = 'RequestNotTextError';
+  }
+}
+
+const HALF_SURROGATE = /[\ud800-\udbff](?![\udc00-\udfff])|(?<![\ud800-\udbff])[\udc00-\udfff]/;
+
+/** Which string of a run request has half a surrogate pair, in a user's words (with it, escaped); null when none. */
+function halfSurrogateIn(body: Omit<RunRequest, 'id'> | { type: 'shutdown' }): string | null {
+  if (!('argv' in body)) return null;
+  const strings: Array<[string, string]> = [
+    ...body.argv.map((arg, i): [string, string] => [i === 0 ? 'program' : `argument ${i}`, arg]),
+    ['working directory', body.cwd],
+    ...Object.entries(body.env).flatMap(([name, value]): Array<[string, string]> => [['name of a variable', name], [`variable ${name}`, value]]),
+  ];
+  const found = strings.find(([, text]) => HALF_SURROGATE.test(text));
+  return found ? `${found[0]} ${JSON.stringify(found[1])}` : null;
 }
 
 /**
@@ -95,6 +123,8 @@ export class GuestChannel {
    */
   request(body: Omit<RunRequest, 'id'> | { type: 'shutdown' }, onOutput?: OutputListener, control?: RunControl): Promise<GuestMessage> {
     if (this.failure) return Promise.reject(this.failure);
+    const notText = halfSurrogateIn(body);
+    if (notText !== null) return Promise.reject(new RequestNotTextError(notText));
     const id = this.nextId++;
     const line = JSON.stringify({ id, ...body, ...(onOutput ? { stream: true } : {}) }) + '\n';
     // pmd would refuse it without knowing its id, and this run would wait for an answer that never comes.
@@ -204,7 +234,13 @@ export class GuestChannel {
       for (const w of this.readyWaiters.splice(0)) w(message);
       return;
     }
-    const waiter = this.pending.get(message.id);
+    // pmd could not read a request (not even its id): which run it was is unknown, so none can go on.
+    const id = message.id;
+    if (id === null) {
+      this.fail(new Error(`pmd could not read a request: ${message.type === 'error' ? message.message : message.type}`));
+      return;
+    }
+    const waiter = this.pending.get(id);
     if (!waiter) return;
     if (message.type === 'child') {
       const { id: _id, type: _type, ...child } = message;
@@ -217,7 +253,7 @@ export class GuestChannel {
       waiter.streamed?.listener(message.stream, data);
       return;
     }
-    this.pending.delete(message.id);
+    this.pending.delete(id);
     this.updateHold();
     if (message.type === 'result' && waiter.streamed) {
       // The output came in pieces: the result carries what a run keeps of it, as pmd does unstreamed.

@@ -4,7 +4,7 @@ import * as fs from 'fs';
 import * as os from 'os';
 import * as path from 'path';
 import { consoleExcerpt, findConsoleFault } from './consoleLog';
-import { GuestChannel, RequestTooLongError, type OutputListener, type RunControl } from './GuestChannel';
+import { GuestChannel, RequestRefusedError, type OutputListener, type RunControl } from './GuestChannel';
 import type { GuestMessage, ReadyMessage, RunRequest, RunResultMessage } from './protocol';
 import { Qmp } from './Qmp';
 import { qemuArgs, socketPaths } from './qemuArgs';
@@ -176,7 +176,7 @@ export class Vm {
       );
     } catch (err) {
       // Refused before anything was sent: the guest is fine.
-      if (err instanceof RequestTooLongError) throw err;
+      if (err instanceof RequestRefusedError) throw err;
       const error = err instanceof Error ? err : new Error(String(err));
       // A guest that stops answering is not trusted with the next run.
       this.die(error);

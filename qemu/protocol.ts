@@ -96,7 +96,7 @@ export interface ChildMessage extends ChildAnswer {
 }
 
 export interface ErrorMessage {
-  id: number;
+  id: number | null; // null: pmd could not read the request it answers (not even its id)
   type: 'error';
   message: string;
 }

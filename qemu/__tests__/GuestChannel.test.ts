@@ -6,7 +6,7 @@ import * as fs from 'fs';
 import * as net from 'net';
 import * as os from 'os';
 import * as path from 'path';
-import { GuestChannel, RequestTooLongError } from '../GuestChannel';
+import { GuestChannel, RequestNotTextError, RequestTooLongError } from '../GuestChannel';
 import { MAX_REQUEST_BYTES } from '../protocol';
 
 let dir: string;
@@ -126,6 +126,35 @@ test('a request longer than pmd reads is refused at once, nothing sent, and the 
   expect(lines.map((l) => (JSON.parse(l) as { argv: string[] }).argv)).toEqual([['/bin/true']]);
   await sendInPieces(socket, `${JSON.stringify({ id: JSON.parse(lines[0]).id, type: 'bye' })}\n`, []);
   await expect(next).resolves.toMatchObject({ type: 'bye' });
+});
+
+test.each([
+  ['an argument', { argv: ['/bin/echo', 'ok', 'a\ud800b'] }, 'argument 2 "a\\ud800b"'],
+  ['a variable', { env: { NAME: '\udfff' } }, 'variable NAME "\\udfff"'],
+  ["a variable's name", { env: { ['N\ud83d']: 'v' } }, 'name of a variable "N\\ud83d"'],
+  ['the working directory', { cwd: '/tmp/\ud800' }, 'working directory "/tmp/\\ud800"'],
+])('a request with half a surrogate pair in %s is refused at once, naming it, and nothing is sent', async (_name, fields, where) => {
+  const socket = await guest;
+  const received: Buffer[] = [];
+  socket.on('data', (d: Buffer) => received.push(d));
+  const run = { argv: ['/bin/true'], cwd: '/', env: {}, hook: null, timeoutMs: 0, ...fields };
+  const refused = channel.request({ type: 'run', ...run });
+  await expect(refused).rejects.toThrow(RequestNotTextError);
+  await expect(refused).rejects.toThrow(`pmm: the run's ${where} has half of a UTF-16 surrogate pair, which is not text`);
+  // A whole pair is text: sent.
+  const whole = channel.request({ type: 'run', ...run, argv: ['/bin/echo', '\ud83d\ude00'], cwd: '/', env: { E: '\ud83d\ude00' } });
+  await new Promise((resolve) => setTimeout(resolve, 50));
+  const lines = Buffer.concat(received).toString().split('\n').filter((l) => l !== '');
+  expect(lines.map((l) => (JSON.parse(l) as { argv: string[] }).argv)).toEqual([['/bin/echo', '😀']]);
+  await sendInPieces(socket, `${JSON.stringify({ id: JSON.parse(lines[0]).id, type: 'bye' })}\n`, []);
+  await expect(whole).resolves.toMatchObject({ type: 'bye' });
+});
+
+test('an error pmd sends without an id (a request it could not read) fails what waits at once, with its message', async () => {
+  const socket = await guest;
+  const waiting = channel.request({ type: 'run', argv: ['/bin/true'], cwd: '/', env: {}, hook: null, timeoutMs: 0 });
+  await sendInPieces(socket, `${JSON.stringify({ id: null, type: 'error', message: 'high surrogate \\ud800 without its low half' })}\n`, []);
+  await expect(waiting).rejects.toThrow('pmd could not read a request: high surrogate \\ud800 without its low half');
 });
 
 test("a streamed run's output goes to the listener as it comes, and into the result's stdout and stderr", async () => {
