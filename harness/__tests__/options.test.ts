@@ -13,6 +13,7 @@ test('environment variables override defaults, and options override both', () =>
 test.each([
   [{ accel: 'xen' }, /option "accel" must be "auto", "kvm" or "tcg", got "xen"/],
   [{ memoryMiB: -1 }, /option "memoryMiB" must be a positive integer, got -1/],
+  [{ memoryMiB: 64 }, /^pmm: option "memoryMiB" must be at least 128, got 64: the guest's kernel needs about 90 MiB to boot/],
   [{ cpus: 1.5 }, /option "cpus" must be a positive integer/],
   [{ bootTimeoutMs: '10s' }, /option "bootTimeoutMs" must be a positive integer, got "10s"/],
   [{ env: { A: 1 } }, /option "env.A" must be a string, got 1/],
