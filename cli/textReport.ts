@@ -10,7 +10,7 @@ import { formatAmount, formatLeakMessage, formatSeedLog } from '../harness/leakR
 import { formatMismatchMessage, formatValgrindMismatch } from '../harness/mismatchReport';
 import { releaseNotes } from '../harness/releaseNotes';
 import { sharedSymbolizer, symbolizeMismatches, type RawRun } from '../harness/runProgram';
-import type { ChildResult, RawRecord, RunResult } from '../harness/types';
+import type { ChildResult, Leak, RawRecord, RunResult } from '../harness/types';
 import { LEAKING_PROCESSES_LISTED } from '../harness/verdict';
 
 /** How the program ended, in a line. */
@@ -64,7 +64,9 @@ export const SEED_LOG_LISTED = 100;
 
 /** The program's unmatched allocations that no suppression matched (suppressions match whole stacks). */
 function unsuppressedRecords(raw: RawRun, result: RunResult): RawRecord[] {
-  const gone = new Set((result.suppressed?.leaks ?? []).map((leak) => leak.frames.map((frame) => frame.address).join(' ')));
+  // A leak's stack by its recorded addresses: an inlined function's frame shares the next frame's.
+  const addresses = (leak: Leak): string => leak.frames.filter((frame) => !frame.inlined).map((frame) => frame.address).join(' ');
+  const gone = new Set((result.suppressed?.leaks ?? []).map(addresses));
   return gone.size === 0 ? raw.records : raw.records.filter((record) => !gone.has(record.frames.join(' ')));
 }
 

@@ -339,14 +339,8 @@ export async function symbolizeMismatches(maps: string, mismatches: readonly Raw
   for (const image of images) {
     const made = mismatches.slice(symbolized.length, Math.max(symbolized.length, image.mismatchesBefore));
     if (made.length === 0) continue;
-    const frames = await sharedSymbolizer().symbolize(image.maps, made.flatMap((m) => [...m.allocation.frames, ...m.release.frames]));
-    let next = 0;
-    for (const m of made) {
-      symbolized.push({
-        allocation: frames.slice(next, (next += m.allocation.frames.length)),
-        release: frames.slice(next, (next += m.release.frames.length)),
-      });
-    }
+    const stacks = await sharedSymbolizer().symbolizeStacks(image.maps, made.flatMap((m) => [m.allocation.frames, m.release.frames]));
+    made.forEach((_m, i) => symbolized.push({ allocation: stacks[2 * i], release: stacks[2 * i + 1] }));
   }
   return symbolized;
 }

@@ -29,6 +29,8 @@ export interface Frame {
   line: number | null;
   object: string | null; // the mapped file that holds address
   offset?: string | null; // hex, address within object (what addr2line -e object takes); null when unknown
+  // This function's code was inlined into the next frame's, at the same address (valgrind lists it so too).
+  inlined?: true;
 }
 
 /** Unmatched allocations that share one stack. */

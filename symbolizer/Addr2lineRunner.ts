@@ -3,7 +3,7 @@
 
 import {execFile} from 'child_process';
 import {parseAddr2lineOutput} from './parseAddr2lineOutput';
-import {UNKNOWN_SYMBOL, type SymbolAnswer, type SymbolQuery, type SymbolizerBackend} from './types';
+import {UNKNOWN_CHAIN, type SymbolChain, type SymbolQuery, type SymbolizerBackend} from './types';
 
 // Keeps each command line well under the kernel's argument limits.
 const ADDRESSES_PER_CALL = 512;
@@ -13,8 +13,8 @@ export class Addr2lineRunner implements SymbolizerBackend {
 
   constructor(private readonly toolPath: string) {}
 
-  async symbolize(queries: readonly SymbolQuery[]): Promise<SymbolAnswer[]> {
-    const answers: SymbolAnswer[] = queries.map(() => UNKNOWN_SYMBOL);
+  async symbolize(queries: readonly SymbolQuery[]): Promise<SymbolChain[]> {
+    const answers: SymbolChain[] = queries.map(() => UNKNOWN_CHAIN);
     const byObject = new Map<string, number[]>();
     queries.forEach((query, index) => {
       const indexes = byObject.get(query.object) ?? [];
@@ -28,7 +28,7 @@ export class Addr2lineRunner implements SymbolizerBackend {
         calls.push(
           this.run(object, chunk.map(index => queries[index].address)).then(found => {
             chunk.forEach((index, position) => {
-              answers[index] = found[position] ?? UNKNOWN_SYMBOL;
+              answers[index] = found[position] ?? UNKNOWN_CHAIN;
             });
           }),
         );
@@ -42,7 +42,7 @@ export class Addr2lineRunner implements SymbolizerBackend {
     this.closed = true; // nothing lives between calls
   }
 
-  private run(object: string, addresses: readonly bigint[]): Promise<SymbolAnswer[]> {
+  private run(object: string, addresses: readonly bigint[]): Promise<SymbolChain[]> {
     if (this.closed) return Promise.resolve([]);
     const args = ['-a', '-f', '-C', '-i', '-e', object, ...addresses.map(a => `0x${a.toString(16)}`)];
     return new Promise(resolve => {

@@ -4,18 +4,18 @@
 
 import {spawn, type ChildProcessWithoutNullStreams} from 'child_process';
 import {parseLlvmSymbolizerJson} from './parseLlvmSymbolizerJson';
-import {UNKNOWN_SYMBOL, type SymbolAnswer, type SymbolQuery, type SymbolizerBackend} from './types';
+import {UNKNOWN_CHAIN, type SymbolChain, type SymbolQuery, type SymbolizerBackend} from './types';
 
 export class LlvmSymbolizerProcess implements SymbolizerBackend {
   private child: ChildProcessWithoutNullStreams | null = null;
   // Answers arrive in query order, so the oldest waiter takes the next line.
-  private readonly waiting: Array<(answer: SymbolAnswer) => void> = [];
+  private readonly waiting: Array<(answer: SymbolChain) => void> = [];
   private pendingOutput = '';
   private closed = false;
 
   constructor(private readonly toolPath: string) {}
 
-  symbolize(queries: readonly SymbolQuery[]): Promise<SymbolAnswer[]> {
+  symbolize(queries: readonly SymbolQuery[]): Promise<SymbolChain[]> {
     return Promise.all(queries.map(query => this.ask(query)));
   }
 
@@ -24,9 +24,9 @@ export class LlvmSymbolizerProcess implements SymbolizerBackend {
     this.stop();
   }
 
-  private ask(query: SymbolQuery): Promise<SymbolAnswer> {
+  private ask(query: SymbolQuery): Promise<SymbolChain> {
     // The query line quotes the path; a path that would break the line cannot be asked about.
-    if (this.closed || /["\n\r]/.test(query.object)) return Promise.resolve(UNKNOWN_SYMBOL);
+    if (this.closed || /["\n\r]/.test(query.object)) return Promise.resolve(UNKNOWN_CHAIN);
     const child = this.running();
     return new Promise(resolve => {
       this.waiting.push(resolve);
@@ -67,7 +67,7 @@ export class LlvmSymbolizerProcess implements SymbolizerBackend {
     if (this.child !== child) return;
     this.child = null;
     this.pendingOutput = '';
-    for (const resolve of this.waiting.splice(0)) resolve(UNKNOWN_SYMBOL);
+    for (const resolve of this.waiting.splice(0)) resolve(UNKNOWN_CHAIN);
   }
 
   private stop(): void {

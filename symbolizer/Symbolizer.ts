@@ -1,6 +1,7 @@
 // Turns pmd's raw return addresses into Frames: finds each address's object in the process's maps text,
 // makes the address module-relative, and asks one long-lived symbolizer child, batching a run's addresses
-// and caching answers per (object, address).
+// and caching answers per (object, address). An address where functions were inlined gives a Frame for each,
+// innermost first, as valgrind lists them: the allocation's own line, then each caller it was inlined into.
 
 import type {Frame, RawRecord} from '../harness/types';
 import {Addr2lineRunner} from './Addr2lineRunner';
@@ -10,7 +11,7 @@ import {LlvmSymbolizerProcess} from './LlvmSymbolizerProcess';
 import {toModuleAddress, type ModuleAddress} from './moduleAddress';
 import {formatAddress, isPseudoPath, parseAddress, parseObjectMap, type MappedObject} from './objectMap';
 import {objectVersion} from './objectVersion';
-import {UNKNOWN_SYMBOL, type SymbolAnswer, type SymbolQuery, type SymbolizerBackend} from './types';
+import {UNKNOWN_CHAIN, type SymbolChain, type SymbolQuery, type SymbolizerBackend} from './types';
 
 export interface SymbolizerOptions {
   /** Which tool to use; 'auto' (the default) takes llvm-symbolizer when on PATH, else addr2line. */
@@ -31,7 +32,7 @@ export class Symbolizer {
   readonly tool: SymbolizerTool;
   private backend: SymbolizerBackend;
   private elfTypes = new ElfTypeCache();
-  private answers = new Map<string, Promise<SymbolAnswer>>();
+  private answers = new Map<string, Promise<SymbolChain>>();
   private readonly versions = new Map<string, string | null>();
   private closed = false;
 
@@ -45,27 +46,33 @@ export class Symbolizer {
     this.backend = this.startBackend();
   }
 
-  /** Symbolizes every record's frames in one batch; the result holds one Frame[] per record, in order. */
+  /** Symbolizes every record's frames in one batch; the result holds one stack per record, in order. */
   async symbolizeRecords(mapsText: string, records: readonly RawRecord[]): Promise<Frame[][]> {
-    const frames = await this.symbolize(mapsText, records.flatMap(record => record.frames));
+    return this.symbolizeStacks(mapsText, records.map(record => record.frames));
+  }
+
+  /** Each list of return addresses as the stack it is, inlined functions included: one batch for all. */
+  async symbolizeStacks(mapsText: string, stacks: ReadonlyArray<readonly string[]>): Promise<Frame[][]> {
+    const frames = await this.symbolize(mapsText, stacks.flat());
     let next = 0;
-    return records.map(record => frames.slice(next, (next += record.frames.length)));
+    return stacks.map(stack => frames.slice(next, (next += stack.length)).flat());
   }
 
   /**
-   * One Frame per address, in order; an address given twice gets the same Frame. Never rejects for a bad
+   * The Frames of each address, in order: one, or with inlined functions one per function, innermost first
+   * (all but the last marked inlined). An address given twice gets the same Frames. Never rejects for a bad
    * address, a missing object or a failed tool.
    */
-  async symbolize(mapsText: string, addresses: readonly string[], options: SymbolizeOptions = {}): Promise<Frame[]> {
+  async symbolize(mapsText: string, addresses: readonly string[], options: SymbolizeOptions = {}): Promise<Frame[][]> {
     // A program that leaks a million blocks from one place gives millions of addresses but a handful of
     // distinct ones: each is worked out once (and Promise.all takes at most about two million).
     const distinct = [...new Set(addresses)];
     const frames = await this.symbolizeDistinct(mapsText, distinct, options);
     const byAddress = new Map(distinct.map((text, index) => [text, frames[index]]));
-    return addresses.map(text => byAddress.get(text) as Frame);
+    return addresses.map(text => byAddress.get(text) as Frame[]);
   }
 
-  private async symbolizeDistinct(mapsText: string, addresses: readonly string[], options: SymbolizeOptions): Promise<Frame[]> {
+  private async symbolizeDistinct(mapsText: string, addresses: readonly string[], options: SymbolizeOptions): Promise<Frame[][]> {
     const objects = parseObjectMap(mapsText);
     this.forgetRebuiltObjects(objects);
     const located = addresses.map(text => this.locate(objects, text));
@@ -79,15 +86,17 @@ export class Symbolizer {
     return Promise.all(
       located.map(async ({text, module}, index) => {
         const query = queries[index];
-        const answer = query === null ? UNKNOWN_SYMBOL : await this.cached(query);
-        return {
+        const chain = query === null ? UNKNOWN_CHAIN : await this.cached(query);
+        const offset = module.offset === null ? null : formatAddress(module.offset);
+        return chain.map((answer, level): Frame => ({
           address: text,
           function: answer.function,
           file: answer.file,
           line: answer.line,
           object: module.object,
-          offset: module.offset === null ? null : formatAddress(module.offset),
-        };
+          offset,
+          ...(level < chain.length - 1 ? {inlined: true as const} : {}),
+        }));
       }),
     );
   }
@@ -118,12 +127,12 @@ export class Symbolizer {
     if (fresh.size === 0) return;
     const batch = this.backend.symbolize([...fresh.values()]);
     [...fresh.keys()].forEach((key, index) => {
-      this.answers.set(key, batch.then(answers => answers[index] ?? UNKNOWN_SYMBOL, () => UNKNOWN_SYMBOL));
+      this.answers.set(key, batch.then(answers => answers[index] ?? UNKNOWN_CHAIN, () => UNKNOWN_CHAIN));
     });
   }
 
-  private cached(query: SymbolQuery): Promise<SymbolAnswer> {
-    return this.answers.get(cacheKey(query)) ?? Promise.resolve(UNKNOWN_SYMBOL);
+  private cached(query: SymbolQuery): Promise<SymbolChain> {
+    return this.answers.get(cacheKey(query)) ?? Promise.resolve(UNKNOWN_CHAIN);
   }
 
   /**

@@ -1,9 +1,8 @@
-// Reads one line of `llvm-symbolizer --output-style=JSON` output into a SymbolAnswer.
-// Inlined frames: llvm-symbolizer lists the inline chain innermost first; pmm keeps one Frame per recorded
-// address, so it takes the LAST entry, the function the code was inlined into (the one that really owns the
-// return address), with the file and line of the call inside it.
+// Reads one line of `llvm-symbolizer --output-style=JSON` output into a SymbolChain: the inline chain as
+// llvm-symbolizer lists it, innermost first (the allocator's caller as written, with its line), the function
+// the code was inlined into last (the one that owns the return address).
 
-import {UNKNOWN_SYMBOL, type SymbolAnswer} from './types';
+import {UNKNOWN_CHAIN, type SymbolAnswer, type SymbolChain} from './types';
 
 interface LlvmSymbol {
   FunctionName?: unknown;
@@ -11,22 +10,21 @@ interface LlvmSymbol {
   Line?: unknown;
 }
 
-export function parseLlvmSymbolizerJson(line: string): SymbolAnswer {
+export function parseLlvmSymbolizerJson(line: string): SymbolChain {
   let parsed: unknown;
   try {
     parsed = JSON.parse(line);
   } catch {
-    return UNKNOWN_SYMBOL;
+    return UNKNOWN_CHAIN;
   }
-  if (typeof parsed !== 'object' || parsed === null) return UNKNOWN_SYMBOL;
+  if (typeof parsed !== 'object' || parsed === null) return UNKNOWN_CHAIN;
   const symbols = (parsed as {Symbol?: unknown}).Symbol;
-  if (!Array.isArray(symbols) || symbols.length === 0) return UNKNOWN_SYMBOL; // an "Error" answer
-  const outermost = symbols[symbols.length - 1] as LlvmSymbol;
-  return {
-    function: knownText(outermost.FunctionName),
-    file: knownText(outermost.FileName),
-    line: typeof outermost.Line === 'number' && outermost.Line > 0 ? outermost.Line : null,
-  };
+  if (!Array.isArray(symbols) || symbols.length === 0) return UNKNOWN_CHAIN; // an "Error" answer
+  return symbols.map((symbol: LlvmSymbol): SymbolAnswer => ({
+    function: knownText(symbol.FunctionName),
+    file: knownText(symbol.FileName),
+    line: typeof symbol.Line === 'number' && symbol.Line > 0 ? symbol.Line : null,
+  }));
 }
 
 /** llvm-symbolizer says "??" or "" for what it does not know. */

@@ -6,18 +6,26 @@ export interface SymbolQuery {
   address: bigint;
 }
 
-/** What a tool knows about one query; null parts are unknown. */
+/** What a tool knows about one function at an address; null parts are unknown. */
 export interface SymbolAnswer {
   function: string | null;
   file: string | null;
   line: number | null;
 }
 
+/**
+ * What a tool knows about one query: the functions inlined at the address, innermost first (the call's
+ * own line), then the one their code was inlined into, which owns the address. Never empty.
+ */
+export type SymbolChain = readonly SymbolAnswer[];
+
 export interface SymbolizerBackend {
   /** Answers in query order; never rejects: a failed lookup answers with nulls. */
-  symbolize(queries: readonly SymbolQuery[]): Promise<SymbolAnswer[]>;
+  symbolize(queries: readonly SymbolQuery[]): Promise<SymbolChain[]>;
   /** Ends any child process; safe to call twice. */
   close(): void;
 }
 
 export const UNKNOWN_SYMBOL: SymbolAnswer = Object.freeze({function: null, file: null, line: null});
+
+export const UNKNOWN_CHAIN: SymbolChain = Object.freeze([UNKNOWN_SYMBOL]);

@@ -18,8 +18,18 @@ __attribute__((noinline)) void *probe_caller(void) { /* PROBE_DEFINITION */
   return here;
 }
 
+static inline __attribute__((always_inline)) void *inlined_caller(void) {
+  return return_address(); /* INLINED_CALL */
+}
+
+__attribute__((noinline)) void *inline_owner(void) {
+  void *here = inlined_caller(); /* OWNER_CALL */
+  return here;
+}
+
 int main(void) {
   printf("call %p\\n", probe_caller());
+  printf("inlined %p\\n", inline_owner());
   printf("function %p\\n", (void *)&probe_caller);
   printf("libc %p\\n", (void *)&printf);
   fputs("maps\\n", stdout);
@@ -33,6 +43,7 @@ int main(void) {
 
 interface ProbeOutput {
   call: string;
+  inlined: string; // a return address in inline_owner, inside inlined_caller's code
   function: string;
   libc: string;
   maps: string;
@@ -66,7 +77,7 @@ function runProbe(binary: string): ProbeOutput {
     if (match === null) throw new Error(`probe printed no ${key} address:\n${output}`);
     return match[1];
   };
-  return {call: value('call'), function: value('function'), libc: value('libc'), maps};
+  return {call: value('call'), inlined: value('inlined'), function: value('function'), libc: value('libc'), maps};
 }
 
 function lineOf(source: string, marker: string): number {
@@ -102,7 +113,9 @@ describe.each(['llvm-symbolizer', 'addr2line'] as const)('Symbolizer with %s', t
     });
 
     it('names the caller, file and line of a return address, keeping the recorded address', async () => {
-      const [frame] = await symbolizer.symbolize(probe.maps, [probe.call]);
+      const [[frame, ...more]] = await symbolizer.symbolize(probe.maps, [probe.call]);
+      expect(more).toEqual([]);
+      expect(frame.inlined).toBeUndefined();
       expect(frame.address).toBe(probe.call);
       expect(frame.function).toBe('probe_caller');
       expect(basename(frame.file ?? '')).toBe(basename(`${binary}.c`));
@@ -110,8 +123,21 @@ describe.each(['llvm-symbolizer', 'addr2line'] as const)('Symbolizer with %s', t
       expect(frame.object).toBe(binary);
     });
 
+    it('names each function inlined at an address, innermost first, then the one that owns it, all at that address', async () => {
+      const [frames] = await symbolizer.symbolize(probe.maps, [probe.inlined]);
+      expect(frames.map(({function: fn, line, inlined}) => ({fn, line, inlined}))).toEqual([
+        {fn: 'inlined_caller', line: lineOf(source, 'INLINED_CALL'), inlined: true},
+        {fn: 'inline_owner', line: lineOf(source, 'OWNER_CALL'), inlined: undefined},
+      ]);
+      expect(frames.map(frame => frame.address)).toEqual([probe.inlined, probe.inlined]);
+      // A record's stack has both, in that order.
+      const record = {kind: 'malloc' as const, ptr: '0x1', prevPtr: '0x0', size: 1, timeNs: '0', frames: [probe.inlined, probe.call]};
+      const [stack] = await symbolizer.symbolizeRecords(probe.maps, [record]);
+      expect(stack.map(frame => frame.function)).toEqual(['inlined_caller', 'inline_owner', 'probe_caller']);
+    });
+
     it('names a function from its own address when told these are not return addresses', async () => {
-      const [frame] = await symbolizer.symbolize(probe.maps, [probe.function], {returnAddresses: false});
+      const [[frame]] = await symbolizer.symbolize(probe.maps, [probe.function], {returnAddresses: false});
       expect(frame.function).toBe('probe_caller');
       expect(frame.line).toBe(lineOf(source, 'PROBE_DEFINITION'));
     });
@@ -123,7 +149,7 @@ describe.each(['llvm-symbolizer', 'addr2line'] as const)('Symbolizer with %s', t
         {kind: 'malloc' as const, ptr: '0x3', prevPtr: '0x0', size: 3, timeNs: '0', frames: [probe.call]},
       ];
       const perRecord = await symbolizer.symbolizeRecords(probe.maps, records);
-      const [single] = await symbolizer.symbolize(probe.maps, [probe.call]);
+      const [[single]] = await symbolizer.symbolize(probe.maps, [probe.call]);
       expect(perRecord.map(frames => frames.length)).toEqual([2, 0, 1]);
       expect(perRecord.flat()).toEqual([single, single, single]);
     });
@@ -132,7 +158,8 @@ describe.each(['llvm-symbolizer', 'addr2line'] as const)('Symbolizer with %s', t
   it('names a shared library function and its object in a PIE build', async () => {
     const {binary} = buildProbe(`probe-${tool}-libc`, ['-pie', '-fPIE']);
     const probe = runProbe(binary);
-    const [frame] = await symbolizer.symbolize(probe.maps, [probe.libc], {returnAddresses: false});
+    const [chain] = await symbolizer.symbolize(probe.maps, [probe.libc], {returnAddresses: false});
+    const frame = chain[chain.length - 1];
     expect(frame.function).toMatch(/printf/);
     expect(basename(frame.object ?? '')).toMatch(/^libc[.-]/);
   });
@@ -140,10 +167,10 @@ describe.each(['llvm-symbolizer', 'addr2line'] as const)('Symbolizer with %s', t
   it('notices a rebuilt object at the same path', async () => {
     const first = buildProbe(`probe-${tool}-rebuilt`, []);
     const firstRun = runProbe(first.binary);
-    const [before] = await symbolizer.symbolize(firstRun.maps, [firstRun.call]);
+    const [[before]] = await symbolizer.symbolize(firstRun.maps, [firstRun.call]);
     const second = buildProbe(`probe-${tool}-rebuilt`, [], 3);
     const probe = runProbe(second.binary);
-    const [after] = await symbolizer.symbolize(probe.maps, [probe.call]);
+    const [[after]] = await symbolizer.symbolize(probe.maps, [probe.call]);
     expect(before.line).toBe(lineOf(first.source, 'PROBE_CALL'));
     expect(after.line).toBe(lineOf(second.source, 'PROBE_CALL'));
   });
@@ -154,7 +181,7 @@ describe.each(['llvm-symbolizer', 'addr2line'] as const)('Symbolizer with %s', t
     // Three million: more than Promise.all takes at once.
     const frames = await symbolizer.symbolize(probe.maps, Array(3_000_000).fill(probe.call));
     expect(frames).toHaveLength(3_000_000);
-    expect(frames[0].function).toBe('probe_caller');
+    expect(frames[0][0].function).toBe('probe_caller');
     expect(frames[2_999_999]).toBe(frames[0]);
   });
 
@@ -163,7 +190,7 @@ describe.each(['llvm-symbolizer', 'addr2line'] as const)('Symbolizer with %s', t
     const probe = runProbe(binary);
     const heldProcesses = (): number => process.getActiveResourcesInfo().filter(name => name === 'ProcessWrap').length;
     const before = heldProcesses();
-    const [frame] = await symbolizer.symbolize(probe.maps, [probe.call]);
+    const [[frame]] = await symbolizer.symbolize(probe.maps, [probe.call]);
     expect(frame.function).toBe('probe_caller');
     // An addr2line child has exited by now, but libuv closes its handle in a later phase of the loop
     // (a closing handle holds nothing): give it a few turns, more on a loaded machine.
@@ -184,9 +211,9 @@ describe.each(['llvm-symbolizer', 'addr2line'] as const)('Symbolizer with %s', t
     it('answers nulls for an address that no object holds, and for text that is no address', async () => {
       const frames = await symbolizer.symbolize(probe.maps, ['0x10', 'not-an-address', '']);
       expect(frames).toEqual([
-        {address: '0x10', function: null, file: null, line: null, object: null, offset: null},
-        {address: 'not-an-address', function: null, file: null, line: null, object: null, offset: null},
-        {address: '', function: null, file: null, line: null, object: null, offset: null},
+        [{address: '0x10', function: null, file: null, line: null, object: null, offset: null}],
+        [{address: 'not-an-address', function: null, file: null, line: null, object: null, offset: null}],
+        [{address: '', function: null, file: null, line: null, object: null, offset: null}],
       ]);
     });
 
@@ -198,7 +225,7 @@ describe.each(['llvm-symbolizer', 'addr2line'] as const)('Symbolizer with %s', t
         `7f0000100000-7f0000101000 r-xp 00000000 fe:00 2 ${notElf}`,
         '7f0000200000-7f0000201000 r-xp 00000000 00:00 0 [vdso]',
       ].join('\n');
-      const frames = await symbolizer.symbolize(maps, ['0x7f0000000123', '0x7f0000100123', '0x7f0000200010']);
+      const frames = (await symbolizer.symbolize(maps, ['0x7f0000000123', '0x7f0000100123', '0x7f0000200010'])).flat();
       expect(frames.map(({function: fn, file, line}) => ({fn, file, line}))).toEqual([
         {fn: null, file: null, line: null},
         {fn: null, file: null, line: null},
@@ -211,7 +238,7 @@ describe.each(['llvm-symbolizer', 'addr2line'] as const)('Symbolizer with %s', t
     it('answers nulls after close(), and close() is safe twice', async () => {
       symbolizer.close();
       symbolizer.close();
-      const [frame] = await symbolizer.symbolize(probe.maps, [probe.call]);
+      const [[frame]] = await symbolizer.symbolize(probe.maps, [probe.call]);
       expect(frame.object).toBe(binary);
       expect(frame.function).toBeNull();
     });
