@@ -217,6 +217,18 @@ describe('suppressions: --gen-suppressions writes them, --suppressions reads the
     expect(valgrind.stderr).toMatch(/suppressed: 600 bytes in 3 blocks/);
   });
 
+  test('a function inlined into its caller is a line of its own, as valgrind reads it; the suppressed block is not listed', () => {
+    const inlined = programBin('inlined');
+    const text = generated(pmm('run', '--host', '--gen-suppressions', '--', inlined).stderr);
+    expect(text).toBe('{\n   <pmm: 24 bytes in 1 block leaked at make_name>\n   Memcheck:Leak\n   fun:malloc\n   fun:make_name\n   fun:named\n   fun:main\n}');
+    const file = path.join(dir, 'inlined.supp');
+    fs.writeFileSync(file, `${text}\n`);
+    const again = pmm('run', '--host', '--suppressions', file, '--', inlined);
+    expect(again.stderr).toBe('pmm: the program exited with status 0\npmm: no leaks but suppressed ones\npmm: suppressed: 24 bytes in 1 block\n');
+    const valgrind = spawnSync('valgrind', ['--leak-check=full', `--suppressions=${file}`, inlined], { encoding: 'utf8' });
+    expect(valgrind.stderr).toMatch(/suppressed: 24 bytes in 1 blocks/);
+  });
+
   test('a missing or malformed suppression file is said before the program runs', () => {
     const missing = pmm('run', '--host', '--suppressions', path.join(dir, 'none.supp'), '--', fixture);
     expect({ status: missing.status, stderr: missing.stderr }).toEqual({ status: 3, stderr: `pmm: suppressions ${path.join(dir, 'none.supp')}: cannot be read (ENOENT)\n` });
