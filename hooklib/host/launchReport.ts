@@ -48,9 +48,3 @@ export function noteLaunchLine(report: LaunchReport, said: LaunchLine): void {
   else if (said.kind === 'ending') report.ending = said.ending;
   else if (said.kind === 'failure') report.failure = { stage: said.stage, errno: said.errno, message: said.message };
 }
-
-export function parseLaunchReport(text: string): LaunchReport {
-  const report: LaunchReport = { pid: null, ending: null, failure: null };
-  for (const line of text.split('\n').filter((l) => l !== '')) noteLaunchLine(report, parseLaunchLine(line));
-  return report;
-}

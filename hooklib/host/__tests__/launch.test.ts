@@ -1,7 +1,7 @@
 // pmm-launch run by itself, for what pmm's own tests cannot time: a signal that comes before the program does.
 import { spawn } from 'child_process';
 import * as path from 'path';
-import { parseLaunchReport } from '../launchReport';
+import { parseLaunchReport } from './launchReportOf';
 
 const launcher = path.join(__dirname, '..', 'pmm-launch');
 

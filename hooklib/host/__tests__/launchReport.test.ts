@@ -1,5 +1,6 @@
 // Reading what pmm-launch reports on its descriptor 3.
-import { parseLaunchLine, parseLaunchReport, waitStatusEnding } from '../launchReport';
+import { parseLaunchLine, waitStatusEnding } from '../launchReport';
+import { parseLaunchReport } from './launchReportOf';
 
 test.each([
   ['exit 0', 0, { exitCode: 0, signal: null }],
