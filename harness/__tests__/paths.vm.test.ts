@@ -67,6 +67,12 @@ test('empty arguments and variables reach the program empty', async () => {
   expect({ exitCode: env.exitCode, stdout: env.stdout }).toEqual({ exitCode: 0, stdout: '\n' });
 });
 
+test('the standard streams by name: /dev/stdin, /dev/stdout, /dev/stderr and /dev/fd, as udev makes them', async () => {
+  const script = `cat /dev/stdin; echo out >/dev/stdout; echo err >/dev/stderr; { read -r line </dev/fd/3; echo "$line"; } 3<<<'by fd'; cat <(echo substituted)`;
+  const result = await pmm.run('/bin/bash', ['-c', script], { input: 'in\n', hook: false });
+  expect({ exitCode: result.exitCode, stdout: result.stdout, stderr: result.stderr }).toEqual({ exitCode: 0, stdout: 'in\nout\nby fd\nsubstituted\n', stderr: 'err\n' });
+});
+
 test('the loopback interface is up: a server and its client talk over 127.0.0.1 and ::1', async () => {
   const result = await pmm.run(path.join(__dirname, '..', '..', 'fixtures', 'bin', 'loopback'));
   expect({ exitCode: result.exitCode, stdout: result.stdout }).toEqual({ exitCode: 0, stdout: '127.0.0.1 ok\n::1 ok\n' });
