@@ -8,7 +8,7 @@ export type Command =
   | {
     name: 'run'; json: boolean; host: boolean; timeoutMs: number | null; accel: string | null; shares: string[];
     suppressions: string[]; genSuppressions: boolean; errorExitCode: number | null; logFile: string | null;
-    numCallers: number | null; junit: string | null; program: string; args: string[];
+    numCallers: number | null; junit: string | null; growth: boolean; program: string; args: string[];
   }
   | { name: 'exec'; timeoutMs: number | null; accel: string | null; shares: string[]; program: string; args: string[] };
 
@@ -17,7 +17,7 @@ export class UsageError extends Error {}
 export const USAGE = `usage:
   pmm run [--json] [--host] [--timeout SECONDS] [--accel auto|kvm|tcg] [--share DIR]...
           [--suppressions FILE]... [--gen-suppressions] [--error-exitcode N] [--log-file FILE]
-          [--num-callers N] [--junit FILE] -- PROGRAM [ARGS...]
+          [--num-callers N] [--junit FILE] [--growth] -- PROGRAM [ARGS...]
       run PROGRAM in the pmm VM under the hook and report its unmatched allocations
       and mismatched frees/deletes, but those the suppression files match (and PMM_SUPPRESSIONS's)
       (--host: on this machine, without a VM, the hook writing its records to files, one per process)
@@ -30,6 +30,8 @@ export const USAGE = `usage:
       --num-callers N: frames kept per allocation and release, 0 to 16 (16)
       (the last four as valgrind's options of those names)
       --junit FILE: the run as a JUnit report, as pmm's Jest reporter writes it
+      --growth: growth mode, as the Jest option: also a failure (status 1) when PROGRAM's memory, or a
+        forked child's, grows steadily while it runs, though it frees all at exit (not with --host)
   pmm exec [--timeout SECONDS] [--accel auto|kvm|tcg] [--share DIR]... -- COMMAND [ARGS...]
       run COMMAND as root in the VM with pmm.ko loaded, no hook
   In the VM the host's files are read-only but for /tmp and each --share DIR (and PMM_SHARES's folders).
@@ -82,6 +84,7 @@ export function parseArgs(argv: string[]): Command {
   let logFile: string | null = null;
   let numCallers: number | null = null;
   let junit: string | null = null;
+  let growth = false;
   let i = 0;
   for (; i < rest.length; i++) {
     const arg = rest[i];
@@ -101,6 +104,7 @@ export function parseArgs(argv: string[]): Command {
     let value: string | undefined | null;
     if (arg === '--json' && name === 'run') json = true;
     else if (arg === '--host' && name === 'run') host = true;
+    else if (arg === '--growth' && name === 'run') growth = true;
     else if ((arg === '--gen-suppressions' || arg === '--gen-suppressions=all') && name === 'run') genSuppressions = true;
     else if ((value = valueOf('--suppressions', true)) !== null) suppressions.push(nonEmpty(value, '--suppressions wants a file'));
     else if ((value = valueOf('--error-exitcode', true)) !== null) errorExitCode = upTo('--error-exitcode', value, 255, 'an exit status from 0 to 255');
@@ -123,9 +127,10 @@ export function parseArgs(argv: string[]): Command {
     else break; // the program, given without --
   }
   if (host && shares.length > 0) throw new UsageError('--share is for the VM: with --host the program writes where it could without pmm');
+  if (host && growth) throw new UsageError("--growth judges pmthread's samples of the program, taken in the VM: not with --host");
   const [program, ...args] = rest.slice(i);
   if (program === undefined) throw new UsageError(`pmm ${name}: no program given`);
   return name === 'run'
-    ? { name, json, host, timeoutMs, accel, shares, suppressions, genSuppressions, errorExitCode, logFile, numCallers, junit, program, args }
+    ? { name, json, host, timeoutMs, accel, shares, suppressions, genSuppressions, errorExitCode, logFile, numCallers, junit, growth, program, args }
     : { name, timeoutMs, accel, shares, program, args };
 }

@@ -9,6 +9,7 @@ import { closeSymbolizer, resolveProgram, runRaw, suppressionFilesFromEnv, symbo
 import { suppressionsFor } from '../harness/suppressionFor';
 import { loadSuppressionFiles, type Suppression } from '../harness/suppressions';
 import { closeSharedVm } from '../harness/sharedVm';
+import { growthFailures } from '../harness/verdict';
 import { runHostRaw } from '../hooklib/host/runHost';
 import type { OutputListener, RunControl } from '../qemu/GuestChannel';
 import { packageRoot } from '../qemu/paths';
@@ -98,7 +99,11 @@ async function runChecked(command: RunCommand, options: PmmOptions, suppressions
   const host = command.name === 'run' && command.host;
   // On this machine the program reads pmm's stdin itself, as without pmm: a terminal, a pipe as it comes.
   const input = host ? null : await programInputFromStdin(notice);
-  const given = { timeoutMs: runTimeoutMs(command.timeoutMs), ...(input ? { input } : {}) };
+  const given = {
+    timeoutMs: runTimeoutMs(command.timeoutMs),
+    ...(input ? { input } : {}),
+    ...(command.name === 'run' && command.growth ? { growth: {} } : {}),
+  };
   // The program's output as it runs, as it would print without pmm; --json has it in the report instead.
   const live = command.name === 'exec' || !command.json;
   const control: RunControl = {};
@@ -137,6 +142,8 @@ async function runChecked(command: RunCommand, options: PmmOptions, suppressions
   const children = result.children ?? [];
   const leaked = result.summary.blocks > 0 || children.some((c) => c.summary.blocks > 0);
   const mismatched = result.mismatchedFrees > 0 || children.some((c) => c.mismatchedFrees > 0);
+  // --growth: memory that grew steadily (or a run too short to say) flags the run as a leak does.
+  const grew = growthFailures(result, true).length > 0;
   // Each leak group once, the children's too, on stderr as valgrind prints them; ready to be a file.
   const generated = command.genSuppressions ? suppressionsFor([...result.leaks, ...children.flatMap((c) => c.leaks)]) : [];
   if (command.json) {
@@ -144,10 +151,10 @@ async function runChecked(command: RunCommand, options: PmmOptions, suppressions
     writeJson(result, (piece) => process.stdout.write(piece));
     process.stdout.write('\n');
     words.say([...generated, ...notes].map((text) => `${text}\n`).join(''));
-    return exitStatus(result, leaked || mismatched, command.errorExitCode);
+    return exitStatus(result, leaked || mismatched || grew, command.errorExitCode);
   }
   words.say(await textReport(raw, result, generated, notes));
-  return exitStatus(result, leaked || mismatched, command.errorExitCode);
+  return exitStatus(result, leaked || mismatched || grew, command.errorExitCode);
 }
 
 async function main(argv: string[]): Promise<number> {

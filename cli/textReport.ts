@@ -11,7 +11,15 @@ import { formatMismatchMessage, formatValgrindMismatch } from '../harness/mismat
 import { releaseNotes } from '../harness/releaseNotes';
 import { sharedSymbolizer, symbolizeMismatches, type RawRun } from '../harness/runProgram';
 import type { ChildResult, Leak, RawRecord, RunResult } from '../harness/types';
-import { LEAKING_PROCESSES_LISTED } from '../harness/verdict';
+import { growthFailures, LEAKING_PROCESSES_LISTED } from '../harness/verdict';
+
+/** --growth's verdict: what grew steadily, with the figures it rests on, or that nothing did. */
+function growthLines(result: RunResult): string[] {
+  if (result.growth === undefined) return [];
+  const failures = growthFailures(result, true);
+  if (failures.length === 0) return [`pmm: growth mode: no steady growth over ${result.growth.samples} samples`];
+  return failures.flatMap((failure) => failure.stack.split('\n').map((line) => `pmm: ${line}`));
+}
 
 /** How the program ended, in a line. */
 function ending(result: RunResult): string {
@@ -111,6 +119,7 @@ export async function textReport(raw: RawRun, result: RunResult, suppressions: s
     ending(result),
     verdict,
     ...mismatchVerdict,
+    ...growthLines(result),
     ...releaseNotes(result).map((note) => `pmm: ${note}`),
     ...suppressed,
     ...childLines(result, childrenShown),

@@ -61,12 +61,21 @@ export function runFailures(run: RunResult, context: RunContext): RunFailure[] {
   if (!context.mismatchesExpected) {
     failures.push(...processes.filter((source) => source.mismatchedFrees > 0).map(mismatchFailureDetail));
   }
-  // Growth mode was asked for: a run it could not judge must not pass as flat. A child too short-lived to
-  // judge (a command a script ran) is no such doubt: the program's own samples say the run was long enough.
-  const [program, ...children] = processes;
-  if (program.growth !== undefined && program.growth.growing !== false) failures.push(growthFailureDetail(program.program, program.growth));
-  failures.push(...childGrowthFailures(run, children.filter((child) => child.growth?.growing === true)));
+  failures.push(...growthFailures(run, context.options.followChildren));
   return failures;
+}
+
+/**
+ * Growth mode's failures, when it was asked for: a run it could not judge must not pass as flat. A child
+ * too short-lived to judge (a command a script ran) is no such doubt: the program's own samples say the
+ * run was long enough.
+ */
+export function growthFailures(run: RunResult, followChildren: boolean): GrowthFailureDetail[] {
+  const [program, ...children] = sources(run, followChildren);
+  return [
+    ...(program.growth !== undefined && program.growth.growing !== false ? [growthFailureDetail(program.program, program.growth)] : []),
+    ...childGrowthFailures(run, children.filter((child) => child.growth?.growing === true)),
+  ];
 }
 
 /** As leakFailures: a pre-forking server's hundred workers that all grow give 21 failures, not 100. */

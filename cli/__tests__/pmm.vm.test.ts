@@ -67,6 +67,19 @@ test("run: the environment's LD_PRELOAD reaches the program, after the hook, as 
   expect(run.status).toBe(0);
 }, 180_000);
 
+test('run --growth: memory that grows steadily while the program runs is a failure (status 1), with the figures; a warm-up then flat is not', () => {
+  const grows = pmm('run', '--growth', '--', fixture('grow_then_free'), '150');
+  expect(grows.stderr).toContain('pmm: no leaks: every allocation was freed\n');
+  expect(grows.stderr).toMatch(/^pmm: \S+\/grow_then_free grew steadily while it ran: rss \+\d+ bytes/m);
+  expect(grows.stderr).toMatch(/^pmm: {3}rss: \d+ bytes over \d+ samples after \d+ of warm-up; quarter medians .* \(rising\)/m);
+  expect(grows.status).toBe(1);
+  const flat = pmm('run', '--growth', '--json', '--', fixture('warm_up_then_flat'), '150');
+  const result = JSON.parse(flat.stdout) as { growth: { growing: boolean; samples: number } };
+  expect(result.growth.growing).toBe(false);
+  expect(result.growth.samples).toBeGreaterThanOrEqual(8);
+  expect(flat.status).toBe(0);
+}, 180_000);
+
 test('run: a clean program exits 0 and says so', () => {
   const run = pmm('run', '--', fixture('clean_exit'));
   expect(run.stderr).toContain('pmm: no leaks');
