@@ -94,7 +94,7 @@ export function growthFailureDetail(program: string, growth: GrowthVerdict): Gro
   const grown = growth.series.filter((s) => s.growing);
   const message =
     growth.growing === null
-      ? `growth mode could not judge ${program}: ${growth.samples} samples are too few (run it longer or lower growth.intervalMs)`
+      ? `growth mode could not judge ${program}: ${growth.samples} samples are too few (run it longer: pmthread samples it every growth.intervalMs, 100 ms unless raised)`
       : `${program} grew steadily while it ran: ${grown.map((s) => `${s.series} +${s.growthBytes} bytes`).join(', ')}`;
   return {
     name: 'MemoryGrowth',
