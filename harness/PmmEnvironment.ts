@@ -38,7 +38,12 @@ interface Run {
 
 interface ExpectWithState {
   extend(matchers: object): void;
-  getState(): { currentConcurrentTestName?: () => string | undefined };
+  getState(): {
+    /** Jest 29: the name of the concurrent test whose code is running; Jest 30: of any test's. */
+    currentConcurrentTestName?: () => string | undefined;
+    /** Jest 30 only: the test whose code is running (its beforeEach and afterEach too), concurrent or not. */
+    currentTestIdentity?: () => Circus.TestEntry | undefined;
+  };
 }
 
 export default class PmmEnvironment extends NodeEnvironment {
@@ -145,7 +150,10 @@ export default class PmmEnvironment extends NodeEnvironment {
 
   /** The owner is fixed when the run starts: a run that ends after its test began another is still its. */
   private ownerOfCall(): Owner {
-    const concurrentName = this.expect?.getState().currentConcurrentTestName?.();
+    const state = this.expect?.getState();
+    const running = state?.currentTestIdentity?.();
+    if (running !== undefined) return running;
+    const concurrentName = state?.currentConcurrentTestName?.();
     if (concurrentName !== undefined) {
       if (!this.circusState) throw new AttributionError('pmm.run was called before jest-circus started the file');
       return concurrentTest(this.circusState.rootDescribeBlock, concurrentName);
