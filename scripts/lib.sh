@@ -167,13 +167,19 @@ install_npm_dependencies() {
 	fi
 }
 
+# The folders tsconfig.json compiles into dist/ (the first part of each of its include globs).
+typescript_folders() {
+	(cd "$top" && node -p "require('./tsconfig.json').include.map((glob) => glob.split('/')[0]).join('\\n')")
+}
+
 build_typescript() {
 	in_source_checkout || return 0
-	local stamp="$top/dist/.built"
+	local stamp="$top/dist/.built" folders
+	folders=$(typescript_folders) || die "reading the folders tsconfig.json compiles failed"
 	# Tests are compiled by ts-jest, not into dist/, so they do not count.
-	if [ -f "$stamp" ] && [ -z "$(find "$top/harness" "$top/qemu" "$top/reporters" "$top/cli" "$top/symbolizer" \
-		"$top/tsconfig.json" -newer "$stamp" \( -name '*.ts' -not -path '*/__tests__/*' -o -name tsconfig.json \) \
-		2>/dev/null | head -n 1)" ]; then
+	# shellcheck disable=SC2086 # the folders are single words
+	if [ -f "$stamp" ] && [ -z "$(cd "$top" && find $folders tsconfig.json -newer "$stamp" \
+		\( -name '*.ts' -not -path '*/__tests__/*' -o -name tsconfig.json \) 2>/dev/null | head -n 1)" ]; then
 		return 0
 	fi
 	say "compiling TypeScript"

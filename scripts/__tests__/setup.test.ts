@@ -21,6 +21,14 @@ test('a second run of set-up, with everything in place, is silent and changes no
   expect(fs.statSync(path.join(root, 'build', 'guest.json')).mtimeMs).toBeGreaterThanOrEqual(guest);
 }, 300_000);
 
+test('set-up compiles again when a source of any folder dist/ holds changes: it watches the folders tsconfig.json compiles', () => {
+  const watched = bash('top=$PWD; . scripts/lib.sh; typescript_folders');
+  expect(watched.status).toBe(0);
+  // A folder compiled only because another imports it (hooklib/host was) would be left stale.
+  const compiled = fs.readdirSync(path.join(root, 'dist'), { withFileTypes: true }).filter((e) => e.isDirectory()).map((e) => e.name);
+  expect(watched.stdout.trim().split('\n').sort()).toEqual(compiled.sort());
+});
+
 test('installing as a user who is not root and has no sudo is refused with a clear message', () => {
   const run = bash('top=$PWD; . scripts/lib.sh; as_root apt-get install -y cpio', {
     uid: 65534,
