@@ -90,7 +90,7 @@ function childGrowthFailures(run: RunResult, growing: Source[]): GrowthFailureDe
 }
 
 /** Growth mode's failure: the series that grew, or the reason it could not judge (too few samples). */
-export function growthFailureDetail(program: string, growth: GrowthVerdict): GrowthFailureDetail {
+function growthFailureDetail(program: string, growth: GrowthVerdict): GrowthFailureDetail {
   const grown = growth.series.filter((s) => s.growing);
   const message =
     growth.growing === null
