@@ -137,7 +137,7 @@ async function runChecked(command: RunCommand, options: PmmOptions, suppressions
     return exitStatus(raw.result, false);
   }
   // The same result pmm.run gives: suppressions (PMM_SUPPRESSIONS) applied, forked children included.
-  const result = await symbolizeRunWith(raw, suppressions);
+  const result = await symbolizeRunWith(raw, suppressions, { valgrindNames: command.genSuppressions });
   if (junit !== null) writeAll(junit, runJunit(result, startMs, Date.now(), process.cwd()));
   const children = result.children ?? [];
   const leaked = result.summary.blocks > 0 || children.some((c) => c.summary.blocks > 0);

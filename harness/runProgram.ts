@@ -359,8 +359,8 @@ async function processMismatches(raw: RawProcess): Promise<Pick<RunResult, 'mism
  * A process's leaks, symbolized and grouped. Suppressed ones are left out of leaks and summary (so they
  * fail nothing) and counted on their own, in `suppressed` when any suppression file was given.
  */
-async function processLeaks(raw: RawProcess, suppressions: Suppression[] | null): Promise<Pick<RunResult, 'leaks' | 'summary' | 'suppressed'>> {
-  const frames = raw.records.length > 0 ? await sharedSymbolizer().symbolizeRecords(raw.maps, raw.records) : [];
+async function processLeaks(raw: RawProcess, suppressions: Suppression[] | null, valgrindNames: boolean): Promise<Pick<RunResult, 'leaks' | 'summary' | 'suppressed'>> {
+  const frames = raw.records.length > 0 ? await sharedSymbolizer().symbolizeRecords(raw.maps, raw.records, { valgrindNames }) : [];
   const { kept: leaks, suppressed } = applySuppressions(groupLeaks(raw.records, frames), suppressions ?? []);
   return { leaks, summary: summarize(leaks), ...(suppressions ? { suppressed } : {}) };
 }
@@ -369,9 +369,14 @@ export async function symbolizeRun(raw: RawRun, suppressionFiles: readonly strin
   return symbolizeRunWith(raw, suppressionFiles.length > 0 ? loadSuppressionFiles(suppressionFiles) : null);
 }
 
-/** symbolizeRun with suppression files already read (null: none given). */
-export async function symbolizeRunWith(raw: RawRun, suppressions: Suppression[] | null): Promise<RunResult> {
-  const result: RunResult = { ...raw.result, ...(await processLeaks(raw, suppressions)), ...(await processMismatches(raw)) };
+/**
+ * symbolizeRun with suppression files already read (null: none given). valgrindNames: name the leaks'
+ * frames as valgrind does too (Frame.valgrindName), to write suppressions; a valgrind-format suppression
+ * asks for them itself, since valgrind's own name C++ functions mangled.
+ */
+export async function symbolizeRunWith(raw: RawRun, suppressions: Suppression[] | null, options: { valgrindNames?: boolean } = {}): Promise<RunResult> {
+  const valgrindNames = options.valgrindNames === true || (suppressions ?? []).some((s) => s.format === 'valgrind');
+  const result: RunResult = { ...raw.result, ...(await processLeaks(raw, suppressions, valgrindNames)), ...(await processMismatches(raw)) };
   if (raw.children) {
     result.children = [];
     for (const child of raw.children) {
@@ -381,7 +386,7 @@ export async function symbolizeRunWith(raw: RawRun, suppressions: Suppression[] 
         exitCode: child.exitCode,
         signal: child.signal,
         unhooked: child.unhooked,
-        ...(await processLeaks(child, suppressions)),
+        ...(await processLeaks(child, suppressions, valgrindNames)),
         ...(await processMismatches(child)),
         ...(child.samples ? { samples: child.samples } : {}),
         ...(child.growth ? { growth: child.growth } : {}),

@@ -109,19 +109,24 @@ function matchesLsan(s: LsanSuppression, leak: Leak): boolean {
   return leak.frames.some((f) => [f.function, f.file, f.object].some((text) => text !== null && text !== undefined && re.test(text)));
 }
 
-/** The allocation function valgrind's stack starts with, which pmm's does not record. */
-export const ALLOCATOR_FUNCTION: Readonly<Record<string, string>> = {
-  malloc: 'malloc',
-  calloc: 'calloc',
-  realloc: 'realloc',
-  new: 'operator new(unsigned long)',
-  'new[]': 'operator new[](unsigned long)',
+/**
+ * The allocation function valgrind's stack starts with, which pmm's does not record: the line pmm writes
+ * for a kind (a glob over every variant of operator new, which valgrind reads too), then every name a
+ * suppression may give it (as valgrind writes and shows them, and as pmm wrote them before).
+ */
+export const ALLOCATOR_NAMES: Readonly<Record<string, readonly string[]>> = {
+  malloc: ['malloc'],
+  calloc: ['calloc'],
+  realloc: ['realloc'],
+  new: ['_Znw*', '_Znwm', '_ZnwmRKSt9nothrow_t', '_ZnwmSt11align_val_t', '_ZnwmSt11align_val_tRKSt9nothrow_t', 'operator new(unsigned long)'],
+  'new[]': ['_Zna*', '_Znam', '_ZnamRKSt9nothrow_t', '_ZnamSt11align_val_t', '_ZnamSt11align_val_tRKSt9nothrow_t', 'operator new[](unsigned long)'],
 };
 
 function frameMatches(line: string, frame: Frame): boolean {
   const [what, ...globParts] = line.split(':');
   const re = globRegExp(globParts.join(':'), true);
-  if (what === 'fun') return frame.function !== null && re.test(frame.function);
+  // valgrind's own suppressions name a function as the linker does (C++ mangled), pmm's readable.
+  if (what === 'fun') return [frame.function, frame.valgrindName].some((name) => name != null && re.test(name));
   if (what === 'obj') return frame.object !== null && re.test(frame.object);
   return frame.file !== null && re.test(frame.file.replace(/^.*\//, ''));
 }
@@ -139,8 +144,9 @@ function matchFrom(lines: readonly string[], frames: readonly Frame[], li = 0, f
 function matchesValgrind(s: ValgrindSuppression, leak: Leak): boolean {
   // valgrind's stacks start in the allocator; so may the suppression, whatever the kind that leaked.
   return leak.kinds.some((kind) => {
-    const allocator: Frame = { address: '0x0', function: ALLOCATOR_FUNCTION[kind] ?? kind, file: null, line: null, object: '' };
-    return matchFrom(s.frames, [allocator, ...leak.frames]) || matchFrom(s.frames, leak.frames);
+    const names = ALLOCATOR_NAMES[kind] ?? [kind];
+    const allocators = names.map((name): Frame => ({ address: '0x0', function: name, file: null, line: null, object: '' }));
+    return allocators.some((allocator) => matchFrom(s.frames, [allocator, ...leak.frames])) || matchFrom(s.frames, leak.frames);
   });
 }
 

@@ -3,7 +3,7 @@
 
 import {execFile} from 'child_process';
 import {parseAddr2lineOutput} from './parseAddr2lineOutput';
-import {UNKNOWN_CHAIN, type SymbolChain, type SymbolQuery, type SymbolizerBackend} from './types';
+import {UNKNOWN_CHAIN, type FunctionNaming, type SymbolChain, type SymbolQuery, type SymbolizerBackend} from './types';
 
 // Keeps each command line well under the kernel's argument limits.
 const ADDRESSES_PER_CALL = 512;
@@ -11,7 +11,11 @@ const ADDRESSES_PER_CALL = 512;
 export class Addr2lineRunner implements SymbolizerBackend {
   private closed = false;
 
-  constructor(private readonly toolPath: string) {}
+  /** naming: addr2line demangles or not; it has no short names, so 'short' gives linkage names too. */
+  constructor(
+    private readonly toolPath: string,
+    private readonly naming: FunctionNaming = 'readable',
+  ) {}
 
   async symbolize(queries: readonly SymbolQuery[]): Promise<SymbolChain[]> {
     const answers: SymbolChain[] = queries.map(() => UNKNOWN_CHAIN);
@@ -44,7 +48,7 @@ export class Addr2lineRunner implements SymbolizerBackend {
 
   private run(object: string, addresses: readonly bigint[]): Promise<SymbolChain[]> {
     if (this.closed) return Promise.resolve([]);
-    const args = ['-a', '-f', '-C', '-i', '-e', object, ...addresses.map(a => `0x${a.toString(16)}`)];
+    const args = ['-a', '-f', ...(this.naming === 'readable' ? ['-C'] : []), '-i', '-e', object, ...addresses.map(a => `0x${a.toString(16)}`)];
     return new Promise(resolve => {
       execFile(this.toolPath, args, {maxBuffer: 64 * 1024 * 1024}, (error, stdout) => {
         // A missing or foreign object makes addr2line fail; its addresses stay unknown.

@@ -4,7 +4,13 @@
 
 import {spawn, type ChildProcessWithoutNullStreams} from 'child_process';
 import {parseLlvmSymbolizerJson} from './parseLlvmSymbolizerJson';
-import {UNKNOWN_CHAIN, type SymbolChain, type SymbolQuery, type SymbolizerBackend} from './types';
+import {UNKNOWN_CHAIN, type FunctionNaming, type SymbolChain, type SymbolQuery, type SymbolizerBackend} from './types';
+
+const NAMING_ARGS: Record<FunctionNaming, string[]> = {
+  readable: [],
+  linkage: ['--no-demangle'],
+  short: ['--functions=short', '--no-demangle'],
+};
 
 export class LlvmSymbolizerProcess implements SymbolizerBackend {
   private child: ChildProcessWithoutNullStreams | null = null;
@@ -13,7 +19,10 @@ export class LlvmSymbolizerProcess implements SymbolizerBackend {
   private pendingOutput = '';
   private closed = false;
 
-  constructor(private readonly toolPath: string) {}
+  constructor(
+    private readonly toolPath: string,
+    private readonly naming: FunctionNaming = 'readable',
+  ) {}
 
   symbolize(queries: readonly SymbolQuery[]): Promise<SymbolChain[]> {
     return Promise.all(queries.map(query => this.ask(query)));
@@ -38,7 +47,7 @@ export class LlvmSymbolizerProcess implements SymbolizerBackend {
   /** Starts the child on first use, and again if an earlier one died (a crash on one odd file). */
   private running(): ChildProcessWithoutNullStreams {
     if (this.child !== null) return this.child;
-    const child = spawn(this.toolPath, ['--output-style=JSON'], {stdio: ['pipe', 'pipe', 'pipe']});
+    const child = spawn(this.toolPath, ['--output-style=JSON', ...NAMING_ARGS[this.naming]], {stdio: ['pipe', 'pipe', 'pipe']});
     child.stdout.setEncoding('utf8');
     child.stdout.on('data', (chunk: string) => this.onOutput(chunk));
     child.stderr.resume(); // warnings about odd objects are not answers; keep the pipe from filling

@@ -11,7 +11,8 @@ import {LlvmSymbolizerProcess} from './LlvmSymbolizerProcess';
 import {toModuleAddress, type ModuleAddress} from './moduleAddress';
 import {formatAddress, isPseudoPath, parseAddress, parseObjectMap, type MappedObject} from './objectMap';
 import {objectVersion} from './objectVersion';
-import {UNKNOWN_CHAIN, type SymbolChain, type SymbolQuery, type SymbolizerBackend} from './types';
+import {CachedBackend} from './CachedBackend';
+import type {FunctionNaming, SymbolChain} from './types';
 
 export interface SymbolizerOptions {
   /** Which tool to use; 'auto' (the default) takes llvm-symbolizer when on PATH, else addr2line. */
@@ -26,13 +27,18 @@ export interface SymbolizeOptions {
    * uses address − 1, inside the call instruction, so the line is the call's and not the next statement's.
    */
   returnAddresses?: boolean;
+  /**
+   * Also name each frame as valgrind's suppressions do (Frame.valgrindName): two more lookups per address,
+   * so only when a valgrind-format suppression is read or written.
+   */
+  valgrindNames?: boolean;
 }
 
 export class Symbolizer {
   readonly tool: SymbolizerTool;
-  private backend: SymbolizerBackend;
+  /** By naming: 'readable' for every lookup, the others started when valgrindNames first asks for them. */
+  private backends = new Map<FunctionNaming, CachedBackend>();
   private elfTypes = new ElfTypeCache();
-  private answers = new Map<string, Promise<SymbolChain>>();
   private readonly versions = new Map<string, string | null>();
   private closed = false;
 
@@ -43,17 +49,16 @@ export class Symbolizer {
       throw new Error(`pmm symbolizer: ${wanted} not found on PATH (install llvm or binutils)`);
     }
     this.tool = tool;
-    this.backend = this.startBackend();
   }
 
   /** Symbolizes every record's frames in one batch; the result holds one stack per record, in order. */
-  async symbolizeRecords(mapsText: string, records: readonly RawRecord[]): Promise<Frame[][]> {
-    return this.symbolizeStacks(mapsText, records.map(record => record.frames));
+  async symbolizeRecords(mapsText: string, records: readonly RawRecord[], options: SymbolizeOptions = {}): Promise<Frame[][]> {
+    return this.symbolizeStacks(mapsText, records.map(record => record.frames), options);
   }
 
   /** Each list of return addresses as the stack it is, inlined functions included: one batch for all. */
-  async symbolizeStacks(mapsText: string, stacks: ReadonlyArray<readonly string[]>): Promise<Frame[][]> {
-    const frames = await this.symbolize(mapsText, stacks.flat());
+  async symbolizeStacks(mapsText: string, stacks: ReadonlyArray<readonly string[]>, options: SymbolizeOptions = {}): Promise<Frame[][]> {
+    const frames = await this.symbolize(mapsText, stacks.flat(), options);
     let next = 0;
     return stacks.map(stack => frames.slice(next, (next += stack.length)).flat());
   }
@@ -82,21 +87,26 @@ export class Symbolizer {
         ? {object: module.object, address: module.offset - adjust}
         : null,
     );
-    this.askUncached(queries);
+    const namings: FunctionNaming[] = options.valgrindNames ? ['readable', 'linkage', 'short'] : ['readable'];
+    for (const naming of namings) this.backend(naming).ask(queries);
     return Promise.all(
       located.map(async ({text, module}, index) => {
-        const query = queries[index];
-        const chain = query === null ? UNKNOWN_CHAIN : await this.cached(query);
+        const [chain, linkage, short] = await Promise.all(namings.map(naming => this.backend(naming).answer(queries[index])));
         const offset = module.offset === null ? null : formatAddress(module.offset);
-        return chain.map((answer, level): Frame => ({
-          address: text,
-          function: answer.function,
-          file: answer.file,
-          line: answer.line,
-          object: module.object,
-          offset,
-          ...(level < chain.length - 1 ? {inlined: true as const} : {}),
-        }));
+        return chain.map((answer, level): Frame => {
+          const last = level === chain.length - 1;
+          const valgrindName = linkage === undefined ? undefined : valgrindNameOf(last ? linkage : short, level, chain.length);
+          return {
+            address: text,
+            function: answer.function,
+            file: answer.file,
+            line: answer.line,
+            object: module.object,
+            offset,
+            ...(last ? {} : {inlined: true as const}),
+            ...(valgrindName ? {valgrindName} : {}),
+          };
+        });
       }),
     );
   }
@@ -104,7 +114,7 @@ export class Symbolizer {
   /** Ends the symbolizer child; safe to call twice. */
   close(): void {
     this.closed = true;
-    this.backend.close();
+    for (const backend of this.backends.values()) backend.close();
   }
 
   private locate(objects: readonly MappedObject[], text: string): {text: string; module: ModuleAddress} {
@@ -116,23 +126,17 @@ export class Symbolizer {
     return {text, module};
   }
 
-  /** Sends every query not yet asked in one batch, and remembers the pending answer for each. */
-  private askUncached(queries: ReadonlyArray<SymbolQuery | null>): void {
-    const fresh = new Map<string, SymbolQuery>();
-    for (const query of queries) {
-      if (query === null) continue;
-      const key = cacheKey(query);
-      if (!this.answers.has(key)) fresh.set(key, query);
+  /** The backend that names functions so, started on first use (after close(), one that answers nulls). */
+  private backend(naming: FunctionNaming): CachedBackend {
+    let backend = this.backends.get(naming);
+    if (backend === undefined) {
+      const tool =
+        this.tool.kind === 'llvm-symbolizer' ? new LlvmSymbolizerProcess(this.tool.path, naming) : new Addr2lineRunner(this.tool.path, naming);
+      if (this.closed) tool.close();
+      backend = new CachedBackend(tool);
+      this.backends.set(naming, backend);
     }
-    if (fresh.size === 0) return;
-    const batch = this.backend.symbolize([...fresh.values()]);
-    [...fresh.keys()].forEach((key, index) => {
-      this.answers.set(key, batch.then(answers => answers[index] ?? UNKNOWN_CHAIN, () => UNKNOWN_CHAIN));
-    });
-  }
-
-  private cached(query: SymbolQuery): Promise<SymbolChain> {
-    return this.answers.get(cacheKey(query)) ?? Promise.resolve(UNKNOWN_CHAIN);
+    return backend;
   }
 
   /**
@@ -148,19 +152,19 @@ export class Symbolizer {
       this.versions.set(path, version);
     }
     if (!rebuilt || this.closed) return;
-    this.backend.close();
-    this.backend = this.startBackend();
-    this.answers = new Map();
+    for (const backend of this.backends.values()) backend.close();
+    this.backends = new Map();
     this.elfTypes = new ElfTypeCache();
-  }
-
-  private startBackend(): SymbolizerBackend {
-    return this.tool.kind === 'llvm-symbolizer'
-      ? new LlvmSymbolizerProcess(this.tool.path)
-      : new Addr2lineRunner(this.tool.path);
   }
 }
 
-function cacheKey(query: SymbolQuery): string {
-  return `${query.object}\0${query.address.toString(16)}`;
+/**
+ * The name valgrind gives one level of an address's inline chain: the function that owns the address by
+ * its linkage (mangled) name, one inlined into it by its short name; nothing when the lookups disagree
+ * on the chain, or know no name.
+ */
+function valgrindNameOf(names: SymbolChain | undefined, level: number, levels: number): string | undefined {
+  if (names === undefined) return undefined;
+  const name = level === levels - 1 ? names[names.length - 1] : names.length === levels ? names[level] : undefined;
+  return name?.function ?? undefined;
 }

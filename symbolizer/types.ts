@@ -19,6 +19,13 @@ export interface SymbolAnswer {
  */
 export type SymbolChain = readonly SymbolAnswer[];
 
+/**
+ * How a backend names functions: demangled, for people (the default); or as valgrind's suppressions
+ * do, as the linker names them ('linkage': mangled, for the function that owns an address) or as the
+ * debug info names an inlined one ('short': its DW_AT_name, e.g. `allocate` or `make<Widget>`).
+ */
+export type FunctionNaming = 'readable' | 'linkage' | 'short';
+
 export interface SymbolizerBackend {
   /** Answers in query order; never rejects: a failed lookup answers with nulls. */
   symbolize(queries: readonly SymbolQuery[]): Promise<SymbolChain[]>;

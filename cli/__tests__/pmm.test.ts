@@ -229,6 +229,30 @@ describe('suppressions: --gen-suppressions writes them, --suppressions reads the
     expect(valgrind.stderr).toMatch(/suppressed: 24 bytes in 1 blocks/);
   });
 
+  test("C++: valgrind's own suppressions (mangled names, inlined functions by their short names) suppress in pmm, and pmm's in valgrind", () => {
+    const program = programBin('cxx_names');
+    const valgrindArgs = ['--leak-check=full', '--show-leak-kinds=all'];
+    const theirs = spawnSync('valgrind', [...valgrindArgs, '--gen-suppressions=all', program], { encoding: 'utf8' });
+    expect(theirs.stderr).toMatch(/in use at exit: 84 bytes in 3 blocks/);
+    const theirFile = path.join(dir, 'valgrind-cxx.supp');
+    const theirText = generated(theirs.stderr);
+    // What valgrind writes for them: a mangled member function, and an inlined template by its short name.
+    expect(theirText).toContain('fun:_ZN4shop6Basket4fillEi');
+    expect(theirText).toContain('fun:make<int>');
+    fs.writeFileSync(theirFile, `${theirText}\n`);
+    const suppressedByTheirs = pmm('run', '--host', '--suppressions', theirFile, '--', program);
+    expect(suppressedByTheirs.stderr).toContain('pmm: no leaks but suppressed ones\npmm: suppressed: 84 bytes in 3 blocks\n');
+
+    const ours = pmm('run', '--host', '--gen-suppressions', '--', program);
+    const ourText = generated(ours.stderr);
+    expect(ourText).toContain('   fun:_Zna*\n   fun:make<int>\n   fun:main\n');
+    expect(ourText).toContain('   fun:_Znw*\n   fun:_ZN4shop6Basket4fillEi\n   fun:main\n');
+    const ourFile = path.join(dir, 'pmm-cxx.supp');
+    fs.writeFileSync(ourFile, `${ourText}\n`);
+    const valgrind = spawnSync('valgrind', [...valgrindArgs, `--suppressions=${ourFile}`, program], { encoding: 'utf8' });
+    expect(valgrind.stderr).toMatch(/suppressed: 84 bytes in 3 blocks/);
+  });
+
   test('a missing or malformed suppression file is said before the program runs', () => {
     const missing = pmm('run', '--host', '--suppressions', path.join(dir, 'none.supp'), '--', fixture);
     expect({ status: missing.status, stderr: missing.stderr }).toEqual({ status: 3, stderr: `pmm: suppressions ${path.join(dir, 'none.supp')}: cannot be read (ENOENT)\n` });

@@ -14,12 +14,30 @@ test('a leak in valgrind\'s format: the allocator first, then the stack down to 
   );
 });
 
+// valgrind names operator new as the linker does (_Znwm, _ZnwmSt11align_val_t...): a glob takes each variant.
 test.each([
-  ['new', 'fun:operator new(unsigned long)'],
-  ['new[]', 'fun:operator new[](unsigned long)'],
+  ['new', 'fun:_Znw*'],
+  ['new[]', 'fun:_Zna*'],
   ['calloc', 'fun:calloc'],
 ] as const)('a %s block starts in %s', (kind, line) => {
   expect(suppressionFor(leak([fn('f'), fn('main')], [kind])).split('\n')[3]).toBe(`   ${line}`);
+});
+
+test("a frame is named as valgrind names it when that name is known (C++'s mangled), else as shown", () => {
+  const member = { ...fn('shop::Basket::fill(int)'), valgrindName: '_ZN4shop6Basket4fillEi' };
+  expect(suppressionFor(leak([member, fn('main')], ['new'])).split('\n').slice(3, 6)).toEqual(['   fun:_Znw*', '   fun:_ZN4shop6Basket4fillEi', '   fun:main']);
+});
+
+test.each([
+  ['valgrind writes (mangled)', 'fun:_Znwm\n   fun:_ZN4shop6Basket4fillEi', true],
+  ['an aligned new, as valgrind writes it', 'fun:_ZnwmSt11align_val_t\n   fun:_ZN4shop6Basket4fillEi', true],
+  ['pmm wrote before (readable)', 'fun:operator new(unsigned long)\n   fun:shop::Basket::fill(int)', true],
+  ['another function', 'fun:_Znwm\n   fun:_ZN4shop6Basket5emptyEv', false],
+  ['new[] for a new block', 'fun:_Znam\n   fun:_ZN4shop6Basket4fillEi', false],
+])('a C++ leak is matched by a suppression as %s: %p', (_name, frames, expected) => {
+  const member = { ...fn('shop::Basket::fill(int)'), valgrindName: '_ZN4shop6Basket4fillEi' };
+  const text = `{\n   name\n   Memcheck:Leak\n   ${frames}\n}\n`;
+  expect(isSuppressed(leak([member, fn('main')], ['new']), parseSuppressions(text))).toBe(expected);
 });
 
 test('a group of several kinds starts at the caller; a frame without a function is its object, an unknown one "..."', () => {
