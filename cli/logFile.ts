@@ -16,16 +16,41 @@ const toStderr: PmmWords = {
   close: () => {},
 };
 
+/** A file pmm writes: where to write, and how to let go of it. */
+export interface OutputFile {
+  fd: number;
+  close(): void;
+}
+
 /**
  * A file pmm writes (--log-file, --junit), made or emptied before the program runs, so that one pmm cannot
- * write is said at once: its descriptor.
+ * write is said at once. When it is the file pmm's own stdout or stderr goes to (`--log-file /dev/stdout`,
+ * with `> out.txt`), pmm writes through that descriptor, after what the program wrote there: a file opened
+ * anew would start at its beginning, over the program's output.
  */
-export function openOutputFile(file: string, what: string): number {
+export function openOutputFile(file: string, what: string): OutputFile {
+  const own = ownStream(statOrNull(file));
+  if (own !== null) return { fd: own, close: () => {} };
   try {
-    return fs.openSync(file, 'w');
+    const fd = fs.openSync(file, 'w');
+    return { fd, close: () => fs.closeSync(fd) };
   } catch (err) {
     throw new Error(`pmm: cannot write the ${what} ${file}: ${(err as Error).message}`);
   }
+}
+
+/** pmm's stdout or stderr, when it goes to the regular file stat describes; null otherwise. */
+function ownStream(stat: fs.Stats | null): number | null {
+  if (stat === null || !stat.isFile()) return null;
+  for (const fd of [1, 2]) {
+    try {
+      const own = fs.fstatSync(fd);
+      if (own.isFile() && own.dev === stat.dev && own.ino === stat.ino) return fd;
+    } catch {
+      // closed
+    }
+  }
+  return null;
 }
 
 /** A file a run reads (the program, a suppression file) or writes (--log-file, --junit). */
@@ -103,6 +128,6 @@ export function writeAll(fd: number, text: string): void {
 
 export function pmmWords(logFile: string | null): PmmWords {
   if (logFile === null) return toStderr;
-  const fd = openOutputFile(logFile, 'log file');
-  return { say: (text) => writeAll(fd, text), close: () => fs.closeSync(fd) };
+  const file = openOutputFile(logFile, 'log file');
+  return { say: (text) => writeAll(file.fd, text), close: () => file.close() };
 }

@@ -18,7 +18,7 @@ import { exitStatus } from './exitStatus';
 import { forwardSignals } from './forwardSignals';
 import { stopVmsWithPmm } from './jobControl';
 import { junitMergeCommand } from './junitMerge';
-import { checkOutputFiles, openOutputFile, pmmWords, writeAll, type PmmWords } from './logFile';
+import { checkOutputFiles, openOutputFile, pmmWords, writeAll, type OutputFile, type PmmWords } from './logFile';
 import { runJunit } from './junitReport';
 import { parseArgs, USAGE, UsageError, type Command } from './parseArgs';
 import { programInputFromStdin, stdinStat } from './programInput';
@@ -83,17 +83,17 @@ async function runCommand(command: RunCommand): Promise<number> {
     checkOutputFiles(outputs, inputs, stdinStat());
   }
   const words = pmmWords(command.name === 'run' ? command.logFile : null);
-  let junit: number | null = null;
+  let junit: OutputFile | null = null;
   try {
     junit = command.name === 'run' && command.junit !== null ? openOutputFile(command.junit, 'JUnit report') : null;
     return await runChecked(command, options, suppressions, words, junit);
   } finally {
     words.close();
-    if (junit !== null) fs.closeSync(junit);
+    junit?.close();
   }
 }
 
-async function runChecked(command: RunCommand, options: PmmOptions, suppressions: Suppression[] | null, words: PmmWords, junit: number | null): Promise<number> {
+async function runChecked(command: RunCommand, options: PmmOptions, suppressions: Suppression[] | null, words: PmmWords, junit: OutputFile | null): Promise<number> {
   const startMs = Date.now();
   const notice = (message: string): void => words.say(`${message}\n`);
   const host = command.name === 'run' && command.host;
@@ -138,7 +138,7 @@ async function runChecked(command: RunCommand, options: PmmOptions, suppressions
   }
   // The same result pmm.run gives: suppressions (PMM_SUPPRESSIONS) applied, forked children included.
   const result = await symbolizeRunWith(raw, suppressions, { valgrindNames: command.genSuppressions });
-  if (junit !== null) writeAll(junit, runJunit(result, startMs, Date.now(), process.cwd()));
+  if (junit !== null) writeAll(junit.fd, runJunit(result, startMs, Date.now(), process.cwd()));
   const children = result.children ?? [];
   const leaked = result.summary.blocks > 0 || children.some((c) => c.summary.blocks > 0);
   const mismatched = result.mismatchedFrees > 0 || children.some((c) => c.mismatchedFrees > 0);

@@ -373,6 +373,22 @@ describe('run --log-file FILE, as valgrind\'s: pmm\'s report and notes go to FIL
     expect(run.status).toBe(3);
   });
 
+  test('--log-file /dev/stdout, with stdout to a file, writes the report after the program\'s output, not over it', () => {
+    const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'pmm-log-'));
+    try {
+      const out = path.join(dir, 'out.txt');
+      const fd = fs.openSync(out, 'w');
+      const run = spawnSync(process.execPath, [cli, 'run', '--host', '--log-file', '/dev/stdout', '--', leaky], { cwd: root, stdio: ['ignore', fd, 'pipe'], timeout: 30_000 });
+      fs.closeSync(fd);
+      const text = fs.readFileSync(out, 'utf8');
+      expect(text.startsWith('leak_three: done\n')).toBe(true);
+      expect(text).toContain('pmm: the program exited with status 7\npmm: 600 bytes in 3 blocks leaked');
+      expect(run.status).toBe(7);
+    } finally {
+      fs.rmSync(dir, { recursive: true, force: true });
+    }
+  });
+
   test('a log file that is the run\'s suppression file, or the file --junit writes, is refused and left as it was', () => {
     const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'pmm-log-'));
     try {
