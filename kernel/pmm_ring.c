@@ -595,11 +595,12 @@ void pmm_ring_check_image(struct pmm_monitor *mon, struct task_struct *task)
 
 /*
  * Once the process is reaped and no ring of it is left to apply, not even
- * one a reader gave up waiting for, pmm_ring_check_image has seen its last
- * image for good, and no record of it comes again: the monitor lets go of
- * the leader's task_struct (with its signal and cred, about 7 KiB) and of
- * its records' index by address, which a run that starts thousands of
- * processes would otherwise hold for each until the run ends.
+ * one a reader gave up waiting for, the pmm_ring_check_image its caller
+ * (pmm_monitor_refresh) has just made, under the same pmm_lock, saw its
+ * last image for good, and no record of it comes again: the monitor lets
+ * go of the leader's task_struct (with its signal and cred, about 7 KiB)
+ * and of its records' index by address, which a run that starts thousands
+ * of processes would otherwise hold for each until the run ends.
  */
 void pmm_ring_settle(struct pmm_monitor *mon)
 {
@@ -607,7 +608,6 @@ void pmm_ring_settle(struct pmm_monitor *mon)
 
 	if (!mon->task || pmm_ring_listed(mon->pid, PMM_ANY_IMAGE, true))
 		return;
-	pmm_ring_check_image(mon, mon->task);
 	put_task_struct(mon->task);
 	mon->task = NULL;
 	pmm_monitor_settle_records(mon);
