@@ -2,7 +2,7 @@
 // `pmm run --gen-suppressions` prints, as valgrind's --gen-suppressions=all does, so that a project can
 // start its suppression file from the leaks it knows about. Read back (PMM_SUPPRESSIONS, --suppressions),
 // each suppresses the leak it was made from.
-import { ALLOCATOR_NAMES } from './suppressions';
+import { ALLOCATOR_LINE } from './suppressions';
 import type { Frame, Leak } from './types';
 
 /** valgrind's default --num-callers: its stacks, and so its own suppressions, have at most 12 lines. */
@@ -19,7 +19,7 @@ function frameLine(frame: Frame): string {
 export function suppressionFor(leak: Leak): string {
   // A group whose blocks came from one kind starts in its allocator, as valgrind's own would; else the
   // suppression starts at the caller, which matches whatever the allocator (suppressions.ts).
-  const allocator = leak.kinds.length === 1 ? ALLOCATOR_NAMES[leak.kinds[0]]?.[0] : undefined;
+  const allocator = leak.kinds.length === 1 ? ALLOCATOR_LINE[leak.kinds[0]] : undefined;
   const where = leak.frames[0]?.function ?? leak.frames[0]?.object ?? 'an unknown function';
   // Down to main, as valgrind's stacks go: what is below it (the C library's start) is the same for all.
   const main = leak.frames.findIndex((frame) => frame.function === 'main');

@@ -110,16 +110,24 @@ function matchesLsan(s: LsanSuppression, leak: Leak): boolean {
 }
 
 /**
- * The allocation function valgrind's stack starts with, which pmm's does not record: the line pmm writes
- * for a kind (a glob over every variant of operator new, which valgrind reads too), then every name a
- * suppression may give it (as valgrind writes and shows them, and as pmm wrote them before).
+ * The allocation function valgrind's stack starts with, which pmm's does not record: every name a
+ * suppression may give it, for each kind (as valgrind writes and shows them, and as pmm wrote them before).
  */
 export const ALLOCATOR_NAMES: Readonly<Record<string, readonly string[]>> = {
   malloc: ['malloc'],
   calloc: ['calloc'],
   realloc: ['realloc'],
-  new: ['_Znw*', '_Znwm', '_ZnwmRKSt9nothrow_t', '_ZnwmSt11align_val_t', '_ZnwmSt11align_val_tRKSt9nothrow_t', 'operator new(unsigned long)'],
-  'new[]': ['_Zna*', '_Znam', '_ZnamRKSt9nothrow_t', '_ZnamSt11align_val_t', '_ZnamSt11align_val_tRKSt9nothrow_t', 'operator new[](unsigned long)'],
+  new: ['_Znwm', '_ZnwmRKSt9nothrow_t', '_ZnwmSt11align_val_t', '_ZnwmSt11align_val_tRKSt9nothrow_t', 'operator new(unsigned long)'],
+  'new[]': ['_Znam', '_ZnamRKSt9nothrow_t', '_ZnamSt11align_val_t', '_ZnamSt11align_val_tRKSt9nothrow_t', 'operator new[](unsigned long)'],
+};
+
+/** The line pmm writes for a kind's allocator: a glob over every variant of operator new, which valgrind reads too. */
+export const ALLOCATOR_LINE: Readonly<Record<string, string>> = {
+  malloc: 'malloc',
+  calloc: 'calloc',
+  realloc: 'realloc',
+  new: '_Znw*',
+  'new[]': '_Zna*',
 };
 
 function frameMatches(line: string, frame: Frame): boolean {
