@@ -21,8 +21,8 @@ export const USAGE = `usage:
       run PROGRAM in the pmm VM under the hook and report its unmatched allocations
       and mismatched frees/deletes, but those the suppression files match (and PMM_SUPPRESSIONS's)
       (--host: on this machine, without a VM, the hook writing its records to files, one per process)
-      PROGRAM's stdin is pmm's when that is a file or a pipe, read whole before PROGRAM starts
-      (--host: pmm's stdin as it is, a terminal too, read by PROGRAM as it comes)
+      PROGRAM's stdin is pmm's: a file of up to 32 MiB whole when it starts, a pipe, a larger file or a
+      terminal (pmm in its foreground) passed on as PROGRAM reads it (--host: pmm's stdin as it is)
       it exits with PROGRAM's status, 1 if that is 0 but PROGRAM leaked or released a block wrongly
       --gen-suppressions: each leak printed as a suppression, in valgrind's format
       --error-exitcode N: N whenever PROGRAM leaked or released wrongly (0: its status, always)

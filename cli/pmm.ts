@@ -97,8 +97,8 @@ async function runChecked(command: RunCommand, options: PmmOptions, suppressions
   const startMs = Date.now();
   const notice = (message: string): void => words.say(`${message}\n`);
   const host = command.name === 'run' && command.host;
-  // On this machine the program reads pmm's stdin itself, as without pmm: a terminal, a pipe as it comes.
-  const input = host ? null : await programInputFromStdin(notice);
+  // On this machine the program reads pmm's stdin itself, as without pmm; in the VM pmm passes it on.
+  const input = host ? null : await programInputFromStdin();
   const given = {
     timeoutMs: runTimeoutMs(command.timeoutMs),
     ...(input ? { input } : {}),

@@ -1,21 +1,15 @@
-// What `pmm run` and `pmm exec` give a program in the VM as its stdin: their own, read to its end
-// before the program starts, when it is a file or a pipe. In the VM the program cannot read pmm's stdin
-// as it goes (pmd hands it over whole, pmd/PROTOCOL.md). `pmm run --host` gives the program pmm's stdin
-// itself, as it is, as valgrind does: an interactive program, or an endless pipe, works there.
+// What `pmm run` and `pmm exec` give a program in the VM as its stdin: pmm's own, as the program would have
+// it without pmm, but for what a VM cannot share. A file comes whole (up to 32 MiB) when the program
+// starts, a file it may seek in, as with `< file`; a pipe, a socket, a device or a larger file is passed
+// on as the program reads it (pmd/PROTOCOL.md, stdinStream), so `yes | pmm run -- head -n 2` and a
+// producer that waits for the program's answers work. A terminal is passed on the same way while pmm is
+// in its foreground (the program sees a pipe there, not a terminal); a background pmm gives the program
+// /dev/null rather than be stopped for reading the terminal. `pmm run --host` gives the program pmm's
+// stdin itself, as it is, as valgrind does.
 import * as fs from 'fs';
 import type { Readable } from 'stream';
 import { MAX_INPUT_BYTES, ProgramError } from '../harness/runProgram';
-
-/** After this long with stdin still open, pmm says what it waits for: a caller may have left it open. */
-const STDIN_WAIT_NOTICE_MS = 5000;
-
-/**
- * Whether a stdin of this kind is the program's input: a file (`< file`) or a pipe or socket (`cmd |`,
- * or a parent's pipe). A terminal, /dev/null or a closed stdin is not: the program gets /dev/null.
- */
-function isInputStdin(stat: fs.Stats | null): boolean {
-  return stat !== null && (stat.isFile() || stat.isFIFO() || stat.isSocket());
-}
+import { processStat } from '../harness/processStat';
 
 /** pmm's stdin, null when it is closed. */
 export function stdinStat(): fs.Stats | null {
@@ -26,35 +20,37 @@ export function stdinStat(): fs.Stats | null {
   }
 }
 
-/** All of stream, up to MAX_INPUT_BYTES; notice is told once if it has not ended after waitNoticeMs. */
-function readAll(stream: Readable, notice: (message: string) => void, waitNoticeMs = STDIN_WAIT_NOTICE_MS): Promise<Buffer> {
+/** Whether pmm's process group is its terminal's foreground: reading the terminal would stop it otherwise. */
+function inForeground(): boolean {
+  const self = processStat(process.pid);
+  return self !== null && self.tpgid === self.pgrp;
+}
+
+/** All of a file from where stdin is, up to MAX_INPUT_BYTES. */
+function readAll(stream: Readable): Promise<Buffer> {
   return new Promise((resolve, reject) => {
     const chunks: Buffer[] = [];
     let length = 0;
-    const timer = setTimeout(() => {
-      notice('pmm: waiting for the end of standard input, which the program gets whole when it starts (for none, run pmm with < /dev/null)');
-    }, waitNoticeMs);
-    const finish = (err: Error | null): void => {
-      clearTimeout(timer);
-      stream.removeAllListeners('data');
-      if (err) {
-        stream.destroy();
-        reject(err);
-      } else resolve(Buffer.concat(chunks, length));
-    };
     stream.on('data', (chunk: Buffer) => {
       length += chunk.length;
-      if (length > MAX_INPUT_BYTES) {
-        finish(new ProgramError(`standard input is more than ${MAX_INPUT_BYTES} bytes (32 MiB): pmm gives the program its stdin whole before it starts, and at most that much`));
-      } else chunks.push(chunk);
+      chunks.push(chunk);
     });
-    stream.once('end', () => finish(null));
-    stream.once('error', (err) => finish(new ProgramError(`cannot read standard input: ${err.message}`)));
+    stream.once('end', () => {
+      // It grew since fstat: its start is the program's all the same, as the rest could not be kept.
+      if (length > MAX_INPUT_BYTES) reject(new ProgramError(`standard input is a file that grew past ${MAX_INPUT_BYTES} bytes (32 MiB) while pmm read it`));
+      else resolve(Buffer.concat(chunks, length));
+    });
+    stream.once('error', (err) => reject(new ProgramError(`cannot read standard input: ${err.message}`)));
   });
 }
 
-/** pmm's stdin for the program, or undefined when it gets none. */
-export async function programInputFromStdin(notice: (message: string) => void): Promise<Buffer | undefined> {
-  if (!isInputStdin(stdinStat())) return undefined;
-  return readAll(process.stdin, notice);
+/**
+ * pmm's stdin for the program in the VM: its bytes (a file), the stream to pass on as the program reads
+ * it, or undefined when the program gets /dev/null (stdin closed, or a terminal pmm is in the background of).
+ */
+export async function programInputFromStdin(stat: fs.Stats | null = stdinStat()): Promise<Buffer | Readable | undefined> {
+  if (stat === null) return undefined;
+  if (process.stdin.isTTY) return inForeground() ? process.stdin : undefined;
+  if (stat.isFile() && stat.size <= MAX_INPUT_BYTES) return readAll(process.stdin);
+  return process.stdin;
 }

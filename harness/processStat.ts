@@ -1,5 +1,5 @@
 // A process as /proc/PID/stat tells it: the fields pmm reads of the processes it starts (whether one is
-// still alive, who its parent is, its process group and session).
+// still alive, who its parent is, its process group and session, and its terminal's foreground group).
 import * as fs from 'fs';
 
 export interface ProcessStat {
@@ -9,6 +9,8 @@ export interface ProcessStat {
   ppid: number;
   pgrp: number;
   session: number;
+  /** The foreground process group of its controlling terminal; -1 when it has none. */
+  tpgid: number;
 }
 
 /** null when the process is gone. */
@@ -20,8 +22,8 @@ export function processStat(pid: number): ProcessStat | null {
     return null;
   }
   // After the command's closing parenthesis (the command may hold spaces and parentheses itself).
-  const [state, ppid, pgrp, session] = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
-  return { pid, state, ppid: Number(ppid), pgrp: Number(pgrp), session: Number(session) };
+  const [state, ppid, pgrp, session, _ttyNr, tpgid] = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
+  return { pid, state, ppid: Number(ppid), pgrp: Number(pgrp), session: Number(session), tpgid: Number(tpgid) };
 }
 
 /** Every process /proc lists now that is still there when read. */

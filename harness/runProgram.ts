@@ -2,6 +2,7 @@
 // the Jest environment both come through here.
 import * as fs from 'fs';
 import * as path from 'path';
+import type { Readable } from 'stream';
 import { mainObjectPath } from '../symbolizer/objectMap';
 import { Symbolizer } from '../symbolizer/Symbolizer';
 import { groupLeaks, summarize } from './leakReport';
@@ -37,8 +38,11 @@ export interface RunOptions {
   };
   /** true: the result also has stdoutBytes and stderrBytes, the output's exact bytes (stdout and stderr are UTF-8 text). */
   binary?: boolean;
-  /** The program's stdin, all of it (as child_process's `input`); without it, stdin is /dev/null. */
-  input?: string | Uint8Array;
+  /**
+   * The program's stdin: all of it (as child_process's `input`), there when it starts as a file it may
+   * seek in; or a Readable stream, read as the program reads (a pipe). Without it, stdin is /dev/null.
+   */
+  input?: string | Uint8Array | Readable;
 }
 
 const RUN_OPTION_KEYS = ['timeoutMs', 'env', 'cwd', 'hook', 'allowFault', 'growth', 'input', 'binary'];
@@ -73,13 +77,23 @@ export function outputFields(stdout: Buffer, stderr: Buffer, binary: boolean): P
  */
 export const MAX_INPUT_BYTES = 32 * 1024 * 1024;
 
-/** The input option as bytes, checked; null when the run has none (stdin is /dev/null). */
-export function programInput(input: unknown): Buffer | null {
+/** Whether value is a readable stream (by its methods: a stream of another copy of Node's classes is one too). */
+function isReadable(value: object): value is Readable {
+  const stream = value as Partial<Readable>;
+  return typeof stream.on === 'function' && typeof stream.read === 'function' && typeof stream.pause === 'function' && typeof stream.resume === 'function';
+}
+
+/**
+ * The input option, checked: its bytes, or the stream the program reads as it goes; null when the run has
+ * none (stdin is /dev/null).
+ */
+export function programInput(input: unknown): Buffer | Readable | null {
   if (input === undefined || input === null) return null;
   let bytes: Buffer;
   if (typeof input === 'string') bytes = Buffer.from(input, 'utf8');
   else if (input instanceof Uint8Array) bytes = Buffer.from(input.buffer, input.byteOffset, input.byteLength);
-  else throw new ProgramError(`option "input" must be a string, a Buffer or a Uint8Array, got ${typeof input}`);
+  else if (typeof input === 'object' && isReadable(input)) return input;
+  else throw new ProgramError(`option "input" must be a string, a Buffer, a Uint8Array or a Readable stream, got ${typeof input}`);
   if (bytes.length > MAX_INPUT_BYTES) {
     throw new ProgramError(`option "input" is ${bytes.length} bytes, more than the ${MAX_INPUT_BYTES} (32 MiB) a run takes as stdin`);
   }
@@ -259,13 +273,14 @@ export async function runRaw(
     env: programEnv(options, runOptions.env),
     hook,
     timeoutMs: runOptions.timeoutMs ?? options.runTimeoutMs,
-    ...(input ? { stdin: input.toString('base64') } : {}),
+    ...(Buffer.isBuffer(input) ? { stdin: input.toString('base64') } : {}),
   };
+  const stream = input !== null && !Buffer.isBuffer(input) ? input : undefined;
   let answer;
   try {
     answer = growth
-      ? await withSampleInterval(vm, growth.intervalMs, () => vm.run(request, onOutput, control))
-      : await vm.run(request, onOutput, control);
+      ? await withSampleInterval(vm, growth.intervalMs, () => vm.run(request, onOutput, control, stream))
+      : await vm.run(request, onOutput, control, stream);
   } catch (err) {
     throw asFault(err, executable, false);
   }

@@ -1,4 +1,4 @@
-/* answer: pmd's messages to the host (ready, child, result, error, bye), each one JSON line (PROTOCOL.md). */
+/* answer: pmd's messages to the host (ready, output, inputTaken, child, result, error, bye), each one JSON line (PROTOCOL.md). */
 #include "answer.h"
 
 #include <sys/wait.h>
@@ -43,6 +43,14 @@ void answer_output(struct buf *out, const struct request *req, int is_stderr, co
 		   is_stderr ? "stderr" : "stdout");
 	base64_encode(out, data, len);
 	buf_puts(out, "\"}\n");
+}
+
+void answer_input_taken(struct buf *out, const struct request *req, size_t bytes, int closed)
+{
+	answer_id(out, req);
+	buf_puts(out, ",\"type\":\"inputTaken\",\"bytes\":");
+	buf_put_u64(out, bytes);
+	buf_puts(out, closed ? ",\"closed\":true}\n" : "}\n");
 }
 
 /* 64-bit values travel as strings: a JSON number loses them past 2^53 in JavaScript. */

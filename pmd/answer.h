@@ -1,4 +1,4 @@
-/* answer: pmd's messages to the host (ready, child, result, error, bye), each one JSON line (PROTOCOL.md). */
+/* answer: pmd's messages to the host (ready, output, inputTaken, child, result, error, bye), each one JSON line (PROTOCOL.md). */
 #ifndef PMD_ANSWER_H
 #define PMD_ANSWER_H
 
@@ -21,6 +21,9 @@ void answer_child(struct buf *out, const struct request *req, const struct child
 /* A piece of a streamed run's output (stdout or stderr), as it came. */
 void answer_output(struct buf *out, const struct request *req, int is_stderr, const char *data,
 		   size_t len);
+
+/* A streamed run's input line, taken (bytes long); closed: the program's stdin has no reader any more. */
+void answer_input_taken(struct buf *out, const struct request *req, size_t bytes, int closed);
 
 /* mon is NULL for a plain run: no records, an empty map, zero counters. nchildren: the lines sent before. */
 void answer_result(struct buf *out, const struct request *req, const struct run_result *run,

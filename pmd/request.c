@@ -1,4 +1,4 @@
-/* request: turns one line from the host into a checked run or shutdown request (see PROTOCOL.md). */
+/* request: turns one line from the host into a checked run, signal, input or shutdown request (see PROTOCOL.md). */
 #include "request.h"
 
 #include <math.h>
@@ -16,10 +16,12 @@
 #define REQUEST_MAX_SAFE_INTEGER 9007199254740991.0
 
 static const char *const request_run_fields[] = {
-	"id", "type", "argv", "cwd", "env", "hook", "timeoutMs", "stdin", "stream", NULL
+	"id", "type", "argv", "cwd", "env", "hook", "timeoutMs", "stdin", "stdinStream", "stream",
+	NULL
 };
 static const char *const request_shutdown_fields[] = { "id", "type", NULL };
 static const char *const request_signal_fields[] = { "id", "type", "signal", NULL };
+static const char *const request_input_fields[] = { "id", "type", "data", "end", NULL };
 
 static int request_fail(char *err, size_t errlen, const char *fmt, ...)
 	__attribute__((format(printf, 3, 4)));
@@ -78,8 +80,8 @@ static int request_known_fields(const struct json_value *obj, const char *const 
 			    strcmp(known[k], obj->members[i].key) == 0)
 				break;
 		if (!known[k])
-			return request_fail(err, errlen, "unknown field \"%s\" in a %s request",
-					    obj->members[i].key, type);
+			return request_fail(err, errlen, "unknown field \"%s\" in %s %s request",
+					    obj->members[i].key, type[0] == 'i' ? "an" : "a", type);
 	}
 	return 0;
 }
@@ -180,17 +182,18 @@ static int request_stdin(const struct json_value *obj, struct request *req, char
 	return 0;
 }
 
-/* Whether the host wants the program's output as it comes: absent, false; else true or false. */
-static int request_stream(const struct json_value *obj, struct request *req, char *err, size_t errlen)
+/* An optional true or false field: absent, false. */
+static int request_flag(const struct json_value *obj, const char *field, int *out, char *err,
+			size_t errlen)
 {
-	const struct json_value *v = json_get(obj, "stream");
+	const struct json_value *v = json_get(obj, field);
 
 	if (!v)
 		return 0;
 	if (v->type != JSON_TRUE && v->type != JSON_FALSE)
-		return request_fail(err, errlen, "\"stream\" must be true or false, not %s",
+		return request_fail(err, errlen, "\"%s\" must be true or false, not %s", field,
 				    json_type_name(v->type));
-	req->stream = v->type == JSON_TRUE;
+	*out = v->type == JSON_TRUE;
 	return 0;
 }
 
@@ -226,9 +229,38 @@ static int request_run(const struct json_value *obj, struct request *req, char *
 	if (request_integer(timeout, "timeoutMs", 0, &timeout_ms, err, errlen))
 		return -1;
 	req->timeout_ms = (unsigned long long)timeout_ms;
-	if (request_stream(obj, req, err, errlen))
+	if (request_flag(obj, "stream", &req->stream, err, errlen) ||
+	    request_flag(obj, "stdinStream", &req->stdin_stream, err, errlen) ||
+	    request_stdin(obj, req, err, errlen))
 		return -1;
-	return request_stdin(obj, req, err, errlen);
+	if (req->stdin_stream && req->has_stdin)
+		return request_fail(err, errlen, "\"stdin\" and \"stdinStream\" cannot both be given");
+	return 0;
+}
+
+/* A piece of a streamed run's stdin ("data", base64), or its end ("end": true): one of the two. */
+static int request_input(const struct json_value *obj, struct request *req, char *err, size_t errlen)
+{
+	const struct json_value *data = json_get(obj, "data");
+	struct buf bytes = BUF_INIT;
+
+	if (request_known_fields(obj, request_input_fields, "input", err, errlen) ||
+	    request_flag(obj, "end", &req->input_end, err, errlen))
+		return -1;
+	if (!data == !req->input_end)
+		return request_fail(err, errlen, "an input request has either \"data\" or \"end\": true");
+	if (!data)
+		return 0;
+	if (data->type != JSON_STRING)
+		return request_fail(err, errlen, "\"data\" must be a base64 string, not %s",
+				    json_type_name(data->type));
+	if (base64_decode(&bytes, data->str, data->len)) {
+		buf_free(&bytes);
+		return request_fail(err, errlen, "\"data\" is not padded base64");
+	}
+	req->input_data = bytes.data;
+	req->input_len = bytes.len;
+	return 0;
 }
 
 /* A signal by its name, as results give them ("SIGPIPE"): the number, or 0 for none. */
@@ -300,6 +332,9 @@ int request_parse(const char *line, size_t len, struct request *req, char *err, 
 	} else if (strcmp(type->str, "signal") == 0 && type->len == 6) {
 		req->type = REQUEST_SIGNAL;
 		ret = request_signal(&root, req, err, errlen);
+	} else if (strcmp(type->str, "input") == 0 && type->len == 5) {
+		req->type = REQUEST_INPUT;
+		ret = request_input(&root, req, err, errlen);
 	} else if (strcmp(type->str, "shutdown") == 0 && type->len == 8) {
 		req->type = REQUEST_SHUTDOWN;
 		ret = request_known_fields(&root, request_shutdown_fields, "shutdown", err, errlen);
@@ -330,5 +365,6 @@ void request_free(struct request *req)
 	free(req->cwd);
 	free(req->hook);
 	free(req->stdin_data);
+	free(req->input_data);
 	memset(req, 0, sizeof(*req));
 }

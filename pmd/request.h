@@ -1,4 +1,4 @@
-/* request: turns one line from the host into a checked run, signal or shutdown request (see PROTOCOL.md). */
+/* request: turns one line from the host into a checked run, signal, input or shutdown request (see PROTOCOL.md). */
 #ifndef PMD_REQUEST_H
 #define PMD_REQUEST_H
 
@@ -8,6 +8,7 @@ enum request_type {
 	REQUEST_RUN,
 	REQUEST_SHUTDOWN,
 	REQUEST_SIGNAL,		/* to the run whose id this is, while it runs; never answered */
+	REQUEST_INPUT,		/* stdin for the run whose id this is, while it runs */
 };
 
 struct request {
@@ -22,12 +23,18 @@ struct request {
 	char *hook;		/* NULL: a plain run, no hook and no monitoring */
 	unsigned long long timeout_ms;
 	int stream;		/* send the program's output as it comes, in output messages */
-	int has_stdin;		/* 0: stdin is /dev/null */
+	int has_stdin;		/* 0: stdin is /dev/null, or a pipe when stdin_stream */
+	int stdin_stream;	/* stdin is a pipe that input requests fill while the program runs */
 	char *stdin_data;	/* stdin_len bytes, any of them NUL */
 	size_t stdin_len;
 
 	/* REQUEST_SIGNAL */
 	int signal;
+
+	/* REQUEST_INPUT: input_len bytes (any of them NUL), or the end of the input */
+	char *input_data;
+	size_t input_len;
+	int input_end;
 };
 
 /*

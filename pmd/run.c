@@ -180,11 +180,21 @@ static void run_child(const struct run_spec *spec, int go_fd, int status_fd, int
 int run_spawn(const struct run_spec *spec, struct run_proc *proc, char *err, size_t errlen)
 {
 	int go[2] = { -1, -1 }, status[2] = { -1, -1 }, out[2] = { -1, -1 }, errp[2] = { -1, -1 };
+	int in[2] = { -1, -1 };
 	int stdin_fd = -1;
 	pid_t pid;
 
 	if (spec->has_stdin && (stdin_fd = run_stdin_file(spec, err, errlen)) < 0)
 		return -1;
+	/* A streamed stdin: pmd writes without blocking, so that it goes on reading the output. */
+	if (spec->stdin_stream) {
+		if (pipe2(in, O_CLOEXEC) < 0 || fcntl(in[1], F_SETFL, O_NONBLOCK) < 0) {
+			snprintf(err, errlen, "stdin pipe: %s", strerror(errno));
+			goto out_close;
+		}
+		stdin_fd = in[0];
+		in[0] = -1;
+	}
 
 	/*
 	 * Every pipe is close-on-exec, so the program inherits none of pmd's ends; dup2 clears the
@@ -201,6 +211,8 @@ int run_spawn(const struct run_spec *spec, struct run_proc *proc, char *err, siz
 		goto out_close;
 	}
 	if (pid == 0) {
+		if (in[1] >= 0)
+			close(in[1]);
 		close(go[1]);
 		close(status[0]);
 		close(out[0]);
@@ -220,6 +232,7 @@ int run_spawn(const struct run_spec *spec, struct run_proc *proc, char *err, siz
 	proc->status_fd = status[0];
 	proc->out_fd = out[0];
 	proc->err_fd = errp[0];
+	proc->in_fd = in[1];
 	proc->argv0 = spec->argv[0];
 	proc->cwd = spec->cwd;
 	return 0;
@@ -231,6 +244,7 @@ out_close:
 		run_close(&status[i]);
 		run_close(&out[i]);
 		run_close(&errp[i]);
+		run_close(&in[i]);
 	}
 	return -1;
 }
@@ -274,6 +288,7 @@ int run_release(struct run_proc *proc, char *err, size_t errlen)
 	}
 	run_close(&proc->out_fd);
 	run_close(&proc->err_fd);
+	run_close(&proc->in_fd);
 	run_reap(proc->pid, &status);
 	return -1;
 }
@@ -287,6 +302,7 @@ void run_abort(struct run_proc *proc)
 	run_close(&proc->status_fd);
 	run_close(&proc->out_fd);
 	run_close(&proc->err_fd);
+	run_close(&proc->in_fd);
 	run_reap(proc->pid, &status);
 }
 
@@ -364,19 +380,25 @@ void run_collect(struct run_proc *proc, unsigned long long timeout_ms, const str
 		{ timeout_ms ? start + timeout_ms : 0, run_sink_timed_out }, proc->pid, res,
 	};
 	int control_fd = io && io->on_control ? io->control_fd : -1;
+	struct feed *feed = io ? io->feed : NULL;
 	int pidfd, exited = 0;
 
 	memset(res, 0, sizeof(*res));
 	res->pid = proc->pid;
+	if (feed) {
+		feed->fd = proc->in_fd;
+		proc->in_fd = -1;
+	}
+	run_close(&proc->in_fd);
 	/* A pidfd turns "the program exited" into one more fd for poll; without it pmd polls. */
 	pidfd = (int)syscall(SYS_pidfd_open, proc->pid, 0);
 	/* What the host sent before the run began may already be for it. */
-	if (control_fd >= 0 && io->on_control(0, io->arg) < 0)
+	if (control_fd >= 0 && io->on_control(0, &sink.due, io->arg) < 0)
 		control_fd = -1;
 
 	while (!exited || proc->out_fd >= 0 || proc->err_fd >= 0) {
-		struct pollfd fds[4];
-		int nfds = 0, wait_ms = -1, out_at = -1, err_at = -1, control_at = -1;
+		struct pollfd fds[5];
+		int nfds = 0, wait_ms = -1, out_at = -1, err_at = -1, control_at = -1, feed_at = -1;
 		unsigned long long now = deadline_now_ms();
 
 		if (!exited && timeout_ms && now - start >= timeout_ms)
@@ -405,6 +427,10 @@ void run_collect(struct run_proc *proc, unsigned long long timeout_ms, const str
 			control_at = nfds;
 			fds[nfds++] = (struct pollfd){ .fd = control_fd, .events = POLLIN };
 		}
+		if (!exited && feed && feed_wants_room(feed)) {
+			feed_at = nfds;
+			fds[nfds++] = (struct pollfd){ .fd = feed->fd, .events = POLLOUT };
+		}
 
 		if (poll(fds, (nfds_t)nfds, wait_ms) < 0 && errno != EINTR) {
 			/* Cannot happen with valid fds; end the run rather than spin. */
@@ -415,8 +441,16 @@ void run_collect(struct run_proc *proc, unsigned long long timeout_ms, const str
 			run_drain(&proc->out_fd, RUN_STDOUT, &res->out, &sink);
 		if (err_at >= 0 && fds[err_at].revents)
 			run_drain(&proc->err_fd, RUN_STDERR, &res->err, &sink);
-		if (control_at >= 0 && fds[control_at].revents && io->on_control(1, io->arg) < 0)
+		if (control_at >= 0 && fds[control_at].revents &&
+		    io->on_control(1, &sink.due, io->arg) < 0)
 			control_fd = -1;
+		if (feed_at >= 0 && fds[feed_at].revents) {
+			/* Room in the pipe (or its reader gone): the input lines waiting may go in now. */
+			feed_write(feed);
+			if (feed_ready(feed) && control_fd >= 0 &&
+			    io->on_control(0, &sink.due, io->arg) < 0)
+				control_fd = -1;
+		}
 		if (!exited && run_has_exited(proc->pid)) {
 			/*
 			 * Descendants are not followed yet, so none may outlive the run and write
@@ -426,6 +460,9 @@ void run_collect(struct run_proc *proc, unsigned long long timeout_ms, const str
 			kill(-proc->pid, SIGKILL);
 			exited = 1;
 			exited_at = deadline_now_ms();
+			/* Nothing reads stdin any more; input still to come is left for the main loop. */
+			if (feed)
+				feed_close(feed);
 			/* Its output may still wait for the host: no time limit is left to end. */
 			sink.due.at_ms = 0;
 		}

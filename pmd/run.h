@@ -13,6 +13,7 @@
 
 #include "buf.h"
 #include "deadline.h"
+#include "feed.h"
 
 /* The most of each of stdout and stderr that is kept; the rest is read and dropped. */
 #define RUN_OUTPUT_CAP (16u << 20)
@@ -21,9 +22,10 @@ struct run_spec {
 	char *const *argv;		/* NULL-terminated; argv[0] is a path, or a name looked up in PATH */
 	char *const *envp;		/* NULL-terminated, the program's whole environment */
 	const char *cwd;
-	int has_stdin;			/* 0: stdin is /dev/null */
+	int has_stdin;			/* 0: stdin is /dev/null, or a pipe when stdin_stream */
 	const void *stdin_data;		/* else the program reads these stdin_len bytes, then EOF */
 	size_t stdin_len;
+	int stdin_stream;		/* stdin is a pipe, which run_io's feed fills */
 };
 
 /* A child between run_spawn and the end of run_collect or run_abort. */
@@ -32,6 +34,7 @@ struct run_proc {
 	int go_fd;		/* parent's end of the go-ahead pipe */
 	int status_fd;		/* parent's end of the close-on-exec pipe that reports exec failure */
 	int out_fd, err_fd;
+	int in_fd;		/* the stdin pipe's write end (stdin_stream), non-blocking; else -1 */
 	const char *argv0;
 	const char *cwd;
 };
@@ -71,11 +74,14 @@ struct run_io {
 	run_output_fn on_output;
 	/*
 	 * The host's channel, watched while the program runs (-1: not watched): on_control runs once at
-	 * the start, and whenever control_fd is readable; -1 stops the watching.
+	 * the start, whenever control_fd is readable, and when feed can take more; -1 stops the watching.
+	 * Anything it sends the host is due by due (the run's time limit).
 	 */
 	int control_fd;
-	int (*on_control)(int readable, void *arg);
+	int (*on_control)(int readable, struct deadline *due, void *arg);
 	void *arg;
+	/* a streamed stdin (stdin_stream): given the pipe, written as the program takes it; else NULL */
+	struct feed *feed;
 };
 
 /*

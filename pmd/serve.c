@@ -5,6 +5,7 @@
 #include <fcntl.h>
 #include <signal.h>
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 #include <sys/utsname.h>
 #include <unistd.h>
@@ -12,6 +13,7 @@
 #include "answer.h"
 #include "channel.h"
 #include "children.h"
+#include "feed.h"
 #include "oom.h"
 #include "monitor.h"
 #include "request.h"
@@ -64,6 +66,8 @@ struct serve_lines {
 	struct buf *out;
 	const struct request *req;
 	pid_t pid;
+	struct feed *feed;	/* the program's stdin, when streamed; else NULL */
+	struct deadline *due;	/* while the run goes on: its time limit, for what is sent meanwhile */
 };
 
 /* The longest a signal request can be: anything longer is another request, left unparsed. */
@@ -92,14 +96,71 @@ static int serve_signal_for_run(const char *line, size_t len, void *arg)
 	return mine;
 }
 
-/* The channel while a run goes on: signal requests for it are acted on at once, the rest wait. */
-static int serve_control(int readable, void *arg)
+/*
+ * The longest input line pmd takes during a run (the host sends at most 48 KiB of data a line, 64 KiB
+ * of base64), and where its type must show: in its first bytes, as the host writes id and type first.
+ * Other lines are not parsed for it, as a queued run is not for a signal.
+ */
+#define SERVE_INPUT_LINE_MAX (128 * 1024)
+#define SERVE_INPUT_TYPE_WITHIN 64
+
+/* Whether a line that starts {"id":N, is for another request than id: its input waits, unparsed. */
+static int serve_line_for_other(const char *line, size_t len, long long id)
+{
+	char *end;
+	long long n;
+
+	if (len < 8 || memcmp(line, "{\"id\":", 6) != 0)
+		return 0;
+	errno = 0;
+	n = strtoll(line + 6, &end, 10);
+	return errno == 0 && end > line + 6 && end < line + len && *end == ',' && n != id;
+}
+
+/*
+ * A piece of this run's stdin, taken when the pipe has taken the last one (else it waits, in order),
+ * and answered with inputTaken, which the host counts to hold its input back.
+ */
+static int serve_input_for_run(const char *line, size_t len, struct serve_lines *to)
+{
+	struct request req;
+	char err[SERVE_ERR_LEN];
+	int mine;
+
+	if (!to->feed || len > SERVE_INPUT_LINE_MAX ||
+	    !memmem(line, len < SERVE_INPUT_TYPE_WITHIN ? len : SERVE_INPUT_TYPE_WITHIN, "\"input\"", 7) ||
+	    serve_line_for_other(line, len, to->req->id) || !feed_ready(to->feed))
+		return 0;
+	if (request_parse(line, len, &req, err, sizeof(err)))
+		return 0;	/* the main loop answers it, after this run */
+	mine = req.type == REQUEST_INPUT && req.id == to->req->id;
+	if (mine && req.input_end) {
+		feed_end(to->feed);
+	} else if (mine) {
+		feed_take(to->feed, req.input_data, req.input_len);
+		answer_input_taken(to->out, &req, req.input_len, to->feed->refused);
+		/* A failed channel shows at the next read; the run goes on to its end meanwhile. */
+		serve_send_due(to->ch, to->out, to->due);
+	}
+	request_free(&req);
+	return mine;
+}
+
+/* What the channel brings during a run: a signal or a piece of stdin for it. */
+static int serve_line_for_run(const char *line, size_t len, void *arg)
+{
+	return serve_signal_for_run(line, len, arg) || serve_input_for_run(line, len, arg);
+}
+
+/* The channel while a run goes on: signal and input requests for it are acted on, the rest wait. */
+static int serve_control(int readable, struct deadline *due, void *arg)
 {
 	struct serve_lines *to = arg;
 
+	to->due = due;
 	if (readable && channel_fill(to->ch))
 		return -1;	/* the host is gone: pmd ends after this run */
-	while (channel_take_line_if(to->ch, serve_signal_for_run, to))
+	while (channel_take_line_if(to->ch, serve_line_for_run, to))
 		;
 	return 0;
 }
@@ -134,10 +195,14 @@ static int serve_output(enum run_stream which, const char *data, size_t len, str
 static void serve_run(const struct request *req, struct channel *ch, struct buf *out)
 {
 	struct run_spec spec = {
-		req->argv, req->envp, req->cwd, req->has_stdin, req->stdin_data, req->stdin_len
+		req->argv, req->envp, req->cwd, req->has_stdin, req->stdin_data, req->stdin_len,
+		req->stdin_stream
 	};
-	struct serve_lines lines = { ch, out, req, 0 };
-	struct run_io io = { req->stream ? serve_output : NULL, ch->in_fd, serve_control, &lines };
+	struct feed feed = FEED_INIT;
+	struct serve_lines lines = { ch, out, req, 0, req->stdin_stream ? &feed : NULL, NULL };
+	struct run_io io = {
+		req->stream ? serve_output : NULL, ch->in_fd, serve_control, &lines, lines.feed
+	};
 	struct monitor_collection mon;
 	size_t nchildren;
 	long long oom_before, oom_after;
@@ -167,6 +232,7 @@ static void serve_run(const struct request *req, struct channel *ch, struct buf 
 		goto out_stop;
 	lines.pid = proc.pid;
 	run_collect(&proc, req->timeout_ms, &io, &res);
+	feed_close(&feed);
 	oom_after = oom_kills(serve_vmstat_fd);
 	if (oom_before >= 0 && oom_after > oom_before)
 		res.oom_kills = oom_after - oom_before;
@@ -261,8 +327,8 @@ int serve(const struct serve_options *opt)
 				continue;	/* a blank line asks nothing */
 			if (request_parse(line, len, &req, err, sizeof(err))) {
 				answer_error(&out, &req, err);
-			} else if (req.type == REQUEST_SIGNAL) {
-				/* Its run has ended (or never was): nothing to signal, and nobody waits. */
+			} else if (req.type == REQUEST_SIGNAL || req.type == REQUEST_INPUT) {
+				/* Its run has ended (or never was): nothing to pass on, and nobody waits. */
 			} else if (req.type == REQUEST_SHUTDOWN) {
 				answer_bye(&out, &req);
 				shutdown = 1;

@@ -1,6 +1,8 @@
 // The host's end of pmd's virtio-serial port: newline-delimited JSON requests and answers (pmd/PROTOCOL.md).
 import * as net from 'net';
+import type { Readable } from 'stream';
 import { CappedOutput } from '../harness/cappedOutput';
+import { InputPump } from './InputPump';
 import { MAX_REQUEST_BYTES, type ChildAnswer, type GuestMessage, type ReadyMessage, type RunRequest, type RunResultMessage, type WireMessage } from './protocol';
 
 /** Where a streamed run's output goes as it comes: stdout or stderr, and a piece of it. */
@@ -30,8 +32,11 @@ interface Streamed {
   stderr: CappedOutput;
 }
 
-/** An answer awaited, and what pmd sent ahead of it: the run's children, and its output when streamed. */
-type Pending = { resolve: (m: GuestMessage) => void; reject: (e: Error) => void; children: ChildAnswer[]; streamed?: Streamed };
+/**
+ * An answer awaited, and what pmd sent ahead of it: the run's children, and its output when streamed; and
+ * its stdin when that is streamed to it.
+ */
+type Pending = { resolve: (m: GuestMessage) => void; reject: (e: Error) => void; children: ChildAnswer[]; streamed?: Streamed; input?: InputPump };
 
 /**
  * A request pmd could not read, refused before it was sent: pmd would answer it without knowing its id, and
@@ -55,6 +60,17 @@ export class RequestNotTextError extends RequestRefusedError {
   constructor(where: string) {
     super(`pmm: the run's ${where} has half of a UTF-16 surrogate pair, which is not text: a program can only be given whole characters`);
     this.name = 'RequestNotTextError';
+  }
+}
+
+/**
+ * A streamed stdin that could not be read to its end (its stream failed, or gave something that is no
+ * bytes): the program read EOF there, and its run is not trusted. The guest is fine.
+ */
+export class InputStreamError extends RequestRefusedError {
+  constructor(why: string) {
+    super(`pmm: ${why}; the program read the end of its input there`);
+    this.name = 'InputStreamError';
   }
 }
 
@@ -119,14 +135,15 @@ export class GuestChannel {
 
   /**
    * Sends a request; with onOutput, a run's output comes there as the program writes it (stream); with
-   * control, its signal() reaches the run's program while the answer is awaited.
+   * control, its signal() reaches the run's program while the answer is awaited; with input, the program's
+   * stdin is a pipe that input's data goes into as the program reads it (stdinStream).
    */
-  request(body: Omit<RunRequest, 'id'> | { type: 'shutdown' }, onOutput?: OutputListener, control?: RunControl): Promise<GuestMessage> {
+  request(body: Omit<RunRequest, 'id'> | { type: 'shutdown' }, onOutput?: OutputListener, control?: RunControl, input?: Readable): Promise<GuestMessage> {
     if (this.failure) return Promise.reject(this.failure);
     const notText = halfSurrogateIn(body);
     if (notText !== null) return Promise.reject(new RequestNotTextError(notText));
     const id = this.nextId++;
-    const line = JSON.stringify({ id, ...body, ...(onOutput ? { stream: true } : {}) }) + '\n';
+    const line = JSON.stringify({ id, ...body, ...(onOutput ? { stream: true } : {}), ...(input ? { stdinStream: true } : {}) }) + '\n';
     // pmd would refuse it without knowing its id, and this run would wait for an answer that never comes.
     const bytes = Buffer.byteLength(line);
     if (bytes > MAX_REQUEST_BYTES) return Promise.reject(new RequestTooLongError(bytes));
@@ -135,6 +152,12 @@ export class GuestChannel {
       this.pending.set(id, { resolve, reject, children: [], ...(streamed ? { streamed } : {}) });
       this.updateHold();
       this.socket.write(line);
+      if (input) {
+        const pending = this.pending.get(id)!;
+        pending.input = new InputPump(id, input, (inputLine) => {
+          if (this.pending.has(id) && !this.failure) this.socket.write(inputLine);
+        });
+      }
       if (control) {
         control.signal = (name) => {
           if (this.pending.has(id) && !this.failure) this.socket.write(`${JSON.stringify({ id, type: 'signal', signal: name })}\n`);
@@ -162,7 +185,10 @@ export class GuestChannel {
   /** Rejects everything waiting with err; later requests fail with it too. */
   fail(err: Error): void {
     if (!this.failure) this.failure = err;
-    for (const p of this.pending.values()) p.reject(err);
+    for (const p of this.pending.values()) {
+      p.input?.stop();
+      p.reject(err);
+    }
     this.pending.clear();
     this.updateHold();
   }
@@ -215,7 +241,10 @@ export class GuestChannel {
       `pmd sent an answer line of more than ${mib} MiB, more than one string can hold here; the runs waiting ` +
         'for answers failed (a process with more records than pmm.ko keeps by default: lower its max_records)',
     );
-    for (const p of this.pending.values()) p.reject(err);
+    for (const p of this.pending.values()) {
+      p.input?.stop();
+      p.reject(err);
+    }
     this.pending.clear();
     this.updateHold();
     return true;
@@ -253,8 +282,17 @@ export class GuestChannel {
       waiter.streamed?.listener(message.stream, data);
       return;
     }
+    if (message.type === 'inputTaken') {
+      waiter.input?.taken(message.bytes, message.closed === true);
+      return;
+    }
     this.pending.delete(id);
     this.updateHold();
+    waiter.input?.stop();
+    if (waiter.input?.error) {
+      waiter.reject(new InputStreamError(waiter.input.error));
+      return;
+    }
     if (message.type === 'result' && waiter.streamed) {
       // The output came in pieces: the result carries what a run keeps of it, as pmd does unstreamed.
       const { stdout, stderr } = waiter.streamed;

@@ -3,6 +3,7 @@ import { ChildProcess, spawn, spawnSync } from 'child_process';
 import * as fs from 'fs';
 import * as os from 'os';
 import * as path from 'path';
+import type { Readable } from 'stream';
 import { consoleExcerpt, findConsoleFault } from './consoleLog';
 import { GuestChannel, RequestRefusedError, type OutputListener, type RunControl } from './GuestChannel';
 import type { GuestMessage, ReadyMessage, RunRequest, RunResultMessage } from './protocol';
@@ -158,9 +159,10 @@ export class Vm {
 
   /**
    * Runs one program in the guest; rejects with a VmError if the VM dies or hangs meanwhile. With
-   * onOutput, the program's output also comes there as it runs.
+   * onOutput, the program's output also comes there as it runs; with input, its stdin is read from there
+   * as it runs.
    */
-  async run(request: Omit<RunRequest, 'id' | 'type'>, onOutput?: OutputListener, control?: RunControl): Promise<RunResultMessage> {
+  async run(request: Omit<RunRequest, 'id' | 'type'>, onOutput?: OutputListener, control?: RunControl, input?: Readable): Promise<RunResultMessage> {
     if (this.state === 'closed') throw new Error('the VM is closed');
     if (this.state !== 'ready' || !this.channel) throw this.fatal ?? new Error(`the VM is ${this.state}, not ready`);
     const started = Date.now();
@@ -168,7 +170,7 @@ export class Vm {
     const limit = request.timeoutMs > 0 ? request.timeoutMs + RUN_MARGIN_MS : 0;
     let answer: GuestMessage;
     try {
-      const asked = this.channel.request({ type: 'run', ...request }, onOutput, control);
+      const asked = this.channel.request({ type: 'run', ...request }, onOutput, control, input);
       answer = await this.untilFatal(
         limit > 0
           ? withTimeout(asked, limit, () => new Error(`the guest did not answer within ${limit} ms`))

@@ -18,8 +18,17 @@ export interface RunRequest {
   env: Record<string, string>;
   hook: string | null;
   timeoutMs: number;
-  stdin?: string; // base64; absent: /dev/null
+  stdin?: string; // base64; absent: /dev/null (or, with stdinStream, a pipe)
+  stdinStream?: boolean; // stdin is a pipe that input messages fill while the program runs (not with stdin)
   stream?: boolean; // output messages while the program runs; the result's stdout and stderr are then ""
+}
+
+/** pmd took a streamed run's input line: bytes of data are in (or on their way into) the program's pipe. */
+export interface InputTakenMessage {
+  id: number;
+  type: 'inputTaken';
+  bytes: number;
+  closed?: true; // the program's stdin has no reader any more: what is sent from now on is dropped
 }
 
 /** A piece of a streamed run's output, as pmd read it. */
@@ -109,4 +118,4 @@ export interface ByeMessage {
 export type GuestMessage = ReadyMessage | RunResultMessage | ErrorMessage | ByeMessage;
 
 /** What a line from pmd can be: an answer, or a child that goes with the result that follows. */
-export type WireMessage = GuestMessage | ChildMessage | OutputMessage | (Omit<RunResultMessage, 'children'> & { children?: number });
+export type WireMessage = GuestMessage | ChildMessage | OutputMessage | InputTakenMessage | (Omit<RunResultMessage, 'children'> & { children?: number });

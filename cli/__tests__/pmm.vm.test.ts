@@ -269,23 +269,56 @@ test("run: Ctrl-C on a terminal reaches the program in the VM once, through pmm,
   expect(run.output).toContain('pmm: no leaks: every allocation was freed\n');
 }, 170_000);
 
-test('run: a pipe left open: pmm says what it waits for, and runs the program in the VM once it ends', async () => {
+test('run: a pipe is passed on as it comes: the program in the VM answers a line before the next is written', async () => {
   const child = spawn(process.execPath, [cli, 'run', '--', '/bin/cat'], { cwd: root });
   let stdout = '';
   let stderr = '';
-  child.stdout.on('data', (d: Buffer) => (stdout += d.toString()));
-  const noticed = new Promise<void>((resolve) => child.stderr.on('data', (d: Buffer) => {
-    stderr += d.toString();
-    if (stderr.includes('waiting for the end of standard input')) resolve();
+  child.stderr.on('data', (d: Buffer) => (stderr += d.toString()));
+  const echoed = new Promise<void>((resolve) => child.stdout.on('data', (d: Buffer) => {
+    stdout += d.toString();
+    if (stdout.includes('early\n')) resolve();
   }));
+  const status = new Promise<number | null>((resolve) => child.on('close', resolve));
   child.stdin.write('early\n');
-  await noticed;
-  expect(stdout).toBe(''); // the program has not started
+  await echoed;
   child.stdin.end('late\n');
-  const status = await new Promise<number | null>((resolve) => child.on('close', resolve));
-  expect(status).toBe(0);
+  expect(await status).toBe(0);
   expect(stdout).toBe('early\nlate\n');
-  expect(stderr).toContain('pmm: waiting for the end of standard input, which the program gets whole when it starts (for none, run pmm with < /dev/null)\n');
+  expect(stderr).toContain('pmm: no leaks: every allocation was freed\n');
+}, 170_000);
+
+test('run: an endless pipe to a program that reads two lines of it; a file over 32 MiB, every byte', () => {
+  const quote = (word: string): string => `'${word.replace(/'/g, `'\\''`)}'`;
+  const yes = spawnSync('/bin/sh', ['-c', `yes | ${quote(process.execPath)} ${quote(cli)} run -- /usr/bin/head -n 2`], { cwd: root, encoding: 'utf8', timeout: 170_000 });
+  expect({ status: yes.status, stdout: yes.stdout }).toEqual({ status: 0, stdout: 'y\ny\n' });
+  // Past what a file is given whole: passed on as it is read, as a pipe is.
+  const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'pmm-big-stdin-'));
+  try {
+    const file = path.join(dir, 'input');
+    const data = Buffer.alloc(33 * 1024 * 1024 + 7);
+    for (let i = 0; i < data.length; i += 4) data.writeUInt32LE((i * 2654435761) >>> 0, Math.min(i, data.length - 4));
+    fs.writeFileSync(file, data);
+    const fd = fs.openSync(file, 'r');
+    try {
+      const run = spawnSync(process.execPath, [cli, 'run', '--', '/usr/bin/sha256sum'], { cwd: root, encoding: 'utf8', timeout: 170_000, stdio: [fd, 'pipe', 'pipe'] });
+      expect({ status: run.status, stdout: run.stdout }).toEqual({ status: 0, stdout: `${createHash('sha256').update(data).digest('hex')}  -\n` });
+    } finally {
+      fs.closeSync(fd);
+    }
+  } finally {
+    fs.rmSync(dir, { recursive: true, force: true });
+  }
+}, 360_000);
+
+test('run: a terminal is passed on while pmm is in its foreground: each line as it is typed, Ctrl-D its end', async () => {
+  const session = terminalSession(cli, root, ['run', '--', '/bin/cat']);
+  await session.waitFor('pmm: booting');
+  // The terminal echoes the line, then cat, in the VM, writes it back.
+  session.type('hello\r');
+  await session.waitFor('hello\nhello\n');
+  session.type('\x04');
+  expect(await session.closed).toBe(0);
+  expect(session.output()).toContain('pmm: no leaks: every allocation was freed\n');
 }, 170_000);
 
 test('run: Ctrl-Z on a terminal stops the VM with pmm, and SIGCONT (fg) starts both again', async () => {

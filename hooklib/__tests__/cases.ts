@@ -3,6 +3,7 @@
 import { createHash } from 'crypto';
 import * as fs from 'fs';
 import * as path from 'path';
+import { Readable } from 'stream';
 import type { LeakSummary } from '../../harness/types';
 
 export const programBin = (name: string): string => path.join(__dirname, 'programs', 'bin', name);
@@ -553,11 +554,37 @@ export function setuidCopy(name: string): { file: string; remove: () => void } {
 /** Every byte value, in more than a pipe holds (64 KiB), the last base64 group padded. */
 const inputBytes = Buffer.from(Array.from({ length: 300_001 }, (_, i) => (i * 131 + (i >> 8)) & 0xff));
 
+/** data in pieces of size bytes, as a stream gives them: more than the window pmm reads ahead (256 KiB). */
+function piecesOf(data: Buffer, size: number): Buffer[] {
+  return Array.from({ length: Math.ceil(data.length / size) }, (_, i) => data.subarray(i * size, (i + 1) * size));
+}
+
+/** A stream that never ends, as `yes` is: what it gave is counted, to show that pmm stopped reading it. */
+export class EndlessInput extends Readable {
+  given = 0;
+
+  _read(): void {
+    this.given += 65536;
+    this.push(Buffer.alloc(65536, 'y\n'));
+  }
+}
+
 /**
- * The input run option: what the program reads as stdin, the same in both modes. Programs that free
- * all they allocate, so that a leak cannot fail the VM's test.
+ * The input run option: what the program reads as stdin, the same in both modes; a stream (made afresh for
+ * each run) is read as the program reads it. Programs that free all they allocate, so that a leak cannot
+ * fail the VM's test.
  */
-export const inputCases: Array<{ name: string; argv: string[]; input?: string | Uint8Array; stdout: string }> = [
+export const inputCases: Array<{ name: string; argv: string[]; input?: string | Uint8Array | (() => Readable); stdout: string }> = [
+  {
+    name: 'a stream, every byte, in pieces of all sizes',
+    argv: ['/usr/bin/sha256sum'],
+    input: () => Readable.from([...piecesOf(inputBytes, 7), ...piecesOf(Buffer.concat(Array(4).fill(inputBytes)), 100_003)]),
+    stdout: `${createHash('sha256').update(Buffer.concat(Array(5).fill(inputBytes))).digest('hex')}  -\n`,
+  },
+  { name: 'a stream of strings', argv: ['/bin/cat'], input: () => Readable.from(['héllo\n', 'wörld\n']), stdout: 'héllo\nwörld\n' },
+  { name: 'a stream that never ends, to a program that reads 5 bytes', argv: ['/usr/bin/head', '-c', '5'], input: () => new EndlessInput(), stdout: 'y\ny\ny' },
+  { name: 'a stream that never ends, to a program that reads none of it', argv: ['/bin/echo', 'done'], input: () => new EndlessInput(), stdout: 'done\n' },
+  { name: 'an empty stream', argv: ['/usr/bin/wc', '-c'], input: () => Readable.from([]), stdout: '0\n' },
   {
     name: 'every byte of a binary input',
     argv: ['/usr/bin/sha256sum'],

@@ -3,9 +3,10 @@
 import { execFileSync } from 'child_process';
 import * as fs from 'fs';
 import * as path from 'path';
+import { Readable } from 'stream';
 import type {} from '../../harness/globals';
 import { releaseNotes } from '../../harness/releaseNotes';
-import { runsAsRoot, dropUserCase, dropUserRuns, binaryOutputCase, childEndingsCase, describeChildPrograms, describeChildren, describeLeaks, describeMismatches, describePidReuse, execEnvCase, execImageCases, execUnhookedCase, fdExhaustCase, quickExitCase, unhookedChildren, forkFamilyCase, rawForkCase, vforkAllocCase, hookCases, inputCases, outlivedCase, unmatchedFreeCase, pidReuseCase, programBin, setuidCopy, describeSystemEndings, systemEndingsCase } from './cases';
+import { runsAsRoot, dropUserCase, dropUserRuns, binaryOutputCase, childEndingsCase, describeChildPrograms, describeChildren, describeLeaks, describeMismatches, describePidReuse, execEnvCase, execImageCases, execUnhookedCase, fdExhaustCase, quickExitCase, unhookedChildren, forkFamilyCase, rawForkCase, vforkAllocCase, hookCases, inputCases, EndlessInput, outlivedCase, unmatchedFreeCase, pidReuseCase, programBin, setuidCopy, describeSystemEndings, systemEndingsCase } from './cases';
 
 const bin = programBin;
 
@@ -32,7 +33,8 @@ test.each(hookCases.map((c) => [c.name, c] as const))('%s', async (_name, c) => 
 }, 180_000);
 
 test.each(inputCases.map((c) => [c.name, c] as const))('stdin: %s', async (_name, c) => {
-  const result = await pmm.run(c.argv[0], c.argv.slice(1), c.input !== undefined ? { input: c.input } : {});
+  const input = typeof c.input === 'function' ? c.input() : c.input;
+  const result = await pmm.run(c.argv[0], c.argv.slice(1), input !== undefined ? { input } : {});
   // No unmatched free either: these programs set a locale, whose gettext blocks the C library frees at exit.
   expect({ exitCode: result.exitCode, signal: result.signal, stdout: result.stdout, unmatchedFrees: result.unmatchedFrees })
     .toEqual({ exitCode: 0, signal: null, stdout: c.stdout, unmatchedFrees: 0 });
@@ -97,9 +99,22 @@ test('run options: a misspelt one, and an input that is not bytes, are refused b
     'pmm: unknown run option "inptu"; known: timeoutMs, env, cwd, hook, allowFault, growth, input, binary',
   );
   await expect(pmm.run('/bin/cat', [], { input: { length: 3 } as unknown as string })).rejects.toThrow(
-    'pmm: option "input" must be a string, a Buffer or a Uint8Array, got object',
+    'pmm: option "input" must be a string, a Buffer, a Uint8Array or a Readable stream, got object',
   );
 });
+
+test('stdin: an endless stream is read only as far as the program takes it; one that gives no bytes fails the run, and the VM goes on', async () => {
+  const endless = new EndlessInput();
+  const result = await pmm.run('/usr/bin/head', ['-c', '5'], { input: endless });
+  expect(result.stdout).toBe('y\ny\ny');
+  // pmm reads 256 KiB ahead of pmd at most: what the stream gave is that, a pipe's 64 KiB, and the
+  // stream's own buffering, not all it could give while the program ran.
+  expect(endless.given).toBeLessThan(2 * 1024 * 1024);
+  await expect(pmm.run('/bin/cat', [], { input: Readable.from([{ not: 'bytes' }]) })).rejects.toThrow(
+    "pmm: the program's input is a stream that gave object, not bytes or a string; the program read the end of its input there",
+  );
+  expect((await pmm.run('/bin/echo', ['still here'])).stdout).toBe('still here\n');
+}, 120_000);
 
 if (!dropUserRuns) console.warn('drop_user skipped: it needs root, and a checkout that nobody can reach (every folder above it searchable by all)');
 test.each([forkFamilyCase, outlivedCase, rawForkCase, vforkAllocCase, ...(dropUserRuns ? [dropUserCase] : [])].map((c) => [c.name, c] as const))('%s', async (_name, c) => {

@@ -4,10 +4,11 @@ import { execFileSync, spawnSync } from 'child_process';
 import * as fs from 'fs';
 import * as os from 'os';
 import * as path from 'path';
+import { Readable } from 'stream';
 import { closeSymbolizer, symbolizeRun } from '../../harness/runProgram';
 import { preloadablePath } from '../../qemu/paths';
 import { runHostRaw } from '../host/runHost';
-import { runsAsRoot, dropUserCase, dropUserRuns, binaryOutputCase, childEndingsCase, describeChildPrograms, describeChildren, describeLeaks, describeMismatches, describePidReuse, execEnvCase, execImageCases, execUnhookedCase, fdExhaustCase, quickExitCase, unhookedChildren, forkFamilyCase, rawForkCase, vforkAllocCase, hookCases, inputCases, outlivedCase, unmatchedFreeCase, pidReuseCase, programBin, setuidCopy, describeSystemEndings, systemEndingsCase } from './cases';
+import { runsAsRoot, dropUserCase, dropUserRuns, binaryOutputCase, childEndingsCase, describeChildPrograms, describeChildren, describeLeaks, describeMismatches, describePidReuse, execEnvCase, execImageCases, execUnhookedCase, fdExhaustCase, quickExitCase, unhookedChildren, forkFamilyCase, rawForkCase, vforkAllocCase, hookCases, inputCases, EndlessInput, outlivedCase, unmatchedFreeCase, pidReuseCase, programBin, setuidCopy, describeSystemEndings, systemEndingsCase } from './cases';
 
 beforeAll(() => {
   if (fs.existsSync('/dev/pmm')) throw new Error('/dev/pmm exists: host mode needs a machine without pmm.ko');
@@ -34,7 +35,8 @@ test.each(hookCases.map((c) => [c.name, c] as const))('%s', async (_name, c) => 
 }, 60_000);
 
 test.each(inputCases.map((c) => [c.name, c] as const))('stdin: %s', async (_name, c) => {
-  const result = await symbolizeRun(await runHostRaw(c.argv[0], c.argv.slice(1), { timeoutMs: 60_000, ...(c.input !== undefined ? { input: c.input } : {}) }), []);
+  const input = typeof c.input === 'function' ? c.input() : c.input;
+  const result = await symbolizeRun(await runHostRaw(c.argv[0], c.argv.slice(1), { timeoutMs: 60_000, ...(input !== undefined ? { input } : {}) }), []);
   // No unmatched free either: these programs set a locale, whose gettext blocks the C library frees at exit.
   expect({ exitCode: result.exitCode, signal: result.signal, stdout: result.stdout, leaked: result.summary.blocks, unmatchedFrees: result.unmatchedFrees })
     .toEqual({ exitCode: 0, signal: null, stdout: c.stdout, leaked: 0, unmatchedFrees: 0 });
@@ -51,8 +53,19 @@ test(binaryOutputCase.name, async () => {
 });
 
 test('stdin: an input that is not bytes, or over 32 MiB, is refused before anything runs', async () => {
-  await expect(runHostRaw('/bin/cat', [], { input: 42 as unknown as string })).rejects.toThrow('pmm: option "input" must be a string, a Buffer or a Uint8Array, got number');
+  await expect(runHostRaw('/bin/cat', [], { input: 42 as unknown as string })).rejects.toThrow('pmm: option "input" must be a string, a Buffer, a Uint8Array or a Readable stream, got number');
   await expect(runHostRaw('/bin/cat', [], { input: Buffer.alloc(32 * 1024 * 1024 + 1) })).rejects.toThrow(/option "input" is 33554433 bytes, more than the 33554432/);
+});
+
+test('stdin: an endless stream is read only as far as the program takes it; one that gives no bytes fails the run', async () => {
+  const endless = new EndlessInput();
+  const result = await symbolizeRun(await runHostRaw('/usr/bin/head', ['-c', '5'], { input: endless }), []);
+  expect(result.stdout).toBe('y\ny\ny');
+  // The program's pipe holds the stream back: what it gave is the pipe's 64 KiB and the streams' buffers.
+  expect(endless.given).toBeLessThan(2 * 1024 * 1024);
+  await expect(runHostRaw('/bin/cat', [], { input: Readable.from([{ not: 'bytes' }]) })).rejects.toThrow(
+    "pmm: the program's input is a stream that gave object, not bytes or a string; the program read the end of its input there",
+  );
 });
 
 if (!dropUserRuns) console.warn('drop_user skipped: it needs root, and a checkout that nobody can reach (every folder above it searchable by all)');

@@ -13,7 +13,7 @@ import { checkHookable, checkHookStarted } from '../../harness/hookReach';
 import { processStat } from '../../harness/processStat';
 import { binaryOutput, outputFields, programInput, ProgramError, resolveProgram, type RawRun } from '../../harness/runProgram';
 import { packageRoot, preloadablePath } from '../../qemu/paths';
-import type { Readable } from 'stream';
+import type { Readable, Writable } from 'stream';
 import { ASKED_SIGNALS, noteLaunchLine, parseLaunchLine, waitStatusEnding, type Ending, type LaunchLine, type LaunchReport } from './launchReport';
 import { processName, readRecordDir, recordDirEntries, type HostProcess, type RecordDirEntry } from './recordDir';
 
@@ -22,7 +22,8 @@ export interface HostRunOptions {
   cwd?: string;
   timeoutMs?: number; // SIGKILL after this; 0 or absent: none
   hook?: string; // libpmm.so; default: the one built beside this folder
-  input?: string | Uint8Array; // the program's stdin, all of it; absent: none (/dev/null), unless inheritInput
+  // The program's stdin: all of it, or a stream read as the program reads; absent: none (/dev/null), unless inheritInput.
+  input?: string | Uint8Array | Readable;
   /** The program reads this process's stdin as it is (a terminal, a pipe as it comes): pmm run --host. */
   inheritInput?: boolean;
   binary?: boolean; // the result also has stdoutBytes and stderrBytes, as pmm.run's option
@@ -107,6 +108,54 @@ async function endLeftovers(dir: string, program: number): Promise<Set<string>> 
   return killed;
 }
 
+/**
+ * A stream's data into the program's stdin pipe as the program reads it (the pipe holds the stream back),
+ * ended with the stream. stop() leaves the stream where it is once the run is over; error says what was
+ * wrong with the stream, if anything was.
+ */
+function feedStdin(source: Readable, pipe: Writable): { stop: () => void; error: string | null } {
+  const feeding = { stop: (): void => {}, error: null as string | null };
+  const resume = (): void => {
+    source.resume();
+  };
+  const onData = (chunk: unknown): void => {
+    if (typeof chunk !== 'string' && !(chunk instanceof Uint8Array)) {
+      feeding.error ??= `the program's input is a stream that gave ${typeof chunk}, not bytes or a string`;
+      feeding.stop();
+      return;
+    }
+    if (!pipe.write(chunk)) {
+      source.pause();
+      pipe.once('drain', resume);
+    }
+  };
+  const onEnd = (): void => {
+    pipe.end();
+  };
+  const onError = (err: Error): void => {
+    feeding.error ??= `reading the program's input failed: ${err.message}`;
+    feeding.stop();
+  };
+  // The program's end closed (it exited, or closed its stdin): the rest goes nowhere, as to a gone reader.
+  pipe.on('error', () => feeding.stop());
+  feeding.stop = () => {
+    source.off('data', onData);
+    source.off('end', onEnd);
+    source.off('error', onError);
+    pipe.off('drain', resume);
+    if (!source.readableEnded) source.pause();
+    pipe.end();
+  };
+  if (source.readableEnded || source.destroyed) {
+    pipe.end();
+    return feeding;
+  }
+  source.on('data', onData);
+  source.once('end', onEnd);
+  source.once('error', onError);
+  return feeding;
+}
+
 /** A descriptor open for reading on a file holding input; the file itself is removed at once. */
 function stdinFile(file: string, input: Buffer): number {
   fs.writeFileSync(file, input, { mode: 0o600 });
@@ -164,7 +213,7 @@ export async function runHostRaw(program: string, args: string[], options: HostR
     env.PMM_RECORD_DIR = dir;
     // The input in a file, as pmd gives it in the VM: the program reads it as with `< file`, may
     // seek in it, and may leave it unread.
-    const stdin = input ? stdinFile(`${dir}.stdin`, input) : options.inheritInput ? 'inherit' : 'ignore';
+    const stdin = Buffer.isBuffer(input) ? stdinFile(`${dir}.stdin`, input) : input ? 'pipe' : options.inheritInput ? 'inherit' : 'ignore';
     let child;
     try {
       const output = options.inheritOutput ? 'inherit' : 'pipe';
@@ -174,6 +223,7 @@ export async function runHostRaw(program: string, args: string[], options: HostR
       if (typeof stdin === 'number') fs.closeSync(stdin);
     }
     const launched = child;
+    const feeding = input !== null && !Buffer.isBuffer(input) ? feedStdin(input, child.stdin!) : null;
     const control = options.control;
     // What the launcher has said so far, read as it comes (the program's pid, to pass signals on).
     const report: LaunchReport = { pid: null, ending: null, failure: null };
@@ -248,8 +298,10 @@ export async function runHostRaw(program: string, args: string[], options: HostR
       await reported;
     } finally {
       if (timer) clearTimeout(timer);
+      feeding?.stop();
     }
     if (unreadable) throw unreadable;
+    if (feeding?.error) throw new ProgramError(`${feeding.error}; the program read the end of its input there`);
     if (report.failure?.stage === 'exec') {
       // The program itself was checked: ENOENT now means the interpreter its #! line names.
       const why = report.failure.errno === os.constants.errno.ENOENT ? 'the interpreter its #! line names does not exist' : report.failure.message;

@@ -318,6 +318,77 @@ describe('pmd serve --stdio', () => {
     expect(await pmd.request(next)).toMatchObject({ id: next.id, type: 'result', exitCode: 0 });
   });
 
+  /** Input lines for run id, as the host writes them. */
+  const inputLine = (id: unknown, data: string | Buffer): string => JSON.stringify({ id, type: 'input', data: Buffer.from(data).toString('base64') });
+  const inputEnd = (id: unknown): string => JSON.stringify({ id, type: 'input', end: true });
+
+  test('with stdinStream, the program reads each input line as it comes, each is answered inputTaken, and the end is its EOF', async () => {
+    const req = runRequest(['/bin/sh', '-c', 'read a; echo "got $a"; cat'], { stream: true, stdinStream: true });
+    pmd.sendRaw(JSON.stringify(req));
+    pmd.sendRaw(inputLine(req.id, 'one\n'));
+    expect(await pmd.next()).toEqual({ id: req.id, type: 'inputTaken', bytes: 4 });
+    // The program answered the first line while the rest of its input had not been sent.
+    const first = await pmd.next();
+    expect({ type: first.type, data: decode(first.data).toString() }).toEqual({ type: 'output', data: 'got one\n' });
+    const bytes = Buffer.from(Array.from({ length: 70_000 }, (_, i) => i & 0xff));
+    pmd.sendRaw(`${inputLine(req.id, bytes)}\n${inputEnd(req.id)}`);
+    const lines: Answer[] = [];
+    for (let answer = await pmd.next(); answer.type !== 'result'; answer = await pmd.next()) lines.push(answer);
+    expect(lines.filter((l) => l.type === 'inputTaken')).toEqual([{ id: req.id, type: 'inputTaken', bytes: 70_000 }]);
+    expect(Buffer.concat(lines.filter((l) => l.type === 'output').map((l) => decode(l.data)))).toEqual(bytes);
+  });
+
+  test('with stdinStream, input waits while the program does not read, until its stdin has no reader', async () => {
+    const req = runRequest(['/bin/sleep', '0.5'], { stdinStream: true });
+    const piece = Buffer.alloc(48 * 1024, 0x61);
+    pmd.sendRaw(JSON.stringify(req));
+    pmd.sendRaw(Array.from({ length: 12 }, () => inputLine(req.id, piece)).join('\n'));
+    const taken: Answer[] = [];
+    let answer = await pmd.next();
+    for (; answer.type === 'inputTaken'; answer = await pmd.next()) taken.push(answer);
+    expect(answer).toMatchObject({ id: req.id, type: 'result', exitCode: 0 });
+    // While the program lived, pmd took a line when the pipe (64 KiB) had taken the last: two lines and
+    // part of a third, not the 576 KiB sent; then, its stdin closed with it, each line was answered closed
+    // (so the host reads no more for it), and any left when the run ended were dropped unanswered.
+    const open = taken.filter((t) => t.closed === undefined);
+    expect(open.length).toBeGreaterThan(0);
+    expect(open.length).toBeLessThanOrEqual(3);
+    expect(taken.slice(open.length).every((t) => t.closed === true)).toBe(true);
+    const next = runRequest(['/bin/echo', 'still here']);
+    expect(await pmd.request(next)).toMatchObject({ id: next.id, type: 'result', exitCode: 0 });
+  });
+
+  test('with stdinStream, input for a program that closed its stdin is taken, dropped, and answered closed', async () => {
+    const req = runRequest(['/bin/sh', '-c', 'exec 0<&-; echo closed; sleep 0.5; echo done'], { stream: true, stdinStream: true });
+    pmd.sendRaw(JSON.stringify(req));
+    const closed = await pmd.next();
+    expect(decode(closed.data).toString()).toBe('closed\n');
+    pmd.sendRaw(`${inputLine(req.id, 'x')}\n${inputLine(req.id, 'y')}`);
+    expect(await pmd.next()).toEqual({ id: req.id, type: 'inputTaken', bytes: 1, closed: true });
+    expect(await pmd.next()).toEqual({ id: req.id, type: 'inputTaken', bytes: 1, closed: true });
+    const done = await pmd.next();
+    expect(decode(done.data).toString()).toBe('done\n');
+    expect(await pmd.next()).toMatchObject({ id: req.id, type: 'result', exitCode: 0 });
+  });
+
+  test.each([
+    ['stdin and stdinStream both', runRequest(['/bin/true'], { stdin: '', stdinStream: true }), '"stdin" and "stdinStream" cannot both be given'],
+    ['stdinStream not a boolean', runRequest(['/bin/true'], { stdinStream: 1 }), '"stdinStream" must be true or false, not a number'],
+    ['input with neither data nor end', { id: 41, type: 'input' }, 'an input request has either "data" or "end": true'],
+    ['input with both', { id: 41, type: 'input', data: '', end: true }, 'an input request has either "data" or "end": true'],
+    ['input that is not base64', { id: 41, type: 'input', data: '!!' }, '"data" is not padded base64'],
+    ['input with a field pmd does not know', { id: 41, type: 'input', end: true, more: 1 }, 'unknown field "more" in an input request'],
+  ])('refuses a request with %s, naming it', async (_what, req, message) => {
+    expect(await pmd.request(req)).toEqual({ id: req.id, type: 'error', message });
+  });
+
+  test('input for no run is not answered, and pmd goes on', async () => {
+    pmd.sendRaw(inputLine(999, 'lost'));
+    pmd.sendRaw(inputEnd(999));
+    const next = runRequest(['/bin/echo', 'still here']);
+    expect(await pmd.request(next)).toMatchObject({ id: next.id, type: 'result', exitCode: 0 });
+  });
+
   test('runs a program that reads none of its stdin to the end', async () => {
     const answer = await pmd.request(runRequest(['/usr/bin/head', '-c', '5'], { stdin: Buffer.alloc(1 << 20, 0x61).toString('base64') }));
     expect(answer).toMatchObject({ type: 'result', exitCode: 0, signal: null });

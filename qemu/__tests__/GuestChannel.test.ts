@@ -6,7 +6,8 @@ import * as fs from 'fs';
 import * as net from 'net';
 import * as os from 'os';
 import * as path from 'path';
-import { GuestChannel, RequestNotTextError, RequestTooLongError } from '../GuestChannel';
+import { PassThrough } from 'stream';
+import { GuestChannel, InputStreamError, RequestNotTextError, RequestTooLongError } from '../GuestChannel';
 import { MAX_REQUEST_BYTES } from '../protocol';
 
 let dir: string;
@@ -174,4 +175,93 @@ test("a streamed run's output goes to the listener as it comes, and into the res
   expect(Buffer.from(answer.stdout, 'base64').toString()).toBe('one\ntwo\n');
   expect(Buffer.from(answer.stderr, 'base64').toString()).toBe('oops\n');
   expect(answer.truncated).toBeUndefined();
+});
+
+describe('a streamed stdin', () => {
+  const runBody = { type: 'run' as const, argv: ['/bin/x'], cwd: '/', env: {}, hook: null, timeoutMs: 0 };
+  type Line = { id: number; type: string; stdinStream?: boolean; data?: string; end?: boolean };
+
+  /** What the host sends the guest, line by line, as it comes. */
+  async function guestLines(): Promise<{ socket: net.Socket; lines: Line[] }> {
+    const socket = await guest;
+    const lines: Line[] = [];
+    let partial = '';
+    socket.on('data', (d: Buffer) => {
+      const split = (partial + d.toString()).split('\n');
+      partial = split.pop()!;
+      lines.push(...split.map((l) => JSON.parse(l) as Line));
+    });
+    return { socket, lines };
+  }
+  const settle = (): Promise<void> => new Promise((resolve) => setTimeout(resolve, 100));
+  const inputBytes = (lines: Line[]): Buffer[] => lines.filter((l) => l.type === 'input' && l.data !== undefined).map((l) => Buffer.from(l.data!, 'base64'));
+  const send = (socket: net.Socket, message: object): Promise<void> => sendInPieces(socket, `${JSON.stringify(message)}\n`, []);
+
+  test('goes in input lines of at most 48 KiB, no more than 256 KiB ahead of what pmd took, then its end', async () => {
+    const { socket, lines } = await guestLines();
+    const input = new PassThrough();
+    const run = channel.request(runBody, undefined, undefined, input);
+    const data = Buffer.from(Array.from({ length: 600 * 1024 }, (_, i) => (i * 13) & 0xff));
+    for (let at = 0; at < data.length; at += 100 * 1024) input.write(data.subarray(at, at + 100 * 1024));
+    await settle();
+    expect(lines[0]).toMatchObject({ type: 'run', stdinStream: true });
+    const id = lines[0].id;
+    const ahead = inputBytes(lines);
+    // Three writes of 100 KiB reach the window: the pump waits there.
+    expect(ahead.reduce((sum, b) => sum + b.length, 0)).toBe(300 * 1024);
+    expect(ahead.every((b) => b.length <= 48 * 1024)).toBe(true);
+    await send(socket, { id, type: 'inputTaken', bytes: 300 * 1024 });
+    input.end();
+    await settle();
+    expect(Buffer.concat(inputBytes(lines)).equals(data)).toBe(true);
+    expect(lines[lines.length - 1]).toEqual({ id, type: 'input', end: true });
+    await send(socket, result(id, 0));
+    await expect(run).resolves.toMatchObject({ type: 'result' });
+  });
+
+  test('is read no more once pmd says the program closed it, nor once the run has ended', async () => {
+    const { socket, lines } = await guestLines();
+    const input = new PassThrough();
+    const run = channel.request(runBody, undefined, undefined, input);
+    input.write('one');
+    await settle();
+    const id = lines[0].id;
+    await send(socket, { id, type: 'inputTaken', bytes: 3, closed: true });
+    await settle();
+    input.write('two');
+    await settle();
+    expect(inputBytes(lines).map(String)).toEqual(['one']);
+    expect(input.isPaused()).toBe(true);
+    await send(socket, result(id, 0));
+    await run;
+
+    const again = new PassThrough();
+    const second = channel.request(runBody, undefined, undefined, again);
+    await settle();
+    const secondId = lines[lines.length - 1].id;
+    await send(socket, result(secondId, 0));
+    await second;
+    again.write('late');
+    await settle();
+    expect(lines.filter((l) => l.id === secondId && l.type === 'input')).toEqual([]);
+  });
+
+  test.each([
+    ['a stream that fails', (input: PassThrough) => input.destroy(new Error('EIO: i/o error')), "pmm: reading the program's input failed: EIO: i/o error; the program read the end of its input there"],
+    ['a stream that gives no bytes', (input: PassThrough) => input.write({ not: 'bytes' }), "pmm: the program's input is a stream that gave object, not bytes or a string; the program read the end of its input there"],
+  ])('%s ends the input, and fails the run once it has ended, without failing the channel', async (_what, spoil, message) => {
+    const { socket, lines } = await guestLines();
+    const input = new PassThrough({ objectMode: true });
+    const run = channel.request(runBody, undefined, undefined, input);
+    spoil(input);
+    await settle();
+    const id = lines[0].id;
+    expect(lines.slice(1)).toEqual([{ id, type: 'input', end: true }]);
+    await send(socket, result(id, 0));
+    await expect(run).rejects.toThrow(InputStreamError);
+    await expect(run).rejects.toThrow(message);
+    const next = channel.request({ type: 'shutdown' });
+    await send(socket, { id: id + 1, type: 'bye' });
+    await expect(next).resolves.toMatchObject({ type: 'bye' });
+  });
 });
