@@ -19,6 +19,7 @@ import { prebootSharedVm } from './sharedVm';
 import { recordTestFigures } from './testFigures';
 import type { RunResult } from './types';
 import { runFailures, type RunFailure } from './verdict';
+import type { RunControl } from '../qemu/GuestChannel';
 
 /** Options live under this one key of testEnvironmentOptions (and of a file's @jest-environment-options). */
 export const OPTIONS_KEY = 'pmm';
@@ -34,6 +35,15 @@ type Owner = Circus.TestEntry | Circus.Hook | 'file';
 interface Run {
   result: RunResult;
   allowFault: boolean;
+}
+
+/** A run not yet answered: its owner may end first (its timeout), and the program must not outlive it. */
+interface RunInFlight {
+  owner: Owner;
+  program: string;
+  control: RunControl;
+  /** Its owner ended while it ran: it was killed, and its result belongs to nobody. */
+  orphaned: boolean;
 }
 
 interface ExpectWithState {
@@ -58,6 +68,9 @@ export default class PmmEnvironment extends NodeEnvironment {
   private readonly expectedLeaks = new WeakSet<RunResult>();
   /** Runs whose mismatched releases a test asserted with toHaveMismatchedFrees. */
   private readonly expectedMismatches = new WeakSet<RunResult>();
+  private readonly inFlight = new Set<RunInFlight>();
+  /** A beforeAll's failures, for each test of its block that runs; attached: one has had them. */
+  private readonly blockFailures = new Map<Circus.DescribeBlock, { failures: RunFailure[]; attached: boolean }>();
 
   constructor(config: JestEnvironmentConfig, context: EnvironmentContext) {
     super(config, context);
@@ -94,8 +107,14 @@ export default class PmmEnvironment extends NodeEnvironment {
         break;
       case 'test_done':
         this.currentTest = null;
+        this.endRunsOf(event.test);
         this.recordFigures(event.test);
-        for (const failure of this.takeFailures(event.test)) event.test.errors.push(failure);
+        for (const failure of [...this.beforeAllFailures(event.test), ...this.takeFailures(event.test)]) event.test.errors.push(failure);
+        break;
+      case 'test_skip':
+      case 'test_todo':
+        // Started but not run (test.skip, -t, test.todo): no test_done follows, and what runs next is no part of it.
+        this.currentTest = null;
         break;
       case 'hook_start':
         if (event.hook.type === 'beforeAll' || event.hook.type === 'afterAll') this.currentHook = event.hook;
@@ -104,6 +123,13 @@ export default class PmmEnvironment extends NodeEnvironment {
       case 'hook_failure':
         if (event.hook === this.currentHook) this.settleHook(event.hook, event.describeBlock);
         break;
+      case 'run_describe_finish': {
+        // A beforeAll whose tests all ended unrun (test.todo): its leaks fail the file.
+        const left = this.blockFailures.get(event.describeBlock);
+        this.blockFailures.delete(event.describeBlock);
+        if (left && !left.attached) state.unhandledErrors.push(...left.failures);
+        break;
+      }
       case 'run_finish':
         for (const failure of this.takeFailures('file')) state.unhandledErrors.push(failure);
         break;
@@ -111,18 +137,32 @@ export default class PmmEnvironment extends NodeEnvironment {
   }
 
   /**
-   * A beforeAll's leaks fail every test of its block, as jest-circus does with a beforeAll that throws (the
-   * tests then do not run); an afterAll's fail the file, as an afterAll that throws does.
+   * A beforeAll's leaks fail every test of its block that runs, as jest-circus does with a beforeAll that
+   * throws (not those skipped, by test.skip or -t); an afterAll's fail the file, as an afterAll that throws does.
    */
   private settleHook(hook: Circus.Hook, block: Circus.DescribeBlock | undefined): void {
     this.currentHook = null;
+    this.endRunsOf(hook);
     const failures = this.takeFailures(hook).map((f) => ({ ...f, message: `in ${hook.type}: ${f.message}`, stack: `in ${hook.type}: ${f.stack}` }));
     if (failures.length === 0) return;
     if (hook.type === 'beforeAll' && block) {
-      for (const test of testsUnder(block)) test.errors.push(...failures);
+      const earlier = this.blockFailures.get(block)?.failures ?? [];
+      this.blockFailures.set(block, { failures: [...earlier, ...failures], attached: false });
     } else {
       this.circusState?.unhandledErrors.push(...failures);
     }
+  }
+
+  /** The failures of the beforeAll hooks of the blocks a test that ran is in. */
+  private beforeAllFailures(test: Circus.TestEntry): RunFailure[] {
+    const failures: RunFailure[] = [];
+    for (let block: Circus.DescribeBlock | undefined = test.parent; block !== undefined; block = block.parent) {
+      const entry = this.blockFailures.get(block);
+      if (!entry) continue;
+      entry.attached = true;
+      failures.push(...entry.failures);
+    }
+    return failures;
   }
 
   /** What the test's runs leaked in all (their followed children's too), for the JUnit report. */
@@ -161,9 +201,32 @@ export default class PmmEnvironment extends NodeEnvironment {
     return this.currentTest ?? this.currentHook ?? 'file';
   }
 
+  /**
+   * A test or hook that ends while its runs go on (Jest's timeout, or a run not awaited): their programs are
+   * killed, as a timeout kills them, or the VM, which runs one program at a time, would keep every later run
+   * of the file waiting for them. Their results, which come after, belong to no test.
+   */
+  private endRunsOf(owner: Owner): void {
+    for (const run of this.inFlight) {
+      if (run.owner !== owner || run.orphaned) continue;
+      run.orphaned = true;
+      run.control.signal?.('SIGKILL');
+      const whose = owner === 'file' ? 'the file' : owner.type === 'test' ? `test "${titlesOf(owner).join(' › ')}"` : `its ${owner.type} hook`;
+      notice(`pmm: ${run.program}: still running when ${whose} ended: killed, so that the runs after it do not wait for it`);
+    }
+  }
+
   private async run(program: string, args: string[], options: RunOptions): Promise<RunResult> {
     const owner = this.ownerOfCall();
-    const result = await runProgram(program, args, this.pmmOptions, options, notice);
+    const flight: RunInFlight = { owner, program, control: {}, orphaned: false };
+    this.inFlight.add(flight);
+    let result: RunResult;
+    try {
+      result = await runProgram(program, args, this.pmmOptions, options, notice, flight.control);
+    } finally {
+      this.inFlight.delete(flight);
+    }
+    if (flight.orphaned) return result;
     for (const child of result.children ?? []) if (child.unhooked) notice(unhookedChildMessage(result.program, child));
     for (const note of [...releaseNotes(result), ...readOnlyNote(result.stderr, 'jest'), ...outputNote(result)]) notice(`pmm: ${result.program}: ${note}`);
     for (const child of result.children ?? []) for (const note of releaseNotes(child, true)) notice(`pmm: ${result.program}: ${forkedChildName(child)}: ${note}`);
@@ -181,6 +244,3 @@ function titlesOf(test: Circus.TestEntry): string[] {
   return titles;
 }
 
-function testsUnder(block: Circus.DescribeBlock): Circus.TestEntry[] {
-  return block.children.flatMap((child) => (child.type === 'test' ? [child] : testsUnder(child)));
-}

@@ -417,6 +417,7 @@ export async function runProgram(
   options: PmmOptions,
   runOptions: RunOptions,
   notice: Notice,
+  control?: RunControl,
 ): Promise<RunResult> {
-  return symbolizeRun(await runRaw(program, args, options, runOptions, notice), [...options.suppressions, ...suppressionFilesFromEnv()]);
+  return symbolizeRun(await runRaw(program, args, options, runOptions, notice, undefined, control), [...options.suppressions, ...suppressionFilesFromEnv()]);
 }

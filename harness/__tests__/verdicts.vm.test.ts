@@ -64,12 +64,14 @@ describe('concurrent tests', () => {
 });
 
 describe('runs in beforeAll and afterAll', () => {
-  test("a beforeAll's leak fails each test of its block, and only those", () => {
+  test("a beforeAll's leak fails each test of its block that runs, and only those", () => {
     for (const title of ['hooks: first test of the block', 'hooks: second test of the block']) {
       expect(statusOf(title)).toBe('failed');
       expect(messageOf(title)).toContain('in beforeAll: 600 bytes in 3 blocks leaked by');
     }
     expect(statusOf('hooks: test of the clean block')).toBe('passed');
+    // A skipped test of the block stays skipped, with no failure of the beforeAll's.
+    expect(testTitled(run, 'hooks: a skipped test of the block')).toMatchObject({ status: 'pending', failureMessages: [] });
   });
 
   test("an afterAll's leak fails the file, and JUnit has an error case for it", () => {
@@ -77,6 +79,20 @@ describe('runs in beforeAll and afterAll', () => {
     expect(file?.message).toContain('in afterAll: 600 bytes in 3 blocks leaked by');
     expect(run.junit).toMatch(/<testcase classname="hooks.test.js"[^>]*>\s*<error message="in afterAll: 600 bytes in 3 blocks leaked by/);
   });
+
+  test("an afterAll's leak fails the file when its last test was skipped too", () => {
+    const file = run.files.find((f) => f.name === 'hooks_last_skipped.test.js');
+    expect(file?.message).toContain('in afterAll: 600 bytes in 3 blocks leaked by');
+    expect(statusOf('hooks_last_skipped: a test that runs')).toBe('passed');
+    expect(testTitled(run, 'hooks_last_skipped: the last test, skipped')).toMatchObject({ status: 'pending', failureMessages: [] });
+  });
+});
+
+test("a test that times out while its run goes on: the program is killed and said to be, and the file's next run does not wait", () => {
+  expect(statusOf('timeout: a run still going when its test times out')).toBe('failed');
+  expect(messageOf('timeout: a run still going when its test times out')).toContain('Exceeded timeout of 3000 ms');
+  expect(run.stderr).toMatch(/^pmm: \/bin\/sleep: still running when test "timeout: a run still going when its test times out" ended: killed, so that the runs after it do not wait for it$/m);
+  expect(statusOf('timeout: the next run of the file does not wait for it')).toBe('passed');
 });
 
 describe('growth mode', () => {

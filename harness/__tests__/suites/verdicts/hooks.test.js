@@ -1,5 +1,5 @@
-// Runs in beforeAll and afterAll: a beforeAll's leak fails each test of its block (as a beforeAll that
-// throws does), an afterAll's fails the file.
+// Runs in beforeAll and afterAll: a beforeAll's leak fails each test of its block that runs (as a beforeAll
+// that throws does), an afterAll's fails the file.
 const path = require('path');
 
 const fixture = (name) => path.join(__dirname, '..', '..', '..', '..', 'fixtures', 'bin', name);
@@ -11,6 +11,7 @@ describe('a block whose beforeAll leaks', () => {
 
   test('hooks: first test of the block', () => {});
   test('hooks: second test of the block', () => {});
+  test.skip('hooks: a skipped test of the block', () => {});
 });
 
 describe('a block whose beforeAll is clean', () => {

@@ -1,0 +1,10 @@
+// A test that times out while its run goes on: the program is killed, so that the file's next run does not
+// wait for it (the VM runs one program at a time; this one would run until runTimeoutMs).
+test('timeout: a run still going when its test times out', async () => {
+  await pmm.run('/bin/sleep', ['100']);
+}, 3000);
+
+test('timeout: the next run of the file does not wait for it', async () => {
+  const result = await pmm.run('/bin/echo', ['next']);
+  expect(result.stdout).toBe('next\n');
+}, 30000);
