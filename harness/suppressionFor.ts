@@ -36,11 +36,21 @@ export function suppressionFor(leak: Leak): string {
   ].join('\n');
 }
 
-/** The suppressions of many leaks (a run's, its children's), each stack once. */
+/**
+ * The suppressions of many leaks (a run's, its children's), each stack once, and a line saying so for the
+ * leaks without a stack (--num-callers 0), which get none: it would match every leak, and valgrind
+ * refuses a suppression without frames.
+ */
 export function suppressionsFor(leaks: readonly Leak[]): string[] {
   const seen = new Set<string>();
   const out: string[] = [];
+  const unstacked = leaks.filter((leak) => leak.frames.length === 0);
+  if (unstacked.length > 0) {
+    const n = unstacked.length;
+    out.push(`pmm: no suppression for ${n} ${n === 1 ? 'leak' : 'leaks'} without a stack (--num-callers 0, or PMM_STACK_DEPTH=0): one would match every leak`);
+  }
   for (const leak of leaks) {
+    if (leak.frames.length === 0) continue;
     const text = suppressionFor(leak);
     const stack = text.slice(text.indexOf('Memcheck:Leak'));
     if (seen.has(stack)) continue;

@@ -3,7 +3,7 @@
 import * as fs from 'fs';
 import type { Frame, Leak, LeakSummary } from './types';
 
-/** LSan: PATTERN found in any frame's function, file or object; `*` is any text, `^`/`$` anchor it. */
+/** LSan: PATTERN found in any frame's function, file or object; `*` is any text, `^`/`$` anchor it (`?` is itself). */
 export interface LsanSuppression {
   format: 'lsan';
   pattern: string;
@@ -69,6 +69,8 @@ function parseValgrind(lines: string[], file: string): Suppression[] {
     for (const f of frames) {
       if (f !== '...' && !/^(fun|obj|src):/.test(f)) throw new SuppressionError(file, start + 1, `unknown frame line ${JSON.stringify(f)}`);
     }
+    // valgrind refuses the file ("bad or missing extra suppression info"); pmm would match every leak with it.
+    if (frames.length === 0) throw new SuppressionError(file, start + 1, `suppression ${JSON.stringify(name)} has no fun:, obj: or ... line, which valgrind refuses and which would match every leak`);
     out.push({ format: 'valgrind', name, frames });
   }
   return out;
@@ -86,12 +88,13 @@ export function loadSuppressionFiles(files: readonly string[]): Suppression[] {
   });
 }
 
-function globRegExp(glob: string, anchored: boolean): RegExp {
+/** A glob as a regular expression: `*` any text, and for valgrind's (not LSan's) `?` any one character. */
+function globRegExp(glob: string, anchored: boolean, anyOne = true): RegExp {
   let body = '';
   for (const ch of glob) {
     if (ch === '*') body += '.*';
-    else if (ch === '?') body += '.';
-    else body += ch.replace(/[.+^${}()|[\]\\]/g, '\\$&');
+    else if (ch === '?' && anyOne) body += '.';
+    else body += ch.replace(/[.+?^${}()|[\]\\]/g, '\\$&');
   }
   return new RegExp(anchored ? `^${body}$` : body);
 }
@@ -100,7 +103,8 @@ function lsanRegExp(pattern: string): RegExp {
   const start = pattern.startsWith('^');
   const end = pattern.endsWith('$') && pattern.length > (start ? 1 : 0);
   const core = pattern.slice(start ? 1 : 0, end ? -1 : undefined);
-  const body = globRegExp(core, false).source;
+  // LSan's TemplateMatch knows `*`, `^` and `$` only: a `?` in a C++ name, say, is just that.
+  const body = globRegExp(core, false, false).source;
   return new RegExp(`${start ? '^' : ''}${body}${end ? '$' : ''}`);
 }
 

@@ -64,6 +64,14 @@ test('read back, each suppresses the leak it was made from, and not another', ()
   }
 });
 
+test('a leak without a stack (--num-callers 0) gets no suppression, which would match every leak, and a line that says so', () => {
+  const unstacked = leak([], ['malloc', 'realloc']);
+  expect(suppressionsFor([unstacked, { ...unstacked, kinds: ['malloc'] }, leak([fn('f'), fn('main')])])).toEqual([
+    'pmm: no suppression for 2 leaks without a stack (--num-callers 0, or PMM_STACK_DEPTH=0): one would match every leak',
+    expect.stringMatching(/^\{\n.*\n   Memcheck:Leak\n   fun:malloc\n   fun:f\n   fun:main\n\}$/),
+  ]);
+});
+
 test('a run\'s leaks with one stack give one suppression', () => {
   const one = leak([fn('f'), fn('main')]);
   expect(suppressionsFor([one, { ...one, bytes: 7, blocks: 1 }, leak([fn('g'), fn('main')])])).toHaveLength(2);

@@ -34,6 +34,7 @@ describe('LSan leak: files', () => {
     ['leak:^load', true],
     ['leak:^config', false], // anchored, and no name starts so
     ['leak:load*config', true],
+    ['leak:load?config', false], // LSan's `?` is itself, not any character
     ['leak:save_config', false],
     ['race:load_config', false], // another sanitizer's type is ignored
   ])('%s suppresses the strdup leak: %p', (text, expected) => {
@@ -68,6 +69,19 @@ describe('valgrind suppression files', () => {
 
   it('ignores suppressions of other kinds than Memcheck:Leak', () => {
     expect(parseSuppressions(file('fun:malloc', 'Memcheck:Cond'))).toEqual([]);
+  });
+
+  it('a ? in a valgrind name is any one character', () => {
+    expect(isSuppressed(viaStrdup, parseSuppressions(file('fun:malloc\n   fun:strdup\n   fun:load?config')))).toBe(true);
+  });
+
+  it('refuses a leak suppression without a frame line, which would match every leak', () => {
+    expect(() => parseSuppressions(file(''), 'v.supp')).toThrow(
+      new SuppressionError('v.supp', 2, 'suppression "a_name" has no fun:, obj: or ... line, which valgrind refuses and which would match every leak'),
+    );
+    expect(() => parseSuppressions('{\n  bare\n  Memcheck:Leak\n}\n', 'v.supp')).toThrow(
+      new SuppressionError('v.supp', 1, 'suppression "bare" has no fun:, obj: or ... line, which valgrind refuses and which would match every leak'),
+    );
   });
 
   it('names an unclosed suppression', () => {
