@@ -481,31 +481,25 @@ PMM_EXPORT int posix_spawnp(pid_t *pid, const char *file, const posix_spawn_file
 
 /*
  * popen() spawns its shell with environ through the C library's own inner call, which no wrapper
- * sees. If the program took the hook's variables out of environ (clearenv, unsetenv), they
- * are put back into it first, so the shell and what it runs are hooked: the one case where the hook
- * changes the program's environment, and only what it had removed. setenv's copy is the hook's own.
+ * sees. If the program took the hook's variables out of environ (clearenv, unsetenv), environ is
+ * pointed at a copy that has them back, so the shell and what it runs are hooked: the one case where
+ * the hook changes the program's environment, and only by what it had removed. The copy is a mapping
+ * of the hook's own, kept for good (the program may hold its strings), and not setenv's: glibc's
+ * blocks for setenv, made unseen inside the hook, were freed later by the program or at exit as
+ * blocks pmm never saw allocated. A later setenv copies it into glibc's own array, as it does any
+ * environ it did not make.
  */
 static void pmm_exec_restore_environ(void)
 {
 	const char *preload;
-	int was_in_hook;
+	size_t bytes = pmm_exec_env_bytes(environ, &preload);
+	void *buf;
 
-	if (!pmm_exec_env_bytes(environ, &preload))
+	if (!bytes)
 		return;
-	was_in_hook = pmm_in_hook;
-	pmm_in_hook = 1;
-	for (int i = 0; i < pmm_exec_saved_count; i++) {
-		/* The saved text stays: putenv keeps it. */
-		if (!pmm_env_find(environ, pmm_exec_saved[i], pmm_env_name_len(pmm_exec_saved[i])))
-			putenv((char *)pmm_exec_saved[i]);
-	}
-	if (pmm_preload_lacks_self(preload)) {
-		char value[pmm_preload_value_len(preload) + 1];
-
-		pmm_preload_value(value, preload);
-		setenv("LD_PRELOAD", value, 1);
-	}
-	pmm_in_hook = was_in_hook;
+	buf = mmap(NULL, bytes, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
+	if (buf != MAP_FAILED)
+		environ = pmm_exec_env_build(environ, preload, buf);
 }
 
 PMM_EXPORT FILE *popen(const char *command, const char *type)

@@ -172,6 +172,9 @@ test(execEnvCase.name, async () => {
   // The program itself leaks nothing; checked with toLeak, its children's leaks are expected too.
   expect(result).not.toLeak();
   expect(describeChildren(result.children ?? [], programBin(c.program))).toEqual(c.children);
+  // The environment popen() had back after clearenv was the hook's own copy: nothing of it was freed by
+  // the C library unseen (setenv's blocks, made inside the hook, were: two frees never seen allocated).
+  expect([result, ...(result.children ?? [])].map((p) => p.unmatchedFrees)).toEqual(Array(1 + (result.children ?? []).length).fill(0));
 });
 
 test(pidReuseCase.name, async () => {

@@ -125,6 +125,9 @@ test(execEnvCase.name, async () => {
   expect(result.stdout).toBe(c.stdout);
   expect(result.summary).toEqual({ bytes: 0, blocks: 0 });
   expect(describeChildren(result.children ?? [], programBin(c.program))).toEqual(c.children);
+  // The environment popen() had back after clearenv was the hook's own copy: nothing of it was freed by
+  // the C library unseen (setenv's blocks, made inside the hook, were: two frees never seen allocated).
+  expect([result, ...(result.children ?? [])].map((p) => p.unmatchedFrees)).toEqual(Array(1 + (result.children ?? []).length).fill(0));
 }, 60_000);
 
 if (!runsAsRoot) console.warn('pid_reuse skipped: choosing a child\'s pid needs root');
