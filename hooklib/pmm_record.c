@@ -350,7 +350,8 @@ static inline __attribute__((always_inline)) void pmm_record_put(struct pmm_reco
 	}
 	pmm_record_fill(rec, local, kind, ptr, prev_ptr, size);
 	pmm_ring_commit(pos);
-	if (alloc && !prev_ptr)
+	/* Cancellable by its free unless it also releases an old block (a realloc's real prev_ptr). */
+	if (alloc && (!prev_ptr || ((uintptr_t)prev_ptr & PMM_PREV_SHOWN_ONLY)))
 		pmm_ring_remember(ptr, pos);
 }
 
@@ -367,18 +368,19 @@ static void pmm_record_event(uintptr_t frame, enum pmm_kind kind, const void *pt
 
 /*
  * A realloc that moved the block, in the ring. Its position, taken before the call, is the old
- * block's release (nothing, when that block's allocation was cancelled in the ring); the new block's
- * allocation takes a position now. Until the call, another thread could still have had the new
- * address, and recorded its allocation and free after the first position: a record there would put
- * the new block's life before theirs (a free matching nothing, or a leak missed).
+ * block's release (nothing, when that block's allocation was cancelled in the ring: cancelled); the
+ * new block's allocation takes a position now, naming the old block for the log only. Until the call,
+ * another thread could still have had the new address, and recorded its allocation and free after
+ * the first position: a record there would put the new block's life before theirs (a free matching
+ * nothing, or a leak missed).
  */
-static void pmm_record_moved(uintptr_t frame, struct pmm_pending *pending, const void *old, const void *ptr,
-			     size_t size)
+static void pmm_record_moved(uintptr_t frame, struct pmm_pending *pending, const void *old, int cancelled,
+			     const void *ptr, size_t size)
 {
 	struct pmm_record local, *rec = pending->rec;
 
 	pmm_capture(&local, frame);
-	if (old) {
+	if (!cancelled) {
 		/* ptr 0 and size 0: old was released (see the uapi header); a release has no time. */
 		local.time_ns = 0;
 		pmm_record_fill(rec, &local, PMM_KIND_REALLOC, NULL, old, 0);
@@ -387,7 +389,7 @@ static void pmm_record_moved(uintptr_t frame, struct pmm_pending *pending, const
 		pmm_ring_commit_cancelled(pending->pos);
 	}
 	local.time_ns = pmm_ring_stamp();
-	pmm_record_put(&local, PMM_KIND_REALLOC, ptr, NULL, size, 1);
+	pmm_record_put(&local, PMM_KIND_REALLOC, ptr, (const void *)((uintptr_t)old | PMM_PREV_SHOWN_ONLY), size, 1);
 }
 
 /*
@@ -400,21 +402,21 @@ void pmm_record_realloc(uintptr_t frame, struct pmm_pending *pending, const void
 			size_t size)
 {
 	struct pmm_record local, *rec = pending->rec ? pending->rec : &local;
-	int moved;
+	int moved, cancelled;
 
 	/* A position taken must be filled; without one, a failed realloc is not worth a record. */
 	if (!ptr && !pending->rec)
 		return;
 	moved = ptr && ptr != prev_ptr;
-	if (ptr && prev_ptr && pmm_ring_cancel(prev_ptr, PMM_KIND_FREE, &pending->released))
-		prev_ptr = NULL;
+	cancelled = ptr && prev_ptr && pmm_ring_cancel(prev_ptr, PMM_KIND_FREE, &pending->released);
 	if (moved && pending->rec) {
-		pmm_record_moved(frame, pending, prev_ptr, ptr, size);
+		pmm_record_moved(frame, pending, prev_ptr, cancelled, ptr, size);
 		return;
 	}
 	rec->kind = PMM_KIND_REALLOC;
 	rec->ptr = (uintptr_t)ptr;
-	rec->prev_ptr = (uintptr_t)prev_ptr;
+	/* Its old block's allocation cancelled in the ring: nothing to release, only a name to show. */
+	rec->prev_ptr = (uintptr_t)prev_ptr | (cancelled ? PMM_PREV_SHOWN_ONLY : 0);
 	rec->size = size;
 	rec->time_ns = pending->rec ? pmm_ring_stamp() : pmm_clock_ns();
 	pmm_capture(rec, frame);
@@ -423,7 +425,7 @@ void pmm_record_realloc(uintptr_t frame, struct pmm_pending *pending, const void
 		return;
 	}
 	pmm_ring_commit(pending->pos);
-	if (ptr && !prev_ptr)
+	if (ptr && (!prev_ptr || cancelled))
 		pmm_ring_remember(ptr, pending->pos);
 }
 

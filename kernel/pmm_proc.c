@@ -236,7 +236,8 @@ static void pmm_show_record(struct seq_file *m, const struct pmm_record *rec)
 		   pmm_kind_name(rec->kind), tm.tm_hour, tm.tm_min, tm.tm_sec,
 		   rec->size);
 	if (rec->kind == PMM_KIND_REALLOC)
-		seq_printf(m, "Prev Pointer: 0x%llx ", rec->prev_ptr);
+		seq_printf(m, "Prev Pointer: 0x%llx ",
+			   rec->prev_ptr & ~PMM_PREV_SHOWN_ONLY);
 	seq_printf(m, "Pointer: 0x%llx Caller: 0x%llx\n", rec->ptr, caller);
 }
 

@@ -443,7 +443,7 @@ void pmm_monitor_apply(struct pmm_monitor *mon, const struct pmm_record *rec)
 		/* realloc(p, n) returning NULL failed and p is still live. */
 		if (!rec->ptr && rec->size)
 			break;
-		if (rec->prev_ptr)
+		if (rec->prev_ptr && !(rec->prev_ptr & PMM_PREV_SHOWN_ONLY))
 			pmm_release(mon, rec->prev_ptr, rec);
 		/* realloc(p, 0) returning NULL freed p. */
 		if (rec->ptr)

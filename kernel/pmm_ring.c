@@ -315,7 +315,8 @@ static void pmm_ring_pair_batch(struct pmm_ring *ring, u32 n)
 				__set_bit(idx, ring->skip);
 			continue;
 		}
-		if (kind == PMM_KIND_REALLOC && prev) {
+		if (kind == PMM_KIND_REALLOC && prev &&
+		    !(prev & PMM_PREV_SHOWN_ONLY)) {
 			if (pmm_pair_release(ring, prev, kind))
 				__set_bit(idx, ring->skip_prev);
 			else
@@ -508,8 +509,9 @@ static int pmm_ring_apply(struct pmm_ring *ring, bool final)
 							 READ_ONCE(e->rec.ptr));
 		} else if (mon && !stale) {
 			memcpy(&rec, &e->rec, sizeof(rec));
+			/* Its old block's release was paired away. */
 			if (test_bit(idx, ring->skip_prev))
-				rec.prev_ptr = 0;
+				rec.prev_ptr |= PMM_PREV_SHOWN_ONLY;
 			if (tsc && rec.time_ns)
 				rec.time_ns = pmm_ring_tsc_to_ns(rec.time_ns,
 								 now_tsc,

@@ -74,7 +74,7 @@ static void answer_record(struct buf *out, const struct pmm_record *r)
 	buf_puts(out, "\",\"ptr\":\"");
 	buf_put_hex(out, r->ptr);
 	buf_puts(out, "\",\"prevPtr\":\"");
-	buf_put_hex(out, r->prev_ptr);
+	buf_put_hex(out, r->prev_ptr & ~PMM_PREV_SHOWN_ONLY);
 	buf_puts(out, "\",\"size\":");
 	buf_put_u64(out, r->size);
 	buf_puts(out, ",\"timeNs\":\"");

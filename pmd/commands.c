@@ -147,7 +147,8 @@ int command_logs(const char *pid_arg)
 		/* The seed's line, without symbols: the host symbolizes, pmd has no debug info. */
 		printf("{%s @%s} Sz: %lluB", kind_upper, when, (unsigned long long)r->size);
 		if (r->kind == PMM_KIND_REALLOC)
-			printf(" Prev Pointer: 0x%llx", (unsigned long long)r->prev_ptr);
+			printf(" Prev Pointer: 0x%llx",
+			       (unsigned long long)(r->prev_ptr & ~PMM_PREV_SHOWN_ONLY));
 		printf(" Pointer: 0x%llx", (unsigned long long)r->ptr);
 		if (r->nframes > 0)
 			printf(" Caller: 0x%llx\n", (unsigned long long)r->frames[0]);

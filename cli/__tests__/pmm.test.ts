@@ -4,7 +4,7 @@ import { execFileSync, spawn, spawnSync } from 'child_process';
 import * as fs from 'fs';
 import * as os from 'os';
 import * as path from 'path';
-import { programBin } from '../../hooklib/__tests__/cases';
+import { programBin, reallocPrevCase } from '../../hooklib/__tests__/cases';
 import { junitSchemaErrors } from '../../reporters/__tests__/validateJunit';
 import { pmmIntoHead } from './intoHead';
 import { pmmOnTerminal, pmmProcessesBelow, pmmSignalled, processState, processTree, terminalSession, waitUntil } from './signalled';
@@ -21,6 +21,15 @@ function pmm(...args: string[]): { status: number | null; stdout: string; stderr
   const run = spawnSync(process.execPath, [cli, ...args], { cwd: root, encoding: 'utf8', timeout: 30_000 });
   return { status: run.status, stdout: run.stdout, stderr: run.stderr };
 }
+
+test("run --host: a realloc's Prev Pointer names the block it resized, moved or in place, and releases it once", () => {
+  const run = pmm('run', '--host', '--', programBin(reallocPrevCase.program));
+  const { printed, logged } = reallocPrevCase.prevPointers(run.stdout, run.stderr);
+  expect(printed).toHaveLength(3);
+  expect(logged).toEqual(printed);
+  expect(run.stderr).toContain(reallocPrevCase.summary);
+  expect(run.stderr).not.toContain('never seen allocated');
+});
 
 test('a program that does not exist', () => {
   const run = pmm('run', '--', '/nonexistent/program');

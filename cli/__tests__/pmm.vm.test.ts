@@ -4,6 +4,7 @@ import { createHash } from 'crypto';
 import * as fs from 'fs';
 import * as os from 'os';
 import * as path from 'path';
+import { programBin, reallocPrevCase } from '../../hooklib/__tests__/cases';
 import { pmmIntoHead } from './intoHead';
 import { pmmOnTerminal, pmmProcessesBelow, pmmSignalled, processCommand, processState, processTree, terminalSession, waitUntil } from './signalled';
 
@@ -144,6 +145,16 @@ test('run --json: mismatched frees/deletes through pmm.ko and pmd, both stacks s
   // A release that reaches pmm.ko carries its own stack: where the delete or the realloc was called.
   expect(site(result.mismatches[0].release.frames)).toBe(`array_by_delete ${source}:21 < main ${source}:83`);
   expect(site(result.mismatches[6].release.frames)).toBe(`new_by_realloc ${source}:65 < main ${source}:89`);
+}, 180_000);
+
+test("run: a realloc's Prev Pointer names the block it resized, moved or in place, and releases it once", () => {
+  execFileSync('make', ['-C', path.join(root, 'hooklib'), 'test-programs'], { stdio: 'pipe' });
+  const run = pmm('run', '--', programBin(reallocPrevCase.program));
+  const { printed, logged } = reallocPrevCase.prevPointers(run.stdout, run.stderr);
+  expect(printed).toHaveLength(3);
+  expect(logged).toEqual(printed);
+  expect(run.stderr).toContain(reallocPrevCase.summary);
+  expect(run.stderr).not.toContain('never seen allocated');
 }, 180_000);
 
 test('run and exec: the program in the VM reads pmm\'s stdin, every byte of it', () => {

@@ -551,6 +551,22 @@ export function setuidCopy(name: string): { file: string; remove: () => void } {
   return { file, remove: () => fs.rmSync(dir, { recursive: true, force: true }) };
 }
 
+/**
+ * realloc_prev: three blocks left by realloc, moved from a block long applied, moved from one still in
+ * the ring, and resized in place; it prints the three old blocks' addresses. pmm's log names each as the
+ * realloc's Prev Pointer (pmm_record.c; it said 0x0 for all three), and each old block was released once.
+ */
+export const reallocPrevCase = {
+  program: 'realloc_prev',
+  /** The old blocks as the program printed them, and as the log's REALLOC lines name them, in order. */
+  prevPointers(stdout: string, report: string): { printed: string[]; logged: string[] } {
+    const printed = /^realloc_prev: (\S+) (\S+) (\S+)$/m.exec(stdout)?.slice(1) ?? [];
+    const logged = [...report.matchAll(/^\{REALLOC @[\d:]+\} Sz: \d+B Prev Pointer: (0x[0-9a-f]+) /gm)].map((m) => m[1]);
+    return { printed, logged };
+  },
+  summary: 'pmm: 300040 bytes in 3 blocks leaked, from 3 stacks\n',
+};
+
 /** Every byte value, in more than a pipe holds (64 KiB), the last base64 group padded. */
 const inputBytes = Buffer.from(Array.from({ length: 300_001 }, (_, i) => (i * 131 + (i >> 8)) & 0xff));
 

@@ -9,7 +9,7 @@ import * as fs from 'fs';
 import * as path from 'path';
 import type { RawProcess } from '../../harness/runProgram';
 import type { RawMismatch, RawRecord } from '../../harness/types';
-import { eachRecord, PMM_RECORD_SIZE, replayRecords, type Mismatch, type PmmRecord, type Reaped } from './recordStream';
+import { eachRecord, PMM_RECORD_SIZE, PREV_SHOWN_ONLY, replayRecords, type Mismatch, type PmmRecord, type Reaped } from './recordStream';
 import { readRingFile } from './ringFile';
 
 const hex = (v: bigint): string => `0x${v.toString(16)}`;
@@ -19,7 +19,7 @@ export function toRawRecord(r: PmmRecord): RawRecord {
   if (r.kind !== 'malloc' && r.kind !== 'calloc' && r.kind !== 'realloc' && r.kind !== 'new' && r.kind !== 'new[]') {
     throw new Error(`record ${r.index}: a ${r.kind} is not an allocation`);
   }
-  return { kind: r.kind, ptr: hex(r.ptr), prevPtr: hex(r.prevPtr), size: Number(r.size), timeNs: r.timeNs.toString(), frames: r.frames.map(hex) };
+  return { kind: r.kind, ptr: hex(r.ptr), prevPtr: hex(r.prevPtr & ~PREV_SHOWN_ONLY), size: Number(r.size), timeNs: r.timeNs.toString(), frames: r.frames.map(hex) };
 }
 
 /** A replayed mismatch in pmd's JSON shape; the host keeps every one, where pmm.ko keeps the first 256. */

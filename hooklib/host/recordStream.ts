@@ -4,6 +4,11 @@
 /** sizeof(struct pmm_record): kind, nframes (u32 each), ptr, prev_ptr, size, time_ns, frames[16] (u64 each). */
 export const PMM_RECORD_SIZE = 168;
 export const PMM_MAX_FRAMES = 16;
+/**
+ * PMM_PREV_SHOWN_ONLY of kernel/include/uapi/pmm.h: a realloc's prevPtr with it names the old block for
+ * the log only; that block's release is another record's, or went with its allocation in the ring.
+ */
+export const PREV_SHOWN_ONLY = 1n;
 
 export const PmmKind = {
   malloc: 1,
@@ -200,10 +205,11 @@ export function replayRecords(records: Iterable<PmmRecord>, maxLive = MAX_LIVE_R
     }
     if (record.kind === 'realloc') {
       // As pmm.ko: a realloc that returned NULL for a size failed, and its old block is still live.
-      // prev_ptr 0: a realloc(NULL, n), or the ring cancelled the old block's allocation (the realloc
-      // stands for it). ptr 0 with size 0: realloc(p, 0) freed p.
+      // prev_ptr 0, or marked shown only: nothing to release here (the ring cancelled the old block's
+      // allocation, and the realloc stands for it; or a moved realloc's first record released it).
+      // ptr 0 with size 0: realloc(p, 0) freed p.
       if (record.ptr === 0n && record.size !== 0n) continue;
-      if (record.prevPtr !== 0n) cancel(record.prevPtr, record);
+      if (record.prevPtr !== 0n && (record.prevPtr & PREV_SHOWN_ONLY) === 0n) cancel(record.prevPtr, record);
       if (record.ptr === 0n) continue;
     }
     if (live.delete(record.ptr)) liveCount--;

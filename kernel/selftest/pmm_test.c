@@ -417,7 +417,7 @@ static void test_record_matching(void)
 {
 	struct pmm_record recs[8], out[16];
 	struct pmm_pid_info info;
-	long n;
+	long n, i;
 
 	recs[0] = make_rec(PMM_KIND_MALLOC, 0xa000, 0, 100);
 	recs[1] = make_rec(PMM_KIND_CALLOC, 0xb000, 0, 50);
@@ -471,6 +471,33 @@ static void test_record_matching(void)
 	      "nothing left: %llu records, %llu bytes",
 	      (unsigned long long)info.log_count,
 	      (unsigned long long)info.log_bytes);
+
+	/*
+	 * A realloc whose prev_ptr is marked shown only releases nothing: its
+	 * old block's release is another record's. It keeps the mark, which
+	 * readers take off for the log's Prev Pointer.
+	 */
+	check_errno(record_one(PMM_KIND_MALLOC, 0x7000, 0, 8), 0,
+		    "malloc before a realloc with prev_ptr shown only");
+	check_errno(record_one(PMM_KIND_REALLOC, 0x8000,
+			       0x7000 | PMM_PREV_SHOWN_ONLY, 16), 0,
+		    "realloc with prev_ptr shown only");
+	get_info(getpid(), &info);
+	check(info.log_count == 2 && info.log_bytes == 24 &&
+	      info.unmatched_frees == 1,
+	      "shown only: %llu records, %llu bytes, %llu unmatched frees",
+	      (unsigned long long)info.log_count,
+	      (unsigned long long)info.log_bytes,
+	      (unsigned long long)info.unmatched_frees);
+	n = read_all_logs(getpid(), out, 16, 4);
+	for (i = 0; i < n && out[i].kind != PMM_KIND_REALLOC; i++)
+		;
+	check(n == 2 && i < n && out[i].ptr == 0x8000 &&
+	      out[i].prev_ptr == (0x7000 | PMM_PREV_SHOWN_ONLY),
+	      "READ_LOGS: the realloc's prev_ptr, marked (%ld records)", n);
+	recs[0] = make_rec(PMM_KIND_FREE, 0x7000, 0, 0);
+	recs[1] = make_rec(PMM_KIND_FREE, 0x8000, 0, 0);
+	check_errno(record_log(recs, 2), 0, "free both");
 }
 
 static void test_read_logs_invalid(void)

@@ -46,10 +46,18 @@ enum pmm_kind {
  * cancels the allocation with the same pointer; what is left is the leak.
  * A realloc is one record, or two when it moved the block in the ring: the
  * release of prev_ptr (ptr and size 0) where it took its position before the
- * call, and the new block (prev_ptr 0) in a position taken after the call,
- * after any other thread's use of that address meanwhile. With ptr 0 and a
- * size, a realloc failed and prev_ptr is still live.
+ * call, and the new block in a position taken after the call, after any other
+ * thread's use of that address meanwhile, its prev_ptr marked shown only
+ * (below). With ptr 0 and a size, a realloc failed and prev_ptr is still live.
  */
+
+/*
+ * A realloc's prev_ptr with this bit set names the block it resized for its
+ * reader only (the log's Prev Pointer): that block's release is another
+ * record's (a moved realloc's first) or went with its allocation, cancelled
+ * in the ring. Heap blocks are aligned, so a real prev_ptr never has it.
+ */
+#define PMM_PREV_SHOWN_ONLY	1ULL
 struct pmm_record {
 	__u32 kind;		/* enum pmm_kind */
 	__u32 nframes;		/* valid entries of frames[] */
