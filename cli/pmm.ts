@@ -3,9 +3,9 @@
 import { spawnSync } from 'child_process';
 import * as fs from 'fs';
 import * as path from 'path';
-import { resolveOptions, type PmmOptions } from '../harness/options';
+import { resolveOptions, shareProblem, type PmmOptions } from '../harness/options';
 import { outputNote, readOnlyNote } from '../harness/releaseNotes';
-import { closeSymbolizer, resolveProgram, runRaw, suppressionFilesFromEnv, symbolizeRunWith } from '../harness/runProgram';
+import { closeSymbolizer, ProgramError, resolveProgram, runRaw, suppressionFilesFromEnv, symbolizeRunWith } from '../harness/runProgram';
 import { suppressionsFor } from '../harness/suppressionFor';
 import { loadSuppressionFiles, type Suppression } from '../harness/suppressions';
 import { closeSharedVm } from '../harness/sharedVm';
@@ -65,7 +65,12 @@ async function runCommand(command: RunCommand): Promise<number> {
   // suppression files read, the files pmm writes made. --share adds to PMM_SHARES's folders (a relative
   // one is the cwd's); --num-callers is the hook's stack depth.
   const base = resolveOptions({});
-  const shares = [...base.shares, ...command.shares.map((dir) => path.resolve(dir))];
+  const given = command.shares.map((dir) => path.resolve(dir));
+  for (const dir of given) {
+    const problem = shareProblem(dir);
+    if (problem !== null) throw new ProgramError(`--share ${JSON.stringify(dir)}: a shared folder's path ${problem}`);
+  }
+  const shares = [...base.shares, ...given];
   const options = resolveOptions({
     ...(command.accel ? { accel: command.accel } : {}),
     ...(command.shares.length ? { shares } : {}),

@@ -110,6 +110,14 @@ function fromVariable(name: keyof PmmOptions, text: string): unknown {
   return name === 'shares' ? text.split(':').filter((dir) => dir !== '') : text;
 }
 
+/**
+ * Why a folder cannot be shared with the guest, or null: QEMU's -fsdev separates its fields by commas,
+ * and the guest's init splits the list on colons and blanks.
+ */
+export function shareProblem(dir: string): string | null {
+  return /[\s,:]/.test(dir) ? 'must not hold spaces, commas or colons' : null;
+}
+
 function validateOne(name: string, value: unknown): PmmOptions[keyof PmmOptions] {
   switch (name) {
     case 'accel':
@@ -156,9 +164,9 @@ function validateOne(name: string, value: unknown): PmmOptions[keyof PmmOptions]
       return absolutePaths(name, value);
     case 'shares': {
       const shares = absolutePaths(name, value);
-      // QEMU's -fsdev separates its fields by commas, and the guest's init splits the list on colons.
       shares.forEach((dir, i) => {
-        if (/[\s,:]/.test(dir)) throw new PmmOptionsError(`option "shares[${i}]" must not hold spaces, commas or colons, got ${JSON.stringify(dir)}`);
+        const problem = shareProblem(dir);
+        if (problem !== null) throw new PmmOptionsError(`option "shares[${i}]" ${problem}, got ${JSON.stringify(dir)}`);
         // Else QEMU would refuse it at boot, in words about its -fsdev.
         if (!isFolder(dir)) throw new PmmOptionsError(`option "shares[${i}]" must be an existing folder, got ${JSON.stringify(dir)}`);
       });
@@ -189,7 +197,14 @@ export function resolveOptions(given: unknown, environment: NodeJS.ProcessEnv = 
   const merged: Record<string, unknown> = { ...DEFAULT_OPTIONS };
   for (const [variable, name] of Object.entries(ENV_OVERRIDES)) {
     const value = environment[variable];
-    if (value !== undefined && value !== '') merged[name] = validateOne(name, fromVariable(name, value));
+    if (value === undefined || value === '') continue;
+    try {
+      merged[name] = validateOne(name, fromVariable(name, value));
+    } catch (err) {
+      // The variable is what the user set: the message names it.
+      if (err instanceof PmmOptionsError) throw new PmmOptionsError(`${variable}=${JSON.stringify(value)}: ${err.message.replace(/^pmm: /, '')}`);
+      throw err;
+    }
   }
   for (const [name, value] of Object.entries((given ?? {}) as Record<string, unknown>)) {
     merged[name] = validateOne(name, value);

@@ -31,6 +31,11 @@ test("run --host: a realloc's Prev Pointer names the block it resized, moved or 
   expect(run.stderr).not.toContain('never seen allocated');
 });
 
+test('--share with a folder that cannot be shared is named as given, before any VM boots', () => {
+  const run = spawnSync(process.execPath, [cli, 'run', '--share', 'a b', '--', '/bin/true'], { cwd: '/tmp', encoding: 'utf8', timeout: 30_000 });
+  expect({ status: run.status, stderr: run.stderr }).toEqual({ status: 3, stderr: 'pmm: --share "/tmp/a b": a shared folder\'s path must not hold spaces, commas or colons\n' });
+});
+
 test('a program that does not exist', () => {
   const run = pmm('run', '--', '/nonexistent/program');
   expect(run.stderr).toBe('pmm: program does not exist: /nonexistent/program\n');

@@ -1,4 +1,4 @@
-import { DEFAULT_OPTIONS, resolveOptions } from '../options';
+import { DEFAULT_OPTIONS, PmmOptionsError, resolveOptions } from '../options';
 
 test('no options give the defaults', () => {
   expect(resolveOptions(undefined, {})).toEqual(DEFAULT_OPTIONS);
@@ -38,7 +38,8 @@ test.each([
 });
 
 test('a bad environment variable is named too', () => {
-  expect(() => resolveOptions({}, { PMM_CPUS: 'many' })).toThrow(/option "cpus" must be a positive integer, got "many"/);
+  expect(() => resolveOptions({}, { PMM_CPUS: 'many' })).toThrow(new PmmOptionsError('PMM_CPUS="many": option "cpus" must be a positive integer, got "many"'));
+  expect(() => resolveOptions({}, { PMM_SHARES: '/tmp:/a b' })).toThrow(new PmmOptionsError('PMM_SHARES="/tmp:/a b": option "shares[1]" must not hold spaces, commas or colons, got "/a b"'));
 });
 
 test('a zero run timeout means no limit', () => {
