@@ -45,9 +45,10 @@ function headline(kind: FaultKind, run: Pick<RunResult, 'program' | 'signal' | '
 }
 
 /** The detail a test carries for a run that ended by a signal or a timeout, with its leaks up to then. */
-export function faultFailureDetail(run: RunResult, kind: FaultKind): FaultFailureDetail {
+/** leaksApart: the run's leaks fail the test on their own too, with their stacks: they are not repeated here. */
+export function faultFailureDetail(run: RunResult, kind: FaultKind, leaksApart = false): FaultFailureDetail {
   const summary: LeakSummary = { ...run.summary };
-  const leaks = summary.blocks > 0 ? formatLeakMessage(run.leaks, summary, run.program) : 'no leaks up to then';
+  const leaks = summary.blocks === 0 ? 'no leaks up to then' : leaksApart ? 'its leaks, with their stacks, are the leak failure that follows' : formatLeakMessage(run.leaks, summary, run.program);
   const stderr = run.stderr.trim() === '' ? [] : ['its stderr ended with:', ...run.stderr.trimEnd().split('\n').slice(-10)];
   const message = `${headline(kind, run)}; ${summary.blocks > 0 ? `${formatAmount(summary)} leaked up to then` : 'no leaks up to then'}`;
   return {

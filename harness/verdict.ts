@@ -49,14 +49,13 @@ function leakFailures(run: RunResult, leaking: Source[]): LeakFailureDetail[] {
 
 export function runFailures(run: RunResult, context: RunContext): RunFailure[] {
   const failures: RunFailure[] = [];
-  const fault = faultOfRun(run);
-  if (fault !== null && !context.faultExpected) failures.push(faultFailureDetail(run, fault));
   const processes = sources(run, context.options.followChildren);
-  if (!context.leaksExpected) {
-    const leaking = processes.filter((source) => source.summary.blocks > 0);
-    const total = summarize(leaking.map((s) => s.summary));
-    if (overThreshold(total, context.options.leakThreshold)) failures.push(...leakFailures(run, leaking));
-  }
+  const leaking = context.leaksExpected ? [] : processes.filter((source) => source.summary.blocks > 0);
+  const leaksFail = overThreshold(summarize(leaking.map((s) => s.summary)), context.options.leakThreshold);
+  const fault = faultOfRun(run);
+  // The program's leaks once: in their own failure when they fail the test, else in the fault's.
+  if (fault !== null && !context.faultExpected) failures.push(faultFailureDetail(run, fault, leaksFail && leaking[0] === run));
+  if (leaksFail) failures.push(...leakFailures(run, leaking));
   // No threshold: a block released with the wrong call is undefined behaviour, however few there are.
   if (!context.mismatchesExpected) {
     failures.push(...processes.filter((source) => source.mismatchedFrees > 0).map(mismatchFailureDetail));

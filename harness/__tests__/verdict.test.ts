@@ -67,6 +67,19 @@ test.each([
   expect(names(runFailures(result, ctx))).toEqual(expected);
 });
 
+test("a crash's leaks are listed once: in the leak failure when they fail the test, else in the crash's", () => {
+  const frame = { address: '0x1', function: 'make_node', file: '/src/list.c', line: 7, object: '/bin/p' };
+  const crashed = { ...leaky, leaks: [{ ...leak(100, 2), frames: [frame] }], exitCode: null, signal: 'SIGSEGV' };
+  const [fault, leakFailure] = runFailures(crashed, context());
+  expect(fault.stack).not.toContain('make_node');
+  expect(fault.stack).toContain('its leaks, with their stacks, are the leak failure that follows');
+  expect(leakFailure.stack).toContain('make_node');
+  // Within the threshold, the leaks fail nothing on their own: the crash's failure shows them.
+  const [alone, ...none] = runFailures(crashed, context({ leakThreshold: { bytes: 1000, blocks: 10 } }));
+  expect(none).toEqual([]);
+  expect(alone.stack).toContain('make_node');
+});
+
 test("a child's leak names the child", () => {
   const [failure] = runFailures(run({ children: [child] }), context());
   expect(failure.message).toBe('50 bytes in 1 block leaked by /bin/p: forked child 7 (/usr/bin/sort)');
