@@ -3,6 +3,7 @@
 // that VM, not the rest of the suite).
 import * as os from 'os';
 import * as path from 'path';
+import { pruneConsoleLogs } from '../qemu/consoleLog';
 import { chooseAccel } from '../qemu/kvmProbe';
 import { loadGuestFiles } from '../qemu/paths';
 import { Vm } from '../qemu/Vm';
@@ -39,6 +40,7 @@ async function bootVm(options: PmmOptions, notice: Notice): Promise<Vm> {
   const accel = await chooseAccel(files, options.accel);
   boots += 1;
   const consoleLog = path.join(os.tmpdir(), 'pmm-logs', `console-${process.pid}-${boots}.log`);
+  if (boots === 1) pruneConsoleLogs(path.dirname(consoleLog));
   notice(
     `pmm: booting the guest VM (kernel ${options.kernel ?? files.kernelVersion}, ${accel.toUpperCase()}${accel === 'tcg' ? ', no KVM: a few seconds' : ''}); console: ${consoleLog}`,
   );

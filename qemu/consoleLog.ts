@@ -1,4 +1,7 @@
-// Reads the guest's serial console: our init's error markers, kernel oopses and panics, and excerpts.
+// Reads the guest's serial console: our init's error markers, kernel oopses and panics, and excerpts; and
+// keeps the folder of console logs from growing without end.
+import * as fs from 'fs';
+import * as path from 'path';
 
 /** What the console says went wrong, if anything. */
 export interface ConsoleFault {
@@ -26,4 +29,38 @@ export function consoleExcerpt(text: string, lines = 30): string {
   const all = text.replace(/\r/g, '').split('\n');
   while (all.length > 0 && all[all.length - 1].trim() === '') all.pop();
   return all.slice(-lines).map((l) => `  | ${l}`).join('\n');
+}
+
+/** How many console logs a folder keeps at least, and how old one must be to go. */
+export const CONSOLE_LOGS_KEPT = 200;
+export const CONSOLE_LOG_MAX_AGE_MS = 24 * 60 * 60 * 1000;
+
+/**
+ * Removes the console logs (console-*.log) of dir past the newest `kept` that are older than maxAgeMs: one
+ * is written per VM boot, and nothing else removes them. A recent one may be another process's VM's, still
+ * being written, and stays. What cannot be read or removed is left alone.
+ */
+export function pruneConsoleLogs(dir: string, kept = CONSOLE_LOGS_KEPT, maxAgeMs = CONSOLE_LOG_MAX_AGE_MS, now = Date.now()): void {
+  let names: string[];
+  try {
+    names = fs.readdirSync(dir).filter((name) => /^console-.*\.log$/.test(name));
+  } catch {
+    return;
+  }
+  const logs = names.flatMap((name) => {
+    try {
+      return [{ file: path.join(dir, name), mtimeMs: fs.statSync(path.join(dir, name)).mtimeMs }];
+    } catch {
+      return [];
+    }
+  });
+  logs.sort((a, b) => b.mtimeMs - a.mtimeMs);
+  for (const log of logs.slice(kept)) {
+    if (now - log.mtimeMs <= maxAgeMs) continue;
+    try {
+      fs.unlinkSync(log.file);
+    } catch {
+      // gone already, or not ours to remove
+    }
+  }
 }
