@@ -3,6 +3,9 @@
 // frames all go through the same child.
 
 import {spawn, type ChildProcessWithoutNullStreams} from 'child_process';
+import * as fs from 'fs';
+import * as os from 'os';
+import * as path from 'path';
 import {parseLlvmSymbolizerJson} from './parseLlvmSymbolizerJson';
 import {UNKNOWN_CHAIN, type FunctionNaming, type SymbolChain, type SymbolQuery, type SymbolizerBackend} from './types';
 
@@ -18,6 +21,9 @@ export class LlvmSymbolizerProcess implements SymbolizerBackend {
   private readonly waiting: Array<(answer: SymbolChain) => void> = [];
   private pendingOutput = '';
   private closed = false;
+  /** Links to objects whose path a query line cannot quote (it holds a `"`), by that path; and their folder. */
+  private readonly aliases = new Map<string, string>();
+  private aliasDir: string | null = null;
 
   constructor(
     private readonly toolPath: string,
@@ -31,17 +37,41 @@ export class LlvmSymbolizerProcess implements SymbolizerBackend {
   close(): void {
     this.closed = true;
     this.stop();
+    if (this.aliasDir !== null) fs.rmSync(this.aliasDir, {recursive: true, force: true});
+    this.aliasDir = null;
+    this.aliases.clear();
   }
 
   private ask(query: SymbolQuery): Promise<SymbolChain> {
-    // The query line quotes the path; a path that would break the line cannot be asked about.
-    if (this.closed || /["\n\r]/.test(query.object)) return Promise.resolve(UNKNOWN_CHAIN);
+    const object = this.quotable(query.object);
+    if (this.closed || object === null) return Promise.resolve(UNKNOWN_CHAIN);
     const child = this.running();
     return new Promise(resolve => {
       this.waiting.push(resolve);
       holdEventLoop(child, true);
-      child.stdin.write(`"${query.object}" 0x${query.address.toString(16)}\n`);
+      child.stdin.write(`"${object}" 0x${query.address.toString(16)}\n`);
     });
+  }
+
+  /**
+   * The object's path as a query line can quote it: llvm-symbolizer reads the path up to the next `"`, so
+   * a path that holds one is asked about through a link of pmm's own to it. A line break (which the
+   * kernel's maps show escaped anyway) cannot be asked about: null.
+   */
+  private quotable(object: string): string | null {
+    if (/[\n\r]/.test(object)) return null;
+    if (!object.includes('"')) return object;
+    const known = this.aliases.get(object);
+    if (known !== undefined) return known;
+    try {
+      this.aliasDir ??= fs.mkdtempSync(path.join(os.tmpdir(), 'pmm-symbolizer-'));
+      const alias = path.join(this.aliasDir, String(this.aliases.size));
+      fs.symlinkSync(object, alias);
+      this.aliases.set(object, alias);
+      return alias;
+    } catch {
+      return null;
+    }
   }
 
   /** Starts the child on first use, and again if an earlier one died (a crash on one odd file). */

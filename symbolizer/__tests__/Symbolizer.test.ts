@@ -2,7 +2,7 @@
 // its own /proc/self/maps; both tools must name the function, file and line the probe's source marks.
 
 import {execFileSync} from 'child_process';
-import {mkdtempSync, rmSync, writeFileSync} from 'fs';
+import {copyFileSync, mkdirSync, mkdtempSync, rmSync, writeFileSync} from 'fs';
 import {tmpdir} from 'os';
 import {basename, join} from 'path';
 import {Symbolizer} from '../Symbolizer';
@@ -97,6 +97,16 @@ describe.each(['llvm-symbolizer', 'addr2line'] as const)('Symbolizer with %s', t
 
   it('uses the tool it was asked for', () => {
     expect(symbolizer.tool.kind).toBe(tool);
+  });
+
+  it('names the frames of an object whose path holds a double quote (llvm-symbolizer reads it through a link)', async () => {
+    const {binary, source} = buildProbe(`probe-${tool}-quoted`, ['-pie', '-fPIE']);
+    const quoted = join(workDir, `q"${tool}`, 'probe');
+    mkdirSync(join(workDir, `q"${tool}`));
+    copyFileSync(binary, quoted);
+    const probe = runProbe(quoted);
+    const [[frame]] = await symbolizer.symbolize(probe.maps, [probe.call]);
+    expect({function: frame.function, line: frame.line, object: frame.object}).toEqual({function: 'probe_caller', line: lineOf(source, 'PROBE_CALL'), object: quoted});
   });
 
   describe.each([
