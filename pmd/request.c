@@ -161,24 +161,34 @@ static int request_env(const struct json_value *v, struct request *req, char *er
 	return 0;
 }
 
+/* Field v, a string of base64 (padded) of any bytes, decoded into *data and *len. */
+static int request_bytes(const struct json_value *v, const char *field, const char *or_null,
+			 char **data, size_t *len, char *err, size_t errlen)
+{
+	struct buf bytes = BUF_INIT;
+
+	if (v->type != JSON_STRING)
+		return request_fail(err, errlen, "\"%s\" must be a base64 string%s, not %s", field,
+				    or_null, json_type_name(v->type));
+	if (base64_decode(&bytes, v->str, v->len)) {
+		buf_free(&bytes);
+		return request_fail(err, errlen, "\"%s\" is not padded base64", field);
+	}
+	*data = bytes.data;
+	*len = bytes.len;
+	return 0;
+}
+
 /* The program's stdin, when the request gives one: base64 of any bytes. Absent or null: none. */
 static int request_stdin(const struct json_value *obj, struct request *req, char *err, size_t errlen)
 {
 	const struct json_value *v = json_get(obj, "stdin");
-	struct buf data = BUF_INIT;
 
 	if (!v || v->type == JSON_NULL)
 		return 0;
-	if (v->type != JSON_STRING)
-		return request_fail(err, errlen, "\"stdin\" must be a base64 string or null, not %s",
-				    json_type_name(v->type));
-	if (base64_decode(&data, v->str, v->len)) {
-		buf_free(&data);
-		return request_fail(err, errlen, "\"stdin\" is not padded base64");
-	}
+	if (request_bytes(v, "stdin", " or null", &req->stdin_data, &req->stdin_len, err, errlen))
+		return -1;
 	req->has_stdin = 1;
-	req->stdin_data = data.data;
-	req->stdin_len = data.len;
 	return 0;
 }
 
@@ -242,7 +252,6 @@ static int request_run(const struct json_value *obj, struct request *req, char *
 static int request_input(const struct json_value *obj, struct request *req, char *err, size_t errlen)
 {
 	const struct json_value *data = json_get(obj, "data");
-	struct buf bytes = BUF_INIT;
 
 	if (request_known_fields(obj, request_input_fields, "input", err, errlen) ||
 	    request_flag(obj, "end", &req->input_end, err, errlen))
@@ -251,16 +260,7 @@ static int request_input(const struct json_value *obj, struct request *req, char
 		return request_fail(err, errlen, "an input request has either \"data\" or \"end\": true");
 	if (!data)
 		return 0;
-	if (data->type != JSON_STRING)
-		return request_fail(err, errlen, "\"data\" must be a base64 string, not %s",
-				    json_type_name(data->type));
-	if (base64_decode(&bytes, data->str, data->len)) {
-		buf_free(&bytes);
-		return request_fail(err, errlen, "\"data\" is not padded base64");
-	}
-	req->input_data = bytes.data;
-	req->input_len = bytes.len;
-	return 0;
+	return request_bytes(data, "data", "", &req->input_data, &req->input_len, err, errlen);
 }
 
 /* A signal by its name, as results give them ("SIGPIPE"): the number, or 0 for none. */
