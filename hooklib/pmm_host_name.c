@@ -100,6 +100,38 @@ int pmm_host_name_choose(const char *dir, pid_t pid, unsigned int *generation)
 	}
 }
 
+/* kept (the maps path and a '.' at len) names copy n: whether that file is there. */
+static int pmm_host_kept_exists(char *kept, size_t len, unsigned int n)
+{
+	kept[len + 1 + pmm_host_decimal(kept + len + 1, n)] = '\0';
+	return access(kept, F_OK) == 0;
+}
+
+/*
+ * The first copy number not in use. A process's images keep their maps as copies 1, 2, 3... in turn,
+ * with no gap, so the numbers in use are a prefix: found by doubling, then halving, in about 2 log n
+ * look-ups, where trying each number from 1 made a process that exec()s n times look n^2/2 times.
+ */
+static unsigned int pmm_host_first_free_copy(char *kept, size_t len)
+{
+	unsigned int used = 0, free_at = 1;
+
+	while (free_at <= PMM_HOST_GENERATION_MAX && pmm_host_kept_exists(kept, len, free_at)) {
+		used = free_at;
+		free_at = free_at * 2 > PMM_HOST_GENERATION_MAX ? PMM_HOST_GENERATION_MAX + 1 : free_at * 2;
+	}
+	/* Copies 1..used are there, free_at is not (or is past the last number). */
+	while (free_at - used > 1) {
+		unsigned int mid = used + (free_at - used) / 2;
+
+		if (pmm_host_kept_exists(kept, len, mid))
+			used = mid;
+		else
+			free_at = mid;
+	}
+	return used + 1;
+}
+
 unsigned int pmm_host_name_keep_maps(const char *maps_path)
 {
 	char kept[PATH_MAX];
@@ -110,7 +142,7 @@ unsigned int pmm_host_name_keep_maps(const char *maps_path)
 		return 0;
 	memcpy(kept, maps_path, len);
 	kept[len] = '.';
-	for (unsigned int n = 1; n <= PMM_HOST_GENERATION_MAX; n++) {
+	for (unsigned int n = pmm_host_first_free_copy(kept, len); n <= PMM_HOST_GENERATION_MAX; n++) {
 		kept[len + 1 + pmm_host_decimal(kept + len + 1, n)] = '\0';
 		/* A second name for the text, never one in use; the new image's text replaces the first. */
 		if (link(maps_path, kept) == 0)

@@ -57,6 +57,22 @@ test('stdin: an input that is not bytes, or over 32 MiB, is refused before anyth
   await expect(runHostRaw('/bin/cat', [], { input: Buffer.alloc(32 * 1024 * 1024 + 1) })).rejects.toThrow(/option "input" is 33554433 bytes, more than the 33554432/);
 });
 
+test('a process that exec()s 300 times keeps each image\'s object map with one link, not one try per number kept before', () => {
+  const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'pmm-exec-chain-'));
+  try {
+    const trace = path.join(dir, 'trace');
+    const cli = path.join(__dirname, '..', '..', 'dist', 'cli', 'pmm.js');
+    const run = spawnSync('strace', ['-f', '-qq', '-e', 'trace=link', '-o', trace, process.execPath, cli, 'run', '--host', '--', programBin('exec_chain'), '300'], { encoding: 'utf8', timeout: 60_000 });
+    expect(run.stdout).toBe('exec_chain: done\n');
+    // The old images' blocks went with them; the last one's is the leak.
+    expect(run.stderr).toContain('pmm: 7 bytes in 1 block leaked, from 1 stack\n');
+    // One link per exec: trying each number from 1 made 45,150 for 300 execs.
+    expect(fs.readFileSync(trace, 'utf8').split('\n').filter((line) => /\blink\(/.test(line))).toHaveLength(300);
+  } finally {
+    fs.rmSync(dir, { recursive: true, force: true });
+  }
+}, 60_000);
+
 test('stdin: an endless stream is read only as far as the program takes it; one that gives no bytes fails the run', async () => {
   const endless = new EndlessInput();
   const result = await symbolizeRun(await runHostRaw('/usr/bin/head', ['-c', '5'], { input: endless }), []);
