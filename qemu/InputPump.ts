@@ -10,6 +10,9 @@ export const INPUT_LINE_BYTES = 48 * 1024;
 /** How far the source is read ahead of pmd: past it, reading waits for pmd's inputTaken. */
 export const INPUT_WINDOW_BYTES = 256 * 1024;
 
+/** What a stream destroyed before its end (by destroy() without an error) is said to be. */
+export const PREMATURE_CLOSE = "the program's input stream was closed (destroyed) before its end";
+
 export class InputPump {
   /** Bytes sent that pmd has not said it took. */
   private inFlight = 0;
@@ -24,6 +27,12 @@ export class InputPump {
     this.error ??= `reading the program's input failed: ${err.message}`;
     this.end();
   };
+  // Closed (destroyed) with neither an end nor an error: the program would wait for an end that never comes.
+  private readonly onClose = (): void => {
+    if (this.ended) return;
+    this.error ??= PREMATURE_CLOSE;
+    this.end();
+  };
 
   constructor(
     private readonly id: number,
@@ -31,12 +40,14 @@ export class InputPump {
     private readonly send: (line: string) => void,
   ) {
     if (source.readableEnded || source.destroyed) {
+      if (!source.readableEnded) this.error = PREMATURE_CLOSE;
       this.end();
       return;
     }
     source.on('data', this.onData);
     source.once('end', this.onEnd);
     source.once('error', this.onError);
+    source.once('close', this.onClose);
   }
 
   /** pmd's inputTaken: bytes of it are in the program's pipe; closed: the program's stdin has no reader. */
@@ -53,6 +64,7 @@ export class InputPump {
     this.source.off('data', this.onData);
     this.source.off('end', this.onEnd);
     this.source.off('error', this.onError);
+    this.source.off('close', this.onClose);
     if (!this.ended) this.source.pause();
   }
 

@@ -3,7 +3,7 @@
 import { execFileSync } from 'child_process';
 import * as fs from 'fs';
 import * as path from 'path';
-import { Readable } from 'stream';
+import { PassThrough, Readable } from 'stream';
 import type {} from '../../harness/globals';
 import { releaseNotes } from '../../harness/releaseNotes';
 import { runsAsRoot, dropUserCase, dropUserRuns, binaryOutputCase, childEndingsCase, describeChildPrograms, describeChildren, describeLeaks, describeMismatches, describePidReuse, execEnvCase, execImageCases, execUnhookedCase, fdExhaustCase, quickExitCase, unhookedChildren, forkFamilyCase, rawForkCase, vforkAllocCase, hookCases, inputCases, EndlessInput, outlivedCase, unmatchedFreeCase, pidReuseCase, programBin, setuidCopy, describeSystemEndings, systemEndingsCase } from './cases';
@@ -103,7 +103,7 @@ test('run options: a misspelt one, and an input that is not bytes, are refused b
   );
 });
 
-test('stdin: an endless stream is read only as far as the program takes it; one that gives no bytes fails the run, and the VM goes on', async () => {
+test('stdin: an endless stream is read only as far as the program takes it; one that gives no bytes, or is destroyed before its end, fails the run, and the VM goes on', async () => {
   const endless = new EndlessInput();
   const result = await pmm.run('/usr/bin/head', ['-c', '5'], { input: endless });
   expect(result.stdout).toBe('y\ny\ny');
@@ -113,6 +113,16 @@ test('stdin: an endless stream is read only as far as the program takes it; one 
   await expect(pmm.run('/bin/cat', [], { input: Readable.from([{ not: 'bytes' }]) })).rejects.toThrow(
     "pmm: the program's input is a stream that gave object, not bytes or a string; the program read the end of its input there",
   );
+  // Destroyed before its end (no end, no error), at once or already: the program must not wait for an end.
+  const cut = new PassThrough();
+  cut.write('abc\n');
+  setTimeout(() => cut.destroy(), 300);
+  await expect(pmm.run('/bin/cat', [], { input: cut })).rejects.toThrow(
+    "pmm: the program's input stream was closed (destroyed) before its end; the program read the end of its input there",
+  );
+  const gone = new PassThrough();
+  gone.destroy();
+  await expect(pmm.run('/bin/cat', [], { input: gone })).rejects.toThrow("pmm: the program's input stream was closed (destroyed) before its end");
   expect((await pmm.run('/bin/echo', ['still here'])).stdout).toBe('still here\n');
 }, 120_000);
 

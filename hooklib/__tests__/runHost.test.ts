@@ -4,7 +4,7 @@ import { execFileSync, spawnSync } from 'child_process';
 import * as fs from 'fs';
 import * as os from 'os';
 import * as path from 'path';
-import { Readable } from 'stream';
+import { PassThrough, Readable } from 'stream';
 import { closeSymbolizer, symbolizeRun } from '../../harness/runProgram';
 import { preloadablePath } from '../../qemu/paths';
 import { runHostRaw } from '../host/runHost';
@@ -73,7 +73,7 @@ test('a process that exec()s 300 times keeps each image\'s object map with one l
   }
 }, 60_000);
 
-test('stdin: an endless stream is read only as far as the program takes it; one that gives no bytes fails the run', async () => {
+test('stdin: an endless stream is read only as far as the program takes it; one that gives no bytes, or is destroyed before its end, fails the run', async () => {
   const endless = new EndlessInput();
   const result = await symbolizeRun(await runHostRaw('/usr/bin/head', ['-c', '5'], { input: endless }), []);
   expect(result.stdout).toBe('y\ny\ny');
@@ -82,6 +82,16 @@ test('stdin: an endless stream is read only as far as the program takes it; one 
   await expect(runHostRaw('/bin/cat', [], { input: Readable.from([{ not: 'bytes' }]) })).rejects.toThrow(
     "pmm: the program's input is a stream that gave object, not bytes or a string; the program read the end of its input there",
   );
+  // Destroyed before its end (no end, no error), at once or already: the program must not wait for an end.
+  const cut = new PassThrough();
+  cut.write('abc\n');
+  setTimeout(() => cut.destroy(), 300);
+  await expect(runHostRaw('/bin/cat', [], { input: cut })).rejects.toThrow(
+    "pmm: the program's input stream was closed (destroyed) before its end; the program read the end of its input there",
+  );
+  const gone = new PassThrough();
+  gone.destroy();
+  await expect(runHostRaw('/bin/cat', [], { input: gone })).rejects.toThrow("pmm: the program's input stream was closed (destroyed) before its end");
 });
 
 if (!dropUserRuns) console.warn('drop_user skipped: it needs root, and a checkout that nobody can reach (every folder above it searchable by all)');

@@ -12,6 +12,7 @@ import { CappedOutput } from '../../harness/cappedOutput';
 import { checkHookable, checkHookStarted } from '../../harness/hookReach';
 import { processStat } from '../../harness/processStat';
 import { binaryOutput, outputFields, programInput, ProgramError, resolveProgram, type RawRun } from '../../harness/runProgram';
+import { PREMATURE_CLOSE } from '../../qemu/InputPump';
 import { packageRoot, preloadablePath } from '../../qemu/paths';
 import type { Readable, Writable } from 'stream';
 import { ASKED_SIGNALS, noteLaunchLine, parseLaunchLine, waitStatusEnding, type Ending, type LaunchLine, type LaunchReport } from './launchReport';
@@ -136,23 +137,32 @@ function feedStdin(source: Readable, pipe: Writable): { stop: () => void; error:
     feeding.error ??= `reading the program's input failed: ${err.message}`;
     feeding.stop();
   };
+  // Destroyed with neither an end nor an error: the program would wait for an end that never comes.
+  const onClose = (): void => {
+    if (source.readableEnded) return;
+    feeding.error ??= PREMATURE_CLOSE;
+    feeding.stop();
+  };
   // The program's end closed (it exited, or closed its stdin): the rest goes nowhere, as to a gone reader.
   pipe.on('error', () => feeding.stop());
   feeding.stop = () => {
     source.off('data', onData);
     source.off('end', onEnd);
     source.off('error', onError);
+    source.off('close', onClose);
     pipe.off('drain', resume);
     if (!source.readableEnded) source.pause();
     pipe.end();
   };
   if (source.readableEnded || source.destroyed) {
+    if (!source.readableEnded) feeding.error = PREMATURE_CLOSE;
     pipe.end();
     return feeding;
   }
   source.on('data', onData);
   source.once('end', onEnd);
   source.once('error', onError);
+  source.once('close', onClose);
   return feeding;
 }
 

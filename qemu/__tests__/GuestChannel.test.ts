@@ -249,6 +249,7 @@ describe('a streamed stdin', () => {
   test.each([
     ['a stream that fails', (input: PassThrough) => input.destroy(new Error('EIO: i/o error')), "pmm: reading the program's input failed: EIO: i/o error; the program read the end of its input there"],
     ['a stream that gives no bytes', (input: PassThrough) => input.write({ not: 'bytes' }), "pmm: the program's input is a stream that gave object, not bytes or a string; the program read the end of its input there"],
+    ['a stream destroyed before its end', (input: PassThrough) => input.destroy(), "pmm: the program's input stream was closed (destroyed) before its end; the program read the end of its input there"],
   ])('%s ends the input, and fails the run once it has ended, without failing the channel', async (_what, spoil, message) => {
     const { socket, lines } = await guestLines();
     const input = new PassThrough({ objectMode: true });
