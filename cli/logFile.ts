@@ -68,6 +68,10 @@ function identity(stat: fs.Stats | null, file: string): string | null {
   return stat.isFile() ? `file ${stat.dev}:${stat.ino}` : null;
 }
 
+function pipeIdentity(stat: fs.Stats): string {
+  return `pipe ${stat.dev}:${stat.ino}`;
+}
+
 /** The path opening file for writing would create: through its folder's links, and a dangling link's. */
 function wouldCreate(file: string): string {
   let at = path.resolve(file);
@@ -107,12 +111,19 @@ export function checkOutputFiles(outputs: readonly NamedFile[], inputs: readonly
   const seen = new Map<string, string>();
   const stdinId = stdin === null ? null : identity(stdin, '');
   if (stdinId !== null) seen.set(stdinId, 'standard input');
+  // Writing into stdin's own pipe (/dev/stdin) would hold a writer open on it: its reader, the program or
+  // pmm, would never see its end.
+  const stdinPipe = stdin !== null && (stdin.isFIFO() || stdin.isSocket()) ? pipeIdentity(stdin) : null;
   for (const { file, what } of inputs) {
     const id = identity(statOrNull(file), file);
     if (id !== null && !seen.has(id)) seen.set(id, `${what} ${file}`);
   }
   for (const { file, what } of outputs) {
-    const id = identity(statOrNull(file), file);
+    const stat = statOrNull(file);
+    if (stdinPipe !== null && stat !== null && pipeIdentity(stat) === stdinPipe) {
+      throw new Error(`pmm: ${what} ${file} is standard input's pipe as well: writing into it, pmm would keep it from ever ending; give ${what} another file`);
+    }
+    const id = identity(stat, file);
     if (id === null) continue;
     const other = seen.get(id);
     if (other !== undefined) throw new Error(`pmm: ${what} ${file} is ${other} as well: pmm would write over it; give ${what} another file`);

@@ -1,4 +1,5 @@
 // checkOutputFiles: a file pmm writes must not be one the run reads, or the other one it writes, by any name.
+import { execFileSync } from 'child_process';
 import * as fs from 'fs';
 import * as os from 'os';
 import * as path from 'path';
@@ -37,6 +38,15 @@ test.each([
 test('stdin redirected from the file refuses it', () => {
   const stdin = fs.statSync(at('in.txt'));
   expect(() => checkOutputFiles([out(at('in.txt'))], [], stdin)).toThrow(/^pmm: --log-file \S+in\.txt is standard input as well: pmm would write over it; give --log-file another file$/);
+});
+
+test("stdin's own pipe (/dev/stdin when it is one) is refused; another pipe is taken", () => {
+  execFileSync('mkfifo', [at('in.fifo'), at('other.fifo')]);
+  const stdin = fs.statSync(at('in.fifo'));
+  expect(() => checkOutputFiles([out(at('in.fifo'))], [], stdin)).toThrow(
+    /^pmm: --log-file \S+in\.fifo is standard input's pipe as well: writing into it, pmm would keep it from ever ending; give --log-file another file$/,
+  );
+  expect(() => checkOutputFiles([out(at('other.fifo'))], [], stdin)).not.toThrow();
 });
 
 test.each([
