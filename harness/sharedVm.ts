@@ -1,6 +1,7 @@
 // One VM per process (per Jest worker): booted ahead of a file's tests (prebootSharedVm) or on first use,
 // reused by later runs and test files, and booted anew when the previous one died (a guest panic ends
 // that VM, not the rest of the suite).
+import * as fs from 'fs';
 import * as os from 'os';
 import * as path from 'path';
 import { pruneConsoleLogs } from '../qemu/consoleLog';
@@ -33,14 +34,37 @@ function vmKey(options: PmmOptions): string {
   return JSON.stringify([options.accel, options.kernel, options.memoryMiB, options.cpus, options.bootTimeoutMs, options.shares]);
 }
 
+/**
+ * The VMs' console logs: $TMPDIR/pmm-logs, or pmm-logs-UID for a user other than root, whose VMs would
+ * find root's folder closed to them.
+ */
+function consoleLogDir(): string {
+  const uid = process.getuid?.() ?? 0;
+  return path.join(os.tmpdir(), uid === 0 ? 'pmm-logs' : `pmm-logs-${uid}`);
+}
+
+/** Makes what a VM keeps under TMPDIR; a folder that is missing or closed is said in a user's words. */
+function underTmp<T>(what: string, make: () => T): T {
+  try {
+    return make();
+  } catch (err) {
+    const code = (err as NodeJS.ErrnoException).code;
+    const why = code === 'ENOENT' ? 'it does not exist' : code === 'EACCES' ? 'this user may not write there' : (err as Error).message;
+    throw new Error(`the VM keeps its files under ${os.tmpdir()} (TMPDIR), where it cannot ${what}: ${why}; point TMPDIR at a writable folder`);
+  }
+}
+
 async function bootVm(options: PmmOptions, notice: Notice): Promise<Vm> {
   const guest = loadGuestFiles();
   // Another kernel needs a pmm.ko built for it; a mismatch shows as insmod's error with the console excerpt.
   const files = options.kernel === null ? guest : { ...guest, kernel: options.kernel };
   const accel = await chooseAccel(files, options.accel);
   boots += 1;
-  const consoleLog = path.join(os.tmpdir(), 'pmm-logs', `console-${process.pid}-${boots}.log`);
-  if (boots === 1) pruneConsoleLogs(path.dirname(consoleLog));
+  const logDir = consoleLogDir();
+  const runDir = underTmp('make a folder', () => Vm.makeRunDir());
+  underTmp(`make its console logs' folder ${logDir}`, () => fs.mkdirSync(logDir, { recursive: true }));
+  const consoleLog = path.join(logDir, `console-${process.pid}-${boots}.log`);
+  if (boots === 1) pruneConsoleLogs(logDir);
   notice(
     `pmm: booting the guest VM (kernel ${options.kernel ?? files.kernelVersion}, ${accel.toUpperCase()}${accel === 'tcg' ? ', no KVM: a few seconds' : ''}); console: ${consoleLog}`,
   );
@@ -51,7 +75,7 @@ async function bootVm(options: PmmOptions, notice: Notice): Promise<Vm> {
     cpus: options.cpus,
     bootTimeoutMs: options.bootTimeoutMs,
     consoleLog,
-    runDir: Vm.makeRunDir(),
+    runDir,
     shareTmp: true,
     shares: options.shares,
   });

@@ -64,18 +64,38 @@ export function loadGuestFiles(root = packageRoot()): GuestFiles {
     throw new Error(`pmm: the guest is not set up (no ${manifest}); ${SETUP_HINT}`);
   }
   const files = JSON.parse(fs.readFileSync(manifest, 'utf8')) as GuestFiles;
+  const of = `for guest kernel ${files.kernelVersion}`;
   const named: Array<[string, string]> = [
-    ['guest kernel', files.kernel],
-    ['initramfs', files.initramfs],
-    ['pmm.ko', files.module],
-    ['hook library', files.hook],
+    // PMM_KERNEL stands for set-up's kernel (withOverrides checks it): that one need not be there.
+    ...(process.env.PMM_KERNEL ? [] : [[`guest kernel ${files.kernelVersion}`, files.kernel] as [string, string]]),
+    [`initramfs ${of}`, files.initramfs],
+    [`pmm.ko ${of}`, files.module],
+    [`hook library ${of}`, files.hook],
   ];
   for (const [what, file] of named) {
-    if (!file || !fs.existsSync(file)) {
-      throw new Error(`pmm: the ${what} for guest kernel ${files.kernelVersion} is missing (${file}); ${SETUP_HINT}`);
+    const problem = file ? unreadable(file) : 'ENOENT';
+    if (problem === 'ENOENT') {
+      throw new Error(`pmm: the ${what} is missing (${file}); ${SETUP_HINT}`);
+    }
+    if (problem !== null) {
+      throw new Error(
+        `pmm: the ${what} (${file}) cannot be read by this user (uid ${process.getuid?.() ?? '?'}, ${problem}): ` +
+          `set-up made it as another user, and it or a folder above it lets this one no further; run pmm as that user, or make it readable` +
+          (file === files.kernel ? ' (or point PMM_KERNEL at a copy this user can read)' : ''),
+      );
     }
   }
   return withOverrides(files, process.env, (f) => fs.existsSync(f));
+}
+
+/** null when this process can read file; else the error's code (ENOENT: not there; EACCES: not allowed). */
+function unreadable(file: string): string | null {
+  try {
+    fs.accessSync(file, fs.constants.R_OK);
+    return null;
+  } catch (err) {
+    return (err as NodeJS.ErrnoException).code ?? 'EIO';
+  }
 }
 
 /** Where Debian's and Ubuntu's qemu-system-data put qboot. */

@@ -52,6 +52,15 @@ test('a program that is not executable', () => {
   fs.rmSync(dir, { recursive: true });
 });
 
+test('run in the VM with a TMPDIR that does not exist: where, and what to do, before any VM starts (it was the bare ENOENT of mkdtemp)', () => {
+  const run = spawnSync(process.execPath, [cli, 'run', '--', '/bin/true'], { cwd: root, encoding: 'utf8', timeout: 30_000, env: { ...process.env, TMPDIR: '/nonexistent/pmm-tmp' } });
+  expect(run.stderr).toBe(
+    'pmm: the VM did not boot to run /bin/true: the VM keeps its files under /nonexistent/pmm-tmp (TMPDIR), where it cannot make a folder: it does not exist; point TMPDIR at a writable folder\n',
+  );
+  expect(run.status).toBe(3);
+  expect(fs.existsSync('/nonexistent/pmm-tmp')).toBe(false);
+});
+
 test('run --host with a TMPDIR that does not exist: where, and what to do (it was the bare ENOENT of mkdtemp)', () => {
   const run = spawnSync(process.execPath, [cli, 'run', '--host', '--', '/bin/true'], {
     cwd: root,
