@@ -50,6 +50,8 @@ function readAll(stream: Readable): Promise<Buffer> {
  */
 export async function programInputFromStdin(stat: fs.Stats | null = stdinStat()): Promise<Buffer | Readable | undefined> {
   if (stat === null) return undefined;
+  // Read, it would seem empty; the program, given it, would get EISDIR from its read.
+  if (stat.isDirectory()) throw new ProgramError('standard input is a directory, which pmm cannot pass on to the program in the VM (--host gives it as it is)');
   if (process.stdin.isTTY) return inForeground() ? process.stdin : undefined;
   if (stat.isFile() && stat.size <= MAX_INPUT_BYTES) return readAll(process.stdin);
   return process.stdin;

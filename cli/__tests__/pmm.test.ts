@@ -192,6 +192,16 @@ describe('run --host: the program reads pmm\'s stdin itself, as it is, as under 
 });
 
 describe('run in the VM: the program gets pmm\'s stdin, passed on as it reads it (VM tests: pmm.vm.test.ts)', () => {
+  test('a directory is refused, saying why, before any VM boots (it was passed on as empty input)', () => {
+    const dir = fs.openSync('/', 'r');
+    try {
+      const r = spawnSync(process.execPath, [cli, 'run', '--', '/bin/cat'], { cwd: root, encoding: 'utf8', timeout: 30_000, stdio: [dir, 'pipe', 'pipe'] });
+      expect({ status: r.status, stderr: r.stderr }).toEqual({ status: 3, stderr: 'pmm: standard input is a directory, which pmm cannot pass on to the program in the VM (--host gives it as it is)\n' });
+    } finally {
+      fs.closeSync(dir);
+    }
+  });
+
   test('a missing program is said at once, without waiting for stdin to end', async () => {
     const child = spawn(process.execPath, [cli, 'run', '--', '/nonexistent/program'], { cwd: root });
     let stderr = '';
