@@ -12,6 +12,12 @@ const SOURCE = [
   '});', // 9
   "it('answers', () => {});", // 10
   "test.each([[1]])('case %s', () => {});", // 11
+  "test('it\\'s escaped', () => {});", // 12
+  'test("say \\"hi\\"", () => {});', // 13
+  "test('inner \\u00e9 \\x41 \\u{1F600}', () => {});", // 14
+  "test('backslash \\\\ path', () => {});", // 15
+  'test(`a ${name}`, () => {});', // 16
+  "test('a (regexp) [title]?', () => {});", // 17
 ].join('\n');
 
 test.each([
@@ -21,7 +27,13 @@ test.each([
   [[], 'answers', 5], // top-level title also used inside a block: the first literal, as good as it gets
   [[], 'case 1', null], // a generated title is not in the source
   [[], 'missing', null],
-  [[], 'a (regexp) [title]?', null],
+  [[], 'a (regexp) [title]?', 17],
+  // Escapes in the literal are read as JavaScript reads them.
+  [[], "it's escaped", 12],
+  [[], 'say "hi"', 13],
+  [[], 'inner \u00e9 A \u{1F600}', 14],
+  [[], 'backslash \\ path', 15],
+  [[], 'a ${name}', null], // a template with a substitution: only the test knows its title
 ])('in %j, "%s" starts on line %s', (ancestors, title, line) => {
   expect(testLine(SOURCE, ancestors, title)).toBe(line);
 });
