@@ -281,10 +281,13 @@ if (!runsAsRoot) console.warn('set-user-ID test skipped: it needs root to give a
 
 test('pmm run --host --json reports a program run on this machine, without a VM', () => {
   const cli = path.join(__dirname, '..', '..', 'dist', 'cli', 'pmm.js');
-  const run = spawnSync(process.execPath, [cli, 'run', '--host', '--json', '--', programBin('cxx_operators')], { encoding: 'utf8' });
+  // Named relative to the cwd: the report names it by its full path, as the VM's does.
+  const program = programBin('cxx_operators');
+  const run = spawnSync(process.execPath, [cli, 'run', '--host', '--json', '--', `./${path.basename(program)}`], { encoding: 'utf8', cwd: path.dirname(program) });
   // Exit status 1: the program exited 0 but leaked.
   expect(run.status).toBe(1);
   const result = JSON.parse(run.stdout);
+  expect(result.program).toBe(program);
   expect(result.summary).toEqual({ bytes: 90, blocks: 4 });
   expect(result.mismatchedFrees).toBe(2);
   expect(run.stderr).not.toMatch(/booting/);

@@ -212,7 +212,9 @@ export async function runHostRaw(program: string, args: string[], options: HostR
   const launcher = path.join(packageRoot(), 'hooklib', 'host', 'pmm-launch');
   const input = programInput(options.input);
   const binary = binaryOutput(options.binary);
-  checkHookable(resolveProgram(program, path.resolve(options.cwd ?? process.cwd())), (message) => new ProgramError(message));
+  // Run by its full path, as in the VM: the result names the program alike in both modes.
+  const executable = resolveProgram(program, path.resolve(options.cwd ?? process.cwd()));
+  checkHookable(executable, (message) => new ProgramError(message));
   const { dir, top } = recordDir();
   try {
     const env: NodeJS.ProcessEnv = { ...process.env, ...(options.env ?? {}) };
@@ -228,7 +230,7 @@ export async function runHostRaw(program: string, args: string[], options: HostR
     try {
       const output = options.inheritOutput ? 'inherit' : 'pipe';
       // The program is pmm-launch's child (launch.c says why); descriptor 3 is the launcher's report.
-      child = spawn(launcher, [String(process.pid), program, ...args], { cwd: options.cwd, env, stdio: [stdin, output, output, 'pipe'] });
+      child = spawn(launcher, [String(process.pid), executable, ...args], { cwd: options.cwd, env, stdio: [stdin, output, output, 'pipe'] });
     } finally {
       if (typeof stdin === 'number') fs.closeSync(stdin);
     }
@@ -315,7 +317,7 @@ export async function runHostRaw(program: string, args: string[], options: HostR
     if (report.failure?.stage === 'exec') {
       // The program itself was checked: ENOENT now means the interpreter its #! line names.
       const why = report.failure.errno === os.constants.errno.ENOENT ? 'the interpreter its #! line names does not exist' : report.failure.message;
-      throw new ProgramError(`cannot start ${program}: ${why}`);
+      throw new ProgramError(`cannot start ${executable}: ${why}`);
     }
     if (report.failure) throw new Error(`pmm-launch lost the program's status: ${report.failure.message}`);
     // The launcher ends after the program, so an ending it did not report is its own: killed (the timeout).
@@ -337,7 +339,7 @@ export async function runHostRaw(program: string, args: string[], options: HostR
     const reapedBy = reapedStatuses(processes.map((p) => p.process));
     const raw: RawRun = {
       result: {
-        program,
+        program: executable,
         args,
         exitCode,
         signal,
