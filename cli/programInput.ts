@@ -36,7 +36,7 @@ function readAll(stream: Readable): Promise<Buffer> {
       chunks.push(chunk);
     });
     stream.once('end', () => {
-      // It grew since fstat: its start is the program's all the same, as the rest could not be kept.
+      // It grew past what a run takes whole after fstat said it would fit: said, rather than cut.
       if (length > MAX_INPUT_BYTES) reject(new ProgramError(`standard input is a file that grew past ${MAX_INPUT_BYTES} bytes (32 MiB) while pmm read it`));
       else resolve(Buffer.concat(chunks, length));
     });
