@@ -149,50 +149,15 @@ static void answer_status(struct buf *out, int status)
 }
 
 /* Its leaks, object map and counters, and how it ended when pmm.ko saw it. */
-void answer_child(struct buf *out, const struct request *req, const struct child_collection *child)
+/*
+ * What a process left, the same for the program and each child: its object map, its unmatched
+ * allocations, its counters and its mismatched releases. mon is NULL for a plain run: all empty.
+ */
+static void answer_process(struct buf *out, const struct monitor_collection *mon)
 {
-	const struct monitor_collection *mon = &child->mon;
 	size_t i;
 
-	answer_id(out, req);
-	buf_printf(out, ",\"type\":\"child\",\"pid\":%d", (int)child->pid);
-	/* pmd is not its parent: pmm.ko kept the status, when it saw the exit. */
-	if (mon->exit_known)
-		answer_status(out, mon->wait_status);
 	buf_puts(out, ",\"maps\":\"");
-	base64_encode(out, mon->maps.data, mon->maps.len);
-	buf_puts(out, "\",\"records\":[");
-	for (i = 0; i < mon->count; i++) {
-		if (i)
-			buf_putc(out, ',');
-		answer_record(out, &mon->records[i]);
-	}
-	buf_printf(out, "],\"unmatchedFrees\":%llu,\"dropped\":%llu,\"unhooked\":%s",
-		   (unsigned long long)mon->unmatched_frees, (unsigned long long)mon->dropped,
-		   mon->unhooked ? "true" : "false");
-	answer_mismatches(out, mon);
-	answer_samples(out, mon);
-	buf_puts(out, "}\n");
-}
-
-void answer_result(struct buf *out, const struct request *req, const struct run_result *run,
-		   const struct monitor_collection *mon, size_t nchildren)
-{
-	size_t i;
-
-	answer_id(out, req);
-	buf_printf(out, ",\"type\":\"result\",\"pid\":%d", (int)run->pid);
-	answer_status(out, run->status);
-	buf_printf(out, ",\"timedOut\":%s", run->timed_out ? "true" : "false");
-	if (run->out.truncated || run->err.truncated)
-		buf_puts(out, ",\"truncated\":true");
-	if (run->oom_kills > 0)
-		buf_printf(out, ",\"oomKills\":%lld", run->oom_kills);
-	buf_puts(out, ",\"stdout\":\"");
-	base64_encode(out, run->out.data.data, run->out.data.len);
-	buf_puts(out, "\",\"stderr\":\"");
-	base64_encode(out, run->err.data.data, run->err.data.len);
-	buf_puts(out, "\",\"maps\":\"");
 	if (mon)
 		base64_encode(out, mon->maps.data, mon->maps.len);
 	buf_puts(out, "\",\"records\":[");
@@ -206,6 +171,39 @@ void answer_result(struct buf *out, const struct request *req, const struct run_
 		   mon ? (unsigned long long)mon->dropped : 0ULL,
 		   mon && mon->unhooked ? "true" : "false");
 	answer_mismatches(out, mon);
+}
+
+void answer_child(struct buf *out, const struct request *req, const struct child_collection *child)
+{
+	const struct monitor_collection *mon = &child->mon;
+
+	answer_id(out, req);
+	buf_printf(out, ",\"type\":\"child\",\"pid\":%d", (int)child->pid);
+	/* pmd is not its parent: pmm.ko kept the status, when it saw the exit. */
+	if (mon->exit_known)
+		answer_status(out, mon->wait_status);
+	answer_process(out, mon);
+	answer_samples(out, mon);
+	buf_puts(out, "}\n");
+}
+
+void answer_result(struct buf *out, const struct request *req, const struct run_result *run,
+		   const struct monitor_collection *mon, size_t nchildren)
+{
+	answer_id(out, req);
+	buf_printf(out, ",\"type\":\"result\",\"pid\":%d", (int)run->pid);
+	answer_status(out, run->status);
+	buf_printf(out, ",\"timedOut\":%s", run->timed_out ? "true" : "false");
+	if (run->out.truncated || run->err.truncated)
+		buf_puts(out, ",\"truncated\":true");
+	if (run->oom_kills > 0)
+		buf_printf(out, ",\"oomKills\":%lld", run->oom_kills);
+	buf_puts(out, ",\"stdout\":\"");
+	base64_encode(out, run->out.data.data, run->out.data.len);
+	buf_puts(out, "\",\"stderr\":\"");
+	base64_encode(out, run->err.data.data, run->err.data.len);
+	buf_putc(out, '"');
+	answer_process(out, mon);
 	/* Only a monitored run has samples; a plain one (hook null) leaves the field out. */
 	if (mon) {
 		answer_samples(out, mon);
