@@ -65,9 +65,9 @@ export default class PmmEnvironment extends NodeEnvironment {
   private expect: ExpectWithState | null = null;
   private readonly runsByOwner = new Map<Owner, Run[]>();
   /** Runs whose leaks a test asserted with toLeak: they are expected, not failures. */
-  private readonly expectedLeaks = new WeakSet<RunResult>();
+  private readonly expectedLeaks = new WeakSet<object>();
   /** Runs whose mismatched releases a test asserted with toHaveMismatchedFrees. */
-  private readonly expectedMismatches = new WeakSet<RunResult>();
+  private readonly expectedMismatches = new WeakSet<object>();
   private readonly inFlight = new Set<RunInFlight>();
   /** A beforeAll's failures, for each test of its block that runs; attached: one has had them. */
   private readonly blockFailures = new Map<Circus.DescribeBlock, { failures: RunFailure[]; attached: boolean }>();
@@ -183,6 +183,7 @@ export default class PmmEnvironment extends NodeEnvironment {
         options: this.pmmOptions,
         leaksExpected: this.expectedLeaks.has(result),
         mismatchesExpected: this.expectedMismatches.has(result),
+        childAsserted: (child, what) => (what === 'leaks' ? this.expectedLeaks : this.expectedMismatches).has(child),
         faultExpected: allowFault,
       }),
     );

@@ -1,6 +1,7 @@
 // The leak matchers: toHaveNoLeaks() and toLeak({bytes, blocks}), and toHaveMismatchedFrees(count). A run
-// checked with toLeak is expected to leak, and one checked with toHaveMismatchedFrees to release blocks with
-// another family's call, so the environment raises no automatic failure for what was checked.
+// whose leaks a passing toLeak asserted is expected to leak, and one whose releases a passing
+// toHaveMismatchedFrees asserted to release blocks with another family's call, so the environment raises no
+// automatic failure for what was checked: the program's own (its forked children are judged as ever).
 import { formatAmount, formatLeakMessage, summarize } from './leakReport';
 import { formatMismatchMessage } from './mismatchReport';
 import type { LeakSummary, RunResult } from './types';
@@ -17,6 +18,21 @@ function isRunResult(value: unknown): value is RunResult {
 /** "1 block", "3 blocks"; nothing when n is not given. */
 function count(n: number | undefined, unit: string): string | null {
   return n === undefined ? null : `${n} ${unit}${n === 1 ? '' : 's'}`;
+}
+
+/** What Jest gives a matcher as `this`: whether it runs negated (`.not`). */
+interface MatcherThis {
+  isNot?: boolean;
+}
+
+/** toLeak's expectation, checked: a misspelt key or a wrong type would otherwise pass any leak, or none. */
+function leakExpectation(expected: unknown): Partial<LeakSummary> {
+  if (expected === undefined) return {};
+  const given = expected as Record<string, unknown>;
+  const valid = typeof expected === 'object' && expected !== null && !Array.isArray(expected) &&
+    Object.keys(given).every((key) => (key === 'bytes' || key === 'blocks') && (given[key] === undefined || (Number.isSafeInteger(given[key]) && (given[key] as number) >= 0)));
+  if (!valid) throw new Error(`toLeak expects nothing, or {bytes, blocks} (either or both) as non-negative integers, got ${JSON.stringify(expected) ?? String(expected)}`);
+  return given as Partial<LeakSummary>;
 }
 
 function notARun(name: string, value: unknown): MatcherResult {
@@ -40,9 +56,9 @@ export function leakMatchers(acknowledge: (result: RunResult) => void, acknowled
             : formatLeakMessage(received.leaks, received.summary, received.program),
       };
     },
-    toLeak(received: unknown, expected: Partial<LeakSummary> = {}): MatcherResult {
+    toLeak(this: MatcherThis, received: unknown, given?: Partial<LeakSummary>): MatcherResult {
       if (!isRunResult(received)) return notARun('toLeak', received);
-      acknowledge(received);
+      const expected = leakExpectation(given);
       const { bytes, blocks } = received.summary;
       const pass =
         blocks > 0 &&
@@ -55,6 +71,8 @@ export function leakMatchers(acknowledge: (result: RunResult) => void, acknowled
       const theirs = blocks === 0 && children.blocks > 0 ? ` (its forked children leaked ${formatAmount(children)}; toLeak counts the program's own)` : '';
       // Nothing at all can never be a leak: say which matcher asks that.
       const hint = expected.blocks === 0 || expected.bytes === 0 ? '; toHaveNoLeaks() asserts no leak' : '';
+      // Only a leak the test asserted is known: not one a failed or negated (.not) toLeak looked at.
+      if (pass && !this.isNot) acknowledge(received);
       return {
         pass,
         message: () =>
@@ -64,11 +82,14 @@ export function leakMatchers(acknowledge: (result: RunResult) => void, acknowled
       };
     },
     /** The program's own mismatched releases (not its children's): count of them, or any when none is given. */
-    toHaveMismatchedFrees(received: unknown, expected?: number): MatcherResult {
+    toHaveMismatchedFrees(this: MatcherThis, received: unknown, expected?: number): MatcherResult {
       if (!isRunResult(received)) return notARun('toHaveMismatchedFrees', received);
-      acknowledgeMismatches(received);
+      if (expected !== undefined && !(Number.isSafeInteger(expected) && expected >= 0)) {
+        throw new Error(`toHaveMismatchedFrees expects nothing, or a count as a non-negative integer, got ${JSON.stringify(expected) ?? String(expected)}`);
+      }
       const got = received.mismatchedFrees;
       const pass = expected === undefined ? got > 0 : got === expected;
+      if (pass && !this.isNot) acknowledgeMismatches(received);
       const wanted = expected === undefined ? 'a mismatched free/delete' : `${expected} mismatched free/delete${expected === 1 ? '' : 's'}`;
       const details = got > 0 ? `\n${formatMismatchMessage(received.mismatches, got, received.program)}` : '';
       return {

@@ -6,26 +6,35 @@ import { faultFailureDetail, faultOfRun } from './faults';
 import { leakFailureDetail, summarize } from './leakReport';
 import { mismatchFailureDetail } from './mismatchReport';
 import type { PmmOptions } from './options';
-import type { FaultFailureDetail, GrowthFailureDetail, GrowthVerdict, LeakFailureDetail, LeakSummary, MismatchFailureDetail, RunResult } from './types';
+import type { ChildResult, FaultFailureDetail, GrowthFailureDetail, GrowthVerdict, LeakFailureDetail, LeakSummary, MismatchFailureDetail, RunResult } from './types';
 
 export type RunFailure = LeakFailureDetail | FaultFailureDetail | GrowthFailureDetail | MismatchFailureDetail;
 
 export interface RunContext {
   options: Pick<PmmOptions, 'leakThreshold' | 'followChildren'>;
-  /** The test checked this run's leaks with toLeak: they are expected. */
+  /** The test asserted the program's own leaks with toLeak: they are expected (its children's are not). */
   leaksExpected: boolean;
-  /** The test checked this run's mismatched releases with toHaveMismatchedFrees: they are expected. */
+  /** The test asserted the program's own mismatched releases with toHaveMismatchedFrees: likewise. */
   mismatchesExpected: boolean;
   /** The run was started with allowFault: a crash, a kill or a timeout is expected. */
   faultExpected: boolean;
+  /**
+   * Whether the test asserted this forked child's own leaks (toLeak) or mismatched releases
+   * (toHaveMismatchedFrees) on the child itself, as `result.children[i]`: those are expected too.
+   */
+  childAsserted?: (child: ChildResult, what: 'leaks' | 'mismatches') => boolean;
 }
 
 type Source = Pick<RunResult, 'program' | 'leaks' | 'summary' | 'mismatches' | 'mismatchedFrees' | 'growth'>;
 
 /** The processes a run's verdict counts: the program, then each followed child, named as its reports say. */
 function sources(run: RunResult, followChildren: boolean): Source[] {
+  return [run, ...followedChildren(run, followChildren).map(({ source }) => source)];
+}
+
+function followedChildren(run: RunResult, followChildren: boolean): Array<{ child: ChildResult; source: Source }> {
   const children = followChildren ? (run.children ?? []) : [];
-  return [run, ...children.map((child) => ({ ...child, program: `${run.program}: ${forkedChildName(child)}` }))];
+  return children.map((child) => ({ child, source: { ...child, program: `${run.program}: ${forkedChildName(child)}` } }));
 }
 
 export function overThreshold(total: LeakSummary, threshold: LeakSummary): boolean {
@@ -49,17 +58,20 @@ function leakFailures(run: RunResult, leaking: Source[]): LeakFailureDetail[] {
 
 export function runFailures(run: RunResult, context: RunContext): RunFailure[] {
   const failures: RunFailure[] = [];
-  const processes = sources(run, context.options.followChildren);
-  const leaking = context.leaksExpected ? [] : processes.filter((source) => source.summary.blocks > 0);
+  const children = followedChildren(run, context.options.followChildren);
+  // What no matcher asserted: a matcher on the run asserts the program's own figures, one on a child its.
+  const judged = (what: 'leaks' | 'mismatches', programAsserted: boolean): Source[] => [
+    ...(programAsserted ? [] : [run]),
+    ...children.filter(({ child }) => !context.childAsserted?.(child, what)).map(({ source }) => source),
+  ];
+  const leaking = judged('leaks', context.leaksExpected).filter((source) => source.summary.blocks > 0);
   const leaksFail = overThreshold(summarize(leaking.map((s) => s.summary)), context.options.leakThreshold);
   const fault = faultOfRun(run);
   // The program's leaks once: in their own failure when they fail the test, else in the fault's.
   if (fault !== null && !context.faultExpected) failures.push(faultFailureDetail(run, fault, leaksFail && leaking[0] === run));
   if (leaksFail) failures.push(...leakFailures(run, leaking));
   // No threshold: a block released with the wrong call is undefined behaviour, however few there are.
-  if (!context.mismatchesExpected) {
-    failures.push(...processes.filter((source) => source.mismatchedFrees > 0).map(mismatchFailureDetail));
-  }
+  failures.push(...judged('mismatches', context.mismatchesExpected).filter((source) => source.mismatchedFrees > 0).map(mismatchFailureDetail));
   failures.push(...growthFailures(run, context.options.followChildren));
   return failures;
 }

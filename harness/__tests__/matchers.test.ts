@@ -39,8 +39,18 @@ describe('toHaveMismatchedFrees', () => {
     const result = run(made);
     const outcome = leakMatchers(() => {}, (r) => seen.push(r)).toHaveMismatchedFrees(result, expected);
     expect(outcome.pass).toBe(pass);
-    // Checked, so expected: the environment does not fail the test for them, whether the matcher passed or not.
-    expect(seen).toEqual([result]);
+    // Asserted, so expected (the environment does not fail the test for them): only when the matcher passed.
+    expect(seen).toEqual(pass ? [result] : []);
+    // Negated (.not), it asserts nothing: the mismatches are judged as ever.
+    const negated: RunResult[] = [];
+    leakMatchers(() => {}, (r) => negated.push(r)).toHaveMismatchedFrees.call({ isNot: true }, result, expected);
+    expect(negated).toEqual([]);
+  });
+
+  it.each([['a string', '3'], ['a negative count', -1], ['a fraction', 1.5]])('refuses %s as the count', (_what, count) => {
+    expect(() => leakMatchers(() => {}).toHaveMismatchedFrees(run(3), count as number)).toThrow(
+      `toHaveMismatchedFrees expects nothing, or a count as a non-negative integer, got ${JSON.stringify(count)}`,
+    );
   });
 
   it('says what it wanted and what there was, with the mismatches', () => {
@@ -65,7 +75,7 @@ describe('toHaveMismatchedFrees', () => {
   it('toLeak acknowledges leaks only', () => {
     const leaks: RunResult[] = [];
     const mismatches: RunResult[] = [];
-    leakMatchers((r) => leaks.push(r), (r) => mismatches.push(r)).toLeak(run(1));
+    leakMatchers((r) => leaks.push(r), (r) => mismatches.push(r)).toLeak({ ...leaking(1), mismatches: run(1).mismatches, mismatchedFrees: 1 });
     expect([leaks.length, mismatches.length]).toEqual([1, 0]);
   });
 });
@@ -88,7 +98,22 @@ describe('toLeak', () => {
     const seen: RunResult[] = [];
     const outcome = leakMatchers((r) => seen.push(r)).toLeak(result, expected);
     expect([outcome.pass, outcome.message()]).toEqual([pass, message]);
-    // Checked, so expected, whether the matcher passed or not: the children's leaks too.
-    expect(seen).toEqual([result]);
+    // Asserted, so expected, only when it passed; the environment still judges the children (verdict.ts).
+    expect(seen).toEqual(pass ? [result] : []);
+    const negated: RunResult[] = [];
+    leakMatchers((r) => negated.push(r)).toLeak.call({ isNot: true }, result, expected);
+    expect(negated).toEqual([]);
+  });
+
+  it.each([
+    ['a number', 600],
+    ['a misspelt key', { byte: 600 }],
+    ['null', null],
+    ['a string count', { bytes: '100' }],
+    ['a negative count', { blocks: -1 }],
+  ])('refuses %s as what to expect', (_what, expected) => {
+    expect(() => leakMatchers(() => {}).toLeak(leaking(1), expected as { bytes?: number })).toThrow(
+      `toLeak expects nothing, or {bytes, blocks} (either or both) as non-negative integers, got ${JSON.stringify(expected)}`,
+    );
   });
 });

@@ -58,6 +58,9 @@ test.each([
   ['a mismatched release', mismatched, context(), ['MismatchedFree']],
   ['a mismatched release, whatever the leak threshold', mismatched, context({ leakThreshold: { bytes: 1e9, blocks: 1e9 } }), ['MismatchedFree']],
   ['a mismatched release checked with toHaveMismatchedFrees', mismatched, context({}, { mismatchesExpected: true }), []],
+  // The matchers assert the program's own figures: a child's leak or mismatch still fails the test.
+  ['a leak checked with toLeak, and a child that leaked', { ...leaky, children: [child] }, context({}, { leaksExpected: true }), ['MemoryLeak']],
+  ['a mismatch checked, and a child that released wrongly', { ...mismatched, children: [mismatchedChild] }, context({}, { mismatchesExpected: true }), ['MismatchedFree']],
   ['a leak checked with toLeak, and a mismatch', { ...leaky, mismatches: [mismatch], mismatchedFrees: 1 }, context({}, { leaksExpected: true }), ['MismatchedFree']],
   ['a leak and a mismatch, the mismatch checked', { ...leaky, mismatches: [mismatch], mismatchedFrees: 1 }, context({}, { mismatchesExpected: true }), ['MemoryLeak']],
   ['a child that mismatched', run({ children: [mismatchedChild] }), context(), ['MismatchedFree']],

@@ -95,6 +95,24 @@ test("a test that times out while its run goes on: the program is killed and sai
   expect(statusOf('timeout: the next run of the file does not wait for it')).toBe('passed');
 });
 
+describe('matchers', () => {
+  test('a negated toLeak asserts nothing: the leak fails the test', () => {
+    const title = 'matchers: a negated toLeak asserts nothing, and the leak fails the test';
+    expect(statusOf(title)).toBe('failed');
+    expect(messageOf(title)).toContain('600 bytes in 3 blocks leaked by');
+  });
+
+  test("a matcher on the run asserts the program's own figures: a child's leak still fails the test", () => {
+    const title = "matchers: the program's toLeak leaves its child's leak judged";
+    expect(statusOf(title)).toBe('failed');
+    expect(messageOf(title)).toMatch(/600 bytes in 3 blocks leaked by \S+run_in_child: forked child \d+ \(\S+leak_three_blocks\)/);
+  });
+
+  test("toLeak on one of result.children declares that child's leak", () => {
+    expect(statusOf("matchers: toLeak on the child declares the child's leak")).toBe('passed');
+  });
+});
+
 describe('growth mode', () => {
   test('a program that grows while it runs and frees everything at exit fails, with the figures', () => {
     expect(statusOf('growth: a cache without a bound')).toBe('failed');
