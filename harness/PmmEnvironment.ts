@@ -81,7 +81,8 @@ export default class PmmEnvironment extends NodeEnvironment {
     this.testPath = context.testPath;
     const pmm: PmmGlobal = {
       run: (program, args = [], options = {}) => this.run(program, args, options),
-      options: Object.freeze({ ...this.pmmOptions }),
+      // A copy frozen all through: changing it must neither work nor change the options in force.
+      options: frozenCopy(this.pmmOptions),
     };
     this.global.pmm = pmm;
   }
@@ -245,3 +246,9 @@ function titlesOf(test: Circus.TestEntry): string[] {
   return titles;
 }
 
+/** A deep copy of plain data, frozen at every level. */
+function frozenCopy<T>(value: T): T {
+  if (typeof value !== 'object' || value === null) return value;
+  const copy = (Array.isArray(value) ? value.map(frozenCopy) : Object.fromEntries(Object.entries(value).map(([k, v]) => [k, frozenCopy(v)]))) as T;
+  return Object.freeze(copy);
+}

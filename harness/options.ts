@@ -71,10 +71,15 @@ export class PmmOptionsError extends Error {
  */
 export const MIN_MEMORY_MIB = 128;
 
+/** A leakThreshold figure left out: no limit. */
+export const NO_LIMIT = Number.MAX_SAFE_INTEGER;
+
+/** A number option: a number in the options (a string there is ill-typed), decimal digits in a variable. */
 function integer(name: string, value: unknown, allowZero = false): number {
-  const n = typeof value === 'string' && value.trim() !== '' ? Number(value) : value;
+  const n = value instanceof VariableText && /^\s*\d+\s*$/.test(value.text) ? Number(value.text) : value;
   if (typeof n !== 'number' || !Number.isSafeInteger(n) || n < 0 || (!allowZero && n === 0)) {
-    throw new PmmOptionsError(`option "${name}" must be a ${allowZero ? 'non-negative' : 'positive'} integer, got ${JSON.stringify(value)}`);
+    const shown = value instanceof VariableText ? value.text : value;
+    throw new PmmOptionsError(`option "${name}" must be a ${allowZero ? 'non-negative' : 'positive'} integer, got ${JSON.stringify(shown)}`);
   }
   return n;
 }
@@ -105,9 +110,15 @@ function isFolder(dir: string): boolean {
   }
 }
 
-/** A variable's text as the option's value: the list variables split at their colons. */
+/** An environment variable's text, which a number option reads as decimal digits. */
+class VariableText {
+  constructor(readonly text: string) {}
+}
+
+/** A variable's text as the option's value: the list variables split at their colons, numbers as text. */
 function fromVariable(name: keyof PmmOptions, text: string): unknown {
-  return name === 'shares' ? text.split(':').filter((dir) => dir !== '') : text;
+  if (name === 'shares') return text.split(':').filter((dir) => dir !== '');
+  return typeof DEFAULT_OPTIONS[name] === 'number' ? new VariableText(text) : text;
 }
 
 /**
@@ -174,7 +185,8 @@ function validateOne(name: string, value: unknown): PmmOptions[keyof PmmOptions]
     }
     case 'leakThreshold': {
       const given = plainObject(name, value, 'an object like {"bytes": 0, "blocks": 0}');
-      const threshold = { ...DEFAULT_OPTIONS.leakThreshold };
+      // A figure left out is not limited: {"bytes": 1000} allows up to 1000 bytes in any number of blocks.
+      const threshold = { bytes: NO_LIMIT, blocks: NO_LIMIT };
       for (const [k, v] of Object.entries(given)) {
         if (k !== 'bytes' && k !== 'blocks') throw new PmmOptionsError(`unknown option "leakThreshold.${k}"; known: bytes, blocks`);
         threshold[k] = integer(`leakThreshold.${k}`, v, true);

@@ -199,6 +199,9 @@ export function resolveGrowth(given: RunOptions['growth']): { detector: GrowthOp
     if (typeof value !== 'number' || !Number.isFinite(value) || value < 0) {
       throw new ProgramError(`option "growth.${key}" must be a non-negative number, got ${JSON.stringify(value)}`);
     }
+    // Fractions of the samples and of the steps: out of range, the check would judge nothing, or anything, flat.
+    if (key === 'warmupFraction' && value >= 1) throw new ProgramError(`option "growth.warmupFraction" must be below 1 (the part of the samples left out as warm-up), got ${value}`);
+    if (key === 'steadiness' && (value === 0 || value > 1)) throw new ProgramError(`option "growth.steadiness" must be above 0 and at most 1 (the part of the steps that must not go down), got ${value}`);
   }
   const { intervalMs = DEFAULT_GROWTH_INTERVAL_MS, ...detector } = given;
   if (!Number.isInteger(intervalMs) || intervalMs < 100) {

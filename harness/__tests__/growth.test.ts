@@ -1,4 +1,5 @@
 import { DEFAULT_GROWTH, detectGrowth, judgeGrowth } from '../growth';
+import { resolveGrowth } from '../runProgram';
 
 const MiB = 1024 * 1024;
 const ramp = (n: number, start: number, step: number): number[] => Array.from({ length: n }, (_, i) => start + i * step);
@@ -33,4 +34,20 @@ test('judgeGrowth: any series growing is growth; none judged is null', () => {
   expect(judgeGrowth({ rss: flat, vm: ramp(30, 0, MiB), unmatched: flat }).growing).toBe(true);
   expect(judgeGrowth({ rss: flat, vm: flat, unmatched: flat })).toMatchObject({ growing: false, samples: 30 });
   expect(judgeGrowth({ rss: [1], vm: [1], unmatched: [0] })).toEqual({ growing: null, samples: 1, series: [] });
+});
+
+describe('the growth option, checked', () => {
+  test.each([
+    [{ warmupFraction: 1 }, 'pmm: option "growth.warmupFraction" must be below 1 (the part of the samples left out as warm-up), got 1'],
+    [{ steadiness: 2 }, 'pmm: option "growth.steadiness" must be above 0 and at most 1 (the part of the steps that must not go down), got 2'],
+    [{ steadiness: 0 }, 'pmm: option "growth.steadiness" must be above 0 and at most 1 (the part of the steps that must not go down), got 0'],
+    [{ minSamples: -1 }, 'pmm: option "growth.minSamples" must be a non-negative number, got -1'],
+    [{ stedyness: 1 }, /^pmm: unknown option "growth.stedyness"/],
+  ])('%j is refused', (given, message) => {
+    expect(() => resolveGrowth(given as never)).toThrow(message);
+  });
+
+  test('in range, it is taken over the defaults', () => {
+    expect(resolveGrowth({ warmupFraction: 0.5, steadiness: 1 })?.detector).toEqual({ ...DEFAULT_GROWTH, warmupFraction: 0.5, steadiness: 1 });
+  });
 });

@@ -1,4 +1,4 @@
-import { DEFAULT_OPTIONS, PmmOptionsError, resolveOptions } from '../options';
+import { DEFAULT_OPTIONS, NO_LIMIT, PmmOptionsError, resolveOptions } from '../options';
 
 test('no options give the defaults', () => {
   expect(resolveOptions(undefined, {})).toEqual(DEFAULT_OPTIONS);
@@ -57,8 +57,16 @@ test('every option given is kept, checked and copied', () => {
     env: { A: 'b' },
   };
   const options = resolveOptions(given, {});
-  expect(options).toMatchObject({ ...given, leakThreshold: { bytes: 64, blocks: 0 } });
+  // A figure left out is not limited: 64 bytes in any number of blocks (it was 0 blocks, so any leak failed).
+  expect(options).toMatchObject({ ...given, leakThreshold: { bytes: 64, blocks: NO_LIMIT } });
   expect(options.env).not.toBe(given.env);
+});
+
+test('a number option is a number: a string is ill-typed in the options, decimal digits in a variable', () => {
+  expect(() => resolveOptions({ cpus: '2' })).toThrow(new PmmOptionsError('option "cpus" must be a positive integer, got "2"'));
+  expect(() => resolveOptions({ leakThreshold: { bytes: '1e3' } })).toThrow(new PmmOptionsError('option "leakThreshold.bytes" must be a non-negative integer, got "1e3"'));
+  expect(resolveOptions({}, { PMM_CPUS: '2' }).cpus).toBe(2);
+  expect(() => resolveOptions({}, { PMM_CPUS: '0x2' })).toThrow(new PmmOptionsError('PMM_CPUS="0x2": option "cpus" must be a positive integer, got "0x2"'));
 });
 
 test('PMM_KERNEL overrides the kernel set-up fetched', () => {

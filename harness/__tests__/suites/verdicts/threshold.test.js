@@ -9,6 +9,13 @@ const fixture = (name) => path.join(__dirname, '..', '..', '..', '..', 'fixtures
 test('the docblock options are in force', () => {
   expect(pmm.options.leakThreshold).toEqual({ bytes: 600, blocks: 3 });
   expect(pmm.options.stackDepth).toBe(2);
+  // Read-only all through: a test cannot raise the threshold (or change env) for the runs after it.
+  expect(() => {
+    'use strict';
+    pmm.options.leakThreshold.blocks = 99;
+  }).toThrow(TypeError);
+  expect(Object.isFrozen(pmm.options.env)).toBe(true);
+  expect(pmm.options.leakThreshold).toEqual({ bytes: 600, blocks: 3 });
 });
 
 test('a leak within the threshold passes', async () => {
