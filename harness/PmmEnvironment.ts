@@ -44,6 +44,8 @@ interface RunInFlight {
   control: RunControl;
   /** Its owner ended while it ran: it was killed, and its result belongs to nobody. */
   orphaned: boolean;
+  /** What pmm.run returned for it. */
+  settled?: Promise<RunResult>;
 }
 
 interface ExpectWithState {
@@ -213,14 +215,24 @@ export default class PmmEnvironment extends NodeEnvironment {
       if (run.owner !== owner || run.orphaned) continue;
       run.orphaned = true;
       run.control.signal?.('SIGKILL');
+      // Nobody awaits it any more (or the test would not have ended): its failure, a kill's doing, must
+      // not surface as an unhandled rejection in whichever test runs next. An await of it still sees it.
+      run.settled?.catch(() => undefined);
       const whose = owner === 'file' ? 'the file' : owner.type === 'test' ? `test "${titlesOf(owner).join(' › ')}"` : `its ${owner.type} hook`;
       notice(`pmm: ${run.program}: still running when ${whose} ended: killed, so that the runs after it do not wait for it`);
     }
   }
 
-  private async run(program: string, args: string[], options: RunOptions): Promise<RunResult> {
+  private run(program: string, args: string[], options: RunOptions): Promise<RunResult> {
+    const flight: RunInFlight = { owner: 'file', program, control: {}, orphaned: false };
+    flight.settled = this.runFor(flight, program, args, options);
+    return flight.settled;
+  }
+
+  private async runFor(flight: RunInFlight, program: string, args: string[], options: RunOptions): Promise<RunResult> {
+    // Before any await: the owner is whoever called pmm.run.
     const owner = this.ownerOfCall();
-    const flight: RunInFlight = { owner, program, control: {}, orphaned: false };
+    flight.owner = owner;
     this.inFlight.add(flight);
     let result: RunResult;
     try {

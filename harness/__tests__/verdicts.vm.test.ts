@@ -95,6 +95,12 @@ test("a test that times out while its run goes on: the program is killed and sai
   expect(statusOf('timeout: the next run of the file does not wait for it')).toBe('passed');
 });
 
+test('a run not awaited is killed when its test ends, and what it ends with fails no other test', () => {
+  expect(statusOf('timeout: a run not awaited')).toBe('passed');
+  expect(run.stderr).toMatch(/^pmm: \S+\/hang_forever: still running when test "timeout: a run not awaited" ended: killed, so that the runs after it do not wait for it$/m);
+  expect(testTitled(run, 'timeout: the test after a run not awaited is not failed by it')).toMatchObject({ status: 'passed', failureMessages: [] });
+});
+
 describe('matchers', () => {
   test('a negated toLeak asserts nothing: the leak fails the test', () => {
     const title = 'matchers: a negated toLeak asserts nothing, and the leak fails the test';

@@ -8,3 +8,16 @@ test('timeout: the next run of the file does not wait for it', async () => {
   const result = await pmm.run('/bin/echo', ['next']);
   expect(result.stdout).toBe('next\n');
 }, 30000);
+
+// A run not awaited outlives its test too: killed the same way, and what its end gives (a killed program,
+// or an error) belongs to nobody, not to the test that runs when it comes.
+const path = require('path');
+
+test('timeout: a run not awaited', () => {
+  pmm.run(path.join(__dirname, '..', '..', '..', '..', 'fixtures', 'bin', 'hang_forever'));
+});
+
+test('timeout: the test after a run not awaited is not failed by it', async () => {
+  const result = await pmm.run('/bin/echo', ['after']);
+  expect(result.stdout).toBe('after\n');
+});
