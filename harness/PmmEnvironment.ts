@@ -17,7 +17,7 @@ import { outputNote, readOnlyNote, releaseNotes } from './releaseNotes';
 import { runProgram, type RunOptions } from './runProgram';
 import { prebootSharedVm } from './sharedVm';
 import { recordTestFigures } from './testFigures';
-import type { RunResult } from './types';
+import type { LeakSummary, RunResult } from './types';
 import { runFailures, type RunFailure } from './verdict';
 import type { RunControl } from '../qemu/GuestChannel';
 
@@ -134,6 +134,7 @@ export default class PmmEnvironment extends NodeEnvironment {
         break;
       }
       case 'run_finish':
+        this.addFileFigures('file');
         for (const failure of this.takeFailures('file')) state.unhandledErrors.push(failure);
         break;
     }
@@ -146,6 +147,7 @@ export default class PmmEnvironment extends NodeEnvironment {
   private settleHook(hook: Circus.Hook, block: Circus.DescribeBlock | undefined): void {
     this.currentHook = null;
     this.endRunsOf(hook);
+    if (hook.type === 'afterAll') this.addFileFigures(hook);
     const failures = this.takeFailures(hook).map((f) => ({ ...f, message: `in ${hook.type}: ${f.message}`, stack: `in ${hook.type}: ${f.stack}` }));
     if (failures.length === 0) return;
     if (hook.type === 'beforeAll' && block) {
@@ -170,12 +172,28 @@ export default class PmmEnvironment extends NodeEnvironment {
 
   /** What the test's runs leaked in all (their followed children's too), for the JUnit report. */
   private recordFigures(test: Circus.TestEntry): void {
-    const runs = this.runsByOwner.get(test) ?? [];
-    const summaries = runs.flatMap(({ result }) => [
+    recordTestFigures(this.testPath, titlesOf(test), this.leakedBy(test));
+  }
+
+  private leakedBy(owner: Owner): LeakSummary {
+    const runs = this.runsByOwner.get(owner) ?? [];
+    return summarize(runs.flatMap(({ result }) => [
       result.summary,
       ...(this.pmmOptions.followChildren ? (result.children ?? []).map((child) => child.summary) : []),
-    ]);
-    recordTestFigures(this.testPath, titlesOf(test), summarize(summaries));
+    ]));
+  }
+
+  /**
+   * What the file's own runs (afterAll's, or outside any test) leaked, added up, for the JUnit case of the
+   * file's error (titles []): otherwise a leak that failed the file would be in no test's figures.
+   */
+  private fileFigures: LeakSummary = { bytes: 0, blocks: 0 };
+
+  private addFileFigures(owner: Owner): void {
+    const leaked = this.leakedBy(owner);
+    if (leaked.blocks === 0) return;
+    this.fileFigures = summarize([this.fileFigures, leaked]);
+    recordTestFigures(this.testPath, [], this.fileFigures);
   }
 
   private takeFailures(owner: Owner): RunFailure[] {

@@ -46,7 +46,7 @@ function buildSuite(result: TestResult, options: BuildJunitOptions): JunitTestSu
   const execError = result.testExecError
     ? result.testExecError.message || result.testExecError.stack
     : result.testResults.length === 0 ? result.failureMessage : null;
-  if (execError != null && execError !== '') cases.push(suiteErrorCase(file, execError));
+  if (execError != null && execError !== '') cases.push(suiteErrorCase(file, execError, options.figuresOf?.(result.testFilePath, []) ?? null));
   const count = (predicate: (test: JunitTestCase) => boolean): string => String(cases.filter(predicate).length);
   return {
     $: {
@@ -82,9 +82,11 @@ function buildCase(test: TestCaseResult, file: string, options: BuildJunitOption
   return testCase;
 }
 
-function suiteErrorCase(file: string, message: string): JunitTestCase {
+/** figures: what the file's own runs (its afterAll's) leaked, when they leaked. */
+function suiteErrorCase(file: string, message: string, figures: LeakSummary | null): JunitTestCase {
   return {
     $: {classname: xmlText(file), name: xmlText(file), time: seconds(0), file: xmlText(file)},
+    ...(figures !== null ? {properties: {property: [{$: {name: 'pmm.leaked.bytes', value: String(figures.bytes)}}, {$: {name: 'pmm.leaked.blocks', value: String(figures.blocks)}}]}} : {}),
     error: [{$: {message: xmlText(firstLine(message)), type: 'TestSuiteError'}, _: xmlText(message)}],
   };
 }

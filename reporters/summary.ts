@@ -16,6 +16,11 @@ function countByType(cases: JunitTestCase[]): string {
   return [...counts].map(([type, n]) => `${n} ${type}`).join(', ');
 }
 
+/** "1 test", "2 tests". */
+function counted(n: number, unit: string): string {
+  return `${n} ${unit}${n === 1 ? '' : 's'}`;
+}
+
 export function junitSummary(document: JunitDocument, outputFile: string): string {
   const cases = document.testsuites.testsuite.flatMap(suite => suite.testcase);
   const errors = cases.filter(test => test.error !== undefined);
@@ -24,12 +29,17 @@ export function junitSummary(document: JunitDocument, outputFile: string): strin
   const passed = cases.length - errors.length - failures.length - skipped.length;
   const bytes = cases.reduce((sum, test) => sum + property(test, 'pmm.leaked.bytes'), 0);
   const blocks = cases.reduce((sum, test) => sum + property(test, 'pmm.leaked.blocks'), 0);
-  const leaking = cases.filter(test => property(test, 'pmm.leaked.blocks') > 0).length;
+  const isFileCase = (test: JunitTestCase): boolean => (test.error ?? [])[0]?.$.type === 'TestSuiteError';
+  const leaked = cases.filter(test => property(test, 'pmm.leaked.blocks') > 0);
+  const leaking = leaked.filter(test => !isFileCase(test)).length;
+  // A file's own runs (its afterAll's) are no test's: said apart.
+  const files = leaked.length - leaking;
+  const where = [...(leaking > 0 ? [counted(leaking, 'test')] : []), ...(files > 0 ? [`${counted(files, 'file')}' afterAll or top level`.replace("1 file'", "1 file's")] : [])].join(' and ');
   const lines = [
-    `pmm: ${cases.length} tests in ${document.testsuites.testsuite.length} files: ${passed} passed, ` +
+    `pmm: ${counted(cases.length, 'test')} in ${counted(document.testsuites.testsuite.length, 'file')}: ${passed} passed, ` +
       `${failures.length} failed${failures.length > 0 ? ` (${countByType(failures)})` : ''}, ` +
-      `${errors.length} errors${errors.length > 0 ? ` (${countByType(errors)})` : ''}, ${skipped.length} skipped`,
-    leaking > 0 ? `pmm: ${bytes} bytes in ${blocks} blocks leaked, in ${leaking} ${leaking === 1 ? 'test' : 'tests'}` : 'pmm: no test leaked',
+      `${counted(errors.length, 'error')}${errors.length > 0 ? ` (${countByType(errors)})` : ''}, ${skipped.length} skipped`,
+    leaked.length > 0 ? `pmm: ${counted(bytes, 'byte')} in ${counted(blocks, 'block')} leaked, in ${where}` : 'pmm: no test leaked',
     `pmm: JUnit report: ${outputFile}`,
   ];
   return `${lines.join('\n')}\n`;

@@ -29,6 +29,16 @@ test('counts outcomes by type and sums the leaks', () => {
   );
 });
 
-test('a clean run says nothing leaked', () => {
-  expect(junitSummary(document([testcase()]), 'j.xml')).toContain('pmm: 1 tests in 2 files: 1 passed, 0 failed, 0 errors, 0 skipped\npmm: no test leaked\n');
+test('a clean run says nothing leaked, in the singular where there is one', () => {
+  expect(junitSummary(document([testcase()]), 'j.xml')).toContain('pmm: 1 test in 2 files: 1 passed, 0 failed, 0 errors, 0 skipped\npmm: no test leaked\n');
+});
+
+test("a leak of a file's afterAll is counted, apart from the tests'", () => {
+  const text = junitSummary(
+    document([testcase({properties: leaked(1, 1), failure: problem('MemoryLeak')}), testcase({properties: leaked(4096, 1), error: problem('TestSuiteError')})]),
+    'j.xml',
+  );
+  expect(text).toContain('pmm: 2 tests in 2 files: 0 passed, 1 failed (1 MemoryLeak), 1 error (1 TestSuiteError), 0 skipped\n');
+  expect(text).toContain("pmm: 4097 bytes in 2 blocks leaked, in 1 test and 1 file's afterAll or top level\n");
+  expect(junitSummary(document([testcase({properties: leaked(1, 1), failure: problem('MemoryLeak')})]), 'j.xml')).toContain('pmm: 1 byte in 1 block leaked, in 1 test\n');
 });
