@@ -168,6 +168,9 @@ function validateOne(name: string, value: unknown): PmmOptions[keyof PmmOptions]
       const env = plainObject(name, value, 'an object of strings');
       for (const [k, v] of Object.entries(env)) {
         if (typeof v !== 'string') throw new PmmOptionsError(`option "env.${k}" must be a string, got ${JSON.stringify(v)}`);
+        if (k === '' || k.includes('=') || k.includes('\0')) {
+          throw new PmmOptionsError(`option "env" has a variable named ${JSON.stringify(k)}, which an environment cannot hold (empty, or with = or NUL)`);
+        }
       }
       return { ...(env as Record<string, string>) };
     }

@@ -47,13 +47,35 @@ export interface RunOptions {
 
 const RUN_OPTION_KEYS = ['timeoutMs', 'env', 'cwd', 'hook', 'allowFault', 'growth', 'input', 'binary'];
 
-/** Run options checked like the environment's: a misspelt one must not silently do nothing. */
+/** Run options checked like the environment's: a misspelt or ill-typed one must not silently do nothing. */
 export function checkRunOptions(given: unknown): void {
   if (typeof given !== 'object' || given === null || Array.isArray(given)) {
     throw new ProgramError(`run options must be an object, got ${JSON.stringify(given)}`);
   }
   for (const key of Object.keys(given)) {
     if (!RUN_OPTION_KEYS.includes(key)) throw new ProgramError(`unknown run option "${key}"; known: ${RUN_OPTION_KEYS.join(', ')}`);
+  }
+  const options = given as Record<string, unknown>;
+  const { timeoutMs, cwd, hook, allowFault } = options;
+  if (timeoutMs !== undefined && !(Number.isSafeInteger(timeoutMs) && (timeoutMs as number) >= 0)) {
+    throw new ProgramError(`option "timeoutMs" must be a non-negative integer (ms; 0 for no limit), got ${JSON.stringify(timeoutMs)}`);
+  }
+  if (cwd !== undefined && typeof cwd !== 'string') throw new ProgramError(`option "cwd" must be a string, got ${JSON.stringify(cwd)}`);
+  for (const [name, value] of Object.entries({ hook, allowFault })) {
+    if (value !== undefined && typeof value !== 'boolean') throw new ProgramError(`option "${name}" must be true or false, got ${JSON.stringify(value)}`);
+  }
+  if (options.env !== undefined) checkEnvironment('option "env"', options.env, (message) => new ProgramError(message));
+}
+
+/**
+ * An environment to give a program: names that an environment can hold (not empty, no `=`, no NUL) and
+ * string values. fail makes the error, in the caller's kind.
+ */
+export function checkEnvironment(what: string, env: unknown, fail: (message: string) => Error): void {
+  if (typeof env !== 'object' || env === null || Array.isArray(env)) throw fail(`${what} must be an object of strings, got ${JSON.stringify(env)}`);
+  for (const [name, value] of Object.entries(env)) {
+    if (name === '' || name.includes('=') || name.includes('\0')) throw fail(`${what} has a variable named ${JSON.stringify(name)}, which an environment cannot hold (empty, or with = or NUL)`);
+    if (typeof value !== 'string') throw fail(`${what}: variable ${name} must be a string, got ${JSON.stringify(value)}`);
   }
 }
 

@@ -25,6 +25,7 @@ test.each([
   [{ suppressions: 'leaks.supp' }, /option "suppressions" must be an array of absolute paths, got "leaks.supp"/],
   [{ suppressions: ['/a.supp', 'b.supp'] }, /option "suppressions\[1\]" must be an absolute path, got "b.supp"/],
   [{ shares: [7] }, /option "shares\[0\]" must be an absolute path, got 7/],
+  [{ env: { 'A=B': 'x' } }, /option "env" has a variable named "A=B", which an environment cannot hold/],
   [{ shares: ['/a b'] }, /option "shares\[0\]" must not hold spaces, commas or colons, got "\/a b"/],
   [{ shares: ['/nonexistent-pmm-share'] }, /option "shares\[0\]" must be an existing folder, got "\/nonexistent-pmm-share"/],
   [{ shares: ['/etc/hostname'] }, /option "shares\[0\]" must be an existing folder, got "\/etc\/hostname"/],

@@ -108,6 +108,16 @@ test('run options: a misspelt one, and an input that is not bytes, are refused b
   await expect(pmm.run('/bin/cat', [], { input: { length: 3 } as unknown as string })).rejects.toThrow(
     'pmm: option "input" must be a string, a Buffer, a Uint8Array or a Readable stream, got object',
   );
+  // Ill-typed values are refused by name too: they were taken (allowFault "yes" as false) or failed in the guest.
+  for (const [options, message] of [
+    [{ timeoutMs: -1 }, 'pmm: option "timeoutMs" must be a non-negative integer (ms; 0 for no limit), got -1'],
+    [{ timeoutMs: '300' }, 'pmm: option "timeoutMs" must be a non-negative integer (ms; 0 for no limit), got "300"'],
+    [{ allowFault: 'yes' }, 'pmm: option "allowFault" must be true or false, got "yes"'],
+    [{ env: { 'A=B': 'x' } }, 'pmm: option "env" has a variable named "A=B", which an environment cannot hold (empty, or with = or NUL)'],
+    [{ env: { A: 1 } }, 'pmm: option "env": variable A must be a string, got 1'],
+  ] as const) {
+    await expect(pmm.run('/bin/true', [], options as object)).rejects.toThrow(message);
+  }
 });
 
 test('stdin: an endless stream is read only as far as the program takes it; one that gives no bytes, or is destroyed before its end, fails the run, and the VM goes on', async () => {
