@@ -1,8 +1,8 @@
 // Pure: turns one test's failures into the one <failure> or <error> its testcase gets. One element, because
 // GitHub's JUnit consumers read only the first (mikepenz/action-junit-report reads `failure` as a single
 // object; dorny/test-reporter takes failure[0]): its message is the first problem's, its text all of them.
-// A fault (crash, kill, timeout, kernel panic, VM that fails or does not boot) makes it an <error>; leaks,
-// mismatched releases, growth and assertions make it a <failure>.
+// A fault (crash, kill, timeout, kernel panic, VM that fails or does not boot) or a run pmm refused makes it
+// an <error>; leaks, mismatched releases, growth and assertions make it a <failure>.
 
 import type {TestCaseResult} from '@jest/reporters';
 import {formatAmount, formatLeakMessage} from '../harness/leakReport';
@@ -20,6 +20,9 @@ export const FAULT_TYPES: Readonly<Record<FaultKind, string>> = {
   'vm-failure': 'VmFailure',
   'boot-failure': 'VmBootFailure',
 };
+
+/** An error pmm threw (its messages start "pmm: "), as Jest prints it: "ProgramError: pmm: ...". */
+const PMM_REFUSAL = /^\s*(?:\w*Error: )?pmm: /;
 
 interface Problem {
   element: 'failure' | 'error';
@@ -49,6 +52,8 @@ function problems(test: TestCaseResult): Problem[] {
     const fault = faultData(detail);
     const text = jestText ?? messageOf(detail) ?? 'failed';
     if (fault !== null) return {element: 'error', type: FAULT_TYPES[fault.kind], message: firstLine(messageOf(detail) ?? text), text};
+    // pmm refused the run (a program the hook cannot enter, a bad option): no assertion failed, the test could not run.
+    if (PMM_REFUSAL.test(stripAnsi(text))) return {element: 'error', type: 'PmmError', message: firstLine(text), text};
     return {element: 'failure', type: 'AssertionError', message: firstLine(text), text};
   });
 }

@@ -186,6 +186,14 @@ describe('other outcomes', () => {
     expect(report(results).junit.testsuites.testsuite[0].testcase[0].failure).toEqual([{$: {message: 'failed', type: 'AssertionError'}, _: 'failed'}]);
   });
 
+  it("makes pmm's refusal of a run (a ProgramError) an error of its own type, not an assertion's failure", () => {
+    const message = 'ProgramError: pmm: program does not exist: /nope\n    at runRaw (harness/runProgram.ts:1:1)';
+    const results = aggregated([testFile('t.test.ts', [testCase('refused', {status: 'failed', failureDetails: [{}], failureMessages: [message]})])]);
+    const [testcase] = report(results).junit.testsuites.testsuite[0].testcase;
+    expect(testcase.failure).toBeUndefined();
+    expect(testcase.error?.map(error => error.$)).toEqual([{message: 'ProgramError: pmm: program does not exist: /nope', type: 'PmmError'}]);
+  });
+
   it.each(['pending', 'skipped', 'todo', 'disabled'] as const)('a %s test is skipped', status => {
     const results = aggregated([testFile('t.test.ts', [testCase('later', {status, duration: null}), testCase('now')])]);
     const {junit, xml} = report(results);
