@@ -12,7 +12,7 @@ import { CappedOutput } from '../../harness/cappedOutput';
 import { checkHookable, checkHookStarted } from '../../harness/hookReach';
 import { processStat } from '../../harness/processStat';
 import { binaryOutput, outputFields, programInput, ProgramError, resolveProgram, type RawRun } from '../../harness/runProgram';
-import { PREMATURE_CLOSE } from '../../qemu/InputPump';
+import { InputReader } from '../../qemu/InputReader';
 import { packageRoot, preloadablePath } from '../../qemu/paths';
 import type { Readable, Writable } from 'stream';
 import { ASKED_SIGNALS, noteLaunchLine, parseLaunchLine, waitStatusEnding, type Ending, type LaunchLine, type LaunchReport } from './launchReport';
@@ -114,56 +114,26 @@ async function endLeftovers(dir: string, program: number): Promise<Set<string>> 
  * ended with the stream. stop() leaves the stream where it is once the run is over; error says what was
  * wrong with the stream, if anything was.
  */
-function feedStdin(source: Readable, pipe: Writable): { stop: () => void; error: string | null } {
-  const feeding = { stop: (): void => {}, error: null as string | null };
-  const resume = (): void => {
-    source.resume();
-  };
-  const onData = (chunk: unknown): void => {
-    if (typeof chunk !== 'string' && !(chunk instanceof Uint8Array)) {
-      feeding.error ??= `the program's input is a stream that gave ${typeof chunk}, not bytes or a string`;
-      feeding.stop();
-      return;
-    }
-    if (!pipe.write(chunk)) {
-      source.pause();
+function feedStdin(source: Readable, pipe: Writable): { stop: () => void; error: () => string | null } {
+  const resume = (): void => reader.resume();
+  const reader: InputReader = new InputReader(source, {
+    piece: (bytes) => {
+      if (pipe.write(bytes)) return;
+      reader.pause();
       pipe.once('drain', resume);
-    }
-  };
-  const onEnd = (): void => {
-    pipe.end();
-  };
-  const onError = (err: Error): void => {
-    feeding.error ??= `reading the program's input failed: ${err.message}`;
-    feeding.stop();
-  };
-  // Destroyed with neither an end nor an error: the program would wait for an end that never comes.
-  const onClose = (): void => {
-    if (source.readableEnded) return;
-    feeding.error ??= PREMATURE_CLOSE;
-    feeding.stop();
-  };
+    },
+    end: () => pipe.end(),
+  });
   // The program's end closed (it exited, or closed its stdin): the rest goes nowhere, as to a gone reader.
-  pipe.on('error', () => feeding.stop());
-  feeding.stop = () => {
-    source.off('data', onData);
-    source.off('end', onEnd);
-    source.off('error', onError);
-    source.off('close', onClose);
-    pipe.off('drain', resume);
-    if (!source.readableEnded) source.pause();
-    pipe.end();
+  pipe.on('error', () => reader.stop());
+  return {
+    stop: () => {
+      reader.stop();
+      pipe.off('drain', resume);
+      pipe.end();
+    },
+    error: () => reader.error,
   };
-  if (source.readableEnded || source.destroyed) {
-    if (!source.readableEnded) feeding.error = PREMATURE_CLOSE;
-    pipe.end();
-    return feeding;
-  }
-  source.on('data', onData);
-  source.once('end', onEnd);
-  source.once('error', onError);
-  source.once('close', onClose);
-  return feeding;
 }
 
 /** A descriptor open for reading on a file holding input; the file itself is removed at once. */
@@ -313,7 +283,8 @@ export async function runHostRaw(program: string, args: string[], options: HostR
       feeding?.stop();
     }
     if (unreadable) throw unreadable;
-    if (feeding?.error) throw new ProgramError(`${feeding.error}; the program read the end of its input there`);
+    const inputError = feeding?.error();
+    if (inputError) throw new ProgramError(`${inputError}; the program read the end of its input there`);
     if (report.failure?.stage === 'exec') {
       // The program itself was checked: ENOENT now means the interpreter its #! line names.
       const why = report.failure.errno === os.constants.errno.ENOENT ? 'the interpreter its #! line names does not exist' : report.failure.message;
