@@ -122,6 +122,20 @@ function fromVariable(name: keyof PmmOptions, text: string): unknown {
 }
 
 /**
+ * An "env" option (the environment's, or a run's): names an environment can hold (not empty, no `=`, no
+ * NUL) and string values. fail makes the error, in the caller's kind.
+ */
+export function checkEnvironment(env: unknown, fail: (message: string) => Error): void {
+  if (typeof env !== 'object' || env === null || Array.isArray(env)) throw fail(`option "env" must be an object of strings, got ${JSON.stringify(env)}`);
+  for (const [name, value] of Object.entries(env)) {
+    if (typeof value !== 'string') throw fail(`option "env.${name}" must be a string, got ${JSON.stringify(value)}`);
+    if (name === '' || name.includes('=') || name.includes('\0')) {
+      throw fail(`option "env" has a variable named ${JSON.stringify(name)}, which an environment cannot hold (empty, or with = or NUL)`);
+    }
+  }
+}
+
+/**
  * Why a folder cannot be shared with the guest, or null: QEMU's -fsdev separates its fields by commas,
  * and the guest's init splits the list on colons and blanks.
  */
@@ -164,16 +178,9 @@ function validateOne(name: string, value: unknown): PmmOptions[keyof PmmOptions]
       if (depth > PMM_MAX_FRAMES) throw new PmmOptionsError(`option "stackDepth" must be at most ${PMM_MAX_FRAMES} (the frames the hook keeps), got ${JSON.stringify(value)}`);
       return depth;
     }
-    case 'env': {
-      const env = plainObject(name, value, 'an object of strings');
-      for (const [k, v] of Object.entries(env)) {
-        if (typeof v !== 'string') throw new PmmOptionsError(`option "env.${k}" must be a string, got ${JSON.stringify(v)}`);
-        if (k === '' || k.includes('=') || k.includes('\0')) {
-          throw new PmmOptionsError(`option "env" has a variable named ${JSON.stringify(k)}, which an environment cannot hold (empty, or with = or NUL)`);
-        }
-      }
-      return { ...(env as Record<string, string>) };
-    }
+    case 'env':
+      checkEnvironment(value, (message) => new PmmOptionsError(message));
+      return { ...(value as Record<string, string>) };
     case 'suppressions':
       return absolutePaths(name, value);
     case 'shares': {

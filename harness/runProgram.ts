@@ -8,7 +8,7 @@ import { Symbolizer } from '../symbolizer/Symbolizer';
 import { groupLeaks, summarize } from './leakReport';
 import { groupMismatches, type MismatchFrames } from './mismatchReport';
 import { applySuppressions, loadSuppressionFiles, type Suppression } from './suppressions';
-import type { PmmOptions } from './options';
+import { checkEnvironment, type PmmOptions } from './options';
 import { sharedVm, type Notice } from './sharedVm';
 import type { ChildResult, RawMismatch, RawRecord, RunResult } from './types';
 import type { OutputListener, RunControl } from '../qemu/GuestChannel';
@@ -64,19 +64,7 @@ export function checkRunOptions(given: unknown): void {
   for (const [name, value] of Object.entries({ hook, allowFault })) {
     if (value !== undefined && typeof value !== 'boolean') throw new ProgramError(`option "${name}" must be true or false, got ${JSON.stringify(value)}`);
   }
-  if (options.env !== undefined) checkEnvironment('option "env"', options.env, (message) => new ProgramError(message));
-}
-
-/**
- * An environment to give a program: names that an environment can hold (not empty, no `=`, no NUL) and
- * string values. fail makes the error, in the caller's kind.
- */
-export function checkEnvironment(what: string, env: unknown, fail: (message: string) => Error): void {
-  if (typeof env !== 'object' || env === null || Array.isArray(env)) throw fail(`${what} must be an object of strings, got ${JSON.stringify(env)}`);
-  for (const [name, value] of Object.entries(env)) {
-    if (name === '' || name.includes('=') || name.includes('\0')) throw fail(`${what} has a variable named ${JSON.stringify(name)}, which an environment cannot hold (empty, or with = or NUL)`);
-    if (typeof value !== 'string') throw fail(`${what}: variable ${name} must be a string, got ${JSON.stringify(value)}`);
-  }
+  if (options.env !== undefined) checkEnvironment(options.env, (message) => new ProgramError(message));
 }
 
 /** The binary option, checked before anything runs. */

@@ -114,7 +114,7 @@ test('run options: a misspelt one, and an input that is not bytes, are refused b
     [{ timeoutMs: '300' }, 'pmm: option "timeoutMs" must be a non-negative integer (ms; 0 for no limit), got "300"'],
     [{ allowFault: 'yes' }, 'pmm: option "allowFault" must be true or false, got "yes"'],
     [{ env: { 'A=B': 'x' } }, 'pmm: option "env" has a variable named "A=B", which an environment cannot hold (empty, or with = or NUL)'],
-    [{ env: { A: 1 } }, 'pmm: option "env": variable A must be a string, got 1'],
+    [{ env: { A: 1 } }, 'pmm: option "env.A" must be a string, got 1'],
   ] as const) {
     await expect(pmm.run('/bin/true', [], options as object)).rejects.toThrow(message);
   }
