@@ -13,8 +13,6 @@ import { renderJunit } from '../reporters/renderJunit';
 export function runJunit(result: RunResult, startMs: number, endMs: number, cwd: string): string {
   const failures = runFailures(result, {
     options: { leakThreshold: { bytes: 0, blocks: 0 }, followChildren: true },
-    leaksExpected: false,
-    mismatchesExpected: false,
     faultExpected: false,
   });
   const title = [result.program, ...result.args].join(' ');

@@ -202,9 +202,7 @@ export default class PmmEnvironment extends NodeEnvironment {
     return runs.flatMap(({ result, allowFault }) =>
       runFailures(result, {
         options: this.pmmOptions,
-        leaksExpected: this.expectedLeaks.has(result),
-        mismatchesExpected: this.expectedMismatches.has(result),
-        childAsserted: (child, what) => (what === 'leaks' ? this.expectedLeaks : this.expectedMismatches).has(child),
+        asserted: (process, what) => (what === 'leaks' ? this.expectedLeaks : this.expectedMismatches).has(process),
         faultExpected: allowFault,
       }),
     );

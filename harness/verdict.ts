@@ -12,29 +12,30 @@ export type RunFailure = LeakFailureDetail | FaultFailureDetail | GrowthFailureD
 
 export interface RunContext {
   options: Pick<PmmOptions, 'leakThreshold' | 'followChildren'>;
-  /** The test asserted the program's own leaks with toLeak: they are expected (its children's are not). */
-  leaksExpected: boolean;
-  /** The test asserted the program's own mismatched releases with toHaveMismatchedFrees: likewise. */
-  mismatchesExpected: boolean;
   /** The run was started with allowFault: a crash, a kill or a timeout is expected. */
   faultExpected: boolean;
   /**
-   * Whether the test asserted this forked child's own leaks (toLeak) or mismatched releases
-   * (toHaveMismatchedFrees) on the child itself, as `result.children[i]`: those are expected too.
+   * Whether the test asserted this process's own leaks (toLeak) or mismatched releases
+   * (toHaveMismatchedFrees): the run's, for its program, or `result.children[i]`, for a child. Those are
+   * expected; what no matcher asserted is judged. Absent: none was.
    */
-  childAsserted?: (child: ChildResult, what: 'leaks' | 'mismatches') => boolean;
+  asserted?: (process: RunResult | ChildResult, what: 'leaks' | 'mismatches') => boolean;
 }
 
 type Source = Pick<RunResult, 'program' | 'leaks' | 'summary' | 'mismatches' | 'mismatchedFrees' | 'growth'>;
 
 /** The processes a run's verdict counts: the program, then each followed child, named as its reports say. */
 function sources(run: RunResult, followChildren: boolean): Source[] {
-  return [run, ...followedChildren(run, followChildren).map(({ source }) => source)];
+  return processes(run, followChildren).map(({ source }) => source);
 }
 
-function followedChildren(run: RunResult, followChildren: boolean): Array<{ child: ChildResult; source: Source }> {
+/** The same, each with the result it comes from (what a matcher was given). */
+function processes(run: RunResult, followChildren: boolean): Array<{ process: RunResult | ChildResult; source: Source }> {
   const children = followChildren ? (run.children ?? []) : [];
-  return children.map((child) => ({ child, source: { ...child, program: `${run.program}: ${forkedChildName(child)}` } }));
+  return [
+    { process: run, source: run },
+    ...children.map((child) => ({ process: child, source: { ...child, program: `${run.program}: ${forkedChildName(child)}` } })),
+  ];
 }
 
 export function overThreshold(total: LeakSummary, threshold: LeakSummary): boolean {
@@ -58,20 +59,17 @@ function leakFailures(run: RunResult, leaking: Source[]): LeakFailureDetail[] {
 
 export function runFailures(run: RunResult, context: RunContext): RunFailure[] {
   const failures: RunFailure[] = [];
-  const children = followedChildren(run, context.options.followChildren);
   // What no matcher asserted: a matcher on the run asserts the program's own figures, one on a child its.
-  const judged = (what: 'leaks' | 'mismatches', programAsserted: boolean): Source[] => [
-    ...(programAsserted ? [] : [run]),
-    ...children.filter(({ child }) => !context.childAsserted?.(child, what)).map(({ source }) => source),
-  ];
-  const leaking = judged('leaks', context.leaksExpected).filter((source) => source.summary.blocks > 0);
+  const judged = (what: 'leaks' | 'mismatches'): Source[] =>
+    processes(run, context.options.followChildren).filter(({ process }) => !context.asserted?.(process, what)).map(({ source }) => source);
+  const leaking = judged('leaks').filter((source) => source.summary.blocks > 0);
   const leaksFail = overThreshold(summarize(leaking.map((s) => s.summary)), context.options.leakThreshold);
   const fault = faultOfRun(run);
   // The program's leaks once: in their own failure when they fail the test, else in the fault's.
   if (fault !== null && !context.faultExpected) failures.push(faultFailureDetail(run, fault, leaksFail && leaking[0] === run));
   if (leaksFail) failures.push(...leakFailures(run, leaking));
   // No threshold: a block released with the wrong call is undefined behaviour, however few there are.
-  failures.push(...judged('mismatches', context.mismatchesExpected).filter((source) => source.mismatchedFrees > 0).map(mismatchFailureDetail));
+  failures.push(...judged('mismatches').filter((source) => source.mismatchedFrees > 0).map(mismatchFailureDetail));
   failures.push(...growthFailures(run, context.options.followChildren));
   return failures;
 }

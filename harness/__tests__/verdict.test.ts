@@ -11,12 +11,18 @@ function run(overrides: Partial<RunResult> = {}): RunResult {
   };
 }
 
-const context = (overrides: Partial<RunContext['options']> = {}, flags: Partial<RunContext> = {}): RunContext => ({
+/** What a test declared: the program's own leaks or mismatches asserted (by a matcher on the run), a fault allowed. */
+interface Flags {
+  leaksExpected?: boolean;
+  mismatchesExpected?: boolean;
+  faultExpected?: boolean;
+}
+
+const context = (overrides: Partial<RunContext['options']> = {}, flags: Flags = {}): RunContext => ({
   options: { leakThreshold: DEFAULT_OPTIONS.leakThreshold, followChildren: true, ...overrides },
-  leaksExpected: false,
-  mismatchesExpected: false,
-  faultExpected: false,
-  ...flags,
+  faultExpected: flags.faultExpected ?? false,
+  // A matcher on the run: the program's result, which has no pid (a child's has).
+  asserted: (process, what) => !('pid' in process) && (what === 'leaks' ? flags.leaksExpected : flags.mismatchesExpected) === true,
 });
 
 const names = (failures: ReturnType<typeof runFailures>): string[] => failures.map((f) => f.name);
