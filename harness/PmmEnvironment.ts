@@ -71,6 +71,8 @@ export default class PmmEnvironment extends NodeEnvironment {
   /** Runs whose mismatched releases a test asserted with toHaveMismatchedFrees. */
   private readonly expectedMismatches = new WeakSet<object>();
   private readonly inFlight = new Set<RunInFlight>();
+  /** What the file's own runs leaked so far (addFileFigures). */
+  private fileFigures: LeakSummary = { bytes: 0, blocks: 0 };
   /** A beforeAll's failures, for each test of its block that runs; attached: one has had them. */
   private readonly blockFailures = new Map<Circus.DescribeBlock, { failures: RunFailure[]; attached: boolean }>();
 
@@ -187,8 +189,6 @@ export default class PmmEnvironment extends NodeEnvironment {
    * What the file's own runs (afterAll's, or outside any test) leaked, added up, for the JUnit case of the
    * file's error (titles []): otherwise a leak that failed the file would be in no test's figures.
    */
-  private fileFigures: LeakSummary = { bytes: 0, blocks: 0 };
-
   private addFileFigures(owner: Owner): void {
     const leaked = this.leakedBy(owner);
     if (leaked.blocks === 0) return;

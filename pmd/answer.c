@@ -148,7 +148,6 @@ static void answer_status(struct buf *out, int status)
 	buf_printf(out, ",\"exitCode\":null,\"signal\":\"%s\"", name);
 }
 
-/* Its leaks, object map and counters, and how it ended when pmm.ko saw it. */
 /*
  * What a process left, the same for the program and each child: its object map, its unmatched
  * allocations, its counters and its mismatched releases. mon is NULL for a plain run: all empty.
@@ -173,6 +172,7 @@ static void answer_process(struct buf *out, const struct monitor_collection *mon
 	answer_mismatches(out, mon);
 }
 
+/* A child's leaks, object map and counters, and how it ended when pmm.ko saw it. */
 void answer_child(struct buf *out, const struct request *req, const struct child_collection *child)
 {
 	const struct monitor_collection *mon = &child->mon;
