@@ -64,12 +64,12 @@ export class RequestNotTextError extends RequestRefusedError {
 }
 
 /**
- * A streamed stdin that could not be read to its end (its stream failed, or gave something that is no
- * bytes): the program read EOF there, and its run is not trusted. The guest is fine.
+ * A streamed stdin that could not be read to its end (InputReader's error says why, and that the program
+ * read EOF there): its run is not trusted. The guest is fine.
  */
 export class InputStreamError extends RequestRefusedError {
   constructor(why: string) {
-    super(`pmm: ${why}; the program read the end of its input there`);
+    super(`pmm: ${why}`);
     this.name = 'InputStreamError';
   }
 }
@@ -185,6 +185,11 @@ export class GuestChannel {
   /** Rejects everything waiting with err; later requests fail with it too. */
   fail(err: Error): void {
     if (!this.failure) this.failure = err;
+    this.rejectWaiting(err);
+  }
+
+  /** Rejects everything waiting with err (their input no longer read); the channel itself goes on. */
+  private rejectWaiting(err: Error): void {
     for (const p of this.pending.values()) {
       p.input?.stop();
       p.reject(err);
@@ -241,12 +246,7 @@ export class GuestChannel {
       `pmd sent an answer line of more than ${mib} MiB, more than one string can hold here; the runs waiting ` +
         'for answers failed (a process with more records than pmm.ko keeps by default: lower its max_records)',
     );
-    for (const p of this.pending.values()) {
-      p.input?.stop();
-      p.reject(err);
-    }
-    this.pending.clear();
-    this.updateHold();
+    this.rejectWaiting(err);
     return true;
   }
 

@@ -15,7 +15,7 @@ export interface InputSink {
 }
 
 export class InputReader {
-  /** Why the input ended before the stream did, if it did: the run fails with it. */
+  /** Why the input ended before the stream did, and that the program read its end there: the run fails with it. */
   error: string | null = null;
   private done = false;
 
@@ -65,7 +65,7 @@ export class InputReader {
 
   private fail(why: string): void {
     if (this.done) return;
-    this.error ??= why;
+    this.error ??= `${why}; the program read the end of its input there`;
     this.finish();
   }
 

@@ -284,7 +284,7 @@ export async function runHostRaw(program: string, args: string[], options: HostR
     }
     if (unreadable) throw unreadable;
     const inputError = feeding?.error();
-    if (inputError) throw new ProgramError(`${inputError}; the program read the end of its input there`);
+    if (inputError) throw new ProgramError(inputError);
     if (report.failure?.stage === 'exec') {
       // The program itself was checked: ENOENT now means the interpreter its #! line names.
       const why = report.failure.errno === os.constants.errno.ENOENT ? 'the interpreter its #! line names does not exist' : report.failure.message;
