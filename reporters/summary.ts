@@ -34,7 +34,8 @@ export function junitSummary(document: JunitDocument, outputFile: string): strin
   const leaking = leaked.filter(test => !isFileCase(test)).length;
   // A file's own runs (its afterAll's) are no test's: said apart.
   const files = leaked.length - leaking;
-  const where = [...(leaking > 0 ? [counted(leaking, 'test')] : []), ...(files > 0 ? [`${counted(files, 'file')}' afterAll or top level`.replace("1 file'", "1 file's")] : [])].join(' and ');
+  const whose = files === 1 ? "1 file's" : `${files} files'`;
+  const where = [...(leaking > 0 ? [counted(leaking, 'test')] : []), ...(files > 0 ? [`${whose} afterAll or top level`] : [])].join(' and ');
   const lines = [
     `pmm: ${counted(cases.length, 'test')} in ${counted(document.testsuites.testsuite.length, 'file')}: ${passed} passed, ` +
       `${failures.length} failed${failures.length > 0 ? ` (${countByType(failures)})` : ''}, ` +
