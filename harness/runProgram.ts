@@ -19,6 +19,7 @@ import { PmmFaultError, vmFaultKind } from './faults';
 import { DEFAULT_GROWTH, judgeGrowth, type GrowthOptions } from './growth';
 import { growthSeries, parseSampleInterval } from './growthSeries';
 import { checkHookable, checkHookStarted } from './hookReach';
+import { withHookedDefaults } from './hookEnvironment';
 
 export interface RunOptions {
   /** Milliseconds before the program is killed; overrides the runTimeoutMs option. 0: no limit. */
@@ -283,7 +284,7 @@ export async function runRaw(
   const request = {
     argv: [executable, ...args],
     cwd,
-    env: programEnv(options, runOptions.env),
+    env: hook === null ? programEnv(options, runOptions.env) : withHookedDefaults(programEnv(options, runOptions.env)),
     hook,
     timeoutMs: runOptions.timeoutMs ?? options.runTimeoutMs,
     ...(Buffer.isBuffer(input) ? { stdin: input.toString('base64') } : {}),

@@ -62,29 +62,52 @@ static void pmm_revive_child(void)
 }
 
 /*
+ * Whether an object other than this library defines name, where calls to it bind: dlsym gives the
+ * definition that calls bind to, or, in a non-PIE program that takes the function's address, its
+ * canonical PLT entry: a symbol with a value but no definition (SHN_UNDEF), which leads to the hook's.
+ */
+static int pmm_defined_elsewhere(const char *name)
+{
+	Dl_info self, info;
+	const ElfW(Sym) *sym = NULL;
+	void *fn;
+
+	if (!dladdr((void *)pmm_defined_elsewhere, &self))
+		return 0;
+	fn = dlsym(RTLD_DEFAULT, name);
+	return fn && dladdr1(fn, &info, (void **)&sym, RTLD_DL_SYMENT) &&
+	       info.dli_fbase != self.dli_fbase && sym && sym->st_shndx != SHN_UNDEF;
+}
+
+/*
  * Whether the process's malloc, calloc, realloc and free are the hook's. A program that defines one
  * itself (an allocator linked in, a sanitizer's static runtime) gets every call to it before the hook
  * does, the C library's too, and the hook would miss those blocks: it then stays out (no records, no
- * object map), and pmm says the process ran unhooked rather than that it freed everything. dlsym gives the
- * definition that calls bind to, or, in a non-PIE program that takes the function's address, its
- * canonical PLT entry: a symbol with a value but no definition (SHN_UNDEF), which leads to the hook's.
+ * object map), and pmm says the process ran unhooked rather than that it freed everything.
  */
 static int pmm_allocator_is_ours(void)
 {
 	static const char *const names[] = { "malloc", "calloc", "realloc", "free" };
-	Dl_info self, info;
 
-	if (!dladdr((void *)pmm_allocator_is_ours, &self))
-		return 1;
 	for (size_t i = 0; i < sizeof(names) / sizeof(names[0]); i++) {
-		const ElfW(Sym) *sym = NULL;
-		void *fn = dlsym(RTLD_DEFAULT, names[i]);
-
-		if (fn && dladdr1(fn, &info, (void **)&sym, RTLD_DL_SYMENT) &&
-		    info.dli_fbase != self.dli_fbase && sym && sym->st_shndx != SHN_UNDEF)
+		if (pmm_defined_elsewhere(names[i]))
 			return 0;
 	}
 	return 1;
+}
+
+/*
+ * Whether the program replaces one of the C++ operators new and delete itself, as the standard lets
+ * it: its definition then runs instead of the hook's, and the blocks it makes or releases reach the
+ * hook as malloc's and free's (pmm_cxx.c).
+ */
+static int pmm_program_replaces_operators(void)
+{
+	for (int i = 0; i < pmm_cxx_operator_count; i++) {
+		if (pmm_defined_elsewhere(pmm_cxx_operator_names[i]))
+			return 1;
+	}
+	return 0;
 }
 
 static void pmm_at_exit(int status, void *arg);
@@ -141,6 +164,7 @@ static void pmm_start(void)
 	if (pmm_transport_live()) {
 		pmm_record_prepare();
 		pmm_find_cxx_freeres();
+		pmm_cxx_replaced = pmm_program_replaces_operators();
 	}
 	pthread_atfork(NULL, NULL, pmm_after_fork_child);
 	/* Before pmm_exit_prepare's handler: exit() runs them last registered first. */

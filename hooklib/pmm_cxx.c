@@ -14,6 +14,53 @@
 
 #include "pmm_internal.h"
 
+/*
+ * Set at start when the program defines one of these operators itself (a counting or pooling
+ * operator new, as the standard lets it replace them). Its definition runs instead of the hook's and
+ * calls malloc and free, which the hook records as such, so which release goes with which
+ * allocation is the program's to say: the hook's own operators then record malloc's and free's
+ * kinds too, and no release is a mismatch (valgrind, which replaces the program's operators with
+ * its own, sees none either). The blocks are counted all the same.
+ */
+int pmm_cxx_replaced;
+
+/*
+ * Set while this thread is in libstdc++'s operator new, handed a failed allocation. The block it gets
+ * is recorded as malloc's on the way: by the malloc hook, or by this file's throwing new, which
+ * libstdc++'s nothrow and array operators call. The outermost operator of this file then records it
+ * as its own (pmm_cxx_record_handed_back). A new_handler's own new meanwhile is recorded as malloc's
+ * too; its deletes (what it frees to make room) are recorded as ever.
+ */
+static __thread int pmm_cxx_handed_over __attribute__((tls_model("initial-exec")));
+
+static void pmm_cxx_restore_handed_over(const int *outer)
+{
+	pmm_cxx_handed_over = *outer;
+}
+
+/* The kind a new's record says: malloc's when the program has its own operators, or when handed over. */
+static inline enum pmm_kind pmm_cxx_new_kind(enum pmm_kind kind)
+{
+	return pmm_cxx_replaced || pmm_cxx_handed_over ? PMM_KIND_MALLOC : kind;
+}
+
+/* The kind a delete's record says: free's when the program has its own operators. */
+static inline enum pmm_kind pmm_cxx_delete_kind(enum pmm_kind kind)
+{
+	return pmm_cxx_replaced ? PMM_KIND_FREE : kind;
+}
+
+/*
+ * A block libstdc++'s operator new got after a failure (its new_handler freed room), recorded as
+ * malloc's on the way: its record is undone and made again as the operator's, with its stack.
+ */
+static void pmm_cxx_record_handed_back(uintptr_t frame, enum pmm_kind kind, void *ptr, size_t size)
+{
+	if (pmm_cxx_replaced || pmm_in_hook || !pmm_should_record())
+		return;
+	pmm_record_free(frame, PMM_KIND_FREE, ptr);
+	pmm_record_alloc(frame, kind, ptr, NULL, size);
+}
 
 /* What libstdc++ does: new(0) gets a block of 1 byte; an aligned size is rounded up to the alignment. */
 static void *pmm_cxx_alloc(size_t size, size_t align)
@@ -29,9 +76,22 @@ static void *pmm_cxx_alloc(size_t size, size_t align)
 	return pmm_real_aligned_alloc(align, rounded & ~(align - 1));
 }
 
+/* Whether a new_handler is installed (std::get_new_handler, libstdc++'s as the operators are). */
+static int pmm_cxx_has_new_handler(void)
+{
+	static void *next;
+	void *(*get)(void) = pmm_next_symbol(&next, "_ZSt15get_new_handlerv");
+
+	return get() != NULL;
+}
+
 /*
  * One operator new. ALIGN is the variant's alignment argument or 0. On failure, libstdc++'s operator
- * takes over (new_handler, bad_alloc or NULL); a block it then gets is recorded by the malloc hook.
+ * takes over: without a new_handler it only throws std::bad_alloc or returns NULL, as a tail call, so
+ * that what the throw allocates has no frame of the hook in its stack (a block its one more try got,
+ * were room freed meanwhile, would stay malloc's). With one, the handler may make room and the block
+ * is got: it is recorded here as the operator's, and the cleanup puts pmm_cxx_handed_over back
+ * however the call returns, a throw included.
  */
 #define PMM_NEW(mangled, kind, params, args, types, align)				\
 	PMM_EXPORT void *mangled(size_t size params);					\
@@ -39,14 +99,27 @@ static void *pmm_cxx_alloc(size_t size, size_t align)
 	{										\
 		static void *next;							\
 		void *ptr = pmm_cxx_alloc(size, align);					\
+		void *(*fn)(size_t types);						\
 											\
-		if (!ptr) {								\
-			void *(*fn)(size_t types) = pmm_next_symbol(&next, #mangled);		\
-			return fn(size args);						\
+		if (ptr) {								\
+			if (!pmm_in_hook && pmm_should_record())			\
+				pmm_record_alloc(PMM_ENTRY_FRAME(), pmm_cxx_new_kind(kind),	\
+						 ptr, NULL, size);				\
+			return ptr;							\
 		}									\
-		if (!pmm_in_hook && pmm_should_record())				\
-			pmm_record_alloc(PMM_ENTRY_FRAME(), kind, ptr, NULL, size);	\
-		return ptr;								\
+		fn = pmm_next_symbol(&next, #mangled);					\
+		if (!pmm_cxx_has_new_handler())						\
+			return fn(size args);						\
+		{									\
+			int outer __attribute__((cleanup(pmm_cxx_restore_handed_over))) =	\
+				pmm_cxx_handed_over;						\
+											\
+			pmm_cxx_handed_over = 1;						\
+			ptr = fn(size args);							\
+			if (ptr && !outer)							\
+				pmm_cxx_record_handed_back(PMM_ENTRY_FRAME(), kind, ptr, size);	\
+			return ptr;								\
+		}									\
 	}
 
 /* One operator delete: recorded before the block goes back, as free() is. */
@@ -57,7 +130,7 @@ static void *pmm_cxx_alloc(size_t size, size_t align)
 		if (!ptr)								\
 			return;								\
 		if (!pmm_in_hook && pmm_should_record())				\
-			pmm_record_free(PMM_ENTRY_FRAME(), kind, ptr);			\
+			pmm_record_free(PMM_ENTRY_FRAME(), pmm_cxx_delete_kind(kind), ptr);	\
 		pmm_real_free(ptr);							\
 	}
 
@@ -83,24 +156,34 @@ static void *pmm_cxx_alloc(size_t size, size_t align)
 #define T_SIZE_ALIGN , size_t, size_t
 
 /* std::align_val_t is a size_t and const std::nothrow_t & a pointer in the x86-64 ABI. */
-PMM_NEW(_Znwm, PMM_KIND_NEW, P0, A0, T0, 0)
-PMM_NEW(_Znam, PMM_KIND_NEW_ARRAY, P0, A0, T0, 0)
-PMM_NEW(_ZnwmRKSt9nothrow_t, PMM_KIND_NEW, P_NOTHROW, A_NOTHROW, T_NOTHROW, 0)
-PMM_NEW(_ZnamRKSt9nothrow_t, PMM_KIND_NEW_ARRAY, P_NOTHROW, A_NOTHROW, T_NOTHROW, 0)
-PMM_NEW(_ZnwmSt11align_val_t, PMM_KIND_NEW, P_ALIGN, A_ALIGN, T_ALIGN, align)
-PMM_NEW(_ZnamSt11align_val_t, PMM_KIND_NEW_ARRAY, P_ALIGN, A_ALIGN, T_ALIGN, align)
-PMM_NEW(_ZnwmSt11align_val_tRKSt9nothrow_t, PMM_KIND_NEW, P_ALIGN_NOTHROW, A_ALIGN_NOTHROW, T_ALIGN_NOTHROW, align)
-PMM_NEW(_ZnamSt11align_val_tRKSt9nothrow_t, PMM_KIND_NEW_ARRAY, P_ALIGN_NOTHROW, A_ALIGN_NOTHROW, T_ALIGN_NOTHROW, align)
+#define PMM_CXX_NEWS(X) \
+	X(_Znwm, PMM_KIND_NEW, P0, A0, T0, 0) \
+	X(_Znam, PMM_KIND_NEW_ARRAY, P0, A0, T0, 0) \
+	X(_ZnwmRKSt9nothrow_t, PMM_KIND_NEW, P_NOTHROW, A_NOTHROW, T_NOTHROW, 0) \
+	X(_ZnamRKSt9nothrow_t, PMM_KIND_NEW_ARRAY, P_NOTHROW, A_NOTHROW, T_NOTHROW, 0) \
+	X(_ZnwmSt11align_val_t, PMM_KIND_NEW, P_ALIGN, A_ALIGN, T_ALIGN, align) \
+	X(_ZnamSt11align_val_t, PMM_KIND_NEW_ARRAY, P_ALIGN, A_ALIGN, T_ALIGN, align) \
+	X(_ZnwmSt11align_val_tRKSt9nothrow_t, PMM_KIND_NEW, P_ALIGN_NOTHROW, A_ALIGN_NOTHROW, T_ALIGN_NOTHROW, align) \
+	X(_ZnamSt11align_val_tRKSt9nothrow_t, PMM_KIND_NEW_ARRAY, P_ALIGN_NOTHROW, A_ALIGN_NOTHROW, T_ALIGN_NOTHROW, align)
 
-PMM_DELETE(_ZdlPv, PMM_KIND_DELETE, P0)
-PMM_DELETE(_ZdaPv, PMM_KIND_DELETE_ARRAY, P0)
-PMM_DELETE(_ZdlPvm, PMM_KIND_DELETE, P_SIZE)
-PMM_DELETE(_ZdaPvm, PMM_KIND_DELETE_ARRAY, P_SIZE)
-PMM_DELETE(_ZdlPvSt11align_val_t, PMM_KIND_DELETE, P_ALIGN)
-PMM_DELETE(_ZdaPvSt11align_val_t, PMM_KIND_DELETE_ARRAY, P_ALIGN)
-PMM_DELETE(_ZdlPvmSt11align_val_t, PMM_KIND_DELETE, P_SIZE_ALIGN)
-PMM_DELETE(_ZdaPvmSt11align_val_t, PMM_KIND_DELETE_ARRAY, P_SIZE_ALIGN)
-PMM_DELETE(_ZdlPvRKSt9nothrow_t, PMM_KIND_DELETE, P_NOTHROW)
-PMM_DELETE(_ZdaPvRKSt9nothrow_t, PMM_KIND_DELETE_ARRAY, P_NOTHROW)
-PMM_DELETE(_ZdlPvSt11align_val_tRKSt9nothrow_t, PMM_KIND_DELETE, P_ALIGN_NOTHROW)
-PMM_DELETE(_ZdaPvSt11align_val_tRKSt9nothrow_t, PMM_KIND_DELETE_ARRAY, P_ALIGN_NOTHROW)
+#define PMM_CXX_DELETES(X) \
+	X(_ZdlPv, PMM_KIND_DELETE, P0) \
+	X(_ZdaPv, PMM_KIND_DELETE_ARRAY, P0) \
+	X(_ZdlPvm, PMM_KIND_DELETE, P_SIZE) \
+	X(_ZdaPvm, PMM_KIND_DELETE_ARRAY, P_SIZE) \
+	X(_ZdlPvSt11align_val_t, PMM_KIND_DELETE, P_ALIGN) \
+	X(_ZdaPvSt11align_val_t, PMM_KIND_DELETE_ARRAY, P_ALIGN) \
+	X(_ZdlPvmSt11align_val_t, PMM_KIND_DELETE, P_SIZE_ALIGN) \
+	X(_ZdaPvmSt11align_val_t, PMM_KIND_DELETE_ARRAY, P_SIZE_ALIGN) \
+	X(_ZdlPvRKSt9nothrow_t, PMM_KIND_DELETE, P_NOTHROW) \
+	X(_ZdaPvRKSt9nothrow_t, PMM_KIND_DELETE_ARRAY, P_NOTHROW) \
+	X(_ZdlPvSt11align_val_tRKSt9nothrow_t, PMM_KIND_DELETE, P_ALIGN_NOTHROW) \
+	X(_ZdaPvSt11align_val_tRKSt9nothrow_t, PMM_KIND_DELETE_ARRAY, P_ALIGN_NOTHROW)
+
+PMM_CXX_NEWS(PMM_NEW)
+PMM_CXX_DELETES(PMM_DELETE)
+
+#define PMM_NEW_NAME(mangled, ...) #mangled,
+#define PMM_DELETE_NAME(mangled, ...) #mangled,
+const char *const pmm_cxx_operator_names[] = { PMM_CXX_NEWS(PMM_NEW_NAME) PMM_CXX_DELETES(PMM_DELETE_NAME) };
+const int pmm_cxx_operator_count = sizeof(pmm_cxx_operator_names) / sizeof(pmm_cxx_operator_names[0]);

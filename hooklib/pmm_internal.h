@@ -27,6 +27,14 @@ void *pmm_real_malloc(size_t size);
 void *pmm_real_aligned_alloc(size_t align, size_t size);
 void pmm_real_free(void *ptr);
 
+/*
+ * pmm_cxx.c: the mangled names of the C++ operators the hook defines, and whether the program
+ * replaces one of them itself (set at start, before any record).
+ */
+extern const char *const pmm_cxx_operator_names[];
+extern const int pmm_cxx_operator_count;
+extern int pmm_cxx_replaced;
+
 /* pmm_preload.c: the next definition of name after this library, looked up once into *slot. */
 void *pmm_next_symbol(void **slot, const char *name);
 

@@ -10,6 +10,7 @@ import * as os from 'os';
 import * as path from 'path';
 import { CappedOutput } from '../../harness/cappedOutput';
 import { checkHookable, checkHookStarted } from '../../harness/hookReach';
+import { withHookedDefaults } from '../../harness/hookEnvironment';
 import { processStat } from '../../harness/processStat';
 import { binaryOutput, outputFields, programInput, ProgramError, resolveProgram, type RawRun } from '../../harness/runProgram';
 import { InputReader } from '../../qemu/InputReader';
@@ -187,7 +188,7 @@ export async function runHostRaw(program: string, args: string[], options: HostR
   checkHookable(executable, (message) => new ProgramError(message));
   const { dir, top } = recordDir();
   try {
-    const env: NodeJS.ProcessEnv = { ...process.env, ...(options.env ?? {}) };
+    const env: NodeJS.ProcessEnv = withHookedDefaults({ ...process.env, ...(options.env ?? {}) });
     delete env.NODE_OPTIONS;
     delete env.PMM_RECORD_FD;
     delete env.PMM_MAPS_FILE;
