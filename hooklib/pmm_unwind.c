@@ -49,9 +49,10 @@ const void *_Unwind_Find_FDE(void *pc, struct pmm_dwarf_eh_bases *bases);
  *	bit 9		RULE_RBP_SAVED: the caller's rbp is at CFA + L (else unchanged)
  *	bits 10-31	off, the CFA's offset from its register, a multiple of 8 below 4 MiB
  * A rule that is not a step, RULE_END (the return address is undefined: the outermost frame,
- * _start or clone) or RULE_FAIL (not handled here: libgcc's unwinder does it), has off 1, so its CFA
- * (from rsp, which stays 8-aligned) is misaligned and the fast path's bounds check rejects it
- * without a test of its own.
+ * _start or clone), RULE_FAIL (not handled here: libgcc's unwinder does it) or RULE_GUESS (code
+ * without CFI, built with -fno-asynchronous-unwind-tables: pmm_step_fp), has off 1, so its CFA (from
+ * rsp, which stays 8-aligned) is misaligned and the fast path's bounds check rejects it without a
+ * test of its own.
  */
 #define RULE_CFA_RBP	(1u << 8)
 #define RULE_RBP_SAVED	(1u << 9)
@@ -59,6 +60,7 @@ const void *_Unwind_Find_FDE(void *pc, struct pmm_dwarf_eh_bases *bases);
 #define RULE_OFF_LIMIT	(1u << 22)
 #define RULE_END	(1u << RULE_OFF_SHIFT | 1)
 #define RULE_FAIL	(1u << RULE_OFF_SHIFT | 2)
+#define RULE_GUESS	(1u << RULE_OFF_SHIFT | 3)
 #define RULE_L_MIN	(-256)
 
 /*
@@ -482,7 +484,7 @@ static uint32_t pmm_rule_for(uintptr_t ra)
 
 	fde = _Unwind_Find_FDE((void *)pc, &bases);
 	if (!fde)
-		return RULE_FAIL;
+		return RULE_GUESS;
 	memcpy(&len, fde, 4);
 	if (len == 0 || len == 0xffffffffu)
 		return RULE_FAIL;
@@ -636,12 +638,32 @@ static inline __attribute__((always_inline)) int pmm_step(struct pmm_walk *w, ui
 	return w->ra != 0;
 }
 
+/*
+ * One step from a frame whose code has no CFI at all (libgcc's unwinder stops there; valgrind's
+ * does this too): by the frame pointer, as if the function kept one, [rbp] the caller's rbp and
+ * [rbp + 8] the return address. 1 when it reached the caller, 0 when the walk ends here: rbp is not
+ * a frame inside the stack, above this one. In code built without frame pointers rbp may be an
+ * older frame's, and the step skips the frames between, as PMM_STACK_UNWIND=fp does.
+ */
+static int pmm_step_fp(struct pmm_walk *w)
+{
+	uintptr_t cfa = w->rbp + 2 * sizeof(uintptr_t);
+
+	if (pmm_ror3(cfa - w->lo) > w->lim || cfa <= w->rsp)
+		return 0;
+	w->ra = ((const uintptr_t *)cfa)[-1];
+	w->rbp = ((const uintptr_t *)cfa)[-2];
+	w->rsp = cfa;
+	return w->ra != 0;
+}
+
 /* The rest of a walk that met an address its home slot does not hold; the next frame goes to p. */
 static __attribute__((noinline)) int pmm_unwind_slow(struct pmm_walk *w, __u64 *frames, __u64 *p,
 						     __u64 *end)
 {
 	for (;;) {
-		int ret = pmm_step(w, pmm_rule_get(w->ra));
+		uint32_t rule = pmm_rule_get(w->ra);
+		int ret = rule == RULE_GUESS ? pmm_step_fp(w) : pmm_step(w, rule);
 
 		if (ret < 0)
 			return -1;
@@ -688,8 +710,14 @@ int pmm_unwind(uintptr_t ra, uintptr_t rsp, uintptr_t rbp, uintptr_t lo, uintptr
 			return pmm_unwind_slow(&copy, frames, p, end);
 		}
 		ret = pmm_step(&w, (uint32_t)slot);
-		if (__builtin_expect(ret < 0, 0))
+		if (__builtin_expect(ret < 0, 0)) {
+			struct pmm_walk copy = w;
+
+			/* Not a step (pmm_step changed nothing): a frame without CFI is the slow path's. */
+			if ((uint32_t)slot == RULE_GUESS)
+				return pmm_unwind_slow(&copy, frames, p, end);
 			return -1;
+		}
 		if (!ret)
 			break;
 	}

@@ -146,6 +146,17 @@ export const hookCases: HookCase[] = [
     mismatches: [],
   },
   {
+    name: 'no_unwind_tables: code built without CFI keeps its callers (a step by frame pointer where libgcc\'s unwinder stops)',
+    program: 'no_unwind_tables',
+    args: [],
+    exitCode: 0,
+    signal: null,
+    stdout: 'no_unwind_tables: done\n',
+    leak: { bytes: 33, blocks: 1 },
+    leaks: ['33/1 malloc leak_here<middle'],
+    mismatches: [],
+  },
+  {
     name: 'threads: 8 threads with cross-thread frees, each leaking its one block',
     program: 'threads',
     args: [],
