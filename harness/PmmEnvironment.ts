@@ -7,6 +7,7 @@ import type { Circus } from '@jest/types';
 import NodeEnvironment from 'jest-environment-node';
 import { AttributionError, concurrentTest } from './attribution';
 import { forkedChildName } from './childName';
+import { isFailingTest, settleFailingTest } from './failingTest';
 import type { PmmGlobal } from './globals';
 import { unhookedChildMessage } from './hookReach';
 import { leakMatchers } from './matchers';
@@ -114,7 +115,11 @@ export default class PmmEnvironment extends NodeEnvironment {
         this.currentTest = null;
         this.endRunsOf(event.test);
         this.recordFigures(event.test);
-        for (const failure of [...this.beforeAllFailures(event.test), ...this.takeFailures(event.test)]) event.test.errors.push(failure);
+        {
+          const failures = [...this.beforeAllFailures(event.test), ...this.takeFailures(event.test)];
+          if (isFailingTest(event.test)) settleFailingTest(event.test, failures);
+          else for (const failure of failures) event.test.errors.push(failure);
+        }
         break;
       case 'test_skip':
       case 'test_todo':

@@ -104,6 +104,13 @@ test('a run not awaited is killed when its test ends, and what it ends with fail
   expect(testTitled(run, 'timeout: the test after a run not awaited is not failed by it')).toMatchObject({ status: 'passed', failureMessages: [] });
 });
 
+test('test.failing: a leak is the failure it expects, so it passes; without one it fails as Jest says', () => {
+  expect(testTitled(run, 'failing: a leak is the failure a failing test expects')).toMatchObject({ status: 'passed', failureMessages: [] });
+  const clean = 'failing: a run that neither leaks nor fails leaves a failing test failed';
+  expect(statusOf(clean)).toBe('failed');
+  expect(messageOf(clean)).toContain('Failing test passed even though it was supposed to fail');
+});
+
 describe('matchers', () => {
   test('a negated toLeak asserts nothing: the leak fails the test', () => {
     const title = 'matchers: a negated toLeak asserts nothing, and the leak fails the test';
