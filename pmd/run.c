@@ -57,6 +57,35 @@ static void run_child_report(int fd, int stage, int error)
 	_exit(127);
 }
 
+/*
+ * execve, and for a file the kernel does not know how to run (ENOEXEC: a script without a #! line) the
+ * shell on it, as execvp does and so as host mode's launcher runs it. pmd is single-threaded, so the
+ * child may allocate. Returns with errno set; ENOEXEC when the shell could not be run either, since
+ * the program, not the shell, is the one the failure names.
+ */
+static void run_exec_file(const char *file, const struct run_spec *spec)
+{
+	size_t argc = 0;
+	char **sh_argv;
+
+	execve(file, spec->argv, spec->envp);
+	if (errno != ENOEXEC)
+		return;
+	while (spec->argv[argc])
+		argc++;
+	/* "/bin/sh", the file, the program's arguments after argv[0], NULL. */
+	sh_argv = calloc(argc + 2, sizeof(*sh_argv));
+	if (sh_argv) {
+		sh_argv[0] = "/bin/sh";
+		sh_argv[1] = (char *)file;
+		if (argc > 1)
+			memcpy(sh_argv + 2, spec->argv + 1, (argc - 1) * sizeof(*sh_argv));
+		execve("/bin/sh", sh_argv, spec->envp);
+		free(sh_argv);
+	}
+	errno = ENOEXEC;
+}
+
 /* execvpe's search, but with PATH taken from the program's environment, not pmd's. */
 static void run_child_exec(const struct run_spec *spec, int status_fd)
 {
@@ -67,7 +96,7 @@ static void run_child_exec(const struct run_spec *spec, int status_fd)
 	size_t i;
 
 	if (strchr(name, '/')) {
-		execve(name, spec->argv, spec->envp);
+		run_exec_file(name, spec);
 		run_child_report(status_fd, RUN_STAGE_EXECVE, errno);
 	}
 	for (i = 0; spec->envp[i]; i++)
@@ -82,7 +111,7 @@ static void run_child_exec(const struct run_spec *spec, int status_fd)
 		int n = dlen ? snprintf(candidate, sizeof(candidate), "%.*s/%s", (int)dlen, dir, name)
 			     : snprintf(candidate, sizeof(candidate), "%s", name);
 		if (n > 0 && (size_t)n < sizeof(candidate)) {
-			execve(candidate, spec->argv, spec->envp);
+			run_exec_file(candidate, spec);
 			if (errno == EACCES)
 				saw_eacces = 1;
 			else if (errno != ENOENT && errno != ENOTDIR)

@@ -156,6 +156,17 @@ describe('pmd serve --stdio', () => {
     expect(await pmd.request(dir)).toMatchObject({ type: 'error', message: 'chdir /nonexistent-dir: No such file or directory' });
   });
 
+  test('an executable text file without a #! line runs through /bin/sh with its arguments, as execvp runs it', async () => {
+    const script = join(scratch, 'no-shebang');
+    writeFileSync(script, 'echo "$0|$#|$1"\n', { mode: 0o755 });
+    const byPath = await pmd.request(runRequest([script, 'a b']));
+    expect(byPath).toMatchObject({ type: 'result', exitCode: 0 });
+    expect(decode(byPath.stdout).toString()).toBe(`${script}|1|a b\n`);
+    const byName = await pmd.request(runRequest(['no-shebang'], { env: { PATH: `/nonexistent:${scratch}` } }));
+    expect(byName).toMatchObject({ type: 'result', exitCode: 0 });
+    expect(decode(byName.stdout).toString()).toBe(`${script}|0|\n`);
+  });
+
   test('finds a bare program name in the PATH of the given env, not its own', async () => {
     const answer = await pmd.request(runRequest(['echo', 'hi'], { env: { PATH: '/nonexistent:/bin' } }));
     expect(answer).toMatchObject({ type: 'result', exitCode: 0 });
