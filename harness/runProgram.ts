@@ -14,12 +14,13 @@ import type { ChildResult, RawMismatch, RawRecord, RunResult } from './types';
 import type { OutputListener, RunControl } from '../qemu/GuestChannel';
 import type { EarlierMapsAnswer } from '../qemu/protocol';
 import { loadGuestFiles, preloadablePath } from '../qemu/paths';
-import { VmError, type Vm } from '../qemu/Vm';
+import { ProgramNotStartedError, VmError, type Vm } from '../qemu/Vm';
 import { PmmFaultError, vmFaultKind } from './faults';
 import { DEFAULT_GROWTH, judgeGrowth, type GrowthOptions } from './growth';
 import { growthSeries, parseSampleInterval } from './growthSeries';
 import { checkHookable, checkHookStarted } from './hookReach';
 import { withHookedDefaults } from './hookEnvironment';
+import { startFailureMessage } from './startFailure';
 
 export interface RunOptions {
   /** Milliseconds before the program is killed; overrides the runTimeoutMs option. 0: no limit. */
@@ -296,6 +297,8 @@ export async function runRaw(
       ? await withSampleInterval(vm, growth.intervalMs, () => vm.run(request, onOutput, control, stream))
       : await vm.run(request, onOutput, control, stream);
   } catch (err) {
+    // Not the VM's fault, nor an assertion's: pmm could not run what it was given, as in host mode.
+    if (err instanceof ProgramNotStartedError) throw new ProgramError(startFailureMessage(executable, cwd, err.failure));
     throw asFault(err, executable, false);
   }
   const samples = answer.samples;

@@ -1,6 +1,7 @@
 /* answer: pmd's messages to the host (ready, output, inputTaken, child, result, error, bye), each one JSON line (PROTOCOL.md). */
 #include "answer.h"
 
+#include <string.h>
 #include <sys/wait.h>
 
 #include "base64.h"
@@ -27,6 +28,17 @@ void answer_error(struct buf *out, const struct request *req, const char *messag
 	buf_puts(out, ",\"type\":\"error\",\"message\":");
 	json_escape_str(out, message);
 	buf_puts(out, "}\n");
+}
+
+void answer_start_error(struct buf *out, const struct request *req, const char *message,
+			const char *step, int error)
+{
+	answer_id(out, req);
+	buf_puts(out, ",\"type\":\"error\",\"message\":");
+	json_escape_str(out, message);
+	buf_printf(out, ",\"cannotStart\":{\"step\":\"%s\",\"errno\":%d,\"reason\":", step, error);
+	json_escape_str(out, strerror(error));
+	buf_puts(out, "}}\n");
 }
 
 void answer_bye(struct buf *out, const struct request *req)

@@ -13,6 +13,12 @@ void answer_ready(struct buf *out, const char *kernel, int pmm_loaded);
 /* The id is null when req is NULL or its id could not be read. */
 void answer_error(struct buf *out, const struct request *req, const char *message);
 
+/*
+ * The program could not be started: its child failed at step (stdin, dup2, chdir, execve) with error,
+ * which the host words as pmm's own refusal (PROTOCOL.md's cannotStart).
+ */
+void answer_start_error(struct buf *out, const struct request *req, const char *message,
+			const char *step, int error);
 void answer_bye(struct buf *out, const struct request *req);
 
 /* A descendant of the run's program, a line of its own, sent before the run's result. */

@@ -40,6 +40,21 @@ enum {
 	RUN_STAGE_EXECVE = 4,
 };
 
+/* A stage as the protocol's error answer names it (cannotStart.step). */
+static const char *run_step_name(int stage)
+{
+	switch (stage) {
+	case RUN_STAGE_DEVNULL:
+		return "stdin";
+	case RUN_STAGE_DUP:
+		return "dup2";
+	case RUN_STAGE_CHDIR:
+		return "chdir";
+	default:
+		return "execve";
+	}
+}
+
 static void run_close(int *fd)
 {
 	if (*fd >= 0)
@@ -264,6 +279,8 @@ int run_spawn(const struct run_spec *spec, struct run_proc *proc, char *err, siz
 	proc->in_fd = in[1];
 	proc->argv0 = spec->argv[0];
 	proc->cwd = spec->cwd;
+	proc->failed_step = NULL;
+	proc->failed_errno = 0;
 	return 0;
 
 out_close:
@@ -303,6 +320,11 @@ int run_release(struct run_proc *proc, char *err, size_t errlen)
 	run_close(&proc->status_fd);
 	if (n == 0)
 		return 0;	/* closed on exec: the program runs */
+	/* The child said why: the run's fault, which the host words as pmm's (cannotStart). */
+	if (n == (ssize_t)sizeof(report)) {
+		proc->failed_step = run_step_name(report.stage);
+		proc->failed_errno = report.error;
+	}
 	if (n != (ssize_t)sizeof(report)) {
 		snprintf(err, errlen, "starting %s: the child died before execve", proc->argv0);
 	} else if (report.stage == RUN_STAGE_CHDIR) {

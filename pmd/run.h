@@ -37,6 +37,9 @@ struct run_proc {
 	int in_fd;		/* the stdin pipe's write end (stdin_stream), non-blocking; else -1 */
 	const char *argv0;
 	const char *cwd;
+	/* After run_release failed in the child: the step, as the protocol names it, and its errno. */
+	const char *failed_step;
+	int failed_errno;
 };
 
 struct run_output {
@@ -55,7 +58,10 @@ struct run_result {
 /* Forks the child, which waits for run_release. */
 int run_spawn(const struct run_spec *spec, struct run_proc *proc, char *err, size_t errlen);
 
-/* Lets the child exec; fails, with the child reaped, when chdir or execve failed in it. */
+/*
+ * Lets the child exec; fails, with the child reaped, when chdir or execve failed in it (failed_step
+ * then names the step, or is NULL when the failure was pmd's own).
+ */
 int run_release(struct run_proc *proc, char *err, size_t errlen);
 
 /* Which output a run_output_fn is given. */

@@ -209,6 +209,7 @@ static void serve_run(const struct request *req, struct channel *ch, struct buf 
 	struct run_result res;
 	struct run_proc proc;
 	char err[SERVE_ERR_LEN], stop_err[SERVE_ERR_LEN];
+	const struct run_proc *not_started = NULL;
 	int mon_fd = -1;
 
 	if (req->hook) {
@@ -228,8 +229,11 @@ static void serve_run(const struct request *req, struct channel *ch, struct buf 
 		goto out_error;
 	}
 	oom_before = oom_kills(serve_vmstat_fd);
-	if (run_release(&proc, err, sizeof(err)))
+	if (run_release(&proc, err, sizeof(err))) {
+		/* The program could not be started (not pmd's failure): said as such. */
+		not_started = proc.failed_step ? &proc : NULL;
 		goto out_stop;
+	}
 	lines.pid = proc.pid;
 	run_collect(&proc, req->timeout_ms, &io, &res);
 	feed_close(&feed);
@@ -270,7 +274,10 @@ out_stop:
 out_error:
 	if (mon_fd >= 0)
 		close(mon_fd);
-	answer_error(out, req, err);
+	if (not_started)
+		answer_start_error(out, req, err, not_started->failed_step, not_started->failed_errno);
+	else
+		answer_error(out, req, err);
 }
 
 int serve(const struct serve_options *opt)

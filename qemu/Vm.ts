@@ -6,7 +6,7 @@ import * as path from 'path';
 import type { Readable } from 'stream';
 import { consoleExcerpt, findConsoleFault } from './consoleLog';
 import { GuestChannel, RequestRefusedError, type OutputListener, type RunControl } from './GuestChannel';
-import type { GuestMessage, ReadyMessage, RunRequest, RunResultMessage } from './protocol';
+import type { GuestMessage, ReadyMessage, RunRequest, RunResultMessage, StartFailure } from './protocol';
 import { Qmp } from './Qmp';
 import { qemuArgs, socketPaths } from './qemuArgs';
 import type { VmOptions } from './types';
@@ -24,6 +24,14 @@ export class VmError extends Error {
   constructor(message: string, readonly consoleLog: string) {
     super(message);
     this.name = 'VmError';
+  }
+}
+
+/** pmd could not start the program (its file, its interpreter, its cwd): the run's fault, not the VM's. */
+export class ProgramNotStartedError extends Error {
+  constructor(message: string, readonly failure: StartFailure) {
+    super(message);
+    this.name = 'ProgramNotStartedError';
   }
 }
 
@@ -187,7 +195,7 @@ export class Vm {
     } finally {
       this.onEvent({ type: 'run-end', argv: request.argv, ms: Date.now() - started });
     }
-    if (answer.type === 'error') throw new Error(answer.message);
+    if (answer.type === 'error') throw answer.cannotStart ? new ProgramNotStartedError(answer.message, answer.cannotStart) : new Error(answer.message);
     if (answer.type !== 'result') throw new Error(`pmd answered a run with ${answer.type}`);
     return answer;
   }

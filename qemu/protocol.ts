@@ -108,6 +108,15 @@ export interface ErrorMessage {
   id: number | null; // null: pmd could not read the request it answers (not even its id)
   type: 'error';
   message: string;
+  // The program could not be started (not pmd's failure): the step that failed in its child, and why.
+  cannotStart?: StartFailure;
+}
+
+/** Why a program could not be started: the step its child was at, the errno and its text (strerror). */
+export interface StartFailure {
+  step: 'stdin' | 'dup2' | 'chdir' | 'execve';
+  errno: number;
+  reason: string;
 }
 
 export interface ByeMessage {

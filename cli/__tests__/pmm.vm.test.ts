@@ -4,7 +4,7 @@ import { createHash } from 'crypto';
 import * as fs from 'fs';
 import * as os from 'os';
 import * as path from 'path';
-import { programBin, reallocPrevCase } from '../../hooklib/__tests__/cases';
+import { programBin, reallocPrevCase, startCase } from '../../hooklib/__tests__/cases';
 import { pmmIntoHead } from './intoHead';
 import { pmmOnTerminal, pmmProcessesBelow, pmmSignalled, processCommand, processState, processTree, terminalSession, waitUntil } from './signalled';
 
@@ -85,6 +85,19 @@ test('run: a clean program exits 0 and says so', () => {
   const run = pmm('run', '--', fixture('clean_exit'));
   expect(run.stderr).toContain('pmm: no leaks');
   expect(run.status).toBe(0);
+}, 180_000);
+
+test('run and run --host: a script whose #! interpreter is missing exits 3, with the same pmm: words in both modes', () => {
+  const dir = fs.mkdtempSync('/tmp/pmm-start-'); // in the /tmp the guest shares
+  try {
+    const { badInterpreter } = startCase.make(dir);
+    for (const mode of [['--host'], []]) {
+      const run = pmm('run', ...mode, '--', badInterpreter);
+      expect([mode, run.status, run.stderr.split('\n').filter((line) => !/booting the guest VM/.test(line))]).toEqual([mode, 3, [startCase.refusal(badInterpreter), '']]);
+    }
+  } finally {
+    fs.rmSync(dir, { recursive: true, force: true });
+  }
 }, 180_000);
 
 test('exec: output and exit status pass through, as root, with pmm.ko loaded', () => {

@@ -689,3 +689,24 @@ export const binaryOutputCase = {
   stdout: Buffer.from([0xff, 0xfe, 0x00, 0x80]),
   stderr: Buffer.from([0xe9]),
 };
+
+/**
+ * Programs that start through an interpreter, made in a folder of /tmp (which the guest shares): one
+ * whose #! line names a missing interpreter cannot start, in pmm's words, the same in both modes (the
+ * VM said pmd's `execve PROG: No such file or directory`, though the file is there); an executable
+ * text file without a #! line runs through /bin/sh with its arguments, as execvp runs it (the VM said
+ * `Exec format error`).
+ */
+export const startCase = {
+  name: 'starting: a missing #! interpreter is a pmm error worded alike in both modes; a script without #! runs through /bin/sh',
+  make(dir: string): { badInterpreter: string; noShebang: string } {
+    const badInterpreter = path.join(dir, 'badinterp.sh');
+    const noShebang = path.join(dir, 'noshebang');
+    fs.writeFileSync(badInterpreter, '#!/nonexistent/python9\nprint(1)\n', { mode: 0o755 });
+    fs.writeFileSync(noShebang, 'echo "no-shebang $#:$1"\n', { mode: 0o755 });
+    return { badInterpreter, noShebang };
+  },
+  refusal: (script: string): string => `pmm: cannot start ${script}: the interpreter its #! line names, /nonexistent/python9, does not exist`,
+  args: ['a b'],
+  stdout: 'no-shebang 1:a b\n',
+};

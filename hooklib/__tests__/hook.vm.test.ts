@@ -7,7 +7,7 @@ import { PassThrough, Readable } from 'stream';
 import type {} from '../../harness/globals';
 import type { RunResult } from '../../harness/types';
 import { releaseNotes } from '../../harness/releaseNotes';
-import { runsAsRoot, dropUserCase, dropUserRuns, binaryOutputCase, childEndingsCase, describeChildPrograms, describeChildren, describeLeaks, describeMismatches, describePidReuse, execEnvCase, execImageCases, execUnhookedCase, fdExhaustCase, quickExitCase, unhookedChildren, forkFamilyCase, rawForkCase, vforkAllocCase, hookCases, inputCases, EndlessInput, outlivedCase, unmatchedFreeCase, pidReuseCase, programBin, setuidCopy, describeSystemEndings, systemEndingsCase } from './cases';
+import { runsAsRoot, dropUserCase, dropUserRuns, binaryOutputCase, childEndingsCase, describeChildPrograms, describeChildren, describeLeaks, describeMismatches, describePidReuse, execEnvCase, execImageCases, execUnhookedCase, fdExhaustCase, quickExitCase, unhookedChildren, forkFamilyCase, rawForkCase, vforkAllocCase, hookCases, inputCases, EndlessInput, outlivedCase, unmatchedFreeCase, pidReuseCase, programBin, setuidCopy, describeSystemEndings, startCase, systemEndingsCase } from './cases';
 
 const bin = programBin;
 
@@ -99,6 +99,19 @@ test(binaryOutputCase.name, async () => {
   const text = await pmm.run(c.argv[0], c.argv.slice(1), { hook: false });
   expect([text.stdoutBytes, text.stderrBytes]).toEqual([undefined, undefined]);
   await expect(pmm.run('/bin/true', [], { binary: 'yes' as unknown as boolean })).rejects.toThrow('pmm: option "binary" must be true or false, got "yes"');
+});
+
+test(startCase.name, async () => {
+  const dir = fs.mkdtempSync('/tmp/pmm-start-'); // in the /tmp the guest shares
+  try {
+    const { badInterpreter, noShebang } = startCase.make(dir);
+    await expect(pmm.run(badInterpreter)).rejects.toThrow(startCase.refusal(badInterpreter));
+    const run = await pmm.run(noShebang, startCase.args);
+    expect([run.exitCode, run.stdout]).toEqual([0, startCase.stdout]);
+    expect(run).toLeak(); // dash frees nothing at exit
+  } finally {
+    fs.rmSync(dir, { recursive: true, force: true });
+  }
 });
 
 test('run options: a misspelt one, and an input that is not bytes, are refused before anything runs', async () => {

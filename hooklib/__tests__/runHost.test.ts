@@ -8,7 +8,7 @@ import { PassThrough, Readable } from 'stream';
 import { closeSymbolizer, symbolizeRun } from '../../harness/runProgram';
 import { preloadablePath } from '../../qemu/paths';
 import { runHostRaw } from '../host/runHost';
-import { runsAsRoot, dropUserCase, dropUserRuns, binaryOutputCase, childEndingsCase, describeChildPrograms, describeChildren, describeLeaks, describeMismatches, describePidReuse, execEnvCase, execImageCases, execUnhookedCase, fdExhaustCase, quickExitCase, unhookedChildren, forkFamilyCase, rawForkCase, vforkAllocCase, hookCases, inputCases, EndlessInput, outlivedCase, unmatchedFreeCase, pidReuseCase, programBin, setuidCopy, describeSystemEndings, systemEndingsCase } from './cases';
+import { runsAsRoot, dropUserCase, dropUserRuns, binaryOutputCase, childEndingsCase, describeChildPrograms, describeChildren, describeLeaks, describeMismatches, describePidReuse, execEnvCase, execImageCases, execUnhookedCase, fdExhaustCase, quickExitCase, unhookedChildren, forkFamilyCase, rawForkCase, vforkAllocCase, hookCases, inputCases, EndlessInput, outlivedCase, unmatchedFreeCase, pidReuseCase, programBin, setuidCopy, describeSystemEndings, startCase, systemEndingsCase } from './cases';
 
 beforeAll(() => {
   if (fs.existsSync('/dev/pmm')) throw new Error('/dev/pmm exists: host mode needs a machine without pmm.ko');
@@ -256,12 +256,13 @@ test('refuses a statically linked program, which the hook cannot reach, rather t
   }
 }, 60_000);
 
-test('a script whose interpreter is missing is a clear error', async () => {
-  const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'pmm-interp-'));
+test(startCase.name, async () => {
+  const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'pmm-start-'));
   try {
-    const script = path.join(dir, 'script.sh');
-    fs.writeFileSync(script, '#!/nonexistent/interpreter\n', { mode: 0o755 });
-    await expect(runHostRaw(script, [])).rejects.toThrow(`pmm: cannot start ${script}: the interpreter its #! line names does not exist`);
+    const { badInterpreter, noShebang } = startCase.make(dir);
+    await expect(runHostRaw(badInterpreter, [])).rejects.toThrow(startCase.refusal(badInterpreter));
+    const run = await runHostRaw(noShebang, startCase.args);
+    expect([run.result.exitCode, run.result.stdout]).toEqual([0, startCase.stdout]);
   } finally {
     fs.rmSync(dir, { recursive: true, force: true });
   }

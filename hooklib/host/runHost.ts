@@ -12,6 +12,7 @@ import { CappedOutput } from '../../harness/cappedOutput';
 import { checkHookable, checkHookStarted } from '../../harness/hookReach';
 import { withHookedDefaults } from '../../harness/hookEnvironment';
 import { processStat } from '../../harness/processStat';
+import { startFailureMessage } from '../../harness/startFailure';
 import { binaryOutput, outputFields, programInput, ProgramError, resolveProgram, type RawRun } from '../../harness/runProgram';
 import { InputReader } from '../../qemu/InputReader';
 import { packageRoot, preloadablePath } from '../../qemu/paths';
@@ -287,9 +288,9 @@ export async function runHostRaw(program: string, args: string[], options: HostR
     const inputError = feeding?.error();
     if (inputError) throw new ProgramError(inputError);
     if (report.failure?.stage === 'exec') {
-      // The program itself was checked: ENOENT now means the interpreter its #! line names.
-      const why = report.failure.errno === os.constants.errno.ENOENT ? 'the interpreter its #! line names does not exist' : report.failure.message;
-      throw new ProgramError(`cannot start ${executable}: ${why}`);
+      // In the launcher's child, as pmd's in the VM: worded alike for the same cause.
+      const failure = { step: 'execve' as const, errno: report.failure.errno, reason: report.failure.message };
+      throw new ProgramError(startFailureMessage(executable, path.resolve(options.cwd ?? process.cwd()), failure));
     }
     if (report.failure) throw new Error(`pmm-launch lost the program's status: ${report.failure.message}`);
     // The launcher ends after the program, so an ending it did not report is its own: killed (the timeout).

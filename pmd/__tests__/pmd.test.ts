@@ -2,7 +2,7 @@
 // commands' failure when /dev/pmm is missing.
 import { ChildProcessWithoutNullStreams, execFileSync, spawn, spawnSync } from 'child_process';
 import { existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'fs';
-import { tmpdir } from 'os';
+import { constants, tmpdir } from 'os';
 import { join, resolve } from 'path';
 
 const pmdDir = resolve(__dirname, '..');
@@ -143,17 +143,31 @@ describe('pmd serve --stdio', () => {
     expect(Date.now() - started).toBeLessThan(5000);
   });
 
-  test('answers an error naming a program that does not exist, by path and through PATH', async () => {
+  test('answers an error naming a program that does not exist, by path and through PATH, with the step and errno', async () => {
+    const noEntry = { errno: constants.errno.ENOENT, reason: 'No such file or directory' };
     const byPath = runRequest(['/nonexistent/pmd-test-prog']);
     expect(await pmd.request(byPath)).toEqual({
       id: byPath.id, type: 'error', message: 'execve /nonexistent/pmd-test-prog: No such file or directory',
+      cannotStart: { step: 'execve', ...noEntry },
     });
     const byName = runRequest(['pmd-test-no-such-prog']);
     expect(await pmd.request(byName)).toEqual({
       id: byName.id, type: 'error', message: 'execve pmd-test-no-such-prog: No such file or directory',
+      cannotStart: { step: 'execve', ...noEntry },
     });
     const dir = runRequest(['/bin/true'], { cwd: '/nonexistent-dir' });
-    expect(await pmd.request(dir)).toMatchObject({ type: 'error', message: 'chdir /nonexistent-dir: No such file or directory' });
+    expect(await pmd.request(dir)).toEqual({
+      id: dir.id, type: 'error', message: 'chdir /nonexistent-dir: No such file or directory',
+      cannotStart: { step: 'chdir', ...noEntry },
+    });
+  });
+
+  test('a script whose #! interpreter is missing cannot start: execve ENOENT, though the script exists', async () => {
+    const script = join(scratch, 'bad-interpreter');
+    writeFileSync(script, '#!/nonexistent/python9\nprint(1)\n', { mode: 0o755 });
+    expect(await pmd.request(runRequest([script]))).toMatchObject({
+      type: 'error', cannotStart: { step: 'execve', errno: constants.errno.ENOENT },
+    });
   });
 
   test('an executable text file without a #! line runs through /bin/sh with its arguments, as execvp runs it', async () => {
@@ -445,6 +459,7 @@ describe('pmd serve --root', () => {
       expect(await pmd.next()).toMatchObject({ type: 'ready', pmmLoaded: false });
       expect(await pmd.request(runRequest(['/bin/sh', '-c', 'true']))).toMatchObject({
         type: 'error', message: 'starting /bin/sh: open /dev/null: No such file or directory',
+        cannotStart: { step: 'stdin', errno: constants.errno.ENOENT },
       });
       // With /dev/null there, the program itself is what the root lacks.
       execFileSync('mknod', ['-m', '666', join(root, 'null'), 'c', '1', '3']);
