@@ -6,6 +6,7 @@ import * as path from 'path';
 import { resolveOptions, shareProblem, type PmmOptions } from '../harness/options';
 import { outputNote, readOnlyNote } from '../harness/releaseNotes';
 import { closeSymbolizer, ProgramError, resolveProgram, runRaw, suppressionFilesFromEnv, symbolizeRunWith } from '../harness/runProgram';
+import { runDirectory } from '../harness/runDirectory';
 import { suppressionsFor } from '../harness/suppressionFor';
 import { loadSuppressionFiles, type Suppression } from '../harness/suppressions';
 import { closeSharedVm } from '../harness/sharedVm';
@@ -76,7 +77,7 @@ async function runCommand(command: RunCommand): Promise<number> {
     ...(command.shares.length ? { shares } : {}),
     ...(command.name === 'run' && command.numCallers !== null ? { stackDepth: command.numCallers } : {}),
   });
-  const executable = resolveProgram(command.program, process.cwd());
+  const executable = resolveProgram(command.program, runDirectory(undefined, (message) => new ProgramError(message)));
   const suppressionFiles = command.name === 'run' ? [...suppressionFilesFromEnv(), ...command.suppressions.map((file) => path.resolve(file))] : [];
   const suppressions = suppressionFiles.length > 0 ? loadSuppressionFiles(suppressionFiles) : null;
   if (command.name === 'run') {

@@ -20,6 +20,7 @@ import { DEFAULT_GROWTH, judgeGrowth, type GrowthOptions } from './growth';
 import { growthSeries, parseSampleInterval } from './growthSeries';
 import { checkHookable, checkHookStarted } from './hookReach';
 import { withHookedDefaults } from './hookEnvironment';
+import { runDirectory } from './runDirectory';
 import { startFailureMessage } from './startFailure';
 
 export interface RunOptions {
@@ -270,7 +271,7 @@ export async function runRaw(
   checkRunOptions(runOptions);
   const input = programInput(runOptions.input);
   const binary = binaryOutput(runOptions.binary);
-  const cwd = path.resolve(runOptions.cwd ?? process.cwd());
+  const cwd = runDirectory(runOptions.cwd, (message) => new ProgramError(message));
   const executable = resolveProgram(program, cwd);
   const hook = runOptions.hook === false ? null : preloadablePath(loadGuestFiles().hook);
   if (hook !== null) checkHookable(executable, (message) => new ProgramError(message));

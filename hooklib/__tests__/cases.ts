@@ -695,10 +695,11 @@ export const binaryOutputCase = {
  * whose #! line names a missing interpreter cannot start, in pmm's words, the same in both modes (the
  * VM said pmd's `execve PROG: No such file or directory`, though the file is there); an executable
  * text file without a #! line runs through /bin/sh with its arguments, as execvp runs it (the VM said
- * `Exec format error`).
+ * `Exec format error`). A cwd that is not a directory is refused before the run (the VM said pmd's
+ * `chdir DIR: ...`, host mode Node's `spawn ... ENOENT`).
  */
 export const startCase = {
-  name: 'starting: a missing #! interpreter is a pmm error worded alike in both modes; a script without #! runs through /bin/sh',
+  name: 'starting: a missing #! interpreter or cwd is a pmm error worded alike in both modes; a script without #! runs through /bin/sh',
   make(dir: string): { badInterpreter: string; noShebang: string } {
     const badInterpreter = path.join(dir, 'badinterp.sh');
     const noShebang = path.join(dir, 'noshebang');
@@ -709,4 +710,9 @@ export const startCase = {
   refusal: (script: string): string => `pmm: cannot start ${script}: the interpreter its #! line names, /nonexistent/python9, does not exist`,
   args: ['a b'],
   stdout: 'no-shebang 1:a b\n',
+  /** A cwd that is missing, or a file: each refused on the host before the run, naming the option. */
+  cwdRefusals: (dir: string): Array<[string, string]> => [
+    [path.join(dir, 'nope'), `pmm: option "cwd": ${path.join(dir, 'nope')} does not exist`],
+    [path.join(dir, 'noshebang'), `pmm: option "cwd": ${path.join(dir, 'noshebang')} is not a directory`],
+  ],
 };

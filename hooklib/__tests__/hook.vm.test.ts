@@ -105,6 +105,7 @@ test(startCase.name, async () => {
   const dir = fs.mkdtempSync('/tmp/pmm-start-'); // in the /tmp the guest shares
   try {
     const { badInterpreter, noShebang } = startCase.make(dir);
+    for (const [cwd, refusal] of startCase.cwdRefusals(dir)) await expect(pmm.run('/bin/pwd', [], { cwd })).rejects.toThrow(refusal);
     await expect(pmm.run(badInterpreter)).rejects.toThrow(startCase.refusal(badInterpreter));
     const run = await pmm.run(noShebang, startCase.args);
     expect([run.exitCode, run.stdout]).toEqual([0, startCase.stdout]);

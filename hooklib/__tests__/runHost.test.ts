@@ -260,6 +260,7 @@ test(startCase.name, async () => {
   const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'pmm-start-'));
   try {
     const { badInterpreter, noShebang } = startCase.make(dir);
+    for (const [cwd, refusal] of startCase.cwdRefusals(dir)) await expect(runHostRaw('/bin/pwd', [], { cwd })).rejects.toThrow(refusal);
     await expect(runHostRaw(badInterpreter, [])).rejects.toThrow(startCase.refusal(badInterpreter));
     const run = await runHostRaw(noShebang, startCase.args);
     expect([run.result.exitCode, run.result.stdout]).toEqual([0, startCase.stdout]);

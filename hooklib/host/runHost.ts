@@ -12,6 +12,7 @@ import { CappedOutput } from '../../harness/cappedOutput';
 import { checkHookable, checkHookStarted } from '../../harness/hookReach';
 import { withHookedDefaults } from '../../harness/hookEnvironment';
 import { processStat } from '../../harness/processStat';
+import { runDirectory } from '../../harness/runDirectory';
 import { startFailureMessage } from '../../harness/startFailure';
 import { binaryOutput, outputFields, programInput, ProgramError, resolveProgram, type RawRun } from '../../harness/runProgram';
 import { InputReader } from '../../qemu/InputReader';
@@ -184,8 +185,9 @@ export async function runHostRaw(program: string, args: string[], options: HostR
   const launcher = path.join(packageRoot(), 'hooklib', 'host', 'pmm-launch');
   const input = programInput(options.input);
   const binary = binaryOutput(options.binary);
+  const cwd = runDirectory(options.cwd, (message) => new ProgramError(message));
   // Run by its full path, as in the VM: the result names the program alike in both modes.
-  const executable = resolveProgram(program, path.resolve(options.cwd ?? process.cwd()));
+  const executable = resolveProgram(program, cwd);
   checkHookable(executable, (message) => new ProgramError(message));
   const { dir, top } = recordDir();
   try {
@@ -202,7 +204,7 @@ export async function runHostRaw(program: string, args: string[], options: HostR
     try {
       const output = options.inheritOutput ? 'inherit' : 'pipe';
       // The program is pmm-launch's child (launch.c says why); descriptor 3 is the launcher's report.
-      child = spawn(launcher, [String(process.pid), executable, ...args], { cwd: options.cwd, env, stdio: [stdin, output, output, 'pipe'] });
+      child = spawn(launcher, [String(process.pid), executable, ...args], { cwd, env, stdio: [stdin, output, output, 'pipe'] });
     } finally {
       if (typeof stdin === 'number') fs.closeSync(stdin);
     }
@@ -290,7 +292,7 @@ export async function runHostRaw(program: string, args: string[], options: HostR
     if (report.failure?.stage === 'exec') {
       // In the launcher's child, as pmd's in the VM: worded alike for the same cause.
       const failure = { step: 'execve' as const, errno: report.failure.errno, reason: report.failure.message };
-      throw new ProgramError(startFailureMessage(executable, path.resolve(options.cwd ?? process.cwd()), failure));
+      throw new ProgramError(startFailureMessage(executable, cwd, failure));
     }
     if (report.failure) throw new Error(`pmm-launch lost the program's status: ${report.failure.message}`);
     // The launcher ends after the program, so an ending it did not report is its own: killed (the timeout).
