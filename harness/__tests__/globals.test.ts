@@ -1,0 +1,49 @@
+// The package's types as a user's project sees them: a project whose node_modules holds this checkout as
+// jest-environment-pmm (so its package.json's exports and typesVersions decide what resolves) type-checks
+// typedProject/'s tests, under the module resolutions TypeScript users have: node10 (what "module":
+// "commonjs" gives) and node16. Needs dist/ built (npm test's set-up does it).
+import * as fs from 'fs';
+import * as os from 'os';
+import * as path from 'path';
+import * as ts from 'typescript';
+
+const root = path.join(__dirname, '..', '..');
+const fixtures = path.join(__dirname, 'typedProject');
+
+let project: string;
+
+beforeAll(() => {
+  project = fs.mkdtempSync(path.join(os.tmpdir(), 'pmm-typed-project-'));
+  const modules = path.join(project, 'node_modules');
+  fs.mkdirSync(modules);
+  // The project's own dependencies (jest, @types/jest, @jest/globals...) are this checkout's.
+  for (const name of fs.readdirSync(path.join(root, 'node_modules'))) {
+    if (!name.startsWith('.')) fs.symlinkSync(path.join(root, 'node_modules', name), path.join(modules, name));
+  }
+  fs.symlinkSync(root, path.join(modules, 'jest-environment-pmm'));
+  fs.writeFileSync(path.join(project, 'package.json'), JSON.stringify({ name: 'uses-pmm', private: true }));
+  for (const file of fs.readdirSync(fixtures)) fs.copyFileSync(path.join(fixtures, file), path.join(project, file));
+});
+
+afterAll(() => fs.rmSync(project, { recursive: true, force: true }));
+
+const resolutions: Record<string, ts.CompilerOptions> = {
+  node10: { module: ts.ModuleKind.CommonJS, moduleResolution: ts.ModuleResolutionKind.Node10 },
+  node16: { module: ts.ModuleKind.Node16, moduleResolution: ts.ModuleResolutionKind.Node16 },
+};
+
+/** tsc --noEmit on one file of the project, under strict: its errors, as tsc prints them. */
+function typeErrors(file: string, options: ts.CompilerOptions): string[] {
+  const program = ts.createProgram([path.join(project, file)], { target: ts.ScriptTarget.ES2022, strict: true, noEmit: true, ...options });
+  return ts.getPreEmitDiagnostics(program).map((d) => {
+    const where = d.file && d.start !== undefined ? `${path.relative(project, d.file.fileName)}:${d.file.getLineAndCharacterOfPosition(d.start).line + 1}: ` : '';
+    return `${where}TS${d.code} ${ts.flattenDiagnosticMessageText(d.messageText, '\n')}`;
+  });
+}
+
+describe.each(Object.keys(resolutions))('under moduleResolution %s', (resolution) => {
+  test("a test with @types/jest's globals type-checks: pmm, its runs and options, the matchers, the package's entry points", () => {
+    // A tsconfig without "types" sees every @types package, @types/jest's globals among them.
+    expect(typeErrors('globalStyle.ts', resolutions[resolution])).toEqual([]);
+  });
+});
