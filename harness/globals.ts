@@ -10,16 +10,27 @@ export interface PmmGlobal {
   readonly options: Readonly<PmmOptions>;
 }
 
+/** pmm's matchers, on whichever expect a test uses. */
+export interface PmmMatchers<R> {
+  toHaveNoLeaks(): R;
+  toLeak(expected?: Partial<LeakSummary>): R;
+  /** The run released exactly `count` blocks (any, when none is given) with another family's call. */
+  toHaveMismatchedFrees(count?: number): R;
+}
+
 declare global {
   // eslint-disable-next-line no-var
   var pmm: PmmGlobal;
+  // The global expect of @types/jest.
   // eslint-disable-next-line @typescript-eslint/no-namespace
   namespace jest {
-    interface Matchers<R> {
-      toHaveNoLeaks(): R;
-      toLeak(expected?: Partial<LeakSummary>): R;
-      /** The run released exactly `count` blocks (any, when none is given) with another family's call. */
-      toHaveMismatchedFrees(count?: number): R;
-    }
+    // eslint-disable-next-line @typescript-eslint/no-empty-interface
+    interface Matchers<R> extends PmmMatchers<R> {}
   }
+}
+
+// The expect of the expect package (Jest 29's and 30's), which `import { expect } from '@jest/globals'` gives.
+declare module 'expect' {
+  // eslint-disable-next-line @typescript-eslint/no-empty-interface
+  interface Matchers<R extends void | Promise<void>, T = unknown> extends PmmMatchers<R> {}
 }

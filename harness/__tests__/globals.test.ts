@@ -1,7 +1,8 @@
-// The package's types as a user's project sees them: a project whose node_modules holds this checkout as
-// jest-environment-pmm (so its package.json's exports and typesVersions decide what resolves) type-checks
-// typedProject/'s tests, under the module resolutions TypeScript users have: node10 (what "module":
-// "commonjs" gives) and node16. Needs dist/ built (npm test's set-up does it).
+// The package's types as a user's project sees them: typedProject/'s tests are type-checked in a project
+// whose node_modules holds jest-environment-pmm as an install does (package.json, whose exports and
+// typesVersions decide what resolves, and dist/'s declarations), under the module resolutions TypeScript
+// users have: node10 (what "module": "commonjs" gives) and node16, with test and expect from @types/jest's
+// globals or from @jest/globals. Needs dist/ built (npm test's set-up does it).
 import * as fs from 'fs';
 import * as os from 'os';
 import * as path from 'path';
@@ -20,7 +21,12 @@ beforeAll(() => {
   for (const name of fs.readdirSync(path.join(root, 'node_modules'))) {
     if (!name.startsWith('.')) fs.symlinkSync(path.join(root, 'node_modules', name), path.join(modules, name));
   }
-  fs.symlinkSync(root, path.join(modules, 'jest-environment-pmm'));
+  // A copy, not a link to this checkout: through a link, the declarations would find the checkout's own
+  // node_modules (its expect, say), where an installed package finds the project's.
+  const installed = path.join(modules, 'jest-environment-pmm');
+  fs.mkdirSync(installed);
+  fs.copyFileSync(path.join(root, 'package.json'), path.join(installed, 'package.json'));
+  fs.cpSync(path.join(root, 'dist'), path.join(installed, 'dist'), { recursive: true, filter: (src) => fs.statSync(src).isDirectory() || src.endsWith('.d.ts') });
   fs.writeFileSync(path.join(project, 'package.json'), JSON.stringify({ name: 'uses-pmm', private: true }));
   for (const file of fs.readdirSync(fixtures)) fs.copyFileSync(path.join(fixtures, file), path.join(project, file));
 });
@@ -45,5 +51,9 @@ describe.each(Object.keys(resolutions))('under moduleResolution %s', (resolution
   test("a test with @types/jest's globals type-checks: pmm, its runs and options, the matchers, the package's entry points", () => {
     // A tsconfig without "types" sees every @types package, @types/jest's globals among them.
     expect(typeErrors('globalStyle.ts', resolutions[resolution])).toEqual([]);
+  });
+
+  test('a test with the test and expect of @jest/globals, without @types/jest, type-checks: the matchers are on the expect module\'s Matchers', () => {
+    expect(typeErrors('importStyle.ts', { ...resolutions[resolution], types: ['node'] })).toEqual([]);
   });
 });
