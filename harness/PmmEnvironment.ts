@@ -244,13 +244,13 @@ export default class PmmEnvironment extends NodeEnvironment {
     }
   }
 
-  private run(program: string, args: string[], options: RunOptions): Promise<RunResult> {
+  private run(program: string, args: readonly string[], options: RunOptions): Promise<RunResult> {
     const flight: RunInFlight = { owner: 'file', program, control: {}, orphaned: false };
     flight.settled = this.runFor(flight, program, args, options);
     return flight.settled;
   }
 
-  private async runFor(flight: RunInFlight, program: string, args: string[], options: RunOptions): Promise<RunResult> {
+  private async runFor(flight: RunInFlight, program: string, args: readonly string[], options: RunOptions): Promise<RunResult> {
     // Before any await: the owner is whoever called pmm.run.
     const owner = this.ownerOfCall();
     flight.owner = owner;

@@ -1,11 +1,18 @@
-// Types for what the environment puts in a test's scope: the `pmm` global and the leak and mismatch matchers.
-// In a TypeScript test: `import type {} from 'jest-environment-pmm/globals';`
+// Types for what the environment puts in a test's scope: the `pmm` global and the leak and mismatch matchers,
+// and the public types of its runs. In a TypeScript test: `import type {} from 'jest-environment-pmm/globals';`
+// (or `import type { RunResult } from ...`).
 import type { PmmOptions } from './options';
 import type { RunOptions } from './runProgram';
 import type { LeakSummary, RunResult } from './types';
 
+// The package's root is the environment itself (`export =`, which Jest loads), so its public types are here.
+export type { PmmOptions } from './options';
+export type { RunOptions } from './runProgram';
+export type { GrowthOptions } from './growth';
+export type { ChildResult, Frame, GrowthVerdict, Leak, LeakSummary, MemorySample, Mismatch, ReleaseKind, RunResult, SeriesVerdict } from './types';
+
 export interface PmmGlobal {
-  run(program: string, args?: string[], options?: RunOptions): Promise<RunResult>;
+  run(program: string, args?: readonly string[], options?: RunOptions): Promise<RunResult>;
   /** The options in force for this test file, after defaults, environment variables and the docblock. */
   readonly options: Readonly<PmmOptions>;
 }

@@ -258,7 +258,7 @@ function asFault(err: unknown, program: string, booting: boolean): unknown {
  */
 export async function runRaw(
   program: string,
-  args: string[],
+  args: readonly string[],
   options: PmmOptions,
   runOptions: RunOptions,
   notice: Notice,
@@ -306,7 +306,7 @@ export async function runRaw(
   const raw: RawRun = {
     result: {
       program: executable,
-      args,
+      args: [...args],
       exitCode: answer.exitCode,
       signal: answer.signal,
       timedOut: answer.timedOut,
@@ -409,9 +409,9 @@ export async function symbolizeRun(raw: RawRun, suppressionFiles: readonly strin
  */
 export async function symbolizeRunWith(raw: RawRun, suppressions: Suppression[] | null, options: { valgrindNames?: boolean } = {}): Promise<RunResult> {
   const valgrindNames = options.valgrindNames === true || (suppressions ?? []).some((s) => s.format === 'valgrind');
-  const result: RunResult = { ...raw.result, ...(await processLeaks(raw, suppressions, valgrindNames)), ...(await processMismatches(raw)) };
+  // A run without the hook has no children, as it has no leaks: pmd sends none then.
+  const result: RunResult = { ...raw.result, ...(await processLeaks(raw, suppressions, valgrindNames)), ...(await processMismatches(raw)), children: [] };
   if (raw.children) {
-    result.children = [];
     for (const child of raw.children) {
       result.children.push({
         pid: child.pid,
@@ -431,7 +431,7 @@ export async function symbolizeRunWith(raw: RawRun, suppressions: Suppression[] 
 
 export async function runProgram(
   program: string,
-  args: string[],
+  args: readonly string[],
   options: PmmOptions,
   runOptions: RunOptions,
   notice: Notice,

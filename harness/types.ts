@@ -122,7 +122,7 @@ export interface RunResult {
   unmatchedFrees: number;
   /** Allocations pmm could not keep (over pmm.ko's max_records caps, or host mode's 1,000,000 live): the leak figures are then a lower bound. Absent when none. */
   droppedRecords?: number;
-  children?: ChildResult[]; // the processes it forked (and what they exec-ed); present for a run under the hook (VM or --host)
+  children: ChildResult[]; // the processes it forked (and what they exec-ed); [] without the hook (hook: false)
   suppressed?: { leaks: Leak[]; summary: LeakSummary }; // matched by PMM_SUPPRESSIONS' files; present when any given
   samples?: MemorySample[]; // pmthread's look at the process while it ran; present for a run under the hook
   growth?: GrowthVerdict; // present when the run asked for growth mode

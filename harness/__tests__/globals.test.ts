@@ -48,7 +48,7 @@ function typeErrors(file: string, options: ts.CompilerOptions): string[] {
 }
 
 describe.each(Object.keys(resolutions))('under moduleResolution %s', (resolution) => {
-  test("a test with @types/jest's globals type-checks: pmm, its runs and options, the matchers, the package's entry points", () => {
+  test("a test with @types/jest's globals type-checks: pmm, its runs and options, the result's fields, the matchers, the public types, the package's entry points", () => {
     // A tsconfig without "types" sees every @types package, @types/jest's globals among them.
     expect(typeErrors('globalStyle.ts', resolutions[resolution])).toEqual([]);
   });
