@@ -12,7 +12,7 @@ import type { PmmGlobal } from './globals';
 import { unhookedChildMessage } from './hookReach';
 import { leakMatchers } from './matchers';
 import { summarize } from './leakReport';
-import { resolveOptions, type PmmOptions } from './options';
+import { optionsUnder, resolveOptions, type PmmOptions } from './options';
 import { runsAnyTest } from './plannedTests';
 import { outputNote, readOnlyNote, releaseNotes } from './releaseNotes';
 import { runProgram, type RunOptions } from './runProgram';
@@ -82,7 +82,7 @@ export default class PmmEnvironment extends NodeEnvironment {
     // Jest has already merged the file's @jest-environment-options docblock into testEnvironmentOptions,
     // key by key: a docblock's "pmm" replaces the configuration's "pmm" as a whole.
     const envOptions = config.projectConfig.testEnvironmentOptions as Record<string, unknown>;
-    this.pmmOptions = resolveOptions(envOptions[OPTIONS_KEY]);
+    this.pmmOptions = resolveOptions(optionsUnder(OPTIONS_KEY, envOptions));
     this.testPath = context.testPath;
     const pmm: PmmGlobal = {
       run: (program, args = [], options = {}) => this.run(program, args, options),

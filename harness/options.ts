@@ -211,6 +211,22 @@ function validateOne(name: string, value: unknown): PmmOptions[keyof PmmOptions]
   }
 }
 
+/**
+ * pmm's options out of a test environment's (testEnvironmentOptions with a file's docblock merged in): those
+ * under key. Jest's own options sit beside it (customExportConditions...), but one of pmm's there was never
+ * read, and would silently do nothing: refused, with where it goes.
+ */
+export function optionsUnder(key: string, environmentOptions: Record<string, unknown>): unknown {
+  const misplaced = Object.keys(environmentOptions).filter((name) => Object.hasOwn(DEFAULT_OPTIONS, name));
+  if (misplaced.length === 0) return environmentOptions[key];
+  const names = misplaced.map((name) => JSON.stringify(name)).join(', ');
+  const moved = JSON.stringify({ [key]: Object.fromEntries(misplaced.map((name) => [name, environmentOptions[name]])) });
+  throw new PmmOptionsError(
+    `${misplaced.length === 1 ? 'option' : 'options'} ${names} must be under the "${key}" key of testEnvironmentOptions ` +
+      `(or of @jest-environment-options), where pmm reads its options: ${moved}`,
+  );
+}
+
 /** Defaults, then environment variables, then the given options; every value checked. */
 export function resolveOptions(given: unknown, environment: NodeJS.ProcessEnv = process.env): PmmOptions {
   if (given !== undefined && (typeof given !== 'object' || given === null || Array.isArray(given))) {

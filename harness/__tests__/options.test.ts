@@ -1,4 +1,4 @@
-import { DEFAULT_OPTIONS, NO_LIMIT, PmmOptionsError, resolveOptions } from '../options';
+import { DEFAULT_OPTIONS, NO_LIMIT, optionsUnder, PmmOptionsError, resolveOptions } from '../options';
 
 test('no options give the defaults', () => {
   expect(resolveOptions(undefined, {})).toEqual(DEFAULT_OPTIONS);
@@ -77,4 +77,19 @@ test('PMM_KERNEL overrides the kernel set-up fetched', () => {
 test('PMM_SHARES lists folders separated by colons, as PATH does, each checked', () => {
   expect(resolveOptions({}, { PMM_SHARES: '/usr:/tmp:' }).shares).toEqual(['/usr', '/tmp']);
   expect(() => resolveOptions({}, { PMM_SHARES: '/usr:relative' })).toThrow(/option "shares\[1\]" must be an absolute path, got "relative"/);
+});
+
+test("pmm's options are those under its key; Jest's own beside it are left to Jest", () => {
+  expect(optionsUnder('pmm', { pmm: { memoryMiB: 512 }, customExportConditions: ['node'] })).toEqual({ memoryMiB: 512 });
+  expect(optionsUnder('pmm', { customExportConditions: ['node'] })).toBeUndefined();
+});
+
+test.each([
+  [{ memoryMiB: 512 }, 'pmm: option "memoryMiB" must be under the "pmm" key of testEnvironmentOptions (or of @jest-environment-options), where pmm reads its options: {"pmm":{"memoryMiB":512}}'],
+  [
+    { pmm: { cpus: 2 }, customExportConditions: ['node'], runTimeoutMs: 0, leakThreshold: { bytes: 10 } },
+    'pmm: options "runTimeoutMs", "leakThreshold" must be under the "pmm" key of testEnvironmentOptions (or of @jest-environment-options), where pmm reads its options: {"pmm":{"runTimeoutMs":0,"leakThreshold":{"bytes":10}}}',
+  ],
+])("one of pmm's options beside its key, which it never read, is refused with where it goes: %j", (given, message) => {
+  expect(() => optionsUnder('pmm', given)).toThrow(new PmmOptionsError(message.replace(/^pmm: /, '')));
 });
