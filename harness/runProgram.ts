@@ -155,10 +155,14 @@ export class ProgramError extends Error {
   }
 }
 
-/** Checks the program on the host first: the guest sees the same files, and the error is clearer here. */
-export function resolveProgram(program: string, cwd: string): string {
+/**
+ * Checks the program on the host first: the guest sees the same files, and the error is clearer here.
+ * searchPath: the PATH of the program's own environment (a run's env may set one), which a name without
+ * a slash is looked up in, as child_process.spawn and execvp do.
+ */
+export function resolveProgram(program: string, cwd: string, searchPath: string | undefined = process.env.PATH): string {
   if (typeof program !== 'string' || program === '') throw new ProgramError('no program given');
-  const candidate = program.includes('/') ? path.resolve(cwd, program) : findOnPath(program);
+  const candidate = program.includes('/') ? path.resolve(cwd, program) : findOnPath(program, searchPath ?? '', cwd);
   if (candidate === null) throw new ProgramError(`program not found on PATH: ${program}`);
   let stat: fs.Stats;
   try {
@@ -175,10 +179,11 @@ export function resolveProgram(program: string, cwd: string): string {
   return candidate;
 }
 
-function findOnPath(name: string): string | null {
-  for (const dir of (process.env.PATH ?? '').split(':')) {
+function findOnPath(name: string, searchPath: string, cwd: string): string | null {
+  for (const dir of searchPath.split(':')) {
     if (dir === '') continue;
-    const candidate = path.join(dir, name);
+    // A relative entry is relative to the program's working directory, where it starts.
+    const candidate = path.resolve(cwd, dir, name);
     try {
       fs.accessSync(candidate, fs.constants.X_OK);
       return candidate;
@@ -272,7 +277,8 @@ export async function runRaw(
   const input = programInput(runOptions.input);
   const binary = binaryOutput(runOptions.binary);
   const cwd = runDirectory(runOptions.cwd, (message) => new ProgramError(message));
-  const executable = resolveProgram(program, cwd);
+  const env = programEnv(options, runOptions.env);
+  const executable = resolveProgram(program, cwd, env.PATH);
   const hook = runOptions.hook === false ? null : preloadablePath(loadGuestFiles().hook);
   if (hook !== null) checkHookable(executable, (message) => new ProgramError(message));
   const growth = resolveGrowth(runOptions.growth);
@@ -286,7 +292,7 @@ export async function runRaw(
   const request = {
     argv: [executable, ...args],
     cwd,
-    env: hook === null ? programEnv(options, runOptions.env) : withHookedDefaults(programEnv(options, runOptions.env)),
+    env: hook === null ? env : withHookedDefaults(env),
     hook,
     timeoutMs: runOptions.timeoutMs ?? options.runTimeoutMs,
     ...(Buffer.isBuffer(input) ? { stdin: input.toString('base64') } : {}),

@@ -44,6 +44,11 @@ test('a program in /tmp, by a relative path, with its cwd, arguments and environ
   expect(fs.readFileSync(path.join(dir, 'written-in-guest.txt'), 'utf8')).toBe(`${dir} an argument\n`);
 });
 
+test("a program named without a slash is found on the PATH of the run's env, as child_process.spawn finds it", async () => {
+  const result = await pmm.run('writer', [], { cwd: dir, env: { PATH: `${dir}:/usr/bin:/bin`, PMM_TEST_VALUE: 'found' } });
+  expect({ program: result.program, exitCode: result.exitCode, stdout: result.stdout }).toEqual({ program: path.join(dir, 'writer'), exitCode: 0, stdout: 'found\n' });
+});
+
 test('bad arguments are refused before anything runs', async () => {
   await expect(pmm.run(path.join(dir, 'writer'), 'not-an-array' as unknown as string[])).rejects.toThrow(
     /arguments must be an array of strings/,

@@ -1,4 +1,7 @@
-import { symbolizeRunWith, type RawRun } from '../runProgram';
+import * as fs from 'fs';
+import * as os from 'os';
+import * as path from 'path';
+import { resolveProgram, symbolizeRunWith, type RawRun } from '../runProgram';
 
 // What pmd answers for a run with hook: false: no records, no object map, and no children list.
 const unhookedRun: RawRun = {
@@ -16,4 +19,24 @@ const unhookedRun: RawRun = {
 test('a run without the hook has children [], as it has leaks [], so result.children[i] is always there to ask', async () => {
   const result = await symbolizeRunWith(unhookedRun, null);
   expect(result).toMatchObject({ leaks: [], summary: { bytes: 0, blocks: 0 }, mismatches: [], children: [] });
+});
+
+describe('resolveProgram', () => {
+  let dir: string;
+  beforeAll(() => {
+    dir = fs.mkdtempSync(path.join(os.tmpdir(), 'pmm-resolve-'));
+    fs.mkdirSync(path.join(dir, 'bin'));
+    fs.copyFileSync('/bin/true', path.join(dir, 'bin', 'pmm-on-path'));
+    fs.chmodSync(path.join(dir, 'bin', 'pmm-on-path'), 0o755);
+  });
+  afterAll(() => fs.rmSync(dir, { recursive: true, force: true }));
+
+  test("a name is looked up in the PATH of the program's environment, as child_process.spawn does", () => {
+    expect(resolveProgram('pmm-on-path', '/', `/nonexistent:${dir}/bin:/usr/bin:/bin`)).toBe(path.join(dir, 'bin', 'pmm-on-path'));
+    expect(() => resolveProgram('pmm-on-path', '/', '/usr/bin:/bin')).toThrow('pmm: program not found on PATH: pmm-on-path');
+  });
+
+  test("a relative PATH entry is relative to the program's working directory", () => {
+    expect(resolveProgram('pmm-on-path', dir, 'bin')).toBe(path.join(dir, 'bin', 'pmm-on-path'));
+  });
 });

@@ -34,6 +34,18 @@ test.each(hookCases.map((c) => [c.name, c] as const))('%s', async (_name, c) => 
   expect(result.unmatchedFrees).toBe(c.unmatchedFrees ?? 0);
 }, 60_000);
 
+test("a program named without a slash is found on the PATH of the run's env, as child_process.spawn finds it", async () => {
+  const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'pmm-host-path-'));
+  try {
+    fs.copyFileSync('/bin/true', path.join(dir, 'pmm-on-path'));
+    fs.chmodSync(path.join(dir, 'pmm-on-path'), 0o755);
+    const raw = await runHostRaw('pmm-on-path', [], { timeoutMs: 60_000, env: { PATH: `${dir}:/usr/bin:/bin` } });
+    expect(raw.result).toMatchObject({ program: path.join(dir, 'pmm-on-path'), exitCode: 0 });
+  } finally {
+    fs.rmSync(dir, { recursive: true, force: true });
+  }
+}, 60_000);
+
 test.each(inputCases.map((c) => [c.name, c] as const))('stdin: %s', async (_name, c) => {
   const input = typeof c.input === 'function' ? c.input() : c.input;
   const result = await symbolizeRun(await runHostRaw(c.argv[0], c.argv.slice(1), { timeoutMs: 60_000, ...(input !== undefined ? { input } : {}) }), []);

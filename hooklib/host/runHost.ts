@@ -186,12 +186,12 @@ export async function runHostRaw(program: string, args: string[], options: HostR
   const input = programInput(options.input);
   const binary = binaryOutput(options.binary);
   const cwd = runDirectory(options.cwd, (message) => new ProgramError(message));
+  const env: NodeJS.ProcessEnv = withHookedDefaults({ ...process.env, ...(options.env ?? {}) });
   // Run by its full path, as in the VM: the result names the program alike in both modes.
-  const executable = resolveProgram(program, cwd);
+  const executable = resolveProgram(program, cwd, env.PATH);
   checkHookable(executable, (message) => new ProgramError(message));
   const { dir, top } = recordDir();
   try {
-    const env: NodeJS.ProcessEnv = withHookedDefaults({ ...process.env, ...(options.env ?? {}) });
     delete env.NODE_OPTIONS;
     delete env.PMM_RECORD_FD;
     delete env.PMM_MAPS_FILE;
