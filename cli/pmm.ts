@@ -13,7 +13,7 @@ import { closeSharedVm } from '../harness/sharedVm';
 import { growthFailures } from '../harness/verdict';
 import { runHostRaw } from '../hooklib/host/runHost';
 import type { OutputListener, RunControl } from '../qemu/GuestChannel';
-import { packageRoot } from '../qemu/paths';
+import { loadGuestFiles, packageRoot } from '../qemu/paths';
 import { killLiveVms } from '../qemu/Vm';
 import { exitStatus } from './exitStatus';
 import { forwardSignals } from './forwardSignals';
@@ -24,6 +24,7 @@ import { runJunit } from './junitReport';
 import { parseArgs, USAGE, UsageError, type Command } from './parseArgs';
 import { programInputFromStdin, stdinStat } from './programInput';
 import { runTimeoutMs } from './runTimeout';
+import { setupReadyLine } from './setupReady';
 import { textReport } from './textReport';
 import { writeJson } from './writeJson';
 
@@ -188,7 +189,10 @@ async function main(argv: string[]): Promise<number> {
     }
     case 'setup': {
       const setup = spawnSync('bash', [path.join(packageRoot(), 'scripts', 'setup.sh')], { stdio: 'inherit' });
-      return setup.status ?? 1;
+      if (setup.status !== 0) return setup.status ?? 1;
+      // scripts/setup.sh is silent when all is in place (npm test runs it before each Jest); asked for, set-up says so.
+      process.stdout.write(`${setupReadyLine(loadGuestFiles(), path.join(packageRoot(), 'pmd', 'pmd'))}\n`);
+      return 0;
     }
     default:
       try {

@@ -1,4 +1,5 @@
-// Set-up's promises: a second run does nothing and says nothing; what it can't do, it says clearly.
+// Set-up's promises: a second run does nothing and says nothing (npm test runs it before each Jest), while
+// `pmm setup`, which a user asks for, ends with a line saying what is ready; what it can't do, it says clearly.
 import { spawnSync } from 'child_process';
 import * as fs from 'fs';
 import * as os from 'os';
@@ -19,6 +20,17 @@ test('a second run of set-up, with everything in place, is silent and changes no
   // guest.json is rewritten only with the same content; the initramfs is not rebuilt.
   expect(fs.readFileSync(path.join(root, 'build', 'guest.json'), 'utf8')).toContain('"kernelVersion"');
   expect(fs.statSync(path.join(root, 'build', 'guest.json')).mtimeMs).toBeGreaterThanOrEqual(guest);
+}, 300_000);
+
+test('`pmm setup`, with everything in place, does nothing but end with one line: what is ready and where', () => {
+  const guest = JSON.parse(fs.readFileSync(path.join(root, 'build', 'guest.json'), 'utf8')) as { kernelVersion: string; kernel: string; module: string; hook: string; initramfs: string };
+  const run = spawnSync('node', [path.join(root, 'dist', 'cli', 'pmm.js'), 'setup'], { cwd: os.tmpdir(), encoding: 'utf8', timeout: 300_000 });
+  expect({ status: run.status, stderr: run.stderr }).toEqual({ status: 0, stderr: '' });
+  expect(run.stdout).toBe(
+    `pmm setup: ready: guest kernel ${guest.kernelVersion} (${guest.kernel}), pmm.ko (${guest.module}), the hook (${guest.hook}), ` +
+      `pmd (${path.join(root, 'pmd', 'pmd')}, in the initramfs ${guest.initramfs})\n`,
+  );
+  for (const file of [guest.kernel, guest.module, guest.hook, guest.initramfs, path.join(root, 'pmd', 'pmd')]) expect(fs.existsSync(file)).toBe(true);
 }, 300_000);
 
 test('set-up compiles again when a source of any folder dist/ holds changes: it watches the folders tsconfig.json compiles', () => {
