@@ -10,6 +10,7 @@ import { execImage } from '../symbolizer/objectMap';
 import { forkedChildName } from './childName';
 import { ownAllocatorReason } from './ownAllocator';
 import type { RawRun } from './runProgram';
+import { stderrTail } from './stderrTail';
 import type { ChildResult } from './types';
 
 const PT_INTERP = 3;
@@ -127,7 +128,7 @@ export function checkHookStarted(raw: RawRun, fail: (message: string) => Error):
   }
   if (raw.maps !== '') return;
   const how = signal ? `was killed by ${signal}` : `exited with status ${exitCode}`;
-  const tail = stderr.trim().split('\n').slice(-3).join('\n');
+  const tail = stderrTail(stderr, 3).join('\n');
   throw fail(
     `the hook never started in ${program} (it ${how}), so its allocations were not seen: a set-user-ID or ` +
       `set-group-ID program ignores LD_PRELOAD, a program that fails before main never loads it, and the hook ` +

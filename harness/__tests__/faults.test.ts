@@ -29,6 +29,13 @@ test('a crash names the signal, its leaks up to then with their stacks, and the 
   expect(detail.pmmFault).toEqual({ kind: 'crash', program: '/bin/crash', signal: 'SIGSEGV', summary: { bytes: 64, blocks: 1 } });
 });
 
+test('a crash after 10 MiB of stderr without a newline quotes only its last few KiB, cut where "…" says', () => {
+  const detail = faultFailureDetail({ ...crashed, stderr: `${'x'.repeat(10 << 20)}about to crash` }, 'crash');
+  const quoted = detail.stack.slice(detail.stack.indexOf('its stderr ended with:\n'));
+  expect(quoted).toMatch(/^its stderr ended with:\n…x+about to crash$/);
+  expect(quoted.length).toBeLessThan(5000);
+});
+
 test('a timeout without leaks says so', () => {
   const detail = faultFailureDetail({ ...crashed, signal: 'SIGKILL', timedOut: true, leaks: [], summary: { bytes: 0, blocks: 0 }, stderr: '' }, 'timeout');
   expect(detail.message).toBe('/bin/crash passed its timeout and was killed; no leaks up to then');

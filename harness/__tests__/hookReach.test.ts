@@ -93,4 +93,15 @@ describe('checkHookStarted', () => {
     );
     expect(() => checkHookStarted(run('', '', null, 'SIGKILL'), fail)).toThrow(/\(it was killed by SIGKILL\)[^;]*$/);
   });
+
+  it('quotes a few KiB of a stderr of megabytes without a newline, cut where "…" says', () => {
+    let message = '';
+    try {
+      checkHookStarted(run('', `${'x'.repeat(10 << 20)}no hook here\n`, 1, null), fail);
+    } catch (err) {
+      message = (err as Error).message;
+    }
+    expect(message).toMatch(/; its stderr ends:\n…x+no hook here$/);
+    expect(message.length).toBeLessThan(5000);
+  });
 });
