@@ -189,6 +189,20 @@ export interface MismatchFailureDetail {
 }
 
 /**
+ * A program that exited with a status other than 0, for `pmm run --junit`, where the run is the test and its
+ * status its verdict (a Jest test asserts on exitCode itself); a JUnit <failure type="ExitStatus">.
+ */
+export interface ExitStatusFailureDetail {
+  name: 'ExitStatus';
+  message: string;
+  stack: string;
+  pmmExit: {
+    program: string;
+    status: number;
+  };
+}
+
+/**
  * Carried on a failing test's failureDetails from the worker to reporters. A plain object, because
  * results cross from Jest's workers as JSON and Error objects lose their own fields on the way.
  */

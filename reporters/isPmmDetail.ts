@@ -1,8 +1,8 @@
-// Recognises pmm's fault, growth and mismatch data on a test's failureDetails. Like leak data, it crossed from a Jest
+// Recognises pmm's fault, growth, mismatch and exit status data on a test's failureDetails. Like leak data, it crossed from a Jest
 // worker as JSON, so its shape is checked rather than trusted. A fault thrown by pmm.run (PmmFaultError)
 // arrives without its message, which only the failure message then carries.
 
-import type {FaultFailureDetail, FaultKind, GrowthFailureDetail, MismatchFailureDetail} from '../harness/types';
+import type {ExitStatusFailureDetail, FaultFailureDetail, FaultKind, GrowthFailureDetail, MismatchFailureDetail} from '../harness/types';
 
 const FAULT_KINDS: ReadonlySet<FaultKind> = new Set(['crash', 'killed', 'timeout', 'kernel-panic', 'vm-failure', 'boot-failure']);
 
@@ -38,4 +38,14 @@ export function isMismatchDetail(detail: unknown): detail is MismatchFailureDeta
   if (typeof pmmMismatch !== 'object' || pmmMismatch === null) return false;
   const {mismatchedFrees, mismatches} = pmmMismatch as Record<string, unknown>;
   return Number.isSafeInteger(mismatchedFrees) && Array.isArray(mismatches);
+}
+
+/** A program's non-zero exit (pmm run --junit); its text (stack) is what the report shows. */
+export function isExitStatusDetail(detail: unknown): detail is ExitStatusFailureDetail {
+  if (typeof detail !== 'object' || detail === null) return false;
+  const {name, message, stack, pmmExit} = detail as Record<string, unknown>;
+  if (name !== 'ExitStatus' || typeof message !== 'string' || typeof stack !== 'string') return false;
+  if (typeof pmmExit !== 'object' || pmmExit === null) return false;
+  const {program, status} = pmmExit as Record<string, unknown>;
+  return typeof program === 'string' && Number.isSafeInteger(status) && status !== 0;
 }

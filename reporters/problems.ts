@@ -2,13 +2,14 @@
 // GitHub's JUnit consumers read only the first (mikepenz/action-junit-report reads `failure` as a single
 // object; dorny/test-reporter takes failure[0]): its message is the first problem's, its text all of them.
 // A fault (crash, kill, timeout, kernel panic, VM that fails or does not boot) or a run pmm refused makes it
-// an <error>; leaks, mismatched releases, growth and assertions make it a <failure>.
+// an <error>; leaks, mismatched releases, growth, assertions and (pmm run --junit) a program's non-zero exit
+// status make it a <failure>.
 
 import type {TestCaseResult} from '@jest/reporters';
 import {formatAmount, formatLeakMessage} from '../harness/leakReport';
 import type {FaultKind} from '../harness/types';
 import {isLeakFailureDetail} from './isLeakFailureDetail';
-import {faultData, isGrowthDetail, isMismatchDetail} from './isPmmDetail';
+import {faultData, isExitStatusDetail, isGrowthDetail, isMismatchDetail} from './isPmmDetail';
 import type {JunitProblem, JunitProperty} from './junitTypes';
 import {stripAnsi, xmlText} from './xmlText';
 
@@ -49,6 +50,7 @@ function problems(test: TestCaseResult): Problem[] {
     }
     if (isGrowthDetail(detail)) return {element: 'failure', type: 'MemoryGrowth', message: detail.message, text: detail.stack};
     if (isMismatchDetail(detail)) return {element: 'failure', type: 'MismatchedFree', message: detail.message, text: detail.stack};
+    if (isExitStatusDetail(detail)) return {element: 'failure', type: 'ExitStatus', message: detail.message, text: detail.stack};
     const fault = faultData(detail);
     const text = jestText ?? messageOf(detail) ?? 'failed';
     if (fault !== null) return {element: 'error', type: FAULT_TYPES[fault.kind], message: firstLine(messageOf(detail) ?? text), text};

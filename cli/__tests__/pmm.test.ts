@@ -341,11 +341,11 @@ test('run --host --num-callers N keeps N frames of each stack, as valgrind\'s op
 });
 
 describe('run --junit FILE: the run as a JUnit report, as pmm\'s Jest reporter writes one, valid against its schema', () => {
-  const report = (program: string): { xml: string; status: number | null } => {
+  const report = (program: string, ...options: string[]): { xml: string; status: number | null } => {
     const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'pmm-junit-'));
     try {
       const file = path.join(dir, 'leaks.xml');
-      const run = pmm('run', '--host', '--junit', file, '--', program);
+      const run = pmm('run', '--host', '--junit', file, ...options, '--', program);
       const xml = fs.readFileSync(file, 'utf8');
       expect(junitSchemaErrors(xml)).toBeNull();
       return { xml, status: run.status };
@@ -371,6 +371,19 @@ describe('run --junit FILE: the run as a JUnit report, as pmm\'s Jest reporter w
     expect(clean.xml).toContain('<property name="pmm.leaked.blocks" value="0"/>');
     expect(clean.xml).not.toMatch(/<failure|<error/);
     expect(clean.status).toBe(0);
+  });
+
+  test('a program that exited non-zero: an ExitStatus failure, as its status fails the job, --error-exitcode 0 or not', () => {
+    for (const options of [[], ['--error-exitcode', '0'], ['--error-exitcode', '42']]) {
+      const { xml, status } = report('/bin/false', ...options);
+      expect(xml).toContain('tests="1" failures="1" errors="0"');
+      expect(xml).toContain('<failure message="/bin/false exited with status 1" type="ExitStatus">');
+      expect(status).toBe(1);
+    }
+    // A leak leads; the status is the one more.
+    const leaked = report(programBin('leak_three'));
+    expect(leaked.xml).toMatch(/<failure message="600 bytes in 3 blocks leaked \(and 1 more\)" type="MemoryLeak">[^<]*exited with status 7<\/failure>/);
+    expect(leaked.status).toBe(7);
   });
 
   test('a file pmm cannot write is said before the program runs', () => {
