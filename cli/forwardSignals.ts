@@ -20,8 +20,11 @@ export interface ForwardOptions {
   onTerminal: boolean;
   /** pmm run, which reports the program's leaks; pmm exec only passes its status on. */
   reports: boolean;
-  /** What must not outlive pmm when a signal ends it (the VM it is booting): no exit handler runs then. */
-  beforeDying: () => void;
+  /**
+   * What must not outlive pmm when a signal ends it (the VM it is booting), and what it must leave said (the
+   * --junit report): no exit handler runs then.
+   */
+  beforeDying: (signal: string) => void;
 }
 
 /** Installs the handlers; the function returned removes them. note says what pmm did. */
@@ -37,7 +40,7 @@ export function forwardSignals(control: RunControl, note: (message: string) => v
       if (!control.signal) {
         // Nothing runs yet: end as the signal would have ended pmm.
         remove();
-        options.beforeDying();
+        options.beforeDying(name);
         process.kill(process.pid, name);
         return;
       }

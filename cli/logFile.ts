@@ -19,6 +19,8 @@ const toStderr: PmmWords = {
 /** A file pmm writes: where to write, and how to let go of it. */
 export interface OutputFile {
   fd: number;
+  /** The file is pmm's own stdout or stderr, written through that descriptor after what is there. */
+  ownStream: boolean;
   close(): void;
 }
 
@@ -30,10 +32,10 @@ export interface OutputFile {
  */
 export function openOutputFile(file: string, what: string): OutputFile {
   const own = ownStream(statOrNull(file));
-  if (own !== null) return { fd: own, close: () => {} };
+  if (own !== null) return { fd: own, ownStream: true, close: () => {} };
   try {
     const fd = fs.openSync(file, 'w');
-    return { fd, close: () => fs.closeSync(fd) };
+    return { fd, ownStream: false, close: () => fs.closeSync(fd) };
   } catch (err) {
     throw new Error(`pmm: cannot write the ${what} ${file}: ${(err as Error).message}`);
   }

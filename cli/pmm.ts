@@ -15,11 +15,13 @@ import { runHostRaw } from '../hooklib/host/runHost';
 import type { OutputListener, RunControl } from '../qemu/GuestChannel';
 import { loadGuestFiles, packageRoot } from '../qemu/paths';
 import { killLiveVms } from '../qemu/Vm';
+import { errorText } from './errorText';
 import { exitStatus } from './exitStatus';
 import { forwardSignals } from './forwardSignals';
 import { stopVmsWithPmm } from './jobControl';
 import { junitMergeCommand } from './junitMerge';
-import { checkOutputFiles, openOutputFile, pmmWords, writeAll, type OutputFile, type PmmWords } from './logFile';
+import { checkOutputFiles, pmmWords, type PmmWords } from './logFile';
+import { JunitFile } from './junitFile';
 import { runJunit } from './junitReport';
 import { parseArgs, USAGE, UsageError, type Command } from './parseArgs';
 import { programInputFromStdin, stdinStat } from './programInput';
@@ -62,46 +64,72 @@ function passOutputOn(control: RunControl): OutputListener {
 type RunCommand = Extract<Command, { name: 'run' | 'exec' }>;
 
 async function runCommand(command: RunCommand): Promise<number> {
-  // What needs no run is checked first, each failure said at once: the options and the environment's
-  // (PMM_SHARES, PMM_MEMORY_MIB...), the program is there (before pmm waits for its stdin to end), the
-  // suppression files read, the files pmm writes made. --share adds to PMM_SHARES's folders (a relative
-  // one is the cwd's); --num-callers is the hook's stack depth.
-  const base = resolveOptions({});
-  const given = command.shares.map((dir) => path.resolve(dir));
-  for (const dir of given) {
-    const problem = shareProblem(dir);
-    if (problem !== null) throw new ProgramError(`--share ${JSON.stringify(dir)}: a shared folder's path ${problem}`);
-  }
-  const shares = [...base.shares, ...given];
-  const options = resolveOptions({
-    ...(command.accel ? { accel: command.accel } : {}),
-    ...(command.shares.length ? { shares } : {}),
-    ...(command.name === 'run' && command.numCallers !== null ? { stackDepth: command.numCallers } : {}),
-  });
-  const executable = resolveProgram(command.program, runDirectory(undefined, (message) => new ProgramError(message)));
+  const startMs = Date.now();
   const suppressionFiles = command.name === 'run' ? [...suppressionFilesFromEnv(), ...command.suppressions.map((file) => path.resolve(file))] : [];
-  const suppressions = suppressionFiles.length > 0 ? loadSuppressionFiles(suppressionFiles) : null;
+  // The files pmm writes are checked and made first: from then on, whatever ends the run (a bad option, a
+  // program the hook cannot enter, a VM that fails, a signal) is in the --junit report, never an empty file.
+  let junit: JunitFile | null = null;
   if (command.name === 'run') {
-    const outputs = [
-      ...(command.logFile !== null ? [{ file: command.logFile, what: '--log-file' }] : []),
-      ...(command.junit !== null ? [{ file: command.junit, what: '--junit' }] : []),
-    ];
-    const inputs = [{ file: executable, what: 'the program' }, ...suppressionFiles.map((file) => ({ file, what: 'the suppression file' }))];
-    checkOutputFiles(outputs, inputs, stdinStat());
+    checkRunFiles(command, suppressionFiles);
+    if (command.junit !== null) junit = new JunitFile(command.junit, { program: command.program, args: command.args, startMs, cwd: process.cwd() });
   }
-  const words = pmmWords(command.name === 'run' ? command.logFile : null);
-  let junit: OutputFile | null = null;
+  let words: PmmWords | null = null;
   try {
-    junit = command.name === 'run' && command.junit !== null ? openOutputFile(command.junit, 'JUnit report') : null;
-    return await runChecked(command, options, suppressions, words, junit);
+    // What needs no run is checked next, each failure said at once: the options and the environment's
+    // (PMM_SHARES, PMM_MEMORY_MIB...), the program is there (before pmm waits for its stdin to end), the
+    // suppression files read. --share adds to PMM_SHARES's folders (a relative one is the cwd's);
+    // --num-callers is the hook's stack depth.
+    const base = resolveOptions({});
+    const given = command.shares.map((dir) => path.resolve(dir));
+    for (const dir of given) {
+      const problem = shareProblem(dir);
+      if (problem !== null) throw new ProgramError(`--share ${JSON.stringify(dir)}: a shared folder's path ${problem}`);
+    }
+    const shares = [...base.shares, ...given];
+    const options = resolveOptions({
+      ...(command.accel ? { accel: command.accel } : {}),
+      ...(command.shares.length ? { shares } : {}),
+      ...(command.name === 'run' && command.numCallers !== null ? { stackDepth: command.numCallers } : {}),
+    });
+    resolveProgram(command.program, runDirectory(undefined, (message) => new ProgramError(message)));
+    const suppressions = suppressionFiles.length > 0 ? loadSuppressionFiles(suppressionFiles) : null;
+    words = pmmWords(command.name === 'run' ? command.logFile : null);
+    return await runChecked(command, options, suppressions, words, junit, startMs);
+  } catch (err) {
+    junit?.fail(err);
+    throw err;
   } finally {
-    words.close();
+    words?.close();
     junit?.close();
   }
 }
 
-async function runChecked(command: RunCommand, options: PmmOptions, suppressions: Suppression[] | null, words: PmmWords, junit: OutputFile | null): Promise<number> {
-  const startMs = Date.now();
+/**
+ * Refuses a --log-file or --junit file that the run reads (the program, a suppression file, stdin) or that
+ * the other option writes, before either is made. A program that is not there is said later, in the report.
+ */
+function checkRunFiles(command: Extract<Command, { name: 'run' }>, suppressionFiles: readonly string[]): void {
+  const outputs = [
+    ...(command.logFile !== null ? [{ file: command.logFile, what: '--log-file' }] : []),
+    ...(command.junit !== null ? [{ file: command.junit, what: '--junit' }] : []),
+  ];
+  if (outputs.length === 0) return;
+  let program: string | null;
+  try {
+    program = resolveProgram(command.program, process.cwd());
+  } catch {
+    // Not there, or not a program (said once the report is made): by its path all the same, so that the
+    // report is not made in the program's place.
+    program = command.program.includes('/') ? path.resolve(command.program) : null;
+  }
+  const inputs = [
+    ...(program !== null ? [{ file: program, what: 'the program' }] : []),
+    ...suppressionFiles.map((file) => ({ file, what: 'the suppression file' })),
+  ];
+  checkOutputFiles(outputs, inputs, stdinStat());
+}
+
+async function runChecked(command: RunCommand, options: PmmOptions, suppressions: Suppression[] | null, words: PmmWords, junit: JunitFile | null, startMs: number): Promise<number> {
   const notice = (message: string): void => words.say(`${message}\n`);
   const host = command.name === 'run' && command.host;
   // On this machine the program reads pmm's stdin itself, as without pmm; in the VM pmm passes it on.
@@ -117,7 +145,13 @@ async function runChecked(command: RunCommand, options: PmmOptions, suppressions
   // Ctrl-C, timeout(1): the program gets the signal, and pmm reports what it left, as valgrind does.
   const onTerminal = [process.stdin, process.stdout, process.stderr].some((stream) => stream.isTTY === true);
   stopVmsWithPmm();
-  const stopForwarding = forwardSignals(control, notice, { sharesGroup: host, onTerminal, reports: command.name === 'run', beforeDying: killLiveVms });
+  const stopForwarding = forwardSignals(control, notice, {
+    sharesGroup: host, onTerminal, reports: command.name === 'run',
+    beforeDying: (signal) => {
+      killLiveVms();
+      junit?.fail(new ProgramError(`${signal} ended pmm before the program started, so the run has no result`));
+    },
+  });
   // --host: on this machine, without a VM (the hook writes its records to files, one per process). There
   // the program writes to pmm's stdout and stderr itself; from the VM, pmm passes its output on.
   let raw;
@@ -145,7 +179,7 @@ async function runChecked(command: RunCommand, options: PmmOptions, suppressions
   }
   // The same result pmm.run gives: suppressions (PMM_SUPPRESSIONS) applied, forked children included.
   const result = await symbolizeRunWith(raw, suppressions, { valgrindNames: command.genSuppressions });
-  if (junit !== null) writeAll(junit.fd, runJunit(result, startMs, Date.now(), process.cwd()));
+  junit?.write(runJunit(result, startMs, Date.now(), process.cwd()));
   const children = result.children ?? [];
   const leaked = result.summary.blocks > 0 || children.some((c) => c.summary.blocks > 0);
   const mismatched = result.mismatchedFrees > 0 || children.some((c) => c.mismatchedFrees > 0);
@@ -221,9 +255,7 @@ function exitWhenWritten(status: number): void {
 main(process.argv.slice(2)).then(
   (status) => exitWhenWritten(status),
   (err: unknown) => {
-    // Errors of ours already say what failed; anything else is shown whole, since it is a bug.
-    const message = err instanceof Error ? (err.name === 'Error' || err.message.startsWith('pmm') ? err.message : err.stack) : String(err);
-    process.stderr.write(`${message?.startsWith('pmm') ? '' : 'pmm: '}${message}\n`);
+    process.stderr.write(`${errorText(err)}\n`);
     exitWhenWritten(3);
   },
 );

@@ -1,8 +1,10 @@
 // `pmm run --junit`'s report of one run, built from a result: every report is checked against junit.xsd in
 // the single afterEach.
+import { PmmFaultError } from '../../harness/faults';
+import { ProgramError } from '../../harness/runProgram';
 import type { RunResult } from '../../harness/types';
 import { ProducedReports } from '../../reporters/__tests__/validateJunit';
-import { runJunit } from '../junitReport';
+import { errorJunit, runJunit } from '../junitReport';
 
 const produced = new ProducedReports();
 
@@ -37,4 +39,24 @@ test('a crash stays a Crash error: a signal has no exit status', () => {
   const xml = junit({ ...clean, exitCode: null, signal: 'SIGSEGV' });
   expect(xml).toMatch(/<error message="\/src\/build\/prog crashed with SIGSEGV; no leaks up to then" type="Crash">/);
   expect(xml).not.toContain('ExitStatus');
+});
+
+describe('a run without a result: one case whose <error> is what pmm says', () => {
+  const run = { program: './prog', args: ['-v'], startMs: 1_000, cwd: '/src' };
+
+  test.each([
+    ['a refusal of pmm\'s', new ProgramError('program does not exist: /src/prog'), 'pmm: program does not exist: /src/prog', 'PmmError'],
+    ['a VM that failed', new PmmFaultError('vm-failure', './prog', new Error('the guest did not answer within 31000 ms')), 'pmm: the VM failed while running ./prog: the guest did not answer within 31000 ms', 'VmFailure'],
+    ['a VM that did not boot', new PmmFaultError('boot-failure', './prog', new Error('the guest did not come up')), 'pmm: the VM did not boot to run ./prog: the guest did not come up', 'VmBootFailure'],
+  ] as const)('%s', (_what, err, message, type) => {
+    const xml = produced.add(errorJunit(run, err, 3_000));
+    expect(xml).toContain('<testsuites name="pmm run" tests="1" failures="0" errors="1" time="2.000">');
+    expect(xml).toContain(`<testcase classname="./prog -v" name="./prog -v" time="2.000" file="prog">`);
+    expect(xml).toContain(`<error message="${message}" type="${type}">${message}</error>`);
+  });
+
+  test('a bug of pmm\'s: its stack, as pmm prints it', () => {
+    const xml = produced.add(errorJunit(run, new TypeError('x is undefined'), 3_000));
+    expect(xml).toMatch(/<error message="pmm: TypeError: x is undefined" type="PmmError">pmm: TypeError: x is undefined\n\s+at /);
+  });
 });

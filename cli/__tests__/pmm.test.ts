@@ -341,17 +341,23 @@ test('run --host --num-callers N keeps N frames of each stack, as valgrind\'s op
 });
 
 describe('run --junit FILE: the run as a JUnit report, as pmm\'s Jest reporter writes one, valid against its schema', () => {
-  const report = (program: string, ...options: string[]): { xml: string; status: number | null } => {
+  /** pmm run --junit FILE ARGS...: the report it left (null: none), checked against the schema. */
+  const junitOf = (...args: string[]): { xml: string | null; status: number | null; stderr: string } => {
     const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'pmm-junit-'));
     try {
       const file = path.join(dir, 'leaks.xml');
-      const run = pmm('run', '--host', '--junit', file, ...options, '--', program);
-      const xml = fs.readFileSync(file, 'utf8');
-      expect(junitSchemaErrors(xml)).toBeNull();
-      return { xml, status: run.status };
+      const run = pmm('run', '--junit', file, ...args);
+      const xml = fs.existsSync(file) ? fs.readFileSync(file, 'utf8') : null;
+      if (xml !== null) expect(junitSchemaErrors(xml)).toBeNull();
+      return { xml, status: run.status, stderr: run.stderr };
     } finally {
       fs.rmSync(dir, { recursive: true, force: true });
     }
+  };
+  const report = (program: string, ...options: string[]): { xml: string; status: number | null } => {
+    const { xml, status } = junitOf('--host', ...options, '--', program);
+    expect(xml).not.toBeNull();
+    return { xml: xml ?? '', status };
   };
 
   test('leaks: a MemoryLeak failure with the stacks and the figures', () => {
@@ -384,6 +390,27 @@ describe('run --junit FILE: the run as a JUnit report, as pmm\'s Jest reporter w
     const leaked = report(programBin('leak_three'));
     expect(leaked.xml).toMatch(/<failure message="600 bytes in 3 blocks leaked \(and 1 more\)" type="MemoryLeak">[^<]*exited with status 7<\/failure>/);
     expect(leaked.status).toBe(7);
+  });
+
+  test('a run pmm refuses or fails (a static program, a bad option): a PmmError with pmm\'s words, not an empty file', () => {
+    const statik = programBin('exec_unhooked_static');
+    const refusals = [
+      ['--host', '--', statik],
+      ['--host', '--', '/nonexistent/program'],
+      // Refused before any VM boots.
+      ['--share', 'a b', '--', '/bin/true'],
+    ];
+    for (const args of refusals) {
+      const { xml, status, stderr } = junitOf(...args);
+      expect(status).toBe(3);
+      const said = stderr.trimEnd().replace(/&/g, '&amp;').replace(/</g, '&lt;').replace(/>/g, '&gt;').replace(/"/g, '&quot;');
+      expect(said).toMatch(/^pmm: /);
+      expect(xml).toContain('tests="1" failures="0" errors="1"');
+      expect(xml).toContain(`<error message="${said}" type="PmmError">`);
+    }
+    // A command line pmm cannot read makes no report: it may not even say which file.
+    const usage = junitOf('--host', '--timeout', 'soon', '--', '/bin/true');
+    expect([usage.status, usage.xml]).toEqual([2, null]);
   });
 
   test('a file pmm cannot write is said before the program runs', () => {
@@ -514,8 +541,13 @@ test('run --host: SIGKILL ends pmm and, as under valgrind and in the VM, the pro
   const tmp = fs.mkdtempSync(path.join(os.tmpdir(), 'pmm-cli-sigkill-'));
   try {
     const hang = path.join(root, 'fixtures', 'bin', 'hang_forever');
-    const run = await pmmSignalled(cli, root, ['run', '--host', '--', hang], 'SIGKILL', { stream: 'stdout', text: 'hang_forever: waiting\n' }, { ...process.env, TMPDIR: tmp });
+    const report = path.join(tmp, 'report.xml');
+    const run = await pmmSignalled(cli, root, ['run', '--host', '--junit', report, '--', hang], 'SIGKILL', { stream: 'stdout', text: 'hang_forever: waiting\n' }, { ...process.env, TMPDIR: tmp });
     expect([run.status, run.signal]).toEqual([null, 'SIGKILL']);
+    // --junit's file, made before the run, says there is no result (it was empty).
+    const xml = fs.readFileSync(report, 'utf8');
+    expect(junitSchemaErrors(xml)).toBeNull();
+    expect(xml).toContain('<error message="pmm: the run has no result: pmm was ended before it had one (SIGKILL, or a failure of its own)" type="PmmError">');
     // The launcher and the program, which ran on before; given a moment to die of their parent-death signals.
     expect(run.descendants.length).toBe(2);
     const alive = (pid: number): boolean => processState(pid) !== null && processState(pid) !== 'Z';

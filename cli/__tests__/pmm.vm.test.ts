@@ -5,6 +5,7 @@ import * as fs from 'fs';
 import * as os from 'os';
 import * as path from 'path';
 import { programBin, reallocPrevCase, startCase } from '../../hooklib/__tests__/cases';
+import { junitSchemaErrors } from '../../reporters/__tests__/validateJunit';
 import { pmmIntoHead } from './intoHead';
 import { pmmOnTerminal, pmmProcessesBelow, pmmSignalled, processCommand, processState, processTree, terminalSession, waitUntil } from './signalled';
 
@@ -269,12 +270,16 @@ test.each([['SIGTERM', 143], ['SIGQUIT', 131]] as const)('run: %s sent to pmm re
   expect([run.status, run.signal]).toEqual([status, null]);
 }, 170_000);
 
-test('run: SIGTERM before the program runs (the VM still booting) ends pmm, and its VM, as the signal would', async () => {
+test('run: SIGTERM before the program runs (the VM still booting) ends pmm, and its VM, as the signal would; --junit\'s report says so', async () => {
   // Its own TMPDIR: the VM's sockets' folder must not be left there (the console log is kept).
   const tmp = fs.mkdtempSync(path.join(os.tmpdir(), 'pmm-cli-boot-signal-'));
-  const run = await pmmSignalled(cli, root, ['run', '--', fixture('hang_forever')], 'SIGTERM', { stream: 'stderr', text: 'pmm: booting the guest VM', child: true }, { ...process.env, TMPDIR: tmp });
-  const left = fs.readdirSync(tmp);
+  const report = path.join(tmp, 'report.xml');
+  const run = await pmmSignalled(cli, root, ['run', '--junit', report, '--', fixture('hang_forever')], 'SIGTERM', { stream: 'stderr', text: 'pmm: booting the guest VM', child: true }, { ...process.env, TMPDIR: tmp });
+  const left = fs.readdirSync(tmp).filter((name) => name !== 'report.xml');
+  const xml = fs.readFileSync(report, 'utf8');
   fs.rmSync(tmp, { recursive: true, force: true });
+  expect(junitSchemaErrors(xml)).toBeNull();
+  expect(xml).toContain('<error message="pmm: SIGTERM ended pmm before the program started, so the run has no result" type="PmmError">');
   expect(left).toEqual(['pmm-logs']);
   expect([run.status, run.signal]).toEqual([null, 'SIGTERM']);
   expect(run.stdout).toBe('');
