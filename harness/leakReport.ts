@@ -11,7 +11,8 @@ import type {Frame, Leak, LeakFailureDetail, LeakSummary, RawRecord, RunResult} 
 export function groupLeaks(records: readonly RawRecord[], framesPerRecord: ReadonlyArray<readonly Frame[]>): Leak[] {
   const groups = new Map<string, Leak>();
   records.forEach((record, index) => {
-    const key = record.frames.join(' ');
+    // The same addresses in another object (a library mapped where a closed one was) are another stack.
+    const key = `${record.frames.join(' ')}|${(framesPerRecord[index] ?? []).map((frame) => frame.object ?? '').join(' ')}`;
     const group = groups.get(key);
     if (group === undefined) {
       const frames = framesPerRecord[index] ?? record.frames.map(unknownFrame);

@@ -58,6 +58,36 @@ static int pmm_maps_has_path(const char *text, size_t len, const char *path, siz
 	return 0;
 }
 
+/* Before a run of closed objects' lines: the time they were found gone. */
+#define PMM_CLOSED_TAG		"closed "
+#define PMM_CLOSED_TAG_LEN	(sizeof(PMM_CLOSED_TAG) - 1)
+
+/*
+ * Appends a closed object's line (llen bytes with its newline) to pmm_maps_now at len, after the line
+ * "closed NS" it goes under (mark) unless that is the last one written (*marked): the new length, or
+ * len when the two do not fit.
+ */
+static size_t pmm_maps_add_closed(size_t len, const char *mark, size_t mark_len, const char **marked,
+				  size_t *marked_len, const char *line, size_t llen)
+{
+	int new_mark = !*marked || *marked_len != mark_len || memcmp(*marked, mark, mark_len);
+	size_t need = llen + (new_mark ? mark_len + 1 : 0);
+
+	if (len + need > sizeof(pmm_maps_now))
+		return len;
+	if (new_mark) {
+		memcpy(pmm_maps_now + len, mark, mark_len);
+		pmm_maps_now[len + mark_len] = '\n';
+		len += mark_len + 1;
+		/* Where it now is: the mark may be on the caller's stack or in the text being replaced. */
+		*marked = pmm_maps_now + len - mark_len - 1;
+		*marked_len = mark_len;
+	}
+	memcpy(pmm_maps_now + len, line, llen - 1);
+	pmm_maps_now[len + llen - 1] = '\n';
+	return len + llen;
+}
+
 /*
  * Sends the text of /proc/self/maps: at start, and after each dlopen and dlclose. The lines of
  * objects that were mapped in an earlier text and are gone now (a library closed) are kept after
@@ -65,7 +95,9 @@ static int pmm_maps_has_path(const char *text, size_t len, const char *path, siz
  */
 void pmm_maps_record(void)
 {
-	size_t len = 0, fresh;
+	size_t len = 0, fresh, closed_len = 0, marked_len = 0;
+	const char *closed_at = NULL, *marked = NULL;
+	char now_mark[sizeof(PMM_CLOSED_TAG) + 20];
 	int fd, cancel = pmm_cancel_off();
 
 	pthread_mutex_lock(&pmm_maps_lock);
@@ -89,7 +121,12 @@ void pmm_maps_record(void)
 
 		len = nl ? (size_t)(nl - pmm_maps_now) + 1 : 0;
 	}
-	/* Then the objects no longer mapped (every line of each), as long as they fit. */
+	/*
+	 * Then the objects no longer mapped (every line of each), as long as they fit, each run of them
+	 * after a line "closed NS": when the hook found them gone (CLOCK_REALTIME, as records are
+	 * stamped). An object mapped at the same address since (another library dlopen-ed where a closed
+	 * one was) must not name the frames recorded before: the host takes a closed object for those.
+	 */
 	fresh = len;
 	for (const char *line = pmm_maps_sent, *end = pmm_maps_sent + pmm_maps_sent_len; line < end;) {
 		const char *nl = memchr(line, '\n', (size_t)(end - line));
@@ -97,10 +134,22 @@ void pmm_maps_record(void)
 		size_t plen, llen = (size_t)(lend - line) + 1;
 		const char *p = pmm_line_path(line, lend, &plen);
 
-		if (p && !pmm_maps_has_path(pmm_maps_now, fresh, p, plen) && len + llen <= sizeof(pmm_maps_now)) {
-			memcpy(pmm_maps_now + len, line, llen - 1);
-			pmm_maps_now[len + llen - 1] = '\n';
-			len += llen;
+		if ((size_t)(lend - line) > PMM_CLOSED_TAG_LEN && !memcmp(line, PMM_CLOSED_TAG, PMM_CLOSED_TAG_LEN)) {
+			/* The sent text's closed part begins: its lines keep the time they were found gone. */
+			closed_at = line;
+			closed_len = (size_t)(lend - line);
+		} else if (p && !pmm_maps_has_path(pmm_maps_now, fresh, p, plen)) {
+			if (!closed_at) {
+				/* Gone since the last text: now. */
+				struct timespec ts;
+
+				clock_gettime(CLOCK_REALTIME, &ts);
+				closed_len = (size_t)snprintf(now_mark, sizeof(now_mark), PMM_CLOSED_TAG "%llu",
+							      (unsigned long long)ts.tv_sec * 1000000000ull +
+							      (unsigned long long)ts.tv_nsec);
+				closed_at = now_mark;
+			}
+			len = pmm_maps_add_closed(len, closed_at, closed_len, &marked, &marked_len, line, llen);
 		}
 		line = lend + 1;
 	}

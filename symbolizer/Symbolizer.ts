@@ -5,6 +5,7 @@
 
 import type {Frame, RawRecord} from '../harness/types';
 import {Addr2lineRunner} from './Addr2lineRunner';
+import {closedBefore, closedTimes, mapsAt, recordTime} from './closedObjects';
 import {ElfTypeCache} from './elfType';
 import {findSymbolizerTool, type SymbolizerTool, type SymbolizerToolKind} from './findSymbolizerTool';
 import {LlvmSymbolizerProcess} from './LlvmSymbolizerProcess';
@@ -53,7 +54,26 @@ export class Symbolizer {
 
   /** Symbolizes every record's frames in one batch; the result holds one stack per record, in order. */
   async symbolizeRecords(mapsText: string, records: readonly RawRecord[], options: SymbolizeOptions = {}): Promise<Frame[][]> {
-    return this.symbolizeStacks(mapsText, records.map(record => record.frames), options);
+    const times = closedTimes(mapsText);
+    if (times.length === 0) return this.symbolizeStacks(mapsText, records.map(record => record.frames), options);
+    // Objects were closed: each record is looked up in the map as it was when it was made (closedObjects.ts),
+    // the records made between the same two closes together.
+    const byView = new Map<number, number[]>();
+    records.forEach((record, index) => {
+      const time = recordTime(record.timeNs);
+      const view = time === null ? times.length : closedBefore(times, time);
+      const indexes = byView.get(view);
+      if (indexes === undefined) byView.set(view, [index]);
+      else indexes.push(index);
+    });
+    const stacks: Frame[][] = new Array(records.length);
+    for (const [view, indexes] of byView) {
+      // Before the view-th close: just before it, when every object closed from then on was still mapped.
+      const text = view === times.length ? mapsText : mapsAt(mapsText, times[view] - 1n);
+      const frames = await this.symbolizeStacks(text, indexes.map(index => records[index].frames), options);
+      indexes.forEach((index, at) => (stacks[index] = frames[at]));
+    }
+    return stacks;
   }
 
   /** Each list of return addresses as the stack it is, inlined functions included: one batch for all. */

@@ -4,7 +4,7 @@ import { createHash } from 'crypto';
 import * as fs from 'fs';
 import * as path from 'path';
 import { Readable } from 'stream';
-import type { LeakSummary } from '../../harness/types';
+import type { Leak, LeakSummary } from '../../harness/types';
 
 export const programBin = (name: string): string => path.join(__dirname, 'programs', 'bin', name);
 
@@ -366,6 +366,23 @@ export const quickExitCase = {
     ['thread', 0, ['288/1 calloc calloc<allocate_dtv', '4096/1 malloc _IO_file_doallocate<__GI__IO_doallocbuf']],
   ] as Array<[string, number, string[]]>,
 };
+
+/**
+ * dl_reload leak: a block allocated in libframe_small.so, closed, then one in libframe_big.so, which the
+ * loader mapped where the first was: the two stacks' first addresses are the same, and each leak must
+ * name its own library (the hook's map says when each closed object was found gone).
+ */
+export const dlReuseCase = {
+  name: 'dl_reload leak: a library mapped where a closed one was does not take the closed one\'s leaks',
+  program: 'dl_reload',
+  args: ['leak'],
+  leaks: ['42/1 libframe_big.so frame_alloc', '42/1 libframe_small.so frame_alloc'],
+};
+
+/** Each leak group as "bytes/blocks object function" of its first frame, sorted. */
+export function describeLeakObjects(leaks: readonly Leak[]): string[] {
+  return leaks.map((l) => `${l.bytes}/${l.blocks} ${path.basename(l.frames[0]?.object ?? '?')} ${l.frames[0]?.function ?? '?'}`).sort();
+}
 
 /**
  * fd_exhaust: a program that leaves no file descriptor free (RLIMIT_NOFILE lowered to 64, all of them

@@ -118,11 +118,11 @@ function runProgram(name: string, options: RunOptions = {}): ProgramRun {
 
 /**
  * The symbolizer's parser skips a line it cannot read (a map cut short must still symbolize); the map
- * the hook writes here must be whole, every line read.
+ * the hook writes here must be whole, every line read but the "closed NS" before closed objects' lines.
  */
 function parseWholeMap(text: string): MappedObject[] {
   const objects = parseObjectMap(text);
-  const lines = text.split('\n').filter((line) => line.trim() !== '');
+  const lines = text.split('\n').filter((line) => line.trim() !== '' && !/^closed [1-9]\d*$/.test(line));
   if (objects.length !== lines.length) throw new Error(`object map: ${lines.length - objects.length} lines cannot be read`);
   return objects;
 }

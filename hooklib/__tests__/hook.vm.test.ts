@@ -7,7 +7,7 @@ import { PassThrough, Readable } from 'stream';
 import type {} from '../../harness/globals';
 import type { RunResult } from '../../harness/types';
 import { releaseNotes } from '../../harness/releaseNotes';
-import { runsAsRoot, dropUserCase, dropUserRuns, binaryOutputCase, childEndingsCase, describeChildPrograms, describeChildren, describeLeaks, describeMismatches, describePidReuse, execEnvCase, execImageCases, execUnhookedCase, fdExhaustCase, quickExitCase, unhookedChildren, forkFamilyCase, rawForkCase, vforkAllocCase, hookCases, inputCases, EndlessInput, outlivedCase, unmatchedFreeCase, pidReuseCase, programBin, setuidCopy, describeSystemEndings, startCase, systemEndingsCase } from './cases';
+import { runsAsRoot, dropUserCase, dropUserRuns, binaryOutputCase, childEndingsCase, describeChildPrograms, describeChildren, describeLeakObjects, describeLeaks, describeMismatches, dlReuseCase, describePidReuse, execEnvCase, execImageCases, execUnhookedCase, fdExhaustCase, quickExitCase, unhookedChildren, forkFamilyCase, rawForkCase, vforkAllocCase, hookCases, inputCases, EndlessInput, outlivedCase, unmatchedFreeCase, pidReuseCase, programBin, setuidCopy, describeSystemEndings, startCase, systemEndingsCase } from './cases';
 
 const bin = programBin;
 
@@ -256,6 +256,12 @@ test(execUnhookedCase.name, async () => {
   expect(failed.children).toEqual([]);
   expect(failed).toLeak();
 }, 120_000);
+
+test(dlReuseCase.name, async () => {
+  const result = await pmm.run(bin(dlReuseCase.program), dlReuseCase.args);
+  expect([result.exitCode, describeLeakObjects(result.leaks)]).toEqual([0, dlReuseCase.leaks]);
+  expect(result).toLeak();
+}, 60_000);
 
 test(quickExitCase.name, async () => {
   for (const [mode, exitCode, leaks] of quickExitCase.runs) {

@@ -8,7 +8,7 @@ import { PassThrough, Readable } from 'stream';
 import { closeSymbolizer, symbolizeRun } from '../../harness/runProgram';
 import { preloadablePath } from '../../qemu/paths';
 import { runHostRaw } from '../host/runHost';
-import { runsAsRoot, dropUserCase, dropUserRuns, binaryOutputCase, childEndingsCase, describeChildPrograms, describeChildren, describeLeaks, describeMismatches, describePidReuse, execEnvCase, execImageCases, execUnhookedCase, fdExhaustCase, quickExitCase, unhookedChildren, forkFamilyCase, rawForkCase, vforkAllocCase, hookCases, inputCases, EndlessInput, outlivedCase, unmatchedFreeCase, pidReuseCase, programBin, setuidCopy, describeSystemEndings, startCase, systemEndingsCase } from './cases';
+import { runsAsRoot, dropUserCase, dropUserRuns, binaryOutputCase, childEndingsCase, describeChildPrograms, describeChildren, describeLeakObjects, describeLeaks, describeMismatches, dlReuseCase, describePidReuse, execEnvCase, execImageCases, execUnhookedCase, fdExhaustCase, quickExitCase, unhookedChildren, forkFamilyCase, rawForkCase, vforkAllocCase, hookCases, inputCases, EndlessInput, outlivedCase, unmatchedFreeCase, pidReuseCase, programBin, setuidCopy, describeSystemEndings, startCase, systemEndingsCase } from './cases';
 
 beforeAll(() => {
   if (fs.existsSync('/dev/pmm')) throw new Error('/dev/pmm exists: host mode needs a machine without pmm.ko');
@@ -196,6 +196,11 @@ test(execUnhookedCase.name, async () => {
   expect(describeLeaks(failed.leaks)).toEqual(c.leaks);
   expect(failed.children).toEqual([]);
 }, 120_000);
+
+test(dlReuseCase.name, async () => {
+  const result = await hostRun(programBin(dlReuseCase.program), dlReuseCase.args);
+  expect([result.exitCode, describeLeakObjects(result.leaks)]).toEqual([0, dlReuseCase.leaks]);
+}, 60_000);
 
 test(quickExitCase.name, async () => {
   for (const [mode, exitCode, leaks] of quickExitCase.runs) {

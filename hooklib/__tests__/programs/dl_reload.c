@@ -3,12 +3,14 @@
  * closes it, then does the same with libframe_big.so, which the loader maps where the first one
  * was: the second allocation returns to the same address as the first, in a frame of another size.
  * An unwinder that kept the first library's rule for that address past the dlclose would give the
- * second allocation a wrong stack.
+ * second allocation a wrong stack. With "leak" both blocks are kept: each is reported with its own
+ * library, though one address is in both.
  */
 #include <dlfcn.h>
 #include <libgen.h>
 #include <stdio.h>
 #include <stdlib.h>
+#include <string.h>
 
 int main(int argc, char **argv)
 {
@@ -16,7 +18,9 @@ int main(int argc, char **argv)
 	char self[4096], path[4096];
 	const char *dir;
 
-	(void)argc;
+	int leak = argc > 1 && strcmp(argv[1], "leak") == 0;
+	static void *kept[2];
+
 	snprintf(self, sizeof(self), "%s", argv[0]);
 	dir = dirname(self);
 	for (int i = 0; i < 2; i++) {
@@ -29,7 +33,9 @@ int main(int argc, char **argv)
 		frame_alloc = (void *(*)(void))dlsym(lib, "frame_alloc");
 		if (!frame_alloc)
 			return 2;
-		free(frame_alloc());
+		kept[i] = frame_alloc();
+		if (!leak)
+			free(kept[i]);
 		if (dlclose(lib))
 			return 3;
 	}
