@@ -19,6 +19,8 @@
 #include <sys/wait.h>
 #include <unistd.h>
 
+#include "signals.h"
+
 /* After the program exits, how long pmd waits for EOF on its pipes from escaped descendants. */
 #define RUN_DRAIN_GRACE_MS 2000
 
@@ -178,19 +180,15 @@ static int run_stdin_file(const struct run_spec *spec, char *err, size_t errlen)
 static void run_child(const struct run_spec *spec, int go_fd, int status_fd, int out_fd, int err_fd,
 		      int stdin_fd)
 {
-	struct sigaction sa;
 	sigset_t none;
 	char go;
-	int sig, in_fd, persona;
+	int in_fd, persona;
 
 	/* Its own process group, so that a timeout can kill everything it started. */
 	setpgid(0, 0);
 
-	/* Dispositions pmd ignores (SIGPIPE) would survive execve; the program gets the defaults. */
-	memset(&sa, 0, sizeof(sa));
-	sa.sa_handler = SIG_DFL;
-	for (sig = 1; sig < NSIG; sig++)
-		sigaction(sig, &sa, NULL);
+	/* Dispositions pmd ignores (all it can) would survive execve; the program gets the defaults. */
+	signals_default();
 	sigemptyset(&none);
 	sigprocmask(SIG_SETMASK, &none, NULL);
 

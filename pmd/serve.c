@@ -18,6 +18,7 @@
 #include "monitor.h"
 #include "request.h"
 #include "run.h"
+#include "signals.h"
 
 #define SERVE_ERR_LEN 1024
 
@@ -291,8 +292,11 @@ int serve(const struct serve_options *opt)
 		fprintf(stderr, "pmd: open /dev/null: %s\n", strerror(errno));
 		return 1;
 	}
-	/* A host that goes away must show up as a write error, not kill pmd silently. */
-	signal(SIGPIPE, SIG_IGN);
+	/*
+	 * A host that goes away must show up as a write error, not kill pmd silently (SIGPIPE), and a
+	 * program that signals its parent must not end the run (signals.c).
+	 */
+	signals_ignore();
 
 	/* The port first: its /dev node is the guest's, which the chroot below leaves behind. */
 	if (opt->use_stdio) {

@@ -343,6 +343,16 @@ describe('pmd serve --stdio', () => {
     expect(await pmd.request(next)).toMatchObject({ id: next.id, type: 'result', exitCode: 0 });
   });
 
+  test('a program that sends its parent every signal it can lives on, and so do pmd and the run; it started with none ignored or blocked', async () => {
+    // pmd ended by the first (SIGHUP): the run lost, and in the guest the VM with it.
+    const script = 'for s in $(seq 1 64); do case $s in 9|19) ;; *) kill -$s $PPID;; esac; done; echo alive; exec grep "^Sig[IB]" /proc/self/status';
+    const answer = await pmd.request(runRequest(['/bin/sh', '-c', script]));
+    expect(answer).toMatchObject({ type: 'result', exitCode: 0, signal: null, timedOut: false });
+    expect(decode(answer.stdout).toString()).toBe('alive\nSigBlk:\t0000000000000000\nSigIgn:\t0000000000000000\n');
+    const next = runRequest(['/bin/echo', 'still here']);
+    expect(await pmd.request(next)).toMatchObject({ id: next.id, type: 'result', exitCode: 0 });
+  });
+
   /** Input lines for run id, as the host writes them. */
   const inputLine = (id: unknown, data: string | Buffer): string => JSON.stringify({ id, type: 'input', data: Buffer.from(data).toString('base64') });
   const inputEnd = (id: unknown): string => JSON.stringify({ id, type: 'input', end: true });
