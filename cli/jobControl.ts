@@ -6,7 +6,9 @@
 // In host mode the program's launcher and the program are in pmm's process group, and the terminal's
 // SIGTSTP stops them too, unless the group is orphaned (pmm leads its own session: `script -c`, `ssh -t
 // host 'pmm run --host ...'`, no shell with job control above it): the kernel then drops a stop signal
-// whose action is the default. pmm stops those processes itself then, as the signal would have.
+// whose action is the default. pmm stops those processes itself then, as the signal would have. The
+// launcher catches SIGTSTP (to tell its program's from the terminal's: hooklib/host/launch.c) and takes
+// the default action again, which the kernel drops there too: pmm stops its own children as well.
 import * as fs from 'fs';
 import { constants } from 'os';
 import { allProcessStats, processStat } from '../harness/processStat';
@@ -36,7 +38,7 @@ export function orphanedGroupToStop(self = process.pid): number[] {
     const parent = processStat(member.ppid);
     return !parent || parent.pgrp === own.pgrp || parent.session !== own.session;
   });
-  return orphaned ? group.filter((member) => member.pid !== self && stopsByDefault(member.pid)).map((member) => member.pid) : [];
+  return orphaned ? group.filter((member) => member.pid !== self && (member.ppid === self || stopsByDefault(member.pid))).map((member) => member.pid) : [];
 }
 
 export function stopVmsWithPmm(): void {

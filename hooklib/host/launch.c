@@ -28,6 +28,12 @@
  * four (real-time signals queue, and come after the standard ones pending), and the launcher sends the
  * signal to the program only when no group signal of that kind came for the ask, and says which:
  *	passed SIGNAME | kept SIGNAME
+ *
+ * Whatever else the program sends its parent must not end the run (under valgrind or without pmm that
+ * parent is a shell or a harness, not the tool): the launcher ignores every other signal it can, and
+ * takes an ask only from pmm. SIGTSTP, SIGTTIN and SIGTTOU stop it as by default (the terminal's
+ * Ctrl-Z stops the whole group), unless the program sent them. The program gets the dispositions and
+ * signal mask the launcher was started with: ignored signals would survive its exec.
  */
 #define _GNU_SOURCE
 #include <errno.h>
@@ -37,6 +43,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/prctl.h>
+#include <sys/syscall.h>
 #include <sys/wait.h>
 #include <unistd.h>
 
@@ -49,7 +56,26 @@ static const char *const passed_line[ASKED] = {
 	"passed SIGINT\n", "passed SIGQUIT\n", "passed SIGHUP\n", "passed SIGTERM\n"
 };
 
+/* The stop signals a terminal sends its foreground group. */
+#define STOPS 3
+static const int stops[STOPS] = { SIGTSTP, SIGTTIN, SIGTTOU };
+
+/*
+ * The kernel's sigaction, taken and set by system call: the C library's refuses the two real-time
+ * signals it keeps for itself, whose default action would end the launcher all the same.
+ */
+struct kernel_action {
+	void (*handler)(int);
+	unsigned long flags;
+	void (*restorer)(void);
+	unsigned long mask;
+};
+
+/* What the launcher was started with, for the program: index by signal number. */
+static struct kernel_action inherited[NSIG];
+
 static volatile pid_t program;
+static pid_t parent;
 /* Signals of each kind the process group got that no ask has matched yet. */
 static volatile sig_atomic_t from_group[ASKED];
 
@@ -77,12 +103,20 @@ static void group_signal(int sig)
 			from_group[i]++;
 }
 
+/* Sent by a process (not the kernel: a terminal's key, a fault), and which. */
+static int sent_by(const siginfo_t *info, pid_t pid)
+{
+	return info->si_code <= 0 && info->si_pid == pid;
+}
+
 /* pmm got asked[i]: the program's, unless it got it from the group already. */
-static void ask(int sig)
+static void ask(int sig, siginfo_t *info, void *context)
 {
 	int i = sig - SIGRTMIN, saved_errno = errno;
 
-	if (i < 0 || i >= ASKED || program <= 0)
+	(void)context;
+	/* Only pmm asks: the same signal from the program (or anyone) is not pmm's. */
+	if (i < 0 || i >= ASKED || program <= 0 || !sent_by(info, parent))
 		return;
 	if (from_group[i] > 0) {
 		from_group[i]--;
@@ -95,6 +129,81 @@ static void ask(int sig)
 	errno = saved_errno;
 }
 
+/* A stop signal: taken as by default, unless the program sent it (it would stop the launcher for good). */
+static void stop_signal(int sig, siginfo_t *info, void *context)
+{
+	struct sigaction by_default, mine;
+	sigset_t just;
+	int saved_errno = errno;
+
+	(void)context;
+	if (sent_by(info, program))
+		return;
+	/*
+	 * Raised again with the default action, so that the kernel decides as it would have: a stop, or
+	 * nothing in an orphaned process group (pmm stops the launcher itself then: cli/jobControl.ts).
+	 */
+	memset(&by_default, 0, sizeof(by_default));
+	by_default.sa_handler = SIG_DFL;
+	sigaction(sig, &by_default, &mine);
+	sigemptyset(&just);
+	sigaddset(&just, sig);
+	raise(sig);
+	sigprocmask(SIG_UNBLOCK, &just, NULL);
+	sigprocmask(SIG_BLOCK, &just, NULL);
+	sigaction(sig, &mine, NULL);
+	errno = saved_errno;
+}
+
+static long kernel_sigaction(int sig, const struct kernel_action *act, struct kernel_action *old)
+{
+	/* The kernel's signal set: its 64 signals. */
+	return syscall(SYS_rt_sigaction, sig, act, old, sizeof(unsigned long));
+}
+
+static int is_member(int sig, const int *set, int n)
+{
+	for (int i = 0; i < n; i++)
+		if (set[i] == sig)
+			return 1;
+	return 0;
+}
+
+/*
+ * Keeps what the launcher was started with, then sets its own: a handler for the four it passes on, the
+ * asks and the stop signals (held in blocked until the program's pid is known), and ignored for the
+ * rest, but for those ignored by default already (SIGCHLD's would reap the program unasked).
+ */
+static void take_signals(const sigset_t *blocked)
+{
+	const struct kernel_action ignore = { SIG_IGN, 0, NULL, 0 };
+	struct sigaction sa;
+
+	for (int sig = 1; sig < NSIG; sig++)
+		kernel_sigaction(sig, NULL, &inherited[sig]);
+	memset(&sa, 0, sizeof(sa));
+	sa.sa_mask = *blocked;
+	for (int sig = 1; sig < NSIG; sig++) {
+		if (sig == SIGKILL || sig == SIGSTOP || sig == SIGCHLD || sig == SIGCONT || sig == SIGURG || sig == SIGWINCH)
+			continue;
+		if (is_member(sig, asked, ASKED)) {
+			sa.sa_flags = SA_RESTART;
+			sa.sa_handler = group_signal;
+			sigaction(sig, &sa, NULL);
+		} else if (sig >= SIGRTMIN && sig < SIGRTMIN + ASKED) {
+			sa.sa_flags = SA_RESTART | SA_SIGINFO;
+			sa.sa_sigaction = ask;
+			sigaction(sig, &sa, NULL);
+		} else if (is_member(sig, stops, STOPS)) {
+			sa.sa_flags = SA_RESTART | SA_SIGINFO;
+			sa.sa_sigaction = stop_signal;
+			sigaction(sig, &sa, NULL);
+		} else {
+			kernel_sigaction(sig, &ignore, NULL);
+		}
+	}
+}
+
 /* The child: the program, or the reason it could not be run, on the exec pipe. */
 static void run_program(char **argv, const sigset_t *mask, pid_t launcher, int exec_pipe)
 {
@@ -103,6 +212,9 @@ static void run_program(char **argv, const sigset_t *mask, pid_t launcher, int e
 	/* Killed with the launcher, which dies with pmm (and when pmm ends a run before it read the program's pid). */
 	if (prctl(PR_SET_PDEATHSIG, SIGKILL) < 0 || getppid() != launcher)
 		_exit(127);
+	for (int sig = 1; sig < NSIG; sig++)
+		if (sig != SIGKILL && sig != SIGSTOP)
+			kernel_sigaction(sig, &inherited[sig], NULL);
 	sigprocmask(SIG_SETMASK, mask, NULL);
 	execvp(argv[0], argv);
 	err = errno;
@@ -114,7 +226,6 @@ static void run_program(char **argv, const sigset_t *mask, pid_t launcher, int e
 int main(int argc, char **argv)
 {
 	sigset_t blocked, mask, before_fork;
-	struct sigaction sa;
 	char line[256];
 	int exec_pipe[2], err, status;
 	pid_t launcher = getpid(), forked, done;
@@ -124,7 +235,8 @@ int main(int argc, char **argv)
 		fprintf(stderr, "usage: pmm-launch PARENT_PID PROGRAM [ARGS...], with descriptor 3 open for its report\n");
 		return 2;
 	}
-	if (prctl(PR_SET_PDEATHSIG, SIGKILL) < 0 || getppid() != atoi(argv[1]))
+	parent = atoi(argv[1]);
+	if (prctl(PR_SET_PDEATHSIG, SIGKILL) < 0 || getppid() != parent)
 		return 1;
 	/* Held until the program's pid is known; a handler runs with the others held, as counts change. */
 	sigemptyset(&blocked);
@@ -132,7 +244,11 @@ int main(int argc, char **argv)
 		sigaddset(&blocked, asked[i]);
 		sigaddset(&blocked, SIGRTMIN + i);
 	}
+	for (int i = 0; i < STOPS; i++)
+		sigaddset(&blocked, stops[i]);
 	sigprocmask(SIG_BLOCK, &blocked, &mask);
+	/* Before the fork: the program may signal the launcher from its first instruction. */
+	take_signals(&blocked);
 	if (pipe2(exec_pipe, O_CLOEXEC) < 0) {
 		snprintf(line, sizeof(line), "exec %d %s\n", errno, strerror(errno));
 		report(line);
@@ -158,15 +274,6 @@ int main(int argc, char **argv)
 		if (sigismember(&before_fork, asked[i]))
 			kill(program, asked[i]);
 
-	memset(&sa, 0, sizeof(sa));
-	sa.sa_flags = SA_RESTART;
-	sa.sa_mask = blocked;
-	for (int i = 0; i < ASKED; i++) {
-		sa.sa_handler = group_signal;
-		sigaction(asked[i], &sa, NULL);
-		sa.sa_handler = ask;
-		sigaction(SIGRTMIN + i, &sa, NULL);
-	}
 	sigprocmask(SIG_SETMASK, &mask, NULL);
 
 	/* The exec pipe closes at a successful exec; an errno on it is the failure's. */
