@@ -607,6 +607,26 @@ describe('run --host: SIGTERM, SIGINT or SIGQUIT sent to pmm', () => {
     expect(stderr).toContain('pmm: SIGINT: the program got it too, sent to its whole process group; its report follows when it has ended\n');
   }, 30_000);
 
+  test('a program that left pmm\'s process group (setsid) gets a kill of that group through pmm, as timeout(1) sends it', async () => {
+    // Before, the launcher took the group's signal for one the program had too: kept, and pmm waited on.
+    const child = spawn(process.execPath, [cli, 'run', '--host', '--', path.join(root, 'fixtures', 'bin', 'own_session')], { cwd: root, detached: true, stdio: ['ignore', 'pipe', 'pipe'] });
+    let stdout = '';
+    let stderr = '';
+    child.stderr.on('data', (d: Buffer) => (stderr += d.toString()));
+    await new Promise<void>((resolve) => child.stdout.on('data', (d: Buffer) => {
+      stdout += d.toString();
+      if (stdout.includes('own_session: waiting\n')) resolve();
+    }));
+    process.kill(-child.pid!, 'SIGINT');
+    const timer = setTimeout(() => child.kill('SIGKILL'), 10_000);
+    const status = await new Promise((resolve) => child.on('close', resolve));
+    clearTimeout(timer);
+    expect(stdout).toContain('own_session: got SIGINT\n');
+    expect(stderr).toContain('pmm: SIGINT: passed on to the program; its report follows when it has ended\n');
+    expect(stderr).toContain('pmm: the program exited with status 5\n');
+    expect(status).toBe(5);
+  }, 30_000);
+
   test('Ctrl-Z in an interactive shell stops pmm, the launcher and the program; fg starts them again', async () => {
     // A shell with job control, as a user has: its job (pmm's process group) is not orphaned, so the
     // terminal's SIGTSTP stops the launcher and the program as it stops any process.

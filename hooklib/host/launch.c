@@ -26,7 +26,8 @@
  * once. pmm cannot tell them apart (Node does not give a signal's sender); the launcher, in the same
  * group, can: it got the group's too. So pmm asks, with real-time signal BASE + i for the i-th of those
  * four (real-time signals queue, and come after the standard ones pending), and the launcher sends the
- * signal to the program only when no group signal of that kind came for the ask, and says which:
+ * signal to the program only when no group signal of that kind came for the ask (one the program had:
+ * it was still in the group, or sent it itself), and says which:
  *	passed SIGNAME | kept SIGNAME
  *
  * Whatever else the program sends its parent must not end the run (under valgrind or without pmm that
@@ -95,18 +96,29 @@ static void report(const char *line)
 	}
 }
 
-/* One of the four, sent to the whole process group: the program got it too. */
-static void group_signal(int sig)
-{
-	for (int i = 0; i < ASKED; i++)
-		if (asked[i] == sig)
-			from_group[i]++;
-}
-
 /* Sent by a process (not the kernel: a terminal's key, a fault), and which. */
 static int sent_by(const siginfo_t *info, pid_t pid)
 {
 	return info->si_code <= 0 && info->si_pid == pid;
+}
+
+/*
+ * One of the four, sent to the whole process group: the program got it too, if it is still in the
+ * group (one that left it, by setsid or setpgid, did not, and gets it at pmm's ask). One the program
+ * sent is counted too, never to be sent back to it: it may have been to its group (kill(0, ...)), which
+ * pmm got and asks about, or to its parent alone, which the launcher cannot tell apart.
+ */
+static void group_signal(int sig, siginfo_t *info, void *context)
+{
+	int saved_errno = errno;
+
+	(void)context;
+	if (program > 0 && !sent_by(info, program) && getpgid(program) != getpgrp())
+		return;
+	for (int i = 0; i < ASKED; i++)
+		if (asked[i] == sig)
+			from_group[i]++;
+	errno = saved_errno;
 }
 
 /* pmm got asked[i]: the program's, unless it got it from the group already. */
@@ -187,8 +199,8 @@ static void take_signals(const sigset_t *blocked)
 		if (sig == SIGKILL || sig == SIGSTOP || sig == SIGCHLD || sig == SIGCONT || sig == SIGURG || sig == SIGWINCH)
 			continue;
 		if (is_member(sig, asked, ASKED)) {
-			sa.sa_flags = SA_RESTART;
-			sa.sa_handler = group_signal;
+			sa.sa_flags = SA_RESTART | SA_SIGINFO;
+			sa.sa_sigaction = group_signal;
 			sigaction(sig, &sa, NULL);
 		} else if (sig >= SIGRTMIN && sig < SIGRTMIN + ASKED) {
 			sa.sa_flags = SA_RESTART | SA_SIGINFO;
