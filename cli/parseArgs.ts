@@ -1,4 +1,5 @@
 // Parses pmm's command line into a command; pure, so every form is tested as a table.
+import { MAX_TIMEOUT_MS } from '../harness/options';
 import { PMM_MAX_FRAMES } from '../hooklib/host/recordStream';
 
 export type Command =
@@ -119,6 +120,9 @@ export function parseArgs(argv: string[]): Command {
         throw new UsageError(`--timeout wants a number of seconds (0: none), got ${shown(value)}`);
       }
       timeoutMs = Math.round(seconds * 1000);
+      if (timeoutMs > MAX_TIMEOUT_MS) {
+        throw new UsageError(`--timeout wants at most ${MAX_TIMEOUT_MS / 1000} seconds (about 23 days: Node's timers reach no further), got ${shown(value)}`);
+      }
     } else if ((value = valueOf('--accel', false)) !== null) {
       if (value !== 'auto' && value !== 'kvm' && value !== 'tcg') throw new UsageError(`--accel wants auto, kvm or tcg, got ${shown(value)}`);
       accel = value;

@@ -57,6 +57,17 @@ export const ENV_OVERRIDES: Record<string, keyof PmmOptions> = {
   PMM_SHARES: 'shares', // folders separated by colons, as in PATH
 };
 
+/**
+ * The longest time limit pmm takes, in ms (about 23 days). Node's timers hold at most 2^31-1 ms (24.8
+ * days) and fire at once past that, and the VM's watch on a run allows 30 s more than its limit.
+ */
+export const MAX_TIMEOUT_MS = 2_000_000_000;
+
+/** Why ms cannot be a time limit, or null: words that follow the option's name. */
+export function timeLimitProblem(ms: number): string | null {
+  return ms > MAX_TIMEOUT_MS ? `must be at most ${MAX_TIMEOUT_MS} ms (about 23 days: Node's timers reach no further), got ${ms}` : null;
+}
+
 export class PmmOptionsError extends Error {
   constructor(message: string) {
     super(`pmm: ${message}`);
@@ -167,10 +178,14 @@ function validateOne(name: string, value: unknown): PmmOptions[keyof PmmOptions]
       return mib;
     }
     case 'cpus':
-    case 'bootTimeoutMs':
       return integer(name, value);
-    case 'runTimeoutMs':
-      return integer(name, value, true);
+    case 'bootTimeoutMs':
+    case 'runTimeoutMs': {
+      const ms = integer(name, value, name === 'runTimeoutMs');
+      const problem = timeLimitProblem(ms);
+      if (problem !== null) throw new PmmOptionsError(`option "${name}" ${problem}`);
+      return ms;
+    }
     case 'stackDepth': {
       // 0: no stacks, the cheapest recording; the hook keeps at most PMM_MAX_FRAMES.
       if (value === null) return null;

@@ -8,7 +8,7 @@ import { Symbolizer } from '../symbolizer/Symbolizer';
 import { groupLeaks, summarize } from './leakReport';
 import { groupMismatches, type MismatchFrames } from './mismatchReport';
 import { applySuppressions, loadSuppressionFiles, type Suppression } from './suppressions';
-import { checkEnvironment, type PmmOptions } from './options';
+import { checkEnvironment, timeLimitProblem, type PmmOptions } from './options';
 import { sharedVm, type Notice } from './sharedVm';
 import type { ChildResult, RawMismatch, RawRecord, RunResult } from './types';
 import type { OutputListener, RunControl } from '../qemu/GuestChannel';
@@ -63,6 +63,8 @@ export function checkRunOptions(given: unknown): void {
   if (timeoutMs !== undefined && !(Number.isSafeInteger(timeoutMs) && (timeoutMs as number) >= 0)) {
     throw new ProgramError(`option "timeoutMs" must be a non-negative integer (ms; 0 for no limit), got ${JSON.stringify(timeoutMs)}`);
   }
+  const problem = timeoutMs === undefined ? null : timeLimitProblem(timeoutMs as number);
+  if (problem !== null) throw new ProgramError(`option "timeoutMs" ${problem}`);
   if (cwd !== undefined && typeof cwd !== 'string') throw new ProgramError(`option "cwd" must be a string, got ${JSON.stringify(cwd)}`);
   for (const [name, value] of Object.entries({ hook, allowFault })) {
     if (value !== undefined && typeof value !== 'boolean') throw new ProgramError(`option "${name}" must be true or false, got ${JSON.stringify(value)}`);

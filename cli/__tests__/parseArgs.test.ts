@@ -37,6 +37,7 @@ test.each([
   [['run', '--'], /no program given/],
   [['run', '--timeout'], /--timeout wants a number of seconds/],
   [['run', '--timeout', 'soon', 'x'], /--timeout wants a number of seconds \(0: none\), got "soon"/],
+  [['run', '--timeout', '3000000', 'x'], /^--timeout wants at most 2000000 seconds \(about 23 days: Node's timers reach no further\), got "3000000"$/],
   [['run', '--accel', 'xen', 'x'], /--accel wants auto, kvm or tcg, got "xen"/],
   [['exec', '--json', 'x'], /unknown option for pmm exec: --json/],
   [['setup', 'now'], /pmm setup takes no arguments/],

@@ -16,6 +16,9 @@ test.each([
   [{ memoryMiB: 64 }, /^pmm: option "memoryMiB" must be at least 128, got 64: the guest's kernel needs about 90 MiB to boot/],
   [{ cpus: 1.5 }, /option "cpus" must be a positive integer/],
   [{ bootTimeoutMs: '10s' }, /option "bootTimeoutMs" must be a positive integer, got "10s"/],
+  // Node's timers fire at once past 2^31-1 ms: a limit of 25 days or more ended a run (or a boot) at its start.
+  [{ bootTimeoutMs: 2 ** 31 }, /^pmm: option "bootTimeoutMs" must be at most 2000000000 ms \(about 23 days: Node's timers reach no further\), got 2147483648$/],
+  [{ runTimeoutMs: 2_000_000_001 }, /^pmm: option "runTimeoutMs" must be at most 2000000000 ms/],
   [{ env: { A: 1 } }, /option "env.A" must be a string, got 1/],
   [{ env: [] }, /option "env" must be an object of strings/],
   [{ kernal: 'x' }, /unknown option "kernal"; known options: accel, kernel, memoryMiB/],

@@ -126,6 +126,7 @@ test('run options: a misspelt one, and an input that is not bytes, are refused b
   for (const [options, message] of [
     [{ timeoutMs: -1 }, 'pmm: option "timeoutMs" must be a non-negative integer (ms; 0 for no limit), got -1'],
     [{ timeoutMs: '300' }, 'pmm: option "timeoutMs" must be a non-negative integer (ms; 0 for no limit), got "300"'],
+    [{ timeoutMs: 3_000_000_000 }, 'pmm: option "timeoutMs" must be at most 2000000000 ms (about 23 days: Node\'s timers reach no further), got 3000000000'],
     [{ allowFault: 'yes' }, 'pmm: option "allowFault" must be true or false, got "yes"'],
     [{ env: { 'A=B': 'x' } }, 'pmm: option "env" has a variable named "A=B", which an environment cannot hold (empty, or with = or NUL)'],
     [{ env: { A: 1 } }, 'pmm: option "env.A" must be a string, got 1'],
