@@ -101,7 +101,10 @@ export async function textReport(raw: RawRun, result: RunResult, suppressions: s
   const mismatchLines = raw.mismatches.map((m, i) => formatValgrindMismatch(m, mismatchFrames[i]));
   const stacks = result.leaks.length;
   const suppressedSummary = result.suppressed && result.suppressed.summary.blocks > 0 ? result.suppressed.summary : null;
-  const verdict = result.summary.blocks === 0
+  // Killed at its time limit before the hook started (--timeout 0.001): no record says nothing was leaked.
+  const verdict = result.timedOut && raw.maps === ''
+    ? 'pmm: nothing was recorded: the time ran out before the hook started'
+    : result.summary.blocks === 0
     ? suppressedSummary ? 'pmm: no leaks but suppressed ones' : 'pmm: no leaks: every allocation was freed'
     : `pmm: ${formatAmount(result.summary)} leaked, from ${stacks} ${stacks === 1 ? 'stack' : 'stacks'}`;
   const n = result.mismatchedFrees;

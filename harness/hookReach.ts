@@ -126,7 +126,8 @@ export function checkHookStarted(raw: RawRun, fail: (message: string) => Error):
   if (raw.unhooked) {
     throw fail(`${program} exec()ed ${unhookedImage(execImage(raw.maps))}, so what it allocated after that exec was not seen`);
   }
-  if (raw.maps !== '') return;
+  // A run its time limit ended before the hook could start (--timeout 0.001) timed out: that is its fault, which the run says.
+  if (raw.maps !== '' || raw.result.timedOut) return;
   const how = signal ? `was killed by ${signal}` : `exited with status ${exitCode}`;
   const tail = stderrTail(stderr, 3).join('\n');
   throw fail(

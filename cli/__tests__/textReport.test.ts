@@ -73,3 +73,12 @@ test(`the stacks of the first ${LEAKING_PROCESSES_LISTED} leaking children; the 
   expect(text).toContain(`pmm: forked child ${last - 2} (/src/tree): 8 bytes in 1 block leaked\n`);
   expect(text).toContain(`pmm: forked child ${last} (/src/tree): 8 bytes in 1 block leaked (--json lists them)\n`);
 });
+
+test('a run whose time ran out before the hook started says nothing was recorded, not that nothing leaked', async () => {
+  const result: RunResult = {
+    program: '/bin/sh', args: [], exitCode: null, signal: 'SIGKILL', timedOut: true, stdout: '', stderr: '',
+    ...noLeaks, mismatches: [], mismatchedFrees: 0, unmatchedFrees: 0, children: [],
+  };
+  const raw = { result, records: [], mismatches: [], mismatchedFrees: 0, unmatchedFrees: 0, droppedRecords: 0, maps: '', unhooked: false } as unknown as RawRun;
+  expect(await textReport(raw, result, [], [])).toBe('pmm: the program timed out and was killed\npmm: nothing was recorded: the time ran out before the hook started\n');
+});

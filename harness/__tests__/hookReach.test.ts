@@ -74,8 +74,8 @@ describe('unhookableReason', () => {
 });
 
 describe('checkHookStarted', () => {
-  const run = (maps: string, stderr: string, exitCode: number | null, signal: string | null): RawRun => ({
-    result: { program: '/usr/bin/prog', args: [], exitCode, signal, timedOut: false, stdout: '', stderr },
+  const run = (maps: string, stderr: string, exitCode: number | null, signal: string | null, timedOut = false): RawRun => ({
+    result: { program: '/usr/bin/prog', args: [], exitCode, signal, timedOut, stdout: '', stderr },
     records: [],
     mismatches: [],
     mismatchedFrees: 0,
@@ -103,5 +103,9 @@ describe('checkHookStarted', () => {
     }
     expect(message).toMatch(/; its stderr ends:\n…x+no hook here$/);
     expect(message.length).toBeLessThan(5000);
+  });
+
+  it('leaves one its time limit ended before the hook started to say it timed out (it was said to be set-user-ID or the like)', () => {
+    expect(() => checkHookStarted(run('', '', null, 'SIGKILL', true), fail)).not.toThrow();
   });
 });
