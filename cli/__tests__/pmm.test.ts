@@ -1,6 +1,6 @@
 // The pmm command's answers to bad input (each a clear message, a distinct status, and no VM booted), what
 // it says of a run on the host, and the stdin it passes on.
-import { execFileSync, spawn, spawnSync } from 'child_process';
+import { execFileSync, spawn, spawnSync, type ChildProcess } from 'child_process';
 import * as fs from 'fs';
 import * as os from 'os';
 import * as path from 'path';
@@ -591,39 +591,36 @@ describe('run --host: SIGTERM, SIGINT or SIGQUIT sent to pmm', () => {
     expect(run.output).toContain('pmm: no leaks: every allocation was freed\n');
   }, 30_000);
 
-  test('a kill of pmm\'s whole process group reaches the program once, not a second time through pmm', async () => {
-    // Its own process group (detached), which the kill then names.
-    const child = spawn(process.execPath, [cli, 'run', '--host', '--', path.join(root, 'fixtures', 'bin', 'sigint_sources')], { cwd: root, detached: true, stdio: ['ignore', 'pipe', 'pipe'] });
-    let stdout = '';
-    let stderr = '';
-    child.stderr.on('data', (d: Buffer) => (stderr += d.toString()));
-    await new Promise<void>((resolve) => child.stdout.on('data', (d: Buffer) => {
-      stdout += d.toString();
-      if (stdout.includes('sigint_sources: waiting\n')) resolve();
+  /** pmm run --host on a fixture, in a process group of its own (detached), once it has printed "NAME: waiting". */
+  async function runDetachedUntilWaiting(name: string): Promise<{ child: ChildProcess; out: { stdout: string; stderr: string } }> {
+    const child = spawn(process.execPath, [cli, 'run', '--host', '--', path.join(root, 'fixtures', 'bin', name)], { cwd: root, detached: true, stdio: ['ignore', 'pipe', 'pipe'] });
+    const out = { stdout: '', stderr: '' };
+    child.stderr!.on('data', (d: Buffer) => (out.stderr += d.toString()));
+    await new Promise<void>((resolve) => child.stdout!.on('data', (d: Buffer) => {
+      out.stdout += d.toString();
+      if (out.stdout.includes(`${name}: waiting\n`)) resolve();
     }));
+    return { child, out };
+  }
+
+  test('a kill of pmm\'s whole process group reaches the program once, not a second time through pmm', async () => {
+    const { child, out } = await runDetachedUntilWaiting('sigint_sources');
     process.kill(-child.pid!, 'SIGINT');
     expect(await new Promise((resolve) => child.on('close', resolve))).toBe(0);
-    expect(stdout).toContain('sigint_sources: 0 from the terminal, 1 from a process\n');
-    expect(stderr).toContain('pmm: SIGINT: the program got it too, sent to its whole process group; its report follows when it has ended\n');
+    expect(out.stdout).toContain('sigint_sources: 0 from the terminal, 1 from a process\n');
+    expect(out.stderr).toContain('pmm: SIGINT: the program got it too, sent to its whole process group; its report follows when it has ended\n');
   }, 30_000);
 
   test('a program that left pmm\'s process group (setsid) gets a kill of that group through pmm, as timeout(1) sends it', async () => {
     // Before, the launcher took the group's signal for one the program had too: kept, and pmm waited on.
-    const child = spawn(process.execPath, [cli, 'run', '--host', '--', path.join(root, 'fixtures', 'bin', 'own_session')], { cwd: root, detached: true, stdio: ['ignore', 'pipe', 'pipe'] });
-    let stdout = '';
-    let stderr = '';
-    child.stderr.on('data', (d: Buffer) => (stderr += d.toString()));
-    await new Promise<void>((resolve) => child.stdout.on('data', (d: Buffer) => {
-      stdout += d.toString();
-      if (stdout.includes('own_session: waiting\n')) resolve();
-    }));
+    const { child, out } = await runDetachedUntilWaiting('own_session');
     process.kill(-child.pid!, 'SIGINT');
     const timer = setTimeout(() => child.kill('SIGKILL'), 10_000);
     const status = await new Promise((resolve) => child.on('close', resolve));
     clearTimeout(timer);
-    expect(stdout).toContain('own_session: got SIGINT\n');
-    expect(stderr).toContain('pmm: SIGINT: passed on to the program; its report follows when it has ended\n');
-    expect(stderr).toContain('pmm: the program exited with status 5\n');
+    expect(out.stdout).toContain('own_session: got SIGINT\n');
+    expect(out.stderr).toContain('pmm: SIGINT: passed on to the program; its report follows when it has ended\n');
+    expect(out.stderr).toContain('pmm: the program exited with status 5\n');
     expect(status).toBe(5);
   }, 30_000);
 
