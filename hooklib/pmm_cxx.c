@@ -10,17 +10,20 @@
  */
 #define _GNU_SOURCE
 #include <stddef.h>
+#include <dlfcn.h>
 #include <stdlib.h>
+#include <string.h>
 
 #include "pmm_internal.h"
 
 /*
  * Set at start when the program defines one of these operators itself (a counting or pooling
- * operator new, as the standard lets it replace them). Its definition runs instead of the hook's and
- * calls malloc and free, which the hook records as such, so which release goes with which
- * allocation is the program's to say: the hook's own operators then record malloc's and free's
- * kinds too, and no release is a mismatch (valgrind, which replaces the program's operators with
- * its own, sees none either). The blocks are counted all the same.
+ * operator new, as the standard lets it replace them). The hook's operators then hand every call to
+ * libstdc++'s (the next definitions), whose variants call the program's own as they would without the
+ * hook (libstdc++'s sized delete calls the program's delete, which may not take the block to free()),
+ * and record nothing themselves: what the program's operators get from malloc and give to free is
+ * recorded as malloc's and free's, so no release is a mismatch (valgrind, which replaces the program's
+ * operators with its own, sees none either). The blocks are counted all the same.
  */
 int pmm_cxx_replaced;
 
@@ -28,8 +31,8 @@ int pmm_cxx_replaced;
  * Set while this thread is in libstdc++'s operator new, handed a failed allocation. The block it gets
  * is recorded as malloc's on the way: by the malloc hook, or by this file's throwing new, which
  * libstdc++'s nothrow and array operators call. The outermost operator of this file then records it
- * as its own (pmm_cxx_record_handed_back). A new_handler's own new meanwhile is recorded as malloc's
- * too; its deletes (what it frees to make room) are recorded as ever.
+ * as its own (pmm_cxx_record_handed_back). What the new_handler itself allocates and frees meanwhile
+ * is recorded as ever.
  */
 static __thread int pmm_cxx_handed_over __attribute__((tls_model("initial-exec")));
 
@@ -38,16 +41,31 @@ static void pmm_cxx_restore_handed_over(const int *outer)
 	pmm_cxx_handed_over = *outer;
 }
 
-/* The kind a new's record says: malloc's when the program has its own operators, or when handed over. */
-static inline enum pmm_kind pmm_cxx_new_kind(enum pmm_kind kind)
+/* Whether ret, an operator new's return address, is in another object's operator new (libstdc++'s). */
+static int pmm_cxx_called_by_next_new(const void *ret)
 {
-	return pmm_cxx_replaced || pmm_cxx_handed_over ? PMM_KIND_MALLOC : kind;
+	Dl_info caller, self;
+	int was_in_hook = pmm_in_hook, found = 0;
+
+	pmm_in_hook = 1;
+	if (dladdr(ret, &caller) && caller.dli_sname && dladdr((void *)pmm_cxx_called_by_next_new, &self) &&
+	    caller.dli_fbase != self.dli_fbase) {
+		for (int i = 0; i < pmm_cxx_new_count; i++)
+			found |= strcmp(caller.dli_sname, pmm_cxx_operator_names[i]) == 0;
+	}
+	pmm_in_hook = was_in_hook;
+	return found;
 }
 
-/* The kind a delete's record says: free's when the program has its own operators. */
-static inline enum pmm_kind pmm_cxx_delete_kind(enum pmm_kind kind)
+/*
+ * The kind a new's record says: malloc's when handed over and called by libstdc++'s own operator (its
+ * nothrow or array new, handing the allocation on), for the outermost one records it again.
+ */
+static inline enum pmm_kind pmm_cxx_new_kind(enum pmm_kind kind, const void *ret)
 {
-	return pmm_cxx_replaced ? PMM_KIND_FREE : kind;
+	if (__builtin_expect(pmm_cxx_handed_over, 0) && pmm_cxx_called_by_next_new(ret))
+		return PMM_KIND_MALLOC;
+	return kind;
 }
 
 /*
@@ -56,7 +74,7 @@ static inline enum pmm_kind pmm_cxx_delete_kind(enum pmm_kind kind)
  */
 static void pmm_cxx_record_handed_back(uintptr_t frame, enum pmm_kind kind, void *ptr, size_t size)
 {
-	if (pmm_cxx_replaced || pmm_in_hook || !pmm_should_record())
+	if (pmm_in_hook || !pmm_should_record())
 		return;
 	pmm_record_free(frame, PMM_KIND_FREE, ptr);
 	pmm_record_alloc(frame, kind, ptr, NULL, size);
@@ -98,12 +116,18 @@ static int pmm_cxx_has_new_handler(void)
 	void *mangled(size_t size params)						\
 	{										\
 		static void *next;							\
-		void *ptr = pmm_cxx_alloc(size, align);					\
 		void *(*fn)(size_t types);						\
+		void *ptr;								\
 											\
+		if (__builtin_expect(pmm_cxx_replaced, 0)) {				\
+			fn = pmm_next_symbol(&next, #mangled);				\
+			return fn(size args);						\
+		}									\
+		ptr = pmm_cxx_alloc(size, align);					\
 		if (ptr) {								\
 			if (!pmm_in_hook && pmm_should_record())			\
-				pmm_record_alloc(PMM_ENTRY_FRAME(), pmm_cxx_new_kind(kind),	\
+				pmm_record_alloc(PMM_ENTRY_FRAME(),				\
+						 pmm_cxx_new_kind(kind, __builtin_return_address(0)), \
 						 ptr, NULL, size);				\
 			return ptr;							\
 		}									\
@@ -123,14 +147,22 @@ static int pmm_cxx_has_new_handler(void)
 	}
 
 /* One operator delete: recorded before the block goes back, as free() is. */
-#define PMM_DELETE(mangled, kind, params)						\
+#define PMM_DELETE(mangled, kind, params, args, types)					\
 	PMM_EXPORT void mangled(void *ptr params);					\
 	void mangled(void *ptr params)							\
 	{										\
+		static void *next;							\
+											\
+		if (__builtin_expect(pmm_cxx_replaced, 0)) {				\
+			void (*fn)(void *types) = pmm_next_symbol(&next, #mangled);	\
+											\
+			fn(ptr args);							\
+			return;								\
+		}									\
 		if (!ptr)								\
 			return;								\
 		if (!pmm_in_hook && pmm_should_record())				\
-			pmm_record_free(PMM_ENTRY_FRAME(), pmm_cxx_delete_kind(kind), ptr);	\
+			pmm_record_free(PMM_ENTRY_FRAME(), kind, ptr);			\
 		pmm_real_free(ptr);							\
 	}
 
@@ -167,18 +199,18 @@ static int pmm_cxx_has_new_handler(void)
 	X(_ZnamSt11align_val_tRKSt9nothrow_t, PMM_KIND_NEW_ARRAY, P_ALIGN_NOTHROW, A_ALIGN_NOTHROW, T_ALIGN_NOTHROW, align)
 
 #define PMM_CXX_DELETES(X) \
-	X(_ZdlPv, PMM_KIND_DELETE, P0) \
-	X(_ZdaPv, PMM_KIND_DELETE_ARRAY, P0) \
-	X(_ZdlPvm, PMM_KIND_DELETE, P_SIZE) \
-	X(_ZdaPvm, PMM_KIND_DELETE_ARRAY, P_SIZE) \
-	X(_ZdlPvSt11align_val_t, PMM_KIND_DELETE, P_ALIGN) \
-	X(_ZdaPvSt11align_val_t, PMM_KIND_DELETE_ARRAY, P_ALIGN) \
-	X(_ZdlPvmSt11align_val_t, PMM_KIND_DELETE, P_SIZE_ALIGN) \
-	X(_ZdaPvmSt11align_val_t, PMM_KIND_DELETE_ARRAY, P_SIZE_ALIGN) \
-	X(_ZdlPvRKSt9nothrow_t, PMM_KIND_DELETE, P_NOTHROW) \
-	X(_ZdaPvRKSt9nothrow_t, PMM_KIND_DELETE_ARRAY, P_NOTHROW) \
-	X(_ZdlPvSt11align_val_tRKSt9nothrow_t, PMM_KIND_DELETE, P_ALIGN_NOTHROW) \
-	X(_ZdaPvSt11align_val_tRKSt9nothrow_t, PMM_KIND_DELETE_ARRAY, P_ALIGN_NOTHROW)
+	X(_ZdlPv, PMM_KIND_DELETE, P0, A0, T0) \
+	X(_ZdaPv, PMM_KIND_DELETE_ARRAY, P0, A0, T0) \
+	X(_ZdlPvm, PMM_KIND_DELETE, P_SIZE, A_SIZE, T_SIZE) \
+	X(_ZdaPvm, PMM_KIND_DELETE_ARRAY, P_SIZE, A_SIZE, T_SIZE) \
+	X(_ZdlPvSt11align_val_t, PMM_KIND_DELETE, P_ALIGN, A_ALIGN, T_ALIGN) \
+	X(_ZdaPvSt11align_val_t, PMM_KIND_DELETE_ARRAY, P_ALIGN, A_ALIGN, T_ALIGN) \
+	X(_ZdlPvmSt11align_val_t, PMM_KIND_DELETE, P_SIZE_ALIGN, A_SIZE_ALIGN, T_SIZE_ALIGN) \
+	X(_ZdaPvmSt11align_val_t, PMM_KIND_DELETE_ARRAY, P_SIZE_ALIGN, A_SIZE_ALIGN, T_SIZE_ALIGN) \
+	X(_ZdlPvRKSt9nothrow_t, PMM_KIND_DELETE, P_NOTHROW, A_NOTHROW, T_NOTHROW) \
+	X(_ZdaPvRKSt9nothrow_t, PMM_KIND_DELETE_ARRAY, P_NOTHROW, A_NOTHROW, T_NOTHROW) \
+	X(_ZdlPvSt11align_val_tRKSt9nothrow_t, PMM_KIND_DELETE, P_ALIGN_NOTHROW, A_ALIGN_NOTHROW, T_ALIGN_NOTHROW) \
+	X(_ZdaPvSt11align_val_tRKSt9nothrow_t, PMM_KIND_DELETE_ARRAY, P_ALIGN_NOTHROW, A_ALIGN_NOTHROW, T_ALIGN_NOTHROW)
 
 PMM_CXX_NEWS(PMM_NEW)
 PMM_CXX_DELETES(PMM_DELETE)
@@ -187,3 +219,6 @@ PMM_CXX_DELETES(PMM_DELETE)
 #define PMM_DELETE_NAME(mangled, ...) #mangled,
 const char *const pmm_cxx_operator_names[] = { PMM_CXX_NEWS(PMM_NEW_NAME) PMM_CXX_DELETES(PMM_DELETE_NAME) };
 const int pmm_cxx_operator_count = sizeof(pmm_cxx_operator_names) / sizeof(pmm_cxx_operator_names[0]);
+/* The news come first. */
+#define PMM_ONE(...) +1
+const int pmm_cxx_new_count = 0 PMM_CXX_NEWS(PMM_ONE);

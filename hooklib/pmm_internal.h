@@ -31,8 +31,8 @@ void pmm_real_free(void *ptr);
  * pmm_cxx.c: the mangled names of the C++ operators the hook defines, and whether the program
  * replaces one of them itself (set at start, before any record).
  */
-extern const char *const pmm_cxx_operator_names[];
-extern const int pmm_cxx_operator_count;
+extern const char *const pmm_cxx_operator_names[];	/* the news first, pmm_cxx_new_count of them */
+extern const int pmm_cxx_operator_count, pmm_cxx_new_count;
 extern int pmm_cxx_replaced;
 
 /* pmm_preload.c: the next definition of name after this library, looked up once into *slot. */
