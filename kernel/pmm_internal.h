@@ -6,6 +6,7 @@
 #ifndef _PMM_INTERNAL_H
 #define _PMM_INTERNAL_H
 
+#include <linux/hash.h>
 #include <linux/list.h>
 #include <linux/mutex.h>
 #include <linux/sched.h>
@@ -185,6 +186,20 @@ extern u64 pmm_generation;	/* bumped on any change, for /proc/pmm/pid */
 extern u64 pmm_total_dropped;	/* records refused since the module loaded */
 extern u64 pmm_nr_stacks;	/* distinct stacks in the stack store */
 extern u64 pmm_ring_wait_timeouts;	/* readers that gave up on a ring */
+
+/*
+ * The hash of a block's address for the module's tables, seeded at load:
+ * hash_64 alone is a multiply, whose collisions a process can compute, and
+ * addresses that all land in one bucket would hold pmm_lock for seconds
+ * while each lookup walks one chain.
+ */
+extern u64 pmm_hash_seed;
+
+static inline u32 pmm_hash_ptr(u64 ptr, unsigned int bits)
+{
+	return hash_64(ptr ^ pmm_hash_seed, bits);
+}
+
 extern struct pmm_config pmm_cfg;
 
 /* Module parameters (pmm_main.c). */

@@ -7,6 +7,7 @@
 #include <linux/fs.h>
 #include <linux/miscdevice.h>
 #include <linux/module.h>
+#include <linux/random.h>
 
 #include "pmm_internal.h"
 
@@ -43,10 +44,13 @@ static struct miscdevice pmm_misc = {
 	.mode	= 0666,
 };
 
+u64 pmm_hash_seed __read_mostly;
+
 static int __init pmm_init(void)
 {
 	int ret;
 
+	pmm_hash_seed = get_random_u64();
 	ret = pmm_records_init();
 	if (ret)
 		return ret;

@@ -255,7 +255,7 @@ void pmm_monitor_set_leader(struct pmm_monitor *mon, struct task_struct *task)
 
 static struct hlist_head *pmm_bucket(struct pmm_monitor *mon, u64 ptr)
 {
-	return &mon->buckets[hash_64(ptr, mon->hash_bits)];
+	return &mon->buckets[pmm_hash_ptr(ptr, mon->hash_bits)];
 }
 
 static struct pmm_entry *pmm_entry_find(struct pmm_monitor *mon, u64 ptr)
@@ -308,7 +308,7 @@ static void pmm_hash_maybe_grow(struct pmm_monitor *mon)
 		hlist_for_each_entry_safe(entry, tmp, &mon->buckets[i], hnode) {
 			hlist_del(&entry->hnode);
 			hlist_add_head(&entry->hnode,
-				       &buckets[hash_64(entry->ptr, bits)]);
+				       &buckets[pmm_hash_ptr(entry->ptr, bits)]);
 		}
 	}
 	kvfree(mon->buckets);

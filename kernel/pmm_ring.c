@@ -202,7 +202,7 @@ static bool pmm_ring_stale(struct pmm_ring *ring, struct pmm_monitor *mon)
 static struct pmm_ring_pair *pmm_pair_find(struct pmm_ring *ring, u64 ptr,
 					   bool insert)
 {
-	u32 i = hash_64(ptr, ilog2(PMM_RING_PAIR_SLOTS));
+	u32 i = pmm_hash_ptr(ptr, ilog2(PMM_RING_PAIR_SLOTS));
 	struct pmm_ring_pair *gone = NULL;
 
 	for (;; i = (i + 1) % PMM_RING_PAIR_SLOTS) {
@@ -365,7 +365,7 @@ static enum pmm_ring_state pmm_ring_take(struct pmm_ring_entry *e, u64 pos)
 
 static u64 *pmm_ring_forgotten_slot(struct pmm_ring *ring, u64 ptr)
 {
-	return &ring->forgotten[hash_64(ptr >> 4, ilog2(PMM_RING_FORGOTTEN))];
+	return &ring->forgotten[pmm_hash_ptr(ptr >> 4, ilog2(PMM_RING_FORGOTTEN))];
 }
 
 /*
@@ -421,7 +421,12 @@ static int pmm_ring_apply(struct pmm_ring *ring, bool final)
 	struct pmm_ring_header *hdr = ring->mem;
 	struct pmm_ring_entry *ent = pmm_ring_entries(ring);
 	bool tsc = READ_ONCE(hdr->flags) & PMM_RING_TIME_TSC;
-	u32 khz = READ_ONCE(hdr->tsc_khz);
+	/*
+	 * The kernel's own rate, not the header's copy: the process may write
+	 * anything there, and a rate of 1 kHz would make the conversion's
+	 * quotient overflow, a divide error (#DE) with the ring's lock held.
+	 */
+	u32 khz = pmm_ring_tsc_khz();
 	u64 head, pos, now_tsc = 0, now_ns;
 	struct pmm_monitor *mon;
 	struct pmm_record rec;

@@ -2665,6 +2665,7 @@ static void test_ring_cancel(void)
 	__u64 pos, p0, p1, stamp;
 	struct ring r;
 	long base, n;
+	__u32 khz;
 
 	check_errno(ring_open(&r), 0, "map a ring");
 	get_info(getpid(), &before);
@@ -2741,8 +2742,29 @@ static void test_ring_cancel(void)
 	      "  ... turned into the time it was taken (%lld ms off)",
 	      n == base + 1 ? (long long)(out[n - 1].time_ns - stamp) / 1000000 : 0);
 	record_one(PMM_KIND_FREE, 0xc700, 0, 0);
+	/*
+	 * The header's rate is the process's to write: the module keeps its
+	 * own (at 1 kHz, a stamp two hours old gave a quotient too big for
+	 * the conversion's divide: #DE with the ring's lock held).
+	 */
+	khz = r.hdr->tsc_khz;
+	r.hdr->tsc_khz = 1;
+	pos = ring_take(&r);
+	rec = make_rec(PMM_KIND_MALLOC, 0xc800, 0, 80);
+	stamp = realtime_ns();
+	rec.time_ns = __builtin_ia32_rdtsc();
+	ring_finish(&r, pos, &rec);
+	usleep(300000);
+	check_errno(ring_drain(&r), 0, "RING_DRAIN with the header's rate written over (1 kHz)");
+	n = read_all_logs(getpid(), out, 64, 8);
+	check(n == base + 1 && ns_apart(out[n - 1].time_ns, stamp) < 100000000ull,
+	      "  ... converted at the module's own rate (%lld ms off)",
+	      n == base + 1 ? (long long)(out[n - 1].time_ns - stamp) / 1000000 : 0);
+	record_one(PMM_KIND_FREE, 0xc800, 0, 0);
+	r.hdr->tsc_khz = khz;
 	r.hdr->flags = 0;
 #else
+	(void)khz;
 	(void)stamp;
 	(void)ns_apart;
 #endif
