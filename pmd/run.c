@@ -177,6 +177,19 @@ static int run_stdin_file(const struct run_spec *spec, char *err, size_t errlen)
 	return fd;
 }
 
+/* The OOM killer's default weighting for this process (pmd's -1000 is inherited). */
+static void run_oom_default(void)
+{
+	int fd = open("/proc/self/oom_score_adj", O_WRONLY | O_CLOEXEC);
+
+	if (fd >= 0) {
+		if (write(fd, "0", 1) != 1) {
+			/* Left as inherited: the run goes on. */
+		}
+		close(fd);
+	}
+}
+
 static void run_child(const struct run_spec *spec, int go_fd, int status_fd, int out_fd, int err_fd,
 		      int stdin_fd)
 {
@@ -191,6 +204,8 @@ static void run_child(const struct run_spec *spec, int go_fd, int status_fd, int
 	signals_default();
 	sigemptyset(&none);
 	sigprocmask(SIG_SETMASK, &none, NULL);
+	/* pmd is out of the OOM killer's reach (the guest's init): the program is not. */
+	run_oom_default();
 
 	/*
 	 * No address-space randomisation (as under gdb): TCG keeps translated code keyed by virtual

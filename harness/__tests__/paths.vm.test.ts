@@ -88,3 +88,19 @@ test("the guest has the host's name", async () => {
   const result = await pmm.run('/bin/hostname', [], { hook: false });
   expect(result.stdout).toBe(`${os.hostname()}\n`);
 });
+
+test("the guest's own memory folders hold a quarter of its memory each, so that filling them cannot starve the guest", async () => {
+  const script = "awk '/^MemTotal:/ {print $2}' /proc/meminfo; df -k /dev/shm /run /var/tmp | awk 'NR > 1 {print $2}'";
+  const result = await pmm.run('/bin/sh', ['-c', script], { hook: false });
+  const [memory, ...folders] = result.stdout.trim().split('\n').map(Number);
+  expect(folders).toHaveLength(3);
+  for (const size of folders) expect(size).toBeLessThanOrEqual(Math.ceil(memory / 4) + 4);
+  // And filled, one says so to the program that writes: ENOSPC.
+  const filled = await pmm.run('/bin/sh', ['-c', 'dd if=/dev/zero of=/dev/shm/fill bs=1M 2>&1 | grep -c "No space left"; rm -f /dev/shm/fill'], { hook: false });
+  expect(filled.stdout).toBe('1\n');
+});
+
+test("out of memory, the guest's kernel may kill a program but never pmd: the program gets the default weighting", async () => {
+  const result = await pmm.run('/bin/sh', ['-c', 'cat /proc/self/oom_score_adj /proc/$PPID/oom_score_adj'], { hook: false });
+  expect(result.stdout).toBe('0\n-1000\n');
+});
