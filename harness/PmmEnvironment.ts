@@ -64,6 +64,8 @@ export default class PmmEnvironment extends NodeEnvironment {
   private readonly testPath: string;
   private currentTest: Circus.TestEntry | null = null;
   private currentHook: Circus.Hook | null = null;
+  /** Whether the file runs a test, so that the VM is booted before its tests (run_start, test_start). */
+  private bootsVm = false;
   private circusState: Circus.State | null = null;
   private expect: ExpectWithState | null = null;
   private readonly runsByOwner = new Map<Owner, Run[]>();
@@ -106,10 +108,14 @@ export default class PmmEnvironment extends NodeEnvironment {
         break;
       case 'run_start':
         // Before the file's first hook and test: no test's timeout then includes the boot.
-        if (runsAnyTest(state)) await prebootSharedVm(this.pmmOptions, notice);
+        this.bootsVm = runsAnyTest(state);
+        if (this.bootsVm) await prebootSharedVm(this.pmmOptions, notice);
         break;
       case 'test_start':
         this.currentTest = event.test;
+        // A VM lost in an earlier test (a kernel panic, a VM that stopped answering) is booted again
+        // here, before the test's hooks and body, so that the next test's timeout does not pay for it.
+        if (this.bootsVm) await prebootSharedVm(this.pmmOptions, notice);
         break;
       case 'test_done':
         this.currentTest = null;

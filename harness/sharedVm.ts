@@ -103,11 +103,13 @@ export async function sharedVm(options: PmmOptions, notice: Notice): Promise<Vm>
 }
 
 /**
- * Boots the VM these options want, if it is not up, before a test file's first test: a test's timeout
- * then never includes the boot (nor the KVM probe), whichever test runs first. A boot that fails is
+ * Boots the VM these options want, if it is not up, before a test file's first test and before each
+ * test after one that lost the VM: a test's timeout then never includes the boot (nor the KVM probe). A boot that fails is
  * reported by the next run that needs the VM, as its own error.
  */
 export async function prebootSharedVm(options: PmmOptions, notice: Notice): Promise<void> {
+  // A boot that failed and is not reported yet stays for the run that needs the VM: no second boot.
+  if (current?.unseenFailure && current.key === vmKey(options)) return;
   try {
     await sharedVm(options, notice);
   } catch {

@@ -43,6 +43,12 @@ test('a guest kernel panic fails its test with the console excerpt, and the next
   expect(messageOf('a guest kernel panic')).toMatch(/the guest kernel panicked while running \/bin\/sh/);
   expect(messageOf('a guest kernel panic')).toMatch(/guest console \(.*\):\n[\s\S]*sysrq/i);
   expect(testTitled(run, 'the run after a panic gets a fresh VM').status).toBe('passed');
+  // The new VM was booted before that test began, so its timeout did not pay for the boot.
+  const begins = run.stderr.indexOf('faults: the test after the panic begins');
+  const boots = [...run.stderr.matchAll(/^pmm: booting the guest VM/gm)].map((m) => m.index ?? 0);
+  expect(begins).toBeGreaterThan(0);
+  expect(boots.filter((at) => at < begins).length).toBeGreaterThanOrEqual(2);
+  expect(run.stderr.slice(begins).split('\n')[1]).not.toMatch(/^pmm: booting the guest VM/);
 });
 
 test('a VM that does not boot fails its test, naming the timeout', () => {
