@@ -171,7 +171,7 @@ function validateOne(name: string, value: unknown): PmmOptions[keyof PmmOptions]
       const mib = integer(name, value);
       if (mib < MIN_MEMORY_MIB) {
         throw new PmmOptionsError(
-          `option "memoryMiB" must be at least ${MIN_MEMORY_MIB}, got ${JSON.stringify(value)}: the guest's kernel needs about 90 ` +
+          `option "memoryMiB" must be at least ${MIN_MEMORY_MIB}, got ${mib}: the guest's kernel needs about 90 ` +
             'MiB to boot (in less it panics, or shows nothing until bootTimeoutMs)',
         );
       }

@@ -44,6 +44,8 @@ test.each([
 test('a bad environment variable is named too', () => {
   expect(() => resolveOptions({}, { PMM_CPUS: 'many' })).toThrow(new PmmOptionsError('PMM_CPUS="many": option "cpus" must be a positive integer, got "many"'));
   expect(() => resolveOptions({}, { PMM_SHARES: '/tmp:/a b' })).toThrow(new PmmOptionsError('PMM_SHARES="/tmp:/a b": option "shares[1]" must not hold spaces, commas or colons, got "/a b"'));
+  // A figure out of range is shown as the figure, not as pmm's wrapper of the variable's text.
+  expect(() => resolveOptions({}, { PMM_MEMORY_MIB: '64' })).toThrow(/^pmm: PMM_MEMORY_MIB="64": option "memoryMiB" must be at least 128, got 64: /);
 });
 
 test('a zero run timeout means no limit', () => {
