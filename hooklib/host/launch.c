@@ -32,9 +32,10 @@
  *
  * Whatever else the program sends its parent must not end the run (under valgrind or without pmm that
  * parent is a shell or a harness, not the tool): the launcher ignores every other signal it can, and
- * takes an ask only from pmm. SIGTSTP, SIGTTIN and SIGTTOU stop it as by default (the terminal's
- * Ctrl-Z stops the whole group), unless the program sent them. The program gets the dispositions and
- * signal mask the launcher was started with: ignored signals would survive its exec.
+ * takes an ask only from pmm. SIGTSTP, SIGTTIN and SIGTTOU stop it as by default when the terminal
+ * (Ctrl-Z stops the whole group) or pmm sent them, not when the program or its children did. The
+ * program gets the dispositions and signal mask the launcher was started with: ignored signals would
+ * survive its exec.
  */
 #define _GNU_SOURCE
 #include <errno.h>
@@ -141,7 +142,11 @@ static void ask(int sig, siginfo_t *info, void *context)
 	errno = saved_errno;
 }
 
-/* A stop signal: taken as by default, unless the program sent it (it would stop the launcher for good). */
+/*
+ * A stop signal: taken as by default when the terminal sent it (Ctrl-Z stops the whole group) or pmm
+ * did, not when any other process did: the program, or one of its children (a script's kill -TSTP
+ * $PPID), would stop the launcher for good, and the run with it.
+ */
 static void stop_signal(int sig, siginfo_t *info, void *context)
 {
 	struct sigaction by_default, mine;
@@ -149,7 +154,7 @@ static void stop_signal(int sig, siginfo_t *info, void *context)
 	int saved_errno = errno;
 
 	(void)context;
-	if (sent_by(info, program))
+	if (info->si_code <= 0 && !sent_by(info, parent))
 		return;
 	/*
 	 * Raised again with the default action, so that the kernel decides as it would have: a stop, or

@@ -1,7 +1,8 @@
 /*
  * signal_parent.c: sends every signal a process can catch to its parent (pmd in the VM, pmm-launch on
  * the host; a shell or a harness without pmm), as a program that tells its parent something does, and
- * leaks one 17-byte block. The parent must live on and report, and send nothing back. Says which
+ * leaks one 17-byte block; then a child of it sends its parent the stop signals. The parent must live
+ * on, unstopped, and report, and send nothing back. Says which
  * signals it started with ignored or blocked (none: those it would have without pmm) and how many came
  * back, then exits 0.
  */
@@ -10,6 +11,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <time.h>
+#include <sys/wait.h>
 #include <unistd.h>
 
 void *volatile sink;
@@ -53,7 +55,7 @@ int main(void)
 	char ignored[32], blocked[32];
 	struct timespec left = { 0, 300 * 1000 * 1000 };
 	struct sigaction sa;
-	pid_t parent = getppid();
+	pid_t parent = getppid(), child;
 
 	status_mask("SigIgn:", ignored, sizeof(ignored));
 	status_mask("SigBlk:", blocked, sizeof(blocked));
@@ -69,6 +71,17 @@ int main(void)
 	for (int sig = NSIG - 1; sig > 0; sig--)
 		if (sig != SIGKILL && sig != SIGSTOP)
 			kill(parent, sig);
+	/* A child of the program (a script's kill -TSTP $PPID) stops its grandparent no more than it would. */
+	signal(SIGCHLD, SIG_DFL);	/* its end is not a signal sent back */
+	child = fork();
+	if (child == 0) {
+		kill(parent, SIGTSTP);
+		kill(parent, SIGTTIN);
+		kill(parent, SIGTTOU);
+		_exit(0);
+	}
+	if (child > 0)
+		waitpid(child, NULL, 0);
 	/* Time for an answer, had the parent one to give. */
 	while (nanosleep(&left, &left) != 0)
 		;
