@@ -183,12 +183,12 @@ export function resolveProgram(program: string, cwd: string, searchPath: string 
 
 function findOnPath(name: string, searchPath: string, cwd: string): string | null {
   for (const dir of searchPath.split(':')) {
-    if (dir === '') continue;
-    // A relative entry is relative to the program's working directory, where it starts.
+    // As execvp searches: a relative entry is relative to the program's working directory, where it
+    // starts, an empty one is that directory, and a directory of the name is passed over.
     const candidate = path.resolve(cwd, dir, name);
     try {
       fs.accessSync(candidate, fs.constants.X_OK);
-      return candidate;
+      if (fs.statSync(candidate).isFile()) return candidate;
     } catch {
       // not here
     }

@@ -39,4 +39,10 @@ describe('resolveProgram', () => {
   test("a relative PATH entry is relative to the program's working directory", () => {
     expect(resolveProgram('pmm-on-path', dir, 'bin')).toBe(path.join(dir, 'bin', 'pmm-on-path'));
   });
+
+  test('an empty PATH entry is the working directory, and a directory of the name is passed over, as execvp does', () => {
+    expect(resolveProgram('pmm-on-path', path.join(dir, 'bin'), '/usr/bin::/bin')).toBe(path.join(dir, 'bin', 'pmm-on-path'));
+    fs.mkdirSync(path.join(dir, 'true'));
+    expect(resolveProgram('true', '/', `${dir}:/usr/bin:/bin`)).toBe('/usr/bin/true');
+  });
 });
