@@ -115,11 +115,13 @@ export function parseArgs(argv: string[]): Command {
     else if ((value = valueOf('--junit', true)) !== null) junit = nonEmpty(value, '--junit wants a file');
     else if ((value = valueOf('--log-file', true)) !== null) logFile = nonEmpty(value, '--log-file wants a file');
     else if ((value = valueOf('--timeout', false)) !== null) {
-      const seconds = Number(value);
-      if (value === undefined || value === '' || !Number.isFinite(seconds) || seconds < 0) {
+      // Decimal seconds, as timeout(1) takes them (Number would take "0x10" and "1e3" too).
+      if (value === undefined || !/^(\d+(\.\d*)?|\.\d+)$/.test(value)) {
         throw new UsageError(`--timeout wants a number of seconds (0: none), got ${shown(value)}`);
       }
-      timeoutMs = Math.round(seconds * 1000);
+      const seconds = Number(value);
+      // A limit too short to be a millisecond is one, not none.
+      timeoutMs = seconds > 0 ? Math.max(1, Math.round(seconds * 1000)) : 0;
       if (timeoutMs > MAX_TIMEOUT_MS) {
         throw new UsageError(`--timeout wants at most ${MAX_TIMEOUT_MS / 1000} seconds (about 23 days: Node's timers reach no further), got ${shown(value)}`);
       }
