@@ -4,7 +4,7 @@
 // leaks and mismatched releases of its forked children come after its own, grouped by stack as a Jest
 // failure shows them (a script's or a make's children are often what the user is looking for).
 import { forkedChildName } from '../harness/childName';
-import { outOfMemoryNote } from '../harness/faults';
+import { childOutOfMemoryNote, outOfMemoryNote } from '../harness/faults';
 import { unhookedChildMessage } from '../harness/hookReach';
 import { formatAmount, formatLeakMessage, formatSeedLog } from '../harness/leakReport';
 import { formatMismatchMessage, formatValgrindMismatch } from '../harness/mismatchReport';
@@ -51,8 +51,9 @@ function childLines(result: RunResult, listed: Set<ChildResult>): string[] {
   return (result.children ?? []).flatMap((c) => {
     const name = `pmm: ${forkedChildName(c)}`;
     const where = listed.has(c) ? '' : ' (--json lists them)';
+    const oom = childOutOfMemoryNote(result, c);
     return [
-      ...(c.signal ? [`${name} was killed by ${c.signal}`] : []),
+      ...(c.signal ? [`${name} was killed by ${c.signal}${oom === null ? '' : `: ${oom}`}`] : []),
       ...(c.exitCode ? [`${name} exited with status ${c.exitCode}`] : []),
       ...(c.unhooked ? [unhookedChildMessage(result.program, c)] : []),
       ...(c.summary.blocks > 0 ? [`${name}: ${formatAmount(c.summary)} leaked${where}`] : []),

@@ -25,6 +25,11 @@ export function outOfMemoryNote(run: Pick<RunResult, 'signal' | 'oomKills'>): st
   return `the guest ran out of memory (its out-of-memory killer ended ${n} ${n === 1 ? 'process' : 'processes'} during the run; raise the memoryMiB option or PMM_MEMORY_MIB)`;
 }
 
+/** The same for a forked child of run: the run's out-of-memory kills may have been its SIGKILL. */
+export function childOutOfMemoryNote(run: Pick<RunResult, 'oomKills'>, child: Pick<RunResult, 'signal'>): string | null {
+  return outOfMemoryNote({ signal: child.signal, oomKills: run.oomKills });
+}
+
 function headline(kind: FaultKind, run: Pick<RunResult, 'program' | 'signal' | 'oomKills'>): string {
   const { program, signal } = run;
   switch (kind) {

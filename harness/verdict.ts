@@ -2,6 +2,7 @@
 // mismatched releases, from the program and, when followed, its children; a fault; steady growth). The
 // environment attaches them.
 import { forkedChildName } from './childName';
+import { childOutOfMemoryNote } from './faults';
 import { faultFailureDetail, faultOfRun } from './faults';
 import { leakFailureDetail, summarize } from './leakReport';
 import { mismatchFailureDetail } from './mismatchReport';
@@ -29,12 +30,21 @@ function sources(run: RunResult, followChildren: boolean): Source[] {
   return processes(run, followChildren).map(({ source }) => source);
 }
 
+/**
+ * A child the guest's out-of-memory killer may have ended: its leaks are what it held when it died, which
+ * its name in a failure should say ("", for any other child).
+ */
+function childKilledNote(run: RunResult, child: ChildResult): string {
+  const oom = childOutOfMemoryNote(run, child);
+  return oom === null ? '' : `, killed by SIGKILL: ${oom}`;
+}
+
 /** The same, each with the result it comes from (what a matcher was given). */
 function processes(run: RunResult, followChildren: boolean): Array<{ process: RunResult | ChildResult; source: Source }> {
   const children = followChildren ? (run.children ?? []) : [];
   return [
     { process: run, source: run },
-    ...children.map((child) => ({ process: child, source: { ...child, program: `${run.program}: ${forkedChildName(child)}` } })),
+    ...children.map((child) => ({ process: child, source: { ...child, program: `${run.program}: ${forkedChildName(child)}${childKilledNote(run, child)}` } })),
   ];
 }
 

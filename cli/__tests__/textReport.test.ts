@@ -82,3 +82,14 @@ test('a run whose time ran out before the hook started says nothing was recorded
   const raw = { result, records: [], mismatches: [], mismatchedFrees: 0, unmatchedFrees: 0, droppedRecords: 0, maps: '', unhooked: false } as unknown as RawRun;
   expect(await textReport(raw, result, [], [])).toBe('pmm: the program timed out and was killed\npmm: nothing was recorded: the time ran out before the hook started\n');
 });
+
+test("a child killed while the guest's out-of-memory killer ended processes: its line says why", async () => {
+  const result: RunResult = {
+    program: '/bin/sh', args: [], exitCode: 0, signal: null, timedOut: false, stdout: '', stderr: '', oomKills: 1,
+    ...noLeaks, mismatches: [], mismatchedFrees: 0, unmatchedFrees: 0, children: [{ ...child(9, 0), exitCode: null, signal: 'SIGKILL' }],
+  };
+  const raw = { result, records: [], mismatches: [], mismatchedFrees: 0, unmatchedFrees: 0, droppedRecords: 0, maps: 'x', unhooked: false } as unknown as RawRun;
+  expect(await textReport(raw, result, [], [])).toContain(
+    'pmm: forked child 9 (/src/tree) was killed by SIGKILL: the guest ran out of memory (its out-of-memory killer ended 1 process during the run; raise the memoryMiB option or PMM_MEMORY_MIB)\n',
+  );
+});

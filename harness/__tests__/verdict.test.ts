@@ -94,6 +94,16 @@ test("a child's leak names the child", () => {
   expect(failure.message).toBe('50 bytes in 1 block leaked by /bin/p: forked child 7 (/usr/bin/sort)');
 });
 
+test("a child killed while the guest's out-of-memory killer ended processes says so where its leak is named", () => {
+  const [failure] = runFailures(run({ oomKills: 1, children: [{ ...child, signal: 'SIGKILL' }] }), context());
+  expect(failure.message).toBe(
+    '50 bytes in 1 block leaked by /bin/p: forked child 7 (/usr/bin/sort), killed by SIGKILL: the guest ran out of memory ' +
+      '(its out-of-memory killer ended 1 process during the run; raise the memoryMiB option or PMM_MEMORY_MIB)',
+  );
+  const [other] = runFailures(run({ oomKills: 1, children: [{ ...child, signal: 'SIGTERM' }] }), context());
+  expect(other.message).toBe('50 bytes in 1 block leaked by /bin/p: forked child 7 (/usr/bin/sort)');
+});
+
 test("a child whose object map never came is named by its pid", () => {
   const [failure] = runFailures(run({ children: [{ ...child, program: null }] }), context());
   expect(failure.message).toBe('50 bytes in 1 block leaked by /bin/p: forked child 7');
