@@ -74,7 +74,8 @@ export class PmmFaultError extends Error {
   readonly pmmFault: FaultFailureDetail['pmmFault'];
 
   constructor(kind: FaultKind, program: string, cause: Error) {
-    super(`pmm: ${headline(kind, { program, signal: null })}: ${cause.message}`);
+    // The cause's own "pmm: " (a message of pmm's, such as PMM_KERNEL's) is not said twice.
+    super(`pmm: ${headline(kind, { program, signal: null })}: ${cause.message.replace(/^pmm: /, '')}`);
     this.name = 'PmmFaultError';
     this.pmmFault = { kind, program, signal: null, summary: { bytes: 0, blocks: 0 } };
   }

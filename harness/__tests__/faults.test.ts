@@ -63,6 +63,11 @@ test.each([
   expect(vmFaultKind(message, booting)).toBe(kind);
 });
 
+test("a cause that is pmm's own message does not say pmm twice", () => {
+  const error = new PmmFaultError('boot-failure', '/bin/sh', new Error('pmm: PMM_KERNEL names /nope, which does not exist'));
+  expect(error.message).toBe('pmm: the VM did not boot to run /bin/sh: PMM_KERNEL names /nope, which does not exist');
+});
+
 test('a PmmFaultError keeps its fault data through JSON, as results from a worker do', () => {
   const error = new PmmFaultError('kernel-panic', '/bin/sh', new Error('the guest kernel panicked: x'));
   expect(error.message).toBe('pmm: the guest kernel panicked while running /bin/sh: the guest kernel panicked: x');
