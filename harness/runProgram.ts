@@ -116,6 +116,9 @@ export function programInput(input: unknown): Buffer | Readable | null {
 }
 
 const GROWTH_KEYS = new Set(['intervalMs', ...Object.keys(DEFAULT_GROWTH)]);
+/** pmm.ko's longest scan interval and how many samples of a process it keeps (kernel/include/uapi/pmm.h). */
+const MAX_SAMPLE_INTERVAL_MS = 3_600_000;
+const SAMPLES_KEPT = 256;
 // pmthread's fastest interval: as many samples as the module allows.
 const DEFAULT_GROWTH_INTERVAL_MS = 100;
 
@@ -224,8 +227,17 @@ export function resolveGrowth(given: RunOptions['growth']): { detector: GrowthOp
     if (key === 'steadiness' && (value === 0 || value > 1)) throw new ProgramError(`option "growth.steadiness" must be above 0 and at most 1 (the part of the steps that must not go down), got ${value}`);
   }
   const { intervalMs = DEFAULT_GROWTH_INTERVAL_MS, ...detector } = given;
-  if (!Number.isInteger(intervalMs) || intervalMs < 100) {
-    throw new ProgramError(`option "growth.intervalMs" must be an integer of at least 100, got ${intervalMs}`);
+  // pmm.ko's bounds for its scan interval (kernel/pmm_internal.h).
+  if (!Number.isInteger(intervalMs) || intervalMs < 100 || intervalMs > MAX_SAMPLE_INTERVAL_MS) {
+    throw new ProgramError(`option "growth.intervalMs" must be an integer from 100 to ${MAX_SAMPLE_INTERVAL_MS}, got ${intervalMs}`);
+  }
+  // pmm.ko keeps a process's last SAMPLES_KEPT samples, the first warmupFraction of them left out.
+  const judged = Math.floor(SAMPLES_KEPT * (1 - (detector.warmupFraction ?? DEFAULT_GROWTH.warmupFraction)));
+  if (detector.minSamples !== undefined && (!Number.isInteger(detector.minSamples) || detector.minSamples > judged)) {
+    throw new ProgramError(
+      `option "growth.minSamples" must be an integer of at most ${judged} (pmm.ko keeps a process's last ${SAMPLES_KEPT} samples, ` +
+        `the warm-up left out), got ${detector.minSamples}`,
+    );
   }
   return { detector: { ...DEFAULT_GROWTH, ...detector }, intervalMs };
 }

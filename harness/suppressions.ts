@@ -140,7 +140,10 @@ function frameMatches(line: string, frame: Frame): boolean {
   // valgrind's own suppressions name a function as the linker does (C++ mangled), pmm's readable.
   if (what === 'fun') return [frame.function, frame.valgrindName].some((name) => name != null && re.test(name));
   if (what === 'obj') return frame.object !== null && re.test(frame.object);
-  return frame.file !== null && re.test(frame.file.replace(/^.*\//, ''));
+  // src:FILE or, as valgrind 3.21 writes it, src:FILE:LINE.
+  const withLine = /^(.*):(\d+)$/.exec(globParts.join(':'));
+  if (withLine === null) return frame.file !== null && re.test(frame.file.replace(/^.*\//, ''));
+  return frame.file !== null && frame.line === Number(withLine[2]) && globRegExp(withLine[1], true).test(frame.file.replace(/^.*\//, ''));
 }
 
 /** Matches lines against frames from the innermost, `...` standing for any number of frames. */

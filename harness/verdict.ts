@@ -113,7 +113,7 @@ function growthFailureDetail(program: string, growth: GrowthVerdict): GrowthFail
   const grown = growth.series.filter((s) => s.growing);
   const message =
     growth.growing === null
-      ? `growth mode could not judge ${program}: ${growth.samples} samples are too few (run it longer: pmthread samples it every growth.intervalMs, 100 ms unless raised)`
+      ? `growth mode could not judge ${program}: ${growth.samples} ${growth.samples === 1 ? 'sample is' : 'samples are'} too few (run it longer: pmthread samples it every growth.intervalMs, 100 ms by default)`
       : `${program} grew steadily while it ran: ${grown.map((s) => `${s.series} +${s.growthBytes} bytes`).join(', ')}`;
   return {
     name: 'MemoryGrowth',

@@ -43,6 +43,11 @@ describe('the growth option, checked', () => {
     [{ steadiness: 0 }, 'pmm: option "growth.steadiness" must be above 0 and at most 1 (the part of the steps that must not go down), got 0'],
     [{ minSamples: -1 }, 'pmm: option "growth.minSamples" must be a non-negative number, got -1'],
     [{ stedyness: 1 }, /^pmm: unknown option "growth.stedyness"/],
+    // pmm.ko samples at most every hour, and keeps a process's last 256 samples (192 judged after a quarter's warm-up).
+    [{ intervalMs: 1e12 }, 'pmm: option "growth.intervalMs" must be an integer from 100 to 3600000, got 1000000000000'],
+    [{ minSamples: 200 }, 'pmm: option "growth.minSamples" must be an integer of at most 192 (pmm.ko keeps a process\'s last 256 samples, the warm-up left out), got 200'],
+    [{ minSamples: 2.5 }, 'pmm: option "growth.minSamples" must be an integer of at most 192 (pmm.ko keeps a process\'s last 256 samples, the warm-up left out), got 2.5'],
+    [{ minSamples: 300, warmupFraction: 0 }, 'pmm: option "growth.minSamples" must be an integer of at most 256 (pmm.ko keeps a process\'s last 256 samples, the warm-up left out), got 300'],
   ])('%j is refused', (given, message) => {
     expect(() => resolveGrowth(given as never)).toThrow(message);
   });

@@ -59,6 +59,8 @@ describe('valgrind suppression files', () => {
     ['fun:calloc\n   fun:strdup', false], // the leak came from malloc
     ['src:config.c', false], // the first frame's file is unknown
     ['...\n   src:config.c', true],
+    ['...\n   src:config.c:1', true], // valgrind 3.21's file and line
+    ['...\n   src:config.c:2', false],
   ])('%p matches the strdup leak: %p', (frames, expected) => {
     expect(isSuppressed(viaStrdup, parseSuppressions(file(frames)))).toBe(expected);
   });

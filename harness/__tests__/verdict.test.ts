@@ -131,7 +131,7 @@ test("a child's mismatch names the child and both kinds", () => {
 
 test('growth that could not be judged says what to do', () => {
   const [failure] = runFailures(run({ growth: { growing: null, samples: 2, series: [] } }), context());
-  expect(failure.message).toBe('growth mode could not judge /bin/p: 2 samples are too few (run it longer: pmthread samples it every growth.intervalMs, 100 ms unless raised)');
+  expect(failure.message).toBe('growth mode could not judge /bin/p: 2 samples are too few (run it longer: pmthread samples it every growth.intervalMs, 100 ms by default)');
 });
 
 test("a child's growth names the child", () => {
