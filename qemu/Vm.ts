@@ -191,6 +191,8 @@ export class Vm {
       // A guest that stops answering is not trusted with the next run.
       this.die(error);
       await this.close();
+      // A fatal error of the VM (a panic) already carries the console's excerpt: not quoted twice.
+      if (error instanceof VmError) throw error;
       throw this.vmError(`running ${request.argv[0]} in the VM failed: ${error.message}`);
     } finally {
       this.onEvent({ type: 'run-end', argv: request.argv, ms: Date.now() - started });

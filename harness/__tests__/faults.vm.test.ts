@@ -42,6 +42,8 @@ test('a guest kernel panic fails its test with the console excerpt, and the next
   expect(testTitled(run, 'a guest kernel panic').status).toBe('failed');
   expect(messageOf('a guest kernel panic')).toMatch(/the guest kernel panicked while running \/bin\/sh/);
   expect(messageOf('a guest kernel panic')).toMatch(/guest console \(.*\):\n[\s\S]*sysrq/i);
+  // Quoted once, not again by the run that met the panic.
+  expect(messageOf('a guest kernel panic').match(/guest console \(/g)).toHaveLength(1);
   expect(testTitled(run, 'the run after a panic gets a fresh VM').status).toBe('passed');
   // The new VM was booted before that test began, so its timeout did not pay for the boot.
   const begins = run.stderr.indexOf('faults: the test after the panic begins');
