@@ -638,23 +638,21 @@ static inline __attribute__((always_inline)) int pmm_step(struct pmm_walk *w, ui
 	return w->ra != 0;
 }
 
+/* The rule of a function that keeps a frame pointer: CFA = rbp + 16, the caller's rbp at CFA - 16. */
+#define RULE_FRAME_POINTER	(RULE_CFA_RBP | RULE_RBP_SAVED | 16u << RULE_OFF_SHIFT | (uint8_t)(int8_t)-2)
+
 /*
  * One step from a frame whose code has no CFI at all (libgcc's unwinder stops there; valgrind's
- * does this too): by the frame pointer, as if the function kept one, [rbp] the caller's rbp and
- * [rbp + 8] the return address. 1 when it reached the caller, 0 when the walk ends here: rbp is not
- * a frame inside the stack, above this one. In code built without frame pointers rbp may be an
- * older frame's, and the step skips the frames between, as PMM_STACK_UNWIND=fp does.
+ * does this too): by the frame pointer, as if the function kept one. 1 when it reached the caller,
+ * 0 when the walk ends here: rbp is not a frame inside the stack, above this one. In code built
+ * without frame pointers rbp may be an older frame's, and the step skips the frames between, as
+ * PMM_STACK_UNWIND=fp does.
  */
 static int pmm_step_fp(struct pmm_walk *w)
 {
-	uintptr_t cfa = w->rbp + 2 * sizeof(uintptr_t);
-
-	if (pmm_ror3(cfa - w->lo) > w->lim || cfa <= w->rsp)
+	if (w->rbp + 2 * sizeof(uintptr_t) <= w->rsp)
 		return 0;
-	w->ra = ((const uintptr_t *)cfa)[-1];
-	w->rbp = ((const uintptr_t *)cfa)[-2];
-	w->rsp = cfa;
-	return w->ra != 0;
+	return pmm_step(w, RULE_FRAME_POINTER) > 0;
 }
 
 /* The rest of a walk that met an address its home slot does not hold; the next frame goes to p. */
@@ -703,25 +701,26 @@ int pmm_unwind(uintptr_t ra, uintptr_t rsp, uintptr_t rbp, uintptr_t lo, uintptr
 			break;
 		slot = __atomic_load_n(&pmm_unwind_cache[w.ra & (PMM_UNWIND_SLOTS - 1)],
 				       __ATOMIC_RELAXED);
-		if (__builtin_expect(slot >> 32 != pmm_slot_key(w.ra, SLOT_HOME), 0)) {
-			/* A copy: w's own address never escapes, so that it lives in registers. */
-			struct pmm_walk copy = w;
-
-			return pmm_unwind_slow(&copy, frames, p, end);
-		}
+		if (__builtin_expect(slot >> 32 != pmm_slot_key(w.ra, SLOT_HOME), 0))
+			goto slow;
 		ret = pmm_step(&w, (uint32_t)slot);
 		if (__builtin_expect(ret < 0, 0)) {
-			struct pmm_walk copy = w;
-
 			/* Not a step (pmm_step changed nothing): a frame without CFI is the slow path's. */
 			if ((uint32_t)slot == RULE_GUESS)
-				return pmm_unwind_slow(&copy, frames, p, end);
+				goto slow;
 			return -1;
 		}
 		if (!ret)
 			break;
 	}
 	return (int)(p - frames);
+slow:
+	{
+		/* A copy: w's own address never escapes, so that it lives in registers. */
+		struct pmm_walk copy = w;
+
+		return pmm_unwind_slow(&copy, frames, p, end);
+	}
 }
 
 #else
