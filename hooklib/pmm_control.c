@@ -61,22 +61,31 @@ static void pmm_revive_child(void)
 		pmm_after_fork_child();
 }
 
-/*
- * Whether an object other than this library defines name, where calls to it bind: dlsym gives the
- * definition that calls bind to, or, in a non-PIE program that takes the function's address, its
- * canonical PLT entry: a symbol with a value but no definition (SHN_UNDEF), which leads to the hook's.
- */
-static int pmm_defined_elsewhere(const char *name)
+/* Where this library is loaded, to tell its own definitions from others'; NULL when unknown. */
+static void *pmm_self_base(void)
 {
-	Dl_info self, info;
+	Dl_info self;
+
+	return dladdr((void *)pmm_self_base, &self) ? self.dli_fbase : NULL;
+}
+
+/*
+ * Whether an object other than this library (loaded at self) defines name, where calls to it bind:
+ * dlsym gives the definition that calls bind to, or, in a non-PIE program that takes the function's
+ * address, its canonical PLT entry: a symbol with a value but no definition (SHN_UNDEF), which leads
+ * to the hook's.
+ */
+static int pmm_defined_elsewhere(const char *name, const void *self)
+{
+	Dl_info info;
 	const ElfW(Sym) *sym = NULL;
 	void *fn;
 
-	if (!dladdr((void *)pmm_defined_elsewhere, &self))
+	if (!self)
 		return 0;
 	fn = dlsym(RTLD_DEFAULT, name);
 	return fn && dladdr1(fn, &info, (void **)&sym, RTLD_DL_SYMENT) &&
-	       info.dli_fbase != self.dli_fbase && sym && sym->st_shndx != SHN_UNDEF;
+	       info.dli_fbase != self && sym && sym->st_shndx != SHN_UNDEF;
 }
 
 /*
@@ -88,9 +97,10 @@ static int pmm_defined_elsewhere(const char *name)
 static int pmm_allocator_is_ours(void)
 {
 	static const char *const names[] = { "malloc", "calloc", "realloc", "free" };
+	void *self = pmm_self_base();
 
 	for (size_t i = 0; i < sizeof(names) / sizeof(names[0]); i++) {
-		if (pmm_defined_elsewhere(names[i]))
+		if (pmm_defined_elsewhere(names[i], self))
 			return 0;
 	}
 	return 1;
@@ -103,8 +113,10 @@ static int pmm_allocator_is_ours(void)
  */
 static int pmm_program_replaces_operators(void)
 {
+	void *self = pmm_self_base();
+
 	for (int i = 0; i < pmm_cxx_operator_count; i++) {
-		if (pmm_defined_elsewhere(pmm_cxx_operator_names[i]))
+		if (pmm_defined_elsewhere(pmm_cxx_operator_names[i], self))
 			return 1;
 	}
 	return 0;
