@@ -7,7 +7,7 @@
 import type { AggregatedResult, TestCaseResult, TestResult } from '@jest/reporters';
 import * as path from 'path';
 import { summarize } from '../harness/leakReport';
-import { stderrTail } from '../harness/stderrTail';
+import { stderrEnding } from '../harness/stderrTail';
 import type { ExitStatusFailureDetail, LeakSummary, RunResult } from '../harness/types';
 import { runFailures } from '../harness/verdict';
 import { buildJunit } from '../reporters/buildJunit';
@@ -75,11 +75,10 @@ function oneCaseJunit(
  */
 export function exitStatusFailure(result: Pick<RunResult, 'program' | 'stderr'>, status: number): ExitStatusFailureDetail {
   const message = `${result.program} exited with status ${status}`;
-  const tail = stderrTail(result.stderr, 10);
   return {
     name: 'ExitStatus',
     message,
-    stack: [message, ...(tail.length > 0 ? ['its stderr ended with:', ...tail] : [])].join('\n'),
+    stack: [message, ...stderrEnding(result.stderr)].join('\n'),
     pmmExit: { program: result.program, status },
   };
 }

@@ -1,7 +1,7 @@
 // Faults as results: a program that crashed, was killed or timed out, and a VM that panicked or did not
 // boot, each become one plain failure detail (a JUnit <error>) that names what happened. Pure.
 import { formatAmount, formatLeakMessage } from './leakReport';
-import { stderrTail } from './stderrTail';
+import { stderrEnding } from './stderrTail';
 import type { FaultFailureDetail, FaultKind, LeakSummary, RunResult } from './types';
 
 // Signals a program sends itself or gets from outside (an OOM killer, a watchdog, a user): it was killed.
@@ -55,13 +55,11 @@ function headline(kind: FaultKind, run: Pick<RunResult, 'program' | 'signal' | '
 export function faultFailureDetail(run: RunResult, kind: FaultKind, leaksApart = false): FaultFailureDetail {
   const summary: LeakSummary = { ...run.summary };
   const leaks = summary.blocks === 0 ? 'no leaks up to then' : leaksApart ? 'its leaks, with their stacks, are the leak failure that follows' : formatLeakMessage(run.leaks, summary, run.program);
-  const tail = stderrTail(run.stderr, 10);
-  const stderr = tail.length === 0 ? [] : ['its stderr ended with:', ...tail];
   const message = `${headline(kind, run)}; ${summary.blocks > 0 ? `${formatAmount(summary)} leaked up to then` : 'no leaks up to then'}`;
   return {
     name: 'PmmFault',
     message,
-    stack: [message, leaks, ...stderr].join('\n'),
+    stack: [message, leaks, ...stderrEnding(run.stderr)].join('\n'),
     pmmFault: { kind, program: run.program, signal: run.signal, summary },
   };
 }

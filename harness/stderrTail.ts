@@ -27,3 +27,9 @@ export function stderrTail(stderr: string, lines: number): string[] {
   while (start < bytes.length && (bytes[start] & 0xc0) === 0x80) start++;
   return `${CUT}${bytes.subarray(start).toString('utf8')}`.split('\n');
 }
+
+/** The end of a run's stderr as a failure quotes it (a crash's, a non-zero exit's): its last 10 lines, headed; [] for none. */
+export function stderrEnding(stderr: string): string[] {
+  const tail = stderrTail(stderr, 10);
+  return tail.length === 0 ? [] : ['its stderr ended with:', ...tail];
+}
