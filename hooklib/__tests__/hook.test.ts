@@ -5,6 +5,7 @@ import fs from 'fs';
 import os from 'os';
 import path from 'path';
 
+import { closedTimes } from '../../symbolizer/closedObjects';
 import { findObject, loadBase, MappedObject, parseObjectMap } from '../../symbolizer/objectMap';
 import { readProcessRecords, readRecordDir, recordDirEntries } from '../host/recordDir';
 import { decodeRecords, PmmKindName, PmmRecord, replayRecords } from '../host/recordStream';
@@ -120,6 +121,23 @@ function runProgram(name: string, options: RunOptions = {}): ProgramRun {
  * The symbolizer's parser skips a line it cannot read (a map cut short must still symbolize); the map
  * the hook writes here must be whole, every line read but the "closed NS" before closed objects' lines.
  */
+/** Kills pid and waits (up to 10 s) until it has exited: gone, or a zombie whose files are closed. */
+function endProcess(pid: number): void {
+  try {
+    process.kill(pid, 'SIGKILL');
+  } catch {
+    return; // gone already
+  }
+  const ended = () => {
+    try {
+      return /^\d+ \(.*\) Z/.test(fs.readFileSync(`/proc/${pid}/stat`, 'utf8'));
+    } catch {
+      return true;
+    }
+  };
+  for (let waited = 0; !ended() && waited < 10_000; waited += 10) Atomics.wait(new Int32Array(new SharedArrayBuffer(4)), 0, 0, 10);
+}
+
 function parseWholeMap(text: string): MappedObject[] {
   const objects = parseObjectMap(text);
   const lines = text.split('\n').filter((line) => line.trim() !== '' && !/^closed [1-9]\d*$/.test(line));
@@ -588,33 +606,76 @@ describe('libpmm.so in host mode', () => {
   });
 
   it("measures the counter's rate once per run, into PMM_RECORD_DIR's tsc_khz, which the run's later processes read", () => {
+    // outlived: the parent leaks 10 bytes and exits (its drain times its records); its forked child
+    // leaks three blocks of 33 and waits, and is killed here: its records are read from its ring as it
+    // left them, at the rate it started with (ringFile.ts).
     const run = (seed: string | null) => {
       const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'pmm-hook-rate-'));
+      let child: number | null = null;
       try {
         if (seed !== null) fs.writeFileSync(path.join(dir, 'tsc_khz'), seed);
         const startNs = BigInt(Date.now()) * 1_000_000n;
-        const result = spawnSync(path.join(programDir, 'leak_three'), [], {
+        const result = spawnSync(path.join(programDir, 'outlived'), [], {
           env: { ...cleanEnv(), LD_PRELOAD: hookPath, PMM_RECORD_DIR: dir, PMM_LIBC_FREERES: '0' },
-          encoding: 'utf8',
+          stdio: 'ignore',
           timeout: 60_000,
         });
+        expect(result.status).toBe(0);
+        child = recordDirEntries(dir).find(({ pid }) => pid !== result.pid)?.pid ?? null;
+        expect(child).not.toBeNull();
+        endProcess(child!);
         const endNs = BigInt(Date.now()) * 1_000_000n;
-        expect(result.status).toBe(7);
-        const { unmatched } = replayRecords(decodeRecords(readProcessRecords(dir, `${result.pid}`)));
-        expect(unmatched).toHaveLength(3);
+        const inRun = (name: string, size: bigint, blocks: number) => {
+          const leaks = replayRecords(decodeRecords(readProcessRecords(dir, name))).unmatched.filter((r) => r.size === size);
+          expect(leaks).toHaveLength(blocks);
+          return leaks.every((r) => r.timeNs >= startNs - 1_000_000_000n && r.timeNs <= endNs + 1_000_000_000n);
+        };
         return {
           rate: fs.readFileSync(path.join(dir, 'tsc_khz'), 'utf8'),
-          timesInRun: unmatched.every((r) => r.timeNs >= startNs - 1_000_000_000n && r.timeNs <= endNs + 1_000_000_000n),
+          drainedInRun: inRun(`${result.pid}`, 10n, 1),
+          leftInRun: inRun(`${child}`, 33n, 3),
         };
       } finally {
+        if (child !== null) endProcess(child);
         fs.rmSync(dir, { recursive: true, force: true });
       }
     };
-    expect(run(null)).toEqual({ rate: expect.stringMatching(/^[1-9]\d*\n$/), timesInRun: true });
-    // A rate already there is taken as it is: at 1 kHz, far too slow, every stamp lands long before the run.
-    expect(run('1\n')).toEqual({ rate: '1\n', timesInRun: false });
+    expect(run(null)).toEqual({ rate: expect.stringMatching(/^[1-9]\d*\n$/), drainedInRun: true, leftInRun: true });
+    // A rate already there is taken as it is: at 1 kHz, far too slow, the stamps left in the child's
+    // ring land long before the run. A drain times what it takes by the counter between its reference
+    // pair and the last (the next test): the parent's stamps are right all the same.
+    expect(run('1\n')).toEqual({ rate: '1\n', drainedInRun: true, leftInRun: false });
     // One that is not a number is measured again (and left as it was).
-    expect(run('fast\n')).toEqual({ rate: 'fast\n', timesInRun: true });
+    expect(run('fast\n')).toEqual({ rate: 'fast\n', drainedInRun: true, leftInRun: true });
+  });
+
+  it("times records with the counter's rate between the drain's reference pairs: a leak made before a dlclose stays before it under a rate 10 times too fast", () => {
+    const dirs: string[] = [];
+    const run = (program: string, args: string[], rate: string | null) => {
+      const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'pmm-hook-rate-'));
+      dirs.push(dir);
+      if (rate !== null) fs.writeFileSync(path.join(dir, 'tsc_khz'), rate);
+      const result = spawnSync(path.join(programDir, program), args, {
+        env: { ...cleanEnv(), LD_PRELOAD: hookPath, PMM_RECORD_DIR: dir, PMM_LIBC_FREERES: '0' },
+        encoding: 'utf8',
+        timeout: 60_000,
+      });
+      expect(result.status).toBe(program === 'leak_three' ? 7 : 0);
+      return { dir, pid: result.pid };
+    };
+    try {
+      const measured = BigInt(fs.readFileSync(path.join(run('leak_three', [], null).dir, 'tsc_khz'), 'utf8').trim());
+      // dl_reload's two 42-byte leaks, each made in a library closed just after: with the run's rate
+      // taken as it is, the first was drained as if made after its library closed.
+      const { dir, pid } = run('dl_reload', ['leak'], `${measured * 10n}\n`);
+      const leaks = replayRecords(decodeRecords(readProcessRecords(dir, `${pid}`))).unmatched.filter((r) => r.size === 42n);
+      const closed = closedTimes(fs.readFileSync(path.join(dir, `${pid}.maps`), 'utf8'));
+      expect([leaks.length, closed.length]).toEqual([2, 2]);
+      const [first, second] = leaks.map((r) => BigInt(r.timeNs)).sort((a, b) => (a < b ? -1 : 1));
+      expect([first < closed[0], closed[0] < second, second < closed[1]]).toEqual([true, true, true]);
+    } finally {
+      for (const dir of dirs) fs.rmSync(dir, { recursive: true, force: true });
+    }
   });
 
   it('hands a relative LD_PRELOAD on as an absolute path: an image exec()ed after a chdir is hooked too', () => {
