@@ -65,13 +65,16 @@ type RunCommand = Extract<Command, { name: 'run' | 'exec' }>;
 
 async function runCommand(command: RunCommand): Promise<number> {
   const startMs = Date.now();
-  const suppressionFiles = command.name === 'run' ? [...suppressionFilesFromEnv(), ...command.suppressions.map((file) => path.resolve(file))] : [];
+  // First: the files given by relative paths, the program's among them, are found from it, and the JUnit
+  // report names the program from it. A directory removed since fails here, in pmm's words.
+  const cwd = runDirectory(undefined, (message) => new ProgramError(message));
+  const suppressionFiles = command.name === 'run' ? [...suppressionFilesFromEnv(), ...command.suppressions.map((file) => path.resolve(cwd, file))] : [];
   // The files pmm writes are checked and made first: from then on, whatever ends the run (a bad option, a
   // program the hook cannot enter, a VM that fails, a signal) is in the --junit report, never an empty file.
   let junit: JunitFile | null = null;
   if (command.name === 'run') {
-    checkRunFiles(command, suppressionFiles);
-    if (command.junit !== null) junit = new JunitFile(command.junit, { program: command.program, args: command.args, startMs, cwd: process.cwd() });
+    checkRunFiles(command, suppressionFiles, cwd);
+    if (command.junit !== null) junit = new JunitFile(command.junit, { program: command.program, args: command.args, startMs, cwd });
   }
   let words: PmmWords | null = null;
   try {
@@ -80,7 +83,7 @@ async function runCommand(command: RunCommand): Promise<number> {
     // suppression files read. --share adds to PMM_SHARES's folders (a relative one is the cwd's);
     // --num-callers is the hook's stack depth.
     const base = resolveOptions({});
-    const given = command.shares.map((dir) => path.resolve(dir));
+    const given = command.shares.map((dir) => path.resolve(cwd, dir));
     for (const dir of given) {
       const problem = shareProblem(dir);
       if (problem !== null) throw new ProgramError(`--share ${JSON.stringify(dir)}: a shared folder's path ${problem}`);
@@ -91,10 +94,10 @@ async function runCommand(command: RunCommand): Promise<number> {
       ...(command.shares.length ? { shares } : {}),
       ...(command.name === 'run' && command.numCallers !== null ? { stackDepth: command.numCallers } : {}),
     });
-    resolveProgram(command.program, runDirectory(undefined, (message) => new ProgramError(message)));
+    resolveProgram(command.program, cwd);
     const suppressions = suppressionFiles.length > 0 ? loadSuppressionFiles(suppressionFiles) : null;
     words = pmmWords(command.name === 'run' ? command.logFile : null);
-    return await runChecked(command, options, suppressions, words, junit, startMs);
+    return await runChecked(command, options, suppressions, words, junit, startMs, cwd);
   } catch (err) {
     junit?.fail(err);
     throw err;
@@ -108,7 +111,7 @@ async function runCommand(command: RunCommand): Promise<number> {
  * Refuses a --log-file or --junit file that the run reads (the program, a suppression file, stdin) or that
  * the other option writes, before either is made. A program that is not there is said later, in the report.
  */
-function checkRunFiles(command: Extract<Command, { name: 'run' }>, suppressionFiles: readonly string[]): void {
+function checkRunFiles(command: Extract<Command, { name: 'run' }>, suppressionFiles: readonly string[], cwd: string): void {
   const outputs = [
     ...(command.logFile !== null ? [{ file: command.logFile, what: '--log-file' }] : []),
     ...(command.junit !== null ? [{ file: command.junit, what: '--junit' }] : []),
@@ -116,7 +119,7 @@ function checkRunFiles(command: Extract<Command, { name: 'run' }>, suppressionFi
   if (outputs.length === 0) return;
   let program: string | null;
   try {
-    program = resolveProgram(command.program, process.cwd());
+    program = resolveProgram(command.program, cwd);
   } catch {
     // Not there, or not a program (said once the report is made): by its path all the same, so that the
     // report is not made in the program's place.
@@ -129,7 +132,7 @@ function checkRunFiles(command: Extract<Command, { name: 'run' }>, suppressionFi
   checkOutputFiles(outputs, inputs, stdinStat());
 }
 
-async function runChecked(command: RunCommand, options: PmmOptions, suppressions: Suppression[] | null, words: PmmWords, junit: JunitFile | null, startMs: number): Promise<number> {
+async function runChecked(command: RunCommand, options: PmmOptions, suppressions: Suppression[] | null, words: PmmWords, junit: JunitFile | null, startMs: number, cwd: string): Promise<number> {
   const notice = (message: string): void => words.say(`${message}\n`);
   const host = command.name === 'run' && command.host;
   // On this machine the program reads pmm's stdin itself, as without pmm; in the VM pmm passes it on.
@@ -179,7 +182,7 @@ async function runChecked(command: RunCommand, options: PmmOptions, suppressions
   }
   // The same result pmm.run gives: suppressions (PMM_SUPPRESSIONS) applied, forked children included.
   const result = await symbolizeRunWith(raw, suppressions, { valgrindNames: command.genSuppressions });
-  junit?.write(runJunit(result, startMs, Date.now(), process.cwd()));
+  junit?.write(runJunit(result, startMs, Date.now(), cwd));
   const children = result.children ?? [];
   const leaked = result.summary.blocks > 0 || children.some((c) => c.summary.blocks > 0);
   const mismatched = result.mismatchedFrees > 0 || children.some((c) => c.mismatchedFrees > 0);

@@ -74,13 +74,16 @@ test('run --host with a TMPDIR that does not exist: where, and what to do (it wa
   expect(run.status).toBe(3);
 });
 
-test('run and run --host from a directory removed since: exit 3, in pmm\'s words (it was uv_cwd\'s ENOENT)', () => {
-  for (const mode of [['--host'], []]) {
+test('run and run --host from a directory removed since: exit 3, in pmm\'s words (it was uv_cwd\'s ENOENT; with --junit it still was)', () => {
+  const report = path.join(os.tmpdir(), `pmm-gone-${process.pid}.xml`);
+  for (const mode of [['--host'], [], ['--host', '--junit', 'report.xml'], ['--host', '--junit', report], ['--log-file', 'log.txt']]) {
     const gone = fs.mkdtempSync(path.join(os.tmpdir(), 'pmm-gone-'));
     // The shell enters it and removes it, then pmm starts there, as in a terminal whose folder was deleted.
     const run = spawnSync('/bin/sh', ['-c', 'cd "$1" && rmdir "$1" && shift && exec "$@"', 'sh', gone, process.execPath, cli, 'run', ...mode, '--', '/bin/true'], { encoding: 'utf8', timeout: 30_000 });
     expect([mode, run.status, run.stderr]).toEqual([mode, 3, expect.stringMatching(/^pmm: the current directory, where the program would run, no longer exists \(it was removed: .*\)\n$/)]);
   }
+  // Refused before any file is made: no empty report is left behind.
+  expect(fs.existsSync(report)).toBe(false);
 });
 
 test('a folder is not a program', () => {
