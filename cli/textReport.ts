@@ -103,7 +103,7 @@ export async function textReport(raw: RawRun, result: RunResult, suppressions: s
   const stacks = result.leaks.length;
   const suppressedSummary = result.suppressed && result.suppressed.summary.blocks > 0 ? result.suppressed.summary : null;
   // Killed at its time limit before the hook started (--timeout 0.001): no record says nothing was leaked.
-  const verdict = result.timedOut && raw.maps === ''
+  const verdict = result.timedOutBeforeHook
     ? 'pmm: nothing was recorded: the time ran out before the hook started'
     : result.summary.blocks === 0
     ? suppressedSummary ? 'pmm: no leaks but suppressed ones' : 'pmm: no leaks: every allocation was freed'

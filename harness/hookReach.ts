@@ -119,15 +119,19 @@ export function unhookedChildMessage(program: string, child: Pick<ChildResult, '
 
 /**
  * After a run under the hook: its program's process sent its object map when the hook started. Without
- * one the hook never ran in it, and "no leaks" would be a guess.
+ * one the hook never ran in it, and "no leaks" would be a guess. A run whose time limit ended it before
+ * then (--timeout 0.001) timed out, which is its fault: its result says that nothing was recorded.
  */
 export function checkHookStarted(raw: RawRun, fail: (message: string) => Error): void {
   const { program, exitCode, signal, stderr } = raw.result;
   if (raw.unhooked) {
     throw fail(`${program} exec()ed ${unhookedImage(execImage(raw.maps))}, so what it allocated after that exec was not seen`);
   }
-  // A run its time limit ended before the hook could start (--timeout 0.001) timed out: that is its fault, which the run says.
-  if (raw.maps !== '' || raw.result.timedOut) return;
+  if (raw.maps !== '') return;
+  if (raw.result.timedOut) {
+    raw.result.timedOutBeforeHook = true;
+    return;
+  }
   const how = signal ? `was killed by ${signal}` : `exited with status ${exitCode}`;
   const tail = stderrTail(stderr, 3).join('\n');
   throw fail(

@@ -76,7 +76,7 @@ test(`the stacks of the first ${LEAKING_PROCESSES_LISTED} leaking children; the 
 
 test('a run whose time ran out before the hook started says nothing was recorded, not that nothing leaked', async () => {
   const result: RunResult = {
-    program: '/bin/sh', args: [], exitCode: null, signal: 'SIGKILL', timedOut: true, stdout: '', stderr: '',
+    program: '/bin/sh', args: [], exitCode: null, signal: 'SIGKILL', timedOut: true, timedOutBeforeHook: true, stdout: '', stderr: '',
     ...noLeaks, mismatches: [], mismatchedFrees: 0, unmatchedFrees: 0, children: [],
   };
   const raw = { result, records: [], mismatches: [], mismatchedFrees: 0, unmatchedFrees: 0, droppedRecords: 0, maps: '', unhooked: false } as unknown as RawRun;

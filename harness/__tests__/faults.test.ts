@@ -36,6 +36,12 @@ test('a crash after 10 MiB of stderr without a newline quotes only its last few 
   expect(quoted.length).toBeLessThan(5000);
 });
 
+test('a timeout before the hook started says nothing was recorded, not that nothing leaked (the JUnit error and the Jest failure)', () => {
+  const detail = faultFailureDetail({ ...crashed, signal: 'SIGKILL', timedOut: true, timedOutBeforeHook: true, leaks: [], summary: { bytes: 0, blocks: 0 }, stderr: '' }, 'timeout');
+  expect(detail.message).toBe('/bin/crash passed its timeout and was killed; nothing was recorded: the time ran out before the hook started');
+  expect(detail.stack).not.toContain('no leaks');
+});
+
 test('a timeout without leaks says so', () => {
   const detail = faultFailureDetail({ ...crashed, signal: 'SIGKILL', timedOut: true, leaks: [], summary: { bytes: 0, blocks: 0 }, stderr: '' }, 'timeout');
   expect(detail.message).toBe('/bin/crash passed its timeout and was killed; no leaks up to then');

@@ -105,7 +105,13 @@ describe('checkHookStarted', () => {
     expect(message.length).toBeLessThan(5000);
   });
 
-  it('leaves one its time limit ended before the hook started to say it timed out (it was said to be set-user-ID or the like)', () => {
-    expect(() => checkHookStarted(run('', '', null, 'SIGKILL', true), fail)).not.toThrow();
+  it('leaves one its time limit ended before the hook started to say it timed out (it was said to be set-user-ID or the like), marked as recording nothing', () => {
+    const timedOut = run('', '', null, 'SIGKILL', true);
+    expect(() => checkHookStarted(timedOut, fail)).not.toThrow();
+    expect(timedOut.result.timedOutBeforeHook).toBe(true);
+    // Once the hook had started, a timeout is an ordinary one.
+    const started = run('/usr/bin/prog\n', '', null, 'SIGKILL', true);
+    checkHookStarted(started, fail);
+    expect(started.result.timedOutBeforeHook).toBeUndefined();
   });
 });
