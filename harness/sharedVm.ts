@@ -4,6 +4,7 @@
 import * as fs from 'fs';
 import * as os from 'os';
 import * as path from 'path';
+import { threadId } from 'worker_threads';
 import { pruneConsoleLogs } from '../qemu/consoleLog';
 import { chooseAccel } from '../qemu/kvmProbe';
 import { loadGuestFiles } from '../qemu/paths';
@@ -14,6 +15,7 @@ import type { PmmOptions } from './options';
 let current: { key: string; vm: Promise<Vm>; unseenFailure?: boolean } | null = null;
 let boots = 0;
 let orphanWatch = false;
+const ORPHAN_CHECK_MS = 250;
 
 /**
  * A Jest worker whose parent was killed (a CI job's timeout, a SIGKILL) is orphaned: its IPC channel
@@ -25,7 +27,12 @@ let orphanWatch = false;
 function watchForOrphaning(): void {
   if (orphanWatch || typeof process.send !== 'function') return;
   orphanWatch = true;
-  process.once('disconnect', () => process.exit(1));
+  // A timer that keeps nothing alive, not a 'disconnect' listener: that holds the IPC channel, and a worker
+  // done with its tests could not exit (Jest killed each one after 500 ms and said that "a worker process
+  // has failed to exit gracefully" in every -w 2 run that booted a VM).
+  setInterval(() => {
+    if (!process.connected) process.exit(1);
+  }, ORPHAN_CHECK_MS).unref();
 }
 
 export type Notice = (message: string) => void;
@@ -63,7 +70,8 @@ async function bootVm(options: PmmOptions, notice: Notice): Promise<Vm> {
   const logDir = consoleLogDir();
   const runDir = underTmp('make a folder', () => Vm.makeRunDir());
   underTmp(`make its console logs' folder ${logDir}`, () => fs.mkdirSync(logDir, { recursive: true }));
-  const consoleLog = path.join(logDir, `console-${process.pid}-${boots}.log`);
+  // A worker thread's (Jest's workerThreads) has its thread's number too: the threads of one process count their boots apart.
+  const consoleLog = path.join(logDir, `console-${process.pid}${threadId ? `-t${threadId}` : ''}-${boots}.log`);
   if (boots === 1) pruneConsoleLogs(logDir);
   notice(
     `pmm: booting the guest VM (kernel ${options.kernel ?? files.kernelVersion}, ${accel.toUpperCase()}${accel === 'tcg' ? ', no KVM: a few seconds' : ''}); console: ${consoleLog}`,
