@@ -25,6 +25,7 @@ import { JunitFile } from './junitFile';
 import { runJunit } from './junitReport';
 import { parseArgs, USAGE, UsageError, type Command } from './parseArgs';
 import { programInputFromStdin, stdinStat } from './programInput';
+import { onOwnStreamError, ownStreamFailure, readerGone, watchOwnStreams, written } from './ownStreams';
 import { runTimeoutMs } from './runTimeout';
 import { setupReadyLine } from './setupReady';
 import { textReport } from './textReport';
@@ -33,7 +34,9 @@ import { writeJson } from './writeJson';
 /**
  * Writes a VM run's output to pmm's stdout and stderr as it comes. When stdout's reader goes away
  * (`| head`), the program gets SIGPIPE, as it would without pmm (its leaks are reported all the
- * same); a reader of stderr that goes away ends only the passing on of stderr.
+ * same); a reader of stderr that goes away ends only the passing on of stderr. A stream that fails
+ * otherwise (a full disk) is passed on no more either: the program wrote into a pipe in the guest and
+ * goes on, and pmm says what was dropped (lostOutputNotes).
  */
 function passOutputOn(control: RunControl): OutputListener {
   const gone = new Set<NodeJS.WriteStream>();
@@ -42,16 +45,12 @@ function passOutputOn(control: RunControl): OutputListener {
   const drained = (stream: NodeJS.WriteStream): void => {
     if (full.delete(stream) && full.size === 0) control.resume?.();
   };
-  for (const stream of [process.stdout, process.stderr]) {
-    stream.on('error', (err: NodeJS.ErrnoException) => {
-      // A pipe's reader gone (EPIPE), or a socket's (ECONNRESET).
-      if (err.code !== 'EPIPE' && err.code !== 'ECONNRESET') throw err;
-      if (stream === process.stdout && !gone.has(stream)) control.signal?.('SIGPIPE');
-      gone.add(stream);
-      // What the program writes from now on is read and dropped.
-      drained(stream);
-    });
-  }
+  onOwnStreamError((stream, err) => {
+    if (readerGone(err) && stream === process.stdout && !gone.has(stream)) control.signal?.('SIGPIPE');
+    gone.add(stream);
+    // What the program writes from now on is read and dropped.
+    drained(stream);
+  });
   return (which, data) => {
     const stream = which === 'stdout' ? process.stdout : process.stderr;
     if (gone.has(stream) || stream.write(data) || full.has(stream)) return;
@@ -59,6 +58,14 @@ function passOutputOn(control: RunControl): OutputListener {
     full.add(stream);
     stream.once('drain', () => drained(stream));
   };
+}
+
+/** What pmm could not pass on of a VM run's output, other than to a reader that went away. */
+function lostOutputNotes(): string[] {
+  return (['stdout', 'stderr'] as const).flatMap((name) => {
+    const failure = ownStreamFailure(process[name]);
+    return failure && !readerGone(failure) ? [`writing the program's ${name} failed (${failure.message}): what it wrote after that was dropped`] : [];
+  });
 }
 
 type RunCommand = Extract<Command, { name: 'run' | 'exec' }>;
@@ -175,6 +182,7 @@ async function runChecked(command: RunCommand, options: PmmOptions, suppressions
   const notes = [
     ...(command.name === 'exec' || !command.host ? readOnlyNote(raw.result.stderr, 'cli') : []),
     ...(live ? [] : outputNote(raw.result)),
+    ...(live && !host ? lostOutputNotes() : []),
   ].map((note) => `pmm: ${note}`);
   if (command.name === 'exec') {
     words.say(notes.map((line) => `${line}\n`).join(''));
@@ -194,6 +202,12 @@ async function runChecked(command: RunCommand, options: PmmOptions, suppressions
     // In pieces: the report of a run with many processes can be larger than one string holds.
     writeJson(result, (piece) => process.stdout.write(piece));
     process.stdout.write('\n');
+    await written(process.stdout);
+    const failure = ownStreamFailure(process.stdout);
+    if (failure && !readerGone(failure)) {
+      words.say(`pmm: cannot write the JSON report to stdout: ${failure.message}\n`);
+      return PMM_ERROR_STATUS;
+    }
     words.say([...generated, ...notes].map((text) => `${text}\n`).join(''));
     return exitStatus(result, leaked || mismatched || grew, command.errorExitCode);
   }
@@ -201,7 +215,11 @@ async function runChecked(command: RunCommand, options: PmmOptions, suppressions
   return exitStatus(result, leaked || mismatched || grew, command.errorExitCode);
 }
 
+/** pmm's own failure, as a bad option's is 2: the run's status is not known, or its report was lost. */
+const PMM_ERROR_STATUS = 3;
+
 async function main(argv: string[]): Promise<number> {
+  watchOwnStreams();
   // junit-merge needs no VM and no options of pmm's: it is handled before the VM commands' parsing.
   if (argv[0] === 'junit-merge') return junitMergeCommand(argv.slice(1));
   let command: Command;
@@ -259,6 +277,6 @@ main(process.argv.slice(2)).then(
   (status) => exitWhenWritten(status),
   (err: unknown) => {
     process.stderr.write(`${errorText(err)}\n`);
-    exitWhenWritten(3);
+    exitWhenWritten(PMM_ERROR_STATUS);
   },
 );

@@ -692,3 +692,31 @@ describe('run --host: SIGTERM, SIGINT or SIGQUIT sent to pmm', () => {
     expect(session.output()).toContain('sigint_sources: 0 from the terminal, 1 from a process\n');
   }, 30_000);
 });
+
+describe('pmm\'s own stdout or stderr on a full disk (/dev/full): the run\'s status, and what was lost said (Node ended pmm with a stack, status 1)', () => {
+  const full = (args: string[], which: 'stdout' | 'stderr') => {
+    const fd = fs.openSync('/dev/full', 'w');
+    try {
+      const stdio: Array<'ignore' | 'pipe' | number> = ['ignore', 'pipe', 'pipe'];
+      stdio[which === 'stdout' ? 1 : 2] = fd;
+      const run = spawnSync(process.execPath, [cli, ...args], { cwd: root, encoding: 'utf8', timeout: 120_000, stdio });
+      return { status: run.status, stderr: run.stderr ?? '' };
+    } finally {
+      fs.closeSync(fd);
+    }
+  };
+
+  test.each([[['--host']], [[]]])('--json %j: exit 3, saying the report could not be written', (mode) => {
+    const run = full(['run', ...mode, '--json', '--', '/bin/true'], 'stdout');
+    expect(run.status).toBe(3);
+    expect(run.stderr).toMatch(/^pmm: cannot write the JSON report to stdout: ENOSPC: no space left on device/m);
+  });
+
+  test("in the VM, the program's output that pmm could not write on is said to be dropped; the program's status stays", () => {
+    const run = full(['run', '--', '/bin/sh', '-c', 'echo hello; exit 5'], 'stdout');
+    expect(run.status).toBe(5);
+    expect(run.stderr).toMatch(/^pmm: writing the program's stdout failed \(ENOSPC: no space left on device.*\): what it wrote after that was dropped$/m);
+    // With stderr on the full disk nothing can be said, but the status is still the program's.
+    expect(full(['run', '--', '/bin/sh', '-c', 'echo hello >&2; exit 5'], 'stderr').status).toBe(5);
+  });
+});
