@@ -273,9 +273,22 @@ function exitWhenWritten(status: number): void {
   process.stderr.write('', done);
 }
 
+// Node exits 0 when nothing is left to wait for: a wait that nothing will end (a bug of pmm's) would pass
+// the run. A leak gate must not pass by default.
+let settled = false;
+process.on('beforeExit', () => {
+  if (settled) return;
+  process.stderr.write('pmm: internal error: pmm stopped waiting before the run had a result\n');
+  process.exit(PMM_ERROR_STATUS);
+});
+
 main(process.argv.slice(2)).then(
-  (status) => exitWhenWritten(status),
+  (status) => {
+    settled = true;
+    exitWhenWritten(status);
+  },
   (err: unknown) => {
+    settled = true;
     process.stderr.write(`${errorText(err)}\n`);
     exitWhenWritten(PMM_ERROR_STATUS);
   },

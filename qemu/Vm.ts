@@ -8,7 +8,7 @@ import { consoleExcerpt, findConsoleFault } from './consoleLog';
 import { GuestChannel, RequestRefusedError, type OutputListener, type RunControl } from './GuestChannel';
 import type { GuestMessage, ReadyMessage, RunRequest, RunResultMessage, StartFailure } from './protocol';
 import { Qmp } from './Qmp';
-import { qemuArgs, socketPaths } from './qemuArgs';
+import { qemuArgs, qemuEnvironment, socketPaths } from './qemuArgs';
 import type { VmOptions } from './types';
 
 export type VmState = 'booting' | 'ready' | 'closed' | 'failed';
@@ -108,8 +108,9 @@ export class Vm {
       return vm;
     } catch (err) {
       // A connection error is often only the echo of QEMU exiting: give the exit a moment to be heard,
-      // so that the error names the cause (and carries the console) rather than a reset socket.
-      await Promise.race([vm.exited, sleep(1000)]);
+      // so that the error names the cause (and carries the console) rather than a reset socket. A timer
+      // that holds Node: when QEMU never started, nothing else does, and `pmm run` ended with status 0.
+      await Promise.race([vm.exited, sleep(1000, { holding: true })]);
       const error = vm.fatal ?? vm.bootError(err instanceof Error ? err : new Error(String(err)));
       await vm.close();
       vm.state = 'failed';
@@ -129,7 +130,7 @@ export class Vm {
     live.add(this);
     this.onEvent({ type: 'boot-start', accel: this.options.accel, consoleLog: this.options.consoleLog });
     const { command, args, detached } = qemuCommand(qemuArgs(this.options));
-    const child = spawn(command, args, { stdio: ['ignore', 'pipe', 'pipe'], detached });
+    const child = spawn(command, args, { stdio: ['ignore', 'pipe', 'pipe'], detached, env: qemuEnvironment() });
     this.child = child;
     child.stdout!.on('data', (chunk: Buffer) => this.onConsole(chunk));
     child.stderr!.on('data', (chunk: Buffer) => {
@@ -321,9 +322,12 @@ export class Vm {
   }
 }
 
-/** A timer that never keeps Node alive. */
-function sleep(ms: number): Promise<void> {
-  return new Promise((resolve) => setTimeout(resolve, ms).unref());
+/** A timer that never keeps Node alive, unless holding. */
+function sleep(ms: number, { holding = false } = {}): Promise<void> {
+  return new Promise((resolve) => {
+    const timer = setTimeout(resolve, ms);
+    if (!holding) timer.unref();
+  });
 }
 
 /** Rejects with error() after ms. The timer never holds Node open: QEMU or a pending answer does that. */

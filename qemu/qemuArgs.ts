@@ -139,3 +139,14 @@ export function qemuArgs(options: VmOptions): string[] {
     ...consoleArgs(),
   ];
 }
+
+/**
+ * QEMU's environment: what it may read of pmm's, not all of it. The programs it runs get theirs in each run
+ * request; a user's environment of megabytes (and QEMU's long command line) passed execve's limit (E2BIG).
+ */
+export function qemuEnvironment(env: NodeJS.ProcessEnv = process.env): NodeJS.ProcessEnv {
+  const kept = Object.entries(env).filter(([name]) => QEMU_READS.has(name) || name.startsWith('QEMU_') || name.startsWith('LC_'));
+  return Object.fromEntries(kept);
+}
+
+const QEMU_READS = new Set(['PATH', 'HOME', 'TMPDIR', 'USER', 'LANG', 'XDG_RUNTIME_DIR']);

@@ -720,3 +720,14 @@ describe('pmm\'s own stdout or stderr on a full disk (/dev/full): the run\'s sta
     expect(full(['run', '--', '/bin/sh', '-c', 'echo hello >&2; exit 5'], 'stderr').status).toBe(5);
   });
 });
+
+test('run when QEMU cannot be started (not on PATH): exit 3, saying so (pmm ended with status 0, saying nothing)', () => {
+  const bare = fs.mkdtempSync(path.join(os.tmpdir(), 'pmm-bare-path-'));
+  try {
+    const run = spawnSync(process.execPath, [cli, 'run', '--', '/bin/true'], { cwd: root, encoding: 'utf8', timeout: 60_000, env: { ...process.env, PATH: bare } });
+    expect(run.status).toBe(3);
+    expect(run.stderr).toMatch(/^pmm: the VM did not boot to run \/bin\/true: .*could not start QEMU \(qemu-system-x86_64\): spawn qemu-system-x86_64 ENOENT$/m);
+  } finally {
+    fs.rmSync(bare, { recursive: true, force: true });
+  }
+});

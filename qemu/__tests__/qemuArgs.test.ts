@@ -1,5 +1,5 @@
 import * as os from 'os';
-import { bootArgs, channelArgs, firmwareArgs, hostnameCommandLine, kernelCommandLine, machineArgs, qemuArgs, shareArgs } from '../qemuArgs';
+import { bootArgs, channelArgs, firmwareArgs, hostnameCommandLine, kernelCommandLine, machineArgs, qemuArgs, qemuEnvironment, shareArgs } from '../qemuArgs';
 import type { VmOptions } from '../types';
 
 const files = {
@@ -110,4 +110,9 @@ test('a module path with a space goes to the guest in quotes, which the kernel t
   const words = kernelCommandLine({ files: { ...files, module: '/home/me/My Projects/pmm.ko' }, shareTmp: true });
   expect(words).toContain(' pmm_ko="/home/me/My Projects/pmm.ko" ');
   expect(kernelCommandLine({ files, shareTmp: true })).toContain(` pmm_ko=${files.module} `);
+});
+
+test("QEMU gets what it may read of pmm's environment, not the rest: a user's environment of megabytes made its execve fail (E2BIG)", () => {
+  const env = { PATH: '/usr/bin', HOME: '/root', TMPDIR: '/tmp', LC_ALL: 'C', QEMU_AUDIO_DRV: 'none', BIG: 'x'.repeat(2_000_000), NODE_OPTIONS: '--x', LD_PRELOAD: '/lib/a.so' };
+  expect(qemuEnvironment(env)).toEqual({ PATH: '/usr/bin', HOME: '/root', TMPDIR: '/tmp', LC_ALL: 'C', QEMU_AUDIO_DRV: 'none' });
 });
