@@ -74,6 +74,17 @@ test('run --host with a TMPDIR that does not exist: where, and what to do (it wa
   expect(run.status).toBe(3);
 });
 
+test('run --host with a relative TMPDIR: its records are made there all the same (the hook, given a relative record folder, was said never to have started)', () => {
+  const cwd = fs.mkdtempSync(path.join(os.tmpdir(), 'pmm-reltmp-'));
+  try {
+    fs.mkdirSync(path.join(cwd, 'tmp'));
+    const run = spawnSync(process.execPath, [cli, 'run', '--host', '--', programBin('leak_three')], { cwd, encoding: 'utf8', timeout: 30_000, env: { ...process.env, TMPDIR: 'tmp' } });
+    expect([run.status, run.stderr]).toEqual([7, expect.stringMatching(/^pmm: \d+ bytes in 3 blocks leaked, from \d+ stacks?$/m)]);
+  } finally {
+    fs.rmSync(cwd, { recursive: true, force: true });
+  }
+});
+
 test('run and run --host from a directory removed since: exit 3, in pmm\'s words (it was uv_cwd\'s ENOENT; with --junit it still was)', () => {
   const report = path.join(os.tmpdir(), `pmm-gone-${process.pid}.xml`);
   for (const mode of [['--host'], [], ['--host', '--junit', 'report.xml'], ['--host', '--junit', report], ['--log-file', 'log.txt']]) {

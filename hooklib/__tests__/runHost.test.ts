@@ -386,3 +386,11 @@ test('a free of a block never seen allocated is counted, and is no leak', async 
   const result = await hostRun(programBin(unmatchedFreeCase.program));
   expect([clean.unmatchedFrees, result.unmatchedFrees]).toEqual([0, 1]);
 });
+
+test('a run whose arguments and environment are larger than execve takes cannot start, in pmm\'s words (it was "spawn E2BIG")', async () => {
+  await expect(runHostRaw('/bin/true', [], { env: { PMM_TEST_BIG: 'x'.repeat(120_000) }, timeoutMs: 60_000 }).then(() => 'ran')).resolves.toBe('ran');
+  const big = Object.fromEntries(Array.from({ length: 20 }, (_, i) => [`PMM_TEST_BIG${i}`, 'x'.repeat(120_000)]));
+  await expect(runHostRaw('/bin/true', [], { env: big, timeoutMs: 60_000 })).rejects.toThrow(
+    'pmm: cannot start /bin/true: its arguments and environment together are larger than execve takes (E2BIG)',
+  );
+});

@@ -160,7 +160,8 @@ function stdinFile(file: string, input: Buffer): number {
 function recordDir(): { dir: string; top: string } {
   let top: string;
   try {
-    top = fs.mkdtempSync(path.join(os.tmpdir(), 'pmm-host-'));
+    // Absolute: the hook takes only an absolute PMM_RECORD_DIR, and a TMPDIR of "tmp" would leave the program unrecorded.
+    top = fs.mkdtempSync(path.join(path.resolve(os.tmpdir()), 'pmm-host-'));
   } catch (err) {
     const why = (err as NodeJS.ErrnoException).code === 'ENOENT' ? 'it does not exist' : (err as Error).message;
     throw new ProgramError(`host mode writes its records under ${os.tmpdir()} (TMPDIR), where it cannot make a folder: ${why}; point TMPDIR at a writable folder`);
@@ -177,6 +178,11 @@ function recordDir(): { dir: string; top: string } {
     fs.rmSync(top, { recursive: true, force: true });
     throw err;
   }
+}
+
+/** spawn's E2BIG, in the words of the other programs that cannot start. */
+function tooLargeToStart(executable: string): ProgramError {
+  return new ProgramError(`cannot start ${executable}: its arguments and environment together are larger than execve takes (E2BIG)`);
 }
 
 export async function runHostRaw(program: string, args: string[], options: HostRunOptions = {}): Promise<RawRun> {
@@ -205,6 +211,8 @@ export async function runHostRaw(program: string, args: string[], options: HostR
       const output = options.inheritOutput ? 'inherit' : 'pipe';
       // The program is pmm-launch's child (launch.c says why); descriptor 3 is the launcher's report.
       child = spawn(launcher, [String(process.pid), executable, ...args], { cwd, env, stdio: [stdin, output, output, 'pipe'] });
+    } catch (err) {
+      throw (err as NodeJS.ErrnoException).code === 'E2BIG' ? tooLargeToStart(executable) : err;
     } finally {
       if (typeof stdin === 'number') fs.closeSync(stdin);
     }
@@ -277,7 +285,7 @@ export async function runHostRaw(program: string, args: string[], options: HostR
         child.on('error', (err: NodeJS.ErrnoException) => {
           reject(err.code === 'ENOENT' && !fs.existsSync(launcher)
             ? new ProgramError(`host mode's launcher ${launcher} is not built: run \`npx pmm setup\``)
-            : err);
+            : err.code === 'E2BIG' ? tooLargeToStart(executable) : err);
         });
         child.on('exit', (code, sig) => resolve({ exitCode: code, signal: sig }));
       });
