@@ -7,6 +7,7 @@
 #include <fcntl.h>
 #include <link.h>
 #include <pthread.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/mman.h>
@@ -123,6 +124,7 @@ static int pmm_program_replaces_operators(void)
 }
 
 static void pmm_at_exit(int status, void *arg);
+static void pmm_at_quick_exit(void);
 
 #define PMM_CXX_FREERES	"_ZN9__gnu_cxx9__freeresEv"
 
@@ -181,6 +183,7 @@ static void pmm_start(void)
 	pthread_atfork(NULL, NULL, pmm_after_fork_child);
 	/* Before pmm_exit_prepare's handler: exit() runs them last registered first. */
 	on_exit(pmm_at_exit, NULL);
+	at_quick_exit(pmm_at_quick_exit);
 	pmm_exit_prepare();
 	pmm_in_hook = was_in_hook;
 	/* Recording first: a thread that sees pmm_started sees whether to record. */
@@ -218,6 +221,30 @@ static void pmm_freeres(void)
 	if (pmm_cxx_freeres)
 		pmm_cxx_freeres();
 	__libc_freeres();
+}
+
+/*
+ * What stdio holds unwritten, dropped, as _exit() and quick_exit() drop it: __libc_freeres writes it
+ * (its _IO_cleanup flushes every stream), and a forked child ending with _exit() printed its parent's
+ * pending output a second time. Only one thread is left (pmm_exit_now), so the list holds still. A
+ * wide-oriented stream keeps its pending output elsewhere, and would still be written.
+ */
+extern FILE *_IO_list_all;
+
+static void pmm_stdio_drop_pending(void)
+{
+	for (FILE *fp = _IO_list_all; fp; fp = fp->_chain)
+		fp->_IO_write_ptr = fp->_IO_write_base;
+}
+
+/*
+ * quick_exit() runs what at_quick_exit() registered, last registered first, then ends the process
+ * inside the C library, past the hook's _exit(): this handler, registered before the program's, runs
+ * last and does what _exit() does here.
+ */
+static void pmm_at_quick_exit(void)
+{
+	pmm_exit_now();
 }
 
 /*
@@ -271,6 +298,7 @@ void pmm_exit_now(void)
 	if (!__atomic_load_n(&pmm_started, __ATOMIC_ACQUIRE) || !pmm_transport_live() || !pmm_transport_owner() ||
 	    pmm_in_hook || pmm_ring_writing || pmm_self_stat(PMM_STAT_THREADS) != 1 || pmm_in_signal_handler())
 		return;
+	pmm_stdio_drop_pending();
 	pmm_freeres();
 	pmm_transport_finish();
 }
