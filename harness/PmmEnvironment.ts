@@ -74,6 +74,8 @@ export default class PmmEnvironment extends NodeEnvironment {
   /** Runs whose mismatched releases a test asserted with toHaveMismatchedFrees. */
   private readonly expectedMismatches = new WeakSet<object>();
   private readonly inFlight = new Set<RunInFlight>();
+  /** Tests that are done (until a retry starts them again): a run they start now is no longer theirs to fail. */
+  private readonly endedTests = new WeakSet<Circus.TestEntry>();
   /** What the file's own runs leaked so far (addFileFigures). */
   private fileFigures: LeakSummary = { bytes: 0, blocks: 0 };
   /** A beforeAll's failures, for each test of its block that runs; attached: one has had them. */
@@ -113,12 +115,14 @@ export default class PmmEnvironment extends NodeEnvironment {
         break;
       case 'test_start':
         this.currentTest = event.test;
+        this.endedTests.delete(event.test);
         // A VM lost in an earlier test (a kernel panic, a VM that stopped answering) is booted again
         // here, before the test's hooks and body, so that the next test's timeout does not pay for it.
         if (this.bootsVm) await prebootSharedVm(this.pmmOptions, notice);
         break;
       case 'test_done':
         this.currentTest = null;
+        this.endedTests.add(event.test);
         this.endRunsOf(event.test);
         this.recordFigures(event.test);
         {
@@ -219,8 +223,19 @@ export default class PmmEnvironment extends NodeEnvironment {
     );
   }
 
-  /** The owner is fixed when the run starts: a run that ends after its test began another is still its. */
-  private ownerOfCall(): Owner {
+  /**
+   * The owner is fixed when the run starts: a run that ends after its test began another is still its. A
+   * run started by a test that has ended (a timer it left, which Jest 30 still names it for) is the file's:
+   * its failures, taken at test_done, could no longer reach the test, and its leak went unreported.
+   */
+  private ownerOfCall(program: string): Owner {
+    const owner = this.callingOwner();
+    if (owner === 'file' || owner.type !== 'test' || !this.endedTests.has(owner)) return owner;
+    notice(`pmm: ${program}: started after test "${titlesOf(owner).join(' › ')}" ended: its result fails the file instead`);
+    return 'file';
+  }
+
+  private callingOwner(): Owner {
     const state = this.expect?.getState();
     const running = state?.currentTestIdentity?.();
     if (running !== undefined) return running;
@@ -258,7 +273,7 @@ export default class PmmEnvironment extends NodeEnvironment {
 
   private async runFor(flight: RunInFlight, program: string, args: readonly string[], options: RunOptions): Promise<RunResult> {
     // Before any await: the owner is whoever called pmm.run.
-    const owner = this.ownerOfCall();
+    const owner = this.ownerOfCall(program);
     flight.owner = owner;
     this.inFlight.add(flight);
     let result: RunResult;

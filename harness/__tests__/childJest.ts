@@ -31,6 +31,8 @@ export interface ChildOptions {
   /** Called with the child once it started, e.g. to watch or kill it. */
   started?: (child: ChildProcess, tmpdir: string) => void;
   timeoutMs?: number;
+  /** The Jest to run: the project's (29), or Jest 30 (the jest30 alias among the devDependencies). */
+  jest?: 'jest' | 'jest30';
 }
 
 export async function runChildJest(suite: string, args: string[] = [], options: ChildOptions = {}): Promise<ChildJest> {
@@ -40,7 +42,7 @@ export async function runChildJest(suite: string, args: string[] = [], options: 
   const resultsFile = path.join(tmpdir, 'results.json');
   const child = spawn(
     process.execPath,
-    [require.resolve('jest/bin/jest'), '--config', path.join(__dirname, 'suites', suite, 'jest.config.js'),
+    [require.resolve(`${options.jest ?? 'jest'}/bin/jest`), '--config', path.join(__dirname, 'suites', suite, 'jest.config.js'),
       '--json', '--outputFile', resultsFile, '--cacheDirectory', path.join(tmpdir, 'cache'), ...args],
     {
       cwd: ROOT,

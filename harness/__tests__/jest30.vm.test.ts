@@ -1,0 +1,20 @@
+// pmm under Jest 30 (its peerDependencies take 29 or 30), in a child Jest 30 on suites/jest30: what Jest
+// 30 tells apart that Jest 29 cannot.
+import * as fs from 'fs';
+import { runChildJest, type ChildJest } from './childJest';
+
+let run: ChildJest;
+
+beforeAll(async () => {
+  run = await runChildJest('jest30', ['-w', '1'], { jest: 'jest30' });
+}, 180_000);
+
+afterAll(() => fs.rmSync(run.tmpdir, { recursive: true, force: true }));
+
+test("a run a test's timer starts after the test ended fails the file with its leak (it was filed under the ended test: no test leaked)", () => {
+  const late = run.files.find((f) => f.name === 'late.test.js')!;
+  expect(late.tests.map((t) => t.status)).toEqual(['passed', 'passed']);
+  expect(late.message).toMatch(/bytes in 3 blocks leaked by .*leak_three_blocks/);
+  expect(run.stderr).toContain('started after test "late: leaves a timer that runs a leaking program, and ends" ended: its result fails the file instead');
+  expect(run.status).toBe(1);
+});
