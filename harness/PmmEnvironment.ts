@@ -189,7 +189,8 @@ export default class PmmEnvironment extends NodeEnvironment {
 
   /** What the test's runs leaked in all (their followed children's too), for the JUnit report. */
   private recordFigures(test: Circus.TestEntry): void {
-    recordTestFigures(this.testPath, titlesOf(test), this.leakedBy(test));
+    const occurrence = this.circusState ? alikeBefore(this.circusState.rootDescribeBlock, test) : 0;
+    recordTestFigures(this.testPath, titlesOf(test), this.leakedBy(test), process.env, occurrence);
   }
 
   private leakedBy(owner: Owner): LeakSummary {
@@ -298,6 +299,26 @@ function titlesOf(test: Circus.TestEntry): string[] {
   const titles = [test.name];
   for (let block = test.parent; block.parent !== undefined; block = block.parent) titles.unshift(block.name);
   return titles;
+}
+
+/** How many tests defined before test, in the file's order, have its titles. */
+function alikeBefore(root: Circus.DescribeBlock, test: Circus.TestEntry): number {
+  const key = JSON.stringify(titlesOf(test));
+  let count = 0;
+  const walk = (block: Circus.DescribeBlock): boolean => {
+    for (const child of block.children) {
+      if (child.type === 'describeBlock') {
+        if (walk(child)) return true;
+      } else if (child === test) {
+        return true;
+      } else if (JSON.stringify(titlesOf(child)) === key) {
+        count += 1;
+      }
+    }
+    return false;
+  };
+  walk(root);
+  return count;
 }
 
 /** A deep copy of plain data, frozen at every level. */

@@ -12,13 +12,19 @@ export const FIGURES_DIR_VARIABLE = 'PMM_JUNIT_FIGURES_DIR';
 interface FiguresLine {
   testPath: string;
   titles: string[];
+  /** How many tests of the file before it have the same titles (test.each's, or one title given twice). */
+  occurrence?: number;
   bytes: number;
   blocks: number;
 }
 
-/** The key a test is found by: its file and its describe blocks and title. */
-export function figuresKey(testPath: string, titles: readonly string[]): string {
-  return JSON.stringify([testPath, ...titles]);
+/**
+ * The key a test is found by: its file, its describe blocks and title, and for a test whose titles an
+ * earlier test of the file has too, which of them it is (in the order the file defines them): two tests
+ * named alike took each other's figures.
+ */
+export function figuresKey(testPath: string, titles: readonly string[], occurrence = 0): string {
+  return JSON.stringify(occurrence > 0 ? [testPath, ...titles, occurrence] : [testPath, ...titles]);
 }
 
 /** Appends a test's figures when a reporter asked for them; does nothing otherwise. */
@@ -27,10 +33,11 @@ export function recordTestFigures(
   titles: readonly string[],
   summary: LeakSummary,
   environment: NodeJS.ProcessEnv = process.env,
+  occurrence = 0,
 ): void {
   const dir = environment[FIGURES_DIR_VARIABLE];
   if (!dir || !fs.existsSync(dir)) return;
-  const line: FiguresLine = { testPath, titles: [...titles], bytes: summary.bytes, blocks: summary.blocks };
+  const line: FiguresLine = { testPath, titles: [...titles], ...(occurrence > 0 ? { occurrence } : {}), bytes: summary.bytes, blocks: summary.blocks };
   fs.appendFileSync(path.join(dir, `${process.pid}.jsonl`), `${JSON.stringify(line)}\n`);
 }
 
@@ -48,7 +55,7 @@ export function readTestFigures(dir: string): Map<string, LeakSummary> {
       if (text.trim() === '') continue;
       try {
         const line = JSON.parse(text) as FiguresLine;
-        figures.set(figuresKey(line.testPath, line.titles), { bytes: line.bytes, blocks: line.blocks });
+        figures.set(figuresKey(line.testPath, line.titles, line.occurrence ?? 0), { bytes: line.bytes, blocks: line.blocks });
       } catch {
         // a line cut short by a killed worker: that test simply has no figures
       }

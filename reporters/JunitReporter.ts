@@ -46,7 +46,7 @@ export default class JunitReporter extends BaseReporter {
     try {
       if (results === undefined) throw new Error('jest-environment-pmm/junit: Jest passed no results to onRunComplete');
       const figures = readTestFigures(this.figuresDir);
-      const figuresOf = (testPath: string, titles: readonly string[]) => figures.get(figuresKey(testPath, titles)) ?? null;
+      const figuresOf = (testPath: string, titles: readonly string[], occurrence: number) => figures.get(figuresKey(testPath, titles, occurrence)) ?? null;
       const document = buildJunit(results, {...this.options, rootDir: this.rootDir, sourceOf: readSource, figuresOf});
       mkdirSync(dirname(this.outputFile), {recursive: true});
       writeFileSync(this.outputFile, renderJunit(document));

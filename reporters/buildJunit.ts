@@ -19,7 +19,8 @@ export interface BuildJunitOptions {
   /** Reads a test file, to find each test's line when Jest did not give it; null when it cannot. */
   sourceOf?: (testFilePath: string) => string | null;
   /** What a test's runs leaked in all, as pmm's environment recorded it; null for a test it did not run. */
-  figuresOf?: (testFilePath: string, titles: readonly string[]) => LeakSummary | null;
+  /** occurrence: how many of the file's tests before this one have its titles. */
+  figuresOf?: (testFilePath: string, titles: readonly string[], occurrence: number) => LeakSummary | null;
 }
 
 const SKIPPED_STATUSES: ReadonlySet<TestCaseResult['status']> = new Set(['pending', 'skipped', 'todo', 'disabled']);
@@ -40,13 +41,20 @@ export function buildJunit(results: AggregatedResult, options: BuildJunitOptions
 function buildSuite(result: TestResult, options: BuildJunitOptions): JunitTestSuite {
   const file = relative(options.rootDir, result.testFilePath).split(sep).join('/');
   const source = options.sourceOf?.(result.testFilePath) ?? null;
-  const cases = result.testResults.map(test => buildCase(test, file, options, source, result.testFilePath));
+  // Jest gives a file's tests in the order the file defines them: a title met again is its next test.
+  const seen = new Map<string, number>();
+  const cases = result.testResults.map(test => {
+    const key = JSON.stringify([...test.ancestorTitles, test.title]);
+    const occurrence = seen.get(key) ?? 0;
+    seen.set(key, occurrence + 1);
+    return buildCase(test, file, options, source, result.testFilePath, occurrence);
+  });
   // A file that could not run, or whose afterAll failed (Jest then gives an empty message and the stack),
   // gets a case of its own: without it, it would look green.
   const execError = result.testExecError
     ? result.testExecError.message || result.testExecError.stack
     : result.testResults.length === 0 ? result.failureMessage : null;
-  if (execError != null && execError !== '') cases.push(suiteErrorCase(file, execError, options.figuresOf?.(result.testFilePath, []) ?? null));
+  if (execError != null && execError !== '') cases.push(suiteErrorCase(file, execError, options.figuresOf?.(result.testFilePath, [], 0) ?? null));
   const count = (predicate: (test: JunitTestCase) => boolean): string => String(cases.filter(predicate).length);
   return {
     $: {
@@ -62,16 +70,16 @@ function buildSuite(result: TestResult, options: BuildJunitOptions): JunitTestSu
   };
 }
 
-function buildCase(test: TestCaseResult, file: string, options: BuildJunitOptions, source: string | null, testFilePath: string): JunitTestCase {
+function buildCase(test: TestCaseResult, file: string, options: BuildJunitOptions, source: string | null, testFilePath: string, occurrence: number): JunitTestCase {
   const {ancestorSeparator} = options;
   const title = xmlText([...test.ancestorTitles, test.title].filter(part => part !== '').join(ancestorSeparator)) || file;
-  const line = test.location?.line ?? (source === null ? null : testLine(source, test.ancestorTitles, test.title));
+  const line = test.location?.line ?? (source === null ? null : testLine(source, test.ancestorTitles, test.title, occurrence));
   const testCase: JunitTestCase = {
     $: {classname: title, name: title, time: seconds(test.duration ?? 0), file: xmlText(file), ...(line !== null ? {line: String(line)} : {})},
   };
   const {properties, failure, error} = caseOutcome(test);
   // Every test pmm ran carries its figures, a clean one its zeros; a failure's own details come first.
-  const figures = options.figuresOf?.(testFilePath, [...test.ancestorTitles, test.title]) ?? null;
+  const figures = options.figuresOf?.(testFilePath, [...test.ancestorTitles, test.title], occurrence) ?? null;
   if (figures !== null && !properties.some(p => p.$.name === 'pmm.leaked.bytes')) {
     properties.unshift({$: {name: 'pmm.leaked.bytes', value: String(figures.bytes)}}, {$: {name: 'pmm.leaked.blocks', value: String(figures.blocks)}});
   }

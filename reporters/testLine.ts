@@ -57,13 +57,16 @@ function literalLine(source: string, callee: string, title: string, from: number
 /**
  * The line of the test titled `title` inside the describe blocks `ancestors`, or null when the title is not a
  * literal in the source (a generated title, test.each's %s). Describe blocks narrow the search in order, so
- * two tests with one title in different blocks get their own lines.
+ * two tests with one title in different blocks get their own lines; occurrence tells apart two in one block.
  */
-export function testLine(source: string, ancestors: readonly string[], title: string): number | null {
+export function testLine(source: string, ancestors: readonly string[], title: string, occurrence = 0): number | null {
   let from = 0;
   for (const block of ancestors) {
     const found = literalLine(source, 'describe', block, from);
     if (found !== null) from = found.index;
   }
-  return literalLine(source, '(?:test|it)', title, from)?.line ?? null;
+  // The occurrence-th test of that title there (0: the first): a title given twice has two lines.
+  let found = literalLine(source, '(?:test|it)', title, from);
+  for (let n = 0; n < occurrence && found !== null; n++) found = literalLine(source, '(?:test|it)', title, found.index + 1);
+  return found?.line ?? null;
 }

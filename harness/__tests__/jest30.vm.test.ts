@@ -18,3 +18,11 @@ test("a run a test's timer starts after the test ended fails the file with its l
   expect(run.stderr).toContain('started after test "late: leaves a timer that runs a leaking program, and ends" ended: its result fails the file instead');
   expect(run.status).toBe(1);
 });
+
+test("two tests of one title: each its own verdict, figures and line in the JUnit report (they took each other's figures, and the leak was counted twice)", () => {
+  const dup = run.files.find((f) => f.name === 'dup.test.js')!;
+  expect(dup.tests.map((t) => t.status)).toEqual(['passed', 'failed']);
+  const cases = [...run.junit.matchAll(/<testcase classname="dup" name="dup" [^>]*line="(\d+)"[^>]*>([\s\S]*?)<\/testcase>/g)];
+  const bytes = (body: string) => /<property name="pmm\.leaked\.bytes" value="(\d+)"\/>/.exec(body)?.[1];
+  expect(cases.map(([, line, body]) => [line, bytes(body)])).toEqual([['6', '0'], ['10', expect.stringMatching(/^[1-9]\d*$/)]]);
+});

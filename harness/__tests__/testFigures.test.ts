@@ -35,3 +35,14 @@ test('a line cut short by a killed worker is skipped, the rest kept; a missing f
   expect([...readTestFigures(dir).values()]).toEqual([{ bytes: 5, blocks: 1 }]);
   expect(readTestFigures(path.join(dir, 'missing')).size).toBe(0);
 });
+
+test('two tests of one title in one file are kept apart by their occurrence (they shared one entry)', () => {
+  const env = { [FIGURES_DIR_VARIABLE]: dir };
+  recordTestFigures('/p/a.test.ts', ['dup'], { bytes: 0, blocks: 0 }, env, 0);
+  recordTestFigures('/p/a.test.ts', ['dup'], { bytes: 77, blocks: 1 }, env, 1);
+  const figures = readTestFigures(dir);
+  expect([figures.get(figuresKey('/p/a.test.ts', ['dup'])), figures.get(figuresKey('/p/a.test.ts', ['dup'], 1))]).toEqual([
+    { bytes: 0, blocks: 0 },
+    { bytes: 77, blocks: 1 },
+  ]);
+});

@@ -2,6 +2,7 @@
 // against junit.xsd in the single afterEach.
 
 import {buildJunit} from '../buildJunit';
+import {figuresKey} from '../../harness/testFigures';
 import type {JunitDocument} from '../junitTypes';
 import {renderJunit} from '../renderJunit';
 import {formatLeakMessage, leakFailureDetail, summarize} from '../../harness/leakReport';
@@ -306,6 +307,25 @@ describe('file and line', () => {
     produced.add(renderJunit(junit));
     expect(junit.testsuites.testsuite[0].testcase.map(test => test.$.line)).toEqual(['7', '3', undefined]);
   });
+});
+
+test('two tests of one title in one file: each its own figures and line, in the order the file defines them (they took each other\'s)', () => {
+  const source = "\ntest('dup', () => {});\ntest('dup', () => {});\n";
+  const figures = new Map([
+    [figuresKey(`${ROOT_DIR}/d.test.ts`, ['dup'], 0), {bytes: 0, blocks: 0}],
+    [figuresKey(`${ROOT_DIR}/d.test.ts`, ['dup'], 1), {bytes: 77, blocks: 1}],
+  ]);
+  const results = aggregated([testFile('d.test.ts', [testCase('dup'), testCase('dup')])]);
+  const junit = buildJunit(results, {
+    ...OPTIONS,
+    sourceOf: () => source,
+    figuresOf: (testPath, titles, occurrence) => figures.get(figuresKey(testPath, titles, occurrence)) ?? null,
+  });
+  produced.add(renderJunit(junit));
+  expect(junit.testsuites.testsuite[0].testcase.map(test => [test.$.line, test.properties?.property.map(p => p.$.value)])).toEqual([
+    ['2', ['0', '0']],
+    ['3', ['77', '1']],
+  ]);
 });
 
 describe("the environment's figures for tests that passed", () => {

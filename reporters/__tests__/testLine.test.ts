@@ -18,6 +18,8 @@ const SOURCE = [
   "test('backslash \\\\ path', () => {});", // 15
   'test(`a ${name}`, () => {});', // 16
   "test('a (regexp) [title]?', () => {});", // 17
+  "test('twice', () => {});", // 18
+  "test('twice', () => {});", // 19
 ].join('\n');
 
 test.each([
@@ -36,4 +38,8 @@ test.each([
   [[], 'a ${name}', null], // a template with a substitution: only the test knows its title
 ])('in %j, "%s" starts on line %s', (ancestors, title, line) => {
   expect(testLine(SOURCE, ancestors, title)).toBe(line);
+});
+
+test('a title given twice in one block: each occurrence its own line (both took the first)', () => {
+  expect([0, 1, 2].map((occurrence) => testLine(SOURCE, [], 'twice', occurrence))).toEqual([18, 19, null]);
 });
