@@ -197,7 +197,9 @@ async function runChecked(command: RunCommand, options: PmmOptions, suppressions
   // --growth: memory that grew steadily (or a run too short to say) flags the run as a leak does.
   const grew = growthFailures(result, true).length > 0;
   // Each leak group once, the children's too, on stderr as valgrind prints them; ready to be a file.
-  const generated = command.genSuppressions ? suppressionsFor([...result.leaks, ...children.flatMap((c) => c.leaks)]) : [];
+  const generated = command.genSuppressions
+    ? suppressionsFor([...result.leaks, ...children.flatMap((c) => c.leaks)], [...result.mismatches, ...children.flatMap((c) => c.mismatches)])
+    : [];
   if (command.json) {
     // In pieces: the report of a run with many processes can be larger than one string holds.
     writeJson(result, (piece) => process.stdout.write(piece));

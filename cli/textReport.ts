@@ -10,7 +10,7 @@ import { formatAmount, formatLeakMessage, formatSeedLog } from '../harness/leakR
 import { formatMismatchMessage, formatValgrindMismatch } from '../harness/mismatchReport';
 import { releaseNotes } from '../harness/releaseNotes';
 import { sharedSymbolizer, symbolizeMismatches, type RawRun } from '../harness/runProgram';
-import type { ChildResult, Leak, RawRecord, RunResult } from '../harness/types';
+import type { ChildResult, Frame, Leak, RawMismatch, RawRecord, RunResult } from '../harness/types';
 import { growthFailures, LEAKING_PROCESSES_LISTED } from '../harness/verdict';
 
 /** --growth's verdict: what grew steadily, with the figures it rests on, or that nothing did. */
@@ -79,6 +79,18 @@ function unsuppressedRecords(raw: RawRun, result: RunResult): RawRecord[] {
   return gone.size === 0 ? raw.records : raw.records.filter((record) => !gone.has(record.frames.join(' ')));
 }
 
+/** A raw mismatch by its kinds, size and recorded addresses. */
+function rawMismatchKey(m: RawMismatch): string {
+  return JSON.stringify([m.allocation.kind, m.size, m.allocation.frames, m.release.kind, m.release.frames]);
+}
+
+/** The suppressed mismatches' keys, from their frames' recorded addresses (an inlined frame shares the next one's). */
+function suppressedMismatchKeys(result: RunResult): Set<string> {
+  const addresses = (frames: readonly Frame[]): string[] => frames.filter((frame) => !frame.inlined).map((frame) => frame.address);
+  return new Set((result.suppressed?.mismatches ?? []).map((m) =>
+    JSON.stringify([m.allocation.kind, m.allocation.size, addresses(m.allocation.frames), m.release.kind, addresses(m.release.frames)])));
+}
+
 /** The article's log lines of the first SEED_LOG_LISTED unmatched allocations, then, if there are more, all by stack. */
 async function seedLog(raw: RawRun, result: RunResult): Promise<string[]> {
   const records = unsuppressedRecords(raw, result);
@@ -97,9 +109,11 @@ async function seedLog(raw: RawRun, result: RunResult): Promise<string[]> {
 /** The report's text, ending in a newline; suppressions and notes are lines made by the caller. */
 export async function textReport(raw: RawRun, result: RunResult, suppressions: string[], notes: string[]): Promise<string> {
   const logLines = await seedLog(raw, result);
-  // Each mismatched release as valgrind reports it, in the order they happened.
+  // Each mismatched release as valgrind reports it, in the order they happened, but those suppressed.
   const mismatchFrames = await symbolizeMismatches(raw.maps, raw.mismatches, raw.earlierMaps);
-  const mismatchLines = raw.mismatches.map((m, i) => formatValgrindMismatch(m, mismatchFrames[i]));
+  const gone = suppressedMismatchKeys(result);
+  const shown = raw.mismatches.map((m, i) => ({ m, frames: mismatchFrames[i] })).filter(({ m }) => !gone.has(rawMismatchKey(m)));
+  const mismatchLines = shown.map(({ m, frames }) => formatValgrindMismatch(m, frames));
   const stacks = result.leaks.length;
   const suppressedSummary = result.suppressed && result.suppressed.summary.blocks > 0 ? result.suppressed.summary : null;
   // Killed at its time limit before the hook started (--timeout 0.001): no record says nothing was leaked.
@@ -109,11 +123,15 @@ export async function textReport(raw: RawRun, result: RunResult, suppressions: s
     ? suppressedSummary ? 'pmm: no leaks but suppressed ones' : 'pmm: no leaks: every allocation was freed'
     : `pmm: ${formatAmount(result.summary)} leaked, from ${stacks} ${stacks === 1 ? 'stack' : 'stacks'}`;
   const n = result.mismatchedFrees;
-  const listed = raw.mismatches.length;
+  const listed = shown.length;
   const mismatchVerdict = n === 0
     ? []
     : [`pmm: ${n} ${n === 1 ? 'block' : 'blocks'} released by a mismatched free/delete${n > listed ? ` (the first ${listed} listed)` : ''}`];
-  const suppressed = suppressedSummary ? [`pmm: suppressed: ${formatAmount(suppressedSummary)}`] : [];
+  const suppressedFrees = result.suppressed?.mismatchedFrees ?? 0;
+  const suppressed = [
+    ...(suppressedSummary ? [`pmm: suppressed: ${formatAmount(suppressedSummary)}`] : []),
+    ...(suppressedFrees > 0 ? [`pmm: suppressed: ${suppressedFrees} mismatched ${suppressedFrees === 1 ? 'release' : 'releases'}`] : []),
+  ];
   const childrenShown = childrenListed(result);
   return [
     ...logLines,

@@ -6,11 +6,11 @@ import type { Readable } from 'stream';
 import { mainObjectPath } from '../symbolizer/objectMap';
 import { Symbolizer } from '../symbolizer/Symbolizer';
 import { groupLeaks, summarize } from './leakReport';
-import { groupMismatches, type MismatchFrames } from './mismatchReport';
-import { applySuppressions, loadSuppressionFiles, type Suppression } from './suppressions';
+import { countMismatches, groupMismatches, type MismatchFrames } from './mismatchReport';
+import { applyMismatchSuppressions, applySuppressions, loadSuppressionFiles, type Suppression } from './suppressions';
 import { checkEnvironment, timeLimitProblem, type PmmOptions } from './options';
 import { sharedVm, type Notice } from './sharedVm';
-import type { ChildResult, RawMismatch, RawRecord, RunResult } from './types';
+import type { ChildResult, Mismatch, RawMismatch, RawRecord, RunResult } from './types';
 import type { OutputListener, RunControl } from '../qemu/GuestChannel';
 import type { EarlierMapsAnswer } from '../qemu/protocol';
 import { loadGuestFiles, preloadablePath } from '../qemu/paths';
@@ -386,23 +386,26 @@ export function suppressionFilesFromEnv(environment: NodeJS.ProcessEnv = process
  * Both stacks of each mismatch, one batch per image with the symbolizer's cache; one entry per mismatch, in
  * order. Those made before an exec() are read with the object map of the image that made them.
  */
-export async function symbolizeMismatches(maps: string, mismatches: readonly RawMismatch[], earlierMaps: readonly EarlierMaps[] = []): Promise<MismatchFrames[]> {
+export async function symbolizeMismatches(maps: string, mismatches: readonly RawMismatch[], earlierMaps: readonly EarlierMaps[] = [], valgrindNames = false): Promise<MismatchFrames[]> {
   const symbolized: MismatchFrames[] = [];
   const images = [...earlierMaps, { mismatchesBefore: mismatches.length, maps }];
   for (const image of images) {
     const made = mismatches.slice(symbolized.length, Math.max(symbolized.length, image.mismatchesBefore));
     if (made.length === 0) continue;
-    const stacks = await sharedSymbolizer().symbolizeStacks(image.maps, made.flatMap((m) => [m.allocation.frames, m.release.frames]));
+    const stacks = await sharedSymbolizer().symbolizeStacks(image.maps, made.flatMap((m) => [m.allocation.frames, m.release.frames]), { valgrindNames });
     made.forEach((_m, i) => symbolized.push({ allocation: stacks[2 * i], release: stacks[2 * i + 1] }));
   }
   return symbolized;
 }
 
 /** A process's mismatches, symbolized and grouped, with the count of all of them, and its other bad releases. */
-async function processMismatches(raw: RawProcess): Promise<Pick<RunResult, 'mismatches' | 'mismatchedFrees' | 'unmatchedFrees' | 'droppedRecords'>> {
+async function processMismatches(raw: RawProcess, suppressions: Suppression[] | null, valgrindNames: boolean): Promise<Pick<RunResult, 'mismatches' | 'mismatchedFrees' | 'unmatchedFrees' | 'droppedRecords'> & { suppressedFrees: Mismatch[] }> {
+  const grouped = groupMismatches(raw.mismatches, await symbolizeMismatches(raw.maps, raw.mismatches, raw.earlierMaps, valgrindNames));
+  const { kept, mismatchedFrees, suppressed } = applyMismatchSuppressions(grouped, raw.mismatchedFrees, suppressions ?? []);
   return {
-    mismatches: groupMismatches(raw.mismatches, await symbolizeMismatches(raw.maps, raw.mismatches, raw.earlierMaps)),
-    mismatchedFrees: raw.mismatchedFrees,
+    mismatches: kept,
+    mismatchedFrees,
+    suppressedFrees: suppressed,
     unmatchedFrees: raw.unmatchedFrees,
     ...(raw.droppedRecords > 0 ? { droppedRecords: raw.droppedRecords } : {}),
   };
@@ -418,6 +421,16 @@ async function processLeaks(raw: RawProcess, suppressions: Suppression[] | null,
   return { leaks, summary: summarize(leaks), ...(suppressions ? { suppressed } : {}) };
 }
 
+/** A process's leaks and mismatches as its result has them: the suppressed releases under suppressed, when any. */
+function withSuppressedFrees(
+  leaks: Pick<RunResult, 'leaks' | 'summary' | 'suppressed'>,
+  { suppressedFrees, ...mismatches }: Pick<RunResult, 'mismatches' | 'mismatchedFrees' | 'unmatchedFrees' | 'droppedRecords'> & { suppressedFrees: Mismatch[] },
+): Pick<RunResult, 'leaks' | 'summary' | 'suppressed' | 'mismatches' | 'mismatchedFrees' | 'unmatchedFrees' | 'droppedRecords'> {
+  if (suppressedFrees.length === 0 || leaks.suppressed === undefined) return { ...leaks, ...mismatches };
+  const suppressed = { ...leaks.suppressed, mismatches: suppressedFrees, mismatchedFrees: countMismatches(suppressedFrees) };
+  return { ...leaks, suppressed, ...mismatches };
+}
+
 export async function symbolizeRun(raw: RawRun, suppressionFiles: readonly string[] = suppressionFilesFromEnv()): Promise<RunResult> {
   return symbolizeRunWith(raw, suppressionFiles.length > 0 ? loadSuppressionFiles(suppressionFiles) : null);
 }
@@ -430,7 +443,7 @@ export async function symbolizeRun(raw: RawRun, suppressionFiles: readonly strin
 export async function symbolizeRunWith(raw: RawRun, suppressions: Suppression[] | null, options: { valgrindNames?: boolean } = {}): Promise<RunResult> {
   const valgrindNames = options.valgrindNames === true || (suppressions ?? []).some((s) => s.format === 'valgrind');
   // A run without the hook has no children, as it has no leaks: pmd sends none then.
-  const result: RunResult = { ...raw.result, ...(await processLeaks(raw, suppressions, valgrindNames)), ...(await processMismatches(raw)), children: [] };
+  const result: RunResult = { ...raw.result, ...withSuppressedFrees(await processLeaks(raw, suppressions, valgrindNames), await processMismatches(raw, suppressions, valgrindNames)), children: [] };
   if (raw.children) {
     for (const child of raw.children) {
       result.children.push({
@@ -439,8 +452,7 @@ export async function symbolizeRunWith(raw: RawRun, suppressions: Suppression[] 
         exitCode: child.exitCode,
         signal: child.signal,
         unhooked: child.unhooked,
-        ...(await processLeaks(child, suppressions, valgrindNames)),
-        ...(await processMismatches(child)),
+        ...withSuppressedFrees(await processLeaks(child, suppressions, valgrindNames), await processMismatches(child, suppressions, valgrindNames)),
         ...(child.samples ? { samples: child.samples } : {}),
         ...(child.growth ? { growth: child.growth } : {}),
       });

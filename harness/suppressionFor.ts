@@ -1,9 +1,9 @@
-// A leak as a suppression in valgrind's format, which pmm and valgrind both read: what
-// `pmm run --gen-suppressions` prints, as valgrind's --gen-suppressions=all does, so that a project can
-// start its suppression file from the leaks it knows about. Read back (PMM_SUPPRESSIONS, --suppressions),
-// each suppresses the leak it was made from.
-import { ALLOCATOR_LINE } from './suppressions';
-import type { Frame, Leak } from './types';
+// A leak or a mismatched release as a suppression in valgrind's format, which pmm and valgrind both read:
+// what `pmm run --gen-suppressions` prints, as valgrind's --gen-suppressions=all does, so that a project
+// can start its suppression file from what it knows about. Read back (PMM_SUPPRESSIONS, --suppressions),
+// each suppresses the leak or release it was made from.
+import { ALLOCATOR_LINE, RELEASER_LINE } from './suppressions';
+import type { Frame, Leak, Mismatch } from './types';
 
 /** valgrind's default --num-callers: its stacks, and so its own suppressions, have at most 12 lines. */
 const MAX_LINES = 12;
@@ -16,24 +16,31 @@ function frameLine(frame: Frame): string {
   return '...';
 }
 
+/** A suppression in valgrind's format: first its function's line (the allocator, the releaser), then the stack's. */
+function suppression(name: string, kind: string, first: string | undefined, stackFrames: readonly Frame[]): string {
+  // Down to main, as valgrind's stacks go: what is below it (the C library's start) is the same for all.
+  const main = stackFrames.findIndex((frame) => frame.function === 'main');
+  const stack = main >= 0 ? stackFrames.slice(0, main + 1) : stackFrames;
+  const lines = [...(first ? [`fun:${first}`] : []), ...stack.map(frameLine)];
+  // Runs of `...` say no more than one; a suppression matches the start of a stack, so a cut one still does.
+  const frames = lines.filter((line, i) => line !== '...' || lines[i - 1] !== '...').slice(0, MAX_LINES);
+  return ['{', `   <${name}>`, `   ${kind}`, ...frames.map((line) => `   ${line}`), '}'].join('\n');
+}
+
+const whereIs = (frames: readonly Frame[]): string => frames[0]?.function ?? frames[0]?.object ?? 'an unknown function';
+
 export function suppressionFor(leak: Leak): string {
   // A group whose blocks came from one kind starts in its allocator, as valgrind's own would; else the
   // suppression starts at the caller, which matches whatever the allocator (suppressions.ts).
   const allocator = leak.kinds.length === 1 ? ALLOCATOR_LINE[leak.kinds[0]] : undefined;
-  const where = leak.frames[0]?.function ?? leak.frames[0]?.object ?? 'an unknown function';
-  // Down to main, as valgrind's stacks go: what is below it (the C library's start) is the same for all.
-  const main = leak.frames.findIndex((frame) => frame.function === 'main');
-  const stack = main >= 0 ? leak.frames.slice(0, main + 1) : leak.frames;
-  const lines = [...(allocator ? [`fun:${allocator}`] : []), ...stack.map(frameLine)];
-  // Runs of `...` say no more than one; a suppression matches the start of a stack, so a cut one still does.
-  const frames = lines.filter((line, i) => line !== '...' || lines[i - 1] !== '...').slice(0, MAX_LINES);
-  return [
-    '{',
-    `   <pmm: ${leak.bytes} bytes in ${leak.blocks} ${leak.blocks === 1 ? 'block' : 'blocks'} leaked at ${where}>`,
-    '   Memcheck:Leak',
-    ...frames.map((line) => `   ${line}`),
-    '}',
-  ].join('\n');
+  const name = `pmm: ${leak.bytes} bytes in ${leak.blocks} ${leak.blocks === 1 ? 'block' : 'blocks'} leaked at ${whereIs(leak.frames)}`;
+  return suppression(name, 'Memcheck:Leak', allocator, leak.frames);
+}
+
+/** A mismatched release as valgrind's Memcheck:Free suppression, from the releasing call's stack. */
+export function suppressionForMismatch(m: Mismatch): string {
+  const name = `pmm: ${m.allocation.kind} block released by ${m.release.kind} at ${whereIs(m.release.frames)}`;
+  return suppression(name, 'Memcheck:Free', RELEASER_LINE[m.release.kind], m.release.frames);
 }
 
 /**
@@ -41,7 +48,7 @@ export function suppressionFor(leak: Leak): string {
  * leaks without a stack (--num-callers 0), which get none: it would match every leak, and valgrind
  * refuses a suppression without frames.
  */
-export function suppressionsFor(leaks: readonly Leak[]): string[] {
+export function suppressionsFor(leaks: readonly Leak[], mismatches: readonly Mismatch[] = []): string[] {
   const seen = new Set<string>();
   const out: string[] = [];
   const unstacked = leaks.filter((leak) => leak.frames.length === 0);
@@ -49,10 +56,12 @@ export function suppressionsFor(leaks: readonly Leak[]): string[] {
     const n = unstacked.length;
     out.push(`pmm: no suppression for ${n} ${n === 1 ? 'leak' : 'leaks'} without a stack (--num-callers 0, or PMM_STACK_DEPTH=0): one would match every leak`);
   }
-  for (const leak of leaks) {
-    if (leak.frames.length === 0) continue;
-    const text = suppressionFor(leak);
-    const stack = text.slice(text.indexOf('Memcheck:Leak'));
+  const texts = [
+    ...leaks.filter((leak) => leak.frames.length > 0).map(suppressionFor),
+    ...mismatches.filter((m) => m.release.frames.length > 0).map(suppressionForMismatch),
+  ];
+  for (const text of texts) {
+    const stack = text.slice(text.indexOf('Memcheck:'));
     if (seen.has(stack)) continue;
     seen.add(stack);
     out.push(text);

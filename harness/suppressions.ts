@@ -1,7 +1,8 @@
-// Leak suppressions: LeakSanitizer's `leak:PATTERN` files and valgrind's suppression files, matched against
-// a leak's symbolized stack. A run's suppressed leaks are set apart and counted on their own.
+// Suppressions: LeakSanitizer's `leak:PATTERN` files and valgrind's suppression files, matched against a
+// leak's symbolized stack, and valgrind's Memcheck:Free ones against a mismatched release's. A run's
+// suppressed leaks and releases are set apart and counted on their own.
 import * as fs from 'fs';
-import type { Frame, Leak, LeakSummary } from './types';
+import type { Frame, Leak, LeakSummary, Mismatch, ReleaseKind } from './types';
 
 /** LSan: PATTERN found in any frame's function, file or object; `*` is any text, `^`/`$` anchor it (`?` is itself). */
 export interface LsanSuppression {
@@ -9,10 +10,14 @@ export interface LsanSuppression {
   pattern: string;
 }
 
-/** valgrind: fun:/obj: globs matched frame by frame from the allocation function outwards; `...` skips frames. */
+/**
+ * valgrind: fun:/obj: globs matched frame by frame from the allocation function outwards (a leak's,
+ * Memcheck:Leak) or from the releasing one (a mismatched release's, Memcheck:Free); `...` skips frames.
+ */
 export interface ValgrindSuppression {
   format: 'valgrind';
   name: string;
+  kind?: 'free'; // Memcheck:Free; absent for Memcheck:Leak
   frames: string[]; // "fun:GLOB", "obj:GLOB" or "..."
 }
 
@@ -63,15 +68,16 @@ function parseValgrind(lines: string[], file: string): Suppression[] {
     i++;
     const [name, kind, ...rest] = body;
     if (name === undefined || kind === undefined) throw new SuppressionError(file, start + 1, 'a suppression needs a name and a kind');
-    // Only memcheck's leak suppressions say anything about leaks; the rest of the file is valgrind's business.
-    if (kind !== 'Memcheck:Leak') continue;
+    // Only memcheck's leak and free suppressions say anything about what pmm reports; the rest of the file
+    // (invalid reads, uninitialised values) is valgrind's business.
+    if (kind !== 'Memcheck:Leak' && kind !== 'Memcheck:Free') continue;
     const frames = rest.filter((l) => !l.startsWith('match-leak-kinds:'));
     for (const f of frames) {
       if (f !== '...' && !/^(fun|obj|src):/.test(f)) throw new SuppressionError(file, start + 1, `unknown frame line ${JSON.stringify(f)}`);
     }
     // valgrind refuses the file ("bad or missing extra suppression info"); pmm would match every leak with it.
     if (frames.length === 0) throw new SuppressionError(file, start + 1, `suppression ${JSON.stringify(name)} has no fun:, obj: or ... line, which valgrind refuses and which would match every leak`);
-    out.push({ format: 'valgrind', name, frames });
+    out.push({ format: 'valgrind', name, ...(kind === 'Memcheck:Free' ? { kind: 'free' as const } : {}), frames });
   }
   return out;
 }
@@ -166,7 +172,44 @@ function matchesValgrind(s: ValgrindSuppression, leak: Leak): boolean {
 }
 
 export function isSuppressed(leak: Leak, suppressions: readonly Suppression[]): boolean {
-  return suppressions.some((s) => (s.format === 'lsan' ? matchesLsan(s, leak) : matchesValgrind(s, leak)));
+  return suppressions.some((s) => (s.format === 'lsan' ? matchesLsan(s, leak) : s.kind === undefined && matchesValgrind(s, leak)));
+}
+
+/**
+ * The releasing function valgrind's stack of a mismatched release starts with (pmm's starts at its
+ * caller): every name a Memcheck:Free suppression may give it, for each kind.
+ */
+export const RELEASER_NAMES: Readonly<Record<ReleaseKind, readonly string[]>> = {
+  free: ['free'],
+  realloc: ['realloc'],
+  delete: ['_ZdlPv', '_ZdlPvm', '_ZdlPvSt11align_val_t', '_ZdlPvmSt11align_val_t', '_ZdlPvRKSt9nothrow_t', '_ZdlPvSt11align_val_tRKSt9nothrow_t', 'operator delete(void*)', 'operator delete(void*, unsigned long)'],
+  'delete[]': ['_ZdaPv', '_ZdaPvm', '_ZdaPvSt11align_val_t', '_ZdaPvmSt11align_val_t', '_ZdaPvRKSt9nothrow_t', '_ZdaPvSt11align_val_tRKSt9nothrow_t', 'operator delete[](void*)', 'operator delete[](void*, unsigned long)'],
+};
+
+/** The line pmm writes for a kind's releaser: a glob over its variants, which valgrind reads too. */
+export const RELEASER_LINE: Readonly<Record<ReleaseKind, string>> = { free: 'free', realloc: 'realloc', delete: '_ZdlPv*', 'delete[]': '_ZdaPv*' };
+
+function matchesFree(s: ValgrindSuppression, mismatch: Mismatch): boolean {
+  const frames = mismatch.release.frames;
+  const releasers = RELEASER_NAMES[mismatch.release.kind].map((name): Frame => ({ address: '0x0', function: name, file: null, line: null, object: '' }));
+  return releasers.some((releaser) => matchFrom(s.frames, [releaser, ...frames])) || matchFrom(s.frames, frames);
+}
+
+/**
+ * Splits a process's mismatched releases into those reported and those a Memcheck:Free suppression matches
+ * (pure). all: every mismatched release, more than the groups' counts when pmm.ko kept only its first 256;
+ * the suppressed groups' counts come off it.
+ */
+export function applyMismatchSuppressions(
+  mismatches: readonly Mismatch[],
+  all: number,
+  suppressions: readonly Suppression[],
+): { kept: Mismatch[]; mismatchedFrees: number; suppressed: Mismatch[] } {
+  const frees = suppressions.filter((s): s is ValgrindSuppression => s.format === 'valgrind' && s.kind === 'free');
+  const kept: Mismatch[] = [];
+  const suppressed: Mismatch[] = [];
+  for (const m of mismatches) (m.release.frames.length > 0 && frees.some((s) => matchesFree(s, m)) ? suppressed : kept).push(m);
+  return { kept, mismatchedFrees: all - suppressed.reduce((sum, m) => sum + m.count, 0), suppressed };
 }
 
 export interface SuppressedLeaks {

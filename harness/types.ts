@@ -61,6 +61,17 @@ export interface Mismatch {
   count: number;
 }
 
+/**
+ * What suppression files matched: leaks, and (valgrind's Memcheck:Free) mismatched releases, left out of
+ * the run's own and counted here; mismatches and mismatchedFrees are there when any release was matched.
+ */
+export interface Suppressed {
+  leaks: Leak[];
+  summary: LeakSummary;
+  mismatches?: Mismatch[];
+  mismatchedFrees?: number;
+}
+
 /** A process the program forked (and what it exec-ed), with the leaks it left, reported on its own. */
 export interface ChildResult {
   pid: number;
@@ -82,7 +93,7 @@ export interface ChildResult {
   mismatchedFrees: number;
   unmatchedFrees: number; // as the program's, and the frees of blocks it inherited from its parent at fork
   droppedRecords?: number; // as the program's
-  suppressed?: { leaks: Leak[]; summary: LeakSummary }; // as the program's
+  suppressed?: Suppressed; // as the program's
   samples?: MemorySample[]; // as the program's, in the VM (host mode has no pmthread)
   /**
    * With growth mode, in the VM: its own samples judged as the program's. A followed child that grew
@@ -125,7 +136,7 @@ export interface RunResult {
   /** Allocations pmm could not keep (over pmm.ko's max_records caps, or host mode's 1,000,000 live): the leak figures are then a lower bound. Absent when none. */
   droppedRecords?: number;
   children: ChildResult[]; // the processes it forked (and what they exec-ed); [] without the hook (hook: false)
-  suppressed?: { leaks: Leak[]; summary: LeakSummary }; // matched by PMM_SUPPRESSIONS' files; present when any given
+  suppressed?: Suppressed; // matched by PMM_SUPPRESSIONS' files; present when any given
   samples?: MemorySample[]; // pmthread's look at the process while it ran; present for a run under the hook
   growth?: GrowthVerdict; // present when the run asked for growth mode
 }

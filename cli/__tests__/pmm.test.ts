@@ -303,6 +303,29 @@ describe('suppressions: --gen-suppressions writes them, --suppressions reads the
     expect(valgrind.stderr).toMatch(/suppressed: 84 bytes in 3 blocks/);
   });
 
+  test("mismatched releases: valgrind's Memcheck:Free suppressions suppress them in pmm, and pmm writes its own, which valgrind reads (they were skipped, and none was written)", () => {
+    const program = programBin('cxx_operators');
+    const theirs = spawnSync('valgrind', ['--gen-suppressions=all', program], { encoding: 'utf8' });
+    const theirText = generated(theirs.stderr).split(/(?<=^\})\n/m).filter((block) => block.includes('Memcheck:Free')).join('\n');
+    expect(theirText.match(/Memcheck:Free/g)).toHaveLength(2);
+    const theirFile = path.join(dir, 'valgrind-free.supp');
+    fs.writeFileSync(theirFile, `${theirText}\n`);
+    const byTheirs = pmm('run', '--host', '--suppressions', theirFile, '--', program);
+    expect(byTheirs.stderr).not.toContain('mismatched free/delete');
+    expect(byTheirs.stderr).toContain('pmm: suppressed: 2 mismatched releases\n');
+    expect(byTheirs.status).toBe(1); // its four leaks are not suppressed
+
+    const ours = generated(pmm('run', '--host', '--gen-suppressions', '--', program).stderr);
+    expect(ours).toContain('   Memcheck:Free\n   fun:_ZdlPv*\n   fun:_ZL10mismatchedv\n   fun:main\n}');
+    const ourFile = path.join(dir, 'pmm-free.supp');
+    fs.writeFileSync(ourFile, `${ours}\n`);
+    const byOurs = pmm('run', '--host', '--suppressions', ourFile, '--', program);
+    expect([byOurs.status, byOurs.stderr]).toEqual([0, expect.stringContaining('pmm: no leaks but suppressed ones\n')]);
+    const valgrind = spawnSync('valgrind', ['--leak-check=full', `--suppressions=${ourFile}`, program], { encoding: 'utf8' });
+    expect(valgrind.stderr).not.toContain('Mismatched free');
+    expect(valgrind.stderr).toMatch(/ERROR SUMMARY: 0 errors/);
+  });
+
   test('a missing or malformed suppression file is said before the program runs', () => {
     const missing = pmm('run', '--host', '--suppressions', path.join(dir, 'none.supp'), '--', fixture);
     expect({ status: missing.status, stderr: missing.stderr }).toEqual({ status: 3, stderr: `pmm: suppressions ${path.join(dir, 'none.supp')}: cannot be read (ENOENT)\n` });

@@ -2,8 +2,8 @@
 import * as fs from 'fs';
 import * as os from 'os';
 import * as path from 'path';
-import { applySuppressions, isSuppressed, loadSuppressionFiles, parseSuppressions, SuppressionError } from '../suppressions';
-import type { Frame, Leak } from '../types';
+import { applyMismatchSuppressions, applySuppressions, isSuppressed, loadSuppressionFiles, parseSuppressions, SuppressionError } from '../suppressions';
+import type { Frame, Leak, Mismatch } from '../types';
 
 const frame = (fn: string, file: string | null, object: string): Frame => ({ address: '0x1', function: fn, file, line: 1, object });
 
@@ -69,8 +69,26 @@ describe('valgrind suppression files', () => {
     expect(isSuppressed(direct, parseSuppressions(file('fun:operator new*\n   fun:Cache::fill()')))).toBe(true);
   });
 
-  it('ignores suppressions of other kinds than Memcheck:Leak', () => {
+  it('ignores suppressions of other kinds than Memcheck:Leak and Memcheck:Free', () => {
     expect(parseSuppressions(file('fun:malloc', 'Memcheck:Cond'))).toEqual([]);
+  });
+
+  it("Memcheck:Free suppresses mismatched releases from the releasing function outwards, and no leak", () => {
+    // new[] released by delete in Cache::drop(), called by main; and malloc'ed released by free in main.
+    const byDelete: Mismatch = {
+      allocation: { kind: 'new[]', size: 40, frames: [frame('Cache::fill()', null, '/app')] },
+      release: { kind: 'delete', frames: [frame('Cache::drop()', null, '/app'), frame('main', null, '/app')] },
+      count: 3,
+    };
+    const byFree: Mismatch = { ...byDelete, release: { kind: 'free', frames: [frame('main', null, '/app')] }, count: 1 };
+    const suppressions = parseSuppressions(file('fun:_ZdlPv*\n   fun:Cache::drop()', 'Memcheck:Free'));
+    // pmm.ko kept the first groups only: 10 in all, of which the suppressed group's 3 come off.
+    expect(applyMismatchSuppressions([byDelete, byFree], 10, suppressions)).toEqual({ kept: [byFree], mismatchedFrees: 7, suppressed: [byDelete] });
+    expect(applyMismatchSuppressions([byDelete], 3, parseSuppressions(file('fun:Cache::drop()', 'Memcheck:Free'))).suppressed).toEqual([byDelete]);
+    expect(applyMismatchSuppressions([byFree], 1, suppressions).kept).toEqual([byFree]);
+    // A leak suppression says nothing of releases, nor a release suppression of leaks.
+    expect(applyMismatchSuppressions([byDelete], 3, parseSuppressions(file('fun:Cache::drop()'))).kept).toEqual([byDelete]);
+    expect(isSuppressed(viaStrdup, parseSuppressions(file('fun:strdup', 'Memcheck:Free')))).toBe(false);
   });
 
   it('a ? in a valgrind name is any one character', () => {
