@@ -465,7 +465,7 @@ static void pmm_host_rate_write(__u32 khz)
 	if (fd < 0)
 		return;
 	text[len++] = '\n';
-	if (write(fd, text, len) != (ssize_t)len)
+	if (pmm_write_all(fd, text, len, -1) < 0)
 		unlink(pmm_host_rate_path);
 	close(fd);
 }
@@ -550,6 +550,14 @@ int pmm_host_ring_open(const char *path, const char *records_path, const char *m
 		return -1;
 	}
 	fresh = st.st_size == 0;
+	/*
+	 * A file size limit below the ring's (a process started under `ulimit -f`): growing the file
+	 * would raise SIGXFSZ in the program. No ring then: each record is written, and checked, alone.
+	 */
+	if (fresh && !pmm_file_may_reach(PMM_RING_BYTES)) {
+		close(fd);
+		return -1;
+	}
 	/*
 	 * The room for the whole ring, taken now: a store into a hole of a full file system would be a
 	 * SIGBUS in the program. Where the file system cannot reserve, the file has a hole. Without the

@@ -129,8 +129,10 @@ void pmm_transport_host_reaped(pid_t pid, int status);
 /* Whether this process writes host mode's marks (pmm_transport_host_mark records anything). */
 int pmm_transport_host_marking(void);
 int pmm_write_file(const char *path, const void *buf, size_t len, off_t off);
-/* All of buf to fd, at off (or appended, off < 0); 0, or -1. */
+/* All of buf to fd, at off (or appended, off < 0); 0, or -1 (EFBIG: past the file size limit). */
 int pmm_write_all(int fd, const void *buf, size_t len, off_t off);
+/* Whether RLIMIT_FSIZE lets a file of the hook's grow to end bytes (a write past it raises SIGXFSZ). */
+int pmm_file_may_reach(__u64 end);
 
 /*
  * pmm_ring.c (the fast path is pmm_ring.h): the record ring, shared with pmm.ko when the module gave

@@ -37,6 +37,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/ioctl.h>
+#include <sys/resource.h>
 #include <sys/stat.h>
 #include <unistd.h>
 
@@ -261,11 +262,59 @@ int pmm_transport_live(void)
 	return pmm_sink != PMM_SINK_NONE && !__atomic_load_n(&pmm_sink_dead, __ATOMIC_RELAXED);
 }
 
-/* All of buf to fd, at offset off, or (off < 0) where the fd is; 0, or -1 if it cannot be written. */
+/*
+ * RLIMIT_FSIZE, the most bytes a file may hold after a write (RLIM_INFINITY: no limit). A write past it
+ * raises SIGXFSZ, which kills by default: the hook's own files must stop short of it and say that they
+ * could not be written, for the program set the limit for its own writes (which still raise it). Read
+ * at each write, as the program may lower it whenever it likes: once per drain in host mode.
+ */
+static rlim_t pmm_file_size_limit(void)
+{
+	struct rlimit limit;
+
+	return getrlimit(RLIMIT_FSIZE, &limit) < 0 ? RLIM_INFINITY : limit.rlim_cur;
+}
+
+int pmm_file_may_reach(__u64 end)
+{
+	rlim_t limit = pmm_file_size_limit();
+
+	return limit == RLIM_INFINITY || end <= limit;
+}
+
+/* Whether len bytes at off (off < 0: where fd writes next) stay within the file size limit. */
+static int pmm_write_fits(int fd, size_t len, off_t off)
+{
+	rlim_t limit = pmm_file_size_limit();
+	struct stat st;
+	int flags;
+
+	if (limit == RLIM_INFINITY)
+		return 1;
+	/* The limit holds only for regular files: a pipe, a socket or a device takes what it is given. */
+	if (fstat(fd, &st) < 0 || !S_ISREG(st.st_mode))
+		return 1;
+	if (off < 0) {
+		flags = fcntl(fd, F_GETFL);
+		off = flags >= 0 && (flags & O_APPEND) ? st.st_size : lseek(fd, 0, SEEK_CUR);
+		if (off < 0)
+			return 1;
+	}
+	return (__u64)off + len <= limit;
+}
+
+/*
+ * All of buf to fd, at offset off, or (off < 0) where the fd is; 0, or -1 if it cannot be written
+ * (EFBIG, written nothing: it would go past the file size limit).
+ */
 int pmm_write_all(int fd, const void *buf, size_t len, off_t off)
 {
 	const char *p = buf;
 
+	if (!pmm_write_fits(fd, len, off)) {
+		errno = EFBIG;
+		return -1;
+	}
 	while (len > 0) {
 		ssize_t n = off < 0 ? write(fd, p, len) : pwrite(fd, p, len, off);
 

@@ -428,6 +428,22 @@ export const fdExhaustCase = {
 };
 
 /**
+ * fsize_limit: a program that lowers its own file size limit (RLIMIT_FSIZE) to 1 MiB, then leaks 50,000
+ * blocks, whose records alone are more than 1 MiB. In the VM they go to pmm.ko, through no file. On the
+ * host the hook's drain wrote past the limit, and the SIGXFSZ that raised killed the program: the hook
+ * must stop short of the limit and say so instead. With exceed the program writes past its limit itself,
+ * and is killed by it as without pmm.
+ */
+export const fsizeLimitCase = {
+  name: 'fsize_limit: a program that lowers its file size limit below what its records take runs to its end; its own write past the limit still kills it',
+  program: 'fsize_limit',
+  stdout: 'fsize_limit: done\n',
+  leak: { bytes: 50_000 * 32, blocks: 50_000 },
+  leaks: ['1600000/50000 malloc churn<main'],
+  exceed: { signal: 'SIGXFSZ', leak: { bytes: 5 * 32, blocks: 5 }, leaks: ['160/5 malloc churn<main'] },
+};
+
+/**
  * exec_unhooked: an exec() into a statically linked program, which the hook cannot enter. The program's
  * own exec makes the run an error (what it allocated after it was not seen); a forked child's is said in
  * the child's entry, whose blocks from before the exec are no leak, also when a thread other than the

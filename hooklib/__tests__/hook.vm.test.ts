@@ -7,7 +7,7 @@ import { PassThrough, Readable } from 'stream';
 import type {} from '../../harness/globals';
 import type { RunResult } from '../../harness/types';
 import { releaseNotes } from '../../harness/releaseNotes';
-import { runsAsRoot, dropUserCase, dropUserRuns, binaryOutputCase, childEndingsCase, describeChildPrograms, describeChildren, describeLeakObjects, describeLeaks, describeMismatches, dlReuseCase, describePidReuse, execEnvCase, execImageCases, execUnhookedCase, fdExhaustCase, quickExitCase, unhookedChildren, forkFamilyCase, rawForkCase, vforkAllocCase, hookCases, inputCases, EndlessInput, outlivedCase, unmatchedFreeCase, pidReuseCase, programBin, setuidCopy, describeSystemEndings, startCase, systemEndingsCase } from './cases';
+import { runsAsRoot, dropUserCase, dropUserRuns, binaryOutputCase, childEndingsCase, describeChildPrograms, describeChildren, describeLeakObjects, describeLeaks, describeMismatches, dlReuseCase, describePidReuse, execEnvCase, execImageCases, execUnhookedCase, fdExhaustCase, fsizeLimitCase, quickExitCase, unhookedChildren, forkFamilyCase, rawForkCase, vforkAllocCase, hookCases, inputCases, EndlessInput, outlivedCase, unmatchedFreeCase, pidReuseCase, programBin, setuidCopy, describeSystemEndings, startCase, systemEndingsCase } from './cases';
 
 const bin = programBin;
 
@@ -284,6 +284,17 @@ test(fdExhaustCase.name, async () => {
     expect(result).toLeak(c.leak);
   }
 });
+
+test(fsizeLimitCase.name, async () => {
+  const c = fsizeLimitCase;
+  // The records go to pmm.ko, through no file: the program's limit does not touch them.
+  const limited = await pmm.run(bin(c.program), [], { timeoutMs: 120_000 });
+  expect([limited.exitCode, limited.signal, limited.stdout, describeLeaks(limited.leaks)]).toEqual([0, null, c.stdout, c.leaks]);
+  expect(limited).toLeak(c.leak);
+  const exceeded = await pmm.run(bin(c.program), ['exceed'], { allowFault: true });
+  expect([exceeded.signal, exceeded.stdout, describeLeaks(exceeded.leaks)]).toEqual([c.exceed.signal, '', c.exceed.leaks]);
+  expect(exceeded).toLeak(c.exceed.leak);
+}, 180_000);
 
 test.each(execImageCases.map((c) => [c.name, c] as const))('%s', async (_name, c) => {
   const result = await pmm.run(bin(c.program), c.args);

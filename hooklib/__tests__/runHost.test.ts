@@ -8,7 +8,7 @@ import { PassThrough, Readable } from 'stream';
 import { closeSymbolizer, symbolizeRun } from '../../harness/runProgram';
 import { preloadablePath } from '../../qemu/paths';
 import { runHostRaw } from '../host/runHost';
-import { runsAsRoot, dropUserCase, dropUserRuns, binaryOutputCase, childEndingsCase, describeChildPrograms, describeChildren, describeLeakObjects, describeLeaks, describeMismatches, dlReuseCase, describePidReuse, execEnvCase, execImageCases, execUnhookedCase, fdExhaustCase, quickExitCase, unhookedChildren, forkFamilyCase, rawForkCase, vforkAllocCase, hookCases, inputCases, EndlessInput, outlivedCase, unmatchedFreeCase, pidReuseCase, programBin, setuidCopy, describeSystemEndings, startCase, systemEndingsCase } from './cases';
+import { runsAsRoot, dropUserCase, dropUserRuns, binaryOutputCase, childEndingsCase, describeChildPrograms, describeChildren, describeLeakObjects, describeLeaks, describeMismatches, dlReuseCase, describePidReuse, execEnvCase, execImageCases, execUnhookedCase, fdExhaustCase, fsizeLimitCase, quickExitCase, unhookedChildren, forkFamilyCase, rawForkCase, vforkAllocCase, hookCases, inputCases, EndlessInput, outlivedCase, unmatchedFreeCase, pidReuseCase, programBin, setuidCopy, describeSystemEndings, startCase, systemEndingsCase } from './cases';
 
 beforeAll(() => {
   if (fs.existsSync('/dev/pmm')) throw new Error('/dev/pmm exists: host mode needs a machine without pmm.ko');
@@ -218,6 +218,20 @@ test(fdExhaustCase.name, async () => {
   // Closed by the program and no descriptor left to open it again: the records cannot all be written,
   // and pmm says so (the ring file carries it, where no file can be made), rather than report a part.
   await expect(hostRun(programBin(c.program), ['close'])).rejects.toThrow(/its records could not all be written to .* \(a full file system, a file size limit, or no file descriptor left\)/);
+}, 60_000);
+
+test(fsizeLimitCase.name, () => {
+  const c = fsizeLimitCase;
+  const cli = path.join(__dirname, '..', '..', 'dist', 'cli', 'pmm.js');
+  // Its records cannot all go to a file it may not grow past 1 MiB: the program runs on, and pmm says so
+  // (before, the hook's own write raised SIGXFSZ and killed it: no line, status 153, part of the figures).
+  const limited = spawnSync(process.execPath, [cli, 'run', '--host', '--', programBin(c.program)], { encoding: 'utf8', timeout: 60_000 });
+  expect([limited.status, limited.signal, limited.stdout]).toEqual([3, null, c.stdout]);
+  expect(limited.stderr).toMatch(/^pmm: host mode, process \d+: its records could not all be written to .* \(a full file system, a file size limit, or no file descriptor left\), so what it allocated is not known\n$/);
+  // The program's own write past its limit kills it as without pmm; what it leaked until then is all there.
+  const exceeded = spawnSync(process.execPath, [cli, 'run', '--host', '--', programBin(c.program), 'exceed'], { encoding: 'utf8', timeout: 60_000 });
+  expect(exceeded.stdout).toBe('');
+  expect(exceeded.stderr).toContain(`pmm: the program was killed by ${c.exceed.signal}\npmm: ${c.exceed.leak.bytes} bytes in ${c.exceed.leak.blocks} blocks leaked, from 1 stack\n`);
 }, 60_000);
 
 test.each(execImageCases.map((c) => [c.name, c] as const))('%s', async (_name, c) => {
