@@ -444,6 +444,19 @@ export const fsizeLimitCase = {
 };
 
 /**
+ * seccomp_denied: a program whose seccomp filter denies (EPERM) the system calls the hook drains its ring
+ * with (ioctl and msync of /dev/pmm; with "strict" getpid too), then allocates 30,000 blocks, more than
+ * the ring holds. Run plainly it ends at once; under the hook it waited for ever on the full ring when
+ * getpid was denied too (the hook could not tell it was the ring's process, and so never stopped).
+ */
+export const seccompDeniedCase = {
+  name: 'seccomp_denied: a program whose seccomp filter denies the system calls that drain the ring runs to its end',
+  program: 'seccomp_denied',
+  modes: ['strict', 'pids', 'ioctl'],
+  stdout: 'seccomp_denied: done\n',
+};
+
+/**
  * exec_unhooked: an exec() into a statically linked program, which the hook cannot enter. The program's
  * own exec makes the run an error (what it allocated after it was not seen); a forked child's is said in
  * the child's entry, whose blocks from before the exec are no leak, also when a thread other than the
