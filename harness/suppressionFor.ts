@@ -2,7 +2,7 @@
 // what `pmm run --gen-suppressions` prints, as valgrind's --gen-suppressions=all does, so that a project
 // can start its suppression file from what it knows about. Read back (PMM_SUPPRESSIONS, --suppressions),
 // each suppresses the leak or release it was made from.
-import { ALLOCATOR_LINE, RELEASER_LINE } from './suppressions';
+import { ALLOCATOR_LINE, RELEASER_LINE, VALGRIND_NAME_OF } from './suppressions';
 import type { Frame, Leak, Mismatch } from './types';
 
 /** valgrind's default --num-callers: its stacks, and so its own suppressions, have at most 12 lines. */
@@ -11,6 +11,8 @@ const MAX_LINES = 12;
 /** A frame's line: its function as valgrind names it, else its object; an unknown frame is skipped with `...`. */
 function frameLine(frame: Frame): string {
   const name = frame.valgrindName ?? frame.function;
+  // A glob over both names where valgrind's stacks name the function otherwise (clone3 and clone).
+  if (name !== null && VALGRIND_NAME_OF[name] !== undefined) return `fun:${commonStart(name, VALGRIND_NAME_OF[name])}*`;
   if (name !== null) return `fun:${name}`;
   if (frame.object !== null && frame.object !== undefined && frame.object !== '') return `obj:${frame.object}`;
   return '...';
@@ -25,6 +27,12 @@ function suppression(name: string, kind: string, first: string | undefined, stac
   // Runs of `...` say no more than one; a suppression matches the start of a stack, so a cut one still does.
   const frames = lines.filter((line, i) => line !== '...' || lines[i - 1] !== '...').slice(0, MAX_LINES);
   return ['{', `   <${name}>`, `   ${kind}`, ...frames.map((line) => `   ${line}`), '}'].join('\n');
+}
+
+function commonStart(a: string, b: string): string {
+  let n = 0;
+  while (n < a.length && n < b.length && a[n] === b[n]) n++;
+  return a.slice(0, n);
 }
 
 const whereIs = (frames: readonly Frame[]): string => frames[0]?.function ?? frames[0]?.object ?? 'an unknown function';

@@ -140,11 +140,20 @@ export const ALLOCATOR_LINE: Readonly<Record<string, string>> = {
   'new[]': '_Zna*',
 };
 
+/**
+ * Functions valgrind's stacks name otherwise than a native run's: under valgrind glibc starts a thread
+ * with clone (valgrind does not offer clone3), so every stack of a thread's ends there, not in clone3.
+ */
+export const VALGRIND_NAME_OF: Readonly<Record<string, string>> = { clone3: 'clone' };
+
 function frameMatches(line: string, frame: Frame): boolean {
   const [what, ...globParts] = line.split(':');
   const re = globRegExp(globParts.join(':'), true);
   // valgrind's own suppressions name a function as the linker does (C++ mangled), pmm's readable.
-  if (what === 'fun') return [frame.function, frame.valgrindName].some((name) => name != null && re.test(name));
+  if (what === 'fun') {
+    const valgrinds = frame.function != null ? VALGRIND_NAME_OF[frame.function] : undefined;
+    return [frame.function, frame.valgrindName, valgrinds].some((name) => name != null && re.test(name));
+  }
   if (what === 'obj') return frame.object !== null && re.test(frame.object);
   // src:FILE or, as valgrind 3.21 writes it, src:FILE:LINE.
   const withLine = /^(.*):(\d+)$/.exec(globParts.join(':'));

@@ -76,3 +76,17 @@ test('a run\'s leaks with one stack give one suppression', () => {
   const one = leak([fn('f'), fn('main')]);
   expect(suppressionsFor([one, { ...one, bytes: 7, blocks: 1 }, leak([fn('g'), fn('main')])])).toHaveLength(2);
 });
+
+test("a thread's stack, which ends in clone3 here and in clone under valgrind, ends in fun:clone*, which both read", () => {
+  const inThread = leak([fn('worker'), fn('start_thread', '/lib/libc.so.6'), fn('clone3', '/lib/libc.so.6')]);
+  const text = suppressionFor(inThread);
+  expect(text.split('\n').slice(3, 7)).toEqual(['   fun:malloc', '   fun:worker', '   fun:start_thread', '   fun:clone*']);
+  expect(isSuppressed(inThread, parseSuppressions(text))).toBe(true);
+});
+
+test('a mismatched release in valgrind\'s format: the releasing function first, then the release\'s stack', () => {
+  const mismatch = { allocation: { kind: 'new[]' as const, size: 8, frames: [fn('make')] }, release: { kind: 'delete' as const, frames: [fn('drop'), fn('main'), ...start] }, count: 2 };
+  expect(suppressionsFor([], [mismatch])).toEqual([
+    ['{', '   <pmm: new[] block released by delete at drop>', '   Memcheck:Free', '   fun:_ZdlPv*', '   fun:drop', '   fun:main', '}'].join('\n'),
+  ]);
+});
