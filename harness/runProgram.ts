@@ -304,7 +304,9 @@ export async function runRaw(
     throw asFault(err, executable, true);
   }
   const request = {
-    argv: [executable, ...args],
+    // The program's name as given, as execvp and valgrind give argv[0]; the file pmd runs is the one found here.
+    argv: [program, ...args],
+    file: executable,
     cwd,
     env: hook === null ? env : withHookedDefaults(env),
     hook,

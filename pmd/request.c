@@ -16,8 +16,8 @@
 #define REQUEST_MAX_SAFE_INTEGER 9007199254740991.0
 
 static const char *const request_run_fields[] = {
-	"id", "type", "argv", "cwd", "env", "hook", "timeoutMs", "stdin", "stdinStream", "stream",
-	NULL
+	"id", "type", "argv", "file", "cwd", "env", "hook", "timeoutMs", "stdin", "stdinStream",
+	"stream", NULL
 };
 static const char *const request_shutdown_fields[] = { "id", "type", NULL };
 static const char *const request_signal_fields[] = { "id", "type", "signal", NULL };
@@ -209,7 +209,7 @@ static int request_flag(const struct json_value *obj, const char *field, int *ou
 
 static int request_run(const struct json_value *obj, struct request *req, char *err, size_t errlen)
 {
-	const struct json_value *argv, *cwd, *env, *hook, *timeout;
+	const struct json_value *argv, *file, *cwd, *env, *hook, *timeout;
 	long long timeout_ms;
 
 	if (request_known_fields(obj, request_run_fields, "run", err, errlen))
@@ -222,6 +222,14 @@ static int request_run(const struct json_value *obj, struct request *req, char *
 		return -1;
 	if (request_argv(argv, req, err, errlen))
 		return -1;
+	/* The file to run, when argv[0] is the name the program is given rather than its path. */
+	file = json_get(obj, "file");
+	if (file) {
+		if (!(req->file = request_cstring(file, "\"file\"", err, errlen)))
+			return -1;
+		if (req->file[0] != '/')
+			return request_fail(err, errlen, "\"file\" must be an absolute path");
+	}
 	if (!(req->cwd = request_cstring(cwd, "\"cwd\"", err, errlen)))
 		return -1;
 	if (req->cwd[0] == '\0')
@@ -362,6 +370,7 @@ void request_free(struct request *req)
 {
 	request_free_strings(req->argv);
 	request_free_strings(req->envp);
+	free(req->file);
 	free(req->cwd);
 	free(req->hook);
 	free(req->stdin_data);

@@ -18,6 +18,7 @@ struct request {
 
 	/* REQUEST_RUN; all NUL-free, the arrays NULL-terminated. */
 	char **argv;
+	char *file;		/* NULL: argv[0] names the program (a path, or a name for PATH) */
 	char *cwd;
 	char **envp;		/* "KEY=VALUE", with LD_PRELOAD added when hook is set */
 	char *hook;		/* NULL: a plain run, no hook and no monitoring */

@@ -106,7 +106,7 @@ static void run_exec_file(const char *file, const struct run_spec *spec)
 /* execvpe's search, but with PATH taken from the program's environment, not pmd's. */
 static void run_child_exec(const struct run_spec *spec, int status_fd)
 {
-	const char *name = spec->argv[0];
+	const char *name = spec->file ? spec->file : spec->argv[0];
 	const char *path = NULL, *dir, *colon;
 	char candidate[PATH_MAX];
 	int saw_eacces = 0;
@@ -290,7 +290,7 @@ int run_spawn(const struct run_spec *spec, struct run_proc *proc, char *err, siz
 	proc->out_fd = out[0];
 	proc->err_fd = errp[0];
 	proc->in_fd = in[1];
-	proc->argv0 = spec->argv[0];
+	proc->argv0 = spec->file ? spec->file : spec->argv[0];
 	proc->cwd = spec->cwd;
 	proc->failed_step = NULL;
 	proc->failed_errno = 0;

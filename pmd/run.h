@@ -20,6 +20,7 @@
 
 struct run_spec {
 	char *const *argv;		/* NULL-terminated; argv[0] is a path, or a name looked up in PATH */
+	const char *file;		/* or, when not NULL, the path of the program, argv[0] its name */
 	char *const *envp;		/* NULL-terminated, the program's whole environment */
 	const char *cwd;
 	int has_stdin;			/* 0: stdin is /dev/null, or a pipe when stdin_stream */

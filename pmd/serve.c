@@ -196,8 +196,8 @@ static int serve_output(enum run_stream which, const char *data, size_t len, str
 static void serve_run(const struct request *req, struct channel *ch, struct buf *out)
 {
 	struct run_spec spec = {
-		req->argv, req->envp, req->cwd, req->has_stdin, req->stdin_data, req->stdin_len,
-		req->stdin_stream
+		req->argv, req->file, req->envp, req->cwd, req->has_stdin, req->stdin_data,
+		req->stdin_len, req->stdin_stream
 	};
 	struct feed feed = FEED_INIT;
 	struct serve_lines lines = { ch, out, req, 0, req->stdin_stream ? &feed : NULL, NULL };

@@ -14,6 +14,7 @@ export interface RunRequest {
   id: number;
   type: 'run';
   argv: string[];
+  file?: string; // the program's absolute path, argv[0] then its name as given
   cwd: string;
   env: Record<string, string>;
   hook: string | null;

@@ -104,3 +104,9 @@ test("out of memory, the guest's kernel may kill a program but never pmd: the pr
   const result = await pmm.run('/bin/sh', ['-c', 'cat /proc/self/oom_score_adj /proc/$PPID/oom_score_adj'], { hook: false });
   expect(result.stdout).toBe('0\n-1000\n');
 });
+
+test("argv[0] is the program's name as given, a name found on PATH or a relative path, as execvp and valgrind give it (it was the path pmm found)", async () => {
+  const byName = await pmm.run('cat', ['/proc/self/cmdline']);
+  const relative = await pmm.run('./cat', ['/proc/self/cmdline'], { cwd: '/usr/bin' });
+  expect([byName.stdout, relative.stdout, relative.program]).toEqual(['cat\0/proc/self/cmdline\0', './cat\0/proc/self/cmdline\0', '/usr/bin/cat']);
+});

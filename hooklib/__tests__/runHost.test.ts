@@ -408,3 +408,9 @@ test('a run whose arguments and environment are larger than execve takes cannot 
     'pmm: cannot start /bin/true: its arguments and environment together are larger than execve takes (E2BIG)',
   );
 });
+
+test("argv[0] is the program's name as given, a name found on PATH or a relative path, as execvp and valgrind give it (it was the path pmm found)", async () => {
+  const byName = await runHostRaw('cat', ['/proc/self/cmdline'], { timeoutMs: 60_000 });
+  const relative = await runHostRaw('./cat', ['/proc/self/cmdline'], { cwd: '/usr/bin', timeoutMs: 60_000 });
+  expect([byName.result.stdout, relative.result.stdout, relative.result.program]).toEqual(['cat\0/proc/self/cmdline\0', './cat\0/proc/self/cmdline\0', '/usr/bin/cat']);
+});

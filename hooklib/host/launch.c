@@ -7,7 +7,10 @@
  * It is linked statically: the LD_PRELOAD of its environment, which the program inherits, does not
  * load the hook into it.
  *
- *	pmm-launch PARENT_PID PROGRAM [ARGS...]
+ *	pmm-launch PARENT_PID FILE PROGRAM [ARGS...]
+ *
+ * FILE is run (looked up in PATH when it has no slash) with PROGRAM as its argv[0]: the name pmm was
+ * given for it, as execvp and valgrind give it, where FILE is the path pmm found.
  *
  * It ends with its parent, pmm, and the program with it, as a program under valgrind ends with
  * valgrind's own process and one in the guest with QEMU: a pmm killed by SIGKILL leaves nothing running.
@@ -222,7 +225,7 @@ static void take_signals(const sigset_t *blocked)
 }
 
 /* The child: the program, or the reason it could not be run, on the exec pipe. */
-static void run_program(char **argv, const sigset_t *mask, pid_t launcher, int exec_pipe)
+static void run_program(const char *file, char **argv, const sigset_t *mask, pid_t launcher, int exec_pipe)
 {
 	int err;
 
@@ -233,7 +236,7 @@ static void run_program(char **argv, const sigset_t *mask, pid_t launcher, int e
 		if (sig != SIGKILL && sig != SIGSTOP)
 			kernel_sigaction(sig, &inherited[sig], NULL);
 	sigprocmask(SIG_SETMASK, mask, NULL);
-	execvp(argv[0], argv);
+	execvp(file, argv);
 	err = errno;
 	if (write(exec_pipe, &err, sizeof(err)) < 0)
 		_exit(127);
@@ -248,8 +251,8 @@ int main(int argc, char **argv)
 	pid_t launcher = getpid(), forked, done;
 	ssize_t n;
 
-	if (argc < 3 || atoi(argv[1]) <= 0 || fcntl(REPORT_FD, F_SETFD, FD_CLOEXEC) < 0) {
-		fprintf(stderr, "usage: pmm-launch PARENT_PID PROGRAM [ARGS...], with descriptor 3 open for its report\n");
+	if (argc < 4 || atoi(argv[1]) <= 0 || fcntl(REPORT_FD, F_SETFD, FD_CLOEXEC) < 0) {
+		fprintf(stderr, "usage: pmm-launch PARENT_PID FILE PROGRAM [ARGS...], with descriptor 3 open for its report\n");
 		return 2;
 	}
 	parent = atoi(argv[1]);
@@ -283,7 +286,7 @@ int main(int argc, char **argv)
 		return 0;
 	}
 	if (program == 0)
-		run_program(argv + 2, &mask, launcher, exec_pipe[1]);
+		run_program(argv[2], argv + 3, &mask, launcher, exec_pipe[1]);
 	close(exec_pipe[1]);
 	snprintf(line, sizeof(line), "pid %d requests %d\n", (int)program, SIGRTMIN);
 	report(line);

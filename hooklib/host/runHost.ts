@@ -210,7 +210,8 @@ export async function runHostRaw(program: string, args: string[], options: HostR
     try {
       const output = options.inheritOutput ? 'inherit' : 'pipe';
       // The program is pmm-launch's child (launch.c says why); descriptor 3 is the launcher's report.
-      child = spawn(launcher, [String(process.pid), executable, ...args], { cwd, env, stdio: [stdin, output, output, 'pipe'] });
+      // The file found here, and the program's name as given for its argv[0] (as execvp and valgrind give it).
+      child = spawn(launcher, [String(process.pid), executable, program, ...args], { cwd, env, stdio: [stdin, output, output, 'pipe'] });
     } catch (err) {
       throw (err as NodeJS.ErrnoException).code === 'E2BIG' ? tooLargeToStart(executable) : err;
     } finally {

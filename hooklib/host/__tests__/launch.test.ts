@@ -13,7 +13,7 @@ function launchWithPendingSigint(): Promise<string> {
   // Python holds SIGINT, sends it to itself and becomes the launcher: the signal is pending from its first instruction.
   const becomeLauncher = 'import os, signal, sys; signal.pthread_sigmask(signal.SIG_BLOCK, {signal.SIGINT}); '
     + 'os.kill(os.getpid(), signal.SIGINT); os.execv(sys.argv[1], sys.argv[1:])';
-  const child = spawn('python3', ['-c', becomeLauncher, launcher, String(process.pid), 'python3', '-c', sleeper], {
+  const child = spawn('python3', ['-c', becomeLauncher, launcher, String(process.pid), 'python3', 'python3', '-c', sleeper], {
     stdio: ['ignore', 'ignore', 'inherit', 'pipe'],
   });
   let report = '';
