@@ -11,14 +11,23 @@ die() {
 	exit 1
 }
 
-# Runs a command as root: directly when we are root, through sudo when we may.
+# Whether this user may run commands as root: is root, or has password-less sudo.
+may_be_root() {
+	[ "$(id -u)" = 0 ] || { command -v sudo >/dev/null 2>&1 && sudo -n true 2>/dev/null; }
+}
+
+# Runs a command as root: directly when we are root, through sudo when we may. Said before the command's
+# output is sent anywhere: a caller that sends it to a log would have lost the reason with it.
+need_root() {
+	may_be_root || die "installing needs root: run as root, or give this user password-less sudo (wanted: $*)"
+}
+
 as_root() {
+	need_root "$@"
 	if [ "$(id -u)" = 0 ]; then
 		"$@"
-	elif command -v sudo >/dev/null 2>&1 && sudo -n true 2>/dev/null; then
-		sudo -n "$@"
 	else
-		die "installing needs root: run as root, or give this user password-less sudo (wanted: $*)"
+		sudo -n "$@"
 	fi
 }
 
@@ -33,6 +42,7 @@ package_installed() {
 apt_updated=
 apt_update_once() {
 	[ -n "$apt_updated" ] && return 0
+	need_root apt-get update
 	local log
 	log=$(mktemp)
 	if ! as_root apt-get update >"$log" 2>&1; then
@@ -45,10 +55,12 @@ apt_update_once() {
 }
 
 # Downloads packages' .deb files into a folder (never installs them); on failure shows apt's last words.
-# apt-get download runs as the current user; as root it warns about its _apt sandbox, harmlessly.
+# apt-get download runs as the current user; as root it warns about its _apt sandbox, harmlessly. The
+# package lists as they are first: they need root to be brought up to date, only when they lack it.
 apt_download() {
 	local into=$1
 	shift
+	(cd "$into" && apt-get download "$@" >"$into/apt.log" 2>&1) && return 0
 	apt_update_once
 	if ! (cd "$into" && apt-get download "$@" >"$into/apt.log" 2>&1); then
 		tail -n 10 "$into/apt.log" >&2
@@ -57,12 +69,21 @@ apt_download() {
 }
 
 # The Debian packages pmm needs, each installed only when missing.
-install_packages() {
+# What pmm runs on (QEMU, the guest's tools, what builds pmm.ko, the hook and pmd, the symbolizer), and in
+# pmm's own checkout what its tests and benchmarks compare with or use (valgrind, heaptrack, strace, g++,
+# git, xmllint): a project that uses pmm gets only the first.
+wanted_packages() {
 	local headers=linux-headers-amd64
 	is_ubuntu && headers=linux-headers-generic
-	local wanted=(qemu-system-x86 busybox-static cpio kmod gcc make libc6-dev xz-utils zstd binutils
-		libxml2-utils valgrind heaptrack git g++ strace "$headers")
-	command -v llvm-symbolizer >/dev/null 2>&1 || wanted+=(llvm)
+	echo qemu-system-x86 busybox-static cpio kmod gcc make libc6-dev xz-utils zstd binutils "$headers"
+	command -v llvm-symbolizer >/dev/null 2>&1 || echo llvm
+	in_source_checkout && echo libxml2-utils valgrind heaptrack git g++ strace
+	return 0
+}
+
+install_packages() {
+	local wanted
+	read -r -a wanted <<<"$(wanted_packages | tr '\n' ' ')"
 	local missing=()
 	local p
 	for p in "${wanted[@]}"; do
@@ -70,6 +91,7 @@ install_packages() {
 	done
 	[ ${#missing[@]} -eq 0 ] && return 0
 	say "installing Debian packages: ${missing[*]}"
+	need_root apt-get install "${missing[@]}"
 	apt_update_once
 	local log
 	log=$(mktemp)
@@ -205,9 +227,11 @@ build_module() {
 # make is idempotent by itself; -s keeps it quiet when there is nothing to do.
 build_native() {
 	local kver=$1
-	local part
+	local part parts=(hooklib pmd)
+	# The fixtures are pmm's own tests' programs.
+	in_source_checkout && parts+=(fixtures)
 	build_module "$kver" "$top/kernel"
-	for part in hooklib pmd fixtures; do
+	for part in "${parts[@]}"; do
 		make -s -C "$top/$part" >&2 || die "building $part failed"
 	done
 }
@@ -222,6 +246,7 @@ build_initramfs() {
 # package lacks them, so they come once from the matching Debian linux-source package (about 140 MB, kept
 # only until the three files are out). Best effort: without them that test says so and is skipped.
 fetch_checkpatch() {
+	in_source_checkout || return 0
 	local kver=$1
 	local dir
 	dir="$(pmm_cache_dir)/checkpatch"

@@ -1,0 +1,30 @@
+// scripts/lib.sh's steps, run alone: what set-up asks for, and what it says when it cannot.
+import { spawnSync } from 'child_process';
+import * as path from 'path';
+
+const root = path.join(__dirname, '..', '..');
+
+/** Runs a line of bash with lib.sh sourced, its top being top. */
+function withLib(top: string, line: string, user?: string) {
+  const script = `top=${JSON.stringify(top)}; . ${JSON.stringify(path.join(root, 'scripts', 'lib.sh'))}; ${line}`;
+  const command = user ? ['runuser', '-u', user, '--', 'bash', '-c', script] : ['bash', '-c', script];
+  const run = spawnSync(command[0], command.slice(1), { encoding: 'utf8', timeout: 30_000 });
+  return { status: run.status, stdout: run.stdout, stderr: run.stderr };
+}
+
+test("a project that uses pmm gets what pmm runs on; pmm's own checkout also what its tests compare with (valgrind, heaptrack...)", () => {
+  const own = withLib(root, 'wanted_packages').stdout.split(/\s+/);
+  const installed = withLib('/srv/app/node_modules/jest-environment-pmm', 'wanted_packages').stdout.split(/\s+/);
+  for (const tool of ['valgrind', 'heaptrack', 'strace', 'g++', 'git', 'libxml2-utils']) {
+    expect([tool, own.includes(tool), installed.includes(tool)]).toEqual([tool, true, false]);
+  }
+  expect(installed).toEqual(expect.arrayContaining(['qemu-system-x86', 'busybox-static', 'gcc', 'make']));
+});
+
+const asRoot = process.getuid?.() === 0 ? test : test.skip;
+
+asRoot('a user who may not be root is told so, not left with status 1 and no word (the reason went into a log set-up then removed)', () => {
+  const run = withLib(root, 'apt_update_once', 'nobody');
+  expect(run.status).toBe(1);
+  expect(run.stderr).toBe('pmm setup: error: installing needs root: run as root, or give this user password-less sudo (wanted: apt-get update)\n');
+});
