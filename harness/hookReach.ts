@@ -4,8 +4,7 @@
 // it, saying why, before running it; and a run whose program never started the hook (no object map came
 // back: a set-user-ID program, for which the loader ignores LD_PRELOAD, or one that failed before main) is
 // an error, not a clean result.
-import * as fs from 'fs';
-import * as path from 'path';
+import { fs, path } from './coreModules';
 import { execImage } from '../symbolizer/objectMap';
 import { forkedChildName } from './childName';
 import { ownAllocatorReason } from './ownAllocator';

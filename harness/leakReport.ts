@@ -1,8 +1,10 @@
 // Pure functions that turn symbolized records into leak groups and into the texts people read: the seed
 // article's log lines, a failing test's message, and the failure detail carried to reporters.
 
-import {basename} from 'path';
+import {path} from './coreModules';
 import type {Frame, Leak, LeakFailureDetail, LeakSummary, RawRecord, RunResult} from './types';
+
+const {basename} = path;
 
 /**
  * Groups records whose stacks hold the same return addresses, largest first. framesPerRecord[i] holds the

@@ -1,7 +1,7 @@
 // pmm's options: their defaults, the environment variables that override them, and their validation.
 // Jest users set them under testEnvironmentOptions.pmm (or a file's @jest-environment-options docblock);
 // the CLI sets them from its flags.
-import * as fs from 'fs';
+import { fs } from './coreModules';
 import { PMM_MAX_FRAMES } from '../hooklib/host/recordStream';
 import type { AccelChoice } from '../qemu/kvmProbe';
 import type { LeakSummary } from './types';

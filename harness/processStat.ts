@@ -1,6 +1,6 @@
 // A process as /proc/PID/stat tells it: the fields pmm reads of the processes it starts (whether one is
 // still alive, who its parent is, its process group and session, and its terminal's foreground group).
-import * as fs from 'fs';
+import { fs } from './coreModules';
 
 export interface ProcessStat {
   pid: number;

@@ -1,7 +1,7 @@
 // The directory a run starts in, checked on the host before anything runs (the guest sees the same
 // paths): a missing one failed in the guest's chdir, or in host mode's spawn, with words that were not pmm's.
-import * as fs from 'fs';
-import * as path from 'path';
+import type { Stats } from 'fs';
+import { fs, path } from './coreModules';
 
 /** This process's working directory; it throws when that directory was removed since. */
 function ownDirectory(fail: (message: string) => Error): string {
@@ -16,7 +16,7 @@ function ownDirectory(fail: (message: string) => Error): string {
 export function runDirectory(given: string | undefined, fail: (message: string) => Error): string {
   if (given === undefined) return ownDirectory(fail);
   const dir = path.isAbsolute(given) ? path.resolve(given) : path.resolve(ownDirectory(fail), given);
-  let stat: fs.Stats;
+  let stat: Stats;
   try {
     stat = fs.statSync(dir);
   } catch (err) {

@@ -1,13 +1,13 @@
 // pmm.run: runs a program in the guest under the hook and turns pmd's answer into a RunResult. The CLI and
 // the Jest environment both come through here.
-import * as fs from 'fs';
-import * as path from 'path';
+import type { Stats } from 'fs';
 import type { Readable } from 'stream';
 import { mainObjectPath } from '../symbolizer/objectMap';
 import { Symbolizer } from '../symbolizer/Symbolizer';
 import { groupLeaks, summarize } from './leakReport';
 import { countMismatches, groupMismatches, type MismatchFrames } from './mismatchReport';
 import { applyMismatchSuppressions, applySuppressions, loadSuppressionFiles, type Suppression } from './suppressions';
+import { fs, path } from './coreModules';
 import { checkEnvironment, timeLimitProblem, type PmmOptions } from './options';
 import { sharedVm, type Notice } from './sharedVm';
 import type { ChildResult, Mismatch, RawMismatch, RawRecord, RunResult } from './types';
@@ -169,7 +169,7 @@ export function resolveProgram(program: string, cwd: string, searchPath: string 
   if (typeof program !== 'string' || program === '') throw new ProgramError('no program given');
   const candidate = program.includes('/') ? path.resolve(cwd, program) : findOnPath(program, searchPath ?? '', cwd);
   if (candidate === null) throw new ProgramError(`program not found on PATH: ${program}`);
-  let stat: fs.Stats;
+  let stat: Stats;
   try {
     stat = fs.statSync(candidate);
   } catch {

@@ -1,10 +1,7 @@
 // One VM per process (per Jest worker): booted ahead of a file's tests (prebootSharedVm) or on first use,
 // reused by later runs and test files, and booted anew when the previous one died (a guest panic ends
 // that VM, not the rest of the suite).
-import * as fs from 'fs';
-import * as os from 'os';
-import * as path from 'path';
-import { threadId } from 'worker_threads';
+import { fs, os, path, workerThreads } from './coreModules';
 import { pruneConsoleLogs } from '../qemu/consoleLog';
 import { chooseAccel } from '../qemu/kvmProbe';
 import { loadGuestFiles } from '../qemu/paths';
@@ -71,7 +68,7 @@ async function bootVm(options: PmmOptions, notice: Notice): Promise<Vm> {
   const runDir = underTmp('make a folder', () => Vm.makeRunDir());
   underTmp(`make its console logs' folder ${logDir}`, () => fs.mkdirSync(logDir, { recursive: true }));
   // A worker thread's (Jest's workerThreads) has its thread's number too: the threads of one process count their boots apart.
-  const consoleLog = path.join(logDir, `console-${process.pid}${threadId ? `-t${threadId}` : ''}-${boots}.log`);
+  const consoleLog = path.join(logDir, `console-${process.pid}${workerThreads.threadId ? `-t${workerThreads.threadId}` : ''}-${boots}.log`);
   if (boots === 1) pruneConsoleLogs(logDir);
   notice(
     `pmm: booting the guest VM (kernel ${options.kernel ?? files.kernelVersion}, ${accel.toUpperCase()}${accel === 'tcg' ? ', no KVM: a few seconds' : ''}); console: ${consoleLog}`,

@@ -2,7 +2,7 @@
 // (sigabbrev_np) and SIGRTMIN+N for the real-time ones; host mode names the numbers it has the same
 // way, so a run says the same in both modes. Node's own table would not do: it has no real-time
 // signals, and it gives 6 and 29 two names each.
-import { constants } from 'os';
+import { os } from './coreModules';
 
 /** glibc's abbreviations of signals 1 to 31 on Linux. */
 const ABBREVIATIONS = [
@@ -29,5 +29,5 @@ export function signalNumber(name: string): number | null {
   if (realTime && SIGRTMIN + Number(realTime[1]) <= SIGRTMAX) return SIGRTMIN + Number(realTime[1]);
   const bare = /^SIG(\d+)$/.exec(name);
   if (bare) return Number(bare[1]);
-  return (constants.signals as Record<string, number>)[name] ?? null;
+  return (os.constants.signals as Record<string, number>)[name] ?? null;
 }

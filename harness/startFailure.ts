@@ -1,7 +1,6 @@
 // Why a program could not be started, in pmm's words: the VM (pmd's cannotStart answer) and host mode
 // (pmm-launch's exec line) both say it here, so the same cause reads the same in either mode.
-import * as fs from 'fs';
-import { constants } from 'os';
+import { fs, os } from './coreModules';
 import type { StartFailure } from '../qemu/protocol';
 
 const ELF_MAGIC = Buffer.from([0x7f, 0x45, 0x4c, 0x46]);
@@ -25,7 +24,7 @@ export function startFailureReason(cwd: string, failure: StartFailure, head: Buf
   if (step === 'chdir') return `cannot enter its working directory ${cwd}: ${reason}`;
   if (step === 'stdin') return `open /dev/null for its stdin: ${reason}`;
   if (step === 'dup2') return `dup2 of its stdin, stdout or stderr: ${reason}`;
-  if (errno === constants.errno.ENOENT && head !== null) {
+  if (errno === os.constants.errno.ENOENT && head !== null) {
     if (head.subarray(0, 2).toString('latin1') === '#!') {
       const interpreter = shebangInterpreter(head);
       return interpreter === '' ? 'its #! line names no interpreter' : `the interpreter its #! line names, ${shown(interpreter)}, does not exist`;

@@ -1,7 +1,7 @@
 // Suppressions: LeakSanitizer's `leak:PATTERN` files and valgrind's suppression files, matched against a
 // leak's symbolized stack, and valgrind's Memcheck:Free ones against a mismatched release's. A run's
 // suppressed leaks and releases are set apart and counted on their own.
-import * as fs from 'fs';
+import { fs } from './coreModules';
 import type { Frame, Leak, LeakSummary, Mismatch, ReleaseKind } from './types';
 
 /** LSan: PATTERN found in any frame's function, file or object; `*` is any text, `^`/`$` anchor it (`?` is itself). */

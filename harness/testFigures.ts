@@ -3,8 +3,7 @@
 // or a leak it expected) take this side way: the reporter names a folder in the environment before the
 // workers start, each worker appends one JSON line per test to a file of its own, and the reporter reads
 // them all when the run is complete.
-import * as fs from 'fs';
-import * as path from 'path';
+import { fs, path } from './coreModules';
 import type { LeakSummary } from './types';
 
 export const FIGURES_DIR_VARIABLE = 'PMM_JUNIT_FIGURES_DIR';

@@ -1,7 +1,8 @@
 // The host's end of pmd's virtio-serial port: newline-delimited JSON requests and answers (pmd/PROTOCOL.md).
-import * as net from 'net';
+import type { Socket } from 'net';
 import type { Readable } from 'stream';
 import { CappedOutput } from '../harness/cappedOutput';
+import { net } from '../harness/coreModules';
 import { InputPump } from './InputPump';
 import { MAX_REQUEST_BYTES, type ChildAnswer, type GuestMessage, type ReadyMessage, type RunRequest, type RunResultMessage, type WireMessage } from './protocol';
 
@@ -109,7 +110,7 @@ export class GuestChannel {
   private holdOnlyWhileBusy = false;
 
   constructor(
-    private readonly socket: net.Socket,
+    private readonly socket: Socket,
     private readonly maxLineChars = MAX_LINE_CHARS,
   ) {
     socket.setEncoding('utf8');

@@ -1,13 +1,13 @@
 // A minimal QMP client: enough to leave capabilities negotiation and to ask QEMU to quit.
-import * as net from 'net';
-import * as readline from 'readline';
+import type { Socket } from 'net';
+import { net, readline } from '../harness/coreModules';
 
 export class Qmp {
-  private readonly socket: net.Socket;
+  private readonly socket: Socket;
   private readonly waiting: Array<{ resolve: (v: unknown) => void; reject: (e: Error) => void }> = [];
   private closed = false;
 
-  private constructor(socket: net.Socket) {
+  private constructor(socket: Socket) {
     this.socket = socket;
     const lines = readline.createInterface({ input: socket });
     lines.on('line', (line) => this.onLine(line));
@@ -18,7 +18,7 @@ export class Qmp {
   }
 
   static async connect(socketPath: string): Promise<Qmp> {
-    const socket = await new Promise<net.Socket>((resolve, reject) => {
+    const socket = await new Promise<Socket>((resolve, reject) => {
       const s = net.createConnection(socketPath);
       s.once('connect', () => resolve(s));
       s.once('error', reject);

@@ -1,15 +1,16 @@
 // One guest VM: boots QEMU, connects to pmd and QMP, runs programs, and always cleans up after itself.
-import { ChildProcess, spawn, spawnSync } from 'child_process';
-import * as fs from 'fs';
-import * as os from 'os';
-import * as path from 'path';
+import type { ChildProcess } from 'child_process';
+import type { WriteStream } from 'fs';
 import type { Readable } from 'stream';
+import { childProcess, fs, os, path } from '../harness/coreModules';
 import { consoleExcerpt, findConsoleFault } from './consoleLog';
 import { GuestChannel, RequestRefusedError, type OutputListener, type RunControl } from './GuestChannel';
 import type { GuestMessage, ReadyMessage, RunRequest, RunResultMessage, StartFailure } from './protocol';
 import { Qmp } from './Qmp';
 import { qemuArgs, qemuEnvironment, socketPaths } from './qemuArgs';
 import type { VmOptions } from './types';
+
+const { spawn, spawnSync } = childProcess;
 
 export type VmState = 'booting' | 'ready' | 'closed' | 'failed';
 
@@ -86,7 +87,7 @@ export class Vm {
   private qmp: Qmp | null = null;
   private consoleTail = '';
   private stderr = '';
-  private readonly consoleStream: fs.WriteStream;
+  private readonly consoleStream: WriteStream;
   private readonly exited: Promise<void>;
   private markExited: () => void = () => undefined;
   private fatal: VmError | null = null;

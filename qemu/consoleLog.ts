@@ -1,7 +1,6 @@
 // Reads the guest's serial console: our init's error markers, kernel oopses and panics, and excerpts; and
 // keeps the folder of console logs from growing without end.
-import * as fs from 'fs';
-import * as path from 'path';
+import { fs, path } from '../harness/coreModules';
 
 /** What the console says went wrong, if anything. */
 export interface ConsoleFault {

@@ -1,11 +1,11 @@
 // Decides between KVM and TCG. /dev/kvm can exist and still hang a guest at boot, so KVM is trusted only
 // after a probe guest has booted under it within a short timeout; the verdict is cached for this host boot.
-import { spawn } from 'child_process';
-import * as fs from 'fs';
-import * as path from 'path';
+import { childProcess, fs, path } from '../harness/coreModules';
 import { cacheDir } from './paths';
 import { bootArgs, machineArgs } from './qemuArgs';
 import type { Accel, GuestFiles } from './types';
+
+const { spawn } = childProcess;
 
 export const PROBE_TIMEOUT_MS = 15_000;
 const PROBE_OK = 'pmm-guest: probe ok';

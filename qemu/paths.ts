@@ -1,9 +1,8 @@
 // Where pmm's files live: the package's own folder, set-up's build output, and the user's cache.
-import { createHash } from 'crypto';
-import * as fs from 'fs';
-import * as os from 'os';
-import * as path from 'path';
+import { crypto, fs, os, path } from '../harness/coreModules';
 import type { GuestFiles } from './types';
+
+const { createHash } = crypto;
 
 /** The folder of the jest-environment-pmm package, whether running from dist/ or from the sources. */
 export function packageRoot(): string {

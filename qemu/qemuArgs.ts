@@ -1,6 +1,5 @@
 // The QEMU command line, built from small pure functions so that a test can read every argument.
-import * as os from 'os';
-import * as path from 'path';
+import { os, path } from '../harness/coreModules';
 import type { Accel, VmOptions } from './types';
 
 export const CHANNEL_NAME = 'org.pmm.0';

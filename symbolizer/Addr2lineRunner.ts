@@ -1,9 +1,11 @@
 // The fallback when llvm-symbolizer is missing: binutils' addr2line, run once per object with all of that
 // object's addresses on its command line (-a marks where each address's answer starts).
 
-import {execFile} from 'child_process';
+import {childProcess} from '../harness/coreModules';
 import {parseAddr2lineOutput} from './parseAddr2lineOutput';
 import {UNKNOWN_CHAIN, type FunctionNaming, type SymbolChain, type SymbolQuery, type SymbolizerBackend} from './types';
+
+const {execFile} = childProcess;
 
 // Keeps each command line well under the kernel's argument limits.
 const ADDRESSES_PER_CALL = 512;

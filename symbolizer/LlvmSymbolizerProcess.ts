@@ -2,12 +2,12 @@
 // per query line, in order. Starting llvm-symbolizer and loading debug info is the slow part, so a run's
 // frames all go through the same child.
 
-import {spawn, type ChildProcessWithoutNullStreams} from 'child_process';
-import * as fs from 'fs';
-import * as os from 'os';
-import * as path from 'path';
+import type {ChildProcessWithoutNullStreams} from 'child_process';
+import {childProcess, fs, os, path} from '../harness/coreModules';
 import {parseLlvmSymbolizerJson} from './parseLlvmSymbolizerJson';
 import {UNKNOWN_CHAIN, type FunctionNaming, type SymbolChain, type SymbolQuery, type SymbolizerBackend} from './types';
+
+const {spawn} = childProcess;
 
 const NAMING_ARGS: Record<FunctionNaming, string[]> = {
   readable: [],

@@ -2,7 +2,9 @@
 // (ET_DYN: PIE executables and shared libraries), which decides whether a runtime address needs its load base
 // subtracted before symbolization.
 
-import {closeSync, openSync, readSync} from 'fs';
+import {fs} from '../harness/coreModules';
+
+const {closeSync, openSync, readSync} = fs;
 
 export type ElfType = 'exec' | 'dyn' | 'other';
 

@@ -1,8 +1,10 @@
 // Finds the symbolization tool on PATH: llvm-symbolizer (plain, or the newest llvm-symbolizer-NN that
 // Debian and Ubuntu install), else binutils' addr2line.
 
-import {accessSync, constants, readdirSync, statSync} from 'fs';
-import {delimiter, join} from 'path';
+import {fs, path} from '../harness/coreModules';
+
+const {accessSync, constants, readdirSync, statSync} = fs;
+const {delimiter, join} = path;
 
 export type SymbolizerToolKind = 'llvm-symbolizer' | 'addr2line';
 
