@@ -6,6 +6,9 @@ import { PMM_MAX_FRAMES } from '../hooklib/host/recordStream';
 import type { AccelChoice } from '../qemu/kvmProbe';
 import type { LeakSummary } from './types';
 
+/** A figure left out is not limited: there is no number to show for it in pmm.options. */
+export type LeakThreshold = Partial<LeakSummary>;
+
 export interface PmmOptions {
   /** 'auto' probes KVM and falls back to TCG. */
   accel: AccelChoice;
@@ -23,7 +26,7 @@ export interface PmmOptions {
   /** Suppression files: leaks whose stacks they match are not failures. */
   suppressions: string[];
   /** Leaked bytes and blocks a run may have: its test fails when it leaks more bytes OR more blocks. */
-  leakThreshold: LeakSummary;
+  leakThreshold: LeakThreshold;
   /** Whether the leaks of the processes a program forks count for its test. */
   followChildren: boolean;
   /** Host folders shared writable with the guest (at the same path), on top of the read-only root and /tmp. */
@@ -81,9 +84,6 @@ export class PmmOptionsError extends Error {
  * and at 64 and below the guest printed nothing, so the boot waited out bootTimeoutMs.
  */
 export const MIN_MEMORY_MIB = 128;
-
-/** A leakThreshold figure left out: no limit. */
-export const NO_LIMIT = Number.MAX_SAFE_INTEGER;
 
 /** A number option: a number in the options (a string there is ill-typed), decimal digits in a variable. */
 function integer(name: string, value: unknown, allowZero = false): number {
@@ -211,7 +211,7 @@ function validateOne(name: string, value: unknown): PmmOptions[keyof PmmOptions]
     case 'leakThreshold': {
       const given = plainObject(name, value, 'an object like {"bytes": 0, "blocks": 0}');
       // A figure left out is not limited: {"bytes": 1000} allows up to 1000 bytes in any number of blocks.
-      const threshold = { bytes: NO_LIMIT, blocks: NO_LIMIT };
+      const threshold: LeakThreshold = {};
       for (const [k, v] of Object.entries(given)) {
         if (k !== 'bytes' && k !== 'blocks') throw new PmmOptionsError(`unknown option "leakThreshold.${k}"; known: bytes, blocks`);
         threshold[k] = integer(`leakThreshold.${k}`, v, true);

@@ -6,7 +6,7 @@ import { childOutOfMemoryNote } from './faults';
 import { faultFailureDetail, faultOfRun } from './faults';
 import { leakFailureDetail, summarize } from './leakReport';
 import { mismatchFailureDetail } from './mismatchReport';
-import type { PmmOptions } from './options';
+import type { LeakThreshold, PmmOptions } from './options';
 import type { ChildResult, FaultFailureDetail, GrowthFailureDetail, GrowthVerdict, LeakFailureDetail, LeakSummary, MismatchFailureDetail, RunResult } from './types';
 
 export type RunFailure = LeakFailureDetail | FaultFailureDetail | GrowthFailureDetail | MismatchFailureDetail;
@@ -48,8 +48,9 @@ function processes(run: RunResult, followChildren: boolean): Array<{ process: Ru
   ];
 }
 
-export function overThreshold(total: LeakSummary, threshold: LeakSummary): boolean {
-  return total.bytes > threshold.bytes || total.blocks > threshold.blocks;
+/** Over either figure the threshold has; one it leaves out does not limit. */
+export function overThreshold(total: LeakSummary, threshold: LeakThreshold): boolean {
+  return total.bytes > (threshold.bytes ?? Infinity) || total.blocks > (threshold.blocks ?? Infinity);
 }
 
 /**

@@ -14,6 +14,12 @@ test('options under the pmm key are the ones in force', async () => {
   await env.teardown();
 });
 
+test('pmm.options shows a leakThreshold figure left out as left out (it showed blocks: 9007199254740991)', async () => {
+  const env = environment({ pmm: { leakThreshold: { bytes: 100 } } });
+  expect((env.global.pmm as { options: { leakThreshold: unknown } }).options.leakThreshold).toStrictEqual({ bytes: 100 });
+  await env.teardown();
+});
+
 test("one of pmm's options given beside the pmm key (a config's or a docblock's) fails the file, saying where it goes", () => {
   expect(() => environment({ memoryMiB: 512 })).toThrow(/^pmm: option "memoryMiB" must be under the "pmm" key of testEnvironmentOptions/);
 });

@@ -1,4 +1,4 @@
-import { DEFAULT_OPTIONS, NO_LIMIT, optionsUnder, PmmOptionsError, resolveOptions } from '../options';
+import { DEFAULT_OPTIONS, optionsUnder, PmmOptionsError, resolveOptions } from '../options';
 
 test('no options give the defaults', () => {
   expect(resolveOptions(undefined, {})).toEqual(DEFAULT_OPTIONS);
@@ -63,8 +63,11 @@ test('every option given is kept, checked and copied', () => {
     env: { A: 'b' },
   };
   const options = resolveOptions(given, {});
-  // A figure left out is not limited: 64 bytes in any number of blocks (it was 0 blocks, so any leak failed).
-  expect(options).toMatchObject({ ...given, leakThreshold: { bytes: 64, blocks: NO_LIMIT } });
+  // A figure left out is not limited (64 bytes in any number of blocks), and stays out: pmm.options showed
+  // it as blocks: 9007199254740991, a limit nobody set.
+  expect(options).toMatchObject(given);
+  expect(options.leakThreshold).toStrictEqual({ bytes: 64 });
+  expect(resolveOptions({ leakThreshold: {} }, {}).leakThreshold).toStrictEqual({});
   expect(options.env).not.toBe(given.env);
 });
 
