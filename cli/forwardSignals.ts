@@ -1,11 +1,15 @@
 // SIGINT, SIGTERM, SIGHUP and SIGQUIT sent to `pmm run` or `pmm exec` while the program runs. Under
 // valgrind the program is valgrind's own process: Ctrl-C, Ctrl-\ or `timeout` ends it, and valgrind
 // still prints what it left allocated. pmm does the same: it passes the signal on to the program
-// (through pmd in the VM), waits for it to end, and reports. Before the program runs, a signal ends pmm
-// as usual, and its VM with it.
+// (through pmd in the VM), waits for it to end, and reports. Before the program runs, and once it has
+// ended, the signal ends pmm as it would any program (and its VM with it), as Ctrl-C ends valgrind
+// during its leak check.
 import type { RunControl } from '../qemu/GuestChannel';
 
 const FORWARDED_SIGNALS = ['SIGINT', 'SIGTERM', 'SIGHUP', 'SIGQUIT'] as const;
+
+/** When a signal that ends pmm came: before the program ran, or after it ended. */
+export type EndingPhase = 'before the program' | 'after the program';
 
 export interface ForwardOptions {
   /**
@@ -24,34 +28,68 @@ export interface ForwardOptions {
    * What must not outlive pmm when a signal ends it (the VM it is booting), and what it must leave said (the
    * --junit report): no exit handler runs then.
    */
-  beforeDying: (signal: string) => void;
+  beforeDying: (signal: string, phase: EndingPhase) => void;
+  /**
+   * What must be said before pmm is left to a signal's default action, which no handler of pmm's sees (the
+   * --junit report: the run has no result yet).
+   */
+  beforeDefaultAction: () => void;
 }
 
-/** Installs the handlers; the function returned removes them. note says what pmm did. */
-export function forwardSignals(control: RunControl, note: (message: string) => void, options: ForwardOptions): () => void {
+export interface SignalForwarding {
+  /**
+   * The program has ended and its run has been read (host mode's folder removed): a signal pmm took since
+   * ends it now, and from then on one ends it at once, by the signal's default action. Making the report
+   * of a run that leaked millions of blocks holds Node's event loop for seconds, where a handler would
+   * wait to run, and then only end pmm the later.
+   */
+  programEnded(): Promise<void>;
+  /** Removes the handlers: the run failed, which pmm is about to say. */
+  stop(): void;
+}
+
+/** Installs the handlers. note says what pmm did. */
+export function forwardSignals(control: RunControl, note: (message: string) => void, options: ForwardOptions): SignalForwarding {
   const said = (name: string, passedOn: boolean): void => {
     const had = options.onTerminal ? 'the program got it from the terminal too' : 'the program got it too, sent to its whole process group';
     const what = passedOn ? 'passed on to the program' : had;
     note(`pmm: ${name}: ${what}${options.reports ? '; its report follows when it has ended' : ''}`);
   };
   if (options.sharesGroup) control.signalled = said;
+  let programEnded = false;
+  // The first signal that came once the program had ended, before its run was read.
+  let late: string | null = null;
+  const die = (name: string, phase: EndingPhase): void => {
+    stop();
+    if (phase === 'after the program' && options.reports) note(`pmm: ${name}: stopped before the report`);
+    options.beforeDying(name, phase);
+    process.kill(process.pid, name);
+  };
   const handlers = FORWARDED_SIGNALS.map((name) => {
     const handler = (): void => {
-      if (!control.signal) {
-        // Nothing runs yet: end as the signal would have ended pmm.
-        remove();
-        options.beforeDying(name);
-        process.kill(process.pid, name);
-        return;
-      }
-      control.signal(name);
-      if (!options.sharesGroup) said(name, true);
+      if (programEnded) die(name, 'after the program');
+      else if (!control.signal) die(name, 'before the program'); // nothing runs yet
+      else if (control.signal(name)) {
+        if (!options.sharesGroup) said(name, true);
+      } else late ??= name; // ends pmm once the runner has cleaned up after the program
     };
     process.on(name, handler);
     return [name, handler] as const;
   });
-  const remove = (): void => {
+  const stop = (): void => {
     for (const [name, handler] of handlers) process.removeListener(name, handler);
   };
-  return remove;
+  return {
+    programEnded: async () => {
+      programEnded = true;
+      if (late !== null) return die(late, 'after the program');
+      options.beforeDefaultAction();
+      // A signal taken while the run was read reaches its handler in the event loop's next poll phase. The
+      // first immediate may come in the check phase of the turn that called this, right after its poll; the
+      // second comes after a poll of its own.
+      for (let turn = 0; turn < 2; turn++) await new Promise((resolve) => setImmediate(resolve));
+      stop();
+    },
+    stop,
+  };
 }

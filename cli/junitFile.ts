@@ -5,7 +5,7 @@ import * as fs from 'fs';
 import { errorJunit, type RunWithoutResult } from './junitReport';
 import { openOutputFile, writeAll, type OutputFile } from './logFile';
 
-const NO_RESULT = 'pmm: the run has no result: pmm was ended before it had one (SIGKILL, or a failure of its own)';
+const ENDED_EARLY = 'pmm was ended before it had one (SIGKILL, or a failure of its own)';
 
 export class JunitFile {
   private readonly file: OutputFile;
@@ -19,7 +19,12 @@ export class JunitFile {
     // A pipe or a terminal takes one report, at the end; so does pmm's own stdout or stderr, which the
     // program's output shares.
     this.rewritable = !this.file.ownStream && fs.fstatSync(this.file.fd).isFile();
-    if (this.rewritable) this.put(errorJunit(run, new Error(NO_RESULT), Date.now()));
+    this.noResultYet(ENDED_EARLY);
+  }
+
+  /** What the file says until the run's report comes (why, should pmm be ended first): a regular file's only. */
+  noResultYet(why: string): void {
+    if (this.rewritable && !this.written) this.put(errorJunit(this.run, new Error(`pmm: the run has no result: ${why}`), Date.now()));
   }
 
   /** The run's report; the first report written stays. */

@@ -155,12 +155,14 @@ async function runChecked(command: RunCommand, options: PmmOptions, suppressions
   // Ctrl-C, timeout(1): the program gets the signal, and pmm reports what it left, as valgrind does.
   const onTerminal = [process.stdin, process.stdout, process.stderr].some((stream) => stream.isTTY === true);
   stopVmsWithPmm();
-  const stopForwarding = forwardSignals(control, notice, {
+  const forwarding = forwardSignals(control, notice, {
     sharesGroup: host, onTerminal, reports: command.name === 'run',
-    beforeDying: (signal) => {
+    beforeDying: (signal, phase) => {
       killLiveVms();
-      junit?.fail(new ProgramError(`${signal} ended pmm before the program started, so the run has no result`));
+      const when = phase === 'before the program' ? 'before the program started' : 'after the program ended, before its report was made';
+      junit?.fail(new ProgramError(`${signal} ended pmm ${when}, so the run has no result`));
     },
+    beforeDefaultAction: () => junit?.noResultYet('pmm was ended after the program ended, before its report was made (by a signal, or a failure of its own)'),
   });
   // --host: on this machine, without a VM (the hook writes its records to files, one per process). There
   // the program writes to pmm's stdout and stderr itself; from the VM, pmm passes its output on.
@@ -174,9 +176,10 @@ async function runChecked(command: RunCommand, options: PmmOptions, suppressions
       })
       : await runRaw(command.program, command.args, options, { hook: command.name === 'run', ...given }, notice, live ? passOutputOn(control) : undefined, control);
   } catch (err) {
-    stopForwarding();
+    forwarding.stop();
     throw err;
   }
+  await forwarding.programEnded();
   // Lines about the run that are no leak: what the program met in the guest, and (printed whole when live)
   // what the report's copy of its output lost.
   const notes = [

@@ -11,7 +11,8 @@ export type OutputListener = (stream: 'stdout' | 'stderr', data: Buffer) => void
 
 /** Filled in while a run's answer is awaited: sends its program a signal (pmd's signal request). */
 export interface RunControl {
-  signal?: (name: string) => void;
+  /** Sends the program a signal: false, sending none, once it has ended (its run's answer on its way). */
+  signal?: (name: string) => boolean;
   /**
    * Host mode: whether signal() passed its signal on, or found that the program had it already from its
    * process group (the terminal's Ctrl-C, a kill of the group), which is not sent again.
@@ -161,7 +162,9 @@ export class GuestChannel {
       }
       if (control) {
         control.signal = (name) => {
-          if (this.pending.has(id) && !this.failure) this.socket.write(`${JSON.stringify({ id, type: 'signal', signal: name })}\n`);
+          if (!this.pending.has(id) || this.failure) return false;
+          this.socket.write(`${JSON.stringify({ id, type: 'signal', signal: name })}\n`);
+          return true;
         };
         control.pause = () => {
           if (this.pending.has(id)) this.socket.pause();

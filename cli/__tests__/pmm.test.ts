@@ -621,6 +621,31 @@ describe('run --host: SIGTERM, SIGINT or SIGQUIT sent to pmm', () => {
     }
   }, 30_000);
 
+  test.each(['SIGINT', 'SIGTERM'] as const)('%s once the program has ended ends pmm, its report unmade, as Ctrl-C ends valgrind in its leak check (it was swallowed, and the report came)', async (signal) => {
+    const tmp = fs.mkdtempSync(path.join(os.tmpdir(), 'pmm-cli-ended-'));
+    try {
+      const report = path.join(tmp, 'report.xml');
+      const program = path.join(root, 'fixtures', 'bin', 'leak_many_blocks');
+      const child = spawn(process.execPath, [cli, 'run', '--host', '--junit', report, '--', program], { cwd: root, env: { ...process.env, TMPDIR: tmp }, stdio: ['ignore', 'pipe', 'pipe'] });
+      const out = { stdout: '', stderr: '' };
+      child.stdout.on('data', (d: Buffer) => (out.stdout += d.toString()));
+      child.stderr.on('data', (d: Buffer) => (out.stderr += d.toString()));
+      const closed = new Promise<[number | null, NodeJS.Signals | null]>((resolve) => child.on('close', (status, sig) => resolve([status, sig])));
+      // The program has said it is done, and it and its launcher are gone: pmm reads and symbolizes 200,000 records.
+      expect(await waitUntil(() => out.stdout.includes('leak_many_blocks: done\n') && processTree(child.pid!).length === 1, 20_000)).toBe(true);
+      child.kill(signal);
+      expect(await closed).toEqual([null, signal]);
+      expect(out.stderr).not.toContain('blocks leaked');
+      const xml = fs.readFileSync(report, 'utf8');
+      expect(junitSchemaErrors(xml)).toBeNull();
+      expect(xml).toMatch(/<error message="pmm: [^"]*after the program ended, before its report was made[^"]*" type="PmmError">/);
+      // The run's folder is gone all the same.
+      expect(fs.readdirSync(tmp)).toEqual(['report.xml']);
+    } finally {
+      fs.rmSync(tmp, { recursive: true, force: true });
+    }
+  }, 30_000);
+
   test("Ctrl-C on a terminal: the program got the terminal's SIGINT, and pmm does not send it a second", async () => {
     const run = await pmmOnTerminal(cli, root, ['run', '--host', '--', path.join(root, 'fixtures', 'bin', 'sigint_sources')], 'sigint_sources: waiting\n', '\x03');
     expect(run.output).toContain('pmm: SIGINT: the program got it from the terminal too; its report follows when it has ended\n');

@@ -38,10 +38,10 @@ export interface HostRunOptions {
   inheritOutput?: boolean;
   /**
    * Its signal() is set once the program runs, and has a signal pmm got passed on to the program (one of
-   * ASKED_SIGNALS); signalled(), when given, is then told whether it was, or whether the program had it
+   * ASKED_SIGNALS), or says (false) that the program has ended; signalled(), when given, is then told whether it was, or whether the program had it
    * already from its process group (the terminal's Ctrl-C), which is not sent again.
    */
-  control?: { signal?: (name: string) => void; signalled?: (name: string, passedOn: boolean) => void };
+  control?: { signal?: (name: string) => boolean; signalled?: (name: string, passedOn: boolean) => void };
 }
 
 // As pmd: how long to wait for what is left of the run to exit once killed, and for its output to end.
@@ -227,12 +227,17 @@ export async function runHostRaw(program: string, args: string[], options: HostR
     const ended = (): boolean => report.ending !== null || report.failure !== null;
     // Asks made before the launcher said how to ask: made once it has.
     const asks: string[] = [];
-    const ask = (name: string): void => {
+    const ask = (name: string): boolean => {
       const index = (ASKED_SIGNALS as readonly string[]).indexOf(name);
       if (index < 0) throw new Error(`host mode passes on ${ASKED_SIGNALS.join(', ')}, not ${name}`);
-      if (requestBase === null) asks.push(name);
+      if (requestBase === null) {
+        asks.push(name);
+        return true;
+      }
+      if (ended() || launched.exitCode !== null || launched.signalCode !== null) return false;
       // A real-time signal, which ChildProcess.kill does not take by number.
-      else if (!ended() && launched.exitCode === null && launched.signalCode === null) process.kill(launched.pid!, requestBase + index);
+      process.kill(launched.pid!, requestBase + index);
+      return true;
     };
     const read = (line: string): void => {
       if (line === '') return;
