@@ -48,8 +48,13 @@ const isHelp = (arg: string): boolean => arg === '--help' || arg === '-h';
 /** An option's value as a usage error shows it. */
 const shown = (value: string | undefined): string => (value === undefined ? 'nothing' : JSON.stringify(value));
 
+/**
+ * An option's file or folder. `--`, which ends pmm's options, is none: `--junit -- ./prog` forgot the file,
+ * and would write one named `--`.
+ */
 function nonEmpty(value: string | undefined, message: string): string {
   if (value === undefined || value === '') throw new UsageError(message);
+  if (value === '--') throw new UsageError(`${message}, got "--", which ends pmm's options (a file of that name is ./--)`);
   return value;
 }
 

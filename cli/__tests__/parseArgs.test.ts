@@ -66,6 +66,12 @@ test.each([
   [['run', '--log-file'], /--log-file wants a file/],
   [['run', '--log-file=', 'x'], /--log-file wants a file/],
   [['exec', '--log-file', 'a.log', 'x'], /unknown option for pmm exec: --log-file/],
+  // `--` ends pmm's options: a file of that name was written, and the program ran all the same.
+  [['run', '--junit', '--', './p'], /^--junit wants a file, got "--", which ends pmm's options \(a file of that name is \.\/--\)$/],
+  [['run', '--log-file', '--', './p'], /^--log-file wants a file, got "--"/],
+  [['run', '--junit=--', './p'], /^--junit wants a file, got "--"/],
+  [['run', '--suppressions', '--', './p'], /^--suppressions wants a file, got "--"/],
+  [['exec', '--share', '--', 'ls'], /^--share wants a folder, got "--"/],
 ])('%j is a usage error', (argv, message) => {
   expect(() => parseArgs(argv)).toThrow(UsageError);
   expect(() => parseArgs(argv)).toThrow(message);
