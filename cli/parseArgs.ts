@@ -17,15 +17,15 @@ export class UsageError extends Error {}
 
 export const USAGE = `usage:
   pmm run [--json] [--host] [--timeout SECONDS] [--accel auto|kvm|tcg] [--share DIR]...
-          [--suppressions FILE]... [--gen-suppressions] [--error-exitcode N] [--log-file FILE]
-          [--num-callers N] [--junit FILE] [--growth] -- PROGRAM [ARGS...]
+          [--suppressions FILE]... [--gen-suppressions[=yes|no|all]] [--error-exitcode N]
+          [--log-file FILE] [--num-callers N] [--junit FILE] [--growth] -- PROGRAM [ARGS...]
       run PROGRAM in the pmm VM under the hook and report its unmatched allocations
       and mismatched frees/deletes, but those the suppression files match (and PMM_SUPPRESSIONS's)
       (--host: on this machine, without a VM, the hook writing its records to files, one per process)
       PROGRAM's stdin is pmm's: a file of up to 32 MiB whole when it starts, a pipe, a larger file or a
       terminal (pmm in its foreground) passed on as PROGRAM reads it (--host: pmm's stdin as it is)
       it exits with PROGRAM's status, 1 if that is 0 but PROGRAM leaked or released a block wrongly
-      --gen-suppressions: each leak printed as a suppression, in valgrind's format
+      --gen-suppressions (=yes, =all; =no: none): each leak printed as a suppression, in valgrind's format
       --error-exitcode N: N whenever PROGRAM leaked or released wrongly (0: its status, always)
       --log-file FILE: the report and pmm's notes to FILE, not to stderr
       --num-callers N: frames kept per allocation and release, 0 to 16 (16)
@@ -64,6 +64,16 @@ function upTo(option: string, value: string | undefined, max: number, wants: str
     throw new UsageError(`${option} wants ${wants}, got ${shown(value)}`);
   }
   return Number(value);
+}
+
+/**
+ * valgrind's --gen-suppressions=no|yes|all. Its yes asks at each error whether to print one; pmm asks nobody
+ * (its report comes after the run), so yes prints them all, as all does.
+ */
+function suppressionsWanted(value: string): boolean {
+  if (value === 'yes' || value === 'all') return true;
+  if (value === 'no') return false;
+  throw new UsageError(`--gen-suppressions wants yes, no or all, got ${shown(value)}`);
 }
 
 export function parseArgs(argv: string[]): Command {
@@ -111,7 +121,8 @@ export function parseArgs(argv: string[]): Command {
     if (arg === '--json' && name === 'run') json = true;
     else if (arg === '--host' && name === 'run') host = true;
     else if (arg === '--growth' && name === 'run') growth = true;
-    else if ((arg === '--gen-suppressions' || arg === '--gen-suppressions=all') && name === 'run') genSuppressions = true;
+    else if (arg === '--gen-suppressions' && name === 'run') genSuppressions = true;
+    else if (arg.startsWith('--gen-suppressions=') && name === 'run') genSuppressions = suppressionsWanted(arg.slice('--gen-suppressions='.length));
     else if ((value = valueOf('--suppressions', true)) !== null) suppressions.push(nonEmpty(value, '--suppressions wants a file'));
     else if ((value = valueOf('--error-exitcode', true)) !== null) errorExitCode = upTo('--error-exitcode', value, 255, 'an exit status from 0 to 255');
     else if ((value = valueOf('--num-callers', true)) !== null) {
