@@ -10,7 +10,7 @@ import { formatAmount, formatLeakMessage, formatSeedLog } from '../harness/leakR
 import { formatMismatchMessage, formatValgrindMismatch } from '../harness/mismatchReport';
 import { releaseNotes } from '../harness/releaseNotes';
 import { sharedSymbolizer, symbolizeMismatches, type RawRun } from '../harness/runProgram';
-import type { ChildResult, Frame, Leak, RawMismatch, RawRecord, RunResult } from '../harness/types';
+import type { ChildResult, Frame, Leak, LeakSummary, RawMismatch, RawRecord, RunResult } from '../harness/types';
 import { growthFailures, LEAKING_PROCESSES_LISTED } from '../harness/verdict';
 
 /** --growth's verdict: what grew steadily, with the figures it rests on, or that nothing did. */
@@ -106,6 +106,21 @@ async function seedLog(raw: RawRun, result: RunResult): Promise<string[]> {
   ];
 }
 
+/**
+ * The program's own leaks in a line. A forked child that leaked gets its line further down: "every
+ * allocation was freed" would then be untrue of the run.
+ */
+function ownVerdict(result: RunResult, suppressedSummary: LeakSummary | null): string {
+  // Killed at its time limit before the hook started (--timeout 0.001): no record says nothing was leaked.
+  if (result.timedOutBeforeHook) return 'pmm: nothing was recorded: the time ran out before the hook started';
+  const stacks = result.leaks.length;
+  if (result.summary.blocks > 0) return `pmm: ${formatAmount(result.summary)} leaked, from ${stacks} ${stacks === 1 ? 'stack' : 'stacks'}`;
+  const childLeaked = (result.children ?? []).some((c) => c.summary.blocks > 0);
+  const none = childLeaked ? 'pmm: no leaks in the program itself' : 'pmm: no leaks';
+  if (suppressedSummary) return `${none} but suppressed ones`;
+  return childLeaked ? `${none}, but in its forked children` : `${none}: every allocation was freed`;
+}
+
 /** The report's text, ending in a newline; suppressions and notes are lines made by the caller. */
 export async function textReport(raw: RawRun, result: RunResult, suppressions: string[], notes: string[]): Promise<string> {
   const logLines = await seedLog(raw, result);
@@ -114,14 +129,8 @@ export async function textReport(raw: RawRun, result: RunResult, suppressions: s
   const gone = suppressedMismatchKeys(result);
   const shown = raw.mismatches.map((m, i) => ({ m, frames: mismatchFrames[i] })).filter(({ m }) => !gone.has(rawMismatchKey(m)));
   const mismatchLines = shown.map(({ m, frames }) => formatValgrindMismatch(m, frames));
-  const stacks = result.leaks.length;
   const suppressedSummary = result.suppressed && result.suppressed.summary.blocks > 0 ? result.suppressed.summary : null;
-  // Killed at its time limit before the hook started (--timeout 0.001): no record says nothing was leaked.
-  const verdict = result.timedOutBeforeHook
-    ? 'pmm: nothing was recorded: the time ran out before the hook started'
-    : result.summary.blocks === 0
-    ? suppressedSummary ? 'pmm: no leaks but suppressed ones' : 'pmm: no leaks: every allocation was freed'
-    : `pmm: ${formatAmount(result.summary)} leaked, from ${stacks} ${stacks === 1 ? 'stack' : 'stacks'}`;
+  const verdict = ownVerdict(result, suppressedSummary);
   const n = result.mismatchedFrees;
   const listed = shown.length;
   const mismatchVerdict = n === 0

@@ -65,6 +65,13 @@ test('a leaking child gets its stacks, a clean one no line', async () => {
   expect(text).not.toContain('forked child 101');
 });
 
+test("the verdict is the program's own: when only a forked child leaked, it does not say every allocation was freed", async () => {
+  const text = await report([child(101, 0), child(102, 40)]);
+  expect(text).toContain('pmm: no leaks in the program itself, but in its forked children\n');
+  expect(text).not.toContain('every allocation was freed');
+  expect(await report([child(101, 0)])).toContain('pmm: no leaks: every allocation was freed\n');
+});
+
 test(`the stacks of the first ${LEAKING_PROCESSES_LISTED} leaking children; the others say --json has them`, async () => {
   const children = Array.from({ length: LEAKING_PROCESSES_LISTED + 2 }, (_, i) => child(200 + i, 8));
   const text = await report(children);
