@@ -77,8 +77,9 @@ export function caseOutcome(test: TestCaseResult): CaseOutcome {
   // An error outranks a failure: a crash is what the reader must see first, whatever else went wrong.
   const lead = all.find(p => p.element === 'error') ?? all[0];
   const others = all.length - 1;
+  // Named: a bare "(and 1 more)" after "50 bytes in 1 block leaked" read as one more block.
   const problem: JunitProblem = {
-    $: {message: xmlText(others > 0 ? `${lead.message} (and ${others} more)` : lead.message), type: lead.type},
+    $: {message: xmlText(others > 0 ? `${lead.message} (and ${others} more ${others === 1 ? 'problem' : 'problems'})` : lead.message), type: lead.type},
     _: xmlText([lead, ...all.filter(p => p !== lead)].map(p => p.text).join('\n\n')),
   };
   return lead.element === 'error' ? {error: [problem], properties} : {failure: [problem], properties};

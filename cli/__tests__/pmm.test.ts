@@ -425,7 +425,7 @@ describe('run --junit FILE: the run as a JUnit report, as pmm\'s Jest reporter w
     }
     // A leak leads; the status is the one more.
     const leaked = report(programBin('leak_three'));
-    expect(leaked.xml).toMatch(/<failure message="600 bytes in 3 blocks leaked \(and 1 more\)" type="MemoryLeak">[^<]*exited with status 7<\/failure>/);
+    expect(leaked.xml).toMatch(/<failure message="600 bytes in 3 blocks leaked \(and 1 more problem\)" type="MemoryLeak">[^<]*exited with status 7<\/failure>/);
     expect(leaked.status).toBe(7);
   });
 

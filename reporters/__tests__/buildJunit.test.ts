@@ -118,7 +118,7 @@ describe('a test that leaked', () => {
     ]);
     const [testcase] = report(results).junit.testsuites.testsuite[0].testcase;
     // One element: GitHub's consumers read only the first. Its text holds all three problems in order.
-    expect(testcase.failure?.map(failure => failure.$)).toEqual([{message: 'Error: expect(received).toBe(expected) (and 2 more)', type: 'AssertionError'}]);
+    expect(testcase.failure?.map(failure => failure.$)).toEqual([{message: 'Error: expect(received).toBe(expected) (and 2 more problems)', type: 'AssertionError'}]);
     const text = testcase.failure?.[0]._ ?? '';
     expect(text.indexOf('Expected: 1')).toBeLessThan(text.indexOf('324 bytes in 4 blocks leaked by ./leaky'));
     expect(text.indexOf('324 bytes in 4 blocks leaked by ./leaky')).toBeLessThan(text.indexOf('24 bytes in 1 block leaked by ./other'));
@@ -270,7 +270,7 @@ describe('faults', () => {
     const {junit} = report(results);
     const [testcase] = junit.testsuites.testsuite[0].testcase;
     expect(testcase.failure).toBeUndefined();
-    expect(testcase.error?.map(e => e.$)).toEqual([{message: './crash crashed with SIGSEGV; 24 bytes in 1 block leaked up to then (and 1 more)', type: 'Crash'}]);
+    expect(testcase.error?.map(e => e.$)).toEqual([{message: './crash crashed with SIGSEGV; 24 bytes in 1 block leaked up to then (and 1 more problem)', type: 'Crash'}]);
     expect(testcase.properties?.property.map(p => [p.$.name, p.$.value])).toEqual([['pmm.leaked.bytes', '24'], ['pmm.leaked.blocks', '1'], ['pmm.fault', 'crash']]);
     expect(junit.testsuites.testsuite[0].$).toMatchObject({errors: '1', failures: '0'});
   });

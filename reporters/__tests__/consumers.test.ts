@@ -75,7 +75,7 @@ test('mikepenz: at most one failure or error element per case, with a message, a
     expect(c.$.file).toBe('tests/native.test.js');
   }
   expect(cases.map(c => c.$.line)).toEqual(['1', '2', '3', '4', '5']);
-  expect(cases[2].error?.[0].$.message).toBe('./crash crashed with SIGSEGV; 600 bytes in 3 blocks leaked up to then (and 1 more)');
+  expect(cases[2].error?.[0].$.message).toBe('./crash crashed with SIGSEGV; 600 bytes in 3 blocks leaked up to then (and 1 more problem)');
 });
 
 test("EnricoMi: the suite's counts agree with its cases' result elements", () => {
