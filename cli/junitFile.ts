@@ -16,8 +16,8 @@ export class JunitFile {
   /** Makes (or empties) file, as --log-file's, so that one pmm cannot write is said before the run. */
   constructor(file: string, private readonly run: RunWithoutResult) {
     this.file = openOutputFile(file, 'JUnit report');
-    // A pipe or a terminal takes one report, at the end; so does pmm's own stdout or stderr, which the
-    // program's output shares.
+    // A pipe or a terminal takes one report, at the end. (pmm's own stdout or stderr as a file, which the
+    // program's output shares, is refused before: checkReportNotOwnStream.)
     this.rewritable = !this.file.ownStream && fs.fstatSync(this.file.fd).isFile();
     this.noResultYet(ENDED_EARLY);
   }

@@ -133,6 +133,18 @@ export function checkOutputFiles(outputs: readonly NamedFile[], inputs: readonly
   }
 }
 
+/**
+ * Refuses a --junit file that is pmm's own stdout or stderr (`--junit out.xml > out.xml`): the program's
+ * output goes there too, and XML written after it is no JUnit report. --log-file may share it, as
+ * valgrind's may: its report is text, after the program's.
+ */
+export function checkReportNotOwnStream(file: string, what: string): void {
+  const fd = ownStream(statOrNull(file));
+  if (fd === null) return;
+  const stream = fd === 1 ? 'stdout' : 'stderr';
+  throw new Error(`pmm: ${what} ${file} is pmm's ${stream} as well, where the program's output goes: the XML would come after it, and be no report; give ${what} another file`);
+}
+
 /** All of text to fd. */
 export function writeAll(fd: number, text: string): void {
   const bytes = Buffer.from(text);

@@ -20,7 +20,7 @@ import { exitStatus } from './exitStatus';
 import { forwardSignals } from './forwardSignals';
 import { stopVmsWithPmm } from './jobControl';
 import { junitMergeCommand } from './junitMerge';
-import { checkOutputFiles, pmmWords, type PmmWords } from './logFile';
+import { checkOutputFiles, checkReportNotOwnStream, pmmWords, type PmmWords } from './logFile';
 import { JunitFile } from './junitFile';
 import { runJunit } from './junitReport';
 import { parseArgs, USAGE, UsageError, type Command } from './parseArgs';
@@ -116,7 +116,8 @@ async function runCommand(command: RunCommand): Promise<number> {
 
 /**
  * Refuses a --log-file or --junit file that the run reads (the program, a suppression file, stdin) or that
- * the other option writes, before either is made. A program that is not there is said later, in the report.
+ * the other option writes, and a --junit file that is pmm's stdout or stderr, before either is made. A
+ * program that is not there is said later, in the report.
  */
 function checkRunFiles(command: Extract<Command, { name: 'run' }>, suppressionFiles: readonly string[], cwd: string): void {
   const outputs = [
@@ -137,6 +138,7 @@ function checkRunFiles(command: Extract<Command, { name: 'run' }>, suppressionFi
     ...suppressionFiles.map((file) => ({ file, what: 'the suppression file' })),
   ];
   checkOutputFiles(outputs, inputs, stdinStat());
+  if (command.junit !== null) checkReportNotOwnStream(command.junit, '--junit');
 }
 
 async function runChecked(command: RunCommand, options: PmmOptions, suppressions: Suppression[] | null, words: PmmWords, junit: JunitFile | null, startMs: number, cwd: string): Promise<number> {

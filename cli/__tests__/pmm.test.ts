@@ -450,6 +450,25 @@ describe('run --junit FILE: the run as a JUnit report, as pmm\'s Jest reporter w
     expect([usage.status, usage.xml]).toEqual([2, null]);
   });
 
+  test("pmm's own stdout or stderr as the file (--junit out.xml > out.xml) is refused: the XML came after the program's output, and was no report", () => {
+    const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'pmm-junit-'));
+    try {
+      const out = path.join(dir, 'out.xml');
+      for (const [name, stdio] of [['stdout', 1], ['stderr', 2]] as const) {
+        const fd = fs.openSync(out, 'w');
+        const io: Array<'ignore' | 'pipe' | number> = ['ignore', 'pipe', 'pipe'];
+        io[stdio] = fd;
+        const run = spawnSync(process.execPath, [cli, 'run', '--host', '--junit', out, '--', path.join(root, 'fixtures', 'bin', 'leak_three_blocks')], { cwd: root, stdio: io, encoding: 'utf8', timeout: 30_000 });
+        fs.closeSync(fd);
+        const said = `pmm: --junit ${out} is pmm's ${name} as well, where the program's output goes: the XML would come after it, and be no report; give --junit another file\n`;
+        expect([run.status, name === 'stdout' ? run.stderr : fs.readFileSync(out, 'utf8')]).toEqual([3, said]);
+        if (name === 'stdout') expect(fs.readFileSync(out, 'utf8')).toBe('');
+      }
+    } finally {
+      fs.rmSync(dir, { recursive: true, force: true });
+    }
+  });
+
   test('a file pmm cannot write is said before the program runs', () => {
     const run = pmm('run', '--host', '--junit', '/nonexistent-dir/leaks.xml', '--', path.join(root, 'fixtures', 'bin', 'leak_three_blocks'));
     expect(run.stderr).toMatch(/^pmm: cannot write the JUnit report \/nonexistent-dir\/leaks\.xml: ENOENT/);
