@@ -1,16 +1,17 @@
 // What `pmm run` prints on stderr after the program's own output (without --json): each unmatched allocation
-// in the article's log format with its stack, each mismatched release as valgrind prints it, the suppressions
-// asked for, then a summary line for the program and for each forked child worth a word, then notes. The
-// leaks and mismatched releases of its forked children come after its own, grouped by stack as a Jest
-// failure shows them (a script's or a make's children are often what the user is looking for).
+// in the article's log format with its stack, the mismatched releases as valgrind prints them (once for each
+// context, with how many times), the suppressions asked for, then a summary line for the program and for
+// each forked child worth a word, then notes. The leaks and mismatched releases of its forked children come
+// after its own, grouped by stack as a Jest failure shows them (a script's or a make's children are often
+// what the user is looking for).
 import { forkedChildName } from '../harness/childName';
 import { childOutOfMemoryNote, outOfMemoryNote } from '../harness/faults';
 import { unhookedChildMessage } from '../harness/hookReach';
 import { formatAmount, formatLeakMessage, formatSeedLog } from '../harness/leakReport';
-import { formatMismatchMessage, formatValgrindMismatch } from '../harness/mismatchReport';
+import { countMismatches, formatMismatchMessage, formatValgrindMismatch, mismatchKey, rawMismatchKey } from '../harness/mismatchReport';
 import { releaseNotes } from '../harness/releaseNotes';
-import { sharedSymbolizer, symbolizeMismatches, type RawRun } from '../harness/runProgram';
-import type { ChildResult, Frame, Leak, LeakSummary, RawMismatch, RawRecord, RunResult } from '../harness/types';
+import { sharedSymbolizer, type RawRun } from '../harness/runProgram';
+import type { ChildResult, Leak, LeakSummary, RawRecord, RunResult } from '../harness/types';
 import { growthFailures, LEAKING_PROCESSES_LISTED } from '../harness/verdict';
 
 /** --growth's verdict: what grew steadily, with the figures it rests on, or that nothing did. */
@@ -79,16 +80,17 @@ function unsuppressedRecords(raw: RawRun, result: RunResult): RawRecord[] {
   return gone.size === 0 ? raw.records : raw.records.filter((record) => !gone.has(record.frames.join(' ')));
 }
 
-/** A raw mismatch by its kinds, size and recorded addresses. */
-function rawMismatchKey(m: RawMismatch): string {
-  return JSON.stringify([m.allocation.kind, m.size, m.allocation.frames, m.release.kind, m.release.frames]);
-}
-
-/** The suppressed mismatches' keys, from their frames' recorded addresses (an inlined frame shares the next one's). */
-function suppressedMismatchKeys(result: RunResult): Set<string> {
-  const addresses = (frames: readonly Frame[]): string[] => frames.filter((frame) => !frame.inlined).map((frame) => frame.address);
-  return new Set((result.suppressed?.mismatches ?? []).map((m) =>
-    JSON.stringify([m.allocation.kind, m.allocation.size, addresses(m.allocation.frames), m.release.kind, addresses(m.release.frames)])));
+/**
+ * Each of the program's mismatch groups (those no suppression matched) as valgrind reports an error: once
+ * for its context, at the address of the first block released so, with how many times it happened.
+ */
+function mismatchLines(raw: RawRun, result: RunResult): string[] {
+  const firstAddress = new Map<string, string>();
+  for (const m of raw.mismatches) {
+    const key = rawMismatchKey(m);
+    if (!firstAddress.has(key)) firstAddress.set(key, m.ptr);
+  }
+  return result.mismatches.map((m) => formatValgrindMismatch(m, firstAddress.get(mismatchKey(m)) ?? '??'));
 }
 
 /** The article's log lines of the first SEED_LOG_LISTED unmatched allocations, then, if there are more, all by stack. */
@@ -124,15 +126,11 @@ function ownVerdict(result: RunResult, suppressedSummary: LeakSummary | null): s
 /** The report's text, ending in a newline; suppressions and notes are lines made by the caller. */
 export async function textReport(raw: RawRun, result: RunResult, suppressions: string[], notes: string[]): Promise<string> {
   const logLines = await seedLog(raw, result);
-  // Each mismatched release as valgrind reports it, in the order they happened, but those suppressed.
-  const mismatchFrames = await symbolizeMismatches(raw.maps, raw.mismatches, raw.earlierMaps);
-  const gone = suppressedMismatchKeys(result);
-  const shown = raw.mismatches.map((m, i) => ({ m, frames: mismatchFrames[i] })).filter(({ m }) => !gone.has(rawMismatchKey(m)));
-  const mismatchLines = shown.map(({ m, frames }) => formatValgrindMismatch(m, frames));
   const suppressedSummary = result.suppressed && result.suppressed.summary.blocks > 0 ? result.suppressed.summary : null;
   const verdict = ownVerdict(result, suppressedSummary);
   const n = result.mismatchedFrees;
-  const listed = shown.length;
+  // The blocks listed above, a group for each context: fewer than n when pmm.ko kept only its first ones.
+  const listed = countMismatches(result.mismatches);
   const mismatchVerdict = n === 0
     ? []
     : [`pmm: ${n} ${n === 1 ? 'block' : 'blocks'} released by a mismatched free/delete${n > listed ? ` (the first ${listed} listed)` : ''}`];
@@ -144,7 +142,7 @@ export async function textReport(raw: RawRun, result: RunResult, suppressions: s
   const childrenShown = childrenListed(result);
   return [
     ...logLines,
-    ...mismatchLines,
+    ...mismatchLines(raw, result),
     ...childReports(childrenShown),
     ...suppressions,
     ending(result),

@@ -11,6 +11,20 @@ export interface MismatchFrames {
   release: Frame[];
 }
 
+/** What makes two raw mismatches one: the same kinds, size and return addresses. */
+export function rawMismatchKey(m: RawMismatch): string {
+  return JSON.stringify([m.allocation.kind, m.size, m.allocation.frames, m.release.kind, m.release.frames]);
+}
+
+/**
+ * The same key for a grouped mismatch, from its frames' recorded addresses: an inlined function's frame shares
+ * the address of the next one and was not recorded.
+ */
+export function mismatchKey(m: Mismatch): string {
+  const addresses = (frames: readonly Frame[]): string[] => frames.filter(frame => !frame.inlined).map(frame => frame.address);
+  return JSON.stringify([m.allocation.kind, m.allocation.size, addresses(m.allocation.frames), m.release.kind, addresses(m.release.frames)]);
+}
+
 /**
  * Groups mismatches with the same kinds, size and return addresses, in the order first seen. framesPer[i]
  * holds the symbolized stacks of raw[i]; without them the raw addresses stand in as unknown frames.
@@ -18,7 +32,7 @@ export interface MismatchFrames {
 export function groupMismatches(raw: readonly RawMismatch[], framesPer: ReadonlyArray<MismatchFrames | undefined>): Mismatch[] {
   const groups = new Map<string, Mismatch>();
   raw.forEach((m, index) => {
-    const key = JSON.stringify([m.allocation.kind, m.size, m.allocation.frames, m.release.kind, m.release.frames]);
+    const key = rawMismatchKey(m);
     const group = groups.get(key);
     if (group !== undefined) {
       group.count += 1;
@@ -79,15 +93,18 @@ export function mismatchFailureDetail(run: Pick<RunResult, 'program' | 'mismatch
 }
 
 /**
- * valgrind's report of one mismatch, for `pmm run`: the release's stack, then the block and the allocation's
- * stack, "at" for the innermost frame and "by" for its callers, each with its address.
+ * valgrind's report of one group of mismatches, for `pmm run`: what they were and, when more than one, how
+ * many; the release's stack, then the block at its first address and the allocation's stack, "at" for the
+ * innermost frame and "by" for its callers, each with its address. Like valgrind, which reports an error
+ * once per context, a release made in a loop is one entry, not one per block.
  */
-export function formatValgrindMismatch(m: RawMismatch, frames: MismatchFrames): string {
-  const lines = [`Mismatched free() / delete / delete []: ${describeMismatch({allocation: {kind: m.allocation.kind, size: m.size}, release: m.release})}`];
-  if (frames.release.length === 0) lines.push(`   (no stack recorded for the ${m.release.kind})`);
-  lines.push(...valgrindStack(frames.release));
-  lines.push(` Address ${m.ptr} is 0 bytes inside a block of size ${m.size} alloc'd by ${m.allocation.kind}`);
-  lines.push(...valgrindStack(frames.allocation));
+export function formatValgrindMismatch(m: Mismatch, firstAddress: string): string {
+  const times = m.count > 1 ? ` (${m.count} times)` : '';
+  const lines = [`Mismatched free() / delete / delete []: ${describeMismatch(m)}${times}`];
+  if (m.release.frames.length === 0) lines.push(`   (no stack recorded for the ${m.release.kind})`);
+  lines.push(...valgrindStack(m.release.frames));
+  lines.push(` Address ${firstAddress} is 0 bytes inside a block of size ${m.allocation.size} alloc'd by ${m.allocation.kind}`);
+  lines.push(...valgrindStack(m.allocation.frames));
   return lines.join('\n');
 }
 

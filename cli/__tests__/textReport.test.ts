@@ -1,8 +1,9 @@
 // The text `pmm run` prints: the program's unmatched allocations one by one (the first SEED_LOG_LISTED, but
 // the suppressed ones), and of its forked children the leaks of the first ones with their stacks, a line
-// each for all of them.
+// each for all of them; its mismatched releases once per context, as valgrind lists them.
+import { groupMismatches } from '../../harness/mismatchReport';
 import { closeSymbolizer, type RawRun } from '../../harness/runProgram';
-import type { ChildResult, Leak, RawRecord, RunResult } from '../../harness/types';
+import type { ChildResult, Leak, RawMismatch, RawRecord, RunResult } from '../../harness/types';
 import { LEAKING_PROCESSES_LISTED } from '../../harness/verdict';
 import { SEED_LOG_LISTED, textReport } from '../textReport';
 
@@ -99,4 +100,47 @@ test("a child killed while the guest's out-of-memory killer ended processes: its
   expect(await textReport(raw, result, [], [])).toContain(
     'pmm: forked child 9 (/src/tree) was killed by SIGKILL: the guest ran out of memory (its out-of-memory killer ended 1 process during the run; raise the memoryMiB option or PMM_MEMORY_MIB)\n',
   );
+});
+
+describe('mismatched releases', () => {
+  /** A mismatch at ptr: new[] released with delete at releasedAt, or malloc with delete[] when kind says so. */
+  const mismatch = (ptr: string, releasedAt: string, kind: 'new[]' | 'malloc' = 'new[]'): RawMismatch => ({
+    ptr, size: 16, allocation: { kind, frames: ['0x401000'] }, release: { kind: kind === 'new[]' ? 'delete' : 'delete[]', frames: [releasedAt, '0x401100'] },
+  });
+  const inLoop = ['0x1000', '0x1010', '0x1020'].map((ptr) => mismatch(ptr, '0x401200'));
+  const once = mismatch('0x2000', '0x401300');
+  const suppressedPair = [mismatch('0x3000', '0x401400', 'malloc'), mismatch('0x3010', '0x401400', 'malloc')];
+
+  /** The report of a run that made these, all of them kept (or only the first ones, when made is more). */
+  function reportOf(made: number): Promise<string> {
+    const mismatches = [inLoop[0], suppressedPair[0], once, inLoop[1], suppressedPair[1], inLoop[2]];
+    const [loop, gone, single] = groupMismatches(mismatches, []);
+    const result: RunResult = {
+      program: '/src/mm', args: [], exitCode: 0, signal: null, timedOut: false, stdout: '', stderr: '',
+      ...noLeaks, mismatches: [loop, single], mismatchedFrees: made, unmatchedFrees: 0, children: [],
+      suppressed: { ...noLeaks, mismatches: [gone], mismatchedFrees: 2 },
+    };
+    const raw = { result, records: [], mismatches, mismatchedFrees: made + 2, unmatchedFrees: 0, droppedRecords: 0, maps: '', unhooked: false } as unknown as RawRun;
+    return textReport(raw, result, [], []);
+  }
+
+  test('each context once, in the order first seen, at its first address, with how many times when more than once; none suppressed', async () => {
+    const text = await reportOf(4);
+    expect(text.match(/^Mismatched free\(\)/gm)).toEqual(['Mismatched free()', 'Mismatched free()']);
+    expect(text).toContain(
+      'Mismatched free() / delete / delete []: new[] block of 16 bytes released with delete (3 times)\n' +
+      '   at 0x401200: 0x401200 (??)\n   by 0x401100: 0x401100 (??)\n' +
+      " Address 0x1000 is 0 bytes inside a block of size 16 alloc'd by new[]\n   at 0x401000: 0x401000 (??)\n" +
+      'Mismatched free() / delete / delete []: new[] block of 16 bytes released with delete\n' +
+      '   at 0x401300: 0x401300 (??)\n   by 0x401100: 0x401100 (??)\n' +
+      " Address 0x2000 is 0 bytes inside a block of size 16 alloc'd by new[]\n",
+    );
+    expect(text).not.toContain('delete[]');
+    expect(text).toContain('pmm: 4 blocks released by a mismatched free/delete\n');
+    expect(text).toContain('pmm: suppressed: 2 mismatched releases\n');
+  });
+
+  test('when pmm.ko kept only the first ones, the summary says how many blocks the groups listed stand for', async () => {
+    expect(await reportOf(300)).toContain('pmm: 300 blocks released by a mismatched free/delete (the first 4 listed)\n');
+  });
 });

@@ -9,6 +9,8 @@ import {
   formatValgrindMismatch,
   groupMismatches,
   mismatchFailureDetail,
+  mismatchKey,
+  rawMismatchKey,
   type MismatchFrames,
 } from '../mismatchReport';
 import type {Frame, Mismatch, RawMismatch} from '../types';
@@ -147,9 +149,14 @@ test('the failure detail is plain data: the headline, the message, and copies of
 });
 
 describe('formatValgrindMismatch', () => {
+  const group = (count: number, release: Frame[] = [DELETE_SITE, MAIN]): Mismatch => ({
+    allocation: {kind: 'new[]', size: 40, frames: [NEW_SITE, MAIN]},
+    release: {kind: 'delete', frames: release},
+    count,
+  });
+
   it("prints valgrind's lines: the release's stack, then the block and where it was allocated", () => {
-    const m = raw('new[]', 'delete', 40, [NEW_SITE, MAIN], [DELETE_SITE, MAIN]);
-    expect(formatValgrindMismatch(m, {allocation: [NEW_SITE, MAIN], release: [DELETE_SITE, MAIN]})).toBe(
+    expect(formatValgrindMismatch(group(1), '0x4172b0')).toBe(
       [
         'Mismatched free() / delete / delete []: new[] block of 40 bytes released with delete',
         '   at 0x1200: drop_array (/src/mm.cc:12)',
@@ -161,11 +168,26 @@ describe('formatValgrindMismatch', () => {
     );
   });
 
+  it('a group made more than once says how many times, once', () => {
+    const lines = formatValgrindMismatch(group(30000), '0x4172b0').split('\n');
+    expect(lines[0]).toBe('Mismatched free() / delete / delete []: new[] block of 40 bytes released with delete (30000 times)');
+    expect(lines).toHaveLength(6);
+  });
+
   it('says when the release has no stack', () => {
-    const m = raw('malloc', 'delete[]', 30, [MAIN], []);
-    expect(formatValgrindMismatch(m, {allocation: [MAIN], release: []}).split('\n').slice(0, 2)).toEqual([
-      'Mismatched free() / delete / delete []: malloc block of 30 bytes released with delete[]',
-      '   (no stack recorded for the delete[])',
+    expect(formatValgrindMismatch(group(1, []), '0x4172b0').split('\n').slice(0, 2)).toEqual([
+      'Mismatched free() / delete / delete []: new[] block of 40 bytes released with delete',
+      '   (no stack recorded for the delete)',
     ]);
+  });
+});
+
+describe('rawMismatchKey and mismatchKey', () => {
+  it('a group has the key of the raw mismatches it was made from, an inlined frame or not', () => {
+    const m = raw('new[]', 'delete', 40, [NEW_SITE, MAIN], [DELETE_SITE, MAIN]);
+    const inlinedHelper: Frame = {...DELETE_SITE, function: 'release_helper', inlined: true};
+    const [group] = groupMismatches([m], [{allocation: [NEW_SITE, MAIN], release: [inlinedHelper, DELETE_SITE, MAIN]}]);
+    expect(mismatchKey(group)).toBe(rawMismatchKey(m));
+    expect(mismatchKey({...group, count: 2, allocation: {...group.allocation, size: 41}})).not.toBe(rawMismatchKey(m));
   });
 });
