@@ -73,12 +73,21 @@ export function formatSeedLog(record: RawRecord, frames: readonly Frame[]): stri
       ? '?? ?? ?? ??'
       : [
           caller.address,
-          caller.function === null ? '??' : `${caller.function}()`,
+          caller.function === null ? '??' : callerName(caller.function),
           caller.line ?? '??',
           caller.file === null ? '??' : basename(caller.file),
         ].join(' ');
   const head = `{${record.kind.toUpperCase()} @${timeOfDay(record.timeNs)}} Sz: ${record.size}B ${pointers} Caller: ${where}`;
   return [head, ...frames.map(frame => `    ${formatFrame(frame)}`)].join('\n');
+}
+
+/**
+ * The caller's name as the article writes it, `main()`. A demangled C++ name already has its parameter list,
+ * `counter(int)` or `Tree::size() const`: another "()" would read as a call of what it returned. A C name
+ * never holds "(", and the one "(" a C++ name can hold outside its parameters is "(anonymous namespace)"'s.
+ */
+function callerName(name: string): string {
+  return name.replaceAll('(anonymous namespace)', '').includes('(') ? name : `${name}()`;
 }
 
 /** HH:MM:SS in UTC from decimal nanoseconds since the epoch. */

@@ -136,6 +136,20 @@ describe('formatSeedLog', () => {
   ])('%s', (_name, raw, frames, lines) => {
     expect(formatSeedLog(raw, frames)).toBe(lines.join('\n'));
   });
+
+  // A demangled C++ name already has its parameter list; a C name, or one with only a namespace's "(", gets "()".
+  it.each([
+    ['aligned_leak()', 'aligned_leak()'],
+    ['counter(int)', 'counter(int)'],
+    ['Tree::size() const', 'Tree::size() const'],
+    ['(anonymous namespace)::grow(unsigned long)', '(anonymous namespace)::grow(unsigned long)'],
+    ['(anonymous namespace)::grow', '(anonymous namespace)::grow()'],
+    ['make_buf', 'make_buf()'],
+  ])('the caller %s is written %s', (name, written) => {
+    const caller: Frame = {...MAIN, function: name, file: '/src/mm.cc', line: 37};
+    const head = formatSeedLog(record('new', 8, [caller]), [caller]).split('\n')[0];
+    expect(head).toBe(`{NEW @06:57:11} Sz: 8B Pointer: 0x5581a0c2b2a0 Caller: 0x55d0c6a0117a ${written} 37 mm.cc`);
+  });
 });
 
 describe('formatLeakMessage and leakFailureDetail', () => {
