@@ -6,6 +6,7 @@ import type { EnvironmentContext, JestEnvironmentConfig } from '@jest/environmen
 import type { Circus } from '@jest/types';
 import NodeEnvironment from 'jest-environment-node';
 import { AttributionError, concurrentTest } from './attribution';
+import { callSiteOf, withCallSite } from './callSite';
 import { forkedChildName } from './childName';
 import { isFailingTest, settleFailingTest } from './failingTest';
 import type { PmmGlobal } from './globals';
@@ -36,6 +37,8 @@ type Owner = Circus.TestEntry | Circus.Hook | 'file';
 interface Run {
   result: RunResult;
   allowFault: boolean;
+  /** Where the test called pmm.run: the end of each of the run's failures (see callSite.ts). */
+  callSite: string[];
 }
 
 /** A run not yet answered: its owner may end first (its timeout), and the program must not outlive it. */
@@ -88,8 +91,9 @@ export default class PmmEnvironment extends NodeEnvironment {
     const envOptions = config.projectConfig.testEnvironmentOptions as Record<string, unknown>;
     this.pmmOptions = resolveOptions(optionsUnder(OPTIONS_KEY, envOptions));
     this.testPath = context.testPath;
+    const run: PmmGlobal['run'] = (program, args = [], options = {}) => this.run(program, args, options, callSiteOf(run));
     const pmm: PmmGlobal = {
-      run: (program, args = [], options = {}) => this.run(program, args, options),
+      run,
       // A copy frozen all through: changing it must neither work nor change the options in force.
       options: frozenCopy(this.pmmOptions),
     };
@@ -215,12 +219,12 @@ export default class PmmEnvironment extends NodeEnvironment {
   private takeFailures(owner: Owner): RunFailure[] {
     const runs = this.runsByOwner.get(owner) ?? [];
     this.runsByOwner.delete(owner);
-    return runs.flatMap(({ result, allowFault }) =>
+    return runs.flatMap(({ result, allowFault, callSite }) =>
       runFailures(result, {
         options: this.pmmOptions,
         asserted: (process, what) => (what === 'leaks' ? this.expectedLeaks : this.expectedMismatches).has(process),
         faultExpected: allowFault,
-      }),
+      }).map((failure) => withCallSite(failure, callSite)),
     );
   }
 
@@ -266,13 +270,13 @@ export default class PmmEnvironment extends NodeEnvironment {
     }
   }
 
-  private run(program: string, args: readonly string[], options: RunOptions): Promise<RunResult> {
+  private run(program: string, args: readonly string[], options: RunOptions, callSite: string[]): Promise<RunResult> {
     const flight: RunInFlight = { owner: 'file', program, control: {}, orphaned: false };
-    flight.settled = this.runFor(flight, program, args, options);
+    flight.settled = this.runFor(flight, program, args, options, callSite);
     return flight.settled;
   }
 
-  private async runFor(flight: RunInFlight, program: string, args: readonly string[], options: RunOptions): Promise<RunResult> {
+  private async runFor(flight: RunInFlight, program: string, args: readonly string[], options: RunOptions, callSite: string[]): Promise<RunResult> {
     // Before any await: the owner is whoever called pmm.run.
     const owner = this.ownerOfCall(program);
     flight.owner = owner;
@@ -288,7 +292,7 @@ export default class PmmEnvironment extends NodeEnvironment {
     for (const note of [...releaseNotes(result), ...readOnlyNote(result.stderr, 'jest'), ...outputNote(result)]) notice(`pmm: ${result.program}: ${note}`);
     for (const child of result.children ?? []) for (const note of releaseNotes(child, true)) notice(`pmm: ${result.program}: ${forkedChildName(child)}: ${note}`);
     const runs = this.runsByOwner.get(owner) ?? [];
-    runs.push({ result, allowFault: options.allowFault === true });
+    runs.push({ result, allowFault: options.allowFault === true, callSite });
     this.runsByOwner.set(owner, runs);
     return result;
   }

@@ -42,11 +42,14 @@ export function formatAmount({bytes, blocks}: LeakSummary): string {
 }
 
 /**
- * One stack line, "at fn (path/file.c:42)". Without a source file: "at fn (object+0xoff)", and without a
- * function name the address stands in its place, so a frame never prints as a bare "??".
+ * One stack line, "by fn (path/file.c:42)". Without a source file: "by fn (object+0xoff)", and without a
+ * function name the address stands in its place, so a frame never prints as a bare "??". Not "at", as a
+ * JavaScript stack's lines begin: Jest takes the first line of a failure that looks like one (a C++ frame,
+ * "at ns::fn (...)", does through its "::") for the start of the stack, re-indents what follows and drops it
+ * under --noStackTrace.
  */
 export function formatFrame(frame: Frame): string {
-  return `at ${frame.function ?? frame.address} (${frameLocation(frame)})`;
+  return `by ${frame.function ?? frame.address} (${frameLocation(frame)})`;
 }
 
 /** A stack as a failure message shows it, a frame a line; what to say when there is none. */

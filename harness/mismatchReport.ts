@@ -109,7 +109,7 @@ export function formatValgrindMismatch(m: Mismatch, firstAddress: string): strin
 }
 
 function valgrindStack(frames: readonly Frame[]): string[] {
-  return frames.map((frame, i) => `   ${i === 0 ? 'at' : 'by'} ${frame.address}: ${formatFrame(frame).slice('at '.length)}`);
+  return frames.map((frame, i) => `   ${i === 0 ? 'at' : 'by'} ${frame.address}: ${formatFrame(frame).slice('by '.length)}`);
 }
 
 function copyMismatch(m: Mismatch): Mismatch {

@@ -152,8 +152,8 @@ test('run --host: a forked child\'s leaks are printed with their stacks, under i
   expect(run.status).toBe(1);
   const name = `forked child \\d+ \\(${leaker}\\)`;
   const report = run.stderr.slice(run.stderr.search(new RegExp(`^600 bytes in 3 blocks leaked by ${name}$`, 'm')));
-  expect(report).toMatch(new RegExp(`^600 bytes in 3 blocks leaked by ${name}\n  300 bytes in 1 block \\(realloc\\)\n    at leak_realloc `));
-  for (const fn of ['leak_malloc', 'leak_calloc']) expect(report).toMatch(new RegExp(`^    at ${fn} \\(.*leak_three\\.c:\\d+\\)$`, 'm'));
+  expect(report).toMatch(new RegExp(`^600 bytes in 3 blocks leaked by ${name}\n  300 bytes in 1 block \\(realloc\\)\n    by leak_realloc `));
+  for (const fn of ['leak_malloc', 'leak_calloc']) expect(report).toMatch(new RegExp(`^    by ${fn} \\(.*leak_three\\.c:\\d+\\)$`, 'm'));
   // The summary line says it; "--json lists them" only for children whose stacks were not printed.
   expect(run.stderr).toMatch(new RegExp(`^pmm: ${name}: 600 bytes in 3 blocks leaked$`, 'm'));
 }, 60_000);
@@ -401,7 +401,7 @@ describe('run --junit FILE: the run as a JUnit report, as pmm\'s Jest reporter w
     const { xml, status } = report(path.join(root, 'fixtures', 'bin', 'leak_three_blocks'));
     expect(xml).toContain('<testsuites name="pmm run" tests="1" failures="1" errors="0"');
     expect(xml).toContain('<property name="pmm.leaked.bytes" value="600"/>');
-    expect(xml).toMatch(/<failure message="600 bytes in 3 blocks leaked" type="MemoryLeak">600 bytes in 3 blocks leaked by \S+leak_three_blocks\n {2}300 bytes in 1 block \(realloc\)\n {4}at leak_realloc \(/);
+    expect(xml).toMatch(/<failure message="600 bytes in 3 blocks leaked" type="MemoryLeak">600 bytes in 3 blocks leaked by \S+leak_three_blocks\n {2}300 bytes in 1 block \(realloc\)\n {4}by leak_realloc \(/);
     expect(status).toBe(1);
   });
 
@@ -490,7 +490,7 @@ describe('run --log-file FILE, as valgrind\'s: pmm\'s report and notes go to FIL
       expect(run.stderr).toBe('');
       const text = fs.readFileSync(log, 'utf8');
       expect(text).not.toContain('an earlier run');
-      expect(text).toContain('at leak_malloc (');
+      expect(text).toContain('by leak_malloc (');
       expect(text).toContain('pmm: the program exited with status 7\npmm: 600 bytes in 3 blocks leaked');
       expect(run.status).toBe(7);
     } finally {

@@ -59,7 +59,7 @@ test("run: the seed's log format, then a summary, and a non-zero status", () => 
   expect(run.stderr).toMatch(/^\{MALLOC @\d\d:\d\d:\d\d\} Sz: 100B Pointer: 0x[0-9a-f]+ Caller: 0x[0-9a-f]+ leak_malloc\(\) 9 leak_three_blocks\.c$/m);
   expect(run.stderr).toMatch(/^\{CALLOC @\d\d:\d\d:\d\d\} Sz: 200B Pointer: 0x[0-9a-f]+ Caller: 0x[0-9a-f]+ leak_calloc\(\) 14 leak_three_blocks\.c$/m);
   expect(run.stderr).toMatch(/^\{REALLOC @\d\d:\d\d:\d\d\} Sz: 300B Prev Pointer: 0x[0-9a-f]+ Pointer: 0x[0-9a-f]+ Caller: 0x[0-9a-f]+ leak_realloc\(\) 21 leak_three_blocks\.c$/m);
-  expect(run.stderr).toContain(`    at main (${leakSource}:28)`);
+  expect(run.stderr).toContain(`    by main (${leakSource}:28)`);
   expect(run.stderr).toContain('pmm: 600 bytes in 3 blocks leaked, from 3 stacks');
 }, 180_000);
 

@@ -61,7 +61,7 @@ test(`the first ${SEED_LOG_LISTED} unmatched allocations one by one, then all of
 
 test('a leaking child gets its stacks, a clean one no line', async () => {
   const text = await report([child(101, 0), child(102, 40)]);
-  expect(text).toContain('40 bytes in 1 block leaked by forked child 102 (/src/tree)\n  40 bytes in 1 block (malloc)\n    at make_node (/src/tree.c:12)\n');
+  expect(text).toContain('40 bytes in 1 block leaked by forked child 102 (/src/tree)\n  40 bytes in 1 block (malloc)\n    by make_node (/src/tree.c:12)\n');
   expect(text).toContain('pmm: forked child 102 (/src/tree): 40 bytes in 1 block leaked\n');
   expect(text).not.toContain('forked child 101');
 });

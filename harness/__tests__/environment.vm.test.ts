@@ -49,9 +49,9 @@ test('the leaking program fails without asserting anything about leaks, naming e
   expect(leaky?.status).toBe('failed');
   const message = leaky?.failureMessages.join('\n') ?? '';
   expect(message).toContain('600 bytes in 3 blocks leaked by');
-  expect(message).toContain(`at leak_malloc (${leakSource}:9)`);
-  expect(message).toContain(`at leak_calloc (${leakSource}:14)`);
-  expect(message).toContain(`at leak_realloc (${leakSource}:21)`);
+  expect(message).toContain(`by leak_malloc (${leakSource}:9)`);
+  expect(message).toContain(`by leak_calloc (${leakSource}:14)`);
+  expect(message).toContain(`by leak_realloc (${leakSource}:21)`);
 });
 
 test("the clean test's case carries its figures too: nothing leaked", () => {
@@ -63,7 +63,7 @@ test("the clean test's case carries its figures too: nothing leaked", () => {
 test('the JUnit report is valid and carries the leak as a MemoryLeak failure with its frames', () => {
   expect(junitSchemaErrors(junit)).toBeNull();
   expect(junit).toContain('<failure message="600 bytes in 3 blocks leaked" type="MemoryLeak">');
-  expect(junit).toContain(`at leak_realloc (${leakSource}:21)`);
+  expect(junit).toContain(`by leak_realloc (${leakSource}:21)`);
   expect(junit).toContain('<property name="pmm.leaked.bytes" value="600"/>');
   expect(junit).toContain('<property name="pmm.leaked.blocks" value="3"/>');
 });

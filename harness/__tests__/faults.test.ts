@@ -24,7 +24,7 @@ const crashed: RunResult = {
 test('a crash names the signal, its leaks up to then with their stacks, and the end of stderr', () => {
   const detail = faultFailureDetail(crashed, 'crash');
   expect(detail.message).toBe('/bin/crash crashed with SIGSEGV; 64 bytes in 1 block leaked up to then');
-  expect(detail.stack).toContain('at leak_before_crash (/src/crash.c:10)');
+  expect(detail.stack).toContain('by leak_before_crash (/src/crash.c:10)');
   expect(detail.stack).toContain('its stderr ended with:\nabout to crash');
   expect(detail.pmmFault).toEqual({ kind: 'crash', program: '/bin/crash', signal: 'SIGSEGV', summary: { bytes: 64, blocks: 1 } });
 });

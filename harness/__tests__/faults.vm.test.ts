@@ -20,14 +20,14 @@ test('the suite fails', () => {
 });
 
 test.each([
-  ['a program that crashes', /crash_segv crashed with SIGSEGV; 64 bytes in 1 block leaked up to then/, /at leak_before_crash \(.*crash_segv\.c:\d+\)/],
-  ['a program that is killed', /kill_self was killed by SIGKILL; 32 bytes in 1 block leaked up to then/, /at leak_before_kill \(.*kill_self\.c:\d+\)/],
+  ['a program that crashes', /crash_segv crashed with SIGSEGV; 64 bytes in 1 block leaked up to then/, /by leak_before_crash \(.*crash_segv\.c:\d+\)/],
+  ['a program that is killed', /kill_self was killed by SIGKILL; 32 bytes in 1 block leaked up to then/, /by leak_before_kill \(.*kill_self\.c:\d+\)/],
   [
     'a program the guest runs out of memory for',
     /eat_memory was killed by SIGKILL: the guest ran out of memory \(its out-of-memory killer ended \d+ process(es)? during the run; raise the memoryMiB option or PMM_MEMORY_MIB\); \d+ bytes in \d+ blocks leaked up to then/,
-    /at main \(.*eat_memory\.c:\d+\)/,
+    /by main \(.*eat_memory\.c:\d+\)/,
   ],
-  ['a program that passes its timeout', /hang_forever passed its timeout and was killed; 16 bytes in 1 block leaked up to then/, /at leak_before_hang/],
+  ['a program that passes its timeout', /hang_forever passed its timeout and was killed; 16 bytes in 1 block leaked up to then/, /by leak_before_hang/],
 ])('%s fails with what happened and its leaks up to then, their stacks once', (title, headline, frame) => {
   expect(testTitled(run, title).status).toBe('failed');
   expect(messageOf(title)).toMatch(headline);

@@ -86,12 +86,12 @@ describe('summarize and formatAmount', () => {
 
 describe('formatFrame', () => {
   it.each([
-    [MAIN, 'at main (/src/leaky.c:207)'],
-    [{...MAIN, line: null}, 'at main (/src/leaky.c)'],
-    [LIBC, 'at __libc_start_call_main (/lib/libc.so.6+0x29d8f)'],
-    [UNKNOWN, 'at 0x7f0000000010 (/gone/lib.so+0x10)'],
-    [{...UNKNOWN, offset: undefined}, 'at 0x7f0000000010 (/gone/lib.so)'],
-    [NOWHERE, 'at 0x10 (??)'],
+    [MAIN, 'by main (/src/leaky.c:207)'],
+    [{...MAIN, line: null}, 'by main (/src/leaky.c)'],
+    [LIBC, 'by __libc_start_call_main (/lib/libc.so.6+0x29d8f)'],
+    [UNKNOWN, 'by 0x7f0000000010 (/gone/lib.so+0x10)'],
+    [{...UNKNOWN, offset: undefined}, 'by 0x7f0000000010 (/gone/lib.so)'],
+    [NOWHERE, 'by 0x10 (??)'],
   ])('%j', (frame, expected) => {
     expect(formatFrame(frame)).toBe(expected);
   });
@@ -105,8 +105,8 @@ describe('formatSeedLog', () => {
       [MAIN, LIBC],
       [
         '{MALLOC @06:57:11} Sz: 100B Pointer: 0x55d0c8a2b2a0 Caller: 0x55d0c6a0117a main() 207 leaky.c',
-        '    at main (/src/leaky.c:207)',
-        '    at __libc_start_call_main (/lib/libc.so.6+0x29d8f)',
+        '    by main (/src/leaky.c:207)',
+        '    by __libc_start_call_main (/lib/libc.so.6+0x29d8f)',
       ],
     ],
     [
@@ -115,7 +115,7 @@ describe('formatSeedLog', () => {
       [MAIN],
       [
         '{REALLOC @06:57:21} Sz: 200B Prev Pointer: 0x55d0c8a2b2a0 Pointer: 0x55d0c8a2b6d0 Caller: 0x55d0c6a0117a main() 207 leaky.c',
-        '    at main (/src/leaky.c:207)',
+        '    by main (/src/leaky.c:207)',
       ],
     ],
     [
@@ -124,7 +124,7 @@ describe('formatSeedLog', () => {
       [UNKNOWN],
       [
         '{CALLOC @23:59:59} Sz: 16B Pointer: 0x5581a0c2b2a0 Caller: 0x7f0000000010 ?? ?? ??',
-        '    at 0x7f0000000010 (/gone/lib.so+0x10)',
+        '    by 0x7f0000000010 (/gone/lib.so+0x10)',
       ],
     ],
     [
@@ -161,11 +161,11 @@ describe('formatLeakMessage and leakFailureDetail', () => {
   const message = [
     '309 bytes in 5 blocks leaked by ./leaky',
     '  300 bytes in 3 blocks (malloc, realloc)',
-    '    at make_buf (/src/buf.c:12)',
-    '    at main (/src/leaky.c:207)',
+    '    by make_buf (/src/buf.c:12)',
+    '    by main (/src/leaky.c:207)',
     '  1 byte in 1 block (calloc)',
-    '    at 0x7f0000000010 (/gone/lib.so+0x10)',
-    '    at 0x10 (??)',
+    '    by 0x7f0000000010 (/gone/lib.so+0x10)',
+    '    by 0x10 (??)',
     '  8 bytes in 1 block (malloc)',
     '    (no stack recorded)',
   ].join('\n');

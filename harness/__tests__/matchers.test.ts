@@ -61,7 +61,7 @@ describe('toHaveMismatchedFrees', () => {
         '  new[] block of 40 bytes released with delete (2 times)\n' +
         '    (no stack recorded for the delete)\n' +
         '  allocated with new[]\n' +
-        '    at make (/src/m.cc:3)',
+        '    by make (/src/m.cc:3)',
     );
     expect(leakMatchers(() => {}).toHaveMismatchedFrees(run(0)).message()).toBe('expected ./mm to make a mismatched free/delete, but it made 0');
   });

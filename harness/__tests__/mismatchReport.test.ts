@@ -114,16 +114,16 @@ describe('formatMismatchMessage', () => {
       [
         '3 blocks released by a mismatched free/delete in ./mm',
         '  new[] block of 40 bytes released with delete',
-        '    at drop_array (/src/mm.cc:12)',
-        '    at main (/src/mm.cc:40)',
+        '    by drop_array (/src/mm.cc:12)',
+        '    by main (/src/mm.cc:40)',
         '  allocated with new[]',
-        '    at make_array (/src/mm.cc:7)',
-        '    at main (/src/mm.cc:40)',
-        '    at 0x7f0000029d90 (/lib/libc.so.6+0x29d90)',
+        '    by make_array (/src/mm.cc:7)',
+        '    by main (/src/mm.cc:40)',
+        '    by 0x7f0000029d90 (/lib/libc.so.6+0x29d90)',
         '  malloc block of 30 bytes released with delete (2 times)',
         '    (no stack recorded for the delete)',
         '  allocated with malloc',
-        '    at main (/src/mm.cc:40)',
+        '    by main (/src/mm.cc:40)',
       ].join('\n'),
     );
   });

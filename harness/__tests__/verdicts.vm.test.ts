@@ -172,18 +172,18 @@ describe('mismatched releases', () => {
     // The release's stack (where delete was called), then the allocation's; each goes on into libc.
     expect(message).toContain(
       '  new[] block of 40 bytes released with delete\n' +
-        `    at array_by_delete (${source}:21)\n` +
-        `    at main (${source}:83)\n`,
+        `    by array_by_delete (${source}:21)\n` +
+        `    by main (${source}:83)\n`,
     );
     expect(message).toContain(
       '  allocated with new[]\n' +
-        `    at array_by_delete (${source}:19)\n` +
-        `    at main (${source}:83)\n`,
+        `    by array_by_delete (${source}:19)\n` +
+        `    by main (${source}:83)\n`,
     );
     expect(message).toContain(
       '  new[] block of 24 bytes released with realloc\n' +
-        `    at new_by_realloc (${source}:65)\n` +
-        `    at main (${source}:89)\n`,
+        `    by new_by_realloc (${source}:65)\n` +
+        `    by main (${source}:89)\n`,
     );
     expect(run.junit).toMatch(/<failure message="7 blocks released by a mismatched free\/delete in [^"]*mismatched_frees" type="MismatchedFree">/);
   });

@@ -102,7 +102,7 @@ describe('a test that leaked', () => {
     expect(suite.testcase[0].failure).toEqual([
       {$: {message: '324 bytes in 4 blocks leaked', type: 'MemoryLeak'}, _: formatLeakMessage(LEAKS, summarize(LEAKS), './leaky')},
     ]);
-    expect(xml).toContain('    at make_buf (/src/buf.c:12)\n    at main (/src/leaky.c:42)');
+    expect(xml).toContain('    by make_buf (/src/buf.c:12)\n    by main (/src/leaky.c:42)');
   });
 
   it('keeps an assertion failure beside the leak in one failure element, and sums the leaks of several runs', () => {
@@ -158,7 +158,7 @@ describe('a test whose program released blocks with the wrong call', () => {
       {$: {message: '3 blocks released by a mismatched free/delete in ./mm', type: 'MismatchedFree'}, _: formatMismatchMessage(mismatches, 3, './mm')},
     ]);
     expect(xml).toContain(
-      '  new[] block of 40 bytes released with delete (2 times)\n    at drop_array (/src/arr.cc:12)\n  allocated with new[]\n    at make_array (/src/arr.cc:7)',
+      '  new[] block of 40 bytes released with delete (2 times)\n    by drop_array (/src/arr.cc:12)\n  allocated with new[]\n    by make_array (/src/arr.cc:7)',
     );
   });
 

@@ -65,7 +65,7 @@ test('dorny (java-junit): failed cases are those with failure or error; message 
   expect(failed).toEqual(['leaks', 'crashes', 'asserts']);
   const first = (c: Case): Element => (c.failure ?? c.error)![0];
   expect(cases.filter(c => c.failure || c.error).map(c => first(c).$.type)).toEqual(['MemoryLeak', 'Crash', 'AssertionError']);
-  expect(first(cases[1])._).toContain('at leak_malloc (/src/leak.c:9)');
+  expect(first(cases[1])._).toContain('by leak_malloc (/src/leak.c:9)');
   expect(cases.every(c => Number.isFinite(parseFloat(c.$.time)))).toBe(true);
 });
 

@@ -29,7 +29,7 @@ test('cases keep their attributes, properties, skipped marks and escaped failure
   const merged = produced.add(await mergeJunit([['1.xml', shard1], ['2.xml', shard2]], 'jest tests'));
   expect(merged).toContain('<testcase classname="leaks &amp; more" name="leaks &amp; more" time="0.012" file="b.test.js">');
   expect(merged).toContain('<property name="pmm.leaked.bytes" value="600"/>');
-  expect(merged).toContain('at leak_malloc (/src/a &amp; b.c:9)');
+  expect(merged).toContain('by leak_malloc (/src/a &amp; b.c:9)');
   expect(merged).toContain('<skipped/>');
 });
 

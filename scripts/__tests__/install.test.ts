@@ -61,6 +61,6 @@ test.each(['29', '30'])('a project with Jest %s installs pmm from its git URL, s
   expect(jest.output).toMatch(/✓ after the block, clean/);
   expect(jest.output).toContain('in beforeAll: 123 bytes in 1 block leaked by');
   expect(jest.output).toContain(`123 bytes in 1 block leaked by ${path.join(project, 'leaky')}`);
-  expect(jest.output).toContain(`at main (${path.join(project, 'leaky.c')}:2)`);
+  expect(jest.output).toContain(`by main (${path.join(project, 'leaky.c')}:2)`);
   expect(jest.output).toMatch(/Tests: +3 failed, 3 passed, 6 total/);
 }, 600_000);

@@ -1,0 +1,40 @@
+// Where a test called pmm.run, as JavaScript stack lines, for the end of that run's failures. Jest splits a
+// failure at its first line that looks like a stack's: what comes before is the message, kept whole under
+// --noStackTrace and indented as it is; what follows, the stack, is dropped there and re-indented otherwise.
+// A report that ends with the call's own stack is all message, and Jest shows the test's line as it does
+// for a failed expect.
+
+/** A line of a V8 stack: "    at fn (file:line:column)". */
+const STACK_LINE = /^\s*at\s/;
+
+/** Code that is no test's own: Jest's and the other packages', Node's, and V8's own (no file). */
+const NOT_THE_TEST = /[/\\]node_modules[/\\]|\(node:|^\s*at node:|\((<anonymous>|native)\)$/;
+
+/**
+ * The stack lines of the calls that led to calledFn (calledFn's own frame and those above it left out):
+ * those of the test's code, or every one when none is (a call from a package's helper).
+ */
+export function callSiteOf(calledFn: (...args: never[]) => unknown): string[] {
+  const holder: { stack?: string } = {};
+  const limit = Error.stackTraceLimit;
+  // A test's code is seldom more than a few calls deep; Jest's own frames below it are left out anyway.
+  Error.stackTraceLimit = 20;
+  try {
+    Error.captureStackTrace(holder, calledFn);
+  } finally {
+    Error.stackTraceLimit = limit;
+  }
+  return testFrames(holder.stack ?? '');
+}
+
+/** The frames of a V8 stack that are the test's code, or all of them when none is. */
+export function testFrames(stack: string): string[] {
+  const frames = stack.split('\n').filter((line) => STACK_LINE.test(line));
+  const own = frames.filter((line) => !NOT_THE_TEST.test(line));
+  return own.length > 0 ? own : frames;
+}
+
+/** A failure with the call's stack after its report (the report, as Jest reads it, is then its message). */
+export function withCallSite<T extends { stack: string }>(failure: T, callSite: readonly string[]): T {
+  return callSite.length === 0 ? failure : { ...failure, stack: [failure.stack, ...callSite].join('\n') };
+}
