@@ -19,12 +19,17 @@ export function callSiteOf(calledFn: (...args: never[]) => unknown): string[] {
   const limit = Error.stackTraceLimit;
   // A test's code is seldom more than a few calls deep; Jest's own frames below it are left out anyway.
   Error.stackTraceLimit = 20;
+  let stack = '';
   try {
     Error.captureStackTrace(holder, calledFn);
+    stack = holder.stack ?? '';
+  } catch {
+    // Formatting the stack ran a test's mock: Jest's source maps call path.dirname, which the test may have
+    // replaced with one that throws. The report then goes without the call's lines.
   } finally {
     Error.stackTraceLimit = limit;
   }
-  return testFrames(holder.stack ?? '');
+  return testFrames(stack);
 }
 
 /** The frames of a V8 stack that are the test's code, or all of them when none is. */
