@@ -185,6 +185,7 @@ static void pmm_start(void)
 	on_exit(pmm_at_exit, NULL);
 	at_quick_exit(pmm_at_quick_exit);
 	pmm_exit_prepare();
+	pmm_fork_prepare();
 	pmm_in_hook = was_in_hook;
 	/* Recording first: a thread that sees pmm_started sees whether to record. */
 	__atomic_store_n(&pmm_live->recording, pmm_hooks_on && pmm_transport_live(), __ATOMIC_RELAXED);

@@ -123,6 +123,7 @@ void pmm_transport_drain(void);
 void pmm_transport_send(const struct pmm_record *records, unsigned int count);
 void pmm_transport_send_maps(const char *text, size_t len);
 void pmm_transport_after_fork_child(void);
+void pmm_transport_forked(pid_t pid);
 void pmm_transport_finish(void);
 void pmm_transport_host_mark(__u32 kind, __u64 value);
 void pmm_transport_host_reaped(pid_t pid, int status);
@@ -170,6 +171,8 @@ void pmm_exit_now(void);
 
 /* pmm_exit.c: host mode's record of how processes end; at start, with pmm_in_hook set. */
 void pmm_exit_prepare(void);
+/* pmm_fork.c */
+void pmm_fork_prepare(void);
 /* popen() through real, keeping its shell's pid for pclose() in host mode. */
 FILE *pmm_exit_popen(FILE *(*real)(const char *, const char *), const char *command, const char *type);
 

@@ -566,6 +566,27 @@ void pmm_transport_host_reaped(pid_t pid, int status)
 }
 
 /*
+ * In the parent, just after fork() gave it the child's pid (pmm_fork.c): pmm.ko monitors the child
+ * from now, before it runs. Not pmm_ioctl, whose ESRCH ends this process's recording: here it says
+ * only that the child was not taken in. Host mode needs nothing: a child carries the run's folder in
+ * its environment from the fork on, which is how the run finds and ends it. Keeps errno.
+ */
+void pmm_transport_forked(pid_t pid)
+{
+	int saved_errno = errno, fd;
+	__s32 child = pid;
+
+	if (pmm_sink != PMM_SINK_DEVICE || !pmm_transport_live() || !pmm_transport_owner())
+		goto out;
+	fd = pmm_device_fd();
+	if (fd >= 0)
+		while (ioctl(fd, PMM_FORKED, &child) < 0 && errno == EINTR)
+			;
+out:
+	errno = saved_errno;
+}
+
+/*
  * In a forked child, which is a new process. The parent's ring is not mapped here (the module marks
  * it not to be copied), so the child opens /dev/pmm again and maps a ring of its own; mapping it
  * makes the module monitor the child of a monitored parent. On the host the inherited fd is the

@@ -512,6 +512,51 @@ static int pmm_ioctl_record_maps(void __user *argp)
 	return mon ? 0 : -ESRCH;
 }
 
+/*
+ * PMM_FORKED: the child starts with its parent's object map, which is its
+ * own until it maps a ring and sends one (or execs). No ring of its own
+ * yet, but the hook's code is in it: not unhooked.
+ */
+static int pmm_ioctl_forked(void __user *argp)
+{
+	struct pmm_monitor *parent, *mon;
+	struct task_struct *task;
+	char *text = NULL;
+	pid_t pid;
+
+	if (copy_from_user(&pid, argp, sizeof(pid)))
+		return -EFAULT;
+	if (pid <= 0 || pid == task_tgid_nr(current))
+		return -EINVAL;
+	task = pmm_maps_task(pid);
+	if (!task)
+		return -ESRCH;
+
+	mutex_lock(&pmm_lock);
+	mon = pmm_monitor_find_pid(task_tgid(task));
+	if (mon)
+		goto out_unlock;	/* the child mapped its ring first */
+	mon = pmm_monitor_follow_child(task);
+	if (!mon)
+		goto out_unlock;
+	mon->exec_id = READ_ONCE(task->self_exec_id);
+	mon->has_image = true;
+	mon->unhooked = false;
+	parent = pmm_monitor_find_current();
+	if (parent && parent->maps) {
+		text = kvmalloc(parent->maps_len, GFP_KERNEL);
+		if (text) {
+			memcpy(text, parent->maps, parent->maps_len);
+			mon->maps = text;
+			mon->maps_len = parent->maps_len;
+		}
+	}
+out_unlock:
+	mutex_unlock(&pmm_lock);
+	put_task_struct(task);
+	return mon ? 0 : -ESRCH;
+}
+
 static int pmm_ioctl_read_maps(void __user *argp)
 {
 	struct pmm_monitor *mon;
@@ -605,6 +650,8 @@ long pmm_ioctl(struct file *file, unsigned int cmd, unsigned long arg)
 		return pmm_ring_drain(file);
 	case PMM_READ_MISMATCHES:
 		return pmm_ioctl_read_mismatches(argp);
+	case PMM_FORKED:
+		return pmm_ioctl_forked(argp);
 	default:
 		return -ENOIOCTLCMD;
 	}

@@ -59,6 +59,25 @@ static void pmm_monitor_sample(struct pmm_monitor *mon,
 	mon->nr_samples++;
 }
 
+/*
+ * The wait status of a process whose exit no ring of its own kept (a
+ * forked child killed before it ran the hook's code): its leader's, as
+ * its parent's wait reads it. Set once the leader is past its exit, after
+ * any ring of the process's own went in that exit.
+ */
+static void pmm_monitor_note_exit(struct pmm_monitor *mon)
+{
+	struct task_struct *leader = mon->task;
+
+	if (mon->exit_known || !leader || !READ_ONCE(leader->exit_state))
+		return;
+	if (leader->signal->flags & SIGNAL_GROUP_EXIT)
+		mon->wait_status = leader->signal->group_exit_code;
+	else
+		mon->wait_status = leader->exit_code;
+	mon->exit_known = true;
+}
+
 void pmm_monitor_refresh(struct pmm_monitor *mon, bool sample)
 {
 	struct task_struct *task;
@@ -81,6 +100,7 @@ void pmm_monitor_refresh(struct pmm_monitor *mon, bool sample)
 	if (!task || !atomic_read(&task->signal->live))
 		mon->state = PMM_STATE_EXITED;
 	if (mon->state == PMM_STATE_EXITED) {
+		pmm_monitor_note_exit(mon);
 		if (!task)
 			pmm_ring_settle(mon);
 		goto out_put;

@@ -7,7 +7,7 @@ import { PassThrough, Readable } from 'stream';
 import type {} from '../../harness/globals';
 import type { RunResult } from '../../harness/types';
 import { releaseNotes } from '../../harness/releaseNotes';
-import { runsAsRoot, dropUserCase, dropUserRuns, binaryOutputCase, childEndingsCase, describeChildPrograms, describeChildren, describeLeakObjects, describeLeaks, describeMismatches, dlReuseCase, describePidReuse, execEnvCase, execImageCases, execUnhookedCase, fdExhaustCase, fsizeLimitCase, seccompDeniedCase, quickExitCase, unhookedChildren, forkFamilyCase, rawForkCase, vforkAllocCase, hookCases, inputCases, EndlessInput, outlivedCase, unmatchedFreeCase, pidReuseCase, programBin, setuidCopy, describeSystemEndings, startCase, systemEndingsCase } from './cases';
+import { runsAsRoot, dropUserCase, dropUserRuns, binaryOutputCase, childEndingsCase, describeChildPrograms, describeChildren, describeLeakObjects, describeLeaks, describeMismatches, dlReuseCase, describePidReuse, describeDetached, detachedCase, execEnvCase, execImageCases, execUnhookedCase, fdExhaustCase, fsizeLimitCase, seccompDeniedCase, quickExitCase, unhookedChildren, forkFamilyCase, rawForkCase, vforkAllocCase, hookCases, inputCases, EndlessInput, outlivedCase, unmatchedFreeCase, pidReuseCase, programBin, setuidCopy, describeSystemEndings, startCase, systemEndingsCase } from './cases';
 
 const bin = programBin;
 
@@ -174,6 +174,22 @@ test.each([forkFamilyCase, outlivedCase, rawForkCase, vforkAllocCase, ...(dropUs
   const endings = (result.children ?? []).map((child) => child.signal ?? `status ${child.exitCode}`);
   expect(new Set(endings)).toEqual(new Set([c.program === 'outlived' ? 'SIGKILL' : 'status 0']));
 });
+
+test.each(detachedCase.modes)(`${detachedCase.name}: %s`, async (mode) => {
+  for (let run = 0; run < detachedCase.runs; run++) {
+    const result = await pmm.run(bin(detachedCase.program), [mode]);
+    expect(result.exitCode).toBe(0);
+    expect(result).toHaveNoLeaks();
+    const children = describeDetached(result.children ?? []);
+    expect(children).toHaveLength(1);
+    expect(detachedCase.expected).toContain(children[0]);
+    declareChildLeaks(result);
+    // Ended with the run, not left running in the guest.
+    const pid = result.children![0].pid;
+    const seen = await pmm.run('/bin/sh', ['-c', `cat /proc/${pid}/stat 2>/dev/null || echo gone`], { hook: false });
+    expect(seen.stdout).toMatch(/^gone$|\) Z /m);
+  }
+}, 120_000);
 
 test("a forked child's crash is in its entry: the signal, and what it leaked until then", async () => {
   // The shell is the program; killed_midway, which it runs, leaks five blocks and dies of SIGSEGV.

@@ -8,7 +8,7 @@ import { PassThrough, Readable } from 'stream';
 import { closeSymbolizer, symbolizeRun } from '../../harness/runProgram';
 import { preloadablePath } from '../../qemu/paths';
 import { runHostRaw } from '../host/runHost';
-import { runsAsRoot, dropUserCase, dropUserRuns, binaryOutputCase, childEndingsCase, describeChildPrograms, describeChildren, describeLeakObjects, describeLeaks, describeMismatches, dlReuseCase, describePidReuse, execEnvCase, execImageCases, execUnhookedCase, fdExhaustCase, fsizeLimitCase, quickExitCase, unhookedChildren, forkFamilyCase, rawForkCase, vforkAllocCase, hookCases, inputCases, EndlessInput, outlivedCase, unmatchedFreeCase, pidReuseCase, programBin, setuidCopy, describeSystemEndings, startCase, systemEndingsCase } from './cases';
+import { runsAsRoot, dropUserCase, dropUserRuns, binaryOutputCase, childEndingsCase, describeChildPrograms, describeChildren, describeLeakObjects, describeLeaks, describeMismatches, dlReuseCase, describePidReuse, describeDetached, detachedCase, execEnvCase, execImageCases, execUnhookedCase, fdExhaustCase, fsizeLimitCase, quickExitCase, unhookedChildren, forkFamilyCase, rawForkCase, vforkAllocCase, hookCases, inputCases, EndlessInput, outlivedCase, unmatchedFreeCase, pidReuseCase, programBin, setuidCopy, describeSystemEndings, startCase, systemEndingsCase } from './cases';
 
 beforeAll(() => {
   if (fs.existsSync('/dev/pmm')) throw new Error('/dev/pmm exists: host mode needs a machine without pmm.ko');
@@ -107,6 +107,20 @@ test('stdin: an endless stream is read only as far as the program takes it; one 
 });
 
 if (!dropUserRuns) console.warn('drop_user skipped: it needs root, and a checkout that nobody can reach (every folder above it searchable by all)');
+test.each(detachedCase.modes)(`${detachedCase.name}: %s`, async (mode) => {
+  for (let run = 0; run < detachedCase.runs; run++) {
+    const program = programBin(detachedCase.program);
+    const result = await symbolizeRun(await runHostRaw(program, [mode], { timeoutMs: 60_000 }), []);
+    expect(result.exitCode).toBe(0);
+    expect(result.summary).toEqual({ bytes: 0, blocks: 0 });
+    const children = describeDetached(result.children ?? []);
+    expect(children).toHaveLength(1);
+    expect(detachedCase.expected).toContain(children[0]);
+    const pid = result.children![0].pid;
+    expect(fs.existsSync(`/proc/${pid}`) ? fs.readFileSync(`/proc/${pid}/stat`, 'utf8') : 'gone').toMatch(/^gone$|\) Z /);
+  }
+}, 60_000);
+
 test.each([forkFamilyCase, outlivedCase, rawForkCase, vforkAllocCase, ...(dropUserRuns ? [dropUserCase] : [])].map((c) => [c.name, c] as const))('%s', async (_name, c) => {
   const program = programBin(c.program);
   const raw = await runHostRaw(program, [], { timeoutMs: 60_000 });

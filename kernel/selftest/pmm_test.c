@@ -280,6 +280,7 @@ static void test_bad_commands(void)
 		    "GET_STATS to NULL");
 	check_errno(pmm_ioctl(PMM_READ_MISMATCHES, NULL), EFAULT,
 		    "READ_MISMATCHES from NULL");
+	check_errno(pmm_ioctl(PMM_FORKED, NULL), EFAULT, "FORKED from NULL");
 	check_errno(pmm_ioctl(_IOC(_IOC_READ | _IOC_WRITE, PMM_IOC_MAGIC, 11,
 				   32), junk),
 		    ENOTTY, "READ_MISMATCHES with wrong struct size");
@@ -1620,6 +1621,7 @@ static void test_bad_pointers(void)
 		{ PMM_READ_SAMPLES, "READ_SAMPLES", 1 },
 		{ PMM_GET_STATS, "GET_STATS", 1 },
 		{ PMM_READ_MISMATCHES, "READ_MISMATCHES", 1 },
+		{ PMM_FORKED, "FORKED", 0 },
 	};
 	static char buf[PMM_MAX_MAPS + sizeof(struct pmm_record)];
 	char *hole = page_before_hole();
@@ -1671,8 +1673,11 @@ static void test_bad_pointers(void)
 	check(sizeof(struct pmm_read_mismatches) == 40 &&
 	      sizeof(struct pmm_mismatch) == 288,
 	      "struct pmm_read_mismatches is 40 bytes, pmm_mismatch 288");
+	check(PMM_FORKED == 0x4004B70C, "PMM_FORKED is _IOW(0xB7, 12, 4 bytes)");
 	check_errno(pmm_ioctl(_IO(PMM_IOC_MAGIC, 12), what), ENOTTY,
-		    "command nr 12, one past the last");
+		    "FORKED encoded without its size");
+	check_errno(pmm_ioctl(_IO(PMM_IOC_MAGIC, 13), what), ENOTTY,
+		    "command nr 13, one past the last");
 
 	fd = open(CFG_PATH, O_WRONLY);
 	check_errno(write(fd, bad_address(), 6) < 0 ? errno : 0, EFAULT,
@@ -2927,6 +2932,81 @@ static void test_ring_fork(void)
 	waitpid(child, &status, 0);
 }
 
+/*
+ * PMM_FORKED: a monitored parent names the child it has just forked, which
+ * is monitored from then on, with the parent's object map, before it runs
+ * (a daemon's parent exits at once, and the child may not run before the
+ * run ends). Its ending is known though it never mapped a ring. Only the
+ * caller's own child, and only from a monitored caller.
+ */
+static void test_forked(void)
+{
+	static const char text[] = "the parent's map\n";
+	struct pmm_maps m = { .buf = (uintptr_t)text, .len = sizeof(text) - 1 };
+	struct pmm_get_config gc, gc2;
+	struct pmm_pid_info info;
+	char back[64];
+	__s32 pid;
+	int go;
+	pid_t child;
+
+	pid = 0;
+	check_errno(pmm_ioctl(PMM_FORKED, &pid), EINVAL, "FORKED of pid 0");
+	pid = getpid();
+	check_errno(pmm_ioctl(PMM_FORKED, &pid), EINVAL,
+		    "FORKED of the caller itself");
+	pid = getppid();
+	check_errno(pmm_ioctl(PMM_FORKED, &pid), ESRCH,
+		    "FORKED of a process that is not the caller's child");
+	pid = unused_pid();
+	check_errno(pmm_ioctl(PMM_FORKED, &pid), ESRCH, "FORKED of no process");
+
+	check_errno(pmm_ioctl(PMM_RECORD_MAPS, &m), 0, "the parent's own map");
+	child = fork_held(&go, NULL);
+	if (child < 0)
+		return;
+	pid = child;
+	check_errno(pmm_ioctl(PMM_FORKED, &pid), 0,
+		    "FORKED of a child just forked, which has not run");
+	memset(&info, 0xcc, sizeof(info));
+	check(get_info(child, &info) == 0 && info.ppid == getpid() &&
+	      info.state == PMM_STATE_RUNNING && info.unhooked == 0 &&
+	      info.log_count == 0 && info.exit_known == 0,
+	      "  ... it is monitored, not unhooked (%u)", info.unhooked);
+	check(read_maps(child, back, sizeof(back)) > 0 && !strcmp(back, text),
+	      "  ... with its parent's object map");
+	pmm_ioctl(PMM_GET_CONFIG, &gc);
+	check_errno(pmm_ioctl(PMM_FORKED, &pid), 0, "FORKED of it again");
+	pmm_ioctl(PMM_GET_CONFIG, &gc2);
+	check(gc2.nr_monitored == gc.nr_monitored,
+	      "  ... the same monitor (%u -> %u)", gc.nr_monitored,
+	      gc2.nr_monitored);
+	kill(child, SIGKILL);
+	waitpid(child, NULL, 0);
+	close(go);
+	memset(&info, 0xcc, sizeof(info));
+	check(get_info(child, &info) == 0 && info.state == PMM_STATE_EXITED &&
+	      info.exit_known == 1 && WIFSIGNALED(info.wait_status) &&
+	      WTERMSIG(info.wait_status) == SIGKILL,
+	      "  ... killed with no ring: its ending is known (%u, %#x)",
+	      info.exit_known, info.wait_status);
+	set_config(PMM_CFG_STOP_PID, child, 0);
+
+	/* An unmonitored process (no ring, no START_PID) takes in no child. */
+	child = fork();
+	if (!child) {
+		pid_t grandchild = fork_held(&go, NULL);
+
+		pid = grandchild;
+		check_errno(pmm_ioctl(PMM_FORKED, &pid), ESRCH,
+			    "FORKED by a process that is not monitored");
+		release_held(go);
+		waitpid(grandchild, NULL, 0);
+		_exit(0);
+	}
+	waitpid(child, NULL, 0);
+}
+
 /* A call made on another thread, to be watched from this one. */
 struct pmm_call {
 	pthread_t thread;
@@ -3486,6 +3566,7 @@ int main(int argc, char **argv)
 	test_ring_cancel();
 	test_ring_msync();
 	test_ring_fork();
+	test_forked();
 	test_maps_children();
 	test_late_release();
 	test_unprivileged();

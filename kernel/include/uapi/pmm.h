@@ -123,7 +123,8 @@ struct pmm_pid_info {
 	__u64 mismatched_frees;	/* releases of another family, kept or not */
 	/*
 	 * The exited process's wait status (as waitpid gives it), when
-	 * exit_known: the module saw its exit through its ring's release.
+	 * exit_known: the module saw its exit through its ring's release, or
+	 * (a process that had no ring then) found it in its leader.
 	 */
 	__s32 wait_status;
 	__u32 exit_known;
@@ -361,5 +362,16 @@ struct pmm_stats {
  */
 #define PMM_RING_DRAIN		_IO(PMM_IOC_MAGIC, 10)
 #define PMM_READ_MISMATCHES	_IOWR(PMM_IOC_MAGIC, 11, struct pmm_read_mismatches)
+/*
+ * The caller, a monitored process, has just forked the child whose pid the
+ * argument points to: the child is monitored from now, with the caller's
+ * object map, as it would be once it maps a ring of its own. A child is
+ * taken in only while its parent is monitored, and one forked by a parent
+ * that exits at once (daemon(), a shell's '&') may not run before that:
+ * it then went unmonitored, its leaks unreported and it left running.
+ * -ESRCH when pid is no child of the caller's, or the caller is not
+ * monitored.
+ */
+#define PMM_FORKED		_IOW(PMM_IOC_MAGIC, 12, __s32)
 
 #endif /* _UAPI_LINUX_PMM_H */
