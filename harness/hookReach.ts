@@ -5,7 +5,7 @@
 // back: a set-user-ID program, for which the loader ignores LD_PRELOAD, or one that failed before main) is
 // an error, not a clean result.
 import { fs, path } from './coreModules';
-import { execImage } from '../symbolizer/objectMap';
+import { execImage, mainObjectPath } from '../symbolizer/objectMap';
 import { forkedChildName } from './childName';
 import { ownAllocatorReason } from './ownAllocator';
 import type { RawRun } from './runProgram';
@@ -138,5 +138,22 @@ export function checkHookStarted(raw: RawRun, fail: (message: string) => Error):
       `set-group-ID program ignores LD_PRELOAD, a program that fails before main never loads it, and the hook ` +
       `stays out of one with an allocator of its own (one that defines malloc itself)` +
       (tail ? `; its stderr ends:\n${tail}` : ''),
+  );
+}
+
+/**
+ * After a run under the hook in the VM: a process whose hook stopped recording before it ended (its ring
+ * could not be drained: a seccomp filter of the program's denies the ioctl and msync calls that drain it)
+ * has records that are neither what it left allocated nor a bound on it (its later frees went unseen too).
+ * The run is an error, as host mode's is when its hook cannot write its records.
+ */
+export function checkRecordedToTheEnd(raw: RawRun, fail: (message: string) => Error): void {
+  const { program } = raw.result;
+  const child = (raw.children ?? []).find((c) => c.stopped === true);
+  if (raw.stopped !== true && child === undefined) return;
+  const who = child === undefined ? program : `${program}'s ${forkedChildName({ pid: child.pid, program: mainObjectPath(child.maps) })}`;
+  throw fail(
+    `the hook stopped recording in ${who} before it ended: it could not hand its records to pmm.ko (a seccomp ` +
+      `filter of the program's that denies ioctl and msync does that), so what it allocated is not known`,
   );
 }

@@ -18,7 +18,7 @@ import { ProgramNotStartedError, VmError, type Vm } from '../qemu/Vm';
 import { PmmFaultError, vmFaultKind } from './faults';
 import { DEFAULT_GROWTH, judgeGrowth, type GrowthOptions } from './growth';
 import { growthSeries, parseSampleInterval } from './growthSeries';
-import { checkHookable, checkHookStarted } from './hookReach';
+import { checkHookable, checkHookStarted, checkRecordedToTheEnd } from './hookReach';
 import { withHookedDefaults } from './hookEnvironment';
 import { runDirectory } from './runDirectory';
 import { startFailureMessage } from './startFailure';
@@ -137,6 +137,11 @@ export interface RawProcess {
   earlierMaps: EarlierMaps[];
   /** It exec()ed an image the hook never entered (static, set-user-ID): what that image allocated was not seen. */
   unhooked: boolean;
+  /**
+   * Its hook stopped recording before it ended (the VM: its ring could not be drained), so its records are not
+   * what it left allocated; absent in host mode, which fails the run itself then.
+   */
+  stopped?: boolean;
 }
 
 export interface EarlierMaps {
@@ -346,6 +351,7 @@ export async function runRaw(
     maps: Buffer.from(answer.maps, 'base64').toString('utf8'),
     earlierMaps: decodeEarlierMaps(answer.earlierMaps),
     unhooked: answer.unhooked,
+    stopped: answer.stopped,
     children: answer.children?.map((c) => ({
       pid: c.pid,
       exitCode: c.exitCode ?? null,
@@ -358,11 +364,15 @@ export async function runRaw(
       maps: Buffer.from(c.maps, 'base64').toString('utf8'),
       earlierMaps: decodeEarlierMaps(c.earlierMaps),
       unhooked: c.unhooked,
+      stopped: c.stopped,
       samples: c.samples,
       ...(growth ? { growth: judgeGrowth(growthSeries(c.samples, c.records), growth.detector) } : {}),
     })),
   };
-  if (hook !== null) checkHookStarted(raw, (message) => new ProgramError(message));
+  if (hook !== null) {
+    checkHookStarted(raw, (message) => new ProgramError(message));
+    checkRecordedToTheEnd(raw, (message) => new ProgramError(message));
+  }
   return raw;
 }
 

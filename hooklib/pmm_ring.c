@@ -63,6 +63,13 @@ int pmm_ring_msync(void)
 	return ret;
 }
 
+/* No record comes after this one (PMM_RING_STOPPED): pmm.ko reads it when it applies the ring. */
+void pmm_ring_mark_stopped(void)
+{
+	if (pmm_ring_hdr)
+		__atomic_fetch_or(&pmm_ring_hdr->flags, PMM_RING_STOPPED, __ATOMIC_SEQ_CST);
+}
+
 /* In a forked child: the parent's ring is not mapped here (the module does not let it be copied). */
 void pmm_ring_forget(void)
 {

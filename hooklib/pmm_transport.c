@@ -393,6 +393,8 @@ void pmm_transport_drain(void)
 			pmm_host_write_failed();
 	} else if (pmm_ioctl(PMM_RING_DRAIN, NULL) < 0 && errno != ESRCH && pmm_ring_msync() < 0 &&
 		   pmm_transport_maybe_owner()) {
+		/* What the ring holds is not all: pmm.ko says so of the process rather than count it. */
+		pmm_ring_mark_stopped();
 		pmm_sink_kill();
 	}
 	pmm_cancel_restore(cancel);

@@ -136,6 +136,8 @@ struct pmm_monitor {
 	 * that never does ran without the hook, its allocations unseen.
 	 */
 	bool unhooked;
+	/* The image's hook stopped recording before its end (PMM_RING_STOPPED). */
+	bool stopped;
 
 	/*
 	 * The wait status the process exited with, kept at its ring's

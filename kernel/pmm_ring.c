@@ -498,6 +498,8 @@ static int pmm_ring_apply(struct pmm_ring *ring, bool final)
 	mutex_lock(&pmm_lock);
 	mon = pmm_monitor_find_pid(ring->pid);
 	stale = mon && pmm_ring_stale(ring, mon);
+	if (mon && !stale && (READ_ONCE(hdr->flags) & PMM_RING_STOPPED))
+		mon->stopped = true;
 	for (idx = 0; idx < n; idx++) {
 		struct pmm_ring_entry *e;
 

@@ -348,6 +348,7 @@ int monitor_collect(int fd, pid_t pid, struct monitor_collection *c, char *err, 
 	c->wait_status = info.wait_status;
 	c->exit_known = info.exit_known != 0;
 	c->unhooked = info.unhooked != 0;
+	c->stopped = info.stopped != 0;
 	return 0;
 
 out_free:

@@ -71,6 +71,7 @@ struct monitor_collection {
 	int wait_status;		/* as waitpid gives it, when exit_known */
 	int exit_known;			/* pmm.ko saw the process exit */
 	int unhooked;			/* it exec()ed an image the hook never entered */
+	int stopped;			/* its hook stopped recording before its end */
 };
 
 /*

@@ -55,6 +55,8 @@ export interface RunResultMessage {
   dropped: number;
   // The process exec()ed an image the hook never entered (pmd/PROTOCOL.md): what that image allocated was not seen.
   unhooked: boolean;
+  // Its hook stopped recording before it ended (its ring could not be drained; pmd/PROTOCOL.md).
+  stopped: boolean;
   mismatches: RawMismatch[]; // blocks released by another family's call, the first 256 kept (pmd/PROTOCOL.md)
   mismatchedFrees: number; // all of them
   earlierMaps: EarlierMapsAnswer[]; // the maps of images it left (exec) after mismatches, which have their stacks
@@ -80,6 +82,7 @@ export interface ChildAnswer {
   unmatchedFrees: number;
   dropped: number;
   unhooked: boolean;
+  stopped: boolean;
   mismatches: RawMismatch[];
   mismatchedFrees: number;
   earlierMaps: EarlierMapsAnswer[];

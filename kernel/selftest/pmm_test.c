@@ -442,7 +442,7 @@ static void test_record_matching(void)
 	check(get_info(getpid(), &info) == 0, "MONITORED_PIDS lists self");
 	check(info.log_count == 2 && info.log_bytes == 600 &&
 	      info.unmatched_frees == 1 && info.dropped == 0 &&
-	      info.state == PMM_STATE_RUNNING && info.pad == 0,
+	      info.state == PMM_STATE_RUNNING && info.stopped == 0,
 	      "counts: log_count %llu log_bytes %llu unmatched_frees %llu dropped %llu state %u",
 	      (unsigned long long)info.log_count,
 	      (unsigned long long)info.log_bytes,
@@ -600,7 +600,7 @@ static void test_monitored_pids(void)
 	memset(&info, 0xcc, sizeof(info));
 	get_info(getpid(), &info);
 	check(info.pid == getpid() && info.ppid == getppid() &&
-	      !strcmp(info.comm, "pmm_test") && info.pad == 0,
+	      !strcmp(info.comm, "pmm_test") && info.stopped == 0,
 	      "self: pid %d ppid %d comm '%.16s'", info.pid, info.ppid,
 	      info.comm);
 }
@@ -2877,7 +2877,7 @@ static void test_ring_fork(void)
 	memset(&info, 0xcc, sizeof(info));
 	check(get_info(child, &info) == 0 && info.ppid == getpid() &&
 	      info.state == PMM_STATE_RUNNING && info.log_count == 0 &&
-	      info.pad == 0,
+	      info.stopped == 0,
 	      "  ... it is monitored from the mmap: ppid %d, %llu records",
 	      info.ppid, (unsigned long long)info.log_count);
 	kill(child, SIGKILL);
@@ -2930,6 +2930,59 @@ static void test_ring_fork(void)
 		_exit(0);
 	}
 	waitpid(child, &status, 0);
+}
+
+/*
+ * A hook that could not drain its ring stops recording and says so in the
+ * ring's header (PMM_RING_STOPPED): the module says it of the process,
+ * whose figures are then not what it allocated. A ring without the flag
+ * leaves it unsaid (test_ring_fork's child).
+ */
+static void test_ring_stopped(void)
+{
+	struct pmm_record out[8];
+	struct pmm_pid_info info;
+	long n;
+	int ready[2];
+	pid_t child;
+	char c;
+
+	if (pipe(ready))
+		return;
+	child = fork();
+	if (!child) {
+		struct ring r;
+
+		close(ready[0]);
+		c = 'E';
+		if (!ring_open(&r)) {
+			ring_put(&r, PMM_KIND_MALLOC, 0xf500, 0, 5);
+			__atomic_fetch_or(&r.hdr->flags, PMM_RING_STOPPED,
+					  __ATOMIC_SEQ_CST);
+			c = 'R';
+		}
+		if (write(ready[1], &c, 1) != 1)
+			_exit(1);
+		for (;;)
+			pause();
+	}
+	close(ready[1]);
+	check(read(ready[0], &c, 1) == 1 && c == 'R',
+	      "a child wrote to its ring and flagged it stopped");
+	close(ready[0]);
+	memset(&info, 0xcc, sizeof(info));
+	check(get_info(child, &info) == 0 && info.stopped == 0,
+	      "  ... not said before the module reads the ring (%u)",
+	      info.stopped);
+	kill(child, SIGKILL);
+	waitpid(child, NULL, 0);
+	/* The read waits for the ring's release, which may be a worker's. */
+	n = read_all_logs(child, out, 8, 4);
+	memset(&info, 0xcc, sizeof(info));
+	check(n == 1 && get_info(child, &info) == 0 && info.stopped == 1,
+	      "  ... said once its ring is applied, with what it held (%u, %ld)",
+	      info.stopped, n);
+	set_config(PMM_CFG_STOP_PID, child, 0);
 }
 
 /*
@@ -3566,6 +3619,7 @@ int main(int argc, char **argv)
 	test_ring_cancel();
 	test_ring_msync();
 	test_ring_fork();
+	test_ring_stopped();
 	test_forked();
 	test_maps_children();
 	test_late_release();

@@ -73,7 +73,7 @@ test('a line that is not JSON fails what waits, with the start of the line', asy
 });
 
 const child = (id: number, pid: number) => ({
-  id, type: 'child', pid, exitCode: 0, signal: null, maps: '', records: [], unmatchedFrees: 0, dropped: 0, unhooked: false, mismatches: [], mismatchedFrees: 0,
+  id, type: 'child', pid, exitCode: 0, signal: null, maps: '', records: [], unmatchedFrees: 0, dropped: 0, unhooked: false, stopped: false, mismatches: [], mismatchedFrees: 0,
 });
 const result = (id: number, children: number) => ({ id, type: 'result', pid: 1, exitCode: 0, signal: null, records: [], children });
 

@@ -1,7 +1,8 @@
 /*
  * seccomp_denied.c: a program that installs a seccomp filter denying (EPERM) system calls the hook
  * uses to hand its records over, then allocates 30,000 blocks of 40 bytes and frees two of each three:
- * 10,000 left (400,000 bytes), more allocations than the record ring holds (16,384).
+ * 10,000 left (400,000 bytes), more allocations than the record ring holds (16,384). A second argument
+ * gives another number of blocks (100: few enough that the ring never needs draining).
  *
  *	seccomp_denied strict	an allowlist (read, write, brk, mmap, munmap, mremap, futex,
  *				rt_sigreturn, exit, exit_group, newfstatat, fstat): no ioctl,
@@ -59,8 +60,9 @@ static struct sock_filter ioctl_msync[] = {
 int main(int argc, char **argv)
 {
 	struct sock_fprog prog;
+	int blocks = argc > 2 ? atoi(argv[2]) : 30000;
 
-	if (argc != 2)
+	if (argc != 2 && argc != 3)
 		return 2;
 	if (strcmp(argv[1], "strict") == 0)
 		prog = (struct sock_fprog)PROGRAM(strict);
@@ -72,7 +74,7 @@ int main(int argc, char **argv)
 		return 2;
 	if (prctl(PR_SET_NO_NEW_PRIVS, 1, 0, 0, 0) || prctl(PR_SET_SECCOMP, SECCOMP_MODE_FILTER, &prog))
 		return 1;
-	for (int i = 0; i < 30000; i++) {
+	for (int i = 0; i < blocks; i++) {
 		sink = malloc(40);
 		if (i % 3)
 			free(sink);

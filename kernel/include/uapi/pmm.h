@@ -114,7 +114,11 @@ struct pmm_pid_info {
 	__s32 pid;		/* the process's */
 	__s32 ppid;
 	__u32 state;		/* enum pmm_state */
-	__u32 pad;
+	/*
+	 * 1: the hook stopped recording before the process ended
+	 * (PMM_RING_STOPPED): its figures are not what it allocated.
+	 */
+	__u32 stopped;
 	__u64 log_count;	/* unmatched records held */
 	__u64 log_bytes;	/* bytes those records hold */
 	__u64 unmatched_frees;	/* frees that matched no allocation */
@@ -260,6 +264,14 @@ struct pmm_ring_header {
  * sees it for every position below that head taken after the resume.
  */
 #define PMM_RING_RESUMED	2
+/*
+ * The writer stopped recording for good before its process ended: its ring
+ * could not be drained (a seccomp filter of the program's denies ioctl and
+ * msync), and no record of its later allocations and releases will come.
+ * The module says so of the process (pmm_pid_info's stopped) rather than
+ * give what it has for the process's figures.
+ */
+#define PMM_RING_STOPPED	4
 
 struct pmm_ring_entry {
 	__u64 seq;
