@@ -1,6 +1,8 @@
-// Parses pmm's command line into a command; pure, so every form is tested as a table.
+// Parses pmm's command line into a command; pure (pmm's pid and environment, which --log-file's name may
+// use, are given), so every form is tested as a table.
 import { MAX_TIMEOUT_MS } from '../harness/options';
 import { PMM_MAX_FRAMES } from '../hooklib/host/recordStream';
+import { expandLogFileName, type LogFileContext } from './logFileName';
 
 export type Command =
   | { name: 'help' }
@@ -27,7 +29,8 @@ export const USAGE = `usage:
       it exits with PROGRAM's status, 1 if that is 0 but PROGRAM leaked or released a block wrongly
       --gen-suppressions (=yes, =all; =no: none): each leak printed as a suppression, in valgrind's format
       --error-exitcode N: N whenever PROGRAM leaked or released wrongly (0: its status, always)
-      --log-file FILE: the report and pmm's notes to FILE, not to stderr
+      --log-file FILE: the report and pmm's notes to FILE, not to stderr (%p in FILE: pmm's pid,
+        %q{VAR}: the environment variable VAR, %%: a '%', as valgrind's)
       --num-callers N: frames kept per allocation and release, 0 to 16 (16)
       (the last four as valgrind's options of those names)
       --junit FILE: the run as a JUnit report, as pmm's Jest reporter writes it
@@ -42,6 +45,13 @@ export const USAGE = `usage:
   pmm junit-merge OUT.xml IN.xml [IN.xml...]
       merge JUnit reports (a sharded run's) into one
   pmm --version`;
+
+/** --log-file's file, its %p, %q{VAR} and %% expanded as valgrind's (logFileName.ts). */
+function logFileNamed(name: string, context: LogFileContext): string {
+  const expanded = expandLogFileName(name, context);
+  if ('problem' in expanded) throw new UsageError(`--log-file ${JSON.stringify(name)}: ${expanded.problem}`);
+  return nonEmpty(expanded.file, `--log-file ${JSON.stringify(name)} names no file`);
+}
 
 const isHelp = (arg: string): boolean => arg === '--help' || arg === '-h';
 
@@ -76,7 +86,7 @@ function suppressionsWanted(value: string): boolean {
   throw new UsageError(`--gen-suppressions wants yes, no or all, got ${shown(value)}`);
 }
 
-export function parseArgs(argv: string[]): Command {
+export function parseArgs(argv: string[], context: LogFileContext = { pid: process.pid, env: process.env }): Command {
   const [name, ...rest] = argv;
   if (name === undefined || isHelp(name) || name === 'help') return { name: 'help' };
   if (name === '--version' || name === '-V' || name === 'version') {
@@ -129,7 +139,7 @@ export function parseArgs(argv: string[]): Command {
       numCallers = upTo('--num-callers', value, PMM_MAX_FRAMES, `0 to ${PMM_MAX_FRAMES} (the hook keeps at most ${PMM_MAX_FRAMES} frames)`);
     }
     else if ((value = valueOf('--junit', true)) !== null) junit = nonEmpty(value, '--junit wants a file');
-    else if ((value = valueOf('--log-file', true)) !== null) logFile = nonEmpty(value, '--log-file wants a file');
+    else if ((value = valueOf('--log-file', true)) !== null) logFile = logFileNamed(nonEmpty(value, '--log-file wants a file'), context);
     else if ((value = valueOf('--timeout', false)) !== null) {
       // Decimal seconds, as timeout(1) takes them (Number would take "0x10" and "1e3" too).
       if (value === undefined || !/^(\d+(\.\d*)?|\.\d+)$/.test(value)) {

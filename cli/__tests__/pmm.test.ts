@@ -498,6 +498,24 @@ describe('run --log-file FILE, as valgrind\'s: pmm\'s report and notes go to FIL
     }
   });
 
+  test("the file's name as valgrind's: %p is pmm's pid, %q{VAR} the variable's value; a bad % is a usage error", () => {
+    const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'pmm-log-'));
+    try {
+      const run = spawnSync(process.execPath, [cli, 'run', '--host', `--log-file=${dir}/vg.%p.%q{PMM_LOG_TAG}.log`, '--', leaky], {
+        cwd: root, encoding: 'utf8', timeout: 30_000, env: { ...process.env, PMM_LOG_TAG: 'nightly' },
+      });
+      expect([run.status, run.stderr]).toEqual([7, '']);
+      expect(fs.readdirSync(dir)).toEqual([`vg.${run.pid}.nightly.log`]);
+      expect(fs.readFileSync(path.join(dir, `vg.${run.pid}.nightly.log`), 'utf8')).toContain('pmm: 600 bytes in 3 blocks leaked');
+      const bad = pmm('run', '--host', `--log-file=${dir}/vg.%z.log`, '--', leaky);
+      expect([bad.status, bad.stdout]).toEqual([2, '']);
+      expect(bad.stderr).toMatch(/^pmm: --log-file ".*\/vg\.%z\.log": expected 'p', 'q\{VAR\}' or '%' after '%'/);
+      expect(fs.readdirSync(dir)).toHaveLength(1);
+    } finally {
+      fs.rmSync(dir, { recursive: true, force: true });
+    }
+  });
+
   test('a file pmm cannot write is said before the program runs', () => {
     const run = pmm('run', '--host', '--log-file', '/nonexistent-dir/pmm.log', '--', leaky);
     expect(run.stderr).toMatch(/^pmm: cannot write the log file \/nonexistent-dir\/pmm\.log: ENOENT/);
