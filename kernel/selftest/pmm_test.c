@@ -2832,14 +2832,70 @@ static void test_ring_cancel(void)
  * and its ring's records survive SIGKILL; a child that maps none, and a
  * grandchild through an unmonitored child, are not.
  */
+/*
+ * A forked child that maps a ring of its own, writes to it with fill and
+ * waits, its records written and never drained (only its end applies
+ * them): its pid, or -1 when it could not.
+ */
+static pid_t fork_ring_writer(void (*fill)(struct ring *r), const char *what)
+{
+	int ready[2];
+	pid_t child;
+	char c;
+
+	if (pipe(ready))
+		return -1;
+	child = fork();
+	if (!child) {
+		struct ring r;
+
+		close(ready[0]);
+		c = 'E';
+		if (!ring_open(&r)) {
+			fill(&r);
+			c = 'R';
+		}
+		if (write(ready[1], &c, 1) != 1)
+			_exit(1);
+		for (;;)
+			pause();
+	}
+	close(ready[1]);
+	c = 0;
+	if (read(ready[0], &c, 1) != 1)
+		c = 0;
+	close(ready[0]);
+	check(c == 'R', "%s", what);
+	if (c == 'R')
+		return child;
+	kill(child, SIGKILL);
+	waitpid(child, NULL, 0);
+	return -1;
+}
+
+/* Two blocks left of four events: a malloc, a new[], a new and its delete. */
+static void write_four(struct ring *r)
+{
+	ring_put(r, PMM_KIND_MALLOC, 0xf100, 0, 11);
+	ring_put(r, PMM_KIND_NEW_ARRAY, 0xf200, 0, 22);
+	ring_put(r, PMM_KIND_NEW, 0xf300, 0, 33);
+	ring_put(r, PMM_KIND_DELETE, 0xf300, 0, 0);
+}
+
+/* One block, and the hook's word that it stopped recording. */
+static void write_stopped(struct ring *r)
+{
+	ring_put(r, PMM_KIND_MALLOC, 0xf500, 0, 5);
+	__atomic_fetch_or(&r->hdr->flags, PMM_RING_STOPPED, __ATOMIC_SEQ_CST);
+}
+
 static void test_ring_fork(void)
 {
 	struct pmm_record out[64];
 	struct pmm_pid_info info;
-	int ready[2], status;
 	pid_t child;
+	int status;
 	long n;
-	char c;
 
 	child = fork();
 	if (!child) {
@@ -2849,31 +2905,9 @@ static void test_ring_fork(void)
 	}
 	waitpid(child, &status, 0);
 
-	if (pipe(ready))
+	child = fork_ring_writer(write_four, "a child mapped its own ring and wrote to it");
+	if (child < 0)
 		return;
-	child = fork();
-	if (!child) {
-		struct ring r;
-
-		close(ready[0]);
-		c = 'E';
-		if (!ring_open(&r)) {
-			ring_put(&r, PMM_KIND_MALLOC, 0xf100, 0, 11);
-			ring_put(&r, PMM_KIND_NEW_ARRAY, 0xf200, 0, 22);
-			ring_put(&r, PMM_KIND_NEW, 0xf300, 0, 33);
-			ring_put(&r, PMM_KIND_DELETE, 0xf300, 0, 0);
-			/* Written, never drained: only the kill applies it. */
-			c = 'R';
-		}
-		if (write(ready[1], &c, 1) != 1)
-			_exit(1);
-		for (;;)
-			pause();
-	}
-	close(ready[1]);
-	check(read(ready[0], &c, 1) == 1 && c == 'R',
-	      "a child mapped its own ring and wrote to it");
-	close(ready[0]);
 	memset(&info, 0xcc, sizeof(info));
 	check(get_info(child, &info) == 0 && info.ppid == getpid() &&
 	      info.state == PMM_STATE_RUNNING && info.log_count == 0 &&
@@ -2942,34 +2976,13 @@ static void test_ring_stopped(void)
 {
 	struct pmm_record out[8];
 	struct pmm_pid_info info;
-	long n;
-	int ready[2];
 	pid_t child;
-	char c;
+	long n;
 
-	if (pipe(ready))
+	child = fork_ring_writer(write_stopped,
+				 "a child wrote to its ring and flagged it stopped");
+	if (child < 0)
 		return;
-	child = fork();
-	if (!child) {
-		struct ring r;
-
-		close(ready[0]);
-		c = 'E';
-		if (!ring_open(&r)) {
-			ring_put(&r, PMM_KIND_MALLOC, 0xf500, 0, 5);
-			__atomic_fetch_or(&r.hdr->flags, PMM_RING_STOPPED,
-					  __ATOMIC_SEQ_CST);
-			c = 'R';
-		}
-		if (write(ready[1], &c, 1) != 1)
-			_exit(1);
-		for (;;)
-			pause();
-	}
-	close(ready[1]);
-	check(read(ready[0], &c, 1) == 1 && c == 'R',
-	      "a child wrote to its ring and flagged it stopped");
-	close(ready[0]);
 	memset(&info, 0xcc, sizeof(info));
 	check(get_info(child, &info) == 0 && info.stopped == 0,
 	      "  ... not said before the module reads the ring (%u)",
