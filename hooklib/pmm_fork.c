@@ -4,7 +4,8 @@
  * CPU, the parent usually runs on first, and a parent that exits at once (daemon(), a shell's '&')
  * is no longer there to be the child's monitored parent when the child gets to run: the child went
  * unmonitored, its leaks unreported, and was not ended with the run. So the parent names the child
- * to pmm.ko before fork() returns to it (pmm_transport_forked).
+ * to pmm.ko before fork() returns to it (pmm_transport_forked). Host mode had the same race on a busy
+ * machine, where the run finds its processes by the files they make: the parent names it in a file.
  *
  * Forks made inside the C library reach no wrapper: daemon() is written here again, as glibc 2.36's,
  * around this fork(); forkpty() and a fork by raw system call are followed only once the child runs.

@@ -70,7 +70,30 @@ int pmm_host_name_open(const char *path, int flags)
 	return fd;
 }
 
-int pmm_host_name_choose(const char *dir, pid_t pid, unsigned int *generation)
+/*
+ * A forked child killed at once (its parent left, and the run ended it) may die between claiming its
+ * records file and reading its own /proc/self/maps: the map it inherited goes first, whole (renamed
+ * into place), or the run would show a child that ran nothing it can name.
+ */
+static void pmm_host_name_first_maps(const char *dir, pid_t pid, unsigned int n, const char *maps,
+				     size_t len)
+{
+	char path[PATH_MAX], new_path[PATH_MAX];
+	int fd;
+
+	if (len == 0 || pmm_host_name_path(path, sizeof(path), dir, pid, n, ".maps") ||
+	    pmm_host_name_path(new_path, sizeof(new_path), dir, pid, n, ".maps.new"))
+		return;
+	fd = pmm_host_name_open(new_path, O_WRONLY | O_TRUNC);
+	if (fd < 0)
+		return;
+	if (pmm_write_all(fd, maps, len, -1) == 0)
+		rename(new_path, path);
+	close(fd);
+}
+
+int pmm_host_name_choose(const char *dir, pid_t pid, const char *maps, size_t maps_len,
+			 unsigned int *generation)
 {
 	char records[PATH_MAX], ring[PATH_MAX];
 	struct stat st;
@@ -82,7 +105,12 @@ int pmm_host_name_choose(const char *dir, pid_t pid, unsigned int *generation)
 		if (pmm_host_name_path(records, sizeof(records), dir, pid, n, ".records") ||
 		    pmm_host_name_path(ring, sizeof(ring), dir, pid, n, ".ring"))
 			return -1;
-		/* The reader finds a process by its records file, even one that recorded nothing. */
+		/*
+		 * The reader finds a process by its records file, even one that recorded nothing. Only
+		 * one live process has the pid: a records file not there now is not made by another.
+		 */
+		if (access(records, F_OK) < 0 && errno == ENOENT)
+			pmm_host_name_first_maps(dir, pid, n, maps, maps_len);
 		fd = pmm_host_name_open(records, O_WRONLY | O_EXCL);
 		if (fd >= 0) {
 			close(fd);

@@ -105,9 +105,12 @@ int pmm_host_name_path(char *path, size_t size, const char *dir, pid_t pid, unsi
 		       const char *suffix);
 /*
  * This process's generation: that of the files of an earlier image of it, else the first whose
- * records file it could create (it is then created). 0, or -1 with errno.
+ * records file it could create (it is then created). A new process's object map (maps, len > 0: a
+ * forked child's, its parent's at the fork) is written first, so that the reader, which finds a
+ * process by its records file, never finds one without it. 0, or -1 with errno.
  */
-int pmm_host_name_choose(const char *dir, pid_t pid, unsigned int *generation);
+int pmm_host_name_choose(const char *dir, pid_t pid, const char *maps, size_t maps_len,
+			 unsigned int *generation);
 /*
  * Keeps the object map an earlier image of this process left at maps_path, whose stacks its mismatched
  * releases have, as <maps_path>.<n> (n from 1, the first not taken): n, or 0 when there is none to keep.

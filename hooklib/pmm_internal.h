@@ -187,6 +187,7 @@ int pmm_exec_target(const char *path, int search, int dirfd, int flags, char *ou
 /* pmm_maps.c */
 void pmm_maps_record(void);
 void pmm_maps_exec(pid_t pid, const char *path);
+const char *pmm_maps_inherited(size_t *len);
 /* pmm_transport.c: what pmm_maps_exec sends. */
 void pmm_transport_send_exec(pid_t pid, const char *path, const char *text, size_t len);
 

@@ -163,6 +163,16 @@ out_unlock:
 }
 
 /*
+ * The text last sent: in a forked child, its parent's at the fork, which is the child's image until it
+ * reads its own. Read without the lock, which a thread of the parent may have held at the fork.
+ */
+const char *pmm_maps_inherited(size_t *len)
+{
+	*len = pmm_maps_sent_len;
+	return pmm_maps_sent;
+}
+
+/*
  * The image this process is about to exec (pid 0), or that a child it has just spawned runs (pid):
  * the last text sent, then a line "exec PATH", which the host reads as the file the process ran last
  * should that image never take the hook. path NULL: the exec failed, and the text goes again alone.

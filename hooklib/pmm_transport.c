@@ -215,9 +215,11 @@ static int pmm_host_dir_open(void)
 	char ring_path[PATH_MAX];
 	pid_t pid = getpid();
 	unsigned int gen;
+	size_t maps_len;
+	const char *maps = pmm_maps_inherited(&maps_len);
 
 	pmm_sink_pid = pid;
-	if (pmm_host_name_choose(dir, pid, &gen) ||
+	if (pmm_host_name_choose(dir, pid, maps, maps_len, &gen) ||
 	    pmm_host_name_path(pmm_records_path, sizeof(pmm_records_path), dir, pid, gen, ".records") ||
 	    pmm_host_name_path(ring_path, sizeof(ring_path), dir, pid, gen, ".ring") ||
 	    pmm_host_name_path(pmm_late_path, sizeof(pmm_late_path), dir, pid, gen, ".late") ||
@@ -475,20 +477,23 @@ void pmm_transport_send_maps(const char *text, size_t len)
 }
 
 /*
- * Host mode: a line of <pid>.spawned, "PID PATH" for an image that child runs, or "PID -" when its exec
- * failed. One write of a file opened for appending: whole, whichever process or thread writes it.
+ * Host mode: a line of <pid>.spawned, "PID PATH" for an image that child runs, "PID -" when its exec
+ * failed, or "PID" (path NULL) for a child fork() made. One write of a file opened for appending:
+ * whole, whichever process or thread writes it.
  */
 static void pmm_host_spawned(pid_t pid, const char *path)
 {
-	size_t len = strlen(path);
+	size_t len = path ? strlen(path) : 0;
 	char line[32 + PATH_MAX];
 	size_t n = pmm_host_decimal(line, (unsigned int)pid);
 
 	if (!pmm_spawned_path[0] || n + 2 + len > sizeof(line))
 		return;
-	line[n++] = ' ';
-	memcpy(line + n, path, len);
-	n += len;
+	if (path) {
+		line[n++] = ' ';
+		memcpy(line + n, path, len);
+		n += len;
+	}
 	line[n++] = '\n';
 	pmm_write_file(pmm_spawned_path, line, n, -1);
 }
@@ -570,15 +575,23 @@ void pmm_transport_host_reaped(pid_t pid, int status)
 /*
  * In the parent, just after fork() gave it the child's pid (pmm_fork.c): pmm.ko monitors the child
  * from now, before it runs. Not pmm_ioctl, whose ESRCH ends this process's recording: here it says
- * only that the child was not taken in. Host mode needs nothing: a child carries the run's folder in
- * its environment from the fork on, which is how the run finds and ends it. Keeps errno.
+ * only that the child was not taken in. On the host the run finds its processes by their files, which
+ * a child makes only once it runs: its line in <pid>.spawned names it before, so that a run whose
+ * program has ended ends it too. Keeps errno.
  */
 void pmm_transport_forked(pid_t pid)
 {
 	int saved_errno = errno, fd;
 	__s32 child = pid;
 
-	if (pmm_sink != PMM_SINK_DEVICE || !pmm_transport_live() || !pmm_transport_owner())
+	if (!pmm_transport_live() || !pmm_transport_owner())
+		goto out;
+	if (pmm_sink == PMM_SINK_HOST) {
+		if (pmm_record_dir[0])
+			pmm_host_spawned(pid, NULL);
+		goto out;
+	}
+	if (pmm_sink != PMM_SINK_DEVICE)
 		goto out;
 	fd = pmm_device_fd();
 	if (fd >= 0)

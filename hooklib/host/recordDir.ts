@@ -2,7 +2,7 @@
 // `<name>.records` (what its ring's drains wrote), `<name>.ring` (what they committed, and what was still
 // in the ring), `<name>.late` (the rare record that found no place in the ring), `<name>.maps`, and
 // `<name>.failed` when the hook could not write a record out, `<name>.spawned` naming the images its
-// vfork and spawned children ran, `<name>.maps.<n>` the object maps of images it left by exec(),
+// vfork and spawned children ran and the children it forked, `<name>.maps.<n>` the object maps of images it left by exec(),
 // replayed per process as pmm.ko keeps one monitor per process. The name is the pid, or `<pid>-<n>` for
 // the n-th later process of the run given the same pid (hooklib/pmm_host_name.c).
 import * as fs from 'fs';
@@ -160,40 +160,59 @@ export function recordDirEntries(dir: string): RecordDirEntry[] {
 
 const readMaps = (dir: string, name: string): string => readIfThere(path.join(dir, `${name}.maps`))?.toString('utf8') ?? '';
 
+/** A child a process's `<name>.spawned` names that wrote no files of its own, and what it runs (childrenWithoutFiles). */
+export interface ChildWithoutFiles extends RecordDirEntry {
+  /** The image its exec gave it, '-' when the exec failed, or null for a fork, which runs its parent's. */
+  image: string | null;
+  /** The parent's files' name, whose object map the child had. */
+  parent: string;
+}
+
 /**
- * The children a process's `<name>.spawned` names (hooklib/pmm_transport.c) that wrote no files of their
- * own: a vfork child's or a spawned child's image the hook could not enter, which ran none of the hook's
- * code. Each line is "PID PATH", or "PID -" when that child's exec failed; a child's last line counts. It
- * is an unhooked process whose object map is its parent's with the image's "exec" line after it, as pmm.ko
- * keeps for such a child. (A later process of the run given the same pid, with files of its own, hides it.)
+ * The children a process's `<name>.spawned` (hooklib/pmm_transport.c) names that wrote no files of their
+ * own. Each line is "PID PATH" for a vfork child's or a spawned child's image, or "PID -" when that
+ * child's exec failed; "PID" alone is a child fork() made, named before fork() returned to the parent,
+ * which may be ended (and the run with it) before the child has set itself up. A child's last line
+ * counts. (A later process of the run given the same pid, with files of its own, hides it.)
  */
-function unhookedSpawns(dir: string, entries: readonly RecordDirEntry[]): Array<RecordDirEntry & { process: HostProcess }> {
+export function childrenWithoutFiles(dir: string, entries: readonly RecordDirEntry[]): ChildWithoutFiles[] {
   const withFiles = new Set(entries.map((e) => e.pid));
-  const found = new Map<number, RecordDirEntry & { process: HostProcess }>();
+  const found = new Map<number, ChildWithoutFiles>();
   for (const entry of entries) {
     const text = readIfThere(path.join(dir, `${entry.name}.spawned`))?.toString('utf8');
     if (!text) continue;
-    const images = new Map<number, string>();
     for (const line of text.split('\n')) {
-      const m = /^(\d+) (.+)$/.exec(line);
-      if (m) images.set(Number(m[1]), m[2]);
-    }
-    const parentMaps = readMaps(dir, entry.name);
-    for (const [pid, image] of images) {
-      if (image === '-' || withFiles.has(pid)) continue;
-      const maps = `${parentMaps}${parentMaps === '' || parentMaps.endsWith('\n') ? '' : '\n'}exec ${image}\n`;
-      found.set(pid, {
-        name: processName(pid, 0), pid, generation: 0,
-        process: { records: [], mismatches: [], mismatchedFrees: 0, unmatchedFrees: 0, droppedRecords: 0, maps, earlierMaps: [], unhooked: true, exitCode: null, reaped: [] },
-      });
+      const m = /^(\d+)(?: (.+))?$/.exec(line);
+      if (!m || withFiles.has(Number(m[1]))) continue;
+      const pid = Number(m[1]);
+      found.set(pid, { name: processName(pid, 0), pid, generation: 0, image: m[2] ?? null, parent: entry.name });
     }
   }
   return [...found.values()];
 }
 
 /**
+ * Those children of childrenWithoutFiles that ran: an unhooked image ran none of the hook's code (a vfork
+ * child's or a spawned child's the hook could not enter), and its object map is its parent's with the
+ * image's "exec" line after it, as pmm.ko keeps for such a child; a forked child ended before it set the
+ * hook up has its parent's map, as pmm.ko copies at PMM_FORKED, and is not unhooked.
+ */
+function childrenNotSetUp(dir: string, entries: readonly RecordDirEntry[]): Array<RecordDirEntry & { process: HostProcess }> {
+  return childrenWithoutFiles(dir, entries)
+    .filter(({ image }) => image !== '-')
+    .map(({ image, parent, ...entry }) => {
+      const parentMaps = readMaps(dir, parent);
+      const maps = image === null ? parentMaps : `${parentMaps}${parentMaps === '' || parentMaps.endsWith('\n') ? '' : '\n'}exec ${image}\n`;
+      return {
+        ...entry,
+        process: { records: [], mismatches: [], mismatchedFrees: 0, unmatchedFrees: 0, droppedRecords: 0, maps, earlierMaps: [], unhooked: image !== null, exitCode: null, reaped: [] },
+      };
+    });
+}
+
+/**
  * Each process of the directory, replayed (a process that wrote no object map gets an empty one), and the
- * unhooked children that wrote none (unhookedSpawns), by pid.
+ * children that wrote none (childrenNotSetUp), by pid.
  */
 export function readRecordDir(dir: string): Array<RecordDirEntry & { process: HostProcess }> {
   const entries = recordDirEntries(dir);
@@ -206,5 +225,5 @@ export function readRecordDir(dir: string): Array<RecordDirEntry & { process: Ho
       throw new Error(`host mode, process ${which}: ${(err as Error).message}`);
     }
   });
-  return [...replayed, ...unhookedSpawns(dir, entries)].sort((a, b) => a.pid - b.pid || a.generation - b.generation);
+  return [...replayed, ...childrenNotSetUp(dir, entries)].sort((a, b) => a.pid - b.pid || a.generation - b.generation);
 }

@@ -19,7 +19,7 @@ import { InputReader } from '../../qemu/InputReader';
 import { packageRoot, preloadablePath } from '../../qemu/paths';
 import type { Readable, Writable } from 'stream';
 import { ASKED_SIGNALS, noteLaunchLine, parseLaunchLine, waitStatusEnding, type Ending, type LaunchLine, type LaunchReport } from './launchReport';
-import { processName, readRecordDir, recordDirEntries, type HostProcess, type RecordDirEntry } from './recordDir';
+import { childrenWithoutFiles, processName, readRecordDir, recordDirEntries, type HostProcess, type RecordDirEntry } from './recordDir';
 
 export interface HostRunOptions {
   env?: Record<string, string>;
@@ -50,16 +50,17 @@ const LEFTOVER_WAIT_MS = 2000;
 const noProcess: HostProcess = { records: [], mismatches: [], mismatchedFrees: 0, unmatchedFrees: 0, droppedRecords: 0, maps: '', earlierMaps: [], unhooked: false, exitCode: null, reaped: [] };
 
 /**
- * The processes of this run that are still alive besides the program: they wrote into dir, and carry
- * it in their environment (so a pid the system gave to an unrelated process since is left alone). Of
- * the run's processes with one pid, only the latest can be alive. A zombie has closed its files: its
- * records are complete.
+ * The processes of this run that are still alive besides the program: they wrote into dir, or a parent
+ * named them there (a child just forked or spawned), and carry it in their environment (so a pid the
+ * system gave to an unrelated process since is left alone). Of the run's processes with one pid, only
+ * the latest can be alive. A zombie has closed its files: its records are complete.
  */
 function leftovers(dir: string, program: number): RecordDirEntry[] {
   const mark = `\0PMM_RECORD_DIR=${dir}\0`;
-  const entries = recordDirEntries(dir);
-  return entries.filter(({ pid, generation }, i) => {
-    if ((pid === program && generation === 0) || entries[i + 1]?.pid === pid) return false;
+  const withFiles = recordDirEntries(dir);
+  const latest = withFiles.filter(({ pid }, i) => withFiles[i + 1]?.pid !== pid);
+  return [...latest, ...childrenWithoutFiles(dir, withFiles)].filter(({ pid, generation }) => {
+    if (pid === program && generation === 0) return false;
     const state = processStat(pid)?.state;
     if (state === undefined || state === 'Z' || state === 'X') return false;
     try {

@@ -4,7 +4,7 @@
 import * as fs from 'fs';
 import * as os from 'os';
 import * as path from 'path';
-import { processRecordPieces, readProcessRecords, recordDirEntries, replayProcess } from '../recordDir';
+import { childrenWithoutFiles, processRecordPieces, readProcessRecords, recordDirEntries, replayProcess } from '../recordDir';
 import { decodeRecords, eachRecord, PMM_RECORD_SIZE, PmmKind } from '../recordStream';
 import {
   HOST_RING_MAGIC,
@@ -175,6 +175,28 @@ describe('recordDirEntries', () => {
         { name: '12', pid: 12, generation: 0 },
         { name: '12-1', pid: 12, generation: 1 },
         { name: '12-2', pid: 12, generation: 2 },
+      ]);
+    } finally {
+      fs.rmSync(dir, { recursive: true, force: true });
+    }
+  });
+});
+
+describe('childrenWithoutFiles', () => {
+  it("names the children a parent's spawned file names that made no files: forks, spawned images, failed execs; a child's last line counts", () => {
+    const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'pmm-ringfile-'));
+    try {
+      for (const file of ['5.records', '5-1.records', '8.records']) fs.writeFileSync(path.join(dir, file), '');
+      // 8 forked 20 and 21 (21 then made files: 5 is one that did), spawned 30, whose exec failed, then 31 (a
+      // path with a space), and forked 40, which later ran a file: the later line counts. 5-1 forked 41.
+      fs.writeFileSync(path.join(dir, '8.spawned'), '20\n5\n30 /bin/true\n30 -\n31 /opt/my tool\n40\n40 /bin/sh\nnot a line\n');
+      fs.writeFileSync(path.join(dir, '5-1.spawned'), '41\n');
+      expect(childrenWithoutFiles(dir, recordDirEntries(dir)).sort((a, b) => a.pid - b.pid)).toEqual([
+        { name: '20', pid: 20, generation: 0, image: null, parent: '8' },
+        { name: '30', pid: 30, generation: 0, image: '-', parent: '8' },
+        { name: '31', pid: 31, generation: 0, image: '/opt/my tool', parent: '8' },
+        { name: '40', pid: 40, generation: 0, image: '/bin/sh', parent: '8' },
+        { name: '41', pid: 41, generation: 0, image: null, parent: '5-1' },
       ]);
     } finally {
       fs.rmSync(dir, { recursive: true, force: true });
