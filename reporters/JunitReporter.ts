@@ -42,7 +42,8 @@ export default class JunitReporter extends BaseReporter {
 
   override onRunComplete(_testContexts?: Set<TestContext>, results?: AggregatedResult): void {
     // A reporter that throws takes Jest's own summary down with it; record the error for getLastError(),
-    // which makes Jest exit non-zero.
+    // which makes Jest exit non-zero, and say it: Jest prints no reporter's error, so a run whose every
+    // test passed would fail with no word of why.
     try {
       if (results === undefined) throw new Error('jest-environment-pmm/junit: Jest passed no results to onRunComplete');
       const figures = readTestFigures(this.figuresDir);
@@ -53,7 +54,9 @@ export default class JunitReporter extends BaseReporter {
       if (this.options.summary) process.stdout.write(junitSummary(document, this.outputFile));
     } catch (error) {
       const cause = error instanceof Error ? error : new Error(String(error));
-      this._setError(new Error(`jest-environment-pmm/junit: could not write ${this.outputFile}: ${cause.message}`, {cause}));
+      const failure = new Error(`jest-environment-pmm/junit: could not write ${this.outputFile}: ${cause.message}`, {cause});
+      process.stderr.write(`${failure.message}\n`);
+      this._setError(failure);
     } finally {
       rmSync(this.figuresDir, {recursive: true, force: true});
     }

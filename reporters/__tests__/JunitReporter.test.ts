@@ -49,12 +49,32 @@ it('writes to the outputFile it is given, however deep', () => {
   produced.add(readFileSync(outputFile, 'utf8'));
 });
 
-it('records, and does not throw, when it cannot write', () => {
+/** What the reporter wrote on stderr while it ran: Jest prints no reporter's error, so it must. */
+function stderrOf(run: () => void): string {
+  let written = '';
+  const spy = jest.spyOn(process.stderr, 'write').mockImplementation((chunk: string | Uint8Array) => {
+    written += String(chunk);
+    return true;
+  });
+  try {
+    run();
+  } finally {
+    spy.mockRestore();
+  }
+  return written;
+}
+
+it('records, says, and does not throw, when it cannot write: under a file, or onto a folder', () => {
   writeFileSync(join(rootDir, 'taken'), 'a file where a folder should be');
-  const reporter = new JunitReporter(globalConfig(), {outputFile: 'taken/junit.xml'});
-  expect(() => reporter.onRunComplete(new Set(), RESULTS)).not.toThrow();
-  expect(reporter.getLastError()?.message).toContain(`could not write ${join(rootDir, 'taken', 'junit.xml')}: `);
-  expect(reporter.getLastError()?.message).toMatch(/EEXIST|ENOTDIR/);
+  mkdirSync(join(rootDir, 'folder.xml'));
+  for (const [outputFile, error] of [['taken/junit.xml', /ENOTDIR|EEXIST/], ['folder.xml', /EISDIR/]] as const) {
+    const reporter = new JunitReporter(globalConfig(), {outputFile});
+    const said = stderrOf(() => expect(() => reporter.onRunComplete(new Set(), RESULTS)).not.toThrow());
+    const message = reporter.getLastError()?.message;
+    expect(message).toContain(`jest-environment-pmm/junit: could not write ${join(rootDir, outputFile)}: `);
+    expect(message).toMatch(error);
+    expect(said).toBe(`${message}\n`);
+  }
 });
 
 it('records, and does not throw, when Jest passes no results', () => {
