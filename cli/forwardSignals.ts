@@ -3,7 +3,9 @@
 // still prints what it left allocated. pmm does the same: it passes the signal on to the program
 // (through pmd in the VM), waits for it to end, and reports. Before the program runs, and once it has
 // ended, the signal ends pmm as it would any program (and its VM with it), as Ctrl-C ends valgrind
-// during its leak check.
+// during its leak check; but not one sent to the whole process group that pmm and (host mode) the
+// program share, which the program got too and may have died of before pmm's handler ran: valgrind
+// reports then.
 import type { RunControl } from '../qemu/GuestChannel';
 
 const FORWARDED_SIGNALS = ['SIGINT', 'SIGTERM', 'SIGHUP', 'SIGQUIT'] as const;
@@ -82,7 +84,9 @@ export function forwardSignals(control: RunControl, note: (message: string) => v
   return {
     programEnded: async () => {
       programEnded = true;
-      if (late !== null) return die(late, 'after the program');
+      // One the group got (the program had it, and often died of it) is no ask to stop the report.
+      if (late !== null && options.sharesGroup && control.hadFromGroup?.(late)) said(late, false);
+      else if (late !== null) return die(late, 'after the program');
       options.beforeDefaultAction();
       // A signal taken while the run was read reaches its handler in the event loop's next poll phase. The
       // first immediate may come in the check phase of the turn that called this, right after its poll; the

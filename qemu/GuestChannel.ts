@@ -19,6 +19,12 @@ export interface RunControl {
    */
   signalled?: (name: string, passedOn: boolean) => void;
   /**
+   * Host mode, once the run has been read: whether the program had a signal of that name from its process
+   * group that no signal() took (each counts once). pmm gets the group's kill as the program does, but the
+   * program may die of it, and its end be known, before pmm's handler runs: signal() then said false.
+   */
+  hadFromGroup?: (name: string) => boolean;
+  /**
    * Stop and start reading what the guest sends, for a streamed run whose output's reader is slower than
    * the program: pmd then waits to write, and the program, its pipe full, waits too, as it would writing
    * to that reader without pmm, instead of pmm keeping all it wrote in memory.

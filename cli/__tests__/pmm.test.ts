@@ -710,6 +710,20 @@ describe('run --host: SIGTERM, SIGINT or SIGQUIT sent to pmm', () => {
     expect(out.stderr).toContain('pmm: SIGINT: the program got it too, sent to its whole process group; its report follows when it has ended\n');
   }, 30_000);
 
+  test("a kill of the whole group that the program dies of: pmm reports, though the program's end came before pmm's handler", async () => {
+    // Before, pmm found the program ended when its handler ran, took the signal for one to stop the report,
+    // and died of it (16 runs in 20); the launcher, which reaped the program before its own handler ran,
+    // had not counted the group's signal either. A few runs: which comes first varies.
+    for (let run = 0; run < 8; run++) {
+      const { child, out } = await runDetachedUntilWaiting('hang_forever');
+      process.kill(-child.pid!, 'SIGTERM');
+      expect(await new Promise((resolve) => child.on('close', (code, signal) => resolve(signal ?? code)))).toBe(143);
+      expect(out.stderr).toContain('pmm: SIGTERM: the program got it too, sent to its whole process group; its report follows when it has ended\n');
+      expect(out.stderr).toContain('pmm: the program was killed by SIGTERM\npmm: 16 bytes in 1 block leaked, from 1 stack\n');
+      expect(out.stderr).not.toContain('stopped before the report');
+    }
+  }, 60_000);
+
   test('a program that left pmm\'s process group (setsid) gets a kill of that group through pmm, as timeout(1) sends it', async () => {
     // Before, the launcher took the group's signal for one the program had too: kept, and pmm waited on.
     const { child, out } = await runDetachedUntilWaiting('own_session');

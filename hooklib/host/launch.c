@@ -32,6 +32,10 @@
  * signal to the program only when no group signal of that kind came for the ask (one the program had:
  * it was still in the group, or sent it itself), and says which:
  *	passed SIGNAME | kept SIGNAME
+ * A group signal no ask has taken when the program ends (pmm gets its own copy of the group's kill as the
+ * program does, but the program may die of it, and the launcher say so, before pmm's handler runs) is
+ * said before the status, once for each that came, so that pmm knows the program had it:
+ *	group SIGNAME
  *
  * Whatever else the program sends its parent must not end the run (under valgrind or without pmm that
  * parent is a shell or a harness, not the tool): the launcher ignores every other signal it can, and
@@ -57,6 +61,7 @@
 #define ASKED 4
 static const int asked[ASKED] = { SIGINT, SIGQUIT, SIGHUP, SIGTERM };
 static const char *const kept_line[ASKED] = { "kept SIGINT\n", "kept SIGQUIT\n", "kept SIGHUP\n", "kept SIGTERM\n" };
+static const char *const group_line[ASKED] = { "group SIGINT\n", "group SIGQUIT\n", "group SIGHUP\n", "group SIGTERM\n" };
 static const char *const passed_line[ASKED] = {
 	"passed SIGINT\n", "passed SIGQUIT\n", "passed SIGHUP\n", "passed SIGTERM\n"
 };
@@ -250,6 +255,7 @@ int main(int argc, char **argv)
 	int exec_pipe[2], err, status;
 	pid_t launcher = getpid(), forked, done;
 	ssize_t n;
+	siginfo_t ended;
 
 	if (argc < 4 || atoi(argv[1]) <= 0 || fcntl(REPORT_FD, F_SETFD, FD_CLOEXEC) < 0) {
 		fprintf(stderr, "usage: pmm-launch PARENT_PID FILE PROGRAM [ARGS...], with descriptor 3 open for its report\n");
@@ -301,6 +307,12 @@ int main(int argc, char **argv)
 		n = read(exec_pipe[0], &err, sizeof(err));
 	while (n < 0 && errno == EINTR);
 	close(exec_pipe[0]);
+	/*
+	 * Waited for unreaped first: a group's kill that ends the program is pending here too, and its
+	 * handler, run as this call returns, must still find the program (a zombie) in the group.
+	 */
+	while (waitid(P_PID, (id_t)program, &ended, WEXITED | WNOWAIT) < 0 && errno == EINTR)
+		;
 	do
 		done = waitpid(program, &status, 0);
 	while (done < 0 && errno == EINTR);
@@ -308,6 +320,9 @@ int main(int argc, char **argv)
 	sigprocmask(SIG_BLOCK, &blocked, NULL);
 	forked = program;
 	program = 0;
+	for (int i = 0; i < ASKED; i++)
+		for (; from_group[i] > 0; from_group[i]--)
+			report(group_line[i]);
 	if (n == (ssize_t)sizeof(err))
 		snprintf(line, sizeof(line), "exec %d %s\n", err, strerror(err));
 	else if (done == forked)

@@ -1,6 +1,6 @@
 // What pmm-launch (hooklib/host/launch.c), host mode's parent of the program, tells on its descriptor 3:
-// the program's pid, the answers to pmm's asks to pass a signal on, then its wait status or why it could
-// not be run.
+// the program's pid, the answers to pmm's asks to pass a signal on, then the group's signals no ask took
+// and its wait status, or why it could not be run.
 import { signalName } from '../../harness/signalNames';
 
 export interface Ending {
@@ -14,6 +14,8 @@ export const ASKED_SIGNALS = ['SIGINT', 'SIGQUIT', 'SIGHUP', 'SIGTERM'] as const
 export type LaunchLine =
   | { kind: 'pid'; pid: number; requestBase: number }
   | { kind: 'answer'; signal: string; passedOn: boolean }
+  /** A signal the whole group got, the program with it, that no ask took before the program ended. */
+  | { kind: 'group'; signal: string }
   | { kind: 'ending'; ending: Ending }
   | { kind: 'failure'; stage: 'exec' | 'wait'; errno: number; message: string };
 
@@ -37,6 +39,7 @@ export function parseLaunchLine(line: string): LaunchLine {
   let m: RegExpExecArray | null;
   if ((m = /^pid (\d+) requests (\d+)$/.exec(line))) return { kind: 'pid', pid: Number(m[1]), requestBase: Number(m[2]) };
   if ((m = /^(passed|kept) (SIG[A-Z]+)$/.exec(line))) return { kind: 'answer', signal: m[2], passedOn: m[1] === 'passed' };
+  if ((m = /^group (SIG[A-Z]+)$/.exec(line))) return { kind: 'group', signal: m[1] };
   if ((m = /^status (\d+)$/.exec(line))) return { kind: 'ending', ending: waitStatusEnding(Number(m[1])) };
   if ((m = /^(exec|wait) (\d+) (.*)$/.exec(line))) return { kind: 'failure', stage: m[1] as 'exec' | 'wait', errno: Number(m[2]), message: m[3] };
   throw new Error(`pmm-launch said what pmm cannot read: ${JSON.stringify(line)}`);

@@ -39,9 +39,10 @@ export interface HostRunOptions {
   /**
    * Its signal() is set once the program runs, and has a signal pmm got passed on to the program (one of
    * ASKED_SIGNALS), or says (false) that the program has ended; signalled(), when given, is then told whether it was, or whether the program had it
-   * already from its process group (the terminal's Ctrl-C), which is not sent again.
+   * already from its process group (the terminal's Ctrl-C), which is not sent again. hadFromGroup() is set
+   * too (RunControl).
    */
-  control?: { signal?: (name: string) => boolean; signalled?: (name: string, passedOn: boolean) => void };
+  control?: { signal?: (name: string) => boolean; signalled?: (name: string, passedOn: boolean) => void; hadFromGroup?: (name: string) => boolean };
 }
 
 // As pmd: how long to wait for what is left of the run to exit once killed, and for its output to end.
@@ -228,6 +229,14 @@ export async function runHostRaw(program: string, args: string[], options: HostR
     const ended = (): boolean => report.ending !== null || report.failure !== null;
     // Asks made before the launcher said how to ask: made once it has.
     const asks: string[] = [];
+    // Asks sent that the launcher has not answered, and the group's signals it said no ask took, by name.
+    const unanswered = new Map<string, number>();
+    const groupHad = new Map<string, number>();
+    const take = (counts: Map<string, number>, name: string): boolean => {
+      const n = counts.get(name) ?? 0;
+      if (n > 0) counts.set(name, n - 1);
+      return n > 0;
+    };
     const ask = (name: string): boolean => {
       const index = (ASKED_SIGNALS as readonly string[]).indexOf(name);
       if (index < 0) throw new Error(`host mode passes on ${ASKED_SIGNALS.join(', ')}, not ${name}`);
@@ -235,9 +244,11 @@ export async function runHostRaw(program: string, args: string[], options: HostR
         asks.push(name);
         return true;
       }
+      // Its end may be known before the launcher's last lines are read: hadFromGroup tells after.
       if (ended() || launched.exitCode !== null || launched.signalCode !== null) return false;
       // A real-time signal, which ChildProcess.kill does not take by number.
       process.kill(launched.pid!, requestBase + index);
+      unanswered.set(name, (unanswered.get(name) ?? 0) + 1);
       return true;
     };
     const read = (line: string): void => {
@@ -253,7 +264,14 @@ export async function runHostRaw(program: string, args: string[], options: HostR
       if (said.kind === 'pid') {
         requestBase = said.requestBase;
         for (const name of asks.splice(0)) ask(name);
-      } else if (said.kind === 'answer') control?.signalled?.(said.signal, said.passedOn);
+      } else if (said.kind === 'answer') {
+        take(unanswered, said.signal);
+        control?.signalled?.(said.signal, said.passedOn);
+      } else if (said.kind === 'group') {
+        // An ask the ended launcher will not answer: this is what it would have said.
+        if (take(unanswered, said.signal)) control?.signalled?.(said.signal, false);
+        else groupHad.set(said.signal, (groupHad.get(said.signal) ?? 0) + 1);
+      }
     };
     const reportStream = child.stdio[3] as Readable;
     reportStream.setEncoding('latin1');
@@ -267,7 +285,10 @@ export async function runHostRaw(program: string, args: string[], options: HostR
       read(partial);
       resolve();
     }));
-    if (control) control.signal = ask;
+    if (control) {
+      control.signal = ask;
+      control.hadFromGroup = (name) => take(groupHad, name);
+    }
     // As pmd keeps them: the first OUTPUT_CAP_BYTES of each, the rest read and dropped.
     const out = new CappedOutput();
     const err = new CappedOutput();

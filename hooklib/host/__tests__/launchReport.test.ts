@@ -19,6 +19,7 @@ test.each([
   ['pid 41 requests 34', { kind: 'pid', pid: 41, requestBase: 34 }],
   ['passed SIGTERM', { kind: 'answer', signal: 'SIGTERM', passedOn: true }],
   ['kept SIGINT', { kind: 'answer', signal: 'SIGINT', passedOn: false }],
+  ['group SIGTERM', { kind: 'group', signal: 'SIGTERM' }],
   ['status 35', { kind: 'ending', ending: { exitCode: null, signal: 'SIGRTMIN+1' } }],
 ])('line %j', (line, said) => {
   expect(parseLaunchLine(line)).toEqual(said);
