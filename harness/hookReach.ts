@@ -143,17 +143,22 @@ export function checkHookStarted(raw: RawRun, fail: (message: string) => Error):
 
 /**
  * After a run under the hook in the VM: a process whose hook stopped recording before it ended (its ring
- * could not be drained: a seccomp filter of the program's denies the ioctl and msync calls that drain it)
- * has records that are neither what it left allocated nor a bound on it (its later frees went unseen too).
- * The run is an error, as host mode's is when its hook cannot write its records.
+ * could not be drained: a seccomp filter of the program's denies the ioctl and msync calls that drain it,
+ * or the program wrote over the ring, which pmm.ko then refuses) has records that are neither what it left
+ * allocated nor a bound on it (its later frees went unseen too). The run is an error, as host mode's is
+ * when its hook cannot write its records.
  */
 export function checkRecordedToTheEnd(raw: RawRun, fail: (message: string) => Error): void {
   const { program } = raw.result;
   const child = (raw.children ?? []).find((c) => c.stopped === true);
   if (raw.stopped !== true && child === undefined) return;
   const who = child === undefined ? program : `${program}'s ${forkedChildName({ pid: child.pid, program: mainObjectPath(child.maps) })}`;
-  throw fail(
-    `the hook stopped recording in ${who} before it ended: it could not hand its records to pmm.ko (a seccomp ` +
-      `filter of the program's that denies ioctl and msync does that), so what it allocated is not known`,
-  );
+  const why = (child ?? raw).overwritten === true
+    ? "pmm.ko found the hook's record ring written over by the program (a stray write, a memset or an overflow " +
+      "into the ring's mapping, where the program's own memory is not) and applied nothing more of it"
+    : 'it could not hand its records to pmm.ko (a seccomp filter of the program\'s that denies ioctl and msync ' +
+      "does that; so would a stray write over the ring's header)";
+  // A timeout is said too: "no leaks up to then" would claim figures that are not known.
+  const timedOut = raw.result.timedOut ? `${program} passed its timeout and was killed, and ` : '';
+  throw fail(`${timedOut}the hook stopped recording in ${who} before it ended: ${why}, so what it allocated is not known`);
 }

@@ -142,6 +142,8 @@ export interface RawProcess {
    * what it left allocated; absent in host mode, which fails the run itself then.
    */
   stopped?: boolean;
+  /** Why it stopped: pmm.ko found its record ring written over by the program. */
+  overwritten?: boolean;
 }
 
 export interface EarlierMaps {
@@ -352,6 +354,7 @@ export async function runRaw(
     earlierMaps: decodeEarlierMaps(answer.earlierMaps),
     unhooked: answer.unhooked,
     stopped: answer.stopped,
+    overwritten: answer.overwritten === true,
     children: answer.children?.map((c) => ({
       pid: c.pid,
       exitCode: c.exitCode ?? null,
@@ -365,6 +368,7 @@ export async function runRaw(
       earlierMaps: decodeEarlierMaps(c.earlierMaps),
       unhooked: c.unhooked,
       stopped: c.stopped,
+      overwritten: c.overwritten === true,
       samples: c.samples,
       ...(growth ? { growth: judgeGrowth(growthSeries(c.samples, c.records), growth.detector) } : {}),
     })),

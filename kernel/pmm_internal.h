@@ -138,6 +138,8 @@ struct pmm_monitor {
 	bool unhooked;
 	/* The image's hook stopped recording before its end (PMM_RING_STOPPED). */
 	bool stopped;
+	/* The image wrote over its ring (PMM_STOPPED_OVERWRITTEN). */
+	bool overwritten;
 
 	/*
 	 * The wait status the process exited with, kept at its ring's

@@ -194,6 +194,7 @@ void pmm_monitor_new_image(struct pmm_monitor *mon)
 	pmm_entries_free(mon);
 	/* What the old image could not record went with its memory. */
 	mon->stopped = false;
+	mon->overwritten = false;
 	if (mon->buckets)
 		memset(mon->buckets, 0,
 		       (1U << mon->hash_bits) * sizeof(*mon->buckets));
@@ -509,7 +510,8 @@ void pmm_monitor_fill_info(const struct pmm_monitor *mon,
 	info->handle = mon->handle;
 	info->ppid = mon->ppid;
 	info->state = mon->state;
-	info->stopped = mon->stopped;
+	info->stopped = mon->overwritten ? PMM_STOPPED_OVERWRITTEN :
+			mon->stopped ? PMM_STOPPED_BY_HOOK : 0;
 	info->log_count = mon->nr_records;
 	info->log_bytes = mon->bytes;
 	info->unmatched_frees = mon->unmatched_frees;

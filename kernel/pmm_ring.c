@@ -53,6 +53,7 @@ struct pmm_ring_pair {
 struct pmm_ring {
 	struct list_head node;	/* in pmm_rings, from mmap to release */
 	bool waited_out;	/* a reader waited its bound for it: no more */
+	bool overwritten;	/* its process wrote over it: nothing applied */
 	struct mutex lock;	/* guards tail and the drain's tables */
 	void *mem;		/* PMM_RING_BYTES, vmalloc_user'ed, mapped */
 	struct pid *pid;	/* the process that mapped it */
@@ -338,6 +339,40 @@ static void pmm_ring_pair_batch(struct pmm_ring *ring, u32 n)
 			PMM_RING_PAIR_EMPTY;
 }
 
+/*
+ * What no writer makes (PMM_RING_HEAD_MAX_AHEAD): a head that far from the
+ * tail, or at the tail, with positions to apply, an entry whose seq is
+ * neither that position's (free), nor 0 in the first lap, nor the next
+ * (written, maybe cancelled or taken). Without this, a program that wrote
+ * over its ring waited for ever on it: no drain applied anything.
+ */
+static bool pmm_ring_is_overwritten(struct pmm_ring *ring, u64 head)
+{
+	u64 pos = ring->tail, seq;
+
+	if (head - pos >= PMM_RING_HEAD_MAX_AHEAD)
+		return true;
+	if (head == pos)
+		return false;
+	seq = READ_ONCE(pmm_ring_entries(ring)[pos % PMM_RING_ENTRIES].seq) &
+	      ~(PMM_RING_SEQ_TAKEN | PMM_RING_SEQ_CANCELLED);
+	return seq != pos && seq != pos + 1 &&
+	       !(seq == 0 && pos < PMM_RING_ENTRIES);
+}
+
+/* The ring's process learns that its figures are not known, for good. */
+static void pmm_ring_note_overwritten(struct pmm_ring *ring)
+{
+	struct pmm_monitor *mon;
+
+	ring->overwritten = true;
+	mutex_lock(&pmm_lock);
+	mon = pmm_monitor_find_pid(ring->pid);
+	if (mon && !pmm_ring_stale(ring, mon))
+		mon->overwritten = true;
+	mutex_unlock(&pmm_lock);
+}
+
 enum pmm_ring_state {
 	PMM_RING_UNWRITTEN,	/* still being written (or never, at release) */
 	PMM_RING_TAKEN,		/* a record to apply */
@@ -449,6 +484,10 @@ static int pmm_ring_apply(struct pmm_ring *ring, bool final)
 	 * keeping: its block was live until its own free.
 	 */
 	resumed = READ_ONCE(hdr->flags) & PMM_RING_RESUMED;
+	if (!ring->overwritten && pmm_ring_is_overwritten(ring, head))
+		pmm_ring_note_overwritten(ring);
+	if (ring->overwritten)
+		return -EUCLEAN;
 	if (head - ring->tail > PMM_RING_ENTRIES)
 		head = ring->tail + PMM_RING_ENTRIES;
 	if (!final && head - ring->tail > PMM_RING_DRAIN_MAX)

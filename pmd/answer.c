@@ -177,11 +177,12 @@ static void answer_process(struct buf *out, const struct monitor_collection *mon
 			buf_putc(out, ',');
 		answer_record(out, &mon->records[i]);
 	}
-	buf_printf(out, "],\"unmatchedFrees\":%llu,\"dropped\":%llu,\"unhooked\":%s,\"stopped\":%s",
+	buf_printf(out, "],\"unmatchedFrees\":%llu,\"dropped\":%llu,\"unhooked\":%s,\"stopped\":%s,\"overwritten\":%s",
 		   mon ? (unsigned long long)mon->unmatched_frees : 0ULL,
 		   mon ? (unsigned long long)mon->dropped : 0ULL,
 		   mon && mon->unhooked ? "true" : "false",
-		   mon && mon->stopped ? "true" : "false");
+		   mon && mon->stopped ? "true" : "false",
+		   mon && mon->overwritten ? "true" : "false");
 	answer_mismatches(out, mon);
 }
 

@@ -349,6 +349,7 @@ int monitor_collect(int fd, pid_t pid, struct monitor_collection *c, char *err, 
 	c->exit_known = info.exit_known != 0;
 	c->unhooked = info.unhooked != 0;
 	c->stopped = info.stopped != 0;
+	c->overwritten = info.stopped == PMM_STOPPED_OVERWRITTEN;
 	return 0;
 
 out_free:

@@ -57,6 +57,8 @@ export interface RunResultMessage {
   unhooked: boolean;
   // Its hook stopped recording before it ended (its ring could not be drained; pmd/PROTOCOL.md).
   stopped: boolean;
+  // Because the program wrote over its ring, which pmm.ko found (pmd/PROTOCOL.md); absent from an older pmd.
+  overwritten?: boolean;
   mismatches: RawMismatch[]; // blocks released by another family's call, the first 256 kept (pmd/PROTOCOL.md)
   mismatchedFrees: number; // all of them
   earlierMaps: EarlierMapsAnswer[]; // the maps of images it left (exec) after mismatches, which have their stacks
@@ -83,6 +85,7 @@ export interface ChildAnswer {
   dropped: number;
   unhooked: boolean;
   stopped: boolean;
+  overwritten?: boolean;
   mismatches: RawMismatch[];
   mismatchedFrees: number;
   earlierMaps: EarlierMapsAnswer[];

@@ -457,7 +457,25 @@ export const seccompDeniedCase = {
   modes: ['strict', 'pids', 'ioctl'],
   stdout: 'seccomp_denied: done\n',
   error: (program: string) =>
-    `pmm: the hook stopped recording in ${program} before it ended: it could not hand its records to pmm.ko (a seccomp filter of the program's that denies ioctl and msync does that), so what it allocated is not known`,
+    `pmm: the hook stopped recording in ${program} before it ended: it could not hand its records to pmm.ko (a seccomp filter of the program's that denies ioctl and msync does that; so would a stray write over the ring's header), so what it allocated is not known`,
+};
+
+/**
+ * ring_overwrite: a wild write over the hook's record ring (all 0xff bytes; or zeros once pmm.ko has
+ * applied some, which puts the head behind pmm.ko's tail), then 100,000 allocations and frees. Before,
+ * pmm.ko applied nothing of the ring from then on, and the hook waited for ever on it: the run ended only
+ * by its timeout, and then said "no leaks". pmm.ko refuses such a ring, and the run is an error. In host
+ * mode the reader finds the ring file in a state the hook never leaves it in ("ones"; "zeros" rewrites the
+ * reader's own marks too, and is not found: README).
+ */
+export const ringOverwriteCase = {
+  name: "ring_overwrite: a program that writes over the hook's record ring ends, and the run is an error that says so",
+  program: 'ring_overwrite',
+  modes: ['ones', 'zeros'],
+  stdout: 'ring_overwrite: done\n',
+  error: (program: string) =>
+    `pmm: the hook stopped recording in ${program} before it ended: pmm.ko found the hook's record ring written over by the program (a stray write, a memset or an overflow into the ring's mapping, where the program's own memory is not) and applied nothing more of it, so what it allocated is not known`,
+  hostError: "ring file without the host ring's mark (0xffffffff), which the hook never leaves: the program wrote over its record ring",
 };
 
 /**

@@ -7,7 +7,7 @@ import { PassThrough, Readable } from 'stream';
 import type {} from '../../harness/globals';
 import type { RunResult } from '../../harness/types';
 import { releaseNotes } from '../../harness/releaseNotes';
-import { runsAsRoot, dropUserCase, dropUserRuns, binaryOutputCase, childEndingsCase, describeChildPrograms, describeChildren, describeLeakObjects, describeLeaks, describeMismatches, dlReuseCase, describePidReuse, describeDetached, detachedCase, execEnvCase, execImageCases, execUnhookedCase, fdExhaustCase, fsizeLimitCase, seccompDeniedCase, quickExitCase, unhookedChildren, forkFamilyCase, rawForkCase, vforkAllocCase, hookCases, inputCases, EndlessInput, outlivedCase, unmatchedFreeCase, pidReuseCase, programBin, setuidCopy, describeSystemEndings, startCase, systemEndingsCase } from './cases';
+import { runsAsRoot, dropUserCase, dropUserRuns, binaryOutputCase, childEndingsCase, describeChildPrograms, describeChildren, describeLeakObjects, describeLeaks, describeMismatches, dlReuseCase, describePidReuse, describeDetached, detachedCase, execEnvCase, execImageCases, execUnhookedCase, fdExhaustCase, fsizeLimitCase, seccompDeniedCase, ringOverwriteCase, quickExitCase, unhookedChildren, forkFamilyCase, rawForkCase, vforkAllocCase, hookCases, inputCases, EndlessInput, outlivedCase, unmatchedFreeCase, pidReuseCase, programBin, setuidCopy, describeSystemEndings, startCase, systemEndingsCase } from './cases';
 
 const bin = programBin;
 
@@ -320,6 +320,14 @@ test.each(seccompDeniedCase.modes)(`${seccompDeniedCase.name} (%s)`, async (mode
   const few = await pmm.run(bin(c.program), [mode, '100'], { timeoutMs: 30_000 });
   expect([mode, few.timedOut, few.exitCode, few.stdout]).toEqual([mode, false, 0, c.stdout]);
   expect(few).toLeak({ bytes: 40 * Math.ceil(100 / 3), blocks: Math.ceil(100 / 3) });
+}, 120_000);
+
+test.each(ringOverwriteCase.modes)(`${ringOverwriteCase.name} (%s)`, async (mode) => {
+  // Plainly it takes a fraction of a second: 60 s is a hang (then a timed-out result, not this error).
+  await expect(pmm.run(bin(ringOverwriteCase.program), [mode], { timeoutMs: 60_000 })).rejects.toThrow(ringOverwriteCase.error(bin(ringOverwriteCase.program)));
+  // One that then runs past its timeout: the error says that too (before, the timeout went unsaid).
+  const program = bin(ringOverwriteCase.program);
+  await expect(pmm.run(program, [mode, 'hang'], { timeoutMs: 5_000 })).rejects.toThrow(`pmm: ${program} passed its timeout and was killed, and ${ringOverwriteCase.error(program).replace(/^pmm: /, '')}`);
 }, 120_000);
 
 test.each(execImageCases.map((c) => [c.name, c] as const))('%s', async (_name, c) => {

@@ -8,7 +8,7 @@ import { PassThrough, Readable } from 'stream';
 import { closeSymbolizer, symbolizeRun } from '../../harness/runProgram';
 import { preloadablePath } from '../../qemu/paths';
 import { runHostRaw } from '../host/runHost';
-import { runsAsRoot, dropUserCase, dropUserRuns, binaryOutputCase, childEndingsCase, describeChildPrograms, describeChildren, describeLeakObjects, describeLeaks, describeMismatches, dlReuseCase, describePidReuse, describeDetached, detachedCase, execEnvCase, execImageCases, execUnhookedCase, fdExhaustCase, fsizeLimitCase, quickExitCase, unhookedChildren, forkFamilyCase, rawForkCase, vforkAllocCase, hookCases, inputCases, EndlessInput, outlivedCase, unmatchedFreeCase, pidReuseCase, programBin, setuidCopy, describeSystemEndings, startCase, systemEndingsCase } from './cases';
+import { runsAsRoot, dropUserCase, dropUserRuns, binaryOutputCase, childEndingsCase, describeChildPrograms, describeChildren, describeLeakObjects, describeLeaks, describeMismatches, dlReuseCase, describePidReuse, describeDetached, detachedCase, execEnvCase, execImageCases, execUnhookedCase, fdExhaustCase, fsizeLimitCase, ringOverwriteCase, quickExitCase, unhookedChildren, forkFamilyCase, rawForkCase, vforkAllocCase, hookCases, inputCases, EndlessInput, outlivedCase, unmatchedFreeCase, pidReuseCase, programBin, setuidCopy, describeSystemEndings, startCase, systemEndingsCase } from './cases';
 
 beforeAll(() => {
   if (fs.existsSync('/dev/pmm')) throw new Error('/dev/pmm exists: host mode needs a machine without pmm.ko');
@@ -255,6 +255,10 @@ test(fsizeLimitCase.name, () => {
   const exceeded = spawnSync(process.execPath, [cli, 'run', '--host', '--', programBin(c.program), 'exceed'], { encoding: 'utf8', timeout: 60_000 });
   expect(exceeded.stdout).toBe('');
   expect(exceeded.stderr).toContain(`pmm: the program was killed by ${c.exceed.signal}\npmm: ${c.exceed.leak.bytes} bytes in ${c.exceed.leak.blocks} blocks leaked, from 1 stack\n`);
+}, 60_000);
+
+test(`${ringOverwriteCase.name}: host mode, all 0xff`, async () => {
+  await expect(hostRun(programBin(ringOverwriteCase.program), ['ones'])).rejects.toThrow(ringOverwriteCase.hostError);
 }, 60_000);
 
 test.each(execImageCases.map((c) => [c.name, c] as const))('%s', async (_name, c) => {

@@ -27,6 +27,13 @@ export interface RingLeft {
 }
 
 /**
+ * A ring file that the hook never leaves so: the program, which has it mapped, wrote over it. Its
+ * records are then not what it allocated.
+ */
+const overwritten = (what: string): Error =>
+  new Error(`${what}, which the hook never leaves: the program wrote over its record ring (a stray write, a memset or an overflow into the ring's mapping), so what it allocated is not known`);
+
+/**
  * What a ring file holds for the reader. An entry is a record of position p when its seq is p + 1
  * (written; a drain may have taken it and not yet committed it) with p at the entry's index, and p
  * is not below the committed tail nor past the head. A cancelled entry, one given back for the next
@@ -34,16 +41,16 @@ export interface RingLeft {
  * but a cancelled allocation is a forget record once recording has resumed, as in the hook's drains.
  */
 export function readRingFile(bytes: Buffer): RingLeft {
-  if (bytes.length !== RING_BYTES) throw new Error(`ring file of ${bytes.length} bytes, not ${RING_BYTES}`);
+  if (bytes.length !== RING_BYTES) throw overwritten(`ring file of ${bytes.length} bytes, not ${RING_BYTES}`);
   const magic = bytes.readUInt32LE(HOST_STATE_OFFSET);
-  if (magic !== HOST_RING_MAGIC) throw new Error(`ring file without the host ring's mark (0x${magic.toString(16)})`);
+  if (magic !== HOST_RING_MAGIC) throw overwritten(`ring file without the host ring's mark (0x${magic.toString(16)})`);
   const cur = bytes.readUInt32LE(HOST_STATE_OFFSET + 4);
-  if (cur > 1) throw new Error(`ring file: commit slot ${cur}`);
+  if (cur > 1) throw overwritten(`ring file: commit slot ${cur}`);
   const head = bytes.readBigUInt64LE(0);
   const tail = bytes.readBigUInt64LE(HOST_STATE_OFFSET + 8 + 16 * cur);
   const committed = bytes.readBigUInt64LE(HOST_STATE_OFFSET + 16 + 16 * cur);
-  if (tail > head) throw new Error(`ring file: committed tail ${tail} past the head ${head}`);
-  if (committed % BigInt(PMM_RECORD_SIZE) !== 0n) throw new Error(`ring file: committed ${committed} bytes, not whole records`);
+  if (tail > head) throw overwritten(`ring file: committed tail ${tail} past the head ${head}`);
+  if (committed % BigInt(PMM_RECORD_SIZE) !== 0n) throw overwritten(`ring file: committed ${committed} bytes, not whole records`);
 
   const resumed = (bytes.readUInt32LE(12) & RING_RESUMED) !== 0;
   const left: Array<{ pos: bigint; at: number; cancelled: boolean }> = [];

@@ -2496,14 +2496,13 @@ static void test_ring_records(void)
 	check_errno(ring_drain(&r), 0, "RING_DRAIN once it is written");
 	check(my_log_count() == base, "  ... both frees applied, in order");
 
-	/* A head far ahead, or behind the tail: at most a lap is looked at. */
+	/*
+	 * Writers waiting on a full ring hold positions past a lap: at most a
+	 * lap is looked at. (A head no writer makes: test_ring_overwritten.)
+	 */
 	head = r.hdr->head;
-	r.hdr->head = head + (1ull << 40);
+	r.hdr->head = head + PMM_RING_ENTRIES + 3;
 	check_errno(ring_drain(&r), 0, "RING_DRAIN with head a lap and more ahead");
-	r.hdr->head = head - 5;
-	check_errno(ring_drain(&r), 0, "RING_DRAIN with head behind the tail");
-	r.hdr->head = ~0ull;
-	check_errno(ring_drain(&r), 0, "RING_DRAIN with head ~0");
 	r.hdr->head = head;
 	check(my_log_count() == base, "  ... nothing applied");
 	ring_put(&r, PMM_KIND_MALLOC, 0xe500, 0, 5);
@@ -2887,6 +2886,71 @@ static void write_stopped(struct ring *r)
 {
 	ring_put(r, PMM_KIND_MALLOC, 0xf500, 0, 5);
 	__atomic_fetch_or(&r->hdr->flags, PMM_RING_STOPPED, __ATOMIC_SEQ_CST);
+}
+
+/*
+ * One block, applied; then the head written back behind the module's tail,
+ * as a memset of the ring to zeros makes it: every drain fails from then
+ * on, even once the head is back where it was.
+ */
+static void write_overwritten(struct ring *r)
+{
+	ring_put(r, PMM_KIND_MALLOC, 0xf600, 0, 6);
+	check_errno(ring_drain(r), 0, "a child's drain before its ring is written over");
+	__atomic_store_n(&r->hdr->head, 0, __ATOMIC_SEQ_CST);
+	check_errno(ring_drain(r), EUCLEAN, "  ... its head behind the tail: EUCLEAN");
+	__atomic_store_n(&r->hdr->head, 1, __ATOMIC_SEQ_CST);
+	check_errno(ring_drain(r), EUCLEAN, "  ... and for good, the head back where it was");
+}
+
+/* The head a lap and more ahead of anything a writer takes: EUCLEAN too. */
+static void write_far_ahead(struct ring *r)
+{
+	__atomic_store_n(&r->hdr->head, PMM_RING_HEAD_MAX_AHEAD, __ATOMIC_SEQ_CST);
+	check_errno(ring_drain(r), EUCLEAN,
+		    "a child's head PMM_RING_HEAD_MAX_AHEAD ahead: EUCLEAN");
+}
+
+/* At the tail, an entry whose seq is no state of that position: EUCLEAN. */
+static void write_wild_seq(struct ring *r)
+{
+	ring_put(r, PMM_KIND_MALLOC, 0xf800, 0, 8);
+	r->ent[0].seq = 0x5eed;
+	check_errno(ring_drain(r), EUCLEAN, "a child's entry at the tail with a wild seq: EUCLEAN");
+}
+
+/*
+ * A ring the process wrote over: its drains fail (before, they applied
+ * nothing, and the hook waited on the full ring for ever), and the module
+ * says so of the process (PMM_STOPPED_OVERWRITTEN), keeping what it had
+ * applied before.
+ */
+static void test_ring_overwritten(void)
+{
+	static void (*const fills[])(struct ring *) = {
+		write_overwritten, write_far_ahead, write_wild_seq,
+	};
+	struct pmm_record out[8];
+	struct pmm_pid_info info;
+	unsigned int i;
+	pid_t child;
+	long n;
+
+	for (i = 0; i < ARRAY_SIZE(fills); i++) {
+		child = fork_ring_writer(fills[i], "a child wrote over its ring");
+		if (child < 0)
+			return;
+		kill(child, SIGKILL);
+		waitpid(child, NULL, 0);
+		n = read_all_logs(child, out, 8, 4);
+		memset(&info, 0xcc, sizeof(info));
+		check(get_info(child, &info) == 0 &&
+		      info.stopped == PMM_STOPPED_OVERWRITTEN &&
+		      n == (i == 0 ? 1 : 0) && (n == 0 || out[0].ptr == 0xf600),
+		      "  ... said of it (%u), with what was applied before (%ld)",
+		      info.stopped, n);
+		set_config(PMM_CFG_STOP_PID, child, 0);
+	}
 }
 
 static void test_ring_fork(void)
@@ -3633,6 +3697,7 @@ int main(int argc, char **argv)
 	test_ring_msync();
 	test_ring_fork();
 	test_ring_stopped();
+	test_ring_overwritten();
 	test_forked();
 	test_maps_children();
 	test_late_release();

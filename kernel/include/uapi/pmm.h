@@ -110,13 +110,18 @@ enum pmm_state {
 	PMM_STATE_EXITED = 2,	/* exited or killed; records kept */
 };
 
+#define PMM_STOPPED_BY_HOOK	1
+#define PMM_STOPPED_OVERWRITTEN	2
+
 struct pmm_pid_info {
 	__s32 pid;		/* the process's */
 	__s32 ppid;
 	__u32 state;		/* enum pmm_state */
 	/*
-	 * 1: the hook stopped recording before the process ended
-	 * (PMM_RING_STOPPED): its figures are not what it allocated.
+	 * Not 0: the process's figures are not what it allocated. 1
+	 * (PMM_STOPPED_BY_HOOK): the hook stopped recording before the
+	 * process ended (PMM_RING_STOPPED). 2 (PMM_STOPPED_OVERWRITTEN): the
+	 * module found the ring written over by the process (see the ring).
 	 */
 	__u32 stopped;
 	__u64 log_count;	/* unmatched records held */
@@ -240,6 +245,15 @@ struct pmm_maps {
  * record: reading the counter costs a fraction of a clock_gettime.
  */
 #define PMM_RING_ENTRIES	16384
+/*
+ * The process may write anything over its ring. What no writer makes (a
+ * head this far or more from the module's tail, ahead or behind, or at the
+ * tail an entry whose seq is no state of that position) makes
+ * PMM_RING_DRAIN fail with EUCLEAN, for good, and the module says the
+ * process's figures are not known (PMM_STOPPED_OVERWRITTEN). Writers that
+ * wait on a full ring hold positions past a lap, one each: never this many.
+ */
+#define PMM_RING_HEAD_MAX_AHEAD	(1ULL << 32)
 
 #define PMM_RING_SEQ_TAKEN	(1ULL << 62)
 #define PMM_RING_SEQ_CANCELLED	(1ULL << 63)
@@ -371,6 +385,7 @@ struct pmm_stats {
  * /dev/pmm: then the ring the calling process mapped from its current image.
  * msync(MS_SYNC) of the ring's mapping does the same with no open file (the
  * program may have closed the hook's, and have none free to open another).
+ * EUCLEAN: the process wrote over its ring (PMM_RING_HEAD_MAX_AHEAD).
  */
 #define PMM_RING_DRAIN		_IO(PMM_IOC_MAGIC, 10)
 #define PMM_READ_MISMATCHES	_IOWR(PMM_IOC_MAGIC, 11, struct pmm_read_mismatches)
