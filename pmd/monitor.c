@@ -59,6 +59,23 @@ int monitor_start(int fd, pid_t pid, char *err, size_t errlen)
 	return monitor_set(fd, PMM_CFG_START_PID, pid, "PMM_SET_CONFIG START_PID", err, errlen);
 }
 
+/*
+ * pmthread's scan on, as pmm.ko starts: a program of an earlier run in this guest may have turned it off
+ * through /proc/pmm/cfg (it runs as root), and a run without it has no samples, so that growth mode
+ * judged nothing and asked for a longer run.
+ */
+int monitor_scan_on(int fd, char *err, size_t errlen)
+{
+	struct pmm_set_config cfg;
+
+	memset(&cfg, 0, sizeof(cfg));
+	cfg.op = PMM_CFG_SCAN;
+	cfg.value = 1;
+	if (ioctl(fd, PMM_SET_CONFIG, &cfg) < 0)
+		return monitor_fail(err, errlen, "PMM_SET_CONFIG SCAN", 0);
+	return 0;
+}
+
 int monitor_stop(int fd, pid_t pid, char *err, size_t errlen)
 {
 	return monitor_set(fd, PMM_CFG_STOP_PID, pid, "PMM_SET_CONFIG STOP_PID", err, errlen);

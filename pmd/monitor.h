@@ -16,6 +16,7 @@
  */
 int monitor_open(int *fd, char *err, size_t errlen);
 int monitor_start(int fd, pid_t pid, char *err, size_t errlen);
+int monitor_scan_on(int fd, char *err, size_t errlen);
 int monitor_stop(int fd, pid_t pid, char *err, size_t errlen);
 int monitor_get_config(int fd, struct pmm_get_config *cfg, char *err, size_t errlen);
 

@@ -225,7 +225,8 @@ static void serve_run(const struct request *req, struct channel *ch, struct buf 
 	if (run_spawn(&spec, &proc, err, sizeof(err)))
 		goto out_error;
 	/* Before the child may exec, so that pmm records its first allocation too. */
-	if (mon_fd >= 0 && monitor_start(mon_fd, proc.pid, err, sizeof(err))) {
+	if (mon_fd >= 0 && (monitor_scan_on(mon_fd, err, sizeof(err)) ||
+			    monitor_start(mon_fd, proc.pid, err, sizeof(err)))) {
 		run_abort(&proc);
 		goto out_error;
 	}

@@ -330,6 +330,14 @@ test.each(ringOverwriteCase.modes)(`${ringOverwriteCase.name} (%s)`, async (mode
   await expect(pmm.run(program, [mode, 'hang'], { timeoutMs: 5_000 })).rejects.toThrow(`pmm: ${program} passed its timeout and was killed, and ${ringOverwriteCase.error(program).replace(/^pmm: /, '')}`);
 }, 120_000);
 
+test("a program that turns pmthread's scan off (SCAN 0 in /proc/pmm/cfg, as root in the guest) leaves later runs their samples", async () => {
+  // Before, every later run in that VM had none: growth mode judged nothing, and asked for a longer run.
+  await pmm.run('/bin/sh', ['-c', 'printf "SCAN 0" > /proc/pmm/cfg'], { hook: false });
+  const flat = await pmm.run(path.join(__dirname, '..', '..', 'fixtures', 'bin', 'warm_up_then_flat'), ['150'], { growth: {} });
+  expect(flat.samples.length).toBeGreaterThanOrEqual(8);
+  expect(flat.growth?.growing).toBe(false);
+}, 120_000);
+
 test.each(execImageCases.map((c) => [c.name, c] as const))('%s', async (_name, c) => {
   const result = await pmm.run(bin(c.program), c.args);
   expect(result.exitCode).toBe(c.exitCode);
