@@ -49,6 +49,14 @@ int children_each(int fd, pid_t leader, int (*each)(const struct child_collectio
 		if (handle == leader)
 			continue;
 		/*
+		 * pmd itself, which a program (root in the guest) can have pmm.ko monitor through
+		 * /proc/pmm/cfg's START_PID: no process of the run, and not to be killed as one.
+		 */
+		if (pids[i].pid == getpid()) {
+			ret = monitor_stop(fd, handle, err, errlen);
+			continue;
+		}
+		/*
 		 * A monitor named by another number than its pid is of a process long reaped,
 		 * whose pid a later one has: that one is not to be killed for it.
 		 */

@@ -338,6 +338,15 @@ test("a program that turns pmthread's scan off (SCAN 0 in /proc/pmm/cfg, as root
   expect(flat.growth?.growing).toBe(false);
 }, 120_000);
 
+test('a program that has pmm.ko monitor pmd (START_PID of its parent in /proc/pmm/cfg) ends its run, and pmd goes on', async () => {
+  // Before, pmd took itself for a process of the run and killed itself at its end: the VM was lost.
+  const run = await pmm.run('/bin/sh', ['-c', 'printf "START_PID %d" $PPID > /proc/pmm/cfg']);
+  expect([run.exitCode, run.children]).toEqual([0, []]);
+  expect(run).toLeak(); // the shell's own
+  const next = await pmm.run('/bin/sh', ['-c', 'echo next'], { hook: false });
+  expect(next.stdout).toBe('next\n');
+}, 120_000);
+
 test.each(execImageCases.map((c) => [c.name, c] as const))('%s', async (_name, c) => {
   const result = await pmm.run(bin(c.program), c.args);
   expect(result.exitCode).toBe(c.exitCode);
