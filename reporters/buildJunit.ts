@@ -10,6 +10,7 @@ import type {LeakSummary} from '../harness/types';
 import type {JunitDocument, JunitTestCase, JunitTestSuite} from './junitTypes';
 import {caseOutcome, firstLine} from './problems';
 import {testLine} from './testLine';
+import {testSites, type TestSite} from './testSites';
 import {xmlText} from './xmlText';
 
 export interface BuildJunitOptions {
@@ -41,13 +42,14 @@ export function buildJunit(results: AggregatedResult, options: BuildJunitOptions
 function buildSuite(result: TestResult, options: BuildJunitOptions): JunitTestSuite {
   const file = relative(options.rootDir, result.testFilePath).split(sep).join('/');
   const source = options.sourceOf?.(result.testFilePath) ?? null;
+  const sites = source === null ? null : testSites(source, result.testFilePath);
   // Jest gives a file's tests in the order the file defines them: a title met again is its next test.
   const seen = new Map<string, number>();
   const cases = result.testResults.map(test => {
     const key = JSON.stringify([...test.ancestorTitles, test.title]);
     const occurrence = seen.get(key) ?? 0;
     seen.set(key, occurrence + 1);
-    return buildCase(test, file, options, source, result.testFilePath, occurrence);
+    return buildCase(test, file, options, sites, result.testFilePath, occurrence);
   });
   // A file that could not run, or whose afterAll failed (Jest then gives an empty message and the stack),
   // gets a case of its own: without it, it would look green.
@@ -70,10 +72,10 @@ function buildSuite(result: TestResult, options: BuildJunitOptions): JunitTestSu
   };
 }
 
-function buildCase(test: TestCaseResult, file: string, options: BuildJunitOptions, source: string | null, testFilePath: string, occurrence: number): JunitTestCase {
+function buildCase(test: TestCaseResult, file: string, options: BuildJunitOptions, sites: readonly TestSite[] | null, testFilePath: string, occurrence: number): JunitTestCase {
   const {ancestorSeparator} = options;
   const title = xmlText([...test.ancestorTitles, test.title].filter(part => part !== '').join(ancestorSeparator)) || file;
-  const line = test.location?.line ?? (source === null ? null : testLine(source, test.ancestorTitles, test.title, occurrence));
+  const line = test.location?.line ?? (sites === null ? null : testLine(sites, test.ancestorTitles, test.title, occurrence));
   const testCase: JunitTestCase = {
     $: {classname: title, name: title, time: seconds(test.duration ?? 0), file: xmlText(file), ...(line !== null ? {line: String(line)} : {})},
   };

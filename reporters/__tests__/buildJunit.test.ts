@@ -307,6 +307,14 @@ describe('file and line', () => {
     produced.add(renderJunit(junit));
     expect(junit.testsuites.testsuite[0].testcase.map(test => test.$.line)).toEqual(['7', '3', undefined]);
   });
+
+  it('gives a title used at two nesting levels each test its own line (both took the first)', () => {
+    const source = "describe('x', () => {\n  test('works', () => {});\n});\ntest('works', () => {});\n";
+    const results = aggregated([testFile('t.test.ts', [testCase('works', {ancestorTitles: ['x']}), testCase('works')])]);
+    const junit = buildJunit(results, {...OPTIONS, sourceOf: () => source});
+    produced.add(renderJunit(junit));
+    expect(junit.testsuites.testsuite[0].testcase.map(test => [test.$.name, test.$.line])).toEqual([['x works', '2'], ['works', '4']]);
+  });
 });
 
 test('two tests of one title in one file: each its own figures and line, in the order the file defines them (they took each other\'s)', () => {
