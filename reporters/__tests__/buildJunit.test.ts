@@ -315,6 +315,14 @@ describe('file and line', () => {
     produced.add(renderJunit(junit));
     expect(junit.testsuites.testsuite[0].testcase.map(test => [test.$.name, test.$.line])).toEqual([['x works', '2'], ['works', '4']]);
   });
+
+  it('gives xit\'s test and each row of a .each call a line, the call\'s (they had none)', () => {
+    const source = "xit('later', () => {});\nit.each([[1], [2]])(\n  'row %i', () => {});\n";
+    const results = aggregated([testFile('t.test.ts', [testCase('later', {status: 'pending'}), testCase('row 1'), testCase('row 2')])]);
+    const junit = buildJunit(results, {...OPTIONS, sourceOf: () => source});
+    produced.add(renderJunit(junit));
+    expect(junit.testsuites.testsuite[0].testcase.map(test => test.$.line)).toEqual(['1', '2', '2']);
+  });
 });
 
 test('two tests of one title in one file: each its own figures and line, in the order the file defines them (they took each other\'s)', () => {

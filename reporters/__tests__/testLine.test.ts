@@ -35,7 +35,7 @@ test.each([
   [['server'], 'answers', 5],
   [['server', 'under load'], 'answers', 7],
   [[], 'answers', 10], // the same title inside blocks is other tests' (it took line 5)
-  [[], 'case 1', null], // a generated title is not in the source
+  [[], 'case 1', 11], // a .each row's title: its call's line (had none)
   [[], 'missing', null],
   [[], 'a (regexp) [title]?', 17],
   // Escapes in the literal are read as JavaScript reads them.
@@ -97,4 +97,90 @@ test('TypeScript and JSX test files parse; one that does not parse has no lines'
   expect(testLine(sitesOf(jsx, 'view.test.jsx'), [], 'renders')).toBe(1);
   expect(testLine(sitesOf(jsx, 'view.test.tsx'), [], 'renders')).toBe(1);
   expect(testSites('test(\'broken\', () => {', 'broken.test.js')).toBeNull();
+});
+
+// The forms users write, and the line Jest 29 and Jest 30 both give each of their tests with
+// testLocationInResults on (a run of this very source): a .each call's rows share the line of its call.
+const FORMS = [
+  "test('works', () => {});", // 1
+  "describe('x', () => {", // 2
+  "  test('works', () => {});", // 3
+  "  xit('skipped x', () => {});", // 4
+  "  fit('focused', () => {});", // 5
+  "  xtest('skipped t', () => {});", // 6
+  "  it.skip('dot skip', () => {});", // 7
+  "  test.only('dot only', () => {});", // 8
+  '  it.each([', // 9
+  '    [1, 2],', // 10
+  '    [3, 4],', // 11
+  "  ])('adds %i and %i', (a, b) => {});", // 12
+  '  test.each`', // 13
+  '    a    | b', // 14
+  '    ${1} | ${2}', // 15
+  "  `('tagged $a + $b', () => {});", // 16
+  "  test.todo('a todo');", // 17
+  "  it.concurrent.skip('conc skip', async () => {});", // 18
+  "  test.skip.each([[1]])('skip each %s', () => {});", // 19
+  '});', // 20
+  "describe.each([['A'], ['B']])('group %s', (g) => {", // 21
+  "  test('inside', () => {});", // 22
+  '});', // 23
+  "xdescribe('xd', () => { it('in xd', () => {}); });", // 24
+  "fdescribe('fd', () => { it('in fd', () => {}); });", // 25
+  "describe.skip('ds', () => { it('in ds', () => {}); });", // 26
+  "test('works', () => {});", // 27
+].join('\n');
+
+test.each([
+  [[], 'works', 0, 1],
+  [['x'], 'works', 0, 3],
+  [['x'], 'skipped x', 0, 4],
+  [['x'], 'focused', 0, 5],
+  [['x'], 'skipped t', 0, 6],
+  [['x'], 'dot skip', 0, 7],
+  [['x'], 'dot only', 0, 8],
+  [['x'], 'adds 1 and 2', 0, 12],
+  [['x'], 'adds 3 and 4', 0, 12],
+  [['x'], 'tagged 1 + 2', 0, 16],
+  [['x'], 'a todo', 0, 17],
+  [['x'], 'conc skip', 0, 18],
+  [['x'], 'skip each 1', 0, 19],
+  [['group A'], 'inside', 0, 22],
+  [['group B'], 'inside', 0, 22],
+  [['xd'], 'in xd', 0, 24],
+  [['fd'], 'in fd', 0, 25],
+  [['ds'], 'in ds', 0, 26],
+  [[], 'works', 1, 27],
+])('Jest\'s forms: in %j, "%s" (occurrence %s) starts on line %s, as Jest says (xit, fit, xtest and .each had none)', (ancestors, title, occurrence, line) => {
+  expect(testLine(sitesOf(FORMS), ancestors, title, occurrence)).toBe(line);
+});
+
+describe('.each titles', () => {
+  const source = [
+    "test.each([{name: 'a'}, {name: 'b'}])('object $name', () => {});", // 1
+    "test.each([[2], [2]])('same %d', () => {});", // 2
+    "it.each([[1], [2]])('no placeholder', () => {});", // 3
+    "test.each([[5]])('100%% of %s', () => {});", // 4
+    "describe.each([[1], [2]])('block', () => {", // 5
+    "  test('per row', () => {});", // 6
+    '});', // 7
+    "test('same 1', () => {});", // 8
+    "test.concurrent.only.each([[1]])('$# %$ %p', async () => {});", // 9
+  ].join('\n');
+  test.each([
+    ['an object table\'s $name', [], 'object b', 0, 1],
+    ['rows of one title: every occurrence', [], 'no placeholder', 1, 3],
+    ['%% is a percent sign', [], '100% of 5', 0, 4],
+    ['a describe.each without placeholders: its blocks share a title', ['block'], 'per row', 1, 6],
+    ['a title written out wins over a pattern that fits it', [], 'same 1', 0, 8],
+    ['a pattern fits its rows, every occurrence', [], 'same 2', 1, 2],
+    ['$#, %$ and %p', [], '0 1 1', 0, 9],
+  ])('%s', (_what, ancestors, title, occurrence, line) => {
+    expect(testLine(sitesOf(source), ancestors as string[], title as string, occurrence as number)).toBe(line);
+  });
+
+  test('a title no pattern fits, or in another block, has no line', () => {
+    const sites = sitesOf(source);
+    expect([testLine(sites, [], 'objects a'), testLine(sites, ['other'], 'per row')]).toEqual([null, null]);
+  });
 });
