@@ -54,7 +54,8 @@ function childLines(result: RunResult, listed: Set<ChildResult>): string[] {
     const where = listed.has(c) ? '' : ' (--json lists them)';
     const oom = childOutOfMemoryNote(result, c);
     return [
-      ...(c.signal ? [`${name} was killed by ${c.signal}${oom === null ? '' : `: ${oom}`}`] : []),
+      ...(c.endedByRun ? [`${name} was still running when the program ended: pmm ended it (SIGKILL), as it ends whatever a run leaves running`] : []),
+      ...(c.signal && !c.endedByRun ? [`${name} was killed by ${c.signal}${oom === null ? '' : `: ${oom}`}`] : []),
       ...(c.exitCode ? [`${name} exited with status ${c.exitCode}`] : []),
       ...(c.unhooked ? [unhookedChildMessage(result.program, c)] : []),
       ...(c.summary.blocks > 0 ? [`${name}: ${formatAmount(c.summary)} leaked${where}`] : []),

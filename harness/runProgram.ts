@@ -157,7 +157,7 @@ const decodeEarlierMaps = (answers: readonly EarlierMapsAnswer[]): EarlierMaps[]
 /** What a run gives before symbolization: the program's raw process, and its children's. */
 export interface RawRun extends RawProcess {
   result: Omit<RunResult, 'leaks' | 'summary' | 'mismatches' | 'mismatchedFrees' | 'unmatchedFrees' | 'droppedRecords' | 'children'>;
-  children?: Array<RawProcess & Pick<ChildResult, 'pid' | 'exitCode' | 'signal' | 'samples' | 'growth'>>;
+  children?: Array<RawProcess & Pick<ChildResult, 'pid' | 'exitCode' | 'signal' | 'endedByRun' | 'samples' | 'growth'>>;
 }
 
 export class ProgramError extends Error {
@@ -359,6 +359,7 @@ export async function runRaw(
       pid: c.pid,
       exitCode: c.exitCode ?? null,
       signal: c.signal ?? null,
+      ...(c.endedByRun === true && c.signal === 'SIGKILL' ? { endedByRun: true } : {}),
       records: c.records,
       mismatches: c.mismatches,
       mismatchedFrees: c.mismatchedFrees,
@@ -467,6 +468,7 @@ export async function symbolizeRunWith(raw: RawRun, suppressions: Suppression[] 
         program: mainObjectPath(child.maps),
         exitCode: child.exitCode,
         signal: child.signal,
+        ...(child.endedByRun ? { endedByRun: true } : {}),
         unhooked: child.unhooked,
         ...withSuppressedFrees(await processLeaks(child, suppressions, valgrindNames), await processMismatches(child, suppressions, valgrindNames)),
         ...(child.samples ? { samples: child.samples } : {}),

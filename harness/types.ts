@@ -83,6 +83,11 @@ export interface ChildResult {
   exitCode: number | null;
   signal: string | null;
   /**
+   * It was still running when the program ended, and pmm ended it (SIGKILL), as it ends whatever a run
+   * leaves running; signal is then SIGKILL.
+   */
+  endedByRun?: boolean;
+  /**
    * It exec()ed an image the hook cannot enter (statically linked, set-user-ID): what that image allocated
    * was not seen. Its leaks are then none of the image before (they went with its memory).
    */

@@ -196,6 +196,7 @@ void answer_child(struct buf *out, const struct request *req, const struct child
 	/* pmd is not its parent: pmm.ko kept the status, when it saw the exit. */
 	if (mon->exit_known)
 		answer_status(out, mon->wait_status);
+	buf_printf(out, ",\"endedByRun\":%s", child->ended_by_run ? "true" : "false");
 	answer_process(out, mon);
 	answer_samples(out, mon);
 	buf_puts(out, "}\n");

@@ -16,19 +16,21 @@
  * A pidfd turns readable when the process has exited, zombie or not: by then its files, its record
  * ring among them, are released. pmd is not its parent, so waitpid cannot tell it.
  */
-static void children_end(pid_t pid)
+static int children_end(pid_t pid)
 {
-	int pidfd = (int)syscall(SYS_pidfd_open, pid, 0);
+	int pidfd = (int)syscall(SYS_pidfd_open, pid, 0), sent;
 	struct pollfd p;
 
 	if (pidfd < 0)
-		return;	/* ESRCH: gone and reaped already */
-	kill(pid, SIGKILL);
+		return 0;	/* ESRCH: gone and reaped already */
+	/* A zombie takes the signal too, and keeps the status it had: the host looks at both. */
+	sent = kill(pid, SIGKILL) == 0;
 	p.fd = pidfd;
 	p.events = POLLIN;
 	while (poll(&p, 1, CHILDREN_EXIT_WAIT_MS) < 0 && errno == EINTR)
 		;
 	close(pidfd);
+	return sent;
 }
 
 int children_each(int fd, pid_t leader, int (*each)(const struct child_collection *child, void *arg,
@@ -61,7 +63,7 @@ int children_each(int fd, pid_t leader, int (*each)(const struct child_collectio
 		 * whose pid a later one has: that one is not to be killed for it.
 		 */
 		if (handle == pids[i].pid)
-			children_end(handle);
+			child.ended_by_run = children_end(handle);
 		if (monitor_collect(fd, handle, &child.mon, err, errlen)) {
 			ret = -1;
 			break;

@@ -14,6 +14,7 @@
 struct child_collection {
 	pid_t pid;
 	struct monitor_collection mon;
+	int ended_by_run;	/* still running at the run's end: pmd sent it SIGKILL */
 };
 
 /*

@@ -79,6 +79,8 @@ export interface ChildAnswer {
   // How it ended, when pmm.ko saw its exit (pmd is not its parent); both absent otherwise.
   exitCode?: number | null;
   signal?: string | null;
+  // pmd sent it SIGKILL at the run's end, when it was still there; absent from an older pmd.
+  endedByRun?: boolean;
   maps: string;
   records: RawRecord[];
   unmatchedFrees: number;

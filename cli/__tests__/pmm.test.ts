@@ -710,6 +710,14 @@ describe('run --host: SIGTERM, SIGINT or SIGQUIT sent to pmm', () => {
     expect(out.stderr).toContain('pmm: SIGINT: the program got it too, sent to its whole process group; its report follows when it has ended\n');
   }, 30_000);
 
+  test('a forked child left running when the program ended: the report says pmm ended it, not only "killed by SIGKILL"', () => {
+    const program = path.join(root, 'hooklib', '__tests__', 'programs', 'bin', 'detached');
+    const run = spawnSync(process.execPath, [cli, 'run', '--host', '--', program, 'fork'], { cwd: root, encoding: 'utf8', timeout: 60_000 });
+    expect([0, 1]).toContain(run.status); // 1 for its leak, if it got that far: the child's ending is what is looked at
+    expect(run.stderr).toMatch(new RegExp(`^pmm: forked child \\d+ \\(${program}\\) was still running when the program ended: pmm ended it \\(SIGKILL\\), as it ends whatever a run leaves running$`, 'm'));
+    expect(run.stderr).not.toContain('was killed by SIGKILL');
+  }, 60_000);
+
   test("a kill of the whole group that the program dies of: pmm reports, though the program's end came before pmm's handler", async () => {
     // Before, pmm found the program ended when its handler ran, took the signal for one to stop the report,
     // and died of it (16 runs in 20); the launcher, which reaped the program before its own handler ran,

@@ -628,12 +628,17 @@ export const detachedCase = {
   program: 'detached',
   modes: ['fork', 'daemon'],
   runs: 3,
-  expected: ['detached SIGKILL', 'detached SIGKILL 77/1 malloc leak<main'],
+  // "(pmm)": pmm ended it (endedByRun), which the report says.
+  expected: ['detached SIGKILL (pmm)', 'detached SIGKILL (pmm) 77/1 malloc leak<main'],
 };
 
-/** Each child of a detached run as "program signal" and its leaks (describeLeaks). */
-export function describeDetached(children: Array<{ program: string | null; signal: string | null; exitCode: number | null } & Pick<ChildLike, 'leaks'>>): string[] {
-  return children.map((c) => [c.program === null ? 'null' : path.basename(c.program), c.signal ?? `status ${c.exitCode}`, ...describeLeaks(c.leaks)].join(' '));
+/** Each child of a detached run as "program signal" ("(pmm)" after one pmm ended) and its leaks (describeLeaks). */
+export function describeDetached(children: Array<{ program: string | null; signal: string | null; exitCode: number | null; endedByRun?: boolean } & Pick<ChildLike, 'leaks'>>): string[] {
+  return children.map((c) => [
+    c.program === null ? 'null' : path.basename(c.program),
+    (c.signal ?? `status ${c.exitCode}`) + (c.endedByRun ? ' (pmm)' : ''),
+    ...describeLeaks(c.leaks),
+  ].join(' '));
 }
 
 /** The files the children ran (ChildResult.program), each once, sorted: the program by its name, the shell as /bin/sh. */

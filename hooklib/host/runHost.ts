@@ -364,6 +364,7 @@ export async function runHostRaw(program: string, args: string[], options: HostR
         pid: p,
         ...child,
         ...childEnding(reapedBy.get(name), exitCode, killed.has(name)),
+        ...(killed.has(name) && !reapedBy.has(name) && exitCode === null ? { endedByRun: true } : {}),
       })),
     };
     checkHookStarted(raw, (message) => new ProgramError(message));
