@@ -7,6 +7,7 @@
 import { fs, path } from './coreModules';
 import { execImage, mainObjectPath } from '../symbolizer/objectMap';
 import { forkedChildName } from './childName';
+import { faultOfRun } from './faults';
 import { ownAllocatorReason } from './ownAllocator';
 import type { RawRun } from './runProgram';
 import { stderrTail } from './stderrTail';
@@ -124,7 +125,11 @@ export function unhookedChildMessage(program: string, child: Pick<ChildResult, '
 export function checkHookStarted(raw: RawRun, fail: (message: string) => Error): void {
   const { program, exitCode, signal, stderr } = raw.result;
   if (raw.unhooked) {
-    throw fail(`${program} exec()ed ${unhookedImage(execImage(raw.maps))}, so what it allocated after that exec was not seen`);
+    // How that image ended is said too: a crash there is the run's news as much as the missing figures.
+    const fault = faultOfRun(raw.result);
+    const ended = fault === 'timeout' ? '; it passed its timeout and was killed' : fault === 'crash' ? `; it crashed with ${signal}` :
+      fault === 'killed' ? `; it was killed by ${signal}` : exitCode ? `; it exited with status ${exitCode}` : '';
+    throw fail(`${program} exec()ed ${unhookedImage(execImage(raw.maps))}, so what it allocated after that exec was not seen${ended}`);
   }
   if (raw.maps !== '') return;
   if (raw.result.timedOut) {

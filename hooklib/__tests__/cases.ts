@@ -492,6 +492,8 @@ export const execUnhookedCase = {
   ownImage: programBin('exec_unhooked_own'),
   /** The error of a run whose own process exec()ed image: named, with what its file says. */
   selfError: (program: string, image: string) => `pmm: ${program} exec()ed ${image}, which the hook cannot enter (it `,
+  /** The end of that error when the image then crashed: said too (before, only the exit status 3 was). */
+  selfCrashEnd: ', so what it allocated after that exec was not seen; it crashed with SIGSEGV',
   /**
    * The ways a child comes to run the image: fork then exec (from the child's first thread or another),
    * vfork then exec, posix_spawn, and system()'s shell. A vfork or spawned child ran none of the hook's

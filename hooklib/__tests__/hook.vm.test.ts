@@ -256,6 +256,7 @@ test(execUnhookedCase.name, async () => {
   const program = programBin(c.program);
   for (const image of [c.staticImage, c.ownImage]) {
     await expect(pmm.run(program, ['self', image])).rejects.toThrow(c.selfError(program, image));
+    await expect(pmm.run(program, ['self-crash', image])).rejects.toThrow(c.selfCrashEnd);
     for (const mode of c.childModes) {
       const run = await pmm.run(program, [mode, image]);
       expect([mode, run.stdout]).toEqual([mode, c.childStdout]);

@@ -206,6 +206,7 @@ test(execUnhookedCase.name, async () => {
   const program = programBin(c.program);
   for (const image of [c.staticImage, c.ownImage]) {
     await expect(hostRun(program, ['self', image])).rejects.toThrow(c.selfError(program, image));
+    await expect(hostRun(program, ['self-crash', image])).rejects.toThrow(c.selfCrashEnd);
     for (const mode of c.childModes) {
       const run = await hostRun(program, [mode, image]);
       expect([mode, run.stdout]).toEqual([mode, c.childStdout]);

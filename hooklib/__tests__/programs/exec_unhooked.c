@@ -3,6 +3,7 @@
  * statically (the Makefile builds it as exec_unhooked_static), whose loader never reads LD_PRELOAD.
  *
  *	exec_unhooked self STATIC	leaks a block, then execs STATIC
+ *	exec_unhooked self-crash STATIC	the same, and STATIC then crashes (SIGSEGV)
  *	exec_unhooked child STATIC	leaks a block; a forked child leaks one and execs STATIC
  *	exec_unhooked thread STATIC	the same, but a second thread of the child makes the exec
  *	exec_unhooked vfork STATIC	leaks a block; a vfork child execs STATIC
@@ -18,6 +19,7 @@
  * which then stays out of the process, and pmm must say that too.
  */
 #include <pthread.h>
+#include <signal.h>
 #include <spawn.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -74,6 +76,14 @@ void leak_before_exec(size_t size)
 	sink = malloc(size);
 }
 
+static void run_image(const char *file, const char *what)
+{
+	char *argv[] = { (char *)file, (char *)what, NULL };
+
+	fflush(stdout);
+	execv(file, argv);
+}
+
 static void run_static(const char *file)
 {
 	char *argv[] = { (char *)file, (char *)"static", NULL };
@@ -99,6 +109,10 @@ int main(int argc, char **argv)
 		printf("exec_unhooked: static image\n");
 		return 0;
 	}
+	if (argc > 1 && strcmp(argv[1], "crash") == 0) {
+		raise(SIGSEGV);
+		return 0;
+	}
 	if (argc > 1 && strcmp(argv[1], "failed") == 0) {
 		leak_before_exec(33);
 		run_static("/nonexistent/exec_unhooked");
@@ -110,6 +124,10 @@ int main(int argc, char **argv)
 	leak_before_exec(33);
 	if (strcmp(argv[1], "self") == 0) {
 		run_static(argv[2]);
+		return 1;
+	}
+	if (strcmp(argv[1], "self-crash") == 0) {
+		run_image(argv[2], "crash");
 		return 1;
 	}
 	/* A vfork child runs on this process's memory, and posix_spawn's child execs inside the C library. */
