@@ -120,15 +120,30 @@ function matchesLsan(s: LsanSuppression, leak: Leak): boolean {
 }
 
 /**
- * The allocation function valgrind's stack starts with, which pmm's does not record: every name a
- * suppression may give it, for each kind (as valgrind writes and shows them, and as pmm wrote them before).
+ * The allocation functions valgrind's stack starts with, which pmm's does not record: for each kind, every
+ * run of frames (innermost first) a suppression may begin with (as valgrind writes and shows them, and as
+ * pmm wrote them before). The hook records malloc's kind for realloc(NULL, n) and for the aligned family
+ * too, which valgrind names by the function called: valgrind up to 3.21 shows posix_memalign (and valloc,
+ * when not a tail call) over its own memalign, and glibc's aligned_alloc as memalign (an alias of it
+ * there); later ones show each function alone.
  */
-export const ALLOCATOR_NAMES: Readonly<Record<string, readonly string[]>> = {
-  malloc: ['malloc'],
-  calloc: ['calloc'],
-  realloc: ['realloc'],
-  new: ['_Znwm', '_ZnwmRKSt9nothrow_t', '_ZnwmSt11align_val_t', '_ZnwmSt11align_val_tRKSt9nothrow_t', 'operator new(unsigned long)'],
-  'new[]': ['_Znam', '_ZnamRKSt9nothrow_t', '_ZnamSt11align_val_t', '_ZnamSt11align_val_tRKSt9nothrow_t', 'operator new[](unsigned long)'],
+export const ALLOCATOR_STACKS: Readonly<Record<string, ReadonlyArray<readonly string[]>>> = {
+  malloc: [
+    ['malloc'],
+    ['realloc'],
+    ['memalign'],
+    ['posix_memalign'],
+    ['memalign', 'posix_memalign'],
+    ['aligned_alloc'],
+    ['memalign', 'aligned_alloc'],
+    ['valloc'],
+    ['memalign', 'valloc'],
+    ['pvalloc'],
+  ],
+  calloc: [['calloc']],
+  realloc: [['realloc']],
+  new: ['_Znwm', '_ZnwmRKSt9nothrow_t', '_ZnwmSt11align_val_t', '_ZnwmSt11align_val_tRKSt9nothrow_t', 'operator new(unsigned long)'].map((name) => [name]),
+  'new[]': ['_Znam', '_ZnamRKSt9nothrow_t', '_ZnamSt11align_val_t', '_ZnamSt11align_val_tRKSt9nothrow_t', 'operator new[](unsigned long)'].map((name) => [name]),
 };
 
 /** The line pmm writes for a kind's allocator: a glob over every variant of operator new, which valgrind reads too. */
@@ -174,9 +189,9 @@ function matchFrom(lines: readonly string[], frames: readonly Frame[], li = 0, f
 function matchesValgrind(s: ValgrindSuppression, leak: Leak): boolean {
   // valgrind's stacks start in the allocator; so may the suppression, whatever the kind that leaked.
   return leak.kinds.some((kind) => {
-    const names = ALLOCATOR_NAMES[kind] ?? [kind];
-    const allocators = names.map((name): Frame => ({ address: '0x0', function: name, file: null, line: null, object: '' }));
-    return allocators.some((allocator) => matchFrom(s.frames, [allocator, ...leak.frames])) || matchFrom(s.frames, leak.frames);
+    const stacks = ALLOCATOR_STACKS[kind] ?? [[kind]];
+    const allocators = stacks.map((names) => names.map((name): Frame => ({ address: '0x0', function: name, file: null, line: null, object: '' })));
+    return allocators.some((allocator) => matchFrom(s.frames, [...allocator, ...leak.frames])) || matchFrom(s.frames, leak.frames);
   });
 }
 
