@@ -60,9 +60,10 @@ function parseValgrind(lines: string[], file: string): Suppression[] {
     }
     if (line !== '{') throw new SuppressionError(file, i + 1, `expected "{", got ${JSON.stringify(line)}`);
     const start = i;
-    const body: string[] = [];
+    // Each line with its number, so that an error names the line at fault, not the block's "{".
+    const body: Array<{ text: string; line: number }> = [];
     for (i++; i < lines.length && lines[i] !== '}'; i++) {
-      if (lines[i] !== '' && !lines[i].startsWith('#')) body.push(lines[i]);
+      if (lines[i] !== '' && !lines[i].startsWith('#')) body.push({ text: lines[i], line: i + 1 });
     }
     if (i === lines.length) throw new SuppressionError(file, start + 1, 'suppression not closed with "}"');
     i++;
@@ -70,14 +71,15 @@ function parseValgrind(lines: string[], file: string): Suppression[] {
     if (name === undefined || kind === undefined) throw new SuppressionError(file, start + 1, 'a suppression needs a name and a kind');
     // Only memcheck's leak and free suppressions say anything about what pmm reports; the rest of the file
     // (invalid reads, uninitialised values) is valgrind's business.
-    if (kind !== 'Memcheck:Leak' && kind !== 'Memcheck:Free') continue;
-    const frames = rest.filter((l) => !l.startsWith('match-leak-kinds:'));
-    for (const f of frames) {
-      if (f !== '...' && !/^(fun|obj|src):/.test(f)) throw new SuppressionError(file, start + 1, `unknown frame line ${JSON.stringify(f)}`);
+    if (kind.text !== 'Memcheck:Leak' && kind.text !== 'Memcheck:Free') continue;
+    const frameLines = rest.filter((l) => !l.text.startsWith('match-leak-kinds:'));
+    for (const f of frameLines) {
+      if (f.text !== '...' && !/^(fun|obj|src):/.test(f.text)) throw new SuppressionError(file, f.line, `unknown frame line ${JSON.stringify(f.text)}`);
     }
+    const frames = frameLines.map((l) => l.text);
     // valgrind refuses the file ("bad or missing extra suppression info"); pmm would match every leak with it.
-    if (frames.length === 0) throw new SuppressionError(file, start + 1, `suppression ${JSON.stringify(name)} has no fun:, obj: or ... line, which valgrind refuses and which would match every leak`);
-    out.push({ format: 'valgrind', name, ...(kind === 'Memcheck:Free' ? { kind: 'free' as const } : {}), frames });
+    if (frames.length === 0) throw new SuppressionError(file, start + 1, `suppression ${JSON.stringify(name.text)} has no fun:, obj: or ... line, which valgrind refuses and which would match every leak`);
+    out.push({ format: 'valgrind', name: name.text, ...(kind.text === 'Memcheck:Free' ? { kind: 'free' as const } : {}), frames });
   }
   return out;
 }

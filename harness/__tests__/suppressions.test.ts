@@ -130,6 +130,12 @@ describe('valgrind suppression files', () => {
     );
   });
 
+  it('names the bad line inside a suppression, not its "{"', () => {
+    // Line 12: the second suppression's last frame line, after a comment and a blank line inside the block.
+    const text = '{\n  one\n  Memcheck:Leak\n  fun:malloc\n}\n{\n  two\n  # why\n\n  Memcheck:Leak\n  fun:f\n  fn:g\n}\n';
+    expect(() => parseSuppressions(text, 'v.supp')).toThrow(new SuppressionError('v.supp', 12, 'unknown frame line "fn:g"'));
+  });
+
   it('names an unclosed suppression', () => {
     expect(() => parseSuppressions('{\n  x\n  Memcheck:Leak\n  fun:malloc\n', 'v.supp')).toThrow(new SuppressionError('v.supp', 1, 'suppression not closed with "}"'));
   });
