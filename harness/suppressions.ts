@@ -41,10 +41,12 @@ function parseLsan(lines: string[], file: string): Suppression[] {
   const out: Suppression[] = [];
   lines.forEach((line, i) => {
     if (line === '' || line.startsWith('#')) return;
-    const m = /^(\w+):(.+)$/.exec(line);
+    const m = /^([^:\s]+):(.+)$/.exec(line);
     if (!m) throw new SuppressionError(file, i + 1, `expected TYPE:PATTERN, got ${JSON.stringify(line)}`);
-    // Other sanitizers' types (race:, called_from_lib:) may share the file; only leaks concern pmm.
-    if (m[1] === 'leak') out.push({ format: 'lsan', pattern: m[2].trim() });
+    // LeakSanitizer refuses a file with any other type (leaks:, Leak:, another sanitizer's race:): so does pmm,
+    // rather than pass over a rule that suppresses nothing.
+    if (m[1] !== 'leak') throw new SuppressionError(file, i + 1, `unknown type ${JSON.stringify(`${m[1]}:`)}: LeakSanitizer's files have leak:PATTERN lines only`);
+    out.push({ format: 'lsan', pattern: m[2].trim() });
   });
   return out;
 }
@@ -69,9 +71,10 @@ function parseValgrind(lines: string[], file: string): Suppression[] {
     i++;
     const [name, kind, ...rest] = body;
     if (name === undefined || kind === undefined) throw new SuppressionError(file, start + 1, 'a suppression needs a name and a kind');
+    const memcheckKind = memcheckKindOf(kind, file);
     // Only memcheck's leak and free suppressions say anything about what pmm reports; the rest of the file
-    // (invalid reads, uninitialised values) is valgrind's business.
-    if (kind.text !== 'Memcheck:Leak' && kind.text !== 'Memcheck:Free') continue;
+    // (invalid reads, uninitialised values, other tools') is valgrind's business.
+    if (memcheckKind !== 'Leak' && memcheckKind !== 'Free') continue;
     const frameLines = rest.filter((l) => !l.text.startsWith('match-leak-kinds:'));
     for (const f of frameLines) {
       if (f.text !== '...' && !/^(fun|obj|src):/.test(f.text)) throw new SuppressionError(file, f.line, `unknown frame line ${JSON.stringify(f.text)}`);
@@ -79,9 +82,47 @@ function parseValgrind(lines: string[], file: string): Suppression[] {
     const frames = frameLines.map((l) => l.text);
     // valgrind refuses the file ("bad or missing extra suppression info"); pmm would match every leak with it.
     if (frames.length === 0) throw new SuppressionError(file, start + 1, `suppression ${JSON.stringify(name.text)} has no fun:, obj: or ... line, which valgrind refuses and which would match every leak`);
-    out.push({ format: 'valgrind', name: name.text, ...(kind.text === 'Memcheck:Free' ? { kind: 'free' as const } : {}), frames });
+    out.push({ format: 'valgrind', name: name.text, ...(memcheckKind === 'Free' ? { kind: 'free' as const } : {}), frames });
   }
   return out;
+}
+
+/** What memcheck's is_recognised_suppression knows (valgrind 3.24): any other kind of Memcheck's it refuses. */
+const MEMCHECK_KINDS = new Set([
+  'Param', 'User', 'CoreMem', 'Cond', 'Jump', 'Free', 'Leak', 'Overlap', 'Mempool', 'FishyValue', 'ReallocZero',
+  'BadAlign', 'BadSize', 'SizeMismatch', 'AlignMismatch',
+  ...[0, 1, 2, 4, 8, 16, 32].map((n) => `Value${n}`),
+  ...[1, 2, 4, 8, 16, 32].map((n) => `Addr${n}`),
+]);
+
+/**
+ * A suppression's TOOLS:KIND line, checked as valgrind checks it: memcheck's kind when Memcheck is among
+ * the tools (`Memcheck,Helgrind:Leak`), null when it is not (another tool's). A kind memcheck does not know
+ * (`Memcheck:Lek`), a line without a tool (`Leak`) or a misspelt Memcheck would otherwise suppress nothing
+ * without a word.
+ */
+function memcheckKindOf(kind: { text: string; line: number }, file: string): string | null {
+  const m = /^([^:\s]+):(\S+)$/.exec(kind.text);
+  if (!m) throw new SuppressionError(file, kind.line, `expected the suppression's TOOL:KIND line (Memcheck:Leak), got ${JSON.stringify(kind.text)}`);
+  const tools = m[1].split(',');
+  if (tools.includes('Memcheck')) {
+    if (!MEMCHECK_KINDS.has(m[2])) throw new SuppressionError(file, kind.line, `unknown Memcheck kind ${JSON.stringify(m[2])} (a leak's is Leak, a mismatched release's Free)`);
+    return m[2];
+  }
+  const misspelt = tools.find((tool) => editDistance(tool.toLowerCase(), 'memcheck') <= 2);
+  if (misspelt !== undefined) throw new SuppressionError(file, kind.line, `unknown tool ${JSON.stringify(misspelt)}: Memcheck?`);
+  return null;
+}
+
+/** Levenshtein distance: how many letters to insert, delete or change to turn a into b. */
+function editDistance(a: string, b: string): number {
+  let previous = Array.from({ length: b.length + 1 }, (_, j) => j);
+  for (let i = 1; i <= a.length; i++) {
+    const current = [i];
+    for (let j = 1; j <= b.length; j++) current[j] = Math.min(previous[j] + 1, current[j - 1] + 1, previous[j - 1] + (a[i - 1] === b[j - 1] ? 0 : 1));
+    previous = current;
+  }
+  return previous[b.length];
 }
 
 export function loadSuppressionFiles(files: readonly string[]): Suppression[] {

@@ -36,9 +36,18 @@ describe('LSan leak: files', () => {
     ['leak:load*config', true],
     ['leak:load?config', false], // LSan's `?` is itself, not any character
     ['leak:save_config', false],
-    ['race:load_config', false], // another sanitizer's type is ignored
   ])('%s suppresses the strdup leak: %p', (text, expected) => {
     expect(isSuppressed(viaStrdup, parseSuppressions(`# comment\n\n${text}\n`))).toBe(expected);
+  });
+
+  it.each([
+    ['leaks:load_config', 'leaks:'],
+    ['Leak:load_config', 'Leak:'],
+    ['race:load_config', 'race:'], // another sanitizer's type: LSan refuses the file too
+  ])('refuses %s, which LeakSanitizer refuses and which would suppress nothing', (line, type) => {
+    expect(() => parseSuppressions(`leak:x\n${line}\n`, 'app.supp')).toThrow(
+      new SuppressionError('app.supp', 2, `unknown type "${type}": LeakSanitizer's files have leak:PATTERN lines only`),
+    );
   });
 
   it('names the line it cannot read', () => {
@@ -95,8 +104,28 @@ describe('valgrind suppression files', () => {
     expect(isSuppressed(inThread, parseSuppressions(file('fun:malloc\n   fun:strdup\n   fun:start_thread\n   fun:clone4')))).toBe(false);
   });
 
-  it('ignores suppressions of other kinds than Memcheck:Leak and Memcheck:Free', () => {
+  it('ignores suppressions of other kinds than Memcheck:Leak and Memcheck:Free, and of other tools', () => {
     expect(parseSuppressions(file('fun:malloc', 'Memcheck:Cond'))).toEqual([]);
+    expect(parseSuppressions(file('fun:malloc', 'Memcheck:Addr32'))).toEqual([]);
+    expect(parseSuppressions(file('fun:malloc', 'Helgrind:Race'))).toEqual([]);
+    expect(parseSuppressions(file('fun:malloc', 'drd:ConflictingAccess'))).toEqual([]);
+  });
+
+  it('takes a suppression for several tools, Memcheck among them, as valgrind does', () => {
+    expect(isSuppressed(viaStrdup, parseSuppressions(file('fun:malloc\n   fun:strdup', 'Memcheck,Helgrind:Leak')))).toBe(true);
+    expect(isSuppressed(viaStrdup, parseSuppressions(file('fun:malloc\n   fun:strdup', 'Helgrind,Memcheck:Leak')))).toBe(true);
+  });
+
+  // The kind line is line 4 of file(): a typo there would otherwise make a rule that suppresses nothing.
+  it.each([
+    ['Memcheck:Lek', 'unknown Memcheck kind "Lek" (a leak\'s is Leak, a mismatched release\'s Free)'],
+    ['Memcheck,Helgrind:leak', 'unknown Memcheck kind "leak" (a leak\'s is Leak, a mismatched release\'s Free)'],
+    ['Leak', 'expected the suppression\'s TOOL:KIND line (Memcheck:Leak), got "Leak"'],
+    ['Memcheck Leak', 'expected the suppression\'s TOOL:KIND line (Memcheck:Leak), got "Memcheck Leak"'],
+    ['Memchek:Leak', 'unknown tool "Memchek": Memcheck?'],
+    ['memcheck:Leak', 'unknown tool "memcheck": Memcheck?'],
+  ])('refuses the kind line %p, naming its line', (kind, message) => {
+    expect(() => parseSuppressions(file('fun:malloc', kind), 'v.supp')).toThrow(new SuppressionError('v.supp', 4, message));
   });
 
   it("Memcheck:Free suppresses mismatched releases from the releasing function outwards, and no leak", () => {
