@@ -35,6 +35,17 @@ function leakExpectation(expected: unknown): Partial<LeakSummary> {
   return given as Partial<LeakSummary>;
 }
 
+/**
+ * What became of a run's own allocations when none leaked: freed, or leaked but suppressed (and by which
+ * rules), which a test that expects the leak must hear, not that all was freed.
+ */
+function noLeakOwn(result: RunResult, freed: string): string {
+  const suppressed = result.suppressed;
+  if (suppressed === undefined || suppressed.summary.blocks === 0) return freed;
+  const rules = [...new Set(suppressed.leaks.map((leak) => leak.suppressedBy).filter((by): by is string => by !== undefined))];
+  return `its leaks (${formatAmount(suppressed.summary)}) were suppressed${rules.length > 0 ? ` by ${rules.join(', ')}` : ''}`;
+}
+
 function notARun(name: string, value: unknown): MatcherResult {
   return { pass: false, message: () => `${name} expects the result of pmm.run, got ${typeof value}` };
 }
@@ -52,7 +63,7 @@ export function leakMatchers(acknowledge: (result: RunResult) => void, acknowled
         pass,
         message: () =>
           pass
-            ? `expected ${received.program} to leak, but every allocation was freed`
+            ? `expected ${received.program} to leak, but ${noLeakOwn(received, 'every allocation was freed')}`
             : formatLeakMessage(received.leaks, received.summary, received.program),
       };
     },
@@ -65,7 +76,7 @@ export function leakMatchers(acknowledge: (result: RunResult) => void, acknowled
         (expected.bytes === undefined || expected.bytes === bytes) &&
         (expected.blocks === undefined || expected.blocks === blocks);
       const asked = [count(expected.bytes, 'byte'), count(expected.blocks, 'block')].filter(Boolean).join(' in ');
-      const got = blocks > 0 ? `it leaked ${formatAmount(received.summary)}` : 'every allocation of its own was freed';
+      const got = blocks > 0 ? `it leaked ${formatAmount(received.summary)}` : noLeakOwn(received, 'every allocation of its own was freed');
       // Counted apart, so that a run whose leaks are all its children's does not read as a matcher gone wrong.
       const children = summarize((received.children ?? []).map((child) => child.summary));
       const theirs = blocks === 0 && children.blocks > 0 ? ` (its forked children leaked ${formatAmount(children)}; toLeak counts the program's own)` : '';

@@ -8,6 +8,7 @@ import type { Frame, Leak, LeakSummary, Mismatch, ReleaseKind } from './types';
 export interface LsanSuppression {
   format: 'lsan';
   pattern: string;
+  where: string; // FILE:LINE of the rule, as a suppressed leak names it
 }
 
 /**
@@ -19,6 +20,7 @@ export interface ValgrindSuppression {
   name: string;
   kind?: 'free'; // Memcheck:Free; absent for Memcheck:Leak
   frames: string[]; // "fun:GLOB", "obj:GLOB" or "..."
+  where: string; // FILE:LINE of its "{"
 }
 
 export type Suppression = LsanSuppression | ValgrindSuppression;
@@ -46,7 +48,7 @@ function parseLsan(lines: string[], file: string): Suppression[] {
     // LeakSanitizer refuses a file with any other type (leaks:, Leak:, another sanitizer's race:): so does pmm,
     // rather than pass over a rule that suppresses nothing.
     if (m[1] !== 'leak') throw new SuppressionError(file, i + 1, `unknown type ${JSON.stringify(`${m[1]}:`)}: LeakSanitizer's files have leak:PATTERN lines only`);
-    out.push({ format: 'lsan', pattern: m[2].trim() });
+    out.push({ format: 'lsan', pattern: m[2].trim(), where: `${file}:${i + 1}` });
   });
   return out;
 }
@@ -82,7 +84,7 @@ function parseValgrind(lines: string[], file: string): Suppression[] {
     const frames = frameLines.map((l) => l.text);
     // valgrind refuses the file ("bad or missing extra suppression info"); pmm would match every leak with it.
     if (frames.length === 0) throw new SuppressionError(file, start + 1, `suppression ${JSON.stringify(name.text)} has no fun:, obj: or ... line, which valgrind refuses and which would match every leak`);
-    out.push({ format: 'valgrind', name: name.text, ...(memcheckKind === 'Free' ? { kind: 'free' as const } : {}), frames });
+    out.push({ format: 'valgrind', name: name.text, ...(memcheckKind === 'Free' ? { kind: 'free' as const } : {}), frames, where: `${file}:${start + 1}` });
   }
   return out;
 }
@@ -238,8 +240,18 @@ function matchesValgrind(s: ValgrindSuppression, leak: Leak): boolean {
   });
 }
 
+/** The first leak suppression that matches the leak, if any. */
+function suppressionOf(leak: Leak, suppressions: readonly Suppression[]): Suppression | undefined {
+  return suppressions.find((s) => (s.format === 'lsan' ? matchesLsan(s, leak) : s.kind === undefined && matchesValgrind(s, leak)));
+}
+
 export function isSuppressed(leak: Leak, suppressions: readonly Suppression[]): boolean {
-  return suppressions.some((s) => (s.format === 'lsan' ? matchesLsan(s, leak) : s.kind === undefined && matchesValgrind(s, leak)));
+  return suppressionOf(leak, suppressions) !== undefined;
+}
+
+/** A rule as a suppressed leak names it: `leak:PATTERN` or valgrind's name, and where it is. */
+export function describeSuppression(s: Suppression): string {
+  return `${s.format === 'lsan' ? `leak:${s.pattern}` : JSON.stringify(s.name)} (${s.where})`;
 }
 
 /**
@@ -284,14 +296,18 @@ export interface SuppressedLeaks {
   summary: LeakSummary;
 }
 
-/** Splits leaks into those reported and those suppressed (pure). */
+/** Splits leaks into those reported and those suppressed, each of these with the rule that matched it (pure). */
 export function applySuppressions(
   leaks: readonly Leak[],
   suppressions: readonly Suppression[],
 ): { kept: Leak[]; suppressed: SuppressedLeaks } {
   const kept: Leak[] = [];
   const gone: Leak[] = [];
-  for (const leak of leaks) (isSuppressed(leak, suppressions) ? gone : kept).push(leak);
+  for (const leak of leaks) {
+    const by = suppressionOf(leak, suppressions);
+    if (by === undefined) kept.push(leak);
+    else gone.push({ ...leak, suppressedBy: describeSuppression(by) });
+  }
   const summary = gone.reduce((s, l) => ({ bytes: s.bytes + l.bytes, blocks: s.blocks + l.blocks }), { bytes: 0, blocks: 0 });
   return { kept, suppressed: { leaks: gone, summary } };
 }

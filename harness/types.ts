@@ -42,6 +42,7 @@ export interface Leak {
   blocks: number;
   kinds: Array<RawRecord['kind']>; // distinct kinds seen in this group
   frames: Frame[];
+  suppressedBy?: string; // a suppressed leak's: the rule that matched it, `leak:PATTERN` or valgrind's name, and its FILE:LINE
 }
 
 export interface LeakSummary {

@@ -1,5 +1,6 @@
 // The matchers as Jest calls them: pass or not, the message, and which runs they declare expected.
 import { leakMatchers } from '../matchers';
+import { applySuppressions, parseSuppressions } from '../suppressions';
 import type { Mismatch, RunResult } from '../types';
 
 const mismatch: Mismatch = {
@@ -114,6 +115,26 @@ describe('toLeak', () => {
   ])('refuses %s as what to expect', (_what, expected) => {
     expect(() => leakMatchers(() => {}).toLeak(leaking(1), expected as { bytes?: number })).toThrow(
       `toLeak expects nothing, or {bytes, blocks} (either or both) as non-negative integers, got ${JSON.stringify(expected)}`,
+    );
+  });
+
+  it('says that the leaks were suppressed, and by which rules, not that all was freed', () => {
+    const at = (fn: string) => [{ address: '0x1', function: fn, file: null, line: null, object: '/mm' }];
+    const leaks = [
+      { bytes: 24, blocks: 2, kinds: ['malloc' as const], frames: at('load_config') },
+      { bytes: 8, blocks: 1, kinds: ['new' as const], frames: at('Cache::fill()') },
+    ];
+    const rules = parseSuppressions('# known\nleak:load_config\nleak:Cache::*\n', 'app.supp');
+    const { kept, suppressed } = applySuppressions(leaks, rules);
+    const result: RunResult = { ...run(0), leaks: kept, suppressed };
+    const outcome = leakMatchers(() => {}).toLeak(result, { blocks: 3 });
+    expect([outcome.pass, outcome.message()]).toEqual([
+      false,
+      'expected ./mm to leak 3 blocks, but its leaks (32 bytes in 3 blocks) were suppressed by leak:load_config (app.supp:2), leak:Cache::* (app.supp:3)',
+    ]);
+    // .not.toHaveNoLeaks() says the same.
+    expect(leakMatchers(() => {}).toHaveNoLeaks(result).message()).toBe(
+      'expected ./mm to leak, but its leaks (32 bytes in 3 blocks) were suppressed by leak:load_config (app.supp:2), leak:Cache::* (app.supp:3)',
     );
   });
 });

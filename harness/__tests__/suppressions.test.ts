@@ -177,10 +177,11 @@ it('sets suppressed leaks apart with their own totals, from files of either form
     fs.writeFileSync(path.join(dir, 'vg.supp'), '{\n  cache\n  Memcheck:Leak\n  fun:operator new*\n  fun:Cache::*\n}\n');
     const lsanOnly = applySuppressions([viaStrdup, direct], loadSuppressionFiles([path.join(dir, 'lsan.supp')]));
     expect(lsanOnly.kept).toEqual([direct]);
-    expect(lsanOnly.suppressed).toEqual({ leaks: [viaStrdup], summary: { bytes: 24, blocks: 2 } });
+    expect(lsanOnly.suppressed).toEqual({ leaks: [{ ...viaStrdup, suppressedBy: `leak:load_config (${path.join(dir, 'lsan.supp')}:1)` }], summary: { bytes: 24, blocks: 2 } });
     const both = applySuppressions([viaStrdup, direct], loadSuppressionFiles([path.join(dir, 'lsan.supp'), path.join(dir, 'vg.supp')]));
     expect(both.kept).toEqual([]);
     expect(both.suppressed.summary).toEqual({ bytes: 124, blocks: 3 });
+    expect(both.suppressed.leaks.map((leak) => leak.suppressedBy)).toEqual([`leak:load_config (${path.join(dir, 'lsan.supp')}:1)`, `"cache" (${path.join(dir, 'vg.supp')}:1)`]);
   } finally {
     fs.rmSync(dir, { recursive: true, force: true });
   }
