@@ -10,7 +10,7 @@ import * as path from 'path';
 import type { RawProcess } from '../../harness/runProgram';
 import type { RawMismatch, RawRecord } from '../../harness/types';
 import { eachRecord, PMM_RECORD_SIZE, PREV_SHOWN_ONLY, replayRecords, type Mismatch, type PmmRecord, type Reaped } from './recordStream';
-import { readRingFile } from './ringFile';
+import { readRingFile, ringNeverSetUp } from './ringFile';
 
 const hex = (v: bigint): string => `0x${v.toString(16)}`;
 
@@ -114,7 +114,8 @@ export function processRecordPieces(dir: string, name: string): Iterable<Uint8Ar
   const written = sizeIfThere(recordsFile) ?? 0;
   const ring = readIfThere(path.join(dir, `${name}.ring`));
   const late = readIfThere(path.join(dir, `${name}.late`)) ?? Buffer.alloc(0);
-  if (!ring || ring.length === 0) return inTurn(filePieces(recordsFile, written), [late]);
+  // Else a ring all zeros with records written is one the program wrote over: readRingFile says so.
+  if (!ring || ring.length === 0 || (written === 0 && ringNeverSetUp(ring))) return inTurn(filePieces(recordsFile, written), [late]);
   const { committed, records, failed: ringFailed } = readRingFile(ring);
   if (ringFailed) throw failed();
   if (written < committed) throw new Error(`records file of ${written} bytes, ${committed} committed`);

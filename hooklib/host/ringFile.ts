@@ -27,6 +27,15 @@ export interface RingLeft {
 }
 
 /**
+ * A ring file made to its size but with a header still all zeros: the hook had not set it up (it
+ * measures the counter's rate first, 200 µs) when its process was ended, as a child is that the run
+ * ends while it starts. With no records written either, the process recorded nothing.
+ */
+export function ringNeverSetUp(bytes: Buffer): boolean {
+  return bytes.length === RING_BYTES && bytes.subarray(0, RING_HEADER_BYTES).every((b) => b === 0);
+}
+
+/**
  * A ring file that the hook never leaves so: the program, which has it mapped, wrote over it. Its
  * records are then not what it allocated.
  */

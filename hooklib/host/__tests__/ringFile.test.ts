@@ -146,6 +146,17 @@ describe('readProcessRecords', () => {
     expect(decodeRecords(readProcessRecords(dir, '7')).map((r) => r.ptr)).toEqual([1n, 2n]);
   });
 
+  it("takes a ring file made but not set up (its header all zeros) as none when nothing was written: a process ended as it started", () => {
+    // Before, the run failed: "ring file without the host ring's mark (0x0)" (a detached child the run ended).
+    fs.writeFileSync(path.join(dir, '7.records'), '');
+    fs.writeFileSync(path.join(dir, '7.ring'), Buffer.alloc(RING_BYTES));
+    fs.writeFileSync(path.join(dir, '7.late'), record(1n));
+    expect(decodeRecords(readProcessRecords(dir, '7')).map((r) => r.ptr)).toEqual([1n]);
+    // With records written, such a ring is one the program zeroed: not all of what it did is there.
+    fs.writeFileSync(path.join(dir, '7.records'), record(2n));
+    expect(() => readProcessRecords(dir, '7')).toThrow("ring file without the host ring's mark (0x0), which the hook never leaves");
+  });
+
   it('reads a records file of many pieces in order, each piece decoded before the next read', () => {
     // 20,000 records: over three of the reader's 1 MiB pieces, the last one short.
     const n = 20_000;
