@@ -1,6 +1,9 @@
 // Types for what the environment puts in a test's scope: the `pmm` global and the leak and mismatch matchers,
 // and the public types of its runs. In a TypeScript test: `import type {} from 'jest-environment-pmm/globals';`
 // (or `import type { RunResult } from ...`).
+// Kept in the declarations: they name Node's types (Buffer, streams), which a project whose tsconfig lists
+// its "types" (TypeScript 6 on lists none by default) would not otherwise load.
+/// <reference types="node" preserve="true" />
 import type { PmmOptions } from './options';
 import type { RunOptions } from './runProgram';
 import type { LeakSummary, RunResult } from './types';

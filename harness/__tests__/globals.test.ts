@@ -3,6 +3,7 @@
 // typesVersions decide what resolves, and dist/'s declarations), under the module resolutions TypeScript
 // users have: node10 (what "module": "commonjs" gives) and node16, with test and expect from @types/jest's
 // globals or from @jest/globals. Needs dist/ built (npm test's set-up does it).
+import { spawnSync } from 'child_process';
 import * as fs from 'fs';
 import * as os from 'os';
 import * as path from 'path';
@@ -57,3 +58,28 @@ describe.each(Object.keys(resolutions))('under moduleResolution %s', (resolution
     expect(typeErrors('importStyle.ts', { ...resolutions[resolution], types: ['node'] })).toEqual([]);
   });
 });
+
+test('under TypeScript 7, whose "types" list none by default, with "types": ["jest"] as its hint says: the package\'s declarations find Node\'s', () => {
+  // Before, each declaration that names a Buffer, a stream or NodeJS was an error in the user's project (TS2591).
+  // A test that takes the package's types from its globals entry alone, as the README shows.
+  fs.writeFileSync(
+    path.join(project, 'globalsOnly.ts'),
+    [
+      "import type {} from 'jest-environment-pmm/globals';",
+      "import type { RunOptions, RunResult } from 'jest-environment-pmm/globals';",
+      "test('runs', async () => {",
+      "  const options: RunOptions = { input: 'a', growth: {} };",
+      "  const result: RunResult = await pmm.run('./build/x', [], options);",
+      '  expect(result).toHaveNoLeaks();',
+      '});',
+      '',
+    ].join('\n'),
+  );
+  fs.writeFileSync(
+    path.join(project, 'tsconfig.types-jest.json'),
+    JSON.stringify({ compilerOptions: { module: 'commonjs', target: 'es2022', strict: true, noEmit: true, types: ['jest'] }, files: ['globalsOnly.ts'] }),
+  );
+  const tsc = spawnSync(process.execPath, [path.join(root, 'node_modules', 'typescript7', 'bin', 'tsc'), '-p', 'tsconfig.types-jest.json'], { cwd: project, encoding: 'utf8', timeout: 120_000 });
+  expect(tsc.stdout + tsc.stderr).toBe('');
+  expect(tsc.status).toBe(0);
+}, 130_000);
