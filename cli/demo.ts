@@ -2,7 +2,6 @@
 // the clean program's test passes, the leaking program's test fails with its leak, and a JUnit report exists.
 import { spawnSync } from 'child_process';
 import * as fs from 'fs';
-import * as os from 'os';
 import * as path from 'path';
 import { packageRoot } from '../qemu/paths';
 
@@ -13,8 +12,10 @@ interface JestJson {
 function main(): number {
   const root = packageRoot();
   const report = path.join(root, 'reports', 'demo-junit.xml');
-  const summaryFile = path.join(fs.mkdtempSync(path.join(os.tmpdir(), 'pmm-demo-')), 'jest.json');
+  // Beside the JUnit report and kept, as Jest's own line says where it wrote it ("Test results written to").
+  const summaryFile = path.join(root, 'reports', 'demo-jest.json');
   fs.rmSync(report, { force: true });
+  fs.rmSync(summaryFile, { force: true });
   const jest = spawnSync(
     process.execPath,
     [require.resolve('jest/bin/jest'), '--config', path.join(root, 'examples', 'jest.config.js'), '--env', 'pmm',
@@ -30,7 +31,6 @@ function main(): number {
   } catch {
     problems.push('Jest wrote no results');
   }
-  fs.rmSync(path.dirname(summaryFile), { recursive: true, force: true });
   const tests = results?.testResults.flatMap((r) => r.assertionResults) ?? [];
   const clean = tests.find((t) => t.title.startsWith('clean_exit'));
   const leaky = tests.find((t) => t.title.startsWith('leak_three_blocks'));
