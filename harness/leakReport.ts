@@ -52,9 +52,20 @@ export function formatFrame(frame: Frame): string {
   return `by ${frame.function ?? frame.address} (${frameLocation(frame)})`;
 }
 
-/** A stack as a failure message shows it, a frame a line; what to say when there is none. */
+/**
+ * The frames a report shows: down to main, as valgrind shows them (its --show-below-main=no); the C
+ * library's start-up under it (__libc_start_call_main, __libc_start_main, _start) is the same for every
+ * stack of the main thread, three lines of noise each. A stack without main (a thread's) is whole. The
+ * JSON report keeps every frame.
+ */
+export function framesDownToMain(frames: readonly Frame[]): readonly Frame[] {
+  const main = frames.findIndex((frame) => frame.function === 'main');
+  return main < 0 ? frames : frames.slice(0, main + 1);
+}
+
+/** A stack as a failure message shows it (down to main), a frame a line; what to say when there is none. */
 export function formatStackLines(frames: readonly Frame[], none = '(no stack recorded)'): string[] {
-  return frames.length === 0 ? [`    ${none}`] : frames.map((frame) => `    ${formatFrame(frame)}`);
+  return frames.length === 0 ? [`    ${none}`] : framesDownToMain(frames).map((frame) => `    ${formatFrame(frame)}`);
 }
 
 function frameLocation(frame: Frame): string {
@@ -81,7 +92,7 @@ export function formatSeedLog(record: RawRecord, frames: readonly Frame[]): stri
           caller.file === null ? '??' : basename(caller.file),
         ].join(' ');
   const head = `{${record.kind.toUpperCase()} @${timeOfDay(record.timeNs)}} Sz: ${record.size}B ${pointers} Caller: ${where}`;
-  return [head, ...frames.map(frame => `    ${formatFrame(frame)}`)].join('\n');
+  return [head, ...framesDownToMain(frames).map(frame => `    ${formatFrame(frame)}`)].join('\n');
 }
 
 /**

@@ -2,7 +2,7 @@
 // symbolized ones, and the texts people read: a failing test's message, the CLI's valgrind-style report, and
 // the failure detail carried to reporters.
 
-import {formatFrame, formatStackLines} from './leakReport';
+import {formatFrame, formatStackLines, framesDownToMain} from './leakReport';
 import type {Frame, Mismatch, MismatchFailureDetail, RawMismatch, RunResult} from './types';
 
 /** One raw mismatch's symbolized stacks, frame for frame. */
@@ -109,7 +109,7 @@ export function formatValgrindMismatch(m: Mismatch, firstAddress: string): strin
 }
 
 function valgrindStack(frames: readonly Frame[]): string[] {
-  return frames.map((frame, i) => `   ${i === 0 ? 'at' : 'by'} ${frame.address}: ${formatFrame(frame).slice('by '.length)}`);
+  return framesDownToMain(frames).map((frame, i) => `   ${i === 0 ? 'at' : 'by'} ${frame.address}: ${formatFrame(frame).slice('by '.length)}`);
 }
 
 function copyMismatch(m: Mismatch): Mismatch {

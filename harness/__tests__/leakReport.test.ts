@@ -6,6 +6,7 @@ import {
   formatLeakMessage,
   LEAK_GROUPS_LISTED,
   formatSeedLog,
+  framesDownToMain,
   groupLeaks,
   leakFailureDetail,
   summarize,
@@ -97,6 +98,14 @@ describe('formatFrame', () => {
   });
 });
 
+describe('framesDownToMain', () => {
+  it('ends a stack at main, as valgrind does; one without main (a thread\'s) is whole', () => {
+    expect(framesDownToMain([UNKNOWN, MAIN, LIBC, NOWHERE])).toEqual([UNKNOWN, MAIN]);
+    expect(framesDownToMain([UNKNOWN, LIBC])).toEqual([UNKNOWN, LIBC]);
+    expect(framesDownToMain([])).toEqual([]);
+  });
+});
+
 describe('formatSeedLog', () => {
   it.each([
     [
@@ -105,8 +114,8 @@ describe('formatSeedLog', () => {
       [MAIN, LIBC],
       [
         '{MALLOC @06:57:11} Sz: 100B Pointer: 0x55d0c8a2b2a0 Caller: 0x55d0c6a0117a main() 207 leaky.c',
+        // Down to main, as valgrind shows a stack: the C library's start-up below it is left out.
         '    by main (/src/leaky.c:207)',
-        '    by __libc_start_call_main (/lib/libc.so.6+0x29d8f)',
       ],
     ],
     [

@@ -119,7 +119,6 @@ describe('formatMismatchMessage', () => {
         '  allocated with new[]',
         '    by make_array (/src/mm.cc:7)',
         '    by main (/src/mm.cc:40)',
-        '    by 0x7f0000029d90 (/lib/libc.so.6+0x29d90)',
         '  malloc block of 30 bytes released with delete (2 times)',
         '    (no stack recorded for the delete)',
         '  allocated with malloc',
