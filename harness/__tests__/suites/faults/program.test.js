@@ -27,3 +27,9 @@ test('a crash the test expects', async () => {
   expect(result.signal).toBe('SIGSEGV');
   expect(result).toLeak({ bytes: 64, blocks: 1 });
 });
+
+// The README's example: what it held when it died (here 64 bytes) does not fail the test.
+test('a crash the test expects, its blocks not asserted', async () => {
+  const result = await pmm.run(fixture('crash_segv'), [], { allowFault: true });
+  expect(result.signal).toBe('SIGSEGV');
+});
