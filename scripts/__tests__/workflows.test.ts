@@ -36,3 +36,19 @@ test("this repository's own workflow is YAML", () => {
   const workflow = parse(fs.readFileSync(path.join(root, '.github', 'workflows', 'pmm.yml'), 'utf8')) as Workflow;
   expect(Object.keys(workflow.jobs)).toEqual(['test', 'report']);
 });
+
+// Before, the key was the set-up script's alone: after a runner image update, every run fetched the new
+// guest kernel under the old key (never saved again), and the checkpatch download (linux-source) was not
+// cached at all.
+test.each([
+  ["this repository's own workflow", () => fs.readFileSync(path.join(root, '.github', 'workflows', 'pmm.yml'), 'utf8'), ['~/.cache/pmm/kernel', '~/.cache/pmm/checkpatch']],
+  ["the README's workflow", readmeWorkflow, ['~/.cache/pmm/kernel']],
+])("%s caches what set-up fetches, keyed by the runner's kernel headers", (_name, text, paths) => {
+  const steps = (parse(text()) as Workflow).jobs.test.steps;
+  const headers = steps.findIndex((step) => step.run?.includes('/usr/src/linux-headers-*'));
+  const cache = steps.findIndex((step) => step.uses?.startsWith('actions/cache'));
+  expect(headers).toBeGreaterThanOrEqual(0);
+  expect(cache).toBeGreaterThan(headers);
+  expect(String(steps[cache].with?.path).trim().split('\n')).toEqual(paths);
+  expect(steps[cache].with?.key).toContain('${{ steps.headers.outputs.hash }}');
+});
