@@ -209,6 +209,13 @@ build_typescript() {
 	touch "$stamp"
 }
 
+# Whether output is missing or older than a C source, header or Makefile of folder dir (a build will do work).
+stale() {
+	local output=$1 dir=$2
+	[ ! -e "$output" ] || [ -n "$(find "$dir" -maxdepth 2 \( -name '*.[ch]' -o -name Makefile \) -newer "$output" 2>/dev/null |
+		head -n 1)" ]
+}
+
 # Builds pmm.ko in the folder dir against kernel kver. Kbuild cannot build in a folder whose path holds a
 # space (its M= is split there): then it builds through a link without one, which leads to the same folder.
 build_module() {
@@ -219,7 +226,10 @@ build_module() {
 		ln -sfn "$dir" "$kmod_dir" || die "linking $kmod_dir to $dir failed"
 	fi
 	local status=0
-	make -s -C "$dir" KVER="$kver" KMOD_DIR="$kmod_dir" >&2 || status=$?
+	stale "$dir/pmm.ko" "$dir" && say "building kernel/pmm.ko against $kver"
+	# Kbuild says it skips BTF for want of the kernel's vmlinux, which pmm.ko does not need.
+	make -s -C "$dir" KVER="$kver" KMOD_DIR="$kmod_dir" 2>&1 | { grep -v '^Skipping BTF generation' >&2 || true; } ||
+		status=$?
 	[ "$kmod_dir" = "$dir" ] || rm -f "$kmod_dir"
 	[ "$status" = 0 ] || die "building kernel/pmm.ko against $kver failed"
 }
@@ -231,6 +241,8 @@ build_native() {
 	# The fixtures are pmm's own tests' programs.
 	in_source_checkout && parts+=(fixtures)
 	build_module "$kver" "$top/kernel"
+	stale "$top/hooklib/libpmm.so" "$top/hooklib" && say "building the hook, hooklib/libpmm.so"
+	stale "$top/pmd/pmd" "$top/pmd" && say "building the guest daemon, pmd/pmd"
 	for part in "${parts[@]}"; do
 		make -s -C "$top/$part" >&2 || die "building $part failed"
 	done

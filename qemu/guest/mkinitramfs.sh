@@ -24,6 +24,7 @@ for f in "$init" "$pmd" "$0"; do
 done
 
 if [ -n "$rebuild" ]; then
+	echo "pmm setup: building the guest initramfs $out (busybox, pmd, the virtio and 9p modules)" >&2
 	# ldd fails on a static binary; its words are what tell.
 	case "$(ldd "$busybox" 2>&1 || true)" in *"not a dynamic"*) ;; *) false ;; esac ||
 		{ echo "mkinitramfs: $busybox is not static (package busybox-static)" >&2; exit 1; }

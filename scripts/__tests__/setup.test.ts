@@ -45,6 +45,30 @@ test('set-up compiles again when a source of any folder dist/ holds changes: it 
   expect(watched.stdout.trim().split('\n').sort()).toEqual([...compiled].sort());
 });
 
+test('set-up says it builds a native part when its output is missing or older than a source, a header or the Makefile', () => {
+  // Before, pmm.ko, the hook and pmd were built without a word (and kbuild's line about BTF came alone).
+  const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'pmm-stale-'));
+  try {
+    const state = (): string => bash(`top=$PWD; . scripts/lib.sh; stale '${dir}/out.so' '${dir}' && echo stale || echo fresh`).stdout.trim();
+    const at = (file: string, seconds: number): void => fs.utimesSync(path.join(dir, file), seconds, seconds);
+    for (const file of ['a.c', 'a.h', 'Makefile', 'notes.txt']) fs.writeFileSync(path.join(dir, file), '');
+    for (const file of ['a.c', 'a.h', 'Makefile', 'notes.txt']) at(file, 1000);
+    expect(state()).toBe('stale'); // not built
+    fs.writeFileSync(path.join(dir, 'out.so'), '');
+    at('out.so', 2000);
+    expect(state()).toBe('fresh');
+    at('notes.txt', 3000);
+    expect(state()).toBe('fresh'); // not a source
+    for (const file of ['a.c', 'a.h', 'Makefile']) {
+      at(file, 3000);
+      expect([file, state()]).toEqual([file, 'stale']);
+      at(file, 1000);
+    }
+  } finally {
+    fs.rmSync(dir, { recursive: true, force: true });
+  }
+});
+
 test('installing as a user who is not root and has no sudo is refused with a clear message', () => {
   const run = bash('top=$PWD; . scripts/lib.sh; as_root apt-get install -y cpio', {
     uid: 65534,
