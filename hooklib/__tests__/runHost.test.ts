@@ -357,12 +357,13 @@ test('pmm run --host --json reports a program run on this machine, without a VM'
 test('pmm run gives its whole report through a pipe, past the pipe\'s 64 KiB', () => {
   const cli = path.join(__dirname, '..', '..', 'dist', 'cli', 'pmm.js');
   // bash leaves hundreds of blocks at exit: a report of about half a megabyte, to a pipe (spawnSync's).
-  const json = spawnSync(process.execPath, [cli, 'run', '--host', '--json', '--', 'bash', '-c', 'true'], { encoding: 'utf8', maxBuffer: 64 << 20 });
+  const json = spawnSync(process.execPath, [cli, 'run', '--host', '--json', '--', 'bash', '-c', 'bash -c true; true'], { encoding: 'utf8', maxBuffer: 64 << 20 });
   expect(json.stdout.length).toBeGreaterThan(256 * 1024);
   const result = JSON.parse(json.stdout);
   expect(result.summary.blocks).toBeGreaterThan(100);
-  // The text lists the first 100 blocks one by one, then all by stack: still more than the pipe holds.
-  const text = spawnSync(process.execPath, [cli, 'run', '--host', '--', 'bash', '-c', 'true'], { encoding: 'utf8', maxBuffer: 64 << 20 });
+  // The text lists the first 100 blocks one by one, then all by stack (down to main): with a child bash's
+  // report too, more than the pipe holds.
+  const text = spawnSync(process.execPath, [cli, 'run', '--host', '--', 'bash', '-c', 'bash -c true; true'], { encoding: 'utf8', maxBuffer: 64 << 20 });
   expect(text.stderr.length).toBeGreaterThan(64 * 1024);
   expect(text.stderr).toContain(`pmm: the first 100 of ${result.summary.blocks} unmatched allocations are listed above; all of them by stack:\n`);
   expect(text.stderr).toContain(`pmm: ${result.summary.bytes} bytes in ${result.summary.blocks} blocks leaked, from ${result.leaks.length} stacks\n`);
