@@ -42,13 +42,14 @@ int monitor_open(int *fd, char *err, size_t errlen)
 	return 0;
 }
 
-static int monitor_set(int fd, __u32 op, pid_t pid, const char *what, char *err, size_t errlen)
+static int monitor_set(int fd, __u32 op, pid_t pid, __u32 value, const char *what, char *err, size_t errlen)
 {
 	struct pmm_set_config cfg;
 
 	memset(&cfg, 0, sizeof(cfg));
 	cfg.op = op;
 	cfg.pid = pid;
+	cfg.value = value;
 	if (ioctl(fd, PMM_SET_CONFIG, &cfg) < 0)
 		return monitor_fail(err, errlen, what, pid);
 	return 0;
@@ -56,7 +57,7 @@ static int monitor_set(int fd, __u32 op, pid_t pid, const char *what, char *err,
 
 int monitor_start(int fd, pid_t pid, char *err, size_t errlen)
 {
-	return monitor_set(fd, PMM_CFG_START_PID, pid, "PMM_SET_CONFIG START_PID", err, errlen);
+	return monitor_set(fd, PMM_CFG_START_PID, pid, 0, "PMM_SET_CONFIG START_PID", err, errlen);
 }
 
 /*
@@ -66,19 +67,12 @@ int monitor_start(int fd, pid_t pid, char *err, size_t errlen)
  */
 int monitor_scan_on(int fd, char *err, size_t errlen)
 {
-	struct pmm_set_config cfg;
-
-	memset(&cfg, 0, sizeof(cfg));
-	cfg.op = PMM_CFG_SCAN;
-	cfg.value = 1;
-	if (ioctl(fd, PMM_SET_CONFIG, &cfg) < 0)
-		return monitor_fail(err, errlen, "PMM_SET_CONFIG SCAN", 0);
-	return 0;
+	return monitor_set(fd, PMM_CFG_SCAN, 0, 1, "PMM_SET_CONFIG SCAN", err, errlen);
 }
 
 int monitor_stop(int fd, pid_t pid, char *err, size_t errlen)
 {
-	return monitor_set(fd, PMM_CFG_STOP_PID, pid, "PMM_SET_CONFIG STOP_PID", err, errlen);
+	return monitor_set(fd, PMM_CFG_STOP_PID, pid, 0, "PMM_SET_CONFIG STOP_PID", err, errlen);
 }
 
 int monitor_get_config(int fd, struct pmm_get_config *cfg, char *err, size_t errlen)
