@@ -70,6 +70,17 @@ int pmm_host_name_open(const char *path, int flags)
 	return fd;
 }
 
+int pmm_host_name_replace(const char *path, const char *new_path, const char *text, size_t len)
+{
+	int fd = pmm_host_name_open(new_path, O_WRONLY | O_TRUNC), ret;
+
+	if (fd < 0)
+		return -1;
+	ret = pmm_write_all(fd, text, len, -1) == 0 ? rename(new_path, path) : -1;
+	close(fd);
+	return ret;
+}
+
 /*
  * A forked child killed at once (its parent left, and the run ended it) may die between claiming its
  * records file and reading its own /proc/self/maps: the map it inherited goes first, whole (renamed
@@ -79,17 +90,11 @@ static void pmm_host_name_first_maps(const char *dir, pid_t pid, unsigned int n,
 				     size_t len)
 {
 	char path[PATH_MAX], new_path[PATH_MAX];
-	int fd;
 
 	if (len == 0 || pmm_host_name_path(path, sizeof(path), dir, pid, n, ".maps") ||
 	    pmm_host_name_path(new_path, sizeof(new_path), dir, pid, n, ".maps.new"))
 		return;
-	fd = pmm_host_name_open(new_path, O_WRONLY | O_TRUNC);
-	if (fd < 0)
-		return;
-	if (pmm_write_all(fd, maps, len, -1) == 0)
-		rename(new_path, path);
-	close(fd);
+	pmm_host_name_replace(path, new_path, maps, len);
 }
 
 int pmm_host_name_choose(const char *dir, pid_t pid, const char *maps, size_t maps_len,

@@ -104,6 +104,11 @@ size_t pmm_host_decimal(char *out, unsigned int n);
 int pmm_host_name_path(char *path, size_t size, const char *dir, pid_t pid, unsigned int generation,
 		       const char *suffix);
 /*
+ * text, whole, as the file at path: written to new_path, then renamed over path, so that a reader never
+ * finds half of it. 0, or -1.
+ */
+int pmm_host_name_replace(const char *path, const char *new_path, const char *text, size_t len);
+/*
  * This process's generation: that of the files of an earlier image of it, else the first whose
  * records file it could create (it is then created). A new process's object map (maps, len > 0: a
  * forked child's, its parent's at the fork) is written first, so that the reader, which finds a

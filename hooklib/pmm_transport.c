@@ -463,13 +463,15 @@ void pmm_transport_send_maps(const char *text, size_t len)
 	if (pmm_sink == PMM_SINK_HOST) {
 		if (!pmm_maps_path[0])
 			return;
-		/* PMM_MAPS_FILE is the caller's own file, written in place; ours are replaced whole. */
-		fd = pmm_maps_new_path[0] ? pmm_host_name_open(pmm_maps_new_path, O_WRONLY | O_TRUNC) :
-		     open(pmm_maps_path, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0644);
+		/* Ours are replaced whole; PMM_MAPS_FILE is the caller's own file, written in place. */
+		if (pmm_maps_new_path[0]) {
+			pmm_host_name_replace(pmm_maps_path, pmm_maps_new_path, text, len);
+			return;
+		}
+		fd = open(pmm_maps_path, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0644);
 		if (fd < 0)
 			return;
-		if (pmm_write_all(fd, text, len, -1) == 0 && pmm_maps_new_path[0])
-			rename(pmm_maps_new_path, pmm_maps_path);
+		pmm_write_all(fd, text, len, -1);
 		close(fd);
 		return;
 	}
