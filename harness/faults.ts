@@ -8,8 +8,11 @@ import type { FaultFailureDetail, FaultKind, LeakSummary, RunResult } from './ty
 // Any other signal is the program's own fault: a crash.
 const KILL_SIGNALS: ReadonlySet<string> = new Set(['SIGKILL', 'SIGTERM', 'SIGINT', 'SIGQUIT', 'SIGHUP']);
 
+/** The faults a program's run itself can show; the others are the VM's. */
+export type ProgramFault = Extract<FaultKind, 'crash' | 'killed' | 'timeout'>;
+
 /** The fault a finished run shows, or null when it exited by itself. */
-export function faultOfRun(run: Pick<RunResult, 'signal' | 'timedOut'>): FaultKind | null {
+export function faultOfRun(run: Pick<RunResult, 'signal' | 'timedOut'>): ProgramFault | null {
   if (run.timedOut) return 'timeout';
   if (run.signal === null) return null;
   return KILL_SIGNALS.has(run.signal) ? 'killed' : 'crash';
@@ -30,17 +33,27 @@ export function childOutOfMemoryNote(run: Pick<RunResult, 'oomKills'>, child: Pi
   return outOfMemoryNote({ signal: child.signal, oomKills: run.oomKills });
 }
 
-function headline(kind: FaultKind, run: Pick<RunResult, 'program' | 'signal' | 'oomKills'>): string {
-  const { program, signal } = run;
+/** How a program's run ended by a fault of its own, after its name: "crashed with SIGSEGV". */
+export function programFaultWords(kind: ProgramFault, run: Pick<RunResult, 'signal' | 'oomKills'>): string {
   switch (kind) {
     case 'timeout':
-      return `${program} passed its timeout and was killed`;
+      return 'passed its timeout and was killed';
     case 'killed': {
       const oom = outOfMemoryNote(run);
-      return `${program} was killed by ${signal}${oom ? `: ${oom}` : ''}`;
+      return `was killed by ${run.signal}${oom ? `: ${oom}` : ''}`;
     }
     case 'crash':
-      return `${program} crashed with ${signal}`;
+      return `crashed with ${run.signal}`;
+  }
+}
+
+function headline(kind: FaultKind, run: Pick<RunResult, 'program' | 'signal' | 'oomKills'>): string {
+  const { program } = run;
+  switch (kind) {
+    case 'timeout':
+    case 'killed':
+    case 'crash':
+      return `${program} ${programFaultWords(kind, run)}`;
     case 'kernel-panic':
       return `the guest kernel panicked while running ${program}`;
     case 'boot-failure':

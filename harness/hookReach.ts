@@ -7,7 +7,7 @@
 import { fs, path } from './coreModules';
 import { execImage, mainObjectPath } from '../symbolizer/objectMap';
 import { forkedChildName } from './childName';
-import { faultOfRun } from './faults';
+import { faultOfRun, programFaultWords } from './faults';
 import { ownAllocatorReason } from './ownAllocator';
 import type { RawRun } from './runProgram';
 import { stderrTail } from './stderrTail';
@@ -127,8 +127,7 @@ export function checkHookStarted(raw: RawRun, fail: (message: string) => Error):
   if (raw.unhooked) {
     // How that image ended is said too: a crash there is the run's news as much as the missing figures.
     const fault = faultOfRun(raw.result);
-    const ended = fault === 'timeout' ? '; it passed its timeout and was killed' : fault === 'crash' ? `; it crashed with ${signal}` :
-      fault === 'killed' ? `; it was killed by ${signal}` : exitCode ? `; it exited with status ${exitCode}` : '';
+    const ended = fault !== null ? `; it ${programFaultWords(fault, raw.result)}` : exitCode ? `; it exited with status ${exitCode}` : '';
     throw fail(`${program} exec()ed ${unhookedImage(execImage(raw.maps))}, so what it allocated after that exec was not seen${ended}`);
   }
   if (raw.maps !== '') return;
