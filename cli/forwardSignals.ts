@@ -67,9 +67,15 @@ export function forwardSignals(control: RunControl, note: (message: string) => v
     options.beforeDying(name, phase);
     process.kill(process.pid, name);
   };
+  // One the group got (the program had it, and often died of it) is no ask to stop the report, whether its
+  // handler ran before the run was read or, on a loaded machine, while it was.
+  const hadFromGroup = (name: string): boolean => options.sharesGroup && control.hadFromGroup?.(name) === true;
   const handlers = FORWARDED_SIGNALS.map((name) => {
     const handler = (): void => {
-      if (programEnded) die(name, 'after the program');
+      if (programEnded) {
+        if (hadFromGroup(name)) said(name, false);
+        else die(name, 'after the program');
+      }
       else if (!control.signal) die(name, 'before the program'); // nothing runs yet
       else if (control.signal(name)) {
         if (!options.sharesGroup) said(name, true);
@@ -84,8 +90,7 @@ export function forwardSignals(control: RunControl, note: (message: string) => v
   return {
     programEnded: async () => {
       programEnded = true;
-      // One the group got (the program had it, and often died of it) is no ask to stop the report.
-      if (late !== null && options.sharesGroup && control.hadFromGroup?.(late)) said(late, false);
+      if (late !== null && hadFromGroup(late)) said(late, false);
       else if (late !== null) return die(late, 'after the program');
       options.beforeDefaultAction();
       // A signal taken while the run was read reaches its handler in the event loop's next poll phase. The
