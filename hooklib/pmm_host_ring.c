@@ -133,6 +133,14 @@ static struct pmm_host_commit pmm_host_committed(void)
 	return pmm_host_state->at[__atomic_load_n(&pmm_host_state->cur, __ATOMIC_ACQUIRE)];
 }
 
+/*
+ * The last commit this image made, kept in its own memory: the program may write over the file's
+ * (pmm_host_ring_intact). Not known before this image's first commit (an exec-ed image drains its
+ * predecessor's ring first).
+ */
+static struct pmm_host_commit pmm_host_last_commit;
+static int pmm_host_last_commit_known;
+
 /* The other slot first, then cur: a reader never sees half a commit. */
 static void pmm_host_commit(__u64 tail, __u64 committed)
 {
@@ -141,6 +149,8 @@ static void pmm_host_commit(__u64 tail, __u64 committed)
 	pmm_host_state->at[next].tail = tail;
 	pmm_host_state->at[next].committed = committed;
 	__atomic_store_n(&pmm_host_state->cur, next, __ATOMIC_RELEASE);
+	pmm_host_last_commit = (struct pmm_host_commit){ .tail = tail, .committed = committed };
+	pmm_host_last_commit_known = 1;
 }
 
 /*
@@ -346,10 +356,32 @@ static void pmm_host_give_back(__u64 tail, __u64 stop)
 }
 
 /*
+ * Whether the ring is as the hook leaves it: its mark and this image's last commit (c) in place, and
+ * its entries as writers leave them, as pmm.ko checks its rings (the uapi header). Else it is flagged
+ * PMM_RING_OVERWRITTEN, for good, and the reader says so. Without this, a program that wrote over the
+ * entry at the tail waited for ever (no drain took anything past it), and one that zeroed the whole
+ * file had its next drains write over the records file's start, and its leaks lost.
+ */
+static int pmm_host_ring_intact(struct pmm_host_commit c, __u64 head)
+{
+	__u64 seq = __atomic_load_n(&pmm_ring_ent[c.tail % PMM_RING_ENTRIES].seq, __ATOMIC_ACQUIRE);
+
+	if (!(__atomic_load_n(&pmm_ring_hdr->flags, __ATOMIC_RELAXED) & PMM_RING_OVERWRITTEN) &&
+	    pmm_host_state->magic == PMM_HOST_RING_MAGIC &&
+	    (!pmm_host_last_commit_known || (c.tail == pmm_host_last_commit.tail &&
+					     c.committed == pmm_host_last_commit.committed)) &&
+	    pmm_ring_state_possible(c.tail, head, seq))
+		return 1;
+	__atomic_fetch_or(&pmm_ring_hdr->flags, PMM_RING_OVERWRITTEN, __ATOMIC_SEQ_CST);
+	return 0;
+}
+
+/*
  * Writes the ring's older records to the records file and gives their positions back; with final,
  * every record left (no writer may be running). 0 when done or when another thread is draining
- * (the caller waits for the ring as usual), -1 when the records file cannot be written: the caller
- * stops recording, and the records stay in the ring for the reader.
+ * (the caller waits for the ring as usual), -1 when the records file cannot be written, or when
+ * the program wrote over the ring (flagged PMM_RING_OVERWRITTEN): the caller stops recording, and
+ * the records stay in the ring for the reader.
  */
 static int pmm_host_drain(int final)
 {
@@ -377,6 +409,10 @@ static int pmm_host_drain(int final)
 	 * the resume needs no FORGET: its block was live until its own free.
 	 */
 	resumed = (__atomic_load_n(&pmm_ring_hdr->flags, __ATOMIC_RELAXED) & PMM_RING_RESUMED) != 0;
+	if (!pmm_host_ring_intact(c, head)) {
+		ret = -1;
+		goto out;
+	}
 	/* Positions taken while the ring is full wait for the next lap: never read that far. */
 	if (head - c.tail > PMM_RING_ENTRIES)
 		head = c.tail + PMM_RING_ENTRIES;
@@ -389,6 +425,7 @@ static int pmm_host_drain(int final)
 		pmm_host_commit(stop, c.committed + n * sizeof(pmm_host_batch[0]));
 		pmm_host_give_back(c.tail, stop);
 	}
+out:
 	__atomic_store_n(&pmm_host_draining, 0, __ATOMIC_RELEASE);
 	__atomic_fetch_add(&pmm_host_drains, 1, __ATOMIC_SEQ_CST);
 	if (__atomic_load_n(&pmm_host_drain_waiters, __ATOMIC_SEQ_CST))
@@ -652,6 +689,7 @@ void pmm_host_ring_forget(void)
 	pmm_host_records_fd = -1;
 	pmm_ring_forget();
 	pmm_host_state = NULL;
+	pmm_host_last_commit_known = 0;
 	pmm_host_draining = 0;
 	pmm_host_start_time_known = 0;
 }

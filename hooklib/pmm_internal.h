@@ -142,6 +142,7 @@ int pmm_file_may_reach(__u64 end);
 void pmm_ring_map(int fd);
 int pmm_ring_msync(void);
 void pmm_ring_mark_stopped(void);
+int pmm_ring_overwritten(void);
 void pmm_ring_attach(void *mem);
 void pmm_ring_forget(void);
 

@@ -70,6 +70,12 @@ void pmm_ring_mark_stopped(void)
 		__atomic_fetch_or(&pmm_ring_hdr->flags, PMM_RING_STOPPED, __ATOMIC_SEQ_CST);
 }
 
+/* Whether the ring was found written over by the program (PMM_RING_OVERWRITTEN). */
+int pmm_ring_overwritten(void)
+{
+	return pmm_ring_hdr && (__atomic_load_n(&pmm_ring_hdr->flags, __ATOMIC_RELAXED) & PMM_RING_OVERWRITTEN);
+}
+
 /* In a forked child: the parent's ring is not mapped here (the module does not let it be copied). */
 void pmm_ring_forget(void)
 {
@@ -140,14 +146,43 @@ static void pmm_ring_sleep_on(__u64 q)
 }
 
 /*
+ * Whether this wait has gone on past PMM_RING_STALL_SECONDS: turns counts its rounds, *since is when
+ * the clock was first read (0: not yet). The clock is read every 1024 rounds, and the wait must also
+ * have made PMM_RING_STALL_TURNS of them (each a sleep of up to 1 ms, or a drain): a process stopped
+ * (SIGSTOP, a debugger) for longer than that with a thread holding a position is not taken for a
+ * stall, for its waiters count rounds only while they run.
+ */
+#define PMM_RING_STALL_TURNS	10000
+
+static int pmm_ring_stalled(unsigned int turns, __u64 *since)
+{
+	struct timespec now;
+	__u64 ns;
+
+	if (turns % 1024 != 0 || clock_gettime(CLOCK_MONOTONIC, &now) < 0)
+		return 0;
+	ns = (__u64)now.tv_sec * 1000000000 + (__u64)now.tv_nsec;
+	if (!*since) {
+		*since = ns;
+		return 0;
+	}
+	return turns >= PMM_RING_STALL_TURNS && ns - *since >= PMM_RING_STALL_SECONDS * 1000000000ULL;
+}
+
+/*
  * The ring is full at pos: have it drained (by the module, one ioctl per half a ring of records; in
  * host mode by this process, pmm_host_ring.c), or, when a thread is still writing an older
  * position, sleep until it has written it. 0 once the entry is free; -1 when records can no longer
- * go anywhere (the transport died), so that no thread waits for ever. Keeps errno.
+ * go anywhere (the transport died), so that no thread waits for ever. A wait that stalls is on an
+ * entry the program wrote over (a committed record zeroed looks like a position still being
+ * written): the ring is flagged PMM_RING_OVERWRITTEN, which makes the next drain fail for good and
+ * the run say why. Keeps errno.
  */
 int pmm_ring_wait(struct pmm_ring_entry *e, __u64 pos)
 {
 	int saved_errno = errno;
+	unsigned int turns = 0;
+	__u64 since = 0;
 
 	while (!pmm_ring_free_for(__atomic_load_n(&e->seq, __ATOMIC_ACQUIRE), pos)) {
 		__u64 blocker;
@@ -156,9 +191,11 @@ int pmm_ring_wait(struct pmm_ring_entry *e, __u64 pos)
 			errno = saved_errno;
 			return -1;
 		}
+		if (pmm_ring_stalled(++turns, &since))
+			__atomic_fetch_or(&pmm_ring_hdr->flags, PMM_RING_OVERWRITTEN, __ATOMIC_SEQ_CST);
 		blocker = pmm_ring_blocker(pos);
 
-		if (blocker != PMM_RING_NO_BLOCKER) {
+		if (blocker != PMM_RING_NO_BLOCKER && !pmm_ring_overwritten()) {
 			pmm_ring_sleep_on(blocker);
 			continue;
 		}

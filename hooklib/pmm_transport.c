@@ -391,8 +391,13 @@ void pmm_transport_drain(void)
 	int saved_errno = errno, cancel = pmm_cancel_off();
 
 	if (pmm_sink == PMM_SINK_HOST) {
-		if (pmm_host_ring_drain() < 0)
-			pmm_host_write_failed();
+		/* The program wrote over its ring, which the ring file says then (pmm_host_ring.c). */
+		if (pmm_host_ring_drain() < 0) {
+			if (pmm_ring_overwritten())
+				pmm_sink_kill();
+			else
+				pmm_host_write_failed();
+		}
 	} else if (pmm_ioctl(PMM_RING_DRAIN, NULL) < 0 && errno != ESRCH && pmm_ring_msync() < 0 &&
 		   pmm_transport_maybe_owner()) {
 		/* What the ring holds is not all: pmm.ko says so of the process rather than count it. */

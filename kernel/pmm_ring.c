@@ -340,24 +340,17 @@ static void pmm_ring_pair_batch(struct pmm_ring *ring, u32 n)
 }
 
 /*
- * What no writer makes (PMM_RING_HEAD_MAX_AHEAD): a head that far from the
- * tail, or at the tail, with positions to apply, an entry whose seq is
- * neither that position's (free), nor 0 in the first lap, nor the next
- * (written, maybe cancelled or taken). Without this, a program that wrote
- * over its ring waited for ever on it: no drain applied anything.
+ * What no writer makes (PMM_RING_HEAD_MAX_AHEAD), or what the writer found
+ * so itself (PMM_RING_OVERWRITTEN). Without this, a program that wrote over
+ * its ring waited for ever on it: no drain applied anything.
  */
 static bool pmm_ring_is_overwritten(struct pmm_ring *ring, u64 head)
 {
-	u64 pos = ring->tail, seq;
+	struct pmm_ring_header *hdr = ring->mem;
+	u64 seq = READ_ONCE(pmm_ring_entries(ring)[ring->tail % PMM_RING_ENTRIES].seq);
 
-	if (head - pos >= PMM_RING_HEAD_MAX_AHEAD)
-		return true;
-	if (head == pos)
-		return false;
-	seq = READ_ONCE(pmm_ring_entries(ring)[pos % PMM_RING_ENTRIES].seq) &
-	      ~(PMM_RING_SEQ_TAKEN | PMM_RING_SEQ_CANCELLED);
-	return seq != pos && seq != pos + 1 &&
-	       !(seq == 0 && pos < PMM_RING_ENTRIES);
+	return (READ_ONCE(hdr->flags) & PMM_RING_OVERWRITTEN) ||
+	       !pmm_ring_state_possible(ring->tail, head, seq);
 }
 
 /* The ring's process learns that its figures are not known, for good. */

@@ -462,20 +462,26 @@ export const seccompDeniedCase = {
 
 /**
  * ring_overwrite: a wild write over the hook's record ring (all 0xff bytes; or zeros once pmm.ko has
- * applied some, which puts the head behind pmm.ko's tail), then 100,000 allocations and frees. Before,
- * pmm.ko applied nothing of the ring from then on, and the hook waited for ever on it: the run ended only
- * by its timeout, and then said "no leaks". pmm.ko refuses such a ring, and the run is an error. In host
- * mode the reader finds the ring file in a state the hook never leaves it in ("ones"; "zeros" rewrites the
- * reader's own marks too, and is not found: README).
+ * applied some, which puts the head behind pmm.ko's tail; or zeros over the one entry of a block it
+ * keeps, which in the ring's first lap looks like an entry still being written), then 100,000
+ * allocations and frees. Before, nothing of the ring was drained from then on, and the hook waited for
+ * ever on it: the run ended only by its timeout, and then said "no leaks" (in host mode, "zeros" said
+ * "no leaks" at once: the drains wrote over the records file's start). pmm.ko, or in host mode the
+ * hook's drain and the reader, refuses such a ring, and the run is an error; "entry" is found by the
+ * hook once it has waited 10 s (PMM_RING_STALL_SECONDS) on that entry.
  */
 export const ringOverwriteCase = {
   name: "ring_overwrite: a program that writes over the hook's record ring ends, and the run is an error that says so",
   program: 'ring_overwrite',
-  modes: ['ones', 'zeros'],
+  modes: ['ones', 'zeros', 'entry'] as const,
   stdout: 'ring_overwrite: done\n',
   error: (program: string) =>
-    `pmm: the hook stopped recording in ${program} before it ended: pmm.ko found the hook's record ring written over by the program (a stray write, a memset or an overflow into the ring's mapping, where the program's own memory is not) and applied nothing more of it, so what it allocated is not known`,
-  hostError: "ring file without the host ring's mark (0xffffffff), which the hook never leaves: the program wrote over its record ring",
+    `pmm: the hook stopped recording in ${program} before it ended: the hook's record ring was found written over by the program (a stray write, a memset or an overflow into the ring's mapping, where the program's own memory is not: an entry no writer makes, or one that the hook waited on for 10 s and was never written), and pmm.ko applied nothing more of it, so what it allocated is not known`,
+  hostErrors: {
+    ones: "ring file without the host ring's mark (0xffffffff), which the hook never leaves: the program wrote over its record ring",
+    zeros: "ring file without the host ring's mark (0x0), which the hook never leaves: the program wrote over its record ring",
+    entry: 'the hook found its ring in a state that no writer leaves (an entry no writer makes, or a record it waited on for 10 s that never came): the program wrote over its record ring',
+  },
 };
 
 /**

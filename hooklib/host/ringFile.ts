@@ -14,6 +14,9 @@ export const SEQ_TAKEN = 1n << 62n;
 export const SEQ_CANCELLED = 1n << 63n;
 export const RING_TIME_TSC = 1; // header flags: records are stamped with rdtsc at tsc_khz
 export const RING_RESUMED = 2; // header flags: recording resumed after hooks_active was off
+export const RING_OVERWRITTEN = 8; // header flags: the hook found the ring written over
+export const RING_HEAD_MAX_AHEAD = 1n << 32n;
+export const RING_STALL_SECONDS = 10;
 const RECORD_PTR_OFFSET = 8; // struct pmm_record's ptr
 const RECORD_TIME_OFFSET = 32; // struct pmm_record's time_ns
 
@@ -39,8 +42,20 @@ export function ringNeverSetUp(bytes: Buffer): boolean {
  * A ring file that the hook never leaves so: the program, which has it mapped, wrote over it. Its
  * records are then not what it allocated.
  */
-const overwritten = (what: string): Error =>
-  new Error(`${what}, which the hook never leaves: the program wrote over its record ring (a stray write, a memset or an overflow into the ring's mapping), so what it allocated is not known`);
+const WROTE_OVER =
+  "the program wrote over its record ring (a stray write, a memset or an overflow into the ring's mapping), so what it allocated is not known";
+const overwritten = (what: string): Error => new Error(`${what}, which the hook never leaves: ${WROTE_OVER}`);
+/** The hook's own finding (PMM_RING_OVERWRITTEN), made while the program ran. */
+const FOUND_OVERWRITTEN = `the hook found its ring in a state that no writer leaves (an entry no writer makes, or a record it waited on for ${RING_STALL_SECONDS} s that never came): ${WROTE_OVER}`;
+
+/**
+ * A seq that the entry of the oldest position not yet drained may have (pmm_ring_state_possible in
+ * the uapi header): free for that position, 0 in the first lap, or written (maybe cancelled or taken).
+ */
+function seqPossibleAtTail(seq: bigint, tail: bigint): boolean {
+  const written = seq & ~SEQ_TAKEN & ~SEQ_CANCELLED;
+  return written === tail || written === tail + 1n || (written === 0n && tail < BigInt(RING_ENTRIES));
+}
 
 /**
  * What a ring file holds for the reader. An entry is a record of position p when its seq is p + 1
@@ -60,8 +75,15 @@ export function readRingFile(bytes: Buffer): RingLeft {
   const committed = bytes.readBigUInt64LE(HOST_STATE_OFFSET + 16 + 16 * cur);
   if (tail > head) throw overwritten(`ring file: committed tail ${tail} past the head ${head}`);
   if (committed % BigInt(PMM_RECORD_SIZE) !== 0n) throw overwritten(`ring file: committed ${committed} bytes, not whole records`);
+  const flags = bytes.readUInt32LE(12);
+  if (flags & RING_OVERWRITTEN) throw new Error(FOUND_OVERWRITTEN);
+  if (head - tail >= RING_HEAD_MAX_AHEAD) throw overwritten(`ring file: head ${head}, ${head - tail} positions past the committed tail`);
+  if (head !== tail) {
+    const atTail = bytes.readBigUInt64LE(RING_HEADER_BYTES + Number(tail % BigInt(RING_ENTRIES)) * RING_ENTRY_BYTES);
+    if (!seqPossibleAtTail(atTail, tail)) throw overwritten(`ring file: seq 0x${atTail.toString(16)} at the tail, position ${tail}`);
+  }
 
-  const resumed = (bytes.readUInt32LE(12) & RING_RESUMED) !== 0;
+  const resumed = (flags & RING_RESUMED) !== 0;
   const left: Array<{ pos: bigint; at: number; cancelled: boolean }> = [];
   for (let i = 0; i < RING_ENTRIES; i++) {
     const at = RING_HEADER_BYTES + i * RING_ENTRY_BYTES;

@@ -2920,6 +2920,19 @@ static void write_wild_seq(struct ring *r)
 }
 
 /*
+ * The writer's own finding (PMM_RING_OVERWRITTEN: an entry it waited on
+ * for PMM_RING_STALL_SECONDS never came), on a ring that looks whole:
+ * EUCLEAN, and said as an overwrite.
+ */
+static void write_flagged(struct ring *r)
+{
+	ring_put(r, PMM_KIND_MALLOC, 0xf900, 0, 9);
+	__atomic_fetch_or(&r->hdr->flags, PMM_RING_OVERWRITTEN, __ATOMIC_SEQ_CST);
+	check_errno(ring_drain(r), EUCLEAN,
+		    "a child's ring flagged written over by its writer: EUCLEAN");
+}
+
+/*
  * A ring the process wrote over: its drains fail (before, they applied
  * nothing, and the hook waited on the full ring for ever), and the module
  * says so of the process (PMM_STOPPED_OVERWRITTEN), keeping what it had
@@ -2929,6 +2942,7 @@ static void test_ring_overwritten(void)
 {
 	static void (*const fills[])(struct ring *) = {
 		write_overwritten, write_far_ahead, write_wild_seq,
+		write_flagged,
 	};
 	struct pmm_record out[8];
 	struct pmm_pid_info info;

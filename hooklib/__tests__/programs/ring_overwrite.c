@@ -2,15 +2,20 @@
  * ring_overwrite.c: a program with a wild write over the hook's record ring, the shared mapping it
  * finds in /proc/self/maps (/dev/pmm in the VM, <pid>.ring in host mode), as a stray memset or a buffer
  * overflow into it would make. "ones" fills it with 0xff bytes; "zeros" fills it with zeros after enough
- * records that pmm.ko has applied some (the head then goes back behind pmm.ko's tail). Then it
- * allocates and frees 100,000 blocks, which need the ring drained. Before, nothing pmm.ko could apply
- * was left in the ring: the hook waited for ever on it, and the run never ended but by its timeout.
- * With a second argument "hang" it then waits for ever, for a run that times out.
+ * records that pmm.ko has applied some (the head then goes back behind pmm.ko's tail). "entry"
+ * zeroes one entry only, that of the block it has just allocated (and keeps): in the ring's first
+ * lap that is how an entry looks whose writer has taken its position and not yet written it, so
+ * nothing tells the write from a slow writer but time. Then it allocates and frees 100,000 blocks,
+ * which need the ring drained. Before, nothing could be drained past the entry written over: the hook
+ * waited for ever on it, and the run never ended but by its timeout. With a second argument "hang" it
+ * then waits for ever, for a run that times out.
  */
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <unistd.h>
+
+#include "../kernel/include/uapi/pmm.h"
 
 void *volatile sink;
 
@@ -51,17 +56,25 @@ int main(int argc, char **argv)
 	char *ring;
 	size_t len;
 
-	if (strcmp(how, "ones") && strcmp(how, "zeros")) {
-		fprintf(stderr, "usage: ring_overwrite ones|zeros\n");
+	if (strcmp(how, "ones") && strcmp(how, "zeros") && strcmp(how, "entry")) {
+		fprintf(stderr, "usage: ring_overwrite ones|zeros|entry\n");
 		return 2;
 	}
 	if (!find_ring(&ring, &len)) {
 		printf("ring_overwrite: no ring\n");
 		return 0;
 	}
-	if (strcmp(how, "zeros") == 0)
-		churn(50000);
-	memset(ring, strcmp(how, "ones") == 0 ? 0xff : 0, len);
+	if (strcmp(how, "entry") == 0) {
+		struct pmm_ring_header *hdr = (struct pmm_ring_header *)ring;
+		struct pmm_ring_entry *entries = (struct pmm_ring_entry *)(ring + PMM_RING_HEADER_BYTES);
+
+		sink = malloc(1000);
+		memset(&entries[(hdr->head - 1) % PMM_RING_ENTRIES], 0, sizeof(entries[0]));
+	} else {
+		if (strcmp(how, "zeros") == 0)
+			churn(50000);
+		memset(ring, strcmp(how, "ones") == 0 ? 0xff : 0, len);
+	}
 	churn(100000);
 	printf("ring_overwrite: done\n");
 	fflush(stdout);

@@ -14,6 +14,7 @@ import {
   RING_ENTRIES,
   RING_ENTRY_BYTES,
   RING_HEADER_BYTES,
+  RING_OVERWRITTEN,
   RING_RESUMED,
   RING_TIME_TSC,
   SEQ_CANCELLED,
@@ -109,8 +110,20 @@ describe('readRingFile', () => {
     ['a commit slot that is not 0 or 1', (b) => (b.writeUInt32LE(2, HOST_STATE_OFFSET + 4), b), /commit slot 2/],
     ['a tail past the head', (b) => (b.writeBigUInt64LE(5n, 0), b), /tail 10 past the head 5/],
     ['a commit of part of a record', (b) => (b.writeBigUInt64LE(100n, HOST_STATE_OFFSET + 16), b), /not whole records/],
+    ['a head 2^32 past the tail', (b) => (b.writeBigUInt64LE(10n + (1n << 32n), 0), b), /head 4294967306, 4294967296 positions past/],
+    ['a seq at the tail that no writer makes', (b) => (setEntry(b, 10, 0x5a5a5a5a5a5a5a5an, 0n), b), /seq 0x5a5a5a5a5a5a5a5a at the tail, position 10/],
+    ["the hook's own finding", (b) => (b.writeUInt32LE(RING_OVERWRITTEN, 12), b), /the hook found its ring in a state that no writer leaves .* for 10 s/],
   ])('refuses %s', (_what, spoil, message) => {
     expect(() => readRingFile(spoil(ringFile(20n, 0, { tail: 10n, committed: 0n })))).toThrow(message);
+  });
+
+  it('takes a zeroed entry at the tail for one being written in the first lap only', () => {
+    // The ring starts zeroed: position 10's writer may have taken it and died before writing.
+    expect(readRingFile(ringFile(20n, 0, { tail: 10n, committed: 0n })).records).toHaveLength(0);
+    // A lap on, the drains left it at its position: 0 is the program's.
+    expect(() => readRingFile(ringFile(E + 20n, 0, { tail: E + 10n, committed: 0n }))).toThrow(
+      `seq 0x0 at the tail, position ${E + 10n}, which the hook never leaves`,
+    );
   });
 });
 

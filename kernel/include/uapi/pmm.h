@@ -258,10 +258,29 @@ struct pmm_maps {
 #define PMM_RING_SEQ_TAKEN	(1ULL << 62)
 #define PMM_RING_SEQ_CANCELLED	(1ULL << 63)
 
+/*
+ * Whether a ring whose next position to apply is tail and whose head is
+ * head is in a state some writer leaves: the head less than
+ * PMM_RING_HEAD_MAX_AHEAD from the tail, and, with positions to apply, the
+ * tail's entry free for it (taken, not yet written), 0 in the first lap,
+ * or written (maybe cancelled, or taken by a reader). The module and host
+ * mode's drains refuse a ring that is not.
+ */
+static inline int pmm_ring_state_possible(__u64 tail, __u64 head, __u64 seq)
+{
+	if (head - tail >= PMM_RING_HEAD_MAX_AHEAD)
+		return 0;
+	if (head == tail)
+		return 1;
+	seq &= ~(PMM_RING_SEQ_TAKEN | PMM_RING_SEQ_CANCELLED);
+	return seq == tail || seq == tail + 1 ||
+	       (seq == 0 && tail < PMM_RING_ENTRIES);
+}
+
 struct pmm_ring_header {
 	__u64 head;		/* next position a writer takes */
 	__u32 tsc_khz;		/* module: time-stamp counter rate, or 0 */
-	__u32 flags;		/* writer: PMM_RING_TIME_TSC, PMM_RING_RESUMED */
+	__u32 flags;		/* writer: PMM_RING_TIME_TSC and the others below */
 };
 
 /* The writer's time_ns fields in the ring hold time-stamp counter values. */
@@ -286,6 +305,20 @@ struct pmm_ring_header {
  * give what it has for the process's figures.
  */
 #define PMM_RING_STOPPED	4
+/*
+ * The writer found its ring in a state no writer leaves: a position it
+ * waits on stayed unwritten for PMM_RING_STALL_SECONDS, or an entry at the
+ * oldest unapplied position holds no state of that position. The program
+ * wrote over the ring, and the module treats it as such (see
+ * PMM_RING_HEAD_MAX_AHEAD). Set once, and never cleared.
+ */
+#define PMM_RING_OVERWRITTEN	8
+/*
+ * A writer holds an unwritten position for a few stores, or across one
+ * realloc call: a wait on one far longer than this is on a position that
+ * no writer holds (the program wrote over its entry).
+ */
+#define PMM_RING_STALL_SECONDS	10
 
 struct pmm_ring_entry {
 	__u64 seq;
