@@ -44,7 +44,7 @@ export const USAGE = `usage:
       install what pmm needs (Debian packages, guest kernel, native build)
   pmm junit-merge OUT.xml IN.xml [IN.xml...]
       merge JUnit reports (a sharded run's) into one
-  pmm --version`;
+  pmm --help, pmm --version`;
 
 /** --log-file's file, its %p, %q{VAR} and %% expanded as valgrind's (logFileName.ts). */
 function logFileNamed(name: string, context: LogFileContext): string {
@@ -88,7 +88,9 @@ function suppressionsWanted(value: string): boolean {
 
 export function parseArgs(argv: string[], context: LogFileContext = { pid: process.pid, env: process.env }): Command {
   const [name, ...rest] = argv;
-  if (name === undefined || isHelp(name) || name === 'help') return { name: 'help' };
+  // Asked for, the usage is the answer (status 0); with nothing asked, a usage error (2), as git's.
+  if (name === undefined) throw new UsageError('no command given: run, exec, setup or junit-merge');
+  if (isHelp(name) || name === 'help') return { name: 'help' };
   if (name === '--version' || name === '-V' || name === 'version') {
     if (rest.length > 0) throw new UsageError(`pmm --version takes no arguments, got: ${rest.join(' ')}`);
     return { name: 'version' };

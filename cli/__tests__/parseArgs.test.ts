@@ -1,7 +1,6 @@
 import { parseArgs, UsageError } from '../parseArgs';
 
 test.each([
-  [[], { name: 'help' }],
   [['--help'], { name: 'help' }],
   [['run', '--host', '--help'], { name: 'help' }],
   [['exec', '-h', 'ls'], { name: 'help' }],
@@ -37,6 +36,7 @@ test.each([
 
 test.each([
   [['frobnicate'], /unknown command: frobnicate/],
+  [[], /^no command given: run, exec, setup or junit-merge$/],
   [['run'], /no program given/],
   [['run', '--'], /no program given/],
   [['run', '--timeout'], /--timeout wants a number of seconds/],
