@@ -182,11 +182,19 @@ install_npm_dependencies() {
 		return 0
 	fi
 	say "installing npm dependencies"
+	local before
+	before=$(mktemp) || die "making a temporary file failed"
 	if [ -f "$top/package-lock.json" ]; then
 		(cd "$top" && npm ci --no-audit --no-fund --loglevel=error >&2)
 	else
 		(cd "$top" && npm install --no-audit --no-fund --loglevel=error >&2)
+	fi || { rm -f "$before"; return 1; }
+	# npm's prepare script has just compiled the TypeScript; say so, so that build_typescript does not
+	# compile it a second time. Not when scripts were off (npm's ignore-scripts) and dist/ is old.
+	if [ "$top/dist/harness/index.js" -nt "$before" ]; then
+		touch "$top/dist/.built"
 	fi
+	rm -f "$before"
 }
 
 # The folders tsconfig.json compiles into dist/ (the first part of each of its include globs).
