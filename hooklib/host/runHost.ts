@@ -82,12 +82,13 @@ function reapedStatuses(processes: HostProcess[]): Map<string, number> {
 /**
  * How a child ended, as pmd says it from pmm.ko: this run is not its parent. The wait status its parent
  * reaped tells all; else the status it gave exit() or _exit(); else, if the run killed it as a leftover,
- * SIGKILL. A child killed by a signal and reaped by a parent without the hook stays unknown: both null.
+ * SIGKILL, and endedByRun. A child killed by a signal and reaped by a parent without the hook stays
+ * unknown: both null.
  */
-export function childEnding(waitStatus: number | undefined, exitCode: number | null, killedByRun: boolean): Ending {
+export function childEnding(waitStatus: number | undefined, exitCode: number | null, killedByRun: boolean): Ending & { endedByRun?: true } {
   if (waitStatus !== undefined) return waitStatusEnding(waitStatus);
   if (exitCode !== null) return { exitCode, signal: null };
-  return { exitCode: null, signal: killedByRun ? 'SIGKILL' : null };
+  return killedByRun ? { exitCode: null, signal: 'SIGKILL', endedByRun: true } : { exitCode: null, signal: null };
 }
 
 const sleep = (ms: number): Promise<void> => new Promise((resolve) => setTimeout(resolve, ms));
@@ -364,7 +365,6 @@ export async function runHostRaw(program: string, args: string[], options: HostR
         pid: p,
         ...child,
         ...childEnding(reapedBy.get(name), exitCode, killed.has(name)),
-        ...(killed.has(name) && !reapedBy.has(name) && exitCode === null ? { endedByRun: true } : {}),
       })),
     };
     checkHookStarted(raw, (message) => new ProgramError(message));
