@@ -174,6 +174,12 @@ in_source_checkout() {
 	[ -f "$top/tsconfig.json" ] && case "$top" in */node_modules/*) false ;; *) true ;; esac
 }
 
+# Touched each time the TypeScript in dist/ was compiled; build_typescript compiles again only when a source
+# is newer.
+typescript_stamp() {
+	echo "$top/dist/.built"
+}
+
 install_npm_dependencies() {
 	in_source_checkout || return 0
 	local stamp="$top/node_modules/.package-lock.json"
@@ -192,7 +198,7 @@ install_npm_dependencies() {
 	# npm's prepare script has just compiled the TypeScript; say so, so that build_typescript does not
 	# compile it a second time. Not when scripts were off (npm's ignore-scripts) and dist/ is old.
 	if [ "$top/dist/harness/index.js" -nt "$before" ]; then
-		touch "$top/dist/.built"
+		touch "$(typescript_stamp)"
 	fi
 	rm -f "$before"
 }
@@ -204,7 +210,8 @@ typescript_folders() {
 
 build_typescript() {
 	in_source_checkout || return 0
-	local stamp="$top/dist/.built" folders
+	local stamp folders
+	stamp=$(typescript_stamp)
 	folders=$(typescript_folders) || die "reading the folders tsconfig.json compiles failed"
 	# Tests are compiled by ts-jest, not into dist/, so they do not count.
 	# shellcheck disable=SC2086 # the folders are single words
