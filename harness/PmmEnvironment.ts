@@ -87,9 +87,10 @@ export default class PmmEnvironment extends NodeEnvironment {
   constructor(config: JestEnvironmentConfig, context: EnvironmentContext) {
     super(config, context);
     // Jest has already merged the file's @jest-environment-options docblock into testEnvironmentOptions,
-    // key by key: a docblock's "pmm" replaces the configuration's "pmm" as a whole.
+    // key by key: a docblock's "pmm" replaces the configuration's "pmm" as a whole. Their relative paths are
+    // the project's, as Jest's own options' are.
     const envOptions = config.projectConfig.testEnvironmentOptions as Record<string, unknown>;
-    this.pmmOptions = resolveOptions(optionsUnder(OPTIONS_KEY, envOptions));
+    this.pmmOptions = resolveOptions(optionsUnder(OPTIONS_KEY, envOptions), process.env, config.projectConfig.rootDir);
     this.testPath = context.testPath;
     const run: PmmGlobal['run'] = (program, args = [], options = {}) => this.run(program, args, options, callSiteOf(run));
     const pmm: PmmGlobal = {

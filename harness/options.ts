@@ -1,7 +1,7 @@
 // pmm's options: their defaults, the environment variables that override them, and their validation.
 // Jest users set them under testEnvironmentOptions.pmm (or a file's @jest-environment-options docblock);
 // the CLI sets them from its flags.
-import { fs } from './coreModules';
+import { fs, path } from './coreModules';
 import { PMM_MAX_FRAMES } from '../hooklib/host/recordStream';
 import type { AccelChoice } from '../qemu/kvmProbe';
 import type { LeakSummary } from './types';
@@ -102,15 +102,33 @@ function plainObject(name: string, value: unknown, what: string): Record<string,
   return value as Record<string, unknown>;
 }
 
-/** Absolute paths only: the environment's cwd is not the test's, and the guest sees host paths as they are. */
-function absolutePaths(name: string, value: unknown): string[] {
-  if (!Array.isArray(value)) throw new PmmOptionsError(`option "${name}" must be an array of absolute paths, got ${JSON.stringify(value)}`);
-  value.forEach((item: unknown, i) => {
-    if (typeof item !== 'string' || !item.startsWith('/')) {
-      throw new PmmOptionsError(`option "${name}[${i}]" must be an absolute path, got ${JSON.stringify(item)}`);
-    }
-  });
-  return [...(value as string[])];
+/**
+ * Where the paths of options are read from. The guest sees host paths as they are, so pmm passes on
+ * absolute ones; a relative one is the project's (Jest's rootDir: a docblock or a shared configuration
+ * cannot know where the repository is checked out), or, in a variable, the current directory's, as a shell's.
+ * `<rootDir>/...` is Jest's spelling of the first, which its users write in their configurations.
+ */
+export interface PathBase {
+  /** What relative paths are resolved against. */
+  relativeTo: string;
+  /** The Jest project's root, which `<rootDir>` names. */
+  rootDir: string;
+}
+
+const ROOT_DIR_TOKEN = '<rootDir>';
+
+/** A path option's item as an absolute path. */
+function hostPath(name: string, value: unknown, base: PathBase, what = 'a path'): string {
+  if (typeof value !== 'string' || value === '' || value.includes('\0')) {
+    throw new PmmOptionsError(`option "${name}" must be ${what} (absolute, relative to the project's rootDir, or ${ROOT_DIR_TOKEN}/...), got ${JSON.stringify(value)}`);
+  }
+  if (value === ROOT_DIR_TOKEN || value.startsWith(`${ROOT_DIR_TOKEN}/`)) return path.join(base.rootDir, value.slice(ROOT_DIR_TOKEN.length));
+  return path.resolve(base.relativeTo, value);
+}
+
+function hostPaths(name: string, value: unknown, base: PathBase): string[] {
+  if (!Array.isArray(value)) throw new PmmOptionsError(`option "${name}" must be an array of paths, got ${JSON.stringify(value)}`);
+  return value.map((item: unknown, i) => hostPath(`${name}[${i}]`, item, base));
 }
 
 function isFolder(dir: string): boolean {
@@ -154,7 +172,7 @@ export function shareProblem(dir: string): string | null {
   return /[\s,:]/.test(dir) ? 'must not hold spaces, commas or colons' : null;
 }
 
-function validateOne(name: string, value: unknown): PmmOptions[keyof PmmOptions] {
+function validateOne(name: string, value: unknown, base: PathBase): PmmOptions[keyof PmmOptions] {
   switch (name) {
     case 'accel':
       if (value !== 'auto' && value !== 'kvm' && value !== 'tcg') {
@@ -162,11 +180,7 @@ function validateOne(name: string, value: unknown): PmmOptions[keyof PmmOptions]
       }
       return value;
     case 'kernel':
-      if (value === null) return null;
-      if (typeof value !== 'string' || !value.startsWith('/')) {
-        throw new PmmOptionsError(`option "kernel" must be the absolute path of a kernel image, got ${JSON.stringify(value)}`);
-      }
-      return value;
+      return value === null ? null : hostPath(name, value, base, 'the path of a kernel image');
     case 'memoryMiB': {
       const mib = integer(name, value);
       if (mib < MIN_MEMORY_MIB) {
@@ -197,9 +211,9 @@ function validateOne(name: string, value: unknown): PmmOptions[keyof PmmOptions]
       checkEnvironment(value, (message) => new PmmOptionsError(message));
       return { ...(value as Record<string, string>) };
     case 'suppressions':
-      return absolutePaths(name, value);
+      return hostPaths(name, value, base);
     case 'shares': {
-      const shares = absolutePaths(name, value);
+      const shares = hostPaths(name, value, base);
       shares.forEach((dir, i) => {
         const problem = shareProblem(dir);
         if (problem !== null) throw new PmmOptionsError(`option "shares[${i}]" ${problem}, got ${JSON.stringify(dir)}`);
@@ -242,8 +256,12 @@ export function optionsUnder(key: string, environmentOptions: Record<string, unk
   );
 }
 
-/** Defaults, then environment variables, then the given options; every value checked. */
-export function resolveOptions(given: unknown, environment: NodeJS.ProcessEnv = process.env): PmmOptions {
+/**
+ * Defaults, then environment variables, then the given options; every value checked. rootDir: the Jest
+ * project's, against which the given options' relative paths are read (the variables' against the current
+ * directory).
+ */
+export function resolveOptions(given: unknown, environment: NodeJS.ProcessEnv = process.env, rootDir = process.cwd()): PmmOptions {
   if (given !== undefined && (typeof given !== 'object' || given === null || Array.isArray(given))) {
     throw new PmmOptionsError(`options must be an object, got ${JSON.stringify(given)}`);
   }
@@ -252,7 +270,7 @@ export function resolveOptions(given: unknown, environment: NodeJS.ProcessEnv = 
     const value = environment[variable];
     if (value === undefined || value === '') continue;
     try {
-      merged[name] = validateOne(name, fromVariable(name, value));
+      merged[name] = validateOne(name, fromVariable(name, value), { relativeTo: process.cwd(), rootDir });
     } catch (err) {
       // The variable is what the user set: the message names it.
       if (err instanceof PmmOptionsError) throw new PmmOptionsError(`${variable}=${JSON.stringify(value)}: ${err.message.replace(/^pmm: /, '')}`);
@@ -260,7 +278,7 @@ export function resolveOptions(given: unknown, environment: NodeJS.ProcessEnv = 
     }
   }
   for (const [name, value] of Object.entries((given ?? {}) as Record<string, unknown>)) {
-    merged[name] = validateOne(name, value);
+    merged[name] = validateOne(name, value, { relativeTo: rootDir, rootDir });
   }
   return merged as unknown as PmmOptions;
 }

@@ -22,12 +22,12 @@ test.each([
   [{ env: { A: 1 } }, /option "env.A" must be a string, got 1/],
   [{ env: [] }, /option "env" must be an object of strings/],
   [{ kernal: 'x' }, /unknown option "kernal"; known options: accel, kernel, memoryMiB/],
-  [{ kernel: 'vmlinuz' }, /option "kernel" must be the absolute path of a kernel image, got "vmlinuz"/],
+  [{ kernel: '' }, /option "kernel" must be the path of a kernel image \(absolute, relative to the project's rootDir, or <rootDir>\/...\), got ""/],
   [{ stackDepth: -1 }, /option "stackDepth" must be a non-negative integer, got -1/],
   [{ stackDepth: 17 }, /option "stackDepth" must be at most 16 \(the frames the hook keeps\), got 17/],
-  [{ suppressions: 'leaks.supp' }, /option "suppressions" must be an array of absolute paths, got "leaks.supp"/],
-  [{ suppressions: ['/a.supp', 'b.supp'] }, /option "suppressions\[1\]" must be an absolute path, got "b.supp"/],
-  [{ shares: [7] }, /option "shares\[0\]" must be an absolute path, got 7/],
+  [{ suppressions: 'leaks.supp' }, /option "suppressions" must be an array of paths, got "leaks.supp"/],
+  [{ suppressions: ['/a.supp', ''] }, /option "suppressions\[1\]" must be a path \(absolute, relative to the project's rootDir, or <rootDir>\/...\), got ""/],
+  [{ shares: [7] }, /option "shares\[0\]" must be a path .*, got 7/],
   [{ env: { 'A=B': 'x' } }, /option "env" has a variable named "A=B", which an environment cannot hold/],
   [{ shares: ['/a b'] }, /option "shares\[0\]" must not hold spaces, commas or colons, got "\/a b"/],
   [{ shares: ['/nonexistent-pmm-share'] }, /option "shares\[0\]" must be an existing folder, got "\/nonexistent-pmm-share"/],
@@ -84,7 +84,24 @@ test('PMM_KERNEL overrides the kernel set-up fetched', () => {
 
 test('PMM_SHARES lists folders separated by colons, as PATH does, each checked', () => {
   expect(resolveOptions({}, { PMM_SHARES: '/usr:/tmp:' }).shares).toEqual(['/usr', '/tmp']);
-  expect(() => resolveOptions({}, { PMM_SHARES: '/usr:relative' })).toThrow(/option "shares\[1\]" must be an absolute path, got "relative"/);
+  expect(() => resolveOptions({}, { PMM_SHARES: '/usr:/a b' })).toThrow(/option "shares\[1\]" must not hold spaces, commas or colons/);
+});
+
+// A docblock or a configuration shared by a team cannot know where the repository is checked out: its
+// relative paths are the project's, as Jest reads its own options' (and <rootDir> is Jest's word for it).
+test("the options' relative paths are the project's rootDir's, the variables' the current directory's", () => {
+  const options = resolveOptions({ suppressions: ['leaks.supp', '<rootDir>/ci/more.supp', '/abs.supp', '../up.supp'], kernel: 'k/vmlinux', shares: ['<rootDir>'] }, {}, '/usr');
+  expect(options.suppressions).toEqual(['/usr/leaks.supp', '/usr/ci/more.supp', '/abs.supp', '/up.supp']);
+  expect(options.kernel).toBe('/usr/k/vmlinux');
+  expect(options.shares).toEqual(['/usr']);
+  const cwd = process.cwd();
+  try {
+    process.chdir('/usr');
+    expect(resolveOptions({}, { PMM_SHARES: 'lib:<rootDir>/bin', PMM_KERNEL: 'vmlinuz' }, '/').shares).toEqual(['/usr/lib', '/bin']);
+    expect(resolveOptions({}, { PMM_KERNEL: 'vmlinuz' }, '/').kernel).toBe('/usr/vmlinuz');
+  } finally {
+    process.chdir(cwd);
+  }
 });
 
 test("pmm's options are those under its key; Jest's own beside it are left to Jest", () => {

@@ -34,6 +34,10 @@ describe('options', () => {
     expect(statusOf('stackDepth reaches the hook: at most 2 frames a leak')).toBe('passed');
   });
 
+  test("a docblock's relative suppression file is the project's, and suppresses", () => {
+    expect(statusOf("suppressions: a docblock's relative path is read from the project's rootDir")).toBe('passed');
+  });
+
   test('an unknown option in a docblock fails its file, naming the option', () => {
     const file = run.files.find((f) => f.name === 'badoption.test.js');
     expect(file?.message).toMatch(/pmm: unknown option "memoryMB"; known options: accel, kernel, memoryMiB/);
