@@ -209,9 +209,9 @@ extern void __libc_freeres(void);
 
 /*
  * Like valgrind at exit: free what glibc and libstdc++ keep on purpose until the process ends, so that
- * what is left is what the program itself did not free. As a destructor of a preloaded library this runs
- * after the program's own exit handlers and destructors. PMM_LIBC_FREERES=0 turns it off, for programs
- * whose threads still use stdio while the process exits.
+ * what is left is what the program itself did not free. It runs last, after the program's own exit
+ * handlers and destructors (pmm_at_exit), or from _exit() where that is safe (pmm_exit_now).
+ * PMM_LIBC_FREERES=0 turns it off, for programs whose threads still use stdio while the process exits.
  */
 static void pmm_freeres(void)
 {
