@@ -3,6 +3,7 @@
 import { MAX_TIMEOUT_MS } from '../harness/options';
 import { PMM_MAX_FRAMES } from '../hooklib/host/recordStream';
 import { expandLogFileName, type LogFileContext } from './logFileName';
+import { valgrindOption } from './valgrindOptions';
 
 export type Command =
   | { name: 'help' }
@@ -33,6 +34,8 @@ export const USAGE = `usage:
         %q{VAR}: the environment variable VAR, %%: a '%', as valgrind's)
       --num-callers N: frames kept per allocation and release, 0 to 16 (16)
       (the last four as valgrind's options of those names)
+      valgrind's --tool=memcheck, --leak-check=full|yes, --show-leak-kinds=all,
+        --errors-for-leak-kinds=all and --trace-children=yes are taken: pmm does that anyway
       --junit FILE: the run as a JUnit report, as pmm's Jest reporter writes it
       --growth: growth mode, as the Jest option: also a failure (status 1) when PROGRAM's memory, or a
         forked child's, grows steadily while it runs, though it frees all at exit (not with --host)
@@ -84,6 +87,13 @@ function suppressionsWanted(value: string): boolean {
   if (value === 'yes' || value === 'all') return true;
   if (value === 'no') return false;
   throw new UsageError(`--gen-suppressions wants yes, no or all, got ${shown(value)}`);
+}
+
+/** Whether arg is one of valgrind's options asking for what pmm run does anyway; one asking otherwise is an error. */
+function doneAnyway(arg: string): boolean {
+  const taken = valgrindOption(arg);
+  if (taken !== null && taken !== 'done') throw new UsageError(taken.refused);
+  return taken === 'done';
 }
 
 export function parseArgs(argv: string[], context: LogFileContext = { pid: process.pid, env: process.env }): Command {
@@ -157,6 +167,7 @@ export function parseArgs(argv: string[], context: LogFileContext = { pid: proce
       if (value !== 'auto' && value !== 'kvm' && value !== 'tcg') throw new UsageError(`--accel wants auto, kvm or tcg, got ${shown(value)}`);
       accel = value;
     } else if ((value = valueOf('--share', false)) !== null) shares.push(nonEmpty(value, '--share wants a folder'));
+    else if (name === 'run' && doneAnyway(arg)) continue; // nothing to keep: pmm does it anyway
     else if (arg.startsWith('-')) throw new UsageError(`unknown option for pmm ${name}: ${arg}`);
     else break; // the program, given without --
   }

@@ -81,3 +81,30 @@ test.each([
   expect(() => parseArgs(argv)).toThrow(UsageError);
   expect(() => parseArgs(argv)).toThrow(message);
 });
+
+// A CI line written for valgrind works with `valgrind` replaced by `pmm run`: the options that ask for what
+// pmm does anyway are taken; one that asks for anything else is refused, saying what pmm does.
+test('valgrind\'s options for what pmm run does anyway are taken, and change nothing', () => {
+  const plain = parseArgs(['run', '--error-exitcode=1', './prog', '--leak-check=summary']);
+  expect(parseArgs(['run', '--tool=memcheck', '--leak-check=full', '--show-leak-kinds=all', '--errors-for-leak-kinds=reachable,definite,possible,indirect',
+    '--trace-children=yes', '--error-exitcode=1', './prog', '--leak-check=summary'])).toEqual(plain);
+  expect(parseArgs(['run', '--leak-check=yes', './prog', '--leak-check=summary'])).toEqual({ ...plain, errorExitCode: null });
+});
+
+test.each([
+  [['run', '--leak-check=summary', 'x'], /^--leak-check=summary is valgrind's, asking for what pmm does not do: pmm always lists each leak with its stack \(valgrind's "full"\)$/],
+  [['run', '--leak-check=no', 'x'], /^--leak-check=no is valgrind's/],
+  [['run', '--leak-check', 'full', 'x'], /^--leak-check wants its value after "=", as valgrind's: --leak-check=full, which pmm does anyway$/],
+  [['run', '--show-leak-kinds=definite', 'x'], /^--show-leak-kinds=definite is valgrind's, asking for what pmm does not do: pmm has no leak kinds: every block still allocated at exit is a leak/],
+  [['run', '--show-leak-kinds=definite,indirect,possible', 'x'], /--show-leak-kinds=definite,indirect,possible is valgrind's/],
+  [['run', '--errors-for-leak-kinds=definite,possible', 'x'], /--errors-for-leak-kinds=definite,possible is valgrind's/],
+  [['run', '--show-leak-kinds=all,none', 'x'], /--show-leak-kinds=all,none is valgrind's/],
+  [['run', '--trace-children=no', 'x'], /^--trace-children=no is valgrind's, asking for what pmm does not do: pmm always follows the processes a program forks/],
+  [['run', '--tool=helgrind', 'x'], /^--tool=helgrind is valgrind's, asking for what pmm does not do: pmm finds leaks and mismatched frees\/deletes/],
+  // pmm exec runs no check: valgrind's leak options are no options of its.
+  [['exec', '--leak-check=full', 'x'], /^unknown option for pmm exec: --leak-check=full$/],
+  [['run', '--track-origins=yes', 'x'], /^unknown option for pmm run: --track-origins=yes$/],
+])('%j: a valgrind option asking for what pmm does not do is a usage error', (argv, message) => {
+  expect(() => parseArgs(argv)).toThrow(UsageError);
+  expect(() => parseArgs(argv)).toThrow(message);
+});
