@@ -12,7 +12,7 @@ export type Command =
   | {
     name: 'run'; json: boolean; host: boolean; timeoutMs: number | null; accel: string | null; shares: string[];
     suppressions: string[]; genSuppressions: boolean; errorExitCode: number | null; logFile: string | null;
-    numCallers: number | null; junit: string | null; growth: boolean; program: string; args: string[];
+    numCallers: number | null; junit: string | null; growth: boolean; quiet: boolean; program: string; args: string[];
   }
   | { name: 'exec'; timeoutMs: number | null; accel: string | null; shares: string[]; program: string; args: string[] };
 
@@ -21,7 +21,7 @@ export class UsageError extends Error {}
 export const USAGE = `usage:
   pmm run [--json] [--host] [--timeout SECONDS] [--accel auto|kvm|tcg] [--share DIR]...
           [--suppressions FILE]... [--gen-suppressions[=yes|no|all]] [--error-exitcode N]
-          [--log-file FILE] [--num-callers N] [--junit FILE] [--growth] -- PROGRAM [ARGS...]
+          [--log-file FILE] [--num-callers N] [--junit FILE] [--growth] [-q] -- PROGRAM [ARGS...]
       run PROGRAM in the pmm VM under the hook and report its unmatched allocations
       and mismatched frees/deletes, but those the suppression files match (and PMM_SUPPRESSIONS's)
       (--host: on this machine, without a VM, the hook writing its records to files, one per process)
@@ -39,6 +39,8 @@ export const USAGE = `usage:
       --junit FILE: the run as a JUnit report, as pmm's Jest reporter writes it
       --growth: growth mode, as the Jest option: also a failure (status 1) when PROGRAM's memory, or a
         forked child's, grows steadily while it runs, though it frees all at exit (not with --host)
+      -q, --quiet: only what is wrong, as valgrind's -q: not the VM's boot, nor the summary of a run
+        that exited 0 and left no leak
   pmm exec [--timeout SECONDS] [--accel auto|kvm|tcg] [--share DIR]... -- COMMAND [ARGS...]
       run COMMAND as root in the VM with pmm.ko loaded, no hook
   In the VM the host's files are read-only but for /tmp and each --share DIR (and PMM_SHARES's folders).
@@ -123,6 +125,7 @@ export function parseArgs(argv: string[], context: LogFileContext = { pid: proce
   let numCallers: number | null = null;
   let junit: string | null = null;
   let growth = false;
+  let quiet = false;
   let i = 0;
   for (; i < rest.length; i++) {
     const arg = rest[i];
@@ -143,6 +146,7 @@ export function parseArgs(argv: string[], context: LogFileContext = { pid: proce
     if (arg === '--json' && name === 'run') json = true;
     else if (arg === '--host' && name === 'run') host = true;
     else if (arg === '--growth' && name === 'run') growth = true;
+    else if ((arg === '-q' || arg === '--quiet') && name === 'run') quiet = true;
     else if (arg === '--gen-suppressions' && name === 'run') genSuppressions = true;
     else if (arg.startsWith('--gen-suppressions=') && name === 'run') genSuppressions = suppressionsWanted(arg.slice('--gen-suppressions='.length));
     else if ((value = valueOf('--suppressions', true)) !== null) suppressions.push(nonEmpty(value, '--suppressions wants a file'));
@@ -176,6 +180,6 @@ export function parseArgs(argv: string[], context: LogFileContext = { pid: proce
   const [program, ...args] = rest.slice(i);
   if (program === undefined) throw new UsageError(`pmm ${name}: no program given`);
   return name === 'run'
-    ? { name, json, host, timeoutMs, accel, shares, suppressions, genSuppressions, errorExitCode, logFile, numCallers, junit, growth, program, args }
+    ? { name, json, host, timeoutMs, accel, shares, suppressions, genSuppressions, errorExitCode, logFile, numCallers, junit, growth, quiet, program, args }
     : { name, timeoutMs, accel, shares, program, args };
 }

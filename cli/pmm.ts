@@ -144,6 +144,8 @@ function checkRunFiles(command: Extract<Command, { name: 'run' }>, suppressionFi
 async function runChecked(command: RunCommand, options: PmmOptions, suppressions: Suppression[] | null, words: PmmWords, junit: JunitFile | null, startMs: number, cwd: string): Promise<number> {
   const notice = (message: string): void => words.say(`${message}\n`);
   const host = command.name === 'run' && command.host;
+  // -q: the VM's boot is no news (the only notice of the run's own; a signal passed on still is).
+  const quiet = command.name === 'run' && command.quiet;
   // On this machine the program reads pmm's stdin itself, as without pmm; in the VM pmm passes it on.
   const input = host ? null : await programInputFromStdin();
   const given = {
@@ -176,7 +178,7 @@ async function runChecked(command: RunCommand, options: PmmOptions, suppressions
         // The VM's run takes the depth from options (programEnv); this one from its environment.
         ...(options.stackDepth !== null ? { env: { PMM_STACK_DEPTH: String(options.stackDepth) } } : {}),
       })
-      : await runRaw(command.program, command.args, options, { hook: command.name === 'run', ...given }, notice, live ? passOutputOn(control) : undefined, control);
+      : await runRaw(command.program, command.args, options, { hook: command.name === 'run', ...given }, quiet ? () => {} : notice, live ? passOutputOn(control) : undefined, control);
   } catch (err) {
     forwarding.stop();
     throw err;
@@ -218,7 +220,7 @@ async function runChecked(command: RunCommand, options: PmmOptions, suppressions
     words.say([...generated, ...notes].map((text) => `${text}\n`).join(''));
     return exitStatus(result, leaked || mismatched || grew, command.errorExitCode);
   }
-  words.say(await textReport(raw, result, generated, notes));
+  words.say(await textReport(raw, result, generated, notes, command.quiet));
   return exitStatus(result, leaked || mismatched || grew, command.errorExitCode);
 }
 

@@ -124,8 +124,21 @@ function ownVerdict(result: RunResult, suppressedSummary: LeakSummary | null): s
   return childLeaked ? `${none}, but in its forked children` : `${none}: every allocation was freed`;
 }
 
-/** The report's text, ending in a newline; suppressions and notes are lines made by the caller. */
-export async function textReport(raw: RawRun, result: RunResult, suppressions: string[], notes: string[]): Promise<string> {
+/**
+ * Whether the run's program ended as a clean one does, and left nothing of its own nor in a child: the lines
+ * saying so are what --quiet leaves out (valgrind's -q prints only errors).
+ */
+function allWell(result: RunResult): boolean {
+  const children = result.children ?? [];
+  return !result.timedOut && result.signal === null && result.exitCode === 0 && result.summary.blocks === 0 &&
+    children.every((c) => c.summary.blocks === 0);
+}
+
+/**
+ * The report's text, ending in a newline; suppressions and notes are lines made by the caller. quiet: without
+ * the lines that only say all is well (a status 0, no leaks, no growth, what suppressions took), as valgrind's -q.
+ */
+export async function textReport(raw: RawRun, result: RunResult, suppressions: string[], notes: string[], quiet = false): Promise<string> {
   const logLines = await seedLog(raw, result);
   const suppressedSummary = result.suppressed && result.suppressed.summary.blocks > 0 ? result.suppressed.summary : null;
   const verdict = ownVerdict(result, suppressedSummary);
@@ -146,12 +159,12 @@ export async function textReport(raw: RawRun, result: RunResult, suppressions: s
     ...mismatchLines(raw, result),
     ...childReports(childrenShown),
     ...suppressions,
-    ending(result),
-    verdict,
+    ...(quiet && allWell(result) ? [] : [ending(result), verdict]),
     ...mismatchVerdict,
-    ...growthLines(result),
+    ...(quiet && growthFailures(result, true).length === 0 ? [] : growthLines(result)),
     ...releaseNotes(result).map((note) => `pmm: ${note}`),
-    ...suppressed,
+    // What suppressions took is what the user said to expect: no news to -q, as to valgrind's.
+    ...(quiet ? [] : suppressed),
     ...childLines(result, childrenShown),
     ...notes,
     '',

@@ -88,6 +88,19 @@ test('run: a clean program exits 0 and says so', () => {
   expect(run.status).toBe(0);
 }, 180_000);
 
+// valgrind's -q, for a CI log that shows pmm only where something is wrong; and its options for what pmm
+// does anyway, so that a valgrind line works as it is.
+test('run -q: nothing from a clean program, not even the VM\'s boot; a leak still said whole', () => {
+  const clean = pmm('run', '-q', '--leak-check=full', '--error-exitcode=9', '--', fixture('clean_exit'));
+  expect(clean.stderr).toBe('');
+  expect(clean.status).toBe(0);
+  const leaking = pmm('run', '-q', '--leak-check=full', '--error-exitcode=9', '--', fixture('leak_three_blocks'));
+  expect(leaking.stderr).not.toContain('booting');
+  expect(leaking.stderr).toMatch(/^\{MALLOC @/);
+  expect(leaking.stderr).toContain('pmm: 600 bytes in 3 blocks leaked, from 3 stacks\n');
+  expect(leaking.status).toBe(9);
+}, 180_000);
+
 test('run and run --host: a script whose #! interpreter is missing exits 3, with the same pmm: words in both modes', () => {
   const dir = fs.mkdtempSync('/tmp/pmm-start-'); // in the /tmp the guest shares
   try {

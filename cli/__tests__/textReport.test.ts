@@ -21,15 +21,15 @@ afterAll(() => closeSymbolizer());
 
 const noLeaks = { leaks: [], summary: { bytes: 0, blocks: 0 } };
 
-function report(children: ChildResult[], own: { records: RawRecord[]; leaks: Leak[]; suppressed?: Leak[] } = { records: [], leaks: [] }): Promise<string> {
+function report(children: ChildResult[], own: { records: RawRecord[]; leaks: Leak[]; suppressed?: Leak[] } = { records: [], leaks: [] }, quiet = false, exitCode = 0): Promise<string> {
   const count = (leaks: Leak[]) => leaks.reduce((s, l) => ({ bytes: s.bytes + l.bytes, blocks: s.blocks + l.blocks }), noLeaks.summary);
   const result: RunResult = {
-    program: '/bin/sh', args: [], exitCode: 0, signal: null, timedOut: false, stdout: '', stderr: '',
+    program: '/bin/sh', args: [], exitCode, signal: null, timedOut: false, stdout: '', stderr: '',
     leaks: own.leaks, summary: count(own.leaks), mismatches: [], mismatchedFrees: 0, unmatchedFrees: 0, children,
     ...(own.suppressed ? { suppressed: { leaks: own.suppressed, summary: count(own.suppressed) } } : {}),
   };
   const raw = { result, records: own.records, mismatches: [], mismatchedFrees: 0, unmatchedFrees: 0, droppedRecords: 0, maps: '', unhooked: false } as unknown as RawRun;
-  return textReport(raw, result, [], []);
+  return textReport(raw, result, [], [], quiet);
 }
 
 /** n blocks of 8 bytes from the stack of one return address, and their leak group. */
@@ -143,4 +143,19 @@ describe('mismatched releases', () => {
   test('when pmm.ko kept only the first ones, the summary says how many blocks the groups listed stand for', async () => {
     expect(await reportOf(300)).toContain('pmm: 300 blocks released by a mismatched free/delete (the first 4 listed)\n');
   });
+});
+
+// valgrind -q prints only errors: a CI log then shows pmm only where something is wrong.
+test('quiet: nothing for a clean run, or for one whose leaks were all suppressed; the rest as ever', async () => {
+  expect(await report([], { records: [], leaks: [] }, true)).toBe('');
+  const gone = leakFrom('0x402000', 3);
+  expect(await report([], { records: gone.records, leaks: [], suppressed: [gone.leak] }, true)).toBe('');
+  const kept = leakFrom('0x401000', 2);
+  const leaking = await report([], { records: kept.records, leaks: [kept.leak] }, true);
+  expect(leaking).toMatch(/^\{MALLOC @/);
+  expect(leaking).toContain('pmm: the program exited with status 0\npmm: 16 bytes in 2 blocks leaked, from 1 stack\n');
+  // A failing status is news, and so is what a forked child leaked.
+  expect(await report([], { records: [], leaks: [] }, true, 2)).toBe('pmm: the program exited with status 2\npmm: no leaks: every allocation was freed\n');
+  expect(await report([child(9, 24)], { records: [], leaks: [] }, true)).toContain('pmm: forked child 9 (/src/tree): 24 bytes in 1 block leaked\n');
+  expect(await report([], { records: [], leaks: [] })).toBe('pmm: the program exited with status 0\npmm: no leaks: every allocation was freed\n');
 });
