@@ -47,9 +47,9 @@ const VALGRIND_OPTIONS: Readonly<Record<string, ValgrindOption>> = {
  */
 export function valgrindOption(arg: string): 'done' | { refused: string } | null {
   const at = arg.indexOf('=');
-  const option = VALGRIND_OPTIONS[at < 0 ? arg : arg.slice(0, at)];
-  if (option === undefined) return null;
   const name = at < 0 ? arg : arg.slice(0, at);
+  const option = VALGRIND_OPTIONS[name];
+  if (option === undefined) return null;
   if (at < 0) return { refused: `${name} wants its value after "=", as valgrind's: ${name}=${option.taken}, which pmm does anyway` };
   if (option.done(arg.slice(at + 1))) return 'done';
   return { refused: `${arg} is valgrind's, asking for what pmm does not do: ${option.instead}` };
