@@ -48,8 +48,9 @@ const VALGRIND_OPTIONS: Readonly<Record<string, ValgrindOption>> = {
 export function valgrindOption(arg: string): 'done' | { refused: string } | null {
   const at = arg.indexOf('=');
   const name = at < 0 ? arg : arg.slice(0, at);
+  // Own names only: a program called `constructor` is no option of Object's.
+  if (!Object.hasOwn(VALGRIND_OPTIONS, name)) return null;
   const option = VALGRIND_OPTIONS[name];
-  if (option === undefined) return null;
   if (at < 0) return { refused: `${name} wants its value after "=", as valgrind's: ${name}=${option.taken}, which pmm does anyway` };
   if (option.done(arg.slice(at + 1))) return 'done';
   return { refused: `${arg} is valgrind's, asking for what pmm does not do: ${option.instead}` };

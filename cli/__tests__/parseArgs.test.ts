@@ -89,6 +89,10 @@ test('valgrind\'s options for what pmm run does anyway are taken, and change not
   expect(parseArgs(['run', '--tool=memcheck', '--leak-check=full', '--show-leak-kinds=all', '--errors-for-leak-kinds=reachable,definite,possible,indirect',
     '--trace-children=yes', '--error-exitcode=1', './prog', '--leak-check=summary'])).toEqual(plain);
   expect(parseArgs(['run', '--leak-check=yes', './prog', '--leak-check=summary'])).toEqual({ ...plain, errorExitCode: null });
+  // A program named as an Object's property is a program (it was taken for an option).
+  for (const program of ['constructor', 'toString', '__proto__', 'hasOwnProperty=1']) {
+    expect(parseArgs(['run', program])).toMatchObject({ program, args: [] });
+  }
 });
 
 test.each([
