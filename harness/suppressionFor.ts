@@ -2,7 +2,7 @@
 // what `pmm run --gen-suppressions` prints, as valgrind's --gen-suppressions=all does, so that a project
 // can start its suppression file from what it knows about. Read back (PMM_SUPPRESSIONS, --suppressions),
 // each suppresses the leak or release it was made from.
-import { ALLOCATOR_LINE, RELEASER_LINE, VALGRIND_NAME_OF } from './suppressions';
+import { ALLOCATOR_LINE, RELEASER_LINE, valgrindNameOf } from './suppressions';
 import type { Frame, Leak, Mismatch } from './types';
 
 /** valgrind's default --num-callers: its stacks, and so its own suppressions, have at most 12 lines. */
@@ -12,7 +12,8 @@ const MAX_LINES = 12;
 function frameLine(frame: Frame): string {
   const name = frame.valgrindName ?? frame.function;
   // A glob over both names where valgrind's stacks name the function otherwise (clone3 and clone).
-  if (name !== null && VALGRIND_NAME_OF[name] !== undefined) return `fun:${commonStart(name, VALGRIND_NAME_OF[name])}*`;
+  const valgrinds = valgrindNameOf(name);
+  if (name !== null && valgrinds !== undefined) return `fun:${commonStart(name, valgrinds)}*`;
   if (name !== null) return `fun:${name}`;
   if (frame.object !== null && frame.object !== undefined && frame.object !== '') return `obj:${frame.object}`;
   return '...';

@@ -204,14 +204,19 @@ export const ALLOCATOR_LINE: Readonly<Record<string, string>> = {
  * Functions valgrind's stacks name otherwise than a native run's: under valgrind glibc starts a thread
  * with clone (valgrind does not offer clone3), so every stack of a thread's ends there, not in clone3.
  */
-export const VALGRIND_NAME_OF: Readonly<Record<string, string>> = { clone3: 'clone' };
+const VALGRIND_NAMES: ReadonlyMap<string, string> = new Map([['clone3', 'clone']]);
+
+/** The name valgrind's stacks give a function, where it is another (a Map: a function may be named `constructor`). */
+export function valgrindNameOf(name: string | null | undefined): string | undefined {
+  return name == null ? undefined : VALGRIND_NAMES.get(name);
+}
 
 function frameMatches(line: string, frame: Frame): boolean {
   const [what, ...globParts] = line.split(':');
   const re = globRegExp(globParts.join(':'), true);
   // valgrind's own suppressions name a function as the linker does (C++ mangled), pmm's readable.
   if (what === 'fun') {
-    const valgrinds = frame.function != null ? VALGRIND_NAME_OF[frame.function] : undefined;
+    const valgrinds = valgrindNameOf(frame.function);
     return [frame.function, frame.valgrindName, valgrinds].some((name) => name != null && re.test(name));
   }
   if (what === 'obj') return frame.object !== null && re.test(frame.object);

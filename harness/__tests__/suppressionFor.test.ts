@@ -90,3 +90,12 @@ test('a mismatched release in valgrind\'s format: the releasing function first, 
     ['{', '   <pmm: new[] block released by delete at drop>', '   Memcheck:Free', '   fun:_ZdlPv*', '   fun:drop', '   fun:main', '}'].join('\n'),
   ]);
 });
+
+// C lets a function be called `constructor` or `valueOf`: the names valgrind writes otherwise were looked up
+// in a plain object, whose own properties those are, and the suppression said `fun:*` (any function).
+test.each(['constructor', 'valueOf', 'toString', '__proto__', 'hasOwnProperty'])('a function named %s is named as it is, and its suppression matches it only', (name) => {
+  const text = suppressionFor(leak([fn(name), fn('main')]));
+  expect(text.split('\n').slice(3, 6)).toEqual(['   fun:malloc', `   fun:${name}`, '   fun:main']);
+  expect(isSuppressed(leak([fn(name), fn('main')]), parseSuppressions(text))).toBe(true);
+  expect(isSuppressed(leak([fn('other'), fn('main')]), parseSuppressions(text))).toBe(false);
+});
