@@ -12,7 +12,7 @@ import type { LeakSummary, RunResult } from './types';
 export type { PmmOptions } from './options';
 export type { RunOptions } from './runProgram';
 export type { GrowthOptions } from './growth';
-export type { ChildResult, Frame, GrowthVerdict, Leak, LeakSummary, MemorySample, Mismatch, ReleaseKind, RunResult, SeriesVerdict } from './types';
+export type { AllocationKind, ChildResult, Frame, GrowthVerdict, Leak, LeakSummary, MemorySample, Mismatch, ReleaseKind, RunResult, SeriesVerdict } from './types';
 
 export interface PmmGlobal {
   run(program: string, args?: readonly string[], options?: RunOptions): Promise<RunResult>;

@@ -2,7 +2,7 @@
 // what `pmm run --gen-suppressions` prints, as valgrind's --gen-suppressions=all does, so that a project
 // can start its suppression file from what it knows about. Read back (PMM_SUPPRESSIONS, --suppressions),
 // each suppresses the leak or release it was made from.
-import { ALLOCATOR_LINE, RELEASER_LINE, valgrindNameOf } from './suppressions';
+import { ALLOCATOR_LINES, RELEASER_LINE, valgrindNameOf } from './suppressions';
 import type { Frame, Leak, Mismatch } from './types';
 
 /** valgrind's default --num-callers: its stacks, and so its own suppressions, have at most 12 lines. */
@@ -19,12 +19,12 @@ function frameLine(frame: Frame): string {
   return '...';
 }
 
-/** A suppression in valgrind's format: first its function's line (the allocator, the releaser), then the stack's. */
-function suppression(name: string, kind: string, first: string | undefined, stackFrames: readonly Frame[]): string {
+/** A suppression in valgrind's format: first its function's lines (the allocator's, the releaser's), then the stack's. */
+function suppression(name: string, kind: string, first: readonly string[], stackFrames: readonly Frame[]): string {
   // Down to main, as valgrind's stacks go: what is below it (the C library's start) is the same for all.
   const main = stackFrames.findIndex((frame) => frame.function === 'main');
   const stack = main >= 0 ? stackFrames.slice(0, main + 1) : stackFrames;
-  const lines = [...(first ? [`fun:${first}`] : []), ...stack.map(frameLine)];
+  const lines = [...first.map((fn) => `fun:${fn}`), ...stack.map(frameLine)];
   // Runs of `...` say no more than one; a suppression matches the start of a stack, so a cut one still does.
   const frames = lines.filter((line, i) => line !== '...' || lines[i - 1] !== '...').slice(0, MAX_LINES);
   return ['{', `   <${name}>`, `   ${kind}`, ...frames.map((line) => `   ${line}`), '}'].join('\n');
@@ -41,7 +41,7 @@ const whereIs = (frames: readonly Frame[]): string => frames[0]?.function ?? fra
 export function suppressionFor(leak: Leak): string {
   // A group whose blocks came from one kind starts in its allocator, as valgrind's own would; else the
   // suppression starts at the caller, which matches whatever the allocator (suppressions.ts).
-  const allocator = leak.kinds.length === 1 ? ALLOCATOR_LINE[leak.kinds[0]] : undefined;
+  const allocator = leak.kinds.length === 1 ? ALLOCATOR_LINES[leak.kinds[0]] : [];
   const name = `pmm: ${leak.bytes} bytes in ${leak.blocks} ${leak.blocks === 1 ? 'block' : 'blocks'} leaked at ${whereIs(leak.frames)}`;
   return suppression(name, 'Memcheck:Leak', allocator, leak.frames);
 }
@@ -49,7 +49,7 @@ export function suppressionFor(leak: Leak): string {
 /** A mismatched release as valgrind's Memcheck:Free suppression, from the releasing call's stack. */
 export function suppressionForMismatch(m: Mismatch): string {
   const name = `pmm: ${m.allocation.kind} block released by ${m.release.kind} at ${whereIs(m.release.frames)}`;
-  return suppression(name, 'Memcheck:Free', RELEASER_LINE[m.release.kind], m.release.frames);
+  return suppression(name, 'Memcheck:Free', [RELEASER_LINE[m.release.kind]], m.release.frames);
 }
 
 /**

@@ -2,7 +2,7 @@
 // leak's symbolized stack, and valgrind's Memcheck:Free ones against a mismatched release's. A run's
 // suppressed leaks and releases are set apart and counted on their own.
 import { fs } from './coreModules';
-import type { Frame, Leak, LeakSummary, Mismatch, ReleaseKind } from './types';
+import type { AllocationKind, Frame, Leak, LeakSummary, Mismatch, ReleaseKind } from './types';
 
 /** LSan: PATTERN found in any frame's function, file or object; `*` is any text, `^`/`$` anchor it (`?` is itself). */
 export interface LsanSuppression {
@@ -166,38 +166,41 @@ function matchesLsan(s: LsanSuppression, leak: Leak): boolean {
 
 /**
  * The allocation functions valgrind's stack starts with, which pmm's does not record: for each kind, every
- * run of frames (innermost first) a suppression may begin with (as valgrind writes and shows them, and as
- * pmm wrote them before). The hook records malloc's kind for realloc(NULL, n) and for the aligned family
- * too, which valgrind names by the function called: valgrind up to 3.21 shows posix_memalign (and valloc,
- * when not a tail call) over its own memalign, and glibc's aligned_alloc as memalign (an alias of it
- * there); later ones show each function alone.
+ * run of frames (innermost first) a suppression may begin with, as valgrind writes and shows them. valgrind
+ * 3.19 (Debian 12's) shows posix_memalign over its own memalign, and aligned_alloc and valloc as memalign
+ * (glibc's aligned_alloc is an alias of it; valloc calls it last); later ones show each function alone;
+ * 3.19 aborts the program at pvalloc. The hook recorded every aligned block, and realloc(NULL, n), as
+ * malloc's before it told them apart, and pmm then wrote `fun:malloc` for them: that is read too.
  */
-export const ALLOCATOR_STACKS: Readonly<Record<string, ReadonlyArray<readonly string[]>>> = {
-  malloc: [
-    ['malloc'],
-    ['realloc'],
-    ['memalign'],
-    ['posix_memalign'],
-    ['memalign', 'posix_memalign'],
-    ['aligned_alloc'],
-    ['memalign', 'aligned_alloc'],
-    ['valloc'],
-    ['memalign', 'valloc'],
-    ['pvalloc'],
-  ],
+export const ALLOCATOR_STACKS: Readonly<Record<AllocationKind, ReadonlyArray<readonly string[]>>> = {
+  malloc: [['malloc'], ['realloc']],
   calloc: [['calloc']],
   realloc: [['realloc']],
   new: ['_Znwm', '_ZnwmRKSt9nothrow_t', '_ZnwmSt11align_val_t', '_ZnwmSt11align_val_tRKSt9nothrow_t', 'operator new(unsigned long)'].map((name) => [name]),
   'new[]': ['_Znam', '_ZnamRKSt9nothrow_t', '_ZnamSt11align_val_t', '_ZnamSt11align_val_tRKSt9nothrow_t', 'operator new[](unsigned long)'].map((name) => [name]),
+  posix_memalign: [['memalign', 'posix_memalign'], ['posix_memalign'], ['malloc']],
+  aligned_alloc: [['memalign'], ['memalign', 'aligned_alloc'], ['aligned_alloc'], ['malloc']],
+  memalign: [['memalign'], ['malloc']],
+  valloc: [['memalign'], ['memalign', 'valloc'], ['valloc'], ['malloc']],
+  pvalloc: [['pvalloc'], ['malloc']],
 };
 
-/** The line pmm writes for a kind's allocator: a glob over every variant of operator new, which valgrind reads too. */
-export const ALLOCATOR_LINE: Readonly<Record<string, string>> = {
-  malloc: 'malloc',
-  calloc: 'calloc',
-  realloc: 'realloc',
-  new: '_Znw*',
-  'new[]': '_Zna*',
+/**
+ * The lines pmm writes for a kind's allocator, which valgrind reads too: a glob over every variant of
+ * operator new, and over the names valgrind's versions give aligned_alloc and valloc (3.19's memalign,
+ * later their own); posix_memalign as 3.19 shows it.
+ */
+export const ALLOCATOR_LINES: Readonly<Record<AllocationKind, readonly string[]>> = {
+  malloc: ['malloc'],
+  calloc: ['calloc'],
+  realloc: ['realloc'],
+  new: ['_Znw*'],
+  'new[]': ['_Zna*'],
+  posix_memalign: ['memalign', 'posix_memalign'],
+  aligned_alloc: ['*align*'],
+  memalign: ['memalign'],
+  valloc: ['*al*'],
+  pvalloc: ['pvalloc'],
 };
 
 /**
@@ -239,7 +242,7 @@ function matchFrom(lines: readonly string[], frames: readonly Frame[], li = 0, f
 function matchesValgrind(s: ValgrindSuppression, leak: Leak): boolean {
   // valgrind's stacks start in the allocator; so may the suppression, whatever the kind that leaked.
   return leak.kinds.some((kind) => {
-    const stacks = ALLOCATOR_STACKS[kind] ?? [[kind]];
+    const stacks = ALLOCATOR_STACKS[kind];
     const allocators = stacks.map((names) => names.map((name): Frame => ({ address: '0x0', function: name, file: null, line: null, object: '' })));
     return allocators.some((allocator) => matchFrom(s.frames, [...allocator, ...leak.frames])) || matchFrom(s.frames, leak.frames);
   });

@@ -1,8 +1,16 @@
 // The shapes that cross pmm's data path: pmd's raw records, symbolized frames, and a run's result.
 
+/**
+ * What made a block: the C allocators (the aligned ones each by its name, as valgrind's stacks name them),
+ * C++ operator new and new[] (any variant).
+ */
+export type AllocationKind =
+  | 'malloc' | 'calloc' | 'realloc' | 'new' | 'new[]'
+  | 'posix_memalign' | 'aligned_alloc' | 'memalign' | 'valloc' | 'pvalloc';
+
 /** One unmatched allocation as pmd sends it (see pmd/PROTOCOL.md). */
 export interface RawRecord {
-  kind: 'malloc' | 'calloc' | 'realloc' | 'new' | 'new[]';
+  kind: AllocationKind;
   ptr: string; // hex, e.g. "0x5581a0c2b2a0"
   prevPtr: string; // hex; "0x0" unless kind is realloc
   size: number;
@@ -52,7 +60,7 @@ export interface LeakSummary {
 
 /**
  * A block released by a call of another family than the one that allocated it, valgrind's "Mismatched
- * free() / delete / delete []": malloc, calloc and realloc go with free, new with delete, new[] with delete[].
+ * free() / delete / delete []": the C allocators go with free, new with delete, new[] with delete[].
  * The block was released all the same (it is not a leak). Those with the same kinds, size and stacks are one
  * entry, seen count times.
  */

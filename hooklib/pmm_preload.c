@@ -262,13 +262,13 @@ PMM_EXPORT int posix_memalign(void **memptr, size_t alignment, size_t size)
 		return real.posix_memalign(memptr, alignment, size);
 	ret = real.posix_memalign(memptr, alignment, size);
 	if (ret == 0 && *memptr)
-		pmm_record_alloc(PMM_ENTRY_FRAME(), PMM_KIND_MALLOC, *memptr, NULL, size);
+		pmm_record_alloc(PMM_ENTRY_FRAME(), PMM_KIND_POSIX_MEMALIGN, *memptr, NULL, size);
 	pmm_leave();
 	return ret;
 }
 
-/* The aligned allocators that return the block: one body, the real function passed in. */
-static void *pmm_aligned(void *(*fn)(size_t, size_t), size_t alignment, size_t size)
+/* The aligned allocators that return the block: one body, the real function and its kind passed in. */
+static void *pmm_aligned(void *(*fn)(size_t, size_t), enum pmm_kind kind, size_t alignment, size_t size)
 {
 	void *ptr;
 
@@ -276,7 +276,7 @@ static void *pmm_aligned(void *(*fn)(size_t, size_t), size_t alignment, size_t s
 		return fn(alignment, size);
 	ptr = fn(alignment, size);
 	if (ptr)
-		pmm_record_alloc(PMM_ENTRY_FRAME(), PMM_KIND_MALLOC, ptr, NULL, size);
+		pmm_record_alloc(PMM_ENTRY_FRAME(), kind, ptr, NULL, size);
 	pmm_leave();
 	return ptr;
 }
@@ -285,14 +285,14 @@ PMM_EXPORT void *aligned_alloc(size_t alignment, size_t size)
 {
 	if (!pmm_have_real())
 		return pmm_bootstrap_alloc(size, alignment);
-	return pmm_aligned(real.aligned_alloc, alignment, size);
+	return pmm_aligned(real.aligned_alloc, PMM_KIND_ALIGNED_ALLOC, alignment, size);
 }
 
 PMM_EXPORT void *memalign(size_t alignment, size_t size)
 {
 	if (!pmm_have_real())
 		return pmm_bootstrap_alloc(size, alignment);
-	return pmm_aligned(real.memalign, alignment, size);
+	return pmm_aligned(real.memalign, PMM_KIND_MEMALIGN, alignment, size);
 }
 
 PMM_EXPORT void *valloc(size_t size)
@@ -305,7 +305,7 @@ PMM_EXPORT void *valloc(size_t size)
 		return real.valloc(size);
 	ptr = real.valloc(size);
 	if (ptr)
-		pmm_record_alloc(PMM_ENTRY_FRAME(), PMM_KIND_MALLOC, ptr, NULL, size);
+		pmm_record_alloc(PMM_ENTRY_FRAME(), PMM_KIND_VALLOC, ptr, NULL, size);
 	pmm_leave();
 	return ptr;
 }
@@ -321,7 +321,7 @@ PMM_EXPORT void *pvalloc(size_t size)
 	ptr = real.pvalloc(size);
 	/* size is what was asked for; pvalloc itself rounds it up to whole pages. */
 	if (ptr)
-		pmm_record_alloc(PMM_ENTRY_FRAME(), PMM_KIND_MALLOC, ptr, NULL, size);
+		pmm_record_alloc(PMM_ENTRY_FRAME(), PMM_KIND_PVALLOC, ptr, NULL, size);
 	pmm_leave();
 	return ptr;
 }

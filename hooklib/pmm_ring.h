@@ -199,6 +199,11 @@ static inline int pmm_kind_releases(__u32 alloc, enum pmm_kind release)
 	case PMM_KIND_MALLOC:
 	case PMM_KIND_CALLOC:
 	case PMM_KIND_REALLOC:
+	case PMM_KIND_POSIX_MEMALIGN:
+	case PMM_KIND_ALIGNED_ALLOC:
+	case PMM_KIND_MEMALIGN:
+	case PMM_KIND_VALLOC:
+	case PMM_KIND_PVALLOC:
 		return release == PMM_KIND_FREE;
 	case PMM_KIND_NEW:
 		return release == PMM_KIND_DELETE;

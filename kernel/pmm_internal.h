@@ -150,10 +150,10 @@ struct pmm_monitor {
 };
 
 /*
- * Which release goes with a kind: malloc, calloc and realloc with free
- * (and a realloc's release of its old block), new with delete, new[] with
- * delete[]. Kinds of one family give the same value; a release of another
- * family than its allocation's is a mismatch.
+ * Which release goes with a kind: malloc, calloc, realloc and the aligned
+ * allocators with free (and a realloc's release of its old block), new
+ * with delete, new[] with delete[]. Kinds of one family give the same
+ * value; a release of another family than its allocation's is a mismatch.
  */
 static inline u32 pmm_kind_family(u32 kind)
 {

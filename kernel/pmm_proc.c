@@ -221,6 +221,16 @@ static const char *pmm_kind_name(u32 kind)
 		return "NEW";
 	case PMM_KIND_NEW_ARRAY:
 		return "NEW[]";
+	case PMM_KIND_POSIX_MEMALIGN:
+		return "POSIX_MEMALIGN";
+	case PMM_KIND_ALIGNED_ALLOC:
+		return "ALIGNED_ALLOC";
+	case PMM_KIND_MEMALIGN:
+		return "MEMALIGN";
+	case PMM_KIND_VALLOC:
+		return "VALLOC";
+	case PMM_KIND_PVALLOC:
+		return "PVALLOC";
 	default:
 		return "UNKNOWN";
 	}

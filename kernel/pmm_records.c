@@ -409,7 +409,7 @@ static void pmm_allocated(struct pmm_monitor *mon, const struct pmm_record *rec)
 
 int pmm_record_validate(const struct pmm_record *rec)
 {
-	if (rec->kind < PMM_KIND_MALLOC || rec->kind > PMM_KIND_DELETE_ARRAY)
+	if (rec->kind < PMM_KIND_MALLOC || rec->kind > PMM_KIND_LAST)
 		return -EINVAL;
 	if (rec->nframes > PMM_MAX_FRAMES)
 		return -EINVAL;
@@ -431,6 +431,11 @@ void pmm_monitor_apply(struct pmm_monitor *mon, const struct pmm_record *rec)
 	case PMM_KIND_CALLOC:
 	case PMM_KIND_NEW:
 	case PMM_KIND_NEW_ARRAY:
+	case PMM_KIND_POSIX_MEMALIGN:
+	case PMM_KIND_ALIGNED_ALLOC:
+	case PMM_KIND_MEMALIGN:
+	case PMM_KIND_VALLOC:
+	case PMM_KIND_PVALLOC:
 		/* A failed allocation leaks nothing. */
 		if (rec->ptr)
 			pmm_allocated(mon, rec);

@@ -230,7 +230,8 @@ static struct pmm_ring_pair *pmm_pair_find(struct pmm_ring *ring, u64 ptr,
 static bool pmm_kind_allocates(u32 kind)
 {
 	return kind == PMM_KIND_MALLOC || kind == PMM_KIND_CALLOC ||
-	       kind == PMM_KIND_NEW || kind == PMM_KIND_NEW_ARRAY;
+	       kind == PMM_KIND_NEW || kind == PMM_KIND_NEW_ARRAY ||
+	       (kind >= PMM_KIND_POSIX_MEMALIGN && kind <= PMM_KIND_LAST);
 }
 
 /* A taken record that makes a block: an allocation, or a realloc that did. */

@@ -285,7 +285,8 @@ int monitor_read_samples(int fd, pid_t pid, struct pmm_sample **samples, size_t 
 static int monitor_is_allocation(__u32 kind)
 {
 	return kind == PMM_KIND_MALLOC || kind == PMM_KIND_CALLOC || kind == PMM_KIND_REALLOC ||
-	       kind == PMM_KIND_NEW || kind == PMM_KIND_NEW_ARRAY;
+	       kind == PMM_KIND_NEW || kind == PMM_KIND_NEW_ARRAY ||
+	       (kind >= PMM_KIND_POSIX_MEMALIGN && kind <= PMM_KIND_LAST);
 }
 
 /* A realloc releases its old block too. */
@@ -391,6 +392,11 @@ const char *monitor_kind_name(__u32 kind)
 	case PMM_KIND_NEW_ARRAY: return "new[]";
 	case PMM_KIND_DELETE: return "delete";
 	case PMM_KIND_DELETE_ARRAY: return "delete[]";
+	case PMM_KIND_POSIX_MEMALIGN: return "posix_memalign";
+	case PMM_KIND_ALIGNED_ALLOC: return "aligned_alloc";
+	case PMM_KIND_MEMALIGN: return "memalign";
+	case PMM_KIND_VALLOC: return "valloc";
+	case PMM_KIND_PVALLOC: return "pvalloc";
 	}
 	return NULL;
 }

@@ -198,7 +198,7 @@ export const hookCases: HookCase[] = [
     signal: null,
     stdout: 'libc_names: done\n',
     leak: { bytes: 11 + 16 + 40 + 50, blocks: 4 },
-    leaks: ['11/1 malloc leak_libc_names<main', '16/1 calloc leak_libc_names<main', '40/1 malloc leak_libc_names<main', '50/1 malloc leak_libc_names<main'],
+    leaks: ['11/1 malloc leak_libc_names<main', '16/1 calloc leak_libc_names<main', '40/1 memalign leak_libc_names<main', '50/1 malloc leak_libc_names<main'],
     mismatches: [],
   },
   {

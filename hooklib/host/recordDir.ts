@@ -8,17 +8,22 @@
 import * as fs from 'fs';
 import * as path from 'path';
 import type { RawProcess } from '../../harness/runProgram';
-import type { RawMismatch, RawRecord } from '../../harness/types';
+import type { AllocationKind, RawMismatch, RawRecord } from '../../harness/types';
 import { eachRecord, PMM_RECORD_SIZE, PREV_SHOWN_ONLY, replayRecords, type Mismatch, type PmmRecord, type Reaped } from './recordStream';
 import { readRingFile, ringNeverSetUp } from './ringFile';
 
 const hex = (v: bigint): string => `0x${v.toString(16)}`;
 
+/** The record kinds that make a block, as pmd's monitor_is_allocation has them. */
+const ALLOCATIONS: ReadonlySet<string> = new Set<AllocationKind>([
+  'malloc', 'calloc', 'realloc', 'new', 'new[]', 'posix_memalign', 'aligned_alloc', 'memalign', 'valloc', 'pvalloc',
+]);
+
+const isAllocation = (kind: string): kind is AllocationKind => ALLOCATIONS.has(kind);
+
 /** A replayed record in pmd's JSON shape (pmd/PROTOCOL.md), so the rest of the path is the same. */
 export function toRawRecord(r: PmmRecord): RawRecord {
-  if (r.kind !== 'malloc' && r.kind !== 'calloc' && r.kind !== 'realloc' && r.kind !== 'new' && r.kind !== 'new[]') {
-    throw new Error(`record ${r.index}: a ${r.kind} is not an allocation`);
-  }
+  if (!isAllocation(r.kind)) throw new Error(`record ${r.index}: a ${r.kind} is not an allocation`);
   return { kind: r.kind, ptr: hex(r.ptr), prevPtr: hex(r.prevPtr & ~PREV_SHOWN_ONLY), size: Number(r.size), timeNs: r.timeNs.toString(), frames: r.frames.map(hex) };
 }
 

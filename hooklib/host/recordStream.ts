@@ -19,6 +19,11 @@ export const PmmKind = {
   'new[]': 6,
   delete: 7,
   'delete[]': 8,
+  posix_memalign: 9,
+  aligned_alloc: 10,
+  memalign: 11,
+  valloc: 12,
+  pvalloc: 13,
   // Host mode only (hooklib/pmm_host_ring.h, PMM_HOST_KIND_EXEC*): the process exec()ed here, into an
   // image with the hook; it called exec() here; that call came back (failed).
   exec: 0x80000000,

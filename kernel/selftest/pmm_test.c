@@ -395,7 +395,7 @@ static void test_record_log_invalid(void)
 
 	recs[0].kind = 0;
 	check_errno(record_log(recs, 1), EINVAL, "record kind 0");
-	recs[0].kind = PMM_KIND_DELETE_ARRAY + 1;
+	recs[0].kind = PMM_KIND_LAST + 1;
 	check_errno(record_log(recs, 1), EINVAL, "record kind past the last");
 	recs[0] = make_rec(PMM_KIND_MALLOC, 0x1000, 0, 1);
 	recs[0].nframes = PMM_MAX_FRAMES + 1;
@@ -1757,6 +1757,58 @@ static void test_cxx_kinds(void)
 	      (unsigned long long)info.mismatched_frees);
 }
 
+/*
+ * The aligned allocators' kinds are malloc's family: free undoes them, and
+ * delete is a mismatch. What is left keeps its kind, which /proc names.
+ */
+static void test_aligned_kinds(void)
+{
+	static const struct {
+		__u32 kind;
+		const char *name;
+	} aligned[] = {
+		{ PMM_KIND_POSIX_MEMALIGN, "POSIX_MEMALIGN" },
+		{ PMM_KIND_ALIGNED_ALLOC, "ALIGNED_ALLOC" },
+		{ PMM_KIND_MEMALIGN, "MEMALIGN" },
+		{ PMM_KIND_VALLOC, "VALLOC" },
+		{ PMM_KIND_PVALLOC, "PVALLOC" },
+	};
+	struct pmm_record recs[10], out[64];
+	struct pmm_pid_info before, info;
+	char want[64];
+	char *text;
+	long n;
+	int i;
+
+	get_info(getpid(), &before);
+	for (i = 0; i < 5; i++) {
+		recs[i] = make_rec(aligned[i].kind, 0xd100 + 0x100 * i, 0, 64 + i);
+		recs[5 + i] = make_rec(PMM_KIND_FREE, 0xd100 + 0x100 * i, 0, 0);
+	}
+	/* The first two are released by free and by delete; three stay. */
+	recs[6].kind = PMM_KIND_DELETE;
+	check_errno(record_log(recs, 7), 0, "RECORD_LOG of the aligned kinds, a free and a delete");
+	get_info(getpid(), &info);
+	check(info.log_count == before.log_count + 3 &&
+	      info.log_bytes == before.log_bytes + 66 + 67 + 68 &&
+	      info.mismatched_frees == before.mismatched_frees + 1,
+	      "aligned kinds kept, free and delete matched, the delete a mismatch: %llu records, %llu mismatched",
+	      (unsigned long long)info.log_count,
+	      (unsigned long long)info.mismatched_frees);
+	n = read_all_logs(getpid(), out, 64, 8);
+	check(n >= 3 && out[n - 3].kind == PMM_KIND_MEMALIGN &&
+	      out[n - 2].kind == PMM_KIND_VALLOC &&
+	      out[n - 1].kind == PMM_KIND_PVALLOC && out[n - 1].size == 68,
+	      "READ_LOGS gives the aligned kinds back");
+	text = read_file(PID_PATH);
+	for (i = 2; i < 5; i++) {
+		snprintf(want, sizeof(want), "{%s @", aligned[i].name);
+		check(text && strstr(text, want), "%s names %s", PID_PATH, aligned[i].name);
+	}
+	free(text);
+	check_errno(record_log(recs + 7, 3), 0, "free what is left");
+}
+
 /* Stacks the kept mismatches of every monitored process may hold. */
 static __u64 mismatch_stacks(void)
 {
@@ -2515,13 +2567,14 @@ static void test_ring_records(void)
 	rec = make_rec(PMM_KIND_MALLOC, 0xe600, 0, 6);
 	rec.kind = 0;
 	ring_finish(&r, ring_take(&r), &rec);
-	rec.kind = PMM_KIND_DELETE_ARRAY + 1;
+	rec.kind = PMM_KIND_LAST + 1;
 	ring_finish(&r, ring_take(&r), &rec);
 	rec.kind = PMM_KIND_MALLOC;
 	rec.nframes = PMM_MAX_FRAMES + 1;
 	ring_finish(&r, ring_take(&r), &rec);
 	ring_put(&r, PMM_KIND_FREE, 0xe500, 0, 0);
-	check_errno(ring_drain(&r), 0, "RING_DRAIN of kind 0, kind 9, nframes 17 and a good free");
+	check_errno(ring_drain(&r), 0,
+		    "RING_DRAIN of kind 0, one past the last kind, nframes 17 and a good free");
 	get_info(getpid(), &info);
 	get_stats(&st_after);
 	check(info.dropped == before.dropped + 3 &&
@@ -3689,6 +3742,7 @@ int main(int argc, char **argv)
 	test_big_batches();
 	test_big_batches_free();
 	test_cxx_kinds();
+	test_aligned_kinds();
 	test_monitored_pids();
 	test_stacks();
 	test_maps();

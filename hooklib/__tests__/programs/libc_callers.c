@@ -1,4 +1,7 @@
-/* libc_callers.c: blocks that come from strdup, the aligned allocators and reallocarray; one of each leaks. */
+/*
+ * libc_callers.c: blocks that come from strdup, the aligned allocators and reallocarray; one of each leaks.
+ * With an argument, no pvalloc, at which valgrind 3.19 aborts the program.
+ */
 #define _GNU_SOURCE
 #include <malloc.h>
 #include <stdlib.h>
@@ -49,7 +52,7 @@ void leak_reallocarray(void)
 }
 
 /* The same calls, each block given back. */
-void freed(void)
+void freed(int pvalloc_too)
 {
 	void *p;
 
@@ -60,19 +63,24 @@ void freed(void)
 	free(aligned_alloc(64, 64));
 	free(memalign(64, 10));
 	free(valloc(10));
-	free(pvalloc(10));
+	if (pvalloc_too)
+		free(pvalloc(10));
 	free(reallocarray(NULL, 3, 3));
 }
 
-int main(void)
+int main(int argc, char **argv)
 {
-	freed();
+	int pvalloc_too = argc < 2;
+
+	(void)argv;
+	freed(pvalloc_too);
 	leak_strdup();
 	leak_posix_memalign();
 	leak_aligned_alloc();
 	leak_memalign();
 	leak_valloc();
-	leak_pvalloc();
+	if (pvalloc_too)
+		leak_pvalloc();
 	leak_reallocarray();
 	write(1, "libc_callers: done\n", 19);
 	return 0;

@@ -59,7 +59,7 @@ describe('decodeRecords', () => {
 
   it.each([
     ['a partial record', encode([{ kind: 'free', ptr: 1n }]).subarray(0, 100), /not whole 168-byte records/],
-    ['an unknown kind', (() => { const b = encode([{ kind: 'free', ptr: 1n }]); b.writeUInt32LE(9, 0); return b; })(), /record 0: unknown kind 9/],
+    ['an unknown kind', (() => { const b = encode([{ kind: 'free', ptr: 1n }]); b.writeUInt32LE(14, 0); return b; })(), /record 0: unknown kind 14/],
     ['too many frames', (() => { const b = encode([{ kind: 'free', ptr: 1n }]); b.writeUInt32LE(17, 4); return b; })(), /record 0: nframes 17/],
   ])('rejects %s', (_name, bytes, message) => {
     expect(() => decodeRecords(bytes)).toThrow(message);

@@ -39,6 +39,17 @@ enum pmm_kind {
 	PMM_KIND_NEW_ARRAY = 6,	/* C++ operator new[] */
 	PMM_KIND_DELETE = 7,	/* C++ operator delete: a free */
 	PMM_KIND_DELETE_ARRAY = 8,	/* C++ operator delete[]: a free */
+	/*
+	 * The aligned allocators: blocks of malloc's family (free releases
+	 * them), each named for the function called, as valgrind's stacks
+	 * name them.
+	 */
+	PMM_KIND_POSIX_MEMALIGN = 9,
+	PMM_KIND_ALIGNED_ALLOC = 10,
+	PMM_KIND_MEMALIGN = 11,
+	PMM_KIND_VALLOC = 12,
+	PMM_KIND_PVALLOC = 13,
+	PMM_KIND_LAST = PMM_KIND_PVALLOC,
 };
 
 /*
@@ -353,9 +364,9 @@ struct pmm_read_samples {
 
 /*
  * A block released by a call of another family than the one that allocated
- * it: malloc, calloc and realloc go with free (or a realloc's release of
- * prev_ptr), new with delete, new[] with delete[]. The block is released
- * all the same, as valgrind does.
+ * it: malloc, calloc, realloc and the aligned allocators go with free (or
+ * a realloc's release of prev_ptr), new with delete, new[] with delete[].
+ * The block is released all the same, as valgrind does.
  */
 struct pmm_mismatch {
 	__u32 alloc_kind;	/* enum pmm_kind of the allocation */
