@@ -191,6 +191,21 @@ export const hookCases: HookCase[] = [
     mismatches: [],
   },
   {
+    name: 'libc_callers: each aligned allocator\'s block keeps its own kind, through pmm.ko and pmd as in host mode',
+    program: 'libc_callers',
+    args: [],
+    exitCode: 0,
+    signal: null,
+    stdout: 'libc_callers: done\n',
+    leak: { bytes: 9 + 100 + 512 + 40 + 1000 + 10 + 240, blocks: 7 },
+    leaks: [
+      '10/1 pvalloc leak_pvalloc<main', '100/1 posix_memalign leak_posix_memalign<main', '1000/1 valloc leak_valloc<main',
+      '240/1 realloc leak_reallocarray<main', '40/1 memalign leak_memalign<main', '512/1 aligned_alloc leak_aligned_alloc<main',
+      '9/1 malloc strdup<leak_strdup',
+    ],
+    mismatches: [],
+  },
+  {
     name: 'libc_names: __libc_malloc, __libc_calloc, __libc_realloc, __libc_memalign and __libc_free are caught as malloc and free are',
     program: 'libc_names',
     args: [],
