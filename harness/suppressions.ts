@@ -167,9 +167,9 @@ function matchesLsan(s: LsanSuppression, leak: Leak): boolean {
 /**
  * The allocation functions valgrind's stack starts with, which pmm's does not record: for each kind, every
  * run of frames (innermost first) a suppression may begin with, as valgrind writes and shows them. valgrind
- * 3.19 (Debian 12's) shows posix_memalign over its own memalign, and aligned_alloc and valloc as memalign
- * (glibc's aligned_alloc is an alias of it; valloc calls it last); later ones show each function alone;
- * 3.19 aborts the program at pvalloc. The hook recorded every aligned block, and realloc(NULL, n), as
+ * up to 3.21 (3.19 is Debian 12's) shows posix_memalign over its own memalign, and aligned_alloc and valloc
+ * as memalign (glibc's aligned_alloc is an alias of it; valloc calls it last); later ones show each
+ * function alone; 3.19 aborts the program at pvalloc. The hook recorded every aligned block, and realloc(NULL, n), as
  * malloc's before it told them apart, and pmm then wrote `fun:malloc` for them: that is read too.
  */
 export const ALLOCATOR_STACKS: Readonly<Record<AllocationKind, ReadonlyArray<readonly string[]>>> = {
