@@ -65,12 +65,26 @@ export interface TerminalSession {
   pid: number;
   /** All that pmm and its program wrote to the terminal (and the terminal's echo of the keys). */
   output(): string;
-  /** Resolves once the output shows text. */
-  waitFor(text: string): Promise<void>;
+  /**
+   * Resolves once the output shows text; given ms, rejects after that with what it shows, so that a test
+   * that waited in vain says where, rather than only that its own time ran out.
+   */
+  waitFor(text: string, ms?: number): Promise<void>;
   /** Ctrl-C ('\x03') makes the terminal send SIGINT to its foreground process group, pmm's. */
   type(keys: string): void;
   /** script's status, once all has ended. */
   closed: Promise<number | null>;
+  /** closed, or a rejection after ms with the output and what more says (the processes' states). */
+  closedWithin(ms: number, more?: () => string): Promise<number | null>;
+}
+
+/** promise, or a rejection after ms with why()'s words. */
+function within<T>(promise: Promise<T>, ms: number, why: () => string): Promise<T> {
+  let timer: NodeJS.Timeout | undefined;
+  const late = new Promise<never>((_, reject) => {
+    timer = setTimeout(() => reject(new Error(why())), ms);
+  });
+  return Promise.race([promise, late]).finally(() => clearTimeout(timer));
 }
 
 export function terminalSession(cli: string, cwd: string, args: string[]): TerminalSession {
@@ -90,12 +104,19 @@ export function terminalSession(cli: string, cwd: string, args: string[]): Termi
       w.resolve();
     }
   });
+  const closed = new Promise<number | null>((resolve) => child.on('close', resolve));
+  const shows = (): string => `the terminal shows ${JSON.stringify(output())}`;
   return {
     pid: child.pid!,
     output,
-    waitFor: (text) => (output().includes(text) ? Promise.resolve() : new Promise((resolve) => waiting.push({ text, resolve }))),
+    waitFor: (text, ms) => {
+      if (output().includes(text)) return Promise.resolve();
+      const seen = new Promise<void>((resolve) => waiting.push({ text, resolve }));
+      return ms === undefined ? seen : within(seen, ms, () => `no ${JSON.stringify(text)} after ${ms} ms; ${shows()}`);
+    },
     type: (keys) => child.stdin.write(keys),
-    closed: new Promise((resolve) => child.on('close', resolve)),
+    closed,
+    closedWithin: (ms, more = () => '') => within(closed, ms, () => `script still running after ${ms} ms; ${shows()}${more()}`),
   };
 }
 
