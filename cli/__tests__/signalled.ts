@@ -139,9 +139,13 @@ export function processState(pid: number): string | null {
   return processStat(pid)?.state ?? null;
 }
 
-/** Polls condition every 50 ms, for at most ms: what it gave last. */
+/**
+ * Polls condition every 50 ms, for at most ms by the clock (on a loaded machine a 50 ms timer takes longer,
+ * and counting them made a 10 s wait last past a test's time): what it gave last.
+ */
 export async function waitUntil(condition: () => boolean, ms: number): Promise<boolean> {
-  for (let waited = 0; waited < ms && !condition(); waited += 50) await new Promise((resolve) => setTimeout(resolve, 50));
+  const deadline = Date.now() + ms;
+  while (!condition() && Date.now() < deadline) await new Promise((resolve) => setTimeout(resolve, 50));
   return condition();
 }
 
