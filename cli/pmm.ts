@@ -220,7 +220,7 @@ async function runChecked(command: RunCommand, options: PmmOptions, suppressions
     words.say([...generated, ...notes].map((text) => `${text}\n`).join(''));
     return exitStatus(result, leaked || mismatched || grew, command.errorExitCode);
   }
-  words.say(await textReport(raw, result, generated, notes, command.quiet));
+  words.say(await textReport(raw, result, generated, notes, quiet));
   return exitStatus(result, leaked || mismatched || grew, command.errorExitCode);
 }
 

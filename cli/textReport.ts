@@ -14,11 +14,11 @@ import { sharedSymbolizer, type RawRun } from '../harness/runProgram';
 import type { ChildResult, Leak, LeakSummary, RawRecord, RunResult } from '../harness/types';
 import { growthFailures, LEAKING_PROCESSES_LISTED } from '../harness/verdict';
 
-/** --growth's verdict: what grew steadily, with the figures it rests on, or that nothing did. */
-function growthLines(result: RunResult): string[] {
+/** --growth's verdict: what grew steadily, with the figures it rests on, or (but to quiet) that nothing did. */
+function growthLines(result: RunResult, quiet: boolean): string[] {
   if (result.growth === undefined) return [];
   const failures = growthFailures(result, true);
-  if (failures.length === 0) return [`pmm: growth mode: no steady growth over ${result.growth.samples} samples`];
+  if (failures.length === 0) return quiet ? [] : [`pmm: growth mode: no steady growth over ${result.growth.samples} samples`];
   return failures.flatMap((failure) => failure.stack.split('\n').map((line) => `pmm: ${line}`));
 }
 
@@ -161,7 +161,7 @@ export async function textReport(raw: RawRun, result: RunResult, suppressions: s
     ...suppressions,
     ...(quiet && allWell(result) ? [] : [ending(result), verdict]),
     ...mismatchVerdict,
-    ...(quiet && growthFailures(result, true).length === 0 ? [] : growthLines(result)),
+    ...growthLines(result, quiet),
     ...releaseNotes(result).map((note) => `pmm: ${note}`),
     // What suppressions took is what the user said to expect: no news to -q, as to valgrind's.
     ...(quiet ? [] : suppressed),

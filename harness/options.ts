@@ -108,7 +108,7 @@ function plainObject(name: string, value: unknown, what: string): Record<string,
  * cannot know where the repository is checked out), or, in a variable, the current directory's, as a shell's.
  * `<rootDir>/...` is Jest's spelling of the first, which its users write in their configurations.
  */
-export interface PathBase {
+interface PathBase {
   /** What relative paths are resolved against. */
   relativeTo: string;
   /** The Jest project's root, which `<rootDir>` names. */

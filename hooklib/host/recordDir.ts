@@ -14,12 +14,16 @@ import { readRingFile, ringNeverSetUp } from './ringFile';
 
 const hex = (v: bigint): string => `0x${v.toString(16)}`;
 
-/** The record kinds that make a block, as pmd's monitor_is_allocation has them. */
-const ALLOCATIONS: ReadonlySet<string> = new Set<AllocationKind>([
-  'malloc', 'calloc', 'realloc', 'new', 'new[]', 'posix_memalign', 'aligned_alloc', 'memalign', 'valloc', 'pvalloc',
-]);
+/**
+ * The record kinds that make a block, as pmd's monitor_is_allocation has them: a key for each of
+ * AllocationKind, which the compiler holds this to when a kind is added.
+ */
+const ALLOCATIONS: Readonly<Record<AllocationKind, true>> = {
+  malloc: true, calloc: true, realloc: true, new: true, 'new[]': true,
+  posix_memalign: true, aligned_alloc: true, memalign: true, valloc: true, pvalloc: true,
+};
 
-const isAllocation = (kind: string): kind is AllocationKind => ALLOCATIONS.has(kind);
+const isAllocation = (kind: string): kind is AllocationKind => Object.hasOwn(ALLOCATIONS, kind);
 
 /** A replayed record in pmd's JSON shape (pmd/PROTOCOL.md), so the rest of the path is the same. */
 export function toRawRecord(r: PmmRecord): RawRecord {
