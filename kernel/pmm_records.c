@@ -426,37 +426,23 @@ void pmm_monitor_apply(struct pmm_monitor *mon, const struct pmm_record *rec)
 		return;
 	}
 
-	switch (rec->kind) {
-	case PMM_KIND_MALLOC:
-	case PMM_KIND_CALLOC:
-	case PMM_KIND_NEW:
-	case PMM_KIND_NEW_ARRAY:
-	case PMM_KIND_POSIX_MEMALIGN:
-	case PMM_KIND_ALIGNED_ALLOC:
-	case PMM_KIND_MEMALIGN:
-	case PMM_KIND_VALLOC:
-	case PMM_KIND_PVALLOC:
+	if (pmm_kind_allocates(rec->kind)) {
 		/* A failed allocation leaks nothing. */
 		if (rec->ptr)
 			pmm_allocated(mon, rec);
-		break;
-	case PMM_KIND_FREE:
-	case PMM_KIND_DELETE:
-	case PMM_KIND_DELETE_ARRAY:
+	} else if (pmm_kind_frees(rec->kind)) {
 		/* free(NULL) is a no-op, not an unmatched free. */
 		if (rec->ptr)
 			pmm_release(mon, rec->ptr, rec);
-		break;
-	case PMM_KIND_REALLOC:
+	} else if (rec->kind == PMM_KIND_REALLOC) {
 		/* realloc(p, n) returning NULL failed and p is still live. */
 		if (!rec->ptr && rec->size)
-			break;
+			return;
 		if (rec->prev_ptr && !(rec->prev_ptr & PMM_PREV_SHOWN_ONLY))
 			pmm_release(mon, rec->prev_ptr, rec);
 		/* realloc(p, 0) returning NULL freed p. */
 		if (rec->ptr)
 			pmm_allocated(mon, rec);
-		break;
 	}
 }
 

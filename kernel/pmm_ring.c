@@ -227,13 +227,6 @@ static struct pmm_ring_pair *pmm_pair_find(struct pmm_ring *ring, u64 ptr,
 	}
 }
 
-static bool pmm_kind_allocates(u32 kind)
-{
-	return kind == PMM_KIND_MALLOC || kind == PMM_KIND_CALLOC ||
-	       kind == PMM_KIND_NEW || kind == PMM_KIND_NEW_ARRAY ||
-	       (kind >= PMM_KIND_POSIX_MEMALIGN && kind <= PMM_KIND_LAST);
-}
-
 /* A taken record that makes a block: an allocation, or a realloc that did. */
 static bool pmm_ring_allocates(const struct pmm_record *rec)
 {
@@ -241,12 +234,6 @@ static bool pmm_ring_allocates(const struct pmm_record *rec)
 
 	return READ_ONCE(rec->ptr) &&
 	       (pmm_kind_allocates(kind) || kind == PMM_KIND_REALLOC);
-}
-
-static bool pmm_kind_frees(u32 kind)
-{
-	return kind == PMM_KIND_FREE || kind == PMM_KIND_DELETE ||
-	       kind == PMM_KIND_DELETE_ARRAY;
 }
 
 /*

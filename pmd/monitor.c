@@ -282,18 +282,15 @@ int monitor_read_samples(int fd, pid_t pid, struct pmm_sample **samples, size_t 
 	return 0;
 }
 
+/* A realloc makes its new block, and releases its old one too. */
 static int monitor_is_allocation(__u32 kind)
 {
-	return kind == PMM_KIND_MALLOC || kind == PMM_KIND_CALLOC || kind == PMM_KIND_REALLOC ||
-	       kind == PMM_KIND_NEW || kind == PMM_KIND_NEW_ARRAY ||
-	       (kind >= PMM_KIND_POSIX_MEMALIGN && kind <= PMM_KIND_LAST);
+	return pmm_kind_allocates(kind) || kind == PMM_KIND_REALLOC;
 }
 
-/* A realloc releases its old block too. */
 static int monitor_is_release(__u32 kind)
 {
-	return kind == PMM_KIND_FREE || kind == PMM_KIND_DELETE || kind == PMM_KIND_DELETE_ARRAY ||
-	       kind == PMM_KIND_REALLOC;
+	return pmm_kind_frees(kind) || kind == PMM_KIND_REALLOC;
 }
 
 /* The maps of the images pid left with mismatches kept: at most one per mismatch, so never many. */

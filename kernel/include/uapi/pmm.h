@@ -53,6 +53,24 @@ enum pmm_kind {
 };
 
 /*
+ * Whether a record of kind makes a block, or releases one, by itself; a
+ * realloc makes one, releases one or both, by its pointers. The module and
+ * pmd ask these.
+ */
+static inline int pmm_kind_allocates(__u32 kind)
+{
+	return kind == PMM_KIND_MALLOC || kind == PMM_KIND_CALLOC ||
+	       kind == PMM_KIND_NEW || kind == PMM_KIND_NEW_ARRAY ||
+	       (kind >= PMM_KIND_POSIX_MEMALIGN && kind <= PMM_KIND_LAST);
+}
+
+static inline int pmm_kind_frees(__u32 kind)
+{
+	return kind == PMM_KIND_FREE || kind == PMM_KIND_DELETE ||
+	       kind == PMM_KIND_DELETE_ARRAY;
+}
+
+/*
  * One allocation event, as the hook saw it. A free (or a realloc's prev_ptr)
  * cancels the allocation with the same pointer; what is left is the leak.
  * A realloc is one record, or two when it moved the block in the ring: the
