@@ -169,8 +169,10 @@ function matchesLsan(s: LsanSuppression, leak: Leak): boolean {
  * run of frames (innermost first) a suppression may begin with, as valgrind writes and shows them. valgrind
  * up to 3.21 (3.19 is Debian 12's) shows posix_memalign over its own memalign, and aligned_alloc and valloc
  * as memalign (glibc's aligned_alloc is an alias of it; valloc calls it last); later ones show each
- * function alone; 3.19 aborts the program at pvalloc. The hook recorded every aligned block, and realloc(NULL, n), as
- * malloc's before it told them apart, and pmm then wrote `fun:malloc` for them: that is read too.
+ * function alone; 3.19 aborts the program at pvalloc. The hook recorded every aligned block as malloc's before it told
+ * them apart, and pmm then wrote `fun:malloc` for them: that is read too. A block from realloc(NULL, n) is malloc's,
+ * as valgrind 3.19 shows it (its realloc hands such a call to its malloc, and the stack starts there); a suppression
+ * starting at realloc, as a user may write one for it, matches it too.
  */
 export const ALLOCATOR_STACKS: Readonly<Record<AllocationKind, ReadonlyArray<readonly string[]>>> = {
   malloc: [['malloc'], ['realloc']],

@@ -77,7 +77,7 @@ describe('valgrind suppression files', () => {
   // valgrind names the function called at the top of the stack: the first three as valgrind 3.19 writes them
   // (posix_memalign over its memalign; aligned_alloc, an alias of memalign in glibc, and valloc, a tail
   // call, as memalign), the rest as later versions do. The hook records each aligned allocator's kind
-  // (realloc(NULL, n) as malloc's).
+  // (realloc(NULL, n) as malloc's, as valgrind shows it).
   it.each([
     ['fun:memalign\n   fun:posix_memalign', ['posix_memalign']],
     ['fun:memalign', ['memalign', 'aligned_alloc', 'valloc']],

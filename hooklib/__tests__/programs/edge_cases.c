@@ -6,6 +6,8 @@
 void *volatile sink;
 /* volatile: gcc must not see the impossible sizes at compile time. */
 volatile size_t huge = SIZE_MAX / 2;
+/* Nor a null pointer given to realloc: it makes realloc(NULL, n) a call to malloc, even at -O0. */
+void *volatile none;
 
 void leak_malloc0(void)
 {
@@ -14,7 +16,7 @@ void leak_malloc0(void)
 
 void leak_realloc_null(void)
 {
-	sink = realloc(NULL, 64);
+	sink = realloc(none, 64);
 }
 
 int main(void)
@@ -29,7 +31,7 @@ int main(void)
 	leak_malloc0();
 	leak_realloc_null();
 	/* Failures: NULL, nothing recorded, and the calloc overflow must not wrap to a small block. */
-	if (malloc(huge) || calloc(huge, 4) || realloc(NULL, huge) || aligned_alloc(64, huge))
+	if (malloc(huge) || calloc(huge, 4) || realloc(none, huge) || aligned_alloc(64, huge))
 		return 1;
 	p = malloc(8);
 	if (realloc(p, huge))
