@@ -116,6 +116,7 @@ async function seedLog(raw: RawRun, result: RunResult): Promise<string[]> {
 function ownVerdict(result: RunResult, suppressedSummary: LeakSummary | null): string {
   // Killed at its time limit before the hook started (--timeout 0.001): no record says nothing was leaked.
   if (result.timedOutBeforeHook) return 'pmm: nothing was recorded: the time ran out before the hook started';
+  if (result.signalledBeforeHook) return `pmm: nothing was recorded: ${result.signal} ended it before the hook started`;
   const stacks = result.leaks.length;
   if (result.summary.blocks > 0) return `pmm: ${formatAmount(result.summary)} leaked, from ${stacks} ${stacks === 1 ? 'stack' : 'stacks'}`;
   const childLeaked = (result.children ?? []).some((c) => c.summary.blocks > 0);

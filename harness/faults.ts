@@ -67,7 +67,8 @@ function headline(kind: FaultKind, run: Pick<RunResult, 'program' | 'signal' | '
 /** leaksApart: the run's leaks fail the test on their own too, with their stacks: they are not repeated here. */
 export function faultFailureDetail(run: RunResult, kind: FaultKind, leaksApart = false): FaultFailureDetail {
   const summary: LeakSummary = { ...run.summary };
-  const none = run.timedOutBeforeHook ? 'nothing was recorded: the time ran out before the hook started' : 'no leaks up to then';
+  const none = run.timedOutBeforeHook ? 'nothing was recorded: the time ran out before the hook started'
+    : run.signalledBeforeHook ? `nothing was recorded: ${run.signal} ended it before the hook started` : 'no leaks up to then';
   const leaks = summary.blocks === 0 ? none : leaksApart ? 'its leaks, with their stacks, are the leak failure that follows' : formatLeakMessage(run.leaks, summary, run.program);
   const message = `${headline(kind, run)}; ${summary.blocks > 0 ? `${formatAmount(summary)} leaked up to then` : none}`;
   return {

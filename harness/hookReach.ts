@@ -121,9 +121,11 @@ export function unhookedChildMessage(program: string, child: Pick<ChildResult, '
 /**
  * After a run under the hook: its program's process sent its object map when the hook started. Without
  * one the hook never ran in it, and "no leaks" would be a guess. A run whose time limit ended it before
- * then (--timeout 0.001) timed out, which is its fault: its result says that nothing was recorded.
+ * then (--timeout 0.001) timed out, which is its fault: its result says that nothing was recorded. So
+ * does one that a signal ended then which reached it through pmm or its process group (reached: a Ctrl-C
+ * just after `pmm run`), whose program is none of those the hook cannot enter.
  */
-export function checkHookStarted(raw: RawRun, fail: (message: string) => Error): void {
+export function checkHookStarted(raw: RawRun, fail: (message: string) => Error, reached?: (signal: string) => boolean): void {
   const { program, exitCode, signal, stderr } = raw.result;
   if (raw.unhooked) {
     // How that image ended is said too: a crash there is the run's news as much as the missing figures.
@@ -134,6 +136,10 @@ export function checkHookStarted(raw: RawRun, fail: (message: string) => Error):
   if (raw.maps !== '') return;
   if (raw.result.timedOut) {
     raw.result.timedOutBeforeHook = true;
+    return;
+  }
+  if (signal !== null && reached?.(signal) === true) {
+    raw.result.signalledBeforeHook = true;
     return;
   }
   const how = signal ? `was killed by ${signal}` : `exited with status ${exitCode}`;

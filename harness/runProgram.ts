@@ -375,7 +375,7 @@ export async function runRaw(
     })),
   };
   if (hook !== null) {
-    checkHookStarted(raw, (message) => new ProgramError(message));
+    checkHookStarted(raw, (message) => new ProgramError(message), control?.reached);
     checkRecordedToTheEnd(raw, (message) => new ProgramError(message));
   }
   return raw;

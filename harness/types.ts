@@ -128,6 +128,8 @@ export interface RunResult {
   timedOut: boolean;
   /** Present (true) when the time ran out before the hook started in the program: nothing was recorded, so its no leaks says nothing. */
   timedOutBeforeHook?: true;
+  /** Present (true) when a signal that reached the program through pmm (or, host mode, its process group) ended it before the hook started: nothing was recorded. */
+  signalledBeforeHook?: true;
   /** Processes the guest's out-of-memory killer ended during the run (the program's SIGKILL, say); absent when none. */
   oomKills?: number;
   stdout: string; // UTF-8 text (bytes that are not UTF-8 become U+FFFD)

@@ -25,6 +25,12 @@ export interface RunControl {
    */
   hadFromGroup?: (name: string) => boolean;
   /**
+   * Set with signal(): whether signal() sent one of that name. A program it ended before its hook started
+   * recorded nothing, and is none of the programs the hook cannot enter (checkHookStarted). Host mode
+   * knows that itself, and of the process group's signals too.
+   */
+  reached?: (name: string) => boolean;
+  /**
    * Stop and start reading what the guest sends, for a streamed run whose output's reader is slower than
    * the program: pmd then waits to write, and the program, its pipe full, waits too, as it would writing
    * to that reader without pmm, instead of pmm keeping all it wrote in memory.
@@ -167,11 +173,14 @@ export class GuestChannel {
         });
       }
       if (control) {
+        const sent = new Set<string>();
         control.signal = (name) => {
           if (!this.pending.has(id) || this.failure) return false;
           this.socket.write(`${JSON.stringify({ id, type: 'signal', signal: name })}\n`);
+          sent.add(name);
           return true;
         };
+        control.reached = (name) => sent.has(name);
         control.pause = () => {
           if (this.pending.has(id)) this.socket.pause();
         };

@@ -691,6 +691,15 @@ describe('run --host: SIGTERM, SIGINT or SIGQUIT sent to pmm', () => {
     }
   }, 30_000);
 
+  // It was said to be a program the hook cannot enter ("a set-user-ID or set-group-ID program ...": status 3).
+  test('SIGTERM that ends the program before its hook started: nothing was recorded, and the program is no unhookable one', async () => {
+    const run = await pmmSignalled(cli, root, ['run', '--host', '--', programBin('slow_start')], 'SIGTERM', { stream: 'stdout', text: 'slow_start: before the hook\n' });
+    expect(run.stderr).toContain('pmm: SIGTERM: passed on to the program; its report follows when it has ended\n');
+    expect(run.stderr).toContain('pmm: the program was killed by SIGTERM\npmm: nothing was recorded: SIGTERM ended it before the hook started\n');
+    expect(run.stderr).not.toContain('set-user-ID');
+    expect([run.status, run.signal]).toEqual([143, null]);
+  }, 30_000);
+
   test.each(['SIGINT', 'SIGTERM'] as const)('%s once the program has ended ends pmm, its report unmade, as Ctrl-C ends valgrind in its leak check (it was swallowed, and the report came)', async (signal) => {
     const tmp = fs.mkdtempSync(path.join(os.tmpdir(), 'pmm-cli-ended-'));
     try {

@@ -283,6 +283,13 @@ test.each([['SIGTERM', 143], ['SIGQUIT', 131]] as const)('run: %s sent to pmm re
   expect([run.status, run.signal]).toEqual([status, null]);
 }, 170_000);
 
+test('run: SIGTERM that ends the program in the VM before its hook started: nothing was recorded, and the program is no unhookable one', async () => {
+  const run = await pmmSignalled(cli, root, ['run', '--', programBin('slow_start')], 'SIGTERM', { stream: 'stdout', text: 'slow_start: before the hook\n' });
+  expect(run.stderr).toContain('pmm: the program was killed by SIGTERM\npmm: nothing was recorded: SIGTERM ended it before the hook started\n');
+  expect(run.stderr).not.toContain('set-user-ID');
+  expect([run.status, run.signal]).toEqual([143, null]);
+}, 170_000);
+
 test('run: SIGTERM before the program runs (the VM still booting) ends pmm, and its VM, as the signal would; --junit\'s report says so', async () => {
   // Its own TMPDIR: the VM's sockets' folder must not be left there (the console log is kept).
   const tmp = fs.mkdtempSync(path.join(os.tmpdir(), 'pmm-cli-boot-signal-'));

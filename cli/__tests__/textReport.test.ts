@@ -91,6 +91,15 @@ test('a run whose time ran out before the hook started says nothing was recorded
   expect(await textReport(raw, result, [], [])).toBe('pmm: the program timed out and was killed\npmm: nothing was recorded: the time ran out before the hook started\n');
 });
 
+test('a run that a signal passed on ended before the hook started says nothing was recorded, not that nothing leaked', async () => {
+  const result: RunResult = {
+    program: '/bin/sh', args: [], exitCode: null, signal: 'SIGINT', timedOut: false, signalledBeforeHook: true, stdout: '', stderr: '',
+    ...noLeaks, mismatches: [], mismatchedFrees: 0, unmatchedFrees: 0, children: [],
+  };
+  const raw = { result, records: [], mismatches: [], mismatchedFrees: 0, unmatchedFrees: 0, droppedRecords: 0, maps: '', unhooked: false } as unknown as RawRun;
+  expect(await textReport(raw, result, [], [])).toBe('pmm: the program was killed by SIGINT\npmm: nothing was recorded: SIGINT ended it before the hook started\n');
+});
+
 test("a child killed while the guest's out-of-memory killer ended processes: its line says why", async () => {
   const result: RunResult = {
     program: '/bin/sh', args: [], exitCode: 0, signal: null, timedOut: false, stdout: '', stderr: '', oomKills: 1,

@@ -42,6 +42,12 @@ test('a timeout before the hook started says nothing was recorded, not that noth
   expect(detail.stack).not.toContain('no leaks');
 });
 
+test('a signal passed on before the hook started says nothing was recorded, not that nothing leaked', () => {
+  const detail = faultFailureDetail({ ...crashed, signal: 'SIGTERM', signalledBeforeHook: true, leaks: [], summary: { bytes: 0, blocks: 0 }, stderr: '' }, 'killed');
+  expect(detail.message).toBe('/bin/crash was killed by SIGTERM; nothing was recorded: SIGTERM ended it before the hook started');
+  expect(detail.stack).not.toContain('no leaks');
+});
+
 test('a timeout without leaks says so', () => {
   const detail = faultFailureDetail({ ...crashed, signal: 'SIGKILL', timedOut: true, leaks: [], summary: { bytes: 0, blocks: 0 }, stderr: '' }, 'timeout');
   expect(detail.message).toBe('/bin/crash passed its timeout and was killed; no leaks up to then');

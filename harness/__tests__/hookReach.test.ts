@@ -105,6 +105,19 @@ describe('checkHookStarted', () => {
     expect(message.length).toBeLessThan(5000);
   });
 
+  it('leaves one that a signal which reached it through pmm ended before the hook started to say so, marked as recording nothing', () => {
+    const reached = (signal: string): boolean => signal === 'SIGTERM';
+    const signalled = run('', '', null, 'SIGTERM');
+    expect(() => checkHookStarted(signalled, fail, reached)).not.toThrow();
+    expect(signalled.result.signalledBeforeHook).toBe(true);
+    // A signal that did not come through pmm: the program may be one the hook cannot enter, killed later.
+    expect(() => checkHookStarted(run('', '', null, 'SIGKILL'), fail, reached)).toThrow(/set-user-ID/);
+    expect(() => checkHookStarted(run('', '', null, 'SIGTERM'), fail)).toThrow(/set-user-ID/);
+    const started = run('/usr/bin/prog\n', '', null, 'SIGTERM');
+    checkHookStarted(started, fail, reached);
+    expect(started.result.signalledBeforeHook).toBeUndefined();
+  });
+
   it('leaves one its time limit ended before the hook started to say it timed out (it was said to be set-user-ID or the like), marked as recording nothing', () => {
     const timedOut = run('', '', null, 'SIGKILL', true);
     expect(() => checkHookStarted(timedOut, fail)).not.toThrow();

@@ -15,6 +15,7 @@ import { processStat } from '../../harness/processStat';
 import { runDirectory } from '../../harness/runDirectory';
 import { startFailureMessage } from '../../harness/startFailure';
 import { binaryOutput, outputFields, programInput, ProgramError, resolveProgram, type RawRun } from '../../harness/runProgram';
+import type { RunControl } from '../../qemu/GuestChannel';
 import { InputReader } from '../../qemu/InputReader';
 import { packageRoot, preloadablePath } from '../../qemu/paths';
 import type { Readable, Writable } from 'stream';
@@ -42,7 +43,7 @@ export interface HostRunOptions {
    * already from its process group (the terminal's Ctrl-C), which is not sent again. hadFromGroup() is set
    * too (RunControl).
    */
-  control?: { signal?: (name: string) => boolean; signalled?: (name: string, passedOn: boolean) => void; hadFromGroup?: (name: string) => boolean };
+  control?: Pick<RunControl, 'signal' | 'signalled' | 'hadFromGroup'>;
 }
 
 // As pmd: how long to wait for what is left of the run to exit once killed, and for its output to end.
@@ -233,6 +234,8 @@ export async function runHostRaw(program: string, args: string[], options: HostR
     // Asks sent that the launcher has not answered, and the group's signals it said no ask took, by name.
     const unanswered = new Map<string, number>();
     const groupHad = new Map<string, number>();
+    // Every signal the launcher said the program got, passed on or from its group.
+    const reached = new Set<string>();
     const take = (counts: Map<string, number>, name: string): boolean => {
       const n = counts.get(name) ?? 0;
       if (n > 0) counts.set(name, n - 1);
@@ -266,9 +269,11 @@ export async function runHostRaw(program: string, args: string[], options: HostR
         requestBase = said.requestBase;
         for (const name of asks.splice(0)) ask(name);
       } else if (said.kind === 'answer') {
+        reached.add(said.signal);
         take(unanswered, said.signal);
         control?.signalled?.(said.signal, said.passedOn);
       } else if (said.kind === 'group') {
+        reached.add(said.signal);
         // An ask the ended launcher will not answer: this is what it would have said.
         if (take(unanswered, said.signal)) control?.signalled?.(said.signal, false);
         else groupHad.set(said.signal, (groupHad.get(said.signal) ?? 0) + 1);
@@ -367,7 +372,7 @@ export async function runHostRaw(program: string, args: string[], options: HostR
         ...childEnding(reapedBy.get(name), exitCode, killed.has(name)),
       })),
     };
-    checkHookStarted(raw, (message) => new ProgramError(message));
+    checkHookStarted(raw, (message) => new ProgramError(message), (name) => reached.has(name));
     return raw;
   } finally {
     fs.rmSync(top, { recursive: true, force: true });
