@@ -326,7 +326,7 @@ static int pmm_exec_call(const struct pmm_exec_call *c, char *const env[])
 	}
 	if (named)
 		pmm_maps_exec(0, target);
-	pmm_transport_host_mark(PMM_HOST_KIND_EXEC_TRY, 0);
+	pmm_transport_before_exec();
 	ret = pmm_exec_call_real(c, env);
 	saved_errno = errno;
 	pmm_transport_host_mark(PMM_HOST_KIND_EXEC_FAILED, 0);

@@ -438,6 +438,24 @@ int pmm_host_ring_drain(void)
 	return pmm_host_drain(0);
 }
 
+/*
+ * Before this image exec()s: the records written so far go to the records file, so that the next
+ * image finds that file whole should it have no room to map the ring (pmm_host_ring_abandon). Drains
+ * until the tail reaches the head as it was, or a drain takes nothing (a position still being written
+ * by another thread, which the exec is about to end).
+ */
+int pmm_host_ring_hand_over(void)
+{
+	__u64 head = __atomic_load_n(&pmm_ring_hdr->head, __ATOMIC_ACQUIRE), tail;
+
+	do {
+		tail = pmm_host_committed().tail;
+		if (pmm_host_drain(0) < 0)
+			return -1;
+	} while (pmm_host_committed().tail != tail && pmm_host_committed().tail < head);
+	return 0;
+}
+
 
 /*
  * This process's start time, read once: an exec-ed image asks twice (whose files, then its ring). A
@@ -560,6 +578,52 @@ int pmm_host_ring_is_mine(const char *path)
 	       state.start_time == pmm_host_start_time();
 }
 
+/* Where the state's abandoned is in the ring file. */
+#define PMM_HOST_ABANDONED_AT (PMM_HOST_STATE_OFFSET + offsetof(struct pmm_host_ring_state, abandoned))
+
+/*
+ * This image has no room to map its ring (an address-space limit the program set, RLIMIT_AS), or an
+ * earlier image of the process gave the ring up already. The ring file then says that it is given up
+ * (with the start time, which tells a later image that the files are its process's), and the reader
+ * takes the records file whole, to which this image appends each record. A fresh ring file is set up so.
+ * An earlier image's ring: that image handed its records over before its exec (pmm_host_ring_hand_over),
+ * so the records file is whole up to the ring's last commit; that image's end is marked there. What
+ * another thread of it was still writing is lost with the ring: its blocks went with that image, but a
+ * mismatch or a reaped child among those records is not seen. Later images do without the ring too.
+ */
+static void pmm_host_ring_abandon(int fd, int fresh, const char *records_path, const char *maps_path)
+{
+	struct pmm_record mark = { .kind = PMM_HOST_KIND_EXEC };
+	struct pmm_host_ring_state state;
+	unsigned long long start_time = pmm_host_start_time();
+
+	if (fresh) {
+		state = (struct pmm_host_ring_state){ .magic = PMM_HOST_RING_MAGIC, .start_time = start_time,
+						      .abandoned = 1 };
+		if (pwrite(fd, &state, sizeof(state), PMM_HOST_STATE_OFFSET) != (ssize_t)sizeof(state) &&
+		    ftruncate(fd, 0) < 0) {
+			/* Nothing more to do: the reader reports a ring file it cannot read. */
+		}
+		return;
+	}
+	/* Failed: the reader says so, and takes nothing past the commit. */
+	if (pread(fd, &state, sizeof(state), PMM_HOST_STATE_OFFSET) != (ssize_t)sizeof(state) ||
+	    state.magic != PMM_HOST_RING_MAGIC || state.cur > 1 || state.failed || state.start_time != start_time)
+		return;
+	if (!state.abandoned) {
+		/* Past the commit: a batch that was never committed. */
+		if (truncate(records_path, (off_t)state.at[state.cur].committed) < 0)
+			return;
+		state.abandoned = 1;
+		if (pwrite(fd, &state.abandoned, sizeof(state.abandoned), PMM_HOST_ABANDONED_AT) != (ssize_t)sizeof(state.abandoned))
+			return;
+	}
+	if (start_time) {
+		mark.size = pmm_host_name_keep_maps(maps_path);
+		pmm_write_file(records_path, &mark, sizeof(mark), -1);
+	}
+}
+
 /*
  * Maps the ring file at path (created if missing) for records_path, the process's records file. An
  * existing one is an earlier image's of this process (pmm_host_name_choose): what it left is drained
@@ -571,6 +635,7 @@ int pmm_host_ring_open(const char *path, const char *records_path, const char *m
 	unsigned long long start_time = pmm_host_start_time();
 	struct pmm_host_commit c;
 	__u64 committed;
+	__u32 abandoned;
 	struct stat st;
 	size_t len;
 	void *mem;
@@ -587,6 +652,11 @@ int pmm_host_ring_open(const char *path, const char *records_path, const char *m
 		return -1;
 	}
 	fresh = st.st_size == 0;
+	if (!fresh && pread(fd, &abandoned, sizeof(abandoned), PMM_HOST_ABANDONED_AT) == (ssize_t)sizeof(abandoned) && abandoned) {
+		pmm_host_ring_abandon(fd, 0, records_path, maps_path);
+		close(fd);
+		return -1;
+	}
 	/*
 	 * A file size limit below the ring's (a process started under `ulimit -f`): growing the file
 	 * would raise SIGXFSZ in the program. No ring then: each record is written, and checked, alone.
@@ -613,6 +683,7 @@ int pmm_host_ring_open(const char *path, const char *records_path, const char *m
 				   -1, 0);
 
 		if (batch == MAP_FAILED) {
+			pmm_host_ring_abandon(fd, fresh, records_path, maps_path);
 			close(fd);
 			return -1;
 		}
@@ -620,6 +691,8 @@ int pmm_host_ring_open(const char *path, const char *records_path, const char *m
 		pmm_host_forgotten = (__u64 *)((char *)batch + PMM_HOST_BATCH_BYTES);
 	}
 	mem = mmap(NULL, PMM_RING_BYTES, PROT_READ | PROT_WRITE, MAP_SHARED, fd, 0);
+	if (mem == MAP_FAILED)
+		pmm_host_ring_abandon(fd, fresh, records_path, maps_path);
 	close(fd);
 	if (mem == MAP_FAILED)
 		return -1;

@@ -43,7 +43,13 @@ struct pmm_host_ring_state {
 	 * need a file descriptor or room on the disk.
 	 */
 	__u32 failed;
-	__u32 pad;
+	/*
+	 * 1 once an image of the process could not map the ring (an
+	 * address-space limit the program set) and gave it up: the records
+	 * file is then whole, and each record is appended to it
+	 * (pmm_host_ring_abandon).
+	 */
+	__u32 abandoned;
 };
 
 #define PMM_HOST_RING_MAGIC	0x484d4d50	/* "PMMH" */
@@ -131,6 +137,7 @@ int pmm_host_ring_open(const char *path, const char *records_path, const char *m
 int pmm_host_ring_is_mine(const char *path);
 int pmm_host_ring_active(void);
 int pmm_host_ring_drain(void);
+int pmm_host_ring_hand_over(void);
 void pmm_host_ring_forget(void);
 void pmm_host_ring_finish(void);
 void pmm_host_ring_failed(void);

@@ -126,6 +126,7 @@ void pmm_transport_after_fork_child(void);
 void pmm_transport_forked(pid_t pid);
 void pmm_transport_finish(void);
 void pmm_transport_host_mark(__u32 kind, __u64 value);
+void pmm_transport_before_exec(void);
 void pmm_transport_host_reaped(pid_t pid, int status);
 /* Whether this process writes host mode's marks (pmm_transport_host_mark records anything). */
 int pmm_transport_host_marking(void);

@@ -130,6 +130,15 @@ static void pmm_host_write_failed(void)
 		close(fd);
 }
 
+/* A host-mode drain failed: the program wrote over its ring (which the ring file says), or the write. */
+static void pmm_host_drain_failed(void)
+{
+	if (pmm_ring_overwritten())
+		pmm_sink_kill();
+	else
+		pmm_host_write_failed();
+}
+
 /* PMM_RECORD_FD as an fd open for writing, or -1. */
 static int pmm_host_fd_from_env(void)
 {
@@ -391,13 +400,8 @@ void pmm_transport_drain(void)
 	int saved_errno = errno, cancel = pmm_cancel_off();
 
 	if (pmm_sink == PMM_SINK_HOST) {
-		/* The program wrote over its ring, which the ring file says then (pmm_host_ring.c). */
-		if (pmm_host_ring_drain() < 0) {
-			if (pmm_ring_overwritten())
-				pmm_sink_kill();
-			else
-				pmm_host_write_failed();
-		}
+		if (pmm_host_ring_drain() < 0)
+			pmm_host_drain_failed();
 	} else if (pmm_ioctl(PMM_RING_DRAIN, NULL) < 0 && errno != ESRCH && pmm_ring_msync() < 0 &&
 		   pmm_transport_maybe_owner()) {
 		/* What the ring holds is not all: pmm.ko says so of the process rather than count it. */
@@ -553,6 +557,24 @@ static int pmm_host_marks(void)
 int pmm_transport_host_marking(void)
 {
 	return pmm_host_marks();
+}
+
+/*
+ * Just before an exec() call: its mark, and the ring's records handed over to the records file, which
+ * the next image finds whole should it have no room to map the ring (pmm_host_ring.c).
+ */
+void pmm_transport_before_exec(void)
+{
+	int saved_errno = errno, cancel;
+
+	pmm_transport_host_mark(PMM_HOST_KIND_EXEC_TRY, 0);
+	if (!pmm_host_marks() || !pmm_host_ring_active())
+		return;
+	cancel = pmm_cancel_off();
+	if (pmm_host_ring_hand_over() < 0)
+		pmm_host_drain_failed();
+	pmm_cancel_restore(cancel);
+	errno = saved_errno;
 }
 
 void pmm_transport_host_mark(__u32 kind, __u64 value)

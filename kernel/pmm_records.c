@@ -89,14 +89,25 @@ struct pmm_monitor *pmm_monitor_follow_child(struct task_struct *task)
 }
 
 /*
- * Called when the monitored process itself records: it may have exec()ed
- * since START_PID, and /proc/pmm/pid should show the program's name.
+ * Called when the monitored process itself records or sends its map: it
+ * may have exec()ed since START_PID, and /proc/pmm/pid should show the
+ * program's name. The image that calls runs the hook, with a ring or
+ * without one (its mmap failed under an address-space limit, and each
+ * record comes by ioctl): one the monitor has not seen is a new image, as
+ * when a ring says so (pmm_ring_follow), and not an unhooked one.
  */
 void pmm_monitor_seen_current(struct pmm_monitor *mon)
 {
+	u64 exec_id = READ_ONCE(current->self_exec_id);
+
 	lockdep_assert_held(&pmm_lock);
 
 	get_task_comm(mon->comm, current);
+	if (mon->has_image && mon->exec_id != exec_id)
+		pmm_monitor_new_image(mon);
+	mon->exec_id = exec_id;
+	mon->has_image = true;
+	mon->unhooked = false;
 }
 
 /*

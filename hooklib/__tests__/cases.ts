@@ -640,6 +640,22 @@ export const outlivedCase = {
 };
 
 /**
+ * address_limit: a program that lowers its address-space limit below what a ring of the hook's needs, then
+ * forks and exec()s. Each then records without a ring (in the guest an ioctl per record, on the host a write).
+ * Before, in the VM the exec-ed image was taken for one the hook cannot enter, its leaks dropped; on the host
+ * that image was too, and the child's ring file was taken for one the program wrote over.
+ */
+export const addressLimitCase = {
+  name: 'address_limit: a child and an exec-ed image with no room for the hook\'s ring are recorded whole',
+  program: 'address_limit',
+  stdout: 'address_limit: done\n',
+  leak: { bytes: 24, blocks: 1 },
+  leaks: ['24/1 malloc leak_after_exec<main'],
+  children: ['20/1 malloc leak_in_child<main'],
+  childPrograms: ['address_limit'],
+};
+
+/**
  * detached: the parent leaves its child at once, returning from main after fork() or by daemon(). The
  * child is the run's all the same: its one child, running the program, killed when the program ends,
  * with the 77-byte block it leaks if it got that far (on the guest's one CPU it seldom has). Before the

@@ -7,7 +7,7 @@ import { PassThrough, Readable } from 'stream';
 import type {} from '../../harness/globals';
 import type { RunResult } from '../../harness/types';
 import { releaseNotes } from '../../harness/releaseNotes';
-import { runsAsRoot, dropUserCase, dropUserRuns, binaryOutputCase, childEndingsCase, describeChildPrograms, describeChildren, describeLeakObjects, describeLeaks, describeMismatches, dlReuseCase, describePidReuse, describeDetached, detachedCase, execEnvCase, execImageCases, execUnhookedCase, fdExhaustCase, fsizeLimitCase, seccompDeniedCase, ringOverwriteCase, quickExitCase, unhookedChildren, forkFamilyCase, rawForkCase, vforkAllocCase, hookCases, inputCases, EndlessInput, outlivedCase, unmatchedFreeCase, pidReuseCase, programBin, setuidCopy, describeSystemEndings, startCase, systemEndingsCase } from './cases';
+import { addressLimitCase, runsAsRoot, dropUserCase, dropUserRuns, binaryOutputCase, childEndingsCase, describeChildPrograms, describeChildren, describeLeakObjects, describeLeaks, describeMismatches, dlReuseCase, describePidReuse, describeDetached, detachedCase, execEnvCase, execImageCases, execUnhookedCase, fdExhaustCase, fsizeLimitCase, seccompDeniedCase, ringOverwriteCase, quickExitCase, unhookedChildren, forkFamilyCase, rawForkCase, vforkAllocCase, hookCases, inputCases, EndlessInput, outlivedCase, unmatchedFreeCase, pidReuseCase, programBin, setuidCopy, describeSystemEndings, startCase, systemEndingsCase } from './cases';
 
 const bin = programBin;
 
@@ -159,7 +159,7 @@ test('stdin: an endless stream is read only as far as the program takes it; one 
 }, 120_000);
 
 if (!dropUserRuns) console.warn('drop_user skipped: it needs root, and a checkout that nobody can reach (every folder above it searchable by all)');
-test.each([forkFamilyCase, outlivedCase, rawForkCase, vforkAllocCase, ...(dropUserRuns ? [dropUserCase] : [])].map((c) => [c.name, c] as const))('%s', async (_name, c) => {
+test.each([forkFamilyCase, outlivedCase, rawForkCase, vforkAllocCase, addressLimitCase, ...(dropUserRuns ? [dropUserCase] : [])].map((c) => [c.name, c] as const))('%s', async (_name, c) => {
   const result = await pmm.run(bin(c.program));
   expect(result.exitCode).toBe(0);
   expect(result.stdout).toBe(c.stdout);

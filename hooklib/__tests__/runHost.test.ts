@@ -8,7 +8,7 @@ import { PassThrough, Readable } from 'stream';
 import { closeSymbolizer, symbolizeRun } from '../../harness/runProgram';
 import { preloadablePath } from '../../qemu/paths';
 import { runHostRaw } from '../host/runHost';
-import { runsAsRoot, dropUserCase, dropUserRuns, binaryOutputCase, childEndingsCase, describeChildPrograms, describeChildren, describeLeakObjects, describeLeaks, describeMismatches, dlReuseCase, describePidReuse, describeDetached, detachedCase, execEnvCase, execImageCases, execUnhookedCase, fdExhaustCase, fsizeLimitCase, ringOverwriteCase, quickExitCase, unhookedChildren, forkFamilyCase, rawForkCase, vforkAllocCase, hookCases, inputCases, EndlessInput, outlivedCase, unmatchedFreeCase, pidReuseCase, programBin, setuidCopy, describeSystemEndings, startCase, systemEndingsCase } from './cases';
+import { addressLimitCase, runsAsRoot, dropUserCase, dropUserRuns, binaryOutputCase, childEndingsCase, describeChildPrograms, describeChildren, describeLeakObjects, describeLeaks, describeMismatches, dlReuseCase, describePidReuse, describeDetached, detachedCase, execEnvCase, execImageCases, execUnhookedCase, fdExhaustCase, fsizeLimitCase, ringOverwriteCase, quickExitCase, unhookedChildren, forkFamilyCase, rawForkCase, vforkAllocCase, hookCases, inputCases, EndlessInput, outlivedCase, unmatchedFreeCase, pidReuseCase, programBin, setuidCopy, describeSystemEndings, startCase, systemEndingsCase } from './cases';
 
 beforeAll(() => {
   if (fs.existsSync('/dev/pmm')) throw new Error('/dev/pmm exists: host mode needs a machine without pmm.ko');
@@ -130,7 +130,7 @@ test.each(detachedCase.modes)(`${detachedCase.name}: %s, ${DETACHED_HOST_RUNS} r
   }
 }, 60_000);
 
-test.each([forkFamilyCase, outlivedCase, rawForkCase, vforkAllocCase, ...(dropUserRuns ? [dropUserCase] : [])].map((c) => [c.name, c] as const))('%s', async (_name, c) => {
+test.each([forkFamilyCase, outlivedCase, rawForkCase, vforkAllocCase, addressLimitCase, ...(dropUserRuns ? [dropUserCase] : [])].map((c) => [c.name, c] as const))('%s', async (_name, c) => {
   const program = programBin(c.program);
   const raw = await runHostRaw(program, [], { timeoutMs: 60_000 });
   const result = await symbolizeRun(raw, []);

@@ -109,8 +109,8 @@ function* filePieces(file: string, length: number): Generator<Uint8Array> {
 
 /**
  * One process's records, whole and in order, in pieces: its records file up to what the ring's drains
- * committed (all of it when there is no ring, or an empty one: the hook empties it at exit), then what
- * was left in the ring, then its late records. The records file is read as the pieces are taken: a long
+ * committed (all of it when there is no ring, an empty one, which the hook leaves at exit, or one given
+ * up), then what was left in the ring, then its late records. The records file is read as the pieces are taken: a long
  * run's can be gigabytes.
  */
 export function processRecordPieces(dir: string, name: string): Iterable<Uint8Array> {
@@ -125,8 +125,9 @@ export function processRecordPieces(dir: string, name: string): Iterable<Uint8Ar
   const late = readIfThere(path.join(dir, `${name}.late`)) ?? Buffer.alloc(0);
   // Else a ring all zeros with records written is one the program wrote over: readRingFile says so.
   if (!ring || ring.length === 0 || (written === 0 && ringNeverSetUp(ring))) return inTurn(filePieces(recordsFile, written), [late]);
-  const { committed, records, failed: ringFailed } = readRingFile(ring);
+  const { committed, records, failed: ringFailed, abandoned } = readRingFile(ring);
   if (ringFailed) throw failed();
+  if (abandoned) return inTurn(filePieces(recordsFile, written), [late]);
   if (written < committed) throw new Error(`records file of ${written} bytes, ${committed} committed`);
   return inTurn(filePieces(recordsFile, committed), [records, late]);
 }

@@ -27,6 +27,11 @@ export interface RingLeft {
   records: Buffer;
   /** The hook could not write a record out and stopped recording: what is here is not all (state's failed). */
   failed: boolean;
+  /**
+   * An image of the process had no room to map the ring (an address-space limit) and gave it up (state's
+   * abandoned): the records file is whole, and nothing in the ring is the process's.
+   */
+  abandoned: boolean;
 }
 
 /**
@@ -100,6 +105,7 @@ export function readRingFile(bytes: Buffer): RingLeft {
   const toNs = stampConverter(bytes);
   return {
     failed: bytes.readUInt32LE(HOST_STATE_OFFSET + 64) !== 0,
+    abandoned: bytes.readUInt32LE(HOST_STATE_OFFSET + 68) !== 0,
     committed: Number(committed),
     records: Buffer.concat(
       left.map(({ at, cancelled }) => {

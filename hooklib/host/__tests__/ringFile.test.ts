@@ -170,6 +170,23 @@ describe('readProcessRecords', () => {
     expect(() => readProcessRecords(dir, '7')).toThrow("ring file without the host ring's mark (0x0), which the hook never leaves");
   });
 
+  it('takes the whole records file when an image gave the ring up (no room to map it), and nothing in the ring', () => {
+    // Committed up to one record; the image after the exec appended two more, and the ring has a stale entry.
+    fs.writeFileSync(path.join(dir, '7.records'), Buffer.concat([record(1n), record(2n), record(3n)]));
+    const ring = ringFile(3n, 0, { tail: 2n, committed: BigInt(PMM_RECORD_SIZE) });
+    setEntry(ring, 2, 3n, 0xbadn);
+    ring.writeUInt32LE(1, HOST_STATE_OFFSET + 68); // abandoned
+    fs.writeFileSync(path.join(dir, '7.ring'), ring);
+    fs.writeFileSync(path.join(dir, '7.late'), record(4n));
+    expect(decodeRecords(readProcessRecords(dir, '7')).map((r) => r.ptr)).toEqual([1n, 2n, 3n, 4n]);
+    // One set up so by a process that had no room for its first ring: the header all zeros but for the state.
+    const fresh = Buffer.alloc(RING_BYTES);
+    fresh.writeUInt32LE(HOST_RING_MAGIC, HOST_STATE_OFFSET);
+    fresh.writeUInt32LE(1, HOST_STATE_OFFSET + 68);
+    fs.writeFileSync(path.join(dir, '7.ring'), fresh);
+    expect(decodeRecords(readProcessRecords(dir, '7')).map((r) => r.ptr)).toEqual([1n, 2n, 3n, 4n]);
+  });
+
   it('reads a records file of many pieces in order, each piece decoded before the next read', () => {
     // 20,000 records: over three of the reader's 1 MiB pieces, the last one short.
     const n = 20_000;
