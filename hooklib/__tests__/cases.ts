@@ -656,6 +656,23 @@ export const addressLimitCase = {
 };
 
 /**
+ * static_forker: a shell runs a statically linked program (no hook), which forks a child that sleeps for a
+ * minute and leaves it running. No hooked process forked that child, and the run has no record of it; it
+ * must not outlive the run all the same (on the host it did, and held the run's output for two seconds).
+ */
+export const strayCase = {
+  name: 'static_forker: what a child without the hook leaves running does not outlive the run',
+  program: '/bin/sh',
+  args: ['-c', `${programBin('static_forker')}; echo done`],
+  /** The left child's pid, from the program's stdout. */
+  strayPid: (stdout: string): number => {
+    const said = /^static_forker: child (\d+)\ndone\n$/.exec(stdout);
+    if (!said) throw new Error(`static_forker said: ${JSON.stringify(stdout)}`);
+    return Number(said[1]);
+  },
+};
+
+/**
  * detached: the parent leaves its child at once, returning from main after fork() or by daemon(). The
  * child is the run's all the same: its one child, running the program, killed when the program ends,
  * with the 77-byte block it leaks if it got that far (on the guest's one CPU it seldom has). Before the

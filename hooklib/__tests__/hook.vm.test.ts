@@ -7,7 +7,7 @@ import { PassThrough, Readable } from 'stream';
 import type {} from '../../harness/globals';
 import type { RunResult } from '../../harness/types';
 import { releaseNotes } from '../../harness/releaseNotes';
-import { addressLimitCase, runsAsRoot, dropUserCase, dropUserRuns, binaryOutputCase, childEndingsCase, describeChildPrograms, describeChildren, describeLeakObjects, describeLeaks, describeMismatches, dlReuseCase, describePidReuse, describeDetached, detachedCase, execEnvCase, execImageCases, execUnhookedCase, fdExhaustCase, fsizeLimitCase, seccompDeniedCase, ringOverwriteCase, quickExitCase, unhookedChildren, forkFamilyCase, rawForkCase, vforkAllocCase, hookCases, inputCases, EndlessInput, outlivedCase, unmatchedFreeCase, pidReuseCase, programBin, setuidCopy, describeSystemEndings, startCase, systemEndingsCase } from './cases';
+import { addressLimitCase, strayCase, runsAsRoot, dropUserCase, dropUserRuns, binaryOutputCase, childEndingsCase, describeChildPrograms, describeChildren, describeLeakObjects, describeLeaks, describeMismatches, dlReuseCase, describePidReuse, describeDetached, detachedCase, execEnvCase, execImageCases, execUnhookedCase, fdExhaustCase, fsizeLimitCase, seccompDeniedCase, ringOverwriteCase, quickExitCase, unhookedChildren, forkFamilyCase, rawForkCase, vforkAllocCase, hookCases, inputCases, EndlessInput, outlivedCase, unmatchedFreeCase, pidReuseCase, programBin, setuidCopy, describeSystemEndings, startCase, systemEndingsCase } from './cases';
 
 const bin = programBin;
 
@@ -159,6 +159,18 @@ test('stdin: an endless stream is read only as far as the program takes it; one 
 }, 120_000);
 
 if (!dropUserRuns) console.warn('drop_user skipped: it needs root, and a checkout that nobody can reach (every folder above it searchable by all)');
+test(strayCase.name, async () => {
+  const result = await pmm.run(strayCase.program, strayCase.args);
+  expect(result.exitCode).toBe(0);
+  // The shell's own: not what this test is about.
+  expect(result).toLeak(result.summary);
+  declareChildLeaks(result);
+  const pid = strayCase.strayPid(result.stdout);
+  // The VM is this file's: a later run sees the guest's processes.
+  const check = await pmm.run('/bin/sh', ['-c', `test -d /proc/${pid} && echo alive || echo gone`], { hook: false });
+  expect(check.stdout).toBe('gone\n');
+});
+
 test.each([forkFamilyCase, outlivedCase, rawForkCase, vforkAllocCase, addressLimitCase, ...(dropUserRuns ? [dropUserCase] : [])].map((c) => [c.name, c] as const))('%s', async (_name, c) => {
   const result = await pmm.run(bin(c.program));
   expect(result.exitCode).toBe(0);

@@ -58,7 +58,7 @@ const noProcess: HostProcess = { records: [], mismatches: [], mismatchedFrees: 0
  * the latest can be alive. A zombie has closed its files: its records are complete.
  */
 function leftovers(dir: string, program: number): RecordDirEntry[] {
-  const mark = `\0PMM_RECORD_DIR=${dir}\0`;
+  const mark = runMark(dir);
   const withFiles = recordDirEntries(dir);
   const latest = withFiles.filter(({ pid }, i) => withFiles[i + 1]?.pid !== pid);
   return [...latest, ...childrenWithoutFiles(dir, withFiles)].filter(({ pid, generation }) => {
@@ -71,6 +71,32 @@ function leftovers(dir: string, program: number): RecordDirEntry[] {
       return false; // gone
     }
   });
+}
+
+/** What every process of the run has in its environment, and no other process: its folder's secret name. */
+const runMark = (dir: string): string => `\0PMM_RECORD_DIR=${dir}\0`;
+
+/**
+ * The run's other processes that are still alive: those that neither wrote into dir nor were named there,
+ * started by a process without the hook (a statically linked child's own children), which the run does
+ * not follow. They carry dir in their environment too: found by it in /proc (one readable by this user).
+ * A process that replaced its environment by an exec without the hook is not found.
+ */
+function strays(dir: string, skip: ReadonlySet<number>): number[] {
+  const mark = runMark(dir);
+  const found: number[] = [];
+  for (const name of fs.readdirSync('/proc')) {
+    const pid = Number(name);
+    if (!Number.isInteger(pid) || skip.has(pid)) continue;
+    const state = processStat(pid)?.state;
+    if (state === undefined || state === 'Z' || state === 'X') continue;
+    try {
+      if (`\0${fs.readFileSync(`/proc/${pid}/environ`, 'latin1')}`.includes(mark)) found.push(pid);
+    } catch {
+      // gone, or another user's
+    }
+  }
+  return found;
 }
 
 /** Each reaped child's wait status, as its hooked parent marked it, by the child's files' name. */
@@ -97,20 +123,30 @@ const sleep = (ms: number): Promise<void> => new Promise((resolve) => setTimeout
 /**
  * As pmd does in the VM: what the program left running is killed when it exits, and what it recorded
  * until then is reported. Waits (up to LEFTOVER_WAIT_MS) until they have exited, so that each file is
- * whole.
+ * whole. Then what those processes' unhooked children left running (strays) is killed too: nothing of
+ * the run outlives it, as nothing outlives pmd's run in the guest. Not the launcher (launcher), which is
+ * ending by itself.
  */
-async function endLeftovers(dir: string, program: number): Promise<Set<string>> {
+async function endLeftovers(dir: string, program: number, launcher: number): Promise<Set<string>> {
   const deadline = Date.now() + LEFTOVER_WAIT_MS;
   const killed = new Set<string>();
-  for (let alive = leftovers(dir, program); alive.length > 0 && Date.now() < deadline; alive = leftovers(dir, program)) {
-    for (const { pid, name } of alive) {
-      try {
-        process.kill(pid, 'SIGKILL');
-        killed.add(name);
-      } catch {
-        // exited meanwhile
-      }
+  const kill = (pid: number): boolean => {
+    try {
+      process.kill(pid, 'SIGKILL');
+      return true;
+    } catch {
+      return false; // exited meanwhile
     }
+  };
+  for (let alive = leftovers(dir, program); alive.length > 0 && Date.now() < deadline; alive = leftovers(dir, program)) {
+    for (const { pid, name } of alive) if (kill(pid)) killed.add(name);
+    await sleep(20);
+  }
+  // At least once, however long the leftovers took.
+  const skip = new Set([program, launcher, process.pid]);
+  for (let alive = strays(dir, skip); alive.length > 0; alive = strays(dir, skip)) {
+    alive.forEach(kill);
+    if (Date.now() >= deadline) break;
     await sleep(20);
   }
   return killed;
@@ -341,7 +377,7 @@ export async function runHostRaw(program: string, args: string[], options: HostR
     const { exitCode, signal } = report.ending ?? launcherEnding;
     // Not forked: no process of the run is the program.
     const pid = report.pid ?? -1;
-    const killed = await endLeftovers(dir, pid);
+    const killed = await endLeftovers(dir, pid, launched.pid ?? -1);
     // Something else may still hold the program's stdout or stderr (a process without the hook, or
     // one that dropped PMM_RECORD_DIR): what it wrote within LEFTOVER_WAIT_MS is the output.
     let outputTimer: NodeJS.Timeout | undefined;
