@@ -192,27 +192,6 @@ static inline __u64 pmm_released_mark(__u64 *bucket, __u64 pos)
 	return old;
 }
 
-/* Which release goes with which allocation: a mismatch is recorded, never cancelled. */
-static inline int pmm_kind_releases(__u32 alloc, enum pmm_kind release)
-{
-	switch (alloc) {
-	case PMM_KIND_MALLOC:
-	case PMM_KIND_CALLOC:
-	case PMM_KIND_REALLOC:
-	case PMM_KIND_POSIX_MEMALIGN:
-	case PMM_KIND_ALIGNED_ALLOC:
-	case PMM_KIND_MEMALIGN:
-	case PMM_KIND_VALLOC:
-	case PMM_KIND_PVALLOC:
-		return release == PMM_KIND_FREE;
-	case PMM_KIND_NEW:
-		return release == PMM_KIND_DELETE;
-	case PMM_KIND_NEW_ARRAY:
-		return release == PMM_KIND_DELETE_ARRAY;
-	}
-	return 0;
-}
-
 /*
  * The block ptr is being released by this thread (kind: how). If this thread's allocation of it is
  * still in the ring, the module has not taken it, and no release of the address was recorded since
@@ -245,7 +224,7 @@ static inline int pmm_ring_cancel(const void *ptr, enum pmm_kind kind, const __u
 	written = pos + 1;
 	/* Still this position's record, and whole (acquire); then it is stable until taken. */
 	if (__atomic_load_n(&e->seq, __ATOMIC_ACQUIRE) != written || e->rec.ptr != (uintptr_t)ptr ||
-	    !pmm_kind_releases(e->rec.kind, kind))
+	    pmm_kind_family(e->rec.kind) != pmm_kind_family(kind))
 		return 0;
 	return __atomic_compare_exchange_n(&e->seq, &written, written | PMM_RING_SEQ_CANCELLED, 0,
 					   __ATOMIC_RELAXED, __ATOMIC_RELAXED);

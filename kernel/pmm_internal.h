@@ -149,26 +149,6 @@ struct pmm_monitor {
 	bool exit_known;
 };
 
-/*
- * Which release goes with a kind: malloc, calloc, realloc and the aligned
- * allocators with free (and a realloc's release of its old block), new
- * with delete, new[] with delete[]. Kinds of one family give the same
- * value; a release of another family than its allocation's is a mismatch.
- */
-static inline u32 pmm_kind_family(u32 kind)
-{
-	switch (kind) {
-	case PMM_KIND_NEW:
-	case PMM_KIND_DELETE:
-		return PMM_KIND_NEW;
-	case PMM_KIND_NEW_ARRAY:
-	case PMM_KIND_DELETE_ARRAY:
-		return PMM_KIND_NEW_ARRAY;
-	default:
-		return PMM_KIND_MALLOC;
-	}
-}
-
 struct pmm_config {
 	u32 interval_ms;
 	u32 scan;

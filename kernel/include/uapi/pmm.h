@@ -71,6 +71,22 @@ static inline int pmm_kind_frees(__u32 kind)
 }
 
 /*
+ * Which release goes with a kind: malloc, calloc, realloc and the aligned
+ * allocators with free (and a realloc's release of its old block), new
+ * with delete, new[] with delete[]. Kinds of one family give the same
+ * value; a release of another family than its allocation's is a mismatch,
+ * which pmm.ko reports and the hook never cancels in the ring.
+ */
+static inline __u32 pmm_kind_family(__u32 kind)
+{
+	if (kind == PMM_KIND_NEW || kind == PMM_KIND_DELETE)
+		return PMM_KIND_NEW;
+	if (kind == PMM_KIND_NEW_ARRAY || kind == PMM_KIND_DELETE_ARRAY)
+		return PMM_KIND_NEW_ARRAY;
+	return PMM_KIND_MALLOC;
+}
+
+/*
  * One allocation event, as the hook saw it. A free (or a realloc's prev_ptr)
  * cancels the allocation with the same pointer; what is left is the leak.
  * A realloc is one record, or two when it moved the block in the ring: the
