@@ -89,32 +89,46 @@ export function checkHookable(file: string, fail: (message: string) => Error): v
   if (reason !== null) throw fail(`cannot run ${file} under the hook: ${reason}, so its allocations could not be seen`);
 }
 
-/** Why an image a process exec()ed did not take the hook, as its file here tells; null when it does not tell. */
-function imageReason(file: string): string | null {
+/**
+ * Why an image a process exec()ed did not take the hook, as its file here tells: a reason; 'hookable' when
+ * its bytes and mode are those of a program the hook enters (then it ended before the hook started, or its
+ * file has capabilities, which Node cannot read); null when the file cannot be read here.
+ */
+function imageReason(file: string): string | 'hookable' | null {
   try {
     if (fs.statSync(file).mode & 0o6000) return 'it is set-user-ID or set-group-ID, and the loader then ignores LD_PRELOAD';
+    fs.accessSync(file, fs.constants.R_OK);
   } catch {
     return null;
   }
-  return fileReason(file);
+  return fileReason(file) ?? 'hookable';
 }
 
 const UNHOOKABLE = 'statically linked, set-user-ID, or with an allocator of its own';
+// Said of an image whose file looks like one the hook enters: the commonest such end is a library the loader
+// cannot find. A file with capabilities (setcap) makes the loader ignore LD_PRELOAD, unless root runs it.
+const ENDED_FIRST =
+  'the hook never started in it: it ended first (a program that fails before main, as one the loader cannot start, never loads the hook), ' +
+  'or its file has capabilities (setcap), for which the loader ignores LD_PRELOAD as for a set-user-ID program';
 
 /** "a program the hook cannot enter", named and with the reason when the hook named the image (execImage). */
 function unhookedImage(image: string | null): string {
+  const reason = image === null ? null : imageReason(image);
+  if (reason === 'hookable') return `${image}, and ${ENDED_FIRST}`;
   if (image === null) return `a program the hook cannot enter (${UNHOOKABLE})`;
-  return `${image}, which the hook cannot enter (${imageReason(image) ?? UNHOOKABLE})`;
+  return `${image}, which the hook cannot enter (${reason ?? UNHOOKABLE})`;
 }
 
 /**
- * What pmm says of a forked child that exec()ed a program the hook cannot enter. It does not fail the
- * run (a test that runs, say, ping through a shell would always fail), but it must not go unsaid. The
- * child's program is that image when the hook could name it (execImage), and then its file says why.
+ * What pmm says of a forked child that exec()ed a program the hook cannot enter, or one that ended before
+ * the hook started in it. It does not fail the run (a test that runs, say, ping through a shell would always
+ * fail), but it must not go unsaid. The child's program is that image when the hook could name it
+ * (execImage), and then its file says why.
  */
 export function unhookedChildMessage(program: string, child: Pick<ChildResult, 'pid' | 'program'>): string {
   const reason = child.program === null ? null : imageReason(child.program);
-  const why = reason === null ? `a program the hook cannot enter (${UNHOOKABLE}):` : `a program the hook cannot enter: ${reason};`;
+  const why = reason === 'hookable' ? `a program, and ${ENDED_FIRST};`
+    : reason === null ? `a program the hook cannot enter (${UNHOOKABLE}):` : `a program the hook cannot enter: ${reason};`;
   return `pmm: ${program}: ${forkedChildName(child)} exec()ed ${why} what it allocated after that exec was not seen`;
 }
 
@@ -146,7 +160,7 @@ export function checkHookStarted(raw: RawRun, fail: (message: string) => Error, 
   const tail = stderrTail(stderr, 3).join('\n');
   throw fail(
     `the hook never started in ${program} (it ${how}), so its allocations were not seen: a set-user-ID or ` +
-      `set-group-ID program ignores LD_PRELOAD, a program that fails before main never loads it, and the hook ` +
+      `set-group-ID program, or one with file capabilities, ignores LD_PRELOAD, a program that fails before main never loads it, and the hook ` +
       `stays out of one with an allocator of its own (one that defines malloc itself)` +
       (tail ? `; its stderr ends:\n${tail}` : ''),
   );

@@ -4,7 +4,7 @@ import { execFileSync } from 'child_process';
 import * as fs from 'fs';
 import * as os from 'os';
 import * as path from 'path';
-import { checkHookable, checkHookStarted, unhookableReason } from '../hookReach';
+import { checkHookable, checkHookStarted, unhookableReason, unhookedChildMessage } from '../hookReach';
 import type { RawRun } from '../runProgram';
 
 const fromBuffer = (bytes: Buffer) => (offset: number, length: number): Buffer => bytes.subarray(offset, offset + length);
@@ -126,5 +126,42 @@ describe('checkHookStarted', () => {
     const started = run('/usr/bin/prog\n', '', null, 'SIGKILL', true);
     checkHookStarted(started, fail);
     expect(started.result.timedOutBeforeHook).toBeUndefined();
+  });
+});
+
+describe('what is said of an exec-ed image the hook did not start in', () => {
+  let dir: string;
+  let staticProgram: string;
+  beforeAll(() => {
+    dir = fs.mkdtempSync(path.join(os.tmpdir(), 'pmm-hookreach-image-'));
+    const source = path.join(dir, 'p.c');
+    fs.writeFileSync(source, 'int main(void) { return 0; }\n');
+    staticProgram = path.join(dir, 'static');
+    execFileSync('gcc', ['-static', '-o', staticProgram, source]);
+  });
+  afterAll(() => fs.rmSync(dir, { recursive: true, force: true }));
+
+  // A program the hook enters ended first (a library the loader could not find): it was said to be statically
+  // linked, set-user-ID or with an allocator of its own.
+  it('a child: why its file keeps the hook out, or that the hook never started in one it enters', () => {
+    expect(unhookedChildMessage('/bin/sh', { pid: 7, program: staticProgram })).toMatch(/exec\(\)ed a program the hook cannot enter: it is statically linked/);
+    const ended = unhookedChildMessage('/bin/sh', { pid: 7, program: '/bin/true' });
+    expect(ended).toMatch(/^pmm: \/bin\/sh: forked child 7 \(\/bin\/true\) exec\(\)ed a program, and the hook never started in it: it ended first \(a program that fails before main, as one the loader cannot start, never loads the hook\), or its file has capabilities/);
+    expect(ended).not.toContain('statically linked');
+    // A file that is not here: nothing to tell from.
+    expect(unhookedChildMessage('/bin/sh', { pid: 7, program: path.join(dir, 'gone') })).toContain('a program the hook cannot enter (statically linked, set-user-ID, or with an allocator of its own)');
+  });
+
+  it('the program itself, which exec-ed it', () => {
+    const raw = (image: string): RawRun => ({
+      result: { program: '/usr/bin/prog', args: [], exitCode: 127, signal: null, timedOut: false, stdout: '', stderr: '' },
+      records: [],
+      mismatches: [],
+      mismatchedFrees: 0,
+      maps: `55d0-55d1 r-xp 0 08:01 1 /usr/bin/prog\nexec ${image}\n`,
+      unhooked: true,
+    });
+    expect(() => checkHookStarted(raw('/bin/true'), fail)).toThrow(/^\/usr\/bin\/prog exec\(\)ed \/bin\/true, and the hook never started in it: it ended first .*; it exited with status 127$/);
+    expect(() => checkHookStarted(raw(staticProgram), fail)).toThrow(/exec\(\)ed \S+, which the hook cannot enter \(it is statically linked/);
   });
 });
