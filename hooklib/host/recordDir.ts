@@ -9,6 +9,7 @@ import * as fs from 'fs';
 import * as path from 'path';
 import type { RawProcess } from '../../harness/runProgram';
 import type { AllocationKind, RawMismatch, RawRecord } from '../../harness/types';
+import { execImage } from '../../symbolizer/objectMap';
 import { eachRecord, PMM_RECORD_SIZE, PREV_SHOWN_ONLY, replayRecords, type Mismatch, type PmmRecord, type Reaped } from './recordStream';
 import { readRingFile, ringNeverSetUp } from './ringFile';
 
@@ -200,6 +201,17 @@ export function childrenWithoutFiles(dir: string, entries: readonly RecordDirEnt
     }
   }
   return [...found.values()];
+}
+
+/**
+ * Whether a process of the run went on in an image without the hook, which may have started processes the
+ * run does not follow: one whose object map still ends with the image it was about to exec (execImage), or
+ * a vfork or spawned child that ran an image and wrote no files.
+ */
+export function ranUnhooked(dir: string): boolean {
+  const entries = recordDirEntries(dir);
+  return entries.some(({ name }) => execImage(readMaps(dir, name)) !== null) ||
+    childrenWithoutFiles(dir, entries).some(({ image }) => image !== null && image !== '-');
 }
 
 /**

@@ -20,7 +20,7 @@ import { InputReader } from '../../qemu/InputReader';
 import { packageRoot, preloadablePath } from '../../qemu/paths';
 import type { Readable, Writable } from 'stream';
 import { ASKED_SIGNALS, noteLaunchLine, parseLaunchLine, waitStatusEnding, type Ending, type LaunchLine, type LaunchReport } from './launchReport';
-import { childrenWithoutFiles, processName, readRecordDir, recordDirEntries, type HostProcess, type RecordDirEntry } from './recordDir';
+import { childrenWithoutFiles, processName, ranUnhooked, readRecordDir, recordDirEntries, type HostProcess, type RecordDirEntry } from './recordDir';
 
 export interface HostRunOptions {
   env?: Record<string, string>;
@@ -142,7 +142,9 @@ async function endLeftovers(dir: string, program: number, launcher: number): Pro
     for (const { pid, name } of alive) if (kill(pid)) killed.add(name);
     await sleep(20);
   }
-  // At least once, however long the leftovers took.
+  // Only where a process ran without the hook (a search of /proc takes milliseconds); at least once, however
+  // long the leftovers took.
+  if (!ranUnhooked(dir)) return killed;
   const skip = new Set([program, launcher, process.pid]);
   for (let alive = strays(dir, skip); alive.length > 0; alive = strays(dir, skip)) {
     alive.forEach(kill);
