@@ -456,7 +456,6 @@ int pmm_host_ring_hand_over(void)
 	return 0;
 }
 
-
 /*
  * This process's start time, read once: an exec-ed image asks twice (whose files, then its ring). A
  * forked child, a process of its own, reads it again (pmm_host_ring_forget).
