@@ -246,6 +246,15 @@ describe('suppressions: --gen-suppressions writes them, --suppressions reads the
 
   /** The blocks between a line "{" and a line "}", as a user would cut them out of the report. */
   const generated = (stderr: string): string => (stderr.match(/^\{\n[\s\S]*?^\}$/gm) ?? []).join('\n');
+  /** Suppressions saved as a file of dir's, named name. */
+  const saved = (name: string, text: string): string => {
+    const file = path.join(dir, name);
+    fs.writeFileSync(file, `${text}\n`);
+    return file;
+  };
+  /** What valgrind says (its stderr) of program run with the suppression file, and more of its options. */
+  const valgrindWith = (file: string, program: string, args: string[] = [], options: string[] = []): string =>
+    spawnSync('valgrind', ['--leak-check=full', ...options, `--suppressions=${file}`, program, ...args], { encoding: 'utf8' }).stderr;
 
   test('each leak once, in valgrind\'s format, which pmm and valgrind both take back to suppress all three', () => {
     const run = pmm('run', '--host', '--gen-suppressions', '--', fixture);
@@ -253,8 +262,7 @@ describe('suppressions: --gen-suppressions writes them, --suppressions reads the
     const text = generated(run.stderr);
     expect(text).toContain('{\n   <pmm: 100 bytes in 1 block leaked at leak_malloc>\n   Memcheck:Leak\n   fun:malloc\n   fun:leak_malloc\n   fun:main\n}');
     expect(text.match(/^\{$/gm)).toHaveLength(3);
-    const file = path.join(dir, 'generated.supp');
-    fs.writeFileSync(file, `${text}\n`);
+    const file = saved('generated.supp', text);
 
     const again = pmm('run', '--host', '--suppressions', file, '--', fixture);
     expect(again.stderr).toContain('pmm: no leaks but suppressed ones\npmm: suppressed: 600 bytes in 3 blocks\n');
@@ -262,9 +270,9 @@ describe('suppressions: --gen-suppressions writes them, --suppressions reads the
     expect(again.stderr).not.toMatch(/^\{(MALLOC|CALLOC|REALLOC) @/m);
     expect(again.status).toBe(0);
 
-    const valgrind = spawnSync('valgrind', ['--leak-check=full', `--suppressions=${file}`, fixture], { encoding: 'utf8' });
-    expect(valgrind.stderr).toMatch(/in use at exit: 600 bytes in 3 blocks/);
-    expect(valgrind.stderr).toMatch(/suppressed: 600 bytes in 3 blocks/);
+    const valgrind = valgrindWith(file, fixture);
+    expect(valgrind).toMatch(/in use at exit: 600 bytes in 3 blocks/);
+    expect(valgrind).toMatch(/suppressed: 600 bytes in 3 blocks/);
   });
 
   // valgrind names each aligned allocator at the top of its stack (3.19: posix_memalign over memalign, the
@@ -277,13 +285,12 @@ describe('suppressions: --gen-suppressions writes them, --suppressions reads the
     expect(text).toContain('   fun:*align*\n   fun:leak_aligned_alloc\n');
     expect(text).toContain('   fun:memalign\n   fun:leak_memalign\n');
     expect(text).toContain('   fun:*al*\n   fun:leak_valloc\n');
-    const file = path.join(dir, 'aligned.supp');
-    fs.writeFileSync(file, `${text}\n`);
+    const file = saved('aligned.supp', text);
     const again = pmm('run', '--host', '--suppressions', file, '--', program, 'no-pvalloc');
     expect(again.stderr).toContain('pmm: no leaks but suppressed ones\npmm: suppressed: 1901 bytes in 6 blocks\n');
-    const valgrind = spawnSync('valgrind', ['--leak-check=full', `--suppressions=${file}`, program, 'no-pvalloc'], { encoding: 'utf8' });
-    expect(valgrind.stderr).toMatch(/in use at exit: 1,901 bytes in 6 blocks/);
-    expect(valgrind.stderr).toMatch(/suppressed: 1,901 bytes in 6 blocks/);
+    const valgrind = valgrindWith(file, program, ['no-pvalloc']);
+    expect(valgrind).toMatch(/in use at exit: 1,901 bytes in 6 blocks/);
+    expect(valgrind).toMatch(/suppressed: 1,901 bytes in 6 blocks/);
   });
 
   // valgrind's realloc hands realloc(NULL, n) to its malloc, and its stack starts there: so does pmm's suppression.
@@ -291,38 +298,33 @@ describe('suppressions: --gen-suppressions writes them, --suppressions reads the
     const program = programBin('edge_cases');
     const text = generated(pmm('run', '--host', '--gen-suppressions', '--', program).stderr);
     expect(text).toContain('   fun:malloc\n   fun:leak_realloc_null\n   fun:main\n');
-    const file = path.join(dir, 'realloc.supp');
-    fs.writeFileSync(file, `${text}\n`);
+    const file = saved('realloc.supp', text);
     expect(pmm('run', '--host', '--suppressions', file, '--', program).stderr).toContain('pmm: no leaks but suppressed ones\npmm: suppressed: 64 bytes in 2 blocks\n');
     // The block is still reachable (a global points at it): valgrind applies suppressions to the kinds it shows.
-    const valgrind = spawnSync('valgrind', ['--leak-check=full', '--show-leak-kinds=all', `--suppressions=${file}`, program], { encoding: 'utf8' });
-    expect(valgrind.stderr).toMatch(/in use at exit: 64 bytes in 2 blocks/);
-    expect(valgrind.stderr).toMatch(/suppressed: 64 bytes in 2 blocks/);
+    const valgrind = valgrindWith(file, program, [], ['--show-leak-kinds=all']);
+    expect(valgrind).toMatch(/in use at exit: 64 bytes in 2 blocks/);
+    expect(valgrind).toMatch(/suppressed: 64 bytes in 2 blocks/);
   });
 
   test('a function inlined into its caller is a line of its own, as valgrind reads it; the suppressed block is not listed', () => {
     const inlined = programBin('inlined');
     const text = generated(pmm('run', '--host', '--gen-suppressions', '--', inlined).stderr);
     expect(text).toBe('{\n   <pmm: 24 bytes in 1 block leaked at make_name>\n   Memcheck:Leak\n   fun:malloc\n   fun:make_name\n   fun:named\n   fun:main\n}');
-    const file = path.join(dir, 'inlined.supp');
-    fs.writeFileSync(file, `${text}\n`);
+    const file = saved('inlined.supp', text);
     const again = pmm('run', '--host', '--suppressions', file, '--', inlined);
     expect(again.stderr).toBe('pmm: the program exited with status 0\npmm: no leaks but suppressed ones\npmm: suppressed: 24 bytes in 1 block\n');
-    const valgrind = spawnSync('valgrind', ['--leak-check=full', `--suppressions=${file}`, inlined], { encoding: 'utf8' });
-    expect(valgrind.stderr).toMatch(/suppressed: 24 bytes in 1 blocks/);
+    expect(valgrindWith(file, inlined)).toMatch(/suppressed: 24 bytes in 1 blocks/);
   });
 
   test("C++: valgrind's own suppressions (mangled names, inlined functions by their short names) suppress in pmm, and pmm's in valgrind", () => {
     const program = programBin('cxx_names');
-    const valgrindArgs = ['--leak-check=full', '--show-leak-kinds=all'];
-    const theirs = spawnSync('valgrind', [...valgrindArgs, '--gen-suppressions=all', program], { encoding: 'utf8' });
+    const theirs = spawnSync('valgrind', ['--leak-check=full', '--show-leak-kinds=all', '--gen-suppressions=all', program], { encoding: 'utf8' });
     expect(theirs.stderr).toMatch(/in use at exit: 84 bytes in 3 blocks/);
-    const theirFile = path.join(dir, 'valgrind-cxx.supp');
     const theirText = generated(theirs.stderr);
     // What valgrind writes for them: a mangled member function, and an inlined template by its short name.
     expect(theirText).toContain('fun:_ZN4shop6Basket4fillEi');
     expect(theirText).toContain('fun:make<int>');
-    fs.writeFileSync(theirFile, `${theirText}\n`);
+    const theirFile = saved('valgrind-cxx.supp', theirText);
     const suppressedByTheirs = pmm('run', '--host', '--suppressions', theirFile, '--', program);
     expect(suppressedByTheirs.stderr).toContain('pmm: no leaks but suppressed ones\npmm: suppressed: 84 bytes in 3 blocks\n');
 
@@ -330,10 +332,7 @@ describe('suppressions: --gen-suppressions writes them, --suppressions reads the
     const ourText = generated(ours.stderr);
     expect(ourText).toContain('   fun:_Zna*\n   fun:make<int>\n   fun:main\n');
     expect(ourText).toContain('   fun:_Znw*\n   fun:_ZN4shop6Basket4fillEi\n   fun:main\n');
-    const ourFile = path.join(dir, 'pmm-cxx.supp');
-    fs.writeFileSync(ourFile, `${ourText}\n`);
-    const valgrind = spawnSync('valgrind', [...valgrindArgs, `--suppressions=${ourFile}`, program], { encoding: 'utf8' });
-    expect(valgrind.stderr).toMatch(/suppressed: 84 bytes in 3 blocks/);
+    expect(valgrindWith(saved('pmm-cxx.supp', ourText), program, [], ['--show-leak-kinds=all'])).toMatch(/suppressed: 84 bytes in 3 blocks/);
   });
 
   test("mismatched releases: valgrind's Memcheck:Free suppressions suppress them in pmm, and pmm writes its own, which valgrind reads (they were skipped, and none was written)", () => {
@@ -341,8 +340,7 @@ describe('suppressions: --gen-suppressions writes them, --suppressions reads the
     const theirs = spawnSync('valgrind', ['--gen-suppressions=all', program], { encoding: 'utf8' });
     const theirText = generated(theirs.stderr).split(/(?<=^\})\n/m).filter((block) => block.includes('Memcheck:Free')).join('\n');
     expect(theirText.match(/Memcheck:Free/g)).toHaveLength(2);
-    const theirFile = path.join(dir, 'valgrind-free.supp');
-    fs.writeFileSync(theirFile, `${theirText}\n`);
+    const theirFile = saved('valgrind-free.supp', theirText);
     const byTheirs = pmm('run', '--host', '--suppressions', theirFile, '--', program);
     expect(byTheirs.stderr).not.toContain('mismatched free/delete');
     expect(byTheirs.stderr).toContain('pmm: suppressed: 2 mismatched releases\n');
@@ -350,13 +348,12 @@ describe('suppressions: --gen-suppressions writes them, --suppressions reads the
 
     const ours = generated(pmm('run', '--host', '--gen-suppressions', '--', program).stderr);
     expect(ours).toContain('   Memcheck:Free\n   fun:_ZdlPv*\n   fun:_ZL10mismatchedv\n   fun:main\n}');
-    const ourFile = path.join(dir, 'pmm-free.supp');
-    fs.writeFileSync(ourFile, `${ours}\n`);
+    const ourFile = saved('pmm-free.supp', ours);
     const byOurs = pmm('run', '--host', '--suppressions', ourFile, '--', program);
     expect([byOurs.status, byOurs.stderr]).toEqual([0, expect.stringContaining('pmm: no leaks but suppressed ones\n')]);
-    const valgrind = spawnSync('valgrind', ['--leak-check=full', `--suppressions=${ourFile}`, program], { encoding: 'utf8' });
-    expect(valgrind.stderr).not.toContain('Mismatched free');
-    expect(valgrind.stderr).toMatch(/ERROR SUMMARY: 0 errors/);
+    const valgrind = valgrindWith(ourFile, program);
+    expect(valgrind).not.toContain('Mismatched free');
+    expect(valgrind).toMatch(/ERROR SUMMARY: 0 errors/);
   });
 
   test('a missing or malformed suppression file is said before the program runs', () => {
