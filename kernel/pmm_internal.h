@@ -204,6 +204,7 @@ void pmm_records_exit(void);
 struct pmm_monitor *pmm_monitor_find(pid_t handle);
 struct pmm_monitor *pmm_monitor_find_pid(struct pid *pid);
 struct pmm_monitor *pmm_monitor_find_current(void);
+void pmm_monitor_hooked_image(struct pmm_monitor *mon, u64 exec_id);
 void pmm_monitor_seen_current(struct pmm_monitor *mon);
 struct pmm_monitor *pmm_monitor_create(struct task_struct *task);
 struct pmm_monitor *pmm_monitor_follow_child(struct task_struct *task);

@@ -89,25 +89,35 @@ struct pmm_monitor *pmm_monitor_follow_child(struct task_struct *task)
 }
 
 /*
- * Called when the monitored process itself records or sends its map: it
- * may have exec()ed since START_PID, and /proc/pmm/pid should show the
- * program's name. The image that calls runs the hook, with a ring or
- * without one (its mmap failed under an address-space limit, and each
- * record comes by ioctl): one the monitor has not seen is a new image, as
- * when a ring says so (pmm_ring_follow), and not an unhooked one.
+ * The image with exec_id (its self_exec_id) runs the hook: it mapped a
+ * ring (pmm_ring_follow), or records or sends its map without one. One
+ * the monitor has not seen is a new image: the old image's blocks are
+ * forgotten.
  */
-void pmm_monitor_seen_current(struct pmm_monitor *mon)
+void pmm_monitor_hooked_image(struct pmm_monitor *mon, u64 exec_id)
 {
-	u64 exec_id = READ_ONCE(current->self_exec_id);
-
 	lockdep_assert_held(&pmm_lock);
 
-	get_task_comm(mon->comm, current);
 	if (mon->has_image && mon->exec_id != exec_id)
 		pmm_monitor_new_image(mon);
 	mon->exec_id = exec_id;
 	mon->has_image = true;
 	mon->unhooked = false;
+}
+
+/*
+ * Called when the monitored process itself records or sends its map: it
+ * may have exec()ed since START_PID, and /proc/pmm/pid should show the
+ * program's name. The image that calls runs the hook, with a ring or
+ * without one (its mmap failed under an address-space limit, and each
+ * record comes by ioctl).
+ */
+void pmm_monitor_seen_current(struct pmm_monitor *mon)
+{
+	lockdep_assert_held(&pmm_lock);
+
+	get_task_comm(mon->comm, current);
+	pmm_monitor_hooked_image(mon, READ_ONCE(current->self_exec_id));
 }
 
 /*

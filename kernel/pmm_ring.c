@@ -232,8 +232,7 @@ static bool pmm_ring_allocates(const struct pmm_record *rec)
 {
 	u32 kind = READ_ONCE(rec->kind);
 
-	return READ_ONCE(rec->ptr) &&
-	       (pmm_kind_allocates(kind) || kind == PMM_KIND_REALLOC);
+	return READ_ONCE(rec->ptr) && pmm_kind_makes_block(kind);
 }
 
 /*
@@ -311,8 +310,7 @@ static void pmm_ring_pair_batch(struct pmm_ring *ring, u32 n)
 			else
 				neutral = false;
 		}
-		if (!ptr || !neutral ||
-		    (!pmm_kind_allocates(kind) && kind != PMM_KIND_REALLOC))
+		if (!ptr || !neutral || !pmm_kind_makes_block(kind))
 			continue;
 		p = pmm_pair_find(ring, ptr, true);
 		if (p->idx != PMM_RING_PAIR_EMPTY &&
@@ -588,13 +586,8 @@ static void pmm_ring_follow(struct pmm_ring *ring)
 	mon = pmm_monitor_find_current();
 	if (!mon)
 		mon = pmm_monitor_follow_child(current);
-	if (mon) {
-		if (pmm_ring_stale(ring, mon))
-			pmm_monitor_new_image(mon);
-		mon->exec_id = ring->exec_id;
-		mon->has_image = true;
-		mon->unhooked = false;
-	}
+	if (mon)
+		pmm_monitor_hooked_image(mon, ring->exec_id);
 	mutex_unlock(&pmm_lock);
 }
 
