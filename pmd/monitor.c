@@ -282,17 +282,6 @@ int monitor_read_samples(int fd, pid_t pid, struct pmm_sample **samples, size_t 
 	return 0;
 }
 
-/* A realloc makes its new block, and releases its old one too. */
-static int monitor_is_allocation(__u32 kind)
-{
-	return pmm_kind_allocates(kind) || kind == PMM_KIND_REALLOC;
-}
-
-static int monitor_is_release(__u32 kind)
-{
-	return pmm_kind_frees(kind) || kind == PMM_KIND_REALLOC;
-}
-
 /* The maps of the images pid left with mismatches kept: at most one per mismatch, so never many. */
 static int monitor_read_images(int fd, pid_t pid, struct monitor_collection *c, char *err, size_t errlen)
 {
@@ -326,7 +315,7 @@ int monitor_collect(int fd, pid_t pid, struct monitor_collection *c, char *err, 
 		return -1;
 	for (i = 0; i < c->count; i++) {
 		__u32 kind = c->records[i].kind;
-		if (!monitor_is_allocation(kind)) {
+		if (!pmm_kind_makes_block(kind)) {
 			snprintf(err, errlen, "PMM_READ_LOGS for pid %d on %s: record %zu has kind %u, "
 				 "not an allocation", (int)pid, PMM_DEVICE_PATH, i, kind);
 			goto out_free;
@@ -337,7 +326,7 @@ int monitor_collect(int fd, pid_t pid, struct monitor_collection *c, char *err, 
 		goto out_free;
 	for (i = 0; i < c->nmismatches; i++) {
 		const struct pmm_mismatch *m = &c->mismatches[i];
-		if (!monitor_is_allocation(m->alloc_kind) || !monitor_is_release(m->release_kind)) {
+		if (!pmm_kind_makes_block(m->alloc_kind) || !pmm_kind_releases_block(m->release_kind)) {
 			snprintf(err, errlen, "PMM_READ_MISMATCHES for pid %d on %s: mismatch %zu has "
 				 "kinds %u and %u, not an allocation's and a release's", (int)pid,
 				 PMM_DEVICE_PATH, i, m->alloc_kind, m->release_kind);

@@ -16,7 +16,7 @@ import { readRingFile, ringNeverSetUp } from './ringFile';
 const hex = (v: bigint): string => `0x${v.toString(16)}`;
 
 /**
- * The record kinds that make a block, as pmd's monitor_is_allocation has them: a key for each of
+ * The record kinds that make a block, as the uapi header's pmm_kind_makes_block has them: a key for each of
  * AllocationKind, which the compiler holds this to when a kind is added.
  */
 const ALLOCATIONS: Readonly<Record<AllocationKind, true>> = {

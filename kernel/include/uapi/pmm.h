@@ -70,6 +70,18 @@ static inline int pmm_kind_frees(__u32 kind)
 	       kind == PMM_KIND_DELETE_ARRAY;
 }
 
+/* Whether a record of kind may make a block: those, and a realloc by its ptr. */
+static inline int pmm_kind_makes_block(__u32 kind)
+{
+	return pmm_kind_allocates(kind) || kind == PMM_KIND_REALLOC;
+}
+
+/* Whether it may release one: those, and a realloc by its prev_ptr. */
+static inline int pmm_kind_releases_block(__u32 kind)
+{
+	return pmm_kind_frees(kind) || kind == PMM_KIND_REALLOC;
+}
+
 /*
  * Which release goes with a kind: malloc, calloc, realloc and the aligned
  * allocators with free (and a realloc's release of its old block), new
