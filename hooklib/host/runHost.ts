@@ -52,51 +52,41 @@ const LEFTOVER_WAIT_MS = 2000;
 const noProcess: HostProcess = { records: [], mismatches: [], mismatchedFrees: 0, unmatchedFrees: 0, droppedRecords: 0, maps: '', earlierMaps: [], unhooked: false, exitCode: null, reaped: [] };
 
 /**
- * The processes of this run that are still alive besides the program: they wrote into dir, or a parent
- * named them there (a child just forked or spawned), and carry it in their environment (so a pid the
- * system gave to an unrelated process since is left alone). Of the run's processes with one pid, only
- * the latest can be alive. A zombie has closed its files: its records are complete.
+ * Whether pid is a live process of the run in dir: not a zombie (which has closed its files: its records
+ * are complete), and with dir in its environment, which every process of the run has and no other (so a
+ * pid the system gave to an unrelated process since is left alone). false when it is gone, or another
+ * user's.
  */
-function leftovers(dir: string, program: number): RecordDirEntry[] {
-  const mark = runMark(dir);
-  const withFiles = recordDirEntries(dir);
-  const latest = withFiles.filter(({ pid }, i) => withFiles[i + 1]?.pid !== pid);
-  return [...latest, ...childrenWithoutFiles(dir, withFiles)].filter(({ pid, generation }) => {
-    if (pid === program && generation === 0) return false;
-    const state = processStat(pid)?.state;
-    if (state === undefined || state === 'Z' || state === 'X') return false;
-    try {
-      return `\0${fs.readFileSync(`/proc/${pid}/environ`, 'latin1')}`.includes(mark);
-    } catch {
-      return false; // gone
-    }
-  });
+function aliveInRun(pid: number, dir: string): boolean {
+  const state = processStat(pid)?.state;
+  if (state === undefined || state === 'Z' || state === 'X') return false;
+  try {
+    return `\0${fs.readFileSync(`/proc/${pid}/environ`, 'latin1')}`.includes(`\0PMM_RECORD_DIR=${dir}\0`);
+  } catch {
+    return false;
+  }
 }
 
-/** What every process of the run has in its environment, and no other process: its folder's secret name. */
-const runMark = (dir: string): string => `\0PMM_RECORD_DIR=${dir}\0`;
+/**
+ * The processes of this run that are still alive besides the program (aliveInRun): they wrote into dir,
+ * or a parent named them there (a child just forked or spawned). Of the run's processes with one pid, only
+ * the latest can be alive.
+ */
+function leftovers(dir: string, program: number): RecordDirEntry[] {
+  const withFiles = recordDirEntries(dir);
+  const latest = withFiles.filter(({ pid }, i) => withFiles[i + 1]?.pid !== pid);
+  return [...latest, ...childrenWithoutFiles(dir, withFiles)].filter(({ pid, generation }) =>
+    !(pid === program && generation === 0) && aliveInRun(pid, dir));
+}
 
 /**
- * The run's other processes that are still alive: those that neither wrote into dir nor were named there,
- * started by a process without the hook (a statically linked child's own children), which the run does
- * not follow. They carry dir in their environment too: found by it in /proc (one readable by this user).
- * A process that replaced its environment by an exec without the hook is not found.
+ * The run's other processes that are still alive (aliveInRun): those that neither wrote into dir nor were
+ * named there, started by a process without the hook (a statically linked child's own children), which
+ * the run does not follow; found in /proc (those readable by this user). A process that replaced its
+ * environment by an exec without the hook is not found.
  */
 function strays(dir: string, skip: ReadonlySet<number>): number[] {
-  const mark = runMark(dir);
-  const found: number[] = [];
-  for (const name of fs.readdirSync('/proc')) {
-    const pid = Number(name);
-    if (!Number.isInteger(pid) || skip.has(pid)) continue;
-    const state = processStat(pid)?.state;
-    if (state === undefined || state === 'Z' || state === 'X') continue;
-    try {
-      if (`\0${fs.readFileSync(`/proc/${pid}/environ`, 'latin1')}`.includes(mark)) found.push(pid);
-    } catch {
-      // gone, or another user's
-    }
-  }
-  return found;
+  return fs.readdirSync('/proc').map(Number).filter((pid) => Number.isInteger(pid) && !skip.has(pid) && aliveInRun(pid, dir));
 }
 
 /** Each reaped child's wait status, as its hooked parent marked it, by the child's files' name. */
