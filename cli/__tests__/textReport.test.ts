@@ -82,22 +82,19 @@ test(`the stacks of the first ${LEAKING_PROCESSES_LISTED} leaking children; the 
   expect(text).toContain(`pmm: forked child ${last} (/src/tree): 8 bytes in 1 block leaked (--json lists them)\n`);
 });
 
-test('a run whose time ran out before the hook started says nothing was recorded, not that nothing leaked', async () => {
+// Killed before the hook started, by its time limit or by a signal pmm passed on: no record says nothing leaked.
+test.each([
+  ['its time ran out', { signal: 'SIGKILL', timedOut: true, timedOutBeforeHook: true },
+    'pmm: the program timed out and was killed\npmm: nothing was recorded: the time ran out before the hook started\n'],
+  ['a signal passed on ended it', { signal: 'SIGINT', timedOut: false, signalledBeforeHook: true },
+    'pmm: the program was killed by SIGINT\npmm: nothing was recorded: SIGINT ended it before the hook started\n'],
+] as const)('a run where %s before the hook started says nothing was recorded, not that nothing leaked', async (_how, ending, expected) => {
   const result: RunResult = {
-    program: '/bin/sh', args: [], exitCode: null, signal: 'SIGKILL', timedOut: true, timedOutBeforeHook: true, stdout: '', stderr: '',
+    program: '/bin/sh', args: [], exitCode: null, ...ending, stdout: '', stderr: '',
     ...noLeaks, mismatches: [], mismatchedFrees: 0, unmatchedFrees: 0, children: [],
   };
   const raw = { result, records: [], mismatches: [], mismatchedFrees: 0, unmatchedFrees: 0, droppedRecords: 0, maps: '', unhooked: false } as unknown as RawRun;
-  expect(await textReport(raw, result, [], [])).toBe('pmm: the program timed out and was killed\npmm: nothing was recorded: the time ran out before the hook started\n');
-});
-
-test('a run that a signal passed on ended before the hook started says nothing was recorded, not that nothing leaked', async () => {
-  const result: RunResult = {
-    program: '/bin/sh', args: [], exitCode: null, signal: 'SIGINT', timedOut: false, signalledBeforeHook: true, stdout: '', stderr: '',
-    ...noLeaks, mismatches: [], mismatchedFrees: 0, unmatchedFrees: 0, children: [],
-  };
-  const raw = { result, records: [], mismatches: [], mismatchedFrees: 0, unmatchedFrees: 0, droppedRecords: 0, maps: '', unhooked: false } as unknown as RawRun;
-  expect(await textReport(raw, result, [], [])).toBe('pmm: the program was killed by SIGINT\npmm: nothing was recorded: SIGINT ended it before the hook started\n');
+  expect(await textReport(raw, result, [], [])).toBe(expected);
 });
 
 test("a child killed while the guest's out-of-memory killer ended processes: its line says why", async () => {
