@@ -559,6 +559,13 @@ static void pmm_host_reset(void *mem, __u64 committed, int wipe)
 	pmm_ring_attach(mem);
 }
 
+/* The state of the ring file at fd, whole and with its mark (one was set up there): 0, else -1. */
+static int pmm_host_state_read(int fd, struct pmm_host_ring_state *state)
+{
+	return pread(fd, state, sizeof(*state), PMM_HOST_STATE_OFFSET) == (ssize_t)sizeof(*state) &&
+	       state->magic == PMM_HOST_RING_MAGIC ? 0 : -1;
+}
+
 /*
  * Whether the ring file at path is an earlier image's of this process: exec keeps the pid and the
  * start time. (Were /proc not there to tell the start time, any ring of the pid would be.)
@@ -566,15 +573,13 @@ static void pmm_host_reset(void *mem, __u64 committed, int wipe)
 int pmm_host_ring_is_mine(const char *path)
 {
 	struct pmm_host_ring_state state;
-	int fd = open(path, O_RDONLY | O_CLOEXEC);
-	ssize_t n;
+	int fd = open(path, O_RDONLY | O_CLOEXEC), mine;
 
 	if (fd < 0)
 		return 0;
-	n = pread(fd, &state, sizeof(state), PMM_HOST_STATE_OFFSET);
+	mine = pmm_host_state_read(fd, &state) == 0 && state.start_time == pmm_host_start_time();
 	close(fd);
-	return n == (ssize_t)sizeof(state) && state.magic == PMM_HOST_RING_MAGIC &&
-	       state.start_time == pmm_host_start_time();
+	return mine;
 }
 
 /* Where the state's abandoned is in the ring file. */
@@ -589,16 +594,20 @@ int pmm_host_ring_is_mine(const char *path)
  * so the records file is whole up to the ring's last commit; that image's end is marked there. What
  * another thread of it was still writing is lost with the ring: its blocks went with that image, but a
  * mismatch or a reaped child among those records is not seen. Later images do without the ring too.
+ * earlier: a ring file's state that is not fresh, as read from fd (NULL there: none could be read, and
+ * nothing is done).
  */
-static void pmm_host_ring_abandon(int fd, int fresh, const char *records_path, const char *maps_path)
+static void pmm_host_ring_abandon(int fd, int fresh, const struct pmm_host_ring_state *earlier,
+				  const char *records_path, const char *maps_path)
 {
 	struct pmm_record mark = { .kind = PMM_HOST_KIND_EXEC };
-	struct pmm_host_ring_state state;
 	unsigned long long start_time = pmm_host_start_time();
+	const __u32 abandoned = 1;
 
 	if (fresh) {
-		state = (struct pmm_host_ring_state){ .magic = PMM_HOST_RING_MAGIC, .start_time = start_time,
-						      .abandoned = 1 };
+		struct pmm_host_ring_state state = { .magic = PMM_HOST_RING_MAGIC, .start_time = start_time,
+						     .abandoned = 1 };
+
 		if (pwrite(fd, &state, sizeof(state), PMM_HOST_STATE_OFFSET) != (ssize_t)sizeof(state) &&
 		    ftruncate(fd, 0) < 0) {
 			/* Nothing more to do: the reader reports a ring file it cannot read. */
@@ -606,15 +615,13 @@ static void pmm_host_ring_abandon(int fd, int fresh, const char *records_path, c
 		return;
 	}
 	/* Failed: the reader says so, and takes nothing past the commit. */
-	if (pread(fd, &state, sizeof(state), PMM_HOST_STATE_OFFSET) != (ssize_t)sizeof(state) ||
-	    state.magic != PMM_HOST_RING_MAGIC || state.cur > 1 || state.failed || state.start_time != start_time)
+	if (!earlier || earlier->cur > 1 || earlier->failed || earlier->start_time != start_time)
 		return;
-	if (!state.abandoned) {
+	if (!earlier->abandoned) {
 		/* Past the commit: a batch that was never committed. */
-		if (truncate(records_path, (off_t)state.at[state.cur].committed) < 0)
+		if (truncate(records_path, (off_t)earlier->at[earlier->cur].committed) < 0)
 			return;
-		state.abandoned = 1;
-		if (pwrite(fd, &state.abandoned, sizeof(state.abandoned), PMM_HOST_ABANDONED_AT) != (ssize_t)sizeof(state.abandoned))
+		if (pwrite(fd, &abandoned, sizeof(abandoned), PMM_HOST_ABANDONED_AT) != (ssize_t)sizeof(abandoned))
 			return;
 	}
 	if (start_time) {
@@ -634,7 +641,9 @@ int pmm_host_ring_open(const char *path, const char *records_path, const char *m
 	unsigned long long start_time = pmm_host_start_time();
 	struct pmm_host_commit c;
 	__u64 committed;
-	__u32 abandoned;
+	/* An earlier image's ring's state (not fresh), read once: given up already, or to give up here. */
+	struct pmm_host_ring_state state;
+	const struct pmm_host_ring_state *earlier = NULL;
 	struct stat st;
 	size_t len;
 	void *mem;
@@ -651,8 +660,10 @@ int pmm_host_ring_open(const char *path, const char *records_path, const char *m
 		return -1;
 	}
 	fresh = st.st_size == 0;
-	if (!fresh && pread(fd, &abandoned, sizeof(abandoned), PMM_HOST_ABANDONED_AT) == (ssize_t)sizeof(abandoned) && abandoned) {
-		pmm_host_ring_abandon(fd, 0, records_path, maps_path);
+	if (!fresh && pmm_host_state_read(fd, &state) == 0)
+		earlier = &state;
+	if (earlier && earlier->abandoned) {
+		pmm_host_ring_abandon(fd, fresh, earlier, records_path, maps_path);
 		close(fd);
 		return -1;
 	}
@@ -682,7 +693,7 @@ int pmm_host_ring_open(const char *path, const char *records_path, const char *m
 				   -1, 0);
 
 		if (batch == MAP_FAILED) {
-			pmm_host_ring_abandon(fd, fresh, records_path, maps_path);
+			pmm_host_ring_abandon(fd, fresh, earlier, records_path, maps_path);
 			close(fd);
 			return -1;
 		}
@@ -691,7 +702,7 @@ int pmm_host_ring_open(const char *path, const char *records_path, const char *m
 	}
 	mem = mmap(NULL, PMM_RING_BYTES, PROT_READ | PROT_WRITE, MAP_SHARED, fd, 0);
 	if (mem == MAP_FAILED)
-		pmm_host_ring_abandon(fd, fresh, records_path, maps_path);
+		pmm_host_ring_abandon(fd, fresh, earlier, records_path, maps_path);
 	close(fd);
 	if (mem == MAP_FAILED)
 		return -1;
