@@ -53,14 +53,24 @@ export function formatFrame(frame: Frame): string {
 }
 
 /**
- * The frames a report shows: down to main, as valgrind shows them (its --show-below-main=no); the C
- * library's start-up under it (__libc_start_call_main, __libc_start_main, _start) is the same for every
- * stack of the main thread, three lines of noise each. A stack without main (a thread's) is whole. The
- * JSON report keeps every frame.
+ * The C library's functions that call main, as valgrind knows them (glibc's, and their clones gcc names
+ * `__libc_start_main.isra.0` and the like). In a program without symbols main has no name, and valgrind
+ * ends the stack at the first of these instead, which it names "(below main)".
+ */
+export function isBelowMain(name: string | null | undefined): boolean {
+  if (name == null) return false;
+  return ['__libc_start_main', '__libc_start_call_main', 'generic_start_main'].some((below) => name === below || name.startsWith(`${below}.`));
+}
+
+/**
+ * The frames a report shows: down to main, as valgrind shows them (its --show-below-main=no), or where main
+ * has no name (a stripped program) down to the C library's frame that called it (isBelowMain); the
+ * start-up under it (__libc_start_main, _start) is the same for every stack of the main thread, lines of
+ * noise each. A stack without either (a thread's) is whole. The JSON report keeps every frame.
  */
 export function framesDownToMain(frames: readonly Frame[]): readonly Frame[] {
-  const main = frames.findIndex((frame) => frame.function === 'main');
-  return main < 0 ? frames : frames.slice(0, main + 1);
+  const end = frames.findIndex((frame) => frame.function === 'main' || isBelowMain(frame.function));
+  return end < 0 ? frames : frames.slice(0, end + 1);
 }
 
 /** A stack as a failure message shows it (down to main), a frame a line; what to say when there is none. */

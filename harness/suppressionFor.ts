@@ -2,6 +2,7 @@
 // what `pmm run --gen-suppressions` prints, as valgrind's --gen-suppressions=all does, so that a project
 // can start its suppression file from what it knows about. Read back (PMM_SUPPRESSIONS, --suppressions),
 // each suppresses the leak or release it was made from.
+import { framesDownToMain } from './leakReport';
 import { ALLOCATOR_LINES, RELEASER_LINE, valgrindNameOf } from './suppressions';
 import type { Frame, Leak, Mismatch } from './types';
 
@@ -11,9 +12,13 @@ const MAX_LINES = 12;
 /** A frame's line: its function as valgrind names it, else its object; an unknown frame is skipped with `...`. */
 function frameLine(frame: Frame): string {
   const name = frame.valgrindName ?? frame.function;
-  // A glob over both names where valgrind's stacks name the function otherwise (clone3 and clone).
+  // Where valgrind's stacks name the function otherwise, a glob over both names where they start alike
+  // (clone3 and clone), else valgrind's name ("(below main)"), which pmm's matching knows too.
   const valgrinds = valgrindNameOf(name);
-  if (name !== null && valgrinds !== undefined) return `fun:${commonStart(name, valgrinds)}*`;
+  if (name !== null && valgrinds !== undefined) {
+    const common = commonStart(name, valgrinds);
+    return common === '' ? `fun:${valgrinds}` : `fun:${common}*`;
+  }
   if (name !== null) return `fun:${name}`;
   if (frame.object !== null && frame.object !== undefined && frame.object !== '') return `obj:${frame.object}`;
   return '...';
@@ -22,9 +27,7 @@ function frameLine(frame: Frame): string {
 /** A suppression in valgrind's format: first its function's lines (the allocator's, the releaser's), then the stack's. */
 function suppression(name: string, kind: string, first: readonly string[], stackFrames: readonly Frame[]): string {
   // Down to main, as valgrind's stacks go: what is below it (the C library's start) is the same for all.
-  const main = stackFrames.findIndex((frame) => frame.function === 'main');
-  const stack = main >= 0 ? stackFrames.slice(0, main + 1) : stackFrames;
-  const lines = [...first.map((fn) => `fun:${fn}`), ...stack.map(frameLine)];
+  const lines = [...first.map((fn) => `fun:${fn}`), ...framesDownToMain(stackFrames).map(frameLine)];
   // Runs of `...` say no more than one; a suppression matches the start of a stack, so a cut one still does.
   const frames = lines.filter((line, i) => line !== '...' || lines[i - 1] !== '...').slice(0, MAX_LINES);
   return ['{', `   <${name}>`, `   ${kind}`, ...frames.map((line) => `   ${line}`), '}'].join('\n');

@@ -2,6 +2,7 @@
 // leak's symbolized stack, and valgrind's Memcheck:Free ones against a mismatched release's. A run's
 // suppressed leaks and releases are set apart and counted on their own.
 import { fs } from './coreModules';
+import { isBelowMain } from './leakReport';
 import type { AllocationKind, Frame, Leak, LeakSummary, Mismatch, ReleaseKind } from './types';
 
 /** LSan: PATTERN found in any frame's function, file or object; `*` is any text, `^`/`$` anchor it (`?` is itself). */
@@ -211,9 +212,13 @@ export const ALLOCATOR_LINES: Readonly<Record<AllocationKind, readonly string[]>
  */
 const VALGRIND_NAMES: ReadonlyMap<string, string> = new Map([['clone3', 'clone']]);
 
+/** What valgrind names the C library's frame that calls main (isBelowMain), in its stacks and its suppressions. */
+export const BELOW_MAIN = '(below main)';
+
 /** The name valgrind's stacks give a function, where it is another (a Map: a function may be named `constructor`). */
 export function valgrindNameOf(name: string | null | undefined): string | undefined {
-  return name == null ? undefined : VALGRIND_NAMES.get(name);
+  if (name == null) return undefined;
+  return isBelowMain(name) ? BELOW_MAIN : VALGRIND_NAMES.get(name);
 }
 
 function frameMatches(line: string, frame: Frame): boolean {

@@ -306,6 +306,26 @@ describe('suppressions: --gen-suppressions writes them, --suppressions reads the
     expect(valgrind).toMatch(/suppressed: 64 bytes in 2 blocks/);
   });
 
+  // Without symbols main has no name: valgrind ends a stack at the C library's frame that calls it, "(below
+  // main)". pmm's stacks went on to _start, and neither tool took the other's suppressions for them.
+  test("a stripped program's stacks end where valgrind's do, at \"(below main)\", and each tool takes the other's suppressions", () => {
+    const stripped = path.join(dir, 'leak_three_blocks.stripped');
+    execFileSync('strip', ['-o', stripped, fixture]);
+    const run = pmm('run', '--host', '--gen-suppressions', '--', stripped);
+    expect(run.stderr).toMatch(/^ {4}by __libc_start_call_main \(.*\)\n(?! {4}by )/m);
+    expect(run.stderr).not.toContain('by __libc_start_main');
+    const ours = generated(run.stderr);
+    expect(ours.match(/^ {3}obj:.*leak_three_blocks\.stripped\n {3}fun:\(below main\)\n\}$/gm)).toHaveLength(3);
+    const valgrind = valgrindWith(saved('stripped-pmm.supp', ours), stripped);
+    expect(valgrind).toMatch(/suppressed: 600 bytes in 3 blocks/);
+
+    const theirs = spawnSync('valgrind', ['--leak-check=full', '--show-leak-kinds=all', '--gen-suppressions=all', stripped], { encoding: 'utf8' });
+    const theirText = generated(theirs.stderr);
+    expect(theirText.match(/fun:\(below main\)/g)).toHaveLength(3);
+    const byTheirs = pmm('run', '--host', '--suppressions', saved('stripped-valgrind.supp', theirText), '--', stripped);
+    expect([byTheirs.status, byTheirs.stderr]).toEqual([0, expect.stringContaining('pmm: suppressed: 600 bytes in 3 blocks\n')]);
+  });
+
   test('a function inlined into its caller is a line of its own, as valgrind reads it; the suppressed block is not listed', () => {
     const inlined = programBin('inlined');
     const text = generated(pmm('run', '--host', '--gen-suppressions', '--', inlined).stderr);

@@ -8,6 +8,7 @@ import {
   formatSeedLog,
   framesDownToMain,
   groupLeaks,
+  isBelowMain,
   leakFailureDetail,
   summarize,
 } from '../leakReport';
@@ -99,10 +100,33 @@ describe('formatFrame', () => {
 });
 
 describe('framesDownToMain', () => {
+  const START: Frame = {...LIBC, address: '0x7f9869429e40', function: '__libc_start_main', offset: '0x29e40'};
+  const THREAD: Frame = {...LIBC, address: '0x7f9869494ac3', function: 'start_thread', offset: '0x94ac3'};
+
   it('ends a stack at main, as valgrind does; one without main (a thread\'s) is whole', () => {
     expect(framesDownToMain([UNKNOWN, MAIN, LIBC, NOWHERE])).toEqual([UNKNOWN, MAIN]);
-    expect(framesDownToMain([UNKNOWN, LIBC])).toEqual([UNKNOWN, LIBC]);
+    expect(framesDownToMain([HELPER, THREAD, NOWHERE])).toEqual([HELPER, THREAD, NOWHERE]);
     expect(framesDownToMain([])).toEqual([]);
+  });
+
+  it('where main has no name (a stripped program), ends it at the C library\'s frame that called main, as valgrind does', () => {
+    expect(framesDownToMain([UNKNOWN, NOWHERE, LIBC, START, NOWHERE])).toEqual([UNKNOWN, NOWHERE, LIBC]);
+    expect(framesDownToMain([UNKNOWN, START, NOWHERE])).toEqual([UNKNOWN, START]);
+  });
+});
+
+describe('isBelowMain', () => {
+  it.each([
+    ['__libc_start_call_main', true],
+    ['__libc_start_main', true],
+    ['__libc_start_main.isra.0', true],
+    ['generic_start_main', true],
+    ['__libc_start_mainly', false],
+    ['main', false],
+    ['_start', false],
+    [null, false],
+  ])('%s: %s', (name, expected) => {
+    expect(isBelowMain(name)).toBe(expected);
   });
 });
 

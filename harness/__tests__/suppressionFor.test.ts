@@ -14,6 +14,19 @@ test('a leak in valgrind\'s format: the allocator first, then the stack down to 
   );
 });
 
+// Without symbols main has no name: valgrind's stack ends at the C library's frame that called it, which it
+// names "(below main)", in its stacks and the suppressions it writes.
+test("a stripped program's leak ends at \"(below main)\", as valgrind writes it; pmm takes valgrind's back", () => {
+  const stripped: Frame = { address: '0x3', function: null, file: null, line: null, object: '/usr/bin/prog' };
+  const frames = [stripped, stripped, ...start];
+  const text = suppressionFor(leak(frames));
+  expect(text.split('\n').slice(3, -1)).toEqual(['   fun:malloc', '   obj:/usr/bin/prog', '   obj:/usr/bin/prog', '   fun:(below main)']);
+  expect(isSuppressed(leak(frames), parseSuppressions(`${text}\n`))).toBe(true);
+  const valgrinds = '{\n   <insert_a_suppression_name_here>\n   Memcheck:Leak\n   match-leak-kinds: definite\n   fun:malloc\n   obj:/usr/bin/prog\n   obj:/usr/bin/prog\n   fun:(below main)\n}\n';
+  expect(isSuppressed(leak(frames), parseSuppressions(valgrinds))).toBe(true);
+  expect(isSuppressed(leak([stripped, fn('deflate', '/lib/libz.so.1'), ...start]), parseSuppressions(valgrinds))).toBe(false);
+});
+
 // valgrind names operator new as the linker does (_Znwm, _ZnwmSt11align_val_t...): a glob takes each variant.
 test.each([
   ['new', 'fun:_Znw*'],
