@@ -241,6 +241,9 @@ static int pmm_host_dir_open(void)
 	pmm_sink = PMM_SINK_HOST;
 	/* Without a ring each record is appended to the records file (pmm_transport_write). */
 	pmm_host_ring_open(ring_path, pmm_records_path, pmm_maps_path);
+	/* A forked child's inherited map, which pmm_host_name_choose writes first, could not be written. */
+	if (maps_len > 0 && access(pmm_maps_path, F_OK) < 0)
+		pmm_host_write_failed();
 	return 0;
 }
 
@@ -472,9 +475,14 @@ void pmm_transport_send_maps(const char *text, size_t len)
 	if (pmm_sink == PMM_SINK_HOST) {
 		if (!pmm_maps_path[0])
 			return;
-		/* Ours are replaced whole; PMM_MAPS_FILE is the caller's own file, written in place. */
+		/*
+		 * Ours are replaced whole; PMM_MAPS_FILE is the caller's own file, written in place. Without
+		 * its map the process's records name nothing (a file size limit below the map's size, a
+		 * full disk): the reader is told, as of a record that could not be written.
+		 */
 		if (pmm_maps_new_path[0]) {
-			pmm_host_name_replace(pmm_maps_path, pmm_maps_new_path, text, len);
+			if (pmm_host_name_replace(pmm_maps_path, pmm_maps_new_path, text, len) < 0)
+				pmm_host_write_failed();
 			return;
 		}
 		fd = open(pmm_maps_path, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0644);

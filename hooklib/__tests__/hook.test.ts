@@ -722,12 +722,16 @@ describe('libpmm.so in host mode', () => {
     }
   });
 
-  it('says when it could not write its records out (a file size limit): <pid>.failed, and the reader refuses the process', () => {
+  // 1 MiB a file: too little for the ring (so records are appended) and for many_leaks' 20,000 records. 1 KiB:
+  // too little for the object map, without which the records name nothing (the reader said the hook never
+  // started). SIGXFSZ left to kill, as it does by default: the hook must not raise it (it did, making the ring).
+  it.each([
+    ['records', 2048],
+    ['object map', 1],
+  ])('says when it could not write its %s out (a file size limit): <pid>.failed, and the reader refuses the process', (_what, kib) => {
     const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'pmm-hook-failed-'));
     try {
-      // 1 MiB a file: too little for the ring (so records are appended) and for many_leaks' 20,000 records.
-      // SIGXFSZ left to kill, as it does by default: the hook must not raise it (it did, making the ring).
-      const run = spawnSync('sh', ['-c', `ulimit -f 2048; exec ${path.join(programDir, 'many_leaks')}`], {
+      const run = spawnSync('sh', ['-c', `ulimit -f ${kib}; exec ${path.join(programDir, 'many_leaks')}`], {
         env: { ...cleanEnv(), LD_PRELOAD: hookPath, PMM_RECORD_DIR: dir },
         encoding: 'utf8',
         timeout: 60_000,

@@ -268,6 +268,11 @@ test(fsizeLimitCase.name, () => {
   const exceeded = spawnSync(process.execPath, [cli, 'run', '--host', '--', programBin(c.program), 'exceed'], { encoding: 'utf8', timeout: 60_000 });
   expect(exceeded.stdout).toBe('');
   expect(exceeded.stderr).toContain(`pmm: the program was killed by ${c.exceed.signal}\npmm: ${c.exceed.leak.bytes} bytes in ${c.exceed.leak.blocks} blocks leaked, from 1 stack\n`);
+  // A child forked under a limit below its object map: its leak was reported with no frame named ("by 0x... (??)").
+  const forked = spawnSync(process.execPath, [cli, 'run', '--host', '--', programBin(c.program), 'fork'], { encoding: 'utf8', timeout: 60_000 });
+  const child = /^fsize_limit: child (\d+)\n$/.exec(forked.stdout)?.[1];
+  expect([forked.status, child]).toEqual([3, expect.any(String)]);
+  expect(forked.stderr).toMatch(new RegExp(`^pmm: host mode, process ${child}: its records could not all be written to .*, so what it allocated is not known\n$`));
 }, 60_000);
 
 test.each(ringOverwriteCase.modes)(`${ringOverwriteCase.name}: host mode (%s)`, async (mode) => {

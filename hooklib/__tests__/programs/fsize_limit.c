@@ -5,6 +5,8 @@
  *
  *	fsize_limit		as above, then prints its line and exits 0
  *	fsize_limit exceed	allocates only 10 blocks (leaking 5), then writes past the limit itself
+ *	fsize_limit fork	lowers the limit to 1 KiB instead, less than an object map, then forks a child
+ *				that says its pid and leaks a block; exits 0 once the child has
  *
  * A write past the limit raises SIGXFSZ, which kills by default: the hook's own writes must never
  * raise it, the program's must, as without the hook.
@@ -13,6 +15,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/resource.h>
+#include <sys/wait.h>
 #include <unistd.h>
 
 #define LIMIT	(1 << 20)
@@ -36,6 +39,21 @@ int main(int argc, char **argv)
 	char name[] = "/tmp/fsize_limit.XXXXXX";
 	int own;
 
+	if (argc == 2 && strcmp(argv[1], "fork") == 0) {
+		pid_t child;
+		int status;
+
+		limit.rlim_cur = 1024;
+		if (setrlimit(RLIMIT_FSIZE, &limit))
+			return 1;
+		child = fork();
+		if (child == 0) {
+			printf("fsize_limit: child %d\n", (int)getpid());
+			sink = malloc(32);
+			return 0;
+		}
+		return child < 0 || waitpid(child, &status, 0) != child || status != 0;
+	}
 	if (setrlimit(RLIMIT_FSIZE, &limit))
 		return 1;
 	churn(exceed ? 10 : 100000);
