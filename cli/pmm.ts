@@ -93,7 +93,7 @@ async function runCommand(command: RunCommand): Promise<number> {
     const given = command.shares.map((dir) => path.resolve(cwd, dir));
     for (const dir of given) {
       const problem = shareProblem(dir);
-      if (problem !== null) throw new ProgramError(`--share ${JSON.stringify(dir)}: a shared folder's path ${problem}`);
+      if (problem !== null) throw new ProgramError(`--share ${JSON.stringify(dir)} ${problem}`);
     }
     const shares = [...base.shares, ...given];
     const options = resolveOptions({

@@ -166,10 +166,12 @@ export function checkEnvironment(env: unknown, fail: (message: string) => Error)
 
 /**
  * Why a folder cannot be shared with the guest, or null: QEMU's -fsdev separates its fields by commas,
- * and the guest's init splits the list on colons and blanks.
+ * and the guest's init splits the list on colons and blanks; one that is not a folder QEMU would refuse
+ * at boot, in words about its -fsdev.
  */
 export function shareProblem(dir: string): string | null {
-  return /[\s,:]/.test(dir) ? 'must not hold spaces, commas or colons' : null;
+  if (/[\s,:]/.test(dir)) return 'must not hold spaces, commas or colons';
+  return isFolder(dir) ? null : 'must be an existing folder';
 }
 
 function validateOne(name: string, value: unknown, base: PathBase): PmmOptions[keyof PmmOptions] {
@@ -217,8 +219,6 @@ function validateOne(name: string, value: unknown, base: PathBase): PmmOptions[k
       shares.forEach((dir, i) => {
         const problem = shareProblem(dir);
         if (problem !== null) throw new PmmOptionsError(`option "shares[${i}]" ${problem}, got ${JSON.stringify(dir)}`);
-        // Else QEMU would refuse it at boot, in words about its -fsdev.
-        if (!isFolder(dir)) throw new PmmOptionsError(`option "shares[${i}]" must be an existing folder, got ${JSON.stringify(dir)}`);
       });
       return shares;
     }

@@ -31,9 +31,14 @@ test("run --host: a realloc's Prev Pointer names the block it resized, moved or 
   expect(run.stderr).not.toContain('never seen allocated');
 });
 
-test('--share with a folder that cannot be shared is named as given, before any VM boots', () => {
-  const run = spawnSync(process.execPath, [cli, 'run', '--share', 'a b', '--', '/bin/true'], { cwd: '/tmp', encoding: 'utf8', timeout: 30_000 });
-  expect({ status: run.status, stderr: run.stderr }).toEqual({ status: 3, stderr: 'pmm: --share "/tmp/a b": a shared folder\'s path must not hold spaces, commas or colons\n' });
+// A missing one was said as the Jest option's: option "shares[0]" must be an existing folder.
+test.each([
+  ['a b', 'pmm: --share "/tmp/a b" must not hold spaces, commas or colons\n'],
+  ['nonexistent-pmm-share', 'pmm: --share "/tmp/nonexistent-pmm-share" must be an existing folder\n'],
+  ['/etc/hostname', 'pmm: --share "/etc/hostname" must be an existing folder\n'],
+])('--share %s, a folder that cannot be shared, is named as given, before any VM boots', (dir, stderr) => {
+  const run = spawnSync(process.execPath, [cli, 'run', '--share', dir, '--', '/bin/true'], { cwd: '/tmp', encoding: 'utf8', timeout: 30_000 });
+  expect({ status: run.status, stderr: run.stderr }).toEqual({ status: 3, stderr });
 });
 
 test('a program that does not exist', () => {
