@@ -69,12 +69,13 @@ export function faultFailureDetail(run: RunResult, kind: FaultKind, leaksApart =
   const summary: LeakSummary = { ...run.summary };
   const none = run.timedOutBeforeHook ? 'nothing was recorded: the time ran out before the hook started'
     : run.signalledBeforeHook ? `nothing was recorded: ${run.signal} ended it before the hook started` : 'no leaks up to then';
-  const leaks = summary.blocks === 0 ? none : leaksApart ? 'its leaks, with their stacks, are the leak failure that follows' : formatLeakMessage(run.leaks, summary, run.program);
   const message = `${headline(kind, run)}; ${summary.blocks > 0 ? `${formatAmount(summary)} leaked up to then` : none}`;
+  // Without leaks the message has said all there is of them (the stack said "no leaks up to then" twice).
+  const leaks = summary.blocks === 0 ? [] : [leaksApart ? 'its leaks, with their stacks, are the leak failure that follows' : formatLeakMessage(run.leaks, summary, run.program)];
   return {
     name: 'PmmFault',
     message,
-    stack: [message, leaks, ...stderrEnding(run.stderr)].join('\n'),
+    stack: [message, ...leaks, ...stderrEnding(run.stderr)].join('\n'),
     pmmFault: { kind, program: run.program, signal: run.signal, summary },
   };
 }

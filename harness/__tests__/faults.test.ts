@@ -48,9 +48,10 @@ test('a signal passed on before the hook started says nothing was recorded, not 
   expect(detail.stack).not.toContain('no leaks');
 });
 
-test('a timeout without leaks says so', () => {
-  const detail = faultFailureDetail({ ...crashed, signal: 'SIGKILL', timedOut: true, leaks: [], summary: { bytes: 0, blocks: 0 }, stderr: '' }, 'timeout');
+test('a timeout without leaks says so, once', () => {
+  const detail = faultFailureDetail({ ...crashed, signal: 'SIGKILL', timedOut: true, leaks: [], summary: { bytes: 0, blocks: 0 }, stderr: 'stuck\n' }, 'timeout');
   expect(detail.message).toBe('/bin/crash passed its timeout and was killed; no leaks up to then');
+  expect(detail.stack).toBe('/bin/crash passed its timeout and was killed; no leaks up to then\nits stderr ended with:\nstuck');
 });
 
 test("a SIGKILL from the guest's out-of-memory killer says so, and what to raise", () => {
