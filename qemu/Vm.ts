@@ -40,6 +40,8 @@ export class ProgramNotStartedError extends Error {
 const RUN_MARGIN_MS = 30_000;
 const SOCKET_WAIT_MS = 10_000;
 const CONSOLE_TAIL_BYTES = 64 * 1024;
+// On some machines /dev/kvm is there and a guest hangs at boot under it: said where KVM was asked for by name.
+const KVM_HANG_HINT = '; under KVM, which on some machines hangs a guest at boot though /dev/kvm is there: accel "auto" (the default) tries KVM first and falls back to TCG, "tcg" does without it';
 
 const live = new Set<Vm>();
 let exitHookInstalled = false;
@@ -152,7 +154,7 @@ export class Vm {
 
     const ready: ReadyMessage = await this.untilFatal(
       withTimeout(this.channel.whenReady(), this.options.bootTimeoutMs, () =>
-        new Error(`the guest did not come up within ${this.options.bootTimeoutMs} ms`)),
+        new Error(`the guest did not come up within ${this.options.bootTimeoutMs} ms${this.options.accel === 'kvm' ? KVM_HANG_HINT : ''}`)),
     );
     this.kernel = ready.kernel;
     if (!ready.pmmLoaded) throw new Error(`pmm.ko is not loaded in guest kernel ${ready.kernel}`);

@@ -27,6 +27,8 @@ export function findConsoleFault(text: string): ConsoleFault | null {
 export function consoleExcerpt(text: string, lines = 30): string {
   const all = text.replace(/\r/g, '').split('\n');
   while (all.length > 0 && all[all.length - 1].trim() === '') all.pop();
+  // A guest that printed nothing (no kernel line: a hang before it, as under a KVM that does not work).
+  if (all.length === 0) return '  (empty: the guest printed nothing)';
   return all.slice(-lines).map((l) => `  | ${l}`).join('\n');
 }
 

@@ -22,6 +22,11 @@ test('the excerpt keeps the last lines, without trailing blank ones', () => {
   expect(excerpt).toEqual(['  | line 47', '  | line 48', '  | line 49']);
 });
 
+test('an empty console says it is empty, rather than end the error at its heading', () => {
+  expect(consoleExcerpt('')).toBe('  (empty: the guest printed nothing)');
+  expect(consoleExcerpt('\r\n\n')).toBe('  (empty: the guest printed nothing)');
+});
+
 describe('pruneConsoleLogs', () => {
   test('removes the logs past the newest kept that are older than the age, and nothing else', () => {
     const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'pmm-console-logs-'));
