@@ -6,7 +6,7 @@ import type { EnvironmentContext, JestEnvironmentConfig } from '@jest/environmen
 import type { Circus } from '@jest/types';
 import NodeEnvironment from 'jest-environment-node';
 import { AttributionError, concurrentTest } from './attribution';
-import { callSiteOf, withCallSite } from './callSite';
+import { callSiteOf, errorAtCallSite, withCallSite } from './callSite';
 import { forkedChildName } from './childName';
 import { isFailingTest, settleFailingTest } from './failingTest';
 import type { PmmGlobal } from './globals';
@@ -273,7 +273,9 @@ export default class PmmEnvironment extends NodeEnvironment {
 
   private run(program: string, args: readonly string[], options: RunOptions, callSite: string[]): Promise<RunResult> {
     const flight: RunInFlight = { owner: 'file', program, control: {}, orphaned: false };
-    flight.settled = this.runFor(flight, program, args, options, callSite);
+    flight.settled = this.runFor(flight, program, args, options, callSite).catch((err: unknown) => {
+      throw errorAtCallSite(err, callSite);
+    });
     return flight.settled;
   }
 

@@ -43,3 +43,15 @@ export function testFrames(stack: string): string[] {
 export function withCallSite<T extends { stack: string }>(failure: T, callSite: readonly string[]): T {
   return callSite.length === 0 ? failure : { ...failure, stack: [failure.stack, ...callSite].join('\n') };
 }
+
+/**
+ * An error pmm.run rejects with (a program it refuses, a bad option, a VM that failed), its stack made the
+ * call's: below its message came pmm's own frames, then Jest's, and Jest showed pmm's source as the code
+ * frame (an installed package's, through a link); an error an event raised (the program's input stream
+ * failing) had no frame of the test's at all. Not an Error: left as it is.
+ */
+export function errorAtCallSite(err: unknown, callSite: readonly string[]): unknown {
+  if (!(err instanceof Error) || callSite.length === 0) return err;
+  err.stack = [`${err.name}: ${err.message}`, ...callSite].join('\n');
+  return err;
+}

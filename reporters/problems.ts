@@ -55,7 +55,8 @@ function problems(test: TestCaseResult): Problem[] {
     const text = jestText ?? messageOf(detail) ?? 'failed';
     if (fault !== null) return {element: 'error', type: FAULT_TYPES[fault.kind], message: firstLine(messageOf(detail) ?? text), text};
     // pmm refused the run (a program the hook cannot enter, a bad option): no assertion failed, the test could not run.
-    if (PMM_REFUSAL.test(stripAnsi(text))) return {element: 'error', type: 'PmmError', message: firstLine(text), text};
+    // Its message as pmm's words start, "pmm: ...", without Jest's "ProgramError: " before them.
+    if (PMM_REFUSAL.test(stripAnsi(text))) return {element: 'error', type: 'PmmError', message: firstLine(text).replace(/^\w*Error: (?=pmm: )/, ''), text};
     return {element: 'failure', type: 'AssertionError', message: firstLine(text), text};
   });
 }

@@ -1,5 +1,5 @@
 import { leakFailureDetail } from '../leakReport';
-import { callSiteOf, testFrames, withCallSite } from '../callSite';
+import { callSiteOf, errorAtCallSite, testFrames, withCallSite } from '../callSite';
 
 /** jest-message-util's separateMessageFromStack: the message ends before the first line that matches. */
 const JEST_STACK_LINE = /\n\s*at\s.*:\d*:\d*/;
@@ -47,4 +47,25 @@ test("a report with C++ frames, then the call's stack: Jest's message is the who
   expect(failure.stack).toBe(`${detail.stack}\n    at Object.run (/project/leaks.test.js:10:13)`);
   expect(failure.stack.slice(0, failure.stack.search(JEST_STACK_LINE))).toBe(detail.stack);
   expect(withCallSite(detail, [])).toBe(detail);
+});
+
+describe('errorAtCallSite', () => {
+  const site = ['    at Object.run (/project/leaks.test.js:10:13)'];
+
+  test("makes an error's stack its message and the call's lines, the same error still", () => {
+    class ProgramError extends Error {
+      name = 'ProgramError';
+    }
+    const err = new ProgramError('pmm: program does not exist: /nope\nsecond line');
+    expect(errorAtCallSite(err, site)).toBe(err);
+    expect(err.stack).toBe(`ProgramError: pmm: program does not exist: /nope\nsecond line\n${site[0]}`);
+  });
+
+  test('leaves what is not an Error, and an error when the call has no lines', () => {
+    expect(errorAtCallSite('text', site)).toBe('text');
+    const err = new Error('pmm: x');
+    const stack = err.stack;
+    expect(errorAtCallSite(err, [])).toBe(err);
+    expect(err.stack).toBe(stack);
+  });
 });

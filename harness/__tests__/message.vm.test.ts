@@ -11,6 +11,8 @@ import { runChildJest, testTitled, type ChildJest } from './childJest';
 const C_LEAKS = 'message: a C program that leaks in three places';
 const CXX_LEAKS = 'message: a C++ program that leaks through a member function and an inlined template';
 const MISMATCHES = 'message: a C++ program that releases blocks with the wrong call';
+const REFUSED = 'message: a program that does not exist';
+const BAD_INPUT = 'message: a program whose input stream fails';
 
 /** A failure's report as pmm wrote it: its text before the stack lines of the test's pmm.run call. */
 function reportOf(failure: string): string {
@@ -65,6 +67,23 @@ describe.each([
 
   test('the JUnit report is valid', () => {
     expect(junitSchemaErrors(run.junit)).toBeNull();
+  });
+
+  // Below their message came pmm's frames and Jest's (in the JUnit text too), and Jest's code frame was pmm's
+  // source; an input stream's error had no frame of the test's at all. The JUnit message started "ProgramError: ".
+  test("an error pmm.run rejects with says pmm's words and the test's lines, no frame of pmm's or Jest's", () => {
+    for (const [title, words] of [
+      [REFUSED, 'ProgramError: pmm: program does not exist: /nonexistent/pmm-message-program'],
+      [BAD_INPUT, "InputStreamError: pmm: reading the program's input failed: the disk went away"],
+    ]) {
+      const test = testTitled(run, title);
+      expect(test.status).toBe('failed');
+      const failure = stripAnsi(test.failureMessages[0]);
+      expect(failure.startsWith(words)).toBe(true);
+      expect(failure).not.toMatch(/runProgram|PmmEnvironment|GuestChannel|jest-circus/);
+      if (!args.includes('--noStackTrace')) expect(failure).toMatch(/\n {4}at .*report\.test\.js:\d+:\d+\)?$/);
+    }
+    expect(run.junit).toContain('<error message="pmm: program does not exist: /nonexistent/pmm-message-program" type="PmmError">');
   });
 
   if (!args.includes('--noStackTrace')) {

@@ -187,12 +187,14 @@ describe('other outcomes', () => {
     expect(report(results).junit.testsuites.testsuite[0].testcase[0].failure).toEqual([{$: {message: 'failed', type: 'AssertionError'}, _: 'failed'}]);
   });
 
-  it("makes pmm's refusal of a run (a ProgramError) an error of its own type, not an assertion's failure", () => {
-    const message = 'ProgramError: pmm: program does not exist: /nope\n    at runRaw (harness/runProgram.ts:1:1)';
+  // Its message starts "pmm: ", as the README says: it started with Jest's "ProgramError: ".
+  it("makes pmm's refusal of a run (a ProgramError) an error of its own type, not an assertion's failure, its message pmm's", () => {
+    const message = 'ProgramError: pmm: program does not exist: /nope\n    at Object.run (t.test.ts:4:44)';
     const results = aggregated([testFile('t.test.ts', [testCase('refused', {status: 'failed', failureDetails: [{}], failureMessages: [message]})])]);
     const [testcase] = report(results).junit.testsuites.testsuite[0].testcase;
     expect(testcase.failure).toBeUndefined();
-    expect(testcase.error?.map(error => error.$)).toEqual([{message: 'ProgramError: pmm: program does not exist: /nope', type: 'PmmError'}]);
+    expect(testcase.error?.map(error => error.$)).toEqual([{message: 'pmm: program does not exist: /nope', type: 'PmmError'}]);
+    expect(testcase.error?.[0]._).toBe(message);
   });
 
   it.each(['pending', 'skipped', 'todo', 'disabled'] as const)('a %s test is skipped', status => {
