@@ -142,7 +142,8 @@ int command_logs(const char *pid_arg)
 		for (k = 0; kind_upper[k]; k++)
 			kind_upper[k] = (char)(kind_upper[k] >= 'a' && kind_upper[k] <= 'z'
 					       ? kind_upper[k] - 'a' + 'A' : kind_upper[k]);
-		if (localtime_r(&secs, &tm))
+		/* UTC, as /proc/pmm/pid and pmm run write the same record's line: the three agree. */
+		if (gmtime_r(&secs, &tm))
 			strftime(when, sizeof(when), "%H:%M:%S", &tm);
 		/* The seed's line, without symbols: the host symbolizes, pmd has no debug info. */
 		printf("{%s @%s} Sz: %lluB", kind_upper, when, (unsigned long long)r->size);

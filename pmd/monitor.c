@@ -29,6 +29,19 @@ static int monitor_fail(char *err, size_t errlen, const char *ioctl_name, pid_t 
 	return -1;
 }
 
+/*
+ * A call about a monitor that pmm.ko does not have: its ESRCH read "No such process" of a process that
+ * may well be running, only not monitored (or stopped already).
+ */
+static int monitor_fail_unmonitored(char *err, size_t errlen, const char *ioctl_name, pid_t pid)
+{
+	if (errno != ESRCH)
+		return monitor_fail(err, errlen, ioctl_name, pid);
+	snprintf(err, errlen, "%s for pid %d on %s: pid %d is not monitored", ioctl_name, (int)pid,
+		 PMM_DEVICE_PATH, (int)pid);
+	return -1;
+}
+
 int monitor_open(int *fd, char *err, size_t errlen)
 {
 	*fd = open(PMM_DEVICE_PATH, O_RDWR | O_CLOEXEC);
@@ -51,7 +64,8 @@ static int monitor_set(int fd, __u32 op, pid_t pid, __u32 value, const char *wha
 	cfg.pid = pid;
 	cfg.value = value;
 	if (ioctl(fd, PMM_SET_CONFIG, &cfg) < 0)
-		return monitor_fail(err, errlen, what, pid);
+		return op == PMM_CFG_STOP_PID ? monitor_fail_unmonitored(err, errlen, what, pid)
+					      : monitor_fail(err, errlen, what, pid);
 	return 0;
 }
 
@@ -165,7 +179,7 @@ int monitor_read_logs(int fd, pid_t pid, struct pmm_record **records, size_t *co
 		req.records = (__u64)(uintptr_t)(array + len);
 		if (ioctl(fd, PMM_READ_LOGS, &req) < 0) {
 			free(array);
-			return monitor_fail(err, errlen, "PMM_READ_LOGS", pid);
+			return monitor_fail_unmonitored(err, errlen, "PMM_READ_LOGS", pid);
 		}
 		if (req.count == 0)
 			break;

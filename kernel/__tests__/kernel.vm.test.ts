@@ -91,6 +91,7 @@ test("pmd's daemon commands: config, pids, start, stop, logs; non-root may not t
     ${pmd} start $s || exit 2
     echo "pids $p $s"; ${pmd} pids; echo --
     ${pmd} logs $p; echo --
+    t=$(mktemp) && TZ=IST-5:30 ${pmd} logs $p > $t && grep '^{' /proc/pmm/pid | diff $t - && echo "logs in UTC as /proc/pmm/pid"; rm -f $t
     ${pmd} config; echo --
     cat /proc/pmm/cfg; echo --
     setpriv --reuid=65534 --regid=65534 --clear-groups ${pmd} stop $s; echo "nobody stop $?"
@@ -99,7 +100,10 @@ test("pmd's daemon commands: config, pids, start, stop, logs; non-root may not t
     ${pmd} stop $s && ${pmd} stop $p && ${pmd} pids; echo --
     ${pmd} logs $p; echo "logs after stop $?"
     kill $s`);
-  const [pids, logs, config, cfg, rest] = result.stdout.split('--\n');
+  const [pids, logs, zoned, cfg, rest] = result.stdout.split('--\n');
+  // pmd wrote local time, /proc/pmm/pid and pmm run UTC: the same record read two ways.
+  expect(zoned.split('\n')[0]).toBe('logs in UTC as /proc/pmm/pid');
+  const config = zoned.split('\n').slice(1).join('\n');
   const [, p, s] = /^pids (\d+) (\d+)$/m.exec(pids) ?? [];
   expect(pids.split('\n').slice(1)).toEqual([
     expect.stringMatching(new RegExp(`^\\[1\\] PID: ${p}, Comp: pmm_bulk, PPID: \\d+, State: 2, Log count: 3$`)),
@@ -122,7 +126,8 @@ test("pmd's daemon commands: config, pids, start, stop, logs; non-root may not t
   expect(result.stderr).toContain(`PMM_READ_LOGS for pid ${p} on /dev/pmm: Operation not permitted`);
   expect(result.stderr).toContain('PMM_SET_CONFIG START_PID for pid 1 on /dev/pmm: Operation not permitted');
   expect(result.stdout.split('--\n')[5]).toBe('logs after stop 1\n');
-  expect(result.stderr).toContain(`PMM_READ_LOGS for pid ${p} on /dev/pmm: No such process`);
+  // A monitor stopped already: "No such process" read as if the process were gone.
+  expect(result.stderr).toContain(`PMM_READ_LOGS for pid ${p} on /dev/pmm: pid ${p} is not monitored`);
 });
 
 test("pmd's run result carries pmthread's samples: a growing program's RSS grows", async () => {
