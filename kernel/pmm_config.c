@@ -49,6 +49,11 @@ int pmm_start_pid(pid_t pid)
 	task = pmm_get_live_task(pid);
 	if (!task)
 		return -ESRCH;
+	/* A kernel thread (kthreadd, pmthread) is no user process: nothing of it to record. */
+	if (task->flags & PF_KTHREAD) {
+		put_task_struct(task);
+		return -EINVAL;
+	}
 
 	mutex_lock(&pmm_lock);
 	/*

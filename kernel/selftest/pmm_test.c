@@ -328,6 +328,9 @@ static void test_set_config(void)
 		    "START_PID 0");
 	check_errno(set_config(PMM_CFG_START_PID, -5, 0), EINVAL,
 		    "START_PID -5");
+	/* kthreadd: a kernel thread has no user memory, and no hook to record it. */
+	check_errno(set_config(PMM_CFG_START_PID, 2, 0), EINVAL,
+		    "START_PID of a kernel thread");
 	check_errno(set_config(PMM_CFG_STOP_PID, getpid(), 0), ESRCH,
 		    "STOP_PID of an unmonitored pid");
 	check_errno(set_config(0, getpid(), 0), EINVAL, "op 0");
