@@ -58,9 +58,79 @@ static int pmm_maps_has_path(const char *text, size_t len, const char *path, siz
 	return 0;
 }
 
+/* The address range [lo, hi) a maps line starts with; 0 for a line without one ("closed NS"). */
+static int pmm_line_range(const char *line, const char *end, unsigned long *lo, unsigned long *hi)
+{
+	unsigned long v[2] = { 0, 0 };
+	const char *p = line;
+
+	for (int i = 0; i < 2; i++) {
+		const char *start = p;
+
+		for (; p < end && *p != (i ? ' ' : '-'); p++) {
+			int d = *p >= '0' && *p <= '9' ? *p - '0' : *p >= 'a' && *p <= 'f' ? *p - 'a' + 10 : -1;
+
+			if (d < 0)
+				return 0;
+			v[i] = v[i] << 4 | (unsigned long)d;
+		}
+		if (p == start || p == end)
+			return 0;
+		p++;
+	}
+	*lo = v[0];
+	*hi = v[1];
+	return 1;
+}
+
+/*
+ * Whether a closed object's line, copied from the text last sent, says no more than the text
+ * being built (pmm_maps_now: mapped lines up to fresh, closed ones up to len), for what held its
+ * address range next is the same mapping again. The closed lines written so far run from the
+ * latest close back, so the last of them that overlaps it held the range next; with none, the
+ * mapped ones do. Dropped then: a library opened and closed in a loop keeps one run, not one a
+ * turn. Otherwise kept, even when its file is mapped again: a frame recorded before it closed lies
+ * in it, not in a library the loader put there between, nor in the file mapped elsewhere now.
+ */
+static int pmm_maps_superseded(const char *line, const char *lend, size_t fresh, size_t len)
+{
+	const char *next = NULL, *next_end = NULL;
+	size_t llen = (size_t)(lend - line);
+	int same_mapped = 0;
+	unsigned long lo, hi;
+
+	if (!pmm_line_range(line, lend, &lo, &hi))
+		return 0;
+	for (const char *l = pmm_maps_now, *end = pmm_maps_now + len; l < end;) {
+		const char *nl = memchr(l, '\n', (size_t)(end - l));
+		const char *e = nl ? nl : end;
+		unsigned long olo, ohi;
+
+		if (pmm_line_range(l, e, &olo, &ohi) && olo < hi && lo < ohi) {
+			if (l >= pmm_maps_now + fresh) {
+				next = l;
+				next_end = e;
+			} else if ((size_t)(e - l) == llen && !memcmp(l, line, llen)) {
+				same_mapped = 1;
+			}
+		}
+		l = e + 1;
+	}
+	if (next)
+		return (size_t)(next_end - next) == llen && !memcmp(next, line, llen);
+	return same_mapped;
+}
+
 /* Before a run of closed objects' lines: the time they were found gone. */
 #define PMM_CLOSED_TAG		"closed "
 #define PMM_CLOSED_TAG_LEN	(sizeof(PMM_CLOSED_TAG) - 1)
+/*
+ * The most runs of closed objects kept, the latest: each is a dlclose in between two of another
+ * library at the same address (a program that loads two plugins in turn adds one a turn), and each
+ * text sent is read whole, each closed line against those before it. A frame recorded before the
+ * oldest kept run may take the object of the oldest run at its address.
+ */
+#define PMM_CLOSED_RUNS_MAX	8
 
 /*
  * Appends a closed object's line (llen bytes with its newline) to pmm_maps_now at len, after the line
@@ -98,7 +168,7 @@ void pmm_maps_record(void)
 	size_t len = 0, fresh, closed_len = 0, marked_len = 0;
 	const char *closed_at = NULL, *marked = NULL;
 	char now_mark[sizeof(PMM_CLOSED_TAG) + 20];
-	int fd, cancel = pmm_cancel_off();
+	int fd, in_closed = 0, runs = 0, cancel = pmm_cancel_off();
 
 	pthread_mutex_lock(&pmm_maps_lock);
 	fd = open("/proc/self/maps", O_RDONLY | O_CLOEXEC);
@@ -135,9 +205,16 @@ void pmm_maps_record(void)
 		const char *p = pmm_line_path(line, lend, &plen);
 
 		if ((size_t)(lend - line) > PMM_CLOSED_TAG_LEN && !memcmp(line, PMM_CLOSED_TAG, PMM_CLOSED_TAG_LEN)) {
+			/* The older runs, from here on, are left out once the latest are enough. */
+			if (++runs > PMM_CLOSED_RUNS_MAX)
+				break;
 			/* The sent text's closed part begins: its lines keep the time they were found gone. */
 			closed_at = line;
 			closed_len = (size_t)(lend - line);
+			in_closed = 1;
+		} else if (p && in_closed) {
+			if (!pmm_maps_superseded(line, lend, fresh, len))
+				len = pmm_maps_add_closed(len, closed_at, closed_len, &marked, &marked_len, line, llen);
 		} else if (p && !pmm_maps_has_path(pmm_maps_now, fresh, p, plen)) {
 			if (!closed_at) {
 				/* Gone since the last text: now. */

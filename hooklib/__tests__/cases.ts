@@ -422,6 +422,8 @@ export const dlReuseCase = {
   program: 'dl_reload',
   args: ['leak'],
   leaks: ['42/1 libframe_big.so frame_alloc', '42/1 libframe_small.so frame_alloc'],
+  // dl_reload again: the small library opened once more where both were. Its first block was the big one's.
+  again: { args: ['again'], leaks: ['42/1 libframe_big.so frame_alloc', '84/2 libframe_small.so frame_alloc'] },
 };
 
 /** Each leak group as "bytes/blocks object function" of its first frame, sorted. */

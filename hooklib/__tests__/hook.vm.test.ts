@@ -290,7 +290,10 @@ test(execUnhookedCase.name, async () => {
 test(dlReuseCase.name, async () => {
   const result = await pmm.run(bin(dlReuseCase.program), dlReuseCase.args);
   expect([result.exitCode, describeLeakObjects(result.leaks)]).toEqual([0, dlReuseCase.leaks]);
+  const again = await pmm.run(bin(dlReuseCase.program), dlReuseCase.again.args);
+  expect([again.exitCode, describeLeakObjects(again.leaks)]).toEqual([0, dlReuseCase.again.leaks]);
   expect(result).toLeak();
+  expect(again).toLeak();
 }, 60_000);
 
 test(quickExitCase.name, async () => {

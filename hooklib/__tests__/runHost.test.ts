@@ -236,6 +236,8 @@ test(execUnhookedCase.name, async () => {
 test(dlReuseCase.name, async () => {
   const result = await hostRun(programBin(dlReuseCase.program), dlReuseCase.args);
   expect([result.exitCode, describeLeakObjects(result.leaks)]).toEqual([0, dlReuseCase.leaks]);
+  const again = await hostRun(programBin(dlReuseCase.program), dlReuseCase.again.args);
+  expect([again.exitCode, describeLeakObjects(again.leaks)]).toEqual([0, dlReuseCase.again.leaks]);
 }, 60_000);
 
 test(quickExitCase.name, async () => {
