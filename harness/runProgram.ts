@@ -19,7 +19,7 @@ import { PmmFaultError, vmFaultKind } from './faults';
 import { DEFAULT_GROWTH, judgeGrowth, type GrowthOptions } from './growth';
 import { growthSeries, parseSampleInterval } from './growthSeries';
 import { checkHookable, checkHookStarted, checkRecordedToTheEnd } from './hookReach';
-import { withHookedDefaults } from './hookEnvironment';
+import { checkHookSettings, withHookedDefaults } from './hookEnvironment';
 import { runDirectory } from './runDirectory';
 import { startFailureMessage } from './startFailure';
 
@@ -301,7 +301,10 @@ export async function runRaw(
   const env = programEnv(options, runOptions.env);
   const executable = resolveProgram(program, cwd, env.PATH);
   const hook = runOptions.hook === false ? null : preloadablePath(loadGuestFiles().hook);
-  if (hook !== null) checkHookable(executable, (message) => new ProgramError(message));
+  if (hook !== null) {
+    checkHookable(executable, (message) => new ProgramError(message));
+    checkHookSettings(env, (message) => new ProgramError(message));
+  }
   const growth = resolveGrowth(runOptions.growth);
   if (growth && hook === null) throw new ProgramError('growth mode needs the hook: pmthread samples only monitored processes');
   let vm: Vm;

@@ -41,6 +41,15 @@ test.each([
   expect({ status: run.status, stderr: run.stderr }).toEqual({ status: 3, stderr });
 });
 
+// The hook read a value it does not take as its default, without a word: PMM_STACK_DEPTH=20 as 16.
+test.each([['--host'], []])('a hook setting the hook does not take is refused before the run (%s)', (...mode) => {
+  const run = spawnSync(process.execPath, [cli, 'run', ...mode, '--', '/bin/true'], { env: { ...process.env, PMM_STACK_DEPTH: '20' }, encoding: 'utf8', timeout: 60_000 });
+  expect({ status: run.status, stderr: run.stderr.replace(/^pmm: booting .*\n/, '') }).toEqual({
+    status: 3,
+    stderr: 'pmm: PMM_STACK_DEPTH="20" in the program\'s environment: the hook takes a number of frames from 0 to 16\n',
+  });
+});
+
 test('a program that does not exist', () => {
   const run = pmm('run', '--', '/nonexistent/program');
   expect(run.stderr).toBe('pmm: program does not exist: /nonexistent/program\n');

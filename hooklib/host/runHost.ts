@@ -10,7 +10,7 @@ import * as os from 'os';
 import * as path from 'path';
 import { CappedOutput } from '../../harness/cappedOutput';
 import { checkHookable, checkHookStarted } from '../../harness/hookReach';
-import { withHookedDefaults } from '../../harness/hookEnvironment';
+import { checkHookSettings, withHookedDefaults } from '../../harness/hookEnvironment';
 import { processStat } from '../../harness/processStat';
 import { runDirectory } from '../../harness/runDirectory';
 import { startFailureMessage } from '../../harness/startFailure';
@@ -228,6 +228,7 @@ export async function runHostRaw(program: string, args: string[], options: HostR
   // Run by its full path, as in the VM: the result names the program alike in both modes.
   const executable = resolveProgram(program, cwd, env.PATH);
   checkHookable(executable, (message) => new ProgramError(message));
+  checkHookSettings(env, (message) => new ProgramError(message));
   const { dir, top } = recordDir();
   try {
     delete env.NODE_OPTIONS;
