@@ -26,6 +26,9 @@ test("the README's workflow is YAML, runs pmm's setup and Jest by shard, and mer
   expect(steps.some((step) => step.run?.includes('npx --no-install pmm setup'))).toBe(true);
   const jest = steps.find((step) => step.run?.startsWith('npx jest --shard'))!;
   expect(jest.env?.PMM_JUNIT_OUTPUT_FILE).toBe('reports/junit-${{ matrix.shard }}.xml');
+  // A shard that wrote no report fails its job, rather than the merge report the other shard's alone.
+  const upload = steps.find((step) => step.uses?.startsWith('actions/upload-artifact'))!;
+  expect(upload.with?.['if-no-files-found']).toBe('error');
   const report = workflow.jobs.report.steps;
   expect(report.some((step) => step.run?.includes('pmm junit-merge reports/junit.xml shards/*.xml'))).toBe(true);
   const annotate = report.find((step) => step.uses?.startsWith('mikepenz/action-junit-report'))!;
