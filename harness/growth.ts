@@ -38,8 +38,8 @@ export function detectGrowth(
   values: readonly number[],
   options: GrowthOptions = DEFAULT_GROWTH,
 ): SeriesVerdict | null {
-  const judged = values.slice(Math.ceil(values.length * options.warmupFraction));
-  if (judged.length < Math.max(options.minSamples, 4)) return null;
+  const judged = values.slice(judgedFrom(values.length, options));
+  if (judged.length < fewestJudged(options)) return null;
   const quarter = judged.length / 4;
   const medians = [0, 1, 2, 3].map((q) => median(judged.slice(Math.round(q * quarter), Math.round((q + 1) * quarter))));
   const rising = medians.every((m, q) => q === 0 || m > medians[q - 1]);
@@ -57,15 +57,24 @@ export function detectGrowth(
 }
 
 /** Every series judged; growing when any grew steadily, null when none had enough samples. */
+/** Where the judged samples start: after the warm-up. */
+const judgedFrom = (samples: number, options: GrowthOptions): number => Math.ceil(samples * options.warmupFraction);
+
+/** The fewest samples judged: minSamples, and four at least, one for each quarter whose median is compared. */
+const fewestJudged = (options: GrowthOptions): number => Math.max(options.minSamples, 4);
+
 export function judgeGrowth(
   series: Readonly<Record<SeriesVerdict['series'], readonly number[]>>,
   options: GrowthOptions = DEFAULT_GROWTH,
 ): GrowthVerdict {
   const names: Array<SeriesVerdict['series']> = ['rss', 'vm', 'unmatched'];
   const verdicts = names.map((name) => detectGrowth(name, series[name], options)).filter((v): v is SeriesVerdict => v !== null);
+  const samples = series.rss.length;
   return {
     growing: verdicts.length === 0 ? null : verdicts.some((v) => v.growing),
-    samples: series.rss.length,
+    samples,
+    judged: samples - judgedFrom(samples, options),
+    minSamples: fewestJudged(options),
     series: verdicts,
   };
 }

@@ -240,10 +240,11 @@ export function resolveGrowth(given: RunOptions['growth']): { detector: GrowthOp
   }
   // pmm.ko keeps a process's last SAMPLES_KEPT samples, the first warmupFraction of them left out.
   const judged = Math.floor(SAMPLES_KEPT * (1 - (detector.warmupFraction ?? DEFAULT_GROWTH.warmupFraction)));
-  if (detector.minSamples !== undefined && (!Number.isInteger(detector.minSamples) || detector.minSamples > judged)) {
+  // Four at least: the trend is read in the medians of four quarters (a smaller one was taken, and did nothing).
+  if (detector.minSamples !== undefined && (!Number.isInteger(detector.minSamples) || detector.minSamples < 4 || detector.minSamples > judged)) {
     throw new ProgramError(
-      `option "growth.minSamples" must be an integer of at most ${judged} (pmm.ko keeps a process's last ${SAMPLES_KEPT} samples, ` +
-        `the warm-up left out), got ${detector.minSamples}`,
+      `option "growth.minSamples" must be an integer from 4 (a sample for each quarter whose median is compared) to ${judged} ` +
+        `(pmm.ko keeps a process's last ${SAMPLES_KEPT} samples, the warm-up left out), got ${detector.minSamples}`,
     );
   }
   return { detector: { ...DEFAULT_GROWTH, ...detector }, intervalMs };

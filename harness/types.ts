@@ -178,6 +178,9 @@ export interface GrowthVerdict {
   /** true: at least one series grew steadily. null: too few samples to judge. */
   growing: boolean | null;
   samples: number;
+  /** Of the samples, those judged (after the warm-up), and the fewest that are judged (minSamples, 4 at least). */
+  judged?: number;
+  minSamples?: number;
   series: SeriesVerdict[];
 }
 

@@ -113,12 +113,19 @@ function childGrowthFailures(run: RunResult, growing: Source[]): GrowthFailureDe
   return [...listed, { name: 'MemoryGrowth', message, stack: message, pmmGrowth: { growing: true, samples, series: [], program } }];
 }
 
+/** How few samples a run gave: those judged after the warm-up against minSamples, where the verdict says them. */
+function tooFew({ samples, judged, minSamples }: GrowthVerdict): string {
+  const all = `${samples} ${samples === 1 ? 'sample' : 'samples'}`;
+  if (judged === undefined || minSamples === undefined) return `${all} ${samples === 1 ? 'is' : 'are'} too few`;
+  return `${all}, ${judged} of them after the warm-up, where ${minSamples} are judged at the fewest (minSamples)`;
+}
+
 /** Growth mode's failure: the series that grew, or the reason it could not judge (too few samples). */
 function growthFailureDetail(program: string, growth: GrowthVerdict): GrowthFailureDetail {
   const grown = growth.series.filter((s) => s.growing);
   const message =
     growth.growing === null
-      ? `growth mode could not judge ${program}: ${growth.samples} ${growth.samples === 1 ? 'sample is' : 'samples are'} too few (run it longer: pmthread samples it every growth.intervalMs, 100 ms by default)`
+      ? `growth mode could not judge ${program}: ${tooFew(growth)} (run it longer, or sample it more often: growth.intervalMs, 100 ms at least)`
       : `${program} grew steadily while it ran: ${grown.map((s) => `${s.series} +${s.growthBytes} bytes`).join(', ')}`;
   return {
     name: 'MemoryGrowth',

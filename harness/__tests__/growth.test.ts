@@ -33,7 +33,9 @@ test('judgeGrowth: any series growing is growth; none judged is null', () => {
   const flat = Array(30).fill(MiB);
   expect(judgeGrowth({ rss: flat, vm: ramp(30, 0, MiB), unmatched: flat }).growing).toBe(true);
   expect(judgeGrowth({ rss: flat, vm: flat, unmatched: flat })).toMatchObject({ growing: false, samples: 30 });
-  expect(judgeGrowth({ rss: [1], vm: [1], unmatched: [0] })).toEqual({ growing: null, samples: 1, series: [] });
+  expect(judgeGrowth({ rss: [1], vm: [1], unmatched: [0] })).toEqual({ growing: null, samples: 1, judged: 0, minSamples: 8, series: [] });
+  // What the verdict says of too few: those after the warm-up (the first quarter, rounded up), against minSamples.
+  expect(judgeGrowth({ rss: flat.slice(0, 10), vm: flat.slice(0, 10), unmatched: flat.slice(0, 10) })).toMatchObject({ growing: null, samples: 10, judged: 7, minSamples: 8 });
 });
 
 describe('the growth option, checked', () => {
@@ -45,9 +47,11 @@ describe('the growth option, checked', () => {
     [{ stedyness: 1 }, /^pmm: unknown option "growth.stedyness"/],
     // pmm.ko samples at most every hour, and keeps a process's last 256 samples (192 judged after a quarter's warm-up).
     [{ intervalMs: 1e12 }, 'pmm: option "growth.intervalMs" must be an integer from 100 to 3600000, got 1000000000000'],
-    [{ minSamples: 200 }, 'pmm: option "growth.minSamples" must be an integer of at most 192 (pmm.ko keeps a process\'s last 256 samples, the warm-up left out), got 200'],
-    [{ minSamples: 2.5 }, 'pmm: option "growth.minSamples" must be an integer of at most 192 (pmm.ko keeps a process\'s last 256 samples, the warm-up left out), got 2.5'],
-    [{ minSamples: 300, warmupFraction: 0 }, 'pmm: option "growth.minSamples" must be an integer of at most 256 (pmm.ko keeps a process\'s last 256 samples, the warm-up left out), got 300'],
+    [{ minSamples: 200 }, 'pmm: option "growth.minSamples" must be an integer from 4 (a sample for each quarter whose median is compared) to 192 (pmm.ko keeps a process\'s last 256 samples, the warm-up left out), got 200'],
+    [{ minSamples: 2.5 }, 'pmm: option "growth.minSamples" must be an integer from 4 (a sample for each quarter whose median is compared) to 192 (pmm.ko keeps a process\'s last 256 samples, the warm-up left out), got 2.5'],
+    // Below 4 it was taken, and did nothing: the trend needs a sample in each quarter.
+    [{ minSamples: 2 }, 'pmm: option "growth.minSamples" must be an integer from 4 (a sample for each quarter whose median is compared) to 192 (pmm.ko keeps a process\'s last 256 samples, the warm-up left out), got 2'],
+    [{ minSamples: 300, warmupFraction: 0 }, 'pmm: option "growth.minSamples" must be an integer from 4 (a sample for each quarter whose median is compared) to 256 (pmm.ko keeps a process\'s last 256 samples, the warm-up left out), got 300'],
   ])('%j is refused', (given, message) => {
     expect(() => resolveGrowth(given as never)).toThrow(message);
   });

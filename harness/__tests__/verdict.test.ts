@@ -138,9 +138,13 @@ test("a child's mismatch names the child and both kinds", () => {
   expect(failure.stack).toContain('new[] block of 40 bytes released with delete');
 });
 
-test('growth that could not be judged says what to do', () => {
-  const [failure] = runFailures(run({ growth: { growing: null, samples: 2, series: [] } }), context());
-  expect(failure.message).toBe('growth mode could not judge /bin/p: 2 samples are too few (run it longer: pmthread samples it every growth.intervalMs, 100 ms by default)');
+// It said "10 samples are too few" of a run whose 7 after the warm-up fell short of minSamples' 8, and
+// named the interval's default, whatever the run's.
+test('growth that could not be judged says how many samples were judged against how many it needs, and what to do', () => {
+  const [failure] = runFailures(run({ growth: { growing: null, samples: 10, judged: 7, minSamples: 8, series: [] } }), context());
+  expect(failure.message).toBe(
+    'growth mode could not judge /bin/p: 10 samples, 7 of them after the warm-up, where 8 are judged at the fewest (minSamples) (run it longer, or sample it more often: growth.intervalMs, 100 ms at least)',
+  );
 });
 
 test("a child's growth names the child", () => {
