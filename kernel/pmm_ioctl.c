@@ -514,8 +514,11 @@ static int pmm_ioctl_record_maps(void __user *argp)
 
 /*
  * PMM_FORKED: the child starts with its parent's object map, which is its
- * own until it maps a ring and sends one (or execs). No ring of its own
- * yet, but the hook's code is in it: not unhooked.
+ * own until it sends one (or execs). No ring of its own yet, but the hook's
+ * code is in it: not unhooked. A child that mapped its ring first has a
+ * monitor already, and gets the map too while it has none and runs its
+ * parent's image: killed before it sent its own (its parent left at once),
+ * it was reported with no program and no frame named.
  */
 static int pmm_ioctl_forked(void __user *argp)
 {
@@ -534,16 +537,18 @@ static int pmm_ioctl_forked(void __user *argp)
 
 	mutex_lock(&pmm_lock);
 	mon = pmm_monitor_find_pid(task_tgid(task));
-	if (mon)
-		goto out_unlock;	/* the child mapped its ring first */
-	mon = pmm_monitor_follow_child(task);
-	if (!mon)
-		goto out_unlock;
-	mon->exec_id = READ_ONCE(task->self_exec_id);
-	mon->has_image = true;
-	mon->unhooked = false;
+	if (!mon) {
+		mon = pmm_monitor_follow_child(task);
+		if (!mon)
+			goto out_unlock;
+		mon->exec_id = READ_ONCE(task->self_exec_id);
+		mon->has_image = true;
+		mon->unhooked = false;
+	}
 	parent = pmm_monitor_find_current();
-	if (parent && parent->maps) {
+	/* The parent's image while the child has not exec()ed since the fork. */
+	if (!mon->maps && parent && parent->maps &&
+	    READ_ONCE(task->self_exec_id) == READ_ONCE(current->self_exec_id)) {
 		text = kvmalloc(parent->maps_len, GFP_KERNEL);
 		if (text) {
 			memcpy(text, parent->maps, parent->maps_len);

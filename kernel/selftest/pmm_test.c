@@ -3139,6 +3139,45 @@ static void test_ring_stopped(void)
  * run ends). Its ending is known though it never mapped a ring. Only the
  * caller's own child, and only from a monitored caller.
  */
+/*
+ * A child whose fork handler mapped its ring before its parent named it has
+ * a monitor and, until it sends one, no map: the parent's is given it then
+ * too. Killed before it sent its own, it had none: no program, no frame.
+ */
+static void test_forked_ring_first(const char *text)
+{
+	int ready[2];
+	char back[64], c;
+	pid_t child;
+	__s32 pid;
+
+	if (pipe(ready))
+		return;
+	child = fork();
+	if (!child) {
+		struct ring r;
+
+		close(ready[0]);
+		if (ring_open(&r) || write(ready[1], "r", 1) != 1)
+			_exit(1);
+		pause();
+		_exit(0);
+	}
+	close(ready[1]);
+	check(read(ready[0], &c, 1) == 1, "a child maps its ring first");
+	close(ready[0]);
+	check(read_maps(child, back, sizeof(back)) == 0,
+	      "  ... it has no map of its own yet");
+	pid = child;
+	check_errno(pmm_ioctl(PMM_FORKED, &pid), 0,
+		    "  ... FORKED of it after that");
+	check(read_maps(child, back, sizeof(back)) > 0 && !strcmp(back, text),
+	      "  ... it has its parent's object map");
+	kill(child, SIGKILL);
+	waitpid(child, NULL, 0);
+	set_config(PMM_CFG_STOP_PID, child, 0);
+}
+
 static void test_forked(void)
 {
 	static const char text[] = "the parent's map\n";
@@ -3191,6 +3230,7 @@ static void test_forked(void)
 	      "  ... killed with no ring: its ending is known (%u, %#x)",
 	      info.exit_known, info.wait_status);
 	set_config(PMM_CFG_STOP_PID, child, 0);
+	test_forked_ring_first(text);
 
 	/* An unmonitored process (no ring, no START_PID) takes in no child. */
 	child = fork();
