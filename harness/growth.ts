@@ -22,6 +22,18 @@ export const DEFAULT_GROWTH: GrowthOptions = {
   steadiness: 0.75,
 };
 
+/** The fewest samples the detector can judge: one for each quarter whose median is compared. */
+export const MIN_JUDGED_SAMPLES = 4;
+
+/** Where the judged samples start: after the warm-up. */
+const judgedFrom = (samples: number, warmupFraction: number): number => Math.ceil(samples * warmupFraction);
+
+/** How many of a series' samples are judged: those after the warm-up. */
+export const judgedCount = (samples: number, warmupFraction: number): number => samples - judgedFrom(samples, warmupFraction);
+
+/** The fewest samples judged: minSamples, and MIN_JUDGED_SAMPLES at least. */
+const fewestJudged = (options: GrowthOptions): number => Math.max(options.minSamples, MIN_JUDGED_SAMPLES);
+
 function median(values: readonly number[]): number {
   const sorted = [...values].sort((a, b) => a - b);
   const mid = Math.floor(sorted.length / 2);
@@ -38,7 +50,7 @@ export function detectGrowth(
   values: readonly number[],
   options: GrowthOptions = DEFAULT_GROWTH,
 ): SeriesVerdict | null {
-  const judged = values.slice(judgedFrom(values.length, options));
+  const judged = values.slice(judgedFrom(values.length, options.warmupFraction));
   if (judged.length < fewestJudged(options)) return null;
   const quarter = judged.length / 4;
   const medians = [0, 1, 2, 3].map((q) => median(judged.slice(Math.round(q * quarter), Math.round((q + 1) * quarter))));
@@ -57,12 +69,6 @@ export function detectGrowth(
 }
 
 /** Every series judged; growing when any grew steadily, null when none had enough samples. */
-/** Where the judged samples start: after the warm-up. */
-const judgedFrom = (samples: number, options: GrowthOptions): number => Math.ceil(samples * options.warmupFraction);
-
-/** The fewest samples judged: minSamples, and four at least, one for each quarter whose median is compared. */
-const fewestJudged = (options: GrowthOptions): number => Math.max(options.minSamples, 4);
-
 export function judgeGrowth(
   series: Readonly<Record<SeriesVerdict['series'], readonly number[]>>,
   options: GrowthOptions = DEFAULT_GROWTH,
@@ -73,7 +79,7 @@ export function judgeGrowth(
   return {
     growing: verdicts.length === 0 ? null : verdicts.some((v) => v.growing),
     samples,
-    judged: samples - judgedFrom(samples, options),
+    judged: judgedCount(samples, options.warmupFraction),
     minSamples: fewestJudged(options),
     series: verdicts,
   };

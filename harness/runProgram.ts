@@ -16,7 +16,7 @@ import type { EarlierMapsAnswer } from '../qemu/protocol';
 import { loadGuestFiles, preloadablePath } from '../qemu/paths';
 import { ProgramNotStartedError, VmError, type Vm } from '../qemu/Vm';
 import { PmmFaultError, vmFaultKind } from './faults';
-import { DEFAULT_GROWTH, judgeGrowth, type GrowthOptions } from './growth';
+import { DEFAULT_GROWTH, judgeGrowth, judgedCount, MIN_JUDGED_SAMPLES, type GrowthOptions } from './growth';
 import { growthSeries, parseSampleInterval } from './growthSeries';
 import { checkHookable, checkHookStarted, checkRecordedToTheEnd } from './hookReach';
 import { checkHookSettings, withHookedDefaults } from './hookEnvironment';
@@ -239,11 +239,11 @@ export function resolveGrowth(given: RunOptions['growth']): { detector: GrowthOp
     throw new ProgramError(`option "growth.intervalMs" must be an integer from 100 to ${MAX_SAMPLE_INTERVAL_MS}, got ${intervalMs}`);
   }
   // pmm.ko keeps a process's last SAMPLES_KEPT samples, the first warmupFraction of them left out.
-  const judged = Math.floor(SAMPLES_KEPT * (1 - (detector.warmupFraction ?? DEFAULT_GROWTH.warmupFraction)));
-  // Four at least: the trend is read in the medians of four quarters (a smaller one was taken, and did nothing).
-  if (detector.minSamples !== undefined && (!Number.isInteger(detector.minSamples) || detector.minSamples < 4 || detector.minSamples > judged)) {
+  const judged = judgedCount(SAMPLES_KEPT, detector.warmupFraction ?? DEFAULT_GROWTH.warmupFraction);
+  // The detector's fewest at least: a smaller minSamples was taken, and did nothing.
+  if (detector.minSamples !== undefined && (!Number.isInteger(detector.minSamples) || detector.minSamples < MIN_JUDGED_SAMPLES || detector.minSamples > judged)) {
     throw new ProgramError(
-      `option "growth.minSamples" must be an integer from 4 (a sample for each quarter whose median is compared) to ${judged} ` +
+      `option "growth.minSamples" must be an integer from ${MIN_JUDGED_SAMPLES} (a sample for each quarter whose median is compared) to ${judged} ` +
         `(pmm.ko keeps a process's last ${SAMPLES_KEPT} samples, the warm-up left out), got ${detector.minSamples}`,
     );
   }
