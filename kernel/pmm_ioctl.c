@@ -541,9 +541,7 @@ static int pmm_ioctl_forked(void __user *argp)
 		mon = pmm_monitor_follow_child(task);
 		if (!mon)
 			goto out_unlock;
-		mon->exec_id = READ_ONCE(task->self_exec_id);
-		mon->has_image = true;
-		mon->unhooked = false;
+		pmm_monitor_hooked_image(mon, READ_ONCE(task->self_exec_id));
 	}
 	parent = pmm_monitor_find_current();
 	/* The parent's image while the child has not exec()ed since the fork. */
