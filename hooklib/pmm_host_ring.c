@@ -446,13 +446,15 @@ int pmm_host_ring_drain(void)
  */
 int pmm_host_ring_hand_over(void)
 {
-	__u64 head = __atomic_load_n(&pmm_ring_hdr->head, __ATOMIC_ACQUIRE), tail;
+	__u64 head = __atomic_load_n(&pmm_ring_hdr->head, __ATOMIC_ACQUIRE);
+	__u64 before, after = pmm_host_committed().tail;
 
 	do {
-		tail = pmm_host_committed().tail;
+		before = after;
 		if (pmm_host_drain(0) < 0)
 			return -1;
-	} while (pmm_host_committed().tail != tail && pmm_host_committed().tail < head);
+		after = pmm_host_committed().tail;
+	} while (after != before && after < head);
 	return 0;
 }
 
