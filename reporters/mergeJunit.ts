@@ -16,6 +16,18 @@ interface Suite {
 
 export class JunitMergeError extends Error {}
 
+/**
+ * The comment a merged report begins with. It tells a report junit-merge wrote, which a later merge may
+ * overwrite, from a shard's, which it must not: `pmm junit-merge shards/*.xml` would take the first shard for
+ * the output and lose it.
+ */
+export const MERGED_MARK = '<!-- merged by pmm junit-merge -->';
+
+/** Whether xml is a JUnit report that junit-merge did not write (a shard's, say). */
+export function isUnmergedReport(xml: string): boolean {
+  return !xml.includes(MERGED_MARK) && /<testsuites?[\s>/]/.test(xml);
+}
+
 async function suitesOf(xml: string, label: string): Promise<Suite[]> {
   let parsed: Parsed;
   try {
@@ -48,5 +60,8 @@ export async function mergeJunit(reports: ReadonlyArray<readonly [string, string
     ...(suites.length > 0 ? {testsuite: suites} : {}),
   };
   const builder = new Builder({xmldec: {version: '1.0', encoding: 'UTF-8'}, renderOpts: {pretty: true, indent: '  ', newline: '\n'}});
-  return `${builder.buildObject({testsuites: root})}\n`;
+  const xml = builder.buildObject({testsuites: root});
+  // After the declaration, which must come first.
+  const declarationEnd = xml.indexOf('?>') + 2;
+  return `${xml.slice(0, declarationEnd)}\n${MERGED_MARK}${xml.slice(declarationEnd)}\n`;
 }

@@ -34,3 +34,32 @@ test.each([
   expect(run.status).toBe(status);
   expect(run.stderr).toMatch(message);
 });
+
+describe('an output that is there already', () => {
+  const merge = (...args: string[]) => spawnSync(process.execPath, [cli, 'junit-merge', ...args], {encoding: 'utf8', cwd: dir});
+  beforeEach(() => {
+    fs.writeFileSync(path.join(dir, 'shard-1.xml'), report('a.test.js', 0));
+    fs.writeFileSync(path.join(dir, 'shard-2.xml'), report('b.test.js', 1));
+  });
+
+  test('a shard taken for the output, as a glob does, is refused and kept', () => {
+    const run = merge('shard-1.xml', 'shard-2.xml');
+    expect(run.status).toBe(2);
+    expect(run.stderr).toMatch(/shard-1.xml is a JUnit report that junit-merge did not write .* it would be overwritten/);
+    expect(fs.readFileSync(path.join(dir, 'shard-1.xml'), 'utf8')).toBe(report('a.test.js', 0));
+  });
+
+  test('a report merged before is overwritten, and an output among the inputs takes in the new shards', () => {
+    expect(merge('merged.xml', 'shard-1.xml').status).toBe(0);
+    expect(merge('merged.xml', 'shard-1.xml', 'shard-2.xml').stdout).toMatch(/2 reports, 2 tests, 1 failures/);
+    expect(merge('shard-1.xml', 'shard-1.xml', 'shard-2.xml').stdout).toMatch(/2 reports, 2 tests, 1 failures/);
+    expect(merge('merged.xml', 'merged.xml', 'shard-2.xml').stdout).toMatch(/2 reports, 3 tests, 2 failures/);
+    expect(junitSchemaErrors(fs.readFileSync(path.join(dir, 'merged.xml'), 'utf8'))).toBeNull();
+  });
+
+  test('an output that cannot be written is said, not thrown', () => {
+    const run = merge(dir, 'shard-1.xml');
+    expect(run.status).toBe(1);
+    expect(run.stderr).toBe(`pmm junit-merge: cannot write ${dir}: EISDIR: illegal operation on a directory, open '${dir}'\n`);
+  });
+});
