@@ -51,7 +51,8 @@ export default class JunitReporter extends BaseReporter {
       const document = buildJunit(results, {...this.options, rootDir: this.rootDir, sourceOf: readSource, figuresOf});
       mkdirSync(dirname(this.outputFile), {recursive: true});
       writeFileSync(this.outputFile, renderJunit(document));
-      if (this.options.summary) process.stdout.write(junitSummary(document, this.outputFile));
+      // On stderr, where Jest writes its own summary: `jest --json` keeps stdout for the JSON alone.
+      if (this.options.summary) process.stderr.write(junitSummary(document, this.outputFile));
     } catch (error) {
       const cause = error instanceof Error ? error : new Error(String(error));
       const failure = new Error(`jest-environment-pmm/junit: could not write ${this.outputFile}: ${cause.message}`, {cause});

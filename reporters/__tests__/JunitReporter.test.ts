@@ -77,6 +77,18 @@ it('records, says, and does not throw, when it cannot write: under a file, or on
   }
 });
 
+it('prints its summary on stderr, as Jest its own, so that jest --json leaves stdout to the JSON', () => {
+  const onStdout = jest.spyOn(process.stdout, 'write');
+  try {
+    const said = stderrOf(() => new JunitReporter(globalConfig(), {}).onRunComplete(new Set(), RESULTS));
+    expect(said).toMatch(/^pmm: 2 tests in 1 file: 1 passed, 1 failed \(1 MemoryLeak\), 0 errors, 0 skipped\n[^]*pmm: JUnit report: /);
+    expect(onStdout).not.toHaveBeenCalled();
+  } finally {
+    onStdout.mockRestore();
+  }
+  produced.add(readFileSync(join(rootDir, 'reports', 'pmm-junit.xml'), 'utf8'));
+});
+
 it('records, and does not throw, when Jest passes no results', () => {
   const reporter = new JunitReporter(globalConfig(), {});
   expect(() => reporter.onRunComplete(new Set(), undefined)).not.toThrow();
