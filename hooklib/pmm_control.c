@@ -177,6 +177,7 @@ static void pmm_start(void)
 		pmm_maps_record();
 	if (pmm_transport_live()) {
 		pmm_record_prepare();
+		pmm_recent_prepare();
 		pmm_find_cxx_freeres();
 		pmm_cxx_replaced = pmm_program_replaces_operators();
 	}

@@ -22,7 +22,6 @@ struct pmm_ring_header *pmm_ring_hdr;
 struct pmm_ring_entry *pmm_ring_ent;
 int pmm_ring_time_tsc;
 __thread int pmm_ring_writing __attribute__((tls_model("initial-exec")));
-__thread struct pmm_recent pmm_recent[PMM_RECENT_SLOTS] __attribute__((tls_model("initial-exec")));
 __u64 pmm_released[PMM_RELEASED_BUCKETS];
 __u64 pmm_resumed_at;
 
@@ -83,7 +82,7 @@ void pmm_ring_forget(void)
 	pmm_ring_ent = NULL;
 	pmm_ring_time_tsc = 0;
 	pmm_ring_writing = 0;
-	memset(pmm_recent, 0, sizeof(pmm_recent));
+	pmm_recent_forget();
 	/* The next ring's positions start again: the parent's marks would stop its cancels. */
 	memset(pmm_released, 0, sizeof(pmm_released));
 	pmm_resumed_at = 0;

@@ -22,14 +22,26 @@ extern __thread int pmm_ring_writing __attribute__((tls_model("initial-exec")));
  * block that lost its slot only costs a free record later; a stale slot is harmless, for a cancel
  * checks the entry's seq and pointer first.
  */
-#define PMM_RECENT_SLOTS	512	/* power of two; 8 KiB of TLS per thread */
+#define PMM_RECENT_SLOTS	512	/* power of two; 8 KiB per thread */
 #define PMM_RECENT_WAYS		4
 
 struct pmm_recent {
 	__u64 ptr;
 	__u64 pos;
 };
-extern __thread struct pmm_recent pmm_recent[PMM_RECENT_SLOTS] __attribute__((tls_model("initial-exec")));
+
+/*
+ * The thread's table, mapped at its first allocation (pmm_recent.c), not in static TLS: glibc takes a
+ * thread's static TLS out of the stack size the program asked for, and 8 KiB more of it crashed threads
+ * made with small stacks (PTHREAD_STACK_MIN) that ran fine without the hook. NULL: none yet;
+ * PMM_RECENT_GONE: the thread is exiting, and its table was unmapped.
+ */
+extern __thread struct pmm_recent *pmm_recent_table __attribute__((tls_model("initial-exec")));
+#define PMM_RECENT_GONE		((struct pmm_recent *)1)
+
+void pmm_recent_prepare(void);
+struct pmm_recent *pmm_recent_table_new(void);
+void pmm_recent_forget(void);
 
 int pmm_ring_wait(struct pmm_ring_entry *e, __u64 pos);
 struct pmm_record *pmm_ring_reserve_nested(__u64 *pos_out);
@@ -123,16 +135,24 @@ static inline void pmm_ring_commit_cancelled(__u64 pos)
 	pmm_ring_finish(pos, (pos + 1) | PMM_RING_SEQ_CANCELLED);
 }
 
-/* The set of ptr: 128 of them, by the top bits of a multiplicative hash. */
-static inline struct pmm_recent *pmm_recent_set(const void *ptr)
+/* The set of ptr in table: 128 of them, by the top bits of a multiplicative hash. */
+static inline struct pmm_recent *pmm_recent_set(struct pmm_recent *table, const void *ptr)
 {
-	return &pmm_recent[((((uintptr_t)ptr >> 4) * 0x9E3779B97F4A7C15ull) >> 57) * PMM_RECENT_WAYS];
+	return &table[((((uintptr_t)ptr >> 4) * 0x9E3779B97F4A7C15ull) >> 57) * PMM_RECENT_WAYS];
 }
 
 /* A committed allocation of ptr at pos, which a free by this thread may cancel. */
 static inline void pmm_ring_remember(const void *ptr, __u64 pos)
 {
-	struct pmm_recent *set = pmm_recent_set(ptr);
+	struct pmm_recent *table = pmm_recent_table;
+
+	/* Without a table (none could be mapped, or the thread is exiting) its free is a record. */
+	if (__builtin_expect((uintptr_t)table <= (uintptr_t)PMM_RECENT_GONE, 0)) {
+		table = pmm_recent_table_new();
+		if (!table)
+			return;
+	}
+	struct pmm_recent *set = pmm_recent_set(table, ptr);
 	/* The older position goes: its block is the likelier to be gone (a cancel left pos 0). */
 	struct pmm_recent *a = set[0].pos <= set[1].pos ? &set[0] : &set[1];
 	struct pmm_recent *b = set[2].pos <= set[3].pos ? &set[2] : &set[3];
@@ -203,13 +223,13 @@ static inline __u64 pmm_released_mark(__u64 *bucket, __u64 pos)
  */
 static inline int pmm_ring_cancel(const void *ptr, enum pmm_kind kind, const __u64 *released)
 {
-	struct pmm_recent *slot;
+	struct pmm_recent *slot, *table = pmm_recent_table;
 	struct pmm_ring_entry *e;
 	__u64 pos, written, mark;
 
-	if (!pmm_ring_ent)
+	if (!pmm_ring_ent || (uintptr_t)table <= (uintptr_t)PMM_RECENT_GONE)
 		return 0;
-	slot = pmm_recent_set(ptr);
+	slot = pmm_recent_set(table, ptr);
 	if (slot->ptr != (uintptr_t)ptr && (++slot)->ptr != (uintptr_t)ptr &&
 	    (++slot)->ptr != (uintptr_t)ptr && (++slot)->ptr != (uintptr_t)ptr)
 		return 0;
