@@ -6,6 +6,7 @@
  * The layout and the writers' protocol are in include/uapi/pmm.h.
  */
 #include <linux/bitmap.h>
+#include <linux/file.h>
 #include <linux/fs.h>
 #include <linux/hash.h>
 #include <linux/log2.h>
@@ -56,6 +57,7 @@ struct pmm_ring {
 	bool overwritten;	/* its process wrote over it: nothing applied */
 	struct mutex lock;	/* guards tail and the drain's tables */
 	void *mem;		/* PMM_RING_BYTES, vmalloc_user'ed, mapped */
+	struct file *file;	/* whose private_data it is: its life */
 	struct pid *pid;	/* the process that mapped it */
 	u64 tail;		/* next position to apply; never user-visible */
 	u64 exec_id;		/* the mapper's self_exec_id: its image */
@@ -699,6 +701,7 @@ int pmm_ring_mmap(struct file *file, struct vm_area_struct *vma)
 	vma->vm_flags |= VM_DONTCOPY | VM_DONTEXPAND | VM_DONTDUMP;
 
 	/* Set before it is published: a drain racing us checks it. */
+	ring->file = file;
 	ring->pid = get_pid(task_tgid(current));
 	ring->exec_id = READ_ONCE(current->self_exec_id);
 	/* One ring per open file: the first mapping wins. */
@@ -724,22 +727,26 @@ out_free_ring:
 }
 
 /*
- * The ring the calling process mapped from its current image, for a drain
- * asked through another file of /dev/pmm than the one it mapped: the
- * program closed that one (a daemon closes every fd), and the hook opened
- * the device again. The mapping holds the ring's file, so the ring lives
- * while the caller runs. NULL if there is none.
+ * The file of the ring the calling process mapped from its current image,
+ * with a reference the caller puts, for a drain asked through another file
+ * of /dev/pmm than the one it mapped: the program closed that one (a daemon
+ * closes every fd), and the hook opened the device again. The reference,
+ * not the mapping, keeps the ring: another thread of the process may unmap
+ * it and close its file meanwhile. A ring is listed until its release, so
+ * its file is still there under the lock; one whose last reference is gone
+ * is being released. NULL if there is none.
  */
-static struct pmm_ring *pmm_ring_of_current(void)
+static struct file *pmm_ring_file_of_current(void)
 {
 	u64 exec_id = READ_ONCE(current->self_exec_id);
-	struct pmm_ring *ring, *found = NULL;
+	struct file *found = NULL;
+	struct pmm_ring *ring;
 
 	spin_lock(&pmm_rings_lock);
 	list_for_each_entry(ring, &pmm_rings, node) {
 		if (ring->pid == task_tgid(current) &&
-		    ring->exec_id == exec_id) {
-			found = ring;
+		    ring->exec_id == exec_id && get_file_rcu(ring->file)) {
+			found = ring->file;
 			break;
 		}
 	}
@@ -767,20 +774,32 @@ static bool pmm_ring_may_drain(struct pmm_ring *ring)
 	return shares;
 }
 
-int pmm_ring_drain(struct file *file)
+static int pmm_ring_drain_of(struct pmm_ring *ring)
 {
-	struct pmm_ring *ring = READ_ONCE(file->private_data);
 	int ret;
 
-	if (!ring)
-		ring = pmm_ring_of_current();
-	if (!ring)
-		return -EINVAL;
 	if (!pmm_ring_may_drain(ring))
 		return -EPERM;
 	mutex_lock(&ring->lock);
 	ret = pmm_ring_apply(ring, false);
 	mutex_unlock(&ring->lock);
+	return ret;
+}
+
+/* The caller holds file, and so its ring, if it has one. */
+int pmm_ring_drain(struct file *file)
+{
+	struct pmm_ring *ring = READ_ONCE(file->private_data);
+	struct file *mapped;
+	int ret;
+
+	if (ring)
+		return pmm_ring_drain_of(ring);
+	mapped = pmm_ring_file_of_current();
+	if (!mapped)
+		return -EINVAL;
+	ret = pmm_ring_drain_of(mapped->private_data);
+	fput(mapped);
 	return ret;
 }
 

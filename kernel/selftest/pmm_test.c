@@ -3719,6 +3719,63 @@ static void test_ring_unmonitored(void)
 	      "  ... nor did the mmap or the release monitor it");
 }
 
+/*
+ * A drain through a file with no ring of its own drains the ring the
+ * process mapped elsewhere, which another of its threads may unmap and
+ * close meanwhile: the drain found that ring and then locked and applied
+ * it after its release had freed it (an oops within two seconds). The
+ * mapper runs SCHED_FIFO, so that it cuts in on the drain.
+ */
+static int drain_race_stop;
+
+static void *drain_race_drainer(void *arg)
+{
+	long *unexpected = arg;
+	int fd = open(PMM_DEVICE_PATH, O_RDWR);
+
+	while (!__atomic_load_n(&drain_race_stop, __ATOMIC_RELAXED))
+		if (ioctl(fd, PMM_RING_DRAIN) && errno != EINVAL && errno != ESRCH)
+			++*unexpected;
+	close(fd);
+	return NULL;
+}
+
+static void test_ring_drain_race(void)
+{
+	struct sched_param fifo = { .sched_priority = 10 };
+	struct timespec end, now;
+	long unexpected = 0, cycles = 0;
+	unsigned int seed = 1;
+	pthread_t drainer;
+	struct ring r;
+
+	drain_race_stop = 0;
+	pthread_create(&drainer, NULL, drain_race_drainer, &unexpected);
+	pthread_setschedparam(pthread_self(), SCHED_FIFO, &fifo);
+	clock_gettime(CLOCK_MONOTONIC, &end);
+	end.tv_sec += 3;
+	do {
+		struct timespec pause = { 0, 20000 + rand_r(&seed) % 400000 };
+
+		if (ring_open(&r))
+			break;
+		nanosleep(&pause, NULL);
+		ring_close(&r);
+		cycles++;
+		pause.tv_nsec = 1000000;
+		nanosleep(&pause, NULL);
+		clock_gettime(CLOCK_MONOTONIC, &now);
+	} while (now.tv_sec < end.tv_sec ||
+		 (now.tv_sec == end.tv_sec && now.tv_nsec < end.tv_nsec));
+	fifo.sched_priority = 0;
+	pthread_setschedparam(pthread_self(), SCHED_OTHER, &fifo);
+	__atomic_store_n(&drain_race_stop, 1, __ATOMIC_RELAXED);
+	pthread_join(drainer, NULL);
+	check(cycles > 100 && !unexpected,
+	      "a drain through another file races its ring's unmap and close: %ld rings, %ld unexpected errors",
+	      cycles, unexpected);
+}
+
 /* Run on a module loaded with a small max_records. */
 static void test_limits(void)
 {
@@ -3818,6 +3875,7 @@ int main(int argc, char **argv)
 	test_caps();
 	test_stop_self();
 	test_ring_unmonitored();
+	test_ring_drain_race();
 out:
 	printf("%d passed, %d failed\n", counts->passed, counts->failed);
 	return counts->failed ? 1 : 0;
