@@ -160,7 +160,7 @@ static void pmm_find_cxx_freeres(void)
 static void pmm_start(void)
 {
 	int was_in_hook = pmm_in_hook;
-	const char *active = getenv("PMM_HOOKS_ACTIVE");
+	const char *active = pmm_getenv("PMM_HOOKS_ACTIVE");
 
 	pmm_in_hook = 1;
 	pmm_live_map();
@@ -216,7 +216,7 @@ extern void __libc_freeres(void);
  */
 static void pmm_freeres(void)
 {
-	const char *freeres = getenv("PMM_LIBC_FREERES");
+	const char *freeres = pmm_getenv("PMM_LIBC_FREERES");
 
 	if (freeres && strcmp(freeres, "0") == 0)
 		return;

@@ -22,6 +22,9 @@
  */
 extern __thread volatile int pmm_in_hook __attribute__((tls_model("initial-exec")));
 
+/* pmm_env.c: getenv(name), also in a .preinit_array function, before the C library sets environ. */
+const char *pmm_getenv(const char *name);
+
 /* pmm_preload.c: the C library's own allocator, for the C++ operators. */
 void *pmm_real_malloc(size_t size);
 void *pmm_real_aligned_alloc(size_t align, size_t size);

@@ -65,8 +65,8 @@ static __thread uintptr_t pmm_stack_hi __attribute__((tls_model("initial-exec"))
 
 static void pmm_read_stack_options(void)
 {
-	const char *depth = getenv("PMM_STACK_DEPTH");
-	const char *unwind = getenv("PMM_STACK_UNWIND");
+	const char *depth = pmm_getenv("PMM_STACK_DEPTH");
+	const char *unwind = pmm_getenv("PMM_STACK_UNWIND");
 
 	if (depth && *depth) {
 		char *end;

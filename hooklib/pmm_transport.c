@@ -142,7 +142,7 @@ static void pmm_host_drain_failed(void)
 /* PMM_RECORD_FD as an fd open for writing, or -1. */
 static int pmm_host_fd_from_env(void)
 {
-	const char *text = getenv("PMM_RECORD_FD");
+	const char *text = pmm_getenv("PMM_RECORD_FD");
 	char *end;
 	long fd;
 	int flags;
@@ -259,7 +259,7 @@ void pmm_transport_open(void)
 	 * Absolute only: the program may change directory before it forks. Kept in the environment: the
 	 * programs this one runs write their own files beside ours.
 	 */
-	dir = getenv("PMM_RECORD_DIR");
+	dir = pmm_getenv("PMM_RECORD_DIR");
 	if (dir && *dir) {
 		if (dir[0] == '/' && strlen(dir) < sizeof(pmm_record_dir)) {
 			strcpy(pmm_record_dir, dir);
@@ -269,7 +269,7 @@ void pmm_transport_open(void)
 	}
 
 	fd = pmm_host_fd_from_env();
-	maps_path = getenv("PMM_MAPS_FILE");
+	maps_path = pmm_getenv("PMM_MAPS_FILE");
 	if (fd >= 0 && maps_path && strlen(maps_path) < sizeof(pmm_maps_path))
 		strcpy(pmm_maps_path, maps_path);
 	/* Only this process writes into the stream: see the top of this file. */

@@ -288,6 +288,18 @@ export const hookCases: HookCase[] = [
     mismatches: [],
   },
   {
+    // environ is still NULL there: host mode never started (the run was refused), the VM ignored PMM_* settings.
+    name: 'preinit_alloc: an allocation in a .preinit_array function, before the C library sets environ',
+    program: 'preinit_alloc',
+    args: [],
+    exitCode: 0,
+    signal: null,
+    stdout: 'preinit_alloc: done\n',
+    leak: { bytes: 111, blocks: 2 },
+    leaks: ['10/1 malloc main<__libc_start_call_main', '101/1 malloc leak_before_libc<first_of_all'],
+    mismatches: [],
+  },
+  {
     // The hook's 8 KiB of static TLS came out of every thread's stack: this thread died of SIGSEGV.
     name: 'small_stack: a thread with the smallest stack runs as it does without the hook',
     program: 'small_stack',

@@ -435,6 +435,10 @@ it('keeps PMM_STACK_DEPTH frames of each stack', async () => {
   expect(short.leaks.map((l) => l.frames.map((f) => f.function))).toEqual(
     full.leaks.map((l) => l.frames.slice(0, 2).map((f) => f.function)),
   );
+  // Also when the hook starts in a .preinit_array function, before the C library sets environ.
+  const early = await pmm.run(bin('preinit_alloc'), [], { env: { PMM_STACK_DEPTH: '1' } });
+  expect(early).toLeak({ bytes: 111, blocks: 2 });
+  expect(early.leaks.map((l) => l.frames.length)).toEqual([1, 1]);
 });
 
 it("hooks_active switched at random among mallocs, reallocs and frees: what the program works out by pmm's rules", async () => {
