@@ -8,7 +8,7 @@ import { fs, path } from './coreModules';
 import { execImage, mainObjectPath } from '../symbolizer/objectMap';
 import { forkedChildName } from './childName';
 import { faultOfRun, programFaultWords } from './faults';
-import { RING_STALL_SECONDS } from '../hooklib/host/ringFile';
+import { RING_STALL_SECONDS, UNFINISHED_RECORD } from '../hooklib/host/ringFile';
 import { ownAllocatorReason } from './ownAllocator';
 import type { RawRun } from './runProgram';
 import { stderrTail } from './stderrTail';
@@ -179,9 +179,10 @@ export function checkRecordedToTheEnd(raw: RawRun, fail: (message: string) => Er
   if (raw.stopped !== true && child === undefined) return;
   const who = child === undefined ? program : `${program}'s ${forkedChildName({ pid: child.pid, program: mainObjectPath(child.maps) })}`;
   const why = (child ?? raw).overwritten === true
-    ? "the hook's record ring was found written over by the program (a stray write, a memset or an overflow " +
-      "into the ring's mapping, where the program's own memory is not: an entry no writer makes, or one that the " +
-      `hook waited on for ${RING_STALL_SECONDS} s and was never written), and pmm.ko applied nothing more of it`
+    ? "the hook's record ring was found in a state that no writer leaves (an entry no writer makes, or one that " +
+      `the hook waited on for ${RING_STALL_SECONDS} s and was never written): the program wrote over it (a stray write, ` +
+      "a memset or an overflow into the ring's mapping, where the program's own memory is not), or " +
+      `${UNFINISHED_RECORD}, and pmm.ko applied nothing more of it`
     : 'it could not hand its records to pmm.ko (a seccomp filter of the program\'s that denies ioctl and msync ' +
       "does that; so would a stray write over the ring's header)";
   // A timeout is said too: "no leaks up to then" would claim figures that are not known.

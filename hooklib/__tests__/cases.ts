@@ -517,11 +517,11 @@ export const ringOverwriteCase = {
   modes: ['ones', 'zeros', 'entry'] as const,
   stdout: 'ring_overwrite: done\n',
   error: (program: string) =>
-    `pmm: the hook stopped recording in ${program} before it ended: the hook's record ring was found written over by the program (a stray write, a memset or an overflow into the ring's mapping, where the program's own memory is not: an entry no writer makes, or one that the hook waited on for 10 s and was never written), and pmm.ko applied nothing more of it, so what it allocated is not known`,
+    `pmm: the hook stopped recording in ${program} before it ended: the hook's record ring was found in a state that no writer leaves (an entry no writer makes, or one that the hook waited on for 10 s and was never written): the program wrote over it (a stray write, a memset or an overflow into the ring's mapping, where the program's own memory is not), or one of its threads left a record unfinished (cancelled asynchronously, PTHREAD_CANCEL_ASYNCHRONOUS, or left by a longjmp out of a signal handler, while it allocated or freed), and pmm.ko applied nothing more of it, so what it allocated is not known`,
   hostErrors: {
     ones: "ring file without the host ring's mark (0xffffffff), which the hook never leaves: the program wrote over its record ring",
     zeros: "ring file without the host ring's mark (0x0), which the hook never leaves: the program wrote over its record ring",
-    entry: 'the hook found its ring in a state that no writer leaves (an entry no writer makes, or a record it waited on for 10 s that never came): the program wrote over its record ring',
+    entry: 'the hook found its ring in a state that no writer leaves (an entry no writer makes, or a record it waited on for 10 s that never came): the program wrote over its record ring (a stray write, a memset or an overflow into the ring\'s mapping), or one of its threads left a record unfinished (cancelled asynchronously',
   },
 };
 

@@ -50,8 +50,14 @@ export function ringNeverSetUp(bytes: Buffer): boolean {
 const WROTE_OVER =
   "the program wrote over its record ring (a stray write, a memset or an overflow into the ring's mapping), so what it allocated is not known";
 const overwritten = (what: string): Error => new Error(`${what}, which the hook never leaves: ${WROTE_OVER}`);
+/**
+ * The other way to leave a record that never comes: a thread that took its position and never wrote it.
+ * The hook's own finding (PMM_RING_OVERWRITTEN) cannot tell the two apart.
+ */
+export const UNFINISHED_RECORD =
+  'one of its threads left a record unfinished (cancelled asynchronously, PTHREAD_CANCEL_ASYNCHRONOUS, or left by a longjmp out of a signal handler, while it allocated or freed)';
 /** The hook's own finding (PMM_RING_OVERWRITTEN), made while the program ran. */
-const FOUND_OVERWRITTEN = `the hook found its ring in a state that no writer leaves (an entry no writer makes, or a record it waited on for ${RING_STALL_SECONDS} s that never came): ${WROTE_OVER}`;
+const FOUND_OVERWRITTEN = `the hook found its ring in a state that no writer leaves (an entry no writer makes, or a record it waited on for ${RING_STALL_SECONDS} s that never came): the program wrote over its record ring (a stray write, a memset or an overflow into the ring's mapping), or ${UNFINISHED_RECORD}, so what it allocated is not known`;
 
 /**
  * A seq that the entry of the oldest position not yet drained may have (pmm_ring_state_possible in
