@@ -81,8 +81,11 @@ export default class PmmEnvironment extends NodeEnvironment {
   private readonly endedTests = new WeakSet<Circus.TestEntry>();
   /** What the file's own runs leaked so far (addFileFigures). */
   private fileFigures: LeakSummary = { bytes: 0, blocks: 0 };
-  /** A beforeAll's failures, for each test of its block that runs; attached: one has had them. */
-  private readonly blockFailures = new Map<Circus.DescribeBlock, { failures: RunFailure[]; attached: boolean }>();
+  /**
+   * A block's beforeAll runs, judged at the end of each test of the block that runs, for a test may assert
+   * the leak of a run made once for all of them (toLeak); attached: a test has had their failures.
+   */
+  private readonly blockRuns = new Map<Circus.DescribeBlock, { runs: Run[]; attached: boolean }>();
 
   constructor(config: JestEnvironmentConfig, context: EnvironmentContext) {
     super(config, context);
@@ -150,9 +153,9 @@ export default class PmmEnvironment extends NodeEnvironment {
         break;
       case 'run_describe_finish': {
         // A beforeAll whose tests all ended unrun (test.todo): its leaks fail the file.
-        const left = this.blockFailures.get(event.describeBlock);
-        this.blockFailures.delete(event.describeBlock);
-        if (left && !left.attached) state.unhandledErrors.push(...left.failures);
+        const left = this.blockRuns.get(event.describeBlock);
+        this.blockRuns.delete(event.describeBlock);
+        if (left && !left.attached) state.unhandledErrors.push(...this.hookFailures('beforeAll', left.runs));
         break;
       }
       case 'run_finish':
@@ -170,24 +173,32 @@ export default class PmmEnvironment extends NodeEnvironment {
     this.currentHook = null;
     this.endRunsOf(hook);
     if (hook.type === 'afterAll') this.addFileFigures(hook);
-    const failures = this.takeFailures(hook).map((f) => ({ ...f, message: `in ${hook.type}: ${f.message}`, stack: `in ${hook.type}: ${f.stack}` }));
-    if (failures.length === 0) return;
+    const runs = this.takeRuns(hook);
+    if (runs.length === 0) return;
     if (hook.type === 'beforeAll' && block) {
-      const earlier = this.blockFailures.get(block)?.failures ?? [];
-      this.blockFailures.set(block, { failures: [...earlier, ...failures], attached: false });
+      const earlier = this.blockRuns.get(block)?.runs ?? [];
+      this.blockRuns.set(block, { runs: [...earlier, ...runs], attached: false });
     } else {
-      this.circusState?.unhandledErrors.push(...failures);
+      this.circusState?.unhandledErrors.push(...this.hookFailures(hook.type, runs));
     }
   }
 
-  /** The failures of the beforeAll hooks of the blocks a test that ran is in. */
+  /** The failures of a hook's runs, as its own: "in beforeAll: ...". */
+  private hookFailures(type: Circus.HookType, runs: Run[]): RunFailure[] {
+    return this.failuresOf(runs).map((f) => ({ ...f, message: `in ${type}: ${f.message}`, stack: `in ${type}: ${f.stack}` }));
+  }
+
+  /**
+   * The failures of the beforeAll hooks of the blocks a test that ran is in, judged now: a leak that this
+   * test, or one before it, asserted with toLeak fails it no more.
+   */
   private beforeAllFailures(test: Circus.TestEntry): RunFailure[] {
     const failures: RunFailure[] = [];
     for (let block: Circus.DescribeBlock | undefined = test.parent; block !== undefined; block = block.parent) {
-      const entry = this.blockFailures.get(block);
+      const entry = this.blockRuns.get(block);
       if (!entry) continue;
       entry.attached = true;
-      failures.push(...entry.failures);
+      failures.push(...this.hookFailures('beforeAll', entry.runs));
     }
     return failures;
   }
@@ -217,9 +228,17 @@ export default class PmmEnvironment extends NodeEnvironment {
     recordTestFigures(this.testPath, [], this.fileFigures);
   }
 
-  private takeFailures(owner: Owner): RunFailure[] {
+  private takeRuns(owner: Owner): Run[] {
     const runs = this.runsByOwner.get(owner) ?? [];
     this.runsByOwner.delete(owner);
+    return runs;
+  }
+
+  private takeFailures(owner: Owner): RunFailure[] {
+    return this.failuresOf(this.takeRuns(owner));
+  }
+
+  private failuresOf(runs: Run[]): RunFailure[] {
     return runs.flatMap(({ result, allowFault, callSite }) =>
       runFailures(result, {
         options: this.pmmOptions,

@@ -78,6 +78,13 @@ describe('runs in beforeAll and afterAll', () => {
     expect(testTitled(run, 'hooks: a skipped test of the block')).toMatchObject({ status: 'pending', failureMessages: [] });
   });
 
+  test("a beforeAll's leak that a test of the block asserts with toLeak fails that test and those after it no more", () => {
+    expect(statusOf('hooks: a test before the assertion')).toBe('failed');
+    expect(messageOf('hooks: a test before the assertion')).toContain('in beforeAll: 600 bytes in 3 blocks leaked by');
+    expect(testTitled(run, 'hooks: the test that asserts the leak')).toMatchObject({ status: 'passed', failureMessages: [] });
+    expect(testTitled(run, 'hooks: a test after the assertion')).toMatchObject({ status: 'passed', failureMessages: [] });
+  });
+
   test("an afterAll's leak fails the file, and JUnit has an error case for it", () => {
     const file = run.files.find((f) => f.name === 'hooks.test.js');
     expect(file?.message).toContain('in afterAll: 600 bytes in 3 blocks leaked by');
