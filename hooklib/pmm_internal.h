@@ -143,7 +143,7 @@ int pmm_file_may_reach(__u64 end);
  * pmm_ring.c (the fast path is pmm_ring.h): the record ring, shared with pmm.ko when the module gave
  * one, or host mode's ring file (pmm_host_ring.c).
  */
-void pmm_ring_map(int fd);
+int pmm_ring_map(int fd);
 int pmm_ring_msync(void);
 void pmm_ring_mark_stopped(void);
 int pmm_ring_overwritten(void);

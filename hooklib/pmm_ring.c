@@ -43,12 +43,15 @@ void pmm_ring_attach(void *mem)
 	__atomic_store_n(&pmm_ring_hdr, hdr, __ATOMIC_RELEASE);
 }
 
-void pmm_ring_map(int fd)
+/* 0 when the module gave a ring, which records go to from now on. */
+int pmm_ring_map(int fd)
 {
 	void *mem = mmap(NULL, PMM_RING_BYTES, PROT_READ | PROT_WRITE, MAP_SHARED, fd, 0);
 
-	if (mem != MAP_FAILED)
-		pmm_ring_attach(mem);
+	if (mem == MAP_FAILED)
+		return -1;
+	pmm_ring_attach(mem);
+	return 0;
 }
 
 /* pmm.ko applies the ring's records (its fsync): 0, or -1 and errno. */

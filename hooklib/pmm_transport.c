@@ -648,6 +648,8 @@ out:
  */
 void pmm_transport_after_fork_child(void)
 {
+	int inherited;
+
 	pmm_sink_dead = 0;
 	if (pmm_sink == PMM_SINK_HOST) {
 		pmm_sink = PMM_SINK_NONE;
@@ -662,9 +664,26 @@ void pmm_transport_after_fork_child(void)
 		return;
 	pmm_ring_forget();
 	/* Unless the program has put a file of its own at that number since. */
-	if (pmm_device_fd_ours(pmm_sink_fd))
-		close(pmm_sink_fd);
+	inherited = pmm_device_fd_ours(pmm_sink_fd) ? pmm_sink_fd : -1;
 	pmm_sink_fd = -1;
 	pmm_sink = PMM_SINK_NONE;
-	pmm_device_open();
+	if (pmm_device_open() == 0 || inherited < 0) {
+		if (inherited >= 0)
+			close(inherited);
+		return;
+	}
+	/*
+	 * No descriptor free (the parent lowered RLIMIT_NOFILE, or used them all): the parent's file, mapped
+	 * here, gives the child a ring of its own all the same (pmm.ko puts it on a file of its own, which
+	 * takes no descriptor). Then it is closed, for it would keep the parent's ring from being applied
+	 * when the parent ends. Without a descriptor, the ring drains by msync, and the module gives the
+	 * child its parent's object map.
+	 */
+	if (pmm_ring_map(inherited)) {
+		close(inherited);
+		return;
+	}
+	close(inherited);
+	pmm_sink_pid = getpid();
+	pmm_sink = PMM_SINK_DEVICE;
 }

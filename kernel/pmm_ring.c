@@ -5,6 +5,7 @@
  * loses nothing: whatever it wrote is applied when its file is released.
  * The layout and the writers' protocol are in include/uapi/pmm.h.
  */
+#include <linux/anon_inodes.h>
 #include <linux/bitmap.h>
 #include <linux/file.h>
 #include <linux/fs.h>
@@ -659,15 +660,40 @@ static const struct vm_operations_struct pmm_ring_vm_ops = {
 	.fault = pmm_ring_fault,
 };
 
+/*
+ * A process that maps a file of /dev/pmm whose ring is another process's
+ * (a forked child, through the file it inherited) gets a ring of its own, on
+ * a file of its own that takes no descriptor: a child whose parent left it
+ * none free (RLIMIT_NOFILE) could not open the device again, and recorded
+ * nothing. The mapping holds the new file, as it holds the device's.
+ */
+static int pmm_ring_mmap_anew(struct file *file, struct vm_area_struct *vma)
+{
+	struct file *own;
+	int ret;
+
+	own = anon_inode_getfile("[pmm]", file->f_op, NULL, O_RDWR);
+	if (IS_ERR(own))
+		return PTR_ERR(own);
+	ret = pmm_ring_mmap(own, vma);
+	if (!ret)
+		vma_set_file(vma, own);
+	fput(own);
+	return ret;
+}
+
 int pmm_ring_mmap(struct file *file, struct vm_area_struct *vma)
 {
-	struct pmm_ring *ring;
+	struct pmm_ring *ring, *taken;
 	int ret;
 
 	if (vma->vm_pgoff ||
 	    vma->vm_end - vma->vm_start != PAGE_ALIGN(PMM_RING_BYTES) ||
 	    !(vma->vm_flags & VM_SHARED))
 		return -EINVAL;
+	taken = READ_ONCE(file->private_data);
+	if (taken && taken->pid != task_tgid(current))
+		return pmm_ring_mmap_anew(file, vma);
 
 	ring = kzalloc(sizeof(*ring), GFP_KERNEL);
 	if (!ring)
@@ -778,26 +804,28 @@ static int pmm_ring_drain_of(struct pmm_ring *ring)
 {
 	int ret;
 
-	if (!pmm_ring_may_drain(ring))
-		return -EPERM;
 	mutex_lock(&ring->lock);
 	ret = pmm_ring_apply(ring, false);
 	mutex_unlock(&ring->lock);
 	return ret;
 }
 
-/* The caller holds file, and so its ring, if it has one. */
+/*
+ * The caller holds file, and so its ring, if it has one. A file whose ring
+ * is another process's (a forked child's inherited file, which its own
+ * ring may be mapped from: pmm_ring_mmap_anew) drains the caller's own.
+ */
 int pmm_ring_drain(struct file *file)
 {
 	struct pmm_ring *ring = READ_ONCE(file->private_data);
 	struct file *mapped;
 	int ret;
 
-	if (ring)
+	if (ring && pmm_ring_may_drain(ring))
 		return pmm_ring_drain_of(ring);
 	mapped = pmm_ring_file_of_current();
 	if (!mapped)
-		return -EINVAL;
+		return ring ? -EPERM : -EINVAL;
 	ret = pmm_ring_drain_of(mapped->private_data);
 	fput(mapped);
 	return ret;

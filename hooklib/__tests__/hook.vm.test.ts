@@ -315,6 +315,13 @@ test(fdExhaustCase.name, async () => {
     expect([mode, describeLeaks(result.leaks)]).toEqual([mode, c.leaks]);
     expect(result).toLeak(c.leak);
   }
+  // A child forked with no descriptor free maps its ring from the one it inherited: it recorded
+  // nothing before, and was reported with no leak.
+  const forked = await pmm.run(bin(c.program), ['fork'], { timeoutMs: 60_000 });
+  expect([forked.exitCode, forked.stdout]).toEqual([0, c.stdout]);
+  expect(forked).toHaveNoLeaks();
+  expect(forked.children?.map((child) => [child.summary, describeLeaks(child.leaks)])).toEqual([[c.leak, c.leaks]]);
+  expect(forked.children?.[0]).toLeak(c.leak);
 });
 
 test(fsizeLimitCase.name, async () => {

@@ -3101,6 +3101,53 @@ static void test_ring_fork(void)
 }
 
 /*
+ * A forked child left no descriptor free to open /dev/pmm maps its ring
+ * from the file it inherited, whose ring is its parent's: it gets a ring of
+ * its own, drained through that file, and the parent's stays the parent's.
+ */
+static void test_ring_inherited(void)
+{
+	struct pmm_record out[64];
+	struct ring parent;
+	int status;
+	pid_t child;
+	long n;
+
+	if (ring_open(&parent)) {
+		check(0, "a ring for the inherited-file test");
+		return;
+	}
+	child = fork();
+	if (!child) {
+		struct pmm_pid_info info;
+		struct ring r = { .fd = parent.fd };
+
+		r.mem = mmap(NULL, ring_map_bytes(), PROT_READ | PROT_WRITE,
+			     MAP_SHARED, parent.fd, 0);
+		if (r.mem == MAP_FAILED)
+			_exit(1);
+		r.hdr = r.mem;
+		r.ent = (void *)((char *)r.mem + PMM_RING_HEADER_BYTES);
+		ring_put(&r, PMM_KIND_MALLOC, 0xf600, 0, 6);
+		if (r.hdr->head != 1 || ring_drain(&r) ||
+		    get_info(getpid(), &info) || info.log_count != 1)
+			_exit(2);
+		_exit(0);
+	}
+	waitpid(child, &status, 0);
+	check(WIFEXITED(status) && !WEXITSTATUS(status),
+	      "a forked child maps a ring of its own from the file it inherited, and drains it through that file (%d)",
+	      WIFEXITED(status) ? WEXITSTATUS(status) : -1);
+	n = read_all_logs(child, out, 64, 8);
+	check(n == 1 && out[0].ptr == 0xf600 && out[0].size == 6,
+	      "  ... its record is the child's: %ld", n);
+	check(parent.hdr->head == 0 && ring_drain(&parent) == 0,
+	      "  ... the parent's ring is the parent's, untouched");
+	set_config(PMM_CFG_STOP_PID, child, 0);
+	ring_close(&parent);
+}
+
+/*
  * A hook that could not drain its ring stops recording and says so in the
  * ring's header (PMM_RING_STOPPED): the module says it of the process,
  * whose figures are then not what it allocated. A ring without the flag
@@ -3864,6 +3911,7 @@ int main(int argc, char **argv)
 	test_ring_cancel();
 	test_ring_msync();
 	test_ring_fork();
+	test_ring_inherited();
 	test_ring_stopped();
 	test_ring_overwritten();
 	test_forked();
