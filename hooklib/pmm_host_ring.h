@@ -99,6 +99,14 @@ struct pmm_host_ring_state {
 #define PMM_HOST_KIND_FORGET		0x80000005u
 
 /*
+ * The process forked the child whose pid is the record's size, and could not name it in <pid>.spawned
+ * (no descriptor free: the program lowered RLIMIT_NOFILE, or used them all). Such a child cannot make
+ * files of its own either, most likely: when it has none, the reader says that what it allocated is not
+ * known, rather than leave it out of the run.
+ */
+#define PMM_HOST_KIND_UNFOLLOWED	0x80000006u
+
+/*
  * The most processes of one run that get the same pid and files of their own (pmm_host_name.c): the
  * generation is 16 bits of a reap record.
  */

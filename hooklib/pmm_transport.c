@@ -495,10 +495,13 @@ void pmm_transport_send_maps(const char *text, size_t len)
 	pmm_device_send_maps(0, text, len);
 }
 
+static int pmm_host_marks(void);
+
 /*
  * Host mode: a line of <pid>.spawned, "PID PATH" for an image that child runs, "PID -" when its exec
  * failed, or "PID" (path NULL) for a child fork() made. One write of a file opened for appending:
- * whole, whichever process or thread writes it.
+ * whole, whichever process or thread writes it. A fork's line that cannot be written is marked in the
+ * records instead (PMM_HOST_KIND_UNFOLLOWED).
  */
 static void pmm_host_spawned(pid_t pid, const char *path)
 {
@@ -514,7 +517,8 @@ static void pmm_host_spawned(pid_t pid, const char *path)
 		n += len;
 	}
 	line[n++] = '\n';
-	pmm_write_file(pmm_spawned_path, line, n, -1);
+	if (pmm_write_file(pmm_spawned_path, line, n, -1) < 0 && !path && pmm_host_marks())
+		pmm_record_mark(PMM_HOST_KIND_UNFOLLOWED, (__u64)(unsigned int)pid);
 }
 
 /*

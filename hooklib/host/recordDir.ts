@@ -53,6 +53,8 @@ export function toRawMismatch({ allocation, release }: Mismatch): RawMismatch {
 export interface HostProcess extends RawProcess {
   exitCode: number | null;
   reaped: Reaped[];
+  /** The children it forked and could not name in its files (readRecordDir checks that they made some). */
+  unfollowed: number[];
 }
 
 /**
@@ -61,14 +63,14 @@ export interface HostProcess extends RawProcess {
  * left, or null when it is not there: those mismatches are then read with a later map, as before maps were kept.
  */
 export function replayProcess(pieces: Iterable<Uint8Array>, maps: string, keptMaps: (n: number) => string | null = () => null): HostProcess {
-  const { unmatched, unmatchedFreeCount, dropped, mismatches, unhooked, exitCode, reaped, imagesLeft } = replayRecords(eachRecord(pieces));
+  const { unmatched, unmatchedFreeCount, dropped, mismatches, unhooked, exitCode, reaped, unfollowed, imagesLeft } = replayRecords(eachRecord(pieces));
   const earlierMaps = imagesLeft.flatMap(({ mismatchesBefore, kept }) => {
     const text = keptMaps(kept);
     return text === null ? [] : [{ mismatchesBefore, maps: text }];
   });
   return {
     records: unmatched.map(toRawRecord), mismatches: mismatches.map(toRawMismatch), mismatchedFrees: mismatches.length,
-    unmatchedFrees: unmatchedFreeCount, droppedRecords: dropped, maps, earlierMaps, unhooked, exitCode, reaped,
+    unmatchedFrees: unmatchedFreeCount, droppedRecords: dropped, maps, earlierMaps, unhooked, exitCode, reaped, unfollowed,
   };
 }
 
@@ -228,7 +230,7 @@ function childrenNotSetUp(dir: string, entries: readonly RecordDirEntry[]): Arra
       const maps = image === null ? parentMaps : `${parentMaps}${parentMaps === '' || parentMaps.endsWith('\n') ? '' : '\n'}exec ${image}\n`;
       return {
         ...entry,
-        process: { records: [], mismatches: [], mismatchedFrees: 0, unmatchedFrees: 0, droppedRecords: 0, maps, earlierMaps: [], unhooked: image !== null, exitCode: null, reaped: [] },
+        process: { records: [], mismatches: [], mismatchedFrees: 0, unmatchedFrees: 0, droppedRecords: 0, maps, earlierMaps: [], unhooked: image !== null, exitCode: null, reaped: [], unfollowed: [] },
       };
     });
 }
@@ -248,5 +250,24 @@ export function readRecordDir(dir: string): Array<RecordDirEntry & { process: Ho
       throw new Error(`host mode, process ${which}: ${(err as Error).message}`);
     }
   });
+  checkFollowed(replayed, entries);
   return [...replayed, ...childrenNotSetUp(dir, entries)].sort((a, b) => a.pid - b.pid || a.generation - b.generation);
+}
+
+/**
+ * A child that its parent could not name and that wrote no files of its own (no descriptor free: the
+ * program lowered RLIMIT_NOFILE, or used them all) ran and allocated unseen: the run is an error rather
+ * than a report without it.
+ */
+function checkFollowed(replayed: ReadonlyArray<RecordDirEntry & { process: HostProcess }>, entries: readonly RecordDirEntry[]): void {
+  const withFiles = new Set(entries.map((e) => e.pid));
+  for (const { pid, process } of replayed) {
+    const lost = process.unfollowed.find((child) => !withFiles.has(child));
+    if (lost !== undefined) {
+      throw new Error(
+        `host mode, process ${pid}: its forked child ${lost} could not be followed: neither process could open a file to record it in ` +
+          '(no descriptor free: the program lowered RLIMIT_NOFILE, or used them all), so what the child allocated is not known',
+      );
+    }
+  }
 }

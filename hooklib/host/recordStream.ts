@@ -38,6 +38,9 @@ export const PmmKind = {
   // by their frees in the ring after hooks_active was off and back on. A record at any of them missed its
   // release: it goes, as in pmm.ko.
   forget: 0x80000005,
+  // Host mode only (PMM_HOST_KIND_UNFOLLOWED): the process forked the child whose pid is size, and could not
+  // name it in its `<name>.spawned` (no descriptor free).
+  unfollowed: 0x80000006,
 } as const;
 export type PmmKindName = keyof typeof PmmKind;
 
@@ -111,6 +114,8 @@ export interface Replay {
   exitCode: number | null;
   // The children it reaped, each with its wait status (as waitpid gives it).
   reaped: Reaped[];
+  // The pids of the children it forked and could not name in its files (PMM_HOST_KIND_UNFOLLOWED).
+  unfollowed: number[];
   // The images it left by exec() after mismatches, in order: how many mismatches came before, and n of the
   // `<name>.maps.<n>` the hook kept that image's object map as (hooklib/pmm_host_ring.h, PMM_HOST_KIND_EXEC).
   imagesLeft: ImageLeft[];
@@ -175,8 +180,13 @@ export function replayRecords(records: Iterable<PmmRecord>, maxLive = MAX_LIVE_R
   let trying = false;
   let exitCode: number | null = null;
   const reaped: Reaped[] = [];
+  const unfollowed: number[] = [];
   const imagesLeft: ImageLeft[] = [];
   for (const record of records) {
+    if (record.kind === 'unfollowed') {
+      unfollowed.push(Number(record.size));
+      continue;
+    }
     if (record.kind === 'reaped') {
       reaped.push({ pid: Number(record.size >> 32n), generation: Number((record.size >> 16n) & 0xffffn), status: Number(record.size & 0xffffn) });
       continue;
@@ -228,5 +238,5 @@ export function replayRecords(records: Iterable<PmmRecord>, maxLive = MAX_LIVE_R
   // The last exec() neither failed nor started the hook: its image ran unhooked, the old one's blocks gone.
   if (trying) live.clear();
   const unmatched = [...live.values()].sort((a, b) => a.index - b.index);
-  return { unmatched, unmatchedFrees, unmatchedFreeCount, dropped, mismatches, unhooked: trying, exitCode, reaped, imagesLeft };
+  return { unmatched, unmatchedFrees, unmatchedFreeCount, dropped, mismatches, unhooked: trying, exitCode, reaped, unfollowed, imagesLeft };
 }

@@ -49,7 +49,7 @@ export interface HostRunOptions {
 // As pmd: how long to wait for what is left of the run to exit once killed, and for its output to end.
 const LEFTOVER_WAIT_MS = 2000;
 
-const noProcess: HostProcess = { records: [], mismatches: [], mismatchedFrees: 0, unmatchedFrees: 0, droppedRecords: 0, maps: '', earlierMaps: [], unhooked: false, exitCode: null, reaped: [] };
+const noProcess: HostProcess = { records: [], mismatches: [], mismatchedFrees: 0, unmatchedFrees: 0, droppedRecords: 0, maps: '', earlierMaps: [], unhooked: false, exitCode: null, reaped: [], unfollowed: [] };
 
 /**
  * Whether pid is a live process of the run in dir: not a zombie (which has closed its files: its records
@@ -381,7 +381,7 @@ export async function runHostRaw(program: string, args: string[], options: HostR
     const processes = readRecordDir(dir);
     const isProgram = (p: RecordDirEntry): boolean => p.pid === pid && p.generation === 0;
     // The program's status is its own, from its exit here.
-    const { exitCode: _marked, reaped: _reaped, ...own } = processes.find(isProgram)?.process ?? noProcess;
+    const { exitCode: _marked, reaped: _reaped, unfollowed: _unfollowed, ...own } = processes.find(isProgram)?.process ?? noProcess;
     const reapedBy = reapedStatuses(processes.map((p) => p.process));
     const raw: RawRun = {
       result: {
@@ -395,7 +395,7 @@ export async function runHostRaw(program: string, args: string[], options: HostR
       },
       ...own,
       // In pid order (pmd gives them in the order pmm.ko began to monitor them).
-      children: processes.filter((p) => !isProgram(p)).map(({ pid: p, name, process: { exitCode, reaped: _own, ...child } }) => ({
+      children: processes.filter((p) => !isProgram(p)).map(({ pid: p, name, process: { exitCode, reaped: _own, unfollowed: _none, ...child } }) => ({
         pid: p,
         ...child,
         ...childEnding(reapedBy.get(name), exitCode, killed.has(name)),
