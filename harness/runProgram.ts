@@ -13,7 +13,7 @@ import { sharedVm, type Notice } from './sharedVm';
 import type { ChildResult, Mismatch, RawMismatch, RawRecord, RunResult } from './types';
 import type { OutputListener, RunControl } from '../qemu/GuestChannel';
 import type { EarlierMapsAnswer } from '../qemu/protocol';
-import { loadGuestFiles, preloadablePath } from '../qemu/paths';
+import { loadGuestFiles, packageRoot, preloadablePath } from '../qemu/paths';
 import { ProgramNotStartedError, VmError, type Vm } from '../qemu/Vm';
 import { PmmFaultError, vmFaultKind } from './faults';
 import { DEFAULT_GROWTH, judgeGrowth, judgedCount, MIN_JUDGED_SAMPLES, type GrowthOptions } from './growth';
@@ -387,10 +387,19 @@ export async function runRaw(
 
 let symbolizer: Symbolizer | null = null;
 
-/** One long-lived symbolizer per process, like the VM. */
+/** One long-lived symbolizer per process, like the VM; the hook's frames are left out of its stacks. */
 export function sharedSymbolizer(): Symbolizer {
-  if (!symbolizer) symbolizer = new Symbolizer();
+  if (!symbolizer) symbolizer = new Symbolizer({ hiddenObjects: hookObjects() });
   return symbolizer;
+}
+
+/** The hook library as the maps text names it: the file itself, whatever link leads to it. */
+function hookObjects(): string[] {
+  try {
+    return [fs.realpathSync(path.join(packageRoot(), 'hooklib', 'libpmm.so'))];
+  } catch {
+    return [];
+  }
 }
 
 export function closeSymbolizer(): void {

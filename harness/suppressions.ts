@@ -209,8 +209,21 @@ export const ALLOCATOR_LINES: Readonly<Record<AllocationKind, readonly string[]>
 /**
  * Functions valgrind's stacks name otherwise than a native run's: under valgrind glibc starts a thread
  * with clone (valgrind does not offer clone3), so every stack of a thread's ends there, not in clone3.
+ * The others are aliases, two names of one address, of which valgrind's symbol table takes the other.
  */
-const VALGRIND_NAMES: ReadonlyMap<string, string> = new Map([['clone3', 'clone']]);
+const VALGRIND_NAMES: ReadonlyMap<string, string> = new Map([
+  ['clone3', 'clone'],
+  ['__fork', 'fork'],
+  ['__strdup', 'strdup'],
+  ['_IO_popen', 'popen@@GLIBC_2.2.5'],
+]);
+
+/**
+ * A C++ constructor or destructor as valgrind names it: gcc gives the complete and the base object's
+ * variants (C1 and C2, D1 and D2) one address where they are alike, which the debug info names by C2 and
+ * valgrind's symbol table by C1.
+ */
+const BASE_OBJECT_VARIANT = /(?<=[0-9A-Za-z_])([CD])2(?=[EI])/g;
 
 /** What valgrind names the C library's frame that calls main (isBelowMain), in its stacks and its suppressions. */
 export const BELOW_MAIN = '(below main)';
@@ -218,7 +231,12 @@ export const BELOW_MAIN = '(below main)';
 /** The name valgrind's stacks give a function, where it is another (a Map: a function may be named `constructor`). */
 export function valgrindNameOf(name: string | null | undefined): string | undefined {
   if (name == null) return undefined;
-  return isBelowMain(name) ? BELOW_MAIN : VALGRIND_NAMES.get(name);
+  if (isBelowMain(name)) return BELOW_MAIN;
+  const known = VALGRIND_NAMES.get(name);
+  if (known !== undefined) return known;
+  if (!name.startsWith('_Z')) return undefined;
+  const complete = name.replace(BASE_OBJECT_VARIANT, '$11');
+  return complete === name ? undefined : complete;
 }
 
 function frameMatches(line: string, frame: Frame): boolean {
@@ -226,8 +244,8 @@ function frameMatches(line: string, frame: Frame): boolean {
   const re = globRegExp(globParts.join(':'), true);
   // valgrind's own suppressions name a function as the linker does (C++ mangled), pmm's readable.
   if (what === 'fun') {
-    const valgrinds = valgrindNameOf(frame.function);
-    return [frame.function, frame.valgrindName, valgrinds].some((name) => name != null && re.test(name));
+    const names = [frame.function, frame.valgrindName, valgrindNameOf(frame.function), valgrindNameOf(frame.valgrindName)];
+    return names.some((name) => name != null && re.test(name));
   }
   if (what === 'obj') return frame.object !== null && re.test(frame.object);
   // src:FILE or, as valgrind 3.21 writes it, src:FILE:LINE.

@@ -20,6 +20,11 @@ export interface SymbolizerOptions {
   tool?: SymbolizerToolKind | 'auto';
   /** The PATH to search; defaults to process.env.PATH. */
   pathEnv?: string;
+  /**
+   * Objects whose frames are no part of the program's stacks, left out of each (the hook library, between
+   * the program and the C library's fork, dlopen or popen), as they are out of valgrind's.
+   */
+  hiddenObjects?: readonly string[];
 }
 
 export interface SymbolizeOptions {
@@ -41,9 +46,11 @@ export class Symbolizer {
   private backends = new Map<FunctionNaming, CachedBackend>();
   private elfTypes = new ElfTypeCache();
   private readonly versions = new Map<string, string | null>();
+  private readonly hidden: ReadonlySet<string>;
   private closed = false;
 
   constructor(options: SymbolizerOptions = {}) {
+    this.hidden = new Set(options.hiddenObjects ?? []);
     const tool = findSymbolizerTool(options.pathEnv, options.tool ?? 'auto');
     if (tool === null) {
       const wanted = options.tool === undefined || options.tool === 'auto' ? 'llvm-symbolizer or addr2line' : options.tool;
@@ -80,7 +87,8 @@ export class Symbolizer {
   async symbolizeStacks(mapsText: string, stacks: ReadonlyArray<readonly string[]>, options: SymbolizeOptions = {}): Promise<Frame[][]> {
     const frames = await this.symbolize(mapsText, stacks.flat(), options);
     let next = 0;
-    return stacks.map(stack => frames.slice(next, (next += stack.length)).flat());
+    const shown = (frame: Frame): boolean => frame.object === null || !this.hidden.has(frame.object);
+    return stacks.map(stack => frames.slice(next, (next += stack.length)).flat().filter(shown));
   }
 
   /**

@@ -369,6 +369,27 @@ describe('suppressions: --gen-suppressions writes them, --suppressions reads the
     expect(valgrindWith(saved('pmm-cxx.supp', ourText), program, [], ['--show-leak-kinds=all'])).toMatch(/suppressed: 84 bytes in 3 blocks/);
   });
 
+  // Two names at one address, of which the debug info and valgrind's symbol table take different ones: a
+  // constructor's C2 and C1, glibc's __fork and fork. Neither tool took the other's suppressions, and the
+  // stack of an atfork handler's block showed the hook's own fork (pmm_fork_with, fork) between main and glibc's.
+  test("names with two symbols at one address (a constructor's C1 and C2, __fork and fork): each tool takes the other's suppressions; no stack shows the hook", () => {
+    const program = programBin('cxx_aliases');
+    const theirs = spawnSync('valgrind', ['--leak-check=full', '--show-leak-kinds=all', '--gen-suppressions=all', program], { encoding: 'utf8' });
+    expect(theirs.stderr).toMatch(/in use at exit: 55 bytes in 3 blocks/);
+    const theirText = generated(theirs.stderr);
+    expect(theirText).toContain('fun:_ZN4CtorC1Ev');
+    expect(theirText).toContain('fun:__run_prefork_handlers\n   fun:fork\n');
+    const byTheirs = pmm('run', '--host', '--suppressions', saved('valgrind-aliases.supp', theirText), '--', program);
+    expect(byTheirs.stderr).toContain('pmm: no leaks but suppressed ones\npmm: suppressed: 55 bytes in 3 blocks\n');
+
+    const ours = pmm('run', '--host', '--gen-suppressions', '--', program);
+    expect(ours.stderr).toMatch(/^ {4}by __run_prefork_handlers \(.*\)\n {4}by __fork \(.*\)\n {4}by main \(.*cxx_aliases\.cc:\d+\)$/m);
+    expect(ours.stderr).not.toContain('hooklib/pmm_');
+    const ourText = generated(ours.stderr);
+    expect(ourText).toContain('   fun:_ZN4CtorC*\n');
+    expect(valgrindWith(saved('pmm-aliases.supp', ourText), program, [], ['--show-leak-kinds=all'])).toMatch(/suppressed: 55 bytes in 3 blocks/);
+  });
+
   test("mismatched releases: valgrind's Memcheck:Free suppressions suppress them in pmm, and pmm writes its own, which valgrind reads (they were skipped, and none was written)", () => {
     const program = programBin('cxx_operators');
     const theirs = spawnSync('valgrind', ['--gen-suppressions=all', program], { encoding: 'utf8' });

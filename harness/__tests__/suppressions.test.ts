@@ -2,7 +2,7 @@
 import * as fs from 'fs';
 import * as os from 'os';
 import * as path from 'path';
-import { applyMismatchSuppressions, applySuppressions, isSuppressed, loadSuppressionFiles, parseSuppressions, SuppressionError } from '../suppressions';
+import { applyMismatchSuppressions, applySuppressions, isSuppressed, loadSuppressionFiles, parseSuppressions, SuppressionError, valgrindNameOf } from '../suppressions';
 import type { AllocationKind, Frame, Leak, Mismatch } from '../types';
 
 const frame = (fn: string, file: string | null, object: string): Frame => ({ address: '0x1', function: fn, file, line: 1, object });
@@ -188,4 +188,20 @@ it('sets suppressed leaks apart with their own totals, from files of either form
   } finally {
     fs.rmSync(dir, { recursive: true, force: true });
   }
+});
+
+describe('valgrindNameOf: the name valgrind gives where pmm has another', () => {
+  test.each([
+    ['_ZN4CtorC2Ev', '_ZN4CtorC1Ev'],
+    ['_ZN4CtorD2Ev', '_ZN4CtorD1Ev'],
+    ['_ZN2C1C2Ev', '_ZN2C1C1Ev'],
+    ['_ZNSt12__shared_ptrIiLN9__gnu_cxx12_Lock_policyE2EEC2ISaIiEJEEESt20_Sp_alloc_shared_tagIT_EDpOT0_', '_ZNSt12__shared_ptrIiLN9__gnu_cxx12_Lock_policyE2EEC1ISaIiEJEEESt20_Sp_alloc_shared_tagIT_EDpOT0_'],
+    ['__fork', 'fork'],
+    ['clone3', 'clone'],
+    ['__libc_start_call_main', '(below main)'],
+  ])('%s is %s', (name, valgrinds) => expect(valgrindNameOf(name)).toBe(valgrinds));
+
+  test.each(['_ZN4CtorC1Ev', '_Z6fooC2v', 'fooC2E', 'main', '_ZN4shop6Basket4fillEi'])('%s is its own', (name) => {
+    expect(valgrindNameOf(name)).toBeUndefined();
+  });
 });
