@@ -13,6 +13,7 @@ import {toModuleAddress, type ModuleAddress} from './moduleAddress';
 import {formatAddress, isPseudoPath, parseAddress, parseObjectMap, type MappedObject} from './objectMap';
 import {objectVersion} from './objectVersion';
 import {CachedBackend} from './CachedBackend';
+import {cxxFilt, stillMangled} from './cxxFilt';
 import type {FunctionNaming, SymbolChain} from './types';
 
 export interface SymbolizerOptions {
@@ -117,7 +118,7 @@ export class Symbolizer {
     );
     const namings: FunctionNaming[] = options.valgrindNames ? ['readable', 'linkage', 'short'] : ['readable'];
     for (const naming of namings) this.backend(naming).ask(queries);
-    return Promise.all(
+    const frames = await Promise.all(
       located.map(async ({text, module}, index) => {
         const [chain, linkage, short] = await Promise.all(namings.map(naming => this.backend(naming).answer(queries[index])));
         const offset = module.offset === null ? null : formatAddress(module.offset);
@@ -137,6 +138,7 @@ export class Symbolizer {
         });
       }),
     );
+    return demangleLeftovers(frames);
   }
 
   /** Ends the symbolizer child; safe to call twice. */
@@ -184,6 +186,14 @@ export class Symbolizer {
     this.backends = new Map();
     this.elfTypes = new ElfTypeCache();
   }
+}
+
+/** The frames with the names llvm-symbolizer left mangled demangled (cxxFilt), in one batch. */
+function demangleLeftovers(frames: Frame[][]): Frame[][] {
+  const mangled = [...new Set(frames.flat().map(frame => frame.function).filter(stillMangled))];
+  if (mangled.length === 0) return frames;
+  const names = cxxFilt(mangled);
+  return frames.map(chain => chain.map(frame => (stillMangled(frame.function) ? {...frame, function: names.get(frame.function) ?? frame.function} : frame)));
 }
 
 /**

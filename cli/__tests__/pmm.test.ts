@@ -390,6 +390,18 @@ describe('suppressions: --gen-suppressions writes them, --suppressions reads the
     expect(valgrindWith(saved('pmm-aliases.supp', ourText), program, [], ['--show-leak-kinds=all'])).toMatch(/suppressed: 55 bytes in 3 blocks/);
   });
 
+  // llvm-symbolizer 14 cannot demangle std::make_shared<std::vector<int>>'s name, which stayed mangled in
+  // pmm's stacks where valgrind (GNU's demangler) names it.
+  test('a C++ name llvm-symbolizer cannot demangle is demangled as valgrind shows it', () => {
+    const program = programBin('cxx_make_shared');
+    const makeShared = 'std::make_shared<std::vector<int, std::allocator<int> >, int>(int&&)';
+    const theirs = spawnSync('valgrind', ['--leak-check=full', '--show-leak-kinds=all', '--num-callers=16', program], { encoding: 'utf8' });
+    expect(theirs.stderr).toContain(makeShared);
+    const ours = pmm('run', '--host', '--', program);
+    expect(ours.stderr).toContain(`::type> ${makeShared} (`);
+    expect(ours.stderr).not.toMatch(/^ {4}by _Z/m);
+  });
+
   test("mismatched releases: valgrind's Memcheck:Free suppressions suppress them in pmm, and pmm writes its own, which valgrind reads (they were skipped, and none was written)", () => {
     const program = programBin('cxx_operators');
     const theirs = spawnSync('valgrind', ['--gen-suppressions=all', program], { encoding: 'utf8' });
