@@ -286,7 +286,9 @@ export default class PmmEnvironment extends NodeEnvironment {
       // not surface as an unhandled rejection in whichever test runs next. An await of it still sees it.
       run.settled?.catch(() => undefined);
       const whose = owner === 'file' ? 'the file' : owner.type === 'test' ? `test "${titlesOf(owner).join(' › ')}"` : `its ${owner.type} hook`;
-      notice(`pmm: ${run.program}: still running when ${whose} ended: killed, so that the runs after it do not wait for it`);
+      // Not known here: whether it had started, or waited its turn behind another test's run (Jest 29 starts
+      // test.concurrent tests before the plain tests above them).
+      notice(`pmm: ${run.program}: still running, or waiting for the VM, when ${whose} ended: killed, so that the runs after it do not wait for it`);
     }
   }
 

@@ -105,13 +105,13 @@ describe('runs in beforeAll and afterAll', () => {
 test("a test that times out while its run goes on: the program is killed and said to be, and the file's next run does not wait", () => {
   expect(statusOf('timeout: a run still going when its test times out')).toBe('failed');
   expect(messageOf('timeout: a run still going when its test times out')).toContain('Exceeded timeout of 3000 ms');
-  expect(run.stderr).toMatch(/^pmm: \/bin\/sleep: still running when test "timeout: a run still going when its test times out" ended: killed, so that the runs after it do not wait for it$/m);
+  expect(run.stderr).toMatch(/^pmm: \/bin\/sleep: still running, or waiting for the VM, when test "timeout: a run still going when its test times out" ended: killed, so that the runs after it do not wait for it$/m);
   expect(statusOf('timeout: the next run of the file does not wait for it')).toBe('passed');
 });
 
 test('a run not awaited is killed when its test ends, and what it ends with fails no other test', () => {
   expect(statusOf('timeout: a run not awaited')).toBe('passed');
-  expect(run.stderr).toMatch(/^pmm: \S+\/hang_forever: still running when test "timeout: a run not awaited" ended: killed, so that the runs after it do not wait for it$/m);
+  expect(run.stderr).toMatch(/^pmm: \S+\/hang_forever: still running, or waiting for the VM, when test "timeout: a run not awaited" ended: killed, so that the runs after it do not wait for it$/m);
   expect(testTitled(run, 'timeout: the test after a run not awaited is not failed by it')).toMatchObject({ status: 'passed', failureMessages: [] });
 });
 
