@@ -201,6 +201,8 @@ async function runChecked(command: RunCommand, options: PmmOptions, suppressions
   const children = result.children ?? [];
   const leaked = result.summary.blocks > 0 || children.some((c) => c.summary.blocks > 0);
   const mismatched = result.mismatchedFrees > 0 || children.some((c) => c.mismatchedFrees > 0);
+  // Allocations pmm could not keep (past its caps) leave what was left allocated unknown: no clean pass.
+  const uncounted = (result.droppedRecords ?? 0) > 0 || children.some((c) => (c.droppedRecords ?? 0) > 0);
   // --growth: memory that grew steadily (or a run too short to say) flags the run as a leak does.
   const grew = growthFailures(result, true).length > 0;
   // Each leak group once, the children's too, on stderr as valgrind prints them; ready to be a file.
@@ -218,10 +220,10 @@ async function runChecked(command: RunCommand, options: PmmOptions, suppressions
       return PMM_ERROR_STATUS;
     }
     words.say([...generated, ...notes].map((text) => `${text}\n`).join(''));
-    return exitStatus(result, leaked || mismatched || grew, command.errorExitCode);
+    return exitStatus(result, leaked || mismatched || grew || uncounted, command.errorExitCode);
   }
   words.say(await textReport(raw, result, generated, notes, quiet));
-  return exitStatus(result, leaked || mismatched || grew, command.errorExitCode);
+  return exitStatus(result, leaked || mismatched || grew || uncounted, command.errorExitCode);
 }
 
 /** pmm's own failure, as a bad option's is 2: the run's status is not known, or its report was lost. */

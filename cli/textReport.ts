@@ -119,6 +119,8 @@ function ownVerdict(result: RunResult, suppressedSummary: LeakSummary | null): s
   if (result.signalledBeforeHook) return `pmm: nothing was recorded: ${result.signal} ended it before the hook started`;
   const stacks = result.leaks.length;
   if (result.summary.blocks > 0) return `pmm: ${formatAmount(result.summary)} leaked, from ${stacks} ${stacks === 1 ? 'stack' : 'stacks'}`;
+  // Past pmm's caps its figures are a lower bound (the note after says how many were not kept).
+  if ((result.droppedRecords ?? 0) > 0) return 'pmm: no leaks among the allocations pmm kept, but not all were kept: whether it leaked is not known';
   const childLeaked = (result.children ?? []).some((c) => c.summary.blocks > 0);
   const none = childLeaked ? 'pmm: no leaks in the program itself' : 'pmm: no leaks';
   if (suppressedSummary) return `${none} but suppressed ones`;
@@ -132,7 +134,7 @@ function ownVerdict(result: RunResult, suppressedSummary: LeakSummary | null): s
 function allWell(result: RunResult): boolean {
   const children = result.children ?? [];
   return !result.timedOut && result.signal === null && result.exitCode === 0 && result.summary.blocks === 0 &&
-    children.every((c) => c.summary.blocks === 0);
+    children.every((c) => c.summary.blocks === 0) && [result, ...children].every((p) => (p.droppedRecords ?? 0) === 0);
 }
 
 /**

@@ -2,7 +2,7 @@
 // blocks pmm never saw allocated, allocations pmm could not keep (without which the leak figures are a lower
 // bound), and the read-only file system a program met. `pmm run` prints these lines, and the Jest
 // environment writes them on stderr.
-import { MAX_LIVE_RECORDS } from '../hooklib/host/recordStream';
+import { MAX_LIVE_RECORDS, MAX_TOTAL_RECORDS } from '../hooklib/host/recordStream';
 import { OUTPUT_CAP_BYTES, type ChildResult, type RunResult } from './types';
 
 /**
@@ -20,13 +20,15 @@ export function releaseNotes(process: Pick<RunResult | ChildResult, 'unmatchedFr
         (dropped > 0 ? ', or one of the allocations not kept (below)' : ''),
     );
   }
-  if (dropped > 0) {
-    notes.push(
-      `${dropped} ${dropped === 1 ? 'allocation was' : 'allocations were'} not kept, past the most that pmm keeps ` +
-        `of a process (pmm.ko's max_records caps; ${MAX_LIVE_RECORDS.toLocaleString('en')} live in host mode): the leak figures are a lower bound`,
-    );
-  }
+  if (dropped > 0) notes.push(uncountedNote(dropped));
   return notes;
+}
+
+/** What droppedRecords means, in a line: said with the run, and in the failure of a run it leaves unjudged (verdict.ts). */
+export function uncountedNote(dropped: number): string {
+  return `${dropped} ${dropped === 1 ? 'allocation was' : 'allocations were'} not kept, past the most that pmm keeps ` +
+    `(of one process, pmm.ko's max_records, ${MAX_LIVE_RECORDS.toLocaleString('en')}; of all the run's processes together, ` +
+    `its max_total_records, ${MAX_TOTAL_RECORDS.toLocaleString('en')}; host mode keeps as many): the leak figures are a lower bound`;
 }
 
 /** The run kept only the first 16 MiB of the program's stdout or stderr (pmd's cap; host mode keeps the same). */

@@ -7,6 +7,7 @@ import { faultFailureDetail, faultOfRun } from './faults';
 import { leakFailureDetail, summarize } from './leakReport';
 import { mismatchFailureDetail } from './mismatchReport';
 import type { LeakThreshold, PmmOptions } from './options';
+import { uncountedNote } from './releaseNotes';
 import type { ChildResult, FaultFailureDetail, GrowthFailureDetail, GrowthVerdict, LeakFailureDetail, LeakSummary, MismatchFailureDetail, RunResult } from './types';
 
 export type RunFailure = LeakFailureDetail | FaultFailureDetail | GrowthFailureDetail | MismatchFailureDetail;
@@ -23,7 +24,7 @@ export interface RunContext {
   asserted?: (process: RunResult | ChildResult, what: 'leaks' | 'mismatches') => boolean;
 }
 
-type Source = Pick<RunResult, 'program' | 'leaks' | 'summary' | 'mismatches' | 'mismatchedFrees' | 'growth'>;
+type Source = Pick<RunResult, 'program' | 'leaks' | 'summary' | 'mismatches' | 'mismatchedFrees' | 'growth' | 'droppedRecords'>;
 
 /** The processes a run's verdict counts: the program, then each followed child, named as its reports say. */
 function sources(run: RunResult, followChildren: boolean): Source[] {
@@ -83,10 +84,25 @@ export function runFailures(run: RunResult, context: RunContext): RunFailure[] {
   // The program's leaks once: in their own failure when they fail the test, else in the fault's.
   if (fault !== null && !context.faultExpected) failures.push(faultFailureDetail(run, fault, leaksFail && leaking[0] === run));
   if (leaksFail) failures.push(...leakFailures(run, leaking));
+  // Figures that are a lower bound prove no absence of leaks: a run that would pass on them fails instead.
+  else failures.push(...uncountedFailures(judged('leaks').filter((source) => (source.droppedRecords ?? 0) > 0 && !diedAsExpected(source))));
   // No threshold: a block released with the wrong call is undefined behaviour, however few there are.
   failures.push(...judged('mismatches').filter((source) => source.mismatchedFrees > 0).map(mismatchFailureDetail));
   failures.push(...growthFailures(run, context.options.followChildren));
   return failures;
+}
+
+/**
+ * The processes some of whose allocations pmm could not keep (past its caps: droppedRecords), in a run whose
+ * kept figures would pass: what they left allocated is not known, so the run does not pass as clean. A
+ * MemoryLeak failure with the figures kept, which are a lower bound.
+ */
+function uncountedFailures(sources: Source[]): LeakFailureDetail[] {
+  return sources.slice(0, LEAKING_PROCESSES_LISTED).map((source) => {
+    const failure = leakFailureDetail(source);
+    const message = `${source.program}: whether it leaked is not known: ${uncountedNote(source.droppedRecords ?? 0)}`;
+    return { ...failure, message, stack: `${message}\n${failure.stack}` };
+  });
 }
 
 /**

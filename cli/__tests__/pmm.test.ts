@@ -390,6 +390,17 @@ describe('suppressions: --gen-suppressions writes them, --suppressions reads the
     expect(valgrindWith(saved('pmm-aliases.supp', ourText), program, [], ['--show-leak-kinds=all'])).toMatch(/suppressed: 55 bytes in 3 blocks/);
   });
 
+  // Past pmm's cap of a process (1,000,000 kept), the one real leak was dropped and the kept ones were all
+  // suppressed: pmm said "no leaks but suppressed ones", status 0, where valgrind reports the 4096 bytes.
+  test('a run some of whose allocations pmm could not keep does not pass as clean', () => {
+    const program = programBin('past_cap');
+    const run = pmm('run', '--host', '--suppressions', saved('past-cap.supp', 'leak:known_leak'), '--', program);
+    expect(run.stdout).toBe('past_cap: done\n');
+    expect(run.stderr).toContain('pmm: no leaks among the allocations pmm kept, but not all were kept: whether it leaked is not known\n');
+    expect(run.stderr).toContain("pmm: 1 allocation was not kept, past the most that pmm keeps (of one process, pmm.ko's max_records, 1,000,000;");
+    expect(run.status).toBe(1);
+  }, 120_000);
+
   // llvm-symbolizer 14 cannot demangle std::make_shared<std::vector<int>>'s name, which stayed mangled in
   // pmm's stacks where valgrind (GNU's demangler) names it.
   test('a C++ name llvm-symbolizer cannot demangle is demangled as valgrind shows it', () => {

@@ -160,3 +160,25 @@ test(`the first ${LEAKING_PROCESSES_LISTED} growing children get a failure each,
   expect(failures[LEAKING_PROCESSES_LISTED - 1].message).toMatch(new RegExp(`^/bin/p: forked child ${100 + LEAKING_PROCESSES_LISTED - 1} `));
   expect(failures[LEAKING_PROCESSES_LISTED].message).toBe("3 more forked processes of /bin/p grew steadily while they ran (the run's children list has them)");
 });
+
+describe('allocations pmm could not keep (droppedRecords): the figures are a lower bound', () => {
+  test('a run that would pass on them fails: whether it leaked is not known', () => {
+    const failures = runFailures(run({ droppedRecords: 1 }), context());
+    expect(names(failures)).toEqual(['MemoryLeak']);
+    expect(failures[0].message).toMatch(/^\/bin\/p: whether it leaked is not known: 1 allocation was not kept, past the most that pmm keeps \(of one process, pmm\.ko's max_records, 1,000,000; of all the run's processes together, its max_total_records, 2,000,000; host mode keeps as many\): the leak figures are a lower bound$/);
+  });
+
+  test("a child's too, named as its reports name it", () => {
+    const failures = runFailures(run({ children: [{ ...child, leaks: [], summary: { bytes: 0, blocks: 0 }, droppedRecords: 5 }] }), context());
+    expect(failures.map((f) => f.message)).toEqual([expect.stringMatching(/^\/bin\/p: forked child 7 \(\/usr\/bin\/sort\): whether it leaked is not known: 5 allocations were not kept/)]);
+  });
+
+  test('leaks that fail the run already fail it once; a leak the test asserted (toLeak) is its to judge', () => {
+    expect(names(runFailures(run({ leaks: [leak(100, 2)], summary: { bytes: 100, blocks: 2 }, droppedRecords: 1 }), context()))).toEqual(['MemoryLeak']);
+    expect(runFailures(run({ droppedRecords: 1 }), context({}, { leaksExpected: true }))).toEqual([]);
+  });
+
+  test('within a threshold that the kept figures meet, the run still fails', () => {
+    expect(names(runFailures(run({ leaks: [leak(10, 1)], summary: { bytes: 10, blocks: 1 }, droppedRecords: 3 }), context({ leakThreshold: { bytes: 100 } })))).toEqual(['MemoryLeak']);
+  });
+});

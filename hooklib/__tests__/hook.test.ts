@@ -679,6 +679,31 @@ describe('libpmm.so in host mode', () => {
     }
   });
 
+  it("keeps at most so many allocations of all a run's processes together, as pmm.ko's max_total_records: the rest are dropped and counted", () => {
+    const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'pmm-hook-total-'));
+    try {
+      // fork_family: the parent and each of its five children leak blocks of their own.
+      const result = spawnSync(path.join(programDir, 'fork_family'), [], {
+        env: { ...cleanEnv(), LD_PRELOAD: hookPath, PMM_RECORD_DIR: dir },
+        encoding: 'utf8',
+        timeout: 60_000,
+      });
+      expect(result.status).toBe(0);
+      const kept = (total?: number): number[] => readRecordDir(dir, total).map(({ process: p }) => p.records.length);
+      const all = kept();
+      const total = all.reduce((sum, n) => sum + n, 0);
+      expect(all.filter((n) => n > 0).length).toBeGreaterThan(1);
+      const capped = readRecordDir(dir, total - 1);
+      expect(capped.reduce((sum, { process: p }) => sum + p.records.length, 0)).toBe(total - 1);
+      expect(capped.reduce((sum, { process: p }) => sum + p.droppedRecords, 0)).toBe(1);
+      // The earlier processes first: only the last one that leaked lost a block.
+      const last = all.map((n, i) => (n > 0 ? i : -1)).filter((i) => i >= 0).pop()!;
+      expect(capped.map(({ process: p }) => p.records.length)).toEqual(all.map((n, i) => (i === last ? n - 1 : n)));
+    } finally {
+      fs.rmSync(dir, { recursive: true, force: true });
+    }
+  });
+
   it('hands a relative LD_PRELOAD on as an absolute path: an image exec()ed after a chdir is hooked too', () => {
     const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'pmm-hook-relative-'));
     try {

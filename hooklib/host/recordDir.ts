@@ -10,7 +10,7 @@ import * as path from 'path';
 import type { RawProcess } from '../../harness/runProgram';
 import type { AllocationKind, RawMismatch, RawRecord } from '../../harness/types';
 import { execImage } from '../../symbolizer/objectMap';
-import { eachRecord, PMM_RECORD_SIZE, PREV_SHOWN_ONLY, replayRecords, type Mismatch, type PmmRecord, type Reaped } from './recordStream';
+import { eachRecord, MAX_LIVE_RECORDS, MAX_TOTAL_RECORDS, PMM_RECORD_SIZE, PREV_SHOWN_ONLY, replayRecords, type Mismatch, type PmmRecord, type Reaped } from './recordStream';
 import { readRingFile, ringNeverSetUp } from './ringFile';
 
 const hex = (v: bigint): string => `0x${v.toString(16)}`;
@@ -62,8 +62,13 @@ export interface HostProcess extends RawProcess {
  * for a monitor. keptMaps(n) is the object map the hook kept as `<name>.maps.<n>` for an image the process
  * left, or null when it is not there: those mismatches are then read with a later map, as before maps were kept.
  */
-export function replayProcess(pieces: Iterable<Uint8Array>, maps: string, keptMaps: (n: number) => string | null = () => null): HostProcess {
-  const { unmatched, unmatchedFreeCount, dropped, mismatches, unhooked, exitCode, reaped, unfollowed, imagesLeft } = replayRecords(eachRecord(pieces));
+export function replayProcess(
+  pieces: Iterable<Uint8Array>,
+  maps: string,
+  keptMaps: (n: number) => string | null = () => null,
+  maxLive = MAX_LIVE_RECORDS,
+): HostProcess {
+  const { unmatched, unmatchedFreeCount, dropped, mismatches, unhooked, exitCode, reaped, unfollowed, imagesLeft } = replayRecords(eachRecord(pieces), maxLive);
   const earlierMaps = imagesLeft.flatMap(({ mismatchesBefore, kept }) => {
     const text = keptMaps(kept);
     return text === null ? [] : [{ mismatchesBefore, maps: text }];
@@ -237,14 +242,19 @@ function childrenNotSetUp(dir: string, entries: readonly RecordDirEntry[]): Arra
 
 /**
  * Each process of the directory, replayed (a process that wrote no object map gets an empty one), and the
- * children that wrote none (childrenNotSetUp), by pid.
+ * children that wrote none (childrenNotSetUp), by pid. They keep at most maxTotal allocations together (the
+ * rest are dropped and counted), for Node holds a kilobyte or more per leaked block.
  */
-export function readRecordDir(dir: string): Array<RecordDirEntry & { process: HostProcess }> {
+export function readRecordDir(dir: string, maxTotal = MAX_TOTAL_RECORDS): Array<RecordDirEntry & { process: HostProcess }> {
   const entries = recordDirEntries(dir);
+  // As pmm.ko's max_total_records: the processes keep at most so many together, the earlier ones first.
+  let room = maxTotal;
   const replayed = entries.map((entry) => {
     try {
       const keptMaps = (n: number): string | null => readIfThere(path.join(dir, `${entry.name}.maps.${n}`))?.toString('utf8') ?? null;
-      return { ...entry, process: replayProcess(processRecordPieces(dir, entry.name), readMaps(dir, entry.name), keptMaps) };
+      const process = replayProcess(processRecordPieces(dir, entry.name), readMaps(dir, entry.name), keptMaps, Math.min(MAX_LIVE_RECORDS, room));
+      room -= process.records.length;
+      return { ...entry, process };
     } catch (err) {
       const which = entry.generation ? `${entry.pid} (the run's process number ${entry.generation + 1} with that pid)` : `${entry.pid}`;
       throw new Error(`host mode, process ${which}: ${(err as Error).message}`);

@@ -150,6 +150,12 @@ export const UNMATCHED_FREES_KEPT = 10_000;
 export const MAX_LIVE_RECORDS = 1_000_000;
 
 /**
+ * pmm.ko's max_total_records default: the most a run's processes keep together; host mode keeps as many
+ * (recordDir.ts), past which Node, at a kilobyte or more per leaked block, ran out of memory.
+ */
+export const MAX_TOTAL_RECORDS = 2_000_000;
+
+/**
  * Matches by address, as pmm.ko does. A live block cannot be handed out twice, so an allocation at an
  * address that still has a live record means that block's release was not recorded (hooks_active was
  * off): the new record replaces the old one. Without a ring (PMM_RECORD_FD) a realloc is written after
