@@ -2,7 +2,7 @@
 // blocks pmm never saw allocated, allocations pmm could not keep (without which the leak figures are a lower
 // bound), and the read-only file system a program met. `pmm run` prints these lines, and the Jest
 // environment writes them on stderr.
-import { MAX_LIVE_RECORDS, MAX_TOTAL_RECORDS } from '../hooklib/host/recordStream';
+import { HOST_MAX_TOTAL_RECORDS, MAX_LIVE_RECORDS, MAX_TOTAL_RECORDS } from '../hooklib/host/recordStream';
 import { OUTPUT_CAP_BYTES, type ChildResult, type RunResult } from './types';
 
 /**
@@ -28,7 +28,7 @@ export function releaseNotes(process: Pick<RunResult | ChildResult, 'unmatchedFr
 export function uncountedNote(dropped: number): string {
   return `${dropped} ${dropped === 1 ? 'allocation was' : 'allocations were'} not kept, past the most that pmm keeps ` +
     `(of one process, pmm.ko's max_records, ${MAX_LIVE_RECORDS.toLocaleString('en')}; of all the run's processes together, ` +
-    `its max_total_records, ${MAX_TOTAL_RECORDS.toLocaleString('en')}; host mode keeps as many): the leak figures are a lower bound`;
+    `its max_total_records, ${MAX_TOTAL_RECORDS.toLocaleString('en')}, in host mode ${HOST_MAX_TOTAL_RECORDS.toLocaleString('en')}): the leak figures are a lower bound`;
 }
 
 /** The run kept only the first 16 MiB of the program's stdout or stderr (pmd's cap; host mode keeps the same). */

@@ -10,7 +10,7 @@ import * as path from 'path';
 import type { RawProcess } from '../../harness/runProgram';
 import type { AllocationKind, RawMismatch, RawRecord } from '../../harness/types';
 import { execImage } from '../../symbolizer/objectMap';
-import { eachRecord, MAX_LIVE_RECORDS, MAX_TOTAL_RECORDS, PMM_RECORD_SIZE, PREV_SHOWN_ONLY, replayRecords, type Mismatch, type PmmRecord, type Reaped } from './recordStream';
+import { eachRecord, HOST_MAX_TOTAL_RECORDS, MAX_LIVE_RECORDS, PMM_RECORD_SIZE, PREV_SHOWN_ONLY, replayRecords, type Mismatch, type PmmRecord, type Reaped } from './recordStream';
 import { readRingFile, ringNeverSetUp } from './ringFile';
 
 const hex = (v: bigint): string => `0x${v.toString(16)}`;
@@ -245,9 +245,9 @@ function childrenNotSetUp(dir: string, entries: readonly RecordDirEntry[]): Arra
  * children that wrote none (childrenNotSetUp), by pid. They keep at most maxTotal allocations together (the
  * rest are dropped and counted), for Node holds a kilobyte or more per leaked block.
  */
-export function readRecordDir(dir: string, maxTotal = MAX_TOTAL_RECORDS): Array<RecordDirEntry & { process: HostProcess }> {
+export function readRecordDir(dir: string, maxTotal = HOST_MAX_TOTAL_RECORDS): Array<RecordDirEntry & { process: HostProcess }> {
   const entries = recordDirEntries(dir);
-  // As pmm.ko's max_total_records: the processes keep at most so many together, the earlier ones first.
+  // As pmm.ko's max_total_records (but fewer): the processes keep at most so many together, the earlier ones first.
   let room = maxTotal;
   const replayed = entries.map((entry) => {
     try {

@@ -149,11 +149,15 @@ export const UNMATCHED_FREES_KEPT = 10_000;
 /** pmm.ko's max_records default: the most allocations one process keeps live; the host keeps as many. */
 export const MAX_LIVE_RECORDS = 1_000_000;
 
-/**
- * pmm.ko's max_total_records default: the most a run's processes keep together; host mode keeps as many
- * (recordDir.ts), past which Node, at a kilobyte or more per leaked block, ran out of memory.
- */
+/** pmm.ko's max_total_records default: the most a run's processes keep together in the VM. */
 export const MAX_TOTAL_RECORDS = 2_000_000;
+
+/**
+ * The most a host-mode run's processes keep together (recordDir.ts): as many as one process. Node holds up
+ * to 3 KiB per leaked block of a host-mode run (its records, their stacks as text, the report); three
+ * children of 1,000,000 leaks each took it past its 4 GiB heap, and pmm died with no report.
+ */
+export const HOST_MAX_TOTAL_RECORDS = MAX_LIVE_RECORDS;
 
 /**
  * Matches by address, as pmm.ko does. A live block cannot be handed out twice, so an allocation at an
