@@ -27,8 +27,9 @@ export function releaseNotes(process: Pick<RunResult | ChildResult, 'unmatchedFr
 /** What droppedRecords means, in a line: said with the run, and in the failure of a run it leaves unjudged (verdict.ts). */
 export function uncountedNote(dropped: number): string {
   return `${dropped} ${dropped === 1 ? 'allocation was' : 'allocations were'} not kept, past the most that pmm keeps ` +
-    `(of one process, pmm.ko's max_records, ${MAX_LIVE_RECORDS.toLocaleString('en')}; of all the run's processes together, ` +
-    `its max_total_records, ${MAX_TOTAL_RECORDS.toLocaleString('en')}, in host mode ${HOST_MAX_TOTAL_RECORDS.toLocaleString('en')}): the leak figures are a lower bound`;
+    `(of one process: pmm.ko's max_records, ${MAX_LIVE_RECORDS.toLocaleString('en')} by default; of all the run's processes together: ` +
+    `its max_total_records, ${MAX_TOTAL_RECORDS.toLocaleString('en')} by default; in host mode ${HOST_MAX_TOTAL_RECORDS.toLocaleString('en')} of each): ` +
+    'the leak figures are a lower bound';
 }
 
 /** The run kept only the first 16 MiB of the program's stdout or stderr (pmd's cap; host mode keeps the same). */

@@ -149,7 +149,7 @@ export interface RunResult {
    * no failure: valgrind's "Invalid free()".
    */
   unmatchedFrees: number;
-  /** Allocations pmm could not keep (over pmm.ko's max_records caps, or host mode's 1,000,000 live): the leak figures are then a lower bound. Absent when none. */
+  /** Allocations pmm could not keep (past pmm.ko's max_records or max_total_records, or host mode's 1,000,000): the leak figures are then a lower bound, and a run that would pass on them fails. Absent when none. */
   droppedRecords?: number;
   children: ChildResult[]; // the processes it forked (and what they exec-ed); [] without the hook (hook: false)
   suppressed?: Suppressed; // matched by PMM_SUPPRESSIONS' files; present when any given

@@ -397,7 +397,7 @@ describe('suppressions: --gen-suppressions writes them, --suppressions reads the
     const run = pmm('run', '--host', '--suppressions', saved('past-cap.supp', 'leak:known_leak'), '--', program);
     expect(run.stdout).toBe('past_cap: done\n');
     expect(run.stderr).toContain('pmm: no leaks among the allocations pmm kept, but not all were kept: whether it leaked is not known\n');
-    expect(run.stderr).toContain("pmm: 1 allocation was not kept, past the most that pmm keeps (of one process, pmm.ko's max_records, 1,000,000;");
+    expect(run.stderr).toContain("pmm: 1 allocation was not kept, past the most that pmm keeps (of one process: pmm.ko's max_records, 1,000,000 by default;");
     expect(run.status).toBe(1);
   }, 120_000);
 

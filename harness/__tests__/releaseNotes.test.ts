@@ -6,14 +6,14 @@ test.each([
   [{ unmatchedFrees: 1 }, ['1 free (or realloc) of a block never seen allocated: a double free, a pointer no allocator gave, or a block allocated while hooks_active was off']],
   [{ unmatchedFrees: 2, droppedRecords: 1 }, [
     '2 frees (or reallocs) of blocks never seen allocated: a double free, a pointer no allocator gave, or a block allocated while hooks_active was off, or one of the allocations not kept (below)',
-    "1 allocation was not kept, past the most that pmm keeps (of one process, pmm.ko's max_records, 1,000,000; of all the run's processes together, its max_total_records, 2,000,000, in host mode 1,000,000): the leak figures are a lower bound",
+    "1 allocation was not kept, past the most that pmm keeps (of one process: pmm.ko's max_records, 1,000,000 by default; of all the run's processes together: its max_total_records, 2,000,000 by default; in host mode 1,000,000 of each): the leak figures are a lower bound",
   ]],
 ])('%j says %j', (process, notes) => {
   expect(releaseNotes(process)).toEqual(notes);
 });
 
 test("a forked child's unmatched frees are not said (it frees what its parent allocated), its dropped records are", () => {
-  expect(releaseNotes({ unmatchedFrees: 3, droppedRecords: 2 }, true)).toEqual(["2 allocations were not kept, past the most that pmm keeps (of one process, pmm.ko's max_records, 1,000,000; of all the run's processes together, its max_total_records, 2,000,000, in host mode 1,000,000): the leak figures are a lower bound"]);
+  expect(releaseNotes({ unmatchedFrees: 3, droppedRecords: 2 }, true)).toEqual(["2 allocations were not kept, past the most that pmm keeps (of one process: pmm.ko's max_records, 1,000,000 by default; of all the run's processes together: its max_total_records, 2,000,000 by default; in host mode 1,000,000 of each): the leak figures are a lower bound"]);
 });
 
 test('a read-only file system in the program\'s stderr is explained in the words of the CLI or of the Jest option', () => {

@@ -165,7 +165,7 @@ describe('allocations pmm could not keep (droppedRecords): the figures are a low
   test('a run that would pass on them fails: whether it leaked is not known', () => {
     const failures = runFailures(run({ droppedRecords: 1 }), context());
     expect(names(failures)).toEqual(['MemoryLeak']);
-    expect(failures[0].message).toMatch(/^\/bin\/p: whether it leaked is not known: 1 allocation was not kept, past the most that pmm keeps \(of one process, pmm\.ko's max_records, 1,000,000; of all the run's processes together, its max_total_records, 2,000,000, in host mode 1,000,000\): the leak figures are a lower bound$/);
+    expect(failures[0].message).toMatch(/^\/bin\/p: whether it leaked is not known: 1 allocation was not kept, past the most that pmm keeps \(of one process: pmm\.ko's max_records, 1,000,000 by default; of all the run's processes together: its max_total_records, 2,000,000 by default; in host mode 1,000,000 of each\): the leak figures are a lower bound$/);
   });
 
   test("a child's too, named as its reports name it", () => {

@@ -60,7 +60,7 @@ test("records over pmm.ko's max_records are counted as dropped, and the leak fig
     const result = await pmm.run(bin('many_leaks'));
     expect(result).toLeak({ bytes: 5000 * 8, blocks: 5000 });
     expect(result.droppedRecords).toBe(15000);
-    expect(releaseNotes(result)).toEqual(["15000 allocations were not kept, past the most that pmm keeps of a process (pmm.ko's max_records caps; 1,000,000 live in host mode): the leak figures are a lower bound"]);
+    expect(releaseNotes(result)).toEqual(["15000 allocations were not kept, past the most that pmm keeps (of one process: pmm.ko's max_records, 1,000,000 by default; of all the run's processes together: its max_total_records, 2,000,000 by default; in host mode 1,000,000 of each): the leak figures are a lower bound"]);
   } finally {
     await setMax(before);
   }
