@@ -266,6 +266,11 @@ describe('suppressions: --gen-suppressions writes them, --suppressions reads the
     fs.writeFileSync(file, `${text}\n`);
     return file;
   };
+  /** What valgrind says of program (its stderr), and the suppressions it writes for each leak. */
+  const valgrindsOwn = (program: string): { stderr: string; text: string } => {
+    const { stderr } = spawnSync('valgrind', ['--leak-check=full', '--show-leak-kinds=all', '--gen-suppressions=all', program], { encoding: 'utf8' });
+    return { stderr, text: generated(stderr) };
+  };
   /** What valgrind says (its stderr) of program run with the suppression file, and more of its options. */
   const valgrindWith = (file: string, program: string, args: string[] = [], options: string[] = []): string =>
     spawnSync('valgrind', ['--leak-check=full', ...options, `--suppressions=${file}`, program, ...args], { encoding: 'utf8' }).stderr;
@@ -333,8 +338,7 @@ describe('suppressions: --gen-suppressions writes them, --suppressions reads the
     const valgrind = valgrindWith(saved('stripped-pmm.supp', ours), stripped);
     expect(valgrind).toMatch(/suppressed: 600 bytes in 3 blocks/);
 
-    const theirs = spawnSync('valgrind', ['--leak-check=full', '--show-leak-kinds=all', '--gen-suppressions=all', stripped], { encoding: 'utf8' });
-    const theirText = generated(theirs.stderr);
+    const { text: theirText } = valgrindsOwn(stripped);
     expect(theirText.match(/fun:\(below main\)/g)).toHaveLength(3);
     const byTheirs = pmm('run', '--host', '--suppressions', saved('stripped-valgrind.supp', theirText), '--', stripped);
     expect([byTheirs.status, byTheirs.stderr]).toEqual([0, expect.stringContaining('pmm: suppressed: 600 bytes in 3 blocks\n')]);
@@ -352,9 +356,8 @@ describe('suppressions: --gen-suppressions writes them, --suppressions reads the
 
   test("C++: valgrind's own suppressions (mangled names, inlined functions by their short names) suppress in pmm, and pmm's in valgrind", () => {
     const program = programBin('cxx_names');
-    const theirs = spawnSync('valgrind', ['--leak-check=full', '--show-leak-kinds=all', '--gen-suppressions=all', program], { encoding: 'utf8' });
-    expect(theirs.stderr).toMatch(/in use at exit: 84 bytes in 3 blocks/);
-    const theirText = generated(theirs.stderr);
+    const { stderr: theirs, text: theirText } = valgrindsOwn(program);
+    expect(theirs).toMatch(/in use at exit: 84 bytes in 3 blocks/);
     // What valgrind writes for them: a mangled member function, and an inlined template by its short name.
     expect(theirText).toContain('fun:_ZN4shop6Basket4fillEi');
     expect(theirText).toContain('fun:make<int>');
@@ -374,9 +377,8 @@ describe('suppressions: --gen-suppressions writes them, --suppressions reads the
   // stack of an atfork handler's block showed the hook's own fork (pmm_fork_with, fork) between main and glibc's.
   test("names with two symbols at one address (a constructor's C1 and C2, __fork and fork): each tool takes the other's suppressions; no stack shows the hook", () => {
     const program = programBin('cxx_aliases');
-    const theirs = spawnSync('valgrind', ['--leak-check=full', '--show-leak-kinds=all', '--gen-suppressions=all', program], { encoding: 'utf8' });
-    expect(theirs.stderr).toMatch(/in use at exit: 55 bytes in 3 blocks/);
-    const theirText = generated(theirs.stderr);
+    const { stderr: theirs, text: theirText } = valgrindsOwn(program);
+    expect(theirs).toMatch(/in use at exit: 55 bytes in 3 blocks/);
     expect(theirText).toContain('fun:_ZN4CtorC1Ev');
     expect(theirText).toContain('fun:__run_prefork_handlers\n   fun:fork\n');
     const byTheirs = pmm('run', '--host', '--suppressions', saved('valgrind-aliases.supp', theirText), '--', program);
