@@ -88,8 +88,12 @@ export class Symbolizer {
   async symbolizeStacks(mapsText: string, stacks: ReadonlyArray<readonly string[]>, options: SymbolizeOptions = {}): Promise<Frame[][]> {
     const frames = await this.symbolize(mapsText, stacks.flat(), options);
     let next = 0;
-    const shown = (frame: Frame): boolean => frame.object === null || !this.hidden.has(frame.object);
-    return stacks.map(stack => frames.slice(next, (next += stack.length)).flat().filter(shown));
+    const hidden = (frame: Frame): boolean => frame.object !== null && this.hidden.has(frame.object);
+    // A copy only of a stack that has such a frame: a run of a million leaks has a million stacks.
+    return stacks.map(stack => {
+      const flat = frames.slice(next, (next += stack.length)).flat();
+      return flat.some(hidden) ? flat.filter(frame => !hidden(frame)) : flat;
+    });
   }
 
   /**
