@@ -33,8 +33,8 @@ static int children_end(pid_t pid)
 	return sent;
 }
 
-int children_each(int fd, pid_t leader, int (*each)(const struct child_collection *child, void *arg,
-						    char *err, size_t errlen),
+int children_each(int fd, pid_t leader, const struct group_members *ended,
+		  int (*each)(const struct child_collection *child, void *arg, char *err, size_t errlen),
 		  void *arg, size_t *count, char *err, size_t errlen)
 {
 	struct pmm_pid_info *pids;
@@ -63,7 +63,7 @@ int children_each(int fd, pid_t leader, int (*each)(const struct child_collectio
 		 * whose pid a later one has: that one is not to be killed for it.
 		 */
 		if (handle == pids[i].pid)
-			child.ended_by_run = children_end(handle);
+			child.ended_by_run = children_end(handle) || group_members_has(ended, handle);
 		if (monitor_collect(fd, handle, &child.mon, err, errlen)) {
 			ret = -1;
 			break;

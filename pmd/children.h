@@ -9,6 +9,7 @@
 #include <stddef.h>
 #include <sys/types.h>
 
+#include "group.h"
 #include "monitor.h"
 
 struct child_collection {
@@ -22,9 +23,10 @@ struct child_collection {
  * the module has applied its last records, then collects and stops its monitor and hands it to each,
  * one at a time (it is freed after: a run of many leaking processes never has all of them in pmd's
  * memory at once). A non-zero return from each stops there, with its err. *count: how many it got.
+ * ended: the processes pmd ended with the program's group (run.h), which were running at its end too.
  */
-int children_each(int fd, pid_t leader, int (*each)(const struct child_collection *child, void *arg,
-						    char *err, size_t errlen),
+int children_each(int fd, pid_t leader, const struct group_members *ended,
+		  int (*each)(const struct child_collection *child, void *arg, char *err, size_t errlen),
 		  void *arg, size_t *count, char *err, size_t errlen);
 
 #endif

@@ -519,8 +519,11 @@ void run_collect(struct run_proc *proc, unsigned long long timeout_ms, const str
 			/*
 			 * Descendants are not followed yet, so none may outlive the run and write
 			 * into the next one's time: end what is left of the group while the
-			 * unreaped leader still keeps its group id from being reused.
+			 * unreaped leader still keeps its group id from being reused. Those it ends were
+			 * running at the program's end: the run says pmm ended them, which it could not tell
+			 * of one that init reaped before pmd collected it.
 			 */
+			group_members_find(proc->pid, &res->ended);
 			kill(-proc->pid, SIGKILL);
 			exited = 1;
 			exited_at = deadline_now_ms();
@@ -542,6 +545,7 @@ void run_result_free(struct run_result *res)
 {
 	buf_free(&res->out.data);
 	buf_free(&res->err.data);
+	group_members_free(&res->ended);
 }
 
 void run_signal_name(int sig, char *name, size_t len)

@@ -11,6 +11,8 @@
 #include <stddef.h>
 #include <sys/types.h>
 
+#include "group.h"
+
 #include "buf.h"
 #include "deadline.h"
 #include "feed.h"
@@ -54,6 +56,8 @@ struct run_result {
 	int timed_out;
 	long long oom_kills;	/* processes the guest's out-of-memory killer ended meanwhile */
 	struct run_output out, err;
+	/* The processes of its group still running when it exited, which pmd ended with it. */
+	struct group_members ended;
 };
 
 /* Forks the child, which waits for run_release. */

@@ -258,7 +258,7 @@ static void serve_run(const struct request *req, struct channel *ch, struct buf 
 		goto out_error;
 	}
 	/* The processes it forked, which the module followed: reported beside it, each on its own. */
-	if (children_each(mon_fd, proc.pid, serve_child, &lines, &nchildren, err, sizeof(err))) {
+	if (children_each(mon_fd, proc.pid, &res.ended, serve_child, &lines, &nchildren, err, sizeof(err))) {
 		monitor_collection_free(&mon);
 		run_result_free(&res);
 		goto out_error;
