@@ -13,7 +13,7 @@ import { sharedVm, type Notice } from './sharedVm';
 import type { ChildResult, Mismatch, RawMismatch, RawRecord, RunResult } from './types';
 import type { OutputListener, RunControl } from '../qemu/GuestChannel';
 import type { EarlierMapsAnswer } from '../qemu/protocol';
-import { loadGuestFiles, packageRoot, preloadablePath } from '../qemu/paths';
+import { hookLibraryPath, loadGuestFiles, preloadablePath } from '../qemu/paths';
 import { ProgramNotStartedError, VmError, type Vm } from '../qemu/Vm';
 import { PmmFaultError, vmFaultKind } from './faults';
 import { DEFAULT_GROWTH, judgeGrowth, judgedCount, MIN_JUDGED_SAMPLES, type GrowthOptions } from './growth';
@@ -396,7 +396,7 @@ export function sharedSymbolizer(): Symbolizer {
 /** The hook library as the maps text names it: the file itself, whatever link leads to it. */
 function hookObjects(): string[] {
   try {
-    return [fs.realpathSync(path.join(packageRoot(), 'hooklib', 'libpmm.so'))];
+    return [fs.realpathSync(hookLibraryPath())];
   } catch {
     return [];
   }

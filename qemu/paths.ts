@@ -19,6 +19,11 @@ export function packageRoot(): string {
   }
 }
 
+/** The hook library the package builds (set-up's guest.json names it too), whether from dist/ or the sources. */
+export function hookLibraryPath(): string {
+  return path.join(packageRoot(), 'hooklib', 'libpmm.so');
+}
+
 export function cacheDir(): string {
   if (process.env.PMM_CACHE_DIR) return process.env.PMM_CACHE_DIR;
   const base = process.env.XDG_CACHE_HOME || path.join(os.homedir(), '.cache');

@@ -17,7 +17,7 @@ import { startFailureMessage } from '../../harness/startFailure';
 import { binaryOutput, outputFields, programInput, ProgramError, resolveProgram, type RawRun } from '../../harness/runProgram';
 import type { RunControl } from '../../qemu/GuestChannel';
 import { InputReader } from '../../qemu/InputReader';
-import { packageRoot, preloadablePath } from '../../qemu/paths';
+import { hookLibraryPath, packageRoot, preloadablePath } from '../../qemu/paths';
 import type { Readable, Writable } from 'stream';
 import { ASKED_SIGNALS, noteLaunchLine, parseLaunchLine, waitStatusEnding, type Ending, type LaunchLine, type LaunchReport } from './launchReport';
 import { childrenWithoutFiles, processName, ranUnhooked, readRecordDir, recordDirEntries, type HostProcess, type RecordDirEntry } from './recordDir';
@@ -26,7 +26,7 @@ export interface HostRunOptions {
   env?: Record<string, string>;
   cwd?: string;
   timeoutMs?: number; // SIGKILL after this; 0 or absent: none
-  hook?: string; // libpmm.so; default: the one built beside this folder
+  hook?: string; // libpmm.so; default: the one the package builds (hookLibraryPath)
   // The program's stdin: all of it, or a stream read as the program reads; absent: none (/dev/null), unless inheritInput.
   input?: string | Uint8Array | Readable;
   /** The program reads this process's stdin as it is (a terminal, a pipe as it comes): pmm run --host. */
@@ -218,8 +218,7 @@ function tooLargeToStart(executable: string): ProgramError {
 }
 
 export async function runHostRaw(program: string, args: string[], options: HostRunOptions = {}): Promise<RawRun> {
-  const hook = options.hook ?? path.resolve(__dirname, '..', '..', '..', 'hooklib', 'libpmm.so');
-  const hookPath = preloadablePath(fs.existsSync(hook) ? hook : path.resolve(__dirname, '..', 'libpmm.so'));
+  const hookPath = preloadablePath(options.hook ?? hookLibraryPath());
   const launcher = path.join(packageRoot(), 'hooklib', 'host', 'pmm-launch');
   const input = programInput(options.input);
   const binary = binaryOutput(options.binary);
