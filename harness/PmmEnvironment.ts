@@ -46,8 +46,10 @@ interface RunInFlight {
   owner: Owner;
   program: string;
   control: RunControl;
-  /** Its owner ended while it ran: it was killed, and its result belongs to nobody. */
-  orphaned: boolean;
+  /** Its owner ended while it ran: it was killed, and its result belongs to nobody; what an await of it then gets. */
+  orphaned: string | null;
+  /** Where the test called pmm.run. */
+  callSite: string[];
   /** What pmm.run returned for it. */
   settled?: Promise<RunResult>;
 }
@@ -128,17 +130,18 @@ export default class PmmEnvironment extends NodeEnvironment {
         // here, before the test's hooks and body, so that the next test's timeout does not pay for it.
         if (this.bootsVm) await prebootSharedVm(this.pmmOptions, notice);
         break;
-      case 'test_done':
+      case 'test_done': {
         this.currentTest = null;
         this.endedTests.add(event.test);
-        this.endRunsOf(event.test);
+        const unfinished = this.endRunsOf(event.test, event.test.errors.length > 0);
         this.recordFigures(event.test);
         {
-          const failures = [...this.beforeAllFailures(event.test), ...this.takeFailures(event.test)];
+          const failures = [...unfinished, ...this.beforeAllFailures(event.test), ...this.takeFailures(event.test)];
           if (isFailingTest(event.test)) settleFailingTest(event.test, failures);
           else for (const failure of failures) event.test.errors.push(failure);
         }
         break;
+      }
       case 'test_skip':
       case 'test_todo':
         // Started but not run (test.skip, -t, test.todo): no test_done follows, and what runs next is no part of it.
@@ -149,7 +152,7 @@ export default class PmmEnvironment extends NodeEnvironment {
         break;
       case 'hook_success':
       case 'hook_failure':
-        if (event.hook === this.currentHook) this.settleHook(event.hook, event.describeBlock);
+        if (event.hook === this.currentHook) this.settleHook(event.hook, event.describeBlock, event.name === 'hook_failure');
         break;
       case 'run_describe_finish': {
         // A beforeAll whose tests all ended unrun (test.todo): its leaks fail the file.
@@ -169,9 +172,9 @@ export default class PmmEnvironment extends NodeEnvironment {
    * A beforeAll's leaks fail every test of its block that runs, as jest-circus does with a beforeAll that
    * throws (not those skipped, by test.skip or -t); an afterAll's fail the file, as an afterAll that throws does.
    */
-  private settleHook(hook: Circus.Hook, block: Circus.DescribeBlock | undefined): void {
+  private settleHook(hook: Circus.Hook, block: Circus.DescribeBlock | undefined, failed: boolean): void {
     this.currentHook = null;
-    this.endRunsOf(hook);
+    this.circusState?.unhandledErrors.push(...this.endRunsOf(hook, failed));
     if (hook.type === 'afterAll') this.addFileFigures(hook);
     const runs = this.takeRuns(hook);
     if (runs.length === 0) return;
@@ -275,25 +278,34 @@ export default class PmmEnvironment extends NodeEnvironment {
   /**
    * A test or hook that ends while its runs go on (Jest's timeout, or a run not awaited): their programs are
    * killed, as a timeout kills them, or the VM, which runs one program at a time, would keep every later run
-   * of the file waiting for them. Their results, which come after, belong to no test.
+   * of the file waiting for them. Their results, which come after, belong to no test, and an await of one
+   * rejects. Each is a failure of the owner's: what such a run leaked is not known, and a test that forgot
+   * to await its run would otherwise pass without a verdict on it.
    */
-  private endRunsOf(owner: Owner): void {
+  private endRunsOf(owner: Owner, failedAlready: boolean): Error[] {
+    const failures: Error[] = [];
     for (const run of this.inFlight) {
-      if (run.owner !== owner || run.orphaned) continue;
-      run.orphaned = true;
+      if (run.owner !== owner || run.orphaned !== null) continue;
+      const whose = owner === 'file' ? 'the file' : owner.type === 'test' ? `test "${titlesOf(owner).join(' › ')}"` : `its ${owner.type} hook`;
+      run.orphaned = `pmm: ${run.program}: killed when ${whose} ended, before its run finished: its result belongs to no test`;
       run.control.signal?.('SIGKILL');
       // Nobody awaits it any more (or the test would not have ended): its failure, a kill's doing, must
       // not surface as an unhandled rejection in whichever test runs next. An await of it still sees it.
       run.settled?.catch(() => undefined);
-      const whose = owner === 'file' ? 'the file' : owner.type === 'test' ? `test "${titlesOf(owner).join(' › ')}"` : `its ${owner.type} hook`;
       // Not known here: whether it had started, or waited its turn behind another test's run (Jest 29 starts
       // test.concurrent tests before the plain tests above them).
       notice(`pmm: ${run.program}: still running, or waiting for the VM, when ${whose} ended: killed, so that the runs after it do not wait for it`);
+      // A test that failed (its timeout, an assertion) did not wait for it; one that passed did not await it.
+      const why = failedAlready ? '' : ' (was it awaited?)';
+      const failure = new Error(`pmm.run(${run.program}) had not finished when ${whose} ended: it was killed, and what it leaked is not known${why}`);
+      failure.stack = [`Error: ${failure.message}`, ...run.callSite].join('\n');
+      failures.push(failure);
     }
+    return failures;
   }
 
   private run(program: string, args: readonly string[], options: RunOptions, callSite: string[]): Promise<RunResult> {
-    const flight: RunInFlight = { owner: 'file', program, control: {}, orphaned: false };
+    const flight: RunInFlight = { owner: 'file', program, control: {}, orphaned: null, callSite };
     flight.settled = this.runFor(flight, program, args, options, callSite).catch((err: unknown) => {
       throw errorAtCallSite(err, callSite);
     });
@@ -311,7 +323,7 @@ export default class PmmEnvironment extends NodeEnvironment {
     } finally {
       this.inFlight.delete(flight);
     }
-    if (flight.orphaned) return result;
+    if (flight.orphaned !== null) throw new Error(flight.orphaned);
     for (const child of result.children ?? []) if (child.unhooked) notice(unhookedChildMessage(result.program, child));
     for (const note of [...releaseNotes(result), ...readOnlyNote(result.stderr, 'jest'), ...outputNote(result)]) notice(`pmm: ${result.program}: ${note}`);
     for (const child of result.children ?? []) for (const note of releaseNotes(child, true)) notice(`pmm: ${result.program}: ${forkedChildName(child)}: ${note}`);

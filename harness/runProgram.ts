@@ -343,6 +343,7 @@ export async function runRaw(
       exitCode: answer.exitCode,
       signal: answer.signal,
       timedOut: answer.timedOut,
+      ...(hook === null ? { hook: false as const } : {}),
       ...(answer.oomKills ? { oomKills: answer.oomKills } : {}),
       ...outputFields(Buffer.from(answer.stdout, 'base64'), Buffer.from(answer.stderr, 'base64'), binary),
       ...(answer.truncated ? { outputTruncated: true } : {}),

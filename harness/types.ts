@@ -126,6 +126,8 @@ export interface RunResult {
   exitCode: number | null;
   signal: string | null;
   timedOut: boolean;
+  /** Present (false) for a run made with the hook: false option: nothing was recorded, so its no leaks says nothing. */
+  hook?: false;
   /** Present (true) when the time ran out before the hook started in the program: nothing was recorded, so its no leaks says nothing. */
   timedOutBeforeHook?: true;
   /** Present (true) when a signal that reached the program through pmm (or, host mode, its process group) ended it before the hook started: nothing was recorded. */

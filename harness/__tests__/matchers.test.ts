@@ -67,11 +67,6 @@ describe('toHaveMismatchedFrees', () => {
     expect(leakMatchers(() => {}).toHaveMismatchedFrees(run(0)).message()).toBe('expected ./mm to make a mismatched free/delete, but it made 0');
   });
 
-  it('refuses what is not a run', () => {
-    const outcome = leakMatchers(() => {}).toHaveMismatchedFrees({ summary: {} }, 1);
-    expect(outcome.pass).toBe(false);
-    expect(outcome.message()).toBe('toHaveMismatchedFrees expects the result of pmm.run, got object');
-  });
 
   it('toLeak acknowledges leaks only', () => {
     const leaks: RunResult[] = [];
@@ -136,5 +131,59 @@ describe('toLeak', () => {
     expect(leakMatchers(() => {}).toHaveNoLeaks(result).message()).toBe(
       'expected ./mm to leak, but its leaks (32 bytes in 3 blocks) were suppressed by leak:load_config (app.supp:2), leak:Cache::* (app.supp:3)',
     );
+  });
+});
+
+// A value that is not a run, or a run of which nothing was recorded, is the matcher's error, thrown as
+// Jest's own matchers throw for a value of the wrong type: a failed match would pass under .not.
+describe('what the matchers cannot judge', () => {
+  const matchers = leakMatchers(() => {}, () => {});
+  const all = (received: unknown): Array<() => unknown> => [
+    () => matchers.toHaveNoLeaks(received),
+    () => matchers.toLeak.call({ isNot: true }, received),
+    () => matchers.toHaveMismatchedFrees.call({ isNot: true }, received),
+  ];
+
+  it.each<[string, unknown, string]>([
+    ['a string', 'oops', 'got string'],
+    ['undefined', undefined, 'got undefined'],
+    ['null', null, 'got null'],
+    ['something else', { summary: {} }, 'got object'],
+  ])('refuses %s, negated or not', (_what, value, got) => {
+    for (const call of all(value)) expect(call).toThrow(`expects the result of pmm.run (or one of its children), ${got}`);
+  });
+
+  it('says to await a promise (a run not awaited)', () => {
+    const pending = Promise.resolve(run(0));
+    expect(() => matchers.toHaveNoLeaks.call({ isNot: true }, pending)).toThrow(
+      'toHaveNoLeaks expects the result of pmm.run (or one of its children), got a Promise: await it, expect(await pmm.run(...))',
+    );
+  });
+
+  it.each<[string, Partial<RunResult>, string]>([
+    ['a run without the hook', { hook: false }, 'it ran without the hook (hook: false): nothing was recorded'],
+    ['a run timed out before the hook started', { timedOut: true, signal: 'SIGKILL', timedOutBeforeHook: true }, 'the time ran out before the hook started in it: nothing was recorded'],
+    ['a run signalled before the hook started', { signal: 'SIGINT', signalledBeforeHook: true }, 'SIGINT ended it before the hook started: nothing was recorded'],
+  ])('refuses %s: nothing was recorded, negated or not', (_what, fields, why) => {
+    for (const call of all({ ...run(0), ...fields })) expect(call).toThrow(`pmm cannot tell of ./mm: ${why}`);
+  });
+
+  describe('a run past the caps, whose figures are a lower bound', () => {
+    const partial = (blocks: number, mismatchedFrees = 0): RunResult => ({ ...leaking(blocks), mismatchedFrees, droppedRecords: 5 });
+    const why = 'pmm could not keep 5 of its allocations (past its caps): its figures are a lower bound';
+
+    it('a kept leak is a leak: toHaveNoLeaks fails and toLeak() passes', () => {
+      expect(matchers.toHaveNoLeaks(partial(2)).pass).toBe(false);
+      expect(matchers.toLeak(partial(2)).pass).toBe(true);
+      expect(matchers.toHaveMismatchedFrees(partial(0, 1)).pass).toBe(true);
+    });
+
+    it('no kept leak, or how much, is not known', () => {
+      expect(() => matchers.toHaveNoLeaks(partial(0))).toThrow(`toHaveNoLeaks: pmm cannot tell of ./mm: ${why}`);
+      expect(() => matchers.toLeak.call({ isNot: true }, partial(0))).toThrow(`toLeak: pmm cannot tell of ./mm: ${why}`);
+      expect(() => matchers.toLeak(partial(2), { blocks: 2 })).toThrow(why);
+      expect(() => matchers.toHaveMismatchedFrees(partial(0, 1), 1)).toThrow(why);
+      expect(() => matchers.toHaveMismatchedFrees.call({ isNot: true }, partial(0))).toThrow(why);
+    });
   });
 });

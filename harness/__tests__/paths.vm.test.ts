@@ -68,6 +68,9 @@ test('an argument with half a UTF-16 surrogate pair is refused at once, naming i
 test('empty arguments and variables reach the program empty', async () => {
   const result = await pmm.run('/usr/bin/printf', ['[%s]', '', 'x', ''], { env: { PMM_TEST_EMPTY: '' }, hook: false });
   expect(result.stdout).toBe('[][x][]');
+  // Without the hook nothing was recorded: the result says so, and the leak matchers refuse it.
+  expect(result.hook).toBe(false);
+  expect(() => expect(result).toHaveNoLeaks()).toThrow('toHaveNoLeaks: pmm cannot tell of /usr/bin/printf: it ran without the hook (hook: false)');
   const env = await pmm.run('/usr/bin/printenv', ['PMM_TEST_EMPTY'], { env: { PMM_TEST_EMPTY: '' }, hook: false });
   expect({ exitCode: env.exitCode, stdout: env.stdout }).toEqual({ exitCode: 0, stdout: '\n' });
 });

@@ -105,12 +105,23 @@ describe('runs in beforeAll and afterAll', () => {
 test("a test that times out while its run goes on: the program is killed and said to be, and the file's next run does not wait", () => {
   expect(statusOf('timeout: a run still going when its test times out')).toBe('failed');
   expect(messageOf('timeout: a run still going when its test times out')).toContain('Exceeded timeout of 3000 ms');
+  // The run's own failure says it was killed, without asking whether it was awaited: it was.
+  expect(messageOf('timeout: a run still going when its test times out')).toContain(
+    'pmm.run(/bin/sleep) had not finished when test "timeout: a run still going when its test times out" ended: it was killed, and what it leaked is not known\n',
+  );
   expect(run.stderr).toMatch(/^pmm: \/bin\/sleep: still running, or waiting for the VM, when test "timeout: a run still going when its test times out" ended: killed, so that the runs after it do not wait for it$/m);
   expect(statusOf('timeout: the next run of the file does not wait for it')).toBe('passed');
 });
 
-test('a run not awaited is killed when its test ends, and what it ends with fails no other test', () => {
-  expect(statusOf('timeout: a run not awaited')).toBe('passed');
+test('a run not awaited is killed when its test ends and fails it, and what it ends with fails no other test', () => {
+  expect(statusOf('timeout: a run not awaited')).toBe('failed');
+  expect(messageOf('timeout: a run not awaited')).toMatch(
+    /pmm\.run\(\S+\/hang_forever\) had not finished when test "timeout: a run not awaited" ended: it was killed, and what it leaked is not known \(was it awaited\?\)/,
+  );
+  // Its failure points at the test's call.
+  expect(messageOf('timeout: a run not awaited')).toMatch(/at .*timeout\.test\.js:\d+/);
+  expect(statusOf('timeout: a run kept to be awaited later')).toBe('failed');
+  expect(statusOf('timeout: awaiting a run its test left rejects')).toBe('passed');
   expect(run.stderr).toMatch(/^pmm: \S+\/hang_forever: still running, or waiting for the VM, when test "timeout: a run not awaited" ended: killed, so that the runs after it do not wait for it$/m);
   expect(testTitled(run, 'timeout: the test after a run not awaited is not failed by it')).toMatchObject({ status: 'passed', failureMessages: [] });
 });

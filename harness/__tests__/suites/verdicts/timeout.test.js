@@ -9,12 +9,23 @@ test('timeout: the next run of the file does not wait for it', async () => {
   expect(result.stdout).toBe('next\n');
 }, 30000);
 
-// A run not awaited outlives its test too: killed the same way, and what its end gives (a killed program,
-// or an error) belongs to nobody, not to the test that runs when it comes.
+// A run not awaited outlives its test too: killed the same way, which fails that test (what it leaked is
+// not known), and what its end gives belongs to nobody, not to the test that runs when it comes: an await
+// of it rejects.
 const path = require('path');
+const hangForever = path.join(__dirname, '..', '..', '..', '..', 'fixtures', 'bin', 'hang_forever');
 
 test('timeout: a run not awaited', () => {
-  pmm.run(path.join(__dirname, '..', '..', '..', '..', 'fixtures', 'bin', 'hang_forever'));
+  pmm.run(hangForever);
+});
+
+let kept;
+test('timeout: a run kept to be awaited later', () => {
+  kept = pmm.run(hangForever);
+});
+
+test('timeout: awaiting a run its test left rejects', async () => {
+  await expect(kept).rejects.toThrow(`pmm: ${hangForever}: killed when test "timeout: a run kept to be awaited later" ended, before its run finished`);
 });
 
 test('timeout: the test after a run not awaited is not failed by it', async () => {
