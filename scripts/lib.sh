@@ -170,8 +170,16 @@ extract_vmlinux() {
 	return 1
 }
 
+# pmm's own checkout, whose set-up also brings what its tests need: not a package a project installed, in its
+# node_modules, nor a checkout that a project installed as a folder (npm install /path/to/pmm links to it),
+# for which set-up is asked from the project (setup_asked_from: the directory setup.sh was started in).
 in_source_checkout() {
-	[ -f "$top/tsconfig.json" ] && case "$top" in */node_modules/*) false ;; *) true ;; esac
+	[ -f "$top/tsconfig.json" ] || return 1
+	case "$top" in */node_modules/*) return 1 ;; esac
+	local from own
+	from=$(realpath -m "${setup_asked_from:-$top}")
+	own=$(realpath -m "$top")
+	case "$from/" in "$own"/*) return 0 ;; *) return 1 ;; esac
 }
 
 # Touched each time the TypeScript in dist/ was compiled; build_typescript compiles again only when a source

@@ -5,6 +5,8 @@
 set -euo pipefail
 
 top=$(cd "$(dirname "$0")/.." && pwd)
+# npm test and npm run demo start here from the checkout; npx pmm setup from the project that installed pmm.
+setup_asked_from=$PWD
 cd "$top"
 # shellcheck source=scripts/lib.sh
 . "$top/scripts/lib.sh"

@@ -23,6 +23,14 @@ test("a project that uses pmm gets what pmm runs on; pmm's own checkout also wha
   expect(installed).toEqual(expect.arrayContaining(['qemu-system-x86', 'busybox-static', 'gcc', 'make']));
 });
 
+test("a checkout a project installed as a folder (npm links to it) is that project's pmm when set-up is asked from the project", () => {
+  const fromProject = withLib(root, 'setup_asked_from=/srv/app; wanted_packages').stdout.split(/\s+/);
+  const fromCheckout = withLib(root, `setup_asked_from=${JSON.stringify(path.join(root, 'harness'))}; wanted_packages`).stdout.split(/\s+/);
+  expect([fromProject.includes('valgrind'), fromCheckout.includes('valgrind')]).toEqual([false, true]);
+  // Nor does it compile the checkout's TypeScript, or its fixtures, for the project.
+  expect(withLib(root, 'setup_asked_from=/srv/app; in_source_checkout && echo own || echo installed').stdout).toBe('installed\n');
+});
+
 const asRoot = process.getuid?.() === 0 ? test : test.skip;
 
 asRoot('a user who may not be root is told so, not left with status 1 and no word (the reason went into a log set-up then removed)', () => {
