@@ -3,6 +3,7 @@
 // that VM, not the rest of the suite).
 import { fs, os, path, workerThreads } from './coreModules';
 import { pruneConsoleLogs } from '../qemu/consoleLog';
+import { privateDir } from '../qemu/privateDir';
 import { chooseAccel } from '../qemu/kvmProbe';
 import { loadGuestFiles } from '../qemu/paths';
 import { Vm } from '../qemu/Vm';
@@ -66,7 +67,7 @@ async function bootVm(options: PmmOptions, notice: Notice): Promise<Vm> {
   boots += 1;
   const logDir = consoleLogDir();
   const runDir = underTmp('make a folder', () => Vm.makeRunDir());
-  underTmp(`make its console logs' folder ${logDir}`, () => fs.mkdirSync(logDir, { recursive: true }));
+  underTmp("use its console logs' folder", () => privateDir(logDir));
   // A worker thread's (Jest's workerThreads) has its thread's number too: the threads of one process count their boots apart.
   const consoleLog = path.join(logDir, `console-${process.pid}${workerThreads.threadId ? `-t${workerThreads.threadId}` : ''}-${boots}.log`);
   if (boots === 1) pruneConsoleLogs(logDir);

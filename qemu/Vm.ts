@@ -100,7 +100,9 @@ export class Vm {
     private readonly onEvent: (e: VmEvent) => void,
   ) {
     fs.mkdirSync(path.dirname(options.consoleLog), { recursive: true });
-    this.consoleStream = fs.createWriteStream(options.consoleLog);
+    // Not through a link: the log's folder may be one others can write in (a caller's own choice).
+    const { O_WRONLY, O_CREAT, O_TRUNC, O_NOFOLLOW } = fs.constants;
+    this.consoleStream = fs.createWriteStream('', { fd: fs.openSync(options.consoleLog, O_WRONLY | O_CREAT | O_TRUNC | O_NOFOLLOW, 0o644) });
     this.exited = new Promise((resolve) => (this.markExited = resolve));
   }
 

@@ -1,5 +1,6 @@
 // Where pmm's files live: the package's own folder, set-up's build output, and the user's cache.
 import { crypto, fs, os, path } from '../harness/coreModules';
+import { privateDir } from './privateDir';
 import type { GuestFiles } from './types';
 
 const { createHash } = crypto;
@@ -40,7 +41,8 @@ export function preloadablePath(file: string): string {
   const unsafe = /[\s:]/;
   if (!unsafe.test(file)) return file;
   const hash = createHash('sha1').update(file).digest('hex').slice(0, 12);
-  const base = unsafe.test(cacheDir()) ? path.join('/tmp', `pmm-preload-${process.getuid?.() ?? 0}`) : path.join(cacheDir(), 'preload');
+  // Under /tmp, a folder another user made first could hold a link to a library of theirs: it must be ours.
+  const base = unsafe.test(cacheDir()) ? privateDir(path.join('/tmp', `pmm-preload-${process.getuid?.() ?? 0}`)) : path.join(cacheDir(), 'preload');
   const dir = path.join(base, hash);
   const link = path.join(dir, path.basename(file).replace(/[\s:]/g, '_'));
   fs.mkdirSync(dir, { recursive: true });

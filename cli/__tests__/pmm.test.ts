@@ -75,6 +75,28 @@ test('run in the VM with a TMPDIR that does not exist: where, and what to do, be
   expect(fs.existsSync('/nonexistent/pmm-tmp')).toBe(false);
 });
 
+test("run in the VM where another user made the console logs' folder first: refused before any VM starts, and no file its links lead to is written", () => {
+  const tmp = fs.mkdtempSync(path.join(os.tmpdir(), 'pmm-planted-'));
+  try {
+    const victim = path.join(tmp, 'victim');
+    fs.writeFileSync(victim, 'kept\n');
+    const logs = path.join(tmp, 'pmm-logs');
+    fs.mkdirSync(logs, { mode: 0o777 });
+    fs.chmodSync(logs, 0o777);
+    // The log's name has pmm's pid: a link for each it could have (up to 65536 of them).
+    const pidMax = Math.min(Number(fs.readFileSync('/proc/sys/kernel/pid_max', 'utf8')), 65_536);
+    for (let pid = 2; pid <= pidMax; pid += 1) fs.symlinkSync(victim, path.join(logs, `console-${pid}-1.log`));
+    const run = spawnSync(process.execPath, [cli, 'exec', '--', '/bin/true'], { cwd: root, encoding: 'utf8', timeout: 60_000, env: { ...process.env, TMPDIR: tmp } });
+    expect([run.status, run.stderr]).toEqual([
+      3,
+      `pmm: the VM did not boot to run /bin/true: the VM keeps its files under ${tmp} (TMPDIR), where it cannot use its console logs' folder: ${logs}: not this user's own folder: others may write in it; point TMPDIR at a writable folder\n`,
+    ]);
+    expect(fs.readFileSync(victim, 'utf8')).toBe('kept\n');
+  } finally {
+    fs.rmSync(tmp, { recursive: true, force: true });
+  }
+});
+
 test('run --host with a TMPDIR that does not exist: where, and what to do (it was the bare ENOENT of mkdtemp)', () => {
   const run = spawnSync(process.execPath, [cli, 'run', '--host', '--', '/bin/true'], {
     cwd: root,
