@@ -15,6 +15,7 @@ import { runHostRaw } from '../hooklib/host/runHost';
 import type { OutputListener, RunControl } from '../qemu/GuestChannel';
 import { loadGuestFiles, packageRoot } from '../qemu/paths';
 import { killLiveVms } from '../qemu/Vm';
+import { argumentsNotText } from './argumentText';
 import { errorText } from './errorText';
 import { exitStatus } from './exitStatus';
 import { forwardSignals } from './forwardSignals';
@@ -231,6 +232,8 @@ const PMM_ERROR_STATUS = 3;
 
 async function main(argv: string[]): Promise<number> {
   watchOwnStreams();
+  const notText = argumentsNotText(argv);
+  if (notText !== null) throw new ProgramError(notText);
   // junit-merge needs no VM and no options of pmm's: it is handled before the VM commands' parsing.
   if (argv[0] === 'junit-merge') return junitMergeCommand(argv.slice(1));
   let command: Command;

@@ -3,12 +3,29 @@
 import type { Stats } from 'fs';
 import { fs, path } from './coreModules';
 
-/** This process's working directory; it throws when that directory was removed since. */
+/** This process's working directory; it throws when that directory was removed since, or is not text. */
 function ownDirectory(fail: (message: string) => Error): string {
+  let cwd: string;
   try {
-    return process.cwd();
+    cwd = process.cwd();
   } catch (err) {
     throw fail(`the current directory, where the program would run, no longer exists (it was removed: ${(err as Error).message})`);
+  }
+  // Node gives the path as text, a byte that is not UTF-8 as U+FFFD: a path to no directory, where the
+  // program was "not found" (the real one is read from /proc, in case the name holds U+FFFD itself).
+  if (cwd.includes('\uFFFD') && !isUtf8(fs.readlinkSync('/proc/self/cwd', { encoding: 'buffer' }))) {
+    throw fail(`the current directory, where the program would run, has a path that is not UTF-8 text (${JSON.stringify(cwd)}), which pmm cannot pass on: run it from another`);
+  }
+  return cwd;
+}
+
+/** Whether bytes are UTF-8 text. */
+export function isUtf8(bytes: Uint8Array): boolean {
+  try {
+    new TextDecoder('utf-8', { fatal: true }).decode(bytes);
+    return true;
+  } catch {
+    return false;
   }
 }
 

@@ -97,6 +97,22 @@ test("run in the VM where another user made the console logs' folder first: refu
   }
 });
 
+test('an argument, or the current directory, that is not UTF-8 text is refused, naming it: Node would have passed on other bytes, or found no program', () => {
+  const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'pmm-bytes-'));
+  try {
+    const bash = (script: string) => spawnSync('bash', ['-c', script, 'bash', process.execPath, cli, programBin('leak_three')], { cwd: dir, encoding: 'utf8', timeout: 30_000 });
+    const arg = bash('exec "$1" "$2" run --host -- "$3" "$(printf "a\\376")"');
+    expect([arg.status, arg.stderr]).toEqual([3, 'pmm: the command line\'s argument 5 ("a\uFFFD") is not UTF-8 text: pmm receives its arguments as text and cannot pass it on as it is\n']);
+    const cwd = bash('mkdir "$(printf "bad\\377")" && cd "$(printf "bad\\377")" && exec "$1" "$2" run --host -- "$3"');
+    expect([cwd.status, cwd.stderr]).toEqual([
+      3,
+      `pmm: the current directory, where the program would run, has a path that is not UTF-8 text (${JSON.stringify(`${dir}/bad\uFFFD`)}), which pmm cannot pass on: run it from another\n`,
+    ]);
+  } finally {
+    fs.rmSync(dir, { recursive: true, force: true });
+  }
+});
+
 test('run --host with a TMPDIR that does not exist: where, and what to do (it was the bare ENOENT of mkdtemp)', () => {
   const run = spawnSync(process.execPath, [cli, 'run', '--host', '--', '/bin/true'], {
     cwd: root,
