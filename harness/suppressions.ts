@@ -170,8 +170,8 @@ function matchesLsan(s: LsanSuppression, leak: Leak): boolean {
  * run of frames (innermost first) a suppression may begin with, as valgrind writes and shows them. valgrind
  * up to 3.21 (3.19 is Debian 12's) shows posix_memalign over its own memalign, and aligned_alloc and valloc
  * as memalign (glibc's aligned_alloc is an alias of it; valloc calls it last); later ones show each
- * function alone; 3.19 aborts the program at pvalloc. The hook recorded every aligned block as malloc's before it told
- * them apart, and pmm then wrote `fun:malloc` for them: that is read too. A block from realloc(NULL, n) is malloc's,
+ * function alone; 3.19 aborts the program at pvalloc. (pmm wrote `fun:malloc` for aligned blocks before the hook
+ * told them apart; no more read so: it suppressed a posix_memalign leak that valgrind reports.) A block from realloc(NULL, n) is malloc's,
  * as valgrind 3.19 shows it (its realloc hands such a call to its malloc, and the stack starts there); a suppression
  * starting at realloc, as a user may write one for it, matches it too.
  */
@@ -181,11 +181,11 @@ export const ALLOCATOR_STACKS: Readonly<Record<AllocationKind, ReadonlyArray<rea
   realloc: [['realloc']],
   new: ['_Znwm', '_ZnwmRKSt9nothrow_t', '_ZnwmSt11align_val_t', '_ZnwmSt11align_val_tRKSt9nothrow_t', 'operator new(unsigned long)'].map((name) => [name]),
   'new[]': ['_Znam', '_ZnamRKSt9nothrow_t', '_ZnamSt11align_val_t', '_ZnamSt11align_val_tRKSt9nothrow_t', 'operator new[](unsigned long)'].map((name) => [name]),
-  posix_memalign: [['memalign', 'posix_memalign'], ['posix_memalign'], ['malloc']],
-  aligned_alloc: [['memalign'], ['memalign', 'aligned_alloc'], ['aligned_alloc'], ['malloc']],
-  memalign: [['memalign'], ['malloc']],
-  valloc: [['memalign'], ['memalign', 'valloc'], ['valloc'], ['malloc']],
-  pvalloc: [['pvalloc'], ['malloc']],
+  posix_memalign: [['memalign', 'posix_memalign'], ['posix_memalign']],
+  aligned_alloc: [['memalign'], ['memalign', 'aligned_alloc'], ['aligned_alloc']],
+  memalign: [['memalign']],
+  valloc: [['memalign'], ['memalign', 'valloc'], ['valloc']],
+  pvalloc: [['pvalloc']],
 };
 
 /**
@@ -264,12 +264,27 @@ function matchFrom(lines: readonly string[], frames: readonly Frame[], li = 0, f
   return fi < frames.length && frameMatches(lines[li], frames[fi]) && matchFrom(lines, frames, li + 1, fi + 1);
 }
 
+/** The file valgrind's stacks name for their allocator frames: its preload's, where memcheck replaces malloc. */
+const VALGRIND_PRELOAD = '/usr/libexec/valgrind/vgpreload_memcheck-amd64-linux.so';
+
+const allocatorFrame = (name: string): Frame => ({ address: '0x0', function: name, file: null, line: null, object: VALGRIND_PRELOAD });
+
+/** Every allocator frame valgrind's stacks may start with, whatever the kind. */
+const ALLOCATOR_FRAMES: readonly Frame[] = [...new Set(Object.values(ALLOCATOR_STACKS).flat(2))].map(allocatorFrame);
+
+/**
+ * valgrind's stacks start in the allocator, and so does a suppression whose first line can name it (fun:malloc,
+ * fun:*, obj:*vgpreload*): it is matched from there only. Read from pmm's first frame as well, such a line
+ * (fun:*) would take a frame of the program's for the allocator and match what valgrind does not: its next
+ * lines one call further out. Only a suppression that cannot start there (fun:load_config, written against
+ * pmm's stacks, which have no allocator frame) is matched from the program's first frame.
+ */
 function matchesValgrind(s: ValgrindSuppression, leak: Leak): boolean {
-  // valgrind's stacks start in the allocator; so may the suppression, whatever the kind that leaked.
+  const first = s.frames[0];
+  const fromAllocator = first !== '...' && ALLOCATOR_FRAMES.some((frame) => frameMatches(first, frame));
   return leak.kinds.some((kind) => {
-    const stacks = ALLOCATOR_STACKS[kind];
-    const allocators = stacks.map((names) => names.map((name): Frame => ({ address: '0x0', function: name, file: null, line: null, object: '' })));
-    return allocators.some((allocator) => matchFrom(s.frames, [...allocator, ...leak.frames])) || matchFrom(s.frames, leak.frames);
+    const allocators = ALLOCATOR_STACKS[kind].map((names) => names.map(allocatorFrame));
+    return allocators.some((allocator) => matchFrom(s.frames, [...allocator, ...leak.frames])) || (!fromAllocator && matchFrom(s.frames, leak.frames));
   });
 }
 
