@@ -5,7 +5,7 @@ import * as fs from 'fs';
 import * as path from 'path';
 import { resolveOptions, shareProblem, type PmmOptions } from '../harness/options';
 import { outputNote, readOnlyNote } from '../harness/releaseNotes';
-import { closeSymbolizer, ProgramError, resolveProgram, runRaw, suppressionFilesFromEnv, symbolizeRunWith } from '../harness/runProgram';
+import { closeSymbolizer, ProgramError, resolveProgram, rootSearchPath, runRaw, suppressionFilesFromEnv, symbolizeRunWith } from '../harness/runProgram';
 import { runDirectory } from '../harness/runDirectory';
 import { suppressionsFor } from '../harness/suppressionFor';
 import { loadSuppressionFiles, type Suppression } from '../harness/suppressions';
@@ -102,7 +102,7 @@ async function runCommand(command: RunCommand): Promise<number> {
       ...(command.shares.length ? { shares } : {}),
       ...(command.name === 'run' && command.numCallers !== null ? { stackDepth: command.numCallers } : {}),
     });
-    resolveProgram(command.program, cwd);
+    resolveProgram(command.program, cwd, command.name === 'exec' ? rootSearchPath(process.env.PATH) : process.env.PATH);
     const suppressions = suppressionFiles.length > 0 ? loadSuppressionFiles(suppressionFiles) : null;
     words = pmmWords(command.name === 'run' ? command.logFile : null);
     return await runChecked(command, options, suppressions, words, junit, startMs, cwd);

@@ -191,6 +191,16 @@ export function resolveProgram(program: string, cwd: string, searchPath: string 
   return candidate;
 }
 
+/**
+ * The PATH a run without the hook (pmm exec's, hook: false) finds its program in: it runs as root in the
+ * guest, so root's directories (modprobe, insmod, sysctl) are searched too, after the environment's own,
+ * which a user's lacks.
+ */
+export function rootSearchPath(searchPath: string | undefined): string {
+  const own = searchPath === undefined || searchPath === '' ? [] : searchPath.split(':');
+  return [...own, ...['/usr/local/sbin', '/usr/sbin', '/sbin'].filter((dir) => !own.includes(dir))].join(':');
+}
+
 function findOnPath(name: string, searchPath: string, cwd: string): string | null {
   for (const dir of searchPath.split(':')) {
     // As execvp searches: a relative entry is relative to the program's working directory, where it
@@ -300,7 +310,7 @@ export async function runRaw(
   const binary = binaryOutput(runOptions.binary);
   const cwd = runDirectory(runOptions.cwd, (message) => new ProgramError(message));
   const env = programEnv(options, runOptions.env);
-  const executable = resolveProgram(program, cwd, env.PATH);
+  const executable = resolveProgram(program, cwd, runOptions.hook === false ? rootSearchPath(env.PATH) : env.PATH);
   const hook = runOptions.hook === false ? null : preloadablePath(loadGuestFiles().hook);
   if (hook !== null) {
     checkHookable(executable, (message) => new ProgramError(message));

@@ -124,6 +124,11 @@ test('exec: output and exit status pass through, as root, with pmm.ko loaded', (
   expect(run.stderr).toMatch(/err\n$/);
 }, 180_000);
 
+test("exec finds a command in root's directories, as root in the guest does, though the user's PATH lacks them", () => {
+  const run = pmmWith({ PATH: '/usr/local/bin:/usr/bin:/bin' }, 'exec', '--', 'lsmod');
+  expect([run.status, run.stdout]).toEqual([0, expect.stringMatching(/^pmm\s/m)]);
+}, 180_000);
+
 test('run: PMM_SUPPRESSIONS leaves a suppressed leak out of the verdict and counts it apart', () => {
   const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'pmm-supp-'));
   const file = path.join(dir, 'lsan.supp');

@@ -1,7 +1,7 @@
 import * as fs from 'fs';
 import * as os from 'os';
 import * as path from 'path';
-import { resolveProgram, symbolizeRunWith, type RawRun } from '../runProgram';
+import { resolveProgram, rootSearchPath, symbolizeRunWith, type RawRun } from '../runProgram';
 
 // What pmd answers for a run with hook: false: no records, no object map, and no children list.
 const unhookedRun: RawRun = {
@@ -45,4 +45,10 @@ describe('resolveProgram', () => {
     fs.mkdirSync(path.join(dir, 'true'));
     expect(resolveProgram('true', '/', `${dir}:/usr/bin:/bin`)).toBe('/usr/bin/true');
   });
+});
+
+test("a run without the hook (root's, in the guest) searches root's directories after the environment's PATH", () => {
+  expect(rootSearchPath('/usr/bin:/bin')).toBe('/usr/bin:/bin:/usr/local/sbin:/usr/sbin:/sbin');
+  expect(rootSearchPath('/usr/sbin:/usr/bin')).toBe('/usr/sbin:/usr/bin:/usr/local/sbin:/sbin');
+  expect(rootSearchPath(undefined)).toBe('/usr/local/sbin:/usr/sbin:/sbin');
 });
