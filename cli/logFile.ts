@@ -41,18 +41,26 @@ export function openOutputFile(file: string, what: string): OutputFile {
   }
 }
 
-/** pmm's stdout or stderr, when it goes to the regular file stat describes; null otherwise. */
-function ownStream(stat: fs.Stats | null): number | null {
-  if (stat === null || !stat.isFile()) return null;
+/**
+ * pmm's stdout or stderr, when it goes to the regular file stat describes (or, anyFile, to whatever it
+ * describes: a pipe, a terminal; /dev/null never counts); null otherwise.
+ */
+function ownStream(stat: fs.Stats | null, anyFile = false): number | null {
+  if (stat === null || !(stat.isFile() || anyFile) || isDevNull(stat)) return null;
   for (const fd of [1, 2]) {
     try {
       const own = fs.fstatSync(fd);
-      if (own.isFile() && own.dev === stat.dev && own.ino === stat.ino) return fd;
+      if (own.dev === stat.dev && own.ino === stat.ino) return fd;
     } catch {
       // closed
     }
   }
   return null;
+}
+
+function isDevNull(stat: fs.Stats): boolean {
+  const devNull = statOrNull('/dev/null');
+  return devNull !== null && stat.isCharacterDevice() && stat.rdev === devNull.rdev;
 }
 
 /** A file a run reads (the program, a suppression file) or writes (--log-file, --junit). */
@@ -134,12 +142,13 @@ export function checkOutputFiles(outputs: readonly NamedFile[], inputs: readonly
 }
 
 /**
- * Refuses a --junit file that is pmm's own stdout or stderr (`--junit out.xml > out.xml`): the program's
+ * Refuses a --junit file that is pmm's own stdout or stderr (`--junit out.xml > out.xml`, or
+ * `--junit /dev/stdout | cat`, whatever stdout is): the program's
  * output goes there too, and XML written after it is no JUnit report. --log-file may share it, as
  * valgrind's may: its report is text, after the program's.
  */
 export function checkReportNotOwnStream(file: string, what: string): void {
-  const fd = ownStream(statOrNull(file));
+  const fd = ownStream(statOrNull(file), true);
   if (fd === null) return;
   const stream = fd === 1 ? 'stdout' : 'stderr';
   throw new Error(`pmm: ${what} ${file} is pmm's ${stream} as well, where the program's output goes: the XML would come after it, and be no report; give ${what} another file`);

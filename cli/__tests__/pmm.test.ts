@@ -629,6 +629,17 @@ describe('run --junit FILE: the run as a JUnit report, as pmm\'s Jest reporter w
     }
   });
 
+  test('/dev/stdout or /dev/stderr as the file, into a pipe, is refused the same; /dev/null is no stream of pmm\'s', () => {
+    for (const name of ['stdout', 'stderr']) {
+      const run = spawnSync(process.execPath, [cli, 'run', '--host', '--junit', `/dev/${name}`, '--', path.join(root, 'fixtures', 'bin', 'leak_three_blocks')], { cwd: root, stdio: ['ignore', 'pipe', 'pipe'], encoding: 'utf8', timeout: 30_000 });
+      expect([run.status, run.stdout, run.stderr]).toEqual([
+        3, '', `pmm: --junit /dev/${name} is pmm's ${name} as well, where the program's output goes: the XML would come after it, and be no report; give --junit another file\n`,
+      ]);
+    }
+    const toNull = spawnSync(process.execPath, [cli, 'run', '--host', '-q', '--junit', '/dev/null', '--', '/bin/true'], { cwd: root, stdio: ['ignore', fs.openSync('/dev/null', 'w'), 'pipe'], encoding: 'utf8', timeout: 30_000 });
+    expect([toNull.status, toNull.stderr]).toEqual([0, '']);
+  });
+
   test('a file pmm cannot write is said before the program runs', () => {
     const run = pmm('run', '--host', '--junit', '/nonexistent-dir/leaks.xml', '--', path.join(root, 'fixtures', 'bin', 'leak_three_blocks'));
     expect(run.stderr).toMatch(/^pmm: cannot write the JUnit report \/nonexistent-dir\/leaks\.xml: ENOENT/);
