@@ -136,7 +136,7 @@ static int pmm_thread_children(pid_t *pids)
 	ssize_t len;
 	char *at, *end;
 
-	snprintf(path, sizeof(path), "/proc/self/task/%d/children", (int)gettid());
+	snprintf(path, sizeof(path), "/proc/self/task/%d/children", (int)pmm_gettid());
 	fd = open(path, O_RDONLY | O_CLOEXEC);
 	if (fd < 0)
 		return -1;

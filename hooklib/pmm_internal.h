@@ -5,8 +5,10 @@
 #include <pthread.h>
 #include <stddef.h>
 #include <stdio.h>
+#include <sys/syscall.h>
 #include <sys/types.h>
 #include <stdint.h>
+#include <unistd.h>
 #include <time.h>
 #include <uapi/pmm.h>
 
@@ -21,6 +23,21 @@
  * such a call as dead, and dlsym's allocations were recorded as the program's.
  */
 extern __thread volatile int pmm_in_hook __attribute__((tls_model("initial-exec")));
+
+/*
+ * This process's (and thread's) id from the kernel, not through the getpid symbol, which a library the
+ * user preloads after the hook may define (to fake it): the hook names its records' files and tells a
+ * vfork child from its parent by the real one.
+ */
+static inline pid_t pmm_getpid(void)
+{
+	return (pid_t)syscall(SYS_getpid);
+}
+
+static inline pid_t pmm_gettid(void)
+{
+	return (pid_t)syscall(SYS_gettid);
+}
 
 /* pmm_env.c: getenv(name), also in a .preinit_array function, before the C library sets environ. */
 const char *pmm_getenv(const char *name);

@@ -90,7 +90,7 @@ static pid_t pmm_sink_pid;
 /* Whether this process is the one the transport is for (not a vfork child of it). */
 int pmm_transport_owner(void)
 {
-	return getpid() == pmm_sink_pid;
+	return pmm_getpid() == pmm_sink_pid;
 }
 
 /*
@@ -100,7 +100,7 @@ int pmm_transport_owner(void)
  */
 static int pmm_transport_maybe_owner(void)
 {
-	pid_t pid = getpid();
+	pid_t pid = pmm_getpid();
 
 	return pid == pmm_sink_pid || pid <= 0;
 }
@@ -174,7 +174,7 @@ static int pmm_device_open(void)
 	}
 	pmm_device_rdev = st.st_rdev;
 	pmm_sink_fd = fd;
-	pmm_sink_pid = getpid();
+	pmm_sink_pid = pmm_getpid();
 	pmm_sink = PMM_SINK_DEVICE;
 	pmm_ring_map(fd);
 	return 0;
@@ -222,7 +222,7 @@ static int pmm_host_dir_open(void)
 {
 	const char *dir = pmm_record_dir;
 	char ring_path[PATH_MAX];
-	pid_t pid = getpid();
+	pid_t pid = pmm_getpid();
 	unsigned int gen;
 	size_t maps_len;
 	const char *maps = pmm_maps_inherited(&maps_len);
@@ -279,7 +279,7 @@ void pmm_transport_open(void)
 		return;
 	fcntl(fd, F_SETFD, fcntl(fd, F_GETFD) | FD_CLOEXEC);
 	pmm_sink_fd = fd;
-	pmm_sink_pid = getpid();
+	pmm_sink_pid = pmm_getpid();
 	pmm_sink = PMM_SINK_HOST;
 }
 
@@ -540,7 +540,7 @@ void pmm_transport_send_exec(pid_t pid, const char *path, const char *text, size
 		if (pid == 0 && pmm_transport_owner())
 			pmm_transport_send_maps(text, len);
 		else
-			pmm_host_spawned(pid ? pid : getpid(), path ? path : "-");
+			pmm_host_spawned(pid ? pid : pmm_getpid(), path ? path : "-");
 		goto out;
 	}
 	pmm_device_send_maps(pid, text, len);
@@ -688,6 +688,6 @@ void pmm_transport_after_fork_child(void)
 		return;
 	}
 	close(inherited);
-	pmm_sink_pid = getpid();
+	pmm_sink_pid = pmm_getpid();
 	pmm_sink = PMM_SINK_DEVICE;
 }

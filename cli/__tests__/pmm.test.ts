@@ -113,6 +113,18 @@ test('an argument, or the current directory, that is not UTF-8 text is refused, 
   }
 });
 
+test('run --host under a preloaded library that fakes getpid (for pmm and the program): the hook and pmm go by the kernel\'s pids', () => {
+  const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'pmm-fakepid-'));
+  try {
+    fs.writeFileSync(path.join(dir, 'fakepid.c'), '#include <sys/types.h>\npid_t getpid(void) { return 4242; }\n');
+    execFileSync('gcc', ['-shared', '-fPIC', '-o', path.join(dir, 'libfakepid.so'), path.join(dir, 'fakepid.c')]);
+    const run = spawnSync(process.execPath, [cli, 'run', '--host', '--', path.join(root, 'fixtures', 'bin', 'leak_three_blocks')], { cwd: root, encoding: 'utf8', timeout: 30_000, env: { ...process.env, LD_PRELOAD: path.join(dir, 'libfakepid.so') } });
+    expect([run.status, run.stderr]).toEqual([1, expect.stringContaining('pmm: 600 bytes in 3 blocks leaked, from 3 stacks\n')]);
+  } finally {
+    fs.rmSync(dir, { recursive: true, force: true });
+  }
+});
+
 test('run --host with a TMPDIR that does not exist: where, and what to do (it was the bare ENOENT of mkdtemp)', () => {
   const run = spawnSync(process.execPath, [cli, 'run', '--host', '--', '/bin/true'], {
     cwd: root,

@@ -22,6 +22,18 @@ import type { Readable, Writable } from 'stream';
 import { ASKED_SIGNALS, noteLaunchLine, parseLaunchLine, waitStatusEnding, type Ending, type LaunchLine, type LaunchReport } from './launchReport';
 import { childrenWithoutFiles, processName, ranUnhooked, readRecordDir, recordDirEntries, type HostProcess, type RecordDirEntry } from './recordDir';
 
+/**
+ * pmm's pid as the kernel has it: process.pid is the getpid symbol's, which a library in pmm's own
+ * LD_PRELOAD may fake, and the launcher, which checks that its parent is pmm, then refused to start.
+ */
+function ownPid(): number {
+  try {
+    return Number(fs.readlinkSync('/proc/self'));
+  } catch {
+    return process.pid;
+  }
+}
+
 export interface HostRunOptions {
   env?: Record<string, string>;
   cwd?: string;
@@ -135,7 +147,7 @@ async function endLeftovers(dir: string, program: number, launcher: number): Pro
   // Only where a process ran without the hook (a search of /proc takes milliseconds); at least once, however
   // long the leftovers took.
   if (!ranUnhooked(dir)) return killed;
-  const skip = new Set([program, launcher, process.pid]);
+  const skip = new Set([program, launcher, ownPid()]);
   for (let alive = strays(dir, skip); alive.length > 0; alive = strays(dir, skip)) {
     alive.forEach(kill);
     if (Date.now() >= deadline) break;
@@ -243,7 +255,7 @@ export async function runHostRaw(program: string, args: string[], options: HostR
       const output = options.inheritOutput ? 'inherit' : 'pipe';
       // The program is pmm-launch's child (launch.c says why); descriptor 3 is the launcher's report.
       // The file found here, and the program's name as given for its argv[0] (as execvp and valgrind give it).
-      child = spawn(launcher, [String(process.pid), executable, program, ...args], { cwd, env, stdio: [stdin, output, output, 'pipe'] });
+      child = spawn(launcher, [String(ownPid()), executable, program, ...args], { cwd, env, stdio: [stdin, output, output, 'pipe'] });
     } catch (err) {
       throw (err as NodeJS.ErrnoException).code === 'E2BIG' ? tooLargeToStart(executable) : err;
     } finally {
