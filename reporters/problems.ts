@@ -46,7 +46,8 @@ function problems(test: TestCaseResult): Problem[] {
     const jestText = test.failureMessages[index];
     if (isLeakFailureDetail(detail)) {
       const {program, summary, leaks} = detail.pmmLeak;
-      return {element: 'failure', type: 'MemoryLeak', message: `${formatAmount(summary)} leaked`, text: formatLeakMessage(leaks, summary, program)};
+      const text = [formatLeakMessage(leaks, summary, program), ...callSiteLines(detail)].join('\n');
+      return {element: 'failure', type: 'MemoryLeak', message: `${formatAmount(summary)} leaked`, text};
     }
     if (isGrowthDetail(detail)) return {element: 'failure', type: 'MemoryGrowth', message: detail.message, text: detail.stack};
     if (isMismatchDetail(detail)) return {element: 'failure', type: 'MismatchedFree', message: detail.message, text: detail.stack};
@@ -59,6 +60,14 @@ function problems(test: TestCaseResult): Problem[] {
     if (PMM_REFUSAL.test(stripAnsi(text))) return {element: 'error', type: 'PmmError', message: firstLine(text).replace(/^\w*Error: (?=pmm: )/, ''), text};
     return {element: 'failure', type: 'AssertionError', message: firstLine(text), text};
   });
+}
+
+/**
+ * The stack lines of the test's pmm.run call that end a leak's stack (the environment's withCallSite), as
+ * the other problems' texts end: the leak's text is made anew from its data, which has none.
+ */
+function callSiteLines(detail: {stack?: unknown}): string[] {
+  return typeof detail.stack === 'string' ? detail.stack.split('\n').filter(line => /^\s+at /.test(line)) : [];
 }
 
 export function caseOutcome(test: TestCaseResult): CaseOutcome {

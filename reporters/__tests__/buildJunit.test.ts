@@ -105,6 +105,13 @@ describe('a test that leaked', () => {
     expect(xml).toContain('    by make_buf (/src/buf.c:12)\n    by main (/src/leaky.c:42)');
   });
 
+  it("ends the leak's text with the stack lines of the test's pmm.run call, as a fault's", () => {
+    const atCall = {...LEAK, stack: `${LEAK.stack}\n    at Object.<anonymous> (/src/__tests__/leaky.test.js:8:23)`};
+    const results = aggregated([testFile('leaky.test.js', [testCase('leaks', {status: 'failed', failureDetails: [atCall], failureMessages: ['leak text']})])]);
+    const [testcase] = report(results).junit.testsuites.testsuite[0].testcase;
+    expect(testcase.failure?.[0]._).toBe(`${formatLeakMessage(LEAKS, summarize(LEAKS), './leaky')}\n    at Object.<anonymous> (/src/__tests__/leaky.test.js:8:23)`);
+  });
+
   it('keeps an assertion failure beside the leak in one failure element, and sums the leaks of several runs', () => {
     const second = leakFailureDetail({program: './other', leaks: [LEAKS[1]], summary: summarize([LEAKS[1]])});
     const results = aggregated([
