@@ -36,11 +36,19 @@ export function junitSummary(document: JunitDocument, outputFile: string): strin
   const files = leaked.length - leaking;
   const whose = files === 1 ? "1 file's" : `${files} files'`;
   const where = [...(leaking > 0 ? [counted(leaking, 'test')] : []), ...(files > 0 ? [`${whose} afterAll or top level`] : [])].join(' and ');
+  // A leak in a test that passed failed nothing (asserted with toLeak, within leakThreshold, or of a run
+  // allowed to fault): said apart, so that the line does not read as leaks the run let through.
+  const passing = leaked.filter(test => test.error === undefined && test.failure === undefined && test.skipped === undefined);
+  const passingBytes = passing.reduce((sum, test) => sum + property(test, 'pmm.leaked.bytes'), 0);
+  const passingBlocks = passing.reduce((sum, test) => sum + property(test, 'pmm.leaked.blocks'), 0);
+  const failedNothing = passing.length === 0 ? ''
+    : passing.length === leaked.length ? ' that passed (asserted, allowed or within leakThreshold)'
+    : `; ${counted(passingBytes, 'byte')} in ${counted(passingBlocks, 'block')} of it in ${counted(passing.length, 'test')} that passed (asserted, allowed or within leakThreshold)`;
   const lines = [
     `pmm: ${counted(cases.length, 'test')} in ${counted(document.testsuites.testsuite.length, 'file')}: ${passed} passed, ` +
       `${failures.length} failed${failures.length > 0 ? ` (${countByType(failures)})` : ''}, ` +
       `${counted(errors.length, 'error')}${errors.length > 0 ? ` (${countByType(errors)})` : ''}, ${skipped.length} skipped`,
-    leaked.length > 0 ? `pmm: ${counted(bytes, 'byte')} in ${counted(blocks, 'block')} leaked, in ${where}` : 'pmm: no test leaked',
+    leaked.length > 0 ? `pmm: ${counted(bytes, 'byte')} in ${counted(blocks, 'block')} leaked, in ${where}${failedNothing}` : 'pmm: no test leaked',
     `pmm: JUnit report: ${outputFile}`,
   ];
   return `${lines.join('\n')}\n`;

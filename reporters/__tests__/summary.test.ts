@@ -42,3 +42,13 @@ test("a leak of a file's afterAll is counted, apart from the tests'", () => {
   expect(text).toContain("pmm: 4097 bytes in 2 blocks leaked, in 1 test and 1 file's afterAll or top level\n");
   expect(junitSummary(document([testcase({properties: leaked(1, 1), failure: problem('MemoryLeak')})]), 'j.xml')).toContain('pmm: 1 byte in 1 block leaked, in 1 test\n');
 });
+
+test('a leak in a test that passed (asserted, allowed, within the threshold) is said apart: it failed nothing', () => {
+  const asserted = testcase({properties: leaked(600, 3)});
+  expect(junitSummary(document([asserted, testcase({properties: leaked(64, 1)})]), 'j.xml')).toContain(
+    'pmm: 664 bytes in 4 blocks leaked, in 2 tests that passed (asserted, allowed or within leakThreshold)\n',
+  );
+  expect(junitSummary(document([asserted, testcase({properties: leaked(64, 1), failure: problem('MemoryLeak')})]), 'j.xml')).toContain(
+    'pmm: 664 bytes in 4 blocks leaked, in 2 tests; 600 bytes in 3 blocks of it in 1 test that passed (asserted, allowed or within leakThreshold)\n',
+  );
+});
