@@ -241,7 +241,8 @@ async function main(argv: string[]): Promise<number> {
     command = parseArgs(argv);
   } catch (err) {
     if (err instanceof UsageError) {
-      process.stderr.write(`pmm: ${err.message}\n${USAGE}\n`);
+      // As valgrind's: the mistake and where to read more, not 40 lines of usage above a one-line error.
+      process.stderr.write(`pmm: ${err.message}\npmm: see pmm --help for the options\n`);
       return 2;
     }
     throw err;
