@@ -14,6 +14,7 @@ import {formatAddress, isPseudoPath, parseAddress, parseObjectMap, type MappedOb
 import {objectVersion} from './objectVersion';
 import {CachedBackend} from './CachedBackend';
 import {cxxFilt, stillMangled} from './cxxFilt';
+import {readSymbolTable, type SymbolTable} from './symbolTable';
 import type {FunctionNaming, SymbolChain} from './types';
 
 export interface SymbolizerOptions {
@@ -46,6 +47,8 @@ export class Symbolizer {
   /** By naming: 'readable' for every lookup, the others started when valgrindNames first asks for them. */
   private backends = new Map<FunctionNaming, CachedBackend>();
   private elfTypes = new ElfTypeCache();
+  /** Each object's symbol table as valgrind reads it, for valgrindNames: read once, when first asked. */
+  private symbolTables = new Map<string, Promise<SymbolTable | null>>();
   private readonly versions = new Map<string, string | null>();
   private readonly hidden: ReadonlySet<string>;
   private closed = false;
@@ -124,11 +127,14 @@ export class Symbolizer {
     for (const naming of namings) this.backend(naming).ask(queries);
     const frames = await Promise.all(
       located.map(async ({text, module}, index) => {
-        const [chain, linkage, short] = await Promise.all(namings.map(naming => this.backend(naming).answer(queries[index])));
+        const query = queries[index];
+        const [chain, linkage, short] = await Promise.all(namings.map(naming => this.backend(naming).answer(query)));
+        // The function that owns the address by the symbol table's name, as valgrind's stacks name it.
+        const owner = options.valgrindNames && query !== null ? (await this.symbolTable(query.object))?.nameAt(query.address) : undefined;
         const offset = module.offset === null ? null : formatAddress(module.offset);
         return chain.map((answer, level): Frame => {
           const last = level === chain.length - 1;
-          const valgrindName = linkage === undefined ? undefined : valgrindNameOf(last ? linkage : short, level, chain.length);
+          const valgrindName = last && owner !== undefined ? owner : linkage === undefined ? undefined : valgrindNameOf(last ? linkage : short, level, chain.length);
           return {
             address: text,
             function: answer.function,
@@ -189,6 +195,16 @@ export class Symbolizer {
     for (const backend of this.backends.values()) backend.close();
     this.backends = new Map();
     this.elfTypes = new ElfTypeCache();
+    this.symbolTables = new Map();
+  }
+
+  private symbolTable(object: string): Promise<SymbolTable | null> {
+    let table = this.symbolTables.get(object);
+    if (table === undefined) {
+      table = readSymbolTable(object);
+      this.symbolTables.set(object, table);
+    }
+    return table;
   }
 }
 
