@@ -11,7 +11,8 @@ const MAX_LINES = 12;
 
 /** A frame's line: its function as valgrind names it, else its object; an unknown frame is skipped with `...`. */
 function frameLine(frame: Frame): string {
-  const name = frame.valgrindName ?? frame.function;
+  // '': valgrind's symbol table has no name there, and its own suppression names the object.
+  const name = frame.valgrindName === '' ? null : frame.valgrindName ?? frame.function;
   // Where valgrind's stacks name the function otherwise, a glob over both names where they start alike
   // (clone3 and clone), else valgrind's name ("(below main)"), which pmm's matching knows too.
   const valgrinds = valgrindNameOf(name);

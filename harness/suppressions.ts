@@ -245,7 +245,7 @@ function frameMatches(line: string, frame: Frame): boolean {
   // valgrind's own suppressions name a function as the linker does (C++ mangled), pmm's readable.
   if (what === 'fun') {
     const names = [frame.function, frame.valgrindName, valgrindNameOf(frame.function), valgrindNameOf(frame.valgrindName)];
-    return names.some((name) => name != null && re.test(name));
+    return names.some((name) => name != null && name !== '' && re.test(name));
   }
   if (what === 'obj') return frame.object !== null && re.test(frame.object);
   // src:FILE or, as valgrind 3.21 writes it, src:FILE:LINE.

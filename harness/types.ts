@@ -39,8 +39,9 @@ export interface Frame {
   offset?: string | null; // hex, address within object (what addr2line -e object takes); null when unknown
   // This function's code was inlined into the next frame's, at the same address (valgrind lists it so too).
   inlined?: true;
-  // The name valgrind's suppressions give it: the linkage (mangled) name, or an inlined function's short
-  // name (`allocate`, `make<Widget>`). Looked up only when a valgrind-format suppression is read or written.
+  // The name valgrind's stacks and suppressions give it: the symbol table's (symbolizer/symbolTable.ts), ''
+  // where that has none (valgrind's ???), else the linkage (mangled) name; an inlined function's short name
+  // (`allocate`, `make<Widget>`). Looked up only when a valgrind-format suppression is read or written.
   valgrindName?: string;
 }
 

@@ -129,8 +129,10 @@ export class Symbolizer {
       located.map(async ({text, module}, index) => {
         const query = queries[index];
         const [chain, linkage, short] = await Promise.all(namings.map(naming => this.backend(naming).answer(query)));
-        // The function that owns the address by the symbol table's name, as valgrind's stacks name it.
-        const owner = options.valgrindNames && query !== null ? (await this.symbolTable(query.object))?.nameAt(query.address) : undefined;
+        // The function that owns the address by the symbol table's name, as valgrind's stacks name it; ''
+        // where the object has a table but no symbol there (valgrind's ???).
+        const table = options.valgrindNames && query !== null ? await this.symbolTable(query.object) : null;
+        const owner = table && query !== null ? (table.nameAt(query.address) ?? '') : undefined;
         const offset = module.offset === null ? null : formatAddress(module.offset);
         return chain.map((answer, level): Frame => {
           const last = level === chain.length - 1;

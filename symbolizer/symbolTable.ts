@@ -1,10 +1,12 @@
 // The names valgrind gives functions, for suppressions both tools read. valgrind names a function by the ELF
-// symbol table it reads (the object's own .symtab; else the separate debug file's, found by build-id under
-// /usr/lib/debug; else the object's .dynsym, with versions), and where several names alias one address it
-// keeps one: the shortest without its version, then a versioned one, then the first alphabetically.
-// llvm-symbolizer names a function by its debug info instead: glibc's _IO_fdopen, tmpfile64, __asprintf and
-// msort_with_tmp are fdopen@@GLIBC_2.2.5, tmpfile@@GLIBC_2.2.5, asprintf and msort_with_tmp.part.0 in
-// valgrind's stacks, so a suppression one tool wrote did not match in the other.
+// symbol tables it reads, not by the debug info: the object's own .symtab (else the separate debug file's,
+// found by build-id under /usr/lib/debug, whose glibc names carry versions: fdopen@@GLIBC_2.2.5) and its
+// .dynsym (whose names it reads without their versions). Where several names alias one address it keeps
+// one: the shortest without its version, then a versioned one, then the first alphabetically. An address
+// no symbol covers has no name (valgrind's ???). llvm-symbolizer names a function by its debug info
+// instead: glibc's _IO_fdopen, tmpfile64, __asprintf and msort_with_tmp are fdopen@@GLIBC_2.2.5,
+// tmpfile@@GLIBC_2.2.5, asprintf and msort_with_tmp.part.0 in valgrind's stacks (with libc6-dbg; fdopen,
+// tmpfile, asprintf and no name without it), so a suppression one tool wrote did not match in the other.
 
 import {childProcess, fs, path} from '../harness/coreModules';
 
@@ -16,7 +18,7 @@ interface TableSymbol {
 
 /** A symbol table: functions by address, one name each. */
 export class SymbolTable {
-  /** Sorted by address; those of one address and size merged into valgrind's choice. */
+  /** By address, then size; those of one address and size merged into valgrind's choice. */
   private readonly symbols: TableSymbol[];
 
   constructor(symbols: readonly TableSymbol[]) {
@@ -30,9 +32,12 @@ export class SymbolTable {
     this.symbols = merged;
   }
 
-  /** The name of the function address is in, or undefined when no symbol covers it. */
+  /**
+   * The name of the function address is in, or undefined when none is. As valgrind makes its table: a
+   * symbol that overlaps the next one ends where that one starts, and of two starting together the smaller
+   * comes first. So only the symbols that start nearest below address count.
+   */
   nameAt(address: bigint): string | undefined {
-    // The last symbol starting at or before address, then back over those that start there too or end first.
     let low = 0;
     let high = this.symbols.length;
     while (low < high) {
@@ -40,7 +45,11 @@ export class SymbolTable {
       if (this.symbols[middle].address <= address) low = middle + 1;
       else high = middle;
     }
-    for (let index = low - 1; index >= 0 && index >= low - 8; index--) {
+    if (low === 0) return undefined;
+    const start = this.symbols[low - 1].address;
+    let first = low - 1;
+    while (first > 0 && this.symbols[first - 1].address === start) first--;
+    for (let index = first; index < low; index++) {
       const symbol = this.symbols[index];
       if (address < symbol.address + symbol.size) return symbol.name;
     }
@@ -57,14 +66,15 @@ export function preferred(a: TableSymbol, b: TableSymbol): TableSymbol {
   return a.name < b.name ? a : b;
 }
 
-/** Pure: nm -S's lines, the functions among them (text symbols with a size). */
-export function parseNmOutput(text: string): TableSymbol[] {
+/** Pure: nm -S's lines, the functions among them (text symbols with a size); unversioned: without `@...`. */
+export function parseNmOutput(text: string, unversioned = false): TableSymbol[] {
   const symbols: TableSymbol[] = [];
   for (const line of text.split('\n')) {
     const match = /^([0-9a-f]+) ([0-9a-f]+) [TtWw] (\S+)$/.exec(line);
     if (match === null) continue;
     const size = BigInt(`0x${match[2]}`);
-    if (size > 0n) symbols.push({address: BigInt(`0x${match[1]}`), size, name: match[3]});
+    const name = unversioned ? match[3].replace(/@.*$/, '') : match[3];
+    if (size > 0n && name !== '') symbols.push({address: BigInt(`0x${match[1]}`), size, name});
   }
   return symbols;
 }
@@ -117,19 +127,20 @@ export function debugFileOf(object: string, debugRoot = '/usr/lib/debug'): strin
   }
 }
 
-function nm(args: readonly string[]): Promise<TableSymbol[]> {
+function nm(args: readonly string[], unversioned = false): Promise<TableSymbol[]> {
   return new Promise(resolve => {
     childProcess.execFile('nm', [...args], {encoding: 'utf8', maxBuffer: 512 * 2 ** 20, timeout: 60_000}, (error, stdout) => {
-      resolve(error ? [] : parseNmOutput(stdout));
+      resolve(error ? [] : parseNmOutput(stdout, unversioned));
     });
   });
 }
 
-/** The table valgrind reads for object: its .symtab, the debug file's, or its .dynsym; null when none has a function. */
+/** The tables valgrind reads for object, merged: null when none has a function (or nm cannot be run). */
 export async function readSymbolTable(object: string): Promise<SymbolTable | null> {
-  let symbols = await nm(['-S', '--defined-only', object]);
-  const debug = symbols.length === 0 ? debugFileOf(object) : null;
-  if (debug !== null) symbols = await nm(['-S', '--defined-only', debug]);
-  if (symbols.length === 0) symbols = await nm(['-D', '-S', '--defined-only', '--with-symbol-versions', object]);
+  let own = await nm(['-S', '--defined-only', object]);
+  const debug = own.length === 0 ? debugFileOf(object) : null;
+  if (debug !== null) own = await nm(['-S', '--defined-only', debug]);
+  const dynamic = await nm(['-D', '-S', '--defined-only', object], true);
+  const symbols = [...own, ...dynamic];
   return symbols.length === 0 ? null : new SymbolTable(symbols);
 }

@@ -450,7 +450,8 @@ describe('suppressions: --gen-suppressions writes them, --suppressions reads the
     const program = programBin('glibc_aliases');
     const { stderr: theirs, text: theirText } = valgrindsOwn(program);
     const inUse = /in use at exit: ([\d,]+ bytes in \d+ blocks)/.exec(theirs)?.[1];
-    expect(theirText).toContain('fun:fdopen@@GLIBC_2.2.5\n   fun:tmpfile@@GLIBC_2.2.5\n');
+    // Versioned where libc6-dbg's symbol table names them so, else as .dynsym does, without.
+    expect(theirText).toMatch(/fun:fdopen(@@GLIBC_2\.2\.5)?\n {3}fun:tmpfile(@@GLIBC_2\.2\.5)?\n/);
     const byTheirs = pmm('run', '--host', '--suppressions', saved('valgrind-glibc.supp', theirText), '--', program);
     expect(byTheirs.stderr).toContain(`pmm: no leaks but suppressed ones\npmm: suppressed: ${inUse?.replace(/,/g, '')}\n`);
 

@@ -58,7 +58,10 @@ test("records over pmm.ko's max_records are counted as dropped, and the leak fig
   await setMax(5000);
   try {
     const result = await pmm.run(bin('many_leaks'));
-    expect(result).toLeak({ bytes: 5000 * 8, blocks: 5000 });
+    // That it leaked is known (a kept block says so); how much is not, so toLeak takes no figures.
+    expect(result).toLeak();
+    expect(result.summary).toEqual({ bytes: 5000 * 8, blocks: 5000 });
+    expect(() => expect(result).toLeak({ bytes: 5000 * 8, blocks: 5000 })).toThrow('its figures are a lower bound');
     expect(result.droppedRecords).toBe(15000);
     expect(releaseNotes(result)).toEqual(["15000 allocations were not kept, past the most that pmm keeps (of one process: pmm.ko's max_records, 1,000,000 by default; of all the run's processes together: its max_total_records, 2,000,000 by default; in host mode 1,000,000 of each): the leak figures are a lower bound"]);
   } finally {
