@@ -46,8 +46,8 @@ interface RunInFlight {
   owner: Owner;
   program: string;
   control: RunControl;
-  /** Its owner ended while it ran: it was killed, and its result belongs to nobody; what an await of it then gets. */
-  orphaned: string | null;
+  /** Its owner ended while it ran: it was killed, and its result belongs to nobody. */
+  orphaned: boolean;
   /** Where the test called pmm.run. */
   callSite: string[];
   /** What pmm.run returned for it. */
@@ -133,13 +133,15 @@ export default class PmmEnvironment extends NodeEnvironment {
       case 'test_done': {
         this.currentTest = null;
         this.endedTests.add(event.test);
-        const unfinished = this.endRunsOf(event.test, event.test.errors.length > 0);
+        // A test.failing one's errors may be circus's "it passed": no sign that it waited for its runs.
+        const failing = isFailingTest(event.test);
+        const unfinished = this.endRunsOf(event.test, !failing && event.test.errors.length > 0);
         this.recordFigures(event.test);
-        {
-          const failures = [...unfinished, ...this.beforeAllFailures(event.test), ...this.takeFailures(event.test)];
-          if (isFailingTest(event.test)) settleFailingTest(event.test, failures);
-          else for (const failure of failures) event.test.errors.push(failure);
-        }
+        const failures = [...this.beforeAllFailures(event.test), ...this.takeFailures(event.test)];
+        if (failing) settleFailingTest(event.test, failures);
+        else event.test.errors.push(...failures);
+        // Never the failure a test.failing one expects: nothing was judged of such a run.
+        event.test.errors.push(...unfinished);
         break;
       }
       case 'test_skip':
@@ -162,6 +164,8 @@ export default class PmmEnvironment extends NodeEnvironment {
         break;
       }
       case 'run_finish':
+        // A run the file started outside any test and left going (a pmm.run not awaited at the top level).
+        state.unhandledErrors.push(...this.endRunsOf('file', false));
         this.addFileFigures('file');
         for (const failure of this.takeFailures('file')) state.unhandledErrors.push(failure);
         break;
@@ -285,12 +289,12 @@ export default class PmmEnvironment extends NodeEnvironment {
   private endRunsOf(owner: Owner, failedAlready: boolean): Error[] {
     const failures: Error[] = [];
     for (const run of this.inFlight) {
-      if (run.owner !== owner || run.orphaned !== null) continue;
+      if (run.owner !== owner || run.orphaned) continue;
       const whose = owner === 'file' ? 'the file' : owner.type === 'test' ? `test "${titlesOf(owner).join(' › ')}"` : `its ${owner.type} hook`;
-      run.orphaned = `pmm: ${run.program}: killed when ${whose} ended, before its run finished: its result belongs to no test`;
+      run.orphaned = true;
       run.control.signal?.('SIGKILL');
-      // Nobody awaits it any more (or the test would not have ended): its failure, a kill's doing, must
-      // not surface as an unhandled rejection in whichever test runs next. An await of it still sees it.
+      // Nobody awaits it any more (or the test would not have ended): it resolves, marked orphaned (runFor),
+      // and whatever else ends it must not surface as an unhandled rejection in whichever test runs next.
       run.settled?.catch(() => undefined);
       // Not known here: whether it had started, or waited its turn behind another test's run (Jest 29 starts
       // test.concurrent tests before the plain tests above them).
@@ -305,7 +309,7 @@ export default class PmmEnvironment extends NodeEnvironment {
   }
 
   private run(program: string, args: readonly string[], options: RunOptions, callSite: string[]): Promise<RunResult> {
-    const flight: RunInFlight = { owner: 'file', program, control: {}, orphaned: null, callSite };
+    const flight: RunInFlight = { owner: 'file', program, control: {}, orphaned: false, callSite };
     flight.settled = this.runFor(flight, program, args, options, callSite).catch((err: unknown) => {
       throw errorAtCallSite(err, callSite);
     });
@@ -320,10 +324,16 @@ export default class PmmEnvironment extends NodeEnvironment {
     let result: RunResult;
     try {
       result = await runProgram(program, args, this.pmmOptions, options, notice, flight.control);
+    } catch (err) {
+      if (!flight.orphaned) throw err;
+      // Killed when its owner ended. Not a rejection: a promise the test made of it (pmm.run(...).then(...))
+      // would reject unhandled, and jest-circus gives that to whichever test runs then.
+      result = orphanedResult(program, args);
     } finally {
       this.inFlight.delete(flight);
     }
-    if (flight.orphaned !== null) throw new Error(flight.orphaned);
+    // Nobody's result: marked so, and the matchers refuse it (its owner has failed for it already).
+    if (flight.orphaned) return { ...result, orphaned: true };
     for (const child of result.children ?? []) if (child.unhooked) notice(unhookedChildMessage(result.program, child));
     for (const note of [...releaseNotes(result), ...readOnlyNote(result.stderr, 'jest'), ...outputNote(result)]) notice(`pmm: ${result.program}: ${note}`);
     for (const child of result.children ?? []) for (const note of releaseNotes(child, true)) notice(`pmm: ${result.program}: ${forkedChildName(child)}: ${note}`);
@@ -332,6 +342,15 @@ export default class PmmEnvironment extends NodeEnvironment {
     this.runsByOwner.set(owner, runs);
     return result;
   }
+}
+
+/** What a run killed when its owner ended resolves to when it has no result of its own (the kill failed it). */
+function orphanedResult(program: string, args: readonly string[]): RunResult {
+  return {
+    program, args: [...args], exitCode: null, signal: 'SIGKILL', timedOut: false, stdout: '', stderr: '',
+    leaks: [], summary: { bytes: 0, blocks: 0 }, mismatches: [], mismatchedFrees: 0, unmatchedFrees: 0, children: [],
+    orphaned: true,
+  };
 }
 
 /** The describe blocks' names and the test's, as Jest's results give them (the root block left out). */

@@ -51,7 +51,9 @@ function noLeakOwn(result: RunResult, freed: string): string {
  * failed match into a pass, and a forgotten await into a green test.
  */
 function notARun(name: string, value: unknown): Error {
-  const got = value instanceof Promise ? 'a Promise: await it, expect(await pmm.run(...))' : value === null ? 'null' : typeof value;
+  // A thenable, not instanceof Promise: an async function of the test file's makes its Promise in another realm.
+  const thenable = typeof value === 'object' && value !== null && typeof (value as { then?: unknown }).then === 'function';
+  const got = thenable ? 'a Promise: await it, expect(await pmm.run(...))' : value === null ? 'null' : typeof value;
   return new Error(`${name} expects the result of pmm.run (or one of its children), got ${got}`);
 }
 
@@ -60,7 +62,10 @@ function notARun(name: string, value: unknown): Error {
  * allocations were kept (past pmm's caps), so they are a lower bound. null: they can.
  */
 function notRecorded(result: RunResult): string | null {
+  if (result.orphaned) return 'the test that started it ended before it finished: it was killed, and what it leaked is not known';
   if (result.hook === false) return 'it ran without the hook (hook: false): nothing was recorded';
+  // A forked child (result.children[i]) that exec()ed a program the hook cannot enter.
+  if ((result as { unhooked?: boolean }).unhooked === true) return 'it exec()ed a program the hook cannot enter: what that image allocated was not seen';
   if (result.timedOutBeforeHook) return 'the time ran out before the hook started in it: nothing was recorded';
   if (result.signalledBeforeHook) return `${result.signal ?? 'a signal'} ended it before the hook started: nothing was recorded`;
   return null;

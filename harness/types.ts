@@ -127,6 +127,8 @@ export interface RunResult {
   exitCode: number | null;
   signal: string | null;
   timedOut: boolean;
+  /** Present (true) for a run still going when the test (or hook) that started it ended: it was killed, its result is nobody's, and that test failed for it. */
+  orphaned?: true;
   /** Present (false) for a run made with the hook: false option: nothing was recorded, so its no leaks says nothing. */
   hook?: false;
   /** Present (true) when the time ran out before the hook started in the program: nothing was recorded, so its no leaks says nothing. */

@@ -19,6 +19,12 @@ test("a run a test's timer starts after the test ended fails the file with its l
   expect(run.status).toBe(1);
 });
 
+test('such a run left going when the file ends is killed then, and fails the file', () => {
+  const late = run.files.find((f) => f.name === 'late_unfinished.test.js')!;
+  expect(late.tests.map((t) => t.status)).toEqual(['passed', 'passed']);
+  expect(late.message).toMatch(/pmm\.run\(\S+\/hang_forever\) had not finished when the file ended: it was killed, and what it leaked is not known/);
+});
+
 test("two tests of one title: each its own verdict, figures and line in the JUnit report (they took each other's figures, and the leak was counted twice)", () => {
   const dup = run.files.find((f) => f.name === 'dup.test.js')!;
   expect(dup.tests.map((t) => t.status)).toEqual(['passed', 'failed']);
