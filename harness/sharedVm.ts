@@ -66,8 +66,9 @@ async function bootVm(options: PmmOptions, notice: Notice): Promise<Vm> {
   const accel = await chooseAccel(files, options.accel);
   boots += 1;
   const logDir = consoleLogDir();
-  const runDir = underTmp('make a folder', () => Vm.makeRunDir());
+  // The logs' folder first: one refused leaves no run folder behind.
   underTmp("use its console logs' folder", () => privateDir(logDir));
+  const runDir = underTmp('make a folder', () => Vm.makeRunDir());
   // A worker thread's (Jest's workerThreads) has its thread's number too: the threads of one process count their boots apart.
   const consoleLog = path.join(logDir, `console-${process.pid}${workerThreads.threadId ? `-t${workerThreads.threadId}` : ''}-${boots}.log`);
   if (boots === 1) pruneConsoleLogs(logDir);

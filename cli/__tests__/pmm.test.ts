@@ -80,16 +80,21 @@ test("run in the VM where another user made the console logs' folder first: refu
   try {
     const victim = path.join(tmp, 'victim');
     fs.writeFileSync(victim, 'kept\n');
-    const logs = path.join(tmp, 'pmm-logs');
+    // The folder's name is root's, or the user's: pmm-logs-UID.
+    const uid = process.getuid?.() ?? 0;
+    const logs = path.join(tmp, uid === 0 ? 'pmm-logs' : `pmm-logs-${uid}`);
     fs.mkdirSync(logs, { mode: 0o777 });
     fs.chmodSync(logs, 0o777);
+    // Another user's, where the test may give it away (as root); else one anyone may write in.
+    if (uid === 0) fs.chownSync(logs, 65534, 65534);
+    const why = uid === 0 ? 'it belongs to another user (uid 65534)' : 'anyone may write in it';
     // The log's name has pmm's pid: a link for each it could have (up to 65536 of them).
     const pidMax = Math.min(Number(fs.readFileSync('/proc/sys/kernel/pid_max', 'utf8')), 65_536);
     for (let pid = 2; pid <= pidMax; pid += 1) fs.symlinkSync(victim, path.join(logs, `console-${pid}-1.log`));
     const run = spawnSync(process.execPath, [cli, 'exec', '--', '/bin/true'], { cwd: root, encoding: 'utf8', timeout: 60_000, env: { ...process.env, TMPDIR: tmp } });
     expect([run.status, run.stderr]).toEqual([
       3,
-      `pmm: the VM did not boot to run /bin/true: the VM keeps its files under ${tmp} (TMPDIR), where it cannot use its console logs' folder: ${logs}: not this user's own folder: others may write in it; point TMPDIR at a writable folder\n`,
+      `pmm: the VM did not boot to run /bin/true: the VM keeps its files under ${tmp} (TMPDIR), where it cannot use its console logs' folder: ${logs}: not this user's own folder: ${why}; point TMPDIR at a writable folder\n`,
     ]);
     expect(fs.readFileSync(victim, 'utf8')).toBe('kept\n');
   } finally {

@@ -26,7 +26,23 @@ test('a link to a folder, a file, or a folder others may write in is refused, na
   expect(() => privateDir(path.join(top, 'file'))).toThrow('it is not a folder (a link, or a file)');
   fs.mkdirSync(path.join(top, 'open'));
   fs.chmodSync(path.join(top, 'open'), 0o777);
-  expect(() => privateDir(path.join(top, 'open'))).toThrow('others may write in it');
+  expect(() => privateDir(path.join(top, 'open'))).toThrow('anyone may write in it');
+});
+
+test("the user's own folder open to the group (an umask of 002) is closed, not refused", () => {
+  const dir = path.join(top, 'grouped');
+  fs.mkdirSync(dir);
+  fs.chmodSync(dir, 0o775);
+  expect(privateDir(dir)).toBe(dir);
+  expect(fs.statSync(dir).mode & 0o777).toBe(0o755);
+});
+
+test('no folder is made in a parent anyone may write in that is not sticky, as /tmp is', () => {
+  fs.chmodSync(top, 0o777);
+  expect(() => privateDir(path.join(top, 'logs'))).toThrow(`${top}: others may write in it and it is not sticky (as /tmp is), so no folder of pmm's there is safe`);
+  expect(fs.existsSync(path.join(top, 'logs'))).toBe(false);
+  fs.chmodSync(top, 0o1777);
+  expect(privateDir(path.join(top, 'logs'))).toBe(path.join(top, 'logs'));
 });
 
 const asRoot = process.getuid?.() === 0 ? test : test.skip;
