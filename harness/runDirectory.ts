@@ -1,5 +1,6 @@
 // The directory a run starts in, checked on the host before anything runs (the guest sees the same
 // paths): a missing one failed in the guest's chdir, or in host mode's spawn, with words that were not pmm's.
+import { isUtf8 } from 'buffer';
 import type { Stats } from 'fs';
 import { fs, path } from './coreModules';
 
@@ -13,19 +14,18 @@ function ownDirectory(fail: (message: string) => Error): string {
   }
   // Node gives the path as text, a byte that is not UTF-8 as U+FFFD: a path to no directory, where the
   // program was "not found" (the real one is read from /proc, in case the name holds U+FFFD itself).
-  if (cwd.includes('\uFFFD') && !isUtf8(fs.readlinkSync('/proc/self/cwd', { encoding: 'buffer' }))) {
+  if (cwd.includes('\uFFFD') && !isUtf8(rawPath('/proc/self/cwd'))) {
     throw fail(`the current directory, where the program would run, has a path that is not UTF-8 text (${JSON.stringify(cwd)}), which pmm cannot pass on: run it from another`);
   }
   return cwd;
 }
 
-/** Whether bytes are UTF-8 text. */
-export function isUtf8(bytes: Uint8Array): boolean {
+/** A link's target as it is; text when it cannot be read (no /proc): then pmm cannot tell, and goes on. */
+function rawPath(link: string): Buffer {
   try {
-    new TextDecoder('utf-8', { fatal: true }).decode(bytes);
-    return true;
+    return fs.readlinkSync(link, { encoding: 'buffer' });
   } catch {
-    return false;
+    return Buffer.from('');
   }
 }
 
