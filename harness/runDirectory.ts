@@ -1,6 +1,5 @@
 // The directory a run starts in, checked on the host before anything runs (the guest sees the same
 // paths): a missing one failed in the guest's chdir, or in host mode's spawn, with words that were not pmm's.
-import { isUtf8 } from 'buffer';
 import type { Stats } from 'fs';
 import { fs, path } from './coreModules';
 
@@ -18,6 +17,16 @@ function ownDirectory(fail: (message: string) => Error): string {
     throw fail(`the current directory, where the program would run, has a path that is not UTF-8 text (${JSON.stringify(cwd)}), which pmm cannot pass on: run it from another`);
   }
   return cwd;
+}
+
+/** Whether bytes are UTF-8 text (a global's check: a test's spies on core modules do not reach it). */
+function isUtf8(bytes: Uint8Array): boolean {
+  try {
+    new TextDecoder('utf-8', { fatal: true }).decode(bytes);
+    return true;
+  } catch {
+    return false;
+  }
 }
 
 /** A link's target as it is; text when it cannot be read (no /proc): then pmm cannot tell, and goes on. */

@@ -66,9 +66,14 @@ async function bootVm(options: PmmOptions, notice: Notice): Promise<Vm> {
   const accel = await chooseAccel(files, options.accel);
   boots += 1;
   const logDir = consoleLogDir();
-  // The logs' folder first: one refused leaves no run folder behind.
-  underTmp("use its console logs' folder", () => privateDir(logDir));
   const runDir = underTmp('make a folder', () => Vm.makeRunDir());
+  try {
+    underTmp("use its console logs' folder", () => privateDir(logDir));
+  } catch (err) {
+    // Refused: no run folder is left behind.
+    fs.rmSync(runDir, { recursive: true, force: true });
+    throw err;
+  }
   // A worker thread's (Jest's workerThreads) has its thread's number too: the threads of one process count their boots apart.
   const consoleLog = path.join(logDir, `console-${process.pid}${workerThreads.threadId ? `-t${workerThreads.threadId}` : ''}-${boots}.log`);
   if (boots === 1) pruneConsoleLogs(logDir);

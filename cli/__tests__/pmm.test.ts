@@ -97,6 +97,8 @@ test("run in the VM where another user made the console logs' folder first: refu
       `pmm: the VM did not boot to run /bin/true: the VM keeps its files under ${tmp} (TMPDIR), where it cannot use its console logs' folder: ${logs}: not this user's own folder: ${why}; point TMPDIR at a writable folder\n`,
     ]);
     expect(fs.readFileSync(victim, 'utf8')).toBe('kept\n');
+    // Nor is the VM's run folder left behind.
+    expect(fs.readdirSync(tmp).sort()).toEqual([path.basename(logs), 'victim'].sort());
   } finally {
     fs.rmSync(tmp, { recursive: true, force: true });
   }
