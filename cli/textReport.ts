@@ -124,7 +124,9 @@ function ownVerdict(result: RunResult, suppressedSummary: LeakSummary | null): s
   const childLeaked = (result.children ?? []).some((c) => c.summary.blocks > 0);
   const none = childLeaked ? 'pmm: no leaks in the program itself' : 'pmm: no leaks';
   if (suppressedSummary) return `${none} but suppressed ones`;
-  return childLeaked ? `${none}, but in its forked children` : `${none}: every allocation was freed`;
+  if (childLeaked) return `${none}, but in its forked children`;
+  // Recording started off: what was not recorded was not seen freed either.
+  return result.recordingOffAtStart ? `${none} among the allocations recorded (recording started off: PMM_HOOKS_ACTIVE=0)` : `${none}: every allocation was freed`;
 }
 
 /**

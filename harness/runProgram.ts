@@ -354,6 +354,7 @@ export async function runRaw(
       signal: answer.signal,
       timedOut: answer.timedOut,
       ...(hook === null ? { hook: false as const } : {}),
+      ...(hook !== null && env.PMM_HOOKS_ACTIVE === '0' ? { recordingOffAtStart: true as const } : {}),
       ...(answer.oomKills ? { oomKills: answer.oomKills } : {}),
       ...outputFields(Buffer.from(answer.stdout, 'base64'), Buffer.from(answer.stderr, 'base64'), binary),
       ...(answer.truncated ? { outputTruncated: true } : {}),

@@ -127,6 +127,11 @@ export interface RunResult {
   exitCode: number | null;
   signal: string | null;
   timedOut: boolean;
+  /**
+   * Present (true) when the program's environment had PMM_HOOKS_ACTIVE=0: recording started off, and what it
+   * allocated before it turned recording on (pmm_hooks_active(1)), or all of it if it never did, was not checked.
+   */
+  recordingOffAtStart?: true;
   /** Present (true) for a run still going when the test (or hook) that started it ended: it was killed, its result is nobody's, and that test failed for it. */
   orphaned?: true;
   /** Present (false) for a run made with the hook: false option: nothing was recorded, so its no leaks says nothing. */

@@ -132,6 +132,14 @@ test('run --host under a preloaded library that fakes getpid (for pmm and the pr
   }
 });
 
+test('run --host with PMM_HOOKS_ACTIVE=0 and a program that never turns recording on: no "every allocation was freed", and what was not checked is said', () => {
+  const run = spawnSync(process.execPath, [cli, 'run', '--host', '--', path.join(root, 'fixtures', 'bin', 'leak_three_blocks')], { cwd: root, encoding: 'utf8', timeout: 30_000, env: { ...process.env, PMM_HOOKS_ACTIVE: '0' } });
+  expect(run.status).toBe(0);
+  expect(run.stderr).not.toContain('every allocation was freed');
+  expect(run.stderr).toContain('pmm: no leaks among the allocations recorded (recording started off: PMM_HOOKS_ACTIVE=0)\n');
+  expect(run.stderr).toContain('pmm: recording started off (PMM_HOOKS_ACTIVE=0): what the program allocated before it turned it on');
+});
+
 test('run --host with a TMPDIR that does not exist: where, and what to do (it was the bare ENOENT of mkdtemp)', () => {
   const run = spawnSync(process.execPath, [cli, 'run', '--host', '--', '/bin/true'], {
     cwd: root,

@@ -16,6 +16,12 @@ test("a forked child's unmatched frees are not said (it frees what its parent al
   expect(releaseNotes({ unmatchedFrees: 3, droppedRecords: 2 }, true)).toEqual(["2 allocations were not kept, past the most that pmm keeps (of one process: pmm.ko's max_records, 1,000,000 by default; of all the run's processes together: its max_total_records, 2,000,000 by default; in host mode 1,000,000 of each): the leak figures are a lower bound"]);
 });
 
+test('a run whose recording started off (PMM_HOOKS_ACTIVE=0) says what was not checked', () => {
+  expect(releaseNotes({ unmatchedFrees: 0, recordingOffAtStart: true })).toEqual([
+    'recording started off (PMM_HOOKS_ACTIVE=0): what the program allocated before it turned it on (pmm_hooks_active(1)), all of it if it never did, was not checked',
+  ]);
+});
+
 test('a read-only file system in the program\'s stderr is explained in the words of the CLI or of the Jest option', () => {
   const stderr = "sh: 1: cannot create /usr/x: Read-only file system\n";
   expect(readOnlyNote(stderr, 'cli')).toEqual(["in the VM the host's files are read-only but for /tmp and the shared folders: --share DIR (or PMM_SHARES) makes DIR writable"]);

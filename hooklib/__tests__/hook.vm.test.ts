@@ -470,4 +470,6 @@ it('follows hooks_active: PMM_HOOKS_ACTIVE=0 and pmm_hooks_active() calls', asyn
   expect(on).toLeak({ bytes: 111 + 333, blocks: 2 });
   expect(off).toLeak({ bytes: 333, blocks: 1 });
   expect([on.exitCode, off.exitCode, on.unmatchedFrees, off.unmatchedFrees]).toEqual([0, 0, 0, 0]);
+  // The result says that recording started off: what came before pmm_hooks_active(1) was not checked.
+  expect([on.recordingOffAtStart, off.recordingOffAtStart]).toEqual([undefined, true]);
 });

@@ -401,6 +401,7 @@ export async function runHostRaw(program: string, args: string[], options: HostR
         exitCode,
         signal,
         timedOut,
+        ...(env.PMM_HOOKS_ACTIVE === '0' ? { recordingOffAtStart: true as const } : {}),
         ...outputFields(out.bytes(), err.bytes(), binary),
         ...(out.truncated || err.truncated ? { outputTruncated: true } : {}),
       },
