@@ -175,6 +175,7 @@ export default class PmmEnvironment extends NodeEnvironment {
   /**
    * A beforeAll's leaks fail every test of its block that runs, as jest-circus does with a beforeAll that
    * throws (not those skipped, by test.skip or -t); an afterAll's fail the file, as an afterAll that throws does.
+   * A run either left going when it ended fails the file (endRunsOf).
    */
   private settleHook(hook: Circus.Hook, block: Circus.DescribeBlock | undefined, failed: boolean): void {
     this.currentHook = null;
@@ -282,9 +283,9 @@ export default class PmmEnvironment extends NodeEnvironment {
   /**
    * A test or hook that ends while its runs go on (Jest's timeout, or a run not awaited): their programs are
    * killed, as a timeout kills them, or the VM, which runs one program at a time, would keep every later run
-   * of the file waiting for them. Their results, which come after, belong to no test, and an await of one
-   * rejects. Each is a failure of the owner's: what such a run leaked is not known, and a test that forgot
-   * to await its run would otherwise pass without a verdict on it.
+   * of the file waiting for them. Their results, which come after, belong to no test: an await of one gets
+   * it marked orphaned. Each is a failure of the owner's: what such a run leaked is not known, and a test
+   * that forgot to await its run would otherwise pass without a verdict on it.
    */
   private endRunsOf(owner: Owner, failedAlready: boolean): Error[] {
     const failures: Error[] = [];
@@ -347,7 +348,7 @@ export default class PmmEnvironment extends NodeEnvironment {
 /** What a run killed when its owner ended resolves to when it has no result of its own (the kill failed it). */
 function orphanedResult(program: string, args: readonly string[]): RunResult {
   return {
-    program, args: [...args], exitCode: null, signal: 'SIGKILL', timedOut: false, stdout: '', stderr: '',
+    program, args: [...args], exitCode: null, signal: null, timedOut: false, stdout: '', stderr: '',
     leaks: [], summary: { bytes: 0, blocks: 0 }, mismatches: [], mismatchedFrees: 0, unmatchedFrees: 0, children: [],
     orphaned: true,
   };
