@@ -57,10 +57,7 @@ function notARun(name: string, value: unknown): Error {
   return new Error(`${name} expects the result of pmm.run (or one of its children), got ${got}`);
 }
 
-/**
- * Why the run's figures cannot answer: nothing was recorded, so its empty leaks say nothing, or not all its
- * allocations were kept (past pmm's caps), so they are a lower bound. null: they can.
- */
+/** Why nothing (or not all) of the run's allocations were recorded, so its empty leaks say nothing; null: they were. */
 function notRecorded(result: RunResult): string | null {
   if (result.orphaned) return 'the test that started it ended before it finished: it was killed, and what it leaked is not known';
   if (result.hook === false) return 'it ran without the hook (hook: false): nothing was recorded';
@@ -71,6 +68,7 @@ function notRecorded(result: RunResult): string | null {
   return null;
 }
 
+/** Why the run's figures are only a lower bound (allocations pmm could not keep, past its caps); null: they are whole. */
 function lowerBound(result: RunResult): string | null {
   const dropped = result.droppedRecords ?? 0;
   return dropped > 0 ? `pmm could not keep ${dropped} of its allocations (past its caps): its figures are a lower bound` : null;
