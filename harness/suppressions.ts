@@ -225,6 +225,9 @@ const VALGRIND_NAMES: ReadonlyMap<string, string> = new Map([
  */
 const BASE_OBJECT_VARIANT = /(?<=[0-9A-Za-z_])([CD])2(?=[EI])/g;
 
+/** What valgrind matches a suppression's line against where it knows no function name, or no object. */
+const UNKNOWN = '???';
+
 /** What valgrind names the C library's frame that calls main (isBelowMain), in its stacks and its suppressions. */
 export const BELOW_MAIN = '(below main)';
 
@@ -243,11 +246,14 @@ function frameMatches(line: string, frame: Frame): boolean {
   const [what, ...globParts] = line.split(':');
   const re = globRegExp(globParts.join(':'), true);
   // valgrind's own suppressions name a function as the linker does (C++ mangled), pmm's readable.
+  // Where valgrind knows no name or object it matches the line against "???" (its fun:* and obj:* so match
+  // a frame in code it cannot place, as in a module unloaded before exit).
   if (what === 'fun') {
     const names = [frame.function, frame.valgrindName, valgrindNameOf(frame.function), valgrindNameOf(frame.valgrindName)];
-    return names.some((name) => name != null && name !== '' && re.test(name));
+    const unnamed = frame.valgrindName === '' || names.every((name) => name == null || name === '');
+    return [...names, ...(unnamed ? [UNKNOWN] : [])].some((name) => name != null && name !== '' && re.test(name));
   }
-  if (what === 'obj') return frame.object !== null && re.test(frame.object);
+  if (what === 'obj') return re.test(frame.object === null || frame.object === '' ? UNKNOWN : frame.object);
   // src:FILE or, as valgrind 3.21 writes it, src:FILE:LINE.
   const withLine = /^(.*):(\d+)$/.exec(globParts.join(':'));
   if (withLine === null) return frame.file !== null && re.test(frame.file.replace(/^.*\//, ''));

@@ -114,6 +114,19 @@ describe('valgrind suppression files', () => {
     expect([isSuppressed(viaStrdup, rules), isSuppressed(mainMalloc, rules)]).toEqual([strdup, inMain]);
   });
 
+  // valgrind matches a line against "???" where it knows no function or object (code of a module unloaded
+  // before exit): its fun:* and obj:* match such a frame, and only a pattern that matches "???".
+  it('matches fun:* and obj:* against a frame of no known function or object, as valgrind does against "???"', () => {
+    const unplaced: Leak = {
+      bytes: 8, blocks: 1, kinds: ['malloc'],
+      frames: [{address: '0x7f3f87c131bd', function: null, file: null, line: null, object: null}, frame('find_module', null, '/usr/lib/x86_64-linux-gnu/libc.so.6'), frame('main', '/src/app/main.c', '/opt/app/bin/app')],
+    };
+    expect(isSuppressed(unplaced, parseSuppressions(file('fun:malloc\n   obj:*\n   fun:find_module\n   fun:main')))).toBe(true);
+    expect(isSuppressed(unplaced, parseSuppressions(file('fun:malloc\n   fun:*\n   fun:find_module\n   fun:main')))).toBe(true);
+    expect(isSuppressed(unplaced, parseSuppressions(file('fun:malloc\n   obj:*libc*\n   fun:find_module')))).toBe(false);
+    expect(isSuppressed(unplaced, parseSuppressions(file('fun:malloc\n   fun:main')))).toBe(false);
+  });
+
   it('matches C++ allocations from operator new', () => {
     expect(isSuppressed(direct, parseSuppressions(file('fun:operator new*\n   fun:Cache::fill()')))).toBe(true);
   });
