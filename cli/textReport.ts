@@ -126,7 +126,10 @@ function ownVerdict(result: RunResult, suppressedSummary: LeakSummary | null): s
   if (suppressedSummary) return `${none} but suppressed ones`;
   if (childLeaked) return `${none}, but in its forked children`;
   // Recording started off: what was not recorded was not seen freed either.
-  return result.recordingOffAtStart ? `${none} among the allocations recorded (recording started off: PMM_HOOKS_ACTIVE=0)` : `${none}: every allocation was freed`;
+  if (result.recordingOffAtStart) return `${none} among the allocations recorded (recording started off: PMM_HOOKS_ACTIVE=0)`;
+  // Ended before it could exit (a crash, a kill, its time limit): only what it held then is known.
+  const ended = result.timedOut ? 'it timed out' : result.signal !== null ? `${result.signal} ended it` : null;
+  return ended !== null ? `${none} up to then (${ended}): every allocation it had made was freed` : `${none}: every allocation was freed`;
 }
 
 /**

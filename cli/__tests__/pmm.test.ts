@@ -140,6 +140,20 @@ test('run --host with PMM_HOOKS_ACTIVE=0 and a program that never turns recordin
   expect(run.stderr).toContain('pmm: recording started off (PMM_HOOKS_ACTIVE=0): what the program allocated before it turned it on');
 });
 
+test('run --host of a program ended by its time limit or a signal holding no block: no leaks up to then, not that every allocation was freed', () => {
+  const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'pmm-ended-'));
+  try {
+    fs.writeFileSync(path.join(dir, 'idle.c'), '#include <signal.h>\n#include <stdlib.h>\n#include <unistd.h>\nint main(int c, char **v) { free(malloc(8)); if (c > 1) raise(SIGABRT); pause(); return 0; }\n');
+    execFileSync('gcc', ['-o', path.join(dir, 'idle'), path.join(dir, 'idle.c')]);
+    const timedOut = pmm('run', '--host', '--timeout', '1', '--', path.join(dir, 'idle'));
+    expect([timedOut.status, timedOut.stderr]).toEqual([124, 'pmm: the program timed out and was killed\npmm: no leaks up to then (it timed out): every allocation it had made was freed\n']);
+    const aborted = pmm('run', '--host', '--', path.join(dir, 'idle'), 'abort');
+    expect(aborted.stderr).toContain('pmm: no leaks up to then (SIGABRT ended it): every allocation it had made was freed\n');
+  } finally {
+    fs.rmSync(dir, { recursive: true, force: true });
+  }
+});
+
 test('run --host with a TMPDIR that does not exist: where, and what to do (it was the bare ENOENT of mkdtemp)', () => {
   const run = spawnSync(process.execPath, [cli, 'run', '--host', '--', '/bin/true'], {
     cwd: root,
