@@ -145,7 +145,7 @@ export class Symbolizer {
             object: module.object,
             offset,
             ...(last ? {} : {inlined: true as const}),
-            ...(valgrindName ? {valgrindName} : {}),
+            ...(valgrindName !== undefined ? {valgrindName} : {}),
           };
         });
       }),
