@@ -15,7 +15,7 @@ import {objectVersion} from './objectVersion';
 import {CachedBackend} from './CachedBackend';
 import {cxxFilt, stillMangled} from './cxxFilt';
 import {readSymbolTable, type SymbolTable} from './symbolTable';
-import type {FunctionNaming, SymbolChain} from './types';
+import {UNKNOWN_CHAIN, type FunctionNaming, type SymbolChain, type SymbolQuery} from './types';
 
 export interface SymbolizerOptions {
   /** Which tool to use; 'auto' (the default) takes llvm-symbolizer when on PATH, else addr2line. */
@@ -124,14 +124,23 @@ export class Symbolizer {
         : null,
     );
     const namings: FunctionNaming[] = options.valgrindNames ? ['readable', 'linkage', 'short'] : ['readable'];
-    for (const naming of namings) this.backend(naming).ask(queries);
+    for (const naming of namings) if (naming !== 'linkage') this.backend(naming).ask(queries);
+    // The function that owns an address is named by its object's symbol table, as valgrind's stacks name
+    // it; the linkage lookup is only for an object without one (no nm, no ELF file), and a backend, which
+    // starts a symbolizer of its own, only when there is one.
+    const tables = options.valgrindNames ? await this.symbolTablesOf(queries) : new Map<string, SymbolTable | null>();
+    const linkageQueries = queries.map(query => (query !== null && tables.get(query.object) ? null : query));
+    if (options.valgrindNames && linkageQueries.some(query => query !== null)) this.backend('linkage').ask(linkageQueries);
+    const answerFor = (naming: FunctionNaming, index: number): Promise<SymbolChain> => {
+      const query = naming === 'linkage' ? linkageQueries[index] : queries[index];
+      return query === null ? Promise.resolve(UNKNOWN_CHAIN) : this.backend(naming).answer(query);
+    };
     const frames = await Promise.all(
       located.map(async ({text, module}, index) => {
         const query = queries[index];
-        const [chain, linkage, short] = await Promise.all(namings.map(naming => this.backend(naming).answer(query)));
-        // The function that owns the address by the symbol table's name, as valgrind's stacks name it; ''
-        // where the object has a table but no symbol there (valgrind's ???).
-        const table = options.valgrindNames && query !== null ? await this.symbolTable(query.object) : null;
+        const [chain, linkage, short] = await Promise.all(namings.map(naming => answerFor(naming, index)));
+        // '' where the object has a table but no symbol covers the address (valgrind's ???).
+        const table = query !== null ? tables.get(query.object) : undefined;
         const owner = table && query !== null ? (table.nameAt(query.address) ?? '') : undefined;
         const offset = module.offset === null ? null : formatAddress(module.offset);
         return chain.map((answer, level): Frame => {
@@ -198,6 +207,12 @@ export class Symbolizer {
     this.backends = new Map();
     this.elfTypes = new ElfTypeCache();
     this.symbolTables = new Map();
+  }
+
+  /** The symbol tables of the queries' objects, each read once for the symbolizer's life. */
+  private async symbolTablesOf(queries: ReadonlyArray<SymbolQuery | null>): Promise<Map<string, SymbolTable | null>> {
+    const objects = [...new Set(queries.flatMap(query => (query === null ? [] : [query.object])))];
+    return new Map(await Promise.all(objects.map(async object => [object, await this.symbolTable(object)] as const)));
   }
 
   private symbolTable(object: string): Promise<SymbolTable | null> {
