@@ -1,8 +1,8 @@
 // Node hands pmm its arguments as text, each byte that is not UTF-8 as U+FFFD: the program would be given
 // other bytes than it is given without pmm (or valgrind), or not be found at all. Such an argument is read
 // as it is from /proc/self/cmdline, and refused, naming it.
-import { isUtf8 } from 'buffer';
 import * as fs from 'fs';
+import { isUtf8 } from '../harness/runDirectory';
 
 /** The problem with pmm's arguments (process.argv after the script), or null when all are text. */
 export function argumentsNotText(args: readonly string[], readCmdline = (): Buffer => fs.readFileSync('/proc/self/cmdline')): string | null {

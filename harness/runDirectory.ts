@@ -20,7 +20,7 @@ function ownDirectory(fail: (message: string) => Error): string {
 }
 
 /** Whether bytes are UTF-8 text (a global's check: a test's spies on core modules do not reach it). */
-function isUtf8(bytes: Uint8Array): boolean {
+export function isUtf8(bytes: Uint8Array): boolean {
   try {
     new TextDecoder('utf-8', { fatal: true }).decode(bytes);
     return true;
