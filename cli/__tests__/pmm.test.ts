@@ -352,6 +352,18 @@ describe('suppressions: --gen-suppressions writes them, --suppressions reads the
   /** What valgrind says (its stderr) of program run with the suppression file, and more of its options. */
   const valgrindWith = (file: string, program: string, args: string[] = [], options: string[] = []): string =>
     spawnSync('valgrind', ['--leak-check=full', ...options, `--suppressions=${file}`, program, ...args], { encoding: 'utf8' }).stderr;
+  /**
+   * Each tool's suppressions of program given to the other (saved as valgrind-NAME.supp and pmm-NAME.supp):
+   * what valgrind says of program and writes, pmm's run with that; pmm's run and what it writes, valgrind's with that.
+   */
+  const bothWays = (program: string, name: string) => {
+    const { stderr: theirs, text: theirText } = valgrindsOwn(program);
+    const byTheirs = pmm('run', '--host', '--suppressions', saved(`valgrind-${name}.supp`, theirText), '--', program);
+    const ours = pmm('run', '--host', '--gen-suppressions', '--', program);
+    const ourText = generated(ours.stderr);
+    const byOurs = valgrindWith(saved(`pmm-${name}.supp`, ourText), program, [], ['--show-leak-kinds=all']);
+    return { theirs, theirText, byTheirs, ours, ourText, byOurs };
+  };
 
   test('each leak once, in valgrind\'s format, which pmm and valgrind both take back to suppress all three', () => {
     const run = pmm('run', '--host', '--gen-suppressions', '--', fixture);
@@ -433,60 +445,48 @@ describe('suppressions: --gen-suppressions writes them, --suppressions reads the
   });
 
   test("C++: valgrind's own suppressions (mangled names, inlined functions by their short names) suppress in pmm, and pmm's in valgrind", () => {
-    const program = programBin('cxx_names');
-    const { stderr: theirs, text: theirText } = valgrindsOwn(program);
+    const { theirs, theirText, byTheirs, ourText, byOurs } = bothWays(programBin('cxx_names'), 'cxx');
     expect(theirs).toMatch(/in use at exit: 84 bytes in 3 blocks/);
     // What valgrind writes for them: a mangled member function, and an inlined template by its short name.
     expect(theirText).toContain('fun:_ZN4shop6Basket4fillEi');
     expect(theirText).toContain('fun:make<int>');
-    const theirFile = saved('valgrind-cxx.supp', theirText);
-    const suppressedByTheirs = pmm('run', '--host', '--suppressions', theirFile, '--', program);
-    expect(suppressedByTheirs.stderr).toContain('pmm: no leaks but suppressed ones\npmm: suppressed: 84 bytes in 3 blocks\n');
+    expect(byTheirs.stderr).toContain('pmm: no leaks but suppressed ones\npmm: suppressed: 84 bytes in 3 blocks\n');
 
-    const ours = pmm('run', '--host', '--gen-suppressions', '--', program);
-    const ourText = generated(ours.stderr);
     expect(ourText).toContain('   fun:_Zna*\n   fun:make<int>\n   fun:main\n');
     expect(ourText).toContain('   fun:_Znw*\n   fun:_ZN4shop6Basket4fillEi\n   fun:main\n');
-    expect(valgrindWith(saved('pmm-cxx.supp', ourText), program, [], ['--show-leak-kinds=all'])).toMatch(/suppressed: 84 bytes in 3 blocks/);
+    expect(byOurs).toMatch(/suppressed: 84 bytes in 3 blocks/);
   });
 
   // Two names at one address, of which the debug info and valgrind's symbol table take different ones: a
   // constructor's C2 and C1, glibc's __fork and fork. Neither tool took the other's suppressions, and the
   // stack of an atfork handler's block showed the hook's own fork (pmm_fork_with, fork) between main and glibc's.
   test("names with two symbols at one address (a constructor's C1 and C2, __fork and fork): each tool takes the other's suppressions; no stack shows the hook", () => {
-    const program = programBin('cxx_aliases');
-    const { stderr: theirs, text: theirText } = valgrindsOwn(program);
+    const { theirs, theirText, byTheirs, ours, ourText, byOurs } = bothWays(programBin('cxx_aliases'), 'aliases');
     expect(theirs).toMatch(/in use at exit: 55 bytes in 3 blocks/);
     expect(theirText).toContain('fun:_ZN4CtorC1Ev');
     expect(theirText).toContain('fun:__run_prefork_handlers\n   fun:fork\n');
-    const byTheirs = pmm('run', '--host', '--suppressions', saved('valgrind-aliases.supp', theirText), '--', program);
     expect(byTheirs.stderr).toContain('pmm: no leaks but suppressed ones\npmm: suppressed: 55 bytes in 3 blocks\n');
 
-    const ours = pmm('run', '--host', '--gen-suppressions', '--', program);
     expect(ours.stderr).toMatch(/^ {4}by __run_prefork_handlers \(.*\)\n {4}by __fork \(.*\)\n {4}by main \(.*cxx_aliases\.cc:\d+\)$/m);
     expect(ours.stderr).not.toContain('hooklib/pmm_');
-    const ourText = generated(ours.stderr);
     // The symbol table's name, as valgrind's stacks have it (C1 over C2, fork over __fork).
     expect(ourText).toContain('   fun:_ZN4CtorC1Ev\n');
     expect(ourText).toContain('   fun:__run_prefork_handlers\n   fun:fork\n');
-    expect(valgrindWith(saved('pmm-aliases.supp', ourText), program, [], ['--show-leak-kinds=all'])).toMatch(/suppressed: 55 bytes in 3 blocks/);
+    expect(byOurs).toMatch(/suppressed: 55 bytes in 3 blocks/);
   });
 
   // glibc functions that the debug info names otherwise than the symbol table valgrind reads (_IO_fdopen and
   // fdopen@@GLIBC_2.2.5, tmpfile64 and tmpfile@@GLIBC_2.2.5, __asprintf and asprintf, msort_with_tmp and its
   // clone msort_with_tmp.part.0): neither tool took the other's suppressions for their leaks.
   test("glibc's aliases, versioned names and compiler clones: each tool takes the other's suppressions", () => {
-    const program = programBin('glibc_aliases');
-    const { stderr: theirs, text: theirText } = valgrindsOwn(program);
+    const { theirs, theirText, byTheirs, ourText, byOurs } = bothWays(programBin('glibc_aliases'), 'glibc');
     const inUse = /in use at exit: ([\d,]+ bytes in \d+ blocks)/.exec(theirs)?.[1];
     // Versioned where libc6-dbg's symbol table names them so, else as .dynsym does, without.
     expect(theirText).toMatch(/fun:fdopen(@@GLIBC_2\.2\.5)?\n {3}fun:tmpfile(@@GLIBC_2\.2\.5)?\n/);
-    const byTheirs = pmm('run', '--host', '--suppressions', saved('valgrind-glibc.supp', theirText), '--', program);
     expect(byTheirs.stderr).toContain(`pmm: no leaks but suppressed ones\npmm: suppressed: ${inUse?.replace(/,/g, '')}\n`);
 
-    const ourText = generated(pmm('run', '--host', '--gen-suppressions', '--', program).stderr);
     expect(ourText).toContain('   fun:asprintf\n');
-    expect(valgrindWith(saved('pmm-glibc.supp', ourText), program, [], ['--show-leak-kinds=all'])).toContain(`suppressed: ${inUse}`);
+    expect(byOurs).toContain(`suppressed: ${inUse}`);
   });
 
   // A function the debug info knows but the symbol table does not (its symbol stripped): valgrind names it
