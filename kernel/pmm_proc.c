@@ -98,6 +98,9 @@ static ssize_t pmm_cfg_write(struct file *file, const char __user *ubuf,
 	if (copy_from_user(buf, ubuf, count))
 		return -EFAULT;
 	buf[count] = '\0';
+	/* A NUL would end the parse early and the rest be silently dropped. */
+	if (strlen(buf) != count)
+		return -EINVAL;
 
 	ret = pmm_cfg_apply(buf);
 	return ret ? ret : count;

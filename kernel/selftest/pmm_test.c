@@ -192,18 +192,23 @@ static char *read_file(const char *path)
 	return buf;
 }
 
-/* 0 or the errno of writing s to /proc/pmm/cfg in one write(). */
-static int write_cfg(const char *s)
+/* 0 or the errno of writing len bytes to /proc/pmm/cfg in one write(). */
+static int write_cfg_bytes(const char *s, size_t len)
 {
 	int fd = open(CFG_PATH, O_WRONLY);
 	int err = 0;
 
 	if (fd < 0)
 		return errno;
-	if (write(fd, s, strlen(s)) < 0)
+	if (write(fd, s, len) < 0)
 		err = errno;
 	close(fd);
 	return err;
+}
+
+static int write_cfg(const char *s)
+{
+	return write_cfg_bytes(s, strlen(s));
 }
 
 static int count_lines(const char *s)
@@ -875,6 +880,9 @@ static void test_proc_cfg(void)
 			continue;
 		check_errno(write_cfg(garbage[i]), EINVAL, what);
 	}
+	/* A NUL inside the write hides what follows it from a string parse. */
+	check_errno(write_cfg_bytes("SCAN 1\0garbage", 14), EINVAL,
+		    "cfg: SCAN 1 with an embedded NUL and more");
 	expect_cfg("after the garbage, nothing changed", 5000, 0, me, 0);
 
 	check_errno(write_cfg("SCAN 1"), 0, "cfg: SCAN 1");
