@@ -1,6 +1,7 @@
 /* commands: the seed's daemon commands for use inside the guest (config, pids, start, stop, logs). */
 #include "commands.h"
 
+#include <ctype.h>
 #include <errno.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -35,9 +36,10 @@ static int command_parse_pid(const char *arg, pid_t *pid)
 	char *end;
 	long v;
 
+	/* Digits only: strtol alone would also take " 5" and "+5". */
 	errno = 0;
 	v = strtol(arg, &end, 10);
-	if (errno || end == arg || *end || v <= 0 || v > 0x7fffffff) {
+	if (!isdigit((unsigned char)*arg) || errno || *end || v <= 0 || v > 0x7fffffff) {
 		fprintf(stderr, "pmd: not a pid: \"%s\"\n", arg);
 		return -1;
 	}

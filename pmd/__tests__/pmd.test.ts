@@ -502,4 +502,11 @@ describe('pmd daemon commands', () => {
     expect(r.status).toBe(2 - (args[0] === 'start' ? 1 : 0));
     expect(r.stderr).toMatch(/^pmd: |^usage: /);
   });
+
+  // strtol takes leading blanks and a sign; a pid written so is a typo, not a pid.
+  test.each([' 5', '+5', '5 ', '05x', ''])('pmd stop %j is not a pid', (arg) => {
+    const r = spawnSync(pmdPath, ['stop', arg], { encoding: 'utf8' });
+    expect(r.status).toBe(1);
+    expect(r.stderr).toBe(`pmd: not a pid: "${arg}"\n`);
+  });
 });
