@@ -18,7 +18,7 @@ import { runsAnyTest } from './plannedTests';
 import { outputNote, readOnlyNote, releaseNotes } from './releaseNotes';
 import { runProgram, type RunOptions } from './runProgram';
 import { prebootSharedVm } from './sharedVm';
-import { recordTestFigures } from './testFigures';
+import { recordTestFigures, type FiguresFile } from './testFigures';
 import type { LeakSummary, RunResult } from './types';
 import { runFailures, type RunFailure } from './verdict';
 import type { RunControl } from '../qemu/GuestChannel';
@@ -67,6 +67,8 @@ interface ExpectWithState {
 export default class PmmEnvironment extends NodeEnvironment {
   private readonly pmmOptions: PmmOptions;
   private readonly testPath: string;
+  /** The file as the JUnit reporter knows it: with its project, for projects may run one file each. */
+  private readonly figuresFile: FiguresFile;
   private currentTest: Circus.TestEntry | null = null;
   private currentHook: Circus.Hook | null = null;
   /** Whether the file runs a test, so that the VM is booted before its tests (run_start, test_start). */
@@ -97,6 +99,7 @@ export default class PmmEnvironment extends NodeEnvironment {
     const envOptions = config.projectConfig.testEnvironmentOptions as Record<string, unknown>;
     this.pmmOptions = resolveOptions(optionsUnder(OPTIONS_KEY, envOptions), process.env, config.projectConfig.rootDir);
     this.testPath = context.testPath;
+    this.figuresFile = { project: config.projectConfig.id, path: context.testPath };
     const run: PmmGlobal['run'] = (program, args = [], options = {}) => this.run(program, args, options, callSiteOf(run));
     const pmm: PmmGlobal = {
       run,
@@ -214,7 +217,7 @@ export default class PmmEnvironment extends NodeEnvironment {
   /** What the test's runs leaked in all (their followed children's too), for the JUnit report. */
   private recordFigures(test: Circus.TestEntry): void {
     const occurrence = this.circusState ? alikeBefore(this.circusState.rootDescribeBlock, test) : 0;
-    recordTestFigures(this.testPath, titlesOf(test), this.leakedBy(test), process.env, occurrence);
+    recordTestFigures(this.figuresFile, titlesOf(test), this.leakedBy(test), process.env, occurrence);
   }
 
   private leakedBy(owner: Owner): LeakSummary {
@@ -233,7 +236,7 @@ export default class PmmEnvironment extends NodeEnvironment {
     const leaked = this.leakedBy(owner);
     if (leaked.blocks === 0) return;
     this.fileFigures = summarize([this.fileFigures, leaked]);
-    recordTestFigures(this.testPath, [], this.fileFigures);
+    recordTestFigures(this.figuresFile, [], this.fileFigures);
   }
 
   private takeRuns(owner: Owner): Run[] {

@@ -2,13 +2,21 @@
 // Jest's main process). Jest carries only failures' details back, so a passing test's figures (none leaked,
 // or a leak it expected) take this side way: the reporter names a folder in the environment before the
 // workers start, each worker appends one JSON line per test to a file of its own, and the reporter reads
-// them all when the run is complete.
+// them all when the run is complete. A test is known by its project too: Jest's projects may run one file
+// each with options of their own, and each project's case must carry its own figures.
 import { fs, path } from './coreModules';
 import type { LeakSummary } from './types';
 
 export const FIGURES_DIR_VARIABLE = 'PMM_JUNIT_FIGURES_DIR';
 
+/** A test file as one project runs it: the project's id (Jest's config.id, the same in workers and reporters). */
+export interface FiguresFile {
+  project: string;
+  path: string;
+}
+
 interface FiguresLine {
+  project: string;
   testPath: string;
   titles: string[];
   /** How many tests of the file before it have the same titles (test.each's, or one title given twice). */
@@ -18,17 +26,18 @@ interface FiguresLine {
 }
 
 /**
- * The key a test is found by: its file, its describe blocks and title, and for a test whose titles an
- * earlier test of the file has too, which of them it is (in the order the file defines them): two tests
- * named alike took each other's figures.
+ * The key a test is found by: its project and file, its describe blocks and title, and for a test whose
+ * titles an earlier test of the file has too, which of them it is (in the order the file defines them): two
+ * tests named alike took each other's figures.
  */
-export function figuresKey(testPath: string, titles: readonly string[], occurrence = 0): string {
-  return JSON.stringify(occurrence > 0 ? [testPath, ...titles, occurrence] : [testPath, ...titles]);
+export function figuresKey(file: FiguresFile, titles: readonly string[], occurrence = 0): string {
+  const key = [file.project, file.path, ...titles];
+  return JSON.stringify(occurrence > 0 ? [...key, occurrence] : key);
 }
 
 /** Appends a test's figures when a reporter asked for them; does nothing otherwise. */
 export function recordTestFigures(
-  testPath: string,
+  file: FiguresFile,
   titles: readonly string[],
   summary: LeakSummary,
   environment: NodeJS.ProcessEnv = process.env,
@@ -36,7 +45,7 @@ export function recordTestFigures(
 ): void {
   const dir = environment[FIGURES_DIR_VARIABLE];
   if (!dir || !fs.existsSync(dir)) return;
-  const line: FiguresLine = { testPath, titles: [...titles], ...(occurrence > 0 ? { occurrence } : {}), bytes: summary.bytes, blocks: summary.blocks };
+  const line: FiguresLine = { project: file.project, testPath: file.path, titles: [...titles], ...(occurrence > 0 ? { occurrence } : {}), bytes: summary.bytes, blocks: summary.blocks };
   fs.appendFileSync(path.join(dir, `${process.pid}.jsonl`), `${JSON.stringify(line)}\n`);
 }
 
@@ -54,7 +63,7 @@ export function readTestFigures(dir: string): Map<string, LeakSummary> {
       if (text.trim() === '') continue;
       try {
         const line = JSON.parse(text) as FiguresLine;
-        figures.set(figuresKey(line.testPath, line.titles, line.occurrence ?? 0), { bytes: line.bytes, blocks: line.blocks });
+        figures.set(figuresKey({ project: line.project, path: line.testPath }, line.titles, line.occurrence ?? 0), { bytes: line.bytes, blocks: line.blocks });
       } catch {
         // a line cut short by a killed worker: that test simply has no figures
       }

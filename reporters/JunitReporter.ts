@@ -4,7 +4,7 @@
 import {mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync} from 'fs';
 import {tmpdir} from 'os';
 import {dirname, join, resolve} from 'path';
-import {BaseReporter, type AggregatedResult, type Config, type ReporterContext, type TestContext} from '@jest/reporters';
+import {BaseReporter, type AggregatedResult, type Config, type ReporterContext, type Test, type TestContext, type TestResult} from '@jest/reporters';
 import {FIGURES_DIR_VARIABLE, figuresKey, readTestFigures} from '../harness/testFigures';
 import {buildJunit} from './buildJunit';
 import type {JunitReporterOptions} from './constants';
@@ -25,6 +25,8 @@ export default class JunitReporter extends BaseReporter {
   private readonly options: JunitReporterOptions;
   private readonly rootDir: string;
   private readonly figuresDir: string;
+  /** The project that ran each file's result: projects may each run the same file. */
+  private readonly projects = new WeakMap<TestResult, Config.ProjectConfig>();
 
   constructor(globalConfig: Config.GlobalConfig, reporterOptions?: unknown, _reporterContext?: ReporterContext) {
     super();
@@ -40,6 +42,10 @@ export default class JunitReporter extends BaseReporter {
     return resolve(this.rootDir, this.options.outputFile);
   }
 
+  override onTestResult(test: Test, testResult: TestResult): void {
+    this.projects.set(testResult, test.context.config);
+  }
+
   override onRunComplete(_testContexts?: Set<TestContext>, results?: AggregatedResult): void {
     // A reporter that throws takes Jest's own summary down with it; record the error for getLastError(),
     // which makes Jest exit non-zero, and say it: Jest prints no reporter's error, so a run whose every
@@ -47,8 +53,13 @@ export default class JunitReporter extends BaseReporter {
     try {
       if (results === undefined) throw new Error('jest-environment-pmm/junit: Jest passed no results to onRunComplete');
       const figures = readTestFigures(this.figuresDir);
-      const figuresOf = (testPath: string, titles: readonly string[], occurrence: number) => figures.get(figuresKey(testPath, titles, occurrence)) ?? null;
-      const document = buildJunit(results, {...this.options, rootDir: this.rootDir, sourceOf: readSource, figuresOf});
+      const figuresOf = (result: TestResult, titles: readonly string[], occurrence: number) => {
+        const project = this.projects.get(result);
+        return project === undefined ? null : (figures.get(figuresKey({project: project.id, path: result.testFilePath}, titles, occurrence)) ?? null);
+      };
+      // A file that could not run has a result Jest built without the project's name; the project has it.
+      const projectNameOf = (result: TestResult) => result.displayName?.name ?? this.projects.get(result)?.displayName?.name;
+      const document = buildJunit(results, {...this.options, rootDir: this.rootDir, sourceOf: readSource, figuresOf, projectNameOf});
       mkdirSync(dirname(this.outputFile), {recursive: true});
       writeFileSync(this.outputFile, renderJunit(document));
       // On stderr, where Jest writes its own summary: `jest --json` keeps stdout for the JSON alone.

@@ -1,6 +1,7 @@
 // Pure: turns Jest's aggregated results into the JUnit report object. Test cases follow jest-junit's
 // defaults: classname and name are both the describe blocks and the title joined by the separator; each
-// test file is a <testsuite> named by its path relative to rootDir. A test that failed with pmm's leak data
+// test file is a <testsuite> named by its path relative to rootDir, after its project's displayName when it
+// has one (Jest's projects may each run the same file). A test that failed with pmm's leak data
 // gets a MemoryLeak failure with the leak's stacks and its totals as properties; a fault gets an <error>
 // (see problems.ts). Each case has the file and, when it can be found, the line of its test.
 
@@ -21,7 +22,9 @@ export interface BuildJunitOptions {
   sourceOf?: (testFilePath: string) => string | null;
   /** What a test's runs leaked in all, as pmm's environment recorded it; null for a test it did not run. */
   /** occurrence: how many of the file's tests before this one have its titles. */
-  figuresOf?: (testFilePath: string, titles: readonly string[], occurrence: number) => LeakSummary | null;
+  figuresOf?: (result: TestResult, titles: readonly string[], occurrence: number) => LeakSummary | null;
+  /** The displayName of the project that ran a file; by default the one Jest put in its result. */
+  projectNameOf?: (result: TestResult) => string | undefined;
 }
 
 const SKIPPED_STATUSES: ReadonlySet<TestCaseResult['status']> = new Set(['pending', 'skipped', 'todo', 'disabled']);
@@ -41,6 +44,7 @@ export function buildJunit(results: AggregatedResult, options: BuildJunitOptions
 
 function buildSuite(result: TestResult, options: BuildJunitOptions): JunitTestSuite {
   const file = relative(options.rootDir, result.testFilePath).split(sep).join('/');
+  const project = options.projectNameOf ? options.projectNameOf(result) : result.displayName?.name;
   const source = options.sourceOf?.(result.testFilePath) ?? null;
   const sites = source === null ? null : testSites(source, result.testFilePath);
   // Jest gives a file's tests in the order the file defines them: a title met again is its next test.
@@ -49,18 +53,18 @@ function buildSuite(result: TestResult, options: BuildJunitOptions): JunitTestSu
     const key = JSON.stringify([...test.ancestorTitles, test.title]);
     const occurrence = seen.get(key) ?? 0;
     seen.set(key, occurrence + 1);
-    return buildCase(test, file, options, sites, result.testFilePath, occurrence);
+    return buildCase(test, file, options, sites, result, occurrence);
   });
   // A file that could not run, or whose afterAll failed (Jest then gives an empty message and the stack),
   // gets a case of its own: without it, it would look green.
   const execError = result.testExecError
     ? result.testExecError.message || result.testExecError.stack
     : result.testResults.length === 0 ? result.failureMessage : null;
-  if (execError != null && execError !== '') cases.push(suiteErrorCase(file, execError, options.figuresOf?.(result.testFilePath, [], 0) ?? null));
+  if (execError != null && execError !== '') cases.push(suiteErrorCase(file, execError, options.figuresOf?.(result, [], 0) ?? null));
   const count = (predicate: (test: JunitTestCase) => boolean): string => String(cases.filter(predicate).length);
   return {
     $: {
-      name: xmlText(file),
+      name: xmlText(project ? `${project} › ${file}` : file),
       tests: String(cases.length),
       failures: count(test => test.failure !== undefined),
       errors: count(test => test.error !== undefined),
@@ -72,7 +76,7 @@ function buildSuite(result: TestResult, options: BuildJunitOptions): JunitTestSu
   };
 }
 
-function buildCase(test: TestCaseResult, file: string, options: BuildJunitOptions, sites: readonly TestSite[] | null, testFilePath: string, occurrence: number): JunitTestCase {
+function buildCase(test: TestCaseResult, file: string, options: BuildJunitOptions, sites: readonly TestSite[] | null, result: TestResult, occurrence: number): JunitTestCase {
   const {ancestorSeparator} = options;
   const title = xmlText([...test.ancestorTitles, test.title].filter(part => part !== '').join(ancestorSeparator)) || file;
   const line = test.location?.line ?? (sites === null ? null : testLine(sites, test.ancestorTitles, test.title, occurrence));
@@ -81,7 +85,7 @@ function buildCase(test: TestCaseResult, file: string, options: BuildJunitOption
   };
   const {properties, failure, error} = caseOutcome(test);
   // Every test pmm ran carries its figures, a clean one its zeros; a failure's own details come first.
-  const figures = options.figuresOf?.(testFilePath, [...test.ancestorTitles, test.title], occurrence) ?? null;
+  const figures = options.figuresOf?.(result, [...test.ancestorTitles, test.title], occurrence) ?? null;
   if (figures !== null && !properties.some(p => p.$.name === 'pmm.leaked.bytes')) {
     properties.unshift({$: {name: 'pmm.leaked.bytes', value: String(figures.bytes)}}, {$: {name: 'pmm.leaked.blocks', value: String(figures.blocks)}});
   }

@@ -1,6 +1,7 @@
 // Table tests for turning Jest results into the JUnit report; every report rendered here is checked
 // against junit.xsd in the single afterEach.
 
+import type {TestResult} from '@jest/reporters';
 import {buildJunit} from '../buildJunit';
 import {figuresKey} from '../../harness/testFigures';
 import type {JunitDocument} from '../junitTypes';
@@ -337,14 +338,14 @@ describe('file and line', () => {
 test('two tests of one title in one file: each its own figures and line, in the order the file defines them (they took each other\'s)', () => {
   const source = "\ntest('dup', () => {});\ntest('dup', () => {});\n";
   const figures = new Map([
-    [figuresKey(`${ROOT_DIR}/d.test.ts`, ['dup'], 0), {bytes: 0, blocks: 0}],
-    [figuresKey(`${ROOT_DIR}/d.test.ts`, ['dup'], 1), {bytes: 77, blocks: 1}],
+    [figuresKey({project: 'p', path: `${ROOT_DIR}/d.test.ts`}, ['dup'], 0), {bytes: 0, blocks: 0}],
+    [figuresKey({project: 'p', path: `${ROOT_DIR}/d.test.ts`}, ['dup'], 1), {bytes: 77, blocks: 1}],
   ]);
   const results = aggregated([testFile('d.test.ts', [testCase('dup'), testCase('dup')])]);
   const junit = buildJunit(results, {
     ...OPTIONS,
     sourceOf: () => source,
-    figuresOf: (testPath, titles, occurrence) => figures.get(figuresKey(testPath, titles, occurrence)) ?? null,
+    figuresOf: (result, titles, occurrence) => figures.get(figuresKey({project: 'p', path: result.testFilePath}, titles, occurrence)) ?? null,
   });
   produced.add(renderJunit(junit));
   expect(junit.testsuites.testsuite[0].testcase.map(test => [test.$.line, test.properties?.property.map(p => p.$.value)])).toEqual([
@@ -359,7 +360,7 @@ describe("the environment's figures for tests that passed", () => {
     [JSON.stringify([`${ROOT_DIR}/a.test.ts`, 'suite', 'expected leak']), {bytes: 600, blocks: 3}],
     [JSON.stringify([`${ROOT_DIR}/a.test.ts`, 'leaks']), {bytes: 1, blocks: 1}],
   ]);
-  const figuresOf = (testPath: string, titles: readonly string[]) => figures.get(JSON.stringify([testPath, ...titles])) ?? null;
+  const figuresOf = (result: TestResult, titles: readonly string[]) => figures.get(JSON.stringify([result.testFilePath, ...titles])) ?? null;
 
   it.each([
     ['a clean test', ['suite'], 'clean', {}, ['0', '0']],
@@ -374,5 +375,26 @@ describe("the environment's figures for tests that passed", () => {
     const figure = (name: string) => properties.find(p => p.$.name === name)?.$.value;
     if (expected === null) expect(properties).toEqual([]);
     else expect([figure('pmm.leaked.bytes'), figure('pmm.leaked.blocks')]).toEqual(expected);
+  });
+});
+
+describe("a project's displayName", () => {
+  it('comes before the file in its suite name, so that two projects running one file are told apart', () => {
+    const results = aggregated([
+      testFile('a.test.ts', [testCase('t')], {displayName: {name: 'vm', color: 'white'}}),
+      testFile('a.test.ts', [testCase('t')], {displayName: {name: 'host', color: 'white'}}),
+      testFile('b.test.ts', [testCase('t')]),
+    ]);
+    const junit = buildJunit(results, OPTIONS);
+    produced.add(renderJunit(junit));
+    expect(junit.testsuites.testsuite.map(suite => suite.$.name)).toEqual(['vm › a.test.ts', 'host › a.test.ts', 'b.test.ts']);
+    expect(junit.testsuites.testsuite.map(suite => suite.testcase[0].$.file)).toEqual(['a.test.ts', 'a.test.ts', 'b.test.ts']);
+  });
+
+  it('is asked of projectNameOf when given: a file that could not run has a result without it', () => {
+    const results = aggregated([testFile('a.test.ts', [], {testExecError: {message: 'boom', stack: ''}})]);
+    const junit = buildJunit(results, {...OPTIONS, projectNameOf: () => 'vm'});
+    produced.add(renderJunit(junit));
+    expect(junit.testsuites.testsuite[0].$.name).toBe('vm › a.test.ts');
   });
 });
