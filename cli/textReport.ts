@@ -7,7 +7,7 @@
 import { forkedChildName } from '../harness/childName';
 import { childOutOfMemoryNote, outOfMemoryNote } from '../harness/faults';
 import { unhookedChildMessage } from '../harness/hookReach';
-import { formatAmount, formatLeakMessage, formatSeedLog } from '../harness/leakReport';
+import { formatAmount, formatLeakMessage, formatSeedLog, summarize } from '../harness/leakReport';
 import { countMismatches, formatMismatchMessage, formatValgrindMismatch, mismatchKey, rawMismatchKey } from '../harness/mismatchReport';
 import { releaseNotes } from '../harness/releaseNotes';
 import { sharedSymbolizer, type RawRun } from '../harness/runProgram';
@@ -47,23 +47,54 @@ function childReports(listed: Set<ChildResult>): string[] {
   ]);
 }
 
-/** The lines of the program's forked children that ended badly, leaked, released wrongly or could not be hooked. */
+/**
+ * The most forked children that get lines of their own. A shell script that runs grep a thousand times has a
+ * thousand children exiting 1: past this many, one line counts the rest.
+ */
+export const CHILDREN_WITH_LINES = 50;
+
+/**
+ * The lines of the program's forked children that ended badly, leaked, released wrongly or could not be
+ * hooked: the first CHILDREN_WITH_LINES such children's, then a line adding up the others.
+ */
 function childLines(result: RunResult, listed: Set<ChildResult>): string[] {
-  return (result.children ?? []).flatMap((c) => {
-    const name = `pmm: ${forkedChildName(c)}`;
-    const where = listed.has(c) ? '' : ' (--json lists them)';
-    const oom = childOutOfMemoryNote(result, c);
-    return [
-      ...(c.endedByRun ? [`${name} was still running when the program ended: pmm ended it (SIGKILL), as it ends whatever a run leaves running`] : []),
-      ...(c.signal && !c.endedByRun ? [`${name} was killed by ${c.signal}${oom === null ? '' : `: ${oom}`}`] : []),
-      ...(c.exitCode ? [`${name} exited with status ${c.exitCode}`] : []),
-      ...(c.unhooked ? [unhookedChildMessage(result.program, c)] : []),
-      ...(c.summary.blocks > 0 ? [`${name}: ${formatAmount(c.summary)} leaked${where}`] : []),
-      ...(c.mismatchedFrees > 0 ? [`${name}: ${c.mismatchedFrees} mismatched free/delete${where}`] : []),
-      ...(c.suppressed && c.suppressed.summary.blocks > 0 ? [`${name}: suppressed: ${formatAmount(c.suppressed.summary)}`] : []),
-      ...releaseNotes(c, true).map((note) => `${name}: ${note}`),
-    ];
-  });
+  const noted = (result.children ?? []).map((c) => ({ child: c, lines: linesOfChild(result, c, listed) })).filter((n) => n.lines.length > 0);
+  const rest = noted.slice(CHILDREN_WITH_LINES).map((n) => n.child);
+  return [...noted.slice(0, CHILDREN_WITH_LINES).flatMap((n) => n.lines), ...(rest.length > 0 ? [otherChildrenLine(rest)] : [])];
+}
+
+/** One line for the children past CHILDREN_WITH_LINES: how many, and what each kind of trouble adds up to. */
+function otherChildrenLine(rest: ChildResult[]): string {
+  const count = (pick: (c: ChildResult) => boolean): number => rest.filter(pick).length;
+  const leaking = rest.filter((c) => c.summary.blocks > 0);
+  const mismatched = rest.reduce((n, c) => n + c.mismatchedFrees, 0);
+  const parts = ([
+    [count((c) => c.endedByRun === true), 'still running at the end, ended by pmm'],
+    [count((c) => c.signal !== null && c.endedByRun !== true), 'killed by a signal'],
+    [count((c) => Boolean(c.exitCode)), 'exited with a status other than 0'],
+    [count((c) => c.unhooked), 'not hooked'],
+  ] as const).filter(([n]) => n > 0).map(([n, what]) => `${n} ${what}`);
+  if (leaking.length > 0) parts.push(`${leaking.length} leaked ${formatAmount(summarize(leaking.map((c) => c.summary)))}`);
+  if (mismatched > 0) parts.push(`${mismatched} mismatched free/delete in ${count((c) => c.mismatchedFrees > 0)}`);
+  const others = `${rest.length} more forked ${rest.length === 1 ? 'child' : 'children'}`;
+  return `pmm: and ${others} with something to say (--json lists them)${parts.length > 0 ? `: ${parts.join(', ')}` : ''}`;
+}
+
+/** A child's lines: how it ended badly, what it leaked or released wrongly, and notes; none when all is well. */
+function linesOfChild(result: RunResult, c: ChildResult, listed: Set<ChildResult>): string[] {
+  const name = `pmm: ${forkedChildName(c)}`;
+  const where = listed.has(c) ? '' : ' (--json lists them)';
+  const oom = childOutOfMemoryNote(result, c);
+  return [
+    ...(c.endedByRun ? [`${name} was still running when the program ended: pmm ended it (SIGKILL), as it ends whatever a run leaves running`] : []),
+    ...(c.signal && !c.endedByRun ? [`${name} was killed by ${c.signal}${oom === null ? '' : `: ${oom}`}`] : []),
+    ...(c.exitCode ? [`${name} exited with status ${c.exitCode}`] : []),
+    ...(c.unhooked ? [unhookedChildMessage(result.program, c)] : []),
+    ...(c.summary.blocks > 0 ? [`${name}: ${formatAmount(c.summary)} leaked${where}`] : []),
+    ...(c.mismatchedFrees > 0 ? [`${name}: ${c.mismatchedFrees} mismatched free/delete${where}`] : []),
+    ...(c.suppressed && c.suppressed.summary.blocks > 0 ? [`${name}: suppressed: ${formatAmount(c.suppressed.summary)}`] : []),
+    ...releaseNotes(c, true).map((note) => `${name}: ${note}`),
+  ];
 }
 
 /**

@@ -1,11 +1,11 @@
 // The text `pmm run` prints: the program's unmatched allocations one by one (the first SEED_LOG_LISTED, but
 // the suppressed ones), and of its forked children the leaks of the first ones with their stacks, a line
-// each for all of them; its mismatched releases once per context, as valgrind lists them.
+// each for the first CHILDREN_WITH_LINES worth a word and one for the rest; its mismatched releases once per context, as valgrind lists them.
 import { groupMismatches } from '../../harness/mismatchReport';
 import { closeSymbolizer, type RawRun } from '../../harness/runProgram';
 import type { ChildResult, Leak, RawMismatch, RawRecord, RunResult } from '../../harness/types';
 import { LEAKING_PROCESSES_LISTED } from '../../harness/verdict';
-import { SEED_LOG_LISTED, textReport } from '../textReport';
+import { CHILDREN_WITH_LINES, SEED_LOG_LISTED, textReport } from '../textReport';
 
 const frame = { address: '0x401136', function: 'make_node', file: '/src/tree.c', line: 12, object: '/src/tree' };
 
@@ -80,6 +80,21 @@ test(`the stacks of the first ${LEAKING_PROCESSES_LISTED} leaking children; the 
   const last = 200 + LEAKING_PROCESSES_LISTED + 1;
   expect(text).toContain(`pmm: forked child ${last - 2} (/src/tree): 8 bytes in 1 block leaked\n`);
   expect(text).toContain(`pmm: forked child ${last} (/src/tree): 8 bytes in 1 block leaked (--json lists them)\n`);
+});
+
+test(`lines for the first ${CHILDREN_WITH_LINES} children worth a word, then one line adding up the rest (a line each flooded the log)`, async () => {
+  // A script running grep a thousand times: most children exit 1, some leak, one is killed.
+  const children = Array.from({ length: 1000 }, (_, i) => ({ ...child(1000 + i, i % 100 === 0 ? 8 : 0), exitCode: 1 }));
+  children[999] = { ...children[999], exitCode: null, signal: 'SIGTERM' };
+  children.push(child(5000, 0));
+  const text = await report(children);
+  expect(text.match(/^pmm: forked child \d+ \(\/src\/tree\) exited with status 1$/gm)).toHaveLength(CHILDREN_WITH_LINES);
+  expect(text).not.toContain(`forked child ${1000 + CHILDREN_WITH_LINES} `);
+  expect(text).toContain(`pmm: and ${1000 - CHILDREN_WITH_LINES} more forked children with something to say (--json lists them): ` +
+    `1 killed by a signal, ${1000 - CHILDREN_WITH_LINES - 1} exited with a status other than 0, 9 leaked 72 bytes in 9 blocks\n`);
+  expect(text).not.toContain('forked child 5000');
+  const one = await report(Array.from({ length: CHILDREN_WITH_LINES + 1 }, (_, i) => ({ ...child(100 + i, 0), exitCode: 2 })));
+  expect(one).toContain('pmm: and 1 more forked child with something to say (--json lists them): 1 exited with a status other than 0\n');
 });
 
 // Killed before the hook started, by its time limit or by a signal pmm passed on: no record says nothing leaked.
