@@ -117,17 +117,26 @@ static int pmm_ioctl_set_config(void __user *argp)
 	if (args.pad)
 		return -EINVAL;
 
+	/* A field the operation does not use must be 0, as pad must. */
 	switch (args.op) {
 	case PMM_CFG_START_PID:
+		if (args.value)
+			return -EINVAL;
 		return pmm_start_pid(args.pid);
 	case PMM_CFG_STOP_PID:
+		if (args.value)
+			return -EINVAL;
 		return pmm_stop_pid(args.pid);
 	case PMM_CFG_INTERVAL:
+		if (args.pid)
+			return -EINVAL;
 		/* pmthread's settings are global: root's, as cfg's are. */
 		if (!capable(CAP_SYS_ADMIN))
 			return -EPERM;
 		return pmm_set_interval(args.value);
 	case PMM_CFG_SCAN:
+		if (args.pid)
+			return -EINVAL;
 		if (!capable(CAP_SYS_ADMIN))
 			return -EPERM;
 		return pmm_set_scan(args.value);
@@ -476,7 +485,7 @@ static int pmm_ioctl_record_maps(void __user *argp)
 
 	if (copy_from_user(&args, argp, sizeof(args)))
 		return -EFAULT;
-	if (!args.len || args.len > PMM_MAX_MAPS || args.image)
+	if (!args.len || args.len > PMM_MAX_MAPS || args.image || args.pid < 0)
 		return -EINVAL;
 
 	text = vmemdup_user(u64_to_user_ptr(args.buf), args.len);
@@ -535,7 +544,12 @@ static int pmm_ioctl_forked(void __user *argp)
 	if (!task)
 		return -ESRCH;
 
+	mon = NULL;
 	mutex_lock(&pmm_lock);
+	/* Only a monitored caller names its children, monitored or not yet. */
+	parent = pmm_monitor_find_current();
+	if (!parent)
+		goto out_unlock;
 	mon = pmm_monitor_find_pid(task_tgid(task));
 	if (!mon) {
 		mon = pmm_monitor_follow_child(task);
@@ -543,9 +557,8 @@ static int pmm_ioctl_forked(void __user *argp)
 			goto out_unlock;
 		pmm_monitor_hooked_image(mon, READ_ONCE(task->self_exec_id));
 	}
-	parent = pmm_monitor_find_current();
 	/* The parent's image while the child has not exec()ed since the fork. */
-	if (!mon->maps && parent && parent->maps &&
+	if (!mon->maps && parent->maps &&
 	    READ_ONCE(task->self_exec_id) == READ_ONCE(current->self_exec_id)) {
 		text = kvmalloc(parent->maps_len, GFP_KERNEL);
 		if (text) {

@@ -4,6 +4,7 @@
  * settings; pid lists each monitored process and its unmatched records.
  */
 #include <linux/capability.h>
+#include <linux/ctype.h>
 #include <linux/kernel.h>
 #include <linux/math64.h>
 #include <linux/proc_fs.h>
@@ -51,7 +52,8 @@ static int pmm_cfg_apply(char *line)
 	u32 uval;
 	int pid;
 
-	if (!value)
+	/* Digits only: kstrto* would also take a sign ("+5"), pmd does not. */
+	if (!value || !isdigit(*value))
 		return -EINVAL;
 
 	if (!strcmp(key, "INTERVAL")) {

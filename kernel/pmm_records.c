@@ -434,6 +434,12 @@ int pmm_record_validate(const struct pmm_record *rec)
 		return -EINVAL;
 	if (rec->nframes > PMM_MAX_FRAMES)
 		return -EINVAL;
+	/*
+	 * No block is bigger than PTRDIFF_MAX; one said to be would wrap the
+	 * totals. A failed allocation (ptr 0) may have asked for any size.
+	 */
+	if (pmm_kind_makes_block(rec->kind) && rec->ptr && rec->size > S64_MAX)
+		return -EINVAL;
 	return 0;
 }
 

@@ -347,6 +347,15 @@ static void test_set_config(void)
 	sc.pad = 1;
 	check_errno(pmm_ioctl(PMM_SET_CONFIG, &sc), EINVAL,
 		    "SET_CONFIG with non-zero pad");
+	/* A field the operation does not use must be 0, as pad must. */
+	check_errno(set_config(PMM_CFG_START_PID, getpid(), 7), EINVAL,
+		    "START_PID with a value");
+	check_errno(set_config(PMM_CFG_STOP_PID, getpid(), 7), EINVAL,
+		    "STOP_PID with a value");
+	check_errno(set_config(PMM_CFG_SCAN, getpid(), 1), EINVAL,
+		    "SCAN with a pid");
+	check_errno(set_config(PMM_CFG_INTERVAL, getpid(), 5000), EINVAL,
+		    "INTERVAL with a pid");
 
 	check_errno(set_config(PMM_CFG_INTERVAL, 0, 99), EINVAL,
 		    "INTERVAL 99");
@@ -408,6 +417,14 @@ static void test_record_log_invalid(void)
 	recs[0] = make_rec(PMM_KIND_MALLOC, 0x1000, 0, 1);
 	recs[0].nframes = PMM_MAX_FRAMES + 1;
 	check_errno(record_log(recs, 1), EINVAL, "record nframes 17");
+	/* No allocator returns a block past PTRDIFF_MAX: the totals wrapped. */
+	recs[0] = make_rec(PMM_KIND_MALLOC, 0x1000, 0, 1ULL << 63);
+	check_errno(record_log(recs, 1), EINVAL, "record size 2^63");
+	recs[0] = make_rec(PMM_KIND_REALLOC, 0x1000, 0x2000, ~0ULL);
+	check_errno(record_log(recs, 1), EINVAL, "realloc record size ~0");
+	/* A failed one may have asked for anything (realloc(p, SIZE_MAX)). */
+	recs[0] = make_rec(PMM_KIND_REALLOC, 0, 0x2000, ~0ULL);
+	check_errno(record_log(recs, 1), 0, "failed realloc record size ~0");
 
 	/* A bad record late in a multi-chunk batch spoils all of it. */
 	for (i = 0; i < 64; i++)
@@ -639,6 +656,10 @@ static void test_maps(void)
 	check_errno(pmm_ioctl(PMM_RECORD_MAPS, &m), EINVAL,
 		    "RECORD_MAPS of an image (only a reader names one)");
 	m.image = 0;
+	m.pid = -7;
+	check_errno(pmm_ioctl(PMM_RECORD_MAPS, &m), EINVAL,
+		    "RECORD_MAPS pid -7 (0 is the caller)");
+	m.pid = 0;
 
 	memset(&m, 0xcc, sizeof(m));
 	m.image = 0;
@@ -858,6 +879,7 @@ static void test_proc_cfg(void)
 		"INTERVAL 99", "INTERVAL 3600001", "INTERVAL 5000 6000",
 		"INTERVAL  5000", "interval 5000", "SCAN 2", "SCAN -1",
 		"SCAN 1\n\n", "START_PID x", "START_PID 0", "STOP_PID",
+		"START_PID +1", "INTERVAL +5000", "SCAN +1",
 		"INTERVAL 5000 but this line is far too long to be a setting at all, really",
 	};
 	pid_t me = getpid(), sleeper;
@@ -2583,15 +2605,17 @@ static void test_ring_records(void)
 	rec.kind = PMM_KIND_MALLOC;
 	rec.nframes = PMM_MAX_FRAMES + 1;
 	ring_finish(&r, ring_take(&r), &rec);
+	rec = make_rec(PMM_KIND_MALLOC, 0xe700, 0, ~0ULL);
+	ring_finish(&r, ring_take(&r), &rec);
 	ring_put(&r, PMM_KIND_FREE, 0xe500, 0, 0);
 	check_errno(ring_drain(&r), 0,
-		    "RING_DRAIN of kind 0, one past the last kind, nframes 17 and a good free");
+		    "RING_DRAIN of kind 0, one past the last kind, nframes 17, size ~0 and a good free");
 	get_info(getpid(), &info);
 	get_stats(&st_after);
-	check(info.dropped == before.dropped + 3 &&
+	check(info.dropped == before.dropped + 4 &&
 	      info.log_count == before.log_count - 1 &&
-	      st_after.total_dropped == st_before.total_dropped + 3,
-	      "  ... 3 dropped (GET_STATS says %llu), the free applied",
+	      st_after.total_dropped == st_before.total_dropped + 4,
+	      "  ... 4 dropped (GET_STATS says %llu), the free applied",
 	      (unsigned long long)(st_after.total_dropped -
 				   st_before.total_dropped));
 
@@ -3295,6 +3319,10 @@ static void test_forked(void)
 		pid = grandchild;
 		check_errno(pmm_ioctl(PMM_FORKED, &pid), ESRCH,
 			    "FORKED by a process that is not monitored");
+		set_config(PMM_CFG_START_PID, grandchild, 0);
+		check_errno(pmm_ioctl(PMM_FORKED, &pid), ESRCH,
+			    "  ... nor of a child monitored already");
+		set_config(PMM_CFG_STOP_PID, grandchild, 0);
 		release_held(go);
 		waitpid(grandchild, NULL, 0);
 		_exit(0);

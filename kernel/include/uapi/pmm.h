@@ -120,7 +120,7 @@ struct pmm_record {
 	__u32 nframes;		/* valid entries of frames[] */
 	__u64 ptr;		/* the block returned (or freed) */
 	__u64 prev_ptr;		/* realloc only: the block that was resized */
-	__u64 size;		/* bytes asked for; 0 for free */
+	__u64 size;		/* bytes asked for (< 2^63 if ptr); 0 for free */
 	__u64 time_ns;		/* CLOCK_REALTIME when allocated; 0 for a free */
 	__u64 frames[PMM_MAX_FRAMES];	/* return addresses, innermost first */
 };
@@ -144,6 +144,7 @@ enum pmm_config_op {
 	PMM_CFG_SCAN = 4,	/* pmthread scanning on (1) or off (0) */
 };
 
+/* A field the operation does not use, and pad, must be 0. */
 struct pmm_set_config {
 	__u32 op;		/* enum pmm_config_op */
 	__s32 pid;		/* START_PID; STOP_PID: a monitor's handle */
