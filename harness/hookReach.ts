@@ -125,7 +125,12 @@ function unhookedImage(image: string | null): string {
  * fail), but it must not go unsaid. The child's program is that image when the hook could name it
  * (execImage), and then its file says why.
  */
-export function unhookedChildMessage(program: string, child: Pick<ChildResult, 'pid' | 'program'>): string {
+export function unhookedChildMessage(program: string, child: Pick<ChildResult, 'pid' | 'program' | 'noDevice'>): string {
+  if (child.noDevice) {
+    return `pmm: ${program}: ${forkedChildName(child)} ran unrecorded: the hook in it could not reach pmm.ko, for the ` +
+      'program had closed its descriptor of /dev/pmm (closefrom, a loop closing every descriptor) and none could be opened ' +
+      'again (a chroot, or RLIMIT_NOFILE); what it allocated was not seen';
+  }
   const reason = child.program === null ? null : imageReason(child.program);
   const why = reason === 'hookable' ? `a program, and ${ENDED_FIRST};`
     : reason === null ? `a program the hook cannot enter (${UNHOOKABLE}):` : `a program the hook cannot enter: ${reason};`;

@@ -137,6 +137,8 @@ export interface RawProcess {
   earlierMaps: EarlierMaps[];
   /** It exec()ed an image the hook never entered (static, set-user-ID): what that image allocated was not seen. */
   unhooked: boolean;
+  /** With unhooked, of a forked child: the hook in it could not reach pmm.ko (no descriptor of /dev/pmm left). */
+  noDevice?: true;
   /**
    * Its hook stopped recording before it ended (the VM: its ring could not be drained), so its records are not
    * what it left allocated; absent in host mode, which fails the run itself then.
@@ -384,6 +386,7 @@ export async function runRaw(
       maps: Buffer.from(c.maps, 'base64').toString('utf8'),
       earlierMaps: decodeEarlierMaps(c.earlierMaps),
       unhooked: c.unhooked,
+      ...(c.unhooked && c.noDevice === true ? { noDevice: true as const } : {}),
       stopped: c.stopped,
       overwritten: c.overwritten === true,
       samples: c.samples,
@@ -495,6 +498,7 @@ export async function symbolizeRunWith(raw: RawRun, suppressions: Suppression[] 
         signal: child.signal,
         ...(child.endedByRun ? { endedByRun: true } : {}),
         unhooked: child.unhooked,
+        ...(child.noDevice ? { noDevice: true as const } : {}),
         ...withSuppressedFrees(await processLeaks(child, suppressions, valgrindNames), await processMismatches(child, suppressions, valgrindNames)),
         ...(child.samples ? { samples: child.samples } : {}),
         ...(child.growth ? { growth: child.growth } : {}),

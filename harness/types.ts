@@ -102,6 +102,12 @@ export interface ChildResult {
    * was not seen. Its leaks are then none of the image before (they went with its memory).
    */
   unhooked: boolean;
+  /**
+   * With unhooked, in the VM: the child never exec()ed, but the hook in it could not reach pmm.ko, for the
+   * program had closed the hook's descriptor of /dev/pmm and none could be opened (a chroot, RLIMIT_NOFILE):
+   * what it allocated was not seen.
+   */
+  noDevice?: true;
   leaks: Leak[];
   summary: LeakSummary;
   mismatches: Mismatch[];

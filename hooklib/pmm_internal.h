@@ -162,6 +162,7 @@ int pmm_file_may_reach(__u64 end);
  */
 int pmm_ring_map(int fd);
 int pmm_ring_msync(void);
+void pmm_ring_name_child(pid_t pid);
 void pmm_ring_mark_stopped(void);
 int pmm_ring_overwritten(void);
 void pmm_ring_attach(void *mem);

@@ -8,6 +8,7 @@
 #include <errno.h>
 #include <limits.h>
 #include <sched.h>
+#include <stddef.h>
 #include <stdint.h>
 #include <string.h>
 #include <sys/mman.h>
@@ -63,6 +64,34 @@ int pmm_ring_msync(void)
 		ret = msync(pmm_ring_hdr, PMM_RING_HEADER_BYTES, MS_SYNC);
 	while (ret < 0 && errno == EINTR);
 	return ret;
+}
+
+/*
+ * PMM_FORKED for a process with no descriptor of the device: an entry naming the child, applied (by
+ * msync, which needs none) before the parent goes on, so that pmm.ko takes the child in before the
+ * parent can reap it. Each drain applies up to half the ring, up to any entry still being written: a few.
+ */
+void pmm_ring_name_child(pid_t pid)
+{
+	struct pmm_ring_entry *e;
+	struct pmm_record *rec;
+	__u64 pos;
+	int tries;
+
+	if (!pmm_ring_mapped())
+		return;
+	rec = pmm_ring_reserve(&pos);
+	if (!rec)
+		return;
+	memset(rec, 0, offsetof(struct pmm_record, frames));
+	rec->kind = PMM_KIND_FORKED;
+	rec->ptr = (__u64)(unsigned int)pid;
+	pmm_ring_commit(pos);
+	e = &pmm_ring_ent[pos % PMM_RING_ENTRIES];
+	for (tries = 0; tries < 4; tries++) {
+		if (__atomic_load_n(&e->seq, __ATOMIC_ACQUIRE) == pos + PMM_RING_ENTRIES || pmm_ring_msync() < 0)
+			return;
+	}
 }
 
 /* No record comes after this one (PMM_RING_STOPPED): pmm.ko reads it when it applies the ring. */

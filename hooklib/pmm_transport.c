@@ -635,9 +635,13 @@ void pmm_transport_forked(pid_t pid)
 	if (pmm_sink != PMM_SINK_DEVICE)
 		goto out;
 	fd = pmm_device_fd();
-	if (fd >= 0)
+	if (fd >= 0) {
 		while (ioctl(fd, PMM_FORKED, &child) < 0 && errno == EINTR)
 			;
+	} else {
+		/* No descriptor left (closefrom, then a chroot or RLIMIT_NOFILE): named through the ring. */
+		pmm_ring_name_child(pid);
+	}
 out:
 	errno = saved_errno;
 }

@@ -133,9 +133,11 @@ struct pmm_monitor {
 	bool has_image;
 	/*
 	 * The process exec()ed an image that has not mapped a ring (yet): one
-	 * that never does ran without the hook, its allocations unseen.
+	 * that never does ran without the hook, its allocations unseen (1).
+	 * PMM_UNHOOKED_NO_DEVICE: a child named through its parent's ring,
+	 * which no descriptor of the device was left to (pmm_ring_forked).
 	 */
-	bool unhooked;
+	u8 unhooked;
 	/* The image's hook stopped recording before its end (PMM_RING_STOPPED). */
 	bool stopped;
 	/* The image wrote over its ring (PMM_STOPPED_OVERWRITTEN). */
@@ -208,6 +210,9 @@ void pmm_monitor_hooked_image(struct pmm_monitor *mon, u64 exec_id);
 void pmm_monitor_seen_current(struct pmm_monitor *mon);
 struct pmm_monitor *pmm_monitor_create(struct task_struct *task);
 struct pmm_monitor *pmm_monitor_follow_child(struct task_struct *task);
+struct pmm_monitor *pmm_monitor_name_child(struct pmm_monitor *parent,
+					   struct task_struct *task,
+					   u64 parent_exec_id);
 void pmm_monitor_destroy(struct pmm_monitor *mon);
 void pmm_monitor_set_leader(struct pmm_monitor *mon, struct task_struct *task);
 void pmm_monitor_new_image(struct pmm_monitor *mon);

@@ -531,9 +531,8 @@ static int pmm_ioctl_record_maps(void __user *argp)
  */
 static int pmm_ioctl_forked(void __user *argp)
 {
-	struct pmm_monitor *parent, *mon;
+	struct pmm_monitor *parent, *mon = NULL;
 	struct task_struct *task;
-	char *text = NULL;
 	pid_t pid;
 
 	if (copy_from_user(&pid, argp, sizeof(pid)))
@@ -544,30 +543,12 @@ static int pmm_ioctl_forked(void __user *argp)
 	if (!task)
 		return -ESRCH;
 
-	mon = NULL;
 	mutex_lock(&pmm_lock);
 	/* Only a monitored caller names its children, monitored or not yet. */
 	parent = pmm_monitor_find_current();
-	if (!parent)
-		goto out_unlock;
-	mon = pmm_monitor_find_pid(task_tgid(task));
-	if (!mon) {
-		mon = pmm_monitor_follow_child(task);
-		if (!mon)
-			goto out_unlock;
-		pmm_monitor_hooked_image(mon, READ_ONCE(task->self_exec_id));
-	}
-	/* The parent's image while the child has not exec()ed since the fork. */
-	if (!mon->maps && parent->maps &&
-	    READ_ONCE(task->self_exec_id) == READ_ONCE(current->self_exec_id)) {
-		text = kvmalloc(parent->maps_len, GFP_KERNEL);
-		if (text) {
-			memcpy(text, parent->maps, parent->maps_len);
-			mon->maps = text;
-			mon->maps_len = parent->maps_len;
-		}
-	}
-out_unlock:
+	if (parent)
+		mon = pmm_monitor_name_child(parent, task,
+					     READ_ONCE(current->self_exec_id));
 	mutex_unlock(&pmm_lock);
 	put_task_struct(task);
 	return mon ? 0 : -ESRCH;

@@ -89,6 +89,40 @@ struct pmm_monitor *pmm_monitor_follow_child(struct task_struct *task)
 }
 
 /*
+ * A monitored parent names the child it has just forked (PMM_FORKED, or a
+ * ring entry of kind PMM_KIND_FORKED): the child is monitored from now,
+ * with the parent's object map while it runs the parent's image
+ * (parent_exec_id). NULL when it is not taken in.
+ */
+struct pmm_monitor *pmm_monitor_name_child(struct pmm_monitor *parent,
+					   struct task_struct *task,
+					   u64 parent_exec_id)
+{
+	struct pmm_monitor *mon;
+	char *text;
+
+	lockdep_assert_held(&pmm_lock);
+
+	mon = pmm_monitor_find_pid(task_tgid(task));
+	if (!mon) {
+		mon = pmm_monitor_follow_child(task);
+		if (!mon)
+			return NULL;
+		pmm_monitor_hooked_image(mon, READ_ONCE(task->self_exec_id));
+	}
+	if (!mon->maps && parent->maps &&
+	    READ_ONCE(task->self_exec_id) == parent_exec_id) {
+		text = kvmalloc(parent->maps_len, GFP_KERNEL);
+		if (text) {
+			memcpy(text, parent->maps, parent->maps_len);
+			mon->maps = text;
+			mon->maps_len = parent->maps_len;
+		}
+	}
+	return mon;
+}
+
+/*
  * The image with exec_id (its self_exec_id) runs the hook: it mapped a
  * ring (pmm_ring_follow), or records or sends its map without one. One
  * the monitor has not seen is a new image: the old image's blocks are

@@ -433,6 +433,40 @@ static u64 pmm_ring_tsc_to_ns(u64 stamp, u64 now_tsc, u64 now_ns, u32 khz)
  * and a position never finished (its thread was killed mid-write, before
  * the call it records returned) is skipped, as is one its writer cancelled.
  */
+/*
+ * A PMM_KIND_FORKED entry: the ring's process names the child it has just
+ * forked, as PMM_FORKED does, having no descriptor of the device left. The
+ * child has none either, nor can open one (the same chroot or limit): until
+ * it maps a ring after all, it runs unrecorded, which the monitor says.
+ */
+static void pmm_ring_forked(struct pmm_ring *ring, struct pmm_monitor *mon,
+			    u64 nr)
+{
+	struct task_struct *task;
+	struct pmm_monitor *child;
+	struct pid *pid;
+	bool ours;
+
+	lockdep_assert_held(&pmm_lock);
+
+	if (!nr || nr > PID_MAX_LIMIT)
+		return;
+	pid = find_get_pid((pid_t)nr);
+	task = get_pid_task(pid, PIDTYPE_TGID);
+	put_pid(pid);
+	if (!task)
+		return;
+	rcu_read_lock();
+	ours = task_tgid(rcu_dereference(task->real_parent)) == ring->pid;
+	rcu_read_unlock();
+	child = NULL;
+	if (ours && !pmm_monitor_find_pid(task_tgid(task)))
+		child = pmm_monitor_name_child(mon, task, ring->exec_id);
+	if (child)
+		child->unhooked = PMM_UNHOOKED_NO_DEVICE;
+	put_task_struct(task);
+}
+
 static int pmm_ring_apply(struct pmm_ring *ring, bool final)
 {
 	struct pmm_ring_header *hdr = ring->mem;
@@ -544,8 +578,10 @@ static int pmm_ring_apply(struct pmm_ring *ring, bool final)
 				rec.time_ns = pmm_ring_tsc_to_ns(rec.time_ns,
 								 now_tsc,
 								 now_ns, khz);
-			/* Refused like a record over the limits, and counted. */
-			if (pmm_record_validate(&rec)) {
+			if (rec.kind == PMM_KIND_FORKED) {
+				pmm_ring_forked(ring, mon, rec.ptr);
+			} else if (pmm_record_validate(&rec)) {
+				/* Refused like a record over the limits, counted. */
 				mon->dropped++;
 				pmm_total_dropped++;
 			} else {

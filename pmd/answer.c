@@ -183,6 +183,9 @@ static void answer_process(struct buf *out, const struct monitor_collection *mon
 		   mon && mon->unhooked ? "true" : "false",
 		   mon && mon->stopped ? "true" : "false",
 		   mon && mon->overwritten ? "true" : "false");
+	/* Only when so: the host reads a missing one as false. */
+	if (mon && mon->no_device)
+		buf_puts(out, ",\"noDevice\":true");
 	answer_mismatches(out, mon);
 }
 

@@ -360,6 +360,7 @@ int monitor_collect(int fd, pid_t pid, struct monitor_collection *c, char *err, 
 	c->wait_status = info.wait_status;
 	c->exit_known = info.exit_known != 0;
 	c->unhooked = info.unhooked != 0;
+	c->no_device = info.unhooked == PMM_UNHOOKED_NO_DEVICE;
 	c->stopped = info.stopped != 0;
 	c->overwritten = info.stopped == PMM_STOPPED_OVERWRITTEN;
 	return 0;

@@ -72,6 +72,7 @@ struct monitor_collection {
 	int wait_status;		/* as waitpid gives it, when exit_known */
 	int exit_known;			/* pmm.ko saw the process exit */
 	int unhooked;			/* it exec()ed an image the hook never entered */
+	int no_device;			/* ...or, forked, its hook could not reach the device */
 	int stopped;			/* its hook stopped recording before its end */
 	int overwritten;		/* because the process wrote over its ring */
 };

@@ -86,6 +86,8 @@ export interface ChildAnswer {
   unmatchedFrees: number;
   dropped: number;
   unhooked: boolean;
+  // With unhooked: the hook in this forked child could not reach pmm.ko (PMM_UNHOOKED_NO_DEVICE).
+  noDevice?: boolean;
   stopped: boolean;
   overwritten?: boolean;
   mismatches: RawMismatch[];

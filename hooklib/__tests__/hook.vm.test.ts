@@ -6,6 +6,7 @@ import * as path from 'path';
 import { PassThrough, Readable } from 'stream';
 import type {} from '../../harness/globals';
 import type { RunResult } from '../../harness/types';
+import { unhookedChildMessage } from '../../harness/hookReach';
 import { releaseNotes } from '../../harness/releaseNotes';
 import { addressLimitCase, strayCase, runsAsRoot, dropUserCase, dropUserRuns, binaryOutputCase, childEndingsCase, describeChildPrograms, describeChildren, describeLeakObjects, describeLeaks, describeMismatches, dlReuseCase, describePidReuse, describeDetached, detachedCase, execEnvCase, execImageCases, execUnhookedCase, fdExhaustCase, fsizeLimitCase, seccompDeniedCase, ringOverwriteCase, quickExitCase, unhookedChildren, forkFamilyCase, rawForkCase, vforkAllocCase, hookCases, inputCases, EndlessInput, outlivedCase, unmatchedFreeCase, pidReuseCase, programBin, setuidCopy, describeSystemEndings, startCase, systemEndingsCase } from './cases';
 
@@ -325,7 +326,16 @@ test(fdExhaustCase.name, async () => {
   expect(forked).toHaveNoLeaks();
   expect(forked.children?.map((child) => [child.summary, describeLeaks(child.leaks)])).toEqual([[c.leak, c.leaks]]);
   expect(forked.children?.[0]).toLeak(c.leak);
-});
+  // The same after closing every descriptor: the child can neither inherit nor open one. Its parent names
+  // it through its ring, and the child is said to have run unrecorded; it was left out, and "no leaks" said.
+  const closed = await pmm.run(bin(c.program), ['closefork'], { timeoutMs: 60_000 });
+  expect([closed.exitCode, closed.stdout]).toEqual([0, c.stdout]);
+  expect(closed).toHaveNoLeaks();
+  expect(closed.children?.map((child) => [child.unhooked, child.noDevice])).toEqual([[true, true]]);
+  expect(unhookedChildMessage(closed.program, closed.children![0])).toMatch(
+    /^pmm: .*fd_exhaust: forked child \d+ \(.*fd_exhaust\) ran unrecorded: the hook in it could not reach pmm\.ko, for the program had closed its descriptor of \/dev\/pmm/,
+  );
+}, 120_000);
 
 test(fsizeLimitCase.name, async () => {
   const c = fsizeLimitCase;

@@ -2750,6 +2750,58 @@ static void test_ring_msync(void)
 	set_config(PMM_CFG_STOP_PID, child, 0);
 }
 
+/*
+ * A PMM_KIND_FORKED entry names the writer's child as PMM_FORKED does, for
+ * a writer with no descriptor of the device left: the child, which has none
+ * either, is monitored, and said to run unrecorded until it maps a ring. It
+ * is no record: nothing kept, nothing dropped. Another's pid is ignored.
+ */
+static void test_ring_forked(void)
+{
+	struct pmm_pid_info info;
+	int status;
+	pid_t child;
+
+	child = fork();
+	if (!child) {
+		pid_t grandchild;
+		struct ring r;
+		int go;
+
+		if (ring_open(&r))
+			_exit(1);
+		grandchild = fork_held(&go, NULL);
+		if (grandchild < 0)
+			_exit(1);
+		close(r.fd);
+		ring_put(&r, PMM_KIND_FORKED, grandchild, 0, 0);
+		ring_put(&r, PMM_KIND_FORKED, getppid(), 0, 0);
+		check_errno(msync(r.mem, page_size(), MS_SYNC) ? errno : 0, 0,
+			    "msync of a ring naming a child, its file closed");
+		memset(&info, 0xcc, sizeof(info));
+		check(get_info(grandchild, &info) == 0 &&
+		      info.ppid == getpid() &&
+		      info.state == PMM_STATE_RUNNING &&
+		      info.unhooked == PMM_UNHOOKED_NO_DEVICE,
+		      "  ... the child is monitored, unrecorded (%u)",
+		      info.unhooked);
+		memset(&info, 0xcc, sizeof(info));
+		check(get_info(getpid(), &info) == 0 && info.log_count == 0 &&
+		      info.dropped == 0 && ring_applied(&r) == 2,
+		      "  ... no record kept or dropped (%llu, %llu)",
+		      (unsigned long long)info.log_count,
+		      (unsigned long long)info.dropped);
+		release_held(go);
+		waitpid(grandchild, NULL, 0);
+		set_config(PMM_CFG_STOP_PID, grandchild, 0);
+		_exit(0);
+	}
+	waitpid(child, &status, 0);
+	check(WIFEXITED(status) && !WEXITSTATUS(status),
+	      "  ... in a child that mapped a ring");
+	set_config(PMM_CFG_STOP_PID, child, 0);
+}
+
 #if defined(__x86_64__)
 /*
  * A record stamped with the counter, drained 0.3 s later: its time must be
@@ -3946,6 +3998,7 @@ int main(int argc, char **argv)
 	test_ring_records();
 	test_ring_cancel();
 	test_ring_msync();
+	test_ring_forked();
 	test_ring_fork();
 	test_ring_inherited();
 	test_ring_stopped();

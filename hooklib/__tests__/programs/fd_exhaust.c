@@ -8,6 +8,9 @@
  *				child makes the allocations, with no descriptor to open /dev/pmm again
  *				(closing the one it inherited frees none under the limit): it maps its
  *				ring from the file it inherited
+ *	fd_exhaust closefork	closes every descriptor above stderr, as a daemon does, lowers the
+ *				limit to 3, then forks the child that allocates: neither process has a
+ *				descriptor of /dev/pmm nor can open one
  *
  * With "keep" the hook's own descriptors stay, and every record must arrive. With "close" the hook may
  * have none left to write with: pmm must then say that the figures are not all there, never report
@@ -30,19 +33,23 @@ int main(int argc, char **argv)
 	pid_t child = 0;
 	int status;
 
-	if (argc != 2 || (strcmp(argv[1], "keep") && strcmp(argv[1], "close") && strcmp(argv[1], "fork")))
+	int forks;
+
+	if (argc != 2 || (strcmp(argv[1], "keep") && strcmp(argv[1], "close") && strcmp(argv[1], "fork") &&
+			  strcmp(argv[1], "closefork")))
 		return 2;
-	if (strcmp(argv[1], "close") == 0) {
+	forks = strcmp(argv[1], "fork") == 0 || strcmp(argv[1], "closefork") == 0;
+	if (strcmp(argv[1], "close") == 0 || strcmp(argv[1], "closefork") == 0) {
 		for (int fd = 3; fd < 4096; fd++)
 			close(fd);
 	}
-	if (strcmp(argv[1], "fork") == 0)
+	if (forks)
 		limit.rlim_cur = limit.rlim_max = 3;
 	if (setrlimit(RLIMIT_NOFILE, &limit))
 		return 1;
 	while (open("/dev/null", O_RDONLY) >= 0)
 		;
-	if (strcmp(argv[1], "fork") == 0) {
+	if (forks) {
 		child = fork();
 		if (child < 0)
 			return 1;
@@ -58,7 +65,7 @@ int main(int argc, char **argv)
 		if (i % 3)
 			free(sink);
 	}
-	if (child == 0 && strcmp(argv[1], "fork") == 0)
+	if (child == 0 && forks)
 		_exit(0);
 	printf("fd_exhaust: done\n");
 	return 0;

@@ -53,6 +53,16 @@ enum pmm_kind {
 };
 
 /*
+ * A ring entry only, no record: the writer has just forked the child
+ * whose pid is ptr, and names it as PMM_FORKED does. For a writer left
+ * with no descriptor of the device (a daemon closes every one, and a
+ * chroot or RLIMIT_NOFILE keeps it from opening another): it commits the
+ * entry and drains the ring by msync until the entry is applied. Without
+ * it, the child, which cannot open the device either, went unseen.
+ */
+#define PMM_KIND_FORKED		64
+
+/*
  * Whether a record of kind makes a block, or releases one, by itself; a
  * realloc makes one, releases one or both, by its pointers. The module and
  * pmd ask these.
@@ -198,6 +208,9 @@ struct pmm_pid_info {
 	/*
 	 * 1: the process exec()ed an image that never mapped a ring (one the
 	 * hook cannot enter): what that image allocated was not seen.
+	 * PMM_UNHOOKED_NO_DEVICE: a child its parent named through its ring
+	 * (PMM_KIND_FORKED) never mapped one either: the hook in it could not
+	 * reach the device, and what it allocated was not seen.
 	 */
 	__u32 unhooked;
 	/*
@@ -208,6 +221,8 @@ struct pmm_pid_info {
 	 */
 	__s32 handle;
 };
+
+#define PMM_UNHOOKED_NO_DEVICE	2
 
 /* Above PID_MAX_LIMIT: never a pid. */
 #define PMM_RETIRED_HANDLE_MIN	0x40000000
