@@ -79,7 +79,8 @@ export function forwardSignals(control: RunControl, note: (message: string) => v
       else if (!control.signal) die(name, 'before the program'); // nothing runs yet
       else if (control.signal(name)) {
         if (!options.sharesGroup) said(name, true);
-      } else late ??= name; // ends pmm once the runner has cleaned up after the program
+      } else if (control.ended?.() === true) die(name, 'after the program'); // the VM goes with pmm
+      else late ??= name; // ends pmm once the runner has cleaned up after the program
     };
     process.on(name, handler);
     return [name, handler] as const;

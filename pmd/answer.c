@@ -1,4 +1,4 @@
-/* answer: pmd's messages to the host (ready, output, inputTaken, child, result, error, bye), each one JSON line (PROTOCOL.md). */
+/* answer: pmd's messages to the host (ready, output, inputTaken, ended, child, result, error, bye), each one JSON line (PROTOCOL.md). */
 #include "answer.h"
 
 #include <string.h>
@@ -55,6 +55,12 @@ void answer_output(struct buf *out, const struct request *req, int is_stderr, co
 		   is_stderr ? "stderr" : "stdout");
 	base64_encode(out, data, len);
 	buf_puts(out, "\"}\n");
+}
+
+void answer_ended(struct buf *out, const struct request *req)
+{
+	answer_id(out, req);
+	buf_puts(out, ",\"type\":\"ended\"}\n");
 }
 
 void answer_input_taken(struct buf *out, const struct request *req, size_t bytes, int closed)

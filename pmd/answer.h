@@ -28,6 +28,9 @@ void answer_child(struct buf *out, const struct request *req, const struct child
 void answer_output(struct buf *out, const struct request *req, int is_stderr, const char *data,
 		   size_t len);
 
+/* The run's program has ended: what follows is the collection of what it left (its children, its result). */
+void answer_ended(struct buf *out, const struct request *req);
+
 /* A streamed run's input line, taken (bytes long); closed: the program's stdin has no reader any more. */
 void answer_input_taken(struct buf *out, const struct request *req, size_t bytes, int closed);
 

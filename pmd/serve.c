@@ -239,6 +239,13 @@ static void serve_run(const struct request *req, struct channel *ch, struct buf 
 	lines.pid = proc.pid;
 	run_collect(&proc, req->timeout_ms, &io, &res);
 	feed_close(&feed);
+	/*
+	 * Collecting what a program left takes seconds when it left millions of blocks: the host, told
+	 * that the program has ended, takes a signal from then on as one to stop, not to pass on. A failed
+	 * channel shows at the answer's send.
+	 */
+	answer_ended(out, req);
+	serve_send(ch, out);
 	oom_after = oom_kills(serve_vmstat_fd);
 	if (oom_before >= 0 && oom_after > oom_before)
 		res.oom_kills = oom_after - oom_before;

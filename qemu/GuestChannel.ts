@@ -14,6 +14,11 @@ export interface RunControl {
   /** Sends the program a signal: false, sending none, once it has ended (its run's answer on its way). */
   signal?: (name: string) => boolean;
   /**
+   * Whether pmd said the program has ended, while what it left is still being collected: seconds, for
+   * millions of blocks. A signal then asks to stop, and nothing is left to clean up but the VM.
+   */
+  ended?: () => boolean;
+  /**
    * Host mode: whether signal() passed its signal on, or found that the program had it already from its
    * process group (the terminal's Ctrl-C, a kill of the group), which is not sent again.
    */
@@ -50,7 +55,7 @@ interface Streamed {
  * An answer awaited, and what pmd sent ahead of it: the run's children, and its output when streamed; and
  * its stdin when that is streamed to it.
  */
-type Pending = { resolve: (m: GuestMessage) => void; reject: (e: Error) => void; children: ChildAnswer[]; streamed?: Streamed; input?: InputPump };
+type Pending = { resolve: (m: GuestMessage) => void; reject: (e: Error) => void; children: ChildAnswer[]; streamed?: Streamed; input?: InputPump; ended?: true };
 
 /**
  * A request pmd could not read, refused before it was sent: pmd would answer it without knowing its id, and
@@ -175,12 +180,13 @@ export class GuestChannel {
       if (control) {
         const sent = new Set<string>();
         control.signal = (name) => {
-          if (!this.pending.has(id) || this.failure) return false;
+          if (!this.pending.has(id) || this.pending.get(id)?.ended || this.failure) return false;
           this.socket.write(`${JSON.stringify({ id, type: 'signal', signal: name })}\n`);
           sent.add(name);
           return true;
         };
         control.reached = (name) => sent.has(name);
+        control.ended = () => this.pending.get(id)?.ended === true;
         control.pause = () => {
           if (this.pending.has(id)) this.socket.pause();
         };
@@ -303,6 +309,10 @@ export class GuestChannel {
     }
     if (message.type === 'inputTaken') {
       waiter.input?.taken(message.bytes, message.closed === true);
+      return;
+    }
+    if (message.type === 'ended') {
+      waiter.ended = true;
       return;
     }
     this.pending.delete(id);

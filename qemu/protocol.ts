@@ -32,6 +32,12 @@ export interface InputTakenMessage {
   closed?: true; // the program's stdin has no reader any more: what is sent from now on is dropped
 }
 
+/** The run's program has ended: pmd now collects what it left, which takes seconds when that is millions of blocks. */
+export interface EndedMessage {
+  id: number;
+  type: 'ended';
+}
+
 /** A piece of a streamed run's output, as pmd read it. */
 export interface OutputMessage {
   id: number;
@@ -138,4 +144,4 @@ export interface ByeMessage {
 export type GuestMessage = ReadyMessage | RunResultMessage | ErrorMessage | ByeMessage;
 
 /** What a line from pmd can be: an answer, or a child that goes with the result that follows. */
-export type WireMessage = GuestMessage | ChildMessage | OutputMessage | InputTakenMessage | (Omit<RunResultMessage, 'children'> & { children?: number });
+export type WireMessage = GuestMessage | ChildMessage | OutputMessage | InputTakenMessage | EndedMessage | (Omit<RunResultMessage, 'children'> & { children?: number });

@@ -288,6 +288,16 @@ test.each([['SIGTERM', 143], ['SIGQUIT', 131]] as const)('run: %s sent to pmm re
   expect([run.status, run.signal]).toEqual([status, null]);
 }, 170_000);
 
+test('run: SIGTERM once the program in the VM has ended, while what it left is collected, stops pmm before the report', async () => {
+  // 300,000 blocks take seconds to collect under TCG: the signal used to be "passed on" to a program that
+  // was gone, and the whole report followed, status 1.
+  const run = await pmmSignalled(cli, root, ['run', '--', programBin('many_leaks'), '300000'], 'SIGTERM', { stream: 'stdout', text: 'many_leaks: done\n', afterMs: 300 });
+  expect(run.stderr).toContain('pmm: SIGTERM: stopped before the report\n');
+  expect(run.stderr).not.toContain('passed on');
+  expect(run.stderr).not.toContain('leaked');
+  expect([run.status, run.signal]).toEqual([null, 'SIGTERM']);
+}, 170_000);
+
 test('run: SIGTERM that ends the program in the VM before its hook started: nothing was recorded, and the program is no unhookable one', async () => {
   const run = await pmmSignalled(cli, root, ['run', '--', programBin('slow_start')], 'SIGTERM', { stream: 'stdout', text: 'slow_start: before the hook\n' });
   expect(run.stderr).toContain('pmm: the program was killed by SIGTERM\npmm: nothing was recorded: SIGTERM ended it before the hook started\n');

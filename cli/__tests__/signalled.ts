@@ -25,8 +25,9 @@ export function pmmSignalled(
   cwd: string,
   args: string[],
   signal: NodeJS.Signals,
-  // child: and then only once pmm has a child process (QEMU, which starts just after pmm says it boots).
-  when: { stream: 'stdout' | 'stderr'; text: string; child?: boolean },
+  // child: and then only once pmm has a child process (QEMU, which starts just after pmm says it boots);
+  // afterMs: that long after the text.
+  when: { stream: 'stdout' | 'stderr'; text: string; child?: boolean; afterMs?: number },
   env: NodeJS.ProcessEnv = process.env,
 ): Promise<Signalled> {
   const child = spawn(process.execPath, [cli, ...args], { cwd, env, stdio: ['ignore', 'pipe', 'pipe'] });
@@ -46,7 +47,7 @@ export function pmmSignalled(
           if (when.child && children.length === 0 && Date.now() < deadline) setTimeout(send, 10);
           else child.kill(signal);
         };
-        send();
+        setTimeout(send, when.afterMs ?? 0);
       }
     });
   }

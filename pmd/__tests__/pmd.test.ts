@@ -57,8 +57,15 @@ class Pmd {
     );
   }
 
+  /** The ids of the runs whose "ended" line came, in order: next() passes over those lines. */
+  readonly endedRuns: number[] = [];
+
   async next(): Promise<Answer> {
-    return JSON.parse(await this.nextLine()) as Answer;
+    for (;;) {
+      const answer = JSON.parse(await this.nextLine()) as Answer;
+      if (answer.type !== 'ended') return answer;
+      this.endedRuns.push(answer.id as number);
+    }
   }
 
   sendRaw(line: string | Buffer): void {
@@ -103,6 +110,13 @@ describe('pmd serve --stdio', () => {
   afterEach(() => {
     pmd.kill();
     rmSync(scratch, { recursive: true, force: true });
+  });
+
+  test('says when the program has ended, ahead of the result (collecting what it left takes a while)', async () => {
+    const req = runRequest(['/bin/sh', '-c', 'exit 0']);
+    pmd.sendRaw(JSON.stringify(req));
+    expect(JSON.parse(await pmd.nextLine())).toEqual({ id: req.id, type: 'ended' });
+    expect(await pmd.next()).toMatchObject({ id: req.id, type: 'result', exitCode: 0 });
   });
 
   test('reports exit code and both outputs of a plain run', async () => {
