@@ -33,21 +33,23 @@ import { textReport } from './textReport';
 import { writeJson } from './writeJson';
 
 /**
- * Writes a VM run's output to pmm's stdout and stderr as it comes. When stdout's reader goes away
- * (`| head`), the program gets SIGPIPE, as it would without pmm (its leaks are reported all the
- * same); a reader of stderr that goes away ends only the passing on of stderr. A stream that fails
+ * Writes a VM run's output to pmm's stdout and stderr as it comes. When the reader of either goes away
+ * (`| head`, `2>&1 | head`), the program gets SIGPIPE, as its own write would have given it without pmm
+ * (its leaks are reported all the same, where stderr still goes). A stream that fails
  * otherwise (a full disk) is passed on no more either: the program wrote into a pipe in the guest and
  * goes on, and pmm says what was dropped (lostOutputNotes).
  */
 function passOutputOn(control: RunControl): OutputListener {
   const gone = new Set<NodeJS.WriteStream>();
+  let piped = false;
   // Streams whose reader has not taken what was written yet: the guest is not read until they have.
   const full = new Set<NodeJS.WriteStream>();
   const drained = (stream: NodeJS.WriteStream): void => {
     if (full.delete(stream) && full.size === 0) control.resume?.();
   };
   onOwnStreamError((stream, err) => {
-    if (readerGone(err) && stream === process.stdout && !gone.has(stream)) control.signal?.('SIGPIPE');
+    // Either stream: without pmm the program's own write would have raised it (`2>&1 | head`).
+    if (readerGone(err) && !piped) piped = control.signal?.('SIGPIPE') ?? false;
     gone.add(stream);
     // What the program writes from now on is read and dropped.
     drained(stream);

@@ -5,11 +5,14 @@ import * as fs from 'fs';
 import * as os from 'os';
 import * as path from 'path';
 
-export function pmmIntoHead(cli: string, cwd: string, args: string[], timeoutMs: number): { status: number; stderr: string } {
+/** both: stderr into the same pipe (`2>&1 | head`), when the returned stderr is empty. */
+export function pmmIntoHead(cli: string, cwd: string, args: string[], timeoutMs: number, both = false): { status: number; stderr: string } {
   const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'pmm-cli-pipe-'));
   try {
     const errors = path.join(dir, 'stderr');
-    const script = `node="$0"; cli="$1"; shift; "$node" "$cli" "$@" 2>"${errors}" | head -c 10 >/dev/null; echo "\${PIPESTATUS[0]}"`;
+    fs.writeFileSync(errors, '');
+    const into = both ? '2>&1' : `2>"${errors}"`;
+    const script = `node="$0"; cli="$1"; shift; "$node" "$cli" "$@" ${into} | head -c 10 >/dev/null; echo "\${PIPESTATUS[0]}"`;
     const run = spawnSync('bash', ['-c', script, process.execPath, cli, ...args], { cwd, encoding: 'utf8', timeout: timeoutMs });
     return { status: Number(run.stdout.trim()), stderr: fs.readFileSync(errors, 'utf8') };
   } finally {

@@ -280,6 +280,12 @@ test('run: a reader of stdout that goes away (| head) gives the program in the V
   expect(run.status).toBe(128 + 13);
 }, 180_000);
 
+test.each([['run'], ['exec']])('%s: a program writing only to stderr, given with stdout to a reader that goes away (2>&1 | head), gets its SIGPIPE too', (command) => {
+  // It ran for ever: pmm gave SIGPIPE only for stdout, to which nothing was written.
+  const run = pmmIntoHead(cli, root, [command, '--', '/bin/sh', '-c', 'while :; do echo err >&2; done'], 170_000, true);
+  expect(run.status).toBe(128 + 13);
+}, 180_000);
+
 test.each([['SIGTERM', 143], ['SIGQUIT', 131]] as const)('run: %s sent to pmm reaches the program in the VM, and the report of what it leaked follows, as under valgrind', async (signal, status) => {
   const run = await pmmSignalled(cli, root, ['run', '--', fixture('hang_forever')], signal, { stream: 'stdout', text: 'hang_forever: waiting\n' });
   expect(run.stderr).toContain(`pmm: ${signal}: passed on to the program; its report follows when it has ended\n`);
