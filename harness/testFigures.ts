@@ -4,10 +4,39 @@
 // workers start, each worker appends one JSON line per test to a file of its own, and the reporter reads
 // them all when the run is complete. A test is known by its project too: Jest's projects may run one file
 // each with options of their own, and each project's case must carry its own figures.
-import { fs, path } from './coreModules';
+import { fs, os, path } from './coreModules';
 import type { LeakSummary } from './types';
 
 export const FIGURES_DIR_VARIABLE = 'PMM_JUNIT_FIGURES_DIR';
+
+/**
+ * The reporter's folder for this run, in tmp, named with the reporter's pid. One of a Jest that was ended
+ * before its run completed (Ctrl-C, a kill: no handler of the reporter's runs then) is removed by the next
+ * run, when its pid is gone and it is this user's: they piled up, one per interrupted run.
+ */
+export function makeFiguresDir(tmp: string = os.tmpdir()): string {
+  const uid = process.getuid?.();
+  for (const name of fs.readdirSync(tmp)) {
+    const pid = /^pmm-figures-(\d+)-/.exec(name)?.[1];
+    if (pid === undefined || processAlive(Number(pid))) continue;
+    const dir = path.join(tmp, name);
+    try {
+      if (fs.lstatSync(dir).isDirectory() && fs.lstatSync(dir).uid === uid) fs.rmSync(dir, { recursive: true, force: true });
+    } catch {
+      // gone already, or not ours to remove
+    }
+  }
+  return fs.mkdtempSync(path.join(tmp, `pmm-figures-${process.pid}-`));
+}
+
+function processAlive(pid: number): boolean {
+  try {
+    process.kill(pid, 0);
+    return true;
+  } catch (err) {
+    return (err as NodeJS.ErrnoException).code === 'EPERM';
+  }
+}
 
 /** A test file as one project runs it: the project's id (Jest's config.id, the same in workers and reporters). */
 export interface FiguresFile {

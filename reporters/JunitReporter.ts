@@ -1,16 +1,17 @@
-// The Jest reporter behind `jest-environment-pmm/junit`: on run completion it writes the JUnit report.
-// The only part that touches the disk; building and rendering the report are pure (buildJunit, renderJunit).
+// The Jest reporter behind `jest-environment-pmm/junit`: on run completion it writes the JUnit report, and
+// from the run's start until then one that says the run has no result (unfinishedRun.ts). The only part
+// that touches the disk; building and rendering the report are pure (buildJunit, renderJunit).
 
-import {mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync} from 'fs';
-import {tmpdir} from 'os';
-import {dirname, join, resolve} from 'path';
+import {mkdirSync, readFileSync, rmSync, writeFileSync} from 'fs';
+import {dirname, resolve} from 'path';
 import {BaseReporter, type AggregatedResult, type Config, type ReporterContext, type Test, type TestContext, type TestResult} from '@jest/reporters';
-import {FIGURES_DIR_VARIABLE, figuresKey, readTestFigures} from '../harness/testFigures';
+import {FIGURES_DIR_VARIABLE, figuresKey, makeFiguresDir, readTestFigures} from '../harness/testFigures';
 import {buildJunit} from './buildJunit';
 import type {JunitReporterOptions} from './constants';
 import {resolveJunitOptions} from './options';
 import {renderJunit} from './renderJunit';
 import {junitSummary} from './summary';
+import {unfinishedRun} from './unfinishedRun';
 
 /** A test file's text, to find its tests' lines; a file gone since the run just has no lines. */
 function readSource(path: string): string | null {
@@ -33,7 +34,7 @@ export default class JunitReporter extends BaseReporter {
     this.options = resolveJunitOptions(reporterOptions);
     this.rootDir = globalConfig.rootDir;
     // Named in the environment before Jest starts its workers, so that they inherit it (testFigures.ts).
-    this.figuresDir = mkdtempSync(join(tmpdir(), 'pmm-figures-'));
+    this.figuresDir = makeFiguresDir();
     process.env[FIGURES_DIR_VARIABLE] = this.figuresDir;
   }
 
@@ -42,8 +43,25 @@ export default class JunitReporter extends BaseReporter {
     return resolve(this.rootDir, this.options.outputFile);
   }
 
+  /**
+   * Until the run's report replaces it, the file says the run has none: a run ended first left the last
+   * run's report in its place. Not writable now, it is said in onRunComplete, as ever.
+   */
+  override onRunStart(): void {
+    try {
+      this.write(renderJunit(buildJunit(unfinishedRun(this.rootDir, Date.now()), {...this.options, rootDir: this.rootDir})));
+    } catch {
+      // onRunComplete tries again, and says why it cannot
+    }
+  }
+
   override onTestResult(test: Test, testResult: TestResult): void {
     this.projects.set(testResult, test.context.config);
+  }
+
+  private write(xml: string): void {
+    mkdirSync(dirname(this.outputFile), {recursive: true});
+    writeFileSync(this.outputFile, xml);
   }
 
   override onRunComplete(_testContexts?: Set<TestContext>, results?: AggregatedResult): void {
@@ -60,8 +78,7 @@ export default class JunitReporter extends BaseReporter {
       // A file that could not run has a result Jest built without the project's name; the project has it.
       const projectNameOf = (result: TestResult) => result.displayName?.name ?? this.projects.get(result)?.displayName?.name;
       const document = buildJunit(results, {...this.options, rootDir: this.rootDir, sourceOf: readSource, figuresOf, projectNameOf});
-      mkdirSync(dirname(this.outputFile), {recursive: true});
-      writeFileSync(this.outputFile, renderJunit(document));
+      this.write(renderJunit(document));
       // On stderr, where Jest writes its own summary: `jest --json` keeps stdout for the JSON alone.
       if (this.options.summary) process.stderr.write(junitSummary(document, this.outputFile));
     } catch (error) {

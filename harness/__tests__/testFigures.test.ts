@@ -1,7 +1,7 @@
 import * as fs from 'fs';
 import * as os from 'os';
 import * as path from 'path';
-import { FIGURES_DIR_VARIABLE, figuresKey, readTestFigures, recordTestFigures } from '../testFigures';
+import { FIGURES_DIR_VARIABLE, figuresKey, makeFiguresDir, readTestFigures, recordTestFigures } from '../testFigures';
 
 const a = { project: 'p1', path: '/p/a.test.ts' };
 
@@ -58,4 +58,14 @@ test("two projects' runs of one file are kept apart (one took the other's figure
     { bytes: 600, blocks: 3 },
     { bytes: 0, blocks: 0 },
   ]);
+});
+
+test("a folder left by a Jest that was ended (its pid gone) is removed by the next run's; a live one's, and others, stay", () => {
+  const dead = path.join(dir, 'pmm-figures-999999999-abcdef');
+  const live = path.join(dir, `pmm-figures-${process.pid}-ghijkl`);
+  const other = path.join(dir, 'pmm-figures-x');
+  for (const d of [dead, live, other]) fs.mkdirSync(d);
+  const made = makeFiguresDir(dir);
+  expect(path.basename(made)).toMatch(new RegExp(`^pmm-figures-${process.pid}-`));
+  expect(fs.readdirSync(dir).sort()).toEqual([path.basename(made), path.basename(live), 'pmm-figures-x'].sort());
 });

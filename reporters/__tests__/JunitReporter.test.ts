@@ -6,6 +6,7 @@ import {tmpdir} from 'os';
 import {join} from 'path';
 import type {Config} from '@jest/reporters';
 import JunitReporter from '../JunitReporter';
+import {UNFINISHED_MESSAGE} from '../unfinishedRun';
 import {leakFailureDetail, summarize} from '../../harness/leakReport';
 import {aggregated, testCase, testFile} from './results';
 import {ProducedReports} from './validateJunit';
@@ -93,6 +94,20 @@ it('records, and does not throw, when Jest passes no results', () => {
   const reporter = new JunitReporter(globalConfig(), {});
   expect(() => reporter.onRunComplete(new Set(), undefined)).not.toThrow();
   expect(reporter.getLastError()?.message).toMatch(/no results/);
+});
+
+it('from the run\'s start says the run has no result, until the run\'s report replaces it (an interrupted run left the last run\'s)', () => {
+  const reporter = new JunitReporter(globalConfig(), undefined);
+  mkdirSync(join(rootDir, 'reports'));
+  writeFileSync(reporter.outputFile, '<testsuites name="an earlier, green run"/>');
+  reporter.onRunStart();
+  const unfinished = produced.add(readFileSync(reporter.outputFile, 'utf8'));
+  expect(unfinished).toContain(`type="TestSuiteError"`);
+  expect(unfinished).toContain(UNFINISHED_MESSAGE);
+  reporter.onRunComplete(new Set(), RESULTS);
+  const xml = produced.add(readFileSync(reporter.outputFile, 'utf8'));
+  expect(xml).not.toContain(UNFINISHED_MESSAGE);
+  expect(xml).toContain('type="MemoryLeak"');
 });
 
 it('overwrites an earlier report', () => {
