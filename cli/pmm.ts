@@ -3,6 +3,7 @@
 import { spawnSync } from 'child_process';
 import * as fs from 'fs';
 import * as path from 'path';
+import * as tty from 'tty';
 import { resolveOptions, shareProblem, type PmmOptions } from '../harness/options';
 import { outputNote, readOnlyNote } from '../harness/releaseNotes';
 import { closeSymbolizer, ProgramError, resolveProgram, rootSearchPath, runRaw, suppressionFilesFromEnv, symbolizeRunWith } from '../harness/runProgram';
@@ -284,10 +285,30 @@ async function main(argv: string[]): Promise<number> {
 function exitWhenWritten(status: number): void {
   let pending = 2;
   const done = (): void => {
-    if (--pending === 0) process.exit(status);
+    if (--pending !== 0) return;
+    if (terminalHungUp()) endAsHangupDoes();
+    process.exit(status);
   };
   process.stdout.write('', done);
   process.stderr.write('', done);
+}
+
+/** Which of stdin, stdout and stderr were a terminal when pmm started: Node restores those at exit. */
+const startedOnTerminal = [0, 1, 2].map((fd) => tty.isatty(fd));
+
+/** A terminal pmm started on has hung up (closed, its session gone): it is no terminal to its fds now. */
+function terminalHungUp(): boolean {
+  return startedOnTerminal.some((was, fd) => was && !tty.isatty(fd));
+}
+
+/**
+ * Node's exit restores the terminal's settings, and aborts when the terminal has hung up (nodejs/node#51519:
+ * status 134 and an assertion's text where a closed terminal's pmm had its report made). pmm ends as the
+ * hangup would end it, by SIGHUP's default action, which runs no exit code; 129 to a shell all the same.
+ */
+function endAsHangupDoes(): void {
+  process.removeAllListeners('SIGHUP');
+  process.kill(process.pid, 'SIGHUP');
 }
 
 // Node exits 0 when nothing is left to wait for: a wait that nothing will end (a bug of pmm's) would pass

@@ -1027,6 +1027,27 @@ describe('run --host: SIGTERM, SIGINT or SIGQUIT sent to pmm', () => {
     }
   }, 30_000);
 
+  test('a terminal that hangs up while the program runs: pmm reports, and ends as the hangup ends it, not by Node\'s abort', async () => {
+    // Node's exit restores a terminal's settings and aborts when it has hung up (nodejs/node#51519): status 134
+    // and "Assertion failed" after the report.
+    const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'pmm-cli-hangup-'));
+    try {
+      const errors = path.join(dir, 'stderr');
+      const session = terminalSession(cli, root, ['run', '--host', '--', path.join(root, 'fixtures', 'bin', 'hang_forever')], errors);
+      await session.waitFor('hang_forever: waiting\n', 30_000);
+      const [pmmPid] = pmmProcessesBelow(session.pid, cli);
+      process.kill(session.pid, 'SIGKILL'); // script's end closes the terminal: it hangs up
+      expect(await waitUntil(() => processState(pmmPid) === null, 20_000)).toBe(true);
+      const text = fs.readFileSync(errors, 'utf8');
+      expect(text).toContain('pmm: SIGHUP: ');
+      expect(text).toContain('pmm: the program was killed by SIGHUP\n');
+      expect(text).toContain('pmm: 16 bytes in 1 block leaked, from 1 stack\n');
+      expect(text).not.toContain('Assertion failed');
+    } finally {
+      fs.rmSync(dir, { recursive: true, force: true });
+    }
+  }, 60_000);
+
   test('Ctrl-Z with no job-control shell above pmm (its process group orphaned): pmm stops the launcher and the program itself', async () => {
     // script runs pmm as the leader of its own session: the kernel drops the terminal's SIGTSTP for the
     // launcher and the program, which would run on while pmm stopped.

@@ -88,11 +88,12 @@ function within<T>(promise: Promise<T>, ms: number, why: () => string): Promise<
   return Promise.race([promise, late]).finally(() => clearTimeout(timer));
 }
 
-export function terminalSession(cli: string, cwd: string, args: string[]): TerminalSession {
+/** stderrTo: a file for pmm's stderr instead of the terminal, to read once the terminal is gone. */
+export function terminalSession(cli: string, cwd: string, args: string[], stderrTo?: string): TerminalSession {
   const quote = (word: string): string => `'${word.replace(/'/g, `'\\''`)}'`;
   // script runs the command with $SHELL -c: exec, so that pmm is script's child whichever shell that is
   // (bash execs a lone command itself, dash does not; CI may leave SHELL unset, which means /bin/sh).
-  const command = `exec ${[process.execPath, cli, ...args].map(quote).join(' ')}`;
+  const command = `exec ${[process.execPath, cli, ...args].map(quote).join(' ')}${stderrTo === undefined ? '' : ` 2>${quote(stderrTo)}`}`;
   const child = spawn('script', ['-qec', command, '/dev/null'], { cwd, stdio: ['pipe', 'pipe', 'inherit'] });
   let raw = '';
   // A terminal ends its lines with \r\n.
