@@ -9,10 +9,11 @@ import { OUTPUT_CAP_BYTES, type ChildResult, type RunResult } from './types';
  * A forked child's unmatched frees are not said: it frees blocks its parent allocated before the fork,
  * of which its own records know nothing, as a matter of course.
  */
-export function releaseNotes(process: Pick<RunResult | ChildResult, 'unmatchedFrees' | 'droppedRecords'> & Pick<RunResult, 'recordingOffAtStart'>, forked = false): string[] {
+export function releaseNotes(process: Pick<RunResult | ChildResult, 'unmatchedFrees' | 'droppedRecords' | 'recordingOffAtStart'>, forked = false): string[] {
   const notes: string[] = [];
-  if (process.recordingOffAtStart && !forked) {
-    notes.push('recording started off (PMM_HOOKS_ACTIVE=0): what the program allocated before it turned it on (pmm_hooks_active(1)), all of it if it never did, was not checked');
+  if (process.recordingOffAtStart) {
+    const who = forked ? 'it' : 'the program';
+    notes.push(`recording started off (PMM_HOOKS_ACTIVE=0): what ${who} allocated before it turned it on (pmm_hooks_active(1)), all of it if it never did, was not checked`);
   }
   const n = process.unmatchedFrees;
   const dropped = process.droppedRecords ?? 0;

@@ -2,7 +2,7 @@
 // the Jest environment both come through here.
 import type { Stats } from 'fs';
 import type { Readable } from 'stream';
-import { mainObjectPath } from '../symbolizer/objectMap';
+import { mainObjectPath, recordingStartedOff } from '../symbolizer/objectMap';
 import { Symbolizer } from '../symbolizer/Symbolizer';
 import { groupLeaks, summarize } from './leakReport';
 import { countMismatches, groupMismatches, type MismatchFrames } from './mismatchReport';
@@ -489,6 +489,9 @@ export async function symbolizeRunWith(raw: RawRun, suppressions: Suppression[] 
   const valgrindNames = options.valgrindNames === true || (suppressions ?? []).some((s) => s.format === 'valgrind');
   // A run without the hook has no children, as it has no leaks: pmd sends none then.
   const result: RunResult = { ...raw.result, ...withSuppressedFrees(await processLeaks(raw, suppressions, valgrindNames), await processMismatches(raw, suppressions, valgrindNames)), children: [] };
+  // Recording off from the start in the image it ran last, though pmm gave it no PMM_HOOKS_ACTIVE=0: the
+  // program put it in an exec's environment (`env PMM_HOOKS_ACTIVE=0 ./prog`).
+  if (recordingStartedOff(raw.maps)) result.recordingOffAtStart = true;
   if (raw.children) {
     for (const child of raw.children) {
       result.children.push({
@@ -499,6 +502,7 @@ export async function symbolizeRunWith(raw: RawRun, suppressions: Suppression[] 
         ...(child.endedByRun ? { endedByRun: true } : {}),
         unhooked: child.unhooked,
         ...(child.noDevice ? { noDevice: true as const } : {}),
+        ...(recordingStartedOff(child.maps) ? { recordingOffAtStart: true as const } : {}),
         ...withSuppressedFrees(await processLeaks(child, suppressions, valgrindNames), await processMismatches(child, suppressions, valgrindNames)),
         ...(child.samples ? { samples: child.samples } : {}),
         ...(child.growth ? { growth: child.growth } : {}),

@@ -108,6 +108,8 @@ export interface ChildResult {
    * what it allocated was not seen.
    */
   noDevice?: true;
+  /** Its image started with recording off (PMM_HOOKS_ACTIVE=0): what it allocated before turning it on was not checked. */
+  recordingOffAtStart?: true;
   leaks: Leak[];
   summary: LeakSummary;
   mismatches: Mismatch[];

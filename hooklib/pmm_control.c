@@ -18,6 +18,8 @@
 
 /* hooks_active: read on every allocation, so a plain (relaxed) int, no lock. */
 static int pmm_hooks_on = 1;
+/* PMM_HOOKS_ACTIVE=0 when this image started: its object map says so (pmm_maps.c). */
+int pmm_recording_started_off;
 
 static pthread_once_t pmm_start_once = PTHREAD_ONCE_INIT;
 int pmm_started;
@@ -164,8 +166,10 @@ static void pmm_start(void)
 
 	pmm_in_hook = 1;
 	pmm_live_map();
-	if (active && active[0] == '0' && active[1] == '\0')
+	if (active && active[0] == '0' && active[1] == '\0') {
 		pmm_hooks_on = 0;
+		pmm_recording_started_off = 1;
+	}
 	if (pmm_allocator_is_ours())
 		pmm_transport_open();
 	/*

@@ -208,6 +208,12 @@ FILE *pmm_exit_popen(FILE *(*real)(const char *, const char *), const char *comm
 int pmm_exec_target(const char *path, int search, int dirfd, int flags, char *out, size_t size);
 
 /* pmm_maps.c */
+extern int pmm_recording_started_off;	/* pmm_control.c */
+/*
+ * The object map's first line when the image started with recording off (PMM_HOOKS_ACTIVE=0, which the
+ * program itself may have put in an exec's environment): the host then says that not all was checked.
+ */
+#define PMM_STARTED_OFF_LINE	"recording off at start\n"
 void pmm_maps_record(void);
 void pmm_maps_exec(pid_t pid, const char *path);
 const char *pmm_maps_inherited(size_t *len);

@@ -171,6 +171,10 @@ void pmm_maps_record(void)
 	int fd, in_closed = 0, runs = 0, cancel = pmm_cancel_off();
 
 	pthread_mutex_lock(&pmm_maps_lock);
+	if (pmm_recording_started_off) {
+		memcpy(pmm_maps_now, PMM_STARTED_OFF_LINE, sizeof(PMM_STARTED_OFF_LINE) - 1);
+		len = sizeof(PMM_STARTED_OFF_LINE) - 1;
+	}
 	fd = open("/proc/self/maps", O_RDONLY | O_CLOEXEC);
 	if (fd < 0)
 		goto out_unlock;

@@ -45,6 +45,14 @@ export function execImage(mapsText: string): string | null {
 }
 
 /**
+ * Whether the image started with recording off (PMM_HOOKS_ACTIVE=0): the hook's first line then says so
+ * (hooklib/pmm_internal.h's PMM_STARTED_OFF_LINE), whoever put the variable in its environment.
+ */
+export function recordingStartedOff(mapsText: string): boolean {
+  return mapsText.startsWith('recording off at start\n');
+}
+
+/**
  * The file the process runs, as its maps text shows it: the image it exec()ed last when the text names
  * one (execImage), else the lowest-mapped file. The kernel maps an
  * executable below the libraries, the heap and the stacks (a PIE at ELF_ET_DYN_BASE, any other at its

@@ -22,6 +22,12 @@ test('a run whose recording started off (PMM_HOOKS_ACTIVE=0) says what was not c
   ]);
 });
 
+test("a forked child whose recording started off (the program set PMM_HOOKS_ACTIVE=0 for it) says so too", () => {
+  expect(releaseNotes({ unmatchedFrees: 0, recordingOffAtStart: true }, true)).toEqual([
+    'recording started off (PMM_HOOKS_ACTIVE=0): what it allocated before it turned it on (pmm_hooks_active(1)), all of it if it never did, was not checked',
+  ]);
+});
+
 test('a read-only file system in the program\'s stderr is explained in the words of the CLI or of the Jest option', () => {
   const stderr = "sh: 1: cannot create /usr/x: Read-only file system\n";
   expect(readOnlyNote(stderr, 'cli')).toEqual(["in the VM the host's files are read-only but for /tmp and the shared folders: --share DIR (or PMM_SHARES) makes DIR writable"]);

@@ -482,4 +482,13 @@ it('follows hooks_active: PMM_HOOKS_ACTIVE=0 and pmm_hooks_active() calls', asyn
   expect([on.exitCode, off.exitCode, on.unmatchedFrees, off.unmatchedFrees]).toEqual([0, 0, 0, 0]);
   // The result says that recording started off: what came before pmm_hooks_active(1) was not checked.
   expect([on.recordingOffAtStart, off.recordingOffAtStart]).toEqual([undefined, true]);
+  // The same when the program put it in an exec's environment itself: that image's map says so (it said
+  // "every allocation was freed"), a forked child's too (it said nothing).
+  const viaEnv = await pmm.run('/usr/bin/env', ['PMM_HOOKS_ACTIVE=0', bin('hooks_switch')]);
+  expect([viaEnv.recordingOffAtStart, viaEnv.summary]).toEqual([true, { bytes: 333, blocks: 1 }]);
+  expect(viaEnv).toLeak();
+  const viaShell = await pmm.run('/bin/sh', ['-c', `PMM_HOOKS_ACTIVE=0 ${bin('hooks_switch')}; true`]);
+  expect([viaShell.recordingOffAtStart, viaShell.children?.map((c) => [c.recordingOffAtStart, c.summary])]).toEqual([undefined, [[true, { bytes: 333, blocks: 1 }]]]);
+  expect(viaShell).toLeak(); // dash frees nothing at exit
+  declareChildLeaks(viaShell);
 });

@@ -469,3 +469,11 @@ test("argv[0] is the program's name as given, a name found on PATH or a relative
   const relative = await runHostRaw('./cat', ['/proc/self/cmdline'], { cwd: '/usr/bin', timeoutMs: 60_000 });
   expect([byName.result.stdout, relative.result.stdout, relative.result.program]).toEqual(['cat\0/proc/self/cmdline\0', './cat\0/proc/self/cmdline\0', '/usr/bin/cat']);
 });
+
+test('recording started off in an image whose environment the program gave PMM_HOOKS_ACTIVE=0 (env, a shell) is said of it', async () => {
+  // The image's map says so: it said "every allocation was freed", and a forked child nothing.
+  const viaEnv = await hostRun('/usr/bin/env', ['PMM_HOOKS_ACTIVE=0', programBin('hooks_switch')]);
+  expect([viaEnv.recordingOffAtStart, viaEnv.summary]).toEqual([true, { bytes: 333, blocks: 1 }]);
+  const viaShell = await hostRun('/bin/sh', ['-c', `PMM_HOOKS_ACTIVE=0 ${programBin('hooks_switch')}; true`]);
+  expect([viaShell.recordingOffAtStart, viaShell.children?.map((c) => [c.recordingOffAtStart, c.summary])]).toEqual([undefined, [[true, { bytes: 333, blocks: 1 }]]]);
+});
