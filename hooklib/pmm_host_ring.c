@@ -43,7 +43,6 @@ static char pmm_host_ring_path[PATH_MAX];
  * a program that closes every descriptor may give the number to a file of its own, which is then left
  * alone, and the records file opened again. Only drains use it, one at a time (pmm_host_draining).
  */
-#define PMM_HOST_FD_MIN		512
 static int pmm_host_records_fd = -1;
 static dev_t pmm_host_records_dev;
 static ino_t pmm_host_records_ino;
@@ -56,10 +55,11 @@ static int pmm_host_records_kept(void)
 	       st.st_dev == pmm_host_records_dev && st.st_ino == pmm_host_records_ino;
 }
 
+/* The records file's descriptor, or -1; one at 0-2 is not kept (the caller closes it after use). */
 static int pmm_host_records_open(void)
 {
 	struct stat st;
-	int fd, high;
+	int fd;
 
 	if (pmm_host_records_kept())
 		return pmm_host_records_fd;
@@ -67,11 +67,9 @@ static int pmm_host_records_open(void)
 	fd = open(pmm_host_records_path, O_WRONLY | O_CLOEXEC);
 	if (fd < 0)
 		return -1;
-	high = fcntl(fd, F_DUPFD_CLOEXEC, PMM_HOST_FD_MIN);
-	if (high >= 0) {
-		close(fd);
-		fd = high;
-	}
+	fd = pmm_fd_high(fd);
+	if (fd <= STDERR_FILENO)
+		return fd;
 	if (fstat(fd, &st) < 0) {
 		close(fd);
 		return -1;
@@ -85,9 +83,14 @@ static int pmm_host_records_open(void)
 /* All of buf to the records file at off; 0, or -1. */
 static int pmm_host_records_write(const void *buf, size_t len, off_t off)
 {
-	int fd = pmm_host_records_open();
+	int fd = pmm_host_records_open(), ret;
 
-	return fd < 0 ? -1 : pmm_write_all(fd, buf, len, off);
+	if (fd < 0)
+		return -1;
+	ret = pmm_write_all(fd, buf, len, off);
+	if (fd != pmm_host_records_fd)
+		close(fd);
+	return ret;
 }
 /* One drain at a time; a thread that finds one running sleeps until it is done (below). */
 static int pmm_host_draining;
@@ -718,8 +721,10 @@ int pmm_host_ring_open(const char *path, const char *records_path, const char *m
 	pmm_host_state = (struct pmm_host_ring_state *)((char *)mem + PMM_HOST_STATE_OFFSET);
 	strcpy(pmm_host_records_path, records_path);
 	strcpy(pmm_host_ring_path, path);
-	/* Now, while the program has descriptors to spare. */
-	pmm_host_records_open();
+	/* Now, while the program has descriptors to spare; one at 0-2 (none open there) is not kept. */
+	fd = pmm_host_records_open();
+	if (fd >= 0 && fd != pmm_host_records_fd)
+		close(fd);
 	/* Beside the records file: records_path is <dir>/<name>.records, so this fits. */
 	len = (size_t)(strrchr(records_path, '/') - records_path);
 	memcpy(pmm_host_rate_path, records_path, len);

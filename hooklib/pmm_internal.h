@@ -207,6 +207,9 @@ FILE *pmm_exit_popen(FILE *(*real)(const char *, const char *), const char *comm
  */
 int pmm_exec_target(const char *path, int search, int dirfd, int flags, char *out, size_t size);
 
+/* pmm_transport.c: fd moved to a high number, out of the program's way; fd itself if it cannot be. */
+int pmm_fd_high(int fd);
+
 /* pmm_maps.c */
 extern int pmm_recording_started_off;	/* pmm_control.c */
 /*

@@ -159,6 +159,29 @@ static int pmm_host_fd_from_env(void)
 	return (int)fd;
 }
 
+/*
+ * fd moved as high as it can go, out of the program's way, as valgrind keeps its own: from
+ * PMM_FD_MIN, or under a lower RLIMIT_NOFILE the highest number free below it. A program that closes
+ * every descriptor and opens /dev/null expects 0, 1 and 2 back (the hook's file at 0 made its stderr
+ * the records file), and one that opens a file first expects 3.
+ */
+#define PMM_FD_MIN	512
+
+int pmm_fd_high(int fd)
+{
+	struct rlimit limit;
+	int high = fcntl(fd, F_DUPFD_CLOEXEC, PMM_FD_MIN);
+
+	if (high < 0 && getrlimit(RLIMIT_NOFILE, &limit) == 0 && limit.rlim_cur <= PMM_FD_MIN) {
+		for (int min = (int)limit.rlim_cur - 1; high < 0 && min > fd; min--)
+			high = fcntl(fd, F_DUPFD_CLOEXEC, min);
+	}
+	if (high < 0)
+		return fd;
+	close(fd);
+	return high;
+}
+
 /* Opens /dev/pmm and maps its ring (pmm_ring.c); 0 on success (even without a ring: ioctls then). */
 static int pmm_device_open(void)
 {
@@ -168,6 +191,7 @@ static int pmm_device_open(void)
 	fd = open(PMM_DEVICE_PATH, O_RDWR | O_CLOEXEC);
 	if (fd < 0)
 		return -1;
+	fd = pmm_fd_high(fd);
 	if (fstat(fd, &st) < 0) {
 		close(fd);
 		return -1;
@@ -203,6 +227,7 @@ static int pmm_device_fd(void)
 	fresh = open(PMM_DEVICE_PATH, O_RDWR | O_CLOEXEC);
 	if (fresh < 0)
 		return -1;
+	fresh = pmm_fd_high(fresh);
 	/* Two threads may both find it gone: one fd is kept. */
 	if (!__atomic_compare_exchange_n(&pmm_sink_fd, &fd, fresh, 0, __ATOMIC_ACQ_REL, __ATOMIC_ACQUIRE)) {
 		close(fresh);

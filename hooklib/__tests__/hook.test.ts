@@ -119,7 +119,8 @@ function runProgram(name: string, options: RunOptions = {}): ProgramRun {
 
 /**
  * The symbolizer's parser skips a line it cannot read (a map cut short must still symbolize); the map
- * the hook writes here must be whole, every line read but the "closed NS" before closed objects' lines.
+ * the hook writes here must be whole, every line read but the "closed NS" before closed objects' lines
+ * and the "recording off at start" of an image that started so.
  */
 /** Kills pid and waits (up to 10 s) until it has exited: gone, or a zombie whose files are closed. */
 function endProcess(pid: number): void {
@@ -140,7 +141,7 @@ function endProcess(pid: number): void {
 
 function parseWholeMap(text: string): MappedObject[] {
   const objects = parseObjectMap(text);
-  const lines = text.split('\n').filter((line) => line.trim() !== '' && !/^closed [1-9]\d*$/.test(line));
+  const lines = text.split('\n').filter((line) => line.trim() !== '' && !/^closed [1-9]\d*$/.test(line) && line !== 'recording off at start');
   if (objects.length !== lines.length) throw new Error(`object map: ${lines.length - objects.length} lines cannot be read`);
   return objects;
 }

@@ -337,6 +337,15 @@ test(fdExhaustCase.name, async () => {
   );
 }, 120_000);
 
+test("the descriptor numbers a program gets are its own: the hook keeps its device's high up", async () => {
+  // The hook's /dev/pmm took 3 at the start, and 0 when opened again after a daemon closed every one.
+  for (const [mode, stdout] of [['first', 'fd_numbers: 3\n'], ['closed', 'fd_numbers: 0 1 2\n']]) {
+    const result = await pmm.run(bin('fd_numbers'), [mode]);
+    expect([mode, result.exitCode, result.stdout]).toEqual([mode, 0, stdout]);
+    expect(result).toLeak({ bytes: 10, blocks: 1 });
+  }
+});
+
 test(fsizeLimitCase.name, async () => {
   const c = fsizeLimitCase;
   // The records go to pmm.ko, through no file: the program's limit does not touch them.

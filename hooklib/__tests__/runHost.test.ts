@@ -477,3 +477,11 @@ test('recording started off in an image whose environment the program gave PMM_H
   const viaShell = await hostRun('/bin/sh', ['-c', `PMM_HOOKS_ACTIVE=0 ${programBin('hooks_switch')}; true`]);
   expect([viaShell.recordingOffAtStart, viaShell.children?.map((c) => [c.recordingOffAtStart, c.summary])]).toEqual([undefined, [[true, { bytes: 333, blocks: 1 }]]]);
 });
+
+test("the descriptor numbers a program gets are its own: the hook keeps its files high up", async () => {
+  // Under a limit below 512, the records file opened again took descriptor 0: a daemon's stderr.
+  for (const [mode, stdout] of [['first', 'fd_numbers: 3\n'], ['closed', 'fd_numbers: 0 1 2\n']]) {
+    const result = await hostRun(programBin('fd_numbers'), [mode]);
+    expect([mode, result.exitCode, result.stdout, result.summary]).toEqual([mode, 0, stdout, { bytes: 10, blocks: 1 }]);
+  }
+});
