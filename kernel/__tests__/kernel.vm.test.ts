@@ -138,8 +138,10 @@ test("pmd's run result carries pmthread's samples: a growing program's RSS grows
     printf "INTERVAL 100" > /proc/pmm/cfg
     printf '%s\\n' '${request}' '{"id":2,"type":"shutdown"}' | ${pmd} serve --stdio`);
   expect(result.exitCode).toBe(0);
-  // The first line is pmd's "ready"; the run's answer follows it.
-  const answer = JSON.parse(result.stdout.split('\n')[1]) as {
+  // The first line is pmd's "ready", then its word that the program has ended; the run's answer follows.
+  const [ready, ended, line] = result.stdout.split('\n');
+  expect([JSON.parse(ready).type, JSON.parse(ended)]).toEqual(['ready', { id: 1, type: 'ended' }]);
+  const answer = JSON.parse(line) as {
     type: string; exitCode: number; records: unknown[]; samples: Array<{ timeNs: string; vmBytes: number; rssBytes: number }>;
   };
   expect(answer.type).toBe('result');
