@@ -132,10 +132,11 @@ struct pmm_monitor {
 	u64 exec_id;
 	bool has_image;
 	/*
-	 * The process exec()ed an image that has not mapped a ring (yet): one
-	 * that never does ran without the hook, its allocations unseen (1).
-	 * PMM_UNHOOKED_NO_DEVICE: a child named through its parent's ring,
-	 * which no descriptor of the device was left to (pmm_ring_forked).
+	 * PMM_UNHOOKED_IMAGE: the process exec()ed an image that has not
+	 * mapped a ring (yet): one that never does ran without the hook, its
+	 * allocations unseen. PMM_UNHOOKED_NO_DEVICE: a child named through its
+	 * parent's ring, which no descriptor of the device was left to
+	 * (pmm_ring_forked). 0 otherwise.
 	 */
 	u8 unhooked;
 	/* The image's hook stopped recording before its end (PMM_RING_STOPPED). */

@@ -504,7 +504,8 @@ static int pmm_ioctl_record_maps(void __user *argp)
 		if (mon) {
 			mon->exec_id = READ_ONCE(task->self_exec_id);
 			mon->has_image = true;
-			mon->unhooked = task != current;
+			mon->unhooked = task != current ?
+					PMM_UNHOOKED_IMAGE : 0;
 		}
 	}
 	if (mon && task == current)

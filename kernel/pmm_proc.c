@@ -100,8 +100,11 @@ static ssize_t pmm_cfg_write(struct file *file, const char __user *ubuf,
 	if (copy_from_user(buf, ubuf, count))
 		return -EFAULT;
 	buf[count] = '\0';
-	/* A NUL would end the parse early and the rest be silently dropped. */
-	if (strlen(buf) != count)
+	/*
+	 * A NUL inside would end the parse early and the rest be silently
+	 * dropped; one that ends the write (a C string's) is taken.
+	 */
+	if (strlen(buf) != count - (buf[count - 1] == '\0'))
 		return -EINVAL;
 
 	ret = pmm_cfg_apply(buf);

@@ -136,7 +136,7 @@ void pmm_monitor_hooked_image(struct pmm_monitor *mon, u64 exec_id)
 		pmm_monitor_new_image(mon);
 	mon->exec_id = exec_id;
 	mon->has_image = true;
-	mon->unhooked = false;
+	mon->unhooked = 0;
 }
 
 /*

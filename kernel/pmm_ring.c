@@ -426,14 +426,6 @@ static u64 pmm_ring_tsc_to_ns(u64 stamp, u64 now_tsc, u64 now_ns, u32 khz)
 }
 
 /*
- * Applies the written records in position order, which is the order the
- * writers took them in, so a free lands after the allocation it undoes even
- * when another thread made it. Before the end (@final false) it stops at
- * the first position still being written. At release no writer is left,
- * and a position never finished (its thread was killed mid-write, before
- * the call it records returned) is skipped, as is one its writer cancelled.
- */
-/*
  * A PMM_KIND_FORKED entry: the ring's process names the child it has just
  * forked, as PMM_FORKED does, having no descriptor of the device left. The
  * child has none either, nor can open one (the same chroot or limit): until
@@ -451,7 +443,13 @@ static void pmm_ring_forked(struct pmm_ring *ring, struct pmm_monitor *mon,
 
 	if (!nr || nr > PID_MAX_LIMIT)
 		return;
-	pid = find_get_pid((pid_t)nr);
+	/*
+	 * The number fork() gave the writer, in the writer's pid namespace:
+	 * the ring may be applied by another task (its release, late).
+	 */
+	rcu_read_lock();
+	pid = get_pid(find_pid_ns((pid_t)nr, ns_of_pid(ring->pid)));
+	rcu_read_unlock();
 	task = get_pid_task(pid, PIDTYPE_TGID);
 	put_pid(pid);
 	if (!task)
@@ -459,14 +457,25 @@ static void pmm_ring_forked(struct pmm_ring *ring, struct pmm_monitor *mon,
 	rcu_read_lock();
 	ours = task_tgid(rcu_dereference(task->real_parent)) == ring->pid;
 	rcu_read_unlock();
-	child = NULL;
-	if (ours && !pmm_monitor_find_pid(task_tgid(task)))
+	if (ours) {
+		/* One that mapped a ring of its own first records. */
+		bool recording = pmm_monitor_find_pid(task_tgid(task));
+
 		child = pmm_monitor_name_child(mon, task, ring->exec_id);
-	if (child)
-		child->unhooked = PMM_UNHOOKED_NO_DEVICE;
+		if (child && !recording)
+			child->unhooked = PMM_UNHOOKED_NO_DEVICE;
+	}
 	put_task_struct(task);
 }
 
+/*
+ * Applies the written records in position order, which is the order the
+ * writers took them in, so a free lands after the allocation it undoes even
+ * when another thread made it. Before the end (@final false) it stops at
+ * the first position still being written. At release no writer is left,
+ * and a position never finished (its thread was killed mid-write, before
+ * the call it records returned) is skipped, as is one its writer cancelled.
+ */
 static int pmm_ring_apply(struct pmm_ring *ring, bool final)
 {
 	struct pmm_ring_header *hdr = ring->mem;
@@ -651,7 +660,9 @@ void pmm_ring_check_image(struct pmm_monitor *mon, struct task_struct *task)
 		return;
 	pmm_monitor_new_image(mon);
 	mon->exec_id = exec_id;
-	mon->unhooked = true;
+	/* A child that could not reach the device stays so, for the reason. */
+	if (mon->unhooked != PMM_UNHOOKED_NO_DEVICE)
+		mon->unhooked = PMM_UNHOOKED_IMAGE;
 }
 
 /*

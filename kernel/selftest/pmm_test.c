@@ -905,6 +905,9 @@ static void test_proc_cfg(void)
 	/* A NUL inside the write hides what follows it from a string parse. */
 	check_errno(write_cfg_bytes("SCAN 1\0garbage", 14), EINVAL,
 		    "cfg: SCAN 1 with an embedded NUL and more");
+	/* One that ends it, a C string's, is no more than the end. */
+	check_errno(write_cfg_bytes("SCAN 0\0", 7), 0,
+		    "cfg: SCAN 0 with its terminating NUL");
 	expect_cfg("after the garbage, nothing changed", 5000, 0, me, 0);
 
 	check_errno(write_cfg("SCAN 1"), 0, "cfg: SCAN 1");
@@ -2756,6 +2759,11 @@ static void test_ring_msync(void)
  * either, is monitored, and said to run unrecorded until it maps a ring. It
  * is no record: nothing kept, nothing dropped. Another's pid is ignored.
  */
+static void exec_true(void)
+{
+	execl("/bin/true", "true", (char *)NULL);
+}
+
 static void test_ring_forked(void)
 {
 	struct pmm_pid_info info;
@@ -2770,7 +2778,7 @@ static void test_ring_forked(void)
 
 		if (ring_open(&r))
 			_exit(1);
-		grandchild = fork_held(&go, NULL);
+		grandchild = fork_held(&go, exec_true);
 		if (grandchild < 0)
 			_exit(1);
 		close(r.fd);
@@ -2793,6 +2801,10 @@ static void test_ring_forked(void)
 		      (unsigned long long)info.dropped);
 		release_held(go);
 		waitpid(grandchild, NULL, 0);
+		memset(&info, 0xcc, sizeof(info));
+		check(get_info(grandchild, &info) == 0 &&
+		      info.unhooked == PMM_UNHOOKED_NO_DEVICE,
+		      "  ... and stays so through an exec (%u)", info.unhooked);
 		set_config(PMM_CFG_STOP_PID, grandchild, 0);
 		_exit(0);
 	}

@@ -58,7 +58,10 @@ enum pmm_kind {
  * with no descriptor of the device (a daemon closes every one, and a
  * chroot or RLIMIT_NOFILE keeps it from opening another): it commits the
  * entry and drains the ring by msync until the entry is applied. Without
- * it, the child, which cannot open the device either, went unseen.
+ * it, the child, which cannot open the device either, went unseen. Best
+ * effort: a drain stops at an entry still being written (a fork from a
+ * signal handler that interrupted a record), and a child reaped before its
+ * entry is applied is not taken in.
  */
 #define PMM_KIND_FORKED		64
 
@@ -206,11 +209,12 @@ struct pmm_pid_info {
 	__s32 wait_status;
 	__u32 exit_known;
 	/*
-	 * 1: the process exec()ed an image that never mapped a ring (one the
-	 * hook cannot enter): what that image allocated was not seen.
-	 * PMM_UNHOOKED_NO_DEVICE: a child its parent named through its ring
-	 * (PMM_KIND_FORKED) never mapped one either: the hook in it could not
-	 * reach the device, and what it allocated was not seen.
+	 * PMM_UNHOOKED_IMAGE (1): the process exec()ed an image that never
+	 * mapped a ring (one the hook cannot enter): what that image allocated
+	 * was not seen. PMM_UNHOOKED_NO_DEVICE: a child its parent named
+	 * through its ring (PMM_KIND_FORKED) never mapped one either: the hook
+	 * in it could not reach the device (nor, once it exec()ed, the image's),
+	 * and what it allocated was not seen.
 	 */
 	__u32 unhooked;
 	/*
@@ -222,6 +226,7 @@ struct pmm_pid_info {
 	__s32 handle;
 };
 
+#define PMM_UNHOOKED_IMAGE	1
 #define PMM_UNHOOKED_NO_DEVICE	2
 
 /* Above PID_MAX_LIMIT: never a pid. */
