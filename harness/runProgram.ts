@@ -502,7 +502,8 @@ export async function symbolizeRunWith(raw: RawRun, suppressions: Suppression[] 
         ...(child.endedByRun ? { endedByRun: true } : {}),
         unhooked: child.unhooked,
         ...(child.noDevice ? { noDevice: true as const } : {}),
-        ...(recordingStartedOff(child.maps) ? { recordingOffAtStart: true as const } : {}),
+        // Not said of each child of a run pmm itself started with recording off: the run's note says it.
+        ...(!raw.result.recordingOffAtStart && recordingStartedOff(child.maps) ? { recordingOffAtStart: true as const } : {}),
         ...withSuppressedFrees(await processLeaks(child, suppressions, valgrindNames), await processMismatches(child, suppressions, valgrindNames)),
         ...(child.samples ? { samples: child.samples } : {}),
         ...(child.growth ? { growth: child.growth } : {}),

@@ -46,6 +46,8 @@ static void pmm_live_map(void)
 /* A forked child is a process of its own: its own ring, and its own object map for its own monitor. */
 static void pmm_after_fork_child(void)
 {
+	/* The child starts as its parent is at the fork: recording off from its start only if off now. */
+	pmm_recording_started_off = !__atomic_load_n(&pmm_hooks_on, __ATOMIC_RELAXED);
 	pmm_transport_after_fork_child();
 	pmm_live->alive = 1;
 	pmm_recording_update();

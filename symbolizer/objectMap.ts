@@ -46,10 +46,11 @@ export function execImage(mapsText: string): string | null {
 
 /**
  * Whether the image started with recording off (PMM_HOOKS_ACTIVE=0): the hook's first line then says so
- * (hooklib/pmm_internal.h's PMM_STARTED_OFF_LINE), whoever put the variable in its environment.
+ * (hooklib/pmm_internal.h's PMM_STARTED_OFF_LINE), whoever put the variable in its environment. Not of a
+ * text that ends naming the image exec-ed next (execImage): that image's hook never sent its own.
  */
 export function recordingStartedOff(mapsText: string): boolean {
-  return mapsText.startsWith('recording off at start\n');
+  return mapsText.startsWith('recording off at start\n') && execImage(mapsText) === null;
 }
 
 /**

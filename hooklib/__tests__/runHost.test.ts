@@ -476,6 +476,9 @@ test('recording started off in an image whose environment the program gave PMM_H
   expect([viaEnv.recordingOffAtStart, viaEnv.summary]).toEqual([true, { bytes: 333, blocks: 1 }]);
   const viaShell = await hostRun('/bin/sh', ['-c', `PMM_HOOKS_ACTIVE=0 ${programBin('hooks_switch')}; true`]);
   expect([viaShell.recordingOffAtStart, viaShell.children?.map((c) => [c.recordingOffAtStart, c.summary])]).toEqual([undefined, [[true, { bytes: 333, blocks: 1 }]]]);
+  // A child forked once the image had turned recording on started with it on (it inherited the flag).
+  const forked = await hostRun('/usr/bin/env', ['PMM_HOOKS_ACTIVE=0', programBin('hooks_switch'), 'fork']);
+  expect([forked.recordingOffAtStart, forked.children?.map((c) => [c.recordingOffAtStart, c.summary])]).toEqual([true, [[undefined, { bytes: 444, blocks: 1 }]]]);
 });
 
 test("the descriptor numbers a program gets are its own: the hook keeps its files high up", async () => {

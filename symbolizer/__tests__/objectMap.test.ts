@@ -1,6 +1,6 @@
 // Table tests for reading /proc/<pid>/maps text and finding the object that holds an address.
 
-import {execImage, findObject, formatAddress, isPseudoPath, loadBase, mainObjectPath, parseAddress, parseObjectMap} from '../objectMap';
+import {execImage, findObject, formatAddress, isPseudoPath, loadBase, mainObjectPath, parseAddress, parseObjectMap, recordingStartedOff} from '../objectMap';
 
 const MAPS = [
   '5591d643b000-5591d643c000 r--p 00000000 fe:00 2163124                    /tmp/my dir/probe',
@@ -107,5 +107,15 @@ describe('mainObjectPath', () => {
   it('is null for a text without files', () => {
     expect(mainObjectPath('')).toBeNull();
     expect(mainObjectPath('7ffd1000-7ffd2000 r-xp 00000000 00:00 0 [vdso]\n')).toBeNull();
+  });
+});
+
+describe('recordingStartedOff', () => {
+  it("reads the hook's first line, and not of a text naming the image exec-ed next (whose hook never said)", () => {
+    expect(recordingStartedOff(`recording off at start\n${MAPS}`)).toBe(true);
+    expect(recordingStartedOff(MAPS)).toBe(false);
+    expect(recordingStartedOff(`${MAPS}recording off at start\n`)).toBe(false);
+    expect(recordingStartedOff(`recording off at start\n${MAPS}exec /usr/bin/static\n`)).toBe(false);
+    expect(parseObjectMap(`recording off at start\n${MAPS}`)).toEqual(parseObjectMap(MAPS));
   });
 });

@@ -3,9 +3,13 @@
  * allocated with it on is freed with it off, and its address, given straight back by the allocator,
  * is allocated and freed with it on: nothing more is leaked. Three times: with the first record still
  * in the ring, drained, and drained with releases of other blocks recorded meanwhile.
+ *
+ *	hooks_switch fork	then forks a child, recording on, that leaks 444 bytes
  */
 #include <stdio.h>
 #include <stdlib.h>
+#include <string.h>
+#include <sys/wait.h>
 #include <unistd.h>
 
 #include "pmm.h"
@@ -77,8 +81,10 @@ static int freed_while_off_neighbours(size_t size)
 	return first == second;
 }
 
-int main(void)
+int main(int argc, char **argv)
 {
+	pid_t child;
+
 	leak(111);
 	hooks_active(0);
 	leak(222);
@@ -91,5 +97,14 @@ int main(void)
 		return 1;
 	}
 	write(1, "hooks_switch: done\n", 19);
+	if (argc > 1 && strcmp(argv[1], "fork") == 0) {
+		child = fork();
+		if (child == 0) {
+			leak(444);
+			_exit(0);
+		}
+		if (child < 0 || waitpid(child, NULL, 0) != child)
+			return 1;
+	}
 	return 0;
 }
