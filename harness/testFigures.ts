@@ -9,21 +9,35 @@ import type { LeakSummary } from './types';
 
 export const FIGURES_DIR_VARIABLE = 'PMM_JUNIT_FIGURES_DIR';
 
+/** How long a folder of figures must have been left alone before another run takes it for abandoned. */
+export const ABANDONED_AFTER_MS = 60 * 60 * 1000;
+
 /**
  * The reporter's folder for this run, in tmp, named with the reporter's pid. One of a Jest that was ended
- * before its run completed (Ctrl-C, a kill: no handler of the reporter's runs then) is removed by the next
- * run, when its pid is gone and it is this user's: they piled up, one per interrupted run.
+ * before its run completed (Ctrl-C, a kill: no handler of the reporter's runs then) is removed by a later
+ * run: they piled up, one per interrupted run. Only this user's, untouched for an hour, and of a pid not
+ * running here: a TMPDIR shared with other machines or containers may hold a live run's, whose pid means
+ * nothing here, and which writes into it.
  */
-export function makeFiguresDir(tmp: string = os.tmpdir()): string {
+export function makeFiguresDir(tmp: string = os.tmpdir(), now = Date.now()): string {
   const uid = process.getuid?.();
-  for (const name of fs.readdirSync(tmp)) {
-    const pid = /^pmm-figures-(\d+)-/.exec(name)?.[1];
-    if (pid === undefined || processAlive(Number(pid))) continue;
+  let names: string[] = [];
+  try {
+    names = fs.readdirSync(tmp);
+  } catch {
+    // mkdtemp below says what is wrong with tmp
+  }
+  for (const name of names) {
+    const pid = /^pmm-figures-(?:(\d+)-)?/.exec(name);
+    if (pid === null || (pid[1] !== undefined && processAlive(Number(pid[1])))) continue;
     const dir = path.join(tmp, name);
     try {
-      if (fs.lstatSync(dir).isDirectory() && fs.lstatSync(dir).uid === uid) fs.rmSync(dir, { recursive: true, force: true });
+      const stat = fs.lstatSync(dir);
+      if (!stat.isDirectory() || stat.uid !== uid) continue;
+      const touched = Math.max(stat.mtimeMs, ...fs.readdirSync(dir).map((file) => fs.lstatSync(path.join(dir, file)).mtimeMs));
+      if (now - touched > ABANDONED_AFTER_MS) fs.rmSync(dir, { recursive: true, force: true });
     } catch {
-      // gone already, or not ours to remove
+      // gone meanwhile, or not ours to read
     }
   }
   return fs.mkdtempSync(path.join(tmp, `pmm-figures-${process.pid}-`));

@@ -1,7 +1,7 @@
 import * as fs from 'fs';
 import * as os from 'os';
 import * as path from 'path';
-import { FIGURES_DIR_VARIABLE, figuresKey, makeFiguresDir, readTestFigures, recordTestFigures } from '../testFigures';
+import { ABANDONED_AFTER_MS, FIGURES_DIR_VARIABLE, figuresKey, makeFiguresDir, readTestFigures, recordTestFigures } from '../testFigures';
 
 const a = { project: 'p1', path: '/p/a.test.ts' };
 
@@ -60,12 +60,23 @@ test("two projects' runs of one file are kept apart (one took the other's figure
   ]);
 });
 
-test("a folder left by a Jest that was ended (its pid gone) is removed by the next run's; a live one's, and others, stay", () => {
-  const dead = path.join(dir, 'pmm-figures-999999999-abcdef');
-  const live = path.join(dir, `pmm-figures-${process.pid}-ghijkl`);
-  const other = path.join(dir, 'pmm-figures-x');
-  for (const d of [dead, live, other]) fs.mkdirSync(d);
+test("a folder left by a Jest that was ended (its pid gone, untouched for an hour) is removed by a later run's; the rest stay", () => {
+  const make = (name: string, file?: string): string => {
+    const d = path.join(dir, name);
+    fs.mkdirSync(d);
+    if (file) fs.writeFileSync(path.join(d, file), '');
+    return d;
+  };
+  const dead = make('pmm-figures-999999999-abcdef', '1.jsonl');
+  const older = make('pmm-figures-Q1w2E3'); // an earlier pmm's name, with no pid
+  const live = make(`pmm-figures-${process.pid}-ghijkl`);
+  // A pid not running here may be another machine's, on a shared TMPDIR: a run that still writes stays.
+  const writing = make('pmm-figures-999999998-mnopqr', '7.jsonl');
+  const other = make('unrelated');
+  const hourAgo = (Date.now() - ABANDONED_AFTER_MS - 60_000) / 1000;
+  for (const d of [dead, older, live, writing, other]) fs.utimesSync(d, hourAgo, hourAgo);
+  fs.utimesSync(path.join(dead, '1.jsonl'), hourAgo, hourAgo);
   const made = makeFiguresDir(dir);
   expect(path.basename(made)).toMatch(new RegExp(`^pmm-figures-${process.pid}-`));
-  expect(fs.readdirSync(dir).sort()).toEqual([path.basename(made), path.basename(live), 'pmm-figures-x'].sort());
+  expect(fs.readdirSync(dir).sort()).toEqual([made, live, writing, other].map((d) => path.basename(d)).sort());
 });
