@@ -42,21 +42,31 @@ import { writeJson } from './writeJson';
  */
 function passOutputOn(control: RunControl): OutputListener {
   const gone = new Set<NodeJS.WriteStream>();
+  // Gone because its reader left: the program's next write there would have raised SIGPIPE without pmm.
+  const readerLeft = new Set<NodeJS.WriteStream>();
   let piped = false;
+  const pipe = (): void => {
+    if (!piped) piped = control.signal?.('SIGPIPE') ?? false;
+  };
   // Streams whose reader has not taken what was written yet: the guest is not read until they have.
   const full = new Set<NodeJS.WriteStream>();
   const drained = (stream: NodeJS.WriteStream): void => {
     if (full.delete(stream) && full.size === 0) control.resume?.();
   };
   onOwnStreamError((stream, err) => {
-    // Either stream: without pmm the program's own write would have raised it (`2>&1 | head`).
-    if (readerGone(err) && !piped) piped = control.signal?.('SIGPIPE') ?? false;
+    // Either stream: without pmm the program's own write would have raised it (`2>&1 | head`). One that
+    // pmm's own line met before the program ran (its boot notice) is sent at the program's next write.
+    if (readerGone(err)) {
+      readerLeft.add(stream);
+      pipe();
+    }
     gone.add(stream);
     // What the program writes from now on is read and dropped.
     drained(stream);
   });
   return (which, data) => {
     const stream = which === 'stdout' ? process.stdout : process.stderr;
+    if (readerLeft.has(stream)) pipe();
     if (gone.has(stream) || stream.write(data) || full.has(stream)) return;
     if (full.size === 0) control.pause?.();
     full.add(stream);
@@ -317,6 +327,7 @@ let settled = false;
 process.on('beforeExit', () => {
   if (settled) return;
   process.stderr.write('pmm: internal error: pmm stopped waiting before the run had a result\n');
+  if (terminalHungUp()) endAsHangupDoes();
   process.exit(PMM_ERROR_STATUS);
 });
 
