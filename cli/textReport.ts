@@ -55,12 +55,25 @@ export const CHILDREN_WITH_LINES = 50;
 
 /**
  * The lines of the program's forked children that ended badly, leaked, released wrongly or could not be
- * hooked: the first CHILDREN_WITH_LINES such children's, then a line adding up the others.
+ * hooked: those of the CHILDREN_WITH_LINES that matter most (a leak or a wrong release, then a crash or an
+ * unrecorded image, then a failing status, then notes; each in the order forked), then a line adding up
+ * the others.
  */
 function childLines(result: RunResult, listed: Set<ChildResult>): string[] {
-  const noted = (result.children ?? []).map((c) => ({ child: c, lines: linesOfChild(result, c, listed) })).filter((n) => n.lines.length > 0);
+  const noted = (result.children ?? [])
+    .map((c) => ({ child: c, lines: linesOfChild(result, c, listed) }))
+    .filter((n) => n.lines.length > 0)
+    .sort((a, b) => childWeight(a.child) - childWeight(b.child));
   const rest = noted.slice(CHILDREN_WITH_LINES).map((n) => n.child);
   return [...noted.slice(0, CHILDREN_WITH_LINES).flatMap((n) => n.lines), ...(rest.length > 0 ? [otherChildrenLine(rest)] : [])];
+}
+
+/** 0 for what fails a run (a leak, a wrong release), then 1 for a crash or unrecorded image, 2 a status, 3 notes. */
+function childWeight(c: ChildResult): number {
+  if (c.summary.blocks > 0 || c.mismatchedFrees > 0) return 0;
+  if ((c.signal !== null && c.endedByRun !== true) || c.unhooked) return 1;
+  if (c.exitCode || c.endedByRun) return 2;
+  return 3;
 }
 
 /** One line for the children past CHILDREN_WITH_LINES: how many, and what each kind of trouble adds up to. */
@@ -76,6 +89,8 @@ function otherChildrenLine(rest: ChildResult[]): string {
   ] as const).filter(([n]) => n > 0).map(([n, what]) => `${n} ${what}`);
   if (leaking.length > 0) parts.push(`${leaking.length} leaked ${formatAmount(summarize(leaking.map((c) => c.summary)))}`);
   if (mismatched > 0) parts.push(`${mismatched} mismatched free/delete in ${count((c) => c.mismatchedFrees > 0)}`);
+  const notesOnly = count((c) => childWeight(c) === 3);
+  if (notesOnly > 0) parts.push(`${notesOnly} with notes only (suppressed leaks, records not kept, recording started off)`);
   const others = `${rest.length} more forked ${rest.length === 1 ? 'child' : 'children'}`;
   return `pmm: and ${others} with something to say (--json lists them)${parts.length > 0 ? `: ${parts.join(', ')}` : ''}`;
 }
