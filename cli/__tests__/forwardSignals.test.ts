@@ -40,3 +40,27 @@ test('a signal the group did not have, taken while the run is read, still ends p
   expect(kill).toHaveBeenCalledWith(process.pid, 'SIGINT');
   expect(notes).toEqual(['pmm: SIGINT: stopped before the report']);
 });
+
+test('in the VM, a signal once pmd said the program has ended stops pmm at once, not after what it left is collected', () => {
+  const notes: string[] = [];
+  const dying: string[] = [];
+  const control: RunControl = { signal: () => false, ended: () => true };
+  const forwarded = forwardSignals(control, (message) => notes.push(message), {
+    sharesGroup: false, onTerminal: false, reports: true, beforeDying: (signal) => dying.push(signal), beforeDefaultAction: () => {},
+  });
+  process.emit('SIGTERM', 'SIGTERM');
+  expect(dying).toEqual(['SIGTERM']);
+  expect(kill).toHaveBeenCalledWith(process.pid, 'SIGTERM');
+  expect(notes).toEqual(['pmm: SIGTERM: stopped before the report']);
+  forwarded.stop();
+});
+
+test("one before pmd's word waits for the run to be read (host mode cleans up after the program first)", () => {
+  const dying: string[] = [];
+  const forwarded = forwardSignals({ signal: () => false, ended: () => false }, () => {}, {
+    sharesGroup: false, onTerminal: false, reports: true, beforeDying: (signal) => dying.push(signal), beforeDefaultAction: () => {},
+  });
+  process.emit('SIGTERM', 'SIGTERM');
+  expect(dying).toEqual([]);
+  forwarded.stop();
+});

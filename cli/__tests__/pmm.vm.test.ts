@@ -296,9 +296,10 @@ test.each([['SIGTERM', 143], ['SIGQUIT', 131]] as const)('run: %s sent to pmm re
 }, 170_000);
 
 test('run: SIGTERM once the program in the VM has ended, while what it left is collected, stops pmm before the report', async () => {
-  // 300,000 blocks take seconds to collect under TCG: the signal used to be "passed on" to a program that
-  // was gone, and the whole report followed, status 1.
-  const run = await pmmSignalled(cli, root, ['run', '--', programBin('many_leaks'), '300000'], 'SIGTERM', { stream: 'stdout', text: 'many_leaks: done\n', afterMs: 300 });
+  // 800,000 blocks take many seconds to collect under TCG (the signal comes 1.5 s after the program's last
+  // line, when it has exited and the collection goes on): the signal used to be "passed on" to a program
+  // that was gone, and the whole report followed, status 1.
+  const run = await pmmSignalled(cli, root, ['run', '--', programBin('many_leaks'), '800000'], 'SIGTERM', { stream: 'stdout', text: 'many_leaks: done\n', afterMs: 1500 });
   expect(run.stderr).toContain('pmm: SIGTERM: stopped before the report\n');
   expect(run.stderr).not.toContain('passed on');
   expect(run.stderr).not.toContain('leaked');

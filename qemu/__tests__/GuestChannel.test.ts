@@ -7,7 +7,7 @@ import * as net from 'net';
 import * as os from 'os';
 import * as path from 'path';
 import { PassThrough } from 'stream';
-import { GuestChannel, InputStreamError, RequestNotTextError, RequestTooLongError } from '../GuestChannel';
+import { GuestChannel, InputStreamError, RequestNotTextError, RequestTooLongError, type RunControl } from '../GuestChannel';
 import { MAX_REQUEST_BYTES } from '../protocol';
 
 let dir: string;
@@ -89,6 +89,18 @@ test("a run's children, each a line ahead of its result, are put back in the res
   // A child is the process's fields alone.
   expect(a.children[0]).not.toHaveProperty('type');
   expect(a.children[0]).not.toHaveProperty('id');
+});
+
+test("pmd's word that the program has ended: a signal is no longer sent, and the run's answer still comes", async () => {
+  const socket = await guest;
+  const control: RunControl = {};
+  const pending = channel.request({ type: 'shutdown' }, undefined, control);
+  expect([control.signal?.('SIGTERM'), control.ended?.()]).toEqual([true, false]);
+  await sendInPieces(socket, `${JSON.stringify({ id: 1, type: 'ended' })}\n`, []);
+  for (let waited = 0; control.ended?.() !== true && waited < 5000; waited += 10) await new Promise((resolve) => setTimeout(resolve, 10));
+  expect([control.ended?.(), control.signal?.('SIGINT')]).toEqual([true, false]);
+  await sendInPieces(socket, `${JSON.stringify(result(1, 0))}\n`, []);
+  expect(await pending).toMatchObject({ id: 1, type: 'result' });
 });
 
 test('a result that announces other children than were sent fails its run', async () => {
