@@ -488,3 +488,10 @@ test("the descriptor numbers a program gets are its own: the hook keeps its file
     expect([mode, result.exitCode, result.stdout, result.summary]).toEqual([mode, 0, stdout, { bytes: 10, blocks: 1 }]);
   }
 });
+
+test.each([['files'], ['dir']])("a program that removes host mode's record %s (it empties its TMPDIR) is said to have done so", async (what) => {
+  // It was a raw "ENOENT: no such file or directory, scandir", or "the hook never started" (set-user-ID...).
+  await expect(hostRun(programBin('record_dir_removed'), [what])).rejects.toThrow(
+    /^pmm: the program removed pmm's files from .*: host mode records each process in files under TMPDIR, and the program \(or a process of its run\) emptied it, so what it allocated is not known; run it in the VM/,
+  );
+});

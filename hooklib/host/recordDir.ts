@@ -163,10 +163,19 @@ export interface RecordDirEntry {
 /** The name of the files of the run's process with pid after generation others had it. */
 export const processName = (pid: number, generation: number): string => (generation ? `${pid}-${generation}` : `${pid}`);
 
-/** The processes that wrote into dir, by pid, and those of one pid in the order they had it. */
+/**
+ * The processes that wrote into dir, by pid, and those of one pid in the order they had it; none when the
+ * program removed dir (runHost says so).
+ */
 export function recordDirEntries(dir: string): RecordDirEntry[] {
-  return fs
-    .readdirSync(dir)
+  let files: string[];
+  try {
+    files = fs.readdirSync(dir);
+  } catch (err) {
+    if ((err as NodeJS.ErrnoException).code === 'ENOENT') return [];
+    throw err;
+  }
+  return files
     .flatMap((file) => {
       const m = /^(\d+)(?:-(\d+))?\.records$/.exec(file);
       if (!m) return [];

@@ -193,6 +193,9 @@ function stdinFile(file: string, input: Buffer): number {
   }
 }
 
+/** A file of pmm's own in the run's directory: gone at the end, the program removed pmm's files. */
+const RUN_MARK = '.pmm-run';
+
 /**
  * The run's own directory (dir): only the processes of this run write into it, each into its own files.
  * top is what to remove afterwards. Run as root, the program may change its user and go on (a daemon
@@ -242,6 +245,7 @@ export async function runHostRaw(program: string, args: string[], options: HostR
   checkHookSettings(env, (message) => new ProgramError(message));
   const { dir, top } = recordDir();
   try {
+    fs.writeFileSync(path.join(dir, RUN_MARK), '');
     delete env.NODE_OPTIONS;
     delete env.PMM_RECORD_FD;
     delete env.PMM_MAPS_FILE;
@@ -389,6 +393,14 @@ export async function runHostRaw(program: string, args: string[], options: HostR
     clearTimeout(outputTimer);
     child.stdout?.destroy();
     child.stderr?.destroy();
+    // A program that empties its TMPDIR (a cleanup step, a test's teardown) takes pmm's files with it:
+    // read as they are, the run was a raw ENOENT, or "the hook never started".
+    if (!fs.existsSync(path.join(dir, RUN_MARK))) {
+      throw new ProgramError(
+        `the program removed pmm's files from ${dir}: host mode records each process in files under TMPDIR, and the ` +
+          'program (or a process of its run) emptied it, so what it allocated is not known; run it in the VM (without --host), where the records go to pmm.ko',
+      );
+    }
     const processes = readRecordDir(dir);
     const isProgram = (p: RecordDirEntry): boolean => p.pid === pid && p.generation === 0;
     // The program's status is its own, from its exit here.
