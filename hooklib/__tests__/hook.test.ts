@@ -766,7 +766,7 @@ describe('libpmm.so in host mode', () => {
       expect([run.status, run.signal, run.stdout]).toEqual([0, null, 'many_leaks: done\n']);
       expect(fs.existsSync(path.join(dir, `${run.pid}.failed`))).toBe(true);
       expect(() => readRecordDir(dir)).toThrow(
-        `host mode, process ${run.pid}: its records could not all be written to ${dir} (a full file system, a file size limit, or no file descriptor left), so what it allocated is not known`,
+        `host mode, process ${run.pid}: its records could not all be written to ${dir} (a full file system, a file size limit, no file descriptor left, or a chroot away from it), so what it allocated is not known`,
       );
     } finally {
       fs.rmSync(dir, { recursive: true, force: true });

@@ -255,12 +255,12 @@ test(fdExhaustCase.name, async () => {
   expect(describeLeaks(kept.leaks)).toEqual(c.leaks);
   // Closed by the program and no descriptor left to open it again: the records cannot all be written,
   // and pmm says so (the ring file carries it, where no file can be made), rather than report a part.
-  await expect(hostRun(programBin(c.program), ['close'])).rejects.toThrow(/its records could not all be written to .* \(a full file system, a file size limit, or no file descriptor left\)/);
+  await expect(hostRun(programBin(c.program), ['close'])).rejects.toThrow(/its records could not all be written to .* \(a full file system, a file size limit, no file descriptor left, or a chroot away from it\)/);
   // A child forked under a limit below every descriptor: neither it nor its parent can make a file for it.
   // It was left out of the run, which said "no leaks".
   for (const mode of ['fork', 'closefork']) {
     await expect(hostRun(programBin(c.program), [mode])).rejects.toThrow(
-      /^host mode, process \d+: its forked child \d+ could not be followed: neither process could open a file to record it in \(no descriptor free: the program lowered RLIMIT_NOFILE, or used them all\), so what the child allocated is not known$/,
+      /^host mode, process \d+: its forked child \d+ could not be followed: neither process could open a file to record it in \(no descriptor free: the program lowered RLIMIT_NOFILE, or used them all; or a chroot away from the folder\), so what the child allocated is not known$/,
     );
   }
 }, 60_000);
@@ -272,7 +272,7 @@ test(fsizeLimitCase.name, () => {
   // (before, the hook's own write raised SIGXFSZ and killed it: no line, status 153, part of the figures).
   const limited = spawnSync(process.execPath, [cli, 'run', '--host', '--', programBin(c.program)], { encoding: 'utf8', timeout: 60_000 });
   expect([limited.status, limited.signal, limited.stdout]).toEqual([3, null, c.stdout]);
-  expect(limited.stderr).toMatch(/^pmm: host mode, process \d+: its records could not all be written to .* \(a full file system, a file size limit, or no file descriptor left\), so what it allocated is not known\n$/);
+  expect(limited.stderr).toMatch(/^pmm: host mode, process \d+: its records could not all be written to .* \(a full file system, a file size limit, no file descriptor left, or a chroot away from it\), so what it allocated is not known\n$/);
   // The program's own write past its limit kills it as without pmm; what it leaked until then is all there.
   const exceeded = spawnSync(process.execPath, [cli, 'run', '--host', '--', programBin(c.program), 'exceed'], { encoding: 'utf8', timeout: 60_000 });
   expect(exceeded.stdout).toBe('');

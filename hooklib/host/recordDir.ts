@@ -125,7 +125,7 @@ export function processRecordPieces(dir: string, name: string): Iterable<Uint8Ar
   // The hook could not write a record out: what is here is not all the process did. It says so in an
   // empty file, or in its ring file when it could not make one (no descriptor left).
   const failed = (): Error =>
-    new Error(`its records could not all be written to ${dir} (a full file system, a file size limit, or no file descriptor left), so what it allocated is not known`);
+    new Error(`its records could not all be written to ${dir} (a full file system, a file size limit, no file descriptor left, or a chroot away from it), so what it allocated is not known`);
   if (fs.existsSync(path.join(dir, `${name}.failed`))) throw failed();
   const recordsFile = path.join(dir, `${name}.records`);
   const written = sizeIfThere(recordsFile) ?? 0;
@@ -285,7 +285,7 @@ function checkFollowed(replayed: ReadonlyArray<RecordDirEntry & { process: HostP
     if (lost !== undefined) {
       throw new Error(
         `host mode, process ${pid}: its forked child ${lost} could not be followed: neither process could open a file to record it in ` +
-          '(no descriptor free: the program lowered RLIMIT_NOFILE, or used them all), so what the child allocated is not known',
+          '(no descriptor free: the program lowered RLIMIT_NOFILE, or used them all; or a chroot away from the folder), so what the child allocated is not known',
       );
     }
   }
