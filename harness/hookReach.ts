@@ -72,21 +72,48 @@ function fileReason(file: string): string | null {
   }
 }
 
+/** The interpreter a `#!` script names (its first word), or null for a file that is none. */
+function scriptInterpreter(file: string): string | null {
+  let fd: number;
+  try {
+    fd = fs.openSync(file, 'r');
+  } catch {
+    return null;
+  }
+  try {
+    // The kernel reads at most this much of the line.
+    const head = Buffer.alloc(256);
+    const text = head.subarray(0, fs.readSync(fd, head, 0, head.length, 0)).toString('latin1');
+    return /^#![ \t]*(\/[^\s]+)/.exec(text)?.[1] ?? null;
+  } finally {
+    fs.closeSync(fd);
+  }
+}
+
 /**
  * Reads the file; throws (the ProgramError the caller gives) when the program cannot take the hook. The
  * dynamic loader run as a program (ld-linux-x86-64.so.2 PROGRAM) has no loader of its own, yet it is the
- * one that preloads the hook into the program it runs.
+ * one that preloads the hook into the program it runs. A `#!` script is its interpreter's to judge (as
+ * the kernel does, through at most 4 scripts): one whose interpreter is statically linked ran unhooked.
  */
 export function checkHookable(file: string, fail: (message: string) => Error): void {
+  let target = file;
+  for (let depth = 0; depth < 4; depth++) {
+    const interpreter = scriptInterpreter(target);
+    if (interpreter === null) break;
+    target = interpreter;
+  }
   let real: string;
   try {
-    real = fs.realpathSync(file);
+    real = fs.realpathSync(target);
   } catch {
     return; // missing or unreadable here: the run will say so
   }
   if (/^ld-linux[^/]*\.so(\.\d+)*$|^ld\.so/.test(path.basename(real))) return;
-  const reason = fileReason(file);
-  if (reason !== null) throw fail(`cannot run ${file} under the hook: ${reason}, so its allocations could not be seen`);
+  const reason = fileReason(target);
+  if (reason === null) return;
+  const what = target === file ? reason : `it is a script whose interpreter ${target} cannot take the hook (${reason})`;
+  throw fail(`cannot run ${file} under the hook: ${what}, so its allocations could not be seen`);
 }
 
 /**

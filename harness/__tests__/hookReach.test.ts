@@ -48,6 +48,18 @@ describe('unhookableReason', () => {
     execFileSync('gcc', ['-static', '-o', binary, source]);
     expect(reasonFor(binary)).toMatch(/statically linked/);
     expect(() => checkHookable(binary, fail)).toThrow(`cannot run ${binary} under the hook: it is statically linked`);
+    // A script it interprets, directly or through another script, is refused too: it ran unhooked, and
+    // only afterwards did the run say that the hook never started (set-user-ID, ...).
+    const script = path.join(dir, 'script');
+    const outer = path.join(dir, 'outer');
+    fs.writeFileSync(script, `#!${binary} -x\n`, { mode: 0o755 });
+    fs.writeFileSync(outer, `#! ${script}\n`, { mode: 0o755 });
+    for (const file of [script, outer]) {
+      expect(() => checkHookable(file, fail)).toThrow(`cannot run ${file} under the hook: it is a script whose interpreter ${binary} cannot take the hook (it is statically linked`);
+    }
+    expect(() => checkHookable(path.join(dir, 'nothing'), fail)).not.toThrow();
+    fs.writeFileSync(path.join(dir, 'shell'), '#!/bin/sh\nexit 0\n');
+    expect(() => checkHookable(path.join(dir, 'shell'), fail)).not.toThrow();
   });
 
   it.each<[string, Buffer, RegExp | null]>([
