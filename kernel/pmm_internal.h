@@ -211,6 +211,7 @@ void pmm_monitor_hooked_image(struct pmm_monitor *mon, u64 exec_id);
 void pmm_monitor_seen_current(struct pmm_monitor *mon);
 struct pmm_monitor *pmm_monitor_create(struct task_struct *task);
 struct pmm_monitor *pmm_monitor_follow_child(struct task_struct *task);
+struct task_struct *pmm_child_task(struct pid *parent, pid_t nr);
 struct pmm_monitor *pmm_monitor_name_child(struct pmm_monitor *parent,
 					   struct task_struct *task,
 					   u64 parent_exec_id);

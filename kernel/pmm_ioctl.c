@@ -444,26 +444,9 @@ static int pmm_ioctl_get_stats(void __user *argp)
  */
 static struct task_struct *pmm_maps_task(pid_t pid)
 {
-	struct task_struct *task;
-	struct pid *spid;
-	bool child;
-
 	if (pid <= 0 || pid == task_tgid_nr(current))
 		return get_task_struct(current);
-	spid = find_get_pid(pid);
-	task = get_pid_task(spid, PIDTYPE_TGID);
-	put_pid(spid);
-	if (!task)
-		return NULL;
-	rcu_read_lock();
-	child = task_tgid_nr(rcu_dereference(task->real_parent)) ==
-		task_tgid_nr(current);
-	rcu_read_unlock();
-	if (!child) {
-		put_task_struct(task);
-		return NULL;
-	}
-	return task;
+	return pmm_child_task(task_tgid(current), pid);
 }
 
 /*

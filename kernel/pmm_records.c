@@ -89,6 +89,33 @@ struct pmm_monitor *pmm_monitor_follow_child(struct task_struct *task)
 }
 
 /*
+ * The process numbered nr in parent's pid namespace, when it is parent's
+ * child: a new reference, or NULL.
+ */
+struct task_struct *pmm_child_task(struct pid *parent, pid_t nr)
+{
+	struct task_struct *task;
+	struct pid *pid;
+	bool child;
+
+	rcu_read_lock();
+	pid = get_pid(find_pid_ns(nr, ns_of_pid(parent)));
+	rcu_read_unlock();
+	task = get_pid_task(pid, PIDTYPE_TGID);
+	put_pid(pid);
+	if (!task)
+		return NULL;
+	rcu_read_lock();
+	child = task_tgid(rcu_dereference(task->real_parent)) == parent;
+	rcu_read_unlock();
+	if (!child) {
+		put_task_struct(task);
+		return NULL;
+	}
+	return task;
+}
+
+/*
  * A monitored parent names the child it has just forked (PMM_FORKED, or a
  * ring entry of kind PMM_KIND_FORKED): the child is monitored from now,
  * with the parent's object map while it runs the parent's image

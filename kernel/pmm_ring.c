@@ -436,8 +436,7 @@ static void pmm_ring_forked(struct pmm_ring *ring, struct pmm_monitor *mon,
 {
 	struct task_struct *task;
 	struct pmm_monitor *child;
-	struct pid *pid;
-	bool ours;
+	bool recording;
 
 	lockdep_assert_held(&pmm_lock);
 
@@ -447,24 +446,14 @@ static void pmm_ring_forked(struct pmm_ring *ring, struct pmm_monitor *mon,
 	 * The number fork() gave the writer, in the writer's pid namespace:
 	 * the ring may be applied by another task (its release, late).
 	 */
-	rcu_read_lock();
-	pid = get_pid(find_pid_ns((pid_t)nr, ns_of_pid(ring->pid)));
-	rcu_read_unlock();
-	task = get_pid_task(pid, PIDTYPE_TGID);
-	put_pid(pid);
+	task = pmm_child_task(ring->pid, (pid_t)nr);
 	if (!task)
 		return;
-	rcu_read_lock();
-	ours = task_tgid(rcu_dereference(task->real_parent)) == ring->pid;
-	rcu_read_unlock();
-	if (ours) {
-		/* One that mapped a ring of its own first records. */
-		bool recording = pmm_monitor_find_pid(task_tgid(task));
-
-		child = pmm_monitor_name_child(mon, task, ring->exec_id);
-		if (child && !recording)
-			child->unhooked = PMM_UNHOOKED_NO_DEVICE;
-	}
+	/* One that mapped a ring of its own first records. */
+	recording = pmm_monitor_find_pid(task_tgid(task));
+	child = pmm_monitor_name_child(mon, task, ring->exec_id);
+	if (child && !recording)
+		child->unhooked = PMM_UNHOOKED_NO_DEVICE;
 	put_task_struct(task);
 }
 
