@@ -27,8 +27,9 @@ export function junitSummary(document: JunitDocument, outputFile: string): strin
   const failures = cases.filter(test => test.error === undefined && test.failure !== undefined);
   const skipped = cases.filter(test => test.skipped !== undefined);
   const passed = cases.length - errors.length - failures.length - skipped.length;
-  const bytes = cases.reduce((sum, test) => sum + property(test, 'pmm.leaked.bytes'), 0);
-  const blocks = cases.reduce((sum, test) => sum + property(test, 'pmm.leaked.blocks'), 0);
+  const total = (tests: JunitTestCase[], name: string): number => tests.reduce((sum, test) => sum + property(test, name), 0);
+  const bytes = total(cases, 'pmm.leaked.bytes');
+  const blocks = total(cases, 'pmm.leaked.blocks');
   const isFileCase = (test: JunitTestCase): boolean => (test.error ?? [])[0]?.$.type === 'TestSuiteError';
   const leaked = cases.filter(test => property(test, 'pmm.leaked.blocks') > 0);
   const leaking = leaked.filter(test => !isFileCase(test)).length;
@@ -39,8 +40,8 @@ export function junitSummary(document: JunitDocument, outputFile: string): strin
   // A leak in a test that passed failed nothing (asserted with toLeak, within leakThreshold, or of a run
   // allowed to fault): said apart, so that the line does not read as leaks the run let through.
   const passing = leaked.filter(test => test.error === undefined && test.failure === undefined && test.skipped === undefined);
-  const passingBytes = passing.reduce((sum, test) => sum + property(test, 'pmm.leaked.bytes'), 0);
-  const passingBlocks = passing.reduce((sum, test) => sum + property(test, 'pmm.leaked.blocks'), 0);
+  const passingBytes = total(passing, 'pmm.leaked.bytes');
+  const passingBlocks = total(passing, 'pmm.leaked.blocks');
   const failedNothing = passing.length === 0 ? ''
     : passing.length === leaked.length ? ' that passed (asserted, allowed or within leakThreshold)'
     : `; ${counted(passingBytes, 'byte')} in ${counted(passingBlocks, 'block')} of it in ${counted(passing.length, 'test')} that passed (asserted, allowed or within leakThreshold)`;
