@@ -61,8 +61,10 @@ function notARun(name: string, value: unknown): Error {
 function notRecorded(result: RunResult): string | null {
   if (result.orphaned) return 'the test that started it ended before it finished: it was killed, and what it leaked is not known';
   if (result.hook === false) return 'it ran without the hook (hook: false): nothing was recorded';
-  // A forked child (result.children[i]) that exec()ed a program the hook cannot enter.
-  if ((result as { unhooked?: boolean }).unhooked === true) return 'it exec()ed a program the hook cannot enter: what that image allocated was not seen';
+  // A forked child (result.children[i]) whose hook could not reach pmm.ko, or that exec()ed a program the hook cannot enter.
+  const child = result as { unhooked?: boolean; noDevice?: boolean };
+  if (child.noDevice === true) return 'the hook in it could not reach pmm.ko (no descriptor of /dev/pmm left): what it allocated was not seen';
+  if (child.unhooked === true) return 'it exec()ed a program the hook cannot enter: what that image allocated was not seen';
   if (result.timedOutBeforeHook) return 'the time ran out before the hook started in it: nothing was recorded';
   if (result.signalledBeforeHook) return `${result.signal ?? 'a signal'} ended it before the hook started: nothing was recorded`;
   return null;

@@ -167,6 +167,7 @@ describe('what the matchers cannot judge', () => {
     ['a run signalled before the hook started', { signal: 'SIGINT', signalledBeforeHook: true }, 'SIGINT ended it before the hook started: nothing was recorded'],
     ['a run its test left', { signal: 'SIGKILL', orphaned: true }, 'the test that started it ended before it finished: it was killed, and what it leaked is not known'],
     ['a forked child that exec()ed a program the hook cannot enter', { unhooked: true } as Partial<RunResult>, 'it exec()ed a program the hook cannot enter: what that image allocated was not seen'],
+    ['a forked child whose hook could not reach pmm.ko', { unhooked: true, noDevice: true } as Partial<RunResult>, 'the hook in it could not reach pmm.ko (no descriptor of /dev/pmm left): what it allocated was not seen'],
   ])('refuses %s: nothing was recorded, negated or not', (_what, fields, why) => {
     for (const call of all({ ...run(0), ...fields })) expect(call).toThrow(`pmm cannot tell of ./mm: ${why}`);
   });
