@@ -58,11 +58,18 @@ PMM_EXPORT void _Exit(int status)
 	_exit(status);
 }
 
-/* A child reaped (or, with WNOWAIT, seen) exited or killed: its pid and wait status. */
-static void pmm_mark_reaped(pid_t pid, int status)
+/*
+ * A child reaped (or, with WNOWAIT, seen) exited or killed: its pid and wait status. The wait family
+ * gives the pid in the caller's pid namespace (from_wait), which pmm_host_pid_reaped turns into the run's;
+ * popen()'s comes from /proc, as the run's.
+ */
+static void pmm_mark_reaped(pid_t pid, int status, int from_wait)
 {
-	if (pid > 0 && (WIFEXITED(status) || WIFSIGNALED(status)))
-		pmm_transport_host_reaped(pid, status);
+	if (pid > 0 && (WIFEXITED(status) || WIFSIGNALED(status))) {
+		pid = from_wait ? pmm_host_pid_reaped(pid) : pid;
+		if (pid > 0)
+			pmm_transport_host_reaped(pid, status);
+	}
 }
 
 /* wait, waitpid and wait3 are wait4 with fewer arguments; the C library's own call wait4 inside. */
@@ -73,7 +80,7 @@ PMM_EXPORT pid_t wait4(pid_t pid, int *wstatus, int options, struct rusage *usag
 	pid_t ret = fn(pid, &status, options, usage);
 
 	if (ret > 0) {
-		pmm_mark_reaped(ret, status);
+		pmm_mark_reaped(ret, status, 1);
 		if (wstatus)
 			*wstatus = status;
 	}
@@ -102,9 +109,9 @@ PMM_EXPORT int waitid(idtype_t idtype, id_t id, siginfo_t *info, int options)
 
 	if (ret == 0 && info && info->si_pid > 0) {
 		if (info->si_code == CLD_EXITED)
-			pmm_mark_reaped(info->si_pid, (info->si_status & 0xff) << 8);
+			pmm_mark_reaped(info->si_pid, (info->si_status & 0xff) << 8, 1);
 		else if (info->si_code == CLD_KILLED || info->si_code == CLD_DUMPED)
-			pmm_mark_reaped(info->si_pid, info->si_status & 0x7f);
+			pmm_mark_reaped(info->si_pid, info->si_status & 0x7f, 1);
 	}
 	return ret;
 }
@@ -112,11 +119,10 @@ PMM_EXPORT int waitid(idtype_t idtype, id_t id, siginfo_t *info, int options)
 /*
  * popen()'s shell: the C library spawns it and, in pclose(), reaps it where no wrapper sees its pid.
  * pclose() gives the status; the pid is learnt at popen() as the one child the calling thread has
- * after it and not before (/proc/self/task/TID/children lists the children a thread made, so other
+ * after it and not before (/proc/thread-self/children lists the children a thread made, so other
  * threads' spawns do not count), and kept with the stream and its fd until pclose().
  */
 #define PMM_POPEN_MAX		64
-#define PMM_CHILDREN_MAX	256
 
 struct pmm_popened {
 	FILE *fp;
@@ -127,33 +133,6 @@ struct pmm_popened {
 static struct pmm_popened pmm_popened[PMM_POPEN_MAX];
 static unsigned int pmm_popened_next;
 static pthread_mutex_t pmm_popen_lock = PTHREAD_MUTEX_INITIALIZER;
-
-/* This thread's children, at most PMM_CHILDREN_MAX; -1 when they cannot all be read. */
-static int pmm_thread_children(pid_t *pids)
-{
-	char path[64], text[PMM_CHILDREN_MAX * 8];
-	int fd, n = 0;
-	ssize_t len;
-	char *at, *end;
-
-	snprintf(path, sizeof(path), "/proc/self/task/%d/children", (int)pmm_gettid());
-	fd = open(path, O_RDONLY | O_CLOEXEC);
-	if (fd < 0)
-		return -1;
-	len = read(fd, text, sizeof(text) - 1);
-	close(fd);
-	if (len < 0 || len == (ssize_t)sizeof(text) - 1)
-		return -1;
-	text[len] = '\0';
-	for (at = text; n < PMM_CHILDREN_MAX; at = end) {
-		long pid = strtol(at, &end, 10);
-
-		if (end == at)
-			break;
-		pids[n++] = (pid_t)pid;
-	}
-	return n;
-}
 
 /* The one pid in after that is not in before; 0 if there is not exactly one. */
 static pid_t pmm_new_child(const pid_t *before, int nbefore, const pid_t *after, int nafter)
@@ -229,6 +208,6 @@ PMM_EXPORT int pclose(FILE *fp)
 	int status = fn(fp);
 
 	if (pid > 0 && status != -1)
-		pmm_mark_reaped(pid, status);
+		pmm_mark_reaped(pid, status, 0);
 	return status;
 }

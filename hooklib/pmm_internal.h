@@ -201,6 +201,19 @@ void pmm_fork_prepare(void);
 FILE *pmm_exit_popen(FILE *(*real)(const char *, const char *), const char *command, const char *type);
 
 /*
+ * pmm_host_pid.c: pids as the run sees them (host mode). The caller's, from /proc; remember: it is the
+ * process the files are for (not a vfork child), which notes how deep a namespace it lives in.
+ */
+pid_t pmm_host_pid_self(int remember);
+/* A child's pid, as fork() or posix_spawn() gave it, as the run's; 0 if it cannot be told. */
+pid_t pmm_host_pid_child(pid_t pid);
+/* The same for a child the wait family reaped, as pmm_host_pid_child gave it; 0 if it did not. */
+pid_t pmm_host_pid_reaped(pid_t pid);
+/* The calling thread's children, as /proc names them, at most PMM_CHILDREN_MAX; -1 if not all read. */
+#define PMM_CHILDREN_MAX	256
+int pmm_thread_children(pid_t *pids);
+
+/*
  * pmm_exec_target.c: the file an exec or spawn call runs, absolute, into out; -1 when the call cannot
  * run one or it cannot be told. path NULL: fexecve's fd (dirfd). search: PATH is searched, as execvp
  * does, for a path without '/'. Else path is taken from dirfd (or AT_FDCWD), as execveat does.

@@ -247,12 +247,13 @@ static int pmm_host_dir_open(void)
 {
 	const char *dir = pmm_record_dir;
 	char ring_path[PATH_MAX];
-	pid_t pid = pmm_getpid();
+	/* The files are named as the run knows the process, which its own namespace may not (pmm_host_pid.c). */
+	pid_t pid = pmm_host_pid_self(1);
 	unsigned int gen;
 	size_t maps_len;
 	const char *maps = pmm_maps_inherited(&maps_len);
 
-	pmm_sink_pid = pid;
+	pmm_sink_pid = pmm_getpid();
 	if (pmm_host_name_choose(dir, pid, maps, maps_len, &gen) ||
 	    pmm_host_name_path(pmm_records_path, sizeof(pmm_records_path), dir, pid, gen, ".records") ||
 	    pmm_host_name_path(ring_path, sizeof(ring_path), dir, pid, gen, ".ring") ||
@@ -564,8 +565,8 @@ void pmm_transport_send_exec(pid_t pid, const char *path, const char *text, size
 			goto out;
 		if (pid == 0 && pmm_transport_owner())
 			pmm_transport_send_maps(text, len);
-		else
-			pmm_host_spawned(pid ? pid : pmm_getpid(), path ? path : "-");
+		else if ((pid = pid ? pmm_host_pid_child(pid) : pmm_host_pid_self(0)) > 0)
+			pmm_host_spawned(pid, path ? path : "-");
 		goto out;
 	}
 	pmm_device_send_maps(pid, text, len);
@@ -653,7 +654,7 @@ void pmm_transport_forked(pid_t pid)
 	if (!pmm_transport_live() || !pmm_transport_owner())
 		goto out;
 	if (pmm_sink == PMM_SINK_HOST) {
-		if (pmm_record_dir[0])
+		if (pmm_record_dir[0] && (pid = pmm_host_pid_child(pid)) > 0)
 			pmm_host_spawned(pid, NULL);
 		goto out;
 	}

@@ -666,6 +666,35 @@ export const outlivedCase = {
 };
 
 /**
+ * pid_namespace: the program runs its children in a pid namespace of their own, as a sandbox does (needs
+ * root). The first leaks 100 bytes and exits 5; its child leaks 7 and dies of SIGUSR1, reaped in there by
+ * its pid in there; it spawns a program the hook cannot enter. Each child is listed once, by the pid the
+ * run knows it by, with how it ended: host mode named the first by its pid in there (1), listed it again
+ * under the pid its parent reaped, and its child and spawn by theirs (2 and 3). outlive: the first child
+ * is still running when the program ends, and the run ends it (host mode could not find it to).
+ */
+export const pidNamespaceCase = {
+  name: 'pid_namespace: children in a pid namespace of their own are each listed once, by the pid the run knows, with how they ended',
+  program: 'pid_namespace',
+  args: (outlive: boolean): string[] => [programBin('exec_unhooked_static'), ...(outlive ? ['outlive'] : [])],
+  stdout: (outlive: boolean): string => `exec_unhooked: static image\npid_namespace: ${outlive ? 'left running' : 'done'}\n`,
+  /** describeNamespaceChildren's answer. */
+  children: (outlive: boolean): string[] => [
+    'exec_unhooked_static status 0 0/0 unhooked',
+    'pid_namespace SIGUSR1 7/1',
+    outlive ? 'pid_namespace SIGKILL by the run 100/1' : 'pid_namespace status 5 100/1',
+  ].sort(),
+};
+
+/** Each child as "file ending bytes/blocks", sorted; with " unhooked" for one the hook could not enter. */
+export function describeNamespaceChildren(children: Array<{ program: string | null; exitCode: number | null; signal: string | null; endedByRun?: boolean; unhooked: boolean; summary: LeakSummary }>): string[] {
+  return children.map((child) => {
+    const ending = child.signal !== null ? `${child.signal}${child.endedByRun ? ' by the run' : ''}` : `status ${child.exitCode}`;
+    return `${path.basename(child.program ?? '?')} ${ending} ${child.summary.bytes}/${child.summary.blocks}${child.unhooked ? ' unhooked' : ''}`;
+  }).sort();
+}
+
+/**
  * address_limit: a program that lowers its address-space limit below what a ring of the hook's needs, then
  * forks and exec()s. Each then records without a ring (in the guest an ioctl per record, on the host a write).
  * Before, in the VM the exec-ed image was taken for one the hook cannot enter, its leaks dropped; on the host

@@ -8,7 +8,7 @@ import type {} from '../../harness/globals';
 import type { RunResult } from '../../harness/types';
 import { unhookedChildMessage } from '../../harness/hookReach';
 import { releaseNotes } from '../../harness/releaseNotes';
-import { addressLimitCase, strayCase, runsAsRoot, dropUserCase, dropUserRuns, binaryOutputCase, childEndingsCase, describeChildPrograms, describeChildren, describeLeakObjects, describeLeaks, describeMismatches, dlReuseCase, describePidReuse, describeDetached, detachedCase, execEnvCase, execImageCases, execUnhookedCase, fdExhaustCase, fsizeLimitCase, seccompDeniedCase, ringOverwriteCase, quickExitCase, unhookedChildren, forkFamilyCase, rawForkCase, vforkAllocCase, hookCases, inputCases, EndlessInput, outlivedCase, unmatchedFreeCase, pidReuseCase, programBin, setuidCopy, describeSystemEndings, startCase, systemEndingsCase } from './cases';
+import { addressLimitCase, strayCase, runsAsRoot, pidNamespaceCase, describeNamespaceChildren, dropUserCase, dropUserRuns, binaryOutputCase, childEndingsCase, describeChildPrograms, describeChildren, describeLeakObjects, describeLeaks, describeMismatches, dlReuseCase, describePidReuse, describeDetached, detachedCase, execEnvCase, execImageCases, execUnhookedCase, fdExhaustCase, fsizeLimitCase, seccompDeniedCase, ringOverwriteCase, quickExitCase, unhookedChildren, forkFamilyCase, rawForkCase, vforkAllocCase, hookCases, inputCases, EndlessInput, outlivedCase, unmatchedFreeCase, pidReuseCase, programBin, setuidCopy, describeSystemEndings, startCase, systemEndingsCase } from './cases';
 
 const bin = programBin;
 
@@ -189,6 +189,17 @@ test.each([forkFamilyCase, outlivedCase, rawForkCase, vforkAllocCase, addressLim
   // pmm.ko saw each child exit: fork_family's all exit 0; outlived's is ended by pmd when the program is.
   const endings = (result.children ?? []).map((child) => child.signal ?? `status ${child.exitCode}`);
   expect(new Set(endings)).toEqual(new Set([c.program === 'outlived' ? 'SIGKILL' : 'status 0']));
+});
+
+if (!runsAsRoot) console.warn('pid_namespace skipped: unshare(CLONE_NEWPID) needs root');
+(runsAsRoot ? test.each : test.skip.each)([false, true])(`${pidNamespaceCase.name} (outlive: %s)`, async (outlive) => {
+  const c = pidNamespaceCase;
+  const result = await pmm.run(bin(c.program), c.args(outlive));
+  expect(result.exitCode).toBe(0);
+  expect(result.stdout).toBe(c.stdout(outlive));
+  expect(describeNamespaceChildren(result.children ?? [])).toEqual(c.children(outlive));
+  expect((result.children ?? []).map((child) => child.pid).filter((pid) => pid <= 3)).toEqual([]);
+  declareChildLeaks(result);
 });
 
 test.each(detachedCase.modes)(`${detachedCase.name}: %s`, async (mode) => {

@@ -8,7 +8,7 @@ import { PassThrough, Readable } from 'stream';
 import { closeSymbolizer, symbolizeRun } from '../../harness/runProgram';
 import { preloadablePath } from '../../qemu/paths';
 import { runHostRaw } from '../host/runHost';
-import { addressLimitCase, strayCase, runsAsRoot, dropUserCase, dropUserRuns, binaryOutputCase, childEndingsCase, describeChildPrograms, describeChildren, describeLeakObjects, describeLeaks, describeMismatches, dlReuseCase, describePidReuse, describeDetached, detachedCase, execEnvCase, execImageCases, execUnhookedCase, fdExhaustCase, fsizeLimitCase, ringOverwriteCase, quickExitCase, unhookedChildren, forkFamilyCase, rawForkCase, vforkAllocCase, hookCases, inputCases, EndlessInput, outlivedCase, unmatchedFreeCase, pidReuseCase, programBin, setuidCopy, describeSystemEndings, startCase, systemEndingsCase } from './cases';
+import { addressLimitCase, strayCase, runsAsRoot, pidNamespaceCase, describeNamespaceChildren, dropUserCase, dropUserRuns, binaryOutputCase, childEndingsCase, describeChildPrograms, describeChildren, describeLeakObjects, describeLeaks, describeMismatches, dlReuseCase, describePidReuse, describeDetached, detachedCase, execEnvCase, execImageCases, execUnhookedCase, fdExhaustCase, fsizeLimitCase, ringOverwriteCase, quickExitCase, unhookedChildren, forkFamilyCase, rawForkCase, vforkAllocCase, hookCases, inputCases, EndlessInput, outlivedCase, unmatchedFreeCase, pidReuseCase, programBin, setuidCopy, describeSystemEndings, startCase, systemEndingsCase } from './cases';
 
 beforeAll(() => {
   if (fs.existsSync('/dev/pmm')) throw new Error('/dev/pmm exists: host mode needs a machine without pmm.ko');
@@ -162,6 +162,19 @@ test.each([forkFamilyCase, outlivedCase, rawForkCase, vforkAllocCase, addressLim
   // outlived's child was killed by the run.
   const endings = (result.children ?? []).map((child) => child.signal ?? `status ${child.exitCode}`);
   expect(new Set(endings)).toEqual(new Set([c.program === 'outlived' ? 'SIGKILL' : 'status 0']));
+}, 60_000);
+
+if (!runsAsRoot) console.warn('pid_namespace skipped: unshare(CLONE_NEWPID) needs root');
+(runsAsRoot ? test.each : test.skip.each)([false, true])(`${pidNamespaceCase.name} (outlive: %s)`, async (outlive) => {
+  const c = pidNamespaceCase;
+  const result = await hostRun(programBin(c.program), c.args(outlive));
+  expect(result.exitCode).toBe(0);
+  expect(result.stdout).toBe(c.stdout(outlive));
+  expect(describeNamespaceChildren(result.children ?? [])).toEqual(c.children(outlive));
+  // Not by their pids in there (1, 2 and 3); none outlives the run.
+  const pids = (result.children ?? []).map((child) => child.pid);
+  expect(pids.filter((pid) => pid <= 3)).toEqual([]);
+  for (const pid of pids) expect(fs.existsSync(`/proc/${pid}`) ? fs.readFileSync(`/proc/${pid}/stat`, 'utf8') : 'gone').toMatch(/^gone$|\) Z /);
 }, 60_000);
 
 test("a forked child's crash is in its entry: the signal, and what it leaked until then", async () => {
