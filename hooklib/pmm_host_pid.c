@@ -11,12 +11,16 @@
  * knows; a process whose list is longer lives in a nested namespace, and the pids it gets from fork(),
  * posix_spawn() and the wait family are of that namespace: a child's is found among this thread's
  * children (/proc/thread-self/children, which names them as /proc does) by its own NSpid, and kept
- * until it is reaped, when its pid in there may be another's. Everything here is async-signal-safe:
+ * until it is reaped, when its pid in there may be another's. A program may mount a /proc of its own
+ * for the namespace (unshare --mount-proc, a sandbox's): an image it then exec()s finds only its pid in
+ * there, and takes the name its earlier image had, which read the run's /proc before the mount and
+ * left that name for it (pmm_host_pid_leave_name). Everything here is async-signal-safe:
  * a forked child names its files in the fork handler. Outside a nested namespace nothing is read but
  * the process's own status, once.
  */
 #define _GNU_SOURCE
 #include <fcntl.h>
+#include <limits.h>
 #include <stdlib.h>
 #include <string.h>
 #include <unistd.h>
@@ -158,4 +162,62 @@ pid_t pmm_host_pid_reaped(pid_t pid)
 			return (pid_t)(__u32)entry;
 	}
 	return 0;
+}
+
+/* <dir>/<pid>@<start time>.self: an image's name, kept for the next image of the process. */
+static int pmm_host_self_path(char *path, size_t size, const char *dir, pid_t pid)
+{
+	unsigned long long start = pmm_host_start_time();
+	char digits[24];
+	size_t len = 0, at = strlen(dir);
+
+	do
+		digits[len++] = (char)('0' + start % 10);
+	while ((start /= 10) != 0);
+	if (at + 1 + 10 + 1 + len + sizeof(".self") > size)
+		return -1;
+	memcpy(path, dir, at);
+	path[at++] = '/';
+	at += pmm_host_decimal(path + at, (unsigned int)pid);
+	path[at++] = '@';
+	while (len > 0)
+		path[at++] = digits[--len];
+	memcpy(path + at, ".self", sizeof(".self"));
+	return 0;
+}
+
+void pmm_host_pid_leave_name(const char *dir, pid_t name)
+{
+	char path[PATH_MAX], text[16];
+	size_t len = pmm_host_decimal(text, (unsigned int)name);
+	int fd;
+
+	if (pmm_host_self_path(path, sizeof(path), dir, pmm_getpid()) < 0)
+		return;
+	fd = pmm_host_name_open(path, O_WRONLY | O_TRUNC);
+	if (fd < 0)
+		return;
+	pmm_write_all(fd, text, len, 0);
+	close(fd);
+}
+
+pid_t pmm_host_pid_left_name(const char *dir, pid_t pid)
+{
+	char path[PATH_MAX], text[16], *end;
+	ssize_t len;
+	long name;
+	int fd;
+
+	if (pmm_host_self_path(path, sizeof(path), dir, pid) < 0)
+		return pid;
+	fd = open(path, O_RDONLY | O_CLOEXEC);
+	if (fd < 0)
+		return pid;
+	len = read(fd, text, sizeof(text) - 1);
+	close(fd);
+	if (len <= 0)
+		return pid;
+	text[len] = '\0';
+	name = strtol(text, &end, 10);
+	return end != text && *end == '\0' && name > 0 && name <= INT_MAX ? (pid_t)name : pid;
 }

@@ -141,6 +141,8 @@ unsigned int pmm_host_name_newest(const char *dir, pid_t pid);
 int pmm_host_name_open(const char *path, int flags);
 
 /* pmm_host_ring.c */
+/* This process's start time (clock ticks since boot, /proc/self/stat), which an exec keeps; 0 if unknown. */
+unsigned long long pmm_host_start_time(void);
 int pmm_host_ring_open(const char *path, const char *records_path, const char *maps_path);
 int pmm_host_ring_is_mine(const char *path);
 int pmm_host_ring_active(void);

@@ -209,6 +209,12 @@ pid_t pmm_host_pid_self(int remember);
 pid_t pmm_host_pid_child(pid_t pid);
 /* The same for a child the wait family reaped, as pmm_host_pid_child gave it; 0 if it did not. */
 pid_t pmm_host_pid_reaped(pid_t pid);
+/*
+ * Before an exec: this image's name (pid, as the run knows it) for the next, which may not find it in
+ * /proc; and what an earlier image left for this one, whose pid in its own namespace is pid (pid if none).
+ */
+void pmm_host_pid_leave_name(const char *dir, pid_t name);
+pid_t pmm_host_pid_left_name(const char *dir, pid_t pid);
 /* The calling thread's children, as /proc names them, at most PMM_CHILDREN_MAX; -1 if not all read. */
 #define PMM_CHILDREN_MAX	256
 int pmm_thread_children(pid_t *pids);

@@ -87,6 +87,9 @@ static int pmm_sink_dead;
  */
 static pid_t pmm_sink_pid;
 
+/* Host mode: the pid this process's files are named by, the run's (pmm_host_pid.c). */
+static pid_t pmm_host_self;
+
 /* Whether this process is the one the transport is for (not a vfork child of it). */
 int pmm_transport_owner(void)
 {
@@ -254,6 +257,9 @@ static int pmm_host_dir_open(void)
 	const char *maps = pmm_maps_inherited(&maps_len);
 
 	pmm_sink_pid = pmm_getpid();
+	if (pid == pmm_sink_pid)
+		pid = pmm_host_pid_left_name(dir, pid);
+	pmm_host_self = pid;
 	if (pmm_host_name_choose(dir, pid, maps, maps_len, &gen) ||
 	    pmm_host_name_path(pmm_records_path, sizeof(pmm_records_path), dir, pid, gen, ".records") ||
 	    pmm_host_name_path(ring_path, sizeof(ring_path), dir, pid, gen, ".ring") ||
@@ -606,12 +612,17 @@ void pmm_transport_before_exec(void)
 	int saved_errno = errno, cancel;
 
 	pmm_transport_host_mark(PMM_HOST_KIND_EXEC_TRY, 0);
-	if (!pmm_host_marks() || !pmm_host_ring_active())
+	if (!pmm_host_marks())
 		return;
-	cancel = pmm_cancel_off();
-	if (pmm_host_ring_hand_over() < 0)
-		pmm_host_drain_failed();
-	pmm_cancel_restore(cancel);
+	/* A /proc the program mounts for its pid namespace would not tell the next image its name. */
+	if (pmm_host_self != pmm_getpid())
+		pmm_host_pid_leave_name(pmm_record_dir, pmm_host_self);
+	if (pmm_host_ring_active()) {
+		cancel = pmm_cancel_off();
+		if (pmm_host_ring_hand_over() < 0)
+			pmm_host_drain_failed();
+		pmm_cancel_restore(cancel);
+	}
 	errno = saved_errno;
 }
 

@@ -684,6 +684,16 @@ export const pidNamespaceCase = {
     'pid_namespace SIGUSR1 7/1',
     outlive ? 'pid_namespace SIGKILL by the run 100/1' : 'pid_namespace status 5 100/1',
   ].sort(),
+  /**
+   * util-linux's unshare, which mounts a /proc of the namespace's own before it exec()s leak_three: that
+   * image finds only its pid in there (1). Host mode listed it as pid 1 with its blocks, and again as an
+   * unhooked child ("exec()ed a program, and the hook never started in it") under the pid unshare reaped.
+   */
+  mountProc: {
+    argv: ['/usr/bin/unshare', '--pid', '--fork', '--mount-proc', programBin('leak_three')],
+    exitCode: 7,
+    children: ['leak_three status 7 600/3'],
+  },
 };
 
 /** Each child as "file ending bytes/blocks", sorted; with " unhooked" for one the hook could not enter. */

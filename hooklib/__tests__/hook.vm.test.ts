@@ -202,6 +202,15 @@ if (!runsAsRoot) console.warn('pid_namespace skipped: unshare(CLONE_NEWPID) need
   declareChildLeaks(result);
 });
 
+(runsAsRoot ? test : test.skip)(`${pidNamespaceCase.name}: one that mounted a /proc of its own`, async () => {
+  const { argv, exitCode, children } = pidNamespaceCase.mountProc;
+  const result = await pmm.run(argv[0], argv.slice(1));
+  expect(result.exitCode).toBe(exitCode);
+  expect(describeNamespaceChildren(result.children ?? [])).toEqual(children);
+  expect((result.children ?? []).map((child) => child.pid).filter((pid) => pid <= 3)).toEqual([]);
+  declareChildLeaks(result);
+});
+
 test.each(detachedCase.modes)(`${detachedCase.name}: %s`, async (mode) => {
   for (let run = 0; run < detachedCase.runs; run++) {
     const result = await pmm.run(bin(detachedCase.program), [mode]);

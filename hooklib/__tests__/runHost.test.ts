@@ -177,6 +177,14 @@ if (!runsAsRoot) console.warn('pid_namespace skipped: unshare(CLONE_NEWPID) need
   for (const pid of pids) expect(fs.existsSync(`/proc/${pid}`) ? fs.readFileSync(`/proc/${pid}/stat`, 'utf8') : 'gone').toMatch(/^gone$|\) Z /);
 }, 60_000);
 
+(runsAsRoot ? test : test.skip)(`${pidNamespaceCase.name}: one that mounted a /proc of its own`, async () => {
+  const { argv, exitCode, children } = pidNamespaceCase.mountProc;
+  const result = await hostRun(argv[0], argv.slice(1));
+  expect(result.exitCode).toBe(exitCode);
+  expect(describeNamespaceChildren(result.children ?? [])).toEqual(children);
+  expect((result.children ?? []).map((child) => child.pid).filter((pid) => pid <= 3)).toEqual([]);
+}, 60_000);
+
 test("a forked child's crash is in its entry: the signal, and what it leaked until then", async () => {
   // As in the VM: the shell is the program; killed_midway, which it runs, leaks five blocks and dies of SIGSEGV.
   const result = await hostRun('/bin/sh', ['-c', `${programBin('killed_midway')} segv; exit 3`]);
