@@ -31,6 +31,8 @@ export interface ForwardOptions {
    * --junit report): no exit handler runs then.
    */
   beforeDying: (signal: string, phase: EndingPhase) => void;
+  /** A signal was passed on to the program: the run is being ended (cli/passOutput.ts stops waiting for a stalled reader). */
+  passedOn?: (signal: string) => void;
   /**
    * What must be said before pmm is left to a signal's default action, which no handler of pmm's sees (the
    * --junit report: the run has no result yet).
@@ -79,6 +81,7 @@ export function forwardSignals(control: RunControl, note: (message: string) => v
       else if (!control.signal) die(name, 'before the program'); // nothing runs yet
       else if (control.signal(name)) {
         if (!options.sharesGroup) said(name, true);
+        options.passedOn?.(name);
       } else if (control.ended?.() === true) die(name, 'after the program'); // the VM goes with pmm
       else late ??= name; // ends pmm once the runner has cleaned up after the program
     };

@@ -37,10 +37,17 @@ export function readerGone(err: NodeJS.ErrnoException): boolean {
   return err.code === 'EPIPE' || err.code === 'ECONNRESET';
 }
 
-/** Resolves once what was written to stream before has been taken (or has failed). */
+const givenUp = new Set<Stream>();
+
+/** stream's reader is waited for no more: what it has not taken is dropped when pmm exits (written). */
+export function giveUpOn(stream: Stream): void {
+  givenUp.add(stream);
+}
+
+/** Resolves once what was written to stream before has been taken (or has failed, or is given up on). */
 export function written(stream: Stream): Promise<void> {
   return new Promise((resolve) => {
-    if (stream.destroyed) resolve();
+    if (stream.destroyed || givenUp.has(stream)) resolve();
     else stream.write('', () => resolve());
   });
 }

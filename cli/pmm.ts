@@ -13,7 +13,7 @@ import { loadSuppressionFiles, type Suppression } from '../harness/suppressions'
 import { closeSharedVm } from '../harness/sharedVm';
 import { growthFailures } from '../harness/verdict';
 import { runHostRaw } from '../hooklib/host/runHost';
-import type { OutputListener, RunControl } from '../qemu/GuestChannel';
+import type { RunControl } from '../qemu/GuestChannel';
 import { loadGuestFiles, packageRoot } from '../qemu/paths';
 import { killLiveVms } from '../qemu/Vm';
 import { argumentsNotText } from './argumentText';
@@ -26,61 +26,13 @@ import { checkOutputFiles, checkReportNotOwnStream, pmmWords, type PmmWords } fr
 import { JunitFile } from './junitFile';
 import { runJunit } from './junitReport';
 import { parseArgs, USAGE, UsageError, type Command } from './parseArgs';
+import { passOutputOn } from './passOutput';
 import { programInputFromStdin, stdinStat } from './programInput';
-import { onOwnStreamError, ownStreamFailure, readerGone, watchOwnStreams, written } from './ownStreams';
+import { ownStreamFailure, readerGone, watchOwnStreams, written } from './ownStreams';
 import { runTimeoutMs } from './runTimeout';
 import { setupReadyLine } from './setupReady';
 import { textReport } from './textReport';
 import { writeJson } from './writeJson';
-
-/**
- * Writes a VM run's output to pmm's stdout and stderr as it comes. When the reader of either goes away
- * (`| head`, `2>&1 | head`), the program gets SIGPIPE, as its own write would have given it without pmm
- * (its leaks are reported all the same, where stderr still goes). A stream that fails
- * otherwise (a full disk) is passed on no more either: the program wrote into a pipe in the guest and
- * goes on, and pmm says what was dropped (lostOutputNotes).
- */
-function passOutputOn(control: RunControl): OutputListener {
-  const gone = new Set<NodeJS.WriteStream>();
-  // Gone because its reader left: the program's next write there would have raised SIGPIPE without pmm.
-  const readerLeft = new Set<NodeJS.WriteStream>();
-  let piped = false;
-  const pipe = (): void => {
-    if (!piped) piped = control.signal?.('SIGPIPE') ?? false;
-  };
-  // Streams whose reader has not taken what was written yet: the guest is not read until they have.
-  const full = new Set<NodeJS.WriteStream>();
-  const drained = (stream: NodeJS.WriteStream): void => {
-    if (full.delete(stream) && full.size === 0) control.resume?.();
-  };
-  onOwnStreamError((stream, err) => {
-    // Either stream: without pmm the program's own write would have raised it (`2>&1 | head`). One that
-    // pmm's own line met before the program ran (its boot notice) is sent at the program's next write.
-    if (readerGone(err)) {
-      readerLeft.add(stream);
-      pipe();
-    }
-    gone.add(stream);
-    // What the program writes from now on is read and dropped.
-    drained(stream);
-  });
-  return (which, data) => {
-    const stream = which === 'stdout' ? process.stdout : process.stderr;
-    if (readerLeft.has(stream)) pipe();
-    if (gone.has(stream) || stream.write(data) || full.has(stream)) return;
-    if (full.size === 0) control.pause?.();
-    full.add(stream);
-    stream.once('drain', () => drained(stream));
-  };
-}
-
-/** What pmm could not pass on of a VM run's output, other than to a reader that went away. */
-function lostOutputNotes(): string[] {
-  return (['stdout', 'stderr'] as const).flatMap((name) => {
-    const failure = ownStreamFailure(process[name]);
-    return failure && !readerGone(failure) ? [`writing the program's ${name} failed (${failure.message}): what it wrote after that was dropped`] : [];
-  });
-}
 
 type RunCommand = Extract<Command, { name: 'run' | 'exec' }>;
 
@@ -170,11 +122,14 @@ async function runChecked(command: RunCommand, options: PmmOptions, suppressions
   // The program's output as it runs, as it would print without pmm; --json has it in the report instead.
   const live = command.name === 'exec' || !command.json;
   const control: RunControl = {};
+  // From the VM, pmm passes its output on (on this machine the program writes to pmm's streams itself).
+  const passing = live && !host ? passOutputOn(control, given.timeoutMs) : null;
   // Ctrl-C, timeout(1): the program gets the signal, and pmm reports what it left, as valgrind does.
   const onTerminal = [process.stdin, process.stdout, process.stderr].some((stream) => stream.isTTY === true);
   stopVmsWithPmm();
   const forwarding = forwardSignals(control, notice, {
     sharesGroup: host, onTerminal, reports: command.name === 'run',
+    passedOn: (signal) => passing?.stopWaiting(`${signal} was passed on to the program`),
     beforeDying: (signal, phase) => {
       killLiveVms();
       const when = phase === 'before the program' ? 'before the program started' : 'after the program ended, before its report was made';
@@ -192,7 +147,7 @@ async function runChecked(command: RunCommand, options: PmmOptions, suppressions
         // The VM's run takes the depth from options (programEnv); this one from its environment.
         ...(options.stackDepth !== null ? { env: { PMM_STACK_DEPTH: String(options.stackDepth) } } : {}),
       })
-      : await runRaw(command.program, command.args, options, { hook: command.name === 'run', ...given }, quiet ? () => {} : notice, live ? passOutputOn(control) : undefined, control);
+      : await runRaw(command.program, command.args, options, { hook: command.name === 'run', ...given }, quiet ? () => {} : notice, passing?.listener, control);
   } catch (err) {
     forwarding.stop();
     throw err;
@@ -203,7 +158,7 @@ async function runChecked(command: RunCommand, options: PmmOptions, suppressions
   const notes = [
     ...(command.name === 'exec' || !command.host ? readOnlyNote(raw.result.stderr, 'cli') : []),
     ...(live ? [] : outputNote(raw.result)),
-    ...(live && !host ? lostOutputNotes() : []),
+    ...(passing?.lostNotes() ?? []),
   ].map((note) => `pmm: ${note}`);
   if (command.name === 'exec') {
     words.say(notes.map((line) => `${line}\n`).join(''));
@@ -288,19 +243,14 @@ async function main(argv: string[]): Promise<number> {
 }
 
 /**
- * Exits once stdout and stderr have taken everything written to them: to a pipe, a write is queued, and
- * process.exit() would cut the report at the pipe's 64 KiB. An empty write's callback comes after the
- * writes before it.
+ * Exits once stdout and stderr have taken everything written to them (but a stream given up on): to a
+ * pipe, a write is queued, and process.exit() would cut the report at the pipe's 64 KiB.
  */
 function exitWhenWritten(status: number): void {
-  let pending = 2;
-  const done = (): void => {
-    if (--pending !== 0) return;
+  void Promise.all([written(process.stdout), written(process.stderr)]).then(() => {
     if (terminalHungUp()) endAsHangupDoes();
     process.exit(status);
-  };
-  process.stdout.write('', done);
-  process.stderr.write('', done);
+  });
 }
 
 /** Which of stdin, stdout and stderr were a terminal when pmm started: Node restores those at exit. */

@@ -271,6 +271,40 @@ test('exec: a reader slower than the program holds the program back, as without 
   expect(received).toBe(bytes);
 }, 180_000);
 
+/** pmm run on a program that writes for ever, its stdout a pipe nobody reads; signal: sent once the pipe has had time to fill. */
+async function runIntoStalledReader(args: string[], signal: NodeJS.Signals | null): Promise<{ status: number | null; stderr: string }> {
+  const child = spawn(process.execPath, [cli, 'run', ...args, '--', '/usr/bin/yes'], { cwd: root, stdio: ['ignore', 'pipe', 'pipe'] });
+  const closed = new Promise<number | null>((resolve) => child.on('close', resolve));
+  let stderr = '';
+  child.stderr.on('data', (d: Buffer) => (stderr += d.toString()));
+  child.stdout.pause();
+  try {
+    if (signal !== null) {
+      await waitUntil(() => /booting/.test(stderr), 120_000);
+      await new Promise((resolve) => setTimeout(resolve, 8_000));
+      child.kill(signal);
+    }
+    return { status: await closed, stderr };
+  } finally {
+    // Before, pmm waited for ever for the reader: the test's own timeout failed it.
+    child.kill('SIGKILL');
+  }
+}
+
+test('run --timeout: a reader of stdout that takes nothing does not keep pmm from ending the run at its time, and pmm says what it did not pass on', async () => {
+  const run = await runIntoStalledReader(['--timeout', '3'], null);
+  expect(run.stderr).toContain('pmm: the program timed out and was killed\n');
+  expect(run.stderr).toMatch(/^pmm: the reader of pmm's stdout was taking nothing while the run was being ended \(its time was up\): the last \d+ bytes of the program's output were not passed on$/m);
+  expect(run.status).toBe(124);
+}, 180_000);
+
+test('run: SIGINT passed on to the program while the reader of stdout takes nothing ends the run, and the report follows', async () => {
+  const run = await runIntoStalledReader([], 'SIGINT');
+  expect(run.stderr).toContain('pmm: the program was killed by SIGINT\n');
+  expect(run.stderr).toMatch(/^pmm: the reader of pmm's stdout was taking nothing while the run was being ended \(SIGINT was passed on to the program\): the last \d+ bytes/m);
+  expect(run.status).toBe(130);
+}, 180_000);
+
 test('run: a reader of stdout that goes away (| head) gives the program in the VM its SIGPIPE, as without pmm, and the report follows', () => {
   // yes never ends by itself: without the signal, pmm would wait forever.
   const run = pmmIntoHead(cli, root, ['run', '--', '/usr/bin/yes'], 170_000);

@@ -1,0 +1,95 @@
+// A VM run's output, passed on to pmm's stdout and stderr as it comes, at the pace of their readers.
+import type { OutputListener, RunControl } from '../qemu/GuestChannel';
+import { giveUpOn, onOwnStreamError, ownStreamFailure, readerGone } from './ownStreams';
+
+type Stream = NodeJS.WriteStream;
+
+export interface OutputPassing {
+  listener: OutputListener;
+  /**
+   * The run is being ended (a signal passed on to the program, its time up): a reader of stdout that has
+   * stopped taking what it was given is waited for no more. Until then the guest is read no faster than pmm's
+   * readers take the output, as the program would write to them without pmm; but then pmd, waiting to
+   * write, passed on neither the signal nor the run's end, and `pmm run --timeout 5 ... | sleep 40` ran 40 s.
+   */
+  stopWaiting: (why: string) => void;
+  /** What pmm could not pass on, other than to a reader that went away, for its notes; once the run has ended. */
+  lostNotes: () => string[];
+}
+
+/**
+ * Writes a VM run's output to pmm's stdout and stderr as it comes. When the reader of either goes away
+ * (`| head`, `2>&1 | head`), the program gets SIGPIPE, as its own write would have given it without pmm
+ * (its leaks are reported all the same, where stderr still goes). A stream that fails otherwise (a full
+ * disk), or stdout whose reader stopped taking it while the run was being ended, is passed on no more:
+ * the program wrote into a pipe in the guest and goes on, and pmm says what was dropped (lostNotes).
+ * timeoutMs (0: none): the run's limit, after which pmd ends the program; counted from its first output,
+ * which comes after it started.
+ */
+export function passOutputOn(control: RunControl, timeoutMs: number): OutputPassing {
+  const gone = new Set<Stream>();
+  // Gone because its reader left: the program's next write there would have raised SIGPIPE without pmm.
+  const readerLeft = new Set<Stream>();
+  // stdout given up on while the run was being ended: why, and the bytes of the program's it dropped since.
+  let givenUp: { why: string; dropped: number } | null = null;
+  let piped = false;
+  let ending: string | null = null;
+  let timer: NodeJS.Timeout | null = null;
+  const pipe = (): void => {
+    if (!piped) piped = control.signal?.('SIGPIPE') ?? false;
+  };
+  // Streams whose reader has not taken what was written yet: the guest is not read until they have.
+  const full = new Set<Stream>();
+  const drained = (stream: Stream): void => {
+    if (full.delete(stream) && full.size === 0) control.resume?.();
+  };
+  // Only stdout, which holds nothing but the program's output: pmm's report goes to stderr, and waits for
+  // its reader, as valgrind's would.
+  const giveUpStdout = (why: string): void => {
+    givenUp = { why, dropped: 0 };
+    gone.add(process.stdout);
+    giveUpOn(process.stdout);
+    drained(process.stdout);
+  };
+  onOwnStreamError((stream, err) => {
+    // Either stream: without pmm the program's own write would have raised it (`2>&1 | head`). One that
+    // pmm's own line met before the program ran (its boot notice) is sent at the program's next write.
+    if (readerGone(err)) {
+      readerLeft.add(stream);
+      pipe();
+    }
+    gone.add(stream);
+    // What the program writes from now on is read and dropped.
+    drained(stream);
+  });
+  const stopWaiting = (why: string): void => {
+    ending ??= why;
+    if (full.has(process.stdout)) giveUpStdout(ending);
+  };
+  const listener: OutputListener = (which, data) => {
+    if (timer === null && timeoutMs > 0) {
+      timer = setTimeout(() => stopWaiting('its time was up'), timeoutMs);
+      timer.unref();
+    }
+    const stream = which === 'stdout' ? process.stdout : process.stderr;
+    if (readerLeft.has(stream)) pipe();
+    if (givenUp && stream === process.stdout) givenUp.dropped += data.length;
+    if (gone.has(stream) || stream.write(data) || full.has(stream)) return;
+    if (ending !== null && stream === process.stdout) return giveUpStdout(ending);
+    if (full.size === 0) control.pause?.();
+    full.add(stream);
+    stream.once('drain', () => drained(stream));
+  };
+  const lostNotes = (): string[] => {
+    if (timer !== null) clearTimeout(timer);
+    return (['stdout', 'stderr'] as const).flatMap((name) => {
+      const failure = ownStreamFailure(process[name]);
+      if (failure) return readerGone(failure) ? [] : [`writing the program's ${name} failed (${failure.message}): what it wrote after that was dropped`];
+      if (name !== 'stdout' || givenUp === null) return [];
+      // What Node still holds for it is lost too: pmm's exit does not wait for it (giveUpOn).
+      const bytes = givenUp.dropped + process.stdout.writableLength;
+      return [`the reader of pmm's stdout was taking nothing while the run was being ended (${givenUp.why}): the last ${bytes} bytes of the program's output were not passed on`];
+    });
+  };
+  return { listener, stopWaiting, lostNotes };
+}
