@@ -329,7 +329,7 @@ static int pmm_exec_call(const struct pmm_exec_call *c, char *const env[])
 	pmm_transport_before_exec();
 	ret = pmm_exec_call_real(c, env);
 	saved_errno = errno;
-	pmm_transport_host_mark(PMM_HOST_KIND_EXEC_FAILED, 0);
+	pmm_transport_exec_failed();
 	if (named)
 		pmm_maps_exec(0, NULL);
 	errno = saved_errno;

@@ -474,6 +474,24 @@ unsigned long long pmm_host_start_time(void)
 	return pmm_host_start_time_known;
 }
 
+/* The same for the pid namespace: a forked child may be in another (its parent's unshare). */
+static unsigned long long pmm_host_pid_ns_known;
+
+unsigned long long pmm_host_pid_ns(void)
+{
+	struct stat st;
+
+	if (!pmm_host_pid_ns_known && stat("/proc/self/ns/pid", &st) == 0)
+		pmm_host_pid_ns_known = st.st_ino;
+	return pmm_host_pid_ns_known;
+}
+
+/* Whether a ring file's state is this process's: an earlier image's of it. */
+static int pmm_host_state_mine(const struct pmm_host_ring_state *state)
+{
+	return state->start_time == pmm_host_start_time() && state->pid_ns == pmm_host_pid_ns();
+}
+
 /*
  * After what an earlier image of this process left: the reader forgets that image's blocks here. Its
  * object map is kept under a name of its own, which the mark's size gives (0: none), for the stacks of
@@ -572,8 +590,8 @@ static int pmm_host_state_read(int fd, struct pmm_host_ring_state *state)
 }
 
 /*
- * Whether the ring file at path is an earlier image's of this process: exec keeps the pid and the
- * start time. (Were /proc not there to tell the start time, any ring of the pid would be.)
+ * Whether the ring file at path is an earlier image's of this process: exec keeps the pid, the start
+ * time and the pid namespace. (Were /proc not there to tell them, any ring of the pid would be.)
  */
 int pmm_host_ring_is_mine(const char *path)
 {
@@ -582,7 +600,7 @@ int pmm_host_ring_is_mine(const char *path)
 
 	if (fd < 0)
 		return 0;
-	mine = pmm_host_state_read(fd, &state) == 0 && state.start_time == pmm_host_start_time();
+	mine = pmm_host_state_read(fd, &state) == 0 && pmm_host_state_mine(&state);
 	close(fd);
 	return mine;
 }
@@ -611,7 +629,7 @@ static void pmm_host_ring_abandon(int fd, int fresh, const struct pmm_host_ring_
 
 	if (fresh) {
 		struct pmm_host_ring_state state = { .magic = PMM_HOST_RING_MAGIC, .start_time = start_time,
-						     .abandoned = 1 };
+						     .abandoned = 1, .pid_ns = pmm_host_pid_ns() };
 
 		if (pwrite(fd, &state, sizeof(state), PMM_HOST_STATE_OFFSET) != (ssize_t)sizeof(state) &&
 		    ftruncate(fd, 0) < 0) {
@@ -620,7 +638,7 @@ static void pmm_host_ring_abandon(int fd, int fresh, const struct pmm_host_ring_
 		return;
 	}
 	/* Failed: the reader says so, and takes nothing past the commit. */
-	if (!earlier || earlier->cur > 1 || earlier->failed || earlier->start_time != start_time)
+	if (!earlier || earlier->cur > 1 || earlier->failed || !pmm_host_state_mine(earlier))
 		return;
 	if (!earlier->abandoned) {
 		/* Past the commit: a batch that was never committed. */
@@ -733,15 +751,17 @@ int pmm_host_ring_open(const char *path, const char *records_path, const char *m
 	if (fresh) {
 		pmm_host_reset(mem, 0, 0);
 		pmm_host_state->start_time = start_time;
+		pmm_host_state->pid_ns = pmm_host_pid_ns();
 		return 0;
 	}
 	if (pmm_host_state->magic != PMM_HOST_RING_MAGIC || pmm_host_drain(1) < 0)
 		goto fail;
 	c = pmm_host_committed();
 	committed = c.committed;
-	if (start_time && pmm_host_state->start_time == start_time && pmm_host_mark_exec(&committed, maps_path) < 0)
+	if (start_time && pmm_host_state_mine(pmm_host_state) && pmm_host_mark_exec(&committed, maps_path) < 0)
 		goto fail;
 	pmm_host_state->start_time = start_time;
+	pmm_host_state->pid_ns = pmm_host_pid_ns();
 	/*
 	 * The positions go on from the earlier image's: every one it took is given back. Else (a thread
 	 * held a position past a full ring when the image ended) the ring starts again, all of it wiped.
@@ -782,6 +802,7 @@ void pmm_host_ring_forget(void)
 	pmm_host_last_commit_known = 0;
 	pmm_host_draining = 0;
 	pmm_host_start_time_known = 0;
+	pmm_host_pid_ns_known = 0;
 }
 
 /*

@@ -50,6 +50,13 @@ struct pmm_host_ring_state {
 	 * (pmm_host_ring_abandon).
 	 */
 	__u32 abandoned;
+	/*
+	 * The process's pid namespace (the inode of /proc/self/ns/pid; 0 if
+	 * unknown), which an exec keeps too: with start_time, which process
+	 * the files are. The first processes of two namespaces both have pid 1
+	 * and may start within one clock tick: they took one ring for theirs.
+	 */
+	__u64 pid_ns;
 };
 
 #define PMM_HOST_RING_MAGIC	0x484d4d50	/* "PMMH" */
@@ -143,6 +150,8 @@ int pmm_host_name_open(const char *path, int flags);
 /* pmm_host_ring.c */
 /* This process's start time (clock ticks since boot, /proc/self/stat), which an exec keeps; 0 if unknown. */
 unsigned long long pmm_host_start_time(void);
+/* This process's pid namespace (struct pmm_host_ring_state's pid_ns); 0 if unknown. */
+unsigned long long pmm_host_pid_ns(void);
 int pmm_host_ring_open(const char *path, const char *records_path, const char *maps_path);
 int pmm_host_ring_is_mine(const char *path);
 int pmm_host_ring_active(void);

@@ -147,6 +147,7 @@ void pmm_transport_forked(pid_t pid);
 void pmm_transport_finish(void);
 void pmm_transport_host_mark(__u32 kind, __u64 value);
 void pmm_transport_before_exec(void);
+void pmm_transport_exec_failed(void);
 void pmm_transport_host_reaped(pid_t pid, int status);
 /* Whether this process writes host mode's marks (pmm_transport_host_mark records anything). */
 int pmm_transport_host_marking(void);
@@ -207,14 +208,19 @@ FILE *pmm_exit_popen(FILE *(*real)(const char *, const char *), const char *comm
 pid_t pmm_host_pid_self(int remember);
 /* A child's pid, as fork() or posix_spawn() gave it, as the run's; 0 if it cannot be told. */
 pid_t pmm_host_pid_child(pid_t pid);
+/* In a vfork child, on its parent's memory: its own pid as the run's, which its parent will reap it by. */
+pid_t pmm_host_pid_vforked(void);
 /* The same for a child the wait family reaped, as pmm_host_pid_child gave it; 0 if it did not. */
 pid_t pmm_host_pid_reaped(pid_t pid);
 /*
  * Before an exec: this image's name (pid, as the run knows it) for the next, which may not find it in
- * /proc; and what an earlier image left for this one, whose pid in its own namespace is pid (pid if none).
+ * /proc; and what an earlier image left for this one, whose pid in its own namespace is pid (pid if none),
+ * taken once.
  */
 void pmm_host_pid_leave_name(const char *dir, pid_t name);
 pid_t pmm_host_pid_left_name(const char *dir, pid_t pid);
+/* The exec came back: the name left for it is taken back. */
+void pmm_host_pid_forget_name(const char *dir);
 /* The calling thread's children, as /proc names them, at most PMM_CHILDREN_MAX; -1 if not all read. */
 #define PMM_CHILDREN_MAX	256
 int pmm_thread_children(pid_t *pids);

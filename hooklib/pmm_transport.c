@@ -571,7 +571,7 @@ void pmm_transport_send_exec(pid_t pid, const char *path, const char *text, size
 			goto out;
 		if (pid == 0 && pmm_transport_owner())
 			pmm_transport_send_maps(text, len);
-		else if ((pid = pid ? pmm_host_pid_child(pid) : pmm_host_pid_self(0)) > 0)
+		else if ((pid = pid ? pmm_host_pid_child(pid) : pmm_host_pid_vforked()) > 0)
 			pmm_host_spawned(pid, path ? path : "-");
 		goto out;
 	}
@@ -623,6 +623,17 @@ void pmm_transport_before_exec(void)
 			pmm_host_drain_failed();
 		pmm_cancel_restore(cancel);
 	}
+	errno = saved_errno;
+}
+
+/* An exec() call came back: its mark, and the name left for its image taken back. Keeps errno. */
+void pmm_transport_exec_failed(void)
+{
+	int saved_errno = errno;
+
+	pmm_transport_host_mark(PMM_HOST_KIND_EXEC_FAILED, 0);
+	if (pmm_host_marks() && pmm_host_self != pmm_getpid())
+		pmm_host_pid_forget_name(pmm_record_dir);
 	errno = saved_errno;
 }
 

@@ -694,7 +694,41 @@ export const pidNamespaceCase = {
     exitCode: 7,
     children: ['leak_three status 7 600/3'],
   },
+  /**
+   * Six such sandboxes at once, as a test suite's parallel jobs: each one's first process is pid 1 in
+   * there, and several start within one clock tick. Host mode took them for one process (the same pid,
+   * the same start time): they shared a ring, and a leak_three died of SIGBUS, or its blocks were
+   * another's. Run three times, as the collision needs the same tick.
+   */
+  parallel: {
+    argv: ['/bin/sh', '-c', `for i in 1 2 3 4 5 6; do /usr/bin/unshare --pid --fork --mount-proc ${programBin('leak_three')} & done; wait`],
+    rounds: 3,
+    children: [...Array(6).fill('leak_three status 7 600/3'), ...Array(6).fill('unshare status 7 0/0')],
+  },
+  /**
+   * How a child in there ended, when only its parent's wait can say (a crash): one that the shell ran by
+   * vfork, and one that a later image of its parent reaped (the shell exec()ed perl, whose wait takes any
+   * child). Host mode lost both: a vfork child was never turned into the run's pid, and an exec()ed image
+   * did not know the children its process had.
+   */
+  endings: [
+    {
+      argv: ['/usr/bin/unshare', '--pid', '--fork', '/bin/sh', '-c', `${programBin('killed_midway')} segv; exit 4`],
+      exitCode: 4,
+      children: ['dash status 4', 'killed_midway SIGSEGV'],
+    },
+    {
+      argv: ['/usr/bin/unshare', '--pid', '--fork', '/bin/sh', '-c', `${programBin('killed_midway')} segv & exec /usr/bin/perl -e wait`],
+      exitCode: 0,
+      children: ['killed_midway SIGSEGV', 'perl status 0'],
+    },
+  ],
 };
+
+/** Each child as "file ending", sorted. */
+export function describeEndings(children: Array<{ program: string | null; exitCode: number | null; signal: string | null }>): string[] {
+  return children.map((child) => `${path.basename(child.program ?? '?')} ${child.signal ?? `status ${child.exitCode}`}`).sort();
+}
 
 /** Each child as "file ending bytes/blocks", sorted; with " unhooked" for one the hook could not enter. */
 export function describeNamespaceChildren(children: Array<{ program: string | null; exitCode: number | null; signal: string | null; endedByRun?: boolean; unhooked: boolean; summary: LeakSummary }>): string[] {

@@ -8,7 +8,7 @@ import type {} from '../../harness/globals';
 import type { RunResult } from '../../harness/types';
 import { unhookedChildMessage } from '../../harness/hookReach';
 import { releaseNotes } from '../../harness/releaseNotes';
-import { addressLimitCase, strayCase, runsAsRoot, pidNamespaceCase, describeNamespaceChildren, dropUserCase, dropUserRuns, binaryOutputCase, childEndingsCase, describeChildPrograms, describeChildren, describeLeakObjects, describeLeaks, describeMismatches, dlReuseCase, describePidReuse, describeDetached, detachedCase, execEnvCase, execImageCases, execUnhookedCase, fdExhaustCase, fsizeLimitCase, seccompDeniedCase, ringOverwriteCase, quickExitCase, unhookedChildren, forkFamilyCase, rawForkCase, vforkAllocCase, hookCases, inputCases, EndlessInput, outlivedCase, unmatchedFreeCase, pidReuseCase, programBin, setuidCopy, describeSystemEndings, startCase, systemEndingsCase } from './cases';
+import { addressLimitCase, strayCase, runsAsRoot, pidNamespaceCase, describeNamespaceChildren, describeEndings, dropUserCase, dropUserRuns, binaryOutputCase, childEndingsCase, describeChildPrograms, describeChildren, describeLeakObjects, describeLeaks, describeMismatches, dlReuseCase, describePidReuse, describeDetached, detachedCase, execEnvCase, execImageCases, execUnhookedCase, fdExhaustCase, fsizeLimitCase, seccompDeniedCase, ringOverwriteCase, quickExitCase, unhookedChildren, forkFamilyCase, rawForkCase, vforkAllocCase, hookCases, inputCases, EndlessInput, outlivedCase, unmatchedFreeCase, pidReuseCase, programBin, setuidCopy, describeSystemEndings, startCase, systemEndingsCase } from './cases';
 
 const bin = programBin;
 
@@ -208,6 +208,27 @@ if (!runsAsRoot) console.warn('pid_namespace skipped: unshare(CLONE_NEWPID) need
   expect(result.exitCode).toBe(exitCode);
   expect(describeNamespaceChildren(result.children ?? [])).toEqual(children);
   expect((result.children ?? []).map((child) => child.pid).filter((pid) => pid <= 3)).toEqual([]);
+  declareChildLeaks(result);
+});
+
+(runsAsRoot ? test : test.skip)(`${pidNamespaceCase.name}: six that mounted a /proc of their own, at once`, async () => {
+  const { argv, rounds, children } = pidNamespaceCase.parallel;
+  for (let round = 0; round < rounds; round++) {
+    const result = await pmm.run(argv[0], argv.slice(1));
+    expect(result.exitCode).toBe(0);
+    expect(describeNamespaceChildren(result.children ?? [])).toEqual(children);
+    expect((result.children ?? []).map((child) => child.pid).filter((pid) => pid <= 3)).toEqual([]);
+    // The shell's own blocks, and the children's.
+    expect(result).toLeak(result.summary);
+    declareChildLeaks(result);
+  }
+});
+
+(runsAsRoot ? test.each : test.skip.each)(pidNamespaceCase.endings.map((c) => [c.argv[c.argv.length - 1], c] as const))(`${pidNamespaceCase.name}: the endings only a wait in there tells (sh -c %s)`, async (_script, c) => {
+  const { argv, exitCode, children } = c;
+  const result = await pmm.run(argv[0], argv.slice(1));
+  expect(result.exitCode).toBe(exitCode);
+  expect(describeEndings(result.children ?? [])).toEqual(children);
   declareChildLeaks(result);
 });
 

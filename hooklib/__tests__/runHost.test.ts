@@ -8,7 +8,7 @@ import { PassThrough, Readable } from 'stream';
 import { closeSymbolizer, symbolizeRun } from '../../harness/runProgram';
 import { preloadablePath } from '../../qemu/paths';
 import { runHostRaw } from '../host/runHost';
-import { addressLimitCase, strayCase, runsAsRoot, pidNamespaceCase, describeNamespaceChildren, dropUserCase, dropUserRuns, binaryOutputCase, childEndingsCase, describeChildPrograms, describeChildren, describeLeakObjects, describeLeaks, describeMismatches, dlReuseCase, describePidReuse, describeDetached, detachedCase, execEnvCase, execImageCases, execUnhookedCase, fdExhaustCase, fsizeLimitCase, ringOverwriteCase, quickExitCase, unhookedChildren, forkFamilyCase, rawForkCase, vforkAllocCase, hookCases, inputCases, EndlessInput, outlivedCase, unmatchedFreeCase, pidReuseCase, programBin, setuidCopy, describeSystemEndings, startCase, systemEndingsCase } from './cases';
+import { addressLimitCase, strayCase, runsAsRoot, pidNamespaceCase, describeNamespaceChildren, describeEndings, dropUserCase, dropUserRuns, binaryOutputCase, childEndingsCase, describeChildPrograms, describeChildren, describeLeakObjects, describeLeaks, describeMismatches, dlReuseCase, describePidReuse, describeDetached, detachedCase, execEnvCase, execImageCases, execUnhookedCase, fdExhaustCase, fsizeLimitCase, ringOverwriteCase, quickExitCase, unhookedChildren, forkFamilyCase, rawForkCase, vforkAllocCase, hookCases, inputCases, EndlessInput, outlivedCase, unmatchedFreeCase, pidReuseCase, programBin, setuidCopy, describeSystemEndings, startCase, systemEndingsCase } from './cases';
 
 beforeAll(() => {
   if (fs.existsSync('/dev/pmm')) throw new Error('/dev/pmm exists: host mode needs a machine without pmm.ko');
@@ -183,6 +183,23 @@ if (!runsAsRoot) console.warn('pid_namespace skipped: unshare(CLONE_NEWPID) need
   expect(result.exitCode).toBe(exitCode);
   expect(describeNamespaceChildren(result.children ?? [])).toEqual(children);
   expect((result.children ?? []).map((child) => child.pid).filter((pid) => pid <= 3)).toEqual([]);
+}, 60_000);
+
+(runsAsRoot ? test : test.skip)(`${pidNamespaceCase.name}: six that mounted a /proc of their own, at once`, async () => {
+  const { argv, rounds, children } = pidNamespaceCase.parallel;
+  for (let round = 0; round < rounds; round++) {
+    const result = await hostRun(argv[0], argv.slice(1));
+    expect(result.exitCode).toBe(0);
+    expect(describeNamespaceChildren(result.children ?? [])).toEqual(children);
+    expect((result.children ?? []).map((child) => child.pid).filter((pid) => pid <= 3)).toEqual([]);
+  }
+}, 60_000);
+
+(runsAsRoot ? test.each : test.skip.each)(pidNamespaceCase.endings.map((c) => [c.argv[c.argv.length - 1], c] as const))(`${pidNamespaceCase.name}: the endings only a wait in there tells (sh -c %s)`, async (_script, c) => {
+  const { argv, exitCode, children } = c;
+  const result = await hostRun(argv[0], argv.slice(1));
+  expect(result.exitCode).toBe(exitCode);
+  expect(describeEndings(result.children ?? [])).toEqual(children);
 }, 60_000);
 
 test("a forked child's crash is in its entry: the signal, and what it leaked until then", async () => {
