@@ -8,7 +8,7 @@ import { fs, path } from './coreModules';
 import { execImage, mainObjectPath } from '../symbolizer/objectMap';
 import { forkedChildName } from './childName';
 import { faultOfRun, programFaultWords } from './faults';
-import { RING_STALL_SECONDS, UNFINISHED_RECORD } from '../hooklib/host/ringFile';
+import { RING_STALL_SECONDS, STRAY_WRITES, UNFINISHED_RECORD } from '../hooklib/host/ringFile';
 import { ownAllocatorReason } from './ownAllocator';
 import type { RawRun } from './runProgram';
 import { stderrTail } from './stderrTail';
@@ -212,8 +212,8 @@ export function checkRecordedToTheEnd(raw: RawRun, fail: (message: string) => Er
   const who = child === undefined ? program : `${program}'s ${forkedChildName({ pid: child.pid, program: mainObjectPath(child.maps) })}`;
   const why = (child ?? raw).overwritten === true
     ? "the hook's record ring was found in a state that no writer leaves (an entry no writer makes, or one that " +
-      `the hook waited on for ${RING_STALL_SECONDS} s and was never written): the program wrote over it (a stray write, ` +
-      "a memset or an overflow into the ring's mapping, where the program's own memory is not), or " +
+      `the hook waited on for ${RING_STALL_SECONDS} s and was never written): the program wrote over it (${STRAY_WRITES}, ` +
+      "where the program's own memory is not), or " +
       `${UNFINISHED_RECORD}, and pmm.ko applied nothing more of it`
     : 'it could not hand its records to pmm.ko (a seccomp filter of the program\'s that denies ioctl and msync ' +
       "does that; so would a stray write over the ring's header)";

@@ -47,8 +47,9 @@ export function ringNeverSetUp(bytes: Buffer): boolean {
  * A ring file that the hook never leaves so: the program, which has it mapped, wrote over it. Its
  * records are then not what it allocated.
  */
-const WROTE_OVER =
-  "the program wrote over its record ring (a stray write, a memset or an overflow into the ring's mapping), so what it allocated is not known";
+/** How a program writes over the ring it has mapped: both modes' messages say it alike. */
+export const STRAY_WRITES = "a stray write, a memset or an overflow into the ring's mapping";
+const WROTE_OVER = `the program wrote over its record ring (${STRAY_WRITES}), so what it allocated is not known`;
 const overwritten = (what: string): Error => new Error(`${what}, which the hook never leaves: ${WROTE_OVER}`);
 /**
  * The other way to leave a record that never comes: a thread that took its position and never wrote it.
@@ -57,7 +58,7 @@ const overwritten = (what: string): Error => new Error(`${what}, which the hook 
 export const UNFINISHED_RECORD =
   'one of its threads left a record unfinished (cancelled asynchronously, PTHREAD_CANCEL_ASYNCHRONOUS, or left by a longjmp out of a signal handler, while it allocated or freed)';
 /** The hook's own finding (PMM_RING_OVERWRITTEN), made while the program ran. */
-const FOUND_OVERWRITTEN = `the hook found its ring in a state that no writer leaves (an entry no writer makes, or a record it waited on for ${RING_STALL_SECONDS} s that never came): the program wrote over its record ring (a stray write, a memset or an overflow into the ring's mapping), or ${UNFINISHED_RECORD}, so what it allocated is not known`;
+const FOUND_OVERWRITTEN = `the hook found its ring in a state that no writer leaves (an entry no writer makes, or a record it waited on for ${RING_STALL_SECONDS} s that never came): the program wrote over its record ring (${STRAY_WRITES}), or ${UNFINISHED_RECORD}, so what it allocated is not known`;
 
 /**
  * A seq that the entry of the oldest position not yet drained may have (pmm_ring_state_possible in
