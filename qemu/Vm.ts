@@ -73,7 +73,7 @@ function installExitHook(): void {
  * passes it on to the program in the guest (cli/forwardSignals.ts), and must not end the VM under the
  * run. Without setpriv, QEMU stays in pmm's process group, so that a Ctrl-C that ends pmm ends it too.
  */
-function qemuCommand(args: string[]): { command: string; args: string[]; detached: boolean } {
+export function qemuCommand(args: string[]): { command: string; args: string[]; detached: boolean } {
   const setpriv = spawnSync('setpriv', ['--version'], { stdio: 'ignore' });
   if (!setpriv.error && setpriv.status === 0) {
     return { command: 'setpriv', args: ['--pdeathsig', 'KILL', '--', 'qemu-system-x86_64', ...args], detached: true };

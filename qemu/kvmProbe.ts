@@ -3,6 +3,7 @@
 import { childProcess, fs, path } from '../harness/coreModules';
 import { cacheDir } from './paths';
 import { bootArgs, machineArgs } from './qemuArgs';
+import { qemuCommand } from './Vm';
 import type { Accel, GuestFiles } from './types';
 
 const { spawn } = childProcess;
@@ -29,31 +30,40 @@ function bootId(): string {
   }
 }
 
-/** Boots the guest under KVM until its init says it is alive, or gives up after timeoutMs. */
-export function probeKvm(files: GuestFiles, timeoutMs = PROBE_TIMEOUT_MS): Promise<boolean> {
-  const args = [
+/**
+ * Boots the guest under KVM until its init says it is alive, or gives up after timeoutMs: null when it
+ * booted, else why not. QEMU dies with pmm (setpriv's parent-death signal, as the VM's): a pmm ended by a
+ * signal during the probe left it spinning.
+ */
+export function probeKvm(files: GuestFiles, timeoutMs = PROBE_TIMEOUT_MS): Promise<string | null> {
+  const { command, args } = qemuCommand([
     ...machineArgs('kvm', 256, 1),
     ...bootArgs({ files, shareTmp: false }, ['pmm_probe=1']),
     '-serial', 'stdio', '-monitor', 'none',
-  ];
+  ]);
   return new Promise((resolve) => {
-    const child = spawn('qemu-system-x86_64', args, { stdio: ['ignore', 'pipe', 'ignore'] });
+    const child = spawn(command, args, { stdio: ['ignore', 'pipe', 'pipe'] });
     let seen = '';
+    let stderr = '';
     let done = false;
-    const finish = (ok: boolean): void => {
+    const finish = (why: string | null): void => {
       if (done) return;
       done = true;
       clearTimeout(timer);
       child.kill('SIGKILL');
-      resolve(ok);
+      resolve(why);
     };
-    const timer = setTimeout(() => finish(false), timeoutMs);
+    const timer = setTimeout(() => finish(`it did not boot within ${timeoutMs / 1000} s`), timeoutMs);
     child.stdout.on('data', (chunk: Buffer) => {
       seen = (seen + chunk.toString('latin1')).slice(-4096);
-      if (seen.includes(PROBE_OK)) finish(true);
+      if (seen.includes(PROBE_OK)) finish(null);
     });
-    child.on('error', () => finish(false));
-    child.on('exit', () => finish(seen.includes(PROBE_OK)));
+    child.stderr.on('data', (chunk: Buffer) => {
+      stderr = (stderr + chunk.toString()).slice(-1024);
+    });
+    child.on('error', (err) => finish(`QEMU could not be started: ${err.message}`));
+    child.on('exit', (code, signal) =>
+      finish(seen.includes(PROBE_OK) ? null : `QEMU ${signal ? `was killed by ${signal}` : `exited with status ${code}`}${stderr.trim() ? `: ${stderr.trim()}` : ''}`));
   });
 }
 
@@ -61,32 +71,44 @@ export function probeKvm(files: GuestFiles, timeoutMs = PROBE_TIMEOUT_MS): Promi
 export interface KvmFacts {
   /** Whether /dev/kvm can be opened for reading and writing. */
   accessible: () => boolean;
-  /** Whether a probe guest boots under KVM: this boot's verdict, cached, or a probe's. */
-  boots: (files: GuestFiles) => Promise<boolean>;
+  /** This host boot's verdict, when one was kept: true when a probe guest booted under KVM. */
+  cached: () => boolean | null;
+  /** Probes (probeKvm) and keeps the verdict for this host boot: null when the guest booted, else why not. */
+  probe: (files: GuestFiles) => Promise<string | null>;
 }
 
-/** The probe's verdict for this host boot: cached, or probed once and cached. */
-async function probedVerdict(files: GuestFiles): Promise<boolean> {
-  const verdictFile = path.join(cacheDir(), 'kvm-probe.json');
-  const id = bootId();
+function verdictFile(): string {
+  return path.join(cacheDir(), 'kvm-probe.json');
+}
+
+function cachedVerdict(): boolean | null {
   try {
-    const cached = JSON.parse(fs.readFileSync(verdictFile, 'utf8')) as { bootId: string; kvm: boolean };
-    if (cached.bootId === id) return cached.kvm;
+    const cached = JSON.parse(fs.readFileSync(verdictFile(), 'utf8')) as { bootId: string; kvm: boolean };
+    return cached.bootId === bootId() ? cached.kvm : null;
   } catch {
-    // no verdict yet for this boot
+    return null; // no verdict yet for this boot
   }
-  const kvm = await probeKvm(files);
-  fs.mkdirSync(path.dirname(verdictFile), { recursive: true });
-  fs.writeFileSync(verdictFile, JSON.stringify({ bootId: id, kvm }));
-  return kvm;
 }
 
-const machineFacts: KvmFacts = { accessible: kvmAccessible, boots: probedVerdict };
+async function probeAndKeep(files: GuestFiles): Promise<string | null> {
+  const why = await probeKvm(files);
+  try {
+    fs.mkdirSync(path.dirname(verdictFile()), { recursive: true });
+    fs.writeFileSync(verdictFile(), JSON.stringify({ bootId: bootId(), kvm: why === null }));
+  } catch {
+    // A cache that cannot be written: the next run probes again.
+  }
+  return why;
+}
+
+const machineFacts: KvmFacts = { accessible: kvmAccessible, cached: cachedVerdict, probe: probeAndKeep };
 
 /**
- * The accelerator a VM boots with. "kvm" asked for is probed too: on a machine where KVM hangs a guest,
- * the VM itself waited out its whole boot timeout (two minutes) before saying so; now the probe's 15 s,
- * once per host boot, and an error that says what to use instead.
+ * The accelerator a VM boots with. "auto" trusts KVM once a probe guest booted under it this host boot,
+ * and falls back to TCG. "kvm" asked for is probed too, unless a probe booted already: on a machine where
+ * KVM hangs a guest, the VM itself waited out its whole boot timeout (two minutes) before saying so; now
+ * the probe's 15 s, and an error that says why and what to use instead. A failed probe is not kept from
+ * "kvm" (a loaded machine may have been slow): it probes again.
  */
 export async function chooseAccel(files: GuestFiles, choice: AccelChoice, facts: KvmFacts = machineFacts): Promise<Accel> {
   if (choice === 'tcg') return 'tcg';
@@ -94,12 +116,14 @@ export async function chooseAccel(files: GuestFiles, choice: AccelChoice, facts:
     if (choice === 'auto') return 'tcg';
     throw new Error('accel "kvm": /dev/kvm cannot be opened for reading and writing by this user (no KVM here, or not in its group): accel "auto" (the default) or "tcg" does without it');
   }
-  const kvm = await facts.boots(files);
-  if (!kvm && choice === 'kvm') {
+  const cached = facts.cached();
+  if (cached === true || (cached === false && choice === 'auto')) return cached ? 'kvm' : 'tcg';
+  const why = await facts.probe(files);
+  if (why !== null && choice === 'kvm') {
     throw new Error(
-      `accel "kvm": a probe guest did not boot under KVM within ${PROBE_TIMEOUT_MS / 1000} s on this machine (since it last booted), though /dev/kvm is there: ` +
+      `accel "kvm": a probe guest under KVM failed (${why}), though /dev/kvm is there: ` +
         'accel "auto" (the default) falls back to TCG, "tcg" does without KVM',
     );
   }
-  return kvm ? 'kvm' : 'tcg';
+  return why === null ? 'kvm' : 'tcg';
 }
