@@ -167,10 +167,20 @@ static unsigned int pmm_nested_next;
 
 static void pmm_nested_keep(pid_t inner, pid_t run)
 {
-	unsigned int slot = __atomic_fetch_add(&pmm_nested_next, 1, __ATOMIC_RELAXED);
+	__u64 entry = (__u64)(unsigned int)inner << 32 | (unsigned int)run;
+	unsigned int slot;
 
-	__atomic_store_n(&pmm_nested_children[slot % PMM_NESTED_CHILDREN],
-			 (__u64)(unsigned int)inner << 32 | (unsigned int)run, __ATOMIC_RELAXED);
+	/* Once each: a vfork child keeps itself at each exec it tries, and a stale copy would outlive its reap. */
+	for (int i = 0; i < PMM_NESTED_CHILDREN; i++) {
+		__u64 old = __atomic_load_n(&pmm_nested_children[i], __ATOMIC_RELAXED);
+
+		if ((pid_t)(old >> 32) == inner &&
+		    __atomic_compare_exchange_n(&pmm_nested_children[i], &old, entry, 0, __ATOMIC_RELAXED,
+						__ATOMIC_RELAXED))
+			return;
+	}
+	slot = __atomic_fetch_add(&pmm_nested_next, 1, __ATOMIC_RELAXED);
+	__atomic_store_n(&pmm_nested_children[slot % PMM_NESTED_CHILDREN], entry, __ATOMIC_RELAXED);
 }
 
 /* How deep below the run's namespace this process lives (0: in it); set by pmm_host_pid_self. */

@@ -251,14 +251,16 @@ static int pmm_host_dir_open(void)
 	const char *dir = pmm_record_dir;
 	char ring_path[PATH_MAX];
 	/* The files are named as the run knows the process, which its own namespace may not (pmm_host_pid.c). */
-	pid_t pid = pmm_host_pid_self(1);
+	pid_t pid = pmm_host_pid_self(1), left;
 	unsigned int gen;
 	size_t maps_len;
 	const char *maps = pmm_maps_inherited(&maps_len);
 
 	pmm_sink_pid = pmm_getpid();
+	/* Taken whether or not it is needed: /proc may show this image what its earlier one saw. */
+	left = pmm_host_pid_left_name(dir, pmm_sink_pid);
 	if (pid == pmm_sink_pid)
-		pid = pmm_host_pid_left_name(dir, pid);
+		pid = left;
 	pmm_host_self = pid;
 	if (pmm_host_name_choose(dir, pid, maps, maps_len, &gen) ||
 	    pmm_host_name_path(pmm_records_path, sizeof(pmm_records_path), dir, pid, gen, ".records") ||
