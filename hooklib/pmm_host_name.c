@@ -24,9 +24,9 @@
 #include "pmm_host_ring.h"
 #include "pmm_internal.h"
 
-size_t pmm_host_decimal(char *out, unsigned int n)
+size_t pmm_host_decimal(char *out, unsigned long long n)
 {
-	char rev[16];
+	char rev[20];
 	size_t len = 0;
 
 	do

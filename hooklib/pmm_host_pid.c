@@ -165,20 +165,28 @@ int pmm_thread_children(pid_t *pids)
 static __u64 pmm_nested_children[PMM_NESTED_CHILDREN];
 static unsigned int pmm_nested_next;
 
+/* The entry of inner's, replaced by with (0: taken out): what it was, or 0 when there is none. */
+static __u64 pmm_nested_swap(pid_t inner, __u64 with)
+{
+	for (int i = 0; i < PMM_NESTED_CHILDREN; i++) {
+		__u64 entry = __atomic_load_n(&pmm_nested_children[i], __ATOMIC_RELAXED);
+
+		if ((pid_t)(entry >> 32) == inner &&
+		    __atomic_compare_exchange_n(&pmm_nested_children[i], &entry, with, 0, __ATOMIC_RELAXED,
+						__ATOMIC_RELAXED))
+			return entry;
+	}
+	return 0;
+}
+
 static void pmm_nested_keep(pid_t inner, pid_t run)
 {
 	__u64 entry = (__u64)(unsigned int)inner << 32 | (unsigned int)run;
 	unsigned int slot;
 
 	/* Once each: a vfork child keeps itself at each exec it tries, and a stale copy would outlive its reap. */
-	for (int i = 0; i < PMM_NESTED_CHILDREN; i++) {
-		__u64 old = __atomic_load_n(&pmm_nested_children[i], __ATOMIC_RELAXED);
-
-		if ((pid_t)(old >> 32) == inner &&
-		    __atomic_compare_exchange_n(&pmm_nested_children[i], &old, entry, 0, __ATOMIC_RELAXED,
-						__ATOMIC_RELAXED))
-			return;
-	}
+	if (pmm_nested_swap(inner, entry))
+		return;
 	slot = __atomic_fetch_add(&pmm_nested_next, 1, __ATOMIC_RELAXED);
 	__atomic_store_n(&pmm_nested_children[slot % PMM_NESTED_CHILDREN], entry, __ATOMIC_RELAXED);
 }
@@ -186,15 +194,25 @@ static void pmm_nested_keep(pid_t inner, pid_t run)
 /* How deep below the run's namespace this process lives (0: in it); set by pmm_host_pid_self. */
 static int pmm_host_pid_depth;
 
-/* A child that /proc names run: its pid in this process's namespace kept, with run's (pmm_nested_keep). */
-static int pmm_host_child_kept(long run, void *arg)
+/*
+ * The pid in this process's namespace of a process that /proc names run, 0 if none:
+ * a child's own, or (a child in a namespace this one made) the one above it.
+ */
+static pid_t pmm_host_pid_here(pid_t run)
 {
 	struct pmm_nspids list;
 
+	return pmm_host_nspids(run, &list) > pmm_host_pid_depth ? list.pids[pmm_host_pid_depth] : 0;
+}
+
+/* A child that /proc names run: its pid in this process's namespace kept, with run's (pmm_nested_keep). */
+static int pmm_host_child_kept(long run, void *arg)
+{
+	pid_t here = pmm_host_pid_here((pid_t)run);
+
 	(void)arg;
-	/* Its pid in this process's namespace: its own, or (a child in a namespace it made) one above. */
-	if (pmm_host_nspids((pid_t)run, &list) > pmm_host_pid_depth)
-		pmm_nested_keep(list.pids[pmm_host_pid_depth], (pid_t)run);
+	if (here > 0)
+		pmm_nested_keep(here, (pid_t)run);
 	return 0;
 }
 
@@ -224,14 +242,11 @@ struct pmm_child_search {
 static int pmm_host_child_match(long run, void *arg)
 {
 	struct pmm_child_search *search = arg;
-	struct pmm_nspids list;
 
-	if (pmm_host_nspids((pid_t)run, &list) > pmm_host_pid_depth &&
-	    list.pids[pmm_host_pid_depth] == search->inner) {
-		search->run = (pid_t)run;
-		return 1;
-	}
-	return 0;
+	if (pmm_host_pid_here((pid_t)run) != search->inner)
+		return 0;
+	search->run = (pid_t)run;
+	return 1;
 }
 
 pid_t pmm_host_pid_child(pid_t pid)
@@ -267,16 +282,8 @@ pid_t pmm_host_pid_reaped(pid_t pid)
 {
 	if (pmm_host_pid_depth == 0 || pid <= 0)
 		return pid;
-	for (int i = 0; i < PMM_NESTED_CHILDREN; i++) {
-		__u64 entry = __atomic_load_n(&pmm_nested_children[i], __ATOMIC_RELAXED);
-
-		/* Taken once: the pid in here may go to another child now. */
-		if ((pid_t)(entry >> 32) == pid &&
-		    __atomic_compare_exchange_n(&pmm_nested_children[i], &entry, 0, 0, __ATOMIC_RELAXED,
-						__ATOMIC_RELAXED))
-			return (pid_t)(__u32)entry;
-	}
-	return 0;
+	/* Taken once: the pid in here may go to another child now. */
+	return (pid_t)(__u32)pmm_nested_swap(pid, 0);
 }
 
 /*
@@ -285,20 +292,15 @@ pid_t pmm_host_pid_reaped(pid_t pid)
  */
 static int pmm_host_self_path(char *path, size_t size, const char *dir, pid_t pid, unsigned long long ns)
 {
-	char digits[24];
-	size_t len = 0, at = strlen(dir);
+	size_t at = strlen(dir);
 
-	do
-		digits[len++] = (char)('0' + ns % 10);
-	while ((ns /= 10) != 0);
-	if (at + 1 + 10 + 1 + len + sizeof(".self.new") > size)
+	if (at + 1 + 10 + 1 + 20 + sizeof(".self.new") > size)
 		return -1;
 	memcpy(path, dir, at);
 	path[at++] = '/';
 	at += pmm_host_decimal(path + at, (unsigned int)pid);
 	path[at++] = '@';
-	while (len > 0)
-		path[at++] = digits[--len];
+	at += pmm_host_decimal(path + at, ns);
 	memcpy(path + at, ".self", sizeof(".self"));
 	return 0;
 }

@@ -119,8 +119,8 @@ struct pmm_host_ring_state {
  */
 #define PMM_HOST_GENERATION_MAX		0xffffu
 
-/* pmm_host_name.c: n in decimal at out, without a NUL (async-signal-safe); the number of digits. */
-size_t pmm_host_decimal(char *out, unsigned int n);
+/* pmm_host_name.c: n in decimal at out, without a NUL (async-signal-safe); the number of digits (up to 20). */
+size_t pmm_host_decimal(char *out, unsigned long long n);
 /* <dir>/<pid>[-<generation>]<suffix> into path (0), or -1 when it does not fit. */
 int pmm_host_name_path(char *path, size_t size, const char *dir, pid_t pid, unsigned int generation,
 		       const char *suffix);
