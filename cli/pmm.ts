@@ -247,10 +247,13 @@ async function main(argv: string[]): Promise<number> {
  * pipe, a write is queued, and process.exit() would cut the report at the pipe's 64 KiB.
  */
 function exitWhenWritten(status: number): void {
-  void Promise.all([written(process.stdout), written(process.stderr)]).then(() => {
-    if (terminalHungUp()) endAsHangupDoes();
-    process.exit(status);
-  });
+  void Promise.all([written(process.stdout), written(process.stderr)]).then(() => exitAs(status));
+}
+
+/** Ends pmm with status, or as a hangup does when its terminal hung up (endAsHangupDoes). */
+function exitAs(status: number): never {
+  if (terminalHungUp()) endAsHangupDoes();
+  process.exit(status);
 }
 
 /** Which of stdin, stdout and stderr were a terminal when pmm started: Node restores those at exit. */
@@ -277,8 +280,7 @@ let settled = false;
 process.on('beforeExit', () => {
   if (settled) return;
   process.stderr.write('pmm: internal error: pmm stopped waiting before the run had a result\n');
-  if (terminalHungUp()) endAsHangupDoes();
-  process.exit(PMM_ERROR_STATUS);
+  exitAs(PMM_ERROR_STATUS);
 });
 
 main(process.argv.slice(2)).then(
