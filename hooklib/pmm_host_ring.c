@@ -80,6 +80,13 @@ static int pmm_host_records_open(void)
 	return fd;
 }
 
+/* Done with fd, from pmm_host_records_open: closed unless it is the one kept. */
+static void pmm_host_records_done(int fd)
+{
+	if (fd >= 0 && fd != pmm_host_records_fd)
+		close(fd);
+}
+
 /* All of buf to the records file at off; 0, or -1. */
 static int pmm_host_records_write(const void *buf, size_t len, off_t off)
 {
@@ -88,8 +95,7 @@ static int pmm_host_records_write(const void *buf, size_t len, off_t off)
 	if (fd < 0)
 		return -1;
 	ret = pmm_write_all(fd, buf, len, off);
-	if (fd != pmm_host_records_fd)
-		close(fd);
+	pmm_host_records_done(fd);
 	return ret;
 }
 /* One drain at a time; a thread that finds one running sleeps until it is done (below). */
@@ -492,6 +498,13 @@ static int pmm_host_state_mine(const struct pmm_host_ring_state *state)
 	return state->start_time == pmm_host_start_time() && state->pid_ns == pmm_host_pid_ns();
 }
 
+/* The state made this process's (pmm_host_state_mine). */
+static void pmm_host_state_own(struct pmm_host_ring_state *state)
+{
+	state->start_time = pmm_host_start_time();
+	state->pid_ns = pmm_host_pid_ns();
+}
+
 /*
  * After what an earlier image of this process left: the reader forgets that image's blocks here. Its
  * object map is kept under a name of its own, which the mark's size gives (0: none), for the stacks of
@@ -628,8 +641,9 @@ static void pmm_host_ring_abandon(int fd, int fresh, const struct pmm_host_ring_
 	const __u32 abandoned = 1;
 
 	if (fresh) {
-		struct pmm_host_ring_state state = { .magic = PMM_HOST_RING_MAGIC, .start_time = start_time,
-						     .abandoned = 1, .pid_ns = pmm_host_pid_ns() };
+		struct pmm_host_ring_state state = { .magic = PMM_HOST_RING_MAGIC, .abandoned = 1 };
+
+		pmm_host_state_own(&state);
 
 		if (pwrite(fd, &state, sizeof(state), PMM_HOST_STATE_OFFSET) != (ssize_t)sizeof(state) &&
 		    ftruncate(fd, 0) < 0) {
@@ -740,9 +754,7 @@ int pmm_host_ring_open(const char *path, const char *records_path, const char *m
 	strcpy(pmm_host_records_path, records_path);
 	strcpy(pmm_host_ring_path, path);
 	/* Now, while the program has descriptors to spare; one at 0-2 (none open there) is not kept. */
-	fd = pmm_host_records_open();
-	if (fd >= 0 && fd != pmm_host_records_fd)
-		close(fd);
+	pmm_host_records_done(pmm_host_records_open());
 	/* Beside the records file: records_path is <dir>/<name>.records, so this fits. */
 	len = (size_t)(strrchr(records_path, '/') - records_path);
 	memcpy(pmm_host_rate_path, records_path, len);
@@ -750,8 +762,7 @@ int pmm_host_ring_open(const char *path, const char *records_path, const char *m
 	pmm_ring_attach(mem);
 	if (fresh) {
 		pmm_host_reset(mem, 0, 0);
-		pmm_host_state->start_time = start_time;
-		pmm_host_state->pid_ns = pmm_host_pid_ns();
+		pmm_host_state_own(pmm_host_state);
 		return 0;
 	}
 	if (pmm_host_state->magic != PMM_HOST_RING_MAGIC || pmm_host_drain(1) < 0)
@@ -760,8 +771,7 @@ int pmm_host_ring_open(const char *path, const char *records_path, const char *m
 	committed = c.committed;
 	if (start_time && pmm_host_state_mine(pmm_host_state) && pmm_host_mark_exec(&committed, maps_path) < 0)
 		goto fail;
-	pmm_host_state->start_time = start_time;
-	pmm_host_state->pid_ns = pmm_host_pid_ns();
+	pmm_host_state_own(pmm_host_state);
 	/*
 	 * The positions go on from the earlier image's: every one it took is given back. Else (a thread
 	 * held a position past a full ring when the image ended) the ring starts again, all of it wiped.
