@@ -34,3 +34,8 @@ export function checkHookSettings(env: Readonly<Record<string, string | undefine
     if (value !== undefined && !takes(value)) throw fail(`${name}=${JSON.stringify(value)} in the program's environment: the hook takes ${what}`);
   }
 }
+
+/** The result's field for a run whose environment starts the hook with recording off (PMM_HOOKS_ACTIVE=0). */
+export function recordingOffAtStartIn(env: Readonly<Record<string, string | undefined>>): { recordingOffAtStart?: true } {
+  return env.PMM_HOOKS_ACTIVE === '0' ? { recordingOffAtStart: true } : {};
+}

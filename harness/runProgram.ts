@@ -19,7 +19,7 @@ import { PmmFaultError, vmFaultKind } from './faults';
 import { DEFAULT_GROWTH, judgeGrowth, judgedCount, MIN_JUDGED_SAMPLES, type GrowthOptions } from './growth';
 import { growthSeries, parseSampleInterval } from './growthSeries';
 import { checkHookable, checkHookStarted, checkRecordedToTheEnd } from './hookReach';
-import { checkHookSettings, withHookedDefaults } from './hookEnvironment';
+import { checkHookSettings, recordingOffAtStartIn, withHookedDefaults } from './hookEnvironment';
 import { runDirectory } from './runDirectory';
 import { startFailureMessage } from './startFailure';
 
@@ -356,7 +356,7 @@ export async function runRaw(
       signal: answer.signal,
       timedOut: answer.timedOut,
       ...(hook === null ? { hook: false as const } : {}),
-      ...(hook !== null && env.PMM_HOOKS_ACTIVE === '0' ? { recordingOffAtStart: true as const } : {}),
+      ...(hook !== null ? recordingOffAtStartIn(env) : {}),
       ...(answer.oomKills ? { oomKills: answer.oomKills } : {}),
       ...outputFields(Buffer.from(answer.stdout, 'base64'), Buffer.from(answer.stderr, 'base64'), binary),
       ...(answer.truncated ? { outputTruncated: true } : {}),

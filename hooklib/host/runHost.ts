@@ -10,7 +10,7 @@ import * as os from 'os';
 import * as path from 'path';
 import { CappedOutput } from '../../harness/cappedOutput';
 import { checkHookable, checkHookStarted } from '../../harness/hookReach';
-import { checkHookSettings, withHookedDefaults } from '../../harness/hookEnvironment';
+import { checkHookSettings, recordingOffAtStartIn, withHookedDefaults } from '../../harness/hookEnvironment';
 import { processStat } from '../../harness/processStat';
 import { runDirectory } from '../../harness/runDirectory';
 import { startFailureMessage } from '../../harness/startFailure';
@@ -413,7 +413,7 @@ export async function runHostRaw(program: string, args: string[], options: HostR
         exitCode,
         signal,
         timedOut,
-        ...(env.PMM_HOOKS_ACTIVE === '0' ? { recordingOffAtStart: true as const } : {}),
+        ...recordingOffAtStartIn(env),
         ...outputFields(out.bytes(), err.bytes(), binary),
         ...(out.truncated || err.truncated ? { outputTruncated: true } : {}),
       },
