@@ -14,7 +14,8 @@
 
 /*
  * A pidfd turns readable when the process has exited, zombie or not: by then its files, its record
- * ring among them, are released. pmd is not its parent, so waitpid cannot tell it.
+ * ring among them, are released. waitpid could not tell it: pmd, the guest's pid 1, is the parent only
+ * of the processes orphaned to it, and reaps those on its own (init.c).
  */
 static int children_end(pid_t pid)
 {

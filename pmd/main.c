@@ -3,6 +3,7 @@
 #include <string.h>
 
 #include "commands.h"
+#include "init.h"
 #include "serve.h"
 
 static const char usage[] =
@@ -49,8 +50,13 @@ int main(int argc, char **argv)
 
 	if (!cmd)
 		return main_usage(NULL);
-	if (strcmp(cmd, "serve") == 0)
-		return main_serve(argc, argv);
+	if (strcmp(cmd, "serve") == 0) {
+		int status = main_serve(argc, argv);
+
+		if (init_is_pid1())
+			init_power_off(status);
+		return status;
+	}
 	if ((strcmp(cmd, "config") == 0 || strcmp(cmd, "pids") == 0) && argc != 2)
 		return main_usage("this command takes no arguments");
 	if (strcmp(cmd, "config") == 0)

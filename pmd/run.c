@@ -19,6 +19,7 @@
 #include <sys/wait.h>
 #include <unistd.h>
 
+#include "init.h"
 #include "signals.h"
 
 /* After the program exits, how long pmd waits for EOF on its pipes from escaped descendants. */
@@ -476,6 +477,9 @@ void run_collect(struct run_proc *proc, unsigned long long timeout_ms, const str
 			wait_ms = (int)(RUN_DRAIN_GRACE_MS - (now - exited_at));
 		if (!exited && pidfd < 0 && (wait_ms < 0 || wait_ms > RUN_EXIT_TICK_MS))
 			wait_ms = RUN_EXIT_TICK_MS;
+		/* The program's orphans exit into pmd's hands while it runs (init.c). */
+		if (init_is_pid1() && (wait_ms < 0 || wait_ms > INIT_REAP_TICK_MS))
+			wait_ms = INIT_REAP_TICK_MS;
 
 		if (proc->out_fd >= 0) {
 			out_at = nfds;
@@ -501,6 +505,7 @@ void run_collect(struct run_proc *proc, unsigned long long timeout_ms, const str
 			kill(-proc->pid, SIGKILL);
 			break;
 		}
+		init_reap_orphans(proc->pid);
 		if (out_at >= 0 && fds[out_at].revents)
 			run_drain(&proc->out_fd, RUN_STDOUT, &res->out, &sink);
 		if (err_at >= 0 && fds[err_at].revents)

@@ -14,6 +14,7 @@
 #include "channel.h"
 #include "children.h"
 #include "feed.h"
+#include "init.h"
 #include "oom.h"
 #include "monitor.h"
 #include "request.h"
@@ -330,6 +331,8 @@ int serve(const struct serve_options *opt)
 		size_t len;
 		int shutdown = 0;
 
+		/* What the last run's orphans left; more wait for the next request. */
+		init_reap_orphans(0);
 		switch (channel_read_line(&ch, &line, &len, err, sizeof(err))) {
 		case CHANNEL_ERROR:
 			fprintf(stderr, "pmd: %s\n", err);
@@ -360,7 +363,7 @@ int serve(const struct serve_options *opt)
 		if (serve_send(&ch, &out))
 			return 1;
 		if (shutdown) {
-			/* pmd is not pid 1: the guest's init powers off once pmd has exited. */
+			/* The guest powers off once pmd has returned (init.c). */
 			sync();
 			buf_free(&out);
 			return 0;

@@ -1,96 +1,10 @@
 // Tests pmd's serve mode on the host over --stdio (pmm.ko only exists in the guest), and the daemon
 // commands' failure when /dev/pmm is missing.
-import { ChildProcessWithoutNullStreams, execFileSync, spawn, spawnSync } from 'child_process';
+import { execFileSync, spawnSync } from 'child_process';
 import { existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'fs';
 import { constants, tmpdir } from 'os';
-import { join, resolve } from 'path';
-
-const pmdDir = resolve(__dirname, '..');
-const pmdPath = join(pmdDir, 'pmd');
-
-type Answer = Record<string, unknown> & { type: string; id?: number | null };
-
-/** One `pmd serve` process: requests go in as lines, answers come back as parsed lines, in order. */
-class Pmd {
-  readonly child: ChildProcessWithoutNullStreams;
-  readonly exited: Promise<number | null>;
-  stderr = '';
-  private pending = '';
-  private lines: string[] = [];
-  private waiters: Array<(line: string | null) => void> = [];
-  private ended = false;
-
-  constructor(args: string[] = ['serve', '--stdio']) {
-    this.child = spawn(pmdPath, args);
-    this.child.stdout.setEncoding('utf8');
-    this.child.stdout.on('data', (chunk: string) => {
-      this.pending += chunk;
-      let nl: number;
-      while ((nl = this.pending.indexOf('\n')) >= 0) {
-        this.push(this.pending.slice(0, nl));
-        this.pending = this.pending.slice(nl + 1);
-      }
-    });
-    this.child.stderr.on('data', (chunk: Buffer) => (this.stderr += chunk.toString()));
-    this.exited = new Promise((resolveExit) =>
-      this.child.on('close', (code) => {
-        this.ended = true;
-        this.waiters.splice(0).forEach((w) => w(null));
-        resolveExit(code);
-      }),
-    );
-  }
-
-  private push(line: string): void {
-    const waiter = this.waiters.shift();
-    if (waiter) waiter(line);
-    else this.lines.push(line);
-  }
-
-  /** The next answer line, unparsed; fails the test if pmd exits first. */
-  nextLine(): Promise<string> {
-    const line = this.lines.shift();
-    if (line !== undefined) return Promise.resolve(line);
-    if (this.ended) return Promise.reject(new Error(`pmd exited; stderr: ${this.stderr}`));
-    return new Promise((res, rej) =>
-      this.waiters.push((l) => (l === null ? rej(new Error(`pmd exited; stderr: ${this.stderr}`)) : res(l))),
-    );
-  }
-
-  /** The ids of the runs whose "ended" line came, in order: next() passes over those lines. */
-  readonly endedRuns: number[] = [];
-
-  async next(): Promise<Answer> {
-    for (;;) {
-      const answer = JSON.parse(await this.nextLine()) as Answer;
-      if (answer.type !== 'ended') return answer;
-      this.endedRuns.push(answer.id as number);
-    }
-  }
-
-  sendRaw(line: string | Buffer): void {
-    this.child.stdin.write(Buffer.concat([Buffer.from(line), Buffer.from('\n')]));
-  }
-
-  async request(req: Record<string, unknown>): Promise<Answer> {
-    this.sendRaw(JSON.stringify(req));
-    return this.next();
-  }
-
-  kill(): void {
-    if (!this.ended) this.child.kill('SIGKILL');
-  }
-}
-
-let nextId = 1;
-function runRequest(argv: string[], extra: Record<string, unknown> = {}): Record<string, unknown> {
-  return { id: nextId++, type: 'run', argv, cwd: '/', env: { PATH: '/usr/bin:/bin' }, hook: null, timeoutMs: 10000, ...extra };
-}
-
-function decode(field: unknown): Buffer {
-  expect(typeof field).toBe('string');
-  return Buffer.from(field as string, 'base64');
-}
+import { join } from 'path';
+import { decode, nextRunId, Pmd, pmdDir, pmdPath, runRequest } from './pmdServe';
 
 beforeAll(() => {
   execFileSync('make', ['-C', pmdDir], { stdio: 'pipe' });
@@ -239,7 +153,7 @@ describe('pmd serve --stdio', () => {
 
   test('honours cwd and gives the program exactly the env it was given, escapes decoded', async () => {
     // Written by hand so that the \u escapes (one a surrogate pair) reach pmd's reader as escapes.
-    const id = nextId++;
+    const id = nextRunId();
     pmd.sendRaw(
       `{"id":${id},"type":"run","argv":["/bin/sh","-c","pwd; /usr/bin/env"],"cwd":${JSON.stringify(scratch)},` +
         '"env":{"FOO":"caf\\u00e9 \\ud83d\\ude00 \\"q\\"\\t\\\\","EMPTY":""},"hook":null,"timeoutMs":10000}',

@@ -97,6 +97,22 @@ test('a guest that is set up runs programs, and close() is safe to repeat', asyn
   await expect(vm.run({ argv: ['/bin/true'], cwd: '/', env: {}, hook: null, timeoutMs: 0 })).rejects.toThrow(/closed/);
 }, 120_000);
 
+test('a program that stops its parent and kills every process it may (kill -9 -1) ends only its own: pmd, pid 1, serves the next run', async () => {
+  const vm = await Vm.boot(options({}));
+  try {
+    const env = { PATH: '/usr/bin:/bin' };
+    const killer = await vm.run({
+      argv: ['/bin/sh', '-c', 'kill -STOP $PPID; sleep 30 & kill -9 -1; wait; echo "after, parent $PPID"'], cwd: '/', env, hook: null, timeoutMs: 30_000,
+    });
+    expect(killer.exitCode).toBe(0);
+    expect(Buffer.from(killer.stdout, 'base64').toString()).toBe('after, parent 1\n');
+    const next = await vm.run({ argv: ['/bin/echo', 'still here'], cwd: '/', env, hook: null, timeoutMs: 30_000 });
+    expect(Buffer.from(next.stdout, 'base64').toString()).toBe('still here\n');
+  } finally {
+    await vm.close();
+  }
+}, 120_000);
+
 test('pmm.ko and the hook in a folder whose path holds a space: the guest inserts one and preloads the other', async () => {
   const spaced = path.join(scratch, 'with space');
   fs.mkdirSync(spaced);

@@ -1,0 +1,65 @@
+// pmd as pid 1, which it is in the guest (qemu/guest/init execs it) so that a program's kill(-1, SIGKILL)
+// cannot end it. Here it is pid 1 of a pid namespace of its own (unshare, as root), with its own /proc, where
+// it must do what an init does: reap the orphans handed to it, and end by powering off rather than exiting.
+// That a program's kill -9 -1 leaves pmd serving is shown in the VM itself (qemu/__tests__/Vm.vm.test.ts).
+import { execFileSync, spawnSync } from 'child_process';
+import { decode, Pmd, pmdDir, pmdPath, runRequest } from './pmdServe';
+
+const canUnshare = process.getuid?.() === 0 && spawnSync('unshare', ['--pid', '--fork', '--mount-proc', 'true']).status === 0;
+const asPid1 = canUnshare ? test : test.skip;
+
+// The zombies under the namespace's /proc, as "pid comm"; awk's own process is alive, so never listed.
+const ZOMBIES = ['/bin/sh', '-c', 'awk \'$3 == "Z" { print $1, $2 }\' /proc/[0-9]*/stat'];
+
+function pmdAsPid1(): Pmd {
+  return new Pmd(['--pid', '--fork', '--mount-proc', pmdPath, 'serve', '--stdio'], 'unshare');
+}
+
+beforeAll(() => {
+  execFileSync('make', ['-C', pmdDir], { stdio: 'pipe' });
+}, 120000);
+
+describe('pmd as pid 1', () => {
+  let pmd: Pmd;
+
+  beforeEach(async () => {
+    pmd = pmdAsPid1();
+    expect(await pmd.next()).toMatchObject({ type: 'ready' });
+  });
+
+  afterEach(() => pmd.kill());
+
+  asPid1('is the parent its programs see', async () => {
+    const answer = await pmd.request(runRequest(['/bin/sh', '-c', 'echo $PPID']));
+    expect(decode(answer.stdout).toString()).toBe('1\n');
+  });
+
+  asPid1('reaps the orphans of a run while the run goes on', async () => {
+    // The subshell exits at once, and its true, orphaned, exits into pmd's hands: a zombie until reaped.
+    const script = `(/bin/true &); sleep 2; ${ZOMBIES[2]}`;
+    const answer = await pmd.request(runRequest(['/bin/sh', '-c', script]));
+    expect(answer).toMatchObject({ type: 'result', exitCode: 0 });
+    expect(decode(answer.stdout).toString()).toBe('');
+  });
+
+  asPid1('reaps what a run left behind before the next run starts', async () => {
+    // setsid takes the sleep out of the program's group, which pmd ends with the program: it outlives the run.
+    const first = await pmd.request(runRequest(['/bin/sh', '-c', 'setsid /bin/sleep 0.3 & exit 0']));
+    expect(first).toMatchObject({ type: 'result', exitCode: 0 });
+    await new Promise((r) => setTimeout(r, 1000));
+    const next = await pmd.request(runRequest(ZOMBIES));
+    expect(next).toMatchObject({ type: 'result', exitCode: 0 });
+    expect(decode(next.stdout).toString()).toBe('');
+  });
+
+  asPid1('powers off at its end, as pid 1 must, saying how it ended on the console', async () => {
+    pmd.child.stdin.end();
+    const ended = await new Promise<NodeJS.Signals | number | null>((resolve) =>
+      pmd.child.once('exit', (code, signal) => resolve(signal ?? code)),
+    );
+    // A pid namespace's init that calls reboot(RB_POWER_OFF) ends by SIGINT, which unshare passes on;
+    // had pmd simply exited, unshare would exit with its status, 1.
+    expect(ended).toBe('SIGINT');
+    expect(pmd.stderr).toContain('pmd: the host closed the channel\npmm-guest: pmd exited with status 1\n');
+  });
+});

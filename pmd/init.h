@@ -1,0 +1,19 @@
+/* init: pmd as the guest's pid 1, which reaps the orphans handed to it and powers the guest off at its end. */
+#ifndef PMD_INIT_H
+#define PMD_INIT_H
+
+#include <sys/types.h>
+
+/* How often a run's wait looks for orphans to reap, when pmd is pid 1. */
+#define INIT_REAP_TICK_MS 500
+
+/* Whether pmd is pid 1: the guest's init, started by exec from the initramfs's script. */
+int init_is_pid1(void);
+
+/* Reaps the exited processes the kernel made pmd's, but never leader, whose status a run still wants. */
+void init_reap_orphans(pid_t leader);
+
+/* The end of pid 1, which must not exit: the console is told status, and the guest powers off. */
+void init_power_off(int status) __attribute__((noreturn));
+
+#endif
