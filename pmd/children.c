@@ -24,10 +24,17 @@ static int children_end(pid_t pid)
 
 	if (pidfd < 0)
 		return 0;	/* ESRCH: gone and reaped already */
-	/* A zombie takes the signal too, and keeps the status it had: the host looks at both. */
-	sent = kill(pid, SIGKILL) == 0;
 	p.fd = pidfd;
 	p.events = POLLIN;
+	/*
+	 * Exited on its own, a zombie that pmd (pid 1) has not reaped yet: not ended by the run. One that
+	 * exits between this look and the kill keeps the status it had, and the host looks at both.
+	 */
+	if (poll(&p, 1, 0) == 1) {
+		close(pidfd);
+		return 0;
+	}
+	sent = kill(pid, SIGKILL) == 0;
 	while (poll(&p, 1, CHILDREN_EXIT_WAIT_MS) < 0 && errno == EINTR)
 		;
 	close(pidfd);

@@ -787,6 +787,18 @@ export const detachedCase = {
   expected: ['detached SIGKILL (pmm)', 'detached SIGKILL (pmm) 77/1 malloc leak<main'],
 };
 
+/**
+ * detached killed: the parent kills its child (SIGKILL) once the child has leaked, waits until it is dead,
+ * leaves it unreaped and returns. The child ended by its parent's signal, not by the run: in the VM pmd,
+ * the guest's pid 1, inherits it as a zombie, and once took the zombie for a process still running.
+ */
+export const killedChildCase = {
+  name: 'detached: a child its parent killed and left unreaped is killed by that SIGKILL, not ended by the run',
+  program: 'detached',
+  args: ['killed'],
+  expected: ['detached SIGKILL 77/1 malloc leak<kill_child'],
+};
+
 /** Each child of a detached run as "program signal" ("(pmm)" after one pmm ended) and its leaks (describeLeaks). */
 export function describeDetached(children: Array<{ program: string | null; signal: string | null; exitCode: number | null; endedByRun?: boolean } & Pick<ChildLike, 'leaks'>>): string[] {
   return children.map((c) => [

@@ -8,7 +8,7 @@ import type {} from '../../harness/globals';
 import type { RunResult } from '../../harness/types';
 import { unhookedChildMessage } from '../../harness/hookReach';
 import { releaseNotes } from '../../harness/releaseNotes';
-import { addressLimitCase, strayCase, runsAsRoot, pidNamespaceCase, describeNamespaceChildren, describeEndings, dropUserCase, dropUserRuns, binaryOutputCase, childEndingsCase, describeChildPrograms, describeChildren, describeLeakObjects, describeLeaks, describeMismatches, dlReuseCase, describePidReuse, describeDetached, detachedCase, execEnvCase, execImageCases, execUnhookedCase, fdExhaustCase, fsizeLimitCase, seccompDeniedCase, ringOverwriteCase, quickExitCase, unhookedChildren, forkFamilyCase, rawForkCase, vforkAllocCase, hookCases, inputCases, EndlessInput, outlivedCase, unmatchedFreeCase, pidReuseCase, programBin, setuidCopy, describeSystemEndings, startCase, systemEndingsCase } from './cases';
+import { addressLimitCase, strayCase, runsAsRoot, pidNamespaceCase, describeNamespaceChildren, describeEndings, dropUserCase, dropUserRuns, binaryOutputCase, childEndingsCase, describeChildPrograms, describeChildren, describeLeakObjects, describeLeaks, describeMismatches, dlReuseCase, describePidReuse, describeDetached, detachedCase, killedChildCase, execEnvCase, execImageCases, execUnhookedCase, fdExhaustCase, fsizeLimitCase, seccompDeniedCase, ringOverwriteCase, quickExitCase, unhookedChildren, forkFamilyCase, rawForkCase, vforkAllocCase, hookCases, inputCases, EndlessInput, outlivedCase, unmatchedFreeCase, pidReuseCase, programBin, setuidCopy, describeSystemEndings, startCase, systemEndingsCase } from './cases';
 
 const bin = programBin;
 
@@ -229,6 +229,14 @@ if (!runsAsRoot) console.warn('pid_namespace skipped: unshare(CLONE_NEWPID) need
   const result = await pmm.run(argv[0], argv.slice(1));
   expect(result.exitCode).toBe(exitCode);
   expect(describeEndings(result.children ?? [])).toEqual(children);
+  declareChildLeaks(result);
+});
+
+test(killedChildCase.name, async () => {
+  const result = await pmm.run(bin(killedChildCase.program), killedChildCase.args);
+  expect(result.exitCode).toBe(0);
+  expect(result).toHaveNoLeaks();
+  expect(describeDetached(result.children ?? [])).toEqual(killedChildCase.expected);
   declareChildLeaks(result);
 });
 
