@@ -27,7 +27,8 @@ export const USAGE = `usage:
       (--host: on this machine, without a VM, the hook writing its records to files, one per process)
       PROGRAM's stdin is pmm's: a file of up to 32 MiB whole when it starts, a pipe, a larger file or a
       terminal (pmm in its foreground) passed on as PROGRAM reads it (--host: pmm's stdin as it is)
-      it exits with PROGRAM's status, 1 if that is 0 but PROGRAM leaked or released a block wrongly
+      it exits with PROGRAM's status, 1 if that is 0 but PROGRAM leaked or released a block wrongly,
+      127 or 126 when PROGRAM is not there or cannot be started, 3 when pmm fails
       --gen-suppressions (=yes, =all; =no: none): each leak printed as a suppression, in valgrind's format
       --error-exitcode N: N whenever PROGRAM leaked or released wrongly (0: its status, always)
       --log-file FILE: the report and pmm's notes to FILE, not to stderr (%p in FILE: pmm's pid,

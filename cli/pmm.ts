@@ -18,7 +18,7 @@ import { loadGuestFiles, packageRoot } from '../qemu/paths';
 import { killLiveVms } from '../qemu/Vm';
 import { argumentsNotText } from './argumentText';
 import { errorText } from './errorText';
-import { exitStatus } from './exitStatus';
+import { errorExitStatus, exitStatus, PMM_ERROR_STATUS } from './exitStatus';
 import { forwardSignals } from './forwardSignals';
 import { stopVmsWithPmm } from './jobControl';
 import { junitMergeCommand } from './junitMerge';
@@ -195,9 +195,6 @@ async function runChecked(command: RunCommand, options: PmmOptions, suppressions
   return exitStatus(result, leaked || mismatched || grew || uncounted, command.errorExitCode);
 }
 
-/** pmm's own failure, as a bad option's is 2: the run's status is not known, or its report was lost. */
-const PMM_ERROR_STATUS = 3;
-
 async function main(argv: string[]): Promise<number> {
   watchOwnStreams();
   const notText = argumentsNotText(argv);
@@ -291,6 +288,6 @@ main(process.argv.slice(2)).then(
   (err: unknown) => {
     settled = true;
     process.stderr.write(`${errorText(err)}\n`);
-    exitWhenWritten(PMM_ERROR_STATUS);
+    exitWhenWritten(errorExitStatus(err));
   },
 );

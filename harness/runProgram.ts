@@ -21,7 +21,8 @@ import { growthSeries, parseSampleInterval } from './growthSeries';
 import { checkHookable, checkHookStarted, checkRecordedToTheEnd } from './hookReach';
 import { checkHookSettings, recordingOffAtStartIn, withHookedDefaults } from './hookEnvironment';
 import { runDirectory } from './runDirectory';
-import { startFailureMessage } from './startFailure';
+import { startFailureError } from './startFailure';
+import { ProgramError, ProgramStartError } from './programError';
 
 export interface RunOptions {
   /** Milliseconds before the program is killed; overrides the runTimeoutMs option. 0: no limit. */
@@ -162,12 +163,7 @@ export interface RawRun extends RawProcess {
   children?: Array<RawProcess & Pick<ChildResult, 'pid' | 'exitCode' | 'signal' | 'endedByRun' | 'samples' | 'growth'>>;
 }
 
-export class ProgramError extends Error {
-  constructor(message: string) {
-    super(`pmm: ${message}`);
-    this.name = 'ProgramError';
-  }
-}
+export { ProgramError, ProgramStartError } from './programError';
 
 /**
  * Checks the program on the host first: the guest sees the same files, and the error is clearer here.
@@ -177,18 +173,18 @@ export class ProgramError extends Error {
 export function resolveProgram(program: string, cwd: string, searchPath: string | undefined = process.env.PATH): string {
   if (typeof program !== 'string' || program === '') throw new ProgramError('no program given');
   const candidate = program.includes('/') ? path.resolve(cwd, program) : findOnPath(program, searchPath ?? '', cwd);
-  if (candidate === null) throw new ProgramError(`program not found on PATH: ${program}`);
+  if (candidate === null) throw new ProgramStartError(`program not found on PATH: ${program}`, true);
   let stat: Stats;
   try {
     stat = fs.statSync(candidate);
   } catch {
-    throw new ProgramError(`program does not exist: ${candidate}`);
+    throw new ProgramStartError(`program does not exist: ${candidate}`, true);
   }
-  if (!stat.isFile()) throw new ProgramError(`program is not a file: ${candidate}`);
+  if (!stat.isFile()) throw new ProgramStartError(`program is not a file: ${candidate}`, false);
   try {
     fs.accessSync(candidate, fs.constants.X_OK);
   } catch {
-    throw new ProgramError(`program is not executable: ${candidate}`);
+    throw new ProgramStartError(`program is not executable: ${candidate}`, false);
   }
   return candidate;
 }
@@ -344,7 +340,7 @@ export async function runRaw(
       : await vm.run(request, onOutput, control, stream);
   } catch (err) {
     // Not the VM's fault, nor an assertion's: pmm could not run what it was given, as in host mode.
-    if (err instanceof ProgramNotStartedError) throw new ProgramError(startFailureMessage(executable, cwd, err.failure));
+    if (err instanceof ProgramNotStartedError) throw startFailureError(executable, cwd, err.failure);
     throw asFault(err, executable, false);
   }
   const samples = answer.samples;

@@ -2,6 +2,7 @@
 // (pmm-launch's exec line) both say it here, so the same cause reads the same in either mode.
 import { fs, os } from './coreModules';
 import type { StartFailure } from '../qemu/protocol';
+import { ProgramError, ProgramStartError } from './programError';
 
 const ELF_MAGIC = Buffer.from([0x7f, 0x45, 0x4c, 0x46]);
 
@@ -49,7 +50,11 @@ function fileHead(file: string): Buffer | null {
   }
 }
 
-/** The message of a run whose program could not be started (without the `pmm: ` its error adds). */
-export function startFailureMessage(program: string, cwd: string, failure: StartFailure): string {
-  return `cannot start ${program}: ${startFailureReason(cwd, failure, fileHead(program))}`;
+/**
+ * The error of a run whose program could not be started. Only the execve's failure is the program's (exit
+ * 127 or 126 from the CLI); a working directory or a /dev/null that cannot be had is the run's.
+ */
+export function startFailureError(program: string, cwd: string, failure: StartFailure): ProgramError {
+  const message = `cannot start ${program}: ${startFailureReason(cwd, failure, fileHead(program))}`;
+  return failure.step === 'execve' ? ProgramStartError.ofExec(message, failure.errno) : new ProgramError(message);
 }

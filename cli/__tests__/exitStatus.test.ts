@@ -1,4 +1,6 @@
-import { exitStatus } from '../exitStatus';
+import { constants } from 'os';
+import { ProgramError, ProgramStartError } from '../../harness/programError';
+import { errorExitStatus, exitStatus } from '../exitStatus';
 
 test.each([
   [{ exitCode: 0, signal: null, timedOut: false }, false, 0],
@@ -27,4 +29,17 @@ test.each([
   [{ exitCode: null, signal: 'SIGKILL', timedOut: true }, true, 42, 124],
 ])('%j leaked=%s --error-exitcode %i exits %i', (result, leaked, errorExitCode, status) => {
   expect(exitStatus(result, leaked, errorExitCode)).toBe(status);
+});
+
+// A run that never ran its program: 127 and 126 as a shell, env(1) and valgrind give them; pmm's own failure 3.
+test.each([
+  ['a missing program', new ProgramStartError('program does not exist: /p', true), 127],
+  ['a program there but not to be run', new ProgramStartError('program is not executable: /p', false), 126],
+  ["execve's ENOENT (a #! interpreter missing)", ProgramStartError.ofExec('cannot start /p: ...', constants.errno.ENOENT), 127],
+  ["execve's E2BIG", ProgramStartError.ofExec('cannot start /p: ...', constants.errno.E2BIG), 126],
+  ["execve's EACCES", ProgramStartError.ofExec('cannot start /p: ...', constants.errno.EACCES), 126],
+  ['a refusal of pmm\'s (a bad option, a working directory the guest lacks)', new ProgramError('option "cwd": ...'), 3],
+  ['any other failure', new Error('the guest channel closed'), 3],
+])('%s exits %i', (_what, err, status) => {
+  expect(errorExitStatus(err)).toBe(status);
 });

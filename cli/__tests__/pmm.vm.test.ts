@@ -101,13 +101,13 @@ test('run -q: nothing from a clean program, not even the VM\'s boot; a leak stil
   expect(leaking.status).toBe(9);
 }, 180_000);
 
-test('run and run --host: a script whose #! interpreter is missing exits 3, with the same pmm: words in both modes', () => {
+test('run and run --host: a script whose #! interpreter is missing exits 127, as a shell and env(1) do, with the same pmm: words in both modes', () => {
   const dir = fs.mkdtempSync('/tmp/pmm-start-'); // in the /tmp the guest shares
   try {
     const { badInterpreter } = startCase.make(dir);
     for (const mode of [['--host'], []]) {
       const run = pmm('run', ...mode, '--', badInterpreter);
-      expect([mode, run.status, run.stderr.split('\n').filter((line) => !/booting the guest VM/.test(line))]).toEqual([mode, 3, [startCase.refusal(badInterpreter), '']]);
+      expect([mode, run.status, run.stderr.split('\n').filter((line) => !/booting the guest VM/.test(line))]).toEqual([mode, 127, [startCase.refusal(badInterpreter), '']]);
     }
   } finally {
     fs.rmSync(dir, { recursive: true, force: true });

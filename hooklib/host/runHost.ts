@@ -13,8 +13,8 @@ import { checkHookable, checkHookStarted } from '../../harness/hookReach';
 import { checkHookSettings, recordingOffAtStartIn, withHookedDefaults } from '../../harness/hookEnvironment';
 import { processStat } from '../../harness/processStat';
 import { runDirectory } from '../../harness/runDirectory';
-import { startFailureMessage } from '../../harness/startFailure';
-import { binaryOutput, outputFields, programInput, ProgramError, resolveProgram, type RawRun } from '../../harness/runProgram';
+import { startFailureError } from '../../harness/startFailure';
+import { binaryOutput, outputFields, programInput, ProgramError, ProgramStartError, resolveProgram, type RawRun } from '../../harness/runProgram';
 import type { RunControl } from '../../qemu/GuestChannel';
 import { InputReader } from '../../qemu/InputReader';
 import { hookLibraryPath, packageRoot, preloadablePath } from '../../qemu/paths';
@@ -229,7 +229,7 @@ function recordDir(): { dir: string; top: string } {
 
 /** spawn's E2BIG, in the words of the other programs that cannot start. */
 function tooLargeToStart(executable: string): ProgramError {
-  return new ProgramError(`cannot start ${executable}: its arguments and environment together are larger than execve takes (E2BIG)`);
+  return ProgramStartError.ofExec(`cannot start ${executable}: its arguments and environment together are larger than execve takes (E2BIG)`, os.constants.errno.E2BIG);
 }
 
 export async function runHostRaw(program: string, args: string[], options: HostRunOptions = {}): Promise<RawRun> {
@@ -378,7 +378,7 @@ export async function runHostRaw(program: string, args: string[], options: HostR
     if (report.failure?.stage === 'exec') {
       // In the launcher's child, as pmd's in the VM: worded alike for the same cause.
       const failure = { step: 'execve' as const, errno: report.failure.errno, reason: report.failure.message };
-      throw new ProgramError(startFailureMessage(executable, cwd, failure));
+      throw startFailureError(executable, cwd, failure);
     }
     if (report.failure) throw new Error(`pmm-launch lost the program's status: ${report.failure.message}`);
     // The launcher ends after the program, so an ending it did not report is its own: killed (the timeout).
