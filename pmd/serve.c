@@ -331,8 +331,6 @@ int serve(const struct serve_options *opt)
 		size_t len;
 		int shutdown = 0;
 
-		/* What the last run's orphans left; more wait for the next request. */
-		init_reap_orphans(0);
 		switch (channel_read_line(&ch, &line, &len, err, sizeof(err))) {
 		case CHANNEL_ERROR:
 			fprintf(stderr, "pmd: %s\n", err);
@@ -356,6 +354,8 @@ int serve(const struct serve_options *opt)
 				shutdown = 1;
 			} else {
 				serve_run(&req, &ch, &out);
+				/* Nothing of this run may reach into the next one (init.c). */
+				init_end_leftovers();
 			}
 			request_free(&req);
 			break;

@@ -113,6 +113,19 @@ test('a program that stops its parent and kills every process it may (kill -9 -1
   }
 }, 120_000);
 
+test('what a run without the hook left running (setsid) is ended before its answer: the next run finds none of it', async () => {
+  const vm = await Vm.boot(options({}));
+  try {
+    const env = { PATH: '/usr/bin:/bin' };
+    const left = await vm.run({ argv: ['/bin/sh', '-c', 'setsid /bin/sleep 100 & exit 0'], cwd: '/', env, hook: null, timeoutMs: 30_000 });
+    expect(left.exitCode).toBe(0);
+    const next = await vm.run({ argv: ['/bin/sh', '-c', 'cat /proc/[0-9]*/comm'], cwd: '/', env, hook: null, timeoutMs: 30_000 });
+    expect(Buffer.from(next.stdout, 'base64').toString().split('\n')).not.toContain('sleep');
+  } finally {
+    await vm.close();
+  }
+}, 120_000);
+
 test('pmm.ko and the hook in a folder whose path holds a space: the guest inserts one and preloads the other', async () => {
   const spaced = path.join(scratch, 'with space');
   fs.mkdirSync(spaced);
