@@ -7,10 +7,13 @@
  */
 #include "init.h"
 
+#include <errno.h>
+#include <sched.h>
 #include <signal.h>
 #include <stdio.h>
 #include <string.h>
 #include <sys/reboot.h>
+#include <sys/signalfd.h>
 #include <sys/wait.h>
 #include <unistd.h>
 
@@ -25,10 +28,81 @@ int init_is_pid1(void)
 	return pid1;
 }
 
+/* A SIGCHLD for each process that exits into pmd's hands, as a descriptor poll can wait on; -1 when not pid 1. */
+static int init_child_fd = -1;
+
+static void init_say(const char *text)
+{
+	ssize_t unused = write(STDERR_FILENO, text, strlen(text));
+
+	(void)unused;
+}
+
+/*
+ * A fault of pmd's own (or abort()): ending pid 1 would panic the guest's kernel, which would say no more
+ * than "Attempted to kill init!". Only system calls here: the process is in an unknown state.
+ */
+static void init_died(int sig)
+{
+	const char *name = sigabbrev_np(sig);
+
+	init_say("pmm-guest: pmd died of SIG");
+	init_say(name ? name : "?");
+	init_say("\n");
+	sync();
+	reboot(RB_POWER_OFF);
+	for (;;)
+		pause();
+}
+
+int init_start(char *err, size_t errlen)
+{
+	static const int faults[] = { SIGABRT, SIGBUS, SIGFPE, SIGILL, SIGSEGV, SIGSYS, SIGTRAP };
+	struct sigaction act;
+	sigset_t chld;
+	size_t i;
+
+	if (!init_is_pid1())
+		return 0;
+	/*
+	 * The kernel starts pid 1 sharing its root and working directory with kthreadd, and so with every
+	 * kernel thread and the helpers they start (modprobe, a core_pattern pipe): pmd's chroot into the
+	 * host's root must be its own.
+	 */
+	if (unshare(CLONE_FS) < 0) {
+		snprintf(err, errlen, "unshare(CLONE_FS): %s", strerror(errno));
+		return -1;
+	}
+	memset(&act, 0, sizeof(act));
+	act.sa_handler = init_died;
+	for (i = 0; i < sizeof(faults) / sizeof(faults[0]); i++)
+		sigaction(faults[i], &act, NULL);
+	/* Blocked, SIGCHLD waits in the descriptor; a program starts with no signal blocked (run.c). */
+	sigemptyset(&chld);
+	sigaddset(&chld, SIGCHLD);
+	sigprocmask(SIG_BLOCK, &chld, NULL);
+	init_child_fd = signalfd(-1, &chld, SFD_NONBLOCK | SFD_CLOEXEC);
+	if (init_child_fd < 0) {
+		snprintf(err, errlen, "signalfd for SIGCHLD: %s", strerror(errno));
+		return -1;
+	}
+	return 0;
+}
+
+int init_child_exits_fd(void)
+{
+	return init_child_fd;
+}
+
 void init_reap_orphans(pid_t leader)
 {
+	struct signalfd_siginfo seen;
+
 	if (!init_is_pid1())
 		return;
+	/* What the descriptor holds is taken: the loop below reaps every exited child but the leader. */
+	while (read(init_child_fd, &seen, sizeof(seen)) == sizeof(seen))
+		;
 	/*
 	 * Look before reaping: the leader's status is run_collect's to take. The kernel lists children
 	 * in the order they became pmd's, so an exited leader (forked before its orphans) hides those

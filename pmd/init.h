@@ -7,14 +7,20 @@
 
 #include <sys/types.h>
 
-/* How often a run's wait looks for orphans to reap, when pmd is pid 1. */
-#define INIT_REAP_TICK_MS 500
-
 /* How long pmd waits for the processes a run left to end, after it has killed them. */
 #define INIT_LEFTOVER_WAIT_MS 2000
 
 /* Whether pmd is pid 1: the guest's init, started by exec from the initramfs's script. */
 int init_is_pid1(void);
+
+/*
+ * As pid 1, before the chroot: a root of pmd's own, the guest powered off on a fault of pmd's, and SIGCHLD
+ * taken through a descriptor. 0, or -1 with err.
+ */
+int init_start(char *err, size_t errlen);
+
+/* Readable when a child of pmd's has exited: a run's wait polls it. -1 when pmd is not pid 1. */
+int init_child_exits_fd(void);
 
 /* Reaps the exited processes the kernel made pmd's, but never leader, whose status a run still wants. */
 void init_reap_orphans(pid_t leader);

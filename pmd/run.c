@@ -462,7 +462,7 @@ void run_collect(struct run_proc *proc, unsigned long long timeout_ms, const str
 		control_fd = -1;
 
 	while (!exited || proc->out_fd >= 0 || proc->err_fd >= 0) {
-		struct pollfd fds[5];
+		struct pollfd fds[6];
 		int nfds = 0, wait_ms = -1, out_at = -1, err_at = -1, control_at = -1, feed_at = -1;
 		unsigned long long now = deadline_now_ms();
 
@@ -477,9 +477,6 @@ void run_collect(struct run_proc *proc, unsigned long long timeout_ms, const str
 			wait_ms = (int)(RUN_DRAIN_GRACE_MS - (now - exited_at));
 		if (!exited && pidfd < 0 && (wait_ms < 0 || wait_ms > RUN_EXIT_TICK_MS))
 			wait_ms = RUN_EXIT_TICK_MS;
-		/* The program's orphans exit into pmd's hands while it runs (init.c). */
-		if (init_is_pid1() && (wait_ms < 0 || wait_ms > INIT_REAP_TICK_MS))
-			wait_ms = INIT_REAP_TICK_MS;
 
 		if (proc->out_fd >= 0) {
 			out_at = nfds;
@@ -495,6 +492,9 @@ void run_collect(struct run_proc *proc, unsigned long long timeout_ms, const str
 			control_at = nfds;
 			fds[nfds++] = (struct pollfd){ .fd = control_fd, .events = POLLIN };
 		}
+		/* The program's orphans exit into pmd's hands, pid 1, while it runs (init.c). */
+		if (init_child_exits_fd() >= 0)
+			fds[nfds++] = (struct pollfd){ .fd = init_child_exits_fd(), .events = POLLIN };
 		if (!exited && feed && feed_wants_room(feed)) {
 			feed_at = nfds;
 			fds[nfds++] = (struct pollfd){ .fd = feed->fd, .events = POLLOUT };

@@ -306,6 +306,10 @@ int serve(const struct serve_options *opt)
 	 * program that signals its parent must not end the run (signals.c).
 	 */
 	signals_ignore();
+	if (init_start(err, sizeof(err))) {
+		fprintf(stderr, "pmd: %s\n", err);
+		return 1;
+	}
 
 	/* The port first: its /dev node is the guest's, which the chroot below leaves behind. */
 	if (opt->use_stdio) {

@@ -3,7 +3,8 @@
  * its parent (kill(getppid(), ...)) for its own reasons. pmd ended by such a signal would take the run,
  * its output and the VM with it. pmd has no use for any signal (its program's exit comes through a
  * pidfd or waitid, the host's requests through the channel), so it ignores them all; a fault of its
- * own still ends it, for the kernel forces those through.
+ * own still ends it, for the kernel forces those through (as the guest's pid 1, pmd powers the guest
+ * off instead: init.c).
  */
 #include "signals.h"
 

@@ -56,6 +56,18 @@ describe('pmd as pid 1', () => {
     expect(others).toEqual(['pmd']);
   });
 
+  asPid1('a fault of its own powers off too, naming the signal, where killing pid 1 would panic the kernel', async () => {
+    // pmd's pid out here: unshare's one child. A signal from outside its namespace stands in for a fault:
+    // pid 1 takes only those it has a handler for.
+    const inner = Number(execFileSync('pgrep', ['-P', String(pmd.child.pid)], { encoding: 'utf8' }).trim());
+    const ended = new Promise<NodeJS.Signals | number | null>((resolve) =>
+      pmd.child.once('exit', (code, signal) => resolve(signal ?? code)),
+    );
+    process.kill(inner, 'SIGABRT');
+    expect(await ended).toBe('SIGINT');
+    expect(pmd.stderr).toBe('pmm-guest: pmd died of SIGABRT\n');
+  });
+
   asPid1('powers off at its end, as pid 1 must, saying how it ended on the console', async () => {
     pmd.child.stdin.end();
     const ended = await new Promise<NodeJS.Signals | number | null>((resolve) =>

@@ -97,34 +97,40 @@ test('a guest that is set up runs programs, and close() is safe to repeat', asyn
   await expect(vm.run({ argv: ['/bin/true'], cwd: '/', env: {}, hook: null, timeoutMs: 0 })).rejects.toThrow(/closed/);
 }, 120_000);
 
-test('a program that stops its parent and kills every process it may (kill -9 -1) ends only its own: pmd, pid 1, serves the next run', async () => {
-  const vm = await Vm.boot(options({}));
-  try {
-    const env = { PATH: '/usr/bin:/bin' };
-    const killer = await vm.run({
-      argv: ['/bin/sh', '-c', 'kill -STOP $PPID; sleep 30 & kill -9 -1; wait; echo "after, parent $PPID"'], cwd: '/', env, hook: null, timeoutMs: 30_000,
-    });
-    expect(killer.exitCode).toBe(0);
-    expect(Buffer.from(killer.stdout, 'base64').toString()).toBe('after, parent 1\n');
-    const next = await vm.run({ argv: ['/bin/echo', 'still here'], cwd: '/', env, hook: null, timeoutMs: 30_000 });
-    expect(Buffer.from(next.stdout, 'base64').toString()).toBe('still here\n');
-  } finally {
-    await vm.close();
-  }
-}, 120_000);
+describe('pmd, the guest\'s pid 1', () => {
+  let vm: Vm;
+  const env = { PATH: '/usr/bin:/bin' };
+  const sh = async (script: string): Promise<{ exitCode: number | null; stdout: string }> => {
+    const result = await vm.run({ argv: ['/bin/sh', '-c', script], cwd: '/', env, hook: null, timeoutMs: 30_000 });
+    return { exitCode: result.exitCode, stdout: Buffer.from(result.stdout, 'base64').toString() };
+  };
 
-test('what a run without the hook left running (setsid) is ended before its answer: the next run finds none of it', async () => {
-  const vm = await Vm.boot(options({}));
-  try {
-    const env = { PATH: '/usr/bin:/bin' };
-    const left = await vm.run({ argv: ['/bin/sh', '-c', 'setsid /bin/sleep 100 & exit 0'], cwd: '/', env, hook: null, timeoutMs: 30_000 });
-    expect(left.exitCode).toBe(0);
-    const next = await vm.run({ argv: ['/bin/sh', '-c', 'cat /proc/[0-9]*/comm'], cwd: '/', env, hook: null, timeoutMs: 30_000 });
-    expect(Buffer.from(next.stdout, 'base64').toString().split('\n')).not.toContain('sleep');
-  } finally {
-    await vm.close();
-  }
-}, 120_000);
+  beforeAll(async () => {
+    vm = await Vm.boot(options({}));
+  }, 120_000);
+
+  afterAll(async () => {
+    await vm?.close();
+  });
+
+  test('a program that stops its parent and kills every process it may (kill -9 -1) ends only its own: pmd serves the next run', async () => {
+    expect(await sh('kill -STOP $PPID; sleep 30 & kill -9 -1; wait; echo "after, parent $PPID"')).toEqual({ exitCode: 0, stdout: 'after, parent 1\n' });
+    expect(await sh('echo still here')).toEqual({ exitCode: 0, stdout: 'still here\n' });
+  }, 60_000);
+
+  test('what a run without the hook left running (setsid) is ended before its answer: the next run finds none of it', async () => {
+    expect(await sh('setsid /bin/sleep 100 & exit 0')).toMatchObject({ exitCode: 0 });
+    expect((await sh('cat /proc/[0-9]*/comm')).stdout.split('\n')).not.toContain('sleep');
+  }, 60_000);
+
+  test("its chroot into the host's root is its own: the kernel's threads and helpers (modprobe) keep the guest's", async () => {
+    // kthreadd's root, which every kernel thread and helper inherits, against the programs' (the host's /).
+    const { stdout } = await sh('stat -L -c %d:%i /proc/2/root/ /');
+    const [kernels, programs] = stdout.trim().split('\n');
+    expect(kernels).toMatch(/^\d+:\d+$/);
+    expect(kernels).not.toBe(programs);
+  }, 60_000);
+});
 
 test('pmm.ko and the hook in a folder whose path holds a space: the guest inserts one and preloads the other', async () => {
   const spaced = path.join(scratch, 'with space');
