@@ -101,7 +101,9 @@ function linesOfChild(result: RunResult, c: ChildResult, listed: Set<ChildResult
   const where = listed.has(c) ? '' : ' (--json lists them)';
   const oom = childOutOfMemoryNote(result, c);
   return [
-    ...(c.endedByRun ? [`${name} was still running when the program ended: pmm ended it (SIGKILL), as it ends whatever a run leaves running`] : []),
+    ...(c.endedByRun ? [result.timedOut
+      ? `${name} was still running at the timeout: pmm ended it (SIGKILL) with the program`
+      : `${name} was still running when the program ended: pmm ended it (SIGKILL), as it ends whatever a run leaves running`] : []),
     ...(c.signal && !c.endedByRun ? [`${name} was killed by ${c.signal}${oom === null ? '' : `: ${oom}`}`] : []),
     ...(c.exitCode ? [`${name} exited with status ${c.exitCode}`] : []),
     ...(c.unhooked ? [unhookedChildMessage(result.program, c)] : []),

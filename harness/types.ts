@@ -93,8 +93,8 @@ export interface ChildResult {
   exitCode: number | null;
   signal: string | null;
   /**
-   * It was still running when the program ended, and pmm ended it (SIGKILL), as it ends whatever a run
-   * leaves running; signal is then SIGKILL.
+   * It was still running when the program ended, or at the run's timeout, and pmm ended it (SIGKILL), as it
+   * ends whatever a run leaves running; signal is then SIGKILL.
    */
   endedByRun?: boolean;
   /**

@@ -392,6 +392,8 @@ static void run_sink_timed_out(struct deadline *due)
 
 	if (sink->res->timed_out)
 		return;
+	/* Those running now the run ends, as it ends those left at the program's exit (run_collect). */
+	group_members_find(sink->group, &sink->res->ended);
 	kill(-sink->group, SIGKILL);
 	sink->res->timed_out = 1;
 }
@@ -528,7 +530,8 @@ void run_collect(struct run_proc *proc, unsigned long long timeout_ms, const str
 			 * running at the program's end: the run says pmm ended them, which it could not tell
 			 * of one that init reaped before pmd collected it.
 			 */
-			group_members_find(proc->pid, &res->ended);
+			if (!res->timed_out)
+				group_members_find(proc->pid, &res->ended);
 			kill(-proc->pid, SIGKILL);
 			exited = 1;
 			exited_at = deadline_now_ms();

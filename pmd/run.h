@@ -56,7 +56,7 @@ struct run_result {
 	int timed_out;
 	long long oom_kills;	/* processes the guest's out-of-memory killer ended meanwhile */
 	struct run_output out, err;
-	/* The processes of its group still running when it exited, which pmd ended with it. */
+	/* The processes of its group still running when it exited (or at its timeout): pmd ended them. */
 	struct group_members ended;
 };
 

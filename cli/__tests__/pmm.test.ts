@@ -976,6 +976,14 @@ describe('run --host: SIGTERM, SIGINT or SIGQUIT sent to pmm', () => {
     expect(run.stderr).not.toContain('was killed by SIGKILL');
   }, 60_000);
 
+  test('a forked child running at the timeout: the report says pmm ended it with the program', () => {
+    const program = path.join(root, 'hooklib', '__tests__', 'programs', 'bin', 'detached');
+    const run = spawnSync(process.execPath, [cli, 'run', '--host', '--timeout', '2', '--', program, 'stay'], { cwd: root, encoding: 'utf8', timeout: 60_000 });
+    expect(run.status).toBe(124);
+    expect(run.stderr).toMatch(new RegExp(`^pmm: forked child \\d+ \\(${program}\\) was still running at the timeout: pmm ended it \\(SIGKILL\\) with the program$`, 'm'));
+    expect(run.stderr).not.toContain('was killed by SIGKILL');
+  }, 60_000);
+
   test("a kill of the whole group that the program dies of: pmm reports, though the program's end came before pmm's handler", async () => {
     // Before, pmm found the program ended when its handler ran, took the signal for one to stop the report,
     // and died of it (16 runs in 20); the launcher, which reaped the program before its own handler ran,

@@ -799,6 +799,19 @@ export const killedChildCase = {
   expected: ['detached SIGKILL 77/1 malloc leak<kill_child'],
 };
 
+/**
+ * detached stay: parent and child both run on, and the run's timeout ends them. The child, running when pmm
+ * killed the program's group, is ended by the run as one left at the program's exit is; in the VM it was
+ * so only when it had not died yet by the time pmd saw the program gone.
+ */
+export const timedOutChildCase = {
+  name: 'detached: a child still running at the run\'s timeout is ended by the run, with the program',
+  program: 'detached',
+  args: ['stay'],
+  timeoutMs: 3000,
+  expected: ['detached SIGKILL (pmm) 77/1 malloc leak<main'],
+};
+
 /** Each child of a detached run as "program signal" ("(pmm)" after one pmm ended) and its leaks (describeLeaks). */
 export function describeDetached(children: Array<{ program: string | null; signal: string | null; exitCode: number | null; endedByRun?: boolean } & Pick<ChildLike, 'leaks'>>): string[] {
   return children.map((c) => [

@@ -8,7 +8,7 @@ import type {} from '../../harness/globals';
 import type { RunResult } from '../../harness/types';
 import { unhookedChildMessage } from '../../harness/hookReach';
 import { releaseNotes } from '../../harness/releaseNotes';
-import { addressLimitCase, strayCase, runsAsRoot, pidNamespaceCase, describeNamespaceChildren, describeEndings, dropUserCase, dropUserRuns, binaryOutputCase, childEndingsCase, describeChildPrograms, describeChildren, describeLeakObjects, describeLeaks, describeMismatches, dlReuseCase, describePidReuse, describeDetached, detachedCase, killedChildCase, execEnvCase, execImageCases, execUnhookedCase, fdExhaustCase, fsizeLimitCase, seccompDeniedCase, ringOverwriteCase, quickExitCase, unhookedChildren, forkFamilyCase, rawForkCase, vforkAllocCase, hookCases, inputCases, EndlessInput, outlivedCase, unmatchedFreeCase, pidReuseCase, programBin, setuidCopy, describeSystemEndings, startCase, systemEndingsCase } from './cases';
+import { addressLimitCase, strayCase, runsAsRoot, pidNamespaceCase, describeNamespaceChildren, describeEndings, dropUserCase, dropUserRuns, binaryOutputCase, childEndingsCase, describeChildPrograms, describeChildren, describeLeakObjects, describeLeaks, describeMismatches, dlReuseCase, describePidReuse, describeDetached, detachedCase, killedChildCase, timedOutChildCase, execEnvCase, execImageCases, execUnhookedCase, fdExhaustCase, fsizeLimitCase, seccompDeniedCase, ringOverwriteCase, quickExitCase, unhookedChildren, forkFamilyCase, rawForkCase, vforkAllocCase, hookCases, inputCases, EndlessInput, outlivedCase, unmatchedFreeCase, pidReuseCase, programBin, setuidCopy, describeSystemEndings, startCase, systemEndingsCase } from './cases';
 
 const bin = programBin;
 
@@ -231,6 +231,15 @@ if (!runsAsRoot) console.warn('pid_namespace skipped: unshare(CLONE_NEWPID) need
   expect(describeEndings(result.children ?? [])).toEqual(children);
   declareChildLeaks(result);
 });
+
+test(`${timedOutChildCase.name} (5 runs)`, async () => {
+  for (let run = 0; run < 5; run++) {
+    const result = await pmm.run(bin(timedOutChildCase.program), timedOutChildCase.args, { timeoutMs: timedOutChildCase.timeoutMs, allowFault: true });
+    expect(result.timedOut).toBe(true);
+    expect(describeDetached(result.children ?? [])).toEqual(timedOutChildCase.expected);
+    declareChildLeaks(result);
+  }
+}, 120_000);
 
 test(killedChildCase.name, async () => {
   const result = await pmm.run(bin(killedChildCase.program), killedChildCase.args);

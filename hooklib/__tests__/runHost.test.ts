@@ -8,7 +8,7 @@ import { PassThrough, Readable } from 'stream';
 import { closeSymbolizer, symbolizeRun } from '../../harness/runProgram';
 import { preloadablePath } from '../../qemu/paths';
 import { runHostRaw } from '../host/runHost';
-import { addressLimitCase, strayCase, runsAsRoot, pidNamespaceCase, describeNamespaceChildren, describeEndings, dropUserCase, dropUserRuns, binaryOutputCase, childEndingsCase, describeChildPrograms, describeChildren, describeLeakObjects, describeLeaks, describeMismatches, dlReuseCase, describePidReuse, describeDetached, detachedCase, killedChildCase, execEnvCase, execImageCases, execUnhookedCase, fdExhaustCase, fsizeLimitCase, ringOverwriteCase, quickExitCase, unhookedChildren, forkFamilyCase, rawForkCase, vforkAllocCase, hookCases, inputCases, EndlessInput, outlivedCase, unmatchedFreeCase, pidReuseCase, programBin, setuidCopy, describeSystemEndings, startCase, systemEndingsCase } from './cases';
+import { addressLimitCase, strayCase, runsAsRoot, pidNamespaceCase, describeNamespaceChildren, describeEndings, dropUserCase, dropUserRuns, binaryOutputCase, childEndingsCase, describeChildPrograms, describeChildren, describeLeakObjects, describeLeaks, describeMismatches, dlReuseCase, describePidReuse, describeDetached, detachedCase, killedChildCase, timedOutChildCase, execEnvCase, execImageCases, execUnhookedCase, fdExhaustCase, fsizeLimitCase, ringOverwriteCase, quickExitCase, unhookedChildren, forkFamilyCase, rawForkCase, vforkAllocCase, hookCases, inputCases, EndlessInput, outlivedCase, unmatchedFreeCase, pidReuseCase, programBin, setuidCopy, describeSystemEndings, startCase, systemEndingsCase } from './cases';
 
 beforeAll(() => {
   if (fs.existsSync('/dev/pmm')) throw new Error('/dev/pmm exists: host mode needs a machine without pmm.ko');
@@ -129,6 +129,13 @@ test.each(detachedCase.modes)(`${detachedCase.name}: %s, ${DETACHED_HOST_RUNS} r
     for (const b of busy) b.kill('SIGKILL');
   }
 }, 60_000);
+
+test(timedOutChildCase.name, async () => {
+  const raw = await runHostRaw(programBin(timedOutChildCase.program), timedOutChildCase.args, { timeoutMs: timedOutChildCase.timeoutMs });
+  const result = await symbolizeRun(raw, []);
+  expect(result.timedOut).toBe(true);
+  expect(describeDetached(result.children ?? [])).toEqual(timedOutChildCase.expected);
+});
 
 test(killedChildCase.name, async () => {
   const result = await symbolizeRun(await runHostRaw(programBin(killedChildCase.program), killedChildCase.args), []);

@@ -4,6 +4,7 @@
  * and waits to be ended. On the guest's one CPU the parent usually runs on first, and its end came
  * before the child had set itself up: the child was not the run's, and its leak was lost. It must be
  * among the run's children, ended with the run, and what it recorded until then reported.
+ * "stay" keeps both parent and child running, for the run's timeout to end.
  * "killed" kills the child once it has leaked, waits until it is dead but leaves it unreaped, and returns:
  * the child ended by its parent's SIGKILL before the run's end, not by the run.
  */
@@ -54,10 +55,14 @@ int main(int argc, char **argv)
 		/* As daemons do: to /, its streams on /dev/null. */
 		if (daemon(0, 0) != 0)
 			return 2;
+	} else if (strcmp(how, "stay") == 0) {
+		if (fork() != 0)
+			for (;;)
+				pause();
 	} else if (strcmp(how, "killed") == 0) {
 		return kill_child();
 	} else {
-		fprintf(stderr, "usage: detached fork|daemon|killed\n");
+		fprintf(stderr, "usage: detached fork|daemon|stay|killed\n");
 		return 1;
 	}
 	leak(77);
