@@ -392,8 +392,6 @@ static void run_sink_timed_out(struct deadline *due)
 
 	if (sink->res->timed_out)
 		return;
-	/* Those running now the run ends, as it ends those left at the program's exit (run_collect). */
-	group_members_find(sink->group, &sink->res->ended);
 	kill(-sink->group, SIGKILL);
 	sink->res->timed_out = 1;
 }
@@ -528,10 +526,12 @@ void run_collect(struct run_proc *proc, unsigned long long timeout_ms, const str
 			 * into the next one's time: end what is left of the group while the
 			 * unreaped leader still keeps its group id from being reused. Those it ends were
 			 * running at the program's end: the run says pmm ended them, which it could not tell
-			 * of one that init reaped before pmd collected it.
+			 * of one that init reaped before pmd collected it. After the timeout's kill, those
+			 * that have died of it already are its too: the dead that wait to be reaped count.
+			 * (Listing the group before that kill, as the group's fork bomb goes on and the guest
+			 * runs out of memory, held the run past its time limit.)
 			 */
-			if (!res->timed_out)
-				group_members_find(proc->pid, &res->ended);
+			group_members_find(proc->pid, res->timed_out, &res->ended);
 			kill(-proc->pid, SIGKILL);
 			exited = 1;
 			exited_at = deadline_now_ms();
