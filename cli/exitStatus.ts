@@ -7,7 +7,7 @@ export const LEAK_EXIT_STATUS = 1;
 /** pmm's own failure, as a bad option's is 2: the run's status is not known, or its report was lost. */
 export const PMM_ERROR_STATUS = 3;
 export const TIMEOUT_EXIT_STATUS = 124; // as timeout(1)
-// As a shell, env(1), timeout(1) and valgrind say a program could not be started.
+// As a shell, env(1) and timeout(1) say a program could not be started.
 export const CANNOT_EXECUTE_EXIT_STATUS = 126;
 export const NOT_FOUND_EXIT_STATUS = 127;
 

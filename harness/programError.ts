@@ -12,7 +12,8 @@ export class ProgramError extends Error {
 /**
  * The program could not be started: missing, when it or what it needs to start (the interpreter its #! line
  * names, its dynamic loader) does not exist; otherwise found but refused (not a file, not executable, an
- * execve error). The CLI exits 127 and 126 for them, as a shell, env(1) and valgrind do.
+ * a folder on its path that cannot be searched, an execve error). The CLI exits 127 and 126 for them, as a
+ * shell and env(1) do.
  */
 export class ProgramStartError extends ProgramError {
   constructor(message: string, readonly missing: boolean) {

@@ -177,8 +177,12 @@ export function resolveProgram(program: string, cwd: string, searchPath: string 
   let stat: Stats;
   try {
     stat = fs.statSync(candidate);
-  } catch {
-    throw new ProgramStartError(`program does not exist: ${candidate}`, true);
+  } catch (err) {
+    // Only a name that is not there is missing (127); a folder it cannot search, a link loop, a file where a
+    // folder should be are there and refused (126), as a shell, env(1) and execvp tell them apart.
+    const code = (err as NodeJS.ErrnoException).code ?? 'unknown error';
+    if (code === 'ENOENT') throw new ProgramStartError(`program does not exist: ${candidate}`, true);
+    throw new ProgramStartError(`program cannot be looked at (${code}): ${candidate}`, false);
   }
   if (!stat.isFile()) throw new ProgramStartError(`program is not a file: ${candidate}`, false);
   try {
@@ -199,19 +203,31 @@ export function rootSearchPath(searchPath: string | undefined): string {
   return [...own, ...['/usr/local/sbin', '/usr/sbin', '/sbin'].filter((dir) => !own.includes(dir))].join(':');
 }
 
+/**
+ * The first executable file of the name on searchPath, as execvp searches: a relative entry is relative to
+ * the program's working directory, where it starts, an empty one is that directory, and a directory of the
+ * name is passed over. Failing that, as execvp's EACCES, the first of the name that is there but refused
+ * (not executable, or in a folder that cannot be searched), for resolveProgram to say so; else null.
+ */
 function findOnPath(name: string, searchPath: string, cwd: string): string | null {
+  let refused: string | null = null;
   for (const dir of searchPath.split(':')) {
-    // As execvp searches: a relative entry is relative to the program's working directory, where it
-    // starts, an empty one is that directory, and a directory of the name is passed over.
     const candidate = path.resolve(cwd, dir, name);
     try {
+      if (!fs.statSync(candidate).isFile()) continue;
+    } catch (err) {
+      const code = (err as NodeJS.ErrnoException).code;
+      if (code !== 'ENOENT' && code !== 'ENOTDIR') refused ??= candidate;
+      continue;
+    }
+    try {
       fs.accessSync(candidate, fs.constants.X_OK);
-      if (fs.statSync(candidate).isFile()) return candidate;
+      return candidate;
     } catch {
-      // not here
+      refused ??= candidate;
     }
   }
-  return null;
+  return refused;
 }
 
 function programEnv(options: PmmOptions, extra: Record<string, string> | undefined): Record<string, string> {

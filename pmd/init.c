@@ -40,11 +40,18 @@ static void init_say(const char *text)
 
 /*
  * A fault of pmd's own (or abort()): ending pid 1 would panic the guest's kernel, which would say no more
- * than "Attempted to kill init!". Only system calls here: the process is in an unknown state.
+ * than "Attempted to kill init!". Only system calls here: the process is in an unknown state. The same
+ * signal sent by a program (kill(1, SIGSEGV): pid 1 takes those it has a handler for) is no fault of
+ * pmd's, which goes on as it does after any other signal a program sends it.
  */
-static void init_died(int sig)
+static void init_died(int sig, siginfo_t *info, void *context)
 {
 	const char *name = sigabbrev_np(sig);
+
+	(void)context;
+	/* The kernel's own signals have a positive si_code; abort() is pmd's tgkill of itself. */
+	if (info->si_code <= 0 && info->si_pid != getpid())
+		return;
 
 	init_say("pmm-guest: pmd died of SIG");
 	init_say(name ? name : "?");
@@ -74,7 +81,8 @@ int init_start(char *err, size_t errlen)
 		return -1;
 	}
 	memset(&act, 0, sizeof(act));
-	act.sa_handler = init_died;
+	act.sa_sigaction = init_died;
+	act.sa_flags = SA_SIGINFO;
 	for (i = 0; i < sizeof(faults) / sizeof(faults[0]); i++)
 		sigaction(faults[i], &act, NULL);
 	/* Blocked, SIGCHLD waits in the descriptor; a program starts with no signal blocked (run.c). */

@@ -1,6 +1,7 @@
 import * as fs from 'fs';
 import * as os from 'os';
 import * as path from 'path';
+import { ProgramStartError } from '../programError';
 import { resolveProgram, rootSearchPath, symbolizeRunWith, type RawRun } from '../runProgram';
 
 // What pmd answers for a run with hook: false: no records, no object map, and no children list.
@@ -44,6 +45,36 @@ describe('resolveProgram', () => {
     expect(resolveProgram('pmm-on-path', path.join(dir, 'bin'), '/usr/bin::/bin')).toBe(path.join(dir, 'bin', 'pmm-on-path'));
     fs.mkdirSync(path.join(dir, 'true'));
     expect(resolveProgram('true', '/', `${dir}:/usr/bin:/bin`)).toBe('/usr/bin/true');
+  });
+
+  /** What resolveProgram throws: its words, and whether the program is missing (127) or refused (126). */
+  function refusal(run: () => string): [string, boolean] {
+    try {
+      run();
+    } catch (err) {
+      if (err instanceof ProgramStartError) return [err.message, err.missing];
+      throw err;
+    }
+    throw new Error('resolveProgram did not refuse');
+  }
+
+  test('only a name that is not there is missing; one there but refused is not, as a shell and env(1) tell them apart', () => {
+    fs.symlinkSync('loop', path.join(dir, 'loop'));
+    fs.symlinkSync('nowhere', path.join(dir, 'dangling'));
+    fs.writeFileSync(path.join(dir, 'data'), 'not a program\n', { mode: 0o644 });
+    expect(refusal(() => resolveProgram(path.join(dir, 'nope'), '/'))).toEqual([`pmm: program does not exist: ${dir}/nope`, true]);
+    expect(refusal(() => resolveProgram(path.join(dir, 'dangling'), '/'))).toEqual([`pmm: program does not exist: ${dir}/dangling`, true]);
+    expect(refusal(() => resolveProgram('pmm-nowhere', '/', '/usr/bin'))).toEqual(['pmm: program not found on PATH: pmm-nowhere', true]);
+    expect(refusal(() => resolveProgram(path.join(dir, 'loop'), '/'))).toEqual([`pmm: program cannot be looked at (ELOOP): ${dir}/loop`, false]);
+    expect(refusal(() => resolveProgram(path.join(dir, 'data', 'x'), '/'))).toEqual([`pmm: program cannot be looked at (ENOTDIR): ${dir}/data/x`, false]);
+    expect(refusal(() => resolveProgram(path.join(dir, 'data'), '/'))).toEqual([`pmm: program is not executable: ${dir}/data`, false]);
+  });
+
+  test('on PATH, a file of the name that is not executable is passed over for one that is, and named when none is', () => {
+    fs.mkdirSync(path.join(dir, 'plain'));
+    fs.writeFileSync(path.join(dir, 'plain', 'pmm-on-path'), 'not a program\n', { mode: 0o644 });
+    expect(resolveProgram('pmm-on-path', '/', `${dir}/plain:${dir}/bin`)).toBe(path.join(dir, 'bin', 'pmm-on-path'));
+    expect(refusal(() => resolveProgram('pmm-on-path', '/', `${dir}/plain:/usr/bin`))).toEqual([`pmm: program is not executable: ${dir}/plain/pmm-on-path`, false]);
   });
 });
 

@@ -56,16 +56,21 @@ describe('pmd as pid 1', () => {
     expect(others).toEqual(['pmd']);
   });
 
-  asPid1('a fault of its own powers off too, naming the signal, where killing pid 1 would panic the kernel', async () => {
-    // pmd's pid out here: unshare's one child. A signal from outside its namespace stands in for a fault:
-    // pid 1 takes only those it has a handler for.
+  asPid1("a program's 'fault' signals sent to pmd end nothing: only a fault of pmd's own is one", async () => {
+    // pid 1 takes the signals it has a handler for, and pmd has one for each fault (the test below).
+    const script = 'for s in ABRT BUS FPE ILL SEGV SYS TRAP; do kill -$s $PPID; done; echo sent';
+    const sent = await pmd.request(runRequest(['/bin/sh', '-c', script]));
+    expect(sent).toMatchObject({ type: 'result', exitCode: 0 });
+    expect(decode(sent.stdout).toString()).toBe('sent\n');
+    expect(await pmd.request(runRequest(['/bin/echo', 'still here']))).toMatchObject({ type: 'result', exitCode: 0 });
+    expect(pmd.stderr).toBe('');
+  });
+
+  (canUnshare ? test.each : test.skip.each)(['SIGSEGV', 'SIGABRT'] as const)('the same signal from outside its namespace (%s) is no fault of its own either', async (signal) => {
     const inner = Number(execFileSync('pgrep', ['-P', String(pmd.child.pid)], { encoding: 'utf8' }).trim());
-    const ended = new Promise<NodeJS.Signals | number | null>((resolve) =>
-      pmd.child.once('exit', (code, signal) => resolve(signal ?? code)),
-    );
-    process.kill(inner, 'SIGABRT');
-    expect(await ended).toBe('SIGINT');
-    expect(pmd.stderr).toBe('pmm-guest: pmd died of SIGABRT\n');
+    process.kill(inner, signal);
+    expect(await pmd.request(runRequest(['/bin/echo', 'still here']))).toMatchObject({ type: 'result', exitCode: 0 });
+    expect(pmd.stderr).toBe('');
   });
 
   asPid1('powers off at its end, as pid 1 must, saying how it ended on the console', async () => {
@@ -77,5 +82,24 @@ describe('pmd as pid 1', () => {
     // had pmd simply exited, unshare would exit with its status, 1.
     expect(ended).toBe('SIGINT');
     expect(pmd.stderr).toContain('pmd: the host closed the channel\npmm-guest: pmd exited with status 1\n');
+  });
+});
+
+describe('pmd as pid 1, out of memory', () => {
+  asPid1("a fault of its own (abort() when out of memory) powers off, naming the signal, where killing pid 1 would panic the kernel", async () => {
+    // A limit on its address space, and a request line larger than it can hold.
+    const pmd = new Pmd(['--as=64000000', 'unshare', '--pid', '--fork', '--mount-proc', pmdPath, 'serve', '--stdio'], 'prlimit');
+    try {
+      expect(await pmd.next()).toMatchObject({ type: 'ready' });
+      const ended = new Promise<NodeJS.Signals | number | null>((resolve) => pmd.child.once('exit', (code, signal) => resolve(signal ?? code)));
+      // pmd is gone before it has read it all: the rest of the write fails (EPIPE), as it should.
+      pmd.child.stdin.on('error', () => {});
+      pmd.sendRaw(`{"id":1,"type":"run","argv":["${'a'.repeat(60_000_000)}"]}`);
+      // As after its end (below): powered off, which ends a pid namespace's init by SIGINT.
+      expect(await ended).toBe('SIGINT');
+      expect(pmd.stderr).toBe('pmd: out of memory\npmm-guest: pmd died of SIGABRT\n');
+    } finally {
+      pmd.kill();
+    }
   });
 });

@@ -113,8 +113,9 @@ describe('pmd, the guest\'s pid 1', () => {
     await vm?.close();
   });
 
-  test('a program that stops its parent and kills every process it may (kill -9 -1) ends only its own: pmd serves the next run', async () => {
-    expect(await sh('kill -STOP $PPID; sleep 30 & kill -9 -1; wait; echo "after, parent $PPID"')).toEqual({ exitCode: 0, stdout: 'after, parent 1\n' });
+  test('a program that stops its parent, sends it fault signals and kills every process it may (kill -9 -1) ends only its own: pmd serves the next run', async () => {
+    const script = 'kill -STOP $PPID; kill -SEGV $PPID; kill -ABRT $PPID; sleep 30 & kill -9 -1; wait; echo "after, parent $PPID"';
+    expect(await sh(script)).toEqual({ exitCode: 0, stdout: 'after, parent 1\n' });
     expect(await sh('echo still here')).toEqual({ exitCode: 0, stdout: 'still here\n' });
   }, 60_000);
 
