@@ -16,9 +16,9 @@ export class ProgramError extends Error {
  * shell and env(1) do.
  */
 export class ProgramStartError extends ProgramError {
+  // Named as the ProgramError it is: a test's message and the JUnit report read as before.
   constructor(message: string, readonly missing: boolean) {
     super(message);
-    this.name = 'ProgramStartError';
   }
 
   /** For an execve that failed with errno. */
