@@ -526,7 +526,7 @@ void run_collect(struct run_proc *proc, unsigned long long timeout_ms, const str
 			 * into the next one's time: end what is left of the group while the
 			 * unreaped leader still keeps its group id from being reused. Those it ends were
 			 * running at the program's end: the run says pmm ended them, which it could not tell
-			 * of one that init reaped before pmd collected it. After the timeout's kill, those
+			 * of one already reaped before pmd collected it. After the timeout's kill, those
 			 * that have died of it already are its too: the dead that wait to be reaped count.
 			 * (Listing the group before that kill, as the group's fork bomb goes on and the guest
 			 * runs out of memory, held the run past its time limit.)
