@@ -56,6 +56,11 @@ test('bad arguments are refused before anything runs', async () => {
   await expect(pmm.run(path.join(dir, 'missing'))).rejects.toThrow(`pmm: program does not exist: ${path.join(dir, 'missing')}`);
 });
 
+test("a program that cannot be started says whether it is missing (the CLI's 127) or there but refused (126)", async () => {
+  await expect(pmm.run(path.join(dir, 'missing'))).rejects.toMatchObject({ name: 'ProgramError', missing: true });
+  await expect(pmm.run(dir)).rejects.toMatchObject({ name: 'ProgramError', message: `pmm: program is not a file: ${dir}`, missing: false });
+});
+
 test('an argument with half a UTF-16 surrogate pair is refused at once, naming it, and the VM runs the next program', async () => {
   // JSON carries it escaped, and pmd could not read the request: the run waited 90 s for an answer, then lost the VM.
   await expect(pmm.run('/bin/echo', ['ok', 'a\ud800'], { hook: false })).rejects.toThrow(
