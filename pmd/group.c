@@ -6,8 +6,8 @@
 #include <stdlib.h>
 #include <string.h>
 
-/* pid's process group, when it has not exited (not a zombie) or dead is set; -1 otherwise or when unread. */
-static pid_t group_of(const char *pid, int dead)
+/* pid's process group, when it has not exited (not a zombie); -1 otherwise or when it cannot be read. */
+static pid_t group_of_live(const char *pid)
 {
 	char path[64], line[512], state;
 	const char *after;
@@ -26,10 +26,10 @@ static pid_t group_of(const char *pid, int dead)
 	after = strrchr(line, ')');
 	if (!after || sscanf(after + 1, " %c %d %d", &state, &ppid, &pgrp) != 3)
 		return -1;
-	return !dead && (state == 'Z' || state == 'X') ? -1 : pgrp;
+	return state == 'Z' || state == 'X' ? -1 : pgrp;
 }
 
-int group_members_find(pid_t pgid, int dead, struct group_members *members)
+int group_members_find(pid_t pgid, struct group_members *members)
 {
 	size_t room = 0;
 	struct dirent *d;
@@ -42,7 +42,7 @@ int group_members_find(pid_t pgid, int dead, struct group_members *members)
 	while ((d = readdir(proc))) {
 		pid_t *more;
 
-		if (d->d_name[0] < '1' || d->d_name[0] > '9' || group_of(d->d_name, dead) != pgid)
+		if (d->d_name[0] < '1' || d->d_name[0] > '9' || group_of_live(d->d_name) != pgid)
 			continue;
 		if (members->n == room) {
 			room = room ? 2 * room : 16;

@@ -13,11 +13,8 @@ struct group_members {
 	size_t n;
 };
 
-/*
- * The processes of group pgid that have not exited, into *members (emptied first); with dead, those that
- * have and wait to be reaped too. 0, or -1 on ENOMEM.
- */
-int group_members_find(pid_t pgid, int dead, struct group_members *members);
+/* The processes of group pgid that have not exited, into *members (emptied first); 0, or -1 on ENOMEM. */
+int group_members_find(pid_t pgid, struct group_members *members);
 
 int group_members_has(const struct group_members *members, pid_t pid);
 

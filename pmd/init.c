@@ -49,8 +49,11 @@ static void init_died(int sig, siginfo_t *info, void *context)
 	const char *name = sigabbrev_np(sig);
 
 	(void)context;
-	/* The kernel's own signals have a positive si_code; abort() is pmd's tgkill of itself. */
-	if (info->si_code <= 0 && info->si_pid != getpid())
+	/*
+	 * The kernel's own signals have a positive si_code; abort() is pmd's tgkill of itself, and the
+	 * kernel fills a tgkill's si_pid (another process's sigqueue may say any pid, but not SI_TKILL).
+	 */
+	if (info->si_code <= 0 && !(info->si_code == SI_TKILL && info->si_pid == getpid()))
 		return;
 
 	init_say("pmm-guest: pmd died of SIG");

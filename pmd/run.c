@@ -527,11 +527,11 @@ void run_collect(struct run_proc *proc, unsigned long long timeout_ms, const str
 			 * unreaped leader still keeps its group id from being reused. Those it ends were
 			 * running at the program's end: the run says pmm ended them, which it could not tell
 			 * of one already reaped before pmd collected it. After the timeout's kill, those
-			 * that have died of it already are its too: the dead that wait to be reaped count.
-			 * (Listing the group before that kill, as the group's fork bomb goes on and the guest
-			 * runs out of memory, held the run past its time limit.)
+			 * that have died of it already are not told apart from those that died before: a
+			 * look at the group before that kill (in /proc, or pmm.ko's list), while a fork bomb
+			 * under the hook starves the guest of memory, held the run past its time limit.
 			 */
-			group_members_find(proc->pid, res->timed_out, &res->ended);
+			group_members_find(proc->pid, &res->ended);
 			kill(-proc->pid, SIGKILL);
 			exited = 1;
 			exited_at = deadline_now_ms();

@@ -801,8 +801,9 @@ export const killedChildCase = {
 
 /**
  * detached stay: parent and child both run on, and the run's timeout ends them. The child, running when pmm
- * killed the program's group, is ended by the run as one left at the program's exit is; in the VM it was
- * so only when it had not died yet by the time pmd saw the program gone.
+ * killed the program's group, is ended by the run as one left at the program's exit is. In the VM it is so
+ * only when it has not died of that kill by the time pmd sees the program gone (pmd does not look before the
+ * kill: see pmd/run.c), so there only the child its parent killed before is checked.
  */
 export const timedOutChildCase = {
   name: 'detached: a child still running at the run\'s timeout is ended by the run, with the program',
@@ -810,6 +811,9 @@ export const timedOutChildCase = {
   args: ['stay'],
   timeoutMs: 3000,
   expected: ['detached SIGKILL (pmm) 77/1 malloc leak<main'],
+  // killed-stay: the child its parent killed before the timeout, left unreaped, is not the run's to have ended.
+  killedArgs: ['killed-stay'],
+  killedExpected: ['detached SIGKILL 77/1 malloc leak<kill_child'],
 };
 
 /** Each child of a detached run as "program signal" ("(pmm)" after one pmm ended) and its leaks (describeLeaks). */

@@ -131,10 +131,12 @@ test.each(detachedCase.modes)(`${detachedCase.name}: %s, ${DETACHED_HOST_RUNS} r
 }, 60_000);
 
 test(timedOutChildCase.name, async () => {
-  const raw = await runHostRaw(programBin(timedOutChildCase.program), timedOutChildCase.args, { timeoutMs: timedOutChildCase.timeoutMs });
-  const result = await symbolizeRun(raw, []);
-  expect(result.timedOut).toBe(true);
-  expect(describeDetached(result.children ?? [])).toEqual(timedOutChildCase.expected);
+  for (const [args, expected] of [[timedOutChildCase.args, timedOutChildCase.expected], [timedOutChildCase.killedArgs, timedOutChildCase.killedExpected]]) {
+    const raw = await runHostRaw(programBin(timedOutChildCase.program), args, { timeoutMs: timedOutChildCase.timeoutMs });
+    const result = await symbolizeRun(raw, []);
+    expect(result.timedOut).toBe(true);
+    expect([args, describeDetached(result.children ?? [])]).toEqual([args, expected]);
+  }
 });
 
 test(killedChildCase.name, async () => {

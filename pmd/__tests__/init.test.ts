@@ -66,6 +66,21 @@ describe('pmd as pid 1', () => {
     expect(pmd.stderr).toBe('');
   });
 
+  asPid1('a SIGSEGV whose sender claims to be pmd itself (sigqueue lets it say any pid) is no fault of its own', async () => {
+    const forge = [
+      'import ctypes, struct',
+      'info = bytearray(128)',
+      'struct.pack_into("iii", info, 0, 11, 0, -1)  # SIGSEGV, errno 0, SI_QUEUE',
+      'struct.pack_into("ii", info, 16, 1, 0)  # si_pid 1 (pmd), si_uid 0',
+      'libc = ctypes.CDLL(None, use_errno=True)',
+      'print(libc.syscall(129, 1, 11, (ctypes.c_char * 128).from_buffer(info)))  # rt_sigqueueinfo',
+    ].join('\n');
+    const sent = await pmd.request(runRequest(['/usr/bin/python3', '-c', forge]));
+    expect(decode(sent.stdout).toString()).toBe('0\n');
+    expect(await pmd.request(runRequest(['/bin/echo', 'still here']))).toMatchObject({ type: 'result', exitCode: 0 });
+    expect(pmd.stderr).toBe('');
+  });
+
   (canUnshare ? test.each : test.skip.each)(['SIGSEGV', 'SIGABRT'] as const)('the same signal from outside its namespace (%s) is no fault of its own either', async (signal) => {
     const inner = Number(execFileSync('pgrep', ['-P', String(pmd.child.pid)], { encoding: 'utf8' }).trim());
     process.kill(inner, signal);

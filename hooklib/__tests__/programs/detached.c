@@ -6,7 +6,8 @@
  * among the run's children, ended with the run, and what it recorded until then reported.
  * "stay" keeps both parent and child running, for the run's timeout to end.
  * "killed" kills the child once it has leaked, waits until it is dead but leaves it unreaped, and returns:
- * the child ended by its parent's SIGKILL before the run's end, not by the run.
+ * the child ended by its parent's SIGKILL before the run's end, not by the run. "killed-stay" does the same
+ * and then stays, for the run's timeout to end it: the child still ended before that.
  */
 #include <signal.h>
 #include <stdio.h>
@@ -61,8 +62,13 @@ int main(int argc, char **argv)
 				pause();
 	} else if (strcmp(how, "killed") == 0) {
 		return kill_child();
+	} else if (strcmp(how, "killed-stay") == 0) {
+		if (kill_child() != 0)
+			return 5;
+		for (;;)
+			pause();
 	} else {
-		fprintf(stderr, "usage: detached fork|daemon|stay|killed\n");
+		fprintf(stderr, "usage: detached fork|daemon|stay|killed|killed-stay\n");
 		return 1;
 	}
 	leak(77);
