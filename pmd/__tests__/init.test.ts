@@ -30,11 +30,6 @@ describe('pmd as pid 1', () => {
 
   afterEach(() => pmd.kill());
 
-  asPid1('is the parent its programs see', async () => {
-    const answer = await pmd.request(runRequest(['/bin/sh', '-c', 'echo $PPID']));
-    expect(decode(answer.stdout).toString()).toBe('1\n');
-  });
-
   asPid1('reaps the orphans of a run while the run goes on', async () => {
     // The subshell exits at once, and its true, orphaned, exits into pmd's hands: a zombie until reaped.
     const script = `(/bin/true &); sleep 2; ${ZOMBIES[2]}`;
