@@ -11,9 +11,9 @@ export class ProgramError extends Error {
 
 /**
  * The program could not be started: missing, when it or what it needs to start (the interpreter its #! line
- * names, its dynamic loader) does not exist; otherwise found but refused (not a file, not executable, an
- * a folder on its path that cannot be searched, an execve error). The CLI exits 127 and 126 for them, as a
- * shell and env(1) do.
+ * names, its dynamic loader) does not exist; otherwise there but refused (not a file, not executable, in a
+ * folder that cannot be searched, an execve error). The CLI exits 127 and 126 for them, as a shell and
+ * env(1) do.
  */
 export class ProgramStartError extends ProgramError {
   // Named as the ProgramError it is: a test's message and the JUnit report read as before.
