@@ -288,13 +288,15 @@ pid_t pmm_host_pid_reaped(pid_t pid)
 
 /*
  * <dir>/<pid>@<pid namespace>.self: an image's name, kept for the next image of the process, which
- * has the same pid in the same namespace (and no other process has both meanwhile).
+ * has the same pid in the same namespace (and no other process has both meanwhile). -1 when the
+ * namespace cannot be told (no /proc) or the path does not fit.
  */
-static int pmm_host_self_path(char *path, size_t size, const char *dir, pid_t pid, unsigned long long ns)
+static int pmm_host_self_path(char *path, size_t size, const char *dir, pid_t pid)
 {
+	unsigned long long ns = pmm_host_pid_ns();
 	size_t at = strlen(dir);
 
-	if (at + 1 + 10 + 1 + 20 + sizeof(".self.new") > size)
+	if (ns == 0 || at + 1 + 10 + 1 + 20 + sizeof(".self.new") > size)
 		return -1;
 	memcpy(path, dir, at);
 	path[at++] = '/';
@@ -308,12 +310,10 @@ static int pmm_host_self_path(char *path, size_t size, const char *dir, pid_t pi
 void pmm_host_pid_leave_name(const char *dir, pid_t name)
 {
 	char path[PATH_MAX], new_path[PATH_MAX], text[16];
-	unsigned long long ns = pmm_host_pid_ns();
 
-	if (ns == 0 || pmm_host_self_path(path, sizeof(path), dir, pmm_getpid(), ns) < 0)
+	if (pmm_host_self_path(path, sizeof(path), dir, pmm_getpid()) < 0)
 		return;
-	memcpy(new_path, path, strlen(path));
-	strcpy(new_path + strlen(path), ".new");
+	strcpy(stpcpy(new_path, path), ".new");
 	/* Whole or not there: the next image may be another thread's exec, at any moment. */
 	pmm_host_name_replace(path, new_path, text, pmm_host_decimal(text, (unsigned int)name));
 }
@@ -321,9 +321,8 @@ void pmm_host_pid_leave_name(const char *dir, pid_t name)
 void pmm_host_pid_forget_name(const char *dir)
 {
 	char path[PATH_MAX];
-	unsigned long long ns = pmm_host_pid_ns();
 
-	if (ns != 0 && pmm_host_self_path(path, sizeof(path), dir, pmm_getpid(), ns) == 0)
+	if (pmm_host_self_path(path, sizeof(path), dir, pmm_getpid()) == 0)
 		unlink(path);
 }
 
@@ -336,11 +335,10 @@ static int pmm_host_first_number(long n, void *arg)
 pid_t pmm_host_pid_left_name(const char *dir, pid_t pid)
 {
 	char path[PATH_MAX];
-	unsigned long long ns = pmm_host_pid_ns();
 	long name = 0;
 	int fd;
 
-	if (ns == 0 || pmm_host_self_path(path, sizeof(path), dir, pid, ns) < 0)
+	if (pmm_host_self_path(path, sizeof(path), dir, pid) < 0)
 		return pid;
 	fd = open(path, O_RDONLY | O_CLOEXEC);
 	if (fd < 0)

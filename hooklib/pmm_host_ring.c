@@ -473,7 +473,7 @@ int pmm_host_ring_hand_over(void)
  */
 static unsigned long long pmm_host_start_time_known;
 
-unsigned long long pmm_host_start_time(void)
+static unsigned long long pmm_host_start_time(void)
 {
 	if (!pmm_host_start_time_known)
 		pmm_host_start_time_known = pmm_self_stat(PMM_STAT_START_TIME);

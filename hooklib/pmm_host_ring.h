@@ -148,8 +148,6 @@ unsigned int pmm_host_name_newest(const char *dir, pid_t pid);
 int pmm_host_name_open(const char *path, int flags);
 
 /* pmm_host_ring.c */
-/* This process's start time (clock ticks since boot, /proc/self/stat), which an exec keeps; 0 if unknown. */
-unsigned long long pmm_host_start_time(void);
 /* This process's pid namespace (struct pmm_host_ring_state's pid_ns); 0 if unknown. */
 unsigned long long pmm_host_pid_ns(void);
 int pmm_host_ring_open(const char *path, const char *records_path, const char *maps_path);
