@@ -31,6 +31,16 @@ int init_is_pid1(void)
 /* A SIGCHLD for each process that exits into pmd's hands, as a descriptor poll can wait on; -1 when not pid 1. */
 static int init_child_fd = -1;
 
+/* What pid 1 does instead of exiting: the guest's files synced, and the guest powered off. */
+static void __attribute__((noreturn)) init_off(void)
+{
+	sync();
+	reboot(RB_POWER_OFF);
+	/* Not reached in the guest; exiting would panic its kernel. */
+	for (;;)
+		pause();
+}
+
 static void init_say(const char *text)
 {
 	ssize_t unused = write(STDERR_FILENO, text, strlen(text));
@@ -59,10 +69,7 @@ static void init_died(int sig, siginfo_t *info, void *context)
 	init_say("pmm-guest: pmd died of SIG");
 	init_say(name ? name : "?");
 	init_say("\n");
-	sync();
-	reboot(RB_POWER_OFF);
-	for (;;)
-		pause();
+	init_off();
 }
 
 int init_start(char *err, size_t errlen)
@@ -161,9 +168,5 @@ void init_power_off(int status)
 {
 	/* The console (pid 1's stderr) takes the marker the guest's init script wrote before pmd was pid 1. */
 	fprintf(stderr, "pmm-guest: pmd exited with status %d\n", status);
-	sync();
-	reboot(RB_POWER_OFF);
-	/* Not reached in the guest; exiting would panic its kernel. */
-	for (;;)
-		pause();
+	init_off();
 }

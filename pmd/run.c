@@ -463,7 +463,7 @@ void run_collect(struct run_proc *proc, unsigned long long timeout_ms, const str
 
 	while (!exited || proc->out_fd >= 0 || proc->err_fd >= 0) {
 		struct pollfd fds[6];
-		int nfds = 0, wait_ms = -1, out_at = -1, err_at = -1, control_at = -1, feed_at = -1;
+		int nfds = 0, wait_ms = -1, out_at = -1, err_at = -1, control_at = -1, feed_at = -1, child_at = -1;
 		unsigned long long now = deadline_now_ms();
 
 		if (!exited && timeout_ms && now - start >= timeout_ms)
@@ -493,8 +493,10 @@ void run_collect(struct run_proc *proc, unsigned long long timeout_ms, const str
 			fds[nfds++] = (struct pollfd){ .fd = control_fd, .events = POLLIN };
 		}
 		/* The program's orphans exit into pmd's hands, pid 1, while it runs (init.c). */
-		if (init_child_exits_fd() >= 0)
+		if (init_child_exits_fd() >= 0) {
+			child_at = nfds;
 			fds[nfds++] = (struct pollfd){ .fd = init_child_exits_fd(), .events = POLLIN };
+		}
 		if (!exited && feed && feed_wants_room(feed)) {
 			feed_at = nfds;
 			fds[nfds++] = (struct pollfd){ .fd = feed->fd, .events = POLLOUT };
@@ -505,7 +507,8 @@ void run_collect(struct run_proc *proc, unsigned long long timeout_ms, const str
 			kill(-proc->pid, SIGKILL);
 			break;
 		}
-		init_reap_orphans(proc->pid);
+		if (child_at >= 0 && fds[child_at].revents)
+			init_reap_orphans(proc->pid);
 		if (out_at >= 0 && fds[out_at].revents)
 			run_drain(&proc->out_fd, RUN_STDOUT, &res->out, &sink);
 		if (err_at >= 0 && fds[err_at].revents)
