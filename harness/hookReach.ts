@@ -10,6 +10,7 @@ import { forkedChildName } from './childName';
 import { faultOfRun, programFaultWords } from './faults';
 import { RING_STALL_SECONDS, STRAY_WRITES, UNFINISHED_RECORD } from '../hooklib/host/ringFile';
 import { ownAllocatorReason } from './ownAllocator';
+import { endingWords } from './signalNames';
 import type { RawRun } from './runProgram';
 import { stderrTail } from './stderrTail';
 import type { ChildResult } from './types';
@@ -188,7 +189,7 @@ export function checkHookStarted(raw: RawRun, fail: (message: string) => Error, 
     raw.result.signalledBeforeHook = true;
     return;
   }
-  const how = signal ? `was killed by ${signal}` : `exited with status ${exitCode}`;
+  const how = endingWords(exitCode, signal);
   const tail = stderrTail(stderr, 3).join('\n');
   throw fail(
     `the hook never started in ${program} (it ${how}), so its allocations were not seen: a set-user-ID or ` +

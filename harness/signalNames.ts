@@ -31,3 +31,8 @@ export function signalNumber(name: string): number | null {
   if (bare) return Number(bare[1]);
   return (os.constants.signals as Record<string, number>)[name] ?? null;
 }
+
+/** How a process ended, as pmm's messages say it: "was killed by SIGKILL", "exited with status 1". */
+export function endingWords(code: number | null, signal: string | null): string {
+  return signal ? `was killed by ${signal}` : `exited with status ${code}`;
+}

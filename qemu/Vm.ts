@@ -3,6 +3,7 @@ import type { ChildProcess } from 'child_process';
 import type { WriteStream } from 'fs';
 import type { Readable } from 'stream';
 import { childProcess, fs, os, path } from '../harness/coreModules';
+import { endingWords } from '../harness/signalNames';
 import { consoleExcerpt, findConsoleFault } from './consoleLog';
 import { GuestChannel, RequestRefusedError, type OutputListener, type RunControl } from './GuestChannel';
 import type { GuestMessage, ReadyMessage, RunRequest, RunResultMessage, StartFailure } from './protocol';
@@ -73,6 +74,11 @@ function installExitHook(): void {
  * passes it on to the program in the guest (cli/forwardSignals.ts), and must not end the VM under the
  * run. Without setpriv, QEMU stays in pmm's process group, so that a Ctrl-C that ends pmm ends it too.
  */
+/** QEMU's end, with the last of what it wrote to stderr (its reason, when it has one). */
+export function qemuEnded(code: number | null, signal: string | null, stderr: string): string {
+  return `QEMU ${endingWords(code, signal)}${stderr.trim() ? `: ${stderr.trim()}` : ''}`;
+}
+
 export function qemuCommand(args: string[]): { command: string; args: string[]; detached: boolean } {
   const setpriv = spawnSync('setpriv', ['--version'], { stdio: 'ignore' });
   if (!setpriv.error && setpriv.status === 0) {
@@ -144,8 +150,7 @@ export class Vm {
     child.on('error', (err) => this.die(new Error(`could not start QEMU (qemu-system-x86_64): ${err.message}`)));
     child.on('exit', (code, signal) => {
       this.markExited();
-      const how = signal ? `was killed by ${signal}` : `exited with status ${code}`;
-      this.die(new Error(`QEMU ${how}${this.stderr ? `: ${this.stderr.trim()}` : ''}`));
+      this.die(new Error(qemuEnded(code, signal, this.stderr)));
     });
 
     const sockets = socketPaths(this.options.runDir);

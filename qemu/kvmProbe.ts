@@ -3,7 +3,7 @@
 import { childProcess, fs, path } from '../harness/coreModules';
 import { cacheDir } from './paths';
 import { bootArgs, machineArgs } from './qemuArgs';
-import { qemuCommand } from './Vm';
+import { qemuCommand, qemuEnded } from './Vm';
 import type { Accel, GuestFiles } from './types';
 
 const { spawn } = childProcess;
@@ -63,7 +63,7 @@ export function probeKvm(files: GuestFiles, timeoutMs = PROBE_TIMEOUT_MS): Promi
     });
     child.on('error', (err) => finish(`QEMU could not be started: ${err.message}`));
     child.on('exit', (code, signal) =>
-      finish(seen.includes(PROBE_OK) ? null : `QEMU ${signal ? `was killed by ${signal}` : `exited with status ${code}`}${stderr.trim() ? `: ${stderr.trim()}` : ''}`));
+      finish(seen.includes(PROBE_OK) ? null : qemuEnded(code, signal, stderr)));
   });
 }
 

@@ -229,7 +229,7 @@ function recordDir(): { dir: string; top: string } {
 
 /** spawn's E2BIG, in the words of the other programs that cannot start. */
 function tooLargeToStart(executable: string): ProgramError {
-  return ProgramStartError.ofExec(`cannot start ${executable}: its arguments and environment together are larger than execve takes (E2BIG)`, os.constants.errno.E2BIG);
+  return new ProgramStartError(`cannot start ${executable}: its arguments and environment together are larger than execve takes (E2BIG)`, false);
 }
 
 export async function runHostRaw(program: string, args: string[], options: HostRunOptions = {}): Promise<RawRun> {

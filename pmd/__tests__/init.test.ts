@@ -16,6 +16,11 @@ function pmdAsPid1(): Pmd {
   return new Pmd(['--pid', '--fork', '--mount-proc', pmdPath, 'serve', '--stdio'], 'unshare');
 }
 
+/** How unshare, and so pmd under it, ended: the signal's name, or the exit status. */
+function endOf(pmd: Pmd): Promise<NodeJS.Signals | number | null> {
+  return new Promise((resolve) => pmd.child.once('exit', (code, signal) => resolve(signal ?? code)));
+}
+
 beforeAll(() => {
   execFileSync('make', ['-C', pmdDir], { stdio: 'pipe' });
 }, 120000);
@@ -84,13 +89,11 @@ describe('pmd as pid 1', () => {
   });
 
   asPid1('powers off at its end, as pid 1 must, saying how it ended on the console', async () => {
+    const ended = endOf(pmd);
     pmd.child.stdin.end();
-    const ended = await new Promise<NodeJS.Signals | number | null>((resolve) =>
-      pmd.child.once('exit', (code, signal) => resolve(signal ?? code)),
-    );
     // A pid namespace's init that calls reboot(RB_POWER_OFF) ends by SIGINT, which unshare passes on;
     // had pmd simply exited, unshare would exit with its status, 1.
-    expect(ended).toBe('SIGINT');
+    expect(await ended).toBe('SIGINT');
     expect(pmd.stderr).toContain('pmd: the host closed the channel\npmm-guest: pmd exited with status 1\n');
   });
 });
@@ -101,11 +104,11 @@ describe('pmd as pid 1, out of memory', () => {
     const pmd = new Pmd(['--as=64000000', 'unshare', '--pid', '--fork', '--mount-proc', pmdPath, 'serve', '--stdio'], 'prlimit');
     try {
       expect(await pmd.next()).toMatchObject({ type: 'ready' });
-      const ended = new Promise<NodeJS.Signals | number | null>((resolve) => pmd.child.once('exit', (code, signal) => resolve(signal ?? code)));
+      const ended = endOf(pmd);
       // pmd is gone before it has read it all: the rest of the write fails (EPIPE), as it should.
       pmd.child.stdin.on('error', () => {});
       pmd.sendRaw(`{"id":1,"type":"run","argv":["${'a'.repeat(60_000_000)}"]}`);
-      // As after its end (below): powered off, which ends a pid namespace's init by SIGINT.
+      // As at its end (above): powered off, which ends a pid namespace's init by SIGINT.
       expect(await ended).toBe('SIGINT');
       expect(pmd.stderr).toBe('pmd: out of memory\npmm-guest: pmd died of SIGABRT\n');
     } finally {
