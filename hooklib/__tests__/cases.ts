@@ -730,6 +730,11 @@ export function describeEndings(children: Array<{ program: string | null; exitCo
   return children.map((child) => `${path.basename(child.program ?? '?')} ${child.signal ?? `status ${child.exitCode}`}`).sort();
 }
 
+/** Children named by a pid they have only in their namespace (1, 2 or 3), which none should be. */
+export function innerPids(children: Array<{ pid: number }>): number[] {
+  return children.map((child) => child.pid).filter((pid) => pid <= 3);
+}
+
 /** Each child as "file ending bytes/blocks", sorted; with " unhooked" for one the hook could not enter. */
 export function describeNamespaceChildren(children: Array<{ program: string | null; exitCode: number | null; signal: string | null; endedByRun?: boolean; unhooked: boolean; summary: LeakSummary }>): string[] {
   return children.map((child) => {
