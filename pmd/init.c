@@ -72,6 +72,10 @@ static void init_died(int sig, siginfo_t *info, void *context)
 	init_off();
 }
 
+/* init_died's own stack; it only makes system calls, so a few pages are plenty. */
+static char fault_stack_room[64 * 1024];
+static stack_t fault_stack = { .ss_sp = fault_stack_room, .ss_size = sizeof(fault_stack_room) };
+
 int init_start(char *err, size_t errlen)
 {
 	static const int faults[] = { SIGABRT, SIGBUS, SIGFPE, SIGILL, SIGSEGV, SIGSYS, SIGTRAP };
@@ -90,9 +94,17 @@ int init_start(char *err, size_t errlen)
 		snprintf(err, errlen, "unshare(CLONE_FS): %s", strerror(errno));
 		return -1;
 	}
+	/*
+	 * A stack overflow faults with no room left on the stack for the handler: the kernel would then
+	 * kill pid 1 all the same, so the handler runs on a stack of its own.
+	 */
+	if (sigaltstack(&fault_stack, NULL) < 0) {
+		snprintf(err, errlen, "sigaltstack: %s", strerror(errno));
+		return -1;
+	}
 	memset(&act, 0, sizeof(act));
 	act.sa_sigaction = init_died;
-	act.sa_flags = SA_SIGINFO;
+	act.sa_flags = SA_SIGINFO | SA_ONSTACK;
 	for (i = 0; i < sizeof(faults) / sizeof(faults[0]); i++)
 		sigaction(faults[i], &act, NULL);
 	/* Blocked, SIGCHLD waits in the descriptor; a program starts with no signal blocked (run.c). */

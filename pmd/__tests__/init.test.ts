@@ -98,7 +98,7 @@ describe('pmd as pid 1', () => {
   });
 });
 
-describe('pmd as pid 1, out of memory', () => {
+describe('pmd as pid 1, faults of its own', () => {
   asPid1("a fault of its own (abort() when out of memory) powers off, naming the signal, where killing pid 1 would panic the kernel", async () => {
     // A limit on its address space, and a request line larger than it can hold.
     const pmd = new Pmd(['--as=64000000', 'unshare', '--pid', '--fork', '--mount-proc', pmdPath, 'serve', '--stdio'], 'prlimit');
@@ -111,6 +111,21 @@ describe('pmd as pid 1, out of memory', () => {
       // As at its end (above): powered off, which ends a pid namespace's init by SIGINT.
       expect(await ended).toBe('SIGINT');
       expect(pmd.stderr).toBe('pmd: out of memory\npmm-guest: pmd died of SIGABRT\n');
+    } finally {
+      pmd.kill();
+    }
+  });
+
+  asPid1('a stack overflow powers off, naming the signal: the handler has a stack of its own', async () => {
+    // A stack limit that lets pmd start, but not read a run's output (run.c's 64 KiB chunk).
+    const pmd = new Pmd(['--stack=64000', 'unshare', '--pid', '--fork', '--mount-proc', pmdPath, 'serve', '--stdio'], 'prlimit');
+    try {
+      expect(await pmd.next()).toMatchObject({ type: 'ready' });
+      const ended = endOf(pmd);
+      pmd.sendRaw(JSON.stringify(runRequest(['/bin/echo', 'hi'])));
+      // Had the handler run on the overflowed stack, the kernel would have killed pmd by SIGSEGV.
+      expect(await ended).toBe('SIGINT');
+      expect(pmd.stderr).toBe('pmm-guest: pmd died of SIGSEGV\n');
     } finally {
       pmd.kill();
     }
