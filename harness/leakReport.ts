@@ -12,14 +12,22 @@ const {basename} = path;
  */
 export function groupLeaks(records: readonly RawRecord[], framesPerRecord: ReadonlyArray<readonly Frame[]>): Leak[] {
   const groups = new Map<string, Leak>();
+  // The symbolizer gives records with the same addresses one array of frames: for a run that leaked a
+  // million blocks from a few places, a group's key (a long string) is then made a few times, not a million.
+  const bySymbolized = new Map<readonly Frame[], {addresses: readonly string[]; group: Leak}>();
   records.forEach((record, index) => {
-    // The same addresses in another object (a library mapped where a closed one was) are another stack.
-    const key = `${record.frames.join(' ')}|${(framesPerRecord[index] ?? []).map((frame) => frame.object ?? '').join(' ')}`;
-    const group = groups.get(key);
+    const symbolized = framesPerRecord[index] as readonly Frame[] | undefined;
+    const known = symbolized === undefined ? undefined : bySymbolized.get(symbolized);
+    let group = known !== undefined && sameAddresses(known.addresses, record.frames) ? known.group : undefined;
     if (group === undefined) {
-      const frames = framesPerRecord[index] ?? record.frames.map(unknownFrame);
-      groups.set(key, {bytes: record.size, blocks: 1, kinds: [record.kind], frames: [...frames]});
-      return;
+      // The same addresses in another object (a library mapped where a closed one was) are another stack.
+      const key = `${record.frames.join(' ')}|${(symbolized ?? []).map((frame) => frame.object ?? '').join(' ')}`;
+      group = groups.get(key);
+      if (group === undefined) {
+        const frames = symbolized ?? record.frames.map(unknownFrame);
+        groups.set(key, (group = {bytes: 0, blocks: 0, kinds: [], frames: [...frames]}));
+      }
+      if (symbolized !== undefined && known === undefined) bySymbolized.set(symbolized, {addresses: record.frames, group});
     }
     group.bytes += record.size;
     group.blocks += 1;
@@ -27,6 +35,10 @@ export function groupLeaks(records: readonly RawRecord[], framesPerRecord: Reado
   });
   // Ties keep the order of first appearance (Array.prototype.sort is stable), so output is reproducible.
   return [...groups.values()].sort((a, b) => b.bytes - a.bytes || b.blocks - a.blocks);
+}
+
+function sameAddresses(a: readonly string[], b: readonly string[]): boolean {
+  return a === b || (a.length === b.length && a.every((address, i) => address === b[i]));
 }
 
 export function summarize(leaks: readonly LeakSummary[]): LeakSummary {

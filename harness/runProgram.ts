@@ -23,6 +23,7 @@ import { checkHookSettings, recordingOffAtStartIn, withHookedDefaults } from './
 import { runDirectory } from './runDirectory';
 import { startFailureError } from './startFailure';
 import { ProgramError, ProgramStartError } from './programError';
+import { shareStacks } from './sharedStacks';
 
 export interface RunOptions {
   /** Milliseconds before the program is killed; overrides the runTimeoutMs option. 0: no limit. */
@@ -375,7 +376,7 @@ export async function runRaw(
       ...(samples ? { samples } : {}),
       ...(growth ? { growth: judgeGrowth(growthSeries(samples ?? [], answer.records), growth.detector) } : {}),
     },
-    records: answer.records,
+    records: shareStacks(answer.records),
     mismatches: answer.mismatches,
     mismatchedFrees: answer.mismatchedFrees,
     unmatchedFrees: answer.unmatchedFrees,
@@ -390,7 +391,7 @@ export async function runRaw(
       exitCode: c.exitCode ?? null,
       signal: c.signal ?? null,
       ...(c.endedByRun === true && c.signal === 'SIGKILL' ? { endedByRun: true } : {}),
-      records: c.records,
+      records: shareStacks(c.records),
       mismatches: c.mismatches,
       mismatchedFrees: c.mismatchedFrees,
       unmatchedFrees: c.unmatchedFrees,

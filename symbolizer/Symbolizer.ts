@@ -87,16 +87,37 @@ export class Symbolizer {
     return stacks;
   }
 
-  /** Each list of return addresses as the stack it is, inlined functions included: one batch for all. */
+  /**
+   * Each list of return addresses as the stack it is, inlined functions included: one batch for all. Lists
+   * that hold the same addresses get the same (shared) array of Frames.
+   */
   async symbolizeStacks(mapsText: string, stacks: ReadonlyArray<readonly string[]>, options: SymbolizeOptions = {}): Promise<Frame[][]> {
-    const frames = await this.symbolize(mapsText, stacks.flat(), options);
+    // A run that leaks a million blocks from a few places has a million stacks but a few distinct ones:
+    // flattened as they come, they were millions of addresses to look at, and seconds of garbage collection.
+    // Records of one stack often share its array (host mode's do): that is looked up before its text.
+    const distinct = new Map<string, number>();
+    const byArray = new Map<readonly string[], number>();
+    const unique: Array<readonly string[]> = [];
+    const which = stacks.map(stack => {
+      let at = byArray.get(stack);
+      if (at !== undefined) return at;
+      const key = stack.join(' ');
+      at = distinct.get(key);
+      if (at === undefined) {
+        at = unique.push(stack) - 1;
+        distinct.set(key, at);
+      }
+      byArray.set(stack, at);
+      return at;
+    });
+    const frames = await this.symbolize(mapsText, unique.flat(), options);
     let next = 0;
     const hidden = (frame: Frame): boolean => frame.object !== null && this.hidden.has(frame.object);
-    // A copy only of a stack that has such a frame: a run of a million leaks has a million stacks.
-    return stacks.map(stack => {
+    const symbolized = unique.map(stack => {
       const flat = frames.slice(next, (next += stack.length)).flat();
       return flat.some(hidden) ? flat.filter(frame => !hidden(frame)) : flat;
     });
+    return which.map(at => symbolized[at]);
   }
 
   /**

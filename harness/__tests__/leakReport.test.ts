@@ -62,6 +62,23 @@ describe('groupLeaks', () => {
     expect(groupLeaks(records, framesPerRecord)).toEqual(expected);
   });
 
+  it("groups by addresses, not by the arrays given: shared frames of records whose addresses differ stay apart", () => {
+    // The symbolizer shares one array among records of one stack; groupLeaks must not trust that alone.
+    const shared = [MAIN, LIBC];
+    const records = [record('malloc', 10, [MAIN, LIBC]), record('malloc', 20, [HELPER, LIBC]), record('malloc', 30, [MAIN, LIBC])];
+    const leaks = groupLeaks(records, [shared, shared, shared]);
+    expect(leaks.map(({bytes, blocks}) => ({bytes, blocks}))).toEqual([{bytes: 40, blocks: 2}, {bytes: 20, blocks: 1}]);
+  });
+
+  it('adds up records that share both their addresses and their frames, as those that share neither', () => {
+    const addresses = [MAIN.address, LIBC.address];
+    const frames = [MAIN, LIBC];
+    const shared = Array.from({length: 3}, (_, i) => record('malloc', i + 1, frames, {frames: addresses}));
+    const apart = Array.from({length: 3}, (_, i) => record('malloc', i + 1, frames));
+    expect(groupLeaks(shared, shared.map(() => frames))).toEqual(groupLeaks(apart, apart.map(() => [...frames])));
+    expect(groupLeaks(shared, shared.map(() => frames))).toEqual([{bytes: 6, blocks: 3, kinds: ['malloc'], frames}]);
+  });
+
   it('keeps raw addresses as unknown frames when a record has no symbolized frames', () => {
     const leaks = groupLeaks([record('malloc', 8, [MAIN])], []);
     expect(leaks[0].frames).toEqual([{address: MAIN.address, function: null, file: null, line: null, object: null}]);

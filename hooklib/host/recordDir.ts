@@ -15,6 +15,15 @@ import { readRingFile, ringNeverSetUp } from './ringFile';
 
 const hex = (v: bigint): string => `0x${v.toString(16)}`;
 
+/** The records of one stack share their frames (eachRecord): written out once, they share the text too. */
+const stackTexts = new WeakMap<readonly bigint[], string[]>();
+
+function hexFrames(frames: readonly bigint[]): string[] {
+  let text = stackTexts.get(frames);
+  if (text === undefined) stackTexts.set(frames, (text = frames.map(hex)));
+  return text;
+}
+
 /**
  * The record kinds that make a block, as the uapi header's pmm_kind_makes_block has them: a key for each of
  * AllocationKind, which the compiler holds this to when a kind is added.
@@ -29,7 +38,7 @@ const isAllocation = (kind: string): kind is AllocationKind => Object.hasOwn(ALL
 /** A replayed record in pmd's JSON shape (pmd/PROTOCOL.md), so the rest of the path is the same. */
 export function toRawRecord(r: PmmRecord): RawRecord {
   if (!isAllocation(r.kind)) throw new Error(`record ${r.index}: a ${r.kind} is not an allocation`);
-  return { kind: r.kind, ptr: hex(r.ptr), prevPtr: hex(r.prevPtr & ~PREV_SHOWN_ONLY), size: Number(r.size), timeNs: r.timeNs.toString(), frames: r.frames.map(hex) };
+  return { kind: r.kind, ptr: hex(r.ptr), prevPtr: hex(r.prevPtr & ~PREV_SHOWN_ONLY), size: Number(r.size), timeNs: r.timeNs.toString(), frames: hexFrames(r.frames) };
 }
 
 /** A replayed mismatch in pmd's JSON shape; the host keeps every one, where pmm.ko keeps the first 256. */
@@ -42,7 +51,7 @@ export function toRawMismatch({ allocation, release }: Mismatch): RawMismatch {
     ptr: alloc.ptr,
     size: alloc.size,
     allocation: { kind: alloc.kind, frames: alloc.frames },
-    release: { kind: release.kind, frames: release.frames.map(hex) },
+    release: { kind: release.kind, frames: hexFrames(release.frames) },
   };
 }
 

@@ -195,6 +195,18 @@ describe.each(['llvm-symbolizer', 'addr2line'] as const)('Symbolizer with %s', t
     expect(frames[2_999_999]).toBe(frames[0]);
   });
 
+  it('gives stacks with the same addresses one array of frames, whether or not they share their list', async () => {
+    const {binary} = buildProbe(`probe-${tool}-stacks`, []);
+    const probe = runProbe(binary);
+    const list = [probe.call, probe.call];
+    const stacks = await symbolizer.symbolizeStacks(probe.maps, [list, [probe.call], list, [...list]]);
+    expect(stacks.map(frames => frames.length)).toEqual([2, 1, 2, 2]);
+    expect(stacks[2]).toBe(stacks[0]);
+    expect(stacks[3]).toBe(stacks[0]);
+    expect(stacks[1]).not.toBe(stacks[0]);
+    expect(stacks[1][0].function).toBe('probe_caller');
+  });
+
   it('does not keep Node alive while idle, so a forgotten close() cannot hang a process', async () => {
     const {binary} = buildProbe(`probe-${tool}-idle`, []);
     const probe = runProbe(binary);

@@ -68,6 +68,18 @@ describe('decodeRecords', () => {
   it('decodes an empty stream to no records', () => {
     expect(decodeRecords(Buffer.alloc(0))).toEqual([]);
   });
+
+  it('gives records with the same stack one frames array (a million leaks from one place hold one), and others their own', () => {
+    const records = decodeRecords(encode([
+      { kind: 'malloc', ptr: 0x10n, frames: [7n, 8n] },
+      { kind: 'malloc', ptr: 0x20n, frames: [7n, 9n] },
+      { kind: 'free', ptr: 0x10n, frames: [7n, 8n] },
+      { kind: 'malloc', ptr: 0x30n, frames: [7n] },
+    ]));
+    expect(records.map((r) => r.frames)).toEqual([[7n, 8n], [7n, 9n], [7n, 8n], [7n]]);
+    expect(records[2].frames).toBe(records[0].frames);
+    expect(new Set(records.map((r) => r.frames)).size).toBe(3);
+  });
 });
 
 describe('replayRecords', () => {
