@@ -21,7 +21,7 @@ export class LlvmSymbolizerProcess implements SymbolizerBackend {
   private readonly waiting: Array<(answer: SymbolChain) => void> = [];
   private pendingOutput = '';
   private closed = false;
-  /** Links to objects whose path a query line cannot quote (it holds a `"`), by that path; and their folder. */
+  /** Links to objects whose path a query line cannot quote (a `"` or a line break), by that path; and their folder. */
   private readonly aliases = new Map<string, string>();
   private aliasDir: string | null = null;
 
@@ -54,13 +54,12 @@ export class LlvmSymbolizerProcess implements SymbolizerBackend {
   }
 
   /**
-   * The object's path as a query line can quote it: llvm-symbolizer reads the path up to the next `"`, so
-   * a path that holds one is asked about through a link of pmm's own to it. A line break (which the
-   * kernel's maps show escaped anyway) cannot be asked about: null.
+   * The object's path as a query line can quote it: llvm-symbolizer reads the path up to the next `"`, and
+   * a query to the line's end, so a path that holds a quote or a line break is asked about through a link
+   * of pmm's own to it.
    */
   private quotable(object: string): string | null {
-    if (/[\n\r]/.test(object)) return null;
-    if (!object.includes('"')) return object;
+    if (!/["\n\r]/.test(object)) return object;
     const known = this.aliases.get(object);
     if (known !== undefined) return known;
     try {

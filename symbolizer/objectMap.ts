@@ -23,7 +23,8 @@ export function parseObjectMap(mapsText: string): MappedObject[] {
       end: BigInt(`0x${end}`),
       offset: BigInt(`0x${offset}`),
       perms,
-      path: path === '' ? null : path,
+      // The kernel writes a newline in a path as \012 (the one character it escapes there).
+      path: path === '' ? null : path.replaceAll('\\012', '\n'),
     });
   }
   return objects;

@@ -99,14 +99,18 @@ describe.each(['llvm-symbolizer', 'addr2line'] as const)('Symbolizer with %s', t
     expect(symbolizer.tool.kind).toBe(tool);
   });
 
-  it('names the frames of an object whose path holds a double quote (llvm-symbolizer reads it through a link)', async () => {
-    const {binary, source} = buildProbe(`probe-${tool}-quoted`, ['-pie', '-fPIE']);
-    const quoted = join(workDir, `q"${tool}`, 'probe');
-    mkdirSync(join(workDir, `q"${tool}`));
-    copyFileSync(binary, quoted);
-    const probe = runProbe(quoted);
+  // llvm-symbolizer reads them through a link; the kernel's maps write a newline as \012.
+  it.each([
+    ['a double quote', 'q"'],
+    ['a newline', 'nl\n'],
+  ])('names the frames of an object whose path holds %s', async (_name, folder) => {
+    const {binary, source} = buildProbe(`probe-${tool}-${folder.length}-odd`, ['-pie', '-fPIE']);
+    const odd = join(workDir, `${folder}${tool}`, 'probe');
+    mkdirSync(join(workDir, `${folder}${tool}`));
+    copyFileSync(binary, odd);
+    const probe = runProbe(odd);
     const [[frame]] = await symbolizer.symbolize(probe.maps, [probe.call]);
-    expect({function: frame.function, line: frame.line, object: frame.object}).toEqual({function: 'probe_caller', line: lineOf(source, 'PROBE_CALL'), object: quoted});
+    expect({function: frame.function, line: frame.line, object: frame.object}).toEqual({function: 'probe_caller', line: lineOf(source, 'PROBE_CALL'), object: odd});
   });
 
   describe.each([

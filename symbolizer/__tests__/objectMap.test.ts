@@ -28,6 +28,11 @@ describe('parseObjectMap', () => {
   ])('line %d', (index, expected) => {
     expect(objects[index]).toEqual(expected);
   });
+
+  it('reads back a newline in a path, which the kernel writes as \\012', () => {
+    const [object] = parseObjectMap('5591d643c000-5591d643d000 r-xp 00001000 fe:00 2163124    /tmp/nl\\012prog');
+    expect(object.path).toBe('/tmp/nl\nprog');
+  });
 });
 
 describe('findObject and loadBase', () => {
