@@ -5,6 +5,7 @@ import { fs, path } from './coreModules';
 import { PMM_MAX_FRAMES } from '../hooklib/host/recordStream';
 import type { AccelChoice } from '../qemu/kvmProbe';
 import type { LeakSummary } from './types';
+import { shownValue } from './shownValue';
 
 /** A figure left out is not limited: there is no number to show for it in pmm.options. */
 export type LeakThreshold = Partial<LeakSummary>;
@@ -90,14 +91,14 @@ function integer(name: string, value: unknown, allowZero = false): number {
   const n = value instanceof VariableText && /^\s*\d+\s*$/.test(value.text) ? Number(value.text) : value;
   if (typeof n !== 'number' || !Number.isSafeInteger(n) || n < 0 || (!allowZero && n === 0)) {
     const shown = value instanceof VariableText ? value.text : value;
-    throw new PmmOptionsError(`option "${name}" must be a ${allowZero ? 'non-negative' : 'positive'} integer, got ${JSON.stringify(shown)}`);
+    throw new PmmOptionsError(`option "${name}" must be a ${allowZero ? 'non-negative' : 'positive'} integer, got ${shownValue(shown)}`);
   }
   return n;
 }
 
 function plainObject(name: string, value: unknown, what: string): Record<string, unknown> {
   if (typeof value !== 'object' || value === null || Array.isArray(value)) {
-    throw new PmmOptionsError(`option "${name}" must be ${what}, got ${JSON.stringify(value)}`);
+    throw new PmmOptionsError(`option "${name}" must be ${what}, got ${shownValue(value)}`);
   }
   return value as Record<string, unknown>;
 }
@@ -120,14 +121,14 @@ const ROOT_DIR_TOKEN = '<rootDir>';
 /** A path option's item as an absolute path. */
 function hostPath(name: string, value: unknown, base: PathBase, what = 'a path'): string {
   if (typeof value !== 'string' || value === '' || value.includes('\0')) {
-    throw new PmmOptionsError(`option "${name}" must be ${what} (absolute, relative to the project's rootDir, or ${ROOT_DIR_TOKEN}/...), got ${JSON.stringify(value)}`);
+    throw new PmmOptionsError(`option "${name}" must be ${what} (absolute, relative to the project's rootDir, or ${ROOT_DIR_TOKEN}/...), got ${shownValue(value)}`);
   }
   if (value === ROOT_DIR_TOKEN || value.startsWith(`${ROOT_DIR_TOKEN}/`)) return path.join(base.rootDir, value.slice(ROOT_DIR_TOKEN.length));
   return path.resolve(base.relativeTo, value);
 }
 
 function hostPaths(name: string, value: unknown, base: PathBase): string[] {
-  if (!Array.isArray(value)) throw new PmmOptionsError(`option "${name}" must be an array of paths, got ${JSON.stringify(value)}`);
+  if (!Array.isArray(value)) throw new PmmOptionsError(`option "${name}" must be an array of paths, got ${shownValue(value)}`);
   return value.map((item: unknown, i) => hostPath(`${name}[${i}]`, item, base));
 }
 
@@ -152,12 +153,13 @@ function fromVariable(name: keyof PmmOptions, text: string): unknown {
 
 /**
  * An "env" option (the environment's, or a run's): names an environment can hold (not empty, no `=`, no
- * NUL) and string values. fail makes the error, in the caller's kind.
+ * NUL) and string values without NUL. fail makes the error, in the caller's kind.
  */
 export function checkEnvironment(env: unknown, fail: (message: string) => Error): void {
-  if (typeof env !== 'object' || env === null || Array.isArray(env)) throw fail(`option "env" must be an object of strings, got ${JSON.stringify(env)}`);
+  if (typeof env !== 'object' || env === null || Array.isArray(env)) throw fail(`option "env" must be an object of strings, got ${shownValue(env)}`);
   for (const [name, value] of Object.entries(env)) {
-    if (typeof value !== 'string') throw fail(`option "env.${name}" must be a string, got ${JSON.stringify(value)}`);
+    if (typeof value !== 'string') throw fail(`option "env.${name}" must be a string, got ${shownValue(value)}`);
+    if (value.includes('\0')) throw fail(`option "env.${name}" holds a NUL character, which an environment cannot hold: ${shownValue(value)}`);
     if (name === '' || name.includes('=') || name.includes('\0')) {
       throw fail(`option "env" has a variable named ${JSON.stringify(name)}, which an environment cannot hold (empty, or with = or NUL)`);
     }
@@ -178,7 +180,7 @@ function validateOne(name: string, value: unknown, base: PathBase): PmmOptions[k
   switch (name) {
     case 'accel':
       if (value !== 'auto' && value !== 'kvm' && value !== 'tcg') {
-        throw new PmmOptionsError(`option "accel" must be "auto", "kvm" or "tcg", got ${JSON.stringify(value)}`);
+        throw new PmmOptionsError(`option "accel" must be "auto", "kvm" or "tcg", got ${shownValue(value)}`);
       }
       return value;
     case 'kernel':
@@ -206,7 +208,7 @@ function validateOne(name: string, value: unknown, base: PathBase): PmmOptions[k
       // 0: no stacks, the cheapest recording; the hook keeps at most PMM_MAX_FRAMES.
       if (value === null) return null;
       const depth = integer(name, value, true);
-      if (depth > PMM_MAX_FRAMES) throw new PmmOptionsError(`option "stackDepth" must be at most ${PMM_MAX_FRAMES} (the frames the hook keeps), got ${JSON.stringify(value)}`);
+      if (depth > PMM_MAX_FRAMES) throw new PmmOptionsError(`option "stackDepth" must be at most ${PMM_MAX_FRAMES} (the frames the hook keeps), got ${shownValue(value)}`);
       return depth;
     }
     case 'env':
@@ -218,7 +220,7 @@ function validateOne(name: string, value: unknown, base: PathBase): PmmOptions[k
       const shares = hostPaths(name, value, base);
       shares.forEach((dir, i) => {
         const problem = shareProblem(dir);
-        if (problem !== null) throw new PmmOptionsError(`option "shares[${i}]" ${problem}, got ${JSON.stringify(dir)}`);
+        if (problem !== null) throw new PmmOptionsError(`option "shares[${i}]" ${problem}, got ${shownValue(dir)}`);
       });
       return shares;
     }
@@ -233,7 +235,7 @@ function validateOne(name: string, value: unknown, base: PathBase): PmmOptions[k
       return threshold;
     }
     case 'followChildren':
-      if (typeof value !== 'boolean') throw new PmmOptionsError(`option "followChildren" must be true or false, got ${JSON.stringify(value)}`);
+      if (typeof value !== 'boolean') throw new PmmOptionsError(`option "followChildren" must be true or false, got ${shownValue(value)}`);
       return value;
     default:
       throw new PmmOptionsError(`unknown option "${name}"; known options: ${Object.keys(DEFAULT_OPTIONS).join(', ')}`);
@@ -263,7 +265,7 @@ export function optionsUnder(key: string, environmentOptions: Record<string, unk
  */
 export function resolveOptions(given: unknown, environment: NodeJS.ProcessEnv = process.env, rootDir = process.cwd()): PmmOptions {
   if (given !== undefined && (typeof given !== 'object' || given === null || Array.isArray(given))) {
-    throw new PmmOptionsError(`options must be an object, got ${JSON.stringify(given)}`);
+    throw new PmmOptionsError(`options must be an object, got ${shownValue(given)}`);
   }
   const merged: Record<string, unknown> = { ...DEFAULT_OPTIONS };
   for (const [variable, name] of Object.entries(ENV_OVERRIDES)) {

@@ -24,6 +24,7 @@ import { runDirectory } from './runDirectory';
 import { startFailureError } from './startFailure';
 import { ProgramError, ProgramStartError } from './programError';
 import { shareStacks } from './sharedStacks';
+import { shownValue } from './shownValue';
 
 export interface RunOptions {
   /** Milliseconds before the program is killed; overrides the runTimeoutMs option. 0: no limit. */
@@ -55,7 +56,7 @@ const RUN_OPTION_KEYS = ['timeoutMs', 'env', 'cwd', 'hook', 'allowFault', 'growt
 /** Run options checked like the environment's: a misspelt or ill-typed one must not silently do nothing. */
 export function checkRunOptions(given: unknown): void {
   if (typeof given !== 'object' || given === null || Array.isArray(given)) {
-    throw new ProgramError(`run options must be an object, got ${JSON.stringify(given)}`);
+    throw new ProgramError(`run options must be an object, got ${shownValue(given)}`);
   }
   for (const key of Object.keys(given)) {
     if (!RUN_OPTION_KEYS.includes(key)) throw new ProgramError(`unknown run option "${key}"; known: ${RUN_OPTION_KEYS.join(', ')}`);
@@ -63,20 +64,20 @@ export function checkRunOptions(given: unknown): void {
   const options = given as Record<string, unknown>;
   const { timeoutMs, cwd, hook, allowFault } = options;
   if (timeoutMs !== undefined && !(Number.isSafeInteger(timeoutMs) && (timeoutMs as number) >= 0)) {
-    throw new ProgramError(`option "timeoutMs" must be a non-negative integer (ms; 0 for no limit), got ${JSON.stringify(timeoutMs)}`);
+    throw new ProgramError(`option "timeoutMs" must be a non-negative integer (ms; 0 for no limit), got ${shownValue(timeoutMs)}`);
   }
   const problem = timeoutMs === undefined ? null : timeLimitProblem(timeoutMs as number);
   if (problem !== null) throw new ProgramError(`option "timeoutMs" ${problem}`);
-  if (cwd !== undefined && typeof cwd !== 'string') throw new ProgramError(`option "cwd" must be a string, got ${JSON.stringify(cwd)}`);
+  if (cwd !== undefined && typeof cwd !== 'string') throw new ProgramError(`option "cwd" must be a string, got ${shownValue(cwd)}`);
   for (const [name, value] of Object.entries({ hook, allowFault })) {
-    if (value !== undefined && typeof value !== 'boolean') throw new ProgramError(`option "${name}" must be true or false, got ${JSON.stringify(value)}`);
+    if (value !== undefined && typeof value !== 'boolean') throw new ProgramError(`option "${name}" must be true or false, got ${shownValue(value)}`);
   }
   if (options.env !== undefined) checkEnvironment(options.env, (message) => new ProgramError(message));
 }
 
 /** The binary option, checked before anything runs. */
 export function binaryOutput(binary: unknown): boolean {
-  if (binary !== undefined && typeof binary !== 'boolean') throw new ProgramError(`option "binary" must be true or false, got ${JSON.stringify(binary)}`);
+  if (binary !== undefined && typeof binary !== 'boolean') throw new ProgramError(`option "binary" must be true or false, got ${shownValue(binary)}`);
   return binary === true;
 }
 
@@ -172,7 +173,8 @@ export { ProgramError, ProgramStartError } from './programError';
  * a slash is looked up in, as child_process.spawn and execvp do.
  */
 export function resolveProgram(program: string, cwd: string, searchPath: string | undefined = process.env.PATH): string {
-  if (typeof program !== 'string' || program === '') throw new ProgramError('no program given');
+  if (program === '') throw new ProgramError('no program given');
+  if (typeof program !== 'string') throw new ProgramError(`the program must be a path or a name on PATH (a string), got ${shownValue(program)}`);
   const candidate = program.includes('/') ? path.resolve(cwd, program) : findOnPath(program, searchPath ?? '', cwd);
   if (candidate === null) throw new ProgramStartError(`program not found on PATH: ${program}`, true);
   let stat: Stats;
@@ -247,12 +249,12 @@ function programEnv(options: PmmOptions, extra: Record<string, string> | undefin
 export function resolveGrowth(given: RunOptions['growth']): { detector: GrowthOptions; intervalMs: number } | null {
   if (given === undefined) return null;
   if (typeof given !== 'object' || given === null || Array.isArray(given)) {
-    throw new ProgramError(`option "growth" must be an object, got ${JSON.stringify(given)}`);
+    throw new ProgramError(`option "growth" must be an object, got ${shownValue(given)}`);
   }
   for (const [key, value] of Object.entries(given)) {
     if (!GROWTH_KEYS.has(key)) throw new ProgramError(`unknown option "growth.${key}"; known: ${[...GROWTH_KEYS].join(', ')}`);
     if (typeof value !== 'number' || !Number.isFinite(value) || value < 0) {
-      throw new ProgramError(`option "growth.${key}" must be a non-negative number, got ${JSON.stringify(value)}`);
+      throw new ProgramError(`option "growth.${key}" must be a non-negative number, got ${shownValue(value)}`);
     }
     // Fractions of the samples and of the steps: out of range, the check would judge nothing, or anything, flat.
     if (key === 'warmupFraction' && value >= 1) throw new ProgramError(`option "growth.warmupFraction" must be below 1 (the part of the samples left out as warm-up), got ${value}`);
@@ -318,8 +320,11 @@ export async function runRaw(
   control?: RunControl,
 ): Promise<RawRun> {
   if (!Array.isArray(args) || args.some((a) => typeof a !== 'string')) {
-    throw new ProgramError(`arguments must be an array of strings, got ${JSON.stringify(args)}`);
+    throw new ProgramError(`arguments must be an array of strings, got ${shownValue(args)}`);
   }
+  // The program gets its arguments as C strings: pmd would refuse the run, in words about its own argv.
+  const cut = args.findIndex((a) => a.includes('\0'));
+  if (cut >= 0) throw new ProgramError(`argument ${cut + 1} holds a NUL character, which a program's arguments cannot carry: ${shownValue(args[cut])}`);
   checkRunOptions(runOptions);
   const input = programInput(runOptions.input);
   const binary = binaryOutput(runOptions.binary);

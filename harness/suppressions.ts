@@ -4,6 +4,7 @@
 import { fs } from './coreModules';
 import { isBelowMain } from './leakReport';
 import type { AllocationKind, Frame, Leak, LeakSummary, Mismatch, ReleaseKind } from './types';
+import { shownValue } from './shownValue';
 
 /** LSan: PATTERN found in any frame's function, file or object; `*` is any text, `^`/`$` anchor it (`?` is itself). */
 export interface LsanSuppression {
@@ -45,7 +46,7 @@ function parseLsan(lines: string[], file: string): Suppression[] {
   lines.forEach((line, i) => {
     if (line === '' || line.startsWith('#')) return;
     const m = /^([^:\s]+):(.+)$/.exec(line);
-    if (!m) throw new SuppressionError(file, i + 1, `expected TYPE:PATTERN, got ${JSON.stringify(line)}`);
+    if (!m) throw new SuppressionError(file, i + 1, `expected TYPE:PATTERN, got ${shownValue(line)}`);
     // LeakSanitizer refuses a file with any other type (leaks:, Leak:, another sanitizer's race:): so does pmm,
     // rather than pass over a rule that suppresses nothing.
     if (m[1] !== 'leak') throw new SuppressionError(file, i + 1, `unknown type ${JSON.stringify(`${m[1]}:`)}: LeakSanitizer's files have leak:PATTERN lines only`);
@@ -63,7 +64,7 @@ function parseValgrind(lines: string[], file: string): Suppression[] {
       i++;
       continue;
     }
-    if (line !== '{') throw new SuppressionError(file, i + 1, `expected "{", got ${JSON.stringify(line)}`);
+    if (line !== '{') throw new SuppressionError(file, i + 1, `expected "{", got ${shownValue(line)}`);
     const start = i;
     // Each line with its number, so that an error names the line at fault, not the block's "{".
     const body: Array<{ text: string; line: number }> = [];
@@ -106,7 +107,7 @@ const MEMCHECK_KINDS = new Set([
  */
 function memcheckKindOf(kind: { text: string; line: number }, file: string): string | null {
   const m = /^([^:\s]+):(\S+)$/.exec(kind.text);
-  if (!m) throw new SuppressionError(file, kind.line, `expected the suppression's TOOL:KIND line (Memcheck:Leak), got ${JSON.stringify(kind.text)}`);
+  if (!m) throw new SuppressionError(file, kind.line, `expected the suppression's TOOL:KIND line (Memcheck:Leak), got ${shownValue(kind.text)}`);
   const tools = m[1].split(',');
   if (tools.includes('Memcheck')) {
     if (!MEMCHECK_KINDS.has(m[2])) throw new SuppressionError(file, kind.line, `unknown Memcheck kind ${JSON.stringify(m[2])} (a leak's is Leak, a mismatched release's Free)`);

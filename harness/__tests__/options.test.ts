@@ -1,5 +1,9 @@
 import { DEFAULT_OPTIONS, optionsUnder, PmmOptionsError, resolveOptions } from '../options';
 
+test("a BigInt is refused in the option's words (JSON.stringify threw on it)", () => {
+  expect(() => resolveOptions({ cpus: 2n }, {})).toThrow(/^pmm: option "cpus" must be a positive integer, got 2n$/);
+});
+
 test('no options give the defaults', () => {
   expect(resolveOptions(undefined, {})).toEqual(DEFAULT_OPTIONS);
 });
@@ -20,6 +24,9 @@ test.each([
   [{ bootTimeoutMs: 2 ** 31 }, /^pmm: option "bootTimeoutMs" must be at most 2000000000 ms \(about 23 days: Node's timers reach no further\), got 2147483648$/],
   [{ runTimeoutMs: 2_000_000_001 }, /^pmm: option "runTimeoutMs" must be at most 2000000000 ms/],
   [{ env: { A: 1 } }, /option "env.A" must be a string, got 1/],
+  [{ env: { A: 'a\0b' } }, /^pmm: option "env.A" holds a NUL character, which an environment cannot hold: "a\\u0000b"$/],
+  // Shown as they are: JSON would say null for NaN, and throw on a BigInt.
+  [{ memoryMiB: NaN }, /option "memoryMiB" must be a positive integer, got NaN$/],
   [{ env: [] }, /option "env" must be an object of strings/],
   [{ kernal: 'x' }, /unknown option "kernal"; known options: accel, kernel, memoryMiB/],
   [{ kernel: '' }, /option "kernel" must be the path of a kernel image \(absolute, relative to the project's rootDir, or <rootDir>\/...\), got ""/],

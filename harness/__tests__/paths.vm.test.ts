@@ -54,6 +54,12 @@ test('bad arguments are refused before anything runs', async () => {
     /arguments must be an array of strings/,
   );
   await expect(pmm.run(path.join(dir, 'missing'))).rejects.toThrow(`pmm: program does not exist: ${path.join(dir, 'missing')}`);
+  await expect(pmm.run(1 as unknown as string)).rejects.toThrow('pmm: the program must be a path or a name on PATH (a string), got 1');
+  // pmd refused these, in words about its own argv (counted from the program) and with no "pmm:".
+  await expect(pmm.run('/bin/echo', ['ok', 'a\0b'])).rejects.toThrow(`pmm: argument 2 holds a NUL character, which a program's arguments cannot carry: "a\\u0000b"`);
+  await expect(pmm.run('/bin/echo', [], { env: { A: 'a\0b' } })).rejects.toThrow(`pmm: option "env.A" holds a NUL character, which an environment cannot hold: "a\\u0000b"`);
+  // A BigInt threw TypeError from JSON.stringify instead of the option's message.
+  await expect(pmm.run('/bin/echo', [], { timeoutMs: 10n as unknown as number })).rejects.toThrow('pmm: option "timeoutMs" must be a non-negative integer (ms; 0 for no limit), got 10n');
 });
 
 test("a program that cannot be started says whether it is missing (the CLI's 127) or there but refused (126)", async () => {
