@@ -101,11 +101,10 @@ export default class PmmEnvironment extends NodeEnvironment {
     this.testPath = context.testPath;
     this.figuresFile = { project: config.projectConfig.id, path: context.testPath };
     const run: PmmGlobal['run'] = (program, args = [], options = {}) => this.run(program, args, options, callSiteOf(run));
-    const pmm: PmmGlobal = {
-      run,
-      // A copy frozen all through: changing it must neither work nor change the options in force.
-      options: frozenCopy(this.pmmOptions),
-    };
+    const pmm = { run } as PmmGlobal;
+    // A copy frozen all through, that cannot be replaced either: changing it must neither work nor seem to.
+    // (run stays replaceable, for jest.spyOn.)
+    Object.defineProperty(pmm, 'options', { value: frozenCopy(this.pmmOptions), enumerable: true, writable: false, configurable: false });
     this.global.pmm = pmm;
   }
 

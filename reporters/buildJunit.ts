@@ -30,7 +30,7 @@ export interface BuildJunitOptions {
 const SKIPPED_STATUSES: ReadonlySet<TestCaseResult['status']> = new Set(['pending', 'skipped', 'todo', 'disabled']);
 
 export function buildJunit(results: AggregatedResult, options: BuildJunitOptions): JunitDocument {
-  const suites = results.testResults.map(result => buildSuite(result, options));
+  const suites = results.testResults.map(result => buildSuite(result, options, results.startTime));
   const total = (key: 'tests' | 'failures' | 'errors'): string => String(suites.reduce((sum, suite) => sum + Number(suite.$[key]), 0));
   const ends = results.testResults.map(result => result.perfStats.end);
   const elapsedMs = ends.length === 0 ? 0 : Math.max(...ends) - results.startTime;
@@ -42,7 +42,8 @@ export function buildJunit(results: AggregatedResult, options: BuildJunitOptions
   };
 }
 
-function buildSuite(result: TestResult, options: BuildJunitOptions): JunitTestSuite {
+/** runStart: when the whole run began, the time of a file that failed before it began (Jest then gives 0). */
+function buildSuite(result: TestResult, options: BuildJunitOptions, runStart: number): JunitTestSuite {
   const file = relative(options.rootDir, result.testFilePath).split(sep).join('/');
   const project = options.projectNameOf ? options.projectNameOf(result) : result.displayName?.name;
   const source = options.sourceOf?.(result.testFilePath) ?? null;
@@ -70,7 +71,7 @@ function buildSuite(result: TestResult, options: BuildJunitOptions): JunitTestSu
       errors: count(test => test.error !== undefined),
       skipped: count(test => test.skipped !== undefined),
       time: seconds(result.perfStats.end - result.perfStats.start),
-      timestamp: timestamp(result.perfStats.start),
+      timestamp: timestamp(result.perfStats.start > 0 ? result.perfStats.start : runStart),
     },
     testcase: cases,
   };

@@ -14,6 +14,19 @@ test('options under the pmm key are the ones in force', async () => {
   await env.teardown();
 });
 
+test('pmm.options cannot be changed, nor replaced: what it shows stays what is in force', async () => {
+  const env = environment({ pmm: { memoryMiB: 512 } });
+  const pmm = env.global.pmm as { options: { memoryMiB: number } };
+  expect(() => {
+    pmm.options.memoryMiB = 2048;
+  }).toThrow(TypeError);
+  expect(() => {
+    pmm.options = { memoryMiB: 2048 };
+  }).toThrow(TypeError);
+  expect(pmm.options.memoryMiB).toBe(512);
+  await env.teardown();
+});
+
 test('pmm.options shows a leakThreshold figure left out as left out (it showed blocks: 9007199254740991)', async () => {
   const env = environment({ pmm: { leakThreshold: { bytes: 100 } } });
   expect((env.global.pmm as { options: { leakThreshold: unknown } }).options.leakThreshold).toStrictEqual({ bytes: 100 });

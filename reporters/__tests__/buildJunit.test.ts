@@ -264,6 +264,14 @@ it('times are never negative, even when a clock went backwards', () => {
   expect(junit.testsuites.testsuite[0].testcase[0].$.time).toBe('0.000');
 });
 
+it("a file that failed before it began (Jest gives its start as 0) is stamped with the run's start, not 1970", () => {
+  const results = aggregated([
+    testFile('t.test.ts', [], {perfStats: {...testFile('x', []).perfStats, start: 0, end: 0}, failureMessage: 'bad docblock'}),
+  ]);
+  const {junit} = report({...results, startTime: START});
+  expect(junit.testsuites.testsuite[0].$.timestamp).toBe(new Date(START).toISOString().slice(0, 19));
+});
+
 describe('faults', () => {
   const crash = faultFailureDetail(
     {program: './crash', args: [], exitCode: null, signal: 'SIGSEGV', timedOut: false, stdout: '', stderr: '', leaks: [LEAKS[1]], summary: summarize([LEAKS[1]])},
