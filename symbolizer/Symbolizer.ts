@@ -15,6 +15,7 @@ import {objectVersion} from './objectVersion';
 import {CachedBackend} from './CachedBackend';
 import {cxxFilt, stillMangled} from './cxxFilt';
 import {readSymbolTable, type SymbolTable} from './symbolTable';
+import {replacedFiles} from './replacedFiles';
 import {UNKNOWN_CHAIN, type FunctionNaming, type SymbolChain, type SymbolQuery} from './types';
 
 export interface SymbolizerOptions {
@@ -139,8 +140,10 @@ export class Symbolizer {
     this.forgetRebuiltObjects(objects);
     const located = addresses.map(text => this.locate(objects, text));
     const adjust = (options.returnAddresses ?? true) ? 1n : 0n;
+    // A file replaced since the process mapped it says nothing true of its addresses: object and offset only.
+    const replaced = replacedFiles(objects);
     const queries = located.map(({module}) =>
-      module.symbolizable && module.object !== null && module.offset !== null && module.offset >= adjust
+      module.symbolizable && module.object !== null && module.offset !== null && module.offset >= adjust && !replaced.has(module.object)
         ? {object: module.object, address: module.offset - adjust}
         : null,
     );

@@ -2,7 +2,7 @@
 // its own /proc/self/maps; both tools must name the function, file and line the probe's source marks.
 
 import {execFileSync} from 'child_process';
-import {copyFileSync, mkdirSync, mkdtempSync, rmSync, writeFileSync} from 'fs';
+import {copyFileSync, mkdirSync, mkdtempSync, renameSync, rmSync, writeFileSync} from 'fs';
 import {tmpdir} from 'os';
 import {basename, join} from 'path';
 import {Symbolizer} from '../Symbolizer';
@@ -187,6 +187,21 @@ describe.each(['llvm-symbolizer', 'addr2line'] as const)('Symbolizer with %s', t
     const [[after]] = await symbolizer.symbolize(probe.maps, [probe.call]);
     expect(before.line).toBe(lineOf(first.source, 'PROBE_CALL'));
     expect(after.line).toBe(lineOf(second.source, 'PROBE_CALL'));
+  });
+
+  it('does not name frames after a file put in place of the one the process mapped, and still after the others', async () => {
+    const {binary} = buildProbe(`probe-${tool}-replaced`, []);
+    const probe = runProbe(binary);
+    // Another program, renamed over it (as a relink or an upgrade does): read by its path, it named the old
+    // addresses after its own functions.
+    const other = join(workDir, `other-${tool}`);
+    writeFileSync(`${other}.c`, 'int pad(int x) { return x * 3; }\nint main(int argc, char **argv) { (void)argv; return pad(argc); }\n');
+    execFileSync('gcc', ['-g', '-O0', '-o', other, `${other}.c`]);
+    renameSync(other, binary);
+    const [[replaced], [libc]] = await symbolizer.symbolize(probe.maps, [probe.call, probe.libc], {returnAddresses: false});
+    expect({function: replaced.function, file: replaced.file, line: replaced.line, object: replaced.object}).toEqual({function: null, file: null, line: null, object: binary});
+    expect(replaced.offset).not.toBeNull();
+    expect(libc.function).toMatch(/printf/);
   });
 
   it('works out an address given millions of times once (a program that leaked a million blocks from one place)', async () => {
