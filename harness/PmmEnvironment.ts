@@ -162,13 +162,16 @@ export default class PmmEnvironment extends NodeEnvironment {
         // A beforeAll whose tests all ended unrun (test.todo): its leaks fail the file.
         const left = this.blockRuns.get(event.describeBlock);
         this.blockRuns.delete(event.describeBlock);
-        if (left && !left.attached) state.unhandledErrors.push(...this.hookFailures('beforeAll', left.runs));
+        if (left && !left.attached) {
+          state.unhandledErrors.push(...this.hookFailures('beforeAll', left.runs));
+          this.addFileFigures(this.leakedIn(left.runs));
+        }
         break;
       }
       case 'run_finish':
         // A run the file started outside any test and left going (a pmm.run not awaited at the top level).
         state.unhandledErrors.push(...this.endRunsOf('file', false));
-        this.addFileFigures('file');
+        this.addFileFigures(this.leakedBy('file'));
         for (const failure of this.takeFailures('file')) state.unhandledErrors.push(failure);
         break;
     }
@@ -182,7 +185,7 @@ export default class PmmEnvironment extends NodeEnvironment {
   private settleHook(hook: Circus.Hook, block: Circus.DescribeBlock | undefined, failed: boolean): void {
     this.currentHook = null;
     this.circusState?.unhandledErrors.push(...this.endRunsOf(hook, failed));
-    if (hook.type === 'afterAll') this.addFileFigures(hook);
+    if (hook.type === 'afterAll') this.addFileFigures(this.leakedBy(hook));
     const runs = this.takeRuns(hook);
     if (runs.length === 0) return;
     if (hook.type === 'beforeAll' && block) {
@@ -220,7 +223,10 @@ export default class PmmEnvironment extends NodeEnvironment {
   }
 
   private leakedBy(owner: Owner): LeakSummary {
-    const runs = this.runsByOwner.get(owner) ?? [];
+    return this.leakedIn(this.runsByOwner.get(owner) ?? []);
+  }
+
+  private leakedIn(runs: readonly Run[]): LeakSummary {
     return summarize(runs.flatMap(({ result }) => [
       result.summary,
       ...(this.pmmOptions.followChildren ? (result.children ?? []).map((child) => child.summary) : []),
@@ -228,11 +234,11 @@ export default class PmmEnvironment extends NodeEnvironment {
   }
 
   /**
-   * What the file's own runs (afterAll's, or outside any test) leaked, added up, for the JUnit case of the
-   * file's error (titles []): otherwise a leak that failed the file would be in no test's figures.
+   * What the file's own runs (afterAll's, outside any test, or a beforeAll's whose tests all went unrun)
+   * leaked, added up, for the JUnit case of the file's error (titles []): otherwise a leak that failed the
+   * file would be in no test's figures.
    */
-  private addFileFigures(owner: Owner): void {
-    const leaked = this.leakedBy(owner);
+  private addFileFigures(leaked: LeakSummary): void {
     if (leaked.blocks === 0) return;
     this.fileFigures = summarize([this.fileFigures, leaked]);
     recordTestFigures(this.figuresFile, [], this.fileFigures);

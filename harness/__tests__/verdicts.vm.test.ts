@@ -94,6 +94,16 @@ describe('runs in beforeAll and afterAll', () => {
     );
   });
 
+  test("a beforeAll's leak in a block whose tests are all todo fails the file, with its figures in the file's JUnit case", () => {
+    const file = run.files.find((f) => f.name === 'hooks_todo.test.js');
+    expect(file?.message).toContain('in beforeAll: 600 bytes in 3 blocks leaked by');
+    expect(statusOf('hooks_todo: a test that runs')).toBe('passed');
+    // The case had no figures: the summary's totals left the leak out.
+    expect(run.junit).toMatch(
+      /<testcase classname="hooks_todo.test.js"[^>]*>\s*<properties>\s*<property name="pmm.leaked.bytes" value="600"\/>\s*<property name="pmm.leaked.blocks" value="3"\/>\s*<\/properties>\s*<error message="in beforeAll: 600 bytes in 3 blocks leaked by/,
+    );
+  });
+
   test("an afterAll's leak fails the file when its last test was skipped too", () => {
     const file = run.files.find((f) => f.name === 'hooks_last_skipped.test.js');
     expect(file?.message).toContain('in afterAll: 600 bytes in 3 blocks leaked by');
