@@ -22,6 +22,9 @@ export const FAULT_TYPES: Readonly<Record<FaultKind, string>> = {
   'boot-failure': 'VmBootFailure',
 };
 
+/** How the environment begins the message of a hook's run's failure (PmmEnvironment's hookFailures). */
+const HOOK_CONTEXT = /^in (?:beforeAll|afterAll): /;
+
 /** An error pmm threw (its messages start "pmm: "), as Jest prints it: "ProgramError: pmm: ...". */
 const PMM_REFUSAL = /^\s*(?:\w*Error: )?pmm: /;
 
@@ -46,8 +49,10 @@ function problems(test: TestCaseResult): Problem[] {
     const jestText = test.failureMessages[index];
     if (isLeakFailureDetail(detail)) {
       const {program, summary, leaks} = detail.pmmLeak;
-      const text = [formatLeakMessage(leaks, summary, program), ...callSiteLines(detail)].join('\n');
-      return {element: 'failure', type: 'MemoryLeak', message: `${formatAmount(summary)} leaked`, text};
+      // Made anew from its data, the text keeps the hook the leak came from, as Jest's message says it.
+      const hook = HOOK_CONTEXT.exec(detail.message)?.[0] ?? '';
+      const text = [`${hook}${formatLeakMessage(leaks, summary, program)}`, ...callSiteLines(detail)].join('\n');
+      return {element: 'failure', type: 'MemoryLeak', message: `${hook}${formatAmount(summary)} leaked`, text};
     }
     if (isGrowthDetail(detail)) return {element: 'failure', type: 'MemoryGrowth', message: detail.message, text: detail.stack};
     if (isMismatchDetail(detail)) return {element: 'failure', type: 'MismatchedFree', message: detail.message, text: detail.stack};

@@ -113,6 +113,14 @@ describe('a test that leaked', () => {
     expect(testcase.failure?.[0]._).toBe(`${formatLeakMessage(LEAKS, summarize(LEAKS), './leaky')}\n    at Object.<anonymous> (/src/__tests__/leaky.test.js:8:23)`);
   });
 
+  it("keeps the hook a leak came from, as Jest's message says it ('in beforeAll: ...'), though its text is made anew", () => {
+    const inBeforeAll = {...LEAK, message: `in beforeAll: ${LEAK.message}`, stack: `in beforeAll: ${LEAK.stack}`};
+    const results = aggregated([testFile('t.test.js', [testCase('fails for it', {status: 'failed', failureDetails: [inBeforeAll], failureMessages: ['leak text']})])]);
+    const [testcase] = report(results).junit.testsuites.testsuite[0].testcase;
+    expect(testcase.failure?.[0].$.message).toBe('in beforeAll: 324 bytes in 4 blocks leaked');
+    expect(testcase.failure?.[0]._).toBe(`in beforeAll: ${formatLeakMessage(LEAKS, summarize(LEAKS), './leaky')}`);
+  });
+
   it('keeps an assertion failure beside the leak in one failure element, and sums the leaks of several runs', () => {
     const second = leakFailureDetail({program: './other', leaks: [LEAKS[1]], summary: summarize([LEAKS[1]])});
     const results = aggregated([
