@@ -78,6 +78,8 @@ export default class PmmEnvironment extends NodeEnvironment {
   private readonly runsByOwner = new Map<Owner, Run[]>();
   /** Runs whose leaks a test asserted with toLeak: they are expected, not failures. */
   private readonly expectedLeaks = new WeakSet<object>();
+  /** The test each leak was asserted in (none for one asserted in a hook), for the figures of a beforeAll's. */
+  private readonly leaksAssertedIn = new WeakMap<object, Circus.TestEntry>();
   /** Runs whose mismatched releases a test asserted with toHaveMismatchedFrees. */
   private readonly expectedMismatches = new WeakSet<object>();
   private readonly inFlight = new Set<RunInFlight>();
@@ -115,7 +117,10 @@ export default class PmmEnvironment extends NodeEnvironment {
         this.expect = event.runtimeGlobals.expect as unknown as ExpectWithState;
         this.expect.extend(
           leakMatchers(
-            (result) => this.expectedLeaks.add(result),
+            (result) => {
+              this.expectedLeaks.add(result);
+              if (this.currentTest !== null) this.leaksAssertedIn.set(result, this.currentTest);
+            },
             (result) => this.expectedMismatches.add(result),
           ),
         );
@@ -216,10 +221,26 @@ export default class PmmEnvironment extends NodeEnvironment {
     return failures;
   }
 
-  /** What the test's runs leaked in all (their followed children's too), for the JUnit report. */
+  /**
+   * What the test's runs leaked in all (their followed children's too), and what a beforeAll's run leaked
+   * that the test asserted with toLeak (its expected leak), for the JUnit report.
+   */
   private recordFigures(test: Circus.TestEntry): void {
     const occurrence = this.circusState ? alikeBefore(this.circusState.rootDescribeBlock, test) : 0;
-    recordTestFigures(this.figuresFile, titlesOf(test), this.leakedBy(test), process.env, occurrence);
+    const leaked = summarize([this.leakedBy(test), ...this.assertedOfBlocks(test)]);
+    recordTestFigures(this.figuresFile, titlesOf(test), leaked, process.env, occurrence);
+  }
+
+  /** The figures of the processes of its blocks' beforeAll runs that the test asserted a leak of. */
+  private assertedOfBlocks(test: Circus.TestEntry): LeakSummary[] {
+    const summaries: LeakSummary[] = [];
+    for (let block: Circus.DescribeBlock | undefined = test.parent; block !== undefined; block = block.parent) {
+      for (const { result } of this.blockRuns.get(block)?.runs ?? []) {
+        const processes = [result, ...(this.pmmOptions.followChildren ? (result.children ?? []) : [])];
+        summaries.push(...processes.filter((p) => this.leaksAssertedIn.get(p) === test).map((p) => p.summary));
+      }
+    }
+    return summaries;
   }
 
   private leakedBy(owner: Owner): LeakSummary {

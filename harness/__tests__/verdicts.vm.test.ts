@@ -83,6 +83,13 @@ describe('runs in beforeAll and afterAll', () => {
     expect(messageOf('hooks: a test before the assertion')).toContain('in beforeAll: 600 bytes in 3 blocks leaked by');
     expect(testTitled(run, 'hooks: the test that asserts the leak')).toMatchObject({ status: 'passed', failureMessages: [] });
     expect(testTitled(run, 'hooks: a test after the assertion')).toMatchObject({ status: 'passed', failureMessages: [] });
+    // The test that asserted it carries the expected leak's figures (it had 0); the test after it, none.
+    expect(run.junit).toMatch(
+      /<testcase classname="a block whose beforeAll leaks, asserted by its second test hooks: the test that asserts the leak"[^>]*>\s*<properties>\s*<property name="pmm.leaked.bytes" value="600"\/>\s*<property name="pmm.leaked.blocks" value="3"\/>/,
+    );
+    expect(run.junit).toMatch(
+      /<testcase classname="a block whose beforeAll leaks, asserted by its second test hooks: a test after the assertion"[^>]*>\s*<properties>\s*<property name="pmm.leaked.bytes" value="0"\/>/,
+    );
   });
 
   test("an afterAll's leak fails the file, and JUnit has an error case for it", () => {
