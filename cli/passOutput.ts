@@ -20,8 +20,10 @@ export interface OutputPassing {
 
 /**
  * Writes a VM run's output to pmm's stdout and stderr as it comes. When the reader of either goes away
- * (`| head`, `2>&1 | head`), the program gets SIGPIPE, as its own write would have given it without pmm
- * (its leaks are reported all the same, where stderr still goes). A stream that fails otherwise (a full
+ * (`| head`, `2>&1 | head`), pmd closes the pipe the program writes that output to: its next write there
+ * fails with EPIPE, and SIGPIPE goes to the process that wrote, as without pmm (a program that ignores
+ * SIGPIPE sees the error; its parent, a shell, goes on), and its leaks are reported all the same, where
+ * stderr still goes. A stream that fails otherwise (a full
  * disk), or stdout whose reader stopped taking it while the run was being ended, is passed on no more:
  * the program wrote into a pipe in the guest and goes on, and pmm says what was dropped (lostNotes).
  * timeoutMs (0: none): the run's limit, after which pmd ends the program; counted from its first output,
@@ -34,19 +36,20 @@ const STALL_LOOK_MS = 500;
 
 export function passOutputOn(control: RunControl, timeoutMs: number): OutputPassing {
   const gone = new Set<Stream>();
-  // Gone because its reader left: the program's next write there would have raised SIGPIPE without pmm.
+  // Gone because its reader left: the program's writes there must fail, as they would without pmm.
   const readerLeft = new Set<Stream>();
+  // Of those, the ones whose pipe in the guest pmd was asked to close.
+  const closed = new Set<Stream>();
   // stdout given up on while the run was being ended: why, and the bytes of the program's it dropped since.
   let givenUp: { why: string; dropped: number } | null = null;
-  let piped = false;
   let ending: string | null = null;
   let timer: NodeJS.Timeout | null = null;
   let look: NodeJS.Timeout | null = null;
   // When stdout's reader last took something (a drain, or less held for it than at the last look); what was held then.
   let tookAt = Date.now();
   let held = 0;
-  const pipe = (): void => {
-    if (!piped) piped = control.signal?.('SIGPIPE') ?? false;
+  const closeInGuest = (stream: Stream): void => {
+    if (!closed.has(stream) && (control.closeOutput?.(stream === process.stdout ? 'stdout' : 'stderr') ?? false)) closed.add(stream);
   };
   // Streams whose reader has not taken what was written yet: the guest is not read until they have.
   const full = new Set<Stream>();
@@ -69,11 +72,11 @@ export function passOutputOn(control: RunControl, timeoutMs: number): OutputPass
     if (givenUp === null && full.has(process.stdout) && Date.now() - tookAt >= STALLED_READER_MS) giveUpStdout(ending!);
   };
   onOwnStreamError((stream, err) => {
-    // Either stream: without pmm the program's own write would have raised it (`2>&1 | head`). One that
-    // pmm's own line met before the program ran (its boot notice) is sent at the program's next write.
+    // Either stream: without pmm the program's own write would have failed (`2>&1 | head`). One that
+    // pmm's own line met before the run was asked for (its boot notice) is closed at the program's next write.
     if (readerGone(err)) {
       readerLeft.add(stream);
-      pipe();
+      closeInGuest(stream);
     }
     gone.add(stream);
     // What the program writes from now on is read and dropped.
@@ -92,7 +95,7 @@ export function passOutputOn(control: RunControl, timeoutMs: number): OutputPass
       timer.unref();
     }
     const stream = which === 'stdout' ? process.stdout : process.stderr;
-    if (readerLeft.has(stream)) pipe();
+    if (readerLeft.has(stream)) closeInGuest(stream);
     if (givenUp !== null && stream === process.stdout) givenUp.dropped += data.length;
     if (gone.has(stream) || stream.write(data) || full.has(stream)) return;
     if (full.size === 0) control.pause?.();

@@ -22,6 +22,7 @@ static const char *const request_run_fields[] = {
 static const char *const request_shutdown_fields[] = { "id", "type", NULL };
 static const char *const request_signal_fields[] = { "id", "type", "signal", NULL };
 static const char *const request_input_fields[] = { "id", "type", "data", "end", NULL };
+static const char *const request_close_output_fields[] = { "id", "type", "stream", NULL };
 
 static int request_fail(char *err, size_t errlen, const char *fmt, ...)
 	__attribute__((format(printf, 3, 4)));
@@ -302,6 +303,24 @@ static int request_signal(const struct json_value *obj, struct request *req, cha
 	return 0;
 }
 
+static int request_close_output(const struct json_value *obj, struct request *req, char *err,
+				size_t errlen)
+{
+	const struct json_value *stream;
+
+	if (request_known_fields(obj, request_close_output_fields, "closeOutput", err, errlen))
+		return -1;
+	if (!(stream = request_field(obj, "stream", "closeOutput", err, errlen)))
+		return -1;
+	if (stream->type == JSON_STRING && strcmp(stream->str, "stdout") == 0)
+		req->output = RUN_STDOUT;
+	else if (stream->type == JSON_STRING && strcmp(stream->str, "stderr") == 0)
+		req->output = RUN_STDERR;
+	else
+		return request_fail(err, errlen, "\"stream\" must be \"stdout\" or \"stderr\"");
+	return 0;
+}
+
 int request_parse(const char *line, size_t len, struct request *req, char *err, size_t errlen)
 {
 	struct json_value root;
@@ -340,6 +359,9 @@ int request_parse(const char *line, size_t len, struct request *req, char *err, 
 	} else if (strcmp(type->str, "signal") == 0 && type->len == 6) {
 		req->type = REQUEST_SIGNAL;
 		ret = request_signal(&root, req, err, errlen);
+	} else if (strcmp(type->str, "closeOutput") == 0 && type->len == 11) {
+		req->type = REQUEST_CLOSE_OUTPUT;
+		ret = request_close_output(&root, req, err, errlen);
 	} else if (strcmp(type->str, "input") == 0 && type->len == 5) {
 		req->type = REQUEST_INPUT;
 		ret = request_input(&root, req, err, errlen);

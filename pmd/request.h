@@ -1,4 +1,7 @@
-/* request: turns one line from the host into a checked run, signal, input or shutdown request (see PROTOCOL.md). */
+/*
+ * request: turns one line from the host into a checked run, signal, closeOutput, input or shutdown request
+ * (see PROTOCOL.md).
+ */
 #ifndef PMD_REQUEST_H
 #define PMD_REQUEST_H
 
@@ -9,6 +12,7 @@ enum request_type {
 	REQUEST_SHUTDOWN,
 	REQUEST_SIGNAL,		/* to the run whose id this is, while it runs; never answered */
 	REQUEST_INPUT,		/* stdin for the run whose id this is, while it runs */
+	REQUEST_CLOSE_OUTPUT,	/* for the run whose id this is, while it runs; never answered */
 };
 
 struct request {
@@ -31,6 +35,9 @@ struct request {
 
 	/* REQUEST_SIGNAL */
 	int signal;
+
+	/* REQUEST_CLOSE_OUTPUT: which, as run.h's enum run_stream (RUN_STDOUT 0, RUN_STDERR 1) */
+	int output;
 
 	/* REQUEST_INPUT: input_len bytes (any of them NUL), or the end of the input */
 	char *input_data;

@@ -436,6 +436,18 @@ static int run_has_exited(pid_t pid)
 	return info.si_pid == pid;
 }
 
+/* The outputs the host asked closed (run_io's closing), closed now; what they held is dropped. */
+static void run_close_asked(struct run_proc *proc, const struct run_io *io)
+{
+	if (!io->closing || !*io->closing)
+		return;
+	if (*io->closing & (1u << RUN_STDOUT))
+		run_close(&proc->out_fd);
+	if (*io->closing & (1u << RUN_STDERR))
+		run_close(&proc->err_fd);
+	*io->closing = 0;
+}
+
 void run_collect(struct run_proc *proc, unsigned long long timeout_ms, const struct run_io *io,
 		 struct run_result *res)
 {
@@ -460,6 +472,8 @@ void run_collect(struct run_proc *proc, unsigned long long timeout_ms, const str
 	/* What the host sent before the run began may already be for it. */
 	if (control_fd >= 0 && io->on_control(0, &sink.due, io->arg) < 0)
 		control_fd = -1;
+	if (io)
+		run_close_asked(proc, io);
 
 	while (!exited || proc->out_fd >= 0 || proc->err_fd >= 0) {
 		struct pollfd fds[6];
@@ -516,6 +530,8 @@ void run_collect(struct run_proc *proc, unsigned long long timeout_ms, const str
 		if (control_at >= 0 && fds[control_at].revents &&
 		    io->on_control(1, &sink.due, io->arg) < 0)
 			control_fd = -1;
+		if (control_at >= 0)
+			run_close_asked(proc, io);
 		if (feed_at >= 0 && fds[feed_at].revents) {
 			/* Room in the pipe (or its reader gone): the input lines waiting may go in now. */
 			feed_write(feed);

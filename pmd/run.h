@@ -93,6 +93,12 @@ struct run_io {
 	void *arg;
 	/* a streamed stdin (stdin_stream): given the pipe, written as the program takes it; else NULL */
 	struct feed *feed;
+	/*
+	 * Set by on_control, a bit (1 << enum run_stream) for each output whose reader on the host is gone:
+	 * its pipe is closed, so that the program's next write there fails (EPIPE, and SIGPIPE to the
+	 * writer) as it would without pmm. NULL: none is ever closed.
+	 */
+	unsigned int *closing;
 };
 
 /*

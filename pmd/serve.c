@@ -70,6 +70,7 @@ struct serve_lines {
 	pid_t pid;
 	struct feed *feed;	/* the program's stdin, when streamed; else NULL */
 	struct deadline *due;	/* while the run goes on: its time limit, for what is sent meanwhile */
+	unsigned int closing;	/* the outputs the host asked closed (run_io's closing) */
 };
 
 /* The longest a signal request can be: anything longer is another request, left unparsed. */
@@ -94,6 +95,26 @@ static int serve_signal_for_run(const char *line, size_t len, void *arg)
 	mine = req.type == REQUEST_SIGNAL && req.id == to->req->id;
 	if (mine)
 		kill(-to->pid, req.signal);
+	request_free(&req);
+	return mine;
+}
+
+/* A closeOutput request for this run: the output marked for run_collect to close, and the line taken. */
+static int serve_close_for_run(const char *line, size_t len, void *arg)
+{
+	struct serve_lines *to = arg;
+	struct request req;
+	char err[SERVE_ERR_LEN];
+	int mine;
+
+	/* Short, as a signal request is: a queued run is not parsed for one (serve_signal_for_run). */
+	if (len > SERVE_SIGNAL_LINE_MAX || !memmem(line, len, "\"closeOutput\"", 13))
+		return 0;
+	if (request_parse(line, len, &req, err, sizeof(err)))
+		return 0;	/* the main loop answers it, after this run */
+	mine = req.type == REQUEST_CLOSE_OUTPUT && req.id == to->req->id;
+	if (mine)
+		to->closing |= 1u << req.output;
 	request_free(&req);
 	return mine;
 }
@@ -148,13 +169,14 @@ static int serve_input_for_run(const char *line, size_t len, struct serve_lines 
 	return mine;
 }
 
-/* What the channel brings during a run: a signal or a piece of stdin for it. */
+/* What the channel brings during a run: a signal, an output to close or a piece of stdin for it. */
 static int serve_line_for_run(const char *line, size_t len, void *arg)
 {
-	return serve_signal_for_run(line, len, arg) || serve_input_for_run(line, len, arg);
+	return serve_signal_for_run(line, len, arg) || serve_close_for_run(line, len, arg) ||
+	       serve_input_for_run(line, len, arg);
 }
 
-/* The channel while a run goes on: signal and input requests for it are acted on, the rest wait. */
+/* The channel while a run goes on: requests for it are acted on (serve_line_for_run), the rest wait. */
 static int serve_control(int readable, struct deadline *due, void *arg)
 {
 	struct serve_lines *to = arg;
@@ -201,9 +223,10 @@ static void serve_run(const struct request *req, struct channel *ch, struct buf 
 		req->stdin_len, req->stdin_stream
 	};
 	struct feed feed = FEED_INIT;
-	struct serve_lines lines = { ch, out, req, 0, req->stdin_stream ? &feed : NULL, NULL };
+	struct serve_lines lines = { ch, out, req, 0, req->stdin_stream ? &feed : NULL, NULL, 0 };
 	struct run_io io = {
-		req->stream ? serve_output : NULL, ch->in_fd, serve_control, &lines, lines.feed
+		req->stream ? serve_output : NULL, ch->in_fd, serve_control, &lines, lines.feed,
+		&lines.closing
 	};
 	struct monitor_collection mon;
 	size_t nchildren;
@@ -351,7 +374,8 @@ int serve(const struct serve_options *opt)
 				continue;	/* a blank line asks nothing */
 			if (request_parse(line, len, &req, err, sizeof(err))) {
 				answer_error(&out, &req, err);
-			} else if (req.type == REQUEST_SIGNAL || req.type == REQUEST_INPUT) {
+			} else if (req.type == REQUEST_SIGNAL || req.type == REQUEST_INPUT ||
+				   req.type == REQUEST_CLOSE_OUTPUT) {
 				/* Its run has ended (or never was): nothing to pass on, and nobody waits. */
 			} else if (req.type == REQUEST_SHUTDOWN) {
 				answer_bye(&out, &req);

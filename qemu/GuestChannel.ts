@@ -9,10 +9,16 @@ import { MAX_REQUEST_BYTES, type ChildAnswer, type GuestMessage, type ReadyMessa
 /** Where a streamed run's output goes as it comes: stdout or stderr, and a piece of it. */
 export type OutputListener = (stream: 'stdout' | 'stderr', data: Buffer) => void;
 
-/** Filled in while a run's answer is awaited: sends its program a signal (pmd's signal request). */
+/** Filled in while a run's answer is awaited: reaches its program (pmd's signal and closeOutput requests). */
 export interface RunControl {
   /** Sends the program a signal: false, sending none, once it has ended (its run's answer on its way). */
   signal?: (name: string) => boolean;
+  /**
+   * The reader of that output is gone: pmd closes the pipe the program writes it to, so that its next
+   * write there fails (EPIPE, and SIGPIPE to the writer alone) as it would without pmm. False, sending
+   * nothing, once the program has ended.
+   */
+  closeOutput?: (which: 'stdout' | 'stderr') => boolean;
   /**
    * Whether pmd said the program has ended, while what it left is still being collected: seconds, for
    * millions of blocks. A signal then asks to stop, and nothing is left to clean up but the VM.
@@ -179,12 +185,18 @@ export class GuestChannel {
       }
       if (control) {
         const sent = new Set<string>();
-        control.signal = (name) => {
+        // Both are dropped by pmd for a run that has ended; short lines, read while the run goes on.
+        const sendWhileRunning = (request: Record<string, unknown>): boolean => {
           if (!this.pending.has(id) || this.pending.get(id)?.ended || this.failure) return false;
-          this.socket.write(`${JSON.stringify({ id, type: 'signal', signal: name })}\n`);
+          this.socket.write(`${JSON.stringify({ id, ...request })}\n`);
+          return true;
+        };
+        control.signal = (name) => {
+          if (!sendWhileRunning({ type: 'signal', signal: name })) return false;
           sent.add(name);
           return true;
         };
+        control.closeOutput = (which) => sendWhileRunning({ type: 'closeOutput', stream: which });
         control.reached = (name) => sent.has(name);
         control.ended = () => this.pending.get(id)?.ended === true;
         control.pause = () => {

@@ -349,6 +349,21 @@ test('run: a reader of stdout that goes away (| head) gives the program in the V
   expect(run.status).toBe(128 + 13);
 }, 180_000);
 
+test('run: a program in the VM that ignores SIGPIPE gets EPIPE when the reader goes away, and ends as it chooses, as without pmm', () => {
+  // It wrote on into a pipe pmd still read, until the time limit (Python ignores SIGPIPE by default).
+  const run = pmmIntoHead(cli, root, ['run', '--timeout', '30', '--', '/bin/sh', '-c', 'trap "" PIPE; yes'], 170_000);
+  expect(run.stderr).toContain('yes: standard output: Broken pipe\n');
+  expect(run.stderr).toContain('pmm: the program exited with status 1\n');
+  expect(run.status).toBe(1);
+}, 180_000);
+
+test('run: only the process that wrote gets SIGPIPE, not its parent, as without pmm', () => {
+  // SIGPIPE went to the whole process group: the shell died of it too, its last line and status lost.
+  const run = pmmIntoHead(cli, root, ['run', '--timeout', '30', '--', '/bin/sh', '-c', 'yes; echo "the shell goes on after yes ended with $?" >&2; exit 7'], 170_000);
+  expect(run.stderr).toContain('the shell goes on after yes ended with 141\n');
+  expect(run.status).toBe(7);
+}, 180_000);
+
 test.each([['run', 'head -c 10 >/dev/null'], ['exec', 'head -c 10 >/dev/null'], ['run', 'true']])('%s: a program writing only to stderr, given with stdout to a reader that goes away (2>&1 | %s), gets its SIGPIPE too', (command, reader) => {
   // It ran for ever: pmm gave SIGPIPE only for stdout, to which nothing was written; and with a reader
   // gone before the program started (pmm's boot notice met it), to none.

@@ -265,6 +265,22 @@ describe('pmd serve --stdio', () => {
     expect(await pmd.next()).toMatchObject({ id: a.id, type: 'result', signal: 'SIGTERM', timedOut: false });
   });
 
+  test("a closeOutput request closes that output's pipe: the program's next write there fails (EPIPE, SIGPIPE to the writer alone)", async () => {
+    // The shell ignores SIGPIPE for yes, which then sees the error; the shell goes on and says so on stderr.
+    const a = runRequest(['/bin/sh', '-c', 'trap "" PIPE; yes; echo "yes ended with $?" >&2; exit 7']);
+    pmd.sendRaw(`${JSON.stringify(a)}\n${JSON.stringify({ id: a.id, type: 'closeOutput', stream: 'stdout' })}`);
+    const answer = await pmd.next();
+    expect(answer).toMatchObject({ id: a.id, type: 'result', exitCode: 7, signal: null, timedOut: false });
+    expect(decode(answer.stderr).toString()).toBe('yes: standard output: Broken pipe\nyes ended with 1\n');
+  });
+
+  test('a closeOutput request naming no output is refused once its run has ended, and a run goes on', async () => {
+    const a = runRequest(['/bin/echo', 'ok']);
+    pmd.sendRaw(`${JSON.stringify(a)}\n${JSON.stringify({ id: a.id, type: 'closeOutput', stream: 'stdin' })}`);
+    expect(await pmd.next()).toMatchObject({ id: a.id, type: 'result', exitCode: 0 });
+    expect(await pmd.next()).toMatchObject({ id: a.id, type: 'error', message: '"stream" must be "stdout" or "stderr"' });
+  });
+
   test('a signal request for no run is not answered, and pmd goes on', async () => {
     pmd.sendRaw(JSON.stringify({ id: 999, type: 'signal', signal: 'SIGTERM' }));
     const next = runRequest(['/bin/echo', 'still here']);
