@@ -32,7 +32,7 @@ function leakExpectation(expected: unknown): Partial<LeakSummary> {
   const given = expected as Record<string, unknown>;
   const valid = typeof expected === 'object' && expected !== null && !Array.isArray(expected) &&
     Object.keys(given).every((key) => (key === 'bytes' || key === 'blocks') && (given[key] === undefined || (Number.isSafeInteger(given[key]) && (given[key] as number) >= 0)));
-  if (!valid) throw new Error(`toLeak expects nothing, or {bytes, blocks} (either or both) as non-negative integers, got ${shownValue(expected) ?? String(expected)}`);
+  if (!valid) throw new Error(`toLeak expects nothing, or {bytes, blocks} (either or both) as non-negative integers, got ${shownValue(expected)}`);
   return given as Partial<LeakSummary>;
 }
 
@@ -142,7 +142,7 @@ export function leakMatchers(acknowledge: (result: RunResult) => void, acknowled
     toHaveMismatchedFrees(this: MatcherThis, value: unknown, expected?: number): MatcherResult {
       const received = checkedRun('toHaveMismatchedFrees', value);
       if (expected !== undefined && !(Number.isSafeInteger(expected) && expected >= 0)) {
-        throw new Error(`toHaveMismatchedFrees expects nothing, or a count as a non-negative integer, got ${shownValue(expected) ?? String(expected)}`);
+        throw new Error(`toHaveMismatchedFrees expects nothing, or a count as a non-negative integer, got ${shownValue(expected)}`);
       }
       const got = received.mismatchedFrees;
       // A block pmm did not keep is released unmatched, not mismatched: the count is a lower bound.

@@ -41,6 +41,7 @@ function rawPath(link: string): Buffer {
 /** The cwd option, resolved against this process's directory (or that directory when not given), checked. */
 export function runDirectory(given: string | undefined, fail: (message: string) => Error): string {
   if (given === undefined) return ownDirectory(fail);
+  if (given.includes('\0')) throw fail(`option "cwd" holds a NUL character, which no path can: ${JSON.stringify(given)}`);
   const dir = path.isAbsolute(given) ? path.resolve(given) : path.resolve(ownDirectory(fail), given);
   let stat: Stats;
   try {

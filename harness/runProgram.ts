@@ -173,8 +173,9 @@ export { ProgramError, ProgramStartError } from './programError';
  * a slash is looked up in, as child_process.spawn and execvp do.
  */
 export function resolveProgram(program: string, cwd: string, searchPath: string | undefined = process.env.PATH): string {
-  if (program === '') throw new ProgramError('no program given');
+  if (program === '' || program === undefined) throw new ProgramError('no program given');
   if (typeof program !== 'string') throw new ProgramError(`the program must be a path or a name on PATH (a string), got ${shownValue(program)}`);
+  if (program.includes('\0')) throw new ProgramError(`the program's path holds a NUL character, which no path can: ${shownValue(program)}`);
   const candidate = program.includes('/') ? path.resolve(cwd, program) : findOnPath(program, searchPath ?? '', cwd);
   if (candidate === null) throw new ProgramStartError(`program not found on PATH: ${program}`, true);
   let stat: Stats;

@@ -10,7 +10,7 @@ export function shownValue(value: unknown): string {
   try {
     return JSON.stringify(value) ?? String(value);
   } catch {
-    // A cycle, or a BigInt inside an object: the kind of thing it is has to do.
-    return Array.isArray(value) ? 'an array' : `an object`;
+    // A cycle, a BigInt inside an object, a revoked proxy: what it is has to do.
+    return 'an object';
   }
 }

@@ -1,35 +1,50 @@
 // Parses the text of /proc/<pid>/maps into mapped objects and finds the object that holds an address.
-// Pure: pmd sends the hook's maps text with each run, and the host reads it long after the process is gone.
+// pmd sends the hook's maps text with each run, and the host reads it after the process is gone.
+
+import {fs} from '../harness/coreModules';
+
+const {existsSync} = fs;
 
 export interface MappedObject {
   start: bigint;
   end: bigint; // exclusive, as the kernel prints it
   offset: bigint; // file offset of start
   perms: string; // e.g. "r-xp"
+  device: string; // the mapped file's, as the kernel prints it (major:minor in hex, "fe:00")
   inode: bigint; // the mapped file's, as the process's kernel numbered it; 0 for no file
   path: string | null; // null for anonymous mappings; "[heap]", "[vdso]"… for the kernel's pseudo-paths
 }
 
 // start-end perms offset dev inode [path]; the path is the rest of the line and may hold spaces.
-const MAPS_LINE = /^([0-9a-f]+)-([0-9a-f]+)\s+(\S{4})\s+([0-9a-f]+)\s+\S+\s+(\d+)\s*(.*)$/i;
+const MAPS_LINE = /^([0-9a-f]+)-([0-9a-f]+)\s+(\S{4})\s+([0-9a-f]+)\s+(\S+)\s+(\d+)\s*(.*)$/i;
 
 export function parseObjectMap(mapsText: string): MappedObject[] {
   const objects: MappedObject[] = [];
   for (const line of mapsText.split('\n')) {
     const match = MAPS_LINE.exec(line.trimEnd());
     if (match === null) continue; // a torn or empty line says nothing about where code lives
-    const [, start, end, perms, offset, inode, path] = match;
+    const [, start, end, perms, offset, device, inode, path] = match;
     objects.push({
       start: BigInt(`0x${start}`),
       end: BigInt(`0x${end}`),
       offset: BigInt(`0x${offset}`),
       perms,
+      device,
       inode: BigInt(inode),
-      // The kernel writes a newline in a path as \012 (the one character it escapes there).
-      path: path === '' ? null : path.replaceAll('\\012', '\n'),
+      path: path === '' ? null : unescapedPath(path),
     });
   }
   return objects;
+}
+
+/**
+ * The kernel writes a newline in a path as \012, and leaves a backslash as it is: `a\012b` is either. The
+ * file that is there decides (the text is read while the program's files are still in place).
+ */
+function unescapedPath(text: string): string {
+  if (!text.includes('\\012')) return text;
+  const newline = text.replaceAll('\\012', '\n');
+  return !existsSync(text) && existsSync(newline) ? newline : text;
 }
 
 export function findObject(objects: readonly MappedObject[], address: bigint): MappedObject | null {

@@ -40,3 +40,7 @@ test('this process\'s directory removed under it: said so, not as uv_cwd\'s ENOE
     process.chdir(before);
   }
 });
+
+test("a cwd holding a NUL character is refused in pmm's words, not Node's ERR_INVALID_ARG_VALUE", () => {
+  expect(() => runDirectory(`${dir}/a\0b`, fail)).toThrow(`pmm: option "cwd" holds a NUL character, which no path can: "${dir}/a\\u0000b"`);
+});

@@ -70,6 +70,13 @@ describe('resolveProgram', () => {
     expect(refusal(() => resolveProgram(path.join(dir, 'data'), '/'))).toEqual([`pmm: program is not executable: ${dir}/data`, false]);
   });
 
+  test('a program that is no path is refused in words of its own', () => {
+    expect(() => resolveProgram(undefined as unknown as string, '/')).toThrow('pmm: no program given');
+    expect(() => resolveProgram(7 as unknown as string, '/')).toThrow('pmm: the program must be a path or a name on PATH (a string), got 7');
+    // Node's ERR_INVALID_ARG_VALUE, with a PATH folder it tried, was the message.
+    expect(() => resolveProgram('ec\0ho', '/', '/usr/bin')).toThrow(`pmm: the program's path holds a NUL character, which no path can: "ec\\u0000ho"`);
+  });
+
   test('on PATH, a file of the name that is not executable is passed over for one that is, and named when none is', () => {
     fs.mkdirSync(path.join(dir, 'plain'));
     fs.writeFileSync(path.join(dir, 'plain', 'pmm-on-path'), 'not a program\n', { mode: 0o644 });

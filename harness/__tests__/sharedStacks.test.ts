@@ -14,7 +14,7 @@ describe('shareStacks', () => {
     expect(new Set(shared.map((r) => r.frames)).size).toBe(3);
   });
 
-  it('keeps records without a stack apart from none', () => {
+  it('gives records without a stack one empty array too', () => {
     const records = shareStacks([record('0x10', []), record('0x20', [])]);
     expect(records[1].frames).toBe(records[0].frames);
     expect(records[0].frames).toEqual([]);

@@ -17,6 +17,7 @@ describe('shownValue', () => {
     ['an object', {a: [1, true]}, '{"a":[1,true]}'],
     ['an object with a BigInt in it', {a: 1n}, 'an object'],
     ['a cyclic object', cyclic, 'an object'],
+    ['a revoked proxy', (() => { const {proxy, revoke} = Proxy.revocable([], {}); revoke(); return proxy; })(), 'an object'],
   ])('%s', (_name, value, shown) => {
     expect(shownValue(value)).toBe(shown);
   });

@@ -1,5 +1,8 @@
 // Table tests for reading /proc/<pid>/maps text and finding the object that holds an address.
 
+import {mkdtempSync, rmSync, writeFileSync} from 'fs';
+import {tmpdir} from 'os';
+import {join} from 'path';
 import {execImage, findObject, formatAddress, isPseudoPath, loadBase, mainObjectPath, parseAddress, parseObjectMap, recordingStartedOff} from '../objectMap';
 
 const MAPS = [
@@ -21,17 +24,24 @@ describe('parseObjectMap', () => {
   });
 
   it.each([
-    [0, {start: 0x5591d643b000n, end: 0x5591d643c000n, offset: 0n, perms: 'r--p', inode: 2163124n, path: '/tmp/my dir/probe'}],
-    [1, {start: 0x5591d643c000n, end: 0x5591d643d000n, offset: 0x1000n, perms: 'r-xp', inode: 2163124n, path: '/tmp/my dir/probe'}],
-    [2, {start: 0x5591d7000000n, end: 0x5591d7021000n, offset: 0n, perms: 'rw-p', inode: 0n, path: '[heap]'}],
-    [5, {start: 0x7f98695f0000n, end: 0x7f98695f3000n, offset: 0n, perms: 'rw-p', inode: 0n, path: null}],
+    [0, {start: 0x5591d643b000n, end: 0x5591d643c000n, offset: 0n, perms: 'r--p', device: 'fe:00', inode: 2163124n, path: '/tmp/my dir/probe'}],
+    [1, {start: 0x5591d643c000n, end: 0x5591d643d000n, offset: 0x1000n, perms: 'r-xp', device: 'fe:00', inode: 2163124n, path: '/tmp/my dir/probe'}],
+    [2, {start: 0x5591d7000000n, end: 0x5591d7021000n, offset: 0n, perms: 'rw-p', device: '00:00', inode: 0n, path: '[heap]'}],
+    [5, {start: 0x7f98695f0000n, end: 0x7f98695f3000n, offset: 0n, perms: 'rw-p', device: '00:00', inode: 0n, path: null}],
   ])('line %d', (index, expected) => {
     expect(objects[index]).toEqual(expected);
   });
 
-  it('reads back a newline in a path, which the kernel writes as \\012', () => {
-    const [object] = parseObjectMap('5591d643c000-5591d643d000 r-xp 00001000 fe:00 2163124    /tmp/nl\\012prog');
-    expect(object.path).toBe('/tmp/nl\nprog');
+  it('reads back a newline in a path, which the kernel writes as \\012, and a backslash it leaves as it is: the file there decides', () => {
+    const dir = mkdtempSync(join(tmpdir(), 'pmm-maps-'));
+    try {
+      writeFileSync(join(dir, 'nl\nprog'), '');
+      writeFileSync(join(dir, 'bs\\012prog'), '');
+      const [newline, backslash, gone] = parseObjectMap(['nl', 'bs', 'gone'].map(name => `5591d643c000-5591d643d000 r-xp 00001000 fe:00 2163124    ${dir}/${name}\\012prog`).join('\n'));
+      expect([newline.path, backslash.path, gone.path]).toEqual([`${dir}/nl\nprog`, `${dir}/bs\\012prog`, `${dir}/gone\\012prog`]);
+    } finally {
+      rmSync(dir, {recursive: true, force: true});
+    }
   });
 });
 
