@@ -1,4 +1,4 @@
-// SIGINT, SIGTERM, SIGHUP and SIGQUIT sent to `pmm run` or `pmm exec` while the program runs. Under
+// SIGINT, SIGTERM, SIGHUP, SIGQUIT, SIGUSR1 and SIGUSR2 sent to `pmm run` or `pmm exec` while the program runs. Under
 // valgrind the program is valgrind's own process: Ctrl-C, Ctrl-\ or `timeout` ends it, and valgrind
 // still prints what it left allocated. pmm does the same: it passes the signal on to the program
 // (through pmd in the VM), waits for it to end, and reports. Before the program runs, and once it has
@@ -8,7 +8,7 @@
 // reports then.
 import type { RunControl } from '../qemu/GuestChannel';
 
-const FORWARDED_SIGNALS = ['SIGINT', 'SIGTERM', 'SIGHUP', 'SIGQUIT'] as const;
+const FORWARDED_SIGNALS = ['SIGINT', 'SIGTERM', 'SIGHUP', 'SIGQUIT', 'SIGUSR1', 'SIGUSR2'] as const;
 
 /** When a signal that ends pmm came: before the program ran, or after it ended. */
 export type EndingPhase = 'before the program' | 'after the program';

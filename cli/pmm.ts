@@ -1,5 +1,7 @@
 #!/usr/bin/env node
 // The pmm command: `pmm run` and `pmm exec` on the same code as the Jest environment, `pmm setup`, `pmm junit-merge`.
+// First: from here on SIGUSR1 cannot open Node's debugger.
+import './signalGuard';
 import { spawnSync } from 'child_process';
 import * as fs from 'fs';
 import * as path from 'path';

@@ -885,9 +885,10 @@ test('run --host: SIGKILL ends pmm and, as under valgrind and in the VM, the pro
   }
 }, 30_000);
 
-describe('run --host: SIGTERM, SIGINT or SIGQUIT sent to pmm', () => {
+describe('run --host: SIGTERM, SIGINT, SIGQUIT, SIGUSR1 or SIGUSR2 sent to pmm', () => {
   const hang = path.join(root, 'fixtures', 'bin', 'hang_forever');
-  test.each([['SIGTERM', 143], ['SIGINT', 130], ['SIGQUIT', 131]] as const)('%s: the program gets it, and the report of what it leaked follows, as under valgrind', async (signal, status) => {
+  // SIGUSR1 opened Node's debugger (pmm went on, listening on 127.0.0.1:9229); SIGUSR2 ended pmm, reportless.
+  test.each([['SIGTERM', 143], ['SIGINT', 130], ['SIGQUIT', 131], ['SIGUSR1', 138], ['SIGUSR2', 140]] as const)('%s: the program gets it, and the report of what it leaked follows, as under valgrind', async (signal, status) => {
     // Its own TMPDIR: the run's folder must be gone afterwards, as after any run.
     const tmp = fs.mkdtempSync(path.join(os.tmpdir(), 'pmm-cli-signal-'));
     try {

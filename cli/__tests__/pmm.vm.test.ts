@@ -371,12 +371,19 @@ test.each([['run', 'head -c 10 >/dev/null'], ['exec', 'head -c 10 >/dev/null'], 
   expect(run.status).toBe(128 + 13);
 }, 180_000);
 
-test.each([['SIGTERM', 143], ['SIGQUIT', 131]] as const)('run: %s sent to pmm reaches the program in the VM, and the report of what it leaked follows, as under valgrind', async (signal, status) => {
+test.each([['SIGTERM', 143], ['SIGQUIT', 131], ['SIGUSR1', 138]] as const)('run: %s sent to pmm reaches the program in the VM, and the report of what it leaked follows, as under valgrind', async (signal, status) => {
   const run = await pmmSignalled(cli, root, ['run', '--', fixture('hang_forever')], signal, { stream: 'stdout', text: 'hang_forever: waiting\n' });
   expect(run.stderr).toContain(`pmm: ${signal}: passed on to the program; its report follows when it has ended\n`);
   expect(run.stderr).toContain(`pmm: the program was killed by ${signal}\n`);
   expect(run.stderr).toContain('pmm: 16 bytes in 1 block leaked, from 1 stack\n');
   expect([run.status, run.signal]).toEqual([status, null]);
+}, 170_000);
+
+test("run: SIGUSR1 while the VM boots ends pmm, as a program without a handler ends: it never opens Node's debugger", async () => {
+  // Node takes SIGUSR1 to open its inspector (on 127.0.0.1:9229, as root here) unless a listener has it.
+  const run = await pmmSignalled(cli, root, ['run', '--', fixture('hang_forever')], 'SIGUSR1', { stream: 'stderr', text: 'pmm: booting the guest VM', child: true });
+  expect(run.stderr).not.toContain('Debugger listening');
+  expect([run.status, run.signal]).toEqual([null, 'SIGUSR1']);
 }, 170_000);
 
 test('run: SIGTERM once the program in the VM has ended, while what it left is collected, stops pmm before the report', async () => {

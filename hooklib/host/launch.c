@@ -23,12 +23,12 @@
  *	exec ERRNO MESSAGE		(PROGRAM could not be run: fork or execvp failed)
  *	wait ERRNO MESSAGE		(its status could not be had: not expected)
  *
- * SIGINT, SIGQUIT, SIGHUP and SIGTERM that pmm gets are the program's: it passes them on. But the
+ * SIGINT, SIGQUIT, SIGHUP, SIGTERM, SIGUSR1 and SIGUSR2 that pmm gets are the program's: it passes them on. But the
  * program is in pmm's process group, and one the terminal (Ctrl-C) or a kill of the whole group sent
  * reached the program already: a second would make one that shuts down gracefully on the first stop at
  * once. pmm cannot tell them apart (Node does not give a signal's sender); the launcher, in the same
  * group, can: it got the group's too. So pmm asks, with real-time signal BASE + i for the i-th of those
- * four (real-time signals queue, and come after the standard ones pending), and the launcher sends the
+ * six (real-time signals queue, and come after the standard ones pending), and the launcher sends the
  * signal to the program only when no group signal of that kind came for the ask (one the program had:
  * it was still in the group, or sent it itself), and says which:
  *	passed SIGNAME | kept SIGNAME
@@ -58,12 +58,17 @@
 
 #define REPORT_FD 3
 
-#define ASKED 4
-static const int asked[ASKED] = { SIGINT, SIGQUIT, SIGHUP, SIGTERM };
-static const char *const kept_line[ASKED] = { "kept SIGINT\n", "kept SIGQUIT\n", "kept SIGHUP\n", "kept SIGTERM\n" };
-static const char *const group_line[ASKED] = { "group SIGINT\n", "group SIGQUIT\n", "group SIGHUP\n", "group SIGTERM\n" };
+#define ASKED 6
+static const int asked[ASKED] = { SIGINT, SIGQUIT, SIGHUP, SIGTERM, SIGUSR1, SIGUSR2 };
+static const char *const kept_line[ASKED] = {
+	"kept SIGINT\n", "kept SIGQUIT\n", "kept SIGHUP\n", "kept SIGTERM\n", "kept SIGUSR1\n", "kept SIGUSR2\n"
+};
+static const char *const group_line[ASKED] = {
+	"group SIGINT\n", "group SIGQUIT\n", "group SIGHUP\n", "group SIGTERM\n", "group SIGUSR1\n", "group SIGUSR2\n"
+};
 static const char *const passed_line[ASKED] = {
-	"passed SIGINT\n", "passed SIGQUIT\n", "passed SIGHUP\n", "passed SIGTERM\n"
+	"passed SIGINT\n", "passed SIGQUIT\n", "passed SIGHUP\n", "passed SIGTERM\n", "passed SIGUSR1\n",
+	"passed SIGUSR2\n"
 };
 
 /* The stop signals a terminal sends its foreground group. */
@@ -112,7 +117,7 @@ static int sent_by(const siginfo_t *info, pid_t pid)
 }
 
 /*
- * One of the four, sent to the whole process group: the program got it too, if it is still in the
+ * One of the six, sent to the whole process group: the program got it too, if it is still in the
  * group (one that left it, by setsid or setpgid, did not, and gets it at pmm's ask). One the program
  * sent is counted too, never to be sent back to it: it may have been to its group (kill(0, ...)), which
  * pmm got and asks about, or to its parent alone, which the launcher cannot tell apart.
@@ -195,7 +200,7 @@ static int is_member(int sig, const int *set, int n)
 }
 
 /*
- * Keeps what the launcher was started with, then sets its own: a handler for the four it passes on, the
+ * Keeps what the launcher was started with, then sets its own: a handler for the six it passes on, the
  * asks and the stop signals (held in blocked until the program's pid is known), and ignored for the
  * rest, but for those ignored by default already (SIGCHLD's would reap the program unasked).
  */

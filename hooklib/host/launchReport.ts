@@ -9,7 +9,7 @@ export interface Ending {
 }
 
 /** The signals pmm passes on, in the order of the launcher's asks: the i-th is asked with requestBase + i. */
-export const ASKED_SIGNALS = ['SIGINT', 'SIGQUIT', 'SIGHUP', 'SIGTERM'] as const;
+export const ASKED_SIGNALS = ['SIGINT', 'SIGQUIT', 'SIGHUP', 'SIGTERM', 'SIGUSR1', 'SIGUSR2'] as const;
 
 export type LaunchLine =
   | { kind: 'pid'; pid: number; requestBase: number }
@@ -38,8 +38,8 @@ export function waitStatusEnding(status: number): Ending {
 export function parseLaunchLine(line: string): LaunchLine {
   let m: RegExpExecArray | null;
   if ((m = /^pid (\d+) requests (\d+)$/.exec(line))) return { kind: 'pid', pid: Number(m[1]), requestBase: Number(m[2]) };
-  if ((m = /^(passed|kept) (SIG[A-Z]+)$/.exec(line))) return { kind: 'answer', signal: m[2], passedOn: m[1] === 'passed' };
-  if ((m = /^group (SIG[A-Z]+)$/.exec(line))) return { kind: 'group', signal: m[1] };
+  if ((m = /^(passed|kept) (SIG[A-Z0-9]+)$/.exec(line))) return { kind: 'answer', signal: m[2], passedOn: m[1] === 'passed' };
+  if ((m = /^group (SIG[A-Z0-9]+)$/.exec(line))) return { kind: 'group', signal: m[1] };
   if ((m = /^status (\d+)$/.exec(line))) return { kind: 'ending', ending: waitStatusEnding(Number(m[1])) };
   if ((m = /^(exec|wait) (\d+) (.*)$/.exec(line))) return { kind: 'failure', stage: m[1] as 'exec' | 'wait', errno: Number(m[2]), message: m[3] };
   throw new Error(`pmm-launch said what pmm cannot read: ${JSON.stringify(line)}`);
