@@ -20,6 +20,19 @@ export function stdinStat(): fs.Stats | null {
   }
 }
 
+/**
+ * Whether pmm's stdin was opened for reading: `0>/dev/null` (or `0>>log`) gives it one for writing, which
+ * a read fails on. True when /proc cannot tell.
+ */
+function stdinReadable(): boolean {
+  try {
+    const flags = /^flags:\s*([0-7]+)$/m.exec(fs.readFileSync('/proc/self/fdinfo/0', 'utf8'));
+    return flags === null || (parseInt(flags[1], 8) & 0o3) !== 0o1; // O_ACCMODE, O_WRONLY
+  } catch {
+    return true;
+  }
+}
+
 /** Whether pmm's process group is its terminal's foreground: reading the terminal would stop it otherwise. */
 function inForeground(): boolean {
   const self = processStat(process.pid);
@@ -46,10 +59,12 @@ function readAll(stream: Readable): Promise<Buffer> {
 
 /**
  * pmm's stdin for the program in the VM: its bytes (a file), the stream to pass on as the program reads
- * it, or undefined when the program gets /dev/null (stdin closed, or a terminal pmm is in the background of).
+ * it, or undefined when the program gets /dev/null (stdin closed, or open only for writing, which a read
+ * fails on; or a terminal pmm is in the background of).
  */
 export async function programInputFromStdin(stat: fs.Stats | null = stdinStat()): Promise<Buffer | Readable | undefined> {
-  if (stat === null) return undefined;
+  // The run failed for it, after the program ran, saying the program read the end of its input there.
+  if (stat === null || !stdinReadable()) return undefined;
   // Read, it would seem empty; the program, given it, would get EISDIR from its read.
   if (stat.isDirectory()) throw new ProgramError('standard input is a directory, which pmm cannot pass on to the program in the VM (--host gives it as it is)');
   if (process.stdin.isTTY) return inForeground() ? process.stdin : undefined;

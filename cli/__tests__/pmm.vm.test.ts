@@ -340,6 +340,17 @@ test.each([['--timeout', ['--timeout', '3'], null], ['SIGTERM', [], 'SIGTERM']] 
   }
 }, 180_000);
 
+test('run: a stdin open only for writing (0>/dev/null) gives the program /dev/null, as a closed one does', () => {
+  // pmm failed reading it, after the program ran, saying the program had read the end of its input there.
+  const writeOnly = fs.openSync('/dev/null', 'w');
+  try {
+    const run = spawnSync(process.execPath, [cli, 'run', '-q', '--', '/bin/cat'], { cwd: root, encoding: 'utf8', timeout: 170_000, stdio: [writeOnly, 'pipe', 'pipe'] });
+    expect([run.status, run.stdout, run.stderr]).toEqual([0, '', '']);
+  } finally {
+    fs.closeSync(writeOnly);
+  }
+}, 180_000);
+
 test('run: a reader of stdout that goes away (| head) gives the program in the VM its SIGPIPE, as without pmm, and the report follows', () => {
   // yes never ends by itself: without the signal, pmm would wait forever.
   const run = pmmIntoHead(cli, root, ['run', '--', '/usr/bin/yes'], 170_000);
