@@ -49,7 +49,9 @@ async function runCommand(command: RunCommand): Promise<number> {
   let junit: JunitFile | null = null;
   if (command.name === 'run') {
     checkRunFiles(command, suppressionFiles, cwd);
-    if (command.junit !== null) junit = new JunitFile(command.junit, { program: command.program, args: command.args, startMs, cwd });
+    // Named as the run's own report names it (its full path), whatever ends the run: one identity in CI's history.
+    const program = programPath(command.program, cwd) ?? command.program;
+    if (command.junit !== null) junit = new JunitFile(command.junit, { program, args: command.args, startMs, cwd });
   }
   let words: PmmWords | null = null;
   try {
@@ -83,6 +85,18 @@ async function runCommand(command: RunCommand): Promise<number> {
 }
 
 /**
+ * The program's full path, as the run resolves it; one that is not there, or not a program (said once the
+ * report is made), by its path all the same; null for a name found on no PATH.
+ */
+function programPath(program: string, cwd: string): string | null {
+  try {
+    return resolveProgram(program, cwd);
+  } catch {
+    return program.includes('/') ? path.resolve(cwd, program) : null;
+  }
+}
+
+/**
  * Refuses a --log-file or --junit file that the run reads (the program, a suppression file, stdin) or that
  * the other option writes, and a --junit file that is pmm's stdout or stderr, before either is made. A
  * program that is not there is said later, in the report.
@@ -93,14 +107,7 @@ function checkRunFiles(command: Extract<Command, { name: 'run' }>, suppressionFi
     ...(command.junit !== null ? [{ file: command.junit, what: '--junit' }] : []),
   ];
   if (outputs.length === 0) return;
-  let program: string | null;
-  try {
-    program = resolveProgram(command.program, cwd);
-  } catch {
-    // Not there, or not a program (said once the report is made): by its path all the same, so that the
-    // report is not made in the program's place.
-    program = command.program.includes('/') ? path.resolve(command.program) : null;
-  }
+  const program = programPath(command.program, cwd);
   const inputs = [
     ...(program !== null ? [{ file: program, what: 'the program' }] : []),
     ...suppressionFiles.map((file) => ({ file, what: 'the suppression file' })),

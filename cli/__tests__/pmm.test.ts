@@ -688,6 +688,14 @@ describe('run --junit FILE: the run as a JUnit report, as pmm\'s Jest reporter w
     expect([usage.status, usage.xml]).toEqual([2, null]);
   });
 
+  test("a program given by a relative path is named by its full path in the report, whether it ran or pmm refused the run: one case in CI's history", () => {
+    const relative = path.relative(root, path.join(root, 'fixtures', 'bin', 'leak_three_blocks'));
+    const full = path.join(root, 'fixtures', 'bin', 'leak_three_blocks');
+    const ran = junitOf('--host', '--', relative);
+    const refused = junitOf('--share', 'a b', '--', relative);
+    for (const { xml } of [ran, refused]) expect(xml).toContain(`<testcase classname="${full}" name="${full}"`);
+  });
+
   test("pmm's own stdout or stderr as the file (--junit out.xml > out.xml) is refused: the XML came after the program's output, and was no report", () => {
     const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'pmm-junit-'));
     try {
