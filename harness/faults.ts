@@ -80,6 +80,9 @@ export function faultFailureDetail(run: RunResult, kind: FaultKind, leaksApart =
   };
 }
 
+/** How the VM's own boot failure begins (qemu/Vm.ts), the rest its kernel, accelerator and why. */
+const BOOT_FAILED = 'the VM did not boot ';
+
 /**
  * An error pmm.run throws when the VM fails. Its fields are own and enumerable so that they survive the trip
  * from a Jest worker as JSON (an Error's message does not, so the reporter reads the failure message too).
@@ -88,8 +91,11 @@ export class PmmFaultError extends Error {
   readonly pmmFault: FaultFailureDetail['pmmFault'];
 
   constructor(kind: FaultKind, program: string, cause: Error) {
-    // The cause's own "pmm: " (a message of pmm's, such as PMM_KERNEL's) is not said twice.
-    super(`pmm: ${headline(kind, { program, signal: null })}: ${cause.message.replace(/^pmm: /, '')}`);
+    // The cause's own "pmm: " (a message of pmm's, such as PMM_KERNEL's) is not said twice, nor the VM's
+    // "the VM did not boot (kernel K, tcg): ..." after the headline's "the VM did not boot to run PROGRAM".
+    const why = cause.message.replace(/^pmm: /, '');
+    const booting = kind === 'boot-failure' && why.startsWith(BOOT_FAILED) ? ` ${why.slice(BOOT_FAILED.length)}` : `: ${why}`;
+    super(`pmm: ${headline(kind, { program, signal: null })}${booting}`);
     this.name = 'PmmFaultError';
     this.pmmFault = { kind, program, signal: null, summary: { bytes: 0, blocks: 0 } };
   }

@@ -1143,7 +1143,7 @@ test('run when QEMU cannot be started (not on PATH): exit 3, saying so (pmm ende
   try {
     const run = spawnSync(process.execPath, [cli, 'run', '--', '/bin/true'], { cwd: root, encoding: 'utf8', timeout: 60_000, env: { ...process.env, PATH: bare } });
     expect(run.status).toBe(3);
-    expect(run.stderr).toMatch(/^pmm: the VM did not boot to run \/bin\/true: .*could not start QEMU \(qemu-system-x86_64\): spawn qemu-system-x86_64 ENOENT$/m);
+    expect(run.stderr).toMatch(/^pmm: the VM did not boot to run \/bin\/true \(kernel [^)]*\): .*could not start QEMU \(qemu-system-x86_64\): spawn qemu-system-x86_64 ENOENT$/m);
   } finally {
     fs.rmSync(bare, { recursive: true, force: true });
   }

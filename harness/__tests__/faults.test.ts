@@ -81,6 +81,11 @@ test("a cause that is pmm's own message does not say pmm twice", () => {
   expect(error.message).toBe('pmm: the VM did not boot to run /bin/sh: PMM_KERNEL names /nope, which does not exist');
 });
 
+test("a boot's failure does not say that the VM did not boot twice", () => {
+  const error = new PmmFaultError('boot-failure', '/bin/sh', new Error('the VM did not boot (kernel /k, tcg): the guest did not come up within 1 ms'));
+  expect(error.message).toBe('pmm: the VM did not boot to run /bin/sh (kernel /k, tcg): the guest did not come up within 1 ms');
+});
+
 test('a PmmFaultError keeps its fault data through JSON, as results from a worker do', () => {
   const error = new PmmFaultError('kernel-panic', '/bin/sh', new Error('the guest kernel panicked: x'));
   expect(error.message).toBe('pmm: the guest kernel panicked while running /bin/sh: the guest kernel panicked: x');

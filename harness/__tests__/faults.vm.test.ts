@@ -56,7 +56,7 @@ test('a guest kernel panic fails its test with the console excerpt, and the next
 
 test('a VM that does not boot fails its test, naming the timeout', () => {
   expect(testTitled(run, 'a VM that does not boot').status).toBe('failed');
-  expect(messageOf('a VM that does not boot')).toMatch(/the VM did not boot to run .*clean_exit: .*within 1 ms/);
+  expect(messageOf('a VM that does not boot')).toMatch(/the VM did not boot to run .*clean_exit \(kernel [^)]*\): .*within 1 ms/);
 });
 
 test('JUnit: faults are <error>s of their own types, valid against the XSD, with file and line', () => {
