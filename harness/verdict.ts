@@ -141,7 +141,7 @@ function growthFailureDetail(program: string, growth: GrowthVerdict): GrowthFail
   const grown = growth.series.filter((s) => s.growing);
   const message =
     growth.growing === null
-      ? `growth mode could not judge ${program}: ${tooFew(growth)} (run it longer, or sample it more often: growth.intervalMs, 100 ms at least)`
+      ? `growth mode could not judge ${program}: ${tooFew(growth)} (run it longer; or, if its growth.intervalMs was raised, sample it more often: 100 ms, the default, is the most often)`
       : `${program} grew steadily while it ran: ${grown.map((s) => `${s.series} +${s.growthBytes} bytes`).join(', ')}`;
   return {
     name: 'MemoryGrowth',

@@ -143,7 +143,7 @@ test("a child's mismatch names the child and both kinds", () => {
 test('growth that could not be judged says how many samples were judged against how many it needs, and what to do', () => {
   const [failure] = runFailures(run({ growth: { growing: null, samples: 10, judged: 7, minSamples: 8, series: [] } }), context());
   expect(failure.message).toBe(
-    'growth mode could not judge /bin/p: 10 samples, 7 of them after the warm-up, where 8 are judged at the fewest (minSamples) (run it longer, or sample it more often: growth.intervalMs, 100 ms at least)',
+    'growth mode could not judge /bin/p: 10 samples, 7 of them after the warm-up, where 8 are judged at the fewest (minSamples) (run it longer; or, if its growth.intervalMs was raised, sample it more often: 100 ms, the default, is the most often)',
   );
 });
 
