@@ -143,7 +143,8 @@ export default class PmmEnvironment extends NodeEnvironment {
         // A test.failing one's errors may be circus's "it passed": no sign that it waited for its runs.
         const failing = isFailingTest(event.test);
         const unfinished = this.endRunsOf(event.test, !failing && event.test.errors.length > 0);
-        this.recordFigures(event.test);
+        // What a run killed unfinished leaked is not known: no figures, rather than a clean test's zeros.
+        if (unfinished.length === 0) this.recordFigures(event.test);
         const failures = [...this.beforeAllFailures(event.test), ...this.takeFailures(event.test)];
         if (failing) settleFailingTest(event.test, failures);
         else event.test.errors.push(...failures);
