@@ -119,7 +119,8 @@ export default class PmmEnvironment extends NodeEnvironment {
           leakMatchers(
             (result) => {
               this.expectedLeaks.add(result);
-              if (this.currentTest !== null) this.leaksAssertedIn.set(result, this.currentTest);
+              const asserting = this.assertingTest();
+              if (asserting !== null) this.leaksAssertedIn.set(result, asserting);
             },
             (result) => this.expectedMismatches.add(result),
           ),
@@ -296,6 +297,16 @@ export default class PmmEnvironment extends NodeEnvironment {
     if (owner === 'file' || owner.type !== 'test' || !this.endedTests.has(owner)) return owner;
     notice(`pmm: ${program}: started after test "${titlesOf(owner).join(' › ')}" ended: its result fails the file instead`);
     return 'file';
+  }
+
+  /** The test a matcher runs in (a concurrent one's too), or null in a hook or outside any test. */
+  private assertingTest(): Circus.TestEntry | null {
+    try {
+      const owner = this.callingOwner();
+      return owner !== 'file' && owner.type === 'test' ? owner : null;
+    } catch {
+      return null; // jest-circus has not started the file: no test asserts
+    }
   }
 
   private callingOwner(): Owner {
