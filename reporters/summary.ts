@@ -45,11 +45,14 @@ export function junitSummary(document: JunitDocument, outputFile: string): strin
   const failedNothing = passing.length === 0 ? ''
     : passing.length === leaked.length ? ' that passed (asserted, allowed or within leakThreshold)'
     : `; ${counted(passingBytes, 'byte')} in ${counted(passingBlocks, 'block')} of it in ${counted(passing.length, 'test')} that passed (asserted, allowed or within leakThreshold)`;
+  // A beforeAll's leak fails each test of its block that runs, and is in each one's figures: so said.
+  const inBeforeAll = leaked.some(test => (test.failure ?? [])[0]?.$.message.startsWith('in beforeAll: '));
+  const eachCounted = inBeforeAll ? " (a beforeAll's leak counted in each test of its block it failed)" : '';
   const lines = [
     `pmm: ${counted(cases.length, 'test')} in ${counted(document.testsuites.testsuite.length, 'file')}: ${passed} passed, ` +
       `${failures.length} failed${failures.length > 0 ? ` (${countByType(failures)})` : ''}, ` +
       `${counted(errors.length, 'error')}${errors.length > 0 ? ` (${countByType(errors)})` : ''}, ${skipped.length} skipped`,
-    leaked.length > 0 ? `pmm: ${counted(bytes, 'byte')} in ${counted(blocks, 'block')} leaked, in ${where}${failedNothing}` : 'pmm: no test leaked',
+    leaked.length > 0 ? `pmm: ${counted(bytes, 'byte')} in ${counted(blocks, 'block')} leaked, in ${where}${failedNothing}${eachCounted}` : 'pmm: no test leaked',
     `pmm: JUnit report: ${outputFile}`,
   ];
   return `${lines.join('\n')}\n`;

@@ -52,3 +52,10 @@ test('a leak in a test that passed (asserted, allowed, within the threshold) is 
     'pmm: 664 bytes in 4 blocks leaked, in 2 tests; 600 bytes in 3 blocks of it in 1 test that passed (asserted, allowed or within leakThreshold)\n',
   );
 });
+
+test("a beforeAll's leak, in the figures of each test it failed, is said to be counted in each", () => {
+  const failedBy = {failure: [{$: {message: 'in beforeAll: 100 bytes in 1 block leaked', type: 'MemoryLeak'}, _: 't'}], properties: leaked(100, 1)};
+  expect(junitSummary(document([testcase(failedBy), testcase(failedBy)]), 'j.xml')).toContain(
+    "pmm: 200 bytes in 2 blocks leaked, in 2 tests (a beforeAll's leak counted in each test of its block it failed)\n",
+  );
+});
