@@ -10,6 +10,8 @@
 #include <sys/ioctl.h>
 #include <unistd.h>
 
+#include "replaced.h"
+
 /* Records moved per PMM_READ_LOGS call: 1024 * 160 bytes keeps each copy well under a megabyte. */
 #define MONITOR_LOGS_PAGE 1024
 
@@ -349,8 +351,11 @@ int monitor_collect(int fd, pid_t pid, struct monitor_collection *c, char *err, 
 	}
 	if (monitor_read_maps(fd, pid, 0, &c->maps, NULL, err, errlen))
 		goto out_free;
+	replaced_mark(&c->maps);
 	if (monitor_read_images(fd, pid, c, err, errlen))
 		goto out_free;
+	for (i = 0; i < c->nimages; i++)
+		replaced_mark(&c->images[i].maps);
 	if (monitor_read_samples(fd, pid, &c->samples, &c->nsamples, err, errlen))
 		goto out_free;
 	if (monitor_pid_info(fd, pid, &info, err, errlen))

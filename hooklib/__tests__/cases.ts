@@ -450,9 +450,35 @@ export const dlReuseCase = {
   again: { args: ['again'], leaks: ['42/1 libframe_big.so frame_alloc', '84/2 libframe_small.so frame_alloc'] },
 };
 
-/** Each leak group as "bytes/blocks object function" of its first frame, sorted. */
+/**
+ * replaced_self, run from a copy that it replaces with another program (leak_three) before it ends: its
+ * leak's frames in its own file are not named after leak_three's functions (object and offset only). In
+ * the VM pmd marks the file " (deleted)" in the map, as the kernel would now; host mode compares inodes.
+ */
+export const replacedSelfCase = {
+  name: 'replaced_self: a program whose file was replaced while it ran is not symbolized from the new file',
+  program: 'replaced_self',
+  other: 'leak_three',
+  /** As describeLeakObjects gives it. */
+  expected: ['24/1 self ?'],
+  /** The same program, not replaced: its own function is named (the case can tell the two apart). */
+  unreplaced: ['24/1 self replaced_self_leak'],
+};
+
+/** A folder in /tmp (writable in the guest too) with copies of replacedSelfCase's program, named self, and of the other. */
+export function replacedSelfCopies(): { dir: string; self: string; other: string } {
+  const dir = fs.mkdtempSync(path.join('/tmp', 'pmm-replaced-self-'));
+  const self = path.join(dir, 'self');
+  const other = path.join(dir, 'other');
+  fs.copyFileSync(programBin(replacedSelfCase.program), self);
+  fs.copyFileSync(programBin(replacedSelfCase.other), other);
+  fs.chmodSync(self, 0o755);
+  return { dir, self, other };
+}
+
+/** Each leak group as "bytes/blocks object function" of its first frame, sorted; a file's " (deleted)" left out. */
 export function describeLeakObjects(leaks: readonly Leak[]): string[] {
-  return leaks.map((l) => `${l.bytes}/${l.blocks} ${path.basename(l.frames[0]?.object ?? '?')} ${l.frames[0]?.function ?? '?'}`).sort();
+  return leaks.map((l) => `${l.bytes}/${l.blocks} ${path.basename(l.frames[0]?.object ?? '?').replace(/ \(deleted\)$/, '')} ${l.frames[0]?.function ?? '?'}`).sort();
 }
 
 /**

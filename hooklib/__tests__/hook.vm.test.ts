@@ -8,7 +8,7 @@ import type {} from '../../harness/globals';
 import type { RunResult } from '../../harness/types';
 import { unhookedChildMessage } from '../../harness/hookReach';
 import { releaseNotes } from '../../harness/releaseNotes';
-import { addressLimitCase, strayCase, runsAsRoot, pidNamespaceCase, describeNamespaceChildren, describeEndings, innerPids, dropUserCase, dropUserRuns, binaryOutputCase, childEndingsCase, describeChildPrograms, describeChildren, describeLeakObjects, describeLeaks, describeMismatches, dlReuseCase, describePidReuse, describeDetached, detachedCase, killedChildCase, timedOutChildCase, execEnvCase, execImageCases, execUnhookedCase, fdExhaustCase, fsizeLimitCase, seccompDeniedCase, ringOverwriteCase, quickExitCase, unhookedChildren, forkFamilyCase, rawForkCase, vforkAllocCase, hookCases, inputCases, EndlessInput, outlivedCase, unmatchedFreeCase, pidReuseCase, programBin, setuidCopy, describeSystemEndings, startCase, systemEndingsCase } from './cases';
+import { addressLimitCase, strayCase, runsAsRoot, pidNamespaceCase, describeNamespaceChildren, describeEndings, innerPids, dropUserCase, dropUserRuns, binaryOutputCase, childEndingsCase, describeChildPrograms, describeChildren, describeLeakObjects, describeLeaks, replacedSelfCase, replacedSelfCopies, describeMismatches, dlReuseCase, describePidReuse, describeDetached, detachedCase, killedChildCase, timedOutChildCase, execEnvCase, execImageCases, execUnhookedCase, fdExhaustCase, fsizeLimitCase, seccompDeniedCase, ringOverwriteCase, quickExitCase, unhookedChildren, forkFamilyCase, rawForkCase, vforkAllocCase, hookCases, inputCases, EndlessInput, outlivedCase, unmatchedFreeCase, pidReuseCase, programBin, setuidCopy, describeSystemEndings, startCase, systemEndingsCase } from './cases';
 
 const bin = programBin;
 
@@ -354,6 +354,20 @@ test(dlReuseCase.name, async () => {
   expect([again.exitCode, describeLeakObjects(again.leaks)]).toEqual([0, dlReuseCase.again.leaks]);
   expect(result).toLeak();
   expect(again).toLeak();
+}, 60_000);
+
+test(replacedSelfCase.name, async () => {
+  const { dir, self, other } = replacedSelfCopies();
+  try {
+    const unreplaced = await pmm.run(self);
+    const replaced = await pmm.run(self, [other]);
+    expect([unreplaced.exitCode, replaced.exitCode]).toEqual([0, 0]);
+    expect([describeLeakObjects(unreplaced.leaks), describeLeakObjects(replaced.leaks)]).toEqual([replacedSelfCase.unreplaced, replacedSelfCase.expected]);
+    expect(unreplaced).toLeak();
+    expect(replaced).toLeak();
+  } finally {
+    fs.rmSync(dir, { recursive: true, force: true });
+  }
 }, 60_000);
 
 test(quickExitCase.name, async () => {

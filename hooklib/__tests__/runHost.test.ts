@@ -8,7 +8,7 @@ import { PassThrough, Readable } from 'stream';
 import { closeSymbolizer, symbolizeRun } from '../../harness/runProgram';
 import { preloadablePath } from '../../qemu/paths';
 import { runHostRaw } from '../host/runHost';
-import { addressLimitCase, strayCase, runsAsRoot, pidNamespaceCase, describeNamespaceChildren, describeEndings, innerPids, dropUserCase, dropUserRuns, binaryOutputCase, childEndingsCase, describeChildPrograms, describeChildren, describeLeakObjects, describeLeaks, describeMismatches, dlReuseCase, describePidReuse, describeDetached, detachedCase, killedChildCase, timedOutChildCase, execEnvCase, execImageCases, execUnhookedCase, fdExhaustCase, fsizeLimitCase, ringOverwriteCase, quickExitCase, unhookedChildren, forkFamilyCase, rawForkCase, vforkAllocCase, hookCases, inputCases, EndlessInput, outlivedCase, unmatchedFreeCase, pidReuseCase, programBin, setuidCopy, describeSystemEndings, startCase, systemEndingsCase } from './cases';
+import { addressLimitCase, strayCase, runsAsRoot, pidNamespaceCase, describeNamespaceChildren, describeEndings, innerPids, dropUserCase, dropUserRuns, binaryOutputCase, childEndingsCase, describeChildPrograms, describeChildren, describeLeakObjects, describeLeaks, replacedSelfCase, replacedSelfCopies, describeMismatches, dlReuseCase, describePidReuse, describeDetached, detachedCase, killedChildCase, timedOutChildCase, execEnvCase, execImageCases, execUnhookedCase, fdExhaustCase, fsizeLimitCase, ringOverwriteCase, quickExitCase, unhookedChildren, forkFamilyCase, rawForkCase, vforkAllocCase, hookCases, inputCases, EndlessInput, outlivedCase, unmatchedFreeCase, pidReuseCase, programBin, setuidCopy, describeSystemEndings, startCase, systemEndingsCase } from './cases';
 
 beforeAll(() => {
   if (fs.existsSync('/dev/pmm')) throw new Error('/dev/pmm exists: host mode needs a machine without pmm.ko');
@@ -291,6 +291,18 @@ test(dlReuseCase.name, async () => {
   expect([result.exitCode, describeLeakObjects(result.leaks)]).toEqual([0, dlReuseCase.leaks]);
   const again = await hostRun(programBin(dlReuseCase.program), dlReuseCase.again.args);
   expect([again.exitCode, describeLeakObjects(again.leaks)]).toEqual([0, dlReuseCase.again.leaks]);
+}, 60_000);
+
+test(replacedSelfCase.name, async () => {
+  const { dir, self, other } = replacedSelfCopies();
+  try {
+    const unreplaced = await hostRun(self);
+    const replaced = await hostRun(self, [other]);
+    expect([unreplaced.exitCode, replaced.exitCode]).toEqual([0, 0]);
+    expect([describeLeakObjects(unreplaced.leaks), describeLeakObjects(replaced.leaks)]).toEqual([replacedSelfCase.unreplaced, replacedSelfCase.expected]);
+  } finally {
+    fs.rmSync(dir, { recursive: true, force: true });
+  }
 }, 60_000);
 
 test(quickExitCase.name, async () => {
