@@ -7,8 +7,15 @@
 
 #define DELETED " (deleted)"
 
+/* The last file looked at: an object's lines come one after another, and a stat over 9p is not free. */
+struct replaced_seen {
+	char path[4096];
+	unsigned long long ino;
+	int replaced;
+};
+
 /* Whether a maps line's file (its device, inode and path) is another file at that path now. */
-static int replaced_line(const char *line, size_t len)
+static int replaced_line(const char *line, size_t len, struct replaced_seen *seen)
 {
 	unsigned int major, minor;
 	unsigned long long ino;
@@ -28,14 +35,20 @@ static int replaced_line(const char *line, size_t len)
 		return 0;
 	if (len >= strlen(DELETED) && memcmp(line + len - strlen(DELETED), DELETED, strlen(DELETED)) == 0)
 		return 0;
+	if (seen->ino == ino && strcmp(seen->path, path) == 0)
+		return seen->replaced;
 	/* A file gone, or seen through another device (an overlay), says nothing either way. */
-	if (stat(path, &st) < 0 || st.st_dev != makedev(major, minor))
-		return 0;
-	return (unsigned long long)st.st_ino != ino;
+	seen->replaced = stat(path, &st) == 0 && st.st_dev == makedev(major, minor) &&
+			 (unsigned long long)st.st_ino != ino;
+	seen->ino = ino;
+	strcpy(seen->path, path);
+	return seen->replaced;
 }
 
 void replaced_mark(struct buf *maps)
 {
+	/* Nothing looked at yet: no line with a file has inode 0. */
+	struct replaced_seen seen = { "", 0, 0 };
 	struct buf out = BUF_INIT;
 	size_t start = 0;
 	int any = 0;
@@ -46,7 +59,7 @@ void replaced_mark(struct buf *maps)
 		size_t len = nl ? (size_t)(nl - line) : maps->len - start;
 
 		buf_append(&out, line, len);
-		if (replaced_line(line, len)) {
+		if (replaced_line(line, len, &seen)) {
 			buf_puts(&out, DELETED);
 			any = 1;
 		}
