@@ -73,11 +73,14 @@ struct serve_lines {
 	unsigned int closing;	/* the outputs the host asked closed (run_io's closing) */
 };
 
-/* The longest a signal request can be: anything longer is another request, left unparsed. */
-#define SERVE_SIGNAL_LINE_MAX 256
+/* The longest a signal or closeOutput request can be: anything longer is another request, left unparsed. */
+#define SERVE_SHORT_LINE_MAX 256
 
-/* A signal request for this run: sent to the program's process group, and the line taken. */
-static int serve_signal_for_run(const char *line, size_t len, void *arg)
+/*
+ * A signal request for this run (sent to the program's process group) or a closeOutput one (the output
+ * marked for run_collect to close): acted on, and the line taken.
+ */
+static int serve_short_for_run(const char *line, size_t len, void *arg)
 {
 	struct serve_lines *to = arg;
 	struct request req;
@@ -86,34 +89,17 @@ static int serve_signal_for_run(const char *line, size_t len, void *arg)
 
 	/*
 	 * Each time the channel is readable every waiting line is looked at again: a queued run (up to
-	 * 64 MiB, its stdin to decode) must not be parsed each time, only a short line naming a signal.
+	 * 64 MiB, its stdin to decode) must not be parsed each time, only a short line of either type.
 	 */
-	if (len > SERVE_SIGNAL_LINE_MAX || !memmem(line, len, "\"signal\"", 8))
+	if (len > SERVE_SHORT_LINE_MAX ||
+	    (!memmem(line, len, "\"signal\"", 8) && !memmem(line, len, "\"closeOutput\"", 13)))
 		return 0;
 	if (request_parse(line, len, &req, err, sizeof(err)))
 		return 0;	/* the main loop answers it, after this run */
-	mine = req.type == REQUEST_SIGNAL && req.id == to->req->id;
-	if (mine)
+	mine = req.id == to->req->id && (req.type == REQUEST_SIGNAL || req.type == REQUEST_CLOSE_OUTPUT);
+	if (mine && req.type == REQUEST_SIGNAL)
 		kill(-to->pid, req.signal);
-	request_free(&req);
-	return mine;
-}
-
-/* A closeOutput request for this run: the output marked for run_collect to close, and the line taken. */
-static int serve_close_for_run(const char *line, size_t len, void *arg)
-{
-	struct serve_lines *to = arg;
-	struct request req;
-	char err[SERVE_ERR_LEN];
-	int mine;
-
-	/* Short, as a signal request is: a queued run is not parsed for one (serve_signal_for_run). */
-	if (len > SERVE_SIGNAL_LINE_MAX || !memmem(line, len, "\"closeOutput\"", 13))
-		return 0;
-	if (request_parse(line, len, &req, err, sizeof(err)))
-		return 0;	/* the main loop answers it, after this run */
-	mine = req.type == REQUEST_CLOSE_OUTPUT && req.id == to->req->id;
-	if (mine)
+	else if (mine)
 		to->closing |= 1u << req.output;
 	request_free(&req);
 	return mine;
@@ -172,8 +158,7 @@ static int serve_input_for_run(const char *line, size_t len, struct serve_lines 
 /* What the channel brings during a run: a signal, an output to close or a piece of stdin for it. */
 static int serve_line_for_run(const char *line, size_t len, void *arg)
 {
-	return serve_signal_for_run(line, len, arg) || serve_close_for_run(line, len, arg) ||
-	       serve_input_for_run(line, len, arg);
+	return serve_short_for_run(line, len, arg) || serve_input_for_run(line, len, arg);
 }
 
 /* The channel while a run goes on: requests for it are acted on (serve_line_for_run), the rest wait. */
