@@ -8,7 +8,8 @@
 // reports then.
 import type { RunControl } from '../qemu/GuestChannel';
 
-const FORWARDED_SIGNALS = ['SIGINT', 'SIGTERM', 'SIGHUP', 'SIGQUIT', 'SIGUSR1', 'SIGUSR2'] as const;
+const ENDING_SIGNALS: readonly string[] = ['SIGINT', 'SIGTERM', 'SIGHUP', 'SIGQUIT'];
+const FORWARDED_SIGNALS = [...ENDING_SIGNALS, 'SIGUSR1', 'SIGUSR2'] as const;
 
 /** When a signal that ends pmm came: before the program ran, or after it ended. */
 export type EndingPhase = 'before the program' | 'after the program';
@@ -31,7 +32,11 @@ export interface ForwardOptions {
    * --junit report): no exit handler runs then.
    */
   beforeDying: (signal: string, phase: EndingPhase) => void;
-  /** A signal was passed on to the program: the run is being ended (cli/passOutput.ts stops waiting for a stalled reader). */
+  /**
+   * A signal that asks a program to end was passed on to it: the run is being ended (cli/passOutput.ts
+   * stops waiting for a stalled reader). Not SIGUSR1 or SIGUSR2, which ask a program to do something and
+   * go on (dd's progress).
+   */
   passedOn?: (signal: string) => void;
   /**
    * What must be said before pmm is left to a signal's default action, which no handler of pmm's sees (the
@@ -81,7 +86,7 @@ export function forwardSignals(control: RunControl, note: (message: string) => v
       else if (!control.signal) die(name, 'before the program'); // nothing runs yet
       else if (control.signal(name)) {
         if (!options.sharesGroup) said(name, true);
-        options.passedOn?.(name);
+        if (ENDING_SIGNALS.includes(name)) options.passedOn?.(name);
       } else if (control.ended?.() === true) die(name, 'after the program'); // the VM goes with pmm
       else late ??= name; // ends pmm once the runner has cleaned up after the program
     };

@@ -1,14 +1,10 @@
 // SIGUSR1 makes Node open its debugger (the inspector, on 127.0.0.1:9229, with pmm's rights, root's when
-// run as root), unless a listener takes it. Imported first, this one takes it from pmm's start to its end:
-// while the program runs, forwardSignals passes it on, as valgrind's program would get it; at any other
-// time it ends pmm by the signal's default action, as it would end a program that has no handler.
+// run as root): Node's own handler does it. A listener added and taken away again leaves the signal's
+// action the default instead (libuv sets it back, and Node's handler does not come back), so from pmm's
+// start SIGUSR1 ends pmm as it ends a program without a handler, even while Node's event loop is held
+// (a spawnSync, a report being made), where a listener would not run; while the program runs,
+// forwardSignals passes it on, as valgrind's program would get it. Imported first.
 
-function guard(): void {
-  // forwardSignals' handler is there too: it acts, and ends pmm itself with a signal when it must.
-  if (process.listenerCount('SIGUSR1') > 1) return;
-  // Alone: gone, Node's own handler does not come back (the signal's action is the default now).
-  process.removeListener('SIGUSR1', guard);
-  process.kill(process.pid, 'SIGUSR1');
-}
-
-process.on('SIGUSR1', guard);
+const none = (): void => {};
+process.on('SIGUSR1', none);
+process.removeListener('SIGUSR1', none);

@@ -16,6 +16,9 @@ function countByType(cases: JunitTestCase[]): string {
   return [...counts].map(([type, n]) => `${n} ${type}`).join(', ');
 }
 
+/** A beforeAll's leak in a problem's text (reporters/problems.ts keeps the hook it came from). */
+const BEFORE_ALL_LEAK = /(^|\n)in beforeAll: \d+ bytes? in \d+ blocks? leaked by /;
+
 /** "1 test", "2 tests". */
 function counted(n: number, unit: string): string {
   return `${n} ${unit}${n === 1 ? '' : 's'}`;
@@ -45,8 +48,9 @@ export function junitSummary(document: JunitDocument, outputFile: string): strin
   const failedNothing = passing.length === 0 ? ''
     : passing.length === leaked.length ? ' that passed (asserted, allowed or within leakThreshold)'
     : `; ${counted(passingBytes, 'byte')} in ${counted(passingBlocks, 'block')} of it in ${counted(passing.length, 'test')} that passed (asserted, allowed or within leakThreshold)`;
-  // A beforeAll's leak fails each test of its block that runs, and is in each one's figures: so said.
-  const inBeforeAll = leaked.some(test => (test.failure ?? [])[0]?.$.message.startsWith('in beforeAll: '));
+  // A beforeAll's leak fails each test of its block that runs, and is in each one's figures: so said. It
+  // may be any of the test's problems, whose texts the element's holds, each from a line of its own.
+  const inBeforeAll = leaked.some(test => [...(test.failure ?? []), ...(test.error ?? [])].some(p => BEFORE_ALL_LEAK.test(p._)));
   const eachCounted = inBeforeAll ? " (a beforeAll's leak counted in each test of its block it failed)" : '';
   const lines = [
     `pmm: ${counted(cases.length, 'test')} in ${counted(document.testsuites.testsuite.length, 'file')}: ${passed} passed, ` +

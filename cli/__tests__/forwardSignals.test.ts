@@ -64,3 +64,18 @@ test("one before pmd's word waits for the run to be read (host mode cleans up af
   expect(dying).toEqual([]);
   forwarded.stop();
 });
+
+test('a signal passed on that asks the program to end marks the run as being ended; SIGUSR1 and SIGUSR2, which ask it to go on, do not', () => {
+  // SIGUSR1 to dd (its progress) made pmm give up on a slow stdout reader 10 s later, dropping the output.
+  const passed: string[] = [];
+  const control: RunControl = { signal: () => true };
+  const forwarded = forwardSignals(control, () => {}, {
+    sharesGroup: false, onTerminal: false, reports: true, beforeDying: () => {}, beforeDefaultAction: () => {}, passedOn: (signal) => passed.push(signal),
+  });
+  try {
+    for (const name of ['SIGUSR1', 'SIGUSR2', 'SIGTERM'] as const) process.emit(name, name);
+    expect(passed).toEqual(['SIGTERM']);
+  } finally {
+    forwarded.stop();
+  }
+});

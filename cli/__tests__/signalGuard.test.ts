@@ -23,8 +23,18 @@ test('with it, SIGUSR1 ends the process by its default action, and no debugger l
   expect([run.status, run.signal]).toEqual([null, 'SIGUSR1']);
 });
 
-test('while another listener is there (forwardSignals), the guard leaves the signal to it', () => {
-  const script = `require(${JSON.stringify(guard)}); process.on('SIGUSR1', () => { console.log('taken'); process.exit(7); }); setTimeout(() => {}, 3000); process.kill(process.pid, 'SIGUSR1');`;
+test("with it, SIGUSR1 ends the process even while Node's event loop is held (a spawnSync), where a listener would wait", () => {
+  const script = `require(${JSON.stringify(guard)}); process.kill(process.pid, 'SIGUSR1'); require('child_process').spawnSync('sleep', ['2']); process.exit(0);`;
   const run = spawnSync(process.execPath, ['-e', script], { encoding: 'utf8', timeout: 20_000 });
-  expect([run.stdout, run.status]).toEqual(['taken\n', 7]);
+  expect([run.status, run.signal]).toEqual([null, 'SIGUSR1']);
+});
+
+test('while another listener is there (forwardSignals), the signal is left to it, and to the default once it is gone', () => {
+  const script = [
+    `require(${JSON.stringify(guard)});`,
+    "const taken = () => { console.log('taken'); process.removeListener('SIGUSR1', taken); process.kill(process.pid, 'SIGUSR1'); };",
+    "process.on('SIGUSR1', taken); setTimeout(() => {}, 3000); process.kill(process.pid, 'SIGUSR1');",
+  ].join(' ');
+  const run = spawnSync(process.execPath, ['-e', script], { encoding: 'utf8', timeout: 20_000 });
+  expect([run.stdout, run.status, run.signal, run.stderr]).toEqual(['taken\n', null, 'SIGUSR1', '']);
 });

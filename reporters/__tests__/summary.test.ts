@@ -54,8 +54,13 @@ test('a leak in a test that passed (asserted, allowed, within the threshold) is 
 });
 
 test("a beforeAll's leak, in the figures of each test it failed, is said to be counted in each", () => {
-  const failedBy = {failure: [{$: {message: 'in beforeAll: 100 bytes in 1 block leaked', type: 'MemoryLeak'}, _: 't'}], properties: leaked(100, 1)};
-  expect(junitSummary(document([testcase(failedBy), testcase(failedBy)]), 'j.xml')).toContain(
-    "pmm: 200 bytes in 2 blocks leaked, in 2 tests (a beforeAll's leak counted in each test of its block it failed)\n",
-  );
+  const failedBy = {failure: [{$: {message: 'in beforeAll: 100 bytes in 1 block leaked', type: 'MemoryLeak'}, _: 'in beforeAll: 100 bytes in 1 block leaked by /p\n  ...'}], properties: leaked(100, 1)};
+  // Behind an assertion of the test's own, which leads: the note is there all the same.
+  const behind = {failure: [{$: {message: 'Error: expect(received) (and 1 more problem)', type: 'AssertionError'}, _: 'Error: expect(received)\n\nin beforeAll: 100 bytes in 1 block leaked by /p'}], properties: leaked(100, 1)};
+  const note = " (a beforeAll's leak counted in each test of its block it failed)\n";
+  expect(junitSummary(document([testcase(failedBy), testcase(failedBy)]), 'j.xml')).toContain(`pmm: 200 bytes in 2 blocks leaked, in 2 tests${note}`);
+  expect(junitSummary(document([testcase(behind)]), 'j.xml')).toContain(`pmm: 100 bytes in 1 block leaked, in 1 test${note}`);
+  // A beforeAll's mismatch, or a leak of the test's own, is no such leak.
+  const own = {failure: [{$: {message: '100 bytes in 1 block leaked', type: 'MemoryLeak'}, _: '100 bytes in 1 block leaked by /p\n\nin beforeAll: new[] block of 4 bytes released with delete'}], properties: leaked(100, 1)};
+  expect(junitSummary(document([testcase(own)]), 'j.xml')).toContain('pmm: 100 bytes in 1 block leaked, in 1 test\n');
 });
