@@ -23,7 +23,7 @@ import { checkHookSettings, recordingOffAtStartIn, withHookedDefaults } from './
 import { runDirectory } from './runDirectory';
 import { startFailureError } from './startFailure';
 import { ProgramError, ProgramStartError } from './programError';
-import { shareStacks } from './sharedStacks';
+import { withSharedStacks } from './sharedStacks';
 import { shownValue } from './shownValue';
 
 export interface RunOptions {
@@ -367,6 +367,7 @@ export async function runRaw(
     throw asFault(err, executable, false);
   }
   const samples = answer.samples;
+  const records = withSharedStacks(answer.records, answer.stacks);
   const raw: RawRun = {
     result: {
       program: executable,
@@ -380,9 +381,9 @@ export async function runRaw(
       ...outputFields(Buffer.from(answer.stdout, 'base64'), Buffer.from(answer.stderr, 'base64'), binary),
       ...(answer.truncated ? { outputTruncated: true } : {}),
       ...(samples ? { samples } : {}),
-      ...(growth ? { growth: judgeGrowth(growthSeries(samples ?? [], answer.records), growth.detector) } : {}),
+      ...(growth ? { growth: judgeGrowth(growthSeries(samples ?? [], records), growth.detector) } : {}),
     },
-    records: shareStacks(answer.records),
+    records,
     mismatches: answer.mismatches,
     mismatchedFrees: answer.mismatchedFrees,
     unmatchedFrees: answer.unmatchedFrees,
@@ -392,25 +393,28 @@ export async function runRaw(
     unhooked: answer.unhooked,
     stopped: answer.stopped,
     overwritten: answer.overwritten === true,
-    children: answer.children?.map((c) => ({
-      pid: c.pid,
-      exitCode: c.exitCode ?? null,
-      signal: c.signal ?? null,
-      ...(c.endedByRun === true && c.signal === 'SIGKILL' ? { endedByRun: true } : {}),
-      records: shareStacks(c.records),
-      mismatches: c.mismatches,
-      mismatchedFrees: c.mismatchedFrees,
-      unmatchedFrees: c.unmatchedFrees,
-      droppedRecords: c.dropped,
-      maps: Buffer.from(c.maps, 'base64').toString('utf8'),
-      earlierMaps: decodeEarlierMaps(c.earlierMaps),
-      unhooked: c.unhooked,
-      ...(c.unhooked && c.noDevice === true ? { noDevice: true as const } : {}),
-      stopped: c.stopped,
-      overwritten: c.overwritten === true,
-      samples: c.samples,
-      ...(growth ? { growth: judgeGrowth(growthSeries(c.samples, c.records), growth.detector) } : {}),
-    })),
+    children: answer.children?.map((c) => {
+      const childRecords = withSharedStacks(c.records, c.stacks);
+      return {
+        pid: c.pid,
+        exitCode: c.exitCode ?? null,
+        signal: c.signal ?? null,
+        ...(c.endedByRun === true && c.signal === 'SIGKILL' ? { endedByRun: true } : {}),
+        records: childRecords,
+        mismatches: c.mismatches,
+        mismatchedFrees: c.mismatchedFrees,
+        unmatchedFrees: c.unmatchedFrees,
+        droppedRecords: c.dropped,
+        maps: Buffer.from(c.maps, 'base64').toString('utf8'),
+        earlierMaps: decodeEarlierMaps(c.earlierMaps),
+        unhooked: c.unhooked,
+        ...(c.unhooked && c.noDevice === true ? { noDevice: true as const } : {}),
+        stopped: c.stopped,
+        overwritten: c.overwritten === true,
+        samples: c.samples,
+        ...(growth ? { growth: judgeGrowth(growthSeries(c.samples, childRecords), growth.detector) } : {}),
+      };
+    }),
   };
   if (hook !== null) {
     checkHookStarted(raw, (message) => new ProgramError(message), control?.reached);

@@ -1,17 +1,16 @@
-// Records as pmd sends them, each with an array of its own addresses: a program that leaked a million
-// blocks from a few places arrives as sixteen million strings. Given one array per distinct stack, the
-// copies can go at once, and the symbolizer and the grouping of leaks find each stack by its array.
+// pmd sends each distinct stack of a process once, and each unmatched allocation names its own by number
+// (pmd/stacks.h): a program that leaked a million blocks from a few places arrives as a few stacks, not
+// sixteen million strings. As RawRecords, the records of one stack share its array, which the symbolizer
+// and the grouping of leaks find each stack by.
 
+import type {AnswerRecord} from '../qemu/protocol';
 import type {RawRecord} from './types';
 
-/** The same records, those with the same addresses now sharing one frames array (records are changed in place). */
-export function shareStacks(records: RawRecord[]): RawRecord[] {
-  const stacks = new Map<string, string[]>();
-  for (const record of records) {
-    const key = record.frames.join(' ');
-    const shared = stacks.get(key);
-    if (shared === undefined) stacks.set(key, record.frames);
-    else record.frames = shared;
-  }
-  return records;
+/** The records with their frames: each its stack's array, shared. */
+export function withSharedStacks(records: readonly AnswerRecord[], stacks: readonly string[][]): RawRecord[] {
+  return records.map(({stack, ...record}, index) => {
+    const frames = stacks[stack];
+    if (frames === undefined) throw new Error(`pmd sent record ${index} with stack ${stack}, of ${stacks.length}`);
+    return {...record, frames};
+  });
 }

@@ -6,6 +6,7 @@
 
 #include "base64.h"
 #include "json.h"
+#include "stacks.h"
 
 static void answer_id(struct buf *out, const struct request *req)
 {
@@ -85,7 +86,7 @@ static void answer_frames(struct buf *out, const __u64 *frames, __u32 nframes)
 	buf_putc(out, ']');
 }
 
-static void answer_record(struct buf *out, const struct pmm_record *r)
+static void answer_record(struct buf *out, const struct pmm_record *r, size_t stack)
 {
 	buf_puts(out, "{\"kind\":\"");
 	buf_puts(out, monitor_kind_name(r->kind));
@@ -97,8 +98,8 @@ static void answer_record(struct buf *out, const struct pmm_record *r)
 	buf_put_u64(out, r->size);
 	buf_puts(out, ",\"timeNs\":\"");
 	buf_put_u64(out, r->time_ns);
-	buf_puts(out, "\",\"frames\":");
-	answer_frames(out, r->frames, r->nframes);
+	buf_puts(out, "\",\"stack\":");
+	buf_put_u64(out, stack);
 	buf_putc(out, '}');
 }
 
@@ -172,17 +173,30 @@ static void answer_status(struct buf *out, int status)
  */
 static void answer_process(struct buf *out, const struct monitor_collection *mon)
 {
+	struct stacks stacks = { NULL, NULL, 0 };
 	size_t i;
 
 	buf_puts(out, ",\"maps\":\"");
 	if (mon)
 		base64_encode(out, mon->maps.data, mon->maps.len);
-	buf_puts(out, "\",\"records\":[");
+	/* Each distinct stack once, its records naming it by number (stacks.h). */
+	if (mon)
+		stacks_number(mon->records, mon->count, &stacks);
+	buf_puts(out, "\",\"stacks\":[");
+	for (i = 0; i < stacks.count; i++) {
+		const struct pmm_record *r = &mon->records[stacks.first[i]];
+
+		if (i)
+			buf_putc(out, ',');
+		answer_frames(out, r->frames, r->nframes);
+	}
+	buf_puts(out, "],\"records\":[");
 	for (i = 0; mon && i < mon->count; i++) {
 		if (i)
 			buf_putc(out, ',');
-		answer_record(out, &mon->records[i]);
+		answer_record(out, &mon->records[i], stacks.of[i]);
 	}
+	stacks_free(&stacks);
 	buf_printf(out, "],\"unmatchedFrees\":%llu,\"dropped\":%llu,\"unhooked\":%s,\"stopped\":%s,\"overwritten\":%s",
 		   mon ? (unsigned long long)mon->unmatched_frees : 0ULL,
 		   mon ? (unsigned long long)mon->dropped : 0ULL,

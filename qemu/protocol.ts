@@ -1,6 +1,9 @@
 // The messages of pmd/PROTOCOL.md, as TypeScript types.
 import type { RawMismatch, RawRecord } from '../harness/types';
 
+/** An unmatched allocation as pmd sends it: its stack by number, in its process's stacks. */
+export type AnswerRecord = Omit<RawRecord, 'frames'> & { stack: number };
+
 export interface ReadyMessage {
   type: 'ready';
   kernel: string;
@@ -56,7 +59,8 @@ export interface RunResultMessage {
   stdout: string; // base64
   stderr: string; // base64
   maps: string; // base64
-  records: RawRecord[];
+  stacks: string[][]; // each distinct stack of records once (hex return addresses, innermost first)
+  records: AnswerRecord[];
   unmatchedFrees: number;
   dropped: number;
   // The process exec()ed an image the hook never entered (pmd/PROTOCOL.md): what that image allocated was not seen.
@@ -88,7 +92,8 @@ export interface ChildAnswer {
   // pmd sent it SIGKILL at the run's end, when it was still there; absent from an older pmd.
   endedByRun?: boolean;
   maps: string;
-  records: RawRecord[];
+  stacks: string[][];
+  records: AnswerRecord[];
   unmatchedFrees: number;
   dropped: number;
   unhooked: boolean;

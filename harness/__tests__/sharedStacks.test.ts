@@ -1,22 +1,18 @@
-import {shareStacks} from '../sharedStacks';
-import type {RawRecord} from '../types';
+import type {AnswerRecord} from '../../qemu/protocol';
+import {withSharedStacks} from '../sharedStacks';
 
-const record = (ptr: string, frames: string[]): RawRecord => ({kind: 'malloc', ptr, prevPtr: '0x0', size: 8, timeNs: '0', frames});
+const record = (ptr: string, stack: number): AnswerRecord => ({kind: 'malloc', ptr, prevPtr: '0x0', size: 8, timeNs: '0', stack});
 
-describe('shareStacks', () => {
-  it('gives records with the same addresses one array, the first seen, and leaves the others their own', () => {
-    const first = ['0x1', '0x2'];
-    const records = [record('0x10', first), record('0x20', ['0x1', '0x3']), record('0x30', ['0x1', '0x2']), record('0x40', ['0x1'])];
-    const shared = shareStacks(records);
-    expect(shared).toBe(records);
-    expect(shared.map((r) => r.frames)).toEqual([['0x1', '0x2'], ['0x1', '0x3'], ['0x1', '0x2'], ['0x1']]);
-    expect(shared[2].frames).toBe(first);
-    expect(new Set(shared.map((r) => r.frames)).size).toBe(3);
+describe('withSharedStacks', () => {
+  it("gives each record its stack's frames, records of one stack one shared array", () => {
+    const stacks = [['0x1', '0x2'], ['0x1', '0x3'], []];
+    const records = withSharedStacks([record('0x10', 0), record('0x20', 1), record('0x30', 0), record('0x40', 2)], stacks);
+    expect(records.map((r) => [r.ptr, r.frames])).toEqual([['0x10', ['0x1', '0x2']], ['0x20', ['0x1', '0x3']], ['0x30', ['0x1', '0x2']], ['0x40', []]]);
+    expect(records[2].frames).toBe(records[0].frames);
+    expect(records[0]).not.toHaveProperty('stack');
   });
 
-  it('gives records without a stack one empty array too', () => {
-    const records = shareStacks([record('0x10', []), record('0x20', [])]);
-    expect(records[1].frames).toBe(records[0].frames);
-    expect(records[0].frames).toEqual([]);
+  it('refuses a record naming a stack pmd did not send', () => {
+    expect(() => withSharedStacks([record('0x10', 0), record('0x20', 1)], [['0x1']])).toThrow('pmd sent record 1 with stack 1, of 1');
   });
 });

@@ -133,6 +133,24 @@ describe('pmd, the guest\'s pid 1', () => {
   }, 60_000);
 });
 
+test("pmd sends each distinct stack once, and each record names its own: 20,000 blocks leaked from one place are one stack", async () => {
+  // Each record carried its sixteen addresses: a million such blocks made a 385 MB answer line.
+  const vm = await Vm.boot(options());
+  try {
+    const hook = preloadablePath(files.hook);
+    const program = path.join(root, 'hooklib', '__tests__', 'programs', 'bin', 'many_leaks');
+    const result = await vm.run({ argv: [program], cwd: '/', env: { PATH: '/usr/bin:/bin' }, hook, timeoutMs: 60_000 });
+    expect(result.exitCode).toBe(0);
+    const mine = result.records.filter((r) => r.size === 8);
+    expect(mine).toHaveLength(20_000);
+    expect(new Set(mine.map((r) => r.stack)).size).toBe(1);
+    expect(result.stacks.length).toBeLessThan(result.records.length);
+    expect(result.stacks[mine[0].stack].length).toBeGreaterThan(0);
+  } finally {
+    await vm.close();
+  }
+}, 120_000);
+
 test('pmm.ko and the hook in a folder whose path holds a space: the guest inserts one and preloads the other', async () => {
   const spaced = path.join(scratch, 'with space');
   fs.mkdirSync(spaced);
