@@ -80,6 +80,7 @@ function parseValgrind(lines: string[], file: string): Suppression[] {
     // (invalid reads, uninitialised values, other tools') is valgrind's business.
     if (memcheckKind !== 'Leak' && memcheckKind !== 'Free') continue;
     const frameLines = rest.filter((l) => !l.text.startsWith('match-leak-kinds:'));
+    for (const l of rest.filter((l) => l.text.startsWith('match-leak-kinds:'))) checkLeakKinds(l, file);
     for (const f of frameLines) {
       if (f.text !== '...' && !/^(fun|obj|src):/.test(f.text)) throw new SuppressionError(file, f.line, `unknown frame line ${JSON.stringify(f.text)}`);
     }
@@ -89,6 +90,19 @@ function parseValgrind(lines: string[], file: string): Suppression[] {
     out.push({ format: 'valgrind', name: name.text, ...(memcheckKind === 'Free' ? { kind: 'free' as const } : {}), frames, where: `${file}:${start + 1}` });
   }
   return out;
+}
+
+/** The leak kinds valgrind's match-leak-kinds: takes, besides all and none. */
+const LEAK_KINDS = new Set(['definite', 'indirect', 'possible', 'reachable']);
+
+/**
+ * A match-leak-kinds: line is read but not applied (pmm has no leak kinds), yet one valgrind would refuse
+ * (FATAL: bad set of leak kinds) is refused here too: a file shared by both must work with both.
+ */
+function checkLeakKinds(line: { text: string; line: number }, file: string): void {
+  const value = line.text.slice('match-leak-kinds:'.length).trim();
+  if (value === 'all' || value === 'none' || value.split(',').every((kind) => LEAK_KINDS.has(kind))) return;
+  throw new SuppressionError(file, line.line, `match-leak-kinds: ${JSON.stringify(value)} names no leak kinds valgrind knows (definite, indirect, possible, reachable, separated by commas alone; or all, or none)`);
 }
 
 /** What memcheck's is_recognised_suppression knows (valgrind 3.24): any other kind of Memcheck's it refuses. */
@@ -323,10 +337,17 @@ export const RELEASER_NAMES: Readonly<Record<ReleaseKind, readonly string[]>> = 
 /** The line pmm writes for a kind's releaser: a glob over its variants, which valgrind reads too. */
 export const RELEASER_LINE: Readonly<Record<ReleaseKind, string>> = { free: 'free', realloc: 'realloc', delete: '_ZdlPv*', 'delete[]': '_ZdaPv*' };
 
+/**
+ * valgrind's stack of a mismatched release starts in its releasing function, in its preload, and a
+ * suppression whose first line can name that (fun:_ZdlPv*, fun:*, obj:*vgpreload*) is matched from there
+ * only, as a leak's is from its allocator (matchesValgrind).
+ */
 function matchesFree(s: ValgrindSuppression, mismatch: Mismatch): boolean {
   const frames = mismatch.release.frames;
-  const releasers = RELEASER_NAMES[mismatch.release.kind].map((name): Frame => ({ address: '0x0', function: name, file: null, line: null, object: '' }));
-  return releasers.some((releaser) => matchFrom(s.frames, [releaser, ...frames])) || matchFrom(s.frames, frames);
+  const releasers = RELEASER_NAMES[mismatch.release.kind].map(allocatorFrame);
+  const first = s.frames[0];
+  const fromReleaser = first !== '...' && Object.values(RELEASER_NAMES).flat().map(allocatorFrame).some((frame) => frameMatches(first, frame));
+  return releasers.some((releaser) => matchFrom(s.frames, [releaser, ...frames])) || (!fromReleaser && matchFrom(s.frames, frames));
 }
 
 /**

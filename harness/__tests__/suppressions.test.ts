@@ -162,6 +162,20 @@ describe('valgrind suppression files', () => {
     expect(() => parseSuppressions(file('fun:malloc', kind), 'v.supp')).toThrow(new SuppressionError('v.supp', 4, message));
   });
 
+  it.each([
+    ['definite,indirect'],
+    ['all'],
+    ['none'],
+  ])('takes match-leak-kinds: %s, as valgrind does', (kinds) => {
+    const text = `{\n   a_name\n   Memcheck:Leak\n   match-leak-kinds: ${kinds}\n   fun:malloc\n}\n`;
+    expect(parseSuppressions(text, 'k.supp')).toHaveLength(1);
+  });
+
+  it.each([['bogus'], ['possible, reachable']])('refuses match-leak-kinds: %s, which valgrind refuses, naming its line (it was taken, and the rule applied)', (kinds) => {
+    const text = `{\n   a_name\n   Memcheck:Leak\n   match-leak-kinds: ${kinds}\n   fun:malloc\n}\n`;
+    expect(() => parseSuppressions(text, 'k.supp')).toThrow(new SuppressionError('k.supp', 4, `match-leak-kinds: ${JSON.stringify(kinds)} names no leak kinds valgrind knows (definite, indirect, possible, reachable, separated by commas alone; or all, or none)`));
+  });
+
   it("Memcheck:Free suppresses mismatched releases from the releasing function outwards, and no leak", () => {
     // new[] released by delete in Cache::drop(), called by main; and malloc'ed released by free in main.
     const byDelete: Mismatch = {
@@ -178,6 +192,23 @@ describe('valgrind suppression files', () => {
     // A leak suppression says nothing of releases, nor a release suppression of leaks.
     expect(applyMismatchSuppressions([byDelete], 3, parseSuppressions(file('fun:Cache::drop()'))).kept).toEqual([byDelete]);
     expect(isSuppressed(viaStrdup, parseSuppressions(file('fun:strdup', 'Memcheck:Free')))).toBe(false);
+  });
+
+  it("Memcheck:Free: a first line that can name the releasing function (fun:*, obj:*vgpreload_memcheck*) is matched from it, as valgrind does", () => {
+    const inHelper: Mismatch = {
+      allocation: { kind: 'new[]', size: 16, frames: [frame('f()', null, '/app')] },
+      release: { kind: 'delete', frames: [frame('f()', null, '/app'), frame('main', null, '/app')] },
+      count: 1,
+    };
+    const suppressed = (lines: string): boolean => applyMismatchSuppressions([inHelper], 1, parseSuppressions(file(lines, 'Memcheck:Free'))).suppressed.length === 1;
+    // valgrind's stack is operator delete, f(), main: fun:* takes the releaser, and f() is not main. pmm
+    // also read it from f(), where * took f() and main matched.
+    expect(suppressed('fun:*\n   fun:main')).toBe(false);
+    expect(suppressed('fun:*\n   fun:f()')).toBe(true);
+    // The releaser is in valgrind's preload: an obj: line for it matched no frame of pmm's.
+    expect(suppressed('obj:*vgpreload_memcheck*\n   fun:f()')).toBe(true);
+    // A line no releaser matches (written against pmm's stacks) is still read from the program's first frame.
+    expect(suppressed('fun:f()\n   fun:main')).toBe(true);
   });
 
   it('a ? in a valgrind name is any one character', () => {
