@@ -29,4 +29,6 @@ export const workerThreads = copyOf(workerThreadsModule);
 // Node (20) loads the code behind fs.rmSync on its first call, and that code keeps the fs functions it
 // finds then (readdirSync, unlinkSync...): a first call while a test's spies are in place would keep the
 // mocks for the rest of the process. Calling it now, on a path that cannot exist, loads it with Node's own.
-fs.rmSync(pathModule.join(osModule.tmpdir(), `pmm-no-such-file-${process.pid}-${Date.now()}`), { recursive: true, force: true });
+// In /, which every user can search: under a TMPDIR that is a file, or that this user cannot search, the
+// call threw (ENOTDIR, EACCES) as pmm loaded, and every command, --version too, ended with Node's stack.
+fs.rmSync(pathModule.join('/', `pmm-no-such-file-${process.pid}-${Date.now()}`), { recursive: true, force: true });

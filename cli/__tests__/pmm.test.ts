@@ -77,6 +77,16 @@ test('run in the VM with a TMPDIR that does not exist: where, and what to do, be
   expect(fs.existsSync('/nonexistent/pmm-tmp')).toBe(false);
 });
 
+test('a TMPDIR that is a file: --version answers, and a run says where and what to do (every command ended with Node\'s ENOTDIR stack, status 1)', () => {
+  const file = path.join(root, 'package.json');
+  const env = { ...process.env, TMPDIR: file };
+  const version = spawnSync(process.execPath, [cli, '--version'], { cwd: root, encoding: 'utf8', timeout: 30_000, env });
+  expect([version.status, version.stderr]).toEqual([0, '']);
+  const run = spawnSync(process.execPath, [cli, 'run', '--', '/bin/true'], { cwd: root, encoding: 'utf8', timeout: 30_000, env });
+  expect(run.stderr).toMatch(new RegExp(`^pmm: .*under ${file.replace(/[.*+?^${}()|[\]\\/]/g, '\\$&')} \\(TMPDIR\\), where it cannot make a folder: .*; point TMPDIR at a writable folder\n$`));
+  expect(run.status).toBe(3);
+});
+
 test("run in the VM where another user made the console logs' folder first: refused before any VM starts, and no file its links lead to is written", () => {
   const tmp = fs.mkdtempSync(path.join(os.tmpdir(), 'pmm-planted-'));
   try {
