@@ -20,7 +20,12 @@ export async function junitMergeCommand(argv: string[]): Promise<number> {
   try {
     const reports = inputs.map(file => {
       if (!fs.existsSync(file)) throw new JunitMergeError(`${file} does not exist`);
-      return [file, fs.readFileSync(file, 'utf8')] as const;
+      try {
+        return [file, fs.readFileSync(file, 'utf8')] as const;
+      } catch (error) {
+        // A folder (EISDIR), a file this user cannot read: said as the rest, not as pmm's own failure.
+        throw new JunitMergeError(`cannot read ${file}: ${(error as Error).message}`);
+      }
     });
     refuseToOverwriteReport(out, inputs);
     const xml = await mergeJunit(reports, DEFAULT_OPTIONS.suiteName);
@@ -31,7 +36,8 @@ export async function junitMergeCommand(argv: string[]): Promise<number> {
       throw new JunitMergeError(`cannot write ${out}: ${(error as Error).message}`);
     }
     const totals = /<testsuites [^>]*tests="(\d+)" failures="(\d+)" errors="(\d+)"/.exec(xml);
-    process.stdout.write(`pmm junit-merge: ${inputs.length} reports, ${totals?.[1]} tests, ${totals?.[2]} failures, ${totals?.[3]} errors: ${out}\n`);
+    // On stderr: the output may be /dev/stdout, where this line went into the XML.
+    process.stderr.write(`pmm junit-merge: ${inputs.length} reports, ${totals?.[1]} tests, ${totals?.[2]} failures, ${totals?.[3]} errors: ${out}\n`);
     return 0;
   } catch (error) {
     if (error instanceof OverwriteRefused) {

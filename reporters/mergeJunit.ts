@@ -28,7 +28,8 @@ export function isUnmergedReport(xml: string): boolean {
   return !xml.includes(MERGED_MARK) && /<testsuites?[\s>/]/.test(xml);
 }
 
-async function suitesOf(xml: string, label: string): Promise<Suite[]> {
+/** A report's suites, and the name its <testsuites> gives the run (none for a root <testsuite>). */
+async function reportOf(xml: string, label: string): Promise<{name?: string; suites: Suite[]}> {
   let parsed: Parsed;
   try {
     parsed = (await parseStringPromise(xml)) as Parsed;
@@ -36,21 +37,32 @@ async function suitesOf(xml: string, label: string): Promise<Suite[]> {
     throw new JunitMergeError(`${label} is not XML: ${(error as Error).message.split('\n')[0]}`);
   }
   // A root <testsuite> (some tools write one) counts as a report of one suite; an empty root parses as ''.
-  if (parsed?.testsuite !== undefined) return [parsed.testsuite];
-  if (parsed?.testsuites !== undefined) return typeof parsed.testsuites === 'string' ? [] : (parsed.testsuites.testsuite ?? []);
+  if (parsed?.testsuite !== undefined) return {suites: [parsed.testsuite]};
+  if (typeof parsed?.testsuites === 'string') return {suites: []};
+  if (parsed?.testsuites !== undefined) return {name: parsed.testsuites.$?.name, suites: parsed.testsuites.testsuite ?? []};
   throw new JunitMergeError(`${label} is not a JUnit report: its root is neither <testsuites> nor <testsuite>`);
 }
 
+/** A figure of every suite added up; one that is no number (a report of another tool's) counts as none. */
 function total(suites: Suite[], key: string): number {
-  return suites.reduce((sum, suite) => sum + Number(suite.$?.[key] ?? 0), 0);
+  return suites.reduce((sum, suite) => {
+    const figure = Number(suite.$?.[key] ?? 0);
+    return sum + (Number.isFinite(figure) ? figure : 0);
+  }, 0);
 }
 
-/** The merged report; reports are given as [label, xml], the label naming the input in errors. */
+/**
+ * The merged report; reports are given as [label, xml], the label naming the input in errors. Its name is
+ * the one the reports' <testsuites> give the run when they agree (`pmm run --junit`'s, a suiteName of
+ * one's own), else name.
+ */
 export async function mergeJunit(reports: ReadonlyArray<readonly [string, string]>, name: string): Promise<string> {
-  const suites = (await Promise.all(reports.map(([label, xml]) => suitesOf(xml, label)))).flat();
+  const parsed = await Promise.all(reports.map(([label, xml]) => reportOf(xml, label)));
+  const suites = parsed.flatMap((report) => report.suites);
+  const names = new Set(parsed.flatMap((report) => (report.name === undefined ? [] : [report.name])));
   const root = {
     $: {
-      name,
+      name: names.size === 1 ? [...names][0] : name,
       tests: String(total(suites, 'tests')),
       failures: String(total(suites, 'failures')),
       errors: String(total(suites, 'errors')),

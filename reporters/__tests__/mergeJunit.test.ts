@@ -38,6 +38,13 @@ test('merging one report gives the same cases back', async () => {
   expect(merged.slice(merged.indexOf('<testsuite '))).toBe(shard2.slice(shard2.indexOf('<testsuite ')));
 });
 
+test("a suite's time that is no number (another tool's report) counts as none in the totals, which said NaN", async () => {
+  // Not checked against junit.xsd: that suite, copied as it is, is not valid.
+  const odd = shard2.replace(/(<testsuite name="b.test.js"[^>]*) time="[^"]*"/, '$1 time="soon"');
+  const merged = await mergeJunit([['1.xml', shard1], ['odd.xml', odd]], 'jest tests');
+  expect(merged).toMatch(/<testsuites name="jest tests" tests="3" failures="1" errors="0" time="1.500">/);
+});
+
 test('an empty shard (no test files) adds nothing', async () => {
   const empty = renderJunit(buildJunit(aggregated([]), OPTIONS));
   const merged = produced.add(await mergeJunit([['e.xml', empty], ['1.xml', shard1]], 'jest tests'));
