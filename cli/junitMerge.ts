@@ -13,7 +13,14 @@ export async function junitMergeCommand(argv: string[]): Promise<number> {
     return 0;
   }
   const [out, ...inputs] = argv;
-  if (out === undefined || inputs.length === 0 || argv.some(arg => arg.startsWith('-'))) {
+  const dashed = argv.find(arg => arg.startsWith('-'));
+  if (dashed !== undefined) {
+    // It takes no options: a file named so is ./-x.xml, standard output /dev/stdout.
+    const meant = dashed === '-' ? '/dev/stdout for standard output' : `./${dashed} for a file of that name`;
+    process.stderr.write(`pmm junit-merge: ${dashed} is no option it takes (give ${meant})\n${JUNIT_MERGE_USAGE}\n`);
+    return 2;
+  }
+  if (out === undefined || inputs.length === 0) {
     process.stderr.write(`pmm junit-merge: give the output file, then one or more reports\n${JUNIT_MERGE_USAGE}\n`);
     return 2;
   }

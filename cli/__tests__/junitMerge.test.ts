@@ -29,6 +29,9 @@ test.each([
   [[], 2, /give the output file, then one or more reports/],
   [['out.xml'], 2, /usage: pmm junit-merge OUT.xml IN.xml/],
   [['out.xml', '/nonexistent/shard.xml'], 1, /\/nonexistent\/shard.xml does not exist/],
+  // Both said "give the output file, then one or more reports", which they had.
+  [['-', 'a.xml'], 2, /^pmm junit-merge: - is no option it takes \(give \/dev\/stdout for standard output\)\n/],
+  [['out.xml', '-x.xml'], 2, /^pmm junit-merge: -x.xml is no option it takes \(give .\/-x.xml for a file of that name\)\n/],
   // It exited 3, with Node's bare "EISDIR: illegal operation on a directory, read".
   [['out.xml', '/tmp'], 1, /^pmm junit-merge: cannot read \/tmp: EISDIR/],
 ])('junit-merge %j exits %d with a clear message', (args, status, message) => {
