@@ -15,7 +15,6 @@ import {objectVersion} from './objectVersion';
 import {CachedBackend} from './CachedBackend';
 import {cxxFilt, stillMangled} from './cxxFilt';
 import {readSymbolTable, type SymbolTable} from './symbolTable';
-import {replacedFiles} from './replacedFiles';
 import {UNKNOWN_CHAIN, type FunctionNaming, type SymbolChain, type SymbolQuery} from './types';
 
 export interface SymbolizerOptions {
@@ -95,7 +94,7 @@ export class Symbolizer {
   async symbolizeStacks(mapsText: string, stacks: ReadonlyArray<readonly string[]>, options: SymbolizeOptions = {}): Promise<Frame[][]> {
     // A run that leaks a million blocks from a few places has a million stacks but a few distinct ones:
     // flattened as they come, they were millions of addresses to look at, and seconds of garbage collection.
-    // Records of one stack often share its array (host mode's do): that is looked up before its text.
+    // Records of one stack often share its array (host mode's and pmd's answers' do): looked up before its text.
     const distinct = new Map<string, number>();
     const byArray = new Map<readonly string[], number>();
     const unique: Array<readonly string[]> = [];
@@ -140,10 +139,8 @@ export class Symbolizer {
     this.forgetRebuiltObjects(objects);
     const located = addresses.map(text => this.locate(objects, text));
     const adjust = (options.returnAddresses ?? true) ? 1n : 0n;
-    // A file replaced since the process mapped it says nothing true of its addresses: object and offset only.
-    const replaced = replacedFiles(objects);
     const queries = located.map(({module}) =>
-      module.symbolizable && module.object !== null && module.offset !== null && module.offset >= adjust && !replaced.has(module.object)
+      module.symbolizable && module.object !== null && module.offset !== null && module.offset >= adjust
         ? {object: module.object, address: module.offset - adjust}
         : null,
     );

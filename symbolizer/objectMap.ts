@@ -10,27 +10,23 @@ export interface MappedObject {
   end: bigint; // exclusive, as the kernel prints it
   offset: bigint; // file offset of start
   perms: string; // e.g. "r-xp"
-  device: string; // the mapped file's, as the kernel prints it (major:minor in hex, "fe:00")
-  inode: bigint; // the mapped file's, as the process's kernel numbered it; 0 for no file
   path: string | null; // null for anonymous mappings; "[heap]", "[vdso]"… for the kernel's pseudo-paths
 }
 
 // start-end perms offset dev inode [path]; the path is the rest of the line and may hold spaces.
-const MAPS_LINE = /^([0-9a-f]+)-([0-9a-f]+)\s+(\S{4})\s+([0-9a-f]+)\s+(\S+)\s+(\d+)\s*(.*)$/i;
+const MAPS_LINE = /^([0-9a-f]+)-([0-9a-f]+)\s+(\S{4})\s+([0-9a-f]+)\s+\S+\s+\d+\s*(.*)$/i;
 
 export function parseObjectMap(mapsText: string): MappedObject[] {
   const objects: MappedObject[] = [];
   for (const line of mapsText.split('\n')) {
     const match = MAPS_LINE.exec(line.trimEnd());
     if (match === null) continue; // a torn or empty line says nothing about where code lives
-    const [, start, end, perms, offset, device, inode, path] = match;
+    const [, start, end, perms, offset, path] = match;
     objects.push({
       start: BigInt(`0x${start}`),
       end: BigInt(`0x${end}`),
       offset: BigInt(`0x${offset}`),
       perms,
-      device,
-      inode: BigInt(inode),
       path: path === '' ? null : unescapedPath(path),
     });
   }

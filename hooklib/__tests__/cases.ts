@@ -452,8 +452,8 @@ export const dlReuseCase = {
 
 /**
  * replaced_self, run from a copy that it replaces with another program (leak_three) before it ends: its
- * leak's frames in its own file are not named after leak_three's functions (object and offset only). In
- * the VM pmd marks the file " (deleted)" in the map, as the kernel would now; host mode compares inodes.
+ * leak's frames in its own file are not named after leak_three's functions (object and offset only): pmd,
+ * or host mode's reader, marks the file " (deleted)" in the map, as the kernel would now.
  */
 export const replacedSelfCase = {
   name: 'replaced_self: a program whose file was replaced while it ran is not symbolized from the new file',

@@ -11,6 +11,7 @@ import type { RawProcess } from '../../harness/runProgram';
 import type { AllocationKind, RawMismatch, RawRecord } from '../../harness/types';
 import { execImage } from '../../symbolizer/objectMap';
 import { eachRecord, HOST_MAX_TOTAL_RECORDS, MAX_LIVE_RECORDS, PMM_RECORD_SIZE, PREV_SHOWN_ONLY, replayRecords, type Mismatch, type PmmRecord, type Reaped } from './recordStream';
+import { markReplaced } from './replacedFiles';
 import { readRingFile, ringNeverSetUp } from './ringFile';
 
 const hex = (v: bigint): string => `0x${v.toString(16)}`;
@@ -195,7 +196,8 @@ export function recordDirEntries(dir: string): RecordDirEntry[] {
     .sort((a, b) => a.pid - b.pid || a.generation - b.generation);
 }
 
-const readMaps = (dir: string, name: string): string => readIfThere(path.join(dir, `${name}.maps`))?.toString('utf8') ?? '';
+// Read as the run ends, each file the process mapped and that was replaced since is marked so (replacedFiles.ts).
+const readMaps = (dir: string, name: string): string => markReplaced(readIfThere(path.join(dir, `${name}.maps`))?.toString('utf8') ?? '');
 
 /** A child a process's `<name>.spawned` names that wrote no files of its own, and what it runs (childrenWithoutFiles). */
 export interface ChildWithoutFiles extends RecordDirEntry {
@@ -269,7 +271,10 @@ export function readRecordDir(dir: string, maxTotal = HOST_MAX_TOTAL_RECORDS): A
   let room = maxTotal;
   const replayed = entries.map((entry) => {
     try {
-      const keptMaps = (n: number): string | null => readIfThere(path.join(dir, `${entry.name}.maps.${n}`))?.toString('utf8') ?? null;
+      const keptMaps = (n: number): string | null => {
+        const text = readIfThere(path.join(dir, `${entry.name}.maps.${n}`))?.toString('utf8');
+        return text === undefined ? null : markReplaced(text);
+      };
       const process = replayProcess(processRecordPieces(dir, entry.name), readMaps(dir, entry.name), keptMaps, Math.min(MAX_LIVE_RECORDS, room));
       room -= process.records.length;
       return { ...entry, process };

@@ -5,6 +5,7 @@ import {execFileSync} from 'child_process';
 import {copyFileSync, mkdirSync, mkdtempSync, renameSync, rmSync, writeFileSync} from 'fs';
 import {tmpdir} from 'os';
 import {basename, join} from 'path';
+import {markReplaced} from '../../hooklib/host/replacedFiles';
 import {Symbolizer} from '../Symbolizer';
 
 const PROBE_SOURCE = `#include <stdio.h>
@@ -189,17 +190,17 @@ describe.each(['llvm-symbolizer', 'addr2line'] as const)('Symbolizer with %s', t
     expect(after.line).toBe(lineOf(second.source, 'PROBE_CALL'));
   });
 
-  it('does not name frames after a file put in place of the one the process mapped, and still after the others', async () => {
+  it('does not name frames after a file put in place of the one the process mapped (marked so as host mode reads the map), and still after the others', async () => {
     const {binary} = buildProbe(`probe-${tool}-replaced`, []);
     const probe = runProbe(binary);
     // Another program, renamed over it (as a relink or an upgrade does): read by its path, it named the old
-    // addresses after its own functions.
+    // addresses after its own functions. Its line of the map is marked " (deleted)" (pmd marks it in the VM).
     const other = join(workDir, `other-${tool}`);
     writeFileSync(`${other}.c`, 'int pad(int x) { return x * 3; }\nint main(int argc, char **argv) { (void)argv; return pad(argc); }\n');
     execFileSync('gcc', ['-g', '-O0', '-o', other, `${other}.c`]);
     renameSync(other, binary);
-    const [[replaced], [libc]] = await symbolizer.symbolize(probe.maps, [probe.call, probe.libc], {returnAddresses: false});
-    expect({function: replaced.function, file: replaced.file, line: replaced.line, object: replaced.object}).toEqual({function: null, file: null, line: null, object: binary});
+    const [[replaced], [libc]] = await symbolizer.symbolize(markReplaced(probe.maps), [probe.call, probe.libc], {returnAddresses: false});
+    expect({function: replaced.function, file: replaced.file, line: replaced.line, object: replaced.object}).toEqual({function: null, file: null, line: null, object: `${binary} (deleted)`});
     expect(replaced.offset).not.toBeNull();
     expect(libc.function).toMatch(/printf/);
   });

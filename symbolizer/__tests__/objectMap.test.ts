@@ -24,10 +24,10 @@ describe('parseObjectMap', () => {
   });
 
   it.each([
-    [0, {start: 0x5591d643b000n, end: 0x5591d643c000n, offset: 0n, perms: 'r--p', device: 'fe:00', inode: 2163124n, path: '/tmp/my dir/probe'}],
-    [1, {start: 0x5591d643c000n, end: 0x5591d643d000n, offset: 0x1000n, perms: 'r-xp', device: 'fe:00', inode: 2163124n, path: '/tmp/my dir/probe'}],
-    [2, {start: 0x5591d7000000n, end: 0x5591d7021000n, offset: 0n, perms: 'rw-p', device: '00:00', inode: 0n, path: '[heap]'}],
-    [5, {start: 0x7f98695f0000n, end: 0x7f98695f3000n, offset: 0n, perms: 'rw-p', device: '00:00', inode: 0n, path: null}],
+    [0, {start: 0x5591d643b000n, end: 0x5591d643c000n, offset: 0n, perms: 'r--p', path: '/tmp/my dir/probe'}],
+    [1, {start: 0x5591d643c000n, end: 0x5591d643d000n, offset: 0x1000n, perms: 'r-xp', path: '/tmp/my dir/probe'}],
+    [2, {start: 0x5591d7000000n, end: 0x5591d7021000n, offset: 0n, perms: 'rw-p', path: '[heap]'}],
+    [5, {start: 0x7f98695f0000n, end: 0x7f98695f3000n, offset: 0n, perms: 'rw-p', path: null}],
   ])('line %d', (index, expected) => {
     expect(objects[index]).toEqual(expected);
   });

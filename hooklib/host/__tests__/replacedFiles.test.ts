@@ -1,11 +1,10 @@
-// Which mapped files were replaced at their path: by inode on the device they were mapped from, and only
-// when the text is this machine's own.
+// Host mode's reader marks the files of a process's object map that were replaced at their path since it
+// mapped them: another inode on the device they were mapped from.
 import {execFileSync} from 'child_process';
-import {mkdtempSync, renameSync, rmSync, statSync, writeFileSync} from 'fs';
+import {mkdtempSync, renameSync, rmSync, writeFileSync} from 'fs';
 import {tmpdir} from 'os';
 import {join} from 'path';
-import {parseObjectMap} from '../objectMap';
-import {replacedFiles} from '../replacedFiles';
+import {markReplaced} from '../replacedFiles';
 
 let dir: string;
 
@@ -46,29 +45,34 @@ function renumbered(maps: string, path: string, inode: bigint, device?: string):
     .join('\n');
 }
 
-test('a file renamed over one the process mapped is replaced; the others are not', () => {
+/** The files whose lines the marked text says " (deleted)", each once. */
+const marked = (maps: string): string[] => [...new Set(markReplaced(maps).split('\n').filter((l) => l.endsWith(' (deleted)')).map((l) => l.replace(/^.* (\/.*) \(deleted\)$/, '$1')))];
+
+test('a file renamed over one the process mapped is marked " (deleted)", each of its lines; the others are not', () => {
   const [kept, program] = [file('libkept.so'), file('program')];
   const maps = mapsOf(kept, program);
   renameSync(file('new program'), program);
-  expect([...replacedFiles(parseObjectMap(maps))]).toEqual([program]);
+  expect(marked(maps)).toEqual([program]);
+  expect(markReplaced(maps).split('\n').filter((l) => l.includes(kept)).every((l) => l.endsWith(kept))).toBe(true);
 });
 
-test("a text whose files are numbered otherwise (the guest's kernel, over 9p) replaces nothing", () => {
-  const [kept, program] = [file('libkept.so'), file('program')];
-  let maps = mapsOf(kept, program);
-  for (const path of [kept, program]) maps = renumbered(maps, path, statSync(path, {bigint: true}).ino * 2n + 3n);
-  expect(replacedFiles(parseObjectMap(maps))).toEqual(new Set());
+test('a line the kernel marked " (deleted)" already is left as it is', () => {
+  const program = file('program');
+  const maps = mapsOf(program);
+  rmSync(program);
+  const deleted = maps.split('\n').map((l) => `${l} (deleted)`).join('\n');
+  expect(markReplaced(deleted)).toBe(deleted);
 });
 
-test('a file mapped from another device than the one its path shows now (overlayfs before 6.8) is not taken for replaced', () => {
+test('a file mapped from another device than the one its path shows now (overlayfs before 6.8) is not marked', () => {
   const [kept, program] = [file('libkept.so'), file('program')];
   const maps = renumbered(mapsOf(kept, program), program, 12345n, '00:99');
-  expect(replacedFiles(parseObjectMap(maps))).toEqual(new Set());
+  expect(marked(maps)).toEqual([]);
 });
 
-test('a file that is gone is not replaced (there is nothing to read wrongly)', () => {
+test('a file that is gone is not marked (there is nothing to read wrongly)', () => {
   const [kept, gone] = [file('libkept.so'), file('gone')];
   const maps = mapsOf(kept, gone);
   rmSync(gone);
-  expect(replacedFiles(parseObjectMap(maps))).toEqual(new Set());
+  expect(markReplaced(maps)).toBe(maps);
 });
